@@ -1,0 +1,119 @@
+import { Command, CommanderError, Option } from "commander";
+import packageJson from "../../package.json" with { type: "json" };
+import { ConfigError, formatDiagnostic, type Diagnostic } from "../config/diagnostics.js";
+import { validateConfigFile } from "../config/load-config.js";
+import { EXIT, UserError } from "../errors.js";
+import { processIO, output, type CliIO, type Output } from "./io.js";
+
+export const VERSION: string = packageJson.version;
+
+export function printDiagnostics(o: Output, diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) {
+    const line = formatDiagnostic(d);
+    const label = d.severity === "error" ? o.err.red("error:") : o.err.yellow("warning:");
+    o.error(line.replace(`${d.severity}:`, label));
+  }
+}
+
+async function runValidate(o: Output, files: string[]): Promise<number> {
+  let failed = false;
+  for (const file of files) {
+    const result = await validateConfigFile(file);
+    printDiagnostics(o, result.diagnostics);
+    const errors = result.diagnostics.filter((d) => d.severity === "error").length;
+    const warnings = result.diagnostics.length - errors;
+    if (result.config) {
+      const c = result.config;
+      const grants = c.mode === "classic-iam" ? `${c.roles.length} role(s)` : `${c.permissionSets.length} permission set(s)`;
+      o.print(
+        `${o.out.green("✓")} ${file} is valid: mode ${c.mode}, ${c.aws.accounts.length} account(s), ${grants}, ${c.mappings.length} mapping(s)` +
+          (warnings ? `, ${warnings} warning(s)` : ""),
+      );
+    } else {
+      failed = true;
+      o.error(`${o.err.red("✗")} ${file}: ${errors} error(s)${warnings ? `, ${warnings} warning(s)` : ""}`);
+    }
+  }
+  return failed ? EXIT.error : EXIT.ok;
+}
+
+const configOption = () =>
+  new Option("-c, --config <file...>", "configuration file(s)").default(["aws-access.yaml"], "aws-access.yaml");
+
+export function buildProgram(o: Output, setExit: (code: number) => void): Command {
+  const program = new Command("authentik-aws-gitops")
+    .description("Plan and apply the authentik ⇄ AWS federation declared in a YAML file.")
+    .version(VERSION, "-V, --version", "print the version")
+    .option("--no-color", "no colours in output (NO_COLOR is respected too)")
+    .showHelpAfterError("(run with --help for usage)")
+    .configureOutput({
+      writeOut: (s) => void o.io.stdout.write(s),
+      writeErr: (s) => void o.io.stderr.write(s),
+    })
+    .exitOverride();
+
+  program
+    .command("validate")
+    .description("check configuration files against the schema and the semantic rules, offline")
+    .addOption(configOption())
+    .action(async (opts: { config: string[] }) => setExit(await runValidate(o, opts.config)));
+
+  program
+    .command("plan")
+    .description("compare the configuration with live authentik and AWS and show what apply would change")
+    .addOption(configOption())
+    .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
+    .option("--out <file>", "also save the plan as JSON, for `apply --plan`")
+    .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
+    .option("--prune", "delete managed objects that are no longer declared (overrides options.prune)")
+    .option("--no-prune", "never delete (overrides options.prune)")
+    .option("--allow-delete-all", "allow a plan that deletes every managed object")
+    .action(async () => {
+      throw new UserError("plan is not available yet: this build supports validate only");
+    });
+
+  program
+    .command("apply")
+    .description("apply the changes a plan shows (asks for confirmation on a terminal)")
+    .addOption(configOption())
+    .option("--plan <file>", "apply this saved plan, only if the live state still yields the same plan hash")
+    .option("--auto-approve", "do not ask for confirmation (for CI)")
+    .option("--prune", "delete managed objects that are no longer declared (overrides options.prune)")
+    .option("--no-prune", "never delete (overrides options.prune)")
+    .option("--allow-delete-all", "allow a plan that deletes every managed object")
+    .action(async () => {
+      throw new UserError("apply is not available yet: this build supports validate only");
+    });
+
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (never calls process.exit, so it is testable). */
+export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  const colorFlag = argv.includes("--no-color") ? false : undefined;
+  const o = output(io, colorFlag);
+  let exitCode: number = EXIT.ok;
+  const program = buildProgram(o, (code) => (exitCode = code));
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return exitCode;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      // --help and --version end through here with exit code 0.
+      return error.exitCode === 0 ? EXIT.ok : EXIT.error;
+    }
+    if (error instanceof ConfigError) {
+      printDiagnostics(o, error.diagnostics);
+      return EXIT.error;
+    }
+    if (error instanceof UserError) {
+      o.error(`${o.err.red("error:")} ${error.message}`);
+      return EXIT.error;
+    }
+    const e = error as Error;
+    o.error(`${o.err.red("internal error:")} ${e?.message ?? String(error)}`);
+    if (io.env.AUTHENTIK_AWS_GITOPS_DEBUG) o.error(String(e?.stack ?? ""));
+    else o.error("(this is a bug in authentik-aws-gitops; set AUTHENTIK_AWS_GITOPS_DEBUG=1 for the stack trace)");
+    return EXIT.error;
+  }
+}

@@ -1,0 +1,1117 @@
+/* Generated from schema/config.schema.json by `npm run generate:types`. Do not edit by hand. */
+
+/**
+ * 12-digit AWS account id. Quote it in YAML so leading zeros survive.
+ */
+export type AccountId = string;
+/**
+ * ARN of an IAM managed policy (AWS-managed `arn:aws:iam::aws:policy/...` or customer-managed `arn:aws:iam::123412341234:policy/...`).
+ */
+export type ManagedPolicyArn = string;
+/**
+ * An IAM policy document, written as YAML (an object with Version and Statement) or as a string of JSON.
+ */
+export type PolicyDocument =
+  | {
+      Version?: "2012-10-17" | "2008-10-17";
+      Id?: string;
+      Statement: {} | [{}, ...{}[]];
+    }
+  | string;
+
+/**
+ * authentik-aws-gitops configuration: the AWS roles (classic IAM) or IAM Identity Center permission sets, which authentik groups get them in which accounts, and how authentik and AWS are federated.
+ */
+export interface AuthentikAwsGitopsConfig {
+  /**
+   * Optional JSON Schema reference for editors; ignored by the tool.
+   */
+  $schema?: string;
+  /**
+   * Version of this configuration format. Only 1 exists.
+   */
+  version: 1;
+  /**
+   * How AWS trusts authentik. `classic-iam`: an IAM SAML identity provider and IAM roles in every account. `identity-center`: authentik is the external identity provider of IAM Identity Center, which assigns permission sets (optionally with SCIM provisioning, see `scim`).
+   */
+  mode: "classic-iam" | "identity-center";
+  authentik: Authentik;
+  aws: Aws;
+  /**
+   * classic-iam only. IAM roles to create in the declared accounts, keyed by role name (unique case-insensitively, at most 64 characters of letters, digits and `+=,.@_-`).
+   */
+  roles?: {
+    [k: string]: Role | undefined;
+  };
+  /**
+   * identity-center only. Permission sets to create in the IAM Identity Center instance, keyed by name (at most 32 characters of letters, digits and `+=,.@_-`).
+   */
+  permissionSets?: {
+    [k: string]: PermissionSet | undefined;
+  };
+  /**
+   * Which authentik group gets which roles (classic-iam) or permission sets (identity-center), optionally narrowed to some accounts or organizational units. Groups are looked up by name in authentik and never created.
+   */
+  mappings: Mapping[];
+  scim?: Scim;
+  options?: Options;
+}
+/**
+ * The authentik side: where it is and the application and SAML provider this tool manages. The API token is read only from the AUTHENTIK_TOKEN environment variable.
+ */
+export interface Authentik {
+  /**
+   * Base URL of authentik, e.g. `https://authentik.company`. The AUTHENTIK_URL environment variable overrides it; one of the two is required for plan and apply.
+   */
+  url?: string;
+  /**
+   * The authentik application users launch AWS from. Its entitlements and policy bindings are owned by this tool.
+   */
+  application: {
+    /**
+     * Application slug (its identity in authentik).
+     */
+    slug: string;
+    /**
+     * Display name of the application.
+     */
+    name: string;
+    /**
+     * Optional group label under which authentik's user library shows the application.
+     */
+    group?: string;
+    /**
+     * Launch URL. Defaults to authentik's IdP-initiated SAML login URL in classic-iam mode and to `aws.identityCenter.accessPortalUrl` in identity-center mode.
+     */
+    launchUrl?: string;
+    /**
+     * Open the launch URL in a new browser tab.
+     */
+    openInNewTab?: boolean;
+  };
+  /**
+   * The authentik SAML provider for AWS.
+   */
+  provider: {
+    /**
+     * Name of the SAML provider.
+     */
+    name: string;
+    /**
+     * Slug of the authorization flow (looked up by slug; authentik stores its UUID).
+     */
+    authorizationFlow?: string;
+    /**
+     * Slug of the invalidation (logout) flow.
+     */
+    invalidationFlow?: string;
+    /**
+     * Name of the certificate-keypair that signs assertions and responses. Signing is always switched on: AWS rejects unsigned assertions.
+     */
+    signingKeypair?: string;
+    /**
+     * classic-iam: which user attribute becomes the AWS RoleSessionName (characters outside `[\w+=,.@-]` are replaced, length kept to 2–64).
+     */
+    sessionName?: "email" | "username";
+    /**
+     * classic-iam: optional SAML SessionDuration attribute (15 minutes to 12 hours). Each role's maxSessionDuration must allow it.
+     */
+    sessionDuration?: number | string;
+    /**
+     * Prefix of the names of the property mappings this tool creates; mappings with this prefix are owned by the tool.
+     */
+    propertyMappingPrefix?: string;
+  };
+}
+/**
+ * The AWS side.
+ */
+export interface Aws {
+  /**
+   * AWS accounts by alias.
+   */
+  accounts: {
+    [k: string]: Account | undefined;
+  };
+  /**
+   * identity-center only. Organizational units by alias, for mappings that target every account of a unit.
+   */
+  organizationalUnits?: {
+    [k: string]: OrganizationalUnit | undefined;
+  };
+  /**
+   * classic-iam: name of the IAM SAML identity provider created in every account.
+   */
+  samlProvider?: string;
+  /**
+   * classic-iam: IAM path of the managed roles. Only roles under this path that carry the managed-by tag are ever deleted.
+   */
+  rolePath?: string;
+  tags?: Tags;
+  /**
+   * identity-center only. The IAM Identity Center instance.
+   */
+  identityCenter?: {
+    /**
+     * Region of the Identity Center instance.
+     */
+    region: string;
+    /**
+     * Instance ARN. Discovered with ListInstances when omitted.
+     */
+    instanceArn?: string;
+    /**
+     * Identity store id. Discovered with ListInstances when omitted.
+     */
+    identityStoreId?: string;
+    /**
+     * The AWS access portal URL (the authentik application's launch URL).
+     */
+    accessPortalUrl: string;
+    /**
+     * Path, relative to this file, of the IAM Identity Center SAML metadata XML downloaded from the AWS console (Settings → Identity source → Change → External identity provider → Download metadata file).
+     */
+    spMetadata: string;
+  };
+}
+/**
+ * An AWS account.
+ */
+export interface Account {
+  id: AccountId;
+  /**
+   * Role in this account that the tool assumes (through STS) to manage it. Without it the default credential chain is used as is.
+   */
+  assumeRole?: string;
+  /**
+   * Human-readable name shown in plans.
+   */
+  name?: string;
+}
+/**
+ * An AWS Organizations organizational unit; an assignment to it covers all its accounts, including those of nested units.
+ */
+export interface OrganizationalUnit {
+  /**
+   * Organizational unit id.
+   */
+  id: string;
+  /**
+   * Human-readable name shown in plans.
+   */
+  name?: string;
+}
+/**
+ * Extra tags put on every AWS object the tool creates (the managed-by tag is always added).
+ */
+export interface Tags {
+  [k: string]: string | undefined;
+}
+/**
+ * An IAM role, created in every account it names, trusting the authentik SAML identity provider.
+ */
+export interface Role {
+  /**
+   * Role description.
+   */
+  description?: string;
+  /**
+   * Accounts the role exists in: aliases from aws.accounts, or "*" for all.
+   */
+  accounts: "*" | [string, ...string[]];
+  /**
+   * Managed policy ARNs attached to the role (AWS allows 10 per role by default, 20 with a raised quota).
+   *
+   * @maxItems 20
+   */
+  managedPolicies?:
+    | []
+    | [ManagedPolicyArn]
+    | [ManagedPolicyArn, ManagedPolicyArn]
+    | [ManagedPolicyArn, ManagedPolicyArn, ManagedPolicyArn]
+    | [ManagedPolicyArn, ManagedPolicyArn, ManagedPolicyArn, ManagedPolicyArn]
+    | [ManagedPolicyArn, ManagedPolicyArn, ManagedPolicyArn, ManagedPolicyArn, ManagedPolicyArn]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ];
+  /**
+   * Inline policies by name (all of a role's inline policies together may hold at most 10,240 characters, not counting white space).
+   */
+  inlinePolicies?: {
+    [k: string]: PolicyDocument | undefined;
+  };
+  /**
+   * ARN of an IAM managed policy (AWS-managed `arn:aws:iam::aws:policy/...` or customer-managed `arn:aws:iam::123412341234:policy/...`).
+   */
+  permissionsBoundary?: string;
+  /**
+   * Maximum session duration, 1 to 12 hours. Defaults to 1 hour.
+   */
+  maxSessionDuration?: number | string;
+  tags?: Tags1;
+}
+/**
+ * Tags on the role, in addition to aws.tags and the managed-by tag.
+ */
+export interface Tags1 {
+  [k: string]: string | undefined;
+}
+/**
+ * An IAM Identity Center permission set.
+ */
+export interface PermissionSet {
+  /**
+   * Permission set description.
+   */
+  description?: string;
+  /**
+   * Session length in the AWS access portal, 1 to 12 hours. Defaults to 1 hour.
+   */
+  sessionDuration?: number | string;
+  /**
+   * URL users land on in the AWS console after signing in (relay state).
+   */
+  relayState?: string;
+  /**
+   * AWS-managed policy ARNs attached to the permission set.
+   *
+   * @maxItems 20
+   */
+  managedPolicies?:
+    | []
+    | [ManagedPolicyArn]
+    | [ManagedPolicyArn, ManagedPolicyArn]
+    | [ManagedPolicyArn, ManagedPolicyArn, ManagedPolicyArn]
+    | [ManagedPolicyArn, ManagedPolicyArn, ManagedPolicyArn, ManagedPolicyArn]
+    | [ManagedPolicyArn, ManagedPolicyArn, ManagedPolicyArn, ManagedPolicyArn, ManagedPolicyArn]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ]
+    | [
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn,
+        ManagedPolicyArn
+      ];
+  /**
+   * Customer-managed policies, referenced by name and path.
+   *
+   * @maxItems 20
+   */
+  customerManagedPolicies?:
+    | []
+    | [CustomerManagedPolicyReference]
+    | [CustomerManagedPolicyReference, CustomerManagedPolicyReference]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ]
+    | [
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference,
+        CustomerManagedPolicyReference
+      ];
+  /**
+   * An IAM policy document, written as YAML (an object with Version and Statement) or as a string of JSON.
+   */
+  inlinePolicy?:
+    | {
+        Version?: "2012-10-17" | "2008-10-17";
+        Id?: string;
+        Statement: {} | [{}, ...{}[]];
+      }
+    | string;
+  /**
+   * Permissions boundary: exactly one of an AWS-managed policy ARN or a customer-managed policy reference.
+   */
+  permissionsBoundary?: {
+    /**
+     * ARN of an IAM managed policy (AWS-managed `arn:aws:iam::aws:policy/...` or customer-managed `arn:aws:iam::123412341234:policy/...`).
+     */
+    managedPolicyArn?: string;
+    customerManagedPolicy?: CustomerManagedPolicyReference1;
+  };
+  tags?: Tags2;
+}
+/**
+ * A customer-managed policy that must exist, with this name and path, in every account the permission set is provisioned to.
+ */
+export interface CustomerManagedPolicyReference {
+  /**
+   * Policy name.
+   */
+  name: string;
+  /**
+   * Policy path.
+   */
+  path?: string;
+}
+/**
+ * A customer-managed policy that must exist, with this name and path, in every account the permission set is provisioned to.
+ */
+export interface CustomerManagedPolicyReference1 {
+  /**
+   * Policy name.
+   */
+  name: string;
+  /**
+   * Policy path.
+   */
+  path?: string;
+}
+/**
+ * Tags on the permission set, in addition to aws.tags and the managed-by tag.
+ */
+export interface Tags2 {
+  [k: string]: string | undefined;
+}
+/**
+ * Gives an authentik group roles or permission sets.
+ */
+export interface Mapping {
+  /**
+   * Name of an existing authentik group.
+   */
+  group: string;
+  /**
+   * classic-iam: names of roles from `roles`.
+   *
+   * @minItems 1
+   */
+  roles?: [string, ...string[]];
+  /**
+   * identity-center: names of permission sets from `permissionSets`.
+   *
+   * @minItems 1
+   */
+  permissionSets?: [string, ...string[]];
+  /**
+   * classic-iam: narrows the roles to these accounts (default: every account of each role). identity-center: accounts to assign the permission sets in.
+   */
+  accounts?: "*" | [string, ...string[]];
+  /**
+   * identity-center: aliases from aws.organizationalUnits; the permission sets are assigned in every account of these units.
+   *
+   * @minItems 1
+   */
+  organizationalUnits?: [string, ...string[]];
+}
+/**
+ * identity-center only. Provision users and groups from authentik to IAM Identity Center with an authentik SCIM provider.
+ */
+export interface Scim {
+  /**
+   * SCIM endpoint shown by IAM Identity Center when automatic provisioning is enabled.
+   */
+  url: string;
+  /**
+   * Name of the environment variable holding the SCIM access token created in the AWS console.
+   */
+  tokenEnv: string;
+  /**
+   * Name of the authentik SCIM provider. Defaults to the SAML provider's name followed by "-scim".
+   */
+  providerName?: string;
+  /**
+   * authentik groups to provision. Defaults to every group named in mappings.
+   */
+  groups?: string[];
+  /**
+   * The SCIM user mapping this tool adds after authentik's default one.
+   */
+  userMapping?: {
+    /**
+     * Which user attribute becomes the SCIM userName (AWS matches SAML NameID = email against it).
+     */
+    userName?: "email" | "username";
+    /**
+     * Remove `photos`, which IAM Identity Center rejects.
+     */
+    dropPhotos?: boolean;
+  };
+}
+/**
+ * Behaviour of plan and apply.
+ */
+export interface Options {
+  /**
+   * Delete managed objects that are no longer declared. Off by default; the CLI's --prune turns it on for one run.
+   */
+  prune?: boolean;
+  /**
+   * Allow a plan that deletes every managed object (normally refused as a likely mistake).
+   */
+  allowDeleteAll?: boolean;
+}

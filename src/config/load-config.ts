@@ -1,0 +1,176 @@
+import { readFile } from "node:fs/promises";
+import path from "node:path";
+import type { AuthentikAwsGitopsConfig, PolicyDocument } from "./config.generated.js";
+import { ConfigError, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { parseDuration } from "./durations.js";
+import type { ResolvedConfig, ResolvedMapping } from "./model.js";
+import { parsePolicyDocument, type PolicyDocumentObject } from "./policy-documents.js";
+import { schemaDiagnostics } from "./schema-validation.js";
+import { semanticDiagnostics } from "./semantic-rules.js";
+import { YamlSource } from "./yaml-source.js";
+
+export interface ValidationResult {
+  /** Errors and warnings, sorted by position. */
+  diagnostics: Diagnostic[];
+  /** Present only when there are no errors. */
+  config?: ResolvedConfig;
+  source: YamlSource;
+}
+
+export const DEFAULTS = {
+  authorizationFlow: "default-provider-authorization-implicit-consent",
+  invalidationFlow: "default-provider-invalidation-flow",
+  signingKeypair: "authentik Self-signed Certificate",
+  samlProvider: "authentik",
+  rolePath: "/authentik/",
+  propertyMappingPrefix: "aws-gitops",
+  sessionSeconds: 3600,
+} as const;
+
+/**
+ * Validates config text: YAML syntax, then the JSON Schema and the semantic
+ * rules together, so that one run reports every problem. `file` is used in
+ * messages and to resolve relative paths (spMetadata).
+ */
+export function validateConfigText(file: string, text: string): ValidationResult {
+  const source = new YamlSource(file, text);
+  const syntax = source.syntaxDiagnostics();
+  if (syntax.some((d) => d.severity === "error")) {
+    // Past a syntax error the document shape is guesswork; report just these.
+    return { diagnostics: sortDiagnostics(syntax), source };
+  }
+  const data = source.toJS();
+  const diagnostics = sortDiagnostics([
+    ...syntax,
+    ...(data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data)),
+    ...semanticDiagnostics(source, data),
+  ]);
+  if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, source };
+  return { diagnostics, source, config: resolveConfig(source, data as AuthentikAwsGitopsConfig) };
+}
+
+/** Reads and validates a config file; throws ConfigError listing every error. */
+export async function loadConfigFile(file: string): Promise<{ config: ResolvedConfig; warnings: Diagnostic[]; source: YamlSource }> {
+  const result = await validateConfigFile(file);
+  if (!result.config) throw new ConfigError(result.diagnostics);
+  return { config: result.config, warnings: result.diagnostics, source: result.source };
+}
+
+export async function validateConfigFile(file: string): Promise<ValidationResult> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (error as Error).message;
+    const source = new YamlSource(file, "");
+    return { diagnostics: [{ severity: "error", message: `cannot read the configuration: ${reason}`, file, line: 1, column: 1, path: [] }], source };
+  }
+  return validateConfigText(file, text);
+}
+
+function policy(doc: PolicyDocument): PolicyDocumentObject {
+  const parsed = parsePolicyDocument(doc);
+  // Validation already rejected unparsable documents.
+  if (!parsed.ok) throw new Error(`internal: unvalidated policy document (${parsed.reason})`);
+  return parsed.document;
+}
+
+function seconds(value: number | string | undefined, fallback: number): number {
+  return value === undefined ? fallback : (parseDuration(value) ?? fallback);
+}
+
+function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): ResolvedConfig {
+  const accountAliases = Object.keys(raw.aws.accounts);
+  const selectAccounts = (selector: string | string[]) => (selector === "*" ? [...accountAliases] : [...selector]);
+  const mappings: ResolvedMapping[] = raw.mappings.map((m, index) => {
+    const pos = source.position(["mappings", index]);
+    return {
+      group: m.group,
+      grants: [...(raw.mode === "classic-iam" ? (m.roles ?? []) : (m.permissionSets ?? []))],
+      accounts: m.accounts === undefined ? (raw.mode === "classic-iam" ? "role-default" : []) : selectAccounts(m.accounts),
+      organizationalUnits: [...(m.organizationalUnits ?? [])],
+      location: `${source.file}:${pos.line}:${pos.column}`,
+      path: ["mappings", index],
+    };
+  });
+  const ic = raw.aws.identityCenter;
+  const scim = raw.scim;
+  return {
+    file: source.file,
+    mode: raw.mode,
+    authentik: {
+      url: raw.authentik.url,
+      application: {
+        slug: raw.authentik.application.slug,
+        name: raw.authentik.application.name,
+        group: raw.authentik.application.group,
+        launchUrl: raw.authentik.application.launchUrl,
+        openInNewTab: raw.authentik.application.openInNewTab ?? false,
+      },
+      provider: {
+        name: raw.authentik.provider.name,
+        authorizationFlow: raw.authentik.provider.authorizationFlow ?? DEFAULTS.authorizationFlow,
+        invalidationFlow: raw.authentik.provider.invalidationFlow ?? DEFAULTS.invalidationFlow,
+        signingKeypair: raw.authentik.provider.signingKeypair ?? DEFAULTS.signingKeypair,
+        sessionName: raw.authentik.provider.sessionName ?? "email",
+        sessionDuration:
+          raw.authentik.provider.sessionDuration === undefined ? undefined : parseDuration(raw.authentik.provider.sessionDuration),
+        propertyMappingPrefix: raw.authentik.provider.propertyMappingPrefix ?? DEFAULTS.propertyMappingPrefix,
+      },
+    },
+    aws: {
+      accounts: Object.entries(raw.aws.accounts).map(([alias, a]) => ({
+        alias,
+        id: a!.id,
+        assumeRoleArn: a!.assumeRole,
+        name: a!.name,
+      })),
+      organizationalUnits: Object.entries(raw.aws.organizationalUnits ?? {}).map(([alias, ou]) => ({ alias, id: ou!.id, name: ou!.name })),
+      samlProviderName: raw.aws.samlProvider ?? DEFAULTS.samlProvider,
+      rolePath: raw.aws.rolePath ?? DEFAULTS.rolePath,
+      tags: { ...(raw.aws.tags ?? {}) } as Record<string, string>,
+      identityCenter: ic && {
+        region: ic.region,
+        instanceArn: ic.instanceArn,
+        identityStoreId: ic.identityStoreId,
+        accessPortalUrl: ic.accessPortalUrl,
+        spMetadataPath: path.resolve(path.dirname(source.file), ic.spMetadata),
+      },
+    },
+    roles: Object.entries(raw.roles ?? {}).map(([name, r]) => ({
+      name,
+      description: r!.description,
+      accounts: selectAccounts(r!.accounts),
+      managedPolicies: [...(r!.managedPolicies ?? [])],
+      inlinePolicies: Object.fromEntries(Object.entries(r!.inlinePolicies ?? {}).map(([n, d]) => [n, policy(d!)])),
+      permissionsBoundary: r!.permissionsBoundary,
+      maxSessionDuration: seconds(r!.maxSessionDuration, DEFAULTS.sessionSeconds),
+      tags: { ...(r!.tags ?? {}) } as Record<string, string>,
+    })),
+    permissionSets: Object.entries(raw.permissionSets ?? {}).map(([name, p]) => ({
+      name,
+      description: p!.description,
+      sessionDuration: seconds(p!.sessionDuration, DEFAULTS.sessionSeconds),
+      relayState: p!.relayState,
+      managedPolicies: [...(p!.managedPolicies ?? [])],
+      customerManagedPolicies: (p!.customerManagedPolicies ?? []).map((c) => ({ name: c.name, path: c.path ?? "/" })),
+      inlinePolicy: p!.inlinePolicy === undefined ? undefined : policy(p!.inlinePolicy),
+      permissionsBoundary: p!.permissionsBoundary?.managedPolicyArn
+        ? { managedPolicyArn: p!.permissionsBoundary.managedPolicyArn }
+        : p!.permissionsBoundary?.customerManagedPolicy
+          ? { customerManagedPolicy: { name: p!.permissionsBoundary.customerManagedPolicy.name, path: p!.permissionsBoundary.customerManagedPolicy.path ?? "/" } }
+          : undefined,
+      tags: { ...(p!.tags ?? {}) } as Record<string, string>,
+    })),
+    mappings,
+    scim: scim && {
+      url: scim.url,
+      tokenEnv: scim.tokenEnv,
+      providerName: scim.providerName ?? `${raw.authentik.provider.name}-scim`,
+      groups: scim.groups ?? [...new Set(raw.mappings.map((m) => m.group))],
+      userMapping: { userName: scim.userMapping?.userName ?? "email", dropPhotos: scim.userMapping?.dropPhotos ?? true },
+    },
+    options: { prune: raw.options?.prune ?? false, allowDeleteAll: raw.options?.allowDeleteAll ?? false },
+  };
+}

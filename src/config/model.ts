@@ -1,0 +1,108 @@
+import type { PolicyDocumentObject } from "./policy-documents.js";
+import type { DocPath } from "./yaml-source.js";
+
+/**
+ * The config after validation, with defaults applied, durations in seconds,
+ * policy documents parsed and "*" expanded. This is what the pure core
+ * (desired state, plan) consumes; nothing downstream re-reads the YAML.
+ */
+export type Mode = "classic-iam" | "identity-center";
+
+export interface ResolvedAccount {
+  alias: string;
+  id: string;
+  assumeRoleArn?: string;
+  name?: string;
+}
+
+export interface ResolvedOrganizationalUnit {
+  alias: string;
+  id: string;
+  name?: string;
+}
+
+export interface ResolvedRole {
+  name: string;
+  description?: string;
+  accounts: string[];
+  managedPolicies: string[];
+  inlinePolicies: Record<string, PolicyDocumentObject>;
+  permissionsBoundary?: string;
+  maxSessionDuration: number;
+  tags: Record<string, string>;
+}
+
+export interface CustomerManagedPolicyRef {
+  name: string;
+  path: string;
+}
+
+export interface ResolvedPermissionSet {
+  name: string;
+  description?: string;
+  sessionDuration: number;
+  relayState?: string;
+  managedPolicies: string[];
+  customerManagedPolicies: CustomerManagedPolicyRef[];
+  inlinePolicy?: PolicyDocumentObject;
+  permissionsBoundary?: { managedPolicyArn: string } | { customerManagedPolicy: CustomerManagedPolicyRef };
+  tags: Record<string, string>;
+}
+
+export interface ResolvedMapping {
+  group: string;
+  /** Role names (classic-iam) or permission set names (identity-center). */
+  grants: string[];
+  /** Account aliases; for classic-iam already narrowed to each role's accounts when omitted. */
+  accounts: string[] | "role-default";
+  organizationalUnits: string[];
+  /** Where the mapping stands in the file, for errors found later (e.g. a missing group). */
+  location: string;
+  path: DocPath;
+}
+
+export interface ResolvedScim {
+  url: string;
+  tokenEnv: string;
+  providerName: string;
+  groups: string[];
+  userMapping: { userName: "email" | "username"; dropPhotos: boolean };
+}
+
+export interface ResolvedConfig {
+  file: string;
+  mode: Mode;
+  authentik: {
+    url?: string;
+    application: { slug: string; name: string; group?: string; launchUrl?: string; openInNewTab: boolean };
+    provider: {
+      name: string;
+      authorizationFlow: string;
+      invalidationFlow: string;
+      signingKeypair: string;
+      sessionName: "email" | "username";
+      sessionDuration?: number;
+      propertyMappingPrefix: string;
+    };
+  };
+  aws: {
+    accounts: ResolvedAccount[];
+    organizationalUnits: ResolvedOrganizationalUnit[];
+    samlProviderName: string;
+    rolePath: string;
+    tags: Record<string, string>;
+    identityCenter?: {
+      region: string;
+      instanceArn?: string;
+      identityStoreId?: string;
+      accessPortalUrl: string;
+      /** Absolute path of the SP metadata XML. */
+      spMetadataPath: string;
+    };
+  };
+  roles: ResolvedRole[];
+  permissionSets: ResolvedPermissionSet[];
+  mappings: ResolvedMapping[];
+  scim?: ResolvedScim;
+  options: { prune: boolean; allowDeleteAll: boolean };
+}

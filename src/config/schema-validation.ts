@@ -1,0 +1,200 @@
+import { Ajv, type ErrorObject } from "ajv";
+import addFormatsModule from "ajv-formats";
+import configSchema from "../../schema/config.schema.json" with { type: "json" };
+import { suggestion } from "../util/did-you-mean.js";
+import type { Diagnostic } from "./diagnostics.js";
+import { describePath, looksLikeSecretKey, SECRET_KEY_MESSAGE } from "./paths.js";
+import type { DocPath, YamlSource } from "./yaml-source.js";
+
+// ajv-formats is CommonJS with a default export; under NodeNext the namespace
+// object is what `import` gives us.
+type AddFormats = (ajv: Ajv) => Ajv;
+const addFormats: AddFormats =
+  (addFormatsModule as unknown as { default?: AddFormats }).default ?? (addFormatsModule as unknown as AddFormats);
+
+type SchemaNode = {
+  properties?: Record<string, unknown>;
+  patternErrorMessage?: string;
+  errorMessage?: string;
+  type?: string | string[];
+  description?: string;
+};
+
+function createValidator() {
+  const ajv = new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  addFormats(ajv);
+  // Annotation keywords shared with editors (VS Code / yaml-language-server read
+  // them too): the schema carries the human message next to the rule it explains.
+  ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+  ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
+  return ajv.compile(configSchema);
+}
+
+let validator: ReturnType<typeof createValidator> | undefined;
+
+export { configSchema };
+
+/** Validates a parsed document against schema/config.schema.json. */
+export function schemaDiagnostics(source: YamlSource, data: unknown): Diagnostic[] {
+  validator ??= createValidator();
+  if (validator(data)) return [];
+  return translateErrors(source, validator.errors ?? []);
+}
+
+function pointerToPath(pointer: string): (string | number)[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((part) => (/^(0|[1-9]\d*)$/.test(part) ? Number(part) : part));
+}
+
+function typeName(value: unknown): string {
+  if (value === null || value === undefined) return "nothing (an empty value)";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return "a string";
+  if (typeof value === "number") return Number.isInteger(value) ? "a number" : "a decimal number";
+  return `a ${typeof value}`;
+}
+
+const TYPE_WORDS: Record<string, string> = {
+  string: "a string",
+  integer: "a whole number",
+  number: "a number",
+  boolean: "true or false",
+  object: "a mapping (key: value)",
+  array: "a list",
+  null: "empty",
+};
+
+function expectedType(type: unknown): string {
+  const types = Array.isArray(type) ? type : [type];
+  return types.map((t) => TYPE_WORDS[String(t)] ?? String(t)).join(" or ");
+}
+
+function quoteList(values: readonly unknown[]): string {
+  return values.map((v) => `'${String(v)}'`).join(", ");
+}
+
+function translateErrors(source: YamlSource, errors: readonly ErrorObject[]): Diagnostic[] {
+  // anyOf/oneOf with an errorMessage: report that one message instead of the
+  // noise of every failed branch.
+  const summarized = errors.filter(
+    (e) => (e.keyword === "anyOf" || e.keyword === "oneOf") && (e.parentSchema as SchemaNode | undefined)?.errorMessage,
+  );
+  const isBranchNoise = (e: ErrorObject) =>
+    summarized.some(
+      (s) =>
+        s !== e &&
+        e.schemaPath.startsWith(`${s.schemaPath}/`) &&
+        (e.instancePath === s.instancePath || e.instancePath.startsWith(`${s.instancePath}/`)),
+    );
+
+  const out: Diagnostic[] = [];
+  const seen = new Set<string>();
+  const push = (path: DocPath, message: string, target: "key" | "value") => {
+    const d = source.diagnostic("error", path, message, target);
+    const id = `${d.line}:${d.column}:${message}`;
+    if (!seen.has(id)) {
+      seen.add(id);
+      out.push(d);
+    }
+  };
+
+  for (const e of errors) {
+    if (isBranchNoise(e)) continue;
+    const path = pointerToPath(e.instancePath);
+    const schema = (e.parentSchema ?? {}) as SchemaNode;
+    const where = describePath(path);
+    const subject = where === "" ? "the configuration" : `'${where}'`;
+
+    // An error about a property *name* (propertyNames) carries the name.
+    if (e.propertyName !== undefined) {
+      const keyPath = [...path, e.propertyName];
+      const reason = schema.patternErrorMessage ?? e.message ?? "is not allowed";
+      push(keyPath, `key '${e.propertyName}' in ${subject} ${reason}`, "key");
+      continue;
+    }
+
+    switch (e.keyword) {
+      case "propertyNames":
+        // Reported through the inner error that names the property.
+        break;
+      case "additionalProperty":
+      case "additionalProperties": {
+        const name = String((e.params as { additionalProperty: string }).additionalProperty);
+        const keyPath = [...path, name];
+        if (looksLikeSecretKey(name)) {
+          push(keyPath, `'${name}' is not allowed here: ${SECRET_KEY_MESSAGE}`, "key");
+          break;
+        }
+        const allowed = Object.keys(schema.properties ?? {}).filter((k) => k !== "$schema");
+        const hint = suggestion(name, allowed);
+        const context = where === "" ? "" : ` in '${where}'`;
+        push(
+          keyPath,
+          `unknown property '${name}'${context}${hint || (allowed.length ? ` (allowed: ${quoteList(allowed)})` : "")}`,
+          "key",
+        );
+        break;
+      }
+      case "required": {
+        const name = (e.params as { missingProperty: string }).missingProperty;
+        push(path, `${subject} is missing the required property '${name}'`, "key");
+        break;
+      }
+      case "type":
+        push(path, `${subject} must be ${expectedType((e.params as { type: unknown }).type)}, not ${typeName(e.data)}`, "value");
+        break;
+      case "enum": {
+        const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
+        const hint = typeof e.data === "string" ? suggestion(e.data, allowed.map(String)) : "";
+        push(path, `${subject} must be one of ${quoteList(allowed)}${hint}`, "value");
+        break;
+      }
+      case "const":
+        push(path, `${subject} ${schema.errorMessage ?? `must be ${JSON.stringify((e.params as { allowedValue: unknown }).allowedValue)}`}`, "value");
+        break;
+      case "pattern":
+        // Values are not echoed: a pattern failure is where a pasted secret would show up.
+        push(path, `${subject} ${schema.patternErrorMessage ?? `does not have the expected form (${String((e.params as { pattern: string }).pattern)})`}`, "value");
+        break;
+      case "format":
+        push(path, `${subject} must be a valid ${(e.params as { format: string }).format === "uri" ? "URL" : (e.params as { format: string }).format}`, "value");
+        break;
+      case "anyOf":
+      case "oneOf":
+        push(path, `${subject} ${schema.errorMessage ?? "does not match any of the allowed forms"}`, "value");
+        break;
+      case "minLength":
+      case "maxLength": {
+        const limit = (e.params as { limit: number }).limit;
+        push(path, e.keyword === "minLength" && limit === 1 ? `${subject} must not be empty` : `${subject} must be ${e.keyword === "minLength" ? "at least" : "at most"} ${limit} characters long`, "value");
+        break;
+      }
+      case "minItems":
+      case "maxItems": {
+        const limit = (e.params as { limit: number }).limit;
+        push(path, e.keyword === "minItems" && limit === 1 ? `${subject} must not be an empty list` : `${subject} must have ${e.keyword === "minItems" ? "at least" : "at most"} ${limit} items`, "value");
+        break;
+      }
+      case "minProperties":
+        push(path, `${subject} must have at least ${(e.params as { limit: number }).limit} entr${(e.params as { limit: number }).limit === 1 ? "y" : "ies"}`, "value");
+        break;
+      case "uniqueItems": {
+        const { i, j } = e.params as { i: number; j: number };
+        push([...path, Math.max(i, j)], `${subject} lists the same item twice (items ${Math.min(i, j) + 1} and ${Math.max(i, j) + 1})`, "value");
+        break;
+      }
+      case "minimum":
+      case "maximum":
+        push(path, `${subject} must be ${e.keyword === "minimum" ? "at least" : "at most"} ${(e.params as { limit: number }).limit}`, "value");
+        break;
+      default:
+        push(path, `${subject} ${e.message ?? "is invalid"}`, "value");
+    }
+  }
+  return out;
+}
