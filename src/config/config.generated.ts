@@ -13,8 +13,17 @@ export type ManagedPolicyArn = string;
  */
 export type PolicyDocument =
   | {
+      /**
+       * Policy language version; use "2012-10-17".
+       */
       Version?: "2012-10-17" | "2008-10-17";
+      /**
+       * Optional policy identifier.
+       */
       Id?: string;
+      /**
+       * One statement or a list of statements (each with Effect, Action or NotAction, and Resource).
+       */
       Statement: {} | [{}, ...{}[]];
     }
   | string;
@@ -988,8 +997,17 @@ export interface PermissionSet {
    */
   inlinePolicy?:
     | {
+        /**
+         * Policy language version; use "2012-10-17".
+         */
         Version?: "2012-10-17" | "2008-10-17";
+        /**
+         * Optional policy identifier.
+         */
         Id?: string;
+        /**
+         * One statement or a list of statements (each with Effect, Action or NotAction, and Resource).
+         */
         Statement: {} | [{}, ...{}[]];
       }
     | string;

@@ -1,7 +1,7 @@
 import { Ajv, type ErrorObject } from "ajv";
 import addFormatsModule from "ajv-formats";
 import configSchema from "../../schema/config.schema.json" with { type: "json" };
-import { suggestion } from "../util/did-you-mean.js";
+import { didYouMean, suggestion } from "../util/did-you-mean.js";
 import type { Diagnostic } from "./diagnostics.js";
 import { describePath, looksLikeSecretKey, SECRET_KEY_MESSAGE } from "./paths.js";
 import type { DocPath, YamlSource } from "./yaml-source.js";
@@ -92,6 +92,14 @@ function translateErrors(source: YamlSource, errors: readonly ErrorObject[]): Di
         (e.instancePath === s.instancePath || e.instancePath.startsWith(`${s.instancePath}/`)),
     );
 
+  const misspeltHere = (instancePath: string, missing: string) =>
+    errors.some(
+      (o) =>
+        o.keyword === "additionalProperties" &&
+        o.instancePath === instancePath &&
+        didYouMean(String((o.params as { additionalProperty: string }).additionalProperty), [missing]) === missing,
+    );
+
   const out: Diagnostic[] = [];
   const seen = new Set<string>();
   const push = (path: DocPath, message: string, target: "key" | "value") => {
@@ -142,6 +150,9 @@ function translateErrors(source: YamlSource, errors: readonly ErrorObject[]): Di
       }
       case "required": {
         const name = (e.params as { missingProperty: string }).missingProperty;
+        // A misspelt required key is one mistake, not two: the unknown-property
+        // error already says "did you mean '<name>'?".
+        if (misspeltHere(e.instancePath, name)) break;
         push(path, `${subject} is missing the required property '${name}'`, "key");
         break;
       }

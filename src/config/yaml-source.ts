@@ -30,15 +30,26 @@ export class YamlSource {
   /** YAML syntax errors and warnings (duplicate keys included). */
   syntaxDiagnostics(): Diagnostic[] {
     const out: Diagnostic[] = [];
-    const add = (severity: Severity, list: readonly { message: string; pos: [number, number] }[]) => {
+    const add = (severity: Severity, list: readonly { code: string; message: string; pos: [number, number] }[]) => {
       for (const e of list) {
         const { line, col } = this.lines.linePos(e.pos[0]);
-        out.push({ severity, message: syntaxMessage(e.message), file: this.file, line, column: col, path: [] });
+        const message = e.code === "DUPLICATE_KEY" ? this.duplicateKeyMessage(e.pos[0]) : syntaxMessage(e.message);
+        out.push({ severity, message, file: this.file, line, column: col, path: [] });
       }
     };
     add("error", this.document.errors);
     add("warning", this.document.warnings);
     return out;
+  }
+
+  private duplicateKeyMessage(offset: number): string {
+    // The parser reports the offset of the repeated key; name it for the reader.
+    const rest = this.text.slice(offset);
+    const key = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^:#\n]*?))\s*:/.exec(rest);
+    const name = key ? (key[1] ?? key[2] ?? key[3] ?? "").trim() : "";
+    return name
+      ? `duplicate key '${name}': it is already defined in this mapping; remove or rename one of them`
+      : "duplicate key: it is already defined in the same mapping";
   }
 
   /** Plain JavaScript value of the document (empty document → null). */
@@ -95,6 +106,5 @@ export class YamlSource {
 }
 
 function syntaxMessage(message: string): string {
-  if (message === "Map keys must be unique") return "duplicate key: this key is already defined in the same mapping";
   return `YAML syntax: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
 }

@@ -26,7 +26,10 @@ export function didYouMean(input: string, candidates: Iterable<string>): string 
   const lower = input.toLowerCase();
   let best: { name: string; distance: number } | undefined;
   for (const name of candidates) {
-    const distance = name.toLowerCase() === lower ? 0 : editDistance(lower, name.toLowerCase());
+    const other = name.toLowerCase();
+    // A truncated value ("classic" for "classic-iam") counts as close too.
+    const truncated = lower.length >= 3 && (other.startsWith(lower) || lower.startsWith(other));
+    const distance = other === lower ? 0 : truncated ? 1 : editDistance(lower, other);
     const limit = Math.max(1, Math.floor(Math.max(input.length, name.length) / 3));
     if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
   }

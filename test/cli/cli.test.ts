@@ -1,0 +1,101 @@
+import { execFile } from "node:child_process";
+import path from "node:path";
+import { PassThrough } from "node:stream";
+import { promisify } from "node:util";
+import { describe, expect, it } from "vitest";
+import { main } from "../../src/cli/main.js";
+import type { CliIO } from "../../src/cli/io.js";
+
+const root = path.join(import.meta.dirname, "..", "..");
+const fixture = (name: string) => path.join(root, "test", "fixtures", "invalid", name);
+
+async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  let stdout = "";
+  let stderr = "";
+  const io: CliIO = {
+    stdout: { write: (s: string) => (stdout += s), isTTY: false },
+    stderr: { write: (s: string) => (stderr += s), isTTY: false },
+    stdin: new PassThrough(),
+    env,
+    cwd: root,
+  };
+  const code = await main(argv, io);
+  return { code, stdout, stderr };
+}
+
+describe("validate", () => {
+  it("exits 0 on a valid example", async () => {
+    const r = await run(["validate", "-c", path.join(root, "examples", "classic-iam.yaml")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("is valid: mode classic-iam, 2 account(s), 3 role(s), 3 mapping(s)");
+    expect(r.stderr).toBe("");
+  });
+
+  it("reports a typo, an undefined role and a bad account id together, each at its own place, and exits 1", async () => {
+    const file = fixture("06-typo-undefined-role-bad-account.yaml");
+    const r = await run(["validate", "-c", file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toBe("");
+    const lines = r.stderr.trim().split("\n");
+    expect(lines).toContain(`${file}:9:16: error: 'aws.accounts.dev.id' must be a 12-digit AWS account id in quotes, e.g. "123412341234"`);
+    expect(lines).toContain(`${file}:14:13: error: mapping for group 'admins' names role 'admn', which is not defined in 'roles' — did you mean 'admin'?`);
+    expect(lines).toContain(`${file}:15:5: error: unknown property 'acounts' in 'mappings[0]' — did you mean 'accounts'?`);
+    expect(lines.at(-1)).toBe(`✗ ${file}: 3 error(s), 1 warning(s)`);
+  });
+
+  it("validates several files and fails if any fails", async () => {
+    const r = await run(["validate", "-c", path.join(root, "examples", "classic-iam.yaml"), fixture("12-version-2.yaml")]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("classic-iam.yaml is valid");
+    expect(r.stderr).toContain("12-version-2.yaml:1:10: error:");
+  });
+
+  it("says clearly when the file does not exist", async () => {
+    const r = await run(["validate", "-c", "/nonexistent/aws-access.yaml"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("/nonexistent/aws-access.yaml:1:1: error: cannot read the configuration: no such file");
+  });
+
+  it("colours only when allowed: FORCE_COLOR colours, NO_COLOR and --no-color win", async () => {
+    const file = fixture("12-version-2.yaml");
+    expect((await run(["validate", "-c", file], { FORCE_COLOR: "1" })).stderr).toContain("\u001b[31merror:");
+    expect((await run(["validate", "-c", file], { FORCE_COLOR: "1", NO_COLOR: "1" })).stderr).not.toContain("\u001b[");
+    expect((await run(["--no-color", "validate", "-c", file], { FORCE_COLOR: "1" })).stderr).not.toContain("\u001b[");
+  });
+});
+
+describe("command line", () => {
+  it("prints the version and help", async () => {
+    const version = await run(["--version"]);
+    expect(version.code).toBe(0);
+    expect(version.stdout.trim()).toMatch(/^\d+\.\d+\.\d+/);
+    for (const command of ["validate", "plan", "apply"]) {
+      const help = await run([command, "--help"]);
+      expect(help.code).toBe(0);
+      expect(help.stdout).toContain(`Usage: authentik-aws-gitops ${command}`);
+    }
+    const plan = await run(["plan", "--help"]);
+    for (const flag of ["--format", "--out", "--detailed-exitcode", "--prune"]) expect(plan.stdout).toContain(flag);
+    const apply = await run(["apply", "--help"]);
+    for (const flag of ["--plan", "--auto-approve"]) expect(apply.stdout).toContain(flag);
+  });
+
+  it("rejects unknown commands and options with exit 1 and no stack trace", async () => {
+    const r = await run(["frobnicate"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("unknown command 'frobnicate'");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const bad = await run(["plan", "--format", "yaml"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain("Allowed choices are text, markdown, json");
+  });
+
+  it("runs as the installed bin (built lib/), the way npx runs it", async () => {
+    const exec = promisify(execFile);
+    const ok = await exec(process.execPath, [path.join(root, "bin", "authentik-aws-gitops.js"), "validate", "-c", "examples/identity-center.yaml"], { cwd: root });
+    expect(ok.stdout).toContain("examples/identity-center.yaml is valid");
+    const failed = await exec(process.execPath, [path.join(root, "bin", "authentik-aws-gitops.js"), "validate", "-c", fixture("11-mode-typo.yaml")], { cwd: root }).catch((e: { code: number; stderr: string }) => e);
+    expect((failed as { code: number }).code).toBe(1);
+    expect((failed as { stderr: string }).stderr).toContain("did you mean 'classic-iam'?");
+  });
+});
