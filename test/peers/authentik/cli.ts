@@ -1,0 +1,42 @@
+// Foreground authentik emulator for local demos:
+//   tsx test/peers/authentik/cli.ts --port 9000 --token TOKEN [--version 2026.8.3] [--host 127.0.0.1]
+// Prints the base URL (the API is under /api/v3) and serves until Ctrl-C.
+import { parseArgs } from "node:util";
+import { startAuthentikEmulator } from "./server.js";
+
+const { values } = parseArgs({
+  options: {
+    port: { type: "string", default: "0" },
+    host: { type: "string", default: "127.0.0.1" },
+    token: { type: "string" },
+    version: { type: "string" },
+    "metadata-without-application": { type: "string", default: "empty" },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+const usage = "usage: tsx test/peers/authentik/cli.ts --port PORT --token TOKEN [--host HOST] [--version VERSION] [--metadata-without-application empty|404]";
+if (values.help) {
+  console.log(usage);
+  process.exit(0);
+}
+const token = values.token ?? process.env.AUTHENTIK_TOKEN;
+const port = Number(values.port);
+const metadataMode = values["metadata-without-application"];
+if (!token || !Number.isInteger(port) || port < 0 || (metadataMode !== "empty" && metadataMode !== "404")) {
+  console.error(usage);
+  process.exit(2);
+}
+
+const emulator = await startAuthentikEmulator({ port, host: values.host, token, version: values.version, metadataWithoutApplication: metadataMode });
+console.log(emulator.url);
+console.error(`authentik emulator listening on ${emulator.url}${"/api/v3/"} (Ctrl-C to stop)`);
+
+const shutdown = async () => {
+  await emulator.stop();
+  const invalid = emulator.invalidRequests().length;
+  if (invalid > 0) console.error(`${invalid} request(s) did not match authentik's schema`);
+  process.exit(emulator.emulatorErrors.length > 0 ? 1 : 0);
+};
+process.on("SIGINT", () => void shutdown());
+process.on("SIGTERM", () => void shutdown());

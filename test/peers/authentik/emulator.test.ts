@@ -1,0 +1,414 @@
+// Behaviour tests for the authentik /api/v3 emulator: the authentik facts the
+// tool relies on (DESIGN.md) must hold here, and every response the emulator
+// sends must pass its own schema validation (emulatorErrors stays empty).
+import { X509Certificate } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type AuthentikEmulator, startAuthentikEmulator } from "./server.js";
+
+const TOKEN = "emulator-test-token";
+let emu: AuthentikEmulator;
+
+interface Reply<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+async function api<T = any>(method: string, path: string, body?: unknown, opts: { token?: string | null } = {}): Promise<Reply<T>> {
+  const headers: Record<string, string> = {};
+  const token = opts.token === undefined ? TOKEN : opts.token;
+  if (token !== null) headers.authorization = `Bearer ${token}`;
+  if (body !== undefined) headers["content-type"] = "application/json";
+  const res = await fetch(`${emu.url}/api/v3${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+  const text = await res.text();
+  const type = res.headers.get("content-type") ?? "";
+  return { status: res.status, headers: res.headers, body: (type.includes("json") && text ? JSON.parse(text) : text) as T };
+}
+
+const get = <T = any>(path: string, opts?: { token?: string | null }) => api<T>("GET", path, undefined, opts);
+const post = <T = any>(path: string, body: unknown) => api<T>("POST", path, body);
+
+async function one(path: string): Promise<any> {
+  const r = await get(path);
+  expect(r.status).toBe(200);
+  expect(r.body.results).toHaveLength(1);
+  return r.body.results[0];
+}
+
+async function flowPk(slug: string): Promise<string> {
+  return (await one(`/flows/instances/?slug=${slug}`)).pk;
+}
+
+async function samlProvider(name: string, extra: Record<string, unknown> = {}): Promise<any> {
+  const r = await post("/providers/saml/", {
+    name,
+    authorization_flow: await flowPk("default-provider-authorization-implicit-consent"),
+    invalidation_flow: await flowPk("default-provider-invalidation-flow"),
+    acs_url: "https://signin.aws.amazon.com/saml",
+    audience: "urn:amazon:webservices",
+    ...extra,
+  });
+  expect(r.status, JSON.stringify(r.body)).toBe(201);
+  return r.body;
+}
+
+beforeAll(async () => {
+  emu = await startAuthentikEmulator({ token: TOKEN });
+});
+
+afterAll(async () => {
+  await emu?.stop();
+});
+
+describe("authentication", () => {
+  it("answers 403 with a detail for a missing or wrong token", async () => {
+    const missing = await get("/core/groups/", { token: null });
+    expect(missing.status).toBe(403);
+    expect(missing.body).toEqual({ detail: expect.any(String) });
+    const wrong = await get("/core/groups/", { token: "nope" });
+    expect(wrong.status).toBe(403);
+    expect(wrong.body.detail).toMatch(/invalid/i);
+    expect((await get("/core/groups/")).status).toBe(200);
+  });
+
+  it("reports the configured version", async () => {
+    expect((await get("/admin/version/")).body.version_current).toBe("2026.8.3");
+    const other = await startAuthentikEmulator({ token: "t", version: "2025.10.2" });
+    try {
+      const r = await fetch(`${other.url}/api/v3/admin/version/`, { headers: { authorization: "Bearer t" } });
+      expect(((await r.json()) as { version_current: string }).version_current).toBe("2025.10.2");
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
+describe("fresh install seed", () => {
+  it("has the default flows, keypair, mappings and admin", async () => {
+    const implicit = await one("/flows/instances/?slug=default-provider-authorization-implicit-consent");
+    expect(implicit.designation).toBe("authorization");
+    expect((await one("/flows/instances/?slug=default-provider-invalidation-flow")).designation).toBe("invalidation");
+    expect((await one("/flows/instances/?slug=default-authentication-flow")).designation).toBe("authentication");
+    const kp = await one("/crypto/certificatekeypairs/?name=authentik%20Self-signed%20Certificate");
+    expect(kp.private_key_available).toBe(true);
+    const email = await one("/propertymappings/provider/saml/?managed=goauthentik.io/providers/saml/email");
+    expect(email.name).toBe("authentik default SAML Mapping: Email");
+    expect((await one("/propertymappings/provider/scim/?name=authentik%20default%20SCIM%20Mapping%3A%20User")).managed).toBe("goauthentik.io/providers/scim/user");
+    const admin = await one("/core/users/?username=akadmin");
+    expect(admin.is_superuser).toBe(true);
+    expect(admin.groups_obj.map((g: { name: string }) => g.name)).toEqual(["authentik Admins"]);
+  });
+});
+
+describe("pagination", () => {
+  it("pages with next/previous = 0 at the ends", async () => {
+    for (let i = 0; i < 25; i++) expect((await post("/core/groups/", { name: `page-group-${String(i).padStart(2, "0")}` })).status).toBe(201);
+    const total = (await get("/core/groups/?page_size=1")).body.pagination.count as number;
+    expect(total).toBeGreaterThanOrEqual(26);
+
+    const first = await get("/core/groups/");
+    expect(first.body.results).toHaveLength(20);
+    expect(first.body.pagination).toEqual({ next: 2, previous: 0, count: total, current: 1, total_pages: Math.ceil(total / 20), start_index: 1, end_index: 20 });
+
+    const last = await get(`/core/groups/?page=${Math.ceil(total / 20)}`);
+    expect(last.body.pagination.next).toBe(0);
+    expect(last.body.pagination.previous).toBe(Math.ceil(total / 20) - 1);
+    expect(last.body.pagination.end_index).toBe(total);
+
+    const all = await get("/core/groups/?page_size=100");
+    expect(all.body.results).toHaveLength(total);
+    expect(all.body.pagination).toMatchObject({ next: 0, previous: 0, total_pages: 1 });
+
+    const clamped = await get("/core/groups/?page_size=1000");
+    expect(clamped.body.results).toHaveLength(Math.min(total, 100));
+
+    expect((await get("/core/groups/?page=999")).status).toBe(404);
+
+    const byName = await get("/core/groups/?name=page-group-07");
+    expect(byName.body.results.map((g: { name: string }) => g.name)).toEqual(["page-group-07"]);
+  });
+});
+
+describe("request validation", () => {
+  it("rejects a body that breaks the schema in authentik's 400 shape and records it", async () => {
+    const before = emu.invalidRequests().length;
+    const r = await post("/core/groups/", { name: 5, is_superuser: "yes" });
+    expect(r.status).toBe(400);
+    expect(r.body).toEqual({ name: ["Not a valid string."], is_superuser: ["Must be a valid boolean."] });
+    const missing = await post("/core/application_entitlements/", { attributes: {} });
+    expect(missing.body).toEqual({ name: ["This field is required."], app: ["This field is required."] });
+    expect(emu.invalidRequests().length).toBe(before + 2);
+    expect(emu.invalidRequests().at(-1)!.operationId).toBe("core_application_entitlements_create");
+  });
+
+  it("ignores unknown fields but records a warning", async () => {
+    const r = await post("/core/groups/", { name: "with-unknown-field", colour: "blue" });
+    expect(r.status).toBe(201);
+    expect(r.body).not.toHaveProperty("colour");
+    expect(emu.requests.at(-1)!.warnings).toContain("unknown body field ignored: colour");
+    expect(emu.requests.at(-1)!.invalid).toEqual([]);
+  });
+
+  it("rejects paths and methods authentik does not have", async () => {
+    expect((await get("/core/nonexistent/")).status).toBe(404);
+    expect((await api("POST", "/providers/all/", {})).status).toBe(405);
+    expect((await get("/providers/saml/not-a-number/")).status).toBe(404);
+  });
+});
+
+describe("property mappings", () => {
+  it("keeps names unique across all mapping types", async () => {
+    const clash = await post("/propertymappings/provider/saml/", { name: "authentik default SCIM Mapping: User", saml_name: "x", expression: "return 1" });
+    expect(clash.status).toBe(400);
+    expect(clash.body).toEqual({ name: ["Property Mapping with this name already exists."] });
+
+    expect((await post("/propertymappings/provider/scim/", { name: "shared-name", expression: "return {}" })).status).toBe(201);
+    const again = await post("/propertymappings/provider/saml/", { name: "shared-name", saml_name: "x", expression: "return 1" });
+    expect(again.body.name).toEqual(["Property Mapping with this name already exists."]);
+  });
+
+  it("compiles expressions on save: top-level return is fine, syntax errors are 400", async () => {
+    const good = await post("/propertymappings/provider/saml/", { name: "compiles", saml_name: "x", expression: "if True:\n    return 'a'\nreturn 'b'" });
+    expect(good.status).toBe(201);
+    const bad = await post("/propertymappings/provider/saml/", { name: "broken", saml_name: "x", expression: "return (" });
+    expect(bad.status).toBe(400);
+    expect(bad.body.expression).toHaveLength(1);
+    expect(bad.body.expression[0]).toMatch(/^Expression Syntax Error: .*line 2\)$/);
+
+    const patched = await api("PATCH", `/propertymappings/provider/saml/${good.body.pk}/`, { expression: "return )" });
+    expect(patched.status).toBe(400);
+    expect(patched.body.expression[0]).toContain("(compiles, line 2)"); // the mapping's name is the filename
+  });
+});
+
+describe("SAML provider and metadata", () => {
+  it("validates required fields, flow references and the signing rule", async () => {
+    const missing = await post("/providers/saml/", { name: "incomplete" });
+    expect(missing.status).toBe(400);
+    expect(Object.keys(missing.body).sort()).toEqual(["acs_url", "authorization_flow", "invalidation_flow"]);
+
+    const badFlow = await post("/providers/saml/", {
+      name: "bad-flow",
+      authorization_flow: "00000000-0000-4000-8000-000000000000",
+      invalidation_flow: await flowPk("default-provider-invalidation-flow"),
+      acs_url: "https://signin.aws.amazon.com/saml",
+    });
+    expect(badFlow.body).toEqual({ authorization_flow: ['Invalid pk "00000000-0000-4000-8000-000000000000" - object does not exist.'] });
+
+    const kp = await one("/crypto/certificatekeypairs/?name=authentik%20Self-signed%20Certificate");
+    const unsigned = await post("/providers/saml/", {
+      name: "signing-without-flags",
+      authorization_flow: await flowPk("default-provider-authorization-implicit-consent"),
+      invalidation_flow: await flowPk("default-provider-invalidation-flow"),
+      acs_url: "https://signin.aws.amazon.com/saml",
+      signing_kp: kp.pk,
+    });
+    expect(unsigned.status).toBe(400);
+    expect(unsigned.body.non_field_errors[0]).toMatch(/signing keypair/);
+  });
+
+  it("serves empty metadata until an application links the provider, then XML with the certificate", async () => {
+    const kp = await one("/crypto/certificatekeypairs/?name=authentik%20Self-signed%20Certificate");
+    const provider = await samlProvider("aws", { signing_kp: kp.pk, sign_assertion: true });
+    expect(provider.url_sso_redirect).toBe("-");
+
+    const empty = await get(`/providers/saml/${provider.pk}/metadata/`, { token: null });
+    expect(empty.status).toBe(200);
+    expect(empty.body).toEqual({ metadata: "" });
+
+    expect((await post("/core/applications/", { name: "AWS", slug: "aws", provider: provider.pk })).status).toBe(201);
+    const linked = await get(`/providers/saml/${provider.pk}/metadata/`, { token: null });
+    const xml: string = linked.body.metadata;
+    expect(xml).toContain("<md:EntityDescriptor");
+    expect(xml).toContain(`Location="${emu.url}/application/saml/aws/sso/binding/redirect/"`);
+    const b64 = /<ds:X509Certificate>([^<]+)<\/ds:X509Certificate>/.exec(xml)![1]!;
+    const cert = new X509Certificate(`-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`);
+    expect(cert.fingerprint256.toLowerCase()).toBe(kp.fingerprint_sha256);
+
+    const download = await get(`/providers/saml/${provider.pk}/metadata/?download`, { token: null });
+    expect(download.headers.get("content-type")).toBe("application/xml");
+    expect(download.headers.get("content-disposition")).toBe('attachment; filename="aws_authentik_meta.xml"');
+    expect(download.body).toContain("<md:IDPSSODescriptor");
+
+    const read = await get(`/providers/saml/${provider.pk}/`);
+    expect(read.body.assigned_application_slug).toBe("aws");
+    expect(read.body.url_sso_redirect).toBe(`${emu.url}/application/saml/aws/sso/binding/redirect/`);
+  });
+
+  it("unlinks the application when the provider is deleted", async () => {
+    const provider = await samlProvider("short-lived");
+    expect((await post("/core/applications/", { name: "Short", slug: "short", provider: provider.pk })).status).toBe(201);
+    const taken = await post("/core/applications/", { name: "Other", slug: "other-app", provider: provider.pk });
+    expect(taken.body).toEqual({ provider: ["Application with this provider already exists."] });
+    expect((await api("DELETE", `/providers/saml/${provider.pk}/`)).status).toBe(204);
+    expect((await get("/core/applications/short/")).body.provider).toBeNull();
+  });
+});
+
+describe("entitlements and policy bindings", () => {
+  it("enforces the binding rules", async () => {
+    const app = (await post("/core/applications/", { name: "Bindings", slug: "bindings" })).body;
+    const ent = (await post("/core/application_entitlements/", { name: "admin@prod", app: app.pk, attributes: { role: "x" } })).body;
+    expect(ent.pbm_uuid).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await post("/core/application_entitlements/", { name: "admin@prod", app: app.pk })).body).toEqual({
+      non_field_errors: ["The fields app, name must make a unique set."],
+    });
+    const group = (await post("/core/groups/", { name: "binding-group" })).body;
+    const admin = await one("/core/users/?username=akadmin");
+
+    const both = await post("/policies/bindings/", { target: ent.pbm_uuid, group: group.pk, user: admin.pk, order: 0 });
+    expect(both.body).toEqual({ non_field_errors: ["Only one of 'group', 'user' can be set."] });
+    const neither = await post("/policies/bindings/", { target: ent.pbm_uuid, order: 0 });
+    expect(neither.body).toEqual({ non_field_errors: ["One of 'group', 'user' must be set."] });
+    const noOrder = await post("/policies/bindings/", { target: ent.pbm_uuid, group: group.pk });
+    expect(noOrder.body).toEqual({ order: ["This field is required."] });
+    const badTarget = await post("/policies/bindings/", { target: group.pk, group: group.pk, order: 0 });
+    expect(badTarget.body).toEqual({ target: [`Invalid pk "${group.pk}" - object does not exist.`] });
+
+    const ok = await post("/policies/bindings/", { target: ent.pbm_uuid, group: group.pk, order: 0 });
+    expect(ok.status).toBe(201);
+    expect(ok.body.group_obj.name).toBe("binding-group");
+    // authentik does not deduplicate group bindings: the tool must.
+    expect((await post("/policies/bindings/", { target: ent.pbm_uuid, group: group.pk, order: 0 })).status).toBe(201);
+    expect((await get(`/policies/bindings/?target=${ent.pbm_uuid}`)).body.pagination.count).toBe(2);
+
+    // validate() only sees the submitted fields: PATCH without target crashes authentik.
+    const patch = await api("PATCH", `/policies/bindings/${ok.body.pk}/`, { order: 5 });
+    expect(patch.status).toBe(500);
+    expect(emu.requests.at(-1)!.warnings.join()).toMatch(/without `target`/);
+    emu.emulatorErrors.length = 0; // that 500 is intended, not an emulator bug
+  });
+
+  it("cascades application deletion to entitlements and their bindings", async () => {
+    const app = (await post("/core/applications/", { name: "Cascade", slug: "cascade" })).body;
+    const ent = (await post("/core/application_entitlements/", { name: "e", app: app.pk })).body;
+    const group = (await post("/core/groups/", { name: "cascade-group" })).body;
+    expect((await post("/policies/bindings/", { target: ent.pbm_uuid, group: group.pk, order: 0 })).status).toBe(201);
+    expect((await api("DELETE", "/core/applications/cascade/")).status).toBe(204);
+    expect((await get(`/core/application_entitlements/${ent.pbm_uuid}/`)).status).toBe(404);
+    expect((await get(`/policies/bindings/?target=${ent.pbm_uuid}`)).body.pagination.count).toBe(0);
+  });
+});
+
+describe("property mapping test endpoint", () => {
+  const HOSTILE = [
+    `quote ' and " and ''' and """`,
+    "new\nline and \r\n crlf",
+    "back\\slash \\n \\x00 \\u0041",
+    "ünïcødé ✓ 🚀 \u202e rtl",
+    "'); import os; os._exit(1) #",
+    "{0} %s ${x}",
+  ];
+
+  it("evaluates entitlement expressions for a user, hostile names included", async () => {
+    const provider = await samlProvider("entitlement-test");
+    const app = (await post("/core/applications/", { name: "Ent", slug: "ent-test", provider: provider.pk })).body;
+    const group = (await post("/core/groups/", { name: `grp ${HOSTILE[0]} ${HOSTILE[1]}` })).body;
+    const parent = (await post("/core/groups/", { name: `parent ${HOSTILE[3]}` })).body;
+    expect((await api("PATCH", `/core/groups/${group.pk}/`, { parents: [parent.pk] })).status).toBe(200);
+    const user = (await post("/core/users/", { username: "hostile-user", name: `Name ${HOSTILE[2]}`, email: "h@example.com", groups: [group.pk] })).body;
+    for (const name of HOSTILE) {
+      const ent = (await post("/core/application_entitlements/", { name, app: app.pk, attributes: { arn: `arn:${name}` } })).body;
+      // bind half directly, half through the parent group (all_groups() includes ancestors)
+      const bindTo = HOSTILE.indexOf(name) % 2 === 0 ? group.pk : parent.pk;
+      expect((await post("/policies/bindings/", { target: ent.pbm_uuid, group: bindTo, order: 0 })).status).toBe(201);
+    }
+    const unbound = (await post("/core/application_entitlements/", { name: "not bound", app: app.pk })).body;
+    expect(unbound.pbm_uuid).toBeDefined();
+
+    const mapping = (
+      await post("/propertymappings/provider/saml/", {
+        name: "AWS Role (test)",
+        saml_name: "https://aws.amazon.com/SAML/Attributes/Role",
+        expression: [
+          "ents = request.user.app_entitlements(provider.application)",
+          "groups = sorted(g.name for g in user.all_groups())",
+          "ak_logger.info('evaluated', count=len(ents))",
+          "return {'roles': [e.attributes['arn'] for e in ents], 'names': [e.name for e in ents], 'groups': groups, 'name': request.user.name}",
+        ].join("\n"),
+      })
+    ).body;
+    expect((await api("PATCH", `/providers/saml/${provider.pk}/`, { property_mappings: [mapping.pk] })).status).toBe(200);
+
+    const r = await post(`/propertymappings/all/${mapping.pk}/test/`, { user: user.pk });
+    expect(r.status).toBe(200);
+    expect(r.body.successful, r.body.result).toBe(true);
+    const result = JSON.parse(r.body.result);
+    expect([...result.names].sort()).toEqual([...HOSTILE].sort());
+    expect([...result.roles].sort()).toEqual(HOSTILE.map((n) => `arn:${n}`).sort());
+    expect(result.groups).toEqual([group.name, parent.name].sort());
+    expect(result.name).toBe(`Name ${HOSTILE[2]}`);
+    // authentik json.dumps with ensure_ascii: non-ASCII travels escaped
+    expect(r.body.result).not.toMatch(/[^\x00-\x7f]/);
+
+    const formatted = await post(`/propertymappings/all/${mapping.pk}/test/?format_result=true`, { user: user.pk });
+    expect(formatted.body.result).toContain('\n    "roles"');
+  });
+
+  it("reports expression failures as unsuccessful results with a traceback", async () => {
+    const m = (await post("/propertymappings/provider/scim/", { name: "raises", expression: "return user.does_not_exist" })).body;
+    const admin = await one("/core/users/?username=akadmin");
+    const r = await post(`/propertymappings/all/${m.pk}/test/`, { user: admin.pk });
+    expect(r.body.successful).toBe(false);
+    expect(r.body.result).toMatch(/^Traceback \(most recent call last\):/);
+    expect(r.body.result).toContain("builtins.AttributeError");
+
+    const killer = (await post("/propertymappings/provider/scim/", { name: "exits", expression: "import os\nos._exit(3)" })).body;
+    const died = await post(`/propertymappings/all/${killer.pk}/test/`, { user: admin.pk });
+    expect(died.body.successful).toBe(false);
+
+    const group = await one("/core/groups/?name=authentik%20Admins");
+    const scimGroup = await one("/propertymappings/provider/scim/?managed=goauthentik.io/providers/scim/group");
+    const g = await post(`/propertymappings/all/${scimGroup.pk}/test/`, { group: group.pk });
+    expect(JSON.parse(g.body.result)).toEqual({ displayName: "authentik Admins" });
+  });
+});
+
+describe("application list", () => {
+  it("hides applications the token user cannot access unless superuser_full_list=true", async () => {
+    const app = (await post("/core/applications/", { name: "Restricted", slug: "restricted" })).body;
+    const outsiders = (await post("/core/groups/", { name: "outsiders" })).body;
+    expect((await post("/policies/bindings/", { target: app.pk, group: outsiders.pk, order: 0 })).status).toBe(201);
+    const plain = await get("/core/applications/?slug=restricted");
+    expect(plain.body.results).toEqual([]);
+    expect(plain.body.pagination.count).toBe(1); // authentik paginates before filtering
+    expect((await get("/core/applications/?slug=restricted&superuser_full_list=true")).body.results).toHaveLength(1);
+    expect((await get("/core/applications/restricted/")).status).toBe(200);
+  });
+});
+
+describe("SCIM provider", () => {
+  it("syncs on every save and exposes sync status and triggers", async () => {
+    const scim = await post("/providers/scim/", { name: "aws-scim", url: "https://scim.example.com/scim/v2", token: "secret", compatibility_mode: "aws" });
+    expect(scim.status).toBe(201);
+    expect(scim.body).not.toHaveProperty("token");
+    const pk = scim.body.pk as number;
+    expect((await get(`/providers/scim/${pk}/sync/status/`)).body).toMatchObject({ is_running: false, last_sync_status: "done" });
+    const rec = emu.store.providers.get(pk);
+    expect(rec?.kind === "scim" && rec.syncTriggers).toBe(1);
+
+    await api("PATCH", `/providers/scim/${pk}/`, { url: "https://scim.example.com/scim/v2" });
+    expect(emu.requests.at(-1)!.warnings.join()).toMatch(/no-op write/);
+
+    const schedule = await one(`/tasks/schedules/?rel_obj_id=${pk}&rel_obj_content_type__model=scimprovider`);
+    expect((await post(`/tasks/schedules/${schedule.id}/send/`, undefined)).status).toBe(204);
+    expect(rec?.kind === "scim" && rec.syncTriggers).toBe(3);
+
+    const admin = await one("/core/users/?username=akadmin");
+    const obj = await post(`/providers/scim/${pk}/sync/object/`, { sync_object_model: "authentik.core.models.User", sync_object_id: String(admin.pk) });
+    expect(obj.status).toBe(200);
+    expect(obj.body.messages[0].event).toContain("akadmin");
+
+    // The application's backchannel providers are deleted with it (FK CASCADE).
+    expect((await post("/core/applications/", { name: "SCIM app", slug: "scim-app", backchannel_providers: [pk] })).status).toBe(201);
+    expect((await get(`/providers/scim/${pk}/`)).body.assigned_backchannel_application_slug).toBe("scim-app");
+    await api("DELETE", "/core/applications/scim-app/");
+    expect((await get(`/providers/scim/${pk}/`)).status).toBe(404);
+  });
+});
+
+describe("emulator self-check", () => {
+  it("produced only schema-valid responses", () => {
+    expect(emu.emulatorErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,363 @@
+// Store records → the JSON authentik's serializers return. Every output is
+// validated against schema.yml by the server (with additionalProperties: false),
+// so a field here that authentik does not publish fails loudly.
+import { userUid } from "./seed.js";
+import type {
+  ApplicationRec,
+  BindingRec,
+  EntitlementRec,
+  FlowRec,
+  GroupRec,
+  KeypairRec,
+  MappingRec,
+  ProviderRec,
+  SamlProviderRec,
+  ScheduleRec,
+  ScimProviderRec,
+  Store,
+  UserRec,
+} from "./store.js";
+
+export type Wire = Record<string, unknown>;
+
+export interface SerializeContext {
+  store: Store;
+  /** scheme://host as the client addressed us: authentik builds absolute URLs from the request. */
+  baseUrl: string;
+}
+
+/** authentik's Group.num_pk: the first 5 decimal digits of the UUID as an integer. */
+export function groupNumPk(pk: string): number {
+  return Number(BigInt(`0x${pk.replace(/-/g, "")}`).toString().slice(0, 5));
+}
+
+export function partialGroup(g: GroupRec): Wire {
+  return { pk: g.pk, num_pk: groupNumPk(g.pk), name: g.name, is_superuser: g.is_superuser, attributes: g.attributes };
+}
+
+function relatedGroup(g: GroupRec): Wire {
+  return { pk: g.pk, name: g.name, is_superuser: g.is_superuser, attributes: g.attributes, group_uuid: g.pk };
+}
+
+export function partialUser(ctx: SerializeContext, u: UserRec): Wire {
+  return {
+    pk: u.pk,
+    username: u.username,
+    name: u.name,
+    is_active: u.is_active,
+    last_login: u.last_login,
+    email: u.email,
+    attributes: u.attributes,
+    uid: userUid(ctx.store, u.pk),
+  };
+}
+
+export interface GroupIncludes {
+  include_users?: boolean;
+  include_children?: boolean;
+  include_parents?: boolean;
+  include_inherited_roles?: boolean;
+}
+
+export function group(ctx: SerializeContext, g: GroupRec, inc: GroupIncludes = {}): Wire {
+  const { store } = ctx;
+  const children = store.groupChildren(g.pk);
+  return {
+    pk: g.pk,
+    num_pk: groupNumPk(g.pk),
+    name: g.name,
+    is_superuser: g.is_superuser,
+    parents: g.parents,
+    parents_obj: inc.include_parents ? g.parents.map((p) => store.groups.get(p)).filter((x) => x !== undefined).map(relatedGroup) : null,
+    users: store.groupMembers(g.pk).map((u) => u.pk),
+    // include_users defaults to true in authentik's GroupViewSet.
+    users_obj: inc.include_users === false ? null : store.groupMembers(g.pk).map((u) => partialUser(ctx, u)),
+    attributes: g.attributes,
+    roles: g.roles,
+    roles_obj: [],
+    inherited_roles_obj: inc.include_inherited_roles ? [] : null,
+    children: children.map((c) => c.pk),
+    children_obj: inc.include_children ? children.map(relatedGroup) : null,
+  };
+}
+
+/** Initials avatar as a data URI (authentik's default avatar mode includes "initials"). */
+function avatar(u: UserRec): string {
+  const initials = (u.name || u.username)
+    .split(/\s+/)
+    .filter(Boolean)
+    .slice(0, 2)
+    .map((w) => [...w][0]!.toUpperCase())
+    .join("");
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64"><text x="50%" y="50%">${initials.replace(/[<&>]/g, "")}</text></svg>`;
+  return `data:image/svg+xml;base64,${Buffer.from(svg).toString("base64")}`;
+}
+
+export function user(ctx: SerializeContext, u: UserRec, inc: { include_groups?: boolean; include_roles?: boolean } = {}): Wire {
+  return {
+    pk: u.pk,
+    username: u.username,
+    name: u.name,
+    is_active: u.is_active,
+    last_login: u.last_login,
+    date_joined: u.date_joined,
+    is_superuser: ctx.store.isSuperuser(u),
+    groups: u.groups,
+    groups_obj: inc.include_groups === false ? null : u.groups.map((g) => ctx.store.groups.get(g)).filter((g) => g !== undefined).map(partialGroup),
+    roles: u.roles,
+    roles_obj: inc.include_roles === false ? null : [],
+    email: u.email,
+    avatar: avatar(u),
+    attributes: u.attributes,
+    uid: userUid(ctx.store, u.pk),
+    path: u.path,
+    type: u.type,
+    uuid: u.uuid,
+    password_change_date: u.password_change_date,
+    last_updated: u.last_updated,
+  };
+}
+
+const PROVIDER_META = {
+  saml: { component: "ak-provider-saml-form", verbose_name: "SAML Provider", verbose_name_plural: "SAML Providers", meta_model_name: "authentik_providers_saml.samlprovider" },
+  scim: { component: "ak-provider-scim-form", verbose_name: "SCIM Provider", verbose_name_plural: "SCIM Providers", meta_model_name: "authentik_providers_scim.scimprovider" },
+} as const;
+
+/** The generic Provider serializer (used by /providers/all/ and Application.provider_obj). */
+export function provider(ctx: SerializeContext, p: ProviderRec): Wire {
+  const app = ctx.store.applicationOfProvider(p.pk);
+  const backchannel = p.backchannel_application ? ctx.store.applications.get(p.backchannel_application) : undefined;
+  return {
+    pk: p.pk,
+    name: p.name,
+    authentication_flow: p.authentication_flow,
+    authorization_flow: p.authorization_flow,
+    invalidation_flow: p.invalidation_flow,
+    property_mappings: p.property_mappings,
+    component: PROVIDER_META[p.kind].component,
+    assigned_application_slug: app?.slug ?? null,
+    assigned_application_name: app?.name ?? null,
+    assigned_backchannel_application_slug: backchannel?.slug ?? null,
+    assigned_backchannel_application_name: backchannel?.name ?? null,
+    verbose_name: PROVIDER_META[p.kind].verbose_name,
+    verbose_name_plural: PROVIDER_META[p.kind].verbose_name_plural,
+    meta_model_name: PROVIDER_META[p.kind].meta_model_name,
+  };
+}
+
+export const DEFAULT_ISSUER = "authentik";
+
+export function samlUrls(ctx: SerializeContext, p: SamlProviderRec) {
+  const app = ctx.store.applicationOfProvider(p.pk);
+  const appBase = app ? `${ctx.baseUrl}/application/saml/${app.slug}` : undefined;
+  const at = (suffix: string) => (appBase ? `${appBase}/${suffix}` : "-");
+  return {
+    url_download_metadata: appBase ? `${appBase}/metadata/` : `${ctx.baseUrl}/api/v3/providers/saml/${p.pk}/metadata/?download`,
+    url_issuer: p.issuer_override || (appBase ? `${appBase}/metadata/` : DEFAULT_ISSUER),
+    url_unified: at(""),
+    url_unified_init: at("init/"),
+    url_sso_post: at("sso/binding/post/"),
+    url_sso_redirect: at("sso/binding/redirect/"),
+    url_sso_init: at("sso/binding/init/"),
+    url_slo_post: at("slo/binding/post/"),
+    url_slo_redirect: at("slo/binding/redirect/"),
+  };
+}
+
+export function samlProvider(ctx: SerializeContext, p: SamlProviderRec): Wire {
+  return {
+    ...provider(ctx, p),
+    acs_url: p.acs_url,
+    sls_url: p.sls_url,
+    audience: p.audience,
+    issuer_override: p.issuer_override,
+    assertion_valid_not_before: p.assertion_valid_not_before,
+    assertion_valid_not_on_or_after: p.assertion_valid_not_on_or_after,
+    session_valid_not_on_or_after: p.session_valid_not_on_or_after,
+    name_id_mapping: p.name_id_mapping,
+    authn_context_class_ref_mapping: p.authn_context_class_ref_mapping,
+    digest_algorithm: p.digest_algorithm,
+    signature_algorithm: p.signature_algorithm,
+    signing_kp: p.signing_kp,
+    verification_kp: p.verification_kp,
+    encryption_kp: p.encryption_kp,
+    sign_assertion: p.sign_assertion,
+    sign_response: p.sign_response,
+    sign_logout_request: p.sign_logout_request,
+    sign_logout_response: p.sign_logout_response,
+    sp_binding: p.sp_binding,
+    sls_binding: p.sls_binding,
+    logout_method: p.logout_method,
+    default_relay_state: p.default_relay_state,
+    default_name_id_policy: p.default_name_id_policy,
+    ...samlUrls(ctx, p),
+  };
+}
+
+export function scimProvider(ctx: SerializeContext, p: ScimProviderRec): Wire {
+  const backchannel = p.backchannel_application ? ctx.store.applications.get(p.backchannel_application) : undefined;
+  return {
+    pk: p.pk,
+    name: p.name,
+    property_mappings: p.property_mappings,
+    property_mappings_group: p.property_mappings_group,
+    component: PROVIDER_META.scim.component,
+    assigned_backchannel_application_slug: backchannel?.slug ?? null,
+    assigned_backchannel_application_name: backchannel?.name ?? null,
+    verbose_name: PROVIDER_META.scim.verbose_name,
+    verbose_name_plural: PROVIDER_META.scim.verbose_name_plural,
+    meta_model_name: PROVIDER_META.scim.meta_model_name,
+    url: p.url,
+    verify_certificates: p.verify_certificates,
+    // `token` is writeOnly: never returned.
+    auth_mode: p.auth_mode,
+    auth_oauth: p.auth_oauth,
+    auth_oauth_params: p.auth_oauth_params,
+    auth_oauth_token_last_updated: null,
+    auth_oauth_token_expires: null,
+    auth_oauth_url_callback: null,
+    auth_oauth_url_start: null,
+    compatibility_mode: p.compatibility_mode,
+    service_provider_config_cache_timeout: p.service_provider_config_cache_timeout,
+    exclude_users_service_account: p.exclude_users_service_account,
+    sync_page_size: p.sync_page_size,
+    sync_page_timeout: p.sync_page_timeout,
+    discovery_enabled: p.discovery_enabled,
+    group_filters: p.group_filters,
+    dry_run: p.dry_run,
+  };
+}
+
+export function application(ctx: SerializeContext, a: ApplicationRec): Wire {
+  const { store } = ctx;
+  const prov = a.provider !== null ? store.providers.get(a.provider) : undefined;
+  const backchannel = store.backchannelProvidersOf(a.pbm_uuid);
+  // SAMLProvider.launch_url is the (relative) IdP-initiated URL.
+  const launch = a.meta_launch_url || (prov?.kind === "saml" ? `/application/saml/${a.slug}/sso/binding/init/` : null);
+  return {
+    pk: a.pbm_uuid,
+    pbm_uuid: a.pbm_uuid,
+    name: a.name,
+    slug: a.slug,
+    provider: a.provider,
+    provider_obj: prov ? provider(ctx, prov) : null,
+    backchannel_providers: backchannel.map((p) => p.pk),
+    backchannel_providers_obj: backchannel.map((p) => provider(ctx, p)),
+    launch_url: launch,
+    open_in_new_tab: a.open_in_new_tab,
+    meta_launch_url: a.meta_launch_url,
+    meta_icon: a.meta_icon,
+    meta_icon_url: null,
+    meta_icon_themed_urls: null,
+    meta_description: a.meta_description,
+    meta_publisher: a.meta_publisher,
+    policy_engine_mode: a.policy_engine_mode,
+    group: a.group,
+    meta_hide: a.meta_hide,
+  };
+}
+
+export function entitlement(e: EntitlementRec): Wire {
+  return { pbm_uuid: e.pbm_uuid, name: e.name, app: e.app, attributes: e.attributes };
+}
+
+export function binding(ctx: SerializeContext, b: BindingRec): Wire {
+  const g = b.group ? ctx.store.groups.get(b.group) : undefined;
+  const u = b.user !== null ? ctx.store.users.get(b.user) : undefined;
+  return {
+    pk: b.pk,
+    policy: b.policy,
+    group: b.group,
+    user: b.user,
+    policy_obj: null,
+    group_obj: g ? partialGroup(g) : null,
+    user_obj: u ? partialUser(ctx, u) : null,
+    target: b.target,
+    negate: b.negate,
+    enabled: b.enabled,
+    order: b.order,
+    timeout: b.timeout,
+    failure_result: b.failure_result,
+    expires: null,
+    expiring: false,
+  };
+}
+
+const MAPPING_META = {
+  saml: { component: "ak-property-mapping-provider-saml-form", verbose_name: "SAML Provider Property Mapping", verbose_name_plural: "SAML Provider Property Mappings", meta_model_name: "authentik_providers_saml.samlpropertymapping" },
+  scim: { component: "ak-property-mapping-provider-scim-form", verbose_name: "SCIM Provider Mapping", verbose_name_plural: "SCIM Provider Mappings", meta_model_name: "authentik_providers_scim.scimmapping" },
+  scope: { component: "ak-property-mapping-provider-scope-form", verbose_name: "Scope Mapping", verbose_name_plural: "Scope Mappings", meta_model_name: "authentik_providers_oauth2.scopemapping" },
+} as const;
+
+/** The base PropertyMapping serializer (/propertymappings/all/ and the SCIM one). */
+export function mapping(m: MappingRec): Wire {
+  return {
+    pk: m.pk,
+    managed: m.managed,
+    name: m.name,
+    expression: m.expression,
+    ...MAPPING_META[m.kind],
+  };
+}
+
+export function samlMapping(m: MappingRec): Wire {
+  return { ...mapping(m), saml_name: m.saml_name ?? "", friendly_name: m.friendly_name ?? null };
+}
+
+export function flow(f: FlowRec): Wire {
+  return {
+    pk: f.pk,
+    policybindingmodel_ptr_id: f.pbm_uuid,
+    name: f.name,
+    slug: f.slug,
+    title: f.title,
+    designation: f.designation,
+    background: f.background,
+    background_url: "/static/dist/assets/images/flow_background.jpg",
+    background_themed_urls: null,
+    stages: [],
+    policies: [],
+    cache_count: 0,
+    policy_engine_mode: f.policy_engine_mode,
+    compatibility_mode: f.compatibility_mode,
+    export_url: `/api/v3/flows/instances/${f.slug}/export/`,
+    layout: f.layout,
+    denied_action: f.denied_action,
+    authentication: f.authentication,
+  };
+}
+
+export function keypair(ctx: SerializeContext, k: KeypairRec): Wire {
+  return {
+    pk: k.pk,
+    name: k.name,
+    fingerprint_sha256: k.fingerprint_sha256,
+    fingerprint_sha1: k.fingerprint_sha1,
+    cert_expiry: k.cert_expiry,
+    cert_subject: k.cert_subject,
+    private_key_available: k.key_data !== "",
+    key_type: k.key_type,
+    certificate_download_url: `${ctx.baseUrl}/api/v3/crypto/certificatekeypairs/${k.pk}/view_certificate/?download`,
+    private_key_download_url: `${ctx.baseUrl}/api/v3/crypto/certificatekeypairs/${k.pk}/view_private_key/?download`,
+    managed: k.managed,
+  };
+}
+
+export function schedule(ctx: SerializeContext, s: ScheduleRec): Wire {
+  const scim = s.rel_obj_id !== null ? ctx.store.providers.get(Number(s.rel_obj_id)) : undefined;
+  const lastStatus = scim?.kind === "scim" ? (scim.sync.last_sync_status ?? null) : null;
+  return {
+    id: s.id,
+    identifier: s.identifier,
+    uid: s.uid,
+    actor_name: s.actor_name,
+    rel_obj_app_label: s.rel_obj_app_label,
+    rel_obj_model: s.rel_obj_model,
+    rel_obj_id: s.rel_obj_id,
+    crontab: s.crontab,
+    paused: s.paused,
+    next_run: new Date(Date.now() + 3_600_000).toISOString(),
+    description: s.description,
+    last_task_status: lastStatus,
+  };
+}

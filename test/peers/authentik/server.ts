@@ -1,0 +1,236 @@
+// HTTP emulator of authentik's /api/v3 for tests and local demos.
+//
+// Each request: route by schema.yml path templates → token check (403 like
+// authentik) → request validated against the operation (query, body) → handler
+// → response validated against the operation's declared response. A request
+// that breaks the schema is answered 400 in authentik's shape and recorded as
+// invalid; a response that breaks the schema is an emulator bug and becomes a
+// loud 500 (and lands in `emulatorErrors`).
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApiError } from "./http-errors.js";
+import { loadSpec, matchRoute } from "./openapi.js";
+import { OpenApiValidator } from "./openapi-validator.js";
+import { ExpressionEngine } from "./python.js";
+import type { EmulatorOptions, HandlerContext, HandlerResult } from "./routes/common.js";
+import { handlers } from "./routes/index.js";
+import { ADMIN_USERNAME, seed } from "./seed.js";
+import { Store } from "./store.js";
+
+export const API_PREFIX = "/api/v3";
+export const DEFAULT_VERSION = "2026.8.3";
+
+export interface RecordedRequest {
+  method: string;
+  /** full request path, e.g. /api/v3/core/groups/ */
+  path: string;
+  query: Record<string, string | string[]>;
+  status: number;
+  /** schema operation the request matched, if any */
+  operationId?: string;
+  /** ways the request broke the OpenAPI schema (empty = valid) */
+  invalid: string[];
+  /** accepted but noteworthy: unknown body fields / query params (authentik ignores them), known pitfalls */
+  warnings: string[];
+}
+
+export interface StartOptions {
+  /** 0 (default) picks a free port */
+  port?: number;
+  host?: string;
+  /** the API token the emulator accepts as `Authorization: Bearer <token>` */
+  token: string;
+  /** what GET /admin/version/ reports as version_current */
+  version?: string;
+  /** see EmulatorOptions.metadataWithoutApplication */
+  metadataWithoutApplication?: EmulatorOptions["metadataWithoutApplication"];
+}
+
+export interface AuthentikEmulator {
+  /** e.g. http://127.0.0.1:PORT (the API lives under /api/v3) */
+  url: string;
+  stop(): Promise<void>;
+  /** every request, in arrival order */
+  requests: RecordedRequest[];
+  /** requests that broke the schema */
+  invalidRequests(): RecordedRequest[];
+  /** emulator bugs (invalid responses, handler crashes): a test should expect this to stay empty */
+  emulatorErrors: string[];
+  /** direct access to the emulated state, for seeding and assertions */
+  store: Store;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function queryRecord(params: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const key of new Set(params.keys())) {
+    const values = params.getAll(key);
+    out[key] = values.length === 1 ? values[0]! : values;
+  }
+  return out;
+}
+
+/** Serialises mutations: async handlers (python compile) must not interleave check-then-write. */
+class Mutex {
+  private tail: Promise<unknown> = Promise.resolve();
+  run<T>(fn: () => Promise<T>): Promise<T> {
+    const next = this.tail.then(fn, fn);
+    this.tail = next.catch(() => undefined);
+    return next;
+  }
+}
+
+export async function startAuthentikEmulator(options: StartOptions): Promise<AuthentikEmulator> {
+  if (!options.token) throw new Error("startAuthentikEmulator: a token is required");
+  const spec = loadSpec();
+  const validator = new OpenApiValidator(spec);
+  const store = new Store();
+  seed(store);
+  const emulatorOptions: EmulatorOptions = {
+    version: options.version ?? DEFAULT_VERSION,
+    metadataWithoutApplication: options.metadataWithoutApplication ?? "empty",
+  };
+  const requests: RecordedRequest[] = [];
+  const emulatorErrors: string[] = [];
+  const mutex = new Mutex();
+  const expressions = new ExpressionEngine();
+
+  const send = (res: ServerResponse, record: RecordedRequest, result: HandlerResult) => {
+    record.status = result.status;
+    const headers: Record<string, string> = { ...(result.headers ?? {}) };
+    let payload: string | undefined;
+    if (result.body !== undefined) {
+      headers["content-type"] = result.contentType ?? "application/json";
+      payload = typeof result.body === "string" && result.contentType && result.contentType !== "application/json" ? result.body : JSON.stringify(result.body);
+    }
+    res.writeHead(result.status, headers);
+    res.end(payload);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, record: RecordedRequest, url: URL) => {
+    const reject = (status: number, body: Record<string, unknown>, problem: string) => {
+      record.invalid.push(problem);
+      send(res, record, { status, body });
+    };
+    if (!url.pathname.startsWith(`${API_PREFIX}/`)) return reject(404, { detail: "Not found." }, `path outside ${API_PREFIX}/`);
+    const apiPath = url.pathname.slice(API_PREFIX.length);
+    if (!apiPath.endsWith("/")) {
+      // Django's APPEND_SLASH redirects GETs; authentik's API paths all end in "/".
+      if (req.method === "GET") {
+        record.invalid.push("missing trailing slash");
+        return send(res, record, { status: 301, headers: { location: `${url.pathname}/${url.search}` } });
+      }
+      return reject(404, { detail: "Not found." }, "missing trailing slash");
+    }
+    const route = matchRoute(spec, req.method ?? "GET", apiPath);
+    if (route.kind === "not-found") return reject(404, { detail: "Not found." }, `no operation in schema.yml for ${apiPath}`);
+    if (route.kind === "method-not-allowed") return reject(405, { detail: `Method "${req.method}" not allowed.` }, `method not in schema.yml (allowed: ${route.allowed.join(", ")})`);
+    const op = route.operation;
+    record.operationId = op.operationId;
+
+    // authentik (DRF) authenticates before permissions: a wrong token fails even on AllowAny views.
+    const auth = req.headers.authorization;
+    if (auth !== undefined || !op.anonymousAllowed) {
+      const match = /^Bearer\s+(.+)$/i.exec(auth ?? "");
+      if (!match) return send(res, record, { status: 403, body: { detail: "Authentication credentials were not provided." } });
+      if (match[1]!.trim() !== options.token) return send(res, record, { status: 403, body: { detail: "Token invalid/expired" } });
+    }
+
+    const pathProblems = validator.checkPathParams(op, route.pathParams);
+    if (pathProblems.length > 0) return reject(404, { detail: "Not found." }, pathProblems.join("; "));
+
+    let body: unknown;
+    let hasBody = false;
+    if (["POST", "PUT", "PATCH"].includes(op.method)) {
+      const raw = await readBody(req);
+      if (raw.trim() !== "") {
+        const contentType = (req.headers["content-type"] ?? "").split(";")[0]!.trim();
+        if (contentType !== "application/json") {
+          return reject(415, { detail: `Unsupported media type "${contentType}" in request.` }, `content type ${contentType || "(none)"}`);
+        }
+        try {
+          body = JSON.parse(raw);
+          hasBody = true;
+        } catch (err) {
+          return reject(400, { detail: `JSON parse error - ${(err as Error).message}` }, "body is not JSON");
+        }
+      }
+    }
+    const check = validator.checkRequest(op, url.searchParams, body, hasBody);
+    for (const f of check.unknownFields) record.warnings.push(`unknown body field ignored: ${f}`);
+    for (const q of check.unknownQueryParams) record.warnings.push(`unknown query parameter ignored: ${q}`);
+    if (check.errors) {
+      record.invalid.push(`request does not match ${op.operationId}: ${JSON.stringify(check.errors)}`);
+      return send(res, record, { status: 400, body: check.errors });
+    }
+
+    const handler = handlers[op.operationId];
+    if (!handler) return reject(501, { detail: `${op.operationId} is not emulated` }, `${op.operationId} is not emulated`);
+    const bodyObject = body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    const tokenUser = [...store.users.values()].find((u) => u.username === ADMIN_USERNAME);
+    const ctx: HandlerContext = {
+      store,
+      ser: { store, baseUrl: `http://${req.headers.host ?? "localhost"}` },
+      options: emulatorOptions,
+      expressions,
+      params: route.pathParams,
+      query: check.query,
+      body: bodyObject,
+      sent: new Set(Object.keys(bodyObject)),
+      user: tokenUser,
+      warn: (m) => record.warnings.push(m),
+    };
+
+    let result: HandlerResult;
+    try {
+      const run = async () => handler(ctx);
+      result = op.method === "GET" ? await run() : await mutex.run(run);
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err;
+      result = { status: err.status, body: err.body };
+    }
+    const problems = validator.checkResponse(op, result.status, result.body === undefined ? undefined : (result.contentType ?? "application/json"), result.body);
+    if (problems.length > 0) throw new Error(`response to ${op.operationId} (${result.status}) breaks schema.yml: ${problems.join("; ")}\nbody: ${JSON.stringify(result.body).slice(0, 2000)}`);
+    send(res, record, result);
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://emulator.invalid");
+    const record: RecordedRequest = { method: req.method ?? "GET", path: url.pathname, query: queryRecord(url.searchParams), status: 0, invalid: [], warnings: [] };
+    requests.push(record);
+    handle(req, res, record, url).catch((err: unknown) => {
+      const message = `authentik emulator bug on ${record.method} ${record.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+      emulatorErrors.push(message);
+      console.error(message);
+      if (!res.headersSent) send(res, record, { status: 500, body: { detail: message } });
+      else res.end();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+
+  return {
+    url: `http://${host}:${address.port}`,
+    requests,
+    emulatorErrors,
+    store,
+    invalidRequests: () => requests.filter((r) => r.invalid.length > 0),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        expressions.close();
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
