@@ -1,11 +1,12 @@
 import { Command, CommanderError, Option } from "commander";
-import packageJson from "../../package.json" with { type: "json" };
 import { ConfigError, formatDiagnostic, type Diagnostic } from "../config/diagnostics.js";
 import { validateConfigFile } from "../config/load-config.js";
 import { EXIT, UserError } from "../errors.js";
 import { processIO, output, type CliIO, type Output } from "./io.js";
 
-export const VERSION: string = packageJson.version;
+import { VERSION } from "../version.js";
+
+export { VERSION };
 
 export function printDiagnostics(o: Output, diagnostics: readonly Diagnostic[]): void {
   for (const d of diagnostics) {

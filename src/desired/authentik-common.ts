@@ -1,0 +1,56 @@
+import type { ResolvedConfig } from "../config/model.js";
+import type { DesiredResource, Props } from "../plan/types.js";
+import type { IdpMetadataSummary } from "./saml-metadata.js";
+import { address } from "./addresses.js";
+
+/** What building the desired state needs to know beyond the config. */
+export interface DesiredAuthentikContext {
+  /** Base URL of authentik (config or AUTHENTIK_URL), for the IdP-initiated launch URL. */
+  authentikUrl: string;
+  /** Metadata authentik serves for the provider now, when it exists and is linked. */
+  idpMetadata?: IdpMetadataSummary;
+}
+
+/** The managed name-id mapping authentik ships for "NameID = email". */
+export const EMAIL_NAME_ID_MAPPING = "goauthentik.io/providers/saml/email";
+
+export function authentikSamlProvider(config: ResolvedConfig, modeSpecific: Props): DesiredResource {
+  const p = config.authentik.provider;
+  return {
+    address: address.samlProvider(p.name),
+    type: "authentik.saml_provider",
+    system: "authentik",
+    title: `SAML provider "${p.name}"`,
+    props: {
+      name: p.name,
+      authorization_flow: { $lookup: "flow", key: p.authorizationFlow },
+      invalidation_flow: { $lookup: "flow", key: p.invalidationFlow },
+      sp_binding: "post",
+      // AWS rejects unsigned assertions; authentik signs only when told to.
+      signing_kp: { $lookup: "keypair", key: p.signingKeypair },
+      sign_assertion: true,
+      sign_response: true,
+      name_id_mapping: { $lookup: "managed_mapping", key: EMAIL_NAME_ID_MAPPING },
+      ...modeSpecific,
+    },
+  };
+}
+
+export function authentikApplication(config: ResolvedConfig, launchUrl: string): DesiredResource {
+  const a = config.authentik.application;
+  return {
+    address: address.application(a.slug),
+    type: "authentik.application",
+    system: "authentik",
+    title: `application "${a.name}" (${a.slug})`,
+    props: {
+      slug: a.slug,
+      name: a.name,
+      provider: { $ref: address.samlProvider(config.authentik.provider.name) },
+      group: a.group ?? "",
+      meta_launch_url: launchUrl,
+      open_in_new_tab: a.openInNewTab,
+      policy_engine_mode: "any",
+    },
+  };
+}

@@ -1,0 +1,179 @@
+import type { ResolvedConfig } from "../config/model.js";
+import { normalizePolicy } from "../plan/policy-normalize.js";
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, type DesiredResource, type Props } from "../plan/types.js";
+import { address, entitlementName } from "./addresses.js";
+import { ROLE_EXPRESSION, SAML_ATTRIBUTE, roleSessionNameExpression, sessionDurationExpression } from "./expressions.js";
+import { authentikApplication, authentikSamlProvider, type DesiredAuthentikContext } from "./authentik-common.js";
+
+export const AWS_SIGNIN_SAML = "https://signin.aws.amazon.com/saml";
+export const AWS_AUDIENCE = "urn:amazon:webservices";
+
+export function samlProviderArn(accountId: string, name: string): string {
+  return `arn:aws:iam::${accountId}:saml-provider/${name}`;
+}
+
+export function roleArn(accountId: string, path: string, name: string): string {
+  return `arn:aws:iam::${accountId}:role${path}${name}`;
+}
+
+export function trustPolicy(accountId: string, samlProvider: string): Record<string, unknown> {
+  return normalizePolicy({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: samlProviderArn(accountId, samlProvider) },
+        Action: "sts:AssumeRoleWithSAML",
+        Condition: { StringEquals: { "SAML:aud": AWS_SIGNIN_SAML } },
+      },
+    ],
+  });
+}
+
+export function managedTags(config: ResolvedConfig, own: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(
+    Object.entries({ ...config.aws.tags, ...own, [MANAGED_BY_TAG]: MANAGED_BY_VALUE }).sort(([a], [b]) => a.localeCompare(b)),
+  );
+}
+
+/** Config → every resource classic-iam mode manages, in both systems. Pure. */
+export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikContext): DesiredResource[] {
+  const out: DesiredResource[] = [];
+  const prefix = config.authentik.provider.propertyMappingPrefix;
+  const app = config.authentik.application.slug;
+
+  // --- authentik: property mappings -------------------------------------------------------
+  const mapping = (suffix: string, samlName: string, friendly: string, expression: string) => {
+    const name = `${prefix}: AWS ${suffix}`;
+    out.push({
+      address: address.propertyMapping(name),
+      type: "authentik.property_mapping",
+      system: "authentik",
+      title: `SAML property mapping "${name}"`,
+      props: { name, saml_name: samlName, friendly_name: friendly, expression },
+    });
+    return address.propertyMapping(name);
+  };
+  const mappings = [
+    mapping("Role", SAML_ATTRIBUTE.role, "Role", ROLE_EXPRESSION),
+    mapping("RoleSessionName", SAML_ATTRIBUTE.roleSessionName, "RoleSessionName", roleSessionNameExpression(config.authentik.provider.sessionName)),
+  ];
+  if (config.authentik.provider.sessionDuration !== undefined) {
+    mappings.push(mapping("SessionDuration", SAML_ATTRIBUTE.sessionDuration, "SessionDuration", sessionDurationExpression(config.authentik.provider.sessionDuration)));
+  }
+
+  // --- authentik: provider and application ------------------------------------------------
+  out.push(
+    authentikSamlProvider(config, {
+      acs_url: AWS_SIGNIN_SAML,
+      audience: AWS_AUDIENCE,
+      property_mappings: mappings.sort().map(($ref) => ({ $ref })),
+    }),
+  );
+  const launchUrl =
+    config.authentik.application.launchUrl ?? `${ctx.authentikUrl.replace(/\/+$/, "")}/application/saml/${app}/sso/binding/init/`;
+  out.push(authentikApplication(config, launchUrl));
+
+  // --- per (role, account): an entitlement, bound to the groups that map to it ------------
+  const accounts = new Map(config.aws.accounts.map((a) => [a.alias, a]));
+  for (const role of config.roles) {
+    for (const alias of role.accounts) {
+      const account = accounts.get(alias)!;
+      const name = entitlementName(role.name, alias);
+      const entitlementAddress = address.entitlement(app, name);
+      out.push({
+        address: entitlementAddress,
+        type: "authentik.entitlement",
+        system: "authentik",
+        title: `entitlement "${name}" of application ${app}`,
+        props: {
+          name,
+          app: { $ref: address.application(app) },
+          attributes: {
+            aws_role_arn: roleArn(account.id, config.aws.rolePath, role.name),
+            aws_saml_provider_arn: samlProviderArn(account.id, config.aws.samlProviderName),
+            aws_role_name: role.name,
+            aws_account_id: account.id,
+            aws_account_alias: alias,
+            managed_by: MANAGED_BY_VALUE,
+          },
+        },
+      });
+    }
+  }
+  const bound = new Set<string>();
+  for (const m of config.mappings) {
+    for (const roleName of m.grants) {
+      const role = config.roles.find((r) => r.name === roleName)!;
+      const targets = m.accounts === "role-default" ? role.accounts : m.accounts.filter((a) => role.accounts.includes(a));
+      for (const alias of targets) {
+        const name = entitlementName(role.name, alias);
+        const bindingAddress = address.binding(app, name, m.group);
+        if (bound.has(bindingAddress)) continue; // the same grant declared twice is one binding
+        bound.add(bindingAddress);
+        out.push({
+          address: bindingAddress,
+          type: "authentik.policy_binding",
+          system: "authentik",
+          title: `group "${m.group}" → entitlement "${name}"`,
+          props: bindingProps({ $ref: address.entitlement(app, name) }, m.group),
+        });
+      }
+    }
+  }
+
+  // --- AWS, per account: the SAML identity provider and the roles -------------------------
+  for (const account of config.aws.accounts) {
+    const providerAddress = address.iamSamlProvider(account.alias, config.aws.samlProviderName);
+    out.push({
+      address: providerAddress,
+      type: "aws.iam.saml_provider",
+      system: "aws",
+      account: account.alias,
+      title: `IAM SAML identity provider ${config.aws.samlProviderName} in ${account.alias} (${account.id})`,
+      props: {
+        name: config.aws.samlProviderName,
+        metadata: ctx.idpMetadata ?? { $deferred: "SAML metadata of the authentik provider, read after it is applied" },
+      },
+      dependsOn: [address.samlProvider(config.authentik.provider.name), address.application(app)],
+    });
+    for (const role of config.roles.filter((r) => r.accounts.includes(account.alias))) {
+      out.push({
+        address: address.iamRole(account.alias, config.aws.rolePath, role.name),
+        type: "aws.iam.role",
+        system: "aws",
+        account: account.alias,
+        title: `IAM role ${config.aws.rolePath}${role.name} in ${account.alias} (${account.id})`,
+        props: {
+          name: role.name,
+          path: config.aws.rolePath,
+          description: role.description ?? "",
+          trust_policy: trustPolicy(account.id, config.aws.samlProviderName),
+          max_session_duration: role.maxSessionDuration,
+          managed_policies: [...role.managedPolicies].sort(),
+          inline_policies: Object.fromEntries(
+            Object.entries(role.inlinePolicies)
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([n, d]) => [n, normalizePolicy(d)]),
+          ),
+          permissions_boundary: role.permissionsBoundary ?? null,
+          tags: managedTags(config, role.tags),
+        },
+        dependsOn: [providerAddress],
+      });
+    }
+  }
+  return out;
+}
+
+export function bindingProps(target: Props[string], group: string): Props {
+  return {
+    target,
+    group: { $lookup: "group", key: group },
+    order: 0,
+    enabled: true,
+    negate: false,
+    timeout: 30,
+    failure_result: false,
+  };
+}

@@ -1,0 +1,56 @@
+/**
+ * The Python that authentik runs for the SAML attributes AWS reads.
+ *
+ * Safety against hostile names: no group, role, account or user name is ever
+ * written into these expressions. The Role expression is the same constant for
+ * every config — role and provider ARNs are *data*, read from the attributes of
+ * the application entitlements the user holds — and the only values
+ * interpolated elsewhere are integers and choices from a closed set, rendered
+ * through pyLiteral().
+ */
+export const SAML_ATTRIBUTE = {
+  role: "https://aws.amazon.com/SAML/Attributes/Role",
+  roleSessionName: "https://aws.amazon.com/SAML/Attributes/RoleSessionName",
+  sessionDuration: "https://aws.amazon.com/SAML/Attributes/SessionDuration",
+} as const;
+
+/** A Python string literal for any JavaScript string (JSON escapes are valid Python escapes). */
+export function pyLiteral(value: string | number): string {
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw new Error(`refusing to render non-integer ${value} into Python`);
+    return String(value);
+  }
+  // JSON string escapes (\", \\, \n, \uXXXX) mean the same in Python; escape the
+  // rest of non-ASCII too so the source stays plain ASCII.
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
+export const ROLE_EXPRESSION = `# Managed by authentik-aws-gitops: edits are overwritten.
+# AWS expects "role_arn,saml_provider_arn" per role the user may assume. Each
+# application entitlement the user holds (through a group binding) carries one
+# pair in its attributes, so this expression never changes when roles do.
+roles = []
+for entitlement in request.user.app_entitlements(provider.application):
+    attributes = entitlement.attributes or {}
+    role_arn = attributes.get("aws_role_arn")
+    provider_arn = attributes.get("aws_saml_provider_arn")
+    if isinstance(role_arn, str) and isinstance(provider_arn, str):
+        roles.append(role_arn + "," + provider_arn)
+return roles
+`;
+
+export function roleSessionNameExpression(source: "email" | "username"): string {
+  const attribute = source === "email" ? "email" : "username";
+  return `# Managed by authentik-aws-gitops: edits are overwritten.
+# AWS accepts 2-64 characters of [A-Za-z0-9_+=,.@-] as RoleSessionName.
+import re
+value = re.sub(r"[^A-Za-z0-9_+=,.@-]", "_", str(getattr(user, ${pyLiteral(attribute)}, "") or ""))[:64]
+return value.ljust(2, "_")
+`;
+}
+
+export function sessionDurationExpression(seconds: number): string {
+  return `# Managed by authentik-aws-gitops: edits are overwritten.
+return ${pyLiteral(String(seconds))}
+`;
+}

@@ -1,0 +1,296 @@
+import { createPatch } from "diff";
+import { canonicalJson, deepEqual, sha256 } from "./canonical.js";
+import {
+  isDeferred,
+  isRef,
+  type AccessRow,
+  type Change,
+  type DesiredResource,
+  type FieldChange,
+  type LiveResource,
+  type Plan,
+  type Props,
+  type ResourceType,
+} from "./types.js";
+
+/** A problem that makes a plan impossible (a collision with an unowned object, a missing group). */
+export interface PlanProblem {
+  address?: string;
+  message: string;
+}
+
+export class PlanError extends Error {
+  readonly problems: readonly PlanProblem[];
+  constructor(problems: readonly PlanProblem[]) {
+    super(problems.map((p) => (p.address ? `${p.address}: ${p.message}` : p.message)).join("\n"));
+    this.name = "PlanError";
+    this.problems = problems;
+  }
+}
+
+export interface PlanInput {
+  mode: Plan["mode"];
+  configFile: string;
+  tool: Plan["tool"];
+  desired: readonly DesiredResource[];
+  live: readonly LiveResource[];
+  prune: boolean;
+  allowDeleteAll: boolean;
+  /** Maps a grant-carrying resource (binding, assignment) to an access row; mode-specific. */
+  accessOf: (resource: { type: ResourceType; props: Props }, side: "desired" | "live") => Omit<AccessRow, "change"> | undefined;
+  /**
+   * The key under which the target system enforces uniqueness (e.g. an IAM role
+   * name, case-insensitively, per account): two objects with the same identity
+   * but different addresses collide.
+   */
+  identityOf: (resource: { type: ResourceType; account?: string; props: Props }) => string | undefined;
+  warnings?: string[];
+  manualSteps?: string[];
+  problems?: PlanProblem[];
+}
+
+const TYPE_ORDER: ResourceType[] = [
+  "authentik.property_mapping",
+  "authentik.saml_provider",
+  "authentik.application",
+  "authentik.entitlement",
+  "authentik.policy_binding",
+  "authentik.scim_mapping",
+  "authentik.scim_provider",
+  "aws.iam.saml_provider",
+  "aws.iam.role",
+  "aws.sso.permission_set",
+  "aws.sso.account_assignment",
+];
+
+/** Fields whose values are maps compared entry by entry in the field diff. */
+const MAP_FIELDS = new Set(["tags", "attributes", "inline_policies"]);
+
+function refsIn(value: unknown, into: Set<string> = new Set()): Set<string> {
+  if (isRef(value)) into.add(value.$ref);
+  else if (Array.isArray(value)) value.forEach((v) => refsIn(v, into));
+  else if (value !== null && typeof value === "object") Object.values(value).forEach((v) => refsIn(v, into));
+  return into;
+}
+
+function hasDeferred(value: unknown): boolean {
+  if (isDeferred(value)) return true;
+  if (Array.isArray(value)) return value.some(hasDeferred);
+  if (value !== null && typeof value === "object") return Object.values(value).some(hasDeferred);
+  return false;
+}
+
+function isLong(value: unknown): boolean {
+  if (typeof value === "string") return value.includes("\n") || value.length > 100;
+  return value !== null && typeof value === "object" && !isRef(value) && !isDeferred(value);
+}
+
+function textOf(value: unknown): string {
+  if (value === undefined) return "";
+  if (typeof value === "string") return value.endsWith("\n") ? value : `${value}\n`;
+  return `${JSON.stringify(value, null, 2)}\n`;
+}
+
+export function fieldChanges(before: Props | null, after: Props | null): FieldChange[] {
+  const out: FieldChange[] = [];
+  const keys = [...new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].sort();
+  for (const key of keys) {
+    const b = before?.[key];
+    const a = after?.[key];
+    if (deepEqual(b, a)) continue;
+    const bothMaps =
+      MAP_FIELDS.has(key) &&
+      (b === undefined || (typeof b === "object" && b !== null && !Array.isArray(b))) &&
+      (a === undefined || (typeof a === "object" && a !== null && !Array.isArray(a)));
+    if (bothMaps && before && after) {
+      for (const sub of fieldChanges((b ?? {}) as Props, (a ?? {}) as Props)) out.push({ ...sub, field: `${key}.${sub.field}` });
+      continue;
+    }
+    const change: FieldChange = { field: key };
+    if (b !== undefined) change.before = b;
+    if (a !== undefined) change.after = a;
+    if (before && after && (isLong(b) || isLong(a)) && !hasDeferred(a)) {
+      change.patch = createPatch(key, textOf(b), textOf(a), "live", "desired", { context: 3 })
+        .split("\n")
+        .slice(2) // drop the "Index:" and "====" lines; the field name says which
+        .join("\n")
+        .trimEnd();
+    }
+    out.push(change);
+  }
+  return out;
+}
+
+function compareChanges(a: Change, b: Change): number {
+  return TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || a.address.localeCompare(b.address);
+}
+
+/** The hash a plan is known by: over the canonical JSON of its changes, never over rendered text. */
+export function planHash(changes: readonly Change[]): string {
+  return sha256(canonicalJson(changes));
+}
+
+/** desired × live → Plan. Pure: no I/O, same input, same plan, same hash. */
+export function computePlan(input: PlanInput): Plan {
+  const problems: PlanProblem[] = [...(input.problems ?? [])];
+  const live = new Map(input.live.map((r) => [r.address, r]));
+  const desired = new Map(input.desired.map((r) => [r.address, r]));
+  const changes: Change[] = [];
+  const notPruned: Plan["notPruned"] = [];
+
+  // Live objects by identity, to find collisions under another address.
+  const liveByIdentity = new Map<string, LiveResource[]>();
+  for (const r of input.live) {
+    const id = input.identityOf(r);
+    if (id) liveByIdentity.set(id, [...(liveByIdentity.get(id) ?? []), r]);
+  }
+
+  const deletes = new Set<string>();
+  for (const r of input.live) {
+    if (!r.owned || desired.has(r.address)) continue;
+    if (input.prune) deletes.add(r.address);
+    else notPruned.push({ address: r.address, title: r.title });
+  }
+
+  for (const d of input.desired) {
+    const l = live.get(d.address);
+    const explicitDeps = [...refsIn(d.props), ...(d.dependsOn ?? [])];
+    const identity = input.identityOf(d);
+    const collisions = (identity ? (liveByIdentity.get(identity) ?? []) : []).filter((c) => c.address !== d.address);
+    const waitFor: string[] = [];
+    for (const c of collisions) {
+      if (!c.owned) {
+        problems.push({
+          address: d.address,
+          message: `${c.title} already exists and is not managed by authentik-aws-gitops (${c.ownership ?? "not owned"}); it is never adopted or overwritten. Rename it in the configuration, or remove or rename the existing object.`,
+        });
+      } else if (deletes.has(c.address)) {
+        waitFor.push(c.address); // e.g. a role moving to a new path: delete the old one first
+      } else {
+        problems.push({
+          address: d.address,
+          message: `${c.title} (${c.address}) holds the same name and is no longer declared; plan with pruning on (--prune) to replace it`,
+        });
+      }
+    }
+    if (l && !l.owned) {
+      problems.push({
+        address: d.address,
+        message: `${l.title} exists but is not managed by authentik-aws-gitops (${l.ownership ?? "not owned"}); it is never adopted or overwritten`,
+      });
+      continue;
+    }
+    if (!l) {
+      changes.push({
+        address: d.address,
+        type: d.type,
+        system: d.system,
+        ...(d.account ? { account: d.account } : {}),
+        title: d.title,
+        action: "create",
+        reason: d.system === "aws" && d.account ? `does not exist in account ${d.account}` : `does not exist in ${d.system}`,
+        before: null,
+        after: d.props,
+        fields: fieldChanges(null, d.props),
+        dependsOn: [...new Set([...explicitDeps, ...waitFor])].sort(),
+      });
+      continue;
+    }
+    const fields = fieldChanges(l.props, d.props);
+    if (fields.length === 0) continue;
+    const changed = [...new Set(fields.map((f) => f.field.split(".")[0]!))];
+    const deferredOnly = fields.every((f) => hasDeferred(f.after));
+    changes.push({
+      address: d.address,
+      type: d.type,
+      system: d.system,
+      ...(d.account ? { account: d.account } : {}),
+      title: d.title,
+      action: "update",
+      reason: deferredOnly
+        ? `${changed.join(", ")} will be refreshed from values known after apply`
+        : `live ${changed.join(", ")} ${changed.length === 1 ? "differs" : "differ"} from the configuration`,
+      before: l.props,
+      after: d.props,
+      fields,
+      dependsOn: [...new Set(explicitDeps)].sort(),
+      liveId: l.id,
+    });
+  }
+
+  for (const addr of deletes) {
+    const l = live.get(addr)!;
+    // Whatever still references this object must go first.
+    const referrers = input.live.filter((o) => o.address !== addr && deletes.has(o.address) && refsIn(o.props).has(addr)).map((o) => o.address);
+    changes.push({
+      address: l.address,
+      type: l.type,
+      system: l.system,
+      ...(l.account ? { account: l.account } : {}),
+      title: l.title,
+      action: "delete",
+      reason: "managed by authentik-aws-gitops and no longer declared (pruning is on)",
+      before: l.props,
+      after: null,
+      fields: fieldChanges(l.props, null),
+      dependsOn: referrers.sort(),
+      liveId: l.id,
+    });
+  }
+
+  if (problems.length > 0) throw new PlanError(problems);
+
+  // Refuse a plan that would delete everything the tool manages: almost always an
+  // emptied or wrong config rather than an intent.
+  const ownedLive = input.live.filter((r) => r.owned);
+  const deleteCount = changes.filter((c) => c.action === "delete").length;
+  if (deleteCount > 0 && deleteCount === ownedLive.length && !input.allowDeleteAll) {
+    throw new PlanError([
+      {
+        message: `this plan would delete every object authentik-aws-gitops manages here (${deleteCount}); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`,
+      },
+    ]);
+  }
+
+  changes.sort(compareChanges);
+  const access = accessDiff(input, changes, desired, live);
+  const summary = { create: 0, update: 0, delete: 0, replace: 0 };
+  for (const c of changes) summary[c.action]++;
+  return {
+    version: 1,
+    tool: input.tool,
+    mode: input.mode,
+    config: input.configFile,
+    hash: planHash(changes),
+    summary,
+    access,
+    changes,
+    notPruned: notPruned.sort((a, b) => a.address.localeCompare(b.address)),
+    warnings: input.warnings ?? [],
+    manualSteps: input.manualSteps ?? [],
+  };
+}
+
+function accessDiff(
+  input: PlanInput,
+  changes: readonly Change[],
+  desired: ReadonlyMap<string, DesiredResource>,
+  live: ReadonlyMap<string, LiveResource>,
+): AccessRow[] {
+  const rows = new Map<string, AccessRow>();
+  const add = (row: Omit<AccessRow, "change"> | undefined, change: AccessRow["change"]) => {
+    if (!row) return;
+    const key = `${row.group}\u0000${row.grant}\u0000${row.account}`;
+    const existing = rows.get(key);
+    // Losing and regaining the same access in one plan (a replace) is no change to report.
+    if (existing && existing.change !== change) rows.delete(key);
+    else rows.set(key, { ...row, change });
+  };
+  for (const c of changes) {
+    if (c.action === "create" || c.action === "replace") add(input.accessOf(desired.get(c.address)!, "desired"), "gained");
+    if (c.action === "delete" || c.action === "replace") add(input.accessOf(live.get(c.address)!, "live"), "lost");
+  }
+  return [...rows.values()].sort(
+    (a, b) => (a.change === b.change ? 0 : a.change === "lost" ? -1 : 1) || a.group.localeCompare(b.group) || a.grant.localeCompare(b.grant) || a.account.localeCompare(b.account),
+  );
+}

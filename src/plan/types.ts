@@ -1,0 +1,139 @@
+/**
+ * The plan data model, shared by the pure core (desired → plan), the renderers,
+ * the executor and the JSON output. Everything here is plain JSON so a plan can
+ * be saved, hashed, posted and applied later.
+ */
+
+export type System = "authentik" | "aws";
+
+export type ResourceType =
+  | "authentik.property_mapping"
+  | "authentik.saml_provider"
+  | "authentik.application"
+  | "authentik.entitlement"
+  | "authentik.policy_binding"
+  | "authentik.scim_provider"
+  | "authentik.scim_mapping"
+  | "aws.iam.saml_provider"
+  | "aws.iam.role"
+  | "aws.sso.permission_set"
+  | "aws.sso.account_assignment";
+
+/** A reference to another managed resource, resolved to its id at apply time. */
+export interface Ref {
+  $ref: string;
+}
+/** A named authentik object looked up by a human key (flow slug, keypair name, group name). */
+export interface Lookup {
+  $lookup: "flow" | "keypair" | "group" | "managed_mapping";
+  key: string;
+}
+/** A value only known once earlier changes are applied (e.g. SAML metadata of a new provider). */
+export interface Deferred {
+  $deferred: string;
+}
+
+export type Props = Record<string, unknown>;
+
+export interface DesiredResource {
+  address: string;
+  type: ResourceType;
+  system: System;
+  /** Account alias for AWS resources. */
+  account?: string;
+  /** Short human description, e.g. "IAM role admin in prod (111111111111)". */
+  title: string;
+  props: Props;
+  /** Ordering beyond the $refs inside props (e.g. a role needs its account's SAML provider). */
+  dependsOn?: string[];
+}
+
+export interface LiveResource {
+  address: string;
+  type: ResourceType;
+  system: System;
+  account?: string;
+  title: string;
+  /** authentik pk / uuid, AWS ARN or name: whatever the adapter needs to change it. */
+  id: string;
+  props: Props;
+  /** Whether the tool may change or delete it (see "Ownership and safety"). */
+  owned: boolean;
+  /** For owned:false — why not, shown in conflicts. */
+  ownership?: string;
+}
+
+export type Action = "create" | "update" | "delete" | "replace";
+
+export interface FieldChange {
+  field: string;
+  before?: unknown;
+  after?: unknown;
+  /** Unified diff for policy documents, expressions and other long values. */
+  patch?: string;
+}
+
+export interface Change {
+  address: string;
+  type: ResourceType;
+  system: System;
+  account?: string;
+  title: string;
+  action: Action;
+  /** Why: "not found", "trust policy drifted", "no longer declared (pruning on)". */
+  reason: string;
+  before: Props | null;
+  after: Props | null;
+  fields: FieldChange[];
+  /** Addresses this change must wait for (creates/updates: what it references; deletes: what references it). */
+  dependsOn: string[];
+  /** Id of the live object for update/delete/replace. */
+  liveId?: string;
+}
+
+export interface AccessRow {
+  group: string;
+  /** Role name (classic-iam) or permission set name (identity-center). */
+  grant: string;
+  account: string;
+  accountId: string;
+  change: "gained" | "lost";
+}
+
+export interface PlanSummary {
+  create: number;
+  update: number;
+  delete: number;
+  replace: number;
+}
+
+export interface Plan {
+  /** Shape version of this JSON (documented in the README). */
+  version: 1;
+  tool: { name: string; version: string };
+  mode: "classic-iam" | "identity-center";
+  config: string;
+  /** sha256 over the canonical JSON of `changes`; what apply proves it applies. */
+  hash: string;
+  summary: PlanSummary;
+  access: AccessRow[];
+  changes: Change[];
+  /** Owned objects no longer declared, kept because pruning is off. */
+  notPruned: { address: string; title: string }[];
+  warnings: string[];
+  /** Steps AWS allows only in its console (identity-center), printed once. */
+  manualSteps: string[];
+}
+
+export const MANAGED_BY_TAG = "managed-by";
+export const MANAGED_BY_VALUE = "authentik-aws-gitops";
+
+export function isRef(v: unknown): v is Ref {
+  return typeof v === "object" && v !== null && typeof (v as Ref).$ref === "string";
+}
+export function isLookup(v: unknown): v is Lookup {
+  return typeof v === "object" && v !== null && typeof (v as Lookup).$lookup === "string";
+}
+export function isDeferred(v: unknown): v is Deferred {
+  return typeof v === "object" && v !== null && typeof (v as Deferred).$deferred === "string";
+}

@@ -1,0 +1,154 @@
+import type { Application, ApplicationEntitlement, PolicyBinding, SAMLPropertyMapping, SAMLProvider } from "@goauthentik/api";
+import { isLookup, isRef, type Change, type Lookup, type Props } from "../../plan/types.js";
+import { AuthentikApiError, type AuthentikClient } from "./client.js";
+import { resolveLookup, type AuthentikLookups } from "./read-state.js";
+
+/** Ids of authentik objects by address, filled from the live read and by creates during apply. */
+export interface AuthentikIds {
+  /** Primary key for API paths (uuid, integer pk as string, or application slug). */
+  id: Map<string, string>;
+  /** Integer pk of providers; uuid pk of applications (what references carry). */
+  pk: Map<string, string>;
+  /** pbm_uuid of applications and entitlements (what policy bindings target). */
+  pbm: Map<string, string>;
+}
+
+export interface AuthentikApplyContext {
+  client: AuthentikClient;
+  lookups: AuthentikLookups;
+  ids: AuthentikIds;
+}
+
+function need(map: Map<string, string>, addr: string, what: string): string {
+  const v = map.get(addr);
+  if (v === undefined) throw new Error(`internal: ${what} of ${addr} is not known (was it created?)`);
+  return v;
+}
+
+function lookup(ctx: AuthentikApplyContext, value: unknown): string {
+  if (!isLookup(value)) throw new Error(`internal: expected a lookup, got ${JSON.stringify(value)}`);
+  const id = resolveLookup(ctx.lookups, value as Lookup);
+  if (id === undefined) throw new Error(`authentik has no ${value.$lookup} '${value.key}'`);
+  return id;
+}
+
+function refAddress(value: unknown): string {
+  if (!isRef(value)) throw new Error(`internal: expected a reference, got ${JSON.stringify(value)}`);
+  return value.$ref;
+}
+
+/** DELETE that treats "already gone" as done, so a re-run after a failure converges. */
+async function remove(ctx: AuthentikApplyContext, path: string): Promise<void> {
+  try {
+    await ctx.client.delete(path);
+  } catch (error) {
+    if (!(error instanceof AuthentikApiError && error.status === 404)) throw error;
+  }
+}
+
+type Handler = (ctx: AuthentikApplyContext, change: Change, after: Props) => Promise<void>;
+
+const propertyMapping: Handler = async (ctx, change, after) => {
+  const body = { name: after.name as string, samlName: after.saml_name as string, friendlyName: after.friendly_name as string, expression: after.expression as string };
+  if (change.action === "create") {
+    const created = await ctx.client.post<SAMLPropertyMapping>("/propertymappings/provider/saml/", body);
+    ctx.ids.id.set(change.address, created.pk);
+  } else {
+    await ctx.client.put(`/propertymappings/provider/saml/${change.liveId}/`, body);
+  }
+};
+
+const samlProvider: Handler = async (ctx, change, after) => {
+  const body = {
+    name: after.name as string,
+    authorizationFlow: lookup(ctx, after.authorization_flow),
+    invalidationFlow: lookup(ctx, after.invalidation_flow),
+    acsUrl: after.acs_url as string,
+    audience: after.audience as string,
+    spBinding: after.sp_binding as string,
+    signingKp: lookup(ctx, after.signing_kp),
+    signAssertion: after.sign_assertion as boolean,
+    signResponse: after.sign_response as boolean,
+    nameIdMapping: lookup(ctx, after.name_id_mapping),
+    propertyMappings: (after.property_mappings as unknown[]).map((r) => need(ctx.ids.id, refAddress(r), "pk")),
+  };
+  if (change.action === "create") {
+    const created = await ctx.client.post<SAMLProvider>("/providers/saml/", body);
+    ctx.ids.id.set(change.address, String(created.pk));
+    ctx.ids.pk.set(change.address, String(created.pk));
+  } else {
+    // PATCH: fields this tool does not manage keep whatever an admin set.
+    await ctx.client.patch(`/providers/saml/${change.liveId}/`, body);
+  }
+};
+
+const application: Handler = async (ctx, change, after) => {
+  const body = {
+    name: after.name as string,
+    slug: after.slug as string,
+    provider: Number(need(ctx.ids.pk, refAddress(after.provider), "pk")),
+    group: after.group as string,
+    metaLaunchUrl: after.meta_launch_url as string,
+    openInNewTab: after.open_in_new_tab as boolean,
+    policyEngineMode: after.policy_engine_mode as string,
+  };
+  if (change.action === "create") {
+    const created = await ctx.client.post<Application>("/core/applications/", body);
+    ctx.ids.id.set(change.address, created.slug);
+    ctx.ids.pk.set(change.address, created.pk);
+    ctx.ids.pbm.set(change.address, created.pbmUuid);
+  } else {
+    await ctx.client.patch(`/core/applications/${encodeURIComponent(change.liveId!)}/`, body);
+  }
+};
+
+const entitlement: Handler = async (ctx, change, after) => {
+  const body = { name: after.name as string, app: need(ctx.ids.pk, refAddress(after.app), "pk"), attributes: after.attributes as object };
+  if (change.action === "create") {
+    const created = await ctx.client.post<ApplicationEntitlement>("/core/application_entitlements/", body);
+    ctx.ids.id.set(change.address, created.pbmUuid);
+    ctx.ids.pbm.set(change.address, created.pbmUuid);
+  } else {
+    await ctx.client.patch(`/core/application_entitlements/${change.liveId}/`, body);
+  }
+};
+
+const binding: Handler = async (ctx, change, after) => {
+  const body = {
+    target: need(ctx.ids.pbm, refAddress(after.target), "pbm_uuid"),
+    group: lookup(ctx, after.group),
+    order: after.order as number,
+    enabled: after.enabled as boolean,
+    negate: after.negate as boolean,
+    timeout: after.timeout as number,
+    failureResult: after.failure_result as boolean,
+  };
+  if (change.action === "create") {
+    const created = await ctx.client.post<PolicyBinding>("/policies/bindings/", body);
+    ctx.ids.id.set(change.address, created.pk);
+  } else {
+    await ctx.client.patch(`/policies/bindings/${change.liveId}/`, body);
+  }
+};
+
+const HANDLERS: Record<string, { write: Handler; path: (id: string) => string }> = {
+  "authentik.property_mapping": { write: propertyMapping, path: (id) => `/propertymappings/all/${id}/` },
+  "authentik.saml_provider": { write: samlProvider, path: (id) => `/providers/saml/${id}/` },
+  "authentik.application": { write: application, path: (id) => `/core/applications/${encodeURIComponent(id)}/` },
+  "authentik.entitlement": { write: entitlement, path: (id) => `/core/application_entitlements/${id}/` },
+  "authentik.policy_binding": { write: binding, path: (id) => `/policies/bindings/${id}/` },
+};
+
+export function registerAuthentikHandler(type: string, write: Handler, path: (id: string) => string): void {
+  HANDLERS[type] = { write, path };
+}
+
+export async function applyAuthentikChange(ctx: AuthentikApplyContext, change: Change): Promise<void> {
+  const handler = HANDLERS[change.type];
+  if (!handler) throw new Error(`internal: no authentik handler for ${change.type}`);
+  if (change.action === "delete") {
+    await remove(ctx, handler.path(change.liveId!));
+    return;
+  }
+  await handler.write(ctx, change, change.after!);
+}

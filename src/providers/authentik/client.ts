@@ -1,0 +1,194 @@
+import ky, { HTTPError, TimeoutError, type KyInstance } from "ky";
+import { UserError } from "../../errors.js";
+
+/**
+ * A failed authentik API call. Carries the method, path, status and authentik's
+ * validation body (`{field: [msgs]}`) — never the token, which lives only in the
+ * request headers.
+ */
+export class AuthentikApiError extends UserError {
+  override readonly name = "AuthentikApiError";
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly body: unknown,
+    hint?: string,
+  ) {
+    super(`authentik ${method} ${path} failed with HTTP ${status}${describeBody(body)}${hint ? `: ${hint}` : ""}`);
+  }
+}
+
+function describeBody(body: unknown): string {
+  if (body === null || body === undefined || body === "") return "";
+  if (typeof body === "string") return `: ${body.slice(0, 300)}`;
+  if (typeof body === "object") {
+    const parts = Object.entries(body as Record<string, unknown>).map(
+      ([k, v]) => `${k}: ${Array.isArray(v) ? v.join(" ") : typeof v === "string" ? v : JSON.stringify(v)}`,
+    );
+    return `: ${parts.join("; ").slice(0, 500)}`;
+  }
+  return "";
+}
+
+/*
+ * authentik's JSON is snake_case; the model types of @goauthentik/api (used
+ * type-only, as the project requires) are camelCase. Only top-level keys are
+ * converted: nested values such as `attributes` hold user data whose keys must
+ * stay exactly as written.
+ */
+const camel = (k: string) => k.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const snake = (k: string) => k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+function mapTopLevelKeys(value: unknown, f: (k: string) => string): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [f(k), v]));
+}
+export const fromApi = <T>(value: unknown): T => mapTopLevelKeys(value, camel) as T;
+export const toApi = (value: unknown): unknown => mapTopLevelKeys(value, snake);
+
+export interface Paginated<T> {
+  pagination: { next: number; count: number; current: number; total_pages: number };
+  results: T[];
+}
+
+export interface AuthentikClientOptions {
+  url: string;
+  token: string;
+  /** Retries for 429/5xx on idempotent requests (and 429 on any). */
+  retries?: number;
+  timeoutMs?: number;
+  /** Called once per HTTP request (for progress and request counting in benchmarks). */
+  onRequest?: (method: string, path: string) => void;
+}
+
+/** Thin typed wrapper over authentik's /api/v3 (ky does retries, timeouts and JSON). */
+export class AuthentikClient {
+  readonly baseUrl: string;
+  private readonly http: KyInstance;
+  requestCount = 0;
+
+  constructor(options: AuthentikClientOptions) {
+    this.baseUrl = options.url.replace(/\/+$/, "");
+    this.http = ky.create({
+      prefixUrl: `${this.baseUrl}/api/v3`,
+      headers: { Authorization: `Bearer ${options.token}`, Accept: "application/json" },
+      timeout: options.timeoutMs ?? 30_000,
+      retry: {
+        limit: options.retries ?? 4,
+        methods: ["get", "put", "patch", "delete", "head", "options"],
+        statusCodes: [408, 429, 500, 502, 503, 504],
+        afterStatusCodes: [413, 429, 503],
+        backoffLimit: 10_000,
+      },
+      hooks: {
+        beforeRequest: [
+          (request) => {
+            this.requestCount++;
+            options.onRequest?.(request.method, new URL(request.url).pathname);
+          },
+        ],
+      },
+    });
+  }
+
+  private async call<T>(
+    method: "get" | "post" | "put" | "patch" | "delete",
+    path: string,
+    body?: unknown,
+    searchParams?: Record<string, string | number> | URLSearchParams,
+  ): Promise<T> {
+    const relative = path.replace(/^\/+/, "");
+    try {
+      const response = await this.http(relative, {
+        method,
+        ...(body === undefined ? {} : { json: body }),
+        ...(searchParams ? { searchParams } : {}),
+        // POST is not idempotent: only a 429 (request refused, nothing done) is safe to retry.
+        ...(method === "post" ? { retry: { limit: 4, methods: ["post"], statusCodes: [429] } } : {}),
+      });
+      if (response.status === 204) return undefined as T;
+      const text = await response.text();
+      return (text ? JSON.parse(text) : undefined) as T;
+    } catch (error) {
+      if (error instanceof HTTPError) {
+        const text = await error.response.text().catch(() => "");
+        let parsed: unknown = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+          /* not JSON: keep the text */
+        }
+        const status = error.response.status;
+        const hint =
+          status === 403 || status === 401
+            ? "the token in AUTHENTIK_TOKEN was refused (wrong token, expired, or missing permissions)"
+            : undefined;
+        throw new AuthentikApiError(method.toUpperCase(), `/api/v3/${relative}`, status, parsed, hint);
+      }
+      if (error instanceof TimeoutError) {
+        throw new UserError(`authentik ${method.toUpperCase()} /api/v3/${relative} timed out`);
+      }
+      const cause = (error as { cause?: { code?: string } }).cause;
+      throw new UserError(
+        `cannot reach authentik at ${this.baseUrl} (${cause?.code ?? (error as Error).message}); check authentik.url or AUTHENTIK_URL`,
+      );
+    }
+  }
+
+  /** Raw JSON, keys as authentik sends them. */
+  getRaw<T>(path: string, searchParams?: Record<string, string | number> | URLSearchParams): Promise<T> {
+    return this.call<T>("get", path, undefined, searchParams);
+  }
+  async get<T>(path: string, searchParams?: Record<string, string | number> | URLSearchParams): Promise<T> {
+    return fromApi<T>(await this.call<unknown>("get", path, undefined, searchParams));
+  }
+  async post<T>(path: string, body: object): Promise<T> {
+    return fromApi<T>(await this.call<unknown>("post", path, toApi(body)));
+  }
+  async put<T>(path: string, body: object): Promise<T> {
+    return fromApi<T>(await this.call<unknown>("put", path, toApi(body)));
+  }
+  async patch<T>(path: string, body: object): Promise<T> {
+    return fromApi<T>(await this.call<unknown>("patch", path, toApi(body)));
+  }
+  delete(path: string): Promise<void> {
+    return this.call<void>("delete", path);
+  }
+
+  /**
+   * Every item of a paged list. authentik signals the last page with `next: 0`
+   * (not null); the guard stops a pager that never ends.
+   */
+  async list<T>(path: string, searchParams: Record<string, string | number | string[]> = {}): Promise<T[]> {
+    const out: T[] = [];
+    const seen = new Set<number>();
+    let page = 1;
+    for (;;) {
+      if (seen.has(page) || seen.size > 10_000) {
+        throw new UserError(`authentik GET ${path} pagination does not end (page ${page} seen twice)`);
+      }
+      seen.add(page);
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(searchParams)) {
+        for (const item of Array.isArray(v) ? v : [v]) params.append(k, String(item)); // arrays explode: ?k=a&k=b
+      }
+      params.set("page", String(page));
+      params.set("page_size", "100");
+      const body = await this.getRaw<Paginated<unknown>>(path, params);
+      out.push(...body.results.map((r) => fromApi<T>(r)));
+      const next = body.pagination?.next ?? 0;
+      if (!next) return out;
+      page = next;
+    }
+  }
+
+  /** GET that turns 404 into undefined. */
+  async find<T>(path: string): Promise<T | undefined> {
+    try {
+      return await this.get<T>(path);
+    } catch (error) {
+      if (error instanceof AuthentikApiError && error.status === 404) return undefined;
+      throw error;
+    }
+  }
+}

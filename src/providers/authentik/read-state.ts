@@ -1,0 +1,267 @@
+import type {
+  Application,
+  ApplicationEntitlement,
+  CertificateKeyPair,
+  Flow,
+  Group,
+  PolicyBinding,
+  SAMLPropertyMapping,
+  SAMLProvider,
+} from "@goauthentik/api";
+import type { ResolvedConfig } from "../../config/model.js";
+import { address } from "../../desired/addresses.js";
+import { summarizeIdpMetadata, type IdpMetadataSummary } from "../../desired/saml-metadata.js";
+import { UserError } from "../../errors.js";
+import type { PlanProblem } from "../../plan/compute-plan.js";
+import type { LiveResource, Lookup, Props } from "../../plan/types.js";
+import type { AuthentikIds } from "./apply-changes.js";
+import type { AuthentikClient } from "./client.js";
+
+/** Oldest authentik with everything used here (application entitlements arrived in 2024.12). */
+export const MIN_AUTHENTIK_VERSION = "2024.12";
+
+export interface AuthentikLookups {
+  flows: Map<string, string>;
+  keypairs: Map<string, string>;
+  groups: Map<string, string>;
+  managedMappings: Map<string, string>;
+}
+
+/** Turns a $lookup into the id authentik wants, or says what is missing. */
+export function resolveLookup(lookups: AuthentikLookups, l: Lookup): string | undefined {
+  const table = { flow: lookups.flows, keypair: lookups.keypairs, group: lookups.groups, managed_mapping: lookups.managedMappings }[l.$lookup];
+  return table.get(l.key);
+}
+
+export interface AuthentikLiveState {
+  version: string;
+  lookups: AuthentikLookups;
+  resources: LiveResource[];
+  /** Ids of managed objects by address (what apply needs to reference them). */
+  ids: AuthentikIds;
+  providerPk?: number;
+  idpMetadata?: IdpMetadataSummary;
+  problems: PlanProblem[];
+}
+
+function compareVersions(a: string, b: string): number {
+  const pa = a.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export async function checkAuthentikVersion(client: AuthentikClient): Promise<string> {
+  const v = await client.get<{ versionCurrent: string }>("/admin/version/");
+  if (compareVersions(v.versionCurrent, MIN_AUTHENTIK_VERSION) < 0) {
+    throw new UserError(
+      `authentik ${v.versionCurrent} at ${client.baseUrl} is too old: authentik-aws-gitops needs ${MIN_AUTHENTIK_VERSION} or newer (application entitlements)`,
+    );
+  }
+  return v.versionCurrent;
+}
+
+const byKey = <T>(items: T[], key: (t: T) => string, value: (t: T) => string) => new Map(items.map((i) => [key(i), value(i)]));
+const reverse = (m: Map<string, string>) => new Map([...m].map(([k, v]) => [v, k]));
+
+/** A live id shown as the lookup it corresponds to, so plans compare and read by name. */
+function asLookup(kind: Lookup["$lookup"], table: Map<string, string>, id: string | null | undefined): Lookup | string | null {
+  if (id === null || id === undefined || id === "") return null;
+  const key = reverse(table).get(String(id));
+  return key === undefined ? `unknown ${kind} ${id}` : { $lookup: kind, key };
+}
+
+/**
+ * Reads what the SAML side of both modes manages in authentik: lookups (flows,
+ * keypairs, groups, managed mappings), our property mappings, the provider, the
+ * application, its entitlements and their bindings. Every list is paged in bulk.
+ */
+export async function readAuthentikState(
+  client: AuthentikClient,
+  config: ResolvedConfig,
+  options: { mappingSuffixes?: string[]; groupsNeeded: { name: string; location: string }[] },
+): Promise<AuthentikLiveState> {
+  const version = await checkAuthentikVersion(client);
+  const problems: PlanProblem[] = [];
+  const app = config.authentik.application.slug;
+  const providerName = config.authentik.provider.name;
+  const prefix = `${config.authentik.provider.propertyMappingPrefix}: `;
+
+  const [flows, keypairs, groups, samlMappings, providers] = await Promise.all([
+    client.list<Flow>("/flows/instances/"),
+    client.list<CertificateKeyPair>("/crypto/certificatekeypairs/"),
+    client.list<Group>("/core/groups/", { include_users: "false", include_children: "false", include_parents: "false" }),
+    client.list<SAMLPropertyMapping>("/propertymappings/provider/saml/"),
+    client.list<SAMLProvider>("/providers/saml/"),
+  ]);
+  const lookups: AuthentikLookups = {
+    flows: byKey(flows, (f) => f.slug, (f) => f.pk),
+    keypairs: byKey(keypairs, (k) => k.name, (k) => k.pk),
+    groups: byKey(groups, (g) => g.name, (g) => g.pk),
+    managedMappings: byKey(samlMappings.filter((m) => m.managed), (m) => m.managed!, (m) => m.pk),
+  };
+
+  const p = config.authentik.provider;
+  if (!lookups.flows.has(p.authorizationFlow)) problems.push({ message: `authentik has no flow with slug '${p.authorizationFlow}' (authentik.provider.authorizationFlow)` });
+  if (!lookups.flows.has(p.invalidationFlow)) problems.push({ message: `authentik has no flow with slug '${p.invalidationFlow}' (authentik.provider.invalidationFlow)` });
+  if (!lookups.keypairs.has(p.signingKeypair)) problems.push({ message: `authentik has no certificate-keypair named '${p.signingKeypair}' (authentik.provider.signingKeypair)` });
+  const reported = new Set<string>();
+  for (const g of options.groupsNeeded) {
+    if (!lookups.groups.has(g.name) && !reported.has(g.name)) {
+      reported.add(g.name);
+      problems.push({ message: `${g.location}: authentik has no group named '${g.name}'; groups are never created by this tool — create it in authentik or fix the name` });
+    }
+  }
+
+  const resources: LiveResource[] = [];
+  const ids: AuthentikIds = { id: new Map(), pk: new Map(), pbm: new Map() };
+  const mappingAddressByPk = new Map<string, string>();
+
+  for (const m of samlMappings) {
+    if (!m.name.startsWith(prefix)) continue;
+    const addr = address.propertyMapping(m.name);
+    mappingAddressByPk.set(m.pk, addr);
+    ids.id.set(addr, m.pk);
+    resources.push({
+      address: addr,
+      type: "authentik.property_mapping",
+      system: "authentik",
+      title: `SAML property mapping "${m.name}"`,
+      id: m.pk,
+      props: { name: m.name, saml_name: m.samlName, friendly_name: m.friendlyName ?? "", expression: m.expression },
+      owned: true,
+    });
+  }
+
+  const provider = providers.find((x) => x.name === providerName);
+  const providerAddress = address.samlProvider(providerName);
+  if (provider) {
+    const linkedElsewhere = provider.assignedApplicationSlug && provider.assignedApplicationSlug !== app;
+    ids.id.set(providerAddress, String(provider.pk));
+    ids.pk.set(providerAddress, String(provider.pk));
+    resources.push({
+      address: providerAddress,
+      type: "authentik.saml_provider",
+      system: "authentik",
+      title: `SAML provider "${provider.name}"`,
+      id: String(provider.pk),
+      props: samlProviderProps(provider, lookups, mappingAddressByPk),
+      owned: !linkedElsewhere,
+      ...(linkedElsewhere ? { ownership: `it belongs to application '${provider.assignedApplicationSlug}'` } : {}),
+    });
+  }
+
+  const application = await client.find<Application>(`/core/applications/${encodeURIComponent(app)}/`);
+  let idpMetadata: IdpMetadataSummary | undefined;
+  if (application) {
+    const appAddress = address.application(app);
+    const foreignProvider = application.provider != null && (!provider || application.provider !== provider.pk);
+    ids.id.set(appAddress, application.slug);
+    ids.pk.set(appAddress, application.pk);
+    ids.pbm.set(appAddress, application.pbmUuid);
+    resources.push({
+      address: appAddress,
+      type: "authentik.application",
+      system: "authentik",
+      title: `application "${application.name}" (${application.slug})`,
+      id: application.slug,
+      props: {
+        slug: application.slug,
+        name: application.name,
+        provider: application.provider == null ? null : provider && application.provider === provider.pk ? { $ref: providerAddress } : `provider ${application.provider}`,
+        group: application.group ?? "",
+        meta_launch_url: application.metaLaunchUrl ?? "",
+        open_in_new_tab: application.openInNewTab ?? false,
+        policy_engine_mode: application.policyEngineMode ?? "any",
+      },
+      owned: !foreignProvider,
+      ...(foreignProvider ? { ownership: `it uses another provider (pk ${application.provider}), not SAML provider '${providerName}'` } : {}),
+    });
+
+    const entitlements = await client.list<ApplicationEntitlement>("/core/application_entitlements/", { app: application.pk });
+    const entitlementByPbm = new Map<string, string>();
+    for (const e of entitlements) {
+      const addr = address.entitlement(app, e.name);
+      entitlementByPbm.set(e.pbmUuid, e.name);
+      ids.id.set(addr, e.pbmUuid);
+      ids.pbm.set(addr, e.pbmUuid);
+      resources.push({
+        address: addr,
+        type: "authentik.entitlement",
+        system: "authentik",
+        title: `entitlement "${e.name}" of application ${app}`,
+        id: e.pbmUuid,
+        props: { name: e.name, app: { $ref: appAddress }, attributes: (e.attributes ?? {}) as Props },
+        owned: true,
+      });
+    }
+    if (entitlements.length > 0) {
+      const bindings = await client.list<PolicyBinding>("/policies/bindings/", { target_in: entitlements.map((e) => e.pbmUuid) });
+      for (const b of bindings) {
+        const entitlement = entitlementByPbm.get(b.target);
+        if (entitlement === undefined) continue;
+        const who = b.group
+          ? `group:${reverse(lookups.groups).get(b.group) ?? b.group}`
+          : b.user != null
+            ? `user:${b.user}`
+            : `policy:${b.policy}`;
+        const addr = address.binding(app, entitlement, who.replace(/^group:/, ""));
+        const finalAddress = who.startsWith("group:") ? addr : `authentik.policy_binding[${app}/${entitlement}→${who}]`;
+        ids.id.set(finalAddress, b.pk);
+        resources.push({
+          address: finalAddress,
+          type: "authentik.policy_binding",
+          system: "authentik",
+          title: `${who.replace(":", ' "')}" → entitlement "${entitlement}"`,
+          id: b.pk,
+          props: {
+            target: { $ref: address.entitlement(app, entitlement) },
+            ...(b.group ? { group: asLookup("group", lookups.groups, b.group) } : {}),
+            ...(b.user != null ? { user: b.user } : {}),
+            ...(b.policy ? { policy: b.policy } : {}),
+            order: b.order,
+            enabled: b.enabled ?? true,
+            negate: b.negate ?? false,
+            timeout: b.timeout ?? 30,
+            failure_result: b.failureResult ?? false,
+          },
+          owned: true,
+        });
+      }
+    }
+
+    if (provider && application.provider === provider.pk) {
+      const { metadata } = await client.getRaw<{ metadata: string }>(`/providers/saml/${provider.pk}/metadata/`);
+      if (metadata) {
+        try {
+          idpMetadata = summarizeIdpMetadata(metadata);
+        } catch (error) {
+          throw new UserError(`authentik returned SAML metadata for provider '${providerName}' that cannot be read: ${(error as Error).message}`);
+        }
+      }
+    }
+  }
+
+  return { version, lookups, resources, ids, ...(provider ? { providerPk: provider.pk } : {}), ...(idpMetadata ? { idpMetadata } : {}), problems };
+}
+
+function samlProviderProps(provider: SAMLProvider, lookups: AuthentikLookups, mappingAddressByPk: Map<string, string>): Props {
+  return {
+    name: provider.name,
+    authorization_flow: asLookup("flow", lookups.flows, provider.authorizationFlow),
+    invalidation_flow: asLookup("flow", lookups.flows, provider.invalidationFlow),
+    sp_binding: provider.spBinding ?? "redirect",
+    signing_kp: asLookup("keypair", lookups.keypairs, provider.signingKp),
+    sign_assertion: provider.signAssertion ?? false,
+    sign_response: provider.signResponse ?? false,
+    name_id_mapping: asLookup("managed_mapping", lookups.managedMappings, provider.nameIdMapping),
+    acs_url: provider.acsUrl,
+    audience: provider.audience ?? "",
+    property_mappings: (provider.propertyMappings ?? [])
+      .map((pk) => (mappingAddressByPk.has(pk) ? { $ref: mappingAddressByPk.get(pk)! } : `property mapping ${pk}`))
+      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+  };
+}

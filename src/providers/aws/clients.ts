@@ -1,0 +1,80 @@
+import { IAMClient } from "@aws-sdk/client-iam";
+import { GetCallerIdentityCommand, AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import type { AwsCredentialIdentity } from "@smithy/types";
+import type { ResolvedAccount } from "../../config/model.js";
+import { UserError } from "../../errors.js";
+
+/**
+ * AWS SDK clients for one account. Credentials come from the standard chain
+ * (environment, profile, OIDC web identity in GitHub Actions...), optionally
+ * exchanged through STS for the account's `assumeRole`. AWS_ENDPOINT_URL (read
+ * by the SDK itself) points every client at moto in tests and demos.
+ */
+export interface AccountClients {
+  account: ResolvedAccount;
+  region: string;
+  credentials?: AwsCredentialIdentity;
+  iam: IAMClient;
+  /** Number of AWS requests made through these clients (benchmarks). */
+  requests: { count: number };
+}
+
+const DEFAULT_REGION = "us-east-1";
+
+export function awsRegion(env: NodeJS.ProcessEnv = process.env): string {
+  return env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? DEFAULT_REGION;
+}
+
+/** Counts requests on a client (SDK middleware) without touching its behaviour. */
+export function countRequests<T extends { middlewareStack: { add: Function } }>(client: T, counter: { count: number }): T {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      counter.count++;
+      return next(args);
+    },
+    { step: "finalizeRequest", name: "authentikAwsGitopsRequestCounter" },
+  );
+  return client;
+}
+
+const SDK_RETRY = { maxAttempts: 8, retryMode: "adaptive" as const };
+
+export async function accountClients(account: ResolvedAccount, env: NodeJS.ProcessEnv = process.env): Promise<AccountClients> {
+  const region = awsRegion(env);
+  const requests = { count: 0 };
+  let credentials: AwsCredentialIdentity | undefined;
+  const sts = countRequests(new STSClient({ region, ...SDK_RETRY }), requests);
+  try {
+    if (account.assumeRoleArn) {
+      const assumed = await sts.send(
+        new AssumeRoleCommand({ RoleArn: account.assumeRoleArn, RoleSessionName: "authentik-aws-gitops", DurationSeconds: 3600 }),
+      );
+      const c = assumed.Credentials;
+      if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error("STS returned no credentials");
+      credentials = {
+        accessKeyId: c.AccessKeyId,
+        secretAccessKey: c.SecretAccessKey,
+        ...(c.SessionToken ? { sessionToken: c.SessionToken } : {}),
+        ...(c.Expiration ? { expiration: c.Expiration } : {}),
+      };
+    }
+    // Never act on the wrong account: check whose credentials these really are.
+    const who = credentials ? new STSClient({ region, credentials, ...SDK_RETRY }) : sts;
+    if (who !== sts) countRequests(who, requests);
+    const identity = await who.send(new GetCallerIdentityCommand({}));
+    if (identity.Account !== account.id) {
+      throw new UserError(
+        `AWS credentials for account '${account.alias}' belong to account ${identity.Account}, not ${account.id}` +
+          (account.assumeRoleArn ? "" : "; set aws.accounts." + account.alias + ".assumeRole or use credentials for that account"),
+      );
+    }
+  } catch (error) {
+    if (error instanceof UserError) throw error;
+    const e = error as Error & { name?: string };
+    throw new UserError(
+      `cannot get AWS credentials for account '${account.alias}' (${account.id})${account.assumeRoleArn ? ` by assuming ${account.assumeRoleArn}` : ""}: ${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}`,
+    );
+  }
+  const iam = countRequests(new IAMClient({ region, ...(credentials ? { credentials } : {}), ...SDK_RETRY }), requests);
+  return { account, region, ...(credentials ? { credentials } : {}), iam, requests };
+}

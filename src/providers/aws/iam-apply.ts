@@ -1,0 +1,121 @@
+import {
+  AttachRolePolicyCommand,
+  CreateRoleCommand,
+  CreateSAMLProviderCommand,
+  DeleteRolePermissionsBoundaryCommand,
+  DeleteRoleCommand,
+  DeleteRolePolicyCommand,
+  DeleteSAMLProviderCommand,
+  DetachRolePolicyCommand,
+  NoSuchEntityException,
+  PutRolePermissionsBoundaryCommand,
+  PutRolePolicyCommand,
+  TagRoleCommand,
+  UntagRoleCommand,
+  UpdateAssumeRolePolicyCommand,
+  UpdateRoleCommand,
+  UpdateSAMLProviderCommand,
+} from "@aws-sdk/client-iam";
+import { deepEqual } from "../../plan/canonical.js";
+import { policyJson } from "../../plan/policy-normalize.js";
+import type { Change, Props } from "../../plan/types.js";
+import type { AccountClients } from "./clients.js";
+
+type Policy = Record<string, unknown>;
+
+/** Swallows "already gone" so a re-run after a failure part-way converges. */
+async function ignoreMissing(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (error) {
+    if (!(error instanceof NoSuchEntityException)) throw error;
+  }
+}
+
+function tagList(tags: Record<string, string>) {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+
+export async function applySamlProviderChange(clients: AccountClients, change: Change, metadataXml: () => Promise<string>): Promise<void> {
+  const name = (change.after ?? change.before)!.name as string;
+  if (change.action === "delete") {
+    await ignoreMissing(clients.iam.send(new DeleteSAMLProviderCommand({ SAMLProviderArn: change.liveId! })));
+    return;
+  }
+  const document = await metadataXml();
+  if (change.action === "create") {
+    await clients.iam.send(new CreateSAMLProviderCommand({ Name: name, SAMLMetadataDocument: document }));
+  } else {
+    await clients.iam.send(new UpdateSAMLProviderCommand({ SAMLProviderArn: change.liveId!, SAMLMetadataDocument: document }));
+  }
+}
+
+export async function applyRoleChange(clients: AccountClients, change: Change): Promise<void> {
+  const { iam } = clients;
+  if (change.action === "delete") {
+    const before = change.before!;
+    const RoleName = before.name as string;
+    // IAM refuses to delete a role that still has policies.
+    for (const arn of before.managed_policies as string[]) await ignoreMissing(iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: arn })));
+    for (const name of Object.keys(before.inline_policies as Props)) await ignoreMissing(iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName: name })));
+    await ignoreMissing(iam.send(new DeleteRoleCommand({ RoleName })));
+    return;
+  }
+  const after = change.after!;
+  const RoleName = after.name as string;
+  const before: Props =
+    change.action === "create"
+      ? { managed_policies: [], inline_policies: {}, tags: {}, permissions_boundary: null }
+      : change.before!;
+
+  if (change.action === "create") {
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName,
+        Path: after.path as string,
+        AssumeRolePolicyDocument: policyJson(after.trust_policy as Policy),
+        Description: after.description as string,
+        MaxSessionDuration: after.max_session_duration as number,
+        ...(after.permissions_boundary ? { PermissionsBoundary: after.permissions_boundary as string } : {}),
+        Tags: tagList(after.tags as Record<string, string>),
+      }),
+    );
+  } else {
+    if (!deepEqual(before.trust_policy, after.trust_policy)) {
+      await iam.send(new UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: policyJson(after.trust_policy as Policy) }));
+    }
+    if (before.description !== after.description || before.max_session_duration !== after.max_session_duration) {
+      // UpdateRole resets whatever it is not given (MaxSessionDuration to 3600): send both.
+      await iam.send(
+        new UpdateRoleCommand({ RoleName, Description: after.description as string, MaxSessionDuration: after.max_session_duration as number }),
+      );
+    }
+    if (before.permissions_boundary !== after.permissions_boundary) {
+      if (after.permissions_boundary) {
+        await iam.send(new PutRolePermissionsBoundaryCommand({ RoleName, PermissionsBoundary: after.permissions_boundary as string }));
+      } else {
+        await ignoreMissing(iam.send(new DeleteRolePermissionsBoundaryCommand({ RoleName })));
+      }
+    }
+    const beforeTags = before.tags as Record<string, string>;
+    const afterTags = after.tags as Record<string, string>;
+    const removedTags = Object.keys(beforeTags).filter((k) => !(k in afterTags));
+    const changedTags = Object.fromEntries(Object.entries(afterTags).filter(([k, v]) => beforeTags[k] !== v));
+    if (removedTags.length) await iam.send(new UntagRoleCommand({ RoleName, TagKeys: removedTags }));
+    if (Object.keys(changedTags).length) await iam.send(new TagRoleCommand({ RoleName, Tags: tagList(changedTags) }));
+  }
+
+  const beforeManaged = new Set(before.managed_policies as string[]);
+  const afterManaged = new Set(after.managed_policies as string[]);
+  for (const arn of afterManaged) if (!beforeManaged.has(arn)) await iam.send(new AttachRolePolicyCommand({ RoleName, PolicyArn: arn }));
+  for (const arn of beforeManaged) if (!afterManaged.has(arn)) await ignoreMissing(iam.send(new DetachRolePolicyCommand({ RoleName, PolicyArn: arn })));
+
+  const beforeInline = before.inline_policies as Record<string, Policy>;
+  const afterInline = after.inline_policies as Record<string, Policy>;
+  for (const [name, doc] of Object.entries(afterInline)) {
+    if (!deepEqual(beforeInline[name], doc)) await iam.send(new PutRolePolicyCommand({ RoleName, PolicyName: name, PolicyDocument: policyJson(doc) }));
+  }
+  for (const name of Object.keys(beforeInline)) {
+    if (!(name in afterInline)) await ignoreMissing(iam.send(new DeleteRolePolicyCommand({ RoleName, PolicyName: name })));
+  }
+}

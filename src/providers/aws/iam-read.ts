@@ -1,0 +1,128 @@
+import {
+  GetAccountAuthorizationDetailsCommand,
+  GetSAMLProviderCommand,
+  ListRolesCommand,
+  NoSuchEntityException,
+  type Role,
+  type RoleDetail,
+} from "@aws-sdk/client-iam";
+import type { ResolvedConfig } from "../../config/model.js";
+import { address } from "../../desired/addresses.js";
+import { summarizeIdpMetadata } from "../../desired/saml-metadata.js";
+import { UserError } from "../../errors.js";
+import { normalizePolicy } from "../../plan/policy-normalize.js";
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, type LiveResource } from "../../plan/types.js";
+import type { AccountClients } from "./clients.js";
+import { samlProviderArn } from "../../desired/classic-iam.js";
+
+/** Follows a marker-paged IAM list; guards against a pager that never ends. */
+async function pages<T extends { IsTruncated?: boolean; Marker?: string }>(what: string, fetch: (marker?: string) => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  const seen = new Set<string>();
+  let marker: string | undefined;
+  for (;;) {
+    const page = await fetch(marker);
+    out.push(page);
+    if (!page.IsTruncated || !page.Marker) return out;
+    if (seen.has(page.Marker)) throw new UserError(`AWS ${what} pagination repeats marker ${page.Marker}; stopping`);
+    seen.add(page.Marker);
+    marker = page.Marker;
+  }
+}
+
+export function roleIdentity(account: string, name: string): string {
+  return `aws.iam.role:${account}:${name.toLowerCase()}`;
+}
+
+/**
+ * Roles and the SAML provider of one account. Two paged bulk calls for roles:
+ * ListRoles (every role: name collisions, description, max session) and
+ * GetAccountAuthorizationDetails (policies, boundary, tags), instead of four or
+ * more calls per role.
+ */
+export async function readIamAccount(
+  clients: AccountClients,
+  config: ResolvedConfig,
+  desiredRoleNames: ReadonlySet<string>,
+): Promise<LiveResource[]> {
+  const { iam, account } = clients;
+  const out: LiveResource[] = [];
+  const rolePath = config.aws.rolePath;
+
+  const roles: Role[] = (
+    await pages("ListRoles", (Marker) => iam.send(new ListRolesCommand({ ...(Marker ? { Marker } : {}), MaxItems: 1000 })))
+  ).flatMap((p) => p.Roles ?? []);
+  const wanted = new Set([...desiredRoleNames].map((n) => n.toLowerCase()));
+  const relevant = roles.filter((r) => r.Path === rolePath || wanted.has((r.RoleName ?? "").toLowerCase()));
+  const details = new Map<string, RoleDetail>();
+  if (relevant.length > 0) {
+    const detailPages = await pages("GetAccountAuthorizationDetails", (Marker) =>
+      iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ["Role"], ...(Marker ? { Marker } : {}), MaxItems: 1000 })),
+    );
+    for (const d of detailPages.flatMap((p) => p.RoleDetailList ?? [])) details.set(d.RoleName ?? "", d);
+  }
+  for (const role of relevant) {
+    const name = role.RoleName!;
+    const d = details.get(name);
+    const tags = Object.fromEntries((d?.Tags ?? []).map((t) => [t.Key!, t.Value ?? ""]).sort(([a], [b]) => a!.localeCompare(b!)));
+    const underPath = role.Path === rolePath;
+    const tagged = tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
+    out.push({
+      address: address.iamRole(account.alias, role.Path ?? "/", name),
+      type: "aws.iam.role",
+      system: "aws",
+      account: account.alias,
+      title: `IAM role ${role.Path}${name} in ${account.alias} (${account.id})`,
+      id: name,
+      props: {
+        name,
+        path: role.Path ?? "/",
+        description: role.Description ?? "",
+        trust_policy: role.AssumeRolePolicyDocument ? normalizePolicy(role.AssumeRolePolicyDocument) : null,
+        max_session_duration: role.MaxSessionDuration ?? 3600,
+        managed_policies: (d?.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn!).sort(),
+        inline_policies: Object.fromEntries(
+          (d?.RolePolicyList ?? [])
+            .map((p) => [p.PolicyName!, normalizePolicy(p.PolicyDocument ?? "{}")] as const)
+            .sort(([a], [b]) => a.localeCompare(b)),
+        ),
+        permissions_boundary: d?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
+        tags,
+      },
+      owned: underPath && tagged,
+      ...(underPath && tagged
+        ? {}
+        : { ownership: !underPath ? `its path is ${role.Path}, not ${rolePath}` : `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}` }),
+    });
+  }
+
+  const samlName = config.aws.samlProviderName;
+  try {
+    const provider = await iam.send(new GetSAMLProviderCommand({ SAMLProviderArn: samlProviderArn(account.id, samlName) }));
+    let metadata: unknown = null;
+    let ours = false;
+    try {
+      const summary = summarizeIdpMetadata(provider.SAMLMetadataDocument ?? "");
+      metadata = summary;
+      // Ownership of an IAM SAML provider is proven by whom it trusts: authentik's
+      // SSO endpoints for the managed application.
+      ours = summary.ssoUrls.some((u) => u.includes(`/application/saml/${config.authentik.application.slug}/`));
+    } catch {
+      metadata = "unreadable SAML metadata";
+    }
+    out.push({
+      address: address.iamSamlProvider(account.alias, samlName),
+      type: "aws.iam.saml_provider",
+      system: "aws",
+      account: account.alias,
+      title: `IAM SAML identity provider ${samlName} in ${account.alias} (${account.id})`,
+      id: samlProviderArn(account.id, samlName),
+      props: { name: samlName, metadata },
+      owned: ours,
+      ...(ours ? {} : { ownership: `its metadata does not point at authentik application '${config.authentik.application.slug}'` }),
+    });
+  } catch (error) {
+    if (!(error instanceof NoSuchEntityException)) throw error;
+  }
+  return out;
+}
