@@ -30,3 +30,25 @@ export function output(io: CliIO, colorFlag: boolean | undefined): Output {
     error: (line) => void io.stderr.write(`${line}\n`),
   };
 }
+
+/** Environment variables whose values are secrets, by name. */
+const SECRET_ENV = /(?:^AUTHENTIK_TOKEN$|^AWS_SECRET_ACCESS_KEY$|^AWS_SESSION_TOKEN$|TOKEN$|SECRET$|PASSWORD$)/;
+
+/**
+ * Wraps the output streams so that no secret from the environment can reach
+ * them, whatever code path produced the text: the last line of defence behind
+ * never putting secrets into messages in the first place.
+ */
+export function scrubbingIO(io: CliIO): CliIO {
+  const secrets = Object.entries(io.env)
+    .filter(([name, value]) => SECRET_ENV.test(name) && typeof value === "string" && value.length >= 8)
+    .map(([, value]) => value as string)
+    .sort((a, b) => b.length - a.length);
+  if (secrets.length === 0) return io;
+  const scrub = (s: string) => secrets.reduce((text, secret) => text.split(secret).join("***"), s);
+  return {
+    ...io,
+    stdout: { write: (s: string) => io.stdout.write(scrub(s)), isTTY: io.stdout.isTTY },
+    stderr: { write: (s: string) => io.stderr.write(scrub(s)), isTTY: io.stderr.isTTY },
+  };
+}

@@ -2,7 +2,9 @@ import { Command, CommanderError, Option } from "commander";
 import { ConfigError, formatDiagnostic, type Diagnostic } from "../config/diagnostics.js";
 import { validateConfigFile } from "../config/load-config.js";
 import { EXIT, UserError } from "../errors.js";
-import { processIO, output, type CliIO, type Output } from "./io.js";
+import { PlanError } from "../plan/compute-plan.js";
+import { processIO, output, scrubbingIO, type CliIO, type Output } from "./io.js";
+import { runApply, runPlan, type ApplyFlags, type PlanFlags } from "./plan-apply.js";
 
 import { VERSION } from "../version.js";
 
@@ -69,9 +71,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--prune", "delete managed objects that are no longer declared (overrides options.prune)")
     .option("--no-prune", "never delete (overrides options.prune)")
     .option("--allow-delete-all", "allow a plan that deletes every managed object")
-    .action(async () => {
-      throw new UserError("plan is not available yet: this build supports validate only");
-    });
+    .action(async (opts: PlanFlags) => setExit(await runPlan(o, opts)));
 
   program
     .command("apply")
@@ -82,9 +82,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--prune", "delete managed objects that are no longer declared (overrides options.prune)")
     .option("--no-prune", "never delete (overrides options.prune)")
     .option("--allow-delete-all", "allow a plan that deletes every managed object")
-    .action(async () => {
-      throw new UserError("apply is not available yet: this build supports validate only");
-    });
+    .action(async (opts: ApplyFlags) => setExit(await runApply(o, opts)));
 
   return program;
 }
@@ -92,7 +90,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
 /** Runs the CLI and returns the exit code (never calls process.exit, so it is testable). */
 export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
   const colorFlag = argv.includes("--no-color") ? false : undefined;
-  const o = output(io, colorFlag);
+  const o = output(scrubbingIO(io), colorFlag);
   let exitCode: number = EXIT.ok;
   const program = buildProgram(o, (code) => (exitCode = code));
   try {
@@ -105,6 +103,11 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     }
     if (error instanceof ConfigError) {
       printDiagnostics(o, error.diagnostics);
+      return EXIT.error;
+    }
+    if (error instanceof PlanError) {
+      for (const p of error.problems) o.error(`${o.err.red("error:")} ${p.address ? `${p.address}: ` : ""}${p.message}`);
+      o.error("No changes were made.");
       return EXIT.error;
     }
     if (error instanceof UserError) {

@@ -1,4 +1,5 @@
 import type { ResolvedConfig } from "../config/model.js";
+import { byCodePoint } from "../plan/canonical.js";
 import { normalizePolicy } from "../plan/policy-normalize.js";
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, type DesiredResource, type Props } from "../plan/types.js";
 import { address, entitlementName } from "./addresses.js";
@@ -67,7 +68,7 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
     authentikSamlProvider(config, {
       acs_url: AWS_SIGNIN_SAML,
       audience: AWS_AUDIENCE,
-      property_mappings: mappings.sort().map(($ref) => ({ $ref })),
+      property_mappings: mappings.map(($ref) => ({ $ref })).sort(byCodePoint),
     }),
   );
   const launchUrl =

@@ -25,3 +25,10 @@ export function sha256(text: string): string {
 export function deepEqual(a: unknown, b: unknown): boolean {
   return canonicalJson(a) === canonicalJson(b);
 }
+
+/** Code-point order (not locale order): the same on every machine, for sets stored as sorted lists. */
+export function byCodePoint(a: unknown, b: unknown): number {
+  const x = typeof a === "string" ? a : JSON.stringify(a);
+  const y = typeof b === "string" ? b : JSON.stringify(b);
+  return x < y ? -1 : x > y ? 1 : 0;
+}

@@ -57,7 +57,22 @@ export function normalizePolicy(doc: unknown): Record<string, unknown> {
   return sortKeys(out) as Record<string, unknown>;
 }
 
-/** Compact JSON for sending to AWS (size limits count characters). */
+/** One-element lists back to plain values, the way people write policies and AWS shows them. */
+function compact(value: unknown, depth: number): unknown {
+  if (Array.isArray(value)) return value.length === 1 && typeof value[0] === "string" && depth > 1 ? value[0] : value.map((v) => compact(v, depth + 1));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value as Record<string, unknown>).map(([k, v]) => [k, compact(v, depth + 1)]));
+  }
+  return value;
+}
+
+/**
+ * Compact JSON for sending to AWS (size limits count characters). Normalized
+ * documents hold every set as a list; one-element lists go back to plain values
+ * (the Statement list itself stays a list).
+ */
 export function policyJson(doc: Record<string, unknown>): string {
-  return JSON.stringify(doc);
+  const { Statement, ...rest } = doc;
+  const statements = (Array.isArray(Statement) ? Statement : [Statement]).map((s) => compact(s, 1));
+  return JSON.stringify({ ...rest, Statement: statements });
 }

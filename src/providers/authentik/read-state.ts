@@ -12,6 +12,7 @@ import type { ResolvedConfig } from "../../config/model.js";
 import { address } from "../../desired/addresses.js";
 import { summarizeIdpMetadata, type IdpMetadataSummary } from "../../desired/saml-metadata.js";
 import { UserError } from "../../errors.js";
+import { byCodePoint } from "../../plan/canonical.js";
 import type { PlanProblem } from "../../plan/compute-plan.js";
 import type { LiveResource, Lookup, Props } from "../../plan/types.js";
 import type { AuthentikIds } from "./apply-changes.js";
@@ -262,6 +263,6 @@ function samlProviderProps(provider: SAMLProvider, lookups: AuthentikLookups, ma
     audience: provider.audience ?? "",
     property_mappings: (provider.propertyMappings ?? [])
       .map((pk) => (mappingAddressByPk.has(pk) ? { $ref: mappingAddressByPk.get(pk)! } : `property mapping ${pk}`))
-      .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b))),
+      .sort(byCodePoint),
   };
 }

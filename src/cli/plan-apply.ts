@@ -1,0 +1,141 @@
+import { readFile, writeFile } from "node:fs/promises";
+import { createInterface } from "node:readline";
+import type { ProgressEvent } from "../apply/executor.js";
+import { loadConfigFile } from "../config/load-config.js";
+import { createPlan, type PlanSession } from "../engine.js";
+import { EXIT, UserError } from "../errors.js";
+import type { Change, Plan } from "../plan/types.js";
+import { parsePlanJson, renderPlanJson } from "../render/json.js";
+import { renderPlanMarkdown } from "../render/markdown.js";
+import { renderPlanText } from "../render/text.js";
+import type { Output } from "./io.js";
+
+export interface PlanFlags {
+  config: string[];
+  format?: "text" | "markdown" | "json";
+  out?: string;
+  detailedExitcode?: boolean;
+  prune?: boolean;
+  allowDeleteAll?: boolean;
+}
+
+export interface ApplyFlags {
+  config: string[];
+  plan?: string;
+  autoApprove?: boolean;
+  prune?: boolean;
+  allowDeleteAll?: boolean;
+}
+
+function singleConfig(files: string[]): string {
+  if (files.length !== 1) throw new UserError(`plan and apply take one configuration file at a time (got ${files.length})`);
+  return files[0]!;
+}
+
+async function session(o: Output, file: string, flags: { prune?: boolean; allowDeleteAll?: boolean }): Promise<PlanSession> {
+  const { config, warnings } = await loadConfigFile(file);
+  for (const w of warnings) o.error(`${w.file}:${w.line}:${w.column}: ${o.err.yellow("warning:")} ${w.message}`);
+  return createPlan(config, {
+    env: o.io.env,
+    ...(flags.prune !== undefined ? { prune: flags.prune } : {}),
+    ...(flags.allowDeleteAll ? { allowDeleteAll: true } : {}),
+  });
+}
+
+export async function runPlan(o: Output, flags: PlanFlags): Promise<number> {
+  const file = singleConfig(flags.config);
+  const s = await session(o, file, flags);
+  const plan = s.plan;
+  const format = flags.format ?? "text";
+  o.io.stdout.write(
+    format === "json" ? renderPlanJson(plan) : format === "markdown" ? `${renderPlanMarkdown(plan)}\n` : `${renderPlanText(plan, o.out)}\n`,
+  );
+  if (flags.out) {
+    await writeFile(flags.out, renderPlanJson(plan));
+    o.error(`Saved the plan to ${flags.out}; apply exactly it with: authentik-aws-gitops apply -c ${file} --plan ${flags.out}`);
+  }
+  const hasChanges = plan.changes.length > 0;
+  return flags.detailedExitcode && hasChanges ? EXIT.changes : EXIT.ok;
+}
+
+/** What differs between a reviewed plan and the plan made now (by address and action). */
+export function describePlanDrift(reviewed: Plan, now: Plan): string[] {
+  const key = (c: Change) => `${c.action} ${c.address}`;
+  const before = new Map(reviewed.changes.map((c) => [key(c), c]));
+  const after = new Map(now.changes.map((c) => [key(c), c]));
+  const lines: string[] = [];
+  for (const [k] of before) if (!after.has(k)) lines.push(`- no longer planned: ${k}`);
+  for (const [k] of after) if (!before.has(k)) lines.push(`+ newly planned:    ${k}`);
+  for (const [k, c] of after) {
+    const r = before.get(k);
+    if (r && JSON.stringify(r) !== JSON.stringify(c)) lines.push(`~ planned differently: ${k}`);
+  }
+  if (lines.length === 0 && reviewed.hash !== now.hash) lines.push("~ the changes are the same objects but their contents differ");
+  return lines;
+}
+
+async function confirm(o: Output, question: string): Promise<boolean> {
+  const rl = createInterface({ input: o.io.stdin, output: o.io.stdout as NodeJS.WritableStream, terminal: false });
+  try {
+    o.io.stdout.write(question);
+    const answer = await new Promise<string>((resolve) => {
+      rl.once("line", resolve);
+      rl.once("close", () => resolve(""));
+    });
+    return answer.trim() === "yes";
+  } finally {
+    rl.close();
+  }
+}
+
+function progressPrinter(o: Output): (event: ProgressEvent) => void {
+  const verb = { create: "creating", update: "updating", delete: "deleting", replace: "replacing" } as const;
+  const done = { create: "created", update: "updated", delete: "deleted", replace: "replaced" } as const;
+  return (e) => {
+    if (e.kind === "start") o.print(`  ${verb[e.change.action]} ${e.change.address} …`);
+    else if (e.kind === "done") o.print(`  ${o.out.green("✓")} ${done[e.change.action]} ${e.change.address} ${o.out.dim(`(${(e.ms / 1000).toFixed(1)}s)`)}`);
+    else if (e.kind === "failed") o.error(`  ${o.err.red("✗")} ${e.change.address}: ${e.error.message}`);
+    else if (e.kind === "skipped") o.error(`  ${o.err.yellow("·")} not attempted: ${e.change.address} (${e.because})`);
+    else o.print(`  ${e.message}`);
+  };
+}
+
+export async function runApply(o: Output, flags: ApplyFlags): Promise<number> {
+  const file = singleConfig(flags.config);
+  const reviewed = flags.plan ? parsePlanJson(await readFile(flags.plan, "utf8").catch((e: Error) => {
+    throw new UserError(`cannot read the saved plan ${flags.plan}: ${e.message}`);
+  })) : undefined;
+  const s = await session(o, file, flags);
+  const plan = s.plan;
+
+  if (reviewed && reviewed.hash !== plan.hash) {
+    o.error(`${o.err.red("error:")} the saved plan ${flags.plan} (hash ${reviewed.hash.slice(0, 12)}) no longer matches what the live state and configuration yield now (hash ${plan.hash.slice(0, 12)}); refusing to apply.`);
+    for (const line of describePlanDrift(reviewed, plan)) o.error(`  ${line}`);
+    o.error("Make a new plan, review it, and apply that.");
+    return EXIT.error;
+  }
+
+  o.print(renderPlanText(plan, o.out));
+  if (plan.changes.length === 0) return EXIT.ok;
+
+  if (!flags.autoApprove) {
+    if (!o.io.stdin.isTTY) {
+      throw new UserError("apply asks for confirmation, but standard input is not a terminal: pass --auto-approve to apply without asking (as in CI)");
+    }
+    const ok = await confirm(o, `\nApply these ${plan.changes.length} change(s) to authentik and AWS? Only 'yes' will be accepted: `);
+    if (!ok) {
+      o.error("Apply cancelled; nothing was changed.");
+      return EXIT.error;
+    }
+  }
+
+  o.print("");
+  o.print(o.out.bold(`Applying ${plan.changes.length} change(s)…`));
+  const result = await s.apply({ onProgress: progressPrinter(o) });
+  const counts = { create: 0, update: 0, delete: 0, replace: 0 };
+  for (const c of result.applied) counts[c.action]++;
+  o.print(
+    o.out.green(`Apply complete: ${counts.create} created, ${counts.update} updated, ${counts.delete} deleted${counts.replace ? `, ${counts.replace} replaced` : ""}.`),
+  );
+  return EXIT.ok;
+}

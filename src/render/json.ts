@@ -1,0 +1,131 @@
+/**
+ * The plan as JSON: what `plan --out` saves, `apply --plan` reads back and
+ * other tools consume. The shape is the Plan type, versioned by `version`.
+ *
+ * parsePlanJson checks the shape far enough that a wrong file (a config, a
+ * plan of another version, a truncated download) fails with a message saying
+ * what is wrong, rather than deep inside apply. Whether the plan still matches
+ * the live state is apply's question (by hash), not this one's.
+ */
+import type { Plan } from "../plan/types.js";
+
+export function renderPlanJson(plan: Plan): string {
+  return `${JSON.stringify(plan, null, 2)}\n`;
+}
+
+const ACTIONS = ["create", "update", "delete", "replace"];
+const MODES = ["classic-iam", "identity-center"];
+
+type Json = Record<string, unknown>;
+
+class Shape {
+  constructor(private readonly problems: string[]) {}
+
+  object(v: unknown, path: string): v is Json {
+    if (v !== null && typeof v === "object" && !Array.isArray(v)) return true;
+    this.problems.push(`${path} must be an object (got ${describe(v)})`);
+    return false;
+  }
+  array(v: unknown, path: string): v is unknown[] {
+    if (Array.isArray(v)) return true;
+    this.problems.push(`${path} must be an array (got ${describe(v)})`);
+    return false;
+  }
+  string(v: unknown, path: string): void {
+    if (typeof v !== "string") this.problems.push(`${path} must be a string (got ${describe(v)})`);
+  }
+  count(v: unknown, path: string): void {
+    if (!Number.isInteger(v) || (v as number) < 0) this.problems.push(`${path} must be a whole number (got ${describe(v)})`);
+  }
+  oneOf(v: unknown, allowed: readonly string[], path: string): void {
+    if (typeof v !== "string" || !allowed.includes(v)) this.problems.push(`${path} must be one of ${allowed.join(", ")} (got ${describe(v)})`);
+  }
+  strings(v: unknown, path: string): void {
+    if (this.array(v, path)) v.forEach((s, i) => this.string(s, `${path}[${i}]`));
+  }
+  propsOrNull(v: unknown, path: string): void {
+    if (v !== null) this.object(v, path);
+  }
+}
+
+function describe(v: unknown): string {
+  if (v === undefined) return "nothing";
+  if (v === null) return "null";
+  if (Array.isArray(v)) return "an array";
+  if (typeof v === "object") return "an object";
+  const text = JSON.stringify(v);
+  return text.length > 40 ? `${text.slice(0, 40)}…` : text;
+}
+
+/** At most this many problems in the message: a wrong file would otherwise list thousands. */
+const MAX_PROBLEMS = 10;
+
+export function parsePlanJson(text: string): Plan {
+  let data: unknown;
+  try {
+    data = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`not a plan: the file is not valid JSON (${(e as Error).message})`);
+  }
+  if (data === null || typeof data !== "object" || Array.isArray(data)) {
+    throw new Error(`not a plan: expected a JSON object written by "plan --out", got ${describe(data)}`);
+  }
+  const plan = data as Json;
+  if (plan.version === undefined) {
+    throw new Error('not a plan: it has no "version" (a plan saved by "authentik-aws-gitops plan --out" has version 1)');
+  }
+  if (plan.version !== 1) {
+    throw new Error(`unsupported plan version ${describe(plan.version)}: this authentik-aws-gitops reads plans of version 1; make the plan again with this version`);
+  }
+
+  const problems: string[] = [];
+  const s = new Shape(problems);
+  if (s.object(plan.tool, "tool")) {
+    s.string(plan.tool.name, "tool.name");
+    s.string(plan.tool.version, "tool.version");
+  }
+  s.oneOf(plan.mode, MODES, "mode");
+  s.string(plan.config, "config");
+  s.string(plan.hash, "hash");
+  if (s.object(plan.summary, "summary")) for (const k of ACTIONS) s.count(plan.summary[k], `summary.${k}`);
+  if (s.array(plan.access, "access")) {
+    plan.access.forEach((r, i) => {
+      const p = `access[${i}]`;
+      if (!s.object(r, p)) return;
+      for (const k of ["group", "grant", "account", "accountId"]) s.string(r[k], `${p}.${k}`);
+      s.oneOf(r.change, ["gained", "lost"], `${p}.change`);
+    });
+  }
+  if (s.array(plan.changes, "changes")) {
+    plan.changes.forEach((c, i) => {
+      const p = `changes[${i}]`;
+      if (!s.object(c, p)) return;
+      for (const k of ["address", "type", "system", "title", "reason"]) s.string(c[k], `${p}.${k}`);
+      s.oneOf(c.action, ACTIONS, `${p}.action`);
+      s.propsOrNull(c.before, `${p}.before`);
+      s.propsOrNull(c.after, `${p}.after`);
+      s.strings(c.dependsOn, `${p}.dependsOn`);
+      if (s.array(c.fields, `${p}.fields`)) {
+        c.fields.forEach((f, j) => {
+          if (s.object(f, `${p}.fields[${j}]`)) s.string(f.field, `${p}.fields[${j}].field`);
+        });
+      }
+    });
+  }
+  if (s.array(plan.notPruned, "notPruned")) {
+    plan.notPruned.forEach((n, i) => {
+      if (!s.object(n, `notPruned[${i}]`)) return;
+      s.string(n.address, `notPruned[${i}].address`);
+      s.string(n.title, `notPruned[${i}].title`);
+    });
+  }
+  s.strings(plan.warnings, "warnings");
+  s.strings(plan.manualSteps, "manualSteps");
+
+  if (problems.length > 0) {
+    const shown = problems.slice(0, MAX_PROBLEMS).map((p) => `  - ${p}`);
+    if (problems.length > MAX_PROBLEMS) shown.push(`  - … and ${problems.length - MAX_PROBLEMS} more`);
+    throw new Error(`not a valid plan of version 1:\n${shown.join("\n")}`);
+  }
+  return plan as unknown as Plan;
+}

@@ -1,0 +1,360 @@
+/**
+ * The plan as a pull-request comment (GitHub-flavoured markdown), in the order
+ * a reviewer reads it: the counts and any deletion, who gains or loses access,
+ * then each change folded in <details>, then what needs a human, then the hash
+ * and commit the plan was made for.
+ *
+ * Everything taken from the plan is escaped for where it lands (table cell,
+ * code span, HTML summary, fenced block, list item): a group called
+ * `x|</details><img src=…>` must read as that name, not break the layout.
+ * The options title, statusLine, marker and fullPlanHint are the caller's own
+ * markdown and are used as given.
+ *
+ * GitHub refuses comments over 65,536 characters, so with `maxLength` the text
+ * is cut to fit: the head (counts, deletion warning, access diff) and the
+ * footer (hash) are kept, changes are dropped from the end, open <details> and
+ * fences are closed, and a notice says how much is shown.
+ */
+import type { AccessRow, Change, Plan } from "../plan/types.js";
+import { formatBlock, formatValue, grantKind, isBlockValue, safeText, summaryCounts } from "./values.js";
+
+export interface MarkdownOptions {
+  /** Total length not to exceed (in UTF-16 code units, which never undercounts GitHub's characters). */
+  maxLength?: number;
+  /** The commit the plan was made for, shown in the footer. */
+  commit?: string;
+  /** A hidden HTML comment put first, by which the action finds its earlier comment to update. */
+  marker?: string;
+  /** Replaces the default "### authentik-aws-gitops plan for `file`" heading. */
+  title?: string;
+  /** A line under the title (e.g. "Applied in run #42" or "Plan failed"). */
+  statusLine?: string;
+  /** Where the whole plan can be read when this text is cut short. */
+  fullPlanHint?: string;
+}
+
+/** At most this many deleted addresses in the warning; the rest are counted (and all are under Changes). */
+const MAX_LISTED_DELETIONS = 50;
+
+// ---- escaping ------------------------------------------------------------------------------
+
+/** Text kept on one line, unsafe characters visible, newlines shown as \n. */
+function oneLine(s: string): string {
+  return safeText(s).replace(/\r\n|\r|\n/g, "\\n");
+}
+
+/**
+ * `@name` in a comment notifies that user or team; a word joiner after the @
+ * keeps the text readable but stops GitHub from treating it as a mention.
+ */
+function noMentions(s: string): string {
+  return s.replace(/@/g, "@\u2060");
+}
+
+/** For raw HTML (the <summary> line, where markdown is not processed). */
+function html(s: string): string {
+  return noMentions(
+    oneLine(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"),
+  );
+}
+
+/**
+ * Plain text inside markdown (list items, table cells, alerts): markdown
+ * punctuation backslash-escaped, HTML as entities, and what would start a
+ * block (a list marker, a heading) neutralised. Line breaks become <br> so
+ * the text stays one source line and cannot end a list item or a table row.
+ */
+function mdText(s: string): string {
+  const lines = safeText(s)
+    .split(/\r\n|\r|\n/)
+    .map((line) =>
+      line
+        .replace(/[\\`*_[\]{}()#+!|~]/g, "\\$&")
+        .replace(/&/g, "&amp;")
+        .replace(/</g, "&lt;")
+        .replace(/>/g, "&gt;")
+        // A leading "-" or "=" could make a list or a setext heading, "1." an ordered list.
+        .replace(/^(\s*)([-=])/, "$1\\$2")
+        .replace(/^(\s*\d+)([.)])/, "$1\\$2"),
+    );
+  return noMentions(lines.join("<br>"));
+}
+
+/** An inline code span that no backtick in the content can close early. */
+function code(s: string): string {
+  const text = oneLine(s);
+  const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
+  const tick = "`".repeat(longest + 1);
+  // A space on each side keeps a leading/trailing backtick or space from being eaten (CommonMark strips one each side).
+  const pad = /^[` ]|[` ]$/.test(text) ? " " : "";
+  return `${tick}${pad}${text}${pad}${tick}`;
+}
+
+/** A table cell: an unescaped "|" would split it (GFM honours "\|" even inside code spans). */
+function cell(s: string): string {
+  return s.replace(/\|/g, "\\|");
+}
+
+function row(cells: string[]): string {
+  return `| ${cells.map(cell).join(" | ")} |`;
+}
+
+/** A fenced block that no backtick run in the content can close: the fence is longer than any run. */
+function fence(lines: string[], lang = ""): string[] {
+  const longest = Math.max(0, ...lines.flatMap((l) => (l.match(/`+/g) ?? []).map((run) => run.length)));
+  const marker = "`".repeat(Math.max(3, longest + 1));
+  return [`${marker}${lang}`, ...lines, marker];
+}
+
+// ---- sections ------------------------------------------------------------------------------
+
+const SYMBOL: Record<Change["action"], string> = { create: "+", update: "~", delete: "-", replace: "-/+" };
+const VERB: Record<Change["action"], string> = { create: "create", update: "update", delete: "delete", replace: "replace" };
+
+function accessTable(rows: readonly AccessRow[], mode: string): string[] {
+  const kind = grantKind(mode);
+  const heading = kind === "role" ? "Role" : "Permission set";
+  const out = [row(["Change", "Group", `${heading}`, "Account"]), "| --- | --- | --- | --- |"];
+  // Losses first: taking access away is what a reviewer must not miss.
+  const ordered = [...rows.filter((r) => r.change === "lost"), ...rows.filter((r) => r.change === "gained")];
+  for (const r of ordered) {
+    out.push(
+      row([r.change === "lost" ? "🔴 **loses**" : "🟢 gains", code(r.group), code(r.grant), `${mdText(r.account)} (${code(r.accountId)})`]),
+    );
+  }
+  return out;
+}
+
+/** Properties as a two-column table; multi-line text and big documents as blocks under it. */
+function propsSection(props: Record<string, unknown>, label: string): string[] {
+  const out: string[] = [];
+  const blocks: string[] = [];
+  const table = [row(["Field", label]), "| --- | --- |"];
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined) continue;
+    if (isBlockValue(v)) {
+      table.push(row([code(k), "_(below)_"]));
+      blocks.push("", `${code(k)}:`, "", ...fence(formatBlock(v)));
+    } else {
+      table.push(row([code(k), code(formatValue(v))]));
+    }
+  }
+  if (table.length > 2) out.push(...table);
+  out.push(...blocks);
+  return out;
+}
+
+function fieldsSection(change: Change): string[] {
+  const out: string[] = [];
+  const table = [row(["Field", "Before", "After"]), "| --- | --- | --- |"];
+  const diffs: string[] = [];
+  for (const f of change.fields) {
+    if (f.patch !== undefined) {
+      table.push(row([code(f.field), "_(diff below)_", ""]));
+      diffs.push("", `${code(f.field)}:`, "", ...fence(f.patch.split("\n").map(safeText), "diff"));
+    } else {
+      table.push(row([code(f.field), code(formatValue(f.before)), code(formatValue(f.after))]));
+    }
+  }
+  if (table.length > 2) out.push(...table);
+  out.push(...diffs);
+  return out;
+}
+
+/** One change, folded: the summary line says what and why; the body shows the fields. */
+function changeBlock(change: Change): string[] {
+  const summary = `<code>${html(SYMBOL[change.action])}</code> ${VERB[change.action]} <code>${html(change.address)}</code> — ${html(change.title)}: ${html(change.reason)}`;
+  let body: string[];
+  if (change.action === "create") body = propsSection(change.after ?? {}, "Value");
+  else if (change.action === "delete") body = propsSection(change.before ?? {}, "Value (deleted)");
+  else body = fieldsSection(change);
+  if (change.dependsOn.length > 0) {
+    body.push("", `After: ${change.dependsOn.map(code).join(", ")}`);
+  }
+  // The blank lines after <summary> and before </details> switch GitHub back to markdown inside the HTML block.
+  return [`<details><summary>${summary}</summary>`, "", ...(body.length > 0 ? body : ["_(no fields)_"]), "", "</details>"];
+}
+
+function deletionWarning(plan: Plan): string[] {
+  const removed = plan.changes.filter((c) => c.action === "delete" || c.action === "replace");
+  if (removed.length === 0) return [];
+  const deletes = removed.filter((c) => c.action === "delete").length;
+  const replaces = removed.length - deletes;
+  const what = [deletes ? `deletes ${deletes} ${deletes === 1 ? "object" : "objects"}` : "", replaces ? `replaces ${replaces} (delete, then create)` : ""]
+    .filter(Boolean)
+    .join(" and ");
+  const out = ["> [!WARNING]", `> **This plan ${what}:**`];
+  for (const c of removed.slice(0, MAX_LISTED_DELETIONS)) {
+    out.push(`> - ${code(c.address)} — ${mdText(c.title)}${c.action === "replace" ? " _(replaced)_" : ""}`);
+  }
+  if (removed.length > MAX_LISTED_DELETIONS) out.push(`> - … and ${removed.length - MAX_LISTED_DELETIONS} more (all listed under Changes)`);
+  return out;
+}
+
+interface Parts {
+  head: string[];
+  changes: string[][];
+  tail: string[];
+  footer: string[];
+}
+
+function buildParts(plan: Plan, options: MarkdownOptions): Parts {
+  const head: string[] = [];
+  if (options.marker) head.push(options.marker);
+  head.push(options.title ?? `### ${mdText(plan.tool.name)} plan for ${code(plan.config)}`);
+  if (options.statusLine) head.push("", options.statusLine);
+  head.push("");
+  if (plan.changes.length === 0) {
+    head.push("**No changes.** authentik and AWS match the configuration.");
+  } else {
+    head.push(`**${summaryCounts(plan.summary)}** · mode ${code(plan.mode)}`);
+    const warning = deletionWarning(plan);
+    if (warning.length > 0) head.push("", ...warning);
+    head.push("", "#### Access changes", "");
+    head.push(...(plan.access.length > 0 ? accessTable(plan.access, plan.mode) : ["No access changes."]));
+    head.push("", `#### Changes (${plan.changes.length})`);
+  }
+
+  // Each change block is preceded by a blank line so it starts its own HTML block.
+  const changes = plan.changes.map((c) => ["", ...changeBlock(c)]);
+
+  const tail: string[] = [];
+  if (plan.notPruned.length > 0) {
+    tail.push("", "#### Not pruned", "", "Managed by authentik-aws-gitops but no longer declared; kept because pruning is off (plan with `--prune` to delete them):", "");
+    for (const n of plan.notPruned) tail.push(`- ${code(n.address)} — ${mdText(n.title)}`);
+  }
+  if (plan.warnings.length > 0) {
+    tail.push("", "#### Warnings", "");
+    for (const w of plan.warnings) tail.push(`- ${mdText(w)}`);
+  }
+  if (plan.manualSteps.length > 0) {
+    tail.push("", "#### Manual steps", "", "AWS allows these only in its console:", "");
+    for (const step of plan.manualSteps) tail.push(`- [ ] ${mdText(step)}`);
+  }
+
+  const meta = [`Plan hash ${code(plan.hash)}`];
+  if (options.commit) meta.push(`for commit ${code(options.commit)}`);
+  meta.push(mdText(`${plan.tool.name} ${plan.tool.version}`));
+  const footer = ["", "---", `<sub>${meta.join(" · ")}</sub>`];
+  return { head, changes, tail, footer };
+}
+
+// ---- truncation ----------------------------------------------------------------------------
+
+/** Characters the lines take once joined with "\n" (each line plus its separator). */
+function cost(lines: readonly string[]): number {
+  return lines.reduce((n, l) => n + l.length + 1, 0);
+}
+
+/**
+ * The longest prefix of `lines` that, with an ellipsis marking the cut and what
+ * it takes to close the <details> and code fence it leaves open, fits in `budget`.
+ */
+function cutLines(lines: readonly string[], budget: number): string[] {
+  let openDetails = 0;
+  let openFence: string | undefined;
+  const kept: string[] = [];
+  let used = 0;
+  const closers = (details: number, fenceMarker: string | undefined) => [
+    "…",
+    ...(fenceMarker ? [fenceMarker] : []),
+    ...Array.from({ length: details }, () => ["", "</details>"]).flat(),
+  ];
+  for (const line of lines) {
+    let details = openDetails;
+    let fenceMarker = openFence;
+    if (fenceMarker !== undefined) {
+      if (/^`+\s*$/.test(line) && line.trim().length >= fenceMarker.length) fenceMarker = undefined;
+    } else {
+      const opening = /^(`{3,})/.exec(line);
+      if (opening) fenceMarker = opening[1];
+      // Only the generator writes <details> at the start of a line outside a fence.
+      else if (line.startsWith("<details")) details++;
+      else if (line.startsWith("</details>")) details--;
+    }
+    if (used + line.length + 1 + cost(closers(details, fenceMarker)) > budget) break;
+    kept.push(line);
+    used += line.length + 1;
+    openDetails = details;
+    openFence = fenceMarker;
+  }
+  return [...kept, ...closers(openDetails, openFence)];
+}
+
+interface Cut {
+  shown: number;
+  total: number;
+  partial: boolean;
+  accessCut: boolean;
+  tailCut: boolean;
+}
+
+function notice(cut: Cut, options: MarkdownOptions): string[] {
+  const hint = options.fullPlanHint ?? "The full plan is in the job summary and the plan JSON.";
+  const extra = [cut.partial ? "the change shown is cut short" : "", cut.accessCut ? "the access table is cut short" : "", cut.tailCut ? "the sections after the changes are cut short" : ""]
+    .filter(Boolean)
+    .join("; ");
+  return [
+    "",
+    "> [!CAUTION]",
+    `> ⚠️ The plan is too long for one comment: ${cut.shown} of ${cut.total} changes shown${extra ? ` (${extra})` : ""}. ${hint}`,
+  ];
+}
+
+export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
+  const parts = buildParts(plan, options);
+  const full = [...parts.head, ...parts.changes.flat(), ...parts.tail, ...parts.footer].join("\n");
+  const max = options.maxLength;
+  if (max === undefined || full.length <= max) return full;
+
+  const total = plan.changes.length;
+  // Reserve the longest notice this cut could need, so what is chosen below always fits with it.
+  const reserve = cost(notice({ shown: total, total, partial: true, accessCut: true, tailCut: true }, options));
+  const fixed = cost(parts.head) + cost(parts.footer) + reserve;
+  let result: string[];
+
+  if (fixed > max) {
+    // Not even the head fits (thousands of access rows): keep its start (counts and
+    // deletion warning come first), then the notice and the hash.
+    const head = cutLines(parts.head, max - cost(parts.footer) - reserve);
+    result = [...head, ...notice({ shown: 0, total, partial: false, accessCut: true, tailCut: parts.tail.length > 0 }, options), ...parts.footer];
+  } else {
+    const budget = max - fixed;
+    // Warnings and manual steps are short and need a human: keep them, unless they
+    // would take more than half the room left for the changes.
+    const tailReserve = Math.min(cost(parts.tail), Math.floor(budget / 2));
+    let room = budget - tailReserve;
+    const kept: string[] = [];
+    let shown = 0;
+    let partial = false;
+    for (const block of parts.changes) {
+      const c = cost(block);
+      if (c <= room) {
+        kept.push(...block);
+        room -= c;
+        shown++;
+        continue;
+      }
+      // A single change too big for the comment (a huge policy diff) is shown in part rather
+      // than not at all; otherwise stop at a whole change, which reads better than a torn one.
+      const start = shown === 0 ? cutLines(block, room) : [];
+      if (start.some((l) => l.startsWith("<details"))) {
+        kept.push(...start);
+        room -= cost(start);
+        partial = true;
+      }
+      break;
+    }
+    const tailRoom = room + tailReserve;
+    const tailCut = cost(parts.tail) > tailRoom;
+    const tail = tailCut ? cutLines(parts.tail, tailRoom) : parts.tail;
+    result = [...parts.head, ...kept, ...notice({ shown, total, partial, accessCut: false, tailCut }, options), ...tail, ...parts.footer];
+  }
+
+  const text = result.join("\n");
+  // Only a maxLength smaller than the footer itself can get here; honour the limit regardless.
+  if (text.length <= max) return text;
+  // Never split a surrogate pair when cutting.
+  const cutAt = /[\ud800-\udbff]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return text.slice(0, Math.max(0, cutAt));
+}

@@ -1,0 +1,136 @@
+/**
+ * The plan for a terminal, in the shape terraform users know: who gains or
+ * loses access first (what a reviewer cares about most), then each change with
+ * its symbol, then what needs a human, then the counts and the hash.
+ *
+ * Pure: no I/O, no trailing newline (the caller prints the text as a line).
+ * Every string from the plan passes through safeText/formatValue, so a hostile
+ * name cannot move the cursor, recolour the terminal or reorder what is shown.
+ */
+import type { Styler } from "../cli/terminal.js";
+import type { AccessRow, Change, Plan } from "../plan/types.js";
+import { formatBlock, formatValue, grantKind, isBlockValue, quote, safeText, summaryCounts } from "./values.js";
+
+const INDENT = "      "; // under the address, past the symbol column
+
+/** Text that must stay on one line (addresses, titles, reasons): newlines shown as \n. */
+function oneLine(s: string): string {
+  return safeText(s).replace(/\r\n|\r|\n/g, "\\n");
+}
+
+/** Multi-line text (warnings, manual steps) with its continuation lines indented under the first. */
+function hanging(s: string, indent: string): string {
+  return safeText(s).replace(/\r\n|\r|\n/g, `\n${indent}`);
+}
+
+function symbol(action: Change["action"], style: Styler): string {
+  switch (action) {
+    case "create":
+      return style.green("  +");
+    case "update":
+      return style.yellow("  ~");
+    case "delete":
+      return style.red("  -");
+    case "replace":
+      return `${style.red("-")}/${style.green("+")}`;
+  }
+}
+
+function accessLine(row: AccessRow, kind: string, style: Styler): string {
+  const gained = row.change === "gained";
+  const text = `group ${quote(row.group)} ${gained ? "gains" : "loses"} ${kind} ${quote(row.grant)} in ${oneLine(row.account)} (${oneLine(row.accountId)})`;
+  return gained ? `  ${style.green("+")} ${text}` : `  ${style.red("-")} ${text}`;
+}
+
+/** One line per top-level property; long documents and multi-line text as indented blocks. */
+function propLines(props: Record<string, unknown>, paint: (s: string) => string): string[] {
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined) continue;
+    if (isBlockValue(v)) {
+      out.push(paint(`${INDENT}${oneLine(k)}:`));
+      for (const line of formatBlock(v)) out.push(paint(`${INDENT}  ${line}`));
+    } else {
+      out.push(paint(`${INDENT}${oneLine(k)}: ${formatValue(v)}`));
+    }
+  }
+  return out;
+}
+
+/** A unified diff, indented, with added and removed lines coloured like `git diff`. */
+function patchLines(patch: string, style: Styler): string[] {
+  return patch.split("\n").map((raw) => {
+    const line = `${INDENT}  ${safeText(raw)}`;
+    if (raw.startsWith("+++") || raw.startsWith("---")) return style.bold(line);
+    if (raw.startsWith("+")) return style.green(line);
+    if (raw.startsWith("-")) return style.red(line);
+    if (raw.startsWith("@@")) return style.dim(line);
+    return line;
+  });
+}
+
+function changeLines(change: Change, style: Styler): string[] {
+  const out = [`${symbol(change.action, style)} ${style.bold(oneLine(change.address))}`];
+  out.push(style.dim(`${INDENT}${oneLine(change.title)} — ${oneLine(change.reason)}`));
+  if (change.action === "create") {
+    out.push(...propLines(change.after ?? {}, (s) => s));
+  } else if (change.action === "delete") {
+    // What disappears, dimmed: a reviewer should be able to see what the object held.
+    out.push(...propLines(change.before ?? {}, style.dim));
+  } else {
+    for (const f of change.fields) {
+      if (f.patch !== undefined) {
+        out.push(`${INDENT}${oneLine(f.field)}:`);
+        out.push(...patchLines(f.patch, style));
+      } else {
+        out.push(`${INDENT}${oneLine(f.field)}: ${formatValue(f.before)} → ${formatValue(f.after)}`);
+      }
+    }
+  }
+  return out;
+}
+
+export function renderPlanText(plan: Plan, style: Styler): string {
+  const out: string[] = [];
+  out.push(
+    `${style.bold(`${oneLine(plan.tool.name)} plan for ${oneLine(plan.config)}`)} ${style.dim(`(${oneLine(plan.mode)}, ${oneLine(plan.tool.name)} ${oneLine(plan.tool.version)})`)}`,
+  );
+
+  if (plan.changes.length > 0) {
+    out.push("", style.bold("Access changes:"));
+    if (plan.access.length === 0) out.push("  No access changes.");
+    // Losses first: taking access away is what a reviewer must not miss.
+    const rows = [...plan.access.filter((r) => r.change === "lost"), ...plan.access.filter((r) => r.change === "gained")];
+    for (const row of rows) out.push(accessLine(row, grantKind(plan.mode), style));
+
+    out.push("", style.bold("Changes:"));
+    for (const change of plan.changes) out.push("", ...changeLines(change, style));
+  }
+
+  if (plan.notPruned.length > 0) {
+    out.push(
+      "",
+      style.bold("Not pruned:") + " managed by authentik-aws-gitops but no longer declared; kept because pruning is off (plan with --prune to delete them)",
+    );
+    for (const n of plan.notPruned) out.push(`  ${style.yellow("·")} ${oneLine(n.address)} ${style.dim(`— ${oneLine(n.title)}`)}`);
+  }
+
+  if (plan.warnings.length > 0) {
+    out.push("", style.bold("Warnings:"));
+    for (const w of plan.warnings) out.push(`  ${style.yellow("!")} ${hanging(w, "    ")}`);
+  }
+
+  if (plan.manualSteps.length > 0) {
+    out.push("", style.bold("Manual steps") + " (AWS allows these only in its console):");
+    plan.manualSteps.forEach((step, i) => {
+      const prefix = `  ${i + 1}. [ ] `;
+      out.push(`${prefix}${hanging(step, " ".repeat(prefix.length))}`);
+    });
+  }
+
+  out.push("");
+  if (plan.changes.length === 0) out.push(style.green("No changes. authentik and AWS match the configuration."));
+  else out.push(style.bold(`Plan: ${summaryCounts(plan.summary)}.`));
+  out.push(`Plan hash: ${oneLine(plan.hash)}`);
+  return out.join("\n");
+}

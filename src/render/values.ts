@@ -1,0 +1,120 @@
+/**
+ * How plan values read to a person. Shared by the text and markdown renderers so
+ * a value looks the same in the terminal and in the pull-request comment.
+ *
+ * Values come from a configuration that may hold anything (names with quotes,
+ * newlines, control characters, bidi overrides), so everything produced here is
+ * a single line with those characters made visible; each renderer adds the
+ * escaping its own format needs on top.
+ */
+import { isDeferred, isLookup, isRef } from "../plan/types.js";
+
+/** Longest compact form still shown inline; longer objects and strings become blocks. */
+export const INLINE_LIMIT = 100;
+
+/**
+ * Characters that must never reach a terminal or a comment raw: C0/C1 controls
+ * (ANSI escapes start with ESC), DEL, line/paragraph separators, and the
+ * bidirectional overrides that can make text read differently from what it is
+ * ("Trojan Source"). Tab and newline are handled by the callers.
+ */
+const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+
+function hex4(ch: string): string {
+  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+
+/** Free text (titles, reasons, warnings) with unsafe characters shown as \uXXXX; newlines and tabs kept. */
+export function safeText(s: string): string {
+  return s.replace(UNSAFE, hex4);
+}
+
+/** A string as a quoted literal: JSON escaping, plus the characters JSON.stringify leaves raw. */
+export function quote(s: string): string {
+  return JSON.stringify(s).replace(UNSAFE, hex4);
+}
+
+const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+function key(k: string): string {
+  return IDENTIFIER.test(k) ? k : quote(k);
+}
+
+/**
+ * One line for any value:
+ * - `{$ref}` → `→ authentik.application[aws]` (another managed object)
+ * - `{$lookup,key}` → `flow "default-authentication-flow"` (a named authentik object)
+ * - `{$deferred}` → `(known after apply)`
+ * - strings quoted, arrays/objects as compact JSON-ish, `undefined` → `(unset)`.
+ */
+export function formatValue(v: unknown): string {
+  if (v === undefined) return "(unset)";
+  if (v === null) return "null";
+  if (typeof v === "string") return quote(v);
+  if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") return String(v);
+  if (isRef(v)) return `→ ${safeText(v.$ref)}`;
+  if (isLookup(v)) return `${safeText(v.$lookup)} ${quote(v.key)}`;
+  if (isDeferred(v)) return "(known after apply)";
+  if (Array.isArray(v)) return `[${v.map(formatValue).join(", ")}]`;
+  if (typeof v === "object") {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    if (entries.length === 0) return "{}";
+    return `{ ${entries.map(([k, x]) => `${key(k)}: ${formatValue(x)}`).join(", ")} }`;
+  }
+  return quote(String(v));
+}
+
+/** Whether a value reads better as a block of lines than inline (multi-line text, big documents). */
+export function isBlockValue(v: unknown): boolean {
+  if (typeof v === "string") return v.includes("\n") || quote(v).length > INLINE_LIMIT;
+  if (v === null || typeof v !== "object" || isRef(v) || isLookup(v) || isDeferred(v)) return false;
+  return formatValue(v).length > INLINE_LIMIT;
+}
+
+/**
+ * A value as indented lines, for blocks: multi-line strings as their own lines
+ * (a Python expression reads as code, not as one "\n"-studded literal), objects
+ * pretty-printed like JSON with symbolic values shown as in formatValue.
+ */
+export function formatBlock(v: unknown): string[] {
+  if (typeof v === "string") return safeText(v.replace(/\r\n?/g, "\n").replace(/\n$/, "")).split("\n");
+  return pretty(v, "");
+}
+
+function pretty(v: unknown, indent: string): string[] {
+  const inner = `${indent}  `;
+  if (Array.isArray(v) && v.length > 0 && formatValue(v).length > INLINE_LIMIT) {
+    const items = v.map((x) => pretty(x, inner));
+    return ["[", ...items.flatMap((lines, i) => withComma(lines, i < items.length - 1, inner)), `${indent}]`];
+  }
+  if (v !== null && typeof v === "object" && !Array.isArray(v) && !isRef(v) && !isLookup(v) && !isDeferred(v)) {
+    const entries = Object.entries(v as Record<string, unknown>).filter(([, x]) => x !== undefined);
+    if (entries.length > 0 && formatValue(v).length > INLINE_LIMIT) {
+      const items = entries.map(([k, x]) => {
+        const lines = pretty(x, inner);
+        return [`${key(k)}: ${lines[0]}`, ...lines.slice(1)];
+      });
+      return ["{", ...items.flatMap((lines, i) => withComma(lines, i < items.length - 1, inner)), `${indent}}`];
+    }
+  }
+  return [formatValue(v)];
+}
+
+/** Indent an element's lines (its first line is placed by the caller's prefix) and add the separating comma. */
+function withComma(lines: string[], comma: boolean, inner: string): string[] {
+  const out = lines.map((l, i) => (i === 0 ? `${inner}${l}` : l));
+  if (comma) out[out.length - 1] += ",";
+  return out;
+}
+
+/** What an access row grants, in the words of the mode: an IAM role or an Identity Center permission set. */
+export function grantKind(mode: string): string {
+  return mode === "identity-center" ? "permission set" : "role";
+}
+
+/** "3 to create, 1 to update, 0 to delete" (replacements only when there are any). */
+export function summaryCounts(summary: { create: number; update: number; delete: number; replace: number }): string {
+  const parts = [`${summary.create} to create`, `${summary.update} to update`, `${summary.delete} to delete`];
+  if (summary.replace > 0) parts.push(`${summary.replace} to replace`);
+  return parts.join(", ");
+}

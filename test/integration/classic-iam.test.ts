@@ -1,0 +1,280 @@
+import {
+  CreateRoleCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  GetSAMLProviderCommand,
+  IAMClient,
+  ListAttachedRolePoliciesCommand,
+  ListRolesCommand,
+  NoSuchEntityException,
+  UpdateAssumeRolePolicyCommand,
+} from "@aws-sdk/client-iam";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Plan } from "../../src/plan/types.js";
+import { example, startPeers, TOKEN, type Peers } from "./harness.js";
+
+const PROD = "111111111111";
+const DEV = "222222222222";
+
+let peers: Peers;
+let config: string;
+const baseConfig = example("classic-iam.yaml");
+
+async function planJson(file = config, extra: string[] = []): Promise<Plan> {
+  const r = await peers.cli(["plan", "-c", file, "--format", "json", ...extra]);
+  expect(r.stderr).not.toContain("error:");
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as Plan;
+}
+
+const actions = (plan: Plan) => plan.changes.map((c) => `${c.action} ${c.address}`).sort();
+
+beforeAll(async () => {
+  peers = await startPeers(["aws-admins", "engineers", "data-eng"]);
+  config = peers.writeConfig("aws-access.yaml", baseConfig);
+});
+
+afterAll(async () => {
+  // Whatever else happened, the tool only ever sent requests authentik's schema allows.
+  expect(peers.authentik.invalidRequests()).toEqual([]);
+  expect(peers.authentik.emulatorErrors).toEqual([]);
+  await peers.stop();
+});
+
+describe("classic-iam end to end against moto_server and the authentik emulator", () => {
+  it("plans everything as a create on a fresh authentik and empty accounts", async () => {
+    const plan = await planJson();
+    expect(plan.version).toBe(1);
+    expect(plan.summary).toEqual({ create: 23, update: 0, delete: 0, replace: 0 });
+    expect(plan.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(actions(plan)).toContain("create aws.iam.role[prod:/authentik/admin]");
+    expect(actions(plan)).toContain("create aws.iam.saml_provider[dev:authentik]");
+    expect(plan.access).toEqual(
+      expect.arrayContaining([
+        { group: "aws-admins", grant: "admin", account: "prod", accountId: PROD, change: "gained" },
+        { group: "data-eng", grant: "data-engineer", account: "dev", accountId: DEV, change: "gained" },
+      ]),
+    );
+    expect(plan.access).toHaveLength(6);
+    const detailed = await peers.cli(["plan", "-c", config, "--detailed-exitcode"]);
+    expect(detailed.code).toBe(2);
+  });
+
+  it("applies, and the result is visible through the AWS SDK and authentik's API", async () => {
+    const r = await peers.cli(["apply", "-c", config, "--auto-approve"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("✓ created aws.iam.role[prod:/authentik/admin]");
+    expect(r.stdout).toContain("Apply complete: 23 created, 0 updated, 0 deleted.");
+
+    const prod = new IAMClient(peers.aws(PROD));
+    const role = (await prod.send(new GetRoleCommand({ RoleName: "admin" }))).Role!;
+    expect(role.Path).toBe("/authentik/");
+    expect(role.MaxSessionDuration).toBe(4 * 3600);
+    const trust = JSON.parse(decodeURIComponent(role.AssumeRolePolicyDocument!));
+    expect(trust.Statement[0].Principal.Federated).toBe(`arn:aws:iam::${PROD}:saml-provider/authentik`);
+    expect(trust.Statement[0].Action).toBe("sts:AssumeRoleWithSAML");
+    expect(trust.Statement[0].Condition.StringEquals["SAML:aud"]).toBe("https://signin.aws.amazon.com/saml");
+    expect(role.Tags).toEqual(expect.arrayContaining([{ Key: "managed-by", Value: "authentik-aws-gitops" }, { Key: "cost-center", Value: "platform" }]));
+    const attached = await prod.send(new ListAttachedRolePoliciesCommand({ RoleName: "admin" }));
+    expect(attached.AttachedPolicies?.map((p) => p.PolicyArn)).toEqual(["arn:aws:iam::aws:policy/AdministratorAccess"]);
+
+    const dev = new IAMClient(peers.aws(DEV));
+    const inline = await dev.send(new GetRolePolicyCommand({ RoleName: "data-engineer", PolicyName: "data-lake" }));
+    expect(JSON.parse(decodeURIComponent(inline.PolicyDocument!)).Statement[0].Sid).toBe("ReadDataLake");
+    await expect(prod.send(new GetRoleCommand({ RoleName: "data-engineer" }))).rejects.toBeInstanceOf(NoSuchEntityException);
+
+    // The IAM SAML provider holds the metadata authentik serves, signing certificate included.
+    const providers = await peers.ak("GET", "/providers/saml/");
+    const provider = providers.results.find((p: { name: string }) => p.name === "aws");
+    expect(provider.acs_url).toBe("https://signin.aws.amazon.com/saml");
+    expect(provider.audience).toBe("urn:amazon:webservices");
+    expect(provider.sign_assertion).toBe(true);
+    expect(provider.assigned_application_slug).toBe("aws");
+    const { metadata } = await peers.ak("GET", `/providers/saml/${provider.pk}/metadata/`);
+    const saml = await dev.send(new GetSAMLProviderCommand({ SAMLProviderArn: `arn:aws:iam::${DEV}:saml-provider/authentik` }));
+    // authentik gives every metadata document a fresh ID; the certificate and endpoints are what matter.
+    const certificate = (xml: string) => /<ds:X509Certificate>([^<]+)</.exec(xml)?.[1]?.replace(/\s+/g, "");
+    expect(certificate(metadata)).toMatch(/^MII/);
+    expect(certificate(saml.SAMLMetadataDocument!)).toBe(certificate(metadata));
+    expect(saml.SAMLMetadataDocument).toContain(`${peers.authentik.url}/application/saml/aws/sso/binding/`);
+
+    const app = await peers.ak("GET", "/core/applications/aws/");
+    const entitlements = await peers.ak("GET", `/core/application_entitlements/?app=${app.pk}&page_size=100`);
+    const names = entitlements.results.map((e: { name: string }) => e.name).sort();
+    expect(names).toEqual(["admin@dev", "admin@prod", "data-engineer@dev", "readonly@dev", "readonly@prod"]);
+    const adminProd = entitlements.results.find((e: { name: string }) => e.name === "admin@prod");
+    expect(adminProd.attributes.aws_role_arn).toBe(`arn:aws:iam::${PROD}:role/authentik/admin`);
+    expect(adminProd.attributes.aws_saml_provider_arn).toBe(`arn:aws:iam::${PROD}:saml-provider/authentik`);
+    const bindings = await peers.ak("GET", `/policies/bindings/?target=${adminProd.pbm_uuid}`);
+    expect(bindings.results.map((b: { group_obj: { name: string } }) => b.group_obj.name)).toEqual(["aws-admins"]);
+  });
+
+  it("re-plans with no changes right after apply (exit 0 with --detailed-exitcode)", async () => {
+    const r = await peers.cli(["plan", "-c", config, "--detailed-exitcode"]);
+    expect(r.code).toBe(0);
+    expect((await planJson()).changes).toEqual([]);
+  });
+
+  it("shows exactly the edits: a mapping added, a policy changed, a role removed", async () => {
+    const edited = baseConfig
+      // add a mapping: engineers also get data-engineer (in dev, the only account it exists in)
+      .replace("  - group: engineers\n    roles: [readonly]\n", "  - group: engineers\n    roles: [readonly, data-engineer]\n")
+      // change a policy
+      .replace("Action: [s3:GetObject, s3:ListBucket]", "Action: [s3:GetObject, s3:ListBucket, s3:GetBucketLocation]")
+      // remove a role (and its mapping)
+      .replace(/  admin:\n(?:    .*\n)+/, "")
+      .replace("  - group: aws-admins\n    roles: [admin]\n", "");
+    expect(edited).not.toContain("admin:");
+    config = peers.writeConfig("aws-access.yaml", edited);
+    const plan = await planJson();
+    expect(actions(plan)).toEqual([
+      "create authentik.policy_binding[aws/data-engineer@dev→group:engineers]",
+      "delete authentik.entitlement[aws/admin@dev]",
+      "delete authentik.entitlement[aws/admin@prod]",
+      "delete authentik.policy_binding[aws/admin@dev→group:aws-admins]",
+      "delete authentik.policy_binding[aws/admin@prod→group:aws-admins]",
+      "delete aws.iam.role[dev:/authentik/admin]",
+      "delete aws.iam.role[prod:/authentik/admin]",
+      "update aws.iam.role[dev:/authentik/data-engineer]",
+    ]);
+    const update = plan.changes.find((c) => c.action === "update")!;
+    expect(update.fields.map((f) => f.field)).toEqual(["inline_policies.data-lake"]);
+    expect(update.fields[0]!.patch).toContain('+        "s3:GetBucketLocation",');
+    expect(plan.access).toEqual([
+      { group: "aws-admins", grant: "admin", account: "dev", accountId: DEV, change: "lost" },
+      { group: "aws-admins", grant: "admin", account: "prod", accountId: PROD, change: "lost" },
+      { group: "engineers", grant: "data-engineer", account: "dev", accountId: DEV, change: "gained" },
+    ]);
+    // Deletions wait for what references them: bindings before entitlements.
+    const entitlementDelete = plan.changes.find((c) => c.address === "authentik.entitlement[aws/admin@prod]")!;
+    expect(entitlementDelete.dependsOn).toEqual(["authentik.policy_binding[aws/admin@prod→group:aws-admins]"]);
+
+    const markdown = await peers.cli(["plan", "-c", config, "--format", "markdown"]);
+    expect(markdown.stdout).toContain("aws-admins");
+    expect(markdown.stdout.indexOf("aws-admins")).toBeLessThan(markdown.stdout.indexOf("<details>"));
+  });
+
+  it("applies the edits and converges to a clean plan", async () => {
+    const r = await peers.cli(["apply", "-c", config, "--auto-approve"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("Apply complete: 1 created, 1 updated, 6 deleted.");
+    expect((await planJson()).changes).toEqual([]);
+    await expect(new IAMClient(peers.aws(PROD)).send(new GetRoleCommand({ RoleName: "admin" }))).rejects.toBeInstanceOf(NoSuchEntityException);
+    const inline = await new IAMClient(peers.aws(DEV)).send(new GetRolePolicyCommand({ RoleName: "data-engineer", PolicyName: "data-lake" }));
+    expect(decodeURIComponent(inline.PolicyDocument!)).toContain("s3:GetBucketLocation");
+  });
+
+  it("shows drift made behind its back as updates and creates with their reasons", async () => {
+    const prod = new IAMClient(peers.aws(PROD));
+    await prod.send(
+      new UpdateAssumeRolePolicyCommand({
+        RoleName: "readonly",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" }],
+        }),
+      }),
+    );
+    const app = await peers.ak("GET", "/core/applications/aws/");
+    const entitlements = await peers.ak("GET", `/core/application_entitlements/?app=${app.pk}`);
+    const readonlyDev = entitlements.results.find((e: { name: string }) => e.name === "readonly@dev");
+    const bindings = await peers.ak("GET", `/policies/bindings/?target=${readonlyDev.pbm_uuid}`);
+    const engineers = bindings.results.find((b: { group_obj: { name: string } }) => b.group_obj.name === "engineers");
+    await peers.ak("DELETE", `/policies/bindings/${engineers.pk}/`);
+
+    const plan = await planJson();
+    expect(actions(plan)).toEqual([
+      "create authentik.policy_binding[aws/readonly@dev→group:engineers]",
+      "update aws.iam.role[prod:/authentik/readonly]",
+    ]);
+    const trust = plan.changes.find((c) => c.action === "update")!;
+    expect(trust.reason).toBe("live trust_policy differs from the configuration");
+    expect(trust.fields[0]!.field).toBe("trust_policy");
+    expect(plan.changes[0]!.reason).toBe("does not exist in authentik");
+    expect(plan.access).toEqual([{ group: "engineers", grant: "readonly", account: "dev", accountId: DEV, change: "gained" }]);
+
+    expect((await peers.cli(["apply", "-c", config, "--auto-approve"])).code).toBe(0);
+    expect((await planJson()).changes).toEqual([]);
+  });
+
+  it("never deletes an object it does not own, with or without pruning", async () => {
+    const prod = new IAMClient(peers.aws(PROD));
+    const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+    // Under the managed path but without the managed-by tag, and a tagged one outside the path.
+    await prod.send(new CreateRoleCommand({ RoleName: "hand-made", Path: "/authentik/", AssumeRolePolicyDocument: trust }));
+    await prod.send(
+      new CreateRoleCommand({ RoleName: "elsewhere", Path: "/", AssumeRolePolicyDocument: trust, Tags: [{ Key: "managed-by", Value: "authentik-aws-gitops" }] }),
+    );
+    // An entitlement-like object authentik holds for another application.
+    const other = await peers.ak("POST", "/core/applications/", { name: "Other", slug: "other" });
+    await peers.ak("POST", "/core/application_entitlements/", { name: "admin@prod", app: other.pk, attributes: {} });
+
+    for (const prune of ["--prune", "--no-prune"]) {
+      const plan = await planJson(config, [prune]);
+      expect(plan.changes).toEqual([]);
+    }
+    expect((await peers.cli(["apply", "-c", config, "--auto-approve", "--prune"])).code).toBe(0);
+    const names = (await prod.send(new ListRolesCommand({}))).Roles!.map((r) => r.RoleName);
+    expect(names).toEqual(expect.arrayContaining(["hand-made", "elsewhere", "readonly"]));
+  });
+
+  it("keeps owned but undeclared objects when pruning is off, and lists them", async () => {
+    const noPrune = peers.writeConfig("no-prune.yaml", baseConfig.replace("options:\n  prune: true\n", "options:\n  prune: false\n").replace(/  data-engineer:\n(?:    .*\n|      .*\n)+/, "").replace("    roles: [readonly, data-engineer]\n", "    roles: [readonly]\n"));
+    const plan = await planJson(noPrune);
+    expect(plan.changes.filter((c) => c.action === "delete")).toEqual([]);
+    expect(plan.notPruned.map((n) => n.address)).toContain("aws.iam.role[dev:/authentik/data-engineer]");
+  });
+
+  it("refuses to adopt a hand-made role that collides with a declared one", async () => {
+    const prod = new IAMClient(peers.aws(PROD));
+    const trust = JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] });
+    await prod.send(new CreateRoleCommand({ RoleName: "Auditor", Path: "/", AssumeRolePolicyDocument: trust }));
+    const colliding = peers.writeConfig(
+      "collide.yaml",
+      baseConfig.replace("mappings:\n", "  auditor:\n    accounts: [prod]\n    managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\nmappings:\n  - { group: engineers, roles: [auditor] }\n"),
+    );
+    const r = await peers.cli(["plan", "-c", colliding]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error: aws.iam.role[prod:/authentik/auditor]: IAM role /Auditor in prod (111111111111) already exists and is not managed by authentik-aws-gitops");
+    expect(r.stderr).toContain("No changes were made.");
+  });
+
+  it("reports a group missing in authentik by name and config position, changing nothing", async () => {
+    const missing = peers.writeConfig("missing-group.yaml", baseConfig.replace("  - group: data-eng\n", "  - group: data-engineers\n"));
+    const r = await peers.cli(["apply", "-c", missing, "--auto-approve"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/missing-group\.yaml:\d+:\d+: authentik has no group named 'data-engineers'/);
+    expect(r.stdout).not.toContain("Applying");
+  });
+
+  it("applies a saved plan only while the live state still yields the same hash", async () => {
+    const edited = peers.writeConfig("saved.yaml", baseConfig);
+    const out = `${peers.dir}/plan.json`;
+    expect((await peers.cli(["plan", "-c", edited, "--out", out])).code).toBe(0);
+    // Someone changes AWS between review and apply.
+    await new IAMClient(peers.aws(DEV)).send(
+      new UpdateAssumeRolePolicyCommand({
+        RoleName: "readonly",
+        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" }] }),
+      }),
+    );
+    const refused = await peers.cli(["apply", "-c", edited, "--plan", out, "--auto-approve"]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("no longer matches");
+    expect(refused.stderr).toContain("+ newly planned:    update aws.iam.role[dev:/authentik/readonly]");
+    // A fresh plan of the same state applies.
+    expect((await peers.cli(["plan", "-c", edited, "--out", out])).code).toBe(0);
+    const applied = await peers.cli(["apply", "-c", edited, "--plan", out, "--auto-approve"]);
+    expect(applied.code).toBe(0);
+    expect((await planJson(edited)).changes).toEqual([]);
+  });
+
+  it("never prints the authentik token, even when authentik refuses it", async () => {
+    const r = await peers.cli(["plan", "-c", config], { AUTHENTIK_TOKEN: "wrong-token-value-123456" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("HTTP 403");
+    expect(r.stderr + r.stdout).not.toContain("wrong-token-value-123456");
+    expect(r.stderr + r.stdout).not.toContain(TOKEN);
+  });
+});

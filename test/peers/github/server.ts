@@ -1,0 +1,249 @@
+// HTTP emulator of the parts of GitHub's REST API the Action uses.
+//
+// Each request: `/repositories/{id}/…` (the form GitHub's Link headers use)
+// rewritten to `/repos/{owner}/{repo}/…` → route by the path templates of
+// GitHub's description → token check (401 "Bad credentials") → path, query and
+// body validated against the operation (a violation is answered 422 "Invalid
+// request." like GitHub, 400 for unparsable JSON, and recorded) → handler →
+// response validated against the operation's declared response for that status.
+// A response that breaks the description is an emulator bug: 500, recorded in
+// `emulatorErrors`; so is a call to an operation the emulator does not implement.
+import { randomUUID } from "node:crypto";
+import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { matchRoute } from "../authentik/openapi.js";
+import { type GitHubOperation, loadGitHubSpec } from "./openapi.js";
+import { type Actor, basicError, GitHubError, type HandlerContext, type HandlerResult, handlers } from "./routes.js";
+import type { SerializeContext } from "./serialize.js";
+import { GitHubStore } from "./store.js";
+import { GitHubValidator } from "./validator.js";
+
+export interface TokenSpec {
+  login: string;
+  /** "Bot" for installation tokens (GITHUB_TOKEN is github-actions[bot]); default User */
+  type?: "Bot" | "User";
+  /** fork pull requests get a read-only GITHUB_TOKEN: every write answers 403 */
+  readOnly?: boolean;
+}
+
+export interface GitHubEmulatorOptions {
+  /** 0 (default) picks a free port */
+  port?: number;
+  host?: string;
+  tokens: Record<string, TokenSpec>;
+  /** web base in html_url fields (default https://github.com) */
+  serverUrl?: string;
+  /** clock for created_at / updated_at (default: real time) */
+  clock?: () => Date;
+}
+
+export interface RecordedRequest {
+  method: string;
+  /** path as received (before the /repositories/{id} rewrite) */
+  path: string;
+  query: Record<string, string | string[]>;
+  status: number;
+  operationId?: string;
+  /** login of the token's account; undefined for anonymous or unknown tokens */
+  login?: string;
+  /** parsed JSON body, if any */
+  body?: unknown;
+  /** ways the request broke GitHub's description (empty = valid) */
+  invalid: string[];
+  /** accepted but noteworthy (unknown body fields or query parameters, which GitHub ignores) */
+  warnings: string[];
+}
+
+export interface GitHubEmulator {
+  /** API base, e.g. http://127.0.0.1:PORT — use it as GITHUB_API_URL */
+  url: string;
+  stop(): Promise<void>;
+  requests: RecordedRequest[];
+  invalidRequests(): RecordedRequest[];
+  /** emulator bugs and gaps (invalid responses, crashes, operations not emulated): tests expect none */
+  emulatorErrors: string[];
+  store: GitHubStore;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+function queryRecord(params: URLSearchParams): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const k of new Set(params.keys())) {
+    const values = params.getAll(k);
+    out[k] = values.length === 1 ? values[0]! : values;
+  }
+  return out;
+}
+
+const GENERIC_DOCS = "https://docs.github.com/rest";
+
+export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promise<GitHubEmulator> {
+  const spec = loadGitHubSpec();
+  const validator = new GitHubValidator(spec);
+  const store = new GitHubStore(options.clock);
+  const tokens = new Map<string, Actor>();
+  for (const [token, t] of Object.entries(options.tokens)) {
+    const type = t.type ?? (t.login.endsWith("[bot]") ? "Bot" : "User");
+    store.addUser({ login: t.login, type });
+    tokens.set(token, { token, login: t.login, type, readOnly: t.readOnly ?? false });
+  }
+  const requests: RecordedRequest[] = [];
+  const emulatorErrors: string[] = [];
+  const serverUrl = (options.serverUrl ?? "https://github.com").replace(/\/$/, "");
+  let apiUrl = "";
+  let remaining = 5000;
+  const resetAt = Math.floor(Date.now() / 1000) + 3600;
+
+  const send = (res: ServerResponse, record: RecordedRequest, result: HandlerResult) => {
+    record.status = result.status;
+    remaining = Math.max(0, remaining - 1);
+    const headers: Record<string, string> = {
+      "x-github-media-type": "github.v3; format=json",
+      "x-github-api-version-selected": "2022-11-28",
+      "x-github-request-id": randomUUID().toUpperCase().slice(0, 23),
+      "x-ratelimit-limit": "5000",
+      "x-ratelimit-remaining": String(remaining),
+      "x-ratelimit-reset": String(resetAt),
+      "x-ratelimit-used": String(5000 - remaining),
+      "x-ratelimit-resource": "core",
+      ...(result.headers ?? {}),
+    };
+    let payload: string | undefined;
+    if (result.body !== undefined) {
+      headers["content-type"] = "application/json; charset=utf-8";
+      payload = JSON.stringify(result.body);
+    }
+    res.writeHead(result.status, headers);
+    res.end(payload);
+  };
+
+  const handle = async (req: IncomingMessage, res: ServerResponse, record: RecordedRequest, url: URL) => {
+    let op: GitHubOperation | undefined;
+    /** Answers through the same response check as handlers, once an operation is known. */
+    const respond = (result: HandlerResult) => {
+      const problems = op ? validator.checkResponse(op, result.status, result.body === undefined ? undefined : "application/json", result.body) : [];
+      if (problems.length > 0) {
+        throw new Error(`response to ${op!.operationId} (${result.status}) breaks GitHub's description: ${problems.join("; ")}\nbody: ${JSON.stringify(result.body).slice(0, 2000)}`);
+      }
+      send(res, record, result);
+    };
+    const reject = (status: number, body: Record<string, unknown>, problem: string) => {
+      record.invalid.push(problem);
+      respond({ status, body });
+    };
+    const method = req.method ?? "GET";
+    let path = url.pathname;
+    const byId = /^\/repositories\/(\d+)(\/.*)?$/.exec(path);
+    if (byId) {
+      const repo = store.repoById(Number(byId[1]));
+      if (!repo) return send(res, record, { status: 404, body: { message: "Not Found", documentation_url: GENERIC_DOCS, status: "404" } });
+      path = `/repos/${repo.owner}/${repo.name}${byId[2] ?? ""}`;
+    }
+    const route = matchRoute(spec, method, path);
+    if (route.kind !== "operation") {
+      // GitHub answers unknown paths and unsupported methods alike with 404.
+      return reject(404, { message: "Not Found", documentation_url: GENERIC_DOCS, status: "404" }, route.kind === "not-found" ? `no operation in GitHub's description for ${method} ${path}` : `${method} not in GitHub's description for ${path} (allowed: ${route.allowed.join(", ")})`);
+    }
+    op = route.operation as GitHubOperation;
+    record.operationId = op.operationId;
+
+    let actor: Actor | undefined;
+    const auth = req.headers.authorization;
+    if (auth !== undefined) {
+      const m = /^(?:bearer|token)\s+(\S+)\s*$/i.exec(auth);
+      actor = m ? tokens.get(m[1]!) : undefined;
+      if (!actor) return respond({ status: 401, body: { message: "Bad credentials", documentation_url: GENERIC_DOCS, status: "401" } });
+      record.login = actor.login;
+    }
+
+    const pathProblems = validator.checkPathParams(op, route.pathParams);
+    if (pathProblems.length > 0) return reject(404, { message: "Not Found", documentation_url: op.docsUrl, status: "404" }, pathProblems.join("; "));
+
+    let body: unknown;
+    let hasBody = false;
+    if (["POST", "PUT", "PATCH", "DELETE"].includes(method)) {
+      const raw = await readBody(req);
+      if (raw.trim() !== "") {
+        try {
+          body = JSON.parse(raw);
+          hasBody = true;
+          record.body = body;
+        } catch {
+          return reject(400, { message: "Problems parsing JSON", documentation_url: op.docsUrl, status: "400" }, "body is not JSON");
+        }
+        const contentType = (req.headers["content-type"] ?? "").split(";")[0]!.trim();
+        if (contentType !== "application/json") record.warnings.push(`content-type ${contentType || "(none)"}: GitHub parses the body as JSON anyway`);
+      }
+    }
+    const check = validator.checkRequest(op, url.searchParams, body, hasBody);
+    for (const f of check.unknownFields) record.warnings.push(`unknown body field ignored: ${f}`);
+    for (const q of check.unknownQueryParams) record.warnings.push(`unknown query parameter ignored: ${q}`);
+    if (check.errors) {
+      // No `status` member: GitHub's validation-error schema (declared for most 422s) has none.
+      return reject(422, { message: check.message, documentation_url: op.docsUrl }, `request does not match ${op.operationId}: ${JSON.stringify(check.errors)}`);
+    }
+
+    const handler = handlers[op.operationId];
+    if (!handler) {
+      emulatorErrors.push(`${method} ${path} (${op.operationId}) is not emulated`);
+      return respond({ status: 501, body: { message: `${op.operationId} is not emulated`, documentation_url: op.docsUrl, status: "501" } });
+    }
+    const ser: SerializeContext = { store, apiUrl, serverUrl };
+    const ctx: HandlerContext = {
+      store,
+      ser,
+      params: route.pathParams,
+      query: check.query,
+      body: body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : {},
+      actor,
+      docsUrl: op.docsUrl,
+      url: new URL(`${path}${url.search}`, apiUrl),
+    };
+    let result: HandlerResult;
+    try {
+      result = handler(ctx);
+    } catch (err) {
+      if (!(err instanceof GitHubError)) throw err;
+      result = { status: err.status, body: err.body, headers: err.headers };
+    }
+    respond(result);
+  };
+
+  const server = createServer((req, res) => {
+    const url = new URL(req.url ?? "/", "http://emulator.invalid");
+    const record: RecordedRequest = { method: req.method ?? "GET", path: url.pathname, query: queryRecord(url.searchParams), status: 0, invalid: [], warnings: [] };
+    requests.push(record);
+    handle(req, res, record, url).catch((err: unknown) => {
+      const message = `GitHub emulator bug on ${record.method} ${record.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
+      emulatorErrors.push(message);
+      if (!res.headersSent) send(res, record, { status: 500, body: basicError(500, message, GENERIC_DOCS).body });
+      else res.end();
+    });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  apiUrl = `http://${host}:${address.port}`;
+
+  return {
+    url: apiUrl,
+    requests,
+    emulatorErrors,
+    store,
+    invalidRequests: () => requests.filter((r) => r.invalid.length > 0),
+    stop: () =>
+      new Promise<void>((resolve, reject) => {
+        server.close((err) => (err ? reject(err) : resolve()));
+        server.closeAllConnections();
+      }),
+  };
+}
