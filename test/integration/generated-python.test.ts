@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROLE_EXPRESSION, pyLiteral, roleSessionNameExpression, sessionDurationExpression } from "../../src/desired/expressions.js";
+import { startPeers, type Peers } from "./harness.js";
+
+/**
+ * The Python the tool writes into authentik, executed by python3 (through the
+ * emulator's property-mapping test endpoint, which runs it against a stub of
+ * authentik's evaluation context) for users and groups with hostile names.
+ */
+const HOSTILE_GROUPS = [`eng "quoted" 'single'`, "new\nline", "back\\slash \\n", "ünïcødé 👩‍💻 ${x} {0} %s", "\"; import os; os.system('x') #"];
+const HOSTILE_USERS = [
+  { username: "o'brien", email: "o'brien+aws@example.com" },
+  { username: "new\nline", email: "a!b#c$d%e&f*g{h}|i~j@example.com" },
+  { username: "x", email: "" },
+  { username: "\\\"; raise SystemExit #", email: `${"a".repeat(80)}@example.com` },
+];
+
+let peers: Peers;
+let userPks: number[] = [];
+
+function yamlString(s: string): string {
+  return JSON.stringify(s); // a JSON string is a valid YAML double-quoted scalar
+}
+
+beforeAll(async () => {
+  peers = await startPeers(HOSTILE_GROUPS);
+  const mappings = HOSTILE_GROUPS.map((g, i) => `  - group: ${yamlString(g)}\n    roles: [${i % 2 === 0 ? "admin" : "readonly"}]\n`).join("");
+  const config = `version: 1
+mode: classic-iam
+authentik:
+  application: { slug: aws, name: AWS }
+  provider: { name: aws, sessionName: email, sessionDuration: 2h }
+aws:
+  accounts:
+    prod: { id: "111111111111", assumeRole: "arn:aws:iam::111111111111:role/gitops" }
+roles:
+  admin: { accounts: "*", maxSessionDuration: 4h }
+  readonly: { accounts: "*", maxSessionDuration: 2h }
+mappings:
+${mappings}`;
+  const file = peers.writeConfig("hostile.yaml", config);
+  const r = await peers.cli(["apply", "-c", file, "--auto-approve"]);
+  expect(r.stderr).toBe("");
+  expect(r.code).toBe(0);
+  const groups = (await peers.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[];
+  for (const [i, u] of HOSTILE_USERS.entries()) {
+    const group = groups.find((g) => g.name === HOSTILE_GROUPS[i])!;
+    const created = await peers.ak("POST", "/core/users/", { username: u.username, name: u.username, email: u.email, groups: [group.pk] });
+    userPks.push(created.pk);
+  }
+});
+
+afterAll(async () => {
+  expect(peers.authentik.invalidRequests()).toEqual([]);
+  await peers.stop();
+});
+
+async function mappingPk(suffix: string): Promise<string> {
+  const all = (await peers.ak("GET", "/propertymappings/provider/saml/?page_size=100")).results as { pk: string; name: string }[];
+  return all.find((m) => m.name === `aws-gitops: AWS ${suffix}`)!.pk;
+}
+
+async function evaluate(suffix: string, user: number): Promise<unknown> {
+  const r = await peers.ak("POST", `/propertymappings/all/${await mappingPk(suffix)}/test/`, { user });
+  expect(r.successful, String(r.result)).toBe(true);
+  return JSON.parse(r.result);
+}
+
+describe("generated Python against hostile names", () => {
+  it("renders literals Python reads back exactly", () => {
+    for (const s of [...HOSTILE_GROUPS, "tab\tand\u0000nul", "\u2028"]) expect(pyLiteral(s)).not.toMatch(/[^\x20-\x7e]/);
+    expect(pyLiteral(3600)).toBe("3600");
+    expect(() => pyLiteral(1.5)).toThrow();
+  });
+
+  it("writes no config-derived name into any expression", () => {
+    for (const expression of [ROLE_EXPRESSION, roleSessionNameExpression("email"), roleSessionNameExpression("username"), sessionDurationExpression(7200)]) {
+      for (const g of HOSTILE_GROUPS) expect(expression).not.toContain(g);
+    }
+  });
+
+  it("gives each user exactly the role,provider pairs of their group's entitlements", async () => {
+    for (const [i, pk] of userPks.entries()) {
+      const role = i % 2 === 0 ? "admin" : "readonly";
+      expect(await evaluate("Role", pk)).toEqual([`arn:aws:iam::111111111111:role/authentik/${role},arn:aws:iam::111111111111:saml-provider/authentik`]);
+    }
+  });
+
+  it("derives a RoleSessionName AWS accepts from any email", async () => {
+    for (const pk of userPks) {
+      const name = (await evaluate("RoleSessionName", pk)) as string;
+      expect(name).toMatch(/^[A-Za-z0-9_+=,.@-]{2,64}$/);
+    }
+    expect(await evaluate("RoleSessionName", userPks[0]!)).toBe("o_brien+aws@example.com");
+  });
+
+  it("sends the session duration as a string of seconds", async () => {
+    expect(await evaluate("SessionDuration", userPks[0]!)).toBe("7200");
+  });
+});
