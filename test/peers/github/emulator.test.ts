@@ -70,6 +70,15 @@ describe("authentication", () => {
     expect((await api("GET", `/repos/${REPO}/pulls/7`, undefined, { scheme: "Bearer" })).status).toBe(200);
   });
 
+  it("anonymous requests may read public repositories only", async () => {
+    expect((await api("GET", `/repos/${REPO}/pulls/7`, undefined, { token: null })).status).toBe(200);
+    expect((await api("POST", `/repos/${REPO}/issues/7/comments`, { body: "x" }, { token: null })).status).toBe(401);
+    emu.store.addRepo({ owner: "acme", name: "secret", private: true });
+    emu.store.addPullRequest({ repo: "acme/secret", head: { ref: "x", sha: "6".repeat(40) } });
+    expect((await api("GET", "/repos/acme/secret/pulls/1", undefined, { token: null })).status).toBe(404);
+    expect((await api("GET", "/repos/acme/secret/pulls/1")).status).toBe(200);
+  });
+
   it("GET /user works for a personal token but not for GITHUB_TOKEN", async () => {
     const user = await api("GET", "/user", undefined, { token: PAT });
     expect(user.status).toBe(200);
