@@ -8,6 +8,7 @@ import {
   ListRolesCommand,
   NoSuchEntityException,
   UpdateAssumeRolePolicyCommand,
+  UpdateSAMLProviderCommand,
 } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/types.js";
@@ -268,6 +269,51 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
     const applied = await peers.cli(["apply", "-c", edited, "--plan", out, "--auto-approve"]);
     expect(applied.code).toBe(0);
     expect((await planJson(edited)).changes).toEqual([]);
+  });
+
+  it("converges after an apply that failed part-way, without duplicates", async () => {
+    const broken = peers.writeConfig(
+      "broken.yaml",
+      baseConfig.replace(
+        "mappings:\n",
+        "  auditor:\n    accounts: \"*\"\n    managedPolicies: [arn:aws:iam::aws:policy/DoesNotExistAccess]\nmappings:\n  - { group: engineers, roles: [auditor] }\n",
+      ).replace("  auditor:", "  audit-reader:").replace("roles: [auditor]", "roles: [audit-reader]"),
+    );
+    const failed = await peers.cli(["apply", "-c", broken, "--auto-approve"]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain("apply failed");
+    expect(failed.stderr).toContain("aws.iam.role[");
+    // Fix the mistake and apply again: what was done is kept, the rest is finished.
+    const fixed = peers.writeConfig("broken.yaml", (await import("node:fs")).readFileSync(broken, "utf8").replace("DoesNotExistAccess", "ReadOnlyAccess"));
+    const again = await peers.cli(["apply", "-c", fixed, "--auto-approve"]);
+    expect(again.stderr).toBe("");
+    expect(again.code).toBe(0);
+    expect((await planJson(fixed)).changes).toEqual([]);
+    const app = await peers.ak("GET", "/core/applications/aws/");
+    const entitlements = (await peers.ak("GET", `/core/application_entitlements/?app=${app.pk}&page_size=100`)).results as { name: string; pbm_uuid: string }[];
+    const names = entitlements.map((e) => e.name);
+    expect(names.filter((n) => n === "audit-reader@prod")).toHaveLength(1);
+    const bindings = await peers.ak("GET", `/policies/bindings/?target=${entitlements.find((e) => e.name === "audit-reader@prod")!.pbm_uuid}`);
+    expect(bindings.results).toHaveLength(1);
+  });
+
+  it("asks for confirmation and refuses without a terminal unless --auto-approve", async () => {
+    const r = await peers.cli(["apply", "-c", peers.writeConfig("confirm.yaml", baseConfig.replace("sessionDuration: 1h", "sessionDuration: 30m"))]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("pass --auto-approve");
+    expect(r.stdout).not.toContain("Applying");
+  });
+
+  it("updates the IAM SAML provider when its metadata no longer matches authentik's", async () => {
+    const stale = (await new IAMClient(peers.aws(PROD)).send(new GetSAMLProviderCommand({ SAMLProviderArn: `arn:aws:iam::${PROD}:saml-provider/authentik` }))).SAMLMetadataDocument!;
+    const rotated = stale.replace(/<ds:X509Certificate>[^<]+</, "<ds:X509Certificate>MIIBrotatedcertificate<");
+    await new IAMClient(peers.aws(PROD)).send(new UpdateSAMLProviderCommand({ SAMLProviderArn: `arn:aws:iam::${PROD}:saml-provider/authentik`, SAMLMetadataDocument: rotated }));
+    const current = `${peers.dir}/broken.yaml`; // the configuration applied last
+    const plan = await planJson(current);
+    expect(actions(plan)).toEqual(["update aws.iam.saml_provider[prod:authentik]"]);
+    expect(plan.changes[0]!.fields.map((f) => f.field)).toEqual(["metadata"]);
+    expect((await peers.cli(["apply", "-c", current, "--auto-approve"])).code).toBe(0);
+    expect((await planJson(current)).changes).toEqual([]);
   });
 
   it("never prints the authentik token, even when authentik refuses it", async () => {
