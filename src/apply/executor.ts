@@ -11,6 +11,8 @@ export type ProgressEvent =
 export interface ExecuteOptions {
   /** At most this many changes in flight at once. */
   concurrency?: number;
+  /** Narrower bounds for kinds of changes (e.g. AWS allows 10 assignment creations in flight). */
+  lanes?: (change: Change) => { key: string; limit: number };
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -49,7 +51,13 @@ export async function executeChanges(
   const finished = new Set<string>();
   const result: ApplyResult = { applied: [], failed: [], skipped: [] };
   const running = new Map<string, Promise<void>>();
+  const laneUse = new Map<string, number>();
   let stopped = false;
+  const laneOf = (c: Change) => options.lanes?.(c);
+  const laneFree = (c: Change) => {
+    const lane = laneOf(c);
+    return !lane || (laneUse.get(lane.key) ?? 0) < lane.limit;
+  };
 
   const ready = (c: Change) => c.dependsOn.every((d) => !inPlan.has(d) || d === c.address || finished.has(d));
 
@@ -57,8 +65,10 @@ export async function executeChanges(
     if (!stopped) {
       for (const c of [...pending.values()]) {
         if (running.size >= limit) break;
-        if (!ready(c)) continue;
+        if (!ready(c) || !laneFree(c)) continue;
         pending.delete(c.address);
+        const lane = laneOf(c);
+        if (lane) laneUse.set(lane.key, (laneUse.get(lane.key) ?? 0) + 1);
         const started = Date.now();
         emit({ kind: "start", change: c });
         const p = run(c)
@@ -73,7 +83,10 @@ export async function executeChanges(
             stopped = true;
             emit({ kind: "failed", change: c, error: e });
           })
-          .finally(() => running.delete(c.address));
+          .finally(() => {
+            running.delete(c.address);
+            if (lane) laneUse.set(lane.key, (laneUse.get(lane.key) ?? 1) - 1);
+          });
         running.set(c.address, p);
       }
     }

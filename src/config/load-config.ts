@@ -96,6 +96,10 @@ function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): Resol
   });
   const ic = raw.aws.identityCenter;
   const scim = raw.scim;
+  const at = (path: (string | number)[]) => {
+    const pos = source.position(path);
+    return `${source.file}:${pos.line}:${pos.column}`;
+  };
   return {
     file: source.file,
     mode: raw.mode,
@@ -136,6 +140,7 @@ function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): Resol
         identityStoreId: ic.identityStoreId,
         accessPortalUrl: ic.accessPortalUrl,
         spMetadataPath: path.resolve(path.dirname(source.file), ic.spMetadata),
+        spMetadataLocation: at(["aws", "identityCenter", "spMetadata"]),
       },
     },
     roles: Object.entries(raw.roles ?? {}).map(([name, r]) => ({
@@ -167,6 +172,7 @@ function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): Resol
     scim: scim && {
       url: scim.url,
       tokenEnv: scim.tokenEnv,
+      tokenEnvLocation: at(["scim", "tokenEnv"]),
       providerName: scim.providerName ?? `${raw.authentik.provider.name}-scim`,
       groups: scim.groups ?? [...new Set(raw.mappings.map((m) => m.group))],
       userMapping: { userName: scim.userMapping?.userName ?? "email", dropPhotos: scim.userMapping?.dropPhotos ?? true },

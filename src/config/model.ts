@@ -64,6 +64,8 @@ export interface ResolvedMapping {
 export interface ResolvedScim {
   url: string;
   tokenEnv: string;
+  /** "file:line:col" of scim.tokenEnv, for errors about the variable. */
+  tokenEnvLocation: string;
   providerName: string;
   groups: string[];
   userMapping: { userName: "email" | "username"; dropPhotos: boolean };
@@ -98,6 +100,8 @@ export interface ResolvedConfig {
       accessPortalUrl: string;
       /** Absolute path of the SP metadata XML. */
       spMetadataPath: string;
+      /** "file:line:col" of aws.identityCenter.spMetadata, for errors about the file. */
+      spMetadataLocation: string;
     };
   };
   roles: ResolvedRole[];

@@ -73,7 +73,9 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
   );
   const launchUrl =
     config.authentik.application.launchUrl ?? `${ctx.authentikUrl.replace(/\/+$/, "")}/application/saml/${app}/sso/binding/init/`;
-  out.push(authentikApplication(config, launchUrl));
+  const application = authentikApplication(config, launchUrl);
+  application.props.backchannel_providers = [];
+  out.push(application);
 
   // --- per (role, account): an entitlement, bound to the groups that map to it ------------
   const accounts = new Map(config.aws.accounts.map((a) => [a.alias, a]));

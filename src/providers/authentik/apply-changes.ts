@@ -1,4 +1,4 @@
-import type { Application, ApplicationEntitlement, PolicyBinding, SAMLPropertyMapping, SAMLProvider } from "@goauthentik/api";
+import type { Application, ApplicationEntitlement, PolicyBinding, SAMLPropertyMapping, SAMLProvider, SCIMMapping, SCIMProvider } from "@goauthentik/api";
 import { isLookup, isRef, type Change, type Lookup, type Props } from "../../plan/types.js";
 import { AuthentikApiError, type AuthentikClient } from "./client.js";
 import { resolveLookup, type AuthentikLookups } from "./read-state.js";
@@ -17,6 +17,8 @@ export interface AuthentikApplyContext {
   client: AuthentikClient;
   lookups: AuthentikLookups;
   ids: AuthentikIds;
+  /** SCIM token from the environment; sent when the SCIM provider is written, never read back. */
+  scimToken?: string;
 }
 
 function need(map: Map<string, string>, addr: string, what: string): string {
@@ -30,6 +32,11 @@ function lookup(ctx: AuthentikApplyContext, value: unknown): string {
   const id = resolveLookup(ctx.lookups, value as Lookup);
   if (id === undefined) throw new Error(`authentik has no ${value.$lookup} '${value.key}'`);
   return id;
+}
+
+/** A property-mapping list mixes our own mappings ($ref) and authentik's managed ones ($lookup). */
+function mappingId(ctx: AuthentikApplyContext, value: unknown): string {
+  return isRef(value) ? need(ctx.ids.id, value.$ref, "pk") : lookup(ctx, value);
 }
 
 function refAddress(value: unknown): string {
@@ -91,6 +98,7 @@ const application: Handler = async (ctx, change, after) => {
     metaLaunchUrl: after.meta_launch_url as string,
     openInNewTab: after.open_in_new_tab as boolean,
     policyEngineMode: after.policy_engine_mode as string,
+    backchannelProviders: ((after.backchannel_providers as unknown[] | undefined) ?? []).map((r) => Number(need(ctx.ids.pk, refAddress(r), "pk"))),
   };
   if (change.action === "create") {
     const created = await ctx.client.post<Application>("/core/applications/", body);
@@ -131,17 +139,50 @@ const binding: Handler = async (ctx, change, after) => {
   }
 };
 
+const scimMapping: Handler = async (ctx, change, after) => {
+  const body = { name: after.name as string, expression: after.expression as string };
+  if (change.action === "create") {
+    const created = await ctx.client.post<SCIMMapping>("/propertymappings/provider/scim/", body);
+    ctx.ids.id.set(change.address, created.pk);
+  } else {
+    await ctx.client.put(`/propertymappings/provider/scim/${change.liveId}/`, body);
+  }
+};
+
+const scimProvider: Handler = async (ctx, change, after) => {
+  if (!ctx.scimToken) throw new Error("internal: the SCIM token is not available");
+  // Every save of a SCIM provider starts a full sync in authentik: this runs only
+  // when the plan found a real difference, never as a no-op write.
+  const body = {
+    name: after.name as string,
+    url: after.url as string,
+    token: ctx.scimToken,
+    compatibilityMode: after.compatibility_mode as string,
+    propertyMappings: (after.property_mappings as unknown[]).map((v) => mappingId(ctx, v)),
+    propertyMappingsGroup: (after.property_mappings_group as unknown[]).map((v) => mappingId(ctx, v)),
+    groupFilters: (after.group_filters as unknown[]).map((v) => lookup(ctx, v)),
+    excludeUsersServiceAccount: after.exclude_users_service_account as boolean,
+    syncPageSize: after.sync_page_size as number,
+    dryRun: after.dry_run as boolean,
+  };
+  if (change.action === "create") {
+    const created = await ctx.client.post<SCIMProvider>("/providers/scim/", body);
+    ctx.ids.id.set(change.address, String(created.pk));
+    ctx.ids.pk.set(change.address, String(created.pk));
+  } else {
+    await ctx.client.patch(`/providers/scim/${change.liveId}/`, body);
+  }
+};
+
 const HANDLERS: Record<string, { write: Handler; path: (id: string) => string }> = {
+  "authentik.scim_mapping": { write: scimMapping, path: (id) => `/propertymappings/all/${id}/` },
+  "authentik.scim_provider": { write: scimProvider, path: (id) => `/providers/scim/${id}/` },
   "authentik.property_mapping": { write: propertyMapping, path: (id) => `/propertymappings/all/${id}/` },
   "authentik.saml_provider": { write: samlProvider, path: (id) => `/providers/saml/${id}/` },
   "authentik.application": { write: application, path: (id) => `/core/applications/${encodeURIComponent(id)}/` },
   "authentik.entitlement": { write: entitlement, path: (id) => `/core/application_entitlements/${id}/` },
   "authentik.policy_binding": { write: binding, path: (id) => `/policies/bindings/${id}/` },
 };
-
-export function registerAuthentikHandler(type: string, write: Handler, path: (id: string) => string): void {
-  HANDLERS[type] = { write, path };
-}
 
 export async function applyAuthentikChange(ctx: AuthentikApplyContext, change: Change): Promise<void> {
   const handler = HANDLERS[change.type];

@@ -5,6 +5,8 @@ import type {
   Flow,
   Group,
   PolicyBinding,
+  SCIMMapping,
+  SCIMProvider,
   SAMLPropertyMapping,
   SAMLProvider,
 } from "@goauthentik/api";
@@ -91,18 +93,21 @@ export async function readAuthentikState(
   const providerName = config.authentik.provider.name;
   const prefix = `${config.authentik.provider.propertyMappingPrefix}: `;
 
-  const [flows, keypairs, groups, samlMappings, providers] = await Promise.all([
+  const withScim = config.mode === "identity-center";
+  const [flows, keypairs, groups, samlMappings, providers, scimMappings, scimProviders] = await Promise.all([
     client.list<Flow>("/flows/instances/"),
     client.list<CertificateKeyPair>("/crypto/certificatekeypairs/"),
     client.list<Group>("/core/groups/", { include_users: "false", include_children: "false", include_parents: "false" }),
     client.list<SAMLPropertyMapping>("/propertymappings/provider/saml/"),
     client.list<SAMLProvider>("/providers/saml/"),
+    withScim ? client.list<SCIMMapping>("/propertymappings/provider/scim/") : Promise.resolve([] as SCIMMapping[]),
+    withScim ? client.list<SCIMProvider>("/providers/scim/") : Promise.resolve([] as SCIMProvider[]),
   ]);
   const lookups: AuthentikLookups = {
     flows: byKey(flows, (f) => f.slug, (f) => f.pk),
     keypairs: byKey(keypairs, (k) => k.name, (k) => k.pk),
     groups: byKey(groups, (g) => g.name, (g) => g.pk),
-    managedMappings: byKey(samlMappings.filter((m) => m.managed), (m) => m.managed!, (m) => m.pk),
+    managedMappings: byKey([...samlMappings, ...scimMappings].filter((m) => m.managed), (m) => m.managed!, (m) => m.pk),
   };
 
   const p = config.authentik.provider;
@@ -134,6 +139,56 @@ export async function readAuthentikState(
       id: m.pk,
       props: { name: m.name, saml_name: m.samlName, friendly_name: m.friendlyName ?? "", expression: m.expression },
       owned: true,
+    });
+  }
+
+  const scimMappingAddressByPk = new Map<string, string>();
+  for (const m of scimMappings) {
+    if (!m.name.startsWith(prefix)) continue;
+    const addr = address.scimMapping(m.name);
+    scimMappingAddressByPk.set(m.pk, addr);
+    ids.id.set(addr, m.pk);
+    resources.push({
+      address: addr,
+      type: "authentik.scim_mapping",
+      system: "authentik",
+      title: `SCIM property mapping "${m.name}"`,
+      id: m.pk,
+      props: { name: m.name, expression: m.expression },
+      owned: true,
+    });
+  }
+  const scimProviderAddressByPk = new Map<number, string>();
+  for (const sp of scimProviders) {
+    const declared = sp.name === config.scim?.providerName;
+    const attached = sp.assignedBackchannelApplicationSlug === app;
+    if (!declared && !attached) continue;
+    const addr = address.scimProvider(sp.name);
+    const foreign = Boolean(sp.assignedBackchannelApplicationSlug) && !attached;
+    scimProviderAddressByPk.set(sp.pk, addr);
+    ids.id.set(addr, String(sp.pk));
+    ids.pk.set(addr, String(sp.pk));
+    const mappingValue = (pk: string) =>
+      scimMappingAddressByPk.has(pk) ? { $ref: scimMappingAddressByPk.get(pk)! } : (asLookup("managed_mapping", lookups.managedMappings, pk) ?? `property mapping ${pk}`);
+    resources.push({
+      address: addr,
+      type: "authentik.scim_provider",
+      system: "authentik",
+      title: `SCIM provider "${sp.name}"`,
+      id: String(sp.pk),
+      props: {
+        name: sp.name,
+        url: sp.url,
+        compatibility_mode: sp.compatibilityMode ?? "default",
+        property_mappings: (sp.propertyMappings ?? []).map(mappingValue).sort(byCodePoint),
+        property_mappings_group: (sp.propertyMappingsGroup ?? []).map(mappingValue).sort(byCodePoint),
+        group_filters: (sp.groupFilters ?? []).map((g) => asLookup("group", lookups.groups, g)).sort(byCodePoint),
+        exclude_users_service_account: sp.excludeUsersServiceAccount ?? false,
+        sync_page_size: sp.syncPageSize ?? null,
+        dry_run: sp.dryRun ?? false,
+      },
+      owned: !foreign,
+      ...(foreign ? { ownership: `it is the backchannel provider of application '${sp.assignedBackchannelApplicationSlug}'` } : {}),
     });
   }
 
@@ -177,6 +232,9 @@ export async function readAuthentikState(
         meta_launch_url: application.metaLaunchUrl ?? "",
         open_in_new_tab: application.openInNewTab ?? false,
         policy_engine_mode: application.policyEngineMode ?? "any",
+        backchannel_providers: (application.backchannelProviders ?? [])
+          .map((pk) => (scimProviderAddressByPk.has(pk) ? { $ref: scimProviderAddressByPk.get(pk)! } : `provider ${pk}`))
+          .sort(byCodePoint),
       },
       owned: !foreignProvider,
       ...(foreignProvider ? { ownership: `it uses another provider (pk ${application.provider}), not SAML provider '${providerName}'` } : {}),

@@ -1,0 +1,136 @@
+import type { ResolvedConfig } from "../config/model.js";
+import { toIsoDuration } from "../config/durations.js";
+import { byCodePoint } from "../plan/canonical.js";
+import { normalizePolicy } from "../plan/policy-normalize.js";
+import type { DesiredResource } from "../plan/types.js";
+import { address } from "./addresses.js";
+import { authentikApplication, authentikSamlProvider } from "./authentik-common.js";
+import { managedTags } from "./classic-iam.js";
+import { pyLiteral } from "./expressions.js";
+import type { SpMetadata } from "./saml-metadata.js";
+
+/** An AWS account an assignment targets: declared by alias, or found in an organizational unit. */
+export interface TargetAccount {
+  id: string;
+  /** Alias from aws.accounts, else the account's name in Organizations, else its id. */
+  label: string;
+}
+
+export interface IdentityCenterContext {
+  sp: SpMetadata;
+  /** Accounts of each declared organizational unit (descendants included), by OU alias. */
+  ouAccounts: Map<string, TargetAccount[]>;
+  /** The SCIM token, when scim is configured (never compared: authentik never returns it). */
+  scimToken?: string;
+}
+
+export const SCIM_DEFAULT_USER_MAPPING = "goauthentik.io/providers/scim/user";
+export const SCIM_DEFAULT_GROUP_MAPPING = "goauthentik.io/providers/scim/group";
+/** authentik merges SCIM mappings in name order; ours must come after this one to win. */
+export const AUTHENTIK_DEFAULT_SCIM_USER_MAPPING_NAME = "authentik default SCIM Mapping: User";
+
+export function scimUserMappingName(config: ResolvedConfig): string {
+  return `${config.authentik.provider.propertyMappingPrefix}: AWS SCIM User`;
+}
+
+export function scimUserExpression(userName: "email" | "username", dropPhotos: boolean): string {
+  return `# Managed by authentik-aws-gitops: edits are overwritten.
+# Merged after "${AUTHENTIK_DEFAULT_SCIM_USER_MAPPING_NAME}", so these values win.
+# IAM Identity Center matches the SAML NameID (email) against userName${dropPhotos ? `,
+# and rejects users that carry \`photos\` (authentik drops keys set to None)` : ""}.
+return {
+    "userName": getattr(request.user, ${pyLiteral(userName)}, None) or request.user.username,${dropPhotos ? `
+    "photos": None,` : ""}
+}
+`;
+}
+
+/** Config → everything identity-center mode manages. Pure. */
+export function desiredIdentityCenter(config: ResolvedConfig, ctx: IdentityCenterContext): DesiredResource[] {
+  const out: DesiredResource[] = [];
+  const ic = config.aws.identityCenter!;
+  const app = config.authentik.application.slug;
+
+  out.push(authentikSamlProvider(config, { acs_url: ctx.sp.acsUrl, audience: ctx.sp.entityId, property_mappings: [] }));
+
+  const scim = config.scim;
+  const application = authentikApplication(config, config.authentik.application.launchUrl ?? ic.accessPortalUrl);
+  application.props.backchannel_providers = scim ? [{ $ref: address.scimProvider(scim.providerName) }] : [];
+  out.push(application);
+
+  if (scim) {
+    const mappingName = scimUserMappingName(config);
+    out.push({
+      address: address.scimMapping(mappingName),
+      type: "authentik.scim_mapping",
+      system: "authentik",
+      title: `SCIM property mapping "${mappingName}"`,
+      props: { name: mappingName, expression: scimUserExpression(scim.userMapping.userName, scim.userMapping.dropPhotos) },
+    });
+    out.push({
+      address: address.scimProvider(scim.providerName),
+      type: "authentik.scim_provider",
+      system: "authentik",
+      title: `SCIM provider "${scim.providerName}"`,
+      props: {
+        name: scim.providerName,
+        url: scim.url,
+        compatibility_mode: "aws",
+        // Defaults first: authentik merges in name order and ours sorts after them.
+        property_mappings: [{ $lookup: "managed_mapping", key: SCIM_DEFAULT_USER_MAPPING }, { $ref: address.scimMapping(mappingName) }].sort(byCodePoint),
+        property_mappings_group: [{ $lookup: "managed_mapping", key: SCIM_DEFAULT_GROUP_MAPPING }],
+        group_filters: [...new Set(scim.groups)].sort(byCodePoint).map((g) => ({ $lookup: "group", key: g })),
+        exclude_users_service_account: true,
+        // IAM Identity Center's SCIM API allows about 20 requests per second; small pages keep a sync task short.
+        sync_page_size: 50,
+        dry_run: false,
+      },
+    });
+  }
+
+  // --- permission sets ---------------------------------------------------------------------
+  for (const ps of config.permissionSets) {
+    out.push({
+      address: address.permissionSet(ps.name),
+      type: "aws.sso.permission_set",
+      system: "aws",
+      title: `permission set ${ps.name}`,
+      props: {
+        name: ps.name,
+        description: ps.description ?? "",
+        session_duration: toIsoDuration(ps.sessionDuration),
+        relay_state: ps.relayState ?? "",
+        managed_policies: [...ps.managedPolicies].sort(byCodePoint),
+        customer_managed_policies: ps.customerManagedPolicies.map((c) => ({ name: c.name, path: c.path })).sort(byCodePoint),
+        inline_policy: ps.inlinePolicy ? normalizePolicy(ps.inlinePolicy) : null,
+        permissions_boundary: ps.permissionsBoundary ?? null,
+        tags: managedTags(config, ps.tags),
+      },
+    });
+  }
+
+  // --- assignments: group × permission set × account (OUs expanded to their accounts) ------
+  const declared = new Map(config.aws.accounts.map((a) => [a.alias, { id: a.id, label: a.alias }]));
+  const seen = new Set<string>();
+  for (const m of config.mappings) {
+    const targets: TargetAccount[] = [];
+    if (Array.isArray(m.accounts)) for (const alias of m.accounts) targets.push(declared.get(alias)!);
+    for (const ou of m.organizationalUnits) targets.push(...(ctx.ouAccounts.get(ou) ?? []));
+    for (const psName of m.grants) {
+      for (const target of targets) {
+        const addr = address.assignment(m.group, psName, target.id);
+        if (seen.has(addr)) continue; // an account named directly and through an OU is one assignment
+        seen.add(addr);
+        out.push({
+          address: addr,
+          type: "aws.sso.account_assignment",
+          system: "aws",
+          account: target.label,
+          title: `group "${m.group}" → ${psName} in ${target.label}${target.label === target.id ? "" : ` (${target.id})`}`,
+          props: { group: m.group, permission_set: { $ref: address.permissionSet(psName) }, account_id: target.id },
+        });
+      }
+    }
+  }
+  return out;
+}

@@ -1,0 +1,138 @@
+import type { ResolvedConfig } from "../config/model.js";
+import { address } from "../desired/addresses.js";
+import { desiredClassicIam } from "../desired/classic-iam.js";
+import { executeChanges, type ApplyResult, type ProgressEvent } from "../apply/executor.js";
+import { UserError } from "../errors.js";
+import { deepEqual } from "../plan/canonical.js";
+import { computePlan } from "../plan/compute-plan.js";
+import type { AccessRow, Change, DesiredResource, LiveResource, Plan, Props, ResourceType } from "../plan/types.js";
+import { applyAuthentikChange } from "../providers/authentik/apply-changes.js";
+import type { AuthentikClient } from "../providers/authentik/client.js";
+import { readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
+import { accountClients, type AccountClients } from "../providers/aws/clients.js";
+import { applyRoleChange, applySamlProviderChange } from "../providers/aws/iam-apply.js";
+import { readIamAccount, roleIdentity } from "../providers/aws/iam-read.js";
+import { mapLimit } from "../providers/aws/sso-read.js";
+import { VERSION } from "../version.js";
+import { authentikClient, toolInfo, type EngineOptions, type PlanSession } from "./shared.js";
+
+export function groupsNeeded(config: ResolvedConfig): { name: string; location: string }[] {
+  return config.mappings.map((m) => ({ name: m.group, location: m.location }));
+}
+
+/** Classic-iam: a binding grants the (role, account) its entitlement names. */
+function classicAccessOf(desired: readonly DesiredResource[], live: readonly LiveResource[]) {
+  const desiredByAddress = new Map(desired.map((r) => [r.address, r]));
+  const liveByAddress = new Map(live.map((r) => [r.address, r]));
+  return (resource: { type: ResourceType; props: Props }, side: "desired" | "live"): Omit<AccessRow, "change"> | undefined => {
+    if (resource.type !== "authentik.policy_binding") return undefined;
+    const target = (resource.props.target as { $ref?: string } | undefined)?.$ref;
+    const group = (resource.props.group as { key?: string } | undefined)?.key;
+    if (!target || !group) return undefined;
+    const entitlement = (side === "desired" ? desiredByAddress.get(target) : liveByAddress.get(target)) ?? liveByAddress.get(target) ?? desiredByAddress.get(target);
+    const attrs = (entitlement?.props.attributes ?? {}) as Record<string, unknown>;
+    if (typeof attrs.aws_role_name !== "string") return undefined;
+    return {
+      group,
+      grant: attrs.aws_role_name,
+      account: String(attrs.aws_account_alias ?? attrs.aws_account_id ?? "?"),
+      accountId: String(attrs.aws_account_id ?? ""),
+    };
+  };
+}
+
+function identityOf(resource: { type: ResourceType; account?: string; props: Props }): string | undefined {
+  if (resource.type === "aws.iam.role" && resource.account) return roleIdentity(resource.account, String(resource.props.name));
+  return undefined;
+}
+
+/** classic-iam: reads live authentik and every account's IAM, and plans the difference. */
+export async function planClassicIam(config: ResolvedConfig, options: EngineOptions = {}): Promise<PlanSession> {
+  const env = options.env ?? process.env;
+  const concurrency = options.concurrency ?? 4;
+  const { client: authentik, url: authentikUrl } = authentikClient(config, env);
+  const connection = { url: authentikUrl };
+
+  // Read both systems at once: they are independent until the diff.
+  const [authentikState, awsAccounts] = await Promise.all([
+    readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config) }),
+    mapLimit(config.aws.accounts, concurrency, (a) => accountClients(a, env)),
+  ]);
+  const aws = new Map(awsAccounts.map((c) => [c.account.alias, c]));
+  const desiredRoleNames = new Set(config.roles.map((r) => r.name));
+  const awsLive = (await mapLimit(awsAccounts, concurrency, (c) => readIamAccount(c, config, desiredRoleNames))).flat();
+  const live = [...authentikState.resources, ...awsLive];
+
+  // The metadata AWS should hold is what authentik will serve *after* this apply:
+  // known now only if the provider exists, is linked, and keeps its signing keypair.
+  const preliminary = desiredClassicIam(config, { authentikUrl: connection.url });
+  const providerAddress = address.samlProvider(config.authentik.provider.name);
+  const liveProvider = authentikState.resources.find((r) => r.address === providerAddress);
+  const desiredProvider = preliminary.find((r) => r.address === providerAddress)!;
+  const metadataStable =
+    authentikState.idpMetadata !== undefined && liveProvider !== undefined && deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp);
+  const desired = desiredClassicIam(config, {
+    authentikUrl: connection.url,
+    ...(metadataStable ? { idpMetadata: authentikState.idpMetadata! } : {}),
+  });
+
+  const prune = options.prune ?? config.options.prune;
+  const plan = computePlan({
+    mode: config.mode,
+    configFile: config.file,
+    tool: toolInfo(VERSION),
+    desired,
+    live,
+    prune,
+    allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
+    accessOf: classicAccessOf(desired, live),
+    identityOf,
+    problems: authentikState.problems,
+  });
+
+  return {
+    config,
+    plan,
+    requestCounts: () => ({ authentik: authentik.requestCount, aws: awsAccounts.reduce((n, c) => n + c.requests.count, 0) }),
+    apply: (applyOptions = {}) => applyClassic(plan, { authentik, authentikState, aws, concurrency, ...applyOptions }),
+  };
+}
+
+async function applyClassic(
+  plan: Plan,
+  ctx: {
+    authentik: AuthentikClient;
+    authentikState: AuthentikLiveState;
+    aws: Map<string, AccountClients>;
+    concurrency: number;
+    onProgress?: (event: ProgressEvent) => void;
+  },
+): Promise<ApplyResult> {
+  const authentikCtx = { client: ctx.authentik, lookups: ctx.authentikState.lookups, ids: ctx.authentikState.ids };
+  let metadata: Promise<string> | undefined;
+  // Fetched once, after the authentik provider and application are in place.
+  const metadataXml = () => {
+    metadata ??= (async () => {
+      const providerAddress = plan.changes.find((c) => c.type === "authentik.saml_provider")?.address;
+      const pk = [...ctx.authentikState.ids.pk.entries()].find(([addr]) => addr.startsWith("authentik.saml_provider["))?.[1] ??
+        (providerAddress ? ctx.authentikState.ids.pk.get(providerAddress) : undefined);
+      if (!pk) throw new Error("internal: the authentik SAML provider's id is unknown");
+      const { metadata: xml } = await ctx.authentik.getRaw<{ metadata: string }>(`/providers/saml/${pk}/metadata/`);
+      if (!xml) throw new UserError("authentik serves no SAML metadata for the provider: is it linked to the application?");
+      return xml;
+    })();
+    return metadata;
+  };
+  return executeChanges(
+    plan.changes,
+    async (change: Change) => {
+      if (change.system === "authentik") return applyAuthentikChange(authentikCtx, change);
+      const clients = ctx.aws.get(change.account!);
+      if (!clients) throw new Error(`internal: no AWS clients for account ${change.account}`);
+      if (change.type === "aws.iam.saml_provider") return applySamlProviderChange(clients, change, metadataXml);
+      if (change.type === "aws.iam.role") return applyRoleChange(clients, change);
+      throw new Error(`internal: no handler for ${change.type}`);
+    },
+    { concurrency: ctx.concurrency, ...(ctx.onProgress ? { onProgress: ctx.onProgress } : {}) },
+  );
+}

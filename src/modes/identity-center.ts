@@ -1,0 +1,266 @@
+import { readFile } from "node:fs/promises";
+import { GetGroupIdCommand, ResourceNotFoundException } from "@aws-sdk/client-identitystore";
+import { executeChanges, type ApplyResult, type ProgressEvent } from "../apply/executor.js";
+import type { ResolvedConfig } from "../config/model.js";
+import { address } from "../desired/addresses.js";
+import { desiredIdentityCenter } from "../desired/identity-center.js";
+import { parseSpMetadata, type SpMetadata } from "../desired/saml-metadata.js";
+import { UserError } from "../errors.js";
+import { computePlan, type PlanProblem } from "../plan/compute-plan.js";
+import type { AccessRow, Change, Plan, Props, ResourceType } from "../plan/types.js";
+import { applyAuthentikChange } from "../providers/authentik/apply-changes.js";
+import type { AuthentikClient } from "../providers/authentik/client.js";
+import { readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
+import { applyAssignmentChange, applyPermissionSetChange } from "../providers/aws/sso-apply.js";
+import { identityCenterClients, type IdentityCenterClients } from "../providers/aws/sso-clients.js";
+import { permissionSetIdentity, readIdentityCenter, type IdentityCenterLive } from "../providers/aws/sso-read.js";
+import { VERSION } from "../version.js";
+import { groupsNeeded } from "./classic-iam.js";
+import { authentikClient, toolInfo, type EngineOptions, type PlanSession } from "./shared.js";
+
+async function readSpMetadata(config: ResolvedConfig): Promise<SpMetadata> {
+  const ic = config.aws.identityCenter!;
+  let xml: string;
+  try {
+    xml = await readFile(ic.spMetadataPath, "utf8");
+  } catch (error) {
+    throw new UserError(`${ic.spMetadataLocation}: cannot read the IAM Identity Center SP metadata ${ic.spMetadataPath}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
+  }
+  try {
+    return parseSpMetadata(xml);
+  } catch (error) {
+    throw new UserError(`${ic.spMetadataLocation}: ${ic.spMetadataPath} is not usable IAM Identity Center SAML metadata: ${(error as Error).message}`);
+  }
+}
+
+function scimToken(config: ResolvedConfig, env: NodeJS.ProcessEnv): string | undefined {
+  if (!config.scim) return undefined;
+  const token = env[config.scim.tokenEnv];
+  if (!token) {
+    throw new UserError(
+      `${config.scim.tokenEnvLocation}: the environment variable ${config.scim.tokenEnv} (scim.tokenEnv) is not set; it must hold the SCIM access token created in the IAM Identity Center console`,
+    );
+  }
+  return token;
+}
+
+function accessOf(resource: { type: ResourceType; account?: string; props: Props }): Omit<AccessRow, "change"> | undefined {
+  if (resource.type !== "aws.sso.account_assignment") return undefined;
+  const ref = (resource.props.permission_set as { $ref?: string } | undefined)?.$ref ?? "";
+  const grant = /^aws\.sso\.permission_set\[(.*)\]$/.exec(ref)?.[1] ?? ref;
+  const accountId = String(resource.props.account_id);
+  return { group: String(resource.props.group), grant, account: resource.account ?? accountId, accountId };
+}
+
+function identityOf(resource: { type: ResourceType; props: Props }): string | undefined {
+  return resource.type === "aws.sso.permission_set" ? permissionSetIdentity(String(resource.props.name)) : undefined;
+}
+
+/** What only the AWS console can do, with the values to paste (printed once: when the federation is first set up). */
+function manualSteps(config: ResolvedConfig, authentikUrl: string, sp: SpMetadata, firstSetup: boolean, scimNew: boolean): string[] {
+  const ic = config.aws.identityCenter!;
+  const slug = config.authentik.application.slug;
+  const base = authentikUrl.replace(/\/+$/, "");
+  const steps: string[] = [];
+  if (firstSetup) {
+    steps.push(
+      `In the IAM Identity Center console (${ic.region}) → Settings → Identity source → Actions → Change identity source → External identity provider: ` +
+        `upload the IdP metadata from ${base}/application/saml/${slug}/metadata/ (or enter IdP sign-in URL ${base}/application/saml/${slug}/sso/binding/post/ and issuer ${base}/application/saml/${slug}/metadata/, ` +
+        `with the certificate of keypair "${config.authentik.provider.signingKeypair}"). The service provider values authentik uses are ACS ${sp.acsUrl} and audience ${sp.entityId}.`,
+    );
+  }
+  if (config.scim && (firstSetup || scimNew)) {
+    steps.push(
+      `In IAM Identity Center → Settings → Automatic provisioning → Enable: confirm the SCIM endpoint is ${config.scim.url}, create an access token, ` +
+        `and store it as the secret ${config.scim.tokenEnv} of the environment that runs authentik-aws-gitops (it is never written in the configuration).`,
+    );
+  }
+  if (firstSetup) steps.push(`Users then sign in from the AWS access portal ${ic.accessPortalUrl} or from the "${config.authentik.application.name}" tile in authentik.`);
+  return steps;
+}
+
+/** identity-center: authentik SAML (+ SCIM) and IAM Identity Center permission sets and assignments. */
+export async function planIdentityCenter(config: ResolvedConfig, options: EngineOptions = {}): Promise<PlanSession> {
+  const env = options.env ?? process.env;
+  const concurrency = options.concurrency ?? 4;
+  const sp = await readSpMetadata(config);
+  const token = scimToken(config, env);
+  const { client: authentik, url: authentikUrl } = authentikClient(config, env);
+  const clients = identityCenterClients(config.aws.identityCenter!.region);
+
+  const groups = [...groupsNeeded(config), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
+  const [authentikState, icLive] = await Promise.all([
+    readAuthentikState(authentik, config, { groupsNeeded: groups }),
+    readIdentityCenter(clients, config, concurrency * 2),
+  ]);
+
+  const problems: PlanProblem[] = [...authentikState.problems];
+  const warnings: string[] = [];
+  const missingInIdentityStore = [...new Set(config.mappings.map((m) => m.group))].filter((g) => !icLive.groups.has(g));
+  for (const group of missingInIdentityStore) {
+    const mapping = config.mappings.find((m) => m.group === group)!;
+    if (config.scim) {
+      warnings.push(
+        `group '${group}' (${mapping.location}) is not in the IAM Identity Center identity store yet: SCIM has not provisioned it. apply will start authentik's SCIM sync and wait for it before assigning.`,
+      );
+    } else {
+      problems.push({
+        message: `${mapping.location}: group '${group}' does not exist in the IAM Identity Center identity store (${icLive.identityStoreId}); create it there, or configure scim: so authentik provisions it`,
+      });
+    }
+  }
+
+  const desired = desiredIdentityCenter(config, { sp, ouAccounts: icLive.ouAccounts, ...(token ? { scimToken: token } : {}) });
+  const live = [...authentikState.resources, ...icLive.resources];
+  const has = (addr: string) => live.some((r) => r.address === addr);
+  const firstSetup = !has(address.samlProvider(config.authentik.provider.name)) || !has(address.application(config.authentik.application.slug));
+  const scimNew = config.scim !== undefined && !has(address.scimProvider(config.scim.providerName));
+
+  const plan: Plan = computePlan({
+    mode: config.mode,
+    configFile: config.file,
+    tool: toolInfo(VERSION),
+    desired,
+    live,
+    prune: options.prune ?? config.options.prune,
+    allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
+    accessOf,
+    identityOf,
+    problems,
+    warnings,
+    manualSteps: manualSteps(config, authentikUrl, sp, firstSetup, scimNew),
+  });
+
+  return {
+    config,
+    plan,
+    requestCounts: () => ({ authentik: authentik.requestCount, aws: clients.requests.count }),
+    apply: (applyOptions = {}) =>
+      applyIdentityCenter(plan, {
+        config,
+        authentik,
+        authentikState,
+        clients,
+        icLive,
+        concurrency,
+        scimWaitMs: (options.scimWaitSeconds ?? 300) * 1000,
+        pollMs: options.pollMs ?? 500,
+        ...(token ? { scimToken: token } : {}),
+        ...applyOptions,
+      }),
+  };
+}
+
+interface IdentityCenterApplyInput {
+  config: ResolvedConfig;
+  authentik: AuthentikClient;
+  authentikState: AuthentikLiveState;
+  clients: IdentityCenterClients;
+  icLive: IdentityCenterLive;
+  concurrency: number;
+  scimToken?: string;
+  scimWaitMs: number;
+  pollMs: number;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * A group SCIM has not provisioned yet: start authentik's SCIM sync once, then
+ * poll the Identity Store (bounded) until the group appears.
+ */
+function groupResolver(input: IdentityCenterApplyInput): (name: string) => Promise<string> {
+  const known = new Map(input.icLive.groups);
+  const waiting = new Map<string, Promise<string>>();
+  let syncStarted: Promise<void> | undefined;
+  const info = (message: string) => input.onProgress?.({ kind: "info", message });
+
+  const startSync = async () => {
+    const scim = input.config.scim;
+    const pk = scim ? input.authentikState.ids.pk.get(address.scimProvider(scim.providerName)) : undefined;
+    if (!pk) throw new UserError("no SCIM provider to sync groups with");
+    const schedules = await input.authentik.list<{ id: string; actorName: string }>("/tasks/schedules/", {
+      rel_obj_id: pk,
+      rel_obj_content_type__model: "scimprovider",
+    });
+    const schedule = schedules.find((s) => s.actorName.endsWith("scim_sync")) ?? schedules[0];
+    if (!schedule) throw new UserError(`authentik has no sync schedule for SCIM provider '${scim!.providerName}'`);
+    await input.authentik.post(`/tasks/schedules/${schedule.id}/send/`, {});
+    info(`started authentik's SCIM sync of provider '${scim!.providerName}'`);
+  };
+
+  return (name) => {
+    const id = known.get(name);
+    if (id) return Promise.resolve(id);
+    let pending = waiting.get(name);
+    if (!pending) {
+      pending = (async () => {
+        if (!input.config.scim) throw new UserError(`group '${name}' is not in the Identity Store`);
+        syncStarted ??= startSync();
+        await syncStarted;
+        const started = Date.now();
+        let delay = Math.min(2_000, input.pollMs);
+        for (;;) {
+          try {
+            const found = await input.clients.identityStore.send(
+              new GetGroupIdCommand({
+                IdentityStoreId: input.icLive.identityStoreId,
+                AlternateIdentifier: { UniqueAttribute: { AttributePath: "displayName", AttributeValue: name } },
+              }),
+            );
+            if (found.GroupId) {
+              known.set(name, found.GroupId);
+              info(`group '${name}' is now in the Identity Store`);
+              return found.GroupId;
+            }
+          } catch (error) {
+            if (!(error instanceof ResourceNotFoundException)) throw error;
+          }
+          const waited = Date.now() - started;
+          if (waited >= input.scimWaitMs) {
+            throw new UserError(
+              `group '${name}' did not appear in the Identity Store within ${Math.round(input.scimWaitMs / 1000)}s of starting authentik's SCIM sync; check the SCIM provider's sync status in authentik, then run apply again (what was applied stays, the rest is picked up)`,
+            );
+          }
+          info(`waiting for SCIM to provision group '${name}' (${Math.round(waited / 1000)}s)`);
+          await sleep(delay);
+          delay = Math.min(delay * 2, 10_000);
+        }
+      })();
+      waiting.set(name, pending);
+    }
+    return pending;
+  };
+}
+
+async function applyIdentityCenter(plan: Plan, input: IdentityCenterApplyInput): Promise<ApplyResult> {
+  const authentikCtx = {
+    client: input.authentik,
+    lookups: input.authentikState.lookups,
+    ids: input.authentikState.ids,
+    ...(input.scimToken ? { scimToken: input.scimToken } : {}),
+  };
+  const icCtx = {
+    clients: input.clients,
+    instanceArn: input.icLive.instanceArn,
+    permissionSetArns: input.icLive.permissionSetArns,
+    groupId: groupResolver(input),
+    poll: { initialMs: input.pollMs },
+  };
+  return executeChanges(
+    plan.changes,
+    async (change: Change) => {
+      if (change.system === "authentik") return applyAuthentikChange(authentikCtx, change);
+      if (change.type === "aws.sso.permission_set") return applyPermissionSetChange(icCtx, change);
+      if (change.type === "aws.sso.account_assignment") return applyAssignmentChange(icCtx, change);
+      throw new Error(`internal: no handler for ${change.type}`);
+    },
+    {
+      concurrency: Math.max(10, input.concurrency),
+      // AWS allows at most 10 CreateAccountAssignment in flight; authentik gets a smaller lane.
+      lanes: (c) => (c.type === "aws.sso.account_assignment" ? { key: "assignments", limit: 10 } : { key: c.system, limit: input.concurrency }),
+      ...(input.onProgress ? { onProgress: input.onProgress } : {}),
+    },
+  );
+}

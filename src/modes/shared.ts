@@ -1,0 +1,45 @@
+import type { ResolvedConfig } from "../config/model.js";
+import type { ApplyResult, ProgressEvent } from "../apply/executor.js";
+import { UserError } from "../errors.js";
+import type { Plan } from "../plan/types.js";
+import { AuthentikClient } from "../providers/authentik/client.js";
+
+export interface EngineOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Overrides options.prune of the config. */
+  prune?: boolean;
+  /** Overrides options.allowDeleteAll of the config. */
+  allowDeleteAll?: boolean;
+  /** Bound on concurrent reads and writes per system. */
+  concurrency?: number;
+  /** identity-center: how long apply waits for SCIM to provision a group into the Identity Store. */
+  scimWaitSeconds?: number;
+  /** identity-center: polling of asynchronous AWS operations (tests shorten it). */
+  pollMs?: number;
+}
+
+/** A plan together with the connections and ids needed to apply it. */
+export interface PlanSession {
+  config: ResolvedConfig;
+  plan: Plan;
+  apply(options?: { onProgress?: (event: ProgressEvent) => void }): Promise<ApplyResult>;
+  /** Requests made so far, per system (for benchmarks and the summary). */
+  requestCounts(): { authentik: number; aws: number };
+}
+
+export function authentikConnection(config: ResolvedConfig, env: NodeJS.ProcessEnv): { url: string; token: string } {
+  const url = env.AUTHENTIK_URL || config.authentik.url;
+  if (!url) throw new UserError("no authentik URL: set authentik.url in the configuration or the AUTHENTIK_URL environment variable");
+  const token = env.AUTHENTIK_TOKEN;
+  if (!token) throw new UserError("AUTHENTIK_TOKEN is not set: the authentik API token is read only from this environment variable");
+  return { url, token };
+}
+
+export function authentikClient(config: ResolvedConfig, env: NodeJS.ProcessEnv): { client: AuthentikClient; url: string } {
+  const { url, token } = authentikConnection(config, env);
+  return { client: new AuthentikClient({ url, token }), url };
+}
+
+export function toolInfo(version: string): Plan["tool"] {
+  return { name: "authentik-aws-gitops", version };
+}

@@ -1,0 +1,207 @@
+import {
+  AttachCustomerManagedPolicyReferenceToPermissionSetCommand,
+  AttachManagedPolicyToPermissionSetCommand,
+  CreateAccountAssignmentCommand,
+  CreatePermissionSetCommand,
+  DeleteAccountAssignmentCommand,
+  DeleteInlinePolicyFromPermissionSetCommand,
+  DeletePermissionSetCommand,
+  DeletePermissionsBoundaryFromPermissionSetCommand,
+  DescribeAccountAssignmentCreationStatusCommand,
+  DescribeAccountAssignmentDeletionStatusCommand,
+  DescribePermissionSetProvisioningStatusCommand,
+  DetachCustomerManagedPolicyReferenceFromPermissionSetCommand,
+  DetachManagedPolicyFromPermissionSetCommand,
+  ProvisionPermissionSetCommand,
+  PutInlinePolicyToPermissionSetCommand,
+  PutPermissionsBoundaryToPermissionSetCommand,
+  ResourceNotFoundException,
+  TagResourceCommand,
+  UntagResourceCommand,
+  UpdatePermissionSetCommand,
+  type StatusValues,
+} from "@aws-sdk/client-sso-admin";
+import { UserError } from "../../errors.js";
+import { deepEqual } from "../../plan/canonical.js";
+import { policyJson } from "../../plan/policy-normalize.js";
+import { isRef, type Change, type Props } from "../../plan/types.js";
+import type { IdentityCenterClients } from "./sso-clients.js";
+
+export interface IdentityCenterApplyContext {
+  clients: IdentityCenterClients;
+  instanceArn: string;
+  /** Permission set ARNs by address; creates add theirs. */
+  permissionSetArns: Map<string, string>;
+  /** Resolves a group's Identity Store id, waiting for SCIM when needed. */
+  groupId: (displayName: string) => Promise<string>;
+  /** Polling of asynchronous operations. */
+  poll?: { initialMs?: number; maxMs?: number; timeoutMs?: number };
+}
+
+type CustomerRef = { name: string; path: string };
+type Boundary = { managedPolicyArn: string } | { customerManagedPolicy: CustomerRef } | null;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Identity Center's create/delete/provision calls are asynchronous: they may
+ * answer IN_PROGRESS with a request id to poll. Polls back off up to a bound.
+ */
+async function untilDone(
+  ctx: IdentityCenterApplyContext,
+  what: string,
+  first: { Status?: StatusValues | string; RequestId?: string; FailureReason?: string } | undefined,
+  describe: (requestId: string) => Promise<{ Status?: StatusValues | string; FailureReason?: string } | undefined>,
+): Promise<void> {
+  let status = first;
+  const started = Date.now();
+  let wait = ctx.poll?.initialMs ?? 500;
+  while (status?.Status === "IN_PROGRESS") {
+    if (Date.now() - started > (ctx.poll?.timeoutMs ?? 10 * 60_000)) throw new UserError(`${what} still in progress after ${Math.round((Date.now() - started) / 1000)}s; run apply again later`);
+    await sleep(wait);
+    wait = Math.min(wait * 1.5, ctx.poll?.maxMs ?? 5_000);
+    status = { ...status, ...(await describe(first!.RequestId!)) };
+  }
+  if (status?.Status === "FAILED") throw new UserError(`${what} failed: ${status.FailureReason ?? "no reason given"}`);
+}
+
+function customerRef(r: CustomerRef) {
+  return { Name: r.name, Path: r.path };
+}
+
+function boundaryInput(b: Exclude<Boundary, null>) {
+  return "managedPolicyArn" in b ? { ManagedPolicyArn: b.managedPolicyArn } : { CustomerManagedPolicyReference: customerRef(b.customerManagedPolicy) };
+}
+
+async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
+  try {
+    await p;
+  } catch (error) {
+    if (!(error instanceof ResourceNotFoundException)) throw error;
+  }
+}
+
+export async function applyPermissionSetChange(ctx: IdentityCenterApplyContext, change: Change): Promise<void> {
+  const sso = ctx.clients.ssoAdmin;
+  const InstanceArn = ctx.instanceArn;
+  if (change.action === "delete") {
+    await ignoreNotFound(sso.send(new DeletePermissionSetCommand({ InstanceArn, PermissionSetArn: change.liveId! })));
+    return;
+  }
+  const after = change.after!;
+  const before: Props =
+    change.action === "create"
+      ? { managed_policies: [], customer_managed_policies: [], inline_policy: null, permissions_boundary: null, tags: {} }
+      : change.before!;
+  let PermissionSetArn = change.liveId;
+  if (change.action === "create") {
+    const created = await sso.send(
+      new CreatePermissionSetCommand({
+        InstanceArn,
+        Name: after.name as string,
+        ...(after.description ? { Description: after.description as string } : {}),
+        SessionDuration: after.session_duration as string,
+        ...(after.relay_state ? { RelayState: after.relay_state as string } : {}),
+        Tags: Object.entries(after.tags as Record<string, string>).map(([Key, Value]) => ({ Key, Value })),
+      }),
+    );
+    PermissionSetArn = created.PermissionSet!.PermissionSetArn!;
+    ctx.permissionSetArns.set(change.address, PermissionSetArn);
+  } else {
+    if (before.description !== after.description || before.session_duration !== after.session_duration || before.relay_state !== after.relay_state) {
+      // Send all three: moto (unlike AWS) clears what an update leaves out.
+      await sso.send(
+        new UpdatePermissionSetCommand({
+          InstanceArn,
+          PermissionSetArn,
+          Description: after.description as string,
+          SessionDuration: after.session_duration as string,
+          RelayState: after.relay_state as string,
+        }),
+      );
+    }
+    const bt = before.tags as Record<string, string>;
+    const at = after.tags as Record<string, string>;
+    const removed = Object.keys(bt).filter((k) => !(k in at));
+    const changed = Object.entries(at).filter(([k, v]) => bt[k] !== v);
+    if (removed.length) await sso.send(new UntagResourceCommand({ InstanceArn, ResourceArn: PermissionSetArn, TagKeys: removed }));
+    if (changed.length) await sso.send(new TagResourceCommand({ InstanceArn, ResourceArn: PermissionSetArn, Tags: changed.map(([Key, Value]) => ({ Key, Value })) }));
+  }
+
+  const bm = new Set(before.managed_policies as string[]);
+  const am = new Set(after.managed_policies as string[]);
+  for (const arn of am) if (!bm.has(arn)) await sso.send(new AttachManagedPolicyToPermissionSetCommand({ InstanceArn, PermissionSetArn, ManagedPolicyArn: arn }));
+  for (const arn of bm) if (!am.has(arn)) await ignoreNotFound(sso.send(new DetachManagedPolicyFromPermissionSetCommand({ InstanceArn, PermissionSetArn, ManagedPolicyArn: arn })));
+
+  const key = (r: CustomerRef) => `${r.path}${r.name}`;
+  const bc = new Map((before.customer_managed_policies as CustomerRef[]).map((r) => [key(r), r]));
+  const ac = new Map((after.customer_managed_policies as CustomerRef[]).map((r) => [key(r), r]));
+  for (const [k, r] of ac) if (!bc.has(k)) await sso.send(new AttachCustomerManagedPolicyReferenceToPermissionSetCommand({ InstanceArn, PermissionSetArn, CustomerManagedPolicyReference: customerRef(r) }));
+  for (const [k, r] of bc) if (!ac.has(k)) await ignoreNotFound(sso.send(new DetachCustomerManagedPolicyReferenceFromPermissionSetCommand({ InstanceArn, PermissionSetArn, CustomerManagedPolicyReference: customerRef(r) })));
+
+  if (!deepEqual(before.inline_policy, after.inline_policy)) {
+    if (after.inline_policy) {
+      await sso.send(new PutInlinePolicyToPermissionSetCommand({ InstanceArn, PermissionSetArn, InlinePolicy: policyJson(after.inline_policy as Record<string, unknown>) }));
+    } else {
+      await ignoreNotFound(sso.send(new DeleteInlinePolicyFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
+    }
+  }
+  if (!deepEqual(before.permissions_boundary, after.permissions_boundary)) {
+    const b = after.permissions_boundary as Boundary;
+    if (b) await sso.send(new PutPermissionsBoundaryToPermissionSetCommand({ InstanceArn, PermissionSetArn, PermissionsBoundary: boundaryInput(b) }));
+    else await ignoreNotFound(sso.send(new DeletePermissionsBoundaryFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
+  }
+
+  if (change.action === "update") {
+    // A changed permission set reaches the accounts it is provisioned to only once re-provisioned.
+    const provisioned = await sso.send(new ProvisionPermissionSetCommand({ InstanceArn, PermissionSetArn, TargetType: "ALL_PROVISIONED_ACCOUNTS" }));
+    await untilDone(ctx, `re-provisioning permission set ${after.name as string}`, provisioned.PermissionSetProvisioningStatus, async (ProvisionPermissionSetRequestId) =>
+      (await sso.send(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn, ProvisionPermissionSetRequestId }))).PermissionSetProvisioningStatus,
+    );
+  }
+}
+
+export async function applyAssignmentChange(ctx: IdentityCenterApplyContext, change: Change): Promise<void> {
+  const sso = ctx.clients.ssoAdmin;
+  const InstanceArn = ctx.instanceArn;
+  if (change.action === "delete") {
+    const id = JSON.parse(change.liveId!) as { principalId: string; permissionSetArn: string; accountId: string };
+    const deleted = await sso
+      .send(
+        new DeleteAccountAssignmentCommand({
+          InstanceArn,
+          TargetId: id.accountId,
+          TargetType: "AWS_ACCOUNT",
+          PermissionSetArn: id.permissionSetArn,
+          PrincipalType: "GROUP",
+          PrincipalId: id.principalId,
+        }),
+      )
+      .catch((error: unknown) => {
+        if (error instanceof ResourceNotFoundException) return undefined; // already gone
+        throw error;
+      });
+    await untilDone(ctx, `removing ${change.title}`, deleted?.AccountAssignmentDeletionStatus, async (AccountAssignmentDeletionRequestId) =>
+      (await sso.send(new DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn, AccountAssignmentDeletionRequestId }))).AccountAssignmentDeletionStatus,
+    );
+    return;
+  }
+  const after = change.after!;
+  const psRef = after.permission_set;
+  const PermissionSetArn = isRef(psRef) ? ctx.permissionSetArns.get(psRef.$ref) : undefined;
+  if (!PermissionSetArn) throw new Error(`internal: the ARN of ${JSON.stringify(psRef)} is not known`);
+  const PrincipalId = await ctx.groupId(after.group as string);
+  const created = await sso.send(
+    new CreateAccountAssignmentCommand({
+      InstanceArn,
+      TargetId: after.account_id as string,
+      TargetType: "AWS_ACCOUNT",
+      PermissionSetArn,
+      PrincipalType: "GROUP",
+      PrincipalId,
+    }),
+  );
+  await untilDone(ctx, `assigning ${change.title}`, created.AccountAssignmentCreationStatus, async (AccountAssignmentCreationRequestId) =>
+    (await sso.send(new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn, AccountAssignmentCreationRequestId }))).AccountAssignmentCreationStatus,
+  );
+}

@@ -1,0 +1,84 @@
+import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
+import { OrganizationsClient } from "@aws-sdk/client-organizations";
+import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import { countRequests } from "./clients.js";
+
+/**
+ * IAM Identity Center's APIs (sso-admin and identitystore) share a quota of
+ * about 20 requests per second per account. A token bucket in front of both
+ * clients keeps the tool under it instead of relying on throttling retries.
+ */
+export class RateLimiter {
+  private tokens: number;
+  private last = Date.now();
+  private queue: (() => void)[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    readonly ratePerSecond: number,
+    readonly burst: number = ratePerSecond,
+  ) {
+    this.tokens = burst;
+  }
+
+  private refill(): void {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
+    this.last = now;
+  }
+
+  private drain = (): void => {
+    this.timer = undefined;
+    this.refill();
+    while (this.queue.length > 0 && this.tokens >= 1) {
+      this.tokens -= 1;
+      this.queue.shift()!();
+    }
+    if (this.queue.length > 0) {
+      this.timer = setTimeout(this.drain, Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000));
+      this.timer.unref?.();
+    }
+  };
+
+  take(): Promise<void> {
+    return new Promise((resolve) => {
+      this.queue.push(resolve);
+      if (!this.timer) this.drain();
+    });
+  }
+}
+
+function rateLimited<T extends { middlewareStack: { add: Function } }>(client: T, limiter: RateLimiter): T {
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
+      await limiter.take(); // every attempt, retries included, spends a token
+      return next(args);
+    },
+    { step: "finalizeRequest", name: "authentikAwsGitopsIdentityCenterRateLimit", priority: "low" },
+  );
+  return client;
+}
+
+export interface IdentityCenterClients {
+  region: string;
+  ssoAdmin: SSOAdminClient;
+  identityStore: IdentitystoreClient;
+  organizations: OrganizationsClient;
+  requests: { count: number };
+}
+
+export const IDENTITY_CENTER_TPS = 20;
+
+export function identityCenterClients(region: string, options: { ratePerSecond?: number } = {}): IdentityCenterClients {
+  const limiter = new RateLimiter(options.ratePerSecond ?? IDENTITY_CENTER_TPS);
+  const requests = { count: 0 };
+  const retry = { maxAttempts: 10, retryMode: "adaptive" as const };
+  return {
+    region,
+    ssoAdmin: countRequests(rateLimited(new SSOAdminClient({ region, ...retry }), limiter), requests),
+    identityStore: countRequests(rateLimited(new IdentitystoreClient({ region, ...retry }), limiter), requests),
+    // Organizations is a global service with its own quotas.
+    organizations: countRequests(new OrganizationsClient({ region: "us-east-1", ...retry }), requests),
+    requests,
+  };
+}

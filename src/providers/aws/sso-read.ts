@@ -1,0 +1,266 @@
+import { ListGroupsCommand } from "@aws-sdk/client-identitystore";
+import { ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand } from "@aws-sdk/client-organizations";
+import {
+  DescribePermissionSetCommand,
+  GetInlinePolicyForPermissionSetCommand,
+  GetPermissionsBoundaryForPermissionSetCommand,
+  ListAccountAssignmentsForPrincipalCommand,
+  ListCustomerManagedPolicyReferencesInPermissionSetCommand,
+  ListInstancesCommand,
+  ListManagedPoliciesInPermissionSetCommand,
+  ListPermissionSetsCommand,
+  ListTagsForResourceCommand,
+  ResourceNotFoundException,
+} from "@aws-sdk/client-sso-admin";
+import type { ResolvedConfig } from "../../config/model.js";
+import { parseDuration, toIsoDuration } from "../../config/durations.js";
+import { address } from "../../desired/addresses.js";
+import type { TargetAccount } from "../../desired/identity-center.js";
+import { UserError } from "../../errors.js";
+import { byCodePoint } from "../../plan/canonical.js";
+import { normalizePolicy } from "../../plan/policy-normalize.js";
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, type LiveResource } from "../../plan/types.js";
+import type { IdentityCenterClients } from "./sso-clients.js";
+
+/**
+ * Follows NextToken pagination. moto (and, with duplicate assignments, AWS
+ * itself) can hand back the same token forever: a repeated token ends the loop
+ * with an error instead of spinning.
+ */
+export async function allPages<P extends { NextToken?: string | undefined }, T>(
+  what: string,
+  fetch: (token: string | undefined) => Promise<P>,
+  items: (page: P) => T[] | undefined,
+): Promise<T[]> {
+  const out: T[] = [];
+  const seen = new Set<string>();
+  let token: string | undefined;
+  for (;;) {
+    const page = await fetch(token);
+    out.push(...(items(page) ?? []));
+    if (!page.NextToken) return out;
+    if (seen.has(page.NextToken)) throw new UserError(`AWS ${what} pagination returned the same NextToken twice; stopping to avoid an endless loop`);
+    seen.add(page.NextToken);
+    token = page.NextToken;
+  }
+}
+
+export interface IdentityCenterLive {
+  instanceArn: string;
+  identityStoreId: string;
+  resources: LiveResource[];
+  /** Identity Store groups: display name → group id. */
+  groups: Map<string, string>;
+  /** Permission set ARNs by address (managed ones and name collisions). */
+  permissionSetArns: Map<string, string>;
+  /** Accounts of each declared OU, descendants included. */
+  ouAccounts: Map<string, TargetAccount[]>;
+}
+
+export function permissionSetIdentity(name: string): string {
+  return `aws.sso.permission_set:${name.toLowerCase()}`;
+}
+
+async function discoverInstance(clients: IdentityCenterClients, config: ResolvedConfig): Promise<{ instanceArn: string; identityStoreId: string }> {
+  const ic = config.aws.identityCenter!;
+  if (ic.instanceArn && ic.identityStoreId) return { instanceArn: ic.instanceArn, identityStoreId: ic.identityStoreId };
+  const instances = await allPages(
+    "ListInstances",
+    (NextToken) => clients.ssoAdmin.send(new ListInstancesCommand({ ...(NextToken ? { NextToken } : {}) })),
+    (p) => p.Instances,
+  );
+  const match = ic.instanceArn ? instances.find((i) => i.InstanceArn === ic.instanceArn) : instances.length === 1 ? instances[0] : undefined;
+  if (!match?.InstanceArn || !match.IdentityStoreId) {
+    throw new UserError(
+      instances.length === 0
+        ? `no IAM Identity Center instance is visible in ${ic.region} with these AWS credentials; enable Identity Center or use credentials of its management (or delegated administrator) account`
+        : ic.instanceArn
+          ? `IAM Identity Center instance ${ic.instanceArn} is not among the instances visible in ${ic.region}`
+          : `${instances.length} IAM Identity Center instances are visible in ${ic.region}; set aws.identityCenter.instanceArn`,
+    );
+  }
+  return { instanceArn: match.InstanceArn, identityStoreId: match.IdentityStoreId };
+}
+
+async function accountsUnder(clients: IdentityCenterClients, parentId: string, depth = 0): Promise<{ Id?: string; Name?: string }[]> {
+  if (depth > 5) return []; // Organizations nests OUs at most five levels deep
+  const accounts = await allPages(
+    "ListAccountsForParent",
+    (NextToken) => clients.organizations.send(new ListAccountsForParentCommand({ ParentId: parentId, ...(NextToken ? { NextToken } : {}) })),
+    (p) => p.Accounts,
+  );
+  const children = await allPages(
+    "ListOrganizationalUnitsForParent",
+    (NextToken) => clients.organizations.send(new ListOrganizationalUnitsForParentCommand({ ParentId: parentId, ...(NextToken ? { NextToken } : {}) })),
+    (p) => p.OrganizationalUnits,
+  );
+  for (const child of children) if (child.Id) accounts.push(...(await accountsUnder(clients, child.Id, depth + 1)));
+  return accounts;
+}
+
+/**
+ * Reads the Identity Center side: permission sets (tagged managed-by = owned),
+ * the Identity Store's groups, and every group's assignments with one paged
+ * ListAccountAssignmentsForPrincipal per group — instead of one
+ * ListAccountAssignments per (account × permission set).
+ */
+export async function readIdentityCenter(clients: IdentityCenterClients, config: ResolvedConfig, concurrency = 8): Promise<IdentityCenterLive> {
+  const { instanceArn, identityStoreId } = await discoverInstance(clients, config);
+  const resources: LiveResource[] = [];
+  const permissionSetArns = new Map<string, string>();
+  const desiredNames = new Set(config.permissionSets.map((p) => p.name.toLowerCase()));
+  const sso = clients.ssoAdmin;
+
+  const arns = await allPages(
+    "ListPermissionSets",
+    (NextToken) => sso.send(new ListPermissionSetsCommand({ InstanceArn: instanceArn, MaxResults: 100, ...(NextToken ? { NextToken } : {}) })),
+    (p) => p.PermissionSets,
+  );
+  const managedArns = new Map<string, string>(); // arn → name
+  await mapLimit(arns, concurrency, async (PermissionSetArn) => {
+    const [described, tagList] = await Promise.all([
+      sso.send(new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
+      allPages(
+        "ListTagsForResource",
+        (NextToken) => sso.send(new ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: PermissionSetArn, ...(NextToken ? { NextToken } : {}) })),
+        (p) => p.Tags,
+      ),
+    ]);
+    const ps = described.PermissionSet!;
+    const name = ps.Name!;
+    const tags = Object.fromEntries(tagList.map((t) => [t.Key!, t.Value ?? ""]).sort(([a], [b]) => byCodePoint(a, b)));
+    const owned = tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
+    if (!owned && !desiredNames.has(name.toLowerCase())) return; // not ours and in nobody's way
+    const addr = address.permissionSet(name);
+    permissionSetArns.set(addr, PermissionSetArn);
+    if (owned) managedArns.set(PermissionSetArn, name);
+    const details = owned ? await permissionSetDetails(clients, instanceArn, PermissionSetArn) : {};
+    // moto returns an unset session duration as the number 3600; AWS as "PT1H".
+    const seconds = parseDuration(String(ps.SessionDuration ?? "PT1H").replace(/^(\d+)$/, "$1s")) ?? 3600;
+    resources.push({
+      address: addr,
+      type: "aws.sso.permission_set",
+      system: "aws",
+      title: `permission set ${name}`,
+      id: PermissionSetArn,
+      props: {
+        name,
+        description: ps.Description ?? "",
+        session_duration: toIsoDuration(seconds),
+        relay_state: ps.RelayState ?? "",
+        ...details,
+        tags,
+      },
+      owned,
+      ...(owned ? {} : { ownership: `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}` }),
+    });
+  });
+
+  const groupList = await allPages(
+    "ListGroups",
+    (NextToken) => clients.identityStore.send(new ListGroupsCommand({ IdentityStoreId: identityStoreId, MaxResults: 100, ...(NextToken ? { NextToken } : {}) })),
+    (p) => p.Groups,
+  );
+  const groups = new Map(groupList.filter((g) => g.DisplayName && g.GroupId).map((g) => [g.DisplayName!, g.GroupId!]));
+
+  // OUs → accounts (descendants included).
+  const declaredById = new Map(config.aws.accounts.map((a) => [a.id, a.alias]));
+  const ouAccounts = new Map<string, TargetAccount[]>();
+  for (const ou of config.aws.organizationalUnits) {
+    const accounts = await accountsUnder(clients, ou.id).catch((error: Error) => {
+      throw new UserError(`cannot list the accounts of organizational unit '${ou.alias}' (${ou.id}) through AWS Organizations: ${error.name}: ${error.message}`);
+    });
+    ouAccounts.set(
+      ou.alias,
+      accounts.filter((a) => a.Id).map((a) => ({ id: a.Id!, label: declaredById.get(a.Id!) ?? a.Name ?? a.Id! })).sort((x, y) => byCodePoint(x.id, y.id)),
+    );
+  }
+  const labels = new Map<string, string>([...declaredById]);
+  for (const list of ouAccounts.values()) for (const a of list) if (!labels.has(a.id)) labels.set(a.id, a.label);
+
+  // Assignments of managed permission sets, per group.
+  if (managedArns.size > 0) {
+    const seen = new Set<string>();
+    await mapLimit([...groups], concurrency, async ([groupName, groupId]) => {
+      const assignments = await allPages(
+        "ListAccountAssignmentsForPrincipal",
+        (NextToken) =>
+          sso.send(
+            new ListAccountAssignmentsForPrincipalCommand({
+              InstanceArn: instanceArn,
+              PrincipalId: groupId,
+              PrincipalType: "GROUP",
+              MaxResults: 100,
+              ...(NextToken ? { NextToken } : {}),
+            }),
+          ),
+        (p) => p.AccountAssignments,
+      );
+      for (const a of assignments) {
+        const psName = managedArns.get(a.PermissionSetArn ?? "");
+        if (!psName || !a.AccountId) continue;
+        const addr = address.assignment(groupName, psName, a.AccountId);
+        if (seen.has(addr)) continue; // AWS does not deduplicate; one is enough to know it exists
+        seen.add(addr);
+        const label = labels.get(a.AccountId) ?? a.AccountId;
+        resources.push({
+          address: addr,
+          type: "aws.sso.account_assignment",
+          system: "aws",
+          account: label,
+          title: `group "${groupName}" → ${psName} in ${label}${label === a.AccountId ? "" : ` (${a.AccountId})`}`,
+          id: JSON.stringify({ principalId: groupId, permissionSetArn: a.PermissionSetArn, accountId: a.AccountId }),
+          props: { group: groupName, permission_set: { $ref: address.permissionSet(psName) }, account_id: a.AccountId },
+          owned: true,
+        });
+      }
+    });
+  }
+  return { instanceArn, identityStoreId, resources, groups, permissionSetArns, ouAccounts };
+}
+
+async function permissionSetDetails(clients: IdentityCenterClients, InstanceArn: string, PermissionSetArn: string) {
+  const sso = clients.ssoAdmin;
+  const [managed, customer, inline, boundary] = await Promise.all([
+    allPages(
+      "ListManagedPoliciesInPermissionSet",
+      (NextToken) => sso.send(new ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn, ...(NextToken ? { NextToken } : {}) })),
+      (p) => p.AttachedManagedPolicies,
+    ),
+    allPages(
+      "ListCustomerManagedPolicyReferencesInPermissionSet",
+      (NextToken) => sso.send(new ListCustomerManagedPolicyReferencesInPermissionSetCommand({ InstanceArn, PermissionSetArn, ...(NextToken ? { NextToken } : {}) })),
+      (p) => p.CustomerManagedPolicyReferences,
+    ),
+    sso.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn, PermissionSetArn })),
+    sso.send(new GetPermissionsBoundaryForPermissionSetCommand({ InstanceArn, PermissionSetArn })).catch((error: unknown) => {
+      if (error instanceof ResourceNotFoundException) return undefined; // no boundary set
+      throw error;
+    }),
+  ]);
+  const b = boundary?.PermissionsBoundary;
+  return {
+    managed_policies: managed.map((m) => m.Arn!).sort(byCodePoint),
+    customer_managed_policies: customer.map((c) => ({ name: c.Name!, path: c.Path ?? "/" })).sort(byCodePoint),
+    inline_policy: inline.InlinePolicy ? normalizePolicy(inline.InlinePolicy) : null,
+    permissions_boundary: b?.ManagedPolicyArn
+      ? { managedPolicyArn: b.ManagedPolicyArn }
+      : b?.CustomerManagedPolicyReference?.Name
+        ? { customerManagedPolicy: { name: b.CustomerManagedPolicyReference.Name, path: b.CustomerManagedPolicyReference.Path ?? "/" } }
+        : null,
+  };
+}
+
+export async function mapLimit<T, R>(items: readonly T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await f(items[i]!);
+      }
+    }),
+  );
+  return out;
+}
