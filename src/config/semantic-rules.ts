@@ -288,8 +288,28 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
     }
   }
 
-  // --- secrets pasted where they do not belong ----------------------------------------------
+  // --- SCIM ----------------------------------------------------------------------------------
   const scim = isRec(data.scim) ? data.scim : undefined;
+  if (scim && mode === "identity-center") {
+    // authentik merges SCIM mappings in name order; the tool's user mapping must
+    // sort after authentik's default one or the default's userName would win.
+    const prefix = typeof provider.propertyMappingPrefix === "string" ? provider.propertyMappingPrefix : "aws-gitops";
+    const ours = `${prefix}: AWS SCIM User`;
+    if (ours.toLowerCase() <= "authentik default scim mapping: user") {
+      const at: DocPath = provider.propertyMappingPrefix === undefined ? ["scim"] : ["authentik", "provider", "propertyMappingPrefix"];
+      error(at, `the SCIM user mapping would be named '${ours}', which sorts before "authentik default SCIM Mapping: User"; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops")`, "key");
+    }
+    if (Array.isArray(scim.groups)) {
+      const provisioned = new Set(list(scim.groups).filter((g): g is string => typeof g === "string"));
+      for (const [index, mapping] of list(data.mappings).entries()) {
+        if (isRec(mapping) && typeof mapping.group === "string" && !provisioned.has(mapping.group)) {
+          warn(["mappings", index, "group"], `group '${mapping.group}' is not in scim.groups, so authentik's SCIM provider will not provision it to IAM Identity Center`);
+        }
+      }
+    }
+  }
+
+  // --- secrets pasted where they do not belong ----------------------------------------------
   if (scim && typeof scim.tokenEnv === "string" && looksLikeTokenValue(scim.tokenEnv)) {
     error(["scim", "tokenEnv"], "'scim.tokenEnv' looks like the token itself; write the NAME of the environment variable that holds it (e.g. AWS_SCIM_TOKEN) and set that variable in the environment");
   }

@@ -128,6 +128,9 @@ export function desiredIdentityCenter(config: ResolvedConfig, ctx: IdentityCente
           account: target.label,
           title: `group "${m.group}" → ${psName} in ${target.label}${target.label === target.id ? "" : ` (${target.id})`}`,
           props: { group: m.group, permission_set: { $ref: address.permissionSet(psName) }, account_id: target.id },
+          // With SCIM, a group may reach the Identity Store only through the provider's sync,
+          // which needs the provider attached to the application first.
+          ...(scim ? { dependsOn: [address.scimProvider(scim.providerName), address.application(app)] } : {}),
         });
       }
     }

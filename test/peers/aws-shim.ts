@@ -1,0 +1,774 @@
+/**
+ * A thin HTTP proxy in front of moto_server (see test/peers/MOTO-NOTES.md, "The shim").
+ *
+ * It supplies only what moto 5.2.1 lacks for IAM Identity Center (SSO Admin) and can
+ * inject faults (latency, throttling, errors, failed async operations):
+ *
+ *   const moto = await startMoto();
+ *   const shim = await startAwsShim({ motoEndpoint: moto.endpoint });
+ *   const sso = new SSOAdminClient(awsClientConfig(shim.endpoint, "111111111111"));
+ *   ...
+ *   expect(shim.stats.maxInFlight.CreateAccountAssignment).toBeLessThanOrEqual(10);
+ *   await shim.stop();
+ *
+ * Every request that is not handled here is forwarded to moto unchanged (method, path,
+ * headers incl. Authorization and x-moto-account-id, body) and moto's answer is streamed
+ * back. The service of a request is told by its X-Amz-Target prefix:
+ * `SWBExternalService.` = sso-admin, `AWSIdentityStore.` = identitystore; only those two
+ * ("Identity Center") get latency, throttling, faults and statistics. IAM, STS and
+ * Organizations pass straight through.
+ *
+ * State (tags, permissions boundaries, async request statuses) is keyed by ARN / request
+ * id, not by account: moto's instance ARNs (`…/ssoins-<16 random>`) differ per account, so
+ * permission set ARNs are globally unique. Existence (and the caller's account) is checked
+ * by asking moto itself: the shim re-sends the caller's headers (moto does not verify
+ * signatures; it only reads the access key id and x-moto-account-id) with a
+ * DescribePermissionSet / ListInstances body.
+ */
+import { randomUUID } from "node:crypto";
+import {
+  createServer,
+  request as httpRequest,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type ServerResponse,
+} from "node:http";
+import type { AddressInfo } from "node:net";
+
+export type IdentityCenterService = "sso-admin" | "identitystore";
+
+export interface ThrottleOptions {
+  /** Token refill rate, shared by all Identity Center operations. */
+  ratePerSecond: number;
+  /** Bucket size (requests allowed back-to-back); default max(1, ratePerSecond). */
+  burst?: number;
+}
+
+/** An AWS-style JSON error: HTTP `status` (default 400), `{"__type": type, "Message": message}`. */
+export interface ShimError {
+  type: string;
+  message?: string;
+  status?: number;
+}
+
+export interface FaultRule {
+  /** Operation name (e.g. "CreateAccountAssignment", "CreateGroup"), or "*" for every Identity Center operation. */
+  operation: string;
+  /** Only requests whose JSON input satisfies this. */
+  match?: (input: Record<string, unknown>) => boolean;
+  /** How many matching requests to affect; default: every one. */
+  times?: number;
+  /** Extra delay before the request is handled. */
+  delayMs?: number;
+  /** Answer with this error instead of handling/forwarding the request. */
+  error?: ShimError;
+  /**
+   * Only for ProvisionPermissionSet, CreateAccountAssignment, DeleteAccountAssignment:
+   * accept the request (IN_PROGRESS) without applying it in moto, and let the
+   * Describe…Status end in FAILED with this FailureReason.
+   */
+  failAsync?: string;
+}
+
+export interface AwsShimOptions {
+  /** moto_server base URL, e.g. http://127.0.0.1:40123 */
+  motoEndpoint: string;
+  /** Added to every Identity Center request (sso-admin and identitystore). Default 0. */
+  latencyMs?: number;
+  /**
+   * Per-operation latency, added on top of latencyMs. Default
+   * `{ CreateAccountAssignment: 20, DeleteAccountAssignment: 20 }` so that concurrency
+   * (stats.maxInFlight) is observable; pass `{}` to disable.
+   */
+  operationLatencyMs?: Record<string, number>;
+  /** Token bucket over all Identity Center operations; over the rate → 400 ThrottlingException. */
+  throttle?: ThrottleOptions | undefined;
+  faults?: FaultRule[];
+  /**
+   * How many Describe…Status calls answer IN_PROGRESS before the terminal status, for
+   * ProvisionPermissionSet and Create/DeleteAccountAssignment (whose responses the shim
+   * always rewrites to IN_PROGRESS). Default 1.
+   */
+  pendingPolls?: number;
+  /** Page size of ListTagsForResource (the API has no MaxResults). Default 50. */
+  tagsPageSize?: number;
+  /** Port to listen on (127.0.0.1); default: a free one. */
+  port?: number;
+}
+
+export interface AwsShimStats {
+  /** Every request received (any service, incl. throttled and pass-through ones). */
+  requests: number;
+  /** Identity Center requests received, by operation name (incl. throttled ones). */
+  byOperation: Record<string, number>;
+  /** Identity Center requests answered with ThrottlingException by the token bucket. */
+  throttled: number;
+  /** Requests answered with an injected FaultRule error. */
+  faulted: number;
+  /** Identity Center requests in flight right now, by operation. */
+  inFlight: Record<string, number>;
+  /** Maximum concurrent in-flight Identity Center requests, by operation. */
+  maxInFlight: Record<string, number>;
+}
+
+export interface AwsShim {
+  /** e.g. http://127.0.0.1:40124 — use as the SDK endpoint instead of moto's. */
+  endpoint: string;
+  port: number;
+  /** Live counters (mutated in place). */
+  stats: AwsShimStats;
+  /** Zero the counters (in place). */
+  resetStats(): void;
+  /** Forget tags, boundaries and async request statuses (also done when /moto-api/reset goes through the shim). */
+  resetState(): void;
+  /** Without operation: the general Identity Center latency; with it: that operation's extra latency. */
+  setLatency(ms: number, operation?: string): void;
+  setThrottle(throttle: ThrottleOptions | undefined): void;
+  setPendingPolls(n: number): void;
+  addFault(rule: FaultRule): void;
+  clearFaults(): void;
+  /** Closes the listener and all connections. Idempotent. */
+  stop(): Promise<void>;
+}
+
+const SERVICE_PREFIXES: ReadonlyArray<readonly [string, IdentityCenterService]> = [
+  ["SWBExternalService.", "sso-admin"],
+  ["AWSIdentityStore.", "identitystore"],
+];
+const JSON_CT = "application/x-amz-json-1.1";
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+const MAX_TAGS = 50;
+
+type Json = Record<string, unknown>;
+type AsyncKind = "provision" | "create" | "delete";
+
+interface AsyncRecord {
+  kind: AsyncKind;
+  instanceArn: string;
+  /** The full status object (PermissionSetProvisioningStatus / AccountAssignmentOperationStatus), terminal values. */
+  status: Json;
+  pendingLeft: number;
+}
+
+interface MotoAnswer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: Buffer;
+}
+
+class ShimFailure extends Error {
+  constructor(readonly err: ShimError) {
+    super(err.message ?? err.type);
+  }
+}
+const fail = (type: string, message: string, status = 400): never => {
+  throw new ShimFailure({ type, message, status });
+};
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+function str(input: Json, key: string): string | undefined {
+  const v = input[key];
+  return typeof v === "string" ? v : undefined;
+}
+function requireStr(input: Json, key: string): string {
+  const v = str(input, key);
+  if (v === undefined || v === "") fail("ValidationException", `${key} is required`);
+  return v as string;
+}
+function isObject(v: unknown): v is Json {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+function identify(req: IncomingMessage): { service: IdentityCenterService; operation: string } | undefined {
+  if (req.method !== "POST") return undefined;
+  const target = req.headers["x-amz-target"];
+  if (typeof target !== "string") return undefined;
+  for (const [prefix, service] of SERVICE_PREFIXES) {
+    if (target.startsWith(prefix)) return { service, operation: target.slice(prefix.length) };
+  }
+  return undefined;
+}
+
+function stripHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
+  const out: OutgoingHttpHeaders = {};
+  for (const [k, v] of Object.entries(headers)) {
+    if (v !== undefined && !HOP_BY_HOP.has(k.toLowerCase())) out[k] = v;
+  }
+  return out;
+}
+
+function readBody(req: IncomingMessage): Promise<Buffer> {
+  return new Promise((res, rej) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => res(Buffer.concat(chunks)));
+    req.on("error", rej);
+  });
+}
+
+function parseJson(buf: Buffer): Json | undefined {
+  if (buf.length === 0) return {};
+  try {
+    const v: unknown = JSON.parse(buf.toString("utf8"));
+    return isObject(v) ? v : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sendJson(res: ServerResponse, status: number, body: unknown, extra: OutgoingHttpHeaders = {}): void {
+  if (res.headersSent || res.destroyed) return;
+  const buf = Buffer.from(JSON.stringify(body));
+  res.writeHead(status, {
+    "content-type": JSON_CT,
+    "content-length": buf.length,
+    "x-amzn-requestid": randomUUID(),
+    ...extra,
+  });
+  res.end(buf);
+}
+
+function sendError(res: ServerResponse, err: ShimError): void {
+  sendJson(
+    res,
+    err.status ?? 400,
+    { __type: err.type, Message: err.message ?? err.type },
+    { "x-amzn-errortype": err.type },
+  );
+}
+
+function sendMoto(res: ServerResponse, answer: MotoAnswer): void {
+  if (res.headersSent || res.destroyed) return;
+  const headers = stripHopByHop(answer.headers);
+  delete headers["content-length"];
+  headers["content-length"] = answer.body.length;
+  res.writeHead(answer.status, headers);
+  res.end(answer.body);
+}
+
+const nowEpoch = () => Date.now() / 1000;
+
+/** `…/ssoins-x/ps-y` (moto: `arn:aws:sso:::instance/ssoins-x/ps-y`; AWS: `…:permissionSet/ssoins-x/ps-y`). */
+const PERMISSION_SET_ARN = /^arn:[^:]+:sso:::[A-Za-z]+\/(ssoins-[A-Za-z0-9]+)\/ps-[A-Za-z0-9]+$/;
+const INSTANCE_ARN = /^arn:[^:]+:sso:::instance\/ssoins-[A-Za-z0-9]+$/;
+
+function validateTags(tags: unknown): Array<{ Key: string; Value: string }> {
+  if (!Array.isArray(tags)) return fail("ValidationException", "Tags must be a list");
+  return tags.map((t) => {
+    if (!isObject(t) || typeof t.Key !== "string") return fail("ValidationException", "Each tag needs a Key");
+    const value = typeof t.Value === "string" ? t.Value : "";
+    if (t.Key.length < 1 || t.Key.length > 128) fail("ValidationException", `Tag key length must be 1-128: ${t.Key}`);
+    if (value.length > 256) fail("ValidationException", `Tag value length must be 0-256 (key ${t.Key})`);
+    if (t.Key.toLowerCase().startsWith("aws:")) fail("ValidationException", `Tag keys starting with aws: are reserved: ${t.Key}`);
+    return { Key: t.Key, Value: value };
+  });
+}
+
+function validateBoundary(pb: unknown): Json {
+  if (!isObject(pb)) return fail("ValidationException", "PermissionsBoundary is required");
+  const managed = pb.ManagedPolicyArn;
+  const ref = pb.CustomerManagedPolicyReference;
+  if ((managed === undefined) === (ref === undefined)) {
+    fail("ValidationException", "Specify exactly one of CustomerManagedPolicyReference and ManagedPolicyArn");
+  }
+  if (managed !== undefined) {
+    if (typeof managed !== "string" || !/^arn:[^:]+:iam::(aws|\d{12}):policy\/.+/.test(managed)) {
+      fail("ValidationException", `Invalid ManagedPolicyArn: ${String(managed)}`);
+    }
+    return { ManagedPolicyArn: managed };
+  }
+  if (!isObject(ref) || typeof ref.Name !== "string" || ref.Name === "") {
+    return fail("ValidationException", "CustomerManagedPolicyReference.Name is required");
+  }
+  const path = typeof ref.Path === "string" && ref.Path !== "" ? ref.Path : "/";
+  return { CustomerManagedPolicyReference: { Name: ref.Name, Path: path } };
+}
+
+function pageOf<T>(items: T[], input: Json, defaultSize: number): { page: T[]; next?: string } {
+  const token = str(input, "NextToken");
+  let start = 0;
+  if (token !== undefined) {
+    const m = /^shim-(\d+)$/.exec(Buffer.from(token, "base64").toString("utf8"));
+    if (!m) return fail("ValidationException", "Invalid NextToken");
+    start = Number(m[1]);
+  }
+  const max = typeof input.MaxResults === "number" && input.MaxResults > 0 ? input.MaxResults : defaultSize;
+  const page = items.slice(start, start + max);
+  const end = start + page.length;
+  return end < items.length ? { page, next: Buffer.from(`shim-${end}`).toString("base64") } : { page };
+}
+
+export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
+  const moto = new URL(opts.motoEndpoint);
+  let latencyMs = opts.latencyMs ?? 0;
+  const operationLatency: Record<string, number> = {
+    ...(opts.operationLatencyMs ?? { CreateAccountAssignment: 20, DeleteAccountAssignment: 20 }),
+  };
+  let pendingPolls = opts.pendingPolls ?? 1;
+  const tagsPageSize = opts.tagsPageSize ?? 50;
+  let faults: Array<FaultRule & { used: number }> = (opts.faults ?? []).map((f) => ({ ...f, used: 0 }));
+
+  // Token bucket.
+  let throttle: ThrottleOptions | undefined;
+  let tokens = 0;
+  let refilledAt = 0;
+  const setThrottle = (t: ThrottleOptions | undefined): void => {
+    if (t !== undefined && !(t.ratePerSecond > 0)) throw new Error("throttle.ratePerSecond must be > 0");
+    throttle = t;
+    tokens = t ? (t.burst ?? Math.max(1, t.ratePerSecond)) : 0;
+    refilledAt = Date.now();
+  };
+  setThrottle(opts.throttle);
+  const takeToken = (): boolean => {
+    if (!throttle) return true;
+    const now = Date.now();
+    const cap = throttle.burst ?? Math.max(1, throttle.ratePerSecond);
+    tokens = Math.min(cap, tokens + ((now - refilledAt) / 1000) * throttle.ratePerSecond);
+    refilledAt = now;
+    if (tokens >= 1) {
+      tokens -= 1;
+      return true;
+    }
+    return false;
+  };
+
+  const stats: AwsShimStats = { requests: 0, byOperation: {}, throttled: 0, faulted: 0, inFlight: {}, maxInFlight: {} };
+  const resetStats = (): void => {
+    stats.requests = 0;
+    stats.throttled = 0;
+    stats.faulted = 0;
+    for (const k of Object.keys(stats.byOperation)) delete stats.byOperation[k];
+    for (const k of Object.keys(stats.maxInFlight)) delete stats.maxInFlight[k];
+    // inFlight is left alone: requests may be running.
+  };
+
+  // Identity Center state the shim owns.
+  const tags = new Map<string, Map<string, string>>(); // resource ARN → key → value
+  const boundaries = new Map<string, Json>(); // permission set ARN → PermissionsBoundary
+  const asyncOps = new Map<string, AsyncRecord>(); // RequestId → record (insertion ordered)
+  const resetState = (): void => {
+    tags.clear();
+    boundaries.clear();
+    asyncOps.clear();
+  };
+  const forgetPermissionSet = (arn: string): void => {
+    tags.delete(arn);
+    boundaries.delete(arn);
+  };
+
+  // ---- talking to moto -------------------------------------------------------------
+
+  function motoRequest(method: string, path: string, headers: OutgoingHttpHeaders, body: Buffer): Promise<MotoAnswer> {
+    return new Promise((res, rej) => {
+      const up = httpRequest(
+        { protocol: moto.protocol, hostname: moto.hostname, port: moto.port, method, path, headers },
+        (ur) => {
+          const chunks: Buffer[] = [];
+          ur.on("data", (c: Buffer) => chunks.push(c));
+          ur.on("end", () => res({ status: ur.statusCode ?? 502, headers: ur.headers, body: Buffer.concat(chunks) }));
+          ur.on("error", rej);
+        },
+      );
+      up.on("error", rej);
+      up.end(body);
+    });
+  }
+
+  /** Forward a buffered request as it came. */
+  function forwardBuffered(req: IncomingMessage, body: Buffer): Promise<MotoAnswer> {
+    const headers = stripHopByHop(req.headers);
+    headers["content-length"] = body.length;
+    return motoRequest(req.method ?? "POST", req.url ?? "/", headers, body);
+  }
+
+  /** Another SSO Admin call to moto on behalf of the caller (same account selection headers). */
+  async function callMoto(req: IncomingMessage, operation: string, input: Json): Promise<MotoAnswer> {
+    const headers = stripHopByHop(req.headers);
+    for (const h of ["content-length", "x-amz-target", "x-amz-content-sha256", "expect", "amz-sdk-invocation-id", "amz-sdk-request"]) {
+      delete headers[h];
+    }
+    const body = Buffer.from(JSON.stringify(input));
+    headers["content-type"] = JSON_CT;
+    headers["x-amz-target"] = `SWBExternalService.${operation}`;
+    headers["content-length"] = body.length;
+    return motoRequest("POST", "/", headers, body);
+  }
+
+  /** Throws (relaying moto's error) unless the resource exists in the caller's account. */
+  async function ensureResource(req: IncomingMessage, resourceArn: string, instanceArn?: string): Promise<void> {
+    const ps = PERMISSION_SET_ARN.exec(resourceArn);
+    let answer: MotoAnswer;
+    if (ps) {
+      answer = await callMoto(req, "DescribePermissionSet", {
+        InstanceArn: instanceArn ?? `arn:aws:sso:::instance/${ps[1]}`,
+        PermissionSetArn: resourceArn,
+      });
+    } else if (INSTANCE_ARN.test(resourceArn)) {
+      answer = await callMoto(req, "ListInstances", {});
+      if (answer.status === 200) {
+        const list = parseJson(answer.body)?.Instances;
+        const found = Array.isArray(list) && list.some((i) => isObject(i) && i.InstanceArn === resourceArn);
+        if (!found) fail("ResourceNotFoundException", `Could not find instance ${resourceArn}`);
+        return;
+      }
+    } else {
+      return fail("ValidationException", `The shim supports permission set and instance ARNs only: ${resourceArn}`);
+    }
+    if (answer.status !== 200) throw answer;
+  }
+
+  // ---- async operations ------------------------------------------------------------
+
+  function track(kind: AsyncKind, instanceArn: string, status: Json): Json {
+    const requestId = randomUUID();
+    const terminal = { ...status, RequestId: requestId };
+    asyncOps.set(requestId, { kind, instanceArn, status: terminal, pendingLeft: pendingPolls });
+    return { ...terminal, Status: "IN_PROGRESS", FailureReason: undefined };
+  }
+
+  function current(rec: AsyncRecord): Json {
+    if (rec.pendingLeft > 0) return { ...rec.status, Status: "IN_PROGRESS", FailureReason: undefined };
+    return rec.status;
+  }
+
+  function describe(kind: AsyncKind, input: Json, idKey: string): Json | undefined {
+    const instanceArn = requireStr(input, "InstanceArn");
+    const rec = asyncOps.get(requireStr(input, idKey));
+    if (!rec || rec.kind !== kind || rec.instanceArn !== instanceArn) return undefined;
+    const answer = current(rec);
+    if (rec.pendingLeft > 0) rec.pendingLeft -= 1;
+    return answer;
+  }
+
+  function listStatuses(kind: AsyncKind, input: Json): { page: Json[]; next?: string } {
+    const instanceArn = requireStr(input, "InstanceArn");
+    const filter = isObject(input.Filter) ? str(input.Filter, "Status") : undefined;
+    const items = [...asyncOps.values()]
+      .filter((r) => r.kind === kind && r.instanceArn === instanceArn)
+      .map(current)
+      .filter((s) => filter === undefined || s.Status === filter)
+      .map((s) => ({ Status: s.Status, RequestId: s.RequestId, CreatedDate: s.CreatedDate }));
+    return pageOf(items, input, 100);
+  }
+
+  // ---- SSO Admin operations handled (fully or partly) by the shim ------------------
+
+  type Handler = (req: IncomingMessage, body: Buffer, input: Json, fault: FaultRule | undefined) => Promise<Json | MotoAnswer>;
+
+  const ssoAdmin: Record<string, Handler> = {
+    async CreatePermissionSet(req, body, input) {
+      const given = input.Tags === undefined ? [] : validateTags(input.Tags);
+      if (given.length > MAX_TAGS) fail("ValidationException", `At most ${MAX_TAGS} tags`);
+      const answer = await forwardBuffered(req, body);
+      const arn = answer.status === 200 ? parseJson(answer.body) : undefined;
+      const psArn = isObject(arn?.PermissionSet) ? str(arn.PermissionSet, "PermissionSetArn") : undefined;
+      if (psArn !== undefined) {
+        forgetPermissionSet(psArn);
+        if (given.length > 0) tags.set(psArn, new Map(given.map((t) => [t.Key, t.Value])));
+      }
+      return answer;
+    },
+
+    async DeletePermissionSet(req, body, input) {
+      const answer = await forwardBuffered(req, body);
+      const psArn = str(input, "PermissionSetArn");
+      if (answer.status === 200 && psArn !== undefined) forgetPermissionSet(psArn);
+      return answer;
+    },
+
+    async TagResource(req, _body, input) {
+      const arn = requireStr(input, "ResourceArn");
+      const given = validateTags(input.Tags);
+      await ensureResource(req, arn, str(input, "InstanceArn"));
+      const next = new Map(tags.get(arn) ?? []);
+      for (const t of given) next.set(t.Key, t.Value);
+      if (next.size > MAX_TAGS) fail("ServiceQuotaExceededException", `A resource can have at most ${MAX_TAGS} tags`);
+      tags.set(arn, next);
+      return {};
+    },
+
+    async UntagResource(req, _body, input) {
+      const arn = requireStr(input, "ResourceArn");
+      const keys = input.TagKeys;
+      if (!Array.isArray(keys) || keys.length === 0) fail("ValidationException", "TagKeys is required");
+      await ensureResource(req, arn, str(input, "InstanceArn"));
+      const map = tags.get(arn);
+      for (const k of keys as unknown[]) if (typeof k === "string") map?.delete(k);
+      return {};
+    },
+
+    async ListTagsForResource(req, _body, input) {
+      const arn = requireStr(input, "ResourceArn");
+      await ensureResource(req, arn, str(input, "InstanceArn"));
+      const all = [...(tags.get(arn) ?? new Map<string, string>())].map(([Key, Value]) => ({ Key, Value }));
+      const { page, next } = pageOf(all, { NextToken: input.NextToken }, tagsPageSize);
+      return next === undefined ? { Tags: page } : { Tags: page, NextToken: next };
+    },
+
+    async PutPermissionsBoundaryToPermissionSet(req, _body, input) {
+      const psArn = requireStr(input, "PermissionSetArn");
+      const pb = validateBoundary(input.PermissionsBoundary);
+      await ensureResource(req, psArn, requireStr(input, "InstanceArn"));
+      boundaries.set(psArn, pb);
+      return {};
+    },
+
+    async GetPermissionsBoundaryForPermissionSet(req, _body, input) {
+      const psArn = requireStr(input, "PermissionSetArn");
+      await ensureResource(req, psArn, requireStr(input, "InstanceArn"));
+      const pb = boundaries.get(psArn);
+      if (!pb) fail("ResourceNotFoundException", `No permissions boundary is attached to ${psArn}`);
+      return { PermissionsBoundary: pb };
+    },
+
+    async DeletePermissionsBoundaryFromPermissionSet(req, _body, input) {
+      const psArn = requireStr(input, "PermissionSetArn");
+      await ensureResource(req, psArn, requireStr(input, "InstanceArn"));
+      if (!boundaries.delete(psArn)) fail("ResourceNotFoundException", `No permissions boundary is attached to ${psArn}`);
+      return {};
+    },
+
+    async ProvisionPermissionSet(req, body, input, fault) {
+      const instanceArn = requireStr(input, "InstanceArn");
+      const psArn = requireStr(input, "PermissionSetArn");
+      if (fault?.failAsync !== undefined) {
+        await ensureResource(req, psArn, instanceArn);
+        const targetId = str(input, "TargetId");
+        return {
+          PermissionSetProvisioningStatus: track("provision", instanceArn, {
+            Status: "FAILED",
+            FailureReason: fault.failAsync,
+            ...(targetId !== undefined ? { AccountId: targetId } : {}),
+            PermissionSetArn: psArn,
+            CreatedDate: nowEpoch(),
+          }),
+        };
+      }
+      const answer = await forwardBuffered(req, body);
+      const parsed = answer.status === 200 ? parseJson(answer.body) : undefined;
+      const status = parsed?.PermissionSetProvisioningStatus;
+      if (!isObject(status)) return answer;
+      return { PermissionSetProvisioningStatus: track("provision", instanceArn, status) };
+    },
+
+    async DescribePermissionSetProvisioningStatus(_req, _body, input) {
+      const s = describe("provision", input, "ProvisionPermissionSetRequestId");
+      if (!s) return fail("ResourceNotFoundException", `Unknown request id ${String(input.ProvisionPermissionSetRequestId)}`);
+      return { PermissionSetProvisioningStatus: s };
+    },
+
+    async ListPermissionSetProvisioningStatus(_req, _body, input) {
+      const { page, next } = listStatuses("provision", input);
+      return next === undefined ? { PermissionSetsProvisioningStatus: page } : { PermissionSetsProvisioningStatus: page, NextToken: next };
+    },
+
+    async CreateAccountAssignment(req, body, input, fault) {
+      return assignment("create", "AccountAssignmentCreationStatus", req, body, input, fault);
+    },
+    async DeleteAccountAssignment(req, body, input, fault) {
+      return assignment("delete", "AccountAssignmentDeletionStatus", req, body, input, fault);
+    },
+
+    async DescribeAccountAssignmentCreationStatus(req, body, input) {
+      const s = describe("create", input, "AccountAssignmentCreationRequestId");
+      return s ? { AccountAssignmentCreationStatus: s } : forwardBuffered(req, body);
+    },
+    async DescribeAccountAssignmentDeletionStatus(req, body, input) {
+      const s = describe("delete", input, "AccountAssignmentDeletionRequestId");
+      return s ? { AccountAssignmentDeletionStatus: s } : forwardBuffered(req, body);
+    },
+    async ListAccountAssignmentCreationStatus(_req, _body, input) {
+      const { page, next } = listStatuses("create", input);
+      return next === undefined ? { AccountAssignmentsCreationStatus: page } : { AccountAssignmentsCreationStatus: page, NextToken: next };
+    },
+    async ListAccountAssignmentDeletionStatus(_req, _body, input) {
+      const { page, next } = listStatuses("delete", input);
+      return next === undefined ? { AccountAssignmentsDeletionStatus: page } : { AccountAssignmentsDeletionStatus: page, NextToken: next };
+    },
+  };
+
+  async function assignment(
+    kind: "create" | "delete",
+    key: string,
+    req: IncomingMessage,
+    body: Buffer,
+    input: Json,
+    fault: FaultRule | undefined,
+  ): Promise<Json | MotoAnswer> {
+    const instanceArn = requireStr(input, "InstanceArn");
+    if (fault?.failAsync !== undefined) {
+      const fields = ["TargetId", "TargetType", "PermissionSetArn", "PrincipalType", "PrincipalId"];
+      const echo = Object.fromEntries(fields.filter((f) => input[f] !== undefined).map((f) => [f, input[f]]));
+      return { [key]: track(kind, instanceArn, { Status: "FAILED", FailureReason: fault.failAsync, ...echo, CreatedDate: nowEpoch() }) };
+    }
+    const answer = await forwardBuffered(req, body);
+    const status = answer.status === 200 ? parseJson(answer.body)?.[key] : undefined;
+    if (!isObject(status)) return answer;
+    // moto's DeleteAccountAssignment echoes the creation's RequestId and CreatedDate.
+    return { [key]: track(kind, instanceArn, kind === "delete" ? { ...status, CreatedDate: nowEpoch() } : status) };
+  }
+
+  // ---- request pipeline ------------------------------------------------------------
+
+  function pickFault(operation: string, input: Json): FaultRule | undefined {
+    for (const f of faults) {
+      if (f.operation !== "*" && f.operation !== operation) continue;
+      if (f.times !== undefined && f.used >= f.times) continue;
+      if (f.match && !f.match(input)) continue;
+      f.used += 1;
+      return f;
+    }
+    return undefined;
+  }
+
+  let stopped = false;
+
+  function passThrough(req: IncomingMessage, res: ServerResponse): void {
+    const up = httpRequest(
+      {
+        protocol: moto.protocol,
+        hostname: moto.hostname,
+        port: moto.port,
+        method: req.method,
+        path: req.url,
+        headers: stripHopByHop(req.headers),
+      },
+      (ur) => {
+        if (res.destroyed) {
+          ur.resume();
+          return;
+        }
+        res.writeHead(ur.statusCode ?? 502, stripHopByHop(ur.headers));
+        ur.pipe(res);
+      },
+    );
+    up.on("error", (e) => {
+      if (!res.headersSent) sendError(res, { type: "ShimUpstreamError", message: `moto: ${e.message}`, status: 502 });
+      else res.destroy();
+    });
+    res.on("close", () => {
+      if (!res.writableFinished) up.destroy();
+    });
+    req.pipe(up);
+  }
+
+  async function handleIdentityCenter(
+    req: IncomingMessage,
+    res: ServerResponse,
+    service: IdentityCenterService,
+    operation: string,
+  ): Promise<void> {
+    stats.byOperation[operation] = (stats.byOperation[operation] ?? 0) + 1;
+    const body = await readBody(req);
+    if (!takeToken()) {
+      stats.throttled += 1;
+      sendError(res, { type: "ThrottlingException", message: "Rate exceeded" });
+      return;
+    }
+    const input = parseJson(body);
+    const fault = pickFault(operation, input ?? {});
+
+    const n = (stats.inFlight[operation] ?? 0) + 1;
+    stats.inFlight[operation] = n;
+    stats.maxInFlight[operation] = Math.max(stats.maxInFlight[operation] ?? 0, n);
+    let done = false;
+    const finish = (): void => {
+      if (done) return;
+      done = true;
+      stats.inFlight[operation] = (stats.inFlight[operation] ?? 1) - 1;
+    };
+    res.once("close", finish);
+    try {
+      const delay = latencyMs + (operationLatency[operation] ?? 0) + (fault?.delayMs ?? 0);
+      if (delay > 0) await sleep(delay);
+      if (stopped) return;
+      if (fault?.error) {
+        stats.faulted += 1;
+        sendError(res, fault.error);
+        return;
+      }
+      const handler = service === "sso-admin" ? ssoAdmin[operation] : undefined;
+      if (!handler) {
+        sendMoto(res, await forwardBuffered(req, body));
+        return;
+      }
+      if (input === undefined) fail("SerializationException", "Request body is not a JSON object");
+      const out = await handler(req, body, input as Json, fault);
+      if ("body" in out && Buffer.isBuffer(out.body)) sendMoto(res, out as MotoAnswer);
+      else sendJson(res, 200, out);
+    } catch (e) {
+      if (e instanceof ShimFailure) sendError(res, e.err);
+      else if (isObject(e) && Buffer.isBuffer(e.body)) sendMoto(res, e as unknown as MotoAnswer);
+      else sendError(res, { type: "InternalServerException", message: `shim: ${String(e)}`, status: 500 });
+    } finally {
+      finish();
+    }
+  }
+
+  const server = createServer((req, res) => {
+    stats.requests += 1;
+    const ic = identify(req);
+    if (ic) {
+      void handleIdentityCenter(req, res, ic.service, ic.operation);
+      return;
+    }
+    if (req.method === "POST" && (req.url ?? "").split("?")[0] === "/moto-api/reset") {
+      res.once("finish", () => {
+        if (res.statusCode === 200) resetState();
+      });
+    }
+    passThrough(req, res);
+  });
+
+  await new Promise<void>((res, rej) => {
+    server.once("error", rej);
+    server.listen(opts.port ?? 0, "127.0.0.1", () => {
+      server.off("error", rej);
+      res();
+    });
+  });
+  const port = (server.address() as AddressInfo).port;
+
+  let stopping: Promise<void> | undefined;
+  const stop = (): Promise<void> =>
+    (stopping ??= new Promise<void>((res) => {
+      stopped = true;
+      server.close(() => res());
+      server.closeAllConnections();
+    }));
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    port,
+    stats,
+    resetStats,
+    resetState,
+    setLatency(ms, operation) {
+      if (operation === undefined) latencyMs = ms;
+      else operationLatency[operation] = ms;
+    },
+    setThrottle,
+    setPendingPolls(n) {
+      pendingPolls = n;
+    },
+    addFault(rule) {
+      faults.push({ ...rule, used: 0 });
+    },
+    clearFaults() {
+      faults = [];
+    },
+    stop,
+  };
+}
