@@ -1,4 +1,4 @@
-import { Command, CommanderError, Option } from "commander";
+import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
 import { ConfigError, formatDiagnostic, type Diagnostic } from "../config/diagnostics.js";
 import { validateConfigFile } from "../config/load-config.js";
 import { EXIT, UserError } from "../errors.js";
@@ -79,6 +79,15 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .addOption(configOption())
     .option("--plan <file>", "apply this saved plan, only if the live state still yields the same plan hash")
     .option("--auto-approve", "do not ask for confirmation (for CI)")
+    .addOption(
+      new Option("--scim-wait <seconds>", "identity-center: how long to wait for SCIM to provision a group before assigning it")
+        .argParser((v) => {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number of seconds");
+          return n;
+        })
+        .default(300),
+    )
     .option("--prune", "delete managed objects that are no longer declared (overrides options.prune)")
     .option("--no-prune", "never delete (overrides options.prune)")
     .option("--allow-delete-all", "allow a plan that deletes every managed object")

@@ -22,6 +22,7 @@ export interface PlanFlags {
 export interface ApplyFlags {
   config: string[];
   plan?: string;
+  scimWait?: number;
   autoApprove?: boolean;
   prune?: boolean;
   allowDeleteAll?: boolean;
@@ -32,11 +33,15 @@ function singleConfig(files: string[]): string {
   return files[0]!;
 }
 
-async function session(o: Output, file: string, flags: { prune?: boolean; allowDeleteAll?: boolean }): Promise<PlanSession> {
+async function session(o: Output, file: string, flags: { prune?: boolean; allowDeleteAll?: boolean; scimWait?: number }): Promise<PlanSession> {
   const { config, warnings } = await loadConfigFile(file);
   for (const w of warnings) o.error(`${w.file}:${w.line}:${w.column}: ${o.err.yellow("warning:")} ${w.message}`);
+  const pollMs = Number(o.io.env.AUTHENTIK_AWS_GITOPS_POLL_MS);
   return createPlan(config, {
     env: o.io.env,
+    // How often asynchronous Identity Center operations are polled (tests shorten it).
+    ...(pollMs > 0 ? { pollMs } : {}),
+    ...(flags.scimWait !== undefined ? { scimWaitSeconds: flags.scimWait } : {}),
     ...(flags.prune !== undefined ? { prune: flags.prune } : {}),
     ...(flags.allowDeleteAll ? { allowDeleteAll: true } : {}),
   });

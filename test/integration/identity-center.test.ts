@@ -1,0 +1,267 @@
+import { copyFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { IdentitystoreClient, ListGroupsCommand } from "@aws-sdk/client-identitystore";
+import {
+  DescribePermissionSetCommand,
+  GetInlinePolicyForPermissionSetCommand,
+  ListAccountAssignmentsCommand,
+  ListPermissionSetsCommand,
+  SSOAdminClient,
+} from "@aws-sdk/client-sso-admin";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Plan } from "../../src/plan/types.js";
+import { startAwsShim, type AwsShim } from "../peers/aws-shim.js";
+import { awsClientConfig } from "../peers/moto.js";
+import { example, startPeers, type Peers } from "./harness.js";
+import { createOrganization, MANAGEMENT, provisionGroup, type OrgFixture } from "./identity-center-setup.js";
+
+const PROD = "111111111111";
+const DEV = "222222222222";
+const SCIM_TOKEN = "scim-token-0123456789-abcdefghij";
+
+let peers: Peers;
+let shim: AwsShim;
+let org: OrgFixture;
+let config: string;
+let baseConfig: string;
+
+const actions = (plan: Plan) => plan.changes.map((c) => `${c.action} ${c.address}`).sort();
+
+async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
+  return peers.cli(argv, { AWS_SCIM_TOKEN: SCIM_TOKEN, AUTHENTIK_AWS_GITOPS_POLL_MS: "20", ...env });
+}
+
+async function planJson(file = config): Promise<Plan> {
+  const r = await cli(["plan", "-c", file, "--format", "json"]);
+  expect(r.stderr).not.toContain("error:");
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as Plan;
+}
+
+function sso() {
+  return new SSOAdminClient(awsClientConfig(shim.endpoint, MANAGEMENT));
+}
+
+async function permissionSetArn(name: string): Promise<string> {
+  const arns = (await sso().send(new ListPermissionSetsCommand({ InstanceArn: org.instanceArn }))).PermissionSets ?? [];
+  for (const arn of arns) {
+    const ps = await sso().send(new DescribePermissionSetCommand({ InstanceArn: org.instanceArn, PermissionSetArn: arn }));
+    if (ps.PermissionSet?.Name === name) return arn;
+  }
+  throw new Error(`no permission set ${name}`);
+}
+
+/** Group display names assigned a permission set in an account, as AWS reports them. */
+async function assignedGroups(account: string, ps: string): Promise<string[]> {
+  const arn = await permissionSetArn(ps);
+  const assignments = (await sso().send(new ListAccountAssignmentsCommand({ InstanceArn: org.instanceArn, AccountId: account, PermissionSetArn: arn }))).AccountAssignments ?? [];
+  const groups = (await new IdentitystoreClient(awsClientConfig(shim.endpoint, MANAGEMENT)).send(new ListGroupsCommand({ IdentityStoreId: org.identityStoreId }))).Groups ?? [];
+  return assignments.map((a) => groups.find((g) => g.GroupId === a.PrincipalId)?.DisplayName ?? a.PrincipalId!).sort();
+}
+
+beforeAll(async () => {
+  peers = await startPeers(["aws-admins", "engineers", "data-eng", "finance"]);
+  shim = await startAwsShim({ motoEndpoint: peers.moto.endpoint });
+  // AWS goes through the shim, which supplies the Identity Center operations moto lacks.
+  process.env.AWS_ENDPOINT_URL = shim.endpoint;
+  peers.env.AWS_ENDPOINT_URL = shim.endpoint;
+  org = await createOrganization(shim.endpoint);
+  // SCIM has provisioned two of the three mapped groups so far.
+  await provisionGroup(shim.endpoint, org.identityStoreId, "aws-admins");
+  await provisionGroup(shim.endpoint, org.identityStoreId, "engineers");
+  copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
+  baseConfig = example("identity-center.yaml").replace("ou-ab12-cd34ef56", org.sandboxesOu);
+  config = peers.writeConfig("ic.yaml", baseConfig);
+});
+
+afterAll(async () => {
+  expect(peers.authentik.invalidRequests()).toEqual([]);
+  expect(peers.authentik.emulatorErrors).toEqual([]);
+  await shim.stop();
+  await peers.stop();
+});
+
+describe("identity-center with SCIM end to end (moto_server + shim, authentik emulator)", () => {
+  it("plans authentik's SAML and SCIM side, permission sets and assignments, OUs expanded", async () => {
+    const plan = await planJson();
+    expect(actions(plan)).toEqual([
+      "create authentik.application[aws-identity-center]",
+      "create authentik.saml_provider[aws-identity-center]",
+      "create authentik.scim_mapping[aws-gitops: AWS SCIM User]",
+      "create authentik.scim_provider[aws-identity-center-scim]",
+      `create aws.sso.account_assignment[aws-admins→AdministratorAccess@${DEV}]`,
+      `create aws.sso.account_assignment[aws-admins→AdministratorAccess@${PROD}]`,
+      `create aws.sso.account_assignment[data-eng→DataEngineer@${DEV}]`,
+      `create aws.sso.account_assignment[engineers→ReadOnly@${PROD}]`,
+      `create aws.sso.account_assignment[engineers→ReadOnly@${DEV}]`,
+      `create aws.sso.account_assignment[engineers→ReadOnly@${org.sandboxAccount}]`,
+      `create aws.sso.account_assignment[engineers→ReadOnly@${org.teamAccount}]`,
+      "create aws.sso.permission_set[AdministratorAccess]",
+      "create aws.sso.permission_set[DataEngineer]",
+      "create aws.sso.permission_set[ReadOnly]",
+    ].sort());
+    expect(plan.access).toContainEqual({ group: "engineers", grant: "ReadOnly", account: "team-a-dev", accountId: org.teamAccount, change: "gained" });
+    // data-eng is not in the Identity Store yet: said by name, not an error.
+    expect(plan.warnings.join("\n")).toContain("group 'data-eng'");
+    expect(plan.warnings.join("\n")).toContain("SCIM has not provisioned it");
+    // The console-only steps, with the values to paste.
+    const steps = plan.manualSteps.join("\n");
+    expect(steps).toContain("External identity provider");
+    expect(steps).toContain(`${peers.authentik.url}/application/saml/aws-identity-center/metadata/`);
+    expect(steps).toContain("https://us-east-1.signin.aws.amazon.com/platform/saml/acs/");
+    expect(steps).toContain("AWS_SCIM_TOKEN");
+    expect(steps).not.toContain(SCIM_TOKEN);
+  });
+
+  it("applies: starts authentik's SCIM sync, waits for the missing group, then assigns", async () => {
+    // Stand-in for SCIM: when authentik's sync is triggered, the group reaches the Identity Store.
+    const scimSync = (async () => {
+      for (let i = 0; i < 600; i++) {
+        if (peers.authentik.requests.some((r) => r.method === "POST" && r.path.endsWith("/send/"))) {
+          await provisionGroup(shim.endpoint, org.identityStoreId, "data-eng");
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const r = await cli(["apply", "-c", config, "--auto-approve"]);
+    await scimSync;
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("started authentik's SCIM sync");
+    expect(r.stdout).toContain("group 'data-eng' is now in the Identity Store");
+    expect(r.stdout).toContain("Apply complete: 14 created, 0 updated, 0 deleted.");
+
+    expect(await assignedGroups(DEV, "DataEngineer")).toEqual(["data-eng"]);
+    expect(await assignedGroups(org.teamAccount, "ReadOnly")).toEqual(["engineers"]);
+    expect(await assignedGroups(PROD, "AdministratorAccess")).toEqual(["aws-admins"]);
+    const ps = await sso().send(new DescribePermissionSetCommand({ InstanceArn: org.instanceArn, PermissionSetArn: await permissionSetArn("ReadOnly") }));
+    expect(ps.PermissionSet?.SessionDuration).toBe("PT8H");
+    expect(ps.PermissionSet?.RelayState).toBe("https://console.aws.amazon.com/console/home");
+    // AWS allows at most 10 CreateAccountAssignment in flight.
+    expect(shim.stats.maxInFlight.CreateAccountAssignment ?? 0).toBeLessThanOrEqual(10);
+
+    // authentik: SAML provider from the SP metadata, SCIM provider attached as backchannel.
+    const saml = (await peers.ak("GET", "/providers/saml/")).results.find((p: { name: string }) => p.name === "aws-identity-center");
+    expect(saml.acs_url).toBe("https://us-east-1.signin.aws.amazon.com/platform/saml/acs/d1234567-89ab-cdef-0123-456789abcdef");
+    expect(saml.audience).toBe("https://us-east-1.signin.aws.amazon.com/platform/saml/d-1234567890");
+    const app = await peers.ak("GET", "/core/applications/aws-identity-center/");
+    expect(app.meta_launch_url).toBe("https://d-1234567890.awsapps.com/start");
+    const scim = (await peers.ak("GET", "/providers/scim/")).results[0];
+    expect(app.backchannel_providers).toEqual([scim.pk]);
+    expect(scim.compatibility_mode).toBe("aws");
+    expect(scim.url).toBe("https://scim.us-east-1.amazonaws.com/abcd1234-5678-90ab-cdef-example11111/scim/v2");
+    expect(scim).not.toHaveProperty("token");
+    const mappings = (await peers.ak("GET", "/propertymappings/provider/scim/?page_size=100")).results as { pk: string; name: string; expression: string }[];
+    const names = scim.property_mappings.map((pk: string) => mappings.find((m) => m.pk === pk)!.name).sort();
+    expect(names).toEqual(["authentik default SCIM Mapping: User", "aws-gitops: AWS SCIM User"]);
+    // The tool's mapping sorts after authentik's default one, so its values win.
+    expect([...names].sort((a, b) => a.localeCompare(b))[1]).toBe("aws-gitops: AWS SCIM User");
+  });
+
+  it("re-plans clean, without touching the SCIM provider (a save would start a full sync)", async () => {
+    const writesBefore = peers.authentik.requests.filter((r) => r.method !== "GET").length;
+    const plan = await planJson();
+    expect(plan.changes).toEqual([]);
+    expect(plan.manualSteps).toEqual([]);
+    expect((await cli(["apply", "-c", config, "--auto-approve"])).code).toBe(0);
+    expect(peers.authentik.requests.filter((r) => r.method !== "GET").length).toBe(writesBefore);
+  });
+
+  it("shows exactly the edits: a new permission set, an assignment moved to an OU, a policy edited, a group removed", async () => {
+    const edited = baseConfig
+      // a new permission set, for a new group (already provisioned by SCIM)
+      .replace("permissionSets:\n", "permissionSets:\n  Billing:\n    description: Billing\n    managedPolicies: [arn:aws:iam::aws:policy/PowerUserAccess]\n")
+      .replace("mappings:\n", "mappings:\n  - group: finance\n    permissionSets: [Billing]\n    accounts: [prod]\n")
+      // an assignment moved to an OU
+      .replace("  - group: aws-admins\n    permissionSets: [AdministratorAccess]\n    accounts: [prod, dev]\n", "  - group: aws-admins\n    permissionSets: [AdministratorAccess]\n    organizationalUnits: [sandboxes]\n")
+      // a policy edited
+      .replace("Action: [s3:GetObject, s3:ListBucket]", "Action: [s3:GetObject]")
+      // a group removed
+      .replace("  - group: data-eng\n    permissionSets: [DataEngineer]\n    accounts: [dev]\n", "");
+    await provisionGroup(shim.endpoint, org.identityStoreId, "finance");
+    config = peers.writeConfig("ic.yaml", edited);
+    const plan = await planJson();
+    expect(actions(plan)).toEqual([
+      // scim.groups follows the mapped groups: finance in, data-eng out
+      "update authentik.scim_provider[aws-identity-center-scim]",
+      `create aws.sso.account_assignment[aws-admins→AdministratorAccess@${org.sandboxAccount}]`,
+      `create aws.sso.account_assignment[aws-admins→AdministratorAccess@${org.teamAccount}]`,
+      `create aws.sso.account_assignment[finance→Billing@${PROD}]`,
+      "create aws.sso.permission_set[Billing]",
+      `delete aws.sso.account_assignment[aws-admins→AdministratorAccess@${DEV}]`,
+      `delete aws.sso.account_assignment[aws-admins→AdministratorAccess@${PROD}]`,
+      `delete aws.sso.account_assignment[data-eng→DataEngineer@${DEV}]`,
+      "update aws.sso.permission_set[DataEngineer]",
+    ].sort());
+    const scimUpdate = plan.changes.find((c) => c.type === "authentik.scim_provider")!;
+    expect(scimUpdate.fields.map((f) => f.field)).toEqual(["group_filters"]);
+    const psUpdate = plan.changes.find((c) => c.address === "aws.sso.permission_set[DataEngineer]")!;
+    expect(psUpdate.fields.map((f) => f.field)).toEqual(["inline_policy"]);
+    expect(psUpdate.fields[0]!.patch).toContain('-        "s3:ListBucket"');
+    expect(plan.access.filter((a) => a.change === "lost").map((a) => `${a.group} ${a.grant} ${a.account}`)).toEqual([
+      "aws-admins AdministratorAccess dev",
+      "aws-admins AdministratorAccess prod",
+      "data-eng DataEngineer dev",
+    ]);
+    expect(plan.access.filter((a) => a.change === "gained").map((a) => `${a.group} ${a.grant} ${a.account}`)).toEqual([
+      "aws-admins AdministratorAccess sandbox-1",
+      "aws-admins AdministratorAccess team-a-dev",
+      "finance Billing prod",
+    ]);
+  });
+
+  it("applies the edits (re-provisioning the changed permission set) and converges", async () => {
+    const before = shim.stats.byOperation.ProvisionPermissionSet ?? 0;
+    const r = await cli(["apply", "-c", config, "--auto-approve"]);
+    expect(r.stderr).toBe(`${config}:45:3: warning: permission set 'DataEngineer' is not assigned to any group by a mapping\n`);
+    expect(r.code).toBe(0);
+    expect(shim.stats.byOperation.ProvisionPermissionSet ?? 0).toBe(before + 1);
+    expect(shim.stats.byOperation.DescribePermissionSetProvisioningStatus ?? 0).toBeGreaterThan(0);
+    expect((await planJson()).changes).toEqual([]);
+    expect(await assignedGroups(PROD, "AdministratorAccess")).toEqual([]);
+    expect(await assignedGroups(org.sandboxAccount, "AdministratorAccess")).toEqual(["aws-admins"]);
+    expect(await assignedGroups(DEV, "DataEngineer")).toEqual([]);
+    const inline = await sso().send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn: org.instanceArn, PermissionSetArn: await permissionSetArn("DataEngineer") }));
+    expect(inline.InlinePolicy).not.toContain("s3:ListBucket");
+  });
+
+  it("stops with a clear error and changes nothing: a group missing from the Identity Store without SCIM", async () => {
+    const noScim = peers.writeConfig(
+      "no-scim.yaml",
+      baseConfig.replace(/\nscim:\n(?:  .*\n)+/, "\n").replace("mappings:\n", "mappings:\n  - group: nobody-provisioned-this\n    permissionSets: [ReadOnly]\n    accounts: [dev]\n"),
+    );
+    await peers.ak("POST", "/core/groups/", { name: "nobody-provisioned-this" });
+    const writes = peers.authentik.requests.filter((r) => r.method !== "GET").length;
+    const awsCreates = shim.stats.byOperation.CreateAccountAssignment ?? 0;
+    const r = await cli(["apply", "-c", noScim, "--auto-approve"]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/no-scim\.yaml:\d+:\d+: group 'nobody-provisioned-this' does not exist in the IAM Identity Center identity store/);
+    expect(r.stderr).toContain("No changes were made.");
+    expect(peers.authentik.requests.filter((r) => r.method !== "GET").length).toBe(writes);
+    expect(shim.stats.byOperation.CreateAccountAssignment ?? 0).toBe(awsCreates);
+  });
+
+  it("stops with a clear error and changes nothing: a bad SP metadata file", async () => {
+    writeFileSync(path.join(peers.dir, "broken-sp.xml"), "<html>this is the console page, not metadata</html>");
+    const bad = peers.writeConfig("bad-sp.yaml", baseConfig.replace("spMetadata: identity-center-sp-metadata.xml", "spMetadata: broken-sp.xml"));
+    const requests = peers.authentik.requests.length;
+    const r = await cli(["plan", "-c", bad]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/bad-sp\.yaml:\d+:\d+: .*broken-sp\.xml is not usable IAM Identity Center SAML metadata: no EntityDescriptor element/);
+    expect(peers.authentik.requests.length).toBe(requests); // failed before contacting anything
+  });
+
+  it("stops with a clear error and changes nothing: the SCIM token is missing", async () => {
+    const requests = peers.authentik.requests.length;
+    const r = await cli(["apply", "-c", config, "--auto-approve"], { AWS_SCIM_TOKEN: "" });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/ic\.yaml:\d+:\d+: the environment variable AWS_SCIM_TOKEN \(scim\.tokenEnv\) is not set/);
+    expect(peers.authentik.requests.length).toBe(requests);
+  });
+
+  it("never prints the SCIM token", async () => {
+    const r = await cli(["plan", "-c", config, "--format", "markdown"]);
+    expect(r.stdout + r.stderr).not.toContain(SCIM_TOKEN);
+  });
+});
