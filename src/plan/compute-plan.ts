@@ -188,7 +188,11 @@ export function computePlan(input: PlanInput): Plan {
         ...(d.account ? { account: d.account } : {}),
         title: d.title,
         action: "create",
-        reason: d.system === "aws" && d.account ? `does not exist in account ${d.account}` : `does not exist in ${d.system}`,
+        reason: d.type.startsWith("aws.sso.") && d.type !== "aws.sso.account_assignment"
+          ? "does not exist in IAM Identity Center"
+          : d.system === "aws" && d.account
+            ? `does not exist in account ${d.account}`
+            : `does not exist in ${d.system}`,
         before: null,
         after: d.props,
         fields: fieldChanges(null, d.props),
