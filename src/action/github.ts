@@ -1,0 +1,109 @@
+import ky, { HTTPError, type KyInstance } from "ky";
+
+/** The few GitHub REST calls the Action makes, through ky. Errors carry status and GitHub's message. */
+export class GitHubApiError extends Error {
+  override readonly name = "GitHubApiError";
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    readonly status: number,
+    readonly githubMessage: string,
+  ) {
+    super(`GitHub ${method} ${path} failed with HTTP ${status}: ${githubMessage}`);
+  }
+}
+
+export interface IssueComment {
+  id: number;
+  body?: string;
+  html_url: string;
+  user: { login: string; type?: string } | null;
+}
+
+export interface PullRequest {
+  number: number;
+  html_url: string;
+  merged_at: string | null;
+  merge_commit_sha: string | null;
+  state: string;
+  base: { ref: string };
+}
+
+export class GitHubClient {
+  private readonly http: KyInstance;
+  constructor(
+    readonly apiUrl: string,
+    token: string,
+  ) {
+    this.http = ky.create({
+      prefixUrl: apiUrl.replace(/\/+$/, ""),
+      headers: { Authorization: `Bearer ${token}`, Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" },
+      timeout: 30_000,
+      retry: { limit: 3, methods: ["get"], statusCodes: [429, 500, 502, 503, 504] },
+    });
+  }
+
+  private async call<T>(method: "get" | "post" | "patch", path: string, json?: unknown): Promise<{ body: T; link: string | null }> {
+    try {
+      const response = await this.http(path.replace(/^\/+/, ""), { method, ...(json === undefined ? {} : { json }) });
+      return { body: (await response.json()) as T, link: response.headers.get("link") };
+    } catch (error) {
+      if (error instanceof HTTPError) {
+        const text = await error.response.text().catch(() => "");
+        let message = text;
+        try {
+          message = (JSON.parse(text) as { message?: string }).message ?? text;
+        } catch {
+          /* keep text */
+        }
+        throw new GitHubApiError(method.toUpperCase(), path, error.response.status, message);
+      }
+      throw error;
+    }
+  }
+
+  /** The token's own login, or undefined where GitHub does not say (GITHUB_TOKEN cannot call /user). */
+  async viewerLogin(): Promise<string | undefined> {
+    try {
+      return (await this.call<{ login: string }>("get", "user")).body.login;
+    } catch (error) {
+      if (error instanceof GitHubApiError && (error.status === 403 || error.status === 401)) return undefined;
+      throw error;
+    }
+  }
+
+  async listComments(repo: string, issue: number): Promise<IssueComment[]> {
+    const out: IssueComment[] = [];
+    let path: string | undefined = `repos/${repo}/issues/${issue}/comments?per_page=100`;
+    const seen = new Set<string>();
+    while (path) {
+      if (seen.has(path)) break; // a Link header pointing back: stop rather than loop
+      seen.add(path);
+      const page: { body: IssueComment[]; link: string | null } = await this.callPage<IssueComment[]>(path);
+      const { body, link } = page;
+      out.push(...body);
+      // GitHub's own next link (it may use another URL form than ours): follow it verbatim.
+      path = /<([^>]+)>;\s*rel="next"/.exec(link ?? "")?.[1];
+    }
+    return out;
+  }
+
+  private async callPage<T>(path: string): Promise<{ body: T; link: string | null }> {
+    if (!/^https?:\/\//.test(path)) return this.call<T>("get", path);
+    const base = this.apiUrl.replace(/\/+$/, "");
+    if (!path.startsWith(`${base}/`)) throw new Error(`refusing to follow a pagination link outside ${base}: ${path}`);
+    return this.call<T>("get", path.slice(base.length + 1));
+  }
+
+  async createComment(repo: string, issue: number, body: string): Promise<IssueComment> {
+    return (await this.call<IssueComment>("post", `repos/${repo}/issues/${issue}/comments`, { body })).body;
+  }
+
+  async updateComment(repo: string, id: number, body: string): Promise<IssueComment> {
+    return (await this.call<IssueComment>("patch", `repos/${repo}/issues/comments/${id}`, { body })).body;
+  }
+
+  async pullsForCommit(repo: string, sha: string): Promise<PullRequest[]> {
+    return (await this.call<PullRequest[]>("get", `repos/${repo}/commits/${sha}/pulls?per_page=100`)).body;
+  }
+}

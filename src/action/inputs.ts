@@ -1,0 +1,47 @@
+import { readFileSync } from "node:fs";
+import * as core from "@actions/core";
+import type { ActionContext, ActionInputs, ActionMode } from "./run.js";
+
+/** The Action's inputs (action.yml), validated. */
+export function readInputs(): ActionInputs {
+  const configs = core
+    .getMultilineInput("config", { required: true })
+    .flatMap((line) => line.split(","))
+    .map((c) => c.trim())
+    .filter(Boolean);
+  const mode = (core.getInput("mode") || "auto") as ActionMode;
+  if (!["auto", "plan", "apply", "drift"].includes(mode)) throw new Error(`input mode must be auto, plan, apply or drift, not '${mode}'`);
+  const prune = core.getInput("prune");
+  const wait = Number(core.getInput("scim-wait-seconds") || "300");
+  return {
+    configs,
+    mode,
+    githubToken: core.getInput("github-token", { required: true }),
+    authentikUrl: core.getInput("authentik-url"),
+    authentikToken: core.getInput("authentik-token"),
+    prune: prune === "" ? undefined : core.getBooleanInput("prune"),
+    requireReviewedPlan: core.getInput("require-reviewed-plan") === "" ? true : core.getBooleanInput("require-reviewed-plan"),
+    commentOnNoChanges: core.getInput("comment-on-no-changes") === "" ? false : core.getBooleanInput("comment-on-no-changes"),
+    botLogin: core.getInput("bot-login") || "github-actions[bot]",
+    scimWaitSeconds: Number.isFinite(wait) && wait >= 0 ? wait : 300,
+  };
+}
+
+/** What the runner tells every action through its environment. */
+export function readContext(env: NodeJS.ProcessEnv = process.env): ActionContext {
+  const eventPath = env.GITHUB_EVENT_PATH;
+  const event = eventPath ? (JSON.parse(readFileSync(eventPath, "utf8")) as Record<string, unknown>) : {};
+  return {
+    eventName: env.GITHUB_EVENT_NAME ?? "",
+    event,
+    repository: env.GITHUB_REPOSITORY ?? "",
+    sha: env.GITHUB_SHA ?? "",
+    ref: env.GITHUB_REF ?? "",
+    apiUrl: env.GITHUB_API_URL ?? "https://api.github.com",
+    serverUrl: env.GITHUB_SERVER_URL ?? "https://github.com",
+    runId: env.GITHUB_RUN_ID ?? "0",
+    workspace: env.GITHUB_WORKSPACE ?? process.cwd(),
+    tempDir: env.RUNNER_TEMP ?? process.cwd(),
+    env,
+  };
+}

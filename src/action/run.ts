@@ -1,0 +1,362 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
+import * as core from "@actions/core";
+import { ConfigError, type Diagnostic } from "../config/diagnostics.js";
+import { loadConfigFile, validateConfigFile } from "../config/load-config.js";
+import { createPlan, PlanError } from "../engine.js";
+import { UserError } from "../errors.js";
+import type { Plan } from "../plan/types.js";
+import { renderPlanJson } from "../render/json.js";
+import { renderPlanMarkdown } from "../render/markdown.js";
+import { dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, replaceStatus, reviewedDiff, statusBlock } from "./comment.js";
+import { GitHubApiError, GitHubClient, type IssueComment, type PullRequest } from "./github.js";
+
+export type ActionMode = "auto" | "plan" | "apply" | "drift";
+
+export interface ActionInputs {
+  configs: string[];
+  mode: ActionMode;
+  githubToken: string;
+  authentikUrl: string;
+  authentikToken: string;
+  /** undefined: as options.prune in each config says. */
+  prune: boolean | undefined;
+  requireReviewedPlan: boolean;
+  commentOnNoChanges: boolean;
+  /** Whose comments are ours when the token cannot tell (GITHUB_TOKEN cannot call /user). */
+  botLogin: string;
+  scimWaitSeconds: number;
+}
+
+export interface ActionContext {
+  eventName: string;
+  event: Record<string, any>;
+  repository: string;
+  sha: string;
+  ref: string;
+  apiUrl: string;
+  serverUrl: string;
+  runId: string;
+  workspace: string;
+  tempDir: string;
+  env: NodeJS.ProcessEnv;
+}
+
+const JOB_SUMMARY_LIMIT = 1_000_000; // GitHub allows 1 MiB per step summary; keep a margin
+
+interface ConfigOutcome {
+  config: string;
+  plan?: Plan;
+  planFile?: string;
+  failed?: string;
+}
+
+export function effectiveMode(inputs: ActionInputs, ctx: ActionContext): Exclude<ActionMode, "auto"> {
+  if (inputs.mode !== "auto") return inputs.mode;
+  if (ctx.eventName === "pull_request" || ctx.eventName === "pull_request_target") return "plan";
+  if (ctx.eventName === "push") {
+    const defaultBranch = ctx.event.repository?.default_branch ?? "main";
+    return ctx.ref === `refs/heads/${defaultBranch}` ? "apply" : "plan";
+  }
+  return "drift"; // schedule, workflow_dispatch: is the live state still what main declares?
+}
+
+function runUrl(ctx: ActionContext): string {
+  return `${ctx.serverUrl.replace(/\/+$/, "")}/${ctx.repository}/actions/runs/${ctx.runId}`;
+}
+
+function shortSha(sha: string): string {
+  return sha.slice(0, 7);
+}
+
+function isForkPullRequest(ctx: ActionContext): boolean {
+  const pr = ctx.event.pull_request;
+  if (!pr) return false;
+  return pr.head?.repo == null || pr.head.repo.full_name !== pr.base?.repo?.full_name;
+}
+
+/** Validation errors as GitHub annotations on the config file (relative to the workspace). */
+function annotate(diagnostics: readonly Diagnostic[], ctx: ActionContext): void {
+  for (const d of diagnostics) {
+    const file = path.relative(ctx.workspace, path.resolve(ctx.workspace, d.file)) || d.file;
+    const props = { file, startLine: d.line, startColumn: d.column, title: "authentik-aws-gitops" };
+    if (d.severity === "error") core.error(d.message, props);
+    else core.warning(d.message, props);
+  }
+}
+
+function errorLines(error: unknown): string[] {
+  if (error instanceof ConfigError) return error.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line}:${d.column}: error: ${d.message}`);
+  if (error instanceof PlanError) return error.problems.map((p) => (p.address ? `${p.address}: ${p.message}` : p.message));
+  return [(error as Error).message ?? String(error)];
+}
+
+/** Errors a user can act on: reported per config (comment, summary) rather than crashing the run. */
+function isReportable(error: unknown): boolean {
+  return error instanceof UserError || error instanceof ConfigError || error instanceof GitHubApiError;
+}
+
+function fence(lines: string[]): string {
+  const body = lines.join("\n");
+  const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
+  const f = "`".repeat(longest + 1);
+  return `${f}text\n${body}\n${f}`;
+}
+
+class ActionRun {
+  readonly github: GitHubClient;
+  private login: Promise<string> | undefined;
+  readonly outcomes: ConfigOutcome[] = [];
+  readonly summary: string[] = [];
+
+  constructor(
+    readonly inputs: ActionInputs,
+    readonly ctx: ActionContext,
+  ) {
+    this.github = new GitHubClient(ctx.apiUrl, inputs.githubToken);
+  }
+
+  engineEnv(): NodeJS.ProcessEnv {
+    return {
+      ...this.ctx.env,
+      ...(this.inputs.authentikToken ? { AUTHENTIK_TOKEN: this.inputs.authentikToken } : {}),
+      ...(this.inputs.authentikUrl ? { AUTHENTIK_URL: this.inputs.authentikUrl } : {}),
+    };
+  }
+
+  /** Whose comments are ours: the token's login when GitHub tells, else the configured bot login. */
+  viewer(): Promise<string> {
+    this.login ??= this.github.viewerLogin().then((l) => l ?? this.inputs.botLogin);
+    return this.login;
+  }
+
+  async findComment(issue: number, config: string): Promise<IssueComment | undefined> {
+    const [comments, login] = await Promise.all([this.github.listComments(this.ctx.repository, issue), this.viewer()]);
+    const marker = markerFor(config);
+    // Both the marker and the author: a comment someone else wrote, even quoting the marker, is never touched.
+    return comments.find((c) => c.user?.login === login && (c.body ?? "").includes(marker));
+  }
+
+  planBody(config: string, plan: Plan, status: string): string {
+    const data = dataBlock(plan, this.ctx.sha, 20_000);
+    const budget = GITHUB_COMMENT_LIMIT - data.length - 2;
+    const markdown = renderPlanMarkdown(plan, {
+      maxLength: budget,
+      commit: this.ctx.sha,
+      marker: markerFor(config),
+      title: `### authentik-aws-gitops plan for \`${config}\``,
+      statusLine: statusBlock(status),
+      fullPlanHint: `The full plan is in the [job summary](${runUrl(this.ctx)}) and the \`plan-json\` output of the run.`,
+    });
+    return `${markdown}\n${data}`;
+  }
+
+  failureBody(config: string, lines: string[], status: string): string {
+    const text = `${markerFor(config)}\n### authentik-aws-gitops plan for \`${config}\`\n\n${statusBlock(status)}\n\n${fence(lines)}\n`;
+    return text.length <= GITHUB_COMMENT_LIMIT ? text : `${text.slice(0, GITHUB_COMMENT_LIMIT - 200)}\n\n… (cut; see the run log)\n`;
+  }
+
+  async upsertComment(issue: number, config: string, body: string, existing?: IssueComment): Promise<void> {
+    const found = existing ?? (await this.findComment(issue, config));
+    if (found) await this.github.updateComment(this.ctx.repository, found.id, body);
+    else await this.github.createComment(this.ctx.repository, issue, body);
+  }
+
+  async savePlan(config: string, plan: Plan): Promise<string> {
+    const dir = path.join(this.ctx.tempDir, "authentik-aws-gitops");
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.plan.json`);
+    await writeFile(file, renderPlanJson(plan));
+    return file;
+  }
+
+  addSummary(config: string, plan: Plan, status: string): void {
+    this.summary.push(
+      renderPlanMarkdown(plan, {
+        maxLength: Math.floor(JOB_SUMMARY_LIMIT / Math.max(1, this.inputs.configs.length)) - 200,
+        commit: this.ctx.sha,
+        title: `### authentik-aws-gitops: \`${config}\``,
+        statusLine: status,
+      }),
+    );
+  }
+
+  async loadPlan(config: string): Promise<Plan> {
+    // Relative to the working directory (the workspace on a runner), so messages name the file as the repository does.
+    const file = path.relative(process.cwd(), path.resolve(this.ctx.workspace, config)) || config;
+    const { config: resolved, warnings } = await loadConfigFile(file).catch((error: unknown) => {
+      if (error instanceof ConfigError) annotate(error.diagnostics, this.ctx);
+      throw error;
+    });
+    annotate(warnings, this.ctx);
+    const session = await createPlan(resolved, {
+      env: this.engineEnv(),
+      ...(this.inputs.prune !== undefined ? { prune: this.inputs.prune } : {}),
+      scimWaitSeconds: this.inputs.scimWaitSeconds,
+    });
+    this.sessions.set(config, session);
+    return session.plan;
+  }
+
+  readonly sessions = new Map<string, Awaited<ReturnType<typeof createPlan>>>();
+}
+
+/** pull_request: plan each config and keep one comment per config up to date. */
+async function planOnPullRequest(r: ActionRun): Promise<void> {
+  const pr = r.ctx.event.pull_request as { number: number } | undefined;
+  for (const config of r.inputs.configs) {
+    const status = `📝 Planned for ${shortSha(r.ctx.sha)} in [run ${r.ctx.runId}](${runUrl(r.ctx)}).`;
+    try {
+      const plan = await r.loadPlan(config);
+      const planFile = await r.savePlan(config, plan);
+      r.outcomes.push({ config, plan, planFile });
+      r.addSummary(config, plan, status);
+      if (!pr) continue;
+      const existing = await r.findComment(pr.number, config);
+      // Nothing to say: no comment, unless one exists (it would show a stale plan) or asked for.
+      if (plan.changes.length === 0 && !existing && !r.inputs.commentOnNoChanges) continue;
+      await r.upsertComment(pr.number, config, r.planBody(config, plan, status), existing);
+    } catch (error) {
+      if (!isReportable(error)) throw error;
+      const lines = errorLines(error);
+      r.outcomes.push({ config, failed: lines.join("\n") });
+      r.summary.push(`### authentik-aws-gitops: \`${config}\`\n\n❌ Plan failed.\n\n${fence(lines)}\n`);
+      if (pr && !(error instanceof GitHubApiError)) {
+        await r.upsertComment(pr.number, config, r.failureBody(config, lines, `❌ Plan failed for ${shortSha(r.ctx.sha)} in [run ${r.ctx.runId}](${runUrl(r.ctx)}).`));
+      }
+    }
+  }
+}
+
+/** push to the default branch: apply exactly what was reviewed in the merged pull request. */
+async function applyOnMerge(r: ActionRun): Promise<void> {
+  const pulls = await r.github.pullsForCommit(r.ctx.repository, r.ctx.sha);
+  const merged: PullRequest | undefined = pulls.find((p) => p.merge_commit_sha === r.ctx.sha && p.merged_at) ?? pulls.find((p) => p.merged_at);
+  for (const config of r.inputs.configs) {
+    const link = `[run ${r.ctx.runId}](${runUrl(r.ctx)})`;
+    let comment: IssueComment | undefined;
+    try {
+      comment = merged ? await r.findComment(merged.number, config) : undefined;
+      const reviewed = comment ? readData(comment.body ?? "") : undefined;
+      const plan = await r.loadPlan(config);
+      const planFile = await r.savePlan(config, plan);
+      r.outcomes.push({ config, plan, planFile });
+
+      if (!reviewed) {
+        const why = merged ? `pull request #${merged.number} has no plan comment for ${config}` : `no merged pull request is associated with ${shortSha(r.ctx.sha)}`;
+        if (r.inputs.requireReviewedPlan && plan.changes.length > 0) {
+          r.addSummary(config, plan, `❌ Not applied: ${why} (require-reviewed-plan is on).`);
+          throw new UserError(`no-reviewed-plan: ${why}; nothing was applied. Open a pull request so the plan is reviewed, or set require-reviewed-plan: false.`);
+        }
+        if (plan.changes.length > 0) core.warning(`${why}; applying without a reviewed plan because require-reviewed-plan is off`);
+      } else if (reviewed.hash !== plan.hash) {
+        const diff = reviewedDiff(reviewed, plan);
+        const status = `⚠️ **Plan changed** — not applied. The plan at merge (${shortSha(r.ctx.sha)}, ${link}) differs from the one reviewed here (hash \`${reviewed.hash.slice(0, 12)}\` → \`${plan.hash.slice(0, 12)}\`):\n\n${fence(diff)}\n\nRe-run the plan on a new pull request and review it.`;
+        if (r.inputs.requireReviewedPlan) {
+          if (comment) await r.github.updateComment(r.ctx.repository, comment.id, replaceStatus(comment.body ?? "", status));
+          r.addSummary(config, plan, status);
+          throw new UserError(`plan-changed: the live state or configuration changed since the plan was reviewed in #${merged!.number}; nothing was applied.\n${diff.join("\n")}`);
+        }
+        core.warning(`plan-changed, applying anyway because require-reviewed-plan is off:\n${diff.join("\n")}`);
+      }
+
+      if (plan.changes.length === 0) {
+        r.addSummary(config, plan, "✅ Nothing to apply.");
+        if (comment) await r.github.updateComment(r.ctx.repository, comment.id, replaceStatus(comment.body ?? "", `✅ Nothing to apply at ${shortSha(r.ctx.sha)} (${link}).`));
+        continue;
+      }
+      if (comment) await r.github.updateComment(r.ctx.repository, comment.id, replaceStatus(comment.body ?? "", `⏳ Applying at ${shortSha(r.ctx.sha)} in ${link}…`));
+      try {
+        const session = r.sessions.get(config)!;
+        await session.apply({ onProgress: (e) => (e.kind === "done" ? core.info(`✓ ${e.change.action} ${e.change.address}`) : e.kind === "info" ? core.info(e.message) : undefined) });
+      } catch (error) {
+        const status = `❌ **Apply failed** at ${shortSha(r.ctx.sha)} in ${link}:\n\n${fence(errorLines(error))}`;
+        if (comment) await r.github.updateComment(r.ctx.repository, comment.id, replaceStatus(comment.body ?? "", status));
+        r.addSummary(config, plan, status);
+        throw error;
+      }
+      const done = `✅ **Applied** at ${shortSha(r.ctx.sha)} in ${link}.`;
+      if (comment) await r.github.updateComment(r.ctx.repository, comment.id, replaceStatus(comment.body ?? "", done));
+      r.addSummary(config, plan, done);
+    } catch (error) {
+      if (!isReportable(error)) throw error;
+      r.outcomes.push({ config, failed: errorLines(error).join("\n") });
+      if (!r.summary.some((s) => s.includes(`\`${config}\``))) r.summary.push(`### authentik-aws-gitops: \`${config}\`\n\n❌ ${fence(errorLines(error))}\n`);
+    }
+  }
+}
+
+/** schedule: plan, and fail when the live state drifted from what main declares. */
+async function drift(r: ActionRun): Promise<void> {
+  for (const config of r.inputs.configs) {
+    try {
+      const plan = await r.loadPlan(config);
+      const planFile = await r.savePlan(config, plan);
+      const drifted = plan.changes.length > 0;
+      r.outcomes.push({ config, plan, planFile, ...(drifted ? { failed: `drift: ${plan.changes.length} change(s) between the configuration and the live state` } : {}) });
+      r.addSummary(config, plan, drifted ? `⚠️ **Drift**: the live state differs from \`${config}\` (${runUrl(r.ctx)}).` : "✅ No drift.");
+    } catch (error) {
+      if (!isReportable(error)) throw error;
+      r.outcomes.push({ config, failed: errorLines(error).join("\n") });
+      r.summary.push(`### authentik-aws-gitops: \`${config}\`\n\n❌ ${fence(errorLines(error))}\n`);
+    }
+  }
+}
+
+/** Fork pull requests get no secrets and a read-only token: validate offline and say so once. */
+async function forkPullRequest(r: ActionRun): Promise<void> {
+  let invalid = false;
+  for (const config of r.inputs.configs) {
+    const result = await validateConfigFile(path.resolve(r.ctx.workspace, config));
+    annotate(result.diagnostics.map((d) => ({ ...d, file: config })), r.ctx);
+    if (!result.config) invalid = true;
+  }
+  core.notice(
+    "This pull request comes from a fork, so GitHub gives its workflow no secrets and a read-only token: the plan against authentik and AWS cannot run and no plan comment is posted. " +
+      "The configuration was validated offline" +
+      (invalid ? " and has errors (see the annotations)." : " and is valid.") +
+      " A maintainer can push the branch to this repository to get a reviewed plan before merging.",
+    { title: "authentik-aws-gitops: plan skipped for a fork" },
+  );
+  core.setOutput("has-changes", "false");
+  core.setOutput("summary", "plan skipped: pull request from a fork");
+  if (invalid) core.setFailed("the configuration has errors (see the annotations)");
+}
+
+export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<void> {
+  if (inputs.authentikToken) core.setSecret(inputs.authentikToken);
+  const mode = effectiveMode(inputs, ctx);
+  core.info(`authentik-aws-gitops: ${mode} for ${inputs.configs.join(", ")}`);
+  if (mode === "plan" && isForkPullRequest(ctx) && !inputs.authentikToken) return forkPullRequest(new ActionRun(inputs, ctx));
+
+  // Mask every secret the configs name, before anything could print them.
+  for (const config of inputs.configs) {
+    const text = await readFile(path.resolve(ctx.workspace, config), "utf8").catch(() => "");
+    const tokenEnv = /tokenEnv:\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(text)?.[1];
+    if (tokenEnv && ctx.env[tokenEnv]) core.setSecret(ctx.env[tokenEnv]!);
+  }
+
+  const r = new ActionRun(inputs, ctx);
+  if (mode === "plan") await planOnPullRequest(r);
+  else if (mode === "apply") await applyOnMerge(r);
+  else await drift(r);
+
+  const planned = r.outcomes.filter((o) => o.plan);
+  const hasChanges = planned.some((o) => o.plan!.changes.length > 0);
+  core.setOutput("has-changes", hasChanges ? "true" : "false");
+  core.setOutput("plan-hash", planned.map((o) => o.plan!.hash).join("\n"));
+  core.setOutput("plan-json", planned.map((o) => o.planFile).join("\n"));
+  core.setOutput(
+    "summary",
+    r.outcomes
+      .map((o) => (o.plan ? `${o.config}: ${o.plan.summary.create} to create, ${o.plan.summary.update} to update, ${o.plan.summary.delete} to delete` : `${o.config}: failed`))
+      .join("\n"),
+  );
+  if (r.summary.length) {
+    let text = r.summary.join("\n\n---\n\n");
+    if (text.length > JOB_SUMMARY_LIMIT) text = `${text.slice(0, JOB_SUMMARY_LIMIT - 100)}\n\n… (cut at GitHub's job summary limit)\n`;
+    await core.summary.addRaw(text, true).write();
+  }
+  const failures = r.outcomes.filter((o) => o.failed);
+  if (failures.length) core.setFailed(failures.map((f) => `${f.config}: ${f.failed}`).join("\n"));
+}
