@@ -11,6 +11,8 @@ export const outfile = fileURLToPath(new URL("../dist/index.js", import.meta.url
 export function bundleOptions(overrides = {}) {
   return {
     entryPoints: [entry],
+    // Paths in the bundle's comments are relative to this: the same on every clone.
+    absWorkingDir: fileURLToPath(new URL("..", import.meta.url)),
     bundle: true,
     platform: "node",
     format: "esm",
