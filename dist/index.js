@@ -85579,6 +85579,13 @@ function compareChanges(a5, b5) {
 function planHash(changes) {
   return sha256(canonicalJson(changes));
 }
+function changeHeader(r5) {
+  return { address: r5.address, type: r5.type, system: r5.system, ...r5.account ? { account: r5.account } : {}, title: r5.title };
+}
+function missingReason(d5) {
+  if (d5.type.startsWith("aws.sso.") && d5.type !== "aws.sso.account_assignment") return "does not exist in IAM Identity Center";
+  return d5.system === "aws" && d5.account ? `does not exist in account ${d5.account}` : `does not exist in ${d5.system}`;
+}
 function computePlan(input) {
   const problems = [...input.problems ?? []];
   const live = new Map(input.live.map((r5) => [r5.address, r5]));
@@ -85626,13 +85633,9 @@ function computePlan(input) {
     }
     if (!l3) {
       changes.push({
-        address: d5.address,
-        type: d5.type,
-        system: d5.system,
-        ...d5.account ? { account: d5.account } : {},
-        title: d5.title,
+        ...changeHeader(d5),
         action: "create",
-        reason: d5.type.startsWith("aws.sso.") && d5.type !== "aws.sso.account_assignment" ? "does not exist in IAM Identity Center" : d5.system === "aws" && d5.account ? `does not exist in account ${d5.account}` : `does not exist in ${d5.system}`,
+        reason: missingReason(d5),
         before: null,
         after: d5.props,
         fields: fieldChanges(null, d5.props),
@@ -85645,11 +85648,7 @@ function computePlan(input) {
     const changed = [...new Set(fields.map((f5) => f5.field.split(".")[0]))];
     const deferredOnly = fields.every((f5) => hasDeferred(f5.after));
     changes.push({
-      address: d5.address,
-      type: d5.type,
-      system: d5.system,
-      ...d5.account ? { account: d5.account } : {},
-      title: d5.title,
+      ...changeHeader(d5),
       action: "update",
       reason: deferredOnly ? `${changed.join(", ")} will be refreshed from values known after apply` : `live ${changed.join(", ")} ${changed.length === 1 ? "differs" : "differ"} from the configuration`,
       before: l3.props,
@@ -85663,11 +85662,7 @@ function computePlan(input) {
     const l3 = live.get(addr);
     const referrers = input.live.filter((o3) => o3.address !== addr && deletes.has(o3.address) && refsIn(o3.props).has(addr)).map((o3) => o3.address);
     changes.push({
-      address: l3.address,
-      type: l3.type,
-      system: l3.system,
-      ...l3.account ? { account: l3.account } : {},
-      title: l3.title,
+      ...changeHeader(l3),
       action: "delete",
       reason: "managed by authentik-aws-gitops and no longer declared (pruning is on)",
       before: l3.props,
@@ -91788,7 +91783,8 @@ var package_default2 = {
     "generate:reference": "node scripts/generate-config-reference.mjs",
     generate: "npm run generate:types && npm run generate:reference",
     emulator: "tsx test/peers/authentik/cli.ts",
-    "build:action": "node scripts/build-action.mjs"
+    "build:action": "node scripts/build-action.mjs",
+    bench: "tsx scripts/benchmark.ts"
   },
   dependencies: {
     "@actions/core": "^3.0.1",

@@ -130,6 +130,16 @@ export function planHash(changes: readonly Change[]): string {
   return sha256(canonicalJson(changes));
 }
 
+/** The identifying part of a change, shared by every action. */
+function changeHeader(r: DesiredResource | LiveResource): Pick<Change, "address" | "type" | "system" | "account" | "title"> {
+  return { address: r.address, type: r.type, system: r.system, ...(r.account ? { account: r.account } : {}), title: r.title };
+}
+
+function missingReason(d: DesiredResource): string {
+  if (d.type.startsWith("aws.sso.") && d.type !== "aws.sso.account_assignment") return "does not exist in IAM Identity Center";
+  return d.system === "aws" && d.account ? `does not exist in account ${d.account}` : `does not exist in ${d.system}`;
+}
+
 /** desired × live → Plan. Pure: no I/O, same input, same plan, same hash. */
 export function computePlan(input: PlanInput): Plan {
   const problems: PlanProblem[] = [...(input.problems ?? [])];
@@ -182,17 +192,9 @@ export function computePlan(input: PlanInput): Plan {
     }
     if (!l) {
       changes.push({
-        address: d.address,
-        type: d.type,
-        system: d.system,
-        ...(d.account ? { account: d.account } : {}),
-        title: d.title,
+        ...changeHeader(d),
         action: "create",
-        reason: d.type.startsWith("aws.sso.") && d.type !== "aws.sso.account_assignment"
-          ? "does not exist in IAM Identity Center"
-          : d.system === "aws" && d.account
-            ? `does not exist in account ${d.account}`
-            : `does not exist in ${d.system}`,
+        reason: missingReason(d),
         before: null,
         after: d.props,
         fields: fieldChanges(null, d.props),
@@ -205,11 +207,7 @@ export function computePlan(input: PlanInput): Plan {
     const changed = [...new Set(fields.map((f) => f.field.split(".")[0]!))];
     const deferredOnly = fields.every((f) => hasDeferred(f.after));
     changes.push({
-      address: d.address,
-      type: d.type,
-      system: d.system,
-      ...(d.account ? { account: d.account } : {}),
-      title: d.title,
+      ...changeHeader(d),
       action: "update",
       reason: deferredOnly
         ? `${changed.join(", ")} will be refreshed from values known after apply`
@@ -227,11 +225,7 @@ export function computePlan(input: PlanInput): Plan {
     // Whatever still references this object must go first.
     const referrers = input.live.filter((o) => o.address !== addr && deletes.has(o.address) && refsIn(o.props).has(addr)).map((o) => o.address);
     changes.push({
-      address: l.address,
-      type: l.type,
-      system: l.system,
-      ...(l.account ? { account: l.account } : {}),
-      title: l.title,
+      ...changeHeader(l),
       action: "delete",
       reason: "managed by authentik-aws-gitops and no longer declared (pruning is on)",
       before: l.props,
