@@ -83283,3416 +83283,6 @@ function formatDuration(seconds2) {
   return `${h5 ? `${h5}h` : ""}${m3 ? `${m3}m` : ""}${s2 || !h5 && !m3 ? `${s2}s` : ""}`;
 }
 
-// src/config/policy-documents.ts
-function parsePolicyDocument(value) {
-  let doc = value;
-  if (typeof value === "string") {
-    try {
-      doc = JSON.parse(value);
-    } catch (error3) {
-      return { ok: false, reason: `is not valid JSON (${error3.message})` };
-    }
-  }
-  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
-    return { ok: false, reason: "must be a JSON object with Version and Statement" };
-  }
-  const statement = doc.Statement;
-  if (statement === void 0) return { ok: false, reason: "has no Statement" };
-  const statements = Array.isArray(statement) ? statement : [statement];
-  if (statements.length === 0) return { ok: false, reason: "has an empty Statement list" };
-  for (const [i5, s2] of statements.entries()) {
-    if (s2 === null || typeof s2 !== "object" || Array.isArray(s2)) {
-      return { ok: false, reason: `statement ${i5 + 1} is not an object` };
-    }
-    const effect = s2.Effect;
-    if (effect !== "Allow" && effect !== "Deny") {
-      return { ok: false, reason: `statement ${i5 + 1} needs Effect "Allow" or "Deny"` };
-    }
-    const st = s2;
-    if (st.Action === void 0 && st.NotAction === void 0) {
-      return { ok: false, reason: `statement ${i5 + 1} needs Action or NotAction` };
-    }
-  }
-  return { ok: true, document: doc };
-}
-function policySize(document) {
-  return JSON.stringify(document).length;
-}
-
-// src/config/schema-validation.ts
-var import_ajv = __toESM(require_ajv(), 1);
-var import_ajv_formats = __toESM(require_dist(), 1);
-
-// schema/config.schema.json
-var config_schema_default = {
-  $schema: "http://json-schema.org/draft-07/schema#",
-  $id: "https://github.com/authentik-aws-gitops/authentik-aws-gitops/schema/config.schema.json",
-  title: "AuthentikAwsGitopsConfig",
-  description: "authentik-aws-gitops configuration: the AWS roles (classic IAM) or IAM Identity Center permission sets, which authentik groups get them in which accounts, and how authentik and AWS are federated.",
-  type: "object",
-  additionalProperties: false,
-  required: ["version", "mode", "authentik", "aws", "mappings"],
-  properties: {
-    $schema: {
-      type: "string",
-      description: "Optional JSON Schema reference for editors; ignored by the tool."
-    },
-    version: {
-      const: 1,
-      description: "Version of this configuration format. Only 1 exists.",
-      errorMessage: "must be 1 (the only configuration format version)"
-    },
-    mode: {
-      type: "string",
-      enum: ["classic-iam", "identity-center"],
-      description: "How AWS trusts authentik. `classic-iam`: an IAM SAML identity provider and IAM roles in every account. `identity-center`: authentik is the external identity provider of IAM Identity Center, which assigns permission sets (optionally with SCIM provisioning, see `scim`)."
-    },
-    authentik: { $ref: "#/definitions/authentik" },
-    aws: { $ref: "#/definitions/aws" },
-    roles: {
-      type: "object",
-      description: "classic-iam only. IAM roles to create in the declared accounts, keyed by role name (unique case-insensitively, at most 64 characters of letters, digits and `+=,.@_-`).",
-      propertyNames: { $ref: "#/definitions/iamName" },
-      additionalProperties: { $ref: "#/definitions/role" }
-    },
-    permissionSets: {
-      type: "object",
-      description: "identity-center only. Permission sets to create in the IAM Identity Center instance, keyed by name (at most 32 characters of letters, digits and `+=,.@_-`).",
-      propertyNames: { $ref: "#/definitions/iamName" },
-      additionalProperties: { $ref: "#/definitions/permissionSet" }
-    },
-    mappings: {
-      type: "array",
-      description: "Which authentik group gets which roles (classic-iam) or permission sets (identity-center), optionally narrowed to some accounts or organizational units. Groups are looked up by name in authentik and never created.",
-      items: { $ref: "#/definitions/mapping" }
-    },
-    scim: { $ref: "#/definitions/scim" },
-    options: { $ref: "#/definitions/options" }
-  },
-  definitions: {
-    iamName: {
-      type: "string",
-      pattern: "^[\\w+=,.@-]+$",
-      patternErrorMessage: "may contain only letters, digits and the characters + = , . @ _ -",
-      description: "A name made of letters, digits and `+=,.@_-`."
-    },
-    accountAlias: {
-      type: "string",
-      pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
-      patternErrorMessage: "must start with a letter or digit and contain only letters, digits and . _ -",
-      description: "A short alias for an AWS account or organizational unit, used to refer to it in this file."
-    },
-    accountId: {
-      type: "string",
-      pattern: "^[0-9]{12}$",
-      patternErrorMessage: 'must be a 12-digit AWS account id in quotes, e.g. "123412341234"',
-      description: "12-digit AWS account id. Quote it in YAML so leading zeros survive."
-    },
-    duration: {
-      description: "A duration: seconds as an integer (3600), or a string of hours, minutes and seconds (`4h`, `1h30m`, `900s`), or ISO-8601 (`PT4H`).",
-      errorMessage: 'must be a duration: seconds as a number (3600), or a string like "4h", "1h30m", "900s" or "PT4H"',
-      anyOf: [
-        { type: "integer", minimum: 1 },
-        {
-          type: "string",
-          pattern: "^(?:(?=\\d)(?:\\d+h)?(?:\\d+m)?(?:\\d+s)?|PT(?=\\d)(?:\\d+H)?(?:\\d+M)?(?:\\d+S)?)$"
-        }
-      ]
-    },
-    managedPolicyArn: {
-      type: "string",
-      pattern: "^arn:aws(?:-cn|-us-gov)?:iam::(?:aws|[0-9]{12}):policy/(?:[\\x21-\\x7E]+/)?[\\w+=,.@-]+$",
-      patternErrorMessage: "must be an IAM managed policy ARN, e.g. arn:aws:iam::aws:policy/ReadOnlyAccess",
-      description: "ARN of an IAM managed policy (AWS-managed `arn:aws:iam::aws:policy/...` or customer-managed `arn:aws:iam::123412341234:policy/...`)."
-    },
-    roleArn: {
-      type: "string",
-      pattern: "^arn:aws(?:-cn|-us-gov)?:iam::[0-9]{12}:role/(?:[\\x21-\\x7E]+/)?[\\w+=,.@-]+$",
-      patternErrorMessage: "must be an IAM role ARN, e.g. arn:aws:iam::123412341234:role/gitops",
-      description: "ARN of an IAM role."
-    },
-    iamPath: {
-      type: "string",
-      maxLength: 512,
-      pattern: "^(?:/|/[\\x21-\\x7E]+/)$",
-      patternErrorMessage: 'must be an IAM path: "/" or a string that starts and ends with "/" (e.g. /authentik/), of printable ASCII without spaces',
-      description: "An IAM path: `/` or `/segment/.../`."
-    },
-    tags: {
-      type: "object",
-      description: "Tags as key: value (key up to 128 characters, value up to 256; keys starting with `aws:` are reserved by AWS).",
-      propertyNames: {
-        type: "string",
-        minLength: 1,
-        maxLength: 128,
-        pattern: "^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$",
-        patternErrorMessage: "must be a tag key of letters, digits, spaces and _ . : / = + - @, not starting with aws:"
-      },
-      additionalProperties: {
-        type: "string",
-        maxLength: 256,
-        pattern: "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$",
-        patternErrorMessage: "must be a tag value of letters, digits, spaces and _ . : / = + - @"
-      }
-    },
-    policyDocument: {
-      description: "An IAM policy document, written as YAML (an object with Version and Statement) or as a string of JSON.",
-      errorMessage: "must be a policy document: an object with Version and Statement, or a string of JSON",
-      anyOf: [
-        {
-          type: "object",
-          required: ["Statement"],
-          properties: {
-            Version: { type: "string", enum: ["2012-10-17", "2008-10-17"], description: 'Policy language version; use "2012-10-17".' },
-            Id: { type: "string", description: "Optional policy identifier." },
-            Statement: {
-              description: "One statement or a list of statements (each with Effect, Action or NotAction, and Resource).",
-              anyOf: [{ type: "object" }, { type: "array", items: { type: "object" }, minItems: 1 }]
-            }
-          }
-        },
-        { type: "string", minLength: 2 }
-      ]
-    },
-    envVarName: {
-      type: "string",
-      pattern: "^[A-Za-z_][A-Za-z0-9_]*$",
-      maxLength: 128,
-      patternErrorMessage: "must be the NAME of an environment variable (e.g. AWS_SCIM_TOKEN) that holds the secret, not the secret itself",
-      description: "Name of an environment variable. Secrets are only read from the environment, never written in this file."
-    },
-    authentik: {
-      type: "object",
-      additionalProperties: false,
-      required: ["application", "provider"],
-      description: "The authentik side: where it is and the application and SAML provider this tool manages. The API token is read only from the AUTHENTIK_TOKEN environment variable.",
-      properties: {
-        url: {
-          type: "string",
-          format: "uri",
-          pattern: "^https?://",
-          patternErrorMessage: "must be an http(s) URL, e.g. https://authentik.company",
-          description: "Base URL of authentik, e.g. `https://authentik.company`. The AUTHENTIK_URL environment variable overrides it; one of the two is required for plan and apply."
-        },
-        application: {
-          type: "object",
-          additionalProperties: false,
-          required: ["slug", "name"],
-          description: "The authentik application users launch AWS from. Its entitlements and policy bindings are owned by this tool.",
-          properties: {
-            slug: {
-              type: "string",
-              pattern: "^[-a-zA-Z0-9_]+$",
-              maxLength: 50,
-              patternErrorMessage: "must be an authentik slug: letters, digits, - and _",
-              description: "Application slug (its identity in authentik)."
-            },
-            name: { type: "string", minLength: 1, description: "Display name of the application." },
-            group: { type: "string", description: "Optional group label under which authentik's user library shows the application." },
-            launchUrl: {
-              type: "string",
-              format: "uri",
-              description: "Launch URL. Defaults to authentik's IdP-initiated SAML login URL in classic-iam mode and to `aws.identityCenter.accessPortalUrl` in identity-center mode."
-            },
-            openInNewTab: { type: "boolean", description: "Open the launch URL in a new browser tab.", default: false }
-          }
-        },
-        provider: {
-          type: "object",
-          additionalProperties: false,
-          required: ["name"],
-          description: "The authentik SAML provider for AWS.",
-          properties: {
-            name: { type: "string", minLength: 1, description: "Name of the SAML provider." },
-            authorizationFlow: {
-              type: "string",
-              default: "default-provider-authorization-implicit-consent",
-              description: "Slug of the authorization flow (looked up by slug; authentik stores its UUID)."
-            },
-            invalidationFlow: {
-              type: "string",
-              default: "default-provider-invalidation-flow",
-              description: "Slug of the invalidation (logout) flow."
-            },
-            signingKeypair: {
-              type: "string",
-              default: "authentik Self-signed Certificate",
-              description: "Name of the certificate-keypair that signs assertions and responses. Signing is always switched on: AWS rejects unsigned assertions."
-            },
-            sessionName: {
-              type: "string",
-              enum: ["email", "username"],
-              default: "email",
-              description: "classic-iam: which user attribute becomes the AWS RoleSessionName (characters outside `[\\w+=,.@-]` are replaced, length kept to 2\u201364)."
-            },
-            sessionDuration: {
-              $ref: "#/definitions/duration",
-              description: "classic-iam: optional SAML SessionDuration attribute (15 minutes to 12 hours). Each role's maxSessionDuration must allow it."
-            },
-            propertyMappingPrefix: {
-              type: "string",
-              minLength: 1,
-              default: "aws-gitops",
-              description: "Prefix of the names of the property mappings this tool creates; mappings with this prefix are owned by the tool."
-            }
-          }
-        }
-      }
-    },
-    account: {
-      type: "object",
-      additionalProperties: false,
-      required: ["id"],
-      description: "An AWS account.",
-      properties: {
-        id: { $ref: "#/definitions/accountId" },
-        assumeRole: {
-          $ref: "#/definitions/roleArn",
-          description: "Role in this account that the tool assumes (through STS) to manage it. Without it the default credential chain is used as is."
-        },
-        name: { type: "string", description: "Human-readable name shown in plans." }
-      }
-    },
-    organizationalUnit: {
-      type: "object",
-      additionalProperties: false,
-      required: ["id"],
-      description: "An AWS Organizations organizational unit; an assignment to it covers all its accounts, including those of nested units.",
-      properties: {
-        id: {
-          type: "string",
-          pattern: "^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$",
-          patternErrorMessage: "must be an organizational unit id like ou-ab12-cd34ef56",
-          description: "Organizational unit id."
-        },
-        name: { type: "string", description: "Human-readable name shown in plans." }
-      }
-    },
-    aws: {
-      type: "object",
-      additionalProperties: false,
-      required: ["accounts"],
-      description: "The AWS side.",
-      properties: {
-        accounts: {
-          type: "object",
-          minProperties: 1,
-          description: "AWS accounts by alias.",
-          propertyNames: { $ref: "#/definitions/accountAlias" },
-          additionalProperties: { $ref: "#/definitions/account" }
-        },
-        organizationalUnits: {
-          type: "object",
-          description: "identity-center only. Organizational units by alias, for mappings that target every account of a unit.",
-          propertyNames: { $ref: "#/definitions/accountAlias" },
-          additionalProperties: { $ref: "#/definitions/organizationalUnit" }
-        },
-        samlProvider: {
-          type: "string",
-          minLength: 1,
-          maxLength: 128,
-          pattern: "^[\\w._-]+$",
-          patternErrorMessage: "must be 1\u2013128 letters, digits and . _ -",
-          default: "authentik",
-          description: "classic-iam: name of the IAM SAML identity provider created in every account."
-        },
-        rolePath: {
-          $ref: "#/definitions/iamPath",
-          default: "/authentik/",
-          description: "classic-iam: IAM path of the managed roles. Only roles under this path that carry the managed-by tag are ever deleted."
-        },
-        tags: {
-          $ref: "#/definitions/tags",
-          description: "Extra tags put on every AWS object the tool creates (the managed-by tag is always added)."
-        },
-        identityCenter: {
-          type: "object",
-          additionalProperties: false,
-          required: ["region", "accessPortalUrl", "spMetadata"],
-          description: "identity-center only. The IAM Identity Center instance.",
-          properties: {
-            region: {
-              type: "string",
-              pattern: "^[a-z]{2}(?:-gov)?-[a-z]+-[0-9]$",
-              patternErrorMessage: "must be an AWS region like us-east-1",
-              description: "Region of the Identity Center instance."
-            },
-            instanceArn: {
-              type: "string",
-              pattern: "^arn:aws(?:-cn|-us-gov)?:sso:::instance/(?:sso)?ins-[a-zA-Z0-9-.]{16}$",
-              patternErrorMessage: "must be an Identity Center instance ARN like arn:aws:sso:::instance/ssoins-1234567890abcdef",
-              description: "Instance ARN. Discovered with ListInstances when omitted."
-            },
-            identityStoreId: {
-              type: "string",
-              pattern: "^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
-              patternErrorMessage: "must be an identity store id like d-1234567890",
-              description: "Identity store id. Discovered with ListInstances when omitted."
-            },
-            accessPortalUrl: {
-              type: "string",
-              format: "uri",
-              pattern: "^https://",
-              patternErrorMessage: "must be an https URL, e.g. https://d-1234567890.awsapps.com/start",
-              description: "The AWS access portal URL (the authentik application's launch URL)."
-            },
-            spMetadata: {
-              type: "string",
-              minLength: 1,
-              description: "Path, relative to this file, of the IAM Identity Center SAML metadata XML downloaded from the AWS console (Settings \u2192 Identity source \u2192 Change \u2192 External identity provider \u2192 Download metadata file)."
-            }
-          }
-        }
-      }
-    },
-    accountSelector: {
-      description: 'A list of account aliases, or "*" for every declared account.',
-      errorMessage: 'must be a list of account aliases or "*" for all accounts',
-      anyOf: [
-        { type: "string", const: "*" },
-        { type: "array", minItems: 1, uniqueItems: true, items: { type: "string" } }
-      ]
-    },
-    role: {
-      type: "object",
-      additionalProperties: false,
-      required: ["accounts"],
-      description: "An IAM role, created in every account it names, trusting the authentik SAML identity provider.",
-      properties: {
-        description: { type: "string", maxLength: 1e3, description: "Role description." },
-        accounts: {
-          $ref: "#/definitions/accountSelector",
-          description: 'Accounts the role exists in: aliases from aws.accounts, or "*" for all.'
-        },
-        managedPolicies: {
-          type: "array",
-          uniqueItems: true,
-          maxItems: 20,
-          items: { $ref: "#/definitions/managedPolicyArn" },
-          description: "Managed policy ARNs attached to the role (AWS allows 10 per role by default, 20 with a raised quota)."
-        },
-        inlinePolicies: {
-          type: "object",
-          description: "Inline policies by name (all of a role's inline policies together may hold at most 10,240 characters, not counting white space).",
-          propertyNames: { type: "string", maxLength: 128, pattern: "^[\\w+=,.@-]+$", patternErrorMessage: "must be a policy name of letters, digits and + = , . @ _ -" },
-          additionalProperties: { $ref: "#/definitions/policyDocument" }
-        },
-        permissionsBoundary: {
-          $ref: "#/definitions/managedPolicyArn",
-          description: "ARN of the managed policy used as the role's permissions boundary."
-        },
-        maxSessionDuration: {
-          $ref: "#/definitions/duration",
-          description: "Maximum session duration, 1 to 12 hours. Defaults to 1 hour."
-        },
-        tags: { $ref: "#/definitions/tags", description: "Tags on the role, in addition to aws.tags and the managed-by tag." }
-      }
-    },
-    customerManagedPolicyReference: {
-      type: "object",
-      additionalProperties: false,
-      required: ["name"],
-      description: "A customer-managed policy that must exist, with this name and path, in every account the permission set is provisioned to.",
-      properties: {
-        name: { type: "string", minLength: 1, maxLength: 128, pattern: "^[\\w+=,.@-]+$", patternErrorMessage: "must be a policy name of letters, digits and + = , . @ _ -", description: "Policy name." },
-        path: { $ref: "#/definitions/iamPath", default: "/", description: "Policy path." }
-      }
-    },
-    permissionSet: {
-      type: "object",
-      additionalProperties: false,
-      description: "An IAM Identity Center permission set.",
-      properties: {
-        description: { type: "string", minLength: 1, maxLength: 700, description: "Permission set description." },
-        sessionDuration: {
-          $ref: "#/definitions/duration",
-          description: "Session length in the AWS access portal, 1 to 12 hours. Defaults to 1 hour."
-        },
-        relayState: {
-          type: "string",
-          maxLength: 240,
-          format: "uri",
-          description: "URL users land on in the AWS console after signing in (relay state)."
-        },
-        managedPolicies: {
-          type: "array",
-          uniqueItems: true,
-          maxItems: 20,
-          items: { $ref: "#/definitions/managedPolicyArn" },
-          description: "AWS-managed policy ARNs attached to the permission set."
-        },
-        customerManagedPolicies: {
-          type: "array",
-          maxItems: 20,
-          items: { $ref: "#/definitions/customerManagedPolicyReference" },
-          description: "Customer-managed policies, referenced by name and path."
-        },
-        inlinePolicy: {
-          $ref: "#/definitions/policyDocument",
-          description: "Inline policy (at most 32,768 characters)."
-        },
-        permissionsBoundary: {
-          type: "object",
-          additionalProperties: false,
-          description: "Permissions boundary: exactly one of an AWS-managed policy ARN or a customer-managed policy reference.",
-          properties: {
-            managedPolicyArn: { $ref: "#/definitions/managedPolicyArn", description: "An AWS-managed policy ARN." },
-            customerManagedPolicy: { $ref: "#/definitions/customerManagedPolicyReference", description: "A customer-managed policy reference." }
-          }
-        },
-        tags: { $ref: "#/definitions/tags", description: "Tags on the permission set, in addition to aws.tags and the managed-by tag." }
-      }
-    },
-    mapping: {
-      type: "object",
-      additionalProperties: false,
-      required: ["group"],
-      description: "Gives an authentik group roles or permission sets.",
-      properties: {
-        group: { type: "string", minLength: 1, description: "Name of an existing authentik group." },
-        roles: {
-          type: "array",
-          minItems: 1,
-          uniqueItems: true,
-          items: { type: "string" },
-          description: "classic-iam: names of roles from `roles`."
-        },
-        permissionSets: {
-          type: "array",
-          minItems: 1,
-          uniqueItems: true,
-          items: { type: "string" },
-          description: "identity-center: names of permission sets from `permissionSets`."
-        },
-        accounts: {
-          $ref: "#/definitions/accountSelector",
-          description: "classic-iam: narrows the roles to these accounts (default: every account of each role). identity-center: accounts to assign the permission sets in."
-        },
-        organizationalUnits: {
-          type: "array",
-          minItems: 1,
-          uniqueItems: true,
-          items: { type: "string" },
-          description: "identity-center: aliases from aws.organizationalUnits; the permission sets are assigned in every account of these units."
-        }
-      }
-    },
-    scim: {
-      type: "object",
-      additionalProperties: false,
-      required: ["url", "tokenEnv"],
-      description: "identity-center only. Provision users and groups from authentik to IAM Identity Center with an authentik SCIM provider.",
-      properties: {
-        url: {
-          type: "string",
-          format: "uri",
-          pattern: "^https?://",
-          patternErrorMessage: "must be the SCIM endpoint URL shown by IAM Identity Center, e.g. https://scim.us-east-1.amazonaws.com/abcd1234-.../scim/v2",
-          description: "SCIM endpoint shown by IAM Identity Center when automatic provisioning is enabled."
-        },
-        tokenEnv: {
-          $ref: "#/definitions/envVarName",
-          description: "Name of the environment variable holding the SCIM access token created in the AWS console."
-        },
-        providerName: { type: "string", minLength: 1, description: `Name of the authentik SCIM provider. Defaults to the SAML provider's name followed by "-scim".` },
-        groups: {
-          type: "array",
-          uniqueItems: true,
-          items: { type: "string", minLength: 1 },
-          description: "authentik groups to provision. Defaults to every group named in mappings."
-        },
-        userMapping: {
-          type: "object",
-          additionalProperties: false,
-          description: "The SCIM user mapping this tool adds after authentik's default one.",
-          properties: {
-            userName: {
-              type: "string",
-              enum: ["email", "username"],
-              default: "email",
-              description: "Which user attribute becomes the SCIM userName (AWS matches SAML NameID = email against it)."
-            },
-            dropPhotos: { type: "boolean", default: true, description: "Remove `photos`, which IAM Identity Center rejects." }
-          }
-        }
-      }
-    },
-    options: {
-      type: "object",
-      additionalProperties: false,
-      description: "Behaviour of plan and apply.",
-      properties: {
-        prune: {
-          type: "boolean",
-          default: false,
-          description: "Delete managed objects that are no longer declared. Off by default; the CLI's --prune turns it on for one run."
-        },
-        allowDeleteAll: {
-          type: "boolean",
-          default: false,
-          description: "Allow a plan that deletes every managed object (normally refused as a likely mistake)."
-        }
-      }
-    }
-  }
-};
-
-// src/util/did-you-mean.ts
-function editDistance(a5, b5) {
-  const rows = a5.length + 1;
-  const cols = b5.length + 1;
-  const d5 = Array.from(
-    { length: rows },
-    (_, i5) => Array.from({ length: cols }, (_2, j5) => i5 === 0 ? j5 : j5 === 0 ? i5 : 0)
-  );
-  for (let i5 = 1; i5 < rows; i5++) {
-    for (let j5 = 1; j5 < cols; j5++) {
-      const cost2 = a5[i5 - 1] === b5[j5 - 1] ? 0 : 1;
-      let best = Math.min(d5[i5 - 1][j5] + 1, d5[i5][j5 - 1] + 1, d5[i5 - 1][j5 - 1] + cost2);
-      if (i5 > 1 && j5 > 1 && a5[i5 - 1] === b5[j5 - 2] && a5[i5 - 2] === b5[j5 - 1]) {
-        best = Math.min(best, d5[i5 - 2][j5 - 2] + 1);
-      }
-      d5[i5][j5] = best;
-    }
-  }
-  return d5[a5.length][b5.length];
-}
-function didYouMean(input, candidates) {
-  const lower = input.toLowerCase();
-  let best;
-  for (const name of candidates) {
-    const other = name.toLowerCase();
-    const truncated = lower.length >= 3 && (other.startsWith(lower) || lower.startsWith(other));
-    const distance = other === lower ? 0 : truncated ? 1 : editDistance(lower, other);
-    const limit = Math.max(1, Math.floor(Math.max(input.length, name.length) / 3));
-    if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
-  }
-  return best?.name;
-}
-function suggestion(input, candidates) {
-  const match = didYouMean(input, candidates);
-  return match === void 0 ? "" : ` \u2014 did you mean '${match}'?`;
-}
-
-// src/config/paths.ts
-function describePath(path3) {
-  let out = "";
-  for (const part of path3) {
-    if (typeof part === "number") out += `[${part}]`;
-    else if (/^[A-Za-z_$][\w$-]*$/.test(part)) out += out === "" ? part : `.${part}`;
-    else out += `[${JSON.stringify(part)}]`;
-  }
-  return out;
-}
-var SECRET_KEY = /(?:^|[_-])?(?:token|secret|password|passwd|private[_-]?key|access[_-]?key|api[_-]?key|credentials?)$/i;
-function looksLikeSecretKey(key2) {
-  return SECRET_KEY.test(key2) && !/Env$/.test(key2);
-}
-var SECRET_KEY_MESSAGE = "secrets are never written in the config; the authentik token is read from the AUTHENTIK_TOKEN environment variable, the SCIM token from the variable named by scim.tokenEnv, and AWS credentials from the standard AWS chain";
-
-// src/config/schema-validation.ts
-var addFormats = import_ajv_formats.default.default ?? import_ajv_formats.default;
-function createValidator() {
-  const ajv = new import_ajv.Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
-  addFormats(ajv);
-  ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
-  ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
-  return ajv.compile(config_schema_default);
-}
-var validator;
-function schemaDiagnostics(source, data) {
-  validator ??= createValidator();
-  if (validator(data)) return [];
-  return translateErrors(source, validator.errors ?? []);
-}
-function pointerToPath(pointer) {
-  if (pointer === "") return [];
-  return pointer.slice(1).split("/").map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~")).map((part) => /^(0|[1-9]\d*)$/.test(part) ? Number(part) : part);
-}
-function typeName(value) {
-  if (value === null || value === void 0) return "nothing (an empty value)";
-  if (Array.isArray(value)) return "a list";
-  if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return "a string";
-  if (typeof value === "number") return Number.isInteger(value) ? "a number" : "a decimal number";
-  return `a ${typeof value}`;
-}
-var TYPE_WORDS = {
-  string: "a string",
-  integer: "a whole number",
-  number: "a number",
-  boolean: "true or false",
-  object: "a mapping (key: value)",
-  array: "a list",
-  null: "empty"
-};
-function expectedType(type) {
-  const types = Array.isArray(type) ? type : [type];
-  return types.map((t) => TYPE_WORDS[String(t)] ?? String(t)).join(" or ");
-}
-function quoteList(values) {
-  return values.map((v) => `'${String(v)}'`).join(", ");
-}
-function translateErrors(source, errors) {
-  const summarized = errors.filter(
-    (e5) => (e5.keyword === "anyOf" || e5.keyword === "oneOf") && e5.parentSchema?.errorMessage
-  );
-  const isBranchNoise = (e5) => summarized.some(
-    (s2) => s2 !== e5 && e5.schemaPath.startsWith(`${s2.schemaPath}/`) && (e5.instancePath === s2.instancePath || e5.instancePath.startsWith(`${s2.instancePath}/`))
-  );
-  const misspeltHere = (instancePath, missing) => errors.some(
-    (o3) => o3.keyword === "additionalProperties" && o3.instancePath === instancePath && didYouMean(String(o3.params.additionalProperty), [missing]) === missing
-  );
-  const out = [];
-  const seen = /* @__PURE__ */ new Set();
-  const push = (path3, message, target) => {
-    const d5 = source.diagnostic("error", path3, message, target);
-    const id = `${d5.line}:${d5.column}:${message}`;
-    if (!seen.has(id)) {
-      seen.add(id);
-      out.push(d5);
-    }
-  };
-  for (const e5 of errors) {
-    if (isBranchNoise(e5)) continue;
-    const path3 = pointerToPath(e5.instancePath);
-    const schema = e5.parentSchema ?? {};
-    const where = describePath(path3);
-    const subject = where === "" ? "the configuration" : `'${where}'`;
-    if (e5.propertyName !== void 0) {
-      const keyPath = [...path3, e5.propertyName];
-      const reason = schema.patternErrorMessage ?? e5.message ?? "is not allowed";
-      push(keyPath, `key '${e5.propertyName}' in ${subject} ${reason}`, "key");
-      continue;
-    }
-    switch (e5.keyword) {
-      case "propertyNames":
-        break;
-      case "additionalProperty":
-      case "additionalProperties": {
-        const name = String(e5.params.additionalProperty);
-        const keyPath = [...path3, name];
-        if (looksLikeSecretKey(name)) {
-          push(keyPath, `'${name}' is not allowed here: ${SECRET_KEY_MESSAGE}`, "key");
-          break;
-        }
-        const allowed = Object.keys(schema.properties ?? {}).filter((k5) => k5 !== "$schema");
-        const hint = suggestion(name, allowed);
-        const context = where === "" ? "" : ` in '${where}'`;
-        push(
-          keyPath,
-          `unknown property '${name}'${context}${hint || (allowed.length ? ` (allowed: ${quoteList(allowed)})` : "")}`,
-          "key"
-        );
-        break;
-      }
-      case "required": {
-        const name = e5.params.missingProperty;
-        if (misspeltHere(e5.instancePath, name)) break;
-        push(path3, `${subject} is missing the required property '${name}'`, "key");
-        break;
-      }
-      case "type":
-        push(path3, `${subject} must be ${expectedType(e5.params.type)}, not ${typeName(e5.data)}`, "value");
-        break;
-      case "enum": {
-        const allowed = e5.params.allowedValues;
-        const hint = typeof e5.data === "string" ? suggestion(e5.data, allowed.map(String)) : "";
-        push(path3, `${subject} must be one of ${quoteList(allowed)}${hint}`, "value");
-        break;
-      }
-      case "const":
-        push(path3, `${subject} ${schema.errorMessage ?? `must be ${JSON.stringify(e5.params.allowedValue)}`}`, "value");
-        break;
-      case "pattern":
-        push(path3, `${subject} ${schema.patternErrorMessage ?? `does not have the expected form (${String(e5.params.pattern)})`}`, "value");
-        break;
-      case "format":
-        push(path3, `${subject} must be a valid ${e5.params.format === "uri" ? "URL" : e5.params.format}`, "value");
-        break;
-      case "anyOf":
-      case "oneOf":
-        push(path3, `${subject} ${schema.errorMessage ?? "does not match any of the allowed forms"}`, "value");
-        break;
-      case "minLength":
-      case "maxLength": {
-        const limit = e5.params.limit;
-        push(path3, e5.keyword === "minLength" && limit === 1 ? `${subject} must not be empty` : `${subject} must be ${e5.keyword === "minLength" ? "at least" : "at most"} ${limit} characters long`, "value");
-        break;
-      }
-      case "minItems":
-      case "maxItems": {
-        const limit = e5.params.limit;
-        push(path3, e5.keyword === "minItems" && limit === 1 ? `${subject} must not be an empty list` : `${subject} must have ${e5.keyword === "minItems" ? "at least" : "at most"} ${limit} items`, "value");
-        break;
-      }
-      case "minProperties":
-        push(path3, `${subject} must have at least ${e5.params.limit} entr${e5.params.limit === 1 ? "y" : "ies"}`, "value");
-        break;
-      case "uniqueItems": {
-        const { i: i5, j: j5 } = e5.params;
-        push([...path3, Math.max(i5, j5)], `${subject} lists the same item twice (items ${Math.min(i5, j5) + 1} and ${Math.max(i5, j5) + 1})`, "value");
-        break;
-      }
-      case "minimum":
-      case "maximum":
-        push(path3, `${subject} must be ${e5.keyword === "minimum" ? "at least" : "at most"} ${e5.params.limit}`, "value");
-        break;
-      default:
-        push(path3, `${subject} ${e5.message ?? "is invalid"}`, "value");
-    }
-  }
-  return out;
-}
-
-// src/config/semantic-rules.ts
-var isRec = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
-var entries = (v) => isRec(v) ? Object.entries(v) : [];
-var list = (v) => Array.isArray(v) ? v : [];
-var LIMITS = {
-  roleName: 64,
-  permissionSetName: 32,
-  roleSessionSeconds: { min: 3600, max: 43200 },
-  permissionSetSessionSeconds: { min: 3600, max: 43200 },
-  samlSessionSeconds: { min: 900, max: 43200 },
-  roleInlinePoliciesChars: 10240,
-  permissionSetInlinePolicyChars: 32768,
-  managedPoliciesPerRoleDefault: 10,
-  managedPoliciesPerPermissionSetDefault: 10,
-  tagsPerResource: 50
-};
-var CLASSIC_ONLY = [["roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
-var IDENTITY_CENTER_ONLY = [["permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
-function semanticDiagnostics(source, data) {
-  const out = [];
-  const report = (severity, path3, message, target = "value") => out.push(source.diagnostic(severity, path3, message, target));
-  const error3 = (path3, message, target = "value") => report("error", path3, message, target);
-  const warn = (path3, message, target = "value") => report("warning", path3, message, target);
-  if (!isRec(data)) {
-    if (data === null) error3([], "the configuration file is empty");
-    else error3([], "the configuration must be a mapping (key: value) at the top level");
-    return out;
-  }
-  const mode = data.mode === "classic-iam" || data.mode === "identity-center" ? data.mode : void 0;
-  const get2 = (path3) => path3.reduce((node, key2) => isRec(node) || Array.isArray(node) ? node[key2] : void 0, data);
-  if (mode) {
-    const foreign = mode === "classic-iam" ? IDENTITY_CENTER_ONLY : CLASSIC_ONLY;
-    const other = mode === "classic-iam" ? "identity-center" : "classic-iam";
-    for (const path3 of foreign) {
-      if (get2(path3) !== void 0) {
-        error3(path3, `'${describePath(path3)}' belongs to mode ${other}, but this file's mode is ${mode}`, "key");
-      }
-    }
-    if (mode === "classic-iam" && data.roles === void 0) {
-      error3(["mode"], "mode classic-iam needs a 'roles' section (it may be empty: roles: {})");
-    }
-    if (mode === "identity-center") {
-      if (data.permissionSets === void 0) error3(["mode"], "mode identity-center needs a 'permissionSets' section (it may be empty: permissionSets: {})");
-      if (isRec(data.aws) && data.aws.identityCenter === void 0) {
-        error3(["aws"], "mode identity-center needs 'aws.identityCenter' (region, accessPortalUrl, spMetadata)", "key");
-      }
-    }
-  }
-  const aws = isRec(data.aws) ? data.aws : {};
-  const accountAliases = new Set(entries(aws.accounts).map(([alias]) => alias));
-  const ouAliases = new Set(entries(aws.organizationalUnits).map(([alias]) => alias));
-  const accountIds = /* @__PURE__ */ new Map();
-  for (const [alias, account] of entries(aws.accounts)) {
-    if (!isRec(account)) continue;
-    const id = account.id;
-    if (typeof id === "string") {
-      const first = accountIds.get(id);
-      if (first !== void 0) error3(["aws", "accounts", alias, "id"], `account '${alias}' has the same id as account '${first}'`);
-      else accountIds.set(id, alias);
-    }
-    if (typeof account.assumeRole === "string" && typeof id === "string") {
-      const arnAccount = /^arn:[^:]+:iam::(\d{12}):role\//.exec(account.assumeRole)?.[1];
-      if (arnAccount && arnAccount !== id) {
-        error3(["aws", "accounts", alias, "assumeRole"], `'aws.accounts.${alias}.assumeRole' is a role in account ${arnAccount}, but account '${alias}' is ${id}; the tool must assume a role inside the account it manages`);
-      }
-    }
-  }
-  const ouIds = /* @__PURE__ */ new Map();
-  for (const [alias, ou] of entries(aws.organizationalUnits)) {
-    if (accountAliases.has(alias)) error3(["aws", "organizationalUnits", alias], `'${alias}' is both an account alias and an organizational unit alias; use distinct names`, "key");
-    if (isRec(ou) && typeof ou.id === "string") {
-      const first = ouIds.get(ou.id);
-      if (first !== void 0) error3(["aws", "organizationalUnits", alias, "id"], `organizational unit '${alias}' has the same id as '${first}'`);
-      else ouIds.set(ou.id, alias);
-    }
-  }
-  const checkAccountSelector = (path3, selector, allowed = accountAliases, what = "account") => {
-    if (selector === "*") return [...allowed];
-    const resolved = [];
-    for (const [i5, alias] of list(selector).entries()) {
-      if (typeof alias !== "string") continue;
-      if (!allowed.has(alias)) {
-        const declared = what === "account" ? "aws.accounts" : "aws.organizationalUnits";
-        const extra = what === "account" && ouAliases.has(alias) ? " (it is an organizational unit: list it under organizationalUnits)" : "";
-        error3([...path3, i5], `unknown ${what} '${alias}'${extra}${extra ? "" : suggestion(alias, allowed)}; declare it in ${declared}`);
-      } else resolved.push(alias);
-    }
-    return resolved;
-  };
-  const checkTags = (path3, tags, inherited) => {
-    const count = entries(tags).length + inherited + 1;
-    if (entries(tags).length > 0 && count > LIMITS.tagsPerResource) {
-      error3(path3, `'${describePath(path3)}' with aws.tags and the managed-by tag makes ${count} tags; AWS allows ${LIMITS.tagsPerResource}`, "key");
-    }
-  };
-  const globalTags = entries(aws.tags).length;
-  if (isRec(aws.tags)) {
-    for (const key2 of Object.keys(aws.tags)) {
-      if (key2.toLowerCase() === "managed-by") error3(["aws", "tags", key2], "the tag 'managed-by' is reserved: the tool sets it to mark what it owns", "key");
-    }
-  }
-  const checkDuration = (path3, value, range2, what) => {
-    if (typeof value !== "number" && typeof value !== "string") return void 0;
-    const seconds2 = parseDuration(value);
-    if (seconds2 === void 0) return void 0;
-    if (seconds2 < range2.min || seconds2 > range2.max) {
-      error3(path3, `${what} must be between ${formatDuration(range2.min)} and ${formatDuration(range2.max)}, not ${formatDuration(seconds2)}`);
-    }
-    return seconds2;
-  };
-  const checkPolicy = (path3, value) => {
-    if (value === void 0 || typeof value !== "string" && !isRec(value)) return void 0;
-    const parsed = parsePolicyDocument(value);
-    if (!parsed.ok) {
-      error3(path3, `policy document '${describePath(path3)}' ${parsed.reason}`);
-      return void 0;
-    }
-    if (parsed.document.Version === void 0) {
-      warn(path3, `policy document '${describePath(path3)}' has no Version; IAM then assumes "2008-10-17", which has no policy variables \u2014 write Version: "2012-10-17"`);
-    }
-    return policySize(parsed.document);
-  };
-  const checkNameCollisions = (section, maxLength, kind) => {
-    const seen = /* @__PURE__ */ new Map();
-    for (const [name] of entries(data[section])) {
-      if (name.length > maxLength) error3([section, name], `${kind} name '${name}' is ${name.length} characters long; AWS allows at most ${maxLength}`, "key");
-      const folded = name.toLowerCase();
-      const first = seen.get(folded);
-      if (first !== void 0) error3([section, name], `${kind} '${name}' differs from '${first}' only in letter case; AWS treats ${kind} names case-insensitively`, "key");
-      else seen.set(folded, name);
-    }
-  };
-  checkNameCollisions("roles", LIMITS.roleName, "role");
-  const roleAccounts = /* @__PURE__ */ new Map();
-  const roleMaxSession = /* @__PURE__ */ new Map();
-  for (const [name, role] of entries(data.roles)) {
-    if (!isRec(role)) continue;
-    const path3 = ["roles", name];
-    roleAccounts.set(name, new Set(checkAccountSelector([...path3, "accounts"], role.accounts)));
-    const max = checkDuration([...path3, "maxSessionDuration"], role.maxSessionDuration, LIMITS.roleSessionSeconds, `'roles.${name}.maxSessionDuration'`);
-    roleMaxSession.set(name, max ?? 3600);
-    let inlineSize = 0;
-    for (const [policyName, doc] of entries(role.inlinePolicies)) {
-      inlineSize += checkPolicy([...path3, "inlinePolicies", policyName], doc) ?? 0;
-    }
-    if (inlineSize > LIMITS.roleInlinePoliciesChars) {
-      error3([...path3, "inlinePolicies"], `the inline policies of role '${name}' add up to ${inlineSize} characters; IAM allows ${LIMITS.roleInlinePoliciesChars} per role (white space not counted) \u2014 move some into a managed policy`, "key");
-    }
-    if (list(role.managedPolicies).length > LIMITS.managedPoliciesPerRoleDefault) {
-      warn([...path3, "managedPolicies"], `role '${name}' attaches ${list(role.managedPolicies).length} managed policies; AWS allows ${LIMITS.managedPoliciesPerRoleDefault} per role unless the quota was raised`, "key");
-    }
-    checkTags([...path3, "tags"], role.tags, globalTags);
-  }
-  const provider = isRec(data.authentik) && isRec(data.authentik.provider) ? data.authentik.provider : {};
-  const sessionSeconds = checkDuration(["authentik", "provider", "sessionDuration"], provider.sessionDuration, LIMITS.samlSessionSeconds, "'authentik.provider.sessionDuration'");
-  if (sessionSeconds !== void 0 && mode === "classic-iam") {
-    for (const [role, max] of roleMaxSession) {
-      if (sessionSeconds > max) {
-        error3(["authentik", "provider", "sessionDuration"], `the SAML session duration ${formatDuration(sessionSeconds)} is longer than role '${role}' allows (maxSessionDuration ${formatDuration(max)}); AWS would refuse the sign-in`);
-      }
-    }
-  }
-  checkNameCollisions("permissionSets", LIMITS.permissionSetName, "permission set");
-  for (const [name, ps] of entries(data.permissionSets)) {
-    if (!isRec(ps)) continue;
-    const path3 = ["permissionSets", name];
-    checkDuration([...path3, "sessionDuration"], ps.sessionDuration, LIMITS.permissionSetSessionSeconds, `'permissionSets.${name}.sessionDuration'`);
-    const size = checkPolicy([...path3, "inlinePolicy"], ps.inlinePolicy);
-    if (size !== void 0 && size > LIMITS.permissionSetInlinePolicyChars) {
-      error3([...path3, "inlinePolicy"], `the inline policy of permission set '${name}' has ${size} characters; IAM Identity Center allows ${LIMITS.permissionSetInlinePolicyChars}`, "key");
-    }
-    const managed = list(ps.managedPolicies).length + list(ps.customerManagedPolicies).length;
-    if (managed > LIMITS.managedPoliciesPerPermissionSetDefault) {
-      warn(path3, `permission set '${name}' attaches ${managed} managed policies; AWS allows ${LIMITS.managedPoliciesPerPermissionSetDefault} per permission set unless the quota was raised`, "key");
-    }
-    for (const [i5, ref] of list(ps.managedPolicies).entries()) {
-      if (typeof ref === "string" && !/:iam::aws:policy\//.test(ref)) {
-        error3([...path3, "managedPolicies", i5], "permission sets attach only AWS-managed policies by ARN; reference a customer-managed policy by name under customerManagedPolicies");
-      }
-    }
-    const boundary = ps.permissionsBoundary;
-    if (isRec(boundary)) {
-      const kinds = ["managedPolicyArn", "customerManagedPolicy"].filter((k5) => boundary[k5] !== void 0);
-      if (kinds.length !== 1) error3([...path3, "permissionsBoundary"], "a permissions boundary needs exactly one of managedPolicyArn or customerManagedPolicy", "key");
-    }
-    checkTags([...path3, "tags"], ps.tags, globalTags);
-  }
-  const roleNames = new Set(Object.keys(isRec(data.roles) ? data.roles : {}));
-  const permissionSetNames = new Set(Object.keys(isRec(data.permissionSets) ? data.permissionSets : {}));
-  const usedRoles = /* @__PURE__ */ new Set();
-  const usedPermissionSets = /* @__PURE__ */ new Set();
-  for (const [index, mapping] of list(data.mappings).entries()) {
-    if (!isRec(mapping)) continue;
-    const path3 = ["mappings", index];
-    if (mode === "classic-iam") {
-      if (mapping.permissionSets !== void 0) error3([...path3, "permissionSets"], "mappings in mode classic-iam grant 'roles', not 'permissionSets'", "key");
-      if (mapping.organizationalUnits !== void 0) error3([...path3, "organizationalUnits"], "organizational units are only for mode identity-center; classic-iam roles live in the accounts they list", "key");
-      if (mapping.roles === void 0 && mapping.permissionSets === void 0) error3(path3, "a mapping needs 'roles' (the roles this group gets)");
-    }
-    if (mode === "identity-center") {
-      if (mapping.roles !== void 0) error3([...path3, "roles"], "mappings in mode identity-center grant 'permissionSets', not 'roles'", "key");
-      if (mapping.permissionSets === void 0 && mapping.roles === void 0) error3(path3, "a mapping needs 'permissionSets' (the permission sets this group gets)");
-      if (mapping.accounts === void 0 && mapping.organizationalUnits === void 0) {
-        error3(path3, "a mapping in mode identity-center needs 'accounts' and/or 'organizationalUnits' to assign its permission sets in");
-      }
-    }
-    if (mapping.accounts !== void 0) checkAccountSelector([...path3, "accounts"], mapping.accounts);
-    checkAccountSelector([...path3, "organizationalUnits"], mapping.organizationalUnits, ouAliases, "organizational unit");
-    const group4 = typeof mapping.group === "string" ? mapping.group : "";
-    for (const [i5, role] of list(mapping.roles).entries()) {
-      if (typeof role !== "string") continue;
-      if (!roleNames.has(role)) {
-        const hint = permissionSetNames.has(role) ? " (it is a permission set)" : suggestion(role, roleNames);
-        error3([...path3, "roles", i5], `mapping for group '${group4}' names role '${role}', which is not defined in 'roles'${hint}`);
-        continue;
-      }
-      usedRoles.add(role);
-      const available = roleAccounts.get(role) ?? /* @__PURE__ */ new Set();
-      for (const [j5, alias] of (mapping.accounts === "*" ? [] : list(mapping.accounts)).entries()) {
-        if (typeof alias === "string" && accountAliases.has(alias) && !available.has(alias)) {
-          error3([...path3, "accounts", j5], `role '${role}' does not exist in account '${alias}' (its accounts: ${[...available].join(", ") || "none"}); add the account to the role or drop it here`);
-        }
-      }
-    }
-    for (const [i5, ps] of list(mapping.permissionSets).entries()) {
-      if (typeof ps !== "string") continue;
-      if (!permissionSetNames.has(ps)) {
-        const hint = roleNames.has(ps) ? " (it is a role)" : suggestion(ps, permissionSetNames);
-        error3([...path3, "permissionSets", i5], `mapping for group '${group4}' names permission set '${ps}', which is not defined in 'permissionSets'${hint}`);
-      } else usedPermissionSets.add(ps);
-    }
-  }
-  if (mode === "classic-iam") {
-    for (const name of roleNames) {
-      if (!usedRoles.has(name)) warn(["roles", name], `role '${name}' is not granted to any group by a mapping; nobody can sign in to it`, "key");
-    }
-    for (const alias of accountAliases) {
-      const hasRole = [...roleAccounts.values()].some((set) => set.has(alias));
-      if (!hasRole) warn(["aws", "accounts", alias], `account '${alias}' has no roles; only the SAML identity provider will be created there`, "key");
-    }
-  }
-  if (mode === "identity-center") {
-    for (const name of permissionSetNames) {
-      if (!usedPermissionSets.has(name)) warn(["permissionSets", name], `permission set '${name}' is not assigned to any group by a mapping`, "key");
-    }
-  }
-  const scim = isRec(data.scim) ? data.scim : void 0;
-  if (scim && mode === "identity-center") {
-    const prefix = typeof provider.propertyMappingPrefix === "string" ? provider.propertyMappingPrefix : "aws-gitops";
-    const ours = `${prefix}: AWS SCIM User`;
-    if (ours.toLowerCase() <= "authentik default scim mapping: user") {
-      const at = provider.propertyMappingPrefix === void 0 ? ["scim"] : ["authentik", "provider", "propertyMappingPrefix"];
-      error3(at, `the SCIM user mapping would be named '${ours}', which sorts before "authentik default SCIM Mapping: User"; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops")`, "key");
-    }
-    if (Array.isArray(scim.groups)) {
-      const provisioned = new Set(list(scim.groups).filter((g5) => typeof g5 === "string"));
-      for (const [index, mapping] of list(data.mappings).entries()) {
-        if (isRec(mapping) && typeof mapping.group === "string" && !provisioned.has(mapping.group)) {
-          warn(["mappings", index, "group"], `group '${mapping.group}' is not in scim.groups, so authentik's SCIM provider will not provision it to IAM Identity Center`);
-        }
-      }
-    }
-  }
-  if (scim && typeof scim.tokenEnv === "string" && looksLikeTokenValue(scim.tokenEnv)) {
-    error3(["scim", "tokenEnv"], "'scim.tokenEnv' looks like the token itself; write the NAME of the environment variable that holds it (e.g. AWS_SCIM_TOKEN) and set that variable in the environment");
-  }
-  for (const path3 of findAwsAccessKeys(data, [])) {
-    error3(path3, `'${describePath(path3)}' looks like an AWS access key; credentials are never written in the config \u2014 they come from the standard AWS credential chain`);
-  }
-  return out;
-}
-function looksLikeTokenValue(value) {
-  if (value.length > 64) return true;
-  const mixed = /[a-z]/.test(value) && /[A-Z]/.test(value) && /[0-9]/.test(value);
-  return value.length >= 24 && mixed;
-}
-function findAwsAccessKeys(value, path3) {
-  if (typeof value === "string") return /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/.test(value) ? [path3] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i5) => findAwsAccessKeys(v, [...path3, i5]));
-  if (isRec(value)) return Object.entries(value).flatMap(([k5, v]) => findAwsAccessKeys(v, [...path3, k5]));
-  return [];
-}
-
-// src/config/yaml-source.ts
-var import_yaml = __toESM(require_dist2(), 1);
-var YamlSource = class {
-  file;
-  text;
-  document;
-  lines;
-  constructor(file, text) {
-    this.file = file;
-    this.text = text;
-    this.lines = new import_yaml.LineCounter();
-    this.document = (0, import_yaml.parseDocument)(text, {
-      lineCounter: this.lines,
-      prettyErrors: false,
-      uniqueKeys: true,
-      strict: true
-    });
-  }
-  /** YAML syntax errors and warnings (duplicate keys included). */
-  syntaxDiagnostics() {
-    const out = [];
-    const add = (severity, list3) => {
-      for (const e5 of list3) {
-        const { line, col } = this.lines.linePos(e5.pos[0]);
-        const message = e5.code === "DUPLICATE_KEY" ? this.duplicateKeyMessage(e5.pos[0]) : syntaxMessage(e5.message);
-        out.push({ severity, message, file: this.file, line, column: col, path: [] });
-      }
-    };
-    add("error", this.document.errors);
-    add("warning", this.document.warnings);
-    return out;
-  }
-  duplicateKeyMessage(offset) {
-    const rest = this.text.slice(offset);
-    const key2 = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^:#\n]*?))\s*:/.exec(rest);
-    const name = key2 ? (key2[1] ?? key2[2] ?? key2[3] ?? "").trim() : "";
-    return name ? `duplicate key '${name}': it is already defined in this mapping; remove or rename one of them` : "duplicate key: it is already defined in the same mapping";
-  }
-  /** Plain JavaScript value of the document (empty document → null). */
-  toJS() {
-    return this.document.toJS({ maxAliasCount: 1e3 }) ?? null;
-  }
-  /** The node at a path, or undefined when the path does not exist. */
-  nodeAt(path3) {
-    if (path3.length === 0) return this.document.contents ?? void 0;
-    const node = this.document.getIn(path3, true);
-    return node && typeof node === "object" ? node : void 0;
-  }
-  /** The key node of the last path element, when the parent is a mapping. */
-  keyNodeAt(path3) {
-    if (path3.length === 0) return void 0;
-    const parent = this.nodeAt(path3.slice(0, -1));
-    const last = path3[path3.length - 1];
-    if (!(0, import_yaml.isMap)(parent)) return void 0;
-    for (const pair of parent.items) {
-      if ((0, import_yaml.isPair)(pair) && (0, import_yaml.isScalar)(pair.key) && String(pair.key.value) === String(last)) return pair.key;
-    }
-    return void 0;
-  }
-  /**
-   * Line and column of a path: of its key when `target` is "key" and the node
-   * is a mapping entry, else of its value. Falls back to the nearest existing
-   * ancestor so a diagnostic never lands on line 1 for no reason.
-   */
-  position(path3, target = "value") {
-    for (let depth = path3.length; depth >= 0; depth--) {
-      const sub = path3.slice(0, depth);
-      const wantKey = target === "key" || depth < path3.length;
-      const node = (wantKey ? this.keyNodeAt(sub) : void 0) ?? this.nodeAt(sub) ?? this.keyNodeAt(sub);
-      const offset = node?.range?.[0];
-      if (offset !== void 0) {
-        const { line, col } = this.lines.linePos(offset);
-        return { line, column: col };
-      }
-    }
-    return { line: 1, column: 1 };
-  }
-  diagnostic(severity, path3, message, target = "value") {
-    return { severity, message, file: this.file, path: path3, ...this.position(path3, target) };
-  }
-  /** True when the node at path is a sequence (used to tell list items apart). */
-  isSequence(path3) {
-    return (0, import_yaml.isSeq)(this.nodeAt(path3));
-  }
-};
-function syntaxMessage(message) {
-  return `YAML syntax: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
-}
-
-// src/config/load-config.ts
-var DEFAULTS = {
-  authorizationFlow: "default-provider-authorization-implicit-consent",
-  invalidationFlow: "default-provider-invalidation-flow",
-  signingKeypair: "authentik Self-signed Certificate",
-  samlProvider: "authentik",
-  rolePath: "/authentik/",
-  propertyMappingPrefix: "aws-gitops",
-  sessionSeconds: 3600
-};
-function validateConfigText(file, text) {
-  const source = new YamlSource(file, text);
-  const syntax = source.syntaxDiagnostics();
-  if (syntax.some((d5) => d5.severity === "error")) {
-    return { diagnostics: sortDiagnostics(syntax), source };
-  }
-  const data = source.toJS();
-  const diagnostics = sortDiagnostics([
-    ...syntax,
-    ...data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data),
-    ...semanticDiagnostics(source, data)
-  ]);
-  if (diagnostics.some((d5) => d5.severity === "error")) return { diagnostics, source };
-  return { diagnostics, source, config: resolveConfig(source, data) };
-}
-async function loadConfigFile(file) {
-  const result = await validateConfigFile(file);
-  if (!result.config) throw new ConfigError(result.diagnostics);
-  return { config: result.config, warnings: result.diagnostics, source: result.source };
-}
-async function validateConfigFile(file) {
-  let text;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (error3) {
-    const code2 = error3.code;
-    const reason = code2 === "ENOENT" ? "no such file" : code2 === "EISDIR" ? "is a directory" : error3.message;
-    const source = new YamlSource(file, "");
-    return { diagnostics: [{ severity: "error", message: `cannot read the configuration: ${reason}`, file, line: 1, column: 1, path: [] }], source };
-  }
-  return validateConfigText(file, text);
-}
-function policy(doc) {
-  const parsed = parsePolicyDocument(doc);
-  if (!parsed.ok) throw new Error(`internal: unvalidated policy document (${parsed.reason})`);
-  return parsed.document;
-}
-function seconds(value, fallback2) {
-  return value === void 0 ? fallback2 : parseDuration(value) ?? fallback2;
-}
-function resolveConfig(source, raw) {
-  const accountAliases = Object.keys(raw.aws.accounts);
-  const selectAccounts = (selector) => selector === "*" ? [...accountAliases] : [...selector];
-  const mappings = raw.mappings.map((m3, index) => {
-    const pos2 = source.position(["mappings", index]);
-    return {
-      group: m3.group,
-      grants: [...raw.mode === "classic-iam" ? m3.roles ?? [] : m3.permissionSets ?? []],
-      accounts: m3.accounts === void 0 ? raw.mode === "classic-iam" ? "role-default" : [] : selectAccounts(m3.accounts),
-      organizationalUnits: [...m3.organizationalUnits ?? []],
-      location: `${source.file}:${pos2.line}:${pos2.column}`,
-      path: ["mappings", index]
-    };
-  });
-  const ic = raw.aws.identityCenter;
-  const scim = raw.scim;
-  const at = (path3) => {
-    const pos2 = source.position(path3);
-    return `${source.file}:${pos2.line}:${pos2.column}`;
-  };
-  return {
-    file: source.file,
-    mode: raw.mode,
-    authentik: {
-      url: raw.authentik.url,
-      application: {
-        slug: raw.authentik.application.slug,
-        name: raw.authentik.application.name,
-        group: raw.authentik.application.group,
-        launchUrl: raw.authentik.application.launchUrl,
-        openInNewTab: raw.authentik.application.openInNewTab ?? false
-      },
-      provider: {
-        name: raw.authentik.provider.name,
-        authorizationFlow: raw.authentik.provider.authorizationFlow ?? DEFAULTS.authorizationFlow,
-        invalidationFlow: raw.authentik.provider.invalidationFlow ?? DEFAULTS.invalidationFlow,
-        signingKeypair: raw.authentik.provider.signingKeypair ?? DEFAULTS.signingKeypair,
-        sessionName: raw.authentik.provider.sessionName ?? "email",
-        sessionDuration: raw.authentik.provider.sessionDuration === void 0 ? void 0 : parseDuration(raw.authentik.provider.sessionDuration),
-        propertyMappingPrefix: raw.authentik.provider.propertyMappingPrefix ?? DEFAULTS.propertyMappingPrefix
-      }
-    },
-    aws: {
-      accounts: Object.entries(raw.aws.accounts).map(([alias, a5]) => ({
-        alias,
-        id: a5.id,
-        assumeRoleArn: a5.assumeRole,
-        name: a5.name
-      })),
-      organizationalUnits: Object.entries(raw.aws.organizationalUnits ?? {}).map(([alias, ou]) => ({ alias, id: ou.id, name: ou.name })),
-      samlProviderName: raw.aws.samlProvider ?? DEFAULTS.samlProvider,
-      rolePath: raw.aws.rolePath ?? DEFAULTS.rolePath,
-      tags: { ...raw.aws.tags ?? {} },
-      identityCenter: ic && {
-        region: ic.region,
-        instanceArn: ic.instanceArn,
-        identityStoreId: ic.identityStoreId,
-        accessPortalUrl: ic.accessPortalUrl,
-        spMetadataPath: path.resolve(path.dirname(source.file), ic.spMetadata),
-        spMetadataLocation: at(["aws", "identityCenter", "spMetadata"])
-      }
-    },
-    roles: Object.entries(raw.roles ?? {}).map(([name, r5]) => ({
-      name,
-      description: r5.description,
-      accounts: selectAccounts(r5.accounts),
-      managedPolicies: [...r5.managedPolicies ?? []],
-      inlinePolicies: Object.fromEntries(Object.entries(r5.inlinePolicies ?? {}).map(([n3, d5]) => [n3, policy(d5)])),
-      permissionsBoundary: r5.permissionsBoundary,
-      maxSessionDuration: seconds(r5.maxSessionDuration, DEFAULTS.sessionSeconds),
-      tags: { ...r5.tags ?? {} }
-    })),
-    permissionSets: Object.entries(raw.permissionSets ?? {}).map(([name, p3]) => ({
-      name,
-      description: p3.description,
-      sessionDuration: seconds(p3.sessionDuration, DEFAULTS.sessionSeconds),
-      relayState: p3.relayState,
-      managedPolicies: [...p3.managedPolicies ?? []],
-      customerManagedPolicies: (p3.customerManagedPolicies ?? []).map((c5) => ({ name: c5.name, path: c5.path ?? "/" })),
-      inlinePolicy: p3.inlinePolicy === void 0 ? void 0 : policy(p3.inlinePolicy),
-      permissionsBoundary: p3.permissionsBoundary?.managedPolicyArn ? { managedPolicyArn: p3.permissionsBoundary.managedPolicyArn } : p3.permissionsBoundary?.customerManagedPolicy ? { customerManagedPolicy: { name: p3.permissionsBoundary.customerManagedPolicy.name, path: p3.permissionsBoundary.customerManagedPolicy.path ?? "/" } } : void 0,
-      tags: { ...p3.tags ?? {} }
-    })),
-    mappings,
-    scim: scim && {
-      url: scim.url,
-      tokenEnv: scim.tokenEnv,
-      tokenEnvLocation: at(["scim", "tokenEnv"]),
-      providerName: scim.providerName ?? `${raw.authentik.provider.name}-scim`,
-      groups: scim.groups ?? [...new Set(raw.mappings.map((m3) => m3.group))],
-      userMapping: { userName: scim.userMapping?.userName ?? "email", dropPhotos: scim.userMapping?.dropPhotos ?? true }
-    },
-    options: { prune: raw.options?.prune ?? false, allowDeleteAll: raw.options?.allowDeleteAll ?? false }
-  };
-}
-
-// src/desired/addresses.ts
-var address = {
-  propertyMapping: (name) => `authentik.property_mapping[${name}]`,
-  samlProvider: (name) => `authentik.saml_provider[${name}]`,
-  application: (slug) => `authentik.application[${slug}]`,
-  entitlement: (app, name) => `authentik.entitlement[${app}/${name}]`,
-  binding: (app, entitlement2, group4) => `authentik.policy_binding[${app}/${entitlement2}\u2192group:${group4}]`,
-  scimProvider: (name) => `authentik.scim_provider[${name}]`,
-  scimMapping: (name) => `authentik.scim_mapping[${name}]`,
-  iamSamlProvider: (account, name) => `aws.iam.saml_provider[${account}:${name}]`,
-  iamRole: (account, path3, name) => `aws.iam.role[${account}:${path3}${name}]`,
-  permissionSet: (name) => `aws.sso.permission_set[${name}]`,
-  assignment: (group4, permissionSet, account) => `aws.sso.account_assignment[${group4}\u2192${permissionSet}@${account}]`
-};
-function entitlementName(role, accountAlias) {
-  return `${role}@${accountAlias}`;
-}
-
-// src/plan/canonical.ts
-import { createHash } from "node:crypto";
-function canonicalJson(value) {
-  return JSON.stringify(sortKeys(value));
-}
-function sortKeys(value) {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(
-      Object.keys(value).sort().filter((k5) => value[k5] !== void 0).map((k5) => [k5, sortKeys(value[k5])])
-    );
-  }
-  return value;
-}
-function sha256(text) {
-  return createHash("sha256").update(text).digest("hex");
-}
-function deepEqual(a5, b5) {
-  return canonicalJson(a5) === canonicalJson(b5);
-}
-function byCodePoint(a5, b5) {
-  const x = typeof a5 === "string" ? a5 : JSON.stringify(a5);
-  const y = typeof b5 === "string" ? b5 : JSON.stringify(b5);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-// src/plan/policy-normalize.ts
-function decodePolicyDocument(text) {
-  const trimmed = text.trim();
-  try {
-    return JSON.parse(trimmed);
-  } catch {
-    return JSON.parse(decodeURIComponent(trimmed));
-  }
-}
-var SET_VALUED = /* @__PURE__ */ new Set(["Action", "NotAction", "Resource", "NotResource"]);
-function asSortedList(v) {
-  if (typeof v === "string") return [v];
-  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return [...new Set(v)].sort();
-  return v;
-}
-function normalizePrincipal(p3) {
-  if (p3 === "*" || typeof p3 !== "object" || p3 === null) return p3;
-  return Object.fromEntries(Object.entries(p3).map(([k5, v]) => [k5, asSortedList(v)]));
-}
-function normalizeCondition(c5) {
-  if (typeof c5 !== "object" || c5 === null) return c5;
-  return Object.fromEntries(
-    Object.entries(c5).map(([op2, body]) => [
-      op2,
-      typeof body === "object" && body !== null ? Object.fromEntries(Object.entries(body).map(([k5, v]) => [k5, asSortedList(v)])) : body
-    ])
-  );
-}
-function normalizePolicy(doc) {
-  const parsed = typeof doc === "string" ? decodePolicyDocument(doc) : doc;
-  const statements = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
-  const out = { ...parsed };
-  out.Statement = statements.map((s2) => {
-    const st = { ...s2 };
-    for (const key2 of Object.keys(st)) {
-      if (SET_VALUED.has(key2)) st[key2] = asSortedList(st[key2]);
-      if (key2 === "Principal" || key2 === "NotPrincipal") st[key2] = normalizePrincipal(st[key2]);
-      if (key2 === "Condition") st[key2] = normalizeCondition(st[key2]);
-    }
-    return st;
-  });
-  return sortKeys(out);
-}
-function compact(value, depth) {
-  if (Array.isArray(value)) return value.length === 1 && typeof value[0] === "string" && depth > 1 ? value[0] : value.map((v) => compact(v, depth + 1));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k5, v]) => [k5, compact(v, depth + 1)]));
-  }
-  return value;
-}
-function policyJson(doc) {
-  const { Statement, ...rest } = doc;
-  const statements = (Array.isArray(Statement) ? Statement : [Statement]).map((s2) => compact(s2, 1));
-  return JSON.stringify({ ...rest, Statement: statements });
-}
-
-// src/plan/types.ts
-var MANAGED_BY_TAG = "managed-by";
-var MANAGED_BY_VALUE = "authentik-aws-gitops";
-function isRef(v) {
-  return typeof v === "object" && v !== null && typeof v.$ref === "string";
-}
-function isLookup(v) {
-  return typeof v === "object" && v !== null && typeof v.$lookup === "string";
-}
-function isDeferred(v) {
-  return typeof v === "object" && v !== null && typeof v.$deferred === "string";
-}
-
-// src/desired/expressions.ts
-var SAML_ATTRIBUTE = {
-  role: "https://aws.amazon.com/SAML/Attributes/Role",
-  roleSessionName: "https://aws.amazon.com/SAML/Attributes/RoleSessionName",
-  sessionDuration: "https://aws.amazon.com/SAML/Attributes/SessionDuration"
-};
-function pyLiteral(value) {
-  if (typeof value === "number") {
-    if (!Number.isSafeInteger(value)) throw new Error(`refusing to render non-integer ${value} into Python`);
-    return String(value);
-  }
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c5) => `\\u${c5.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-var ROLE_EXPRESSION = `# Managed by authentik-aws-gitops: edits are overwritten.
-# AWS expects "role_arn,saml_provider_arn" per role the user may assume. Each
-# application entitlement the user holds (through a group binding) carries one
-# pair in its attributes, so this expression never changes when roles do.
-roles = []
-for entitlement in request.user.app_entitlements(provider.application):
-    attributes = entitlement.attributes or {}
-    role_arn = attributes.get("aws_role_arn")
-    provider_arn = attributes.get("aws_saml_provider_arn")
-    if isinstance(role_arn, str) and isinstance(provider_arn, str):
-        roles.append(role_arn + "," + provider_arn)
-return roles
-`;
-function roleSessionNameExpression(source) {
-  const attribute = source === "email" ? "email" : "username";
-  return `# Managed by authentik-aws-gitops: edits are overwritten.
-# AWS accepts 2-64 characters of [A-Za-z0-9_+=,.@-] as RoleSessionName.
-import re
-value = re.sub(r"[^A-Za-z0-9_+=,.@-]", "_", str(getattr(user, ${pyLiteral(attribute)}, "") or ""))[:64]
-return value.ljust(2, "_")
-`;
-}
-function sessionDurationExpression(seconds2) {
-  return `# Managed by authentik-aws-gitops: edits are overwritten.
-return ${pyLiteral(String(seconds2))}
-`;
-}
-
-// src/desired/authentik-common.ts
-var EMAIL_NAME_ID_MAPPING = "goauthentik.io/providers/saml/email";
-function authentikSamlProvider(config, modeSpecific) {
-  const p3 = config.authentik.provider;
-  return {
-    address: address.samlProvider(p3.name),
-    type: "authentik.saml_provider",
-    system: "authentik",
-    title: `SAML provider "${p3.name}"`,
-    props: {
-      name: p3.name,
-      authorization_flow: { $lookup: "flow", key: p3.authorizationFlow },
-      invalidation_flow: { $lookup: "flow", key: p3.invalidationFlow },
-      sp_binding: "post",
-      // AWS rejects unsigned assertions; authentik signs only when told to.
-      signing_kp: { $lookup: "keypair", key: p3.signingKeypair },
-      sign_assertion: true,
-      sign_response: true,
-      name_id_mapping: { $lookup: "managed_mapping", key: EMAIL_NAME_ID_MAPPING },
-      ...modeSpecific
-    }
-  };
-}
-function authentikApplication(config, launchUrl) {
-  const a5 = config.authentik.application;
-  return {
-    address: address.application(a5.slug),
-    type: "authentik.application",
-    system: "authentik",
-    title: `application "${a5.name}" (${a5.slug})`,
-    props: {
-      slug: a5.slug,
-      name: a5.name,
-      provider: { $ref: address.samlProvider(config.authentik.provider.name) },
-      group: a5.group ?? "",
-      meta_launch_url: launchUrl,
-      open_in_new_tab: a5.openInNewTab,
-      policy_engine_mode: "any"
-    }
-  };
-}
-
-// src/desired/classic-iam.ts
-var AWS_SIGNIN_SAML = "https://signin.aws.amazon.com/saml";
-var AWS_AUDIENCE = "urn:amazon:webservices";
-function samlProviderArn(accountId, name) {
-  return `arn:aws:iam::${accountId}:saml-provider/${name}`;
-}
-function roleArn(accountId, path3, name) {
-  return `arn:aws:iam::${accountId}:role${path3}${name}`;
-}
-function trustPolicy(accountId, samlProvider2) {
-  return normalizePolicy({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Federated: samlProviderArn(accountId, samlProvider2) },
-        Action: "sts:AssumeRoleWithSAML",
-        Condition: { StringEquals: { "SAML:aud": AWS_SIGNIN_SAML } }
-      }
-    ]
-  });
-}
-function managedTags(config, own) {
-  return Object.fromEntries(
-    Object.entries({ ...config.aws.tags, ...own, [MANAGED_BY_TAG]: MANAGED_BY_VALUE }).sort(([a5], [b5]) => a5.localeCompare(b5))
-  );
-}
-function desiredClassicIam(config, ctx) {
-  const out = [];
-  const prefix = config.authentik.provider.propertyMappingPrefix;
-  const app = config.authentik.application.slug;
-  const mapping = (suffix, samlName, friendly, expression) => {
-    const name = `${prefix}: AWS ${suffix}`;
-    out.push({
-      address: address.propertyMapping(name),
-      type: "authentik.property_mapping",
-      system: "authentik",
-      title: `SAML property mapping "${name}"`,
-      props: { name, saml_name: samlName, friendly_name: friendly, expression }
-    });
-    return address.propertyMapping(name);
-  };
-  const mappings = [
-    mapping("Role", SAML_ATTRIBUTE.role, "Role", ROLE_EXPRESSION),
-    mapping("RoleSessionName", SAML_ATTRIBUTE.roleSessionName, "RoleSessionName", roleSessionNameExpression(config.authentik.provider.sessionName))
-  ];
-  if (config.authentik.provider.sessionDuration !== void 0) {
-    mappings.push(mapping("SessionDuration", SAML_ATTRIBUTE.sessionDuration, "SessionDuration", sessionDurationExpression(config.authentik.provider.sessionDuration)));
-  }
-  out.push(
-    authentikSamlProvider(config, {
-      acs_url: AWS_SIGNIN_SAML,
-      audience: AWS_AUDIENCE,
-      property_mappings: mappings.map(($ref) => ({ $ref })).sort(byCodePoint)
-    })
-  );
-  const launchUrl = config.authentik.application.launchUrl ?? `${ctx.authentikUrl.replace(/\/+$/, "")}/application/saml/${app}/sso/binding/init/`;
-  const application2 = authentikApplication(config, launchUrl);
-  application2.props.backchannel_providers = [];
-  out.push(application2);
-  const accounts = new Map(config.aws.accounts.map((a5) => [a5.alias, a5]));
-  for (const role of config.roles) {
-    for (const alias of role.accounts) {
-      const account = accounts.get(alias);
-      const name = entitlementName(role.name, alias);
-      const entitlementAddress = address.entitlement(app, name);
-      out.push({
-        address: entitlementAddress,
-        type: "authentik.entitlement",
-        system: "authentik",
-        title: `entitlement "${name}" of application ${app}`,
-        props: {
-          name,
-          app: { $ref: address.application(app) },
-          attributes: {
-            aws_role_arn: roleArn(account.id, config.aws.rolePath, role.name),
-            aws_saml_provider_arn: samlProviderArn(account.id, config.aws.samlProviderName),
-            aws_role_name: role.name,
-            aws_account_id: account.id,
-            aws_account_alias: alias,
-            managed_by: MANAGED_BY_VALUE
-          }
-        }
-      });
-    }
-  }
-  const bound = /* @__PURE__ */ new Set();
-  for (const m3 of config.mappings) {
-    for (const roleName of m3.grants) {
-      const role = config.roles.find((r5) => r5.name === roleName);
-      const targets = m3.accounts === "role-default" ? role.accounts : m3.accounts.filter((a5) => role.accounts.includes(a5));
-      for (const alias of targets) {
-        const name = entitlementName(role.name, alias);
-        const bindingAddress = address.binding(app, name, m3.group);
-        if (bound.has(bindingAddress)) continue;
-        bound.add(bindingAddress);
-        out.push({
-          address: bindingAddress,
-          type: "authentik.policy_binding",
-          system: "authentik",
-          title: `group "${m3.group}" \u2192 entitlement "${name}"`,
-          props: bindingProps({ $ref: address.entitlement(app, name) }, m3.group)
-        });
-      }
-    }
-  }
-  for (const account of config.aws.accounts) {
-    const providerAddress = address.iamSamlProvider(account.alias, config.aws.samlProviderName);
-    out.push({
-      address: providerAddress,
-      type: "aws.iam.saml_provider",
-      system: "aws",
-      account: account.alias,
-      title: `IAM SAML identity provider ${config.aws.samlProviderName} in ${account.alias} (${account.id})`,
-      props: {
-        name: config.aws.samlProviderName,
-        metadata: ctx.idpMetadata ?? { $deferred: "SAML metadata of the authentik provider, read after it is applied" }
-      },
-      dependsOn: [address.samlProvider(config.authentik.provider.name), address.application(app)]
-    });
-    for (const role of config.roles.filter((r5) => r5.accounts.includes(account.alias))) {
-      out.push({
-        address: address.iamRole(account.alias, config.aws.rolePath, role.name),
-        type: "aws.iam.role",
-        system: "aws",
-        account: account.alias,
-        title: `IAM role ${config.aws.rolePath}${role.name} in ${account.alias} (${account.id})`,
-        props: {
-          name: role.name,
-          path: config.aws.rolePath,
-          description: role.description ?? "",
-          trust_policy: trustPolicy(account.id, config.aws.samlProviderName),
-          max_session_duration: role.maxSessionDuration,
-          managed_policies: [...role.managedPolicies].sort(),
-          inline_policies: Object.fromEntries(
-            Object.entries(role.inlinePolicies).sort(([a5], [b5]) => a5.localeCompare(b5)).map(([n3, d5]) => [n3, normalizePolicy(d5)])
-          ),
-          permissions_boundary: role.permissionsBoundary ?? null,
-          tags: managedTags(config, role.tags)
-        },
-        dependsOn: [providerAddress]
-      });
-    }
-  }
-  return out;
-}
-function bindingProps(target, group4) {
-  return {
-    target,
-    group: { $lookup: "group", key: group4 },
-    order: 0,
-    enabled: true,
-    negate: false,
-    timeout: 30,
-    failure_result: false
-  };
-}
-
-// src/errors.ts
-var UserError = class extends Error {
-  name = "UserError";
-};
-
-// src/apply/executor.ts
-var ApplyError = class extends UserError {
-  constructor(result) {
-    const failures = result.failed.map((f5) => `  ${f5.change.address}: ${f5.error.message}`).join("\n");
-    super(
-      `apply failed: ${result.failed.length} change(s) failed, ${result.applied.length} applied, ${result.skipped.length} not attempted
-${failures}
-Nothing is lost: run plan again to see what is left, and apply to converge (every step is idempotent).`
-    );
-    this.result = result;
-  }
-  result;
-  name = "ApplyError";
-};
-async function executeChanges(changes, run2, options = {}) {
-  const limit = Math.max(1, options.concurrency ?? 4);
-  const emit = options.onProgress ?? (() => {
-  });
-  const inPlan = new Set(changes.map((c5) => c5.address));
-  const pending = new Map(changes.map((c5) => [c5.address, c5]));
-  const finished = /* @__PURE__ */ new Set();
-  const result = { applied: [], failed: [], skipped: [] };
-  const running = /* @__PURE__ */ new Map();
-  const laneUse = /* @__PURE__ */ new Map();
-  let stopped = false;
-  const laneOf = (c5) => options.lanes?.(c5);
-  const laneFree = (c5) => {
-    const lane = laneOf(c5);
-    return !lane || (laneUse.get(lane.key) ?? 0) < lane.limit;
-  };
-  const ready = (c5) => c5.dependsOn.every((d5) => !inPlan.has(d5) || d5 === c5.address || finished.has(d5));
-  for (; ; ) {
-    if (!stopped) {
-      for (const c5 of [...pending.values()]) {
-        if (running.size >= limit) break;
-        if (!ready(c5) || !laneFree(c5)) continue;
-        pending.delete(c5.address);
-        const lane = laneOf(c5);
-        if (lane) laneUse.set(lane.key, (laneUse.get(lane.key) ?? 0) + 1);
-        const started = Date.now();
-        emit({ kind: "start", change: c5 });
-        const p3 = run2(c5).then(() => {
-          finished.add(c5.address);
-          result.applied.push(c5);
-          emit({ kind: "done", change: c5, ms: Date.now() - started });
-        }).catch((error3) => {
-          const e5 = error3 instanceof Error ? error3 : new Error(String(error3));
-          result.failed.push({ change: c5, error: e5 });
-          stopped = true;
-          emit({ kind: "failed", change: c5, error: e5 });
-        }).finally(() => {
-          running.delete(c5.address);
-          if (lane) laneUse.set(lane.key, (laneUse.get(lane.key) ?? 1) - 1);
-        });
-        running.set(c5.address, p3);
-      }
-    }
-    if (running.size === 0) break;
-    await Promise.race(running.values());
-  }
-  if (!stopped && pending.size > 0) {
-    throw new Error(`internal: dependency cycle among ${[...pending.keys()].join(", ")}`);
-  }
-  for (const c5 of pending.values()) {
-    result.skipped.push(c5);
-    emit({ kind: "skipped", change: c5, because: "an earlier change failed" });
-  }
-  if (result.failed.length > 0) throw new ApplyError(result);
-  return result;
-}
-
-// node_modules/diff/libesm/diff/base.js
-var Diff = class {
-  diff(oldStr, newStr, options = {}) {
-    let callback;
-    if (typeof options === "function") {
-      callback = options;
-      options = {};
-    } else if ("callback" in options) {
-      callback = options.callback;
-    }
-    const oldString = this.castInput(oldStr, options);
-    const newString = this.castInput(newStr, options);
-    const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
-    const newTokens = this.removeEmpty(this.tokenize(newString, options));
-    return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
-  }
-  diffWithOptionsObj(oldTokens, newTokens, options, callback) {
-    var _a2;
-    const done = (value) => {
-      value = this.postProcess(value, options);
-      if (callback) {
-        setTimeout(function() {
-          callback(value);
-        }, 0);
-        return void 0;
-      } else {
-        return value;
-      }
-    };
-    const newLen = newTokens.length, oldLen = oldTokens.length;
-    let editLength = 1;
-    let maxEditLength = newLen + oldLen;
-    if (options.maxEditLength != null) {
-      maxEditLength = Math.min(maxEditLength, options.maxEditLength);
-    }
-    const maxExecutionTime = (_a2 = options.timeout) !== null && _a2 !== void 0 ? _a2 : Infinity;
-    const abortAfterTimestamp = Date.now() + maxExecutionTime;
-    const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
-    let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
-    if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-      return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
-    }
-    let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
-    const execEditLength = () => {
-      for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
-        let basePath;
-        const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
-        if (removePath) {
-          bestPath[diagonalPath - 1] = void 0;
-        }
-        let canAdd = false;
-        if (addPath) {
-          const addPathNewPos = addPath.oldPos - diagonalPath;
-          canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
-        }
-        const canRemove = removePath && removePath.oldPos + 1 < oldLen;
-        if (!canAdd && !canRemove) {
-          bestPath[diagonalPath] = void 0;
-          continue;
-        }
-        if (!canRemove || canAdd && removePath.oldPos < addPath.oldPos) {
-          basePath = this.addToPath(addPath, true, false, 0, options);
-        } else {
-          basePath = this.addToPath(removePath, false, true, 1, options);
-        }
-        newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
-        if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-          return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
-        } else {
-          bestPath[diagonalPath] = basePath;
-          if (basePath.oldPos + 1 >= oldLen) {
-            maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
-          }
-          if (newPos + 1 >= newLen) {
-            minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
-          }
-        }
-      }
-      editLength++;
-    };
-    if (callback) {
-      (function exec() {
-        setTimeout(function() {
-          if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
-            return callback(void 0);
-          }
-          if (!execEditLength()) {
-            exec();
-          }
-        }, 0);
-      })();
-    } else {
-      while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
-        const ret = execEditLength();
-        if (ret) {
-          return ret;
-        }
-      }
-    }
-  }
-  addToPath(path3, added, removed, oldPosInc, options) {
-    const last = path3.lastComponent;
-    if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
-      return {
-        oldPos: path3.oldPos + oldPosInc,
-        lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
-      };
-    } else {
-      return {
-        oldPos: path3.oldPos + oldPosInc,
-        lastComponent: { count: 1, added, removed, previousComponent: last }
-      };
-    }
-  }
-  extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
-    const newLen = newTokens.length, oldLen = oldTokens.length;
-    let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
-    while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
-      newPos++;
-      oldPos++;
-      commonCount++;
-      if (options.oneChangePerToken) {
-        basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
-      }
-    }
-    if (commonCount && !options.oneChangePerToken) {
-      basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
-    }
-    basePath.oldPos = oldPos;
-    return newPos;
-  }
-  equals(left, right, options) {
-    if (options.comparator) {
-      return options.comparator(left, right);
-    } else {
-      return left === right || !!options.ignoreCase && left.toLowerCase() === right.toLowerCase();
-    }
-  }
-  removeEmpty(array) {
-    const ret = [];
-    for (let i5 = 0; i5 < array.length; i5++) {
-      if (array[i5]) {
-        ret.push(array[i5]);
-      }
-    }
-    return ret;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  castInput(value, options) {
-    return value;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  tokenize(value, options) {
-    return Array.from(value);
-  }
-  join(chars2) {
-    return chars2.join("");
-  }
-  postProcess(changeObjects, options) {
-    return changeObjects;
-  }
-  get useLongestToken() {
-    return false;
-  }
-  buildValues(lastComponent, newTokens, oldTokens) {
-    const components = [];
-    let nextComponent;
-    while (lastComponent) {
-      components.push(lastComponent);
-      nextComponent = lastComponent.previousComponent;
-      delete lastComponent.previousComponent;
-      lastComponent = nextComponent;
-    }
-    components.reverse();
-    const componentLen = components.length;
-    let componentPos = 0, newPos = 0, oldPos = 0;
-    for (; componentPos < componentLen; componentPos++) {
-      const component = components[componentPos];
-      if (!component.removed) {
-        if (!component.added && this.useLongestToken) {
-          let value = newTokens.slice(newPos, newPos + component.count);
-          value = value.map(function(value2, i5) {
-            const oldValue = oldTokens[oldPos + i5];
-            return oldValue.length > value2.length ? oldValue : value2;
-          });
-          component.value = this.join(value);
-        } else {
-          component.value = this.join(newTokens.slice(newPos, newPos + component.count));
-        }
-        newPos += component.count;
-        if (!component.added) {
-          oldPos += component.count;
-        }
-      } else {
-        component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
-        oldPos += component.count;
-      }
-    }
-    return components;
-  }
-};
-
-// node_modules/diff/libesm/diff/line.js
-var LineDiff = class extends Diff {
-  constructor() {
-    super(...arguments);
-    this.tokenize = tokenize;
-  }
-  equals(left, right, options) {
-    if (options.ignoreWhitespace) {
-      if (!options.newlineIsToken || !left.includes("\n")) {
-        left = left.trim();
-      }
-      if (!options.newlineIsToken || !right.includes("\n")) {
-        right = right.trim();
-      }
-    } else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
-      if (left.endsWith("\n")) {
-        left = left.slice(0, -1);
-      }
-      if (right.endsWith("\n")) {
-        right = right.slice(0, -1);
-      }
-    }
-    return super.equals(left, right, options);
-  }
-};
-var lineDiff = new LineDiff();
-function diffLines(oldStr, newStr, options) {
-  return lineDiff.diff(oldStr, newStr, options);
-}
-function tokenize(value, options) {
-  if (options.stripTrailingCr) {
-    value = value.replace(/\r\n/g, "\n");
-  }
-  const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
-  if (!linesAndNewlines[linesAndNewlines.length - 1]) {
-    linesAndNewlines.pop();
-  }
-  for (let i5 = 0; i5 < linesAndNewlines.length; i5++) {
-    const line = linesAndNewlines[i5];
-    if (i5 % 2 && !options.newlineIsToken) {
-      retLines[retLines.length - 1] += line;
-    } else {
-      retLines.push(line);
-    }
-  }
-  return retLines;
-}
-
-// node_modules/diff/libesm/patch/create.js
-function needsQuoting(s2) {
-  for (let i5 = 0; i5 < s2.length; i5++) {
-    if (s2[i5] < " " || s2[i5] > "~" || s2[i5] === '"' || s2[i5] === "\\") {
-      return true;
-    }
-  }
-  return false;
-}
-function quoteFileNameIfNeeded(s2) {
-  if (!needsQuoting(s2)) {
-    return s2;
-  }
-  let result = '"';
-  const bytes = new TextEncoder().encode(s2);
-  let i5 = 0;
-  while (i5 < bytes.length) {
-    const b5 = bytes[i5];
-    if (b5 === 7) {
-      result += "\\a";
-    } else if (b5 === 8) {
-      result += "\\b";
-    } else if (b5 === 9) {
-      result += "\\t";
-    } else if (b5 === 10) {
-      result += "\\n";
-    } else if (b5 === 11) {
-      result += "\\v";
-    } else if (b5 === 12) {
-      result += "\\f";
-    } else if (b5 === 13) {
-      result += "\\r";
-    } else if (b5 === 34) {
-      result += '\\"';
-    } else if (b5 === 92) {
-      result += "\\\\";
-    } else if (b5 >= 32 && b5 <= 126) {
-      result += String.fromCharCode(b5);
-    } else {
-      result += "\\" + b5.toString(8).padStart(3, "0");
-    }
-    i5++;
-  }
-  result += '"';
-  return result;
-}
-var INCLUDE_HEADERS = {
-  includeIndex: true,
-  includeUnderline: true,
-  includeFileHeaders: true
-};
-function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-  let optionsObj;
-  if (!options) {
-    optionsObj = {};
-  } else if (typeof options === "function") {
-    optionsObj = { callback: options };
-  } else {
-    optionsObj = options;
-  }
-  if (typeof optionsObj.context === "undefined") {
-    optionsObj.context = 4;
-  }
-  const context = optionsObj.context;
-  if (optionsObj.newlineIsToken) {
-    throw new Error("newlineIsToken may not be used with patch-generation functions, only with diffing functions");
-  }
-  if (!optionsObj.callback) {
-    return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
-  } else {
-    const { callback } = optionsObj;
-    diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
-      const patch = diffLinesResultToPatch(diff);
-      callback(patch);
-    } }));
-  }
-  function diffLinesResultToPatch(diff) {
-    if (!diff) {
-      return;
-    }
-    diff.push({ value: "", lines: [] });
-    function contextLines(lines) {
-      return lines.map(function(entry) {
-        return " " + entry;
-      });
-    }
-    const hunks = [];
-    let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
-    for (let i5 = 0; i5 < diff.length; i5++) {
-      const current = diff[i5], lines = current.lines || splitLines(current.value);
-      current.lines = lines;
-      if (current.added || current.removed) {
-        if (!oldRangeStart) {
-          const prev = diff[i5 - 1];
-          oldRangeStart = oldLine;
-          newRangeStart = newLine;
-          if (prev) {
-            curRange = context > 0 ? contextLines(prev.lines.slice(-context)) : [];
-            oldRangeStart -= curRange.length;
-            newRangeStart -= curRange.length;
-          }
-        }
-        for (const line of lines) {
-          curRange.push((current.added ? "+" : "-") + line);
-        }
-        if (current.added) {
-          newLine += lines.length;
-        } else {
-          oldLine += lines.length;
-        }
-      } else {
-        if (oldRangeStart) {
-          if (lines.length <= context * 2 && i5 < diff.length - 2) {
-            for (const line of contextLines(lines)) {
-              curRange.push(line);
-            }
-          } else {
-            const contextSize = Math.min(lines.length, context);
-            for (const line of contextLines(lines.slice(0, contextSize))) {
-              curRange.push(line);
-            }
-            const hunk = {
-              oldStart: oldRangeStart,
-              oldLines: oldLine - oldRangeStart + contextSize,
-              newStart: newRangeStart,
-              newLines: newLine - newRangeStart + contextSize,
-              lines: curRange
-            };
-            hunks.push(hunk);
-            oldRangeStart = 0;
-            newRangeStart = 0;
-            curRange = [];
-          }
-        }
-        oldLine += lines.length;
-        newLine += lines.length;
-      }
-    }
-    for (const hunk of hunks) {
-      for (let i5 = 0; i5 < hunk.lines.length; i5++) {
-        if (hunk.lines[i5].endsWith("\n")) {
-          hunk.lines[i5] = hunk.lines[i5].slice(0, -1);
-        } else {
-          hunk.lines.splice(i5 + 1, 0, "\\ No newline at end of file");
-          i5++;
-        }
-      }
-    }
-    return {
-      oldFileName,
-      newFileName,
-      oldHeader,
-      newHeader,
-      hunks
-    };
-  }
-}
-function formatPatch(patch, headerOptions) {
-  var _a2, _b, _c5, _d, _e5, _f;
-  if (!headerOptions) {
-    headerOptions = INCLUDE_HEADERS;
-  }
-  if (Array.isArray(patch)) {
-    if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every((p3) => p3.isGit)) {
-      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a tool trying to apply the patch know which changes are to which file?)");
-    }
-    return patch.map((p3) => formatPatch(p3, headerOptions)).join("\n");
-  }
-  const ret = [];
-  if (patch.isGit) {
-    headerOptions = INCLUDE_HEADERS;
-    if (!patch.oldFileName) {
-      throw new Error("oldFileName must be specified for Git patches");
-    }
-    if (!patch.newFileName) {
-      throw new Error("newFileName must be specified for Git patches");
-    }
-    let gitOldName = patch.oldFileName;
-    let gitNewName = patch.newFileName;
-    if (patch.isCreate && gitOldName === "/dev/null") {
-      gitOldName = gitNewName.replace(/^b\//, "a/");
-    } else if (patch.isDelete && gitNewName === "/dev/null") {
-      gitNewName = gitOldName.replace(/^a\//, "b/");
-    }
-    ret.push("diff --git " + quoteFileNameIfNeeded(gitOldName) + " " + quoteFileNameIfNeeded(gitNewName));
-    if (patch.isDelete) {
-      ret.push("deleted file mode " + ((_a2 = patch.oldMode) !== null && _a2 !== void 0 ? _a2 : "100644"));
-    }
-    if (patch.isCreate) {
-      ret.push("new file mode " + ((_b = patch.newMode) !== null && _b !== void 0 ? _b : "100644"));
-    }
-    if (patch.oldMode && patch.newMode && !patch.isDelete && !patch.isCreate) {
-      ret.push("old mode " + patch.oldMode);
-      ret.push("new mode " + patch.newMode);
-    }
-    if (patch.isRename) {
-      ret.push("rename from " + quoteFileNameIfNeeded(((_c5 = patch.oldFileName) !== null && _c5 !== void 0 ? _c5 : "").replace(/^a\//, "")));
-      ret.push("rename to " + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : "").replace(/^b\//, "")));
-    }
-    if (patch.isCopy) {
-      ret.push("copy from " + quoteFileNameIfNeeded(((_e5 = patch.oldFileName) !== null && _e5 !== void 0 ? _e5 : "").replace(/^a\//, "")));
-      ret.push("copy to " + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : "").replace(/^b\//, "")));
-    }
-  } else {
-    if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== void 0) {
-      ret.push("Index: " + patch.oldFileName);
-    }
-    if (headerOptions.includeUnderline) {
-      ret.push("===================================================================");
-    }
-  }
-  const hasHunks = patch.hunks.length > 0;
-  if (headerOptions.includeFileHeaders && patch.oldFileName !== void 0 && patch.newFileName !== void 0 && (!patch.isGit || hasHunks)) {
-    ret.push("--- " + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? "	" + patch.oldHeader : ""));
-    ret.push("+++ " + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? "	" + patch.newHeader : ""));
-  }
-  for (let i5 = 0; i5 < patch.hunks.length; i5++) {
-    const hunk = patch.hunks[i5];
-    const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
-    const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
-    ret.push("@@ -" + oldStart + "," + hunk.oldLines + " +" + newStart + "," + hunk.newLines + " @@");
-    for (const line of hunk.lines) {
-      ret.push(line);
-    }
-  }
-  return ret.join("\n") + "\n";
-}
-function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-  if (typeof options === "function") {
-    options = { callback: options };
-  }
-  if (!(options === null || options === void 0 ? void 0 : options.callback)) {
-    const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
-    if (!patchObj) {
-      return;
-    }
-    return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
-  } else {
-    const { callback } = options;
-    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: (patchObj) => {
-      if (!patchObj) {
-        callback(void 0);
-      } else {
-        callback(formatPatch(patchObj, options.headerOptions));
-      }
-    } }));
-  }
-}
-function createPatch(fileName, oldStr, newStr, oldHeader, newHeader, options) {
-  return createTwoFilesPatch(fileName, fileName, oldStr, newStr, oldHeader, newHeader, options);
-}
-function splitLines(text) {
-  const hasTrailingNl = text.endsWith("\n");
-  const result = text.split("\n").map((line) => line + "\n");
-  if (hasTrailingNl) {
-    result.pop();
-  } else {
-    result.push(result.pop().slice(0, -1));
-  }
-  return result;
-}
-
-// src/plan/compute-plan.ts
-var PlanError = class extends Error {
-  problems;
-  constructor(problems) {
-    super(problems.map((p3) => p3.address ? `${p3.address}: ${p3.message}` : p3.message).join("\n"));
-    this.name = "PlanError";
-    this.problems = problems;
-  }
-};
-var TYPE_ORDER = [
-  "authentik.property_mapping",
-  "authentik.saml_provider",
-  "authentik.application",
-  "authentik.entitlement",
-  "authentik.policy_binding",
-  "authentik.scim_mapping",
-  "authentik.scim_provider",
-  "aws.iam.saml_provider",
-  "aws.iam.role",
-  "aws.sso.permission_set",
-  "aws.sso.account_assignment"
-];
-var MAP_FIELDS = /* @__PURE__ */ new Set(["tags", "attributes", "inline_policies"]);
-function refsIn(value, into = /* @__PURE__ */ new Set()) {
-  if (isRef(value)) into.add(value.$ref);
-  else if (Array.isArray(value)) value.forEach((v) => refsIn(v, into));
-  else if (value !== null && typeof value === "object") Object.values(value).forEach((v) => refsIn(v, into));
-  return into;
-}
-function hasDeferred(value) {
-  if (isDeferred(value)) return true;
-  if (Array.isArray(value)) return value.some(hasDeferred);
-  if (value !== null && typeof value === "object") return Object.values(value).some(hasDeferred);
-  return false;
-}
-function isLong(value) {
-  if (typeof value === "string") return value.includes("\n") || value.length > 100;
-  return value !== null && typeof value === "object" && !isRef(value) && !isDeferred(value);
-}
-function textOf(value) {
-  if (value === void 0) return "";
-  if (typeof value === "string") return value.endsWith("\n") ? value : `${value}
-`;
-  return `${JSON.stringify(value, null, 2)}
-`;
-}
-function fieldChanges(before, after) {
-  const out = [];
-  const keys = [.../* @__PURE__ */ new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].sort();
-  for (const key2 of keys) {
-    const b5 = before?.[key2];
-    const a5 = after?.[key2];
-    if (deepEqual(b5, a5)) continue;
-    const bothMaps = MAP_FIELDS.has(key2) && (b5 === void 0 || typeof b5 === "object" && b5 !== null && !Array.isArray(b5)) && (a5 === void 0 || typeof a5 === "object" && a5 !== null && !Array.isArray(a5));
-    if (bothMaps && before && after) {
-      for (const sub of fieldChanges(b5 ?? {}, a5 ?? {})) out.push({ ...sub, field: `${key2}.${sub.field}` });
-      continue;
-    }
-    const change = { field: key2 };
-    if (b5 !== void 0) change.before = b5;
-    if (a5 !== void 0) change.after = a5;
-    if (before && after && (isLong(b5) || isLong(a5)) && !hasDeferred(a5)) {
-      change.patch = createPatch(key2, textOf(b5), textOf(a5), "live", "desired", { context: 3 }).split("\n").slice(2).join("\n").trimEnd();
-    }
-    out.push(change);
-  }
-  return out;
-}
-function compareChanges(a5, b5) {
-  return TYPE_ORDER.indexOf(a5.type) - TYPE_ORDER.indexOf(b5.type) || a5.address.localeCompare(b5.address);
-}
-function planHash(changes) {
-  return sha256(canonicalJson(changes));
-}
-function changeHeader(r5) {
-  return { address: r5.address, type: r5.type, system: r5.system, ...r5.account ? { account: r5.account } : {}, title: r5.title };
-}
-function missingReason(d5) {
-  if (d5.type.startsWith("aws.sso.") && d5.type !== "aws.sso.account_assignment") return "does not exist in IAM Identity Center";
-  return d5.system === "aws" && d5.account ? `does not exist in account ${d5.account}` : `does not exist in ${d5.system}`;
-}
-function computePlan(input) {
-  const problems = [...input.problems ?? []];
-  const live = new Map(input.live.map((r5) => [r5.address, r5]));
-  const desired = new Map(input.desired.map((r5) => [r5.address, r5]));
-  const changes = [];
-  const notPruned = [];
-  const liveByIdentity = /* @__PURE__ */ new Map();
-  for (const r5 of input.live) {
-    const id = input.identityOf(r5);
-    if (id) liveByIdentity.set(id, [...liveByIdentity.get(id) ?? [], r5]);
-  }
-  const deletes = /* @__PURE__ */ new Set();
-  for (const r5 of input.live) {
-    if (!r5.owned || desired.has(r5.address)) continue;
-    if (input.prune) deletes.add(r5.address);
-    else notPruned.push({ address: r5.address, title: r5.title });
-  }
-  for (const d5 of input.desired) {
-    const l3 = live.get(d5.address);
-    const explicitDeps = [...refsIn(d5.props), ...d5.dependsOn ?? []];
-    const identity = input.identityOf(d5);
-    const collisions = (identity ? liveByIdentity.get(identity) ?? [] : []).filter((c5) => c5.address !== d5.address);
-    const waitFor = [];
-    for (const c5 of collisions) {
-      if (!c5.owned) {
-        problems.push({
-          address: d5.address,
-          message: `${c5.title} already exists and is not managed by authentik-aws-gitops (${c5.ownership ?? "not owned"}); it is never adopted or overwritten. Rename it in the configuration, or remove or rename the existing object.`
-        });
-      } else if (deletes.has(c5.address)) {
-        waitFor.push(c5.address);
-      } else {
-        problems.push({
-          address: d5.address,
-          message: `${c5.title} (${c5.address}) holds the same name and is no longer declared; plan with pruning on (--prune) to replace it`
-        });
-      }
-    }
-    if (l3 && !l3.owned) {
-      problems.push({
-        address: d5.address,
-        message: `${l3.title} exists but is not managed by authentik-aws-gitops (${l3.ownership ?? "not owned"}); it is never adopted or overwritten`
-      });
-      continue;
-    }
-    if (!l3) {
-      changes.push({
-        ...changeHeader(d5),
-        action: "create",
-        reason: missingReason(d5),
-        before: null,
-        after: d5.props,
-        fields: fieldChanges(null, d5.props),
-        dependsOn: [.../* @__PURE__ */ new Set([...explicitDeps, ...waitFor])].sort()
-      });
-      continue;
-    }
-    const fields = fieldChanges(l3.props, d5.props);
-    if (fields.length === 0) continue;
-    const changed = [...new Set(fields.map((f5) => f5.field.split(".")[0]))];
-    const deferredOnly = fields.every((f5) => hasDeferred(f5.after));
-    changes.push({
-      ...changeHeader(d5),
-      action: "update",
-      reason: deferredOnly ? `${changed.join(", ")} will be refreshed from values known after apply` : `live ${changed.join(", ")} ${changed.length === 1 ? "differs" : "differ"} from the configuration`,
-      before: l3.props,
-      after: d5.props,
-      fields,
-      dependsOn: [...new Set(explicitDeps)].sort(),
-      liveId: l3.id
-    });
-  }
-  for (const addr of deletes) {
-    const l3 = live.get(addr);
-    const referrers = input.live.filter((o3) => o3.address !== addr && deletes.has(o3.address) && refsIn(o3.props).has(addr)).map((o3) => o3.address);
-    changes.push({
-      ...changeHeader(l3),
-      action: "delete",
-      reason: "managed by authentik-aws-gitops and no longer declared (pruning is on)",
-      before: l3.props,
-      after: null,
-      fields: fieldChanges(l3.props, null),
-      dependsOn: referrers.sort(),
-      liveId: l3.id
-    });
-  }
-  if (problems.length > 0) throw new PlanError(problems);
-  const ownedLive = input.live.filter((r5) => r5.owned);
-  const deleteCount = changes.filter((c5) => c5.action === "delete").length;
-  if (deleteCount > 0 && deleteCount === ownedLive.length && !input.allowDeleteAll) {
-    throw new PlanError([
-      {
-        message: `this plan would delete every object authentik-aws-gitops manages here (${deleteCount}); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`
-      }
-    ]);
-  }
-  changes.sort(compareChanges);
-  const access2 = accessDiff(input, changes, desired, live);
-  const summary2 = { create: 0, update: 0, delete: 0, replace: 0 };
-  for (const c5 of changes) summary2[c5.action]++;
-  return {
-    version: 1,
-    tool: input.tool,
-    mode: input.mode,
-    config: input.configFile,
-    hash: planHash(changes),
-    summary: summary2,
-    access: access2,
-    changes,
-    notPruned: notPruned.sort((a5, b5) => a5.address.localeCompare(b5.address)),
-    warnings: input.warnings ?? [],
-    manualSteps: input.manualSteps ?? []
-  };
-}
-function accessDiff(input, changes, desired, live) {
-  const rows = /* @__PURE__ */ new Map();
-  const add = (row2, change) => {
-    if (!row2) return;
-    const key2 = `${row2.group}\0${row2.grant}\0${row2.account}`;
-    const existing = rows.get(key2);
-    if (existing && existing.change !== change) rows.delete(key2);
-    else rows.set(key2, { ...row2, change });
-  };
-  for (const c5 of changes) {
-    if (c5.action === "create" || c5.action === "replace") add(input.accessOf(desired.get(c5.address), "desired"), "gained");
-    if (c5.action === "delete" || c5.action === "replace") add(input.accessOf(live.get(c5.address), "live"), "lost");
-  }
-  return [...rows.values()].sort(
-    (a5, b5) => (a5.change === b5.change ? 0 : a5.change === "lost" ? -1 : 1) || a5.group.localeCompare(b5.group) || a5.grant.localeCompare(b5.grant) || a5.account.localeCompare(b5.account)
-  );
-}
-
-// node_modules/ky/distribution/errors/HTTPError.js
-var HTTPError = class extends Error {
-  response;
-  request;
-  options;
-  constructor(response, request, options) {
-    const code2 = response.status || response.status === 0 ? response.status : "";
-    const title = response.statusText ?? "";
-    const status = `${code2} ${title}`.trim();
-    const reason = status ? `status code ${status}` : "an unknown error";
-    super(`Request failed with ${reason}: ${request.method} ${request.url}`);
-    this.name = "HTTPError";
-    this.response = response;
-    this.request = request;
-    this.options = options;
-  }
-};
-
-// node_modules/ky/distribution/errors/NonError.js
-var NonError = class extends Error {
-  name = "NonError";
-  value;
-  constructor(value) {
-    let message = "Non-error value was thrown";
-    try {
-      if (typeof value === "string") {
-        message = value;
-      } else if (value && typeof value === "object" && "message" in value && typeof value.message === "string") {
-        message = value.message;
-      }
-    } catch {
-    }
-    super(message);
-    this.value = value;
-  }
-};
-
-// node_modules/ky/distribution/errors/ForceRetryError.js
-var ForceRetryError = class extends Error {
-  name = "ForceRetryError";
-  customDelay;
-  code;
-  customRequest;
-  constructor(options) {
-    const cause = options?.cause ? options.cause instanceof Error ? options.cause : new NonError(options.cause) : void 0;
-    super(options?.code ? `Forced retry: ${options.code}` : "Forced retry", cause ? { cause } : void 0);
-    this.customDelay = options?.delay;
-    this.code = options?.code;
-    this.customRequest = options?.request;
-  }
-};
-
-// node_modules/ky/distribution/core/constants.js
-var supportsRequestStreams = (() => {
-  let duplexAccessed = false;
-  let hasContentType = false;
-  const supportsReadableStream = typeof globalThis.ReadableStream === "function";
-  const supportsRequest = typeof globalThis.Request === "function";
-  if (supportsReadableStream && supportsRequest) {
-    try {
-      hasContentType = new globalThis.Request("https://empty.invalid", {
-        body: new globalThis.ReadableStream(),
-        method: "POST",
-        // @ts-expect-error - Types are outdated.
-        get duplex() {
-          duplexAccessed = true;
-          return "half";
-        }
-      }).headers.has("Content-Type");
-    } catch (error3) {
-      if (error3 instanceof Error && error3.message === "unsupported BodyInit type") {
-        return false;
-      }
-      throw error3;
-    }
-  }
-  return duplexAccessed && !hasContentType;
-})();
-var supportsAbortController = typeof globalThis.AbortController === "function";
-var supportsAbortSignal = typeof globalThis.AbortSignal === "function" && typeof globalThis.AbortSignal.any === "function";
-var supportsResponseStreams = typeof globalThis.ReadableStream === "function";
-var supportsFormData = typeof globalThis.FormData === "function";
-var requestMethods = ["get", "post", "put", "patch", "head", "delete"];
-var validate = () => void 0;
-validate();
-var responseTypes = {
-  json: "application/json",
-  text: "text/*",
-  formData: "multipart/form-data",
-  arrayBuffer: "*/*",
-  blob: "*/*",
-  // Supported in modern Fetch implementations (for example, browsers and recent Node.js/undici).
-  // We still feature-check at runtime before exposing the shortcut.
-  bytes: "*/*"
-};
-var maxSafeTimeout = 2147483647;
-var usualFormBoundarySize = new TextEncoder().encode("------WebKitFormBoundaryaxpyiPgbbPti10Rw").length;
-var stop = /* @__PURE__ */ Symbol("stop");
-var RetryMarker = class {
-  options;
-  constructor(options) {
-    this.options = options;
-  }
-};
-var retry = (options) => new RetryMarker(options);
-var kyOptionKeys = {
-  json: true,
-  parseJson: true,
-  stringifyJson: true,
-  searchParams: true,
-  prefixUrl: true,
-  retry: true,
-  timeout: true,
-  hooks: true,
-  throwHttpErrors: true,
-  onDownloadProgress: true,
-  onUploadProgress: true,
-  fetch: true,
-  context: true
-};
-var vendorSpecificOptions = {
-  next: true
-  // Next.js cache revalidation (revalidate, tags)
-};
-var requestOptionsRegistry = {
-  method: true,
-  headers: true,
-  body: true,
-  mode: true,
-  credentials: true,
-  cache: true,
-  redirect: true,
-  referrer: true,
-  referrerPolicy: true,
-  integrity: true,
-  keepalive: true,
-  signal: true,
-  window: true,
-  duplex: true
-};
-
-// node_modules/ky/distribution/utils/body.js
-var getBodySize = (body) => {
-  if (!body) {
-    return 0;
-  }
-  if (body instanceof FormData) {
-    let size = 0;
-    for (const [key2, value] of body) {
-      size += usualFormBoundarySize;
-      size += new TextEncoder().encode(`Content-Disposition: form-data; name="${key2}"`).length;
-      size += typeof value === "string" ? new TextEncoder().encode(value).length : value.size;
-    }
-    return size;
-  }
-  if (body instanceof Blob) {
-    return body.size;
-  }
-  if (body instanceof ArrayBuffer) {
-    return body.byteLength;
-  }
-  if (typeof body === "string") {
-    return new TextEncoder().encode(body).length;
-  }
-  if (body instanceof URLSearchParams) {
-    return new TextEncoder().encode(body.toString()).length;
-  }
-  if ("byteLength" in body) {
-    return body.byteLength;
-  }
-  if (typeof body === "object" && body !== null) {
-    try {
-      const jsonString = JSON.stringify(body);
-      return new TextEncoder().encode(jsonString).length;
-    } catch {
-      return 0;
-    }
-  }
-  return 0;
-};
-var withProgress = (stream, totalBytes, onProgress) => {
-  let previousChunk;
-  let transferredBytes = 0;
-  return stream.pipeThrough(new TransformStream({
-    transform(currentChunk, controller) {
-      controller.enqueue(currentChunk);
-      if (previousChunk) {
-        transferredBytes += previousChunk.byteLength;
-        let percent = totalBytes === 0 ? 0 : transferredBytes / totalBytes;
-        if (percent >= 1) {
-          percent = 1 - Number.EPSILON;
-        }
-        onProgress?.({ percent, totalBytes: Math.max(totalBytes, transferredBytes), transferredBytes }, previousChunk);
-      }
-      previousChunk = currentChunk;
-    },
-    flush() {
-      if (previousChunk) {
-        transferredBytes += previousChunk.byteLength;
-        onProgress?.({ percent: 1, totalBytes: Math.max(totalBytes, transferredBytes), transferredBytes }, previousChunk);
-      }
-    }
-  }));
-};
-var streamResponse = (response, onDownloadProgress) => {
-  if (!response.body) {
-    return response;
-  }
-  if (response.status === 204) {
-    return new Response(null, {
-      status: response.status,
-      statusText: response.statusText,
-      headers: response.headers
-    });
-  }
-  const totalBytes = Math.max(0, Number(response.headers.get("content-length")) || 0);
-  return new Response(withProgress(response.body, totalBytes, onDownloadProgress), {
-    status: response.status,
-    statusText: response.statusText,
-    headers: response.headers
-  });
-};
-var streamRequest = (request, onUploadProgress, originalBody) => {
-  if (!request.body) {
-    return request;
-  }
-  const totalBytes = getBodySize(originalBody ?? request.body);
-  return new Request(request, {
-    // @ts-expect-error - Types are outdated.
-    duplex: "half",
-    body: withProgress(request.body, totalBytes, onUploadProgress)
-  });
-};
-
-// node_modules/ky/distribution/utils/is.js
-var isObject = (value) => value !== null && typeof value === "object";
-
-// node_modules/ky/distribution/utils/merge.js
-var validateAndMerge = (...sources) => {
-  for (const source of sources) {
-    if ((!isObject(source) || Array.isArray(source)) && source !== void 0) {
-      throw new TypeError("The `options` argument must be an object");
-    }
-  }
-  return deepMerge({}, ...sources);
-};
-var mergeHeaders = (source1 = {}, source2 = {}) => {
-  const result = new globalThis.Headers(source1);
-  const isHeadersInstance = source2 instanceof globalThis.Headers;
-  const source = new globalThis.Headers(source2);
-  for (const [key2, value] of source.entries()) {
-    if (isHeadersInstance && value === "undefined" || value === void 0) {
-      result.delete(key2);
-    } else {
-      result.set(key2, value);
-    }
-  }
-  return result;
-};
-function newHookValue(original, incoming, property) {
-  return Object.hasOwn(incoming, property) && incoming[property] === void 0 ? [] : deepMerge(original[property] ?? [], incoming[property] ?? []);
-}
-var mergeHooks = (original = {}, incoming = {}) => ({
-  beforeRequest: newHookValue(original, incoming, "beforeRequest"),
-  beforeRetry: newHookValue(original, incoming, "beforeRetry"),
-  afterResponse: newHookValue(original, incoming, "afterResponse"),
-  beforeError: newHookValue(original, incoming, "beforeError")
-});
-var appendSearchParameters = (target, source) => {
-  const result = new URLSearchParams();
-  for (const input of [target, source]) {
-    if (input === void 0) {
-      continue;
-    }
-    if (input instanceof URLSearchParams) {
-      for (const [key2, value] of input.entries()) {
-        result.append(key2, value);
-      }
-    } else if (Array.isArray(input)) {
-      for (const pair of input) {
-        if (!Array.isArray(pair) || pair.length !== 2) {
-          throw new TypeError("Array search parameters must be provided in [[key, value], ...] format");
-        }
-        result.append(String(pair[0]), String(pair[1]));
-      }
-    } else if (isObject(input)) {
-      for (const [key2, value] of Object.entries(input)) {
-        if (value !== void 0) {
-          result.append(key2, String(value));
-        }
-      }
-    } else {
-      const parameters = new URLSearchParams(input);
-      for (const [key2, value] of parameters.entries()) {
-        result.append(key2, value);
-      }
-    }
-  }
-  return result;
-};
-var deepMerge = (...sources) => {
-  let returnValue = {};
-  let headers = {};
-  let hooks = {};
-  let searchParameters;
-  const signals = [];
-  for (const source of sources) {
-    if (Array.isArray(source)) {
-      if (!Array.isArray(returnValue)) {
-        returnValue = [];
-      }
-      returnValue = [...returnValue, ...source];
-    } else if (isObject(source)) {
-      for (let [key2, value] of Object.entries(source)) {
-        if (key2 === "signal" && value instanceof globalThis.AbortSignal) {
-          signals.push(value);
-          continue;
-        }
-        if (key2 === "context") {
-          if (value !== void 0 && value !== null && (!isObject(value) || Array.isArray(value))) {
-            throw new TypeError("The `context` option must be an object");
-          }
-          returnValue = {
-            ...returnValue,
-            context: value === void 0 || value === null ? {} : { ...returnValue.context, ...value }
-          };
-          continue;
-        }
-        if (key2 === "searchParams") {
-          if (value === void 0 || value === null) {
-            searchParameters = void 0;
-          } else {
-            searchParameters = searchParameters === void 0 ? value : appendSearchParameters(searchParameters, value);
-          }
-          continue;
-        }
-        if (isObject(value) && key2 in returnValue) {
-          value = deepMerge(returnValue[key2], value);
-        }
-        returnValue = { ...returnValue, [key2]: value };
-      }
-      if (isObject(source.hooks)) {
-        hooks = mergeHooks(hooks, source.hooks);
-        returnValue.hooks = hooks;
-      }
-      if (isObject(source.headers)) {
-        headers = mergeHeaders(headers, source.headers);
-        returnValue.headers = headers;
-      }
-    }
-  }
-  if (searchParameters !== void 0) {
-    returnValue.searchParams = searchParameters;
-  }
-  if (signals.length > 0) {
-    if (signals.length === 1) {
-      returnValue.signal = signals[0];
-    } else if (supportsAbortSignal) {
-      returnValue.signal = AbortSignal.any(signals);
-    } else {
-      returnValue.signal = signals.at(-1);
-    }
-  }
-  return returnValue;
-};
-
-// node_modules/ky/distribution/utils/normalize.js
-var normalizeRequestMethod = (input) => requestMethods.includes(input) ? input.toUpperCase() : input;
-var retryMethods = ["get", "put", "head", "delete", "options", "trace"];
-var retryStatusCodes = [408, 413, 429, 500, 502, 503, 504];
-var retryAfterStatusCodes = [413, 429, 503];
-var defaultRetryOptions = {
-  limit: 2,
-  methods: retryMethods,
-  statusCodes: retryStatusCodes,
-  afterStatusCodes: retryAfterStatusCodes,
-  maxRetryAfter: Number.POSITIVE_INFINITY,
-  backoffLimit: Number.POSITIVE_INFINITY,
-  delay: (attemptCount) => 0.3 * 2 ** (attemptCount - 1) * 1e3,
-  jitter: void 0,
-  retryOnTimeout: false
-};
-var normalizeRetryOptions = (retry2 = {}) => {
-  if (typeof retry2 === "number") {
-    return {
-      ...defaultRetryOptions,
-      limit: retry2
-    };
-  }
-  if (retry2.methods && !Array.isArray(retry2.methods)) {
-    throw new Error("retry.methods must be an array");
-  }
-  retry2.methods &&= retry2.methods.map((method) => method.toLowerCase());
-  if (retry2.statusCodes && !Array.isArray(retry2.statusCodes)) {
-    throw new Error("retry.statusCodes must be an array");
-  }
-  const normalizedRetry = Object.fromEntries(Object.entries(retry2).filter(([, value]) => value !== void 0));
-  return {
-    ...defaultRetryOptions,
-    ...normalizedRetry
-  };
-};
-
-// node_modules/ky/distribution/errors/TimeoutError.js
-var TimeoutError = class extends Error {
-  request;
-  constructor(request) {
-    super(`Request timed out: ${request.method} ${request.url}`);
-    this.name = "TimeoutError";
-    this.request = request;
-  }
-};
-
-// node_modules/ky/distribution/utils/timeout.js
-async function timeout(request, init, abortController, options) {
-  return new Promise((resolve, reject) => {
-    const timeoutId = setTimeout(() => {
-      if (abortController) {
-        abortController.abort();
-      }
-      reject(new TimeoutError(request));
-    }, options.timeout);
-    void options.fetch(request, init).then(resolve).catch(reject).then(() => {
-      clearTimeout(timeoutId);
-    });
-  });
-}
-
-// node_modules/ky/distribution/utils/delay.js
-async function delay(ms, { signal }) {
-  return new Promise((resolve, reject) => {
-    if (signal) {
-      signal.throwIfAborted();
-      signal.addEventListener("abort", abortHandler, { once: true });
-    }
-    function abortHandler() {
-      clearTimeout(timeoutId);
-      reject(signal.reason);
-    }
-    const timeoutId = setTimeout(() => {
-      signal?.removeEventListener("abort", abortHandler);
-      resolve();
-    }, ms);
-  });
-}
-
-// node_modules/ky/distribution/utils/options.js
-var findUnknownOptions = (request, options) => {
-  const unknownOptions = {};
-  for (const key2 in options) {
-    if (!Object.hasOwn(options, key2)) {
-      continue;
-    }
-    if (!(key2 in requestOptionsRegistry) && !(key2 in kyOptionKeys) && (!(key2 in request) || key2 in vendorSpecificOptions)) {
-      unknownOptions[key2] = options[key2];
-    }
-  }
-  return unknownOptions;
-};
-var hasSearchParameters = (search) => {
-  if (search === void 0) {
-    return false;
-  }
-  if (Array.isArray(search)) {
-    return search.length > 0;
-  }
-  if (search instanceof URLSearchParams) {
-    return search.size > 0;
-  }
-  if (typeof search === "object") {
-    return Object.keys(search).length > 0;
-  }
-  if (typeof search === "string") {
-    return search.trim().length > 0;
-  }
-  return Boolean(search);
-};
-
-// node_modules/ky/distribution/utils/type-guards.js
-function isHTTPError(error3) {
-  return error3 instanceof HTTPError || error3?.name === HTTPError.name;
-}
-function isTimeoutError(error3) {
-  return error3 instanceof TimeoutError || error3?.name === TimeoutError.name;
-}
-
-// node_modules/ky/distribution/core/Ky.js
-var Ky = class _Ky {
-  static create(input, options) {
-    const ky2 = new _Ky(input, options);
-    const function_ = async () => {
-      if (typeof ky2.#options.timeout === "number" && ky2.#options.timeout > maxSafeTimeout) {
-        throw new RangeError(`The \`timeout\` option cannot be greater than ${maxSafeTimeout}`);
-      }
-      await Promise.resolve();
-      let response = await ky2.#fetch();
-      for (const hook of ky2.#options.hooks.afterResponse) {
-        const clonedResponse = ky2.#decorateResponse(response.clone());
-        let modifiedResponse;
-        try {
-          modifiedResponse = await hook(ky2.request, ky2.#getNormalizedOptions(), clonedResponse, { retryCount: ky2.#retryCount });
-        } catch (error3) {
-          ky2.#cancelResponseBody(clonedResponse);
-          ky2.#cancelResponseBody(response);
-          throw error3;
-        }
-        if (modifiedResponse instanceof RetryMarker) {
-          ky2.#cancelResponseBody(clonedResponse);
-          ky2.#cancelResponseBody(response);
-          throw new ForceRetryError(modifiedResponse.options);
-        }
-        const nextResponse = modifiedResponse instanceof globalThis.Response ? modifiedResponse : response;
-        if (clonedResponse !== nextResponse) {
-          ky2.#cancelResponseBody(clonedResponse);
-        }
-        if (response !== nextResponse) {
-          ky2.#cancelResponseBody(response);
-        }
-        response = nextResponse;
-      }
-      ky2.#decorateResponse(response);
-      if (!response.ok && (typeof ky2.#options.throwHttpErrors === "function" ? ky2.#options.throwHttpErrors(response.status) : ky2.#options.throwHttpErrors)) {
-        let error3 = new HTTPError(response, ky2.request, ky2.#getNormalizedOptions());
-        for (const hook of ky2.#options.hooks.beforeError) {
-          error3 = await hook(error3, { retryCount: ky2.#retryCount });
-        }
-        throw error3;
-      }
-      if (ky2.#options.onDownloadProgress) {
-        if (typeof ky2.#options.onDownloadProgress !== "function") {
-          throw new TypeError("The `onDownloadProgress` option must be a function");
-        }
-        if (!supportsResponseStreams) {
-          throw new Error("Streams are not supported in your environment. `ReadableStream` is missing.");
-        }
-        const progressResponse = response.clone();
-        ky2.#cancelResponseBody(response);
-        return streamResponse(progressResponse, ky2.#options.onDownloadProgress);
-      }
-      return response;
-    };
-    const result = ky2.#retry(function_).finally(() => {
-      const originalRequest = ky2.#originalRequest;
-      ky2.#cancelBody(originalRequest?.body ?? void 0);
-      ky2.#cancelBody(ky2.request.body ?? void 0);
-    });
-    for (const [type, mimeType] of Object.entries(responseTypes)) {
-      if (type === "bytes" && typeof globalThis.Response?.prototype?.bytes !== "function") {
-        continue;
-      }
-      result[type] = async () => {
-        ky2.request.headers.set("accept", ky2.request.headers.get("accept") || mimeType);
-        const response = await result;
-        if (type === "json") {
-          if (response.status === 204) {
-            return "";
-          }
-          const text = await response.text();
-          if (text === "") {
-            return "";
-          }
-          if (options.parseJson) {
-            return options.parseJson(text);
-          }
-          return JSON.parse(text);
-        }
-        return response[type]();
-      };
-    }
-    return result;
-  }
-  // eslint-disable-next-line unicorn/prevent-abbreviations
-  static #normalizeSearchParams(searchParams) {
-    if (searchParams && typeof searchParams === "object" && !Array.isArray(searchParams) && !(searchParams instanceof URLSearchParams)) {
-      return Object.fromEntries(Object.entries(searchParams).filter(([, value]) => value !== void 0));
-    }
-    return searchParams;
-  }
-  request;
-  #abortController;
-  #retryCount = 0;
-  // eslint-disable-next-line @typescript-eslint/prefer-readonly -- False positive: #input is reassigned on line 202
-  #input;
-  #options;
-  #originalRequest;
-  #userProvidedAbortSignal;
-  #cachedNormalizedOptions;
-  // eslint-disable-next-line complexity
-  constructor(input, options = {}) {
-    this.#input = input;
-    this.#options = {
-      ...options,
-      headers: mergeHeaders(this.#input.headers, options.headers),
-      hooks: mergeHooks({
-        beforeRequest: [],
-        beforeRetry: [],
-        beforeError: [],
-        afterResponse: []
-      }, options.hooks),
-      method: normalizeRequestMethod(options.method ?? this.#input.method ?? "GET"),
-      // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
-      prefixUrl: String(options.prefixUrl || ""),
-      retry: normalizeRetryOptions(options.retry),
-      throwHttpErrors: options.throwHttpErrors ?? true,
-      timeout: options.timeout ?? 1e4,
-      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
-      context: options.context ?? {}
-    };
-    if (typeof this.#input !== "string" && !(this.#input instanceof URL || this.#input instanceof globalThis.Request)) {
-      throw new TypeError("`input` must be a string, URL, or Request");
-    }
-    if (this.#options.prefixUrl && typeof this.#input === "string") {
-      if (this.#input.startsWith("/")) {
-        throw new Error("`input` must not begin with a slash when using `prefixUrl`");
-      }
-      if (!this.#options.prefixUrl.endsWith("/")) {
-        this.#options.prefixUrl += "/";
-      }
-      this.#input = this.#options.prefixUrl + this.#input;
-    }
-    if (supportsAbortController && supportsAbortSignal) {
-      this.#userProvidedAbortSignal = this.#options.signal ?? this.#input.signal;
-      this.#abortController = new globalThis.AbortController();
-      this.#options.signal = this.#userProvidedAbortSignal ? AbortSignal.any([this.#userProvidedAbortSignal, this.#abortController.signal]) : this.#abortController.signal;
-    }
-    if (supportsRequestStreams) {
-      this.#options.duplex = "half";
-    }
-    if (this.#options.json !== void 0) {
-      this.#options.body = this.#options.stringifyJson?.(this.#options.json) ?? JSON.stringify(this.#options.json);
-      this.#options.headers.set("content-type", this.#options.headers.get("content-type") ?? "application/json");
-    }
-    const userProvidedContentType = options.headers && new globalThis.Headers(options.headers).has("content-type");
-    if (this.#input instanceof globalThis.Request && (supportsFormData && this.#options.body instanceof globalThis.FormData || this.#options.body instanceof URLSearchParams) && !userProvidedContentType) {
-      this.#options.headers.delete("content-type");
-    }
-    this.request = new globalThis.Request(this.#input, this.#options);
-    if (hasSearchParameters(this.#options.searchParams)) {
-      const textSearchParams = typeof this.#options.searchParams === "string" ? this.#options.searchParams.replace(/^\?/, "") : new URLSearchParams(_Ky.#normalizeSearchParams(this.#options.searchParams)).toString();
-      const searchParams = "?" + textSearchParams;
-      const url = this.request.url.replace(/(?:\?.*?)?(?=#|$)/, searchParams);
-      this.request = new globalThis.Request(url, this.#options);
-    }
-    if (this.#options.onUploadProgress) {
-      if (typeof this.#options.onUploadProgress !== "function") {
-        throw new TypeError("The `onUploadProgress` option must be a function");
-      }
-      if (!supportsRequestStreams) {
-        throw new Error("Request streams are not supported in your environment. The `duplex` option for `Request` is not available.");
-      }
-      this.request = this.#wrapRequestWithUploadProgress(this.request, this.#options.body ?? void 0);
-    }
-  }
-  #calculateDelay() {
-    const retryDelay = this.#options.retry.delay(this.#retryCount);
-    let jitteredDelay = retryDelay;
-    if (this.#options.retry.jitter === true) {
-      jitteredDelay = Math.random() * retryDelay;
-    } else if (typeof this.#options.retry.jitter === "function") {
-      jitteredDelay = this.#options.retry.jitter(retryDelay);
-      if (!Number.isFinite(jitteredDelay) || jitteredDelay < 0) {
-        jitteredDelay = retryDelay;
-      }
-    }
-    const backoffLimit = this.#options.retry.backoffLimit ?? Number.POSITIVE_INFINITY;
-    return Math.min(backoffLimit, jitteredDelay);
-  }
-  async #calculateRetryDelay(error3) {
-    this.#retryCount++;
-    if (this.#retryCount > this.#options.retry.limit) {
-      throw error3;
-    }
-    const errorObject = error3 instanceof Error ? error3 : new NonError(error3);
-    if (errorObject instanceof ForceRetryError) {
-      return errorObject.customDelay ?? this.#calculateDelay();
-    }
-    if (!this.#options.retry.methods.includes(this.request.method.toLowerCase())) {
-      throw error3;
-    }
-    if (this.#options.retry.shouldRetry !== void 0) {
-      const result = await this.#options.retry.shouldRetry({ error: errorObject, retryCount: this.#retryCount });
-      if (result === false) {
-        throw error3;
-      }
-      if (result === true) {
-        return this.#calculateDelay();
-      }
-    }
-    if (isTimeoutError(error3) && !this.#options.retry.retryOnTimeout) {
-      throw error3;
-    }
-    if (isHTTPError(error3)) {
-      if (!this.#options.retry.statusCodes.includes(error3.response.status)) {
-        throw error3;
-      }
-      const retryAfter = error3.response.headers.get("Retry-After") ?? error3.response.headers.get("RateLimit-Reset") ?? error3.response.headers.get("X-RateLimit-Retry-After") ?? error3.response.headers.get("X-RateLimit-Reset") ?? error3.response.headers.get("X-Rate-Limit-Reset");
-      if (retryAfter && this.#options.retry.afterStatusCodes.includes(error3.response.status)) {
-        let after = Number(retryAfter) * 1e3;
-        if (Number.isNaN(after)) {
-          after = Date.parse(retryAfter) - Date.now();
-        } else if (after >= Date.parse("2024-01-01")) {
-          after -= Date.now();
-        }
-        const max = this.#options.retry.maxRetryAfter ?? after;
-        return after < max ? after : max;
-      }
-      if (error3.response.status === 413) {
-        throw error3;
-      }
-    }
-    return this.#calculateDelay();
-  }
-  #decorateResponse(response) {
-    if (this.#options.parseJson) {
-      response.json = async () => this.#options.parseJson(await response.text());
-    }
-    return response;
-  }
-  #cancelBody(body) {
-    if (!body) {
-      return;
-    }
-    void body.cancel().catch(() => void 0);
-  }
-  #cancelResponseBody(response) {
-    this.#cancelBody(response.body ?? void 0);
-  }
-  async #retry(function_) {
-    try {
-      return await function_();
-    } catch (error3) {
-      const ms = Math.min(await this.#calculateRetryDelay(error3), maxSafeTimeout);
-      if (this.#retryCount < 1) {
-        throw error3;
-      }
-      await delay(ms, this.#userProvidedAbortSignal ? { signal: this.#userProvidedAbortSignal } : {});
-      if (error3 instanceof ForceRetryError && error3.customRequest) {
-        const managedRequest = this.#options.signal ? new globalThis.Request(error3.customRequest, { signal: this.#options.signal }) : new globalThis.Request(error3.customRequest);
-        this.#assignRequest(managedRequest);
-      }
-      for (const hook of this.#options.hooks.beforeRetry) {
-        const hookResult = await hook({
-          request: this.request,
-          options: this.#getNormalizedOptions(),
-          error: error3,
-          retryCount: this.#retryCount
-        });
-        if (hookResult instanceof globalThis.Request) {
-          this.#assignRequest(hookResult);
-          break;
-        }
-        if (hookResult instanceof globalThis.Response) {
-          return hookResult;
-        }
-        if (hookResult === stop) {
-          return;
-        }
-      }
-      return this.#retry(function_);
-    }
-  }
-  async #fetch() {
-    if (this.#abortController?.signal.aborted) {
-      this.#abortController = new globalThis.AbortController();
-      this.#options.signal = this.#userProvidedAbortSignal ? AbortSignal.any([this.#userProvidedAbortSignal, this.#abortController.signal]) : this.#abortController.signal;
-      this.request = new globalThis.Request(this.request, { signal: this.#options.signal });
-    }
-    for (const hook of this.#options.hooks.beforeRequest) {
-      const result = await hook(this.request, this.#getNormalizedOptions(), { retryCount: this.#retryCount });
-      if (result instanceof Response) {
-        return result;
-      }
-      if (result instanceof globalThis.Request) {
-        this.#assignRequest(result);
-        break;
-      }
-    }
-    const nonRequestOptions = findUnknownOptions(this.request, this.#options);
-    this.#originalRequest = this.request;
-    this.request = this.#originalRequest.clone();
-    if (this.#options.timeout === false) {
-      return this.#options.fetch(this.#originalRequest, nonRequestOptions);
-    }
-    return timeout(this.#originalRequest, nonRequestOptions, this.#abortController, this.#options);
-  }
-  #getNormalizedOptions() {
-    if (!this.#cachedNormalizedOptions) {
-      const { hooks, ...normalizedOptions } = this.#options;
-      this.#cachedNormalizedOptions = Object.freeze(normalizedOptions);
-    }
-    return this.#cachedNormalizedOptions;
-  }
-  #assignRequest(request) {
-    this.#cachedNormalizedOptions = void 0;
-    this.request = this.#wrapRequestWithUploadProgress(request);
-  }
-  #wrapRequestWithUploadProgress(request, originalBody) {
-    if (!this.#options.onUploadProgress || !request.body) {
-      return request;
-    }
-    return streamRequest(request, this.#options.onUploadProgress, originalBody ?? this.#options.body ?? void 0);
-  }
-};
-
-// node_modules/ky/distribution/index.js
-var createInstance = (defaults) => {
-  const ky2 = (input, options) => Ky.create(input, validateAndMerge(defaults, options));
-  for (const method of requestMethods) {
-    ky2[method] = (input, options) => Ky.create(input, validateAndMerge(defaults, options, { method }));
-  }
-  ky2.create = (newDefaults) => createInstance(validateAndMerge(newDefaults));
-  ky2.extend = (newDefaults) => {
-    if (typeof newDefaults === "function") {
-      newDefaults = newDefaults(defaults ?? {});
-    }
-    return createInstance(validateAndMerge(defaults, newDefaults));
-  };
-  ky2.stop = stop;
-  ky2.retry = retry;
-  return ky2;
-};
-var ky = createInstance();
-var distribution_default = ky;
-
-// src/providers/authentik/client.ts
-var AuthentikApiError = class extends UserError {
-  constructor(method, path3, status, body, hint) {
-    super(`authentik ${method} ${path3} failed with HTTP ${status}${describeBody(body)}${hint ? `: ${hint}` : ""}`);
-    this.method = method;
-    this.path = path3;
-    this.status = status;
-    this.body = body;
-  }
-  method;
-  path;
-  status;
-  body;
-  name = "AuthentikApiError";
-};
-function describeBody(body) {
-  if (body === null || body === void 0 || body === "") return "";
-  if (typeof body === "string") return `: ${body.slice(0, 300)}`;
-  if (typeof body === "object") {
-    const parts = Object.entries(body).map(
-      ([k5, v]) => `${k5}: ${Array.isArray(v) ? v.join(" ") : typeof v === "string" ? v : JSON.stringify(v)}`
-    );
-    return `: ${parts.join("; ").slice(0, 500)}`;
-  }
-  return "";
-}
-var camel = (k5) => k5.replace(/_([a-z0-9])/g, (_, c5) => c5.toUpperCase());
-var snake = (k5) => k5.replace(/[A-Z]/g, (c5) => `_${c5.toLowerCase()}`);
-function mapTopLevelKeys(value, f5) {
-  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
-  return Object.fromEntries(Object.entries(value).map(([k5, v]) => [f5(k5), v]));
-}
-var fromApi = (value) => mapTopLevelKeys(value, camel);
-var toApi = (value) => mapTopLevelKeys(value, snake);
-var AuthentikClient = class {
-  baseUrl;
-  http;
-  requestCount = 0;
-  constructor(options) {
-    this.baseUrl = options.url.replace(/\/+$/, "");
-    this.http = distribution_default.create({
-      prefixUrl: `${this.baseUrl}/api/v3`,
-      headers: { Authorization: `Bearer ${options.token}`, Accept: "application/json" },
-      timeout: options.timeoutMs ?? 3e4,
-      retry: {
-        limit: options.retries ?? 4,
-        methods: ["get", "put", "patch", "delete", "head", "options"],
-        statusCodes: [408, 429, 500, 502, 503, 504],
-        afterStatusCodes: [413, 429, 503],
-        backoffLimit: 1e4
-      },
-      hooks: {
-        beforeRequest: [
-          (request) => {
-            this.requestCount++;
-            options.onRequest?.(request.method, new URL(request.url).pathname);
-          }
-        ]
-      }
-    });
-  }
-  async call(method, path3, body, searchParams) {
-    const relative = path3.replace(/^\/+/, "");
-    try {
-      const response = await this.http(relative, {
-        method,
-        ...body === void 0 ? {} : { json: body },
-        ...searchParams ? { searchParams } : {},
-        // POST is not idempotent: only a 429 (request refused, nothing done) is safe to retry.
-        ...method === "post" ? { retry: { limit: 4, methods: ["post"], statusCodes: [429] } } : {}
-      });
-      if (response.status === 204) return void 0;
-      const text = await response.text();
-      return text ? JSON.parse(text) : void 0;
-    } catch (error3) {
-      if (error3 instanceof HTTPError) {
-        const text = await error3.response.text().catch(() => "");
-        let parsed = text;
-        try {
-          parsed = JSON.parse(text);
-        } catch {
-        }
-        const status = error3.response.status;
-        const hint = status === 403 || status === 401 ? "the token in AUTHENTIK_TOKEN was refused (wrong token, expired, or missing permissions)" : void 0;
-        throw new AuthentikApiError(method.toUpperCase(), `/api/v3/${relative}`, status, parsed, hint);
-      }
-      if (error3 instanceof TimeoutError) {
-        throw new UserError(`authentik ${method.toUpperCase()} /api/v3/${relative} timed out`);
-      }
-      const cause = error3.cause;
-      throw new UserError(
-        `cannot reach authentik at ${this.baseUrl} (${cause?.code ?? error3.message}); check authentik.url or AUTHENTIK_URL`
-      );
-    }
-  }
-  /** Raw JSON, keys as authentik sends them. */
-  getRaw(path3, searchParams) {
-    return this.call("get", path3, void 0, searchParams);
-  }
-  async get(path3, searchParams) {
-    return fromApi(await this.call("get", path3, void 0, searchParams));
-  }
-  async post(path3, body) {
-    return fromApi(await this.call("post", path3, toApi(body)));
-  }
-  async put(path3, body) {
-    return fromApi(await this.call("put", path3, toApi(body)));
-  }
-  async patch(path3, body) {
-    return fromApi(await this.call("patch", path3, toApi(body)));
-  }
-  delete(path3) {
-    return this.call("delete", path3);
-  }
-  /**
-   * Every item of a paged list. authentik signals the last page with `next: 0`
-   * (not null); the guard stops a pager that never ends.
-   */
-  async list(path3, searchParams = {}) {
-    const out = [];
-    const seen = /* @__PURE__ */ new Set();
-    let page = 1;
-    for (; ; ) {
-      if (seen.has(page) || seen.size > 1e4) {
-        throw new UserError(`authentik GET ${path3} pagination does not end (page ${page} seen twice)`);
-      }
-      seen.add(page);
-      const params = new URLSearchParams();
-      for (const [k5, v] of Object.entries(searchParams)) {
-        for (const item of Array.isArray(v) ? v : [v]) params.append(k5, String(item));
-      }
-      params.set("page", String(page));
-      params.set("page_size", "100");
-      const body = await this.getRaw(path3, params);
-      out.push(...body.results.map((r5) => fromApi(r5)));
-      const next = body.pagination?.next ?? 0;
-      if (!next) return out;
-      page = next;
-    }
-  }
-  /** GET that turns 404 into undefined. */
-  async find(path3) {
-    try {
-      return await this.get(path3);
-    } catch (error3) {
-      if (error3 instanceof AuthentikApiError && error3.status === 404) return void 0;
-      throw error3;
-    }
-  }
-};
-
 // node_modules/fast-xml-parser/src/util.js
 var nameStartChar = ":A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD";
 var nameChar = nameStartChar + "\\-.\\d\\u00B7\\u0300-\\u036F\\u203F-\\u2040";
@@ -86740,7 +83330,7 @@ var defaultOptions = {
   //A tag can have attributes without any value
   unpairedTags: []
 };
-function validate2(xmlData, options) {
+function validate(xmlData, options) {
   options = Object.assign({}, defaultOptions, options);
   const tags = [];
   let tagFound = false;
@@ -90834,7 +87424,7 @@ var XMLParser = class {
     }
     if (validationOption) {
       if (validationOption === true) validationOption = {};
-      const result = validate2(xmlData, validationOption);
+      const result = validate(xmlData, validationOption);
       if (result !== true) {
         throw Error(`${result.err.msg}:${result.err.line}:${result.err.col}`);
       }
@@ -90911,6 +87501,3431 @@ function parseSpMetadata(xml) {
   if (!/^https:\/\//.test(acsUrl)) throw new Error("no HTTPS AssertionConsumerService Location");
   return { entityId, acsUrl };
 }
+
+// src/config/policy-documents.ts
+function parsePolicyDocument(value) {
+  let doc = value;
+  if (typeof value === "string") {
+    try {
+      doc = JSON.parse(value);
+    } catch (error3) {
+      return { ok: false, reason: `is not valid JSON (${error3.message})` };
+    }
+  }
+  if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
+    return { ok: false, reason: "must be a JSON object with Version and Statement" };
+  }
+  const statement = doc.Statement;
+  if (statement === void 0) return { ok: false, reason: "has no Statement" };
+  const statements = Array.isArray(statement) ? statement : [statement];
+  if (statements.length === 0) return { ok: false, reason: "has an empty Statement list" };
+  for (const [i5, s2] of statements.entries()) {
+    if (s2 === null || typeof s2 !== "object" || Array.isArray(s2)) {
+      return { ok: false, reason: `statement ${i5 + 1} is not an object` };
+    }
+    const effect = s2.Effect;
+    if (effect !== "Allow" && effect !== "Deny") {
+      return { ok: false, reason: `statement ${i5 + 1} needs Effect "Allow" or "Deny"` };
+    }
+    const st = s2;
+    if (st.Action === void 0 && st.NotAction === void 0) {
+      return { ok: false, reason: `statement ${i5 + 1} needs Action or NotAction` };
+    }
+  }
+  return { ok: true, document: doc };
+}
+function policySize(document) {
+  return JSON.stringify(document).length;
+}
+
+// src/config/schema-validation.ts
+var import_ajv = __toESM(require_ajv(), 1);
+var import_ajv_formats = __toESM(require_dist(), 1);
+
+// schema/config.schema.json
+var config_schema_default = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  $id: "https://github.com/authentik-aws-gitops/authentik-aws-gitops/schema/config.schema.json",
+  title: "AuthentikAwsGitopsConfig",
+  description: "authentik-aws-gitops configuration: the AWS roles (classic IAM) or IAM Identity Center permission sets, which authentik groups get them in which accounts, and how authentik and AWS are federated.",
+  type: "object",
+  additionalProperties: false,
+  required: ["version", "mode", "authentik", "aws", "mappings"],
+  properties: {
+    $schema: {
+      type: "string",
+      description: "Optional JSON Schema reference for editors; ignored by the tool."
+    },
+    version: {
+      const: 1,
+      description: "Version of this configuration format. Only 1 exists.",
+      errorMessage: "must be 1 (the only configuration format version)"
+    },
+    mode: {
+      type: "string",
+      enum: ["classic-iam", "identity-center"],
+      description: "How AWS trusts authentik. `classic-iam`: an IAM SAML identity provider and IAM roles in every account. `identity-center`: authentik is the external identity provider of IAM Identity Center, which assigns permission sets (optionally with SCIM provisioning, see `scim`)."
+    },
+    authentik: { $ref: "#/definitions/authentik" },
+    aws: { $ref: "#/definitions/aws" },
+    roles: {
+      type: "object",
+      description: "classic-iam only. IAM roles to create in the declared accounts, keyed by role name (unique case-insensitively, at most 64 characters of letters, digits and `+=,.@_-`).",
+      propertyNames: { $ref: "#/definitions/iamName" },
+      additionalProperties: { $ref: "#/definitions/role" }
+    },
+    permissionSets: {
+      type: "object",
+      description: "identity-center only. Permission sets to create in the IAM Identity Center instance, keyed by name (at most 32 characters of letters, digits and `+=,.@_-`).",
+      propertyNames: { $ref: "#/definitions/iamName" },
+      additionalProperties: { $ref: "#/definitions/permissionSet" }
+    },
+    mappings: {
+      type: "array",
+      description: "Which authentik group gets which roles (classic-iam) or permission sets (identity-center), optionally narrowed to some accounts or organizational units. Groups are looked up by name in authentik and never created.",
+      items: { $ref: "#/definitions/mapping" }
+    },
+    scim: { $ref: "#/definitions/scim" },
+    options: { $ref: "#/definitions/options" }
+  },
+  definitions: {
+    iamName: {
+      type: "string",
+      pattern: "^[\\w+=,.@-]+$",
+      patternErrorMessage: "may contain only letters, digits and the characters + = , . @ _ -",
+      description: "A name made of letters, digits and `+=,.@_-`."
+    },
+    accountAlias: {
+      type: "string",
+      pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$",
+      patternErrorMessage: "must start with a letter or digit and contain only letters, digits and . _ -",
+      description: "A short alias for an AWS account or organizational unit, used to refer to it in this file."
+    },
+    accountId: {
+      type: "string",
+      pattern: "^[0-9]{12}$",
+      patternErrorMessage: 'must be a 12-digit AWS account id in quotes, e.g. "123412341234"',
+      description: "12-digit AWS account id. Quote it in YAML so leading zeros survive."
+    },
+    duration: {
+      description: "A duration: seconds as an integer (3600), or a string of hours, minutes and seconds (`4h`, `1h30m`, `900s`), or ISO-8601 (`PT4H`).",
+      errorMessage: 'must be a duration: seconds as a number (3600), or a string like "4h", "1h30m", "900s" or "PT4H"',
+      anyOf: [
+        { type: "integer", minimum: 1 },
+        {
+          type: "string",
+          pattern: "^(?:(?=\\d)(?:\\d+h)?(?:\\d+m)?(?:\\d+s)?|PT(?=\\d)(?:\\d+H)?(?:\\d+M)?(?:\\d+S)?)$"
+        }
+      ]
+    },
+    managedPolicyArn: {
+      type: "string",
+      pattern: "^arn:aws(?:-cn|-us-gov)?:iam::(?:aws|[0-9]{12}):policy/(?:[\\x21-\\x7E]+/)?[\\w+=,.@-]+$",
+      patternErrorMessage: "must be an IAM managed policy ARN, e.g. arn:aws:iam::aws:policy/ReadOnlyAccess",
+      description: "ARN of an IAM managed policy (AWS-managed `arn:aws:iam::aws:policy/...` or customer-managed `arn:aws:iam::123412341234:policy/...`)."
+    },
+    roleArn: {
+      type: "string",
+      pattern: "^arn:aws(?:-cn|-us-gov)?:iam::[0-9]{12}:role/(?:[\\x21-\\x7E]+/)?[\\w+=,.@-]+$",
+      patternErrorMessage: "must be an IAM role ARN, e.g. arn:aws:iam::123412341234:role/gitops",
+      description: "ARN of an IAM role."
+    },
+    iamPath: {
+      type: "string",
+      maxLength: 512,
+      pattern: "^(?:/|/[\\x21-\\x7E]+/)$",
+      patternErrorMessage: 'must be an IAM path: "/" or a string that starts and ends with "/" (e.g. /authentik/), of printable ASCII without spaces',
+      description: "An IAM path: `/` or `/segment/.../`."
+    },
+    tags: {
+      type: "object",
+      description: "Tags as key: value (key up to 128 characters, value up to 256; keys starting with `aws:` are reserved by AWS).",
+      propertyNames: {
+        type: "string",
+        minLength: 1,
+        maxLength: 128,
+        pattern: "^(?!aws:)[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$",
+        patternErrorMessage: "must be a tag key of letters, digits, spaces and _ . : / = + - @, not starting with aws:"
+      },
+      additionalProperties: {
+        type: "string",
+        maxLength: 256,
+        pattern: "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]*$",
+        patternErrorMessage: "must be a tag value of letters, digits, spaces and _ . : / = + - @"
+      }
+    },
+    policyDocument: {
+      description: "An IAM policy document, written as YAML (an object with Version and Statement) or as a string of JSON.",
+      errorMessage: "must be a policy document: an object with Version and Statement, or a string of JSON",
+      anyOf: [
+        {
+          type: "object",
+          required: ["Statement"],
+          properties: {
+            Version: { type: "string", enum: ["2012-10-17", "2008-10-17"], description: 'Policy language version; use "2012-10-17".' },
+            Id: { type: "string", description: "Optional policy identifier." },
+            Statement: {
+              description: "One statement or a list of statements (each with Effect, Action or NotAction, and Resource).",
+              anyOf: [{ type: "object" }, { type: "array", items: { type: "object" }, minItems: 1 }]
+            }
+          }
+        },
+        { type: "string", minLength: 2 }
+      ]
+    },
+    envVarName: {
+      type: "string",
+      pattern: "^[A-Za-z_][A-Za-z0-9_]*$",
+      maxLength: 128,
+      patternErrorMessage: "must be the NAME of an environment variable (e.g. AWS_SCIM_TOKEN) that holds the secret, not the secret itself",
+      description: "Name of an environment variable. Secrets are only read from the environment, never written in this file."
+    },
+    authentik: {
+      type: "object",
+      additionalProperties: false,
+      required: ["application", "provider"],
+      description: "The authentik side: where it is and the application and SAML provider this tool manages. The API token is read only from the AUTHENTIK_TOKEN environment variable.",
+      properties: {
+        url: {
+          type: "string",
+          format: "uri",
+          pattern: "^https?://",
+          patternErrorMessage: "must be an http(s) URL, e.g. https://authentik.company",
+          description: "Base URL of authentik, e.g. `https://authentik.company`. The AUTHENTIK_URL environment variable overrides it; one of the two is required for plan and apply."
+        },
+        application: {
+          type: "object",
+          additionalProperties: false,
+          required: ["slug", "name"],
+          description: "The authentik application users launch AWS from. Its entitlements and policy bindings are owned by this tool.",
+          properties: {
+            slug: {
+              type: "string",
+              pattern: "^[-a-zA-Z0-9_]+$",
+              maxLength: 50,
+              patternErrorMessage: "must be an authentik slug: letters, digits, - and _",
+              description: "Application slug (its identity in authentik)."
+            },
+            name: { type: "string", minLength: 1, description: "Display name of the application." },
+            group: { type: "string", description: "Optional group label under which authentik's user library shows the application." },
+            launchUrl: {
+              type: "string",
+              format: "uri",
+              description: "Launch URL. Defaults to authentik's IdP-initiated SAML login URL in classic-iam mode and to `aws.identityCenter.accessPortalUrl` in identity-center mode."
+            },
+            openInNewTab: { type: "boolean", description: "Open the launch URL in a new browser tab.", default: false }
+          }
+        },
+        provider: {
+          type: "object",
+          additionalProperties: false,
+          required: ["name"],
+          description: "The authentik SAML provider for AWS.",
+          properties: {
+            name: { type: "string", minLength: 1, description: "Name of the SAML provider." },
+            authorizationFlow: {
+              type: "string",
+              default: "default-provider-authorization-implicit-consent",
+              description: "Slug of the authorization flow (looked up by slug; authentik stores its UUID)."
+            },
+            invalidationFlow: {
+              type: "string",
+              default: "default-provider-invalidation-flow",
+              description: "Slug of the invalidation (logout) flow."
+            },
+            signingKeypair: {
+              type: "string",
+              default: "authentik Self-signed Certificate",
+              description: "Name of the certificate-keypair that signs assertions and responses. Signing is always switched on: AWS rejects unsigned assertions."
+            },
+            sessionName: {
+              type: "string",
+              enum: ["email", "username"],
+              default: "email",
+              description: "classic-iam: which user attribute becomes the AWS RoleSessionName (characters outside `[\\w+=,.@-]` are replaced, length kept to 2\u201364)."
+            },
+            sessionDuration: {
+              $ref: "#/definitions/duration",
+              description: "classic-iam: optional SAML SessionDuration attribute (15 minutes to 12 hours). Each role's maxSessionDuration must allow it."
+            },
+            propertyMappingPrefix: {
+              type: "string",
+              minLength: 1,
+              default: "aws-gitops",
+              description: "Prefix of the names of the property mappings this tool creates; mappings with this prefix are owned by the tool."
+            }
+          }
+        }
+      }
+    },
+    account: {
+      type: "object",
+      additionalProperties: false,
+      required: ["id"],
+      description: "An AWS account.",
+      properties: {
+        id: { $ref: "#/definitions/accountId" },
+        assumeRole: {
+          $ref: "#/definitions/roleArn",
+          description: "Role in this account that the tool assumes (through STS) to manage it. Without it the default credential chain is used as is."
+        },
+        name: { type: "string", description: "Human-readable name shown in plans." }
+      }
+    },
+    organizationalUnit: {
+      type: "object",
+      additionalProperties: false,
+      required: ["id"],
+      description: "An AWS Organizations organizational unit; an assignment to it covers all its accounts, including those of nested units.",
+      properties: {
+        id: {
+          type: "string",
+          pattern: "^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$",
+          patternErrorMessage: "must be an organizational unit id like ou-ab12-cd34ef56",
+          description: "Organizational unit id."
+        },
+        name: { type: "string", description: "Human-readable name shown in plans." }
+      }
+    },
+    aws: {
+      type: "object",
+      additionalProperties: false,
+      required: ["accounts"],
+      description: "The AWS side.",
+      properties: {
+        accounts: {
+          type: "object",
+          minProperties: 1,
+          description: "AWS accounts by alias.",
+          propertyNames: { $ref: "#/definitions/accountAlias" },
+          additionalProperties: { $ref: "#/definitions/account" }
+        },
+        organizationalUnits: {
+          type: "object",
+          description: "identity-center only. Organizational units by alias, for mappings that target every account of a unit.",
+          propertyNames: { $ref: "#/definitions/accountAlias" },
+          additionalProperties: { $ref: "#/definitions/organizationalUnit" }
+        },
+        samlProvider: {
+          type: "string",
+          minLength: 1,
+          maxLength: 128,
+          pattern: "^[\\w._-]+$",
+          patternErrorMessage: "must be 1\u2013128 letters, digits and . _ -",
+          default: "authentik",
+          description: "classic-iam: name of the IAM SAML identity provider created in every account."
+        },
+        rolePath: {
+          $ref: "#/definitions/iamPath",
+          default: "/authentik/",
+          description: "classic-iam: IAM path of the managed roles. Only roles under this path that carry the managed-by tag are ever deleted."
+        },
+        tags: {
+          $ref: "#/definitions/tags",
+          description: "Extra tags put on every AWS object the tool creates (the managed-by tag is always added)."
+        },
+        identityCenter: {
+          type: "object",
+          additionalProperties: false,
+          required: ["region", "accessPortalUrl", "spMetadata"],
+          description: "identity-center only. The IAM Identity Center instance.",
+          properties: {
+            region: {
+              type: "string",
+              pattern: "^[a-z]{2}(?:-gov)?-[a-z]+-[0-9]$",
+              patternErrorMessage: "must be an AWS region like us-east-1",
+              description: "Region of the Identity Center instance."
+            },
+            instanceArn: {
+              type: "string",
+              pattern: "^arn:aws(?:-cn|-us-gov)?:sso:::instance/(?:sso)?ins-[a-zA-Z0-9-.]{16}$",
+              patternErrorMessage: "must be an Identity Center instance ARN like arn:aws:sso:::instance/ssoins-1234567890abcdef",
+              description: "Instance ARN. Discovered with ListInstances when omitted."
+            },
+            identityStoreId: {
+              type: "string",
+              pattern: "^d-[0-9a-f]{10}$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$",
+              patternErrorMessage: "must be an identity store id like d-1234567890",
+              description: "Identity store id. Discovered with ListInstances when omitted."
+            },
+            accessPortalUrl: {
+              type: "string",
+              format: "uri",
+              pattern: "^https://",
+              patternErrorMessage: "must be an https URL, e.g. https://d-1234567890.awsapps.com/start",
+              description: "The AWS access portal URL (the authentik application's launch URL)."
+            },
+            spMetadata: {
+              type: "string",
+              minLength: 1,
+              description: "Path, relative to this file, of the IAM Identity Center SAML metadata XML downloaded from the AWS console (Settings \u2192 Identity source \u2192 Change \u2192 External identity provider \u2192 Download metadata file)."
+            }
+          }
+        }
+      }
+    },
+    accountSelector: {
+      description: 'A list of account aliases, or "*" for every declared account.',
+      errorMessage: 'must be a list of account aliases or "*" for all accounts',
+      anyOf: [
+        { type: "string", const: "*" },
+        { type: "array", minItems: 1, uniqueItems: true, items: { type: "string" } }
+      ]
+    },
+    role: {
+      type: "object",
+      additionalProperties: false,
+      required: ["accounts"],
+      description: "An IAM role, created in every account it names, trusting the authentik SAML identity provider.",
+      properties: {
+        description: { type: "string", maxLength: 1e3, description: "Role description." },
+        accounts: {
+          $ref: "#/definitions/accountSelector",
+          description: 'Accounts the role exists in: aliases from aws.accounts, or "*" for all.'
+        },
+        managedPolicies: {
+          type: "array",
+          uniqueItems: true,
+          maxItems: 20,
+          items: { $ref: "#/definitions/managedPolicyArn" },
+          description: "Managed policy ARNs attached to the role (AWS allows 10 per role by default, 20 with a raised quota)."
+        },
+        inlinePolicies: {
+          type: "object",
+          description: "Inline policies by name (all of a role's inline policies together may hold at most 10,240 characters, not counting white space).",
+          propertyNames: { type: "string", maxLength: 128, pattern: "^[\\w+=,.@-]+$", patternErrorMessage: "must be a policy name of letters, digits and + = , . @ _ -" },
+          additionalProperties: { $ref: "#/definitions/policyDocument" }
+        },
+        permissionsBoundary: {
+          $ref: "#/definitions/managedPolicyArn",
+          description: "ARN of the managed policy used as the role's permissions boundary."
+        },
+        maxSessionDuration: {
+          $ref: "#/definitions/duration",
+          description: "Maximum session duration, 1 to 12 hours. Defaults to 1 hour."
+        },
+        tags: { $ref: "#/definitions/tags", description: "Tags on the role, in addition to aws.tags and the managed-by tag." }
+      }
+    },
+    customerManagedPolicyReference: {
+      type: "object",
+      additionalProperties: false,
+      required: ["name"],
+      description: "A customer-managed policy that must exist, with this name and path, in every account the permission set is provisioned to.",
+      properties: {
+        name: { type: "string", minLength: 1, maxLength: 128, pattern: "^[\\w+=,.@-]+$", patternErrorMessage: "must be a policy name of letters, digits and + = , . @ _ -", description: "Policy name." },
+        path: { $ref: "#/definitions/iamPath", default: "/", description: "Policy path." }
+      }
+    },
+    permissionSet: {
+      type: "object",
+      additionalProperties: false,
+      description: "An IAM Identity Center permission set.",
+      properties: {
+        description: { type: "string", minLength: 1, maxLength: 700, description: "Permission set description." },
+        sessionDuration: {
+          $ref: "#/definitions/duration",
+          description: "Session length in the AWS access portal, 1 to 12 hours. Defaults to 1 hour."
+        },
+        relayState: {
+          type: "string",
+          maxLength: 240,
+          format: "uri",
+          description: "URL users land on in the AWS console after signing in (relay state)."
+        },
+        managedPolicies: {
+          type: "array",
+          uniqueItems: true,
+          maxItems: 20,
+          items: { $ref: "#/definitions/managedPolicyArn" },
+          description: "AWS-managed policy ARNs attached to the permission set."
+        },
+        customerManagedPolicies: {
+          type: "array",
+          maxItems: 20,
+          items: { $ref: "#/definitions/customerManagedPolicyReference" },
+          description: "Customer-managed policies, referenced by name and path."
+        },
+        inlinePolicy: {
+          $ref: "#/definitions/policyDocument",
+          description: "Inline policy (at most 32,768 characters)."
+        },
+        permissionsBoundary: {
+          type: "object",
+          additionalProperties: false,
+          description: "Permissions boundary: exactly one of an AWS-managed policy ARN or a customer-managed policy reference.",
+          properties: {
+            managedPolicyArn: { $ref: "#/definitions/managedPolicyArn", description: "An AWS-managed policy ARN." },
+            customerManagedPolicy: { $ref: "#/definitions/customerManagedPolicyReference", description: "A customer-managed policy reference." }
+          }
+        },
+        tags: { $ref: "#/definitions/tags", description: "Tags on the permission set, in addition to aws.tags and the managed-by tag." }
+      }
+    },
+    mapping: {
+      type: "object",
+      additionalProperties: false,
+      required: ["group"],
+      description: "Gives an authentik group roles or permission sets.",
+      properties: {
+        group: { type: "string", minLength: 1, description: "Name of an existing authentik group." },
+        roles: {
+          type: "array",
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: "string" },
+          description: "classic-iam: names of roles from `roles`."
+        },
+        permissionSets: {
+          type: "array",
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: "string" },
+          description: "identity-center: names of permission sets from `permissionSets`."
+        },
+        accounts: {
+          $ref: "#/definitions/accountSelector",
+          description: "classic-iam: narrows the roles to these accounts (default: every account of each role). identity-center: accounts to assign the permission sets in."
+        },
+        organizationalUnits: {
+          type: "array",
+          minItems: 1,
+          uniqueItems: true,
+          items: { type: "string" },
+          description: "identity-center: aliases from aws.organizationalUnits; the permission sets are assigned in every account of these units."
+        }
+      }
+    },
+    scim: {
+      type: "object",
+      additionalProperties: false,
+      required: ["url", "tokenEnv"],
+      description: "identity-center only. Provision users and groups from authentik to IAM Identity Center with an authentik SCIM provider.",
+      properties: {
+        url: {
+          type: "string",
+          format: "uri",
+          pattern: "^https?://",
+          patternErrorMessage: "must be the SCIM endpoint URL shown by IAM Identity Center, e.g. https://scim.us-east-1.amazonaws.com/abcd1234-.../scim/v2",
+          description: "SCIM endpoint shown by IAM Identity Center when automatic provisioning is enabled."
+        },
+        tokenEnv: {
+          $ref: "#/definitions/envVarName",
+          description: "Name of the environment variable holding the SCIM access token created in the AWS console."
+        },
+        providerName: { type: "string", minLength: 1, description: `Name of the authentik SCIM provider. Defaults to the SAML provider's name followed by "-scim".` },
+        groups: {
+          type: "array",
+          uniqueItems: true,
+          items: { type: "string", minLength: 1 },
+          description: "authentik groups to provision. Defaults to every group named in mappings."
+        },
+        userMapping: {
+          type: "object",
+          additionalProperties: false,
+          description: "The SCIM user mapping this tool adds after authentik's default one.",
+          properties: {
+            userName: {
+              type: "string",
+              enum: ["email", "username"],
+              default: "email",
+              description: "Which user attribute becomes the SCIM userName (AWS matches SAML NameID = email against it)."
+            },
+            dropPhotos: { type: "boolean", default: true, description: "Remove `photos`, which IAM Identity Center rejects." }
+          }
+        }
+      }
+    },
+    options: {
+      type: "object",
+      additionalProperties: false,
+      description: "Behaviour of plan and apply.",
+      properties: {
+        prune: {
+          type: "boolean",
+          default: false,
+          description: "Delete managed objects that are no longer declared. Off by default; the CLI's --prune turns it on for one run."
+        },
+        allowDeleteAll: {
+          type: "boolean",
+          default: false,
+          description: "Allow a plan that deletes every managed object (normally refused as a likely mistake)."
+        }
+      }
+    }
+  }
+};
+
+// src/util/did-you-mean.ts
+function editDistance(a5, b5) {
+  const rows = a5.length + 1;
+  const cols = b5.length + 1;
+  const d5 = Array.from(
+    { length: rows },
+    (_, i5) => Array.from({ length: cols }, (_2, j5) => i5 === 0 ? j5 : j5 === 0 ? i5 : 0)
+  );
+  for (let i5 = 1; i5 < rows; i5++) {
+    for (let j5 = 1; j5 < cols; j5++) {
+      const cost2 = a5[i5 - 1] === b5[j5 - 1] ? 0 : 1;
+      let best = Math.min(d5[i5 - 1][j5] + 1, d5[i5][j5 - 1] + 1, d5[i5 - 1][j5 - 1] + cost2);
+      if (i5 > 1 && j5 > 1 && a5[i5 - 1] === b5[j5 - 2] && a5[i5 - 2] === b5[j5 - 1]) {
+        best = Math.min(best, d5[i5 - 2][j5 - 2] + 1);
+      }
+      d5[i5][j5] = best;
+    }
+  }
+  return d5[a5.length][b5.length];
+}
+function didYouMean(input, candidates) {
+  const lower = input.toLowerCase();
+  let best;
+  for (const name of candidates) {
+    const other = name.toLowerCase();
+    const truncated = lower.length >= 3 && (other.startsWith(lower) || lower.startsWith(other));
+    const distance = other === lower ? 0 : truncated ? 1 : editDistance(lower, other);
+    const limit = Math.max(1, Math.floor(Math.max(input.length, name.length) / 3));
+    if (distance <= limit && (!best || distance < best.distance)) best = { name, distance };
+  }
+  return best?.name;
+}
+function suggestion(input, candidates) {
+  const match = didYouMean(input, candidates);
+  return match === void 0 ? "" : ` \u2014 did you mean '${match}'?`;
+}
+
+// src/config/paths.ts
+function describePath(path3) {
+  let out = "";
+  for (const part of path3) {
+    if (typeof part === "number") out += `[${part}]`;
+    else if (/^[A-Za-z_$][\w$-]*$/.test(part)) out += out === "" ? part : `.${part}`;
+    else out += `[${JSON.stringify(part)}]`;
+  }
+  return out;
+}
+var SECRET_KEY = /(?:^|[_-])?(?:token|secret|password|passwd|private[_-]?key|access[_-]?key|api[_-]?key|credentials?)$/i;
+function looksLikeSecretKey(key2) {
+  return SECRET_KEY.test(key2) && !/Env$/.test(key2);
+}
+var SECRET_KEY_MESSAGE = "secrets are never written in the config; the authentik token is read from the AUTHENTIK_TOKEN environment variable, the SCIM token from the variable named by scim.tokenEnv, and AWS credentials from the standard AWS chain";
+
+// src/config/schema-validation.ts
+var addFormats = import_ajv_formats.default.default ?? import_ajv_formats.default;
+function createValidator() {
+  const ajv = new import_ajv.Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true });
+  addFormats(ajv);
+  ajv.addKeyword({ keyword: "patternErrorMessage", schemaType: "string" });
+  ajv.addKeyword({ keyword: "errorMessage", schemaType: "string" });
+  return ajv.compile(config_schema_default);
+}
+var validator;
+function schemaDiagnostics(source, data) {
+  validator ??= createValidator();
+  if (validator(data)) return [];
+  return translateErrors(source, validator.errors ?? []);
+}
+function pointerToPath(pointer) {
+  if (pointer === "") return [];
+  return pointer.slice(1).split("/").map((part) => part.replace(/~1/g, "/").replace(/~0/g, "~")).map((part) => /^(0|[1-9]\d*)$/.test(part) ? Number(part) : part);
+}
+function typeName(value) {
+  if (value === null || value === void 0) return "nothing (an empty value)";
+  if (Array.isArray(value)) return "a list";
+  if (typeof value === "object") return "a mapping";
+  if (typeof value === "string") return "a string";
+  if (typeof value === "number") return Number.isInteger(value) ? "a number" : "a decimal number";
+  return `a ${typeof value}`;
+}
+var TYPE_WORDS = {
+  string: "a string",
+  integer: "a whole number",
+  number: "a number",
+  boolean: "true or false",
+  object: "a mapping (key: value)",
+  array: "a list",
+  null: "empty"
+};
+function expectedType(type) {
+  const types = Array.isArray(type) ? type : [type];
+  return types.map((t) => TYPE_WORDS[String(t)] ?? String(t)).join(" or ");
+}
+function quoteList(values) {
+  return values.map((v) => `'${String(v)}'`).join(", ");
+}
+function translateErrors(source, errors) {
+  const summarized = errors.filter(
+    (e5) => (e5.keyword === "anyOf" || e5.keyword === "oneOf") && e5.parentSchema?.errorMessage
+  );
+  const isBranchNoise = (e5) => summarized.some(
+    (s2) => s2 !== e5 && e5.schemaPath.startsWith(`${s2.schemaPath}/`) && (e5.instancePath === s2.instancePath || e5.instancePath.startsWith(`${s2.instancePath}/`))
+  );
+  const misspeltHere = (instancePath, missing) => errors.some(
+    (o3) => o3.keyword === "additionalProperties" && o3.instancePath === instancePath && didYouMean(String(o3.params.additionalProperty), [missing]) === missing
+  );
+  const out = [];
+  const seen = /* @__PURE__ */ new Set();
+  const push = (path3, message, target) => {
+    const d5 = source.diagnostic("error", path3, message, target);
+    const id = `${d5.line}:${d5.column}:${message}`;
+    if (!seen.has(id)) {
+      seen.add(id);
+      out.push(d5);
+    }
+  };
+  for (const e5 of errors) {
+    if (isBranchNoise(e5)) continue;
+    const path3 = pointerToPath(e5.instancePath);
+    const schema = e5.parentSchema ?? {};
+    const where = describePath(path3);
+    const subject = where === "" ? "the configuration" : `'${where}'`;
+    if (e5.propertyName !== void 0) {
+      const keyPath = [...path3, e5.propertyName];
+      const reason = schema.patternErrorMessage ?? e5.message ?? "is not allowed";
+      push(keyPath, `key '${e5.propertyName}' in ${subject} ${reason}`, "key");
+      continue;
+    }
+    switch (e5.keyword) {
+      case "propertyNames":
+        break;
+      case "additionalProperty":
+      case "additionalProperties": {
+        const name = String(e5.params.additionalProperty);
+        const keyPath = [...path3, name];
+        if (looksLikeSecretKey(name)) {
+          push(keyPath, `'${name}' is not allowed here: ${SECRET_KEY_MESSAGE}`, "key");
+          break;
+        }
+        const allowed = Object.keys(schema.properties ?? {}).filter((k5) => k5 !== "$schema");
+        const hint = suggestion(name, allowed);
+        const context = where === "" ? "" : ` in '${where}'`;
+        push(
+          keyPath,
+          `unknown property '${name}'${context}${hint || (allowed.length ? ` (allowed: ${quoteList(allowed)})` : "")}`,
+          "key"
+        );
+        break;
+      }
+      case "required": {
+        const name = e5.params.missingProperty;
+        if (misspeltHere(e5.instancePath, name)) break;
+        push(path3, `${subject} is missing the required property '${name}'`, "key");
+        break;
+      }
+      case "type":
+        push(path3, `${subject} must be ${expectedType(e5.params.type)}, not ${typeName(e5.data)}`, "value");
+        break;
+      case "enum": {
+        const allowed = e5.params.allowedValues;
+        const hint = typeof e5.data === "string" ? suggestion(e5.data, allowed.map(String)) : "";
+        push(path3, `${subject} must be one of ${quoteList(allowed)}${hint}`, "value");
+        break;
+      }
+      case "const":
+        push(path3, `${subject} ${schema.errorMessage ?? `must be ${JSON.stringify(e5.params.allowedValue)}`}`, "value");
+        break;
+      case "pattern":
+        push(path3, `${subject} ${schema.patternErrorMessage ?? `does not have the expected form (${String(e5.params.pattern)})`}`, "value");
+        break;
+      case "format":
+        push(path3, `${subject} must be a valid ${e5.params.format === "uri" ? "URL" : e5.params.format}`, "value");
+        break;
+      case "anyOf":
+      case "oneOf":
+        push(path3, `${subject} ${schema.errorMessage ?? "does not match any of the allowed forms"}`, "value");
+        break;
+      case "minLength":
+      case "maxLength": {
+        const limit = e5.params.limit;
+        push(path3, e5.keyword === "minLength" && limit === 1 ? `${subject} must not be empty` : `${subject} must be ${e5.keyword === "minLength" ? "at least" : "at most"} ${limit} characters long`, "value");
+        break;
+      }
+      case "minItems":
+      case "maxItems": {
+        const limit = e5.params.limit;
+        push(path3, e5.keyword === "minItems" && limit === 1 ? `${subject} must not be an empty list` : `${subject} must have ${e5.keyword === "minItems" ? "at least" : "at most"} ${limit} items`, "value");
+        break;
+      }
+      case "minProperties":
+        push(path3, `${subject} must have at least ${e5.params.limit} entr${e5.params.limit === 1 ? "y" : "ies"}`, "value");
+        break;
+      case "uniqueItems": {
+        const { i: i5, j: j5 } = e5.params;
+        push([...path3, Math.max(i5, j5)], `${subject} lists the same item twice (items ${Math.min(i5, j5) + 1} and ${Math.max(i5, j5) + 1})`, "value");
+        break;
+      }
+      case "minimum":
+      case "maximum":
+        push(path3, `${subject} must be ${e5.keyword === "minimum" ? "at least" : "at most"} ${e5.params.limit}`, "value");
+        break;
+      default:
+        push(path3, `${subject} ${e5.message ?? "is invalid"}`, "value");
+    }
+  }
+  return out;
+}
+
+// src/config/semantic-rules.ts
+var isRec = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
+var entries = (v) => isRec(v) ? Object.entries(v) : [];
+var list = (v) => Array.isArray(v) ? v : [];
+var LIMITS = {
+  roleName: 64,
+  permissionSetName: 32,
+  roleSessionSeconds: { min: 3600, max: 43200 },
+  permissionSetSessionSeconds: { min: 3600, max: 43200 },
+  samlSessionSeconds: { min: 900, max: 43200 },
+  roleInlinePoliciesChars: 10240,
+  permissionSetInlinePolicyChars: 32768,
+  managedPoliciesPerRoleDefault: 10,
+  managedPoliciesPerPermissionSetDefault: 10,
+  tagsPerResource: 50
+};
+var CLASSIC_ONLY = [["roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
+var IDENTITY_CENTER_ONLY = [["permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
+function semanticDiagnostics(source, data) {
+  const out = [];
+  const report = (severity, path3, message, target = "value") => out.push(source.diagnostic(severity, path3, message, target));
+  const error3 = (path3, message, target = "value") => report("error", path3, message, target);
+  const warn = (path3, message, target = "value") => report("warning", path3, message, target);
+  if (!isRec(data)) {
+    if (data === null) error3([], "the configuration file is empty");
+    else error3([], "the configuration must be a mapping (key: value) at the top level");
+    return out;
+  }
+  const mode = data.mode === "classic-iam" || data.mode === "identity-center" ? data.mode : void 0;
+  const get2 = (path3) => path3.reduce((node, key2) => isRec(node) || Array.isArray(node) ? node[key2] : void 0, data);
+  if (mode) {
+    const foreign = mode === "classic-iam" ? IDENTITY_CENTER_ONLY : CLASSIC_ONLY;
+    const other = mode === "classic-iam" ? "identity-center" : "classic-iam";
+    for (const path3 of foreign) {
+      if (get2(path3) !== void 0) {
+        error3(path3, `'${describePath(path3)}' belongs to mode ${other}, but this file's mode is ${mode}`, "key");
+      }
+    }
+    if (mode === "classic-iam" && data.roles === void 0) {
+      error3(["mode"], "mode classic-iam needs a 'roles' section (it may be empty: roles: {})");
+    }
+    if (mode === "identity-center") {
+      if (data.permissionSets === void 0) error3(["mode"], "mode identity-center needs a 'permissionSets' section (it may be empty: permissionSets: {})");
+      if (isRec(data.aws) && data.aws.identityCenter === void 0) {
+        error3(["aws"], "mode identity-center needs 'aws.identityCenter' (region, accessPortalUrl, spMetadata)", "key");
+      }
+    }
+  }
+  const aws = isRec(data.aws) ? data.aws : {};
+  const accountAliases = new Set(entries(aws.accounts).map(([alias]) => alias));
+  const ouAliases = new Set(entries(aws.organizationalUnits).map(([alias]) => alias));
+  const accountIds = /* @__PURE__ */ new Map();
+  for (const [alias, account] of entries(aws.accounts)) {
+    if (!isRec(account)) continue;
+    const id = account.id;
+    if (typeof id === "string") {
+      const first = accountIds.get(id);
+      if (first !== void 0) error3(["aws", "accounts", alias, "id"], `account '${alias}' has the same id as account '${first}'`);
+      else accountIds.set(id, alias);
+    }
+    if (typeof account.assumeRole === "string" && typeof id === "string") {
+      const arnAccount = /^arn:[^:]+:iam::(\d{12}):role\//.exec(account.assumeRole)?.[1];
+      if (arnAccount && arnAccount !== id) {
+        error3(["aws", "accounts", alias, "assumeRole"], `'aws.accounts.${alias}.assumeRole' is a role in account ${arnAccount}, but account '${alias}' is ${id}; the tool must assume a role inside the account it manages`);
+      }
+    }
+  }
+  const ouIds = /* @__PURE__ */ new Map();
+  for (const [alias, ou] of entries(aws.organizationalUnits)) {
+    if (accountAliases.has(alias)) error3(["aws", "organizationalUnits", alias], `'${alias}' is both an account alias and an organizational unit alias; use distinct names`, "key");
+    if (isRec(ou) && typeof ou.id === "string") {
+      const first = ouIds.get(ou.id);
+      if (first !== void 0) error3(["aws", "organizationalUnits", alias, "id"], `organizational unit '${alias}' has the same id as '${first}'`);
+      else ouIds.set(ou.id, alias);
+    }
+  }
+  const checkAccountSelector = (path3, selector, allowed = accountAliases, what = "account") => {
+    if (selector === "*") return [...allowed];
+    const resolved = [];
+    for (const [i5, alias] of list(selector).entries()) {
+      if (typeof alias !== "string") continue;
+      if (!allowed.has(alias)) {
+        const declared = what === "account" ? "aws.accounts" : "aws.organizationalUnits";
+        const extra = what === "account" && ouAliases.has(alias) ? " (it is an organizational unit: list it under organizationalUnits)" : "";
+        error3([...path3, i5], `unknown ${what} '${alias}'${extra}${extra ? "" : suggestion(alias, allowed)}; declare it in ${declared}`);
+      } else resolved.push(alias);
+    }
+    return resolved;
+  };
+  const checkTags = (path3, tags, inherited) => {
+    const count = entries(tags).length + inherited + 1;
+    if (entries(tags).length > 0 && count > LIMITS.tagsPerResource) {
+      error3(path3, `'${describePath(path3)}' with aws.tags and the managed-by tag makes ${count} tags; AWS allows ${LIMITS.tagsPerResource}`, "key");
+    }
+  };
+  const globalTags = entries(aws.tags).length;
+  if (isRec(aws.tags)) {
+    for (const key2 of Object.keys(aws.tags)) {
+      if (key2.toLowerCase() === "managed-by") error3(["aws", "tags", key2], "the tag 'managed-by' is reserved: the tool sets it to mark what it owns", "key");
+    }
+  }
+  const checkDuration = (path3, value, range2, what) => {
+    if (typeof value !== "number" && typeof value !== "string") return void 0;
+    const seconds2 = parseDuration(value);
+    if (seconds2 === void 0) return void 0;
+    if (seconds2 < range2.min || seconds2 > range2.max) {
+      error3(path3, `${what} must be between ${formatDuration(range2.min)} and ${formatDuration(range2.max)}, not ${formatDuration(seconds2)}`);
+    }
+    return seconds2;
+  };
+  const checkPolicy = (path3, value) => {
+    if (value === void 0 || typeof value !== "string" && !isRec(value)) return void 0;
+    const parsed = parsePolicyDocument(value);
+    if (!parsed.ok) {
+      error3(path3, `policy document '${describePath(path3)}' ${parsed.reason}`);
+      return void 0;
+    }
+    if (parsed.document.Version === void 0) {
+      warn(path3, `policy document '${describePath(path3)}' has no Version; IAM then assumes "2008-10-17", which has no policy variables \u2014 write Version: "2012-10-17"`);
+    }
+    return policySize(parsed.document);
+  };
+  const checkNameCollisions = (section, maxLength, kind) => {
+    const seen = /* @__PURE__ */ new Map();
+    for (const [name] of entries(data[section])) {
+      if (name.length > maxLength) error3([section, name], `${kind} name '${name}' is ${name.length} characters long; AWS allows at most ${maxLength}`, "key");
+      const folded = name.toLowerCase();
+      const first = seen.get(folded);
+      if (first !== void 0) error3([section, name], `${kind} '${name}' differs from '${first}' only in letter case; AWS treats ${kind} names case-insensitively`, "key");
+      else seen.set(folded, name);
+    }
+  };
+  checkNameCollisions("roles", LIMITS.roleName, "role");
+  const roleAccounts = /* @__PURE__ */ new Map();
+  const roleMaxSession = /* @__PURE__ */ new Map();
+  for (const [name, role] of entries(data.roles)) {
+    if (!isRec(role)) continue;
+    const path3 = ["roles", name];
+    roleAccounts.set(name, new Set(checkAccountSelector([...path3, "accounts"], role.accounts)));
+    const max = checkDuration([...path3, "maxSessionDuration"], role.maxSessionDuration, LIMITS.roleSessionSeconds, `'roles.${name}.maxSessionDuration'`);
+    roleMaxSession.set(name, max ?? 3600);
+    let inlineSize = 0;
+    for (const [policyName, doc] of entries(role.inlinePolicies)) {
+      inlineSize += checkPolicy([...path3, "inlinePolicies", policyName], doc) ?? 0;
+    }
+    if (inlineSize > LIMITS.roleInlinePoliciesChars) {
+      error3([...path3, "inlinePolicies"], `the inline policies of role '${name}' add up to ${inlineSize} characters; IAM allows ${LIMITS.roleInlinePoliciesChars} per role (white space not counted) \u2014 move some into a managed policy`, "key");
+    }
+    if (list(role.managedPolicies).length > LIMITS.managedPoliciesPerRoleDefault) {
+      warn([...path3, "managedPolicies"], `role '${name}' attaches ${list(role.managedPolicies).length} managed policies; AWS allows ${LIMITS.managedPoliciesPerRoleDefault} per role unless the quota was raised`, "key");
+    }
+    checkTags([...path3, "tags"], role.tags, globalTags);
+  }
+  const provider = isRec(data.authentik) && isRec(data.authentik.provider) ? data.authentik.provider : {};
+  const sessionSeconds = checkDuration(["authentik", "provider", "sessionDuration"], provider.sessionDuration, LIMITS.samlSessionSeconds, "'authentik.provider.sessionDuration'");
+  if (sessionSeconds !== void 0 && mode === "classic-iam") {
+    for (const [role, max] of roleMaxSession) {
+      if (sessionSeconds > max) {
+        error3(["authentik", "provider", "sessionDuration"], `the SAML session duration ${formatDuration(sessionSeconds)} is longer than role '${role}' allows (maxSessionDuration ${formatDuration(max)}); AWS would refuse the sign-in`);
+      }
+    }
+  }
+  checkNameCollisions("permissionSets", LIMITS.permissionSetName, "permission set");
+  for (const [name, ps] of entries(data.permissionSets)) {
+    if (!isRec(ps)) continue;
+    const path3 = ["permissionSets", name];
+    checkDuration([...path3, "sessionDuration"], ps.sessionDuration, LIMITS.permissionSetSessionSeconds, `'permissionSets.${name}.sessionDuration'`);
+    const size = checkPolicy([...path3, "inlinePolicy"], ps.inlinePolicy);
+    if (size !== void 0 && size > LIMITS.permissionSetInlinePolicyChars) {
+      error3([...path3, "inlinePolicy"], `the inline policy of permission set '${name}' has ${size} characters; IAM Identity Center allows ${LIMITS.permissionSetInlinePolicyChars}`, "key");
+    }
+    const managed = list(ps.managedPolicies).length + list(ps.customerManagedPolicies).length;
+    if (managed > LIMITS.managedPoliciesPerPermissionSetDefault) {
+      warn(path3, `permission set '${name}' attaches ${managed} managed policies; AWS allows ${LIMITS.managedPoliciesPerPermissionSetDefault} per permission set unless the quota was raised`, "key");
+    }
+    for (const [i5, ref] of list(ps.managedPolicies).entries()) {
+      if (typeof ref === "string" && !/:iam::aws:policy\//.test(ref)) {
+        error3([...path3, "managedPolicies", i5], "permission sets attach only AWS-managed policies by ARN; reference a customer-managed policy by name under customerManagedPolicies");
+      }
+    }
+    const boundary = ps.permissionsBoundary;
+    if (isRec(boundary)) {
+      const kinds = ["managedPolicyArn", "customerManagedPolicy"].filter((k5) => boundary[k5] !== void 0);
+      if (kinds.length !== 1) error3([...path3, "permissionsBoundary"], "a permissions boundary needs exactly one of managedPolicyArn or customerManagedPolicy", "key");
+    }
+    checkTags([...path3, "tags"], ps.tags, globalTags);
+  }
+  const roleNames = new Set(Object.keys(isRec(data.roles) ? data.roles : {}));
+  const permissionSetNames = new Set(Object.keys(isRec(data.permissionSets) ? data.permissionSets : {}));
+  const usedRoles = /* @__PURE__ */ new Set();
+  const usedPermissionSets = /* @__PURE__ */ new Set();
+  for (const [index, mapping] of list(data.mappings).entries()) {
+    if (!isRec(mapping)) continue;
+    const path3 = ["mappings", index];
+    if (mode === "classic-iam") {
+      if (mapping.permissionSets !== void 0) error3([...path3, "permissionSets"], "mappings in mode classic-iam grant 'roles', not 'permissionSets'", "key");
+      if (mapping.organizationalUnits !== void 0) error3([...path3, "organizationalUnits"], "organizational units are only for mode identity-center; classic-iam roles live in the accounts they list", "key");
+      if (mapping.roles === void 0 && mapping.permissionSets === void 0) error3(path3, "a mapping needs 'roles' (the roles this group gets)");
+    }
+    if (mode === "identity-center") {
+      if (mapping.roles !== void 0) error3([...path3, "roles"], "mappings in mode identity-center grant 'permissionSets', not 'roles'", "key");
+      if (mapping.permissionSets === void 0 && mapping.roles === void 0) error3(path3, "a mapping needs 'permissionSets' (the permission sets this group gets)");
+      if (mapping.accounts === void 0 && mapping.organizationalUnits === void 0) {
+        error3(path3, "a mapping in mode identity-center needs 'accounts' and/or 'organizationalUnits' to assign its permission sets in");
+      }
+    }
+    if (mapping.accounts !== void 0) checkAccountSelector([...path3, "accounts"], mapping.accounts);
+    checkAccountSelector([...path3, "organizationalUnits"], mapping.organizationalUnits, ouAliases, "organizational unit");
+    const group4 = typeof mapping.group === "string" ? mapping.group : "";
+    for (const [i5, role] of list(mapping.roles).entries()) {
+      if (typeof role !== "string") continue;
+      if (!roleNames.has(role)) {
+        const hint = permissionSetNames.has(role) ? " (it is a permission set)" : suggestion(role, roleNames);
+        error3([...path3, "roles", i5], `mapping for group '${group4}' names role '${role}', which is not defined in 'roles'${hint}`);
+        continue;
+      }
+      usedRoles.add(role);
+      const available = roleAccounts.get(role) ?? /* @__PURE__ */ new Set();
+      for (const [j5, alias] of (mapping.accounts === "*" ? [] : list(mapping.accounts)).entries()) {
+        if (typeof alias === "string" && accountAliases.has(alias) && !available.has(alias)) {
+          error3([...path3, "accounts", j5], `role '${role}' does not exist in account '${alias}' (its accounts: ${[...available].join(", ") || "none"}); add the account to the role or drop it here`);
+        }
+      }
+    }
+    for (const [i5, ps] of list(mapping.permissionSets).entries()) {
+      if (typeof ps !== "string") continue;
+      if (!permissionSetNames.has(ps)) {
+        const hint = roleNames.has(ps) ? " (it is a role)" : suggestion(ps, permissionSetNames);
+        error3([...path3, "permissionSets", i5], `mapping for group '${group4}' names permission set '${ps}', which is not defined in 'permissionSets'${hint}`);
+      } else usedPermissionSets.add(ps);
+    }
+  }
+  if (mode === "classic-iam") {
+    for (const name of roleNames) {
+      if (!usedRoles.has(name)) warn(["roles", name], `role '${name}' is not granted to any group by a mapping; nobody can sign in to it`, "key");
+    }
+    for (const alias of accountAliases) {
+      const hasRole = [...roleAccounts.values()].some((set) => set.has(alias));
+      if (!hasRole) warn(["aws", "accounts", alias], `account '${alias}' has no roles; only the SAML identity provider will be created there`, "key");
+    }
+  }
+  if (mode === "identity-center") {
+    for (const name of permissionSetNames) {
+      if (!usedPermissionSets.has(name)) warn(["permissionSets", name], `permission set '${name}' is not assigned to any group by a mapping`, "key");
+    }
+  }
+  const scim = isRec(data.scim) ? data.scim : void 0;
+  if (scim && mode === "identity-center") {
+    const prefix = typeof provider.propertyMappingPrefix === "string" ? provider.propertyMappingPrefix : "aws-gitops";
+    const ours = `${prefix}: AWS SCIM User`;
+    if (ours.toLowerCase() <= "authentik default scim mapping: user") {
+      const at = provider.propertyMappingPrefix === void 0 ? ["scim"] : ["authentik", "provider", "propertyMappingPrefix"];
+      error3(at, `the SCIM user mapping would be named '${ours}', which sorts before "authentik default SCIM Mapping: User"; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops")`, "key");
+    }
+    if (Array.isArray(scim.groups)) {
+      const provisioned = new Set(list(scim.groups).filter((g5) => typeof g5 === "string"));
+      for (const [index, mapping] of list(data.mappings).entries()) {
+        if (isRec(mapping) && typeof mapping.group === "string" && !provisioned.has(mapping.group)) {
+          warn(["mappings", index, "group"], `group '${mapping.group}' is not in scim.groups, so authentik's SCIM provider will not provision it to IAM Identity Center`);
+        }
+      }
+    }
+  }
+  if (scim && typeof scim.tokenEnv === "string" && looksLikeTokenValue(scim.tokenEnv)) {
+    error3(["scim", "tokenEnv"], "'scim.tokenEnv' looks like the token itself; write the NAME of the environment variable that holds it (e.g. AWS_SCIM_TOKEN) and set that variable in the environment");
+  }
+  for (const path3 of findAwsAccessKeys(data, [])) {
+    error3(path3, `'${describePath(path3)}' looks like an AWS access key; credentials are never written in the config \u2014 they come from the standard AWS credential chain`);
+  }
+  return out;
+}
+function looksLikeTokenValue(value) {
+  if (value.length > 64) return true;
+  const mixed = /[a-z]/.test(value) && /[A-Z]/.test(value) && /[0-9]/.test(value);
+  return value.length >= 24 && mixed;
+}
+function findAwsAccessKeys(value, path3) {
+  if (typeof value === "string") return /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/.test(value) ? [path3] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i5) => findAwsAccessKeys(v, [...path3, i5]));
+  if (isRec(value)) return Object.entries(value).flatMap(([k5, v]) => findAwsAccessKeys(v, [...path3, k5]));
+  return [];
+}
+
+// src/config/yaml-source.ts
+var import_yaml = __toESM(require_dist2(), 1);
+var YamlSource = class {
+  file;
+  text;
+  document;
+  lines;
+  constructor(file, text) {
+    this.file = file;
+    this.text = text;
+    this.lines = new import_yaml.LineCounter();
+    this.document = (0, import_yaml.parseDocument)(text, {
+      lineCounter: this.lines,
+      prettyErrors: false,
+      uniqueKeys: true,
+      strict: true
+    });
+  }
+  /** YAML syntax errors and warnings (duplicate keys included). */
+  syntaxDiagnostics() {
+    const out = [];
+    const add = (severity, list3) => {
+      for (const e5 of list3) {
+        const { line, col } = this.lines.linePos(e5.pos[0]);
+        const message = e5.code === "DUPLICATE_KEY" ? this.duplicateKeyMessage(e5.pos[0]) : syntaxMessage(e5.message);
+        out.push({ severity, message, file: this.file, line, column: col, path: [] });
+      }
+    };
+    add("error", this.document.errors);
+    add("warning", this.document.warnings);
+    return out;
+  }
+  duplicateKeyMessage(offset) {
+    const rest = this.text.slice(offset);
+    const key2 = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^:#\n]*?))\s*:/.exec(rest);
+    const name = key2 ? (key2[1] ?? key2[2] ?? key2[3] ?? "").trim() : "";
+    return name ? `duplicate key '${name}': it is already defined in this mapping; remove or rename one of them` : "duplicate key: it is already defined in the same mapping";
+  }
+  /** Plain JavaScript value of the document (empty document → null). */
+  toJS() {
+    return this.document.toJS({ maxAliasCount: 1e3 }) ?? null;
+  }
+  /** The node at a path, or undefined when the path does not exist. */
+  nodeAt(path3) {
+    if (path3.length === 0) return this.document.contents ?? void 0;
+    const node = this.document.getIn(path3, true);
+    return node && typeof node === "object" ? node : void 0;
+  }
+  /** The key node of the last path element, when the parent is a mapping. */
+  keyNodeAt(path3) {
+    if (path3.length === 0) return void 0;
+    const parent = this.nodeAt(path3.slice(0, -1));
+    const last = path3[path3.length - 1];
+    if (!(0, import_yaml.isMap)(parent)) return void 0;
+    for (const pair of parent.items) {
+      if ((0, import_yaml.isPair)(pair) && (0, import_yaml.isScalar)(pair.key) && String(pair.key.value) === String(last)) return pair.key;
+    }
+    return void 0;
+  }
+  /**
+   * Line and column of a path: of its key when `target` is "key" and the node
+   * is a mapping entry, else of its value. Falls back to the nearest existing
+   * ancestor so a diagnostic never lands on line 1 for no reason.
+   */
+  position(path3, target = "value") {
+    for (let depth = path3.length; depth >= 0; depth--) {
+      const sub = path3.slice(0, depth);
+      const wantKey = target === "key" || depth < path3.length;
+      const node = (wantKey ? this.keyNodeAt(sub) : void 0) ?? this.nodeAt(sub) ?? this.keyNodeAt(sub);
+      const offset = node?.range?.[0];
+      if (offset !== void 0) {
+        const { line, col } = this.lines.linePos(offset);
+        return { line, column: col };
+      }
+    }
+    return { line: 1, column: 1 };
+  }
+  diagnostic(severity, path3, message, target = "value") {
+    return { severity, message, file: this.file, path: path3, ...this.position(path3, target) };
+  }
+  /** True when the node at path is a sequence (used to tell list items apart). */
+  isSequence(path3) {
+    return (0, import_yaml.isSeq)(this.nodeAt(path3));
+  }
+};
+function syntaxMessage(message) {
+  return `YAML syntax: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+}
+
+// src/config/load-config.ts
+var DEFAULTS = {
+  authorizationFlow: "default-provider-authorization-implicit-consent",
+  invalidationFlow: "default-provider-invalidation-flow",
+  signingKeypair: "authentik Self-signed Certificate",
+  samlProvider: "authentik",
+  rolePath: "/authentik/",
+  propertyMappingPrefix: "aws-gitops",
+  sessionSeconds: 3600
+};
+function validateConfigText(file, text) {
+  const source = new YamlSource(file, text);
+  const syntax = source.syntaxDiagnostics();
+  if (syntax.some((d5) => d5.severity === "error")) {
+    return { diagnostics: sortDiagnostics(syntax), source };
+  }
+  const data = source.toJS();
+  const diagnostics = sortDiagnostics([
+    ...syntax,
+    ...data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data),
+    ...semanticDiagnostics(source, data)
+  ]);
+  if (diagnostics.some((d5) => d5.severity === "error")) return { diagnostics, source };
+  return { diagnostics, source, config: resolveConfig(source, data) };
+}
+async function loadConfigFile(file) {
+  const result = await validateConfigFile(file);
+  if (!result.config) throw new ConfigError(result.diagnostics);
+  return { config: result.config, warnings: result.diagnostics, source: result.source };
+}
+async function validateConfigFile(file) {
+  let text;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (error3) {
+    const code2 = error3.code;
+    const reason = code2 === "ENOENT" ? "no such file" : code2 === "EISDIR" ? "is a directory" : error3.message;
+    const source = new YamlSource(file, "");
+    return { diagnostics: [{ severity: "error", message: `cannot read the configuration: ${reason}`, file, line: 1, column: 1, path: [] }], source };
+  }
+  const result = validateConfigText(file, text);
+  return result.config ? checkReferencedFiles(result) : result;
+}
+async function checkReferencedFiles(result) {
+  const ic = result.config.aws.identityCenter;
+  if (!ic) return result;
+  let problem;
+  try {
+    parseSpMetadata(await readFile(ic.spMetadataPath, "utf8"));
+  } catch (error3) {
+    const code2 = error3.code;
+    problem = code2 === "ENOENT" ? `the SP metadata file ${ic.spMetadataPath} does not exist; download it from the IAM Identity Center console (Settings \u2192 Identity source \u2192 Change \u2192 External identity provider)` : `the SP metadata file ${ic.spMetadataPath} is not usable IAM Identity Center SAML metadata: ${error3.message}`;
+  }
+  if (!problem) return result;
+  const diagnostics = sortDiagnostics([...result.diagnostics, result.source.diagnostic("error", ["aws", "identityCenter", "spMetadata"], problem)]);
+  return { diagnostics, source: result.source };
+}
+function policy(doc) {
+  const parsed = parsePolicyDocument(doc);
+  if (!parsed.ok) throw new Error(`internal: unvalidated policy document (${parsed.reason})`);
+  return parsed.document;
+}
+function seconds(value, fallback2) {
+  return value === void 0 ? fallback2 : parseDuration(value) ?? fallback2;
+}
+function resolveConfig(source, raw) {
+  const accountAliases = Object.keys(raw.aws.accounts);
+  const selectAccounts = (selector) => selector === "*" ? [...accountAliases] : [...selector];
+  const mappings = raw.mappings.map((m3, index) => {
+    const pos2 = source.position(["mappings", index]);
+    return {
+      group: m3.group,
+      grants: [...raw.mode === "classic-iam" ? m3.roles ?? [] : m3.permissionSets ?? []],
+      accounts: m3.accounts === void 0 ? raw.mode === "classic-iam" ? "role-default" : [] : selectAccounts(m3.accounts),
+      organizationalUnits: [...m3.organizationalUnits ?? []],
+      location: `${source.file}:${pos2.line}:${pos2.column}`,
+      path: ["mappings", index]
+    };
+  });
+  const ic = raw.aws.identityCenter;
+  const scim = raw.scim;
+  const at = (path3) => {
+    const pos2 = source.position(path3);
+    return `${source.file}:${pos2.line}:${pos2.column}`;
+  };
+  return {
+    file: source.file,
+    mode: raw.mode,
+    authentik: {
+      url: raw.authentik.url,
+      application: {
+        slug: raw.authentik.application.slug,
+        name: raw.authentik.application.name,
+        group: raw.authentik.application.group,
+        launchUrl: raw.authentik.application.launchUrl,
+        openInNewTab: raw.authentik.application.openInNewTab ?? false
+      },
+      provider: {
+        name: raw.authentik.provider.name,
+        authorizationFlow: raw.authentik.provider.authorizationFlow ?? DEFAULTS.authorizationFlow,
+        invalidationFlow: raw.authentik.provider.invalidationFlow ?? DEFAULTS.invalidationFlow,
+        signingKeypair: raw.authentik.provider.signingKeypair ?? DEFAULTS.signingKeypair,
+        sessionName: raw.authentik.provider.sessionName ?? "email",
+        sessionDuration: raw.authentik.provider.sessionDuration === void 0 ? void 0 : parseDuration(raw.authentik.provider.sessionDuration),
+        propertyMappingPrefix: raw.authentik.provider.propertyMappingPrefix ?? DEFAULTS.propertyMappingPrefix
+      }
+    },
+    aws: {
+      accounts: Object.entries(raw.aws.accounts).map(([alias, a5]) => ({
+        alias,
+        id: a5.id,
+        assumeRoleArn: a5.assumeRole,
+        name: a5.name
+      })),
+      organizationalUnits: Object.entries(raw.aws.organizationalUnits ?? {}).map(([alias, ou]) => ({ alias, id: ou.id, name: ou.name })),
+      samlProviderName: raw.aws.samlProvider ?? DEFAULTS.samlProvider,
+      rolePath: raw.aws.rolePath ?? DEFAULTS.rolePath,
+      tags: { ...raw.aws.tags ?? {} },
+      identityCenter: ic && {
+        region: ic.region,
+        instanceArn: ic.instanceArn,
+        identityStoreId: ic.identityStoreId,
+        accessPortalUrl: ic.accessPortalUrl,
+        spMetadataPath: path.resolve(path.dirname(source.file), ic.spMetadata),
+        spMetadataLocation: at(["aws", "identityCenter", "spMetadata"])
+      }
+    },
+    roles: Object.entries(raw.roles ?? {}).map(([name, r5]) => ({
+      name,
+      description: r5.description,
+      accounts: selectAccounts(r5.accounts),
+      managedPolicies: [...r5.managedPolicies ?? []],
+      inlinePolicies: Object.fromEntries(Object.entries(r5.inlinePolicies ?? {}).map(([n3, d5]) => [n3, policy(d5)])),
+      permissionsBoundary: r5.permissionsBoundary,
+      maxSessionDuration: seconds(r5.maxSessionDuration, DEFAULTS.sessionSeconds),
+      tags: { ...r5.tags ?? {} }
+    })),
+    permissionSets: Object.entries(raw.permissionSets ?? {}).map(([name, p3]) => ({
+      name,
+      description: p3.description,
+      sessionDuration: seconds(p3.sessionDuration, DEFAULTS.sessionSeconds),
+      relayState: p3.relayState,
+      managedPolicies: [...p3.managedPolicies ?? []],
+      customerManagedPolicies: (p3.customerManagedPolicies ?? []).map((c5) => ({ name: c5.name, path: c5.path ?? "/" })),
+      inlinePolicy: p3.inlinePolicy === void 0 ? void 0 : policy(p3.inlinePolicy),
+      permissionsBoundary: p3.permissionsBoundary?.managedPolicyArn ? { managedPolicyArn: p3.permissionsBoundary.managedPolicyArn } : p3.permissionsBoundary?.customerManagedPolicy ? { customerManagedPolicy: { name: p3.permissionsBoundary.customerManagedPolicy.name, path: p3.permissionsBoundary.customerManagedPolicy.path ?? "/" } } : void 0,
+      tags: { ...p3.tags ?? {} }
+    })),
+    mappings,
+    scim: scim && {
+      url: scim.url,
+      tokenEnv: scim.tokenEnv,
+      tokenEnvLocation: at(["scim", "tokenEnv"]),
+      providerName: scim.providerName ?? `${raw.authentik.provider.name}-scim`,
+      groups: scim.groups ?? [...new Set(raw.mappings.map((m3) => m3.group))],
+      userMapping: { userName: scim.userMapping?.userName ?? "email", dropPhotos: scim.userMapping?.dropPhotos ?? true }
+    },
+    options: { prune: raw.options?.prune ?? false, allowDeleteAll: raw.options?.allowDeleteAll ?? false }
+  };
+}
+
+// src/desired/addresses.ts
+var address = {
+  propertyMapping: (name) => `authentik.property_mapping[${name}]`,
+  samlProvider: (name) => `authentik.saml_provider[${name}]`,
+  application: (slug) => `authentik.application[${slug}]`,
+  entitlement: (app, name) => `authentik.entitlement[${app}/${name}]`,
+  binding: (app, entitlement2, group4) => `authentik.policy_binding[${app}/${entitlement2}\u2192group:${group4}]`,
+  scimProvider: (name) => `authentik.scim_provider[${name}]`,
+  scimMapping: (name) => `authentik.scim_mapping[${name}]`,
+  iamSamlProvider: (account, name) => `aws.iam.saml_provider[${account}:${name}]`,
+  iamRole: (account, path3, name) => `aws.iam.role[${account}:${path3}${name}]`,
+  permissionSet: (name) => `aws.sso.permission_set[${name}]`,
+  assignment: (group4, permissionSet, account) => `aws.sso.account_assignment[${group4}\u2192${permissionSet}@${account}]`
+};
+function entitlementName(role, accountAlias) {
+  return `${role}@${accountAlias}`;
+}
+
+// src/plan/canonical.ts
+import { createHash } from "node:crypto";
+function canonicalJson(value) {
+  return JSON.stringify(sortKeys(value));
+}
+function sortKeys(value) {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(
+      Object.keys(value).sort().filter((k5) => value[k5] !== void 0).map((k5) => [k5, sortKeys(value[k5])])
+    );
+  }
+  return value;
+}
+function sha256(text) {
+  return createHash("sha256").update(text).digest("hex");
+}
+function deepEqual(a5, b5) {
+  return canonicalJson(a5) === canonicalJson(b5);
+}
+function byCodePoint(a5, b5) {
+  const x = typeof a5 === "string" ? a5 : JSON.stringify(a5);
+  const y = typeof b5 === "string" ? b5 : JSON.stringify(b5);
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+// src/plan/policy-normalize.ts
+function decodePolicyDocument(text) {
+  const trimmed = text.trim();
+  try {
+    return JSON.parse(trimmed);
+  } catch {
+    return JSON.parse(decodeURIComponent(trimmed));
+  }
+}
+var SET_VALUED = /* @__PURE__ */ new Set(["Action", "NotAction", "Resource", "NotResource"]);
+function asSortedList(v) {
+  if (typeof v === "string") return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return [...new Set(v)].sort();
+  return v;
+}
+function normalizePrincipal(p3) {
+  if (p3 === "*" || typeof p3 !== "object" || p3 === null) return p3;
+  return Object.fromEntries(Object.entries(p3).map(([k5, v]) => [k5, asSortedList(v)]));
+}
+function normalizeCondition(c5) {
+  if (typeof c5 !== "object" || c5 === null) return c5;
+  return Object.fromEntries(
+    Object.entries(c5).map(([op2, body]) => [
+      op2,
+      typeof body === "object" && body !== null ? Object.fromEntries(Object.entries(body).map(([k5, v]) => [k5, asSortedList(v)])) : body
+    ])
+  );
+}
+function normalizePolicy(doc) {
+  const parsed = typeof doc === "string" ? decodePolicyDocument(doc) : doc;
+  const statements = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+  const out = { ...parsed };
+  out.Statement = statements.map((s2) => {
+    const st = { ...s2 };
+    for (const key2 of Object.keys(st)) {
+      if (SET_VALUED.has(key2)) st[key2] = asSortedList(st[key2]);
+      if (key2 === "Principal" || key2 === "NotPrincipal") st[key2] = normalizePrincipal(st[key2]);
+      if (key2 === "Condition") st[key2] = normalizeCondition(st[key2]);
+    }
+    return st;
+  });
+  return sortKeys(out);
+}
+function compact(value, depth) {
+  if (Array.isArray(value)) return value.length === 1 && typeof value[0] === "string" && depth > 1 ? value[0] : value.map((v) => compact(v, depth + 1));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k5, v]) => [k5, compact(v, depth + 1)]));
+  }
+  return value;
+}
+function policyJson(doc) {
+  const { Statement, ...rest } = doc;
+  const statements = (Array.isArray(Statement) ? Statement : [Statement]).map((s2) => compact(s2, 1));
+  return JSON.stringify({ ...rest, Statement: statements });
+}
+
+// src/plan/types.ts
+var MANAGED_BY_TAG = "managed-by";
+var MANAGED_BY_VALUE = "authentik-aws-gitops";
+function isRef(v) {
+  return typeof v === "object" && v !== null && typeof v.$ref === "string";
+}
+function isLookup(v) {
+  return typeof v === "object" && v !== null && typeof v.$lookup === "string";
+}
+function isDeferred(v) {
+  return typeof v === "object" && v !== null && typeof v.$deferred === "string";
+}
+
+// src/desired/expressions.ts
+var SAML_ATTRIBUTE = {
+  role: "https://aws.amazon.com/SAML/Attributes/Role",
+  roleSessionName: "https://aws.amazon.com/SAML/Attributes/RoleSessionName",
+  sessionDuration: "https://aws.amazon.com/SAML/Attributes/SessionDuration"
+};
+function pyLiteral(value) {
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw new Error(`refusing to render non-integer ${value} into Python`);
+    return String(value);
+  }
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c5) => `\\u${c5.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+var ROLE_EXPRESSION = `# Managed by authentik-aws-gitops: edits are overwritten.
+# AWS expects "role_arn,saml_provider_arn" per role the user may assume. Each
+# application entitlement the user holds (through a group binding) carries one
+# pair in its attributes, so this expression never changes when roles do.
+roles = []
+for entitlement in request.user.app_entitlements(provider.application):
+    attributes = entitlement.attributes or {}
+    role_arn = attributes.get("aws_role_arn")
+    provider_arn = attributes.get("aws_saml_provider_arn")
+    if isinstance(role_arn, str) and isinstance(provider_arn, str):
+        roles.append(role_arn + "," + provider_arn)
+return roles
+`;
+function roleSessionNameExpression(source) {
+  const attribute = source === "email" ? "email" : "username";
+  return `# Managed by authentik-aws-gitops: edits are overwritten.
+# AWS accepts 2-64 characters of [A-Za-z0-9_+=,.@-] as RoleSessionName.
+import re
+value = re.sub(r"[^A-Za-z0-9_+=,.@-]", "_", str(getattr(user, ${pyLiteral(attribute)}, "") or ""))[:64]
+return value.ljust(2, "_")
+`;
+}
+function sessionDurationExpression(seconds2) {
+  return `# Managed by authentik-aws-gitops: edits are overwritten.
+return ${pyLiteral(String(seconds2))}
+`;
+}
+
+// src/desired/authentik-common.ts
+var EMAIL_NAME_ID_MAPPING = "goauthentik.io/providers/saml/email";
+function authentikSamlProvider(config, modeSpecific) {
+  const p3 = config.authentik.provider;
+  return {
+    address: address.samlProvider(p3.name),
+    type: "authentik.saml_provider",
+    system: "authentik",
+    title: `SAML provider "${p3.name}"`,
+    props: {
+      name: p3.name,
+      authorization_flow: { $lookup: "flow", key: p3.authorizationFlow },
+      invalidation_flow: { $lookup: "flow", key: p3.invalidationFlow },
+      sp_binding: "post",
+      // AWS rejects unsigned assertions; authentik signs only when told to.
+      signing_kp: { $lookup: "keypair", key: p3.signingKeypair },
+      sign_assertion: true,
+      sign_response: true,
+      name_id_mapping: { $lookup: "managed_mapping", key: EMAIL_NAME_ID_MAPPING },
+      ...modeSpecific
+    }
+  };
+}
+function authentikApplication(config, launchUrl) {
+  const a5 = config.authentik.application;
+  return {
+    address: address.application(a5.slug),
+    type: "authentik.application",
+    system: "authentik",
+    title: `application "${a5.name}" (${a5.slug})`,
+    props: {
+      slug: a5.slug,
+      name: a5.name,
+      provider: { $ref: address.samlProvider(config.authentik.provider.name) },
+      group: a5.group ?? "",
+      meta_launch_url: launchUrl,
+      open_in_new_tab: a5.openInNewTab,
+      policy_engine_mode: "any"
+    }
+  };
+}
+
+// src/desired/classic-iam.ts
+var AWS_SIGNIN_SAML = "https://signin.aws.amazon.com/saml";
+var AWS_AUDIENCE = "urn:amazon:webservices";
+function samlProviderArn(accountId, name) {
+  return `arn:aws:iam::${accountId}:saml-provider/${name}`;
+}
+function roleArn(accountId, path3, name) {
+  return `arn:aws:iam::${accountId}:role${path3}${name}`;
+}
+function trustPolicy(accountId, samlProvider2) {
+  return normalizePolicy({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: samlProviderArn(accountId, samlProvider2) },
+        Action: "sts:AssumeRoleWithSAML",
+        Condition: { StringEquals: { "SAML:aud": AWS_SIGNIN_SAML } }
+      }
+    ]
+  });
+}
+function managedTags(config, own) {
+  return Object.fromEntries(
+    Object.entries({ ...config.aws.tags, ...own, [MANAGED_BY_TAG]: MANAGED_BY_VALUE }).sort(([a5], [b5]) => a5.localeCompare(b5))
+  );
+}
+function desiredClassicIam(config, ctx) {
+  const out = [];
+  const prefix = config.authentik.provider.propertyMappingPrefix;
+  const app = config.authentik.application.slug;
+  const mapping = (suffix, samlName, friendly, expression) => {
+    const name = `${prefix}: AWS ${suffix}`;
+    out.push({
+      address: address.propertyMapping(name),
+      type: "authentik.property_mapping",
+      system: "authentik",
+      title: `SAML property mapping "${name}"`,
+      props: { name, saml_name: samlName, friendly_name: friendly, expression }
+    });
+    return address.propertyMapping(name);
+  };
+  const mappings = [
+    mapping("Role", SAML_ATTRIBUTE.role, "Role", ROLE_EXPRESSION),
+    mapping("RoleSessionName", SAML_ATTRIBUTE.roleSessionName, "RoleSessionName", roleSessionNameExpression(config.authentik.provider.sessionName))
+  ];
+  if (config.authentik.provider.sessionDuration !== void 0) {
+    mappings.push(mapping("SessionDuration", SAML_ATTRIBUTE.sessionDuration, "SessionDuration", sessionDurationExpression(config.authentik.provider.sessionDuration)));
+  }
+  out.push(
+    authentikSamlProvider(config, {
+      acs_url: AWS_SIGNIN_SAML,
+      audience: AWS_AUDIENCE,
+      property_mappings: mappings.map(($ref) => ({ $ref })).sort(byCodePoint)
+    })
+  );
+  const launchUrl = config.authentik.application.launchUrl ?? `${ctx.authentikUrl.replace(/\/+$/, "")}/application/saml/${app}/sso/binding/init/`;
+  const application2 = authentikApplication(config, launchUrl);
+  application2.props.backchannel_providers = [];
+  out.push(application2);
+  const accounts = new Map(config.aws.accounts.map((a5) => [a5.alias, a5]));
+  for (const role of config.roles) {
+    for (const alias of role.accounts) {
+      const account = accounts.get(alias);
+      const name = entitlementName(role.name, alias);
+      const entitlementAddress = address.entitlement(app, name);
+      out.push({
+        address: entitlementAddress,
+        type: "authentik.entitlement",
+        system: "authentik",
+        title: `entitlement "${name}" of application ${app}`,
+        props: {
+          name,
+          app: { $ref: address.application(app) },
+          attributes: {
+            aws_role_arn: roleArn(account.id, config.aws.rolePath, role.name),
+            aws_saml_provider_arn: samlProviderArn(account.id, config.aws.samlProviderName),
+            aws_role_name: role.name,
+            aws_account_id: account.id,
+            aws_account_alias: alias,
+            managed_by: MANAGED_BY_VALUE
+          }
+        }
+      });
+    }
+  }
+  const bound = /* @__PURE__ */ new Set();
+  for (const m3 of config.mappings) {
+    for (const roleName of m3.grants) {
+      const role = config.roles.find((r5) => r5.name === roleName);
+      const targets = m3.accounts === "role-default" ? role.accounts : m3.accounts.filter((a5) => role.accounts.includes(a5));
+      for (const alias of targets) {
+        const name = entitlementName(role.name, alias);
+        const bindingAddress = address.binding(app, name, m3.group);
+        if (bound.has(bindingAddress)) continue;
+        bound.add(bindingAddress);
+        out.push({
+          address: bindingAddress,
+          type: "authentik.policy_binding",
+          system: "authentik",
+          title: `group "${m3.group}" \u2192 entitlement "${name}"`,
+          props: bindingProps({ $ref: address.entitlement(app, name) }, m3.group)
+        });
+      }
+    }
+  }
+  for (const account of config.aws.accounts) {
+    const providerAddress = address.iamSamlProvider(account.alias, config.aws.samlProviderName);
+    out.push({
+      address: providerAddress,
+      type: "aws.iam.saml_provider",
+      system: "aws",
+      account: account.alias,
+      title: `IAM SAML identity provider ${config.aws.samlProviderName} in ${account.alias} (${account.id})`,
+      props: {
+        name: config.aws.samlProviderName,
+        metadata: ctx.idpMetadata ?? { $deferred: "SAML metadata of the authentik provider, read after it is applied" }
+      },
+      dependsOn: [address.samlProvider(config.authentik.provider.name), address.application(app)]
+    });
+    for (const role of config.roles.filter((r5) => r5.accounts.includes(account.alias))) {
+      out.push({
+        address: address.iamRole(account.alias, config.aws.rolePath, role.name),
+        type: "aws.iam.role",
+        system: "aws",
+        account: account.alias,
+        title: `IAM role ${config.aws.rolePath}${role.name} in ${account.alias} (${account.id})`,
+        props: {
+          name: role.name,
+          path: config.aws.rolePath,
+          description: role.description ?? "",
+          trust_policy: trustPolicy(account.id, config.aws.samlProviderName),
+          max_session_duration: role.maxSessionDuration,
+          managed_policies: [...role.managedPolicies].sort(),
+          inline_policies: Object.fromEntries(
+            Object.entries(role.inlinePolicies).sort(([a5], [b5]) => a5.localeCompare(b5)).map(([n3, d5]) => [n3, normalizePolicy(d5)])
+          ),
+          permissions_boundary: role.permissionsBoundary ?? null,
+          tags: managedTags(config, role.tags)
+        },
+        dependsOn: [providerAddress]
+      });
+    }
+  }
+  return out;
+}
+function bindingProps(target, group4) {
+  return {
+    target,
+    group: { $lookup: "group", key: group4 },
+    order: 0,
+    enabled: true,
+    negate: false,
+    timeout: 30,
+    failure_result: false
+  };
+}
+
+// src/errors.ts
+var UserError = class extends Error {
+  name = "UserError";
+};
+
+// src/apply/executor.ts
+var ApplyError = class extends UserError {
+  constructor(result) {
+    const failures = result.failed.map((f5) => `  ${f5.change.address}: ${f5.error.message}`).join("\n");
+    super(
+      `apply failed: ${result.failed.length} change(s) failed, ${result.applied.length} applied, ${result.skipped.length} not attempted
+${failures}
+Nothing is lost: run plan again to see what is left, and apply to converge (every step is idempotent).`
+    );
+    this.result = result;
+  }
+  result;
+  name = "ApplyError";
+};
+async function executeChanges(changes, run2, options = {}) {
+  const limit = Math.max(1, options.concurrency ?? 4);
+  const emit = options.onProgress ?? (() => {
+  });
+  const inPlan = new Set(changes.map((c5) => c5.address));
+  const pending = new Map(changes.map((c5) => [c5.address, c5]));
+  const finished = /* @__PURE__ */ new Set();
+  const result = { applied: [], failed: [], skipped: [] };
+  const running = /* @__PURE__ */ new Map();
+  const laneUse = /* @__PURE__ */ new Map();
+  let stopped = false;
+  const laneOf = (c5) => options.lanes?.(c5);
+  const laneFree = (c5) => {
+    const lane = laneOf(c5);
+    return !lane || (laneUse.get(lane.key) ?? 0) < lane.limit;
+  };
+  const ready = (c5) => c5.dependsOn.every((d5) => !inPlan.has(d5) || d5 === c5.address || finished.has(d5));
+  for (; ; ) {
+    if (!stopped) {
+      for (const c5 of [...pending.values()]) {
+        if (running.size >= limit) break;
+        if (!ready(c5) || !laneFree(c5)) continue;
+        pending.delete(c5.address);
+        const lane = laneOf(c5);
+        if (lane) laneUse.set(lane.key, (laneUse.get(lane.key) ?? 0) + 1);
+        const started = Date.now();
+        emit({ kind: "start", change: c5 });
+        const p3 = run2(c5).then(() => {
+          finished.add(c5.address);
+          result.applied.push(c5);
+          emit({ kind: "done", change: c5, ms: Date.now() - started });
+        }).catch((error3) => {
+          const e5 = error3 instanceof Error ? error3 : new Error(String(error3));
+          result.failed.push({ change: c5, error: e5 });
+          stopped = true;
+          emit({ kind: "failed", change: c5, error: e5 });
+        }).finally(() => {
+          running.delete(c5.address);
+          if (lane) laneUse.set(lane.key, (laneUse.get(lane.key) ?? 1) - 1);
+        });
+        running.set(c5.address, p3);
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race(running.values());
+  }
+  if (!stopped && pending.size > 0) {
+    throw new Error(`internal: dependency cycle among ${[...pending.keys()].join(", ")}`);
+  }
+  for (const c5 of pending.values()) {
+    result.skipped.push(c5);
+    emit({ kind: "skipped", change: c5, because: "an earlier change failed" });
+  }
+  if (result.failed.length > 0) throw new ApplyError(result);
+  return result;
+}
+
+// node_modules/diff/libesm/diff/base.js
+var Diff = class {
+  diff(oldStr, newStr, options = {}) {
+    let callback;
+    if (typeof options === "function") {
+      callback = options;
+      options = {};
+    } else if ("callback" in options) {
+      callback = options.callback;
+    }
+    const oldString = this.castInput(oldStr, options);
+    const newString = this.castInput(newStr, options);
+    const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
+    const newTokens = this.removeEmpty(this.tokenize(newString, options));
+    return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
+  }
+  diffWithOptionsObj(oldTokens, newTokens, options, callback) {
+    var _a2;
+    const done = (value) => {
+      value = this.postProcess(value, options);
+      if (callback) {
+        setTimeout(function() {
+          callback(value);
+        }, 0);
+        return void 0;
+      } else {
+        return value;
+      }
+    };
+    const newLen = newTokens.length, oldLen = oldTokens.length;
+    let editLength = 1;
+    let maxEditLength = newLen + oldLen;
+    if (options.maxEditLength != null) {
+      maxEditLength = Math.min(maxEditLength, options.maxEditLength);
+    }
+    const maxExecutionTime = (_a2 = options.timeout) !== null && _a2 !== void 0 ? _a2 : Infinity;
+    const abortAfterTimestamp = Date.now() + maxExecutionTime;
+    const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
+    let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
+    if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+      return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
+    }
+    let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
+    const execEditLength = () => {
+      for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
+        let basePath;
+        const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
+        if (removePath) {
+          bestPath[diagonalPath - 1] = void 0;
+        }
+        let canAdd = false;
+        if (addPath) {
+          const addPathNewPos = addPath.oldPos - diagonalPath;
+          canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
+        }
+        const canRemove = removePath && removePath.oldPos + 1 < oldLen;
+        if (!canAdd && !canRemove) {
+          bestPath[diagonalPath] = void 0;
+          continue;
+        }
+        if (!canRemove || canAdd && removePath.oldPos < addPath.oldPos) {
+          basePath = this.addToPath(addPath, true, false, 0, options);
+        } else {
+          basePath = this.addToPath(removePath, false, true, 1, options);
+        }
+        newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
+        if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+          return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
+        } else {
+          bestPath[diagonalPath] = basePath;
+          if (basePath.oldPos + 1 >= oldLen) {
+            maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
+          }
+          if (newPos + 1 >= newLen) {
+            minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
+          }
+        }
+      }
+      editLength++;
+    };
+    if (callback) {
+      (function exec() {
+        setTimeout(function() {
+          if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
+            return callback(void 0);
+          }
+          if (!execEditLength()) {
+            exec();
+          }
+        }, 0);
+      })();
+    } else {
+      while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
+        const ret = execEditLength();
+        if (ret) {
+          return ret;
+        }
+      }
+    }
+  }
+  addToPath(path3, added, removed, oldPosInc, options) {
+    const last = path3.lastComponent;
+    if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
+      return {
+        oldPos: path3.oldPos + oldPosInc,
+        lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
+      };
+    } else {
+      return {
+        oldPos: path3.oldPos + oldPosInc,
+        lastComponent: { count: 1, added, removed, previousComponent: last }
+      };
+    }
+  }
+  extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
+    const newLen = newTokens.length, oldLen = oldTokens.length;
+    let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
+    while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
+      newPos++;
+      oldPos++;
+      commonCount++;
+      if (options.oneChangePerToken) {
+        basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
+      }
+    }
+    if (commonCount && !options.oneChangePerToken) {
+      basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
+    }
+    basePath.oldPos = oldPos;
+    return newPos;
+  }
+  equals(left, right, options) {
+    if (options.comparator) {
+      return options.comparator(left, right);
+    } else {
+      return left === right || !!options.ignoreCase && left.toLowerCase() === right.toLowerCase();
+    }
+  }
+  removeEmpty(array) {
+    const ret = [];
+    for (let i5 = 0; i5 < array.length; i5++) {
+      if (array[i5]) {
+        ret.push(array[i5]);
+      }
+    }
+    return ret;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  castInput(value, options) {
+    return value;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  tokenize(value, options) {
+    return Array.from(value);
+  }
+  join(chars2) {
+    return chars2.join("");
+  }
+  postProcess(changeObjects, options) {
+    return changeObjects;
+  }
+  get useLongestToken() {
+    return false;
+  }
+  buildValues(lastComponent, newTokens, oldTokens) {
+    const components = [];
+    let nextComponent;
+    while (lastComponent) {
+      components.push(lastComponent);
+      nextComponent = lastComponent.previousComponent;
+      delete lastComponent.previousComponent;
+      lastComponent = nextComponent;
+    }
+    components.reverse();
+    const componentLen = components.length;
+    let componentPos = 0, newPos = 0, oldPos = 0;
+    for (; componentPos < componentLen; componentPos++) {
+      const component = components[componentPos];
+      if (!component.removed) {
+        if (!component.added && this.useLongestToken) {
+          let value = newTokens.slice(newPos, newPos + component.count);
+          value = value.map(function(value2, i5) {
+            const oldValue = oldTokens[oldPos + i5];
+            return oldValue.length > value2.length ? oldValue : value2;
+          });
+          component.value = this.join(value);
+        } else {
+          component.value = this.join(newTokens.slice(newPos, newPos + component.count));
+        }
+        newPos += component.count;
+        if (!component.added) {
+          oldPos += component.count;
+        }
+      } else {
+        component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
+        oldPos += component.count;
+      }
+    }
+    return components;
+  }
+};
+
+// node_modules/diff/libesm/diff/line.js
+var LineDiff = class extends Diff {
+  constructor() {
+    super(...arguments);
+    this.tokenize = tokenize;
+  }
+  equals(left, right, options) {
+    if (options.ignoreWhitespace) {
+      if (!options.newlineIsToken || !left.includes("\n")) {
+        left = left.trim();
+      }
+      if (!options.newlineIsToken || !right.includes("\n")) {
+        right = right.trim();
+      }
+    } else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
+      if (left.endsWith("\n")) {
+        left = left.slice(0, -1);
+      }
+      if (right.endsWith("\n")) {
+        right = right.slice(0, -1);
+      }
+    }
+    return super.equals(left, right, options);
+  }
+};
+var lineDiff = new LineDiff();
+function diffLines(oldStr, newStr, options) {
+  return lineDiff.diff(oldStr, newStr, options);
+}
+function tokenize(value, options) {
+  if (options.stripTrailingCr) {
+    value = value.replace(/\r\n/g, "\n");
+  }
+  const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
+  if (!linesAndNewlines[linesAndNewlines.length - 1]) {
+    linesAndNewlines.pop();
+  }
+  for (let i5 = 0; i5 < linesAndNewlines.length; i5++) {
+    const line = linesAndNewlines[i5];
+    if (i5 % 2 && !options.newlineIsToken) {
+      retLines[retLines.length - 1] += line;
+    } else {
+      retLines.push(line);
+    }
+  }
+  return retLines;
+}
+
+// node_modules/diff/libesm/patch/create.js
+function needsQuoting(s2) {
+  for (let i5 = 0; i5 < s2.length; i5++) {
+    if (s2[i5] < " " || s2[i5] > "~" || s2[i5] === '"' || s2[i5] === "\\") {
+      return true;
+    }
+  }
+  return false;
+}
+function quoteFileNameIfNeeded(s2) {
+  if (!needsQuoting(s2)) {
+    return s2;
+  }
+  let result = '"';
+  const bytes = new TextEncoder().encode(s2);
+  let i5 = 0;
+  while (i5 < bytes.length) {
+    const b5 = bytes[i5];
+    if (b5 === 7) {
+      result += "\\a";
+    } else if (b5 === 8) {
+      result += "\\b";
+    } else if (b5 === 9) {
+      result += "\\t";
+    } else if (b5 === 10) {
+      result += "\\n";
+    } else if (b5 === 11) {
+      result += "\\v";
+    } else if (b5 === 12) {
+      result += "\\f";
+    } else if (b5 === 13) {
+      result += "\\r";
+    } else if (b5 === 34) {
+      result += '\\"';
+    } else if (b5 === 92) {
+      result += "\\\\";
+    } else if (b5 >= 32 && b5 <= 126) {
+      result += String.fromCharCode(b5);
+    } else {
+      result += "\\" + b5.toString(8).padStart(3, "0");
+    }
+    i5++;
+  }
+  result += '"';
+  return result;
+}
+var INCLUDE_HEADERS = {
+  includeIndex: true,
+  includeUnderline: true,
+  includeFileHeaders: true
+};
+function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+  let optionsObj;
+  if (!options) {
+    optionsObj = {};
+  } else if (typeof options === "function") {
+    optionsObj = { callback: options };
+  } else {
+    optionsObj = options;
+  }
+  if (typeof optionsObj.context === "undefined") {
+    optionsObj.context = 4;
+  }
+  const context = optionsObj.context;
+  if (optionsObj.newlineIsToken) {
+    throw new Error("newlineIsToken may not be used with patch-generation functions, only with diffing functions");
+  }
+  if (!optionsObj.callback) {
+    return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
+  } else {
+    const { callback } = optionsObj;
+    diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
+      const patch = diffLinesResultToPatch(diff);
+      callback(patch);
+    } }));
+  }
+  function diffLinesResultToPatch(diff) {
+    if (!diff) {
+      return;
+    }
+    diff.push({ value: "", lines: [] });
+    function contextLines(lines) {
+      return lines.map(function(entry) {
+        return " " + entry;
+      });
+    }
+    const hunks = [];
+    let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
+    for (let i5 = 0; i5 < diff.length; i5++) {
+      const current = diff[i5], lines = current.lines || splitLines(current.value);
+      current.lines = lines;
+      if (current.added || current.removed) {
+        if (!oldRangeStart) {
+          const prev = diff[i5 - 1];
+          oldRangeStart = oldLine;
+          newRangeStart = newLine;
+          if (prev) {
+            curRange = context > 0 ? contextLines(prev.lines.slice(-context)) : [];
+            oldRangeStart -= curRange.length;
+            newRangeStart -= curRange.length;
+          }
+        }
+        for (const line of lines) {
+          curRange.push((current.added ? "+" : "-") + line);
+        }
+        if (current.added) {
+          newLine += lines.length;
+        } else {
+          oldLine += lines.length;
+        }
+      } else {
+        if (oldRangeStart) {
+          if (lines.length <= context * 2 && i5 < diff.length - 2) {
+            for (const line of contextLines(lines)) {
+              curRange.push(line);
+            }
+          } else {
+            const contextSize = Math.min(lines.length, context);
+            for (const line of contextLines(lines.slice(0, contextSize))) {
+              curRange.push(line);
+            }
+            const hunk = {
+              oldStart: oldRangeStart,
+              oldLines: oldLine - oldRangeStart + contextSize,
+              newStart: newRangeStart,
+              newLines: newLine - newRangeStart + contextSize,
+              lines: curRange
+            };
+            hunks.push(hunk);
+            oldRangeStart = 0;
+            newRangeStart = 0;
+            curRange = [];
+          }
+        }
+        oldLine += lines.length;
+        newLine += lines.length;
+      }
+    }
+    for (const hunk of hunks) {
+      for (let i5 = 0; i5 < hunk.lines.length; i5++) {
+        if (hunk.lines[i5].endsWith("\n")) {
+          hunk.lines[i5] = hunk.lines[i5].slice(0, -1);
+        } else {
+          hunk.lines.splice(i5 + 1, 0, "\\ No newline at end of file");
+          i5++;
+        }
+      }
+    }
+    return {
+      oldFileName,
+      newFileName,
+      oldHeader,
+      newHeader,
+      hunks
+    };
+  }
+}
+function formatPatch(patch, headerOptions) {
+  var _a2, _b, _c5, _d, _e5, _f;
+  if (!headerOptions) {
+    headerOptions = INCLUDE_HEADERS;
+  }
+  if (Array.isArray(patch)) {
+    if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every((p3) => p3.isGit)) {
+      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a tool trying to apply the patch know which changes are to which file?)");
+    }
+    return patch.map((p3) => formatPatch(p3, headerOptions)).join("\n");
+  }
+  const ret = [];
+  if (patch.isGit) {
+    headerOptions = INCLUDE_HEADERS;
+    if (!patch.oldFileName) {
+      throw new Error("oldFileName must be specified for Git patches");
+    }
+    if (!patch.newFileName) {
+      throw new Error("newFileName must be specified for Git patches");
+    }
+    let gitOldName = patch.oldFileName;
+    let gitNewName = patch.newFileName;
+    if (patch.isCreate && gitOldName === "/dev/null") {
+      gitOldName = gitNewName.replace(/^b\//, "a/");
+    } else if (patch.isDelete && gitNewName === "/dev/null") {
+      gitNewName = gitOldName.replace(/^a\//, "b/");
+    }
+    ret.push("diff --git " + quoteFileNameIfNeeded(gitOldName) + " " + quoteFileNameIfNeeded(gitNewName));
+    if (patch.isDelete) {
+      ret.push("deleted file mode " + ((_a2 = patch.oldMode) !== null && _a2 !== void 0 ? _a2 : "100644"));
+    }
+    if (patch.isCreate) {
+      ret.push("new file mode " + ((_b = patch.newMode) !== null && _b !== void 0 ? _b : "100644"));
+    }
+    if (patch.oldMode && patch.newMode && !patch.isDelete && !patch.isCreate) {
+      ret.push("old mode " + patch.oldMode);
+      ret.push("new mode " + patch.newMode);
+    }
+    if (patch.isRename) {
+      ret.push("rename from " + quoteFileNameIfNeeded(((_c5 = patch.oldFileName) !== null && _c5 !== void 0 ? _c5 : "").replace(/^a\//, "")));
+      ret.push("rename to " + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : "").replace(/^b\//, "")));
+    }
+    if (patch.isCopy) {
+      ret.push("copy from " + quoteFileNameIfNeeded(((_e5 = patch.oldFileName) !== null && _e5 !== void 0 ? _e5 : "").replace(/^a\//, "")));
+      ret.push("copy to " + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : "").replace(/^b\//, "")));
+    }
+  } else {
+    if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== void 0) {
+      ret.push("Index: " + patch.oldFileName);
+    }
+    if (headerOptions.includeUnderline) {
+      ret.push("===================================================================");
+    }
+  }
+  const hasHunks = patch.hunks.length > 0;
+  if (headerOptions.includeFileHeaders && patch.oldFileName !== void 0 && patch.newFileName !== void 0 && (!patch.isGit || hasHunks)) {
+    ret.push("--- " + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? "	" + patch.oldHeader : ""));
+    ret.push("+++ " + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? "	" + patch.newHeader : ""));
+  }
+  for (let i5 = 0; i5 < patch.hunks.length; i5++) {
+    const hunk = patch.hunks[i5];
+    const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
+    const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
+    ret.push("@@ -" + oldStart + "," + hunk.oldLines + " +" + newStart + "," + hunk.newLines + " @@");
+    for (const line of hunk.lines) {
+      ret.push(line);
+    }
+  }
+  return ret.join("\n") + "\n";
+}
+function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+  if (typeof options === "function") {
+    options = { callback: options };
+  }
+  if (!(options === null || options === void 0 ? void 0 : options.callback)) {
+    const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
+    if (!patchObj) {
+      return;
+    }
+    return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
+  } else {
+    const { callback } = options;
+    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: (patchObj) => {
+      if (!patchObj) {
+        callback(void 0);
+      } else {
+        callback(formatPatch(patchObj, options.headerOptions));
+      }
+    } }));
+  }
+}
+function createPatch(fileName, oldStr, newStr, oldHeader, newHeader, options) {
+  return createTwoFilesPatch(fileName, fileName, oldStr, newStr, oldHeader, newHeader, options);
+}
+function splitLines(text) {
+  const hasTrailingNl = text.endsWith("\n");
+  const result = text.split("\n").map((line) => line + "\n");
+  if (hasTrailingNl) {
+    result.pop();
+  } else {
+    result.push(result.pop().slice(0, -1));
+  }
+  return result;
+}
+
+// src/plan/compute-plan.ts
+var PlanError = class extends Error {
+  problems;
+  constructor(problems) {
+    super(problems.map((p3) => p3.address ? `${p3.address}: ${p3.message}` : p3.message).join("\n"));
+    this.name = "PlanError";
+    this.problems = problems;
+  }
+};
+var TYPE_ORDER = [
+  "authentik.property_mapping",
+  "authentik.saml_provider",
+  "authentik.application",
+  "authentik.entitlement",
+  "authentik.policy_binding",
+  "authentik.scim_mapping",
+  "authentik.scim_provider",
+  "aws.iam.saml_provider",
+  "aws.iam.role",
+  "aws.sso.permission_set",
+  "aws.sso.account_assignment"
+];
+var MAP_FIELDS = /* @__PURE__ */ new Set(["tags", "attributes", "inline_policies"]);
+function refsIn(value, into = /* @__PURE__ */ new Set()) {
+  if (isRef(value)) into.add(value.$ref);
+  else if (Array.isArray(value)) value.forEach((v) => refsIn(v, into));
+  else if (value !== null && typeof value === "object") Object.values(value).forEach((v) => refsIn(v, into));
+  return into;
+}
+function hasDeferred(value) {
+  if (isDeferred(value)) return true;
+  if (Array.isArray(value)) return value.some(hasDeferred);
+  if (value !== null && typeof value === "object") return Object.values(value).some(hasDeferred);
+  return false;
+}
+function isLong(value) {
+  if (typeof value === "string") return value.includes("\n") || value.length > 100;
+  return value !== null && typeof value === "object" && !isRef(value) && !isDeferred(value);
+}
+function textOf(value) {
+  if (value === void 0) return "";
+  if (typeof value === "string") return value.endsWith("\n") ? value : `${value}
+`;
+  return `${JSON.stringify(value, null, 2)}
+`;
+}
+function fieldChanges(before, after) {
+  const out = [];
+  const keys = [.../* @__PURE__ */ new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].sort();
+  for (const key2 of keys) {
+    const b5 = before?.[key2];
+    const a5 = after?.[key2];
+    if (deepEqual(b5, a5)) continue;
+    const bothMaps = MAP_FIELDS.has(key2) && (b5 === void 0 || typeof b5 === "object" && b5 !== null && !Array.isArray(b5)) && (a5 === void 0 || typeof a5 === "object" && a5 !== null && !Array.isArray(a5));
+    if (bothMaps && before && after) {
+      for (const sub of fieldChanges(b5 ?? {}, a5 ?? {})) out.push({ ...sub, field: `${key2}.${sub.field}` });
+      continue;
+    }
+    const change = { field: key2 };
+    if (b5 !== void 0) change.before = b5;
+    if (a5 !== void 0) change.after = a5;
+    if (before && after && (isLong(b5) || isLong(a5)) && !hasDeferred(a5)) {
+      change.patch = createPatch(key2, textOf(b5), textOf(a5), "live", "desired", { context: 3 }).split("\n").slice(2).join("\n").trimEnd();
+    }
+    out.push(change);
+  }
+  return out;
+}
+function compareChanges(a5, b5) {
+  return TYPE_ORDER.indexOf(a5.type) - TYPE_ORDER.indexOf(b5.type) || a5.address.localeCompare(b5.address);
+}
+function planHash(changes) {
+  return sha256(canonicalJson(changes));
+}
+function changeHeader(r5) {
+  return { address: r5.address, type: r5.type, system: r5.system, ...r5.account ? { account: r5.account } : {}, title: r5.title };
+}
+function missingReason(d5) {
+  if (d5.type.startsWith("aws.sso.") && d5.type !== "aws.sso.account_assignment") return "does not exist in IAM Identity Center";
+  return d5.system === "aws" && d5.account ? `does not exist in account ${d5.account}` : `does not exist in ${d5.system}`;
+}
+function computePlan(input) {
+  const problems = [...input.problems ?? []];
+  const live = new Map(input.live.map((r5) => [r5.address, r5]));
+  const desired = new Map(input.desired.map((r5) => [r5.address, r5]));
+  const changes = [];
+  const notPruned = [];
+  const liveByIdentity = /* @__PURE__ */ new Map();
+  for (const r5 of input.live) {
+    const id = input.identityOf(r5);
+    if (id) liveByIdentity.set(id, [...liveByIdentity.get(id) ?? [], r5]);
+  }
+  const deletes = /* @__PURE__ */ new Set();
+  for (const r5 of input.live) {
+    if (!r5.owned || desired.has(r5.address)) continue;
+    if (input.prune) deletes.add(r5.address);
+    else notPruned.push({ address: r5.address, title: r5.title });
+  }
+  for (const d5 of input.desired) {
+    const l3 = live.get(d5.address);
+    const explicitDeps = [...refsIn(d5.props), ...d5.dependsOn ?? []];
+    const identity = input.identityOf(d5);
+    const collisions = (identity ? liveByIdentity.get(identity) ?? [] : []).filter((c5) => c5.address !== d5.address);
+    const waitFor = [];
+    for (const c5 of collisions) {
+      if (!c5.owned) {
+        problems.push({
+          address: d5.address,
+          message: `${c5.title} already exists and is not managed by authentik-aws-gitops (${c5.ownership ?? "not owned"}); it is never adopted or overwritten. Rename it in the configuration, or remove or rename the existing object.`
+        });
+      } else if (deletes.has(c5.address)) {
+        waitFor.push(c5.address);
+      } else {
+        problems.push({
+          address: d5.address,
+          message: `${c5.title} (${c5.address}) holds the same name and is no longer declared; plan with pruning on (--prune) to replace it`
+        });
+      }
+    }
+    if (l3 && !l3.owned) {
+      problems.push({
+        address: d5.address,
+        message: `${l3.title} exists but is not managed by authentik-aws-gitops (${l3.ownership ?? "not owned"}); it is never adopted or overwritten`
+      });
+      continue;
+    }
+    if (!l3) {
+      changes.push({
+        ...changeHeader(d5),
+        action: "create",
+        reason: missingReason(d5),
+        before: null,
+        after: d5.props,
+        fields: fieldChanges(null, d5.props),
+        dependsOn: [.../* @__PURE__ */ new Set([...explicitDeps, ...waitFor])].sort()
+      });
+      continue;
+    }
+    const fields = fieldChanges(l3.props, d5.props);
+    if (fields.length === 0) continue;
+    const changed = [...new Set(fields.map((f5) => f5.field.split(".")[0]))];
+    const deferredOnly = fields.every((f5) => hasDeferred(f5.after));
+    changes.push({
+      ...changeHeader(d5),
+      action: "update",
+      reason: deferredOnly ? `${changed.join(", ")} will be refreshed from values known after apply` : `live ${changed.join(", ")} ${changed.length === 1 ? "differs" : "differ"} from the configuration`,
+      before: l3.props,
+      after: d5.props,
+      fields,
+      dependsOn: [...new Set(explicitDeps)].sort(),
+      liveId: l3.id
+    });
+  }
+  for (const addr of deletes) {
+    const l3 = live.get(addr);
+    const referrers = input.live.filter((o3) => o3.address !== addr && deletes.has(o3.address) && refsIn(o3.props).has(addr)).map((o3) => o3.address);
+    changes.push({
+      ...changeHeader(l3),
+      action: "delete",
+      reason: "managed by authentik-aws-gitops and no longer declared (pruning is on)",
+      before: l3.props,
+      after: null,
+      fields: fieldChanges(l3.props, null),
+      dependsOn: referrers.sort(),
+      liveId: l3.id
+    });
+  }
+  if (problems.length > 0) throw new PlanError(problems);
+  const ownedLive = input.live.filter((r5) => r5.owned);
+  const deleteCount = changes.filter((c5) => c5.action === "delete").length;
+  if (deleteCount > 0 && deleteCount === ownedLive.length && !input.allowDeleteAll) {
+    throw new PlanError([
+      {
+        message: `this plan would delete every object authentik-aws-gitops manages here (${deleteCount}); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`
+      }
+    ]);
+  }
+  changes.sort(compareChanges);
+  const access2 = accessDiff(input, changes, desired, live);
+  const summary2 = { create: 0, update: 0, delete: 0, replace: 0 };
+  for (const c5 of changes) summary2[c5.action]++;
+  return {
+    version: 1,
+    tool: input.tool,
+    mode: input.mode,
+    config: input.configFile,
+    hash: planHash(changes),
+    summary: summary2,
+    access: access2,
+    changes,
+    notPruned: notPruned.sort((a5, b5) => a5.address.localeCompare(b5.address)),
+    warnings: input.warnings ?? [],
+    manualSteps: input.manualSteps ?? []
+  };
+}
+function accessDiff(input, changes, desired, live) {
+  const rows = /* @__PURE__ */ new Map();
+  const add = (row2, change) => {
+    if (!row2) return;
+    const key2 = `${row2.group}\0${row2.grant}\0${row2.account}`;
+    const existing = rows.get(key2);
+    if (existing && existing.change !== change) rows.delete(key2);
+    else rows.set(key2, { ...row2, change });
+  };
+  for (const c5 of changes) {
+    if (c5.action === "create" || c5.action === "replace") add(input.accessOf(desired.get(c5.address), "desired"), "gained");
+    if (c5.action === "delete" || c5.action === "replace") add(input.accessOf(live.get(c5.address), "live"), "lost");
+  }
+  return [...rows.values()].sort(
+    (a5, b5) => (a5.change === b5.change ? 0 : a5.change === "lost" ? -1 : 1) || a5.group.localeCompare(b5.group) || a5.grant.localeCompare(b5.grant) || a5.account.localeCompare(b5.account)
+  );
+}
+
+// node_modules/ky/distribution/errors/HTTPError.js
+var HTTPError = class extends Error {
+  response;
+  request;
+  options;
+  constructor(response, request, options) {
+    const code2 = response.status || response.status === 0 ? response.status : "";
+    const title = response.statusText ?? "";
+    const status = `${code2} ${title}`.trim();
+    const reason = status ? `status code ${status}` : "an unknown error";
+    super(`Request failed with ${reason}: ${request.method} ${request.url}`);
+    this.name = "HTTPError";
+    this.response = response;
+    this.request = request;
+    this.options = options;
+  }
+};
+
+// node_modules/ky/distribution/errors/NonError.js
+var NonError = class extends Error {
+  name = "NonError";
+  value;
+  constructor(value) {
+    let message = "Non-error value was thrown";
+    try {
+      if (typeof value === "string") {
+        message = value;
+      } else if (value && typeof value === "object" && "message" in value && typeof value.message === "string") {
+        message = value.message;
+      }
+    } catch {
+    }
+    super(message);
+    this.value = value;
+  }
+};
+
+// node_modules/ky/distribution/errors/ForceRetryError.js
+var ForceRetryError = class extends Error {
+  name = "ForceRetryError";
+  customDelay;
+  code;
+  customRequest;
+  constructor(options) {
+    const cause = options?.cause ? options.cause instanceof Error ? options.cause : new NonError(options.cause) : void 0;
+    super(options?.code ? `Forced retry: ${options.code}` : "Forced retry", cause ? { cause } : void 0);
+    this.customDelay = options?.delay;
+    this.code = options?.code;
+    this.customRequest = options?.request;
+  }
+};
+
+// node_modules/ky/distribution/core/constants.js
+var supportsRequestStreams = (() => {
+  let duplexAccessed = false;
+  let hasContentType = false;
+  const supportsReadableStream = typeof globalThis.ReadableStream === "function";
+  const supportsRequest = typeof globalThis.Request === "function";
+  if (supportsReadableStream && supportsRequest) {
+    try {
+      hasContentType = new globalThis.Request("https://empty.invalid", {
+        body: new globalThis.ReadableStream(),
+        method: "POST",
+        // @ts-expect-error - Types are outdated.
+        get duplex() {
+          duplexAccessed = true;
+          return "half";
+        }
+      }).headers.has("Content-Type");
+    } catch (error3) {
+      if (error3 instanceof Error && error3.message === "unsupported BodyInit type") {
+        return false;
+      }
+      throw error3;
+    }
+  }
+  return duplexAccessed && !hasContentType;
+})();
+var supportsAbortController = typeof globalThis.AbortController === "function";
+var supportsAbortSignal = typeof globalThis.AbortSignal === "function" && typeof globalThis.AbortSignal.any === "function";
+var supportsResponseStreams = typeof globalThis.ReadableStream === "function";
+var supportsFormData = typeof globalThis.FormData === "function";
+var requestMethods = ["get", "post", "put", "patch", "head", "delete"];
+var validate2 = () => void 0;
+validate2();
+var responseTypes = {
+  json: "application/json",
+  text: "text/*",
+  formData: "multipart/form-data",
+  arrayBuffer: "*/*",
+  blob: "*/*",
+  // Supported in modern Fetch implementations (for example, browsers and recent Node.js/undici).
+  // We still feature-check at runtime before exposing the shortcut.
+  bytes: "*/*"
+};
+var maxSafeTimeout = 2147483647;
+var usualFormBoundarySize = new TextEncoder().encode("------WebKitFormBoundaryaxpyiPgbbPti10Rw").length;
+var stop = /* @__PURE__ */ Symbol("stop");
+var RetryMarker = class {
+  options;
+  constructor(options) {
+    this.options = options;
+  }
+};
+var retry = (options) => new RetryMarker(options);
+var kyOptionKeys = {
+  json: true,
+  parseJson: true,
+  stringifyJson: true,
+  searchParams: true,
+  prefixUrl: true,
+  retry: true,
+  timeout: true,
+  hooks: true,
+  throwHttpErrors: true,
+  onDownloadProgress: true,
+  onUploadProgress: true,
+  fetch: true,
+  context: true
+};
+var vendorSpecificOptions = {
+  next: true
+  // Next.js cache revalidation (revalidate, tags)
+};
+var requestOptionsRegistry = {
+  method: true,
+  headers: true,
+  body: true,
+  mode: true,
+  credentials: true,
+  cache: true,
+  redirect: true,
+  referrer: true,
+  referrerPolicy: true,
+  integrity: true,
+  keepalive: true,
+  signal: true,
+  window: true,
+  duplex: true
+};
+
+// node_modules/ky/distribution/utils/body.js
+var getBodySize = (body) => {
+  if (!body) {
+    return 0;
+  }
+  if (body instanceof FormData) {
+    let size = 0;
+    for (const [key2, value] of body) {
+      size += usualFormBoundarySize;
+      size += new TextEncoder().encode(`Content-Disposition: form-data; name="${key2}"`).length;
+      size += typeof value === "string" ? new TextEncoder().encode(value).length : value.size;
+    }
+    return size;
+  }
+  if (body instanceof Blob) {
+    return body.size;
+  }
+  if (body instanceof ArrayBuffer) {
+    return body.byteLength;
+  }
+  if (typeof body === "string") {
+    return new TextEncoder().encode(body).length;
+  }
+  if (body instanceof URLSearchParams) {
+    return new TextEncoder().encode(body.toString()).length;
+  }
+  if ("byteLength" in body) {
+    return body.byteLength;
+  }
+  if (typeof body === "object" && body !== null) {
+    try {
+      const jsonString = JSON.stringify(body);
+      return new TextEncoder().encode(jsonString).length;
+    } catch {
+      return 0;
+    }
+  }
+  return 0;
+};
+var withProgress = (stream, totalBytes, onProgress) => {
+  let previousChunk;
+  let transferredBytes = 0;
+  return stream.pipeThrough(new TransformStream({
+    transform(currentChunk, controller) {
+      controller.enqueue(currentChunk);
+      if (previousChunk) {
+        transferredBytes += previousChunk.byteLength;
+        let percent = totalBytes === 0 ? 0 : transferredBytes / totalBytes;
+        if (percent >= 1) {
+          percent = 1 - Number.EPSILON;
+        }
+        onProgress?.({ percent, totalBytes: Math.max(totalBytes, transferredBytes), transferredBytes }, previousChunk);
+      }
+      previousChunk = currentChunk;
+    },
+    flush() {
+      if (previousChunk) {
+        transferredBytes += previousChunk.byteLength;
+        onProgress?.({ percent: 1, totalBytes: Math.max(totalBytes, transferredBytes), transferredBytes }, previousChunk);
+      }
+    }
+  }));
+};
+var streamResponse = (response, onDownloadProgress) => {
+  if (!response.body) {
+    return response;
+  }
+  if (response.status === 204) {
+    return new Response(null, {
+      status: response.status,
+      statusText: response.statusText,
+      headers: response.headers
+    });
+  }
+  const totalBytes = Math.max(0, Number(response.headers.get("content-length")) || 0);
+  return new Response(withProgress(response.body, totalBytes, onDownloadProgress), {
+    status: response.status,
+    statusText: response.statusText,
+    headers: response.headers
+  });
+};
+var streamRequest = (request, onUploadProgress, originalBody) => {
+  if (!request.body) {
+    return request;
+  }
+  const totalBytes = getBodySize(originalBody ?? request.body);
+  return new Request(request, {
+    // @ts-expect-error - Types are outdated.
+    duplex: "half",
+    body: withProgress(request.body, totalBytes, onUploadProgress)
+  });
+};
+
+// node_modules/ky/distribution/utils/is.js
+var isObject = (value) => value !== null && typeof value === "object";
+
+// node_modules/ky/distribution/utils/merge.js
+var validateAndMerge = (...sources) => {
+  for (const source of sources) {
+    if ((!isObject(source) || Array.isArray(source)) && source !== void 0) {
+      throw new TypeError("The `options` argument must be an object");
+    }
+  }
+  return deepMerge({}, ...sources);
+};
+var mergeHeaders = (source1 = {}, source2 = {}) => {
+  const result = new globalThis.Headers(source1);
+  const isHeadersInstance = source2 instanceof globalThis.Headers;
+  const source = new globalThis.Headers(source2);
+  for (const [key2, value] of source.entries()) {
+    if (isHeadersInstance && value === "undefined" || value === void 0) {
+      result.delete(key2);
+    } else {
+      result.set(key2, value);
+    }
+  }
+  return result;
+};
+function newHookValue(original, incoming, property) {
+  return Object.hasOwn(incoming, property) && incoming[property] === void 0 ? [] : deepMerge(original[property] ?? [], incoming[property] ?? []);
+}
+var mergeHooks = (original = {}, incoming = {}) => ({
+  beforeRequest: newHookValue(original, incoming, "beforeRequest"),
+  beforeRetry: newHookValue(original, incoming, "beforeRetry"),
+  afterResponse: newHookValue(original, incoming, "afterResponse"),
+  beforeError: newHookValue(original, incoming, "beforeError")
+});
+var appendSearchParameters = (target, source) => {
+  const result = new URLSearchParams();
+  for (const input of [target, source]) {
+    if (input === void 0) {
+      continue;
+    }
+    if (input instanceof URLSearchParams) {
+      for (const [key2, value] of input.entries()) {
+        result.append(key2, value);
+      }
+    } else if (Array.isArray(input)) {
+      for (const pair of input) {
+        if (!Array.isArray(pair) || pair.length !== 2) {
+          throw new TypeError("Array search parameters must be provided in [[key, value], ...] format");
+        }
+        result.append(String(pair[0]), String(pair[1]));
+      }
+    } else if (isObject(input)) {
+      for (const [key2, value] of Object.entries(input)) {
+        if (value !== void 0) {
+          result.append(key2, String(value));
+        }
+      }
+    } else {
+      const parameters = new URLSearchParams(input);
+      for (const [key2, value] of parameters.entries()) {
+        result.append(key2, value);
+      }
+    }
+  }
+  return result;
+};
+var deepMerge = (...sources) => {
+  let returnValue = {};
+  let headers = {};
+  let hooks = {};
+  let searchParameters;
+  const signals = [];
+  for (const source of sources) {
+    if (Array.isArray(source)) {
+      if (!Array.isArray(returnValue)) {
+        returnValue = [];
+      }
+      returnValue = [...returnValue, ...source];
+    } else if (isObject(source)) {
+      for (let [key2, value] of Object.entries(source)) {
+        if (key2 === "signal" && value instanceof globalThis.AbortSignal) {
+          signals.push(value);
+          continue;
+        }
+        if (key2 === "context") {
+          if (value !== void 0 && value !== null && (!isObject(value) || Array.isArray(value))) {
+            throw new TypeError("The `context` option must be an object");
+          }
+          returnValue = {
+            ...returnValue,
+            context: value === void 0 || value === null ? {} : { ...returnValue.context, ...value }
+          };
+          continue;
+        }
+        if (key2 === "searchParams") {
+          if (value === void 0 || value === null) {
+            searchParameters = void 0;
+          } else {
+            searchParameters = searchParameters === void 0 ? value : appendSearchParameters(searchParameters, value);
+          }
+          continue;
+        }
+        if (isObject(value) && key2 in returnValue) {
+          value = deepMerge(returnValue[key2], value);
+        }
+        returnValue = { ...returnValue, [key2]: value };
+      }
+      if (isObject(source.hooks)) {
+        hooks = mergeHooks(hooks, source.hooks);
+        returnValue.hooks = hooks;
+      }
+      if (isObject(source.headers)) {
+        headers = mergeHeaders(headers, source.headers);
+        returnValue.headers = headers;
+      }
+    }
+  }
+  if (searchParameters !== void 0) {
+    returnValue.searchParams = searchParameters;
+  }
+  if (signals.length > 0) {
+    if (signals.length === 1) {
+      returnValue.signal = signals[0];
+    } else if (supportsAbortSignal) {
+      returnValue.signal = AbortSignal.any(signals);
+    } else {
+      returnValue.signal = signals.at(-1);
+    }
+  }
+  return returnValue;
+};
+
+// node_modules/ky/distribution/utils/normalize.js
+var normalizeRequestMethod = (input) => requestMethods.includes(input) ? input.toUpperCase() : input;
+var retryMethods = ["get", "put", "head", "delete", "options", "trace"];
+var retryStatusCodes = [408, 413, 429, 500, 502, 503, 504];
+var retryAfterStatusCodes = [413, 429, 503];
+var defaultRetryOptions = {
+  limit: 2,
+  methods: retryMethods,
+  statusCodes: retryStatusCodes,
+  afterStatusCodes: retryAfterStatusCodes,
+  maxRetryAfter: Number.POSITIVE_INFINITY,
+  backoffLimit: Number.POSITIVE_INFINITY,
+  delay: (attemptCount) => 0.3 * 2 ** (attemptCount - 1) * 1e3,
+  jitter: void 0,
+  retryOnTimeout: false
+};
+var normalizeRetryOptions = (retry2 = {}) => {
+  if (typeof retry2 === "number") {
+    return {
+      ...defaultRetryOptions,
+      limit: retry2
+    };
+  }
+  if (retry2.methods && !Array.isArray(retry2.methods)) {
+    throw new Error("retry.methods must be an array");
+  }
+  retry2.methods &&= retry2.methods.map((method) => method.toLowerCase());
+  if (retry2.statusCodes && !Array.isArray(retry2.statusCodes)) {
+    throw new Error("retry.statusCodes must be an array");
+  }
+  const normalizedRetry = Object.fromEntries(Object.entries(retry2).filter(([, value]) => value !== void 0));
+  return {
+    ...defaultRetryOptions,
+    ...normalizedRetry
+  };
+};
+
+// node_modules/ky/distribution/errors/TimeoutError.js
+var TimeoutError = class extends Error {
+  request;
+  constructor(request) {
+    super(`Request timed out: ${request.method} ${request.url}`);
+    this.name = "TimeoutError";
+    this.request = request;
+  }
+};
+
+// node_modules/ky/distribution/utils/timeout.js
+async function timeout(request, init, abortController, options) {
+  return new Promise((resolve, reject) => {
+    const timeoutId = setTimeout(() => {
+      if (abortController) {
+        abortController.abort();
+      }
+      reject(new TimeoutError(request));
+    }, options.timeout);
+    void options.fetch(request, init).then(resolve).catch(reject).then(() => {
+      clearTimeout(timeoutId);
+    });
+  });
+}
+
+// node_modules/ky/distribution/utils/delay.js
+async function delay(ms, { signal }) {
+  return new Promise((resolve, reject) => {
+    if (signal) {
+      signal.throwIfAborted();
+      signal.addEventListener("abort", abortHandler, { once: true });
+    }
+    function abortHandler() {
+      clearTimeout(timeoutId);
+      reject(signal.reason);
+    }
+    const timeoutId = setTimeout(() => {
+      signal?.removeEventListener("abort", abortHandler);
+      resolve();
+    }, ms);
+  });
+}
+
+// node_modules/ky/distribution/utils/options.js
+var findUnknownOptions = (request, options) => {
+  const unknownOptions = {};
+  for (const key2 in options) {
+    if (!Object.hasOwn(options, key2)) {
+      continue;
+    }
+    if (!(key2 in requestOptionsRegistry) && !(key2 in kyOptionKeys) && (!(key2 in request) || key2 in vendorSpecificOptions)) {
+      unknownOptions[key2] = options[key2];
+    }
+  }
+  return unknownOptions;
+};
+var hasSearchParameters = (search) => {
+  if (search === void 0) {
+    return false;
+  }
+  if (Array.isArray(search)) {
+    return search.length > 0;
+  }
+  if (search instanceof URLSearchParams) {
+    return search.size > 0;
+  }
+  if (typeof search === "object") {
+    return Object.keys(search).length > 0;
+  }
+  if (typeof search === "string") {
+    return search.trim().length > 0;
+  }
+  return Boolean(search);
+};
+
+// node_modules/ky/distribution/utils/type-guards.js
+function isHTTPError(error3) {
+  return error3 instanceof HTTPError || error3?.name === HTTPError.name;
+}
+function isTimeoutError(error3) {
+  return error3 instanceof TimeoutError || error3?.name === TimeoutError.name;
+}
+
+// node_modules/ky/distribution/core/Ky.js
+var Ky = class _Ky {
+  static create(input, options) {
+    const ky2 = new _Ky(input, options);
+    const function_ = async () => {
+      if (typeof ky2.#options.timeout === "number" && ky2.#options.timeout > maxSafeTimeout) {
+        throw new RangeError(`The \`timeout\` option cannot be greater than ${maxSafeTimeout}`);
+      }
+      await Promise.resolve();
+      let response = await ky2.#fetch();
+      for (const hook of ky2.#options.hooks.afterResponse) {
+        const clonedResponse = ky2.#decorateResponse(response.clone());
+        let modifiedResponse;
+        try {
+          modifiedResponse = await hook(ky2.request, ky2.#getNormalizedOptions(), clonedResponse, { retryCount: ky2.#retryCount });
+        } catch (error3) {
+          ky2.#cancelResponseBody(clonedResponse);
+          ky2.#cancelResponseBody(response);
+          throw error3;
+        }
+        if (modifiedResponse instanceof RetryMarker) {
+          ky2.#cancelResponseBody(clonedResponse);
+          ky2.#cancelResponseBody(response);
+          throw new ForceRetryError(modifiedResponse.options);
+        }
+        const nextResponse = modifiedResponse instanceof globalThis.Response ? modifiedResponse : response;
+        if (clonedResponse !== nextResponse) {
+          ky2.#cancelResponseBody(clonedResponse);
+        }
+        if (response !== nextResponse) {
+          ky2.#cancelResponseBody(response);
+        }
+        response = nextResponse;
+      }
+      ky2.#decorateResponse(response);
+      if (!response.ok && (typeof ky2.#options.throwHttpErrors === "function" ? ky2.#options.throwHttpErrors(response.status) : ky2.#options.throwHttpErrors)) {
+        let error3 = new HTTPError(response, ky2.request, ky2.#getNormalizedOptions());
+        for (const hook of ky2.#options.hooks.beforeError) {
+          error3 = await hook(error3, { retryCount: ky2.#retryCount });
+        }
+        throw error3;
+      }
+      if (ky2.#options.onDownloadProgress) {
+        if (typeof ky2.#options.onDownloadProgress !== "function") {
+          throw new TypeError("The `onDownloadProgress` option must be a function");
+        }
+        if (!supportsResponseStreams) {
+          throw new Error("Streams are not supported in your environment. `ReadableStream` is missing.");
+        }
+        const progressResponse = response.clone();
+        ky2.#cancelResponseBody(response);
+        return streamResponse(progressResponse, ky2.#options.onDownloadProgress);
+      }
+      return response;
+    };
+    const result = ky2.#retry(function_).finally(() => {
+      const originalRequest = ky2.#originalRequest;
+      ky2.#cancelBody(originalRequest?.body ?? void 0);
+      ky2.#cancelBody(ky2.request.body ?? void 0);
+    });
+    for (const [type, mimeType] of Object.entries(responseTypes)) {
+      if (type === "bytes" && typeof globalThis.Response?.prototype?.bytes !== "function") {
+        continue;
+      }
+      result[type] = async () => {
+        ky2.request.headers.set("accept", ky2.request.headers.get("accept") || mimeType);
+        const response = await result;
+        if (type === "json") {
+          if (response.status === 204) {
+            return "";
+          }
+          const text = await response.text();
+          if (text === "") {
+            return "";
+          }
+          if (options.parseJson) {
+            return options.parseJson(text);
+          }
+          return JSON.parse(text);
+        }
+        return response[type]();
+      };
+    }
+    return result;
+  }
+  // eslint-disable-next-line unicorn/prevent-abbreviations
+  static #normalizeSearchParams(searchParams) {
+    if (searchParams && typeof searchParams === "object" && !Array.isArray(searchParams) && !(searchParams instanceof URLSearchParams)) {
+      return Object.fromEntries(Object.entries(searchParams).filter(([, value]) => value !== void 0));
+    }
+    return searchParams;
+  }
+  request;
+  #abortController;
+  #retryCount = 0;
+  // eslint-disable-next-line @typescript-eslint/prefer-readonly -- False positive: #input is reassigned on line 202
+  #input;
+  #options;
+  #originalRequest;
+  #userProvidedAbortSignal;
+  #cachedNormalizedOptions;
+  // eslint-disable-next-line complexity
+  constructor(input, options = {}) {
+    this.#input = input;
+    this.#options = {
+      ...options,
+      headers: mergeHeaders(this.#input.headers, options.headers),
+      hooks: mergeHooks({
+        beforeRequest: [],
+        beforeRetry: [],
+        beforeError: [],
+        afterResponse: []
+      }, options.hooks),
+      method: normalizeRequestMethod(options.method ?? this.#input.method ?? "GET"),
+      // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
+      prefixUrl: String(options.prefixUrl || ""),
+      retry: normalizeRetryOptions(options.retry),
+      throwHttpErrors: options.throwHttpErrors ?? true,
+      timeout: options.timeout ?? 1e4,
+      fetch: options.fetch ?? globalThis.fetch.bind(globalThis),
+      context: options.context ?? {}
+    };
+    if (typeof this.#input !== "string" && !(this.#input instanceof URL || this.#input instanceof globalThis.Request)) {
+      throw new TypeError("`input` must be a string, URL, or Request");
+    }
+    if (this.#options.prefixUrl && typeof this.#input === "string") {
+      if (this.#input.startsWith("/")) {
+        throw new Error("`input` must not begin with a slash when using `prefixUrl`");
+      }
+      if (!this.#options.prefixUrl.endsWith("/")) {
+        this.#options.prefixUrl += "/";
+      }
+      this.#input = this.#options.prefixUrl + this.#input;
+    }
+    if (supportsAbortController && supportsAbortSignal) {
+      this.#userProvidedAbortSignal = this.#options.signal ?? this.#input.signal;
+      this.#abortController = new globalThis.AbortController();
+      this.#options.signal = this.#userProvidedAbortSignal ? AbortSignal.any([this.#userProvidedAbortSignal, this.#abortController.signal]) : this.#abortController.signal;
+    }
+    if (supportsRequestStreams) {
+      this.#options.duplex = "half";
+    }
+    if (this.#options.json !== void 0) {
+      this.#options.body = this.#options.stringifyJson?.(this.#options.json) ?? JSON.stringify(this.#options.json);
+      this.#options.headers.set("content-type", this.#options.headers.get("content-type") ?? "application/json");
+    }
+    const userProvidedContentType = options.headers && new globalThis.Headers(options.headers).has("content-type");
+    if (this.#input instanceof globalThis.Request && (supportsFormData && this.#options.body instanceof globalThis.FormData || this.#options.body instanceof URLSearchParams) && !userProvidedContentType) {
+      this.#options.headers.delete("content-type");
+    }
+    this.request = new globalThis.Request(this.#input, this.#options);
+    if (hasSearchParameters(this.#options.searchParams)) {
+      const textSearchParams = typeof this.#options.searchParams === "string" ? this.#options.searchParams.replace(/^\?/, "") : new URLSearchParams(_Ky.#normalizeSearchParams(this.#options.searchParams)).toString();
+      const searchParams = "?" + textSearchParams;
+      const url = this.request.url.replace(/(?:\?.*?)?(?=#|$)/, searchParams);
+      this.request = new globalThis.Request(url, this.#options);
+    }
+    if (this.#options.onUploadProgress) {
+      if (typeof this.#options.onUploadProgress !== "function") {
+        throw new TypeError("The `onUploadProgress` option must be a function");
+      }
+      if (!supportsRequestStreams) {
+        throw new Error("Request streams are not supported in your environment. The `duplex` option for `Request` is not available.");
+      }
+      this.request = this.#wrapRequestWithUploadProgress(this.request, this.#options.body ?? void 0);
+    }
+  }
+  #calculateDelay() {
+    const retryDelay = this.#options.retry.delay(this.#retryCount);
+    let jitteredDelay = retryDelay;
+    if (this.#options.retry.jitter === true) {
+      jitteredDelay = Math.random() * retryDelay;
+    } else if (typeof this.#options.retry.jitter === "function") {
+      jitteredDelay = this.#options.retry.jitter(retryDelay);
+      if (!Number.isFinite(jitteredDelay) || jitteredDelay < 0) {
+        jitteredDelay = retryDelay;
+      }
+    }
+    const backoffLimit = this.#options.retry.backoffLimit ?? Number.POSITIVE_INFINITY;
+    return Math.min(backoffLimit, jitteredDelay);
+  }
+  async #calculateRetryDelay(error3) {
+    this.#retryCount++;
+    if (this.#retryCount > this.#options.retry.limit) {
+      throw error3;
+    }
+    const errorObject = error3 instanceof Error ? error3 : new NonError(error3);
+    if (errorObject instanceof ForceRetryError) {
+      return errorObject.customDelay ?? this.#calculateDelay();
+    }
+    if (!this.#options.retry.methods.includes(this.request.method.toLowerCase())) {
+      throw error3;
+    }
+    if (this.#options.retry.shouldRetry !== void 0) {
+      const result = await this.#options.retry.shouldRetry({ error: errorObject, retryCount: this.#retryCount });
+      if (result === false) {
+        throw error3;
+      }
+      if (result === true) {
+        return this.#calculateDelay();
+      }
+    }
+    if (isTimeoutError(error3) && !this.#options.retry.retryOnTimeout) {
+      throw error3;
+    }
+    if (isHTTPError(error3)) {
+      if (!this.#options.retry.statusCodes.includes(error3.response.status)) {
+        throw error3;
+      }
+      const retryAfter = error3.response.headers.get("Retry-After") ?? error3.response.headers.get("RateLimit-Reset") ?? error3.response.headers.get("X-RateLimit-Retry-After") ?? error3.response.headers.get("X-RateLimit-Reset") ?? error3.response.headers.get("X-Rate-Limit-Reset");
+      if (retryAfter && this.#options.retry.afterStatusCodes.includes(error3.response.status)) {
+        let after = Number(retryAfter) * 1e3;
+        if (Number.isNaN(after)) {
+          after = Date.parse(retryAfter) - Date.now();
+        } else if (after >= Date.parse("2024-01-01")) {
+          after -= Date.now();
+        }
+        const max = this.#options.retry.maxRetryAfter ?? after;
+        return after < max ? after : max;
+      }
+      if (error3.response.status === 413) {
+        throw error3;
+      }
+    }
+    return this.#calculateDelay();
+  }
+  #decorateResponse(response) {
+    if (this.#options.parseJson) {
+      response.json = async () => this.#options.parseJson(await response.text());
+    }
+    return response;
+  }
+  #cancelBody(body) {
+    if (!body) {
+      return;
+    }
+    void body.cancel().catch(() => void 0);
+  }
+  #cancelResponseBody(response) {
+    this.#cancelBody(response.body ?? void 0);
+  }
+  async #retry(function_) {
+    try {
+      return await function_();
+    } catch (error3) {
+      const ms = Math.min(await this.#calculateRetryDelay(error3), maxSafeTimeout);
+      if (this.#retryCount < 1) {
+        throw error3;
+      }
+      await delay(ms, this.#userProvidedAbortSignal ? { signal: this.#userProvidedAbortSignal } : {});
+      if (error3 instanceof ForceRetryError && error3.customRequest) {
+        const managedRequest = this.#options.signal ? new globalThis.Request(error3.customRequest, { signal: this.#options.signal }) : new globalThis.Request(error3.customRequest);
+        this.#assignRequest(managedRequest);
+      }
+      for (const hook of this.#options.hooks.beforeRetry) {
+        const hookResult = await hook({
+          request: this.request,
+          options: this.#getNormalizedOptions(),
+          error: error3,
+          retryCount: this.#retryCount
+        });
+        if (hookResult instanceof globalThis.Request) {
+          this.#assignRequest(hookResult);
+          break;
+        }
+        if (hookResult instanceof globalThis.Response) {
+          return hookResult;
+        }
+        if (hookResult === stop) {
+          return;
+        }
+      }
+      return this.#retry(function_);
+    }
+  }
+  async #fetch() {
+    if (this.#abortController?.signal.aborted) {
+      this.#abortController = new globalThis.AbortController();
+      this.#options.signal = this.#userProvidedAbortSignal ? AbortSignal.any([this.#userProvidedAbortSignal, this.#abortController.signal]) : this.#abortController.signal;
+      this.request = new globalThis.Request(this.request, { signal: this.#options.signal });
+    }
+    for (const hook of this.#options.hooks.beforeRequest) {
+      const result = await hook(this.request, this.#getNormalizedOptions(), { retryCount: this.#retryCount });
+      if (result instanceof Response) {
+        return result;
+      }
+      if (result instanceof globalThis.Request) {
+        this.#assignRequest(result);
+        break;
+      }
+    }
+    const nonRequestOptions = findUnknownOptions(this.request, this.#options);
+    this.#originalRequest = this.request;
+    this.request = this.#originalRequest.clone();
+    if (this.#options.timeout === false) {
+      return this.#options.fetch(this.#originalRequest, nonRequestOptions);
+    }
+    return timeout(this.#originalRequest, nonRequestOptions, this.#abortController, this.#options);
+  }
+  #getNormalizedOptions() {
+    if (!this.#cachedNormalizedOptions) {
+      const { hooks, ...normalizedOptions } = this.#options;
+      this.#cachedNormalizedOptions = Object.freeze(normalizedOptions);
+    }
+    return this.#cachedNormalizedOptions;
+  }
+  #assignRequest(request) {
+    this.#cachedNormalizedOptions = void 0;
+    this.request = this.#wrapRequestWithUploadProgress(request);
+  }
+  #wrapRequestWithUploadProgress(request, originalBody) {
+    if (!this.#options.onUploadProgress || !request.body) {
+      return request;
+    }
+    return streamRequest(request, this.#options.onUploadProgress, originalBody ?? this.#options.body ?? void 0);
+  }
+};
+
+// node_modules/ky/distribution/index.js
+var createInstance = (defaults) => {
+  const ky2 = (input, options) => Ky.create(input, validateAndMerge(defaults, options));
+  for (const method of requestMethods) {
+    ky2[method] = (input, options) => Ky.create(input, validateAndMerge(defaults, options, { method }));
+  }
+  ky2.create = (newDefaults) => createInstance(validateAndMerge(newDefaults));
+  ky2.extend = (newDefaults) => {
+    if (typeof newDefaults === "function") {
+      newDefaults = newDefaults(defaults ?? {});
+    }
+    return createInstance(validateAndMerge(defaults, newDefaults));
+  };
+  ky2.stop = stop;
+  ky2.retry = retry;
+  return ky2;
+};
+var ky = createInstance();
+var distribution_default = ky;
+
+// src/providers/authentik/client.ts
+var AuthentikApiError = class extends UserError {
+  constructor(method, path3, status, body, hint) {
+    super(`authentik ${method} ${path3} failed with HTTP ${status}${describeBody(body)}${hint ? `: ${hint}` : ""}`);
+    this.method = method;
+    this.path = path3;
+    this.status = status;
+    this.body = body;
+  }
+  method;
+  path;
+  status;
+  body;
+  name = "AuthentikApiError";
+};
+function describeBody(body) {
+  if (body === null || body === void 0 || body === "") return "";
+  if (typeof body === "string") return `: ${body.slice(0, 300)}`;
+  if (typeof body === "object") {
+    const parts = Object.entries(body).map(
+      ([k5, v]) => `${k5}: ${Array.isArray(v) ? v.join(" ") : typeof v === "string" ? v : JSON.stringify(v)}`
+    );
+    return `: ${parts.join("; ").slice(0, 500)}`;
+  }
+  return "";
+}
+var camel = (k5) => k5.replace(/_([a-z0-9])/g, (_, c5) => c5.toUpperCase());
+var snake = (k5) => k5.replace(/[A-Z]/g, (c5) => `_${c5.toLowerCase()}`);
+function mapTopLevelKeys(value, f5) {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  return Object.fromEntries(Object.entries(value).map(([k5, v]) => [f5(k5), v]));
+}
+var fromApi = (value) => mapTopLevelKeys(value, camel);
+var toApi = (value) => mapTopLevelKeys(value, snake);
+var AuthentikClient = class {
+  baseUrl;
+  http;
+  requestCount = 0;
+  constructor(options) {
+    this.baseUrl = options.url.replace(/\/+$/, "");
+    this.http = distribution_default.create({
+      prefixUrl: `${this.baseUrl}/api/v3`,
+      headers: { Authorization: `Bearer ${options.token}`, Accept: "application/json" },
+      timeout: options.timeoutMs ?? 3e4,
+      retry: {
+        limit: options.retries ?? 4,
+        methods: ["get", "put", "patch", "delete", "head", "options"],
+        statusCodes: [408, 429, 500, 502, 503, 504],
+        afterStatusCodes: [413, 429, 503],
+        backoffLimit: 1e4
+      },
+      hooks: {
+        beforeRequest: [
+          (request) => {
+            this.requestCount++;
+            options.onRequest?.(request.method, new URL(request.url).pathname);
+          }
+        ]
+      }
+    });
+  }
+  async call(method, path3, body, searchParams) {
+    const relative = path3.replace(/^\/+/, "");
+    try {
+      const response = await this.http(relative, {
+        method,
+        ...body === void 0 ? {} : { json: body },
+        ...searchParams ? { searchParams } : {},
+        // POST is not idempotent: only a 429 (request refused, nothing done) is safe to retry.
+        ...method === "post" ? { retry: { limit: 4, methods: ["post"], statusCodes: [429] } } : {}
+      });
+      if (response.status === 204) return void 0;
+      const text = await response.text();
+      return text ? JSON.parse(text) : void 0;
+    } catch (error3) {
+      if (error3 instanceof HTTPError) {
+        const text = await error3.response.text().catch(() => "");
+        let parsed = text;
+        try {
+          parsed = JSON.parse(text);
+        } catch {
+        }
+        const status = error3.response.status;
+        const hint = status === 403 || status === 401 ? "the token in AUTHENTIK_TOKEN was refused (wrong token, expired, or missing permissions)" : void 0;
+        throw new AuthentikApiError(method.toUpperCase(), `/api/v3/${relative}`, status, parsed, hint);
+      }
+      if (error3 instanceof TimeoutError) {
+        throw new UserError(`authentik ${method.toUpperCase()} /api/v3/${relative} timed out`);
+      }
+      const cause = error3.cause;
+      throw new UserError(
+        `cannot reach authentik at ${this.baseUrl} (${cause?.code ?? error3.message}); check authentik.url or AUTHENTIK_URL`
+      );
+    }
+  }
+  /** Raw JSON, keys as authentik sends them. */
+  getRaw(path3, searchParams) {
+    return this.call("get", path3, void 0, searchParams);
+  }
+  async get(path3, searchParams) {
+    return fromApi(await this.call("get", path3, void 0, searchParams));
+  }
+  async post(path3, body) {
+    return fromApi(await this.call("post", path3, toApi(body)));
+  }
+  async put(path3, body) {
+    return fromApi(await this.call("put", path3, toApi(body)));
+  }
+  async patch(path3, body) {
+    return fromApi(await this.call("patch", path3, toApi(body)));
+  }
+  delete(path3) {
+    return this.call("delete", path3);
+  }
+  /**
+   * Every item of a paged list. authentik signals the last page with `next: 0`
+   * (not null); the guard stops a pager that never ends.
+   */
+  async list(path3, searchParams = {}) {
+    const out = [];
+    const seen = /* @__PURE__ */ new Set();
+    let page = 1;
+    for (; ; ) {
+      if (seen.has(page) || seen.size > 1e4) {
+        throw new UserError(`authentik GET ${path3} pagination does not end (page ${page} seen twice)`);
+      }
+      seen.add(page);
+      const params = new URLSearchParams();
+      for (const [k5, v] of Object.entries(searchParams)) {
+        for (const item of Array.isArray(v) ? v : [v]) params.append(k5, String(item));
+      }
+      params.set("page", String(page));
+      params.set("page_size", "100");
+      const body = await this.getRaw(path3, params);
+      out.push(...body.results.map((r5) => fromApi(r5)));
+      const next = body.pagination?.next ?? 0;
+      if (!next) return out;
+      page = next;
+    }
+  }
+  /** GET that turns 404 into undefined. */
+  async find(path3) {
+    try {
+      return await this.get(path3);
+    } catch (error3) {
+      if (error3 instanceof AuthentikApiError && error3.status === 404) return void 0;
+      throw error3;
+    }
+  }
+};
 
 // src/providers/authentik/read-state.ts
 var MIN_AUTHENTIK_VERSION = "2024.12";

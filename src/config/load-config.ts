@@ -4,6 +4,7 @@ import type { AuthentikAwsGitopsConfig, PolicyDocument } from "./config.generate
 import { ConfigError, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { parseDuration } from "./durations.js";
 import type { ResolvedConfig, ResolvedMapping } from "./model.js";
+import { parseSpMetadata } from "../desired/saml-metadata.js";
 import { parsePolicyDocument, type PolicyDocumentObject } from "./policy-documents.js";
 import { schemaDiagnostics } from "./schema-validation.js";
 import { semanticDiagnostics } from "./semantic-rules.js";
@@ -66,7 +67,30 @@ export async function validateConfigFile(file: string): Promise<ValidationResult
     const source = new YamlSource(file, "");
     return { diagnostics: [{ severity: "error", message: `cannot read the configuration: ${reason}`, file, line: 1, column: 1, path: [] }], source };
   }
-  return validateConfigText(file, text);
+  const result = validateConfigText(file, text);
+  return result.config ? checkReferencedFiles(result) : result;
+}
+
+/**
+ * Files the config points at are part of its validity: an unreadable or
+ * malformed SP metadata file is reported at the line that names it.
+ */
+async function checkReferencedFiles(result: ValidationResult): Promise<ValidationResult> {
+  const ic = result.config!.aws.identityCenter;
+  if (!ic) return result;
+  let problem: string | undefined;
+  try {
+    parseSpMetadata(await readFile(ic.spMetadataPath, "utf8"));
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    problem =
+      code === "ENOENT"
+        ? `the SP metadata file ${ic.spMetadataPath} does not exist; download it from the IAM Identity Center console (Settings → Identity source → Change → External identity provider)`
+        : `the SP metadata file ${ic.spMetadataPath} is not usable IAM Identity Center SAML metadata: ${(error as Error).message}`;
+  }
+  if (!problem) return result;
+  const diagnostics = sortDiagnostics([...result.diagnostics, result.source.diagnostic("error", ["aws", "identityCenter", "spMetadata"], problem)]);
+  return { diagnostics, source: result.source };
 }
 
 function policy(doc: PolicyDocument): PolicyDocumentObject {

@@ -50,6 +50,20 @@ describe("validate", () => {
     expect(r.stderr).toContain("12-version-2.yaml:1:10: error:");
   });
 
+  it("checks the SP metadata file an identity-center config names, at the line naming it", async () => {
+    const { mkdtempSync, readFileSync, writeFileSync } = await import("node:fs");
+    const { tmpdir } = await import("node:os");
+    const dir = mkdtempSync(path.join(tmpdir(), "aag-cli-"));
+    const file = path.join(dir, "ic.yaml");
+    writeFileSync(file, readFileSync(path.join(root, "examples", "identity-center.yaml"), "utf8"));
+    const missing = await run(["validate", "-c", file]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain(`${file}:30:17: error: the SP metadata file ${path.join(dir, "identity-center-sp-metadata.xml")} does not exist`);
+    writeFileSync(path.join(dir, "identity-center-sp-metadata.xml"), "<EntityDescriptor entityID='x'><IDPSSODescriptor/></EntityDescriptor>");
+    const wrong = await run(["validate", "-c", file]);
+    expect(wrong.stderr).toContain("is not usable IAM Identity Center SAML metadata: no SPSSODescriptor element");
+  });
+
   it("says clearly when the file does not exist", async () => {
     const r = await run(["validate", "-c", "/nonexistent/aws-access.yaml"]);
     expect(r.code).toBe(1);
