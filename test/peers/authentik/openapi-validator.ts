@@ -16,7 +16,7 @@
 // still emits the format.
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
 import addFormatsModule from "ajv-formats";
-import type { JsonSchema, OpenApiSpec, OperationSpec, ParameterSpec } from "./openapi.js";
+import type { JsonSchema, OpenApiSpec, OperationSpec, ParameterSpec } from "../openapi-index.js";
 
 // ajv-formats is CommonJS with a default export; under NodeNext the namespace
 // object is what `import` gives us.

@@ -6,10 +6,11 @@
 // that breaks the schema is answered 400 in authentik's shape and recorded as
 // invalid; a response that breaks the schema is an emulator bug and becomes a
 // loud 500 (and lands in `emulatorErrors`).
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody, type RecordedRequestBase, type RecordingServer, startRecordingServer } from "../emulator-http.js";
+import { matchRoute } from "../openapi-index.js";
 import { ApiError } from "./http-errors.js";
-import { loadSpec, matchRoute } from "./openapi.js";
+import { loadSpec } from "./openapi.js";
 import { OpenApiValidator } from "./openapi-validator.js";
 import { ExpressionEngine } from "./python.js";
 import type { EmulatorOptions, HandlerContext, HandlerResult } from "./routes/common.js";
@@ -20,19 +21,11 @@ import { Store } from "./store.js";
 export const API_PREFIX = "/api/v3";
 export const DEFAULT_VERSION = "2026.8.3";
 
-export interface RecordedRequest {
-  method: string;
-  /** full request path, e.g. /api/v3/core/groups/ */
-  path: string;
-  query: Record<string, string | string[]>;
-  status: number;
-  /** schema operation the request matched, if any */
-  operationId?: string;
-  /** ways the request broke the OpenAPI schema (empty = valid) */
-  invalid: string[];
-  /** accepted but noteworthy: unknown body fields / query params (authentik ignores them), known pitfalls */
-  warnings: string[];
-}
+/**
+ * `path` is the full request path (/api/v3/…); `warnings` also carry known
+ * pitfalls besides unknown body fields / query params (authentik ignores them).
+ */
+export type RecordedRequest = RecordedRequestBase;
 
 export interface StartOptions {
   /** 0 (default) picks a free port */
@@ -46,33 +39,11 @@ export interface StartOptions {
   metadataWithoutApplication?: EmulatorOptions["metadataWithoutApplication"];
 }
 
-export interface AuthentikEmulator {
+export interface AuthentikEmulator extends RecordingServer<RecordedRequest> {
   /** e.g. http://127.0.0.1:PORT (the API lives under /api/v3) */
   url: string;
-  stop(): Promise<void>;
-  /** every request, in arrival order */
-  requests: RecordedRequest[];
-  /** requests that broke the schema */
-  invalidRequests(): RecordedRequest[];
-  /** emulator bugs (invalid responses, handler crashes): a test should expect this to stay empty */
-  emulatorErrors: string[];
   /** direct access to the emulated state, for seeding and assertions */
   store: Store;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function queryRecord(params: URLSearchParams): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const key of new Set(params.keys())) {
-    const values = params.getAll(key);
-    out[key] = values.length === 1 ? values[0]! : values;
-  }
-  return out;
 }
 
 /** Serialises mutations: async handlers (python compile) must not interleave check-then-write. */
@@ -199,38 +170,16 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
     send(res, record, result);
   };
 
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://emulator.invalid");
-    const record: RecordedRequest = { method: req.method ?? "GET", path: url.pathname, query: queryRecord(url.searchParams), status: 0, invalid: [], warnings: [] };
-    requests.push(record);
-    handle(req, res, record, url).catch((err: unknown) => {
-      const message = `authentik emulator bug on ${record.method} ${record.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
-      emulatorErrors.push(message);
-      console.error(message);
-      if (!res.headersSent) send(res, record, { status: 500, body: { detail: message } });
-      else res.end();
-    });
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-
-  return {
-    url: `http://${host}:${address.port}`,
+  const server = await startRecordingServer({
+    port: options.port,
+    host: options.host,
+    name: "authentik",
     requests,
     emulatorErrors,
-    store,
-    invalidRequests: () => requests.filter((r) => r.invalid.length > 0),
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        expressions.close();
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+    handle,
+    fail: (res, record, message) => send(res, record, { status: 500, body: { detail: message } }),
+    logErrors: true,
+    onStop: () => expressions.close(),
+  });
+  return { ...server, store };
 }
-

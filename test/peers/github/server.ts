@@ -9,9 +9,9 @@
 // A response that breaks the description is an emulator bug: 500, recorded in
 // `emulatorErrors`; so is a call to an operation the emulator does not implement.
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
-import { matchRoute } from "../authentik/openapi.js";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { readBody, type RecordedRequestBase, type RecordingServer, startRecordingServer } from "../emulator-http.js";
+import { matchRoute } from "../openapi-index.js";
 import { type GitHubOperation, loadGitHubSpec } from "./openapi.js";
 import { type Actor, basicError, GitHubError, type HandlerContext, type HandlerResult, handlers } from "./routes.js";
 import type { SerializeContext } from "./serialize.js";
@@ -37,47 +37,19 @@ export interface GitHubEmulatorOptions {
   clock?: () => Date;
 }
 
-export interface RecordedRequest {
-  method: string;
-  /** path as received (before the /repositories/{id} rewrite) */
-  path: string;
-  query: Record<string, string | string[]>;
-  status: number;
-  operationId?: string;
+/** `path` is as received (before the /repositories/{id} rewrite). */
+export interface RecordedRequest extends RecordedRequestBase {
   /** login of the token's account; undefined for anonymous or unknown tokens */
   login?: string;
   /** parsed JSON body, if any */
   body?: unknown;
-  /** ways the request broke GitHub's description (empty = valid) */
-  invalid: string[];
-  /** accepted but noteworthy (unknown body fields or query parameters, which GitHub ignores) */
-  warnings: string[];
 }
 
-export interface GitHubEmulator {
+/** `emulatorErrors` also lists gaps: operations the emulator does not implement. */
+export interface GitHubEmulator extends RecordingServer<RecordedRequest> {
   /** API base, e.g. http://127.0.0.1:PORT — use it as GITHUB_API_URL */
   url: string;
-  stop(): Promise<void>;
-  requests: RecordedRequest[];
-  invalidRequests(): RecordedRequest[];
-  /** emulator bugs and gaps (invalid responses, crashes, operations not emulated): tests expect none */
-  emulatorErrors: string[];
   store: GitHubStore;
-}
-
-async function readBody(req: IncomingMessage): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function queryRecord(params: URLSearchParams): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const k of new Set(params.keys())) {
-    const values = params.getAll(k);
-    out[k] = values.length === 1 ? values[0]! : values;
-  }
-  return out;
 }
 
 const GENERIC_DOCS = "https://docs.github.com/rest";
@@ -149,7 +121,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
       // GitHub answers unknown paths and unsupported methods alike with 404.
       return reject(404, { message: "Not Found", documentation_url: GENERIC_DOCS, status: "404" }, route.kind === "not-found" ? `no operation in GitHub's description for ${method} ${path}` : `${method} not in GitHub's description for ${path} (allowed: ${route.allowed.join(", ")})`);
     }
-    op = route.operation as GitHubOperation;
+    op = route.operation;
     record.operationId = op.operationId;
 
     let actor: Actor | undefined;
@@ -214,36 +186,15 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     respond(result);
   };
 
-  const server = createServer((req, res) => {
-    const url = new URL(req.url ?? "/", "http://emulator.invalid");
-    const record: RecordedRequest = { method: req.method ?? "GET", path: url.pathname, query: queryRecord(url.searchParams), status: 0, invalid: [], warnings: [] };
-    requests.push(record);
-    handle(req, res, record, url).catch((err: unknown) => {
-      const message = `GitHub emulator bug on ${record.method} ${record.path}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`;
-      emulatorErrors.push(message);
-      if (!res.headersSent) send(res, record, { status: 500, body: basicError(500, message, GENERIC_DOCS).body });
-      else res.end();
-    });
-  });
-
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", () => resolve());
-  });
-  const address = server.address() as AddressInfo;
-  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
-  apiUrl = `http://${host}:${address.port}`;
-
-  return {
-    url: apiUrl,
+  const server = await startRecordingServer({
+    port: options.port,
+    host: options.host,
+    name: "GitHub",
     requests,
     emulatorErrors,
-    store,
-    invalidRequests: () => requests.filter((r) => r.invalid.length > 0),
-    stop: () =>
-      new Promise<void>((resolve, reject) => {
-        server.close((err) => (err ? reject(err) : resolve()));
-        server.closeAllConnections();
-      }),
-  };
+    handle,
+    fail: (res, record, message) => send(res, record, { status: 500, body: basicError(500, message, GENERIC_DOCS).body }),
+  });
+  apiUrl = server.url;
+  return { ...server, store };
 }
