@@ -87751,8 +87751,7 @@ var config_schema_default = {
             propertyMappingPrefix: {
               type: "string",
               minLength: 1,
-              default: "aws-gitops",
-              description: "Prefix of the names of the property mappings this tool creates; mappings with this prefix are owned by the tool."
+              description: 'Prefix of the names of the property mappings this tool creates ("<prefix>: AWS Role"); mappings with this prefix are owned by the tool, so it must be unique per configuration. Defaults to "aws-gitops <application slug>".'
             }
           }
         }
@@ -88512,11 +88511,12 @@ function semanticDiagnostics(source, data) {
   }
   const scim = isRec(data.scim) ? data.scim : void 0;
   if (scim && mode === "identity-center") {
-    const prefix = typeof provider.propertyMappingPrefix === "string" ? provider.propertyMappingPrefix : "aws-gitops";
+    const slug = isRec(data.authentik) && isRec(data.authentik.application) && typeof data.authentik.application.slug === "string" ? data.authentik.application.slug : "";
+    const prefix = typeof provider.propertyMappingPrefix === "string" ? provider.propertyMappingPrefix : `aws-gitops ${slug}`;
     const ours = `${prefix}: AWS SCIM User`;
     if (ours.toLowerCase() <= "authentik default scim mapping: user") {
       const at = provider.propertyMappingPrefix === void 0 ? ["scim"] : ["authentik", "provider", "propertyMappingPrefix"];
-      error3(at, `the SCIM user mapping would be named '${ours}', which sorts before "authentik default SCIM Mapping: User"; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops")`, "key");
+      error3(at, `the SCIM user mapping would be named '${ours}', which sorts before "authentik default SCIM Mapping: User"; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops <slug>")`, "key");
     }
     if (Array.isArray(scim.groups)) {
       const provisioned = new Set(list(scim.groups).filter((g5) => typeof g5 === "string"));
@@ -88740,7 +88740,8 @@ function resolveConfig(source, raw) {
         signingKeypair: raw.authentik.provider.signingKeypair ?? DEFAULTS.signingKeypair,
         sessionName: raw.authentik.provider.sessionName ?? "email",
         sessionDuration: raw.authentik.provider.sessionDuration === void 0 ? void 0 : parseDuration(raw.authentik.provider.sessionDuration),
-        propertyMappingPrefix: raw.authentik.provider.propertyMappingPrefix ?? DEFAULTS.propertyMappingPrefix
+        // Per application by default, so several configs sharing one authentik never own each other's mappings.
+        propertyMappingPrefix: raw.authentik.provider.propertyMappingPrefix ?? `${DEFAULTS.propertyMappingPrefix} ${raw.authentik.application.slug}`
       }
     },
     aws: {
@@ -89017,7 +89018,7 @@ function trustPolicy(accountId, samlProvider2) {
 }
 function managedTags(config, own) {
   return Object.fromEntries(
-    Object.entries({ ...config.aws.tags, ...own, [MANAGED_BY_TAG]: MANAGED_BY_VALUE }).sort(([a5], [b5]) => a5.localeCompare(b5))
+    Object.entries({ ...config.aws.tags, ...own, [MANAGED_BY_TAG]: MANAGED_BY_VALUE }).sort(([a5], [b5]) => byCodePoint(a5, b5))
   );
 }
 function desiredClassicIam(config, ctx) {
@@ -89128,7 +89129,7 @@ function desiredClassicIam(config, ctx) {
           max_session_duration: role.maxSessionDuration,
           managed_policies: [...role.managedPolicies].sort(),
           inline_policies: Object.fromEntries(
-            Object.entries(role.inlinePolicies).sort(([a5], [b5]) => a5.localeCompare(b5)).map(([n3, d5]) => [n3, normalizePolicy(d5)])
+            Object.entries(role.inlinePolicies).sort(([a5], [b5]) => byCodePoint(a5, b5)).map(([n3, d5]) => [n3, normalizePolicy(d5)])
           ),
           permissions_boundary: role.permissionsBoundary ?? null,
           tags: managedTags(config, role.tags)
@@ -89808,7 +89809,7 @@ function fieldChanges(before, after) {
   return out;
 }
 function compareChanges(a5, b5) {
-  return TYPE_ORDER.indexOf(a5.type) - TYPE_ORDER.indexOf(b5.type) || a5.address.localeCompare(b5.address);
+  return TYPE_ORDER.indexOf(a5.type) - TYPE_ORDER.indexOf(b5.type) || byCodePoint(a5.address, b5.address);
 }
 function planHash(changes) {
   return sha256(canonicalJson(changes));
@@ -89822,17 +89823,23 @@ function missingReason(d5) {
 }
 function computePlan(input) {
   const problems = [...input.problems ?? []];
-  const live = new Map(input.live.map((r5) => [r5.address, r5]));
+  const seenAddresses = /* @__PURE__ */ new Map();
+  const liveList = input.live.map((r5) => {
+    const n3 = (seenAddresses.get(r5.address) ?? 0) + 1;
+    seenAddresses.set(r5.address, n3);
+    return n3 === 1 ? r5 : { ...r5, address: `${r5.address}#${n3}`, title: `${r5.title} (duplicate ${n3})` };
+  });
+  const live = new Map(liveList.map((r5) => [r5.address, r5]));
   const desired = new Map(input.desired.map((r5) => [r5.address, r5]));
   const changes = [];
   const notPruned = [];
   const liveByIdentity = /* @__PURE__ */ new Map();
-  for (const r5 of input.live) {
+  for (const r5 of liveList) {
     const id = input.identityOf(r5);
     if (id) liveByIdentity.set(id, [...liveByIdentity.get(id) ?? [], r5]);
   }
   const deletes = /* @__PURE__ */ new Set();
-  for (const r5 of input.live) {
+  for (const r5 of liveList) {
     if (!r5.owned || desired.has(r5.address)) continue;
     if (input.prune) deletes.add(r5.address);
     else notPruned.push({ address: r5.address, title: r5.title });
@@ -89894,7 +89901,7 @@ function computePlan(input) {
   }
   for (const addr of deletes) {
     const l3 = live.get(addr);
-    const referrers = input.live.filter((o3) => o3.address !== addr && deletes.has(o3.address) && refsIn(o3.props).has(addr)).map((o3) => o3.address);
+    const referrers = liveList.filter((o3) => o3.address !== addr && deletes.has(o3.address) && refsIn(o3.props).has(addr)).map((o3) => o3.address);
     changes.push({
       ...changeHeader(l3),
       action: "delete",
@@ -89907,17 +89914,15 @@ function computePlan(input) {
     });
   }
   if (problems.length > 0) throw new PlanError(problems);
-  const ownedLive = input.live.filter((r5) => r5.owned);
-  const deleteCount = changes.filter((c5) => c5.action === "delete").length;
-  if (deleteCount > 0 && deleteCount === ownedLive.length && !input.allowDeleteAll) {
+  changes.sort(compareChanges);
+  const { access: access2, before, after } = accessDiff(input, desired, liveList, deletes);
+  if (before > 0 && after === 0 && !input.allowDeleteAll) {
     throw new PlanError([
       {
-        message: `this plan would delete every object authentik-aws-gitops manages here (${deleteCount}); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`
+        message: `this plan would remove every access authentik-aws-gitops grants here (${before} group grant(s)); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`
       }
     ]);
   }
-  changes.sort(compareChanges);
-  const access2 = accessDiff(input, changes, desired, live);
   const summary2 = { create: 0, update: 0, delete: 0, replace: 0 };
   for (const c5 of changes) summary2[c5.action]++;
   return {
@@ -89929,27 +89934,31 @@ function computePlan(input) {
     summary: summary2,
     access: access2,
     changes,
-    notPruned: notPruned.sort((a5, b5) => a5.address.localeCompare(b5.address)),
+    notPruned: notPruned.sort((a5, b5) => byCodePoint(a5.address, b5.address)),
     warnings: input.warnings ?? [],
     manualSteps: input.manualSteps ?? []
   };
 }
-function accessDiff(input, changes, desired, live) {
-  const rows = /* @__PURE__ */ new Map();
-  const add = (row2, change) => {
-    if (!row2) return;
-    const key2 = `${row2.group}\0${row2.grant}\0${row2.account}`;
-    const existing = rows.get(key2);
-    if (existing && existing.change !== change) rows.delete(key2);
-    else rows.set(key2, { ...row2, change });
+function accessDiff(input, desired, liveList, deletes) {
+  const key2 = (r5) => `${r5.group}\0${r5.grant}\0${r5.accountId}`;
+  const collect = (resources, side) => {
+    const rows = /* @__PURE__ */ new Map();
+    for (const r5 of resources) {
+      const row2 = input.accessOf(r5, side);
+      if (row2) rows.set(key2(row2), row2);
+    }
+    return rows;
   };
-  for (const c5 of changes) {
-    if (c5.action === "create" || c5.action === "replace") add(input.accessOf(desired.get(c5.address), "desired"), "gained");
-    if (c5.action === "delete" || c5.action === "replace") add(input.accessOf(live.get(c5.address), "live"), "lost");
-  }
-  return [...rows.values()].sort(
-    (a5, b5) => (a5.change === b5.change ? 0 : a5.change === "lost" ? -1 : 1) || a5.group.localeCompare(b5.group) || a5.grant.localeCompare(b5.grant) || a5.account.localeCompare(b5.account)
+  const now = collect(liveList, "live");
+  const kept = liveList.filter((r5) => !desired.has(r5.address) && !deletes.has(r5.address));
+  const later = collect([...desired.values(), ...kept], "desired");
+  const access2 = [];
+  for (const [k5, row2] of now) if (!later.has(k5)) access2.push({ ...row2, change: "lost" });
+  for (const [k5, row2] of later) if (!now.has(k5)) access2.push({ ...row2, change: "gained" });
+  access2.sort(
+    (a5, b5) => (a5.change === b5.change ? 0 : a5.change === "lost" ? -1 : 1) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
   );
+  return { access: access2, before: now.size, after: later.size };
 }
 
 // node_modules/ky/distribution/errors/HTTPError.js
@@ -91119,7 +91128,9 @@ async function readAuthentikState(client, config, options) {
       });
     }
     if (entitlements.length > 0) {
-      const bindings = await client.list("/policies/bindings/", { target_in: entitlements.map((e5) => e5.pbmUuid) });
+      const targets = entitlements.map((e5) => e5.pbmUuid);
+      const chunks = Array.from({ length: Math.ceil(targets.length / 50) }, (_, i5) => targets.slice(i5 * 50, i5 * 50 + 50));
+      const bindings = (await Promise.all(chunks.map((chunk) => client.list("/policies/bindings/", { target_in: chunk })))).flat();
       for (const b5 of bindings) {
         const entitlement2 = entitlementByPbm.get(b5.target);
         if (entitlement2 === void 0) continue;
@@ -91510,7 +91521,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
   for (const role of relevant) {
     const name = role.RoleName;
     const d5 = details.get(name);
-    const tags = Object.fromEntries((d5?.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => a5.localeCompare(b5)));
+    const tags = Object.fromEntries((d5?.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
     const underPath = role.Path === rolePath;
     const tagged = tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
     out.push({
@@ -91528,7 +91539,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
         max_session_duration: role.MaxSessionDuration ?? 3600,
         managed_policies: (d5?.AttachedManagedPolicies ?? []).map((p3) => p3.PolicyArn).sort(),
         inline_policies: Object.fromEntries(
-          (d5?.RolePolicyList ?? []).map((p3) => [p3.PolicyName, normalizePolicy(p3.PolicyDocument ?? "{}")]).sort(([a5], [b5]) => a5.localeCompare(b5))
+          (d5?.RolePolicyList ?? []).map((p3) => [p3.PolicyName, normalizePolicy(p3.PolicyDocument ?? "{}")]).sort(([a5], [b5]) => byCodePoint(a5, b5))
         ),
         permissions_boundary: d5?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
         tags

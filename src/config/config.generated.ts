@@ -127,7 +127,7 @@ export interface Authentik {
      */
     sessionDuration?: number | string;
     /**
-     * Prefix of the names of the property mappings this tool creates; mappings with this prefix are owned by the tool.
+     * Prefix of the names of the property mappings this tool creates ("<prefix>: AWS Role"); mappings with this prefix are owned by the tool, so it must be unique per configuration. Defaults to "aws-gitops <application slug>".
      */
     propertyMappingPrefix?: string;
   };

@@ -144,7 +144,8 @@ function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): Resol
         sessionName: raw.authentik.provider.sessionName ?? "email",
         sessionDuration:
           raw.authentik.provider.sessionDuration === undefined ? undefined : parseDuration(raw.authentik.provider.sessionDuration),
-        propertyMappingPrefix: raw.authentik.provider.propertyMappingPrefix ?? DEFAULTS.propertyMappingPrefix,
+        // Per application by default, so several configs sharing one authentik never own each other's mappings.
+        propertyMappingPrefix: raw.authentik.provider.propertyMappingPrefix ?? `${DEFAULTS.propertyMappingPrefix} ${raw.authentik.application.slug}`,
       },
     },
     aws: {

@@ -293,11 +293,12 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
   if (scim && mode === "identity-center") {
     // authentik merges SCIM mappings in name order; the tool's user mapping must
     // sort after authentik's default one or the default's userName would win.
-    const prefix = typeof provider.propertyMappingPrefix === "string" ? provider.propertyMappingPrefix : "aws-gitops";
+    const slug = isRec(data.authentik) && isRec(data.authentik.application) && typeof data.authentik.application.slug === "string" ? data.authentik.application.slug : "";
+    const prefix = typeof provider.propertyMappingPrefix === "string" ? provider.propertyMappingPrefix : `aws-gitops ${slug}`;
     const ours = `${prefix}: AWS SCIM User`;
     if (ours.toLowerCase() <= "authentik default scim mapping: user") {
       const at: DocPath = provider.propertyMappingPrefix === undefined ? ["scim"] : ["authentik", "provider", "propertyMappingPrefix"];
-      error(at, `the SCIM user mapping would be named '${ours}', which sorts before "authentik default SCIM Mapping: User"; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops")`, "key");
+      error(at, `the SCIM user mapping would be named '${ours}', which sorts before "authentik default SCIM Mapping: User"; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops <slug>")`, "key");
     }
     if (Array.isArray(scim.groups)) {
       const provisioned = new Set(list(scim.groups).filter((g): g is string => typeof g === "string"));

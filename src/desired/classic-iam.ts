@@ -33,7 +33,7 @@ export function trustPolicy(accountId: string, samlProvider: string): Record<str
 
 export function managedTags(config: ResolvedConfig, own: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
-    Object.entries({ ...config.aws.tags, ...own, [MANAGED_BY_TAG]: MANAGED_BY_VALUE }).sort(([a], [b]) => a.localeCompare(b)),
+    Object.entries({ ...config.aws.tags, ...own, [MANAGED_BY_TAG]: MANAGED_BY_VALUE }).sort(([a], [b]) => byCodePoint(a, b)),
   );
 }
 
@@ -156,7 +156,7 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
           managed_policies: [...role.managedPolicies].sort(),
           inline_policies: Object.fromEntries(
             Object.entries(role.inlinePolicies)
-              .sort(([a], [b]) => a.localeCompare(b))
+              .sort(([a], [b]) => byCodePoint(a, b))
               .map(([n, d]) => [n, normalizePolicy(d)]),
           ),
           permissions_boundary: role.permissionsBoundary ?? null,

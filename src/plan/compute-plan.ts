@@ -1,5 +1,5 @@
 import { createPatch } from "diff";
-import { canonicalJson, deepEqual, sha256 } from "./canonical.js";
+import { byCodePoint, canonicalJson, deepEqual, sha256 } from "./canonical.js";
 import {
   isDeferred,
   isRef,
@@ -122,7 +122,7 @@ export function fieldChanges(before: Props | null, after: Props | null): FieldCh
 }
 
 function compareChanges(a: Change, b: Change): number {
-  return TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || a.address.localeCompare(b.address);
+  return TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || byCodePoint(a.address, b.address);
 }
 
 /** The hash a plan is known by: over the canonical JSON of its changes, never over rendered text. */
@@ -143,20 +143,29 @@ function missingReason(d: DesiredResource): string {
 /** desired × live → Plan. Pure: no I/O, same input, same plan, same hash. */
 export function computePlan(input: PlanInput): Plan {
   const problems: PlanProblem[] = [...(input.problems ?? [])];
-  const live = new Map(input.live.map((r) => [r.address, r]));
+  // Systems that do not enforce uniqueness (authentik group bindings, AWS assignments)
+  // can hold the same object twice. Each copy gets its own address, so extra owned
+  // copies are pruned like any undeclared object instead of hiding behind the first.
+  const seenAddresses = new Map<string, number>();
+  const liveList: LiveResource[] = input.live.map((r) => {
+    const n = (seenAddresses.get(r.address) ?? 0) + 1;
+    seenAddresses.set(r.address, n);
+    return n === 1 ? r : { ...r, address: `${r.address}#${n}`, title: `${r.title} (duplicate ${n})` };
+  });
+  const live = new Map(liveList.map((r) => [r.address, r]));
   const desired = new Map(input.desired.map((r) => [r.address, r]));
   const changes: Change[] = [];
   const notPruned: Plan["notPruned"] = [];
 
   // Live objects by identity, to find collisions under another address.
   const liveByIdentity = new Map<string, LiveResource[]>();
-  for (const r of input.live) {
+  for (const r of liveList) {
     const id = input.identityOf(r);
     if (id) liveByIdentity.set(id, [...(liveByIdentity.get(id) ?? []), r]);
   }
 
   const deletes = new Set<string>();
-  for (const r of input.live) {
+  for (const r of liveList) {
     if (!r.owned || desired.has(r.address)) continue;
     if (input.prune) deletes.add(r.address);
     else notPruned.push({ address: r.address, title: r.title });
@@ -223,7 +232,7 @@ export function computePlan(input: PlanInput): Plan {
   for (const addr of deletes) {
     const l = live.get(addr)!;
     // Whatever still references this object must go first.
-    const referrers = input.live.filter((o) => o.address !== addr && deletes.has(o.address) && refsIn(o.props).has(addr)).map((o) => o.address);
+    const referrers = liveList.filter((o) => o.address !== addr && deletes.has(o.address) && refsIn(o.props).has(addr)).map((o) => o.address);
     changes.push({
       ...changeHeader(l),
       action: "delete",
@@ -238,20 +247,19 @@ export function computePlan(input: PlanInput): Plan {
 
   if (problems.length > 0) throw new PlanError(problems);
 
-  // Refuse a plan that would delete everything the tool manages: almost always an
+  changes.sort(compareChanges);
+  const { access, before, after } = accessDiff(input, desired, liveList, deletes);
+
+  // Refuse a plan that takes away every access the tool grants: almost always an
   // emptied or wrong config rather than an intent.
-  const ownedLive = input.live.filter((r) => r.owned);
-  const deleteCount = changes.filter((c) => c.action === "delete").length;
-  if (deleteCount > 0 && deleteCount === ownedLive.length && !input.allowDeleteAll) {
+  if (before > 0 && after === 0 && !input.allowDeleteAll) {
     throw new PlanError([
       {
-        message: `this plan would delete every object authentik-aws-gitops manages here (${deleteCount}); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`,
+        message: `this plan would remove every access authentik-aws-gitops grants here (${before} group grant(s)); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`,
       },
     ]);
   }
 
-  changes.sort(compareChanges);
-  const access = accessDiff(input, changes, desired, live);
   const summary = { create: 0, update: 0, delete: 0, replace: 0 };
   for (const c of changes) summary[c.action]++;
   return {
@@ -263,32 +271,47 @@ export function computePlan(input: PlanInput): Plan {
     summary,
     access,
     changes,
-    notPruned: notPruned.sort((a, b) => a.address.localeCompare(b.address)),
+    notPruned: notPruned.sort((a, b) => byCodePoint(a.address, b.address)),
     warnings: input.warnings ?? [],
     manualSteps: input.manualSteps ?? [],
   };
 }
 
+/**
+ * Who gains or loses what: the grants that exist now (from live objects) against
+ * those that will exist after apply (desired objects, plus live ones the plan
+ * keeps). Comparing states rather than counting creates and deletes also catches
+ * an entitlement that now points at another account, and a duplicate binding
+ * whose twin keeps the access alive.
+ */
 function accessDiff(
   input: PlanInput,
-  changes: readonly Change[],
   desired: ReadonlyMap<string, DesiredResource>,
-  live: ReadonlyMap<string, LiveResource>,
-): AccessRow[] {
-  const rows = new Map<string, AccessRow>();
-  const add = (row: Omit<AccessRow, "change"> | undefined, change: AccessRow["change"]) => {
-    if (!row) return;
-    const key = `${row.group}\u0000${row.grant}\u0000${row.account}`;
-    const existing = rows.get(key);
-    // Losing and regaining the same access in one plan (a replace) is no change to report.
-    if (existing && existing.change !== change) rows.delete(key);
-    else rows.set(key, { ...row, change });
+  liveList: readonly LiveResource[],
+  deletes: ReadonlySet<string>,
+): { access: AccessRow[]; before: number; after: number } {
+  const key = (r: Omit<AccessRow, "change">) => `${r.group}\u0000${r.grant}\u0000${r.accountId}`;
+  const collect = (resources: Iterable<{ type: ResourceType; account?: string; props: Props }>, side: "desired" | "live") => {
+    const rows = new Map<string, Omit<AccessRow, "change">>();
+    for (const r of resources) {
+      const row = input.accessOf(r, side);
+      if (row) rows.set(key(row), row);
+    }
+    return rows;
   };
-  for (const c of changes) {
-    if (c.action === "create" || c.action === "replace") add(input.accessOf(desired.get(c.address)!, "desired"), "gained");
-    if (c.action === "delete" || c.action === "replace") add(input.accessOf(live.get(c.address)!, "live"), "lost");
-  }
-  return [...rows.values()].sort(
-    (a, b) => (a.change === b.change ? 0 : a.change === "lost" ? -1 : 1) || a.group.localeCompare(b.group) || a.grant.localeCompare(b.grant) || a.account.localeCompare(b.account),
+  const now = collect(liveList, "live");
+  const kept = liveList.filter((r) => !desired.has(r.address) && !deletes.has(r.address));
+  const later = collect([...desired.values(), ...kept], "desired");
+  const access: AccessRow[] = [];
+  for (const [k, row] of now) if (!later.has(k)) access.push({ ...row, change: "lost" });
+  for (const [k, row] of later) if (!now.has(k)) access.push({ ...row, change: "gained" });
+  access.sort(
+    (a, b) =>
+      (a.change === b.change ? 0 : a.change === "lost" ? -1 : 1) ||
+      byCodePoint(a.group, b.group) ||
+      byCodePoint(a.grant, b.grant) ||
+      byCodePoint(a.account, b.account) ||
+      byCodePoint(a.accountId, b.accountId),
   );
+  return { access, before: now.size, after: later.size };
 }

@@ -316,6 +316,40 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
     expect((await planJson(current)).changes).toEqual([]);
   });
 
+  it("prunes a duplicate binding without reporting lost access, since its twin keeps it", async () => {
+    const current = `${peers.dir}/broken.yaml`;
+    const app = await peers.ak("GET", "/core/applications/aws/");
+    const entitlements = (await peers.ak("GET", `/core/application_entitlements/?app=${app.pk}&page_size=100`)).results as { name: string; pbm_uuid: string }[];
+    const adminProd = entitlements.find((e) => e.name === "admin@prod")!;
+    const group = ((await peers.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[]).find((g) => g.name === "aws-admins")!;
+    await peers.ak("POST", "/policies/bindings/", { target: adminProd.pbm_uuid, group: group.pk, order: 0 });
+    const plan = await planJson(current);
+    expect(actions(plan)).toEqual(["delete authentik.policy_binding[aws/admin@prod→group:aws-admins]#2"]);
+    expect(plan.access).toEqual([]);
+    expect((await peers.cli(["apply", "-c", current, "--auto-approve"])).code).toBe(0);
+    expect((await peers.ak("GET", `/policies/bindings/?target=${adminProd.pbm_uuid}`)).results).toHaveLength(1);
+    expect((await planJson(current)).changes).toEqual([]);
+  });
+
+  it("reports access moving to another account when an account id changes", async () => {
+    const moved = peers.writeConfig("moved.yaml", (await import("node:fs")).readFileSync(`${peers.dir}/broken.yaml`, "utf8").replaceAll("111111111111", "333333333333"));
+    const plan = await planJson(moved);
+    const rows = plan.access.map((a) => `${a.change} ${a.group} ${a.grant} ${a.accountId}`);
+    expect(rows).toContain(`lost aws-admins admin ${PROD}`);
+    expect(rows).toContain("gained aws-admins admin 333333333333");
+    expect(plan.changes.map((c) => `${c.action} ${c.address}`)).toContain("update authentik.entitlement[aws/admin@prod]");
+  });
+
+  it("refuses a plan that removes every access it grants, unless told to", async () => {
+    const empty = peers.writeConfig("empty.yaml", baseConfig.replace(/\nroles:\n(?:  .*\n|    .*\n)+/, "\nroles: {}\n").replace(/\nmappings:\n(?:  .*\n)+/, "\nmappings: []\n"));
+    const refused = await peers.cli(["plan", "-c", empty]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("would remove every access authentik-aws-gitops grants here");
+    const forced = await planJson(empty, ["--allow-delete-all"]);
+    expect(forced.access.every((a) => a.change === "lost")).toBe(true);
+    expect(forced.summary.delete).toBeGreaterThan(0);
+  });
+
   it("never prints the authentik token, even when authentik refuses it", async () => {
     const r = await peers.cli(["plan", "-c", config], { AUTHENTIK_TOKEN: "wrong-token-value-123456" });
     expect(r.code).toBe(1);

@@ -57,7 +57,7 @@ afterAll(async () => {
 
 async function mappingPk(suffix: string): Promise<string> {
   const all = (await peers.ak("GET", "/propertymappings/provider/saml/?page_size=100")).results as { pk: string; name: string }[];
-  return all.find((m) => m.name === `aws-gitops: AWS ${suffix}`)!.pk;
+  return all.find((m) => m.name === `aws-gitops aws: AWS ${suffix}`)!.pk;
 }
 
 async function evaluate(suffix: string, user: number): Promise<unknown> {

@@ -87,7 +87,7 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     expect(actions(plan)).toEqual([
       "create authentik.application[aws-identity-center]",
       "create authentik.saml_provider[aws-identity-center]",
-      "create authentik.scim_mapping[aws-gitops: AWS SCIM User]",
+      "create authentik.scim_mapping[aws-gitops aws-identity-center: AWS SCIM User]",
       "create authentik.scim_provider[aws-identity-center-scim]",
       `create aws.sso.account_assignment[aws-admins→AdministratorAccess@${DEV}]`,
       `create aws.sso.account_assignment[aws-admins→AdministratorAccess@${PROD}]`,
@@ -154,9 +154,9 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     expect(scim).not.toHaveProperty("token");
     const mappings = (await peers.ak("GET", "/propertymappings/provider/scim/?page_size=100")).results as { pk: string; name: string; expression: string }[];
     const names = scim.property_mappings.map((pk: string) => mappings.find((m) => m.pk === pk)!.name).sort();
-    expect(names).toEqual(["authentik default SCIM Mapping: User", "aws-gitops: AWS SCIM User"]);
+    expect(names).toEqual(["authentik default SCIM Mapping: User", "aws-gitops aws-identity-center: AWS SCIM User"]);
     // The tool's mapping sorts after authentik's default one, so its values win.
-    expect([...names].sort((a, b) => a.localeCompare(b))[1]).toBe("aws-gitops: AWS SCIM User");
+    expect([...names].sort((a, b) => a.localeCompare(b))[1]).toBe("aws-gitops aws-identity-center: AWS SCIM User");
   });
 
   it("re-plans clean, without touching the SCIM provider (a save would start a full sync)", async () => {

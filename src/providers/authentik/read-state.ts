@@ -258,7 +258,11 @@ export async function readAuthentikState(
       });
     }
     if (entitlements.length > 0) {
-      const bindings = await client.list<PolicyBinding>("/policies/bindings/", { target_in: entitlements.map((e) => e.pbmUuid) });
+      // target_in goes in the query string: a few dozen uuids per request keeps URLs
+      // far below the ~8 KB proxies accept, however many entitlements there are.
+      const targets = entitlements.map((e) => e.pbmUuid);
+      const chunks = Array.from({ length: Math.ceil(targets.length / 50) }, (_, i) => targets.slice(i * 50, i * 50 + 50));
+      const bindings = (await Promise.all(chunks.map((chunk) => client.list<PolicyBinding>("/policies/bindings/", { target_in: chunk })))).flat();
       for (const b of bindings) {
         const entitlement = entitlementByPbm.get(b.target);
         if (entitlement === undefined) continue;

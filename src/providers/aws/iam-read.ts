@@ -10,6 +10,7 @@ import type { ResolvedConfig } from "../../config/model.js";
 import { address } from "../../desired/addresses.js";
 import { summarizeIdpMetadata } from "../../desired/saml-metadata.js";
 import { UserError } from "../../errors.js";
+import { byCodePoint } from "../../plan/canonical.js";
 import { normalizePolicy } from "../../plan/policy-normalize.js";
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, type LiveResource } from "../../plan/types.js";
 import type { AccountClients } from "./clients.js";
@@ -64,7 +65,7 @@ export async function readIamAccount(
   for (const role of relevant) {
     const name = role.RoleName!;
     const d = details.get(name);
-    const tags = Object.fromEntries((d?.Tags ?? []).map((t) => [t.Key!, t.Value ?? ""]).sort(([a], [b]) => a!.localeCompare(b!)));
+    const tags = Object.fromEntries((d?.Tags ?? []).map((t) => [t.Key!, t.Value ?? ""]).sort(([a], [b]) => byCodePoint(a, b)));
     const underPath = role.Path === rolePath;
     const tagged = tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
     out.push({
@@ -84,7 +85,7 @@ export async function readIamAccount(
         inline_policies: Object.fromEntries(
           (d?.RolePolicyList ?? [])
             .map((p) => [p.PolicyName!, normalizePolicy(p.PolicyDocument ?? "{}")] as const)
-            .sort(([a], [b]) => a.localeCompare(b)),
+            .sort(([a], [b]) => byCodePoint(a, b)),
         ),
         permissions_boundary: d?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
         tags,
