@@ -34074,11 +34074,11 @@ var require_dist_cjs = __commonJS({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/transport/getSmithyContext.js
-var import_types4, getSmithyContext;
+var import_types6, getSmithyContext;
 var init_getSmithyContext = __esm({
   "node_modules/@smithy/core/dist-es/submodules/transport/getSmithyContext.js"() {
-    import_types4 = __toESM(require_dist_cjs());
-    getSmithyContext = (context) => context[import_types4.SMITHY_CONTEXT_KEY] || (context[import_types4.SMITHY_CONTEXT_KEY] = {});
+    import_types6 = __toESM(require_dist_cjs());
+    getSmithyContext = (context) => context[import_types6.SMITHY_CONTEXT_KEY] || (context[import_types6.SMITHY_CONTEXT_KEY] = {});
   }
 });
 
@@ -35457,20 +35457,20 @@ var init_constants = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigData.js
-var import_types5, getConfigData;
+var import_types7, getConfigData;
 var init_getConfigData = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigData.js"() {
-    import_types5 = __toESM(require_dist_cjs());
+    import_types7 = __toESM(require_dist_cjs());
     init_constants();
     getConfigData = (data) => Object.entries(data).filter(([key2]) => {
       const indexOfSeparator = key2.indexOf(CONFIG_PREFIX_SEPARATOR);
       if (indexOfSeparator === -1) {
         return false;
       }
-      return Object.values(import_types5.IniSectionType).includes(key2.substring(0, indexOfSeparator));
+      return Object.values(import_types7.IniSectionType).includes(key2.substring(0, indexOfSeparator));
     }).reduce((acc, [key2, value]) => {
       const indexOfSeparator = key2.indexOf(CONFIG_PREFIX_SEPARATOR);
-      const updatedKey = key2.substring(0, indexOfSeparator) === import_types5.IniSectionType.PROFILE ? key2.substring(indexOfSeparator + 1) : key2;
+      const updatedKey = key2.substring(0, indexOfSeparator) === import_types7.IniSectionType.PROFILE ? key2.substring(indexOfSeparator + 1) : key2;
       acc[updatedKey] = value;
       return acc;
     }, {
@@ -35502,10 +35502,10 @@ var init_getCredentialsFilepath = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/parseIni.js
-var import_types6, prefixKeyRegex, profileNameBlockList, parseIni;
+var import_types8, prefixKeyRegex, profileNameBlockList, parseIni;
 var init_parseIni = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/parseIni.js"() {
-    import_types6 = __toESM(require_dist_cjs());
+    import_types8 = __toESM(require_dist_cjs());
     init_constants();
     prefixKeyRegex = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
     profileNameBlockList = ["__proto__", "profile __proto__"];
@@ -35523,7 +35523,7 @@ var init_parseIni = __esm({
           const matches = prefixKeyRegex.exec(sectionName);
           if (matches) {
             const [, prefix, , name] = matches;
-            if (Object.values(import_types6.IniSectionType).includes(prefix)) {
+            if (Object.values(import_types8.IniSectionType).includes(prefix)) {
               currentSection = [prefix, name].join(CONFIG_PREFIX_SEPARATOR);
             }
           } else {
@@ -35618,12 +35618,12 @@ var init_loadSharedConfigFiles = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSsoSessionData.js
-var import_types7, getSsoSessionData;
+var import_types9, getSsoSessionData;
 var init_getSsoSessionData = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSsoSessionData.js"() {
-    import_types7 = __toESM(require_dist_cjs());
+    import_types9 = __toESM(require_dist_cjs());
     init_loadSharedConfigFiles();
-    getSsoSessionData = (data) => Object.entries(data).filter(([key2]) => key2.startsWith(import_types7.IniSectionType.SSO_SESSION + CONFIG_PREFIX_SEPARATOR)).reduce((acc, [key2, value]) => ({ ...acc, [key2.substring(key2.indexOf(CONFIG_PREFIX_SEPARATOR) + 1)]: value }), {});
+    getSsoSessionData = (data) => Object.entries(data).filter(([key2]) => key2.startsWith(import_types9.IniSectionType.SSO_SESSION + CONFIG_PREFIX_SEPARATOR)).reduce((acc, [key2, value]) => ({ ...acc, [key2.substring(key2.indexOf(CONFIG_PREFIX_SEPARATOR) + 1)]: value }), {});
   }
 });
 
@@ -37272,10 +37272,10 @@ var init_schemaLogFilter = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/client/smithy-client/command.js
-var import_types10, operationEventStreamMarker, Command2, ClassBuilder;
+var import_types12, operationEventStreamMarker, Command2, ClassBuilder;
 var init_command = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/smithy-client/command.js"() {
-    import_types10 = __toESM(require_dist_cjs());
+    import_types12 = __toESM(require_dist_cjs());
     init_MiddlewareStack();
     init_schemaLogFilter();
     init_schema();
@@ -37292,7 +37292,7 @@ var init_command = __esm({
         }
         const stack = clientStack.concat(this.middlewareStack);
         const { logger: logger2 } = configuration;
-        const additionalSmithyContext = additionalContext[import_types10.SMITHY_CONTEXT_KEY];
+        const additionalSmithyContext = additionalContext[import_types12.SMITHY_CONTEXT_KEY];
         const handlerExecutionContext = {
           logger: logger2,
           clientName,
@@ -37300,7 +37300,7 @@ var init_command = __esm({
           inputFilterSensitiveLog,
           outputFilterSensitiveLog,
           ...additionalContext,
-          [import_types10.SMITHY_CONTEXT_KEY]: {
+          [import_types12.SMITHY_CONTEXT_KEY]: {
             ...additionalSmithyContext,
             commandInstance: this,
             ...smithyContext,
@@ -37655,19 +37655,19 @@ var init_emitWarningIfUnsupportedVersion2 = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/client/smithy-client/extensions/checksum.js
-var import_types11, knownAlgorithms, getChecksumConfiguration, resolveChecksumRuntimeConfig;
+var import_types13, knownAlgorithms, getChecksumConfiguration, resolveChecksumRuntimeConfig;
 var init_checksum = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/smithy-client/extensions/checksum.js"() {
     init_transport();
-    import_types11 = __toESM(require_dist_cjs());
-    knownAlgorithms = Object.values(import_types11.AlgorithmId);
+    import_types13 = __toESM(require_dist_cjs());
+    knownAlgorithms = Object.values(import_types13.AlgorithmId);
     getChecksumConfiguration = (runtimeConfig) => {
       const checksumAlgorithms = [];
-      for (const id in import_types11.AlgorithmId) {
-        if (!hasOwn(import_types11.AlgorithmId, id)) {
+      for (const id in import_types13.AlgorithmId) {
+        if (!hasOwn(import_types13.AlgorithmId, id)) {
           continue;
         }
-        const algorithmId = import_types11.AlgorithmId[id];
+        const algorithmId = import_types13.AlgorithmId[id];
         if (runtimeConfig[algorithmId] === void 0) {
           continue;
         }
@@ -37980,7 +37980,7 @@ var init_client_command_builder = __esm({
 // node_modules/@smithy/core/dist-es/submodules/client/index.js
 var client_exports = {};
 __export(client_exports, {
-  AlgorithmId: () => import_types11.AlgorithmId,
+  AlgorithmId: () => import_types13.AlgorithmId,
   Client: () => Client,
   Command: () => Command2,
   NoOpLogger: () => NoOpLogger,
@@ -39162,14 +39162,14 @@ var init_isIpAddress = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/parseURL.js
-var import_types15, DEFAULT_PORTS, parseURL;
+var import_types17, DEFAULT_PORTS, parseURL;
 var init_parseURL = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/parseURL.js"() {
-    import_types15 = __toESM(require_dist_cjs());
+    import_types17 = __toESM(require_dist_cjs());
     init_isIpAddress();
     DEFAULT_PORTS = {
-      [import_types15.EndpointURLScheme.HTTP]: 80,
-      [import_types15.EndpointURLScheme.HTTPS]: 443
+      [import_types17.EndpointURLScheme.HTTP]: 80,
+      [import_types17.EndpointURLScheme.HTTPS]: 443
     };
     parseURL = (value) => {
       const whatwgURL = (() => {
@@ -39198,7 +39198,7 @@ var init_parseURL = __esm({
         return null;
       }
       const scheme = protocol.slice(0, -1);
-      if (!Object.values(import_types15.EndpointURLScheme).includes(scheme)) {
+      if (!Object.values(import_types17.EndpointURLScheme).includes(scheme)) {
         return null;
       }
       const isIp = isIpAddress(hostname);
@@ -43882,15 +43882,15 @@ var init_determineTimestampFormat = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/protocols/protocol-http/Field.js
-var import_types26, Field;
+var import_types28, Field;
 var init_Field = __esm({
   "node_modules/@smithy/core/dist-es/submodules/protocols/protocol-http/Field.js"() {
-    import_types26 = __toESM(require_dist_cjs());
+    import_types28 = __toESM(require_dist_cjs());
     Field = class {
       name;
       kind;
       values;
-      constructor({ name, kind = import_types26.FieldPosition.HEADER, values = [] }) {
+      constructor({ name, kind = import_types28.FieldPosition.HEADER, values = [] }) {
         this.name = name;
         this.kind = kind;
         this.values = values;
@@ -46527,11 +46527,11 @@ var init_DefaultIdentityProviderConfig = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/legacy-root-exports/util-identity-and-auth/httpAuthSchemes/httpApiKeyAuth.js
-var import_types27, HttpApiKeyAuthSigner;
+var import_types29, HttpApiKeyAuthSigner;
 var init_httpApiKeyAuth = __esm({
   "node_modules/@smithy/core/dist-es/legacy-root-exports/util-identity-and-auth/httpAuthSchemes/httpApiKeyAuth.js"() {
     init_protocols();
-    import_types27 = __toESM(require_dist_cjs());
+    import_types29 = __toESM(require_dist_cjs());
     HttpApiKeyAuthSigner = class {
       async sign(httpRequest, identity, signingProperties) {
         if (!signingProperties) {
@@ -46547,9 +46547,9 @@ var init_httpApiKeyAuth = __esm({
           throw new Error("request could not be signed with `apiKey` since the `apiKey` is not defined");
         }
         const clonedRequest = HttpRequest.clone(httpRequest);
-        if (signingProperties.in === import_types27.HttpApiKeyAuthLocation.QUERY) {
+        if (signingProperties.in === import_types29.HttpApiKeyAuthLocation.QUERY) {
           clonedRequest.query[signingProperties.name] = identity.apiKey;
-        } else if (signingProperties.in === import_types27.HttpApiKeyAuthLocation.HEADER) {
+        } else if (signingProperties.in === import_types29.HttpApiKeyAuthLocation.HEADER) {
           clonedRequest.headers[signingProperties.name] = signingProperties.scheme ? `${signingProperties.scheme} ${identity.apiKey}` : identity.apiKey;
         } else {
           throw new Error("request can only be signed with `apiKey` locations `query` or `header`, but found: `" + signingProperties.in + "`");
@@ -47291,7 +47291,7 @@ function bindRetryMiddleware(isStreamingPayload2) {
   return (options) => (next, context) => async (args) => {
     let retryStrategy = await options.retryStrategy();
     const maxAttempts = await options.maxAttempts();
-    const abortSignal = context[import_types28.SMITHY_CONTEXT_KEY]?.abortSignal;
+    const abortSignal = context[import_types30.SMITHY_CONTEXT_KEY]?.abortSignal;
     if (isRetryStrategyV2(retryStrategy)) {
       retryStrategy = retryStrategy;
       const retryTokenScope = (context["partition_id"] ?? "") + (context.__retryLongPoll ? ":longpoll" : "");
@@ -47362,13 +47362,13 @@ function bindGetRetryPlugin(isStreamingPayload2) {
     }
   });
 }
-var import_types28, isRetryStrategyV2, getRetryErrorInfo, getRetryErrorType, retryMiddlewareOptions;
+var import_types30, isRetryStrategyV2, getRetryErrorInfo, getRetryErrorType, retryMiddlewareOptions;
 var init_retryMiddleware = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/middleware-retry/retryMiddleware.js"() {
     init_client2();
     init_protocols();
     init_serde();
-    import_types28 = __toESM(require_dist_cjs());
+    import_types30 = __toESM(require_dist_cjs());
     init_service_error_classification();
     init_race();
     init_constants5();
@@ -50926,11 +50926,11 @@ var init_utils3 = __esm({
 });
 
 // node_modules/@aws-sdk/core/dist-es/submodules/httpAuthSchemes/aws_sdk/AwsSdkSigV4Signer.js
-var import_types29, throwSigningPropertyError, hasEventStreamOutput, validateSigningProperties, AwsSdkSigV4Signer, AWSSDKSigV4Signer;
+var import_types31, throwSigningPropertyError, hasEventStreamOutput, validateSigningProperties, AwsSdkSigV4Signer, AWSSDKSigV4Signer;
 var init_AwsSdkSigV4Signer = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/httpAuthSchemes/aws_sdk/AwsSdkSigV4Signer.js"() {
     init_protocols();
-    import_types29 = __toESM(require_dist_cjs());
+    import_types31 = __toESM(require_dist_cjs());
     init_utils3();
     throwSigningPropertyError = (name, property) => {
       if (!property) {
@@ -50940,7 +50940,7 @@ var init_AwsSdkSigV4Signer = __esm({
     };
     hasEventStreamOutput = (signingProperties) => {
       const context = signingProperties.context;
-      const eventStream = context?.[import_types29.SMITHY_CONTEXT_KEY]?.eventStream;
+      const eventStream = context?.[import_types31.SMITHY_CONTEXT_KEY]?.eventStream;
       return eventStream?.output === true;
     };
     validateSigningProperties = async (signingProperties) => {
@@ -88989,7 +88989,9 @@ function authentikApplication(config, launchUrl) {
       group: a5.group ?? "",
       meta_launch_url: launchUrl,
       open_in_new_tab: a5.openInNewTab,
-      policy_engine_mode: "any"
+      policy_engine_mode: "any",
+      // Marks the application as the tool's: see the ownership check when reading it.
+      meta_publisher: MANAGED_BY_VALUE
     }
   };
 }
@@ -91068,8 +91070,11 @@ async function readAuthentikState(client, config, options) {
   }
   const provider = providers.find((x) => x.name === providerName);
   const providerAddress = address.samlProvider(providerName);
+  const application2 = await client.find(`/core/applications/${encodeURIComponent(app)}/`);
+  const appOwned = application2?.metaPublisher === MANAGED_BY_VALUE;
   if (provider) {
-    const linkedElsewhere = provider.assignedApplicationSlug && provider.assignedApplicationSlug !== app;
+    const linkedElsewhere = Boolean(provider.assignedApplicationSlug) && provider.assignedApplicationSlug !== app;
+    const linkedToForeignApp = provider.assignedApplicationSlug === app && !appOwned;
     ids.id.set(providerAddress, String(provider.pk));
     ids.pk.set(providerAddress, String(provider.pk));
     resources.push({
@@ -91079,11 +91084,10 @@ async function readAuthentikState(client, config, options) {
       title: `SAML provider "${provider.name}"`,
       id: String(provider.pk),
       props: samlProviderProps(provider, lookups, mappingAddressByPk),
-      owned: !linkedElsewhere,
-      ...linkedElsewhere ? { ownership: `it belongs to application '${provider.assignedApplicationSlug}'` } : {}
+      owned: !linkedElsewhere && !linkedToForeignApp,
+      ...linkedElsewhere || linkedToForeignApp ? { ownership: `it belongs to application '${provider.assignedApplicationSlug}'${linkedToForeignApp ? ", which authentik-aws-gitops does not manage" : ""}` } : {}
     });
   }
-  const application2 = await client.find(`/core/applications/${encodeURIComponent(app)}/`);
   let idpMetadata;
   if (application2) {
     const appAddress = address.application(app);
@@ -91105,16 +91109,22 @@ async function readAuthentikState(client, config, options) {
         meta_launch_url: application2.metaLaunchUrl ?? "",
         open_in_new_tab: application2.openInNewTab ?? false,
         policy_engine_mode: application2.policyEngineMode ?? "any",
+        meta_publisher: application2.metaPublisher ?? "",
         backchannel_providers: (application2.backchannelProviders ?? []).map((pk) => scimProviderAddressByPk.has(pk) ? { $ref: scimProviderAddressByPk.get(pk) } : `provider ${pk}`).sort(byCodePoint)
       },
-      owned: !foreignProvider,
-      ...foreignProvider ? { ownership: `it uses another provider (pk ${application2.provider}), not SAML provider '${providerName}'` } : {}
+      owned: appOwned && !foreignProvider,
+      ...!appOwned ? {
+        ownership: `its Publisher is not '${MANAGED_BY_VALUE}'; to hand an existing application over to the tool, set its Publisher to '${MANAGED_BY_VALUE}' in authentik`
+      } : foreignProvider ? { ownership: `it uses another provider (pk ${application2.provider}), not SAML provider '${providerName}'` } : {}
     });
     const entitlements = await client.list("/core/application_entitlements/", { app: application2.pk });
     const entitlementByPbm = /* @__PURE__ */ new Map();
+    const ownedEntitlements = /* @__PURE__ */ new Set();
     for (const e5 of entitlements) {
       const addr = address.entitlement(app, e5.name);
       entitlementByPbm.set(e5.pbmUuid, e5.name);
+      const mine = e5.attributes?.managed_by === MANAGED_BY_VALUE;
+      if (mine) ownedEntitlements.add(e5.pbmUuid);
       ids.id.set(addr, e5.pbmUuid);
       ids.pbm.set(addr, e5.pbmUuid);
       resources.push({
@@ -91124,7 +91134,8 @@ async function readAuthentikState(client, config, options) {
         title: `entitlement "${e5.name}" of application ${app}`,
         id: e5.pbmUuid,
         props: { name: e5.name, app: { $ref: appAddress }, attributes: e5.attributes ?? {} },
-        owned: true
+        owned: mine,
+        ...mine ? {} : { ownership: `it has no attribute managed_by: ${MANAGED_BY_VALUE}` }
       });
     }
     if (entitlements.length > 0) {
@@ -91155,7 +91166,10 @@ async function readAuthentikState(client, config, options) {
             timeout: b5.timeout ?? 30,
             failure_result: b5.failureResult ?? false
           },
-          owned: true
+          // Group bindings on the tool's entitlements are the tool's; a binding for a
+          // single user or a policy was added by hand and is left alone.
+          owned: ownedEntitlements.has(b5.target) && Boolean(b5.group),
+          ...ownedEntitlements.has(b5.target) && b5.group ? {} : { ownership: "it was added by hand (not a group binding on a managed entitlement)" }
         });
       }
     }
@@ -91254,6 +91268,7 @@ var application = async (ctx, change, after) => {
     metaLaunchUrl: after.meta_launch_url,
     openInNewTab: after.open_in_new_tab,
     policyEngineMode: after.policy_engine_mode,
+    metaPublisher: after.meta_publisher,
     backchannelProviders: (after.backchannel_providers ?? []).map((r5) => Number(need(ctx.ids.pk, refAddress(r5), "pk")))
   };
   if (change.action === "create") {
@@ -91575,6 +91590,16 @@ async function readIamAccount(clients, config, desiredRoleNames) {
     if (!(error3 instanceof import_client_iam3.NoSuchEntityException)) throw error3;
   }
   return out;
+}
+
+// src/providers/aws/errors.ts
+function awsFailure(error3, what) {
+  if (error3 instanceof UserError) return error3;
+  const e5 = error3;
+  if (e5 && typeof e5 === "object" && "$metadata" in e5) return new UserError(`AWS refused ${what}: ${e5.name ?? "Error"}: ${e5.message ?? ""}`.trim());
+  const code2 = e5?.code ?? e5?.cause?.code;
+  if (code2 && /^E[A-Z]+$/.test(code2)) return new UserError(`cannot reach AWS while ${what} (${code2}); check AWS_ENDPOINT_URL, the network and the region`);
+  return error3 instanceof Error ? error3 : new Error(String(error3));
 }
 
 // src/providers/aws/sso-read.ts
@@ -91903,7 +91928,13 @@ async function planClassicIam(config, options = {}) {
   ]);
   const aws = new Map(awsAccounts.map((c5) => [c5.account.alias, c5]));
   const desiredRoleNames = new Set(config.roles.map((r5) => r5.name));
-  const awsLive = (await mapLimit(awsAccounts, concurrency, (c5) => readIamAccount(c5, config, desiredRoleNames))).flat();
+  const awsLive = (await mapLimit(
+    awsAccounts,
+    concurrency,
+    (c5) => readIamAccount(c5, config, desiredRoleNames).catch((error3) => {
+      throw awsFailure(error3, `reading IAM roles and the SAML provider in account ${c5.account.alias} (${c5.account.id})`);
+    })
+  )).flat();
   const live = [...authentikState.resources, ...awsLive];
   const preliminary = desiredClassicIam(config, { authentikUrl: connection.url });
   const providerAddress = address.samlProvider(config.authentik.provider.name);
@@ -92347,7 +92378,9 @@ async function planIdentityCenter(config, options = {}) {
   const groups = [...groupsNeeded(config), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
   const [authentikState, icLive] = await Promise.all([
     readAuthentikState(authentik, config, { groupsNeeded: groups }),
-    readIdentityCenter(clients, config, concurrency * 2)
+    readIdentityCenter(clients, config, concurrency * 2).catch((error3) => {
+      throw awsFailure(error3, `reading IAM Identity Center in ${config.aws.identityCenter.region}`);
+    })
   ]);
   const problems = [...authentikState.problems];
   const warnings = [];

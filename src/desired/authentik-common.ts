@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from "../config/model.js";
-import type { DesiredResource, Props } from "../plan/types.js";
+import { MANAGED_BY_VALUE, type DesiredResource, type Props } from "../plan/types.js";
 import type { IdpMetadataSummary } from "./saml-metadata.js";
 import { address } from "./addresses.js";
 
@@ -51,6 +51,8 @@ export function authentikApplication(config: ResolvedConfig, launchUrl: string):
       meta_launch_url: launchUrl,
       open_in_new_tab: a.openInNewTab,
       policy_engine_mode: "any",
+      // Marks the application as the tool's: see the ownership check when reading it.
+      meta_publisher: MANAGED_BY_VALUE,
     },
   };
 }

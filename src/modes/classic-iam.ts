@@ -12,6 +12,7 @@ import { readAuthentikState, type AuthentikLiveState } from "../providers/authen
 import { accountClients, type AccountClients } from "../providers/aws/clients.js";
 import { applyRoleChange, applySamlProviderChange } from "../providers/aws/iam-apply.js";
 import { readIamAccount, roleIdentity } from "../providers/aws/iam-read.js";
+import { awsFailure } from "../providers/aws/errors.js";
 import { mapLimit } from "../providers/aws/sso-read.js";
 import { VERSION } from "../version.js";
 import { authentikClient, toolInfo, type EngineOptions, type PlanSession } from "./shared.js";
@@ -60,7 +61,13 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
   ]);
   const aws = new Map(awsAccounts.map((c) => [c.account.alias, c]));
   const desiredRoleNames = new Set(config.roles.map((r) => r.name));
-  const awsLive = (await mapLimit(awsAccounts, concurrency, (c) => readIamAccount(c, config, desiredRoleNames))).flat();
+  const awsLive = (
+    await mapLimit(awsAccounts, concurrency, (c) =>
+      readIamAccount(c, config, desiredRoleNames).catch((error: unknown) => {
+        throw awsFailure(error, `reading IAM roles and the SAML provider in account ${c.account.alias} (${c.account.id})`);
+      }),
+    )
+  ).flat();
   const live = [...authentikState.resources, ...awsLive];
 
   // The metadata AWS should hold is what authentik will serve *after* this apply:

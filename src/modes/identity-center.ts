@@ -12,6 +12,7 @@ import { applyAuthentikChange } from "../providers/authentik/apply-changes.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
 import { readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
 import { applyAssignmentChange, applyPermissionSetChange } from "../providers/aws/sso-apply.js";
+import { awsFailure } from "../providers/aws/errors.js";
 import { identityCenterClients, type IdentityCenterClients } from "../providers/aws/sso-clients.js";
 import { permissionSetIdentity, readIdentityCenter, type IdentityCenterLive } from "../providers/aws/sso-read.js";
 import { VERSION } from "../version.js";
@@ -91,7 +92,9 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
   const groups = [...groupsNeeded(config), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
   const [authentikState, icLive] = await Promise.all([
     readAuthentikState(authentik, config, { groupsNeeded: groups }),
-    readIdentityCenter(clients, config, concurrency * 2),
+    readIdentityCenter(clients, config, concurrency * 2).catch((error: unknown) => {
+      throw awsFailure(error, `reading IAM Identity Center in ${config.aws.identityCenter!.region}`);
+    }),
   ]);
 
   const problems: PlanProblem[] = [...authentikState.problems];

@@ -220,6 +220,26 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
     expect(names).toEqual(expect.arrayContaining(["hand-made", "elsewhere", "readonly"]));
   });
 
+  it("leaves hand-made entitlements and user bindings in the managed application alone, even with pruning", async () => {
+    const app = await peers.ak("GET", "/core/applications/aws/");
+    const handMade = await peers.ak("POST", "/core/application_entitlements/", { name: "break-glass@prod", app: app.pk, attributes: { aws_role_arn: "arn:aws:iam::111111111111:role/break-glass" } });
+    const entitlements = (await peers.ak("GET", `/core/application_entitlements/?app=${app.pk}&page_size=100`)).results as { name: string; pbm_uuid: string }[];
+    const readonlyProd = entitlements.find((e) => e.name === "readonly@prod")!;
+    const akadmin = (await peers.ak("GET", "/core/users/?username=akadmin")).results[0];
+    await peers.ak("POST", "/policies/bindings/", { target: readonlyProd.pbm_uuid, user: akadmin.pk, order: 5 });
+    const plan = await planJson(config, ["--prune"]);
+    expect(plan.changes).toEqual([]);
+    expect((await peers.ak("GET", `/core/application_entitlements/${handMade.pbm_uuid}/`)).name).toBe("break-glass@prod");
+  });
+
+  it("refuses to adopt an application made by hand, and says how to hand it over", async () => {
+    await peers.ak("POST", "/core/applications/", { name: "Legacy AWS", slug: "legacy" });
+    const legacy = peers.writeConfig("legacy.yaml", baseConfig.replace("slug: aws\n", "slug: legacy\n").replace("name: aws\n", "name: aws-legacy\n"));
+    const r = await peers.cli(["plan", "-c", legacy]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("authentik.application[legacy]: application \"Legacy AWS\" (legacy) exists but is not managed by authentik-aws-gitops (its Publisher is not 'authentik-aws-gitops'");
+  });
+
   it("keeps owned but undeclared objects when pruning is off, and lists them", async () => {
     const noPrune = peers.writeConfig("no-prune.yaml", baseConfig.replace("options:\n  prune: true\n", "options:\n  prune: false\n").replace(/  data-engineer:\n(?:    .*\n|      .*\n)+/, "").replace("    roles: [readonly, data-engineer]\n", "    roles: [readonly]\n"));
     const plan = await planJson(noPrune);

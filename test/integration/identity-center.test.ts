@@ -260,6 +260,15 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     expect(peers.authentik.requests.length).toBe(requests);
   });
 
+  it("reports an AWS refusal during plan as a clear error, not a crash", async () => {
+    shim.addFault({ operation: "ListPermissionSets", times: 1, error: { type: "AccessDeniedException", message: "User is not authorized to perform sso:ListPermissionSets" } });
+    const r = await cli(["plan", "-c", config]);
+    shim.clearFaults();
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error: AWS refused reading IAM Identity Center in us-east-1: AccessDeniedException: User is not authorized to perform sso:ListPermissionSets");
+    expect(r.stderr).not.toContain("internal error");
+  });
+
   it("never prints the SCIM token", async () => {
     const r = await cli(["plan", "-c", config, "--format", "markdown"]);
     expect(r.stdout + r.stderr).not.toContain(SCIM_TOKEN);

@@ -98,6 +98,7 @@ const application: Handler = async (ctx, change, after) => {
     metaLaunchUrl: after.meta_launch_url as string,
     openInNewTab: after.open_in_new_tab as boolean,
     policyEngineMode: after.policy_engine_mode as string,
+    metaPublisher: after.meta_publisher as string,
     backchannelProviders: ((after.backchannel_providers as unknown[] | undefined) ?? []).map((r) => Number(need(ctx.ids.pk, refAddress(r), "pk"))),
   };
   if (change.action === "create") {

@@ -16,7 +16,7 @@ import { summarizeIdpMetadata, type IdpMetadataSummary } from "../../desired/sam
 import { UserError } from "../../errors.js";
 import { byCodePoint } from "../../plan/canonical.js";
 import type { PlanProblem } from "../../plan/compute-plan.js";
-import type { LiveResource, Lookup, Props } from "../../plan/types.js";
+import { MANAGED_BY_VALUE, type LiveResource, type Lookup, type Props } from "../../plan/types.js";
 import type { AuthentikIds } from "./apply-changes.js";
 import type { AuthentikClient } from "./client.js";
 
@@ -194,8 +194,14 @@ export async function readAuthentikState(
 
   const provider = providers.find((x) => x.name === providerName);
   const providerAddress = address.samlProvider(providerName);
+  const application = await client.find<Application>(`/core/applications/${encodeURIComponent(app)}/`);
+  // The application is the tool's when it carries the tool's name as publisher (set
+  // on create). One made by hand is never adopted silently: the plan stops and
+  // says how to hand it over.
+  const appOwned = application?.metaPublisher === MANAGED_BY_VALUE;
   if (provider) {
-    const linkedElsewhere = provider.assignedApplicationSlug && provider.assignedApplicationSlug !== app;
+    const linkedElsewhere = Boolean(provider.assignedApplicationSlug) && provider.assignedApplicationSlug !== app;
+    const linkedToForeignApp = provider.assignedApplicationSlug === app && !appOwned;
     ids.id.set(providerAddress, String(provider.pk));
     ids.pk.set(providerAddress, String(provider.pk));
     resources.push({
@@ -205,12 +211,13 @@ export async function readAuthentikState(
       title: `SAML provider "${provider.name}"`,
       id: String(provider.pk),
       props: samlProviderProps(provider, lookups, mappingAddressByPk),
-      owned: !linkedElsewhere,
-      ...(linkedElsewhere ? { ownership: `it belongs to application '${provider.assignedApplicationSlug}'` } : {}),
+      owned: !linkedElsewhere && !linkedToForeignApp,
+      ...(linkedElsewhere || linkedToForeignApp
+        ? { ownership: `it belongs to application '${provider.assignedApplicationSlug}'${linkedToForeignApp ? ", which authentik-aws-gitops does not manage" : ""}` }
+        : {}),
     });
   }
 
-  const application = await client.find<Application>(`/core/applications/${encodeURIComponent(app)}/`);
   let idpMetadata: IdpMetadataSummary | undefined;
   if (application) {
     const appAddress = address.application(app);
@@ -232,19 +239,30 @@ export async function readAuthentikState(
         meta_launch_url: application.metaLaunchUrl ?? "",
         open_in_new_tab: application.openInNewTab ?? false,
         policy_engine_mode: application.policyEngineMode ?? "any",
+        meta_publisher: application.metaPublisher ?? "",
         backchannel_providers: (application.backchannelProviders ?? [])
           .map((pk) => (scimProviderAddressByPk.has(pk) ? { $ref: scimProviderAddressByPk.get(pk)! } : `provider ${pk}`))
           .sort(byCodePoint),
       },
-      owned: !foreignProvider,
-      ...(foreignProvider ? { ownership: `it uses another provider (pk ${application.provider}), not SAML provider '${providerName}'` } : {}),
+      owned: appOwned && !foreignProvider,
+      ...(!appOwned
+        ? {
+            ownership: `its Publisher is not '${MANAGED_BY_VALUE}'; to hand an existing application over to the tool, set its Publisher to '${MANAGED_BY_VALUE}' in authentik`,
+          }
+        : foreignProvider
+          ? { ownership: `it uses another provider (pk ${application.provider}), not SAML provider '${providerName}'` }
+          : {}),
     });
 
     const entitlements = await client.list<ApplicationEntitlement>("/core/application_entitlements/", { app: application.pk });
     const entitlementByPbm = new Map<string, string>();
+    const ownedEntitlements = new Set<string>();
     for (const e of entitlements) {
       const addr = address.entitlement(app, e.name);
       entitlementByPbm.set(e.pbmUuid, e.name);
+      // Only entitlements the tool wrote carry managed_by; others in the app stay untouched.
+      const mine = (e.attributes as Record<string, unknown> | undefined)?.managed_by === MANAGED_BY_VALUE;
+      if (mine) ownedEntitlements.add(e.pbmUuid);
       ids.id.set(addr, e.pbmUuid);
       ids.pbm.set(addr, e.pbmUuid);
       resources.push({
@@ -254,7 +272,8 @@ export async function readAuthentikState(
         title: `entitlement "${e.name}" of application ${app}`,
         id: e.pbmUuid,
         props: { name: e.name, app: { $ref: appAddress }, attributes: (e.attributes ?? {}) as Props },
-        owned: true,
+        owned: mine,
+        ...(mine ? {} : { ownership: `it has no attribute managed_by: ${MANAGED_BY_VALUE}` }),
       });
     }
     if (entitlements.length > 0) {
@@ -291,7 +310,10 @@ export async function readAuthentikState(
             timeout: b.timeout ?? 30,
             failure_result: b.failureResult ?? false,
           },
-          owned: true,
+          // Group bindings on the tool's entitlements are the tool's; a binding for a
+          // single user or a policy was added by hand and is left alone.
+          owned: ownedEntitlements.has(b.target) && Boolean(b.group),
+          ...(ownedEntitlements.has(b.target) && b.group ? {} : { ownership: "it was added by hand (not a group binding on a managed entitlement)" }),
         });
       }
     }

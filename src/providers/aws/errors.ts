@@ -1,0 +1,15 @@
+import { UserError } from "../../errors.js";
+
+/**
+ * AWS SDK errors (AccessDenied, throttling that outlasted retries, an endpoint
+ * that does not answer) are things a user fixes, not bugs: say which call, in
+ * which account, failed and why.
+ */
+export function awsFailure(error: unknown, what: string): Error {
+  if (error instanceof UserError) return error;
+  const e = error as { name?: string; message?: string; code?: string; $metadata?: unknown; cause?: { code?: string } };
+  if (e && typeof e === "object" && "$metadata" in e) return new UserError(`AWS refused ${what}: ${e.name ?? "Error"}: ${e.message ?? ""}`.trim());
+  const code = e?.code ?? e?.cause?.code;
+  if (code && /^E[A-Z]+$/.test(code)) return new UserError(`cannot reach AWS while ${what} (${code}); check AWS_ENDPOINT_URL, the network and the region`);
+  return error instanceof Error ? error : new Error(String(error));
+}
