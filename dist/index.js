@@ -87466,6 +87466,9 @@ var XMLParser = class {
 };
 
 // src/desired/saml-metadata.ts
+function trustRelevant(summary2) {
+  return { entityId: summary2.entityId, signingCertificates: summary2.signingCertificates };
+}
 var parser = new XMLParser({ ignoreAttributes: false, removeNSPrefix: true, attributeNamePrefix: "@" });
 function asArray(v) {
   return v === void 0 ? [] : Array.isArray(v) ? v : [v];
@@ -89052,7 +89055,8 @@ function desiredClassicIam(config, ctx) {
       property_mappings: mappings.map(($ref) => ({ $ref })).sort(byCodePoint)
     })
   );
-  const launchUrl = config.authentik.application.launchUrl ?? `${ctx.authentikUrl.replace(/\/+$/, "")}/application/saml/${app}/sso/binding/init/`;
+  const publicUrl = (config.authentik.url ?? ctx.authentikUrl).replace(/\/+$/, "");
+  const launchUrl = config.authentik.application.launchUrl ?? `${publicUrl}/application/saml/${app}/sso/binding/init/`;
   const application2 = authentikApplication(config, launchUrl);
   application2.props.backchannel_providers = [];
   out.push(application2);
@@ -89112,7 +89116,7 @@ function desiredClassicIam(config, ctx) {
       title: `IAM SAML identity provider ${config.aws.samlProviderName} in ${account.alias} (${account.id})`,
       props: {
         name: config.aws.samlProviderName,
-        metadata: ctx.idpMetadata ?? { $deferred: "SAML metadata of the authentik provider, read after it is applied" }
+        metadata: ctx.idpMetadata ? trustRelevant(ctx.idpMetadata) : { $deferred: "SAML metadata of the authentik provider, read after it is applied" }
       },
       dependsOn: [address.samlProvider(config.authentik.provider.name), address.application(app)]
     });
@@ -91570,7 +91574,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
     let ours = false;
     try {
       const summary2 = summarizeIdpMetadata(provider.SAMLMetadataDocument ?? "");
-      metadata = summary2;
+      metadata = trustRelevant(summary2);
       ours = summary2.ssoUrls.some((u) => u.includes(`/application/saml/${config.authentik.application.slug}/`));
     } catch {
       metadata = "unreadable SAML metadata";

@@ -3,6 +3,7 @@ import { byCodePoint } from "../plan/canonical.js";
 import { normalizePolicy } from "../plan/policy-normalize.js";
 import { MANAGED_BY_TAG, MANAGED_BY_VALUE, type DesiredResource, type Props } from "../plan/types.js";
 import { address, entitlementName } from "./addresses.js";
+import { trustRelevant } from "./saml-metadata.js";
 import { ROLE_EXPRESSION, SAML_ATTRIBUTE, roleSessionNameExpression, sessionDurationExpression } from "./expressions.js";
 import { authentikApplication, authentikSamlProvider, type DesiredAuthentikContext } from "./authentik-common.js";
 
@@ -71,8 +72,10 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
       property_mappings: mappings.map(($ref) => ({ $ref })).sort(byCodePoint),
     }),
   );
-  const launchUrl =
-    config.authentik.application.launchUrl ?? `${ctx.authentikUrl.replace(/\/+$/, "")}/application/saml/${app}/sso/binding/init/`;
+  // The public URL from the config, not whichever one this run reached authentik by:
+  // users click it, and it must not change between a laptop and CI.
+  const publicUrl = (config.authentik.url ?? ctx.authentikUrl).replace(/\/+$/, "");
+  const launchUrl = config.authentik.application.launchUrl ?? `${publicUrl}/application/saml/${app}/sso/binding/init/`;
   const application = authentikApplication(config, launchUrl);
   application.props.backchannel_providers = [];
   out.push(application);
@@ -136,7 +139,7 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
       title: `IAM SAML identity provider ${config.aws.samlProviderName} in ${account.alias} (${account.id})`,
       props: {
         name: config.aws.samlProviderName,
-        metadata: ctx.idpMetadata ?? { $deferred: "SAML metadata of the authentik provider, read after it is applied" },
+        metadata: ctx.idpMetadata ? trustRelevant(ctx.idpMetadata) : { $deferred: "SAML metadata of the authentik provider, read after it is applied" },
       },
       dependsOn: [address.samlProvider(config.authentik.provider.name), address.application(app)],
     });

@@ -10,6 +10,15 @@ export interface IdpMetadataSummary {
   ssoUrls: string[];
 }
 
+/**
+ * The part of IdP metadata whose change AWS must learn about: who signs (entity id)
+ * and with what. The SSO URLs follow the host name authentik was reached by, so
+ * comparing them would flip the plan between runs that use different URLs.
+ */
+export function trustRelevant(summary: IdpMetadataSummary): { entityId: string; signingCertificates: string[] } {
+  return { entityId: summary.entityId, signingCertificates: summary.signingCertificates };
+}
+
 const parser = new XMLParser({ ignoreAttributes: false, removeNSPrefix: true, attributeNamePrefix: "@" });
 
 function asArray<T>(v: T | T[] | undefined): T[] {

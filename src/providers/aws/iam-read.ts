@@ -8,7 +8,7 @@ import {
 } from "@aws-sdk/client-iam";
 import type { ResolvedConfig } from "../../config/model.js";
 import { address } from "../../desired/addresses.js";
-import { summarizeIdpMetadata } from "../../desired/saml-metadata.js";
+import { summarizeIdpMetadata, trustRelevant } from "../../desired/saml-metadata.js";
 import { UserError } from "../../errors.js";
 import { byCodePoint } from "../../plan/canonical.js";
 import { normalizePolicy } from "../../plan/policy-normalize.js";
@@ -104,7 +104,7 @@ export async function readIamAccount(
     let ours = false;
     try {
       const summary = summarizeIdpMetadata(provider.SAMLMetadataDocument ?? "");
-      metadata = summary;
+      metadata = trustRelevant(summary);
       // Ownership of an IAM SAML provider is proven by whom it trusts: authentik's
       // SSO endpoints for the managed application.
       ours = summary.ssoUrls.some((u) => u.includes(`/application/saml/${config.authentik.application.slug}/`));
