@@ -93109,6 +93109,8 @@ ${fence2(lines)}
       throw error3;
     });
     annotate(warnings, this.ctx);
+    const scimToken2 = resolved.scim ? this.ctx.env[resolved.scim.tokenEnv] : void 0;
+    if (scimToken2) setSecret(scimToken2);
     const session = await createPlan(resolved, {
       env: this.engineEnv(),
       ...this.inputs.prune !== void 0 ? { prune: this.inputs.prune } : {},
@@ -93253,7 +93255,7 @@ async function run(inputs, ctx) {
   if (mode === "plan" && isForkPullRequest(ctx) && !inputs.authentikToken) return forkPullRequest(new ActionRun(inputs, ctx));
   for (const config of inputs.configs) {
     const text = await readFile5(path2.resolve(ctx.workspace, config), "utf8").catch(() => "");
-    const tokenEnv = /tokenEnv:\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(text)?.[1];
+    const tokenEnv = /tokenEnv:\s*["']?([A-Za-z_][A-Za-z0-9_]*)/.exec(text)?.[1];
     if (tokenEnv && ctx.env[tokenEnv]) setSecret(ctx.env[tokenEnv]);
   }
   const r5 = new ActionRun(inputs, ctx);

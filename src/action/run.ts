@@ -189,6 +189,8 @@ class ActionRun {
       throw error;
     });
     annotate(warnings, this.ctx);
+    const scimToken = resolved.scim ? this.ctx.env[resolved.scim.tokenEnv] : undefined;
+    if (scimToken) core.setSecret(scimToken);
     const session = await createPlan(resolved, {
       env: this.engineEnv(),
       ...(this.inputs.prune !== undefined ? { prune: this.inputs.prune } : {}),
@@ -332,7 +334,7 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<voi
   // Mask every secret the configs name, before anything could print them.
   for (const config of inputs.configs) {
     const text = await readFile(path.resolve(ctx.workspace, config), "utf8").catch(() => "");
-    const tokenEnv = /tokenEnv:\s*([A-Za-z_][A-Za-z0-9_]*)/.exec(text)?.[1];
+    const tokenEnv = /tokenEnv:\s*["']?([A-Za-z_][A-Za-z0-9_]*)/.exec(text)?.[1];
     if (tokenEnv && ctx.env[tokenEnv]) core.setSecret(ctx.env[tokenEnv]!);
   }
 

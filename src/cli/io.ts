@@ -7,6 +7,8 @@ export interface CliIO {
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
   cwd: string;
+  /** Adds a value that must never be printed (e.g. the SCIM token a config names). */
+  addSecret?: (value: string) => void;
 }
 
 export function processIO(): CliIO {
@@ -42,13 +44,14 @@ const SECRET_ENV = /(?:^AUTHENTIK_TOKEN$|^AWS_SECRET_ACCESS_KEY$|^AWS_SESSION_TO
 export function scrubbingIO(io: CliIO): CliIO {
   const secrets = Object.entries(io.env)
     .filter(([name, value]) => SECRET_ENV.test(name) && typeof value === "string" && value.length >= 8)
-    .map(([, value]) => value as string)
-    .sort((a, b) => b.length - a.length);
-  if (secrets.length === 0) return io;
-  const scrub = (s: string) => secrets.reduce((text, secret) => text.split(secret).join("***"), s);
+    .map(([, value]) => value as string);
+  const scrub = (s: string) => [...secrets].sort((a, b) => b.length - a.length).reduce((text, secret) => text.split(secret).join("***"), s);
   return {
     ...io,
     stdout: { write: (s: string) => io.stdout.write(scrub(s)), isTTY: io.stdout.isTTY },
     stderr: { write: (s: string) => io.stderr.write(scrub(s)), isTTY: io.stderr.isTTY },
+    addSecret: (value) => {
+      if (value.length >= 4 && !secrets.includes(value)) secrets.push(value);
+    },
   };
 }

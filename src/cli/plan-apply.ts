@@ -35,6 +35,9 @@ function singleConfig(files: string[]): string {
 
 async function session(o: Output, file: string, flags: { prune?: boolean; allowDeleteAll?: boolean; scimWait?: number }): Promise<PlanSession> {
   const { config, warnings } = await loadConfigFile(file);
+  // Whatever variable the config names for the SCIM token, its value is never printed.
+  const scimToken = config.scim ? o.io.env[config.scim.tokenEnv] : undefined;
+  if (scimToken) o.io.addSecret?.(scimToken);
   for (const w of warnings) o.error(`${w.file}:${w.line}:${w.column}: ${o.err.yellow("warning:")} ${w.message}`);
   const pollMs = Number(o.io.env.AUTHENTIK_AWS_GITOPS_POLL_MS);
   return createPlan(config, {

@@ -113,3 +113,21 @@ describe("command line", () => {
     expect((failed as { stderr: string }).stderr).toContain("did you mean 'classic-iam'?");
   });
 });
+
+describe("output scrubbing", () => {
+  it("never lets a secret from the environment or one named later reach the streams", async () => {
+    const { scrubbingIO } = await import("../../src/cli/io.js");
+    let out = "";
+    const io = scrubbingIO({
+      stdout: { write: (s: string) => (out += s) },
+      stderr: { write: (s: string) => (out += s) },
+      stdin: new PassThrough(),
+      env: { AUTHENTIK_TOKEN: "authentik-secret-123", SCIM_BEARER: "scim-secret-456", PATH: "/usr/bin" },
+      cwd: root,
+    });
+    io.stdout.write("token authentik-secret-123 and scim-secret-456 in /usr/bin\n");
+    io.addSecret!("scim-secret-456"); // the config named SCIM_BEARER as scim.tokenEnv
+    io.stderr.write("again: scim-secret-456\n");
+    expect(out).toBe("token *** and scim-secret-456 in /usr/bin\nagain: ***\n");
+  });
+});
