@@ -92161,9 +92161,9 @@ async function applyPermissionSetChange(ctx, change) {
         new import_client_sso_admin2.UpdatePermissionSetCommand({
           InstanceArn,
           PermissionSetArn,
-          Description: after.description,
+          ...after.description ? { Description: after.description } : {},
           SessionDuration: after.session_duration,
-          RelayState: after.relay_state
+          ...after.relay_state ? { RelayState: after.relay_state } : {}
         })
       );
     }
@@ -92406,6 +92406,14 @@ async function planIdentityCenter(config, options = {}) {
   const has = (addr) => live.some((r5) => r5.address === addr);
   const firstSetup = !has(address.samlProvider(config.authentik.provider.name)) || !has(address.application(config.authentik.application.slug));
   const scimNew = config.scim !== void 0 && !has(address.scimProvider(config.scim.providerName));
+  for (const d5 of desired.filter((r5) => r5.type === "aws.sso.permission_set")) {
+    const l3 = live.find((r5) => r5.address === d5.address);
+    for (const field of ["description", "relay_state"]) {
+      if (l3 && l3.props[field] && !d5.props[field]) {
+        warnings.push(`${d5.title}: AWS cannot clear its ${field.replace("_", " ")} through the API; set a new value, or delete and recreate the permission set`);
+      }
+    }
+  }
   const plan = computePlan({
     mode: config.mode,
     configFile: config.file,
@@ -92442,20 +92450,35 @@ var sleep3 = (ms) => new Promise((r5) => setTimeout(r5, ms));
 function groupResolver(input) {
   const known = new Map(input.icLive.groups);
   const waiting = /* @__PURE__ */ new Map();
-  let syncStarted;
+  let fullSync;
   const info2 = (message) => input.onProgress?.({ kind: "info", message });
-  const startSync = async () => {
+  const startFullSync = async () => {
     const scim = input.config.scim;
-    const pk = scim ? input.authentikState.ids.pk.get(address.scimProvider(scim.providerName)) : void 0;
-    if (!pk) throw new UserError("no SCIM provider to sync groups with");
-    const schedules = await input.authentik.list("/tasks/schedules/", {
-      rel_obj_id: pk,
-      rel_obj_content_type__model: "scimprovider"
-    });
+    const pk = input.authentikState.ids.pk.get(address.scimProvider(scim.providerName));
+    if (!pk) throw new UserError(`the SCIM provider '${scim.providerName}' does not exist in authentik yet`);
+    let schedules;
+    try {
+      schedules = await input.authentik.list("/tasks/schedules/", {
+        rel_obj_id: pk,
+        rel_obj_content_type__model: "scimprovider"
+      });
+    } catch (error3) {
+      if (error3 instanceof AuthentikApiError && error3.status === 404) return false;
+      throw error3;
+    }
     const schedule = schedules.find((s2) => s2.actorName.endsWith("scim_sync")) ?? schedules[0];
-    if (!schedule) throw new UserError(`authentik has no sync schedule for SCIM provider '${scim.providerName}'`);
+    if (!schedule) return false;
     await input.authentik.post(`/tasks/schedules/${schedule.id}/send/`, {});
     info2(`started authentik's SCIM sync of provider '${scim.providerName}'`);
+    return true;
+  };
+  const syncGroup = async (name) => {
+    const scim = input.config.scim;
+    const pk = input.authentikState.ids.pk.get(address.scimProvider(scim.providerName));
+    const groupPk = input.authentikState.lookups.groups.get(name);
+    if (!pk || !groupPk) throw new UserError(`cannot ask authentik to sync group '${name}': no SCIM provider or no such authentik group`);
+    await input.authentik.post(`/providers/scim/${pk}/sync/object/`, { syncObjectModel: "authentik.core.models.Group", syncObjectId: groupPk });
+    info2(`asked authentik to sync group '${name}' through SCIM`);
   };
   return (name) => {
     const id = known.get(name);
@@ -92464,8 +92487,8 @@ function groupResolver(input) {
     if (!pending) {
       pending = (async () => {
         if (!input.config.scim) throw new UserError(`group '${name}' is not in the Identity Store`);
-        syncStarted ??= startSync();
-        await syncStarted;
+        fullSync ??= startFullSync();
+        if (!await fullSync) await syncGroup(name);
         const started = Date.now();
         let delay2 = Math.min(2e3, input.pollMs);
         for (; ; ) {

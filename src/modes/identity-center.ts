@@ -9,7 +9,7 @@ import { UserError } from "../errors.js";
 import { computePlan, type PlanProblem } from "../plan/compute-plan.js";
 import type { AccessRow, Change, Plan, Props, ResourceType } from "../plan/types.js";
 import { applyAuthentikChange } from "../providers/authentik/apply-changes.js";
-import type { AuthentikClient } from "../providers/authentik/client.js";
+import { AuthentikApiError, type AuthentikClient } from "../providers/authentik/client.js";
 import { readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
 import { applyAssignmentChange, applyPermissionSetChange } from "../providers/aws/sso-apply.js";
 import { awsFailure } from "../providers/aws/errors.js";
@@ -119,6 +119,17 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
   const firstSetup = !has(address.samlProvider(config.authentik.provider.name)) || !has(address.application(config.authentik.application.slug));
   const scimNew = config.scim !== undefined && !has(address.scimProvider(config.scim.providerName));
 
+  // IAM Identity Center's API cannot empty a permission set's description or relay
+  // state once set; say so rather than showing the same update on every plan.
+  for (const d of desired.filter((r) => r.type === "aws.sso.permission_set")) {
+    const l = live.find((r) => r.address === d.address);
+    for (const field of ["description", "relay_state"] as const) {
+      if (l && l.props[field] && !d.props[field]) {
+        warnings.push(`${d.title}: AWS cannot clear its ${field.replace("_", " ")} through the API; set a new value, or delete and recreate the permission set`);
+      }
+    }
+  }
+
   const plan: Plan = computePlan({
     mode: config.mode,
     configFile: config.file,
@@ -176,21 +187,39 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function groupResolver(input: IdentityCenterApplyInput): (name: string) => Promise<string> {
   const known = new Map(input.icLive.groups);
   const waiting = new Map<string, Promise<string>>();
-  let syncStarted: Promise<void> | undefined;
+  let fullSync: Promise<boolean> | undefined;
   const info = (message: string) => input.onProgress?.({ kind: "info", message });
 
-  const startSync = async () => {
-    const scim = input.config.scim;
-    const pk = scim ? input.authentikState.ids.pk.get(address.scimProvider(scim.providerName)) : undefined;
-    if (!pk) throw new UserError("no SCIM provider to sync groups with");
-    const schedules = await input.authentik.list<{ id: string; actorName: string }>("/tasks/schedules/", {
-      rel_obj_id: pk,
-      rel_obj_content_type__model: "scimprovider",
-    });
+  // authentik has no provider-level "sync now" action; its task schedule for the
+  // provider does a full sync (users first, then groups and memberships).
+  // Without the tasks API (older authentik), sync just the group.
+  const startFullSync = async (): Promise<boolean> => {
+    const scim = input.config.scim!;
+    const pk = input.authentikState.ids.pk.get(address.scimProvider(scim.providerName));
+    if (!pk) throw new UserError(`the SCIM provider '${scim.providerName}' does not exist in authentik yet`);
+    let schedules: { id: string; actorName: string }[];
+    try {
+      schedules = await input.authentik.list<{ id: string; actorName: string }>("/tasks/schedules/", {
+        rel_obj_id: pk,
+        rel_obj_content_type__model: "scimprovider",
+      });
+    } catch (error) {
+      if (error instanceof AuthentikApiError && error.status === 404) return false;
+      throw error;
+    }
     const schedule = schedules.find((s) => s.actorName.endsWith("scim_sync")) ?? schedules[0];
-    if (!schedule) throw new UserError(`authentik has no sync schedule for SCIM provider '${scim!.providerName}'`);
+    if (!schedule) return false;
     await input.authentik.post(`/tasks/schedules/${schedule.id}/send/`, {});
-    info(`started authentik's SCIM sync of provider '${scim!.providerName}'`);
+    info(`started authentik's SCIM sync of provider '${scim.providerName}'`);
+    return true;
+  };
+  const syncGroup = async (name: string) => {
+    const scim = input.config.scim!;
+    const pk = input.authentikState.ids.pk.get(address.scimProvider(scim.providerName));
+    const groupPk = input.authentikState.lookups.groups.get(name);
+    if (!pk || !groupPk) throw new UserError(`cannot ask authentik to sync group '${name}': no SCIM provider or no such authentik group`);
+    await input.authentik.post(`/providers/scim/${pk}/sync/object/`, { syncObjectModel: "authentik.core.models.Group", syncObjectId: groupPk });
+    info(`asked authentik to sync group '${name}' through SCIM`);
   };
 
   return (name) => {
@@ -200,8 +229,8 @@ function groupResolver(input: IdentityCenterApplyInput): (name: string) => Promi
     if (!pending) {
       pending = (async () => {
         if (!input.config.scim) throw new UserError(`group '${name}' is not in the Identity Store`);
-        syncStarted ??= startSync();
-        await syncStarted;
+        fullSync ??= startFullSync();
+        if (!(await fullSync)) await syncGroup(name);
         const started = Date.now();
         let delay = Math.min(2_000, input.pollMs);
         for (;;) {

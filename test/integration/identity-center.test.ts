@@ -61,7 +61,17 @@ async function assignedGroups(account: string, ps: string): Promise<string[]> {
 
 beforeAll(async () => {
   peers = await startPeers(["aws-admins", "engineers", "data-eng", "finance"]);
-  shim = await startAwsShim({ motoEndpoint: peers.moto.endpoint });
+  shim = await startAwsShim({
+    motoEndpoint: peers.moto.endpoint,
+    // AWS validates what moto does not: Description and RelayState are 1+ characters.
+    faults: [
+      {
+        operation: "UpdatePermissionSet",
+        match: (input) => input.Description === "" || input.RelayState === "",
+        error: { type: "ValidationException", message: "1 validation error detected: Value '' at 'relayState' failed to satisfy constraint: Member must have length greater than or equal to 1" },
+      },
+    ],
+  });
   // AWS goes through the shim, which supplies the Identity Center operations moto lacks.
   process.env.AWS_ENDPOINT_URL = shim.endpoint;
   peers.env.AWS_ENDPOINT_URL = shim.endpoint;
@@ -175,8 +185,9 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
       .replace("mappings:\n", "mappings:\n  - group: finance\n    permissionSets: [Billing]\n    accounts: [prod]\n")
       // an assignment moved to an OU
       .replace("  - group: aws-admins\n    permissionSets: [AdministratorAccess]\n    accounts: [prod, dev]\n", "  - group: aws-admins\n    permissionSets: [AdministratorAccess]\n    organizationalUnits: [sandboxes]\n")
-      // a policy edited
+      // a policy edited, and a session shortened (a set without relay state: AWS rejects an empty one)
       .replace("Action: [s3:GetObject, s3:ListBucket]", "Action: [s3:GetObject]")
+      .replace("    sessionDuration: 4h\n", "    sessionDuration: 2h\n")
       // a group removed
       .replace("  - group: data-eng\n    permissionSets: [DataEngineer]\n    accounts: [dev]\n", "");
     await provisionGroup(shim.endpoint, org.identityStoreId, "finance");
@@ -192,6 +203,7 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
       `delete aws.sso.account_assignment[aws-admins→AdministratorAccess@${DEV}]`,
       `delete aws.sso.account_assignment[aws-admins→AdministratorAccess@${PROD}]`,
       `delete aws.sso.account_assignment[data-eng→DataEngineer@${DEV}]`,
+      "update aws.sso.permission_set[AdministratorAccess]",
       "update aws.sso.permission_set[DataEngineer]",
     ].sort());
     const scimUpdate = plan.changes.find((c) => c.type === "authentik.scim_provider")!;
@@ -216,7 +228,10 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     const r = await cli(["apply", "-c", config, "--auto-approve"]);
     expect(r.stderr).toBe(`${config}:45:3: warning: permission set 'DataEngineer' is not assigned to any group by a mapping\n`);
     expect(r.code).toBe(0);
-    expect(shim.stats.byOperation.ProvisionPermissionSet ?? 0).toBe(before + 1);
+    expect(shim.stats.byOperation.ProvisionPermissionSet ?? 0).toBe(before + 2);
+    const admin = await sso().send(new DescribePermissionSetCommand({ InstanceArn: org.instanceArn, PermissionSetArn: await permissionSetArn("AdministratorAccess") }));
+    expect(admin.PermissionSet?.SessionDuration).toBe("PT2H");
+    expect(admin.PermissionSet?.Description).toBe("Full administrator access");
     expect(shim.stats.byOperation.DescribePermissionSetProvisioningStatus ?? 0).toBeGreaterThan(0);
     expect((await planJson()).changes).toEqual([]);
     expect(await assignedGroups(PROD, "AdministratorAccess")).toEqual([]);
@@ -263,7 +278,6 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
   it("reports an AWS refusal during plan as a clear error, not a crash", async () => {
     shim.addFault({ operation: "ListPermissionSets", times: 1, error: { type: "AccessDeniedException", message: "User is not authorized to perform sso:ListPermissionSets" } });
     const r = await cli(["plan", "-c", config]);
-    shim.clearFaults();
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("error: AWS refused reading IAM Identity Center in us-east-1: AccessDeniedException: User is not authorized to perform sso:ListPermissionSets");
     expect(r.stderr).not.toContain("internal error");

@@ -109,14 +109,15 @@ export async function applyPermissionSetChange(ctx: IdentityCenterApplyContext, 
     ctx.permissionSetArns.set(change.address, PermissionSetArn);
   } else {
     if (before.description !== after.description || before.session_duration !== after.session_duration || before.relay_state !== after.relay_state) {
-      // Send all three: moto (unlike AWS) clears what an update leaves out.
+      // Send every field that has a value: AWS rejects empty strings (and cannot
+      // clear a description through this call), and moto clears what is left out.
       await sso.send(
         new UpdatePermissionSetCommand({
           InstanceArn,
           PermissionSetArn,
-          Description: after.description as string,
+          ...(after.description ? { Description: after.description as string } : {}),
           SessionDuration: after.session_duration as string,
-          RelayState: after.relay_state as string,
+          ...(after.relay_state ? { RelayState: after.relay_state as string } : {}),
         }),
       );
     }
