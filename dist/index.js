@@ -83209,7 +83209,8 @@ function readInputs() {
     requireReviewedPlan: getInput("require-reviewed-plan") === "" ? true : getBooleanInput("require-reviewed-plan"),
     commentOnNoChanges: getInput("comment-on-no-changes") === "" ? false : getBooleanInput("comment-on-no-changes"),
     botLogin: getInput("bot-login") || "github-actions[bot]",
-    scimWaitSeconds: Number.isFinite(wait) && wait >= 0 ? wait : 300
+    scimWaitSeconds: Number.isFinite(wait) && wait >= 0 ? wait : 300,
+    rotateScimToken: getInput("rotate-scim-token") === "" ? false : getBooleanInput("rotate-scim-token")
   };
 }
 function readContext(env2 = process.env) {
@@ -92053,7 +92054,10 @@ function desiredIdentityCenter(config, ctx) {
         exclude_users_service_account: true,
         // IAM Identity Center's SCIM API allows about 20 requests per second; small pages keep a sync task short.
         sync_page_size: 50,
-        dry_run: false
+        dry_run: false,
+        // The token is write-only in authentik, so it cannot be compared; a rotation is
+        // asked for explicitly and shows as this field (never the value itself).
+        ...ctx.rotateScimToken ? { token: `(new value from ${scim.tokenEnv})` } : {}
       }
     });
   }
@@ -92401,7 +92405,12 @@ async function planIdentityCenter(config, options = {}) {
       });
     }
   }
-  const desired = desiredIdentityCenter(config, { sp, ouAccounts: icLive.ouAccounts, ...token ? { scimToken: token } : {} });
+  const desired = desiredIdentityCenter(config, {
+    sp,
+    ouAccounts: icLive.ouAccounts,
+    ...token ? { scimToken: token } : {},
+    ...options.rotateScimToken ? { rotateScimToken: true } : {}
+  });
   const live = [...authentikState.resources, ...icLive.resources];
   const has = (addr) => live.some((r5) => r5.address === addr);
   const firstSetup = !has(address.samlProvider(config.authentik.provider.name)) || !has(address.application(config.authentik.application.slug));
@@ -93137,7 +93146,8 @@ ${fence2(lines)}
     const session = await createPlan(resolved, {
       env: this.engineEnv(),
       ...this.inputs.prune !== void 0 ? { prune: this.inputs.prune } : {},
-      scimWaitSeconds: this.inputs.scimWaitSeconds
+      scimWaitSeconds: this.inputs.scimWaitSeconds,
+      ...this.inputs.rotateScimToken ? { rotateScimToken: true } : {}
     });
     this.sessions.set(config, session);
     return session.plan;

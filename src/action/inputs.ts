@@ -24,6 +24,7 @@ export function readInputs(): ActionInputs {
     commentOnNoChanges: core.getInput("comment-on-no-changes") === "" ? false : core.getBooleanInput("comment-on-no-changes"),
     botLogin: core.getInput("bot-login") || "github-actions[bot]",
     scimWaitSeconds: Number.isFinite(wait) && wait >= 0 ? wait : 300,
+    rotateScimToken: core.getInput("rotate-scim-token") === "" ? false : core.getBooleanInput("rotate-scim-token"),
   };
 }
 

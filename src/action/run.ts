@@ -26,6 +26,8 @@ export interface ActionInputs {
   /** Whose comments are ours when the token cannot tell (GITHUB_TOKEN cannot call /user). */
   botLogin: string;
   scimWaitSeconds: number;
+  /** Write the SCIM token to authentik again (it cannot be compared). */
+  rotateScimToken: boolean;
 }
 
 export interface ActionContext {
@@ -195,6 +197,7 @@ class ActionRun {
       env: this.engineEnv(),
       ...(this.inputs.prune !== undefined ? { prune: this.inputs.prune } : {}),
       scimWaitSeconds: this.inputs.scimWaitSeconds,
+      ...(this.inputs.rotateScimToken ? { rotateScimToken: true } : {}),
     });
     this.sessions.set(config, session);
     return session.plan;

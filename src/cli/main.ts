@@ -70,7 +70,8 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
     .option("--prune", "delete managed objects that are no longer declared (overrides options.prune)")
     .option("--no-prune", "never delete (overrides options.prune)")
-    .option("--allow-delete-all", "allow a plan that deletes every managed object")
+    .option("--allow-delete-all", "allow a plan that removes every access the tool grants")
+    .option("--rotate-scim-token", "identity-center: write the SCIM token from the environment to authentik again")
     .action(async (opts: PlanFlags) => setExit(await runPlan(o, opts)));
 
   program
@@ -90,7 +91,8 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     )
     .option("--prune", "delete managed objects that are no longer declared (overrides options.prune)")
     .option("--no-prune", "never delete (overrides options.prune)")
-    .option("--allow-delete-all", "allow a plan that deletes every managed object")
+    .option("--allow-delete-all", "allow a plan that removes every access the tool grants")
+    .option("--rotate-scim-token", "identity-center: write the SCIM token from the environment to authentik again")
     .action(async (opts: ApplyFlags) => setExit(await runApply(o, opts)));
 
   return program;

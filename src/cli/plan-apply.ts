@@ -17,12 +17,14 @@ export interface PlanFlags {
   detailedExitcode?: boolean;
   prune?: boolean;
   allowDeleteAll?: boolean;
+  rotateScimToken?: boolean;
 }
 
 export interface ApplyFlags {
   config: string[];
   plan?: string;
   scimWait?: number;
+  rotateScimToken?: boolean;
   autoApprove?: boolean;
   prune?: boolean;
   allowDeleteAll?: boolean;
@@ -33,7 +35,11 @@ function singleConfig(files: string[]): string {
   return files[0]!;
 }
 
-async function session(o: Output, file: string, flags: { prune?: boolean; allowDeleteAll?: boolean; scimWait?: number }): Promise<PlanSession> {
+async function session(
+  o: Output,
+  file: string,
+  flags: { prune?: boolean; allowDeleteAll?: boolean; scimWait?: number; rotateScimToken?: boolean },
+): Promise<PlanSession> {
   const { config, warnings } = await loadConfigFile(file);
   // Whatever variable the config names for the SCIM token, its value is never printed.
   const scimToken = config.scim ? o.io.env[config.scim.tokenEnv] : undefined;
@@ -45,6 +51,7 @@ async function session(o: Output, file: string, flags: { prune?: boolean; allowD
     // How often asynchronous Identity Center operations are polled (tests shorten it).
     ...(pollMs > 0 ? { pollMs } : {}),
     ...(flags.scimWait !== undefined ? { scimWaitSeconds: flags.scimWait } : {}),
+    ...(flags.rotateScimToken ? { rotateScimToken: true } : {}),
     ...(flags.prune !== undefined ? { prune: flags.prune } : {}),
     ...(flags.allowDeleteAll ? { allowDeleteAll: true } : {}),
   });

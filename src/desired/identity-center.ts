@@ -22,6 +22,8 @@ export interface IdentityCenterContext {
   ouAccounts: Map<string, TargetAccount[]>;
   /** The SCIM token, when scim is configured (never compared: authentik never returns it). */
   scimToken?: string;
+  /** Push the token again although nothing else changed (authentik cannot tell us it differs). */
+  rotateScimToken?: boolean;
 }
 
 export const SCIM_DEFAULT_USER_MAPPING = "goauthentik.io/providers/scim/user";
@@ -84,6 +86,9 @@ export function desiredIdentityCenter(config: ResolvedConfig, ctx: IdentityCente
         // IAM Identity Center's SCIM API allows about 20 requests per second; small pages keep a sync task short.
         sync_page_size: 50,
         dry_run: false,
+        // The token is write-only in authentik, so it cannot be compared; a rotation is
+        // asked for explicitly and shows as this field (never the value itself).
+        ...(ctx.rotateScimToken ? { token: `(new value from ${scim.tokenEnv})` } : {}),
       },
     });
   }

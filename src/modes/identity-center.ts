@@ -113,7 +113,12 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
     }
   }
 
-  const desired = desiredIdentityCenter(config, { sp, ouAccounts: icLive.ouAccounts, ...(token ? { scimToken: token } : {}) });
+  const desired = desiredIdentityCenter(config, {
+    sp,
+    ouAccounts: icLive.ouAccounts,
+    ...(token ? { scimToken: token } : {}),
+    ...(options.rotateScimToken ? { rotateScimToken: true } : {}),
+  });
   const live = [...authentikState.resources, ...icLive.resources];
   const has = (addr: string) => live.some((r) => r.address === addr);
   const firstSetup = !has(address.samlProvider(config.authentik.provider.name)) || !has(address.application(config.authentik.application.slug));

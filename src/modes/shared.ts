@@ -16,6 +16,8 @@ export interface EngineOptions {
   scimWaitSeconds?: number;
   /** identity-center: polling of asynchronous AWS operations (tests shorten it). */
   pollMs?: number;
+  /** identity-center: write the SCIM token from the environment to authentik's SCIM provider. */
+  rotateScimToken?: boolean;
 }
 
 /** A plan together with the connections and ids needed to apply it. */

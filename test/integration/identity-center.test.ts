@@ -241,6 +241,23 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     expect(inline.InlinePolicy).not.toContain("s3:ListBucket");
   });
 
+  it("pushes a rotated SCIM token only when asked, showing the change but never the value", async () => {
+    const scimToken = () => [...peers.authentik.store.providers.values()].find((p) => p.kind === "scim") as { token: string } | undefined;
+    expect(scimToken()?.token).toBe(SCIM_TOKEN);
+    const rotated = "rotated-scim-token-9876543210";
+    // Without the flag nothing shows: authentik never returns the token to compare.
+    expect((await cli(["plan", "-c", config, "--format", "json"], { AWS_SCIM_TOKEN: rotated })).stdout).toContain('"changes": []');
+    const r = await cli(["plan", "-c", config, "--format", "json", "--rotate-scim-token"], { AWS_SCIM_TOKEN: rotated });
+    expect(r.code).toBe(0);
+    const plan = JSON.parse(r.stdout) as Plan;
+    expect(actions(plan)).toEqual(["update authentik.scim_provider[aws-identity-center-scim]"]);
+    expect(plan.changes[0]!.fields).toEqual([{ field: "token", after: "(new value from AWS_SCIM_TOKEN)" }]);
+    expect(r.stdout).not.toContain(rotated);
+    expect((await cli(["apply", "-c", config, "--auto-approve", "--rotate-scim-token"], { AWS_SCIM_TOKEN: rotated })).code).toBe(0);
+    expect(scimToken()?.token).toBe(rotated);
+    expect((await planJson()).changes).toEqual([]);
+  });
+
   it("stops with a clear error and changes nothing: a group missing from the Identity Store without SCIM", async () => {
     const noScim = peers.writeConfig(
       "no-scim.yaml",
