@@ -180,6 +180,30 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
     await expect(new IAMClient(peers.aws(PROD)).send(new GetRoleCommand({ RoleName: "auditor" }))).rejects.toBeInstanceOf(NoSuchEntityException);
   });
 
+  it("posts nothing on a pull request whose plan has no changes, unless asked", async () => {
+    // The live state matches aws-access.yaml again only for the roles it declares; plan a config that matches exactly.
+    peers.writeConfig("aws-access.yaml", baseConfig);
+    const settle = await act(merge(9), { config: "aws-access.yaml", "require-reviewed-plan": "false" });
+    expect(settle.code).toBe(0);
+    const quiet = await act(openPull(13));
+    expect(quiet.code).toBe(0);
+    expect(quiet.outputs["has-changes"]).toBe("false");
+    expect(commentBodies(13)).toEqual([]);
+    const asked = await act(openPull(14), { "comment-on-no-changes": "true" });
+    expect(asked.code).toBe(0);
+    expect(commentBodies(14)).toHaveLength(1);
+    expect(commentBodies(14)[0]!.body).toContain("No changes");
+  });
+
+  it("refuses a push to main that no reviewed pull request belongs to (no-reviewed-plan)", async () => {
+    peers.writeConfig("aws-access.yaml", baseConfig.replace("sessionDuration: 1h", "sessionDuration: 45m"));
+    const direct = pushEvent({ store: gh.store, apiUrl: gh.url, repo: REPO, before: syntheticSha("d0"), after: syntheticSha("direct-push") });
+    const r = await act(direct);
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain("no-reviewed-plan: no merged pull request is associated with");
+    peers.writeConfig("aws-access.yaml", baseConfig);
+  });
+
   it("says in one notice that a fork's pull request cannot be planned, without failing obscurely", async () => {
     const event = openPull(11, syntheticSha("fork"), { fork: true });
     const r = await runAction({
@@ -197,6 +221,12 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
   });
 
   it("drift mode fails with has-changes when the live state differs, the plan in the job summary", async () => {
+    await new IAMClient(peers.aws(PROD)).send(
+      new UpdateAssumeRolePolicyCommand({
+        RoleName: "readonly",
+        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" }] }),
+      }),
+    );
     const r = await runAction({
       workspace: peers.dir,
       event: scheduleEvent({ store: gh.store, apiUrl: gh.url, repo: REPO, cron: "0 6 * * *", sha: syntheticSha("main") }),
