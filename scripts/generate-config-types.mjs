@@ -17,6 +17,8 @@ export async function generateConfigTypes() {
     additionalProperties: false,
     unreachableDefinitions: false,
     strictIndexSignatures: true,
+    // Bounds are validated by ajv; as types they would only become unions of tuples.
+    maxItems: -1,
     style: { singleQuote: false, printWidth: 100 },
   });
 }
