@@ -88957,6 +88957,12 @@ return ${pyLiteral(String(seconds2))}
 }
 
 // src/desired/authentik-common.ts
+function publicAuthentikUrl(config, runUrl2) {
+  return (config.authentik.url ?? runUrl2).replace(/\/+$/, "");
+}
+function pinnedIssuer(config, runUrl2) {
+  return `${publicAuthentikUrl(config, runUrl2)}/application/saml/${config.authentik.application.slug}/metadata/`;
+}
 var EMAIL_NAME_ID_MAPPING = "goauthentik.io/providers/saml/email";
 function authentikSamlProvider(config, modeSpecific) {
   const p3 = config.authentik.provider;
@@ -89053,10 +89059,11 @@ function desiredClassicIam(config, ctx) {
     authentikSamlProvider(config, {
       acs_url: AWS_SIGNIN_SAML,
       audience: AWS_AUDIENCE,
+      issuer_override: pinnedIssuer(config, ctx.authentikUrl),
       property_mappings: mappings.map(($ref) => ({ $ref })).sort(byCodePoint)
     })
   );
-  const publicUrl = (config.authentik.url ?? ctx.authentikUrl).replace(/\/+$/, "");
+  const publicUrl = publicAuthentikUrl(config, ctx.authentikUrl);
   const launchUrl = config.authentik.application.launchUrl ?? `${publicUrl}/application/saml/${app}/sso/binding/init/`;
   const application2 = authentikApplication(config, launchUrl);
   application2.props.backchannel_providers = [];
@@ -89830,8 +89837,13 @@ function missingReason(d5) {
 }
 function computePlan(input) {
   const problems = [...input.problems ?? []];
+  const desiredProps = new Map(input.desired.map((d5) => [d5.address, d5.props]));
+  const copies = /* @__PURE__ */ new Map();
+  for (const r5 of input.live) copies.set(r5.address, [...copies.get(r5.address) ?? [], r5]);
+  const match = (r5) => deepEqual(r5.props, desiredProps.get(r5.address)) ? 0 : 1;
+  const ordered = [...copies.values()].flatMap((group4) => [...group4].sort((a5, b5) => match(a5) - match(b5) || byCodePoint(a5.id, b5.id)));
   const seenAddresses = /* @__PURE__ */ new Map();
-  const liveList = input.live.map((r5) => {
+  const liveList = ordered.map((r5) => {
     const n3 = (seenAddresses.get(r5.address) ?? 0) + 1;
     seenAddresses.set(r5.address, n3);
     return n3 === 1 ? r5 : { ...r5, address: `${r5.address}#${n3}`, title: `${r5.title} (duplicate ${n3})` };
@@ -89959,13 +89971,15 @@ function accessDiff(input, desired, liveList, deletes) {
   const now = collect(liveList, "live");
   const kept = liveList.filter((r5) => !desired.has(r5.address) && !deletes.has(r5.address));
   const later = collect([...desired.values(), ...kept], "desired");
+  const ownedNow = collect(liveList.filter((r5) => r5.owned), "live");
+  const ownedLater = collect([...desired.values(), ...kept.filter((r5) => r5.owned)], "desired");
   const access2 = [];
   for (const [k5, row2] of now) if (!later.has(k5)) access2.push({ ...row2, change: "lost" });
   for (const [k5, row2] of later) if (!now.has(k5)) access2.push({ ...row2, change: "gained" });
   access2.sort(
     (a5, b5) => (a5.change === b5.change ? 0 : a5.change === "lost" ? -1 : 1) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
   );
-  return { access: access2, before: now.size, after: later.size };
+  return { access: access2, before: ownedNow.size, after: ownedLater.size };
 }
 
 // node_modules/ky/distribution/errors/HTTPError.js
@@ -91203,6 +91217,7 @@ function samlProviderProps(provider, lookups, mappingAddressByPk) {
     name_id_mapping: asLookup("managed_mapping", lookups.managedMappings, provider.nameIdMapping),
     acs_url: provider.acsUrl,
     audience: provider.audience ?? "",
+    issuer_override: provider.issuerOverride ?? "",
     property_mappings: (provider.propertyMappings ?? []).map((pk) => mappingAddressByPk.has(pk) ? { $ref: mappingAddressByPk.get(pk) } : `property mapping ${pk}`).sort(byCodePoint)
   };
 }
@@ -91249,6 +91264,7 @@ var samlProvider = async (ctx, change, after) => {
     invalidationFlow: lookup(ctx, after.invalidation_flow),
     acsUrl: after.acs_url,
     audience: after.audience,
+    issuerOverride: after.issuer_override,
     spBinding: after.sp_binding,
     signingKp: lookup(ctx, after.signing_kp),
     signAssertion: after.sign_assertion,
@@ -91891,6 +91907,18 @@ function authentikClient(config, env2) {
   const { url, token } = authentikConnection(config, env2);
   return { client: new AuthentikClient({ url, token }), url };
 }
+function runWarnings(config, options) {
+  const out = [];
+  if (!config.authentik.url) {
+    out.push(
+      "authentik.url is not set: the launch URL, the SAML issuer and the console steps follow the AUTHENTIK_URL of each run, so runs that reach authentik by different URLs plan differently; set authentik.url to authentik's public URL"
+    );
+  }
+  if (options.rotateScimToken) {
+    out.push("--rotate-scim-token is on: the SCIM provider is rewritten (and authentik starts a full sync) on every apply while it stays on; use it for the one change that rotates the token");
+  }
+  return out;
+}
 function toolInfo(version) {
   return { name: "authentik-aws-gitops", version };
 }
@@ -91961,7 +91989,8 @@ async function planClassicIam(config, options = {}) {
     allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
     accessOf: classicAccessOf(desired, live),
     identityOf,
-    problems: authentikState.problems
+    problems: authentikState.problems,
+    warnings: runWarnings(config, options)
   });
   return {
     config,
@@ -92024,7 +92053,14 @@ function desiredIdentityCenter(config, ctx) {
   const out = [];
   const ic = config.aws.identityCenter;
   const app = config.authentik.application.slug;
-  out.push(authentikSamlProvider(config, { acs_url: ctx.sp.acsUrl, audience: ctx.sp.entityId, property_mappings: [] }));
+  out.push(
+    authentikSamlProvider(config, {
+      acs_url: ctx.sp.acsUrl,
+      audience: ctx.sp.entityId,
+      issuer_override: pinnedIssuer(config, ctx.authentikUrl),
+      property_mappings: []
+    })
+  );
   const scim = config.scim;
   const application2 = authentikApplication(config, config.authentik.application.launchUrl ?? ic.accessPortalUrl);
   application2.props.backchannel_providers = scim ? [{ $ref: address.scimProvider(scim.providerName) }] : [];
@@ -92361,7 +92397,7 @@ function identityOf2(resource) {
 function manualSteps(config, authentikUrl, sp, firstSetup, scimNew) {
   const ic = config.aws.identityCenter;
   const slug = config.authentik.application.slug;
-  const base = authentikUrl.replace(/\/+$/, "");
+  const base = publicAuthentikUrl(config, authentikUrl);
   const steps = [];
   if (firstSetup) {
     steps.push(
@@ -92391,7 +92427,7 @@ async function planIdentityCenter(config, options = {}) {
     })
   ]);
   const problems = [...authentikState.problems];
-  const warnings = [];
+  const warnings = [...runWarnings(config, options)];
   const missingInIdentityStore = [...new Set(config.mappings.map((m3) => m3.group))].filter((g5) => !icLive.groups.has(g5));
   for (const group4 of missingInIdentityStore) {
     const mapping = config.mappings.find((m3) => m3.group === group4);
@@ -92406,6 +92442,7 @@ async function planIdentityCenter(config, options = {}) {
     }
   }
   const desired = desiredIdentityCenter(config, {
+    authentikUrl,
     sp,
     ouAccounts: icLive.ouAccounts,
     ...token ? { scimToken: token } : {},
@@ -92419,7 +92456,8 @@ async function planIdentityCenter(config, options = {}) {
     const l3 = live.find((r5) => r5.address === d5.address);
     for (const field of ["description", "relay_state"]) {
       if (l3 && l3.props[field] && !d5.props[field]) {
-        warnings.push(`${d5.title}: AWS cannot clear its ${field.replace("_", " ")} through the API; set a new value, or delete and recreate the permission set`);
+        warnings.push(`${d5.title}: AWS cannot clear its ${field.replace("_", " ")} through the API, so the current value stays; set a new value, or delete and recreate the permission set`);
+        d5.props[field] = l3.props[field];
       }
     }
   }

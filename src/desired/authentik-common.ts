@@ -11,6 +11,23 @@ export interface DesiredAuthentikContext {
   idpMetadata?: IdpMetadataSummary;
 }
 
+/**
+ * The URL people reach authentik by: `authentik.url`, else (with a validation
+ * warning) the one this run used. Everything users or AWS see is built from it.
+ */
+export function publicAuthentikUrl(config: ResolvedConfig, runUrl: string): string {
+  return (config.authentik.url ?? runUrl).replace(/\/+$/, "");
+}
+
+/**
+ * authentik derives a provider's issuer (the metadata's entityID) from the host
+ * each request used. Pinning it to the public URL keeps the issuer AWS trusts the
+ * same whether the tool reached authentik by an internal name or the public one.
+ */
+export function pinnedIssuer(config: ResolvedConfig, runUrl: string): string {
+  return `${publicAuthentikUrl(config, runUrl)}/application/saml/${config.authentik.application.slug}/metadata/`;
+}
+
 /** The managed name-id mapping authentik ships for "NameID = email". */
 export const EMAIL_NAME_ID_MAPPING = "goauthentik.io/providers/saml/email";
 

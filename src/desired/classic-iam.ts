@@ -5,7 +5,7 @@ import { MANAGED_BY_TAG, MANAGED_BY_VALUE, type DesiredResource, type Props } fr
 import { address, entitlementName } from "./addresses.js";
 import { trustRelevant } from "./saml-metadata.js";
 import { ROLE_EXPRESSION, SAML_ATTRIBUTE, roleSessionNameExpression, sessionDurationExpression } from "./expressions.js";
-import { authentikApplication, authentikSamlProvider, type DesiredAuthentikContext } from "./authentik-common.js";
+import { authentikApplication, authentikSamlProvider, pinnedIssuer, publicAuthentikUrl, type DesiredAuthentikContext } from "./authentik-common.js";
 
 export const AWS_SIGNIN_SAML = "https://signin.aws.amazon.com/saml";
 export const AWS_AUDIENCE = "urn:amazon:webservices";
@@ -69,12 +69,13 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
     authentikSamlProvider(config, {
       acs_url: AWS_SIGNIN_SAML,
       audience: AWS_AUDIENCE,
+      issuer_override: pinnedIssuer(config, ctx.authentikUrl),
       property_mappings: mappings.map(($ref) => ({ $ref })).sort(byCodePoint),
     }),
   );
   // The public URL from the config, not whichever one this run reached authentik by:
   // users click it, and it must not change between a laptop and CI.
-  const publicUrl = (config.authentik.url ?? ctx.authentikUrl).replace(/\/+$/, "");
+  const publicUrl = publicAuthentikUrl(config, ctx.authentikUrl);
   const launchUrl = config.authentik.application.launchUrl ?? `${publicUrl}/application/saml/${app}/sso/binding/init/`;
   const application = authentikApplication(config, launchUrl);
   application.props.backchannel_providers = [];

@@ -4,7 +4,7 @@ import { byCodePoint } from "../plan/canonical.js";
 import { normalizePolicy } from "../plan/policy-normalize.js";
 import type { DesiredResource } from "../plan/types.js";
 import { address } from "./addresses.js";
-import { authentikApplication, authentikSamlProvider } from "./authentik-common.js";
+import { authentikApplication, authentikSamlProvider, pinnedIssuer } from "./authentik-common.js";
 import { managedTags } from "./classic-iam.js";
 import { pyLiteral } from "./expressions.js";
 import type { SpMetadata } from "./saml-metadata.js";
@@ -17,6 +17,8 @@ export interface TargetAccount {
 }
 
 export interface IdentityCenterContext {
+  /** The URL this run reached authentik by (the public one comes from authentik.url). */
+  authentikUrl: string;
   sp: SpMetadata;
   /** Accounts of each declared organizational unit (descendants included), by OU alias. */
   ouAccounts: Map<string, TargetAccount[]>;
@@ -53,7 +55,14 @@ export function desiredIdentityCenter(config: ResolvedConfig, ctx: IdentityCente
   const ic = config.aws.identityCenter!;
   const app = config.authentik.application.slug;
 
-  out.push(authentikSamlProvider(config, { acs_url: ctx.sp.acsUrl, audience: ctx.sp.entityId, property_mappings: [] }));
+  out.push(
+    authentikSamlProvider(config, {
+      acs_url: ctx.sp.acsUrl,
+      audience: ctx.sp.entityId,
+      issuer_override: pinnedIssuer(config, ctx.authentikUrl),
+      property_mappings: [],
+    }),
+  );
 
   const scim = config.scim;
   const application = authentikApplication(config, config.authentik.application.launchUrl ?? ic.accessPortalUrl);

@@ -15,7 +15,7 @@ import { readIamAccount, roleIdentity } from "../providers/aws/iam-read.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { mapLimit } from "../providers/aws/sso-read.js";
 import { VERSION } from "../version.js";
-import { authentikClient, toolInfo, type EngineOptions, type PlanSession } from "./shared.js";
+import { authentikClient, runWarnings, toolInfo, type EngineOptions, type PlanSession } from "./shared.js";
 
 export function groupsNeeded(config: ResolvedConfig): { name: string; location: string }[] {
   return config.mappings.map((m) => ({ name: m.group, location: m.location }));
@@ -95,6 +95,7 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
     accessOf: classicAccessOf(desired, live),
     identityOf,
     problems: authentikState.problems,
+    warnings: runWarnings(config, options),
   });
 
   return {

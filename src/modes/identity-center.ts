@@ -3,6 +3,7 @@ import { GetGroupIdCommand, ResourceNotFoundException } from "@aws-sdk/client-id
 import { executeChanges, type ApplyResult, type ProgressEvent } from "../apply/executor.js";
 import type { ResolvedConfig } from "../config/model.js";
 import { address } from "../desired/addresses.js";
+import { publicAuthentikUrl } from "../desired/authentik-common.js";
 import { desiredIdentityCenter } from "../desired/identity-center.js";
 import { parseSpMetadata, type SpMetadata } from "../desired/saml-metadata.js";
 import { UserError } from "../errors.js";
@@ -17,7 +18,7 @@ import { identityCenterClients, type IdentityCenterClients } from "../providers/
 import { permissionSetIdentity, readIdentityCenter, type IdentityCenterLive } from "../providers/aws/sso-read.js";
 import { VERSION } from "../version.js";
 import { groupsNeeded } from "./classic-iam.js";
-import { authentikClient, toolInfo, type EngineOptions, type PlanSession } from "./shared.js";
+import { authentikClient, runWarnings, toolInfo, type EngineOptions, type PlanSession } from "./shared.js";
 
 async function readSpMetadata(config: ResolvedConfig): Promise<SpMetadata> {
   const ic = config.aws.identityCenter!;
@@ -61,7 +62,7 @@ function identityOf(resource: { type: ResourceType; props: Props }): string | un
 function manualSteps(config: ResolvedConfig, authentikUrl: string, sp: SpMetadata, firstSetup: boolean, scimNew: boolean): string[] {
   const ic = config.aws.identityCenter!;
   const slug = config.authentik.application.slug;
-  const base = authentikUrl.replace(/\/+$/, "");
+  const base = publicAuthentikUrl(config, authentikUrl);
   const steps: string[] = [];
   if (firstSetup) {
     steps.push(
@@ -98,7 +99,7 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
   ]);
 
   const problems: PlanProblem[] = [...authentikState.problems];
-  const warnings: string[] = [];
+  const warnings: string[] = [...runWarnings(config, options)];
   const missingInIdentityStore = [...new Set(config.mappings.map((m) => m.group))].filter((g) => !icLive.groups.has(g));
   for (const group of missingInIdentityStore) {
     const mapping = config.mappings.find((m) => m.group === group)!;
@@ -114,6 +115,7 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
   }
 
   const desired = desiredIdentityCenter(config, {
+    authentikUrl,
     sp,
     ouAccounts: icLive.ouAccounts,
     ...(token ? { scimToken: token } : {}),
@@ -130,7 +132,8 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
     const l = live.find((r) => r.address === d.address);
     for (const field of ["description", "relay_state"] as const) {
       if (l && l.props[field] && !d.props[field]) {
-        warnings.push(`${d.title}: AWS cannot clear its ${field.replace("_", " ")} through the API; set a new value, or delete and recreate the permission set`);
+        warnings.push(`${d.title}: AWS cannot clear its ${field.replace("_", " ")} through the API, so the current value stays; set a new value, or delete and recreate the permission set`);
+        d.props[field] = l.props[field]; // what AWS will keep: no update that can never settle
       }
     }
   }

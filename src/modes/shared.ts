@@ -42,6 +42,20 @@ export function authentikClient(config: ResolvedConfig, env: NodeJS.ProcessEnv):
   return { client: new AuthentikClient({ url, token }), url };
 }
 
+/** Warnings about how this run is set up rather than about the configuration's content. */
+export function runWarnings(config: ResolvedConfig, options: EngineOptions): string[] {
+  const out: string[] = [];
+  if (!config.authentik.url) {
+    out.push(
+      "authentik.url is not set: the launch URL, the SAML issuer and the console steps follow the AUTHENTIK_URL of each run, so runs that reach authentik by different URLs plan differently; set authentik.url to authentik's public URL",
+    );
+  }
+  if (options.rotateScimToken) {
+    out.push("--rotate-scim-token is on: the SCIM provider is rewritten (and authentik starts a full sync) on every apply while it stays on; use it for the one change that rotates the token");
+  }
+  return out;
+}
+
 export function toolInfo(version: string): Plan["tool"] {
   return { name: "authentik-aws-gitops", version };
 }

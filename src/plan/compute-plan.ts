@@ -146,8 +146,15 @@ export function computePlan(input: PlanInput): Plan {
   // Systems that do not enforce uniqueness (authentik group bindings, AWS assignments)
   // can hold the same object twice. Each copy gets its own address, so extra owned
   // copies are pruned like any undeclared object instead of hiding behind the first.
+  // Which copy keeps the plain address must not depend on list order: the one
+  // matching the configuration first, then by id.
+  const desiredProps = new Map(input.desired.map((d) => [d.address, d.props]));
+  const copies = new Map<string, LiveResource[]>();
+  for (const r of input.live) copies.set(r.address, [...(copies.get(r.address) ?? []), r]);
+  const match = (r: LiveResource) => (deepEqual(r.props, desiredProps.get(r.address)) ? 0 : 1);
+  const ordered = [...copies.values()].flatMap((group) => [...group].sort((a, b) => match(a) - match(b) || byCodePoint(a.id, b.id)));
   const seenAddresses = new Map<string, number>();
-  const liveList: LiveResource[] = input.live.map((r) => {
+  const liveList: LiveResource[] = ordered.map((r) => {
     const n = (seenAddresses.get(r.address) ?? 0) + 1;
     seenAddresses.set(r.address, n);
     return n === 1 ? r : { ...r, address: `${r.address}#${n}`, title: `${r.title} (duplicate ${n})` };
@@ -302,6 +309,10 @@ function accessDiff(
   const now = collect(liveList, "live");
   const kept = liveList.filter((r) => !desired.has(r.address) && !deletes.has(r.address));
   const later = collect([...desired.values(), ...kept], "desired");
+  // The guard counts only what the tool grants: a hand-made grant that survives must
+  // not make "every managed grant removed" look like a partial change.
+  const ownedNow = collect(liveList.filter((r) => r.owned), "live");
+  const ownedLater = collect([...desired.values(), ...kept.filter((r) => r.owned)], "desired");
   const access: AccessRow[] = [];
   for (const [k, row] of now) if (!later.has(k)) access.push({ ...row, change: "lost" });
   for (const [k, row] of later) if (!now.has(k)) access.push({ ...row, change: "gained" });
@@ -313,5 +324,5 @@ function accessDiff(
       byCodePoint(a.account, b.account) ||
       byCodePoint(a.accountId, b.accountId),
   );
-  return { access, before: now.size, after: later.size };
+  return { access, before: ownedNow.size, after: ownedLater.size };
 }

@@ -360,7 +360,11 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
     expect(plan.changes.map((c) => `${c.action} ${c.address}`)).toContain("update authentik.entitlement[aws/admin@prod]");
   });
 
-  it("refuses a plan that removes every access it grants, unless told to", async () => {
+  it("refuses a plan that removes every access it grants, unless told to — a hand-made grant does not count", async () => {
+    const app = await peers.ak("GET", "/core/applications/aws/");
+    const breakGlass = ((await peers.ak("GET", `/core/application_entitlements/?app=${app.pk}&page_size=100`)).results as { name: string; pbm_uuid: string }[]).find((e) => e.name === "break-glass@prod")!;
+    const admins = ((await peers.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[]).find((g) => g.name === "aws-admins")!;
+    await peers.ak("POST", "/policies/bindings/", { target: breakGlass.pbm_uuid, group: admins.pk, order: 0 });
     const empty = peers.writeConfig("empty.yaml", baseConfig.replace(/\nroles:\n(?:  .*\n|    .*\n)+/, "\nroles: {}\n").replace(/\nmappings:\n(?:  .*\n)+/, "\nmappings: []\n"));
     const refused = await peers.cli(["plan", "-c", empty]);
     expect(refused.code).toBe(1);
@@ -368,6 +372,17 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
     const forced = await planJson(empty, ["--allow-delete-all"]);
     expect(forced.access.every((a) => a.change === "lost")).toBe(true);
     expect(forced.summary.delete).toBeGreaterThan(0);
+  });
+
+  it("pins the SAML issuer to the public URL, so runs reaching authentik by another URL plan the same", async () => {
+    const current = `${peers.dir}/broken.yaml`;
+    const provider = ((await peers.ak("GET", "/providers/saml/")).results as { name: string; issuer_override: string }[]).find((p) => p.name === "aws")!;
+    expect(provider.issuer_override).toBe("https://authentik.company/application/saml/aws/metadata/");
+    const saml = await new IAMClient(peers.aws(PROD)).send(new GetSAMLProviderCommand({ SAMLProviderArn: `arn:aws:iam::${PROD}:saml-provider/authentik` }));
+    expect(saml.SAMLMetadataDocument).toContain('entityID="https://authentik.company/application/saml/aws/metadata/"');
+    const viaLocalhost = await peers.cli(["plan", "-c", current, "--format", "json"], { AUTHENTIK_URL: peers.authentik.url.replace("127.0.0.1", "localhost") });
+    expect(viaLocalhost.code).toBe(0);
+    expect((JSON.parse(viaLocalhost.stdout) as Plan).changes).toEqual([]);
   });
 
   it("never prints the authentik token, even when authentik refuses it", async () => {

@@ -117,7 +117,9 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     // The console-only steps, with the values to paste.
     const steps = plan.manualSteps.join("\n");
     expect(steps).toContain("External identity provider");
-    expect(steps).toContain(`${peers.authentik.url}/application/saml/aws-identity-center/metadata/`);
+    // Built from authentik.url (the public URL), not from the URL this run used.
+    expect(steps).toContain("https://authentik.company/application/saml/aws-identity-center/metadata/");
+    expect(steps).not.toContain(peers.authentik.url);
     expect(steps).toContain("https://us-east-1.signin.aws.amazon.com/platform/saml/acs/");
     expect(steps).toContain("AWS_SCIM_TOKEN");
     expect(steps).not.toContain(SCIM_TOKEN);
@@ -239,6 +241,14 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     expect(await assignedGroups(DEV, "DataEngineer")).toEqual([]);
     const inline = await sso().send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn: org.instanceArn, PermissionSetArn: await permissionSetArn("DataEngineer") }));
     expect(inline.InlinePolicy).not.toContain("s3:ListBucket");
+  });
+
+  it("keeps a description AWS cannot clear, with a warning instead of an update that never settles", async () => {
+    const cleared = peers.writeConfig("ic.yaml", (await import("node:fs")).readFileSync(config, "utf8").replace("    description: Read-only access\n", ""));
+    const plan = await planJson(cleared);
+    expect(plan.changes).toEqual([]);
+    expect(plan.warnings.join("\n")).toContain("permission set ReadOnly: AWS cannot clear its description through the API");
+    config = peers.writeConfig("ic.yaml", (await import("node:fs")).readFileSync(cleared, "utf8"));
   });
 
   it("pushes a rotated SCIM token only when asked, showing the change but never the value", async () => {

@@ -72,6 +72,7 @@ const samlProvider: Handler = async (ctx, change, after) => {
     invalidationFlow: lookup(ctx, after.invalidation_flow),
     acsUrl: after.acs_url as string,
     audience: after.audience as string,
+    issuerOverride: after.issuer_override as string,
     spBinding: after.sp_binding as string,
     signingKp: lookup(ctx, after.signing_kp),
     signAssertion: after.sign_assertion as boolean,

@@ -345,6 +345,7 @@ function samlProviderProps(provider: SAMLProvider, lookups: AuthentikLookups, ma
     name_id_mapping: asLookup("managed_mapping", lookups.managedMappings, provider.nameIdMapping),
     acs_url: provider.acsUrl,
     audience: provider.audience ?? "",
+    issuer_override: provider.issuerOverride ?? "",
     property_mappings: (provider.propertyMappings ?? [])
       .map((pk) => (mappingAddressByPk.has(pk) ? { $ref: mappingAddressByPk.get(pk)! } : `property mapping ${pk}`))
       .sort(byCodePoint),
