@@ -90989,7 +90989,7 @@ function asLookup(kind, table, id) {
   return key2 === void 0 ? `unknown ${kind} ${id}` : { $lookup: kind, key: key2 };
 }
 async function readAuthentikState(client, config, options) {
-  const version = await checkAuthentikVersion(client);
+  const version = options.version ?? await checkAuthentikVersion(client);
   const problems = [];
   const app = config.authentik.application.slug;
   const providerName = config.authentik.provider.name;
@@ -91955,8 +91955,9 @@ async function planClassicIam(config, options = {}) {
   const concurrency = options.concurrency ?? 4;
   const { client: authentik, url: authentikUrl } = authentikClient(config, env2);
   const connection = { url: authentikUrl };
+  const version = await checkAuthentikVersion(authentik);
   const [authentikState, awsAccounts] = await Promise.all([
-    readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config) }),
+    readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config), version }),
     mapLimit(config.aws.accounts, concurrency, (a5) => accountClients(a5, env2))
   ]);
   const aws = new Map(awsAccounts.map((c5) => [c5.account.alias, c5]));
@@ -92420,8 +92421,9 @@ async function planIdentityCenter(config, options = {}) {
   const { client: authentik, url: authentikUrl } = authentikClient(config, env2);
   const clients = identityCenterClients(config.aws.identityCenter.region);
   const groups = [...groupsNeeded(config), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
+  const version = await checkAuthentikVersion(authentik);
   const [authentikState, icLive] = await Promise.all([
-    readAuthentikState(authentik, config, { groupsNeeded: groups }),
+    readAuthentikState(authentik, config, { groupsNeeded: groups, version }),
     readIdentityCenter(clients, config, concurrency * 2).catch((error3) => {
       throw awsFailure(error3, `reading IAM Identity Center in ${config.aws.identityCenter.region}`);
     })

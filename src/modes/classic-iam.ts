@@ -8,7 +8,7 @@ import { computePlan } from "../plan/compute-plan.js";
 import type { AccessRow, Change, DesiredResource, LiveResource, Plan, Props, ResourceType } from "../plan/types.js";
 import { applyAuthentikChange } from "../providers/authentik/apply-changes.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
-import { readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
+import { checkAuthentikVersion, readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
 import { accountClients, type AccountClients } from "../providers/aws/clients.js";
 import { applyRoleChange, applySamlProviderChange } from "../providers/aws/iam-apply.js";
 import { readIamAccount, roleIdentity } from "../providers/aws/iam-read.js";
@@ -54,9 +54,11 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
   const { client: authentik, url: authentikUrl } = authentikClient(config, env);
   const connection = { url: authentikUrl };
 
+  // An authentik too old for the tool stops the run before AWS is touched.
+  const version = await checkAuthentikVersion(authentik);
   // Read both systems at once: they are independent until the diff.
   const [authentikState, awsAccounts] = await Promise.all([
-    readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config) }),
+    readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config), version }),
     mapLimit(config.aws.accounts, concurrency, (a) => accountClients(a, env)),
   ]);
   const aws = new Map(awsAccounts.map((c) => [c.account.alias, c]));

@@ -11,7 +11,7 @@ import { computePlan, type PlanProblem } from "../plan/compute-plan.js";
 import type { AccessRow, Change, Plan, Props, ResourceType } from "../plan/types.js";
 import { applyAuthentikChange } from "../providers/authentik/apply-changes.js";
 import { AuthentikApiError, type AuthentikClient } from "../providers/authentik/client.js";
-import { readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
+import { checkAuthentikVersion, readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
 import { applyAssignmentChange, applyPermissionSetChange } from "../providers/aws/sso-apply.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { identityCenterClients, type IdentityCenterClients } from "../providers/aws/sso-clients.js";
@@ -91,8 +91,9 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
   const clients = identityCenterClients(config.aws.identityCenter!.region);
 
   const groups = [...groupsNeeded(config), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
+  const version = await checkAuthentikVersion(authentik);
   const [authentikState, icLive] = await Promise.all([
-    readAuthentikState(authentik, config, { groupsNeeded: groups }),
+    readAuthentikState(authentik, config, { groupsNeeded: groups, version }),
     readIdentityCenter(clients, config, concurrency * 2).catch((error: unknown) => {
       throw awsFailure(error, `reading IAM Identity Center in ${config.aws.identityCenter!.region}`);
     }),

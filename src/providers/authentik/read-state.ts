@@ -85,9 +85,9 @@ function asLookup(kind: Lookup["$lookup"], table: Map<string, string>, id: strin
 export async function readAuthentikState(
   client: AuthentikClient,
   config: ResolvedConfig,
-  options: { mappingSuffixes?: string[]; groupsNeeded: { name: string; location: string }[] },
+  options: { groupsNeeded: { name: string; location: string }[]; version?: string },
 ): Promise<AuthentikLiveState> {
-  const version = await checkAuthentikVersion(client);
+  const version = options.version ?? (await checkAuthentikVersion(client));
   const problems: PlanProblem[] = [];
   const app = config.authentik.application.slug;
   const providerName = config.authentik.provider.name;
