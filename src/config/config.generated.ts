@@ -70,7 +70,7 @@ export interface AuthentikAwsGitopsConfig {
  */
 export interface Authentik {
   /**
-   * Base URL of authentik, e.g. `https://authentik.company`. The AUTHENTIK_URL environment variable overrides it; one of the two is required for plan and apply.
+   * Public base URL of authentik, e.g. `https://authentik.company`: launch URLs, the SAML issuer AWS trusts and the console steps are built from it. The tool connects to AUTHENTIK_URL instead when that is set (e.g. an internal address); one of the two is required for plan and apply.
    */
   url?: string;
   /**
