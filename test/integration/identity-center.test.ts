@@ -268,6 +268,27 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     expect((await planJson()).changes).toEqual([]);
   });
 
+  it("without authentik's task schedule, syncs just the missing group and still waits for it", async () => {
+    await peers.ak("POST", "/core/groups/", { name: "auditors" });
+    const withAuditors = peers.writeConfig("ic.yaml", (await import("node:fs")).readFileSync(config, "utf8").replace("mappings:\n", "mappings:\n  - group: auditors\n    permissionSets: [ReadOnly]\n    accounts: [dev]\n"));
+    peers.authentik.store.schedules.clear(); // as on an authentik without the tasks API
+    const groupSync = (async () => {
+      for (let i = 0; i < 600; i++) {
+        if (peers.authentik.requests.some((r) => r.method === "POST" && r.path.endsWith("/sync/object/"))) {
+          await provisionGroup(shim.endpoint, org.identityStoreId, "auditors");
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
+    const r = await cli(["apply", "-c", withAuditors, "--auto-approve"]);
+    await groupSync;
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("asked authentik to sync group 'auditors' through SCIM");
+    expect(await assignedGroups(DEV, "ReadOnly")).toContain("auditors");
+    config = withAuditors;
+  });
+
   it("stops with a clear error and changes nothing: a group missing from the Identity Store without SCIM", async () => {
     const noScim = peers.writeConfig(
       "no-scim.yaml",
