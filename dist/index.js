@@ -91023,38 +91023,29 @@ async function readAuthentikState(client, config, options) {
   }
   const resources = [];
   const ids = { id: /* @__PURE__ */ new Map(), pk: /* @__PURE__ */ new Map(), pbm: /* @__PURE__ */ new Map() };
-  const mappingAddressByPk = /* @__PURE__ */ new Map();
-  for (const m3 of samlMappings) {
-    if (!m3.name.startsWith(prefix)) continue;
-    const addr = address.propertyMapping(m3.name);
-    mappingAddressByPk.set(m3.pk, addr);
-    ids.id.set(addr, m3.pk);
-    resources.push({
-      address: addr,
-      type: "authentik.property_mapping",
-      system: "authentik",
-      title: `SAML property mapping "${m3.name}"`,
-      id: m3.pk,
-      props: { name: m3.name, saml_name: m3.samlName, friendly_name: m3.friendlyName ?? "", expression: m3.expression },
-      owned: true
-    });
-  }
-  const scimMappingAddressByPk = /* @__PURE__ */ new Map();
-  for (const m3 of scimMappings) {
-    if (!m3.name.startsWith(prefix)) continue;
-    const addr = address.scimMapping(m3.name);
-    scimMappingAddressByPk.set(m3.pk, addr);
-    ids.id.set(addr, m3.pk);
-    resources.push({
-      address: addr,
-      type: "authentik.scim_mapping",
-      system: "authentik",
-      title: `SCIM property mapping "${m3.name}"`,
-      id: m3.pk,
-      props: { name: m3.name, expression: m3.expression },
-      owned: true
-    });
-  }
+  const ownMappings = (mappings, kind) => {
+    const byPk = /* @__PURE__ */ new Map();
+    for (const m3 of mappings) {
+      if (!m3.name.startsWith(prefix)) continue;
+      const addr = kind.address(m3.name);
+      byPk.set(m3.pk, addr);
+      ids.id.set(addr, m3.pk);
+      resources.push({ address: addr, type: kind.type, system: "authentik", title: `${kind.label} "${m3.name}"`, id: m3.pk, props: kind.props(m3), owned: true });
+    }
+    return byPk;
+  };
+  const mappingAddressByPk = ownMappings(samlMappings, {
+    type: "authentik.property_mapping",
+    label: "SAML property mapping",
+    address: address.propertyMapping,
+    props: (m3) => ({ name: m3.name, saml_name: m3.samlName, friendly_name: m3.friendlyName ?? "", expression: m3.expression })
+  });
+  const scimMappingAddressByPk = ownMappings(scimMappings, {
+    type: "authentik.scim_mapping",
+    label: "SCIM property mapping",
+    address: address.scimMapping,
+    props: (m3) => ({ name: m3.name, expression: m3.expression })
+  });
   const scimProviderAddressByPk = /* @__PURE__ */ new Map();
   for (const sp of scimProviders) {
     const declared = sp.name === config.scim?.providerName;

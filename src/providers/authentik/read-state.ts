@@ -124,40 +124,33 @@ export async function readAuthentikState(
 
   const resources: LiveResource[] = [];
   const ids: AuthentikIds = { id: new Map(), pk: new Map(), pbm: new Map() };
-  const mappingAddressByPk = new Map<string, string>();
-
-  for (const m of samlMappings) {
-    if (!m.name.startsWith(prefix)) continue;
-    const addr = address.propertyMapping(m.name);
-    mappingAddressByPk.set(m.pk, addr);
-    ids.id.set(addr, m.pk);
-    resources.push({
-      address: addr,
-      type: "authentik.property_mapping",
-      system: "authentik",
-      title: `SAML property mapping "${m.name}"`,
-      id: m.pk,
-      props: { name: m.name, saml_name: m.samlName, friendly_name: m.friendlyName ?? "", expression: m.expression },
-      owned: true,
-    });
-  }
-
-  const scimMappingAddressByPk = new Map<string, string>();
-  for (const m of scimMappings) {
-    if (!m.name.startsWith(prefix)) continue;
-    const addr = address.scimMapping(m.name);
-    scimMappingAddressByPk.set(m.pk, addr);
-    ids.id.set(addr, m.pk);
-    resources.push({
-      address: addr,
-      type: "authentik.scim_mapping",
-      system: "authentik",
-      title: `SCIM property mapping "${m.name}"`,
-      id: m.pk,
-      props: { name: m.name, expression: m.expression },
-      owned: true,
-    });
-  }
+  /** The tool's property mappings (by name prefix) of one kind, indexed by pk for references. */
+  const ownMappings = <M extends { pk: string; name: string }>(
+    mappings: M[],
+    kind: { type: "authentik.property_mapping" | "authentik.scim_mapping"; label: string; address: (name: string) => string; props: (m: M) => Props },
+  ): Map<string, string> => {
+    const byPk = new Map<string, string>();
+    for (const m of mappings) {
+      if (!m.name.startsWith(prefix)) continue;
+      const addr = kind.address(m.name);
+      byPk.set(m.pk, addr);
+      ids.id.set(addr, m.pk);
+      resources.push({ address: addr, type: kind.type, system: "authentik", title: `${kind.label} "${m.name}"`, id: m.pk, props: kind.props(m), owned: true });
+    }
+    return byPk;
+  };
+  const mappingAddressByPk = ownMappings(samlMappings, {
+    type: "authentik.property_mapping",
+    label: "SAML property mapping",
+    address: address.propertyMapping,
+    props: (m) => ({ name: m.name, saml_name: m.samlName, friendly_name: m.friendlyName ?? "", expression: m.expression }),
+  });
+  const scimMappingAddressByPk = ownMappings(scimMappings, {
+    type: "authentik.scim_mapping",
+    label: "SCIM property mapping",
+    address: address.scimMapping,
+    props: (m) => ({ name: m.name, expression: m.expression }),
+  });
   const scimProviderAddressByPk = new Map<number, string>();
   for (const sp of scimProviders) {
     const declared = sp.name === config.scim?.providerName;
