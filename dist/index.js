@@ -35431,7 +35431,7 @@ var init_getSSOTokenFilepath = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFromFile.js
-import { readFile as readFile2 } from "node:fs/promises";
+import { readFile as readFile3 } from "node:fs/promises";
 var tokenIntercept, getSSOTokenFromFile;
 var init_getSSOTokenFromFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFromFile.js"() {
@@ -35442,7 +35442,7 @@ var init_getSSOTokenFromFile = __esm({
         return tokenIntercept[id];
       }
       const ssoTokenFilepath = getSSOTokenFilepath(id);
-      const ssoTokenText = await readFile2(ssoTokenFilepath, "utf8");
+      const ssoTokenText = await readFile3(ssoTokenFilepath, "utf8");
       return JSON.parse(ssoTokenText);
     };
   }
@@ -35559,12 +35559,12 @@ var init_parseIni = __esm({
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js
 import { readFile as fsReadFile } from "node:fs/promises";
-var filePromises, fileIntercept, readFile3;
+var filePromises, fileIntercept, readFile4;
 var init_readFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
     filePromises = {};
     fileIntercept = {};
-    readFile3 = (path3, options) => {
+    readFile4 = (path3, options) => {
       if (fileIntercept[path3] !== void 0) {
         return fileIntercept[path3];
       }
@@ -35602,10 +35602,10 @@ var init_loadSharedConfigFiles = __esm({
         resolvedConfigFilepath = join4(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
-        readFile3(resolvedConfigFilepath, {
+        readFile4(resolvedConfigFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).then(getConfigData).catch(swallowError),
-        readFile3(resolvedFilepath, {
+        readFile4(resolvedFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).catch(swallowError)
       ]);
@@ -35636,7 +35636,7 @@ var init_loadSsoSessionData = __esm({
     init_parseIni();
     init_readFile();
     swallowError2 = () => ({});
-    loadSsoSessionData = async (init = {}) => readFile3(init.configFilepath ?? getConfigFilepath()).then(parseIni).then(getSsoSessionData).catch(swallowError2);
+    loadSsoSessionData = async (init = {}) => readFile4(init.configFilepath ?? getConfigFilepath()).then(parseIni).then(getSsoSessionData).catch(swallowError2);
   }
 });
 
@@ -38501,7 +38501,7 @@ __export(config_exports, {
   nodeFipsConfigSelectors: () => nodeFipsConfigSelectors,
   numberSelector: () => numberSelector,
   parseKnownFiles: () => parseKnownFiles,
-  readFile: () => readFile3,
+  readFile: () => readFile4,
   resolveCustomEndpointsConfig: () => resolveCustomEndpointsConfig,
   resolveDefaultsModeConfig: () => resolveDefaultsModeConfig,
   resolveEndpointsConfig: () => resolveEndpointsConfig,
@@ -73955,8 +73955,4186 @@ var require_dist_cjs18 = __commonJS({
   }
 });
 
-// node_modules/@aws-sdk/client-organizations/dist-cjs/index.js
+// node_modules/@aws-sdk/client-sso-admin/dist-cjs/index.js
 var require_dist_cjs19 = __commonJS({
+  "node_modules/@aws-sdk/client-sso-admin/dist-cjs/index.js"(exports2) {
+    var { awsEndpointFunctions: awsEndpointFunctions2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider: createDefaultUserAgentProvider2, NODE_APP_ID_CONFIG_OPTIONS: NODE_APP_ID_CONFIG_OPTIONS2, getAwsRegionExtensionConfiguration: getAwsRegionExtensionConfiguration2, resolveAwsRegionExtensionConfiguration: resolveAwsRegionExtensionConfiguration2, resolveUserAgentConfig: resolveUserAgentConfig2, resolveHostHeaderConfig: resolveHostHeaderConfig2, getUserAgentPlugin: getUserAgentPlugin2, getHostHeaderPlugin: getHostHeaderPlugin2, getLoggerPlugin: getLoggerPlugin2, getRecursionDetectionPlugin: getRecursionDetectionPlugin2 } = (init_client3(), __toCommonJS(client_exports2));
+    var { getHttpAuthSchemeEndpointRuleSetPlugin: getHttpAuthSchemeEndpointRuleSetPlugin2, DefaultIdentityProviderConfig: DefaultIdentityProviderConfig2, getHttpSigningPlugin: getHttpSigningPlugin2, createPaginator: createPaginator2 } = (init_dist_es(), __toCommonJS(dist_es_exports));
+    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException: ServiceException2, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion3, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig2, Client: Client2, makeBuilder: makeBuilder2, createAggregatedClient: createAggregatedClient2 } = (init_client2(), __toCommonJS(client_exports));
+    var { Command: $Command } = (init_client2(), __toCommonJS(client_exports));
+    exports2.$Command = $Command;
+    exports2.__Client = Client2;
+    var { resolveDefaultsModeConfig: resolveDefaultsModeConfig2, loadConfig: loadConfig2, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS: NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS: NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, NODE_REGION_CONFIG_OPTIONS: NODE_REGION_CONFIG_OPTIONS2, NODE_REGION_CONFIG_FILE_OPTIONS: NODE_REGION_CONFIG_FILE_OPTIONS2, resolveRegionConfig: resolveRegionConfig2 } = (init_config2(), __toCommonJS(config_exports));
+    var { BinaryDecisionDiagram: BinaryDecisionDiagram2, EndpointCache: EndpointCache2, decideEndpoint: decideEndpoint2, customEndpointFunctions: customEndpointFunctions2, resolveEndpointConfig: resolveEndpointConfig2, getEndpointPlugin: getEndpointPlugin2 } = (init_endpoints(), __toCommonJS(endpoints_exports));
+    var { parseUrl: parseUrl2, getHttpHandlerExtensionConfiguration: getHttpHandlerExtensionConfiguration2, resolveHttpHandlerRuntimeConfig: resolveHttpHandlerRuntimeConfig2, getContentLengthPlugin: getContentLengthPlugin2 } = (init_protocols(), __toCommonJS(protocols_exports));
+    var { DEFAULT_RETRY_MODE: DEFAULT_RETRY_MODE2, NODE_RETRY_MODE_CONFIG_OPTIONS: NODE_RETRY_MODE_CONFIG_OPTIONS2, NODE_MAX_ATTEMPT_CONFIG_OPTIONS: NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, resolveRetryConfig: resolveRetryConfig2, getRetryPlugin: getRetryPlugin2 } = (init_retry2(), __toCommonJS(retry_exports));
+    var { TypeRegistry: TypeRegistry2, getSchemaSerdePlugin: getSchemaSerdePlugin2 } = (init_schema(), __toCommonJS(schema_exports));
+    var { resolveAwsSdkSigV4Config: resolveAwsSdkSigV4Config2, AwsSdkSigV4Signer: AwsSdkSigV4Signer2, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS: NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2 } = (init_httpAuthSchemes2(), __toCommonJS(httpAuthSchemes_exports));
+    var { defaultProvider } = require_dist_cjs15();
+    var { toUtf8: toUtf83, fromUtf8: fromUtf83, toBase64: toBase643, fromBase64: fromBase642, calculateBodyLength: calculateBodyLength2 } = (init_serde(), __toCommonJS(serde_exports));
+    var { streamCollector: streamCollector7, NodeHttpHandler } = require_dist_cjs5();
+    var { AwsJson1_1Protocol: AwsJson1_1Protocol2 } = (init_protocols2(), __toCommonJS(protocols_exports2));
+    var { Sha256 } = (init_checksum2(), __toCommonJS(checksum_exports));
+    var defaultSSOAdminHttpAuthSchemeParametersProvider = async (config, context, input) => {
+      return {
+        operation: getSmithyContext2(context).operation,
+        region: await normalizeProvider3(config.region)() || (() => {
+          throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })()
+      };
+    };
+    function createAwsAuthSigv4HttpAuthOption5(authParameters) {
+      return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+          name: "sso",
+          region: authParameters.region
+        },
+        propertiesExtractor: (config, context) => ({
+          signingProperties: {
+            config,
+            context
+          }
+        })
+      };
+    }
+    var defaultSSOAdminHttpAuthSchemeProvider = (authParameters) => {
+      const options = [];
+      switch (authParameters.operation) {
+        default: {
+          options.push(createAwsAuthSigv4HttpAuthOption5(authParameters));
+        }
+      }
+      return options;
+    };
+    var resolveHttpAuthSchemeConfig5 = (config) => {
+      const config_0 = resolveAwsSdkSigV4Config2(config);
+      return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider3(config.authSchemePreference ?? [])
+      });
+    };
+    var resolveClientEndpointParameters5 = (options) => {
+      return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "sso"
+      });
+    };
+    var commonParams5 = {
+      UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+      Endpoint: { type: "builtInParams", name: "endpoint" },
+      Region: { type: "builtInParams", name: "region" },
+      UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
+    };
+    var version = "3.1137.0";
+    var packageInfo = {
+      version
+    };
+    var k5 = "ref";
+    var a5 = -1;
+    var b5 = true;
+    var c5 = "isSet";
+    var d5 = "PartitionResult";
+    var e5 = "booleanEquals";
+    var f5 = "getAttr";
+    var g5 = { [k5]: "Endpoint" };
+    var h5 = { [k5]: d5 };
+    var i5 = {};
+    var j5 = [{ [k5]: "Region" }];
+    var _data5 = {
+      conditions: [
+        [c5, [g5]],
+        [c5, j5],
+        ["aws.partition", j5, d5],
+        [e5, [{ [k5]: "UseFIPS" }, b5]],
+        [e5, [{ [k5]: "UseDualStack" }, b5]],
+        [e5, [{ fn: f5, argv: [h5, "supportsDualStack"] }, b5]],
+        [e5, [{ fn: f5, argv: [h5, "supportsFIPS"] }, b5]],
+        ["stringEquals", [{ fn: f5, argv: [h5, "name"] }, "aws-us-gov"]]
+      ],
+      results: [
+        [a5],
+        [a5, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a5, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [g5, i5],
+        ["https://sso-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", i5],
+        [a5, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://sso.{Region}.amazonaws.com", i5],
+        ["https://sso-fips.{Region}.{PartitionResult#dnsSuffix}", i5],
+        [a5, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://sso.{Region}.{PartitionResult#dualStackDnsSuffix}", i5],
+        [a5, "DualStack is enabled but this partition does not support DualStack"],
+        ["https://sso.{Region}.{PartitionResult#dnsSuffix}", i5],
+        [a5, "Invalid Configuration: Missing Region"]
+      ]
+    };
+    var root5 = 2;
+    var r5 = 1e8;
+    var nodes5 = new Int32Array([
+      -1,
+      1,
+      -1,
+      0,
+      13,
+      3,
+      1,
+      4,
+      r5 + 12,
+      2,
+      5,
+      r5 + 12,
+      3,
+      8,
+      6,
+      4,
+      7,
+      r5 + 11,
+      5,
+      r5 + 9,
+      r5 + 10,
+      4,
+      11,
+      9,
+      6,
+      10,
+      r5 + 8,
+      7,
+      r5 + 6,
+      r5 + 7,
+      5,
+      12,
+      r5 + 5,
+      6,
+      r5 + 4,
+      r5 + 5,
+      3,
+      r5 + 1,
+      14,
+      4,
+      r5 + 2,
+      r5 + 3
+    ]);
+    var bdd5 = BinaryDecisionDiagram2.from(nodes5, root5, _data5.conditions, _data5.results);
+    var cache5 = new EndpointCache2({
+      size: 50,
+      params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"]
+    });
+    var defaultEndpointResolver5 = (endpointParams, context = {}) => {
+      return cache5.get(endpointParams, () => decideEndpoint2(bdd5, {
+        endpointParams,
+        logger: context.logger
+      }));
+    };
+    customEndpointFunctions2.aws = awsEndpointFunctions2;
+    var SSOAdminServiceException = class _SSOAdminServiceException extends ServiceException2 {
+      constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, _SSOAdminServiceException.prototype);
+      }
+    };
+    var AccessDeniedException3 = class _AccessDeniedException extends SSOAdminServiceException {
+      name = "AccessDeniedException";
+      $fault = "client";
+      Message;
+      Reason;
+      constructor(opts) {
+        super({
+          name: "AccessDeniedException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _AccessDeniedException.prototype);
+        this.Message = opts.Message;
+        this.Reason = opts.Reason;
+      }
+    };
+    var ConflictException = class _ConflictException extends SSOAdminServiceException {
+      name = "ConflictException";
+      $fault = "client";
+      Message;
+      constructor(opts) {
+        super({
+          name: "ConflictException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ConflictException.prototype);
+        this.Message = opts.Message;
+      }
+    };
+    var InternalServerException3 = class _InternalServerException extends SSOAdminServiceException {
+      name = "InternalServerException";
+      $fault = "server";
+      Message;
+      constructor(opts) {
+        super({
+          name: "InternalServerException",
+          $fault: "server",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InternalServerException.prototype);
+        this.Message = opts.Message;
+      }
+    };
+    var ServiceQuotaExceededException = class _ServiceQuotaExceededException extends SSOAdminServiceException {
+      name = "ServiceQuotaExceededException";
+      $fault = "client";
+      Message;
+      constructor(opts) {
+        super({
+          name: "ServiceQuotaExceededException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ServiceQuotaExceededException.prototype);
+        this.Message = opts.Message;
+      }
+    };
+    var ThrottlingException = class _ThrottlingException extends SSOAdminServiceException {
+      name = "ThrottlingException";
+      $fault = "client";
+      Message;
+      Reason;
+      constructor(opts) {
+        super({
+          name: "ThrottlingException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ThrottlingException.prototype);
+        this.Message = opts.Message;
+        this.Reason = opts.Reason;
+      }
+    };
+    var ValidationException2 = class _ValidationException extends SSOAdminServiceException {
+      name = "ValidationException";
+      $fault = "client";
+      Message;
+      Reason;
+      constructor(opts) {
+        super({
+          name: "ValidationException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ValidationException.prototype);
+        this.Message = opts.Message;
+        this.Reason = opts.Reason;
+      }
+    };
+    var ResourceNotFoundException5 = class _ResourceNotFoundException extends SSOAdminServiceException {
+      name = "ResourceNotFoundException";
+      $fault = "client";
+      Message;
+      Reason;
+      constructor(opts) {
+        super({
+          name: "ResourceNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ResourceNotFoundException.prototype);
+        this.Message = opts.Message;
+        this.Reason = opts.Reason;
+      }
+    };
+    var _A2 = "Application";
+    var _AA = "AccountAssignment";
+    var _AACRI = "AccountAssignmentCreationRequestId";
+    var _AACS = "AccountAssignmentCreationStatus";
+    var _AACSc = "AccountAssignmentsCreationStatus";
+    var _AADRI = "AccountAssignmentDeletionRequestId";
+    var _AADS = "AccountAssignmentDeletionStatus";
+    var _AADSc = "AccountAssignmentsDeletionStatus";
+    var _AAFP = "AccountAssignmentForPrincipal";
+    var _AAFPp = "ApplicationAssignmentForPrincipal";
+    var _AAL = "AccountAssignmentList";
+    var _AALFP = "AccountAssignmentListForPrincipal";
+    var _AALFPp = "ApplicationAssignmentListForPrincipal";
+    var _AALp = "ApplicationAssignmentsList";
+    var _AAOS = "AccountAssignmentOperationStatus";
+    var _AAOSL = "AccountAssignmentOperationStatusList";
+    var _AAOSM = "AccountAssignmentOperationStatusMetadata";
+    var _AAc = "AccountAssignments";
+    var _AAp = "ApplicationArn";
+    var _AApp = "ApplicationAccount";
+    var _AAppl = "ApplicationAssignment";
+    var _AAppli = "ApplicationAssignments";
+    var _AAu = "AuthorizedAudiences";
+    var _AC = "AuthorizationCode";
+    var _ACA = "AccessControlAttribute";
+    var _ACAL = "AccessControlAttributeList";
+    var _ACAV = "AccessControlAttributeValue";
+    var _ACAc = "AccessControlAttributes";
+    var _ACG = "AuthorizationCodeGrant";
+    var _ACMPRTPS = "AttachCustomerManagedPolicyReferenceToPermissionSet";
+    var _ACMPRTPSR = "AttachCustomerManagedPolicyReferenceToPermissionSetRequest";
+    var _ACMPRTPSRt = "AttachCustomerManagedPolicyReferenceToPermissionSetResponse";
+    var _AD = "AddedDate";
+    var _ADE3 = "AccessDeniedException";
+    var _AI = "AccountId";
+    var _AIc = "AccountIds";
+    var _AL = "ApplicationList";
+    var _AM = "AuthenticationMethod";
+    var _AMI = "AuthenticationMethodItem";
+    var _AMP = "AttachedManagedPolicy";
+    var _AMPL = "AttachedManagedPolicyList";
+    var _AMPTPS = "AttachManagedPolicyToPermissionSet";
+    var _AMPTPSR = "AttachManagedPolicyToPermissionSetRequest";
+    var _AMPTPSRt = "AttachManagedPolicyToPermissionSetResponse";
+    var _AMPt = "AttachedManagedPolicies";
+    var _AMT = "AuthenticationMethodType";
+    var _AMu = "AuthenticationMethods";
+    var _AP = "ApplicationProvider";
+    var _APA = "ApplicationProviderArn";
+    var _APL = "ApplicationProviderList";
+    var _APc = "ActorPolicy";
+    var _APp = "ApplicationProviders";
+    var _AR2 = "AssignmentRequired";
+    var _ARR2 = "AddRegionRequest";
+    var _ARRd = "AddRegionResponse";
+    var _ARd = "AddRegion";
+    var _AT3 = "AuthorizedTargets";
+    var _ATI = "AuthorizedTokenIssuer";
+    var _ATIu = "AuthorizedTokenIssuers";
+    var _AU = "ApplicationUrl";
+    var _Ap = "Applications";
+    var _Ar = "Arn";
+    var _CA2 = "CreateApplication";
+    var _CAA = "CreateAccountAssignment";
+    var _CAAR = "CreateAccountAssignmentRequest";
+    var _CAARr = "CreateAccountAssignmentResponse";
+    var _CAARre = "CreateApplicationAssignmentRequest";
+    var _CAARrea = "CreateApplicationAssignmentResponse";
+    var _CAAr = "CreateApplicationAssignment";
+    var _CAP = "ClaimAttributePath";
+    var _CAR = "CreateApplicationRequest";
+    var _CARr = "CreateApplicationResponse";
+    var _CD = "CreatedDate";
+    var _CE = "ConflictException";
+    var _CF = "CreatedFrom";
+    var _CI = "CreateInstance";
+    var _CIACAC = "CreateInstanceAccessControlAttributeConfiguration";
+    var _CIACACR = "CreateInstanceAccessControlAttributeConfigurationRequest";
+    var _CIACACRr = "CreateInstanceAccessControlAttributeConfigurationResponse";
+    var _CIR = "CreateInstanceRequest";
+    var _CIRr = "CreateInstanceResponse";
+    var _CMPR = "CustomerManagedPolicyReference";
+    var _CMPRL = "CustomerManagedPolicyReferenceList";
+    var _CMPRu = "CustomerManagedPolicyReferences";
+    var _CPS = "CreatePermissionSet";
+    var _CPSR = "CreatePermissionSetRequest";
+    var _CPSRr = "CreatePermissionSetResponse";
+    var _CT2 = "ClientToken";
+    var _CTTI = "CreateTrustedTokenIssuer";
+    var _CTTIR = "CreateTrustedTokenIssuerRequest";
+    var _CTTIRr = "CreateTrustedTokenIssuerResponse";
+    var _D = "Description";
+    var _DA = "DeleteApplication";
+    var _DAA = "DeleteAccountAssignment";
+    var _DAACS = "DescribeAccountAssignmentCreationStatus";
+    var _DAACSR = "DescribeAccountAssignmentCreationStatusRequest";
+    var _DAACSRe = "DescribeAccountAssignmentCreationStatusResponse";
+    var _DAADS = "DescribeAccountAssignmentDeletionStatus";
+    var _DAADSR = "DescribeAccountAssignmentDeletionStatusRequest";
+    var _DAADSRe = "DescribeAccountAssignmentDeletionStatusResponse";
+    var _DAAM = "DeleteApplicationAuthenticationMethod";
+    var _DAAMR = "DeleteApplicationAuthenticationMethodRequest";
+    var _DAAR = "DeleteAccountAssignmentRequest";
+    var _DAARe = "DeleteAccountAssignmentResponse";
+    var _DAARel = "DeleteApplicationAssignmentRequest";
+    var _DAARele = "DeleteApplicationAssignmentResponse";
+    var _DAARes = "DescribeApplicationAssignmentRequest";
+    var _DAAResc = "DescribeApplicationAssignmentResponse";
+    var _DAAS = "DeleteApplicationAccessScope";
+    var _DAASR = "DeleteApplicationAccessScopeRequest";
+    var _DAAe = "DeleteApplicationAssignment";
+    var _DAAes = "DescribeApplicationAssignment";
+    var _DAG = "DeleteApplicationGrant";
+    var _DAGR = "DeleteApplicationGrantRequest";
+    var _DAP = "DescribeApplicationProvider";
+    var _DAPR = "DescribeApplicationProviderRequest";
+    var _DAPRe = "DescribeApplicationProviderResponse";
+    var _DAR = "DeleteApplicationRequest";
+    var _DARe = "DeleteApplicationResponse";
+    var _DARes = "DescribeApplicationRequest";
+    var _DAResc = "DescribeApplicationResponse";
+    var _DAe = "DescribeApplication";
+    var _DCMPRFPS = "DetachCustomerManagedPolicyReferenceFromPermissionSet";
+    var _DCMPRFPSR = "DetachCustomerManagedPolicyReferenceFromPermissionSetRequest";
+    var _DCMPRFPSRe = "DetachCustomerManagedPolicyReferenceFromPermissionSetResponse";
+    var _DD = "DisplayData";
+    var _DI = "DeleteInstance";
+    var _DIACAC = "DeleteInstanceAccessControlAttributeConfiguration";
+    var _DIACACR = "DeleteInstanceAccessControlAttributeConfigurationRequest";
+    var _DIACACRe = "DeleteInstanceAccessControlAttributeConfigurationResponse";
+    var _DIACACRes = "DescribeInstanceAccessControlAttributeConfigurationRequest";
+    var _DIACACResc = "DescribeInstanceAccessControlAttributeConfigurationResponse";
+    var _DIACACe = "DescribeInstanceAccessControlAttributeConfiguration";
+    var _DIPFPS = "DeleteInlinePolicyFromPermissionSet";
+    var _DIPFPSR = "DeleteInlinePolicyFromPermissionSetRequest";
+    var _DIPFPSRe = "DeleteInlinePolicyFromPermissionSetResponse";
+    var _DIR = "DeleteInstanceRequest";
+    var _DIRe = "DeleteInstanceResponse";
+    var _DIRes = "DescribeInstanceRequest";
+    var _DIResc = "DescribeInstanceResponse";
+    var _DIe = "DescribeInstance";
+    var _DMPFPS = "DetachManagedPolicyFromPermissionSet";
+    var _DMPFPSR = "DetachManagedPolicyFromPermissionSetRequest";
+    var _DMPFPSRe = "DetachManagedPolicyFromPermissionSetResponse";
+    var _DN = "DisplayName";
+    var _DPBFPS = "DeletePermissionsBoundaryFromPermissionSet";
+    var _DPBFPSR = "DeletePermissionsBoundaryFromPermissionSetRequest";
+    var _DPBFPSRe = "DeletePermissionsBoundaryFromPermissionSetResponse";
+    var _DPS = "DeletePermissionSet";
+    var _DPSPS = "DescribePermissionSetProvisioningStatus";
+    var _DPSPSR = "DescribePermissionSetProvisioningStatusRequest";
+    var _DPSPSRe = "DescribePermissionSetProvisioningStatusResponse";
+    var _DPSR = "DeletePermissionSetRequest";
+    var _DPSRe = "DeletePermissionSetResponse";
+    var _DPSRes = "DescribePermissionSetRequest";
+    var _DPSResc = "DescribePermissionSetResponse";
+    var _DPSe = "DescribePermissionSet";
+    var _DR = "DescribeRegion";
+    var _DRR = "DescribeRegionRequest";
+    var _DRRe = "DescribeRegionResponse";
+    var _DT = "DetailedTitle";
+    var _DTTI = "DeleteTrustedTokenIssuer";
+    var _DTTIR = "DeleteTrustedTokenIssuerRequest";
+    var _DTTIRe = "DeleteTrustedTokenIssuerResponse";
+    var _DTTIRes = "DescribeTrustedTokenIssuerRequest";
+    var _DTTIResc = "DescribeTrustedTokenIssuerResponse";
+    var _DTTIe = "DescribeTrustedTokenIssuer";
+    var _EC = "EncryptionConfiguration";
+    var _ECD = "EncryptionConfigurationDetails";
+    var _ES = "EncryptionStatus";
+    var _ESR = "EncryptionStatusReason";
+    var _F = "Filter";
+    var _FP = "FederationProtocol";
+    var _FR = "FailureReason";
+    var _G = "Grant";
+    var _GAAC = "GetApplicationAssignmentConfiguration";
+    var _GAACR = "GetApplicationAssignmentConfigurationRequest";
+    var _GAACRe = "GetApplicationAssignmentConfigurationResponse";
+    var _GAAM = "GetApplicationAuthenticationMethod";
+    var _GAAMR = "GetApplicationAuthenticationMethodRequest";
+    var _GAAMRe = "GetApplicationAuthenticationMethodResponse";
+    var _GAAS = "GetApplicationAccessScope";
+    var _GAASR = "GetApplicationAccessScopeRequest";
+    var _GAASRe = "GetApplicationAccessScopeResponse";
+    var _GAG = "GetApplicationGrant";
+    var _GAGR = "GetApplicationGrantRequest";
+    var _GAGRe = "GetApplicationGrantResponse";
+    var _GASC = "GetApplicationSessionConfiguration";
+    var _GASCR = "GetApplicationSessionConfigurationRequest";
+    var _GASCRe = "GetApplicationSessionConfigurationResponse";
+    var _GI = "GrantItem";
+    var _GIPFPS = "GetInlinePolicyForPermissionSet";
+    var _GIPFPSR = "GetInlinePolicyForPermissionSetRequest";
+    var _GIPFPSRe = "GetInlinePolicyForPermissionSetResponse";
+    var _GPBFPS = "GetPermissionsBoundaryForPermissionSet";
+    var _GPBFPSR = "GetPermissionsBoundaryForPermissionSetRequest";
+    var _GPBFPSRe = "GetPermissionsBoundaryForPermissionSetResponse";
+    var _GT = "GrantType";
+    var _Gr = "Grants";
+    var _I2 = "Instances";
+    var _IA = "InstanceArn";
+    var _IACAC = "InstanceAccessControlAttributeConfiguration";
+    var _IAM = "IamAuthenticationMethod";
+    var _IL = "InstanceList";
+    var _IM = "InstanceMetadata";
+    var _IP2 = "InlinePolicy";
+    var _IPR = "IsPrimaryRegion";
+    var _ISA = "IdentityStoreArn";
+    var _ISAP = "IdentityStoreAttributePath";
+    var _ISE3 = "InternalServerException";
+    var _ISI = "IdentityStoreId";
+    var _IU = "IconUrl";
+    var _IUs = "IssuerUrl";
+    var _Ia = "Iam";
+    var _JB = "JwtBearer";
+    var _JBG = "JwtBearerGrant";
+    var _JRO = "JwksRetrievalOption";
+    var _K2 = "Key";
+    var _KKA = "KmsKeyArn";
+    var _KT = "KeyType";
+    var _LA = "ListApplications";
+    var _LAA = "ListAccountAssignments";
+    var _LAACS = "ListAccountAssignmentCreationStatus";
+    var _LAACSR = "ListAccountAssignmentCreationStatusRequest";
+    var _LAACSRi = "ListAccountAssignmentCreationStatusResponse";
+    var _LAADS = "ListAccountAssignmentDeletionStatus";
+    var _LAADSR = "ListAccountAssignmentDeletionStatusRequest";
+    var _LAADSRi = "ListAccountAssignmentDeletionStatusResponse";
+    var _LAAF = "ListAccountAssignmentsFilter";
+    var _LAAFP = "ListAccountAssignmentsForPrincipal";
+    var _LAAFPR = "ListAccountAssignmentsForPrincipalRequest";
+    var _LAAFPRi = "ListAccountAssignmentsForPrincipalResponse";
+    var _LAAFPRis = "ListApplicationAssignmentsForPrincipalRequest";
+    var _LAAFPRist = "ListApplicationAssignmentsForPrincipalResponse";
+    var _LAAFPi = "ListApplicationAssignmentsForPrincipal";
+    var _LAAFi = "ListApplicationAssignmentsFilter";
+    var _LAAM = "ListApplicationAuthenticationMethods";
+    var _LAAMR = "ListApplicationAuthenticationMethodsRequest";
+    var _LAAMRi = "ListApplicationAuthenticationMethodsResponse";
+    var _LAAR = "ListAccountAssignmentsRequest";
+    var _LAARi = "ListAccountAssignmentsResponse";
+    var _LAARis = "ListApplicationAssignmentsRequest";
+    var _LAARist = "ListApplicationAssignmentsResponse";
+    var _LAAS = "ListApplicationAccessScopes";
+    var _LAASR = "ListApplicationAccessScopesRequest";
+    var _LAASRi = "ListApplicationAccessScopesResponse";
+    var _LAAi = "ListApplicationAssignments";
+    var _LAF = "ListApplicationsFilter";
+    var _LAFPPS = "ListAccountsForProvisionedPermissionSet";
+    var _LAFPPSR = "ListAccountsForProvisionedPermissionSetRequest";
+    var _LAFPPSRi = "ListAccountsForProvisionedPermissionSetResponse";
+    var _LAG = "ListApplicationGrants";
+    var _LAGR = "ListApplicationGrantsRequest";
+    var _LAGRi = "ListApplicationGrantsResponse";
+    var _LAP = "ListApplicationProviders";
+    var _LAPR = "ListApplicationProvidersRequest";
+    var _LAPRi = "ListApplicationProvidersResponse";
+    var _LAR = "ListApplicationsRequest";
+    var _LARi = "ListApplicationsResponse";
+    var _LCMPRIPS = "ListCustomerManagedPolicyReferencesInPermissionSet";
+    var _LCMPRIPSR = "ListCustomerManagedPolicyReferencesInPermissionSetRequest";
+    var _LCMPRIPSRi = "ListCustomerManagedPolicyReferencesInPermissionSetResponse";
+    var _LD = "LongDescription";
+    var _LI = "ListInstances";
+    var _LIR = "ListInstancesRequest";
+    var _LIRi = "ListInstancesResponse";
+    var _LMPIPS = "ListManagedPoliciesInPermissionSet";
+    var _LMPIPSR = "ListManagedPoliciesInPermissionSetRequest";
+    var _LMPIPSRi = "ListManagedPoliciesInPermissionSetResponse";
+    var _LPS = "ListPermissionSets";
+    var _LPSPS = "ListPermissionSetProvisioningStatus";
+    var _LPSPSR = "ListPermissionSetProvisioningStatusRequest";
+    var _LPSPSRi = "ListPermissionSetProvisioningStatusResponse";
+    var _LPSPTA = "ListPermissionSetsProvisionedToAccount";
+    var _LPSPTAR = "ListPermissionSetsProvisionedToAccountRequest";
+    var _LPSPTARi = "ListPermissionSetsProvisionedToAccountResponse";
+    var _LPSR = "ListPermissionSetsRequest";
+    var _LPSRi = "ListPermissionSetsResponse";
+    var _LR = "ListRegions";
+    var _LRR = "ListRegionsRequest";
+    var _LRRi = "ListRegionsResponse";
+    var _LTFR = "ListTagsForResource";
+    var _LTFRR = "ListTagsForResourceRequest";
+    var _LTFRRi = "ListTagsForResourceResponse";
+    var _LTTI = "ListTrustedTokenIssuers";
+    var _LTTIR = "ListTrustedTokenIssuersRequest";
+    var _LTTIRi = "ListTrustedTokenIssuersResponse";
+    var _M = "Message";
+    var _MPA = "ManagedPolicyArn";
+    var _MR = "MaxResults";
+    var _N = "Name";
+    var _NT = "NextToken";
+    var _O = "Origin";
+    var _OAI = "OwnerAccountId";
+    var _OJC = "OidcJwtConfiguration";
+    var _OJUC = "OidcJwtUpdateConfiguration";
+    var _OSF = "OperationStatusFilter";
+    var _P2 = "Path";
+    var _PAAC = "PutApplicationAssignmentConfiguration";
+    var _PAACR = "PutApplicationAssignmentConfigurationRequest";
+    var _PAACRu = "PutApplicationAssignmentConfigurationResponse";
+    var _PAAM = "PutApplicationAuthenticationMethod";
+    var _PAAMR = "PutApplicationAuthenticationMethodRequest";
+    var _PAAS = "PutApplicationAccessScope";
+    var _PAASR = "PutApplicationAccessScopeRequest";
+    var _PAG = "PutApplicationGrant";
+    var _PAGR = "PutApplicationGrantRequest";
+    var _PASC = "PutApplicationSessionConfiguration";
+    var _PASCR = "PutApplicationSessionConfigurationRequest";
+    var _PASCRu = "PutApplicationSessionConfigurationResponse";
+    var _PB = "PermissionsBoundary";
+    var _PI2 = "PrincipalId";
+    var _PIPTPS = "PutInlinePolicyToPermissionSet";
+    var _PIPTPSR = "PutInlinePolicyToPermissionSetRequest";
+    var _PIPTPSRu = "PutInlinePolicyToPermissionSetResponse";
+    var _PO = "PortalOptions";
+    var _PPBTPS = "PutPermissionsBoundaryToPermissionSet";
+    var _PPBTPSR = "PutPermissionsBoundaryToPermissionSetRequest";
+    var _PPBTPSRu = "PutPermissionsBoundaryToPermissionSetResponse";
+    var _PPS2 = "ProvisionPermissionSet";
+    var _PPSR = "ProvisionPermissionSetRequest";
+    var _PPSRI = "ProvisionPermissionSetRequestId";
+    var _PPSRr = "ProvisionPermissionSetResponse";
+    var _PR = "PrimaryRegion";
+    var _PS = "PermissionSet";
+    var _PSA = "PermissionSetArn";
+    var _PSE = "PermissionSetsEnabled";
+    var _PSPS = "PermissionSetProvisioningStatus";
+    var _PSPSL = "PermissionSetProvisioningStatusList";
+    var _PSPSM = "PermissionSetProvisioningStatusMetadata";
+    var _PSPSe = "PermissionSetsProvisioningStatus";
+    var _PSe = "PermissionSets";
+    var _PSr = "ProvisioningStatus";
+    var _PT = "PrincipalType";
+    var _R = "Reason";
+    var _RA2 = "ResourceArn";
+    var _RI = "RequestId";
+    var _RM = "RegionMetadata";
+    var _RML = "RegionMetadataList";
+    var _RN = "RegionName";
+    var _RNFE2 = "ResourceNotFoundException";
+    var _RR = "RemoveRegion";
+    var _RRR = "RemoveRegionRequest";
+    var _RRRe = "RemoveRegionResponse";
+    var _RS = "RelayState";
+    var _RSC = "ResourceServerConfig";
+    var _RSS = "ResourceServerScopes";
+    var _RSSD = "ResourceServerScopeDetails";
+    var _RT3 = "RefreshToken";
+    var _RTG = "RefreshTokenGrant";
+    var _RU = "RedirectUris";
+    var _Re = "Regions";
+    var _S2 = "Source";
+    var _SD = "SessionDuration";
+    var _SDc = "ScopeDetails";
+    var _SIO = "SignInOptions";
+    var _SQEE = "ServiceQuotaExceededException";
+    var _SR = "StatusReason";
+    var _Sc = "Scope";
+    var _Sco = "Scopes";
+    var _St = "Status";
+    var _T2 = "Tags";
+    var _TE = "ThrottlingException";
+    var _TEG = "TokenExchangeGrant";
+    var _TEo = "TokenExchange";
+    var _TI = "TargetId";
+    var _TK = "TagKeys";
+    var _TL = "TagList";
+    var _TR = "TagResource";
+    var _TRR = "TagResourceRequest";
+    var _TRRa = "TagResourceResponse";
+    var _TT = "TargetType";
+    var _TTI = "TrustedTokenIssuers";
+    var _TTIA = "TrustedTokenIssuerArn";
+    var _TTIC = "TrustedTokenIssuerConfiguration";
+    var _TTIL = "TrustedTokenIssuerList";
+    var _TTIM = "TrustedTokenIssuerMetadata";
+    var _TTIT = "TrustedTokenIssuerType";
+    var _TTIUC = "TrustedTokenIssuerUpdateConfiguration";
+    var _Ta2 = "Tag";
+    var _UA = "UpdateApplication";
+    var _UAPO = "UpdateApplicationPortalOptions";
+    var _UAR = "UpdateApplicationRequest";
+    var _UARp = "UpdateApplicationResponse";
+    var _UBSAS = "UserBackgroundSessionApplicationStatus";
+    var _UI = "UpdateInstance";
+    var _UIACAC = "UpdateInstanceAccessControlAttributeConfiguration";
+    var _UIACACR = "UpdateInstanceAccessControlAttributeConfigurationRequest";
+    var _UIACACRp = "UpdateInstanceAccessControlAttributeConfigurationResponse";
+    var _UIR = "UpdateInstanceRequest";
+    var _UIRp = "UpdateInstanceResponse";
+    var _UPS = "UpdatePermissionSet";
+    var _UPSR = "UpdatePermissionSetRequest";
+    var _UPSRp = "UpdatePermissionSetResponse";
+    var _UR = "UntagResource";
+    var _URR = "UntagResourceRequest";
+    var _URRn = "UntagResourceResponse";
+    var _UTTI = "UpdateTrustedTokenIssuer";
+    var _UTTIR = "UpdateTrustedTokenIssuerRequest";
+    var _UTTIRp = "UpdateTrustedTokenIssuerResponse";
+    var _V2 = "Value";
+    var _VE2 = "ValidationException";
+    var _Vi = "Visibility";
+    var _c5 = "client";
+    var _e5 = "error";
+    var _hE5 = "httpError";
+    var _s5 = "smithy.ts.sdk.synthetic.com.amazonaws.ssoadmin";
+    var _se3 = "server";
+    var n05 = "com.amazonaws.ssoadmin";
+    var _s_registry5 = new TypeRegistry2(_s5);
+    var SSOAdminServiceException$ = [-3, _s5, "SSOAdminServiceException", 0, [], []];
+    _s_registry5.registerError(SSOAdminServiceException$, SSOAdminServiceException);
+    var n0_registry5 = new TypeRegistry2(n05);
+    var AccessDeniedException$3 = [
+      -3,
+      n05,
+      _ADE3,
+      { [_e5]: _c5, [_hE5]: 403 },
+      [_M, _R],
+      [0, 0]
+    ];
+    n0_registry5.registerError(AccessDeniedException$3, AccessDeniedException3);
+    var ConflictException$ = [
+      -3,
+      n05,
+      _CE,
+      { [_e5]: _c5, [_hE5]: 409 },
+      [_M],
+      [0]
+    ];
+    n0_registry5.registerError(ConflictException$, ConflictException);
+    var InternalServerException$3 = [
+      -3,
+      n05,
+      _ISE3,
+      { [_e5]: _se3, [_hE5]: 500 },
+      [_M],
+      [0]
+    ];
+    n0_registry5.registerError(InternalServerException$3, InternalServerException3);
+    var ResourceNotFoundException$2 = [
+      -3,
+      n05,
+      _RNFE2,
+      { [_e5]: _c5, [_hE5]: 404 },
+      [_M, _R],
+      [0, 0]
+    ];
+    n0_registry5.registerError(ResourceNotFoundException$2, ResourceNotFoundException5);
+    var ServiceQuotaExceededException$ = [
+      -3,
+      n05,
+      _SQEE,
+      { [_e5]: _c5, [_hE5]: 402 },
+      [_M],
+      [0]
+    ];
+    n0_registry5.registerError(ServiceQuotaExceededException$, ServiceQuotaExceededException);
+    var ThrottlingException$ = [
+      -3,
+      n05,
+      _TE,
+      { [_e5]: _c5, [_hE5]: 429 },
+      [_M, _R],
+      [0, 0]
+    ];
+    n0_registry5.registerError(ThrottlingException$, ThrottlingException);
+    var ValidationException$2 = [
+      -3,
+      n05,
+      _VE2,
+      { [_e5]: _c5, [_hE5]: 400 },
+      [_M, _R],
+      [0, 0]
+    ];
+    n0_registry5.registerError(ValidationException$2, ValidationException2);
+    var errorTypeRegistries5 = [
+      _s_registry5,
+      n0_registry5
+    ];
+    var AccessControlAttribute$ = [
+      3,
+      n05,
+      _ACA,
+      0,
+      [_K2, _V2],
+      [0, () => AccessControlAttributeValue$],
+      2
+    ];
+    var AccessControlAttributeValue$ = [
+      3,
+      n05,
+      _ACAV,
+      0,
+      [_S2],
+      [64 | 0],
+      1
+    ];
+    var AccountAssignment$ = [
+      3,
+      n05,
+      _AA,
+      0,
+      [_AI, _PSA, _PT, _PI2],
+      [0, 0, 0, 0]
+    ];
+    var AccountAssignmentForPrincipal$ = [
+      3,
+      n05,
+      _AAFP,
+      0,
+      [_AI, _PSA, _PI2, _PT],
+      [0, 0, 0, 0]
+    ];
+    var AccountAssignmentOperationStatus$ = [
+      3,
+      n05,
+      _AAOS,
+      0,
+      [_St, _RI, _FR, _TI, _TT, _PSA, _PT, _PI2, _CD],
+      [0, 0, 0, 0, 0, 0, 0, 0, 4]
+    ];
+    var AccountAssignmentOperationStatusMetadata$ = [
+      3,
+      n05,
+      _AAOSM,
+      0,
+      [_St, _RI, _CD],
+      [0, 0, 4]
+    ];
+    var AddRegionRequest$ = [
+      3,
+      n05,
+      _ARR2,
+      0,
+      [_IA, _RN],
+      [0, 0],
+      2
+    ];
+    var AddRegionResponse$ = [
+      3,
+      n05,
+      _ARRd,
+      0,
+      [_St],
+      [0]
+    ];
+    var Application$ = [
+      3,
+      n05,
+      _A2,
+      0,
+      [_AAp, _APA, _N, _AApp, _IA, _ISA, _St, _PO, _D, _CD, _CF],
+      [0, 0, 0, 0, 0, 0, 0, () => PortalOptions$, 0, 4, 0]
+    ];
+    var ApplicationAssignment$ = [
+      3,
+      n05,
+      _AAppl,
+      0,
+      [_AAp, _PI2, _PT],
+      [0, 0, 0],
+      3
+    ];
+    var ApplicationAssignmentForPrincipal$ = [
+      3,
+      n05,
+      _AAFPp,
+      0,
+      [_AAp, _PI2, _PT],
+      [0, 0, 0]
+    ];
+    var ApplicationProvider$ = [
+      3,
+      n05,
+      _AP,
+      0,
+      [_APA, _FP, _DD, _RSC],
+      [0, 0, () => DisplayData$, () => ResourceServerConfig$],
+      1
+    ];
+    var AttachCustomerManagedPolicyReferenceToPermissionSetRequest$ = [
+      3,
+      n05,
+      _ACMPRTPSR,
+      0,
+      [_IA, _PSA, _CMPR],
+      [0, 0, () => CustomerManagedPolicyReference$],
+      3
+    ];
+    var AttachCustomerManagedPolicyReferenceToPermissionSetResponse$ = [
+      3,
+      n05,
+      _ACMPRTPSRt,
+      0,
+      [],
+      []
+    ];
+    var AttachedManagedPolicy$ = [
+      3,
+      n05,
+      _AMP,
+      0,
+      [_N, _Ar],
+      [0, 0]
+    ];
+    var AttachManagedPolicyToPermissionSetRequest$ = [
+      3,
+      n05,
+      _AMPTPSR,
+      0,
+      [_IA, _PSA, _MPA],
+      [0, 0, 0],
+      3
+    ];
+    var AttachManagedPolicyToPermissionSetResponse$ = [
+      3,
+      n05,
+      _AMPTPSRt,
+      0,
+      [],
+      []
+    ];
+    var AuthenticationMethodItem$ = [
+      3,
+      n05,
+      _AMI,
+      0,
+      [_AMT, _AM],
+      [0, () => AuthenticationMethod$]
+    ];
+    var AuthorizationCodeGrant$ = [
+      3,
+      n05,
+      _ACG,
+      0,
+      [_RU],
+      [64 | 0]
+    ];
+    var AuthorizedTokenIssuer$ = [
+      3,
+      n05,
+      _ATI,
+      0,
+      [_TTIA, _AAu],
+      [0, 64 | 0]
+    ];
+    var CreateAccountAssignmentRequest$ = [
+      3,
+      n05,
+      _CAAR,
+      0,
+      [_IA, _TI, _TT, _PSA, _PT, _PI2],
+      [0, 0, 0, 0, 0, 0],
+      6
+    ];
+    var CreateAccountAssignmentResponse$ = [
+      3,
+      n05,
+      _CAARr,
+      0,
+      [_AACS],
+      [() => AccountAssignmentOperationStatus$]
+    ];
+    var CreateApplicationAssignmentRequest$ = [
+      3,
+      n05,
+      _CAARre,
+      0,
+      [_AAp, _PI2, _PT],
+      [0, 0, 0],
+      3
+    ];
+    var CreateApplicationAssignmentResponse$ = [
+      3,
+      n05,
+      _CAARrea,
+      0,
+      [],
+      []
+    ];
+    var CreateApplicationRequest$ = [
+      3,
+      n05,
+      _CAR,
+      0,
+      [_IA, _APA, _N, _D, _PO, _T2, _St, _CT2],
+      [0, 0, 0, 0, () => PortalOptions$, () => TagList, 0, [0, 4]],
+      3
+    ];
+    var CreateApplicationResponse$ = [
+      3,
+      n05,
+      _CARr,
+      0,
+      [_AAp, _IA, _ISA],
+      [0, 0, 0]
+    ];
+    var CreateInstanceAccessControlAttributeConfigurationRequest$ = [
+      3,
+      n05,
+      _CIACACR,
+      0,
+      [_IA, _IACAC],
+      [0, () => InstanceAccessControlAttributeConfiguration$],
+      2
+    ];
+    var CreateInstanceAccessControlAttributeConfigurationResponse$ = [
+      3,
+      n05,
+      _CIACACRr,
+      0,
+      [],
+      []
+    ];
+    var CreateInstanceRequest$ = [
+      3,
+      n05,
+      _CIR,
+      0,
+      [_N, _CT2, _T2],
+      [0, [0, 4], () => TagList]
+    ];
+    var CreateInstanceResponse$ = [
+      3,
+      n05,
+      _CIRr,
+      0,
+      [_IA],
+      [0]
+    ];
+    var CreatePermissionSetRequest$ = [
+      3,
+      n05,
+      _CPSR,
+      0,
+      [_N, _IA, _D, _SD, _RS, _T2],
+      [0, 0, 0, 0, 0, () => TagList],
+      2
+    ];
+    var CreatePermissionSetResponse$ = [
+      3,
+      n05,
+      _CPSRr,
+      0,
+      [_PS],
+      [() => PermissionSet$]
+    ];
+    var CreateTrustedTokenIssuerRequest$ = [
+      3,
+      n05,
+      _CTTIR,
+      0,
+      [_IA, _N, _TTIT, _TTIC, _CT2, _T2],
+      [0, 0, 0, () => TrustedTokenIssuerConfiguration$, [0, 4], () => TagList],
+      4
+    ];
+    var CreateTrustedTokenIssuerResponse$ = [
+      3,
+      n05,
+      _CTTIRr,
+      0,
+      [_TTIA],
+      [0]
+    ];
+    var CustomerManagedPolicyReference$ = [
+      3,
+      n05,
+      _CMPR,
+      0,
+      [_N, _P2],
+      [0, 0],
+      1
+    ];
+    var DeleteAccountAssignmentRequest$ = [
+      3,
+      n05,
+      _DAAR,
+      0,
+      [_IA, _TI, _TT, _PSA, _PT, _PI2],
+      [0, 0, 0, 0, 0, 0],
+      6
+    ];
+    var DeleteAccountAssignmentResponse$ = [
+      3,
+      n05,
+      _DAARe,
+      0,
+      [_AADS],
+      [() => AccountAssignmentOperationStatus$]
+    ];
+    var DeleteApplicationAccessScopeRequest$ = [
+      3,
+      n05,
+      _DAASR,
+      0,
+      [_AAp, _Sc],
+      [0, 0],
+      2
+    ];
+    var DeleteApplicationAssignmentRequest$ = [
+      3,
+      n05,
+      _DAARel,
+      0,
+      [_AAp, _PI2, _PT],
+      [0, 0, 0],
+      3
+    ];
+    var DeleteApplicationAssignmentResponse$ = [
+      3,
+      n05,
+      _DAARele,
+      0,
+      [],
+      []
+    ];
+    var DeleteApplicationAuthenticationMethodRequest$ = [
+      3,
+      n05,
+      _DAAMR,
+      0,
+      [_AAp, _AMT],
+      [0, 0],
+      2
+    ];
+    var DeleteApplicationGrantRequest$ = [
+      3,
+      n05,
+      _DAGR,
+      0,
+      [_AAp, _GT],
+      [0, 0],
+      2
+    ];
+    var DeleteApplicationRequest$ = [
+      3,
+      n05,
+      _DAR,
+      0,
+      [_AAp],
+      [0],
+      1
+    ];
+    var DeleteApplicationResponse$ = [
+      3,
+      n05,
+      _DARe,
+      0,
+      [],
+      []
+    ];
+    var DeleteInlinePolicyFromPermissionSetRequest$ = [
+      3,
+      n05,
+      _DIPFPSR,
+      0,
+      [_IA, _PSA],
+      [0, 0],
+      2
+    ];
+    var DeleteInlinePolicyFromPermissionSetResponse$ = [
+      3,
+      n05,
+      _DIPFPSRe,
+      0,
+      [],
+      []
+    ];
+    var DeleteInstanceAccessControlAttributeConfigurationRequest$ = [
+      3,
+      n05,
+      _DIACACR,
+      0,
+      [_IA],
+      [0],
+      1
+    ];
+    var DeleteInstanceAccessControlAttributeConfigurationResponse$ = [
+      3,
+      n05,
+      _DIACACRe,
+      0,
+      [],
+      []
+    ];
+    var DeleteInstanceRequest$ = [
+      3,
+      n05,
+      _DIR,
+      0,
+      [_IA],
+      [0],
+      1
+    ];
+    var DeleteInstanceResponse$ = [
+      3,
+      n05,
+      _DIRe,
+      0,
+      [],
+      []
+    ];
+    var DeletePermissionsBoundaryFromPermissionSetRequest$ = [
+      3,
+      n05,
+      _DPBFPSR,
+      0,
+      [_IA, _PSA],
+      [0, 0],
+      2
+    ];
+    var DeletePermissionsBoundaryFromPermissionSetResponse$ = [
+      3,
+      n05,
+      _DPBFPSRe,
+      0,
+      [],
+      []
+    ];
+    var DeletePermissionSetRequest$ = [
+      3,
+      n05,
+      _DPSR,
+      0,
+      [_IA, _PSA],
+      [0, 0],
+      2
+    ];
+    var DeletePermissionSetResponse$ = [
+      3,
+      n05,
+      _DPSRe,
+      0,
+      [],
+      []
+    ];
+    var DeleteTrustedTokenIssuerRequest$ = [
+      3,
+      n05,
+      _DTTIR,
+      0,
+      [_TTIA],
+      [0],
+      1
+    ];
+    var DeleteTrustedTokenIssuerResponse$ = [
+      3,
+      n05,
+      _DTTIRe,
+      0,
+      [],
+      []
+    ];
+    var DescribeAccountAssignmentCreationStatusRequest$ = [
+      3,
+      n05,
+      _DAACSR,
+      0,
+      [_IA, _AACRI],
+      [0, 0],
+      2
+    ];
+    var DescribeAccountAssignmentCreationStatusResponse$ = [
+      3,
+      n05,
+      _DAACSRe,
+      0,
+      [_AACS],
+      [() => AccountAssignmentOperationStatus$]
+    ];
+    var DescribeAccountAssignmentDeletionStatusRequest$ = [
+      3,
+      n05,
+      _DAADSR,
+      0,
+      [_IA, _AADRI],
+      [0, 0],
+      2
+    ];
+    var DescribeAccountAssignmentDeletionStatusResponse$ = [
+      3,
+      n05,
+      _DAADSRe,
+      0,
+      [_AADS],
+      [() => AccountAssignmentOperationStatus$]
+    ];
+    var DescribeApplicationAssignmentRequest$ = [
+      3,
+      n05,
+      _DAARes,
+      0,
+      [_AAp, _PI2, _PT],
+      [0, 0, 0],
+      3
+    ];
+    var DescribeApplicationAssignmentResponse$ = [
+      3,
+      n05,
+      _DAAResc,
+      0,
+      [_PT, _PI2, _AAp],
+      [0, 0, 0]
+    ];
+    var DescribeApplicationProviderRequest$ = [
+      3,
+      n05,
+      _DAPR,
+      0,
+      [_APA],
+      [0],
+      1
+    ];
+    var DescribeApplicationProviderResponse$ = [
+      3,
+      n05,
+      _DAPRe,
+      0,
+      [_APA, _FP, _DD, _RSC],
+      [0, 0, () => DisplayData$, () => ResourceServerConfig$],
+      1
+    ];
+    var DescribeApplicationRequest$ = [
+      3,
+      n05,
+      _DARes,
+      0,
+      [_AAp],
+      [0],
+      1
+    ];
+    var DescribeApplicationResponse$ = [
+      3,
+      n05,
+      _DAResc,
+      0,
+      [_AAp, _APA, _N, _AApp, _IA, _ISA, _St, _PO, _D, _CD, _CF],
+      [0, 0, 0, 0, 0, 0, 0, () => PortalOptions$, 0, 4, 0]
+    ];
+    var DescribeInstanceAccessControlAttributeConfigurationRequest$ = [
+      3,
+      n05,
+      _DIACACRes,
+      0,
+      [_IA],
+      [0],
+      1
+    ];
+    var DescribeInstanceAccessControlAttributeConfigurationResponse$ = [
+      3,
+      n05,
+      _DIACACResc,
+      0,
+      [_St, _SR, _IACAC],
+      [0, 0, () => InstanceAccessControlAttributeConfiguration$]
+    ];
+    var DescribeInstanceRequest$ = [
+      3,
+      n05,
+      _DIRes,
+      0,
+      [_IA],
+      [0],
+      1
+    ];
+    var DescribeInstanceResponse$ = [
+      3,
+      n05,
+      _DIResc,
+      0,
+      [_IA, _ISI, _ISA, _OAI, _N, _CD, _St, _SR, _PR, _Re, _ECD, _PSE],
+      [0, 0, 0, 0, 0, 4, 0, 0, 0, () => RegionMetadataList, () => EncryptionConfigurationDetails$, 2]
+    ];
+    var DescribePermissionSetProvisioningStatusRequest$ = [
+      3,
+      n05,
+      _DPSPSR,
+      0,
+      [_IA, _PPSRI],
+      [0, 0],
+      2
+    ];
+    var DescribePermissionSetProvisioningStatusResponse$ = [
+      3,
+      n05,
+      _DPSPSRe,
+      0,
+      [_PSPS],
+      [() => PermissionSetProvisioningStatus$]
+    ];
+    var DescribePermissionSetRequest$ = [
+      3,
+      n05,
+      _DPSRes,
+      0,
+      [_IA, _PSA],
+      [0, 0],
+      2
+    ];
+    var DescribePermissionSetResponse$ = [
+      3,
+      n05,
+      _DPSResc,
+      0,
+      [_PS],
+      [() => PermissionSet$]
+    ];
+    var DescribeRegionRequest$ = [
+      3,
+      n05,
+      _DRR,
+      0,
+      [_IA, _RN],
+      [0, 0],
+      2
+    ];
+    var DescribeRegionResponse$ = [
+      3,
+      n05,
+      _DRRe,
+      0,
+      [_RN, _St, _AD, _IPR],
+      [0, 0, 4, 2]
+    ];
+    var DescribeTrustedTokenIssuerRequest$ = [
+      3,
+      n05,
+      _DTTIRes,
+      0,
+      [_TTIA],
+      [0],
+      1
+    ];
+    var DescribeTrustedTokenIssuerResponse$ = [
+      3,
+      n05,
+      _DTTIResc,
+      0,
+      [_TTIA, _N, _TTIT, _TTIC],
+      [0, 0, 0, () => TrustedTokenIssuerConfiguration$]
+    ];
+    var DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$ = [
+      3,
+      n05,
+      _DCMPRFPSR,
+      0,
+      [_IA, _PSA, _CMPR],
+      [0, 0, () => CustomerManagedPolicyReference$],
+      3
+    ];
+    var DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$ = [
+      3,
+      n05,
+      _DCMPRFPSRe,
+      0,
+      [],
+      []
+    ];
+    var DetachManagedPolicyFromPermissionSetRequest$ = [
+      3,
+      n05,
+      _DMPFPSR,
+      0,
+      [_IA, _PSA, _MPA],
+      [0, 0, 0],
+      3
+    ];
+    var DetachManagedPolicyFromPermissionSetResponse$ = [
+      3,
+      n05,
+      _DMPFPSRe,
+      0,
+      [],
+      []
+    ];
+    var DisplayData$ = [
+      3,
+      n05,
+      _DD,
+      0,
+      [_DN, _IU, _D],
+      [0, 0, 0]
+    ];
+    var EncryptionConfiguration$ = [
+      3,
+      n05,
+      _EC,
+      0,
+      [_KT, _KKA],
+      [0, 0],
+      1
+    ];
+    var EncryptionConfigurationDetails$ = [
+      3,
+      n05,
+      _ECD,
+      0,
+      [_KT, _KKA, _ES, _ESR],
+      [0, 0, 0, 0]
+    ];
+    var GetApplicationAccessScopeRequest$ = [
+      3,
+      n05,
+      _GAASR,
+      0,
+      [_AAp, _Sc],
+      [0, 0],
+      2
+    ];
+    var GetApplicationAccessScopeResponse$ = [
+      3,
+      n05,
+      _GAASRe,
+      0,
+      [_Sc, _AT3],
+      [0, 64 | 0],
+      1
+    ];
+    var GetApplicationAssignmentConfigurationRequest$ = [
+      3,
+      n05,
+      _GAACR,
+      0,
+      [_AAp],
+      [0],
+      1
+    ];
+    var GetApplicationAssignmentConfigurationResponse$ = [
+      3,
+      n05,
+      _GAACRe,
+      0,
+      [_AR2],
+      [2],
+      1
+    ];
+    var GetApplicationAuthenticationMethodRequest$ = [
+      3,
+      n05,
+      _GAAMR,
+      0,
+      [_AAp, _AMT],
+      [0, 0],
+      2
+    ];
+    var GetApplicationAuthenticationMethodResponse$ = [
+      3,
+      n05,
+      _GAAMRe,
+      0,
+      [_AM],
+      [() => AuthenticationMethod$]
+    ];
+    var GetApplicationGrantRequest$ = [
+      3,
+      n05,
+      _GAGR,
+      0,
+      [_AAp, _GT],
+      [0, 0],
+      2
+    ];
+    var GetApplicationGrantResponse$ = [
+      3,
+      n05,
+      _GAGRe,
+      0,
+      [_G],
+      [() => Grant$],
+      1
+    ];
+    var GetApplicationSessionConfigurationRequest$ = [
+      3,
+      n05,
+      _GASCR,
+      0,
+      [_AAp],
+      [0],
+      1
+    ];
+    var GetApplicationSessionConfigurationResponse$ = [
+      3,
+      n05,
+      _GASCRe,
+      0,
+      [_UBSAS],
+      [0]
+    ];
+    var GetInlinePolicyForPermissionSetRequest$ = [
+      3,
+      n05,
+      _GIPFPSR,
+      0,
+      [_IA, _PSA],
+      [0, 0],
+      2
+    ];
+    var GetInlinePolicyForPermissionSetResponse$ = [
+      3,
+      n05,
+      _GIPFPSRe,
+      0,
+      [_IP2],
+      [0]
+    ];
+    var GetPermissionsBoundaryForPermissionSetRequest$ = [
+      3,
+      n05,
+      _GPBFPSR,
+      0,
+      [_IA, _PSA],
+      [0, 0],
+      2
+    ];
+    var GetPermissionsBoundaryForPermissionSetResponse$ = [
+      3,
+      n05,
+      _GPBFPSRe,
+      0,
+      [_PB],
+      [() => PermissionsBoundary$]
+    ];
+    var GrantItem$ = [
+      3,
+      n05,
+      _GI,
+      0,
+      [_GT, _G],
+      [0, () => Grant$],
+      2
+    ];
+    var IamAuthenticationMethod$ = [
+      3,
+      n05,
+      _IAM,
+      0,
+      [_APc],
+      [15],
+      1
+    ];
+    var InstanceAccessControlAttributeConfiguration$ = [
+      3,
+      n05,
+      _IACAC,
+      0,
+      [_ACAc],
+      [() => AccessControlAttributeList],
+      1
+    ];
+    var InstanceMetadata$ = [
+      3,
+      n05,
+      _IM,
+      0,
+      [_IA, _ISI, _ISA, _OAI, _N, _CD, _St, _SR, _PR, _Re],
+      [0, 0, 0, 0, 0, 4, 0, 0, 0, () => RegionMetadataList]
+    ];
+    var JwtBearerGrant$ = [
+      3,
+      n05,
+      _JBG,
+      0,
+      [_ATIu],
+      [() => AuthorizedTokenIssuers]
+    ];
+    var ListAccountAssignmentCreationStatusRequest$ = [
+      3,
+      n05,
+      _LAACSR,
+      0,
+      [_IA, _MR, _NT, _F],
+      [0, 1, 0, () => OperationStatusFilter$],
+      1
+    ];
+    var ListAccountAssignmentCreationStatusResponse$ = [
+      3,
+      n05,
+      _LAACSRi,
+      0,
+      [_AACSc, _NT],
+      [() => AccountAssignmentOperationStatusList, 0]
+    ];
+    var ListAccountAssignmentDeletionStatusRequest$ = [
+      3,
+      n05,
+      _LAADSR,
+      0,
+      [_IA, _MR, _NT, _F],
+      [0, 1, 0, () => OperationStatusFilter$],
+      1
+    ];
+    var ListAccountAssignmentDeletionStatusResponse$ = [
+      3,
+      n05,
+      _LAADSRi,
+      0,
+      [_AADSc, _NT],
+      [() => AccountAssignmentOperationStatusList, 0]
+    ];
+    var ListAccountAssignmentsFilter$ = [
+      3,
+      n05,
+      _LAAF,
+      0,
+      [_AI],
+      [0]
+    ];
+    var ListAccountAssignmentsForPrincipalRequest$ = [
+      3,
+      n05,
+      _LAAFPR,
+      0,
+      [_IA, _PI2, _PT, _F, _NT, _MR],
+      [0, 0, 0, () => ListAccountAssignmentsFilter$, 0, 1],
+      3
+    ];
+    var ListAccountAssignmentsForPrincipalResponse$ = [
+      3,
+      n05,
+      _LAAFPRi,
+      0,
+      [_AAc, _NT],
+      [() => AccountAssignmentListForPrincipal, 0]
+    ];
+    var ListAccountAssignmentsRequest$ = [
+      3,
+      n05,
+      _LAAR,
+      0,
+      [_IA, _AI, _PSA, _MR, _NT],
+      [0, 0, 0, 1, 0],
+      3
+    ];
+    var ListAccountAssignmentsResponse$ = [
+      3,
+      n05,
+      _LAARi,
+      0,
+      [_AAc, _NT],
+      [() => AccountAssignmentList, 0]
+    ];
+    var ListAccountsForProvisionedPermissionSetRequest$ = [
+      3,
+      n05,
+      _LAFPPSR,
+      0,
+      [_IA, _PSA, _PSr, _MR, _NT],
+      [0, 0, 0, 1, 0],
+      2
+    ];
+    var ListAccountsForProvisionedPermissionSetResponse$ = [
+      3,
+      n05,
+      _LAFPPSRi,
+      0,
+      [_AIc, _NT],
+      [64 | 0, 0]
+    ];
+    var ListApplicationAccessScopesRequest$ = [
+      3,
+      n05,
+      _LAASR,
+      0,
+      [_AAp, _MR, _NT],
+      [0, 1, 0],
+      1
+    ];
+    var ListApplicationAccessScopesResponse$ = [
+      3,
+      n05,
+      _LAASRi,
+      0,
+      [_Sco, _NT],
+      [() => Scopes2, 0],
+      1
+    ];
+    var ListApplicationAssignmentsFilter$ = [
+      3,
+      n05,
+      _LAAFi,
+      0,
+      [_AAp],
+      [0]
+    ];
+    var ListApplicationAssignmentsForPrincipalRequest$ = [
+      3,
+      n05,
+      _LAAFPRis,
+      0,
+      [_IA, _PI2, _PT, _F, _NT, _MR],
+      [0, 0, 0, () => ListApplicationAssignmentsFilter$, 0, 1],
+      3
+    ];
+    var ListApplicationAssignmentsForPrincipalResponse$ = [
+      3,
+      n05,
+      _LAAFPRist,
+      0,
+      [_AAppli, _NT],
+      [() => ApplicationAssignmentListForPrincipal, 0]
+    ];
+    var ListApplicationAssignmentsRequest$ = [
+      3,
+      n05,
+      _LAARis,
+      0,
+      [_AAp, _MR, _NT],
+      [0, 1, 0],
+      1
+    ];
+    var ListApplicationAssignmentsResponse$ = [
+      3,
+      n05,
+      _LAARist,
+      0,
+      [_AAppli, _NT],
+      [() => ApplicationAssignmentsList, 0]
+    ];
+    var ListApplicationAuthenticationMethodsRequest$ = [
+      3,
+      n05,
+      _LAAMR,
+      0,
+      [_AAp, _NT],
+      [0, 0],
+      1
+    ];
+    var ListApplicationAuthenticationMethodsResponse$ = [
+      3,
+      n05,
+      _LAAMRi,
+      0,
+      [_AMu, _NT],
+      [() => AuthenticationMethods, 0]
+    ];
+    var ListApplicationGrantsRequest$ = [
+      3,
+      n05,
+      _LAGR,
+      0,
+      [_AAp, _NT],
+      [0, 0],
+      1
+    ];
+    var ListApplicationGrantsResponse$ = [
+      3,
+      n05,
+      _LAGRi,
+      0,
+      [_Gr, _NT],
+      [() => Grants, 0],
+      1
+    ];
+    var ListApplicationProvidersRequest$ = [
+      3,
+      n05,
+      _LAPR,
+      0,
+      [_MR, _NT],
+      [1, 0]
+    ];
+    var ListApplicationProvidersResponse$ = [
+      3,
+      n05,
+      _LAPRi,
+      0,
+      [_APp, _NT],
+      [() => ApplicationProviderList, 0]
+    ];
+    var ListApplicationsFilter$ = [
+      3,
+      n05,
+      _LAF,
+      0,
+      [_AApp, _AP],
+      [0, 0]
+    ];
+    var ListApplicationsRequest$ = [
+      3,
+      n05,
+      _LAR,
+      0,
+      [_IA, _MR, _NT, _F],
+      [0, 1, 0, () => ListApplicationsFilter$],
+      1
+    ];
+    var ListApplicationsResponse$ = [
+      3,
+      n05,
+      _LARi,
+      0,
+      [_Ap, _NT],
+      [() => ApplicationList, 0]
+    ];
+    var ListCustomerManagedPolicyReferencesInPermissionSetRequest$ = [
+      3,
+      n05,
+      _LCMPRIPSR,
+      0,
+      [_IA, _PSA, _MR, _NT],
+      [0, 0, 1, 0],
+      2
+    ];
+    var ListCustomerManagedPolicyReferencesInPermissionSetResponse$ = [
+      3,
+      n05,
+      _LCMPRIPSRi,
+      0,
+      [_CMPRu, _NT],
+      [() => CustomerManagedPolicyReferenceList, 0]
+    ];
+    var ListInstancesRequest$ = [
+      3,
+      n05,
+      _LIR,
+      0,
+      [_MR, _NT],
+      [1, 0]
+    ];
+    var ListInstancesResponse$ = [
+      3,
+      n05,
+      _LIRi,
+      0,
+      [_I2, _NT],
+      [() => InstanceList, 0]
+    ];
+    var ListManagedPoliciesInPermissionSetRequest$ = [
+      3,
+      n05,
+      _LMPIPSR,
+      0,
+      [_IA, _PSA, _MR, _NT],
+      [0, 0, 1, 0],
+      2
+    ];
+    var ListManagedPoliciesInPermissionSetResponse$ = [
+      3,
+      n05,
+      _LMPIPSRi,
+      0,
+      [_AMPt, _NT],
+      [() => AttachedManagedPolicyList, 0]
+    ];
+    var ListPermissionSetProvisioningStatusRequest$ = [
+      3,
+      n05,
+      _LPSPSR,
+      0,
+      [_IA, _MR, _NT, _F],
+      [0, 1, 0, () => OperationStatusFilter$],
+      1
+    ];
+    var ListPermissionSetProvisioningStatusResponse$ = [
+      3,
+      n05,
+      _LPSPSRi,
+      0,
+      [_PSPSe, _NT],
+      [() => PermissionSetProvisioningStatusList, 0]
+    ];
+    var ListPermissionSetsProvisionedToAccountRequest$ = [
+      3,
+      n05,
+      _LPSPTAR,
+      0,
+      [_IA, _AI, _PSr, _MR, _NT],
+      [0, 0, 0, 1, 0],
+      2
+    ];
+    var ListPermissionSetsProvisionedToAccountResponse$ = [
+      3,
+      n05,
+      _LPSPTARi,
+      0,
+      [_NT, _PSe],
+      [0, 64 | 0]
+    ];
+    var ListPermissionSetsRequest$ = [
+      3,
+      n05,
+      _LPSR,
+      0,
+      [_IA, _NT, _MR],
+      [0, 0, 1],
+      1
+    ];
+    var ListPermissionSetsResponse$ = [
+      3,
+      n05,
+      _LPSRi,
+      0,
+      [_PSe, _NT],
+      [64 | 0, 0]
+    ];
+    var ListRegionsRequest$ = [
+      3,
+      n05,
+      _LRR,
+      0,
+      [_IA, _MR, _NT],
+      [0, 1, 0],
+      1
+    ];
+    var ListRegionsResponse$ = [
+      3,
+      n05,
+      _LRRi,
+      0,
+      [_Re, _NT],
+      [() => RegionMetadataList, 0]
+    ];
+    var ListTagsForResourceRequest$ = [
+      3,
+      n05,
+      _LTFRR,
+      0,
+      [_RA2, _IA, _NT],
+      [0, 0, 0],
+      1
+    ];
+    var ListTagsForResourceResponse$ = [
+      3,
+      n05,
+      _LTFRRi,
+      0,
+      [_T2, _NT],
+      [() => TagList, 0]
+    ];
+    var ListTrustedTokenIssuersRequest$ = [
+      3,
+      n05,
+      _LTTIR,
+      0,
+      [_IA, _MR, _NT],
+      [0, 1, 0],
+      1
+    ];
+    var ListTrustedTokenIssuersResponse$ = [
+      3,
+      n05,
+      _LTTIRi,
+      0,
+      [_TTI, _NT],
+      [() => TrustedTokenIssuerList, 0]
+    ];
+    var OidcJwtConfiguration$ = [
+      3,
+      n05,
+      _OJC,
+      0,
+      [_IUs, _CAP, _ISAP, _JRO],
+      [0, 0, 0, 0],
+      4
+    ];
+    var OidcJwtUpdateConfiguration$ = [
+      3,
+      n05,
+      _OJUC,
+      0,
+      [_CAP, _ISAP, _JRO],
+      [0, 0, 0]
+    ];
+    var OperationStatusFilter$ = [
+      3,
+      n05,
+      _OSF,
+      0,
+      [_St],
+      [0]
+    ];
+    var PermissionsBoundary$ = [
+      3,
+      n05,
+      _PB,
+      0,
+      [_CMPR, _MPA],
+      [() => CustomerManagedPolicyReference$, 0]
+    ];
+    var PermissionSet$ = [
+      3,
+      n05,
+      _PS,
+      0,
+      [_N, _PSA, _D, _CD, _SD, _RS],
+      [0, 0, 0, 4, 0, 0]
+    ];
+    var PermissionSetProvisioningStatus$ = [
+      3,
+      n05,
+      _PSPS,
+      0,
+      [_St, _RI, _AI, _PSA, _FR, _CD],
+      [0, 0, 0, 0, 0, 4]
+    ];
+    var PermissionSetProvisioningStatusMetadata$ = [
+      3,
+      n05,
+      _PSPSM,
+      0,
+      [_St, _RI, _CD],
+      [0, 0, 4]
+    ];
+    var PortalOptions$ = [
+      3,
+      n05,
+      _PO,
+      0,
+      [_SIO, _Vi],
+      [() => SignInOptions$, 0]
+    ];
+    var ProvisionPermissionSetRequest$ = [
+      3,
+      n05,
+      _PPSR,
+      0,
+      [_IA, _PSA, _TT, _TI],
+      [0, 0, 0, 0],
+      3
+    ];
+    var ProvisionPermissionSetResponse$ = [
+      3,
+      n05,
+      _PPSRr,
+      0,
+      [_PSPS],
+      [() => PermissionSetProvisioningStatus$]
+    ];
+    var PutApplicationAccessScopeRequest$ = [
+      3,
+      n05,
+      _PAASR,
+      0,
+      [_Sc, _AAp, _AT3],
+      [0, 0, 64 | 0],
+      2
+    ];
+    var PutApplicationAssignmentConfigurationRequest$ = [
+      3,
+      n05,
+      _PAACR,
+      0,
+      [_AAp, _AR2],
+      [0, 2],
+      2
+    ];
+    var PutApplicationAssignmentConfigurationResponse$ = [
+      3,
+      n05,
+      _PAACRu,
+      0,
+      [],
+      []
+    ];
+    var PutApplicationAuthenticationMethodRequest$ = [
+      3,
+      n05,
+      _PAAMR,
+      0,
+      [_AAp, _AMT, _AM],
+      [0, 0, () => AuthenticationMethod$],
+      3
+    ];
+    var PutApplicationGrantRequest$ = [
+      3,
+      n05,
+      _PAGR,
+      0,
+      [_AAp, _GT, _G],
+      [0, 0, () => Grant$],
+      3
+    ];
+    var PutApplicationSessionConfigurationRequest$ = [
+      3,
+      n05,
+      _PASCR,
+      0,
+      [_AAp, _UBSAS],
+      [0, 0],
+      1
+    ];
+    var PutApplicationSessionConfigurationResponse$ = [
+      3,
+      n05,
+      _PASCRu,
+      0,
+      [],
+      []
+    ];
+    var PutInlinePolicyToPermissionSetRequest$ = [
+      3,
+      n05,
+      _PIPTPSR,
+      0,
+      [_IA, _PSA, _IP2],
+      [0, 0, 0],
+      3
+    ];
+    var PutInlinePolicyToPermissionSetResponse$ = [
+      3,
+      n05,
+      _PIPTPSRu,
+      0,
+      [],
+      []
+    ];
+    var PutPermissionsBoundaryToPermissionSetRequest$ = [
+      3,
+      n05,
+      _PPBTPSR,
+      0,
+      [_IA, _PSA, _PB],
+      [0, 0, () => PermissionsBoundary$],
+      3
+    ];
+    var PutPermissionsBoundaryToPermissionSetResponse$ = [
+      3,
+      n05,
+      _PPBTPSRu,
+      0,
+      [],
+      []
+    ];
+    var RefreshTokenGrant$ = [
+      3,
+      n05,
+      _RTG,
+      0,
+      [],
+      []
+    ];
+    var RegionMetadata$ = [
+      3,
+      n05,
+      _RM,
+      0,
+      [_RN, _St, _AD, _IPR],
+      [0, 0, 4, 2]
+    ];
+    var RemoveRegionRequest$ = [
+      3,
+      n05,
+      _RRR,
+      0,
+      [_IA, _RN],
+      [0, 0],
+      2
+    ];
+    var RemoveRegionResponse$ = [
+      3,
+      n05,
+      _RRRe,
+      0,
+      [_St],
+      [0]
+    ];
+    var ResourceServerConfig$ = [
+      3,
+      n05,
+      _RSC,
+      0,
+      [_Sco],
+      [() => ResourceServerScopes]
+    ];
+    var ResourceServerScopeDetails$ = [
+      3,
+      n05,
+      _RSSD,
+      0,
+      [_LD, _DT],
+      [0, 0]
+    ];
+    var ScopeDetails$ = [
+      3,
+      n05,
+      _SDc,
+      0,
+      [_Sc, _AT3],
+      [0, 64 | 0],
+      1
+    ];
+    var SignInOptions$ = [
+      3,
+      n05,
+      _SIO,
+      0,
+      [_O, _AU],
+      [0, 0],
+      1
+    ];
+    var Tag$2 = [
+      3,
+      n05,
+      _Ta2,
+      0,
+      [_K2, _V2],
+      [0, 0],
+      2
+    ];
+    var TagResourceRequest$ = [
+      3,
+      n05,
+      _TRR,
+      0,
+      [_RA2, _T2, _IA],
+      [0, () => TagList, 0],
+      2
+    ];
+    var TagResourceResponse$ = [
+      3,
+      n05,
+      _TRRa,
+      0,
+      [],
+      []
+    ];
+    var TokenExchangeGrant$ = [
+      3,
+      n05,
+      _TEG,
+      0,
+      [],
+      []
+    ];
+    var TrustedTokenIssuerMetadata$ = [
+      3,
+      n05,
+      _TTIM,
+      0,
+      [_TTIA, _N, _TTIT],
+      [0, 0, 0]
+    ];
+    var UntagResourceRequest$ = [
+      3,
+      n05,
+      _URR,
+      0,
+      [_RA2, _TK, _IA],
+      [0, 64 | 0, 0],
+      2
+    ];
+    var UntagResourceResponse$ = [
+      3,
+      n05,
+      _URRn,
+      0,
+      [],
+      []
+    ];
+    var UpdateApplicationPortalOptions$ = [
+      3,
+      n05,
+      _UAPO,
+      0,
+      [_SIO],
+      [() => SignInOptions$]
+    ];
+    var UpdateApplicationRequest$ = [
+      3,
+      n05,
+      _UAR,
+      0,
+      [_AAp, _N, _D, _St, _PO],
+      [0, 0, 0, 0, () => UpdateApplicationPortalOptions$],
+      1
+    ];
+    var UpdateApplicationResponse$ = [
+      3,
+      n05,
+      _UARp,
+      0,
+      [],
+      []
+    ];
+    var UpdateInstanceAccessControlAttributeConfigurationRequest$ = [
+      3,
+      n05,
+      _UIACACR,
+      0,
+      [_IA, _IACAC],
+      [0, () => InstanceAccessControlAttributeConfiguration$],
+      2
+    ];
+    var UpdateInstanceAccessControlAttributeConfigurationResponse$ = [
+      3,
+      n05,
+      _UIACACRp,
+      0,
+      [],
+      []
+    ];
+    var UpdateInstanceRequest$ = [
+      3,
+      n05,
+      _UIR,
+      0,
+      [_IA, _N, _EC, _PSE],
+      [0, 0, () => EncryptionConfiguration$, 2],
+      1
+    ];
+    var UpdateInstanceResponse$ = [
+      3,
+      n05,
+      _UIRp,
+      0,
+      [],
+      []
+    ];
+    var UpdatePermissionSetRequest$ = [
+      3,
+      n05,
+      _UPSR,
+      0,
+      [_IA, _PSA, _D, _SD, _RS],
+      [0, 0, 0, 0, 0],
+      2
+    ];
+    var UpdatePermissionSetResponse$ = [
+      3,
+      n05,
+      _UPSRp,
+      0,
+      [],
+      []
+    ];
+    var UpdateTrustedTokenIssuerRequest$ = [
+      3,
+      n05,
+      _UTTIR,
+      0,
+      [_TTIA, _N, _TTIC],
+      [0, 0, () => TrustedTokenIssuerUpdateConfiguration$],
+      1
+    ];
+    var UpdateTrustedTokenIssuerResponse$ = [
+      3,
+      n05,
+      _UTTIRp,
+      0,
+      [],
+      []
+    ];
+    var __Unit = "unit";
+    var AccessControlAttributeList = [
+      1,
+      n05,
+      _ACAL,
+      0,
+      () => AccessControlAttribute$
+    ];
+    var AccountAssignmentList = [
+      1,
+      n05,
+      _AAL,
+      0,
+      () => AccountAssignment$
+    ];
+    var AccountAssignmentListForPrincipal = [
+      1,
+      n05,
+      _AALFP,
+      0,
+      () => AccountAssignmentForPrincipal$
+    ];
+    var AccountAssignmentOperationStatusList = [
+      1,
+      n05,
+      _AAOSL,
+      0,
+      () => AccountAssignmentOperationStatusMetadata$
+    ];
+    var ApplicationAssignmentListForPrincipal = [
+      1,
+      n05,
+      _AALFPp,
+      0,
+      () => ApplicationAssignmentForPrincipal$
+    ];
+    var ApplicationAssignmentsList = [
+      1,
+      n05,
+      _AALp,
+      0,
+      () => ApplicationAssignment$
+    ];
+    var ApplicationList = [
+      1,
+      n05,
+      _AL,
+      0,
+      () => Application$
+    ];
+    var ApplicationProviderList = [
+      1,
+      n05,
+      _APL,
+      0,
+      () => ApplicationProvider$
+    ];
+    var AttachedManagedPolicyList = [
+      1,
+      n05,
+      _AMPL,
+      0,
+      () => AttachedManagedPolicy$
+    ];
+    var AuthenticationMethods = [
+      1,
+      n05,
+      _AMu,
+      0,
+      () => AuthenticationMethodItem$
+    ];
+    var AuthorizedTokenIssuers = [
+      1,
+      n05,
+      _ATIu,
+      0,
+      () => AuthorizedTokenIssuer$
+    ];
+    var CustomerManagedPolicyReferenceList = [
+      1,
+      n05,
+      _CMPRL,
+      0,
+      () => CustomerManagedPolicyReference$
+    ];
+    var Grants = [
+      1,
+      n05,
+      _Gr,
+      0,
+      () => GrantItem$
+    ];
+    var InstanceList = [
+      1,
+      n05,
+      _IL,
+      0,
+      () => InstanceMetadata$
+    ];
+    var PermissionSetProvisioningStatusList = [
+      1,
+      n05,
+      _PSPSL,
+      0,
+      () => PermissionSetProvisioningStatusMetadata$
+    ];
+    var RegionMetadataList = [
+      1,
+      n05,
+      _RML,
+      0,
+      () => RegionMetadata$
+    ];
+    var Scopes2 = [
+      1,
+      n05,
+      _Sco,
+      0,
+      () => ScopeDetails$
+    ];
+    var TagList = [
+      1,
+      n05,
+      _TL,
+      0,
+      () => Tag$2
+    ];
+    var TrustedTokenIssuerList = [
+      1,
+      n05,
+      _TTIL,
+      0,
+      () => TrustedTokenIssuerMetadata$
+    ];
+    var ResourceServerScopes = [
+      2,
+      n05,
+      _RSS,
+      0,
+      0,
+      () => ResourceServerScopeDetails$
+    ];
+    var AuthenticationMethod$ = [
+      4,
+      n05,
+      _AM,
+      0,
+      [_Ia],
+      [() => IamAuthenticationMethod$]
+    ];
+    var Grant$ = [
+      4,
+      n05,
+      _G,
+      0,
+      [_AC, _JB, _RT3, _TEo],
+      [() => AuthorizationCodeGrant$, () => JwtBearerGrant$, () => RefreshTokenGrant$, () => TokenExchangeGrant$]
+    ];
+    var TrustedTokenIssuerConfiguration$ = [
+      4,
+      n05,
+      _TTIC,
+      0,
+      [_OJC],
+      [() => OidcJwtConfiguration$]
+    ];
+    var TrustedTokenIssuerUpdateConfiguration$ = [
+      4,
+      n05,
+      _TTIUC,
+      0,
+      [_OJC],
+      [() => OidcJwtUpdateConfiguration$]
+    ];
+    var AddRegion$ = [
+      9,
+      n05,
+      _ARd,
+      0,
+      () => AddRegionRequest$,
+      () => AddRegionResponse$
+    ];
+    var AttachCustomerManagedPolicyReferenceToPermissionSet$ = [
+      9,
+      n05,
+      _ACMPRTPS,
+      0,
+      () => AttachCustomerManagedPolicyReferenceToPermissionSetRequest$,
+      () => AttachCustomerManagedPolicyReferenceToPermissionSetResponse$
+    ];
+    var AttachManagedPolicyToPermissionSet$ = [
+      9,
+      n05,
+      _AMPTPS,
+      0,
+      () => AttachManagedPolicyToPermissionSetRequest$,
+      () => AttachManagedPolicyToPermissionSetResponse$
+    ];
+    var CreateAccountAssignment$ = [
+      9,
+      n05,
+      _CAA,
+      0,
+      () => CreateAccountAssignmentRequest$,
+      () => CreateAccountAssignmentResponse$
+    ];
+    var CreateApplication$ = [
+      9,
+      n05,
+      _CA2,
+      0,
+      () => CreateApplicationRequest$,
+      () => CreateApplicationResponse$
+    ];
+    var CreateApplicationAssignment$ = [
+      9,
+      n05,
+      _CAAr,
+      0,
+      () => CreateApplicationAssignmentRequest$,
+      () => CreateApplicationAssignmentResponse$
+    ];
+    var CreateInstance$ = [
+      9,
+      n05,
+      _CI,
+      0,
+      () => CreateInstanceRequest$,
+      () => CreateInstanceResponse$
+    ];
+    var CreateInstanceAccessControlAttributeConfiguration$ = [
+      9,
+      n05,
+      _CIACAC,
+      0,
+      () => CreateInstanceAccessControlAttributeConfigurationRequest$,
+      () => CreateInstanceAccessControlAttributeConfigurationResponse$
+    ];
+    var CreatePermissionSet$ = [
+      9,
+      n05,
+      _CPS,
+      0,
+      () => CreatePermissionSetRequest$,
+      () => CreatePermissionSetResponse$
+    ];
+    var CreateTrustedTokenIssuer$ = [
+      9,
+      n05,
+      _CTTI,
+      0,
+      () => CreateTrustedTokenIssuerRequest$,
+      () => CreateTrustedTokenIssuerResponse$
+    ];
+    var DeleteAccountAssignment$ = [
+      9,
+      n05,
+      _DAA,
+      0,
+      () => DeleteAccountAssignmentRequest$,
+      () => DeleteAccountAssignmentResponse$
+    ];
+    var DeleteApplication$ = [
+      9,
+      n05,
+      _DA,
+      0,
+      () => DeleteApplicationRequest$,
+      () => DeleteApplicationResponse$
+    ];
+    var DeleteApplicationAccessScope$ = [
+      9,
+      n05,
+      _DAAS,
+      2,
+      () => DeleteApplicationAccessScopeRequest$,
+      () => __Unit
+    ];
+    var DeleteApplicationAssignment$ = [
+      9,
+      n05,
+      _DAAe,
+      2,
+      () => DeleteApplicationAssignmentRequest$,
+      () => DeleteApplicationAssignmentResponse$
+    ];
+    var DeleteApplicationAuthenticationMethod$ = [
+      9,
+      n05,
+      _DAAM,
+      2,
+      () => DeleteApplicationAuthenticationMethodRequest$,
+      () => __Unit
+    ];
+    var DeleteApplicationGrant$ = [
+      9,
+      n05,
+      _DAG,
+      2,
+      () => DeleteApplicationGrantRequest$,
+      () => __Unit
+    ];
+    var DeleteInlinePolicyFromPermissionSet$ = [
+      9,
+      n05,
+      _DIPFPS,
+      0,
+      () => DeleteInlinePolicyFromPermissionSetRequest$,
+      () => DeleteInlinePolicyFromPermissionSetResponse$
+    ];
+    var DeleteInstance$ = [
+      9,
+      n05,
+      _DI,
+      0,
+      () => DeleteInstanceRequest$,
+      () => DeleteInstanceResponse$
+    ];
+    var DeleteInstanceAccessControlAttributeConfiguration$ = [
+      9,
+      n05,
+      _DIACAC,
+      0,
+      () => DeleteInstanceAccessControlAttributeConfigurationRequest$,
+      () => DeleteInstanceAccessControlAttributeConfigurationResponse$
+    ];
+    var DeletePermissionsBoundaryFromPermissionSet$ = [
+      9,
+      n05,
+      _DPBFPS,
+      0,
+      () => DeletePermissionsBoundaryFromPermissionSetRequest$,
+      () => DeletePermissionsBoundaryFromPermissionSetResponse$
+    ];
+    var DeletePermissionSet$ = [
+      9,
+      n05,
+      _DPS,
+      0,
+      () => DeletePermissionSetRequest$,
+      () => DeletePermissionSetResponse$
+    ];
+    var DeleteTrustedTokenIssuer$ = [
+      9,
+      n05,
+      _DTTI,
+      0,
+      () => DeleteTrustedTokenIssuerRequest$,
+      () => DeleteTrustedTokenIssuerResponse$
+    ];
+    var DescribeAccountAssignmentCreationStatus$ = [
+      9,
+      n05,
+      _DAACS,
+      0,
+      () => DescribeAccountAssignmentCreationStatusRequest$,
+      () => DescribeAccountAssignmentCreationStatusResponse$
+    ];
+    var DescribeAccountAssignmentDeletionStatus$ = [
+      9,
+      n05,
+      _DAADS,
+      0,
+      () => DescribeAccountAssignmentDeletionStatusRequest$,
+      () => DescribeAccountAssignmentDeletionStatusResponse$
+    ];
+    var DescribeApplication$ = [
+      9,
+      n05,
+      _DAe,
+      0,
+      () => DescribeApplicationRequest$,
+      () => DescribeApplicationResponse$
+    ];
+    var DescribeApplicationAssignment$ = [
+      9,
+      n05,
+      _DAAes,
+      0,
+      () => DescribeApplicationAssignmentRequest$,
+      () => DescribeApplicationAssignmentResponse$
+    ];
+    var DescribeApplicationProvider$ = [
+      9,
+      n05,
+      _DAP,
+      0,
+      () => DescribeApplicationProviderRequest$,
+      () => DescribeApplicationProviderResponse$
+    ];
+    var DescribeInstance$ = [
+      9,
+      n05,
+      _DIe,
+      0,
+      () => DescribeInstanceRequest$,
+      () => DescribeInstanceResponse$
+    ];
+    var DescribeInstanceAccessControlAttributeConfiguration$ = [
+      9,
+      n05,
+      _DIACACe,
+      0,
+      () => DescribeInstanceAccessControlAttributeConfigurationRequest$,
+      () => DescribeInstanceAccessControlAttributeConfigurationResponse$
+    ];
+    var DescribePermissionSet$ = [
+      9,
+      n05,
+      _DPSe,
+      0,
+      () => DescribePermissionSetRequest$,
+      () => DescribePermissionSetResponse$
+    ];
+    var DescribePermissionSetProvisioningStatus$ = [
+      9,
+      n05,
+      _DPSPS,
+      0,
+      () => DescribePermissionSetProvisioningStatusRequest$,
+      () => DescribePermissionSetProvisioningStatusResponse$
+    ];
+    var DescribeRegion$ = [
+      9,
+      n05,
+      _DR,
+      0,
+      () => DescribeRegionRequest$,
+      () => DescribeRegionResponse$
+    ];
+    var DescribeTrustedTokenIssuer$ = [
+      9,
+      n05,
+      _DTTIe,
+      0,
+      () => DescribeTrustedTokenIssuerRequest$,
+      () => DescribeTrustedTokenIssuerResponse$
+    ];
+    var DetachCustomerManagedPolicyReferenceFromPermissionSet$ = [
+      9,
+      n05,
+      _DCMPRFPS,
+      0,
+      () => DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$,
+      () => DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$
+    ];
+    var DetachManagedPolicyFromPermissionSet$ = [
+      9,
+      n05,
+      _DMPFPS,
+      0,
+      () => DetachManagedPolicyFromPermissionSetRequest$,
+      () => DetachManagedPolicyFromPermissionSetResponse$
+    ];
+    var GetApplicationAccessScope$ = [
+      9,
+      n05,
+      _GAAS,
+      0,
+      () => GetApplicationAccessScopeRequest$,
+      () => GetApplicationAccessScopeResponse$
+    ];
+    var GetApplicationAssignmentConfiguration$ = [
+      9,
+      n05,
+      _GAAC,
+      0,
+      () => GetApplicationAssignmentConfigurationRequest$,
+      () => GetApplicationAssignmentConfigurationResponse$
+    ];
+    var GetApplicationAuthenticationMethod$ = [
+      9,
+      n05,
+      _GAAM,
+      0,
+      () => GetApplicationAuthenticationMethodRequest$,
+      () => GetApplicationAuthenticationMethodResponse$
+    ];
+    var GetApplicationGrant$ = [
+      9,
+      n05,
+      _GAG,
+      0,
+      () => GetApplicationGrantRequest$,
+      () => GetApplicationGrantResponse$
+    ];
+    var GetApplicationSessionConfiguration$ = [
+      9,
+      n05,
+      _GASC,
+      0,
+      () => GetApplicationSessionConfigurationRequest$,
+      () => GetApplicationSessionConfigurationResponse$
+    ];
+    var GetInlinePolicyForPermissionSet$ = [
+      9,
+      n05,
+      _GIPFPS,
+      0,
+      () => GetInlinePolicyForPermissionSetRequest$,
+      () => GetInlinePolicyForPermissionSetResponse$
+    ];
+    var GetPermissionsBoundaryForPermissionSet$ = [
+      9,
+      n05,
+      _GPBFPS,
+      0,
+      () => GetPermissionsBoundaryForPermissionSetRequest$,
+      () => GetPermissionsBoundaryForPermissionSetResponse$
+    ];
+    var ListAccountAssignmentCreationStatus$ = [
+      9,
+      n05,
+      _LAACS,
+      0,
+      () => ListAccountAssignmentCreationStatusRequest$,
+      () => ListAccountAssignmentCreationStatusResponse$
+    ];
+    var ListAccountAssignmentDeletionStatus$ = [
+      9,
+      n05,
+      _LAADS,
+      0,
+      () => ListAccountAssignmentDeletionStatusRequest$,
+      () => ListAccountAssignmentDeletionStatusResponse$
+    ];
+    var ListAccountAssignments$ = [
+      9,
+      n05,
+      _LAA,
+      0,
+      () => ListAccountAssignmentsRequest$,
+      () => ListAccountAssignmentsResponse$
+    ];
+    var ListAccountAssignmentsForPrincipal$ = [
+      9,
+      n05,
+      _LAAFP,
+      0,
+      () => ListAccountAssignmentsForPrincipalRequest$,
+      () => ListAccountAssignmentsForPrincipalResponse$
+    ];
+    var ListAccountsForProvisionedPermissionSet$ = [
+      9,
+      n05,
+      _LAFPPS,
+      0,
+      () => ListAccountsForProvisionedPermissionSetRequest$,
+      () => ListAccountsForProvisionedPermissionSetResponse$
+    ];
+    var ListApplicationAccessScopes$ = [
+      9,
+      n05,
+      _LAAS,
+      0,
+      () => ListApplicationAccessScopesRequest$,
+      () => ListApplicationAccessScopesResponse$
+    ];
+    var ListApplicationAssignments$ = [
+      9,
+      n05,
+      _LAAi,
+      0,
+      () => ListApplicationAssignmentsRequest$,
+      () => ListApplicationAssignmentsResponse$
+    ];
+    var ListApplicationAssignmentsForPrincipal$ = [
+      9,
+      n05,
+      _LAAFPi,
+      0,
+      () => ListApplicationAssignmentsForPrincipalRequest$,
+      () => ListApplicationAssignmentsForPrincipalResponse$
+    ];
+    var ListApplicationAuthenticationMethods$ = [
+      9,
+      n05,
+      _LAAM,
+      0,
+      () => ListApplicationAuthenticationMethodsRequest$,
+      () => ListApplicationAuthenticationMethodsResponse$
+    ];
+    var ListApplicationGrants$ = [
+      9,
+      n05,
+      _LAG,
+      0,
+      () => ListApplicationGrantsRequest$,
+      () => ListApplicationGrantsResponse$
+    ];
+    var ListApplicationProviders$ = [
+      9,
+      n05,
+      _LAP,
+      0,
+      () => ListApplicationProvidersRequest$,
+      () => ListApplicationProvidersResponse$
+    ];
+    var ListApplications$ = [
+      9,
+      n05,
+      _LA,
+      0,
+      () => ListApplicationsRequest$,
+      () => ListApplicationsResponse$
+    ];
+    var ListCustomerManagedPolicyReferencesInPermissionSet$ = [
+      9,
+      n05,
+      _LCMPRIPS,
+      0,
+      () => ListCustomerManagedPolicyReferencesInPermissionSetRequest$,
+      () => ListCustomerManagedPolicyReferencesInPermissionSetResponse$
+    ];
+    var ListInstances$ = [
+      9,
+      n05,
+      _LI,
+      0,
+      () => ListInstancesRequest$,
+      () => ListInstancesResponse$
+    ];
+    var ListManagedPoliciesInPermissionSet$ = [
+      9,
+      n05,
+      _LMPIPS,
+      0,
+      () => ListManagedPoliciesInPermissionSetRequest$,
+      () => ListManagedPoliciesInPermissionSetResponse$
+    ];
+    var ListPermissionSetProvisioningStatus$ = [
+      9,
+      n05,
+      _LPSPS,
+      0,
+      () => ListPermissionSetProvisioningStatusRequest$,
+      () => ListPermissionSetProvisioningStatusResponse$
+    ];
+    var ListPermissionSets$ = [
+      9,
+      n05,
+      _LPS,
+      0,
+      () => ListPermissionSetsRequest$,
+      () => ListPermissionSetsResponse$
+    ];
+    var ListPermissionSetsProvisionedToAccount$ = [
+      9,
+      n05,
+      _LPSPTA,
+      0,
+      () => ListPermissionSetsProvisionedToAccountRequest$,
+      () => ListPermissionSetsProvisionedToAccountResponse$
+    ];
+    var ListRegions$ = [
+      9,
+      n05,
+      _LR,
+      0,
+      () => ListRegionsRequest$,
+      () => ListRegionsResponse$
+    ];
+    var ListTagsForResource$ = [
+      9,
+      n05,
+      _LTFR,
+      0,
+      () => ListTagsForResourceRequest$,
+      () => ListTagsForResourceResponse$
+    ];
+    var ListTrustedTokenIssuers$ = [
+      9,
+      n05,
+      _LTTI,
+      0,
+      () => ListTrustedTokenIssuersRequest$,
+      () => ListTrustedTokenIssuersResponse$
+    ];
+    var ProvisionPermissionSet$ = [
+      9,
+      n05,
+      _PPS2,
+      0,
+      () => ProvisionPermissionSetRequest$,
+      () => ProvisionPermissionSetResponse$
+    ];
+    var PutApplicationAccessScope$ = [
+      9,
+      n05,
+      _PAAS,
+      2,
+      () => PutApplicationAccessScopeRequest$,
+      () => __Unit
+    ];
+    var PutApplicationAssignmentConfiguration$ = [
+      9,
+      n05,
+      _PAAC,
+      2,
+      () => PutApplicationAssignmentConfigurationRequest$,
+      () => PutApplicationAssignmentConfigurationResponse$
+    ];
+    var PutApplicationAuthenticationMethod$ = [
+      9,
+      n05,
+      _PAAM,
+      2,
+      () => PutApplicationAuthenticationMethodRequest$,
+      () => __Unit
+    ];
+    var PutApplicationGrant$ = [
+      9,
+      n05,
+      _PAG,
+      2,
+      () => PutApplicationGrantRequest$,
+      () => __Unit
+    ];
+    var PutApplicationSessionConfiguration$ = [
+      9,
+      n05,
+      _PASC,
+      2,
+      () => PutApplicationSessionConfigurationRequest$,
+      () => PutApplicationSessionConfigurationResponse$
+    ];
+    var PutInlinePolicyToPermissionSet$ = [
+      9,
+      n05,
+      _PIPTPS,
+      0,
+      () => PutInlinePolicyToPermissionSetRequest$,
+      () => PutInlinePolicyToPermissionSetResponse$
+    ];
+    var PutPermissionsBoundaryToPermissionSet$ = [
+      9,
+      n05,
+      _PPBTPS,
+      0,
+      () => PutPermissionsBoundaryToPermissionSetRequest$,
+      () => PutPermissionsBoundaryToPermissionSetResponse$
+    ];
+    var RemoveRegion$ = [
+      9,
+      n05,
+      _RR,
+      0,
+      () => RemoveRegionRequest$,
+      () => RemoveRegionResponse$
+    ];
+    var TagResource$ = [
+      9,
+      n05,
+      _TR,
+      0,
+      () => TagResourceRequest$,
+      () => TagResourceResponse$
+    ];
+    var UntagResource$ = [
+      9,
+      n05,
+      _UR,
+      0,
+      () => UntagResourceRequest$,
+      () => UntagResourceResponse$
+    ];
+    var UpdateApplication$ = [
+      9,
+      n05,
+      _UA,
+      0,
+      () => UpdateApplicationRequest$,
+      () => UpdateApplicationResponse$
+    ];
+    var UpdateInstance$ = [
+      9,
+      n05,
+      _UI,
+      0,
+      () => UpdateInstanceRequest$,
+      () => UpdateInstanceResponse$
+    ];
+    var UpdateInstanceAccessControlAttributeConfiguration$ = [
+      9,
+      n05,
+      _UIACAC,
+      0,
+      () => UpdateInstanceAccessControlAttributeConfigurationRequest$,
+      () => UpdateInstanceAccessControlAttributeConfigurationResponse$
+    ];
+    var UpdatePermissionSet$ = [
+      9,
+      n05,
+      _UPS,
+      0,
+      () => UpdatePermissionSetRequest$,
+      () => UpdatePermissionSetResponse$
+    ];
+    var UpdateTrustedTokenIssuer$ = [
+      9,
+      n05,
+      _UTTI,
+      0,
+      () => UpdateTrustedTokenIssuerRequest$,
+      () => UpdateTrustedTokenIssuerResponse$
+    ];
+    var getRuntimeConfig$1 = (config) => {
+      return {
+        apiVersion: "2020-07-20",
+        base64Decoder: config?.base64Decoder ?? fromBase642,
+        base64Encoder: config?.base64Encoder ?? toBase643,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver5,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultSSOAdminHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+          {
+            schemeId: "aws.auth#sigv4",
+            identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+            signer: new AwsSdkSigV4Signer2()
+          }
+        ],
+        logger: config?.logger ?? new NoOpLogger2(),
+        protocol: config?.protocol ?? AwsJson1_1Protocol2,
+        protocolSettings: config?.protocolSettings ?? {
+          defaultNamespace: "com.amazonaws.ssoadmin",
+          errorTypeRegistries: errorTypeRegistries5,
+          version: "2020-07-20",
+          serviceTarget: "SWBExternalService"
+        },
+        serviceId: config?.serviceId ?? "SSO Admin",
+        sha256: config?.sha256 ?? Sha256,
+        urlParser: config?.urlParser ?? parseUrl2,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf83,
+        utf8Encoder: config?.utf8Encoder ?? toUtf83
+      };
+    };
+    var getRuntimeConfig9 = (config) => {
+      emitWarningIfUnsupportedVersion3(process.version);
+      const defaultsMode = resolveDefaultsModeConfig2(config);
+      const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode2);
+      const clientSharedValues = getRuntimeConfig$1(config);
+      emitWarningIfUnsupportedVersion$1(process.version);
+      const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger
+      };
+      return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig2(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength2,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider2({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        maxAttempts: config?.maxAttempts ?? loadConfig2(NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, config),
+        region: config?.region ?? loadConfig2(NODE_REGION_CONFIG_OPTIONS2, { ...NODE_REGION_CONFIG_FILE_OPTIONS2, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ?? loadConfig2({
+          ...NODE_RETRY_MODE_CONFIG_OPTIONS2,
+          default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE2
+        }, config),
+        streamCollector: config?.streamCollector ?? streamCollector7,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig2(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig2(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig2(NODE_APP_ID_CONFIG_OPTIONS2, loaderConfig)
+      };
+    };
+    var getHttpAuthExtensionConfiguration5 = (runtimeConfig) => {
+      const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+      let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+      let _credentials = runtimeConfig.credentials;
+      return {
+        setHttpAuthScheme(httpAuthScheme) {
+          const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+          if (index === -1) {
+            _httpAuthSchemes.push(httpAuthScheme);
+          } else {
+            _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+          }
+        },
+        httpAuthSchemes() {
+          return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+          _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+          return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+          _credentials = credentials;
+        },
+        credentials() {
+          return _credentials;
+        }
+      };
+    };
+    var resolveHttpAuthRuntimeConfig5 = (config) => {
+      return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials()
+      };
+    };
+    var resolveRuntimeExtensions5 = (runtimeConfig, extensions) => {
+      const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration2(runtimeConfig), getDefaultExtensionConfiguration2(runtimeConfig), getHttpHandlerExtensionConfiguration2(runtimeConfig), getHttpAuthExtensionConfiguration5(runtimeConfig));
+      extensions.forEach((extension) => extension.configure(extensionConfiguration));
+      return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration2(extensionConfiguration), resolveDefaultRuntimeConfig2(extensionConfiguration), resolveHttpHandlerRuntimeConfig2(extensionConfiguration), resolveHttpAuthRuntimeConfig5(extensionConfiguration));
+    };
+    var SSOAdminClient2 = class extends Client2 {
+      config;
+      constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig9(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters5(_config_0);
+        const _config_2 = resolveUserAgentConfig2(_config_1);
+        const _config_3 = resolveRetryConfig2(_config_2);
+        const _config_4 = resolveRegionConfig2(_config_3);
+        const _config_5 = resolveHostHeaderConfig2(_config_4);
+        const _config_6 = resolveEndpointConfig2(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig5(_config_6);
+        const _config_8 = resolveRuntimeExtensions5(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(getSchemaSerdePlugin2(this.config));
+        this.middlewareStack.use(getUserAgentPlugin2(this.config));
+        this.middlewareStack.use(getRetryPlugin2(this.config));
+        this.middlewareStack.use(getContentLengthPlugin2(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin2(this.config));
+        this.middlewareStack.use(getLoggerPlugin2(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin2(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin2(this.config, {
+          httpAuthSchemeParametersProvider: defaultSSOAdminHttpAuthSchemeParametersProvider,
+          identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig2({
+            "aws.auth#sigv4": config.credentials
+          })
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin2(this.config));
+      }
+      destroy() {
+        super.destroy();
+      }
+    };
+    var command5 = makeBuilder2(commonParams5, "SWBExternalService", "SSOAdminClient", getEndpointPlugin2);
+    var _ep05 = {};
+    var _mw05 = (Command3, cs, config, o3) => [];
+    var AddRegionCommand = class extends command5(_ep05, _mw05, "AddRegion", AddRegion$) {
+    };
+    var AttachCustomerManagedPolicyReferenceToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "AttachCustomerManagedPolicyReferenceToPermissionSet", AttachCustomerManagedPolicyReferenceToPermissionSet$) {
+    };
+    var AttachManagedPolicyToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "AttachManagedPolicyToPermissionSet", AttachManagedPolicyToPermissionSet$) {
+    };
+    var CreateAccountAssignmentCommand2 = class extends command5(_ep05, _mw05, "CreateAccountAssignment", CreateAccountAssignment$) {
+    };
+    var CreateApplicationAssignmentCommand = class extends command5(_ep05, _mw05, "CreateApplicationAssignment", CreateApplicationAssignment$) {
+    };
+    var CreateApplicationCommand = class extends command5(_ep05, _mw05, "CreateApplication", CreateApplication$) {
+    };
+    var CreateInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "CreateInstanceAccessControlAttributeConfiguration", CreateInstanceAccessControlAttributeConfiguration$) {
+    };
+    var CreateInstanceCommand = class extends command5(_ep05, _mw05, "CreateInstance", CreateInstance$) {
+    };
+    var CreatePermissionSetCommand2 = class extends command5(_ep05, _mw05, "CreatePermissionSet", CreatePermissionSet$) {
+    };
+    var CreateTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "CreateTrustedTokenIssuer", CreateTrustedTokenIssuer$) {
+    };
+    var DeleteAccountAssignmentCommand2 = class extends command5(_ep05, _mw05, "DeleteAccountAssignment", DeleteAccountAssignment$) {
+    };
+    var DeleteApplicationAccessScopeCommand = class extends command5(_ep05, _mw05, "DeleteApplicationAccessScope", DeleteApplicationAccessScope$) {
+    };
+    var DeleteApplicationAssignmentCommand = class extends command5(_ep05, _mw05, "DeleteApplicationAssignment", DeleteApplicationAssignment$) {
+    };
+    var DeleteApplicationAuthenticationMethodCommand = class extends command5(_ep05, _mw05, "DeleteApplicationAuthenticationMethod", DeleteApplicationAuthenticationMethod$) {
+    };
+    var DeleteApplicationCommand = class extends command5(_ep05, _mw05, "DeleteApplication", DeleteApplication$) {
+    };
+    var DeleteApplicationGrantCommand = class extends command5(_ep05, _mw05, "DeleteApplicationGrant", DeleteApplicationGrant$) {
+    };
+    var DeleteInlinePolicyFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DeleteInlinePolicyFromPermissionSet", DeleteInlinePolicyFromPermissionSet$) {
+    };
+    var DeleteInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "DeleteInstanceAccessControlAttributeConfiguration", DeleteInstanceAccessControlAttributeConfiguration$) {
+    };
+    var DeleteInstanceCommand = class extends command5(_ep05, _mw05, "DeleteInstance", DeleteInstance$) {
+    };
+    var DeletePermissionsBoundaryFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DeletePermissionsBoundaryFromPermissionSet", DeletePermissionsBoundaryFromPermissionSet$) {
+    };
+    var DeletePermissionSetCommand2 = class extends command5(_ep05, _mw05, "DeletePermissionSet", DeletePermissionSet$) {
+    };
+    var DeleteTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "DeleteTrustedTokenIssuer", DeleteTrustedTokenIssuer$) {
+    };
+    var DescribeAccountAssignmentCreationStatusCommand2 = class extends command5(_ep05, _mw05, "DescribeAccountAssignmentCreationStatus", DescribeAccountAssignmentCreationStatus$) {
+    };
+    var DescribeAccountAssignmentDeletionStatusCommand2 = class extends command5(_ep05, _mw05, "DescribeAccountAssignmentDeletionStatus", DescribeAccountAssignmentDeletionStatus$) {
+    };
+    var DescribeApplicationAssignmentCommand = class extends command5(_ep05, _mw05, "DescribeApplicationAssignment", DescribeApplicationAssignment$) {
+    };
+    var DescribeApplicationCommand = class extends command5(_ep05, _mw05, "DescribeApplication", DescribeApplication$) {
+    };
+    var DescribeApplicationProviderCommand = class extends command5(_ep05, _mw05, "DescribeApplicationProvider", DescribeApplicationProvider$) {
+    };
+    var DescribeInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "DescribeInstanceAccessControlAttributeConfiguration", DescribeInstanceAccessControlAttributeConfiguration$) {
+    };
+    var DescribeInstanceCommand = class extends command5(_ep05, _mw05, "DescribeInstance", DescribeInstance$) {
+    };
+    var DescribePermissionSetCommand2 = class extends command5(_ep05, _mw05, "DescribePermissionSet", DescribePermissionSet$) {
+    };
+    var DescribePermissionSetProvisioningStatusCommand2 = class extends command5(_ep05, _mw05, "DescribePermissionSetProvisioningStatus", DescribePermissionSetProvisioningStatus$) {
+    };
+    var DescribeRegionCommand = class extends command5(_ep05, _mw05, "DescribeRegion", DescribeRegion$) {
+    };
+    var DescribeTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "DescribeTrustedTokenIssuer", DescribeTrustedTokenIssuer$) {
+    };
+    var DetachCustomerManagedPolicyReferenceFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DetachCustomerManagedPolicyReferenceFromPermissionSet", DetachCustomerManagedPolicyReferenceFromPermissionSet$) {
+    };
+    var DetachManagedPolicyFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DetachManagedPolicyFromPermissionSet", DetachManagedPolicyFromPermissionSet$) {
+    };
+    var GetApplicationAccessScopeCommand = class extends command5(_ep05, _mw05, "GetApplicationAccessScope", GetApplicationAccessScope$) {
+    };
+    var GetApplicationAssignmentConfigurationCommand = class extends command5(_ep05, _mw05, "GetApplicationAssignmentConfiguration", GetApplicationAssignmentConfiguration$) {
+    };
+    var GetApplicationAuthenticationMethodCommand = class extends command5(_ep05, _mw05, "GetApplicationAuthenticationMethod", GetApplicationAuthenticationMethod$) {
+    };
+    var GetApplicationGrantCommand = class extends command5(_ep05, _mw05, "GetApplicationGrant", GetApplicationGrant$) {
+    };
+    var GetApplicationSessionConfigurationCommand = class extends command5(_ep05, _mw05, "GetApplicationSessionConfiguration", GetApplicationSessionConfiguration$) {
+    };
+    var GetInlinePolicyForPermissionSetCommand2 = class extends command5(_ep05, _mw05, "GetInlinePolicyForPermissionSet", GetInlinePolicyForPermissionSet$) {
+    };
+    var GetPermissionsBoundaryForPermissionSetCommand2 = class extends command5(_ep05, _mw05, "GetPermissionsBoundaryForPermissionSet", GetPermissionsBoundaryForPermissionSet$) {
+    };
+    var ListAccountAssignmentCreationStatusCommand = class extends command5(_ep05, _mw05, "ListAccountAssignmentCreationStatus", ListAccountAssignmentCreationStatus$) {
+    };
+    var ListAccountAssignmentDeletionStatusCommand = class extends command5(_ep05, _mw05, "ListAccountAssignmentDeletionStatus", ListAccountAssignmentDeletionStatus$) {
+    };
+    var ListAccountAssignmentsCommand = class extends command5(_ep05, _mw05, "ListAccountAssignments", ListAccountAssignments$) {
+    };
+    var ListAccountAssignmentsForPrincipalCommand2 = class extends command5(_ep05, _mw05, "ListAccountAssignmentsForPrincipal", ListAccountAssignmentsForPrincipal$) {
+    };
+    var ListAccountsForProvisionedPermissionSetCommand = class extends command5(_ep05, _mw05, "ListAccountsForProvisionedPermissionSet", ListAccountsForProvisionedPermissionSet$) {
+    };
+    var ListApplicationAccessScopesCommand = class extends command5(_ep05, _mw05, "ListApplicationAccessScopes", ListApplicationAccessScopes$) {
+    };
+    var ListApplicationAssignmentsCommand = class extends command5(_ep05, _mw05, "ListApplicationAssignments", ListApplicationAssignments$) {
+    };
+    var ListApplicationAssignmentsForPrincipalCommand = class extends command5(_ep05, _mw05, "ListApplicationAssignmentsForPrincipal", ListApplicationAssignmentsForPrincipal$) {
+    };
+    var ListApplicationAuthenticationMethodsCommand = class extends command5(_ep05, _mw05, "ListApplicationAuthenticationMethods", ListApplicationAuthenticationMethods$) {
+    };
+    var ListApplicationGrantsCommand = class extends command5(_ep05, _mw05, "ListApplicationGrants", ListApplicationGrants$) {
+    };
+    var ListApplicationProvidersCommand = class extends command5(_ep05, _mw05, "ListApplicationProviders", ListApplicationProviders$) {
+    };
+    var ListApplicationsCommand = class extends command5(_ep05, _mw05, "ListApplications", ListApplications$) {
+    };
+    var ListCustomerManagedPolicyReferencesInPermissionSetCommand2 = class extends command5(_ep05, _mw05, "ListCustomerManagedPolicyReferencesInPermissionSet", ListCustomerManagedPolicyReferencesInPermissionSet$) {
+    };
+    var ListInstancesCommand2 = class extends command5(_ep05, _mw05, "ListInstances", ListInstances$) {
+    };
+    var ListManagedPoliciesInPermissionSetCommand2 = class extends command5(_ep05, _mw05, "ListManagedPoliciesInPermissionSet", ListManagedPoliciesInPermissionSet$) {
+    };
+    var ListPermissionSetProvisioningStatusCommand = class extends command5(_ep05, _mw05, "ListPermissionSetProvisioningStatus", ListPermissionSetProvisioningStatus$) {
+    };
+    var ListPermissionSetsCommand2 = class extends command5(_ep05, _mw05, "ListPermissionSets", ListPermissionSets$) {
+    };
+    var ListPermissionSetsProvisionedToAccountCommand = class extends command5(_ep05, _mw05, "ListPermissionSetsProvisionedToAccount", ListPermissionSetsProvisionedToAccount$) {
+    };
+    var ListRegionsCommand = class extends command5(_ep05, _mw05, "ListRegions", ListRegions$) {
+    };
+    var ListTagsForResourceCommand2 = class extends command5(_ep05, _mw05, "ListTagsForResource", ListTagsForResource$) {
+    };
+    var ListTrustedTokenIssuersCommand = class extends command5(_ep05, _mw05, "ListTrustedTokenIssuers", ListTrustedTokenIssuers$) {
+    };
+    var ProvisionPermissionSetCommand2 = class extends command5(_ep05, _mw05, "ProvisionPermissionSet", ProvisionPermissionSet$) {
+    };
+    var PutApplicationAccessScopeCommand = class extends command5(_ep05, _mw05, "PutApplicationAccessScope", PutApplicationAccessScope$) {
+    };
+    var PutApplicationAssignmentConfigurationCommand = class extends command5(_ep05, _mw05, "PutApplicationAssignmentConfiguration", PutApplicationAssignmentConfiguration$) {
+    };
+    var PutApplicationAuthenticationMethodCommand = class extends command5(_ep05, _mw05, "PutApplicationAuthenticationMethod", PutApplicationAuthenticationMethod$) {
+    };
+    var PutApplicationGrantCommand = class extends command5(_ep05, _mw05, "PutApplicationGrant", PutApplicationGrant$) {
+    };
+    var PutApplicationSessionConfigurationCommand = class extends command5(_ep05, _mw05, "PutApplicationSessionConfiguration", PutApplicationSessionConfiguration$) {
+    };
+    var PutInlinePolicyToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "PutInlinePolicyToPermissionSet", PutInlinePolicyToPermissionSet$) {
+    };
+    var PutPermissionsBoundaryToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "PutPermissionsBoundaryToPermissionSet", PutPermissionsBoundaryToPermissionSet$) {
+    };
+    var RemoveRegionCommand = class extends command5(_ep05, _mw05, "RemoveRegion", RemoveRegion$) {
+    };
+    var TagResourceCommand2 = class extends command5(_ep05, _mw05, "TagResource", TagResource$) {
+    };
+    var UntagResourceCommand2 = class extends command5(_ep05, _mw05, "UntagResource", UntagResource$) {
+    };
+    var UpdateApplicationCommand = class extends command5(_ep05, _mw05, "UpdateApplication", UpdateApplication$) {
+    };
+    var UpdateInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "UpdateInstanceAccessControlAttributeConfiguration", UpdateInstanceAccessControlAttributeConfiguration$) {
+    };
+    var UpdateInstanceCommand = class extends command5(_ep05, _mw05, "UpdateInstance", UpdateInstance$) {
+    };
+    var UpdatePermissionSetCommand2 = class extends command5(_ep05, _mw05, "UpdatePermissionSet", UpdatePermissionSet$) {
+    };
+    var UpdateTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "UpdateTrustedTokenIssuer", UpdateTrustedTokenIssuer$) {
+    };
+    var paginateListAccountAssignmentCreationStatus = createPaginator2(SSOAdminClient2, ListAccountAssignmentCreationStatusCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListAccountAssignmentDeletionStatus = createPaginator2(SSOAdminClient2, ListAccountAssignmentDeletionStatusCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListAccountAssignmentsForPrincipal = createPaginator2(SSOAdminClient2, ListAccountAssignmentsForPrincipalCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListAccountAssignments = createPaginator2(SSOAdminClient2, ListAccountAssignmentsCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListAccountsForProvisionedPermissionSet = createPaginator2(SSOAdminClient2, ListAccountsForProvisionedPermissionSetCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListApplicationAccessScopes = createPaginator2(SSOAdminClient2, ListApplicationAccessScopesCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListApplicationAssignmentsForPrincipal = createPaginator2(SSOAdminClient2, ListApplicationAssignmentsForPrincipalCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListApplicationAssignments = createPaginator2(SSOAdminClient2, ListApplicationAssignmentsCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListApplicationAuthenticationMethods = createPaginator2(SSOAdminClient2, ListApplicationAuthenticationMethodsCommand, "NextToken", "NextToken", "");
+    var paginateListApplicationGrants = createPaginator2(SSOAdminClient2, ListApplicationGrantsCommand, "NextToken", "NextToken", "");
+    var paginateListApplicationProviders = createPaginator2(SSOAdminClient2, ListApplicationProvidersCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListApplications = createPaginator2(SSOAdminClient2, ListApplicationsCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListCustomerManagedPolicyReferencesInPermissionSet = createPaginator2(SSOAdminClient2, ListCustomerManagedPolicyReferencesInPermissionSetCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListInstances = createPaginator2(SSOAdminClient2, ListInstancesCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListManagedPoliciesInPermissionSet = createPaginator2(SSOAdminClient2, ListManagedPoliciesInPermissionSetCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListPermissionSetProvisioningStatus = createPaginator2(SSOAdminClient2, ListPermissionSetProvisioningStatusCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListPermissionSets = createPaginator2(SSOAdminClient2, ListPermissionSetsCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListPermissionSetsProvisionedToAccount = createPaginator2(SSOAdminClient2, ListPermissionSetsProvisionedToAccountCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListRegions = createPaginator2(SSOAdminClient2, ListRegionsCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListTagsForResource = createPaginator2(SSOAdminClient2, ListTagsForResourceCommand2, "NextToken", "NextToken", "");
+    var paginateListTrustedTokenIssuers = createPaginator2(SSOAdminClient2, ListTrustedTokenIssuersCommand, "NextToken", "NextToken", "MaxResults");
+    var commands5 = {
+      AddRegionCommand,
+      AttachCustomerManagedPolicyReferenceToPermissionSetCommand: AttachCustomerManagedPolicyReferenceToPermissionSetCommand2,
+      AttachManagedPolicyToPermissionSetCommand: AttachManagedPolicyToPermissionSetCommand2,
+      CreateAccountAssignmentCommand: CreateAccountAssignmentCommand2,
+      CreateApplicationCommand,
+      CreateApplicationAssignmentCommand,
+      CreateInstanceCommand,
+      CreateInstanceAccessControlAttributeConfigurationCommand,
+      CreatePermissionSetCommand: CreatePermissionSetCommand2,
+      CreateTrustedTokenIssuerCommand,
+      DeleteAccountAssignmentCommand: DeleteAccountAssignmentCommand2,
+      DeleteApplicationCommand,
+      DeleteApplicationAccessScopeCommand,
+      DeleteApplicationAssignmentCommand,
+      DeleteApplicationAuthenticationMethodCommand,
+      DeleteApplicationGrantCommand,
+      DeleteInlinePolicyFromPermissionSetCommand: DeleteInlinePolicyFromPermissionSetCommand2,
+      DeleteInstanceCommand,
+      DeleteInstanceAccessControlAttributeConfigurationCommand,
+      DeletePermissionsBoundaryFromPermissionSetCommand: DeletePermissionsBoundaryFromPermissionSetCommand2,
+      DeletePermissionSetCommand: DeletePermissionSetCommand2,
+      DeleteTrustedTokenIssuerCommand,
+      DescribeAccountAssignmentCreationStatusCommand: DescribeAccountAssignmentCreationStatusCommand2,
+      DescribeAccountAssignmentDeletionStatusCommand: DescribeAccountAssignmentDeletionStatusCommand2,
+      DescribeApplicationCommand,
+      DescribeApplicationAssignmentCommand,
+      DescribeApplicationProviderCommand,
+      DescribeInstanceCommand,
+      DescribeInstanceAccessControlAttributeConfigurationCommand,
+      DescribePermissionSetCommand: DescribePermissionSetCommand2,
+      DescribePermissionSetProvisioningStatusCommand: DescribePermissionSetProvisioningStatusCommand2,
+      DescribeRegionCommand,
+      DescribeTrustedTokenIssuerCommand,
+      DetachCustomerManagedPolicyReferenceFromPermissionSetCommand: DetachCustomerManagedPolicyReferenceFromPermissionSetCommand2,
+      DetachManagedPolicyFromPermissionSetCommand: DetachManagedPolicyFromPermissionSetCommand2,
+      GetApplicationAccessScopeCommand,
+      GetApplicationAssignmentConfigurationCommand,
+      GetApplicationAuthenticationMethodCommand,
+      GetApplicationGrantCommand,
+      GetApplicationSessionConfigurationCommand,
+      GetInlinePolicyForPermissionSetCommand: GetInlinePolicyForPermissionSetCommand2,
+      GetPermissionsBoundaryForPermissionSetCommand: GetPermissionsBoundaryForPermissionSetCommand2,
+      ListAccountAssignmentCreationStatusCommand,
+      ListAccountAssignmentDeletionStatusCommand,
+      ListAccountAssignmentsCommand,
+      ListAccountAssignmentsForPrincipalCommand: ListAccountAssignmentsForPrincipalCommand2,
+      ListAccountsForProvisionedPermissionSetCommand,
+      ListApplicationAccessScopesCommand,
+      ListApplicationAssignmentsCommand,
+      ListApplicationAssignmentsForPrincipalCommand,
+      ListApplicationAuthenticationMethodsCommand,
+      ListApplicationGrantsCommand,
+      ListApplicationProvidersCommand,
+      ListApplicationsCommand,
+      ListCustomerManagedPolicyReferencesInPermissionSetCommand: ListCustomerManagedPolicyReferencesInPermissionSetCommand2,
+      ListInstancesCommand: ListInstancesCommand2,
+      ListManagedPoliciesInPermissionSetCommand: ListManagedPoliciesInPermissionSetCommand2,
+      ListPermissionSetProvisioningStatusCommand,
+      ListPermissionSetsCommand: ListPermissionSetsCommand2,
+      ListPermissionSetsProvisionedToAccountCommand,
+      ListRegionsCommand,
+      ListTagsForResourceCommand: ListTagsForResourceCommand2,
+      ListTrustedTokenIssuersCommand,
+      ProvisionPermissionSetCommand: ProvisionPermissionSetCommand2,
+      PutApplicationAccessScopeCommand,
+      PutApplicationAssignmentConfigurationCommand,
+      PutApplicationAuthenticationMethodCommand,
+      PutApplicationGrantCommand,
+      PutApplicationSessionConfigurationCommand,
+      PutInlinePolicyToPermissionSetCommand: PutInlinePolicyToPermissionSetCommand2,
+      PutPermissionsBoundaryToPermissionSetCommand: PutPermissionsBoundaryToPermissionSetCommand2,
+      RemoveRegionCommand,
+      TagResourceCommand: TagResourceCommand2,
+      UntagResourceCommand: UntagResourceCommand2,
+      UpdateApplicationCommand,
+      UpdateInstanceCommand,
+      UpdateInstanceAccessControlAttributeConfigurationCommand,
+      UpdatePermissionSetCommand: UpdatePermissionSetCommand2,
+      UpdateTrustedTokenIssuerCommand
+    };
+    var paginators = {
+      paginateListAccountAssignmentCreationStatus,
+      paginateListAccountAssignmentDeletionStatus,
+      paginateListAccountAssignments,
+      paginateListAccountAssignmentsForPrincipal,
+      paginateListAccountsForProvisionedPermissionSet,
+      paginateListApplicationAccessScopes,
+      paginateListApplicationAssignments,
+      paginateListApplicationAssignmentsForPrincipal,
+      paginateListApplicationAuthenticationMethods,
+      paginateListApplicationGrants,
+      paginateListApplicationProviders,
+      paginateListApplications,
+      paginateListCustomerManagedPolicyReferencesInPermissionSet,
+      paginateListInstances,
+      paginateListManagedPoliciesInPermissionSet,
+      paginateListPermissionSetProvisioningStatus,
+      paginateListPermissionSets,
+      paginateListPermissionSetsProvisionedToAccount,
+      paginateListRegions,
+      paginateListTagsForResource,
+      paginateListTrustedTokenIssuers
+    };
+    var SSOAdmin = class extends SSOAdminClient2 {
+    };
+    createAggregatedClient2(commands5, SSOAdmin, { paginators });
+    var AccessDeniedExceptionReason2 = {
+      KMS_ACCESS_DENIED_EXCEPTION: "KMS_AccessDeniedException"
+    };
+    var PrincipalType = {
+      GROUP: "GROUP",
+      USER: "USER"
+    };
+    var StatusValues = {
+      FAILED: "FAILED",
+      IN_PROGRESS: "IN_PROGRESS",
+      SUCCEEDED: "SUCCEEDED"
+    };
+    var TargetType = {
+      AWS_ACCOUNT: "AWS_ACCOUNT"
+    };
+    var RegionStatus = {
+      ACTIVE: "ACTIVE",
+      ADDING: "ADDING",
+      REMOVING: "REMOVING"
+    };
+    var ThrottlingExceptionReason = {
+      KMS_THROTTLING_EXCEPTION: "KMS_ThrottlingException"
+    };
+    var ValidationExceptionReason = {
+      KMS_DISABLED_EXCEPTION: "KMS_DisabledException",
+      KMS_INVALID_KEY_USAGE_EXCEPTION: "KMS_InvalidKeyUsageException",
+      KMS_INVALID_STATE_EXCEPTION: "KMS_InvalidStateException"
+    };
+    var SignInOrigin = {
+      APPLICATION: "APPLICATION",
+      IDENTITY_CENTER: "IDENTITY_CENTER"
+    };
+    var ApplicationVisibility = {
+      DISABLED: "DISABLED",
+      ENABLED: "ENABLED"
+    };
+    var ApplicationStatus = {
+      DISABLED: "DISABLED",
+      ENABLED: "ENABLED"
+    };
+    var ResourceNotFoundExceptionReason = {
+      KMS_NOT_FOUND_EXCEPTION: "KMS_NotFoundException"
+    };
+    var AuthenticationMethodType = {
+      IAM: "IAM"
+    };
+    var GrantType = {
+      AUTHORIZATION_CODE: "authorization_code",
+      JWT_BEARER: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+      REFRESH_TOKEN: "refresh_token",
+      TOKEN_EXCHANGE: "urn:ietf:params:oauth:grant-type:token-exchange"
+    };
+    var FederationProtocol = {
+      OAUTH: "OAUTH",
+      SAML: "SAML"
+    };
+    var JwksRetrievalOption = {
+      OPEN_ID_DISCOVERY: "OPEN_ID_DISCOVERY"
+    };
+    var TrustedTokenIssuerType = {
+      OIDC_JWT: "OIDC_JWT"
+    };
+    var KmsKeyStatus = {
+      ENABLED: "ENABLED",
+      UPDATE_FAILED: "UPDATE_FAILED",
+      UPDATING: "UPDATING"
+    };
+    var KmsKeyType = {
+      AWS_OWNED_KMS_KEY: "AWS_OWNED_KMS_KEY",
+      CUSTOMER_MANAGED_KEY: "CUSTOMER_MANAGED_KEY"
+    };
+    var InstanceStatus = {
+      ACTIVE: "ACTIVE",
+      CREATE_FAILED: "CREATE_FAILED",
+      CREATE_IN_PROGRESS: "CREATE_IN_PROGRESS",
+      DELETE_IN_PROGRESS: "DELETE_IN_PROGRESS"
+    };
+    var InstanceAccessControlAttributeConfigurationStatus = {
+      CREATION_FAILED: "CREATION_FAILED",
+      CREATION_IN_PROGRESS: "CREATION_IN_PROGRESS",
+      ENABLED: "ENABLED"
+    };
+    var UserBackgroundSessionApplicationStatus = {
+      DISABLED: "DISABLED",
+      ENABLED: "ENABLED"
+    };
+    var ProvisioningStatus = {
+      LATEST_PERMISSION_SET_NOT_PROVISIONED: "LATEST_PERMISSION_SET_NOT_PROVISIONED",
+      LATEST_PERMISSION_SET_PROVISIONED: "LATEST_PERMISSION_SET_PROVISIONED"
+    };
+    var ProvisionTargetType = {
+      ALL_PROVISIONED_ACCOUNTS: "ALL_PROVISIONED_ACCOUNTS",
+      AWS_ACCOUNT: "AWS_ACCOUNT"
+    };
+    exports2.AccessControlAttribute$ = AccessControlAttribute$;
+    exports2.AccessControlAttributeValue$ = AccessControlAttributeValue$;
+    exports2.AccessDeniedException = AccessDeniedException3;
+    exports2.AccessDeniedException$ = AccessDeniedException$3;
+    exports2.AccessDeniedExceptionReason = AccessDeniedExceptionReason2;
+    exports2.AccountAssignment$ = AccountAssignment$;
+    exports2.AccountAssignmentForPrincipal$ = AccountAssignmentForPrincipal$;
+    exports2.AccountAssignmentOperationStatus$ = AccountAssignmentOperationStatus$;
+    exports2.AccountAssignmentOperationStatusMetadata$ = AccountAssignmentOperationStatusMetadata$;
+    exports2.AddRegion$ = AddRegion$;
+    exports2.AddRegionCommand = AddRegionCommand;
+    exports2.AddRegionRequest$ = AddRegionRequest$;
+    exports2.AddRegionResponse$ = AddRegionResponse$;
+    exports2.Application$ = Application$;
+    exports2.ApplicationAssignment$ = ApplicationAssignment$;
+    exports2.ApplicationAssignmentForPrincipal$ = ApplicationAssignmentForPrincipal$;
+    exports2.ApplicationProvider$ = ApplicationProvider$;
+    exports2.ApplicationStatus = ApplicationStatus;
+    exports2.ApplicationVisibility = ApplicationVisibility;
+    exports2.AttachCustomerManagedPolicyReferenceToPermissionSet$ = AttachCustomerManagedPolicyReferenceToPermissionSet$;
+    exports2.AttachCustomerManagedPolicyReferenceToPermissionSetCommand = AttachCustomerManagedPolicyReferenceToPermissionSetCommand2;
+    exports2.AttachCustomerManagedPolicyReferenceToPermissionSetRequest$ = AttachCustomerManagedPolicyReferenceToPermissionSetRequest$;
+    exports2.AttachCustomerManagedPolicyReferenceToPermissionSetResponse$ = AttachCustomerManagedPolicyReferenceToPermissionSetResponse$;
+    exports2.AttachManagedPolicyToPermissionSet$ = AttachManagedPolicyToPermissionSet$;
+    exports2.AttachManagedPolicyToPermissionSetCommand = AttachManagedPolicyToPermissionSetCommand2;
+    exports2.AttachManagedPolicyToPermissionSetRequest$ = AttachManagedPolicyToPermissionSetRequest$;
+    exports2.AttachManagedPolicyToPermissionSetResponse$ = AttachManagedPolicyToPermissionSetResponse$;
+    exports2.AttachedManagedPolicy$ = AttachedManagedPolicy$;
+    exports2.AuthenticationMethod$ = AuthenticationMethod$;
+    exports2.AuthenticationMethodItem$ = AuthenticationMethodItem$;
+    exports2.AuthenticationMethodType = AuthenticationMethodType;
+    exports2.AuthorizationCodeGrant$ = AuthorizationCodeGrant$;
+    exports2.AuthorizedTokenIssuer$ = AuthorizedTokenIssuer$;
+    exports2.ConflictException = ConflictException;
+    exports2.ConflictException$ = ConflictException$;
+    exports2.CreateAccountAssignment$ = CreateAccountAssignment$;
+    exports2.CreateAccountAssignmentCommand = CreateAccountAssignmentCommand2;
+    exports2.CreateAccountAssignmentRequest$ = CreateAccountAssignmentRequest$;
+    exports2.CreateAccountAssignmentResponse$ = CreateAccountAssignmentResponse$;
+    exports2.CreateApplication$ = CreateApplication$;
+    exports2.CreateApplicationAssignment$ = CreateApplicationAssignment$;
+    exports2.CreateApplicationAssignmentCommand = CreateApplicationAssignmentCommand;
+    exports2.CreateApplicationAssignmentRequest$ = CreateApplicationAssignmentRequest$;
+    exports2.CreateApplicationAssignmentResponse$ = CreateApplicationAssignmentResponse$;
+    exports2.CreateApplicationCommand = CreateApplicationCommand;
+    exports2.CreateApplicationRequest$ = CreateApplicationRequest$;
+    exports2.CreateApplicationResponse$ = CreateApplicationResponse$;
+    exports2.CreateInstance$ = CreateInstance$;
+    exports2.CreateInstanceAccessControlAttributeConfiguration$ = CreateInstanceAccessControlAttributeConfiguration$;
+    exports2.CreateInstanceAccessControlAttributeConfigurationCommand = CreateInstanceAccessControlAttributeConfigurationCommand;
+    exports2.CreateInstanceAccessControlAttributeConfigurationRequest$ = CreateInstanceAccessControlAttributeConfigurationRequest$;
+    exports2.CreateInstanceAccessControlAttributeConfigurationResponse$ = CreateInstanceAccessControlAttributeConfigurationResponse$;
+    exports2.CreateInstanceCommand = CreateInstanceCommand;
+    exports2.CreateInstanceRequest$ = CreateInstanceRequest$;
+    exports2.CreateInstanceResponse$ = CreateInstanceResponse$;
+    exports2.CreatePermissionSet$ = CreatePermissionSet$;
+    exports2.CreatePermissionSetCommand = CreatePermissionSetCommand2;
+    exports2.CreatePermissionSetRequest$ = CreatePermissionSetRequest$;
+    exports2.CreatePermissionSetResponse$ = CreatePermissionSetResponse$;
+    exports2.CreateTrustedTokenIssuer$ = CreateTrustedTokenIssuer$;
+    exports2.CreateTrustedTokenIssuerCommand = CreateTrustedTokenIssuerCommand;
+    exports2.CreateTrustedTokenIssuerRequest$ = CreateTrustedTokenIssuerRequest$;
+    exports2.CreateTrustedTokenIssuerResponse$ = CreateTrustedTokenIssuerResponse$;
+    exports2.CustomerManagedPolicyReference$ = CustomerManagedPolicyReference$;
+    exports2.DeleteAccountAssignment$ = DeleteAccountAssignment$;
+    exports2.DeleteAccountAssignmentCommand = DeleteAccountAssignmentCommand2;
+    exports2.DeleteAccountAssignmentRequest$ = DeleteAccountAssignmentRequest$;
+    exports2.DeleteAccountAssignmentResponse$ = DeleteAccountAssignmentResponse$;
+    exports2.DeleteApplication$ = DeleteApplication$;
+    exports2.DeleteApplicationAccessScope$ = DeleteApplicationAccessScope$;
+    exports2.DeleteApplicationAccessScopeCommand = DeleteApplicationAccessScopeCommand;
+    exports2.DeleteApplicationAccessScopeRequest$ = DeleteApplicationAccessScopeRequest$;
+    exports2.DeleteApplicationAssignment$ = DeleteApplicationAssignment$;
+    exports2.DeleteApplicationAssignmentCommand = DeleteApplicationAssignmentCommand;
+    exports2.DeleteApplicationAssignmentRequest$ = DeleteApplicationAssignmentRequest$;
+    exports2.DeleteApplicationAssignmentResponse$ = DeleteApplicationAssignmentResponse$;
+    exports2.DeleteApplicationAuthenticationMethod$ = DeleteApplicationAuthenticationMethod$;
+    exports2.DeleteApplicationAuthenticationMethodCommand = DeleteApplicationAuthenticationMethodCommand;
+    exports2.DeleteApplicationAuthenticationMethodRequest$ = DeleteApplicationAuthenticationMethodRequest$;
+    exports2.DeleteApplicationCommand = DeleteApplicationCommand;
+    exports2.DeleteApplicationGrant$ = DeleteApplicationGrant$;
+    exports2.DeleteApplicationGrantCommand = DeleteApplicationGrantCommand;
+    exports2.DeleteApplicationGrantRequest$ = DeleteApplicationGrantRequest$;
+    exports2.DeleteApplicationRequest$ = DeleteApplicationRequest$;
+    exports2.DeleteApplicationResponse$ = DeleteApplicationResponse$;
+    exports2.DeleteInlinePolicyFromPermissionSet$ = DeleteInlinePolicyFromPermissionSet$;
+    exports2.DeleteInlinePolicyFromPermissionSetCommand = DeleteInlinePolicyFromPermissionSetCommand2;
+    exports2.DeleteInlinePolicyFromPermissionSetRequest$ = DeleteInlinePolicyFromPermissionSetRequest$;
+    exports2.DeleteInlinePolicyFromPermissionSetResponse$ = DeleteInlinePolicyFromPermissionSetResponse$;
+    exports2.DeleteInstance$ = DeleteInstance$;
+    exports2.DeleteInstanceAccessControlAttributeConfiguration$ = DeleteInstanceAccessControlAttributeConfiguration$;
+    exports2.DeleteInstanceAccessControlAttributeConfigurationCommand = DeleteInstanceAccessControlAttributeConfigurationCommand;
+    exports2.DeleteInstanceAccessControlAttributeConfigurationRequest$ = DeleteInstanceAccessControlAttributeConfigurationRequest$;
+    exports2.DeleteInstanceAccessControlAttributeConfigurationResponse$ = DeleteInstanceAccessControlAttributeConfigurationResponse$;
+    exports2.DeleteInstanceCommand = DeleteInstanceCommand;
+    exports2.DeleteInstanceRequest$ = DeleteInstanceRequest$;
+    exports2.DeleteInstanceResponse$ = DeleteInstanceResponse$;
+    exports2.DeletePermissionSet$ = DeletePermissionSet$;
+    exports2.DeletePermissionSetCommand = DeletePermissionSetCommand2;
+    exports2.DeletePermissionSetRequest$ = DeletePermissionSetRequest$;
+    exports2.DeletePermissionSetResponse$ = DeletePermissionSetResponse$;
+    exports2.DeletePermissionsBoundaryFromPermissionSet$ = DeletePermissionsBoundaryFromPermissionSet$;
+    exports2.DeletePermissionsBoundaryFromPermissionSetCommand = DeletePermissionsBoundaryFromPermissionSetCommand2;
+    exports2.DeletePermissionsBoundaryFromPermissionSetRequest$ = DeletePermissionsBoundaryFromPermissionSetRequest$;
+    exports2.DeletePermissionsBoundaryFromPermissionSetResponse$ = DeletePermissionsBoundaryFromPermissionSetResponse$;
+    exports2.DeleteTrustedTokenIssuer$ = DeleteTrustedTokenIssuer$;
+    exports2.DeleteTrustedTokenIssuerCommand = DeleteTrustedTokenIssuerCommand;
+    exports2.DeleteTrustedTokenIssuerRequest$ = DeleteTrustedTokenIssuerRequest$;
+    exports2.DeleteTrustedTokenIssuerResponse$ = DeleteTrustedTokenIssuerResponse$;
+    exports2.DescribeAccountAssignmentCreationStatus$ = DescribeAccountAssignmentCreationStatus$;
+    exports2.DescribeAccountAssignmentCreationStatusCommand = DescribeAccountAssignmentCreationStatusCommand2;
+    exports2.DescribeAccountAssignmentCreationStatusRequest$ = DescribeAccountAssignmentCreationStatusRequest$;
+    exports2.DescribeAccountAssignmentCreationStatusResponse$ = DescribeAccountAssignmentCreationStatusResponse$;
+    exports2.DescribeAccountAssignmentDeletionStatus$ = DescribeAccountAssignmentDeletionStatus$;
+    exports2.DescribeAccountAssignmentDeletionStatusCommand = DescribeAccountAssignmentDeletionStatusCommand2;
+    exports2.DescribeAccountAssignmentDeletionStatusRequest$ = DescribeAccountAssignmentDeletionStatusRequest$;
+    exports2.DescribeAccountAssignmentDeletionStatusResponse$ = DescribeAccountAssignmentDeletionStatusResponse$;
+    exports2.DescribeApplication$ = DescribeApplication$;
+    exports2.DescribeApplicationAssignment$ = DescribeApplicationAssignment$;
+    exports2.DescribeApplicationAssignmentCommand = DescribeApplicationAssignmentCommand;
+    exports2.DescribeApplicationAssignmentRequest$ = DescribeApplicationAssignmentRequest$;
+    exports2.DescribeApplicationAssignmentResponse$ = DescribeApplicationAssignmentResponse$;
+    exports2.DescribeApplicationCommand = DescribeApplicationCommand;
+    exports2.DescribeApplicationProvider$ = DescribeApplicationProvider$;
+    exports2.DescribeApplicationProviderCommand = DescribeApplicationProviderCommand;
+    exports2.DescribeApplicationProviderRequest$ = DescribeApplicationProviderRequest$;
+    exports2.DescribeApplicationProviderResponse$ = DescribeApplicationProviderResponse$;
+    exports2.DescribeApplicationRequest$ = DescribeApplicationRequest$;
+    exports2.DescribeApplicationResponse$ = DescribeApplicationResponse$;
+    exports2.DescribeInstance$ = DescribeInstance$;
+    exports2.DescribeInstanceAccessControlAttributeConfiguration$ = DescribeInstanceAccessControlAttributeConfiguration$;
+    exports2.DescribeInstanceAccessControlAttributeConfigurationCommand = DescribeInstanceAccessControlAttributeConfigurationCommand;
+    exports2.DescribeInstanceAccessControlAttributeConfigurationRequest$ = DescribeInstanceAccessControlAttributeConfigurationRequest$;
+    exports2.DescribeInstanceAccessControlAttributeConfigurationResponse$ = DescribeInstanceAccessControlAttributeConfigurationResponse$;
+    exports2.DescribeInstanceCommand = DescribeInstanceCommand;
+    exports2.DescribeInstanceRequest$ = DescribeInstanceRequest$;
+    exports2.DescribeInstanceResponse$ = DescribeInstanceResponse$;
+    exports2.DescribePermissionSet$ = DescribePermissionSet$;
+    exports2.DescribePermissionSetCommand = DescribePermissionSetCommand2;
+    exports2.DescribePermissionSetProvisioningStatus$ = DescribePermissionSetProvisioningStatus$;
+    exports2.DescribePermissionSetProvisioningStatusCommand = DescribePermissionSetProvisioningStatusCommand2;
+    exports2.DescribePermissionSetProvisioningStatusRequest$ = DescribePermissionSetProvisioningStatusRequest$;
+    exports2.DescribePermissionSetProvisioningStatusResponse$ = DescribePermissionSetProvisioningStatusResponse$;
+    exports2.DescribePermissionSetRequest$ = DescribePermissionSetRequest$;
+    exports2.DescribePermissionSetResponse$ = DescribePermissionSetResponse$;
+    exports2.DescribeRegion$ = DescribeRegion$;
+    exports2.DescribeRegionCommand = DescribeRegionCommand;
+    exports2.DescribeRegionRequest$ = DescribeRegionRequest$;
+    exports2.DescribeRegionResponse$ = DescribeRegionResponse$;
+    exports2.DescribeTrustedTokenIssuer$ = DescribeTrustedTokenIssuer$;
+    exports2.DescribeTrustedTokenIssuerCommand = DescribeTrustedTokenIssuerCommand;
+    exports2.DescribeTrustedTokenIssuerRequest$ = DescribeTrustedTokenIssuerRequest$;
+    exports2.DescribeTrustedTokenIssuerResponse$ = DescribeTrustedTokenIssuerResponse$;
+    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSet$ = DetachCustomerManagedPolicyReferenceFromPermissionSet$;
+    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSetCommand = DetachCustomerManagedPolicyReferenceFromPermissionSetCommand2;
+    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$ = DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$;
+    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$ = DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$;
+    exports2.DetachManagedPolicyFromPermissionSet$ = DetachManagedPolicyFromPermissionSet$;
+    exports2.DetachManagedPolicyFromPermissionSetCommand = DetachManagedPolicyFromPermissionSetCommand2;
+    exports2.DetachManagedPolicyFromPermissionSetRequest$ = DetachManagedPolicyFromPermissionSetRequest$;
+    exports2.DetachManagedPolicyFromPermissionSetResponse$ = DetachManagedPolicyFromPermissionSetResponse$;
+    exports2.DisplayData$ = DisplayData$;
+    exports2.EncryptionConfiguration$ = EncryptionConfiguration$;
+    exports2.EncryptionConfigurationDetails$ = EncryptionConfigurationDetails$;
+    exports2.FederationProtocol = FederationProtocol;
+    exports2.GetApplicationAccessScope$ = GetApplicationAccessScope$;
+    exports2.GetApplicationAccessScopeCommand = GetApplicationAccessScopeCommand;
+    exports2.GetApplicationAccessScopeRequest$ = GetApplicationAccessScopeRequest$;
+    exports2.GetApplicationAccessScopeResponse$ = GetApplicationAccessScopeResponse$;
+    exports2.GetApplicationAssignmentConfiguration$ = GetApplicationAssignmentConfiguration$;
+    exports2.GetApplicationAssignmentConfigurationCommand = GetApplicationAssignmentConfigurationCommand;
+    exports2.GetApplicationAssignmentConfigurationRequest$ = GetApplicationAssignmentConfigurationRequest$;
+    exports2.GetApplicationAssignmentConfigurationResponse$ = GetApplicationAssignmentConfigurationResponse$;
+    exports2.GetApplicationAuthenticationMethod$ = GetApplicationAuthenticationMethod$;
+    exports2.GetApplicationAuthenticationMethodCommand = GetApplicationAuthenticationMethodCommand;
+    exports2.GetApplicationAuthenticationMethodRequest$ = GetApplicationAuthenticationMethodRequest$;
+    exports2.GetApplicationAuthenticationMethodResponse$ = GetApplicationAuthenticationMethodResponse$;
+    exports2.GetApplicationGrant$ = GetApplicationGrant$;
+    exports2.GetApplicationGrantCommand = GetApplicationGrantCommand;
+    exports2.GetApplicationGrantRequest$ = GetApplicationGrantRequest$;
+    exports2.GetApplicationGrantResponse$ = GetApplicationGrantResponse$;
+    exports2.GetApplicationSessionConfiguration$ = GetApplicationSessionConfiguration$;
+    exports2.GetApplicationSessionConfigurationCommand = GetApplicationSessionConfigurationCommand;
+    exports2.GetApplicationSessionConfigurationRequest$ = GetApplicationSessionConfigurationRequest$;
+    exports2.GetApplicationSessionConfigurationResponse$ = GetApplicationSessionConfigurationResponse$;
+    exports2.GetInlinePolicyForPermissionSet$ = GetInlinePolicyForPermissionSet$;
+    exports2.GetInlinePolicyForPermissionSetCommand = GetInlinePolicyForPermissionSetCommand2;
+    exports2.GetInlinePolicyForPermissionSetRequest$ = GetInlinePolicyForPermissionSetRequest$;
+    exports2.GetInlinePolicyForPermissionSetResponse$ = GetInlinePolicyForPermissionSetResponse$;
+    exports2.GetPermissionsBoundaryForPermissionSet$ = GetPermissionsBoundaryForPermissionSet$;
+    exports2.GetPermissionsBoundaryForPermissionSetCommand = GetPermissionsBoundaryForPermissionSetCommand2;
+    exports2.GetPermissionsBoundaryForPermissionSetRequest$ = GetPermissionsBoundaryForPermissionSetRequest$;
+    exports2.GetPermissionsBoundaryForPermissionSetResponse$ = GetPermissionsBoundaryForPermissionSetResponse$;
+    exports2.Grant$ = Grant$;
+    exports2.GrantItem$ = GrantItem$;
+    exports2.GrantType = GrantType;
+    exports2.IamAuthenticationMethod$ = IamAuthenticationMethod$;
+    exports2.InstanceAccessControlAttributeConfiguration$ = InstanceAccessControlAttributeConfiguration$;
+    exports2.InstanceAccessControlAttributeConfigurationStatus = InstanceAccessControlAttributeConfigurationStatus;
+    exports2.InstanceMetadata$ = InstanceMetadata$;
+    exports2.InstanceStatus = InstanceStatus;
+    exports2.InternalServerException = InternalServerException3;
+    exports2.InternalServerException$ = InternalServerException$3;
+    exports2.JwksRetrievalOption = JwksRetrievalOption;
+    exports2.JwtBearerGrant$ = JwtBearerGrant$;
+    exports2.KmsKeyStatus = KmsKeyStatus;
+    exports2.KmsKeyType = KmsKeyType;
+    exports2.ListAccountAssignmentCreationStatus$ = ListAccountAssignmentCreationStatus$;
+    exports2.ListAccountAssignmentCreationStatusCommand = ListAccountAssignmentCreationStatusCommand;
+    exports2.ListAccountAssignmentCreationStatusRequest$ = ListAccountAssignmentCreationStatusRequest$;
+    exports2.ListAccountAssignmentCreationStatusResponse$ = ListAccountAssignmentCreationStatusResponse$;
+    exports2.ListAccountAssignmentDeletionStatus$ = ListAccountAssignmentDeletionStatus$;
+    exports2.ListAccountAssignmentDeletionStatusCommand = ListAccountAssignmentDeletionStatusCommand;
+    exports2.ListAccountAssignmentDeletionStatusRequest$ = ListAccountAssignmentDeletionStatusRequest$;
+    exports2.ListAccountAssignmentDeletionStatusResponse$ = ListAccountAssignmentDeletionStatusResponse$;
+    exports2.ListAccountAssignments$ = ListAccountAssignments$;
+    exports2.ListAccountAssignmentsCommand = ListAccountAssignmentsCommand;
+    exports2.ListAccountAssignmentsFilter$ = ListAccountAssignmentsFilter$;
+    exports2.ListAccountAssignmentsForPrincipal$ = ListAccountAssignmentsForPrincipal$;
+    exports2.ListAccountAssignmentsForPrincipalCommand = ListAccountAssignmentsForPrincipalCommand2;
+    exports2.ListAccountAssignmentsForPrincipalRequest$ = ListAccountAssignmentsForPrincipalRequest$;
+    exports2.ListAccountAssignmentsForPrincipalResponse$ = ListAccountAssignmentsForPrincipalResponse$;
+    exports2.ListAccountAssignmentsRequest$ = ListAccountAssignmentsRequest$;
+    exports2.ListAccountAssignmentsResponse$ = ListAccountAssignmentsResponse$;
+    exports2.ListAccountsForProvisionedPermissionSet$ = ListAccountsForProvisionedPermissionSet$;
+    exports2.ListAccountsForProvisionedPermissionSetCommand = ListAccountsForProvisionedPermissionSetCommand;
+    exports2.ListAccountsForProvisionedPermissionSetRequest$ = ListAccountsForProvisionedPermissionSetRequest$;
+    exports2.ListAccountsForProvisionedPermissionSetResponse$ = ListAccountsForProvisionedPermissionSetResponse$;
+    exports2.ListApplicationAccessScopes$ = ListApplicationAccessScopes$;
+    exports2.ListApplicationAccessScopesCommand = ListApplicationAccessScopesCommand;
+    exports2.ListApplicationAccessScopesRequest$ = ListApplicationAccessScopesRequest$;
+    exports2.ListApplicationAccessScopesResponse$ = ListApplicationAccessScopesResponse$;
+    exports2.ListApplicationAssignments$ = ListApplicationAssignments$;
+    exports2.ListApplicationAssignmentsCommand = ListApplicationAssignmentsCommand;
+    exports2.ListApplicationAssignmentsFilter$ = ListApplicationAssignmentsFilter$;
+    exports2.ListApplicationAssignmentsForPrincipal$ = ListApplicationAssignmentsForPrincipal$;
+    exports2.ListApplicationAssignmentsForPrincipalCommand = ListApplicationAssignmentsForPrincipalCommand;
+    exports2.ListApplicationAssignmentsForPrincipalRequest$ = ListApplicationAssignmentsForPrincipalRequest$;
+    exports2.ListApplicationAssignmentsForPrincipalResponse$ = ListApplicationAssignmentsForPrincipalResponse$;
+    exports2.ListApplicationAssignmentsRequest$ = ListApplicationAssignmentsRequest$;
+    exports2.ListApplicationAssignmentsResponse$ = ListApplicationAssignmentsResponse$;
+    exports2.ListApplicationAuthenticationMethods$ = ListApplicationAuthenticationMethods$;
+    exports2.ListApplicationAuthenticationMethodsCommand = ListApplicationAuthenticationMethodsCommand;
+    exports2.ListApplicationAuthenticationMethodsRequest$ = ListApplicationAuthenticationMethodsRequest$;
+    exports2.ListApplicationAuthenticationMethodsResponse$ = ListApplicationAuthenticationMethodsResponse$;
+    exports2.ListApplicationGrants$ = ListApplicationGrants$;
+    exports2.ListApplicationGrantsCommand = ListApplicationGrantsCommand;
+    exports2.ListApplicationGrantsRequest$ = ListApplicationGrantsRequest$;
+    exports2.ListApplicationGrantsResponse$ = ListApplicationGrantsResponse$;
+    exports2.ListApplicationProviders$ = ListApplicationProviders$;
+    exports2.ListApplicationProvidersCommand = ListApplicationProvidersCommand;
+    exports2.ListApplicationProvidersRequest$ = ListApplicationProvidersRequest$;
+    exports2.ListApplicationProvidersResponse$ = ListApplicationProvidersResponse$;
+    exports2.ListApplications$ = ListApplications$;
+    exports2.ListApplicationsCommand = ListApplicationsCommand;
+    exports2.ListApplicationsFilter$ = ListApplicationsFilter$;
+    exports2.ListApplicationsRequest$ = ListApplicationsRequest$;
+    exports2.ListApplicationsResponse$ = ListApplicationsResponse$;
+    exports2.ListCustomerManagedPolicyReferencesInPermissionSet$ = ListCustomerManagedPolicyReferencesInPermissionSet$;
+    exports2.ListCustomerManagedPolicyReferencesInPermissionSetCommand = ListCustomerManagedPolicyReferencesInPermissionSetCommand2;
+    exports2.ListCustomerManagedPolicyReferencesInPermissionSetRequest$ = ListCustomerManagedPolicyReferencesInPermissionSetRequest$;
+    exports2.ListCustomerManagedPolicyReferencesInPermissionSetResponse$ = ListCustomerManagedPolicyReferencesInPermissionSetResponse$;
+    exports2.ListInstances$ = ListInstances$;
+    exports2.ListInstancesCommand = ListInstancesCommand2;
+    exports2.ListInstancesRequest$ = ListInstancesRequest$;
+    exports2.ListInstancesResponse$ = ListInstancesResponse$;
+    exports2.ListManagedPoliciesInPermissionSet$ = ListManagedPoliciesInPermissionSet$;
+    exports2.ListManagedPoliciesInPermissionSetCommand = ListManagedPoliciesInPermissionSetCommand2;
+    exports2.ListManagedPoliciesInPermissionSetRequest$ = ListManagedPoliciesInPermissionSetRequest$;
+    exports2.ListManagedPoliciesInPermissionSetResponse$ = ListManagedPoliciesInPermissionSetResponse$;
+    exports2.ListPermissionSetProvisioningStatus$ = ListPermissionSetProvisioningStatus$;
+    exports2.ListPermissionSetProvisioningStatusCommand = ListPermissionSetProvisioningStatusCommand;
+    exports2.ListPermissionSetProvisioningStatusRequest$ = ListPermissionSetProvisioningStatusRequest$;
+    exports2.ListPermissionSetProvisioningStatusResponse$ = ListPermissionSetProvisioningStatusResponse$;
+    exports2.ListPermissionSets$ = ListPermissionSets$;
+    exports2.ListPermissionSetsCommand = ListPermissionSetsCommand2;
+    exports2.ListPermissionSetsProvisionedToAccount$ = ListPermissionSetsProvisionedToAccount$;
+    exports2.ListPermissionSetsProvisionedToAccountCommand = ListPermissionSetsProvisionedToAccountCommand;
+    exports2.ListPermissionSetsProvisionedToAccountRequest$ = ListPermissionSetsProvisionedToAccountRequest$;
+    exports2.ListPermissionSetsProvisionedToAccountResponse$ = ListPermissionSetsProvisionedToAccountResponse$;
+    exports2.ListPermissionSetsRequest$ = ListPermissionSetsRequest$;
+    exports2.ListPermissionSetsResponse$ = ListPermissionSetsResponse$;
+    exports2.ListRegions$ = ListRegions$;
+    exports2.ListRegionsCommand = ListRegionsCommand;
+    exports2.ListRegionsRequest$ = ListRegionsRequest$;
+    exports2.ListRegionsResponse$ = ListRegionsResponse$;
+    exports2.ListTagsForResource$ = ListTagsForResource$;
+    exports2.ListTagsForResourceCommand = ListTagsForResourceCommand2;
+    exports2.ListTagsForResourceRequest$ = ListTagsForResourceRequest$;
+    exports2.ListTagsForResourceResponse$ = ListTagsForResourceResponse$;
+    exports2.ListTrustedTokenIssuers$ = ListTrustedTokenIssuers$;
+    exports2.ListTrustedTokenIssuersCommand = ListTrustedTokenIssuersCommand;
+    exports2.ListTrustedTokenIssuersRequest$ = ListTrustedTokenIssuersRequest$;
+    exports2.ListTrustedTokenIssuersResponse$ = ListTrustedTokenIssuersResponse$;
+    exports2.OidcJwtConfiguration$ = OidcJwtConfiguration$;
+    exports2.OidcJwtUpdateConfiguration$ = OidcJwtUpdateConfiguration$;
+    exports2.OperationStatusFilter$ = OperationStatusFilter$;
+    exports2.PermissionSet$ = PermissionSet$;
+    exports2.PermissionSetProvisioningStatus$ = PermissionSetProvisioningStatus$;
+    exports2.PermissionSetProvisioningStatusMetadata$ = PermissionSetProvisioningStatusMetadata$;
+    exports2.PermissionsBoundary$ = PermissionsBoundary$;
+    exports2.PortalOptions$ = PortalOptions$;
+    exports2.PrincipalType = PrincipalType;
+    exports2.ProvisionPermissionSet$ = ProvisionPermissionSet$;
+    exports2.ProvisionPermissionSetCommand = ProvisionPermissionSetCommand2;
+    exports2.ProvisionPermissionSetRequest$ = ProvisionPermissionSetRequest$;
+    exports2.ProvisionPermissionSetResponse$ = ProvisionPermissionSetResponse$;
+    exports2.ProvisionTargetType = ProvisionTargetType;
+    exports2.ProvisioningStatus = ProvisioningStatus;
+    exports2.PutApplicationAccessScope$ = PutApplicationAccessScope$;
+    exports2.PutApplicationAccessScopeCommand = PutApplicationAccessScopeCommand;
+    exports2.PutApplicationAccessScopeRequest$ = PutApplicationAccessScopeRequest$;
+    exports2.PutApplicationAssignmentConfiguration$ = PutApplicationAssignmentConfiguration$;
+    exports2.PutApplicationAssignmentConfigurationCommand = PutApplicationAssignmentConfigurationCommand;
+    exports2.PutApplicationAssignmentConfigurationRequest$ = PutApplicationAssignmentConfigurationRequest$;
+    exports2.PutApplicationAssignmentConfigurationResponse$ = PutApplicationAssignmentConfigurationResponse$;
+    exports2.PutApplicationAuthenticationMethod$ = PutApplicationAuthenticationMethod$;
+    exports2.PutApplicationAuthenticationMethodCommand = PutApplicationAuthenticationMethodCommand;
+    exports2.PutApplicationAuthenticationMethodRequest$ = PutApplicationAuthenticationMethodRequest$;
+    exports2.PutApplicationGrant$ = PutApplicationGrant$;
+    exports2.PutApplicationGrantCommand = PutApplicationGrantCommand;
+    exports2.PutApplicationGrantRequest$ = PutApplicationGrantRequest$;
+    exports2.PutApplicationSessionConfiguration$ = PutApplicationSessionConfiguration$;
+    exports2.PutApplicationSessionConfigurationCommand = PutApplicationSessionConfigurationCommand;
+    exports2.PutApplicationSessionConfigurationRequest$ = PutApplicationSessionConfigurationRequest$;
+    exports2.PutApplicationSessionConfigurationResponse$ = PutApplicationSessionConfigurationResponse$;
+    exports2.PutInlinePolicyToPermissionSet$ = PutInlinePolicyToPermissionSet$;
+    exports2.PutInlinePolicyToPermissionSetCommand = PutInlinePolicyToPermissionSetCommand2;
+    exports2.PutInlinePolicyToPermissionSetRequest$ = PutInlinePolicyToPermissionSetRequest$;
+    exports2.PutInlinePolicyToPermissionSetResponse$ = PutInlinePolicyToPermissionSetResponse$;
+    exports2.PutPermissionsBoundaryToPermissionSet$ = PutPermissionsBoundaryToPermissionSet$;
+    exports2.PutPermissionsBoundaryToPermissionSetCommand = PutPermissionsBoundaryToPermissionSetCommand2;
+    exports2.PutPermissionsBoundaryToPermissionSetRequest$ = PutPermissionsBoundaryToPermissionSetRequest$;
+    exports2.PutPermissionsBoundaryToPermissionSetResponse$ = PutPermissionsBoundaryToPermissionSetResponse$;
+    exports2.RefreshTokenGrant$ = RefreshTokenGrant$;
+    exports2.RegionMetadata$ = RegionMetadata$;
+    exports2.RegionStatus = RegionStatus;
+    exports2.RemoveRegion$ = RemoveRegion$;
+    exports2.RemoveRegionCommand = RemoveRegionCommand;
+    exports2.RemoveRegionRequest$ = RemoveRegionRequest$;
+    exports2.RemoveRegionResponse$ = RemoveRegionResponse$;
+    exports2.ResourceNotFoundException = ResourceNotFoundException5;
+    exports2.ResourceNotFoundException$ = ResourceNotFoundException$2;
+    exports2.ResourceNotFoundExceptionReason = ResourceNotFoundExceptionReason;
+    exports2.ResourceServerConfig$ = ResourceServerConfig$;
+    exports2.ResourceServerScopeDetails$ = ResourceServerScopeDetails$;
+    exports2.SSOAdmin = SSOAdmin;
+    exports2.SSOAdminClient = SSOAdminClient2;
+    exports2.SSOAdminServiceException = SSOAdminServiceException;
+    exports2.SSOAdminServiceException$ = SSOAdminServiceException$;
+    exports2.ScopeDetails$ = ScopeDetails$;
+    exports2.ServiceQuotaExceededException = ServiceQuotaExceededException;
+    exports2.ServiceQuotaExceededException$ = ServiceQuotaExceededException$;
+    exports2.SignInOptions$ = SignInOptions$;
+    exports2.SignInOrigin = SignInOrigin;
+    exports2.StatusValues = StatusValues;
+    exports2.Tag$ = Tag$2;
+    exports2.TagResource$ = TagResource$;
+    exports2.TagResourceCommand = TagResourceCommand2;
+    exports2.TagResourceRequest$ = TagResourceRequest$;
+    exports2.TagResourceResponse$ = TagResourceResponse$;
+    exports2.TargetType = TargetType;
+    exports2.ThrottlingException = ThrottlingException;
+    exports2.ThrottlingException$ = ThrottlingException$;
+    exports2.ThrottlingExceptionReason = ThrottlingExceptionReason;
+    exports2.TokenExchangeGrant$ = TokenExchangeGrant$;
+    exports2.TrustedTokenIssuerConfiguration$ = TrustedTokenIssuerConfiguration$;
+    exports2.TrustedTokenIssuerMetadata$ = TrustedTokenIssuerMetadata$;
+    exports2.TrustedTokenIssuerType = TrustedTokenIssuerType;
+    exports2.TrustedTokenIssuerUpdateConfiguration$ = TrustedTokenIssuerUpdateConfiguration$;
+    exports2.UntagResource$ = UntagResource$;
+    exports2.UntagResourceCommand = UntagResourceCommand2;
+    exports2.UntagResourceRequest$ = UntagResourceRequest$;
+    exports2.UntagResourceResponse$ = UntagResourceResponse$;
+    exports2.UpdateApplication$ = UpdateApplication$;
+    exports2.UpdateApplicationCommand = UpdateApplicationCommand;
+    exports2.UpdateApplicationPortalOptions$ = UpdateApplicationPortalOptions$;
+    exports2.UpdateApplicationRequest$ = UpdateApplicationRequest$;
+    exports2.UpdateApplicationResponse$ = UpdateApplicationResponse$;
+    exports2.UpdateInstance$ = UpdateInstance$;
+    exports2.UpdateInstanceAccessControlAttributeConfiguration$ = UpdateInstanceAccessControlAttributeConfiguration$;
+    exports2.UpdateInstanceAccessControlAttributeConfigurationCommand = UpdateInstanceAccessControlAttributeConfigurationCommand;
+    exports2.UpdateInstanceAccessControlAttributeConfigurationRequest$ = UpdateInstanceAccessControlAttributeConfigurationRequest$;
+    exports2.UpdateInstanceAccessControlAttributeConfigurationResponse$ = UpdateInstanceAccessControlAttributeConfigurationResponse$;
+    exports2.UpdateInstanceCommand = UpdateInstanceCommand;
+    exports2.UpdateInstanceRequest$ = UpdateInstanceRequest$;
+    exports2.UpdateInstanceResponse$ = UpdateInstanceResponse$;
+    exports2.UpdatePermissionSet$ = UpdatePermissionSet$;
+    exports2.UpdatePermissionSetCommand = UpdatePermissionSetCommand2;
+    exports2.UpdatePermissionSetRequest$ = UpdatePermissionSetRequest$;
+    exports2.UpdatePermissionSetResponse$ = UpdatePermissionSetResponse$;
+    exports2.UpdateTrustedTokenIssuer$ = UpdateTrustedTokenIssuer$;
+    exports2.UpdateTrustedTokenIssuerCommand = UpdateTrustedTokenIssuerCommand;
+    exports2.UpdateTrustedTokenIssuerRequest$ = UpdateTrustedTokenIssuerRequest$;
+    exports2.UpdateTrustedTokenIssuerResponse$ = UpdateTrustedTokenIssuerResponse$;
+    exports2.UserBackgroundSessionApplicationStatus = UserBackgroundSessionApplicationStatus;
+    exports2.ValidationException = ValidationException2;
+    exports2.ValidationException$ = ValidationException$2;
+    exports2.ValidationExceptionReason = ValidationExceptionReason;
+    exports2.errorTypeRegistries = errorTypeRegistries5;
+    exports2.paginateListAccountAssignmentCreationStatus = paginateListAccountAssignmentCreationStatus;
+    exports2.paginateListAccountAssignmentDeletionStatus = paginateListAccountAssignmentDeletionStatus;
+    exports2.paginateListAccountAssignments = paginateListAccountAssignments;
+    exports2.paginateListAccountAssignmentsForPrincipal = paginateListAccountAssignmentsForPrincipal;
+    exports2.paginateListAccountsForProvisionedPermissionSet = paginateListAccountsForProvisionedPermissionSet;
+    exports2.paginateListApplicationAccessScopes = paginateListApplicationAccessScopes;
+    exports2.paginateListApplicationAssignments = paginateListApplicationAssignments;
+    exports2.paginateListApplicationAssignmentsForPrincipal = paginateListApplicationAssignmentsForPrincipal;
+    exports2.paginateListApplicationAuthenticationMethods = paginateListApplicationAuthenticationMethods;
+    exports2.paginateListApplicationGrants = paginateListApplicationGrants;
+    exports2.paginateListApplicationProviders = paginateListApplicationProviders;
+    exports2.paginateListApplications = paginateListApplications;
+    exports2.paginateListCustomerManagedPolicyReferencesInPermissionSet = paginateListCustomerManagedPolicyReferencesInPermissionSet;
+    exports2.paginateListInstances = paginateListInstances;
+    exports2.paginateListManagedPoliciesInPermissionSet = paginateListManagedPoliciesInPermissionSet;
+    exports2.paginateListPermissionSetProvisioningStatus = paginateListPermissionSetProvisioningStatus;
+    exports2.paginateListPermissionSets = paginateListPermissionSets;
+    exports2.paginateListPermissionSetsProvisionedToAccount = paginateListPermissionSetsProvisionedToAccount;
+    exports2.paginateListRegions = paginateListRegions;
+    exports2.paginateListTagsForResource = paginateListTagsForResource;
+    exports2.paginateListTrustedTokenIssuers = paginateListTrustedTokenIssuers;
+  }
+});
+
+// node_modules/@aws-sdk/client-organizations/dist-cjs/index.js
+var require_dist_cjs20 = __commonJS({
   "node_modules/@aws-sdk/client-organizations/dist-cjs/index.js"(exports2) {
     var { awsEndpointFunctions: awsEndpointFunctions2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider: createDefaultUserAgentProvider2, getDefaultSocketTimeout: getDefaultSocketTimeout2, NODE_APP_ID_CONFIG_OPTIONS: NODE_APP_ID_CONFIG_OPTIONS2, getAwsRegionExtensionConfiguration: getAwsRegionExtensionConfiguration2, resolveAwsRegionExtensionConfiguration: resolveAwsRegionExtensionConfiguration2, resolveUserAgentConfig: resolveUserAgentConfig2, resolveHostHeaderConfig: resolveHostHeaderConfig2, getUserAgentPlugin: getUserAgentPlugin2, getHostHeaderPlugin: getHostHeaderPlugin2, getLoggerPlugin: getLoggerPlugin2, getRecursionDetectionPlugin: getRecursionDetectionPlugin2 } = (init_client3(), __toCommonJS(client_exports2));
     var { getHttpAuthSchemeEndpointRuleSetPlugin: getHttpAuthSchemeEndpointRuleSetPlugin2, DefaultIdentityProviderConfig: DefaultIdentityProviderConfig2, getHttpSigningPlugin: getHttpSigningPlugin2, createPaginator: createPaginator2 } = (init_dist_es(), __toCommonJS(dist_es_exports));
@@ -78493,4184 +82671,6 @@ var require_dist_cjs19 = __commonJS({
   }
 });
 
-// node_modules/@aws-sdk/client-sso-admin/dist-cjs/index.js
-var require_dist_cjs20 = __commonJS({
-  "node_modules/@aws-sdk/client-sso-admin/dist-cjs/index.js"(exports2) {
-    var { awsEndpointFunctions: awsEndpointFunctions2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider: createDefaultUserAgentProvider2, NODE_APP_ID_CONFIG_OPTIONS: NODE_APP_ID_CONFIG_OPTIONS2, getAwsRegionExtensionConfiguration: getAwsRegionExtensionConfiguration2, resolveAwsRegionExtensionConfiguration: resolveAwsRegionExtensionConfiguration2, resolveUserAgentConfig: resolveUserAgentConfig2, resolveHostHeaderConfig: resolveHostHeaderConfig2, getUserAgentPlugin: getUserAgentPlugin2, getHostHeaderPlugin: getHostHeaderPlugin2, getLoggerPlugin: getLoggerPlugin2, getRecursionDetectionPlugin: getRecursionDetectionPlugin2 } = (init_client3(), __toCommonJS(client_exports2));
-    var { getHttpAuthSchemeEndpointRuleSetPlugin: getHttpAuthSchemeEndpointRuleSetPlugin2, DefaultIdentityProviderConfig: DefaultIdentityProviderConfig2, getHttpSigningPlugin: getHttpSigningPlugin2, createPaginator: createPaginator2 } = (init_dist_es(), __toCommonJS(dist_es_exports));
-    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException: ServiceException2, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion3, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig2, Client: Client2, makeBuilder: makeBuilder2, createAggregatedClient: createAggregatedClient2 } = (init_client2(), __toCommonJS(client_exports));
-    var { Command: $Command } = (init_client2(), __toCommonJS(client_exports));
-    exports2.$Command = $Command;
-    exports2.__Client = Client2;
-    var { resolveDefaultsModeConfig: resolveDefaultsModeConfig2, loadConfig: loadConfig2, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS: NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS: NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, NODE_REGION_CONFIG_OPTIONS: NODE_REGION_CONFIG_OPTIONS2, NODE_REGION_CONFIG_FILE_OPTIONS: NODE_REGION_CONFIG_FILE_OPTIONS2, resolveRegionConfig: resolveRegionConfig2 } = (init_config2(), __toCommonJS(config_exports));
-    var { BinaryDecisionDiagram: BinaryDecisionDiagram2, EndpointCache: EndpointCache2, decideEndpoint: decideEndpoint2, customEndpointFunctions: customEndpointFunctions2, resolveEndpointConfig: resolveEndpointConfig2, getEndpointPlugin: getEndpointPlugin2 } = (init_endpoints(), __toCommonJS(endpoints_exports));
-    var { parseUrl: parseUrl2, getHttpHandlerExtensionConfiguration: getHttpHandlerExtensionConfiguration2, resolveHttpHandlerRuntimeConfig: resolveHttpHandlerRuntimeConfig2, getContentLengthPlugin: getContentLengthPlugin2 } = (init_protocols(), __toCommonJS(protocols_exports));
-    var { DEFAULT_RETRY_MODE: DEFAULT_RETRY_MODE2, NODE_RETRY_MODE_CONFIG_OPTIONS: NODE_RETRY_MODE_CONFIG_OPTIONS2, NODE_MAX_ATTEMPT_CONFIG_OPTIONS: NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, resolveRetryConfig: resolveRetryConfig2, getRetryPlugin: getRetryPlugin2 } = (init_retry2(), __toCommonJS(retry_exports));
-    var { TypeRegistry: TypeRegistry2, getSchemaSerdePlugin: getSchemaSerdePlugin2 } = (init_schema(), __toCommonJS(schema_exports));
-    var { resolveAwsSdkSigV4Config: resolveAwsSdkSigV4Config2, AwsSdkSigV4Signer: AwsSdkSigV4Signer2, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS: NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2 } = (init_httpAuthSchemes2(), __toCommonJS(httpAuthSchemes_exports));
-    var { defaultProvider } = require_dist_cjs15();
-    var { toUtf8: toUtf83, fromUtf8: fromUtf83, toBase64: toBase643, fromBase64: fromBase642, calculateBodyLength: calculateBodyLength2 } = (init_serde(), __toCommonJS(serde_exports));
-    var { streamCollector: streamCollector7, NodeHttpHandler } = require_dist_cjs5();
-    var { AwsJson1_1Protocol: AwsJson1_1Protocol2 } = (init_protocols2(), __toCommonJS(protocols_exports2));
-    var { Sha256 } = (init_checksum2(), __toCommonJS(checksum_exports));
-    var defaultSSOAdminHttpAuthSchemeParametersProvider = async (config, context, input) => {
-      return {
-        operation: getSmithyContext2(context).operation,
-        region: await normalizeProvider3(config.region)() || (() => {
-          throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
-        })()
-      };
-    };
-    function createAwsAuthSigv4HttpAuthOption5(authParameters) {
-      return {
-        schemeId: "aws.auth#sigv4",
-        signingProperties: {
-          name: "sso",
-          region: authParameters.region
-        },
-        propertiesExtractor: (config, context) => ({
-          signingProperties: {
-            config,
-            context
-          }
-        })
-      };
-    }
-    var defaultSSOAdminHttpAuthSchemeProvider = (authParameters) => {
-      const options = [];
-      switch (authParameters.operation) {
-        default: {
-          options.push(createAwsAuthSigv4HttpAuthOption5(authParameters));
-        }
-      }
-      return options;
-    };
-    var resolveHttpAuthSchemeConfig5 = (config) => {
-      const config_0 = resolveAwsSdkSigV4Config2(config);
-      return Object.assign(config_0, {
-        authSchemePreference: normalizeProvider3(config.authSchemePreference ?? [])
-      });
-    };
-    var resolveClientEndpointParameters5 = (options) => {
-      return Object.assign(options, {
-        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
-        useFipsEndpoint: options.useFipsEndpoint ?? false,
-        defaultSigningName: "sso"
-      });
-    };
-    var commonParams5 = {
-      UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
-      Endpoint: { type: "builtInParams", name: "endpoint" },
-      Region: { type: "builtInParams", name: "region" },
-      UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
-    };
-    var version = "3.1137.0";
-    var packageInfo = {
-      version
-    };
-    var k5 = "ref";
-    var a5 = -1;
-    var b5 = true;
-    var c5 = "isSet";
-    var d5 = "PartitionResult";
-    var e5 = "booleanEquals";
-    var f5 = "getAttr";
-    var g5 = { [k5]: "Endpoint" };
-    var h5 = { [k5]: d5 };
-    var i5 = {};
-    var j5 = [{ [k5]: "Region" }];
-    var _data5 = {
-      conditions: [
-        [c5, [g5]],
-        [c5, j5],
-        ["aws.partition", j5, d5],
-        [e5, [{ [k5]: "UseFIPS" }, b5]],
-        [e5, [{ [k5]: "UseDualStack" }, b5]],
-        [e5, [{ fn: f5, argv: [h5, "supportsDualStack"] }, b5]],
-        [e5, [{ fn: f5, argv: [h5, "supportsFIPS"] }, b5]],
-        ["stringEquals", [{ fn: f5, argv: [h5, "name"] }, "aws-us-gov"]]
-      ],
-      results: [
-        [a5],
-        [a5, "Invalid Configuration: FIPS and custom endpoint are not supported"],
-        [a5, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
-        [g5, i5],
-        ["https://sso-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", i5],
-        [a5, "FIPS and DualStack are enabled, but this partition does not support one or both"],
-        ["https://sso.{Region}.amazonaws.com", i5],
-        ["https://sso-fips.{Region}.{PartitionResult#dnsSuffix}", i5],
-        [a5, "FIPS is enabled but this partition does not support FIPS"],
-        ["https://sso.{Region}.{PartitionResult#dualStackDnsSuffix}", i5],
-        [a5, "DualStack is enabled but this partition does not support DualStack"],
-        ["https://sso.{Region}.{PartitionResult#dnsSuffix}", i5],
-        [a5, "Invalid Configuration: Missing Region"]
-      ]
-    };
-    var root5 = 2;
-    var r5 = 1e8;
-    var nodes5 = new Int32Array([
-      -1,
-      1,
-      -1,
-      0,
-      13,
-      3,
-      1,
-      4,
-      r5 + 12,
-      2,
-      5,
-      r5 + 12,
-      3,
-      8,
-      6,
-      4,
-      7,
-      r5 + 11,
-      5,
-      r5 + 9,
-      r5 + 10,
-      4,
-      11,
-      9,
-      6,
-      10,
-      r5 + 8,
-      7,
-      r5 + 6,
-      r5 + 7,
-      5,
-      12,
-      r5 + 5,
-      6,
-      r5 + 4,
-      r5 + 5,
-      3,
-      r5 + 1,
-      14,
-      4,
-      r5 + 2,
-      r5 + 3
-    ]);
-    var bdd5 = BinaryDecisionDiagram2.from(nodes5, root5, _data5.conditions, _data5.results);
-    var cache5 = new EndpointCache2({
-      size: 50,
-      params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"]
-    });
-    var defaultEndpointResolver5 = (endpointParams, context = {}) => {
-      return cache5.get(endpointParams, () => decideEndpoint2(bdd5, {
-        endpointParams,
-        logger: context.logger
-      }));
-    };
-    customEndpointFunctions2.aws = awsEndpointFunctions2;
-    var SSOAdminServiceException = class _SSOAdminServiceException extends ServiceException2 {
-      constructor(options) {
-        super(options);
-        Object.setPrototypeOf(this, _SSOAdminServiceException.prototype);
-      }
-    };
-    var AccessDeniedException3 = class _AccessDeniedException extends SSOAdminServiceException {
-      name = "AccessDeniedException";
-      $fault = "client";
-      Message;
-      Reason;
-      constructor(opts) {
-        super({
-          name: "AccessDeniedException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _AccessDeniedException.prototype);
-        this.Message = opts.Message;
-        this.Reason = opts.Reason;
-      }
-    };
-    var ConflictException = class _ConflictException extends SSOAdminServiceException {
-      name = "ConflictException";
-      $fault = "client";
-      Message;
-      constructor(opts) {
-        super({
-          name: "ConflictException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ConflictException.prototype);
-        this.Message = opts.Message;
-      }
-    };
-    var InternalServerException3 = class _InternalServerException extends SSOAdminServiceException {
-      name = "InternalServerException";
-      $fault = "server";
-      Message;
-      constructor(opts) {
-        super({
-          name: "InternalServerException",
-          $fault: "server",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _InternalServerException.prototype);
-        this.Message = opts.Message;
-      }
-    };
-    var ServiceQuotaExceededException = class _ServiceQuotaExceededException extends SSOAdminServiceException {
-      name = "ServiceQuotaExceededException";
-      $fault = "client";
-      Message;
-      constructor(opts) {
-        super({
-          name: "ServiceQuotaExceededException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ServiceQuotaExceededException.prototype);
-        this.Message = opts.Message;
-      }
-    };
-    var ThrottlingException = class _ThrottlingException extends SSOAdminServiceException {
-      name = "ThrottlingException";
-      $fault = "client";
-      Message;
-      Reason;
-      constructor(opts) {
-        super({
-          name: "ThrottlingException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ThrottlingException.prototype);
-        this.Message = opts.Message;
-        this.Reason = opts.Reason;
-      }
-    };
-    var ValidationException2 = class _ValidationException extends SSOAdminServiceException {
-      name = "ValidationException";
-      $fault = "client";
-      Message;
-      Reason;
-      constructor(opts) {
-        super({
-          name: "ValidationException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ValidationException.prototype);
-        this.Message = opts.Message;
-        this.Reason = opts.Reason;
-      }
-    };
-    var ResourceNotFoundException5 = class _ResourceNotFoundException extends SSOAdminServiceException {
-      name = "ResourceNotFoundException";
-      $fault = "client";
-      Message;
-      Reason;
-      constructor(opts) {
-        super({
-          name: "ResourceNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ResourceNotFoundException.prototype);
-        this.Message = opts.Message;
-        this.Reason = opts.Reason;
-      }
-    };
-    var _A2 = "Application";
-    var _AA = "AccountAssignment";
-    var _AACRI = "AccountAssignmentCreationRequestId";
-    var _AACS = "AccountAssignmentCreationStatus";
-    var _AACSc = "AccountAssignmentsCreationStatus";
-    var _AADRI = "AccountAssignmentDeletionRequestId";
-    var _AADS = "AccountAssignmentDeletionStatus";
-    var _AADSc = "AccountAssignmentsDeletionStatus";
-    var _AAFP = "AccountAssignmentForPrincipal";
-    var _AAFPp = "ApplicationAssignmentForPrincipal";
-    var _AAL = "AccountAssignmentList";
-    var _AALFP = "AccountAssignmentListForPrincipal";
-    var _AALFPp = "ApplicationAssignmentListForPrincipal";
-    var _AALp = "ApplicationAssignmentsList";
-    var _AAOS = "AccountAssignmentOperationStatus";
-    var _AAOSL = "AccountAssignmentOperationStatusList";
-    var _AAOSM = "AccountAssignmentOperationStatusMetadata";
-    var _AAc = "AccountAssignments";
-    var _AAp = "ApplicationArn";
-    var _AApp = "ApplicationAccount";
-    var _AAppl = "ApplicationAssignment";
-    var _AAppli = "ApplicationAssignments";
-    var _AAu = "AuthorizedAudiences";
-    var _AC = "AuthorizationCode";
-    var _ACA = "AccessControlAttribute";
-    var _ACAL = "AccessControlAttributeList";
-    var _ACAV = "AccessControlAttributeValue";
-    var _ACAc = "AccessControlAttributes";
-    var _ACG = "AuthorizationCodeGrant";
-    var _ACMPRTPS = "AttachCustomerManagedPolicyReferenceToPermissionSet";
-    var _ACMPRTPSR = "AttachCustomerManagedPolicyReferenceToPermissionSetRequest";
-    var _ACMPRTPSRt = "AttachCustomerManagedPolicyReferenceToPermissionSetResponse";
-    var _AD = "AddedDate";
-    var _ADE3 = "AccessDeniedException";
-    var _AI = "AccountId";
-    var _AIc = "AccountIds";
-    var _AL = "ApplicationList";
-    var _AM = "AuthenticationMethod";
-    var _AMI = "AuthenticationMethodItem";
-    var _AMP = "AttachedManagedPolicy";
-    var _AMPL = "AttachedManagedPolicyList";
-    var _AMPTPS = "AttachManagedPolicyToPermissionSet";
-    var _AMPTPSR = "AttachManagedPolicyToPermissionSetRequest";
-    var _AMPTPSRt = "AttachManagedPolicyToPermissionSetResponse";
-    var _AMPt = "AttachedManagedPolicies";
-    var _AMT = "AuthenticationMethodType";
-    var _AMu = "AuthenticationMethods";
-    var _AP = "ApplicationProvider";
-    var _APA = "ApplicationProviderArn";
-    var _APL = "ApplicationProviderList";
-    var _APc = "ActorPolicy";
-    var _APp = "ApplicationProviders";
-    var _AR2 = "AssignmentRequired";
-    var _ARR2 = "AddRegionRequest";
-    var _ARRd = "AddRegionResponse";
-    var _ARd = "AddRegion";
-    var _AT3 = "AuthorizedTargets";
-    var _ATI = "AuthorizedTokenIssuer";
-    var _ATIu = "AuthorizedTokenIssuers";
-    var _AU = "ApplicationUrl";
-    var _Ap = "Applications";
-    var _Ar = "Arn";
-    var _CA2 = "CreateApplication";
-    var _CAA = "CreateAccountAssignment";
-    var _CAAR = "CreateAccountAssignmentRequest";
-    var _CAARr = "CreateAccountAssignmentResponse";
-    var _CAARre = "CreateApplicationAssignmentRequest";
-    var _CAARrea = "CreateApplicationAssignmentResponse";
-    var _CAAr = "CreateApplicationAssignment";
-    var _CAP = "ClaimAttributePath";
-    var _CAR = "CreateApplicationRequest";
-    var _CARr = "CreateApplicationResponse";
-    var _CD = "CreatedDate";
-    var _CE = "ConflictException";
-    var _CF = "CreatedFrom";
-    var _CI = "CreateInstance";
-    var _CIACAC = "CreateInstanceAccessControlAttributeConfiguration";
-    var _CIACACR = "CreateInstanceAccessControlAttributeConfigurationRequest";
-    var _CIACACRr = "CreateInstanceAccessControlAttributeConfigurationResponse";
-    var _CIR = "CreateInstanceRequest";
-    var _CIRr = "CreateInstanceResponse";
-    var _CMPR = "CustomerManagedPolicyReference";
-    var _CMPRL = "CustomerManagedPolicyReferenceList";
-    var _CMPRu = "CustomerManagedPolicyReferences";
-    var _CPS = "CreatePermissionSet";
-    var _CPSR = "CreatePermissionSetRequest";
-    var _CPSRr = "CreatePermissionSetResponse";
-    var _CT2 = "ClientToken";
-    var _CTTI = "CreateTrustedTokenIssuer";
-    var _CTTIR = "CreateTrustedTokenIssuerRequest";
-    var _CTTIRr = "CreateTrustedTokenIssuerResponse";
-    var _D = "Description";
-    var _DA = "DeleteApplication";
-    var _DAA = "DeleteAccountAssignment";
-    var _DAACS = "DescribeAccountAssignmentCreationStatus";
-    var _DAACSR = "DescribeAccountAssignmentCreationStatusRequest";
-    var _DAACSRe = "DescribeAccountAssignmentCreationStatusResponse";
-    var _DAADS = "DescribeAccountAssignmentDeletionStatus";
-    var _DAADSR = "DescribeAccountAssignmentDeletionStatusRequest";
-    var _DAADSRe = "DescribeAccountAssignmentDeletionStatusResponse";
-    var _DAAM = "DeleteApplicationAuthenticationMethod";
-    var _DAAMR = "DeleteApplicationAuthenticationMethodRequest";
-    var _DAAR = "DeleteAccountAssignmentRequest";
-    var _DAARe = "DeleteAccountAssignmentResponse";
-    var _DAARel = "DeleteApplicationAssignmentRequest";
-    var _DAARele = "DeleteApplicationAssignmentResponse";
-    var _DAARes = "DescribeApplicationAssignmentRequest";
-    var _DAAResc = "DescribeApplicationAssignmentResponse";
-    var _DAAS = "DeleteApplicationAccessScope";
-    var _DAASR = "DeleteApplicationAccessScopeRequest";
-    var _DAAe = "DeleteApplicationAssignment";
-    var _DAAes = "DescribeApplicationAssignment";
-    var _DAG = "DeleteApplicationGrant";
-    var _DAGR = "DeleteApplicationGrantRequest";
-    var _DAP = "DescribeApplicationProvider";
-    var _DAPR = "DescribeApplicationProviderRequest";
-    var _DAPRe = "DescribeApplicationProviderResponse";
-    var _DAR = "DeleteApplicationRequest";
-    var _DARe = "DeleteApplicationResponse";
-    var _DARes = "DescribeApplicationRequest";
-    var _DAResc = "DescribeApplicationResponse";
-    var _DAe = "DescribeApplication";
-    var _DCMPRFPS = "DetachCustomerManagedPolicyReferenceFromPermissionSet";
-    var _DCMPRFPSR = "DetachCustomerManagedPolicyReferenceFromPermissionSetRequest";
-    var _DCMPRFPSRe = "DetachCustomerManagedPolicyReferenceFromPermissionSetResponse";
-    var _DD = "DisplayData";
-    var _DI = "DeleteInstance";
-    var _DIACAC = "DeleteInstanceAccessControlAttributeConfiguration";
-    var _DIACACR = "DeleteInstanceAccessControlAttributeConfigurationRequest";
-    var _DIACACRe = "DeleteInstanceAccessControlAttributeConfigurationResponse";
-    var _DIACACRes = "DescribeInstanceAccessControlAttributeConfigurationRequest";
-    var _DIACACResc = "DescribeInstanceAccessControlAttributeConfigurationResponse";
-    var _DIACACe = "DescribeInstanceAccessControlAttributeConfiguration";
-    var _DIPFPS = "DeleteInlinePolicyFromPermissionSet";
-    var _DIPFPSR = "DeleteInlinePolicyFromPermissionSetRequest";
-    var _DIPFPSRe = "DeleteInlinePolicyFromPermissionSetResponse";
-    var _DIR = "DeleteInstanceRequest";
-    var _DIRe = "DeleteInstanceResponse";
-    var _DIRes = "DescribeInstanceRequest";
-    var _DIResc = "DescribeInstanceResponse";
-    var _DIe = "DescribeInstance";
-    var _DMPFPS = "DetachManagedPolicyFromPermissionSet";
-    var _DMPFPSR = "DetachManagedPolicyFromPermissionSetRequest";
-    var _DMPFPSRe = "DetachManagedPolicyFromPermissionSetResponse";
-    var _DN = "DisplayName";
-    var _DPBFPS = "DeletePermissionsBoundaryFromPermissionSet";
-    var _DPBFPSR = "DeletePermissionsBoundaryFromPermissionSetRequest";
-    var _DPBFPSRe = "DeletePermissionsBoundaryFromPermissionSetResponse";
-    var _DPS = "DeletePermissionSet";
-    var _DPSPS = "DescribePermissionSetProvisioningStatus";
-    var _DPSPSR = "DescribePermissionSetProvisioningStatusRequest";
-    var _DPSPSRe = "DescribePermissionSetProvisioningStatusResponse";
-    var _DPSR = "DeletePermissionSetRequest";
-    var _DPSRe = "DeletePermissionSetResponse";
-    var _DPSRes = "DescribePermissionSetRequest";
-    var _DPSResc = "DescribePermissionSetResponse";
-    var _DPSe = "DescribePermissionSet";
-    var _DR = "DescribeRegion";
-    var _DRR = "DescribeRegionRequest";
-    var _DRRe = "DescribeRegionResponse";
-    var _DT = "DetailedTitle";
-    var _DTTI = "DeleteTrustedTokenIssuer";
-    var _DTTIR = "DeleteTrustedTokenIssuerRequest";
-    var _DTTIRe = "DeleteTrustedTokenIssuerResponse";
-    var _DTTIRes = "DescribeTrustedTokenIssuerRequest";
-    var _DTTIResc = "DescribeTrustedTokenIssuerResponse";
-    var _DTTIe = "DescribeTrustedTokenIssuer";
-    var _EC = "EncryptionConfiguration";
-    var _ECD = "EncryptionConfigurationDetails";
-    var _ES = "EncryptionStatus";
-    var _ESR = "EncryptionStatusReason";
-    var _F = "Filter";
-    var _FP = "FederationProtocol";
-    var _FR = "FailureReason";
-    var _G = "Grant";
-    var _GAAC = "GetApplicationAssignmentConfiguration";
-    var _GAACR = "GetApplicationAssignmentConfigurationRequest";
-    var _GAACRe = "GetApplicationAssignmentConfigurationResponse";
-    var _GAAM = "GetApplicationAuthenticationMethod";
-    var _GAAMR = "GetApplicationAuthenticationMethodRequest";
-    var _GAAMRe = "GetApplicationAuthenticationMethodResponse";
-    var _GAAS = "GetApplicationAccessScope";
-    var _GAASR = "GetApplicationAccessScopeRequest";
-    var _GAASRe = "GetApplicationAccessScopeResponse";
-    var _GAG = "GetApplicationGrant";
-    var _GAGR = "GetApplicationGrantRequest";
-    var _GAGRe = "GetApplicationGrantResponse";
-    var _GASC = "GetApplicationSessionConfiguration";
-    var _GASCR = "GetApplicationSessionConfigurationRequest";
-    var _GASCRe = "GetApplicationSessionConfigurationResponse";
-    var _GI = "GrantItem";
-    var _GIPFPS = "GetInlinePolicyForPermissionSet";
-    var _GIPFPSR = "GetInlinePolicyForPermissionSetRequest";
-    var _GIPFPSRe = "GetInlinePolicyForPermissionSetResponse";
-    var _GPBFPS = "GetPermissionsBoundaryForPermissionSet";
-    var _GPBFPSR = "GetPermissionsBoundaryForPermissionSetRequest";
-    var _GPBFPSRe = "GetPermissionsBoundaryForPermissionSetResponse";
-    var _GT = "GrantType";
-    var _Gr = "Grants";
-    var _I2 = "Instances";
-    var _IA = "InstanceArn";
-    var _IACAC = "InstanceAccessControlAttributeConfiguration";
-    var _IAM = "IamAuthenticationMethod";
-    var _IL = "InstanceList";
-    var _IM = "InstanceMetadata";
-    var _IP2 = "InlinePolicy";
-    var _IPR = "IsPrimaryRegion";
-    var _ISA = "IdentityStoreArn";
-    var _ISAP = "IdentityStoreAttributePath";
-    var _ISE3 = "InternalServerException";
-    var _ISI = "IdentityStoreId";
-    var _IU = "IconUrl";
-    var _IUs = "IssuerUrl";
-    var _Ia = "Iam";
-    var _JB = "JwtBearer";
-    var _JBG = "JwtBearerGrant";
-    var _JRO = "JwksRetrievalOption";
-    var _K2 = "Key";
-    var _KKA = "KmsKeyArn";
-    var _KT = "KeyType";
-    var _LA = "ListApplications";
-    var _LAA = "ListAccountAssignments";
-    var _LAACS = "ListAccountAssignmentCreationStatus";
-    var _LAACSR = "ListAccountAssignmentCreationStatusRequest";
-    var _LAACSRi = "ListAccountAssignmentCreationStatusResponse";
-    var _LAADS = "ListAccountAssignmentDeletionStatus";
-    var _LAADSR = "ListAccountAssignmentDeletionStatusRequest";
-    var _LAADSRi = "ListAccountAssignmentDeletionStatusResponse";
-    var _LAAF = "ListAccountAssignmentsFilter";
-    var _LAAFP = "ListAccountAssignmentsForPrincipal";
-    var _LAAFPR = "ListAccountAssignmentsForPrincipalRequest";
-    var _LAAFPRi = "ListAccountAssignmentsForPrincipalResponse";
-    var _LAAFPRis = "ListApplicationAssignmentsForPrincipalRequest";
-    var _LAAFPRist = "ListApplicationAssignmentsForPrincipalResponse";
-    var _LAAFPi = "ListApplicationAssignmentsForPrincipal";
-    var _LAAFi = "ListApplicationAssignmentsFilter";
-    var _LAAM = "ListApplicationAuthenticationMethods";
-    var _LAAMR = "ListApplicationAuthenticationMethodsRequest";
-    var _LAAMRi = "ListApplicationAuthenticationMethodsResponse";
-    var _LAAR = "ListAccountAssignmentsRequest";
-    var _LAARi = "ListAccountAssignmentsResponse";
-    var _LAARis = "ListApplicationAssignmentsRequest";
-    var _LAARist = "ListApplicationAssignmentsResponse";
-    var _LAAS = "ListApplicationAccessScopes";
-    var _LAASR = "ListApplicationAccessScopesRequest";
-    var _LAASRi = "ListApplicationAccessScopesResponse";
-    var _LAAi = "ListApplicationAssignments";
-    var _LAF = "ListApplicationsFilter";
-    var _LAFPPS = "ListAccountsForProvisionedPermissionSet";
-    var _LAFPPSR = "ListAccountsForProvisionedPermissionSetRequest";
-    var _LAFPPSRi = "ListAccountsForProvisionedPermissionSetResponse";
-    var _LAG = "ListApplicationGrants";
-    var _LAGR = "ListApplicationGrantsRequest";
-    var _LAGRi = "ListApplicationGrantsResponse";
-    var _LAP = "ListApplicationProviders";
-    var _LAPR = "ListApplicationProvidersRequest";
-    var _LAPRi = "ListApplicationProvidersResponse";
-    var _LAR = "ListApplicationsRequest";
-    var _LARi = "ListApplicationsResponse";
-    var _LCMPRIPS = "ListCustomerManagedPolicyReferencesInPermissionSet";
-    var _LCMPRIPSR = "ListCustomerManagedPolicyReferencesInPermissionSetRequest";
-    var _LCMPRIPSRi = "ListCustomerManagedPolicyReferencesInPermissionSetResponse";
-    var _LD = "LongDescription";
-    var _LI = "ListInstances";
-    var _LIR = "ListInstancesRequest";
-    var _LIRi = "ListInstancesResponse";
-    var _LMPIPS = "ListManagedPoliciesInPermissionSet";
-    var _LMPIPSR = "ListManagedPoliciesInPermissionSetRequest";
-    var _LMPIPSRi = "ListManagedPoliciesInPermissionSetResponse";
-    var _LPS = "ListPermissionSets";
-    var _LPSPS = "ListPermissionSetProvisioningStatus";
-    var _LPSPSR = "ListPermissionSetProvisioningStatusRequest";
-    var _LPSPSRi = "ListPermissionSetProvisioningStatusResponse";
-    var _LPSPTA = "ListPermissionSetsProvisionedToAccount";
-    var _LPSPTAR = "ListPermissionSetsProvisionedToAccountRequest";
-    var _LPSPTARi = "ListPermissionSetsProvisionedToAccountResponse";
-    var _LPSR = "ListPermissionSetsRequest";
-    var _LPSRi = "ListPermissionSetsResponse";
-    var _LR = "ListRegions";
-    var _LRR = "ListRegionsRequest";
-    var _LRRi = "ListRegionsResponse";
-    var _LTFR = "ListTagsForResource";
-    var _LTFRR = "ListTagsForResourceRequest";
-    var _LTFRRi = "ListTagsForResourceResponse";
-    var _LTTI = "ListTrustedTokenIssuers";
-    var _LTTIR = "ListTrustedTokenIssuersRequest";
-    var _LTTIRi = "ListTrustedTokenIssuersResponse";
-    var _M = "Message";
-    var _MPA = "ManagedPolicyArn";
-    var _MR = "MaxResults";
-    var _N = "Name";
-    var _NT = "NextToken";
-    var _O = "Origin";
-    var _OAI = "OwnerAccountId";
-    var _OJC = "OidcJwtConfiguration";
-    var _OJUC = "OidcJwtUpdateConfiguration";
-    var _OSF = "OperationStatusFilter";
-    var _P2 = "Path";
-    var _PAAC = "PutApplicationAssignmentConfiguration";
-    var _PAACR = "PutApplicationAssignmentConfigurationRequest";
-    var _PAACRu = "PutApplicationAssignmentConfigurationResponse";
-    var _PAAM = "PutApplicationAuthenticationMethod";
-    var _PAAMR = "PutApplicationAuthenticationMethodRequest";
-    var _PAAS = "PutApplicationAccessScope";
-    var _PAASR = "PutApplicationAccessScopeRequest";
-    var _PAG = "PutApplicationGrant";
-    var _PAGR = "PutApplicationGrantRequest";
-    var _PASC = "PutApplicationSessionConfiguration";
-    var _PASCR = "PutApplicationSessionConfigurationRequest";
-    var _PASCRu = "PutApplicationSessionConfigurationResponse";
-    var _PB = "PermissionsBoundary";
-    var _PI2 = "PrincipalId";
-    var _PIPTPS = "PutInlinePolicyToPermissionSet";
-    var _PIPTPSR = "PutInlinePolicyToPermissionSetRequest";
-    var _PIPTPSRu = "PutInlinePolicyToPermissionSetResponse";
-    var _PO = "PortalOptions";
-    var _PPBTPS = "PutPermissionsBoundaryToPermissionSet";
-    var _PPBTPSR = "PutPermissionsBoundaryToPermissionSetRequest";
-    var _PPBTPSRu = "PutPermissionsBoundaryToPermissionSetResponse";
-    var _PPS2 = "ProvisionPermissionSet";
-    var _PPSR = "ProvisionPermissionSetRequest";
-    var _PPSRI = "ProvisionPermissionSetRequestId";
-    var _PPSRr = "ProvisionPermissionSetResponse";
-    var _PR = "PrimaryRegion";
-    var _PS = "PermissionSet";
-    var _PSA = "PermissionSetArn";
-    var _PSE = "PermissionSetsEnabled";
-    var _PSPS = "PermissionSetProvisioningStatus";
-    var _PSPSL = "PermissionSetProvisioningStatusList";
-    var _PSPSM = "PermissionSetProvisioningStatusMetadata";
-    var _PSPSe = "PermissionSetsProvisioningStatus";
-    var _PSe = "PermissionSets";
-    var _PSr = "ProvisioningStatus";
-    var _PT = "PrincipalType";
-    var _R = "Reason";
-    var _RA2 = "ResourceArn";
-    var _RI = "RequestId";
-    var _RM = "RegionMetadata";
-    var _RML = "RegionMetadataList";
-    var _RN = "RegionName";
-    var _RNFE2 = "ResourceNotFoundException";
-    var _RR = "RemoveRegion";
-    var _RRR = "RemoveRegionRequest";
-    var _RRRe = "RemoveRegionResponse";
-    var _RS = "RelayState";
-    var _RSC = "ResourceServerConfig";
-    var _RSS = "ResourceServerScopes";
-    var _RSSD = "ResourceServerScopeDetails";
-    var _RT3 = "RefreshToken";
-    var _RTG = "RefreshTokenGrant";
-    var _RU = "RedirectUris";
-    var _Re = "Regions";
-    var _S2 = "Source";
-    var _SD = "SessionDuration";
-    var _SDc = "ScopeDetails";
-    var _SIO = "SignInOptions";
-    var _SQEE = "ServiceQuotaExceededException";
-    var _SR = "StatusReason";
-    var _Sc = "Scope";
-    var _Sco = "Scopes";
-    var _St = "Status";
-    var _T2 = "Tags";
-    var _TE = "ThrottlingException";
-    var _TEG = "TokenExchangeGrant";
-    var _TEo = "TokenExchange";
-    var _TI = "TargetId";
-    var _TK = "TagKeys";
-    var _TL = "TagList";
-    var _TR = "TagResource";
-    var _TRR = "TagResourceRequest";
-    var _TRRa = "TagResourceResponse";
-    var _TT = "TargetType";
-    var _TTI = "TrustedTokenIssuers";
-    var _TTIA = "TrustedTokenIssuerArn";
-    var _TTIC = "TrustedTokenIssuerConfiguration";
-    var _TTIL = "TrustedTokenIssuerList";
-    var _TTIM = "TrustedTokenIssuerMetadata";
-    var _TTIT = "TrustedTokenIssuerType";
-    var _TTIUC = "TrustedTokenIssuerUpdateConfiguration";
-    var _Ta2 = "Tag";
-    var _UA = "UpdateApplication";
-    var _UAPO = "UpdateApplicationPortalOptions";
-    var _UAR = "UpdateApplicationRequest";
-    var _UARp = "UpdateApplicationResponse";
-    var _UBSAS = "UserBackgroundSessionApplicationStatus";
-    var _UI = "UpdateInstance";
-    var _UIACAC = "UpdateInstanceAccessControlAttributeConfiguration";
-    var _UIACACR = "UpdateInstanceAccessControlAttributeConfigurationRequest";
-    var _UIACACRp = "UpdateInstanceAccessControlAttributeConfigurationResponse";
-    var _UIR = "UpdateInstanceRequest";
-    var _UIRp = "UpdateInstanceResponse";
-    var _UPS = "UpdatePermissionSet";
-    var _UPSR = "UpdatePermissionSetRequest";
-    var _UPSRp = "UpdatePermissionSetResponse";
-    var _UR = "UntagResource";
-    var _URR = "UntagResourceRequest";
-    var _URRn = "UntagResourceResponse";
-    var _UTTI = "UpdateTrustedTokenIssuer";
-    var _UTTIR = "UpdateTrustedTokenIssuerRequest";
-    var _UTTIRp = "UpdateTrustedTokenIssuerResponse";
-    var _V2 = "Value";
-    var _VE2 = "ValidationException";
-    var _Vi = "Visibility";
-    var _c5 = "client";
-    var _e5 = "error";
-    var _hE5 = "httpError";
-    var _s5 = "smithy.ts.sdk.synthetic.com.amazonaws.ssoadmin";
-    var _se3 = "server";
-    var n05 = "com.amazonaws.ssoadmin";
-    var _s_registry5 = new TypeRegistry2(_s5);
-    var SSOAdminServiceException$ = [-3, _s5, "SSOAdminServiceException", 0, [], []];
-    _s_registry5.registerError(SSOAdminServiceException$, SSOAdminServiceException);
-    var n0_registry5 = new TypeRegistry2(n05);
-    var AccessDeniedException$3 = [
-      -3,
-      n05,
-      _ADE3,
-      { [_e5]: _c5, [_hE5]: 403 },
-      [_M, _R],
-      [0, 0]
-    ];
-    n0_registry5.registerError(AccessDeniedException$3, AccessDeniedException3);
-    var ConflictException$ = [
-      -3,
-      n05,
-      _CE,
-      { [_e5]: _c5, [_hE5]: 409 },
-      [_M],
-      [0]
-    ];
-    n0_registry5.registerError(ConflictException$, ConflictException);
-    var InternalServerException$3 = [
-      -3,
-      n05,
-      _ISE3,
-      { [_e5]: _se3, [_hE5]: 500 },
-      [_M],
-      [0]
-    ];
-    n0_registry5.registerError(InternalServerException$3, InternalServerException3);
-    var ResourceNotFoundException$2 = [
-      -3,
-      n05,
-      _RNFE2,
-      { [_e5]: _c5, [_hE5]: 404 },
-      [_M, _R],
-      [0, 0]
-    ];
-    n0_registry5.registerError(ResourceNotFoundException$2, ResourceNotFoundException5);
-    var ServiceQuotaExceededException$ = [
-      -3,
-      n05,
-      _SQEE,
-      { [_e5]: _c5, [_hE5]: 402 },
-      [_M],
-      [0]
-    ];
-    n0_registry5.registerError(ServiceQuotaExceededException$, ServiceQuotaExceededException);
-    var ThrottlingException$ = [
-      -3,
-      n05,
-      _TE,
-      { [_e5]: _c5, [_hE5]: 429 },
-      [_M, _R],
-      [0, 0]
-    ];
-    n0_registry5.registerError(ThrottlingException$, ThrottlingException);
-    var ValidationException$2 = [
-      -3,
-      n05,
-      _VE2,
-      { [_e5]: _c5, [_hE5]: 400 },
-      [_M, _R],
-      [0, 0]
-    ];
-    n0_registry5.registerError(ValidationException$2, ValidationException2);
-    var errorTypeRegistries5 = [
-      _s_registry5,
-      n0_registry5
-    ];
-    var AccessControlAttribute$ = [
-      3,
-      n05,
-      _ACA,
-      0,
-      [_K2, _V2],
-      [0, () => AccessControlAttributeValue$],
-      2
-    ];
-    var AccessControlAttributeValue$ = [
-      3,
-      n05,
-      _ACAV,
-      0,
-      [_S2],
-      [64 | 0],
-      1
-    ];
-    var AccountAssignment$ = [
-      3,
-      n05,
-      _AA,
-      0,
-      [_AI, _PSA, _PT, _PI2],
-      [0, 0, 0, 0]
-    ];
-    var AccountAssignmentForPrincipal$ = [
-      3,
-      n05,
-      _AAFP,
-      0,
-      [_AI, _PSA, _PI2, _PT],
-      [0, 0, 0, 0]
-    ];
-    var AccountAssignmentOperationStatus$ = [
-      3,
-      n05,
-      _AAOS,
-      0,
-      [_St, _RI, _FR, _TI, _TT, _PSA, _PT, _PI2, _CD],
-      [0, 0, 0, 0, 0, 0, 0, 0, 4]
-    ];
-    var AccountAssignmentOperationStatusMetadata$ = [
-      3,
-      n05,
-      _AAOSM,
-      0,
-      [_St, _RI, _CD],
-      [0, 0, 4]
-    ];
-    var AddRegionRequest$ = [
-      3,
-      n05,
-      _ARR2,
-      0,
-      [_IA, _RN],
-      [0, 0],
-      2
-    ];
-    var AddRegionResponse$ = [
-      3,
-      n05,
-      _ARRd,
-      0,
-      [_St],
-      [0]
-    ];
-    var Application$ = [
-      3,
-      n05,
-      _A2,
-      0,
-      [_AAp, _APA, _N, _AApp, _IA, _ISA, _St, _PO, _D, _CD, _CF],
-      [0, 0, 0, 0, 0, 0, 0, () => PortalOptions$, 0, 4, 0]
-    ];
-    var ApplicationAssignment$ = [
-      3,
-      n05,
-      _AAppl,
-      0,
-      [_AAp, _PI2, _PT],
-      [0, 0, 0],
-      3
-    ];
-    var ApplicationAssignmentForPrincipal$ = [
-      3,
-      n05,
-      _AAFPp,
-      0,
-      [_AAp, _PI2, _PT],
-      [0, 0, 0]
-    ];
-    var ApplicationProvider$ = [
-      3,
-      n05,
-      _AP,
-      0,
-      [_APA, _FP, _DD, _RSC],
-      [0, 0, () => DisplayData$, () => ResourceServerConfig$],
-      1
-    ];
-    var AttachCustomerManagedPolicyReferenceToPermissionSetRequest$ = [
-      3,
-      n05,
-      _ACMPRTPSR,
-      0,
-      [_IA, _PSA, _CMPR],
-      [0, 0, () => CustomerManagedPolicyReference$],
-      3
-    ];
-    var AttachCustomerManagedPolicyReferenceToPermissionSetResponse$ = [
-      3,
-      n05,
-      _ACMPRTPSRt,
-      0,
-      [],
-      []
-    ];
-    var AttachedManagedPolicy$ = [
-      3,
-      n05,
-      _AMP,
-      0,
-      [_N, _Ar],
-      [0, 0]
-    ];
-    var AttachManagedPolicyToPermissionSetRequest$ = [
-      3,
-      n05,
-      _AMPTPSR,
-      0,
-      [_IA, _PSA, _MPA],
-      [0, 0, 0],
-      3
-    ];
-    var AttachManagedPolicyToPermissionSetResponse$ = [
-      3,
-      n05,
-      _AMPTPSRt,
-      0,
-      [],
-      []
-    ];
-    var AuthenticationMethodItem$ = [
-      3,
-      n05,
-      _AMI,
-      0,
-      [_AMT, _AM],
-      [0, () => AuthenticationMethod$]
-    ];
-    var AuthorizationCodeGrant$ = [
-      3,
-      n05,
-      _ACG,
-      0,
-      [_RU],
-      [64 | 0]
-    ];
-    var AuthorizedTokenIssuer$ = [
-      3,
-      n05,
-      _ATI,
-      0,
-      [_TTIA, _AAu],
-      [0, 64 | 0]
-    ];
-    var CreateAccountAssignmentRequest$ = [
-      3,
-      n05,
-      _CAAR,
-      0,
-      [_IA, _TI, _TT, _PSA, _PT, _PI2],
-      [0, 0, 0, 0, 0, 0],
-      6
-    ];
-    var CreateAccountAssignmentResponse$ = [
-      3,
-      n05,
-      _CAARr,
-      0,
-      [_AACS],
-      [() => AccountAssignmentOperationStatus$]
-    ];
-    var CreateApplicationAssignmentRequest$ = [
-      3,
-      n05,
-      _CAARre,
-      0,
-      [_AAp, _PI2, _PT],
-      [0, 0, 0],
-      3
-    ];
-    var CreateApplicationAssignmentResponse$ = [
-      3,
-      n05,
-      _CAARrea,
-      0,
-      [],
-      []
-    ];
-    var CreateApplicationRequest$ = [
-      3,
-      n05,
-      _CAR,
-      0,
-      [_IA, _APA, _N, _D, _PO, _T2, _St, _CT2],
-      [0, 0, 0, 0, () => PortalOptions$, () => TagList, 0, [0, 4]],
-      3
-    ];
-    var CreateApplicationResponse$ = [
-      3,
-      n05,
-      _CARr,
-      0,
-      [_AAp, _IA, _ISA],
-      [0, 0, 0]
-    ];
-    var CreateInstanceAccessControlAttributeConfigurationRequest$ = [
-      3,
-      n05,
-      _CIACACR,
-      0,
-      [_IA, _IACAC],
-      [0, () => InstanceAccessControlAttributeConfiguration$],
-      2
-    ];
-    var CreateInstanceAccessControlAttributeConfigurationResponse$ = [
-      3,
-      n05,
-      _CIACACRr,
-      0,
-      [],
-      []
-    ];
-    var CreateInstanceRequest$ = [
-      3,
-      n05,
-      _CIR,
-      0,
-      [_N, _CT2, _T2],
-      [0, [0, 4], () => TagList]
-    ];
-    var CreateInstanceResponse$ = [
-      3,
-      n05,
-      _CIRr,
-      0,
-      [_IA],
-      [0]
-    ];
-    var CreatePermissionSetRequest$ = [
-      3,
-      n05,
-      _CPSR,
-      0,
-      [_N, _IA, _D, _SD, _RS, _T2],
-      [0, 0, 0, 0, 0, () => TagList],
-      2
-    ];
-    var CreatePermissionSetResponse$ = [
-      3,
-      n05,
-      _CPSRr,
-      0,
-      [_PS],
-      [() => PermissionSet$]
-    ];
-    var CreateTrustedTokenIssuerRequest$ = [
-      3,
-      n05,
-      _CTTIR,
-      0,
-      [_IA, _N, _TTIT, _TTIC, _CT2, _T2],
-      [0, 0, 0, () => TrustedTokenIssuerConfiguration$, [0, 4], () => TagList],
-      4
-    ];
-    var CreateTrustedTokenIssuerResponse$ = [
-      3,
-      n05,
-      _CTTIRr,
-      0,
-      [_TTIA],
-      [0]
-    ];
-    var CustomerManagedPolicyReference$ = [
-      3,
-      n05,
-      _CMPR,
-      0,
-      [_N, _P2],
-      [0, 0],
-      1
-    ];
-    var DeleteAccountAssignmentRequest$ = [
-      3,
-      n05,
-      _DAAR,
-      0,
-      [_IA, _TI, _TT, _PSA, _PT, _PI2],
-      [0, 0, 0, 0, 0, 0],
-      6
-    ];
-    var DeleteAccountAssignmentResponse$ = [
-      3,
-      n05,
-      _DAARe,
-      0,
-      [_AADS],
-      [() => AccountAssignmentOperationStatus$]
-    ];
-    var DeleteApplicationAccessScopeRequest$ = [
-      3,
-      n05,
-      _DAASR,
-      0,
-      [_AAp, _Sc],
-      [0, 0],
-      2
-    ];
-    var DeleteApplicationAssignmentRequest$ = [
-      3,
-      n05,
-      _DAARel,
-      0,
-      [_AAp, _PI2, _PT],
-      [0, 0, 0],
-      3
-    ];
-    var DeleteApplicationAssignmentResponse$ = [
-      3,
-      n05,
-      _DAARele,
-      0,
-      [],
-      []
-    ];
-    var DeleteApplicationAuthenticationMethodRequest$ = [
-      3,
-      n05,
-      _DAAMR,
-      0,
-      [_AAp, _AMT],
-      [0, 0],
-      2
-    ];
-    var DeleteApplicationGrantRequest$ = [
-      3,
-      n05,
-      _DAGR,
-      0,
-      [_AAp, _GT],
-      [0, 0],
-      2
-    ];
-    var DeleteApplicationRequest$ = [
-      3,
-      n05,
-      _DAR,
-      0,
-      [_AAp],
-      [0],
-      1
-    ];
-    var DeleteApplicationResponse$ = [
-      3,
-      n05,
-      _DARe,
-      0,
-      [],
-      []
-    ];
-    var DeleteInlinePolicyFromPermissionSetRequest$ = [
-      3,
-      n05,
-      _DIPFPSR,
-      0,
-      [_IA, _PSA],
-      [0, 0],
-      2
-    ];
-    var DeleteInlinePolicyFromPermissionSetResponse$ = [
-      3,
-      n05,
-      _DIPFPSRe,
-      0,
-      [],
-      []
-    ];
-    var DeleteInstanceAccessControlAttributeConfigurationRequest$ = [
-      3,
-      n05,
-      _DIACACR,
-      0,
-      [_IA],
-      [0],
-      1
-    ];
-    var DeleteInstanceAccessControlAttributeConfigurationResponse$ = [
-      3,
-      n05,
-      _DIACACRe,
-      0,
-      [],
-      []
-    ];
-    var DeleteInstanceRequest$ = [
-      3,
-      n05,
-      _DIR,
-      0,
-      [_IA],
-      [0],
-      1
-    ];
-    var DeleteInstanceResponse$ = [
-      3,
-      n05,
-      _DIRe,
-      0,
-      [],
-      []
-    ];
-    var DeletePermissionsBoundaryFromPermissionSetRequest$ = [
-      3,
-      n05,
-      _DPBFPSR,
-      0,
-      [_IA, _PSA],
-      [0, 0],
-      2
-    ];
-    var DeletePermissionsBoundaryFromPermissionSetResponse$ = [
-      3,
-      n05,
-      _DPBFPSRe,
-      0,
-      [],
-      []
-    ];
-    var DeletePermissionSetRequest$ = [
-      3,
-      n05,
-      _DPSR,
-      0,
-      [_IA, _PSA],
-      [0, 0],
-      2
-    ];
-    var DeletePermissionSetResponse$ = [
-      3,
-      n05,
-      _DPSRe,
-      0,
-      [],
-      []
-    ];
-    var DeleteTrustedTokenIssuerRequest$ = [
-      3,
-      n05,
-      _DTTIR,
-      0,
-      [_TTIA],
-      [0],
-      1
-    ];
-    var DeleteTrustedTokenIssuerResponse$ = [
-      3,
-      n05,
-      _DTTIRe,
-      0,
-      [],
-      []
-    ];
-    var DescribeAccountAssignmentCreationStatusRequest$ = [
-      3,
-      n05,
-      _DAACSR,
-      0,
-      [_IA, _AACRI],
-      [0, 0],
-      2
-    ];
-    var DescribeAccountAssignmentCreationStatusResponse$ = [
-      3,
-      n05,
-      _DAACSRe,
-      0,
-      [_AACS],
-      [() => AccountAssignmentOperationStatus$]
-    ];
-    var DescribeAccountAssignmentDeletionStatusRequest$ = [
-      3,
-      n05,
-      _DAADSR,
-      0,
-      [_IA, _AADRI],
-      [0, 0],
-      2
-    ];
-    var DescribeAccountAssignmentDeletionStatusResponse$ = [
-      3,
-      n05,
-      _DAADSRe,
-      0,
-      [_AADS],
-      [() => AccountAssignmentOperationStatus$]
-    ];
-    var DescribeApplicationAssignmentRequest$ = [
-      3,
-      n05,
-      _DAARes,
-      0,
-      [_AAp, _PI2, _PT],
-      [0, 0, 0],
-      3
-    ];
-    var DescribeApplicationAssignmentResponse$ = [
-      3,
-      n05,
-      _DAAResc,
-      0,
-      [_PT, _PI2, _AAp],
-      [0, 0, 0]
-    ];
-    var DescribeApplicationProviderRequest$ = [
-      3,
-      n05,
-      _DAPR,
-      0,
-      [_APA],
-      [0],
-      1
-    ];
-    var DescribeApplicationProviderResponse$ = [
-      3,
-      n05,
-      _DAPRe,
-      0,
-      [_APA, _FP, _DD, _RSC],
-      [0, 0, () => DisplayData$, () => ResourceServerConfig$],
-      1
-    ];
-    var DescribeApplicationRequest$ = [
-      3,
-      n05,
-      _DARes,
-      0,
-      [_AAp],
-      [0],
-      1
-    ];
-    var DescribeApplicationResponse$ = [
-      3,
-      n05,
-      _DAResc,
-      0,
-      [_AAp, _APA, _N, _AApp, _IA, _ISA, _St, _PO, _D, _CD, _CF],
-      [0, 0, 0, 0, 0, 0, 0, () => PortalOptions$, 0, 4, 0]
-    ];
-    var DescribeInstanceAccessControlAttributeConfigurationRequest$ = [
-      3,
-      n05,
-      _DIACACRes,
-      0,
-      [_IA],
-      [0],
-      1
-    ];
-    var DescribeInstanceAccessControlAttributeConfigurationResponse$ = [
-      3,
-      n05,
-      _DIACACResc,
-      0,
-      [_St, _SR, _IACAC],
-      [0, 0, () => InstanceAccessControlAttributeConfiguration$]
-    ];
-    var DescribeInstanceRequest$ = [
-      3,
-      n05,
-      _DIRes,
-      0,
-      [_IA],
-      [0],
-      1
-    ];
-    var DescribeInstanceResponse$ = [
-      3,
-      n05,
-      _DIResc,
-      0,
-      [_IA, _ISI, _ISA, _OAI, _N, _CD, _St, _SR, _PR, _Re, _ECD, _PSE],
-      [0, 0, 0, 0, 0, 4, 0, 0, 0, () => RegionMetadataList, () => EncryptionConfigurationDetails$, 2]
-    ];
-    var DescribePermissionSetProvisioningStatusRequest$ = [
-      3,
-      n05,
-      _DPSPSR,
-      0,
-      [_IA, _PPSRI],
-      [0, 0],
-      2
-    ];
-    var DescribePermissionSetProvisioningStatusResponse$ = [
-      3,
-      n05,
-      _DPSPSRe,
-      0,
-      [_PSPS],
-      [() => PermissionSetProvisioningStatus$]
-    ];
-    var DescribePermissionSetRequest$ = [
-      3,
-      n05,
-      _DPSRes,
-      0,
-      [_IA, _PSA],
-      [0, 0],
-      2
-    ];
-    var DescribePermissionSetResponse$ = [
-      3,
-      n05,
-      _DPSResc,
-      0,
-      [_PS],
-      [() => PermissionSet$]
-    ];
-    var DescribeRegionRequest$ = [
-      3,
-      n05,
-      _DRR,
-      0,
-      [_IA, _RN],
-      [0, 0],
-      2
-    ];
-    var DescribeRegionResponse$ = [
-      3,
-      n05,
-      _DRRe,
-      0,
-      [_RN, _St, _AD, _IPR],
-      [0, 0, 4, 2]
-    ];
-    var DescribeTrustedTokenIssuerRequest$ = [
-      3,
-      n05,
-      _DTTIRes,
-      0,
-      [_TTIA],
-      [0],
-      1
-    ];
-    var DescribeTrustedTokenIssuerResponse$ = [
-      3,
-      n05,
-      _DTTIResc,
-      0,
-      [_TTIA, _N, _TTIT, _TTIC],
-      [0, 0, 0, () => TrustedTokenIssuerConfiguration$]
-    ];
-    var DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$ = [
-      3,
-      n05,
-      _DCMPRFPSR,
-      0,
-      [_IA, _PSA, _CMPR],
-      [0, 0, () => CustomerManagedPolicyReference$],
-      3
-    ];
-    var DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$ = [
-      3,
-      n05,
-      _DCMPRFPSRe,
-      0,
-      [],
-      []
-    ];
-    var DetachManagedPolicyFromPermissionSetRequest$ = [
-      3,
-      n05,
-      _DMPFPSR,
-      0,
-      [_IA, _PSA, _MPA],
-      [0, 0, 0],
-      3
-    ];
-    var DetachManagedPolicyFromPermissionSetResponse$ = [
-      3,
-      n05,
-      _DMPFPSRe,
-      0,
-      [],
-      []
-    ];
-    var DisplayData$ = [
-      3,
-      n05,
-      _DD,
-      0,
-      [_DN, _IU, _D],
-      [0, 0, 0]
-    ];
-    var EncryptionConfiguration$ = [
-      3,
-      n05,
-      _EC,
-      0,
-      [_KT, _KKA],
-      [0, 0],
-      1
-    ];
-    var EncryptionConfigurationDetails$ = [
-      3,
-      n05,
-      _ECD,
-      0,
-      [_KT, _KKA, _ES, _ESR],
-      [0, 0, 0, 0]
-    ];
-    var GetApplicationAccessScopeRequest$ = [
-      3,
-      n05,
-      _GAASR,
-      0,
-      [_AAp, _Sc],
-      [0, 0],
-      2
-    ];
-    var GetApplicationAccessScopeResponse$ = [
-      3,
-      n05,
-      _GAASRe,
-      0,
-      [_Sc, _AT3],
-      [0, 64 | 0],
-      1
-    ];
-    var GetApplicationAssignmentConfigurationRequest$ = [
-      3,
-      n05,
-      _GAACR,
-      0,
-      [_AAp],
-      [0],
-      1
-    ];
-    var GetApplicationAssignmentConfigurationResponse$ = [
-      3,
-      n05,
-      _GAACRe,
-      0,
-      [_AR2],
-      [2],
-      1
-    ];
-    var GetApplicationAuthenticationMethodRequest$ = [
-      3,
-      n05,
-      _GAAMR,
-      0,
-      [_AAp, _AMT],
-      [0, 0],
-      2
-    ];
-    var GetApplicationAuthenticationMethodResponse$ = [
-      3,
-      n05,
-      _GAAMRe,
-      0,
-      [_AM],
-      [() => AuthenticationMethod$]
-    ];
-    var GetApplicationGrantRequest$ = [
-      3,
-      n05,
-      _GAGR,
-      0,
-      [_AAp, _GT],
-      [0, 0],
-      2
-    ];
-    var GetApplicationGrantResponse$ = [
-      3,
-      n05,
-      _GAGRe,
-      0,
-      [_G],
-      [() => Grant$],
-      1
-    ];
-    var GetApplicationSessionConfigurationRequest$ = [
-      3,
-      n05,
-      _GASCR,
-      0,
-      [_AAp],
-      [0],
-      1
-    ];
-    var GetApplicationSessionConfigurationResponse$ = [
-      3,
-      n05,
-      _GASCRe,
-      0,
-      [_UBSAS],
-      [0]
-    ];
-    var GetInlinePolicyForPermissionSetRequest$ = [
-      3,
-      n05,
-      _GIPFPSR,
-      0,
-      [_IA, _PSA],
-      [0, 0],
-      2
-    ];
-    var GetInlinePolicyForPermissionSetResponse$ = [
-      3,
-      n05,
-      _GIPFPSRe,
-      0,
-      [_IP2],
-      [0]
-    ];
-    var GetPermissionsBoundaryForPermissionSetRequest$ = [
-      3,
-      n05,
-      _GPBFPSR,
-      0,
-      [_IA, _PSA],
-      [0, 0],
-      2
-    ];
-    var GetPermissionsBoundaryForPermissionSetResponse$ = [
-      3,
-      n05,
-      _GPBFPSRe,
-      0,
-      [_PB],
-      [() => PermissionsBoundary$]
-    ];
-    var GrantItem$ = [
-      3,
-      n05,
-      _GI,
-      0,
-      [_GT, _G],
-      [0, () => Grant$],
-      2
-    ];
-    var IamAuthenticationMethod$ = [
-      3,
-      n05,
-      _IAM,
-      0,
-      [_APc],
-      [15],
-      1
-    ];
-    var InstanceAccessControlAttributeConfiguration$ = [
-      3,
-      n05,
-      _IACAC,
-      0,
-      [_ACAc],
-      [() => AccessControlAttributeList],
-      1
-    ];
-    var InstanceMetadata$ = [
-      3,
-      n05,
-      _IM,
-      0,
-      [_IA, _ISI, _ISA, _OAI, _N, _CD, _St, _SR, _PR, _Re],
-      [0, 0, 0, 0, 0, 4, 0, 0, 0, () => RegionMetadataList]
-    ];
-    var JwtBearerGrant$ = [
-      3,
-      n05,
-      _JBG,
-      0,
-      [_ATIu],
-      [() => AuthorizedTokenIssuers]
-    ];
-    var ListAccountAssignmentCreationStatusRequest$ = [
-      3,
-      n05,
-      _LAACSR,
-      0,
-      [_IA, _MR, _NT, _F],
-      [0, 1, 0, () => OperationStatusFilter$],
-      1
-    ];
-    var ListAccountAssignmentCreationStatusResponse$ = [
-      3,
-      n05,
-      _LAACSRi,
-      0,
-      [_AACSc, _NT],
-      [() => AccountAssignmentOperationStatusList, 0]
-    ];
-    var ListAccountAssignmentDeletionStatusRequest$ = [
-      3,
-      n05,
-      _LAADSR,
-      0,
-      [_IA, _MR, _NT, _F],
-      [0, 1, 0, () => OperationStatusFilter$],
-      1
-    ];
-    var ListAccountAssignmentDeletionStatusResponse$ = [
-      3,
-      n05,
-      _LAADSRi,
-      0,
-      [_AADSc, _NT],
-      [() => AccountAssignmentOperationStatusList, 0]
-    ];
-    var ListAccountAssignmentsFilter$ = [
-      3,
-      n05,
-      _LAAF,
-      0,
-      [_AI],
-      [0]
-    ];
-    var ListAccountAssignmentsForPrincipalRequest$ = [
-      3,
-      n05,
-      _LAAFPR,
-      0,
-      [_IA, _PI2, _PT, _F, _NT, _MR],
-      [0, 0, 0, () => ListAccountAssignmentsFilter$, 0, 1],
-      3
-    ];
-    var ListAccountAssignmentsForPrincipalResponse$ = [
-      3,
-      n05,
-      _LAAFPRi,
-      0,
-      [_AAc, _NT],
-      [() => AccountAssignmentListForPrincipal, 0]
-    ];
-    var ListAccountAssignmentsRequest$ = [
-      3,
-      n05,
-      _LAAR,
-      0,
-      [_IA, _AI, _PSA, _MR, _NT],
-      [0, 0, 0, 1, 0],
-      3
-    ];
-    var ListAccountAssignmentsResponse$ = [
-      3,
-      n05,
-      _LAARi,
-      0,
-      [_AAc, _NT],
-      [() => AccountAssignmentList, 0]
-    ];
-    var ListAccountsForProvisionedPermissionSetRequest$ = [
-      3,
-      n05,
-      _LAFPPSR,
-      0,
-      [_IA, _PSA, _PSr, _MR, _NT],
-      [0, 0, 0, 1, 0],
-      2
-    ];
-    var ListAccountsForProvisionedPermissionSetResponse$ = [
-      3,
-      n05,
-      _LAFPPSRi,
-      0,
-      [_AIc, _NT],
-      [64 | 0, 0]
-    ];
-    var ListApplicationAccessScopesRequest$ = [
-      3,
-      n05,
-      _LAASR,
-      0,
-      [_AAp, _MR, _NT],
-      [0, 1, 0],
-      1
-    ];
-    var ListApplicationAccessScopesResponse$ = [
-      3,
-      n05,
-      _LAASRi,
-      0,
-      [_Sco, _NT],
-      [() => Scopes2, 0],
-      1
-    ];
-    var ListApplicationAssignmentsFilter$ = [
-      3,
-      n05,
-      _LAAFi,
-      0,
-      [_AAp],
-      [0]
-    ];
-    var ListApplicationAssignmentsForPrincipalRequest$ = [
-      3,
-      n05,
-      _LAAFPRis,
-      0,
-      [_IA, _PI2, _PT, _F, _NT, _MR],
-      [0, 0, 0, () => ListApplicationAssignmentsFilter$, 0, 1],
-      3
-    ];
-    var ListApplicationAssignmentsForPrincipalResponse$ = [
-      3,
-      n05,
-      _LAAFPRist,
-      0,
-      [_AAppli, _NT],
-      [() => ApplicationAssignmentListForPrincipal, 0]
-    ];
-    var ListApplicationAssignmentsRequest$ = [
-      3,
-      n05,
-      _LAARis,
-      0,
-      [_AAp, _MR, _NT],
-      [0, 1, 0],
-      1
-    ];
-    var ListApplicationAssignmentsResponse$ = [
-      3,
-      n05,
-      _LAARist,
-      0,
-      [_AAppli, _NT],
-      [() => ApplicationAssignmentsList, 0]
-    ];
-    var ListApplicationAuthenticationMethodsRequest$ = [
-      3,
-      n05,
-      _LAAMR,
-      0,
-      [_AAp, _NT],
-      [0, 0],
-      1
-    ];
-    var ListApplicationAuthenticationMethodsResponse$ = [
-      3,
-      n05,
-      _LAAMRi,
-      0,
-      [_AMu, _NT],
-      [() => AuthenticationMethods, 0]
-    ];
-    var ListApplicationGrantsRequest$ = [
-      3,
-      n05,
-      _LAGR,
-      0,
-      [_AAp, _NT],
-      [0, 0],
-      1
-    ];
-    var ListApplicationGrantsResponse$ = [
-      3,
-      n05,
-      _LAGRi,
-      0,
-      [_Gr, _NT],
-      [() => Grants, 0],
-      1
-    ];
-    var ListApplicationProvidersRequest$ = [
-      3,
-      n05,
-      _LAPR,
-      0,
-      [_MR, _NT],
-      [1, 0]
-    ];
-    var ListApplicationProvidersResponse$ = [
-      3,
-      n05,
-      _LAPRi,
-      0,
-      [_APp, _NT],
-      [() => ApplicationProviderList, 0]
-    ];
-    var ListApplicationsFilter$ = [
-      3,
-      n05,
-      _LAF,
-      0,
-      [_AApp, _AP],
-      [0, 0]
-    ];
-    var ListApplicationsRequest$ = [
-      3,
-      n05,
-      _LAR,
-      0,
-      [_IA, _MR, _NT, _F],
-      [0, 1, 0, () => ListApplicationsFilter$],
-      1
-    ];
-    var ListApplicationsResponse$ = [
-      3,
-      n05,
-      _LARi,
-      0,
-      [_Ap, _NT],
-      [() => ApplicationList, 0]
-    ];
-    var ListCustomerManagedPolicyReferencesInPermissionSetRequest$ = [
-      3,
-      n05,
-      _LCMPRIPSR,
-      0,
-      [_IA, _PSA, _MR, _NT],
-      [0, 0, 1, 0],
-      2
-    ];
-    var ListCustomerManagedPolicyReferencesInPermissionSetResponse$ = [
-      3,
-      n05,
-      _LCMPRIPSRi,
-      0,
-      [_CMPRu, _NT],
-      [() => CustomerManagedPolicyReferenceList, 0]
-    ];
-    var ListInstancesRequest$ = [
-      3,
-      n05,
-      _LIR,
-      0,
-      [_MR, _NT],
-      [1, 0]
-    ];
-    var ListInstancesResponse$ = [
-      3,
-      n05,
-      _LIRi,
-      0,
-      [_I2, _NT],
-      [() => InstanceList, 0]
-    ];
-    var ListManagedPoliciesInPermissionSetRequest$ = [
-      3,
-      n05,
-      _LMPIPSR,
-      0,
-      [_IA, _PSA, _MR, _NT],
-      [0, 0, 1, 0],
-      2
-    ];
-    var ListManagedPoliciesInPermissionSetResponse$ = [
-      3,
-      n05,
-      _LMPIPSRi,
-      0,
-      [_AMPt, _NT],
-      [() => AttachedManagedPolicyList, 0]
-    ];
-    var ListPermissionSetProvisioningStatusRequest$ = [
-      3,
-      n05,
-      _LPSPSR,
-      0,
-      [_IA, _MR, _NT, _F],
-      [0, 1, 0, () => OperationStatusFilter$],
-      1
-    ];
-    var ListPermissionSetProvisioningStatusResponse$ = [
-      3,
-      n05,
-      _LPSPSRi,
-      0,
-      [_PSPSe, _NT],
-      [() => PermissionSetProvisioningStatusList, 0]
-    ];
-    var ListPermissionSetsProvisionedToAccountRequest$ = [
-      3,
-      n05,
-      _LPSPTAR,
-      0,
-      [_IA, _AI, _PSr, _MR, _NT],
-      [0, 0, 0, 1, 0],
-      2
-    ];
-    var ListPermissionSetsProvisionedToAccountResponse$ = [
-      3,
-      n05,
-      _LPSPTARi,
-      0,
-      [_NT, _PSe],
-      [0, 64 | 0]
-    ];
-    var ListPermissionSetsRequest$ = [
-      3,
-      n05,
-      _LPSR,
-      0,
-      [_IA, _NT, _MR],
-      [0, 0, 1],
-      1
-    ];
-    var ListPermissionSetsResponse$ = [
-      3,
-      n05,
-      _LPSRi,
-      0,
-      [_PSe, _NT],
-      [64 | 0, 0]
-    ];
-    var ListRegionsRequest$ = [
-      3,
-      n05,
-      _LRR,
-      0,
-      [_IA, _MR, _NT],
-      [0, 1, 0],
-      1
-    ];
-    var ListRegionsResponse$ = [
-      3,
-      n05,
-      _LRRi,
-      0,
-      [_Re, _NT],
-      [() => RegionMetadataList, 0]
-    ];
-    var ListTagsForResourceRequest$ = [
-      3,
-      n05,
-      _LTFRR,
-      0,
-      [_RA2, _IA, _NT],
-      [0, 0, 0],
-      1
-    ];
-    var ListTagsForResourceResponse$ = [
-      3,
-      n05,
-      _LTFRRi,
-      0,
-      [_T2, _NT],
-      [() => TagList, 0]
-    ];
-    var ListTrustedTokenIssuersRequest$ = [
-      3,
-      n05,
-      _LTTIR,
-      0,
-      [_IA, _MR, _NT],
-      [0, 1, 0],
-      1
-    ];
-    var ListTrustedTokenIssuersResponse$ = [
-      3,
-      n05,
-      _LTTIRi,
-      0,
-      [_TTI, _NT],
-      [() => TrustedTokenIssuerList, 0]
-    ];
-    var OidcJwtConfiguration$ = [
-      3,
-      n05,
-      _OJC,
-      0,
-      [_IUs, _CAP, _ISAP, _JRO],
-      [0, 0, 0, 0],
-      4
-    ];
-    var OidcJwtUpdateConfiguration$ = [
-      3,
-      n05,
-      _OJUC,
-      0,
-      [_CAP, _ISAP, _JRO],
-      [0, 0, 0]
-    ];
-    var OperationStatusFilter$ = [
-      3,
-      n05,
-      _OSF,
-      0,
-      [_St],
-      [0]
-    ];
-    var PermissionsBoundary$ = [
-      3,
-      n05,
-      _PB,
-      0,
-      [_CMPR, _MPA],
-      [() => CustomerManagedPolicyReference$, 0]
-    ];
-    var PermissionSet$ = [
-      3,
-      n05,
-      _PS,
-      0,
-      [_N, _PSA, _D, _CD, _SD, _RS],
-      [0, 0, 0, 4, 0, 0]
-    ];
-    var PermissionSetProvisioningStatus$ = [
-      3,
-      n05,
-      _PSPS,
-      0,
-      [_St, _RI, _AI, _PSA, _FR, _CD],
-      [0, 0, 0, 0, 0, 4]
-    ];
-    var PermissionSetProvisioningStatusMetadata$ = [
-      3,
-      n05,
-      _PSPSM,
-      0,
-      [_St, _RI, _CD],
-      [0, 0, 4]
-    ];
-    var PortalOptions$ = [
-      3,
-      n05,
-      _PO,
-      0,
-      [_SIO, _Vi],
-      [() => SignInOptions$, 0]
-    ];
-    var ProvisionPermissionSetRequest$ = [
-      3,
-      n05,
-      _PPSR,
-      0,
-      [_IA, _PSA, _TT, _TI],
-      [0, 0, 0, 0],
-      3
-    ];
-    var ProvisionPermissionSetResponse$ = [
-      3,
-      n05,
-      _PPSRr,
-      0,
-      [_PSPS],
-      [() => PermissionSetProvisioningStatus$]
-    ];
-    var PutApplicationAccessScopeRequest$ = [
-      3,
-      n05,
-      _PAASR,
-      0,
-      [_Sc, _AAp, _AT3],
-      [0, 0, 64 | 0],
-      2
-    ];
-    var PutApplicationAssignmentConfigurationRequest$ = [
-      3,
-      n05,
-      _PAACR,
-      0,
-      [_AAp, _AR2],
-      [0, 2],
-      2
-    ];
-    var PutApplicationAssignmentConfigurationResponse$ = [
-      3,
-      n05,
-      _PAACRu,
-      0,
-      [],
-      []
-    ];
-    var PutApplicationAuthenticationMethodRequest$ = [
-      3,
-      n05,
-      _PAAMR,
-      0,
-      [_AAp, _AMT, _AM],
-      [0, 0, () => AuthenticationMethod$],
-      3
-    ];
-    var PutApplicationGrantRequest$ = [
-      3,
-      n05,
-      _PAGR,
-      0,
-      [_AAp, _GT, _G],
-      [0, 0, () => Grant$],
-      3
-    ];
-    var PutApplicationSessionConfigurationRequest$ = [
-      3,
-      n05,
-      _PASCR,
-      0,
-      [_AAp, _UBSAS],
-      [0, 0],
-      1
-    ];
-    var PutApplicationSessionConfigurationResponse$ = [
-      3,
-      n05,
-      _PASCRu,
-      0,
-      [],
-      []
-    ];
-    var PutInlinePolicyToPermissionSetRequest$ = [
-      3,
-      n05,
-      _PIPTPSR,
-      0,
-      [_IA, _PSA, _IP2],
-      [0, 0, 0],
-      3
-    ];
-    var PutInlinePolicyToPermissionSetResponse$ = [
-      3,
-      n05,
-      _PIPTPSRu,
-      0,
-      [],
-      []
-    ];
-    var PutPermissionsBoundaryToPermissionSetRequest$ = [
-      3,
-      n05,
-      _PPBTPSR,
-      0,
-      [_IA, _PSA, _PB],
-      [0, 0, () => PermissionsBoundary$],
-      3
-    ];
-    var PutPermissionsBoundaryToPermissionSetResponse$ = [
-      3,
-      n05,
-      _PPBTPSRu,
-      0,
-      [],
-      []
-    ];
-    var RefreshTokenGrant$ = [
-      3,
-      n05,
-      _RTG,
-      0,
-      [],
-      []
-    ];
-    var RegionMetadata$ = [
-      3,
-      n05,
-      _RM,
-      0,
-      [_RN, _St, _AD, _IPR],
-      [0, 0, 4, 2]
-    ];
-    var RemoveRegionRequest$ = [
-      3,
-      n05,
-      _RRR,
-      0,
-      [_IA, _RN],
-      [0, 0],
-      2
-    ];
-    var RemoveRegionResponse$ = [
-      3,
-      n05,
-      _RRRe,
-      0,
-      [_St],
-      [0]
-    ];
-    var ResourceServerConfig$ = [
-      3,
-      n05,
-      _RSC,
-      0,
-      [_Sco],
-      [() => ResourceServerScopes]
-    ];
-    var ResourceServerScopeDetails$ = [
-      3,
-      n05,
-      _RSSD,
-      0,
-      [_LD, _DT],
-      [0, 0]
-    ];
-    var ScopeDetails$ = [
-      3,
-      n05,
-      _SDc,
-      0,
-      [_Sc, _AT3],
-      [0, 64 | 0],
-      1
-    ];
-    var SignInOptions$ = [
-      3,
-      n05,
-      _SIO,
-      0,
-      [_O, _AU],
-      [0, 0],
-      1
-    ];
-    var Tag$2 = [
-      3,
-      n05,
-      _Ta2,
-      0,
-      [_K2, _V2],
-      [0, 0],
-      2
-    ];
-    var TagResourceRequest$ = [
-      3,
-      n05,
-      _TRR,
-      0,
-      [_RA2, _T2, _IA],
-      [0, () => TagList, 0],
-      2
-    ];
-    var TagResourceResponse$ = [
-      3,
-      n05,
-      _TRRa,
-      0,
-      [],
-      []
-    ];
-    var TokenExchangeGrant$ = [
-      3,
-      n05,
-      _TEG,
-      0,
-      [],
-      []
-    ];
-    var TrustedTokenIssuerMetadata$ = [
-      3,
-      n05,
-      _TTIM,
-      0,
-      [_TTIA, _N, _TTIT],
-      [0, 0, 0]
-    ];
-    var UntagResourceRequest$ = [
-      3,
-      n05,
-      _URR,
-      0,
-      [_RA2, _TK, _IA],
-      [0, 64 | 0, 0],
-      2
-    ];
-    var UntagResourceResponse$ = [
-      3,
-      n05,
-      _URRn,
-      0,
-      [],
-      []
-    ];
-    var UpdateApplicationPortalOptions$ = [
-      3,
-      n05,
-      _UAPO,
-      0,
-      [_SIO],
-      [() => SignInOptions$]
-    ];
-    var UpdateApplicationRequest$ = [
-      3,
-      n05,
-      _UAR,
-      0,
-      [_AAp, _N, _D, _St, _PO],
-      [0, 0, 0, 0, () => UpdateApplicationPortalOptions$],
-      1
-    ];
-    var UpdateApplicationResponse$ = [
-      3,
-      n05,
-      _UARp,
-      0,
-      [],
-      []
-    ];
-    var UpdateInstanceAccessControlAttributeConfigurationRequest$ = [
-      3,
-      n05,
-      _UIACACR,
-      0,
-      [_IA, _IACAC],
-      [0, () => InstanceAccessControlAttributeConfiguration$],
-      2
-    ];
-    var UpdateInstanceAccessControlAttributeConfigurationResponse$ = [
-      3,
-      n05,
-      _UIACACRp,
-      0,
-      [],
-      []
-    ];
-    var UpdateInstanceRequest$ = [
-      3,
-      n05,
-      _UIR,
-      0,
-      [_IA, _N, _EC, _PSE],
-      [0, 0, () => EncryptionConfiguration$, 2],
-      1
-    ];
-    var UpdateInstanceResponse$ = [
-      3,
-      n05,
-      _UIRp,
-      0,
-      [],
-      []
-    ];
-    var UpdatePermissionSetRequest$ = [
-      3,
-      n05,
-      _UPSR,
-      0,
-      [_IA, _PSA, _D, _SD, _RS],
-      [0, 0, 0, 0, 0],
-      2
-    ];
-    var UpdatePermissionSetResponse$ = [
-      3,
-      n05,
-      _UPSRp,
-      0,
-      [],
-      []
-    ];
-    var UpdateTrustedTokenIssuerRequest$ = [
-      3,
-      n05,
-      _UTTIR,
-      0,
-      [_TTIA, _N, _TTIC],
-      [0, 0, () => TrustedTokenIssuerUpdateConfiguration$],
-      1
-    ];
-    var UpdateTrustedTokenIssuerResponse$ = [
-      3,
-      n05,
-      _UTTIRp,
-      0,
-      [],
-      []
-    ];
-    var __Unit = "unit";
-    var AccessControlAttributeList = [
-      1,
-      n05,
-      _ACAL,
-      0,
-      () => AccessControlAttribute$
-    ];
-    var AccountAssignmentList = [
-      1,
-      n05,
-      _AAL,
-      0,
-      () => AccountAssignment$
-    ];
-    var AccountAssignmentListForPrincipal = [
-      1,
-      n05,
-      _AALFP,
-      0,
-      () => AccountAssignmentForPrincipal$
-    ];
-    var AccountAssignmentOperationStatusList = [
-      1,
-      n05,
-      _AAOSL,
-      0,
-      () => AccountAssignmentOperationStatusMetadata$
-    ];
-    var ApplicationAssignmentListForPrincipal = [
-      1,
-      n05,
-      _AALFPp,
-      0,
-      () => ApplicationAssignmentForPrincipal$
-    ];
-    var ApplicationAssignmentsList = [
-      1,
-      n05,
-      _AALp,
-      0,
-      () => ApplicationAssignment$
-    ];
-    var ApplicationList = [
-      1,
-      n05,
-      _AL,
-      0,
-      () => Application$
-    ];
-    var ApplicationProviderList = [
-      1,
-      n05,
-      _APL,
-      0,
-      () => ApplicationProvider$
-    ];
-    var AttachedManagedPolicyList = [
-      1,
-      n05,
-      _AMPL,
-      0,
-      () => AttachedManagedPolicy$
-    ];
-    var AuthenticationMethods = [
-      1,
-      n05,
-      _AMu,
-      0,
-      () => AuthenticationMethodItem$
-    ];
-    var AuthorizedTokenIssuers = [
-      1,
-      n05,
-      _ATIu,
-      0,
-      () => AuthorizedTokenIssuer$
-    ];
-    var CustomerManagedPolicyReferenceList = [
-      1,
-      n05,
-      _CMPRL,
-      0,
-      () => CustomerManagedPolicyReference$
-    ];
-    var Grants = [
-      1,
-      n05,
-      _Gr,
-      0,
-      () => GrantItem$
-    ];
-    var InstanceList = [
-      1,
-      n05,
-      _IL,
-      0,
-      () => InstanceMetadata$
-    ];
-    var PermissionSetProvisioningStatusList = [
-      1,
-      n05,
-      _PSPSL,
-      0,
-      () => PermissionSetProvisioningStatusMetadata$
-    ];
-    var RegionMetadataList = [
-      1,
-      n05,
-      _RML,
-      0,
-      () => RegionMetadata$
-    ];
-    var Scopes2 = [
-      1,
-      n05,
-      _Sco,
-      0,
-      () => ScopeDetails$
-    ];
-    var TagList = [
-      1,
-      n05,
-      _TL,
-      0,
-      () => Tag$2
-    ];
-    var TrustedTokenIssuerList = [
-      1,
-      n05,
-      _TTIL,
-      0,
-      () => TrustedTokenIssuerMetadata$
-    ];
-    var ResourceServerScopes = [
-      2,
-      n05,
-      _RSS,
-      0,
-      0,
-      () => ResourceServerScopeDetails$
-    ];
-    var AuthenticationMethod$ = [
-      4,
-      n05,
-      _AM,
-      0,
-      [_Ia],
-      [() => IamAuthenticationMethod$]
-    ];
-    var Grant$ = [
-      4,
-      n05,
-      _G,
-      0,
-      [_AC, _JB, _RT3, _TEo],
-      [() => AuthorizationCodeGrant$, () => JwtBearerGrant$, () => RefreshTokenGrant$, () => TokenExchangeGrant$]
-    ];
-    var TrustedTokenIssuerConfiguration$ = [
-      4,
-      n05,
-      _TTIC,
-      0,
-      [_OJC],
-      [() => OidcJwtConfiguration$]
-    ];
-    var TrustedTokenIssuerUpdateConfiguration$ = [
-      4,
-      n05,
-      _TTIUC,
-      0,
-      [_OJC],
-      [() => OidcJwtUpdateConfiguration$]
-    ];
-    var AddRegion$ = [
-      9,
-      n05,
-      _ARd,
-      0,
-      () => AddRegionRequest$,
-      () => AddRegionResponse$
-    ];
-    var AttachCustomerManagedPolicyReferenceToPermissionSet$ = [
-      9,
-      n05,
-      _ACMPRTPS,
-      0,
-      () => AttachCustomerManagedPolicyReferenceToPermissionSetRequest$,
-      () => AttachCustomerManagedPolicyReferenceToPermissionSetResponse$
-    ];
-    var AttachManagedPolicyToPermissionSet$ = [
-      9,
-      n05,
-      _AMPTPS,
-      0,
-      () => AttachManagedPolicyToPermissionSetRequest$,
-      () => AttachManagedPolicyToPermissionSetResponse$
-    ];
-    var CreateAccountAssignment$ = [
-      9,
-      n05,
-      _CAA,
-      0,
-      () => CreateAccountAssignmentRequest$,
-      () => CreateAccountAssignmentResponse$
-    ];
-    var CreateApplication$ = [
-      9,
-      n05,
-      _CA2,
-      0,
-      () => CreateApplicationRequest$,
-      () => CreateApplicationResponse$
-    ];
-    var CreateApplicationAssignment$ = [
-      9,
-      n05,
-      _CAAr,
-      0,
-      () => CreateApplicationAssignmentRequest$,
-      () => CreateApplicationAssignmentResponse$
-    ];
-    var CreateInstance$ = [
-      9,
-      n05,
-      _CI,
-      0,
-      () => CreateInstanceRequest$,
-      () => CreateInstanceResponse$
-    ];
-    var CreateInstanceAccessControlAttributeConfiguration$ = [
-      9,
-      n05,
-      _CIACAC,
-      0,
-      () => CreateInstanceAccessControlAttributeConfigurationRequest$,
-      () => CreateInstanceAccessControlAttributeConfigurationResponse$
-    ];
-    var CreatePermissionSet$ = [
-      9,
-      n05,
-      _CPS,
-      0,
-      () => CreatePermissionSetRequest$,
-      () => CreatePermissionSetResponse$
-    ];
-    var CreateTrustedTokenIssuer$ = [
-      9,
-      n05,
-      _CTTI,
-      0,
-      () => CreateTrustedTokenIssuerRequest$,
-      () => CreateTrustedTokenIssuerResponse$
-    ];
-    var DeleteAccountAssignment$ = [
-      9,
-      n05,
-      _DAA,
-      0,
-      () => DeleteAccountAssignmentRequest$,
-      () => DeleteAccountAssignmentResponse$
-    ];
-    var DeleteApplication$ = [
-      9,
-      n05,
-      _DA,
-      0,
-      () => DeleteApplicationRequest$,
-      () => DeleteApplicationResponse$
-    ];
-    var DeleteApplicationAccessScope$ = [
-      9,
-      n05,
-      _DAAS,
-      2,
-      () => DeleteApplicationAccessScopeRequest$,
-      () => __Unit
-    ];
-    var DeleteApplicationAssignment$ = [
-      9,
-      n05,
-      _DAAe,
-      2,
-      () => DeleteApplicationAssignmentRequest$,
-      () => DeleteApplicationAssignmentResponse$
-    ];
-    var DeleteApplicationAuthenticationMethod$ = [
-      9,
-      n05,
-      _DAAM,
-      2,
-      () => DeleteApplicationAuthenticationMethodRequest$,
-      () => __Unit
-    ];
-    var DeleteApplicationGrant$ = [
-      9,
-      n05,
-      _DAG,
-      2,
-      () => DeleteApplicationGrantRequest$,
-      () => __Unit
-    ];
-    var DeleteInlinePolicyFromPermissionSet$ = [
-      9,
-      n05,
-      _DIPFPS,
-      0,
-      () => DeleteInlinePolicyFromPermissionSetRequest$,
-      () => DeleteInlinePolicyFromPermissionSetResponse$
-    ];
-    var DeleteInstance$ = [
-      9,
-      n05,
-      _DI,
-      0,
-      () => DeleteInstanceRequest$,
-      () => DeleteInstanceResponse$
-    ];
-    var DeleteInstanceAccessControlAttributeConfiguration$ = [
-      9,
-      n05,
-      _DIACAC,
-      0,
-      () => DeleteInstanceAccessControlAttributeConfigurationRequest$,
-      () => DeleteInstanceAccessControlAttributeConfigurationResponse$
-    ];
-    var DeletePermissionsBoundaryFromPermissionSet$ = [
-      9,
-      n05,
-      _DPBFPS,
-      0,
-      () => DeletePermissionsBoundaryFromPermissionSetRequest$,
-      () => DeletePermissionsBoundaryFromPermissionSetResponse$
-    ];
-    var DeletePermissionSet$ = [
-      9,
-      n05,
-      _DPS,
-      0,
-      () => DeletePermissionSetRequest$,
-      () => DeletePermissionSetResponse$
-    ];
-    var DeleteTrustedTokenIssuer$ = [
-      9,
-      n05,
-      _DTTI,
-      0,
-      () => DeleteTrustedTokenIssuerRequest$,
-      () => DeleteTrustedTokenIssuerResponse$
-    ];
-    var DescribeAccountAssignmentCreationStatus$ = [
-      9,
-      n05,
-      _DAACS,
-      0,
-      () => DescribeAccountAssignmentCreationStatusRequest$,
-      () => DescribeAccountAssignmentCreationStatusResponse$
-    ];
-    var DescribeAccountAssignmentDeletionStatus$ = [
-      9,
-      n05,
-      _DAADS,
-      0,
-      () => DescribeAccountAssignmentDeletionStatusRequest$,
-      () => DescribeAccountAssignmentDeletionStatusResponse$
-    ];
-    var DescribeApplication$ = [
-      9,
-      n05,
-      _DAe,
-      0,
-      () => DescribeApplicationRequest$,
-      () => DescribeApplicationResponse$
-    ];
-    var DescribeApplicationAssignment$ = [
-      9,
-      n05,
-      _DAAes,
-      0,
-      () => DescribeApplicationAssignmentRequest$,
-      () => DescribeApplicationAssignmentResponse$
-    ];
-    var DescribeApplicationProvider$ = [
-      9,
-      n05,
-      _DAP,
-      0,
-      () => DescribeApplicationProviderRequest$,
-      () => DescribeApplicationProviderResponse$
-    ];
-    var DescribeInstance$ = [
-      9,
-      n05,
-      _DIe,
-      0,
-      () => DescribeInstanceRequest$,
-      () => DescribeInstanceResponse$
-    ];
-    var DescribeInstanceAccessControlAttributeConfiguration$ = [
-      9,
-      n05,
-      _DIACACe,
-      0,
-      () => DescribeInstanceAccessControlAttributeConfigurationRequest$,
-      () => DescribeInstanceAccessControlAttributeConfigurationResponse$
-    ];
-    var DescribePermissionSet$ = [
-      9,
-      n05,
-      _DPSe,
-      0,
-      () => DescribePermissionSetRequest$,
-      () => DescribePermissionSetResponse$
-    ];
-    var DescribePermissionSetProvisioningStatus$ = [
-      9,
-      n05,
-      _DPSPS,
-      0,
-      () => DescribePermissionSetProvisioningStatusRequest$,
-      () => DescribePermissionSetProvisioningStatusResponse$
-    ];
-    var DescribeRegion$ = [
-      9,
-      n05,
-      _DR,
-      0,
-      () => DescribeRegionRequest$,
-      () => DescribeRegionResponse$
-    ];
-    var DescribeTrustedTokenIssuer$ = [
-      9,
-      n05,
-      _DTTIe,
-      0,
-      () => DescribeTrustedTokenIssuerRequest$,
-      () => DescribeTrustedTokenIssuerResponse$
-    ];
-    var DetachCustomerManagedPolicyReferenceFromPermissionSet$ = [
-      9,
-      n05,
-      _DCMPRFPS,
-      0,
-      () => DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$,
-      () => DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$
-    ];
-    var DetachManagedPolicyFromPermissionSet$ = [
-      9,
-      n05,
-      _DMPFPS,
-      0,
-      () => DetachManagedPolicyFromPermissionSetRequest$,
-      () => DetachManagedPolicyFromPermissionSetResponse$
-    ];
-    var GetApplicationAccessScope$ = [
-      9,
-      n05,
-      _GAAS,
-      0,
-      () => GetApplicationAccessScopeRequest$,
-      () => GetApplicationAccessScopeResponse$
-    ];
-    var GetApplicationAssignmentConfiguration$ = [
-      9,
-      n05,
-      _GAAC,
-      0,
-      () => GetApplicationAssignmentConfigurationRequest$,
-      () => GetApplicationAssignmentConfigurationResponse$
-    ];
-    var GetApplicationAuthenticationMethod$ = [
-      9,
-      n05,
-      _GAAM,
-      0,
-      () => GetApplicationAuthenticationMethodRequest$,
-      () => GetApplicationAuthenticationMethodResponse$
-    ];
-    var GetApplicationGrant$ = [
-      9,
-      n05,
-      _GAG,
-      0,
-      () => GetApplicationGrantRequest$,
-      () => GetApplicationGrantResponse$
-    ];
-    var GetApplicationSessionConfiguration$ = [
-      9,
-      n05,
-      _GASC,
-      0,
-      () => GetApplicationSessionConfigurationRequest$,
-      () => GetApplicationSessionConfigurationResponse$
-    ];
-    var GetInlinePolicyForPermissionSet$ = [
-      9,
-      n05,
-      _GIPFPS,
-      0,
-      () => GetInlinePolicyForPermissionSetRequest$,
-      () => GetInlinePolicyForPermissionSetResponse$
-    ];
-    var GetPermissionsBoundaryForPermissionSet$ = [
-      9,
-      n05,
-      _GPBFPS,
-      0,
-      () => GetPermissionsBoundaryForPermissionSetRequest$,
-      () => GetPermissionsBoundaryForPermissionSetResponse$
-    ];
-    var ListAccountAssignmentCreationStatus$ = [
-      9,
-      n05,
-      _LAACS,
-      0,
-      () => ListAccountAssignmentCreationStatusRequest$,
-      () => ListAccountAssignmentCreationStatusResponse$
-    ];
-    var ListAccountAssignmentDeletionStatus$ = [
-      9,
-      n05,
-      _LAADS,
-      0,
-      () => ListAccountAssignmentDeletionStatusRequest$,
-      () => ListAccountAssignmentDeletionStatusResponse$
-    ];
-    var ListAccountAssignments$ = [
-      9,
-      n05,
-      _LAA,
-      0,
-      () => ListAccountAssignmentsRequest$,
-      () => ListAccountAssignmentsResponse$
-    ];
-    var ListAccountAssignmentsForPrincipal$ = [
-      9,
-      n05,
-      _LAAFP,
-      0,
-      () => ListAccountAssignmentsForPrincipalRequest$,
-      () => ListAccountAssignmentsForPrincipalResponse$
-    ];
-    var ListAccountsForProvisionedPermissionSet$ = [
-      9,
-      n05,
-      _LAFPPS,
-      0,
-      () => ListAccountsForProvisionedPermissionSetRequest$,
-      () => ListAccountsForProvisionedPermissionSetResponse$
-    ];
-    var ListApplicationAccessScopes$ = [
-      9,
-      n05,
-      _LAAS,
-      0,
-      () => ListApplicationAccessScopesRequest$,
-      () => ListApplicationAccessScopesResponse$
-    ];
-    var ListApplicationAssignments$ = [
-      9,
-      n05,
-      _LAAi,
-      0,
-      () => ListApplicationAssignmentsRequest$,
-      () => ListApplicationAssignmentsResponse$
-    ];
-    var ListApplicationAssignmentsForPrincipal$ = [
-      9,
-      n05,
-      _LAAFPi,
-      0,
-      () => ListApplicationAssignmentsForPrincipalRequest$,
-      () => ListApplicationAssignmentsForPrincipalResponse$
-    ];
-    var ListApplicationAuthenticationMethods$ = [
-      9,
-      n05,
-      _LAAM,
-      0,
-      () => ListApplicationAuthenticationMethodsRequest$,
-      () => ListApplicationAuthenticationMethodsResponse$
-    ];
-    var ListApplicationGrants$ = [
-      9,
-      n05,
-      _LAG,
-      0,
-      () => ListApplicationGrantsRequest$,
-      () => ListApplicationGrantsResponse$
-    ];
-    var ListApplicationProviders$ = [
-      9,
-      n05,
-      _LAP,
-      0,
-      () => ListApplicationProvidersRequest$,
-      () => ListApplicationProvidersResponse$
-    ];
-    var ListApplications$ = [
-      9,
-      n05,
-      _LA,
-      0,
-      () => ListApplicationsRequest$,
-      () => ListApplicationsResponse$
-    ];
-    var ListCustomerManagedPolicyReferencesInPermissionSet$ = [
-      9,
-      n05,
-      _LCMPRIPS,
-      0,
-      () => ListCustomerManagedPolicyReferencesInPermissionSetRequest$,
-      () => ListCustomerManagedPolicyReferencesInPermissionSetResponse$
-    ];
-    var ListInstances$ = [
-      9,
-      n05,
-      _LI,
-      0,
-      () => ListInstancesRequest$,
-      () => ListInstancesResponse$
-    ];
-    var ListManagedPoliciesInPermissionSet$ = [
-      9,
-      n05,
-      _LMPIPS,
-      0,
-      () => ListManagedPoliciesInPermissionSetRequest$,
-      () => ListManagedPoliciesInPermissionSetResponse$
-    ];
-    var ListPermissionSetProvisioningStatus$ = [
-      9,
-      n05,
-      _LPSPS,
-      0,
-      () => ListPermissionSetProvisioningStatusRequest$,
-      () => ListPermissionSetProvisioningStatusResponse$
-    ];
-    var ListPermissionSets$ = [
-      9,
-      n05,
-      _LPS,
-      0,
-      () => ListPermissionSetsRequest$,
-      () => ListPermissionSetsResponse$
-    ];
-    var ListPermissionSetsProvisionedToAccount$ = [
-      9,
-      n05,
-      _LPSPTA,
-      0,
-      () => ListPermissionSetsProvisionedToAccountRequest$,
-      () => ListPermissionSetsProvisionedToAccountResponse$
-    ];
-    var ListRegions$ = [
-      9,
-      n05,
-      _LR,
-      0,
-      () => ListRegionsRequest$,
-      () => ListRegionsResponse$
-    ];
-    var ListTagsForResource$ = [
-      9,
-      n05,
-      _LTFR,
-      0,
-      () => ListTagsForResourceRequest$,
-      () => ListTagsForResourceResponse$
-    ];
-    var ListTrustedTokenIssuers$ = [
-      9,
-      n05,
-      _LTTI,
-      0,
-      () => ListTrustedTokenIssuersRequest$,
-      () => ListTrustedTokenIssuersResponse$
-    ];
-    var ProvisionPermissionSet$ = [
-      9,
-      n05,
-      _PPS2,
-      0,
-      () => ProvisionPermissionSetRequest$,
-      () => ProvisionPermissionSetResponse$
-    ];
-    var PutApplicationAccessScope$ = [
-      9,
-      n05,
-      _PAAS,
-      2,
-      () => PutApplicationAccessScopeRequest$,
-      () => __Unit
-    ];
-    var PutApplicationAssignmentConfiguration$ = [
-      9,
-      n05,
-      _PAAC,
-      2,
-      () => PutApplicationAssignmentConfigurationRequest$,
-      () => PutApplicationAssignmentConfigurationResponse$
-    ];
-    var PutApplicationAuthenticationMethod$ = [
-      9,
-      n05,
-      _PAAM,
-      2,
-      () => PutApplicationAuthenticationMethodRequest$,
-      () => __Unit
-    ];
-    var PutApplicationGrant$ = [
-      9,
-      n05,
-      _PAG,
-      2,
-      () => PutApplicationGrantRequest$,
-      () => __Unit
-    ];
-    var PutApplicationSessionConfiguration$ = [
-      9,
-      n05,
-      _PASC,
-      2,
-      () => PutApplicationSessionConfigurationRequest$,
-      () => PutApplicationSessionConfigurationResponse$
-    ];
-    var PutInlinePolicyToPermissionSet$ = [
-      9,
-      n05,
-      _PIPTPS,
-      0,
-      () => PutInlinePolicyToPermissionSetRequest$,
-      () => PutInlinePolicyToPermissionSetResponse$
-    ];
-    var PutPermissionsBoundaryToPermissionSet$ = [
-      9,
-      n05,
-      _PPBTPS,
-      0,
-      () => PutPermissionsBoundaryToPermissionSetRequest$,
-      () => PutPermissionsBoundaryToPermissionSetResponse$
-    ];
-    var RemoveRegion$ = [
-      9,
-      n05,
-      _RR,
-      0,
-      () => RemoveRegionRequest$,
-      () => RemoveRegionResponse$
-    ];
-    var TagResource$ = [
-      9,
-      n05,
-      _TR,
-      0,
-      () => TagResourceRequest$,
-      () => TagResourceResponse$
-    ];
-    var UntagResource$ = [
-      9,
-      n05,
-      _UR,
-      0,
-      () => UntagResourceRequest$,
-      () => UntagResourceResponse$
-    ];
-    var UpdateApplication$ = [
-      9,
-      n05,
-      _UA,
-      0,
-      () => UpdateApplicationRequest$,
-      () => UpdateApplicationResponse$
-    ];
-    var UpdateInstance$ = [
-      9,
-      n05,
-      _UI,
-      0,
-      () => UpdateInstanceRequest$,
-      () => UpdateInstanceResponse$
-    ];
-    var UpdateInstanceAccessControlAttributeConfiguration$ = [
-      9,
-      n05,
-      _UIACAC,
-      0,
-      () => UpdateInstanceAccessControlAttributeConfigurationRequest$,
-      () => UpdateInstanceAccessControlAttributeConfigurationResponse$
-    ];
-    var UpdatePermissionSet$ = [
-      9,
-      n05,
-      _UPS,
-      0,
-      () => UpdatePermissionSetRequest$,
-      () => UpdatePermissionSetResponse$
-    ];
-    var UpdateTrustedTokenIssuer$ = [
-      9,
-      n05,
-      _UTTI,
-      0,
-      () => UpdateTrustedTokenIssuerRequest$,
-      () => UpdateTrustedTokenIssuerResponse$
-    ];
-    var getRuntimeConfig$1 = (config) => {
-      return {
-        apiVersion: "2020-07-20",
-        base64Decoder: config?.base64Decoder ?? fromBase642,
-        base64Encoder: config?.base64Encoder ?? toBase643,
-        disableHostPrefix: config?.disableHostPrefix ?? false,
-        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver5,
-        extensions: config?.extensions ?? [],
-        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultSSOAdminHttpAuthSchemeProvider,
-        httpAuthSchemes: config?.httpAuthSchemes ?? [
-          {
-            schemeId: "aws.auth#sigv4",
-            identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
-            signer: new AwsSdkSigV4Signer2()
-          }
-        ],
-        logger: config?.logger ?? new NoOpLogger2(),
-        protocol: config?.protocol ?? AwsJson1_1Protocol2,
-        protocolSettings: config?.protocolSettings ?? {
-          defaultNamespace: "com.amazonaws.ssoadmin",
-          errorTypeRegistries: errorTypeRegistries5,
-          version: "2020-07-20",
-          serviceTarget: "SWBExternalService"
-        },
-        serviceId: config?.serviceId ?? "SSO Admin",
-        sha256: config?.sha256 ?? Sha256,
-        urlParser: config?.urlParser ?? parseUrl2,
-        utf8Decoder: config?.utf8Decoder ?? fromUtf83,
-        utf8Encoder: config?.utf8Encoder ?? toUtf83
-      };
-    };
-    var getRuntimeConfig9 = (config) => {
-      emitWarningIfUnsupportedVersion3(process.version);
-      const defaultsMode = resolveDefaultsModeConfig2(config);
-      const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode2);
-      const clientSharedValues = getRuntimeConfig$1(config);
-      emitWarningIfUnsupportedVersion$1(process.version);
-      const loaderConfig = {
-        profile: config?.profile,
-        logger: clientSharedValues.logger
-      };
-      return {
-        ...clientSharedValues,
-        ...config,
-        runtime: "node",
-        defaultsMode,
-        authSchemePreference: config?.authSchemePreference ?? loadConfig2(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2, loaderConfig),
-        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength2,
-        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
-        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider2({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
-        maxAttempts: config?.maxAttempts ?? loadConfig2(NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, config),
-        region: config?.region ?? loadConfig2(NODE_REGION_CONFIG_OPTIONS2, { ...NODE_REGION_CONFIG_FILE_OPTIONS2, ...loaderConfig }),
-        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
-        retryMode: config?.retryMode ?? loadConfig2({
-          ...NODE_RETRY_MODE_CONFIG_OPTIONS2,
-          default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE2
-        }, config),
-        streamCollector: config?.streamCollector ?? streamCollector7,
-        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig2(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
-        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig2(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
-        userAgentAppId: config?.userAgentAppId ?? loadConfig2(NODE_APP_ID_CONFIG_OPTIONS2, loaderConfig)
-      };
-    };
-    var getHttpAuthExtensionConfiguration5 = (runtimeConfig) => {
-      const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
-      let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
-      let _credentials = runtimeConfig.credentials;
-      return {
-        setHttpAuthScheme(httpAuthScheme) {
-          const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
-          if (index === -1) {
-            _httpAuthSchemes.push(httpAuthScheme);
-          } else {
-            _httpAuthSchemes.splice(index, 1, httpAuthScheme);
-          }
-        },
-        httpAuthSchemes() {
-          return _httpAuthSchemes;
-        },
-        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
-          _httpAuthSchemeProvider = httpAuthSchemeProvider;
-        },
-        httpAuthSchemeProvider() {
-          return _httpAuthSchemeProvider;
-        },
-        setCredentials(credentials) {
-          _credentials = credentials;
-        },
-        credentials() {
-          return _credentials;
-        }
-      };
-    };
-    var resolveHttpAuthRuntimeConfig5 = (config) => {
-      return {
-        httpAuthSchemes: config.httpAuthSchemes(),
-        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
-        credentials: config.credentials()
-      };
-    };
-    var resolveRuntimeExtensions5 = (runtimeConfig, extensions) => {
-      const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration2(runtimeConfig), getDefaultExtensionConfiguration2(runtimeConfig), getHttpHandlerExtensionConfiguration2(runtimeConfig), getHttpAuthExtensionConfiguration5(runtimeConfig));
-      extensions.forEach((extension) => extension.configure(extensionConfiguration));
-      return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration2(extensionConfiguration), resolveDefaultRuntimeConfig2(extensionConfiguration), resolveHttpHandlerRuntimeConfig2(extensionConfiguration), resolveHttpAuthRuntimeConfig5(extensionConfiguration));
-    };
-    var SSOAdminClient2 = class extends Client2 {
-      config;
-      constructor(...[configuration]) {
-        const _config_0 = getRuntimeConfig9(configuration || {});
-        super(_config_0);
-        this.initConfig = _config_0;
-        const _config_1 = resolveClientEndpointParameters5(_config_0);
-        const _config_2 = resolveUserAgentConfig2(_config_1);
-        const _config_3 = resolveRetryConfig2(_config_2);
-        const _config_4 = resolveRegionConfig2(_config_3);
-        const _config_5 = resolveHostHeaderConfig2(_config_4);
-        const _config_6 = resolveEndpointConfig2(_config_5);
-        const _config_7 = resolveHttpAuthSchemeConfig5(_config_6);
-        const _config_8 = resolveRuntimeExtensions5(_config_7, configuration?.extensions || []);
-        this.config = _config_8;
-        this.middlewareStack.use(getSchemaSerdePlugin2(this.config));
-        this.middlewareStack.use(getUserAgentPlugin2(this.config));
-        this.middlewareStack.use(getRetryPlugin2(this.config));
-        this.middlewareStack.use(getContentLengthPlugin2(this.config));
-        this.middlewareStack.use(getHostHeaderPlugin2(this.config));
-        this.middlewareStack.use(getLoggerPlugin2(this.config));
-        this.middlewareStack.use(getRecursionDetectionPlugin2(this.config));
-        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin2(this.config, {
-          httpAuthSchemeParametersProvider: defaultSSOAdminHttpAuthSchemeParametersProvider,
-          identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig2({
-            "aws.auth#sigv4": config.credentials
-          })
-        }));
-        this.middlewareStack.use(getHttpSigningPlugin2(this.config));
-      }
-      destroy() {
-        super.destroy();
-      }
-    };
-    var command5 = makeBuilder2(commonParams5, "SWBExternalService", "SSOAdminClient", getEndpointPlugin2);
-    var _ep05 = {};
-    var _mw05 = (Command3, cs, config, o3) => [];
-    var AddRegionCommand = class extends command5(_ep05, _mw05, "AddRegion", AddRegion$) {
-    };
-    var AttachCustomerManagedPolicyReferenceToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "AttachCustomerManagedPolicyReferenceToPermissionSet", AttachCustomerManagedPolicyReferenceToPermissionSet$) {
-    };
-    var AttachManagedPolicyToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "AttachManagedPolicyToPermissionSet", AttachManagedPolicyToPermissionSet$) {
-    };
-    var CreateAccountAssignmentCommand2 = class extends command5(_ep05, _mw05, "CreateAccountAssignment", CreateAccountAssignment$) {
-    };
-    var CreateApplicationAssignmentCommand = class extends command5(_ep05, _mw05, "CreateApplicationAssignment", CreateApplicationAssignment$) {
-    };
-    var CreateApplicationCommand = class extends command5(_ep05, _mw05, "CreateApplication", CreateApplication$) {
-    };
-    var CreateInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "CreateInstanceAccessControlAttributeConfiguration", CreateInstanceAccessControlAttributeConfiguration$) {
-    };
-    var CreateInstanceCommand = class extends command5(_ep05, _mw05, "CreateInstance", CreateInstance$) {
-    };
-    var CreatePermissionSetCommand2 = class extends command5(_ep05, _mw05, "CreatePermissionSet", CreatePermissionSet$) {
-    };
-    var CreateTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "CreateTrustedTokenIssuer", CreateTrustedTokenIssuer$) {
-    };
-    var DeleteAccountAssignmentCommand2 = class extends command5(_ep05, _mw05, "DeleteAccountAssignment", DeleteAccountAssignment$) {
-    };
-    var DeleteApplicationAccessScopeCommand = class extends command5(_ep05, _mw05, "DeleteApplicationAccessScope", DeleteApplicationAccessScope$) {
-    };
-    var DeleteApplicationAssignmentCommand = class extends command5(_ep05, _mw05, "DeleteApplicationAssignment", DeleteApplicationAssignment$) {
-    };
-    var DeleteApplicationAuthenticationMethodCommand = class extends command5(_ep05, _mw05, "DeleteApplicationAuthenticationMethod", DeleteApplicationAuthenticationMethod$) {
-    };
-    var DeleteApplicationCommand = class extends command5(_ep05, _mw05, "DeleteApplication", DeleteApplication$) {
-    };
-    var DeleteApplicationGrantCommand = class extends command5(_ep05, _mw05, "DeleteApplicationGrant", DeleteApplicationGrant$) {
-    };
-    var DeleteInlinePolicyFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DeleteInlinePolicyFromPermissionSet", DeleteInlinePolicyFromPermissionSet$) {
-    };
-    var DeleteInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "DeleteInstanceAccessControlAttributeConfiguration", DeleteInstanceAccessControlAttributeConfiguration$) {
-    };
-    var DeleteInstanceCommand = class extends command5(_ep05, _mw05, "DeleteInstance", DeleteInstance$) {
-    };
-    var DeletePermissionsBoundaryFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DeletePermissionsBoundaryFromPermissionSet", DeletePermissionsBoundaryFromPermissionSet$) {
-    };
-    var DeletePermissionSetCommand2 = class extends command5(_ep05, _mw05, "DeletePermissionSet", DeletePermissionSet$) {
-    };
-    var DeleteTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "DeleteTrustedTokenIssuer", DeleteTrustedTokenIssuer$) {
-    };
-    var DescribeAccountAssignmentCreationStatusCommand2 = class extends command5(_ep05, _mw05, "DescribeAccountAssignmentCreationStatus", DescribeAccountAssignmentCreationStatus$) {
-    };
-    var DescribeAccountAssignmentDeletionStatusCommand2 = class extends command5(_ep05, _mw05, "DescribeAccountAssignmentDeletionStatus", DescribeAccountAssignmentDeletionStatus$) {
-    };
-    var DescribeApplicationAssignmentCommand = class extends command5(_ep05, _mw05, "DescribeApplicationAssignment", DescribeApplicationAssignment$) {
-    };
-    var DescribeApplicationCommand = class extends command5(_ep05, _mw05, "DescribeApplication", DescribeApplication$) {
-    };
-    var DescribeApplicationProviderCommand = class extends command5(_ep05, _mw05, "DescribeApplicationProvider", DescribeApplicationProvider$) {
-    };
-    var DescribeInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "DescribeInstanceAccessControlAttributeConfiguration", DescribeInstanceAccessControlAttributeConfiguration$) {
-    };
-    var DescribeInstanceCommand = class extends command5(_ep05, _mw05, "DescribeInstance", DescribeInstance$) {
-    };
-    var DescribePermissionSetCommand2 = class extends command5(_ep05, _mw05, "DescribePermissionSet", DescribePermissionSet$) {
-    };
-    var DescribePermissionSetProvisioningStatusCommand2 = class extends command5(_ep05, _mw05, "DescribePermissionSetProvisioningStatus", DescribePermissionSetProvisioningStatus$) {
-    };
-    var DescribeRegionCommand = class extends command5(_ep05, _mw05, "DescribeRegion", DescribeRegion$) {
-    };
-    var DescribeTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "DescribeTrustedTokenIssuer", DescribeTrustedTokenIssuer$) {
-    };
-    var DetachCustomerManagedPolicyReferenceFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DetachCustomerManagedPolicyReferenceFromPermissionSet", DetachCustomerManagedPolicyReferenceFromPermissionSet$) {
-    };
-    var DetachManagedPolicyFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DetachManagedPolicyFromPermissionSet", DetachManagedPolicyFromPermissionSet$) {
-    };
-    var GetApplicationAccessScopeCommand = class extends command5(_ep05, _mw05, "GetApplicationAccessScope", GetApplicationAccessScope$) {
-    };
-    var GetApplicationAssignmentConfigurationCommand = class extends command5(_ep05, _mw05, "GetApplicationAssignmentConfiguration", GetApplicationAssignmentConfiguration$) {
-    };
-    var GetApplicationAuthenticationMethodCommand = class extends command5(_ep05, _mw05, "GetApplicationAuthenticationMethod", GetApplicationAuthenticationMethod$) {
-    };
-    var GetApplicationGrantCommand = class extends command5(_ep05, _mw05, "GetApplicationGrant", GetApplicationGrant$) {
-    };
-    var GetApplicationSessionConfigurationCommand = class extends command5(_ep05, _mw05, "GetApplicationSessionConfiguration", GetApplicationSessionConfiguration$) {
-    };
-    var GetInlinePolicyForPermissionSetCommand2 = class extends command5(_ep05, _mw05, "GetInlinePolicyForPermissionSet", GetInlinePolicyForPermissionSet$) {
-    };
-    var GetPermissionsBoundaryForPermissionSetCommand2 = class extends command5(_ep05, _mw05, "GetPermissionsBoundaryForPermissionSet", GetPermissionsBoundaryForPermissionSet$) {
-    };
-    var ListAccountAssignmentCreationStatusCommand = class extends command5(_ep05, _mw05, "ListAccountAssignmentCreationStatus", ListAccountAssignmentCreationStatus$) {
-    };
-    var ListAccountAssignmentDeletionStatusCommand = class extends command5(_ep05, _mw05, "ListAccountAssignmentDeletionStatus", ListAccountAssignmentDeletionStatus$) {
-    };
-    var ListAccountAssignmentsCommand = class extends command5(_ep05, _mw05, "ListAccountAssignments", ListAccountAssignments$) {
-    };
-    var ListAccountAssignmentsForPrincipalCommand2 = class extends command5(_ep05, _mw05, "ListAccountAssignmentsForPrincipal", ListAccountAssignmentsForPrincipal$) {
-    };
-    var ListAccountsForProvisionedPermissionSetCommand = class extends command5(_ep05, _mw05, "ListAccountsForProvisionedPermissionSet", ListAccountsForProvisionedPermissionSet$) {
-    };
-    var ListApplicationAccessScopesCommand = class extends command5(_ep05, _mw05, "ListApplicationAccessScopes", ListApplicationAccessScopes$) {
-    };
-    var ListApplicationAssignmentsCommand = class extends command5(_ep05, _mw05, "ListApplicationAssignments", ListApplicationAssignments$) {
-    };
-    var ListApplicationAssignmentsForPrincipalCommand = class extends command5(_ep05, _mw05, "ListApplicationAssignmentsForPrincipal", ListApplicationAssignmentsForPrincipal$) {
-    };
-    var ListApplicationAuthenticationMethodsCommand = class extends command5(_ep05, _mw05, "ListApplicationAuthenticationMethods", ListApplicationAuthenticationMethods$) {
-    };
-    var ListApplicationGrantsCommand = class extends command5(_ep05, _mw05, "ListApplicationGrants", ListApplicationGrants$) {
-    };
-    var ListApplicationProvidersCommand = class extends command5(_ep05, _mw05, "ListApplicationProviders", ListApplicationProviders$) {
-    };
-    var ListApplicationsCommand = class extends command5(_ep05, _mw05, "ListApplications", ListApplications$) {
-    };
-    var ListCustomerManagedPolicyReferencesInPermissionSetCommand2 = class extends command5(_ep05, _mw05, "ListCustomerManagedPolicyReferencesInPermissionSet", ListCustomerManagedPolicyReferencesInPermissionSet$) {
-    };
-    var ListInstancesCommand2 = class extends command5(_ep05, _mw05, "ListInstances", ListInstances$) {
-    };
-    var ListManagedPoliciesInPermissionSetCommand2 = class extends command5(_ep05, _mw05, "ListManagedPoliciesInPermissionSet", ListManagedPoliciesInPermissionSet$) {
-    };
-    var ListPermissionSetProvisioningStatusCommand = class extends command5(_ep05, _mw05, "ListPermissionSetProvisioningStatus", ListPermissionSetProvisioningStatus$) {
-    };
-    var ListPermissionSetsCommand2 = class extends command5(_ep05, _mw05, "ListPermissionSets", ListPermissionSets$) {
-    };
-    var ListPermissionSetsProvisionedToAccountCommand = class extends command5(_ep05, _mw05, "ListPermissionSetsProvisionedToAccount", ListPermissionSetsProvisionedToAccount$) {
-    };
-    var ListRegionsCommand = class extends command5(_ep05, _mw05, "ListRegions", ListRegions$) {
-    };
-    var ListTagsForResourceCommand2 = class extends command5(_ep05, _mw05, "ListTagsForResource", ListTagsForResource$) {
-    };
-    var ListTrustedTokenIssuersCommand = class extends command5(_ep05, _mw05, "ListTrustedTokenIssuers", ListTrustedTokenIssuers$) {
-    };
-    var ProvisionPermissionSetCommand2 = class extends command5(_ep05, _mw05, "ProvisionPermissionSet", ProvisionPermissionSet$) {
-    };
-    var PutApplicationAccessScopeCommand = class extends command5(_ep05, _mw05, "PutApplicationAccessScope", PutApplicationAccessScope$) {
-    };
-    var PutApplicationAssignmentConfigurationCommand = class extends command5(_ep05, _mw05, "PutApplicationAssignmentConfiguration", PutApplicationAssignmentConfiguration$) {
-    };
-    var PutApplicationAuthenticationMethodCommand = class extends command5(_ep05, _mw05, "PutApplicationAuthenticationMethod", PutApplicationAuthenticationMethod$) {
-    };
-    var PutApplicationGrantCommand = class extends command5(_ep05, _mw05, "PutApplicationGrant", PutApplicationGrant$) {
-    };
-    var PutApplicationSessionConfigurationCommand = class extends command5(_ep05, _mw05, "PutApplicationSessionConfiguration", PutApplicationSessionConfiguration$) {
-    };
-    var PutInlinePolicyToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "PutInlinePolicyToPermissionSet", PutInlinePolicyToPermissionSet$) {
-    };
-    var PutPermissionsBoundaryToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "PutPermissionsBoundaryToPermissionSet", PutPermissionsBoundaryToPermissionSet$) {
-    };
-    var RemoveRegionCommand = class extends command5(_ep05, _mw05, "RemoveRegion", RemoveRegion$) {
-    };
-    var TagResourceCommand2 = class extends command5(_ep05, _mw05, "TagResource", TagResource$) {
-    };
-    var UntagResourceCommand2 = class extends command5(_ep05, _mw05, "UntagResource", UntagResource$) {
-    };
-    var UpdateApplicationCommand = class extends command5(_ep05, _mw05, "UpdateApplication", UpdateApplication$) {
-    };
-    var UpdateInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "UpdateInstanceAccessControlAttributeConfiguration", UpdateInstanceAccessControlAttributeConfiguration$) {
-    };
-    var UpdateInstanceCommand = class extends command5(_ep05, _mw05, "UpdateInstance", UpdateInstance$) {
-    };
-    var UpdatePermissionSetCommand2 = class extends command5(_ep05, _mw05, "UpdatePermissionSet", UpdatePermissionSet$) {
-    };
-    var UpdateTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "UpdateTrustedTokenIssuer", UpdateTrustedTokenIssuer$) {
-    };
-    var paginateListAccountAssignmentCreationStatus = createPaginator2(SSOAdminClient2, ListAccountAssignmentCreationStatusCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListAccountAssignmentDeletionStatus = createPaginator2(SSOAdminClient2, ListAccountAssignmentDeletionStatusCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListAccountAssignmentsForPrincipal = createPaginator2(SSOAdminClient2, ListAccountAssignmentsForPrincipalCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListAccountAssignments = createPaginator2(SSOAdminClient2, ListAccountAssignmentsCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListAccountsForProvisionedPermissionSet = createPaginator2(SSOAdminClient2, ListAccountsForProvisionedPermissionSetCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListApplicationAccessScopes = createPaginator2(SSOAdminClient2, ListApplicationAccessScopesCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListApplicationAssignmentsForPrincipal = createPaginator2(SSOAdminClient2, ListApplicationAssignmentsForPrincipalCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListApplicationAssignments = createPaginator2(SSOAdminClient2, ListApplicationAssignmentsCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListApplicationAuthenticationMethods = createPaginator2(SSOAdminClient2, ListApplicationAuthenticationMethodsCommand, "NextToken", "NextToken", "");
-    var paginateListApplicationGrants = createPaginator2(SSOAdminClient2, ListApplicationGrantsCommand, "NextToken", "NextToken", "");
-    var paginateListApplicationProviders = createPaginator2(SSOAdminClient2, ListApplicationProvidersCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListApplications = createPaginator2(SSOAdminClient2, ListApplicationsCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListCustomerManagedPolicyReferencesInPermissionSet = createPaginator2(SSOAdminClient2, ListCustomerManagedPolicyReferencesInPermissionSetCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListInstances = createPaginator2(SSOAdminClient2, ListInstancesCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListManagedPoliciesInPermissionSet = createPaginator2(SSOAdminClient2, ListManagedPoliciesInPermissionSetCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListPermissionSetProvisioningStatus = createPaginator2(SSOAdminClient2, ListPermissionSetProvisioningStatusCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListPermissionSets = createPaginator2(SSOAdminClient2, ListPermissionSetsCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListPermissionSetsProvisionedToAccount = createPaginator2(SSOAdminClient2, ListPermissionSetsProvisionedToAccountCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListRegions = createPaginator2(SSOAdminClient2, ListRegionsCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListTagsForResource = createPaginator2(SSOAdminClient2, ListTagsForResourceCommand2, "NextToken", "NextToken", "");
-    var paginateListTrustedTokenIssuers = createPaginator2(SSOAdminClient2, ListTrustedTokenIssuersCommand, "NextToken", "NextToken", "MaxResults");
-    var commands5 = {
-      AddRegionCommand,
-      AttachCustomerManagedPolicyReferenceToPermissionSetCommand: AttachCustomerManagedPolicyReferenceToPermissionSetCommand2,
-      AttachManagedPolicyToPermissionSetCommand: AttachManagedPolicyToPermissionSetCommand2,
-      CreateAccountAssignmentCommand: CreateAccountAssignmentCommand2,
-      CreateApplicationCommand,
-      CreateApplicationAssignmentCommand,
-      CreateInstanceCommand,
-      CreateInstanceAccessControlAttributeConfigurationCommand,
-      CreatePermissionSetCommand: CreatePermissionSetCommand2,
-      CreateTrustedTokenIssuerCommand,
-      DeleteAccountAssignmentCommand: DeleteAccountAssignmentCommand2,
-      DeleteApplicationCommand,
-      DeleteApplicationAccessScopeCommand,
-      DeleteApplicationAssignmentCommand,
-      DeleteApplicationAuthenticationMethodCommand,
-      DeleteApplicationGrantCommand,
-      DeleteInlinePolicyFromPermissionSetCommand: DeleteInlinePolicyFromPermissionSetCommand2,
-      DeleteInstanceCommand,
-      DeleteInstanceAccessControlAttributeConfigurationCommand,
-      DeletePermissionsBoundaryFromPermissionSetCommand: DeletePermissionsBoundaryFromPermissionSetCommand2,
-      DeletePermissionSetCommand: DeletePermissionSetCommand2,
-      DeleteTrustedTokenIssuerCommand,
-      DescribeAccountAssignmentCreationStatusCommand: DescribeAccountAssignmentCreationStatusCommand2,
-      DescribeAccountAssignmentDeletionStatusCommand: DescribeAccountAssignmentDeletionStatusCommand2,
-      DescribeApplicationCommand,
-      DescribeApplicationAssignmentCommand,
-      DescribeApplicationProviderCommand,
-      DescribeInstanceCommand,
-      DescribeInstanceAccessControlAttributeConfigurationCommand,
-      DescribePermissionSetCommand: DescribePermissionSetCommand2,
-      DescribePermissionSetProvisioningStatusCommand: DescribePermissionSetProvisioningStatusCommand2,
-      DescribeRegionCommand,
-      DescribeTrustedTokenIssuerCommand,
-      DetachCustomerManagedPolicyReferenceFromPermissionSetCommand: DetachCustomerManagedPolicyReferenceFromPermissionSetCommand2,
-      DetachManagedPolicyFromPermissionSetCommand: DetachManagedPolicyFromPermissionSetCommand2,
-      GetApplicationAccessScopeCommand,
-      GetApplicationAssignmentConfigurationCommand,
-      GetApplicationAuthenticationMethodCommand,
-      GetApplicationGrantCommand,
-      GetApplicationSessionConfigurationCommand,
-      GetInlinePolicyForPermissionSetCommand: GetInlinePolicyForPermissionSetCommand2,
-      GetPermissionsBoundaryForPermissionSetCommand: GetPermissionsBoundaryForPermissionSetCommand2,
-      ListAccountAssignmentCreationStatusCommand,
-      ListAccountAssignmentDeletionStatusCommand,
-      ListAccountAssignmentsCommand,
-      ListAccountAssignmentsForPrincipalCommand: ListAccountAssignmentsForPrincipalCommand2,
-      ListAccountsForProvisionedPermissionSetCommand,
-      ListApplicationAccessScopesCommand,
-      ListApplicationAssignmentsCommand,
-      ListApplicationAssignmentsForPrincipalCommand,
-      ListApplicationAuthenticationMethodsCommand,
-      ListApplicationGrantsCommand,
-      ListApplicationProvidersCommand,
-      ListApplicationsCommand,
-      ListCustomerManagedPolicyReferencesInPermissionSetCommand: ListCustomerManagedPolicyReferencesInPermissionSetCommand2,
-      ListInstancesCommand: ListInstancesCommand2,
-      ListManagedPoliciesInPermissionSetCommand: ListManagedPoliciesInPermissionSetCommand2,
-      ListPermissionSetProvisioningStatusCommand,
-      ListPermissionSetsCommand: ListPermissionSetsCommand2,
-      ListPermissionSetsProvisionedToAccountCommand,
-      ListRegionsCommand,
-      ListTagsForResourceCommand: ListTagsForResourceCommand2,
-      ListTrustedTokenIssuersCommand,
-      ProvisionPermissionSetCommand: ProvisionPermissionSetCommand2,
-      PutApplicationAccessScopeCommand,
-      PutApplicationAssignmentConfigurationCommand,
-      PutApplicationAuthenticationMethodCommand,
-      PutApplicationGrantCommand,
-      PutApplicationSessionConfigurationCommand,
-      PutInlinePolicyToPermissionSetCommand: PutInlinePolicyToPermissionSetCommand2,
-      PutPermissionsBoundaryToPermissionSetCommand: PutPermissionsBoundaryToPermissionSetCommand2,
-      RemoveRegionCommand,
-      TagResourceCommand: TagResourceCommand2,
-      UntagResourceCommand: UntagResourceCommand2,
-      UpdateApplicationCommand,
-      UpdateInstanceCommand,
-      UpdateInstanceAccessControlAttributeConfigurationCommand,
-      UpdatePermissionSetCommand: UpdatePermissionSetCommand2,
-      UpdateTrustedTokenIssuerCommand
-    };
-    var paginators = {
-      paginateListAccountAssignmentCreationStatus,
-      paginateListAccountAssignmentDeletionStatus,
-      paginateListAccountAssignments,
-      paginateListAccountAssignmentsForPrincipal,
-      paginateListAccountsForProvisionedPermissionSet,
-      paginateListApplicationAccessScopes,
-      paginateListApplicationAssignments,
-      paginateListApplicationAssignmentsForPrincipal,
-      paginateListApplicationAuthenticationMethods,
-      paginateListApplicationGrants,
-      paginateListApplicationProviders,
-      paginateListApplications,
-      paginateListCustomerManagedPolicyReferencesInPermissionSet,
-      paginateListInstances,
-      paginateListManagedPoliciesInPermissionSet,
-      paginateListPermissionSetProvisioningStatus,
-      paginateListPermissionSets,
-      paginateListPermissionSetsProvisionedToAccount,
-      paginateListRegions,
-      paginateListTagsForResource,
-      paginateListTrustedTokenIssuers
-    };
-    var SSOAdmin = class extends SSOAdminClient2 {
-    };
-    createAggregatedClient2(commands5, SSOAdmin, { paginators });
-    var AccessDeniedExceptionReason2 = {
-      KMS_ACCESS_DENIED_EXCEPTION: "KMS_AccessDeniedException"
-    };
-    var PrincipalType = {
-      GROUP: "GROUP",
-      USER: "USER"
-    };
-    var StatusValues = {
-      FAILED: "FAILED",
-      IN_PROGRESS: "IN_PROGRESS",
-      SUCCEEDED: "SUCCEEDED"
-    };
-    var TargetType = {
-      AWS_ACCOUNT: "AWS_ACCOUNT"
-    };
-    var RegionStatus = {
-      ACTIVE: "ACTIVE",
-      ADDING: "ADDING",
-      REMOVING: "REMOVING"
-    };
-    var ThrottlingExceptionReason = {
-      KMS_THROTTLING_EXCEPTION: "KMS_ThrottlingException"
-    };
-    var ValidationExceptionReason = {
-      KMS_DISABLED_EXCEPTION: "KMS_DisabledException",
-      KMS_INVALID_KEY_USAGE_EXCEPTION: "KMS_InvalidKeyUsageException",
-      KMS_INVALID_STATE_EXCEPTION: "KMS_InvalidStateException"
-    };
-    var SignInOrigin = {
-      APPLICATION: "APPLICATION",
-      IDENTITY_CENTER: "IDENTITY_CENTER"
-    };
-    var ApplicationVisibility = {
-      DISABLED: "DISABLED",
-      ENABLED: "ENABLED"
-    };
-    var ApplicationStatus = {
-      DISABLED: "DISABLED",
-      ENABLED: "ENABLED"
-    };
-    var ResourceNotFoundExceptionReason = {
-      KMS_NOT_FOUND_EXCEPTION: "KMS_NotFoundException"
-    };
-    var AuthenticationMethodType = {
-      IAM: "IAM"
-    };
-    var GrantType = {
-      AUTHORIZATION_CODE: "authorization_code",
-      JWT_BEARER: "urn:ietf:params:oauth:grant-type:jwt-bearer",
-      REFRESH_TOKEN: "refresh_token",
-      TOKEN_EXCHANGE: "urn:ietf:params:oauth:grant-type:token-exchange"
-    };
-    var FederationProtocol = {
-      OAUTH: "OAUTH",
-      SAML: "SAML"
-    };
-    var JwksRetrievalOption = {
-      OPEN_ID_DISCOVERY: "OPEN_ID_DISCOVERY"
-    };
-    var TrustedTokenIssuerType = {
-      OIDC_JWT: "OIDC_JWT"
-    };
-    var KmsKeyStatus = {
-      ENABLED: "ENABLED",
-      UPDATE_FAILED: "UPDATE_FAILED",
-      UPDATING: "UPDATING"
-    };
-    var KmsKeyType = {
-      AWS_OWNED_KMS_KEY: "AWS_OWNED_KMS_KEY",
-      CUSTOMER_MANAGED_KEY: "CUSTOMER_MANAGED_KEY"
-    };
-    var InstanceStatus = {
-      ACTIVE: "ACTIVE",
-      CREATE_FAILED: "CREATE_FAILED",
-      CREATE_IN_PROGRESS: "CREATE_IN_PROGRESS",
-      DELETE_IN_PROGRESS: "DELETE_IN_PROGRESS"
-    };
-    var InstanceAccessControlAttributeConfigurationStatus = {
-      CREATION_FAILED: "CREATION_FAILED",
-      CREATION_IN_PROGRESS: "CREATION_IN_PROGRESS",
-      ENABLED: "ENABLED"
-    };
-    var UserBackgroundSessionApplicationStatus = {
-      DISABLED: "DISABLED",
-      ENABLED: "ENABLED"
-    };
-    var ProvisioningStatus = {
-      LATEST_PERMISSION_SET_NOT_PROVISIONED: "LATEST_PERMISSION_SET_NOT_PROVISIONED",
-      LATEST_PERMISSION_SET_PROVISIONED: "LATEST_PERMISSION_SET_PROVISIONED"
-    };
-    var ProvisionTargetType = {
-      ALL_PROVISIONED_ACCOUNTS: "ALL_PROVISIONED_ACCOUNTS",
-      AWS_ACCOUNT: "AWS_ACCOUNT"
-    };
-    exports2.AccessControlAttribute$ = AccessControlAttribute$;
-    exports2.AccessControlAttributeValue$ = AccessControlAttributeValue$;
-    exports2.AccessDeniedException = AccessDeniedException3;
-    exports2.AccessDeniedException$ = AccessDeniedException$3;
-    exports2.AccessDeniedExceptionReason = AccessDeniedExceptionReason2;
-    exports2.AccountAssignment$ = AccountAssignment$;
-    exports2.AccountAssignmentForPrincipal$ = AccountAssignmentForPrincipal$;
-    exports2.AccountAssignmentOperationStatus$ = AccountAssignmentOperationStatus$;
-    exports2.AccountAssignmentOperationStatusMetadata$ = AccountAssignmentOperationStatusMetadata$;
-    exports2.AddRegion$ = AddRegion$;
-    exports2.AddRegionCommand = AddRegionCommand;
-    exports2.AddRegionRequest$ = AddRegionRequest$;
-    exports2.AddRegionResponse$ = AddRegionResponse$;
-    exports2.Application$ = Application$;
-    exports2.ApplicationAssignment$ = ApplicationAssignment$;
-    exports2.ApplicationAssignmentForPrincipal$ = ApplicationAssignmentForPrincipal$;
-    exports2.ApplicationProvider$ = ApplicationProvider$;
-    exports2.ApplicationStatus = ApplicationStatus;
-    exports2.ApplicationVisibility = ApplicationVisibility;
-    exports2.AttachCustomerManagedPolicyReferenceToPermissionSet$ = AttachCustomerManagedPolicyReferenceToPermissionSet$;
-    exports2.AttachCustomerManagedPolicyReferenceToPermissionSetCommand = AttachCustomerManagedPolicyReferenceToPermissionSetCommand2;
-    exports2.AttachCustomerManagedPolicyReferenceToPermissionSetRequest$ = AttachCustomerManagedPolicyReferenceToPermissionSetRequest$;
-    exports2.AttachCustomerManagedPolicyReferenceToPermissionSetResponse$ = AttachCustomerManagedPolicyReferenceToPermissionSetResponse$;
-    exports2.AttachManagedPolicyToPermissionSet$ = AttachManagedPolicyToPermissionSet$;
-    exports2.AttachManagedPolicyToPermissionSetCommand = AttachManagedPolicyToPermissionSetCommand2;
-    exports2.AttachManagedPolicyToPermissionSetRequest$ = AttachManagedPolicyToPermissionSetRequest$;
-    exports2.AttachManagedPolicyToPermissionSetResponse$ = AttachManagedPolicyToPermissionSetResponse$;
-    exports2.AttachedManagedPolicy$ = AttachedManagedPolicy$;
-    exports2.AuthenticationMethod$ = AuthenticationMethod$;
-    exports2.AuthenticationMethodItem$ = AuthenticationMethodItem$;
-    exports2.AuthenticationMethodType = AuthenticationMethodType;
-    exports2.AuthorizationCodeGrant$ = AuthorizationCodeGrant$;
-    exports2.AuthorizedTokenIssuer$ = AuthorizedTokenIssuer$;
-    exports2.ConflictException = ConflictException;
-    exports2.ConflictException$ = ConflictException$;
-    exports2.CreateAccountAssignment$ = CreateAccountAssignment$;
-    exports2.CreateAccountAssignmentCommand = CreateAccountAssignmentCommand2;
-    exports2.CreateAccountAssignmentRequest$ = CreateAccountAssignmentRequest$;
-    exports2.CreateAccountAssignmentResponse$ = CreateAccountAssignmentResponse$;
-    exports2.CreateApplication$ = CreateApplication$;
-    exports2.CreateApplicationAssignment$ = CreateApplicationAssignment$;
-    exports2.CreateApplicationAssignmentCommand = CreateApplicationAssignmentCommand;
-    exports2.CreateApplicationAssignmentRequest$ = CreateApplicationAssignmentRequest$;
-    exports2.CreateApplicationAssignmentResponse$ = CreateApplicationAssignmentResponse$;
-    exports2.CreateApplicationCommand = CreateApplicationCommand;
-    exports2.CreateApplicationRequest$ = CreateApplicationRequest$;
-    exports2.CreateApplicationResponse$ = CreateApplicationResponse$;
-    exports2.CreateInstance$ = CreateInstance$;
-    exports2.CreateInstanceAccessControlAttributeConfiguration$ = CreateInstanceAccessControlAttributeConfiguration$;
-    exports2.CreateInstanceAccessControlAttributeConfigurationCommand = CreateInstanceAccessControlAttributeConfigurationCommand;
-    exports2.CreateInstanceAccessControlAttributeConfigurationRequest$ = CreateInstanceAccessControlAttributeConfigurationRequest$;
-    exports2.CreateInstanceAccessControlAttributeConfigurationResponse$ = CreateInstanceAccessControlAttributeConfigurationResponse$;
-    exports2.CreateInstanceCommand = CreateInstanceCommand;
-    exports2.CreateInstanceRequest$ = CreateInstanceRequest$;
-    exports2.CreateInstanceResponse$ = CreateInstanceResponse$;
-    exports2.CreatePermissionSet$ = CreatePermissionSet$;
-    exports2.CreatePermissionSetCommand = CreatePermissionSetCommand2;
-    exports2.CreatePermissionSetRequest$ = CreatePermissionSetRequest$;
-    exports2.CreatePermissionSetResponse$ = CreatePermissionSetResponse$;
-    exports2.CreateTrustedTokenIssuer$ = CreateTrustedTokenIssuer$;
-    exports2.CreateTrustedTokenIssuerCommand = CreateTrustedTokenIssuerCommand;
-    exports2.CreateTrustedTokenIssuerRequest$ = CreateTrustedTokenIssuerRequest$;
-    exports2.CreateTrustedTokenIssuerResponse$ = CreateTrustedTokenIssuerResponse$;
-    exports2.CustomerManagedPolicyReference$ = CustomerManagedPolicyReference$;
-    exports2.DeleteAccountAssignment$ = DeleteAccountAssignment$;
-    exports2.DeleteAccountAssignmentCommand = DeleteAccountAssignmentCommand2;
-    exports2.DeleteAccountAssignmentRequest$ = DeleteAccountAssignmentRequest$;
-    exports2.DeleteAccountAssignmentResponse$ = DeleteAccountAssignmentResponse$;
-    exports2.DeleteApplication$ = DeleteApplication$;
-    exports2.DeleteApplicationAccessScope$ = DeleteApplicationAccessScope$;
-    exports2.DeleteApplicationAccessScopeCommand = DeleteApplicationAccessScopeCommand;
-    exports2.DeleteApplicationAccessScopeRequest$ = DeleteApplicationAccessScopeRequest$;
-    exports2.DeleteApplicationAssignment$ = DeleteApplicationAssignment$;
-    exports2.DeleteApplicationAssignmentCommand = DeleteApplicationAssignmentCommand;
-    exports2.DeleteApplicationAssignmentRequest$ = DeleteApplicationAssignmentRequest$;
-    exports2.DeleteApplicationAssignmentResponse$ = DeleteApplicationAssignmentResponse$;
-    exports2.DeleteApplicationAuthenticationMethod$ = DeleteApplicationAuthenticationMethod$;
-    exports2.DeleteApplicationAuthenticationMethodCommand = DeleteApplicationAuthenticationMethodCommand;
-    exports2.DeleteApplicationAuthenticationMethodRequest$ = DeleteApplicationAuthenticationMethodRequest$;
-    exports2.DeleteApplicationCommand = DeleteApplicationCommand;
-    exports2.DeleteApplicationGrant$ = DeleteApplicationGrant$;
-    exports2.DeleteApplicationGrantCommand = DeleteApplicationGrantCommand;
-    exports2.DeleteApplicationGrantRequest$ = DeleteApplicationGrantRequest$;
-    exports2.DeleteApplicationRequest$ = DeleteApplicationRequest$;
-    exports2.DeleteApplicationResponse$ = DeleteApplicationResponse$;
-    exports2.DeleteInlinePolicyFromPermissionSet$ = DeleteInlinePolicyFromPermissionSet$;
-    exports2.DeleteInlinePolicyFromPermissionSetCommand = DeleteInlinePolicyFromPermissionSetCommand2;
-    exports2.DeleteInlinePolicyFromPermissionSetRequest$ = DeleteInlinePolicyFromPermissionSetRequest$;
-    exports2.DeleteInlinePolicyFromPermissionSetResponse$ = DeleteInlinePolicyFromPermissionSetResponse$;
-    exports2.DeleteInstance$ = DeleteInstance$;
-    exports2.DeleteInstanceAccessControlAttributeConfiguration$ = DeleteInstanceAccessControlAttributeConfiguration$;
-    exports2.DeleteInstanceAccessControlAttributeConfigurationCommand = DeleteInstanceAccessControlAttributeConfigurationCommand;
-    exports2.DeleteInstanceAccessControlAttributeConfigurationRequest$ = DeleteInstanceAccessControlAttributeConfigurationRequest$;
-    exports2.DeleteInstanceAccessControlAttributeConfigurationResponse$ = DeleteInstanceAccessControlAttributeConfigurationResponse$;
-    exports2.DeleteInstanceCommand = DeleteInstanceCommand;
-    exports2.DeleteInstanceRequest$ = DeleteInstanceRequest$;
-    exports2.DeleteInstanceResponse$ = DeleteInstanceResponse$;
-    exports2.DeletePermissionSet$ = DeletePermissionSet$;
-    exports2.DeletePermissionSetCommand = DeletePermissionSetCommand2;
-    exports2.DeletePermissionSetRequest$ = DeletePermissionSetRequest$;
-    exports2.DeletePermissionSetResponse$ = DeletePermissionSetResponse$;
-    exports2.DeletePermissionsBoundaryFromPermissionSet$ = DeletePermissionsBoundaryFromPermissionSet$;
-    exports2.DeletePermissionsBoundaryFromPermissionSetCommand = DeletePermissionsBoundaryFromPermissionSetCommand2;
-    exports2.DeletePermissionsBoundaryFromPermissionSetRequest$ = DeletePermissionsBoundaryFromPermissionSetRequest$;
-    exports2.DeletePermissionsBoundaryFromPermissionSetResponse$ = DeletePermissionsBoundaryFromPermissionSetResponse$;
-    exports2.DeleteTrustedTokenIssuer$ = DeleteTrustedTokenIssuer$;
-    exports2.DeleteTrustedTokenIssuerCommand = DeleteTrustedTokenIssuerCommand;
-    exports2.DeleteTrustedTokenIssuerRequest$ = DeleteTrustedTokenIssuerRequest$;
-    exports2.DeleteTrustedTokenIssuerResponse$ = DeleteTrustedTokenIssuerResponse$;
-    exports2.DescribeAccountAssignmentCreationStatus$ = DescribeAccountAssignmentCreationStatus$;
-    exports2.DescribeAccountAssignmentCreationStatusCommand = DescribeAccountAssignmentCreationStatusCommand2;
-    exports2.DescribeAccountAssignmentCreationStatusRequest$ = DescribeAccountAssignmentCreationStatusRequest$;
-    exports2.DescribeAccountAssignmentCreationStatusResponse$ = DescribeAccountAssignmentCreationStatusResponse$;
-    exports2.DescribeAccountAssignmentDeletionStatus$ = DescribeAccountAssignmentDeletionStatus$;
-    exports2.DescribeAccountAssignmentDeletionStatusCommand = DescribeAccountAssignmentDeletionStatusCommand2;
-    exports2.DescribeAccountAssignmentDeletionStatusRequest$ = DescribeAccountAssignmentDeletionStatusRequest$;
-    exports2.DescribeAccountAssignmentDeletionStatusResponse$ = DescribeAccountAssignmentDeletionStatusResponse$;
-    exports2.DescribeApplication$ = DescribeApplication$;
-    exports2.DescribeApplicationAssignment$ = DescribeApplicationAssignment$;
-    exports2.DescribeApplicationAssignmentCommand = DescribeApplicationAssignmentCommand;
-    exports2.DescribeApplicationAssignmentRequest$ = DescribeApplicationAssignmentRequest$;
-    exports2.DescribeApplicationAssignmentResponse$ = DescribeApplicationAssignmentResponse$;
-    exports2.DescribeApplicationCommand = DescribeApplicationCommand;
-    exports2.DescribeApplicationProvider$ = DescribeApplicationProvider$;
-    exports2.DescribeApplicationProviderCommand = DescribeApplicationProviderCommand;
-    exports2.DescribeApplicationProviderRequest$ = DescribeApplicationProviderRequest$;
-    exports2.DescribeApplicationProviderResponse$ = DescribeApplicationProviderResponse$;
-    exports2.DescribeApplicationRequest$ = DescribeApplicationRequest$;
-    exports2.DescribeApplicationResponse$ = DescribeApplicationResponse$;
-    exports2.DescribeInstance$ = DescribeInstance$;
-    exports2.DescribeInstanceAccessControlAttributeConfiguration$ = DescribeInstanceAccessControlAttributeConfiguration$;
-    exports2.DescribeInstanceAccessControlAttributeConfigurationCommand = DescribeInstanceAccessControlAttributeConfigurationCommand;
-    exports2.DescribeInstanceAccessControlAttributeConfigurationRequest$ = DescribeInstanceAccessControlAttributeConfigurationRequest$;
-    exports2.DescribeInstanceAccessControlAttributeConfigurationResponse$ = DescribeInstanceAccessControlAttributeConfigurationResponse$;
-    exports2.DescribeInstanceCommand = DescribeInstanceCommand;
-    exports2.DescribeInstanceRequest$ = DescribeInstanceRequest$;
-    exports2.DescribeInstanceResponse$ = DescribeInstanceResponse$;
-    exports2.DescribePermissionSet$ = DescribePermissionSet$;
-    exports2.DescribePermissionSetCommand = DescribePermissionSetCommand2;
-    exports2.DescribePermissionSetProvisioningStatus$ = DescribePermissionSetProvisioningStatus$;
-    exports2.DescribePermissionSetProvisioningStatusCommand = DescribePermissionSetProvisioningStatusCommand2;
-    exports2.DescribePermissionSetProvisioningStatusRequest$ = DescribePermissionSetProvisioningStatusRequest$;
-    exports2.DescribePermissionSetProvisioningStatusResponse$ = DescribePermissionSetProvisioningStatusResponse$;
-    exports2.DescribePermissionSetRequest$ = DescribePermissionSetRequest$;
-    exports2.DescribePermissionSetResponse$ = DescribePermissionSetResponse$;
-    exports2.DescribeRegion$ = DescribeRegion$;
-    exports2.DescribeRegionCommand = DescribeRegionCommand;
-    exports2.DescribeRegionRequest$ = DescribeRegionRequest$;
-    exports2.DescribeRegionResponse$ = DescribeRegionResponse$;
-    exports2.DescribeTrustedTokenIssuer$ = DescribeTrustedTokenIssuer$;
-    exports2.DescribeTrustedTokenIssuerCommand = DescribeTrustedTokenIssuerCommand;
-    exports2.DescribeTrustedTokenIssuerRequest$ = DescribeTrustedTokenIssuerRequest$;
-    exports2.DescribeTrustedTokenIssuerResponse$ = DescribeTrustedTokenIssuerResponse$;
-    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSet$ = DetachCustomerManagedPolicyReferenceFromPermissionSet$;
-    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSetCommand = DetachCustomerManagedPolicyReferenceFromPermissionSetCommand2;
-    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$ = DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$;
-    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$ = DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$;
-    exports2.DetachManagedPolicyFromPermissionSet$ = DetachManagedPolicyFromPermissionSet$;
-    exports2.DetachManagedPolicyFromPermissionSetCommand = DetachManagedPolicyFromPermissionSetCommand2;
-    exports2.DetachManagedPolicyFromPermissionSetRequest$ = DetachManagedPolicyFromPermissionSetRequest$;
-    exports2.DetachManagedPolicyFromPermissionSetResponse$ = DetachManagedPolicyFromPermissionSetResponse$;
-    exports2.DisplayData$ = DisplayData$;
-    exports2.EncryptionConfiguration$ = EncryptionConfiguration$;
-    exports2.EncryptionConfigurationDetails$ = EncryptionConfigurationDetails$;
-    exports2.FederationProtocol = FederationProtocol;
-    exports2.GetApplicationAccessScope$ = GetApplicationAccessScope$;
-    exports2.GetApplicationAccessScopeCommand = GetApplicationAccessScopeCommand;
-    exports2.GetApplicationAccessScopeRequest$ = GetApplicationAccessScopeRequest$;
-    exports2.GetApplicationAccessScopeResponse$ = GetApplicationAccessScopeResponse$;
-    exports2.GetApplicationAssignmentConfiguration$ = GetApplicationAssignmentConfiguration$;
-    exports2.GetApplicationAssignmentConfigurationCommand = GetApplicationAssignmentConfigurationCommand;
-    exports2.GetApplicationAssignmentConfigurationRequest$ = GetApplicationAssignmentConfigurationRequest$;
-    exports2.GetApplicationAssignmentConfigurationResponse$ = GetApplicationAssignmentConfigurationResponse$;
-    exports2.GetApplicationAuthenticationMethod$ = GetApplicationAuthenticationMethod$;
-    exports2.GetApplicationAuthenticationMethodCommand = GetApplicationAuthenticationMethodCommand;
-    exports2.GetApplicationAuthenticationMethodRequest$ = GetApplicationAuthenticationMethodRequest$;
-    exports2.GetApplicationAuthenticationMethodResponse$ = GetApplicationAuthenticationMethodResponse$;
-    exports2.GetApplicationGrant$ = GetApplicationGrant$;
-    exports2.GetApplicationGrantCommand = GetApplicationGrantCommand;
-    exports2.GetApplicationGrantRequest$ = GetApplicationGrantRequest$;
-    exports2.GetApplicationGrantResponse$ = GetApplicationGrantResponse$;
-    exports2.GetApplicationSessionConfiguration$ = GetApplicationSessionConfiguration$;
-    exports2.GetApplicationSessionConfigurationCommand = GetApplicationSessionConfigurationCommand;
-    exports2.GetApplicationSessionConfigurationRequest$ = GetApplicationSessionConfigurationRequest$;
-    exports2.GetApplicationSessionConfigurationResponse$ = GetApplicationSessionConfigurationResponse$;
-    exports2.GetInlinePolicyForPermissionSet$ = GetInlinePolicyForPermissionSet$;
-    exports2.GetInlinePolicyForPermissionSetCommand = GetInlinePolicyForPermissionSetCommand2;
-    exports2.GetInlinePolicyForPermissionSetRequest$ = GetInlinePolicyForPermissionSetRequest$;
-    exports2.GetInlinePolicyForPermissionSetResponse$ = GetInlinePolicyForPermissionSetResponse$;
-    exports2.GetPermissionsBoundaryForPermissionSet$ = GetPermissionsBoundaryForPermissionSet$;
-    exports2.GetPermissionsBoundaryForPermissionSetCommand = GetPermissionsBoundaryForPermissionSetCommand2;
-    exports2.GetPermissionsBoundaryForPermissionSetRequest$ = GetPermissionsBoundaryForPermissionSetRequest$;
-    exports2.GetPermissionsBoundaryForPermissionSetResponse$ = GetPermissionsBoundaryForPermissionSetResponse$;
-    exports2.Grant$ = Grant$;
-    exports2.GrantItem$ = GrantItem$;
-    exports2.GrantType = GrantType;
-    exports2.IamAuthenticationMethod$ = IamAuthenticationMethod$;
-    exports2.InstanceAccessControlAttributeConfiguration$ = InstanceAccessControlAttributeConfiguration$;
-    exports2.InstanceAccessControlAttributeConfigurationStatus = InstanceAccessControlAttributeConfigurationStatus;
-    exports2.InstanceMetadata$ = InstanceMetadata$;
-    exports2.InstanceStatus = InstanceStatus;
-    exports2.InternalServerException = InternalServerException3;
-    exports2.InternalServerException$ = InternalServerException$3;
-    exports2.JwksRetrievalOption = JwksRetrievalOption;
-    exports2.JwtBearerGrant$ = JwtBearerGrant$;
-    exports2.KmsKeyStatus = KmsKeyStatus;
-    exports2.KmsKeyType = KmsKeyType;
-    exports2.ListAccountAssignmentCreationStatus$ = ListAccountAssignmentCreationStatus$;
-    exports2.ListAccountAssignmentCreationStatusCommand = ListAccountAssignmentCreationStatusCommand;
-    exports2.ListAccountAssignmentCreationStatusRequest$ = ListAccountAssignmentCreationStatusRequest$;
-    exports2.ListAccountAssignmentCreationStatusResponse$ = ListAccountAssignmentCreationStatusResponse$;
-    exports2.ListAccountAssignmentDeletionStatus$ = ListAccountAssignmentDeletionStatus$;
-    exports2.ListAccountAssignmentDeletionStatusCommand = ListAccountAssignmentDeletionStatusCommand;
-    exports2.ListAccountAssignmentDeletionStatusRequest$ = ListAccountAssignmentDeletionStatusRequest$;
-    exports2.ListAccountAssignmentDeletionStatusResponse$ = ListAccountAssignmentDeletionStatusResponse$;
-    exports2.ListAccountAssignments$ = ListAccountAssignments$;
-    exports2.ListAccountAssignmentsCommand = ListAccountAssignmentsCommand;
-    exports2.ListAccountAssignmentsFilter$ = ListAccountAssignmentsFilter$;
-    exports2.ListAccountAssignmentsForPrincipal$ = ListAccountAssignmentsForPrincipal$;
-    exports2.ListAccountAssignmentsForPrincipalCommand = ListAccountAssignmentsForPrincipalCommand2;
-    exports2.ListAccountAssignmentsForPrincipalRequest$ = ListAccountAssignmentsForPrincipalRequest$;
-    exports2.ListAccountAssignmentsForPrincipalResponse$ = ListAccountAssignmentsForPrincipalResponse$;
-    exports2.ListAccountAssignmentsRequest$ = ListAccountAssignmentsRequest$;
-    exports2.ListAccountAssignmentsResponse$ = ListAccountAssignmentsResponse$;
-    exports2.ListAccountsForProvisionedPermissionSet$ = ListAccountsForProvisionedPermissionSet$;
-    exports2.ListAccountsForProvisionedPermissionSetCommand = ListAccountsForProvisionedPermissionSetCommand;
-    exports2.ListAccountsForProvisionedPermissionSetRequest$ = ListAccountsForProvisionedPermissionSetRequest$;
-    exports2.ListAccountsForProvisionedPermissionSetResponse$ = ListAccountsForProvisionedPermissionSetResponse$;
-    exports2.ListApplicationAccessScopes$ = ListApplicationAccessScopes$;
-    exports2.ListApplicationAccessScopesCommand = ListApplicationAccessScopesCommand;
-    exports2.ListApplicationAccessScopesRequest$ = ListApplicationAccessScopesRequest$;
-    exports2.ListApplicationAccessScopesResponse$ = ListApplicationAccessScopesResponse$;
-    exports2.ListApplicationAssignments$ = ListApplicationAssignments$;
-    exports2.ListApplicationAssignmentsCommand = ListApplicationAssignmentsCommand;
-    exports2.ListApplicationAssignmentsFilter$ = ListApplicationAssignmentsFilter$;
-    exports2.ListApplicationAssignmentsForPrincipal$ = ListApplicationAssignmentsForPrincipal$;
-    exports2.ListApplicationAssignmentsForPrincipalCommand = ListApplicationAssignmentsForPrincipalCommand;
-    exports2.ListApplicationAssignmentsForPrincipalRequest$ = ListApplicationAssignmentsForPrincipalRequest$;
-    exports2.ListApplicationAssignmentsForPrincipalResponse$ = ListApplicationAssignmentsForPrincipalResponse$;
-    exports2.ListApplicationAssignmentsRequest$ = ListApplicationAssignmentsRequest$;
-    exports2.ListApplicationAssignmentsResponse$ = ListApplicationAssignmentsResponse$;
-    exports2.ListApplicationAuthenticationMethods$ = ListApplicationAuthenticationMethods$;
-    exports2.ListApplicationAuthenticationMethodsCommand = ListApplicationAuthenticationMethodsCommand;
-    exports2.ListApplicationAuthenticationMethodsRequest$ = ListApplicationAuthenticationMethodsRequest$;
-    exports2.ListApplicationAuthenticationMethodsResponse$ = ListApplicationAuthenticationMethodsResponse$;
-    exports2.ListApplicationGrants$ = ListApplicationGrants$;
-    exports2.ListApplicationGrantsCommand = ListApplicationGrantsCommand;
-    exports2.ListApplicationGrantsRequest$ = ListApplicationGrantsRequest$;
-    exports2.ListApplicationGrantsResponse$ = ListApplicationGrantsResponse$;
-    exports2.ListApplicationProviders$ = ListApplicationProviders$;
-    exports2.ListApplicationProvidersCommand = ListApplicationProvidersCommand;
-    exports2.ListApplicationProvidersRequest$ = ListApplicationProvidersRequest$;
-    exports2.ListApplicationProvidersResponse$ = ListApplicationProvidersResponse$;
-    exports2.ListApplications$ = ListApplications$;
-    exports2.ListApplicationsCommand = ListApplicationsCommand;
-    exports2.ListApplicationsFilter$ = ListApplicationsFilter$;
-    exports2.ListApplicationsRequest$ = ListApplicationsRequest$;
-    exports2.ListApplicationsResponse$ = ListApplicationsResponse$;
-    exports2.ListCustomerManagedPolicyReferencesInPermissionSet$ = ListCustomerManagedPolicyReferencesInPermissionSet$;
-    exports2.ListCustomerManagedPolicyReferencesInPermissionSetCommand = ListCustomerManagedPolicyReferencesInPermissionSetCommand2;
-    exports2.ListCustomerManagedPolicyReferencesInPermissionSetRequest$ = ListCustomerManagedPolicyReferencesInPermissionSetRequest$;
-    exports2.ListCustomerManagedPolicyReferencesInPermissionSetResponse$ = ListCustomerManagedPolicyReferencesInPermissionSetResponse$;
-    exports2.ListInstances$ = ListInstances$;
-    exports2.ListInstancesCommand = ListInstancesCommand2;
-    exports2.ListInstancesRequest$ = ListInstancesRequest$;
-    exports2.ListInstancesResponse$ = ListInstancesResponse$;
-    exports2.ListManagedPoliciesInPermissionSet$ = ListManagedPoliciesInPermissionSet$;
-    exports2.ListManagedPoliciesInPermissionSetCommand = ListManagedPoliciesInPermissionSetCommand2;
-    exports2.ListManagedPoliciesInPermissionSetRequest$ = ListManagedPoliciesInPermissionSetRequest$;
-    exports2.ListManagedPoliciesInPermissionSetResponse$ = ListManagedPoliciesInPermissionSetResponse$;
-    exports2.ListPermissionSetProvisioningStatus$ = ListPermissionSetProvisioningStatus$;
-    exports2.ListPermissionSetProvisioningStatusCommand = ListPermissionSetProvisioningStatusCommand;
-    exports2.ListPermissionSetProvisioningStatusRequest$ = ListPermissionSetProvisioningStatusRequest$;
-    exports2.ListPermissionSetProvisioningStatusResponse$ = ListPermissionSetProvisioningStatusResponse$;
-    exports2.ListPermissionSets$ = ListPermissionSets$;
-    exports2.ListPermissionSetsCommand = ListPermissionSetsCommand2;
-    exports2.ListPermissionSetsProvisionedToAccount$ = ListPermissionSetsProvisionedToAccount$;
-    exports2.ListPermissionSetsProvisionedToAccountCommand = ListPermissionSetsProvisionedToAccountCommand;
-    exports2.ListPermissionSetsProvisionedToAccountRequest$ = ListPermissionSetsProvisionedToAccountRequest$;
-    exports2.ListPermissionSetsProvisionedToAccountResponse$ = ListPermissionSetsProvisionedToAccountResponse$;
-    exports2.ListPermissionSetsRequest$ = ListPermissionSetsRequest$;
-    exports2.ListPermissionSetsResponse$ = ListPermissionSetsResponse$;
-    exports2.ListRegions$ = ListRegions$;
-    exports2.ListRegionsCommand = ListRegionsCommand;
-    exports2.ListRegionsRequest$ = ListRegionsRequest$;
-    exports2.ListRegionsResponse$ = ListRegionsResponse$;
-    exports2.ListTagsForResource$ = ListTagsForResource$;
-    exports2.ListTagsForResourceCommand = ListTagsForResourceCommand2;
-    exports2.ListTagsForResourceRequest$ = ListTagsForResourceRequest$;
-    exports2.ListTagsForResourceResponse$ = ListTagsForResourceResponse$;
-    exports2.ListTrustedTokenIssuers$ = ListTrustedTokenIssuers$;
-    exports2.ListTrustedTokenIssuersCommand = ListTrustedTokenIssuersCommand;
-    exports2.ListTrustedTokenIssuersRequest$ = ListTrustedTokenIssuersRequest$;
-    exports2.ListTrustedTokenIssuersResponse$ = ListTrustedTokenIssuersResponse$;
-    exports2.OidcJwtConfiguration$ = OidcJwtConfiguration$;
-    exports2.OidcJwtUpdateConfiguration$ = OidcJwtUpdateConfiguration$;
-    exports2.OperationStatusFilter$ = OperationStatusFilter$;
-    exports2.PermissionSet$ = PermissionSet$;
-    exports2.PermissionSetProvisioningStatus$ = PermissionSetProvisioningStatus$;
-    exports2.PermissionSetProvisioningStatusMetadata$ = PermissionSetProvisioningStatusMetadata$;
-    exports2.PermissionsBoundary$ = PermissionsBoundary$;
-    exports2.PortalOptions$ = PortalOptions$;
-    exports2.PrincipalType = PrincipalType;
-    exports2.ProvisionPermissionSet$ = ProvisionPermissionSet$;
-    exports2.ProvisionPermissionSetCommand = ProvisionPermissionSetCommand2;
-    exports2.ProvisionPermissionSetRequest$ = ProvisionPermissionSetRequest$;
-    exports2.ProvisionPermissionSetResponse$ = ProvisionPermissionSetResponse$;
-    exports2.ProvisionTargetType = ProvisionTargetType;
-    exports2.ProvisioningStatus = ProvisioningStatus;
-    exports2.PutApplicationAccessScope$ = PutApplicationAccessScope$;
-    exports2.PutApplicationAccessScopeCommand = PutApplicationAccessScopeCommand;
-    exports2.PutApplicationAccessScopeRequest$ = PutApplicationAccessScopeRequest$;
-    exports2.PutApplicationAssignmentConfiguration$ = PutApplicationAssignmentConfiguration$;
-    exports2.PutApplicationAssignmentConfigurationCommand = PutApplicationAssignmentConfigurationCommand;
-    exports2.PutApplicationAssignmentConfigurationRequest$ = PutApplicationAssignmentConfigurationRequest$;
-    exports2.PutApplicationAssignmentConfigurationResponse$ = PutApplicationAssignmentConfigurationResponse$;
-    exports2.PutApplicationAuthenticationMethod$ = PutApplicationAuthenticationMethod$;
-    exports2.PutApplicationAuthenticationMethodCommand = PutApplicationAuthenticationMethodCommand;
-    exports2.PutApplicationAuthenticationMethodRequest$ = PutApplicationAuthenticationMethodRequest$;
-    exports2.PutApplicationGrant$ = PutApplicationGrant$;
-    exports2.PutApplicationGrantCommand = PutApplicationGrantCommand;
-    exports2.PutApplicationGrantRequest$ = PutApplicationGrantRequest$;
-    exports2.PutApplicationSessionConfiguration$ = PutApplicationSessionConfiguration$;
-    exports2.PutApplicationSessionConfigurationCommand = PutApplicationSessionConfigurationCommand;
-    exports2.PutApplicationSessionConfigurationRequest$ = PutApplicationSessionConfigurationRequest$;
-    exports2.PutApplicationSessionConfigurationResponse$ = PutApplicationSessionConfigurationResponse$;
-    exports2.PutInlinePolicyToPermissionSet$ = PutInlinePolicyToPermissionSet$;
-    exports2.PutInlinePolicyToPermissionSetCommand = PutInlinePolicyToPermissionSetCommand2;
-    exports2.PutInlinePolicyToPermissionSetRequest$ = PutInlinePolicyToPermissionSetRequest$;
-    exports2.PutInlinePolicyToPermissionSetResponse$ = PutInlinePolicyToPermissionSetResponse$;
-    exports2.PutPermissionsBoundaryToPermissionSet$ = PutPermissionsBoundaryToPermissionSet$;
-    exports2.PutPermissionsBoundaryToPermissionSetCommand = PutPermissionsBoundaryToPermissionSetCommand2;
-    exports2.PutPermissionsBoundaryToPermissionSetRequest$ = PutPermissionsBoundaryToPermissionSetRequest$;
-    exports2.PutPermissionsBoundaryToPermissionSetResponse$ = PutPermissionsBoundaryToPermissionSetResponse$;
-    exports2.RefreshTokenGrant$ = RefreshTokenGrant$;
-    exports2.RegionMetadata$ = RegionMetadata$;
-    exports2.RegionStatus = RegionStatus;
-    exports2.RemoveRegion$ = RemoveRegion$;
-    exports2.RemoveRegionCommand = RemoveRegionCommand;
-    exports2.RemoveRegionRequest$ = RemoveRegionRequest$;
-    exports2.RemoveRegionResponse$ = RemoveRegionResponse$;
-    exports2.ResourceNotFoundException = ResourceNotFoundException5;
-    exports2.ResourceNotFoundException$ = ResourceNotFoundException$2;
-    exports2.ResourceNotFoundExceptionReason = ResourceNotFoundExceptionReason;
-    exports2.ResourceServerConfig$ = ResourceServerConfig$;
-    exports2.ResourceServerScopeDetails$ = ResourceServerScopeDetails$;
-    exports2.SSOAdmin = SSOAdmin;
-    exports2.SSOAdminClient = SSOAdminClient2;
-    exports2.SSOAdminServiceException = SSOAdminServiceException;
-    exports2.SSOAdminServiceException$ = SSOAdminServiceException$;
-    exports2.ScopeDetails$ = ScopeDetails$;
-    exports2.ServiceQuotaExceededException = ServiceQuotaExceededException;
-    exports2.ServiceQuotaExceededException$ = ServiceQuotaExceededException$;
-    exports2.SignInOptions$ = SignInOptions$;
-    exports2.SignInOrigin = SignInOrigin;
-    exports2.StatusValues = StatusValues;
-    exports2.Tag$ = Tag$2;
-    exports2.TagResource$ = TagResource$;
-    exports2.TagResourceCommand = TagResourceCommand2;
-    exports2.TagResourceRequest$ = TagResourceRequest$;
-    exports2.TagResourceResponse$ = TagResourceResponse$;
-    exports2.TargetType = TargetType;
-    exports2.ThrottlingException = ThrottlingException;
-    exports2.ThrottlingException$ = ThrottlingException$;
-    exports2.ThrottlingExceptionReason = ThrottlingExceptionReason;
-    exports2.TokenExchangeGrant$ = TokenExchangeGrant$;
-    exports2.TrustedTokenIssuerConfiguration$ = TrustedTokenIssuerConfiguration$;
-    exports2.TrustedTokenIssuerMetadata$ = TrustedTokenIssuerMetadata$;
-    exports2.TrustedTokenIssuerType = TrustedTokenIssuerType;
-    exports2.TrustedTokenIssuerUpdateConfiguration$ = TrustedTokenIssuerUpdateConfiguration$;
-    exports2.UntagResource$ = UntagResource$;
-    exports2.UntagResourceCommand = UntagResourceCommand2;
-    exports2.UntagResourceRequest$ = UntagResourceRequest$;
-    exports2.UntagResourceResponse$ = UntagResourceResponse$;
-    exports2.UpdateApplication$ = UpdateApplication$;
-    exports2.UpdateApplicationCommand = UpdateApplicationCommand;
-    exports2.UpdateApplicationPortalOptions$ = UpdateApplicationPortalOptions$;
-    exports2.UpdateApplicationRequest$ = UpdateApplicationRequest$;
-    exports2.UpdateApplicationResponse$ = UpdateApplicationResponse$;
-    exports2.UpdateInstance$ = UpdateInstance$;
-    exports2.UpdateInstanceAccessControlAttributeConfiguration$ = UpdateInstanceAccessControlAttributeConfiguration$;
-    exports2.UpdateInstanceAccessControlAttributeConfigurationCommand = UpdateInstanceAccessControlAttributeConfigurationCommand;
-    exports2.UpdateInstanceAccessControlAttributeConfigurationRequest$ = UpdateInstanceAccessControlAttributeConfigurationRequest$;
-    exports2.UpdateInstanceAccessControlAttributeConfigurationResponse$ = UpdateInstanceAccessControlAttributeConfigurationResponse$;
-    exports2.UpdateInstanceCommand = UpdateInstanceCommand;
-    exports2.UpdateInstanceRequest$ = UpdateInstanceRequest$;
-    exports2.UpdateInstanceResponse$ = UpdateInstanceResponse$;
-    exports2.UpdatePermissionSet$ = UpdatePermissionSet$;
-    exports2.UpdatePermissionSetCommand = UpdatePermissionSetCommand2;
-    exports2.UpdatePermissionSetRequest$ = UpdatePermissionSetRequest$;
-    exports2.UpdatePermissionSetResponse$ = UpdatePermissionSetResponse$;
-    exports2.UpdateTrustedTokenIssuer$ = UpdateTrustedTokenIssuer$;
-    exports2.UpdateTrustedTokenIssuerCommand = UpdateTrustedTokenIssuerCommand;
-    exports2.UpdateTrustedTokenIssuerRequest$ = UpdateTrustedTokenIssuerRequest$;
-    exports2.UpdateTrustedTokenIssuerResponse$ = UpdateTrustedTokenIssuerResponse$;
-    exports2.UserBackgroundSessionApplicationStatus = UserBackgroundSessionApplicationStatus;
-    exports2.ValidationException = ValidationException2;
-    exports2.ValidationException$ = ValidationException$2;
-    exports2.ValidationExceptionReason = ValidationExceptionReason;
-    exports2.errorTypeRegistries = errorTypeRegistries5;
-    exports2.paginateListAccountAssignmentCreationStatus = paginateListAccountAssignmentCreationStatus;
-    exports2.paginateListAccountAssignmentDeletionStatus = paginateListAccountAssignmentDeletionStatus;
-    exports2.paginateListAccountAssignments = paginateListAccountAssignments;
-    exports2.paginateListAccountAssignmentsForPrincipal = paginateListAccountAssignmentsForPrincipal;
-    exports2.paginateListAccountsForProvisionedPermissionSet = paginateListAccountsForProvisionedPermissionSet;
-    exports2.paginateListApplicationAccessScopes = paginateListApplicationAccessScopes;
-    exports2.paginateListApplicationAssignments = paginateListApplicationAssignments;
-    exports2.paginateListApplicationAssignmentsForPrincipal = paginateListApplicationAssignmentsForPrincipal;
-    exports2.paginateListApplicationAuthenticationMethods = paginateListApplicationAuthenticationMethods;
-    exports2.paginateListApplicationGrants = paginateListApplicationGrants;
-    exports2.paginateListApplicationProviders = paginateListApplicationProviders;
-    exports2.paginateListApplications = paginateListApplications;
-    exports2.paginateListCustomerManagedPolicyReferencesInPermissionSet = paginateListCustomerManagedPolicyReferencesInPermissionSet;
-    exports2.paginateListInstances = paginateListInstances;
-    exports2.paginateListManagedPoliciesInPermissionSet = paginateListManagedPoliciesInPermissionSet;
-    exports2.paginateListPermissionSetProvisioningStatus = paginateListPermissionSetProvisioningStatus;
-    exports2.paginateListPermissionSets = paginateListPermissionSets;
-    exports2.paginateListPermissionSetsProvisionedToAccount = paginateListPermissionSetsProvisionedToAccount;
-    exports2.paginateListRegions = paginateListRegions;
-    exports2.paginateListTagsForResource = paginateListTagsForResource;
-    exports2.paginateListTrustedTokenIssuers = paginateListTrustedTokenIssuers;
-  }
-});
-
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
 
@@ -83232,7 +83232,7 @@ function readContext(env2 = process.env) {
 }
 
 // src/action/run.ts
-import { mkdir as mkdir2, readFile as readFile5, writeFile as writeFile2 } from "node:fs/promises";
+import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
 import path2 from "node:path";
 
 // src/config/diagnostics.ts
@@ -83258,7 +83258,7 @@ var ConfigError = class extends Error {
 };
 
 // src/config/load-config.ts
-import { readFile } from "node:fs/promises";
+import { readFile as readFile2 } from "node:fs/promises";
 import path from "node:path";
 
 // src/config/durations.ts
@@ -83283,6 +83283,9 @@ function formatDuration(seconds2) {
   const s2 = seconds2 % 60;
   return `${h5 ? `${h5}h` : ""}${m3 ? `${m3}m` : ""}${s2 || !h5 && !m3 ? `${s2}s` : ""}`;
 }
+
+// src/config/sp-metadata-file.ts
+import { readFile } from "node:fs/promises";
 
 // node_modules/fast-xml-parser/src/util.js
 var nameStartChar = ":A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD";
@@ -87506,6 +87509,29 @@ function parseSpMetadata(xml) {
   return { entityId, acsUrl };
 }
 
+// src/errors.ts
+var UserError = class extends Error {
+  name = "UserError";
+};
+
+// src/config/sp-metadata-file.ts
+async function readSpMetadataFile(file) {
+  let xml;
+  try {
+    xml = await readFile(file, "utf8");
+  } catch (error3) {
+    const code2 = error3.code;
+    throw new UserError(
+      code2 === "ENOENT" ? `the SP metadata file ${file} does not exist; download it from the IAM Identity Center console (Settings \u2192 Identity source \u2192 Change \u2192 External identity provider)` : `the SP metadata file ${file} cannot be read: ${error3.message}`
+    );
+  }
+  try {
+    return parseSpMetadata(xml);
+  } catch (error3) {
+    throw new UserError(`the SP metadata file ${file} is not usable IAM Identity Center SAML metadata: ${error3.message}`);
+  }
+}
+
 // src/config/policy-documents.ts
 function parsePolicyDocument(value) {
   let doc = value;
@@ -88673,7 +88699,7 @@ async function loadConfigFile(file) {
 async function validateConfigFile(file) {
   let text;
   try {
-    text = await readFile(file, "utf8");
+    text = await readFile2(file, "utf8");
   } catch (error3) {
     const code2 = error3.code;
     const reason = code2 === "ENOENT" ? "no such file" : code2 === "EISDIR" ? "is a directory" : error3.message;
@@ -88686,13 +88712,10 @@ async function validateConfigFile(file) {
 async function checkReferencedFiles(result) {
   const ic = result.config.aws.identityCenter;
   if (!ic) return result;
-  let problem;
-  try {
-    parseSpMetadata(await readFile(ic.spMetadataPath, "utf8"));
-  } catch (error3) {
-    const code2 = error3.code;
-    problem = code2 === "ENOENT" ? `the SP metadata file ${ic.spMetadataPath} does not exist; download it from the IAM Identity Center console (Settings \u2192 Identity source \u2192 Change \u2192 External identity provider)` : `the SP metadata file ${ic.spMetadataPath} is not usable IAM Identity Center SAML metadata: ${error3.message}`;
-  }
+  const problem = await readSpMetadataFile(ic.spMetadataPath).then(
+    () => void 0,
+    (error3) => error3.message
+  );
   if (!problem) return result;
   const diagnostics = sortDiagnostics([...result.diagnostics, result.source.diagnostic("error", ["aws", "identityCenter", "spMetadata"], problem)]);
   return { diagnostics, source: result.source };
@@ -88913,6 +88936,9 @@ function isLookup(v) {
 }
 function isDeferred(v) {
   return typeof v === "object" && v !== null && typeof v.$deferred === "string";
+}
+function ownedUnless(notOwnedBecause) {
+  return notOwnedBecause ? { owned: false, ownership: notOwnedBecause } : { owned: true };
 }
 
 // src/desired/expressions.ts
@@ -89165,11 +89191,6 @@ function bindingProps(target, group4) {
     failure_result: false
   };
 }
-
-// src/errors.ts
-var UserError = class extends Error {
-  name = "UserError";
-};
 
 // src/apply/executor.ts
 var ApplyError = class extends UserError {
@@ -90806,6 +90827,22 @@ var createInstance = (defaults) => {
 var ky = createInstance();
 var distribution_default = ky;
 
+// src/util/paging.ts
+async function collectPages(what, fetch) {
+  const out = [];
+  const seen = /* @__PURE__ */ new Set();
+  let cursor2;
+  for (; ; ) {
+    const page = await fetch(cursor2);
+    out.push(...page.items ?? []);
+    const next = page.next ?? void 0;
+    if (next === void 0 || next === "" || next === 0) return out;
+    if (seen.has(next)) throw new UserError(`${what}: pagination returned the same cursor twice; stopping rather than looping forever`);
+    seen.add(next);
+    cursor2 = next;
+  }
+}
+
 // src/providers/authentik/client.ts
 var AuthentikApiError = class extends UserError {
   constructor(method, path3, status, body, hint) {
@@ -90925,14 +90962,7 @@ var AuthentikClient = class {
    * (not null); the guard stops a pager that never ends.
    */
   async list(path3, searchParams = {}) {
-    const out = [];
-    const seen = /* @__PURE__ */ new Set();
-    let page = 1;
-    for (; ; ) {
-      if (seen.has(page) || seen.size > 1e4) {
-        throw new UserError(`authentik GET ${path3} pagination does not end (page ${page} seen twice)`);
-      }
-      seen.add(page);
+    return collectPages(`authentik GET ${path3}`, async (page = 1) => {
       const params = new URLSearchParams();
       for (const [k5, v] of Object.entries(searchParams)) {
         for (const item of Array.isArray(v) ? v : [v]) params.append(k5, String(item));
@@ -90940,11 +90970,8 @@ var AuthentikClient = class {
       params.set("page", String(page));
       params.set("page_size", "100");
       const body = await this.getRaw(path3, params);
-      out.push(...body.results.map((r5) => fromApi(r5)));
-      const next = body.pagination?.next ?? 0;
-      if (!next) return out;
-      page = next;
-    }
+      return { items: body.results.map((r5) => fromApi(r5)), next: body.pagination?.next };
+    });
   }
   /** GET that turns 404 into undefined. */
   async find(path3) {
@@ -91074,8 +91101,7 @@ async function readAuthentikState(client, config, options) {
         sync_page_size: sp.syncPageSize ?? null,
         dry_run: sp.dryRun ?? false
       },
-      owned: !foreign,
-      ...foreign ? { ownership: `it is the backchannel provider of application '${sp.assignedBackchannelApplicationSlug}'` } : {}
+      ...ownedUnless(foreign && `it is the backchannel provider of application '${sp.assignedBackchannelApplicationSlug}'`)
     });
   }
   const provider = providers.find((x) => x.name === providerName);
@@ -91094,8 +91120,9 @@ async function readAuthentikState(client, config, options) {
       title: `SAML provider "${provider.name}"`,
       id: String(provider.pk),
       props: samlProviderProps(provider, lookups, mappingAddressByPk),
-      owned: !linkedElsewhere && !linkedToForeignApp,
-      ...linkedElsewhere || linkedToForeignApp ? { ownership: `it belongs to application '${provider.assignedApplicationSlug}'${linkedToForeignApp ? ", which authentik-aws-gitops does not manage" : ""}` } : {}
+      ...ownedUnless(
+        (linkedElsewhere || linkedToForeignApp) && `it belongs to application '${provider.assignedApplicationSlug}'${linkedToForeignApp ? ", which authentik-aws-gitops does not manage" : ""}`
+      )
     });
   }
   let idpMetadata;
@@ -91122,10 +91149,9 @@ async function readAuthentikState(client, config, options) {
         meta_publisher: application2.metaPublisher ?? "",
         backchannel_providers: (application2.backchannelProviders ?? []).map((pk) => scimProviderAddressByPk.has(pk) ? { $ref: scimProviderAddressByPk.get(pk) } : `provider ${pk}`).sort(byCodePoint)
       },
-      owned: appOwned && !foreignProvider,
-      ...!appOwned ? {
-        ownership: `its Publisher is not '${MANAGED_BY_VALUE}'; to hand an existing application over to the tool, set its Publisher to '${MANAGED_BY_VALUE}' in authentik`
-      } : foreignProvider ? { ownership: `it uses another provider (pk ${application2.provider}), not SAML provider '${providerName}'` } : {}
+      ...ownedUnless(
+        !appOwned ? `its Publisher is not '${MANAGED_BY_VALUE}'; to hand an existing application over to the tool, set its Publisher to '${MANAGED_BY_VALUE}' in authentik` : foreignProvider && `it uses another provider (pk ${application2.provider}), not SAML provider '${providerName}'`
+      )
     });
     const entitlements = await client.list("/core/application_entitlements/", { app: application2.pk });
     const entitlementByPbm = /* @__PURE__ */ new Map();
@@ -91144,8 +91170,7 @@ async function readAuthentikState(client, config, options) {
         title: `entitlement "${e5.name}" of application ${app}`,
         id: e5.pbmUuid,
         props: { name: e5.name, app: { $ref: appAddress }, attributes: e5.attributes ?? {} },
-        owned: mine,
-        ...mine ? {} : { ownership: `it has no attribute managed_by: ${MANAGED_BY_VALUE}` }
+        ...ownedUnless(!mine && `it has no attribute managed_by: ${MANAGED_BY_VALUE}`)
       });
     }
     if (entitlements.length > 0) {
@@ -91178,8 +91203,7 @@ async function readAuthentikState(client, config, options) {
           },
           // Group bindings on the tool's entitlements are the tool's; a binding for a
           // single user or a policy was added by hand and is left alone.
-          owned: ownedEntitlements.has(b5.target) && Boolean(b5.group),
-          ...ownedEntitlements.has(b5.target) && b5.group ? {} : { ownership: "it was added by hand (not a group binding on a managed entitlement)" }
+          ...ownedUnless(!(ownedEntitlements.has(b5.target) && b5.group) && "it was added by hand (not a group binding on a managed entitlement)")
         });
       }
     }
@@ -91514,19 +91538,6 @@ async function applyRoleChange(clients, change) {
 
 // src/providers/aws/iam-read.ts
 var import_client_iam3 = __toESM(require_dist_cjs16(), 1);
-async function pages(what, fetch) {
-  const out = [];
-  const seen = /* @__PURE__ */ new Set();
-  let marker;
-  for (; ; ) {
-    const page = await fetch(marker);
-    out.push(page);
-    if (!page.IsTruncated || !page.Marker) return out;
-    if (seen.has(page.Marker)) throw new UserError(`AWS ${what} pagination repeats marker ${page.Marker}; stopping`);
-    seen.add(page.Marker);
-    marker = page.Marker;
-  }
-}
 function roleIdentity(account, name) {
   return `aws.iam.role:${account}:${name.toLowerCase()}`;
 }
@@ -91534,16 +91545,19 @@ async function readIamAccount(clients, config, desiredRoleNames) {
   const { iam, account } = clients;
   const out = [];
   const rolePath = config.aws.rolePath;
-  const roles = (await pages("ListRoles", (Marker) => iam.send(new import_client_iam3.ListRolesCommand({ ...Marker ? { Marker } : {}, MaxItems: 1e3 })))).flatMap((p3) => p3.Roles ?? []);
+  const roles = await collectPages("AWS ListRoles", async (Marker) => {
+    const page = await iam.send(new import_client_iam3.ListRolesCommand({ ...Marker ? { Marker } : {}, MaxItems: 1e3 }));
+    return { items: page.Roles, next: page.IsTruncated ? page.Marker : void 0 };
+  });
   const wanted = new Set([...desiredRoleNames].map((n3) => n3.toLowerCase()));
   const relevant = roles.filter((r5) => r5.Path === rolePath || wanted.has((r5.RoleName ?? "").toLowerCase()));
   const details = /* @__PURE__ */ new Map();
   if (relevant.length > 0) {
-    const detailPages = await pages(
-      "GetAccountAuthorizationDetails",
-      (Marker) => iam.send(new import_client_iam3.GetAccountAuthorizationDetailsCommand({ Filter: ["Role"], ...Marker ? { Marker } : {}, MaxItems: 1e3 }))
-    );
-    for (const d5 of detailPages.flatMap((p3) => p3.RoleDetailList ?? [])) details.set(d5.RoleName ?? "", d5);
+    const roleDetails = await collectPages("AWS GetAccountAuthorizationDetails", async (Marker) => {
+      const page = await iam.send(new import_client_iam3.GetAccountAuthorizationDetailsCommand({ Filter: ["Role"], ...Marker ? { Marker } : {}, MaxItems: 1e3 }));
+      return { items: page.RoleDetailList, next: page.IsTruncated ? page.Marker : void 0 };
+    });
+    for (const d5 of roleDetails) details.set(d5.RoleName ?? "", d5);
   }
   for (const role of relevant) {
     const name = role.RoleName;
@@ -91571,8 +91585,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
         permissions_boundary: d5?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
         tags
       },
-      owned: underPath && tagged,
-      ...underPath && tagged ? {} : { ownership: !underPath ? `its path is ${role.Path}, not ${rolePath}` : `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}` }
+      ...ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : !tagged && `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}`)
     });
   }
   const samlName = config.aws.samlProviderName;
@@ -91595,8 +91608,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
       title: `IAM SAML identity provider ${samlName} in ${account.alias} (${account.id})`,
       id: samlProviderArn(account.id, samlName),
       props: { name: samlName, metadata },
-      owned: ours,
-      ...ours ? {} : { ownership: `its metadata does not point at authentik application '${config.authentik.application.slug}'` }
+      ...ownedUnless(!ours && `its metadata does not point at authentik application '${config.authentik.application.slug}'`)
     });
   } catch (error3) {
     if (!(error3 instanceof import_client_iam3.NoSuchEntityException)) throw error3;
@@ -91614,190 +91626,7 @@ function awsFailure(error3, what) {
   return error3 instanceof Error ? error3 : new Error(String(error3));
 }
 
-// src/providers/aws/sso-read.ts
-var import_client_identitystore = __toESM(require_dist_cjs18(), 1);
-var import_client_organizations = __toESM(require_dist_cjs19(), 1);
-var import_client_sso_admin = __toESM(require_dist_cjs20(), 1);
-async function allPages(what, fetch, items) {
-  const out = [];
-  const seen = /* @__PURE__ */ new Set();
-  let token;
-  for (; ; ) {
-    const page = await fetch(token);
-    out.push(...items(page) ?? []);
-    if (!page.NextToken) return out;
-    if (seen.has(page.NextToken)) throw new UserError(`AWS ${what} pagination returned the same NextToken twice; stopping to avoid an endless loop`);
-    seen.add(page.NextToken);
-    token = page.NextToken;
-  }
-}
-function permissionSetIdentity(name) {
-  return `aws.sso.permission_set:${name.toLowerCase()}`;
-}
-async function discoverInstance(clients, config) {
-  const ic = config.aws.identityCenter;
-  if (ic.instanceArn && ic.identityStoreId) return { instanceArn: ic.instanceArn, identityStoreId: ic.identityStoreId };
-  const instances = await allPages(
-    "ListInstances",
-    (NextToken) => clients.ssoAdmin.send(new import_client_sso_admin.ListInstancesCommand({ ...NextToken ? { NextToken } : {} })),
-    (p3) => p3.Instances
-  );
-  const match = ic.instanceArn ? instances.find((i5) => i5.InstanceArn === ic.instanceArn) : instances.length === 1 ? instances[0] : void 0;
-  if (!match?.InstanceArn || !match.IdentityStoreId) {
-    throw new UserError(
-      instances.length === 0 ? `no IAM Identity Center instance is visible in ${ic.region} with these AWS credentials; enable Identity Center or use credentials of its management (or delegated administrator) account` : ic.instanceArn ? `IAM Identity Center instance ${ic.instanceArn} is not among the instances visible in ${ic.region}` : `${instances.length} IAM Identity Center instances are visible in ${ic.region}; set aws.identityCenter.instanceArn`
-    );
-  }
-  return { instanceArn: match.InstanceArn, identityStoreId: match.IdentityStoreId };
-}
-async function accountsUnder(clients, parentId, depth = 0) {
-  if (depth > 5) return [];
-  const accounts = await allPages(
-    "ListAccountsForParent",
-    (NextToken) => clients.organizations.send(new import_client_organizations.ListAccountsForParentCommand({ ParentId: parentId, ...NextToken ? { NextToken } : {} })),
-    (p3) => p3.Accounts
-  );
-  const children = await allPages(
-    "ListOrganizationalUnitsForParent",
-    (NextToken) => clients.organizations.send(new import_client_organizations.ListOrganizationalUnitsForParentCommand({ ParentId: parentId, ...NextToken ? { NextToken } : {} })),
-    (p3) => p3.OrganizationalUnits
-  );
-  for (const child of children) if (child.Id) accounts.push(...await accountsUnder(clients, child.Id, depth + 1));
-  return accounts;
-}
-async function readIdentityCenter(clients, config, concurrency = 8) {
-  const { instanceArn, identityStoreId } = await discoverInstance(clients, config);
-  const resources = [];
-  const permissionSetArns = /* @__PURE__ */ new Map();
-  const desiredNames = new Set(config.permissionSets.map((p3) => p3.name.toLowerCase()));
-  const sso = clients.ssoAdmin;
-  const arns = await allPages(
-    "ListPermissionSets",
-    (NextToken) => sso.send(new import_client_sso_admin.ListPermissionSetsCommand({ InstanceArn: instanceArn, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
-    (p3) => p3.PermissionSets
-  );
-  const managedArns = /* @__PURE__ */ new Map();
-  await mapLimit(arns, concurrency, async (PermissionSetArn) => {
-    const [described, tagList2] = await Promise.all([
-      sso.send(new import_client_sso_admin.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
-      allPages(
-        "ListTagsForResource",
-        (NextToken) => sso.send(new import_client_sso_admin.ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: PermissionSetArn, ...NextToken ? { NextToken } : {} })),
-        (p3) => p3.Tags
-      )
-    ]);
-    const ps = described.PermissionSet;
-    const name = ps.Name;
-    const tags = Object.fromEntries(tagList2.map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
-    const owned = tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
-    if (!owned && !desiredNames.has(name.toLowerCase())) return;
-    const addr = address.permissionSet(name);
-    permissionSetArns.set(addr, PermissionSetArn);
-    if (owned) managedArns.set(PermissionSetArn, name);
-    const details = owned ? await permissionSetDetails(clients, instanceArn, PermissionSetArn) : {};
-    const seconds2 = parseDuration(String(ps.SessionDuration ?? "PT1H").replace(/^(\d+)$/, "$1s")) ?? 3600;
-    resources.push({
-      address: addr,
-      type: "aws.sso.permission_set",
-      system: "aws",
-      title: `permission set ${name}`,
-      id: PermissionSetArn,
-      props: {
-        name,
-        description: ps.Description ?? "",
-        session_duration: toIsoDuration(seconds2),
-        relay_state: ps.RelayState ?? "",
-        ...details,
-        tags
-      },
-      owned,
-      ...owned ? {} : { ownership: `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}` }
-    });
-  });
-  const groupList = await allPages(
-    "ListGroups",
-    (NextToken) => clients.identityStore.send(new import_client_identitystore.ListGroupsCommand({ IdentityStoreId: identityStoreId, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
-    (p3) => p3.Groups
-  );
-  const groups = new Map(groupList.filter((g5) => g5.DisplayName && g5.GroupId).map((g5) => [g5.DisplayName, g5.GroupId]));
-  const declaredById = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
-  const ouAccounts = /* @__PURE__ */ new Map();
-  for (const ou of config.aws.organizationalUnits) {
-    const accounts = await accountsUnder(clients, ou.id).catch((error3) => {
-      throw new UserError(`cannot list the accounts of organizational unit '${ou.alias}' (${ou.id}) through AWS Organizations: ${error3.name}: ${error3.message}`);
-    });
-    ouAccounts.set(
-      ou.alias,
-      accounts.filter((a5) => a5.Id).map((a5) => ({ id: a5.Id, label: declaredById.get(a5.Id) ?? a5.Name ?? a5.Id })).sort((x, y) => byCodePoint(x.id, y.id))
-    );
-  }
-  const labels = new Map([...declaredById]);
-  for (const list3 of ouAccounts.values()) for (const a5 of list3) if (!labels.has(a5.id)) labels.set(a5.id, a5.label);
-  if (managedArns.size > 0) {
-    const seen = /* @__PURE__ */ new Set();
-    await mapLimit([...groups], concurrency, async ([groupName, groupId]) => {
-      const assignments = await allPages(
-        "ListAccountAssignmentsForPrincipal",
-        (NextToken) => sso.send(
-          new import_client_sso_admin.ListAccountAssignmentsForPrincipalCommand({
-            InstanceArn: instanceArn,
-            PrincipalId: groupId,
-            PrincipalType: "GROUP",
-            MaxResults: 100,
-            ...NextToken ? { NextToken } : {}
-          })
-        ),
-        (p3) => p3.AccountAssignments
-      );
-      for (const a5 of assignments) {
-        const psName = managedArns.get(a5.PermissionSetArn ?? "");
-        if (!psName || !a5.AccountId) continue;
-        const addr = address.assignment(groupName, psName, a5.AccountId);
-        if (seen.has(addr)) continue;
-        seen.add(addr);
-        const label = labels.get(a5.AccountId) ?? a5.AccountId;
-        resources.push({
-          address: addr,
-          type: "aws.sso.account_assignment",
-          system: "aws",
-          account: label,
-          title: `group "${groupName}" \u2192 ${psName} in ${label}${label === a5.AccountId ? "" : ` (${a5.AccountId})`}`,
-          id: JSON.stringify({ principalId: groupId, permissionSetArn: a5.PermissionSetArn, accountId: a5.AccountId }),
-          props: { group: groupName, permission_set: { $ref: address.permissionSet(psName) }, account_id: a5.AccountId },
-          owned: true
-        });
-      }
-    });
-  }
-  return { instanceArn, identityStoreId, resources, groups, permissionSetArns, ouAccounts };
-}
-async function permissionSetDetails(clients, InstanceArn, PermissionSetArn) {
-  const sso = clients.ssoAdmin;
-  const [managed, customer, inline, boundary] = await Promise.all([
-    allPages(
-      "ListManagedPoliciesInPermissionSet",
-      (NextToken) => sso.send(new import_client_sso_admin.ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn, ...NextToken ? { NextToken } : {} })),
-      (p3) => p3.AttachedManagedPolicies
-    ),
-    allPages(
-      "ListCustomerManagedPolicyReferencesInPermissionSet",
-      (NextToken) => sso.send(new import_client_sso_admin.ListCustomerManagedPolicyReferencesInPermissionSetCommand({ InstanceArn, PermissionSetArn, ...NextToken ? { NextToken } : {} })),
-      (p3) => p3.CustomerManagedPolicyReferences
-    ),
-    sso.send(new import_client_sso_admin.GetInlinePolicyForPermissionSetCommand({ InstanceArn, PermissionSetArn })),
-    sso.send(new import_client_sso_admin.GetPermissionsBoundaryForPermissionSetCommand({ InstanceArn, PermissionSetArn })).catch((error3) => {
-      if (error3 instanceof import_client_sso_admin.ResourceNotFoundException) return void 0;
-      throw error3;
-    })
-  ]);
-  const b5 = boundary?.PermissionsBoundary;
-  return {
-    managed_policies: managed.map((m3) => m3.Arn).sort(byCodePoint),
-    customer_managed_policies: customer.map((c5) => ({ name: c5.Name, path: c5.Path ?? "/" })).sort(byCodePoint),
-    inline_policy: inline.InlinePolicy ? normalizePolicy(inline.InlinePolicy) : null,
-    permissions_boundary: b5?.ManagedPolicyArn ? { managedPolicyArn: b5.ManagedPolicyArn } : b5?.CustomerManagedPolicyReference?.Name ? { customerManagedPolicy: { name: b5.CustomerManagedPolicyReference.Name, path: b5.CustomerManagedPolicyReference.Path ?? "/" } } : null
-  };
-}
+// src/util/map-limit.ts
 async function mapLimit(items, limit, f5) {
   const out = new Array(items.length);
   let next = 0;
@@ -91988,7 +91817,7 @@ async function planClassicIam(config, options = {}) {
     config,
     plan,
     requestCounts: () => ({ authentik: authentik.requestCount, aws: awsAccounts.reduce((n3, c5) => n3 + c5.requests.count, 0) }),
-    apply: (applyOptions = {}) => applyClassic(plan, { authentik, authentikState, aws, concurrency, ...applyOptions })
+    apply: (applyOptions = {}) => applyClassic(plan, { authentik, authentikState, aws, concurrency, providerAddress, ...applyOptions })
   };
 }
 async function applyClassic(plan, ctx) {
@@ -91996,8 +91825,7 @@ async function applyClassic(plan, ctx) {
   let metadata;
   const metadataXml = () => {
     metadata ??= (async () => {
-      const providerAddress = plan.changes.find((c5) => c5.type === "authentik.saml_provider")?.address;
-      const pk = [...ctx.authentikState.ids.pk.entries()].find(([addr]) => addr.startsWith("authentik.saml_provider["))?.[1] ?? (providerAddress ? ctx.authentikState.ids.pk.get(providerAddress) : void 0);
+      const pk = ctx.authentikState.ids.pk.get(ctx.providerAddress);
       if (!pk) throw new Error("internal: the authentik SAML provider's id is unknown");
       const { metadata: xml } = await ctx.authentik.getRaw(`/providers/saml/${pk}/metadata/`);
       if (!xml) throw new UserError("authentik serves no SAML metadata for the provider: is it linked to the application?");
@@ -92021,7 +91849,6 @@ async function applyClassic(plan, ctx) {
 
 // src/modes/identity-center.ts
 var import_client_identitystore3 = __toESM(require_dist_cjs18(), 1);
-import { readFile as readFile4 } from "node:fs/promises";
 
 // src/desired/identity-center.ts
 var SCIM_DEFAULT_USER_MAPPING = "goauthentik.io/providers/scim/user";
@@ -92137,7 +91964,7 @@ function desiredIdentityCenter(config, ctx) {
 }
 
 // src/providers/aws/sso-apply.ts
-var import_client_sso_admin2 = __toESM(require_dist_cjs20(), 1);
+var import_client_sso_admin = __toESM(require_dist_cjs19(), 1);
 var sleep2 = (ms) => new Promise((r5) => setTimeout(r5, ms));
 async function untilDone(ctx, what, first, describe149) {
   let status = first;
@@ -92161,14 +91988,14 @@ async function ignoreNotFound(p3) {
   try {
     await p3;
   } catch (error3) {
-    if (!(error3 instanceof import_client_sso_admin2.ResourceNotFoundException)) throw error3;
+    if (!(error3 instanceof import_client_sso_admin.ResourceNotFoundException)) throw error3;
   }
 }
 async function applyPermissionSetChange(ctx, change) {
   const sso = ctx.clients.ssoAdmin;
   const InstanceArn = ctx.instanceArn;
   if (change.action === "delete") {
-    await ignoreNotFound(sso.send(new import_client_sso_admin2.DeletePermissionSetCommand({ InstanceArn, PermissionSetArn: change.liveId })));
+    await ignoreNotFound(sso.send(new import_client_sso_admin.DeletePermissionSetCommand({ InstanceArn, PermissionSetArn: change.liveId })));
     return;
   }
   const after = change.after;
@@ -92176,7 +92003,7 @@ async function applyPermissionSetChange(ctx, change) {
   let PermissionSetArn = change.liveId;
   if (change.action === "create") {
     const created = await sso.send(
-      new import_client_sso_admin2.CreatePermissionSetCommand({
+      new import_client_sso_admin.CreatePermissionSetCommand({
         InstanceArn,
         Name: after.name,
         ...after.description ? { Description: after.description } : {},
@@ -92190,7 +92017,7 @@ async function applyPermissionSetChange(ctx, change) {
   } else {
     if (before.description !== after.description || before.session_duration !== after.session_duration || before.relay_state !== after.relay_state) {
       await sso.send(
-        new import_client_sso_admin2.UpdatePermissionSetCommand({
+        new import_client_sso_admin.UpdatePermissionSetCommand({
           InstanceArn,
           PermissionSetArn,
           ...after.description ? { Description: after.description } : {},
@@ -92203,37 +92030,37 @@ async function applyPermissionSetChange(ctx, change) {
     const at = after.tags;
     const removed = Object.keys(bt).filter((k5) => !(k5 in at));
     const changed = Object.entries(at).filter(([k5, v]) => bt[k5] !== v);
-    if (removed.length) await sso.send(new import_client_sso_admin2.UntagResourceCommand({ InstanceArn, ResourceArn: PermissionSetArn, TagKeys: removed }));
-    if (changed.length) await sso.send(new import_client_sso_admin2.TagResourceCommand({ InstanceArn, ResourceArn: PermissionSetArn, Tags: changed.map(([Key, Value]) => ({ Key, Value })) }));
+    if (removed.length) await sso.send(new import_client_sso_admin.UntagResourceCommand({ InstanceArn, ResourceArn: PermissionSetArn, TagKeys: removed }));
+    if (changed.length) await sso.send(new import_client_sso_admin.TagResourceCommand({ InstanceArn, ResourceArn: PermissionSetArn, Tags: changed.map(([Key, Value]) => ({ Key, Value })) }));
   }
   const bm = new Set(before.managed_policies);
   const am = new Set(after.managed_policies);
-  for (const arn of am) if (!bm.has(arn)) await sso.send(new import_client_sso_admin2.AttachManagedPolicyToPermissionSetCommand({ InstanceArn, PermissionSetArn, ManagedPolicyArn: arn }));
-  for (const arn of bm) if (!am.has(arn)) await ignoreNotFound(sso.send(new import_client_sso_admin2.DetachManagedPolicyFromPermissionSetCommand({ InstanceArn, PermissionSetArn, ManagedPolicyArn: arn })));
+  for (const arn of am) if (!bm.has(arn)) await sso.send(new import_client_sso_admin.AttachManagedPolicyToPermissionSetCommand({ InstanceArn, PermissionSetArn, ManagedPolicyArn: arn }));
+  for (const arn of bm) if (!am.has(arn)) await ignoreNotFound(sso.send(new import_client_sso_admin.DetachManagedPolicyFromPermissionSetCommand({ InstanceArn, PermissionSetArn, ManagedPolicyArn: arn })));
   const key2 = (r5) => `${r5.path}${r5.name}`;
   const bc = new Map(before.customer_managed_policies.map((r5) => [key2(r5), r5]));
   const ac = new Map(after.customer_managed_policies.map((r5) => [key2(r5), r5]));
-  for (const [k5, r5] of ac) if (!bc.has(k5)) await sso.send(new import_client_sso_admin2.AttachCustomerManagedPolicyReferenceToPermissionSetCommand({ InstanceArn, PermissionSetArn, CustomerManagedPolicyReference: customerRef(r5) }));
-  for (const [k5, r5] of bc) if (!ac.has(k5)) await ignoreNotFound(sso.send(new import_client_sso_admin2.DetachCustomerManagedPolicyReferenceFromPermissionSetCommand({ InstanceArn, PermissionSetArn, CustomerManagedPolicyReference: customerRef(r5) })));
+  for (const [k5, r5] of ac) if (!bc.has(k5)) await sso.send(new import_client_sso_admin.AttachCustomerManagedPolicyReferenceToPermissionSetCommand({ InstanceArn, PermissionSetArn, CustomerManagedPolicyReference: customerRef(r5) }));
+  for (const [k5, r5] of bc) if (!ac.has(k5)) await ignoreNotFound(sso.send(new import_client_sso_admin.DetachCustomerManagedPolicyReferenceFromPermissionSetCommand({ InstanceArn, PermissionSetArn, CustomerManagedPolicyReference: customerRef(r5) })));
   if (!deepEqual(before.inline_policy, after.inline_policy)) {
     if (after.inline_policy) {
-      await sso.send(new import_client_sso_admin2.PutInlinePolicyToPermissionSetCommand({ InstanceArn, PermissionSetArn, InlinePolicy: policyJson(after.inline_policy) }));
+      await sso.send(new import_client_sso_admin.PutInlinePolicyToPermissionSetCommand({ InstanceArn, PermissionSetArn, InlinePolicy: policyJson(after.inline_policy) }));
     } else {
-      await ignoreNotFound(sso.send(new import_client_sso_admin2.DeleteInlinePolicyFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
+      await ignoreNotFound(sso.send(new import_client_sso_admin.DeleteInlinePolicyFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
     }
   }
   if (!deepEqual(before.permissions_boundary, after.permissions_boundary)) {
     const b5 = after.permissions_boundary;
-    if (b5) await sso.send(new import_client_sso_admin2.PutPermissionsBoundaryToPermissionSetCommand({ InstanceArn, PermissionSetArn, PermissionsBoundary: boundaryInput(b5) }));
-    else await ignoreNotFound(sso.send(new import_client_sso_admin2.DeletePermissionsBoundaryFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
+    if (b5) await sso.send(new import_client_sso_admin.PutPermissionsBoundaryToPermissionSetCommand({ InstanceArn, PermissionSetArn, PermissionsBoundary: boundaryInput(b5) }));
+    else await ignoreNotFound(sso.send(new import_client_sso_admin.DeletePermissionsBoundaryFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
   }
   if (change.action === "update") {
-    const provisioned = await sso.send(new import_client_sso_admin2.ProvisionPermissionSetCommand({ InstanceArn, PermissionSetArn, TargetType: "ALL_PROVISIONED_ACCOUNTS" }));
+    const provisioned = await sso.send(new import_client_sso_admin.ProvisionPermissionSetCommand({ InstanceArn, PermissionSetArn, TargetType: "ALL_PROVISIONED_ACCOUNTS" }));
     await untilDone(
       ctx,
       `re-provisioning permission set ${after.name}`,
       provisioned.PermissionSetProvisioningStatus,
-      async (ProvisionPermissionSetRequestId) => (await sso.send(new import_client_sso_admin2.DescribePermissionSetProvisioningStatusCommand({ InstanceArn, ProvisionPermissionSetRequestId }))).PermissionSetProvisioningStatus
+      async (ProvisionPermissionSetRequestId) => (await sso.send(new import_client_sso_admin.DescribePermissionSetProvisioningStatusCommand({ InstanceArn, ProvisionPermissionSetRequestId }))).PermissionSetProvisioningStatus
     );
   }
 }
@@ -92243,7 +92070,7 @@ async function applyAssignmentChange(ctx, change) {
   if (change.action === "delete") {
     const id = JSON.parse(change.liveId);
     const deleted = await sso.send(
-      new import_client_sso_admin2.DeleteAccountAssignmentCommand({
+      new import_client_sso_admin.DeleteAccountAssignmentCommand({
         InstanceArn,
         TargetId: id.accountId,
         TargetType: "AWS_ACCOUNT",
@@ -92252,14 +92079,14 @@ async function applyAssignmentChange(ctx, change) {
         PrincipalId: id.principalId
       })
     ).catch((error3) => {
-      if (error3 instanceof import_client_sso_admin2.ResourceNotFoundException) return void 0;
+      if (error3 instanceof import_client_sso_admin.ResourceNotFoundException) return void 0;
       throw error3;
     });
     await untilDone(
       ctx,
       `removing ${change.title}`,
       deleted?.AccountAssignmentDeletionStatus,
-      async (AccountAssignmentDeletionRequestId) => (await sso.send(new import_client_sso_admin2.DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn, AccountAssignmentDeletionRequestId }))).AccountAssignmentDeletionStatus
+      async (AccountAssignmentDeletionRequestId) => (await sso.send(new import_client_sso_admin.DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn, AccountAssignmentDeletionRequestId }))).AccountAssignmentDeletionStatus
     );
     return;
   }
@@ -92269,7 +92096,7 @@ async function applyAssignmentChange(ctx, change) {
   if (!PermissionSetArn) throw new Error(`internal: the ARN of ${JSON.stringify(psRef)} is not known`);
   const PrincipalId = await ctx.groupId(after.group);
   const created = await sso.send(
-    new import_client_sso_admin2.CreateAccountAssignmentCommand({
+    new import_client_sso_admin.CreateAccountAssignmentCommand({
       InstanceArn,
       TargetId: after.account_id,
       TargetType: "AWS_ACCOUNT",
@@ -92282,14 +92109,14 @@ async function applyAssignmentChange(ctx, change) {
     ctx,
     `assigning ${change.title}`,
     created.AccountAssignmentCreationStatus,
-    async (AccountAssignmentCreationRequestId) => (await sso.send(new import_client_sso_admin2.DescribeAccountAssignmentCreationStatusCommand({ InstanceArn, AccountAssignmentCreationRequestId }))).AccountAssignmentCreationStatus
+    async (AccountAssignmentCreationRequestId) => (await sso.send(new import_client_sso_admin.DescribeAccountAssignmentCreationStatusCommand({ InstanceArn, AccountAssignmentCreationRequestId }))).AccountAssignmentCreationStatus
   );
 }
 
 // src/providers/aws/sso-clients.ts
-var import_client_identitystore2 = __toESM(require_dist_cjs18(), 1);
-var import_client_organizations2 = __toESM(require_dist_cjs19(), 1);
-var import_client_sso_admin3 = __toESM(require_dist_cjs20(), 1);
+var import_client_identitystore = __toESM(require_dist_cjs18(), 1);
+var import_client_organizations = __toESM(require_dist_cjs20(), 1);
+var import_client_sso_admin2 = __toESM(require_dist_cjs19(), 1);
 var RateLimiter = class {
   constructor(ratePerSecond, burst = ratePerSecond) {
     this.ratePerSecond = ratePerSecond;
@@ -92343,28 +92170,197 @@ function identityCenterClients(region, options = {}) {
   const retry2 = { maxAttempts: 10, retryMode: "adaptive" };
   return {
     region,
-    ssoAdmin: countRequests(rateLimited(new import_client_sso_admin3.SSOAdminClient({ region, ...retry2 }), limiter), requests),
-    identityStore: countRequests(rateLimited(new import_client_identitystore2.IdentitystoreClient({ region, ...retry2 }), limiter), requests),
+    ssoAdmin: countRequests(rateLimited(new import_client_sso_admin2.SSOAdminClient({ region, ...retry2 }), limiter), requests),
+    identityStore: countRequests(rateLimited(new import_client_identitystore.IdentitystoreClient({ region, ...retry2 }), limiter), requests),
     // Organizations is a global service with its own quotas.
-    organizations: countRequests(new import_client_organizations2.OrganizationsClient({ region: "us-east-1", ...retry2 }), requests),
+    organizations: countRequests(new import_client_organizations.OrganizationsClient({ region: "us-east-1", ...retry2 }), requests),
     requests
+  };
+}
+
+// src/providers/aws/sso-read.ts
+var import_client_identitystore2 = __toESM(require_dist_cjs18(), 1);
+var import_client_organizations2 = __toESM(require_dist_cjs20(), 1);
+var import_client_sso_admin3 = __toESM(require_dist_cjs19(), 1);
+function allPages(what, fetch, items) {
+  return collectPages(`AWS ${what}`, async (token) => {
+    const page = await fetch(token);
+    return { items: items(page), next: page.NextToken };
+  });
+}
+function permissionSetIdentity(name) {
+  return `aws.sso.permission_set:${name.toLowerCase()}`;
+}
+async function discoverInstance(clients, config) {
+  const ic = config.aws.identityCenter;
+  if (ic.instanceArn && ic.identityStoreId) return { instanceArn: ic.instanceArn, identityStoreId: ic.identityStoreId };
+  const instances = await allPages(
+    "ListInstances",
+    (NextToken) => clients.ssoAdmin.send(new import_client_sso_admin3.ListInstancesCommand({ ...NextToken ? { NextToken } : {} })),
+    (p3) => p3.Instances
+  );
+  const match = ic.instanceArn ? instances.find((i5) => i5.InstanceArn === ic.instanceArn) : instances.length === 1 ? instances[0] : void 0;
+  if (!match?.InstanceArn || !match.IdentityStoreId) {
+    throw new UserError(
+      instances.length === 0 ? `no IAM Identity Center instance is visible in ${ic.region} with these AWS credentials; enable Identity Center or use credentials of its management (or delegated administrator) account` : ic.instanceArn ? `IAM Identity Center instance ${ic.instanceArn} is not among the instances visible in ${ic.region}` : `${instances.length} IAM Identity Center instances are visible in ${ic.region}; set aws.identityCenter.instanceArn`
+    );
+  }
+  return { instanceArn: match.InstanceArn, identityStoreId: match.IdentityStoreId };
+}
+async function accountsUnder(clients, parentId, depth = 0) {
+  if (depth > 5) return [];
+  const accounts = await allPages(
+    "ListAccountsForParent",
+    (NextToken) => clients.organizations.send(new import_client_organizations2.ListAccountsForParentCommand({ ParentId: parentId, ...NextToken ? { NextToken } : {} })),
+    (p3) => p3.Accounts
+  );
+  const children = await allPages(
+    "ListOrganizationalUnitsForParent",
+    (NextToken) => clients.organizations.send(new import_client_organizations2.ListOrganizationalUnitsForParentCommand({ ParentId: parentId, ...NextToken ? { NextToken } : {} })),
+    (p3) => p3.OrganizationalUnits
+  );
+  for (const child of children) if (child.Id) accounts.push(...await accountsUnder(clients, child.Id, depth + 1));
+  return accounts;
+}
+async function readIdentityCenter(clients, config, concurrency = 8) {
+  const { instanceArn, identityStoreId } = await discoverInstance(clients, config);
+  const resources = [];
+  const permissionSetArns = /* @__PURE__ */ new Map();
+  const desiredNames = new Set(config.permissionSets.map((p3) => p3.name.toLowerCase()));
+  const sso = clients.ssoAdmin;
+  const arns = await allPages(
+    "ListPermissionSets",
+    (NextToken) => sso.send(new import_client_sso_admin3.ListPermissionSetsCommand({ InstanceArn: instanceArn, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
+    (p3) => p3.PermissionSets
+  );
+  const managedArns = /* @__PURE__ */ new Map();
+  await mapLimit(arns, concurrency, async (PermissionSetArn) => {
+    const [described, tagList2] = await Promise.all([
+      sso.send(new import_client_sso_admin3.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
+      allPages(
+        "ListTagsForResource",
+        (NextToken) => sso.send(new import_client_sso_admin3.ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: PermissionSetArn, ...NextToken ? { NextToken } : {} })),
+        (p3) => p3.Tags
+      )
+    ]);
+    const ps = described.PermissionSet;
+    const name = ps.Name;
+    const tags = Object.fromEntries(tagList2.map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
+    const owned = tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
+    if (!owned && !desiredNames.has(name.toLowerCase())) return;
+    const addr = address.permissionSet(name);
+    permissionSetArns.set(addr, PermissionSetArn);
+    if (owned) managedArns.set(PermissionSetArn, name);
+    const details = owned ? await permissionSetDetails(clients, instanceArn, PermissionSetArn) : {};
+    const seconds2 = parseDuration(String(ps.SessionDuration ?? "PT1H").replace(/^(\d+)$/, "$1s")) ?? 3600;
+    resources.push({
+      address: addr,
+      type: "aws.sso.permission_set",
+      system: "aws",
+      title: `permission set ${name}`,
+      id: PermissionSetArn,
+      props: {
+        name,
+        description: ps.Description ?? "",
+        session_duration: toIsoDuration(seconds2),
+        relay_state: ps.RelayState ?? "",
+        ...details,
+        tags
+      },
+      ...ownedUnless(!owned && `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}`)
+    });
+  });
+  const groupList = await allPages(
+    "ListGroups",
+    (NextToken) => clients.identityStore.send(new import_client_identitystore2.ListGroupsCommand({ IdentityStoreId: identityStoreId, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
+    (p3) => p3.Groups
+  );
+  const groups = new Map(groupList.filter((g5) => g5.DisplayName && g5.GroupId).map((g5) => [g5.DisplayName, g5.GroupId]));
+  const declaredById = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
+  const ouAccounts = /* @__PURE__ */ new Map();
+  for (const ou of config.aws.organizationalUnits) {
+    const accounts = await accountsUnder(clients, ou.id).catch((error3) => {
+      throw new UserError(`cannot list the accounts of organizational unit '${ou.alias}' (${ou.id}) through AWS Organizations: ${error3.name}: ${error3.message}`);
+    });
+    ouAccounts.set(
+      ou.alias,
+      accounts.filter((a5) => a5.Id).map((a5) => ({ id: a5.Id, label: declaredById.get(a5.Id) ?? a5.Name ?? a5.Id })).sort((x, y) => byCodePoint(x.id, y.id))
+    );
+  }
+  const labels = new Map([...declaredById]);
+  for (const list3 of ouAccounts.values()) for (const a5 of list3) if (!labels.has(a5.id)) labels.set(a5.id, a5.label);
+  if (managedArns.size > 0) {
+    const seen = /* @__PURE__ */ new Set();
+    await mapLimit([...groups], concurrency, async ([groupName, groupId]) => {
+      const assignments = await allPages(
+        "ListAccountAssignmentsForPrincipal",
+        (NextToken) => sso.send(
+          new import_client_sso_admin3.ListAccountAssignmentsForPrincipalCommand({
+            InstanceArn: instanceArn,
+            PrincipalId: groupId,
+            PrincipalType: "GROUP",
+            MaxResults: 100,
+            ...NextToken ? { NextToken } : {}
+          })
+        ),
+        (p3) => p3.AccountAssignments
+      );
+      for (const a5 of assignments) {
+        const psName = managedArns.get(a5.PermissionSetArn ?? "");
+        if (!psName || !a5.AccountId) continue;
+        const addr = address.assignment(groupName, psName, a5.AccountId);
+        if (seen.has(addr)) continue;
+        seen.add(addr);
+        const label = labels.get(a5.AccountId) ?? a5.AccountId;
+        resources.push({
+          address: addr,
+          type: "aws.sso.account_assignment",
+          system: "aws",
+          account: label,
+          title: `group "${groupName}" \u2192 ${psName} in ${label}${label === a5.AccountId ? "" : ` (${a5.AccountId})`}`,
+          id: JSON.stringify({ principalId: groupId, permissionSetArn: a5.PermissionSetArn, accountId: a5.AccountId }),
+          props: { group: groupName, permission_set: { $ref: address.permissionSet(psName) }, account_id: a5.AccountId },
+          owned: true
+        });
+      }
+    });
+  }
+  return { instanceArn, identityStoreId, resources, groups, permissionSetArns, ouAccounts };
+}
+async function permissionSetDetails(clients, InstanceArn, PermissionSetArn) {
+  const sso = clients.ssoAdmin;
+  const [managed, customer, inline, boundary] = await Promise.all([
+    allPages(
+      "ListManagedPoliciesInPermissionSet",
+      (NextToken) => sso.send(new import_client_sso_admin3.ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn, ...NextToken ? { NextToken } : {} })),
+      (p3) => p3.AttachedManagedPolicies
+    ),
+    allPages(
+      "ListCustomerManagedPolicyReferencesInPermissionSet",
+      (NextToken) => sso.send(new import_client_sso_admin3.ListCustomerManagedPolicyReferencesInPermissionSetCommand({ InstanceArn, PermissionSetArn, ...NextToken ? { NextToken } : {} })),
+      (p3) => p3.CustomerManagedPolicyReferences
+    ),
+    sso.send(new import_client_sso_admin3.GetInlinePolicyForPermissionSetCommand({ InstanceArn, PermissionSetArn })),
+    sso.send(new import_client_sso_admin3.GetPermissionsBoundaryForPermissionSetCommand({ InstanceArn, PermissionSetArn })).catch((error3) => {
+      if (error3 instanceof import_client_sso_admin3.ResourceNotFoundException) return void 0;
+      throw error3;
+    })
+  ]);
+  const b5 = boundary?.PermissionsBoundary;
+  return {
+    managed_policies: managed.map((m3) => m3.Arn).sort(byCodePoint),
+    customer_managed_policies: customer.map((c5) => ({ name: c5.Name, path: c5.Path ?? "/" })).sort(byCodePoint),
+    inline_policy: inline.InlinePolicy ? normalizePolicy(inline.InlinePolicy) : null,
+    permissions_boundary: b5?.ManagedPolicyArn ? { managedPolicyArn: b5.ManagedPolicyArn } : b5?.CustomerManagedPolicyReference?.Name ? { customerManagedPolicy: { name: b5.CustomerManagedPolicyReference.Name, path: b5.CustomerManagedPolicyReference.Path ?? "/" } } : null
   };
 }
 
 // src/modes/identity-center.ts
 async function readSpMetadata(config) {
   const ic = config.aws.identityCenter;
-  let xml;
-  try {
-    xml = await readFile4(ic.spMetadataPath, "utf8");
-  } catch (error3) {
-    throw new UserError(`${ic.spMetadataLocation}: cannot read the IAM Identity Center SP metadata ${ic.spMetadataPath}: ${error3.code === "ENOENT" ? "no such file" : error3.message}`);
-  }
-  try {
-    return parseSpMetadata(xml);
-  } catch (error3) {
-    throw new UserError(`${ic.spMetadataLocation}: ${ic.spMetadataPath} is not usable IAM Identity Center SAML metadata: ${error3.message}`);
-  }
+  return readSpMetadataFile(ic.spMetadataPath).catch((error3) => {
+    throw new UserError(`${ic.spMetadataLocation}: ${error3.message}`);
+  });
 }
 function scimToken(config, env2) {
   if (!config.scim) return void 0;
@@ -92909,6 +92905,22 @@ function renderPlanMarkdown(plan, options = {}) {
   return text.slice(0, Math.max(0, cutAt));
 }
 
+// src/plan/plan-drift.ts
+function reviewedChanges(plan) {
+  return plan.changes.map((c5) => [c5.action, c5.address, sha256(canonicalJson(c5)).slice(0, 16)]);
+}
+function planDrift(reviewed, now) {
+  if (!reviewed) return ["(the reviewed plan was too large to keep its change list; compare the hashes)"];
+  const before = new Map(reviewed.map(([action, address2, digest2]) => [`${action} ${address2}`, digest2]));
+  const after = new Map(reviewedChanges(now).map(([action, address2, digest2]) => [`${action} ${address2}`, digest2]));
+  const lines = [];
+  for (const key2 of before.keys()) if (!after.has(key2)) lines.push(`- reviewed, no longer planned: ${key2}`);
+  for (const key2 of after.keys()) if (!before.has(key2)) lines.push(`+ planned now, never reviewed: ${key2}`);
+  for (const [key2, digest2] of after) if (before.has(key2) && before.get(key2) !== digest2) lines.push(`~ planned differently: ${key2}`);
+  if (lines.length === 0) lines.push("~ the same changes, made differently (e.g. a value edited outside the review)");
+  return lines;
+}
+
 // src/action/comment.ts
 var GITHUB_COMMENT_LIMIT = 65536;
 function markerFor(configPath) {
@@ -92929,7 +92941,7 @@ function replaceStatus(body, status) {
   return `${body.slice(0, start)}${statusBlock(status)}${body.slice(end2 + STATUS_CLOSE.length)}`;
 }
 function dataBlock(plan, commit, room) {
-  const full = { hash: plan.hash, commit, changes: plan.changes.map((c5) => [c5.action, c5.address]) };
+  const full = { hash: plan.hash, commit, changes: reviewedChanges(plan) };
   const encode = (d5) => `${DATA_PREFIX}${Buffer.from(JSON.stringify(d5)).toString("base64url")} -->`;
   const withChanges = encode(full);
   return withChanges.length <= room ? withChanges : encode({ hash: plan.hash, commit });
@@ -92944,17 +92956,6 @@ function readData(body) {
   } catch {
     return void 0;
   }
-}
-function reviewedDiff(reviewed, now) {
-  if (!reviewed.changes) return ["(the reviewed plan was too large to keep its change list; compare the hashes)"];
-  const key2 = (action, address2) => `${action} ${address2}`;
-  const before = new Set(reviewed.changes.map(([a5, addr]) => key2(a5, addr)));
-  const after = new Set(now.changes.map((c5) => key2(c5.action, c5.address)));
-  const lines = [];
-  for (const k5 of before) if (!after.has(k5)) lines.push(`- reviewed, no longer planned: ${k5}`);
-  for (const k5 of after) if (!before.has(k5)) lines.push(`+ planned now, never reviewed: ${k5}`);
-  if (lines.length === 0) lines.push("~ the same objects change, but what changes in them differs (e.g. a policy or a value was edited outside the pull request)");
-  return lines;
 }
 
 // src/action/github.ts
@@ -93010,19 +93011,11 @@ var GitHubClient = class {
       throw error3;
     }
   }
-  async listComments(repo, issue2) {
-    const out = [];
-    let path3 = `repos/${repo}/issues/${issue2}/comments?per_page=100`;
-    const seen = /* @__PURE__ */ new Set();
-    while (path3) {
-      if (seen.has(path3)) break;
-      seen.add(path3);
-      const page = await this.callPage(path3);
-      const { body, link } = page;
-      out.push(...body);
-      path3 = /<([^>]+)>;\s*rel="next"/.exec(link ?? "")?.[1];
-    }
-    return out;
+  listComments(repo, issue2) {
+    return collectPages(`GitHub comments of ${repo}#${issue2}`, async (next) => {
+      const { body, link } = await this.callPage(next ?? `repos/${repo}/issues/${issue2}/comments?per_page=100`);
+      return { items: body, next: /<([^>]+)>;\s*rel="next"/.exec(link ?? "")?.[1] };
+    });
   }
   async callPage(path3) {
     if (!/^https?:\/\//.test(path3)) return this.call("get", path3);
@@ -93234,7 +93227,7 @@ async function applyOnMerge(r5) {
         }
         if (plan.changes.length > 0) warning(`${why}; applying without a reviewed plan because require-reviewed-plan is off`);
       } else if (reviewed.hash !== plan.hash) {
-        const diff = reviewedDiff(reviewed, plan);
+        const diff = planDrift(reviewed.changes, plan);
         const status = `\u26A0\uFE0F **Plan changed** \u2014 not applied. The plan at merge (${shortSha(r5.ctx.sha)}, ${link}) differs from the one reviewed here (hash \`${reviewed.hash.slice(0, 12)}\` \u2192 \`${plan.hash.slice(0, 12)}\`):
 
 ${fence2(diff)}
@@ -93317,11 +93310,6 @@ async function run(inputs, ctx) {
   const mode = effectiveMode(inputs, ctx);
   info(`authentik-aws-gitops: ${mode} for ${inputs.configs.join(", ")}`);
   if (mode === "plan" && isForkPullRequest(ctx) && !inputs.authentikToken) return forkPullRequest(new ActionRun(inputs, ctx));
-  for (const config of inputs.configs) {
-    const text = await readFile5(path2.resolve(ctx.workspace, config), "utf8").catch(() => "");
-    const tokenEnv = /tokenEnv:\s*["']?([A-Za-z_][A-Za-z0-9_]*)/.exec(text)?.[1];
-    if (tokenEnv && ctx.env[tokenEnv]) setSecret(ctx.env[tokenEnv]);
-  }
   const r5 = new ActionRun(inputs, ctx);
   if (mode === "plan") await planOnPullRequest(r5);
   else if (mode === "apply") await applyOnMerge(r5);

@@ -6,6 +6,7 @@
  * reviewed plan's hash and change list as hidden data, so apply can prove it
  * applies what was reviewed — and say what differs when it does not.
  */
+import { reviewedChanges, type ReviewedChange } from "../plan/plan-drift.js";
 import type { Plan } from "../plan/types.js";
 
 export const GITHUB_COMMENT_LIMIT = 65_536;
@@ -21,8 +22,8 @@ const DATA_PREFIX = "<!-- authentik-aws-gitops:data ";
 export interface ReviewedData {
   hash: string;
   commit: string;
-  /** [action, address] of every change, when it fits. */
-  changes?: [string, string][];
+  /** Every change as reviewed, when the list fits in the comment. */
+  changes?: ReviewedChange[];
 }
 
 export function statusBlock(status: string): string {
@@ -38,7 +39,7 @@ export function replaceStatus(body: string, status: string): string {
 
 /** Hidden data, base64url so no content can close the HTML comment early. */
 export function dataBlock(plan: Plan, commit: string, room: number): string {
-  const full: ReviewedData = { hash: plan.hash, commit, changes: plan.changes.map((c) => [c.action, c.address]) };
+  const full: ReviewedData = { hash: plan.hash, commit, changes: reviewedChanges(plan) };
   const encode = (d: ReviewedData) => `${DATA_PREFIX}${Buffer.from(JSON.stringify(d)).toString("base64url")} -->`;
   const withChanges = encode(full);
   return withChanges.length <= room ? withChanges : encode({ hash: plan.hash, commit });
@@ -54,17 +55,4 @@ export function readData(body: string): ReviewedData | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** What differs between the reviewed change list and today's plan, for the plan-changed report. */
-export function reviewedDiff(reviewed: ReviewedData, now: Plan): string[] {
-  if (!reviewed.changes) return ["(the reviewed plan was too large to keep its change list; compare the hashes)"];
-  const key = (action: string, address: string) => `${action} ${address}`;
-  const before = new Set(reviewed.changes.map(([a, addr]) => key(a, addr)));
-  const after = new Set(now.changes.map((c) => key(c.action, c.address)));
-  const lines: string[] = [];
-  for (const k of before) if (!after.has(k)) lines.push(`- reviewed, no longer planned: ${k}`);
-  for (const k of after) if (!before.has(k)) lines.push(`+ planned now, never reviewed: ${k}`);
-  if (lines.length === 0) lines.push("~ the same objects change, but what changes in them differs (e.g. a policy or a value was edited outside the pull request)");
-  return lines;
 }

@@ -1,4 +1,5 @@
 import ky, { HTTPError, type KyInstance } from "ky";
+import { collectPages } from "../util/paging.js";
 
 /** The few GitHub REST calls the Action makes, through ky. Errors carry status and GitHub's message. */
 export class GitHubApiError extends Error {
@@ -72,20 +73,12 @@ export class GitHubClient {
     }
   }
 
-  async listComments(repo: string, issue: number): Promise<IssueComment[]> {
-    const out: IssueComment[] = [];
-    let path: string | undefined = `repos/${repo}/issues/${issue}/comments?per_page=100`;
-    const seen = new Set<string>();
-    while (path) {
-      if (seen.has(path)) break; // a Link header pointing back: stop rather than loop
-      seen.add(path);
-      const page: { body: IssueComment[]; link: string | null } = await this.callPage<IssueComment[]>(path);
-      const { body, link } = page;
-      out.push(...body);
+  listComments(repo: string, issue: number): Promise<IssueComment[]> {
+    return collectPages<IssueComment, string>(`GitHub comments of ${repo}#${issue}`, async (next) => {
+      const { body, link } = await this.callPage<IssueComment[]>(next ?? `repos/${repo}/issues/${issue}/comments?per_page=100`);
       // GitHub's own next link (it may use another URL form than ours): follow it verbatim.
-      path = /<([^>]+)>;\s*rel="next"/.exec(link ?? "")?.[1];
-    }
-    return out;
+      return { items: body, next: /<([^>]+)>;\s*rel="next"/.exec(link ?? "")?.[1] };
+    });
   }
 
   private async callPage<T>(path: string): Promise<{ body: T; link: string | null }> {

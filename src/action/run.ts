@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import * as core from "@actions/core";
 import { ConfigError, type Diagnostic } from "../config/diagnostics.js";
@@ -8,7 +8,8 @@ import { UserError } from "../errors.js";
 import type { Plan } from "../plan/types.js";
 import { renderPlanJson } from "../render/json.js";
 import { renderPlanMarkdown } from "../render/markdown.js";
-import { dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, replaceStatus, reviewedDiff, statusBlock } from "./comment.js";
+import { planDrift } from "../plan/plan-drift.js";
+import { dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, replaceStatus, statusBlock } from "./comment.js";
 import { GitHubApiError, GitHubClient, type IssueComment, type PullRequest } from "./github.js";
 
 export type ActionMode = "auto" | "plan" | "apply" | "drift";
@@ -255,7 +256,7 @@ async function applyOnMerge(r: ActionRun): Promise<void> {
         }
         if (plan.changes.length > 0) core.warning(`${why}; applying without a reviewed plan because require-reviewed-plan is off`);
       } else if (reviewed.hash !== plan.hash) {
-        const diff = reviewedDiff(reviewed, plan);
+        const diff = planDrift(reviewed.changes, plan);
         const status = `⚠️ **Plan changed** — not applied. The plan at merge (${shortSha(r.ctx.sha)}, ${link}) differs from the one reviewed here (hash \`${reviewed.hash.slice(0, 12)}\` → \`${plan.hash.slice(0, 12)}\`):\n\n${fence(diff)}\n\nRe-run the plan on a new pull request and review it.`;
         if (r.inputs.requireReviewedPlan) {
           if (comment) await r.github.updateComment(r.ctx.repository, comment.id, replaceStatus(comment.body ?? "", status));
@@ -334,13 +335,7 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<voi
   core.info(`authentik-aws-gitops: ${mode} for ${inputs.configs.join(", ")}`);
   if (mode === "plan" && isForkPullRequest(ctx) && !inputs.authentikToken) return forkPullRequest(new ActionRun(inputs, ctx));
 
-  // Mask every secret the configs name, before anything could print them.
-  for (const config of inputs.configs) {
-    const text = await readFile(path.resolve(ctx.workspace, config), "utf8").catch(() => "");
-    const tokenEnv = /tokenEnv:\s*["']?([A-Za-z_][A-Za-z0-9_]*)/.exec(text)?.[1];
-    if (tokenEnv && ctx.env[tokenEnv]) core.setSecret(ctx.env[tokenEnv]!);
-  }
-
+  // The SCIM token a config names is masked as soon as that config is loaded (loadPlan).
   const r = new ActionRun(inputs, ctx);
   if (mode === "plan") await planOnPullRequest(r);
   else if (mode === "apply") await applyOnMerge(r);

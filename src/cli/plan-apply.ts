@@ -4,7 +4,7 @@ import type { ProgressEvent } from "../apply/executor.js";
 import { loadConfigFile } from "../config/load-config.js";
 import { createPlan, type PlanSession } from "../engine.js";
 import { EXIT, UserError } from "../errors.js";
-import type { Change, Plan } from "../plan/types.js";
+import { planDrift, reviewedChanges } from "../plan/plan-drift.js";
 import { parsePlanJson, renderPlanJson } from "../render/json.js";
 import { renderPlanMarkdown } from "../render/markdown.js";
 import { renderPlanText } from "../render/text.js";
@@ -73,22 +73,6 @@ export async function runPlan(o: Output, flags: PlanFlags): Promise<number> {
   return flags.detailedExitcode && hasChanges ? EXIT.changes : EXIT.ok;
 }
 
-/** What differs between a reviewed plan and the plan made now (by address and action). */
-export function describePlanDrift(reviewed: Plan, now: Plan): string[] {
-  const key = (c: Change) => `${c.action} ${c.address}`;
-  const before = new Map(reviewed.changes.map((c) => [key(c), c]));
-  const after = new Map(now.changes.map((c) => [key(c), c]));
-  const lines: string[] = [];
-  for (const [k] of before) if (!after.has(k)) lines.push(`- no longer planned: ${k}`);
-  for (const [k] of after) if (!before.has(k)) lines.push(`+ newly planned:    ${k}`);
-  for (const [k, c] of after) {
-    const r = before.get(k);
-    if (r && JSON.stringify(r) !== JSON.stringify(c)) lines.push(`~ planned differently: ${k}`);
-  }
-  if (lines.length === 0 && reviewed.hash !== now.hash) lines.push("~ the changes are the same objects but their contents differ");
-  return lines;
-}
-
 async function confirm(o: Output, question: string): Promise<boolean> {
   const rl = createInterface({ input: o.io.stdin, output: o.io.stdout as NodeJS.WritableStream, terminal: false });
   try {
@@ -125,7 +109,7 @@ export async function runApply(o: Output, flags: ApplyFlags): Promise<number> {
 
   if (reviewed && reviewed.hash !== plan.hash) {
     o.error(`${o.err.red("error:")} the saved plan ${flags.plan} (hash ${reviewed.hash.slice(0, 12)}) no longer matches what the live state and configuration yield now (hash ${plan.hash.slice(0, 12)}); refusing to apply.`);
-    for (const line of describePlanDrift(reviewed, plan)) o.error(`  ${line}`);
+    for (const line of planDrift(reviewedChanges(reviewed), plan)) o.error(`  ${line}`);
     o.error("Make a new plan, review it, and apply that.");
     return EXIT.error;
   }

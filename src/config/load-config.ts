@@ -4,7 +4,7 @@ import type { AuthentikAwsGitopsConfig, PolicyDocument } from "./config.generate
 import { ConfigError, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { parseDuration } from "./durations.js";
 import type { ResolvedConfig, ResolvedMapping } from "./model.js";
-import { parseSpMetadata } from "../desired/saml-metadata.js";
+import { readSpMetadataFile } from "./sp-metadata-file.js";
 import { parsePolicyDocument, type PolicyDocumentObject } from "./policy-documents.js";
 import { schemaDiagnostics } from "./schema-validation.js";
 import { semanticDiagnostics } from "./semantic-rules.js";
@@ -78,16 +78,10 @@ export async function validateConfigFile(file: string): Promise<ValidationResult
 async function checkReferencedFiles(result: ValidationResult): Promise<ValidationResult> {
   const ic = result.config!.aws.identityCenter;
   if (!ic) return result;
-  let problem: string | undefined;
-  try {
-    parseSpMetadata(await readFile(ic.spMetadataPath, "utf8"));
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    problem =
-      code === "ENOENT"
-        ? `the SP metadata file ${ic.spMetadataPath} does not exist; download it from the IAM Identity Center console (Settings → Identity source → Change → External identity provider)`
-        : `the SP metadata file ${ic.spMetadataPath} is not usable IAM Identity Center SAML metadata: ${(error as Error).message}`;
-  }
+  const problem = await readSpMetadataFile(ic.spMetadataPath).then(
+    () => undefined,
+    (error: Error) => error.message,
+  );
   if (!problem) return result;
   const diagnostics = sortDiagnostics([...result.diagnostics, result.source.diagnostic("error", ["aws", "identityCenter", "spMetadata"], problem)]);
   return { diagnostics, source: result.source };

@@ -13,7 +13,7 @@ import { accountClients, type AccountClients } from "../providers/aws/clients.js
 import { applyRoleChange, applySamlProviderChange } from "../providers/aws/iam-apply.js";
 import { readIamAccount, roleIdentity } from "../providers/aws/iam-read.js";
 import { awsFailure } from "../providers/aws/errors.js";
-import { mapLimit } from "../providers/aws/sso-read.js";
+import { mapLimit } from "../util/map-limit.js";
 import { VERSION } from "../version.js";
 import { authentikClient, runWarnings, toolInfo, type EngineOptions, type PlanSession } from "./shared.js";
 
@@ -104,7 +104,7 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
     config,
     plan,
     requestCounts: () => ({ authentik: authentik.requestCount, aws: awsAccounts.reduce((n, c) => n + c.requests.count, 0) }),
-    apply: (applyOptions = {}) => applyClassic(plan, { authentik, authentikState, aws, concurrency, ...applyOptions }),
+    apply: (applyOptions = {}) => applyClassic(plan, { authentik, authentikState, aws, concurrency, providerAddress, ...applyOptions }),
   };
 }
 
@@ -115,6 +115,7 @@ async function applyClassic(
     authentikState: AuthentikLiveState;
     aws: Map<string, AccountClients>;
     concurrency: number;
+    providerAddress: string;
     onProgress?: (event: ProgressEvent) => void;
   },
 ): Promise<ApplyResult> {
@@ -123,9 +124,8 @@ async function applyClassic(
   // Fetched once, after the authentik provider and application are in place.
   const metadataXml = () => {
     metadata ??= (async () => {
-      const providerAddress = plan.changes.find((c) => c.type === "authentik.saml_provider")?.address;
-      const pk = [...ctx.authentikState.ids.pk.entries()].find(([addr]) => addr.startsWith("authentik.saml_provider["))?.[1] ??
-        (providerAddress ? ctx.authentikState.ids.pk.get(providerAddress) : undefined);
+      // Read from the ids at call time: the provider may have been created earlier in this apply.
+      const pk = ctx.authentikState.ids.pk.get(ctx.providerAddress);
       if (!pk) throw new Error("internal: the authentik SAML provider's id is unknown");
       const { metadata: xml } = await ctx.authentik.getRaw<{ metadata: string }>(`/providers/saml/${pk}/metadata/`);
       if (!xml) throw new UserError("authentik serves no SAML metadata for the provider: is it linked to the application?");

@@ -1,11 +1,11 @@
-import { readFile } from "node:fs/promises";
 import { GetGroupIdCommand, ResourceNotFoundException } from "@aws-sdk/client-identitystore";
 import { executeChanges, type ApplyResult, type ProgressEvent } from "../apply/executor.js";
 import type { ResolvedConfig } from "../config/model.js";
 import { address } from "../desired/addresses.js";
 import { publicAuthentikUrl } from "../desired/authentik-common.js";
 import { desiredIdentityCenter } from "../desired/identity-center.js";
-import { parseSpMetadata, type SpMetadata } from "../desired/saml-metadata.js";
+import { readSpMetadataFile } from "../config/sp-metadata-file.js";
+import type { SpMetadata } from "../desired/saml-metadata.js";
 import { UserError } from "../errors.js";
 import { computePlan, type PlanProblem } from "../plan/compute-plan.js";
 import type { AccessRow, Change, Plan, Props, ResourceType } from "../plan/types.js";
@@ -22,17 +22,9 @@ import { authentikClient, runWarnings, toolInfo, type EngineOptions, type PlanSe
 
 async function readSpMetadata(config: ResolvedConfig): Promise<SpMetadata> {
   const ic = config.aws.identityCenter!;
-  let xml: string;
-  try {
-    xml = await readFile(ic.spMetadataPath, "utf8");
-  } catch (error) {
-    throw new UserError(`${ic.spMetadataLocation}: cannot read the IAM Identity Center SP metadata ${ic.spMetadataPath}: ${(error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message}`);
-  }
-  try {
-    return parseSpMetadata(xml);
-  } catch (error) {
-    throw new UserError(`${ic.spMetadataLocation}: ${ic.spMetadataPath} is not usable IAM Identity Center SAML metadata: ${(error as Error).message}`);
-  }
+  return readSpMetadataFile(ic.spMetadataPath).catch((error: Error) => {
+    throw new UserError(`${ic.spMetadataLocation}: ${error.message}`);
+  });
 }
 
 function scimToken(config: ResolvedConfig, env: NodeJS.ProcessEnv): string | undefined {

@@ -137,3 +137,11 @@ export function isLookup(v: unknown): v is Lookup {
 export function isDeferred(v: unknown): v is Deferred {
   return typeof v === "object" && v !== null && typeof (v as Deferred).$deferred === "string";
 }
+
+/**
+ * Ownership of a live object from the one reason it is not the tool's (none:
+ * it is). Keeps `owned` and its explanation from disagreeing.
+ */
+export function ownedUnless(notOwnedBecause: string | false | undefined): Pick<LiveResource, "owned" | "ownership"> {
+  return notOwnedBecause ? { owned: false, ownership: notOwnedBecause } : { owned: true };
+}

@@ -3,25 +3,12 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
-import { main } from "../../src/cli/main.js";
-import type { CliIO } from "../../src/cli/io.js";
+import { runCli } from "../support/run-cli.js";
 
 const root = path.join(import.meta.dirname, "..", "..");
 const fixture = (name: string) => path.join(root, "test", "fixtures", "invalid", name);
 
-async function run(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  let stdout = "";
-  let stderr = "";
-  const io: CliIO = {
-    stdout: { write: (s: string) => (stdout += s), isTTY: false },
-    stderr: { write: (s: string) => (stderr += s), isTTY: false },
-    stdin: new PassThrough(),
-    env,
-    cwd: root,
-  };
-  const code = await main(argv, io);
-  return { code, stdout, stderr };
-}
+const run = (argv: string[], env: NodeJS.ProcessEnv = {}) => runCli(argv, env, root);
 
 describe("validate", () => {
   it("exits 0 on a valid example", async () => {

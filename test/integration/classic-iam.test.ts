@@ -283,7 +283,7 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
     const refused = await peers.cli(["apply", "-c", edited, "--plan", out, "--auto-approve"]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toContain("no longer matches");
-    expect(refused.stderr).toContain("+ newly planned:    update aws.iam.role[dev:/authentik/readonly]");
+    expect(refused.stderr).toContain("+ planned now, never reviewed: update aws.iam.role[dev:/authentik/readonly]");
     // A fresh plan of the same state applies.
     expect((await peers.cli(["plan", "-c", edited, "--out", out])).code).toBe(0);
     const applied = await peers.cli(["apply", "-c", edited, "--plan", out, "--auto-approve"]);

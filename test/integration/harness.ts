@@ -1,9 +1,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { PassThrough } from "node:stream";
-import { main } from "../../src/cli/main.js";
-import type { CliIO } from "../../src/cli/io.js";
+import { runCli } from "../support/run-cli.js";
 import { startAuthentikEmulator, type AuthentikEmulator } from "../peers/authentik/server.js";
 import { awsClientConfig, startMoto, type MotoServer } from "../peers/moto.js";
 
@@ -62,19 +60,7 @@ export async function startPeers(groups: string[]): Promise<Peers> {
     env,
     ak,
     aws: (accountId) => awsClientConfig(moto.endpoint, accountId),
-    async cli(argv, extraEnv = {}) {
-      let stdout = "";
-      let stderr = "";
-      const io: CliIO = {
-        stdout: { write: (s: string) => (stdout += s), isTTY: false },
-        stderr: { write: (s: string) => (stderr += s), isTTY: false },
-        stdin: new PassThrough(),
-        env: { ...env, ...extraEnv },
-        cwd: dir,
-      };
-      const code = await main(argv, io);
-      return { code, stdout, stderr };
-    },
+    cli: (argv, extraEnv = {}) => runCli(argv, { ...env, ...extraEnv }, dir),
     writeConfig(name, text) {
       const file = path.join(dir, name);
       writeFileSync(file, text);

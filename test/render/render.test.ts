@@ -29,7 +29,6 @@ const create: Change = {
   dependsOn: ["authentik.saml_provider[aws]"],
 };
 
-const trustBefore = '{\n  "Version": "2012-10-17",\n  "Statement": [\n    {\n      "Effect": "Allow"\n    }\n  ]\n}\n';
 const update: Change = {
   address: "aws.iam.role[prod:/authentik/admin]",
   type: "aws.iam.role",

@@ -1,5 +1,6 @@
 import ky, { HTTPError, TimeoutError, type KyInstance } from "ky";
 import { UserError } from "../../errors.js";
+import { collectPages } from "../../util/paging.js";
 
 /**
  * A failed authentik API call. Carries the method, path, status and authentik's
@@ -160,14 +161,7 @@ export class AuthentikClient {
    * (not null); the guard stops a pager that never ends.
    */
   async list<T>(path: string, searchParams: Record<string, string | number | string[]> = {}): Promise<T[]> {
-    const out: T[] = [];
-    const seen = new Set<number>();
-    let page = 1;
-    for (;;) {
-      if (seen.has(page) || seen.size > 10_000) {
-        throw new UserError(`authentik GET ${path} pagination does not end (page ${page} seen twice)`);
-      }
-      seen.add(page);
+    return collectPages<T, number>(`authentik GET ${path}`, async (page = 1) => {
       const params = new URLSearchParams();
       for (const [k, v] of Object.entries(searchParams)) {
         for (const item of Array.isArray(v) ? v : [v]) params.append(k, String(item)); // arrays explode: ?k=a&k=b
@@ -175,11 +169,8 @@ export class AuthentikClient {
       params.set("page", String(page));
       params.set("page_size", "100");
       const body = await this.getRaw<Paginated<unknown>>(path, params);
-      out.push(...body.results.map((r) => fromApi<T>(r)));
-      const next = body.pagination?.next ?? 0;
-      if (!next) return out;
-      page = next;
-    }
+      return { items: body.results.map((r) => fromApi<T>(r)), next: body.pagination?.next };
+    });
   }
 
   /** GET that turns 404 into undefined. */

@@ -16,7 +16,7 @@ import { summarizeIdpMetadata, type IdpMetadataSummary } from "../../desired/sam
 import { UserError } from "../../errors.js";
 import { byCodePoint } from "../../plan/canonical.js";
 import type { PlanProblem } from "../../plan/compute-plan.js";
-import { MANAGED_BY_VALUE, type LiveResource, type Lookup, type Props } from "../../plan/types.js";
+import { MANAGED_BY_VALUE, ownedUnless, type LiveResource, type Lookup, type Props } from "../../plan/types.js";
 import type { AuthentikIds } from "./apply-changes.js";
 import type { AuthentikClient } from "./client.js";
 
@@ -180,8 +180,7 @@ export async function readAuthentikState(
         sync_page_size: sp.syncPageSize ?? null,
         dry_run: sp.dryRun ?? false,
       },
-      owned: !foreign,
-      ...(foreign ? { ownership: `it is the backchannel provider of application '${sp.assignedBackchannelApplicationSlug}'` } : {}),
+      ...ownedUnless(foreign && `it is the backchannel provider of application '${sp.assignedBackchannelApplicationSlug}'`),
     });
   }
 
@@ -204,10 +203,10 @@ export async function readAuthentikState(
       title: `SAML provider "${provider.name}"`,
       id: String(provider.pk),
       props: samlProviderProps(provider, lookups, mappingAddressByPk),
-      owned: !linkedElsewhere && !linkedToForeignApp,
-      ...(linkedElsewhere || linkedToForeignApp
-        ? { ownership: `it belongs to application '${provider.assignedApplicationSlug}'${linkedToForeignApp ? ", which authentik-aws-gitops does not manage" : ""}` }
-        : {}),
+      ...ownedUnless(
+        (linkedElsewhere || linkedToForeignApp) &&
+          `it belongs to application '${provider.assignedApplicationSlug}'${linkedToForeignApp ? ", which authentik-aws-gitops does not manage" : ""}`,
+      ),
     });
   }
 
@@ -237,14 +236,11 @@ export async function readAuthentikState(
           .map((pk) => (scimProviderAddressByPk.has(pk) ? { $ref: scimProviderAddressByPk.get(pk)! } : `provider ${pk}`))
           .sort(byCodePoint),
       },
-      owned: appOwned && !foreignProvider,
-      ...(!appOwned
-        ? {
-            ownership: `its Publisher is not '${MANAGED_BY_VALUE}'; to hand an existing application over to the tool, set its Publisher to '${MANAGED_BY_VALUE}' in authentik`,
-          }
-        : foreignProvider
-          ? { ownership: `it uses another provider (pk ${application.provider}), not SAML provider '${providerName}'` }
-          : {}),
+      ...ownedUnless(
+        !appOwned
+          ? `its Publisher is not '${MANAGED_BY_VALUE}'; to hand an existing application over to the tool, set its Publisher to '${MANAGED_BY_VALUE}' in authentik`
+          : foreignProvider && `it uses another provider (pk ${application.provider}), not SAML provider '${providerName}'`,
+      ),
     });
 
     const entitlements = await client.list<ApplicationEntitlement>("/core/application_entitlements/", { app: application.pk });
@@ -265,8 +261,7 @@ export async function readAuthentikState(
         title: `entitlement "${e.name}" of application ${app}`,
         id: e.pbmUuid,
         props: { name: e.name, app: { $ref: appAddress }, attributes: (e.attributes ?? {}) as Props },
-        owned: mine,
-        ...(mine ? {} : { ownership: `it has no attribute managed_by: ${MANAGED_BY_VALUE}` }),
+        ...ownedUnless(!mine && `it has no attribute managed_by: ${MANAGED_BY_VALUE}`),
       });
     }
     if (entitlements.length > 0) {
@@ -305,8 +300,7 @@ export async function readAuthentikState(
           },
           // Group bindings on the tool's entitlements are the tool's; a binding for a
           // single user or a policy was added by hand and is left alone.
-          owned: ownedEntitlements.has(b.target) && Boolean(b.group),
-          ...(ownedEntitlements.has(b.target) && b.group ? {} : { ownership: "it was added by hand (not a group binding on a managed entitlement)" }),
+          ...ownedUnless(!(ownedEntitlements.has(b.target) && b.group) && "it was added by hand (not a group binding on a managed entitlement)"),
         });
       }
     }

@@ -9,27 +9,12 @@ import {
 import type { ResolvedConfig } from "../../config/model.js";
 import { address } from "../../desired/addresses.js";
 import { summarizeIdpMetadata, trustRelevant } from "../../desired/saml-metadata.js";
-import { UserError } from "../../errors.js";
+import { collectPages } from "../../util/paging.js";
 import { byCodePoint } from "../../plan/canonical.js";
 import { normalizePolicy } from "../../plan/policy-normalize.js";
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, type LiveResource } from "../../plan/types.js";
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, ownedUnless, type LiveResource } from "../../plan/types.js";
 import type { AccountClients } from "./clients.js";
 import { samlProviderArn } from "../../desired/classic-iam.js";
-
-/** Follows a marker-paged IAM list; guards against a pager that never ends. */
-async function pages<T extends { IsTruncated?: boolean; Marker?: string }>(what: string, fetch: (marker?: string) => Promise<T>): Promise<T[]> {
-  const out: T[] = [];
-  const seen = new Set<string>();
-  let marker: string | undefined;
-  for (;;) {
-    const page = await fetch(marker);
-    out.push(page);
-    if (!page.IsTruncated || !page.Marker) return out;
-    if (seen.has(page.Marker)) throw new UserError(`AWS ${what} pagination repeats marker ${page.Marker}; stopping`);
-    seen.add(page.Marker);
-    marker = page.Marker;
-  }
-}
 
 export function roleIdentity(account: string, name: string): string {
   return `aws.iam.role:${account}:${name.toLowerCase()}`;
@@ -50,17 +35,20 @@ export async function readIamAccount(
   const out: LiveResource[] = [];
   const rolePath = config.aws.rolePath;
 
-  const roles: Role[] = (
-    await pages("ListRoles", (Marker) => iam.send(new ListRolesCommand({ ...(Marker ? { Marker } : {}), MaxItems: 1000 })))
-  ).flatMap((p) => p.Roles ?? []);
+  // Marker-paged: IAM's cursor is the Marker of a truncated page.
+  const roles: Role[] = await collectPages<Role, string>("AWS ListRoles", async (Marker) => {
+    const page = await iam.send(new ListRolesCommand({ ...(Marker ? { Marker } : {}), MaxItems: 1000 }));
+    return { items: page.Roles, next: page.IsTruncated ? page.Marker : undefined };
+  });
   const wanted = new Set([...desiredRoleNames].map((n) => n.toLowerCase()));
   const relevant = roles.filter((r) => r.Path === rolePath || wanted.has((r.RoleName ?? "").toLowerCase()));
   const details = new Map<string, RoleDetail>();
   if (relevant.length > 0) {
-    const detailPages = await pages("GetAccountAuthorizationDetails", (Marker) =>
-      iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ["Role"], ...(Marker ? { Marker } : {}), MaxItems: 1000 })),
-    );
-    for (const d of detailPages.flatMap((p) => p.RoleDetailList ?? [])) details.set(d.RoleName ?? "", d);
+    const roleDetails = await collectPages<RoleDetail, string>("AWS GetAccountAuthorizationDetails", async (Marker) => {
+      const page = await iam.send(new GetAccountAuthorizationDetailsCommand({ Filter: ["Role"], ...(Marker ? { Marker } : {}), MaxItems: 1000 }));
+      return { items: page.RoleDetailList, next: page.IsTruncated ? page.Marker : undefined };
+    });
+    for (const d of roleDetails) details.set(d.RoleName ?? "", d);
   }
   for (const role of relevant) {
     const name = role.RoleName!;
@@ -90,10 +78,7 @@ export async function readIamAccount(
         permissions_boundary: d?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
         tags,
       },
-      owned: underPath && tagged,
-      ...(underPath && tagged
-        ? {}
-        : { ownership: !underPath ? `its path is ${role.Path}, not ${rolePath}` : `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}` }),
+      ...ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : !tagged && `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}`),
     });
   }
 
@@ -119,8 +104,7 @@ export async function readIamAccount(
       title: `IAM SAML identity provider ${samlName} in ${account.alias} (${account.id})`,
       id: samlProviderArn(account.id, samlName),
       props: { name: samlName, metadata },
-      owned: ours,
-      ...(ours ? {} : { ownership: `its metadata does not point at authentik application '${config.authentik.application.slug}'` }),
+      ...ownedUnless(!ours && `its metadata does not point at authentik application '${config.authentik.application.slug}'`),
     });
   } catch (error) {
     if (!(error instanceof NoSuchEntityException)) throw error;

@@ -17,32 +17,23 @@ import { parseDuration, toIsoDuration } from "../../config/durations.js";
 import { address } from "../../desired/addresses.js";
 import type { TargetAccount } from "../../desired/identity-center.js";
 import { UserError } from "../../errors.js";
+import { mapLimit } from "../../util/map-limit.js";
+import { collectPages } from "../../util/paging.js";
 import { byCodePoint } from "../../plan/canonical.js";
 import { normalizePolicy } from "../../plan/policy-normalize.js";
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, type LiveResource } from "../../plan/types.js";
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, ownedUnless, type LiveResource } from "../../plan/types.js";
 import type { IdentityCenterClients } from "./sso-clients.js";
 
-/**
- * Follows NextToken pagination. moto (and, with duplicate assignments, AWS
- * itself) can hand back the same token forever: a repeated token ends the loop
- * with an error instead of spinning.
- */
-export async function allPages<P extends { NextToken?: string | undefined }, T>(
+/** A NextToken-paged AWS list (see collectPages for the loop guard). */
+export function allPages<P extends { NextToken?: string | undefined }, T>(
   what: string,
   fetch: (token: string | undefined) => Promise<P>,
   items: (page: P) => T[] | undefined,
 ): Promise<T[]> {
-  const out: T[] = [];
-  const seen = new Set<string>();
-  let token: string | undefined;
-  for (;;) {
+  return collectPages<T, string>(`AWS ${what}`, async (token) => {
     const page = await fetch(token);
-    out.push(...(items(page) ?? []));
-    if (!page.NextToken) return out;
-    if (seen.has(page.NextToken)) throw new UserError(`AWS ${what} pagination returned the same NextToken twice; stopping to avoid an endless loop`);
-    seen.add(page.NextToken);
-    token = page.NextToken;
-  }
+    return { items: items(page), next: page.NextToken };
+  });
 }
 
 export interface IdentityCenterLive {
@@ -151,8 +142,7 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
         ...details,
         tags,
       },
-      owned,
-      ...(owned ? {} : { ownership: `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}` }),
+      ...ownedUnless(!owned && `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}`),
     });
   });
 
@@ -249,18 +239,4 @@ async function permissionSetDetails(clients: IdentityCenterClients, InstanceArn:
         ? { customerManagedPolicy: { name: b.CustomerManagedPolicyReference.Name, path: b.CustomerManagedPolicyReference.Path ?? "/" } }
         : null,
   };
-}
-
-export async function mapLimit<T, R>(items: readonly T[], limit: number, f: (t: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-      while (next < items.length) {
-        const i = next++;
-        out[i] = await f(items[i]!);
-      }
-    }),
-  );
-  return out;
 }
