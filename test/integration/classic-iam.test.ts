@@ -37,8 +37,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   // Whatever else happened, the tool only ever sent requests authentik's schema allows.
-  expect(peers.authentik.invalidRequests()).toEqual([]);
-  expect(peers.authentik.emulatorErrors).toEqual([]);
+  expect((await peers.authentik.control.invalidRequests())).toEqual([]);
+  expect((await peers.authentik.control.emulatorErrors())).toEqual([]);
   await peers.stop();
 });
 

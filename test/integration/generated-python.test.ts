@@ -51,7 +51,7 @@ ${mappings}`;
 });
 
 afterAll(async () => {
-  expect(peers.authentik.invalidRequests()).toEqual([]);
+  expect((await peers.authentik.control.invalidRequests())).toEqual([]);
   await peers.stop();
 });
 

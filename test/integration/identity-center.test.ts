@@ -10,9 +10,8 @@ import {
 } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/types.js";
-import { startAwsShim, type AwsShim } from "../peers/aws-shim.js";
 import { awsClientConfig } from "../peers/moto.js";
-import { example, startPeers, type Peers } from "./harness.js";
+import { example, startPeers, type AwsShimPeer, type Peers } from "./harness.js";
 import { createOrganization, MANAGEMENT, provisionGroup, type OrgFixture } from "./identity-center-setup.js";
 
 const PROD = "111111111111";
@@ -20,7 +19,7 @@ const DEV = "222222222222";
 const SCIM_TOKEN = "scim-token-0123456789-abcdefghij";
 
 let peers: Peers;
-let shim: AwsShim;
+let shim: AwsShimPeer;
 let org: OrgFixture;
 let config: string;
 let baseConfig: string;
@@ -39,7 +38,7 @@ async function planJson(file = config): Promise<Plan> {
 }
 
 function sso() {
-  return new SSOAdminClient(awsClientConfig(shim.endpoint, MANAGEMENT));
+  return new SSOAdminClient(awsClientConfig(shim.url, MANAGEMENT));
 }
 
 async function permissionSetArn(name: string): Promise<string> {
@@ -55,39 +54,27 @@ async function permissionSetArn(name: string): Promise<string> {
 async function assignedGroups(account: string, ps: string): Promise<string[]> {
   const arn = await permissionSetArn(ps);
   const assignments = (await sso().send(new ListAccountAssignmentsCommand({ InstanceArn: org.instanceArn, AccountId: account, PermissionSetArn: arn }))).AccountAssignments ?? [];
-  const groups = (await new IdentitystoreClient(awsClientConfig(shim.endpoint, MANAGEMENT)).send(new ListGroupsCommand({ IdentityStoreId: org.identityStoreId }))).Groups ?? [];
+  const groups = (await new IdentitystoreClient(awsClientConfig(shim.url, MANAGEMENT)).send(new ListGroupsCommand({ IdentityStoreId: org.identityStoreId }))).Groups ?? [];
   return assignments.map((a) => groups.find((g) => g.GroupId === a.PrincipalId)?.DisplayName ?? a.PrincipalId!).sort();
 }
 
 beforeAll(async () => {
-  peers = await startPeers(["aws-admins", "engineers", "data-eng", "finance"]);
-  shim = await startAwsShim({
-    motoEndpoint: peers.moto.endpoint,
-    // AWS validates what moto does not: Description and RelayState are 1+ characters.
-    faults: [
-      {
-        operation: "UpdatePermissionSet",
-        match: (input) => input.Description === "" || input.RelayState === "",
-        error: { type: "ValidationException", message: "1 validation error detected: Value '' at 'relayState' failed to satisfy constraint: Member must have length greater than or equal to 1" },
-      },
-    ],
-  });
-  // AWS goes through the shim, which supplies the Identity Center operations moto lacks.
-  process.env.AWS_ENDPOINT_URL = shim.endpoint;
-  peers.env.AWS_ENDPOINT_URL = shim.endpoint;
-  org = await createOrganization(shim.endpoint);
+  // AWS goes through the shim, which supplies the Identity Center operations moto lacks
+  // (and refuses what AWS refuses, e.g. an empty Description or RelayState).
+  peers = await startPeers(["aws-admins", "engineers", "data-eng", "finance"], { shim: true });
+  shim = peers.shim!;
+  org = await createOrganization(shim.url);
   // SCIM has provisioned two of the three mapped groups so far.
-  await provisionGroup(shim.endpoint, org.identityStoreId, "aws-admins");
-  await provisionGroup(shim.endpoint, org.identityStoreId, "engineers");
+  await provisionGroup(shim.url, org.identityStoreId, "aws-admins");
+  await provisionGroup(shim.url, org.identityStoreId, "engineers");
   copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
   baseConfig = example("identity-center.yaml").replace("ou-ab12-cd34ef56", org.sandboxesOu);
   config = peers.writeConfig("ic.yaml", baseConfig);
 });
 
 afterAll(async () => {
-  expect(peers.authentik.invalidRequests()).toEqual([]);
-  expect(peers.authentik.emulatorErrors).toEqual([]);
-  await shim.stop();
+  expect((await peers.authentik.control.invalidRequests())).toEqual([]);
+  expect((await peers.authentik.control.emulatorErrors())).toEqual([]);
   await peers.stop();
 });
 
@@ -129,8 +116,8 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     // Stand-in for SCIM: when authentik's sync is triggered, the group reaches the Identity Store.
     const scimSync = (async () => {
       for (let i = 0; i < 600; i++) {
-        if (peers.authentik.requests.some((r) => r.method === "POST" && r.path.endsWith("/send/"))) {
-          await provisionGroup(shim.endpoint, org.identityStoreId, "data-eng");
+        if ((await peers.authentik.control.requests()).some((r) => r.method === "POST" && r.path.endsWith("/send/"))) {
+          await provisionGroup(shim.url, org.identityStoreId, "data-eng");
           return;
         }
         await new Promise((r) => setTimeout(r, 50));
@@ -151,7 +138,7 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     expect(ps.PermissionSet?.SessionDuration).toBe("PT8H");
     expect(ps.PermissionSet?.RelayState).toBe("https://console.aws.amazon.com/console/home");
     // AWS allows at most 10 CreateAccountAssignment in flight.
-    expect(shim.stats.maxInFlight.CreateAccountAssignment ?? 0).toBeLessThanOrEqual(10);
+    expect((await shim.control.stats()).maxInFlight.CreateAccountAssignment ?? 0).toBeLessThanOrEqual(10);
 
     // authentik: SAML provider from the SP metadata, SCIM provider attached as backchannel.
     const saml = (await peers.ak("GET", "/providers/saml/")).results.find((p: { name: string }) => p.name === "aws-identity-center");
@@ -172,12 +159,12 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
   });
 
   it("re-plans clean, without touching the SCIM provider (a save would start a full sync)", async () => {
-    const writesBefore = peers.authentik.requests.filter((r) => r.method !== "GET").length;
+    const writesBefore = (await peers.authentik.control.requests()).filter((r) => r.method !== "GET").length;
     const plan = await planJson();
     expect(plan.changes).toEqual([]);
     expect(plan.manualSteps).toEqual([]);
     expect((await cli(["apply", "-c", config, "--auto-approve"])).code).toBe(0);
-    expect(peers.authentik.requests.filter((r) => r.method !== "GET").length).toBe(writesBefore);
+    expect((await peers.authentik.control.requests()).filter((r) => r.method !== "GET").length).toBe(writesBefore);
   });
 
   it("shows exactly the edits: a new permission set, an assignment moved to an OU, a policy edited, a group removed", async () => {
@@ -192,7 +179,7 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
       .replace("    sessionDuration: 4h\n", "    sessionDuration: 2h\n")
       // a group removed
       .replace("  - group: data-eng\n    permissionSets: [DataEngineer]\n    accounts: [dev]\n", "");
-    await provisionGroup(shim.endpoint, org.identityStoreId, "finance");
+    await provisionGroup(shim.url, org.identityStoreId, "finance");
     config = peers.writeConfig("ic.yaml", edited);
     const plan = await planJson();
     expect(actions(plan)).toEqual([
@@ -226,15 +213,15 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
   });
 
   it("applies the edits (re-provisioning the changed permission set) and converges", async () => {
-    const before = shim.stats.byOperation.ProvisionPermissionSet ?? 0;
+    const before = (await shim.control.stats()).byOperation.ProvisionPermissionSet ?? 0;
     const r = await cli(["apply", "-c", config, "--auto-approve"]);
     expect(r.stderr).toBe(`${config}:45:3: warning: permission set 'DataEngineer' is not assigned to any group by a mapping\n`);
     expect(r.code).toBe(0);
-    expect(shim.stats.byOperation.ProvisionPermissionSet ?? 0).toBe(before + 2);
+    expect((await shim.control.stats()).byOperation.ProvisionPermissionSet ?? 0).toBe(before + 2);
     const admin = await sso().send(new DescribePermissionSetCommand({ InstanceArn: org.instanceArn, PermissionSetArn: await permissionSetArn("AdministratorAccess") }));
     expect(admin.PermissionSet?.SessionDuration).toBe("PT2H");
     expect(admin.PermissionSet?.Description).toBe("Full administrator access");
-    expect(shim.stats.byOperation.DescribePermissionSetProvisioningStatus ?? 0).toBeGreaterThan(0);
+    expect((await shim.control.stats()).byOperation.DescribePermissionSetProvisioningStatus ?? 0).toBeGreaterThan(0);
     expect((await planJson()).changes).toEqual([]);
     expect(await assignedGroups(PROD, "AdministratorAccess")).toEqual([]);
     expect(await assignedGroups(org.sandboxAccount, "AdministratorAccess")).toEqual(["aws-admins"]);
@@ -252,8 +239,8 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
   });
 
   it("pushes a rotated SCIM token only when asked, showing the change but never the value", async () => {
-    const scimToken = () => [...peers.authentik.store.providers.values()].find((p) => p.kind === "scim") as { token: string } | undefined;
-    expect(scimToken()?.token).toBe(SCIM_TOKEN);
+    const scimToken = () => peers.authentik.control.scimProviderToken();
+    expect(await scimToken()).toBe(SCIM_TOKEN);
     const rotated = "rotated-scim-token-9876543210";
     // Without the flag nothing shows: authentik never returns the token to compare.
     expect((await cli(["plan", "-c", config, "--format", "json"], { AWS_SCIM_TOKEN: rotated })).stdout).toContain('"changes": []');
@@ -264,18 +251,18 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     expect(plan.changes[0]!.fields).toEqual([{ field: "token", after: "(new value from AWS_SCIM_TOKEN)" }]);
     expect(r.stdout).not.toContain(rotated);
     expect((await cli(["apply", "-c", config, "--auto-approve", "--rotate-scim-token"], { AWS_SCIM_TOKEN: rotated })).code).toBe(0);
-    expect(scimToken()?.token).toBe(rotated);
+    expect(await scimToken()).toBe(rotated);
     expect((await planJson()).changes).toEqual([]);
   });
 
   it("without authentik's task schedule, syncs just the missing group and still waits for it", async () => {
     await peers.ak("POST", "/core/groups/", { name: "auditors" });
     const withAuditors = peers.writeConfig("ic.yaml", (await import("node:fs")).readFileSync(config, "utf8").replace("mappings:\n", "mappings:\n  - group: auditors\n    permissionSets: [ReadOnly]\n    accounts: [dev]\n"));
-    peers.authentik.store.schedules.clear(); // as on an authentik without the tasks API
+    await peers.authentik.control.clearSchedules(); // as on an authentik without the tasks API
     const groupSync = (async () => {
       for (let i = 0; i < 600; i++) {
-        if (peers.authentik.requests.some((r) => r.method === "POST" && r.path.endsWith("/sync/object/"))) {
-          await provisionGroup(shim.endpoint, org.identityStoreId, "auditors");
+        if ((await peers.authentik.control.requests()).some((r) => r.method === "POST" && r.path.endsWith("/sync/object/"))) {
+          await provisionGroup(shim.url, org.identityStoreId, "auditors");
           return;
         }
         await new Promise((r) => setTimeout(r, 50));
@@ -295,36 +282,36 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
       baseConfig.replace(/\nscim:\n(?:  .*\n)+/, "\n").replace("mappings:\n", "mappings:\n  - group: nobody-provisioned-this\n    permissionSets: [ReadOnly]\n    accounts: [dev]\n"),
     );
     await peers.ak("POST", "/core/groups/", { name: "nobody-provisioned-this" });
-    const writes = peers.authentik.requests.filter((r) => r.method !== "GET").length;
-    const awsCreates = shim.stats.byOperation.CreateAccountAssignment ?? 0;
+    const writes = (await peers.authentik.control.requests()).filter((r) => r.method !== "GET").length;
+    const awsCreates = (await shim.control.stats()).byOperation.CreateAccountAssignment ?? 0;
     const r = await cli(["apply", "-c", noScim, "--auto-approve"]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/no-scim\.yaml:\d+:\d+: group 'nobody-provisioned-this' does not exist in the IAM Identity Center identity store/);
     expect(r.stderr).toContain("No changes were made.");
-    expect(peers.authentik.requests.filter((r) => r.method !== "GET").length).toBe(writes);
-    expect(shim.stats.byOperation.CreateAccountAssignment ?? 0).toBe(awsCreates);
+    expect((await peers.authentik.control.requests()).filter((r) => r.method !== "GET").length).toBe(writes);
+    expect((await shim.control.stats()).byOperation.CreateAccountAssignment ?? 0).toBe(awsCreates);
   });
 
   it("stops with a clear error and changes nothing: a bad SP metadata file", async () => {
     writeFileSync(path.join(peers.dir, "broken-sp.xml"), "<html>this is the console page, not metadata</html>");
     const bad = peers.writeConfig("bad-sp.yaml", baseConfig.replace("spMetadata: identity-center-sp-metadata.xml", "spMetadata: broken-sp.xml"));
-    const requests = peers.authentik.requests.length;
+    const requests = (await peers.authentik.control.requests()).length;
     const r = await cli(["plan", "-c", bad]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/bad-sp\.yaml:\d+:\d+: .*broken-sp\.xml is not usable IAM Identity Center SAML metadata: no EntityDescriptor element/);
-    expect(peers.authentik.requests.length).toBe(requests); // failed before contacting anything
+    expect((await peers.authentik.control.requests()).length).toBe(requests); // failed before contacting anything
   });
 
   it("stops with a clear error and changes nothing: the SCIM token is missing", async () => {
-    const requests = peers.authentik.requests.length;
+    const requests = (await peers.authentik.control.requests()).length;
     const r = await cli(["apply", "-c", config, "--auto-approve"], { AWS_SCIM_TOKEN: "" });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/ic\.yaml:\d+:\d+: the environment variable AWS_SCIM_TOKEN \(scim\.tokenEnv\) is not set/);
-    expect(peers.authentik.requests.length).toBe(requests);
+    expect((await peers.authentik.control.requests()).length).toBe(requests);
   });
 
   it("reports an AWS refusal during plan as a clear error, not a crash", async () => {
-    shim.addFault({ operation: "ListPermissionSets", times: 1, error: { type: "AccessDeniedException", message: "User is not authorized to perform sso:ListPermissionSets" } });
+    await shim.control.addFault({ operation: "ListPermissionSets", times: 1, error: { type: "AccessDeniedException", message: "User is not authorized to perform sso:ListPermissionSets" } });
     const r = await cli(["plan", "-c", config]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("error: AWS refused reading IAM Identity Center in us-east-1: AccessDeniedException: User is not authorized to perform sso:ListPermissionSets");

@@ -55,8 +55,11 @@ export interface ShimError {
 export interface FaultRule {
   /** Operation name (e.g. "CreateAccountAssignment", "CreateGroup"), or "*" for every Identity Center operation. */
   operation: string;
-  /** Only requests whose JSON input satisfies this. */
-  match?: (input: Record<string, unknown>) => boolean;
+  /**
+   * Only requests whose JSON input has every field of at least one of these objects
+   * (plain data, so that a rule can travel to a shim in another process).
+   */
+  match?: Record<string, unknown>[];
   /** How many matching requests to affect; default: every one. */
   times?: number;
   /** Extra delay before the request is handled. */
@@ -467,8 +470,23 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
 
   type Handler = (req: IncomingMessage, body: Buffer, input: Json, fault: FaultRule | undefined) => Promise<Json | MotoAnswer>;
 
+  /** What AWS validates and moto does not: Description and RelayState are 1+ characters. */
+  function checkPermissionSetFields(input: Json): void {
+    for (const [key, member] of [["Description", "description"], ["RelayState", "relayState"]] as const) {
+      if (input[key] === "") {
+        fail("ValidationException", `1 validation error detected: Value '' at '${member}' failed to satisfy constraint: Member must have length greater than or equal to 1`);
+      }
+    }
+  }
+
   const ssoAdmin: Record<string, Handler> = {
+    async UpdatePermissionSet(req, body, input) {
+      checkPermissionSetFields(input);
+      return forwardBuffered(req, body);
+    },
+
     async CreatePermissionSet(req, body, input) {
+      checkPermissionSetFields(input);
       const given = input.Tags === undefined ? [] : validateTags(input.Tags);
       if (given.length > MAX_TAGS) fail("ValidationException", `At most ${MAX_TAGS} tags`);
       const answer = await forwardBuffered(req, body);
@@ -626,7 +644,7 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     for (const f of faults) {
       if (f.operation !== "*" && f.operation !== operation) continue;
       if (f.times !== undefined && f.used >= f.times) continue;
-      if (f.match && !f.match(input)) continue;
+      if (f.match && !f.match.some((want) => Object.entries(want).every(([k, v]) => JSON.stringify(input[k]) === JSON.stringify(v)))) continue;
       f.used += 1;
       return f;
     }

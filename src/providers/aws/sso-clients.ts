@@ -35,8 +35,10 @@ export class RateLimiter {
       this.queue.shift()!();
     }
     if (this.queue.length > 0) {
+      // This timer is what the queued requests wait on: it must keep the process
+      // alive. (Unref'd, Node saw an empty event loop whenever every request was
+      // queued here and the CLI exited with 13 and no output.)
       this.timer = setTimeout(this.drain, Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000));
-      this.timer.unref?.();
     }
   };
 

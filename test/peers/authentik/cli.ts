@@ -1,7 +1,10 @@
-// Foreground authentik emulator for local demos:
+// The authentik emulator as a process of its own — for the sandbox, local demos and
+// the end-to-end tests (which reach its controls over IPC, see ../peer-process.ts):
 //   tsx test/peers/authentik/cli.ts --port 9000 --token TOKEN [--version 2026.8.3] [--host 127.0.0.1]
 // Prints the base URL (the API is under /api/v3) and serves until Ctrl-C.
 import { parseArgs } from "node:util";
+import { servePeerControls } from "../peer-process.js";
+import { authentikControls } from "./controls.js";
 import { startAuthentikEmulator } from "./server.js";
 
 const { values } = parseArgs({
@@ -38,5 +41,6 @@ const shutdown = async () => {
   if (invalid > 0) console.error(`${invalid} request(s) did not match authentik's schema`);
   process.exit(emulator.emulatorErrors.length > 0 ? 1 : 0);
 };
+servePeerControls({ url: emulator.url, version: values.version ?? null }, authentikControls(emulator), () => emulator.stop());
 process.on("SIGINT", () => void shutdown());
 process.on("SIGTERM", () => void shutdown());

@@ -1,0 +1,60 @@
+// The Identity Center shim as a process of its own, in front of a running moto_server —
+// for the sandbox and the end-to-end tests (which reach its controls over IPC, see
+// peer-process.ts):
+//   tsx test/peers/aws-shim-cli.ts --moto http://127.0.0.1:5000 [--port 5001]
+//       [--latency-ms 0] [--pending-polls 1] [--throttle-rps 20]
+// Prints the endpoint to use as AWS_ENDPOINT_URL and serves until Ctrl-C.
+import { parseArgs } from "node:util";
+import { servePeerControls } from "./peer-process.js";
+import { startAwsShim, type AwsShim, type FaultRule, type ThrottleOptions } from "./aws-shim.js";
+
+export function awsShimControls(shim: AwsShim) {
+  return {
+    stats: () => shim.stats,
+    resetStats: () => shim.resetStats(),
+    resetState: () => shim.resetState(),
+    setLatency: (ms: number, operation?: string) => shim.setLatency(ms, operation),
+    setThrottle: (throttle: ThrottleOptions | undefined) => shim.setThrottle(throttle),
+    setPendingPolls: (n: number) => shim.setPendingPolls(n),
+    addFault: (rule: FaultRule) => shim.addFault(rule),
+    clearFaults: () => shim.clearFaults(),
+  };
+}
+export type AwsShimControls = ReturnType<typeof awsShimControls>;
+
+const usage = "usage: tsx test/peers/aws-shim-cli.ts --moto MOTO_URL [--port PORT] [--latency-ms MS] [--pending-polls N] [--throttle-rps N]";
+
+if (import.meta.main ?? process.argv[1] === import.meta.filename) {
+  const { values } = parseArgs({
+    options: {
+      moto: { type: "string" },
+      port: { type: "string", default: "0" },
+      "latency-ms": { type: "string", default: "0" },
+      "pending-polls": { type: "string", default: "1" },
+      "throttle-rps": { type: "string" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log(usage);
+    process.exit(0);
+  }
+  const numbers = [values.port, values["latency-ms"], values["pending-polls"], values["throttle-rps"] ?? "1"].map(Number);
+  if (!values.moto || numbers.some((n) => !Number.isInteger(n) || n < 0)) {
+    console.error(usage);
+    process.exit(2);
+  }
+  const shim = await startAwsShim({
+    motoEndpoint: values.moto,
+    port: Number(values.port),
+    latencyMs: Number(values["latency-ms"]),
+    pendingPolls: Number(values["pending-polls"]),
+    ...(values["throttle-rps"] ? { throttle: { ratePerSecond: Number(values["throttle-rps"]) } } : {}),
+  });
+  console.log(shim.endpoint);
+  console.error(`Identity Center shim on ${shim.endpoint} in front of ${values.moto} (Ctrl-C to stop)`);
+  servePeerControls({ url: shim.endpoint }, awsShimControls(shim), () => shim.stop());
+  const shutdown = () => void shim.stop().then(() => process.exit(0));
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
