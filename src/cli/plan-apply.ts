@@ -1,10 +1,13 @@
-import { readFile, writeFile } from "node:fs/promises";
+import { constants } from "node:fs";
+import { access, readFile, stat, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { createInterface } from "node:readline";
 import type { ProgressEvent } from "../apply/executor.js";
 import { loadConfigFile } from "../config/load-config.js";
 import { createPlan, type PlanSession } from "../engine.js";
-import { EXIT, UserError } from "../errors.js";
+import { EXIT, UserError, fileProblem } from "../errors.js";
 import { planDrift, reviewedChanges } from "../plan/plan-drift.js";
+import type { Plan } from "../plan/types.js";
 import { parsePlanJson, renderPlanJson } from "../render/json.js";
 import { renderPlanMarkdown } from "../render/markdown.js";
 import { renderPlanText } from "../render/text.js";
@@ -57,16 +60,42 @@ async function session(
   });
 }
 
+/**
+ * Refuses a --out path the plan could not be saved to, before any live state
+ * is read: finding out after a long plan was printed would waste the run.
+ */
+export async function checkPlanOut(out: string): Promise<void> {
+  const refuse = (why: string) => new UserError(`cannot save the plan to ${out}: ${why}`);
+  const existing = await stat(out).catch(() => undefined);
+  if (existing?.isDirectory()) throw refuse("it is a folder");
+  const folder = path.dirname(path.resolve(out));
+  const parent = await stat(folder).catch(() => undefined);
+  if (!parent) throw refuse(`the folder ${path.dirname(out)} does not exist`);
+  if (!parent.isDirectory()) throw refuse(`${path.dirname(out)} is not a folder`);
+  await access(existing ? out : folder, constants.W_OK).catch(() => {
+    throw refuse(existing ? "the file is not writable" : `no permission to write in the folder ${path.dirname(out)}`);
+  });
+}
+
+/** Writes the plan JSON; a failure (the folder removed meanwhile, a full disk) is the user's to fix. */
+export async function savePlanFile(out: string, text: string): Promise<void> {
+  await writeFile(out, text).catch((error: unknown) => {
+    throw new UserError(`cannot save the plan to ${out}: ${fileProblem(error)}`);
+  });
+}
+
 export async function runPlan(o: Output, flags: PlanFlags): Promise<number> {
   const file = singleConfig(flags.config);
+  if (flags.out) await checkPlanOut(flags.out);
   const s = await session(o, file, flags);
   const plan = s.plan;
+  // Saved before it is printed: if saving fails, nothing suggests there is a plan to apply.
+  if (flags.out) await savePlanFile(flags.out, renderPlanJson(plan));
   const format = flags.format ?? "text";
   o.io.stdout.write(
     format === "json" ? renderPlanJson(plan) : format === "markdown" ? `${renderPlanMarkdown(plan)}\n` : `${renderPlanText(plan, o.out)}\n`,
   );
   if (flags.out) {
-    await writeFile(flags.out, renderPlanJson(plan));
     o.error(`Saved the plan to ${flags.out}; apply exactly it with: authentik-aws-gitops apply -c ${file} --plan ${flags.out}`);
   }
   const hasChanges = plan.changes.length > 0;
@@ -99,11 +128,21 @@ function progressPrinter(o: Output): (event: ProgressEvent) => void {
   };
 }
 
+async function readSavedPlan(file: string): Promise<Plan> {
+  const text = await readFile(file, "utf8").catch((error: unknown) => {
+    throw new UserError(`cannot read the saved plan ${file}: ${fileProblem(error)}`);
+  });
+  try {
+    return parsePlanJson(text);
+  } catch (error) {
+    if (error instanceof UserError) throw new UserError(`the saved plan ${file} is not usable: ${error.message}`);
+    throw error;
+  }
+}
+
 export async function runApply(o: Output, flags: ApplyFlags): Promise<number> {
   const file = singleConfig(flags.config);
-  const reviewed = flags.plan ? parsePlanJson(await readFile(flags.plan, "utf8").catch((e: Error) => {
-    throw new UserError(`cannot read the saved plan ${flags.plan}: ${e.message}`);
-  })) : undefined;
+  const reviewed = flags.plan ? await readSavedPlan(flags.plan) : undefined;
   const s = await session(o, file, flags);
   const plan = s.plan;
 

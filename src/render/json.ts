@@ -7,6 +7,7 @@
  * what is wrong, rather than deep inside apply. Whether the plan still matches
  * the live state is apply's question (by hash), not this one's.
  */
+import { UserError } from "../errors.js";
 import type { Plan } from "../plan/types.js";
 
 export function renderPlanJson(plan: Plan): string {
@@ -57,6 +58,21 @@ function describe(v: unknown): string {
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
 
+/**
+ * Where JSON.parse gave up, without its message: that quotes the start of the
+ * file, and a wrong file given as the plan may be one holding secrets.
+ */
+function jsonErrorWhere(text: string, error: Error): string {
+  const at = /at position (\d+)/.exec(error.message);
+  if (at) {
+    const before = text.slice(0, Number(at[1]));
+    const line = before.split("\n").length;
+    return ` (at line ${line}, column ${before.length - before.lastIndexOf("\n")})`;
+  }
+  if (/end of JSON input/i.test(error.message)) return " (it ends too early)";
+  return "";
+}
+
 /** At most this many problems in the message: a wrong file would otherwise list thousands. */
 const MAX_PROBLEMS = 10;
 
@@ -65,17 +81,17 @@ export function parsePlanJson(text: string): Plan {
   try {
     data = JSON.parse(text);
   } catch (e) {
-    throw new Error(`not a plan: the file is not valid JSON (${(e as Error).message})`);
+    throw new UserError(`not a plan: the file is not valid JSON${jsonErrorWhere(text, e as Error)}`);
   }
   if (data === null || typeof data !== "object" || Array.isArray(data)) {
-    throw new Error(`not a plan: expected a JSON object written by "plan --out", got ${describe(data)}`);
+    throw new UserError(`not a plan: expected a JSON object written by "plan --out", got ${describe(data)}`);
   }
   const plan = data as Json;
   if (plan.version === undefined) {
-    throw new Error('not a plan: it has no "version" (a plan saved by "authentik-aws-gitops plan --out" has version 1)');
+    throw new UserError('not a plan: it has no "version" (a plan saved by "authentik-aws-gitops plan --out" has version 1)');
   }
   if (plan.version !== 1) {
-    throw new Error(`unsupported plan version ${describe(plan.version)}: this authentik-aws-gitops reads plans of version 1; make the plan again with this version`);
+    throw new UserError(`unsupported plan version ${describe(plan.version)}: this authentik-aws-gitops reads plans of version 1; make the plan again with this version`);
   }
 
   const problems: string[] = [];
@@ -125,7 +141,7 @@ export function parsePlanJson(text: string): Plan {
   if (problems.length > 0) {
     const shown = problems.slice(0, MAX_PROBLEMS).map((p) => `  - ${p}`);
     if (problems.length > MAX_PROBLEMS) shown.push(`  - … and ${problems.length - MAX_PROBLEMS} more`);
-    throw new Error(`not a valid plan of version 1:\n${shown.join("\n")}`);
+    throw new UserError(`not a valid plan of version 1:\n${shown.join("\n")}`);
   }
   return plan as unknown as Plan;
 }

@@ -118,3 +118,125 @@ describe("output scrubbing", () => {
     expect(out).toBe("token *** and scim-secret-456 in /usr/bin\nagain: ***\n");
   });
 });
+
+/** An HTTP server that records every request (as authentik and AWS both would), answering 500. */
+async function recorder(): Promise<{ url: string; requests: string[]; close: () => Promise<void> }> {
+  const { createServer } = await import("node:http");
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    res.writeHead(500, { "content-type": "application/json" }).end("{}");
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as { port: number };
+  return { url: `http://127.0.0.1:${port}`, requests, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** The environment of a run whose authentik and AWS are both `url`. */
+function peerEnv(url: string): NodeJS.ProcessEnv {
+  return {
+    AUTHENTIK_URL: url,
+    AUTHENTIK_TOKEN: "test-token",
+    AWS_ENDPOINT_URL: url,
+    AWS_ACCESS_KEY_ID: "test",
+    AWS_SECRET_ACCESS_KEY: "test",
+    AWS_REGION: "us-east-1",
+  };
+}
+
+function expectUserError(r: { code: number; stderr: string }): void {
+  expect(r.code).toBe(1);
+  expect(r.stderr).not.toContain("internal error");
+  expect(r.stderr).not.toContain("this is a bug");
+  expect(r.stderr).not.toMatch(/\n\s+at /);
+}
+
+async function tempDir(): Promise<string> {
+  const { mkdtempSync } = await import("node:fs");
+  const { tmpdir } = await import("node:os");
+  return mkdtempSync(path.join(tmpdir(), "aag-cli-"));
+}
+
+describe("user mistakes are user errors, not internal errors", () => {
+  const config = path.join(root, "examples", "classic-iam.yaml");
+
+  it.each([
+    ["not JSON", "version: 1\nmode: classic-iam\n", "not a plan: the file is not valid JSON"],
+    ["a JSON array", "[]", "not a plan: expected a JSON object"],
+    ["JSON without a version", "{}", 'not a plan: it has no "version"'],
+    ["a plan of another version", '{"version": 2}', "unsupported plan version 2"],
+    ["JSON of the wrong shape", '{"version": 1, "changes": 3}', "not a valid plan of version 1:\n  - tool must be an object (got nothing)"],
+  ])("apply --plan with %s names the file and says what is wrong, before touching authentik or AWS", async (_what, content, message) => {
+    const { writeFileSync } = await import("node:fs");
+    const file = path.join(await tempDir(), "plan.json");
+    writeFileSync(file, content);
+    const peer = await recorder();
+    try {
+      const r = await run(["apply", "-c", config, "--plan", file, "--auto-approve"], peerEnv(peer.url));
+      expectUserError(r);
+      expect(r.stderr).toContain(`error: the saved plan ${file} is not usable: ${message}`);
+      expect(peer.requests).toEqual([]);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it("apply --plan with a missing file says so", async () => {
+    const r = await run(["apply", "-c", config, "--plan", "/nonexistent/plan.json", "--auto-approve"]);
+    expectUserError(r);
+    expect(r.stderr).toContain("error: cannot read the saved plan /nonexistent/plan.json: no such file");
+  });
+
+  it("plan --out into a folder that does not exist refuses before reading any live state", async () => {
+    const out = path.join(await tempDir(), "missing", "plan.json");
+    const peer = await recorder();
+    try {
+      const r = await run(["plan", "-c", config, "--out", out], peerEnv(peer.url));
+      expectUserError(r);
+      expect(r.stderr).toContain(`error: cannot save the plan to ${out}: the folder ${path.dirname(out)} does not exist`);
+      expect(r.stdout).toBe("");
+      expect(peer.requests).toEqual([]);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it("plan --out onto a folder refuses before reading any live state", async () => {
+    const out = await tempDir();
+    const peer = await recorder();
+    try {
+      const r = await run(["plan", "-c", config, "--out", out], peerEnv(peer.url));
+      expectUserError(r);
+      expect(r.stderr).toContain(`error: cannot save the plan to ${out}: it is a folder`);
+      expect(peer.requests).toEqual([]);
+    } finally {
+      await peer.close();
+    }
+  });
+
+  it("a plan that cannot be written after all is a user error too", async () => {
+    const { writeFileSync } = await import("node:fs");
+    const { savePlanFile } = await import("../../src/cli/plan-apply.js");
+    const dir = await tempDir();
+    writeFileSync(path.join(dir, "file"), "");
+    // The folder was there when checked, and is a file by the time the plan is written.
+    const out = path.join(dir, "file", "plan.json");
+    const { UserError } = await import("../../src/errors.js");
+    const failure = await savePlanFile(out, "{}").catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(UserError);
+    expect((failure as Error).message).toMatch(new RegExp(`^cannot save the plan to ${out.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}: `));
+  });
+
+  it.each([
+    ["an alias bomb", "48-yaml-alias-bomb.yaml", /:\d+:\d+: error: YAML: the aliases expand too much/],
+    ["an undefined alias", "49-yaml-undefined-alias.yaml", /:\d+:\d+: error: YAML: an alias refers to an anchor that is not defined before it/],
+    ["a recursive alias", "50-yaml-recursive-alias.yaml", /:\d+:\d+: error: YAML: an alias refers to the node that contains it/],
+  ])("validate and plan report %s at its line and column", async (_what, name, message) => {
+    const file = fixture(name);
+    for (const command of ["validate", "plan"]) {
+      const r = await run([command, "-c", file], peerEnv("http://127.0.0.1:9"));
+      expectUserError(r);
+      expect(r.stderr.split("\n")[0]).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}${message.source}`));
+    }
+  });
+});

@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { validateConfigFile } from "../../src/config/load-config.js";
+import { validateConfigFile, validateConfigText } from "../../src/config/load-config.js";
 
 /**
  * Each file under test/fixtures/invalid is a config with mistakes; the
@@ -44,5 +44,16 @@ describe("secrets in the config", () => {
     const result = await validateConfigFile(path.join(dir, file));
     expect(result.diagnostics.length).toBeGreaterThan(0);
     for (const d of result.diagnostics) expect(d.message).not.toContain(secret);
+  });
+});
+
+describe("YAML syntax errors", () => {
+  it.each([
+    ["an invalid escape in a double-quoted string", 'version: 1\ntoken: "\\qSECRETVALUE"\n', "2:9 error: YAML syntax: invalid escape sequence in a double-quoted string"],
+    ["extra characters after a block scalar header", "version: 1\ntoken: |SECRETVALUE\n  x\n", "2:9 error: YAML syntax: block scalar header (| or >) includes extra characters"],
+  ])("never quote the source text for %s", (_what, text, expected) => {
+    const result = validateConfigText("x.yaml", text);
+    expect(result.diagnostics.map((d) => `${d.line}:${d.column} ${d.severity}: ${d.message}`)).toEqual([expected]);
+    for (const d of result.diagnostics) expect(d.message).not.toContain("SECRET");
   });
 });

@@ -449,6 +449,10 @@ describe("plan JSON", () => {
 
   it("says what is wrong with a file that is not a plan of version 1", () => {
     expect(() => parsePlanJson("version: 1\nmode: classic-iam")).toThrow(/not a plan: the file is not valid JSON/);
+    // JSON.parse quotes the file's start; a wrong file given as the plan may hold secrets.
+    expect(() => parsePlanJson("AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI")).toThrow(/^not a plan: the file is not valid JSON$/);
+    expect(() => parsePlanJson('{\n  "version": 1,\n  "hash" "wJalrXUtnFEMI"\n}')).toThrow(/^not a plan: the file is not valid JSON \(at line 3, column 10\)$/);
+    expect(() => parsePlanJson("")).toThrow(/^not a plan: the file is not valid JSON \(it ends too early\)$/);
     expect(() => parsePlanJson("[]")).toThrow(/not a plan: expected a JSON object/);
     expect(() => parsePlanJson("{}")).toThrow(/has no "version"/);
     expect(() => parsePlanJson(JSON.stringify({ ...basePlan(), version: 2 }))).toThrow(/unsupported plan version 2/);
