@@ -40,8 +40,21 @@ async function runValidate(o: Output, files: string[]): Promise<number> {
   return failed ? EXIT.error : EXIT.ok;
 }
 
-const configOption = () =>
-  new Option("-c, --config <file...>", "configuration file(s)").default(["aws-access.yaml"], "aws-access.yaml");
+const DEFAULT_CONFIG = "aws-access.yaml";
+
+/** validate checks any number of files. */
+const configFilesOption = () =>
+  new Option("-c, --config <file...>", "configuration files to check").default([DEFAULT_CONFIG], DEFAULT_CONFIG);
+
+/** plan and apply work on exactly one file: a second -c is an error, not silently the one used. */
+const configFileOption = (command: string) => {
+  let given = false;
+  return new Option("-c, --config <file>", "the configuration file").default(DEFAULT_CONFIG, DEFAULT_CONFIG).argParser((file) => {
+    if (given) throw new InvalidArgumentError(`${command} takes one configuration file; to check several, use validate -c FILE...`);
+    given = true;
+    return file;
+  });
+};
 
 export function buildProgram(o: Output, setExit: (code: number) => void): Command {
   const program = new Command("authentik-aws-gitops")
@@ -58,13 +71,13 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
   program
     .command("validate")
     .description("check configuration files against the schema and the semantic rules, offline")
-    .addOption(configOption())
+    .addOption(configFilesOption())
     .action(async (opts: { config: string[] }) => setExit(await runValidate(o, opts.config)));
 
   program
     .command("plan")
     .description("compare the configuration with live authentik and AWS and show what apply would change")
-    .addOption(configOption())
+    .addOption(configFileOption("plan"))
     .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
     .option("--out <file>", "also save the plan as JSON, for `apply --plan`")
     .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
@@ -77,7 +90,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
   program
     .command("apply")
     .description("apply the changes a plan shows (asks for confirmation on a terminal)")
-    .addOption(configOption())
+    .addOption(configFileOption("apply"))
     .option("--plan <file>", "apply this saved plan, only if the live state still yields the same plan hash")
     .option("--auto-approve", "do not ask for confirmation (for CI)")
     .addOption(

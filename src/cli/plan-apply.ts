@@ -14,7 +14,7 @@ import { renderPlanText } from "../render/text.js";
 import type { Output } from "./io.js";
 
 export interface PlanFlags {
-  config: string[];
+  config: string;
   format?: "text" | "markdown" | "json";
   out?: string;
   detailedExitcode?: boolean;
@@ -24,18 +24,13 @@ export interface PlanFlags {
 }
 
 export interface ApplyFlags {
-  config: string[];
+  config: string;
   plan?: string;
   scimWait?: number;
   rotateScimToken?: boolean;
   autoApprove?: boolean;
   prune?: boolean;
   allowDeleteAll?: boolean;
-}
-
-function singleConfig(files: string[]): string {
-  if (files.length !== 1) throw new UserError(`plan and apply take one configuration file at a time (got ${files.length})`);
-  return files[0]!;
 }
 
 async function session(
@@ -85,7 +80,7 @@ export async function savePlanFile(out: string, text: string): Promise<void> {
 }
 
 export async function runPlan(o: Output, flags: PlanFlags): Promise<number> {
-  const file = singleConfig(flags.config);
+  const file = flags.config;
   if (flags.out) await checkPlanOut(flags.out);
   const s = await session(o, file, flags);
   const plan = s.plan;
@@ -141,7 +136,7 @@ async function readSavedPlan(file: string): Promise<Plan> {
 }
 
 export async function runApply(o: Output, flags: ApplyFlags): Promise<number> {
-  const file = singleConfig(flags.config);
+  const file = flags.config;
   const reviewed = flags.plan ? await readSavedPlan(flags.plan) : undefined;
   const s = await session(o, file, flags);
   const plan = s.plan;

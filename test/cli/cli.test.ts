@@ -240,3 +240,25 @@ describe("user mistakes are user errors, not internal errors", () => {
     }
   });
 });
+
+describe("-c: validate takes several files, plan and apply exactly one", () => {
+  const config = path.join(root, "examples", "classic-iam.yaml");
+
+  it("says so in --help", async () => {
+    expect((await run(["validate", "--help"])).stdout).toMatch(/-c, --config <file\.\.\.>\s+configuration files to check/);
+    for (const command of ["plan", "apply"]) {
+      const help = (await run([command, "--help"])).stdout;
+      expect(help).toMatch(/-c, --config <file>\s+the configuration file \(default: aws-access\.yaml\)/);
+      expect(help).not.toContain("<file...>");
+    }
+  });
+
+  it.each(["plan", "apply"])("%s refuses a second file, however it is given", async (command) => {
+    const extra = await run([command, "-c", config, config]);
+    expectUserError(extra);
+    expect(extra.stderr).toContain(`error: too many arguments for '${command}'`);
+    const twice = await run([command, "-c", config, "-c", config]);
+    expectUserError(twice);
+    expect(twice.stderr).toContain(`error: option '-c, --config <file>' argument '${config}' is invalid. ${command} takes one configuration file; to check several, use validate -c FILE...`);
+  });
+});
