@@ -89,10 +89,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
 
   program
     .command("apply")
-    .description("apply the changes a plan shows (asks for confirmation on a terminal)")
+    .description("apply the changes a plan shows (asks for confirmation, unless --auto-approve or --plan FILE)")
     .addOption(configFileOption("apply"))
-    .option("--plan <file>", "apply this saved plan, only if the live state still yields the same plan hash")
-    .option("--auto-approve", "do not ask for confirmation (for CI)")
+    .option("--plan <file>", "apply this saved plan, only if the live state still yields the same plan hash (without asking: it was the review)")
+    .option("--auto-approve", "do not ask for confirmation (needed without a terminal, as in CI)")
     .addOption(
       new Option("--scim-wait <seconds>", "identity-center: how long to wait for SCIM to provision a group before assigning it")
         .argParser((v) => {

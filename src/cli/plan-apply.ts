@@ -135,8 +135,21 @@ async function readSavedPlan(file: string): Promise<Plan> {
   }
 }
 
+/**
+ * When apply asks before changing anything: on a terminal, unless
+ * --auto-approve. A saved plan (--plan FILE) is applied without asking, as
+ * terraform applies a plan file: it was the review, and it is applied only if
+ * the live state still yields exactly it. Without a terminal there is nobody to
+ * ask, so that is refused before anything is read.
+ */
 export async function runApply(o: Output, flags: ApplyFlags): Promise<number> {
   const file = flags.config;
+  const ask = !flags.autoApprove && !flags.plan;
+  if (ask && !o.io.stdin.isTTY) {
+    throw new UserError(
+      "apply asks for confirmation, but standard input is not a terminal: pass --auto-approve to apply without asking (as in CI), run it in a terminal, or apply a reviewed plan with --plan FILE",
+    );
+  }
   const reviewed = flags.plan ? await readSavedPlan(flags.plan) : undefined;
   const s = await session(o, file, flags);
   const plan = s.plan;
@@ -151,10 +164,7 @@ export async function runApply(o: Output, flags: ApplyFlags): Promise<number> {
   o.print(renderPlanText(plan, o.out));
   if (plan.changes.length === 0) return EXIT.ok;
 
-  if (!flags.autoApprove) {
-    if (!o.io.stdin.isTTY) {
-      throw new UserError("apply asks for confirmation, but standard input is not a terminal: pass --auto-approve to apply without asking (as in CI)");
-    }
+  if (ask) {
     const ok = await confirm(o, `\nApply these ${plan.changes.length} change(s) to authentik and AWS? Only 'yes' will be accepted: `);
     if (!ok) {
       o.error("Apply cancelled; nothing was changed.");
