@@ -1,22 +1,15 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { ConfigError, formatDiagnostic, type Diagnostic } from "../config/diagnostics.js";
+import { ConfigError } from "../config/diagnostics.js";
 import { validateConfigFile } from "../config/load-config.js";
 import { EXIT, UserError } from "../errors.js";
 import { PlanError } from "../plan/compute-plan.js";
 import { processIO, output, scrubbingIO, type CliIO, type Output } from "./io.js";
 import { runApply, runPlan, type ApplyFlags, type PlanFlags } from "./plan-apply.js";
+import { formatProblem, printDiagnostics, printProblems } from "./report.js";
 
 import { VERSION } from "../version.js";
 
 export { VERSION };
-
-export function printDiagnostics(o: Output, diagnostics: readonly Diagnostic[]): void {
-  for (const d of diagnostics) {
-    const line = formatDiagnostic(d);
-    const label = d.severity === "error" ? o.err.red("error:") : o.err.yellow("warning:");
-    o.error(line.replace(`${d.severity}:`, label));
-  }
-}
 
 async function runValidate(o: Output, files: string[]): Promise<number> {
   let failed = false;
@@ -130,12 +123,12 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       return EXIT.error;
     }
     if (error instanceof PlanError) {
-      for (const p of error.problems) o.error(`${o.err.red("error:")} ${p.address ? `${p.address}: ` : ""}${p.message}`);
+      printProblems(o, error.problems);
       o.error("No changes were made.");
       return EXIT.error;
     }
     if (error instanceof UserError) {
-      o.error(`${o.err.red("error:")} ${error.message}`);
+      o.error(formatProblem(o, { message: error.message }));
       return EXIT.error;
     }
     const e = error as Error;

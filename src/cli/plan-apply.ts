@@ -12,6 +12,7 @@ import { parsePlanJson, renderPlanJson } from "../render/json.js";
 import { renderPlanMarkdown } from "../render/markdown.js";
 import { renderPlanText } from "../render/text.js";
 import type { Output } from "./io.js";
+import { printDiagnostics } from "./report.js";
 
 export interface PlanFlags {
   config: string;
@@ -42,7 +43,7 @@ async function session(
   // Whatever variable the config names for the SCIM token, its value is never printed.
   const scimToken = config.scim ? o.io.env[config.scim.tokenEnv] : undefined;
   if (scimToken) o.io.addSecret?.(scimToken);
-  for (const w of warnings) o.error(`${w.file}:${w.line}:${w.column}: ${o.err.yellow("warning:")} ${w.message}`);
+  printDiagnostics(o, warnings);
   const pollMs = Number(o.io.env.AUTHENTIK_AWS_GITOPS_POLL_MS);
   return createPlan(config, {
     env: o.io.env,

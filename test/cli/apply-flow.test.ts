@@ -133,3 +133,45 @@ describe("apply: confirmation", () => {
     expect(engine.apply).not.toHaveBeenCalled();
   });
 });
+
+describe("problems the engine reports", () => {
+  it.each(["plan", "apply"])("%s prints them as FILE:LINE:COL: error: MESSAGE when they have a position, else error: MESSAGE", async (command) => {
+    engine.createPlan.mockRejectedValue(
+      new PlanError([
+        { message: `${config}:27:5: authentik has no group named 'data-engineers'; groups are never created by this tool — create it in authentik or fix the name` },
+        { address: "aws.iam.role[prod:/authentik/auditor]", message: "IAM role /Auditor in prod (111111111111) already exists and is not managed by authentik-aws-gitops" },
+        { message: "authentik has no flow with slug 'x' (authentik.provider.authorizationFlow)" },
+      ]),
+    );
+    const r = await run([command, "-c", config, "--auto-approve"].slice(0, command === "plan" ? 3 : 4));
+    expect(r.code).toBe(1);
+    expect(r.stderr.split("\n")).toEqual([
+      `${config}:27:5: error: authentik has no group named 'data-engineers'; groups are never created by this tool — create it in authentik or fix the name`,
+      "error: aws.iam.role[prod:/authentik/auditor]: IAM role /Auditor in prod (111111111111) already exists and is not managed by authentik-aws-gitops",
+      "error: authentik has no flow with slug 'x' (authentik.provider.authorizationFlow)",
+      "No changes were made.",
+      "",
+    ]);
+  });
+
+  it("prints user errors that name a place in the config the same way", async () => {
+    const { UserError } = await import("../../src/errors.js");
+    engine.createPlan.mockRejectedValue(new UserError(`${config}:30:17: the environment variable AWS_SCIM_TOKEN (scim.tokenEnv) is not set`));
+    const r = await run(["plan", "-c", config]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toBe(`${config}:30:17: error: the environment variable AWS_SCIM_TOKEN (scim.tokenEnv) is not set\n`);
+    engine.createPlan.mockRejectedValue(new UserError("AUTHENTIK_TOKEN is not set: the authentik API token is read only from this environment variable"));
+    expect((await run(["plan", "-c", config])).stderr).toBe("error: AUTHENTIK_TOKEN is not set: the authentik API token is read only from this environment variable\n");
+  });
+
+  it("prints configuration warnings in the same form", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "aag-flow-"));
+    const file = path.join(dir, "warn.yaml");
+    const { readFileSync } = await import("node:fs");
+    // A role no mapping grants is a warning, not an error.
+    writeFileSync(file, readFileSync(config, "utf8").replace(/^roles:\n/m, "roles:\n  unused: { accounts: \"*\", managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }\n"));
+    const r = await run(["plan", "-c", file]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}:\\d+:\\d+: warning: role 'unused' is not granted to any group`));
+  });
+});

@@ -1,0 +1,34 @@
+/**
+ * How the CLI prints problems, in one form everywhere: the compiler/linter
+ * convention `FILE:LINE:COL: error: MESSAGE` when a problem has a position in
+ * a file (editors and GitHub annotations understand it), `error: MESSAGE`
+ * when it has none.
+ */
+import { formatDiagnostic, type Diagnostic, type Severity } from "../config/diagnostics.js";
+import type { PlanProblem } from "../plan/compute-plan.js";
+import type { Output } from "./io.js";
+
+function label(o: Output, severity: Severity): string {
+  return severity === "error" ? o.err.red("error:") : o.err.yellow("warning:");
+}
+
+export function printDiagnostics(o: Output, diagnostics: readonly Diagnostic[]): void {
+  for (const d of diagnostics) o.error(formatDiagnostic(d).replace(`${d.severity}:`, label(o, d.severity)));
+}
+
+/**
+ * A problem found while planning, or a user error. Those about a place in the
+ * config (a group authentik lacks, named by a mapping; an unset scim.tokenEnv)
+ * start their message with that place, `FILE:LINE:COL: `; it goes in front of
+ * the label, as for diagnostics.
+ */
+export function formatProblem(o: Output, p: PlanProblem): string {
+  const located = /^([^\s'"][^'"\n]*?:\d+:\d+): (.*)$/s.exec(p.message);
+  const where = located ? `${located[1]}: ` : "";
+  const message = located ? located[2]! : p.message;
+  return `${where}${label(o, "error")} ${p.address ? `${p.address}: ` : ""}${message}`;
+}
+
+export function printProblems(o: Output, problems: readonly PlanProblem[]): void {
+  for (const p of problems) o.error(formatProblem(o, p));
+}
