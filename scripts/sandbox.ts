@@ -1,0 +1,174 @@
+/**
+ * The bundled local sandbox: moto_server standing in for AWS, the Identity Center shim
+ * in front of it (supplying what moto lacks), and the authentik API emulator — each a
+ * process of its own — seeded with what the two examples need.
+ *
+ *   npm run sandbox [-- --dir .sandbox] [--authentik-port N] [--aws-port N]
+ *
+ * prints the environment to export (also written to DIR/env.sh) and the commands to run
+ * in another terminal, and stays in the foreground until Ctrl-C, stopping everything it
+ * started. `npm run demo` uses the same `startSandbox`.
+ */
+import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { createOrganization, provisionGroup, type OrgFixture } from "../test/integration/identity-center-setup.js";
+import { AUTHENTIK_CLI, AWS_SHIM_CLI, type AuthentikPeer, type AwsShimPeer } from "../test/integration/harness.js";
+import { startMoto, type MotoServer } from "../test/peers/moto.js";
+import { startPeerProcess } from "../test/peers/peer-process.js";
+import type { AuthentikControls } from "../test/peers/authentik/controls.js";
+import type { AwsShimControls } from "../test/peers/aws-shim-cli.js";
+
+// Same filter as bin/: the AWS SDK's notice about future Node versions is not about this run.
+const emitWarning = process.emitWarning.bind(process);
+process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
+  if (String(warning instanceof Error ? warning.message : warning).startsWith("NodeVersionSupportWarning")) return;
+  (emitWarning as (...args: unknown[]) => void)(warning, ...rest);
+}) as typeof process.emitWarning;
+
+export const ROOT = path.join(import.meta.dirname, "..");
+export const SANDBOX_TOKEN = "sandbox-token-not-a-secret";
+/** The groups the examples map, created in authentik (and, for identity-center, in the Identity Store). */
+export const SANDBOX_GROUPS = ["aws-admins", "engineers", "data-eng"];
+export const EXAMPLES = ["classic-iam.yaml", "identity-center.yaml"];
+
+export interface Sandbox {
+  moto: MotoServer;
+  shim: AwsShimPeer;
+  authentik: AuthentikPeer;
+  org: OrgFixture;
+  /** where the example copies (and env.sh) are */
+  dir: string;
+  /** the example files to run, by example name */
+  configs: Record<string, string>;
+  /** what to export for the CLI */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export interface SandboxOptions {
+  dir: string;
+  authentikPort?: number;
+  awsPort?: number;
+  /**
+   * Groups to put into the Identity Store now, as SCIM would have; default: all of
+   * SANDBOX_GROUPS (the demo provisions some itself when authentik's sync runs).
+   */
+  provisioned?: string[];
+}
+
+export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
+  const moto = await startMoto();
+  const started: { stop(): Promise<void> }[] = [moto];
+  try {
+    const shim = await startPeerProcess<AwsShimControls>(AWS_SHIM_CLI, ["--moto", moto.endpoint, "--port", String(options.awsPort ?? 0)]);
+    started.push(shim);
+    const authentik = await startPeerProcess<AuthentikControls>(AUTHENTIK_CLI, ["--token", SANDBOX_TOKEN, "--port", String(options.authentikPort ?? 0)]);
+    started.push(authentik);
+
+    for (const name of SANDBOX_GROUPS) {
+      const r = await fetch(`${authentik.url}/api/v3/core/groups/`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${SANDBOX_TOKEN}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ name }),
+      });
+      if (!r.ok) throw new Error(`creating group ${name} in the authentik emulator: HTTP ${r.status} ${await r.text()}`);
+    }
+    // classic-iam: moto lets the tool assume any role in any account, so the accounts
+    // the example names need nothing. identity-center: an organization with the OU the
+    // example names (moto picks its own id, so the copy names moto's) and the groups.
+    const org = await createOrganization(shim.url);
+    for (const g of options.provisioned ?? SANDBOX_GROUPS) await provisionGroup(shim.url, org.identityStoreId, g);
+
+    mkdirSync(options.dir, { recursive: true });
+    copyFileSync(path.join(ROOT, "examples", "identity-center-sp-metadata.xml"), path.join(options.dir, "identity-center-sp-metadata.xml"));
+    const configs: Record<string, string> = {};
+    for (const example of EXAMPLES) {
+      const file = path.join(options.dir, example);
+      writeFileSync(file, readFileSync(path.join(ROOT, "examples", example), "utf8").replace(/ou-ab12-cd34ef56/g, org.sandboxesOu));
+      configs[example] = file;
+    }
+    const env = {
+      AWS_ENDPOINT_URL: shim.url,
+      AWS_ACCESS_KEY_ID: "sandbox",
+      AWS_SECRET_ACCESS_KEY: "sandbox-secret",
+      AWS_REGION: "us-east-1",
+      AUTHENTIK_URL: authentik.url,
+      AUTHENTIK_TOKEN: SANDBOX_TOKEN,
+      AWS_SCIM_TOKEN: "sandbox-scim-token",
+    };
+    writeFileSync(
+      path.join(options.dir, "env.sh"),
+      `# source me: points authentik-aws-gitops at the running sandbox\n${Object.entries(env).map(([k, v]) => `export ${k}=${v}`).join("\n")}\nunset AWS_PROFILE AWS_SESSION_TOKEN\n`,
+    );
+    let stopping: Promise<void> | undefined;
+    return {
+      moto,
+      shim,
+      authentik,
+      org,
+      dir: options.dir,
+      configs,
+      env,
+      stop: () => (stopping ??= Promise.all(started.map((s) => s.stop())).then(() => undefined)),
+    };
+  } catch (error) {
+    await Promise.all(started.map((s) => s.stop()));
+    throw error;
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({
+    options: {
+      dir: { type: "string", default: path.join(ROOT, ".sandbox") },
+      "authentik-port": { type: "string", default: "0" },
+      "aws-port": { type: "string", default: "0" },
+      help: { type: "boolean", short: "h", default: false },
+    },
+  });
+  if (values.help) {
+    console.log("usage: npm run sandbox [-- --dir DIR] [--authentik-port N] [--aws-port N]");
+    return;
+  }
+  const dir = path.resolve(values.dir);
+  console.error("starting moto_server, the Identity Center shim and the authentik emulator …");
+  const sandbox = await startSandbox({ dir, authentikPort: Number(values["authentik-port"]), awsPort: Number(values["aws-port"]) });
+  const rel = (f: string) => path.relative(process.cwd(), f) || f;
+  const lines = [
+    "",
+    "Sandbox ready:",
+    `  AWS (moto_server behind the Identity Center shim)  ${sandbox.env.AWS_ENDPOINT_URL}`,
+    `  authentik API emulator                              ${sandbox.env.AUTHENTIK_URL}/api/v3/  groups ${SANDBOX_GROUPS.join(", ")}`,
+    `  organization: OU "sandboxes" ${sandbox.org.sandboxesOu}, accounts ${sandbox.org.sandboxAccount} and (nested) ${sandbox.org.teamAccount}`,
+    "",
+    "In another terminal, from this directory:",
+    "",
+    ...Object.entries(sandbox.env).map(([k, v]) => `  export ${k}=${v}`),
+    "  unset AWS_PROFILE AWS_SESSION_TOKEN",
+    `  # (or: source ${rel(path.join(dir, "env.sh"))})`,
+    "",
+    ...EXAMPLES.flatMap((e) => [
+      `  npx authentik-aws-gitops plan  -c ${rel(sandbox.configs[e]!)}`,
+      `  npx authentik-aws-gitops apply -c ${rel(sandbox.configs[e]!)}`,
+      `  npx authentik-aws-gitops plan  -c ${rel(sandbox.configs[e]!)} --detailed-exitcode`,
+      "",
+    ]),
+    `Edit the copies in ${rel(dir)}/ and plan again. Ctrl-C stops the sandbox (its state is in memory and goes with it).`,
+  ];
+  console.log(lines.join("\n"));
+  // Stay in the foreground until told to stop.
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  let done = false;
+  const shutdown = () => {
+    if (done) return;
+    done = true;
+    clearInterval(keepAlive);
+    console.error("\nstopping the sandbox …");
+    void sandbox.stop().then(() => process.exit(0));
+  };
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
+
+if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) await main();
