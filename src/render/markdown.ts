@@ -44,40 +44,63 @@ function oneLine(s: string): string {
 }
 
 /**
- * `@name` in a comment notifies that user or team; a word joiner after the @
- * keeps the text readable but stops GitHub from treating it as a mention.
+ * `@name` in a comment notifies that user or team. GitHub does not link
+ * mentions inside code, so a would-be mention in prose is put in <code>: it
+ * reads and copies exactly as written, unlike an invisible character after
+ * the @, which breaks copy-and-grep. (Addresses are in code spans anyway.) The pattern is
+ * GitHub's: an @ not preceded by a word character (so `admin@prod` is no
+ * mention), then a login or org/team.
  */
-function noMentions(s: string): string {
-  return s.replace(/@/g, "@\u2060");
+const MENTION = /(?<![A-Za-z0-9_])(@[A-Za-z0-9][A-Za-z0-9-]*(?:\/[A-Za-z0-9][A-Za-z0-9_.-]*)?)/;
+
+/** Splits text into [prose, mention, prose, mention, …, prose]. */
+function splitMentions(s: string): string[] {
+  return s.split(new RegExp(MENTION.source, "g"));
 }
 
-/** For raw HTML (the <summary> line, where markdown is not processed). */
+/** For raw HTML inside <code> (where nothing is a mention): one line, entities escaped. */
 function html(s: string): string {
-  return noMentions(
-    oneLine(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"),
-  );
+  return oneLine(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/** For raw HTML prose (the <summary> line, where markdown is not processed). */
+function htmlText(s: string): string {
+  return splitMentions(oneLine(s))
+    .map((part, i) => (i % 2 === 1 ? `<code>${part}</code>` : html(part)))
+    .join("");
+}
+
+/** Markdown punctuation backslash-escaped and HTML as entities, within one line of text. */
+function escapeInline(s: string): string {
+  return s
+    .replace(/[\\`*_[\]{}()#+!|~]/g, "\\$&")
+    .replace(/&/g, "&amp;")
+    .replace(/</g, "&lt;")
+    .replace(/>/g, "&gt;");
 }
 
 /**
  * Plain text inside markdown (list items, table cells, alerts): markdown
- * punctuation backslash-escaped, HTML as entities, and what would start a
- * block (a list marker, a heading) neutralised. Line breaks become <br> so
- * the text stays one source line and cannot end a list item or a table row.
+ * punctuation backslash-escaped, HTML as entities, what would start a block
+ * (a list marker, a heading) neutralised, and would-be mentions in <code>.
+ * Line breaks become <br> so the text stays one source line and cannot end a
+ * list item or a table row.
  */
 function mdText(s: string): string {
   const lines = safeText(s)
     .split(/\r\n|\r|\n/)
     .map((line) =>
-      line
-        .replace(/[\\`*_[\]{}()#+!|~]/g, "\\$&")
-        .replace(/&/g, "&amp;")
-        .replace(/</g, "&lt;")
-        .replace(/>/g, "&gt;")
-        // A leading "-" or "=" could make a list or a setext heading, "1." an ordered list.
-        .replace(/^(\s*)([-=])/, "$1\\$2")
-        .replace(/^(\s*\d+)([.)])/, "$1\\$2"),
+      splitMentions(line)
+        .map((part, i) => {
+          // Raw <code> rather than a backtick span: an escaped backtick just before it cannot pair with it.
+          if (i % 2 === 1) return `<code>${part}</code>`;
+          const text = escapeInline(part);
+          // Only the line's start can begin a block: "-" or "=" a list or a setext heading, "1." an ordered list.
+          return i > 0 ? text : text.replace(/^(\s*)([-=])/, "$1\\$2").replace(/^(\s*\d+)([.)])/, "$1\\$2");
+        })
+        .join(""),
     );
-  return noMentions(lines.join("<br>"));
+  return lines.join("<br>");
 }
 
 /** An inline code span that no backtick in the content can close early. */
@@ -144,14 +167,18 @@ function propsSection(props: Record<string, unknown>, label: string): string[] {
   return out;
 }
 
+/**
+ * Fields with a before and an after value as a table; fields shown as a
+ * unified diff (policy documents, expressions) each as their own block under
+ * it, since no Before or After cell could hold them.
+ */
 function fieldsSection(change: Change): string[] {
   const out: string[] = [];
   const table = [row(["Field", "Before", "After"]), "| --- | --- | --- |"];
   const diffs: string[] = [];
   for (const f of change.fields) {
     if (f.patch !== undefined) {
-      table.push(row([code(f.field), "_(diff below)_", ""]));
-      diffs.push("", `${code(f.field)}:`, "", ...fence(f.patch.split("\n").map(safeText), "diff"));
+      diffs.push("", `${code(f.field)} (diff, live → configured):`, "", ...fence(f.patch.split("\n").map(safeText), "diff"));
     } else {
       table.push(row([code(f.field), code(formatValue(f.before)), code(formatValue(f.after))]));
     }
@@ -161,15 +188,20 @@ function fieldsSection(change: Change): string[] {
   return out;
 }
 
-/** One change, folded: the summary line says what and why; the body shows the fields. */
-function changeBlock(change: Change): string[] {
-  const summary = `<code>${html(SYMBOL[change.action])}</code> ${VERB[change.action]} <code>${html(change.address)}</code> — ${html(change.title)}: ${html(change.reason)}`;
+/**
+ * One change, folded: the summary line says what and why; the body shows the
+ * fields, then which changes of this plan it waits for (a dependency that
+ * does not change needs no waiting; apply orders only what it changes).
+ */
+function changeBlock(change: Change, inPlan: ReadonlySet<string>): string[] {
+  const summary = `<code>${html(SYMBOL[change.action])}</code> ${VERB[change.action]} <code>${html(change.address)}</code> — ${htmlText(change.title)}: ${htmlText(change.reason)}`;
   let body: string[];
   if (change.action === "create") body = propsSection(change.after ?? {}, "Value");
   else if (change.action === "delete") body = propsSection(change.before ?? {}, "Value (deleted)");
   else body = fieldsSection(change);
-  if (change.dependsOn.length > 0) {
-    body.push("", `After: ${change.dependsOn.map(code).join(", ")}`);
+  const waitsFor = change.dependsOn.filter((d) => d !== change.address && inPlan.has(d));
+  if (waitsFor.length > 0) {
+    body.push("", `Runs after: ${waitsFor.map(code).join(", ")}`);
   }
   // The blank lines after <summary> and before </details> switch GitHub back to markdown inside the HTML block.
   return [`<details><summary>${summary}</summary>`, "", ...(body.length > 0 ? body : ["_(no fields)_"]), "", "</details>"];
@@ -216,7 +248,8 @@ function buildParts(plan: Plan, options: MarkdownOptions): Parts {
   }
 
   // Each change block is preceded by a blank line so it starts its own HTML block.
-  const changes = plan.changes.map((c) => ["", ...changeBlock(c)]);
+  const inPlan = new Set(plan.changes.map((c) => c.address));
+  const changes = plan.changes.map((c) => ["", ...changeBlock(c, inPlan)]);
 
   const tail: string[] = [];
   if (plan.notPruned.length > 0) {

@@ -148,7 +148,7 @@ function detailsBalance(md: string): { open: number; close: number; fenceOpen: b
 /**
  * The markdown with fenced blocks and code spans removed: what GitHub would
  * treat as markdown and HTML. <summary> lines are raw HTML, where backticks are
- * plain characters, so they are kept whole.
+ * plain characters, so they are kept whole; <code> elements are removed everywhere.
  */
 function outsideCode(md: string): string {
   const out: string[] = [];
@@ -160,8 +160,8 @@ function outsideCode(md: string): string {
     }
     const m = /^(`{3,})/.exec(line);
     if (m) fence = m[1];
-    else if (line.startsWith("<details")) out.push(line);
-    else out.push(line.replace(/(?<!`)(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g, "<code/>"));
+    else if (line.startsWith("<details")) out.push(line.replace(/<code>[\s\S]*?<\/code>/g, "<code/>"));
+    else out.push(line.replace(/(?<!`)(`+)(?!`)[\s\S]*?(?<!`)\1(?!`)/g, "<code/>").replace(/<code>[\s\S]*?<\/code>/g, "<code/>"));
   }
   return out.join("\n");
 }
@@ -291,6 +291,36 @@ describe("renderPlanMarkdown", () => {
     expect(b.fenceOpen).toBe(false);
   });
 
+  it("shows a diffed field as its diff alone, not as a row whose Before column says 'diff below'", () => {
+    expect(md).not.toContain("diff below");
+    expect(md).not.toMatch(/^\| `assume_role_policy` \|/m);
+    // The table holds only fields with a before and an after value; the diff follows it, labelled by field.
+    expect(md).toContain("| Field | Before | After |\n| --- | --- | --- |\n| `max_session_duration` | `3600` | `14400` |\n\n`assume_role_policy` (diff, live → configured):\n\n```diff\n");
+    const onlyDiff = renderPlanMarkdown(basePlan([{ ...update, fields: [update.fields[0]!] }]));
+    expect(onlyDiff).not.toContain("| Field | Before | After |");
+    expect(onlyDiff).toContain("`assume_role_policy` (diff, live → configured):\n\n```diff\n");
+  });
+
+  it("says what a change waits for as 'Runs after:', naming only changes in the same plan", () => {
+    const provider: Change = { ...create, address: "authentik.saml_provider[aws]", title: "SAML provider aws", after: { name: "aws" }, dependsOn: [] };
+    const withDep = renderPlanMarkdown(basePlan([provider, create]));
+    expect(withDep).toContain("\nRuns after: `authentik.saml_provider[aws]`\n");
+    expect(withDep).not.toMatch(/^After:/m);
+    // Not in the plan: nothing to wait for, and "Runs after" would be misleading.
+    expect(md).not.toContain("Runs after:");
+    expect(md).not.toMatch(/^After:/m);
+  });
+
+  it("keeps addresses with @ copyable: code spans, no invisible characters", () => {
+    const entitlement: Change = { ...create, address: "authentik.entitlement[aws/admin@prod]", title: 'entitlement "admin@prod" of application aws', dependsOn: [] };
+    const binding: Change = { ...create, address: "authentik.policy_binding[aws/admin@prod→group:aws-admins]", title: 'group "aws-admins" → entitlement "admin@prod"', dependsOn: ["authentik.entitlement[aws/admin@prod]"] };
+    const out = renderPlanMarkdown(basePlan([entitlement, binding, { ...del, address: "authentik.entitlement[aws/old@dev]" }]));
+    expect(out).not.toContain("\u2060");
+    expect(out).toContain("<code>authentik.entitlement[aws/admin@prod]</code> — entitlement &quot;admin@prod&quot; of application aws: does not exist in authentik</summary>");
+    expect(out).toContain("Runs after: `authentik.entitlement[aws/admin@prod]`");
+    expect(out).toContain("> - `authentik.entitlement[aws/old@dev]` — IAM role old in dev");
+  });
+
   it("ends with not-pruned objects, warnings, a manual-step checklist and the hash and commit", () => {
     expect(md).toContain("#### Not pruned");
     expect(md).toContain("- `aws.iam.role[prod:/authentik/legacy]` — IAM role legacy in prod \\(111111111111\\)");
@@ -350,8 +380,11 @@ describe("renderPlanMarkdown", () => {
     });
 
     it("neither mentions users nor starts headings, and drops control characters", () => {
+      // A would-be mention is put in <code> (GitHub does not link mentions in code), so it copies as written.
       expect(outsideCode(out)).not.toMatch(/@octocat/);
-      expect(out).toContain("@\u2060octocat");
+      expect(out).not.toContain("\u2060");
+      expect(out).toContain("\\# heading <code>@octocat</code> \\`\\`\\`");
+      expect(out).toContain("# heading <code>@octocat</code> ```");
       expect(outsideCode(out)).not.toMatch(/^#+ heading/m);
       expect(out).not.toMatch(ANSI);
       expect(out).not.toContain("\u202e");
