@@ -8,6 +8,7 @@ import { type GitHubEmulator, startGitHubEmulator } from "./server.js";
 const ACTIONS_TOKEN = "ghs_actions";
 const FORK_TOKEN = "ghs_fork_readonly";
 const PAT = "ghp_alice";
+const APP_TOKEN = "ghs_app_installation";
 const REPO = "acme/aws-access";
 const HEAD_SHA = "1111111111111111111111111111111111111111";
 const MERGE_SHA = "2222222222222222222222222222222222222222";
@@ -42,6 +43,7 @@ beforeAll(async () => {
       [ACTIONS_TOKEN]: { login: "github-actions[bot]", type: "Bot" },
       [FORK_TOKEN]: { login: "github-actions[bot]", type: "Bot", readOnly: true },
       [PAT]: { login: "alice" },
+      [APP_TOKEN]: { app: { slug: "aws-gitops", id: 987654, name: "AWS GitOps", owner: "acme" } },
     },
   });
   emu.store.addRepo({ owner: "acme", name: "aws-access", ownerType: "Organization" });
@@ -92,6 +94,85 @@ describe("authentication", () => {
     });
     const anonymous = await api("GET", "/user", undefined, { token: null });
     expect(anonymous.status).toBe(401);
+  });
+});
+
+describe("GitHub App installation tokens", () => {
+  it("comment as <slug>[bot], type Bot, naming the App in performed_via_github_app", async () => {
+    const created = await api("POST", `/repos/${REPO}/issues/7/comments`, { body: "from the app" }, { token: APP_TOKEN });
+    expect(created.status).toBe(201);
+    expect(created.body.user).toMatchObject({
+      login: "aws-gitops[bot]",
+      type: "Bot",
+      html_url: "https://github.com/apps/aws-gitops",
+      avatar_url: "https://avatars.githubusercontent.com/in/987654?v=4",
+    });
+    expect(created.body.performed_via_github_app).toMatchObject({ id: 987654, slug: "aws-gitops", name: "AWS GitOps", owner: { login: "acme" } });
+    expect(emu.store.comments.get(created.body.id)?.viaApp).toBe("aws-gitops");
+  });
+
+  it("GET /user refuses them as it refuses GITHUB_TOKEN", async () => {
+    const r = await api("GET", "/user", undefined, { token: APP_TOKEN });
+    expect(r.status).toBe(403);
+    expect(r.body.message).toBe("Resource not accessible by integration");
+  });
+});
+
+describe("GraphQL: viewer { login }", () => {
+  const gql = (body: unknown, token: string | null = ACTIONS_TOKEN) => api("POST", "/graphql", body, { token });
+
+  it("answers every token type with its own login", async () => {
+    for (const [token, login] of [
+      [PAT, "alice"],
+      [ACTIONS_TOKEN, "github-actions[bot]"],
+      [APP_TOKEN, "aws-gitops[bot]"],
+      [FORK_TOKEN, "github-actions[bot]"],
+    ] as const) {
+      const r = await gql({ query: "query { viewer { login } }" }, token);
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual({ data: { viewer: { login } } });
+    }
+    // the same query in other spellings
+    for (const query of ["{ viewer { login } }", "query WhoAmI {\n  viewer {\n    login\n  }\n}\n", "query { viewer { login, } } # me"]) {
+      expect((await gql({ query, variables: {} })).body).toEqual({ data: { viewer: { login: "github-actions[bot]" } } });
+    }
+  });
+
+  it("needs a token, and a known one", async () => {
+    const anonymous = await gql({ query: "query { viewer { login } }" }, null);
+    expect(anonymous.status).toBe(401);
+    expect(anonymous.body.message).toBe("This endpoint requires you to be authenticated.");
+    expect((await gql({ query: "query { viewer { login } }" }, "nope")).status).toBe(401);
+  });
+
+  it("flags a request GitHub cannot read and a query that does not parse", async () => {
+    const before = emu.invalidRequests().length;
+    const noQuery = await gql({ q: "query { viewer { login } }" });
+    expect(noQuery.body.errors[0].message).toBe("A query attribute must be specified and must be a string.");
+    const unbalanced = await gql({ query: "query { viewer { login }" });
+    expect(unbalanced.status).toBe(200);
+    expect(unbalanced.body).toEqual({ errors: [{ message: "Unexpected end of document" }] });
+    const stray = await gql({ query: "query { viewer { login } } }" });
+    expect(stray.body.errors[0]).toMatchObject({ message: 'Parse error on "}" (RCURLY) at [1, 28]', locations: [{ line: 1, column: 28 }] });
+    expect((await api("POST", "/graphql", undefined, { raw: "{nope" })).status).toBe(400);
+    expect((await api("GET", "/graphql")).status).toBe(404);
+    expect(emu.invalidRequests().slice(before).map((r) => r.invalid[0])).toEqual([
+      "body has no string `query`",
+      "query does not parse: Unexpected end of document",
+      'query does not parse: Parse error on "}" (RCURLY) at [1, 28]',
+      "body is not JSON",
+      "GitHub's GraphQL API is POST /graphql, not GET",
+    ]);
+  });
+
+  it("refuses any other query as a gap of the emulator, not with a made-up answer", async () => {
+    const r = await gql({ query: "query { viewer { login id } }" });
+    expect(r.status).toBe(200);
+    expect(r.body.data).toBeUndefined();
+    expect(r.body.errors[0].message).toContain("answers only `query { viewer { login } }`");
+    const gaps = emu.emulatorErrors.splice(0);
+    expect(gaps).toHaveLength(1);
+    expect(gaps[0]).toContain("POST /graphql is not emulated for this query");
   });
 });
 

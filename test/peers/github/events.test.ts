@@ -1,7 +1,7 @@
 // The event builders produce payloads that GitHub's webhook description
 // accepts, consistent with what the REST emulator serves for the same store.
 import { describe, expect, it } from "vitest";
-import { pullRequestEvent, pushEvent, scheduleEvent, validateEventPayload } from "./events.js";
+import { mergeGroupEvent, pullRequestEvent, pushEvent, scheduleEvent, validateEventPayload } from "./events.js";
 import { GitHubStore } from "./store.js";
 
 const REPO = "acme/aws-access";
@@ -56,6 +56,35 @@ describe("event payloads", () => {
     const event = pushEvent({ store, repo: REPO, before: "0".repeat(40), commits: [{ id: "4".repeat(40), message: "direct push" }] });
     expect(validateEventPayload(event)).toEqual([]);
     expect(store.pullsForCommit(REPO, "4".repeat(40))).toEqual([]);
+  });
+
+  it("merge_group checks_requested names the queued merge's head and base, and its commit becomes known", () => {
+    const store = seeded();
+    const event = mergeGroupEvent({ store, repo: REPO, number: 7, baseSha: "6".repeat(40), headSha: "7".repeat(40) });
+    expect(validateEventPayload(event)).toEqual([]);
+    expect(event.payload).toMatchObject({
+      action: "checks_requested",
+      merge_group: {
+        head_sha: "7".repeat(40),
+        head_ref: `refs/heads/gh-readonly-queue/main/pr-7-${"6".repeat(40)}`,
+        base_sha: "6".repeat(40),
+        base_ref: "refs/heads/main",
+        head_commit: { id: "7".repeat(40), message: "Merge pull request #7 from acme/data-eng-ro\n\nGive data-eng read-only in prod" },
+      },
+      repository: { full_name: REPO },
+      sender: { login: "alice" },
+    });
+    expect(event.env).toMatchObject({
+      GITHUB_EVENT_NAME: "merge_group",
+      GITHUB_SHA: "7".repeat(40),
+      GITHUB_REF: `refs/heads/gh-readonly-queue/main/pr-7-${"6".repeat(40)}`,
+      GITHUB_REF_NAME: `gh-readonly-queue/main/pr-7-${"6".repeat(40)}`,
+    });
+    // Known, without pull requests until the queue merges the pull request as that commit.
+    expect(store.pullsForCommit(REPO, "7".repeat(40))).toEqual([]);
+    store.mergePullRequest(REPO, 7, { mergeCommitSha: "7".repeat(40) });
+    expect(store.pullsForCommit(REPO, "7".repeat(40))!.map((p) => p.number)).toEqual([7]);
+    expect(() => mergeGroupEvent({ store, repo: REPO, number: 7 })).toThrow(/merged/);
   });
 
   it("schedule carries the cron string and the repository", () => {

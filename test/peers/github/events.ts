@@ -8,6 +8,13 @@
 // built by the same serializers as the REST emulator, from the same store, so
 // ids, shas and URLs agree between the event and the API.
 //
+// `merge_group` (checks_requested) is what a merge queue sends to run the required
+// checks on the queued merge: GITHUB_SHA is `merge_group.head_sha` (the commit the
+// queue built on top of the base branch) and GITHUB_REF `merge_group.head_ref`,
+// `refs/heads/gh-readonly-queue/<base branch>/pr-<number>-<base sha>`. Once the
+// checks pass, the queue moves the base branch to that commit: the push event that
+// follows has `after` = head_sha, and the pull request is merged as that commit.
+//
 // `schedule` is not a webhook, so there is no schema: the runner's payload is
 // `{ schedule: "<cron>" }`, and since 2022 also the repository (and the
 // organization, for an organization's repository) and the workflow file path.
@@ -32,7 +39,7 @@ export interface EventOptions {
 
 export interface RunnerEvent {
   /** GITHUB_EVENT_NAME */
-  name: "pull_request" | "push" | "schedule";
+  name: "pull_request" | "push" | "schedule" | "merge_group";
   /** contents of GITHUB_EVENT_PATH */
   payload: Obj;
   /** GITHUB_* variables the runner sets for this event (without GITHUB_EVENT_PATH, GITHUB_OUTPUT, …) */
@@ -235,6 +242,65 @@ export function pushEvent(
       GITHUB_REF: ref,
       GITHUB_REF_NAME: ref.replace(/^refs\/(heads|tags)\//, ""),
       GITHUB_REF_TYPE: ref.startsWith("refs/tags/") ? "tag" : "branch",
+      GITHUB_HEAD_REF: "",
+      GITHUB_BASE_REF: "",
+    },
+  };
+}
+
+/**
+ * `merge_group` / `checks_requested` for an open pull request in the store that a merge
+ * queue has taken up: the group's head commit `headSha` (made known to the repository,
+ * without pull requests until `store.mergePullRequest(…, {mergeCommitSha: headSha})`)
+ * sits on `baseSha` of the pull request's base branch.
+ */
+export function mergeGroupEvent(
+  opts: EventOptions & { repo: string; number: number; headSha?: string; baseSha?: string; sender?: string },
+): RunnerEvent {
+  const ctx = ser(opts);
+  const pull = opts.store.pull(opts.repo, opts.number);
+  if (!pull) throw new Error(`${opts.repo}#${opts.number} is not in the store`);
+  if (pull.state !== "open") throw new Error(`${opts.repo}#${opts.number} is ${pull.merged ? "merged" : "closed"}; a merge queue takes up open pull requests`);
+  const repo = repoOrThrow(opts.store, pull.repo);
+  const fullName = `${repo.owner}/${repo.name}`;
+  const baseSha = opts.baseSha ?? (/^0+$/.test(pull.base.sha) ? syntheticSha(`base:${fullName}:${pull.base.ref}`) : pull.base.sha);
+  const headSha = opts.headSha ?? syntheticSha(`queue:${fullName}#${pull.number}:${pull.head.sha}:${baseSha}`);
+  const branch = `gh-readonly-queue/${pull.base.ref}/pr-${pull.number}-${baseSha}`;
+  if (opts.store.pullsForCommit(fullName, headSha) === undefined) opts.store.addCommit(fullName, headSha);
+  const sender = opts.store.addUser({ login: opts.sender ?? pull.user });
+  const author = opts.store.user(pull.user)!;
+  const now = opts.store.now();
+  const payload: Obj = {
+    action: "checks_requested",
+    merge_group: {
+      head_sha: headSha,
+      head_ref: `refs/heads/${branch}`,
+      base_sha: baseSha,
+      base_ref: `refs/heads/${pull.base.ref}`,
+      head_commit: {
+        id: headSha,
+        tree_id: syntheticSha(`tree:${headSha}`),
+        message: `Merge pull request #${pull.number} from ${opts.store.repo(pull.head.repo)!.owner}/${pull.head.ref}\n\n${pull.title}`,
+        timestamp: now,
+        author: { name: author.name ?? author.login, email: `${author.id}+${author.login}@users.noreply.github.com` },
+        committer: { name: "GitHub", email: "noreply@github.com" },
+      },
+    },
+    repository: repository(ctx, repo),
+  };
+  const org = organization(ctx, repo);
+  if (org) payload.organization = org;
+  payload.sender = simpleUser(ctx, sender.login);
+  return {
+    name: "merge_group",
+    payload,
+    env: {
+      ...baseEnv(ctx, repo, sender.login),
+      GITHUB_EVENT_NAME: "merge_group",
+      GITHUB_SHA: headSha,
+      GITHUB_REF: `refs/heads/${branch}`,
+      GITHUB_REF_NAME: branch,
+      GITHUB_REF_TYPE: "branch",
       GITHUB_HEAD_REF: "",
       GITHUB_BASE_REF: "",
     },

@@ -1,7 +1,7 @@
 // Handlers by operationId. Each gets the validated request and returns a
 // result the server validates against the operation's declared response.
 import { issueComment, privateUser, pullRequest, pullRequestSimple, type SerializeContext } from "./serialize.js";
-import { type GitHubStore, type RepoRecord, GITHUB_ACTIONS_BOT } from "./store.js";
+import type { GitHubStore, RepoRecord } from "./store.js";
 
 /** GitHub's limit on issue / pull request comment bodies, counted in characters (code points). */
 export const COMMENT_BODY_LIMIT = 65536;
@@ -11,6 +11,8 @@ export interface Actor {
   login: string;
   type: "User" | "Bot";
   readOnly: boolean;
+  /** installation tokens: slug of the App they belong to (GITHUB_TOKEN: github-actions) */
+  app?: string;
 }
 
 export interface HandlerResult {
@@ -108,7 +110,7 @@ type Handler = (ctx: HandlerContext) => HandlerResult;
 export const handlers: Record<string, Handler> = {
   "users/get-authenticated": (ctx) => {
     if (!ctx.actor) throw basicError(401, "Requires authentication", ctx.docsUrl);
-    // Installation tokens (GITHUB_TOKEN, GitHub App tokens) act as a bot, not a user.
+    // Installation tokens (GITHUB_TOKEN, GitHub App tokens) act as a bot, not a user; GraphQL's viewer still answers for them.
     if (ctx.actor.type === "Bot") throw basicError(403, "Resource not accessible by integration", ctx.docsUrl);
     return { status: 200, body: privateUser(ctx.ser, ctx.actor.login) };
   },
@@ -134,7 +136,7 @@ export const handlers: Record<string, Handler> = {
       issueNumber: number,
       user: actor.login,
       body,
-      viaApp: actor.login === GITHUB_ACTIONS_BOT.login,
+      ...(actor.app ? { viaApp: actor.app } : {}),
     });
     const wire = issueComment(ctx.ser, comment);
     return { status: 201, body: wire, headers: { location: wire.url as string } };

@@ -3,7 +3,7 @@
 // unknown fields forbidden). The same builders feed the event payloads
 // (events.ts), whose pull_request and repository objects GitHub builds from the
 // same serializers.
-import { type CommentRecord, GITHUB_ACTIONS_APP_ID, GITHUB_ACTIONS_BOT, GitHubStore, type PullRecord, type RepoRecord, type UserRecord } from "./store.js";
+import { type AppRecord, type CommentRecord, GitHubStore, type PullRecord, type RepoRecord, type UserRecord } from "./store.js";
 
 export interface SerializeContext {
   store: GitHubStore;
@@ -28,12 +28,13 @@ export function simpleUser(ctx: SerializeContext, login: string): Obj {
   const user = ctx.store.user(login) ?? ctx.store.addUser({ login });
   const api = `${ctx.apiUrl}/users/${encodeURIComponent(user.login)}`;
   const slug = botSlug(user);
-  const isActionsBot = user.id === GITHUB_ACTIONS_BOT.id;
+  // An App's bot account wears the App's avatar.
+  const app = user.type === "Bot" ? ctx.store.appOfBot(user.login) : undefined;
   return {
     login: user.login,
     id: user.id,
     node_id: legacyNodeId(user.type, user.id),
-    avatar_url: isActionsBot ? `https://avatars.githubusercontent.com/in/${GITHUB_ACTIONS_APP_ID}?v=4` : `https://avatars.githubusercontent.com/u/${user.id}?v=4`,
+    avatar_url: app ? `https://avatars.githubusercontent.com/in/${app.id}?v=4` : `https://avatars.githubusercontent.com/u/${user.id}?v=4`,
     gravatar_id: "",
     url: api,
     html_url: slug ? `${ctx.serverUrl}/apps/${slug}` : `${ctx.serverUrl}/${user.login}`,
@@ -83,23 +84,22 @@ export function privateUser(ctx: SerializeContext, login: string): Obj {
   };
 }
 
-/** The GitHub Actions app, as `performed_via_github_app` on what GITHUB_TOKEN writes. */
-export function githubActionsApp(ctx: SerializeContext): Obj {
-  ctx.store.addUser({ login: "github", id: 9919, type: "Organization" });
+/** A GitHub App, as `performed_via_github_app` on what its installation tokens write (GITHUB_TOKEN: the GitHub Actions app). */
+export function githubApp(ctx: SerializeContext, app: AppRecord): Obj {
   return {
-    id: GITHUB_ACTIONS_APP_ID,
-    slug: "github-actions",
-    node_id: legacyNodeId("App", GITHUB_ACTIONS_APP_ID),
-    client_id: "Iv1.05c79e9ad1f6bdfa",
-    owner: simpleUser(ctx, "github"),
-    name: "GitHub Actions",
-    description: "Automate your workflow from idea to production",
-    external_url: "https://help.github.com/en/actions",
-    html_url: `${ctx.serverUrl}/apps/github-actions`,
-    created_at: "2018-07-30T09:30:17Z",
-    updated_at: "2024-04-10T20:33:16Z",
-    permissions: { contents: "write", issues: "write", metadata: "read", pull_requests: "write", statuses: "write", checks: "write" },
-    events: ["check_run", "check_suite", "issue_comment", "issues", "pull_request", "push", "workflow_dispatch", "workflow_run"],
+    id: app.id,
+    slug: app.slug,
+    node_id: legacyNodeId("App", app.id),
+    client_id: app.clientId,
+    owner: simpleUser(ctx, app.owner),
+    name: app.name,
+    description: app.description,
+    external_url: app.externalUrl,
+    html_url: `${ctx.serverUrl}/apps/${app.slug}`,
+    created_at: app.createdAt,
+    updated_at: app.updatedAt,
+    permissions: app.permissions,
+    events: app.events,
   };
 }
 
@@ -293,7 +293,7 @@ export function issueComment(ctx: SerializeContext, comment: CommentRecord): Obj
     updated_at: comment.updatedAt,
     issue_url: `${api}/issues/${comment.issueNumber}`,
     author_association: comment.authorAssociation,
-    performed_via_github_app: comment.viaApp ? githubActionsApp(ctx) : null,
+    performed_via_github_app: comment.viaApp && ctx.store.app(comment.viaApp) ? githubApp(ctx, ctx.store.app(comment.viaApp)!) : null,
     reactions: {
       url: `${api}/issues/comments/${comment.id}/reactions`,
       total_count: 0,

@@ -8,10 +8,13 @@
 // response validated against the operation's declared response for that status.
 // A response that breaks the description is an emulator bug: 500, recorded in
 // `emulatorErrors`; so is a call to an operation the emulator does not implement.
+// `POST /graphql` is not REST: it answers the one query a token asks to learn its
+// own login (`viewer { login }`, see graphql.ts).
 import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody, type RecordedRequestBase, type RecordingServer, startRecordingServer } from "../emulator-http.js";
 import { matchRoute } from "../openapi-index.js";
+import { handleGraphql } from "./graphql.js";
 import { type GitHubOperation, loadGitHubSpec } from "./openapi.js";
 import { type Actor, basicError, GitHubError, type HandlerContext, type HandlerResult, handlers } from "./routes.js";
 import type { SerializeContext } from "./serialize.js";
@@ -19,11 +22,36 @@ import { GitHubStore } from "./store.js";
 import { GitHubValidator } from "./validator.js";
 
 export interface TokenSpec {
-  login: string;
-  /** "Bot" for installation tokens (GITHUB_TOKEN is github-actions[bot]); default User */
+  /**
+   * Account the token acts as. Omitted with `app`: `<app slug>[bot]`. A `…[bot]` login
+   * without `app` is an installation token of the App of that slug (GITHUB_TOKEN:
+   * `github-actions[bot]`, the GitHub Actions app).
+   */
+  login?: string;
+  /** "Bot" for installation tokens (GITHUB_TOKEN is github-actions[bot]); default User, or Bot for a `…[bot]` login */
   type?: "Bot" | "User";
   /** fork pull requests get a read-only GITHUB_TOKEN: every write answers 403 */
   readOnly?: boolean;
+  /**
+   * A GitHub App installation token (e.g. from actions/create-github-app-token): acts as
+   * `<slug>[bot]` (type Bot), and what it writes names the App in `performed_via_github_app`.
+   */
+  app?: { slug: string; id?: number; name?: string; owner?: string };
+}
+
+/** The actor a token spec describes, registering its App (and bot account) in the store. */
+export function tokenActor(store: GitHubStore, token: string, t: TokenSpec): Actor {
+  const login = t.login ?? (t.app ? `${t.app.slug}[bot]` : undefined);
+  if (!login) throw new Error(`token ${token.slice(0, 4)}…: needs a login or an app`);
+  const type = t.type ?? (t.app || login.endsWith("[bot]") ? "Bot" : "User");
+  let app: string | undefined;
+  if (type === "Bot") {
+    const slug = t.app?.slug ?? login.replace(/\[bot\]$/, "");
+    if (login !== `${slug}[bot]`) throw new Error(`token ${token.slice(0, 4)}…: an installation token of App ${slug} acts as ${slug}[bot], not ${login}`);
+    app = store.addApp({ slug, ...(t.app?.id !== undefined ? { id: t.app.id } : {}), ...(t.app?.name ? { name: t.app.name } : {}), ...(t.app?.owner ? { owner: t.app.owner } : {}) }).slug;
+  }
+  store.addUser({ login, type });
+  return { token, login, type, readOnly: t.readOnly ?? false, ...(app ? { app } : {}) };
 }
 
 export interface GitHubEmulatorOptions {
@@ -59,11 +87,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   const validator = new GitHubValidator(spec);
   const store = new GitHubStore(options.clock);
   const tokens = new Map<string, Actor>();
-  for (const [token, t] of Object.entries(options.tokens)) {
-    const type = t.type ?? (t.login.endsWith("[bot]") ? "Bot" : "User");
-    store.addUser({ login: t.login, type });
-    tokens.set(token, { token, login: t.login, type, readOnly: t.readOnly ?? false });
-  }
+  for (const [token, t] of Object.entries(options.tokens)) tokens.set(token, tokenActor(store, token, t));
   const requests: RecordedRequest[] = [];
   const emulatorErrors: string[] = [];
   const serverUrl = (options.serverUrl ?? "https://github.com").replace(/\/$/, "");
@@ -94,6 +118,32 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     res.end(payload);
   };
 
+  /** Who the Authorization header names: undefined without one, "bad" for a token the emulator does not know. */
+  const authenticate = (req: IncomingMessage): Actor | undefined | "bad" => {
+    const auth = req.headers.authorization;
+    if (auth === undefined) return undefined;
+    const m = /^(?:bearer|token)\s+(\S+)\s*$/i.exec(auth);
+    return (m ? tokens.get(m[1]!) : undefined) ?? "bad";
+  };
+
+  const graphql = async (req: IncomingMessage, res: ServerResponse, record: RecordedRequest, method: string) => {
+    record.operationId = "graphql";
+    const actor = authenticate(req);
+    if (actor === "bad") return send(res, record, { status: 401, body: { message: "Bad credentials", documentation_url: "https://docs.github.com/graphql", status: "401" } });
+    if (actor) record.login = actor.login;
+    const raw = method === "POST" ? await readBody(req) : "";
+    try {
+      record.body = JSON.parse(raw);
+    } catch {
+      /* handleGraphql says so */
+    }
+    const outcome = handleGraphql(method, raw, actor);
+    if (outcome.invalid) record.invalid.push(outcome.invalid);
+    if (outcome.gap) emulatorErrors.push(`POST /graphql is not emulated for this query: ${outcome.gap}`);
+    record.warnings.push(...(outcome.warnings ?? []));
+    send(res, record, outcome.result);
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse, record: RecordedRequest, url: URL) => {
     let op: GitHubOperation | undefined;
     /** Answers through the same response check as handlers, once an operation is known. */
@@ -110,6 +160,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     };
     const method = req.method ?? "GET";
     let path = url.pathname;
+    if (path === "/graphql") return graphql(req, res, record, method);
     const byId = /^\/repositories\/(\d+)(\/.*)?$/.exec(path);
     if (byId) {
       const repo = store.repoById(Number(byId[1]));
@@ -124,14 +175,10 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     op = route.operation;
     record.operationId = op.operationId;
 
-    let actor: Actor | undefined;
-    const auth = req.headers.authorization;
-    if (auth !== undefined) {
-      const m = /^(?:bearer|token)\s+(\S+)\s*$/i.exec(auth);
-      actor = m ? tokens.get(m[1]!) : undefined;
-      if (!actor) return respond({ status: 401, body: { message: "Bad credentials", documentation_url: GENERIC_DOCS, status: "401" } });
-      record.login = actor.login;
-    }
+    const authenticated = authenticate(req);
+    if (authenticated === "bad") return respond({ status: 401, body: { message: "Bad credentials", documentation_url: GENERIC_DOCS, status: "401" } });
+    const actor = authenticated;
+    if (actor) record.login = actor.login;
 
     const pathProblems = validator.checkPathParams(op, route.pathParams);
     if (pathProblems.length > 0) return reject(404, { message: "Not Found", documentation_url: op.docsUrl, status: "404" }, pathProblems.join("; "));

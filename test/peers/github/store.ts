@@ -65,8 +65,8 @@ export interface CommentRecord {
   body: string;
   user: string;
   authorAssociation: AuthorAssociation;
-  /** set when the comment was written with an installation token (GITHUB_TOKEN): the app that acted */
-  viaApp: boolean;
+  /** slug of the GitHub App whose installation token wrote the comment (GITHUB_TOKEN: github-actions), else null */
+  viaApp: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -77,6 +77,39 @@ export type AuthorAssociation = "COLLABORATOR" | "CONTRIBUTOR" | "FIRST_TIMER" |
 export const GITHUB_ACTIONS_BOT = { login: "github-actions[bot]", id: 41898282, type: "Bot" as const };
 /** The GitHub Actions app (performed_via_github_app on comments written with GITHUB_TOKEN). */
 export const GITHUB_ACTIONS_APP_ID = 15368;
+
+/**
+ * A GitHub App. Its installation tokens (GITHUB_TOKEN is one, of the GitHub Actions
+ * app) act as the bot account `<slug>[bot]`, and what they write names the App in
+ * `performed_via_github_app`.
+ */
+export interface AppRecord {
+  id: number;
+  slug: string;
+  name: string;
+  /** login of the account that owns the App */
+  owner: string;
+  description: string | null;
+  externalUrl: string;
+  clientId: string;
+  createdAt: string;
+  updatedAt: string;
+  permissions: Record<string, string>;
+  events: string[];
+}
+
+export interface AddAppInput {
+  slug: string;
+  id?: number;
+  name?: string;
+  /** owner account (created as an Organization if missing); default the owner of the first repository, else "github" */
+  owner?: string;
+  description?: string | null;
+  /** id of the bot user `<slug>[bot]` */
+  botUserId?: number;
+  permissions?: Record<string, string>;
+  events?: string[];
+}
 
 /** GitHub's timestamp format: ISO 8601, seconds precision, Z. */
 export function isoSeconds(d: Date): string {
@@ -137,13 +170,28 @@ export class GitHubStore {
   readonly comments = new Map<number, CommentRecord>();
   /** key: "owner/name@sha" (lower-cased repo) → pull request numbers, in association order */
   readonly commitPulls = new Map<string, number[]>();
+  /** key: App slug (lower-cased) */
+  readonly apps = new Map<string, AppRecord>();
   private nextUserId = 100_001;
   private nextRepoId = 700_000_001;
   private nextPullId = 1_900_000_001;
   private nextCommentId = 2_400_000_001;
+  private nextAppId = 1_100_001;
 
   constructor(private readonly clock: () => Date = () => new Date()) {
-    this.addUser(GITHUB_ACTIONS_BOT);
+    this.addUser({ login: "github", id: 9919, type: "Organization" });
+    this.addApp({
+      slug: "github-actions",
+      id: GITHUB_ACTIONS_APP_ID,
+      name: "GitHub Actions",
+      owner: "github",
+      description: "Automate your workflow from idea to production",
+      botUserId: GITHUB_ACTIONS_BOT.id,
+      permissions: { contents: "write", issues: "write", metadata: "read", pull_requests: "write", statuses: "write", checks: "write" },
+      events: ["check_run", "check_suite", "issue_comment", "issues", "pull_request", "push", "workflow_dispatch", "workflow_run"],
+    });
+    const actions = this.apps.get("github-actions")!;
+    Object.assign(actions, { externalUrl: "https://help.github.com/en/actions", clientId: "Iv1.05c79e9ad1f6bdfa", createdAt: "2018-07-30T09:30:17Z", updatedAt: "2024-04-10T20:33:16Z" });
   }
 
   now(): string {
@@ -168,6 +216,43 @@ export class GitHubStore {
 
   user(login: string): UserRecord | undefined {
     return this.users.get(key(login));
+  }
+
+  // ---- GitHub Apps ----
+  /** Registers a GitHub App and its bot account `<slug>[bot]` (type Bot). Idempotent per slug. */
+  addApp(input: AddAppInput): AppRecord {
+    const existing = this.apps.get(key(input.slug));
+    if (existing) return existing;
+    const owner = input.owner ?? [...this.repos.values()][0]?.owner ?? "github";
+    this.addUser({ login: owner, type: "Organization" });
+    const id = input.id ?? this.nextAppId++;
+    const now = this.now();
+    const app: AppRecord = {
+      id,
+      slug: input.slug,
+      name: input.name ?? input.slug,
+      owner,
+      description: input.description ?? null,
+      externalUrl: `https://github.com/${owner}`,
+      clientId: `Iv23li${id.toString(36).padStart(14, "0")}`,
+      createdAt: now,
+      updatedAt: now,
+      permissions: input.permissions ?? { issues: "write", metadata: "read", pull_requests: "write" },
+      events: input.events ?? [],
+    };
+    this.apps.set(key(app.slug), app);
+    this.addUser({ login: `${app.slug}[bot]`, type: "Bot", ...(input.botUserId !== undefined ? { id: input.botUserId } : {}) });
+    return app;
+  }
+
+  app(slug: string): AppRecord | undefined {
+    return this.apps.get(key(slug));
+  }
+
+  /** The App whose bot account `login` is (`<slug>[bot]`), if any. */
+  appOfBot(login: string): AppRecord | undefined {
+    const m = /^(.+)\[bot\]$/i.exec(login);
+    return m ? this.app(m[1]!) : undefined;
   }
 
   // ---- repositories ----
@@ -324,7 +409,8 @@ export class GitHubStore {
     return this.pull(repoFullName, number) !== undefined || (this.repo(repoFullName)?.issues.has(number) ?? false);
   }
 
-  addComment(input: AddCommentInput & { viaApp?: boolean }): CommentRecord {
+  /** `viaApp`: slug of the App whose installation token writes the comment. */
+  addComment(input: AddCommentInput & { viaApp?: string }): CommentRecord {
     const repo = this.requireRepo(input.repo);
     const fullName = GitHubStore.fullName(repo);
     if (!this.issueExists(fullName, input.issueNumber)) throw new Error(`${fullName}#${input.issueNumber} does not exist`);
@@ -337,7 +423,7 @@ export class GitHubStore {
       body: input.body,
       user: user.login,
       authorAssociation: input.authorAssociation ?? (key(user.login) === key(repo.owner) ? "OWNER" : "NONE"),
-      viaApp: input.viaApp ?? false,
+      viaApp: input.viaApp ?? null,
       createdAt: at,
       updatedAt: at,
     };
