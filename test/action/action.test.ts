@@ -2,18 +2,23 @@ import { existsSync, readFileSync } from "node:fs";
 import { GetRoleCommand, IAMClient, NoSuchEntityException, UpdateAssumeRolePolicyCommand } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/types.js";
+import { renderPlanMarkdown } from "../../src/render/markdown.js";
 import { example, startPeers, TOKEN, type Peers } from "../integration/harness.js";
-import { pullRequestEvent, pushEvent, scheduleEvent, syntheticSha } from "../peers/github/events.js";
-import { startGitHubEmulator, type GitHubEmulator } from "../peers/github/server.js";
+import { type RunnerEvent, syntheticSha } from "../peers/github/events.js";
+import { type GitHubPeer, startGitHubPeer } from "../peers/github/peer.js";
 import { node24Binary, runAction, type ActionResult } from "./runner.js";
 
 const REPO = "acme/aws-access";
 const MARKER = "<!-- authentik-aws-gitops:plan config=aws-access.yaml -->";
 const BOT = "github-actions[bot]";
+/** The bot account of the GitHub App whose installation token ghs_app is. */
+const APP_BOT = "aws-gitops[bot]";
 const PROD = "111111111111";
+const JOB_SUMMARY_LIMIT = 1024 * 1024;
 
 let peers: Peers;
-let gh: GitHubEmulator;
+/** The GitHub emulator, in a process of its own. */
+let gh: GitHubPeer;
 const baseConfig = example("classic-iam.yaml");
 
 function inputs(extra: Record<string, string> = {}): Record<string, string> {
@@ -33,52 +38,72 @@ function awsEnv(): NodeJS.ProcessEnv {
   return aws;
 }
 
-async function act(event: ReturnType<typeof pullRequestEvent>, extraInputs: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Promise<ActionResult> {
+async function act(event: RunnerEvent, extraInputs: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Promise<ActionResult> {
   return runAction({ workspace: peers.dir, event, inputs: inputs(extraInputs), env: { ...awsEnv(), ...env }, apiUrl: gh.url });
 }
 
-function openPull(number: number, head = syntheticSha(`head-${number}`), opts: { fork?: boolean } = {}) {
-  gh.store.addPullRequest({ repo: REPO, number, user: "alice", head: { ref: `change-${number}`, sha: head, ...(opts.fork ? { repo: "mallory/aws-access" } : {}) } });
-  return pullRequestEvent({ store: gh.store, apiUrl: gh.url, repo: REPO, number, action: "opened" });
+async function openPull(number: number, head = syntheticSha(`head-${number}`), opts: { fork?: boolean } = {}): Promise<RunnerEvent> {
+  await gh.control.addPullRequest({ repo: REPO, number, user: "alice", head: { ref: `change-${number}`, sha: head, ...(opts.fork ? { repo: "mallory/aws-access" } : {}) } });
+  return gh.control.pullRequestEvent({ repo: REPO, number, action: "opened" });
 }
 
-function commentBodies(number: number): { login: string; body: string; id: number }[] {
-  return gh.store.commentsOn(REPO, number).map((c) => ({ id: c.id, body: c.body, login: c.user }));
+/** A new push to the pull request's branch. */
+async function synchronize(number: number, head: string): Promise<RunnerEvent> {
+  await gh.control.pushToPull(REPO, number, head);
+  return gh.control.pullRequestEvent({ repo: REPO, number, action: "synchronize" });
 }
 
-function merge(number: number) {
-  const sha = syntheticSha(`merge-${number}`);
-  gh.store.mergePullRequest(REPO, number, { mergeCommitSha: sha, mergedBy: "alice" });
-  return pushEvent({ store: gh.store, apiUrl: gh.url, repo: REPO, before: syntheticSha(`before-${number}`), mergedPull: number });
+async function commentBodies(number: number): Promise<{ login: string; body: string; id: number; viaApp: string | null }[]> {
+  return (await gh.control.comments(REPO, number)).map((c) => ({ id: c.id, body: c.body, login: c.user, viaApp: c.viaApp }));
 }
+
+async function merge(number: number, mergeCommitSha = syntheticSha(`merge-${number}`)): Promise<RunnerEvent> {
+  await gh.control.mergePullRequest(REPO, number, { mergeCommitSha, mergedBy: "alice" });
+  return gh.control.pushEvent({ repo: REPO, before: syntheticSha(`before-${number}`), mergedPull: number });
+}
+
+/** What the peers were asked while `run` ran (their request logs, in their own processes). */
+async function during<T>(run: () => Promise<T>): Promise<{ result: T; github: { method: string; path: string }[]; authentik: { method: string; path: string }[] }> {
+  const [ghBefore, akBefore] = [(await gh.control.requests()).length, (await peers.authentik.control.requests()).length];
+  const result = await run();
+  const github = (await gh.control.requests()).slice(ghBefore).map((r) => ({ method: r.method, path: r.path }));
+  const authentik = (await peers.authentik.control.requests()).slice(akBefore).map((r) => ({ method: r.method, path: r.path }));
+  return { result, github, authentik };
+}
+
+const writes = (requests: { method: string; path: string }[]) => requests.filter((r) => !["GET", "HEAD"].includes(r.method));
 
 beforeAll(async () => {
   node24Binary(); // fetch Node 24 once, before the clock of the first test starts
-  peers = await startPeers(["aws-admins", "engineers", "data-eng"]);
-  gh = await startGitHubEmulator({
-    tokens: {
-      ghs_default: { login: BOT, type: "Bot" },
-      ghs_fork: { login: BOT, type: "Bot", readOnly: true },
-    },
-  });
-  gh.store.addRepo({ owner: "acme", name: "aws-access", ownerType: "Organization" });
+  [peers, gh] = await Promise.all([
+    startPeers(["aws-admins", "engineers", "data-eng"]),
+    startGitHubPeer({
+      ghs_default: { login: BOT, type: "Bot" }, // GITHUB_TOKEN
+      ghs_fork: { login: BOT, type: "Bot", readOnly: true }, // GITHUB_TOKEN of a fork's pull request
+      ghs_app: { app: { slug: "aws-gitops", name: "AWS GitOps", owner: "acme" } }, // e.g. from actions/create-github-app-token
+    }),
+  ]);
+  await gh.control.addRepo({ owner: "acme", name: "aws-access", ownerType: "Organization" });
   peers.writeConfig("aws-access.yaml", baseConfig);
 }, 600_000);
 
 afterAll(async () => {
-  expect(gh.invalidRequests()).toEqual([]);
-  expect(gh.emulatorErrors).toEqual([]);
-  expect(peers.authentik.invalidRequests()).toEqual([]);
+  expect(await gh.control.invalidRequests()).toEqual([]);
+  expect(await gh.control.emulatorErrors()).toEqual([]);
+  expect(await peers.authentik.control.invalidRequests()).toEqual([]);
   await gh.stop();
   await peers.stop();
 });
 
 describe("the bundled Action, run by Node 24 the way the runner runs it", () => {
   it("posts one plan comment on a new pull request, with outputs and the job summary", async () => {
-    const r = await act(openPull(7));
+    const { result: r, github } = await during(async () => act(await openPull(7)));
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    const comments = commentBodies(7);
+    // Whose comments are its own: GraphQL's viewer, which answers for every kind of token (GET /user refuses installation tokens).
+    expect(github).toContainEqual({ method: "POST", path: "/graphql" });
+    expect(github).not.toContainEqual({ method: "GET", path: "/user" });
+    const comments = await commentBodies(7);
     expect(comments).toHaveLength(1);
     const body = comments[0]!.body;
     expect(comments[0]!.login).toBe(BOT);
@@ -100,60 +125,68 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
   });
 
   it("updates the same comment on a new push instead of adding one", async () => {
-    const before = commentBodies(7)[0]!;
+    const before = (await commentBodies(7))[0]!;
     peers.writeConfig("aws-access.yaml", baseConfig.replace("sessionDuration: 1h", "sessionDuration: 30m"));
-    const head = syntheticSha("head-7b");
-    gh.store.pull(REPO, 7)!.head.sha = head;
-    const r = await act(pullRequestEvent({ store: gh.store, apiUrl: gh.url, repo: REPO, number: 7, action: "synchronize" }));
+    const r = await act(await synchronize(7, syntheticSha("head-7b")));
     expect(r.code).toBe(0);
-    const after = commentBodies(7);
+    const after = await commentBodies(7);
     expect(after).toHaveLength(1);
     expect(after[0]!.id).toBe(before.id);
     expect(after[0]!.body).not.toBe(before.body);
     expect(after[0]!.body).toContain(r.outputs["plan-hash"]!);
     // The author reverts the change in a third push: still one comment, now showing that plan.
     peers.writeConfig("aws-access.yaml", baseConfig);
-    gh.store.pull(REPO, 7)!.head.sha = syntheticSha("head-7c");
-    const third = await act(pullRequestEvent({ store: gh.store, apiUrl: gh.url, repo: REPO, number: 7, action: "synchronize" }));
+    const third = await act(await synchronize(7, syntheticSha("head-7c")));
     expect(third.code).toBe(0);
-    expect(commentBodies(7)).toHaveLength(1);
-    expect(commentBodies(7)[0]!.body).toContain(third.outputs["plan-hash"]!);
+    expect(await commentBodies(7)).toHaveLength(1);
+    expect((await commentBodies(7))[0]!.body).toContain(third.outputs["plan-hash"]!);
   });
 
   it("leaves alone a comment by someone else that carries the same marker", async () => {
-    const event = openPull(8);
-    gh.store.addComment({ repo: REPO, issueNumber: 8, user: "bob", body: `${MARKER}\nI pasted the marker to confuse the bot` });
+    const event = await openPull(8);
+    await gh.control.addComment({ repo: REPO, issueNumber: 8, user: "bob", body: `${MARKER}\nI pasted the marker to confuse the bot` });
     const r = await act(event);
     expect(r.code).toBe(0);
-    const comments = commentBodies(8);
+    const comments = await commentBodies(8);
     expect(comments).toHaveLength(2);
     expect(comments[0]!.login).toBe("bob");
     expect(comments[0]!.body).toBe(`${MARKER}\nI pasted the marker to confuse the bot`);
     expect(comments[1]!.login).toBe(BOT);
   });
 
-  it("keeps a plan too large for one comment under 65,536 characters, with the full plan in the summary and JSON", async () => {
-    const roles = Array.from({ length: 150 }, (_, i) => `  role-${String(i).padStart(3, "0")}:\n    description: ${"a long description ".repeat(10)}\n    accounts: "*"\n    managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\n`).join("");
+  it("keeps a plan too large for one comment under 65,536 characters, and its job summary under 1 MiB in bytes, with the full plan in the JSON", async () => {
+    // Non-ASCII descriptions: the summary fits 1 Mi UTF-16 code units, not 1 MiB of UTF-8 (GitHub's limit).
+    const roles = Array.from({ length: 150 }, (_, i) => `  role-${String(i).padStart(3, "0")}:\n    description: ${"読み取り専用の説明".repeat(111)}\n    accounts: "*"\n    managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\n`).join("");
     const maps = Array.from({ length: 150 }, (_, i) => `  - { group: engineers, roles: [role-${String(i).padStart(3, "0")}] }\n`).join("");
     peers.writeConfig("big.yaml", baseConfig.replace("roles:\n", `roles:\n${roles}`).replace("mappings:\n", `mappings:\n${maps}`));
-    const r = await act(openPull(9), { config: "big.yaml" });
+    const r = await act(await openPull(9), { config: "big.yaml" });
     expect(r.code).toBe(0);
-    const body = commentBodies(9)[0]!.body;
-    expect(body.length).toBeLessThanOrEqual(65_536);
+    const body = (await commentBodies(9))[0]!.body;
+    expect([...body].length).toBeLessThanOrEqual(65_536);
     expect(body).toMatch(/too long for one comment/);
     expect(body).toContain("job summary");
     const plan = JSON.parse(readFileSync(r.outputs["plan-json"]!, "utf8")) as Plan;
     expect(plan.changes.length).toBeGreaterThan(900);
+    // The premise: the whole plan as markdown is under 1 Mi code units but over 1 MiB in bytes.
+    const whole = renderPlanMarkdown(plan, { commit: "x" });
+    expect(whole.length).toBeLessThan(JOB_SUMMARY_LIMIT);
+    expect(Buffer.byteLength(whole)).toBeGreaterThan(JOB_SUMMARY_LIMIT);
+    // GitHub drops a step summary above 1 MiB altogether: it is cut to fit, and says so.
+    expect(Buffer.byteLength(r.summary)).toBeLessThanOrEqual(JOB_SUMMARY_LIMIT);
+    expect(Buffer.byteLength(r.summary)).toBeGreaterThan(JOB_SUMMARY_LIMIT * 0.9);
+    expect(r.summary).toMatch(/The plan is too long for .*: \d+ of \d+ changes shown/);
+    expect(r.summary).toContain("plan-json");
+    expect(r.summary).toContain(plan.hash);
     expect(r.summary.length).toBeGreaterThan(body.length);
   });
 
   it("applies on merge when the plan is unchanged, and marks the comment applied", async () => {
-    const r = await act(merge(7));
+    const r = await act(await merge(7));
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("✓ create aws.iam.role[prod:/authentik/admin]");
     const role = await new IAMClient(peers.aws(PROD)).send(new GetRoleCommand({ RoleName: "admin" }));
     expect(role.Role?.Path).toBe("/authentik/");
-    const body = commentBodies(7)[0]!.body;
+    const body = (await commentBodies(7))[0]!.body;
     expect(body).toContain("✅ **Applied**");
     expect(body).toContain("/actions/runs/4242");
     expect(r.summary).toContain("Applied");
@@ -161,9 +194,9 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
 
   it("refuses on merge with plan-changed when the live state moved after review, applying nothing", async () => {
     peers.writeConfig("aws-access.yaml", baseConfig.replace("mappings:\n", "  auditor:\n    accounts: [prod]\n    managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\nmappings:\n  - { group: engineers, roles: [auditor] }\n"));
-    const planned = await act(openPull(10));
+    const planned = await act(await openPull(10));
     expect(planned.code).toBe(0);
-    expect(commentBodies(10)[0]!.body).toContain("auditor");
+    expect((await commentBodies(10))[0]!.body).toContain("auditor");
     // Someone edits AWS between review and merge.
     await new IAMClient(peers.aws(PROD)).send(
       new UpdateAssumeRolePolicyCommand({
@@ -171,11 +204,11 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
         PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" }] }),
       }),
     );
-    const r = await act(merge(10));
+    const r = await act(await merge(10));
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain("plan-changed");
     expect(r.stdout).toContain("planned now, never reviewed: update aws.iam.role[prod:/authentik/readonly]");
-    const body = commentBodies(10)[0]!.body;
+    const body = (await commentBodies(10))[0]!.body;
     expect(body).toContain("**Plan changed**");
     await expect(new IAMClient(peers.aws(PROD)).send(new GetRoleCommand({ RoleName: "auditor" }))).rejects.toBeInstanceOf(NoSuchEntityException);
   });
@@ -183,21 +216,86 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
   it("posts nothing on a pull request whose plan has no changes, unless asked", async () => {
     // The live state matches aws-access.yaml again only for the roles it declares; plan a config that matches exactly.
     peers.writeConfig("aws-access.yaml", baseConfig);
-    const settle = await act(merge(9), { config: "aws-access.yaml", "require-reviewed-plan": "false" });
+    const settle = await act(await merge(9), { config: "aws-access.yaml", "require-reviewed-plan": "false" });
     expect(settle.code).toBe(0);
-    const quiet = await act(openPull(13));
+    const quiet = await act(await openPull(13));
     expect(quiet.code).toBe(0);
     expect(quiet.outputs["has-changes"]).toBe("false");
-    expect(commentBodies(13)).toEqual([]);
-    const asked = await act(openPull(14), { "comment-on-no-changes": "true" });
+    expect(await commentBodies(13)).toEqual([]);
+    const asked = await act(await openPull(14), { "comment-on-no-changes": "true" });
     expect(asked.code).toBe(0);
-    expect(commentBodies(14)).toHaveLength(1);
-    expect(commentBodies(14)[0]!.body).toContain("No changes");
+    expect(await commentBodies(14)).toHaveLength(1);
+    expect((await commentBodies(14))[0]!.body).toContain("No changes");
+  });
+
+  it("with a GitHub App installation token: one comment by <app-slug>[bot], updated on a new push, and the reviewed plan applied on merge", async () => {
+    const app = { "github-token": "ghs_app" };
+    peers.writeConfig("aws-access.yaml", baseConfig.replace("sessionDuration: 1h", "sessionDuration: 30m"));
+    const first = await act(await openPull(20), app);
+    expect(first.stderr).toBe("");
+    expect(first.code).toBe(0);
+    const posted = await commentBodies(20);
+    expect(posted.map((c) => [c.login, c.viaApp])).toEqual([[APP_BOT, "aws-gitops"]]);
+
+    peers.writeConfig("aws-access.yaml", baseConfig.replace("sessionDuration: 1h", "sessionDuration: 50m"));
+    const second = await act(await synchronize(20, syntheticSha("head-20b")), app);
+    expect(second.code).toBe(0);
+    const updated = await commentBodies(20);
+    expect(updated).toHaveLength(1);
+    expect(updated[0]!.id).toBe(posted[0]!.id);
+    expect(updated[0]!.body).toContain(second.outputs["plan-hash"]!);
+
+    // bot-login, when given, is taken as is: no question to GitHub about the token.
+    const { result: applied, github } = await during(async () => act(await merge(20), { ...app, "bot-login": APP_BOT }));
+    expect(applied.code).toBe(0);
+    expect(github).not.toContainEqual({ method: "POST", path: "/graphql" });
+    expect(applied.stdout).toMatch(/✓ update authentik\./);
+    const body = (await commentBodies(20))[0]!.body;
+    expect(body).toContain("✅ **Applied**");
+    expect(body).toContain(second.outputs["plan-hash"]!);
+  });
+
+  it("on merge_group plans the queued merge and passes, writing nothing to GitHub and applying nothing; the push after the queue merged applies the reviewed plan", async () => {
+    const queued = baseConfig.replace(
+      "mappings:\n",
+      "  queue-auditor:\n    accounts: [prod]\n    managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\nmappings:\n  - { group: engineers, roles: [queue-auditor] }\n",
+    );
+    peers.writeConfig("aws-access.yaml", queued);
+    const planned = await act(await openPull(21));
+    expect(planned.code).toBe(0);
+    const reviewed = (await commentBodies(21))[0]!;
+    expect(reviewed.body).toContain(planned.outputs["plan-hash"]!);
+
+    const event = await gh.control.mergeGroupEvent({ repo: REPO, number: 21 });
+    expect(event.env.GITHUB_REF).toMatch(/^refs\/heads\/gh-readonly-queue\/main\/pr-21-[0-9a-f]{40}$/);
+    const { result: check, github, authentik } = await during(() => act(event));
+    expect(check.stderr).toBe("");
+    expect(check.code).toBe(0);
+    expect(check.outputs["has-changes"]).toBe("true");
+    expect(check.outputs["plan-hash"]).toBe(planned.outputs["plan-hash"]);
+    expect(check.outputs.summary).toMatch(/^aws-access\.yaml: \d+ to create/);
+    expect(JSON.parse(readFileSync(check.outputs["plan-json"]!, "utf8")).hash).toBe(planned.outputs["plan-hash"]);
+    expect(check.summary).toContain("queue-auditor");
+    expect(check.summary).toContain(event.env.GITHUB_SHA!.slice(0, 7));
+    // Nothing written anywhere: no comment, no status change, nothing applied.
+    expect(writes(github)).toEqual([]);
+    expect(writes(authentik)).toEqual([]);
+    expect(await commentBodies(21)).toEqual([reviewed]);
+    await expect(new IAMClient(peers.aws(PROD)).send(new GetRoleCommand({ RoleName: "queue-auditor" }))).rejects.toBeInstanceOf(NoSuchEntityException);
+
+    // The queue merges the pull request as the commit it checked and moves main there.
+    const push = await merge(21, event.env.GITHUB_SHA!);
+    expect(push.env.GITHUB_SHA).toBe(event.env.GITHUB_SHA);
+    const applied = await act(push);
+    expect(applied.code).toBe(0);
+    expect(applied.stdout).toContain("✓ create aws.iam.role[prod:/authentik/queue-auditor]");
+    expect((await new IAMClient(peers.aws(PROD)).send(new GetRoleCommand({ RoleName: "queue-auditor" }))).Role?.Path).toBe("/authentik/");
+    expect((await commentBodies(21))[0]!.body).toContain("✅ **Applied**");
   });
 
   it("refuses a push to main that no reviewed pull request belongs to (no-reviewed-plan)", async () => {
     peers.writeConfig("aws-access.yaml", baseConfig.replace("sessionDuration: 1h", "sessionDuration: 45m"));
-    const direct = pushEvent({ store: gh.store, apiUrl: gh.url, repo: REPO, before: syntheticSha("d0"), after: syntheticSha("direct-push") });
+    const direct = await gh.control.pushEvent({ repo: REPO, before: syntheticSha("d0"), after: syntheticSha("direct-push") });
     const r = await act(direct);
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain("no-reviewed-plan: no merged pull request is associated with");
@@ -205,7 +303,7 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
   });
 
   it("says in one notice that a fork's pull request cannot be planned, without failing obscurely", async () => {
-    const event = openPull(11, syntheticSha("fork"), { fork: true });
+    const event = await openPull(11, syntheticSha("fork"), { fork: true });
     const r = await runAction({
       workspace: peers.dir,
       event,
@@ -217,7 +315,7 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
     const notices = r.stdout.split("\n").filter((l) => l.startsWith("::notice"));
     expect(notices).toHaveLength(1);
     expect(notices[0]).toContain("comes from a fork");
-    expect(commentBodies(11)).toEqual([]);
+    expect(await commentBodies(11)).toEqual([]);
   });
 
   it("drift mode fails with has-changes when the live state differs, the plan in the job summary", async () => {
@@ -229,7 +327,7 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
     );
     const r = await runAction({
       workspace: peers.dir,
-      event: scheduleEvent({ store: gh.store, apiUrl: gh.url, repo: REPO, cron: "0 6 * * *", sha: syntheticSha("main") }),
+      event: await gh.control.scheduleEvent({ repo: REPO, cron: "0 6 * * *", sha: syntheticSha("main") }),
       inputs: inputs(),
       env: awsEnv(),
       apiUrl: gh.url,
@@ -243,10 +341,10 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
 
   it("posts config errors with file:line:col, annotates the file, and fails", async () => {
     peers.writeConfig("aws-access.yaml", baseConfig.replace("roles:\n", "rolse:\n  x: {}\nroles:\n"));
-    const r = await act(openPull(12));
+    const r = await act(await openPull(12));
     expect(r.code).not.toBe(0);
     expect(r.stdout).toMatch(/::error title=authentik-aws-gitops,file=aws-access\.yaml,line=\d+,col=1::unknown property 'rolse' — did you mean 'roles'\?/);
-    const body = commentBodies(12)[0]!.body;
+    const body = (await commentBodies(12))[0]!.body;
     expect(body).toContain("❌ Plan failed");
     expect(body).toMatch(/aws-access\.yaml:\d+:1: error: unknown property 'rolse'/);
     peers.writeConfig("aws-access.yaml", baseConfig);
