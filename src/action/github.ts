@@ -1,7 +1,7 @@
 import ky, { HTTPError, type KyInstance } from "ky";
 import { collectPages } from "../util/paging.js";
 
-/** The few GitHub REST calls the Action makes, through ky. Errors carry status and GitHub's message. */
+/** The few GitHub calls the Action makes (REST, and GraphQL for the token's login), through ky. Errors carry status and GitHub's message. */
 export class GitHubApiError extends Error {
   override readonly name = "GitHubApiError";
   constructor(
@@ -30,18 +30,33 @@ export interface PullRequest {
   base: { ref: string };
 }
 
+/**
+ * GitHub's GraphQL endpoint for a REST base: the runner says it (GITHUB_GRAPHQL_URL);
+ * otherwise api.github.com/graphql, or /api/graphql next to GitHub Enterprise Server's /api/v3.
+ */
+export function graphqlUrlFor(apiUrl: string, env: NodeJS.ProcessEnv = {}): string {
+  if (env.GITHUB_GRAPHQL_URL) return env.GITHUB_GRAPHQL_URL;
+  const base = apiUrl.replace(/\/+$/, "");
+  return /\/api\/v3$/.test(base) ? base.replace(/\/v3$/, "/graphql") : `${base}/graphql`;
+}
+
 export class GitHubClient {
   private readonly http: KyInstance;
+  private readonly graphqlHttp: KyInstance;
   constructor(
     readonly apiUrl: string,
     token: string,
+    readonly graphqlUrl = graphqlUrlFor(apiUrl),
   ) {
+    const headers = { Authorization: `Bearer ${token}`, Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" };
     this.http = ky.create({
       prefixUrl: apiUrl.replace(/\/+$/, ""),
-      headers: { Authorization: `Bearer ${token}`, Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" },
+      headers,
       timeout: 30_000,
       retry: { limit: 3, methods: ["get"], statusCodes: [429, 500, 502, 503, 504] },
     });
+    // Only read-only queries go there, so a POST may be retried like a GET.
+    this.graphqlHttp = ky.create({ headers, timeout: 30_000, retry: { limit: 3, methods: ["post"], statusCodes: [429, 500, 502, 503, 504] } });
   }
 
   private async call<T>(method: "get" | "post" | "patch", path: string, json?: unknown): Promise<{ body: T; link: string | null }> {
@@ -63,14 +78,33 @@ export class GitHubClient {
     }
   }
 
-  /** The token's own login, or undefined where GitHub does not say (GITHUB_TOKEN cannot call /user). */
-  async viewerLogin(): Promise<string | undefined> {
+  /**
+   * The login the token comments as. REST `GET /user` refuses installation tokens
+   * (GITHUB_TOKEN and GitHub App tokens alike: 403 "Resource not accessible by
+   * integration"); GraphQL's `viewer` answers for every kind: `github-actions[bot]`,
+   * `<app-slug>[bot]`, or the user's login — the same login REST shows as a comment's author.
+   */
+  async viewerLogin(): Promise<string> {
+    let payload: { data?: { viewer?: { login?: unknown } | null } | null; errors?: { message?: string }[] };
     try {
-      return (await this.call<{ login: string }>("get", "user")).body.login;
+      payload = await this.graphqlHttp.post(this.graphqlUrl, { json: { query: "query { viewer { login } }" } }).json();
     } catch (error) {
-      if (error instanceof GitHubApiError && (error.status === 403 || error.status === 401)) return undefined;
+      if (error instanceof HTTPError) {
+        const text = await error.response.text().catch(() => "");
+        let message = text;
+        try {
+          message = (JSON.parse(text) as { message?: string }).message ?? text;
+        } catch {
+          /* keep text */
+        }
+        throw new GitHubApiError("POST", this.graphqlUrl, error.response.status, message);
+      }
       throw error;
     }
+    const login = payload.data?.viewer?.login;
+    if (typeof login === "string" && login !== "") return login;
+    const messages = (payload.errors ?? []).map((e) => e.message ?? JSON.stringify(e)).join("; ") || "no viewer login in the answer";
+    throw new GitHubApiError("POST", this.graphqlUrl, 200, `viewer { login }: ${messages}`);
   }
 
   listComments(repo: string, issue: number): Promise<IssueComment[]> {

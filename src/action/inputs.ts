@@ -22,7 +22,7 @@ export function readInputs(): ActionInputs {
     prune: prune === "" ? undefined : core.getBooleanInput("prune"),
     requireReviewedPlan: core.getInput("require-reviewed-plan") === "" ? true : core.getBooleanInput("require-reviewed-plan"),
     commentOnNoChanges: core.getInput("comment-on-no-changes") === "" ? false : core.getBooleanInput("comment-on-no-changes"),
-    botLogin: core.getInput("bot-login") || "github-actions[bot]",
+    botLogin: core.getInput("bot-login") || undefined,
     scimWaitSeconds: Number.isFinite(wait) && wait >= 0 ? wait : 300,
     rotateScimToken: core.getInput("rotate-scim-token") === "" ? false : core.getBooleanInput("rotate-scim-token"),
   };

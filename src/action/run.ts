@@ -10,7 +10,7 @@ import { renderPlanJson } from "../render/json.js";
 import { renderPlanMarkdown } from "../render/markdown.js";
 import { planDrift } from "../plan/plan-drift.js";
 import { dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, replaceStatus, statusBlock } from "./comment.js";
-import { GitHubApiError, GitHubClient, type IssueComment, type PullRequest } from "./github.js";
+import { GitHubApiError, GitHubClient, graphqlUrlFor, type IssueComment, type PullRequest } from "./github.js";
 
 export type ActionMode = "auto" | "plan" | "apply" | "drift";
 
@@ -24,8 +24,8 @@ export interface ActionInputs {
   prune: boolean | undefined;
   requireReviewedPlan: boolean;
   commentOnNoChanges: boolean;
-  /** Whose comments are ours when the token cannot tell (GITHUB_TOKEN cannot call /user). */
-  botLogin: string;
+  /** Whose comments are ours, as given (the bot-login input); undefined: the token's own login, asked of GitHub. */
+  botLogin: string | undefined;
   scimWaitSeconds: number;
   /** Write the SCIM token to authentik again (it cannot be compared). */
   rotateScimToken: boolean;
@@ -45,7 +45,9 @@ export interface ActionContext {
   env: NodeJS.ProcessEnv;
 }
 
-const JOB_SUMMARY_LIMIT = 1_000_000; // GitHub allows 1 MiB per step summary; keep a margin
+/** GitHub drops a step summary above 1 MiB altogether; counted in bytes (UTF-8), not characters. */
+export const JOB_SUMMARY_LIMIT_BYTES = 1024 * 1024;
+const SUMMARY_SEPARATOR = "\n\n---\n\n";
 
 interface ConfigOutcome {
   config: string;
@@ -57,6 +59,9 @@ interface ConfigOutcome {
 export function effectiveMode(inputs: ActionInputs, ctx: ActionContext): Exclude<ActionMode, "auto"> {
   if (inputs.mode !== "auto") return inputs.mode;
   if (ctx.eventName === "pull_request" || ctx.eventName === "pull_request_target") return "plan";
+  // A merge queue's required check on the queued merge: plan it, write nothing. The push to the
+  // default branch that follows the queue's merge applies it (require-reviewed-plan: the reviewed hash).
+  if (ctx.eventName === "merge_group") return "plan";
   if (ctx.eventName === "push") {
     const defaultBranch = ctx.event.repository?.default_branch ?? "main";
     return ctx.ref === `refs/heads/${defaultBranch}` ? "apply" : "plan";
@@ -106,6 +111,36 @@ function fence(lines: string[]): string {
   return `${f}text\n${body}\n${f}`;
 }
 
+/** The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`, never splitting a character. */
+export function truncateUtf8(text: string, maxBytes: number): string {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let bytes = 0;
+  let end = 0;
+  for (const ch of text) {
+    const b = Buffer.byteLength(ch);
+    if (bytes + b > maxBytes) break;
+    bytes += b;
+    end += ch.length;
+  }
+  return text.slice(0, end);
+}
+
+/**
+ * `render(maxLength)` (a limit in UTF-16 code units, which never undercount bytes) made to
+ * fit `maxBytes` of UTF-8: rendered again with a smaller limit while the bytes overflow,
+ * so the renderer cuts where it reads well and says so.
+ */
+export function fitBytes(maxBytes: number, render: (maxLength: number) => string): string {
+  let maxLength = maxBytes;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const text = render(maxLength);
+    const bytes = Buffer.byteLength(text);
+    if (bytes <= maxBytes) return text;
+    maxLength = Math.max(0, Math.min(maxLength - 1, Math.floor((maxLength * maxBytes) / bytes * 0.99)));
+  }
+  return truncateUtf8(render(maxLength), maxBytes);
+}
+
 class ActionRun {
   readonly github: GitHubClient;
   private login: Promise<string> | undefined;
@@ -116,7 +151,7 @@ class ActionRun {
     readonly inputs: ActionInputs,
     readonly ctx: ActionContext,
   ) {
-    this.github = new GitHubClient(ctx.apiUrl, inputs.githubToken);
+    this.github = new GitHubClient(ctx.apiUrl, inputs.githubToken, graphqlUrlFor(ctx.apiUrl, ctx.env));
   }
 
   engineEnv(): NodeJS.ProcessEnv {
@@ -127,9 +162,19 @@ class ActionRun {
     };
   }
 
-  /** Whose comments are ours: the token's login when GitHub tells, else the configured bot login. */
+  /** Whose comments are ours: bot-login when given, else the token's own login (GraphQL's viewer, which every token type may ask). */
   viewer(): Promise<string> {
-    this.login ??= this.github.viewerLogin().then((l) => l ?? this.inputs.botLogin);
+    this.login ??= this.inputs.botLogin
+      ? Promise.resolve(this.inputs.botLogin)
+      : this.github.viewerLogin().catch((error: unknown) => {
+          if (!(error instanceof GitHubApiError)) throw error;
+          throw new GitHubApiError(
+            error.method,
+            error.path,
+            error.status,
+            `${error.githubMessage} — without the token's login the Action cannot tell its own comments; set the bot-login input to the login the token comments as`,
+          );
+        });
     return this.login;
   }
 
@@ -174,13 +219,19 @@ class ActionRun {
   }
 
   addSummary(config: string, plan: Plan, status: string): void {
+    // Each config gets its share of GitHub's limit, in bytes: a plan full of non-ASCII names
+    // takes up to three bytes per character.
+    const share = Math.floor((JOB_SUMMARY_LIMIT_BYTES - 2) / Math.max(1, this.inputs.configs.length)) - SUMMARY_SEPARATOR.length;
     this.summary.push(
-      renderPlanMarkdown(plan, {
-        maxLength: Math.floor(JOB_SUMMARY_LIMIT / Math.max(1, this.inputs.configs.length)) - 200,
-        commit: this.ctx.sha,
-        title: `### authentik-aws-gitops: \`${config}\``,
-        statusLine: status,
-      }),
+      fitBytes(share, (maxLength) =>
+        renderPlanMarkdown(plan, {
+          maxLength,
+          commit: this.ctx.sha,
+          title: `### authentik-aws-gitops: \`${config}\``,
+          statusLine: status,
+          fullPlanHint: "The full plan is in the `plan-json` output of the run.",
+        }),
+      ),
     );
   }
 
@@ -207,11 +258,17 @@ class ActionRun {
   readonly sessions = new Map<string, Awaited<ReturnType<typeof createPlan>>>();
 }
 
-/** pull_request: plan each config and keep one comment per config up to date. */
+/**
+ * pull_request: plan each config and keep one comment per config up to date.
+ * merge_group (and any run without a pull request): plan, summary and outputs only; nothing is written to GitHub.
+ */
 async function planOnPullRequest(r: ActionRun): Promise<void> {
   const pr = r.ctx.event.pull_request as { number: number } | undefined;
+  const queue = r.ctx.eventName === "merge_group" ? (r.ctx.event.merge_group as { base_ref?: string } | undefined) : undefined;
   for (const config of r.inputs.configs) {
-    const status = `📝 Planned for ${shortSha(r.ctx.sha)} in [run ${r.ctx.runId}](${runUrl(r.ctx)}).`;
+    const status = queue
+      ? `🚦 Planned for the merge queue at ${shortSha(r.ctx.sha)} in [run ${r.ctx.runId}](${runUrl(r.ctx)}). Nothing is applied here: the push to \`${(queue.base_ref ?? "").replace(/^refs\/heads\//, "") || "the default branch"}\` after the queue merges applies the plan reviewed in the pull request${r.inputs.requireReviewedPlan ? " (require-reviewed-plan: only if its hash is unchanged)" : ""}.`
+      : `📝 Planned for ${shortSha(r.ctx.sha)} in [run ${r.ctx.runId}](${runUrl(r.ctx)}).`;
     try {
       const plan = await r.loadPlan(config);
       const planFile = await r.savePlan(config, plan);
@@ -353,8 +410,12 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<voi
       .join("\n"),
   );
   if (r.summary.length) {
-    let text = r.summary.join("\n\n---\n\n");
-    if (text.length > JOB_SUMMARY_LIMIT) text = `${text.slice(0, JOB_SUMMARY_LIMIT - 100)}\n\n… (cut at GitHub's job summary limit)\n`;
+    let text = r.summary.join(SUMMARY_SEPARATOR);
+    // Plans are fitted one by one; failures (long error lists) are not. addRaw adds a line end (up to 2 bytes).
+    if (Buffer.byteLength(text) > JOB_SUMMARY_LIMIT_BYTES - 2) {
+      const notice = "\n\n… (cut at GitHub's job summary limit of 1 MiB; the full plans are in the `plan-json` output)\n";
+      text = `${truncateUtf8(text, JOB_SUMMARY_LIMIT_BYTES - 2 - Buffer.byteLength(notice))}${notice}`;
+    }
     await core.summary.addRaw(text, true).write();
   }
   const failures = r.outcomes.filter((o) => o.failed);
