@@ -245,8 +245,11 @@ class ActionRun {
     annotate(warnings, this.ctx);
     const scimToken = resolved.scim ? this.ctx.env[resolved.scim.tokenEnv] : undefined;
     if (scimToken) core.setSecret(scimToken);
+    const pollMs = Number(this.ctx.env.AUTHENTIK_AWS_GITOPS_POLL_MS);
     const session = await createPlan(resolved, {
       env: this.engineEnv(),
+      // How often asynchronous Identity Center operations are polled (as in the CLI; tests shorten it).
+      ...(pollMs > 0 ? { pollMs } : {}),
       ...(this.inputs.prune !== undefined ? { prune: this.inputs.prune } : {}),
       scimWaitSeconds: this.inputs.scimWaitSeconds,
       ...(this.inputs.rotateScimToken ? { rotateScimToken: true } : {}),
