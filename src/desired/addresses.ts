@@ -8,6 +8,8 @@ export const address = {
   application: (slug: string) => `authentik.application[${slug}]`,
   entitlement: (app: string, name: string) => `authentik.entitlement[${app}/${name}]`,
   binding: (app: string, entitlement: string, group: string) => `authentik.policy_binding[${app}/${entitlement}→group:${group}]`,
+  /** A group bound to the application itself: it sees the tile and SCIM provisions its members. */
+  applicationBinding: (app: string, group: string) => `authentik.policy_binding[${app}→group:${group}]`,
   scimProvider: (name: string) => `authentik.scim_provider[${name}]`,
   scimMapping: (name: string) => `authentik.scim_mapping[${name}]`,
   iamSamlProvider: (account: string, name: string) => `aws.iam.saml_provider[${account}:${name}]`,

@@ -1,12 +1,19 @@
 import type { ResolvedConfig } from "../config/model.js";
-import { MANAGED_BY_VALUE, type DesiredResource, type Props } from "../plan/types.js";
+import { byCodePoint } from "../plan/canonical.js";
+import { MANAGED_BY_VALUE, type AccessRow, type DesiredResource, type Props, type ResourceType } from "../plan/types.js";
+import type { AuthentikRelease } from "../providers/authentik/releases.js";
 import type { IdpMetadataSummary } from "./saml-metadata.js";
 import { address } from "./addresses.js";
+
+/** The parts of an authentik release's API the desired state depends on (see releases.ts). */
+export type AuthentikApi = Pick<AuthentikRelease, "samlIssuerField" | "scimGroupFilter" | "scimSyncPageSize">;
 
 /** What building the desired state needs to know beyond the config. */
 export interface DesiredAuthentikContext {
   /** Base URL of authentik (config or AUTHENTIK_URL), for the IdP-initiated launch URL. */
   authentikUrl: string;
+  /** The release's API: which fields exist and what they are called. */
+  api: AuthentikApi;
   /** Metadata authentik serves for the provider now, when it exists and is linked. */
   idpMetadata?: IdpMetadataSummary;
 }
@@ -26,6 +33,53 @@ export function publicAuthentikUrl(config: ResolvedConfig, runUrl: string): stri
  */
 export function pinnedIssuer(config: ResolvedConfig, runUrl: string): string {
   return `${publicAuthentikUrl(config, runUrl)}/application/saml/${config.authentik.application.slug}/metadata/`;
+}
+
+/**
+ * The pinned issuer, in the field the release has: `issuer_override` from 2026.5,
+ * before that `issuer` itself (whose default, "authentik", AWS would not match).
+ */
+export function issuerProps(config: ResolvedConfig, runUrl: string, api: AuthentikApi): Props {
+  return { [api.samlIssuerField]: pinnedIssuer(config, runUrl) };
+}
+
+/**
+ * The application is bound to exactly the groups the mappings name: only their
+ * members see its tile, and — since SCIM provisions the users the backchannel
+ * application's policy engine lets through, everyone when it has no bindings —
+ * only they reach IAM Identity Center.
+ */
+export function applicationBindings(config: ResolvedConfig): DesiredResource[] {
+  const app = config.authentik.application.slug;
+  const groups = [...new Set(config.mappings.map((m) => m.group))].sort(byCodePoint);
+  return groups.map((group) => ({
+    address: address.applicationBinding(app, group),
+    type: "authentik.policy_binding",
+    system: "authentik",
+    title: `group "${group}" → application "${app}"`,
+    props: bindingProps({ $ref: address.application(app) }, group),
+  }));
+}
+
+export function bindingProps(target: Props[string], group: string): Props {
+  return {
+    target,
+    group: { $lookup: "group", key: group },
+    order: 0,
+    enabled: true,
+    negate: false,
+    timeout: 30,
+    failure_result: false,
+  };
+}
+
+/** An application binding as a row of the access diff: the group may sign in to (and is provisioned for) the application. */
+export function applicationAccess(resource: { type: ResourceType; props: Props }, appSlug: string): Omit<AccessRow, "change"> | undefined {
+  if (resource.type !== "authentik.policy_binding") return undefined;
+  if ((resource.props.target as { $ref?: string } | undefined)?.$ref !== address.application(appSlug)) return undefined;
+  const group = (resource.props.group as { key?: string } | undefined)?.key;
+  if (!group) return undefined;
+  return { group, grant: appSlug, account: "authentik", accountId: "", kind: "application" };
 }
 
 /** The managed name-id mapping authentik ships for "NameID = email". */

@@ -1,11 +1,11 @@
 import type { ResolvedConfig } from "../config/model.js";
 import { byCodePoint } from "../plan/canonical.js";
 import { normalizePolicy } from "../plan/policy-normalize.js";
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, type DesiredResource, type Props } from "../plan/types.js";
+import { MANAGED_BY_TAG, MANAGED_BY_VALUE, type DesiredResource } from "../plan/types.js";
 import { address, entitlementName } from "./addresses.js";
 import { trustRelevant } from "./saml-metadata.js";
 import { ROLE_EXPRESSION, SAML_ATTRIBUTE, roleSessionNameExpression, sessionDurationExpression } from "./expressions.js";
-import { authentikApplication, authentikSamlProvider, pinnedIssuer, publicAuthentikUrl, type DesiredAuthentikContext } from "./authentik-common.js";
+import { applicationBindings, authentikApplication, authentikSamlProvider, bindingProps, issuerProps, publicAuthentikUrl, type DesiredAuthentikContext } from "./authentik-common.js";
 
 export const AWS_SIGNIN_SAML = "https://signin.aws.amazon.com/saml";
 export const AWS_AUDIENCE = "urn:amazon:webservices";
@@ -69,7 +69,7 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
     authentikSamlProvider(config, {
       acs_url: AWS_SIGNIN_SAML,
       audience: AWS_AUDIENCE,
-      issuer_override: pinnedIssuer(config, ctx.authentikUrl),
+      ...issuerProps(config, ctx.authentikUrl, ctx.api),
       property_mappings: mappings.map(($ref) => ({ $ref })).sort(byCodePoint),
     }),
   );
@@ -79,7 +79,7 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
   const launchUrl = config.authentik.application.launchUrl ?? `${publicUrl}/application/saml/${app}/sso/binding/init/`;
   const application = authentikApplication(config, launchUrl);
   application.props.backchannel_providers = [];
-  out.push(application);
+  out.push(application, ...applicationBindings(config));
 
   // --- per (role, account): an entitlement, bound to the groups that map to it ------------
   const accounts = new Map(config.aws.accounts.map((a) => [a.alias, a]));
@@ -171,16 +171,4 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
     }
   }
   return out;
-}
-
-export function bindingProps(target: Props[string], group: string): Props {
-  return {
-    target,
-    group: { $lookup: "group", key: group },
-    order: 0,
-    enabled: true,
-    negate: false,
-    timeout: 30,
-    failure_result: false,
-  };
 }

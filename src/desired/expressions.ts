@@ -29,13 +29,17 @@ export const ROLE_EXPRESSION = `# Managed by authentik-aws-gitops: edits are ove
 # AWS expects "role_arn,saml_provider_arn" per role the user may assume. Each
 # application entitlement the user holds (through a group binding) carries one
 # pair in its attributes, so this expression never changes when roles do.
+# authentik lists an entitlement once per binding that grants it (a user in two
+# mapped groups gets it twice): each pair is sent once.
 roles = []
 for entitlement in request.user.app_entitlements(provider.application):
     attributes = entitlement.attributes or {}
     role_arn = attributes.get("aws_role_arn")
     provider_arn = attributes.get("aws_saml_provider_arn")
     if isinstance(role_arn, str) and isinstance(provider_arn, str):
-        roles.append(role_arn + "," + provider_arn)
+        value = role_arn + "," + provider_arn
+        if value not in roles:
+            roles.append(value)
 return roles
 `;
 

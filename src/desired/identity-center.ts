@@ -2,9 +2,9 @@ import type { ResolvedConfig } from "../config/model.js";
 import { toIsoDuration } from "../config/durations.js";
 import { byCodePoint } from "../plan/canonical.js";
 import { normalizePolicy } from "../plan/policy-normalize.js";
-import type { DesiredResource } from "../plan/types.js";
+import type { DesiredResource, Props } from "../plan/types.js";
 import { address } from "./addresses.js";
-import { authentikApplication, authentikSamlProvider, pinnedIssuer } from "./authentik-common.js";
+import { applicationBindings, authentikApplication, authentikSamlProvider, issuerProps, type AuthentikApi } from "./authentik-common.js";
 import { managedTags } from "./classic-iam.js";
 import { pyLiteral } from "./expressions.js";
 import type { SpMetadata } from "./saml-metadata.js";
@@ -19,6 +19,8 @@ export interface TargetAccount {
 export interface IdentityCenterContext {
   /** The URL this run reached authentik by (the public one comes from authentik.url). */
   authentikUrl: string;
+  /** The release's API: which fields exist and what they are called. */
+  api: AuthentikApi;
   sp: SpMetadata;
   /** Accounts of each declared organizational unit (descendants included), by OU alias. */
   ouAccounts: Map<string, TargetAccount[]>;
@@ -49,6 +51,17 @@ return {
 `;
 }
 
+/**
+ * Which groups SCIM syncs. From 2026.2 a list; before, one `filter_group` — with
+ * several groups that cannot be said, so none is set (every group syncs; the plan
+ * warns) and the application's bindings still limit which users are provisioned.
+ */
+export function scimGroupFilterProps(groups: readonly string[], api: AuthentikApi): Props {
+  const unique = [...new Set(groups)].sort(byCodePoint);
+  if (api.scimGroupFilter === "group_filters") return { group_filters: unique.map((g) => ({ $lookup: "group", key: g })) };
+  return { filter_group: unique.length === 1 ? { $lookup: "group", key: unique[0]! } : null };
+}
+
 /** Config → everything identity-center mode manages. Pure. */
 export function desiredIdentityCenter(config: ResolvedConfig, ctx: IdentityCenterContext): DesiredResource[] {
   const out: DesiredResource[] = [];
@@ -59,7 +72,7 @@ export function desiredIdentityCenter(config: ResolvedConfig, ctx: IdentityCente
     authentikSamlProvider(config, {
       acs_url: ctx.sp.acsUrl,
       audience: ctx.sp.entityId,
-      issuer_override: pinnedIssuer(config, ctx.authentikUrl),
+      ...issuerProps(config, ctx.authentikUrl, ctx.api),
       property_mappings: [],
     }),
   );
@@ -67,7 +80,7 @@ export function desiredIdentityCenter(config: ResolvedConfig, ctx: IdentityCente
   const scim = config.scim;
   const application = authentikApplication(config, config.authentik.application.launchUrl ?? ic.accessPortalUrl);
   application.props.backchannel_providers = scim ? [{ $ref: address.scimProvider(scim.providerName) }] : [];
-  out.push(application);
+  out.push(application, ...applicationBindings(config));
 
   if (scim) {
     const mappingName = scimUserMappingName(config);
@@ -90,10 +103,10 @@ export function desiredIdentityCenter(config: ResolvedConfig, ctx: IdentityCente
         // Defaults first: authentik merges in name order and ours sorts after them.
         property_mappings: [{ $lookup: "managed_mapping", key: SCIM_DEFAULT_USER_MAPPING }, { $ref: address.scimMapping(mappingName) }].sort(byCodePoint),
         property_mappings_group: [{ $lookup: "managed_mapping", key: SCIM_DEFAULT_GROUP_MAPPING }],
-        group_filters: [...new Set(scim.groups)].sort(byCodePoint).map((g) => ({ $lookup: "group", key: g })),
+        ...scimGroupFilterProps(scim.groups, ctx.api),
         exclude_users_service_account: true,
         // IAM Identity Center's SCIM API allows about 20 requests per second; small pages keep a sync task short.
-        sync_page_size: 50,
+        ...(ctx.api.scimSyncPageSize ? { sync_page_size: 50 } : {}),
         dry_run: false,
         // The token is write-only in authentik, so it cannot be compared; a rotation is
         // asked for explicitly and shows as this field (never the value itself).
@@ -143,8 +156,9 @@ export function desiredIdentityCenter(config: ResolvedConfig, ctx: IdentityCente
           title: `group "${m.group}" → ${psName} in ${target.label}${target.label === target.id ? "" : ` (${target.id})`}`,
           props: { group: m.group, permission_set: { $ref: address.permissionSet(psName) }, account_id: target.id },
           // With SCIM, a group may reach the Identity Store only through the provider's sync,
-          // which needs the provider attached to the application first.
-          ...(scim ? { dependsOn: [address.scimProvider(scim.providerName), address.application(app)] } : {}),
+          // which needs the provider attached to the application, and the group bound to
+          // it (the application's bindings pick the users SCIM provisions), first.
+          ...(scim ? { dependsOn: [address.scimProvider(scim.providerName), address.application(app), address.applicationBinding(app, m.group)] } : {}),
         });
       }
     }

@@ -1,5 +1,6 @@
 import type { ResolvedConfig } from "../config/model.js";
 import { address } from "../desired/addresses.js";
+import { applicationAccess } from "../desired/authentik-common.js";
 import { desiredClassicIam } from "../desired/classic-iam.js";
 import { executeChanges, type ApplyResult, type ProgressEvent } from "../apply/executor.js";
 import { UserError } from "../errors.js";
@@ -8,7 +9,8 @@ import { computePlan } from "../plan/compute-plan.js";
 import type { AccessRow, Change, DesiredResource, LiveResource, Plan, Props, ResourceType } from "../plan/types.js";
 import { applyAuthentikChange } from "../providers/authentik/apply-changes.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
-import { checkAuthentikVersion, readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
+import { readAuthentikRelease, readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
+import { releaseWarning } from "../providers/authentik/releases.js";
 import { accountClients, type AccountClients } from "../providers/aws/clients.js";
 import { applyRoleChange, applySamlProviderChange } from "../providers/aws/iam-apply.js";
 import { readIamAccount, roleIdentity } from "../providers/aws/iam-read.js";
@@ -22,11 +24,13 @@ export function groupsNeeded(config: ResolvedConfig): { name: string; location: 
 }
 
 /** Classic-iam: a binding grants the (role, account) its entitlement names. */
-function classicAccessOf(desired: readonly DesiredResource[], live: readonly LiveResource[]) {
+function classicAccessOf(config: ResolvedConfig, desired: readonly DesiredResource[], live: readonly LiveResource[]) {
   const desiredByAddress = new Map(desired.map((r) => [r.address, r]));
   const liveByAddress = new Map(live.map((r) => [r.address, r]));
   return (resource: { type: ResourceType; props: Props }, side: "desired" | "live"): Omit<AccessRow, "change"> | undefined => {
     if (resource.type !== "authentik.policy_binding") return undefined;
+    const onApplication = applicationAccess(resource, config.authentik.application.slug);
+    if (onApplication) return onApplication;
     const target = (resource.props.target as { $ref?: string } | undefined)?.$ref;
     const group = (resource.props.group as { key?: string } | undefined)?.key;
     if (!target || !group) return undefined;
@@ -55,10 +59,10 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
   const connection = { url: authentikUrl };
 
   // An authentik too old for the tool stops the run before AWS is touched.
-  const version = await checkAuthentikVersion(authentik);
+  const release = await readAuthentikRelease(authentik);
   // Read both systems at once: they are independent until the diff.
   const [authentikState, awsAccounts] = await Promise.all([
-    readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config), version }),
+    readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config), release }),
     mapLimit(config.aws.accounts, concurrency, (a) => accountClients(a, env)),
   ]);
   const aws = new Map(awsAccounts.map((c) => [c.account.alias, c]));
@@ -74,7 +78,7 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
 
   // The metadata AWS should hold is what authentik will serve *after* this apply:
   // known now only if the provider exists, is linked, and keeps its signing keypair.
-  const preliminary = desiredClassicIam(config, { authentikUrl: connection.url });
+  const preliminary = desiredClassicIam(config, { authentikUrl: connection.url, api: release });
   const providerAddress = address.samlProvider(config.authentik.provider.name);
   const liveProvider = authentikState.resources.find((r) => r.address === providerAddress);
   const desiredProvider = preliminary.find((r) => r.address === providerAddress)!;
@@ -82,6 +86,7 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
     authentikState.idpMetadata !== undefined && liveProvider !== undefined && deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp);
   const desired = desiredClassicIam(config, {
     authentikUrl: connection.url,
+    api: release,
     ...(metadataStable ? { idpMetadata: authentikState.idpMetadata! } : {}),
   });
 
@@ -94,10 +99,10 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
     live,
     prune,
     allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
-    accessOf: classicAccessOf(desired, live),
+    accessOf: classicAccessOf(config, desired, live),
     identityOf,
     problems: authentikState.problems,
-    warnings: runWarnings(config, options),
+    warnings: [...runWarnings(config, options), ...[releaseWarning(release)].filter((w): w is string => w !== undefined)],
   });
 
   return {

@@ -1,8 +1,7 @@
-import { GetGroupIdCommand, ResourceNotFoundException } from "@aws-sdk/client-identitystore";
 import { executeChanges, type ApplyResult, type ProgressEvent } from "../apply/executor.js";
 import type { ResolvedConfig } from "../config/model.js";
 import { address } from "../desired/addresses.js";
-import { publicAuthentikUrl } from "../desired/authentik-common.js";
+import { applicationAccess, publicAuthentikUrl } from "../desired/authentik-common.js";
 import { desiredIdentityCenter } from "../desired/identity-center.js";
 import { readSpMetadataFile } from "../config/sp-metadata-file.js";
 import type { SpMetadata } from "../desired/saml-metadata.js";
@@ -10,8 +9,11 @@ import { UserError } from "../errors.js";
 import { computePlan, type PlanProblem } from "../plan/compute-plan.js";
 import type { AccessRow, Change, Plan, Props, ResourceType } from "../plan/types.js";
 import { applyAuthentikChange } from "../providers/authentik/apply-changes.js";
-import { AuthentikApiError, type AuthentikClient } from "../providers/authentik/client.js";
-import { checkAuthentikVersion, readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
+import type { AuthentikClient } from "../providers/authentik/client.js";
+import { readAuthentikRelease, readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
+import { releaseWarning } from "../providers/authentik/releases.js";
+import { ScimSync } from "../providers/authentik/scim-sync.js";
+import { waitForIdentityStoreGroup } from "../providers/aws/identity-store-wait.js";
 import { applyAssignmentChange, applyPermissionSetChange } from "../providers/aws/sso-apply.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { identityCenterClients, type IdentityCenterClients } from "../providers/aws/sso-clients.js";
@@ -38,7 +40,11 @@ function scimToken(config: ResolvedConfig, env: NodeJS.ProcessEnv): string | und
   return token;
 }
 
-function accessOf(resource: { type: ResourceType; account?: string; props: Props }): Omit<AccessRow, "change"> | undefined {
+function accessOf(config: ResolvedConfig) {
+  return (resource: { type: ResourceType; account?: string; props: Props }) => applicationAccess(resource, config.authentik.application.slug) ?? assignmentAccess(resource);
+}
+
+function assignmentAccess(resource: { type: ResourceType; account?: string; props: Props }): Omit<AccessRow, "change"> | undefined {
   if (resource.type !== "aws.sso.account_assignment") return undefined;
   const ref = (resource.props.permission_set as { $ref?: string } | undefined)?.$ref ?? "";
   const grant = /^aws\.sso\.permission_set\[(.*)\]$/.exec(ref)?.[1] ?? ref;
@@ -83,9 +89,9 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
   const clients = identityCenterClients(config.aws.identityCenter!.region);
 
   const groups = [...groupsNeeded(config), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
-  const version = await checkAuthentikVersion(authentik);
+  const release = await readAuthentikRelease(authentik);
   const [authentikState, icLive] = await Promise.all([
-    readAuthentikState(authentik, config, { groupsNeeded: groups, version }),
+    readAuthentikState(authentik, config, { groupsNeeded: groups, release }),
     readIdentityCenter(clients, config, concurrency * 2).catch((error: unknown) => {
       throw awsFailure(error, `reading IAM Identity Center in ${config.aws.identityCenter!.region}`);
     }),
@@ -93,6 +99,13 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
 
   const problems: PlanProblem[] = [...authentikState.problems];
   const warnings: string[] = [...runWarnings(config, options)];
+  const untested = releaseWarning(release);
+  if (untested) warnings.push(untested);
+  if (config.scim && release.scimGroupFilter === "filter_group" && new Set(config.scim.groups).size > 1) {
+    warnings.push(
+      `authentik ${release.version} can limit SCIM to one group only (filter_group; group_filters arrived in 2026.2), so SCIM syncs every group to IAM Identity Center; users are still limited to the members of the mapped groups by the application's bindings. Upgrade authentik to limit the groups too.`,
+    );
+  }
   const missingInIdentityStore = [...new Set(config.mappings.map((m) => m.group))].filter((g) => !icLive.groups.has(g));
   for (const group of missingInIdentityStore) {
     const mapping = config.mappings.find((m) => m.group === group)!;
@@ -109,6 +122,7 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
 
   const desired = desiredIdentityCenter(config, {
     authentikUrl,
+    api: release,
     sp,
     ouAccounts: icLive.ouAccounts,
     ...(token ? { scimToken: token } : {}),
@@ -139,7 +153,7 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
     live,
     prune: options.prune ?? config.options.prune,
     allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
-    accessOf,
+    accessOf: accessOf(config),
     identityOf,
     problems,
     warnings,
@@ -179,92 +193,47 @@ interface IdentityCenterApplyInput {
   onProgress?: (event: ProgressEvent) => void;
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
 /**
- * A group SCIM has not provisioned yet: start authentik's SCIM sync once, then
- * poll the Identity Store (bounded) until the group appears.
+ * A group SCIM has not provisioned yet: start authentik's SCIM sync once (or sync
+ * just that group where authentik offers no full sync to this token), then wait for
+ * the group to appear in the Identity Store.
  */
-function groupResolver(input: IdentityCenterApplyInput): (name: string) => Promise<string> {
+function groupResolver(input: IdentityCenterApplyInput, sync: ScimSync | undefined): (name: string) => Promise<string> {
   const known = new Map(input.icLive.groups);
   const waiting = new Map<string, Promise<string>>();
-  let fullSync: Promise<boolean> | undefined;
   const info = (message: string) => input.onProgress?.({ kind: "info", message });
-
-  // authentik has no provider-level "sync now" action; its task schedule for the
-  // provider does a full sync (users first, then groups and memberships).
-  // Without the tasks API (older authentik), sync just the group.
-  const startFullSync = async (): Promise<boolean> => {
-    const scim = input.config.scim!;
-    const pk = input.authentikState.ids.pk.get(address.scimProvider(scim.providerName));
-    if (!pk) throw new UserError(`the SCIM provider '${scim.providerName}' does not exist in authentik yet`);
-    let schedules: { id: string; actorName: string }[];
-    try {
-      schedules = await input.authentik.list<{ id: string; actorName: string }>("/tasks/schedules/", {
-        rel_obj_id: pk,
-        rel_obj_content_type__model: "scimprovider",
-      });
-    } catch (error) {
-      if (error instanceof AuthentikApiError && error.status === 404) return false;
-      throw error;
-    }
-    const schedule = schedules.find((s) => s.actorName.endsWith("scim_sync")) ?? schedules[0];
-    if (!schedule) return false;
-    await input.authentik.post(`/tasks/schedules/${schedule.id}/send/`, {});
-    info(`started authentik's SCIM sync of provider '${scim.providerName}'`);
-    return true;
-  };
-  const syncGroup = async (name: string) => {
-    const scim = input.config.scim!;
-    const pk = input.authentikState.ids.pk.get(address.scimProvider(scim.providerName));
-    const groupPk = input.authentikState.lookups.groups.get(name);
-    if (!pk || !groupPk) throw new UserError(`cannot ask authentik to sync group '${name}': no SCIM provider or no such authentik group`);
-    await input.authentik.post(`/providers/scim/${pk}/sync/object/`, { syncObjectModel: "authentik.core.models.Group", syncObjectId: groupPk });
-    info(`asked authentik to sync group '${name}' through SCIM`);
-  };
-
   return (name) => {
     const id = known.get(name);
     if (id) return Promise.resolve(id);
     let pending = waiting.get(name);
     if (!pending) {
       pending = (async () => {
-        if (!input.config.scim) throw new UserError(`group '${name}' is not in the Identity Store`);
-        fullSync ??= startFullSync();
-        if (!(await fullSync)) await syncGroup(name);
-        const started = Date.now();
-        let delay = Math.min(2_000, input.pollMs);
-        for (;;) {
-          try {
-            const found = await input.clients.identityStore.send(
-              new GetGroupIdCommand({
-                IdentityStoreId: input.icLive.identityStoreId,
-                AlternateIdentifier: { UniqueAttribute: { AttributePath: "displayName", AttributeValue: name } },
-              }),
-            );
-            if (found.GroupId) {
-              known.set(name, found.GroupId);
-              info(`group '${name}' is now in the Identity Store`);
-              return found.GroupId;
-            }
-          } catch (error) {
-            if (!(error instanceof ResourceNotFoundException)) throw error;
-          }
-          const waited = Date.now() - started;
-          if (waited >= input.scimWaitMs) {
-            throw new UserError(
-              `group '${name}' did not appear in the Identity Store within ${Math.round(input.scimWaitMs / 1000)}s of starting authentik's SCIM sync; check the SCIM provider's sync status in authentik, then run apply again (what was applied stays, the rest is picked up)`,
-            );
-          }
-          info(`waiting for SCIM to provision group '${name}' (${Math.round(waited / 1000)}s)`);
-          await sleep(delay);
-          delay = Math.min(delay * 2, 10_000);
-        }
+        if (!sync) throw new UserError(`group '${name}' is not in the Identity Store`);
+        if (!(await sync.startFullSync())) await sync.syncGroup(name, input.authentikState.lookups.groups.get(name));
+        const groupId = await waitForIdentityStoreGroup(input.clients, input.icLive.identityStoreId, name, { timeoutMs: input.scimWaitMs, pollMs: input.pollMs, info });
+        known.set(name, groupId);
+        return groupId;
       })();
       waiting.set(name, pending);
     }
     return pending;
   };
+}
+
+/**
+ * Whether this plan changes who or what SCIM provisions in a way authentik's own
+ * save-triggered sync does not cover: a new provider or new filters (saved, and so
+ * synced, possibly before the provider was attached), a changed attachment, or
+ * changed application bindings (which pick the users; no provider save follows).
+ */
+function needsFullScimSync(plan: Plan, config: ResolvedConfig): boolean {
+  const app = address.application(config.authentik.application.slug);
+  return plan.changes.some(
+    (c) =>
+      (c.type === "authentik.scim_provider" && (c.action === "create" || c.fields.some((f) => f.field === "group_filters" || f.field === "filter_group"))) ||
+      (c.address === app && (c.action === "create" || c.fields.some((f) => f.field === "backchannel_providers"))) ||
+      (c.type === "authentik.policy_binding" && (c.before ?? c.after)?.target !== undefined && ((c.before ?? c.after)!.target as { $ref?: string }).$ref === app),
+  );
 }
 
 async function applyIdentityCenter(plan: Plan, input: IdentityCenterApplyInput): Promise<ApplyResult> {
@@ -274,14 +243,20 @@ async function applyIdentityCenter(plan: Plan, input: IdentityCenterApplyInput):
     ids: input.authentikState.ids,
     ...(input.scimToken ? { scimToken: input.scimToken } : {}),
   };
+  const scim = input.config.scim;
+  const sync = scim
+    ? new ScimSync(input.authentik, scim.providerName, () => input.authentikState.ids.pk.get(address.scimProvider(scim.providerName)), (message) =>
+        input.onProgress?.({ kind: "info", message }),
+      )
+    : undefined;
   const icCtx = {
     clients: input.clients,
     instanceArn: input.icLive.instanceArn,
     permissionSetArns: input.icLive.permissionSetArns,
-    groupId: groupResolver(input),
+    groupId: groupResolver(input, sync),
     poll: { initialMs: input.pollMs },
   };
-  return executeChanges(
+  const result = await executeChanges(
     plan.changes,
     async (change: Change) => {
       if (change.system === "authentik") return applyAuthentikChange(authentikCtx, change);
@@ -296,4 +271,8 @@ async function applyIdentityCenter(plan: Plan, input: IdentityCenterApplyInput):
       ...(input.onProgress ? { onProgress: input.onProgress } : {}),
     },
   );
+  // Once the provider is attached and the bindings are in place, one full sync
+  // brings Identity Center in line, unless this apply already started one after them.
+  if (sync && result.failed.length === 0 && !sync.fullSyncStarted && needsFullScimSync(plan, input.config)) await sync.startFullSync();
+  return result;
 }

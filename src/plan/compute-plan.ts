@@ -297,7 +297,7 @@ function accessDiff(
   liveList: readonly LiveResource[],
   deletes: ReadonlySet<string>,
 ): { access: AccessRow[]; before: number; after: number } {
-  const key = (r: Omit<AccessRow, "change">) => `${r.group}\u0000${r.grant}\u0000${r.accountId}`;
+  const key = (r: Omit<AccessRow, "change">) => `${r.kind ?? "grant"}\u0000${r.group}\u0000${r.grant}\u0000${r.accountId}`;
   const collect = (resources: Iterable<{ type: ResourceType; account?: string; props: Props }>, side: "desired" | "live") => {
     const rows = new Map<string, Omit<AccessRow, "change">>();
     for (const r of resources) {
@@ -319,10 +319,14 @@ function accessDiff(
   access.sort(
     (a, b) =>
       (a.change === b.change ? 0 : a.change === "lost" ? -1 : 1) ||
+      // Grants in accounts first, then who may sign in to the application.
+      (a.kind === b.kind ? 0 : a.kind === "application" ? 1 : -1) ||
       byCodePoint(a.group, b.group) ||
       byCodePoint(a.grant, b.grant) ||
       byCodePoint(a.account, b.account) ||
       byCodePoint(a.accountId, b.accountId),
   );
-  return { access, before: ownedNow.size, after: ownedLater.size };
+  // Sign-in to the application alone grants nothing in AWS: the guard counts grants.
+  const grants = (rows: Map<string, Omit<AccessRow, "change">>) => [...rows.values()].filter((r) => r.kind !== "application").length;
+  return { access, before: grants(ownedNow), after: grants(ownedLater) };
 }

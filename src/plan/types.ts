@@ -93,11 +93,19 @@ export interface Change {
 
 export interface AccessRow {
   group: string;
-  /** Role name (classic-iam) or permission set name (identity-center). */
+  /** Role name (classic-iam) or permission set name (identity-center); the application's slug for kind "application". */
   grant: string;
+  /** Account alias; "authentik" for kind "application". */
   account: string;
+  /** "" for kind "application". */
   accountId: string;
   change: "gained" | "lost";
+  /**
+   * "application": the group is bound to the authentik application itself — its
+   * members see the tile and, with SCIM, are provisioned into IAM Identity Center.
+   * Absent for grants of a role or permission set in an account.
+   */
+  kind?: "application";
 }
 
 export interface PlanSummary {

@@ -110,6 +110,7 @@ export function parsePlanJson(text: string): Plan {
       if (!s.object(r, p)) return;
       for (const k of ["group", "grant", "account", "accountId"]) s.string(r[k], `${p}.${k}`);
       s.oneOf(r.change, ["gained", "lost"], `${p}.change`);
+      if (r.kind !== undefined) s.oneOf(r.kind, ["application"], `${p}.kind`);
     });
   }
   if (s.array(plan.changes, "changes")) {

@@ -142,7 +142,12 @@ function accessTable(rows: readonly AccessRow[], mode: string): string[] {
   const ordered = [...rows.filter((r) => r.change === "lost"), ...rows.filter((r) => r.change === "gained")];
   for (const r of ordered) {
     out.push(
-      row([r.change === "lost" ? "🔴 **loses**" : "🟢 gains", code(r.group), code(r.grant), `${mdText(r.account)} (${code(r.accountId)})`]),
+      row([
+        r.change === "lost" ? "🔴 **loses**" : "🟢 gains",
+        code(r.group),
+        r.kind === "application" ? `sign-in to application ${code(r.grant)}` : code(r.grant),
+        r.kind === "application" ? "authentik (tile and SCIM provisioning)" : `${mdText(r.account)} (${code(r.accountId)})`,
+      ]),
     );
   }
   return out;

@@ -38,7 +38,10 @@ function symbol(action: Change["action"], style: Styler): string {
 
 function accessLine(row: AccessRow, kind: string, style: Styler): string {
   const gained = row.change === "gained";
-  const text = `group ${quote(row.group)} ${gained ? "gains" : "loses"} ${kind} ${quote(row.grant)} in ${oneLine(row.account)} (${oneLine(row.accountId)})`;
+  const text =
+    row.kind === "application"
+      ? `group ${quote(row.group)} ${gained ? "gains" : "loses"} sign-in to authentik application ${quote(row.grant)} (its tile, and SCIM provisioning of its members)`
+      : `group ${quote(row.group)} ${gained ? "gains" : "loses"} ${kind} ${quote(row.grant)} in ${oneLine(row.account)} (${oneLine(row.accountId)})`;
   return gained ? `  ${style.green("+")} ${text}` : `  ${style.red("-")} ${text}`;
 }
 

@@ -30,7 +30,7 @@ describe("authentik version", () => {
       AWS_REGION: "us-east-1",
     }, dir);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain(`error: authentik 2024.10.5 at ${old.url} is too old: authentik-aws-gitops needs 2024.12 or newer`);
+    expect(r.stderr).toContain(`error: authentik 2024.10.5 at ${old.url} is too old: authentik-aws-gitops supports authentik 2025.10 to 2026.8`);
     expect((await old.control.requests()).filter((q) => q.method !== "GET")).toEqual([]);
   });
 });

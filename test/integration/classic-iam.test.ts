@@ -46,7 +46,7 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
   it("plans everything as a create on a fresh authentik and empty accounts", async () => {
     const plan = await planJson();
     expect(plan.version).toBe(1);
-    expect(plan.summary).toEqual({ create: 23, update: 0, delete: 0, replace: 0 });
+    expect(plan.summary).toEqual({ create: 26, update: 0, delete: 0, replace: 0 });
     expect(plan.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(actions(plan)).toContain("create aws.iam.role[prod:/authentik/admin]");
     expect(actions(plan)).toContain("create aws.iam.saml_provider[dev:authentik]");
@@ -56,7 +56,11 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
         { group: "data-eng", grant: "data-engineer", account: "dev", accountId: DEV, change: "gained" },
       ]),
     );
-    expect(plan.access).toHaveLength(6);
+    // …and only the mapped groups may sign in to the application at all.
+    expect(plan.access.filter((a) => a.kind === "application")).toEqual(
+      ["aws-admins", "data-eng", "engineers"].map((group) => ({ group, grant: "aws", account: "authentik", accountId: "", kind: "application", change: "gained" })),
+    );
+    expect(plan.access).toHaveLength(9);
     const detailed = await peers.cli(["plan", "-c", config, "--detailed-exitcode"]);
     expect(detailed.code).toBe(2);
   });
@@ -66,7 +70,7 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("✓ created aws.iam.role[prod:/authentik/admin]");
-    expect(r.stdout).toContain("Apply complete: 23 created, 0 updated, 0 deleted.");
+    expect(r.stdout).toContain("Apply complete: 26 created, 0 updated, 0 deleted.");
 
     const prod = new IAMClient(peers.aws(PROD));
     const role = (await prod.send(new GetRoleCommand({ RoleName: "admin" }))).Role!;
@@ -109,6 +113,9 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
     expect(adminProd.attributes.aws_saml_provider_arn).toBe(`arn:aws:iam::${PROD}:saml-provider/authentik`);
     const bindings = await peers.ak("GET", `/policies/bindings/?target=${adminProd.pbm_uuid}`);
     expect(bindings.results.map((b: { group_obj: { name: string } }) => b.group_obj.name)).toEqual(["aws-admins"]);
+    // The application itself is bound to exactly the mapped groups: nobody else sees it.
+    const appBindings = await peers.ak("GET", `/policies/bindings/?target=${app.pk}`);
+    expect(appBindings.results.map((b: { group_obj: { name: string } }) => b.group_obj.name).sort()).toEqual(["aws-admins", "data-eng", "engineers"]);
   });
 
   it("re-plans with no changes right after apply (exit 0 with --detailed-exitcode)", async () => {
@@ -135,6 +142,7 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
       "delete authentik.entitlement[aws/admin@prod]",
       "delete authentik.policy_binding[aws/admin@dev→group:aws-admins]",
       "delete authentik.policy_binding[aws/admin@prod→group:aws-admins]",
+      "delete authentik.policy_binding[aws→group:aws-admins]",
       "delete aws.iam.role[dev:/authentik/admin]",
       "delete aws.iam.role[prod:/authentik/admin]",
       "update aws.iam.role[dev:/authentik/data-engineer]",
@@ -145,6 +153,7 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
     expect(plan.access).toEqual([
       { group: "aws-admins", grant: "admin", account: "dev", accountId: DEV, change: "lost" },
       { group: "aws-admins", grant: "admin", account: "prod", accountId: PROD, change: "lost" },
+      { group: "aws-admins", grant: "aws", account: "authentik", accountId: "", kind: "application", change: "lost" },
       { group: "engineers", grant: "data-engineer", account: "dev", accountId: DEV, change: "gained" },
     ]);
     // Deletions wait for what references them: bindings before entitlements.
@@ -159,7 +168,7 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
   it("applies the edits and converges to a clean plan", async () => {
     const r = await peers.cli(["apply", "-c", config, "--auto-approve"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("Apply complete: 1 created, 1 updated, 6 deleted.");
+    expect(r.stdout).toContain("Apply complete: 1 created, 1 updated, 7 deleted.");
     expect((await planJson()).changes).toEqual([]);
     await expect(new IAMClient(peers.aws(PROD)).send(new GetRoleCommand({ RoleName: "admin" }))).rejects.toBeInstanceOf(NoSuchEntityException);
     const inline = await new IAMClient(peers.aws(DEV)).send(new GetRolePolicyCommand({ RoleName: "data-engineer", PolicyName: "data-lake" }));
@@ -265,7 +274,7 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
     const missing = peers.writeConfig("missing-group.yaml", baseConfig.replace("  - group: data-eng\n", "  - group: data-engineers\n"));
     const r = await peers.cli(["apply", "-c", missing, "--auto-approve"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/missing-group\.yaml:\d+:\d+: authentik has no group named 'data-engineers'/);
+    expect(r.stderr).toMatch(/missing-group\.yaml:\d+:\d+: error: authentik has no group named 'data-engineers'/);
     expect(r.stdout).not.toContain("Applying");
   });
 

@@ -86,6 +86,17 @@ describe("generated Python against hostile names", () => {
     }
   });
 
+  it("sends each role once to a user in two mapped groups bound to the same entitlement", async () => {
+    // authentik's app_entitlements() lists an entitlement once per binding that grants it.
+    const groups = (await peers.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[];
+    const pkOf = (name: string) => groups.find((g) => g.name === name)!.pk;
+    const both = await peers.ak("POST", "/core/users/", { username: "in-two-admin-groups", name: "x", email: "two@example.com", groups: [pkOf(HOSTILE_GROUPS[0]!), pkOf(HOSTILE_GROUPS[2]!), pkOf(HOSTILE_GROUPS[1]!)] });
+    expect(await evaluate("Role", both.pk)).toEqual([
+      "arn:aws:iam::111111111111:role/authentik/admin,arn:aws:iam::111111111111:saml-provider/authentik",
+      "arn:aws:iam::111111111111:role/authentik/readonly,arn:aws:iam::111111111111:saml-provider/authentik",
+    ]);
+  });
+
   it("derives a RoleSessionName AWS accepts from any email", async () => {
     for (const pk of userPks) {
       const name = (await evaluate("RoleSessionName", pk)) as string;

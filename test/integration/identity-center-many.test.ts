@@ -13,7 +13,7 @@ import { IDENTITY_CENTER_TPS } from "../../src/providers/aws/sso-clients.js";
  * (The limiter's unref()'d timer once made exactly this exit 13 with no output.)
  */
 const SETS = 12;
-// + authentik's application and SAML provider
+// + a binding of each group to the application, + authentik's application and SAML provider
 const GROUPS = Array.from({ length: 32 }, (_, i) => `team-${String(i).padStart(2, "0")}`);
 
 let peers: Peers;
@@ -66,7 +66,7 @@ describe(`identity-center with ${SETS} permission sets and ${GROUPS.length} grou
     const text = await peers.cli(["plan", "-c", config, "--detailed-exitcode"], { AUTHENTIK_AWS_GITOPS_POLL_MS: "20" });
     expect(text.stderr).toBe("");
     expect(text.code).toBe(2);
-    expect(text.stdout).toContain(`${SETS + GROUPS.length * 2 + 2} to create`);
+    expect(text.stdout).toContain(`${SETS + GROUPS.length * 3 + 2} to create`);
 
     const json = await peers.cli(["plan", "-c", config, "--format", "json"]);
     expect(json.code).toBe(0);
@@ -80,7 +80,7 @@ describe(`identity-center with ${SETS} permission sets and ${GROUPS.length} grou
     const r = await peers.cli(["apply", "-c", config, "--auto-approve"], { AUTHENTIK_AWS_GITOPS_POLL_MS: "20" });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain(`Apply complete: ${SETS + GROUPS.length * 2 + 2} created, 0 updated, 0 deleted.`);
+    expect(r.stdout).toContain(`Apply complete: ${SETS + GROUPS.length * 3 + 2} created, 0 updated, 0 deleted.`);
     const stats = await shim.control.stats();
     expect(stats.byOperation.CreateAccountAssignment).toBe(GROUPS.length * 2);
     expect(stats.maxInFlight.CreateAccountAssignment ?? 0).toBeLessThanOrEqual(10);

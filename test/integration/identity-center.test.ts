@@ -83,6 +83,10 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     const plan = await planJson();
     expect(actions(plan)).toEqual([
       "create authentik.application[aws-identity-center]",
+      // only the mapped groups see the application, and only their members are provisioned by SCIM
+      "create authentik.policy_binding[aws-identity-center→group:aws-admins]",
+      "create authentik.policy_binding[aws-identity-center→group:data-eng]",
+      "create authentik.policy_binding[aws-identity-center→group:engineers]",
       "create authentik.saml_provider[aws-identity-center]",
       "create authentik.scim_mapping[aws-gitops aws-identity-center: AWS SCIM User]",
       "create authentik.scim_provider[aws-identity-center-scim]",
@@ -129,7 +133,7 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("started authentik's SCIM sync");
     expect(r.stdout).toContain("group 'data-eng' is now in the Identity Store");
-    expect(r.stdout).toContain("Apply complete: 14 created, 0 updated, 0 deleted.");
+    expect(r.stdout).toContain("Apply complete: 17 created, 0 updated, 0 deleted.");
 
     expect(await assignedGroups(DEV, "DataEngineer")).toEqual(["data-eng"]);
     expect(await assignedGroups(org.teamAccount, "ReadOnly")).toEqual(["engineers"]);
@@ -183,8 +187,10 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     config = peers.writeConfig("ic.yaml", edited);
     const plan = await planJson();
     expect(actions(plan)).toEqual([
-      // scim.groups follows the mapped groups: finance in, data-eng out
+      // scim.groups and the application's bindings follow the mapped groups: finance in, data-eng out
       "update authentik.scim_provider[aws-identity-center-scim]",
+      "create authentik.policy_binding[aws-identity-center→group:finance]",
+      "delete authentik.policy_binding[aws-identity-center→group:data-eng]",
       `create aws.sso.account_assignment[aws-admins→AdministratorAccess@${org.sandboxAccount}]`,
       `create aws.sso.account_assignment[aws-admins→AdministratorAccess@${org.teamAccount}]`,
       `create aws.sso.account_assignment[finance→Billing@${PROD}]`,
@@ -204,11 +210,13 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
       "aws-admins AdministratorAccess dev",
       "aws-admins AdministratorAccess prod",
       "data-eng DataEngineer dev",
+      "data-eng aws-identity-center authentik",
     ]);
     expect(plan.access.filter((a) => a.change === "gained").map((a) => `${a.group} ${a.grant} ${a.account}`)).toEqual([
       "aws-admins AdministratorAccess sandbox-1",
       "aws-admins AdministratorAccess team-a-dev",
       "finance Billing prod",
+      "finance aws-identity-center authentik",
     ]);
   });
 
@@ -286,7 +294,7 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     const awsCreates = (await shim.control.stats()).byOperation.CreateAccountAssignment ?? 0;
     const r = await cli(["apply", "-c", noScim, "--auto-approve"]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/no-scim\.yaml:\d+:\d+: group 'nobody-provisioned-this' does not exist in the IAM Identity Center identity store/);
+    expect(r.stderr).toMatch(/no-scim\.yaml:\d+:\d+: error: group 'nobody-provisioned-this' does not exist in the IAM Identity Center identity store/);
     expect(r.stderr).toContain("No changes were made.");
     expect((await peers.authentik.control.requests()).filter((r) => r.method !== "GET").length).toBe(writes);
     expect((await shim.control.stats()).byOperation.CreateAccountAssignment ?? 0).toBe(awsCreates);
@@ -306,7 +314,7 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     const requests = (await peers.authentik.control.requests()).length;
     const r = await cli(["apply", "-c", config, "--auto-approve"], { AWS_SCIM_TOKEN: "" });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/ic\.yaml:\d+:\d+: the environment variable AWS_SCIM_TOKEN \(scim\.tokenEnv\) is not set/);
+    expect(r.stderr).toMatch(/ic\.yaml:\d+:\d+: error: the environment variable AWS_SCIM_TOKEN \(scim\.tokenEnv\) is not set/);
     expect((await peers.authentik.control.requests()).length).toBe(requests);
   });
 

@@ -24,7 +24,7 @@ export type AwsShimControls = ReturnType<typeof awsShimControls>;
 
 const usage = "usage: tsx test/peers/aws-shim-cli.ts --moto MOTO_URL [--port PORT] [--latency-ms MS] [--pending-polls N] [--throttle-rps N]";
 
-if (import.meta.main ?? process.argv[1] === import.meta.filename) {
+if (process.argv[1] === import.meta.filename) {
   const { values } = parseArgs({
     options: {
       moto: { type: "string" },

@@ -72,7 +72,9 @@ const samlProvider: Handler = async (ctx, change, after) => {
     invalidationFlow: lookup(ctx, after.invalidation_flow),
     acsUrl: after.acs_url as string,
     audience: after.audience as string,
-    issuerOverride: after.issuer_override as string,
+    // Whichever of issuer_override (2026.5+) / issuer (before) the plan was made for.
+    ...("issuer_override" in after ? { issuerOverride: after.issuer_override as string } : {}),
+    ...("issuer" in after ? { issuer: after.issuer as string } : {}),
     spBinding: after.sp_binding as string,
     signingKp: lookup(ctx, after.signing_kp),
     signAssertion: after.sign_assertion as boolean,
@@ -106,7 +108,8 @@ const application: Handler = async (ctx, change, after) => {
     const created = await ctx.client.post<Application>("/core/applications/", body);
     ctx.ids.id.set(change.address, created.slug);
     ctx.ids.pk.set(change.address, created.pk);
-    ctx.ids.pbm.set(change.address, created.pbmUuid);
+    // pk is the pbm_uuid bindings target (2025.10 does not return pbm_uuid).
+    ctx.ids.pbm.set(change.address, created.pk);
   } else {
     await ctx.client.patch(`/core/applications/${encodeURIComponent(change.liveId!)}/`, body);
   }
@@ -162,9 +165,11 @@ const scimProvider: Handler = async (ctx, change, after) => {
     compatibilityMode: after.compatibility_mode as string,
     propertyMappings: (after.property_mappings as unknown[]).map((v) => mappingId(ctx, v)),
     propertyMappingsGroup: (after.property_mappings_group as unknown[]).map((v) => mappingId(ctx, v)),
-    groupFilters: (after.group_filters as unknown[]).map((v) => lookup(ctx, v)),
+    // The release's own field for the groups to sync (see releases.ts).
+    ...("group_filters" in after ? { groupFilters: (after.group_filters as unknown[]).map((v) => lookup(ctx, v)) } : {}),
+    ...("filter_group" in after ? { filterGroup: after.filter_group === null ? null : lookup(ctx, after.filter_group) } : {}),
     excludeUsersServiceAccount: after.exclude_users_service_account as boolean,
-    syncPageSize: after.sync_page_size as number,
+    ...("sync_page_size" in after ? { syncPageSize: after.sync_page_size as number } : {}),
     dryRun: after.dry_run as boolean,
   };
   if (change.action === "create") {

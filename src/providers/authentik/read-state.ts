@@ -5,6 +5,7 @@ import type {
   Flow,
   Group,
   PolicyBinding,
+  Provider,
   SCIMMapping,
   SCIMProvider,
   SAMLPropertyMapping,
@@ -19,9 +20,7 @@ import type { PlanProblem } from "../../plan/compute-plan.js";
 import { MANAGED_BY_VALUE, ownedUnless, type LiveResource, type Lookup, type Props } from "../../plan/types.js";
 import type { AuthentikIds } from "./apply-changes.js";
 import type { AuthentikClient } from "./client.js";
-
-/** Oldest authentik with everything used here (application entitlements arrived in 2024.12). */
-export const MIN_AUTHENTIK_VERSION = "2024.12";
+import { authentikRelease, type AuthentikRelease } from "./releases.js";
 
 export interface AuthentikLookups {
   flows: Map<string, string>;
@@ -37,7 +36,7 @@ export function resolveLookup(lookups: AuthentikLookups, l: Lookup): string | un
 }
 
 export interface AuthentikLiveState {
-  version: string;
+  release: AuthentikRelease;
   lookups: AuthentikLookups;
   resources: LiveResource[];
   /** Ids of managed objects by address (what apply needs to reference them). */
@@ -47,24 +46,10 @@ export interface AuthentikLiveState {
   problems: PlanProblem[];
 }
 
-function compareVersions(a: string, b: string): number {
-  const pa = a.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
-  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
-    const d = (pa[i] ?? 0) - (pb[i] ?? 0);
-    if (d !== 0) return d;
-  }
-  return 0;
-}
-
-export async function checkAuthentikVersion(client: AuthentikClient): Promise<string> {
+/** Reads the release once: everything after speaks its API (see releases.ts). */
+export async function readAuthentikRelease(client: AuthentikClient): Promise<AuthentikRelease> {
   const v = await client.get<{ versionCurrent: string }>("/admin/version/");
-  if (compareVersions(v.versionCurrent, MIN_AUTHENTIK_VERSION) < 0) {
-    throw new UserError(
-      `authentik ${v.versionCurrent} at ${client.baseUrl} is too old: authentik-aws-gitops needs ${MIN_AUTHENTIK_VERSION} or newer (application entitlements)`,
-    );
-  }
-  return v.versionCurrent;
+  return authentikRelease(v.versionCurrent, client.baseUrl);
 }
 
 const byKey = <T>(items: T[], key: (t: T) => string, value: (t: T) => string) => new Map(items.map((i) => [key(i), value(i)]));
@@ -85,16 +70,16 @@ function asLookup(kind: Lookup["$lookup"], table: Map<string, string>, id: strin
 export async function readAuthentikState(
   client: AuthentikClient,
   config: ResolvedConfig,
-  options: { groupsNeeded: { name: string; location: string }[]; version?: string },
+  options: { groupsNeeded: { name: string; location: string }[]; release: AuthentikRelease },
 ): Promise<AuthentikLiveState> {
-  const version = options.version ?? (await checkAuthentikVersion(client));
+  const { release } = options;
   const problems: PlanProblem[] = [];
   const app = config.authentik.application.slug;
   const providerName = config.authentik.provider.name;
   const prefix = `${config.authentik.provider.propertyMappingPrefix}: `;
 
   const withScim = config.mode === "identity-center";
-  const [flows, keypairs, groups, samlMappings, providers, scimMappings, scimProviders] = await Promise.all([
+  const [flows, keypairs, groups, samlMappings, providers, scimMappings, scimProviders, allProviders] = await Promise.all([
     client.list<Flow>("/flows/instances/"),
     client.list<CertificateKeyPair>("/crypto/certificatekeypairs/"),
     client.list<Group>("/core/groups/", { include_users: "false", include_children: "false", include_parents: "false" }),
@@ -102,6 +87,9 @@ export async function readAuthentikState(
     client.list<SAMLProvider>("/providers/saml/"),
     withScim ? client.list<SCIMMapping>("/propertymappings/provider/scim/") : Promise.resolve([] as SCIMMapping[]),
     withScim ? client.list<SCIMProvider>("/providers/scim/") : Promise.resolve([] as SCIMProvider[]),
+    // Provider names are unique across every provider type: an OAuth or LDAP provider
+    // with the configured name would make the create fail half-way through an apply.
+    client.list<Provider>("/providers/all/"),
   ]);
   const lookups: AuthentikLookups = {
     flows: byKey(flows, (f) => f.slug, (f) => f.pk),
@@ -115,10 +103,31 @@ export async function readAuthentikState(
   if (!lookups.flows.has(p.invalidationFlow)) problems.push({ message: `authentik has no flow with slug '${p.invalidationFlow}' (authentik.provider.invalidationFlow)` });
   if (!lookups.keypairs.has(p.signingKeypair)) problems.push({ message: `authentik has no certificate-keypair named '${p.signingKeypair}' (authentik.provider.signingKeypair)` });
   const reported = new Set<string>();
+  const groupsByName = new Map<string, number>();
+  for (const g of groups) groupsByName.set(g.name, (groupsByName.get(g.name) ?? 0) + 1);
   for (const g of options.groupsNeeded) {
-    if (!lookups.groups.has(g.name) && !reported.has(g.name)) {
+    if (reported.has(g.name)) continue;
+    if (!lookups.groups.has(g.name)) {
       reported.add(g.name);
       problems.push({ message: `${g.location}: authentik has no group named '${g.name}'; groups are never created by this tool — create it in authentik or fix the name` });
+    } else if ((groupsByName.get(g.name) ?? 0) > 1) {
+      // Only releases before 2026.2 allow this; picking one would grant the wrong people.
+      reported.add(g.name);
+      problems.push({
+        message: `${g.location}: authentik ${release.version} has ${groupsByName.get(g.name)} groups named '${g.name}' (group names are unique only from authentik 2026.2), so the tool cannot tell which one is meant; rename all but one in authentik`,
+      });
+    }
+  }
+  const expectedKinds: [string | undefined, string, string][] = [
+    [config.authentik.provider.name, "authentik_providers_saml.samlprovider", "authentik.provider.name"],
+    [config.scim?.providerName, "authentik_providers_scim.scimprovider", "scim.providerName"],
+  ];
+  for (const [name, model, setting] of expectedKinds) {
+    const clash = name === undefined ? undefined : allProviders.find((x) => x.name === name && x.metaModelName !== model);
+    if (clash) {
+      problems.push({
+        message: `authentik already has a provider named '${name}' (${clash.verboseName}, pk ${clash.pk}); provider names are unique across every provider type in authentik, so ${setting} must name another one`,
+      });
     }
   }
 
@@ -175,9 +184,11 @@ export async function readAuthentikState(
         compatibility_mode: sp.compatibilityMode ?? "default",
         property_mappings: (sp.propertyMappings ?? []).map(mappingValue).sort(byCodePoint),
         property_mappings_group: (sp.propertyMappingsGroup ?? []).map(mappingValue).sort(byCodePoint),
-        group_filters: (sp.groupFilters ?? []).map((g) => asLookup("group", lookups.groups, g)).sort(byCodePoint),
+        ...(release.scimGroupFilter === "group_filters"
+          ? { group_filters: (sp.groupFilters ?? []).map((g) => asLookup("group", lookups.groups, g)).sort(byCodePoint) }
+          : { filter_group: asLookup("group", lookups.groups, (sp as { filterGroup?: string | null }).filterGroup) }),
         exclude_users_service_account: sp.excludeUsersServiceAccount ?? false,
-        sync_page_size: sp.syncPageSize ?? null,
+        ...(release.scimSyncPageSize ? { sync_page_size: sp.syncPageSize ?? null } : {}),
         dry_run: sp.dryRun ?? false,
       },
       ...ownedUnless(foreign && `it is the backchannel provider of application '${sp.assignedBackchannelApplicationSlug}'`),
@@ -202,7 +213,7 @@ export async function readAuthentikState(
       system: "authentik",
       title: `SAML provider "${provider.name}"`,
       id: String(provider.pk),
-      props: samlProviderProps(provider, lookups, mappingAddressByPk),
+      props: samlProviderProps(provider, lookups, mappingAddressByPk, release),
       ...ownedUnless(
         (linkedElsewhere || linkedToForeignApp) &&
           `it belongs to application '${provider.assignedApplicationSlug}'${linkedToForeignApp ? ", which authentik-aws-gitops does not manage" : ""}`,
@@ -216,7 +227,9 @@ export async function readAuthentikState(
     const foreignProvider = application.provider != null && (!provider || application.provider !== provider.pk);
     ids.id.set(appAddress, application.slug);
     ids.pk.set(appAddress, application.pk);
-    ids.pbm.set(appAddress, application.pbmUuid);
+    // An application's pk is its pbm_uuid (what bindings target); 2025.10's
+    // responses carry only the pk.
+    ids.pbm.set(appAddress, application.pk);
     resources.push({
       address: appAddress,
       type: "authentik.application",
@@ -264,45 +277,50 @@ export async function readAuthentikState(
         ...ownedUnless(!mine && `it has no attribute managed_by: ${MANAGED_BY_VALUE}`),
       });
     }
-    if (entitlements.length > 0) {
-      // target_in goes in the query string: a few dozen uuids per request keeps URLs
-      // far below the ~8 KB proxies accept, however many entitlements there are.
-      const targets = entitlements.map((e) => e.pbmUuid);
-      const chunks = Array.from({ length: Math.ceil(targets.length / 50) }, (_, i) => targets.slice(i * 50, i * 50 + 50));
-      const bindings = (await Promise.all(chunks.map((chunk) => client.list<PolicyBinding>("/policies/bindings/", { target_in: chunk })))).flat();
-      for (const b of bindings) {
-        const entitlement = entitlementByPbm.get(b.target);
-        if (entitlement === undefined) continue;
-        const who = b.group
-          ? `group:${reverse(lookups.groups).get(b.group) ?? b.group}`
-          : b.user != null
-            ? `user:${b.user}`
-            : `policy:${b.policy}`;
-        const addr = address.binding(app, entitlement, who.replace(/^group:/, ""));
-        const finalAddress = who.startsWith("group:") ? addr : `authentik.policy_binding[${app}/${entitlement}→${who}]`;
-        ids.id.set(finalAddress, b.pk);
-        resources.push({
-          address: finalAddress,
-          type: "authentik.policy_binding",
-          system: "authentik",
-          title: `${who.replace(":", ' "')}" → entitlement "${entitlement}"`,
-          id: b.pk,
-          props: {
-            target: { $ref: address.entitlement(app, entitlement) },
-            ...(b.group ? { group: asLookup("group", lookups.groups, b.group) } : {}),
-            ...(b.user != null ? { user: b.user } : {}),
-            ...(b.policy ? { policy: b.policy } : {}),
-            order: b.order,
-            enabled: b.enabled ?? true,
-            negate: b.negate ?? false,
-            timeout: b.timeout ?? 30,
-            failure_result: b.failureResult ?? false,
-          },
-          // Group bindings on the tool's entitlements are the tool's; a binding for a
-          // single user or a policy was added by hand and is left alone.
-          ...ownedUnless(!(ownedEntitlements.has(b.target) && b.group) && "it was added by hand (not a group binding on a managed entitlement)"),
-        });
-      }
+    // Bindings on the application itself decide who sees it and whom SCIM provisions;
+    // bindings on entitlements decide who gets which role. Both are read in bulk.
+    // target_in goes in the query string: a few dozen uuids per request keeps URLs
+    // far below the ~8 KB proxies accept, however many entitlements there are.
+    const targets = [application.pk, ...entitlements.map((e) => e.pbmUuid)];
+    const chunks = Array.from({ length: Math.ceil(targets.length / 50) }, (_, i) => targets.slice(i * 50, i * 50 + 50));
+    const bindings = (await Promise.all(chunks.map((chunk) => client.list<PolicyBinding>("/policies/bindings/", { target_in: chunk })))).flat();
+    const groupName = reverse(lookups.groups);
+    for (const b of bindings) {
+      const onApplication = b.target === application.pk;
+      const entitlement = entitlementByPbm.get(b.target);
+      if (!onApplication && entitlement === undefined) continue;
+      const who = b.group ? `group:${groupName.get(b.group) ?? b.group}` : b.user != null ? `user:${b.user}` : `policy:${b.policy}`;
+      const targetAddress = onApplication ? appAddress : address.entitlement(app, entitlement!);
+      const finalAddress = b.group
+        ? onApplication
+          ? address.applicationBinding(app, groupName.get(b.group) ?? b.group)
+          : address.binding(app, entitlement!, groupName.get(b.group) ?? b.group)
+        : `authentik.policy_binding[${app}${onApplication ? "" : `/${entitlement}`}→${who}]`;
+      ids.id.set(finalAddress, b.pk);
+      resources.push({
+        address: finalAddress,
+        type: "authentik.policy_binding",
+        system: "authentik",
+        title: `${who.replace(":", ' "')}" → ${onApplication ? `application "${app}"` : `entitlement "${entitlement}"`}`,
+        id: b.pk,
+        props: {
+          target: { $ref: targetAddress },
+          ...(b.group ? { group: asLookup("group", lookups.groups, b.group) } : {}),
+          ...(b.user != null ? { user: b.user } : {}),
+          ...(b.policy ? { policy: b.policy } : {}),
+          order: b.order,
+          enabled: b.enabled ?? true,
+          negate: b.negate ?? false,
+          timeout: b.timeout ?? 30,
+          failure_result: b.failureResult ?? false,
+        },
+        // Group bindings on the tool's application and entitlements are the tool's; a
+        // binding for a single user or a policy was added by hand and is left alone.
+        ...ownedUnless(
+          !(b.group && (onApplication ? appOwned : ownedEntitlements.has(b.target))) &&
+            `it was added by hand (not a group binding on the managed ${onApplication ? "application" : "entitlement"})`,
+        ),
+      });
     }
 
     if (provider && application.provider === provider.pk) {
@@ -317,10 +335,10 @@ export async function readAuthentikState(
     }
   }
 
-  return { version, lookups, resources, ids, ...(provider ? { providerPk: provider.pk } : {}), ...(idpMetadata ? { idpMetadata } : {}), problems };
+  return { release, lookups, resources, ids, ...(provider ? { providerPk: provider.pk } : {}), ...(idpMetadata ? { idpMetadata } : {}), problems };
 }
 
-function samlProviderProps(provider: SAMLProvider, lookups: AuthentikLookups, mappingAddressByPk: Map<string, string>): Props {
+function samlProviderProps(provider: SAMLProvider, lookups: AuthentikLookups, mappingAddressByPk: Map<string, string>, release: AuthentikRelease): Props {
   return {
     name: provider.name,
     authorization_flow: asLookup("flow", lookups.flows, provider.authorizationFlow),
@@ -332,7 +350,9 @@ function samlProviderProps(provider: SAMLProvider, lookups: AuthentikLookups, ma
     name_id_mapping: asLookup("managed_mapping", lookups.managedMappings, provider.nameIdMapping),
     acs_url: provider.acsUrl,
     audience: provider.audience ?? "",
-    issuer_override: provider.issuerOverride ?? "",
+    ...(release.samlIssuerField === "issuer_override"
+      ? { issuer_override: provider.issuerOverride ?? "" }
+      : { issuer: (provider as { issuer?: string }).issuer ?? "" }),
     property_mappings: (provider.propertyMappings ?? [])
       .map((pk) => (mappingAddressByPk.has(pk) ? { $ref: mappingAddressByPk.get(pk)! } : `property mapping ${pk}`))
       .sort(byCodePoint),
