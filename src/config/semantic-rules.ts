@@ -296,9 +296,13 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
     const slug = isRec(data.authentik) && isRec(data.authentik.application) && typeof data.authentik.application.slug === "string" ? data.authentik.application.slug : "";
     const prefix = typeof provider.propertyMappingPrefix === "string" ? provider.propertyMappingPrefix : `aws-gitops ${slug}`;
     const ours = `${prefix}: AWS SCIM User`;
-    if (ours.toLowerCase() <= "authentik default scim mapping: user") {
+    // The order is the database's collation: case-insensitive (PostgreSQL's usual
+    // en_US.UTF-8) or C (byte order, where "Z" sorts before "a"). It must hold in both.
+    const theirs = "authentik default SCIM Mapping: User";
+    const before = ours.toLowerCase() <= theirs.toLowerCase() ? "" : ours <= theirs ? " in the database's C (byte-order) collation" : undefined;
+    if (before !== undefined) {
       const at: DocPath = provider.propertyMappingPrefix === undefined ? ["scim"] : ["authentik", "provider", "propertyMappingPrefix"];
-      error(at, `the SCIM user mapping would be named '${ours}', which sorts before "authentik default SCIM Mapping: User"; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops <slug>")`, "key");
+      error(at, `the SCIM user mapping would be named '${ours}', which sorts before "${theirs}"${before}; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops <slug>")`, "key");
     }
     if (Array.isArray(scim.groups)) {
       const provisioned = new Set(list(scim.groups).filter((g): g is string => typeof g === "string"));
