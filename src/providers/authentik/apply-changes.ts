@@ -1,6 +1,6 @@
 import type { Application, ApplicationEntitlement, PolicyBinding, SAMLPropertyMapping, SAMLProvider, SCIMMapping, SCIMProvider } from "@goauthentik/api";
 import { isLookup, isRef, type Change, type Lookup, type Props } from "../../plan/types.js";
-import { AuthentikApiError, type AuthentikClient } from "./client.js";
+import { AuthentikApiError, mayHaveBeenCommitted, type AuthentikClient } from "./client.js";
 import { resolveLookup, type AuthentikLookups } from "./read-state.js";
 
 /** Ids of authentik objects by address, filled from the live read and by creates during apply. */
@@ -55,10 +55,41 @@ async function remove(ctx: AuthentikApplyContext, path: string): Promise<void> {
 
 type Handler = (ctx: AuthentikApplyContext, change: Change, after: Props) => Promise<void>;
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Creates an object exactly once. A create whose answer was lost (a 5xx from a
+ * proxy, a dropped connection, a timeout) may have been committed: sending it again
+ * would make a second object, so the object is looked for first (by what identifies
+ * it: name, slug, target and group) and, if there, taken as the result.
+ */
+export async function createOnce<T>(post: () => Promise<T>, find: () => Promise<T | undefined>, attempts = 4): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await post();
+    } catch (error) {
+      if (!mayHaveBeenCommitted(error) || attempt >= attempts) throw error;
+      // Give authentik a moment: the lost answer's transaction may still be finishing.
+      await sleep(200 * 2 ** (attempt - 1));
+      const existing = await find().catch(() => undefined);
+      if (existing !== undefined) return existing;
+    }
+  }
+}
+
+/** The one object of a list whose fields match, read through a filter the endpoint has (checked again here: a filter an older release lacks is ignored). */
+async function findOne<T>(ctx: AuthentikApplyContext, path: string, query: Record<string, string>, matches: (item: T) => boolean): Promise<T | undefined> {
+  const items = await ctx.client.list<T>(path, query);
+  return items.find(matches);
+}
+
 const propertyMapping: Handler = async (ctx, change, after) => {
   const body = { name: after.name as string, samlName: after.saml_name as string, friendlyName: after.friendly_name as string, expression: after.expression as string };
   if (change.action === "create") {
-    const created = await ctx.client.post<SAMLPropertyMapping>("/propertymappings/provider/saml/", body);
+    const created = await createOnce(
+      () => ctx.client.post<SAMLPropertyMapping>("/propertymappings/provider/saml/", body),
+      () => findOne<SAMLPropertyMapping>(ctx, "/propertymappings/provider/saml/", { name: body.name }, (m) => m.name === body.name),
+    );
     ctx.ids.id.set(change.address, created.pk);
   } else {
     await ctx.client.put(`/propertymappings/provider/saml/${change.liveId}/`, body);
@@ -83,7 +114,10 @@ const samlProvider: Handler = async (ctx, change, after) => {
     propertyMappings: (after.property_mappings as unknown[]).map((r) => need(ctx.ids.id, refAddress(r), "pk")),
   };
   if (change.action === "create") {
-    const created = await ctx.client.post<SAMLProvider>("/providers/saml/", body);
+    const created = await createOnce(
+      () => ctx.client.post<SAMLProvider>("/providers/saml/", body),
+      () => findOne<SAMLProvider>(ctx, "/providers/saml/", { name: body.name }, (p) => p.name === body.name),
+    );
     ctx.ids.id.set(change.address, String(created.pk));
     ctx.ids.pk.set(change.address, String(created.pk));
   } else {
@@ -105,7 +139,10 @@ const application: Handler = async (ctx, change, after) => {
     backchannelProviders: ((after.backchannel_providers as unknown[] | undefined) ?? []).map((r) => Number(need(ctx.ids.pk, refAddress(r), "pk"))),
   };
   if (change.action === "create") {
-    const created = await ctx.client.post<Application>("/core/applications/", body);
+    const created = await createOnce(
+      () => ctx.client.post<Application>("/core/applications/", body),
+      () => ctx.client.find<Application>(`/core/applications/${encodeURIComponent(body.slug)}/`),
+    );
     ctx.ids.id.set(change.address, created.slug);
     ctx.ids.pk.set(change.address, created.pk);
     // pk is the pbm_uuid bindings target (2025.10 does not return pbm_uuid).
@@ -118,7 +155,10 @@ const application: Handler = async (ctx, change, after) => {
 const entitlement: Handler = async (ctx, change, after) => {
   const body = { name: after.name as string, app: need(ctx.ids.pk, refAddress(after.app), "pk"), attributes: after.attributes as object };
   if (change.action === "create") {
-    const created = await ctx.client.post<ApplicationEntitlement>("/core/application_entitlements/", body);
+    const created = await createOnce(
+      () => ctx.client.post<ApplicationEntitlement>("/core/application_entitlements/", body),
+      () => findOne<ApplicationEntitlement>(ctx, "/core/application_entitlements/", { app: body.app, name: body.name }, (e) => e.app === body.app && e.name === body.name),
+    );
     ctx.ids.id.set(change.address, created.pbmUuid);
     ctx.ids.pbm.set(change.address, created.pbmUuid);
   } else {
@@ -137,7 +177,10 @@ const binding: Handler = async (ctx, change, after) => {
     failureResult: after.failure_result as boolean,
   };
   if (change.action === "create") {
-    const created = await ctx.client.post<PolicyBinding>("/policies/bindings/", body);
+    const created = await createOnce(
+      () => ctx.client.post<PolicyBinding>("/policies/bindings/", body),
+      () => findOne<PolicyBinding>(ctx, "/policies/bindings/", { target: body.target }, (b) => b.target === body.target && b.group === body.group),
+    );
     ctx.ids.id.set(change.address, created.pk);
   } else {
     await ctx.client.patch(`/policies/bindings/${change.liveId}/`, body);
@@ -147,7 +190,10 @@ const binding: Handler = async (ctx, change, after) => {
 const scimMapping: Handler = async (ctx, change, after) => {
   const body = { name: after.name as string, expression: after.expression as string };
   if (change.action === "create") {
-    const created = await ctx.client.post<SCIMMapping>("/propertymappings/provider/scim/", body);
+    const created = await createOnce(
+      () => ctx.client.post<SCIMMapping>("/propertymappings/provider/scim/", body),
+      () => findOne<SCIMMapping>(ctx, "/propertymappings/provider/scim/", { name: body.name }, (m) => m.name === body.name),
+    );
     ctx.ids.id.set(change.address, created.pk);
   } else {
     await ctx.client.put(`/propertymappings/provider/scim/${change.liveId}/`, body);
@@ -173,7 +219,10 @@ const scimProvider: Handler = async (ctx, change, after) => {
     dryRun: after.dry_run as boolean,
   };
   if (change.action === "create") {
-    const created = await ctx.client.post<SCIMProvider>("/providers/scim/", body);
+    const created = await createOnce(
+      () => ctx.client.post<SCIMProvider>("/providers/scim/", body),
+      () => findOne<SCIMProvider>(ctx, "/providers/scim/", { name: body.name }, (p) => p.name === body.name),
+    );
     ctx.ids.id.set(change.address, String(created.pk));
     ctx.ids.pk.set(change.address, String(created.pk));
   } else {

@@ -20,6 +20,24 @@ export class AuthentikApiError extends UserError {
   }
 }
 
+/** No answer (connection refused or dropped, timeout): a write may or may not have happened. */
+export class AuthentikTransportError extends UserError {
+  override readonly name = "AuthentikTransportError";
+  constructor(
+    readonly method: string,
+    readonly path: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Whether a failed write may still have been committed by authentik (its answer was lost). */
+export function mayHaveBeenCommitted(error: unknown): boolean {
+  if (error instanceof AuthentikTransportError) return true;
+  return error instanceof AuthentikApiError && (error.status >= 500 || error.status === 408);
+}
+
 function describeBody(body: unknown): string {
   if (body === null || body === undefined || body === "") return "";
   if (typeof body === "string") return `: ${body.slice(0, 300)}`;
@@ -76,7 +94,7 @@ export class AuthentikClient {
       timeout: options.timeoutMs ?? 30_000,
       retry: {
         limit: options.retries ?? 4,
-        methods: ["get", "put", "patch", "delete", "head", "options"],
+        methods: ["get", "put", "patch", "delete", "head", "options", "post"],
         statusCodes: [408, 429, 500, 502, 503, 504],
         afterStatusCodes: [413, 429, 503],
         backoffLimit: 10_000,
@@ -104,8 +122,11 @@ export class AuthentikClient {
         method,
         ...(body === undefined ? {} : { json: body }),
         ...(searchParams ? { searchParams } : {}),
-        // POST is not idempotent: only a 429 (request refused, nothing done) is safe to retry.
-        ...(method === "post" ? { retry: { limit: 4, methods: ["post"], statusCodes: [429] } } : {}),
+        // POST is not idempotent: only a 429 (refused before anything was done) is safe to
+        // resend. ky merges a per-request `retry` into the instance's (status code lists
+        // are concatenated), so the decision is made here, for every error, explicitly.
+        // A create that may have been committed is re-read by the caller (createOnce).
+        ...(method === "post" ? { retry: { shouldRetry: ({ error }) => error instanceof HTTPError && error.response.status === 429 } } : {}),
       });
       if (response.status === 204) return undefined as T;
       const text = await response.text();
@@ -127,10 +148,12 @@ export class AuthentikClient {
         throw new AuthentikApiError(method.toUpperCase(), `/api/v3/${relative}`, status, parsed, hint);
       }
       if (error instanceof TimeoutError) {
-        throw new UserError(`authentik ${method.toUpperCase()} /api/v3/${relative} timed out`);
+        throw new AuthentikTransportError(method.toUpperCase(), `/api/v3/${relative}`, `authentik ${method.toUpperCase()} /api/v3/${relative} timed out`);
       }
       const cause = (error as { cause?: { code?: string } }).cause;
-      throw new UserError(
+      throw new AuthentikTransportError(
+        method.toUpperCase(),
+        `/api/v3/${relative}`,
         `cannot reach authentik at ${this.baseUrl} (${cause?.code ?? (error as Error).message}); check authentik.url or AUTHENTIK_URL`,
       );
     }

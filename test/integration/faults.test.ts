@@ -1,0 +1,81 @@
+import path from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import type { Plan } from "../../src/plan/types.js";
+import type { FaultProxyControls } from "../peers/fault-proxy.js";
+import { PEERS_DIR, startPeerProcess, type PeerProcess } from "../peers/peer-process.js";
+import { example, startPeers, type Peers } from "./harness.js";
+
+/**
+ * Faults after commit: the peer did the write, the answer is lost (a 502 from a proxy,
+ * a dropped connection). The tool must neither create a second object nor lose track
+ * of one; the next plan converges. A fault-injecting proxy process sits in front of
+ * authentik; the tool (bin/) runs as its own process.
+ */
+const FAULT_PROXY = path.join(PEERS_DIR, "fault-proxy.ts");
+const GROUPS = ["aws-admins", "engineers", "data-eng"];
+
+let peers: Peers;
+let proxy: PeerProcess<FaultProxyControls>;
+
+/** A fresh authentik and fresh AWS for each scenario, authentik behind the proxy. */
+beforeEach(async () => {
+  peers = await startPeers(GROUPS);
+  proxy = await startPeerProcess<FaultProxyControls>(FAULT_PROXY, ["--target", peers.authentik.url]);
+});
+afterEach(async () => {
+  await proxy.stop();
+  await peers.stop();
+});
+
+const throughProxy = () => ({ AUTHENTIK_URL: proxy.url });
+
+async function bindingCopies(): Promise<Map<string, number>> {
+  const copies = new Map<string, number>();
+  for (let page = 1; ; page++) {
+    const body = await peers.ak("GET", `/policies/bindings/?page=${page}&page_size=100`);
+    for (const b of body.results as { target: string; group: string | null }[]) {
+      const key = `${b.target}/${b.group}`;
+      copies.set(key, (copies.get(key) ?? 0) + 1);
+    }
+    if (!body.pagination.next) break;
+  }
+  return copies;
+}
+
+async function planJson(file: string): Promise<Plan> {
+  const r = await peers.cli(["plan", "-c", file, "--format", "json"], throughProxy());
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Plan;
+}
+
+describe("answers lost after authentik committed the write", () => {
+  it("a create answered 502 after commit is not created twice (pruning off)", async () => {
+    const file = peers.writeConfig("faults.yaml", example("classic-iam.yaml").replace("prune: true", "prune: false"));
+    // Every binding POST is committed, then its answer replaced by a proxy's 502.
+    await proxy.control.addRule({ action: "after-commit", method: "POST", path: "^/api/v3/policies/bindings/", times: 100 });
+    const r = await peers.cli(["apply", "-c", file, "--auto-approve"], throughProxy());
+    // However the apply ends, nothing is held twice and the next plan converges.
+    const duplicates = [...(await bindingCopies())].filter(([, n]) => n > 1);
+    expect(duplicates).toEqual([]);
+    await proxy.control.clearRules();
+    if (r.code !== 0) expect((await peers.cli(["apply", "-c", file, "--auto-approve"], throughProxy())).code).toBe(0);
+    const plan = await planJson(file);
+    expect(plan.changes).toEqual([]);
+    expect(plan.notPruned).toEqual([]);
+  });
+
+  it("a create whose connection drops after commit is not created twice", async () => {
+    const file = peers.writeConfig("faults.yaml", example("classic-iam.yaml"));
+    for (const p of ["^/api/v3/core/application_entitlements/", "^/api/v3/policies/bindings/", "^/api/v3/propertymappings/provider/saml/", "^/api/v3/providers/saml/", "^/api/v3/core/applications/"]) {
+      await proxy.control.addRule({ action: "drop-after-commit", method: "POST", path: p, times: 1 });
+    }
+    const r = await peers.cli(["apply", "-c", file, "--auto-approve"], throughProxy());
+    expect(await proxy.control.pendingRules()).toEqual([]);
+    expect([...(await bindingCopies())].filter(([, n]) => n > 1)).toEqual([]);
+    if (r.code !== 0) expect((await peers.cli(["apply", "-c", file, "--auto-approve"], throughProxy())).code).toBe(0);
+    const plan = await planJson(file);
+    expect(plan.changes).toEqual([]);
+    const entitlements = (await peers.ak("GET", "/core/application_entitlements/?page_size=100")).results as { name: string }[];
+    expect(entitlements.map((e) => e.name).sort()).toEqual(["admin@dev", "admin@prod", "data-engineer@dev", "readonly@dev", "readonly@prod"]);
+  });
+});

@@ -1,0 +1,152 @@
+/**
+ * A fault-injecting HTTP proxy in front of any peer (the authentik emulator, the
+ * Identity Center shim, moto), for the failures that keep access in place while a
+ * tool reports it gone: an answer lost *after* the peer committed the write, a
+ * dropped connection, a peer that accepts a request and never answers.
+ *
+ *   tsx test/peers/fault-proxy.ts --target http://127.0.0.1:PORT [--port N]
+ *
+ * Rules (added over IPC, see peer-process.ts) match by method and a path regex (and,
+ * for AWS JSON protocols, the X-Amz-Target operation) and act `times` times:
+ *   - "after-commit": forward, let the peer finish, then answer `status` (default 502)
+ *     instead of the peer's answer — the write happened, the client cannot know;
+ *   - "drop-after-commit": forward, let the peer finish, then destroy the connection;
+ *   - "drop": destroy the connection without forwarding;
+ *   - "hang": accept and never answer (until the proxy stops);
+ *   - "delay": forward after `delayMs`.
+ */
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { parseArgs } from "node:util";
+import { servePeerControls } from "./peer-process.js";
+
+export interface FaultProxyRule {
+  action: "after-commit" | "drop-after-commit" | "drop" | "hang" | "delay";
+  method?: string;
+  /** regex source matched against the request path (query included) */
+  path?: string;
+  /** AWS JSON protocol operation, from X-Amz-Target (e.g. "CreateAccountAssignment") */
+  operation?: string;
+  /** how many matching requests; default 1 */
+  times?: number;
+  status?: number;
+  delayMs?: number;
+}
+
+export interface FaultProxyLogEntry {
+  method: string;
+  path: string;
+  operation?: string;
+  /** what the proxy did: "forwarded" or the rule's action */
+  outcome: string;
+  /** the peer's status, when it answered */
+  peerStatus?: number;
+}
+
+const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"]);
+
+export async function startFaultProxy(options: { target: string; port?: number }) {
+  const target = new URL(options.target);
+  let rules: (FaultProxyRule & { used: number })[] = [];
+  const log: FaultProxyLogEntry[] = [];
+  const hanging = new Set<ServerResponse>();
+
+  const pick = (req: IncomingMessage, operation: string | undefined) => {
+    for (const rule of rules) {
+      if (rule.used >= (rule.times ?? 1)) continue;
+      if (rule.method && rule.method.toUpperCase() !== req.method) continue;
+      if (rule.path && !new RegExp(rule.path).test(req.url ?? "/")) continue;
+      if (rule.operation && rule.operation !== operation) continue;
+      rule.used += 1;
+      return rule;
+    }
+    return undefined;
+  };
+
+  const forward = (req: IncomingMessage, body: Buffer): Promise<{ status: number; headers: Record<string, string | string[]>; body: Buffer }> =>
+    new Promise((resolve, reject) => {
+      const headers: Record<string, string | string[]> = {};
+      for (const [k, v] of Object.entries(req.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
+      headers["content-length"] = String(body.length);
+      const up = httpRequest({ protocol: target.protocol, hostname: target.hostname, port: target.port, method: req.method, path: req.url, headers }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const out: Record<string, string | string[]> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;
+          resolve({ status: res.statusCode ?? 502, headers: out, body: Buffer.concat(chunks) });
+        });
+        res.on("error", reject);
+      });
+      up.on("error", reject);
+      up.end(body);
+    });
+
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      void (async () => {
+        const body = Buffer.concat(chunks);
+        const target = req.headers["x-amz-target"];
+        const operation = typeof target === "string" ? target.split(".").pop() : undefined;
+        const rule = pick(req, operation);
+        const entry: FaultProxyLogEntry = { method: req.method ?? "GET", path: req.url ?? "/", ...(operation ? { operation } : {}), outcome: rule?.action ?? "forwarded" };
+        log.push(entry);
+        if (rule?.action === "drop") return void req.socket.destroy();
+        if (rule?.action === "hang") return void hanging.add(res);
+        if (rule?.action === "delay") await new Promise((r) => setTimeout(r, rule.delayMs ?? 1_000));
+        const answer = await forward(req, body);
+        entry.peerStatus = answer.status;
+        if (rule?.action === "drop-after-commit") return void req.socket.destroy();
+        if (rule?.action === "after-commit") {
+          const status = rule.status ?? 502;
+          res.writeHead(status, { "content-type": "text/html" });
+          return void res.end(`<html><body><h1>${status} Bad Gateway</h1></body></html>`);
+        }
+        res.writeHead(answer.status, answer.headers);
+        res.end(answer.body);
+      })().catch((error: unknown) => {
+        if (!res.headersSent) res.writeHead(502, { "content-type": "text/plain" });
+        res.end(`fault proxy: ${String(error)}`);
+      });
+    });
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port ?? 0, "127.0.0.1", () => resolve());
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    controls: {
+      addRule: (rule: FaultProxyRule) => void rules.push({ ...rule, used: 0 }),
+      clearRules: () => void (rules = []),
+      /** rules that have not fired as often as asked */
+      pendingRules: () => rules.filter((r) => r.used < (r.times ?? 1)).map(({ used: _u, ...r }) => r),
+      log: () => log,
+      clearLog: () => void log.splice(0),
+    },
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const res of hanging) res.destroy();
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+export type FaultProxyControls = Awaited<ReturnType<typeof startFaultProxy>>["controls"];
+
+if (process.argv[1] === import.meta.filename) {
+  const { values } = parseArgs({ options: { target: { type: "string" }, port: { type: "string", default: "0" } } });
+  if (!values.target) {
+    console.error("usage: tsx test/peers/fault-proxy.ts --target URL [--port N]");
+    process.exit(2);
+  }
+  const proxy = await startFaultProxy({ target: values.target, port: Number(values.port) });
+  console.log(proxy.url);
+  servePeerControls({ url: proxy.url }, proxy.controls, proxy.stop);
+  const shutdown = () => void proxy.stop().then(() => process.exit(0));
+  process.on("SIGINT", shutdown);
+  process.on("SIGTERM", shutdown);
+}
