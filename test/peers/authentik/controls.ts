@@ -1,21 +1,98 @@
 // What a test may ask of the authentik emulator running in another process (see
-// ../peer-process.ts): its request log and emulator bugs, and the few pokes at
-// state that authentik's API cannot make (a stored SCIM token is write-only; an
-// authentik without the tasks API).
+// ../peer-process.ts): its request log and emulator bugs, the few pokes at state
+// that authentik's API cannot make (a stored SCIM token, an authentik without the
+// tasks API, objects made outside the API, a token lacking a permission), and
+// views of what authentik does behind the API (what a SCIM sync pushes).
+import { randomUUID } from "node:crypto";
+import { KNOWN_PERMISSIONS } from "./permissions.js";
 import type { AuthentikEmulator, RecordedRequest } from "./server.js";
+import type { GroupRec, OtherProviderRec, ScimProviderRec, ScimPush } from "./store.js";
+
+export type OtherProviderKind = OtherProviderRec["kind"];
 
 export function authentikControls(emulator: AuthentikEmulator) {
+  const { store } = emulator;
+  const scimProvider = (name: string): ScimProviderRec => {
+    const p = [...store.providers.values()].find((x) => x.name === name);
+    if (!p) throw new Error(`no provider named ${JSON.stringify(name)}`);
+    if (p.kind !== "scim") throw new Error(`provider ${JSON.stringify(name)} is a ${p.kind} provider, not a SCIM one`);
+    return p;
+  };
+  const flowPk = (slug: string) => store.flowBySlug(slug)?.pk ?? null;
+
   return {
+    /** The release played: the reported version and the minor whose schema applies. */
+    release: (): { version: string; minor: string } => ({ version: emulator.release.version, minor: emulator.release.minor }),
     requests: (): RecordedRequest[] => emulator.requests,
     invalidRequests: (): RecordedRequest[] => emulator.invalidRequests(),
     emulatorErrors: (): string[] => emulator.emulatorErrors,
-    /** The token authentik stores for the first SCIM provider (its API never returns it). */
+    /** The token authentik stores for the first SCIM provider (2026.8's API never returns it; earlier ones do). */
     scimProviderToken: (): string | undefined => {
-      for (const p of emulator.store.providers.values()) if (p.kind === "scim") return (p as { token: string }).token;
+      for (const p of store.providers.values()) if (p.kind === "scim") return p.token;
       return undefined;
     },
     /** As on an authentik without (or without access to) the tasks API. */
-    clearSchedules: (): void => emulator.store.schedules.clear(),
+    clearSchedules: (): void => store.schedules.clear(),
+
+    /**
+     * Usernames and group names (each sorted by code point) a full sync of the SCIM
+     * provider would push right now — nothing while it is attached to no application.
+     * Which users and groups differs by release: see Store.scimWouldProvision.
+     */
+    scimWouldProvision: (providerName: string): ScimPush => store.scimWouldProvision(scimProvider(providerName)),
+    /** What each full sync the provider ran pushed, in order (saving the provider and schedules/{id}/send/ start one). */
+    scimSyncs: (providerName: string): ScimPush[] => scimProvider(providerName).syncs.map((s) => ({ users: [...s.users], groups: [...s.groups] })),
+    /** The provider's user (or group) property mappings in the order authentik merges them: by name, in the database collation. */
+    scimMappingOrder: (providerName: string, which: "user" | "group" = "user"): string[] => store.scimMappingOrder(scimProvider(providerName), which),
+
+    /**
+     * From now on the token's user lacks `codename` (e.g. "authentik_tasks_schedules.send_schedule",
+     * "authentik_providers_scim.change_scimprovider"): the operations needing it answer 403
+     * {"detail": "You do not have permission to perform this action."} (permissions.ts). Such a
+     * user is no superuser, so superuser_full_list no longer shows every application.
+     */
+    denyPermission: (codename: string): void => {
+      if (!KNOWN_PERMISSIONS.has(codename)) {
+        const hint = codename.endsWith(".send_schedule") ? ' (the schedule "send" action needs authentik_tasks_schedules.send_schedule)' : "";
+        throw new Error(`authentik emulator: no permission ${JSON.stringify(codename)} is modelled${hint}; known: ${[...KNOWN_PERMISSIONS].sort().join(", ")}`);
+      }
+      store.deniedPermissions.add(codename);
+    },
+
+    /**
+     * A provider of a type the emulator has no API for, as an admin would have made it:
+     * it shows in /providers/all/ and holds its name against every other provider.
+     */
+    addProvider: ({ kind, name }: { kind: OtherProviderKind; name: string }): { pk: number } => {
+      if (!["oauth2", "ldap", "proxy"].includes(kind)) throw new Error(`addProvider: kind must be oauth2, ldap or proxy, not ${JSON.stringify(kind)}`);
+      if ([...store.providers.values()].some((p) => p.name === name)) throw new Error(`addProvider: {"name": ["provider with this name already exists."]}`);
+      const rec: OtherProviderRec = {
+        kind,
+        pk: store.allocProviderPk(),
+        name,
+        authentication_flow: null,
+        authorization_flow: flowPk(kind === "ldap" ? "default-authentication-flow" : "default-provider-authorization-implicit-consent"),
+        invalidation_flow: flowPk("default-provider-invalidation-flow"),
+        property_mappings: [],
+        backchannel_application: null,
+      };
+      store.providers.set(rec.pk, rec);
+      return { pk: rec.pk };
+    },
+
+    /**
+     * A group made outside the API (a source sync, older data): in 2025.10, whose only
+     * guard against a second group of the same name is the API serializer, this can make
+     * one; from 2025.12 the database refuses it (Group.name is unique) and so does this.
+     */
+    addGroup: ({ name, parents = [] }: { name: string; parents?: string[] }): { pk: string } => {
+      if (emulator.release.atLeast("2025.12") && [...store.groups.values()].some((g) => g.name === name)) {
+        throw new Error(`addGroup: duplicate key value violates unique constraint on authentik_core_group.name (${name})`);
+      }
+      const g: GroupRec = { pk: randomUUID(), name, is_superuser: false, parents: emulator.release.groupParents === "parent" ? parents.slice(0, 1) : parents, attributes: {}, roles: [] };
+      store.groups.set(g.pk, g);
+      return { pk: g.pk };
+    },
   };
 }
 export type AuthentikControls = ReturnType<typeof authentikControls>;

@@ -3,6 +3,7 @@
 // sends must pass its own schema validation (emulatorErrors stays empty).
 import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { authentikControls } from "./controls.js";
 import { type AuthentikEmulator, startAuthentikEmulator } from "./server.js";
 
 const TOKEN = "emulator-test-token";
@@ -207,14 +208,15 @@ describe("SAML provider and metadata", () => {
     expect(unsigned.body.non_field_errors[0]).toMatch(/signing keypair/);
   });
 
-  it("serves empty metadata until an application links the provider, then XML with the certificate", async () => {
+  it("serves no metadata until an application links the provider, then XML with the certificate", async () => {
     const kp = await one("/crypto/certificatekeypairs/?name=authentik%20Self-signed%20Certificate");
     const provider = await samlProvider("aws", { signing_kp: kp.pk, sign_assertion: true });
     expect(provider.url_sso_redirect).toBe("-");
 
-    const empty = await get(`/providers/saml/${provider.pk}/metadata/`, { token: null });
-    expect(empty.status).toBe(200);
-    expect(empty.body).toEqual({ metadata: "" });
+    // 2026.8 (the default release) answers 404; releases up to 2026.2 {"metadata": ""} (see below).
+    const none = await get(`/providers/saml/${provider.pk}/metadata/`, { token: null });
+    expect(none.status).toBe(404);
+    expect(none.body).toEqual({ detail: "Not found." });
 
     expect((await post("/core/applications/", { name: "AWS", slug: "aws", provider: provider.pk })).status).toBe(201);
     const linked = await get(`/providers/saml/${provider.pk}/metadata/`, { token: null });
@@ -391,7 +393,10 @@ describe("SCIM provider", () => {
     expect(emu.requests.at(-1)!.warnings.join()).toMatch(/no-op write/);
 
     const schedule = await one(`/tasks/schedules/?rel_obj_id=${pk}&rel_obj_content_type__model=scimprovider`);
-    expect((await post(`/tasks/schedules/${schedule.id}/send/`, undefined)).status).toBe(204);
+    // authentik answers Response({}) although its schema documents 204.
+    const sent = await post(`/tasks/schedules/${schedule.id}/send/`, undefined);
+    expect(sent.status).toBe(200);
+    expect(sent.body).toEqual({});
     expect(rec?.kind === "scim" && rec.syncTriggers).toBe(3);
 
     const admin = await one("/core/users/?username=akadmin");
@@ -404,6 +409,360 @@ describe("SCIM provider", () => {
     expect((await get(`/providers/scim/${pk}/`)).body.assigned_backchannel_application_slug).toBe("scim-app");
     await api("DELETE", "/core/applications/scim-app/");
     expect((await get(`/providers/scim/${pk}/`)).status).toBe(404);
+  });
+});
+
+// ---- per release -----------------------------------------------------------------
+
+/** A small client for one emulator (the tests above share the default one). */
+function clientOf(target: () => AuthentikEmulator) {
+  const call = async <T = any>(method: string, path: string, body?: unknown, token: string | null = TOKEN): Promise<Reply<T>> => {
+    const headers: Record<string, string> = {};
+    if (token !== null) headers.authorization = `Bearer ${token}`;
+    if (body !== undefined) headers["content-type"] = "application/json";
+    const res = await fetch(`${target().url}/api/v3${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    const text = await res.text();
+    const type = res.headers.get("content-type") ?? "";
+    return { status: res.status, headers: res.headers, body: (type.includes("json") && text ? JSON.parse(text) : text) as T };
+  };
+  const c = {
+    call,
+    get: <T = any>(path: string, token?: string | null) => call<T>("GET", path, undefined, token),
+    post: <T = any>(path: string, body: unknown) => call<T>("POST", path, body),
+    patch: <T = any>(path: string, body: unknown) => call<T>("PATCH", path, body),
+    put: <T = any>(path: string, body: unknown) => call<T>("PUT", path, body),
+    async one(path: string): Promise<any> {
+      const r = await call("GET", path);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body.results).toHaveLength(1);
+      return r.body.results[0];
+    },
+    async created(path: string, body: unknown): Promise<any> {
+      const r = await call("POST", path, body);
+      expect(r.status, `${path} ${JSON.stringify(r.body)}`).toBe(201);
+      return r.body;
+    },
+    async samlProvider(name: string, extra: Record<string, unknown> = {}): Promise<any> {
+      return c.created("/providers/saml/", {
+        name,
+        authorization_flow: (await c.one("/flows/instances/?slug=default-provider-authorization-implicit-consent")).pk,
+        invalidation_flow: (await c.one("/flows/instances/?slug=default-provider-invalidation-flow")).pk,
+        acs_url: "https://signin.aws.amazon.com/saml",
+        ...extra,
+      });
+    },
+    lastRequest: () => target().requests.at(-1)!,
+  };
+  return c;
+}
+
+const RELEASES = ["2025.10.4", "2025.12.6", "2026.2.0", "2026.5.6", "2026.8.3"] as const;
+const at = (version: string, minor: string) => {
+  const [a, b] = [version.split(".").map(Number), minor.split(".").map(Number)];
+  return a[0]! > b[0]! || (a[0] === b[0] && a[1]! >= b[1]!);
+};
+
+describe.each(RELEASES)("authentik %s", (version) => {
+  let ak: AuthentikEmulator;
+  const c = clientOf(() => ak);
+  const control = () => authentikControls(ak);
+  beforeAll(async () => {
+    ak = await startAuthentikEmulator({ token: TOKEN, version });
+  });
+  afterAll(async () => {
+    expect(ak.emulatorErrors).toEqual([]);
+    await ak?.stop();
+  });
+
+  it("reports the version and validates against that release's schema", async () => {
+    expect((await c.get("/admin/version/")).body.version_current).toBe(version);
+    expect(control().release()).toEqual({ version, minor: version.split(".").slice(0, 2).join(".") });
+    const app = await c.created("/core/applications/", { name: "Shape", slug: "shape" });
+    // Application.pbm_uuid only in the 2026.8 schema; meta_hide from 2026.5; meta_icon_url from 2025.12.
+    expect("pbm_uuid" in app).toBe(at(version, "2026.8"));
+    expect("meta_hide" in app).toBe(at(version, "2026.5"));
+    expect("meta_icon_url" in app).toBe(at(version, "2025.12"));
+    const admin = await c.one("/core/users/?username=akadmin");
+    expect("roles" in admin).toBe(at(version, "2025.12"));
+    const kp = await c.one("/crypto/certificatekeypairs/?name=authentik%20Self-signed%20Certificate");
+    expect(at(version, "2025.12") ? kp.key_type : kp.private_key_type).toBe("rsa");
+  });
+
+  it("drops request fields the release does not have, before any handler sees them", async () => {
+    const newField = at(version, "2026.5") ? "meta_hide" : undefined;
+    const app = await c.created("/core/applications/", { name: "Drop", slug: "drop-fields", meta_hide: true, colour: "blue" });
+    const warnings = c.lastRequest().warnings;
+    expect(warnings).toContain("unknown body field ignored: colour");
+    if (newField) expect(app.meta_hide).toBe(true);
+    else expect(warnings).toContain("unknown body field ignored: meta_hide");
+    // the dropped value never reached the store either
+    expect(ak.store.applicationBySlug("drop-fields")!.meta_hide).toBe(Boolean(newField));
+  });
+
+  it("SAML issuer: `issuer` (default \"authentik\") before 2026.5, `issuer_override` from 2026.5, and the metadata's entityID", async () => {
+    const p = await c.samlProvider(`issuer-${version}`, { issuer: "https://old.example/issuer", issuer_override: "https://new.example/issuer" });
+    const fallback = await c.samlProvider(`issuer-default-${version}`);
+    const url = `/providers/saml/${p.pk}/metadata/`;
+    await c.created("/core/applications/", { name: "Iss", slug: `iss-${version.replace(/\./g, "-")}`, provider: p.pk });
+    await c.created("/core/applications/", { name: "Iss2", slug: `iss2-${version.replace(/\./g, "-")}`, provider: fallback.pk });
+    const entityId = async (pk: number) => /entityID="([^"]+)"/.exec((await c.get(`/providers/saml/${pk}/metadata/`, null)).body.metadata)![1];
+    if (at(version, "2026.5")) {
+      expect(p).not.toHaveProperty("issuer");
+      expect(p.issuer_override).toBe("https://new.example/issuer");
+      expect(fallback.issuer_override).toBe("");
+      const fresh = (await c.get(`/providers/saml/${fallback.pk}/`)).body;
+      expect(fresh.url_issuer).toBe(`${ak.url}/application/saml/iss2-${version.replace(/\./g, "-")}/`);
+      expect(await entityId(p.pk)).toBe("https://new.example/issuer");
+      expect(await entityId(fallback.pk)).toBe(fresh.url_issuer);
+    } else {
+      expect(p).not.toHaveProperty("issuer_override");
+      expect(p).not.toHaveProperty("url_issuer");
+      expect(p.issuer).toBe("https://old.example/issuer");
+      expect(fallback.issuer).toBe("authentik");
+      expect(await entityId(p.pk)).toBe("https://old.example/issuer");
+      expect(await entityId(fallback.pk)).toBe("authentik");
+    }
+    void url;
+  });
+
+  it("metadata of a provider without an application: {\"metadata\": \"\"} up to 2026.2, 404 from 2026.5", async () => {
+    const p = await c.samlProvider(`no-app-${version}`);
+    const r = await c.get(`/providers/saml/${p.pk}/metadata/`, null);
+    if (at(version, "2026.5")) {
+      expect(r.status).toBe(404);
+      expect(r.body).toEqual({ detail: "Not found." });
+    } else {
+      expect(r.status).toBe(200);
+      expect(r.body).toEqual({ metadata: "" }); // no download_url, although the schema requires one
+    }
+  });
+
+  it("SCIM provider: filter_group before 2026.2, group_filters from 2026.2, sync_page_size from 2025.12, the token readable before 2026.8", async () => {
+    const group = await c.created("/core/groups/", { name: `scim-shape-${version}` });
+    const filter = at(version, "2026.2") ? { group_filters: [group.pk] } : { filter_group: group.pk };
+    const p = await c.created("/providers/scim/", { name: `scim-shape-${version}`, url: "https://scim.example/v2", token: "s3cret", sync_page_size: 50, ...filter });
+    if (at(version, "2026.2")) {
+      expect(p.group_filters).toEqual([group.pk]);
+      expect(p).not.toHaveProperty("filter_group");
+      // filter_group is not a field any more: dropped, and the filter stays
+      expect((await c.patch(`/providers/scim/${p.pk}/`, { filter_group: null })).body.group_filters).toEqual([group.pk]);
+      expect(c.lastRequest().warnings).toContain("unknown body field ignored: filter_group");
+      expect((await c.get(`/providers/scim/?group_filters=${group.pk}`)).body.pagination.count).toBe(1);
+    } else {
+      expect(p.filter_group).toBe(group.pk);
+      expect(p).not.toHaveProperty("group_filters");
+      expect((await c.patch(`/providers/scim/${p.pk}/`, { group_filters: [] })).body.filter_group).toBe(group.pk);
+      expect(c.lastRequest().warnings).toContain("unknown body field ignored: group_filters");
+      expect((await c.get(`/providers/scim/?filter_group=${group.pk}`)).body.pagination.count).toBe(1);
+      expect((await c.patch(`/providers/scim/${p.pk}/`, { filter_group: null })).body.filter_group).toBeNull();
+    }
+    if (at(version, "2025.12")) expect(p.sync_page_size).toBe(50);
+    else {
+      expect(p).not.toHaveProperty("sync_page_size");
+      expect(ak.requests.find((r) => r.method === "POST" && r.path === "/api/v3/providers/scim/")!.warnings).toContain("unknown body field ignored: sync_page_size");
+    }
+    if (at(version, "2026.8")) expect(p).not.toHaveProperty("token");
+    else expect(p.token).toBe("s3cret");
+  });
+
+  it("group hierarchy: one `parent` in 2025.10, `parents` from 2025.12", async () => {
+    const parent = await c.created("/core/groups/", { name: `parent-${version}` });
+    if (at(version, "2025.12")) {
+      const child = await c.created("/core/groups/", { name: `child-${version}`, parents: [parent.pk] });
+      expect(child.parents).toEqual([parent.pk]);
+      expect(child).not.toHaveProperty("parent");
+    } else {
+      const child = await c.created("/core/groups/", { name: `child-${version}`, parent: parent.pk, parents: [parent.pk] });
+      expect(child).toMatchObject({ parent: parent.pk, parent_name: parent.name });
+      expect(child).not.toHaveProperty("parents");
+      expect((await c.patch(`/core/groups/${child.pk}/`, { parent: child.pk })).body).toEqual({ parent: ["Cannot set group as parent of itself."] });
+      // children is writable in 2025.10, and a PUT without it detaches them (default=list)
+      expect((await c.get(`/core/groups/${parent.pk}/`)).body.children).toEqual([child.pk]);
+      expect((await c.put(`/core/groups/${parent.pk}/`, { name: parent.name })).status).toBe(200);
+      expect((await c.get(`/core/groups/${child.pk}/`)).body.parent).toBeNull();
+    }
+  });
+
+  it("group names are unique through the API; duplicates made outside it exist only in 2025.10", async () => {
+    const name = `dup-${version}`;
+    await c.created("/core/groups/", { name });
+    const again = await c.post("/core/groups/", { name });
+    expect(again.status).toBe(400);
+    expect(again.body).toEqual({ name: [at(version, "2025.12") ? "group with this name already exists." : "This field must be unique."] });
+    if (at(version, "2025.12")) {
+      expect(() => control().addGroup({ name })).toThrow(/unique/);
+    } else {
+      control().addGroup({ name });
+      expect((await c.get(`/core/groups/?name=${name}`)).body.results.map((g: { name: string }) => g.name)).toEqual([name, name]);
+    }
+  });
+
+  it("policy engine mode \"all\" over group bindings: any passing binding sufficed up to 2025.12.4, every one from 2025.12.5/2026.2", async () => {
+    const a = await c.created("/core/groups/", { name: `mode-a-${version}` });
+    const b = await c.created("/core/groups/", { name: `mode-b-${version}` });
+    const user = await c.created("/core/users/", { username: `mode-user-${version}`, name: "Mode", groups: [a.pk] });
+    const app = await c.created("/core/applications/", { name: "Mode", slug: `mode-${version.replace(/\./g, "-")}`, policy_engine_mode: "all" });
+    for (const g of [a, b]) await c.created("/policies/bindings/", { target: app.pk, group: g.pk, order: 0 });
+    const visible = (await c.get(`/core/applications/?slug=${app.slug}&for_user=${user.pk}`)).body.results.length;
+    expect(visible).toBe(version === "2025.10.4" ? 1 : 0);
+  });
+
+  it("tasks/schedules/{id}/send/ exists and needs send_schedule; model permissions guard the CRUD views", async () => {
+    const p = await c.created("/providers/scim/", { name: `perm-${version}`, url: "https://scim.example/v2", token: "t" });
+    const schedule = await c.one(`/tasks/schedules/?rel_obj_id=${p.pk}&rel_obj_content_type__model=scimprovider`);
+    expect((await c.post(`/tasks/schedules/${schedule.id}/send/`, {})).status).toBe(200);
+    expect(() => control().denyPermission("authentik_tasks.send_schedule")).toThrow(/authentik_tasks_schedules\.send_schedule/);
+    control().denyPermission("authentik_tasks_schedules.send_schedule");
+    const denied = await c.post(`/tasks/schedules/${schedule.id}/send/`, {});
+    expect(denied.status).toBe(403);
+    expect(denied.body).toEqual({ detail: "You do not have permission to perform this action." });
+    expect((await c.get(`/tasks/schedules/${schedule.id}/`)).status).toBe(200);
+    control().denyPermission("authentik_providers_scim.change_scimprovider");
+    expect((await c.patch(`/providers/scim/${p.pk}/`, { url: "https://other.example/v2" })).status).toBe(403);
+    expect((await c.get(`/providers/scim/${p.pk}/`)).status).toBe(200);
+    expect(ak.store.providers.get(p.pk)).toMatchObject({ url: "https://scim.example/v2" });
+    ak.store.deniedPermissions.clear();
+  });
+
+  it("provider names are unique across all provider types", async () => {
+    const { pk } = control().addProvider({ kind: "oauth2", name: `taken-${version}` });
+    control().addProvider({ kind: "ldap", name: `ldap-${version}` });
+    const all = (await c.get("/providers/all/?page_size=100")).body.results;
+    expect(all.find((p: { pk: number }) => p.pk === pk)).toMatchObject({ name: `taken-${version}`, component: "ak-provider-oauth2-form", meta_model_name: "authentik_providers_oauth2.oauth2provider" });
+    // LDAP providers are backchannel providers
+    expect((await c.get("/providers/all/?backchannel=true&page_size=100")).body.results.map((p: { name: string }) => p.name)).toContain(`ldap-${version}`);
+    const taken = { name: ["provider with this name already exists."] };
+    expect((await c.post("/providers/scim/", { name: `taken-${version}`, url: "https://scim.example/v2", token: "t" })).body).toEqual(taken);
+    const saml = await c.samlProvider(`free-${version}`);
+    expect((await c.patch(`/providers/saml/${saml.pk}/`, { name: `ldap-${version}` })).body).toEqual(taken);
+    const scim = await c.created("/providers/scim/", { name: `scim-free-${version}`, url: "https://scim.example/v2", token: "t" });
+    expect((await c.patch(`/providers/scim/${scim.pk}/`, { name: `free-${version}` })).body).toEqual(taken);
+    expect(() => control().addProvider({ kind: "proxy", name: `free-${version}` })).toThrow(/already exists/);
+  });
+
+  it("SCIM sync: users by the backchannel application's bindings from 2026.2 (by filter_group's direct members before), groups by group_filters from 2026.2 (all before)", async () => {
+    const eng = await c.created("/core/groups/", { name: `eng-${version}` });
+    const sub = await c.created("/core/groups/", { name: `sub-${version}`, ...(at(version, "2025.12") ? { parents: [eng.pk] } : { parent: eng.pk }) });
+    await c.created("/core/groups/", { name: `other-${version}` });
+    await c.created("/core/users/", { username: `alice-${version}`, name: "Alice", groups: [eng.pk] });
+    await c.created("/core/users/", { username: `bob-${version}`, name: "Bob", groups: [sub.pk] });
+    await c.created("/core/users/", { username: `carol-${version}`, name: "Carol" });
+    await c.created("/core/users/", { username: `svc-${version}`, name: "Svc", type: "service_account" });
+
+    const name = `sync-${version}`;
+    const filter = at(version, "2026.2") ? { group_filters: [eng.pk] } : { filter_group: eng.pk };
+    const p = await c.created("/providers/scim/", { name, url: "https://scim.example/v2", token: "t", exclude_users_service_account: true, ...filter });
+    // saving started a sync, which pushed nothing: the provider is attached to no application yet
+    expect(control().scimSyncs(name)).toEqual([{ users: [], groups: [] }]);
+    expect(control().scimWouldProvision(name)).toEqual({ users: [], groups: [] });
+
+    const app = await c.created("/core/applications/", { name: "Sync", slug: `sync-${version.replace(/\./g, "-")}`, backchannel_providers: [p.pk] });
+    await c.created("/policies/bindings/", { target: app.pk, group: eng.pk, order: 0 });
+    const allGroups = (await c.get("/core/groups/?page_size=100")).body.results.map((g: { name: string }) => g.name).sort();
+    const allUsers = (await c.get("/core/users/?page_size=100")).body.results
+      .filter((u: { type: string }) => u.type !== "service_account")
+      .map((u: { username: string }) => u.username)
+      .sort();
+    const would = control().scimWouldProvision(name);
+    if (at(version, "2026.2")) {
+      // bound through eng: alice directly, bob through sub (a child of eng)
+      expect(would).toEqual({ users: [`alice-${version}`, `bob-${version}`], groups: [`eng-${version}`] });
+    } else {
+      // filter_group keeps its direct members only, and every group syncs
+      expect(would).toEqual({ users: [`alice-${version}`], groups: allGroups });
+    }
+    // attaching did not sync; running the schedule does
+    expect(control().scimSyncs(name)).toHaveLength(1);
+    const schedule = await c.one(`/tasks/schedules/?rel_obj_id=${p.pk}&rel_obj_content_type__model=scimprovider`);
+    await c.post(`/tasks/schedules/${schedule.id}/send/`, {});
+    expect(control().scimSyncs(name)).toEqual([{ users: [], groups: [] }, would]);
+
+    // without bindings and filters every user but the service account (excluded) goes
+    for (const b of (await c.get(`/policies/bindings/?target=${app.pk}`)).body.results) await c.call("DELETE", `/policies/bindings/${b.pk}/`);
+    await c.patch(`/providers/scim/${p.pk}/`, at(version, "2026.2") ? { group_filters: [] } : { filter_group: null });
+    expect(control().scimSyncs(name).at(-1)).toEqual({ users: allUsers, groups: allGroups });
+    expect(allUsers).toContain("akadmin");
+    await c.patch(`/providers/scim/${p.pk}/`, { exclude_users_service_account: false });
+    expect(control().scimSyncs(name).at(-1)!.users).toContain(`svc-${version}`);
+  });
+
+  it("user.app_entitlements(app) returns an entitlement once per matching binding, ordered by name", async () => {
+    const parent = await c.created("/core/groups/", { name: `ent-parent-${version}` });
+    const child = await c.created("/core/groups/", { name: `ent-child-${version}`, ...(at(version, "2025.12") ? { parents: [parent.pk] } : { parent: parent.pk }) });
+    const user = await c.created("/core/users/", { username: `ent-user-${version}`, name: "Ent", groups: [child.pk] });
+    const provider = await c.samlProvider(`ent-${version}`);
+    const app = await c.created("/core/applications/", { name: "Ent", slug: `ent-${version.replace(/\./g, "-")}`, provider: provider.pk });
+    const zeta = await c.created("/core/application_entitlements/", { name: "zeta", app: app.pk });
+    const alpha = await c.created("/core/application_entitlements/", { name: "Alpha", app: app.pk });
+    for (const g of [child, parent]) await c.created("/policies/bindings/", { target: zeta.pbm_uuid, group: g.pk, order: 0 });
+    await c.created("/policies/bindings/", { target: alpha.pbm_uuid, user: user.pk, order: 0 });
+    const mapping = await c.created("/propertymappings/provider/saml/", {
+      name: `ents-${version}`,
+      saml_name: "x",
+      expression: "return [e.name for e in request.user.app_entitlements(provider.application)]",
+    });
+    await c.patch(`/providers/saml/${provider.pk}/`, { property_mappings: [mapping.pk] });
+    const r = await c.post(`/propertymappings/all/${mapping.pk}/test/`, { user: user.pk });
+    expect(r.body.successful, r.body.result).toBe(true);
+    expect(JSON.parse(r.body.result)).toEqual(["Alpha", "zeta", "zeta"]);
+  });
+});
+
+describe("collation", () => {
+  const NAMES = ["beta", "Alpha", "alpha", "Zulu", "_tools", "aws-gitops: User", "authentik default SCIM Mapping: User"];
+
+  it.each([
+    ["ci", ["_tools", "alpha", "Alpha", "authentik Admins", "authentik default SCIM Mapping: User", "aws-gitops: User", "beta", "Zulu"]],
+    ["c", ["Alpha", "Zulu", "_tools", "alpha", "authentik Admins", "authentik default SCIM Mapping: User", "aws-gitops: User", "beta"]],
+  ] as const)("orders name lists and SCIM mapping merges under %s", async (collation, expected) => {
+    const ak = await startAuthentikEmulator({ token: TOKEN, collation });
+    try {
+      const c = clientOf(() => ak);
+      for (const name of NAMES) await c.created("/core/groups/", { name });
+      const listed = (await c.get("/core/groups/?page_size=100")).body.results.map((g: { name: string }) => g.name);
+      expect(listed).toEqual(expected);
+
+      const pks: string[] = [];
+      for (const name of ["aws-gitops: User", "Zeta mapping", "authentik-x"]) pks.push((await c.created("/propertymappings/provider/scim/", { name, expression: "return {}" })).pk);
+      const def = await c.one("/propertymappings/provider/scim/?managed=goauthentik.io/providers/scim/user");
+      await c.created("/providers/scim/", { name: "order", url: "https://scim.example/v2", token: "t", property_mappings: [...pks, def.pk] });
+      expect(authentikControls(ak).scimMappingOrder("order")).toEqual(
+        collation === "ci"
+          ? ["authentik default SCIM Mapping: User", "authentik-x", "aws-gitops: User", "Zeta mapping"]
+          : ["Zeta mapping", "authentik default SCIM Mapping: User", "authentik-x", "aws-gitops: User"],
+      );
+      expect(ak.emulatorErrors).toEqual([]);
+    } finally {
+      await ak.stop();
+    }
+  });
+});
+
+describe("metadata without application, overridden", () => {
+  it("follows --metadata-without-application over the release's default", async () => {
+    const ak = await startAuthentikEmulator({ token: TOKEN, version: "2026.8.3", metadataWithoutApplication: "empty" });
+    try {
+      const c = clientOf(() => ak);
+      const p = await c.samlProvider("override");
+      expect((await c.get(`/providers/saml/${p.pk}/metadata/`, null)).body).toEqual({ metadata: "" });
+    } finally {
+      await ak.stop();
+    }
+  });
+});
+
+describe("a version older than 2025.10", () => {
+  it("reports itself and speaks 2025.10's schema", async () => {
+    const ak = await startAuthentikEmulator({ token: TOKEN, version: "2024.10.5" });
+    try {
+      expect(ak.release.minor).toBe("2025.10");
+      const c = clientOf(() => ak);
+      expect((await c.get("/admin/version/")).body.version_current).toBe("2024.10.5");
+      const p = await c.samlProvider("old");
+      expect(p.issuer).toBe("authentik");
+    } finally {
+      await ak.stop();
+    }
   });
 });
 

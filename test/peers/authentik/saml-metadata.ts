@@ -1,14 +1,15 @@
 // IdP metadata in the shape authentik's MetadataProcessor builds
 // (authentik/providers/saml/processors/metadata.py): an md:EntityDescriptor with
 // the signing (and encryption) certificate, SLO and SSO endpoints under
-// /application/saml/<app slug>/ and the supported NameID formats.
+// /application/saml/<app slug>/ and the supported NameID formats. Its entityID is
+// the provider's issuer as the release derives it (serialize.ts samlIssuer).
 //
 // Not reproduced: authentik also signs the metadata document itself (an
 // enveloped ds:Signature) when a signing keypair is set. Consumers of this
 // emulator (AWS IAM via moto, the tool's parser) read the certificate and the
 // endpoints, not the document signature.
 import { randomBytes } from "node:crypto";
-import { samlUrls, type SerializeContext } from "./serialize.js";
+import { samlIssuer, samlUrls, type SerializeContext } from "./serialize.js";
 import type { SamlProviderRec } from "./store.js";
 
 export const BINDING_REDIRECT = "urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect";
@@ -57,7 +58,7 @@ export function buildEntityDescriptor(ctx: SerializeContext, provider: SamlProvi
   ].filter(([binding]) => !forceBinding || binding === forceBinding);
 
   const lines = [
-    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" ID="_${randomBytes(16).toString("hex")}" entityID="${xmlAttr(urls.url_issuer)}">`,
+    `<md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" xmlns:ds="http://www.w3.org/2000/09/xmldsig#" ID="_${randomBytes(16).toString("hex")}" entityID="${xmlAttr(samlIssuer(ctx, provider))}">`,
     '  <md:IDPSSODescriptor protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol">',
   ];
   if (signing) lines.push(keyDescriptor("signing", signing.certificate_data));

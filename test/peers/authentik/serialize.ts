@@ -1,6 +1,11 @@
-// Store records → the JSON authentik's serializers return. Every output is
-// validated against schema.yml by the server (with additionalProperties: false),
-// so a field here that authentik does not publish fails loudly.
+// Store records → the JSON authentik's serializers return, in the shape of the
+// release the emulator plays (ctx.store.release): the store keeps one shape, the
+// wire differs per release. Every output is validated against that release's
+// schema.yml by the server (with additionalProperties: false), so a field here
+// that the release does not publish, or one it requires and lacks, fails loudly.
+// Fields that only exist from some release on are spread in with `since(...)`;
+// the release each comes from is what the pinned schemas say (release.ts).
+import { since } from "./release.js";
 import { userUid } from "./seed.js";
 import type {
   ApplicationRec,
@@ -31,8 +36,21 @@ export function groupNumPk(pk: string): number {
   return Number(BigInt(`0x${pk.replace(/-/g, "")}`).toString().slice(0, 5));
 }
 
-export function partialGroup(g: GroupRec): Wire {
-  return { pk: g.pk, num_pk: groupNumPk(g.pk), name: g.name, is_superuser: g.is_superuser, attributes: g.attributes };
+/** 2025.10's one `parent` (FK) and its name; the store keeps a list of at most one there. */
+function parentFields(store: Store, g: GroupRec): Wire {
+  const parent = g.parents[0] ?? null;
+  return { parent, parent_name: parent ? (store.groups.get(parent)?.name ?? null) : null };
+}
+
+export function partialGroup(ctx: SerializeContext, g: GroupRec): Wire {
+  return {
+    pk: g.pk,
+    num_pk: groupNumPk(g.pk),
+    name: g.name,
+    is_superuser: g.is_superuser,
+    ...(ctx.store.release.groupParents === "parent" ? parentFields(ctx.store, g) : {}),
+    attributes: g.attributes,
+  };
 }
 
 function relatedGroup(g: GroupRec): Wire {
@@ -62,6 +80,23 @@ export interface GroupIncludes {
 export function group(ctx: SerializeContext, g: GroupRec, inc: GroupIncludes = {}): Wire {
   const { store } = ctx;
   const children = store.groupChildren(g.pk);
+  if (store.release.groupParents === "parent") {
+    // GroupSerializer@version/2025.10.4: parent, parent_name, writable children.
+    return {
+      pk: g.pk,
+      num_pk: groupNumPk(g.pk),
+      name: g.name,
+      is_superuser: g.is_superuser,
+      ...parentFields(store, g),
+      users: store.groupMembers(g.pk).map((u) => u.pk),
+      users_obj: inc.include_users === false ? null : store.groupMembers(g.pk).map((u) => partialUser(ctx, u)),
+      attributes: g.attributes,
+      roles: g.roles,
+      roles_obj: [],
+      children: children.map((c) => c.pk),
+      children_obj: inc.include_children ? children.map(relatedGroup) : null,
+    };
+  }
   return {
     pk: g.pk,
     num_pk: groupNumPk(g.pk),
@@ -103,9 +138,14 @@ export function user(ctx: SerializeContext, u: UserRec, inc: { include_groups?: 
     date_joined: u.date_joined,
     is_superuser: ctx.store.isSuperuser(u),
     groups: u.groups,
-    groups_obj: inc.include_groups === false ? null : u.groups.map((g) => ctx.store.groups.get(g)).filter((g) => g !== undefined).map(partialGroup),
-    roles: u.roles,
-    roles_obj: inc.include_roles === false ? null : [],
+    groups_obj:
+      inc.include_groups === false
+        ? null
+        : u.groups
+            .map((g) => ctx.store.groups.get(g))
+            .filter((g) => g !== undefined)
+            .map((g) => partialGroup(ctx, g)),
+    ...since(ctx.store.release, "2025.12", { roles: u.roles, roles_obj: inc.include_roles === false ? null : [] }),
     email: u.email,
     avatar: avatar(u),
     attributes: u.attributes,
@@ -118,9 +158,13 @@ export function user(ctx: SerializeContext, u: UserRec, inc: { include_groups?: 
   };
 }
 
+// component and verbose names from each model (authentik/providers/<kind>/models.py@version/2026.2.2).
 const PROVIDER_META = {
   saml: { component: "ak-provider-saml-form", verbose_name: "SAML Provider", verbose_name_plural: "SAML Providers", meta_model_name: "authentik_providers_saml.samlprovider" },
   scim: { component: "ak-provider-scim-form", verbose_name: "SCIM Provider", verbose_name_plural: "SCIM Providers", meta_model_name: "authentik_providers_scim.scimprovider" },
+  oauth2: { component: "ak-provider-oauth2-form", verbose_name: "OAuth2/OpenID Provider", verbose_name_plural: "OAuth2/OpenID Providers", meta_model_name: "authentik_providers_oauth2.oauth2provider" },
+  ldap: { component: "ak-provider-ldap-form", verbose_name: "LDAP Provider", verbose_name_plural: "LDAP Providers", meta_model_name: "authentik_providers_ldap.ldapprovider" },
+  proxy: { component: "ak-provider-proxy-form", verbose_name: "Proxy Provider", verbose_name_plural: "Proxy Providers", meta_model_name: "authentik_providers_proxy.proxyprovider" },
 } as const;
 
 /** The generic Provider serializer (used by /providers/all/ and Application.provider_obj). */
@@ -147,15 +191,30 @@ export function provider(ctx: SerializeContext, p: ProviderRec): Wire {
 
 export const DEFAULT_ISSUER = "authentik";
 
+/**
+ * The issuer (metadata entityID, assertion Issuer) a SAML provider uses.
+ *   * before 2026.5: the `issuer` field itself, default "authentik"
+ *     (MetadataProcessor: entityID = self.provider.issuer, processors/metadata.py@version/2026.2.2);
+ *   * from 2026.5: `issuer_override` when set, else the application's base URL
+ *     `<scheme://host>/application/saml/<slug>/` as the request reached authentik
+ *     (_get_issuer_value / get_url_issuer, processors/metadata.py and api/providers.py
+ *     @generate-issuer-api); "authentik" in url_issuer without an application.
+ * The store keeps the value in `issuer_override` in every release.
+ */
+export function samlIssuer(ctx: SerializeContext, p: SamlProviderRec): string {
+  if (ctx.store.release.samlIssuerField === "issuer") return p.issuer_override;
+  const app = ctx.store.applicationOfProvider(p.pk);
+  return p.issuer_override || (app ? `${ctx.baseUrl}/application/saml/${app.slug}/` : DEFAULT_ISSUER);
+}
+
 export function samlUrls(ctx: SerializeContext, p: SamlProviderRec) {
   const app = ctx.store.applicationOfProvider(p.pk);
   const appBase = app ? `${ctx.baseUrl}/application/saml/${app.slug}` : undefined;
   const at = (suffix: string) => (appBase ? `${appBase}/${suffix}` : "-");
   return {
     url_download_metadata: appBase ? `${appBase}/metadata/` : `${ctx.baseUrl}/api/v3/providers/saml/${p.pk}/metadata/?download`,
-    url_issuer: p.issuer_override || (appBase ? `${appBase}/metadata/` : DEFAULT_ISSUER),
-    url_unified: at(""),
-    url_unified_init: at("init/"),
+    // url_issuer, url_unified(_init): from 2026.5 (SAMLProviderSerializer in the 2026.5.6 schema).
+    ...since(ctx.store.release, "2026.5", { url_issuer: samlIssuer(ctx, p), url_unified: at(""), url_unified_init: at("init/") }),
     url_sso_post: at("sso/binding/post/"),
     url_sso_redirect: at("sso/binding/redirect/"),
     url_sso_init: at("sso/binding/init/"),
@@ -170,7 +229,7 @@ export function samlProvider(ctx: SerializeContext, p: SamlProviderRec): Wire {
     acs_url: p.acs_url,
     sls_url: p.sls_url,
     audience: p.audience,
-    issuer_override: p.issuer_override,
+    [ctx.store.release.samlIssuerField]: p.issuer_override,
     assertion_valid_not_before: p.assertion_valid_not_before,
     assertion_valid_not_on_or_after: p.assertion_valid_not_on_or_after,
     session_valid_not_on_or_after: p.session_valid_not_on_or_after,
@@ -184,7 +243,7 @@ export function samlProvider(ctx: SerializeContext, p: SamlProviderRec): Wire {
     sign_assertion: p.sign_assertion,
     sign_response: p.sign_response,
     sign_logout_request: p.sign_logout_request,
-    sign_logout_response: p.sign_logout_response,
+    ...since(ctx.store.release, "2026.5", { sign_logout_response: p.sign_logout_response }),
     sp_binding: p.sp_binding,
     sls_binding: p.sls_binding,
     logout_method: p.logout_method,
@@ -196,6 +255,7 @@ export function samlProvider(ctx: SerializeContext, p: SamlProviderRec): Wire {
 
 export function scimProvider(ctx: SerializeContext, p: ScimProviderRec): Wire {
   const backchannel = p.backchannel_application ? ctx.store.applications.get(p.backchannel_application) : undefined;
+  const release = ctx.store.release;
   return {
     pk: p.pk,
     name: p.name,
@@ -209,21 +269,23 @@ export function scimProvider(ctx: SerializeContext, p: ScimProviderRec): Wire {
     meta_model_name: PROVIDER_META.scim.meta_model_name,
     url: p.url,
     verify_certificates: p.verify_certificates,
-    // `token` is writeOnly: never returned.
+    // Up to 2026.5 the token is an ordinary field: SCIMProviderSerializer lists "token"
+    // with `extra_kwargs = {}` (authentik/providers/scim/api/providers.py@version/2025.10.4,
+    // @version/2026.2.2, @2026.5.0-rc1), so every read returns the secret. Only the
+    // 2026.8 schema makes it writeOnly.
+    ...(release.atLeast("2026.8") ? {} : { token: p.token }),
     auth_mode: p.auth_mode,
     auth_oauth: p.auth_oauth,
     auth_oauth_params: p.auth_oauth_params,
-    auth_oauth_token_last_updated: null,
-    auth_oauth_token_expires: null,
-    auth_oauth_url_callback: null,
-    auth_oauth_url_start: null,
+    ...since(release, "2026.5", { auth_oauth_token_last_updated: null, auth_oauth_token_expires: null, auth_oauth_url_callback: null, auth_oauth_url_start: null }),
     compatibility_mode: p.compatibility_mode,
-    service_provider_config_cache_timeout: p.service_provider_config_cache_timeout,
+    ...since(release, "2025.12", { service_provider_config_cache_timeout: p.service_provider_config_cache_timeout }),
     exclude_users_service_account: p.exclude_users_service_account,
-    sync_page_size: p.sync_page_size,
-    sync_page_timeout: p.sync_page_timeout,
-    discovery_enabled: p.discovery_enabled,
-    group_filters: p.group_filters,
+    // filter_group: one group or null (FK) up to 2025.12; group_filters (M2M) from 2026.2.
+    ...(release.scimGroupFilter === "filter_group" ? { filter_group: p.group_filters[0] ?? null } : {}),
+    ...since(release, "2025.12", { sync_page_size: p.sync_page_size, sync_page_timeout: p.sync_page_timeout }),
+    ...since(release, "2026.8", { discovery_enabled: p.discovery_enabled }),
+    ...(release.scimGroupFilter === "group_filters" ? { group_filters: p.group_filters } : {}),
     dry_run: p.dry_run,
   };
 }
@@ -234,9 +296,11 @@ export function application(ctx: SerializeContext, a: ApplicationRec): Wire {
   const backchannel = store.backchannelProvidersOf(a.pbm_uuid);
   // SAMLProvider.launch_url is the (relative) IdP-initiated URL.
   const launch = a.meta_launch_url || (prov?.kind === "saml" ? `/application/saml/${a.slug}/sso/binding/init/` : null);
+  const release = store.release;
   return {
     pk: a.pbm_uuid,
-    pbm_uuid: a.pbm_uuid,
+    // pbm_uuid: only in the 2026.8 schema (pk is the same value).
+    ...since(release, "2026.8", { pbm_uuid: a.pbm_uuid }),
     name: a.name,
     slug: a.slug,
     provider: a.provider,
@@ -246,14 +310,15 @@ export function application(ctx: SerializeContext, a: ApplicationRec): Wire {
     launch_url: launch,
     open_in_new_tab: a.open_in_new_tab,
     meta_launch_url: a.meta_launch_url,
-    meta_icon: a.meta_icon,
-    meta_icon_url: null,
-    meta_icon_themed_urls: null,
+    // 2025.10: meta_icon is the read-only icon URL (Application.get_meta_icon, None
+    // without an icon, authentik/core/models.py@version/2025.10.4); from 2025.12 it is
+    // the stored value and the URL moved to meta_icon_url.
+    ...(release.atLeast("2025.12") ? { meta_icon: a.meta_icon, meta_icon_url: a.meta_icon || null, meta_icon_themed_urls: null } : { meta_icon: a.meta_icon || null }),
     meta_description: a.meta_description,
     meta_publisher: a.meta_publisher,
     policy_engine_mode: a.policy_engine_mode,
     group: a.group,
-    meta_hide: a.meta_hide,
+    ...since(release, "2026.5", { meta_hide: a.meta_hide }),
   };
 }
 
@@ -270,7 +335,7 @@ export function binding(ctx: SerializeContext, b: BindingRec): Wire {
     group: b.group,
     user: b.user,
     policy_obj: null,
-    group_obj: g ? partialGroup(g) : null,
+    group_obj: g ? partialGroup(ctx, g) : null,
     user_obj: u ? partialUser(ctx, u) : null,
     target: b.target,
     negate: b.negate,
@@ -278,8 +343,7 @@ export function binding(ctx: SerializeContext, b: BindingRec): Wire {
     order: b.order,
     timeout: b.timeout,
     failure_result: b.failure_result,
-    expires: null,
-    expiring: false,
+    ...since(ctx.store.release, "2026.8", { expires: null, expiring: false }),
   };
 }
 
@@ -304,7 +368,9 @@ export function samlMapping(m: MappingRec): Wire {
   return { ...mapping(m), saml_name: m.saml_name ?? "", friendly_name: m.friendly_name ?? null };
 }
 
-export function flow(f: FlowRec): Wire {
+const DEFAULT_FLOW_BACKGROUND = "/static/dist/assets/images/flow_background.jpg";
+
+export function flow(ctx: SerializeContext, f: FlowRec): Wire {
   return {
     pk: f.pk,
     policybindingmodel_ptr_id: f.pbm_uuid,
@@ -312,9 +378,10 @@ export function flow(f: FlowRec): Wire {
     slug: f.slug,
     title: f.title,
     designation: f.designation,
-    background: f.background,
-    background_url: "/static/dist/assets/images/flow_background.jpg",
-    background_themed_urls: null,
+    // 2025.10: background = ReadOnlyField(source="background_url") (flows/api/flows.py@version/2025.10.4).
+    ...(ctx.store.release.atLeast("2025.12")
+      ? { background: f.background, background_url: f.background || DEFAULT_FLOW_BACKGROUND, background_themed_urls: null }
+      : { background: f.background || DEFAULT_FLOW_BACKGROUND }),
     stages: [],
     policies: [],
     cache_count: 0,
@@ -327,7 +394,25 @@ export function flow(f: FlowRec): Wire {
   };
 }
 
-export function keypair(ctx: SerializeContext, k: KeypairRec): Wire {
+export function keypair(ctx: SerializeContext, k: KeypairRec, includeDetails = true): Wire {
+  if (!ctx.store.release.atLeast("2025.12")) {
+    // CertificateKeyPairSerializer@version/2025.10.4: private_key_type (the private key's
+    // class name: "rsa", "ec", ...), and ?include_details=false nulls the derived fields.
+    const details = (v: string | null) => (includeDetails ? v : null);
+    return {
+      pk: k.pk,
+      name: k.name,
+      fingerprint_sha256: details(k.fingerprint_sha256),
+      fingerprint_sha1: details(k.fingerprint_sha1),
+      cert_expiry: details(k.cert_expiry),
+      cert_subject: details(k.cert_subject),
+      private_key_available: k.key_data !== "",
+      private_key_type: k.key_data !== "" ? details(k.key_type) : null,
+      certificate_download_url: `${ctx.baseUrl}/api/v3/crypto/certificatekeypairs/${k.pk}/view_certificate/?download`,
+      private_key_download_url: `${ctx.baseUrl}/api/v3/crypto/certificatekeypairs/${k.pk}/view_private_key/?download`,
+      managed: k.managed,
+    };
+  }
   return {
     pk: k.pk,
     name: k.name,

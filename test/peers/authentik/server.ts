@@ -1,18 +1,24 @@
-// HTTP emulator of authentik's /api/v3 for tests and local demos.
+// HTTP emulator of authentik's /api/v3 for tests and local demos, playing one
+// release (release.ts: 2025.10 to 2026.8; default 2026.8.3).
 //
-// Each request: route by schema.yml path templates → token check (403 like
-// authentik) → request validated against the operation (query, body) → handler
-// → response validated against the operation's declared response. A request
-// that breaks the schema is answered 400 in authentik's shape and recorded as
-// invalid; a response that breaks the schema is an emulator bug and becomes a
-// loud 500 (and lands in `emulatorErrors`).
+// Each request: route by the release's schema.yml path templates → token check
+// (403 like authentik) → RBAC permissions (permissions.ts) → request validated
+// against the operation (query, body); body fields the release does not have are
+// dropped, as Django REST Framework drops them, before the handler sees the body
+// → handler → response validated against the release's declared response. A
+// request that breaks the schema is answered 400 in authentik's shape and
+// recorded as invalid; a response that breaks the schema is an emulator bug and
+// becomes a loud 500 (and lands in `emulatorErrors`).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody, type RecordedRequestBase, type RecordingServer, startRecordingServer } from "../emulator-http.js";
 import { matchRoute } from "../openapi-index.js";
+import type { Collation } from "./collation.js";
 import { ApiError } from "./http-errors.js";
 import { loadSpec } from "./openapi.js";
 import { OpenApiValidator } from "./openapi-validator.js";
+import { PERMISSION_DENIED, requiredPermissions } from "./permissions.js";
 import { ExpressionEngine } from "./python.js";
+import { type Minor, type Release, resolveRelease } from "./release.js";
 import type { EmulatorOptions, HandlerContext, HandlerResult } from "./routes/common.js";
 import { handlers } from "./routes/index.js";
 import { ADMIN_USERNAME, seed } from "./seed.js";
@@ -33,9 +39,14 @@ export interface StartOptions {
   host?: string;
   /** the API token the emulator accepts as `Authorization: Bearer <token>` */
   token: string;
-  /** what GET /admin/version/ reports as version_current */
+  /**
+   * The authentik release to play (default 2026.8.3): GET /admin/version/ reports it,
+   * and its minor's schema.yml and behaviour apply (release.ts).
+   */
   version?: string;
-  /** see EmulatorOptions.metadataWithoutApplication */
+  /** Database collation for name-ordered lists and SCIM mapping merge order (default "ci", collation.ts). */
+  collation?: Collation;
+  /** Overrides the release's answer for metadata without an application (EmulatorOptions). */
   metadataWithoutApplication?: EmulatorOptions["metadataWithoutApplication"];
 }
 
@@ -44,7 +55,11 @@ export interface AuthentikEmulator extends RecordingServer<RecordedRequest> {
   url: string;
   /** direct access to the emulated state, for seeding and assertions */
   store: Store;
+  release: Release;
 }
+
+/** Validators compile schemas lazily and keep no request state: one per release and process. */
+const validators = new Map<Minor, OpenApiValidator>();
 
 /** Serialises mutations: async handlers (python compile) must not interleave check-then-write. */
 class Mutex {
@@ -58,13 +73,16 @@ class Mutex {
 
 export async function startAuthentikEmulator(options: StartOptions): Promise<AuthentikEmulator> {
   if (!options.token) throw new Error("startAuthentikEmulator: a token is required");
-  const spec = loadSpec();
-  const validator = new OpenApiValidator(spec);
-  const store = new Store();
+  const release = resolveRelease(options.version ?? DEFAULT_VERSION);
+  const spec = loadSpec(release.minor);
+  let validator = validators.get(release.minor);
+  if (!validator) validators.set(release.minor, (validator = new OpenApiValidator(spec)));
+  const store = new Store(release, options.collation ?? "ci");
   seed(store);
   const emulatorOptions: EmulatorOptions = {
-    version: options.version ?? DEFAULT_VERSION,
-    metadataWithoutApplication: options.metadataWithoutApplication ?? "empty",
+    version: release.version,
+    // {"metadata": ""} up to 2026.2, Http404 from 2026.5 (see the handler).
+    metadataWithoutApplication: options.metadataWithoutApplication ?? (release.atLeast("2026.5") ? "404" : "empty"),
   };
   const requests: RecordedRequest[] = [];
   const emulatorErrors: string[] = [];
@@ -112,7 +130,13 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
       if (match[1]!.trim() !== options.token) return send(res, record, { status: 403, body: { detail: "Token invalid/expired" } });
     }
 
-    const pathProblems = validator.checkPathParams(op, route.pathParams);
+    // DRF checks permissions (has_permission, then get_object()'s ObjectFilter) before it parses the body.
+    if (!op.anonymousAllowed && requiredPermissions(op.operationId).some((p) => store.deniedPermissions.has(p))) {
+      record.warnings.push(`permission denied: ${requiredPermissions(op.operationId).filter((p) => store.deniedPermissions.has(p)).join(", ")}`);
+      return send(res, record, { status: 403, body: PERMISSION_DENIED });
+    }
+
+    const pathProblems = validator!.checkPathParams(op, route.pathParams);
     if (pathProblems.length > 0) return reject(404, { detail: "Not found." }, pathProblems.join("; "));
 
     let body: unknown;
@@ -132,7 +156,7 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
         }
       }
     }
-    const check = validator.checkRequest(op, url.searchParams, body, hasBody);
+    const check = validator!.checkRequest(op, url.searchParams, body, hasBody);
     for (const f of check.unknownFields) record.warnings.push(`unknown body field ignored: ${f}`);
     for (const q of check.unknownQueryParams) record.warnings.push(`unknown query parameter ignored: ${q}`);
     if (check.errors) {
@@ -142,7 +166,9 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
 
     const handler = handlers[op.operationId];
     if (!handler) return reject(501, { detail: `${op.operationId} is not emulated` }, `${op.operationId} is not emulated`);
-    const bodyObject = body && typeof body === "object" && !Array.isArray(body) ? (body as Record<string, unknown>) : {};
+    // A field the release's serializer lacks is dropped before anything reads the body.
+    const bodyObject = body && typeof body === "object" && !Array.isArray(body) ? { ...(body as Record<string, unknown>) } : {};
+    for (const f of check.unknownFields) delete bodyObject[f];
     const tokenUser = [...store.users.values()].find((u) => u.username === ADMIN_USERNAME);
     const ctx: HandlerContext = {
       store,
@@ -150,6 +176,7 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
       options: emulatorOptions,
       expressions,
       params: route.pathParams,
+      method: op.method,
       query: check.query,
       body: bodyObject,
       sent: new Set(Object.keys(bodyObject)),
@@ -165,7 +192,7 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
       if (!(err instanceof ApiError)) throw err;
       result = { status: err.status, body: err.body };
     }
-    const problems = validator.checkResponse(op, result.status, result.body === undefined ? undefined : (result.contentType ?? "application/json"), result.body);
+    const problems = validator!.checkResponse(op, result.status, result.body === undefined ? undefined : (result.contentType ?? "application/json"), result.body);
     if (problems.length > 0) throw new Error(`response to ${op.operationId} (${result.status}) breaks schema.yml: ${problems.join("; ")}\nbody: ${JSON.stringify(result.body).slice(0, 2000)}`);
     send(res, record, result);
   };
@@ -181,5 +208,5 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
     logErrors: true,
     onStop: () => expressions.close(),
   });
-  return { ...server, store };
+  return { ...server, store, release };
 }

@@ -2,6 +2,8 @@
 // behaviour of authentik's Django models (see the comments on each delete).
 // Records use authentik's wire field names so serializers stay thin.
 import { randomUUID } from "node:crypto";
+import { comparator, type Collation, type Compare } from "./collation.js";
+import { type Release, resolveRelease } from "./release.js";
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 export type Attributes = { [k: string]: Json };
@@ -160,9 +162,29 @@ export interface ScimProviderRec extends ProviderBase {
   sync: SyncState;
   /** How many full syncs were triggered (each save of the provider triggers one). */
   syncTriggers: number;
+  /** What each triggered full sync pushed (usernames, group names), in order. */
+  syncs: ScimPush[];
 }
 
-export type ProviderRec = SamlProviderRec | ScimProviderRec;
+export interface ScimPush {
+  users: string[];
+  groups: string[];
+}
+
+/**
+ * Providers of types the emulator has no API for (only /providers/all/ shows
+ * them): they exist so that provider names clash across types as in authentik.
+ */
+export interface OtherProviderRec extends ProviderBase {
+  kind: "oauth2" | "ldap" | "proxy";
+}
+
+export type ProviderRec = SamlProviderRec | ScimProviderRec | OtherProviderRec;
+
+/** LDAP and SCIM providers are BackchannelProviders (authentik/providers/{ldap,scim}/models.py@version/2025.10.4). */
+export function isBackchannel(p: ProviderRec): boolean {
+  return p.kind === "scim" || p.kind === "ldap";
+}
 
 export interface MappingRec {
   pk: string;
@@ -206,8 +228,24 @@ export class Store {
   readonly schedules = new Map<string, ScheduleRec>();
   /** Random per emulator, like authentik's install id: feeds user.uid. */
   readonly installId = randomUUID();
+  /** Permissions the token's user lacks (see denyPermission in controls.ts). */
+  readonly deniedPermissions = new Set<string>();
+  /** The database collation's order of text (collation.ts). */
+  readonly compare: Compare;
   private nextUserPk = 1;
   private nextProviderPk = 1;
+
+  constructor(
+    readonly release: Release = resolveRelease("2026.8.3"),
+    readonly collation: Collation = "ci",
+  ) {
+    this.compare = comparator(collation);
+  }
+
+  /** Records ordered by a text field, as `ORDER BY <field>` under the database collation. */
+  sortBy<T>(items: Iterable<T>, key: (item: T) => string): T[] {
+    return [...items].sort((a, b) => this.compare(key(a), key(b)));
+  }
 
   allocUserPk(): number {
     return this.nextUserPk++;
@@ -260,7 +298,7 @@ export class Store {
       seen.add(pk);
       queue.push(...group.parents);
     }
-    return [...seen].map((pk) => this.groups.get(pk)!).sort((a, b) => a.name.localeCompare(b.name));
+    return this.sortBy([...seen].map((pk) => this.groups.get(pk)!), (g) => g.name);
   }
 
   groupMembers(groupPk: string): UserRec[] {
@@ -276,29 +314,37 @@ export class Store {
   }
 
   /**
-   * authentik's User.app_entitlements(app): entitlements of `app` with an enabled
-   * binding matching the user (directly or via any of all_groups()), or a negated
-   * binding *not* matching them; ordered by name.
+   * authentik's User.app_entitlements(app) (authentik/core/models.py@version/2025.10.4,
+   * @version/2026.2.2, @2026.5.0-rc1): `app.applicationentitlement_set.filter(Q(bindings__user=self)
+   * | Q(bindings__group__in=all_groups), bindings__negate=False) | <negated>, bindings__enabled=True)
+   * .order_by("name")` — one filter() across the bindings join and no distinct(), so an
+   * entitlement comes back once per binding that matches: two bindings (say, to a group
+   * and to its parent) give it twice. Ordered by name under the database collation.
    */
   userEntitlements(user: UserRec, appPbm: string): EntitlementRec[] {
     const groups = new Set(this.userAllGroups(user).map((g) => g.pk));
-    const matches = (b: BindingRec) => (b.user !== null && b.user === user.pk) || (b.group !== null && groups.has(b.group));
-    return [...this.entitlements.values()]
-      .filter((e) => e.app === appPbm)
-      .filter((e) =>
-        [...this.bindings.values()].some((b) => {
-          if (b.target !== e.pbm_uuid || !b.enabled) return false;
-          if (!b.negate) return matches(b);
-          return (b.user !== null && b.user !== user.pk) || (b.group !== null && !groups.has(b.group));
-        }),
-      )
-      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    const matches = (b: BindingRec) =>
+      b.negate
+        ? (b.user !== null && b.user !== user.pk) || (b.group !== null && !groups.has(b.group))
+        : (b.user !== null && b.user === user.pk) || (b.group !== null && groups.has(b.group));
+    const rows: EntitlementRec[] = [];
+    for (const e of this.entitlements.values()) {
+      if (e.app !== appPbm) continue;
+      for (const b of this.bindings.values()) if (b.target === e.pbm_uuid && b.enabled && matches(b)) rows.push(e);
+    }
+    return this.sortBy(rows, (e) => e.name);
   }
 
   /**
-   * Whether `user` passes the bindings of an application (PolicyEngine with
-   * mode any/all). No bindings → access (AppAccessWithoutBindings default).
-   * Policy bindings cannot be evaluated here (no policies are emulated) and fail.
+   * Whether `user` passes the bindings of an application: authentik's PolicyEngine
+   * over its enabled bindings (authentik/policies/engine.py). No bindings → access
+   * (empty_result = True; from 2026.5 the AppAccessWithoutBindings flag, default True).
+   * Group/user bindings are "static": a group binding passes members of the group and
+   * of its descendants (the query uses user.all_groups(), which includes ancestors).
+   * Up to 2025.12.4 (and in every 2025.10.x) any passing static binding passes the
+   * engine whatever its mode; "fix PolicyEngineMode ALL with static binding
+   * optimization" (#20523 on version-2025.12, #20524 in 2026.2.0) makes mode "all"
+   * require every static binding. Policy bindings cannot exist here (no policies).
    */
   userPassesApplication(user: UserRec, app: ApplicationRec): boolean {
     const bindings = [...this.bindings.values()].filter((b) => b.target === app.pbm_uuid && b.enabled);
@@ -310,7 +356,49 @@ export class Store {
       else if (b.user !== null) passing = b.user === user.pk;
       return b.negate ? !passing : passing;
     });
-    return app.policy_engine_mode === "all" ? results.every(Boolean) : results.some(Boolean);
+    if (app.policy_engine_mode === "all" && this.release.atLeast("2025.12.5")) return results.every(Boolean);
+    return results.some(Boolean);
+  }
+
+  /**
+   * What a full sync of a SCIM provider pushes right now: SCIMProvider.get_object_qs
+   * (authentik/providers/scim/models.py) behind the sync task's guard.
+   *   * The task (authentik/lib/sync/outgoing/tasks.py, every release) only looks at a
+   *     provider with a backchannel_application or an application: otherwise "No provider
+   *     found. Is it assigned to an application?" and nothing is pushed.
+   *   * Users: every user but the anonymous one; exclude_users_service_account drops
+   *     service_account and internal_service_account users.
+   *       - up to 2025.12 (@version/2025.10.4, @version/2025.12.4): filter_group, when set,
+   *         keeps only its *direct* members (`ak_groups__in=[filter_group]`); the
+   *         application's bindings play no part.
+   *       - from 2026.2 (@version/2026.2.2, @2026.5.0-rc1): with a backchannel application,
+   *         only users passing its PolicyEngine (userPassesApplication).
+   *   * Groups: up to 2025.12 all of them (filter_group does not limit groups); from 2026.2
+   *     those in group_filters when any are set, else all.
+   * Inactive users are not filtered out (the SCIM client sends them with active=false).
+   */
+  scimWouldProvision(p: ScimProviderRec): ScimPush {
+    const backchannel = p.backchannel_application ? this.applications.get(p.backchannel_application) : undefined;
+    if (!backchannel && !this.applicationOfProvider(p.pk)) return { users: [], groups: [] };
+    let users = [...this.users.values()];
+    if (p.exclude_users_service_account) users = users.filter((u) => u.type !== "service_account" && u.type !== "internal_service_account");
+    let groups = [...this.groups.values()];
+    if (this.release.atLeast("2026.2")) {
+      if (backchannel) users = users.filter((u) => this.userPassesApplication(u, backchannel));
+      if (p.group_filters.length > 0) groups = groups.filter((g) => p.group_filters.includes(g.pk));
+    } else if (p.group_filters.length > 0) {
+      const filterGroup = p.group_filters[0]!;
+      users = users.filter((u) => u.groups.includes(filterGroup));
+    }
+    const sorted = (names: string[]) => names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return { users: sorted(users.map((u) => u.username)), groups: sorted(groups.map((g) => g.name)) };
+  }
+
+  /** The names of a SCIM provider's user (or group) mappings in the order they are merged: by name. */
+  scimMappingOrder(p: ScimProviderRec, which: "user" | "group" = "user"): string[] {
+    const pks = which === "user" ? p.property_mappings : p.property_mappings_group;
+    const names = pks.map((pk) => this.mappings.get(pk)?.name).filter((n): n is string => n !== undefined);
+    return this.sortBy(names, (n) => n);
   }
 
   // ---- deletes (mirroring on_delete) --------------------------------------
@@ -349,6 +437,7 @@ export class Store {
     this.deleteBindingsWhere((b) => b.group === pk);
     for (const u of this.users.values()) u.groups = u.groups.filter((g) => g !== pk);
     for (const g of this.groups.values()) g.parents = g.parents.filter((p) => p !== pk);
+    // group_filters: M2M rows go; filter_group (up to 2025.12) is on_delete=SET_DEFAULT (None).
     for (const p of this.providers.values()) if (p.kind === "scim") p.group_filters = p.group_filters.filter((g) => g !== pk);
     this.groups.delete(pk);
   }

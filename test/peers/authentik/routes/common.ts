@@ -3,14 +3,15 @@
 import { ApiError, type FieldErrorCollector, doesNotExist } from "../http-errors.js";
 import type { ExpressionEngine } from "../python.js";
 import type { SerializeContext, Wire } from "../serialize.js";
+import type { Compare } from "../collation.js";
 import type { Store, UserRec } from "../store.js";
 
 export interface EmulatorOptions {
   version: string;
   /**
    * What GET /providers/saml/{id}/metadata/ answers for a provider without an
-   * application: authentik up to at least 2025.x returns 200 {"metadata": ""};
-   * its current main branch raises 404 instead. Default: "empty".
+   * application: 200 {"metadata": ""} up to 2026.2, 404 from 2026.5 (the
+   * release's default; see providers_saml_metadata_retrieve), or as overridden.
    */
   metadataWithoutApplication: "empty" | "404";
 }
@@ -22,6 +23,8 @@ export interface HandlerContext {
   /** python3-backed compile/evaluate of property-mapping expressions */
   expressions: ExpressionEngine;
   params: Record<string, string>;
+  /** the request's HTTP method (PUT applies serializer defaults that PATCH does not) */
+  method: string;
   /** query values already validated and coerced to the schema's types */
   query: Record<string, unknown>;
   /** request body, already validated against the operation's request schema */
@@ -78,22 +81,21 @@ export interface ListSpec {
   ordering: string[];
 }
 
-function compare(a: unknown, b: unknown): number {
+/** PostgreSQL's ORDER BY: NULLS LAST ascending (first descending), numbers numerically, text by the collation. */
+function compare(a: unknown, b: unknown, text: Compare): number {
   if (a === b) return 0;
-  if (a === null || a === undefined) return -1;
-  if (b === null || b === undefined) return 1;
+  if (a === null || a === undefined) return 1;
+  if (b === null || b === undefined) return -1;
   if (typeof a === "number" && typeof b === "number") return a - b;
-  const sa = String(a);
-  const sb = String(b);
-  return sa < sb ? -1 : sa > sb ? 1 : 0;
+  return text(String(a), String(b));
 }
 
-export function sortWire(items: Wire[], ordering: string[]): Wire[] {
+export function sortWire(items: Wire[], ordering: string[], text: Compare): Wire[] {
   return [...items].sort((x, y) => {
     for (const key of ordering) {
       const desc = key.startsWith("-");
       const field = key.replace(/^-/, "");
-      const c = compare(x[field], y[field]);
+      const c = compare(x[field], y[field], text);
       if (c !== 0) return desc ? -c : c;
     }
     return 0;
@@ -114,7 +116,7 @@ export function list(ctx: HandlerContext, items: Wire[], spec: ListSpec): Handle
     rows = rows.filter((r) => spec.search!.some((f) => String(r[f] ?? "").toLowerCase().includes(needle)));
   }
   const ordering = typeof ctx.query.ordering === "string" && ctx.query.ordering !== "" ? ctx.query.ordering.split(",") : spec.ordering;
-  rows = sortWire(rows, ordering);
+  rows = sortWire(rows, ordering, ctx.store.compare);
   return ok(paginate(ctx, rows));
 }
 

@@ -100,13 +100,44 @@ function attributesFilter(item: S.Wire, value: unknown): boolean {
   return Object.entries(wanted).every(([k, v]) => JSON.stringify(attrs[k]) === JSON.stringify(v));
 }
 
+/**
+ * Group names are unique in every supported release, worded differently:
+ *   * 2025.10: no database constraint; GroupSerializer adds
+ *     `"name": {"validators": [UniqueValidator(Group.objects.all())]}` ("TODO: This field isn't
+ *     unique on the database which is hard to backport") → DRF's "This field must be unique."
+ *     (authentik/core/api/groups.py@version/2025.10.4, and 2025.8.x). Duplicates can still exist
+ *     when made outside the API (sources, older data): see controls.addGroup.
+ *   * from 2025.12: `Group.name = TextField(unique=True)` (authentik/core/models.py@version/2025.12.0,
+ *     migration 0056 in "core: add digraph group hierarchy" #17050), so ModelSerializer's
+ *     UniqueValidator says "group with this name already exists." (Group has no verbose_name).
+ */
+export function groupNameTaken(ctx: HandlerContext): string {
+  return ctx.store.release.atLeast("2025.12") ? "group with this name already exists." : "This field must be unique.";
+}
+
+/**
+ * GroupSerializer's extra_kwargs give users (and parents from 2025.12, children in 2025.10)
+ * `default: list`, and DRF applies defaults on a non-partial update: a PUT that leaves them
+ * out empties them (authentik/core/api/groups.py@version/2025.10.4, @version/2026.2.2).
+ */
 function writeGroup(ctx: HandlerContext, existing?: GroupRec): GroupRec {
   const { store } = ctx;
-  const data = pick(ctx, ["name", "is_superuser", "parents", "users", "attributes", "roles"]);
+  const data = pick(ctx, ["name", "is_superuser", "parent", "parents", "children", "users", "attributes", "roles"]);
+  if (ctx.method === "PUT" || ctx.method === "POST") {
+    data.users ??= [];
+    if (store.release.groupParents === "parents") data.parents ??= [];
+    else data.children ??= [];
+  }
+  // 2025.10's single parent FK, kept as a list of at most one.
+  if (data.parent !== undefined) data.parents = data.parent === null ? [] : [data.parent];
   const errors = new FieldErrorCollector();
   if (typeof data.name === "string") {
-    for (const g of store.groups.values()) if (g.name === data.name && g !== existing) errors.add("name", "Group with this name already exists.");
+    for (const g of store.groups.values()) if (g.name === data.name && g !== existing) errors.add("name", groupNameTaken(ctx));
   }
+  // GroupSerializer.validate_parent@version/2025.10.4
+  if (existing && data.parent === existing.pk) errors.add("parent", "Cannot set group as parent of itself.");
+  checkRefs(errors, "parent", data.parent, (pk: string) => store.groups.has(pk));
+  checkRefs(errors, "children", data.children, (pk: string) => store.groups.has(pk));
   checkRefs(errors, "parents", data.parents, (pk: string) => store.groups.has(pk));
   checkRefs(errors, "users", data.users, (pk: number) => store.users.has(pk));
   checkRefs(errors, "roles", data.roles, () => false); // roles are not emulated
@@ -118,6 +149,15 @@ function writeGroup(ctx: HandlerContext, existing?: GroupRec): GroupRec {
   if (data.attributes !== undefined) g.attributes = data.attributes as Attributes;
   if (data.roles !== undefined) g.roles = data.roles as string[];
   if (!existing) store.groups.set(g.pk, g);
+  if (Array.isArray(data.children)) {
+    // 2025.10: `children` is the reverse side of the parent FK: the listed groups get
+    // this group as their (only) parent, the others lose it.
+    const wanted = new Set(data.children as string[]);
+    for (const c of store.groups.values()) {
+      if (wanted.has(c.pk)) c.parents = [g.pk];
+      else if (c.parents.includes(g.pk)) c.parents = [];
+    }
+  }
   if (Array.isArray(data.users)) {
     const wanted = new Set(data.users as number[]);
     for (const u of store.users.values()) {
@@ -205,7 +245,9 @@ export const coreHandlers: HandlerTable = {
   // paginates before filtering, so `count` can exceed what `results` shows.
   core_applications_list(ctx) {
     const all = [...ctx.store.applications.values()].map((a) => S.application(ctx.ser, a));
-    if (ctx.query.superuser_full_list === true && ctx.user && ctx.store.isSuperuser(ctx.user)) return list(ctx, all, APP_LIST);
+    // A superuser holds every permission: a token whose user lacks one (controls.denyPermission) is not one.
+    const superuser = ctx.user !== undefined && ctx.store.isSuperuser(ctx.user) && ctx.store.deniedPermissions.size === 0;
+    if (ctx.query.superuser_full_list === true && superuser) return list(ctx, all, APP_LIST);
     let subject = ctx.user;
     if (ctx.query.for_user !== undefined) {
       subject = ctx.store.users.get(ctx.query.for_user as number);

@@ -6,7 +6,7 @@ import { anyOf, exact, type HandlerTable, list, ok } from "./common.js";
 
 export const miscHandlers: HandlerTable = {
   flows_instances_list: (ctx) =>
-    list(ctx, [...ctx.store.flows.values()].map(S.flow), {
+    list(ctx, [...ctx.store.flows.values()].map((f) => S.flow(ctx.ser, f)), {
       filters: {
         slug: exact("slug"),
         name: exact("name"),
@@ -15,21 +15,22 @@ export const miscHandlers: HandlerTable = {
         flow_uuid: exact("pk"),
       },
       search: ["slug", "name", "title"],
-      ordering: ["slug"],
+      ordering: ["slug", "name"],
     }),
   flows_instances_retrieve(ctx) {
     const flow = ctx.store.flowBySlug(ctx.params.slug!);
     if (!flow) throw notFound("Flow");
-    return ok(S.flow(flow));
+    return ok(S.flow(ctx.ser, flow));
   },
 
   crypto_certificatekeypairs_list: (ctx) =>
-    list(ctx, [...ctx.store.keypairs.values()].map((k) => S.keypair(ctx.ser, k)), {
+    // ?include_details (2025.10 only) defaults to true.
+    list(ctx, [...ctx.store.keypairs.values()].map((k) => S.keypair(ctx.ser, k, ctx.query.include_details !== false)), {
       filters: {
         name: exact("name"),
         managed: exact("managed"),
         has_key: exact("private_key_available"),
-        key_type: anyOf("key_type"),
+        key_type: anyOf("key_type"), // (no key_type filter in 2025.10)
       },
       search: ["name"],
       ordering: ["name"],

@@ -67,13 +67,14 @@ function resolveProvider(ctx: HandlerContext, mapping: MappingRec, given: unknow
 }
 
 function providerData(ctx: HandlerContext, p: ProviderRec): Record<string, unknown> {
-  const wire = p.kind === "saml" ? S.samlProvider(ctx.ser, p) : S.scimProvider(ctx.ser, p);
+  const wire = p.kind === "saml" ? S.samlProvider(ctx.ser, p) : p.kind === "scim" ? S.scimProvider(ctx.ser, p) : S.provider(ctx.ser, p);
+  const [appLabel, modelName] = String(wire.meta_model_name).split(".");
   return {
     ...wire,
     application: ctx.store.applicationOfProvider(p.pk)?.pbm_uuid ?? null,
     backchannel_application: p.backchannel_application,
-    model_name: p.kind === "saml" ? "samlprovider" : "scimprovider",
-    app_label: p.kind === "saml" ? "authentik_providers_saml" : "authentik_providers_scim",
+    model_name: modelName,
+    app_label: appLabel,
   };
 }
 
@@ -93,7 +94,8 @@ async function testMapping(ctx: HandlerContext) {
   const provider = resolveProvider(ctx, mapping, extra.provider);
   if (provider) delete extra.provider;
 
-  const applications = Object.fromEntries([...store.applications.values()].map((a) => [a.pbm_uuid, S.application(ctx.ser, a)]));
+  // The expression sees models, which have pbm_uuid in every release (the wire has it only from 2026.8).
+  const applications = Object.fromEntries([...store.applications.values()].map((a) => [a.pbm_uuid, { ...S.application(ctx.ser, a), pbm_uuid: a.pbm_uuid }]));
   const entitlements = user
     ? Object.fromEntries([...store.applications.values()].map((a) => [a.pbm_uuid, store.userEntitlements(user, a.pbm_uuid).map(S.entitlement)]))
     : {};
@@ -104,11 +106,14 @@ async function testMapping(ctx: HandlerContext) {
     user: user
       ? {
           ...S.user(ctx.ser, user),
-          groups: user.groups.map((g) => store.groups.get(g)).filter((g) => g !== undefined).map(S.partialGroup),
-          all_groups: store.userAllGroups(user).map(S.partialGroup),
+          groups: user.groups
+            .map((g) => store.groups.get(g))
+            .filter((g) => g !== undefined)
+            .map((g) => S.partialGroup(ctx.ser, g)),
+          all_groups: store.userAllGroups(user).map((g) => S.partialGroup(ctx.ser, g)),
         }
       : null,
-    group: group ? S.partialGroup(group) : null,
+    group: group ? S.partialGroup(ctx.ser, group) : null,
     provider: provider ? providerData(ctx, provider) : null,
     context: extra,
     applications,

@@ -4,12 +4,14 @@ import { randomUUID } from "node:crypto";
 import { ApiError, FieldErrorCollector, nonFieldError, notFound } from "../http-errors.js";
 import { buildEntityDescriptor } from "../saml-metadata.js";
 import * as S from "../serialize.js";
-import type { Attributes, ProviderRec, SamlProviderRec, ScheduleRec, ScimProviderRec, Store } from "../store.js";
+import { type Attributes, isBackchannel, type ProviderRec, type SamlProviderRec, type ScheduleRec, type ScimProviderRec, type Store } from "../store.js";
 import { checkRefs, created, exact, type HandlerContext, type HandlerTable, isNull, list, noContent, ok, pick } from "./common.js";
 
+// The union over the releases; the server has already dropped what the release lacks
+// (issuer before 2026.5, issuer_override and sign_logout_response from 2026.5).
 const SAML_FIELDS = [
   "name", "authentication_flow", "authorization_flow", "invalidation_flow", "property_mappings", "acs_url", "sls_url",
-  "audience", "issuer_override", "assertion_valid_not_before", "assertion_valid_not_on_or_after",
+  "audience", "issuer", "issuer_override", "assertion_valid_not_before", "assertion_valid_not_on_or_after",
   "session_valid_not_on_or_after", "name_id_mapping", "authn_context_class_ref_mapping", "digest_algorithm",
   "signature_algorithm", "signing_kp", "verification_kp", "encryption_kp", "sign_assertion", "sign_response",
   "sign_logout_request", "sign_logout_response", "sp_binding", "sls_binding", "logout_method", "default_relay_state",
@@ -19,7 +21,7 @@ const SAML_FIELDS = [
 const SCIM_FIELDS = [
   "name", "property_mappings", "property_mappings_group", "url", "verify_certificates", "token", "auth_mode", "auth_oauth",
   "auth_oauth_params", "compatibility_mode", "service_provider_config_cache_timeout", "exclude_users_service_account",
-  "sync_page_size", "sync_page_timeout", "discovery_enabled", "group_filters", "dry_run",
+  "sync_page_size", "sync_page_timeout", "discovery_enabled", "filter_group", "group_filters", "dry_run",
 ] as const;
 
 const TIMEDELTA_FIELDS = [
@@ -38,7 +40,12 @@ function checkTimedelta(errors: FieldErrorCollector, field: string, value: unkno
   if (!valid) errors.add(field, `${value} is not in the correct format of 'hours=3;minutes=1'.`);
 }
 
-/** Provider.name is unique across every provider type (one table). */
+/**
+ * Provider.name is `TextField(unique=True)` on the base Provider model, so DRF's
+ * UniqueValidator queries Provider.objects — every provider type — and words the
+ * error with Provider's verbose_name: "provider with this name already exists."
+ * (authentik/core/models.py@version/2025.10.4 … @2026.5.0-rc1; DRF get_unique_error_message).
+ */
 function checkProviderName(store: Store, errors: FieldErrorCollector, name: unknown, self?: ProviderRec): void {
   if (typeof name !== "string") return;
   for (const p of store.providers.values()) if (p !== self && p.name === name) errors.add("name", "provider with this name already exists.");
@@ -67,6 +74,9 @@ function writeSaml(ctx: HandlerContext, existing?: SamlProviderRec): SamlProvide
   for (const f of ["signing_kp", "verification_kp", "encryption_kp"]) checkRefs(errors, f, attrs[f], (pk: string) => store.keypairs.has(pk));
   for (const f of TIMEDELTA_FIELDS) checkTimedelta(errors, f, attrs[f]);
   errors.throwIfAny();
+  // The store keeps the issuer in issuer_override whatever the release calls it.
+  if (attrs.issuer !== undefined) attrs.issuer_override = attrs.issuer;
+  delete attrs.issuer;
   // SAMLProviderSerializer.validate() reads the submitted attrs only: a PATCH
   // setting signing_kp must repeat sign_assertion/sign_response, and since the
   // model default sign_assertion=True is not in attrs, a create with signing_kp
@@ -88,7 +98,8 @@ function writeSaml(ctx: HandlerContext, existing?: SamlProviderRec): SamlProvide
     acs_url: "",
     sls_url: "",
     audience: "",
-    issuer_override: "",
+    // SAMLProvider.issuer default "authentik" before 2026.5; issuer_override default "" from 2026.5.
+    issuer_override: ctx.store.release.samlIssuerField === "issuer" ? "authentik" : "",
     assertion_valid_not_before: "minutes=-5",
     assertion_valid_not_on_or_after: "minutes=5",
     session_valid_not_on_or_after: "minutes=86400",
@@ -115,8 +126,14 @@ function writeSaml(ctx: HandlerContext, existing?: SamlProviderRec): SamlProvide
   return p;
 }
 
-function triggerFullSync(p: ScimProviderRec): void {
+/**
+ * A full sync, finished at once: records what it pushed (Store.scimWouldProvision;
+ * nothing while the provider is not attached to an application, when authentik's
+ * task logs "No provider found. Is it assigned to an application?").
+ */
+function triggerFullSync(store: Store, p: ScimProviderRec): void {
   p.syncTriggers += 1;
+  p.syncs.push(store.scimWouldProvision(p));
   p.sync = { is_running: false, last_successful_sync: new Date().toISOString(), last_sync_status: "done" };
 }
 
@@ -127,6 +144,7 @@ function writeScim(ctx: HandlerContext, existing?: ScimProviderRec): ScimProvide
   checkProviderName(store, errors, attrs.name, existing);
   for (const f of ["property_mappings", "property_mappings_group"]) checkRefs(errors, f, attrs[f], (pk: string) => store.mappings.has(pk));
   checkRefs(errors, "group_filters", attrs.group_filters, (pk: string) => store.groups.has(pk));
+  checkRefs(errors, "filter_group", attrs.filter_group, (pk: string) => store.groups.has(pk));
   checkRefs(errors, "auth_oauth", attrs.auth_oauth, () => false); // OAuth sources are not emulated
   for (const f of TIMEDELTA_FIELDS) checkTimedelta(errors, f, attrs[f]);
   errors.throwIfAny();
@@ -158,7 +176,11 @@ function writeScim(ctx: HandlerContext, existing?: ScimProviderRec): ScimProvide
     dry_run: false,
     sync: { is_running: false },
     syncTriggers: 0,
+    syncs: [],
   };
+  // filter_group (up to 2025.12) is kept as a group_filters list of at most one.
+  if (attrs.filter_group !== undefined) attrs.group_filters = attrs.filter_group === null ? [] : [attrs.filter_group];
+  delete attrs.filter_group;
   Object.assign(p, attrs);
   if (attrs.auth_oauth_params !== undefined) p.auth_oauth_params = attrs.auth_oauth_params as Attributes;
   if (!existing) {
@@ -179,18 +201,27 @@ function writeScim(ctx: HandlerContext, existing?: ScimProviderRec): ScimProvide
   } else if (JSON.stringify(p) === before) {
     ctx.warn(`no-op write to SCIM provider ${p.pk} still triggered a full sync`);
   }
-  // authentik's post_save signal on SCIMProvider starts a full sync on every save.
-  triggerFullSync(p);
+  // The provider's schedule has send_on_save=True (authentik/lib/sync/outgoing/models.py
+  // schedule_specs@version/2025.10.4): every save starts a full sync.
+  triggerFullSync(store, p);
   return p;
 }
 
 export const providerHandlers: HandlerTable = {
   providers_all_list(ctx) {
     // `backchannel` filters on Provider.is_backchannel (SCIM providers are backchannel ones).
+    const { store } = ctx;
     const backchannel = ctx.query.backchannel as boolean | undefined;
-    const rows = [...ctx.store.providers.values()].filter((p) => backchannel === undefined || (p.kind === "scim") === backchannel);
+    const rows = [...store.providers.values()].filter((p) => backchannel === undefined || isBackchannel(p) === backchannel);
     return list(ctx, rows.map((p) => S.provider(ctx.ser, p)), {
-      filters: { application__isnull: isNull("assigned_application_slug") },
+      filters: {
+        // ProviderFilter.filter_application__isnull (authentik/core/api/providers.py@version/2025.10.4):
+        // Q(backchannel_application__isnull=value, is_backchannel=True) | Q(application__isnull=value)
+        application__isnull: (w, value) => {
+          const p = store.providers.get(w.pk as number)!;
+          return (isBackchannel(p) && (p.backchannel_application === null) === value) || (store.applicationOfProvider(p.pk) === undefined) === value;
+        },
+      },
       search: ["name"],
       ordering: ["pk"],
     });
@@ -214,7 +245,7 @@ export const providerHandlers: HandlerTable = {
         [
           "acs_url", "assertion_valid_not_before", "assertion_valid_not_on_or_after", "audience", "authentication_flow",
           "authn_context_class_ref_mapping", "authorization_flow", "default_name_id_policy", "default_relay_state",
-          "digest_algorithm", "encryption_kp", "invalidation_flow", "issuer_override", "logout_method", "name",
+          "digest_algorithm", "encryption_kp", "invalidation_flow", "issuer", "issuer_override", "logout_method", "name",
           "name_id_mapping", "session_valid_not_on_or_after", "sign_assertion", "sign_logout_request",
           "sign_logout_response", "sign_response", "signature_algorithm", "signing_kp", "sls_binding", "sls_url",
           "sp_binding", "verification_kp",
@@ -231,8 +262,11 @@ export const providerHandlers: HandlerTable = {
     ctx.store.deleteProvider(getSaml(ctx).pk);
     return noContent();
   },
-  // Anonymous (security includes {}). Empty metadata until an application uses
-  // the provider, because authentik builds the SSO URLs from the app slug.
+  // Anonymous (security includes {}). authentik builds the SSO URLs from the app
+  // slug, so without an application MetadataProcessor raises RelatedObjectDoesNotExist,
+  // which SAMLProviderViewSet.metadata answers with Response({"metadata": ""})
+  // (authentik/providers/saml/api/providers.py@version/2025.10.4, @version/2026.2.2) and
+  // from 2026.5 with `raise Http404` (@2026.5.0-rc1).
   providers_saml_metadata_retrieve(ctx) {
     const p = getSaml(ctx);
     if (!ctx.store.applicationOfProvider(p.pk)) {
@@ -257,10 +291,12 @@ export const providerHandlers: HandlerTable = {
         name: exact("name"),
         url: exact("url"),
         exclude_users_service_account: exact("exclude_users_service_account"),
+        // filterset_fields: "filter_group" up to 2025.12, "group_filters" from 2026.2
+        filter_group: exact("filter_group"),
         group_filters: (w, v) => (v as string[]).some((g) => (w.group_filters as string[]).includes(g)),
       },
       search: ["name"],
-      ordering: ["name"],
+      ordering: ["name", "url"],
     }),
   providers_scim_create: (ctx) => created(S.scimProvider(ctx.ser, writeScim(ctx))),
   providers_scim_retrieve: (ctx) => ok(S.scimProvider(ctx.ser, getScim(ctx))),
@@ -306,12 +342,15 @@ export const providerHandlers: HandlerTable = {
     if (!s) throw notFound("Schedule");
     return ok(S.schedule(ctx.ser, s));
   },
-  // "Run now": for a SCIM provider's schedule this is the full-sync trigger.
+  // "Run now": for a SCIM provider's schedule this is the full-sync trigger. Present in
+  // every supported release (from 2025.8); needs send_schedule (permissions.ts) and
+  // answers `Response({})`: 200 with {}, although the schema documents 204
+  // (authentik/tasks/schedules/api.py@version/2025.10.4, @2026.5.0-rc1; openapi.ts).
   tasks_schedules_send_create(ctx) {
     const s = ctx.store.schedules.get(ctx.params.id!);
     if (!s) throw notFound("Schedule");
     const p = s.rel_obj_id !== null ? ctx.store.providers.get(Number(s.rel_obj_id)) : undefined;
-    if (p?.kind === "scim") triggerFullSync(p);
-    return noContent();
+    if (p?.kind === "scim") triggerFullSync(ctx.store, p);
+    return ok({});
   },
 };

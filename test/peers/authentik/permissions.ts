@@ -1,0 +1,81 @@
+// Which RBAC permissions an emulated operation needs, so that a test can take one
+// away from the token's user (controls.denyPermission) and see authentik's 403.
+//
+// authentik's API (authentik/root/settings.py REST_FRAMEWORK@version/2025.10.4):
+//   * DEFAULT_PERMISSION_CLASSES = authentik.rbac.permissions.ObjectPermissions (DRF's
+//     DjangoObjectPermissions, global permissions ranked first): POST on a list needs
+//     add_<model>, PUT/PATCH change_<model>, DELETE delete_<model>;
+//   * DEFAULT_FILTER_BACKENDS starts with authentik.rbac.filters.ObjectFilter: without
+//     view_<model> (and without object permissions) a list or get_object() raises
+//     PermissionDenied;
+//   * custom actions add @permission_required(...) (authentik/rbac/decorators.py), e.g.
+//     ScheduleViewSet.send needs "authentik_tasks_schedules.send_schedule"
+//     (authentik/tasks/schedules/api.py, models.py: permissions = [("send_schedule", ...)],
+//     default_permissions = ("change", "view") — schedules have no add/delete).
+// PermissionDenied answers 403 {"detail": "You do not have permission to perform this action."}.
+//
+// Simplification: every needed permission is checked before the handler, so a
+// missing object answers 403 (not 404) when a change/delete permission is denied.
+
+export const PERMISSION_DENIED = { detail: "You do not have permission to perform this action." };
+
+/** operationId prefix → the Django model (app_label.model_name) of its viewset's queryset */
+const MODELS: Array<[prefix: string, model: string, actions: readonly string[]]> = [
+  ["core_application_entitlements_", "authentik_core.applicationentitlement", ["add", "change", "delete", "view"]],
+  ["core_applications_", "authentik_core.application", ["add", "change", "delete", "view"]],
+  ["core_groups_", "authentik_core.group", ["add", "change", "delete", "view"]],
+  ["core_users_", "authentik_core.user", ["add", "change", "delete", "view"]],
+  ["providers_all_", "authentik_core.provider", ["add", "change", "delete", "view"]],
+  ["providers_saml_", "authentik_providers_saml.samlprovider", ["add", "change", "delete", "view"]],
+  ["providers_scim_", "authentik_providers_scim.scimprovider", ["add", "change", "delete", "view"]],
+  ["propertymappings_all_", "authentik_core.propertymapping", ["add", "change", "delete", "view"]],
+  ["propertymappings_provider_saml_", "authentik_providers_saml.samlpropertymapping", ["add", "change", "delete", "view"]],
+  ["propertymappings_provider_scim_", "authentik_providers_scim.scimmapping", ["add", "change", "delete", "view"]],
+  ["policies_bindings_", "authentik_policies.policybinding", ["add", "change", "delete", "view"]],
+  ["flows_instances_", "authentik_flows.flow", ["add", "change", "delete", "view"]],
+  ["crypto_certificatekeypairs_", "authentik_crypto.certificatekeypair", ["add", "change", "delete", "view"]],
+  ["tasks_schedules_", "authentik_tasks_schedules.schedule", ["change", "view"]],
+];
+
+const perm = (model: string, action: string) => {
+  const [app, name] = model.split(".");
+  return `${app}.${action}_${name}`;
+};
+
+/** Custom actions and views that do not follow the model's CRUD permissions. */
+const SPECIAL: Record<string, string[]> = {
+  // ApplicationViewSet.list: "checks Policy based access instead of guardian" (skips ObjectFilter).
+  core_applications_list: [],
+  // SAMLProviderViewSet.metadata: permission_classes=[AllowAny].
+  providers_saml_metadata_retrieve: [],
+  // GroupViewSet.add_user / remove_user (authentik/core/api/groups.py@version/2025.10.4).
+  core_groups_add_user_create: ["authentik_core.add_user_to_group"],
+  core_groups_remove_user_create: ["authentik_core.remove_user_from_group"],
+  // PropertyMappingViewSet.test (authentik/core/api/property_mappings.py@version/2025.10.4).
+  propertymappings_all_test_create: ["authentik_core.view_propertymapping"],
+  // OutgoingSyncProviderStatusMixin (authentik/lib/sync/outgoing/api.py): get_object() with
+  // ObjectFilter; a POST detail action's object permission is add_<model> (DRF perms_map).
+  providers_scim_sync_status_retrieve: ["authentik_providers_scim.view_scimprovider"],
+  providers_scim_sync_object_create: ["authentik_providers_scim.view_scimprovider", "authentik_providers_scim.add_scimprovider"],
+  tasks_schedules_send_create: ["authentik_tasks_schedules.send_schedule", "authentik_tasks_schedules.view_schedule"],
+  admin_version_retrieve: [],
+};
+
+export function requiredPermissions(operationId: string): string[] {
+  const special = SPECIAL[operationId];
+  if (special) return special;
+  const entry = MODELS.find(([prefix]) => operationId.startsWith(prefix));
+  if (!entry) return [];
+  const model = entry[1];
+  if (/_(list|retrieve)$/.test(operationId)) return [perm(model, "view")];
+  if (/_create$/.test(operationId)) return [perm(model, "add")];
+  if (/_(update|partial_update)$/.test(operationId)) return [perm(model, "view"), perm(model, "change")];
+  if (/_destroy$/.test(operationId)) return [perm(model, "view"), perm(model, "delete")];
+  return [perm(model, "view")];
+}
+
+/** Every permission codename the emulator knows (denyPermission refuses others). */
+export const KNOWN_PERMISSIONS: ReadonlySet<string> = new Set([
+  ...MODELS.flatMap(([, model, actions]) => actions.map((a) => perm(model, a))),
+  ...Object.values(SPECIAL).flat(),
+]);
