@@ -706,6 +706,19 @@ describe.each(RELEASES)("authentik %s", (version) => {
     expect(r.body.successful, r.body.result).toBe(true);
     expect(JSON.parse(r.body.result)).toEqual(["Alpha", "zeta", "zeta"]);
   });
+
+  it("user.groups holds authentik's groups from 2026.2; before, user.ak_groups does (groups is Django's, empty)", async () => {
+    const g = await c.created("/core/groups/", { name: `field-${version}` });
+    const user = await c.created("/core/users/", { username: `field-user-${version}`, name: "Field", groups: [g.pk] });
+    const mapping = await c.created("/propertymappings/provider/scim/", {
+      name: `groups-field-${version}`,
+      expression: "return [[x.name for x in request.user.groups.all()], [x.name for x in request.user.ak_groups.all()], [x.name for x in request.user.all_groups()]]",
+    });
+    const r = await c.post(`/propertymappings/all/${mapping.pk}/test/`, { user: user.pk });
+    expect(r.body.successful, r.body.result).toBe(true);
+    const name = `field-${version}`;
+    expect(JSON.parse(r.body.result)).toEqual([at(version, "2026.2") ? [name] : [], [name], [name]]);
+  });
 });
 
 describe("collation", () => {

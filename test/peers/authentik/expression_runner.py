@@ -200,17 +200,22 @@ class User(Model):
         self.is_superuser = data.get("is_superuser", False)
         self.is_authenticated = self.pk is not None
         self._groups = QuerySet(Group(g) for g in data.get("groups", []))
+        # Which attribute holds authentik's groups: "ak_groups" up to 2025.12 (then
+        # `groups` is Django's auth.Group relation from AbstractUser, which authentik
+        # never fills), "groups" from 2026.2 (ak_groups a deprecated proxy); see
+        # authentik/core/models.py@version/2025.12.4 and @version/2026.2.2.
+        self._groups_field = data.get("groups_field", "groups")
         self._all_groups = QuerySet(Group(g) for g in data.get("all_groups", []))
         self._entitlements = entitlements_by_app
         self._applications = applications
 
     @property
     def groups(self):
-        return self._groups
+        return self._groups if self._groups_field == "groups" else QuerySet()
 
     @property
     def ak_groups(self):
-        # Deprecated since 2026.2 in authentik, still a proxy for `groups`.
+        # The field up to 2025.12; deprecated since 2026.2, still a proxy for `groups`.
         return self._groups
 
     def all_groups(self):

@@ -111,6 +111,7 @@ async function testMapping(ctx: HandlerContext) {
             .filter((g) => g !== undefined)
             .map((g) => S.partialGroup(ctx.ser, g)),
           all_groups: store.userAllGroups(user).map((g) => S.partialGroup(ctx.ser, g)),
+          groups_field: store.release.atLeast("2026.2") ? "groups" : "ak_groups",
         }
       : null,
     group: group ? S.partialGroup(ctx.ser, group) : null,
