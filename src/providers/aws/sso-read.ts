@@ -170,7 +170,6 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
 
   // Assignments of managed permission sets, per group.
   if (managedArns.size > 0) {
-    const seen = new Set<string>();
     await mapLimit([...groups], concurrency, async ([groupName, groupId]) => {
       const assignments = await allPages(
         "ListAccountAssignmentsForPrincipal",
@@ -189,9 +188,10 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
       for (const a of assignments) {
         const psName = managedArns.get(a.PermissionSetArn ?? "");
         if (!psName || !a.AccountId) continue;
+        // Every copy: AWS does not say it deduplicates (moto stores a repeated
+        // assignment twice). The planner numbers copies (…#2) so that a removal
+        // removes each one and an extra copy is pruned, never hidden.
         const addr = address.assignment(groupName, psName, a.AccountId);
-        if (seen.has(addr)) continue; // AWS does not deduplicate; one is enough to know it exists
-        seen.add(addr);
         const label = labels.get(a.AccountId) ?? a.AccountId;
         resources.push({
           address: addr,

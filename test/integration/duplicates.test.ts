@@ -1,0 +1,114 @@
+import { copyFileSync } from "node:fs";
+import path from "node:path";
+import { IdentitystoreClient, ListGroupsCommand } from "@aws-sdk/client-identitystore";
+import { CreateAccountAssignmentCommand, ListAccountAssignmentsCommand, ListPermissionSetsCommand, DescribePermissionSetCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Plan } from "../../src/plan/types.js";
+import { awsClientConfig } from "../peers/moto.js";
+import { startPeers, type Peers } from "./harness.js";
+import { createOrganization, MANAGEMENT, provisionGroup, type OrgFixture } from "./identity-center-setup.js";
+
+/**
+ * Objects held twice must be seen twice: a reader that shows one copy lets a removal
+ * report success while the other copy keeps the access. moto stores a repeated
+ * account assignment twice (whether AWS can is not documented), so it is the test.
+ */
+const PROD = "111111111111";
+let peers: Peers;
+let org: OrgFixture;
+let config: string;
+
+const sso = () => new SSOAdminClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT));
+
+function configText(mappings: string): string {
+  return `version: 1
+mode: identity-center
+authentik:
+  url: https://authentik.company
+  application: { slug: aws-identity-center, name: AWS }
+  provider: { name: aws-identity-center }
+aws:
+  accounts:
+    prod: { id: "${PROD}" }
+  identityCenter:
+    region: us-east-1
+    accessPortalUrl: https://d-1234567890.awsapps.com/start
+    spMetadata: identity-center-sp-metadata.xml
+permissionSets:
+  Set0: { description: Set 0, managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }
+mappings:
+${mappings}options:
+  prune: true
+`;
+}
+
+async function assignmentsOf(group: string): Promise<number> {
+  const groups = (await new IdentitystoreClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT)).send(new ListGroupsCommand({ IdentityStoreId: org.identityStoreId }))).Groups ?? [];
+  const groupId = groups.find((g) => g.DisplayName === group)!.GroupId!;
+  let n = 0;
+  for (const arn of (await sso().send(new ListPermissionSetsCommand({ InstanceArn: org.instanceArn }))).PermissionSets ?? []) {
+    const list = (await sso().send(new ListAccountAssignmentsCommand({ InstanceArn: org.instanceArn, AccountId: PROD, PermissionSetArn: arn }))).AccountAssignments ?? [];
+    n += list.filter((a) => a.PrincipalId === groupId).length;
+  }
+  return n;
+}
+
+async function planJson(): Promise<Plan> {
+  const r = await peers.cli(["plan", "-c", config, "--format", "json"]);
+  expect(r.code, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as Plan;
+}
+
+beforeAll(async () => {
+  peers = await startPeers(["engineers", "admins"], { shim: true });
+  org = await createOrganization(peers.awsEndpoint);
+  for (const g of ["engineers", "admins"]) await provisionGroup(peers.awsEndpoint, org.identityStoreId, g);
+  copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
+  config = peers.writeConfig("dup.yaml", configText("  - { group: engineers, permissionSets: [Set0], accounts: [prod] }\n  - { group: admins, permissionSets: [Set0], accounts: [prod] }\n"));
+  const r = await peers.cli(["apply", "-c", config, "--auto-approve"], { AUTHENTIK_AWS_GITOPS_POLL_MS: "20" });
+  expect(r.code, r.stderr).toBe(0);
+});
+afterAll(async () => {
+  await peers.stop();
+});
+
+describe("an account assignment held twice", () => {
+  it("shows the second copy, and prunes it", async () => {
+    // The same assignment again, behind the tool's back (or by a retried create).
+    const groups = (await new IdentitystoreClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT)).send(new ListGroupsCommand({ IdentityStoreId: org.identityStoreId }))).Groups ?? [];
+    const arns = (await sso().send(new ListPermissionSetsCommand({ InstanceArn: org.instanceArn }))).PermissionSets ?? [];
+    const set0 = (
+      await Promise.all(arns.map(async (arn) => ({ arn, name: (await sso().send(new DescribePermissionSetCommand({ InstanceArn: org.instanceArn, PermissionSetArn: arn }))).PermissionSet?.Name })))
+    ).find((p) => p.name === "Set0")!.arn;
+    const again = {
+      InstanceArn: org.instanceArn,
+      TargetId: PROD,
+      TargetType: "AWS_ACCOUNT" as const,
+      PermissionSetArn: set0,
+      PrincipalType: "GROUP" as const,
+      PrincipalId: groups.find((g) => g.DisplayName === "engineers")!.GroupId!,
+    };
+    await sso().send(new CreateAccountAssignmentCommand(again));
+    await sso().send(new CreateAccountAssignmentCommand({ ...again, PrincipalId: groups.find((g) => g.DisplayName === "admins")!.GroupId! }));
+    expect(await assignmentsOf("engineers")).toBe(2);
+
+    const plan = await planJson();
+    expect(plan.changes.map((c) => `${c.action} ${c.address}`).sort()).toEqual([
+      `delete aws.sso.account_assignment[admins→Set0@${PROD}]#2`,
+      `delete aws.sso.account_assignment[engineers→Set0@${PROD}]#2`,
+    ]);
+    // The twin keeps the access: nobody loses anything.
+    expect(plan.access).toEqual([]);
+  });
+
+  it("a removed mapping removes every copy: nobody keeps the access", async () => {
+    config = peers.writeConfig("dup.yaml", configText("  - { group: admins, permissionSets: [Set0], accounts: [prod] }\n"));
+    const plan = await planJson();
+    expect(plan.access.filter((a) => a.change === "lost").map((a) => `${a.group} ${a.grant}`)).toContain("engineers Set0");
+    const r = await peers.cli(["apply", "-c", config, "--auto-approve"], { AUTHENTIK_AWS_GITOPS_POLL_MS: "20" });
+    expect(r.code, r.stderr).toBe(0);
+    expect(await assignmentsOf("engineers")).toBe(0);
+    expect(await assignmentsOf("admins")).toBe(1);
+    expect((await planJson()).changes).toEqual([]);
+  });
+});
