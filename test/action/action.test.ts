@@ -112,14 +112,15 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
     expect(comments[0]!.login).toBe(BOT);
     expect(body.startsWith(MARKER)).toBe(true);
     // Summary and access first, details later, then hash and commit.
-    expect(body.indexOf("23 to create")).toBeLessThan(body.indexOf("Access changes"));
+    expect(body.indexOf("26 to create")).toBeGreaterThan(0);
+    expect(body.indexOf("26 to create")).toBeLessThan(body.indexOf("Access changes"));
     expect(body.indexOf("Access changes")).toBeLessThan(body.indexOf("<details>"));
     expect(r.outputs["has-changes"]).toBe("true");
     expect(r.outputs["plan-hash"]).toMatch(/^[0-9a-f]{64}$/);
     expect(body).toContain(r.outputs["plan-hash"]!);
     const plan = JSON.parse(readFileSync(r.outputs["plan-json"]!, "utf8")) as Plan;
     expect(plan.hash).toBe(r.outputs["plan-hash"]);
-    expect(r.outputs.summary).toBe("aws-access.yaml: 23 to create, 0 to update, 0 to delete");
+    expect(r.outputs.summary).toBe("aws-access.yaml: 26 to create, 0 to update, 0 to delete");
     expect(r.summary).toContain("Access changes");
     // The runner consumes ::add-mask:: lines and masks the value everywhere else.
     const visible = r.stdout.split("\n").filter((l) => !l.startsWith("::add-mask::")).join("\n");
