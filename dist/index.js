@@ -26449,7 +26449,7 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit(node, visitor) {
+    function visit2(node, visitor) {
       const visitor_ = initVisitor(visitor);
       if (identity.isDocument(node)) {
         const cd = visit_(null, node.contents, visitor_, Object.freeze([node]));
@@ -26458,9 +26458,9 @@ var require_visit = __commonJS({
       } else
         visit_(null, node, visitor_, Object.freeze([]));
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
     function visit_(key2, node, visitor, path3) {
       const ctrl = callVisitor(key2, node, visitor, path3);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
@@ -26594,7 +26594,7 @@ var require_visit = __commonJS({
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports2.visit = visit;
+    exports2.visit = visit2;
     exports2.visitAsync = visitAsync;
   }
 });
@@ -26604,7 +26604,7 @@ var require_directives = __commonJS({
   "node_modules/yaml/dist/doc/directives.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -26748,7 +26748,7 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
-          visit.visit(doc.contents, (_key, node) => {
+          visit2.visit(doc.contents, (_key, node) => {
             if (identity.isNode(node) && node.tag)
               tags[node.tag] = true;
           });
@@ -26775,7 +26775,7 @@ var require_anchors = __commonJS({
   "node_modules/yaml/dist/doc/anchors.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     function anchorIsValid(anchor) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
         const sa = JSON.stringify(anchor);
@@ -26786,7 +26786,7 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root5) {
       const anchors = /* @__PURE__ */ new Set();
-      visit.visit(root5, {
+      visit2.visit(root5, {
         Value(_key, node) {
           if (node.anchor)
             anchors.add(node.anchor);
@@ -26966,11 +26966,11 @@ var require_Alias = __commonJS({
   "node_modules/yaml/dist/nodes/Alias.js"(exports2) {
     "use strict";
     var anchors = require_anchors();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
-    var Alias = class extends Node.NodeBase {
+    var Alias2 = class extends Node.NodeBase {
       constructor(source) {
         super(identity.ALIAS);
         this.source = source;
@@ -26992,7 +26992,7 @@ var require_Alias = __commonJS({
           nodes5 = ctx.aliasResolveCache;
         } else {
           nodes5 = [];
-          visit.visit(doc, {
+          visit2.visit(doc, {
             Node: (_key, node) => {
               if (identity.isAlias(node) || identity.hasAnchor(node))
                 nodes5.push(node);
@@ -27075,7 +27075,7 @@ var require_Alias = __commonJS({
       }
       return 1;
     }
-    exports2.Alias = Alias;
+    exports2.Alias = Alias2;
   }
 });
 
@@ -27113,7 +27113,7 @@ var require_Scalar = __commonJS({
 var require_createNode = __commonJS({
   "node_modules/yaml/dist/doc/createNode.js"(exports2) {
     "use strict";
-    var Alias = require_Alias();
+    var Alias2 = require_Alias();
     var identity = require_identity();
     var Scalar = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
@@ -27146,7 +27146,7 @@ var require_createNode = __commonJS({
         ref = sourceObjects.get(value);
         if (ref) {
           ref.anchor ?? (ref.anchor = onAnchor(value));
-          return new Alias.Alias(ref.anchor);
+          return new Alias2.Alias(ref.anchor);
         } else {
           ref = { anchor: null, node: null };
           sourceObjects.set(value, ref);
@@ -29748,7 +29748,7 @@ var require_stringifyDocument = __commonJS({
 var require_Document = __commonJS({
   "node_modules/yaml/dist/doc/Document.js"(exports2) {
     "use strict";
-    var Alias = require_Alias();
+    var Alias2 = require_Alias();
     var Collection = require_Collection();
     var identity = require_identity();
     var Pair = require_Pair();
@@ -29841,7 +29841,7 @@ var require_Document = __commonJS({
           node.anchor = // eslint-disable-next-line @typescript-eslint/prefer-nullish-coalescing
           !name || prev.has(name) ? anchors.findNewAnchor(name || "a", prev) : name;
         }
-        return new Alias.Alias(node.anchor);
+        return new Alias2.Alias(node.anchor);
       }
       createNode(value, replacer, options) {
         let _replacer = void 0;
@@ -31308,7 +31308,7 @@ var require_util_empty_scalar_position = __commonJS({
 var require_compose_node = __commonJS({
   "node_modules/yaml/dist/compose/compose-node.js"(exports2) {
     "use strict";
-    var Alias = require_Alias();
+    var Alias2 = require_Alias();
     var identity = require_identity();
     var composeCollection = require_compose_collection();
     var composeScalar = require_compose_scalar();
@@ -31393,7 +31393,7 @@ var require_compose_node = __commonJS({
       return node;
     }
     function composeAlias({ options }, { offset, source, end: end2 }, onError) {
-      const alias = new Alias.Alias(source.substring(1));
+      const alias = new Alias2.Alias(source.substring(1));
       if (alias.source === "")
         onError(offset, "BAD_ALIAS", "Alias cannot be an empty string");
       if (alias.source.endsWith(":"))
@@ -31914,15 +31914,15 @@ var require_cst_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit(cst, visitor) {
+    function visit2(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path3) => {
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
+    visit2.itemAtPath = (cst, path3) => {
       let item = cst;
       for (const [field, index] of path3) {
         const tok = item?.[field];
@@ -31933,8 +31933,8 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path3) => {
-      const parent = visit.itemAtPath(cst, path3.slice(0, -1));
+    visit2.parentCollection = (cst, path3) => {
+      const parent = visit2.itemAtPath(cst, path3.slice(0, -1));
       const field = path3[path3.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
@@ -31965,7 +31965,7 @@ var require_cst_visit = __commonJS({
       }
       return typeof ctrl === "function" ? ctrl(item, path3) : ctrl;
     }
-    exports2.visit = visit;
+    exports2.visit = visit2;
   }
 });
 
@@ -33670,7 +33670,7 @@ var require_dist2 = __commonJS({
     var Document = require_Document();
     var Schema2 = require_Schema();
     var errors = require_errors3();
-    var Alias = require_Alias();
+    var Alias2 = require_Alias();
     var identity = require_identity();
     var Pair = require_Pair();
     var Scalar = require_Scalar();
@@ -33681,14 +33681,14 @@ var require_dist2 = __commonJS({
     var lineCounter = require_line_counter();
     var parser2 = require_parser();
     var publicApi = require_public_api();
-    var visit = require_visit();
+    var visit2 = require_visit();
     exports2.Composer = composer.Composer;
     exports2.Document = Document.Document;
     exports2.Schema = Schema2.Schema;
     exports2.YAMLError = errors.YAMLError;
     exports2.YAMLParseError = errors.YAMLParseError;
     exports2.YAMLWarning = errors.YAMLWarning;
-    exports2.Alias = Alias.Alias;
+    exports2.Alias = Alias2.Alias;
     exports2.isAlias = identity.isAlias;
     exports2.isCollection = identity.isCollection;
     exports2.isDocument = identity.isDocument;
@@ -33709,8 +33709,8 @@ var require_dist2 = __commonJS({
     exports2.parseAllDocuments = publicApi.parseAllDocuments;
     exports2.parseDocument = publicApi.parseDocument;
     exports2.stringify = publicApi.stringify;
-    exports2.visit = visit.visit;
-    exports2.visitAsync = visit.visitAsync;
+    exports2.visit = visit2.visit;
+    exports2.visitAsync = visit2.visitAsync;
   }
 });
 
@@ -36144,10 +36144,10 @@ var init_circularReplacer = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/client/util-waiter/utils/sleep.js
-var sleep;
+var sleep2;
 var init_sleep = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/util-waiter/utils/sleep.js"() {
-    sleep = (seconds2) => {
+    sleep2 = (seconds2) => {
       return new Promise((resolve) => setTimeout(resolve, seconds2 * 1e3));
     };
   }
@@ -36218,7 +36218,7 @@ var init_poller = __esm({
           if (Date.now() + delayMs > waitUntil) {
             return { state: WaiterState.TIMEOUT, observedResponses };
           }
-          await sleep(delayMs / 1e3);
+          await sleep2(delayMs / 1e3);
         }
         const { state: state2, reason } = await acceptorChecks(client, input);
         if (reason) {
@@ -83208,7 +83208,7 @@ function readInputs() {
     prune: prune === "" ? void 0 : getBooleanInput("prune"),
     requireReviewedPlan: getInput("require-reviewed-plan") === "" ? true : getBooleanInput("require-reviewed-plan"),
     commentOnNoChanges: getInput("comment-on-no-changes") === "" ? false : getBooleanInput("comment-on-no-changes"),
-    botLogin: getInput("bot-login") || "github-actions[bot]",
+    botLogin: getInput("bot-login") || void 0,
     scimWaitSeconds: Number.isFinite(wait) && wait >= 0 ? wait : 300,
     rotateScimToken: getInput("rotate-scim-token") === "" ? false : getBooleanInput("rotate-scim-token")
   };
@@ -88544,9 +88544,11 @@ function semanticDiagnostics(source, data) {
     const slug = isRec(data.authentik) && isRec(data.authentik.application) && typeof data.authentik.application.slug === "string" ? data.authentik.application.slug : "";
     const prefix = typeof provider.propertyMappingPrefix === "string" ? provider.propertyMappingPrefix : `aws-gitops ${slug}`;
     const ours = `${prefix}: AWS SCIM User`;
-    if (ours.toLowerCase() <= "authentik default scim mapping: user") {
+    const theirs = "authentik default SCIM Mapping: User";
+    const before = ours.toLowerCase() <= theirs.toLowerCase() ? "" : ours <= theirs ? " in the database's C (byte-order) collation" : void 0;
+    if (before !== void 0) {
       const at = provider.propertyMappingPrefix === void 0 ? ["scim"] : ["authentik", "provider", "propertyMappingPrefix"];
-      error3(at, `the SCIM user mapping would be named '${ours}', which sorts before "authentik default SCIM Mapping: User"; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops <slug>")`, "key");
+      error3(at, `the SCIM user mapping would be named '${ours}', which sorts before "${theirs}"${before}; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops <slug>")`, "key");
     }
     if (Array.isArray(scim.groups)) {
       const provisioned = new Set(list(scim.groups).filter((g5) => typeof g5 === "string"));
@@ -88595,19 +88597,93 @@ var YamlSource = class {
       strict: true
     });
   }
-  /** YAML syntax errors and warnings (duplicate keys included). */
+  /**
+   * YAML syntax errors and warnings (duplicate keys included), then problems
+   * with aliases. Past the first real syntax error the parser's view of the
+   * document is guesswork (one tab used as indentation makes every following
+   * line "not at the same column"), so what it reports after that is dropped:
+   * duplicate keys before it stay, since they do not throw the parser off.
+   */
   syntaxDiagnostics() {
+    const errors = [...this.document.errors].sort((a5, b5) => a5.pos[0] - b5.pos[0]);
+    const first = errors.find((e5) => e5.code !== "DUPLICATE_KEY");
+    const upTo = first ? first.pos[0] : Infinity;
     const out = [];
     const add = (severity, list3) => {
       for (const e5 of list3) {
-        const { line, col } = this.lines.linePos(e5.pos[0]);
-        const message = e5.code === "DUPLICATE_KEY" ? this.duplicateKeyMessage(e5.pos[0]) : syntaxMessage(e5.message);
-        out.push({ severity, message, file: this.file, line, column: col, path: [] });
+        if (e5.pos[0] > upTo) continue;
+        const message = e5.code === "DUPLICATE_KEY" ? this.duplicateKeyMessage(e5.pos[0]) : syntaxMessage(e5.code, e5.message);
+        out.push(this.at(severity, e5.pos[0], message));
       }
     };
-    add("error", this.document.errors);
+    add("error", errors);
     add("warning", this.document.warnings);
+    if (errors.length === 0) out.push(...this.aliasDiagnostics());
     return out;
+  }
+  at(severity, offset, message) {
+    const { line, col } = this.lines.linePos(offset);
+    return { severity, message, file: this.file, line, column: col, path: [] };
+  }
+  converted;
+  /**
+   * Aliases that point at nothing, aliases inside the node they point at (an
+   * infinitely deep document), and aliases that expand too much (a "billion
+   * laughs" document, refused by yaml's maxAliasCount). yaml reports none of
+   * these as parse errors; it throws when the document is converted.
+   */
+  aliasDiagnostics() {
+    const out = [];
+    (0, import_yaml.visit)(this.document, {
+      Alias: (_key, node, path3) => {
+        const target = node.resolve(this.document);
+        const offset = node.range?.[0] ?? 0;
+        if (!target) {
+          out.push(this.at("error", offset, "YAML: an alias refers to an anchor that is not defined before it; define the anchor (&name) above its first alias (*name)"));
+        } else if (path3.includes(target)) {
+          out.push(
+            this.at("error", offset, "YAML: an alias refers to the node that contains it, which would make the document infinitely deep; a configuration cannot be recursive")
+          );
+        }
+      }
+    });
+    if (out.length > 0) return out;
+    const converted = this.convert();
+    return "failedAt" in converted ? [this.at("error", converted.failedAt, converted.message)] : [];
+  }
+  /** The document as plain JavaScript, or where and why that failed (an alias bomb). */
+  convert() {
+    if (this.converted) return this.converted;
+    let failing;
+    const wrapped = [];
+    (0, import_yaml.visit)(this.document, {
+      Alias: (_key, node) => {
+        wrapped.push(node);
+        Object.defineProperty(node, "toJSON", {
+          configurable: true,
+          value: function(...args) {
+            try {
+              return import_yaml.Alias.prototype.toJSON.apply(this, args);
+            } catch (error3) {
+              failing ??= this;
+              throw error3;
+            }
+          }
+        });
+      }
+    });
+    try {
+      this.converted = { value: this.document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? null };
+    } catch (error3) {
+      if (!(error3 instanceof ReferenceError)) throw error3;
+      this.converted = {
+        failedAt: failing?.range?.[0] ?? 0,
+        message: `YAML: the aliases expand too much (over ${MAX_ALIAS_COUNT} alias expansions), as a "billion laughs" attack would; write the values out or nest fewer aliases`
+      };
+    } finally {
+      for (const node of wrapped) delete node.toJSON;
+    }
+    return this.converted;
   }
   duplicateKeyMessage(offset) {
     const rest = this.text.slice(offset);
@@ -88615,9 +88691,15 @@ var YamlSource = class {
     const name = key2 ? (key2[1] ?? key2[2] ?? key2[3] ?? "").trim() : "";
     return name ? `duplicate key '${name}': it is already defined in this mapping; remove or rename one of them` : "duplicate key: it is already defined in the same mapping";
   }
-  /** Plain JavaScript value of the document (empty document → null). */
+  /**
+   * Plain JavaScript value of the document (empty document → null). Call it
+   * only when syntaxDiagnostics() has no errors: those include the aliases
+   * that make conversion impossible.
+   */
   toJS() {
-    return this.document.toJS({ maxAliasCount: 1e3 }) ?? null;
+    const converted = this.convert();
+    if ("failedAt" in converted) throw new Error(`toJS() of ${this.file} called despite: ${converted.message}`);
+    return converted.value;
   }
   /** The node at a path, or undefined when the path does not exist. */
   nodeAt(path3) {
@@ -88662,8 +88744,13 @@ var YamlSource = class {
     return (0, import_yaml.isSeq)(this.nodeAt(path3));
   }
 };
-function syntaxMessage(message) {
-  return `YAML syntax: ${message.charAt(0).toLowerCase()}${message.slice(1)}`;
+var MAX_ALIAS_COUNT = 1e3;
+function syntaxMessage(code2, message) {
+  let text = message;
+  if (code2 === "BAD_DQ_ESCAPE") text = "invalid escape sequence in a double-quoted string";
+  else if (/^Block scalar header includes extra characters/.test(text)) text = "block scalar header (| or >) includes extra characters";
+  else if (code2 === "TAB_AS_INDENT") text = `${text}; indent with spaces`;
+  return `YAML syntax: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
 }
 
 // src/config/load-config.ts
@@ -88832,6 +88919,8 @@ var address = {
   application: (slug) => `authentik.application[${slug}]`,
   entitlement: (app, name) => `authentik.entitlement[${app}/${name}]`,
   binding: (app, entitlement2, group4) => `authentik.policy_binding[${app}/${entitlement2}\u2192group:${group4}]`,
+  /** A group bound to the application itself: it sees the tile and SCIM provisions its members. */
+  applicationBinding: (app, group4) => `authentik.policy_binding[${app}\u2192group:${group4}]`,
   scimProvider: (name) => `authentik.scim_provider[${name}]`,
   scimMapping: (name) => `authentik.scim_mapping[${name}]`,
   iamSamlProvider: (account, name) => `aws.iam.saml_provider[${account}:${name}]`,
@@ -88867,6 +88956,104 @@ function byCodePoint(a5, b5) {
   const x = typeof a5 === "string" ? a5 : JSON.stringify(a5);
   const y = typeof b5 === "string" ? b5 : JSON.stringify(b5);
   return x < y ? -1 : x > y ? 1 : 0;
+}
+
+// src/plan/types.ts
+var MANAGED_BY_TAG = "managed-by";
+var MANAGED_BY_VALUE = "authentik-aws-gitops";
+function isRef(v) {
+  return typeof v === "object" && v !== null && typeof v.$ref === "string";
+}
+function isLookup(v) {
+  return typeof v === "object" && v !== null && typeof v.$lookup === "string";
+}
+function isDeferred(v) {
+  return typeof v === "object" && v !== null && typeof v.$deferred === "string";
+}
+function ownedUnless(notOwnedBecause) {
+  return notOwnedBecause ? { owned: false, ownership: notOwnedBecause } : { owned: true };
+}
+
+// src/desired/authentik-common.ts
+function publicAuthentikUrl(config, runUrl2) {
+  return (config.authentik.url ?? runUrl2).replace(/\/+$/, "");
+}
+function pinnedIssuer(config, runUrl2) {
+  return `${publicAuthentikUrl(config, runUrl2)}/application/saml/${config.authentik.application.slug}/metadata/`;
+}
+function issuerProps(config, runUrl2, api) {
+  return { [api.samlIssuerField]: pinnedIssuer(config, runUrl2) };
+}
+function applicationBindings(config) {
+  const app = config.authentik.application.slug;
+  const groups = [...new Set(config.mappings.map((m3) => m3.group))].sort(byCodePoint);
+  return groups.map((group4) => ({
+    address: address.applicationBinding(app, group4),
+    type: "authentik.policy_binding",
+    system: "authentik",
+    title: `group "${group4}" \u2192 application "${app}"`,
+    props: bindingProps({ $ref: address.application(app) }, group4)
+  }));
+}
+function bindingProps(target, group4) {
+  return {
+    target,
+    group: { $lookup: "group", key: group4 },
+    order: 0,
+    enabled: true,
+    negate: false,
+    timeout: 30,
+    failure_result: false
+  };
+}
+function applicationAccess(resource, appSlug) {
+  if (resource.type !== "authentik.policy_binding") return void 0;
+  if (resource.props.target?.$ref !== address.application(appSlug)) return void 0;
+  const group4 = resource.props.group?.key;
+  if (!group4) return void 0;
+  return { group: group4, grant: appSlug, account: "authentik", accountId: "", kind: "application" };
+}
+var EMAIL_NAME_ID_MAPPING = "goauthentik.io/providers/saml/email";
+function authentikSamlProvider(config, modeSpecific) {
+  const p3 = config.authentik.provider;
+  return {
+    address: address.samlProvider(p3.name),
+    type: "authentik.saml_provider",
+    system: "authentik",
+    title: `SAML provider "${p3.name}"`,
+    props: {
+      name: p3.name,
+      authorization_flow: { $lookup: "flow", key: p3.authorizationFlow },
+      invalidation_flow: { $lookup: "flow", key: p3.invalidationFlow },
+      sp_binding: "post",
+      // AWS rejects unsigned assertions; authentik signs only when told to.
+      signing_kp: { $lookup: "keypair", key: p3.signingKeypair },
+      sign_assertion: true,
+      sign_response: true,
+      name_id_mapping: { $lookup: "managed_mapping", key: EMAIL_NAME_ID_MAPPING },
+      ...modeSpecific
+    }
+  };
+}
+function authentikApplication(config, launchUrl) {
+  const a5 = config.authentik.application;
+  return {
+    address: address.application(a5.slug),
+    type: "authentik.application",
+    system: "authentik",
+    title: `application "${a5.name}" (${a5.slug})`,
+    props: {
+      slug: a5.slug,
+      name: a5.name,
+      provider: { $ref: address.samlProvider(config.authentik.provider.name) },
+      group: a5.group ?? "",
+      meta_launch_url: launchUrl,
+      open_in_new_tab: a5.openInNewTab,
+      policy_engine_mode: "any",
+      // Marks the application as the tool's: see the ownership check when reading it.
+      meta_publisher: MANAGED_BY_VALUE
+    }
+  };
 }
 
 // src/plan/policy-normalize.ts
@@ -88925,22 +89112,6 @@ function policyJson(doc) {
   return JSON.stringify({ ...rest, Statement: statements });
 }
 
-// src/plan/types.ts
-var MANAGED_BY_TAG = "managed-by";
-var MANAGED_BY_VALUE = "authentik-aws-gitops";
-function isRef(v) {
-  return typeof v === "object" && v !== null && typeof v.$ref === "string";
-}
-function isLookup(v) {
-  return typeof v === "object" && v !== null && typeof v.$lookup === "string";
-}
-function isDeferred(v) {
-  return typeof v === "object" && v !== null && typeof v.$deferred === "string";
-}
-function ownedUnless(notOwnedBecause) {
-  return notOwnedBecause ? { owned: false, ownership: notOwnedBecause } : { owned: true };
-}
-
 // src/desired/expressions.ts
 var SAML_ATTRIBUTE = {
   role: "https://aws.amazon.com/SAML/Attributes/Role",
@@ -88958,13 +89129,17 @@ var ROLE_EXPRESSION = `# Managed by authentik-aws-gitops: edits are overwritten.
 # AWS expects "role_arn,saml_provider_arn" per role the user may assume. Each
 # application entitlement the user holds (through a group binding) carries one
 # pair in its attributes, so this expression never changes when roles do.
+# authentik lists an entitlement once per binding that grants it (a user in two
+# mapped groups gets it twice): each pair is sent once.
 roles = []
 for entitlement in request.user.app_entitlements(provider.application):
     attributes = entitlement.attributes or {}
     role_arn = attributes.get("aws_role_arn")
     provider_arn = attributes.get("aws_saml_provider_arn")
     if isinstance(role_arn, str) and isinstance(provider_arn, str):
-        roles.append(role_arn + "," + provider_arn)
+        value = role_arn + "," + provider_arn
+        if value not in roles:
+            roles.append(value)
 return roles
 `;
 function roleSessionNameExpression(source) {
@@ -88980,56 +89155,6 @@ function sessionDurationExpression(seconds2) {
   return `# Managed by authentik-aws-gitops: edits are overwritten.
 return ${pyLiteral(String(seconds2))}
 `;
-}
-
-// src/desired/authentik-common.ts
-function publicAuthentikUrl(config, runUrl2) {
-  return (config.authentik.url ?? runUrl2).replace(/\/+$/, "");
-}
-function pinnedIssuer(config, runUrl2) {
-  return `${publicAuthentikUrl(config, runUrl2)}/application/saml/${config.authentik.application.slug}/metadata/`;
-}
-var EMAIL_NAME_ID_MAPPING = "goauthentik.io/providers/saml/email";
-function authentikSamlProvider(config, modeSpecific) {
-  const p3 = config.authentik.provider;
-  return {
-    address: address.samlProvider(p3.name),
-    type: "authentik.saml_provider",
-    system: "authentik",
-    title: `SAML provider "${p3.name}"`,
-    props: {
-      name: p3.name,
-      authorization_flow: { $lookup: "flow", key: p3.authorizationFlow },
-      invalidation_flow: { $lookup: "flow", key: p3.invalidationFlow },
-      sp_binding: "post",
-      // AWS rejects unsigned assertions; authentik signs only when told to.
-      signing_kp: { $lookup: "keypair", key: p3.signingKeypair },
-      sign_assertion: true,
-      sign_response: true,
-      name_id_mapping: { $lookup: "managed_mapping", key: EMAIL_NAME_ID_MAPPING },
-      ...modeSpecific
-    }
-  };
-}
-function authentikApplication(config, launchUrl) {
-  const a5 = config.authentik.application;
-  return {
-    address: address.application(a5.slug),
-    type: "authentik.application",
-    system: "authentik",
-    title: `application "${a5.name}" (${a5.slug})`,
-    props: {
-      slug: a5.slug,
-      name: a5.name,
-      provider: { $ref: address.samlProvider(config.authentik.provider.name) },
-      group: a5.group ?? "",
-      meta_launch_url: launchUrl,
-      open_in_new_tab: a5.openInNewTab,
-      policy_engine_mode: "any",
-      // Marks the application as the tool's: see the ownership check when reading it.
-      meta_publisher: MANAGED_BY_VALUE
-    }
-  };
 }
 
 // src/desired/classic-iam.ts
@@ -89085,7 +89210,7 @@ function desiredClassicIam(config, ctx) {
     authentikSamlProvider(config, {
       acs_url: AWS_SIGNIN_SAML,
       audience: AWS_AUDIENCE,
-      issuer_override: pinnedIssuer(config, ctx.authentikUrl),
+      ...issuerProps(config, ctx.authentikUrl, ctx.api),
       property_mappings: mappings.map(($ref) => ({ $ref })).sort(byCodePoint)
     })
   );
@@ -89093,7 +89218,7 @@ function desiredClassicIam(config, ctx) {
   const launchUrl = config.authentik.application.launchUrl ?? `${publicUrl}/application/saml/${app}/sso/binding/init/`;
   const application2 = authentikApplication(config, launchUrl);
   application2.props.backchannel_providers = [];
-  out.push(application2);
+  out.push(application2, ...applicationBindings(config));
   const accounts = new Map(config.aws.accounts.map((a5) => [a5.alias, a5]));
   for (const role of config.roles) {
     for (const alias of role.accounts) {
@@ -89179,17 +89304,6 @@ function desiredClassicIam(config, ctx) {
     }
   }
   return out;
-}
-function bindingProps(target, group4) {
-  return {
-    target,
-    group: { $lookup: "group", key: group4 },
-    order: 0,
-    enabled: true,
-    negate: false,
-    timeout: 30,
-    failure_result: false
-  };
 }
 
 // src/apply/executor.ts
@@ -89980,7 +90094,7 @@ function computePlan(input) {
   };
 }
 function accessDiff(input, desired, liveList, deletes) {
-  const key2 = (r5) => `${r5.group}\0${r5.grant}\0${r5.accountId}`;
+  const key2 = (r5) => `${r5.kind ?? "grant"}\0${r5.group}\0${r5.grant}\0${r5.accountId}`;
   const collect = (resources, side) => {
     const rows = /* @__PURE__ */ new Map();
     for (const r5 of resources) {
@@ -89998,9 +90112,11 @@ function accessDiff(input, desired, liveList, deletes) {
   for (const [k5, row2] of now) if (!later.has(k5)) access2.push({ ...row2, change: "lost" });
   for (const [k5, row2] of later) if (!now.has(k5)) access2.push({ ...row2, change: "gained" });
   access2.sort(
-    (a5, b5) => (a5.change === b5.change ? 0 : a5.change === "lost" ? -1 : 1) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
+    (a5, b5) => (a5.change === b5.change ? 0 : a5.change === "lost" ? -1 : 1) || // Grants in accounts first, then who may sign in to the application.
+    (a5.kind === b5.kind ? 0 : a5.kind === "application" ? 1 : -1) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
   );
-  return { access: access2, before: ownedNow.size, after: ownedLater.size };
+  const grants = (rows) => [...rows.values()].filter((r5) => r5.kind !== "application").length;
+  return { access: access2, before: grants(ownedNow), after: grants(ownedLater) };
 }
 
 // node_modules/ky/distribution/errors/HTTPError.js
@@ -90858,6 +90974,20 @@ var AuthentikApiError = class extends UserError {
   body;
   name = "AuthentikApiError";
 };
+var AuthentikTransportError = class extends UserError {
+  constructor(method, path3, message) {
+    super(message);
+    this.method = method;
+    this.path = path3;
+  }
+  method;
+  path;
+  name = "AuthentikTransportError";
+};
+function mayHaveBeenCommitted(error3) {
+  if (error3 instanceof AuthentikTransportError) return true;
+  return error3 instanceof AuthentikApiError && (error3.status >= 500 || error3.status === 408);
+}
 function describeBody(body) {
   if (body === null || body === void 0 || body === "") return "";
   if (typeof body === "string") return `: ${body.slice(0, 300)}`;
@@ -90889,7 +91019,7 @@ var AuthentikClient = class {
       timeout: options.timeoutMs ?? 3e4,
       retry: {
         limit: options.retries ?? 4,
-        methods: ["get", "put", "patch", "delete", "head", "options"],
+        methods: ["get", "put", "patch", "delete", "head", "options", "post"],
         statusCodes: [408, 429, 500, 502, 503, 504],
         afterStatusCodes: [413, 429, 503],
         backoffLimit: 1e4
@@ -90911,8 +91041,11 @@ var AuthentikClient = class {
         method,
         ...body === void 0 ? {} : { json: body },
         ...searchParams ? { searchParams } : {},
-        // POST is not idempotent: only a 429 (request refused, nothing done) is safe to retry.
-        ...method === "post" ? { retry: { limit: 4, methods: ["post"], statusCodes: [429] } } : {}
+        // POST is not idempotent: only a 429 (refused before anything was done) is safe to
+        // resend. ky merges a per-request `retry` into the instance's (status code lists
+        // are concatenated), so the decision is made here, for every error, explicitly.
+        // A create that may have been committed is re-read by the caller (createOnce).
+        ...method === "post" ? { retry: { shouldRetry: ({ error: error3 }) => error3 instanceof HTTPError && error3.response.status === 429 } } : {}
       });
       if (response.status === 204) return void 0;
       const text = await response.text();
@@ -90930,10 +91063,12 @@ var AuthentikClient = class {
         throw new AuthentikApiError(method.toUpperCase(), `/api/v3/${relative}`, status, parsed, hint);
       }
       if (error3 instanceof TimeoutError) {
-        throw new UserError(`authentik ${method.toUpperCase()} /api/v3/${relative} timed out`);
+        throw new AuthentikTransportError(method.toUpperCase(), `/api/v3/${relative}`, `authentik ${method.toUpperCase()} /api/v3/${relative} timed out`);
       }
       const cause = error3.cause;
-      throw new UserError(
+      throw new AuthentikTransportError(
+        method.toUpperCase(),
+        `/api/v3/${relative}`,
         `cannot reach authentik at ${this.baseUrl} (${cause?.code ?? error3.message}); check authentik.url or AUTHENTIK_URL`
       );
     }
@@ -90984,12 +91119,10 @@ var AuthentikClient = class {
   }
 };
 
-// src/providers/authentik/read-state.ts
-var MIN_AUTHENTIK_VERSION = "2024.12";
-function resolveLookup(lookups, l3) {
-  const table = { flow: lookups.flows, keypair: lookups.keypairs, group: lookups.groups, managed_mapping: lookups.managedMappings }[l3.$lookup];
-  return table.get(l3.key);
-}
+// src/providers/authentik/releases.ts
+var SUPPORTED_RELEASES = ["2025.10", "2025.12", "2026.2", "2026.5", "2026.8"];
+var OLDEST_SUPPORTED = SUPPORTED_RELEASES[0];
+var NEWEST_TESTED = SUPPORTED_RELEASES[SUPPORTED_RELEASES.length - 1];
 function compareVersions(a5, b5) {
   const pa = a5.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
   const pb = b5.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
@@ -90999,14 +91132,39 @@ function compareVersions(a5, b5) {
   }
   return 0;
 }
-async function checkAuthentikVersion(client) {
-  const v = await client.get("/admin/version/");
-  if (compareVersions(v.versionCurrent, MIN_AUTHENTIK_VERSION) < 0) {
+var atLeast = (version, minor) => compareVersions(version, minor) >= 0;
+function authentikRelease(version, where) {
+  if (!/^\d{4}\.\d+/.test(version)) throw new UserError(`authentik at ${where} reports version '${version}', which is not a release version this tool understands`);
+  if (!atLeast(version, OLDEST_SUPPORTED)) {
     throw new UserError(
-      `authentik ${v.versionCurrent} at ${client.baseUrl} is too old: authentik-aws-gitops needs ${MIN_AUTHENTIK_VERSION} or newer (application entitlements)`
+      `authentik ${version} at ${where} is too old: authentik-aws-gitops supports authentik ${OLDEST_SUPPORTED} to ${NEWEST_TESTED} (${SUPPORTED_RELEASES.join(", ")}); upgrade authentik`
     );
   }
-  return v.versionCurrent;
+  const [year2, month] = version.split(".");
+  const minor = `${year2}.${Number.parseInt(month, 10)}`;
+  return {
+    version,
+    minor,
+    samlIssuerField: atLeast(version, "2026.5") ? "issuer_override" : "issuer",
+    scimGroupFilter: atLeast(version, "2026.2") ? "group_filters" : "filter_group",
+    scimSyncPageSize: atLeast(version, "2025.12"),
+    uniqueGroupNames: atLeast(version, "2026.2"),
+    untested: compareVersions(minor, NEWEST_TESTED) > 0
+  };
+}
+function releaseWarning(release2) {
+  if (!release2.untested) return void 0;
+  return `authentik ${release2.version} is newer than the newest release authentik-aws-gitops is tested against (${NEWEST_TESTED}); it speaks ${NEWEST_TESTED}'s API to it \u2014 read the plan with care and upgrade the tool when a version supporting ${release2.minor} is out`;
+}
+
+// src/providers/authentik/read-state.ts
+function resolveLookup(lookups, l3) {
+  const table = { flow: lookups.flows, keypair: lookups.keypairs, group: lookups.groups, managed_mapping: lookups.managedMappings }[l3.$lookup];
+  return table.get(l3.key);
+}
+async function readAuthentikRelease(client) {
+  const v = await client.get("/admin/version/");
+  return authentikRelease(v.versionCurrent, client.baseUrl);
 }
 var byKey = (items, key2, value) => new Map(items.map((i5) => [key2(i5), value(i5)]));
 var reverse = (m3) => new Map([...m3].map(([k5, v]) => [v, k5]));
@@ -91016,20 +91174,23 @@ function asLookup(kind, table, id) {
   return key2 === void 0 ? `unknown ${kind} ${id}` : { $lookup: kind, key: key2 };
 }
 async function readAuthentikState(client, config, options) {
-  const version = options.version ?? await checkAuthentikVersion(client);
+  const { release: release2 } = options;
   const problems = [];
   const app = config.authentik.application.slug;
   const providerName = config.authentik.provider.name;
   const prefix = `${config.authentik.provider.propertyMappingPrefix}: `;
   const withScim = config.mode === "identity-center";
-  const [flows, keypairs, groups, samlMappings, providers, scimMappings, scimProviders] = await Promise.all([
+  const [flows, keypairs, groups, samlMappings, providers, scimMappings, scimProviders, allProviders] = await Promise.all([
     client.list("/flows/instances/"),
     client.list("/crypto/certificatekeypairs/"),
     client.list("/core/groups/", { include_users: "false", include_children: "false", include_parents: "false" }),
     client.list("/propertymappings/provider/saml/"),
     client.list("/providers/saml/"),
     withScim ? client.list("/propertymappings/provider/scim/") : Promise.resolve([]),
-    withScim ? client.list("/providers/scim/") : Promise.resolve([])
+    withScim ? client.list("/providers/scim/") : Promise.resolve([]),
+    // Provider names are unique across every provider type: an OAuth or LDAP provider
+    // with the configured name would make the create fail half-way through an apply.
+    client.list("/providers/all/")
   ]);
   const lookups = {
     flows: byKey(flows, (f5) => f5.slug, (f5) => f5.pk),
@@ -91042,10 +91203,30 @@ async function readAuthentikState(client, config, options) {
   if (!lookups.flows.has(p3.invalidationFlow)) problems.push({ message: `authentik has no flow with slug '${p3.invalidationFlow}' (authentik.provider.invalidationFlow)` });
   if (!lookups.keypairs.has(p3.signingKeypair)) problems.push({ message: `authentik has no certificate-keypair named '${p3.signingKeypair}' (authentik.provider.signingKeypair)` });
   const reported = /* @__PURE__ */ new Set();
+  const groupsByName = /* @__PURE__ */ new Map();
+  for (const g5 of groups) groupsByName.set(g5.name, (groupsByName.get(g5.name) ?? 0) + 1);
   for (const g5 of options.groupsNeeded) {
-    if (!lookups.groups.has(g5.name) && !reported.has(g5.name)) {
+    if (reported.has(g5.name)) continue;
+    if (!lookups.groups.has(g5.name)) {
       reported.add(g5.name);
       problems.push({ message: `${g5.location}: authentik has no group named '${g5.name}'; groups are never created by this tool \u2014 create it in authentik or fix the name` });
+    } else if ((groupsByName.get(g5.name) ?? 0) > 1) {
+      reported.add(g5.name);
+      problems.push({
+        message: `${g5.location}: authentik ${release2.version} has ${groupsByName.get(g5.name)} groups named '${g5.name}' (group names are unique only from authentik 2026.2), so the tool cannot tell which one is meant; rename all but one in authentik`
+      });
+    }
+  }
+  const expectedKinds = [
+    [config.authentik.provider.name, "authentik_providers_saml.samlprovider", "authentik.provider.name"],
+    [config.scim?.providerName, "authentik_providers_scim.scimprovider", "scim.providerName"]
+  ];
+  for (const [name, model, setting] of expectedKinds) {
+    const clash = name === void 0 ? void 0 : allProviders.find((x) => x.name === name && x.metaModelName !== model);
+    if (clash) {
+      problems.push({
+        message: `authentik already has a provider named '${name}' (${clash.verboseName}, pk ${clash.pk}); provider names are unique across every provider type in authentik, so ${setting} must name another one`
+      });
     }
   }
   const resources = [];
@@ -91096,9 +91277,9 @@ async function readAuthentikState(client, config, options) {
         compatibility_mode: sp.compatibilityMode ?? "default",
         property_mappings: (sp.propertyMappings ?? []).map(mappingValue).sort(byCodePoint),
         property_mappings_group: (sp.propertyMappingsGroup ?? []).map(mappingValue).sort(byCodePoint),
-        group_filters: (sp.groupFilters ?? []).map((g5) => asLookup("group", lookups.groups, g5)).sort(byCodePoint),
+        ...release2.scimGroupFilter === "group_filters" ? { group_filters: (sp.groupFilters ?? []).map((g5) => asLookup("group", lookups.groups, g5)).sort(byCodePoint) } : { filter_group: asLookup("group", lookups.groups, sp.filterGroup) },
         exclude_users_service_account: sp.excludeUsersServiceAccount ?? false,
-        sync_page_size: sp.syncPageSize ?? null,
+        ...release2.scimSyncPageSize ? { sync_page_size: sp.syncPageSize ?? null } : {},
         dry_run: sp.dryRun ?? false
       },
       ...ownedUnless(foreign && `it is the backchannel provider of application '${sp.assignedBackchannelApplicationSlug}'`)
@@ -91119,7 +91300,7 @@ async function readAuthentikState(client, config, options) {
       system: "authentik",
       title: `SAML provider "${provider.name}"`,
       id: String(provider.pk),
-      props: samlProviderProps(provider, lookups, mappingAddressByPk),
+      props: samlProviderProps(provider, lookups, mappingAddressByPk, release2),
       ...ownedUnless(
         (linkedElsewhere || linkedToForeignApp) && `it belongs to application '${provider.assignedApplicationSlug}'${linkedToForeignApp ? ", which authentik-aws-gitops does not manage" : ""}`
       )
@@ -91131,7 +91312,7 @@ async function readAuthentikState(client, config, options) {
     const foreignProvider = application2.provider != null && (!provider || application2.provider !== provider.pk);
     ids.id.set(appAddress, application2.slug);
     ids.pk.set(appAddress, application2.pk);
-    ids.pbm.set(appAddress, application2.pbmUuid);
+    ids.pbm.set(appAddress, application2.pk);
     resources.push({
       address: appAddress,
       type: "authentik.application",
@@ -91173,39 +91354,41 @@ async function readAuthentikState(client, config, options) {
         ...ownedUnless(!mine && `it has no attribute managed_by: ${MANAGED_BY_VALUE}`)
       });
     }
-    if (entitlements.length > 0) {
-      const targets = entitlements.map((e5) => e5.pbmUuid);
-      const chunks = Array.from({ length: Math.ceil(targets.length / 50) }, (_, i5) => targets.slice(i5 * 50, i5 * 50 + 50));
-      const bindings = (await Promise.all(chunks.map((chunk) => client.list("/policies/bindings/", { target_in: chunk })))).flat();
-      for (const b5 of bindings) {
-        const entitlement2 = entitlementByPbm.get(b5.target);
-        if (entitlement2 === void 0) continue;
-        const who = b5.group ? `group:${reverse(lookups.groups).get(b5.group) ?? b5.group}` : b5.user != null ? `user:${b5.user}` : `policy:${b5.policy}`;
-        const addr = address.binding(app, entitlement2, who.replace(/^group:/, ""));
-        const finalAddress = who.startsWith("group:") ? addr : `authentik.policy_binding[${app}/${entitlement2}\u2192${who}]`;
-        ids.id.set(finalAddress, b5.pk);
-        resources.push({
-          address: finalAddress,
-          type: "authentik.policy_binding",
-          system: "authentik",
-          title: `${who.replace(":", ' "')}" \u2192 entitlement "${entitlement2}"`,
-          id: b5.pk,
-          props: {
-            target: { $ref: address.entitlement(app, entitlement2) },
-            ...b5.group ? { group: asLookup("group", lookups.groups, b5.group) } : {},
-            ...b5.user != null ? { user: b5.user } : {},
-            ...b5.policy ? { policy: b5.policy } : {},
-            order: b5.order,
-            enabled: b5.enabled ?? true,
-            negate: b5.negate ?? false,
-            timeout: b5.timeout ?? 30,
-            failure_result: b5.failureResult ?? false
-          },
-          // Group bindings on the tool's entitlements are the tool's; a binding for a
-          // single user or a policy was added by hand and is left alone.
-          ...ownedUnless(!(ownedEntitlements.has(b5.target) && b5.group) && "it was added by hand (not a group binding on a managed entitlement)")
-        });
-      }
+    const targets = [application2.pk, ...entitlements.map((e5) => e5.pbmUuid)];
+    const chunks = Array.from({ length: Math.ceil(targets.length / 50) }, (_, i5) => targets.slice(i5 * 50, i5 * 50 + 50));
+    const bindings = (await Promise.all(chunks.map((chunk) => client.list("/policies/bindings/", { target_in: chunk })))).flat();
+    const groupName = reverse(lookups.groups);
+    for (const b5 of bindings) {
+      const onApplication = b5.target === application2.pk;
+      const entitlement2 = entitlementByPbm.get(b5.target);
+      if (!onApplication && entitlement2 === void 0) continue;
+      const who = b5.group ? `group:${groupName.get(b5.group) ?? b5.group}` : b5.user != null ? `user:${b5.user}` : `policy:${b5.policy}`;
+      const targetAddress = onApplication ? appAddress : address.entitlement(app, entitlement2);
+      const finalAddress = b5.group ? onApplication ? address.applicationBinding(app, groupName.get(b5.group) ?? b5.group) : address.binding(app, entitlement2, groupName.get(b5.group) ?? b5.group) : `authentik.policy_binding[${app}${onApplication ? "" : `/${entitlement2}`}\u2192${who}]`;
+      ids.id.set(finalAddress, b5.pk);
+      resources.push({
+        address: finalAddress,
+        type: "authentik.policy_binding",
+        system: "authentik",
+        title: `${who.replace(":", ' "')}" \u2192 ${onApplication ? `application "${app}"` : `entitlement "${entitlement2}"`}`,
+        id: b5.pk,
+        props: {
+          target: { $ref: targetAddress },
+          ...b5.group ? { group: asLookup("group", lookups.groups, b5.group) } : {},
+          ...b5.user != null ? { user: b5.user } : {},
+          ...b5.policy ? { policy: b5.policy } : {},
+          order: b5.order,
+          enabled: b5.enabled ?? true,
+          negate: b5.negate ?? false,
+          timeout: b5.timeout ?? 30,
+          failure_result: b5.failureResult ?? false
+        },
+        // Group bindings on the tool's application and entitlements are the tool's; a
+        // binding for a single user or a policy was added by hand and is left alone.
+        ...ownedUnless(
+          !(b5.group && (onApplication ? appOwned : ownedEntitlements.has(b5.target))) && `it was added by hand (not a group binding on the managed ${onApplication ? "application" : "entitlement"})`
+        )
+      });
     }
     if (provider && application2.provider === provider.pk) {
       const { metadata } = await client.getRaw(`/providers/saml/${provider.pk}/metadata/`);
@@ -91218,9 +91401,9 @@ async function readAuthentikState(client, config, options) {
       }
     }
   }
-  return { version, lookups, resources, ids, ...provider ? { providerPk: provider.pk } : {}, ...idpMetadata ? { idpMetadata } : {}, problems };
+  return { release: release2, lookups, resources, ids, ...provider ? { providerPk: provider.pk } : {}, ...idpMetadata ? { idpMetadata } : {}, problems };
 }
-function samlProviderProps(provider, lookups, mappingAddressByPk) {
+function samlProviderProps(provider, lookups, mappingAddressByPk, release2) {
   return {
     name: provider.name,
     authorization_flow: asLookup("flow", lookups.flows, provider.authorizationFlow),
@@ -91232,7 +91415,7 @@ function samlProviderProps(provider, lookups, mappingAddressByPk) {
     name_id_mapping: asLookup("managed_mapping", lookups.managedMappings, provider.nameIdMapping),
     acs_url: provider.acsUrl,
     audience: provider.audience ?? "",
-    issuer_override: provider.issuerOverride ?? "",
+    ...release2.samlIssuerField === "issuer_override" ? { issuer_override: provider.issuerOverride ?? "" } : { issuer: provider.issuer ?? "" },
     property_mappings: (provider.propertyMappings ?? []).map((pk) => mappingAddressByPk.has(pk) ? { $ref: mappingAddressByPk.get(pk) } : `property mapping ${pk}`).sort(byCodePoint)
   };
 }
@@ -91263,10 +91446,30 @@ async function remove(ctx, path3) {
     if (!(error3 instanceof AuthentikApiError && error3.status === 404)) throw error3;
   }
 }
+var sleep = (ms) => new Promise((r5) => setTimeout(r5, ms));
+async function createOnce(post, find, attempts = 4) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await post();
+    } catch (error3) {
+      if (!mayHaveBeenCommitted(error3) || attempt >= attempts) throw error3;
+      await sleep(200 * 2 ** (attempt - 1));
+      const existing = await find().catch(() => void 0);
+      if (existing !== void 0) return existing;
+    }
+  }
+}
+async function findOne(ctx, path3, query, matches) {
+  const items = await ctx.client.list(path3, query);
+  return items.find(matches);
+}
 var propertyMapping = async (ctx, change, after) => {
   const body = { name: after.name, samlName: after.saml_name, friendlyName: after.friendly_name, expression: after.expression };
   if (change.action === "create") {
-    const created = await ctx.client.post("/propertymappings/provider/saml/", body);
+    const created = await createOnce(
+      () => ctx.client.post("/propertymappings/provider/saml/", body),
+      () => findOne(ctx, "/propertymappings/provider/saml/", { name: body.name }, (m3) => m3.name === body.name)
+    );
     ctx.ids.id.set(change.address, created.pk);
   } else {
     await ctx.client.put(`/propertymappings/provider/saml/${change.liveId}/`, body);
@@ -91279,7 +91482,9 @@ var samlProvider = async (ctx, change, after) => {
     invalidationFlow: lookup(ctx, after.invalidation_flow),
     acsUrl: after.acs_url,
     audience: after.audience,
-    issuerOverride: after.issuer_override,
+    // Whichever of issuer_override (2026.5+) / issuer (before) the plan was made for.
+    ..."issuer_override" in after ? { issuerOverride: after.issuer_override } : {},
+    ..."issuer" in after ? { issuer: after.issuer } : {},
     spBinding: after.sp_binding,
     signingKp: lookup(ctx, after.signing_kp),
     signAssertion: after.sign_assertion,
@@ -91288,7 +91493,10 @@ var samlProvider = async (ctx, change, after) => {
     propertyMappings: after.property_mappings.map((r5) => need(ctx.ids.id, refAddress(r5), "pk"))
   };
   if (change.action === "create") {
-    const created = await ctx.client.post("/providers/saml/", body);
+    const created = await createOnce(
+      () => ctx.client.post("/providers/saml/", body),
+      () => findOne(ctx, "/providers/saml/", { name: body.name }, (p3) => p3.name === body.name)
+    );
     ctx.ids.id.set(change.address, String(created.pk));
     ctx.ids.pk.set(change.address, String(created.pk));
   } else {
@@ -91308,10 +91516,13 @@ var application = async (ctx, change, after) => {
     backchannelProviders: (after.backchannel_providers ?? []).map((r5) => Number(need(ctx.ids.pk, refAddress(r5), "pk")))
   };
   if (change.action === "create") {
-    const created = await ctx.client.post("/core/applications/", body);
+    const created = await createOnce(
+      () => ctx.client.post("/core/applications/", body),
+      () => ctx.client.find(`/core/applications/${encodeURIComponent(body.slug)}/`)
+    );
     ctx.ids.id.set(change.address, created.slug);
     ctx.ids.pk.set(change.address, created.pk);
-    ctx.ids.pbm.set(change.address, created.pbmUuid);
+    ctx.ids.pbm.set(change.address, created.pk);
   } else {
     await ctx.client.patch(`/core/applications/${encodeURIComponent(change.liveId)}/`, body);
   }
@@ -91319,7 +91530,10 @@ var application = async (ctx, change, after) => {
 var entitlement = async (ctx, change, after) => {
   const body = { name: after.name, app: need(ctx.ids.pk, refAddress(after.app), "pk"), attributes: after.attributes };
   if (change.action === "create") {
-    const created = await ctx.client.post("/core/application_entitlements/", body);
+    const created = await createOnce(
+      () => ctx.client.post("/core/application_entitlements/", body),
+      () => findOne(ctx, "/core/application_entitlements/", { app: body.app, name: body.name }, (e5) => e5.app === body.app && e5.name === body.name)
+    );
     ctx.ids.id.set(change.address, created.pbmUuid);
     ctx.ids.pbm.set(change.address, created.pbmUuid);
   } else {
@@ -91337,7 +91551,10 @@ var binding = async (ctx, change, after) => {
     failureResult: after.failure_result
   };
   if (change.action === "create") {
-    const created = await ctx.client.post("/policies/bindings/", body);
+    const created = await createOnce(
+      () => ctx.client.post("/policies/bindings/", body),
+      () => findOne(ctx, "/policies/bindings/", { target: body.target }, (b5) => b5.target === body.target && b5.group === body.group)
+    );
     ctx.ids.id.set(change.address, created.pk);
   } else {
     await ctx.client.patch(`/policies/bindings/${change.liveId}/`, body);
@@ -91346,7 +91563,10 @@ var binding = async (ctx, change, after) => {
 var scimMapping = async (ctx, change, after) => {
   const body = { name: after.name, expression: after.expression };
   if (change.action === "create") {
-    const created = await ctx.client.post("/propertymappings/provider/scim/", body);
+    const created = await createOnce(
+      () => ctx.client.post("/propertymappings/provider/scim/", body),
+      () => findOne(ctx, "/propertymappings/provider/scim/", { name: body.name }, (m3) => m3.name === body.name)
+    );
     ctx.ids.id.set(change.address, created.pk);
   } else {
     await ctx.client.put(`/propertymappings/provider/scim/${change.liveId}/`, body);
@@ -91361,13 +91581,18 @@ var scimProvider = async (ctx, change, after) => {
     compatibilityMode: after.compatibility_mode,
     propertyMappings: after.property_mappings.map((v) => mappingId(ctx, v)),
     propertyMappingsGroup: after.property_mappings_group.map((v) => mappingId(ctx, v)),
-    groupFilters: after.group_filters.map((v) => lookup(ctx, v)),
+    // The release's own field for the groups to sync (see releases.ts).
+    ..."group_filters" in after ? { groupFilters: after.group_filters.map((v) => lookup(ctx, v)) } : {},
+    ..."filter_group" in after ? { filterGroup: after.filter_group === null ? null : lookup(ctx, after.filter_group) } : {},
     excludeUsersServiceAccount: after.exclude_users_service_account,
-    syncPageSize: after.sync_page_size,
+    ..."sync_page_size" in after ? { syncPageSize: after.sync_page_size } : {},
     dryRun: after.dry_run
   };
   if (change.action === "create") {
-    const created = await ctx.client.post("/providers/scim/", body);
+    const created = await createOnce(
+      () => ctx.client.post("/providers/scim/", body),
+      () => findOne(ctx, "/providers/scim/", { name: body.name }, (p3) => p3.name === body.name)
+    );
     ctx.ids.id.set(change.address, String(created.pk));
     ctx.ids.pk.set(change.address, String(created.pk));
   } else {
@@ -91672,6 +91897,7 @@ var package_default2 = {
     typecheck: "tsc -p tsconfig.json --noEmit",
     test: "npm run build && npm run typecheck && vitest run",
     demo: "npm run build && tsx scripts/demo.ts",
+    sandbox: "npm run build && tsx scripts/sandbox.ts",
     "generate:reference": "node scripts/generate-config-reference.mjs",
     generate: "npm run generate:types && npm run generate:reference",
     emulator: "tsx test/peers/authentik/cli.ts",
@@ -91695,6 +91921,10 @@ var package_default2 = {
   },
   devDependencies: {
     "@goauthentik/api": "2026.8.3",
+    "@goauthentik/api-2025.10": "npm:@goauthentik/api@2025.10.4",
+    "@goauthentik/api-2025.12": "npm:@goauthentik/api@2025.12.6",
+    "@goauthentik/api-2026.2": "npm:@goauthentik/api@2026.2.0",
+    "@goauthentik/api-2026.5": "npm:@goauthentik/api@2026.5.6",
     "@octokit/openapi": "23.0.2",
     "@octokit/openapi-webhooks": "12.1.0",
     "@smithy/node-http-handler": "^4.14.2",
@@ -91747,11 +91977,13 @@ function toolInfo(version) {
 function groupsNeeded(config) {
   return config.mappings.map((m3) => ({ name: m3.group, location: m3.location }));
 }
-function classicAccessOf(desired, live) {
+function classicAccessOf(config, desired, live) {
   const desiredByAddress = new Map(desired.map((r5) => [r5.address, r5]));
   const liveByAddress = new Map(live.map((r5) => [r5.address, r5]));
   return (resource, side) => {
     if (resource.type !== "authentik.policy_binding") return void 0;
+    const onApplication = applicationAccess(resource, config.authentik.application.slug);
+    if (onApplication) return onApplication;
     const target = resource.props.target?.$ref;
     const group4 = resource.props.group?.key;
     if (!target || !group4) return void 0;
@@ -91775,9 +92007,9 @@ async function planClassicIam(config, options = {}) {
   const concurrency = options.concurrency ?? 4;
   const { client: authentik, url: authentikUrl } = authentikClient(config, env2);
   const connection = { url: authentikUrl };
-  const version = await checkAuthentikVersion(authentik);
+  const release2 = await readAuthentikRelease(authentik);
   const [authentikState, awsAccounts] = await Promise.all([
-    readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config), version }),
+    readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config), release: release2 }),
     mapLimit(config.aws.accounts, concurrency, (a5) => accountClients(a5, env2))
   ]);
   const aws = new Map(awsAccounts.map((c5) => [c5.account.alias, c5]));
@@ -91790,13 +92022,14 @@ async function planClassicIam(config, options = {}) {
     })
   )).flat();
   const live = [...authentikState.resources, ...awsLive];
-  const preliminary = desiredClassicIam(config, { authentikUrl: connection.url });
+  const preliminary = desiredClassicIam(config, { authentikUrl: connection.url, api: release2 });
   const providerAddress = address.samlProvider(config.authentik.provider.name);
   const liveProvider = authentikState.resources.find((r5) => r5.address === providerAddress);
   const desiredProvider = preliminary.find((r5) => r5.address === providerAddress);
   const metadataStable = authentikState.idpMetadata !== void 0 && liveProvider !== void 0 && deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp);
   const desired = desiredClassicIam(config, {
     authentikUrl: connection.url,
+    api: release2,
     ...metadataStable ? { idpMetadata: authentikState.idpMetadata } : {}
   });
   const prune = options.prune ?? config.options.prune;
@@ -91808,10 +92041,10 @@ async function planClassicIam(config, options = {}) {
     live,
     prune,
     allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
-    accessOf: classicAccessOf(desired, live),
+    accessOf: classicAccessOf(config, desired, live),
     identityOf,
     problems: authentikState.problems,
-    warnings: runWarnings(config, options)
+    warnings: [...runWarnings(config, options), ...[releaseWarning(release2)].filter((w) => w !== void 0)]
   });
   return {
     config,
@@ -91847,9 +92080,6 @@ async function applyClassic(plan, ctx) {
   );
 }
 
-// src/modes/identity-center.ts
-var import_client_identitystore3 = __toESM(require_dist_cjs18(), 1);
-
 // src/desired/identity-center.ts
 var SCIM_DEFAULT_USER_MAPPING = "goauthentik.io/providers/scim/user";
 var SCIM_DEFAULT_GROUP_MAPPING = "goauthentik.io/providers/scim/group";
@@ -91868,6 +92098,11 @@ return {
 }
 `;
 }
+function scimGroupFilterProps(groups, api) {
+  const unique = [...new Set(groups)].sort(byCodePoint);
+  if (api.scimGroupFilter === "group_filters") return { group_filters: unique.map((g5) => ({ $lookup: "group", key: g5 })) };
+  return { filter_group: unique.length === 1 ? { $lookup: "group", key: unique[0] } : null };
+}
 function desiredIdentityCenter(config, ctx) {
   const out = [];
   const ic = config.aws.identityCenter;
@@ -91876,14 +92111,14 @@ function desiredIdentityCenter(config, ctx) {
     authentikSamlProvider(config, {
       acs_url: ctx.sp.acsUrl,
       audience: ctx.sp.entityId,
-      issuer_override: pinnedIssuer(config, ctx.authentikUrl),
+      ...issuerProps(config, ctx.authentikUrl, ctx.api),
       property_mappings: []
     })
   );
   const scim = config.scim;
   const application2 = authentikApplication(config, config.authentik.application.launchUrl ?? ic.accessPortalUrl);
   application2.props.backchannel_providers = scim ? [{ $ref: address.scimProvider(scim.providerName) }] : [];
-  out.push(application2);
+  out.push(application2, ...applicationBindings(config));
   if (scim) {
     const mappingName = scimUserMappingName(config);
     out.push({
@@ -91905,10 +92140,10 @@ function desiredIdentityCenter(config, ctx) {
         // Defaults first: authentik merges in name order and ours sorts after them.
         property_mappings: [{ $lookup: "managed_mapping", key: SCIM_DEFAULT_USER_MAPPING }, { $ref: address.scimMapping(mappingName) }].sort(byCodePoint),
         property_mappings_group: [{ $lookup: "managed_mapping", key: SCIM_DEFAULT_GROUP_MAPPING }],
-        group_filters: [...new Set(scim.groups)].sort(byCodePoint).map((g5) => ({ $lookup: "group", key: g5 })),
+        ...scimGroupFilterProps(scim.groups, ctx.api),
         exclude_users_service_account: true,
         // IAM Identity Center's SCIM API allows about 20 requests per second; small pages keep a sync task short.
-        sync_page_size: 50,
+        ...ctx.api.scimSyncPageSize ? { sync_page_size: 50 } : {},
         dry_run: false,
         // The token is write-only in authentik, so it cannot be compared; a rotation is
         // asked for explicitly and shows as this field (never the value itself).
@@ -91954,8 +92189,9 @@ function desiredIdentityCenter(config, ctx) {
           title: `group "${m3.group}" \u2192 ${psName} in ${target.label}${target.label === target.id ? "" : ` (${target.id})`}`,
           props: { group: m3.group, permission_set: { $ref: address.permissionSet(psName) }, account_id: target.id },
           // With SCIM, a group may reach the Identity Store only through the provider's sync,
-          // which needs the provider attached to the application first.
-          ...scim ? { dependsOn: [address.scimProvider(scim.providerName), address.application(app)] } : {}
+          // which needs the provider attached to the application, and the group bound to
+          // it (the application's bindings pick the users SCIM provisions), first.
+          ...scim ? { dependsOn: [address.scimProvider(scim.providerName), address.application(app), address.applicationBinding(app, m3.group)] } : {}
         });
       }
     }
@@ -91963,16 +92199,106 @@ function desiredIdentityCenter(config, ctx) {
   return out;
 }
 
+// src/providers/authentik/scim-sync.ts
+var SEND_SCHEDULE_PERMISSION = "authentik_tasks.send_schedule";
+var ScimSync = class {
+  constructor(client, providerName, providerPk, info2) {
+    this.client = client;
+    this.providerName = providerName;
+    this.providerPk = providerPk;
+    this.info = info2;
+  }
+  client;
+  providerName;
+  providerPk;
+  info;
+  full;
+  /** A full sync, started at most once per apply. false: authentik offers none to this token. */
+  startFullSync() {
+    this.full ??= this.sendSchedule();
+    return this.full;
+  }
+  get fullSyncStarted() {
+    return this.full !== void 0;
+  }
+  async sendSchedule() {
+    const pk = this.pk();
+    let schedules;
+    try {
+      schedules = await this.client.list("/tasks/schedules/", { rel_obj_id: pk, rel_obj_content_type__model: "scimprovider" });
+      const schedule = schedules.find((s2) => s2.actorName.endsWith("scim_sync")) ?? schedules[0];
+      if (!schedule) return false;
+      await this.client.post(`/tasks/schedules/${schedule.id}/send/`, {});
+    } catch (error3) {
+      if (error3 instanceof AuthentikApiError && error3.status === 404) return false;
+      if (error3 instanceof AuthentikApiError && error3.status === 403) {
+        this.info(
+          `warning: the authentik token may not start task schedules (permission ${SEND_SCHEDULE_PERMISSION}), so SCIM provider '${this.providerName}' syncs on authentik's own schedule; grant the permission to the token's user to sync right away`
+        );
+        return false;
+      }
+      throw error3;
+    }
+    this.info(`started authentik's SCIM sync of provider '${this.providerName}'`);
+    return true;
+  }
+  /** Syncs one group (and its members) right away. */
+  async syncGroup(name, groupPk) {
+    const pk = this.pk();
+    if (!groupPk) throw new AuthentikSyncError(`cannot ask authentik to sync group '${name}': authentik has no such group`);
+    await this.client.post(`/providers/scim/${pk}/sync/object/`, { syncObjectModel: "authentik.core.models.Group", syncObjectId: groupPk });
+    this.info(`asked authentik to sync group '${name}' through SCIM`);
+  }
+  pk() {
+    const pk = this.providerPk();
+    if (!pk) throw new AuthentikSyncError(`the SCIM provider '${this.providerName}' does not exist in authentik yet`);
+    return pk;
+  }
+};
+var AuthentikSyncError = class extends UserError {
+  name = "AuthentikSyncError";
+};
+
+// src/providers/aws/identity-store-wait.ts
+var import_client_identitystore = __toESM(require_dist_cjs18(), 1);
+var sleep3 = (ms) => new Promise((r5) => setTimeout(r5, ms));
+async function waitForIdentityStoreGroup(clients, identityStoreId, name, options) {
+  const started = Date.now();
+  let delay2 = Math.min(2e3, options.pollMs);
+  for (; ; ) {
+    try {
+      const found = await clients.identityStore.send(
+        new import_client_identitystore.GetGroupIdCommand({ IdentityStoreId: identityStoreId, AlternateIdentifier: { UniqueAttribute: { AttributePath: "displayName", AttributeValue: name } } })
+      );
+      if (found.GroupId) {
+        options.info(`group '${name}' is now in the Identity Store`);
+        return found.GroupId;
+      }
+    } catch (error3) {
+      if (!(error3 instanceof import_client_identitystore.ResourceNotFoundException)) throw error3;
+    }
+    const waited = Date.now() - started;
+    if (waited >= options.timeoutMs) {
+      throw new UserError(
+        `group '${name}' did not appear in the Identity Store within ${Math.round(options.timeoutMs / 1e3)}s of starting authentik's SCIM sync; check the SCIM provider's sync status in authentik, then run apply again (what was applied stays, the rest is picked up)`
+      );
+    }
+    options.info(`waiting for SCIM to provision group '${name}' (${Math.round(waited / 1e3)}s)`);
+    await sleep3(delay2);
+    delay2 = Math.min(delay2 * 2, 1e4);
+  }
+}
+
 // src/providers/aws/sso-apply.ts
 var import_client_sso_admin = __toESM(require_dist_cjs19(), 1);
-var sleep2 = (ms) => new Promise((r5) => setTimeout(r5, ms));
+var sleep4 = (ms) => new Promise((r5) => setTimeout(r5, ms));
 async function untilDone(ctx, what, first, describe149) {
   let status = first;
   const started = Date.now();
   let wait = ctx.poll?.initialMs ?? 500;
   while (status?.Status === "IN_PROGRESS") {
     if (Date.now() - started > (ctx.poll?.timeoutMs ?? 10 * 6e4)) throw new UserError(`${what} still in progress after ${Math.round((Date.now() - started) / 1e3)}s; run apply again later`);
-    await sleep2(wait);
+    await sleep4(wait);
     wait = Math.min(wait * 1.5, ctx.poll?.maxMs ?? 5e3);
     status = { ...status, ...await describe149(first.RequestId) };
   }
@@ -92114,7 +92440,7 @@ async function applyAssignmentChange(ctx, change) {
 }
 
 // src/providers/aws/sso-clients.ts
-var import_client_identitystore = __toESM(require_dist_cjs18(), 1);
+var import_client_identitystore2 = __toESM(require_dist_cjs18(), 1);
 var import_client_organizations = __toESM(require_dist_cjs20(), 1);
 var import_client_sso_admin2 = __toESM(require_dist_cjs19(), 1);
 var RateLimiter = class {
@@ -92143,7 +92469,6 @@ var RateLimiter = class {
     }
     if (this.queue.length > 0) {
       this.timer = setTimeout(this.drain, Math.ceil((1 - this.tokens) / this.ratePerSecond * 1e3));
-      this.timer.unref?.();
     }
   };
   take() {
@@ -92171,7 +92496,7 @@ function identityCenterClients(region, options = {}) {
   return {
     region,
     ssoAdmin: countRequests(rateLimited(new import_client_sso_admin2.SSOAdminClient({ region, ...retry2 }), limiter), requests),
-    identityStore: countRequests(rateLimited(new import_client_identitystore.IdentitystoreClient({ region, ...retry2 }), limiter), requests),
+    identityStore: countRequests(rateLimited(new import_client_identitystore2.IdentitystoreClient({ region, ...retry2 }), limiter), requests),
     // Organizations is a global service with its own quotas.
     organizations: countRequests(new import_client_organizations.OrganizationsClient({ region: "us-east-1", ...retry2 }), requests),
     requests
@@ -92179,7 +92504,7 @@ function identityCenterClients(region, options = {}) {
 }
 
 // src/providers/aws/sso-read.ts
-var import_client_identitystore2 = __toESM(require_dist_cjs18(), 1);
+var import_client_identitystore3 = __toESM(require_dist_cjs18(), 1);
 var import_client_organizations2 = __toESM(require_dist_cjs20(), 1);
 var import_client_sso_admin3 = __toESM(require_dist_cjs19(), 1);
 function allPages(what, fetch, items) {
@@ -92272,7 +92597,7 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
   });
   const groupList = await allPages(
     "ListGroups",
-    (NextToken) => clients.identityStore.send(new import_client_identitystore2.ListGroupsCommand({ IdentityStoreId: identityStoreId, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
+    (NextToken) => clients.identityStore.send(new import_client_identitystore3.ListGroupsCommand({ IdentityStoreId: identityStoreId, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
     (p3) => p3.Groups
   );
   const groups = new Map(groupList.filter((g5) => g5.DisplayName && g5.GroupId).map((g5) => [g5.DisplayName, g5.GroupId]));
@@ -92290,7 +92615,6 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
   const labels = new Map([...declaredById]);
   for (const list3 of ouAccounts.values()) for (const a5 of list3) if (!labels.has(a5.id)) labels.set(a5.id, a5.label);
   if (managedArns.size > 0) {
-    const seen = /* @__PURE__ */ new Set();
     await mapLimit([...groups], concurrency, async ([groupName, groupId]) => {
       const assignments = await allPages(
         "ListAccountAssignmentsForPrincipal",
@@ -92309,8 +92633,6 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
         const psName = managedArns.get(a5.PermissionSetArn ?? "");
         if (!psName || !a5.AccountId) continue;
         const addr = address.assignment(groupName, psName, a5.AccountId);
-        if (seen.has(addr)) continue;
-        seen.add(addr);
         const label = labels.get(a5.AccountId) ?? a5.AccountId;
         resources.push({
           address: addr,
@@ -92372,7 +92694,10 @@ function scimToken(config, env2) {
   }
   return token;
 }
-function accessOf(resource) {
+function accessOf(config) {
+  return (resource) => applicationAccess(resource, config.authentik.application.slug) ?? assignmentAccess(resource);
+}
+function assignmentAccess(resource) {
   if (resource.type !== "aws.sso.account_assignment") return void 0;
   const ref = resource.props.permission_set?.$ref ?? "";
   const grant = /^aws\.sso\.permission_set\[(.*)\]$/.exec(ref)?.[1] ?? ref;
@@ -92408,15 +92733,22 @@ async function planIdentityCenter(config, options = {}) {
   const { client: authentik, url: authentikUrl } = authentikClient(config, env2);
   const clients = identityCenterClients(config.aws.identityCenter.region);
   const groups = [...groupsNeeded(config), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
-  const version = await checkAuthentikVersion(authentik);
+  const release2 = await readAuthentikRelease(authentik);
   const [authentikState, icLive] = await Promise.all([
-    readAuthentikState(authentik, config, { groupsNeeded: groups, version }),
+    readAuthentikState(authentik, config, { groupsNeeded: groups, release: release2 }),
     readIdentityCenter(clients, config, concurrency * 2).catch((error3) => {
       throw awsFailure(error3, `reading IAM Identity Center in ${config.aws.identityCenter.region}`);
     })
   ]);
   const problems = [...authentikState.problems];
   const warnings = [...runWarnings(config, options)];
+  const untested = releaseWarning(release2);
+  if (untested) warnings.push(untested);
+  if (config.scim && release2.scimGroupFilter === "filter_group" && new Set(config.scim.groups).size > 1) {
+    warnings.push(
+      `authentik ${release2.version} can limit SCIM to one group only (filter_group; group_filters arrived in 2026.2), so SCIM syncs every group to IAM Identity Center; users are still limited to the members of the mapped groups by the application's bindings. Upgrade authentik to limit the groups too.`
+    );
+  }
   const missingInIdentityStore = [...new Set(config.mappings.map((m3) => m3.group))].filter((g5) => !icLive.groups.has(g5));
   for (const group4 of missingInIdentityStore) {
     const mapping = config.mappings.find((m3) => m3.group === group4);
@@ -92432,6 +92764,7 @@ async function planIdentityCenter(config, options = {}) {
   }
   const desired = desiredIdentityCenter(config, {
     authentikUrl,
+    api: release2,
     sp,
     ouAccounts: icLive.ouAccounts,
     ...token ? { scimToken: token } : {},
@@ -92458,7 +92791,7 @@ async function planIdentityCenter(config, options = {}) {
     live,
     prune: options.prune ?? config.options.prune,
     allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
-    accessOf,
+    accessOf: accessOf(config),
     identityOf: identityOf2,
     problems,
     warnings,
@@ -92482,82 +92815,32 @@ async function planIdentityCenter(config, options = {}) {
     })
   };
 }
-var sleep3 = (ms) => new Promise((r5) => setTimeout(r5, ms));
-function groupResolver(input) {
+function groupResolver(input, sync) {
   const known = new Map(input.icLive.groups);
   const waiting = /* @__PURE__ */ new Map();
-  let fullSync;
   const info2 = (message) => input.onProgress?.({ kind: "info", message });
-  const startFullSync = async () => {
-    const scim = input.config.scim;
-    const pk = input.authentikState.ids.pk.get(address.scimProvider(scim.providerName));
-    if (!pk) throw new UserError(`the SCIM provider '${scim.providerName}' does not exist in authentik yet`);
-    let schedules;
-    try {
-      schedules = await input.authentik.list("/tasks/schedules/", {
-        rel_obj_id: pk,
-        rel_obj_content_type__model: "scimprovider"
-      });
-    } catch (error3) {
-      if (error3 instanceof AuthentikApiError && error3.status === 404) return false;
-      throw error3;
-    }
-    const schedule = schedules.find((s2) => s2.actorName.endsWith("scim_sync")) ?? schedules[0];
-    if (!schedule) return false;
-    await input.authentik.post(`/tasks/schedules/${schedule.id}/send/`, {});
-    info2(`started authentik's SCIM sync of provider '${scim.providerName}'`);
-    return true;
-  };
-  const syncGroup = async (name) => {
-    const scim = input.config.scim;
-    const pk = input.authentikState.ids.pk.get(address.scimProvider(scim.providerName));
-    const groupPk = input.authentikState.lookups.groups.get(name);
-    if (!pk || !groupPk) throw new UserError(`cannot ask authentik to sync group '${name}': no SCIM provider or no such authentik group`);
-    await input.authentik.post(`/providers/scim/${pk}/sync/object/`, { syncObjectModel: "authentik.core.models.Group", syncObjectId: groupPk });
-    info2(`asked authentik to sync group '${name}' through SCIM`);
-  };
   return (name) => {
     const id = known.get(name);
     if (id) return Promise.resolve(id);
     let pending = waiting.get(name);
     if (!pending) {
       pending = (async () => {
-        if (!input.config.scim) throw new UserError(`group '${name}' is not in the Identity Store`);
-        fullSync ??= startFullSync();
-        if (!await fullSync) await syncGroup(name);
-        const started = Date.now();
-        let delay2 = Math.min(2e3, input.pollMs);
-        for (; ; ) {
-          try {
-            const found = await input.clients.identityStore.send(
-              new import_client_identitystore3.GetGroupIdCommand({
-                IdentityStoreId: input.icLive.identityStoreId,
-                AlternateIdentifier: { UniqueAttribute: { AttributePath: "displayName", AttributeValue: name } }
-              })
-            );
-            if (found.GroupId) {
-              known.set(name, found.GroupId);
-              info2(`group '${name}' is now in the Identity Store`);
-              return found.GroupId;
-            }
-          } catch (error3) {
-            if (!(error3 instanceof import_client_identitystore3.ResourceNotFoundException)) throw error3;
-          }
-          const waited = Date.now() - started;
-          if (waited >= input.scimWaitMs) {
-            throw new UserError(
-              `group '${name}' did not appear in the Identity Store within ${Math.round(input.scimWaitMs / 1e3)}s of starting authentik's SCIM sync; check the SCIM provider's sync status in authentik, then run apply again (what was applied stays, the rest is picked up)`
-            );
-          }
-          info2(`waiting for SCIM to provision group '${name}' (${Math.round(waited / 1e3)}s)`);
-          await sleep3(delay2);
-          delay2 = Math.min(delay2 * 2, 1e4);
-        }
+        if (!sync) throw new UserError(`group '${name}' is not in the Identity Store`);
+        if (!await sync.startFullSync()) await sync.syncGroup(name, input.authentikState.lookups.groups.get(name));
+        const groupId = await waitForIdentityStoreGroup(input.clients, input.icLive.identityStoreId, name, { timeoutMs: input.scimWaitMs, pollMs: input.pollMs, info: info2 });
+        known.set(name, groupId);
+        return groupId;
       })();
       waiting.set(name, pending);
     }
     return pending;
   };
+}
+function needsFullScimSync(plan, config) {
+  const app = address.application(config.authentik.application.slug);
+  return plan.changes.some(
+    (c5) => c5.type === "authentik.scim_provider" && (c5.action === "create" || c5.fields.some((f5) => f5.field === "group_filters" || f5.field === "filter_group")) || c5.address === app && (c5.action === "create" || c5.fields.some((f5) => f5.field === "backchannel_providers")) || c5.type === "authentik.policy_binding" && (c5.before ?? c5.after)?.target !== void 0 && (c5.before ?? c5.after).target.$ref === app
+  );
 }
 async function applyIdentityCenter(plan, input) {
   const authentikCtx = {
@@ -92566,14 +92849,21 @@ async function applyIdentityCenter(plan, input) {
     ids: input.authentikState.ids,
     ...input.scimToken ? { scimToken: input.scimToken } : {}
   };
+  const scim = input.config.scim;
+  const sync = scim ? new ScimSync(
+    input.authentik,
+    scim.providerName,
+    () => input.authentikState.ids.pk.get(address.scimProvider(scim.providerName)),
+    (message) => input.onProgress?.({ kind: "info", message })
+  ) : void 0;
   const icCtx = {
     clients: input.clients,
     instanceArn: input.icLive.instanceArn,
     permissionSetArns: input.icLive.permissionSetArns,
-    groupId: groupResolver(input),
+    groupId: groupResolver(input, sync),
     poll: { initialMs: input.pollMs }
   };
-  return executeChanges(
+  const result = await executeChanges(
     plan.changes,
     async (change) => {
       if (change.system === "authentik") return applyAuthentikChange(authentikCtx, change);
@@ -92588,6 +92878,8 @@ async function applyIdentityCenter(plan, input) {
       ...input.onProgress ? { onProgress: input.onProgress } : {}
     }
   );
+  if (sync && result.failed.length === 0 && !sync.fullSyncStarted && needsFullScimSync(plan, input.config)) await sync.startFullSync();
+  return result;
 }
 
 // src/engine.ts
@@ -92679,19 +92971,28 @@ var MAX_LISTED_DELETIONS = 50;
 function oneLine(s2) {
   return safeText(s2).replace(/\r\n|\r|\n/g, "\\n");
 }
-function noMentions(s2) {
-  return s2.replace(/@/g, "@\u2060");
+var MENTION = /(?<![A-Za-z0-9_])(@[A-Za-z0-9][A-Za-z0-9-]*(?:\/[A-Za-z0-9][A-Za-z0-9_.-]*)?)/;
+function splitMentions(s2) {
+  return s2.split(new RegExp(MENTION.source, "g"));
 }
 function html(s2) {
-  return noMentions(
-    oneLine(s2).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;")
-  );
+  return oneLine(s2).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+function htmlText(s2) {
+  return splitMentions(oneLine(s2)).map((part, i5) => i5 % 2 === 1 ? `<code>${part}</code>` : html(part)).join("");
+}
+function escapeInline(s2) {
+  return s2.replace(/[\\`*_[\]{}()#+!|~]/g, "\\$&").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 function mdText(s2) {
   const lines = safeText(s2).split(/\r\n|\r|\n/).map(
-    (line) => line.replace(/[\\`*_[\]{}()#+!|~]/g, "\\$&").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/^(\s*)([-=])/, "$1\\$2").replace(/^(\s*\d+)([.)])/, "$1\\$2")
+    (line) => splitMentions(line).map((part, i5) => {
+      if (i5 % 2 === 1) return `<code>${part}</code>`;
+      const text = escapeInline(part);
+      return i5 > 0 ? text : text.replace(/^(\s*)([-=])/, "$1\\$2").replace(/^(\s*\d+)([.)])/, "$1\\$2");
+    }).join("")
   );
-  return noMentions(lines.join("<br>"));
+  return lines.join("<br>");
 }
 function code(s2) {
   const text = oneLine(s2);
@@ -92720,7 +93021,12 @@ function accessTable(rows, mode) {
   const ordered = [...rows.filter((r5) => r5.change === "lost"), ...rows.filter((r5) => r5.change === "gained")];
   for (const r5 of ordered) {
     out.push(
-      row([r5.change === "lost" ? "\u{1F534} **loses**" : "\u{1F7E2} gains", code(r5.group), code(r5.grant), `${mdText(r5.account)} (${code(r5.accountId)})`])
+      row([
+        r5.change === "lost" ? "\u{1F534} **loses**" : "\u{1F7E2} gains",
+        code(r5.group),
+        r5.kind === "application" ? `sign-in to application ${code(r5.grant)}` : code(r5.grant),
+        r5.kind === "application" ? "authentik (tile and SCIM provisioning)" : `${mdText(r5.account)} (${code(r5.accountId)})`
+      ])
     );
   }
   return out;
@@ -92748,8 +93054,7 @@ function fieldsSection(change) {
   const diffs = [];
   for (const f5 of change.fields) {
     if (f5.patch !== void 0) {
-      table.push(row([code(f5.field), "_(diff below)_", ""]));
-      diffs.push("", `${code(f5.field)}:`, "", ...fence(f5.patch.split("\n").map(safeText), "diff"));
+      diffs.push("", `${code(f5.field)} (diff, live \u2192 configured):`, "", ...fence(f5.patch.split("\n").map(safeText), "diff"));
     } else {
       table.push(row([code(f5.field), code(formatValue(f5.before)), code(formatValue(f5.after))]));
     }
@@ -92758,14 +93063,15 @@ function fieldsSection(change) {
   out.push(...diffs);
   return out;
 }
-function changeBlock(change) {
-  const summary2 = `<code>${html(SYMBOL[change.action])}</code> ${VERB[change.action]} <code>${html(change.address)}</code> \u2014 ${html(change.title)}: ${html(change.reason)}`;
+function changeBlock(change, inPlan) {
+  const summary2 = `<code>${html(SYMBOL[change.action])}</code> ${VERB[change.action]} <code>${html(change.address)}</code> \u2014 ${htmlText(change.title)}: ${htmlText(change.reason)}`;
   let body;
   if (change.action === "create") body = propsSection(change.after ?? {}, "Value");
   else if (change.action === "delete") body = propsSection(change.before ?? {}, "Value (deleted)");
   else body = fieldsSection(change);
-  if (change.dependsOn.length > 0) {
-    body.push("", `After: ${change.dependsOn.map(code).join(", ")}`);
+  const waitsFor = change.dependsOn.filter((d5) => d5 !== change.address && inPlan.has(d5));
+  if (waitsFor.length > 0) {
+    body.push("", `Runs after: ${waitsFor.map(code).join(", ")}`);
   }
   return [`<details><summary>${summary2}</summary>`, "", ...body.length > 0 ? body : ["_(no fields)_"], "", "</details>"];
 }
@@ -92798,7 +93104,8 @@ function buildParts(plan, options) {
     head.push(...plan.access.length > 0 ? accessTable(plan.access, plan.mode) : ["No access changes."]);
     head.push("", `#### Changes (${plan.changes.length})`);
   }
-  const changes = plan.changes.map((c5) => ["", ...changeBlock(c5)]);
+  const inPlan = new Set(plan.changes.map((c5) => c5.address));
+  const changes = plan.changes.map((c5) => ["", ...changeBlock(c5, inPlan)]);
   const tail = [];
   if (plan.notPruned.length > 0) {
     tail.push("", "#### Not pruned", "", "Managed by authentik-aws-gitops but no longer declared; kept because pruning is off (plan with `--prune` to delete them):", "");
@@ -92973,18 +93280,28 @@ var GitHubApiError = class extends Error {
   githubMessage;
   name = "GitHubApiError";
 };
+function graphqlUrlFor(apiUrl, env2 = {}) {
+  if (env2.GITHUB_GRAPHQL_URL) return env2.GITHUB_GRAPHQL_URL;
+  const base = apiUrl.replace(/\/+$/, "");
+  return /\/api\/v3$/.test(base) ? base.replace(/\/v3$/, "/graphql") : `${base}/graphql`;
+}
 var GitHubClient = class {
-  constructor(apiUrl, token) {
+  constructor(apiUrl, token, graphqlUrl = graphqlUrlFor(apiUrl)) {
     this.apiUrl = apiUrl;
+    this.graphqlUrl = graphqlUrl;
+    const headers = { Authorization: `Bearer ${token}`, Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" };
     this.http = distribution_default.create({
       prefixUrl: apiUrl.replace(/\/+$/, ""),
-      headers: { Authorization: `Bearer ${token}`, Accept: "application/vnd.github+json", "X-GitHub-Api-Version": "2022-11-28" },
+      headers,
       timeout: 3e4,
       retry: { limit: 3, methods: ["get"], statusCodes: [429, 500, 502, 503, 504] }
     });
+    this.graphqlHttp = distribution_default.create({ headers, timeout: 3e4, retry: { limit: 3, methods: ["post"], statusCodes: [429, 500, 502, 503, 504] } });
   }
   apiUrl;
+  graphqlUrl;
   http;
+  graphqlHttp;
   async call(method, path3, json) {
     try {
       const response = await this.http(path3.replace(/^\/+/, ""), { method, ...json === void 0 ? {} : { json } });
@@ -93002,14 +93319,32 @@ var GitHubClient = class {
       throw error3;
     }
   }
-  /** The token's own login, or undefined where GitHub does not say (GITHUB_TOKEN cannot call /user). */
+  /**
+   * The login the token comments as. REST `GET /user` refuses installation tokens
+   * (GITHUB_TOKEN and GitHub App tokens alike: 403 "Resource not accessible by
+   * integration"); GraphQL's `viewer` answers for every kind: `github-actions[bot]`,
+   * `<app-slug>[bot]`, or the user's login — the same login REST shows as a comment's author.
+   */
   async viewerLogin() {
+    let payload2;
     try {
-      return (await this.call("get", "user")).body.login;
+      payload2 = await this.graphqlHttp.post(this.graphqlUrl, { json: { query: "query { viewer { login } }" } }).json();
     } catch (error3) {
-      if (error3 instanceof GitHubApiError && (error3.status === 403 || error3.status === 401)) return void 0;
+      if (error3 instanceof HTTPError) {
+        const text = await error3.response.text().catch(() => "");
+        let message = text;
+        try {
+          message = JSON.parse(text).message ?? text;
+        } catch {
+        }
+        throw new GitHubApiError("POST", this.graphqlUrl, error3.response.status, message);
+      }
       throw error3;
     }
+    const login = payload2.data?.viewer?.login;
+    if (typeof login === "string" && login !== "") return login;
+    const messages = (payload2.errors ?? []).map((e5) => e5.message ?? JSON.stringify(e5)).join("; ") || "no viewer login in the answer";
+    throw new GitHubApiError("POST", this.graphqlUrl, 200, `viewer { login }: ${messages}`);
   }
   listComments(repo, issue2) {
     return collectPages(`GitHub comments of ${repo}#${issue2}`, async (next) => {
@@ -93035,10 +93370,12 @@ var GitHubClient = class {
 };
 
 // src/action/run.ts
-var JOB_SUMMARY_LIMIT = 1e6;
+var JOB_SUMMARY_LIMIT_BYTES = 1024 * 1024;
+var SUMMARY_SEPARATOR = "\n\n---\n\n";
 function effectiveMode(inputs, ctx) {
   if (inputs.mode !== "auto") return inputs.mode;
   if (ctx.eventName === "pull_request" || ctx.eventName === "pull_request_target") return "plan";
+  if (ctx.eventName === "merge_group") return "plan";
   if (ctx.eventName === "push") {
     const defaultBranch = ctx.event.repository?.default_branch ?? "main";
     return ctx.ref === `refs/heads/${defaultBranch}` ? "apply" : "plan";
@@ -93080,11 +93417,33 @@ function fence2(lines) {
 ${body}
 ${f5}`;
 }
+function truncateUtf8(text, maxBytes) {
+  if (Buffer.byteLength(text) <= maxBytes) return text;
+  let bytes = 0;
+  let end2 = 0;
+  for (const ch of text) {
+    const b5 = Buffer.byteLength(ch);
+    if (bytes + b5 > maxBytes) break;
+    bytes += b5;
+    end2 += ch.length;
+  }
+  return text.slice(0, end2);
+}
+function fitBytes(maxBytes, render) {
+  let maxLength = maxBytes;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const text = render(maxLength);
+    const bytes = Buffer.byteLength(text);
+    if (bytes <= maxBytes) return text;
+    maxLength = Math.max(0, Math.min(maxLength - 1, Math.floor(maxLength * maxBytes / bytes * 0.99)));
+  }
+  return truncateUtf8(render(maxLength), maxBytes);
+}
 var ActionRun = class {
   constructor(inputs, ctx) {
     this.inputs = inputs;
     this.ctx = ctx;
-    this.github = new GitHubClient(ctx.apiUrl, inputs.githubToken);
+    this.github = new GitHubClient(ctx.apiUrl, inputs.githubToken, graphqlUrlFor(ctx.apiUrl, ctx.env));
   }
   inputs;
   ctx;
@@ -93099,9 +93458,17 @@ var ActionRun = class {
       ...this.inputs.authentikUrl ? { AUTHENTIK_URL: this.inputs.authentikUrl } : {}
     };
   }
-  /** Whose comments are ours: the token's login when GitHub tells, else the configured bot login. */
+  /** Whose comments are ours: bot-login when given, else the token's own login (GraphQL's viewer, which every token type may ask). */
   viewer() {
-    this.login ??= this.github.viewerLogin().then((l3) => l3 ?? this.inputs.botLogin);
+    this.login ??= this.inputs.botLogin ? Promise.resolve(this.inputs.botLogin) : this.github.viewerLogin().catch((error3) => {
+      if (!(error3 instanceof GitHubApiError)) throw error3;
+      throw new GitHubApiError(
+        error3.method,
+        error3.path,
+        error3.status,
+        `${error3.githubMessage} \u2014 without the token's login the Action cannot tell its own comments; set the bot-login input to the login the token comments as`
+      );
+    });
     return this.login;
   }
   async findComment(issue2, config) {
@@ -93149,13 +93516,18 @@ ${fence2(lines)}
     return file;
   }
   addSummary(config, plan, status) {
+    const share = Math.floor((JOB_SUMMARY_LIMIT_BYTES - 2) / Math.max(1, this.inputs.configs.length)) - SUMMARY_SEPARATOR.length;
     this.summary.push(
-      renderPlanMarkdown(plan, {
-        maxLength: Math.floor(JOB_SUMMARY_LIMIT / Math.max(1, this.inputs.configs.length)) - 200,
-        commit: this.ctx.sha,
-        title: `### authentik-aws-gitops: \`${config}\``,
-        statusLine: status
-      })
+      fitBytes(
+        share,
+        (maxLength) => renderPlanMarkdown(plan, {
+          maxLength,
+          commit: this.ctx.sha,
+          title: `### authentik-aws-gitops: \`${config}\``,
+          statusLine: status,
+          fullPlanHint: "The full plan is in the `plan-json` output of the run."
+        })
+      )
     );
   }
   async loadPlan(config) {
@@ -93167,8 +93539,11 @@ ${fence2(lines)}
     annotate(warnings, this.ctx);
     const scimToken2 = resolved.scim ? this.ctx.env[resolved.scim.tokenEnv] : void 0;
     if (scimToken2) setSecret(scimToken2);
+    const pollMs = Number(this.ctx.env.AUTHENTIK_AWS_GITOPS_POLL_MS);
     const session = await createPlan(resolved, {
       env: this.engineEnv(),
+      // How often asynchronous Identity Center operations are polled (as in the CLI; tests shorten it).
+      ...pollMs > 0 ? { pollMs } : {},
       ...this.inputs.prune !== void 0 ? { prune: this.inputs.prune } : {},
       scimWaitSeconds: this.inputs.scimWaitSeconds,
       ...this.inputs.rotateScimToken ? { rotateScimToken: true } : {}
@@ -93180,8 +93555,9 @@ ${fence2(lines)}
 };
 async function planOnPullRequest(r5) {
   const pr = r5.ctx.event.pull_request;
+  const queue = r5.ctx.eventName === "merge_group" ? r5.ctx.event.merge_group : void 0;
   for (const config of r5.inputs.configs) {
-    const status = `\u{1F4DD} Planned for ${shortSha(r5.ctx.sha)} in [run ${r5.ctx.runId}](${runUrl(r5.ctx)}).`;
+    const status = queue ? `\u{1F6A6} Planned for the merge queue at ${shortSha(r5.ctx.sha)} in [run ${r5.ctx.runId}](${runUrl(r5.ctx)}). Nothing is applied here: the push to \`${(queue.base_ref ?? "").replace(/^refs\/heads\//, "") || "the default branch"}\` after the queue merges applies the plan reviewed in the pull request${r5.inputs.requireReviewedPlan ? " (require-reviewed-plan: only if its hash is unchanged)" : ""}.` : `\u{1F4DD} Planned for ${shortSha(r5.ctx.sha)} in [run ${r5.ctx.runId}](${runUrl(r5.ctx)}).`;
     try {
       const plan = await r5.loadPlan(config);
       const planFile = await r5.savePlan(config, plan);
@@ -93324,11 +93700,11 @@ async function run(inputs, ctx) {
     r5.outcomes.map((o3) => o3.plan ? `${o3.config}: ${o3.plan.summary.create} to create, ${o3.plan.summary.update} to update, ${o3.plan.summary.delete} to delete` : `${o3.config}: failed`).join("\n")
   );
   if (r5.summary.length) {
-    let text = r5.summary.join("\n\n---\n\n");
-    if (text.length > JOB_SUMMARY_LIMIT) text = `${text.slice(0, JOB_SUMMARY_LIMIT - 100)}
-
-\u2026 (cut at GitHub's job summary limit)
-`;
+    let text = r5.summary.join(SUMMARY_SEPARATOR);
+    if (Buffer.byteLength(text) > JOB_SUMMARY_LIMIT_BYTES - 2) {
+      const notice3 = "\n\n\u2026 (cut at GitHub's job summary limit of 1 MiB; the full plans are in the `plan-json` output)\n";
+      text = `${truncateUtf8(text, JOB_SUMMARY_LIMIT_BYTES - 2 - Buffer.byteLength(notice3))}${notice3}`;
+    }
     await summary.addRaw(text, true).write();
   }
   const failures = r5.outcomes.filter((o3) => o3.failed);
