@@ -86,7 +86,7 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
   const sp = await readSpMetadata(config);
   const token = scimToken(config, env);
   const { client: authentik, url: authentikUrl } = authentikClient(config, env);
-  const clients = identityCenterClients(config.aws.identityCenter!.region);
+  const clients = identityCenterClients(config.aws.identityCenter!.region, { env });
 
   const groups = [...groupsNeeded(config), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
   const release = await readAuthentikRelease(authentik);

@@ -79,3 +79,19 @@ describe("answers lost after authentik committed the write", () => {
     expect(entitlements.map((e) => e.name).sort()).toEqual(["admin@dev", "admin@prod", "data-engineer@dev", "readonly@dev", "readonly@prod"]);
   });
 });
+
+describe("an AWS endpoint that accepts connections and never answers", () => {
+  it("fails the plan with a clear error naming the account and the call, instead of hanging", async () => {
+    const aws = await startPeerProcess<FaultProxyControls>(FAULT_PROXY, ["--target", peers.moto.endpoint]);
+    try {
+      await aws.control.addRule({ action: "hang", method: "POST", body: "Action=ListRoles", times: 1000 });
+      const file = peers.writeConfig("hang.yaml", example("classic-iam.yaml"));
+      const r = await peers.cli(["plan", "-c", file], { AWS_ENDPOINT_URL: aws.url, AUTHENTIK_AWS_GITOPS_AWS_TIMEOUT_SECONDS: "1" });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/error: AWS did not answer in time while reading IAM roles and the SAML provider in account (prod|dev) \(\d{12}\) \(ListRoles\)/);
+      expect(r.stderr).not.toContain("internal error");
+    } finally {
+      await aws.stop();
+    }
+  });
+});

@@ -322,7 +322,7 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     await shim.control.addFault({ operation: "ListPermissionSets", times: 1, error: { type: "AccessDeniedException", message: "User is not authorized to perform sso:ListPermissionSets" } });
     const r = await cli(["plan", "-c", config]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toContain("error: AWS refused reading IAM Identity Center in us-east-1: AccessDeniedException: User is not authorized to perform sso:ListPermissionSets");
+    expect(r.stderr).toContain("error: AWS refused reading IAM Identity Center in us-east-1 (ListPermissionSets): AccessDeniedException: User is not authorized to perform sso:ListPermissionSets");
     expect(r.stderr).not.toContain("internal error");
   });
 

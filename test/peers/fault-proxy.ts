@@ -27,6 +27,8 @@ export interface FaultProxyRule {
   path?: string;
   /** AWS JSON protocol operation, from X-Amz-Target (e.g. "CreateAccountAssignment") */
   operation?: string;
+  /** regex source matched against the request body (e.g. "Action=ListRoles" for IAM's query protocol) */
+  body?: string;
   /** how many matching requests; default 1 */
   times?: number;
   status?: number;
@@ -51,12 +53,13 @@ export async function startFaultProxy(options: { target: string; port?: number }
   const log: FaultProxyLogEntry[] = [];
   const hanging = new Set<ServerResponse>();
 
-  const pick = (req: IncomingMessage, operation: string | undefined) => {
+  const pick = (req: IncomingMessage, operation: string | undefined, body: string) => {
     for (const rule of rules) {
       if (rule.used >= (rule.times ?? 1)) continue;
       if (rule.method && rule.method.toUpperCase() !== req.method) continue;
       if (rule.path && !new RegExp(rule.path).test(req.url ?? "/")) continue;
       if (rule.operation && rule.operation !== operation) continue;
+      if (rule.body && !new RegExp(rule.body).test(body)) continue;
       rule.used += 1;
       return rule;
     }
@@ -90,7 +93,7 @@ export async function startFaultProxy(options: { target: string; port?: number }
         const body = Buffer.concat(chunks);
         const target = req.headers["x-amz-target"];
         const operation = typeof target === "string" ? target.split(".").pop() : undefined;
-        const rule = pick(req, operation);
+        const rule = pick(req, operation, body.toString("utf8"));
         const entry: FaultProxyLogEntry = { method: req.method ?? "GET", path: req.url ?? "/", ...(operation ? { operation } : {}), outcome: rule?.action ?? "forwarded" };
         log.push(entry);
         if (rule?.action === "drop") return void req.socket.destroy();

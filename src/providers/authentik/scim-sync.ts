@@ -2,7 +2,7 @@ import { UserError } from "../../errors.js";
 import { AuthentikApiError, type AuthentikClient } from "./client.js";
 
 /** The permission a token needs to start a task schedule (authentik 2025.8+). */
-export const SEND_SCHEDULE_PERMISSION = "authentik_tasks.send_schedule";
+export const SEND_SCHEDULE_PERMISSION = "authentik_tasks_schedules.send_schedule";
 
 /**
  * Starting authentik's SCIM sync for one provider. authentik has no provider-level

@@ -25,7 +25,11 @@ export function awsRegion(env: NodeJS.ProcessEnv = process.env): string {
   return env.AWS_REGION ?? env.AWS_DEFAULT_REGION ?? DEFAULT_REGION;
 }
 
-/** Counts requests on a client (SDK middleware) without touching its behaviour. */
+/**
+ * Counts requests on a client (SDK middleware) without touching its behaviour, and
+ * names the operation on any error that comes out of it, so that a timeout or a
+ * refusal can say which call failed.
+ */
 export function countRequests<T extends { middlewareStack: { add: Function } }>(client: T, counter: { count: number }): T {
   client.middlewareStack.add(
     (next: (args: unknown) => Promise<unknown>) => async (args: unknown) => {
@@ -34,14 +38,40 @@ export function countRequests<T extends { middlewareStack: { add: Function } }>(
     },
     { step: "finalizeRequest", name: "authentikAwsGitopsRequestCounter" },
   );
+  client.middlewareStack.add(
+    (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+      try {
+        return await next(args);
+      } catch (error) {
+        if (error && typeof error === "object" && context.commandName) (error as { $command?: string }).$command ??= context.commandName.replace(/Command$/, "");
+        throw error;
+      }
+    },
+    { step: "initialize", name: "authentikAwsGitopsOperationName" },
+  );
   return client;
 }
 
-const SDK_RETRY = { maxAttempts: 8, retryMode: "adaptive" as const };
+/**
+ * Retries and timeouts for every AWS client. Without a request timeout an endpoint
+ * that accepts the connection and never answers hangs a plan forever. The timeout
+ * per attempt is AUTHENTIK_AWS_GITOPS_AWS_TIMEOUT_SECONDS (default 30).
+ */
+export function sdkOptions(env: NodeJS.ProcessEnv = process.env, maxAttempts = 8) {
+  const seconds = Number(env.AUTHENTIK_AWS_GITOPS_AWS_TIMEOUT_SECONDS);
+  const requestTimeout = (Number.isFinite(seconds) && seconds > 0 ? seconds : 30) * 1000;
+  return {
+    maxAttempts,
+    retryMode: "adaptive" as const,
+    // This SDK only warns about a request over its requestTimeout unless told to throw.
+    requestHandler: { connectionTimeout: Math.min(10_000, requestTimeout), requestTimeout, throwOnRequestTimeout: true },
+  };
+}
 
 export async function accountClients(account: ResolvedAccount, env: NodeJS.ProcessEnv = process.env): Promise<AccountClients> {
   const region = awsRegion(env);
   const requests = { count: 0 };
+  const SDK_RETRY = sdkOptions(env);
   let credentials: AwsCredentialIdentity | undefined;
   const sts = countRequests(new STSClient({ region, ...SDK_RETRY }), requests);
   try {

@@ -7,9 +7,13 @@ import { UserError } from "../../errors.js";
  */
 export function awsFailure(error: unknown, what: string): Error {
   if (error instanceof UserError) return error;
-  const e = error as { name?: string; message?: string; code?: string; $metadata?: unknown; cause?: { code?: string } };
-  if (e && typeof e === "object" && "$metadata" in e) return new UserError(`AWS refused ${what}: ${e.name ?? "Error"}: ${e.message ?? ""}`.trim());
+  const e = error as { name?: string; message?: string; code?: string; $metadata?: unknown; $command?: string; cause?: { code?: string } };
+  const call = e?.$command ? ` (${e.$command})` : "";
+  if (e?.name === "TimeoutError" || (/timed? ?out|socket hang up/i.test(e?.message ?? "") && !("$metadata" in (e ?? {})))) {
+    return new UserError(`AWS did not answer in time while ${what}${call}: ${e.message ?? "timeout"}; check AWS_ENDPOINT_URL, the network and the region`);
+  }
+  if (e && typeof e === "object" && "$metadata" in e) return new UserError(`AWS refused ${what}${call}: ${e.name ?? "Error"}: ${e.message ?? ""}`.trim());
   const code = e?.code ?? e?.cause?.code;
-  if (code && /^E[A-Z]+$/.test(code)) return new UserError(`cannot reach AWS while ${what} (${code}); check AWS_ENDPOINT_URL, the network and the region`);
+  if (code && /^E[A-Z]+$/.test(code)) return new UserError(`cannot reach AWS while ${what}${call} (${code}); check AWS_ENDPOINT_URL, the network and the region`);
   return error instanceof Error ? error : new Error(String(error));
 }

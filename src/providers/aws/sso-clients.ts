@@ -1,7 +1,7 @@
 import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
-import { countRequests } from "./clients.js";
+import { countRequests, sdkOptions } from "./clients.js";
 
 /**
  * IAM Identity Center's APIs (sso-admin and identitystore) share a quota of
@@ -71,10 +71,10 @@ export interface IdentityCenterClients {
 
 export const IDENTITY_CENTER_TPS = 20;
 
-export function identityCenterClients(region: string, options: { ratePerSecond?: number } = {}): IdentityCenterClients {
+export function identityCenterClients(region: string, options: { ratePerSecond?: number; env?: NodeJS.ProcessEnv } = {}): IdentityCenterClients {
   const limiter = new RateLimiter(options.ratePerSecond ?? IDENTITY_CENTER_TPS);
   const requests = { count: 0 };
-  const retry = { maxAttempts: 10, retryMode: "adaptive" as const };
+  const retry = sdkOptions(options.env, 10);
   return {
     region,
     ssoAdmin: countRequests(rateLimited(new SSOAdminClient({ region, ...retry }), limiter), requests),
