@@ -1,9 +1,9 @@
 import { Ajv, type ErrorObject } from "ajv";
 import addFormatsModule from "ajv-formats";
 import configSchema from "../../schema/config.schema.json" with { type: "json" };
-import { didYouMean, suggestion } from "../util/did-you-mean.js";
+import { didYouMean, editDistance, suggestion } from "../util/did-you-mean.js";
 import type { Diagnostic } from "./diagnostics.js";
-import { describePath, looksLikeSecretKey, SECRET_KEY_MESSAGE } from "./paths.js";
+import { describePath, looksLikeSecretKey, quoteName, SECRET_KEY_MESSAGE, showable } from "./paths.js";
 import type { DocPath, YamlSource } from "./yaml-source.js";
 
 // ajv-formats is CommonJS with a default export; under NodeNext the namespace
@@ -78,6 +78,16 @@ function quoteList(values: readonly unknown[]): string {
   return values.map((v) => `'${String(v)}'`).join(", ");
 }
 
+/**
+ * The unknown key as the message repeats it: a short one, or a misspelling of
+ * a property the schema allows (" 'acounts'"); anything else may be a stray
+ * piece of a pasted value, and the position already points at it.
+ */
+function unknownName(name: string, allowed: readonly string[]): string {
+  const typo = allowed.some((a) => editDistance(name.toLowerCase(), a.toLowerCase()) <= Math.max(1, Math.floor(Math.max(name.length, a.length) / 3)));
+  return (name.length < 8 || typo) && showable(name) ? ` ${quoteName(name)}` : "";
+}
+
 function translateErrors(source: YamlSource, errors: readonly ErrorObject[]): Diagnostic[] {
   // anyOf/oneOf with an errorMessage: report that one message instead of the
   // noise of every failed branch.
@@ -118,11 +128,13 @@ function translateErrors(source: YamlSource, errors: readonly ErrorObject[]): Di
     const where = describePath(path);
     const subject = where === "" ? "the configuration" : `'${where}'`;
 
-    // An error about a property *name* (propertyNames) carries the name.
+    // An error about a property *name* (propertyNames) carries the name; it is
+    // repeated only for names of things (a role), never for free text (a tag key).
     if (e.propertyName !== undefined) {
       const keyPath = [...path, e.propertyName];
       const reason = schema.patternErrorMessage ?? e.message ?? "is not allowed";
-      push(keyPath, `key '${e.propertyName}' in ${subject} ${reason}`, "key");
+      const key = path[path.length - 1] === "tags" ? "this key" : `key ${quoteName(e.propertyName)}`;
+      push(keyPath, `${key} in ${subject} ${reason}`, "key");
       continue;
     }
 
@@ -135,7 +147,7 @@ function translateErrors(source: YamlSource, errors: readonly ErrorObject[]): Di
         const name = String((e.params as { additionalProperty: string }).additionalProperty);
         const keyPath = [...path, name];
         if (looksLikeSecretKey(name)) {
-          push(keyPath, `'${name}' is not allowed here: ${SECRET_KEY_MESSAGE}`, "key");
+          push(keyPath, `${showable(name) && name.length <= 32 ? `${quoteName(name)} is` : "this key is"} not allowed here: ${SECRET_KEY_MESSAGE}`, "key");
           break;
         }
         const allowed = Object.keys(schema.properties ?? {}).filter((k) => k !== "$schema");
@@ -143,7 +155,7 @@ function translateErrors(source: YamlSource, errors: readonly ErrorObject[]): Di
         const context = where === "" ? "" : ` in '${where}'`;
         push(
           keyPath,
-          `unknown property '${name}'${context}${hint || (allowed.length ? ` (allowed: ${quoteList(allowed)})` : "")}`,
+          `unknown property${unknownName(name, allowed)}${context}${hint || (allowed.length ? ` (allowed: ${quoteList(allowed)})` : "")}`,
           "key",
         );
         break;

@@ -1,7 +1,7 @@
-import { suggestion } from "../util/did-you-mean.js";
+import { didYouMean } from "../util/did-you-mean.js";
 import type { Diagnostic, Severity } from "./diagnostics.js";
 import { formatDuration, parseDuration } from "./durations.js";
-import { describePath } from "./paths.js";
+import { describePath, nameText, quoteName as q, showable } from "./paths.js";
 import { parsePolicyDocument, policySize } from "./policy-documents.js";
 import type { DocPath, YamlSource } from "./yaml-source.js";
 
@@ -17,6 +17,12 @@ type Rec = Record<string, unknown>;
 const isRec = (v: unknown): v is Rec => v !== null && typeof v === "object" && !Array.isArray(v);
 const entries = (v: unknown): [string, unknown][] => (isRec(v) ? Object.entries(v) : []);
 const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+
+/** " — did you mean 'x'?" naming a declared name, unless that name looks like a secret. */
+function suggestion(input: string, candidates: Iterable<string>): string {
+  const match = didYouMean(input, candidates);
+  return match === undefined || !showable(match) ? "" : ` — did you mean ${q(match)}?`;
+}
 
 // AWS limits (IAM and IAM Identity Center quotas that are not adjustable, or their defaults).
 export const LIMITS = {
@@ -82,22 +88,22 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
     const id = account.id;
     if (typeof id === "string") {
       const first = accountIds.get(id);
-      if (first !== undefined) error(["aws", "accounts", alias, "id"], `account '${alias}' has the same id as account '${first}'`);
+      if (first !== undefined) error(["aws", "accounts", alias, "id"], `account ${q(alias)} has the same id as account ${q(first)}`);
       else accountIds.set(id, alias);
     }
     if (typeof account.assumeRole === "string" && typeof id === "string") {
       const arnAccount = /^arn:[^:]+:iam::(\d{12}):role\//.exec(account.assumeRole)?.[1];
       if (arnAccount && arnAccount !== id) {
-        error(["aws", "accounts", alias, "assumeRole"], `'aws.accounts.${alias}.assumeRole' is a role in account ${arnAccount}, but account '${alias}' is ${id}; the tool must assume a role inside the account it manages`);
+        error(["aws", "accounts", alias, "assumeRole"], `'${describePath(["aws", "accounts", alias, "assumeRole"])}' is a role in account ${arnAccount}, but account ${q(alias)} is ${id}; the tool must assume a role inside the account it manages`);
       }
     }
   }
   const ouIds = new Map<string, string>();
   for (const [alias, ou] of entries(aws.organizationalUnits)) {
-    if (accountAliases.has(alias)) error(["aws", "organizationalUnits", alias], `'${alias}' is both an account alias and an organizational unit alias; use distinct names`, "key");
+    if (accountAliases.has(alias)) error(["aws", "organizationalUnits", alias], `${q(alias)} is both an account alias and an organizational unit alias; use distinct names`, "key");
     if (isRec(ou) && typeof ou.id === "string") {
       const first = ouIds.get(ou.id);
-      if (first !== undefined) error(["aws", "organizationalUnits", alias, "id"], `organizational unit '${alias}' has the same id as '${first}'`);
+      if (first !== undefined) error(["aws", "organizationalUnits", alias, "id"], `organizational unit ${q(alias)} has the same id as ${q(first)}`);
       else ouIds.set(ou.id, alias);
     }
   }
@@ -110,7 +116,7 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
       if (!allowed.has(alias)) {
         const declared = what === "account" ? "aws.accounts" : "aws.organizationalUnits";
         const extra = what === "account" && ouAliases.has(alias) ? " (it is an organizational unit: list it under organizationalUnits)" : "";
-        error([...path, i], `unknown ${what} '${alias}'${extra}${extra ? "" : suggestion(alias, allowed)}; declare it in ${declared}`);
+        error([...path, i], `unknown ${what} ${q(alias)}${extra}${extra ? "" : suggestion(alias, allowed)}; declare it in ${declared}`);
       } else resolved.push(alias);
     }
     return resolved;
@@ -155,10 +161,10 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
   const checkNameCollisions = (section: string, maxLength: number, kind: string) => {
     const seen = new Map<string, string>();
     for (const [name] of entries(data[section])) {
-      if (name.length > maxLength) error([section, name], `${kind} name '${name}' is ${name.length} characters long; AWS allows at most ${maxLength}`, "key");
+      if (name.length > maxLength) error([section, name], `${kind} name is ${[...name].length} characters long; AWS allows at most ${maxLength}`, "key");
       const folded = name.toLowerCase();
       const first = seen.get(folded);
-      if (first !== undefined) error([section, name], `${kind} '${name}' differs from '${first}' only in letter case; AWS treats ${kind} names case-insensitively`, "key");
+      if (first !== undefined) error([section, name], `${kind} ${q(name)} differs from ${q(first)} only in letter case; AWS treats ${kind} names case-insensitively`, "key");
       else seen.set(folded, name);
     }
   };
@@ -171,17 +177,17 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
     if (!isRec(role)) continue;
     const path = ["roles", name];
     roleAccounts.set(name, new Set(checkAccountSelector([...path, "accounts"], role.accounts)));
-    const max = checkDuration([...path, "maxSessionDuration"], role.maxSessionDuration, LIMITS.roleSessionSeconds, `'roles.${name}.maxSessionDuration'`);
+    const max = checkDuration([...path, "maxSessionDuration"], role.maxSessionDuration, LIMITS.roleSessionSeconds, `'${describePath([...path, "maxSessionDuration"])}'`);
     roleMaxSession.set(name, max ?? 3600);
     let inlineSize = 0;
     for (const [policyName, doc] of entries(role.inlinePolicies)) {
       inlineSize += checkPolicy([...path, "inlinePolicies", policyName], doc) ?? 0;
     }
     if (inlineSize > LIMITS.roleInlinePoliciesChars) {
-      error([...path, "inlinePolicies"], `the inline policies of role '${name}' add up to ${inlineSize} characters; IAM allows ${LIMITS.roleInlinePoliciesChars} per role (white space not counted) — move some into a managed policy`, "key");
+      error([...path, "inlinePolicies"], `the inline policies of role ${q(name)} add up to ${inlineSize} characters; IAM allows ${LIMITS.roleInlinePoliciesChars} per role (white space not counted) — move some into a managed policy`, "key");
     }
     if (list(role.managedPolicies).length > LIMITS.managedPoliciesPerRoleDefault) {
-      warn([...path, "managedPolicies"], `role '${name}' attaches ${list(role.managedPolicies).length} managed policies; AWS allows ${LIMITS.managedPoliciesPerRoleDefault} per role unless the quota was raised`, "key");
+      warn([...path, "managedPolicies"], `role ${q(name)} attaches ${list(role.managedPolicies).length} managed policies; AWS allows ${LIMITS.managedPoliciesPerRoleDefault} per role unless the quota was raised`, "key");
     }
     checkTags([...path, "tags"], role.tags, globalTags);
   }
@@ -192,7 +198,7 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
   if (sessionSeconds !== undefined && mode === "classic-iam") {
     for (const [role, max] of roleMaxSession) {
       if (sessionSeconds > max) {
-        error(["authentik", "provider", "sessionDuration"], `the SAML session duration ${formatDuration(sessionSeconds)} is longer than role '${role}' allows (maxSessionDuration ${formatDuration(max)}); AWS would refuse the sign-in`);
+        error(["authentik", "provider", "sessionDuration"], `the SAML session duration ${formatDuration(sessionSeconds)} is longer than role ${q(role)} allows (maxSessionDuration ${formatDuration(max)}); AWS would refuse the sign-in`);
       }
     }
   }
@@ -202,14 +208,14 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
   for (const [name, ps] of entries(data.permissionSets)) {
     if (!isRec(ps)) continue;
     const path = ["permissionSets", name];
-    checkDuration([...path, "sessionDuration"], ps.sessionDuration, LIMITS.permissionSetSessionSeconds, `'permissionSets.${name}.sessionDuration'`);
+    checkDuration([...path, "sessionDuration"], ps.sessionDuration, LIMITS.permissionSetSessionSeconds, `'${describePath([...path, "sessionDuration"])}'`);
     const size = checkPolicy([...path, "inlinePolicy"], ps.inlinePolicy);
     if (size !== undefined && size > LIMITS.permissionSetInlinePolicyChars) {
-      error([...path, "inlinePolicy"], `the inline policy of permission set '${name}' has ${size} characters; IAM Identity Center allows ${LIMITS.permissionSetInlinePolicyChars}`, "key");
+      error([...path, "inlinePolicy"], `the inline policy of permission set ${q(name)} has ${size} characters; IAM Identity Center allows ${LIMITS.permissionSetInlinePolicyChars}`, "key");
     }
     const managed = list(ps.managedPolicies).length + list(ps.customerManagedPolicies).length;
     if (managed > LIMITS.managedPoliciesPerPermissionSetDefault) {
-      warn(path, `permission set '${name}' attaches ${managed} managed policies; AWS allows ${LIMITS.managedPoliciesPerPermissionSetDefault} per permission set unless the quota was raised`, "key");
+      warn(path, `permission set ${q(name)} attaches ${managed} managed policies; AWS allows ${LIMITS.managedPoliciesPerPermissionSetDefault} per permission set unless the quota was raised`, "key");
     }
     for (const [i, ref] of list(ps.managedPolicies).entries()) {
       if (typeof ref === "string" && !/:iam::aws:policy\//.test(ref)) {
@@ -252,14 +258,14 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
       if (typeof role !== "string") continue;
       if (!roleNames.has(role)) {
         const hint = permissionSetNames.has(role) ? " (it is a permission set)" : suggestion(role, roleNames);
-        error([...path, "roles", i], `mapping for group '${group}' names role '${role}', which is not defined in 'roles'${hint}`);
+        error([...path, "roles", i], `mapping for group ${q(group)} names role ${q(role)}, which is not defined in 'roles'${hint}`);
         continue;
       }
       usedRoles.add(role);
       const available = roleAccounts.get(role) ?? new Set<string>();
       for (const [j, alias] of (mapping.accounts === "*" ? [] : list(mapping.accounts)).entries()) {
         if (typeof alias === "string" && accountAliases.has(alias) && !available.has(alias)) {
-          error([...path, "accounts", j], `role '${role}' does not exist in account '${alias}' (its accounts: ${[...available].join(", ") || "none"}); add the account to the role or drop it here`);
+          error([...path, "accounts", j], `role ${q(role)} does not exist in account ${q(alias)} (its accounts: ${[...available].map(nameText).join(", ") || "none"}); add the account to the role or drop it here`);
         }
       }
     }
@@ -267,7 +273,7 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
       if (typeof ps !== "string") continue;
       if (!permissionSetNames.has(ps)) {
         const hint = roleNames.has(ps) ? " (it is a role)" : suggestion(ps, permissionSetNames);
-        error([...path, "permissionSets", i], `mapping for group '${group}' names permission set '${ps}', which is not defined in 'permissionSets'${hint}`);
+        error([...path, "permissionSets", i], `mapping for group ${q(group)} names permission set ${q(ps)}, which is not defined in 'permissionSets'${hint}`);
       } else usedPermissionSets.add(ps);
     }
   }
@@ -275,16 +281,16 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
   // --- warnings: things declared that nothing uses -----------------------------------------
   if (mode === "classic-iam") {
     for (const name of roleNames) {
-      if (!usedRoles.has(name)) warn(["roles", name], `role '${name}' is not granted to any group by a mapping; nobody can sign in to it`, "key");
+      if (!usedRoles.has(name)) warn(["roles", name], `role ${q(name)} is not granted to any group by a mapping; nobody can sign in to it`, "key");
     }
     for (const alias of accountAliases) {
       const hasRole = [...roleAccounts.values()].some((set) => set.has(alias));
-      if (!hasRole) warn(["aws", "accounts", alias], `account '${alias}' has no roles; only the SAML identity provider will be created there`, "key");
+      if (!hasRole) warn(["aws", "accounts", alias], `account ${q(alias)} has no roles; only the SAML identity provider will be created there`, "key");
     }
   }
   if (mode === "identity-center") {
     for (const name of permissionSetNames) {
-      if (!usedPermissionSets.has(name)) warn(["permissionSets", name], `permission set '${name}' is not assigned to any group by a mapping`, "key");
+      if (!usedPermissionSets.has(name)) warn(["permissionSets", name], `permission set ${q(name)} is not assigned to any group by a mapping`, "key");
     }
   }
 
@@ -302,13 +308,13 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
     const before = ours.toLowerCase() <= theirs.toLowerCase() ? "" : ours <= theirs ? " in the database's C (byte-order) collation" : undefined;
     if (before !== undefined) {
       const at: DocPath = provider.propertyMappingPrefix === undefined ? ["scim"] : ["authentik", "provider", "propertyMappingPrefix"];
-      error(at, `the SCIM user mapping would be named '${ours}', which sorts before "${theirs}"${before}; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops <slug>")`, "key");
+      error(at, `the SCIM user mapping would be named ${q(ours)}, which sorts before "${theirs}"${before}; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops <slug>")`, "key");
     }
     if (Array.isArray(scim.groups)) {
       const provisioned = new Set(list(scim.groups).filter((g): g is string => typeof g === "string"));
       for (const [index, mapping] of list(data.mappings).entries()) {
         if (isRec(mapping) && typeof mapping.group === "string" && !provisioned.has(mapping.group)) {
-          warn(["mappings", index, "group"], `group '${mapping.group}' is not in scim.groups, so authentik's SCIM provider will not provision it to IAM Identity Center`);
+          warn(["mappings", index, "group"], `group ${q(mapping.group)} is not in scim.groups, so authentik's SCIM provider will not provision it to IAM Identity Center`);
         }
       }
     }

@@ -1,4 +1,4 @@
-import { Alias, LineCounter, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node } from "yaml";
+import { Alias, LineCounter, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node } from "yaml";
 import type { Diagnostic, Severity } from "./diagnostics.js";
 
 export type DocPath = readonly (string | number)[];
@@ -24,6 +24,10 @@ export class YamlSource {
       prettyErrors: false,
       uniqueKeys: true,
       strict: true,
+      // yaml's own warnings (e.g. about a mapping used as a key) go to
+      // process.emitWarning and quote the source; every problem is reported
+      // as a diagnostic instead.
+      logLevel: "error",
     });
   }
 
@@ -48,7 +52,21 @@ export class YamlSource {
     };
     add("error", errors);
     add("warning", this.document.warnings);
-    if (errors.length === 0) out.push(...this.aliasDiagnostics());
+    if (errors.length === 0) out.push(...this.keyDiagnostics(), ...this.aliasDiagnostics());
+    return out;
+  }
+
+  /** A mapping or list used as a key (`? [a, b]: x`, `{a: 1}: x`): a configuration's keys are names. */
+  private keyDiagnostics(): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    visit(this.document, {
+      Pair: (_key, pair) => {
+        if (isCollection(pair.key) || pair.key instanceof Alias) {
+          const offset = (pair.key as Node).range?.[0] ?? 0;
+          out.push(this.at("error", offset, "YAML: a key must be a plain value (a name), not a mapping, a list or an alias"));
+        }
+      },
+    });
     return out;
   }
 
@@ -122,14 +140,33 @@ export class YamlSource {
     return this.converted;
   }
 
+  /**
+   * Where the key a duplicate repeats was first defined. The key itself is not
+   * repeated in the message: it may be a pasted secret, and the position
+   * already points at it.
+   */
   private duplicateKeyMessage(offset: number): string {
-    // The parser reports the offset of the repeated key; name it for the reader.
-    const rest = this.text.slice(offset);
-    const key = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^:#\n]*?))\s*:/.exec(rest);
-    const name = key ? (key[1] ?? key[2] ?? key[3] ?? "").trim() : "";
-    return name
-      ? `duplicate key '${name}': it is already defined in this mapping; remove or rename one of them`
-      : "duplicate key: it is already defined in the same mapping";
+    let first: number | undefined;
+    visit(this.document, {
+      Map: (_key, map) => {
+        if (first !== undefined) return visit.BREAK;
+        const seen = new Map<unknown, number>();
+        for (const pair of map.items) {
+          if (!isScalar(pair.key) || pair.key.range === undefined || pair.key.range === null) continue;
+          const at = pair.key.range[0];
+          const earlier = seen.get(pair.key.value);
+          if (earlier !== undefined && at === offset) {
+            first = earlier;
+            return visit.BREAK;
+          }
+          if (earlier === undefined) seen.set(pair.key.value, at);
+        }
+        return undefined;
+      },
+    });
+    if (first === undefined) return "duplicate key: it is already defined in the same mapping; remove or rename one of them";
+    const { line, col } = this.lines.linePos(first);
+    return `duplicate key: the same key is already defined at line ${line}, column ${col} of this mapping; remove or rename one of them`;
   }
 
   /**
@@ -195,13 +232,63 @@ export class YamlSource {
 const MAX_ALIAS_COUNT = 1000;
 
 /**
- * yaml's message, minus the source text a few of them quote: an escape
- * sequence or a block scalar header may be part of a pasted secret.
+ * yaml's messages that hold no text from the file, kept as they are. Others
+ * quote the source around the error (`Invalid escape sequence \q…`,
+ * `Unresolved tag: !…`, `Plain value cannot start with …`, a lexer error with
+ * the offending source), and that text may be a secret someone pasted: those
+ * are replaced by a description of their kind. The position comes with the
+ * diagnostic either way.
  */
+const SAFE_YAML_MESSAGES: readonly RegExp[] = [
+  /^Missing closing (?:'|")quote$/,
+  /^Implicit (?:map keys need to be followed by map values|keys need to be on a single line|keys of flow sequence pairs need to be on a single line)$/,
+  /^(?:Nested mappings are not allowed in compact mappings|A block sequence may not be used as an implicit map key)$/,
+  /^(?:All mapping items must start at the same column|All sequence items must start at the same column|Sequence item without - indicator)$/,
+  /^(?:Block collections are not allowed within flow collections|Flow end indicator should be more indented than parent)$/,
+  /^Flow (?:map|sequence)(?: in block collection must be sufficiently indented and)? (?:must )?end with a [\]}]$/,
+  /^(?:Unexpected , in|Missing , between|Missing , or : between|Unexpected empty item in|Missing space after : in) flow (?:map|sequence|collection)(?: items)?$/,
+  /^(?:Block scalars with more-indented leading empty lines must use an explicit indentation indicator|Block scalar values in collections must be indented|Block scalar header not found)$/,
+  /^Block scalar lines must not be less indented than their (?:explicit indentation indicator|first line)$/,
+  /^(?:Tabs are not allowed as indentation|Comments must be separated from other tokens by white space characters)$/,
+  /^(?:Tags and anchors must be separated from the next token by white space|A node can have at most one (?:anchor|tag)|An alias node must not specify any properties)$/,
+  /^(?:Anchor|Alias) (?:cannot be an empty string|ending in : is ambiguous)$/,
+  /^(?:Map keys must be unique|Map comment with trailing content|Missing directives-end(?:\/doc-start)? indicator line|Unexpected doc-end without preceding document|Missing newline after block sequence props)$/,
+  /^The : indicator must be at most 1024 chars after the start of an implicit (?:block mapping|flow sequence) key$/,
+  /^Unexpected [a-z-]+ (?:token|at node end)$/,
+];
+
+/** What each kind of error means, for the messages that quote source text. */
+const SYNTAX_KINDS: Record<string, string> = {
+  ALIAS_PROPS: "an alias cannot have an anchor or a tag",
+  BAD_ALIAS: "an alias (*name) or anchor (&name) is malformed",
+  BAD_COLLECTION_TYPE: "a tag does not fit the kind of value it is on",
+  BAD_DIRECTIVE: "a directive (a line starting with %) is malformed",
+  BAD_DQ_ESCAPE: "invalid escape sequence in a double-quoted string",
+  BAD_INDENT: "the indentation does not match the lines around it",
+  BAD_PROP_ORDER: "anchors (&name) and tags (!tag) must come right before the value",
+  BAD_SCALAR_START: "a plain value cannot start with this character; quote the value",
+  BLOCK_AS_IMPLICIT_KEY: "a block value cannot be used as a key",
+  BLOCK_IN_FLOW: "block values cannot be used inside { } or [ ]",
+  IMPOSSIBLE: "this cannot be parsed",
+  KEY_OVER_1024_CHARS: "a key is longer than 1024 characters",
+  MISSING_CHAR: "a character is missing here (a closing quote, bracket or brace, or a ':' after a key)",
+  MULTILINE_IMPLICIT_KEY: "a key cannot span several lines",
+  MULTIPLE_ANCHORS: "a value can have only one anchor (&name)",
+  MULTIPLE_DOCS: "the file holds several YAML documents (separated by ---); a configuration is one document",
+  MULTIPLE_TAGS: "a value can have only one tag (!tag)",
+  NON_STRING_KEY: "a key must be a string",
+  RESOURCE_EXHAUSTION: "the document is too large or too deeply nested",
+  TAB_AS_INDENT: "tabs are not allowed as indentation",
+  TAG_RESOLVE_FAILED: "unknown tag (!tag); a configuration uses no YAML tags",
+  UNEXPECTED_TOKEN: "unexpected character here; quote values that contain YAML indicators (: { } [ ] , # & * ! | > ' \" % @ `)",
+};
+
 function syntaxMessage(code: string, message: string): string {
-  let text = message;
-  if (code === "BAD_DQ_ESCAPE") text = "invalid escape sequence in a double-quoted string";
-  else if (/^Block scalar header includes extra characters/.test(text)) text = "block scalar header (| or >) includes extra characters";
-  else if (code === "TAB_AS_INDENT") text = `${text}; indent with spaces`;
-  return `YAML syntax: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+  let text = SAFE_YAML_MESSAGES.some((safe) => safe.test(message))
+    ? `${message.charAt(0).toLowerCase()}${message.slice(1)}`
+    : /^Block scalar header includes extra characters/.test(message)
+      ? "block scalar header (| or >) includes extra characters"
+      : (SYNTAX_KINDS[code] ?? "the file is not valid YAML here");
+  if (code === "TAB_AS_INDENT") text = `${text}; indent with spaces`;
+  return `YAML syntax: ${text}`;
 }
