@@ -194,6 +194,7 @@ function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): Resol
       tokenEnvLocation: at(["scim", "tokenEnv"]),
       providerName: scim.providerName ?? `${raw.authentik.provider.name}-scim`,
       groups: scim.groups ?? [...new Set(raw.mappings.map((m) => m.group))],
+      groupsLocation: at(scim.groups ? ["scim", "groups"] : ["scim"]),
       userMapping: { userName: scim.userMapping?.userName ?? "email", dropPhotos: scim.userMapping?.dropPhotos ?? true },
     },
     options: { prune: raw.options?.prune ?? false, allowDeleteAll: raw.options?.allowDeleteAll ?? false },

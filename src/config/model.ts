@@ -68,6 +68,8 @@ export interface ResolvedScim {
   tokenEnvLocation: string;
   providerName: string;
   groups: string[];
+  /** "file:line:col" of scim.groups (or of scim, when the groups follow the mappings). */
+  groupsLocation: string;
   userMapping: { userName: "email" | "username"; dropPhotos: boolean };
 }
 

@@ -101,10 +101,19 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
   const warnings: string[] = [...runWarnings(config, options)];
   const untested = releaseWarning(release);
   if (untested) warnings.push(untested);
-  if (config.scim && release.scimGroupFilter === "filter_group" && new Set(config.scim.groups).size > 1) {
-    warnings.push(
-      `authentik ${release.version} can limit SCIM to one group only (filter_group; group_filters arrived in 2026.2), so SCIM syncs every group to IAM Identity Center; users are still limited to the members of the mapped groups by the application's bindings. Upgrade authentik to limit the groups too.`,
-    );
+  if (config.scim && release.scimGroupFilter === "filter_group") {
+    // Before 2026.2 a sync pushes every user, or only the direct members of the one
+    // filter_group, and every group: the application's bindings play no part.
+    const scimGroups = [...new Set(config.scim.groups)];
+    if (scimGroups.length > 1) {
+      problems.push({
+        message: `${config.scim.groupsLocation}: authentik ${release.version} can limit SCIM to the members of one group only (filter_group; group_filters and user selection by the application's bindings arrived in 2026.2): with ${scimGroups.length} groups (${scimGroups.join(", ")}) SCIM would provision every user into IAM Identity Center. Set scim.groups to one group whose direct members are everyone who needs AWS, or upgrade authentik to 2026.2 or newer`,
+      });
+    } else {
+      warnings.push(
+        `authentik ${release.version}: SCIM provisions the direct members of group '${scimGroups[0]}' (filter_group; members of its child groups are not included) and syncs every group to IAM Identity Center; from authentik 2026.2 the tool limits both to the mapped groups`,
+      );
+    }
   }
   const missingInIdentityStore = [...new Set(config.mappings.map((m) => m.group))].filter((g) => !icLive.groups.has(g));
   for (const group of missingInIdentityStore) {
