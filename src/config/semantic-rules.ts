@@ -294,6 +294,12 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
     }
   }
 
+  // authentik names its own mappings "authentik default … Mapping: …" and manages them
+  // (managed set); a prefix like theirs would make the tool's names read as authentik's.
+  if (typeof provider.propertyMappingPrefix === "string" && /^\s*authentik\s+default\b/i.test(provider.propertyMappingPrefix)) {
+    error(["authentik", "provider", "propertyMappingPrefix"], `propertyMappingPrefix '${provider.propertyMappingPrefix}' names authentik's own mappings ("authentik default … Mapping: …"), which are never the tool's; choose a prefix of your own (the default is "aws-gitops <application slug>")`);
+  }
+
   // --- SCIM ----------------------------------------------------------------------------------
   const scim = isRec(data.scim) ? data.scim : undefined;
   if (scim && mode === "identity-center") {

@@ -134,7 +134,7 @@ export async function readAuthentikState(
   const resources: LiveResource[] = [];
   const ids: AuthentikIds = { id: new Map(), pk: new Map(), pbm: new Map() };
   /** The tool's property mappings (by name prefix) of one kind, indexed by pk for references. */
-  const ownMappings = <M extends { pk: string; name: string }>(
+  const ownMappings = <M extends { pk: string; name: string; managed?: string | null }>(
     mappings: M[],
     kind: { type: "authentik.property_mapping" | "authentik.scim_mapping"; label: string; address: (name: string) => string; props: (m: M) => Props },
   ): Map<string, string> => {
@@ -144,7 +144,16 @@ export async function readAuthentikState(
       const addr = kind.address(m.name);
       byPk.set(m.pk, addr);
       ids.id.set(addr, m.pk);
-      resources.push({ address: addr, type: kind.type, system: "authentik", title: `${kind.label} "${m.name}"`, id: m.pk, props: kind.props(m), owned: true });
+      resources.push({
+        address: addr,
+        type: kind.type,
+        system: "authentik",
+        title: `${kind.label} "${m.name}"`,
+        id: m.pk,
+        props: kind.props(m),
+        // authentik's own mappings (managed set) are never the tool's, whatever their name.
+        ...ownedUnless(Boolean(m.managed) && `it is one of authentik's own mappings (managed: ${m.managed})`),
+      });
     }
     return byPk;
   };
