@@ -1,3 +1,4 @@
+import { stripUrlCredentials } from "../util/redact-url.js";
 import { colorEnabled, styler, type Styler } from "./terminal.js";
 
 /** Where the CLI writes; injectable so tests can capture output without a subprocess. */
@@ -37,15 +38,17 @@ export function output(io: CliIO, colorFlag: boolean | undefined): Output {
 const SECRET_ENV = /(?:^AUTHENTIK_TOKEN$|^AWS_SECRET_ACCESS_KEY$|^AWS_SESSION_TOKEN$|TOKEN$|SECRET$|PASSWORD$)/;
 
 /**
- * Wraps the output streams so that no secret from the environment can reach
- * them, whatever code path produced the text: the last line of defence behind
- * never putting secrets into messages in the first place.
+ * Wraps the output streams so that no secret from the environment, and no
+ * password in a URL (`https://user:pass@host`), can reach them, whatever code
+ * path produced the text: the last line of defence behind never putting
+ * secrets into messages in the first place.
  */
 export function scrubbingIO(io: CliIO): CliIO {
   const secrets = Object.entries(io.env)
     .filter(([name, value]) => SECRET_ENV.test(name) && typeof value === "string" && value.length >= 8)
     .map(([, value]) => value as string);
-  const scrub = (s: string) => [...secrets].sort((a, b) => b.length - a.length).reduce((text, secret) => text.split(secret).join("***"), s);
+  const scrub = (s: string) =>
+    [...secrets].sort((a, b) => b.length - a.length).reduce((text, secret) => text.split(secret).join("***"), stripUrlCredentials(s));
   return {
     ...io,
     stdout: { write: (s: string) => io.stdout.write(scrub(s)), isTTY: io.stdout.isTTY },

@@ -39,6 +39,7 @@ describe("secrets in the config", () => {
     "34-scim-token-inline.yaml": "kR7vQ2mXp9LwZt4BnH8sJc3Yd6FgA1eU",
     "35-authentik-token-inline.yaml": "ak-7f3a9c2e-super-secret-value",
     "36-aws-access-key-inline.yaml": "AKIAIOSFODNN7EXAMPLE",
+    "52-authentik-url-with-password.yaml": "hunter2pw",
   };
   it.each(Object.entries(secrets))("%s never echoes the secret", async (file, secret) => {
     const result = await validateConfigFile(path.join(dir, file));

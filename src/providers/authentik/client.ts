@@ -1,6 +1,7 @@
 import ky, { HTTPError, TimeoutError, type KyInstance } from "ky";
 import { UserError } from "../../errors.js";
 import { collectPages } from "../../util/paging.js";
+import { displayUrl, redactUrls } from "../../util/redact-url.js";
 
 /**
  * A failed authentik API call. Carries the method, path, status and authentik's
@@ -82,14 +83,16 @@ export interface AuthentikClientOptions {
 
 /** Thin typed wrapper over authentik's /api/v3 (ky does retries, timeouts and JSON). */
 export class AuthentikClient {
+  /** The base URL as messages show it: without user name, password or query (see displayUrl). */
   readonly baseUrl: string;
   private readonly http: KyInstance;
   requestCount = 0;
 
   constructor(options: AuthentikClientOptions) {
-    this.baseUrl = options.url.replace(/\/+$/, "");
+    const base = options.url.replace(/\/+$/, "");
+    this.baseUrl = displayUrl(base);
     this.http = ky.create({
-      prefixUrl: `${this.baseUrl}/api/v3`,
+      prefixUrl: `${base}/api/v3`,
       headers: { Authorization: `Bearer ${options.token}`, Accept: "application/json" },
       timeout: options.timeoutMs ?? 30_000,
       retry: {
@@ -154,7 +157,7 @@ export class AuthentikClient {
       throw new AuthentikTransportError(
         method.toUpperCase(),
         `/api/v3/${relative}`,
-        `cannot reach authentik at ${this.baseUrl} (${cause?.code ?? (error as Error).message}); check authentik.url or AUTHENTIK_URL`,
+        `cannot reach authentik at ${this.baseUrl} (${cause?.code ?? redactUrls((error as Error).message)}); check authentik.url or AUTHENTIK_URL`,
       );
     }
   }

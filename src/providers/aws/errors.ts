@@ -1,4 +1,5 @@
 import { UserError } from "../../errors.js";
+import { redactUrls } from "../../util/redact-url.js";
 
 /**
  * AWS SDK errors (AccessDenied, throttling that outlasted retries, an endpoint
@@ -8,6 +9,8 @@ import { UserError } from "../../errors.js";
 export function awsFailure(error: unknown, what: string): Error {
   if (error instanceof UserError) return error;
   const e = error as { name?: string; message?: string; code?: string; $metadata?: unknown; $command?: string; cause?: { code?: string } };
+  // An SDK message may name the endpoint; a password in AWS_ENDPOINT_URL is never printed.
+  if (e && typeof e === "object" && typeof e.message === "string") e.message = redactUrls(e.message);
   const call = e?.$command ? ` (${e.$command})` : "";
   if (e?.name === "TimeoutError" || (/timed? ?out|socket hang up/i.test(e?.message ?? "") && !("$metadata" in (e ?? {})))) {
     return new UserError(`AWS did not answer in time while ${what}${call}: ${e.message ?? "timeout"}; check AWS_ENDPOINT_URL, the network and the region`);
