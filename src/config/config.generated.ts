@@ -383,11 +383,11 @@ export interface Mapping {
  */
 export interface Scim {
   /**
-   * SCIM endpoint shown by IAM Identity Center when automatic provisioning is enabled.
+   * SCIM endpoint shown by IAM Identity Center when automatic provisioning is enabled: `https://scim.<region>.amazonaws.com/<tenant id>/scim/v2`, in the region of the Identity Center instance. Only this form is accepted, since apply sends the SCIM token to it.
    */
   url: string;
   /**
-   * Name of the environment variable holding the SCIM access token created in the AWS console.
+   * Name of the environment variable holding the SCIM access token created in the AWS console (e.g. `AWS_SCIM_TOKEN`). It may not be a variable that holds another secret: `AUTHENTIK_*`, the AWS SDK's credential variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, …), `GITHUB_*`, `GH_TOKEN`, `INPUT_*`, `ACTIONS_*` and `RUNNER_*`.
    */
   tokenEnv: string;
   /**

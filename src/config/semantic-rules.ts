@@ -123,15 +123,17 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
   };
 
   const checkTags = (path: DocPath, tags: unknown, inherited: number) => {
-    const count = entries(tags).length + inherited + 1; // + the managed-by tag
+    const count = entries(tags).length + inherited + 2; // + the managed-by and managed-by-config tags
     if (entries(tags).length > 0 && count > LIMITS.tagsPerResource) {
-      error(path, `'${describePath(path)}' with aws.tags and the managed-by tag makes ${count} tags; AWS allows ${LIMITS.tagsPerResource}`, "key");
+      error(path, `'${describePath(path)}' with aws.tags and the managed-by tags makes ${count} tags; AWS allows ${LIMITS.tagsPerResource}`, "key");
     }
   };
   const globalTags = entries(aws.tags).length;
   if (isRec(aws.tags)) {
     for (const key of Object.keys(aws.tags)) {
-      if (key.toLowerCase() === "managed-by") error(["aws", "tags", key], "the tag 'managed-by' is reserved: the tool sets it to mark what it owns", "key");
+      if (key.toLowerCase() === "managed-by" || key.toLowerCase() === "managed-by-config") {
+        error(["aws", "tags", key], `the tag '${key}' is reserved: the tool sets it to mark what it owns and for which configuration`, "key");
+      }
     }
   }
 
@@ -326,6 +328,23 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
     }
   }
 
+  // --- where the SCIM token goes ------------------------------------------------------------
+  // apply sends the value of scim.tokenEnv to scim.url: the schema allows only AWS's SCIM
+  // endpoint, and neither may be made to carry another secret of the run somewhere else.
+  if (scim && typeof scim.url === "string") {
+    const scimRegion = /^https:\/\/scim\.([a-z0-9-]+)\.amazonaws\.com\//.exec(scim.url)?.[1];
+    const ic = isRec(aws.identityCenter) ? aws.identityCenter : {};
+    if (scimRegion && typeof ic.region === "string" && scimRegion !== ic.region) {
+      error(["scim", "url"], `'scim.url' is in region ${scimRegion}, but aws.identityCenter.region is ${ic.region}; IAM Identity Center serves SCIM only in the region of its instance`);
+    }
+  }
+  if (scim && typeof scim.tokenEnv === "string") {
+    const reserved = reservedVariable(scim.tokenEnv);
+    if (reserved) {
+      error(["scim", "tokenEnv"], `'scim.tokenEnv' names ${scim.tokenEnv}, ${reserved}; the SCIM token needs a variable of its own, e.g. AWS_SCIM_TOKEN`);
+    }
+  }
+
   // --- secrets pasted where they do not belong ----------------------------------------------
   if (scim && typeof scim.tokenEnv === "string" && looksLikeTokenValue(scim.tokenEnv)) {
     error(["scim", "tokenEnv"], "'scim.tokenEnv' looks like the token itself; write the NAME of the environment variable that holds it (e.g. AWS_SCIM_TOKEN) and set that variable in the environment");
@@ -334,6 +353,42 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
     error(path, `'${describePath(path)}' looks like an AWS access key; credentials are never written in the config — they come from the standard AWS credential chain`);
   }
   return out;
+}
+
+/** The AWS SDK's variables that carry credentials or say where to find them. */
+const AWS_CREDENTIAL_VARIABLES = new Set([
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_SECURITY_TOKEN",
+  "AWS_CREDENTIAL_EXPIRATION",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+  "AWS_WEB_IDENTITY_TOKEN_FILE",
+  "AWS_ROLE_ARN",
+  "AWS_ROLE_SESSION_NAME",
+  "AWS_PROFILE",
+  "AWS_DEFAULT_PROFILE",
+  "AWS_SHARED_CREDENTIALS_FILE",
+  "AWS_CONFIG_FILE",
+  "AWS_SSO_SESSION",
+]);
+
+/**
+ * Why an environment variable may not hold the SCIM token: it holds another
+ * secret (or setting) of the run, which apply would then send to the SCIM
+ * endpoint. Names compare case-insensitively (Windows environments do).
+ */
+export function reservedVariable(name: string): string | undefined {
+  const n = name.toUpperCase();
+  if (n.startsWith("AUTHENTIK_")) return "a variable the tool reads for its own authentik settings (AUTHENTIK_TOKEN is the authentik API token)";
+  if (AWS_CREDENTIAL_VARIABLES.has(n) || n.startsWith("AWS_BEARER_TOKEN_")) return "a variable the AWS SDK reads for credentials";
+  if (n.startsWith("GITHUB_") || n === "GH_TOKEN" || n === "GH_ENTERPRISE_TOKEN") return "a variable GitHub sets for workflows (GITHUB_TOKEN is the workflow's token)";
+  if (n.startsWith("INPUT_")) return "a variable that holds an input of a GitHub Action step";
+  if (n.startsWith("ACTIONS_") || n.startsWith("RUNNER_")) return "a variable the GitHub Actions runner sets for itself";
+  return undefined;
 }
 
 /** Env-var names are short and usually upper case; tokens are long and mixed. */
