@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from "../config/model.js";
 import { byCodePoint } from "../plan/canonical.js";
 import { normalizePolicy } from "../plan/policy-normalize.js";
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, type DesiredResource } from "../plan/types.js";
+import { CONFIG_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, type DesiredResource } from "../plan/types.js";
 import { address, entitlementName } from "./addresses.js";
 import { trustRelevant } from "./saml-metadata.js";
 import { ROLE_EXPRESSION, SAML_ATTRIBUTE, roleSessionNameExpression, sessionDurationExpression } from "./expressions.js";
@@ -32,9 +32,14 @@ export function trustPolicy(accountId: string, samlProvider: string): Record<str
   });
 }
 
+/** The configuration's identity on AWS objects: its authentik application's slug. */
+export function configId(config: ResolvedConfig): string {
+  return config.authentik.application.slug;
+}
+
 export function managedTags(config: ResolvedConfig, own: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
-    Object.entries({ ...config.aws.tags, ...own, [MANAGED_BY_TAG]: MANAGED_BY_VALUE }).sort(([a], [b]) => byCodePoint(a, b)),
+    Object.entries({ ...config.aws.tags, ...own, [MANAGED_BY_TAG]: MANAGED_BY_VALUE, [CONFIG_TAG]: configId(config) }).sort(([a], [b]) => byCodePoint(a, b)),
   );
 }
 

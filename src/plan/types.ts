@@ -135,6 +135,25 @@ export interface Plan {
 
 export const MANAGED_BY_TAG = "managed-by";
 export const MANAGED_BY_VALUE = "authentik-aws-gitops";
+/**
+ * Which configuration an AWS object belongs to: its authentik application's slug
+ * (unique per authentik). Two configurations sharing an account or an Identity
+ * Center instance never touch each other's roles and permission sets.
+ */
+export const CONFIG_TAG = "managed-by-config";
+
+/**
+ * Why a tagged AWS object is not this configuration's, or nothing when it is. An
+ * object tagged managed-by but without the configuration tag was made by a version
+ * before the tag: it is adopted when declared (an update adds the tag) and otherwise
+ * left alone, since it may be another configuration's.
+ */
+export function configOwnership(tags: Record<string, string>, configId: string, declared: boolean): string | false {
+  if (tags[MANAGED_BY_TAG] !== MANAGED_BY_VALUE) return `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}`;
+  const owner = tags[CONFIG_TAG];
+  if (owner === undefined) return !declared && `it carries ${MANAGED_BY_TAG} but no ${CONFIG_TAG} tag (made by an earlier version, or by another configuration); declare it to adopt it, or delete it by hand`;
+  return owner !== configId && `it belongs to another configuration: authentik application '${owner}' (tag ${CONFIG_TAG}=${owner})`;
+}
 
 export function isRef(v: unknown): v is Ref {
   return typeof v === "object" && v !== null && typeof (v as Ref).$ref === "string";

@@ -12,7 +12,8 @@ import { summarizeIdpMetadata, trustRelevant } from "../../desired/saml-metadata
 import { collectPages } from "../../util/paging.js";
 import { byCodePoint } from "../../plan/canonical.js";
 import { normalizePolicy } from "../../plan/policy-normalize.js";
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, ownedUnless, type LiveResource } from "../../plan/types.js";
+import { configOwnership, ownedUnless, type LiveResource } from "../../plan/types.js";
+import { configId } from "../../desired/classic-iam.js";
 import type { AccountClients } from "./clients.js";
 import { samlProviderArn } from "../../desired/classic-iam.js";
 
@@ -55,7 +56,7 @@ export async function readIamAccount(
     const d = details.get(name);
     const tags = Object.fromEntries((d?.Tags ?? []).map((t) => [t.Key!, t.Value ?? ""]).sort(([a], [b]) => byCodePoint(a, b)));
     const underPath = role.Path === rolePath;
-    const tagged = tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
+    const notOurs = configOwnership(tags, configId(config), wanted.has(name.toLowerCase()) && underPath);
     out.push({
       address: address.iamRole(account.alias, role.Path ?? "/", name),
       type: "aws.iam.role",
@@ -78,7 +79,7 @@ export async function readIamAccount(
         permissions_boundary: d?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
         tags,
       },
-      ...ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : !tagged && `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}`),
+      ...ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs),
     });
   }
 

@@ -21,7 +21,8 @@ import { mapLimit } from "../../util/map-limit.js";
 import { collectPages } from "../../util/paging.js";
 import { byCodePoint } from "../../plan/canonical.js";
 import { normalizePolicy } from "../../plan/policy-normalize.js";
-import { MANAGED_BY_TAG, MANAGED_BY_VALUE, ownedUnless, type LiveResource } from "../../plan/types.js";
+import { configOwnership, ownedUnless, type LiveResource } from "../../plan/types.js";
+import { configId } from "../../desired/classic-iam.js";
 import type { IdentityCenterClients } from "./sso-clients.js";
 
 /** A NextToken-paged AWS list (see collectPages for the loop guard). */
@@ -120,7 +121,8 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
     const ps = described.PermissionSet!;
     const name = ps.Name!;
     const tags = Object.fromEntries(tagList.map((t) => [t.Key!, t.Value ?? ""]).sort(([a], [b]) => byCodePoint(a, b)));
-    const owned = tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
+    const notOurs = configOwnership(tags, configId(config), desiredNames.has(name.toLowerCase()));
+    const owned = !notOurs;
     if (!owned && !desiredNames.has(name.toLowerCase())) return; // not ours and in nobody's way
     const addr = address.permissionSet(name);
     permissionSetArns.set(addr, PermissionSetArn);
@@ -142,7 +144,7 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
         ...details,
         tags,
       },
-      ...ownedUnless(!owned && `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}`),
+      ...ownedUnless(notOurs),
     });
   });
 
