@@ -178,7 +178,7 @@ export interface Aws {
      */
     accessPortalUrl: string;
     /**
-     * Path, relative to this file, of the IAM Identity Center SAML metadata XML downloaded from the AWS console (Settings → Identity source → Change → External identity provider → Download metadata file).
+     * Path, relative to this file, of the IAM Identity Center SAML metadata XML downloaded from the AWS console (Settings → Identity source → Change → External identity provider → Download metadata file). It must be a regular file of at most 1 MiB inside the repository that holds this file (the git work tree; without one, this file's folder): `..` and symbolic links may not lead out of it.
      */
     spMetadata: string;
   };

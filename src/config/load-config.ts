@@ -1,9 +1,9 @@
-import { readFile } from "node:fs/promises";
 import path from "node:path";
 import type { AuthentikAwsGitopsConfig, PolicyDocument } from "./config.generated.js";
 import { ConfigError, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { parseDuration } from "./durations.js";
 import type { ResolvedConfig, ResolvedMapping } from "./model.js";
+import { configRoot, FileRefused, FileTooLarge, formatBytes, readRegularFile } from "./read-file.js";
 import { readSpMetadataFile } from "./sp-metadata-file.js";
 import { parsePolicyDocument, type PolicyDocumentObject } from "./policy-documents.js";
 import { schemaDiagnostics } from "./schema-validation.js";
@@ -57,28 +57,66 @@ export async function loadConfigFile(file: string): Promise<{ config: ResolvedCo
   return { config: result.config, warnings: result.diagnostics, source: result.source };
 }
 
+/** A configuration is text of a few hundred KB at most; past this it is refused unread. */
+export const CONFIG_MAX_BYTES = 2 * 1024 * 1024;
+
 export async function validateConfigFile(file: string): Promise<ValidationResult> {
-  let text: string;
+  const refuse = (reason: string, line = 1, column = 1): ValidationResult => ({
+    diagnostics: [{ severity: "error", message: `cannot read the configuration: ${reason}`, file, line, column, path: [] }],
+    source: new YamlSource(file, ""),
+  });
+  let bytes: Buffer;
   try {
-    text = await readFile(file, "utf8");
+    bytes = await readRegularFile(file, CONFIG_MAX_BYTES);
   } catch (error) {
+    if (error instanceof FileTooLarge) return refuse(`it ${error.message}; a configuration of over ${formatBytes(CONFIG_MAX_BYTES)} is refused`);
+    if (error instanceof FileRefused) return refuse(`it ${error.message}`);
     const code = (error as NodeJS.ErrnoException).code;
-    const reason = code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : (error as Error).message;
-    const source = new YamlSource(file, "");
-    return { diagnostics: [{ severity: "error", message: `cannot read the configuration: ${reason}`, file, line: 1, column: 1, path: [] }], source };
+    return refuse(code === "ENOENT" ? "no such file" : code === "EISDIR" ? "is a directory" : code === "EACCES" ? "permission denied" : (error as Error).message);
   }
+  const text = decodeUtf8(bytes);
+  if (typeof text !== "string") return refuse(`it is not UTF-8 text (an invalid byte sequence at byte ${text.offset + 1})`, text.line, text.column);
   const result = validateConfigText(file, text);
   return result.config ? checkReferencedFiles(result) : result;
 }
 
 /**
- * Files the config points at are part of its validity: an unreadable or
- * malformed SP metadata file is reported at the line that names it.
+ * The file as text: UTF-8 (a byte order mark at the start is dropped), or
+ * where the first byte that is not UTF-8 is, as line and column.
+ */
+function decodeUtf8(bytes: Buffer): string | { offset: number; line: number; column: number } {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    // Find the first invalid byte: the longest prefix that decodes.
+    let good = 0;
+    let bad = bytes.length;
+    while (good < bad) {
+      const mid = Math.ceil((good + bad) / 2);
+      try {
+        new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+        good = mid;
+      } catch {
+        bad = mid - 1;
+      }
+    }
+    const before = new TextDecoder("utf-8").decode(bytes.subarray(0, good));
+    const lines = before.split("\n");
+    return { offset: good, line: lines.length, column: [...lines[lines.length - 1]!].length + 1 };
+  }
+}
+
+/**
+ * Files the config points at are part of its validity: an unreadable,
+ * malformed or out-of-repository SP metadata file is reported at the line
+ * that names it.
  */
 async function checkReferencedFiles(result: ValidationResult): Promise<ValidationResult> {
   const ic = result.config!.aws.identityCenter;
   if (!ic) return result;
-  const problem = await readSpMetadataFile(ic.spMetadataPath).then(
+  const root = await configRoot(result.source.file).catch(() => path.dirname(path.resolve(result.source.file)));
+  ic.spMetadataRoot = root;
+  const problem = await readSpMetadataFile(ic.spMetadataPath, root).then(
     () => undefined,
     (error: Error) => error.message,
   );

@@ -104,6 +104,11 @@ export interface ResolvedConfig {
       spMetadataPath: string;
       /** "file:line:col" of aws.identityCenter.spMetadata, for errors about the file. */
       spMetadataLocation: string;
+      /**
+       * The configuration's repository (see configRoot), set when the file was
+       * validated: pass it to readSpMetadataFile so that the file stays inside it.
+       */
+      spMetadataRoot?: string;
     };
   };
   roles: ResolvedRole[];
