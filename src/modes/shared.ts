@@ -18,6 +18,8 @@ export interface EngineOptions {
   pollMs?: number;
   /** identity-center: write the SCIM token from the environment to authentik's SCIM provider. */
   rotateScimToken?: boolean;
+  /** After an apply, read everything again and fail unless it converged (default true). */
+  verify?: boolean;
 }
 
 /** A plan together with the connections and ids needed to apply it. */

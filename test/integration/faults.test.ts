@@ -95,3 +95,29 @@ describe("an AWS endpoint that accepts connections and never answers", () => {
     }
   });
 });
+
+describe("two applies of one configuration at once", () => {
+  it("never both report success over duplicates, and the next plan and apply remove every copy", async () => {
+    const file = peers.writeConfig("twice.yaml", example("classic-iam.yaml"));
+    expect((await peers.cli(["apply", "-c", file, "--auto-approve"], throughProxy())).code).toBe(0);
+    // New grants only: bindings, which authentik does not make unique.
+    peers.writeConfig("twice.yaml", example("classic-iam.yaml").replace("  - group: engineers\n    roles: [readonly]\n", "  - group: engineers\n    roles: [readonly, admin, data-engineer]\n"));
+    // Both runs read before either writes: every binding create is held back a moment.
+    await proxy.control.addRule({ action: "delay", method: "POST", path: "^/api/v3/policies/bindings/", delayMs: 1_500, times: 100 });
+    const [a, b] = await Promise.all([
+      peers.cli(["apply", "-c", file, "--auto-approve"], throughProxy()),
+      peers.cli(["apply", "-c", file, "--auto-approve"], throughProxy()),
+    ]);
+    await proxy.control.clearRules();
+    const copies = [...(await bindingCopies())].filter(([, n]) => n > 1);
+    expect(copies.length).toBeGreaterThan(0); // the race happened
+    // Each run read the copies back before reporting: neither claims success.
+    expect([a.code, b.code]).toEqual([1, 1]);
+    expect(a.stderr).toContain("apply finished, but reading authentik and AWS again still shows");
+    expect(a.stderr).toMatch(/delete authentik\.policy_binding\[aws\/admin@(dev|prod)→group:engineers\]#2/);
+    const again = await peers.cli(["apply", "-c", file, "--auto-approve"], throughProxy());
+    expect(again.code, again.stderr).toBe(0);
+    expect([...(await bindingCopies())].filter(([, n]) => n > 1)).toEqual([]);
+    expect((await planJson(file)).changes).toEqual([]);
+  });
+});
