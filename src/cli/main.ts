@@ -6,6 +6,7 @@ import { PlanError } from "../plan/compute-plan.js";
 import { processIO, output, scrubbingIO, type CliIO, type Output } from "./io.js";
 import { runApply, runPlan, type ApplyFlags, type PlanFlags } from "./plan-apply.js";
 import { formatProblem, printDiagnostics, printProblems } from "./report.js";
+import { escapeUnsafe } from "../util/safe-text.js";
 
 import { VERSION } from "../version.js";
 
@@ -15,6 +16,7 @@ async function runValidate(o: Output, files: string[]): Promise<number> {
   let failed = false;
   for (const file of files) {
     const result = await validateConfigFile(file);
+    const shown = escapeUnsafe(file);
     printDiagnostics(o, result.diagnostics);
     const errors = result.diagnostics.filter((d) => d.severity === "error").length;
     const warnings = result.diagnostics.length - errors;
@@ -22,12 +24,12 @@ async function runValidate(o: Output, files: string[]): Promise<number> {
       const c = result.config;
       const grants = c.mode === "classic-iam" ? `${c.roles.length} role(s)` : `${c.permissionSets.length} permission set(s)`;
       o.print(
-        `${o.out.green("✓")} ${file} is valid: mode ${c.mode}, ${c.aws.accounts.length} account(s), ${grants}, ${c.mappings.length} mapping(s)` +
+        `${o.out.green("✓")} ${shown} is valid: mode ${c.mode}, ${c.aws.accounts.length} account(s), ${grants}, ${c.mappings.length} mapping(s)` +
           (warnings ? `, ${warnings} warning(s)` : ""),
       );
     } else {
       failed = true;
-      o.error(`${o.err.red("✗")} ${file}: ${errors} error(s)${warnings ? `, ${warnings} warning(s)` : ""}`);
+      o.error(`${o.err.red("✗")} ${shown}: ${errors} error(s)${warnings ? `, ${warnings} warning(s)` : ""}`);
     }
   }
   return failed ? EXIT.error : EXIT.ok;
@@ -56,8 +58,9 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--no-color", "no colours in output (NO_COLOR is respected too)")
     .showHelpAfterError("(run with --help for usage)")
     .configureOutput({
-      writeOut: (s) => void o.io.stdout.write(s),
-      writeErr: (s) => void o.io.stderr.write(s),
+      // commander repeats what was typed ("unknown option '…'"): shown with control characters escaped.
+      writeOut: (s) => void o.io.stdout.write(escapeUnsafe(s)),
+      writeErr: (s) => void o.io.stderr.write(escapeUnsafe(s)),
     })
     .exitOverride();
 
@@ -132,8 +135,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       return EXIT.error;
     }
     const e = error as Error;
-    o.error(`${o.err.red("internal error:")} ${e?.message ?? String(error)}`);
-    if (io.env.AUTHENTIK_AWS_GITOPS_DEBUG) o.error(String(e?.stack ?? ""));
+    o.error(`${o.err.red("internal error:")} ${escapeUnsafe(e?.message ?? String(error))}`);
+    if (io.env.AUTHENTIK_AWS_GITOPS_DEBUG) o.error(escapeUnsafe(String(e?.stack ?? "")));
     else o.error("(this is a bug in authentik-aws-gitops; set AUTHENTIK_AWS_GITOPS_DEBUG=1 for the stack trace)");
     return EXIT.error;
   }

@@ -11,6 +11,7 @@ import type { Plan } from "../plan/types.js";
 import { parsePlanJson, renderPlanJson } from "../render/json.js";
 import { renderPlanMarkdown } from "../render/markdown.js";
 import { renderPlanText } from "../render/text.js";
+import { escapeUnsafe } from "../util/safe-text.js";
 import type { Output } from "./io.js";
 import { printDiagnostics } from "./report.js";
 
@@ -80,6 +81,16 @@ export async function savePlanFile(out: string, text: string): Promise<void> {
   });
 }
 
+/**
+ * The JSON plan as printed: the same JSON, with the characters JSON leaves raw
+ * inside strings (C1 controls such as U+009B, which some terminals read as an
+ * escape sequence; bidirectional controls; U+2028) written as \uXXXX escapes,
+ * which JSON reads back as the same characters.
+ */
+export function printablePlanJson(plan: Plan): string {
+  return escapeUnsafe(renderPlanJson(plan));
+}
+
 export async function runPlan(o: Output, flags: PlanFlags): Promise<number> {
   const file = flags.config;
   if (flags.out) await checkPlanOut(flags.out);
@@ -89,10 +100,10 @@ export async function runPlan(o: Output, flags: PlanFlags): Promise<number> {
   if (flags.out) await savePlanFile(flags.out, renderPlanJson(plan));
   const format = flags.format ?? "text";
   o.io.stdout.write(
-    format === "json" ? renderPlanJson(plan) : format === "markdown" ? `${renderPlanMarkdown(plan)}\n` : `${renderPlanText(plan, o.out)}\n`,
+    format === "json" ? printablePlanJson(plan) : format === "markdown" ? `${renderPlanMarkdown(plan)}\n` : `${renderPlanText(plan, o.out)}\n`,
   );
   if (flags.out) {
-    o.error(`Saved the plan to ${flags.out}; apply exactly it with: authentik-aws-gitops apply -c ${file} --plan ${flags.out}`);
+    o.error(escapeUnsafe(`Saved the plan to ${flags.out}; apply exactly it with: authentik-aws-gitops apply -c ${file} --plan ${flags.out}`));
   }
   const hasChanges = plan.changes.length > 0;
   return flags.detailedExitcode && hasChanges ? EXIT.changes : EXIT.ok;
@@ -115,12 +126,14 @@ async function confirm(o: Output, question: string): Promise<boolean> {
 function progressPrinter(o: Output): (event: ProgressEvent) => void {
   const verb = { create: "creating", update: "updating", delete: "deleting", replace: "replacing" } as const;
   const done = { create: "created", update: "updated", delete: "deleted", replace: "replaced" } as const;
+  // Addresses hold names from the configuration, messages text from authentik and AWS.
+  const t = escapeUnsafe;
   return (e) => {
-    if (e.kind === "start") o.print(`  ${verb[e.change.action]} ${e.change.address} …`);
-    else if (e.kind === "done") o.print(`  ${o.out.green("✓")} ${done[e.change.action]} ${e.change.address} ${o.out.dim(`(${(e.ms / 1000).toFixed(1)}s)`)}`);
-    else if (e.kind === "failed") o.error(`  ${o.err.red("✗")} ${e.change.address}: ${e.error.message}`);
-    else if (e.kind === "skipped") o.error(`  ${o.err.yellow("·")} not attempted: ${e.change.address} (${e.because})`);
-    else o.print(`  ${e.message}`);
+    if (e.kind === "start") o.print(`  ${verb[e.change.action]} ${t(e.change.address)} …`);
+    else if (e.kind === "done") o.print(`  ${o.out.green("✓")} ${done[e.change.action]} ${t(e.change.address)} ${o.out.dim(`(${(e.ms / 1000).toFixed(1)}s)`)}`);
+    else if (e.kind === "failed") o.error(`  ${o.err.red("✗")} ${t(e.change.address)}: ${t(e.error.message)}`);
+    else if (e.kind === "skipped") o.error(`  ${o.err.yellow("·")} not attempted: ${t(e.change.address)} (${t(e.because)})`);
+    else o.print(`  ${t(e.message)}`);
   };
 }
 
@@ -156,8 +169,8 @@ export async function runApply(o: Output, flags: ApplyFlags): Promise<number> {
   const plan = s.plan;
 
   if (reviewed && reviewed.hash !== plan.hash) {
-    o.error(`${o.err.red("error:")} the saved plan ${flags.plan} (hash ${reviewed.hash.slice(0, 12)}) no longer matches what the live state and configuration yield now (hash ${plan.hash.slice(0, 12)}); refusing to apply.`);
-    for (const line of planDrift(reviewedChanges(reviewed), plan)) o.error(`  ${line}`);
+    o.error(`${o.err.red("error:")} ${escapeUnsafe(`the saved plan ${flags.plan} (hash ${reviewed.hash.slice(0, 12)}) no longer matches what the live state and configuration yield now (hash ${plan.hash.slice(0, 12)}); refusing to apply.`)}`);
+    for (const line of planDrift(reviewedChanges(reviewed), plan)) o.error(`  ${escapeUnsafe(line)}`);
     o.error("Make a new plan, review it, and apply that.");
     return EXIT.error;
   }

@@ -4,16 +4,25 @@
  * a file (editors and GitHub annotations understand it), `error: MESSAGE`
  * when it has none.
  */
-import { formatDiagnostic, type Diagnostic, type Severity } from "../config/diagnostics.js";
+import type { Diagnostic, Severity } from "../config/diagnostics.js";
 import type { PlanProblem } from "../plan/compute-plan.js";
+import { escapeUnsafe } from "../util/safe-text.js";
 import type { Output } from "./io.js";
 
 function label(o: Output, severity: Severity): string {
   return severity === "error" ? o.err.red("error:") : o.err.yellow("warning:");
 }
 
+/**
+ * Messages carry text from the configuration and from authentik and AWS (a
+ * group name, an error body): control characters, bidirectional controls and
+ * lone surrogates are shown as \uXXXX, so none can move the cursor or recolour
+ * the terminal; the labels' own colours are added after.
+ */
 export function printDiagnostics(o: Output, diagnostics: readonly Diagnostic[]): void {
-  for (const d of diagnostics) o.error(formatDiagnostic(d).replace(`${d.severity}:`, label(o, d.severity)));
+  for (const d of diagnostics) {
+    o.error(`${escapeUnsafe(d.file)}:${d.line}:${d.column}: ${label(o, d.severity)} ${escapeUnsafe(d.message)}`);
+  }
 }
 
 /**
@@ -23,10 +32,10 @@ export function printDiagnostics(o: Output, diagnostics: readonly Diagnostic[]):
  * the label, as for diagnostics.
  */
 export function formatProblem(o: Output, p: PlanProblem): string {
-  const located = /^([^\s'"][^'"\n]*?:\d+:\d+): (.*)$/s.exec(p.message);
+  const located = /^([^\s'"][^'"\n]*?:\d+:\d+): (.*)$/s.exec(escapeUnsafe(p.message));
   const where = located ? `${located[1]}: ` : "";
-  const message = located ? located[2]! : p.message;
-  return `${where}${label(o, "error")} ${p.address ? `${p.address}: ` : ""}${message}`;
+  const message = located ? located[2]! : escapeUnsafe(p.message);
+  return `${where}${label(o, "error")} ${p.address ? `${escapeUnsafe(p.address)}: ` : ""}${message}`;
 }
 
 export function printProblems(o: Output, problems: readonly PlanProblem[]): void {

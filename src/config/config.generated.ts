@@ -221,7 +221,7 @@ export interface Tags {
  */
 export interface Role {
   /**
-   * Role description.
+   * Role description: at most 1000 characters of printable ASCII and Latin-1 (U+00A1–U+00FF), tabs and line breaks, as IAM accepts.
    */
   description?: string;
   /**
@@ -261,7 +261,7 @@ export interface Tags1 {
  */
 export interface PermissionSet {
   /**
-   * Permission set description.
+   * Permission set description: 1 to 700 characters of printable ASCII and Latin-1 (U+00A1–U+00FF), tabs and line breaks, as IAM Identity Center accepts.
    */
   description?: string;
   /**
@@ -396,6 +396,8 @@ export interface Scim {
   providerName?: string;
   /**
    * authentik groups to provision. Defaults to every group named in mappings.
+   *
+   * Items: A name as authentik and AWS show it: any text on one line, without control characters or bidirectional overrides.
    */
   groups?: string[];
   /**

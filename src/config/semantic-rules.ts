@@ -154,6 +154,11 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
       error(path, `policy document '${describePath(path)}' ${parsed.reason}`);
       return undefined;
     }
+    const outside = /[^\t\n\r\u0020-\u00ff]/u.exec(JSON.stringify(parsed.document));
+    if (outside) {
+      const code = outside[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+      error(path, `policy document '${describePath(path)}' holds U+${code}; IAM accepts in a policy only ASCII and Latin-1 characters (U+0020–U+00FF), tabs and line breaks`);
+    }
     if (parsed.document.Version === undefined) {
       warn(path, `policy document '${describePath(path)}' has no Version; IAM then assumes "2008-10-17", which has no policy variables — write Version: "2012-10-17"`);
     }
@@ -349,6 +354,9 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
   if (scim && typeof scim.tokenEnv === "string" && looksLikeTokenValue(scim.tokenEnv)) {
     error(["scim", "tokenEnv"], "'scim.tokenEnv' looks like the token itself; write the NAME of the environment variable that holds it (e.g. AWS_SCIM_TOKEN) and set that variable in the environment");
   }
+  for (const { path, key, code } of findLoneSurrogates(data, [])) {
+    error(path, `${key ? `a key in '${describePath(path.slice(0, -1))}'` : `'${describePath(path)}'`} holds half of a UTF-16 surrogate pair (\\u${code}), which is not a character; no API accepts it`, key ? "key" : "value");
+  }
   for (const path of findAwsAccessKeys(data, [])) {
     error(path, `'${describePath(path)}' looks like an AWS access key; credentials are never written in the config — they come from the standard AWS credential chain`);
   }
@@ -396,6 +404,23 @@ function looksLikeTokenValue(value: string): boolean {
   if (value.length > 64) return true;
   const mixed = /[a-z]/.test(value) && /[A-Z]/.test(value) && /[0-9]/.test(value);
   return value.length >= 24 && mixed;
+}
+
+/** Strings and keys holding a lone surrogate (a "\\ud800" escape in a double-quoted YAML string). */
+function findLoneSurrogates(value: unknown, path: (string | number)[]): { path: DocPath; key: boolean; code: string }[] {
+  const lone = (s: string) => /[\ud800-\udfff]/u.exec(s)?.[0]?.charCodeAt(0).toString(16);
+  if (typeof value === "string") {
+    const code = lone(value);
+    return code ? [{ path, key: false, code }] : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i) => findLoneSurrogates(v, [...path, i]));
+  if (isRec(value)) {
+    return Object.entries(value).flatMap(([k, v]) => {
+      const code = lone(k);
+      return [...(code ? [{ path: [...path, k], key: true, code }] : []), ...findLoneSurrogates(v, [...path, k])];
+    });
+  }
+  return [];
 }
 
 function findAwsAccessKeys(value: unknown, path: (string | number)[]): DocPath[] {

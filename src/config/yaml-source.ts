@@ -39,6 +39,15 @@ export class YamlSource {
    * duplicate keys before it stay, since they do not throw the parser off.
    */
   syntaxDiagnostics(): Diagnostic[] {
+    // A YAML stream holds only printable characters (YAML 1.2, c-printable): a raw
+    // NUL, ESC or other control character is no configuration, and would reach
+    // values and terminals as is. Reported alone, like a syntax error.
+    const control = NOT_PRINTABLE.exec(this.text) ?? (this.text.indexOf("\ufeff", 1) > 0 ? { index: this.text.indexOf("\ufeff", 1), 0: "\ufeff" } : null);
+    if (control) {
+      const code = control[0].codePointAt(0)!.toString(16).toUpperCase().padStart(4, "0");
+      const what = control[0] === "\ufeff" ? "a byte order mark (U+FEFF) after the start" : `a control character (U+${code})`;
+      return [this.at("error", control.index, `YAML: the file holds ${what}, which a YAML file may not contain; remove it (or write it as an escape in a double-quoted string)`)];
+    }
     const errors = [...this.document.errors].sort((a, b) => a.pos[0] - b.pos[0]);
     const first = errors.find((e) => e.code !== "DUPLICATE_KEY");
     const upTo = first ? first.pos[0] : Infinity;
@@ -227,6 +236,9 @@ export class YamlSource {
     return isSeq(this.nodeAt(path));
   }
 }
+
+/** Characters outside YAML's c-printable set (tab, line breaks, U+0085 and the printable ranges are in it). */
+const NOT_PRINTABLE = /[^\t\n\r\u0020-\u007e\u0085\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 
 /** Beyond this many alias expansions a document is refused (yaml's maxAliasCount). */
 const MAX_ALIAS_COUNT = 1000;

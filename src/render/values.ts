@@ -8,30 +8,20 @@
  * escaping its own format needs on top.
  */
 import { isDeferred, isLookup, isRef } from "../plan/types.js";
+import { escapeUnsafe } from "../util/safe-text.js";
 
 /** Longest compact form still shown inline; longer objects and strings become blocks. */
 export const INLINE_LIMIT = 100;
 
-/**
- * Characters that must never reach a terminal or a comment raw: C0/C1 controls
- * (ANSI escapes start with ESC), DEL, line/paragraph separators, and the
- * bidirectional overrides that can make text read differently from what it is
- * ("Trojan Source"). Tab and newline are handled by the callers.
- */
-const UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
-
-function hex4(ch: string): string {
-  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
-}
-
 /** Free text (titles, reasons, warnings) with unsafe characters shown as \uXXXX; newlines and tabs kept. */
 export function safeText(s: string): string {
-  return s.replace(UNSAFE, hex4);
+  return escapeUnsafe(s);
 }
 
 /** A string as a quoted literal: JSON escaping, plus the characters JSON.stringify leaves raw. */
 export function quote(s: string): string {
-  return JSON.stringify(s).replace(UNSAFE, hex4);
+  // JSON.stringify already writes lone surrogates as \uXXXX; the rest of the unsafe characters it leaves raw.
+  return escapeUnsafe(JSON.stringify(s));
 }
 
 const IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
