@@ -5,6 +5,8 @@ import { CreateAccountAssignmentCommand, ListAccountAssignmentsCommand, ListPerm
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/types.js";
 import { awsClientConfig } from "../peers/moto.js";
+import type { FaultProxyControls } from "../peers/fault-proxy.js";
+import { PEERS_DIR, startPeerProcess } from "../peers/peer-process.js";
 import { startPeers, type Peers } from "./harness.js";
 import { createOrganization, MANAGEMENT, provisionGroup, type OrgFixture } from "./identity-center-setup.js";
 
@@ -110,5 +112,31 @@ describe("an account assignment held twice", () => {
     expect(await assignmentsOf("engineers")).toBe(0);
     expect(await assignmentsOf("admins")).toBe(1);
     expect((await planJson()).changes).toEqual([]);
+  });
+});
+
+describe("Identity Center creates whose answers are lost", () => {
+  it("are not made twice: the assignment or permission set that exists is the one asked for", async () => {
+    const proxy = await startPeerProcess<FaultProxyControls>(path.join(PEERS_DIR, "fault-proxy.ts"), ["--target", peers.awsEndpoint]);
+    try {
+      await proxy.control.addRule({ action: "after-commit", method: "POST", operation: "CreatePermissionSet", status: 500, times: 1 });
+      await proxy.control.addRule({ action: "after-commit", method: "POST", operation: "CreateAccountAssignment", status: 500, times: 1 });
+      config = peers.writeConfig(
+        "dup.yaml",
+        configText("  - { group: admins, permissionSets: [Set0], accounts: [prod] }\n  - { group: engineers, permissionSets: [Set1], accounts: [prod] }\n").replace(
+          "permissionSets:\n",
+          "permissionSets:\n  Set1: { description: Set 1, managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }\n",
+        ),
+      );
+      const r = await peers.cli(["apply", "-c", config, "--auto-approve"], { AUTHENTIK_AWS_GITOPS_POLL_MS: "20", AWS_ENDPOINT_URL: proxy.url });
+      expect(r.code, r.stdout + r.stderr).toBe(0);
+      expect(await proxy.control.pendingRules()).toEqual([]);
+      expect(await assignmentsOf("engineers")).toBe(1);
+      const sets = (await sso().send(new ListPermissionSetsCommand({ InstanceArn: org.instanceArn }))).PermissionSets ?? [];
+      expect(sets).toHaveLength(2);
+      expect((await planJson()).changes).toEqual([]);
+    } finally {
+      await proxy.stop();
+    }
   });
 });

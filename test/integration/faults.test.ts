@@ -121,3 +121,22 @@ describe("two applies of one configuration at once", () => {
     expect((await planJson(file)).changes).toEqual([]);
   });
 });
+
+describe("AWS answers lost after the write was done", () => {
+  it("classic: a role or SAML provider created, its answer lost and the create resent, is the one asked for", async () => {
+    const aws = await startPeerProcess<FaultProxyControls>(FAULT_PROXY, ["--target", peers.moto.endpoint]);
+    try {
+      await aws.control.addRule({ action: "after-commit", method: "POST", body: "Action=CreateRole", status: 500, times: 2 });
+      await aws.control.addRule({ action: "after-commit", method: "POST", body: "Action=CreateSAMLProvider", status: 500, times: 1 });
+      const file = peers.writeConfig("aws-lost.yaml", example("classic-iam.yaml"));
+      const env = { ...throughProxy(), AWS_ENDPOINT_URL: aws.url };
+      const r = await peers.cli(["apply", "-c", file, "--auto-approve"], env);
+      expect(await aws.control.pendingRules()).toEqual([]);
+      expect(r.code, r.stderr).toBe(0);
+      const plan = await peers.cli(["plan", "-c", file, "--detailed-exitcode"], env);
+      expect(plan.code, plan.stdout).toBe(0);
+    } finally {
+      await aws.stop();
+    }
+  });
+});

@@ -20,3 +20,21 @@ export function awsFailure(error: unknown, what: string): Error {
   if (code && /^E[A-Z]+$/.test(code)) return new UserError(`cannot reach AWS while ${what}${call} (${code}); check AWS_ENDPOINT_URL, the network and the region`);
   return error instanceof Error ? error : new Error(String(error));
 }
+
+/**
+ * Whether a failed AWS write may still have been done (the answer was lost): a 5xx,
+ * a timeout or a broken connection. A throttled or refused call was not.
+ */
+export function awsMayHaveCommitted(error: unknown): boolean {
+  const e = error as { name?: string; code?: string; $metadata?: { httpStatusCode?: number }; $fault?: string };
+  if (!e || typeof e !== "object") return false;
+  if (e.name === "TimeoutError" || e.code === "ECONNRESET" || e.code === "EPIPE" || e.code === "ETIMEDOUT") return true;
+  const status = e.$metadata?.httpStatusCode;
+  if (status !== undefined) return status >= 500;
+  return e.$fault === "server" || !("$metadata" in e);
+}
+
+export function awsThrottled(error: unknown): boolean {
+  const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
+  return e?.name === "ThrottlingException" || e?.name === "TooManyRequestsException" || e?.$metadata?.httpStatusCode === 429;
+}

@@ -1,4 +1,6 @@
 import {
+  EntityAlreadyExistsException,
+  GetRoleCommand,
   AttachRolePolicyCommand,
   CreateRoleCommand,
   CreateSAMLProviderCommand,
@@ -20,6 +22,7 @@ import { deepEqual } from "../../plan/canonical.js";
 import { policyJson } from "../../plan/policy-normalize.js";
 import type { Change, Props } from "../../plan/types.js";
 import type { AccountClients } from "./clients.js";
+import { CONFIG_TAG, MANAGED_BY_TAG } from "../../plan/types.js";
 
 type Policy = Record<string, unknown>;
 
@@ -44,9 +47,34 @@ export async function applySamlProviderChange(clients: AccountClients, change: C
   }
   const document = await metadataXml();
   if (change.action === "create") {
-    await clients.iam.send(new CreateSAMLProviderCommand({ Name: name, SAMLMetadataDocument: document }));
+    try {
+      await clients.iam.send(new CreateSAMLProviderCommand({ Name: name, SAMLMetadataDocument: document }));
+    } catch (error) {
+      // The SDK resent a create whose answer was lost: the provider is there; make sure
+      // it holds this metadata. (One made by someone else between plan and apply gets it
+      // too — the plan named the provider as created, and its metadata is authentik's.)
+      if (!(error instanceof EntityAlreadyExistsException)) throw error;
+      await clients.iam.send(new UpdateSAMLProviderCommand({ SAMLProviderArn: `arn:aws:iam::${clients.account.id}:saml-provider/${name}`, SAMLMetadataDocument: document }));
+    }
   } else {
     await clients.iam.send(new UpdateSAMLProviderCommand({ SAMLProviderArn: change.liveId!, SAMLMetadataDocument: document }));
+  }
+}
+
+/**
+ * CreateRole, where "already exists" is success when the role is exactly the one this
+ * create made: the SDK resends a create whose answer was lost. Anything else with the
+ * name is someone else's, and the error stands.
+ */
+async function createRoleOnce(iam: AccountClients["iam"], after: Props, create: () => Promise<unknown>): Promise<void> {
+  try {
+    await create();
+  } catch (error) {
+    if (!(error instanceof EntityAlreadyExistsException)) throw error;
+    const role = (await iam.send(new GetRoleCommand({ RoleName: after.name as string }))).Role;
+    const tags = Object.fromEntries((role?.Tags ?? []).map((t) => [t.Key, t.Value]));
+    const wanted = after.tags as Record<string, string>;
+    if (role?.Path !== after.path || tags[MANAGED_BY_TAG] !== wanted[MANAGED_BY_TAG] || tags[CONFIG_TAG] !== wanted[CONFIG_TAG]) throw error;
   }
 }
 
@@ -69,16 +97,18 @@ export async function applyRoleChange(clients: AccountClients, change: Change): 
       : change.before!;
 
   if (change.action === "create") {
-    await iam.send(
-      new CreateRoleCommand({
-        RoleName,
-        Path: after.path as string,
-        AssumeRolePolicyDocument: policyJson(after.trust_policy as Policy),
-        Description: after.description as string,
-        MaxSessionDuration: after.max_session_duration as number,
-        ...(after.permissions_boundary ? { PermissionsBoundary: after.permissions_boundary as string } : {}),
-        Tags: tagList(after.tags as Record<string, string>),
-      }),
+    await createRoleOnce(iam, after, () =>
+      iam.send(
+        new CreateRoleCommand({
+          RoleName,
+          Path: after.path as string,
+          AssumeRolePolicyDocument: policyJson(after.trust_policy as Policy),
+          Description: after.description as string,
+          MaxSessionDuration: after.max_session_duration as number,
+          ...(after.permissions_boundary ? { PermissionsBoundary: after.permissions_boundary as string } : {}),
+          Tags: tagList(after.tags as Record<string, string>),
+        }),
+      ),
     );
   } else {
     if (!deepEqual(before.trust_policy, after.trust_policy)) {

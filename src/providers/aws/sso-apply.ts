@@ -1,6 +1,7 @@
 import {
   AttachCustomerManagedPolicyReferenceToPermissionSetCommand,
   AttachManagedPolicyToPermissionSetCommand,
+  ConflictException,
   CreateAccountAssignmentCommand,
   CreatePermissionSetCommand,
   DeleteAccountAssignmentCommand,
@@ -12,6 +13,10 @@ import {
   DescribePermissionSetProvisioningStatusCommand,
   DetachCustomerManagedPolicyReferenceFromPermissionSetCommand,
   DetachManagedPolicyFromPermissionSetCommand,
+  ListAccountAssignmentsCommand,
+  ListPermissionSetsCommand,
+  DescribePermissionSetCommand,
+  ListTagsForResourceCommand,
   ProvisionPermissionSetCommand,
   PutInlinePolicyToPermissionSetCommand,
   PutPermissionsBoundaryToPermissionSetCommand,
@@ -24,7 +29,8 @@ import {
 import { UserError } from "../../errors.js";
 import { deepEqual } from "../../plan/canonical.js";
 import { policyJson } from "../../plan/policy-normalize.js";
-import { isRef, type Change, type Props } from "../../plan/types.js";
+import { CONFIG_TAG, isRef, MANAGED_BY_TAG, type Change, type Props } from "../../plan/types.js";
+import { awsMayHaveCommitted, awsThrottled } from "./errors.js";
 import type { IdentityCenterClients } from "./sso-clients.js";
 
 export interface IdentityCenterApplyContext {
@@ -81,6 +87,24 @@ async function ignoreNotFound(p: Promise<unknown>): Promise<void> {
   }
 }
 
+/** The permission set of that name carrying exactly these ownership tags, if any. */
+async function findOwnPermissionSet(ctx: IdentityCenterApplyContext, name: string, tags: Record<string, string>): Promise<string | undefined> {
+  const sso = ctx.clients.ssoAdmin;
+  let NextToken: string | undefined;
+  for (let pages = 0; pages < 1_000; pages++) {
+    const page = await sso.send(new ListPermissionSetsCommand({ InstanceArn: ctx.instanceArn, MaxResults: 100, ...(NextToken ? { NextToken } : {}) }));
+    for (const arn of page.PermissionSets ?? []) {
+      const ps = (await sso.send(new DescribePermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }))).PermissionSet;
+      if (ps?.Name !== name) continue;
+      const live = Object.fromEntries(((await sso.send(new ListTagsForResourceCommand({ InstanceArn: ctx.instanceArn, ResourceArn: arn }))).Tags ?? []).map((t) => [t.Key, t.Value]));
+      return live[MANAGED_BY_TAG] === tags[MANAGED_BY_TAG] && live[CONFIG_TAG] === tags[CONFIG_TAG] ? arn : undefined;
+    }
+    if (!page.NextToken || page.NextToken === NextToken) break;
+    NextToken = page.NextToken;
+  }
+  return undefined;
+}
+
 export async function applyPermissionSetChange(ctx: IdentityCenterApplyContext, change: Change): Promise<void> {
   const sso = ctx.clients.ssoAdmin;
   const InstanceArn = ctx.instanceArn;
@@ -95,17 +119,24 @@ export async function applyPermissionSetChange(ctx: IdentityCenterApplyContext, 
       : change.before!;
   let PermissionSetArn = change.liveId;
   if (change.action === "create") {
-    const created = await sso.send(
-      new CreatePermissionSetCommand({
-        InstanceArn,
-        Name: after.name as string,
-        ...(after.description ? { Description: after.description as string } : {}),
-        SessionDuration: after.session_duration as string,
-        ...(after.relay_state ? { RelayState: after.relay_state as string } : {}),
-        Tags: Object.entries(after.tags as Record<string, string>).map(([Key, Value]) => ({ Key, Value })),
-      }),
+    // A create whose answer was lost, resent, would make a second permission set (or
+    // fail as a conflict): look for the one this create made (name and tags) first.
+    let found: string | undefined;
+    const created = await createIdempotently(
+      () =>
+        ctx.clients.ssoAdminCreate.send(
+          new CreatePermissionSetCommand({
+            InstanceArn,
+            Name: after.name as string,
+            ...(after.description ? { Description: after.description as string } : {}),
+            SessionDuration: after.session_duration as string,
+            ...(after.relay_state ? { RelayState: after.relay_state as string } : {}),
+            Tags: Object.entries(after.tags as Record<string, string>).map(([Key, Value]) => ({ Key, Value })),
+          }),
+        ),
+      async () => Boolean((found = await findOwnPermissionSet(ctx, after.name as string, after.tags as Record<string, string>))),
     );
-    PermissionSetArn = created.PermissionSet!.PermissionSetArn!;
+    PermissionSetArn = created?.PermissionSet?.PermissionSetArn ?? found!;
     ctx.permissionSetArns.set(change.address, PermissionSetArn);
   } else {
     if (before.description !== after.description || before.session_duration !== after.session_duration || before.relay_state !== after.relay_state) {
@@ -162,6 +193,37 @@ export async function applyPermissionSetChange(ctx: IdentityCenterApplyContext, 
   }
 }
 
+async function allAssignments(ctx: IdentityCenterApplyContext, AccountId: string, PermissionSetArn: string) {
+  const out: { PrincipalType?: string; PrincipalId?: string }[] = [];
+  let NextToken: string | undefined;
+  for (let pages = 0; pages < 1_000; pages++) {
+    const page = await ctx.clients.ssoAdmin.send(new ListAccountAssignmentsCommand({ InstanceArn: ctx.instanceArn, AccountId, PermissionSetArn, MaxResults: 100, ...(NextToken ? { NextToken } : {}) }));
+    out.push(...(page.AccountAssignments ?? []));
+    if (!page.NextToken || page.NextToken === NextToken) break;
+    NextToken = page.NextToken;
+  }
+  return out;
+}
+
+/**
+ * Sends a create once per attempt (no SDK retries), and before sending it again
+ * after an error that may hide a committed write, or a ConflictException (AWS
+ * recommends retrying those, with back-off), checks whether it exists already.
+ * Returns the create's answer, or undefined when it turned out to exist.
+ */
+export async function createIdempotently<T>(create: () => Promise<T>, exists: () => Promise<boolean>, attempts = 6): Promise<T | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (error) {
+      const conflict = error instanceof ConflictException;
+      if (attempt >= attempts || !(conflict || awsThrottled(error) || awsMayHaveCommitted(error))) throw error;
+      await sleep(Math.min(10_000, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
+      if (!awsThrottled(error) && (await exists())) return undefined;
+    }
+  }
+}
+
 export async function applyAssignmentChange(ctx: IdentityCenterApplyContext, change: Change): Promise<void> {
   const sso = ctx.clients.ssoAdmin;
   const InstanceArn = ctx.instanceArn;
@@ -192,16 +254,14 @@ export async function applyAssignmentChange(ctx: IdentityCenterApplyContext, cha
   const PermissionSetArn = isRef(psRef) ? ctx.permissionSetArns.get(psRef.$ref) : undefined;
   if (!PermissionSetArn) throw new Error(`internal: the ARN of ${JSON.stringify(psRef)} is not known`);
   const PrincipalId = await ctx.groupId(after.group as string);
-  const created = await sso.send(
-    new CreateAccountAssignmentCommand({
-      InstanceArn,
-      TargetId: after.account_id as string,
-      TargetType: "AWS_ACCOUNT",
-      PermissionSetArn,
-      PrincipalType: "GROUP",
-      PrincipalId,
-    }),
-  );
+  const input = { InstanceArn, TargetId: after.account_id as string, TargetType: "AWS_ACCOUNT" as const, PermissionSetArn, PrincipalType: "GROUP" as const, PrincipalId };
+  // Already assigned (a lost answer of our own create, or a ConflictException saying so) is done.
+  const exists = async () => {
+    const list = await allAssignments(ctx, input.TargetId, PermissionSetArn);
+    return list.some((a) => a.PrincipalType === "GROUP" && a.PrincipalId === PrincipalId);
+  };
+  const created = await createIdempotently(() => ctx.clients.ssoAdminCreate.send(new CreateAccountAssignmentCommand(input)), exists);
+  if (!created) return;
   await untilDone(ctx, `assigning ${change.title}`, created.AccountAssignmentCreationStatus, async (AccountAssignmentCreationRequestId) =>
     (await sso.send(new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn, AccountAssignmentCreationRequestId }))).AccountAssignmentCreationStatus,
   );

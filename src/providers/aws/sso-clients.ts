@@ -64,6 +64,12 @@ function rateLimited<T extends { middlewareStack: { add: Function } }>(client: T
 export interface IdentityCenterClients {
   region: string;
   ssoAdmin: SSOAdminClient;
+  /**
+   * The same, without the SDK's retries: for creates, which the SDK would send again
+   * after an answer lost in transit — and moto (AWS does not say) keeps a second
+   * assignment. Their callers retry themselves, after checking what exists.
+   */
+  ssoAdminCreate: SSOAdminClient;
   identityStore: IdentitystoreClient;
   organizations: OrganizationsClient;
   requests: { count: number };
@@ -78,6 +84,7 @@ export function identityCenterClients(region: string, options: { ratePerSecond?:
   return {
     region,
     ssoAdmin: countRequests(rateLimited(new SSOAdminClient({ region, ...retry }), limiter), requests),
+    ssoAdminCreate: countRequests(rateLimited(new SSOAdminClient({ region, ...retry, maxAttempts: 1 }), limiter), requests),
     identityStore: countRequests(rateLimited(new IdentitystoreClient({ region, ...retry }), limiter), requests),
     // Organizations is a global service with its own quotas.
     organizations: countRequests(new OrganizationsClient({ region: "us-east-1", ...retry }), requests),
