@@ -103,7 +103,7 @@ describe("two applies of one configuration at once", () => {
     // New grants only: bindings, which authentik does not make unique.
     peers.writeConfig("twice.yaml", example("classic-iam.yaml").replace("  - group: engineers\n    roles: [readonly]\n", "  - group: engineers\n    roles: [readonly, admin, data-engineer]\n"));
     // Both runs read before either writes: every binding create is held back a moment.
-    await proxy.control.addRule({ action: "delay", method: "POST", path: "^/api/v3/policies/bindings/", delayMs: 1_500, times: 100 });
+    await proxy.control.addRule({ action: "delay", method: "POST", path: "^/api/v3/policies/bindings/", delayMs: 5_000, times: 100 });
     const [a, b] = await Promise.all([
       peers.cli(["apply", "-c", file, "--auto-approve"], throughProxy()),
       peers.cli(["apply", "-c", file, "--auto-approve"], throughProxy()),
