@@ -8,6 +8,9 @@ export default defineConfig({
     // Integration tests start real peers (moto_server, the authentik emulator);
     // their setup can take a few seconds on a loaded 2-core machine.
     testTimeout: 60_000,
+    // End-to-end files mostly wait on peers and the CLI in child processes, so more
+    // files than cores run at once (the default here would be one).
+    maxWorkers: 3,
     hookTimeout: 120_000,
   },
 });
