@@ -2,7 +2,10 @@
 // for the sandbox and the end-to-end tests (which reach its controls over IPC, see
 // peer-process.ts):
 //   tsx test/peers/aws-shim-cli.ts --moto http://127.0.0.1:5000 [--port 5001]
-//       [--latency-ms 0] [--pending-polls 1] [--throttle-rps 20]
+//       [--latency-ms 0] [--pending-polls 1] [--throttle-rps 20] [--async-ms 1000] [--max-outstanding 10]
+// --async-ms switches on the time model: asynchronous operations stay IN_PROGRESS that long
+// and AWS's limits on work in progress are enforced (--max-outstanding assignment operations
+// per instance, one provisioning per account); without it, --pending-polls applies.
 // Prints the endpoint to use as AWS_ENDPOINT_URL and serves until Ctrl-C.
 import { parseArgs } from "node:util";
 import { servePeerControls } from "./peer-process.js";
@@ -16,13 +19,15 @@ export function awsShimControls(shim: AwsShim) {
     setLatency: (ms: number, operation?: string) => shim.setLatency(ms, operation),
     setThrottle: (throttle: ThrottleOptions | undefined) => shim.setThrottle(throttle),
     setPendingPolls: (n: number) => shim.setPendingPolls(n),
+    setAsyncDuration: (ms: number | undefined) => shim.setAsyncDuration(ms),
     addFault: (rule: FaultRule) => shim.addFault(rule),
     clearFaults: () => shim.clearFaults(),
   };
 }
 export type AwsShimControls = ReturnType<typeof awsShimControls>;
 
-const usage = "usage: tsx test/peers/aws-shim-cli.ts --moto MOTO_URL [--port PORT] [--latency-ms MS] [--pending-polls N] [--throttle-rps N]";
+const usage =
+  "usage: tsx test/peers/aws-shim-cli.ts --moto MOTO_URL [--port PORT] [--latency-ms MS] [--pending-polls N] [--throttle-rps N] [--async-ms MS] [--max-outstanding N]";
 
 if (process.argv[1] === import.meta.filename) {
   const { values } = parseArgs({
@@ -32,6 +37,8 @@ if (process.argv[1] === import.meta.filename) {
       "latency-ms": { type: "string", default: "0" },
       "pending-polls": { type: "string", default: "1" },
       "throttle-rps": { type: "string" },
+      "async-ms": { type: "string" },
+      "max-outstanding": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -39,8 +46,8 @@ if (process.argv[1] === import.meta.filename) {
     console.log(usage);
     process.exit(0);
   }
-  const numbers = [values.port, values["latency-ms"], values["pending-polls"], values["throttle-rps"] ?? "1"].map(Number);
-  if (!values.moto || numbers.some((n) => !Number.isInteger(n) || n < 0)) {
+  const numbers = [values.port, values["latency-ms"], values["pending-polls"], values["throttle-rps"] ?? "1", values["async-ms"] ?? "0", values["max-outstanding"] ?? "1"].map(Number);
+  if (!values.moto || numbers.some((n) => !Number.isInteger(n) || n < 0) || values["max-outstanding"] === "0") {
     console.error(usage);
     process.exit(2);
   }
@@ -50,6 +57,8 @@ if (process.argv[1] === import.meta.filename) {
     latencyMs: Number(values["latency-ms"]),
     pendingPolls: Number(values["pending-polls"]),
     ...(values["throttle-rps"] ? { throttle: { ratePerSecond: Number(values["throttle-rps"]) } } : {}),
+    ...(values["async-ms"] !== undefined ? { asyncDurationMs: Number(values["async-ms"]) } : {}),
+    ...(values["max-outstanding"] !== undefined ? { maxOutstandingAssignments: Number(values["max-outstanding"]) } : {}),
   });
   console.log(shim.endpoint);
   console.error(`Identity Center shim on ${shim.endpoint} in front of ${values.moto} (Ctrl-C to stop)`);

@@ -10,6 +10,7 @@ import {
   DescribePermissionSetProvisioningStatusCommand,
   GetPermissionsBoundaryForPermissionSetCommand,
   ListAccountAssignmentCreationStatusCommand,
+  ListAccountAssignmentDeletionStatusCommand,
   ListAccountAssignmentsCommand,
   ListInstancesCommand,
   ListPermissionSetProvisioningStatusCommand,
@@ -23,7 +24,8 @@ import {
   type Tag,
 } from "@aws-sdk/client-sso-admin";
 import { CreateGroupCommand, DescribeGroupCommand, IdentitystoreClient } from "@aws-sdk/client-identitystore";
-import { CreateRoleCommand, GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
+import { CreateRoleCommand, GetRoleCommand, IAMClient, ListRolesCommand } from "@aws-sdk/client-iam";
+import { GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
 import { startAwsShim, type AwsShim } from "./aws-shim.js";
 import { awsClientConfig, startMoto, type MotoServer } from "./moto.js";
 
@@ -374,5 +376,257 @@ describe("aws shim (in front of moto)", () => {
     await sso.send(new ListInstancesCommand({}));
     expect(Date.now() - t1).toBeGreaterThanOrEqual(140);
     shim.setLatency(0);
+  });
+});
+
+describe("aws shim: time model (asyncDurationMs) and AWS's limits on work in progress", () => {
+  const DURATION = 400;
+  let moto: MotoServer;
+  let shim: AwsShim;
+  let sso: SSOAdminClient;
+  /** No SDK retries: a refusal is seen as it came. */
+  let once: SSOAdminClient;
+  let instanceArn: string;
+  let n = 0;
+
+  beforeAll(async () => {
+    moto = await startMoto();
+    shim = await startAwsShim({ motoEndpoint: moto.endpoint, asyncDurationMs: DURATION, operationLatencyMs: {} });
+    sso = new SSOAdminClient(awsClientConfig(shim.endpoint, ACCOUNT));
+    once = new SSOAdminClient({ ...awsClientConfig(shim.endpoint, ACCOUNT), maxAttempts: 1 });
+    instanceArn = (await sso.send(new ListInstancesCommand({}))).Instances![0]!.InstanceArn!;
+  });
+  afterAll(async () => {
+    await shim?.stop();
+    await moto?.stop();
+  });
+  beforeEach(async () => {
+    await sleep(DURATION + 50); // whatever the last test started has finished
+    shim.setAsyncDuration(DURATION);
+    shim.resetStats();
+  });
+
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const permissionSet = async () =>
+    (await sso.send(new CreatePermissionSetCommand({ InstanceArn: instanceArn, Name: `time-${++n}` }))).PermissionSet!.PermissionSetArn!;
+  const assignmentInput = (PermissionSetArn: string, principal: string, TargetId = OTHER) => ({
+    InstanceArn: instanceArn,
+    PermissionSetArn,
+    TargetType: "AWS_ACCOUNT" as const,
+    TargetId,
+    PrincipalType: "GROUP" as const,
+    PrincipalId: principal,
+  });
+  const provision = (client: SSOAdminClient, PermissionSetArn: string, TargetId?: string) =>
+    client.send(
+      new ProvisionPermissionSetCommand(
+        TargetId ? { InstanceArn: instanceArn, PermissionSetArn, TargetType: "AWS_ACCOUNT", TargetId } : { InstanceArn: instanceArn, PermissionSetArn, TargetType: "ALL_PROVISIONED_ACCOUNTS" },
+      ),
+    );
+  const listCreations = async (Status?: "IN_PROGRESS" | "SUCCEEDED" | "FAILED") => {
+    const out: { RequestId?: string; Status?: string }[] = [];
+    let NextToken: string | undefined;
+    do {
+      const page = await sso.send(new ListAccountAssignmentCreationStatusCommand({ InstanceArn: instanceArn, ...(Status ? { Filter: { Status } } : {}), NextToken }));
+      out.push(...(page.AccountAssignmentsCreationStatus ?? []));
+      NextToken = page.NextToken;
+    } while (NextToken);
+    return out;
+  };
+
+  it("keeps Create/DeleteAccountAssignment IN_PROGRESS for the duration in Describe and List (filtered or not), however often polled", async () => {
+    const arn = await permissionSet();
+    const started = Date.now();
+    const c = (await sso.send(new CreateAccountAssignmentCommand(assignmentInput(arn, "g-time")))).AccountAssignmentCreationStatus!;
+    expect(c.Status).toBe("IN_PROGRESS");
+    const describe = async () =>
+      (await sso.send(new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn: instanceArn, AccountAssignmentCreationRequestId: c.RequestId })))
+        .AccountAssignmentCreationStatus!.Status;
+    for (let i = 0; i < 5; i++) expect(await describe()).toBe("IN_PROGRESS"); // polls do not advance it (pendingPolls is not used)
+    expect((await listCreations()).find((s) => s.RequestId === c.RequestId)?.Status).toBe("IN_PROGRESS");
+    expect((await listCreations("IN_PROGRESS")).map((s) => s.RequestId)).toContain(c.RequestId);
+    expect((await listCreations("SUCCEEDED")).map((s) => s.RequestId)).not.toContain(c.RequestId);
+
+    await sleep(DURATION - (Date.now() - started) + 20);
+    expect(await describe()).toBe("SUCCEEDED");
+    expect((await listCreations("IN_PROGRESS")).map((s) => s.RequestId)).not.toContain(c.RequestId);
+    expect((await listCreations("SUCCEEDED")).map((s) => s.RequestId)).toContain(c.RequestId);
+
+    const d = (await sso.send(new DeleteAccountAssignmentCommand(assignmentInput(arn, "g-time")))).AccountAssignmentDeletionStatus!;
+    const deletions = async (Status: "IN_PROGRESS" | "SUCCEEDED") =>
+      (await sso.send(new ListAccountAssignmentDeletionStatusCommand({ InstanceArn: instanceArn, Filter: { Status } }))).AccountAssignmentsDeletionStatus!.map((s) => s.RequestId);
+    expect(await deletions("IN_PROGRESS")).toContain(d.RequestId);
+    await sleep(DURATION + 20);
+    expect(await deletions("SUCCEEDED")).toContain(d.RequestId);
+    expect(
+      (await sso.send(new DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn: instanceArn, AccountAssignmentDeletionRequestId: d.RequestId })))
+        .AccountAssignmentDeletionStatus!.Status,
+    ).toBe("SUCCEEDED");
+  });
+
+  it("keeps ProvisionPermissionSet IN_PROGRESS for the duration and names the target account", async () => {
+    const arn = await permissionSet();
+    const p = (await provision(sso, arn, OTHER)).PermissionSetProvisioningStatus!;
+    expect(p).toMatchObject({ Status: "IN_PROGRESS", AccountId: OTHER, PermissionSetArn: arn });
+    const status = async () =>
+      (await sso.send(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn: instanceArn, ProvisionPermissionSetRequestId: p.RequestId })))
+        .PermissionSetProvisioningStatus!.Status;
+    expect(await status()).toBe("IN_PROGRESS");
+    const listed = async (Status: "IN_PROGRESS" | "SUCCEEDED") =>
+      (await sso.send(new ListPermissionSetProvisioningStatusCommand({ InstanceArn: instanceArn, Filter: { Status } }))).PermissionSetsProvisioningStatus!.map((s) => s.RequestId);
+    expect(await listed("IN_PROGRESS")).toContain(p.RequestId);
+    await sleep(DURATION + 20);
+    expect(await status()).toBe("SUCCEEDED");
+    expect(await listed("SUCCEEDED")).toContain(p.RequestId);
+    expect(shim.stats.maxOutstanding.ProvisionPermissionSet).toBe(1);
+  });
+
+  it("ends a failAsync operation FAILED only after the duration", async () => {
+    const arn = await permissionSet();
+    shim.addFault({ operation: "CreateAccountAssignment", times: 1, failAsync: "no such principal" });
+    try {
+      const c = (await sso.send(new CreateAccountAssignmentCommand(assignmentInput(arn, "g-fail")))).AccountAssignmentCreationStatus!;
+      const describe = async () =>
+        (await sso.send(new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn: instanceArn, AccountAssignmentCreationRequestId: c.RequestId })))
+          .AccountAssignmentCreationStatus!;
+      expect((await describe()).Status).toBe("IN_PROGRESS");
+      await sleep(DURATION + 20);
+      expect(await describe()).toMatchObject({ Status: "FAILED", FailureReason: "no such principal" });
+    } finally {
+      shim.clearFaults();
+    }
+  });
+
+  it("refuses an 11th assignment operation in progress (creations and deletions together) with ThrottlingException, also when sent all at once", async () => {
+    const arn = await permissionSet();
+    // 12 at once: the check and the reservation happen before moto is asked, so exactly 10 pass.
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => once.send(new CreateAccountAssignmentCommand(assignmentInput(arn, `g-burst-${i}`)))));
+    const refused = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(10);
+    expect(refused).toHaveLength(2);
+    const err = refused[0]!.reason as Error & { $metadata: { httpStatusCode?: number } };
+    expect(err.name).toBe("ThrottlingException");
+    expect(err.message).toBe("There are too many requests processing. Please try again later.");
+    expect(err.$metadata.httpStatusCode).toBe(400);
+    expect(shim.stats.refused.CreateAccountAssignment).toBe(2);
+    expect(shim.stats.maxOutstanding).toMatchObject({ CreateAccountAssignment: 10, AccountAssignment: 10 });
+    // The refused ones were not applied.
+    const stored = await sso.send(new ListAccountAssignmentsCommand({ InstanceArn: instanceArn, AccountId: OTHER, PermissionSetArn: arn }));
+    expect(stored.AccountAssignments).toHaveLength(10);
+
+    // A deletion counts against the same limit.
+    const del = await rejection(once.send(new DeleteAccountAssignmentCommand(assignmentInput(arn, "g-burst-0"))));
+    expect(del.name).toBe("ThrottlingException");
+    expect(shim.stats.refused.DeleteAccountAssignment).toBe(1);
+
+    // Once they are done, there is room again.
+    await sleep(DURATION + 20);
+    const d = await once.send(new DeleteAccountAssignmentCommand(assignmentInput(arn, "g-burst-0")));
+    expect(d.AccountAssignmentDeletionStatus?.Status).toBe("IN_PROGRESS");
+    expect(shim.stats.maxOutstanding.DeleteAccountAssignment).toBe(1);
+  });
+
+  it("takes the limit as an option", async () => {
+    const small = await startAwsShim({ motoEndpoint: moto.endpoint, asyncDurationMs: DURATION, maxOutstandingAssignments: 2, operationLatencyMs: {} });
+    try {
+      const client = new SSOAdminClient({ ...awsClientConfig(small.endpoint, ACCOUNT), maxAttempts: 1 });
+      const arn = await permissionSet();
+      await client.send(new CreateAccountAssignmentCommand(assignmentInput(arn, "g-small-1")));
+      await client.send(new CreateAccountAssignmentCommand(assignmentInput(arn, "g-small-2")));
+      expect((await rejection(client.send(new CreateAccountAssignmentCommand(assignmentInput(arn, "g-small-3"))))).name).toBe("ThrottlingException");
+    } finally {
+      await small.stop();
+    }
+  });
+
+  it("refuses a second provisioning of an account while one is in progress (ConflictException), for any permission set, and via ALL_PROVISIONED_ACCOUNTS", async () => {
+    const [a, b] = [await permissionSet(), await permissionSet()];
+    const THIRD = "333333333333";
+    await provision(once, a, OTHER);
+    const again = await rejection(provision(once, a, OTHER));
+    expect(again.name).toBe("ConflictException");
+    expect(again.message).toBe("There is a conflicting operation in process.");
+    expect(again.$metadata?.httpStatusCode).toBe(400);
+    expect((await rejection(provision(once, b, OTHER))).name).toBe("ConflictException"); // one permission set per account at a time
+    await provision(once, b, THIRD); // another account is free
+    expect((await rejection(provision(once, a))).name).toBe("ConflictException"); // ALL_PROVISIONED_ACCOUNTS includes OTHER
+    expect(shim.stats.refused.ProvisionPermissionSet).toBe(3);
+
+    await sleep(DURATION + 20);
+    const all = (await provision(once, a)).PermissionSetProvisioningStatus!;
+    expect(all.Status).toBe("IN_PROGRESS");
+    expect(all.AccountId).toBeUndefined();
+    expect((await rejection(provision(once, a, OTHER))).name).toBe("ConflictException"); // covered by the running ALL_PROVISIONED_ACCOUNTS
+  });
+
+  it("refuses an assignment operation racing a provisioning of the same (account, permission set), or another operation on the same assignment", async () => {
+    const [a, b] = [await permissionSet(), await permissionSet()];
+    await provision(once, a, OTHER);
+    const racing = await rejection(once.send(new CreateAccountAssignmentCommand(assignmentInput(a, "g-race"))));
+    expect(racing.name).toBe("ConflictException");
+    expect(racing.message).toBe("There is a conflicting operation in process.");
+    await once.send(new CreateAccountAssignmentCommand(assignmentInput(b, "g-race"))); // another permission set in that account
+    await once.send(new CreateAccountAssignmentCommand(assignmentInput(a, "g-race", "444444444444"))); // the same set in another account
+    expect((await rejection(provision(once, b, "555555555555").then(() => provision(once, b, OTHER)))).name).toBe("ConflictException"); // b's assignment in OTHER is running
+
+    await sleep(DURATION + 20);
+    await once.send(new CreateAccountAssignmentCommand(assignmentInput(a, "g-race")));
+    await once.send(new CreateAccountAssignmentCommand(assignmentInput(a, "g-other"))); // other principals of the same (account, set) are fine
+    const twin = await rejection(once.send(new DeleteAccountAssignmentCommand(assignmentInput(a, "g-race"))));
+    expect(twin.name).toBe("ConflictException");
+    expect(shim.stats.refused).toMatchObject({ CreateAccountAssignment: 1, DeleteAccountAssignment: 1, ProvisionPermissionSet: 1 });
+  });
+
+  it("pages List…Status by 100 with a cursor that survives status changes, and validates MaxResults", async () => {
+    const big = await startAwsShim({ motoEndpoint: moto.endpoint, asyncDurationMs: 1_500, maxOutstandingAssignments: 1_000, operationLatencyMs: {} });
+    try {
+      const client = new SSOAdminClient(awsClientConfig(big.endpoint, ACCOUNT));
+      const arn = await permissionSet();
+      const ids: string[] = [];
+      for (let i = 0; i < 150; i += 25) {
+        const batch = await Promise.all(
+          Array.from({ length: 25 }, (_, j) => client.send(new CreateAccountAssignmentCommand(assignmentInput(arn, `g-page-${i + j}`)))),
+        );
+        ids.push(...batch.map((r) => r.AccountAssignmentCreationStatus!.RequestId!));
+      }
+      const first = await client.send(new ListAccountAssignmentCreationStatusCommand({ InstanceArn: instanceArn, Filter: { Status: "IN_PROGRESS" } }));
+      expect(first.AccountAssignmentsCreationStatus).toHaveLength(100);
+      expect(first.NextToken).toBeDefined();
+      const seen = new Set(first.AccountAssignmentsCreationStatus!.map((s) => s.RequestId!));
+      // Meanwhile the operations finish: the next page still starts after the first, skipping none that still match.
+      await sleep(1_600);
+      const rest = await client.send(new ListAccountAssignmentCreationStatusCommand({ InstanceArn: instanceArn, NextToken: first.NextToken }));
+      expect(rest.NextToken).toBeUndefined();
+      for (const s of rest.AccountAssignmentsCreationStatus!) seen.add(s.RequestId!);
+      expect([...seen].sort()).toEqual([...ids].sort());
+      expect(rest.AccountAssignmentsCreationStatus!.every((s) => s.Status === "SUCCEEDED")).toBe(true);
+
+      const tooMany = await rejection(client.send(new ListAccountAssignmentCreationStatusCommand({ InstanceArn: instanceArn, MaxResults: 101 })));
+      expect(tooMany.name).toBe("ValidationException");
+      const ten = await client.send(new ListAccountAssignmentCreationStatusCommand({ InstanceArn: instanceArn, MaxResults: 10 }));
+      expect(ten.AccountAssignmentsCreationStatus).toHaveLength(10);
+    } finally {
+      await big.stop();
+    }
+  });
+
+  it("switches back to the poll model, without limits", async () => {
+    shim.setAsyncDuration(undefined);
+    shim.setPendingPolls(0);
+    const arn = await permissionSet();
+    const all = await Promise.all(Array.from({ length: 12 }, (_, i) => once.send(new CreateAccountAssignmentCommand(assignmentInput(arn, `g-poll-${i}`)))));
+    expect(all).toHaveLength(12);
+    const c = all[0]!.AccountAssignmentCreationStatus!;
+    const d = await sso.send(new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn: instanceArn, AccountAssignmentCreationRequestId: c.RequestId }));
+    expect(d.AccountAssignmentCreationStatus?.Status).toBe("SUCCEEDED");
+    expect(shim.stats.refused).toEqual({});
+    shim.setPendingPolls(1);
+  });
+
+  it("counts requests passed through to moto by service and operation", async () => {
+    await new IAMClient(awsClientConfig(shim.endpoint, ACCOUNT)).send(new ListRolesCommand({}));
+    await new STSClient(awsClientConfig(shim.endpoint, ACCOUNT)).send(new GetCallerIdentityCommand({}));
+    expect(shim.stats.passThrough).toMatchObject({ "iam:ListRoles": 1, "sts:GetCallerIdentity": 1 });
+    expect(shim.stats.byOperation.ListRoles).toBeUndefined();
   });
 });

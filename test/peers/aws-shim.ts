@@ -24,6 +24,15 @@
  * by asking moto itself: the shim re-sends the caller's headers (moto does not verify
  * signatures; it only reads the access key id and x-moto-account-id) with a
  * DescribePermissionSet / ListInstances body.
+ *
+ * Time (option `asyncDurationMs`, CLI `--async-ms`): ProvisionPermissionSet and
+ * Create/DeleteAccountAssignment stay IN_PROGRESS for that long after they were accepted,
+ * in Describe…Status and List…Status alike, and the shim refuses what AWS refuses while
+ * they run: an 11th assignment operation in progress (ThrottlingException "There are too
+ * many requests processing…"), a second provisioning of an account, and an assignment
+ * operation racing a provisioning of the same (account, permission set) or another
+ * operation on the same assignment (ConflictException "There is a conflicting operation in
+ * process."). See MOTO-NOTES.md, "Time and AWS's limits on asynchronous work", for the sources.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -94,6 +103,25 @@ export interface AwsShimOptions {
    * always rewrites to IN_PROGRESS). Default 1.
    */
   pendingPolls?: number;
+  /**
+   * Time model: ProvisionPermissionSet and Create/DeleteAccountAssignment stay IN_PROGRESS
+   * for this many milliseconds of wall time after they were accepted (in Describe…Status and
+   * List…Status alike), and AWS's limits on work in progress are enforced (see
+   * maxOutstandingAssignments, and the conflicts in MOTO-NOTES.md). When set, pendingPolls is
+   * not used. Default: unset (the poll-count model, no limits).
+   */
+  asyncDurationMs?: number;
+  /**
+   * With asyncDurationMs: how many account assignment operations (creations and deletions
+   * together) may be IN_PROGRESS at once per instance; one more is refused with
+   * outstandingError. Default 10 (AWS's).
+   */
+  maxOutstandingAssignments?: number;
+  /**
+   * The answer to an assignment operation over maxOutstandingAssignments. Default
+   * 400 ThrottlingException "There are too many requests processing. Please try again later."
+   */
+  outstandingError?: ShimError;
   /** Page size of ListTagsForResource (the API has no MaxResults). Default 50. */
   tagsPageSize?: number;
   /** Port to listen on (127.0.0.1); default: a free one. */
@@ -113,6 +141,19 @@ export interface AwsShimStats {
   inFlight: Record<string, number>;
   /** Maximum concurrent in-flight Identity Center requests, by operation. */
   maxInFlight: Record<string, number>;
+  /**
+   * Time model only: the most asynchronous operations IN_PROGRESS at once, by operation
+   * (ProvisionPermissionSet, CreateAccountAssignment, DeleteAccountAssignment) and
+   * "AccountAssignment" (creations and deletions together: what the limit counts).
+   */
+  maxOutstanding: Record<string, number>;
+  /** Requests refused by a modelled AWS limit (work in progress, conflicts), by operation. */
+  refused: Record<string, number>;
+  /**
+   * Requests passed through to moto (IAM, STS, Organizations, …), by "service:Operation"
+   * (e.g. "iam:ListRoles", "sts:AssumeRole", "organizations:ListRoots").
+   */
+  passThrough: Record<string, number>;
 }
 
 export interface AwsShim {
@@ -129,6 +170,8 @@ export interface AwsShim {
   setLatency(ms: number, operation?: string): void;
   setThrottle(throttle: ThrottleOptions | undefined): void;
   setPendingPolls(n: number): void;
+  /** Switch the time model on (ms an operation stays IN_PROGRESS) or off (undefined: pendingPolls); applies to operations accepted from now on. */
+  setAsyncDuration(ms: number | undefined): void;
   addFault(rule: FaultRule): void;
   clearFaults(): void;
   /** Closes the listener and all connections. Idempotent. */
@@ -162,7 +205,40 @@ interface AsyncRecord {
   /** The full status object (PermissionSetProvisioningStatus / AccountAssignmentOperationStatus), terminal values. */
   status: Json;
   pendingLeft: number;
+  /** Time model: when the operation stops being IN_PROGRESS (epoch ms). */
+  doneAt?: number;
+  /** Position in the shim's list of async records (List…Status cursors). */
+  seq: number;
 }
+
+/**
+ * Time model: an asynchronous operation holding AWS's capacity from the moment it is
+ * checked (so that concurrent requests cannot both pass) until doneAt.
+ */
+interface Outstanding {
+  kind: AsyncKind;
+  instanceArn: string;
+  permissionSetArn: string;
+  /** provision: the accounts it provisions; create/delete: the target account. */
+  accounts: string[];
+  /** create/delete: "<PrincipalType>:<PrincipalId>". */
+  principal?: string;
+  /** Infinity until the operation was accepted (its answer sent). */
+  doneAt: number;
+}
+
+const OPERATION_OF: Record<AsyncKind, string> = {
+  provision: "ProvisionPermissionSet",
+  create: "CreateAccountAssignment",
+  delete: "DeleteAccountAssignment",
+};
+/** What AWS answers while an account or assignment is being changed (MOTO-NOTES.md). */
+const CONFLICT_MESSAGE = "There is a conflicting operation in process.";
+const TOO_MANY_IN_PROGRESS: ShimError = {
+  type: "ThrottlingException",
+  message: "There are too many requests processing. Please try again later.",
+  status: 400,
+};
 
 interface MotoAnswer {
   status: number;
@@ -320,6 +396,13 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     ...(opts.operationLatencyMs ?? { CreateAccountAssignment: 20, DeleteAccountAssignment: 20 }),
   };
   let pendingPolls = opts.pendingPolls ?? 1;
+  const checkDuration = (ms: number | undefined): number | undefined => {
+    if (ms !== undefined && !(Number.isFinite(ms) && ms >= 0)) throw new Error("asyncDurationMs must be a number >= 0");
+    return ms;
+  };
+  let asyncDurationMs = checkDuration(opts.asyncDurationMs);
+  const maxOutstandingAssignments = opts.maxOutstandingAssignments ?? 10;
+  const outstandingError = opts.outstandingError ?? TOO_MANY_IN_PROGRESS;
   const tagsPageSize = opts.tagsPageSize ?? 50;
   let faults: Array<FaultRule & { used: number }> = (opts.faults ?? []).map((f) => ({ ...f, used: 0 }));
 
@@ -347,24 +430,41 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     return false;
   };
 
-  const stats: AwsShimStats = { requests: 0, byOperation: {}, throttled: 0, faulted: 0, inFlight: {}, maxInFlight: {} };
+  const stats: AwsShimStats = {
+    requests: 0,
+    byOperation: {},
+    throttled: 0,
+    faulted: 0,
+    inFlight: {},
+    maxInFlight: {},
+    maxOutstanding: {},
+    refused: {},
+    passThrough: {},
+  };
   const resetStats = (): void => {
     stats.requests = 0;
     stats.throttled = 0;
     stats.faulted = 0;
-    for (const k of Object.keys(stats.byOperation)) delete stats.byOperation[k];
-    for (const k of Object.keys(stats.maxInFlight)) delete stats.maxInFlight[k];
+    for (const map of [stats.byOperation, stats.maxInFlight, stats.maxOutstanding, stats.refused, stats.passThrough]) {
+      for (const k of Object.keys(map)) delete map[k];
+    }
     // inFlight is left alone: requests may be running.
   };
 
   // Identity Center state the shim owns.
   const tags = new Map<string, Map<string, string>>(); // resource ARN → key → value
   const boundaries = new Map<string, Json>(); // permission set ARN → PermissionsBoundary
-  const asyncOps = new Map<string, AsyncRecord>(); // RequestId → record (insertion ordered)
+  const asyncOps = new Map<string, AsyncRecord>(); // RequestId → record
+  const asyncList: AsyncRecord[] = []; // every record in acceptance order (record.seq = index)
+  const outstanding = new Set<Outstanding>(); // time model: operations holding capacity now
+  const provisionedTo = new Map<string, Set<string>>(); // permission set ARN → accounts it was provisioned to (seen here)
   const resetState = (): void => {
     tags.clear();
     boundaries.clear();
     asyncOps.clear();
+    asyncList.length = 0;
+    outstanding.clear();
+    provisionedTo.clear();
   };
   const forgetPermissionSet = (arn: string): void => {
     tags.delete(arn);
@@ -434,15 +534,66 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
 
   // ---- async operations ------------------------------------------------------------
 
-  function track(kind: AsyncKind, instanceArn: string, status: Json): Json {
+  /**
+   * Time model: checks that AWS would take this operation on now, and holds its place (so a
+   * concurrent request sees it) until track() confirms it or the request ends without. Poll
+   * model: no limits, undefined.
+   */
+  function reserve(kind: AsyncKind, instanceArn: string, scope: { permissionSetArn: string; accounts: string[]; principal?: string }): Outstanding | undefined {
+    if (asyncDurationMs === undefined) return undefined;
+    const now = Date.now();
+    for (const o of outstanding) if (o.doneAt <= now) outstanding.delete(o);
+    const here = [...outstanding].filter((o) => o.instanceArn === instanceArn);
+    const refuse = (err: ShimError): never => {
+      stats.refused[OPERATION_OF[kind]] = (stats.refused[OPERATION_OF[kind]] ?? 0) + 1;
+      throw new ShimFailure(err);
+    };
+    const conflict = (): never => refuse({ type: "ConflictException", message: CONFLICT_MESSAGE, status: 400 });
+    const sharesAccount = (o: Outstanding) => o.accounts.some((a) => scope.accounts.includes(a));
+    if (kind === "provision") {
+      // One permission-set provisioning per account at a time; nor while an assignment
+      // of this set in that account is being created or deleted (which provisions it too).
+      if (here.some((o) => sharesAccount(o) && (o.kind === "provision" || o.permissionSetArn === scope.permissionSetArn))) conflict();
+    } else {
+      if (here.filter((o) => o.kind !== "provision").length >= maxOutstandingAssignments) refuse(outstandingError);
+      const sameSet = (o: Outstanding) => o.permissionSetArn === scope.permissionSetArn && sharesAccount(o);
+      if (here.some((o) => sameSet(o) && (o.kind === "provision" || o.principal === scope.principal))) conflict();
+    }
+    const slot: Outstanding = { kind, instanceArn, ...scope, doneAt: Infinity };
+    outstanding.add(slot);
+    const count = (pred: (o: Outstanding) => boolean) => here.filter(pred).length + 1;
+    const op = OPERATION_OF[kind];
+    stats.maxOutstanding[op] = Math.max(stats.maxOutstanding[op] ?? 0, count((o) => o.kind === kind));
+    if (kind !== "provision") {
+      stats.maxOutstanding.AccountAssignment = Math.max(stats.maxOutstanding.AccountAssignment ?? 0, count((o) => o.kind !== "provision"));
+    }
+    return slot;
+  }
+
+  /** Gives a reserved place back (the request failed, or was not accepted). */
+  function release(slot: Outstanding | undefined): void {
+    if (slot && slot.doneAt === Infinity) outstanding.delete(slot);
+  }
+
+  function track(kind: AsyncKind, instanceArn: string, status: Json, slot?: Outstanding): Json {
     const requestId = randomUUID();
     const terminal = { ...status, RequestId: requestId };
-    asyncOps.set(requestId, { kind, instanceArn, status: terminal, pendingLeft: pendingPolls });
+    const rec: AsyncRecord = { kind, instanceArn, status: terminal, pendingLeft: pendingPolls, seq: asyncList.length };
+    if (asyncDurationMs !== undefined) {
+      rec.doneAt = Date.now() + asyncDurationMs;
+      if (slot) slot.doneAt = rec.doneAt;
+    }
+    asyncOps.set(requestId, rec);
+    asyncList.push(rec);
     return { ...terminal, Status: "IN_PROGRESS", FailureReason: undefined };
   }
 
+  function inProgress(rec: AsyncRecord): boolean {
+    return rec.doneAt !== undefined ? Date.now() < rec.doneAt : rec.pendingLeft > 0;
+  }
+
   function current(rec: AsyncRecord): Json {
-    if (rec.pendingLeft > 0) return { ...rec.status, Status: "IN_PROGRESS", FailureReason: undefined };
+    if (inProgress(rec)) return { ...rec.status, Status: "IN_PROGRESS", FailureReason: undefined };
     return rec.status;
   }
 
@@ -451,19 +602,42 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     const rec = asyncOps.get(requireStr(input, idKey));
     if (!rec || rec.kind !== kind || rec.instanceArn !== instanceArn) return undefined;
     const answer = current(rec);
-    if (rec.pendingLeft > 0) rec.pendingLeft -= 1;
+    if (rec.doneAt === undefined && rec.pendingLeft > 0) rec.pendingLeft -= 1;
     return answer;
   }
 
+  /**
+   * List…Status: pages of at most 100 (AWS's MaxResults range is 1–100), optionally only
+   * one status. The NextToken is a cursor into the records in acceptance order, so that
+   * records changing status between pages are neither skipped nor repeated.
+   */
   function listStatuses(kind: AsyncKind, input: Json): { page: Json[]; next?: string } {
     const instanceArn = requireStr(input, "InstanceArn");
     const filter = isObject(input.Filter) ? str(input.Filter, "Status") : undefined;
-    const items = [...asyncOps.values()]
-      .filter((r) => r.kind === kind && r.instanceArn === instanceArn)
-      .map(current)
-      .filter((s) => filter === undefined || s.Status === filter)
-      .map((s) => ({ Status: s.Status, RequestId: s.RequestId, CreatedDate: s.CreatedDate }));
-    return pageOf(items, input, 100);
+    if (filter !== undefined && !["IN_PROGRESS", "FAILED", "SUCCEEDED"].includes(filter)) {
+      fail("ValidationException", `1 validation error detected: Value '${filter}' at 'filter.status' failed to satisfy constraint: Member must satisfy enum value set: [IN_PROGRESS, FAILED, SUCCEEDED]`);
+    }
+    const max = input.MaxResults === undefined ? 100 : input.MaxResults;
+    if (typeof max !== "number" || !Number.isInteger(max) || max < 1 || max > 100) {
+      fail("ValidationException", `1 validation error detected: Value '${String(max)}' at 'maxResults' failed to satisfy constraint: Member must have value between 1 and 100`);
+    }
+    let start = 0;
+    const token = str(input, "NextToken");
+    if (token !== undefined) {
+      const m = /^shim-status-(\d+)$/.exec(Buffer.from(token, "base64").toString("utf8"));
+      if (!m) return fail("ValidationException", "Invalid NextToken");
+      start = Number(m[1]);
+    }
+    const page: Json[] = [];
+    for (let i = start; i < asyncList.length; i++) {
+      const r = asyncList[i]!;
+      if (r.kind !== kind || r.instanceArn !== instanceArn) continue;
+      const s = current(r);
+      if (filter !== undefined && s.Status !== filter) continue;
+      if (page.length === max) return { page, next: Buffer.from(`shim-status-${i}`).toString("base64") };
+      page.push({ Status: s.Status, RequestId: s.RequestId, CreatedDate: s.CreatedDate });
+    }
+    return { page };
   }
 
   // ---- SSO Admin operations handled (fully or partly) by the shim ------------------
@@ -561,24 +735,44 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     async ProvisionPermissionSet(req, body, input, fault) {
       const instanceArn = requireStr(input, "InstanceArn");
       const psArn = requireStr(input, "PermissionSetArn");
-      if (fault?.failAsync !== undefined) {
-        await ensureResource(req, psArn, instanceArn);
-        const targetId = str(input, "TargetId");
+      const targetId = str(input, "TargetId");
+      const accounts = input.TargetType === "AWS_ACCOUNT" && targetId !== undefined ? [targetId] : [...(provisionedTo.get(psArn) ?? [])];
+      const slot = reserve("provision", instanceArn, { permissionSetArn: psArn, accounts });
+      try {
+        if (fault?.failAsync !== undefined) {
+          await ensureResource(req, psArn, instanceArn);
+          return {
+            PermissionSetProvisioningStatus: track(
+              "provision",
+              instanceArn,
+              {
+                Status: "FAILED",
+                FailureReason: fault.failAsync,
+                ...(targetId !== undefined ? { AccountId: targetId } : {}),
+                PermissionSetArn: psArn,
+                CreatedDate: nowEpoch(),
+              },
+              slot,
+            ),
+          };
+        }
+        const answer = await forwardBuffered(req, body);
+        const parsed = answer.status === 200 ? parseJson(answer.body) : undefined;
+        const status = parsed?.PermissionSetProvisioningStatus;
+        if (!isObject(status)) return answer;
+        // moto names the caller's account whatever the target; AWS names the target (none for ALL_PROVISIONED_ACCOUNTS).
+        const { AccountId: _callers, ...rest } = status;
+        if (input.TargetType === "AWS_ACCOUNT" && targetId !== undefined) {
+          const set = provisionedTo.get(psArn) ?? new Set<string>();
+          set.add(targetId);
+          provisionedTo.set(psArn, set);
+        }
         return {
-          PermissionSetProvisioningStatus: track("provision", instanceArn, {
-            Status: "FAILED",
-            FailureReason: fault.failAsync,
-            ...(targetId !== undefined ? { AccountId: targetId } : {}),
-            PermissionSetArn: psArn,
-            CreatedDate: nowEpoch(),
-          }),
+          PermissionSetProvisioningStatus: track("provision", instanceArn, { ...rest, ...(input.TargetType === "AWS_ACCOUNT" && targetId !== undefined ? { AccountId: targetId } : {}) }, slot),
         };
+      } finally {
+        release(slot);
       }
-      const answer = await forwardBuffered(req, body);
-      const parsed = answer.status === 200 ? parseJson(answer.body) : undefined;
-      const status = parsed?.PermissionSetProvisioningStatus;
-      if (!isObject(status)) return answer;
-      return { PermissionSetProvisioningStatus: track("provision", instanceArn, status) };
     },
 
     async DescribePermissionSetProvisioningStatus(_req, _body, input) {
@@ -626,16 +820,33 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     fault: FaultRule | undefined,
   ): Promise<Json | MotoAnswer> {
     const instanceArn = requireStr(input, "InstanceArn");
-    if (fault?.failAsync !== undefined) {
-      const fields = ["TargetId", "TargetType", "PermissionSetArn", "PrincipalType", "PrincipalId"];
-      const echo = Object.fromEntries(fields.filter((f) => input[f] !== undefined).map((f) => [f, input[f]]));
-      return { [key]: track(kind, instanceArn, { Status: "FAILED", FailureReason: fault.failAsync, ...echo, CreatedDate: nowEpoch() }) };
+    const psArn = str(input, "PermissionSetArn") ?? "";
+    const targetId = str(input, "TargetId") ?? "";
+    const slot = reserve(kind, instanceArn, {
+      permissionSetArn: psArn,
+      accounts: [targetId],
+      principal: `${str(input, "PrincipalType") ?? ""}:${str(input, "PrincipalId") ?? ""}`,
+    });
+    try {
+      if (fault?.failAsync !== undefined) {
+        const fields = ["TargetId", "TargetType", "PermissionSetArn", "PrincipalType", "PrincipalId"];
+        const echo = Object.fromEntries(fields.filter((f) => input[f] !== undefined).map((f) => [f, input[f]]));
+        return { [key]: track(kind, instanceArn, { Status: "FAILED", FailureReason: fault.failAsync, ...echo, CreatedDate: nowEpoch() }, slot) };
+      }
+      const answer = await forwardBuffered(req, body);
+      const status = answer.status === 200 ? parseJson(answer.body)?.[key] : undefined;
+      if (!isObject(status)) return answer;
+      if (kind === "create" && psArn !== "" && targetId !== "") {
+        // Creating an assignment provisions the permission set to the account (AWS API reference).
+        const set = provisionedTo.get(psArn) ?? new Set<string>();
+        set.add(targetId);
+        provisionedTo.set(psArn, set);
+      }
+      // moto's DeleteAccountAssignment echoes the creation's RequestId and CreatedDate.
+      return { [key]: track(kind, instanceArn, kind === "delete" ? { ...status, CreatedDate: nowEpoch() } : status, slot) };
+    } finally {
+      release(slot);
     }
-    const answer = await forwardBuffered(req, body);
-    const status = answer.status === 200 ? parseJson(answer.body)?.[key] : undefined;
-    if (!isObject(status)) return answer;
-    // moto's DeleteAccountAssignment echoes the creation's RequestId and CreatedDate.
-    return { [key]: track(kind, instanceArn, kind === "delete" ? { ...status, CreatedDate: nowEpoch() } : status) };
   }
 
   // ---- request pipeline ------------------------------------------------------------
@@ -653,7 +864,30 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
 
   let stopped = false;
 
+  /** Counts a pass-through request as "service:Operation" (JSON target, or the query protocol's Action=). */
+  function countPassThrough(req: IncomingMessage): void {
+    const scope = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1] ?? "unknown";
+    const add = (operation: string): void => {
+      stats.passThrough[`${scope}:${operation}`] = (stats.passThrough[`${scope}:${operation}`] ?? 0) + 1;
+    };
+    const target = req.headers["x-amz-target"];
+    if (typeof target === "string") return add(target.slice(target.lastIndexOf(".") + 1));
+    const fromUrl = /[?&]Action=([A-Za-z0-9]+)/.exec(req.url ?? "")?.[1];
+    if (fromUrl) return add(fromUrl);
+    if (req.method !== "POST") return add(`${req.method} ${(req.url ?? "").split("?")[0]}`);
+    let head = "";
+    const onData = (chunk: Buffer) => {
+      if (head.length < 512) head += chunk.toString("latin1");
+    };
+    req.on("data", onData);
+    req.once("end", () => {
+      req.off("data", onData);
+      add(/(?:^|&)Action=([A-Za-z0-9]+)/.exec(head)?.[1] ?? "POST");
+    });
+  }
+
   function passThrough(req: IncomingMessage, res: ServerResponse): void {
+    countPassThrough(req);
     const up = httpRequest(
       {
         protocol: moto.protocol,
@@ -780,6 +1014,9 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     setThrottle,
     setPendingPolls(n) {
       pendingPolls = n;
+    },
+    setAsyncDuration(ms) {
+      asyncDurationMs = checkDuration(ms);
     },
     addFault(rule) {
       faults.push({ ...rule, used: 0 });
