@@ -61,7 +61,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const moto = await startMoto();
   const started: { stop(): Promise<void> }[] = [moto];
   try {
-    const shim = await startPeerProcess<AwsShimControls>(AWS_SHIM_CLI, ["--moto", moto.endpoint, "--port", String(options.awsPort ?? 0)]);
+    const shim = await startPeerProcess<AwsShimControls>(AWS_SHIM_CLI, ["--moto", moto.endpoint, "--port", String(options.awsPort ?? 0), "--async-ms", "200"]);
     started.push(shim);
     const authentik = await startPeerProcess<AuthentikControls>(AUTHENTIK_CLI, ["--token", SANDBOX_TOKEN, "--port", String(options.authentikPort ?? 0)]);
     started.push(authentik);

@@ -46,58 +46,78 @@ export async function executeChanges(
 ): Promise<ApplyResult> {
   const limit = Math.max(1, options.concurrency ?? 4);
   const emit = options.onProgress ?? (() => {});
-  const inPlan = new Set(changes.map((c) => c.address));
-  const pending = new Map(changes.map((c) => [c.address, c]));
-  const finished = new Set<string>();
   const result: ApplyResult = { applied: [], failed: [], skipped: [] };
-  const running = new Map<string, Promise<void>>();
-  const laneUse = new Map<string, number>();
   let stopped = false;
-  const laneOf = (c: Change) => options.lanes?.(c);
-  const laneFree = (c: Change) => {
-    const lane = laneOf(c);
-    return !lane || (laneUse.get(lane.key) ?? 0) < lane.limit;
-  };
 
-  const ready = (c: Change) => c.dependsOn.every((d) => !inPlan.has(d) || d === c.address || finished.has(d));
+  // Indexed once: what each change still waits for, who waits for it, and a queue of
+  // ready changes per lane — so each start and each completion costs O(its edges),
+  // not a scan of the whole plan (10,000 assignments stay linear).
+  const byAddress = new Map(changes.map((c) => [c.address, c]));
+  const waitingOn = new Map<Change, number>();
+  const dependents = new Map<string, Change[]>();
+  for (const c of changes) {
+    const deps = new Set(c.dependsOn.filter((d) => d !== c.address && byAddress.has(d)));
+    waitingOn.set(c, deps.size);
+    for (const d of deps) {
+      const list = dependents.get(d);
+      if (list) list.push(c);
+      else dependents.set(d, [c]);
+    }
+  }
+  const laneOf = (c: Change) => options.lanes?.(c) ?? { key: "", limit: Number.POSITIVE_INFINITY };
+  const ready = new Map<string, { limit: number; queue: Change[]; head: number; used: number }>();
+  const pending = new Set(changes);
+  const makeReady = (c: Change) => {
+    const lane = laneOf(c);
+    let entry = ready.get(lane.key);
+    if (!entry) ready.set(lane.key, (entry = { limit: lane.limit, queue: [], head: 0, used: 0 }));
+    entry.queue.push(c);
+  };
+  for (const c of changes) if (waitingOn.get(c) === 0) makeReady(c);
+
+  const running = new Set<Promise<void>>();
+  const start = (c: Change, lane: { used: number }) => {
+    pending.delete(c);
+    lane.used += 1;
+    const started = Date.now();
+    emit({ kind: "start", change: c });
+    const p: Promise<void> = run(c)
+      .then(() => {
+        result.applied.push(c);
+        emit({ kind: "done", change: c, ms: Date.now() - started });
+        for (const d of dependents.get(c.address) ?? []) {
+          const left = waitingOn.get(d)! - 1;
+          waitingOn.set(d, left);
+          if (left === 0) makeReady(d);
+        }
+      })
+      .catch((error: unknown) => {
+        const e = error instanceof Error ? error : new Error(String(error));
+        result.failed.push({ change: c, error: e });
+        stopped = true;
+        emit({ kind: "failed", change: c, error: e });
+      })
+      .finally(() => {
+        running.delete(p);
+        lane.used -= 1;
+      });
+    running.add(p);
+  };
 
   for (;;) {
     if (!stopped) {
-      for (const c of [...pending.values()]) {
-        if (running.size >= limit) break;
-        if (!ready(c) || !laneFree(c)) continue;
-        pending.delete(c.address);
-        const lane = laneOf(c);
-        if (lane) laneUse.set(lane.key, (laneUse.get(lane.key) ?? 0) + 1);
-        const started = Date.now();
-        emit({ kind: "start", change: c });
-        const p = run(c)
-          .then(() => {
-            finished.add(c.address);
-            result.applied.push(c);
-            emit({ kind: "done", change: c, ms: Date.now() - started });
-          })
-          .catch((error: unknown) => {
-            const e = error instanceof Error ? error : new Error(String(error));
-            result.failed.push({ change: c, error: e });
-            stopped = true;
-            emit({ kind: "failed", change: c, error: e });
-          })
-          .finally(() => {
-            running.delete(c.address);
-            if (lane) laneUse.set(lane.key, (laneUse.get(lane.key) ?? 1) - 1);
-          });
-        running.set(c.address, p);
+      for (const lane of ready.values()) {
+        while (running.size < limit && lane.used < lane.limit && lane.head < lane.queue.length) start(lane.queue[lane.head++]!, lane);
       }
     }
     if (running.size === 0) break;
-    await Promise.race(running.values());
+    await Promise.race(running);
   }
   // Left over without a failure means a dependency cycle: a planner bug, so say so.
   if (!stopped && pending.size > 0) {
-    throw new Error(`internal: dependency cycle among ${[...pending.keys()].join(", ")}`);
+    throw new Error(`internal: dependency cycle among ${[...pending].map((c) => c.address).join(", ")}`);
   }
-  for (const c of pending.values()) {
+  for (const c of pending) {
     result.skipped.push(c);
     emit({ kind: "skipped", change: c, because: "an earlier change failed" });
   }

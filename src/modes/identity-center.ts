@@ -14,7 +14,7 @@ import { readAuthentikRelease, readAuthentikState, type AuthentikLiveState } fro
 import { releaseWarning } from "../providers/authentik/releases.js";
 import { ScimSync } from "../providers/authentik/scim-sync.js";
 import { waitForIdentityStoreGroup } from "../providers/aws/identity-store-wait.js";
-import { applyAssignmentChange, applyPermissionSetChange } from "../providers/aws/sso-apply.js";
+import { applyAssignmentChange, applyPermissionSetChange, asyncOperations } from "../providers/aws/sso-apply.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { identityCenterClients, type IdentityCenterClients } from "../providers/aws/sso-clients.js";
 import { permissionSetIdentity, readIdentityCenter, type IdentityCenterLive } from "../providers/aws/sso-read.js";
@@ -264,6 +264,7 @@ async function applyIdentityCenter(plan: Plan, input: IdentityCenterApplyInput):
     permissionSetArns: input.icLive.permissionSetArns,
     groupId: groupResolver(input, sync),
     poll: { initialMs: input.pollMs },
+    operations: asyncOperations(input.clients, input.icLive.instanceArn, { initialMs: input.pollMs }),
   };
   const result = await executeChanges(
     plan.changes,
@@ -276,10 +277,19 @@ async function applyIdentityCenter(plan: Plan, input: IdentityCenterApplyInput):
     {
       concurrency: Math.max(10, input.concurrency),
       // AWS allows at most 10 CreateAccountAssignment in flight; authentik gets a smaller lane.
-      lanes: (c) => (c.type === "aws.sso.account_assignment" ? { key: "assignments", limit: 10 } : { key: c.system, limit: input.concurrency }),
+      // AWS allows one permission-set provisioning per account at a time: updates (which
+      // re-provision) go one by one.
+      lanes: (c) =>
+        c.type === "aws.sso.account_assignment"
+          ? { key: "assignments", limit: 10 }
+          : c.type === "aws.sso.permission_set" && c.action === "update"
+            ? { key: "provisioning", limit: 1 }
+            : { key: c.system, limit: input.concurrency },
       ...(input.onProgress ? { onProgress: input.onProgress } : {}),
     },
   );
+  // Operations that finished while the apply went on: did any of them fail?
+  for (const tracker of Object.values(icCtx.operations)) await tracker.check();
   // Once the provider is attached and the bindings are in place, one full sync
   // brings Identity Center in line, unless this apply already started one after them.
   if (sync && result.failed.length === 0 && !sync.fullSyncStarted && needsFullScimSync(plan, input.config)) await sync.startFullSync();

@@ -48,9 +48,13 @@ export function startAuthentikPeer(args: string[] = [], token = TOKEN): Promise<
   return startPeerProcess<AuthentikControls>(AUTHENTIK_CLI, ["--token", token, ...args]);
 }
 
-/** Starts the Identity Center shim as a process of its own, in front of moto. */
+/**
+ * Starts the Identity Center shim as a process of its own, in front of moto. Its
+ * asynchronous operations take time (40 ms unless `--async-ms` says otherwise), as
+ * AWS's do, and it refuses what AWS refuses while they run.
+ */
 export function startAwsShimPeer(motoEndpoint: string, args: string[] = []): Promise<AwsShimPeer> {
-  return startPeerProcess<AwsShimControls>(AWS_SHIM_CLI, ["--moto", motoEndpoint, ...args]);
+  return startPeerProcess<AwsShimControls>(AWS_SHIM_CLI, ["--moto", motoEndpoint, ...(args.includes("--async-ms") ? [] : ["--async-ms", "40"]), ...args]);
 }
 
 /**

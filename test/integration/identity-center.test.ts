@@ -229,7 +229,9 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     const admin = await sso().send(new DescribePermissionSetCommand({ InstanceArn: org.instanceArn, PermissionSetArn: await permissionSetArn("AdministratorAccess") }));
     expect(admin.PermissionSet?.SessionDuration).toBe("PT2H");
     expect(admin.PermissionSet?.Description).toBe("Full administrator access");
-    expect((await shim.control.stats()).byOperation.DescribePermissionSetProvisioningStatus ?? 0).toBeGreaterThan(0);
+    // Waited for in bulk: the provisioning status list, not a Describe per operation.
+    expect((await shim.control.stats()).byOperation.ListPermissionSetProvisioningStatus ?? 0).toBeGreaterThan(0);
+    expect((await shim.control.stats()).byOperation.DescribePermissionSetProvisioningStatus ?? 0).toBe(0);
     expect((await planJson()).changes).toEqual([]);
     expect(await assignedGroups(PROD, "AdministratorAccess")).toEqual([]);
     expect(await assignedGroups(org.sandboxAccount, "AdministratorAccess")).toEqual(["aws-admins"]);

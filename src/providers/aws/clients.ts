@@ -73,12 +73,14 @@ export async function accountClients(account: ResolvedAccount, env: NodeJS.Proce
   const requests = { count: 0 };
   const SDK_RETRY = sdkOptions(env);
   let credentials: AwsCredentialIdentity | undefined;
+  let assumedArn: string | undefined;
   const sts = countRequests(new STSClient({ region, ...SDK_RETRY }), requests);
   try {
     if (account.assumeRoleArn) {
       const assumed = await sts.send(
         new AssumeRoleCommand({ RoleArn: account.assumeRoleArn, RoleSessionName: "authentik-aws-gitops", DurationSeconds: 3600 }),
       );
+      assumedArn = assumed.AssumedRoleUser?.Arn;
       const c = assumed.Credentials;
       if (!c?.AccessKeyId || !c.SecretAccessKey) throw new Error("STS returned no credentials");
       credentials = {
@@ -88,13 +90,19 @@ export async function accountClients(account: ResolvedAccount, env: NodeJS.Proce
         ...(c.Expiration ? { expiration: c.Expiration } : {}),
       };
     }
-    // Never act on the wrong account: check whose credentials these really are.
-    const who = credentials ? new STSClient({ region, credentials, ...SDK_RETRY }) : sts;
-    if (who !== sts) countRequests(who, requests);
-    const identity = await who.send(new GetCallerIdentityCommand({}));
-    if (identity.Account !== account.id) {
+    // Never act on the wrong account: check whose credentials these really are. The
+    // assumed role's ARN in AssumeRole's answer names its account, so a second call
+    // (GetCallerIdentity) is needed only where no role is assumed.
+    let actual: string | undefined;
+    if (account.assumeRoleArn) {
+      actual = /^arn:aws[\w-]*:sts::(\d{12}):assumed-role\//.exec(assumedArn ?? "")?.[1];
+      if (!actual) throw new UserError(`STS did not say which account the role ${account.assumeRoleArn} is in (answer ARN '${assumedArn ?? ""}')`);
+    } else {
+      actual = (await sts.send(new GetCallerIdentityCommand({}))).Account;
+    }
+    if (actual !== account.id) {
       throw new UserError(
-        `AWS credentials for account '${account.alias}' belong to account ${identity.Account}, not ${account.id}` +
+        `AWS credentials for account '${account.alias}' belong to account ${actual}, not ${account.id}` +
           (account.assumeRoleArn ? "" : "; set aws.accounts." + account.alias + ".assumeRole or use credentials for that account"),
       );
     }

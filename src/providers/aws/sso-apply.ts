@@ -8,9 +8,6 @@ import {
   DeleteInlinePolicyFromPermissionSetCommand,
   DeletePermissionSetCommand,
   DeletePermissionsBoundaryFromPermissionSetCommand,
-  DescribeAccountAssignmentCreationStatusCommand,
-  DescribeAccountAssignmentDeletionStatusCommand,
-  DescribePermissionSetProvisioningStatusCommand,
   DetachCustomerManagedPolicyReferenceFromPermissionSetCommand,
   DetachManagedPolicyFromPermissionSetCommand,
   ListAccountAssignmentsCommand,
@@ -32,6 +29,7 @@ import { policyJson } from "../../plan/policy-normalize.js";
 import { CONFIG_TAG, isRef, MANAGED_BY_TAG, type Change, type Props } from "../../plan/types.js";
 import { awsMayHaveCommitted, awsThrottled } from "./errors.js";
 import type { IdentityCenterClients } from "./sso-clients.js";
+import { AsyncOperations, type AsyncKind } from "./sso-async.js";
 
 export interface IdentityCenterApplyContext {
   clients: IdentityCenterClients;
@@ -42,6 +40,14 @@ export interface IdentityCenterApplyContext {
   groupId: (displayName: string) => Promise<string>;
   /** Polling of asynchronous operations. */
   poll?: { initialMs?: number; maxMs?: number; timeoutMs?: number };
+  /** Outstanding asynchronous operations, tracked in bulk (one set per apply). */
+  operations: Record<AsyncKind, AsyncOperations>;
+}
+
+/** The operations tracker of one apply. */
+export function asyncOperations(clients: IdentityCenterClients, instanceArn: string, poll: IdentityCenterApplyContext["poll"] = {}): Record<AsyncKind, AsyncOperations> {
+  const make = (kind: AsyncKind) => new AsyncOperations(clients.ssoAdmin, instanceArn, kind, poll);
+  return { creation: make("creation"), deletion: make("deletion"), provisioning: make("provisioning") };
 }
 
 type CustomerRef = { name: string; path: string };
@@ -50,25 +56,17 @@ type Boundary = { managedPolicyArn: string } | { customerManagedPolicy: Customer
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
- * Identity Center's create/delete/provision calls are asynchronous: they may
- * answer IN_PROGRESS with a request id to poll. Polls back off up to a bound.
+ * Identity Center's create/delete/provision calls are asynchronous: they may answer
+ * IN_PROGRESS with a request id; the apply's tracker waits for all of them in bulk.
  */
-async function untilDone(
+async function settle(
   ctx: IdentityCenterApplyContext,
+  kind: AsyncKind,
   what: string,
-  first: { Status?: StatusValues | string; RequestId?: string; FailureReason?: string } | undefined,
-  describe: (requestId: string) => Promise<{ Status?: StatusValues | string; FailureReason?: string } | undefined>,
+  status: { Status?: StatusValues | string; RequestId?: string; FailureReason?: string } | undefined,
 ): Promise<void> {
-  let status = first;
-  const started = Date.now();
-  let wait = ctx.poll?.initialMs ?? 500;
-  while (status?.Status === "IN_PROGRESS") {
-    if (Date.now() - started > (ctx.poll?.timeoutMs ?? 10 * 60_000)) throw new UserError(`${what} still in progress after ${Math.round((Date.now() - started) / 1000)}s; run apply again later`);
-    await sleep(wait);
-    wait = Math.min(wait * 1.5, ctx.poll?.maxMs ?? 5_000);
-    status = { ...status, ...(await describe(first!.RequestId!)) };
-  }
-  if (status?.Status === "FAILED") throw new UserError(`${what} failed: ${status.FailureReason ?? "no reason given"}`);
+  if (status?.Status === "IN_PROGRESS" && status.RequestId) await ctx.operations[kind].wait(status.RequestId, what);
+  else if (status?.Status === "FAILED") throw new UserError(`${what} failed: ${status.FailureReason ?? "no reason given"}`);
 }
 
 function customerRef(r: CustomerRef) {
@@ -186,10 +184,13 @@ export async function applyPermissionSetChange(ctx: IdentityCenterApplyContext, 
 
   if (change.action === "update") {
     // A changed permission set reaches the accounts it is provisioned to only once re-provisioned.
-    const provisioned = await sso.send(new ProvisionPermissionSetCommand({ InstanceArn, PermissionSetArn, TargetType: "ALL_PROVISIONED_ACCOUNTS" }));
-    await untilDone(ctx, `re-provisioning permission set ${after.name as string}`, provisioned.PermissionSetProvisioningStatus, async (ProvisionPermissionSetRequestId) =>
-      (await sso.send(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn, ProvisionPermissionSetRequestId }))).PermissionSetProvisioningStatus,
+    // AWS allows one provisioning per account at a time and answers ConflictException
+    // otherwise (also while an assignment provisions the set): retried with back-off.
+    const provisioned = await createIdempotently(
+      () => ctx.clients.ssoAdminCreate.send(new ProvisionPermissionSetCommand({ InstanceArn, PermissionSetArn, TargetType: "ALL_PROVISIONED_ACCOUNTS" })),
+      async () => false,
     );
+    await settle(ctx, "provisioning", `re-provisioning permission set ${after.name as string}`, provisioned?.PermissionSetProvisioningStatus);
   }
 }
 
@@ -244,9 +245,7 @@ export async function applyAssignmentChange(ctx: IdentityCenterApplyContext, cha
         if (error instanceof ResourceNotFoundException) return undefined; // already gone
         throw error;
       });
-    await untilDone(ctx, `removing ${change.title}`, deleted?.AccountAssignmentDeletionStatus, async (AccountAssignmentDeletionRequestId) =>
-      (await sso.send(new DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn, AccountAssignmentDeletionRequestId }))).AccountAssignmentDeletionStatus,
-    );
+    await settle(ctx, "deletion", `removing ${change.title}`, deleted?.AccountAssignmentDeletionStatus);
     return;
   }
   const after = change.after!;
@@ -262,7 +261,5 @@ export async function applyAssignmentChange(ctx: IdentityCenterApplyContext, cha
   };
   const created = await createIdempotently(() => ctx.clients.ssoAdminCreate.send(new CreateAccountAssignmentCommand(input)), exists);
   if (!created) return;
-  await untilDone(ctx, `assigning ${change.title}`, created.AccountAssignmentCreationStatus, async (AccountAssignmentCreationRequestId) =>
-    (await sso.send(new DescribeAccountAssignmentCreationStatusCommand({ InstanceArn, AccountAssignmentCreationRequestId }))).AccountAssignmentCreationStatus,
-  );
+  await settle(ctx, "creation", `assigning ${change.title}`, created.AccountAssignmentCreationStatus);
 }
