@@ -39,6 +39,8 @@ export interface FaultProxyLogEntry {
   method: string;
   path: string;
   operation?: string;
+  /** AWS query protocol action (IAM, STS), from the form body */
+  action?: string;
   /** what the proxy did: "forwarded" or the rule's action */
   outcome: string;
   /** the peer's status, when it answered */
@@ -94,7 +96,8 @@ export async function startFaultProxy(options: { target: string; port?: number }
         const target = req.headers["x-amz-target"];
         const operation = typeof target === "string" ? target.split(".").pop() : undefined;
         const rule = pick(req, operation, body.toString("utf8"));
-        const entry: FaultProxyLogEntry = { method: req.method ?? "GET", path: req.url ?? "/", ...(operation ? { operation } : {}), outcome: rule?.action ?? "forwarded" };
+        const action = /(?:^|&)Action=([^&]+)/.exec(body.toString("utf8"))?.[1];
+        const entry: FaultProxyLogEntry = { method: req.method ?? "GET", path: req.url ?? "/", ...(operation ? { operation } : {}), ...(action ? { action } : {}), outcome: rule?.action ?? "forwarded" };
         log.push(entry);
         if (rule?.action === "drop") return void req.socket.destroy();
         if (rule?.action === "hang") return void hanging.add(res);
