@@ -114,7 +114,7 @@ export async function readAuthentikState(
       // Only releases before 2026.2 allow this; picking one would grant the wrong people.
       reported.add(g.name);
       problems.push({
-        message: `${g.location}: authentik ${release.version} has ${groupsByName.get(g.name)} groups named '${g.name}' (group names are unique only from authentik 2026.2), so the tool cannot tell which one is meant; rename all but one in authentik`,
+        message: `${g.location}: authentik ${release.version} has ${groupsByName.get(g.name)} groups named '${g.name}' (authentik before 2025.12 does not keep group names unique), so the tool cannot tell which one is meant; rename all but one in authentik`,
       });
     }
   }

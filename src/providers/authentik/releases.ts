@@ -24,8 +24,6 @@ export interface AuthentikRelease {
   scimGroupFilter: "filter_group" | "group_filters";
   /** `sync_page_size` on SCIM providers, from 2025.12. */
   scimSyncPageSize: boolean;
-  /** Group names are unique from 2026.2; before, two groups may share a name. */
-  uniqueGroupNames: boolean;
   /** Newer than every release this version of the tool was tested against. */
   untested: boolean;
 }
@@ -64,7 +62,6 @@ export function authentikRelease(version: string, where: string): AuthentikRelea
     samlIssuerField: atLeast(version, "2026.5") ? "issuer_override" : "issuer",
     scimGroupFilter: atLeast(version, "2026.2") ? "group_filters" : "filter_group",
     scimSyncPageSize: atLeast(version, "2025.12"),
-    uniqueGroupNames: atLeast(version, "2026.2"),
     untested: compareVersions(minor, NEWEST_TESTED) > 0,
   };
 }

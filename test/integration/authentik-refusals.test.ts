@@ -1,0 +1,74 @@
+import { copyFileSync } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { example, startPeers, type Peers } from "./harness.js";
+import { createOrganization, provisionGroup } from "./identity-center-setup.js";
+
+/**
+ * What authentik refuses or allows that would make an apply fail half-way, caught by
+ * the plan before anything is written; and a token without a permission.
+ */
+let peers: Peers;
+const writes = async () => (await peers.authentik.control.requests()).filter((r) => r.method !== "GET").length;
+
+beforeAll(async () => {
+  // 2025.10: the one release in which two groups can share a name.
+  peers = await startPeers(["aws-admins", "engineers", "data-eng"], { shim: true, authentikArgs: ["--version", "2025.10.4"] });
+});
+afterAll(async () => {
+  await peers.stop();
+});
+
+describe("plan errors before any write", () => {
+  it("a provider of another type with the configured name", async () => {
+    await peers.authentik.control.addProvider({ kind: "oauth2", name: "aws" });
+    const file = peers.writeConfig("classic.yaml", example("classic-iam.yaml"));
+    const before = await writes();
+    const r = await peers.cli(["plan", "-c", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain("error: authentik already has a provider named 'aws' (OAuth2/OpenID Provider");
+    expect(r.stderr).toContain("provider names are unique across every provider type in authentik, so authentik.provider.name must name another one");
+    expect(await writes()).toBe(before);
+  });
+
+  it("two groups with a mapped name, on a release that allows it", async () => {
+    await peers.authentik.control.addGroup({ name: "engineers" });
+    const file = peers.writeConfig("classic.yaml", example("classic-iam.yaml").replace("  provider:\n    name: aws\n", "  provider:\n    name: aws-second\n"));
+    const before = await writes();
+    const r = await peers.cli(["plan", "-c", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/classic\.yaml:\d+:\d+: error: authentik 2025\.10\.4 has 2 groups named 'engineers'/);
+    expect(await writes()).toBe(before);
+  });
+});
+
+describe("a token that may not start task schedules", () => {
+  it("syncs just the missing group instead, and says which permission would start a full sync", async () => {
+    await peers.authentik.control.denyPermission("authentik_tasks_schedules.send_schedule");
+    const org = await createOrganization(peers.awsEndpoint);
+    await provisionGroup(peers.awsEndpoint, org.identityStoreId, "aws-admins");
+    copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
+    // One SCIM group (2025.10 has a single filter_group); aws-admins is provisioned, data-eng is not yet.
+    const file = peers.writeConfig(
+      "ic.yaml",
+      example("identity-center.yaml")
+        .replace("ou-ab12-cd34ef56", org.sandboxesOu)
+        .replace("  tokenEnv: AWS_SCIM_TOKEN", "  groups: [data-eng]\n  tokenEnv: AWS_SCIM_TOKEN")
+        .replace(/  - group: engineers\n(?:    .*\n)+?(?=  - group)/, ""),
+    );
+    const scimSync = (async () => {
+      for (let i = 0; i < 600; i++) {
+        if ((await peers.authentik.control.requests()).some((q) => q.method === "POST" && q.path.endsWith("/sync/object/"))) {
+          await provisionGroup(peers.awsEndpoint, org.identityStoreId, "data-eng");
+          return;
+        }
+        await new Promise((res) => setTimeout(res, 50));
+      }
+    })();
+    const r = await peers.cli(["apply", "-c", file, "--auto-approve"], { AWS_SCIM_TOKEN: "scim-token-0123456789-abcdefghij", AUTHENTIK_AWS_GITOPS_POLL_MS: "20" });
+    await scimSync;
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(r.stdout).toContain("warning: the authentik token may not start task schedules (permission authentik_tasks_schedules.send_schedule)");
+    expect(r.stdout).toContain("asked authentik to sync group 'data-eng' through SCIM");
+  });
+});
