@@ -221,11 +221,13 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
   });
 
   it("applies the edits (re-provisioning the changed permission set) and converges", async () => {
-    const before = (await shim.control.stats()).byOperation.ProvisionPermissionSet ?? 0;
+    const accepted = (s: { byOperation: Record<string, number>; refused?: Record<string, number> }) => (s.byOperation.ProvisionPermissionSet ?? 0) - (s.refused?.ProvisionPermissionSet ?? 0);
+    const before = accepted(await shim.control.stats());
     const r = await cli(["apply", "-c", config, "--auto-approve"]);
     expect(r.stderr).toBe(`${config}:45:3: warning: permission set 'DataEngineer' is not assigned to any group by a mapping\n`);
     expect(r.code).toBe(0);
-    expect((await shim.control.stats()).byOperation.ProvisionPermissionSet ?? 0).toBe(before + 2);
+    // Two re-provisionings accepted (AWS may refuse one while an assignment provisions the set: retried).
+    expect(accepted(await shim.control.stats())).toBe(before + 2);
     const admin = await sso().send(new DescribePermissionSetCommand({ InstanceArn: org.instanceArn, PermissionSetArn: await permissionSetArn("AdministratorAccess") }));
     expect(admin.PermissionSet?.SessionDuration).toBe("PT2H");
     expect(admin.PermissionSet?.Description).toBe("Full administrator access");

@@ -230,21 +230,25 @@ export async function applyAssignmentChange(ctx: IdentityCenterApplyContext, cha
   const InstanceArn = ctx.instanceArn;
   if (change.action === "delete") {
     const id = JSON.parse(change.liveId!) as { principalId: string; permissionSetArn: string; accountId: string };
-    const deleted = await sso
-      .send(
-        new DeleteAccountAssignmentCommand({
-          InstanceArn,
-          TargetId: id.accountId,
-          TargetType: "AWS_ACCOUNT",
-          PermissionSetArn: id.permissionSetArn,
-          PrincipalType: "GROUP",
-          PrincipalId: id.principalId,
-        }),
-      )
-      .catch((error: unknown) => {
-        if (error instanceof ResourceNotFoundException) return undefined; // already gone
-        throw error;
-      });
+    // Copies of one assignment are removed by the same call: while one removal runs,
+    // AWS answers the next with ConflictException, which is retried with back-off.
+    const deleted = await createIdempotently(
+      () =>
+        sso.send(
+          new DeleteAccountAssignmentCommand({
+            InstanceArn,
+            TargetId: id.accountId,
+            TargetType: "AWS_ACCOUNT",
+            PermissionSetArn: id.permissionSetArn,
+            PrincipalType: "GROUP",
+            PrincipalId: id.principalId,
+          }),
+        ),
+      async () => false,
+    ).catch((error: unknown) => {
+      if (error instanceof ResourceNotFoundException) return undefined; // already gone
+      throw error;
+    });
     await settle(ctx, "deletion", `removing ${change.title}`, deleted?.AccountAssignmentDeletionStatus);
     return;
   }
