@@ -38,16 +38,37 @@ export function validateConfigText(file: string, text: string): ValidationResult
   const syntax = source.syntaxDiagnostics();
   if (syntax.some((d) => d.severity === "error")) {
     // Past a syntax error the document shape is guesswork; report just these.
-    return { diagnostics: sortDiagnostics(syntax), source };
+    return { diagnostics: atMost(sortDiagnostics(syntax)), source };
   }
   const data = source.toJS();
-  const diagnostics = sortDiagnostics([
-    ...syntax,
-    ...(data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data)),
-    ...semanticDiagnostics(source, data),
-  ]);
+  const diagnostics = atMost(
+    sortDiagnostics([
+      ...syntax,
+      ...(data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data)),
+      ...semanticDiagnostics(source, data),
+    ]),
+  );
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, source };
   return { diagnostics, source, config: resolveConfig(source, data as AuthentikAwsGitopsConfig) };
+}
+
+/** More problems than anyone reads (a file with 20,000 repeated keys): the first ones, and how many more. */
+export const MAX_DIAGNOSTICS = 100;
+
+function atMost(diagnostics: Diagnostic[]): Diagnostic[] {
+  if (diagnostics.length <= MAX_DIAGNOSTICS) return diagnostics;
+  const rest = diagnostics.slice(MAX_DIAGNOSTICS);
+  const next = rest[0]!;
+  const errors = rest.filter((d) => d.severity === "error").length;
+  return [
+    ...diagnostics.slice(0, MAX_DIAGNOSTICS),
+    {
+      ...next,
+      severity: errors > 0 ? "error" : "warning",
+      message: `${rest.length} more problems from here on are not shown (${errors} of them errors); fix the ones above and validate again`,
+      path: [],
+    },
+  ];
 }
 
 /** Reads and validates a config file; throws ConfigError listing every error. */

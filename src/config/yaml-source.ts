@@ -1,7 +1,26 @@
-import { Alias, LineCounter, isCollection, isMap, isPair, isScalar, isSeq, parseDocument, visit, type Document, type Node } from "yaml";
+import { Alias, LineCounter, isCollection, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
 import type { Diagnostic, Severity } from "./diagnostics.js";
 
 export type DocPath = readonly (string | number)[];
+
+/** Where a path's key and value start in the text (offsets), for positions. */
+interface Place {
+  key?: number;
+  value?: number;
+}
+
+/** What one pass over the parsed document finds (linear in its size: a 2 MiB file has ~200,000 nodes). */
+interface Survey {
+  places: Map<string, Place>;
+  /** Keys that repeat an earlier key of the same mapping: offsets of both. */
+  duplicates: { offset: number; first: number }[];
+  /** Keys that are mappings, lists or aliases. */
+  badKeys: number[];
+  /** Every alias in document order, with the anchored node it refers to and whether it lies inside it. */
+  aliases: { node: Alias; target?: Node; recursive: boolean }[];
+}
+
+const placeKey = (path: DocPath) => path.map((p) => (typeof p === "number" ? `#${p}` : `.${p}`)).join("");
 
 /**
  * A parsed YAML file that remembers where every node came from, so that
@@ -17,12 +36,14 @@ export class YamlSource {
     this.file = file;
     this.text = text;
     this.lines = new LineCounter();
-    // prettyErrors is off on purpose: pretty errors quote the source line, and
-    // that line may hold a secret someone pasted by mistake.
     this.document = parseDocument(text, {
       lineCounter: this.lines,
+      // prettyErrors is off on purpose: pretty errors quote the source line, and
+      // that line may hold a secret someone pasted by mistake.
       prettyErrors: false,
-      uniqueKeys: true,
+      // Duplicate keys are found by survey(): yaml's own check compares every key
+      // of a mapping with every other (quadratic: minutes for 50,000 tag keys).
+      uniqueKeys: false,
       strict: true,
       // yaml's own warnings (e.g. about a mapping used as a key) go to
       // process.emitWarning and quote the source; every problem is reported
@@ -32,8 +53,8 @@ export class YamlSource {
   }
 
   /**
-   * YAML syntax errors and warnings (duplicate keys included), then problems
-   * with aliases. Past the first real syntax error the parser's view of the
+   * YAML syntax errors and warnings, duplicate keys, then problems with keys
+   * and aliases. Past the first real syntax error the parser's view of the
    * document is guesswork (one tab used as indentation makes every following
    * line "not at the same column"), so what it reports after that is dropped:
    * duplicate keys before it stay, since they do not throw the parser off.
@@ -49,33 +70,20 @@ export class YamlSource {
       return [this.at("error", control.index, `YAML: the file holds ${what}, which a YAML file may not contain; remove it (or write it as an escape in a double-quoted string)`)];
     }
     const errors = [...this.document.errors].sort((a, b) => a.pos[0] - b.pos[0]);
-    const first = errors.find((e) => e.code !== "DUPLICATE_KEY");
-    const upTo = first ? first.pos[0] : Infinity;
+    const upTo = errors.length > 0 ? errors[0]!.pos[0] : Infinity;
     const out: Diagnostic[] = [];
+    for (const d of this.survey().duplicates) {
+      if (d.offset <= upTo) out.push(this.at("error", d.offset, duplicateKeyMessage(this.lines.linePos(d.first))));
+    }
     const add = (severity: Severity, list: readonly { code: string; message: string; pos: [number, number] }[]) => {
-      for (const e of list) {
-        if (e.pos[0] > upTo) continue;
-        const message = e.code === "DUPLICATE_KEY" ? this.duplicateKeyMessage(e.pos[0]) : syntaxMessage(e.code, e.message);
-        out.push(this.at(severity, e.pos[0], message));
-      }
+      for (const e of list) if (e.pos[0] <= upTo) out.push(this.at(severity, e.pos[0], syntaxMessage(e.code, e.message)));
     };
     add("error", errors);
     add("warning", this.document.warnings);
-    if (errors.length === 0) out.push(...this.keyDiagnostics(), ...this.aliasDiagnostics());
-    return out;
-  }
-
-  /** A mapping or list used as a key (`? [a, b]: x`, `{a: 1}: x`): a configuration's keys are names. */
-  private keyDiagnostics(): Diagnostic[] {
-    const out: Diagnostic[] = [];
-    visit(this.document, {
-      Pair: (_key, pair) => {
-        if (isCollection(pair.key) || pair.key instanceof Alias) {
-          const offset = (pair.key as Node).range?.[0] ?? 0;
-          out.push(this.at("error", offset, "YAML: a key must be a plain value (a name), not a mapping, a list or an alias"));
-        }
-      },
-    });
+    if (errors.length === 0) {
+      for (const offset of this.survey().badKeys) out.push(this.at("error", offset, "YAML: a key must be a plain value (a name), not a mapping, a list or an alias"));
+      out.push(...this.aliasDiagnostics());
+    }
     return out;
   }
 
@@ -84,29 +92,97 @@ export class YamlSource {
     return { severity, message, file: this.file, line, column: col, path: [] };
   }
 
+  private surveyed?: Survey;
+
+  /** One walk over the document in document order: places, duplicate and bad keys, anchors and aliases. */
+  private survey(): Survey {
+    if (this.surveyed) return this.surveyed;
+    const survey: Survey = { places: new Map(), duplicates: [], badKeys: [], aliases: [] };
+    // Anchors are noted in yaml's resolution order (pre-order: a node before its
+    // children, a key before its value), so an alias refers to the last anchor of
+    // its name before it, as yaml resolves it, and one inside its own anchor is seen.
+    const anchors = new Map<string, Node>();
+    const ancestors: Node[] = [];
+    const walk = (node: unknown, path: (string | number)[]): void => {
+      if (!node || typeof node !== "object") return;
+      const n = node as Node;
+      if (n instanceof Alias) {
+        const target = anchors.get(n.source);
+        survey.aliases.push({ node: n, target, recursive: target !== undefined && ancestors.includes(target) });
+        return;
+      }
+      if (n.anchor) anchors.set(n.anchor, n);
+      ancestors.push(n);
+      if (isMap(n)) {
+        const seen = new Map<string, number>();
+        for (const pair of n.items) {
+          const key = pair.key as Node | null;
+          const keyOffset = key?.range?.[0];
+          if (key && (isCollection(key) || key instanceof Alias)) {
+            survey.badKeys.push(keyOffset ?? 0);
+            walk(key, path);
+            walk(pair.value, path);
+            continue;
+          }
+          const name = isScalar(key) ? String(key.value) : "";
+          if (keyOffset !== undefined) {
+            const first = seen.get(name);
+            if (first !== undefined) survey.duplicates.push({ offset: keyOffset, first });
+            else seen.set(name, keyOffset);
+          }
+          const sub = [...path, name];
+          const id = placeKey(sub);
+          if (!survey.places.has(id)) survey.places.set(id, { key: keyOffset, value: (pair.value as Node | null)?.range?.[0] });
+          walk(key, sub);
+          walk(pair.value, sub);
+        }
+      } else if (isSeq(n)) {
+        n.items.forEach((item, i) => {
+          const sub = [...path, i];
+          survey.places.set(placeKey(sub), { value: (item as Node | null)?.range?.[0] });
+          walk(item, sub);
+        });
+      }
+      ancestors.pop();
+    };
+    const contents = this.document.contents as Node | null;
+    survey.places.set(placeKey([]), { value: contents?.range?.[0] });
+    walk(contents, []);
+    this.surveyed = survey;
+    return survey;
+  }
+
   private converted?: { value: unknown } | { failedAt: number; message: string };
 
   /**
    * Aliases that point at nothing, aliases inside the node they point at (an
-   * infinitely deep document), and aliases that expand too much (a "billion
-   * laughs" document, refused by yaml's maxAliasCount). yaml reports none of
-   * these as parse errors; it throws when the document is converted.
+   * infinitely deep document), too many aliases, and aliases that expand too
+   * much (a "billion laughs" document, refused by yaml's maxAliasCount). yaml
+   * reports none of these as parse errors; it throws when the document is
+   * converted.
    */
   private aliasDiagnostics(): Diagnostic[] {
+    const aliases = this.survey().aliases;
+    if (aliases.length > MAX_ALIASES) {
+      return [
+        this.at(
+          "error",
+          aliases[MAX_ALIASES]!.node.range?.[0] ?? 0,
+          `YAML: the file uses more than ${MAX_ALIASES} aliases (*name); a configuration needs few — write the values out`,
+        ),
+      ];
+    }
     const out: Diagnostic[] = [];
-    visit(this.document, {
-      Alias: (_key, node, path) => {
-        const target = node.resolve(this.document);
-        const offset = node.range?.[0] ?? 0;
-        if (!target) {
-          out.push(this.at("error", offset, "YAML: an alias refers to an anchor that is not defined before it; define the anchor (&name) above its first alias (*name)"));
-        } else if (path.includes(target as never)) {
-          out.push(
-            this.at("error", offset, "YAML: an alias refers to the node that contains it, which would make the document infinitely deep; a configuration cannot be recursive"),
-          );
-        }
-      },
-    });
+    for (const { node, target, recursive } of aliases) {
+      const offset = node.range?.[0] ?? 0;
+      if (!target) {
+        out.push(this.at("error", offset, "YAML: an alias refers to an anchor that is not defined before it; define the anchor (&name) above its first alias (*name)"));
+      } else if (recursive) {
+        out.push(
+          this.at("error", offset, "YAML: an alias refers to the node that contains it, which would make the document infinitely deep; a configuration cannot be recursive"),
+        );
+      }
+    }
     if (out.length > 0) return out;
     const converted = this.convert();
     return "failedAt" in converted ? [this.at("error", converted.failedAt, converted.message)] : [];
@@ -118,23 +194,20 @@ export class YamlSource {
     // yaml throws a bare ReferenceError from inside the alias that exceeds the
     // limit; to say where, each alias notes whether the error came through it.
     let failing: Alias | undefined;
-    const wrapped: Alias[] = [];
-    visit(this.document, {
-      Alias: (_key, node) => {
-        wrapped.push(node);
-        Object.defineProperty(node, "toJSON", {
-          configurable: true,
-          value: function (this: Alias, ...args: Parameters<Alias["toJSON"]>) {
-            try {
-              return Alias.prototype.toJSON.apply(this, args);
-            } catch (error) {
-              failing ??= this;
-              throw error;
-            }
-          },
-        });
-      },
-    });
+    const wrapped = this.survey().aliases.map((a) => a.node);
+    for (const node of wrapped) {
+      Object.defineProperty(node, "toJSON", {
+        configurable: true,
+        value: function (this: Alias, ...args: Parameters<Alias["toJSON"]>) {
+          try {
+            return Alias.prototype.toJSON.apply(this, args);
+          } catch (error) {
+            failing ??= this;
+            throw error;
+          }
+        },
+      });
+    }
     try {
       this.converted = { value: this.document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? null };
     } catch (error) {
@@ -150,35 +223,6 @@ export class YamlSource {
   }
 
   /**
-   * Where the key a duplicate repeats was first defined. The key itself is not
-   * repeated in the message: it may be a pasted secret, and the position
-   * already points at it.
-   */
-  private duplicateKeyMessage(offset: number): string {
-    let first: number | undefined;
-    visit(this.document, {
-      Map: (_key, map) => {
-        if (first !== undefined) return visit.BREAK;
-        const seen = new Map<unknown, number>();
-        for (const pair of map.items) {
-          if (!isScalar(pair.key) || pair.key.range === undefined || pair.key.range === null) continue;
-          const at = pair.key.range[0];
-          const earlier = seen.get(pair.key.value);
-          if (earlier !== undefined && at === offset) {
-            first = earlier;
-            return visit.BREAK;
-          }
-          if (earlier === undefined) seen.set(pair.key.value, at);
-        }
-        return undefined;
-      },
-    });
-    if (first === undefined) return "duplicate key: it is already defined in the same mapping; remove or rename one of them";
-    const { line, col } = this.lines.linePos(first);
-    return `duplicate key: the same key is already defined at line ${line}, column ${col} of this mapping; remove or rename one of them`;
-  }
-
-  /**
    * Plain JavaScript value of the document (empty document → null). Call it
    * only when syntaxDiagnostics() has no errors: those include the aliases
    * that make conversion impossible.
@@ -189,36 +233,17 @@ export class YamlSource {
     return converted.value;
   }
 
-  /** The node at a path, or undefined when the path does not exist. */
-  nodeAt(path: DocPath): Node | undefined {
-    if (path.length === 0) return (this.document.contents as Node | null) ?? undefined;
-    const node = this.document.getIn(path, true);
-    return node && typeof node === "object" ? (node as Node) : undefined;
-  }
-
-  /** The key node of the last path element, when the parent is a mapping. */
-  keyNodeAt(path: DocPath): Node | undefined {
-    if (path.length === 0) return undefined;
-    const parent = this.nodeAt(path.slice(0, -1));
-    const last = path[path.length - 1];
-    if (!isMap(parent)) return undefined;
-    for (const pair of parent.items) {
-      if (isPair(pair) && isScalar(pair.key) && String(pair.key.value) === String(last)) return pair.key;
-    }
-    return undefined;
-  }
-
   /**
    * Line and column of a path: of its key when `target` is "key" and the node
    * is a mapping entry, else of its value. Falls back to the nearest existing
    * ancestor so a diagnostic never lands on line 1 for no reason.
    */
   position(path: DocPath, target: "key" | "value" = "value"): { line: number; column: number } {
+    const places = this.survey().places;
     for (let depth = path.length; depth >= 0; depth--) {
-      const sub = path.slice(0, depth);
+      const place = places.get(placeKey(path.slice(0, depth)));
       const wantKey = target === "key" || depth < path.length;
-      const node = (wantKey ? this.keyNodeAt(sub) : undefined) ?? this.nodeAt(sub) ?? this.keyNodeAt(sub);
-      const offset = node?.range?.[0];
+      const offset = (wantKey ? place?.key : undefined) ?? place?.value ?? place?.key;
       if (offset !== undefined) {
         const { line, col } = this.lines.linePos(offset);
         return { line, column: col };
@@ -230,12 +255,18 @@ export class YamlSource {
   diagnostic(severity: Severity, path: DocPath, message: string, target: "key" | "value" = "value"): Diagnostic {
     return { severity, message, file: this.file, path, ...this.position(path, target) };
   }
-
-  /** True when the node at path is a sequence (used to tell list items apart). */
-  isSequence(path: DocPath): boolean {
-    return isSeq(this.nodeAt(path));
-  }
 }
+
+/**
+ * The key a duplicate repeats is not named: it may be a pasted secret, and the
+ * position already points at it; where it was first defined is what helps.
+ */
+function duplicateKeyMessage(first: { line: number; col: number }): string {
+  return `duplicate key: the same key is already defined at line ${first.line}, column ${first.col} of this mapping; remove or rename one of them`;
+}
+
+/** A file may use this many aliases (*name); a configuration needs a handful. */
+const MAX_ALIASES = 100;
 
 /** Characters outside YAML's c-printable set (tab, line breaks, U+0085 and the printable ranges are in it). */
 const NOT_PRINTABLE = /[^\t\n\r\u0020-\u007e\u0085\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
