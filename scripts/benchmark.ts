@@ -21,7 +21,7 @@
  */
 import { spawn } from "node:child_process";
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
@@ -54,6 +54,8 @@ process.emitWarning = ((warning: string | Error, ...rest: unknown[]) => {
 const ROOT = path.join(import.meta.dirname, "..");
 const CLI = path.join(import.meta.dirname, "bench-cli.mjs");
 const LATENCY_MS = 20;
+/** A copy of lib/ taken at the start (under .tmp/, so node_modules resolves): what every step runs. */
+let libSnapshot: string | undefined;
 
 interface IcScale {
   accounts: number;
@@ -124,7 +126,7 @@ function runCli(argv: string[], env: NodeJS.ProcessEnv, cwd: string): Promise<Cl
     const started = performance.now();
     const child = spawn(process.execPath, [CLI, ...argv], {
       cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, AAG_BENCH_USAGE_FILE: usageFile },
+      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env, AAG_BENCH_USAGE_FILE: usageFile, ...(libSnapshot ? { AAG_BENCH_LIB: libSnapshot } : {}) },
       stdio: ["ignore", "pipe", "pipe"],
     });
     let tail = "";
@@ -484,12 +486,20 @@ async function main(): Promise<void> {
   const asyncMs = Number(values["async-ms"]);
   if (!(asyncMs >= 0)) throw new Error("--async-ms must be a number >= 0");
   const scale = SCALES[values.scale];
+  if (!existsSync(path.join(ROOT, "lib", "src", "cli", "main.js"))) throw new Error("lib/ is not built: run npm run build (npm run bench does)");
+  mkdirSync(path.join(ROOT, ".tmp"), { recursive: true });
+  libSnapshot = mkdtempSync(path.join(ROOT, ".tmp", "bench-lib-"));
+  cpSync(path.join(ROOT, "lib"), libSnapshot, { recursive: true });
   const results: StepResult[] = [];
   const save = () => {
     if (values.json) writeFileSync(values.json, JSON.stringify({ scale: values.scale, asyncMs, machine: machine(), results }, null, 2));
   };
-  if (values.only !== "classic") await identityCenterScenario(scale.ic, asyncMs, results, save);
-  if (values.only !== "ic") await classicScenario(scale.classic, asyncMs, results, save);
+  try {
+    if (values.only !== "classic") await identityCenterScenario(scale.ic, asyncMs, results, save);
+    if (values.only !== "ic") await classicScenario(scale.classic, asyncMs, results, save);
+  } finally {
+    rmSync(libSnapshot, { recursive: true, force: true });
+  }
   const accountsOf = (r: StepResult) => (r.boundOf === "iam" ? scale.classic.accounts : undefined);
   console.log(
     [
