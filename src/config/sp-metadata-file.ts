@@ -44,6 +44,8 @@ export async function readSpMetadataFile(file: string, root?: string): Promise<S
   try {
     return parseSpMetadata(xml);
   } catch (error) {
-    throw new UserError(`the SP metadata file ${shown} is not usable IAM Identity Center SAML metadata: ${(error as Error).message}`);
+    // The XML parser's own words may quote the file (a tag name, text): only that it is not XML is said.
+    const reason = (error as Error).message.replace(/^not valid XML \(.*\)$/s, "not valid XML");
+    throw new UserError(`the SP metadata file ${shown} is not usable IAM Identity Center SAML metadata: ${reason}`);
   }
 }

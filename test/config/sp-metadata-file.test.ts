@@ -86,6 +86,14 @@ describe("the SP metadata file a config names", () => {
     expect(await spErrors(configDir, spMetadata)).toEqual([]);
   });
 
+  it("does not quote a file that is not XML (the parser's message holds its text)", TIMEOUT, async () => {
+    writeFileSync(path.join(configDir, "token.xml"), "<<<ghp_h325YbVHZ8kkxlkeEohTueUy1L06DaqrOCX9\n");
+    const errors = await spErrors(configDir, "token.xml");
+    expect(errors).toHaveLength(1);
+    expect(errors[0]).toMatch(/is not usable IAM Identity Center SAML metadata: not valid XML$/);
+    expect(errors[0]).not.toContain("h325Yb");
+  });
+
   it("without a git work tree, the config's own folder is the limit", TIMEOUT, async () => {
     const alone = path.join(sandbox, "alone");
     mkdirSync(alone);
