@@ -101,6 +101,7 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
     allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
     accessOf: classicAccessOf(config, desired, live),
     identityOf,
+    accountIds: Object.fromEntries(config.aws.accounts.map((a) => [a.alias, a.id])),
     problems: authentikState.problems,
     warnings: [...runWarnings(config, options), ...[releaseWarning(release)].filter((w): w is string => w !== undefined)],
   });

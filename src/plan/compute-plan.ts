@@ -1,4 +1,5 @@
 import { createPatch } from "diff";
+import { comparePermissionRows, permissionRow } from "./permissions.js";
 import { byCodePoint, canonicalJson, deepEqual, sha256 } from "./canonical.js";
 import {
   isDeferred,
@@ -8,6 +9,8 @@ import {
   type DesiredResource,
   type FieldChange,
   type LiveResource,
+  type People,
+  type PermissionRow,
   type Plan,
   type Props,
   type ResourceType,
@@ -47,6 +50,15 @@ export interface PlanInput {
   warnings?: string[];
   manualSteps?: string[];
   problems?: PlanProblem[];
+  /** Account alias → id, for the permission rows of IAM roles. */
+  accountIds?: Readonly<Record<string, string>>;
+  /**
+   * The people of each group as of now: user names of its members and of the
+   * members of its descendant groups. Absent: rows carry no people.
+   */
+  members?: Readonly<Record<string, readonly string[]>>;
+  /** review.people: names (default), count (no user name in the plan), off. */
+  people?: "names" | "count" | "off";
 }
 
 const TYPE_ORDER: ResourceType[] = [
@@ -265,7 +277,16 @@ export function computePlan(input: PlanInput): Plan {
   if (problems.length > 0) throw new PlanError(problems);
 
   changes.sort(compareChanges);
-  const { access, before, after } = accessDiff(input, desired, liveList, deletes);
+  const { access, before, after, later } = accessDiff(input, desired, liveList, deletes);
+  const permissions = permissionRows(input, changes, later);
+  const people = peopleOf(input);
+  if (people) {
+    for (const row of access) row.people = people([row.group]);
+    for (const row of permissions) {
+      const groups = [...later.values()].filter((r) => r.kind !== "application" && r.grant === row.grant && (row.accountId === "" || r.accountId === row.accountId)).map((r) => r.group);
+      row.people = people(groups);
+    }
+  }
 
   // Refuse a plan that takes away every access the tool grants: almost always an
   // emptied or wrong config rather than an intent.
@@ -287,6 +308,7 @@ export function computePlan(input: PlanInput): Plan {
     hash: planHash(changes),
     summary,
     access,
+    permissions,
     changes,
     notPruned: notPruned.sort((a, b) => byCodePoint(a.address, b.address)),
     warnings: input.warnings ?? [],
@@ -306,7 +328,7 @@ function accessDiff(
   desired: ReadonlyMap<string, DesiredResource>,
   liveList: readonly LiveResource[],
   deletes: ReadonlySet<string>,
-): { access: AccessRow[]; before: number; after: number } {
+): { access: AccessRow[]; before: number; after: number; later: Map<string, Omit<AccessRow, "change">> } {
   const key = (r: Omit<AccessRow, "change">) => `${r.kind ?? "grant"}\u0000${r.group}\u0000${r.grant}\u0000${r.accountId}`;
   const collect = (resources: Iterable<{ type: ResourceType; account?: string; props: Props }>, side: "desired" | "live") => {
     const rows = new Map<string, Omit<AccessRow, "change">>();
@@ -338,5 +360,33 @@ function accessDiff(
   );
   // Sign-in to the application alone grants nothing in AWS: the guard counts grants.
   const grants = (rows: Map<string, Omit<AccessRow, "change">>) => [...rows.values()].filter((r) => r.kind !== "application").length;
-  return { access, before: grants(ownedNow), after: grants(ownedLater) };
+  return { access, before: grants(ownedNow), after: grants(ownedLater), later };
+}
+
+/** The people of a set of groups (each person once), in the plan's chosen detail. */
+function peopleOf(input: PlanInput): ((groups: readonly string[]) => People) | undefined {
+  const members = input.members;
+  if (!members || input.people === "off") return undefined;
+  return (groups) => {
+    const names = [...new Set(groups.flatMap((g) => members[g] ?? []))].sort(byCodePoint);
+    return input.people === "count" ? { count: names.length } : { count: names.length, names };
+  };
+}
+
+/** Roles and permission sets whose effective permissions this plan changes. */
+function permissionRows(input: PlanInput, changes: readonly Change[], later: ReadonlyMap<string, Omit<AccessRow, "change">>): PermissionRow[] {
+  const rows: PermissionRow[] = [];
+  for (const c of changes) {
+    if (c.type === "aws.iam.role") {
+      const alias = c.account ?? "";
+      const row = permissionRow(c, input.accountIds?.[alias] ?? "", alias);
+      if (row) rows.push(row);
+    } else if (c.type === "aws.sso.permission_set") {
+      const name = String((c.after ?? c.before)?.name ?? "");
+      const accounts = [...new Set([...later.values()].filter((r) => r.kind !== "application" && r.grant === name).map((r) => r.account))].sort(byCodePoint);
+      const row = permissionRow(c, "", accounts.join(", "));
+      if (row) rows.push(row);
+    }
+  }
+  return rows.sort(comparePermissionRows);
 }

@@ -106,6 +106,62 @@ export interface AccessRow {
    * Absent for grants of a role or permission set in an account.
    */
   kind?: "application";
+  /** Who this row affects: the group's members, including members of its descendant groups. */
+  people?: People;
+}
+
+/** The people a row affects, as of the plan (absent when review.people is off). */
+export interface People {
+  count: number;
+  /** User names, sorted; absent with review.people: count. */
+  names?: string[];
+}
+
+/** One action × resource (× condition) a policy allows or denies; see policy-diff.ts. */
+export interface PermissionStatement {
+  effect: "Allow" | "Deny";
+  action: string;
+  resource: string;
+  condition?: Record<string, unknown>;
+  notAction?: true;
+  notResource?: true;
+}
+
+/**
+ * A grant (IAM role in an account, or permission set) whose effective permissions
+ * this plan changes, or a new grant with everything it carries.
+ */
+export interface PermissionRow {
+  grant: string;
+  /** Account alias (classic-iam); identity-center: the accounts the permission set is assigned in after the plan, comma-separated. */
+  account: string;
+  /** "" for a permission set. */
+  accountId: string;
+  change: "widened" | "narrowed" | "changed";
+  /** The grant does not exist yet: `added` and the managed policies are all it carries. */
+  new?: true;
+  address: string;
+  added: PermissionStatement[];
+  removed: PermissionStatement[];
+  /** Managed policies by name (the ARN's last part). */
+  managedPoliciesAdded: string[];
+  managedPoliciesRemoved: string[];
+  customerManagedPoliciesAdded: string[];
+  customerManagedPoliciesRemoved: string[];
+  /** Present when the permissions boundary changes (null: none). */
+  permissionsBoundary?: { before: string | null; after: string | null };
+  /** Everyone who holds the grant after the plan. */
+  people?: People;
+}
+
+export type Severity = "high" | "medium" | "low";
+
+export interface Risk {
+  rule: string;
+  severity: Severity;
+  message: string;
+  /** The changes that trigger it. */
+  addresses: string[];
 }
 
 export interface PlanSummary {
@@ -125,6 +181,10 @@ export interface Plan {
   hash: string;
   summary: PlanSummary;
   access: AccessRow[];
+  /** Grants whose effective permissions change (and new grants, with what they carry). */
+  permissions?: PermissionRow[];
+  /** What the review rules flag, highest severity first. */
+  risks?: Risk[];
   changes: Change[];
   /** Owned objects no longer declared, kept because pruning is off. */
   notPruned: { address: string; title: string }[];
