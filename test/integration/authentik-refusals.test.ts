@@ -2,7 +2,7 @@ import { copyFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { example, startPeers, type Peers } from "./harness.js";
-import { createOrganization, provisionGroup } from "./identity-center-setup.js";
+import { createOrganization, provisionGroup, provisionWhenSynced } from "./identity-center-setup.js";
 
 /**
  * What authentik refuses or allows that would make an apply fail half-way, caught by
@@ -56,15 +56,7 @@ describe("a token that may not start task schedules", () => {
         .replace("  tokenEnv: AWS_SCIM_TOKEN", "  groups: [data-eng]\n  tokenEnv: AWS_SCIM_TOKEN")
         .replace(/  - group: engineers\n(?:    .*\n)+?(?=  - group)/, ""),
     );
-    const scimSync = (async () => {
-      for (let i = 0; i < 600; i++) {
-        if ((await peers.authentik.control.requests()).some((q) => q.method === "POST" && q.path.endsWith("/sync/object/"))) {
-          await provisionGroup(peers.awsEndpoint, org.identityStoreId, "data-eng");
-          return;
-        }
-        await new Promise((res) => setTimeout(res, 50));
-      }
-    })();
+    const scimSync = provisionWhenSynced(peers.authentik, peers.awsEndpoint, org.identityStoreId, "/sync/object/", ["data-eng"]);
     const r = await peers.cli(["apply", "-c", file, "--auto-approve"], { AWS_SCIM_TOKEN: "scim-token-0123456789-abcdefghij", AUTHENTIK_AWS_GITOPS_POLL_MS: "20" });
     await scimSync;
     expect(r.code, r.stdout + r.stderr).toBe(0);

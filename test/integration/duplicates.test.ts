@@ -8,7 +8,7 @@ import { awsClientConfig } from "../peers/moto.js";
 import type { FaultProxyControls } from "../peers/fault-proxy.js";
 import { PEERS_DIR, startPeerProcess } from "../peers/peer-process.js";
 import { startPeers, type Peers } from "./harness.js";
-import { createOrganization, MANAGEMENT, provisionGroup, type OrgFixture } from "./identity-center-setup.js";
+import { createOrganization, identityCenterConfig, MANAGEMENT, provisionGroup, type OrgFixture } from "./identity-center-setup.js";
 
 /**
  * Objects held twice must be seen twice: a reader that shows one copy lets a removal
@@ -22,26 +22,12 @@ let config: string;
 
 const sso = () => new SSOAdminClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT));
 
-function configText(mappings: string): string {
-  return `version: 1
-mode: identity-center
-authentik:
-  url: https://authentik.company
-  application: { slug: aws-identity-center, name: AWS }
-  provider: { name: aws-identity-center }
-aws:
-  accounts:
-    prod: { id: "${PROD}" }
-  identityCenter:
-    region: us-east-1
-    accessPortalUrl: https://d-1234567890.awsapps.com/start
-    spMetadata: identity-center-sp-metadata.xml
-permissionSets:
-  Set0: { description: Set 0, managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }
-mappings:
-${mappings}options:
-  prune: true
-`;
+function configText(mappings: string, extraSets = ""): string {
+  return identityCenterConfig({
+    accounts: { prod: PROD },
+    permissionSets: `${extraSets}  Set0: { description: Set 0, managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }\n`,
+    mappings,
+  });
 }
 
 async function assignmentsOf(group: string): Promise<number> {
@@ -123,9 +109,9 @@ describe("Identity Center creates whose answers are lost", () => {
       await proxy.control.addRule({ action: "after-commit", method: "POST", operation: "CreateAccountAssignment", status: 500, times: 1 });
       config = peers.writeConfig(
         "dup.yaml",
-        configText("  - { group: admins, permissionSets: [Set0], accounts: [prod] }\n  - { group: engineers, permissionSets: [Set1], accounts: [prod] }\n").replace(
-          "permissionSets:\n",
-          "permissionSets:\n  Set1: { description: Set 1, managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }\n",
+        configText(
+          "  - { group: admins, permissionSets: [Set0], accounts: [prod] }\n  - { group: engineers, permissionSets: [Set1], accounts: [prod] }\n",
+          "  Set1: { description: Set 1, managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }\n",
         ),
       );
       const r = await peers.cli(["apply", "-c", config, "--auto-approve"], { AUTHENTIK_AWS_GITOPS_POLL_MS: "20", AWS_ENDPOINT_URL: proxy.url });

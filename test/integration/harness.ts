@@ -43,6 +43,19 @@ export interface PeerOptions {
   shimArgs?: string[];
 }
 
+/** authentik's API as a test client (not the tool's code). */
+export function authentikApi(url: string, token = TOKEN) {
+  return async <T = any>(method: string, apiPath: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${url}/api/v3${apiPath}`, {
+      method,
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    if (!response.ok) throw new Error(`${method} ${apiPath}: ${response.status} ${await response.text()}`);
+    return (response.status === 204 ? undefined : await response.json()) as T;
+  };
+}
+
 /** Starts the authentik emulator as a process of its own. */
 export function startAuthentikPeer(args: string[] = [], token = TOKEN): Promise<AuthentikPeer> {
   return startPeerProcess<AuthentikControls>(AUTHENTIK_CLI, ["--token", token, ...args]);
@@ -76,15 +89,7 @@ export async function startPeers(groups: string[], options: PeerOptions = {}): P
     AUTHENTIK_TOKEN: TOKEN,
   };
 
-  const ak = async <T = any>(method: string, apiPath: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${authentik.url}/api/v3${apiPath}`, {
-      method,
-      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`${method} ${apiPath}: ${response.status} ${await response.text()}`);
-    return (response.status === 204 ? undefined : await response.json()) as T;
-  };
+  const ak = authentikApi(authentik.url);
   for (const name of groups) await ak("POST", "/core/groups/", { name });
 
   const dir = mkdtempSync(path.join(tmpdir(), "aag-"));

@@ -3,7 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/types.js";
 import { startPeers, type AwsShimPeer, type Peers } from "./harness.js";
-import { createOrganization, provisionGroup } from "./identity-center-setup.js";
+import { createOrganization, identityCenterConfig, provisionGroup } from "./identity-center-setup.js";
 import { IDENTITY_CENTER_TPS } from "../../src/providers/aws/sso-clients.js";
 
 /**
@@ -23,25 +23,7 @@ let config: string;
 function configText(): string {
   const sets = Array.from({ length: SETS }, (_, i) => `  Set${String(i).padStart(2, "0")}:\n    description: Set ${i}\n    managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\n`).join("");
   const mappings = GROUPS.map((g, i) => `  - group: ${g}\n    permissionSets: [Set${String(i % SETS).padStart(2, "0")}]\n    accounts: [prod, dev]\n`).join("");
-  return `version: 1
-mode: identity-center
-authentik:
-  url: https://authentik.company
-  application: { slug: aws-identity-center, name: AWS }
-  provider: { name: aws-identity-center }
-aws:
-  accounts:
-    prod: { id: "111111111111" }
-    dev: { id: "222222222222" }
-  identityCenter:
-    region: us-east-1
-    accessPortalUrl: https://d-1234567890.awsapps.com/start
-    spMetadata: identity-center-sp-metadata.xml
-permissionSets:
-${sets}mappings:
-${mappings}options:
-  prune: true
-`;
+  return identityCenterConfig({ accounts: { prod: "111111111111", dev: "222222222222" }, permissionSets: sets, mappings });
 }
 
 beforeAll(async () => {

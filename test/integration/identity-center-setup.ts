@@ -47,3 +47,49 @@ export async function provisionGroup(endpoint: string, identityStoreId: string, 
   const ids = new IdentitystoreClient(awsClientConfig(endpoint, MANAGEMENT));
   return (await ids.send(new CreateGroupCommand({ IdentityStoreId: identityStoreId, DisplayName: name }))).GroupId!;
 }
+
+/**
+ * A small identity-center configuration for tests: accounts by alias → id, permission
+ * sets and mappings as YAML lines (each indented two spaces), pruning on.
+ */
+export function identityCenterConfig(options: { slug?: string; accounts: Record<string, string>; permissionSets: string; mappings: string; prune?: boolean }): string {
+  const slug = options.slug ?? "aws-identity-center";
+  return `version: 1
+mode: identity-center
+authentik:
+  url: https://authentik.company
+  application: { slug: ${slug}, name: ${slug} }
+  provider: { name: ${slug} }
+aws:
+  accounts:
+${Object.entries(options.accounts).map(([alias, id]) => `    ${alias}: { id: "${id}" }`).join("\n")}
+  identityCenter:
+    region: us-east-1
+    accessPortalUrl: https://d-1234567890.awsapps.com/start
+    spMetadata: identity-center-sp-metadata.xml
+permissionSets:
+${options.permissionSets}mappings:
+${options.mappings}options:
+  prune: ${options.prune ?? true}
+`;
+}
+
+/**
+ * The stand-in for SCIM in tests: once authentik is asked to sync (a request whose path
+ * ends in `pathSuffix` reaches the emulator), put the groups into the Identity Store.
+ */
+export async function provisionWhenSynced(
+  authentik: { control: { requests(): Promise<{ method: string; path: string }[]> } },
+  endpoint: string,
+  identityStoreId: string,
+  pathSuffix: "/send/" | "/sync/object/",
+  groups: string[],
+): Promise<void> {
+  for (let i = 0; i < 600; i++) {
+    if ((await authentik.control.requests()).some((r) => r.method === "POST" && r.path.endsWith(pathSuffix))) {
+      for (const g of groups) await provisionGroup(endpoint, identityStoreId, g);
+      return;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/types.js";
 import { awsClientConfig } from "../peers/moto.js";
 import { example, startPeers, type AwsShimPeer, type Peers } from "./harness.js";
-import { createOrganization, MANAGEMENT, provisionGroup, type OrgFixture } from "./identity-center-setup.js";
+import { createOrganization, MANAGEMENT, provisionGroup, provisionWhenSynced, type OrgFixture } from "./identity-center-setup.js";
 
 const PROD = "111111111111";
 const DEV = "222222222222";
@@ -118,15 +118,7 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
 
   it("applies: starts authentik's SCIM sync, waits for the missing group, then assigns", async () => {
     // Stand-in for SCIM: when authentik's sync is triggered, the group reaches the Identity Store.
-    const scimSync = (async () => {
-      for (let i = 0; i < 600; i++) {
-        if ((await peers.authentik.control.requests()).some((r) => r.method === "POST" && r.path.endsWith("/send/"))) {
-          await provisionGroup(shim.url, org.identityStoreId, "data-eng");
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
+    const scimSync = provisionWhenSynced(peers.authentik, shim.url, org.identityStoreId, "/send/", ["data-eng"]);
     const r = await cli(["apply", "-c", config, "--auto-approve"]);
     await scimSync;
     expect(r.stderr).toBe("");
@@ -271,15 +263,7 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     await peers.ak("POST", "/core/groups/", { name: "auditors" });
     const withAuditors = peers.writeConfig("ic.yaml", (await import("node:fs")).readFileSync(config, "utf8").replace("mappings:\n", "mappings:\n  - group: auditors\n    permissionSets: [ReadOnly]\n    accounts: [dev]\n"));
     await peers.authentik.control.clearSchedules(); // as on an authentik without the tasks API
-    const groupSync = (async () => {
-      for (let i = 0; i < 600; i++) {
-        if ((await peers.authentik.control.requests()).some((r) => r.method === "POST" && r.path.endsWith("/sync/object/"))) {
-          await provisionGroup(shim.url, org.identityStoreId, "auditors");
-          return;
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    })();
+    const groupSync = provisionWhenSynced(peers.authentik, shim.url, org.identityStoreId, "/sync/object/", ["auditors"]);
     const r = await cli(["apply", "-c", withAuditors, "--auto-approve"]);
     await groupSync;
     expect(r.code).toBe(0);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/types.js";
 import { resetMoto, startMoto, type MotoServer } from "../peers/moto.js";
 import { runCliProcess } from "../support/run-cli.js";
-import { example, startAuthentikPeer, startAwsShimPeer, TOKEN, type AuthentikPeer, type AwsShimPeer } from "./harness.js";
+import { authentikApi, example, startAuthentikPeer, startAwsShimPeer, TOKEN, type AuthentikPeer, type AwsShimPeer } from "./harness.js";
 import { createOrganization, provisionGroup } from "./identity-center-setup.js";
 
 /**
@@ -38,15 +38,7 @@ describe.each(RELEASES)("authentik %s", (version) => {
   let dir: string;
   let env: NodeJS.ProcessEnv;
 
-  const ak = async <T = any>(method: string, apiPath: string, body?: unknown): Promise<T> => {
-    const response = await fetch(`${authentik.url}/api/v3${apiPath}`, {
-      method,
-      headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    if (!response.ok) throw new Error(`${method} ${apiPath}: ${response.status} ${await response.text()}`);
-    return (response.status === 204 ? undefined : await response.json()) as T;
-  };
+  const ak = <T = any>(method: string, apiPath: string, body?: unknown): Promise<T> => authentikApi(authentik.url)<T>(method, apiPath, body);
   const cli = (argv: string[]) => runCliProcess(argv, env, dir);
   const writes = async () => (await authentik.control.requests()).filter((r) => r.method !== "GET").length;
   async function plan(file: string): Promise<Plan> {

@@ -4,7 +4,7 @@ import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/types.js";
 import { example, startPeers, type Peers } from "./harness.js";
-import { createOrganization, provisionGroup } from "./identity-center-setup.js";
+import { createOrganization, identityCenterConfig, provisionGroup } from "./identity-center-setup.js";
 
 /**
  * Two configurations on one authentik and one AWS: each owns only what it made.
@@ -70,24 +70,7 @@ options:
 });
 
 describe("two identity-center configurations on one instance", () => {
-  const config = (slug: string, sets: string, mappings: string) => `version: 1
-mode: identity-center
-authentik:
-  url: https://authentik.company
-  application: { slug: ${slug}, name: ${slug} }
-  provider: { name: ${slug} }
-aws:
-  accounts:
-    prod: { id: "${PROD}" }
-  identityCenter:
-    region: us-east-1
-    accessPortalUrl: https://d-1234567890.awsapps.com/start
-    spMetadata: identity-center-sp-metadata.xml
-permissionSets:
-${sets}mappings:
-${mappings}options:
-  prune: true
-`;
+  const config = (slug: string, permissionSets: string, mappings: string) => identityCenterConfig({ slug, accounts: { prod: PROD }, permissionSets, mappings });
 
   it("never plans to delete the other configuration's permission sets and assignments", async () => {
     const org = await createOrganization(peers.awsEndpoint);
