@@ -468,18 +468,21 @@ async function main(): Promise<void> {
       only: { type: "string" },
       "async-ms": { type: "string", default: "1000" },
       json: { type: "string" },
+      "src-commit": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
   if (values.help) {
-    console.log("usage: npm run bench [-- --scale small|org|core] [--only ic|classic] [--async-ms MS] [--json FILE]");
+    console.log("usage: npm run bench [-- --scale small|org|core] [--only ic|classic] [--async-ms MS] [--json FILE] [--src-commit REV (core: measure that commit's src/)]");
     return;
   }
   const started = Date.now();
   if (values.scale === "core") {
-    const { results, markdown } = await coreBenchmark(log);
-    if (values.json) writeFileSync(values.json, JSON.stringify({ machine: machine(), results }, null, 2));
-    console.log(`### Planner and executor alone (${machine()})\n\n${markdown}`);
+    const srcCommit = values["src-commit"];
+    const { results, markdown } = await coreBenchmark(log, srcCommit);
+    const where = srcCommit ? `src/ of ${srcCommit}; ${machine().replace(/^commit \S+( \+ uncommitted changes in src\/)?; /, "")}` : machine();
+    if (values.json) writeFileSync(values.json, JSON.stringify({ machine: where, results }, null, 2));
+    console.log(`### Planner and executor alone (${where})\n\n${markdown}`);
     return;
   }
   if (values.scale !== "small" && values.scale !== "org") throw new Error("--scale must be small, org or core");
