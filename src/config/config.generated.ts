@@ -27,6 +27,10 @@ export type PolicyDocument =
       Statement: {} | [{}, ...{}[]];
     }
   | string;
+/**
+ * A short alias for an AWS account or organizational unit, used to refer to it in this file.
+ */
+export type AccountAlias = string;
 
 /**
  * authentik-aws-gitops configuration: the AWS roles (classic IAM) or IAM Identity Center permission sets, which authentik groups get them in which accounts, and how authentik and AWS are federated.
@@ -64,6 +68,7 @@ export interface AuthentikAwsGitopsConfig {
   mappings: Mapping[];
   scim?: Scim;
   options?: Options;
+  review?: Review;
 }
 /**
  * The authentik side: where it is and the application and SAML provider this tool manages. The API token is read only from the AUTHENTIK_TOKEN environment variable.
@@ -196,6 +201,10 @@ export interface Account {
    * Human-readable name shown in plans.
    */
   name?: string;
+  /**
+   * This account is production: any access granted or widened in it is flagged by the plan's risk rule `production` (review.risks).
+   */
+  production?: boolean;
 }
 /**
  * An AWS Organizations organizational unit; an assignment to it covers all its accounts, including those of nested units.
@@ -426,4 +435,146 @@ export interface Options {
    * Allow a plan that deletes every managed object (normally refused as a likely mistake).
    */
   allowDeleteAll?: boolean;
+}
+/**
+ * What the plan tells reviewers at its top: the people each access change affects and the risks it carries.
+ */
+export interface Review {
+  /**
+   * People shown for each access and permission change (members of the group and of its descendant groups, as of the plan): `names` (a count and the user names), `count` (only the count: no user name appears in any output), `off` (not read).
+   */
+  people?: "names" | "count" | "off";
+  /**
+   * Tuning of the built-in risk rules, and rules of your own.
+   */
+  risks?: {
+    /**
+     * Admin-equivalent access granted or widened: AdministratorAccess, IAMFullAccess, an Allow of `*`, `iam:*` or `iam:PassRole` on `*`.
+     */
+    adminEquivalent?: {
+      /**
+       * Whether the rule runs.
+       */
+      enabled?: boolean;
+      /**
+       * Severity of its findings (default high).
+       */
+      severity?: "high" | "medium" | "low";
+    };
+    /**
+     * Access granted or widened in an account marked `production: true`.
+     */
+    production?: {
+      /**
+       * Whether the rule runs.
+       */
+      enabled?: boolean;
+      /**
+       * Severity of its findings (default high for admin-equivalent access, else medium).
+       */
+      severity?: "high" | "medium" | "low";
+    };
+    /**
+     * A grant to every declared account or to a whole organizational unit.
+     */
+    everyAccount?: {
+      /**
+       * Whether the rule runs.
+       */
+      enabled?: boolean;
+      /**
+       * Severity of its findings (default medium).
+       */
+      severity?: "high" | "medium" | "low";
+    };
+    /**
+     * A group with more people than `threshold` gains access.
+     */
+    largeGroup?: {
+      /**
+       * Whether the rule runs.
+       */
+      enabled?: boolean;
+      /**
+       * Severity of its findings (default medium).
+       */
+      severity?: "high" | "medium" | "low";
+      /**
+       * Group size above which the rule fires.
+       */
+      threshold?: number;
+    };
+    /**
+     * A role or permission set whose session duration exceeds `threshold`.
+     */
+    longSession?: {
+      /**
+       * Whether the rule runs.
+       */
+      enabled?: boolean;
+      /**
+       * Severity of its findings (default low).
+       */
+      severity?: "high" | "medium" | "low";
+      /**
+       * Longest session duration not flagged (default 8h).
+       */
+      threshold?: number | string;
+    };
+    /**
+     * The SAML identity provider in an account is deleted.
+     */
+    identityProviderRemoved?: {
+      /**
+       * Whether the rule runs.
+       */
+      enabled?: boolean;
+      /**
+       * Severity of its findings (default high).
+       */
+      severity?: "high" | "medium" | "low";
+    };
+    /**
+     * Every grant of a role or permission set still held by people is removed.
+     */
+    grantInUseRemoved?: {
+      /**
+       * Whether the rule runs.
+       */
+      enabled?: boolean;
+      /**
+       * Severity of its findings (default medium).
+       */
+      severity?: "high" | "medium" | "low";
+    };
+    /**
+     * Rules of your own: a finding when access is granted or permissions change on a matching account, policy or action.
+     */
+    custom?: {
+      /**
+       * The rule's name, shown with each finding.
+       */
+      name: string;
+      /**
+       * How serious a finding of this rule is.
+       */
+      severity: "high" | "medium" | "low";
+      /**
+       * What the finding says.
+       */
+      message: string;
+      /**
+       * Matches access granted or permissions changed in one of these accounts.
+       */
+      accounts?: AccountAlias[];
+      /**
+       * Matches a managed policy (by name, the ARN's last part) attached to a grant that gains holders or changes.
+       */
+      policies?: string[];
+      /**
+       * Matches an Allow added for one of these actions (exactly as written, e.g. `s3:*`).
+       */
+      actions?: string[];
+    }[];
+  };
 }

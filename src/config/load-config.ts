@@ -4,6 +4,7 @@ import { ConfigError, sortDiagnostics, type Diagnostic } from "./diagnostics.js"
 import { parseDuration } from "./durations.js";
 import type { ResolvedConfig, ResolvedMapping } from "./model.js";
 import { configRoot, FileRefused, FileTooLarge, formatBytes, readRegularFile } from "./read-file.js";
+import { resolveReview } from "./review.js";
 import { readSpMetadataFile } from "./sp-metadata-file.js";
 import { parsePolicyDocument, type PolicyDocumentObject } from "./policy-documents.js";
 import { schemaDiagnostics } from "./schema-validation.js";
@@ -257,5 +258,6 @@ function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): Resol
       userMapping: { userName: scim.userMapping?.userName ?? "email", dropPhotos: scim.userMapping?.dropPhotos ?? true },
     },
     options: { prune: raw.options?.prune ?? false, allowDeleteAll: raw.options?.allowDeleteAll ?? false },
+    review: resolveReview(raw),
   };
 }

@@ -116,4 +116,39 @@ export interface ResolvedConfig {
   mappings: ResolvedMapping[];
   scim?: ResolvedScim;
   options: { prune: boolean; allowDeleteAll: boolean };
+  /** review: (see src/config/review.ts); absent in configs built by hand: defaults apply. */
+  review?: ResolvedReview;
+}
+
+export type Severity = "high" | "medium" | "low";
+
+export interface ResolvedRiskRule {
+  enabled: boolean;
+  /** Undefined: the rule's own default. */
+  severity?: Severity;
+}
+
+export interface ResolvedCustomRisk {
+  name: string;
+  severity: Severity;
+  message: string;
+  accounts: string[];
+  policies: string[];
+  actions: string[];
+}
+
+export interface ResolvedReview {
+  people: "names" | "count" | "off";
+  /** Aliases of the accounts marked production: true. */
+  productionAccounts: string[];
+  risks: {
+    adminEquivalent: ResolvedRiskRule;
+    production: ResolvedRiskRule;
+    everyAccount: ResolvedRiskRule;
+    largeGroup: ResolvedRiskRule & { threshold: number };
+    longSession: ResolvedRiskRule & { thresholdSeconds: number };
+    identityProviderRemoved: ResolvedRiskRule;
+    grantInUseRemoved: ResolvedRiskRule;
+    custom: ResolvedCustomRisk[];
+  };
 }

@@ -10,6 +10,7 @@ import type { AccessRow, Change, DesiredResource, LiveResource, Plan, Props, Res
 import { applyAuthentikChange } from "../providers/authentik/apply-changes.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
 import { readAuthentikRelease, readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
+import { groupMembers, readUsers } from "../providers/authentik/read-people.js";
 import { releaseWarning } from "../providers/authentik/releases.js";
 import { accountClients, type AccountClients } from "../providers/aws/clients.js";
 import { applyRoleChange, applySamlProviderChange } from "../providers/aws/iam-apply.js";
@@ -61,9 +62,11 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
   // An authentik too old for the tool stops the run before AWS is touched.
   const release = await readAuthentikRelease(authentik);
   // Read both systems at once: they are independent until the diff.
-  const [authentikState, awsAccounts] = await Promise.all([
+  const peopleMode = config.review?.people ?? "names";
+  const [authentikState, awsAccounts, users] = await Promise.all([
     readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config), release }),
     mapLimit(config.aws.accounts, concurrency, (a) => accountClients(a, env)),
+    peopleMode === "off" ? undefined : readUsers(authentik),
   ]);
   const aws = new Map(awsAccounts.map((c) => [c.account.alias, c]));
   const desiredRoleNames = new Set(config.roles.map((r) => r.name));
@@ -102,6 +105,7 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
     accessOf: classicAccessOf(config, desired, live),
     identityOf,
     accountIds: Object.fromEntries(config.aws.accounts.map((a) => [a.alias, a.id])),
+    ...(users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {}),
     problems: authentikState.problems,
     warnings: [...runWarnings(config, options), ...[releaseWarning(release)].filter((w): w is string => w !== undefined)],
   });

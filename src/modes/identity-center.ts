@@ -11,6 +11,7 @@ import type { AccessRow, Change, Plan, Props, ResourceType } from "../plan/types
 import { applyAuthentikChange } from "../providers/authentik/apply-changes.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
 import { readAuthentikRelease, readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
+import { groupMembers, readUsers } from "../providers/authentik/read-people.js";
 import { releaseWarning } from "../providers/authentik/releases.js";
 import { ScimSync } from "../providers/authentik/scim-sync.js";
 import { waitForIdentityStoreGroup } from "../providers/aws/identity-store-wait.js";
@@ -24,7 +25,7 @@ import { authentikClient, runWarnings, toolInfo, type EngineOptions, type PlanSe
 
 async function readSpMetadata(config: ResolvedConfig): Promise<SpMetadata> {
   const ic = config.aws.identityCenter!;
-  return readSpMetadataFile(ic.spMetadataPath).catch((error: Error) => {
+  return readSpMetadataFile(ic.spMetadataPath, ic.spMetadataRoot).catch((error: Error) => {
     throw new UserError(`${ic.spMetadataLocation}: ${error.message}`);
   });
 }
@@ -90,11 +91,13 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
 
   const groups = [...groupsNeeded(config), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
   const release = await readAuthentikRelease(authentik);
-  const [authentikState, icLive] = await Promise.all([
+  const peopleMode = config.review?.people ?? "names";
+  const [authentikState, icLive, users] = await Promise.all([
     readAuthentikState(authentik, config, { groupsNeeded: groups, release }),
     readIdentityCenter(clients, config, concurrency * 2).catch((error: unknown) => {
       throw awsFailure(error, `reading IAM Identity Center in ${config.aws.identityCenter!.region}`);
     }),
+    peopleMode === "off" ? undefined : readUsers(authentik),
   ]);
 
   const problems: PlanProblem[] = [...authentikState.problems];
@@ -166,6 +169,7 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
     identityOf,
     problems,
     warnings,
+    ...(users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {}),
     manualSteps: manualSteps(config, authentikUrl, sp, firstSetup, scimNew),
   });
 

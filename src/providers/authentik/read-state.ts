@@ -44,6 +44,8 @@ export interface AuthentikLiveState {
   providerPk?: number;
   idpMetadata?: IdpMetadataSummary;
   problems: PlanProblem[];
+  /** Every group with its parents (2025.10: its one `parent`), for the people of each group. */
+  groups: { pk: string; name: string; parents: string[] }[];
 }
 
 /** Reads the release once: everything after speaks its API (see releases.ts). */
@@ -344,7 +346,11 @@ export async function readAuthentikState(
     }
   }
 
-  return { release, lookups, resources, ids, ...(provider ? { providerPk: provider.pk } : {}), ...(idpMetadata ? { idpMetadata } : {}), problems };
+  const groupTree = groups.map((g) => {
+    const old = (g as unknown as { parent?: string | null }).parent;
+    return { pk: g.pk, name: g.name, parents: Array.isArray(g.parents) ? [...g.parents] : old ? [old] : [] };
+  });
+  return { release, lookups, resources, ids, ...(provider ? { providerPk: provider.pk } : {}), ...(idpMetadata ? { idpMetadata } : {}), problems, groups: groupTree };
 }
 
 function samlProviderProps(provider: SAMLProvider, lookups: AuthentikLookups, mappingAddressByPk: Map<string, string>, release: AuthentikRelease): Props {
