@@ -155,11 +155,19 @@ class ActionRun {
   }
 
   engineEnv(): NodeJS.ProcessEnv {
-    return {
+    const env = {
       ...this.ctx.env,
       ...(this.inputs.authentikToken ? { AUTHENTIK_TOKEN: this.inputs.authentikToken } : {}),
       ...(this.inputs.authentikUrl ? { AUTHENTIK_URL: this.inputs.authentikUrl } : {}),
     };
+    // authentik.url comes from the configuration, which a pull request can change: the
+    // token goes only to an address the workflow itself names.
+    if (!env.AUTHENTIK_URL) {
+      throw new UserError(
+        "the authentik-url input is not set: the Action sends the authentik token only to the address the workflow names (authentik-url, or AUTHENTIK_URL in its env), never to authentik.url from the configuration, which a pull request can change",
+      );
+    }
+    return env;
   }
 
   /** Whose comments are ours: bot-login when given, else the token's own login (GraphQL's viewer, which every token type may ask). */

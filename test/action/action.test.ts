@@ -159,8 +159,9 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
   });
 
   it("keeps a plan too large for one comment under 65,536 characters, and its job summary under 1 MiB in bytes, with the full plan in the JSON", async () => {
-    // Non-ASCII descriptions: the summary fits 1 Mi UTF-16 code units, not 1 MiB of UTF-8 (GitHub's limit).
-    const roles = Array.from({ length: 150 }, (_, i) => `  role-${String(i).padStart(3, "0")}:\n    description: ${"読み取り専用の説明".repeat(111)}\n    accounts: "*"\n    managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\n`).join("");
+    // Non-ASCII descriptions (Latin-1: what IAM accepts in a description, 2 bytes each in
+    // UTF-8): the summary fits 1 Mi UTF-16 code units, not 1 MiB of UTF-8 (GitHub's limit).
+    const roles = Array.from({ length: 150 }, (_, i) => `  role-${String(i).padStart(3, "0")}:\n    description: ${"Lecture seule, accès complet à la télémétrie ÿéèàù ".repeat(19)}\n    accounts: "*"\n    managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\n`).join("");
     const maps = Array.from({ length: 150 }, (_, i) => `  - { group: engineers, roles: [role-${String(i).padStart(3, "0")}] }\n`).join("");
     peers.writeConfig("big.yaml", baseConfig.replace("roles:\n", `roles:\n${roles}`).replace("mappings:\n", `mappings:\n${maps}`));
     const r = await act(await openPull(9), { config: "big.yaml" });
@@ -182,6 +183,12 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
     expect(r.summary).toContain("plan-json");
     expect(r.summary).toContain(plan.hash);
     expect(r.summary.length).toBeGreaterThan(body.length);
+  });
+
+  it("never sends the authentik token to authentik.url from the configuration (a pull request can change it)", async () => {
+    const r = await act(await openPull(31), { "authentik-url": "" });
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr + r.summary).toContain("the authentik-url input is not set: the Action sends the authentik token only to the address the workflow names");
   });
 
   it("applies on merge when the plan is unchanged, and marks the comment applied", async () => {
