@@ -6,6 +6,7 @@ import { executeChanges, type ApplyResult, type ProgressEvent } from "../apply/e
 import { UserError } from "../errors.js";
 import { deepEqual } from "../plan/canonical.js";
 import { computePlan } from "../plan/compute-plan.js";
+import { assessRisks } from "../plan/risks.js";
 import type { AccessRow, Change, DesiredResource, LiveResource, Plan, Props, ResourceType } from "../plan/types.js";
 import { applyAuthentikChange } from "../providers/authentik/apply-changes.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
@@ -94,6 +95,7 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
   });
 
   const prune = options.prune ?? config.options.prune;
+  const accessOf = classicAccessOf(config, desired, live);
   const plan = computePlan({
     mode: config.mode,
     configFile: config.file,
@@ -102,13 +104,15 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
     live,
     prune,
     allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
-    accessOf: classicAccessOf(config, desired, live),
+    accessOf,
     identityOf,
     accountIds: Object.fromEntries(config.aws.accounts.map((a) => [a.alias, a.id])),
     ...(users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {}),
     problems: authentikState.problems,
     warnings: [...runWarnings(config, options), ...[releaseWarning(release)].filter((w): w is string => w !== undefined)],
   });
+
+  plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c) => accessOf({ type: c.type, props: (c.after ?? c.before)! }, c.after ? "desired" : "live") });
 
   return {
     config,

@@ -7,6 +7,7 @@ import { readSpMetadataFile } from "../config/sp-metadata-file.js";
 import type { SpMetadata } from "../desired/saml-metadata.js";
 import { UserError } from "../errors.js";
 import { computePlan, type PlanProblem } from "../plan/compute-plan.js";
+import { assessRisks } from "../plan/risks.js";
 import type { AccessRow, Change, Plan, Props, ResourceType } from "../plan/types.js";
 import { applyAuthentikChange } from "../providers/authentik/apply-changes.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
@@ -172,6 +173,9 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
     ...(users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {}),
     manualSteps: manualSteps(config, authentikUrl, sp, firstSetup, scimNew),
   });
+
+  const access = accessOf(config);
+  plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c) => access({ type: c.type, ...(c.account ? { account: c.account } : {}), props: (c.after ?? c.before)! }) });
 
   return {
     config,

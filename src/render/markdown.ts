@@ -15,8 +15,8 @@
  * footer (hash) are kept, changes are dropped from the end, open <details> and
  * fences are closed, and a notice says how much is shown.
  */
-import type { AccessRow, Change, Plan } from "../plan/types.js";
-import { formatBlock, formatValue, grantKind, isBlockValue, safeText, summaryCounts } from "./values.js";
+import type { AccessRow, Change, People, PermissionRow, Plan, Risk } from "../plan/types.js";
+import { formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts } from "./values.js";
 
 export interface MarkdownOptions {
   /** Total length not to exceed (in UTF-16 code units, which never undercounts GitHub's characters). */
@@ -134,10 +134,54 @@ function fence(lines: string[], lang = ""): string[] {
 const SYMBOL: Record<Change["action"], string> = { create: "+", update: "~", delete: "-", replace: "-/+" };
 const VERB: Record<Change["action"], string> = { create: "create", update: "update", delete: "delete", replace: "replace" };
 
+/** People as a cell: the count and the names, folded when there are many (review.people: count gives no names). */
+function peopleCell(p: People | undefined): string {
+  if (!p) return "";
+  if (!p.names || p.names.length === 0) return peopleCount(p.count);
+  const names = p.names.map((n) => `<code>${html(n)}</code>`).join(", ");
+  if (p.names.length <= MAX_NAMES_SHOWN) return `${peopleCount(p.count)}: ${names}`;
+  return `<details><summary>${peopleCount(p.count)}</summary>${names}</details>`;
+}
+
+function risksSection(risks: readonly Risk[]): string[] {
+  const out = [row(["Severity", "Rule", "Finding", "Changes"]), "| --- | --- | --- | --- |"];
+  for (const r of risks) {
+    const shown = r.addresses.slice(0, 5).map(code).join(", ");
+    const more = r.addresses.length > 5 ? ` and ${r.addresses.length - 5} more` : "";
+    out.push(row([`${SEVERITY_MARK[r.severity] ?? ""} **${r.severity}**`, code(r.rule), mdText(r.message), `${shown}${more}`]));
+  }
+  return out;
+}
+
+function permissionsSection(rows: readonly PermissionRow[], mode: string): string[] {
+  const kind = grantKind(mode);
+  const out: string[] = [];
+  for (const p of rows) {
+    const where = p.accountId ? ` in ${mdText(p.account)} (${code(p.accountId)})` : p.account ? ` (assigned in ${mdText(p.account)})` : "";
+    const who = p.people ? ` — held by ${peopleCell(p.people)}` : "";
+    out.push(`- **${p.new ? "new" : p.change}** ${kind} ${code(p.grant)}${where}${who}`);
+    for (const m of p.managedPoliciesAdded) out.push(`  - **+** managed policy ${code(m)}`);
+    for (const m of p.managedPoliciesRemoved) out.push(`  - **−** managed policy ${code(m)}`);
+    for (const m of p.customerManagedPoliciesAdded) out.push(`  - **+** customer-managed policy ${code(m)}`);
+    for (const m of p.customerManagedPoliciesRemoved) out.push(`  - **−** customer-managed policy ${code(m)}`);
+    if (p.permissionsBoundary) out.push(`  - permissions boundary ${code(p.permissionsBoundary.before ?? "none")} → ${code(p.permissionsBoundary.after ?? "none")}`);
+    for (const [sign, list] of [["**+**", p.added], ["**−**", p.removed]] as const) {
+      for (const st of list) {
+        const w = statementWords(st);
+        out.push(`  - ${sign} ${w.effect} ${code(w.action)} on ${code(w.resource)}${w.condition ? ` if ${code(w.condition)}` : ""}`);
+      }
+    }
+  }
+  return out;
+}
+
 function accessTable(rows: readonly AccessRow[], mode: string): string[] {
   const kind = grantKind(mode);
   const heading = kind === "role" ? "Role" : "Permission set";
-  const out = [row(["Change", "Group", `${heading}`, "Account"]), "| --- | --- | --- | --- |"];
+  const withPeople = rows.some((r) => r.people);
+  const out = withPeople
+    ? [row(["Change", "Group", `${heading}`, "Account", "People"]), "| --- | --- | --- | --- | --- |"]
+    : [row(["Change", "Group", `${heading}`, "Account"]), "| --- | --- | --- | --- |"];
   // Losses first: taking access away is what a reviewer must not miss.
   const ordered = [...rows.filter((r) => r.change === "lost"), ...rows.filter((r) => r.change === "gained")];
   for (const r of ordered) {
@@ -147,6 +191,7 @@ function accessTable(rows: readonly AccessRow[], mode: string): string[] {
         code(r.group),
         r.kind === "application" ? `sign-in to application ${code(r.grant)}` : code(r.grant),
         r.kind === "application" ? "authentik (tile and SCIM provisioning)" : `${mdText(r.account)} (${code(r.accountId)})`,
+        ...(withPeople ? [peopleCell(r.people)] : []),
       ]),
     );
   }
@@ -247,8 +292,10 @@ function buildParts(plan: Plan, options: MarkdownOptions): Parts {
     head.push(`**${summaryCounts(plan.summary)}** · mode ${code(plan.mode)}`);
     const warning = deletionWarning(plan);
     if (warning.length > 0) head.push("", ...warning);
+    if (plan.risks && plan.risks.length > 0) head.push("", `#### ⚠️ Risks (${plan.risks.length})`, "", ...risksSection(plan.risks));
     head.push("", "#### Access changes", "");
     head.push(...(plan.access.length > 0 ? accessTable(plan.access, plan.mode) : ["No access changes."]));
+    if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode));
     head.push("", `#### Changes (${plan.changes.length})`);
   }
 

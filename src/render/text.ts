@@ -8,8 +8,8 @@
  * name cannot move the cursor, recolour the terminal or reorder what is shown.
  */
 import type { Styler } from "../cli/terminal.js";
-import type { AccessRow, Change, Plan } from "../plan/types.js";
-import { formatBlock, formatValue, grantKind, isBlockValue, quote, safeText, summaryCounts } from "./values.js";
+import type { AccessRow, Change, People, PermissionRow, Plan } from "../plan/types.js";
+import { formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, peopleCount, quote, safeText, statementWords, summaryCounts } from "./values.js";
 
 const INDENT = "      "; // under the address, past the symbol column
 
@@ -36,13 +36,40 @@ function symbol(action: Change["action"], style: Styler): string {
   }
 }
 
+/** "3 people: ann, bob, cy" (the first names and a count of the rest when long). */
+function peopleText(p: People | undefined): string {
+  if (!p) return "";
+  if (!p.names || p.names.length === 0) return ` — ${peopleCount(p.count)}`;
+  const shown = p.names.slice(0, MAX_NAMES_SHOWN).map(oneLine).join(", ");
+  const more = p.names.length > MAX_NAMES_SHOWN ? `, … and ${p.names.length - MAX_NAMES_SHOWN} more` : "";
+  return ` — ${peopleCount(p.count)}: ${shown}${more}`;
+}
+
+function permissionLines(p: PermissionRow, kind: string, style: Styler): string[] {
+  const where = p.accountId ? ` in ${oneLine(p.account)} (${oneLine(p.accountId)})` : p.account ? ` (assigned in ${oneLine(p.account)})` : "";
+  const out = [`  ${style.yellow("~")} ${p.new ? "new" : p.change} ${kind} ${quote(p.grant)}${where}${p.people ? peopleText(p.people).replace(" — ", " — held by ") : ""}`];
+  for (const m of p.managedPoliciesAdded) out.push(style.green(`${INDENT}+ managed policy ${oneLine(m)}`));
+  for (const m of p.managedPoliciesRemoved) out.push(style.red(`${INDENT}- managed policy ${oneLine(m)}`));
+  for (const m of p.customerManagedPoliciesAdded) out.push(style.green(`${INDENT}+ customer-managed policy ${oneLine(m)}`));
+  for (const m of p.customerManagedPoliciesRemoved) out.push(style.red(`${INDENT}- customer-managed policy ${oneLine(m)}`));
+  if (p.permissionsBoundary) out.push(`${INDENT}permissions boundary ${oneLine(p.permissionsBoundary.before ?? "none")} → ${oneLine(p.permissionsBoundary.after ?? "none")}`);
+  for (const [sign, list, paint] of [["+", p.added, style.green], ["-", p.removed, style.red]] as const) {
+    for (const st of list) {
+      const w = statementWords(st);
+      out.push(paint(`${INDENT}${sign} ${w.effect} ${oneLine(w.action)} on ${oneLine(w.resource)}${w.condition ? ` if ${oneLine(w.condition)}` : ""}`));
+    }
+  }
+  return out;
+}
+
 function accessLine(row: AccessRow, kind: string, style: Styler): string {
   const gained = row.change === "gained";
   const text =
     row.kind === "application"
       ? `group ${quote(row.group)} ${gained ? "gains" : "loses"} sign-in to authentik application ${quote(row.grant)} (its tile, and SCIM provisioning of its members)`
       : `group ${quote(row.group)} ${gained ? "gains" : "loses"} ${kind} ${quote(row.grant)} in ${oneLine(row.account)} (${oneLine(row.accountId)})`;
-  return gained ? `  ${style.green("+")} ${text}` : `  ${style.red("-")} ${text}`;
+  const line = `${text}${peopleText(row.people)}`;
+  return gained ? `  ${style.green("+")} ${line}` : `  ${style.red("-")} ${line}`;
 }
 
 /** One line per top-level property; long documents and multi-line text as indented blocks. */
@@ -100,11 +127,26 @@ export function renderPlanText(plan: Plan, style: Styler): string {
   );
 
   if (plan.changes.length > 0) {
+    out.push("", style.bold(`Plan: ${summaryCounts(plan.summary)}.`));
+    const removed = plan.changes.filter((c) => c.action === "delete" || c.action === "replace").length;
+    if (removed > 0) out.push(style.red(`! This plan deletes or replaces ${removed} ${removed === 1 ? "object" : "objects"} (marked - under Changes).`));
+    if (plan.risks && plan.risks.length > 0) {
+      out.push("", style.bold(`Risks (${plan.risks.length}):`));
+      for (const r of plan.risks) {
+        const paint = r.severity === "high" ? style.red : r.severity === "medium" ? style.yellow : (t: string) => t;
+        out.push(`  ${paint(`[${r.severity}]`)} ${oneLine(r.rule)}: ${oneLine(r.message)}`);
+        out.push(style.dim(`${INDENT}${r.addresses.slice(0, 5).map(oneLine).join(", ")}${r.addresses.length > 5 ? ` and ${r.addresses.length - 5} more` : ""}`));
+      }
+    }
     out.push("", style.bold("Access changes:"));
     if (plan.access.length === 0) out.push("  No access changes.");
     // Losses first: taking access away is what a reviewer must not miss.
     const rows = [...plan.access.filter((r) => r.change === "lost"), ...plan.access.filter((r) => r.change === "gained")];
     for (const row of rows) out.push(accessLine(row, grantKind(plan.mode), style));
+    if (plan.permissions && plan.permissions.length > 0) {
+      out.push("", style.bold("Permission changes:"));
+      for (const p of plan.permissions) out.push(...permissionLines(p, grantKind(plan.mode), style));
+    }
 
     out.push("", style.bold("Changes:"));
     for (const change of plan.changes) out.push("", ...changeLines(change, style));

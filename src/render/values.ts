@@ -108,3 +108,22 @@ export function summaryCounts(summary: { create: number; update: number; delete:
   if (summary.replace > 0) parts.push(`${summary.replace} to replace`);
   return parts.join(", ");
 }
+
+/** At most this many names are shown unfolded; the rest are folded (markdown) or counted (text). */
+export const MAX_NAMES_SHOWN = 10;
+
+export function peopleCount(n: number): string {
+  return `${n} ${n === 1 ? "person" : "people"}`;
+}
+
+export const SEVERITY_MARK: Record<string, string> = { high: "🔴", medium: "🟠", low: "🟡" };
+
+/** A policy statement row as words (see policy-diff.ts): `Allow s3:PutObject on arn:…`. */
+export function statementWords(r: { effect: string; action: string; resource: string; condition?: unknown; notAction?: true; notResource?: true }): { effect: string; action: string; resource: string; condition?: string } {
+  return {
+    effect: r.effect,
+    action: r.notAction ? `every action except ${r.action}` : r.action,
+    resource: r.notResource ? `every resource except ${r.resource}` : r.resource,
+    ...(r.condition ? { condition: JSON.stringify(r.condition) } : {}),
+  };
+}

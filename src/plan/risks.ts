@@ -1,0 +1,210 @@
+import type { ResolvedConfig, ResolvedReview } from "../config/model.js";
+import { formatDuration, parseDuration } from "../config/durations.js";
+import { byCodePoint } from "./canonical.js";
+import { policyName } from "./permissions.js";
+import { policyRows, type PolicyRow } from "./policy-diff.js";
+import type { AccessRow, Change, DesiredResource, PermissionRow, Plan, Props, Risk, Severity } from "./types.js";
+
+/**
+ * The built-in review rules (and the configuration's own), each naming the
+ * changes that trigger it. Pure: the plan, the desired state and the config in,
+ * findings out. Messages carry counts of people, never names.
+ */
+export interface RiskInput {
+  plan: Plan;
+  config: ResolvedConfig;
+  desired: readonly DesiredResource[];
+  /** The access row a binding or assignment change grants or takes (mode-specific, as for computePlan). */
+  accessOfChange: (change: Change) => Omit<AccessRow, "change" | "people"> | undefined;
+}
+
+export const SEVERITY_ORDER: Severity[] = ["high", "medium", "low"];
+export const severityRank = (s: Severity | "none"): number => (s === "none" ? 3 : SEVERITY_ORDER.indexOf(s));
+
+/** The highest severity among the findings, or "none". */
+export function highestRisk(risks: readonly Risk[] | undefined): Severity | "none" {
+  let best: Severity | "none" = "none";
+  for (const r of risks ?? []) if (severityRank(r.severity) < severityRank(best)) best = r.severity;
+  return best;
+}
+
+export const DEFAULT_REVIEW: ResolvedReview = {
+  people: "names",
+  productionAccounts: [],
+  risks: {
+    adminEquivalent: { enabled: true },
+    production: { enabled: true },
+    everyAccount: { enabled: true },
+    largeGroup: { enabled: true, threshold: 25 },
+    longSession: { enabled: true, thresholdSeconds: 8 * 3600 },
+    identityProviderRemoved: { enabled: true },
+    grantInUseRemoved: { enabled: true },
+    custom: [],
+  },
+};
+
+const ADMIN_POLICIES = new Set(["AdministratorAccess", "IAMFullAccess"]);
+
+/** Whether an Allow row is admin-equivalent: `*`, `iam:*`, `iam:PassRole` on `*`, or an Allow of everything except a few actions. */
+export function adminEquivalentRow(r: PolicyRow): boolean {
+  if (r.effect !== "Allow") return false;
+  if (r.notAction) return r.resource === "*" || r.notResource === true;
+  if (r.notResource) return r.action === "*" || r.action === "iam:*";
+  const action = r.action.toLowerCase();
+  return action === "*" || action === "iam:*" || (action === "iam:passrole" && r.resource === "*") || (action === "iam:pass*" && r.resource === "*");
+}
+
+interface GrantPolicies {
+  managed: string[];
+  rows: PolicyRow[];
+  address: string;
+}
+
+function grantPoliciesOf(props: Props, address: string): GrantPolicies {
+  const docs: unknown[] = [];
+  if (props.inline_policies && typeof props.inline_policies === "object") docs.push(...Object.values(props.inline_policies as Record<string, unknown>));
+  if (props.inline_policy) docs.push(props.inline_policy);
+  const managed = (Array.isArray(props.managed_policies) ? props.managed_policies : []).map((p) => policyName(String(p)));
+  return { managed, rows: docs.flatMap((d) => policyRows(d)), address };
+}
+
+const peopleText = (n: number | undefined) => (n === undefined ? "" : ` (${n} ${n === 1 ? "person" : "people"})`);
+
+export function assessRisks(input: RiskInput): Risk[] {
+  const { plan, config } = input;
+  const review = config.review ?? DEFAULT_REVIEW;
+  const rules = review.risks;
+  const out = new Map<string, Risk>();
+  const add = (rule: string, severity: Severity, message: string, addresses: string[]) => {
+    const key = `${rule}\u0000${message}`;
+    const existing = out.get(key);
+    if (existing) existing.addresses = [...new Set([...existing.addresses, ...addresses])].sort(byCodePoint);
+    else out.set(key, { rule, severity, message, addresses: [...new Set(addresses)].sort(byCodePoint) });
+  };
+
+  // The grants as they will be: roles by (name, account), permission sets by name.
+  const grants = new Map<string, GrantPolicies>();
+  for (const d of input.desired) {
+    if (d.type === "aws.iam.role") grants.set(`${String(d.props.name)}\u0000${d.account ?? ""}`, grantPoliciesOf(d.props, d.address));
+    if (d.type === "aws.sso.permission_set") grants.set(String(d.props.name), grantPoliciesOf(d.props, d.address));
+  }
+  const grantOf = (grant: string, account: string) => grants.get(`${grant}\u0000${account}`) ?? grants.get(grant);
+  const isAdmin = (g: GrantPolicies | undefined) => g !== undefined && (g.managed.some((m) => ADMIN_POLICIES.has(m)) || g.rows.some(adminEquivalentRow));
+  const adminWhy = (g: GrantPolicies) => [...g.managed.filter((m) => ADMIN_POLICIES.has(m)), ...(g.rows.some(adminEquivalentRow) ? ["an Allow of " + [...new Set(g.rows.filter(adminEquivalentRow).map((r) => (r.notAction ? `everything but ${r.action}` : r.action)))].join(", ")] : [])].join(", ");
+
+  // Which change addresses grant or take each access row.
+  const rowKey = (r: Omit<AccessRow, "change" | "people">) => `${r.kind ?? ""}\u0000${r.group}\u0000${r.grant}\u0000${r.accountId}`;
+  const addressesOf = new Map<string, string[]>();
+  for (const c of plan.changes) {
+    const row = input.accessOfChange(c);
+    if (!row) continue;
+    const k = rowKey(row);
+    addressesOf.set(k, [...(addressesOf.get(k) ?? []), c.address]);
+  }
+  const rowAddresses = (r: AccessRow) => addressesOf.get(rowKey(r)) ?? [];
+  const production = new Set(review.productionAccounts);
+  const gained = plan.access.filter((r) => r.change === "gained" && r.kind !== "application");
+  const permissions: PermissionRow[] = plan.permissions ?? [];
+  const permAccounts = (p: PermissionRow) => p.account.split(", ").filter((a) => a !== "");
+
+  for (const r of gained) {
+    const g = grantOf(r.grant, r.account);
+    const admin = isAdmin(g);
+    const who = `group ${r.group}${peopleText(r.people?.count)}`;
+    if (admin && rules.adminEquivalent.enabled) {
+      add("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${who} gains admin-equivalent ${r.grant} (${adminWhy(g!)}) in ${r.account}`, rowAddresses(r));
+    }
+    if (production.has(r.account) && rules.production.enabled) {
+      add("production", rules.production.severity ?? (admin ? "high" : "medium"), `${who} gains ${r.grant} in production account ${r.account}`, rowAddresses(r));
+    }
+    if (r.people && r.people.count > rules.largeGroup.threshold && rules.largeGroup.enabled) {
+      add("large-group", rules.largeGroup.severity ?? "medium", `${who} gains ${r.grant} in ${r.account}: more than ${rules.largeGroup.threshold} people`, rowAddresses(r));
+    }
+  }
+
+  for (const p of permissions) {
+    if (p.change === "narrowed") continue;
+    const adminManaged = p.managedPoliciesAdded.filter((m) => ADMIN_POLICIES.has(m));
+    const adminRows = p.added.filter(adminEquivalentRow);
+    const admin = adminManaged.length > 0 || adminRows.length > 0;
+    const held = p.people && p.people.count > 0 ? ` held by ${p.people.count} ${p.people.count === 1 ? "person" : "people"}` : "";
+    const where = p.accountId ? ` in ${p.account}` : p.account ? ` (assigned in ${p.account})` : "";
+    if (admin && rules.adminEquivalent.enabled) {
+      const what = [...adminManaged, ...adminRows.map((r) => `an Allow of ${r.notAction ? `everything but ${r.action}` : r.action} on ${r.resource}`)].join(", ");
+      add("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${p.new ? "new " : ""}${p.grant}${where}${held} ${p.new ? "carries" : "gains"} ${what}`, [p.address]);
+    }
+    if (!p.new && rules.production.enabled && permAccounts(p).some((a) => production.has(a))) {
+      add("production", rules.production.severity ?? (admin ? "high" : "medium"), `${p.grant}${where}${held} is ${p.change} in production`, [p.address]);
+    }
+  }
+
+  if (rules.everyAccount.enabled) {
+    const all = config.aws.accounts.map((a) => a.alias);
+    for (const m of config.mappings) {
+      for (const grant of m.grants) {
+        let targets: string[];
+        if (config.mode === "classic-iam") {
+          const role = config.roles.find((r) => r.name === grant);
+          targets = m.accounts === "role-default" ? (role?.accounts ?? []) : m.accounts;
+        } else targets = m.accounts === "role-default" ? [] : m.accounts;
+        const everyAccount = all.length > 1 && all.every((a) => targets.includes(a));
+        const rows = gained.filter((r) => r.group === m.group && r.grant === grant);
+        if (rows.length === 0) continue;
+        const addresses = rows.flatMap(rowAddresses);
+        const severity = rules.everyAccount.severity ?? "medium";
+        if (everyAccount) add("every-account", severity, `group ${m.group}${peopleText(rows[0]!.people?.count)} gains ${grant} in every account (${all.length})`, addresses);
+        for (const ou of m.organizationalUnits) add("every-account", severity, `group ${m.group}${peopleText(rows[0]!.people?.count)} gains ${grant} in every account of organizational unit ${ou}`, addresses);
+      }
+    }
+  }
+
+  if (rules.longSession.enabled) {
+    const limit = rules.longSession.thresholdSeconds;
+    for (const c of plan.changes) {
+      if (c.action === "delete" || !c.after) continue;
+      const changed = c.action === "create" || c.fields.some((f) => f.field === "max_session_duration" || f.field === "session_duration");
+      if (!changed) continue;
+      const seconds =
+        c.type === "aws.iam.role" ? Number(c.after.max_session_duration) : c.type === "aws.sso.permission_set" ? parseDuration(String(c.after.session_duration)) : undefined;
+      if (seconds !== undefined && Number.isFinite(seconds) && seconds > limit) {
+        add("long-session", rules.longSession.severity ?? "low", `${c.title}: sessions of ${formatDuration(seconds)}, longer than ${formatDuration(limit)}`, [c.address]);
+      }
+    }
+  }
+
+  for (const c of plan.changes) {
+    if (c.action !== "delete") continue;
+    if ((c.type === "aws.iam.saml_provider" || c.type === "authentik.saml_provider") && rules.identityProviderRemoved.enabled) {
+      add("identity-provider-removed", rules.identityProviderRemoved.severity ?? "high", `${c.title} is deleted: nobody can sign in through it`, [c.address]);
+    }
+    if ((c.type === "aws.iam.role" || c.type === "aws.sso.permission_set") && rules.grantInUseRemoved.enabled) {
+      const name = String(c.before?.name ?? "");
+      const lost = plan.access.filter((r) => r.change === "lost" && r.grant === name && (c.type === "aws.sso.permission_set" || r.account === c.account));
+      const people = lost.some((r) => r.people) ? new Set(lost.flatMap((r) => r.people?.names ?? [])).size || lost.reduce((n, r) => n + (r.people?.count ?? 0), 0) : undefined;
+      if (lost.length > 0 && people !== 0) {
+        add("grant-in-use-removed", rules.grantInUseRemoved.severity ?? "medium", `${c.title} is deleted while ${lost.length} group grant(s)${people === undefined ? "" : ` for ${people} people`} still use it`, [c.address, ...lost.flatMap(rowAddresses)]);
+      }
+    }
+  }
+
+  for (const rule of rules.custom) {
+    const matchAccount = (accounts: string[]) => rule.accounts.length === 0 || accounts.some((a) => rule.accounts.includes(a));
+    const matchPolicies = (managed: string[]) => rule.policies.length === 0 || managed.some((m) => rule.policies.includes(m));
+    const matchActions = (rows: PolicyRow[]) => rule.actions.length === 0 || rows.some((r) => r.effect === "Allow" && rule.actions.includes(r.action));
+    for (const r of gained) {
+      const g = grantOf(r.grant, r.account);
+      if (matchAccount([r.account]) && matchPolicies(g?.managed ?? []) && matchActions(g?.rows ?? [])) {
+        add(rule.name, rule.severity, `${rule.message}: group ${r.group}${peopleText(r.people?.count)} gains ${r.grant} in ${r.account}`, rowAddresses(r));
+      }
+    }
+    for (const p of permissions) {
+      if (p.change === "narrowed") continue;
+      const g = grantOf(p.grant, p.account);
+      if (matchAccount(permAccounts(p)) && matchPolicies(rule.policies.length ? [...p.managedPoliciesAdded, ...(g?.managed ?? [])] : []) && matchActions(p.added)) {
+        add(rule.name, rule.severity, `${rule.message}: ${p.grant}${p.accountId ? ` in ${p.account}` : ""} is ${p.new ? "created" : p.change}`, [p.address]);
+      }
+    }
+  }
+
+  return [...out.values()].sort((a, b) => severityRank(a.severity) - severityRank(b.severity) || byCodePoint(a.rule, b.rule) || byCodePoint(a.message, b.message));
+}

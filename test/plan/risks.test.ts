@@ -1,0 +1,74 @@
+import { describe, expect, it } from "vitest";
+import type { ResolvedConfig } from "../../src/config/model.js";
+import { adminEquivalentRow, assessRisks, DEFAULT_REVIEW, highestRisk } from "../../src/plan/risks.js";
+import type { Change, Plan } from "../../src/plan/types.js";
+
+const config = (over: Partial<ResolvedConfig["review"]> = {}): ResolvedConfig =>
+  ({
+    mode: "classic-iam",
+    aws: { accounts: [{ alias: "prod", id: "111111111111" }, { alias: "dev", id: "222222222222" }] },
+    roles: [{ name: "admin", accounts: ["prod", "dev"] }],
+    mappings: [{ group: "ops", grants: ["admin"], accounts: "role-default", organizationalUnits: [] }],
+    review: { ...DEFAULT_REVIEW, productionAccounts: ["prod"], ...over },
+  }) as unknown as ResolvedConfig;
+const binding = (account: string): Change => ({
+  address: `authentik.policy_binding[aws/admin@${account}→group:ops]`,
+  type: "authentik.policy_binding",
+  system: "authentik",
+  title: "",
+  action: "create",
+  reason: "",
+  before: null,
+  after: { group: "ops", account },
+  fields: [],
+  dependsOn: [],
+});
+const plan = (changes: Change[], extra: Partial<Plan> = {}): Plan =>
+  ({
+    changes,
+    access: ["prod", "dev"].map((account) => ({ group: "ops", grant: "admin", account, accountId: account, change: "gained", people: { count: 30 } })),
+    permissions: [],
+    ...extra,
+  }) as unknown as Plan;
+const desired = ["prod", "dev"].map((account) => ({
+  address: `aws.iam.role[${account}:/authentik/admin]`,
+  type: "aws.iam.role" as const,
+  system: "aws" as const,
+  account,
+  title: "",
+  props: { name: "admin", managed_policies: ["arn:aws:iam::aws:policy/AdministratorAccess"], inline_policies: {} },
+}));
+const accessOfChange = (c: Change) => (c.type === "authentik.policy_binding" ? { group: "ops", grant: "admin", account: String(c.after!.account), accountId: String(c.after!.account) } : undefined);
+
+describe("risk rules", () => {
+  it("flags admin in production high, every account, a large group; each naming its changes", () => {
+    const risks = assessRisks({ plan: plan([binding("prod"), binding("dev")]), config: config(), desired, accessOfChange });
+    expect(risks.map((r) => `${r.severity} ${r.rule}`)).toEqual(["high admin-equivalent", "high admin-equivalent", "high production", "medium every-account", "medium large-group", "medium large-group"]);
+    expect(risks.find((r) => r.rule === "production")!.addresses).toEqual(["authentik.policy_binding[aws/admin@prod→group:ops]"]);
+    expect(highestRisk(risks)).toBe("high");
+    expect(highestRisk([])).toBe("none");
+  });
+
+  it("can be tuned and switched off, and takes rules of the organisation's own", () => {
+    const tuned = config({
+      risks: {
+        ...DEFAULT_REVIEW.risks,
+        adminEquivalent: { enabled: false },
+        production: { enabled: true, severity: "low" },
+        everyAccount: { enabled: false },
+        largeGroup: { enabled: true, threshold: 100 },
+        custom: [{ name: "payments", severity: "high", message: "payments account", accounts: ["dev"], policies: [], actions: [] }],
+      },
+    });
+    const risks = assessRisks({ plan: plan([binding("prod"), binding("dev")]), config: tuned, desired, accessOfChange });
+    expect(risks.map((r) => `${r.severity} ${r.rule}`)).toEqual(["high payments", "low production"]);
+  });
+
+  it("knows admin-equivalent statements", () => {
+    expect(adminEquivalentRow({ effect: "Allow", action: "*", resource: "*" })).toBe(true);
+    expect(adminEquivalentRow({ effect: "Allow", action: "iam:PassRole", resource: "*" })).toBe(true);
+    expect(adminEquivalentRow({ effect: "Allow", action: "iam:PassRole", resource: "arn:aws:iam::1:role/x" })).toBe(false);
+    expect(adminEquivalentRow({ effect: "Deny", action: "*", resource: "*" })).toBe(false);
+    expect(adminEquivalentRow({ effect: "Allow", action: "s3:*", resource: "*" })).toBe(false);
+  });
+});
