@@ -1087,14 +1087,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path3 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path4 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path3 && path3[0] !== "/") {
-          path3 = `/${path3}`;
+        if (path4 && path4[0] !== "/") {
+          path4 = `/${path4}`;
         }
-        return new URL(`${origin}${path3}`);
+        return new URL(`${origin}${path4}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1545,39 +1545,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin }
+          request: { method, path: path4, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path3);
+        debuglog("sending request to %s %s/%s", method, origin, path4);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin },
+          request: { method, path: path4, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path3,
+          path4,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin }
+          request: { method, path: path4, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path3);
+        debuglog("trailers received from %s %s/%s", method, origin, path4);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path3, origin },
+          request: { method, path: path4, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path3,
+          path4,
           error3.message
         );
       });
@@ -1626,9 +1626,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path3, origin }
+            request: { method, path: path4, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path3);
+          debuglog("sending request to %s %s/%s", method, origin, path4);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1691,7 +1691,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request2 = class {
       constructor(origin, {
-        path: path3,
+        path: path4,
         method,
         body,
         headers,
@@ -1706,11 +1706,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path3 !== "string") {
+        if (typeof path4 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path3[0] !== "/" && !(path3.startsWith("http://") || path3.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path4[0] !== "/" && !(path4.startsWith("http://") || path4.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path3)) {
+        } else if (invalidPathRegex.test(path4)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1776,7 +1776,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path3, query) : path3;
+        this.path = query ? buildURL(path4, query) : path4;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -5798,7 +5798,7 @@ var require_client_h1 = __commonJS({
       kResume,
       kHTTPContext
     } = require_symbols();
-    var constants3 = require_constants2();
+    var constants4 = require_constants2();
     var EMPTY_BUF = Buffer.alloc(0);
     var FastBuffer = Buffer[Symbol.species];
     var addListener = util.addListener;
@@ -5873,7 +5873,7 @@ var require_client_h1 = __commonJS({
       constructor(client, socket, { exports: exports3 }) {
         assert(Number.isFinite(client[kMaxHeadersSize]) && client[kMaxHeadersSize] > 0);
         this.llhttp = exports3;
-        this.ptr = this.llhttp.llhttp_alloc(constants3.TYPE.RESPONSE);
+        this.ptr = this.llhttp.llhttp_alloc(constants4.TYPE.RESPONSE);
         this.client = client;
         this.socket = socket;
         this.timeout = null;
@@ -5968,11 +5968,11 @@ var require_client_h1 = __commonJS({
             currentBufferRef = null;
           }
           const offset = llhttp.llhttp_get_error_pos(this.ptr) - currentBufferPtr;
-          if (ret !== constants3.ERROR.OK) {
+          if (ret !== constants4.ERROR.OK) {
             const body = data.subarray(offset);
-            if (ret === constants3.ERROR.PAUSED_UPGRADE) {
+            if (ret === constants4.ERROR.PAUSED_UPGRADE) {
               this.onUpgrade(body);
-            } else if (ret === constants3.ERROR.PAUSED) {
+            } else if (ret === constants4.ERROR.PAUSED) {
               this.paused = true;
               socket.unshift(body);
             } else {
@@ -5995,10 +5995,10 @@ var require_client_h1 = __commonJS({
         } finally {
           currentParser = null;
         }
-        if (ret === constants3.ERROR.OK) {
+        if (ret === constants4.ERROR.OK) {
           return null;
         }
-        if (ret === constants3.ERROR.PAUSED || ret === constants3.ERROR.PAUSED_UPGRADE) {
+        if (ret === constants4.ERROR.PAUSED || ret === constants4.ERROR.PAUSED_UPGRADE) {
           this.paused = true;
           return null;
         }
@@ -6015,7 +6015,7 @@ var require_client_h1 = __commonJS({
           const len = new Uint8Array(llhttp.memory.buffer, ptr).indexOf(0);
           message = "Response does not match the HTTP/1.1 protocol (" + Buffer.from(llhttp.memory.buffer, ptr, len).toString() + ")";
         }
-        return new HTTPParserError(message, constants3.ERROR[ret], data);
+        return new HTTPParserError(message, constants4.ERROR[ret], data);
       }
       destroy() {
         assert(this.ptr != null);
@@ -6195,7 +6195,7 @@ var require_client_h1 = __commonJS({
           socket[kBlocking] = false;
           client[kResume]();
         }
-        return pause ? constants3.ERROR.PAUSED : 0;
+        return pause ? constants4.ERROR.PAUSED : 0;
       }
       onBody(buf2) {
         const { client, socket, statusCode, maxResponseSize } = this;
@@ -6217,7 +6217,7 @@ var require_client_h1 = __commonJS({
         }
         this.bytesRead += buf2.length;
         if (request.onData(buf2) === false) {
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         }
       }
       onMessageComplete() {
@@ -6253,13 +6253,13 @@ var require_client_h1 = __commonJS({
         if (socket[kWriting]) {
           assert(client[kRunning] === 0);
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (!shouldKeepAlive) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (socket[kReset] && client[kRunning] === 0) {
           util.destroy(socket, new InformationalError("reset"));
-          return constants3.ERROR.PAUSED;
+          return constants4.ERROR.PAUSED;
         } else if (client[kPipelining] == null || client[kPipelining] === 1) {
           setImmediate(() => client[kResume]());
         } else {
@@ -6469,7 +6469,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path3, host, upgrade, blocking, reset } = request;
+      const { method, path: path4, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6550,7 +6550,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path3} HTTP/1.1\r
+      let header = `${method} ${path4} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7079,7 +7079,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path3, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path4, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7176,7 +7176,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path3;
+      headers[HTTP2_HEADER_PATH] = path4;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7529,9 +7529,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path3 = search ? `${pathname}${search}` : pathname;
+        const path4 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path3;
+        this.opts.path = path4;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8770,10 +8770,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path3 = "/",
+          path: path4 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path3;
+        opts.path = origin + path4;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10745,20 +10745,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path3) {
-      if (typeof path3 !== "string") {
-        return path3;
+    function safeUrl(path4) {
+      if (typeof path4 !== "string") {
+        return path4;
       }
-      const pathSegments = path3.split("?");
+      const pathSegments = path4.split("?");
       if (pathSegments.length !== 2) {
-        return path3;
+        return path4;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path3, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path3);
+    function matchKey(mockDispatch2, { path: path4, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path4);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10780,7 +10780,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key2) {
       const basePath = key2.query ? buildURL(key2.path, key2.query) : key2.path;
       const resolvedPath2 = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path3 }) => matchValue(safeUrl(path3), resolvedPath2));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path4 }) => matchValue(safeUrl(path4), resolvedPath2));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath2}'`);
       }
@@ -10818,9 +10818,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path3, method, body, headers, query } = opts;
+      const { path: path4, method, body, headers, query } = opts;
       return {
-        path: path3,
+        path: path4,
         method,
         body,
         headers,
@@ -11283,10 +11283,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path3, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path4, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path3,
+            Path: path4,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16165,9 +16165,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path3) {
-      for (let i5 = 0; i5 < path3.length; ++i5) {
-        const code2 = path3.charCodeAt(i5);
+    function validateCookiePath(path4) {
+      for (let i5 = 0; i5 < path4.length; ++i5) {
+        const code2 = path4.charCodeAt(i5);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19087,11 +19087,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path3 = opts.path;
+          let path4 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path3 = `/${path3}`;
+            path4 = `/${path4}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path3);
+          url = new URL(util.parseOrigin(url).origin + path4);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -19539,11 +19539,11 @@ var require_codegen = __commonJS({
         const rhs = this.rhs === void 0 ? "" : ` = ${this.rhs}`;
         return `${varKind} ${this.name}${rhs};` + _n;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         if (!names[this.name.str])
           return;
         if (this.rhs)
-          this.rhs = optimizeExpr(this.rhs, names, constants3);
+          this.rhs = optimizeExpr(this.rhs, names, constants4);
         return this;
       }
       get names() {
@@ -19560,10 +19560,10 @@ var require_codegen = __commonJS({
       render({ _n }) {
         return `${this.lhs} = ${this.rhs};` + _n;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         if (this.lhs instanceof code_1.Name && !names[this.lhs.str] && !this.sideEffects)
           return;
-        this.rhs = optimizeExpr(this.rhs, names, constants3);
+        this.rhs = optimizeExpr(this.rhs, names, constants4);
         return this;
       }
       get names() {
@@ -19624,8 +19624,8 @@ var require_codegen = __commonJS({
       optimizeNodes() {
         return `${this.code}` ? this : void 0;
       }
-      optimizeNames(names, constants3) {
-        this.code = optimizeExpr(this.code, names, constants3);
+      optimizeNames(names, constants4) {
+        this.code = optimizeExpr(this.code, names, constants4);
         return this;
       }
       get names() {
@@ -19654,12 +19654,12 @@ var require_codegen = __commonJS({
         }
         return nodes5.length > 0 ? this : void 0;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         const { nodes: nodes5 } = this;
         let i5 = nodes5.length;
         while (i5--) {
           const n3 = nodes5[i5];
-          if (n3.optimizeNames(names, constants3))
+          if (n3.optimizeNames(names, constants4))
             continue;
           subtractNames(names, n3.names);
           nodes5.splice(i5, 1);
@@ -19712,12 +19712,12 @@ var require_codegen = __commonJS({
           return void 0;
         return this;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         var _a2;
-        this.else = (_a2 = this.else) === null || _a2 === void 0 ? void 0 : _a2.optimizeNames(names, constants3);
-        if (!(super.optimizeNames(names, constants3) || this.else))
+        this.else = (_a2 = this.else) === null || _a2 === void 0 ? void 0 : _a2.optimizeNames(names, constants4);
+        if (!(super.optimizeNames(names, constants4) || this.else))
           return;
-        this.condition = optimizeExpr(this.condition, names, constants3);
+        this.condition = optimizeExpr(this.condition, names, constants4);
         return this;
       }
       get names() {
@@ -19740,10 +19740,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.iteration})` + super.render(opts);
       }
-      optimizeNames(names, constants3) {
-        if (!super.optimizeNames(names, constants3))
+      optimizeNames(names, constants4) {
+        if (!super.optimizeNames(names, constants4))
           return;
-        this.iteration = optimizeExpr(this.iteration, names, constants3);
+        this.iteration = optimizeExpr(this.iteration, names, constants4);
         return this;
       }
       get names() {
@@ -19779,10 +19779,10 @@ var require_codegen = __commonJS({
       render(opts) {
         return `for(${this.varKind} ${this.name} ${this.loop} ${this.iterable})` + super.render(opts);
       }
-      optimizeNames(names, constants3) {
-        if (!super.optimizeNames(names, constants3))
+      optimizeNames(names, constants4) {
+        if (!super.optimizeNames(names, constants4))
           return;
-        this.iterable = optimizeExpr(this.iterable, names, constants3);
+        this.iterable = optimizeExpr(this.iterable, names, constants4);
         return this;
       }
       get names() {
@@ -19824,11 +19824,11 @@ var require_codegen = __commonJS({
         (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNodes();
         return this;
       }
-      optimizeNames(names, constants3) {
+      optimizeNames(names, constants4) {
         var _a2, _b;
-        super.optimizeNames(names, constants3);
-        (_a2 = this.catch) === null || _a2 === void 0 ? void 0 : _a2.optimizeNames(names, constants3);
-        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants3);
+        super.optimizeNames(names, constants4);
+        (_a2 = this.catch) === null || _a2 === void 0 ? void 0 : _a2.optimizeNames(names, constants4);
+        (_b = this.finally) === null || _b === void 0 ? void 0 : _b.optimizeNames(names, constants4);
         return this;
       }
       get names() {
@@ -20129,7 +20129,7 @@ var require_codegen = __commonJS({
     function addExprNames(names, from) {
       return from instanceof code_1._CodeOrName ? addNames(names, from.names) : names;
     }
-    function optimizeExpr(expr, names, constants3) {
+    function optimizeExpr(expr, names, constants4) {
       if (expr instanceof code_1.Name)
         return replaceName(expr);
       if (!canOptimize(expr))
@@ -20144,14 +20144,14 @@ var require_codegen = __commonJS({
         return items;
       }, []));
       function replaceName(n3) {
-        const c5 = constants3[n3.str];
+        const c5 = constants4[n3.str];
         if (c5 === void 0 || names[n3.str] !== 1)
           return n3;
         delete names[n3.str];
         return c5;
       }
       function canOptimize(e5) {
-        return e5 instanceof code_1._Code && e5._items.some((c5) => c5 instanceof code_1.Name && names[c5.str] === 1 && constants3[c5.str] !== void 0);
+        return e5 instanceof code_1._Code && e5._items.some((c5) => c5 instanceof code_1.Name && names[c5.str] === 1 && constants4[c5.str] !== void 0);
       }
     }
     function subtractNames(names, from) {
@@ -20603,12 +20603,12 @@ var require_applicability = __commonJS({
     }
     exports2.schemaHasRulesForType = schemaHasRulesForType;
     function shouldUseGroup(schema, group4) {
-      return group4.rules.some((rule) => shouldUseRule(schema, rule));
+      return group4.rules.some((rule2) => shouldUseRule(schema, rule2));
     }
     exports2.shouldUseGroup = shouldUseGroup;
-    function shouldUseRule(schema, rule) {
+    function shouldUseRule(schema, rule2) {
       var _a2;
-      return schema[rule.keyword] !== void 0 || ((_a2 = rule.definition.implements) === null || _a2 === void 0 ? void 0 : _a2.some((kwd) => schema[kwd] !== void 0));
+      return schema[rule2.keyword] !== void 0 || ((_a2 = rule2.definition.implements) === null || _a2 === void 0 ? void 0 : _a2.some((kwd) => schema[kwd] !== void 0));
     }
     exports2.shouldUseRule = shouldUseRule;
   }
@@ -21660,9 +21660,9 @@ var require_validate = __commonJS({
       if (useDefaults)
         (0, defaults_1.assignDefaults)(it, group4.type);
       gen.block(() => {
-        for (const rule of group4.rules) {
-          if ((0, applicability_1.shouldUseRule)(schema, rule)) {
-            keywordCode(it, rule.keyword, rule.definition, group4.type);
+        for (const rule2 of group4.rules) {
+          if ((0, applicability_1.shouldUseRule)(schema, rule2)) {
+            keywordCode(it, rule2.keyword, rule2.definition, group4.type);
           }
         }
       });
@@ -21697,9 +21697,9 @@ var require_validate = __commonJS({
     function checkKeywordTypes(it, ts) {
       const rules = it.self.RULES.all;
       for (const keyword in rules) {
-        const rule = rules[keyword];
-        if (typeof rule == "object" && (0, applicability_1.shouldUseRule)(it.schema, rule)) {
-          const { type } = rule.definition;
+        const rule2 = rules[keyword];
+        if (typeof rule2 == "object" && (0, applicability_1.shouldUseRule)(it.schema, rule2)) {
+          const { type } = rule2.definition;
           if (type.length && !type.some((t) => hasApplicableType(ts, t))) {
             strictTypesError(it, `missing type "${type.join(",")}" for keyword "${keyword}"`);
           }
@@ -22391,8 +22391,8 @@ var require_utils2 = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path3) {
-      let input = path3;
+    function removeDotSegments(path4) {
+      let input = path4;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -22466,11 +22466,11 @@ var require_utils2 = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path3) {
-      if (path3 === "" || path3[0] === "/") {
-        return removeDotSegments(path3);
+    function removeDotSegmentsRelative(path4) {
+      if (path4 === "" || path4[0] === "/") {
+        return removeDotSegments(path4);
       }
-      const segments = path3.split("/");
+      const segments = path4.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -22833,8 +22833,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path3 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path3 && path3 !== "/" ? path3 : void 0;
+        const path4 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path4 && path4 !== "/" ? path4 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -23785,8 +23785,8 @@ var require_core = __commonJS({
         return this;
       }
       getKeyword(keyword) {
-        const rule = this.RULES.all[keyword];
-        return typeof rule == "object" ? rule.definition : !!rule;
+        const rule2 = this.RULES.all[keyword];
+        return typeof rule2 == "object" ? rule2.definition : !!rule2;
       }
       // Remove keyword
       removeKeyword(keyword) {
@@ -23794,7 +23794,7 @@ var require_core = __commonJS({
         delete RULES.keywords[keyword];
         delete RULES.all[keyword];
         for (const group4 of RULES.rules) {
-          const i5 = group4.rules.findIndex((rule) => rule.keyword === keyword);
+          const i5 = group4.rules.findIndex((rule2) => rule2.keyword === keyword);
           if (i5 >= 0)
             group4.rules.splice(i5, 1);
         }
@@ -23821,10 +23821,10 @@ var require_core = __commonJS({
           for (const seg of segments)
             keywords = keywords[seg];
           for (const key2 in rules) {
-            const rule = rules[key2];
-            if (typeof rule != "object")
+            const rule2 = rules[key2];
+            if (typeof rule2 != "object")
               continue;
-            const { $data } = rule.definition;
+            const { $data } = rule2.definition;
             const schema = keywords[key2];
             if ($data && schema)
               keywords[key2] = schemaOrData(schema);
@@ -23988,7 +23988,7 @@ var require_core = __commonJS({
       RULES.keywords[keyword] = true;
       if (!definition)
         return;
-      const rule = {
+      const rule2 = {
         keyword,
         definition: {
           ...definition,
@@ -23997,18 +23997,18 @@ var require_core = __commonJS({
         }
       };
       if (definition.before)
-        addBeforeRule.call(this, ruleGroup, rule, definition.before);
+        addBeforeRule.call(this, ruleGroup, rule2, definition.before);
       else
-        ruleGroup.rules.push(rule);
-      RULES.all[keyword] = rule;
+        ruleGroup.rules.push(rule2);
+      RULES.all[keyword] = rule2;
       (_a2 = definition.implements) === null || _a2 === void 0 ? void 0 : _a2.forEach((kwd) => this.addKeyword(kwd));
     }
-    function addBeforeRule(ruleGroup, rule, before) {
+    function addBeforeRule(ruleGroup, rule2, before) {
       const i5 = ruleGroup.rules.findIndex((_rule) => _rule.keyword === before);
       if (i5 >= 0) {
-        ruleGroup.rules.splice(i5, 0, rule);
+        ruleGroup.rules.splice(i5, 0, rule2);
       } else {
-        ruleGroup.rules.push(rule);
+        ruleGroup.rules.push(rule2);
         this.logger.warn(`rule ${before} is not defined`);
       }
     }
@@ -26398,10 +26398,10 @@ var require_identity = __commonJS({
     var isAlias = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === ALIAS;
     var isDocument = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === DOC;
     var isMap2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === MAP;
-    var isPair2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
+    var isPair = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === PAIR;
     var isScalar2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SCALAR;
     var isSeq2 = (node) => !!node && typeof node === "object" && node[NODE_TYPE] === SEQ;
-    function isCollection(node) {
+    function isCollection2(node) {
       if (node && typeof node === "object")
         switch (node[NODE_TYPE]) {
           case MAP:
@@ -26421,7 +26421,7 @@ var require_identity = __commonJS({
         }
       return false;
     }
-    var hasAnchor = (node) => (isScalar2(node) || isCollection(node)) && !!node.anchor;
+    var hasAnchor = (node) => (isScalar2(node) || isCollection2(node)) && !!node.anchor;
     exports2.ALIAS = ALIAS;
     exports2.DOC = DOC;
     exports2.MAP = MAP;
@@ -26431,11 +26431,11 @@ var require_identity = __commonJS({
     exports2.SEQ = SEQ;
     exports2.hasAnchor = hasAnchor;
     exports2.isAlias = isAlias;
-    exports2.isCollection = isCollection;
+    exports2.isCollection = isCollection2;
     exports2.isDocument = isDocument;
     exports2.isMap = isMap2;
     exports2.isNode = isNode;
-    exports2.isPair = isPair2;
+    exports2.isPair = isPair;
     exports2.isScalar = isScalar2;
     exports2.isSeq = isSeq2;
   }
@@ -26449,7 +26449,7 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit2(node, visitor) {
+    function visit(node, visitor) {
       const visitor_ = initVisitor(visitor);
       if (identity.isDocument(node)) {
         const cd = visit_(null, node.contents, visitor_, Object.freeze([node]));
@@ -26458,20 +26458,20 @@ var require_visit = __commonJS({
       } else
         visit_(null, node, visitor_, Object.freeze([]));
     }
-    visit2.BREAK = BREAK;
-    visit2.SKIP = SKIP;
-    visit2.REMOVE = REMOVE;
-    function visit_(key2, node, visitor, path3) {
-      const ctrl = callVisitor(key2, node, visitor, path3);
+    visit.BREAK = BREAK;
+    visit.SKIP = SKIP;
+    visit.REMOVE = REMOVE;
+    function visit_(key2, node, visitor, path4) {
+      const ctrl = callVisitor(key2, node, visitor, path4);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path3, ctrl);
-        return visit_(key2, ctrl, visitor, path3);
+        replaceNode(key2, path4, ctrl);
+        return visit_(key2, ctrl, visitor, path4);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path3 = Object.freeze(path3.concat(node));
+          path4 = Object.freeze(path4.concat(node));
           for (let i5 = 0; i5 < node.items.length; ++i5) {
-            const ci = visit_(i5, node.items[i5], visitor, path3);
+            const ci = visit_(i5, node.items[i5], visitor, path4);
             if (typeof ci === "number")
               i5 = ci - 1;
             else if (ci === BREAK)
@@ -26482,13 +26482,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path3 = Object.freeze(path3.concat(node));
-          const ck = visit_("key", node.key, visitor, path3);
+          path4 = Object.freeze(path4.concat(node));
+          const ck = visit_("key", node.key, visitor, path4);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path3);
+          const cv = visit_("value", node.value, visitor, path4);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -26509,17 +26509,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key2, node, visitor, path3) {
-      const ctrl = await callVisitor(key2, node, visitor, path3);
+    async function visitAsync_(key2, node, visitor, path4) {
+      const ctrl = await callVisitor(key2, node, visitor, path4);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path3, ctrl);
-        return visitAsync_(key2, ctrl, visitor, path3);
+        replaceNode(key2, path4, ctrl);
+        return visitAsync_(key2, ctrl, visitor, path4);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path3 = Object.freeze(path3.concat(node));
+          path4 = Object.freeze(path4.concat(node));
           for (let i5 = 0; i5 < node.items.length; ++i5) {
-            const ci = await visitAsync_(i5, node.items[i5], visitor, path3);
+            const ci = await visitAsync_(i5, node.items[i5], visitor, path4);
             if (typeof ci === "number")
               i5 = ci - 1;
             else if (ci === BREAK)
@@ -26530,13 +26530,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path3 = Object.freeze(path3.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path3);
+          path4 = Object.freeze(path4.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path4);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path3);
+          const cv = await visitAsync_("value", node.value, visitor, path4);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -26563,23 +26563,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key2, node, visitor, path3) {
+    function callVisitor(key2, node, visitor, path4) {
       if (typeof visitor === "function")
-        return visitor(key2, node, path3);
+        return visitor(key2, node, path4);
       if (identity.isMap(node))
-        return visitor.Map?.(key2, node, path3);
+        return visitor.Map?.(key2, node, path4);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key2, node, path3);
+        return visitor.Seq?.(key2, node, path4);
       if (identity.isPair(node))
-        return visitor.Pair?.(key2, node, path3);
+        return visitor.Pair?.(key2, node, path4);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key2, node, path3);
+        return visitor.Scalar?.(key2, node, path4);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key2, node, path3);
+        return visitor.Alias?.(key2, node, path4);
       return void 0;
     }
-    function replaceNode(key2, path3, node) {
-      const parent = path3[path3.length - 1];
+    function replaceNode(key2, path4, node) {
+      const parent = path4[path4.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key2] = node;
       } else if (identity.isPair(parent)) {
@@ -26594,7 +26594,7 @@ var require_visit = __commonJS({
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports2.visit = visit2;
+    exports2.visit = visit;
     exports2.visitAsync = visitAsync;
   }
 });
@@ -26604,7 +26604,7 @@ var require_directives = __commonJS({
   "node_modules/yaml/dist/doc/directives.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var visit2 = require_visit();
+    var visit = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -26748,7 +26748,7 @@ var require_directives = __commonJS({
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
-          visit2.visit(doc.contents, (_key, node) => {
+          visit.visit(doc.contents, (_key, node) => {
             if (identity.isNode(node) && node.tag)
               tags[node.tag] = true;
           });
@@ -26775,7 +26775,7 @@ var require_anchors = __commonJS({
   "node_modules/yaml/dist/doc/anchors.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var visit2 = require_visit();
+    var visit = require_visit();
     function anchorIsValid(anchor) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
         const sa = JSON.stringify(anchor);
@@ -26786,7 +26786,7 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root5) {
       const anchors = /* @__PURE__ */ new Set();
-      visit2.visit(root5, {
+      visit.visit(root5, {
         Value(_key, node) {
           if (node.anchor)
             anchors.add(node.anchor);
@@ -26966,7 +26966,7 @@ var require_Alias = __commonJS({
   "node_modules/yaml/dist/nodes/Alias.js"(exports2) {
     "use strict";
     var anchors = require_anchors();
-    var visit2 = require_visit();
+    var visit = require_visit();
     var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
@@ -26992,7 +26992,7 @@ var require_Alias = __commonJS({
           nodes5 = ctx.aliasResolveCache;
         } else {
           nodes5 = [];
-          visit2.visit(doc, {
+          visit.visit(doc, {
             Node: (_key, node) => {
               if (identity.isAlias(node) || identity.hasAnchor(node))
                 nodes5.push(node);
@@ -27191,10 +27191,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path3, value) {
+    function collectionFromPath(schema, path4, value) {
       let v = value;
-      for (let i5 = path3.length - 1; i5 >= 0; --i5) {
-        const k5 = path3[i5];
+      for (let i5 = path4.length - 1; i5 >= 0; --i5) {
+        const k5 = path4[i5];
         if (typeof k5 === "number" && Number.isInteger(k5) && k5 >= 0) {
           const a5 = [];
           a5[k5] = v;
@@ -27213,7 +27213,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path3) => path3 == null || typeof path3 === "object" && !!path3[Symbol.iterator]().next().done;
+    var isEmptyPath = (path4) => path4 == null || typeof path4 === "object" && !!path4[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -27243,11 +27243,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path3, value) {
-        if (isEmptyPath(path3))
+      addIn(path4, value) {
+        if (isEmptyPath(path4))
           this.add(value);
         else {
-          const [key2, ...rest] = path3;
+          const [key2, ...rest] = path4;
           const node = this.get(key2, true);
           if (identity.isCollection(node))
             node.addIn(rest, value);
@@ -27261,8 +27261,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path3) {
-        const [key2, ...rest] = path3;
+      deleteIn(path4) {
+        const [key2, ...rest] = path4;
         if (rest.length === 0)
           return this.delete(key2);
         const node = this.get(key2, true);
@@ -27276,8 +27276,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path3, keepScalar) {
-        const [key2, ...rest] = path3;
+      getIn(path4, keepScalar) {
+        const [key2, ...rest] = path4;
         const node = this.get(key2, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -27295,8 +27295,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path3) {
-        const [key2, ...rest] = path3;
+      hasIn(path4) {
+        const [key2, ...rest] = path4;
         if (rest.length === 0)
           return this.has(key2);
         const node = this.get(key2, true);
@@ -27306,8 +27306,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path3, value) {
-        const [key2, ...rest] = path3;
+      setIn(path4, value) {
+        const [key2, ...rest] = path4;
         if (rest.length === 0) {
           this.set(key2, value);
         } else {
@@ -29822,9 +29822,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path3, value) {
+      addIn(path4, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path3, value);
+          this.contents.addIn(path4, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -29899,14 +29899,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path3) {
-        if (Collection.isEmptyPath(path3)) {
+      deleteIn(path4) {
+        if (Collection.isEmptyPath(path4)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path3) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path4) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -29921,10 +29921,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path3, keepScalar) {
-        if (Collection.isEmptyPath(path3))
+      getIn(path4, keepScalar) {
+        if (Collection.isEmptyPath(path4))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path3, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path4, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -29935,10 +29935,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path3) {
-        if (Collection.isEmptyPath(path3))
+      hasIn(path4) {
+        if (Collection.isEmptyPath(path4))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path3) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path4) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -29955,13 +29955,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path3, value) {
-        if (Collection.isEmptyPath(path3)) {
+      setIn(path4, value) {
+        if (Collection.isEmptyPath(path4)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path3), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path4), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path3, value);
+          this.contents.setIn(path4, value);
         }
       }
       /**
@@ -31914,17 +31914,17 @@ var require_cst_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit2(cst, visitor) {
+    function visit(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit2.BREAK = BREAK;
-    visit2.SKIP = SKIP;
-    visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path3) => {
+    visit.BREAK = BREAK;
+    visit.SKIP = SKIP;
+    visit.REMOVE = REMOVE;
+    visit.itemAtPath = (cst, path4) => {
       let item = cst;
-      for (const [field, index] of path3) {
+      for (const [field, index] of path4) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -31933,23 +31933,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path3) => {
-      const parent = visit2.itemAtPath(cst, path3.slice(0, -1));
-      const field = path3[path3.length - 1][0];
+    visit.parentCollection = (cst, path4) => {
+      const parent = visit.itemAtPath(cst, path4.slice(0, -1));
+      const field = path4[path4.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path3, item, visitor) {
-      let ctrl = visitor(item, path3);
+    function _visit(path4, item, visitor) {
+      let ctrl = visitor(item, path4);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i5 = 0; i5 < token.items.length; ++i5) {
-            const ci = _visit(Object.freeze(path3.concat([[field, i5]])), token.items[i5], visitor);
+            const ci = _visit(Object.freeze(path4.concat([[field, i5]])), token.items[i5], visitor);
             if (typeof ci === "number")
               i5 = ci - 1;
             else if (ci === BREAK)
@@ -31960,12 +31960,12 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path3);
+            ctrl = ctrl(item, path4);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path3) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path4) : ctrl;
     }
-    exports2.visit = visit2;
+    exports2.visit = visit;
   }
 });
 
@@ -31980,7 +31980,7 @@ var require_cst = __commonJS({
     var DOCUMENT = "";
     var FLOW_END = "";
     var SCALAR = "";
-    var isCollection = (token) => !!token && "items" in token;
+    var isCollection2 = (token) => !!token && "items" in token;
     var isScalar2 = (token) => !!token && (token.type === "scalar" || token.type === "single-quoted-scalar" || token.type === "double-quoted-scalar" || token.type === "block-scalar");
     function prettyToken(token) {
       switch (token) {
@@ -32064,7 +32064,7 @@ var require_cst = __commonJS({
     exports2.DOCUMENT = DOCUMENT;
     exports2.FLOW_END = FLOW_END;
     exports2.SCALAR = SCALAR;
-    exports2.isCollection = isCollection;
+    exports2.isCollection = isCollection2;
     exports2.isScalar = isScalar2;
     exports2.prettyToken = prettyToken;
     exports2.tokenType = tokenType;
@@ -33681,7 +33681,7 @@ var require_dist2 = __commonJS({
     var lineCounter = require_line_counter();
     var parser2 = require_parser();
     var publicApi = require_public_api();
-    var visit2 = require_visit();
+    var visit = require_visit();
     exports2.Composer = composer.Composer;
     exports2.Document = Document.Document;
     exports2.Schema = Schema2.Schema;
@@ -33709,8 +33709,8 @@ var require_dist2 = __commonJS({
     exports2.parseAllDocuments = publicApi.parseAllDocuments;
     exports2.parseDocument = publicApi.parseDocument;
     exports2.stringify = publicApi.stringify;
-    exports2.visit = visit2.visit;
-    exports2.visitAsync = visit2.visitAsync;
+    exports2.visit = visit.visit;
+    exports2.visitAsync = visit.visitAsync;
   }
 });
 
@@ -35431,7 +35431,7 @@ var init_getSSOTokenFilepath = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFromFile.js
-import { readFile as readFile3 } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 var tokenIntercept, getSSOTokenFromFile;
 var init_getSSOTokenFromFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSSOTokenFromFile.js"() {
@@ -35442,7 +35442,7 @@ var init_getSSOTokenFromFile = __esm({
         return tokenIntercept[id];
       }
       const ssoTokenFilepath = getSSOTokenFilepath(id);
-      const ssoTokenText = await readFile3(ssoTokenFilepath, "utf8");
+      const ssoTokenText = await readFile(ssoTokenFilepath, "utf8");
       return JSON.parse(ssoTokenText);
     };
   }
@@ -35559,19 +35559,19 @@ var init_parseIni = __esm({
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js
 import { readFile as fsReadFile } from "node:fs/promises";
-var filePromises, fileIntercept, readFile4;
+var filePromises, fileIntercept, readFile2;
 var init_readFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
     filePromises = {};
     fileIntercept = {};
-    readFile4 = (path3, options) => {
-      if (fileIntercept[path3] !== void 0) {
-        return fileIntercept[path3];
+    readFile2 = (path4, options) => {
+      if (fileIntercept[path4] !== void 0) {
+        return fileIntercept[path4];
       }
-      if (!filePromises[path3] || options?.ignoreCache) {
-        filePromises[path3] = fsReadFile(path3, "utf8");
+      if (!filePromises[path4] || options?.ignoreCache) {
+        filePromises[path4] = fsReadFile(path4, "utf8");
       }
-      return filePromises[path3];
+      return filePromises[path4];
     };
   }
 });
@@ -35602,10 +35602,10 @@ var init_loadSharedConfigFiles = __esm({
         resolvedConfigFilepath = join4(homeDir, configFilepath.slice(2));
       }
       const parsedFiles = await Promise.all([
-        readFile4(resolvedConfigFilepath, {
+        readFile2(resolvedConfigFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).then(getConfigData).catch(swallowError),
-        readFile4(resolvedFilepath, {
+        readFile2(resolvedFilepath, {
           ignoreCache: init.ignoreCache
         }).then(parseIni).catch(swallowError)
       ]);
@@ -35636,7 +35636,7 @@ var init_loadSsoSessionData = __esm({
     init_parseIni();
     init_readFile();
     swallowError2 = () => ({});
-    loadSsoSessionData = async (init = {}) => readFile4(init.configFilepath ?? getConfigFilepath()).then(parseIni).then(getSsoSessionData).catch(swallowError2);
+    loadSsoSessionData = async (init = {}) => readFile2(init.configFilepath ?? getConfigFilepath()).then(parseIni).then(getSsoSessionData).catch(swallowError2);
   }
 });
 
@@ -35683,8 +35683,8 @@ var init_externalDataInterceptor = __esm({
       getFileRecord() {
         return fileIntercept;
       },
-      interceptFile(path3, contents) {
-        fileIntercept[path3] = Promise.resolve(contents);
+      interceptFile(path4, contents) {
+        fileIntercept[path4] = Promise.resolve(contents);
       },
       getTokenRecord() {
         return tokenIntercept;
@@ -35699,11 +35699,11 @@ var init_externalDataInterceptor = __esm({
 // node_modules/@smithy/core/dist-es/submodules/config/node-config-provider/getSelectorName.js
 function getSelectorName(functionString) {
   try {
-    const constants3 = new Set(Array.from(functionString.match(/([A-Z_]){3,}/g) ?? []));
-    constants3.delete("CONFIG");
-    constants3.delete("CONFIG_PREFIX_SEPARATOR");
-    constants3.delete("ENV");
-    return [...constants3].join(", ");
+    const constants4 = new Set(Array.from(functionString.match(/([A-Z_]){3,}/g) ?? []));
+    constants4.delete("CONFIG");
+    constants4.delete("CONFIG_PREFIX_SEPARATOR");
+    constants4.delete("ENV");
+    return [...constants4].join(", ");
   } catch (ignored) {
     return functionString;
   }
@@ -38501,7 +38501,7 @@ __export(config_exports, {
   nodeFipsConfigSelectors: () => nodeFipsConfigSelectors,
   numberSelector: () => numberSelector,
   parseKnownFiles: () => parseKnownFiles,
-  readFile: () => readFile4,
+  readFile: () => readFile2,
   resolveCustomEndpointsConfig: () => resolveCustomEndpointsConfig,
   resolveDefaultsModeConfig: () => resolveDefaultsModeConfig,
   resolveEndpointsConfig: () => resolveEndpointsConfig,
@@ -38706,8 +38706,8 @@ var init_createConfigValueProvider = __esm({
               return endpoint.url.href;
             }
             if ("hostname" in endpoint) {
-              const { protocol, hostname, port, path: path3 } = endpoint;
-              return `${protocol}//${hostname}${port ? ":" + port : ""}${path3}`;
+              const { protocol, hostname, port, path: path4 } = endpoint;
+              return `${protocol}//${hostname}${port ? ":" + port : ""}${path4}`;
             }
           }
           return endpoint;
@@ -39083,18 +39083,18 @@ var getAttrPathList;
 var init_getAttrPathList = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttrPathList.js"() {
     init_types2();
-    getAttrPathList = (path3) => {
-      const parts = path3.split(".");
+    getAttrPathList = (path4) => {
+      const parts = path4.split(".");
       const pathList = [];
       for (const part of parts) {
         const squareBracketIndex = part.indexOf("[");
         if (squareBracketIndex !== -1) {
           if (part.indexOf("]") !== part.length - 1) {
-            throw new EndpointError(`Path: '${path3}' does not end with ']'`);
+            throw new EndpointError(`Path: '${path4}' does not end with ']'`);
           }
           const arrayIndex = part.slice(squareBracketIndex + 1, -1);
           if (Number.isNaN(parseInt(arrayIndex))) {
-            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path3}'`);
+            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path4}'`);
           }
           if (squareBracketIndex !== 0) {
             pathList.push(part.slice(0, squareBracketIndex));
@@ -39115,9 +39115,9 @@ var init_getAttr = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttr.js"() {
     init_types2();
     init_getAttrPathList();
-    getAttr = (value, path3) => getAttrPathList(path3).reduce((acc, index) => {
+    getAttr = (value, path4) => getAttrPathList(path4).reduce((acc, index) => {
       if (typeof acc !== "object") {
-        throw new EndpointError(`Index '${index}' in '${path3}' not found in '${JSON.stringify(value)}'`);
+        throw new EndpointError(`Index '${index}' in '${path4}' not found in '${JSON.stringify(value)}'`);
       } else if (Array.isArray(acc)) {
         const i5 = parseInt(index);
         return acc[i5 < 0 ? acc.length + i5 : i5];
@@ -39178,8 +39178,8 @@ var init_parseURL = __esm({
             return value;
           }
           if (typeof value === "object" && "hostname" in value) {
-            const { hostname: hostname2, port, protocol: protocol2 = "", path: path3 = "", query = {} } = value;
-            const url = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path3}`);
+            const { hostname: hostname2, port, protocol: protocol2 = "", path: path4 = "", query = {} } = value;
+            const url = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path4}`);
             url.search = Object.entries(query).map(([k5, v]) => `${k5}=${v}`).join("&");
             return url;
           }
@@ -39656,21 +39656,21 @@ var init_evaluateRules = __esm({
     init_evaluateEndpointRule();
     init_evaluateErrorRule();
     evaluateRules = (rules, options) => {
-      for (const rule of rules) {
-        if (rule.type === "endpoint") {
-          const endpointOrUndefined = evaluateEndpointRule(rule, options);
+      for (const rule2 of rules) {
+        if (rule2.type === "endpoint") {
+          const endpointOrUndefined = evaluateEndpointRule(rule2, options);
           if (endpointOrUndefined) {
             return endpointOrUndefined;
           }
-        } else if (rule.type === "error") {
-          evaluateErrorRule(rule, options);
-        } else if (rule.type === "tree") {
-          const endpointOrUndefined = group3.evaluateTreeRule(rule, options);
+        } else if (rule2.type === "error") {
+          evaluateErrorRule(rule2, options);
+        } else if (rule2.type === "tree") {
+          const endpointOrUndefined = group3.evaluateTreeRule(rule2, options);
           if (endpointOrUndefined) {
             return endpointOrUndefined;
           }
         } else {
-          throw new EndpointError(`Unknown endpoint rule: ${rule}`);
+          throw new EndpointError(`Unknown endpoint rule: ${rule2}`);
         }
       }
       throw new EndpointError(`Rules evaluation failed`);
@@ -41028,29 +41028,29 @@ var init_HttpBindingNormalizedSchema = __esm({
       response.syntheticBodySchema = createBodySchema(schema, bodyMemberNames, bodyMemberSchemas);
       return bindings;
     };
-    buildPathSegments = (path3) => {
+    buildPathSegments = (path4) => {
       const segments = [];
       let offset = 0;
-      for (const match of path3.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
+      for (const match of path4.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
         if (match.index > offset) {
-          segments.push([path3.slice(offset, match.index), 0]);
+          segments.push([path4.slice(offset, match.index), 0]);
         }
         segments.push([match[1], match[2] ? 2 : 1]);
         offset = match.index + match[0].length;
       }
-      if (segments.length && offset < path3.length) {
-        segments.push([path3.slice(offset), 0]);
+      if (segments.length && offset < path4.length) {
+        segments.push([path4.slice(offset), 0]);
       }
       return segments.length ? segments : void 0;
     };
     buildHttpOperationBindings = (schema) => {
       const { http, endpoint } = translateTraits(schema.traits ?? {});
-      const [path3, search] = http?.[1].split("?") ?? [];
+      const [path4, search] = http?.[1].split("?") ?? [];
       return [
         http?.[0],
-        path3,
+        path4,
         search ? [...new URLSearchParams(search)] : [],
-        path3 ? buildPathSegments(path3) : void 0,
+        path4 ? buildPathSegments(path4) : void 0,
         endpoint?.[0]
       ];
     };
@@ -43084,10 +43084,10 @@ var init_HttpBindingProtocol = __esm({
         if (endpoint) {
           this.updateServiceEndpoint(request, endpoint);
           this.setHostPrefix(request, operationSchema, input, operation2);
-          const [method, path3, staticQuery] = operation2;
+          const [method, path4, staticQuery] = operation2;
           if (method) {
             request.method = method;
-            request.path = request.path === "/" ? path3 : request.path + path3;
+            request.path = request.path === "/" ? path4 : request.path + path4;
             for (const [key2, value] of staticQuery) {
               query[key2] = value;
             }
@@ -43229,10 +43229,10 @@ var init_HttpBindingProtocol = __esm({
         return this.serializer.flush();
       }
       serializePath(segments, labels, bindings) {
-        let path3 = "";
+        let path4 = "";
         for (const [value, kind] of segments) {
           if (kind === 0) {
-            path3 += value;
+            path4 += value;
             continue;
           }
           const replacement = labels?.[value];
@@ -43240,12 +43240,12 @@ var init_HttpBindingProtocol = __esm({
             if (hasOwn(bindings.byName, value) && bindings.byName[value][2] === 33) {
               throw new Error(`No value provided for input HTTP label: ${value}.`);
             }
-            path3 += `{${value}${kind === 2 ? "+" : ""}}`;
+            path4 += `{${value}${kind === 2 ? "+" : ""}}`;
           } else {
-            path3 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
+            path4 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
           }
         }
-        return path3;
+        return path4;
       }
       async deserializeResponse(operationSchema, context, response) {
         const deserializer = this.deserializer;
@@ -43481,11 +43481,11 @@ var init_AbstractRpcV2Protocol = __esm({
           this.applyEmptyBody(request);
         }
         const { service, operation: operation2 } = getSmithyContext(context);
-        const path3 = `/service/${service}/operation/${operation2}`;
+        const path4 = `/service/${service}/operation/${operation2}`;
         if (request.path.endsWith("/")) {
-          request.path += path3.slice(1);
+          request.path += path4.slice(1);
         } else {
-          request.path += path3;
+          request.path += path4;
         }
         return request;
       }
@@ -43567,8 +43567,8 @@ var init_requestBuilder = __esm({
         return this;
       }
       p(memberName, labelValueProvider, uriLabel, isGreedyLabel) {
-        this.resolvePathStack.push((path3) => {
-          this.path = resolvedPath(path3, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
+        this.resolvePathStack.push((path4) => {
+          this.path = resolvedPath(path4, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
         });
         return this;
       }
@@ -46471,9 +46471,9 @@ var init_createPaginator = __esm({
       command5 = withCommand(command5) ?? command5;
       return await client.send(command5, ...args);
     };
-    get = (fromObject, path3) => {
+    get = (fromObject, path4) => {
       let cursor2 = fromObject;
-      const pathComponents = path3.split(".");
+      const pathComponents = path4.split(".");
       for (const step of pathComponents) {
         if (!cursor2 || typeof cursor2 !== "object") {
           return void 0;
@@ -51388,10 +51388,10 @@ ${longDate}
 ${credentialScope}
 ${toHex2(hashedRequest)}`;
       }
-      getCanonicalPath({ path: path3 }) {
+      getCanonicalPath({ path: path4 }) {
         if (this.uriEscapePath) {
           const normalizedPathSegments = [];
-          for (const pathSegment of path3.split("/")) {
+          for (const pathSegment of path4.split("/")) {
             if (pathSegment?.length === 0) {
               continue;
             }
@@ -51404,11 +51404,11 @@ ${toHex2(hashedRequest)}`;
               normalizedPathSegments.push(pathSegment);
             }
           }
-          const normalizedPath = `${path3?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path3?.endsWith("/") ? "/" : ""}`;
+          const normalizedPath = `${path4?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path4?.endsWith("/") ? "/" : ""}`;
           const doubleEncoded = escapeUri2(normalizedPath);
           return doubleEncoded.replace(/%2F/g, "/");
         }
-        return path3;
+        return path4;
       }
       validateResolvedCredentials(credentials) {
         if (typeof credentials !== "object" || typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") {
@@ -52613,12 +52613,12 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             const password = request.password ?? "";
             auth = `${username}:${password}`;
           }
-          let path3 = request.path;
+          let path4 = request.path;
           if (queryString) {
-            path3 += `?${queryString}`;
+            path4 += `?${queryString}`;
           }
           if (request.fragment) {
-            path3 += `#${request.fragment}`;
+            path4 += `#${request.fragment}`;
           }
           let hostname = request.hostname ?? "";
           if (hostname[0] === "[" && hostname.endsWith("]")) {
@@ -52630,7 +52630,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             headers: request.headers,
             host: hostname,
             method: request.method,
-            path: path3,
+            path: path4,
             port: request.port,
             agent,
             auth
@@ -52969,7 +52969,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
         return this.connectOptions === void 0 ? http2.connect(url) : http2.connect(url, this.connectOptions);
       }
     };
-    var { constants: constants3 } = http2;
+    var { constants: constants4 } = http2;
     var NodeHttp2Handler = class _NodeHttp2Handler {
       config;
       configProvider;
@@ -53052,17 +53052,17 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(err);
           };
           const queryString = query ? buildQueryString2(query) : "";
-          let path3 = request.path;
+          let path4 = request.path;
           if (queryString) {
-            path3 += `?${queryString}`;
+            path4 += `?${queryString}`;
           }
           if (request.fragment) {
-            path3 += `#${request.fragment}`;
+            path4 += `#${request.fragment}`;
           }
           const clientHttp2Stream = session.request({
             ...request.headers,
-            [constants3.HTTP2_HEADER_PATH]: path3,
-            [constants3.HTTP2_HEADER_METHOD]: method
+            [constants4.HTTP2_HEADER_PATH]: path4,
+            [constants4.HTTP2_HEADER_METHOD]: method
           });
           if (effectiveRequestTimeout) {
             clientHttp2Stream.setTimeout(effectiveRequestTimeout, () => {
@@ -62337,7 +62337,7 @@ var require_dist_cjs16 = __commonJS({
         this.Message = opts.Message;
       }
     };
-    var EntityAlreadyExistsException = class _EntityAlreadyExistsException extends IAMServiceException {
+    var EntityAlreadyExistsException2 = class _EntityAlreadyExistsException extends IAMServiceException {
       static shapeId = "com.amazonaws.iam#EntityAlreadyExistsException";
       name = "EntityAlreadyExistsException";
       $fault = "client";
@@ -63782,7 +63782,7 @@ var require_dist_cjs16 = __commonJS({
       [_m4],
       [0]
     ];
-    n0_registry5.registerError(EntityAlreadyExistsException$, EntityAlreadyExistsException);
+    n0_registry5.registerError(EntityAlreadyExistsException$, EntityAlreadyExistsException2);
     var EntityTemporarilyUnmodifiableException$ = [
       -3,
       n05,
@@ -69016,7 +69016,7 @@ var require_dist_cjs16 = __commonJS({
     };
     var GetPolicyVersionCommand = class extends command5(_ep05, _mw05, "GetPolicyVersion", GetPolicyVersion$) {
     };
-    var GetRoleCommand = class extends command5(_ep05, _mw05, "GetRole", GetRole$) {
+    var GetRoleCommand2 = class extends command5(_ep05, _mw05, "GetRole", GetRole$) {
     };
     var GetRolePolicyCommand = class extends command5(_ep05, _mw05, "GetRolePolicy", GetRolePolicy$) {
     };
@@ -69295,7 +69295,7 @@ var require_dist_cjs16 = __commonJS({
     var checkState$1 = async (client, input) => {
       let reason;
       try {
-        let result = await client.send(new GetRoleCommand(input));
+        let result = await client.send(new GetRoleCommand2(input));
         reason = result;
         return { state: WaiterState2.SUCCESS, reason };
       } catch (exception) {
@@ -69421,7 +69421,7 @@ var require_dist_cjs16 = __commonJS({
       GetOutboundWebIdentityFederationInfoCommand,
       GetPolicyCommand,
       GetPolicyVersionCommand,
-      GetRoleCommand,
+      GetRoleCommand: GetRoleCommand2,
       GetRolePolicyCommand,
       GetRoleTemplateVersionCommand,
       GetSAMLProviderCommand: GetSAMLProviderCommand2,
@@ -69995,7 +69995,7 @@ var require_dist_cjs16 = __commonJS({
     exports2.EnableOutboundWebIdentityFederationCommand = EnableOutboundWebIdentityFederationCommand;
     exports2.EnableOutboundWebIdentityFederationResponse$ = EnableOutboundWebIdentityFederationResponse$;
     exports2.EncodingType = EncodingType;
-    exports2.EntityAlreadyExistsException = EntityAlreadyExistsException;
+    exports2.EntityAlreadyExistsException = EntityAlreadyExistsException2;
     exports2.EntityAlreadyExistsException$ = EntityAlreadyExistsException$;
     exports2.EntityDetails$ = EntityDetails$;
     exports2.EntityInfo$ = EntityInfo$;
@@ -70096,7 +70096,7 @@ var require_dist_cjs16 = __commonJS({
     exports2.GetPolicyVersionRequest$ = GetPolicyVersionRequest$;
     exports2.GetPolicyVersionResponse$ = GetPolicyVersionResponse$;
     exports2.GetRole$ = GetRole$;
-    exports2.GetRoleCommand = GetRoleCommand;
+    exports2.GetRoleCommand = GetRoleCommand2;
     exports2.GetRolePolicy$ = GetRolePolicy$;
     exports2.GetRolePolicyCommand = GetRolePolicyCommand;
     exports2.GetRolePolicyRequest$ = GetRolePolicyRequest$;
@@ -72583,7 +72583,7 @@ var require_dist_cjs18 = __commonJS({
         this.Reason = opts.Reason;
       }
     };
-    var ConflictException = class _ConflictException extends IdentitystoreServiceException {
+    var ConflictException2 = class _ConflictException extends IdentitystoreServiceException {
       name = "ConflictException";
       $fault = "client";
       Message;
@@ -72795,7 +72795,7 @@ var require_dist_cjs18 = __commonJS({
       [_M, _RI, _R],
       [0, 0, 0]
     ];
-    n0_registry5.registerError(ConflictException$, ConflictException);
+    n0_registry5.registerError(ConflictException$, ConflictException2);
     var InternalServerException$3 = [
       -3,
       n05,
@@ -73836,7 +73836,7 @@ var require_dist_cjs18 = __commonJS({
     exports2.Address$ = Address$;
     exports2.AlternateIdentifier$ = AlternateIdentifier$;
     exports2.AttributeOperation$ = AttributeOperation$;
-    exports2.ConflictException = ConflictException;
+    exports2.ConflictException = ConflictException2;
     exports2.ConflictException$ = ConflictException$;
     exports2.ConflictExceptionReason = ConflictExceptionReason;
     exports2.CreateGroup$ = CreateGroup$;
@@ -74148,7 +74148,7 @@ var require_dist_cjs19 = __commonJS({
         this.Reason = opts.Reason;
       }
     };
-    var ConflictException = class _ConflictException extends SSOAdminServiceException {
+    var ConflictException2 = class _ConflictException extends SSOAdminServiceException {
       name = "ConflictException";
       $fault = "client";
       Message;
@@ -74668,7 +74668,7 @@ var require_dist_cjs19 = __commonJS({
       [_M],
       [0]
     ];
-    n0_registry5.registerError(ConflictException$, ConflictException);
+    n0_registry5.registerError(ConflictException$, ConflictException2);
     var InternalServerException$3 = [
       -3,
       n05,
@@ -77387,7 +77387,7 @@ var require_dist_cjs19 = __commonJS({
     };
     var DescribeInstanceCommand = class extends command5(_ep05, _mw05, "DescribeInstance", DescribeInstance$) {
     };
-    var DescribePermissionSetCommand2 = class extends command5(_ep05, _mw05, "DescribePermissionSet", DescribePermissionSet$) {
+    var DescribePermissionSetCommand3 = class extends command5(_ep05, _mw05, "DescribePermissionSet", DescribePermissionSet$) {
     };
     var DescribePermissionSetProvisioningStatusCommand2 = class extends command5(_ep05, _mw05, "DescribePermissionSetProvisioningStatus", DescribePermissionSetProvisioningStatus$) {
     };
@@ -77413,11 +77413,11 @@ var require_dist_cjs19 = __commonJS({
     };
     var GetPermissionsBoundaryForPermissionSetCommand2 = class extends command5(_ep05, _mw05, "GetPermissionsBoundaryForPermissionSet", GetPermissionsBoundaryForPermissionSet$) {
     };
-    var ListAccountAssignmentCreationStatusCommand = class extends command5(_ep05, _mw05, "ListAccountAssignmentCreationStatus", ListAccountAssignmentCreationStatus$) {
+    var ListAccountAssignmentCreationStatusCommand2 = class extends command5(_ep05, _mw05, "ListAccountAssignmentCreationStatus", ListAccountAssignmentCreationStatus$) {
     };
-    var ListAccountAssignmentDeletionStatusCommand = class extends command5(_ep05, _mw05, "ListAccountAssignmentDeletionStatus", ListAccountAssignmentDeletionStatus$) {
+    var ListAccountAssignmentDeletionStatusCommand2 = class extends command5(_ep05, _mw05, "ListAccountAssignmentDeletionStatus", ListAccountAssignmentDeletionStatus$) {
     };
-    var ListAccountAssignmentsCommand = class extends command5(_ep05, _mw05, "ListAccountAssignments", ListAccountAssignments$) {
+    var ListAccountAssignmentsCommand2 = class extends command5(_ep05, _mw05, "ListAccountAssignments", ListAccountAssignments$) {
     };
     var ListAccountAssignmentsForPrincipalCommand2 = class extends command5(_ep05, _mw05, "ListAccountAssignmentsForPrincipal", ListAccountAssignmentsForPrincipal$) {
     };
@@ -77443,15 +77443,15 @@ var require_dist_cjs19 = __commonJS({
     };
     var ListManagedPoliciesInPermissionSetCommand2 = class extends command5(_ep05, _mw05, "ListManagedPoliciesInPermissionSet", ListManagedPoliciesInPermissionSet$) {
     };
-    var ListPermissionSetProvisioningStatusCommand = class extends command5(_ep05, _mw05, "ListPermissionSetProvisioningStatus", ListPermissionSetProvisioningStatus$) {
+    var ListPermissionSetProvisioningStatusCommand2 = class extends command5(_ep05, _mw05, "ListPermissionSetProvisioningStatus", ListPermissionSetProvisioningStatus$) {
     };
-    var ListPermissionSetsCommand2 = class extends command5(_ep05, _mw05, "ListPermissionSets", ListPermissionSets$) {
+    var ListPermissionSetsCommand3 = class extends command5(_ep05, _mw05, "ListPermissionSets", ListPermissionSets$) {
     };
     var ListPermissionSetsProvisionedToAccountCommand = class extends command5(_ep05, _mw05, "ListPermissionSetsProvisionedToAccount", ListPermissionSetsProvisionedToAccount$) {
     };
     var ListRegionsCommand = class extends command5(_ep05, _mw05, "ListRegions", ListRegions$) {
     };
-    var ListTagsForResourceCommand2 = class extends command5(_ep05, _mw05, "ListTagsForResource", ListTagsForResource$) {
+    var ListTagsForResourceCommand3 = class extends command5(_ep05, _mw05, "ListTagsForResource", ListTagsForResource$) {
     };
     var ListTrustedTokenIssuersCommand = class extends command5(_ep05, _mw05, "ListTrustedTokenIssuers", ListTrustedTokenIssuers$) {
     };
@@ -77487,10 +77487,10 @@ var require_dist_cjs19 = __commonJS({
     };
     var UpdateTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "UpdateTrustedTokenIssuer", UpdateTrustedTokenIssuer$) {
     };
-    var paginateListAccountAssignmentCreationStatus = createPaginator2(SSOAdminClient2, ListAccountAssignmentCreationStatusCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListAccountAssignmentDeletionStatus = createPaginator2(SSOAdminClient2, ListAccountAssignmentDeletionStatusCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListAccountAssignmentCreationStatus = createPaginator2(SSOAdminClient2, ListAccountAssignmentCreationStatusCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListAccountAssignmentDeletionStatus = createPaginator2(SSOAdminClient2, ListAccountAssignmentDeletionStatusCommand2, "NextToken", "NextToken", "MaxResults");
     var paginateListAccountAssignmentsForPrincipal = createPaginator2(SSOAdminClient2, ListAccountAssignmentsForPrincipalCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListAccountAssignments = createPaginator2(SSOAdminClient2, ListAccountAssignmentsCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListAccountAssignments = createPaginator2(SSOAdminClient2, ListAccountAssignmentsCommand2, "NextToken", "NextToken", "MaxResults");
     var paginateListAccountsForProvisionedPermissionSet = createPaginator2(SSOAdminClient2, ListAccountsForProvisionedPermissionSetCommand, "NextToken", "NextToken", "MaxResults");
     var paginateListApplicationAccessScopes = createPaginator2(SSOAdminClient2, ListApplicationAccessScopesCommand, "NextToken", "NextToken", "MaxResults");
     var paginateListApplicationAssignmentsForPrincipal = createPaginator2(SSOAdminClient2, ListApplicationAssignmentsForPrincipalCommand, "NextToken", "NextToken", "MaxResults");
@@ -77502,11 +77502,11 @@ var require_dist_cjs19 = __commonJS({
     var paginateListCustomerManagedPolicyReferencesInPermissionSet = createPaginator2(SSOAdminClient2, ListCustomerManagedPolicyReferencesInPermissionSetCommand2, "NextToken", "NextToken", "MaxResults");
     var paginateListInstances = createPaginator2(SSOAdminClient2, ListInstancesCommand2, "NextToken", "NextToken", "MaxResults");
     var paginateListManagedPoliciesInPermissionSet = createPaginator2(SSOAdminClient2, ListManagedPoliciesInPermissionSetCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListPermissionSetProvisioningStatus = createPaginator2(SSOAdminClient2, ListPermissionSetProvisioningStatusCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListPermissionSets = createPaginator2(SSOAdminClient2, ListPermissionSetsCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListPermissionSetProvisioningStatus = createPaginator2(SSOAdminClient2, ListPermissionSetProvisioningStatusCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListPermissionSets = createPaginator2(SSOAdminClient2, ListPermissionSetsCommand3, "NextToken", "NextToken", "MaxResults");
     var paginateListPermissionSetsProvisionedToAccount = createPaginator2(SSOAdminClient2, ListPermissionSetsProvisionedToAccountCommand, "NextToken", "NextToken", "MaxResults");
     var paginateListRegions = createPaginator2(SSOAdminClient2, ListRegionsCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListTagsForResource = createPaginator2(SSOAdminClient2, ListTagsForResourceCommand2, "NextToken", "NextToken", "");
+    var paginateListTagsForResource = createPaginator2(SSOAdminClient2, ListTagsForResourceCommand3, "NextToken", "NextToken", "");
     var paginateListTrustedTokenIssuers = createPaginator2(SSOAdminClient2, ListTrustedTokenIssuersCommand, "NextToken", "NextToken", "MaxResults");
     var commands5 = {
       AddRegionCommand,
@@ -77538,7 +77538,7 @@ var require_dist_cjs19 = __commonJS({
       DescribeApplicationProviderCommand,
       DescribeInstanceCommand,
       DescribeInstanceAccessControlAttributeConfigurationCommand,
-      DescribePermissionSetCommand: DescribePermissionSetCommand2,
+      DescribePermissionSetCommand: DescribePermissionSetCommand3,
       DescribePermissionSetProvisioningStatusCommand: DescribePermissionSetProvisioningStatusCommand2,
       DescribeRegionCommand,
       DescribeTrustedTokenIssuerCommand,
@@ -77551,9 +77551,9 @@ var require_dist_cjs19 = __commonJS({
       GetApplicationSessionConfigurationCommand,
       GetInlinePolicyForPermissionSetCommand: GetInlinePolicyForPermissionSetCommand2,
       GetPermissionsBoundaryForPermissionSetCommand: GetPermissionsBoundaryForPermissionSetCommand2,
-      ListAccountAssignmentCreationStatusCommand,
-      ListAccountAssignmentDeletionStatusCommand,
-      ListAccountAssignmentsCommand,
+      ListAccountAssignmentCreationStatusCommand: ListAccountAssignmentCreationStatusCommand2,
+      ListAccountAssignmentDeletionStatusCommand: ListAccountAssignmentDeletionStatusCommand2,
+      ListAccountAssignmentsCommand: ListAccountAssignmentsCommand2,
       ListAccountAssignmentsForPrincipalCommand: ListAccountAssignmentsForPrincipalCommand2,
       ListAccountsForProvisionedPermissionSetCommand,
       ListApplicationAccessScopesCommand,
@@ -77566,11 +77566,11 @@ var require_dist_cjs19 = __commonJS({
       ListCustomerManagedPolicyReferencesInPermissionSetCommand: ListCustomerManagedPolicyReferencesInPermissionSetCommand2,
       ListInstancesCommand: ListInstancesCommand2,
       ListManagedPoliciesInPermissionSetCommand: ListManagedPoliciesInPermissionSetCommand2,
-      ListPermissionSetProvisioningStatusCommand,
-      ListPermissionSetsCommand: ListPermissionSetsCommand2,
+      ListPermissionSetProvisioningStatusCommand: ListPermissionSetProvisioningStatusCommand2,
+      ListPermissionSetsCommand: ListPermissionSetsCommand3,
       ListPermissionSetsProvisionedToAccountCommand,
       ListRegionsCommand,
-      ListTagsForResourceCommand: ListTagsForResourceCommand2,
+      ListTagsForResourceCommand: ListTagsForResourceCommand3,
       ListTrustedTokenIssuersCommand,
       ProvisionPermissionSetCommand: ProvisionPermissionSetCommand2,
       PutApplicationAccessScopeCommand,
@@ -77742,7 +77742,7 @@ var require_dist_cjs19 = __commonJS({
     exports2.AuthenticationMethodType = AuthenticationMethodType;
     exports2.AuthorizationCodeGrant$ = AuthorizationCodeGrant$;
     exports2.AuthorizedTokenIssuer$ = AuthorizedTokenIssuer$;
-    exports2.ConflictException = ConflictException;
+    exports2.ConflictException = ConflictException2;
     exports2.ConflictException$ = ConflictException$;
     exports2.CreateAccountAssignment$ = CreateAccountAssignment$;
     exports2.CreateAccountAssignmentCommand = CreateAccountAssignmentCommand2;
@@ -77847,7 +77847,7 @@ var require_dist_cjs19 = __commonJS({
     exports2.DescribeInstanceRequest$ = DescribeInstanceRequest$;
     exports2.DescribeInstanceResponse$ = DescribeInstanceResponse$;
     exports2.DescribePermissionSet$ = DescribePermissionSet$;
-    exports2.DescribePermissionSetCommand = DescribePermissionSetCommand2;
+    exports2.DescribePermissionSetCommand = DescribePermissionSetCommand3;
     exports2.DescribePermissionSetProvisioningStatus$ = DescribePermissionSetProvisioningStatus$;
     exports2.DescribePermissionSetProvisioningStatusCommand = DescribePermissionSetProvisioningStatusCommand2;
     exports2.DescribePermissionSetProvisioningStatusRequest$ = DescribePermissionSetProvisioningStatusRequest$;
@@ -77917,15 +77917,15 @@ var require_dist_cjs19 = __commonJS({
     exports2.KmsKeyStatus = KmsKeyStatus;
     exports2.KmsKeyType = KmsKeyType;
     exports2.ListAccountAssignmentCreationStatus$ = ListAccountAssignmentCreationStatus$;
-    exports2.ListAccountAssignmentCreationStatusCommand = ListAccountAssignmentCreationStatusCommand;
+    exports2.ListAccountAssignmentCreationStatusCommand = ListAccountAssignmentCreationStatusCommand2;
     exports2.ListAccountAssignmentCreationStatusRequest$ = ListAccountAssignmentCreationStatusRequest$;
     exports2.ListAccountAssignmentCreationStatusResponse$ = ListAccountAssignmentCreationStatusResponse$;
     exports2.ListAccountAssignmentDeletionStatus$ = ListAccountAssignmentDeletionStatus$;
-    exports2.ListAccountAssignmentDeletionStatusCommand = ListAccountAssignmentDeletionStatusCommand;
+    exports2.ListAccountAssignmentDeletionStatusCommand = ListAccountAssignmentDeletionStatusCommand2;
     exports2.ListAccountAssignmentDeletionStatusRequest$ = ListAccountAssignmentDeletionStatusRequest$;
     exports2.ListAccountAssignmentDeletionStatusResponse$ = ListAccountAssignmentDeletionStatusResponse$;
     exports2.ListAccountAssignments$ = ListAccountAssignments$;
-    exports2.ListAccountAssignmentsCommand = ListAccountAssignmentsCommand;
+    exports2.ListAccountAssignmentsCommand = ListAccountAssignmentsCommand2;
     exports2.ListAccountAssignmentsFilter$ = ListAccountAssignmentsFilter$;
     exports2.ListAccountAssignmentsForPrincipal$ = ListAccountAssignmentsForPrincipal$;
     exports2.ListAccountAssignmentsForPrincipalCommand = ListAccountAssignmentsForPrincipalCommand2;
@@ -77980,11 +77980,11 @@ var require_dist_cjs19 = __commonJS({
     exports2.ListManagedPoliciesInPermissionSetRequest$ = ListManagedPoliciesInPermissionSetRequest$;
     exports2.ListManagedPoliciesInPermissionSetResponse$ = ListManagedPoliciesInPermissionSetResponse$;
     exports2.ListPermissionSetProvisioningStatus$ = ListPermissionSetProvisioningStatus$;
-    exports2.ListPermissionSetProvisioningStatusCommand = ListPermissionSetProvisioningStatusCommand;
+    exports2.ListPermissionSetProvisioningStatusCommand = ListPermissionSetProvisioningStatusCommand2;
     exports2.ListPermissionSetProvisioningStatusRequest$ = ListPermissionSetProvisioningStatusRequest$;
     exports2.ListPermissionSetProvisioningStatusResponse$ = ListPermissionSetProvisioningStatusResponse$;
     exports2.ListPermissionSets$ = ListPermissionSets$;
-    exports2.ListPermissionSetsCommand = ListPermissionSetsCommand2;
+    exports2.ListPermissionSetsCommand = ListPermissionSetsCommand3;
     exports2.ListPermissionSetsProvisionedToAccount$ = ListPermissionSetsProvisionedToAccount$;
     exports2.ListPermissionSetsProvisionedToAccountCommand = ListPermissionSetsProvisionedToAccountCommand;
     exports2.ListPermissionSetsProvisionedToAccountRequest$ = ListPermissionSetsProvisionedToAccountRequest$;
@@ -77996,7 +77996,7 @@ var require_dist_cjs19 = __commonJS({
     exports2.ListRegionsRequest$ = ListRegionsRequest$;
     exports2.ListRegionsResponse$ = ListRegionsResponse$;
     exports2.ListTagsForResource$ = ListTagsForResource$;
-    exports2.ListTagsForResourceCommand = ListTagsForResourceCommand2;
+    exports2.ListTagsForResourceCommand = ListTagsForResourceCommand3;
     exports2.ListTagsForResourceRequest$ = ListTagsForResourceRequest$;
     exports2.ListTagsForResourceResponse$ = ListTagsForResourceResponse$;
     exports2.ListTrustedTokenIssuers$ = ListTrustedTokenIssuers$;
@@ -78703,7 +78703,7 @@ var require_dist_cjs20 = __commonJS({
         this.Message = opts.Message;
       }
     };
-    var ConflictException = class _ConflictException extends OrganizationsServiceException {
+    var ConflictException2 = class _ConflictException extends OrganizationsServiceException {
       static shapeId = "com.amazonaws.organizations#ConflictException";
       name = "ConflictException";
       $fault = "client";
@@ -79536,7 +79536,7 @@ var require_dist_cjs20 = __commonJS({
       [_M],
       [0]
     ];
-    n0_registry5.registerError(ConflictException$, ConflictException);
+    n0_registry5.registerError(ConflictException$, ConflictException2);
     var ConstraintViolationException$ = [
       -3,
       n05,
@@ -81879,7 +81879,7 @@ var require_dist_cjs20 = __commonJS({
     };
     var ListRootsCommand = class extends command5(_ep05, _mw05, "ListRoots", ListRoots$) {
     };
-    var ListTagsForResourceCommand2 = class extends command5(_ep05, _mw05, "ListTagsForResource", ListTagsForResource$) {
+    var ListTagsForResourceCommand3 = class extends command5(_ep05, _mw05, "ListTagsForResource", ListTagsForResource$) {
     };
     var ListTargetsForPolicyCommand = class extends command5(_ep05, _mw05, "ListTargetsForPolicy", ListTargetsForPolicy$) {
     };
@@ -81919,7 +81919,7 @@ var require_dist_cjs20 = __commonJS({
     var paginateListPoliciesForTarget = createPaginator2(OrganizationsClient2, ListPoliciesForTargetCommand, "NextToken", "NextToken", "MaxResults");
     var paginateListPolicies = createPaginator2(OrganizationsClient2, ListPoliciesCommand, "NextToken", "NextToken", "MaxResults");
     var paginateListRoots = createPaginator2(OrganizationsClient2, ListRootsCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListTagsForResource = createPaginator2(OrganizationsClient2, ListTagsForResourceCommand2, "NextToken", "NextToken", "");
+    var paginateListTagsForResource = createPaginator2(OrganizationsClient2, ListTagsForResourceCommand3, "NextToken", "NextToken", "");
     var paginateListTargetsForPolicy = createPaginator2(OrganizationsClient2, ListTargetsForPolicyCommand, "NextToken", "NextToken", "MaxResults");
     var commands5 = {
       AcceptHandshakeCommand,
@@ -81973,7 +81973,7 @@ var require_dist_cjs20 = __commonJS({
       ListPoliciesCommand,
       ListPoliciesForTargetCommand,
       ListRootsCommand,
-      ListTagsForResourceCommand: ListTagsForResourceCommand2,
+      ListTagsForResourceCommand: ListTagsForResourceCommand3,
       ListTargetsForPolicyCommand,
       MoveAccountCommand,
       PutResourcePolicyCommand,
@@ -82310,7 +82310,7 @@ var require_dist_cjs20 = __commonJS({
     exports2.CloseAccountRequest$ = CloseAccountRequest$;
     exports2.ConcurrentModificationException = ConcurrentModificationException;
     exports2.ConcurrentModificationException$ = ConcurrentModificationException$;
-    exports2.ConflictException = ConflictException;
+    exports2.ConflictException = ConflictException2;
     exports2.ConflictException$ = ConflictException$;
     exports2.ConstraintViolationException = ConstraintViolationException;
     exports2.ConstraintViolationException$ = ConstraintViolationException$;
@@ -82539,7 +82539,7 @@ var require_dist_cjs20 = __commonJS({
     exports2.ListRootsRequest$ = ListRootsRequest$;
     exports2.ListRootsResponse$ = ListRootsResponse$;
     exports2.ListTagsForResource$ = ListTagsForResource$;
-    exports2.ListTagsForResourceCommand = ListTagsForResourceCommand2;
+    exports2.ListTagsForResourceCommand = ListTagsForResourceCommand3;
     exports2.ListTagsForResourceRequest$ = ListTagsForResourceRequest$;
     exports2.ListTagsForResourceResponse$ = ListTagsForResourceResponse$;
     exports2.ListTargetsForPolicy$ = ListTargetsForPolicy$;
@@ -83233,7 +83233,7 @@ function readContext(env2 = process.env) {
 
 // src/action/run.ts
 import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
-import path2 from "node:path";
+import path3 from "node:path";
 
 // src/config/diagnostics.ts
 function formatDiagnostic(d5) {
@@ -83258,8 +83258,7 @@ var ConfigError = class extends Error {
 };
 
 // src/config/load-config.ts
-import { readFile as readFile2 } from "node:fs/promises";
-import path from "node:path";
+import path2 from "node:path";
 
 // src/config/durations.ts
 function parseDuration(value) {
@@ -83284,8 +83283,103 @@ function formatDuration(seconds2) {
   return `${h5 ? `${h5}h` : ""}${m3 ? `${m3}m` : ""}${s2 || !h5 && !m3 ? `${s2}s` : ""}`;
 }
 
+// src/config/read-file.ts
+import { constants as constants3 } from "node:fs";
+import { lstat as lstat2, open as open2, realpath, stat as stat2 } from "node:fs/promises";
+import path from "node:path";
+var FileRefused = class extends Error {
+  name = "FileRefused";
+};
+function kindOf(stats) {
+  if (stats.isDirectory()) return "a folder";
+  if (stats.isFIFO()) return "a FIFO";
+  if (stats.isCharacterDevice() || stats.isBlockDevice()) return "a device";
+  if (stats.isSocket()) return "a socket";
+  if (stats.isSymbolicLink()) return "a symbolic link";
+  return "not a regular file";
+}
+function formatBytes(bytes) {
+  if (bytes >= 1024 * 1024) return `${(bytes / 1024 / 1024).toFixed(1)} MiB`;
+  if (bytes >= 1024) return `${Math.round(bytes / 1024)} KiB`;
+  return `${bytes} bytes`;
+}
+var FileTooLarge = class extends FileRefused {
+  constructor(bytes) {
+    super(`is ${formatBytes(bytes)}`);
+    this.bytes = bytes;
+  }
+  bytes;
+};
+async function readRegularFile(file, maxBytes, options = {}) {
+  const before = options.noFollow ? await lstat2(file) : await stat2(file);
+  if (!before.isFile()) throw new FileRefused(`is not a regular file (it is ${kindOf(before)})`);
+  if (before.size > maxBytes) throw new FileTooLarge(before.size);
+  const flags = constants3.O_RDONLY | constants3.O_NONBLOCK | (constants3.O_NOCTTY ?? 0) | (options.noFollow ? constants3.O_NOFOLLOW ?? 0 : 0);
+  const handle = await open2(file, flags);
+  try {
+    const opened = await handle.stat();
+    if (!opened.isFile()) throw new FileRefused(`is not a regular file (it is ${kindOf(opened)})`);
+    if (opened.size > maxBytes) throw new FileTooLarge(opened.size);
+    const chunks = [];
+    let total = 0;
+    for (; ; ) {
+      const chunk = Buffer.alloc(Math.min(64 * 1024, maxBytes + 1 - total));
+      const { bytesRead } = await handle.read(chunk, 0, chunk.length, null);
+      if (bytesRead === 0) break;
+      chunks.push(chunk.subarray(0, bytesRead));
+      total += bytesRead;
+      if (total > maxBytes) throw new FileTooLarge(total);
+    }
+    return Buffer.concat(chunks, total);
+  } finally {
+    await handle.close();
+  }
+}
+async function configRoot(configFile) {
+  const dir = await realpath(path.dirname(path.resolve(configFile)));
+  for (let d5 = dir; ; d5 = path.dirname(d5)) {
+    const git = await lstat2(path.join(d5, ".git")).catch(() => void 0);
+    if (git && (git.isDirectory() || git.isFile())) return d5;
+    if (path.dirname(d5) === d5) return dir;
+  }
+}
+function isInside(root5, file) {
+  const relative = path.relative(root5, file);
+  return relative !== "" && !relative.startsWith(`..${path.sep}`) && relative !== ".." && !path.isAbsolute(relative);
+}
+
+// src/config/review.ts
+var rule = (r5) => ({
+  enabled: r5?.enabled ?? true,
+  ...r5?.severity ? { severity: r5.severity } : {}
+});
+function resolveReview(raw) {
+  const risks = raw.review?.risks;
+  return {
+    people: raw.review?.people ?? "names",
+    productionAccounts: Object.entries(raw.aws.accounts).filter(([, a5]) => a5?.production === true).map(([alias]) => alias),
+    risks: {
+      adminEquivalent: rule(risks?.adminEquivalent),
+      production: rule(risks?.production),
+      everyAccount: rule(risks?.everyAccount),
+      largeGroup: { ...rule(risks?.largeGroup), threshold: risks?.largeGroup?.threshold ?? 25 },
+      longSession: { ...rule(risks?.longSession), thresholdSeconds: (risks?.longSession?.threshold !== void 0 ? parseDuration(risks.longSession.threshold) : void 0) ?? 8 * 3600 },
+      identityProviderRemoved: rule(risks?.identityProviderRemoved),
+      grantInUseRemoved: rule(risks?.grantInUseRemoved),
+      custom: (risks?.custom ?? []).map((c5) => ({
+        name: c5.name,
+        severity: c5.severity,
+        message: c5.message,
+        accounts: [...c5.accounts ?? []],
+        policies: [...c5.policies ?? []],
+        actions: [...c5.actions ?? []]
+      }))
+    }
+  };
+}
+
 // src/config/sp-metadata-file.ts
-import { readFile } from "node:fs/promises";
+import { realpath as realpath2 } from "node:fs/promises";
 
 // node_modules/fast-xml-parser/src/util.js
 var nameStartChar = ":A-Za-z_\\u00C0-\\u00D6\\u00D8-\\u00F6\\u00F8-\\u02FF\\u0370-\\u037D\\u037F-\\u1FFF\\u200C-\\u200D\\u2070-\\u218F\\u2C00-\\u2FEF\\u3001-\\uD7FF\\uF900-\\uFDCF\\uFDF0-\\uFFFD";
@@ -85408,16 +85502,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path3 = this._matcher.path;
-    return path3.length > 0 ? path3[path3.length - 1].tag : void 0;
+    const path4 = this._matcher.path;
+    return path4.length > 0 ? path4[path4.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path3 = this._matcher.path;
-    return path3.length > 0 ? path3[path3.length - 1].namespace : void 0;
+    const path4 = this._matcher.path;
+    return path4.length > 0 ? path4[path4.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -85425,9 +85519,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path3 = this._matcher.path;
-    if (path3.length === 0) return void 0;
-    return path3[path3.length - 1].values?.[attrName];
+    const path4 = this._matcher.path;
+    if (path4.length === 0) return void 0;
+    return path4[path4.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -85435,9 +85529,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path3 = this._matcher.path;
-    if (path3.length === 0) return false;
-    const current = path3[path3.length - 1];
+    const path4 = this._matcher.path;
+    if (path4.length === 0) return false;
+    const current = path4[path4.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -85463,18 +85557,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path3 = this._matcher.path;
-    if (path3.length === 0) return -1;
-    return path3[path3.length - 1].position ?? 0;
+    const path4 = this._matcher.path;
+    if (path4.length === 0) return -1;
+    return path4[path4.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path3 = this._matcher.path;
-    if (path3.length === 0) return -1;
-    return path3[path3.length - 1].counter ?? 0;
+    const path4 = this._matcher.path;
+    if (path4.length === 0) return -1;
+    return path4[path4.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -86636,9 +86730,9 @@ function decodedCopy(value, list3) {
 function matchList(value, list3) {
   const label = list3.label ?? "CUSTOM";
   const decoded = decodedCopy(value, list3);
-  for (const rule of list3) {
-    if (rule.pattern.test(value) || decoded !== null && rule.pattern.test(decoded)) {
-      return { context: label, id: rule.id, description: rule.description, pattern: rule.pattern };
+  for (const rule2 of list3) {
+    if (rule2.pattern.test(value) || decoded !== null && rule2.pattern.test(decoded)) {
+      return { context: label, id: rule2.id, description: rule2.description, pattern: rule2.pattern };
     }
   }
   return null;
@@ -87514,21 +87608,49 @@ var UserError = class extends Error {
   name = "UserError";
 };
 
+// src/util/safe-text.ts
+var UNSAFE_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+function hex4(ch) {
+  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
+}
+function escapeUnsafe(s2) {
+  return s2.replace(UNSAFE_CHARS, hex4);
+}
+function escapeOneLine(s2) {
+  return escapeUnsafe(s2).replace(/\t/g, "\\t").replace(/\n/g, "\\n");
+}
+
 // src/config/sp-metadata-file.ts
-async function readSpMetadataFile(file) {
+var SP_METADATA_MAX_BYTES = 1024 * 1024;
+async function readSpMetadataFile(file, root5) {
+  const shown = escapeOneLine(file);
+  const notFound = () => new UserError(
+    `the SP metadata file ${shown} does not exist; download it from the IAM Identity Center console (Settings \u2192 Identity source \u2192 Change \u2192 External identity provider)`
+  );
+  let real;
+  try {
+    real = await realpath2(file);
+  } catch (error3) {
+    if (error3.code === "ENOENT") throw notFound();
+    throw new UserError(`the SP metadata file ${shown} cannot be read: ${error3.message}`);
+  }
+  if (root5 !== void 0 && !isInside(root5, real)) {
+    throw new UserError(`the SP metadata file ${shown} is outside the repository of the configuration (${escapeOneLine(root5)}); it must be a file in that repository`);
+  }
   let xml;
   try {
-    xml = await readFile(file, "utf8");
+    xml = (await readRegularFile(real, SP_METADATA_MAX_BYTES, { noFollow: true })).toString("utf8");
   } catch (error3) {
-    const code2 = error3.code;
-    throw new UserError(
-      code2 === "ENOENT" ? `the SP metadata file ${file} does not exist; download it from the IAM Identity Center console (Settings \u2192 Identity source \u2192 Change \u2192 External identity provider)` : `the SP metadata file ${file} cannot be read: ${error3.message}`
-    );
+    if (error3 instanceof FileTooLarge) throw new UserError(`the SP metadata file ${shown} ${error3.message}; SP metadata is a few KB, and files over 1 MiB are refused`);
+    if (error3 instanceof FileRefused) throw new UserError(`the SP metadata file ${shown} ${error3.message}`);
+    if (error3.code === "ENOENT") throw notFound();
+    throw new UserError(`the SP metadata file ${shown} cannot be read: ${error3.message}`);
   }
   try {
     return parseSpMetadata(xml);
   } catch (error3) {
-    throw new UserError(`the SP metadata file ${file} is not usable IAM Identity Center SAML metadata: ${error3.message}`);
+    const reason = error3.message.replace(/^not valid XML \(.*\)$/s, "not valid XML");
+    throw new UserError(`the SP metadata file ${shown} is not usable IAM Identity Center SAML metadata: ${reason}`);
   }
 }
 
@@ -87538,8 +87660,8 @@ function parsePolicyDocument(value) {
   if (typeof value === "string") {
     try {
       doc = JSON.parse(value);
-    } catch (error3) {
-      return { ok: false, reason: `is not valid JSON (${error3.message})` };
+    } catch {
+      return { ok: false, reason: `is not valid JSON (${jsonErrorAt(value)})` };
     }
   }
   if (doc === null || typeof doc !== "object" || Array.isArray(doc)) {
@@ -87567,6 +87689,110 @@ function parsePolicyDocument(value) {
 function policySize(document) {
   return JSON.stringify(document).length;
 }
+function jsonErrorAt(text) {
+  let i5 = 0;
+  const fail = (what) => {
+    throw new JsonSyntax(i5, what);
+  };
+  const ws = () => {
+    while (i5 < text.length && " 	\n\r".includes(text[i5])) i5++;
+  };
+  const literal = (word) => {
+    if (text.startsWith(word, i5)) i5 += word.length;
+    else fail(`expected ${word}`);
+  };
+  const string = () => {
+    i5++;
+    for (; ; ) {
+      if (i5 >= text.length) fail("a string is not closed");
+      const ch = text[i5];
+      if (ch === '"') return void i5++;
+      if (ch < " ") fail("a control character (such as a newline or tab) inside a string; write it as an escape (\\n, \\t)");
+      if (ch === "\\") {
+        const next = text[i5 + 1];
+        if (next === "u") {
+          if (!/^[0-9a-fA-F]{4}$/.test(text.slice(i5 + 2, i5 + 6))) fail("invalid \\u escape in a string");
+          i5 += 6;
+        } else if (next !== void 0 && '"\\/bfnrt'.includes(next)) i5 += 2;
+        else fail("invalid escape sequence in a string");
+      } else i5++;
+    }
+  };
+  const number = () => {
+    const m3 = /^-?(?:0|[1-9]\d*)(?:\.\d+)?(?:[eE][+-]?\d+)?/.exec(text.slice(i5));
+    if (!m3) fail("invalid number");
+    i5 += m3[0].length;
+  };
+  const value = (depth) => {
+    if (depth > 512) fail("nested too deeply");
+    ws();
+    const ch = text[i5];
+    if (ch === void 0) fail("the text ends where a value was expected");
+    if (ch === "{") {
+      i5++;
+      ws();
+      if (text[i5] === "}") return void i5++;
+      for (; ; ) {
+        ws();
+        if (text[i5] !== '"') fail("expected a property name in double quotes");
+        string();
+        ws();
+        if (text[i5] !== ":") fail("expected ':' after a property name");
+        i5++;
+        value(depth + 1);
+        ws();
+        if (text[i5] === ",") {
+          i5++;
+          continue;
+        }
+        if (text[i5] === "}") return void i5++;
+        fail("expected ',' or '}' after a property value");
+      }
+    }
+    if (ch === "[") {
+      i5++;
+      ws();
+      if (text[i5] === "]") return void i5++;
+      for (; ; ) {
+        value(depth + 1);
+        ws();
+        if (text[i5] === ",") {
+          i5++;
+          continue;
+        }
+        if (text[i5] === "]") return void i5++;
+        fail("expected ',' or ']' after an array element");
+      }
+    }
+    if (ch === '"') return string();
+    if (ch === "t") return literal("true");
+    if (ch === "f") return literal("false");
+    if (ch === "n") return literal("null");
+    if (ch === "-" || ch >= "0" && ch <= "9") return number();
+    fail("unexpected character where a value was expected");
+  };
+  try {
+    value(0);
+    ws();
+    if (i5 < text.length) fail("unexpected text after the end of the JSON value");
+    return "it cannot be parsed";
+  } catch (error3) {
+    if (!(error3 instanceof JsonSyntax)) throw error3;
+    const before = text.slice(0, error3.offset);
+    const line = before.split("\n").length;
+    const column = error3.offset - (before.lastIndexOf("\n") + 1) + 1;
+    return `line ${line}, column ${column} of the JSON: ${error3.what}`;
+  }
+}
+var JsonSyntax = class extends Error {
+  constructor(offset, what) {
+    super(what);
+    this.offset = offset;
+    this.what = what;
+  }
+  offset;
+  what;
+};
 
 // src/config/schema-validation.ts
 var import_ajv = __toESM(require_ajv(), 1);
@@ -87616,7 +87842,8 @@ var config_schema_default = {
       items: { $ref: "#/definitions/mapping" }
     },
     scim: { $ref: "#/definitions/scim" },
-    options: { $ref: "#/definitions/options" }
+    options: { $ref: "#/definitions/options" },
+    review: { $ref: "#/definitions/review" }
   },
   definitions: {
     iamName: {
@@ -87710,6 +87937,18 @@ var config_schema_default = {
       patternErrorMessage: "must be the NAME of an environment variable (e.g. AWS_SCIM_TOKEN) that holds the secret, not the secret itself",
       description: "Name of an environment variable. Secrets are only read from the environment, never written in this file."
     },
+    displayName: {
+      type: "string",
+      pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f\\u061c\\u200e\\u200f\\u2028\\u2029\\u202a-\\u202e\\u2066-\\u2069\\ufeff]*$",
+      patternErrorMessage: "must be text on one line, without control characters (newline, tab, ESC, NUL \u2026) or bidirectional overrides",
+      description: "A name as authentik and AWS show it: any text on one line, without control characters or bidirectional overrides."
+    },
+    authentikSlug: {
+      type: "string",
+      pattern: "^[-a-zA-Z0-9_]+$",
+      maxLength: 50,
+      patternErrorMessage: "must be an authentik slug: letters, digits, - and _"
+    },
     authentik: {
       type: "object",
       additionalProperties: false,
@@ -87719,8 +87958,8 @@ var config_schema_default = {
         url: {
           type: "string",
           format: "uri",
-          pattern: "^https?://",
-          patternErrorMessage: "must be an http(s) URL, e.g. https://authentik.company",
+          pattern: "^https?://[^/?#@\\s]+(?:/[^?#\\s]*)?$",
+          patternErrorMessage: "must be an http(s) URL without user name, password, query or fragment, e.g. https://authentik.company (the API token is read from AUTHENTIK_TOKEN)",
           description: "Public base URL of authentik, e.g. `https://authentik.company`: launch URLs, the SAML issuer AWS trusts and the console steps are built from it. The tool connects to AUTHENTIK_URL instead when that is set (e.g. an internal address); one of the two is required for plan and apply."
         },
         application: {
@@ -87736,8 +87975,8 @@ var config_schema_default = {
               patternErrorMessage: "must be an authentik slug: letters, digits, - and _",
               description: "Application slug (its identity in authentik)."
             },
-            name: { type: "string", minLength: 1, description: "Display name of the application." },
-            group: { type: "string", description: "Optional group label under which authentik's user library shows the application." },
+            name: { $ref: "#/definitions/displayName", type: "string", minLength: 1, description: "Display name of the application." },
+            group: { $ref: "#/definitions/displayName", description: "Optional group label under which authentik's user library shows the application." },
             launchUrl: {
               type: "string",
               format: "uri",
@@ -87752,19 +87991,19 @@ var config_schema_default = {
           required: ["name"],
           description: "The authentik SAML provider for AWS.",
           properties: {
-            name: { type: "string", minLength: 1, description: "Name of the SAML provider." },
+            name: { $ref: "#/definitions/displayName", type: "string", minLength: 1, description: "Name of the SAML provider." },
             authorizationFlow: {
-              type: "string",
+              $ref: "#/definitions/authentikSlug",
               default: "default-provider-authorization-implicit-consent",
               description: "Slug of the authorization flow (looked up by slug; authentik stores its UUID)."
             },
             invalidationFlow: {
-              type: "string",
+              $ref: "#/definitions/authentikSlug",
               default: "default-provider-invalidation-flow",
               description: "Slug of the invalidation (logout) flow."
             },
             signingKeypair: {
-              type: "string",
+              $ref: "#/definitions/displayName",
               default: "authentik Self-signed Certificate",
               description: "Name of the certificate-keypair that signs assertions and responses. Signing is always switched on: AWS rejects unsigned assertions."
             },
@@ -87779,6 +88018,7 @@ var config_schema_default = {
               description: "classic-iam: optional SAML SessionDuration attribute (15 minutes to 12 hours). Each role's maxSessionDuration must allow it."
             },
             propertyMappingPrefix: {
+              $ref: "#/definitions/displayName",
               type: "string",
               minLength: 1,
               description: 'Prefix of the names of the property mappings this tool creates ("<prefix>: AWS Role"); mappings with this prefix are owned by the tool, so it must be unique per configuration. Defaults to "aws-gitops <application slug>".'
@@ -87798,7 +88038,12 @@ var config_schema_default = {
           $ref: "#/definitions/roleArn",
           description: "Role in this account that the tool assumes (through STS) to manage it. Without it the default credential chain is used as is."
         },
-        name: { type: "string", description: "Human-readable name shown in plans." }
+        name: { $ref: "#/definitions/displayName", description: "Human-readable name shown in plans." },
+        production: {
+          type: "boolean",
+          default: false,
+          description: "This account is production: any access granted or widened in it is flagged by the plan's risk rule `production` (review.risks)."
+        }
       }
     },
     organizationalUnit: {
@@ -87813,7 +88058,7 @@ var config_schema_default = {
           patternErrorMessage: "must be an organizational unit id like ou-ab12-cd34ef56",
           description: "Organizational unit id."
         },
-        name: { type: "string", description: "Human-readable name shown in plans." }
+        name: { $ref: "#/definitions/displayName", description: "Human-readable name shown in plans." }
       }
     },
     aws: {
@@ -87880,14 +88125,17 @@ var config_schema_default = {
             accessPortalUrl: {
               type: "string",
               format: "uri",
-              pattern: "^https://",
-              patternErrorMessage: "must be an https URL, e.g. https://d-1234567890.awsapps.com/start",
+              pattern: "^https://[^/?#@\\s]+(?:[/?#]\\S*)?$",
+              patternErrorMessage: "must be an https URL without user name or password, e.g. https://d-1234567890.awsapps.com/start",
               description: "The AWS access portal URL (the authentik application's launch URL)."
             },
             spMetadata: {
               type: "string",
               minLength: 1,
-              description: "Path, relative to this file, of the IAM Identity Center SAML metadata XML downloaded from the AWS console (Settings \u2192 Identity source \u2192 Change \u2192 External identity provider \u2192 Download metadata file)."
+              maxLength: 1024,
+              pattern: "^[^\\u0000-\\u001f\\u007f-\\u009f]*$",
+              patternErrorMessage: "must be a file path without control characters",
+              description: "Path, relative to this file, of the IAM Identity Center SAML metadata XML downloaded from the AWS console (Settings \u2192 Identity source \u2192 Change \u2192 External identity provider \u2192 Download metadata file). It must be a regular file of at most 1 MiB inside the repository that holds this file (the git work tree; without one, this file's folder): `..` and symbolic links may not lead out of it."
             }
           }
         }
@@ -87907,7 +88155,13 @@ var config_schema_default = {
       required: ["accounts"],
       description: "An IAM role, created in every account it names, trusting the authentik SAML identity provider.",
       properties: {
-        description: { type: "string", maxLength: 1e3, description: "Role description." },
+        description: {
+          type: "string",
+          maxLength: 1e3,
+          pattern: "^[\\t\\n\\r\\u0020-\\u007e\\u00a1-\\u00ff]*$",
+          patternErrorMessage: "must hold only characters IAM accepts in a description: printable ASCII, Latin-1 letters and signs (U+00A1\u2013U+00FF), tab and line breaks",
+          description: "Role description: at most 1000 characters of printable ASCII and Latin-1 (U+00A1\u2013U+00FF), tabs and line breaks, as IAM accepts."
+        },
         accounts: {
           $ref: "#/definitions/accountSelector",
           description: 'Accounts the role exists in: aliases from aws.accounts, or "*" for all.'
@@ -87951,7 +88205,14 @@ var config_schema_default = {
       additionalProperties: false,
       description: "An IAM Identity Center permission set.",
       properties: {
-        description: { type: "string", minLength: 1, maxLength: 700, description: "Permission set description." },
+        description: {
+          type: "string",
+          minLength: 1,
+          maxLength: 700,
+          pattern: "^[\\t\\n\\r\\u0020-\\u007e\\u00a1-\\u00ff]*$",
+          patternErrorMessage: "must hold only characters IAM Identity Center accepts in a description: printable ASCII, Latin-1 letters and signs (U+00A1\u2013U+00FF), tab and line breaks",
+          description: "Permission set description: 1 to 700 characters of printable ASCII and Latin-1 (U+00A1\u2013U+00FF), tabs and line breaks, as IAM Identity Center accepts."
+        },
         sessionDuration: {
           $ref: "#/definitions/duration",
           description: "Session length in the AWS access portal, 1 to 12 hours. Defaults to 1 hour."
@@ -87960,6 +88221,8 @@ var config_schema_default = {
           type: "string",
           maxLength: 240,
           format: "uri",
+          pattern: `^[a-zA-Z0-9&$@#\\\\/%?=~_'"|!:,.;*+\\[\\] (){}-]+$`,
+          patternErrorMessage: `must be a URL of the characters IAM Identity Center accepts in a relay state: letters, digits, space and & $ @ # \\ / % ? = ~ - _ ' " | ! : , . ; * + [ ] ( ) { }`,
           description: "URL users land on in the AWS console after signing in (relay state)."
         },
         managedPolicies: {
@@ -87997,7 +88260,7 @@ var config_schema_default = {
       required: ["group"],
       description: "Gives an authentik group roles or permission sets.",
       properties: {
-        group: { type: "string", minLength: 1, description: "Name of an existing authentik group." },
+        group: { $ref: "#/definitions/displayName", type: "string", minLength: 1, maxLength: 1024, description: "Name of an existing authentik group." },
         roles: {
           type: "array",
           minItems: 1,
@@ -88033,20 +88296,20 @@ var config_schema_default = {
       properties: {
         url: {
           type: "string",
-          format: "uri",
-          pattern: "^https?://",
-          patternErrorMessage: "must be the SCIM endpoint URL shown by IAM Identity Center, e.g. https://scim.us-east-1.amazonaws.com/abcd1234-.../scim/v2",
-          description: "SCIM endpoint shown by IAM Identity Center when automatic provisioning is enabled."
+          maxLength: 256,
+          pattern: "^https://scim\\.[a-z]{2}(?:-gov)?-[a-z]+-[0-9]+\\.amazonaws\\.com/[A-Za-z0-9-]+/scim/v2/?$",
+          patternErrorMessage: "must be the SCIM endpoint IAM Identity Center shows, https://scim.<region>.amazonaws.com/<tenant id>/scim/v2 (the SCIM token is sent to it)",
+          description: "SCIM endpoint shown by IAM Identity Center when automatic provisioning is enabled: `https://scim.<region>.amazonaws.com/<tenant id>/scim/v2`, in the region of the Identity Center instance. Only this form is accepted, since apply sends the SCIM token to it."
         },
         tokenEnv: {
           $ref: "#/definitions/envVarName",
-          description: "Name of the environment variable holding the SCIM access token created in the AWS console."
+          description: "Name of the environment variable holding the SCIM access token created in the AWS console (e.g. `AWS_SCIM_TOKEN`). It may not be a variable that holds another secret: `AUTHENTIK_*`, the AWS SDK's credential variables (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, \u2026), `GITHUB_*`, `GH_TOKEN`, `INPUT_*`, `ACTIONS_*` and `RUNNER_*`."
         },
-        providerName: { type: "string", minLength: 1, description: `Name of the authentik SCIM provider. Defaults to the SAML provider's name followed by "-scim".` },
+        providerName: { $ref: "#/definitions/displayName", type: "string", minLength: 1, description: `Name of the authentik SCIM provider. Defaults to the SAML provider's name followed by "-scim".` },
         groups: {
           type: "array",
           uniqueItems: true,
-          items: { type: "string", minLength: 1 },
+          items: { $ref: "#/definitions/displayName", type: "string", minLength: 1, maxLength: 1024 },
           description: "authentik groups to provision. Defaults to every group named in mappings."
         },
         userMapping: {
@@ -88061,6 +88324,124 @@ var config_schema_default = {
               description: "Which user attribute becomes the SCIM userName (AWS matches SAML NameID = email against it)."
             },
             dropPhotos: { type: "boolean", default: true, description: "Remove `photos`, which IAM Identity Center rejects." }
+          }
+        }
+      }
+    },
+    review: {
+      type: "object",
+      additionalProperties: false,
+      description: "What the plan tells reviewers at its top: the people each access change affects and the risks it carries.",
+      properties: {
+        people: {
+          type: "string",
+          enum: ["names", "count", "off"],
+          default: "names",
+          description: "People shown for each access and permission change (members of the group and of its descendant groups, as of the plan): `names` (a count and the user names), `count` (only the count: no user name appears in any output), `off` (not read)."
+        },
+        risks: {
+          type: "object",
+          additionalProperties: false,
+          description: "Tuning of the built-in risk rules, and rules of your own.",
+          properties: {
+            adminEquivalent: {
+              type: "object",
+              additionalProperties: false,
+              description: "Admin-equivalent access granted or widened: AdministratorAccess, IAMFullAccess, an Allow of `*`, `iam:*` or `iam:PassRole` on `*`.",
+              properties: {
+                enabled: { type: "boolean", default: true, description: "Whether the rule runs." },
+                severity: { type: "string", enum: ["high", "medium", "low"], description: "Severity of its findings (default high)." }
+              }
+            },
+            production: {
+              type: "object",
+              additionalProperties: false,
+              description: "Access granted or widened in an account marked `production: true`.",
+              properties: {
+                enabled: { type: "boolean", default: true, description: "Whether the rule runs." },
+                severity: {
+                  type: "string",
+                  enum: ["high", "medium", "low"],
+                  description: "Severity of its findings (default high for admin-equivalent access, else medium)."
+                }
+              }
+            },
+            everyAccount: {
+              type: "object",
+              additionalProperties: false,
+              description: "A grant to every declared account or to a whole organizational unit.",
+              properties: {
+                enabled: { type: "boolean", default: true, description: "Whether the rule runs." },
+                severity: { type: "string", enum: ["high", "medium", "low"], description: "Severity of its findings (default medium)." }
+              }
+            },
+            largeGroup: {
+              type: "object",
+              additionalProperties: false,
+              description: "A group with more people than `threshold` gains access.",
+              properties: {
+                enabled: { type: "boolean", default: true, description: "Whether the rule runs." },
+                severity: { type: "string", enum: ["high", "medium", "low"], description: "Severity of its findings (default medium)." },
+                threshold: { type: "integer", minimum: 1, default: 25, description: "Group size above which the rule fires." }
+              }
+            },
+            longSession: {
+              type: "object",
+              additionalProperties: false,
+              description: "A role or permission set whose session duration exceeds `threshold`.",
+              properties: {
+                enabled: { type: "boolean", default: true, description: "Whether the rule runs." },
+                severity: { type: "string", enum: ["high", "medium", "low"], description: "Severity of its findings (default low)." },
+                threshold: { $ref: "#/definitions/duration", description: "Longest session duration not flagged (default 8h)." }
+              }
+            },
+            identityProviderRemoved: {
+              type: "object",
+              additionalProperties: false,
+              description: "The SAML identity provider in an account is deleted.",
+              properties: {
+                enabled: { type: "boolean", default: true, description: "Whether the rule runs." },
+                severity: { type: "string", enum: ["high", "medium", "low"], description: "Severity of its findings (default high)." }
+              }
+            },
+            grantInUseRemoved: {
+              type: "object",
+              additionalProperties: false,
+              description: "Every grant of a role or permission set still held by people is removed.",
+              properties: {
+                enabled: { type: "boolean", default: true, description: "Whether the rule runs." },
+                severity: { type: "string", enum: ["high", "medium", "low"], description: "Severity of its findings (default medium)." }
+              }
+            },
+            custom: {
+              type: "array",
+              description: "Rules of your own: a finding when access is granted or permissions change on a matching account, policy or action.",
+              items: {
+                type: "object",
+                additionalProperties: false,
+                required: ["name", "severity", "message"],
+                properties: {
+                  name: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]*$", description: "The rule's name, shown with each finding." },
+                  severity: { type: "string", enum: ["high", "medium", "low"], description: "How serious a finding of this rule is." },
+                  message: { type: "string", minLength: 1, description: "What the finding says." },
+                  accounts: {
+                    type: "array",
+                    items: { $ref: "#/definitions/accountAlias" },
+                    description: "Matches access granted or permissions changed in one of these accounts."
+                  },
+                  policies: {
+                    type: "array",
+                    items: { type: "string" },
+                    description: "Matches a managed policy (by name, the ARN's last part) attached to a grant that gains holders or changes."
+                  },
+                  actions: {
+                    type: "array",
+                    items: { type: "string" },
+                    description: "Matches an Allow added for one of these actions (exactly as written, e.g. `s3:*`)."
+                  }
+                }
+              }
+            }
           }
         }
       }
@@ -88123,14 +88504,46 @@ function suggestion(input, candidates) {
 }
 
 // src/config/paths.ts
-function describePath(path3) {
+var FREE_TEXT_MAPS = /* @__PURE__ */ new Set(["tags"]);
+function describePath(path4) {
   let out = "";
-  for (const part of path3) {
+  for (const [i5, part] of path4.entries()) {
+    const parent = i5 > 0 ? path4[i5 - 1] : void 0;
     if (typeof part === "number") out += `[${part}]`;
+    else if (typeof parent === "string" && FREE_TEXT_MAPS.has(parent) || looksLikeSecret(part)) out += "[\u2026]";
     else if (/^[A-Za-z_$][\w$-]*$/.test(part)) out += out === "" ? part : `.${part}`;
-    else out += `[${JSON.stringify(part)}]`;
+    else out += `[${escapeOneLine(JSON.stringify(part))}]`;
   }
   return out;
+}
+function quoteName(name) {
+  if (looksLikeSecret(name)) return `<a name that looks like a secret, ${[...name].length} characters, not shown>`;
+  return `'${escapeOneLine(name)}'`;
+}
+function nameText(name) {
+  return looksLikeSecret(name) ? `<a name that looks like a secret, ${[...name].length} characters, not shown>` : escapeOneLine(name);
+}
+function showable(name) {
+  return !looksLikeSecret(name);
+}
+function looksLikeSecret(text) {
+  for (const run2 of text.match(/[A-Za-z0-9+=]{8,}/g) ?? []) {
+    if (runLooksRandom(run2)) return true;
+  }
+  return false;
+}
+var VOWELS = /[aeiouyAEIOUY]/;
+function runLooksRandom(run2) {
+  if (/[+=]/.test(run2)) return true;
+  const hasDigit = /[0-9]/.test(run2);
+  if (hasDigit && /[a-zA-Z]/.test(run2) && (/^[0-9a-f]+$/.test(run2) || /^[0-9A-F]+$/.test(run2))) return true;
+  const words = run2.match(/[0-9]+|[A-Z]+(?![a-z])|[A-Z]?[a-z]+/g) ?? [];
+  if (words.filter((w) => /^[0-9]/.test(w)).length > 2) return true;
+  return !words.every((w) => {
+    if (/^[0-9]+$/.test(w)) return true;
+    if (/^[A-Z]+$/.test(w)) return w.length <= 5;
+    return w.length >= 2 && VOWELS.test(w) && !/[^aeiouyAEIOUY]{4,}/.test(w);
+  });
 }
 var SECRET_KEY = /(?:^|[_-])?(?:token|secret|password|passwd|private[_-]?key|access[_-]?key|api[_-]?key|credentials?)$/i;
 function looksLikeSecretKey(key2) {
@@ -88181,6 +88594,10 @@ function expectedType(type) {
 function quoteList(values) {
   return values.map((v) => `'${String(v)}'`).join(", ");
 }
+function unknownName(name, allowed) {
+  const typo = allowed.some((a5) => editDistance(name.toLowerCase(), a5.toLowerCase()) <= Math.max(1, Math.floor(Math.max(name.length, a5.length) / 3)));
+  return (name.length < 8 || typo) && showable(name) ? ` ${quoteName(name)}` : "";
+}
 function translateErrors(source, errors) {
   const summarized = errors.filter(
     (e5) => (e5.keyword === "anyOf" || e5.keyword === "oneOf") && e5.parentSchema?.errorMessage
@@ -88193,8 +88610,8 @@ function translateErrors(source, errors) {
   );
   const out = [];
   const seen = /* @__PURE__ */ new Set();
-  const push = (path3, message, target) => {
-    const d5 = source.diagnostic("error", path3, message, target);
+  const push = (path4, message, target) => {
+    const d5 = source.diagnostic("error", path4, message, target);
     const id = `${d5.line}:${d5.column}:${message}`;
     if (!seen.has(id)) {
       seen.add(id);
@@ -88203,14 +88620,15 @@ function translateErrors(source, errors) {
   };
   for (const e5 of errors) {
     if (isBranchNoise(e5)) continue;
-    const path3 = pointerToPath(e5.instancePath);
+    const path4 = pointerToPath(e5.instancePath);
     const schema = e5.parentSchema ?? {};
-    const where = describePath(path3);
+    const where = describePath(path4);
     const subject = where === "" ? "the configuration" : `'${where}'`;
     if (e5.propertyName !== void 0) {
-      const keyPath = [...path3, e5.propertyName];
+      const keyPath = [...path4, e5.propertyName];
       const reason = schema.patternErrorMessage ?? e5.message ?? "is not allowed";
-      push(keyPath, `key '${e5.propertyName}' in ${subject} ${reason}`, "key");
+      const key2 = path4[path4.length - 1] === "tags" ? "this key" : `key ${quoteName(e5.propertyName)}`;
+      push(keyPath, `${key2} in ${subject} ${reason}`, "key");
       continue;
     }
     switch (e5.keyword) {
@@ -88219,9 +88637,9 @@ function translateErrors(source, errors) {
       case "additionalProperty":
       case "additionalProperties": {
         const name = String(e5.params.additionalProperty);
-        const keyPath = [...path3, name];
+        const keyPath = [...path4, name];
         if (looksLikeSecretKey(name)) {
-          push(keyPath, `'${name}' is not allowed here: ${SECRET_KEY_MESSAGE}`, "key");
+          push(keyPath, `${showable(name) && name.length <= 32 ? `${quoteName(name)} is` : "this key is"} not allowed here: ${SECRET_KEY_MESSAGE}`, "key");
           break;
         }
         const allowed = Object.keys(schema.properties ?? {}).filter((k5) => k5 !== "$schema");
@@ -88229,7 +88647,7 @@ function translateErrors(source, errors) {
         const context = where === "" ? "" : ` in '${where}'`;
         push(
           keyPath,
-          `unknown property '${name}'${context}${hint || (allowed.length ? ` (allowed: ${quoteList(allowed)})` : "")}`,
+          `unknown property${unknownName(name, allowed)}${context}${hint || (allowed.length ? ` (allowed: ${quoteList(allowed)})` : "")}`,
           "key"
         );
         break;
@@ -88237,57 +88655,57 @@ function translateErrors(source, errors) {
       case "required": {
         const name = e5.params.missingProperty;
         if (misspeltHere(e5.instancePath, name)) break;
-        push(path3, `${subject} is missing the required property '${name}'`, "key");
+        push(path4, `${subject} is missing the required property '${name}'`, "key");
         break;
       }
       case "type":
-        push(path3, `${subject} must be ${expectedType(e5.params.type)}, not ${typeName(e5.data)}`, "value");
+        push(path4, `${subject} must be ${expectedType(e5.params.type)}, not ${typeName(e5.data)}`, "value");
         break;
       case "enum": {
         const allowed = e5.params.allowedValues;
         const hint = typeof e5.data === "string" ? suggestion(e5.data, allowed.map(String)) : "";
-        push(path3, `${subject} must be one of ${quoteList(allowed)}${hint}`, "value");
+        push(path4, `${subject} must be one of ${quoteList(allowed)}${hint}`, "value");
         break;
       }
       case "const":
-        push(path3, `${subject} ${schema.errorMessage ?? `must be ${JSON.stringify(e5.params.allowedValue)}`}`, "value");
+        push(path4, `${subject} ${schema.errorMessage ?? `must be ${JSON.stringify(e5.params.allowedValue)}`}`, "value");
         break;
       case "pattern":
-        push(path3, `${subject} ${schema.patternErrorMessage ?? `does not have the expected form (${String(e5.params.pattern)})`}`, "value");
+        push(path4, `${subject} ${schema.patternErrorMessage ?? `does not have the expected form (${String(e5.params.pattern)})`}`, "value");
         break;
       case "format":
-        push(path3, `${subject} must be a valid ${e5.params.format === "uri" ? "URL" : e5.params.format}`, "value");
+        push(path4, `${subject} must be a valid ${e5.params.format === "uri" ? "URL" : e5.params.format}`, "value");
         break;
       case "anyOf":
       case "oneOf":
-        push(path3, `${subject} ${schema.errorMessage ?? "does not match any of the allowed forms"}`, "value");
+        push(path4, `${subject} ${schema.errorMessage ?? "does not match any of the allowed forms"}`, "value");
         break;
       case "minLength":
       case "maxLength": {
         const limit = e5.params.limit;
-        push(path3, e5.keyword === "minLength" && limit === 1 ? `${subject} must not be empty` : `${subject} must be ${e5.keyword === "minLength" ? "at least" : "at most"} ${limit} characters long`, "value");
+        push(path4, e5.keyword === "minLength" && limit === 1 ? `${subject} must not be empty` : `${subject} must be ${e5.keyword === "minLength" ? "at least" : "at most"} ${limit} characters long`, "value");
         break;
       }
       case "minItems":
       case "maxItems": {
         const limit = e5.params.limit;
-        push(path3, e5.keyword === "minItems" && limit === 1 ? `${subject} must not be an empty list` : `${subject} must have ${e5.keyword === "minItems" ? "at least" : "at most"} ${limit} items`, "value");
+        push(path4, e5.keyword === "minItems" && limit === 1 ? `${subject} must not be an empty list` : `${subject} must have ${e5.keyword === "minItems" ? "at least" : "at most"} ${limit} items`, "value");
         break;
       }
       case "minProperties":
-        push(path3, `${subject} must have at least ${e5.params.limit} entr${e5.params.limit === 1 ? "y" : "ies"}`, "value");
+        push(path4, `${subject} must have at least ${e5.params.limit} entr${e5.params.limit === 1 ? "y" : "ies"}`, "value");
         break;
       case "uniqueItems": {
         const { i: i5, j: j5 } = e5.params;
-        push([...path3, Math.max(i5, j5)], `${subject} lists the same item twice (items ${Math.min(i5, j5) + 1} and ${Math.max(i5, j5) + 1})`, "value");
+        push([...path4, Math.max(i5, j5)], `${subject} lists the same item twice (items ${Math.min(i5, j5) + 1} and ${Math.max(i5, j5) + 1})`, "value");
         break;
       }
       case "minimum":
       case "maximum":
-        push(path3, `${subject} must be ${e5.keyword === "minimum" ? "at least" : "at most"} ${e5.params.limit}`, "value");
+        push(path4, `${subject} must be ${e5.keyword === "minimum" ? "at least" : "at most"} ${e5.params.limit}`, "value");
         break;
       default:
-        push(path3, `${subject} ${e5.message ?? "is invalid"}`, "value");
+        push(path4, `${subject} ${e5.message ?? "is invalid"}`, "value");
     }
   }
   return out;
@@ -88297,6 +88715,10 @@ function translateErrors(source, errors) {
 var isRec = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 var entries = (v) => isRec(v) ? Object.entries(v) : [];
 var list = (v) => Array.isArray(v) ? v : [];
+function suggestion2(input, candidates) {
+  const match = didYouMean(input, candidates);
+  return match === void 0 || !showable(match) ? "" : ` \u2014 did you mean ${quoteName(match)}?`;
+}
 var LIMITS = {
   roleName: 64,
   permissionSetName: 32,
@@ -88313,22 +88735,22 @@ var CLASSIC_ONLY = [["roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["a
 var IDENTITY_CENTER_ONLY = [["permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
 function semanticDiagnostics(source, data) {
   const out = [];
-  const report = (severity, path3, message, target = "value") => out.push(source.diagnostic(severity, path3, message, target));
-  const error3 = (path3, message, target = "value") => report("error", path3, message, target);
-  const warn = (path3, message, target = "value") => report("warning", path3, message, target);
+  const report = (severity, path4, message, target = "value") => out.push(source.diagnostic(severity, path4, message, target));
+  const error3 = (path4, message, target = "value") => report("error", path4, message, target);
+  const warn = (path4, message, target = "value") => report("warning", path4, message, target);
   if (!isRec(data)) {
     if (data === null) error3([], "the configuration file is empty");
     else error3([], "the configuration must be a mapping (key: value) at the top level");
     return out;
   }
   const mode = data.mode === "classic-iam" || data.mode === "identity-center" ? data.mode : void 0;
-  const get2 = (path3) => path3.reduce((node, key2) => isRec(node) || Array.isArray(node) ? node[key2] : void 0, data);
+  const get2 = (path4) => path4.reduce((node, key2) => isRec(node) || Array.isArray(node) ? node[key2] : void 0, data);
   if (mode) {
     const foreign = mode === "classic-iam" ? IDENTITY_CENTER_ONLY : CLASSIC_ONLY;
     const other = mode === "classic-iam" ? "identity-center" : "classic-iam";
-    for (const path3 of foreign) {
-      if (get2(path3) !== void 0) {
-        error3(path3, `'${describePath(path3)}' belongs to mode ${other}, but this file's mode is ${mode}`, "key");
+    for (const path4 of foreign) {
+      if (get2(path4) !== void 0) {
+        error3(path4, `'${describePath(path4)}' belongs to mode ${other}, but this file's mode is ${mode}`, "key");
       }
     }
     if (mode === "classic-iam" && data.roles === void 0) {
@@ -88350,26 +88772,26 @@ function semanticDiagnostics(source, data) {
     const id = account.id;
     if (typeof id === "string") {
       const first = accountIds.get(id);
-      if (first !== void 0) error3(["aws", "accounts", alias, "id"], `account '${alias}' has the same id as account '${first}'`);
+      if (first !== void 0) error3(["aws", "accounts", alias, "id"], `account ${quoteName(alias)} has the same id as account ${quoteName(first)}`);
       else accountIds.set(id, alias);
     }
     if (typeof account.assumeRole === "string" && typeof id === "string") {
       const arnAccount = /^arn:[^:]+:iam::(\d{12}):role\//.exec(account.assumeRole)?.[1];
       if (arnAccount && arnAccount !== id) {
-        error3(["aws", "accounts", alias, "assumeRole"], `'aws.accounts.${alias}.assumeRole' is a role in account ${arnAccount}, but account '${alias}' is ${id}; the tool must assume a role inside the account it manages`);
+        error3(["aws", "accounts", alias, "assumeRole"], `'${describePath(["aws", "accounts", alias, "assumeRole"])}' is a role in account ${arnAccount}, but account ${quoteName(alias)} is ${id}; the tool must assume a role inside the account it manages`);
       }
     }
   }
   const ouIds = /* @__PURE__ */ new Map();
   for (const [alias, ou] of entries(aws.organizationalUnits)) {
-    if (accountAliases.has(alias)) error3(["aws", "organizationalUnits", alias], `'${alias}' is both an account alias and an organizational unit alias; use distinct names`, "key");
+    if (accountAliases.has(alias)) error3(["aws", "organizationalUnits", alias], `${quoteName(alias)} is both an account alias and an organizational unit alias; use distinct names`, "key");
     if (isRec(ou) && typeof ou.id === "string") {
       const first = ouIds.get(ou.id);
-      if (first !== void 0) error3(["aws", "organizationalUnits", alias, "id"], `organizational unit '${alias}' has the same id as '${first}'`);
+      if (first !== void 0) error3(["aws", "organizationalUnits", alias, "id"], `organizational unit ${quoteName(alias)} has the same id as ${quoteName(first)}`);
       else ouIds.set(ou.id, alias);
     }
   }
-  const checkAccountSelector = (path3, selector, allowed = accountAliases, what = "account") => {
+  const checkAccountSelector = (path4, selector, allowed = accountAliases, what = "account") => {
     if (selector === "*") return [...allowed];
     const resolved = [];
     for (const [i5, alias] of list(selector).entries()) {
@@ -88377,51 +88799,58 @@ function semanticDiagnostics(source, data) {
       if (!allowed.has(alias)) {
         const declared = what === "account" ? "aws.accounts" : "aws.organizationalUnits";
         const extra = what === "account" && ouAliases.has(alias) ? " (it is an organizational unit: list it under organizationalUnits)" : "";
-        error3([...path3, i5], `unknown ${what} '${alias}'${extra}${extra ? "" : suggestion(alias, allowed)}; declare it in ${declared}`);
+        error3([...path4, i5], `unknown ${what} ${quoteName(alias)}${extra}${extra ? "" : suggestion2(alias, allowed)}; declare it in ${declared}`);
       } else resolved.push(alias);
     }
     return resolved;
   };
-  const checkTags = (path3, tags, inherited) => {
-    const count = entries(tags).length + inherited + 1;
+  const checkTags = (path4, tags, inherited) => {
+    const count = entries(tags).length + inherited + 2;
     if (entries(tags).length > 0 && count > LIMITS.tagsPerResource) {
-      error3(path3, `'${describePath(path3)}' with aws.tags and the managed-by tag makes ${count} tags; AWS allows ${LIMITS.tagsPerResource}`, "key");
+      error3(path4, `'${describePath(path4)}' with aws.tags and the managed-by tags makes ${count} tags; AWS allows ${LIMITS.tagsPerResource}`, "key");
     }
   };
   const globalTags = entries(aws.tags).length;
   if (isRec(aws.tags)) {
     for (const key2 of Object.keys(aws.tags)) {
-      if (key2.toLowerCase() === "managed-by") error3(["aws", "tags", key2], "the tag 'managed-by' is reserved: the tool sets it to mark what it owns", "key");
+      if (key2.toLowerCase() === "managed-by" || key2.toLowerCase() === "managed-by-config") {
+        error3(["aws", "tags", key2], `the tag '${key2}' is reserved: the tool sets it to mark what it owns and for which configuration`, "key");
+      }
     }
   }
-  const checkDuration = (path3, value, range2, what) => {
+  const checkDuration = (path4, value, range2, what) => {
     if (typeof value !== "number" && typeof value !== "string") return void 0;
     const seconds2 = parseDuration(value);
     if (seconds2 === void 0) return void 0;
     if (seconds2 < range2.min || seconds2 > range2.max) {
-      error3(path3, `${what} must be between ${formatDuration(range2.min)} and ${formatDuration(range2.max)}, not ${formatDuration(seconds2)}`);
+      error3(path4, `${what} must be between ${formatDuration(range2.min)} and ${formatDuration(range2.max)}, not ${formatDuration(seconds2)}`);
     }
     return seconds2;
   };
-  const checkPolicy = (path3, value) => {
+  const checkPolicy = (path4, value) => {
     if (value === void 0 || typeof value !== "string" && !isRec(value)) return void 0;
     const parsed = parsePolicyDocument(value);
     if (!parsed.ok) {
-      error3(path3, `policy document '${describePath(path3)}' ${parsed.reason}`);
+      error3(path4, `policy document '${describePath(path4)}' ${parsed.reason}`);
       return void 0;
     }
+    const outside = /[^\t\n\r\u0020-\u00ff]/u.exec(JSON.stringify(parsed.document));
+    if (outside) {
+      const code2 = outside[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+      error3(path4, `policy document '${describePath(path4)}' holds U+${code2}; IAM accepts in a policy only ASCII and Latin-1 characters (U+0020\u2013U+00FF), tabs and line breaks`);
+    }
     if (parsed.document.Version === void 0) {
-      warn(path3, `policy document '${describePath(path3)}' has no Version; IAM then assumes "2008-10-17", which has no policy variables \u2014 write Version: "2012-10-17"`);
+      warn(path4, `policy document '${describePath(path4)}' has no Version; IAM then assumes "2008-10-17", which has no policy variables \u2014 write Version: "2012-10-17"`);
     }
     return policySize(parsed.document);
   };
   const checkNameCollisions = (section, maxLength, kind) => {
     const seen = /* @__PURE__ */ new Map();
     for (const [name] of entries(data[section])) {
-      if (name.length > maxLength) error3([section, name], `${kind} name '${name}' is ${name.length} characters long; AWS allows at most ${maxLength}`, "key");
+      if (name.length > maxLength) error3([section, name], `${kind} name is ${[...name].length} characters long; AWS allows at most ${maxLength}`, "key");
       const folded = name.toLowerCase();
       const first = seen.get(folded);
-      if (first !== void 0) error3([section, name], `${kind} '${name}' differs from '${first}' only in letter case; AWS treats ${kind} names case-insensitively`, "key");
+      if (first !== void 0) error3([section, name], `${kind} ${quoteName(name)} differs from ${quoteName(first)} only in letter case; AWS treats ${kind} names case-insensitively`, "key");
       else seen.set(folded, name);
     }
   };
@@ -88430,55 +88859,55 @@ function semanticDiagnostics(source, data) {
   const roleMaxSession = /* @__PURE__ */ new Map();
   for (const [name, role] of entries(data.roles)) {
     if (!isRec(role)) continue;
-    const path3 = ["roles", name];
-    roleAccounts.set(name, new Set(checkAccountSelector([...path3, "accounts"], role.accounts)));
-    const max = checkDuration([...path3, "maxSessionDuration"], role.maxSessionDuration, LIMITS.roleSessionSeconds, `'roles.${name}.maxSessionDuration'`);
+    const path4 = ["roles", name];
+    roleAccounts.set(name, new Set(checkAccountSelector([...path4, "accounts"], role.accounts)));
+    const max = checkDuration([...path4, "maxSessionDuration"], role.maxSessionDuration, LIMITS.roleSessionSeconds, `'${describePath([...path4, "maxSessionDuration"])}'`);
     roleMaxSession.set(name, max ?? 3600);
     let inlineSize = 0;
-    for (const [policyName, doc] of entries(role.inlinePolicies)) {
-      inlineSize += checkPolicy([...path3, "inlinePolicies", policyName], doc) ?? 0;
+    for (const [policyName2, doc] of entries(role.inlinePolicies)) {
+      inlineSize += checkPolicy([...path4, "inlinePolicies", policyName2], doc) ?? 0;
     }
     if (inlineSize > LIMITS.roleInlinePoliciesChars) {
-      error3([...path3, "inlinePolicies"], `the inline policies of role '${name}' add up to ${inlineSize} characters; IAM allows ${LIMITS.roleInlinePoliciesChars} per role (white space not counted) \u2014 move some into a managed policy`, "key");
+      error3([...path4, "inlinePolicies"], `the inline policies of role ${quoteName(name)} add up to ${inlineSize} characters; IAM allows ${LIMITS.roleInlinePoliciesChars} per role (white space not counted) \u2014 move some into a managed policy`, "key");
     }
     if (list(role.managedPolicies).length > LIMITS.managedPoliciesPerRoleDefault) {
-      warn([...path3, "managedPolicies"], `role '${name}' attaches ${list(role.managedPolicies).length} managed policies; AWS allows ${LIMITS.managedPoliciesPerRoleDefault} per role unless the quota was raised`, "key");
+      warn([...path4, "managedPolicies"], `role ${quoteName(name)} attaches ${list(role.managedPolicies).length} managed policies; AWS allows ${LIMITS.managedPoliciesPerRoleDefault} per role unless the quota was raised`, "key");
     }
-    checkTags([...path3, "tags"], role.tags, globalTags);
+    checkTags([...path4, "tags"], role.tags, globalTags);
   }
   const provider = isRec(data.authentik) && isRec(data.authentik.provider) ? data.authentik.provider : {};
   const sessionSeconds = checkDuration(["authentik", "provider", "sessionDuration"], provider.sessionDuration, LIMITS.samlSessionSeconds, "'authentik.provider.sessionDuration'");
   if (sessionSeconds !== void 0 && mode === "classic-iam") {
     for (const [role, max] of roleMaxSession) {
       if (sessionSeconds > max) {
-        error3(["authentik", "provider", "sessionDuration"], `the SAML session duration ${formatDuration(sessionSeconds)} is longer than role '${role}' allows (maxSessionDuration ${formatDuration(max)}); AWS would refuse the sign-in`);
+        error3(["authentik", "provider", "sessionDuration"], `the SAML session duration ${formatDuration(sessionSeconds)} is longer than role ${quoteName(role)} allows (maxSessionDuration ${formatDuration(max)}); AWS would refuse the sign-in`);
       }
     }
   }
   checkNameCollisions("permissionSets", LIMITS.permissionSetName, "permission set");
   for (const [name, ps] of entries(data.permissionSets)) {
     if (!isRec(ps)) continue;
-    const path3 = ["permissionSets", name];
-    checkDuration([...path3, "sessionDuration"], ps.sessionDuration, LIMITS.permissionSetSessionSeconds, `'permissionSets.${name}.sessionDuration'`);
-    const size = checkPolicy([...path3, "inlinePolicy"], ps.inlinePolicy);
+    const path4 = ["permissionSets", name];
+    checkDuration([...path4, "sessionDuration"], ps.sessionDuration, LIMITS.permissionSetSessionSeconds, `'${describePath([...path4, "sessionDuration"])}'`);
+    const size = checkPolicy([...path4, "inlinePolicy"], ps.inlinePolicy);
     if (size !== void 0 && size > LIMITS.permissionSetInlinePolicyChars) {
-      error3([...path3, "inlinePolicy"], `the inline policy of permission set '${name}' has ${size} characters; IAM Identity Center allows ${LIMITS.permissionSetInlinePolicyChars}`, "key");
+      error3([...path4, "inlinePolicy"], `the inline policy of permission set ${quoteName(name)} has ${size} characters; IAM Identity Center allows ${LIMITS.permissionSetInlinePolicyChars}`, "key");
     }
     const managed = list(ps.managedPolicies).length + list(ps.customerManagedPolicies).length;
     if (managed > LIMITS.managedPoliciesPerPermissionSetDefault) {
-      warn(path3, `permission set '${name}' attaches ${managed} managed policies; AWS allows ${LIMITS.managedPoliciesPerPermissionSetDefault} per permission set unless the quota was raised`, "key");
+      warn(path4, `permission set ${quoteName(name)} attaches ${managed} managed policies; AWS allows ${LIMITS.managedPoliciesPerPermissionSetDefault} per permission set unless the quota was raised`, "key");
     }
     for (const [i5, ref] of list(ps.managedPolicies).entries()) {
       if (typeof ref === "string" && !/:iam::aws:policy\//.test(ref)) {
-        error3([...path3, "managedPolicies", i5], "permission sets attach only AWS-managed policies by ARN; reference a customer-managed policy by name under customerManagedPolicies");
+        error3([...path4, "managedPolicies", i5], "permission sets attach only AWS-managed policies by ARN; reference a customer-managed policy by name under customerManagedPolicies");
       }
     }
     const boundary = ps.permissionsBoundary;
     if (isRec(boundary)) {
       const kinds = ["managedPolicyArn", "customerManagedPolicy"].filter((k5) => boundary[k5] !== void 0);
-      if (kinds.length !== 1) error3([...path3, "permissionsBoundary"], "a permissions boundary needs exactly one of managedPolicyArn or customerManagedPolicy", "key");
+      if (kinds.length !== 1) error3([...path4, "permissionsBoundary"], "a permissions boundary needs exactly one of managedPolicyArn or customerManagedPolicy", "key");
     }
-    checkTags([...path3, "tags"], ps.tags, globalTags);
+    checkTags([...path4, "tags"], ps.tags, globalTags);
   }
   const roleNames = new Set(Object.keys(isRec(data.roles) ? data.roles : {}));
   const permissionSetNames = new Set(Object.keys(isRec(data.permissionSets) ? data.permissionSets : {}));
@@ -88486,58 +88915,61 @@ function semanticDiagnostics(source, data) {
   const usedPermissionSets = /* @__PURE__ */ new Set();
   for (const [index, mapping] of list(data.mappings).entries()) {
     if (!isRec(mapping)) continue;
-    const path3 = ["mappings", index];
+    const path4 = ["mappings", index];
     if (mode === "classic-iam") {
-      if (mapping.permissionSets !== void 0) error3([...path3, "permissionSets"], "mappings in mode classic-iam grant 'roles', not 'permissionSets'", "key");
-      if (mapping.organizationalUnits !== void 0) error3([...path3, "organizationalUnits"], "organizational units are only for mode identity-center; classic-iam roles live in the accounts they list", "key");
-      if (mapping.roles === void 0 && mapping.permissionSets === void 0) error3(path3, "a mapping needs 'roles' (the roles this group gets)");
+      if (mapping.permissionSets !== void 0) error3([...path4, "permissionSets"], "mappings in mode classic-iam grant 'roles', not 'permissionSets'", "key");
+      if (mapping.organizationalUnits !== void 0) error3([...path4, "organizationalUnits"], "organizational units are only for mode identity-center; classic-iam roles live in the accounts they list", "key");
+      if (mapping.roles === void 0 && mapping.permissionSets === void 0) error3(path4, "a mapping needs 'roles' (the roles this group gets)");
     }
     if (mode === "identity-center") {
-      if (mapping.roles !== void 0) error3([...path3, "roles"], "mappings in mode identity-center grant 'permissionSets', not 'roles'", "key");
-      if (mapping.permissionSets === void 0 && mapping.roles === void 0) error3(path3, "a mapping needs 'permissionSets' (the permission sets this group gets)");
+      if (mapping.roles !== void 0) error3([...path4, "roles"], "mappings in mode identity-center grant 'permissionSets', not 'roles'", "key");
+      if (mapping.permissionSets === void 0 && mapping.roles === void 0) error3(path4, "a mapping needs 'permissionSets' (the permission sets this group gets)");
       if (mapping.accounts === void 0 && mapping.organizationalUnits === void 0) {
-        error3(path3, "a mapping in mode identity-center needs 'accounts' and/or 'organizationalUnits' to assign its permission sets in");
+        error3(path4, "a mapping in mode identity-center needs 'accounts' and/or 'organizationalUnits' to assign its permission sets in");
       }
     }
-    if (mapping.accounts !== void 0) checkAccountSelector([...path3, "accounts"], mapping.accounts);
-    checkAccountSelector([...path3, "organizationalUnits"], mapping.organizationalUnits, ouAliases, "organizational unit");
+    if (mapping.accounts !== void 0) checkAccountSelector([...path4, "accounts"], mapping.accounts);
+    checkAccountSelector([...path4, "organizationalUnits"], mapping.organizationalUnits, ouAliases, "organizational unit");
     const group4 = typeof mapping.group === "string" ? mapping.group : "";
     for (const [i5, role] of list(mapping.roles).entries()) {
       if (typeof role !== "string") continue;
       if (!roleNames.has(role)) {
-        const hint = permissionSetNames.has(role) ? " (it is a permission set)" : suggestion(role, roleNames);
-        error3([...path3, "roles", i5], `mapping for group '${group4}' names role '${role}', which is not defined in 'roles'${hint}`);
+        const hint = permissionSetNames.has(role) ? " (it is a permission set)" : suggestion2(role, roleNames);
+        error3([...path4, "roles", i5], `mapping for group ${quoteName(group4)} names role ${quoteName(role)}, which is not defined in 'roles'${hint}`);
         continue;
       }
       usedRoles.add(role);
       const available = roleAccounts.get(role) ?? /* @__PURE__ */ new Set();
       for (const [j5, alias] of (mapping.accounts === "*" ? [] : list(mapping.accounts)).entries()) {
         if (typeof alias === "string" && accountAliases.has(alias) && !available.has(alias)) {
-          error3([...path3, "accounts", j5], `role '${role}' does not exist in account '${alias}' (its accounts: ${[...available].join(", ") || "none"}); add the account to the role or drop it here`);
+          error3([...path4, "accounts", j5], `role ${quoteName(role)} does not exist in account ${quoteName(alias)} (its accounts: ${[...available].map(nameText).join(", ") || "none"}); add the account to the role or drop it here`);
         }
       }
     }
     for (const [i5, ps] of list(mapping.permissionSets).entries()) {
       if (typeof ps !== "string") continue;
       if (!permissionSetNames.has(ps)) {
-        const hint = roleNames.has(ps) ? " (it is a role)" : suggestion(ps, permissionSetNames);
-        error3([...path3, "permissionSets", i5], `mapping for group '${group4}' names permission set '${ps}', which is not defined in 'permissionSets'${hint}`);
+        const hint = roleNames.has(ps) ? " (it is a role)" : suggestion2(ps, permissionSetNames);
+        error3([...path4, "permissionSets", i5], `mapping for group ${quoteName(group4)} names permission set ${quoteName(ps)}, which is not defined in 'permissionSets'${hint}`);
       } else usedPermissionSets.add(ps);
     }
   }
   if (mode === "classic-iam") {
     for (const name of roleNames) {
-      if (!usedRoles.has(name)) warn(["roles", name], `role '${name}' is not granted to any group by a mapping; nobody can sign in to it`, "key");
+      if (!usedRoles.has(name)) warn(["roles", name], `role ${quoteName(name)} is not granted to any group by a mapping; nobody can sign in to it`, "key");
     }
     for (const alias of accountAliases) {
       const hasRole = [...roleAccounts.values()].some((set) => set.has(alias));
-      if (!hasRole) warn(["aws", "accounts", alias], `account '${alias}' has no roles; only the SAML identity provider will be created there`, "key");
+      if (!hasRole) warn(["aws", "accounts", alias], `account ${quoteName(alias)} has no roles; only the SAML identity provider will be created there`, "key");
     }
   }
   if (mode === "identity-center") {
     for (const name of permissionSetNames) {
-      if (!usedPermissionSets.has(name)) warn(["permissionSets", name], `permission set '${name}' is not assigned to any group by a mapping`, "key");
+      if (!usedPermissionSets.has(name)) warn(["permissionSets", name], `permission set ${quoteName(name)} is not assigned to any group by a mapping`, "key");
     }
+  }
+  if (typeof provider.propertyMappingPrefix === "string" && /^\s*authentik\s+default\b/i.test(provider.propertyMappingPrefix)) {
+    error3(["authentik", "provider", "propertyMappingPrefix"], `propertyMappingPrefix '${provider.propertyMappingPrefix}' names authentik's own mappings ("authentik default \u2026 Mapping: \u2026"), which are never the tool's; choose a prefix of your own (the default is "aws-gitops <application slug>")`);
   }
   const scim = isRec(data.scim) ? data.scim : void 0;
   if (scim && mode === "identity-center") {
@@ -88548,39 +88980,99 @@ function semanticDiagnostics(source, data) {
     const before = ours.toLowerCase() <= theirs.toLowerCase() ? "" : ours <= theirs ? " in the database's C (byte-order) collation" : void 0;
     if (before !== void 0) {
       const at = provider.propertyMappingPrefix === void 0 ? ["scim"] : ["authentik", "provider", "propertyMappingPrefix"];
-      error3(at, `the SCIM user mapping would be named '${ours}', which sorts before "${theirs}"${before}; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops <slug>")`, "key");
+      error3(at, `the SCIM user mapping would be named ${quoteName(ours)}, which sorts before "${theirs}"${before}; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops <slug>")`, "key");
     }
     if (Array.isArray(scim.groups)) {
       const provisioned = new Set(list(scim.groups).filter((g5) => typeof g5 === "string"));
       for (const [index, mapping] of list(data.mappings).entries()) {
         if (isRec(mapping) && typeof mapping.group === "string" && !provisioned.has(mapping.group)) {
-          warn(["mappings", index, "group"], `group '${mapping.group}' is not in scim.groups, so authentik's SCIM provider will not provision it to IAM Identity Center`);
+          warn(["mappings", index, "group"], `group ${quoteName(mapping.group)} is not in scim.groups, so authentik's SCIM provider will not provision it to IAM Identity Center`);
         }
       }
+    }
+  }
+  if (scim && typeof scim.url === "string") {
+    const scimRegion = /^https:\/\/scim\.([a-z0-9-]+)\.amazonaws\.com\//.exec(scim.url)?.[1];
+    const ic = isRec(aws.identityCenter) ? aws.identityCenter : {};
+    if (scimRegion && typeof ic.region === "string" && scimRegion !== ic.region) {
+      error3(["scim", "url"], `'scim.url' is in region ${scimRegion}, but aws.identityCenter.region is ${ic.region}; IAM Identity Center serves SCIM only in the region of its instance`);
+    }
+  }
+  if (scim && typeof scim.tokenEnv === "string") {
+    const reserved = reservedVariable(scim.tokenEnv);
+    if (reserved) {
+      error3(["scim", "tokenEnv"], `'scim.tokenEnv' names ${scim.tokenEnv}, ${reserved}; the SCIM token needs a variable of its own, e.g. AWS_SCIM_TOKEN`);
     }
   }
   if (scim && typeof scim.tokenEnv === "string" && looksLikeTokenValue(scim.tokenEnv)) {
     error3(["scim", "tokenEnv"], "'scim.tokenEnv' looks like the token itself; write the NAME of the environment variable that holds it (e.g. AWS_SCIM_TOKEN) and set that variable in the environment");
   }
-  for (const path3 of findAwsAccessKeys(data, [])) {
-    error3(path3, `'${describePath(path3)}' looks like an AWS access key; credentials are never written in the config \u2014 they come from the standard AWS credential chain`);
+  for (const { path: path4, key: key2, code: code2 } of findLoneSurrogates(data, [])) {
+    error3(path4, `${key2 ? `a key in '${describePath(path4.slice(0, -1))}'` : `'${describePath(path4)}'`} holds half of a UTF-16 surrogate pair (\\u${code2}), which is not a character; no API accepts it`, key2 ? "key" : "value");
+  }
+  for (const path4 of findAwsAccessKeys(data, [])) {
+    error3(path4, `'${describePath(path4)}' looks like an AWS access key; credentials are never written in the config \u2014 they come from the standard AWS credential chain`);
   }
   return out;
+}
+var AWS_CREDENTIAL_VARIABLES = /* @__PURE__ */ new Set([
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_SECURITY_TOKEN",
+  "AWS_CREDENTIAL_EXPIRATION",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN",
+  "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+  "AWS_WEB_IDENTITY_TOKEN_FILE",
+  "AWS_ROLE_ARN",
+  "AWS_ROLE_SESSION_NAME",
+  "AWS_PROFILE",
+  "AWS_DEFAULT_PROFILE",
+  "AWS_SHARED_CREDENTIALS_FILE",
+  "AWS_CONFIG_FILE",
+  "AWS_SSO_SESSION"
+]);
+function reservedVariable(name) {
+  const n3 = name.toUpperCase();
+  if (n3.startsWith("AUTHENTIK_")) return "a variable the tool reads for its own authentik settings (AUTHENTIK_TOKEN is the authentik API token)";
+  if (AWS_CREDENTIAL_VARIABLES.has(n3) || n3.startsWith("AWS_BEARER_TOKEN_")) return "a variable the AWS SDK reads for credentials";
+  if (n3.startsWith("GITHUB_") || n3 === "GH_TOKEN" || n3 === "GH_ENTERPRISE_TOKEN") return "a variable GitHub sets for workflows (GITHUB_TOKEN is the workflow's token)";
+  if (n3.startsWith("INPUT_")) return "a variable that holds an input of a GitHub Action step";
+  if (n3.startsWith("ACTIONS_") || n3.startsWith("RUNNER_")) return "a variable the GitHub Actions runner sets for itself";
+  return void 0;
 }
 function looksLikeTokenValue(value) {
   if (value.length > 64) return true;
   const mixed = /[a-z]/.test(value) && /[A-Z]/.test(value) && /[0-9]/.test(value);
   return value.length >= 24 && mixed;
 }
-function findAwsAccessKeys(value, path3) {
-  if (typeof value === "string") return /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/.test(value) ? [path3] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i5) => findAwsAccessKeys(v, [...path3, i5]));
-  if (isRec(value)) return Object.entries(value).flatMap(([k5, v]) => findAwsAccessKeys(v, [...path3, k5]));
+function findLoneSurrogates(value, path4) {
+  const lone = (s2) => /[\ud800-\udfff]/u.exec(s2)?.[0]?.charCodeAt(0).toString(16);
+  if (typeof value === "string") {
+    const code2 = lone(value);
+    return code2 ? [{ path: path4, key: false, code: code2 }] : [];
+  }
+  if (Array.isArray(value)) return value.flatMap((v, i5) => findLoneSurrogates(v, [...path4, i5]));
+  if (isRec(value)) {
+    return Object.entries(value).flatMap(([k5, v]) => {
+      const code2 = lone(k5);
+      return [...code2 ? [{ path: [...path4, k5], key: true, code: code2 }] : [], ...findLoneSurrogates(v, [...path4, k5])];
+    });
+  }
+  return [];
+}
+function findAwsAccessKeys(value, path4) {
+  if (typeof value === "string") return /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/.test(value) ? [path4] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i5) => findAwsAccessKeys(v, [...path4, i5]));
+  if (isRec(value)) return Object.entries(value).flatMap(([k5, v]) => findAwsAccessKeys(v, [...path4, k5]));
   return [];
 }
 
 // src/config/yaml-source.ts
 var import_yaml = __toESM(require_dist2(), 1);
+var placeKey = (path4) => path4.map((p3) => typeof p3 === "number" ? `#${p3}` : `.${p3}`).join("");
 var YamlSource = class {
   file;
   text;
@@ -88592,61 +89084,139 @@ var YamlSource = class {
     this.lines = new import_yaml.LineCounter();
     this.document = (0, import_yaml.parseDocument)(text, {
       lineCounter: this.lines,
+      // prettyErrors is off on purpose: pretty errors quote the source line, and
+      // that line may hold a secret someone pasted by mistake.
       prettyErrors: false,
-      uniqueKeys: true,
-      strict: true
+      // Duplicate keys are found by survey(): yaml's own check compares every key
+      // of a mapping with every other (quadratic: minutes for 50,000 tag keys).
+      uniqueKeys: false,
+      strict: true,
+      // yaml's own warnings (e.g. about a mapping used as a key) go to
+      // process.emitWarning and quote the source; every problem is reported
+      // as a diagnostic instead.
+      logLevel: "error"
     });
   }
   /**
-   * YAML syntax errors and warnings (duplicate keys included), then problems
-   * with aliases. Past the first real syntax error the parser's view of the
+   * YAML syntax errors and warnings, duplicate keys, then problems with keys
+   * and aliases. Past the first real syntax error the parser's view of the
    * document is guesswork (one tab used as indentation makes every following
    * line "not at the same column"), so what it reports after that is dropped:
    * duplicate keys before it stay, since they do not throw the parser off.
    */
   syntaxDiagnostics() {
+    const control = NOT_PRINTABLE.exec(this.text) ?? (this.text.indexOf("\uFEFF", 1) > 0 ? { index: this.text.indexOf("\uFEFF", 1), 0: "\uFEFF" } : null);
+    if (control) {
+      const code2 = control[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+      const what = control[0] === "\uFEFF" ? "a byte order mark (U+FEFF) after the start" : `a control character (U+${code2})`;
+      return [this.at("error", control.index, `YAML: the file holds ${what}, which a YAML file may not contain; remove it (or write it as an escape in a double-quoted string)`)];
+    }
     const errors = [...this.document.errors].sort((a5, b5) => a5.pos[0] - b5.pos[0]);
-    const first = errors.find((e5) => e5.code !== "DUPLICATE_KEY");
-    const upTo = first ? first.pos[0] : Infinity;
+    const upTo = errors.length > 0 ? errors[0].pos[0] : Infinity;
     const out = [];
+    for (const d5 of this.survey().duplicates) {
+      if (d5.offset <= upTo) out.push(this.at("error", d5.offset, duplicateKeyMessage(this.lines.linePos(d5.first))));
+    }
     const add = (severity, list3) => {
-      for (const e5 of list3) {
-        if (e5.pos[0] > upTo) continue;
-        const message = e5.code === "DUPLICATE_KEY" ? this.duplicateKeyMessage(e5.pos[0]) : syntaxMessage(e5.code, e5.message);
-        out.push(this.at(severity, e5.pos[0], message));
-      }
+      for (const e5 of list3) if (e5.pos[0] <= upTo) out.push(this.at(severity, e5.pos[0], syntaxMessage(e5.code, e5.message)));
     };
     add("error", errors);
     add("warning", this.document.warnings);
-    if (errors.length === 0) out.push(...this.aliasDiagnostics());
+    if (errors.length === 0) {
+      for (const offset of this.survey().badKeys) out.push(this.at("error", offset, "YAML: a key must be a plain value (a name), not a mapping, a list or an alias"));
+      out.push(...this.aliasDiagnostics());
+    }
     return out;
   }
   at(severity, offset, message) {
     const { line, col } = this.lines.linePos(offset);
     return { severity, message, file: this.file, line, column: col, path: [] };
   }
+  surveyed;
+  /** One walk over the document in document order: places, duplicate and bad keys, anchors and aliases. */
+  survey() {
+    if (this.surveyed) return this.surveyed;
+    const survey = { places: /* @__PURE__ */ new Map(), duplicates: [], badKeys: [], aliases: [] };
+    const anchors = /* @__PURE__ */ new Map();
+    const ancestors = [];
+    const walk = (node, path4) => {
+      if (!node || typeof node !== "object") return;
+      const n3 = node;
+      if (n3 instanceof import_yaml.Alias) {
+        const target = anchors.get(n3.source);
+        survey.aliases.push({ node: n3, target, recursive: target !== void 0 && ancestors.includes(target) });
+        return;
+      }
+      if (n3.anchor) anchors.set(n3.anchor, n3);
+      ancestors.push(n3);
+      if ((0, import_yaml.isMap)(n3)) {
+        const seen = /* @__PURE__ */ new Map();
+        for (const pair of n3.items) {
+          const key2 = pair.key;
+          const keyOffset = key2?.range?.[0];
+          if (key2 && ((0, import_yaml.isCollection)(key2) || key2 instanceof import_yaml.Alias)) {
+            survey.badKeys.push(keyOffset ?? 0);
+            walk(key2, path4);
+            walk(pair.value, path4);
+            continue;
+          }
+          const name = (0, import_yaml.isScalar)(key2) ? String(key2.value) : "";
+          if (keyOffset !== void 0) {
+            const first = seen.get(name);
+            if (first !== void 0) survey.duplicates.push({ offset: keyOffset, first });
+            else seen.set(name, keyOffset);
+          }
+          const sub = [...path4, name];
+          const id = placeKey(sub);
+          if (!survey.places.has(id)) survey.places.set(id, { key: keyOffset, value: pair.value?.range?.[0] });
+          walk(key2, sub);
+          walk(pair.value, sub);
+        }
+      } else if ((0, import_yaml.isSeq)(n3)) {
+        n3.items.forEach((item, i5) => {
+          const sub = [...path4, i5];
+          survey.places.set(placeKey(sub), { value: item?.range?.[0] });
+          walk(item, sub);
+        });
+      }
+      ancestors.pop();
+    };
+    const contents = this.document.contents;
+    survey.places.set(placeKey([]), { value: contents?.range?.[0] });
+    walk(contents, []);
+    this.surveyed = survey;
+    return survey;
+  }
   converted;
   /**
    * Aliases that point at nothing, aliases inside the node they point at (an
-   * infinitely deep document), and aliases that expand too much (a "billion
-   * laughs" document, refused by yaml's maxAliasCount). yaml reports none of
-   * these as parse errors; it throws when the document is converted.
+   * infinitely deep document), too many aliases, and aliases that expand too
+   * much (a "billion laughs" document, refused by yaml's maxAliasCount). yaml
+   * reports none of these as parse errors; it throws when the document is
+   * converted.
    */
   aliasDiagnostics() {
+    const aliases = this.survey().aliases;
+    if (aliases.length > MAX_ALIASES) {
+      return [
+        this.at(
+          "error",
+          aliases[MAX_ALIASES].node.range?.[0] ?? 0,
+          `YAML: the file uses more than ${MAX_ALIASES} aliases (*name); a configuration needs few \u2014 write the values out`
+        )
+      ];
+    }
     const out = [];
-    (0, import_yaml.visit)(this.document, {
-      Alias: (_key, node, path3) => {
-        const target = node.resolve(this.document);
-        const offset = node.range?.[0] ?? 0;
-        if (!target) {
-          out.push(this.at("error", offset, "YAML: an alias refers to an anchor that is not defined before it; define the anchor (&name) above its first alias (*name)"));
-        } else if (path3.includes(target)) {
-          out.push(
-            this.at("error", offset, "YAML: an alias refers to the node that contains it, which would make the document infinitely deep; a configuration cannot be recursive")
-          );
-        }
+    for (const { node, target, recursive } of aliases) {
+      const offset = node.range?.[0] ?? 0;
+      if (!target) {
+        out.push(this.at("error", offset, "YAML: an alias refers to an anchor that is not defined before it; define the anchor (&name) above its first alias (*name)"));
+      } else if (recursive) {
+        out.push(
+          this.at("error", offset, "YAML: an alias refers to the node that contains it, which would make the document infinitely deep; a configuration cannot be recursive")
+        );
       }
-    });
+    }
     if (out.length > 0) return out;
     const converted = this.convert();
     return "failedAt" in converted ? [this.at("error", converted.failedAt, converted.message)] : [];
@@ -88655,23 +89225,20 @@ var YamlSource = class {
   convert() {
     if (this.converted) return this.converted;
     let failing;
-    const wrapped = [];
-    (0, import_yaml.visit)(this.document, {
-      Alias: (_key, node) => {
-        wrapped.push(node);
-        Object.defineProperty(node, "toJSON", {
-          configurable: true,
-          value: function(...args) {
-            try {
-              return import_yaml.Alias.prototype.toJSON.apply(this, args);
-            } catch (error3) {
-              failing ??= this;
-              throw error3;
-            }
+    const wrapped = this.survey().aliases.map((a5) => a5.node);
+    for (const node of wrapped) {
+      Object.defineProperty(node, "toJSON", {
+        configurable: true,
+        value: function(...args) {
+          try {
+            return import_yaml.Alias.prototype.toJSON.apply(this, args);
+          } catch (error3) {
+            failing ??= this;
+            throw error3;
           }
-        });
-      }
-    });
+        }
+      });
+    }
     try {
       this.converted = { value: this.document.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? null };
     } catch (error3) {
@@ -88685,12 +89252,6 @@ var YamlSource = class {
     }
     return this.converted;
   }
-  duplicateKeyMessage(offset) {
-    const rest = this.text.slice(offset);
-    const key2 = /^(?:"((?:[^"\\]|\\.)*)"|'((?:[^']|'')*)'|([^:#\n]*?))\s*:/.exec(rest);
-    const name = key2 ? (key2[1] ?? key2[2] ?? key2[3] ?? "").trim() : "";
-    return name ? `duplicate key '${name}': it is already defined in this mapping; remove or rename one of them` : "duplicate key: it is already defined in the same mapping";
-  }
   /**
    * Plain JavaScript value of the document (empty document → null). Call it
    * only when syntaxDiagnostics() has no errors: those include the aliases
@@ -88701,34 +89262,17 @@ var YamlSource = class {
     if ("failedAt" in converted) throw new Error(`toJS() of ${this.file} called despite: ${converted.message}`);
     return converted.value;
   }
-  /** The node at a path, or undefined when the path does not exist. */
-  nodeAt(path3) {
-    if (path3.length === 0) return this.document.contents ?? void 0;
-    const node = this.document.getIn(path3, true);
-    return node && typeof node === "object" ? node : void 0;
-  }
-  /** The key node of the last path element, when the parent is a mapping. */
-  keyNodeAt(path3) {
-    if (path3.length === 0) return void 0;
-    const parent = this.nodeAt(path3.slice(0, -1));
-    const last = path3[path3.length - 1];
-    if (!(0, import_yaml.isMap)(parent)) return void 0;
-    for (const pair of parent.items) {
-      if ((0, import_yaml.isPair)(pair) && (0, import_yaml.isScalar)(pair.key) && String(pair.key.value) === String(last)) return pair.key;
-    }
-    return void 0;
-  }
   /**
    * Line and column of a path: of its key when `target` is "key" and the node
    * is a mapping entry, else of its value. Falls back to the nearest existing
    * ancestor so a diagnostic never lands on line 1 for no reason.
    */
-  position(path3, target = "value") {
-    for (let depth = path3.length; depth >= 0; depth--) {
-      const sub = path3.slice(0, depth);
-      const wantKey = target === "key" || depth < path3.length;
-      const node = (wantKey ? this.keyNodeAt(sub) : void 0) ?? this.nodeAt(sub) ?? this.keyNodeAt(sub);
-      const offset = node?.range?.[0];
+  position(path4, target = "value") {
+    const places = this.survey().places;
+    for (let depth = path4.length; depth >= 0; depth--) {
+      const place = places.get(placeKey(path4.slice(0, depth)));
+      const wantKey = target === "key" || depth < path4.length;
+      const offset = (wantKey ? place?.key : void 0) ?? place?.value ?? place?.key;
       if (offset !== void 0) {
         const { line, col } = this.lines.linePos(offset);
         return { line, column: col };
@@ -88736,21 +89280,61 @@ var YamlSource = class {
     }
     return { line: 1, column: 1 };
   }
-  diagnostic(severity, path3, message, target = "value") {
-    return { severity, message, file: this.file, path: path3, ...this.position(path3, target) };
-  }
-  /** True when the node at path is a sequence (used to tell list items apart). */
-  isSequence(path3) {
-    return (0, import_yaml.isSeq)(this.nodeAt(path3));
+  diagnostic(severity, path4, message, target = "value") {
+    return { severity, message, file: this.file, path: path4, ...this.position(path4, target) };
   }
 };
+function duplicateKeyMessage(first) {
+  return `duplicate key: the same key is already defined at line ${first.line}, column ${first.col} of this mapping; remove or rename one of them`;
+}
+var MAX_ALIASES = 100;
+var NOT_PRINTABLE = /[^\t\n\r\u0020-\u007e\u0085\u00a0-\ud7ff\ue000-\ufffd\u{10000}-\u{10ffff}]/u;
 var MAX_ALIAS_COUNT = 1e3;
+var SAFE_YAML_MESSAGES = [
+  /^Missing closing (?:'|")quote$/,
+  /^Implicit (?:map keys need to be followed by map values|keys need to be on a single line|keys of flow sequence pairs need to be on a single line)$/,
+  /^(?:Nested mappings are not allowed in compact mappings|A block sequence may not be used as an implicit map key)$/,
+  /^(?:All mapping items must start at the same column|All sequence items must start at the same column|Sequence item without - indicator)$/,
+  /^(?:Block collections are not allowed within flow collections|Flow end indicator should be more indented than parent)$/,
+  /^Flow (?:map|sequence)(?: in block collection must be sufficiently indented and)? (?:must )?end with a [\]}]$/,
+  /^(?:Unexpected , in|Missing , between|Missing , or : between|Unexpected empty item in|Missing space after : in) flow (?:map|sequence|collection)(?: items)?$/,
+  /^(?:Block scalars with more-indented leading empty lines must use an explicit indentation indicator|Block scalar values in collections must be indented|Block scalar header not found)$/,
+  /^Block scalar lines must not be less indented than their (?:explicit indentation indicator|first line)$/,
+  /^(?:Tabs are not allowed as indentation|Comments must be separated from other tokens by white space characters)$/,
+  /^(?:Tags and anchors must be separated from the next token by white space|A node can have at most one (?:anchor|tag)|An alias node must not specify any properties)$/,
+  /^(?:Anchor|Alias) (?:cannot be an empty string|ending in : is ambiguous)$/,
+  /^(?:Map keys must be unique|Map comment with trailing content|Missing directives-end(?:\/doc-start)? indicator line|Unexpected doc-end without preceding document|Missing newline after block sequence props)$/,
+  /^The : indicator must be at most 1024 chars after the start of an implicit (?:block mapping|flow sequence) key$/,
+  /^Unexpected [a-z-]+ (?:token|at node end)$/
+];
+var SYNTAX_KINDS = {
+  ALIAS_PROPS: "an alias cannot have an anchor or a tag",
+  BAD_ALIAS: "an alias (*name) or anchor (&name) is malformed",
+  BAD_COLLECTION_TYPE: "a tag does not fit the kind of value it is on",
+  BAD_DIRECTIVE: "a directive (a line starting with %) is malformed",
+  BAD_DQ_ESCAPE: "invalid escape sequence in a double-quoted string",
+  BAD_INDENT: "the indentation does not match the lines around it",
+  BAD_PROP_ORDER: "anchors (&name) and tags (!tag) must come right before the value",
+  BAD_SCALAR_START: "a plain value cannot start with this character; quote the value",
+  BLOCK_AS_IMPLICIT_KEY: "a block value cannot be used as a key",
+  BLOCK_IN_FLOW: "block values cannot be used inside { } or [ ]",
+  IMPOSSIBLE: "this cannot be parsed",
+  KEY_OVER_1024_CHARS: "a key is longer than 1024 characters",
+  MISSING_CHAR: "a character is missing here (a closing quote, bracket or brace, or a ':' after a key)",
+  MULTILINE_IMPLICIT_KEY: "a key cannot span several lines",
+  MULTIPLE_ANCHORS: "a value can have only one anchor (&name)",
+  MULTIPLE_DOCS: "the file holds several YAML documents (separated by ---); a configuration is one document",
+  MULTIPLE_TAGS: "a value can have only one tag (!tag)",
+  NON_STRING_KEY: "a key must be a string",
+  RESOURCE_EXHAUSTION: "the document is too large or too deeply nested",
+  TAB_AS_INDENT: "tabs are not allowed as indentation",
+  TAG_RESOLVE_FAILED: "unknown tag (!tag); a configuration uses no YAML tags",
+  UNEXPECTED_TOKEN: "unexpected character here; quote values that contain YAML indicators (: { } [ ] , # & * ! | > ' \" % @ `)"
+};
 function syntaxMessage(code2, message) {
-  let text = message;
-  if (code2 === "BAD_DQ_ESCAPE") text = "invalid escape sequence in a double-quoted string";
-  else if (/^Block scalar header includes extra characters/.test(text)) text = "block scalar header (| or >) includes extra characters";
-  else if (code2 === "TAB_AS_INDENT") text = `${text}; indent with spaces`;
-  return `YAML syntax: ${text.charAt(0).toLowerCase()}${text.slice(1)}`;
+  let text = SAFE_YAML_MESSAGES.some((safe) => safe.test(message)) ? `${message.charAt(0).toLowerCase()}${message.slice(1)}` : /^Block scalar header includes extra characters/.test(message) ? "block scalar header (| or >) includes extra characters" : SYNTAX_KINDS[code2] ?? "the file is not valid YAML here";
+  if (code2 === "TAB_AS_INDENT") text = `${text}; indent with spaces`;
+  return `YAML syntax: ${text}`;
 }
 
 // src/config/load-config.ts
@@ -88767,39 +89351,86 @@ function validateConfigText(file, text) {
   const source = new YamlSource(file, text);
   const syntax = source.syntaxDiagnostics();
   if (syntax.some((d5) => d5.severity === "error")) {
-    return { diagnostics: sortDiagnostics(syntax), source };
+    return { diagnostics: atMost(sortDiagnostics(syntax)), source };
   }
   const data = source.toJS();
-  const diagnostics = sortDiagnostics([
-    ...syntax,
-    ...data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data),
-    ...semanticDiagnostics(source, data)
-  ]);
+  const diagnostics = atMost(
+    sortDiagnostics([
+      ...syntax,
+      ...data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data),
+      ...semanticDiagnostics(source, data)
+    ])
+  );
   if (diagnostics.some((d5) => d5.severity === "error")) return { diagnostics, source };
   return { diagnostics, source, config: resolveConfig(source, data) };
+}
+var MAX_DIAGNOSTICS = 100;
+function atMost(diagnostics) {
+  if (diagnostics.length <= MAX_DIAGNOSTICS) return diagnostics;
+  const rest = diagnostics.slice(MAX_DIAGNOSTICS);
+  const next = rest[0];
+  const errors = rest.filter((d5) => d5.severity === "error").length;
+  return [
+    ...diagnostics.slice(0, MAX_DIAGNOSTICS),
+    {
+      ...next,
+      severity: errors > 0 ? "error" : "warning",
+      message: `${rest.length} more problems from here on are not shown (${errors} of them errors); fix the ones above and validate again`,
+      path: []
+    }
+  ];
 }
 async function loadConfigFile(file) {
   const result = await validateConfigFile(file);
   if (!result.config) throw new ConfigError(result.diagnostics);
   return { config: result.config, warnings: result.diagnostics, source: result.source };
 }
+var CONFIG_MAX_BYTES = 2 * 1024 * 1024;
 async function validateConfigFile(file) {
-  let text;
+  const refuse = (reason, line = 1, column = 1) => ({
+    diagnostics: [{ severity: "error", message: `cannot read the configuration: ${reason}`, file, line, column, path: [] }],
+    source: new YamlSource(file, "")
+  });
+  let bytes;
   try {
-    text = await readFile2(file, "utf8");
+    bytes = await readRegularFile(file, CONFIG_MAX_BYTES);
   } catch (error3) {
+    if (error3 instanceof FileTooLarge) return refuse(`it ${error3.message}; a configuration of over ${formatBytes(CONFIG_MAX_BYTES)} is refused`);
+    if (error3 instanceof FileRefused) return refuse(`it ${error3.message}`);
     const code2 = error3.code;
-    const reason = code2 === "ENOENT" ? "no such file" : code2 === "EISDIR" ? "is a directory" : error3.message;
-    const source = new YamlSource(file, "");
-    return { diagnostics: [{ severity: "error", message: `cannot read the configuration: ${reason}`, file, line: 1, column: 1, path: [] }], source };
+    return refuse(code2 === "ENOENT" ? "no such file" : code2 === "EISDIR" ? "is a directory" : code2 === "EACCES" ? "permission denied" : error3.message);
   }
+  const text = decodeUtf8(bytes);
+  if (typeof text !== "string") return refuse(`it is not UTF-8 text (an invalid byte sequence at byte ${text.offset + 1})`, text.line, text.column);
   const result = validateConfigText(file, text);
   return result.config ? checkReferencedFiles(result) : result;
+}
+function decodeUtf8(bytes) {
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+  } catch {
+    let good = 0;
+    let bad = bytes.length;
+    while (good < bad) {
+      const mid = Math.ceil((good + bad) / 2);
+      try {
+        new TextDecoder("utf-8", { fatal: true }).decode(bytes.subarray(0, mid), { stream: true });
+        good = mid;
+      } catch {
+        bad = mid - 1;
+      }
+    }
+    const before = new TextDecoder("utf-8").decode(bytes.subarray(0, good));
+    const lines = before.split("\n");
+    return { offset: good, line: lines.length, column: [...lines[lines.length - 1]].length + 1 };
+  }
 }
 async function checkReferencedFiles(result) {
   const ic = result.config.aws.identityCenter;
   if (!ic) return result;
-  const problem = await readSpMetadataFile(ic.spMetadataPath).then(
+  const root5 = await configRoot(result.source.file).catch(() => path2.dirname(path2.resolve(result.source.file)));
+  ic.spMetadataRoot = root5;
+  const problem = await readSpMetadataFile(ic.spMetadataPath, root5).then(
     () => void 0,
     (error3) => error3.message
   );
@@ -88831,8 +89462,8 @@ function resolveConfig(source, raw) {
   });
   const ic = raw.aws.identityCenter;
   const scim = raw.scim;
-  const at = (path3) => {
-    const pos2 = source.position(path3);
+  const at = (path4) => {
+    const pos2 = source.position(path4);
     return `${source.file}:${pos2.line}:${pos2.column}`;
   };
   return {
@@ -88874,7 +89505,7 @@ function resolveConfig(source, raw) {
         instanceArn: ic.instanceArn,
         identityStoreId: ic.identityStoreId,
         accessPortalUrl: ic.accessPortalUrl,
-        spMetadataPath: path.resolve(path.dirname(source.file), ic.spMetadata),
+        spMetadataPath: path2.resolve(path2.dirname(source.file), ic.spMetadata),
         spMetadataLocation: at(["aws", "identityCenter", "spMetadata"])
       }
     },
@@ -88906,9 +89537,11 @@ function resolveConfig(source, raw) {
       tokenEnvLocation: at(["scim", "tokenEnv"]),
       providerName: scim.providerName ?? `${raw.authentik.provider.name}-scim`,
       groups: scim.groups ?? [...new Set(raw.mappings.map((m3) => m3.group))],
+      groupsLocation: at(scim.groups ? ["scim", "groups"] : ["scim"]),
       userMapping: { userName: scim.userMapping?.userName ?? "email", dropPhotos: scim.userMapping?.dropPhotos ?? true }
     },
-    options: { prune: raw.options?.prune ?? false, allowDeleteAll: raw.options?.allowDeleteAll ?? false }
+    options: { prune: raw.options?.prune ?? false, allowDeleteAll: raw.options?.allowDeleteAll ?? false },
+    review: resolveReview(raw)
   };
 }
 
@@ -88924,7 +89557,7 @@ var address = {
   scimProvider: (name) => `authentik.scim_provider[${name}]`,
   scimMapping: (name) => `authentik.scim_mapping[${name}]`,
   iamSamlProvider: (account, name) => `aws.iam.saml_provider[${account}:${name}]`,
-  iamRole: (account, path3, name) => `aws.iam.role[${account}:${path3}${name}]`,
+  iamRole: (account, path4, name) => `aws.iam.role[${account}:${path4}${name}]`,
   permissionSet: (name) => `aws.sso.permission_set[${name}]`,
   assignment: (group4, permissionSet, account) => `aws.sso.account_assignment[${group4}\u2192${permissionSet}@${account}]`
 };
@@ -88961,6 +89594,13 @@ function byCodePoint(a5, b5) {
 // src/plan/types.ts
 var MANAGED_BY_TAG = "managed-by";
 var MANAGED_BY_VALUE = "authentik-aws-gitops";
+var CONFIG_TAG = "managed-by-config";
+function configOwnership(tags, configId2, declared) {
+  if (tags[MANAGED_BY_TAG] !== MANAGED_BY_VALUE) return `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}`;
+  const owner = tags[CONFIG_TAG];
+  if (owner === void 0) return !declared && `it carries ${MANAGED_BY_TAG} but no ${CONFIG_TAG} tag (made by an earlier version, or by another configuration); declare it to adopt it, or delete it by hand`;
+  return owner !== configId2 && `it belongs to another configuration: authentik application '${owner}' (tag ${CONFIG_TAG}=${owner})`;
+}
 function isRef(v) {
   return typeof v === "object" && v !== null && typeof v.$ref === "string";
 }
@@ -89163,8 +89803,8 @@ var AWS_AUDIENCE = "urn:amazon:webservices";
 function samlProviderArn(accountId, name) {
   return `arn:aws:iam::${accountId}:saml-provider/${name}`;
 }
-function roleArn(accountId, path3, name) {
-  return `arn:aws:iam::${accountId}:role${path3}${name}`;
+function roleArn(accountId, path4, name) {
+  return `arn:aws:iam::${accountId}:role${path4}${name}`;
 }
 function trustPolicy(accountId, samlProvider2) {
   return normalizePolicy({
@@ -89179,9 +89819,12 @@ function trustPolicy(accountId, samlProvider2) {
     ]
   });
 }
+function configId(config) {
+  return config.authentik.application.slug;
+}
 function managedTags(config, own) {
   return Object.fromEntries(
-    Object.entries({ ...config.aws.tags, ...own, [MANAGED_BY_TAG]: MANAGED_BY_VALUE }).sort(([a5], [b5]) => byCodePoint(a5, b5))
+    Object.entries({ ...config.aws.tags, ...own, [MANAGED_BY_TAG]: MANAGED_BY_VALUE, [CONFIG_TAG]: configId(config) }).sort(([a5], [b5]) => byCodePoint(a5, b5))
   );
 }
 function desiredClassicIam(config, ctx) {
@@ -89324,52 +89967,68 @@ async function executeChanges(changes, run2, options = {}) {
   const limit = Math.max(1, options.concurrency ?? 4);
   const emit = options.onProgress ?? (() => {
   });
-  const inPlan = new Set(changes.map((c5) => c5.address));
-  const pending = new Map(changes.map((c5) => [c5.address, c5]));
-  const finished = /* @__PURE__ */ new Set();
   const result = { applied: [], failed: [], skipped: [] };
-  const running = /* @__PURE__ */ new Map();
-  const laneUse = /* @__PURE__ */ new Map();
   let stopped = false;
-  const laneOf = (c5) => options.lanes?.(c5);
-  const laneFree = (c5) => {
+  const byAddress = new Map(changes.map((c5) => [c5.address, c5]));
+  const waitingOn = /* @__PURE__ */ new Map();
+  const dependents = /* @__PURE__ */ new Map();
+  for (const c5 of changes) {
+    const deps = new Set(c5.dependsOn.filter((d5) => d5 !== c5.address && byAddress.has(d5)));
+    waitingOn.set(c5, deps.size);
+    for (const d5 of deps) {
+      const list3 = dependents.get(d5);
+      if (list3) list3.push(c5);
+      else dependents.set(d5, [c5]);
+    }
+  }
+  const laneOf = (c5) => options.lanes?.(c5) ?? { key: "", limit: Number.POSITIVE_INFINITY };
+  const ready = /* @__PURE__ */ new Map();
+  const pending = new Set(changes);
+  const makeReady = (c5) => {
     const lane = laneOf(c5);
-    return !lane || (laneUse.get(lane.key) ?? 0) < lane.limit;
+    let entry = ready.get(lane.key);
+    if (!entry) ready.set(lane.key, entry = { limit: lane.limit, queue: [], head: 0, used: 0 });
+    entry.queue.push(c5);
   };
-  const ready = (c5) => c5.dependsOn.every((d5) => !inPlan.has(d5) || d5 === c5.address || finished.has(d5));
+  for (const c5 of changes) if (waitingOn.get(c5) === 0) makeReady(c5);
+  const running = /* @__PURE__ */ new Set();
+  const start = (c5, lane) => {
+    pending.delete(c5);
+    lane.used += 1;
+    const started = Date.now();
+    emit({ kind: "start", change: c5 });
+    const p3 = run2(c5).then(() => {
+      result.applied.push(c5);
+      emit({ kind: "done", change: c5, ms: Date.now() - started });
+      for (const d5 of dependents.get(c5.address) ?? []) {
+        const left = waitingOn.get(d5) - 1;
+        waitingOn.set(d5, left);
+        if (left === 0) makeReady(d5);
+      }
+    }).catch((error3) => {
+      const e5 = error3 instanceof Error ? error3 : new Error(String(error3));
+      result.failed.push({ change: c5, error: e5 });
+      stopped = true;
+      emit({ kind: "failed", change: c5, error: e5 });
+    }).finally(() => {
+      running.delete(p3);
+      lane.used -= 1;
+    });
+    running.add(p3);
+  };
   for (; ; ) {
     if (!stopped) {
-      for (const c5 of [...pending.values()]) {
-        if (running.size >= limit) break;
-        if (!ready(c5) || !laneFree(c5)) continue;
-        pending.delete(c5.address);
-        const lane = laneOf(c5);
-        if (lane) laneUse.set(lane.key, (laneUse.get(lane.key) ?? 0) + 1);
-        const started = Date.now();
-        emit({ kind: "start", change: c5 });
-        const p3 = run2(c5).then(() => {
-          finished.add(c5.address);
-          result.applied.push(c5);
-          emit({ kind: "done", change: c5, ms: Date.now() - started });
-        }).catch((error3) => {
-          const e5 = error3 instanceof Error ? error3 : new Error(String(error3));
-          result.failed.push({ change: c5, error: e5 });
-          stopped = true;
-          emit({ kind: "failed", change: c5, error: e5 });
-        }).finally(() => {
-          running.delete(c5.address);
-          if (lane) laneUse.set(lane.key, (laneUse.get(lane.key) ?? 1) - 1);
-        });
-        running.set(c5.address, p3);
+      for (const lane of ready.values()) {
+        while (running.size < limit && lane.used < lane.limit && lane.head < lane.queue.length) start(lane.queue[lane.head++], lane);
       }
     }
     if (running.size === 0) break;
-    await Promise.race(running.values());
+    await Promise.race(running);
   }
   if (!stopped && pending.size > 0) {
-    throw new Error(`internal: dependency cycle among ${[...pending.keys()].join(", ")}`);
+    throw new Error(`internal: dependency cycle among ${[...pending].map((c5) => c5.address).join(", ")}`);
   }
-  for (const c5 of pending.values()) {
+  for (const c5 of pending) {
     result.skipped.push(c5);
     emit({ kind: "skipped", change: c5, because: "an earlier change failed" });
   }
@@ -89477,16 +90136,16 @@ var Diff = class {
       }
     }
   }
-  addToPath(path3, added, removed, oldPosInc, options) {
-    const last = path3.lastComponent;
+  addToPath(path4, added, removed, oldPosInc, options) {
+    const last = path4.lastComponent;
     if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
       return {
-        oldPos: path3.oldPos + oldPosInc,
+        oldPos: path4.oldPos + oldPosInc,
         lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
       };
     } else {
       return {
-        oldPos: path3.oldPos + oldPosInc,
+        oldPos: path4.oldPos + oldPosInc,
         lastComponent: { count: 1, added, removed, previousComponent: last }
       };
     }
@@ -89889,6 +90548,155 @@ function splitLines(text) {
   return result;
 }
 
+// src/plan/policy-diff.ts
+function asList(v) {
+  if (v === void 0 || v === null) return [];
+  if (typeof v === "string") return [v];
+  if (Array.isArray(v)) return v.map(String);
+  return [JSON.stringify(v)];
+}
+function normalizeCondition2(c5) {
+  if (typeof c5 !== "object" || c5 === null || Object.keys(c5).length === 0) return void 0;
+  const out = {};
+  for (const [op2, body] of Object.entries(c5)) {
+    if (typeof body === "object" && body !== null && !Array.isArray(body)) {
+      out[op2] = Object.fromEntries(
+        Object.entries(body).map(([k5, v]) => {
+          const list3 = Array.isArray(v) ? [...new Set(v.map((x) => typeof x === "string" ? x : JSON.stringify(x)))].sort(byCodePoint) : [typeof v === "string" ? v : JSON.stringify(v)];
+          return [k5, list3.length === 1 ? list3[0] : list3];
+        })
+      );
+    } else out[op2] = body;
+  }
+  return sortKeys(out);
+}
+function statementsOf(doc) {
+  if (doc === void 0 || doc === null || doc === "") return [];
+  const parsed = typeof doc === "string" ? decodePolicyDocument(doc) : doc;
+  const st = parsed.Statement;
+  if (st === void 0 || st === null) return [];
+  return (Array.isArray(st) ? st : [st]).filter((s2) => typeof s2 === "object" && s2 !== null);
+}
+function policyRows(doc) {
+  const rows = /* @__PURE__ */ new Map();
+  for (const s2 of statementsOf(doc)) {
+    const effect = s2.Effect === "Deny" ? "Deny" : "Allow";
+    const notAction = s2.Action === void 0 && s2.NotAction !== void 0;
+    const notResource = s2.Resource === void 0 && s2.NotResource !== void 0;
+    const actions = asList(notAction ? s2.NotAction : s2.Action);
+    const resources = asList(notResource ? s2.NotResource : s2.Resource);
+    const condition = normalizeCondition2(s2.Condition);
+    for (const action of actions) {
+      for (const resource of resources.length > 0 ? resources : ["*"]) {
+        const row2 = { effect, action, resource };
+        if (condition) row2.condition = condition;
+        if (notAction) row2.notAction = true;
+        if (notResource) row2.notResource = true;
+        rows.set(rowKey(row2), row2);
+      }
+    }
+  }
+  return [...rows.values()].sort(compareRows);
+}
+function rowKey(r5) {
+  return canonicalJson(r5);
+}
+function compareRows(a5, b5) {
+  return byCodePoint(a5.effect, b5.effect) || byCodePoint(a5.action, b5.action) || byCodePoint(a5.resource, b5.resource) || byCodePoint(canonicalJson(a5.condition ?? null), canonicalJson(b5.condition ?? null)) || byCodePoint(rowKey(a5), rowKey(b5));
+}
+function widens(row2) {
+  return row2.effect === "Allow";
+}
+function classify(added, removed) {
+  const wider = added.some(widens) || removed.some((r5) => !widens(r5));
+  const narrower = removed.some(widens) || added.some((r5) => !widens(r5));
+  return wider && narrower ? "both" : wider ? "widened" : narrower ? "narrowed" : "none";
+}
+function diffPolicies(before, after) {
+  const b5 = new Map(policyRows(before).map((r5) => [rowKey(r5), r5]));
+  const a5 = new Map(policyRows(after).map((r5) => [rowKey(r5), r5]));
+  const added = [...a5].filter(([k5]) => !b5.has(k5)).map(([, r5]) => r5);
+  const removed = [...b5].filter(([k5]) => !a5.has(k5)).map(([, r5]) => r5);
+  return { added, removed, change: classify(added, removed) };
+}
+
+// src/plan/permissions.ts
+function policyName(arn) {
+  return arn.split("/").pop() ?? arn;
+}
+function strings(v) {
+  return Array.isArray(v) ? v.map((x) => typeof x === "string" ? x : JSON.stringify(x)) : [];
+}
+function customerManaged(v) {
+  if (!Array.isArray(v)) return [];
+  return v.map((c5) => {
+    const ref = c5;
+    return `${ref.path ?? "/"}${ref.name ?? ""}`;
+  });
+}
+function boundaryText(v) {
+  if (v === void 0 || v === null || v === "") return null;
+  if (typeof v === "string") return policyName(v);
+  const b5 = v;
+  if (b5.managedPolicyArn) return policyName(b5.managedPolicyArn);
+  if (b5.customerManagedPolicy) return `${b5.customerManagedPolicy.path ?? "/"}${b5.customerManagedPolicy.name ?? ""}`;
+  return JSON.stringify(v);
+}
+function inlineRows(props) {
+  if (!props) return [];
+  const docs = [];
+  if (props.inline_policies && typeof props.inline_policies === "object") docs.push(...Object.values(props.inline_policies));
+  if (props.inline_policy) docs.push(props.inline_policy);
+  const rows = /* @__PURE__ */ new Map();
+  for (const d5 of docs) for (const r5 of policyRows(d5)) rows.set(JSON.stringify(r5), r5);
+  return [...rows.values()].sort(compareRows);
+}
+var minus = (a5, b5) => [...new Set(a5.filter((x) => !b5.includes(x)))].sort(byCodePoint);
+function permissionRow(change, accountId, account) {
+  if (change.type !== "aws.iam.role" && change.type !== "aws.sso.permission_set") return void 0;
+  if (change.action === "delete") return void 0;
+  const before = change.action === "create" ? null : change.before;
+  const after = change.after;
+  const wrap = (rows) => ({ Statement: rows.map((r5) => ({ Effect: r5.effect, [r5.notAction ? "NotAction" : "Action"]: r5.action, [r5.notResource ? "NotResource" : "Resource"]: r5.resource, ...r5.condition ? { Condition: r5.condition } : {} })) });
+  const inline = diffPolicies(wrap(inlineRows(before)), wrap(inlineRows(after)));
+  const mb = strings(before?.managed_policies).map(policyName);
+  const ma = strings(after?.managed_policies).map(policyName);
+  const cb = customerManaged(before?.customer_managed_policies);
+  const ca = customerManaged(after?.customer_managed_policies);
+  const bb = boundaryText(before?.permissions_boundary);
+  const ba = boundaryText(after?.permissions_boundary);
+  const row2 = {
+    grant: String(after?.name ?? before?.name ?? change.address),
+    account,
+    accountId,
+    change: "changed",
+    address: change.address,
+    added: inline.added,
+    removed: inline.removed,
+    managedPoliciesAdded: minus(ma, mb),
+    managedPoliciesRemoved: minus(mb, ma),
+    customerManagedPoliciesAdded: minus(ca, cb),
+    customerManagedPoliciesRemoved: minus(cb, ca)
+  };
+  if (bb !== ba && before) row2.permissionsBoundary = { before: bb, after: ba };
+  if (!before) {
+    row2.new = true;
+    if (ba) row2.permissionsBoundary = { before: null, after: ba };
+  }
+  const boundaryWider = row2.permissionsBoundary !== void 0 && row2.permissionsBoundary.after === null;
+  const boundaryNarrower = row2.permissionsBoundary !== void 0 && row2.permissionsBoundary.before === null;
+  const boundaryOther = row2.permissionsBoundary !== void 0 && !boundaryWider && !boundaryNarrower;
+  const policy2 = classify(inline.added, inline.removed);
+  const wider = policy2 === "widened" || policy2 === "both" || row2.managedPoliciesAdded.length > 0 || row2.customerManagedPoliciesAdded.length > 0 || boundaryWider;
+  const narrower = policy2 === "narrowed" || policy2 === "both" || row2.managedPoliciesRemoved.length > 0 || row2.customerManagedPoliciesRemoved.length > 0 || boundaryNarrower && !row2.new;
+  if (!wider && !narrower && !boundaryOther && !row2.new) return void 0;
+  row2.change = row2.new ? "widened" : boundaryOther || wider && narrower ? "changed" : wider ? "widened" : "narrowed";
+  return row2;
+}
+function comparePermissionRows(a5, b5) {
+  return byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId);
+}
+
 // src/plan/compute-plan.ts
 var PlanError = class extends Error {
   problems;
@@ -90053,9 +90861,18 @@ function computePlan(input) {
       liveId: l3.id
     });
   }
+  const referrersOf = /* @__PURE__ */ new Map();
+  for (const addr of deletes) {
+    for (const target of refsIn(live.get(addr).props)) {
+      if (target === addr || !deletes.has(target)) continue;
+      const list3 = referrersOf.get(target);
+      if (list3) list3.push(addr);
+      else referrersOf.set(target, [addr]);
+    }
+  }
   for (const addr of deletes) {
     const l3 = live.get(addr);
-    const referrers = liveList.filter((o3) => o3.address !== addr && deletes.has(o3.address) && refsIn(o3.props).has(addr)).map((o3) => o3.address);
+    const referrers = [...referrersOf.get(addr) ?? []];
     changes.push({
       ...changeHeader(l3),
       action: "delete",
@@ -90069,7 +90886,16 @@ function computePlan(input) {
   }
   if (problems.length > 0) throw new PlanError(problems);
   changes.sort(compareChanges);
-  const { access: access2, before, after } = accessDiff(input, desired, liveList, deletes);
+  const { access: access2, before, after, later } = accessDiff(input, desired, liveList, deletes);
+  const permissions = permissionRows(input, changes, later);
+  const people = peopleOf(input);
+  if (people) {
+    for (const row2 of access2) row2.people = people([row2.group]);
+    for (const row2 of permissions) {
+      const groups = [...later.values()].filter((r5) => r5.kind !== "application" && r5.grant === row2.grant && (row2.accountId === "" || r5.accountId === row2.accountId)).map((r5) => r5.group);
+      row2.people = people(groups);
+    }
+  }
   if (before > 0 && after === 0 && !input.allowDeleteAll) {
     throw new PlanError([
       {
@@ -90087,6 +90913,7 @@ function computePlan(input) {
     hash: planHash(changes),
     summary: summary2,
     access: access2,
+    permissions,
     changes,
     notPruned: notPruned.sort((a5, b5) => byCodePoint(a5.address, b5.address)),
     warnings: input.warnings ?? [],
@@ -90116,7 +90943,31 @@ function accessDiff(input, desired, liveList, deletes) {
     (a5.kind === b5.kind ? 0 : a5.kind === "application" ? 1 : -1) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
   );
   const grants = (rows) => [...rows.values()].filter((r5) => r5.kind !== "application").length;
-  return { access: access2, before: grants(ownedNow), after: grants(ownedLater) };
+  return { access: access2, before: grants(ownedNow), after: grants(ownedLater), later };
+}
+function peopleOf(input) {
+  const members = input.members;
+  if (!members || input.people === "off") return void 0;
+  return (groups) => {
+    const names = [...new Set(groups.flatMap((g5) => members[g5] ?? []))].sort(byCodePoint);
+    return input.people === "count" ? { count: names.length } : { count: names.length, names };
+  };
+}
+function permissionRows(input, changes, later) {
+  const rows = [];
+  for (const c5 of changes) {
+    if (c5.type === "aws.iam.role") {
+      const alias = c5.account ?? "";
+      const row2 = permissionRow(c5, input.accountIds?.[alias] ?? "", alias);
+      if (row2) rows.push(row2);
+    } else if (c5.type === "aws.sso.permission_set") {
+      const name = String((c5.after ?? c5.before)?.name ?? "");
+      const accounts = [...new Set([...later.values()].filter((r5) => r5.kind !== "application" && r5.grant === name).map((r5) => r5.account))].sort(byCodePoint);
+      const row2 = permissionRow(c5, "", accounts.join(", "));
+      if (row2) rows.push(row2);
+    }
+  }
+  return rows.sort(comparePermissionRows);
 }
 
 // node_modules/ky/distribution/errors/HTTPError.js
@@ -90959,12 +91810,27 @@ async function collectPages(what, fetch) {
   }
 }
 
+// src/util/redact-url.ts
+function displayUrl(url) {
+  const m3 = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/s.exec(url);
+  if (!m3) return url;
+  const [, scheme, authority = "", path4 = "", query] = m3;
+  const host = authority.slice(authority.lastIndexOf("@") + 1);
+  return `${scheme}${host}${path4}${query ? "?\u2026" : ""}`;
+}
+function redactUrls(text) {
+  return text.replace(/[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s"'<>()]*/g, (url) => {
+    const trail = /[.,;:!)\]]+$/.exec(url)?.[0] ?? "";
+    return displayUrl(url.slice(0, url.length - trail.length)) + trail;
+  });
+}
+
 // src/providers/authentik/client.ts
 var AuthentikApiError = class extends UserError {
-  constructor(method, path3, status, body, hint) {
-    super(`authentik ${method} ${path3} failed with HTTP ${status}${describeBody(body)}${hint ? `: ${hint}` : ""}`);
+  constructor(method, path4, status, body, hint) {
+    super(`authentik ${method} ${path4} failed with HTTP ${status}${describeBody(body)}${hint ? `: ${hint}` : ""}`);
     this.method = method;
-    this.path = path3;
+    this.path = path4;
     this.status = status;
     this.body = body;
   }
@@ -90975,10 +91841,10 @@ var AuthentikApiError = class extends UserError {
   name = "AuthentikApiError";
 };
 var AuthentikTransportError = class extends UserError {
-  constructor(method, path3, message) {
+  constructor(method, path4, message) {
     super(message);
     this.method = method;
-    this.path = path3;
+    this.path = path4;
   }
   method;
   path;
@@ -91008,13 +91874,15 @@ function mapTopLevelKeys(value, f5) {
 var fromApi = (value) => mapTopLevelKeys(value, camel);
 var toApi = (value) => mapTopLevelKeys(value, snake);
 var AuthentikClient = class {
+  /** The base URL as messages show it: without user name, password or query (see displayUrl). */
   baseUrl;
   http;
   requestCount = 0;
   constructor(options) {
-    this.baseUrl = options.url.replace(/\/+$/, "");
+    const base = options.url.replace(/\/+$/, "");
+    this.baseUrl = displayUrl(base);
     this.http = distribution_default.create({
-      prefixUrl: `${this.baseUrl}/api/v3`,
+      prefixUrl: `${base}/api/v3`,
       headers: { Authorization: `Bearer ${options.token}`, Accept: "application/json" },
       timeout: options.timeoutMs ?? 3e4,
       retry: {
@@ -91034,8 +91902,8 @@ var AuthentikClient = class {
       }
     });
   }
-  async call(method, path3, body, searchParams) {
-    const relative = path3.replace(/^\/+/, "");
+  async call(method, path4, body, searchParams) {
+    const relative = path4.replace(/^\/+/, "");
     try {
       const response = await this.http(relative, {
         method,
@@ -91069,49 +91937,49 @@ var AuthentikClient = class {
       throw new AuthentikTransportError(
         method.toUpperCase(),
         `/api/v3/${relative}`,
-        `cannot reach authentik at ${this.baseUrl} (${cause?.code ?? error3.message}); check authentik.url or AUTHENTIK_URL`
+        `cannot reach authentik at ${this.baseUrl} (${cause?.code ?? redactUrls(error3.message)}); check authentik.url or AUTHENTIK_URL`
       );
     }
   }
   /** Raw JSON, keys as authentik sends them. */
-  getRaw(path3, searchParams) {
-    return this.call("get", path3, void 0, searchParams);
+  getRaw(path4, searchParams) {
+    return this.call("get", path4, void 0, searchParams);
   }
-  async get(path3, searchParams) {
-    return fromApi(await this.call("get", path3, void 0, searchParams));
+  async get(path4, searchParams) {
+    return fromApi(await this.call("get", path4, void 0, searchParams));
   }
-  async post(path3, body) {
-    return fromApi(await this.call("post", path3, toApi(body)));
+  async post(path4, body) {
+    return fromApi(await this.call("post", path4, toApi(body)));
   }
-  async put(path3, body) {
-    return fromApi(await this.call("put", path3, toApi(body)));
+  async put(path4, body) {
+    return fromApi(await this.call("put", path4, toApi(body)));
   }
-  async patch(path3, body) {
-    return fromApi(await this.call("patch", path3, toApi(body)));
+  async patch(path4, body) {
+    return fromApi(await this.call("patch", path4, toApi(body)));
   }
-  delete(path3) {
-    return this.call("delete", path3);
+  delete(path4) {
+    return this.call("delete", path4);
   }
   /**
    * Every item of a paged list. authentik signals the last page with `next: 0`
    * (not null); the guard stops a pager that never ends.
    */
-  async list(path3, searchParams = {}) {
-    return collectPages(`authentik GET ${path3}`, async (page = 1) => {
+  async list(path4, searchParams = {}) {
+    return collectPages(`authentik GET ${path4}`, async (page = 1) => {
       const params = new URLSearchParams();
       for (const [k5, v] of Object.entries(searchParams)) {
         for (const item of Array.isArray(v) ? v : [v]) params.append(k5, String(item));
       }
       params.set("page", String(page));
       params.set("page_size", "100");
-      const body = await this.getRaw(path3, params);
+      const body = await this.getRaw(path4, params);
       return { items: body.results.map((r5) => fromApi(r5)), next: body.pagination?.next };
     });
   }
   /** GET that turns 404 into undefined. */
-  async find(path3) {
+  async find(path4) {
     try {
-      return await this.get(path3);
+      return await this.get(path4);
     } catch (error3) {
       if (error3 instanceof AuthentikApiError && error3.status === 404) return void 0;
       throw error3;
@@ -91148,7 +92016,6 @@ function authentikRelease(version, where) {
     samlIssuerField: atLeast(version, "2026.5") ? "issuer_override" : "issuer",
     scimGroupFilter: atLeast(version, "2026.2") ? "group_filters" : "filter_group",
     scimSyncPageSize: atLeast(version, "2025.12"),
-    uniqueGroupNames: atLeast(version, "2026.2"),
     untested: compareVersions(minor, NEWEST_TESTED) > 0
   };
 }
@@ -91213,7 +92080,7 @@ async function readAuthentikState(client, config, options) {
     } else if ((groupsByName.get(g5.name) ?? 0) > 1) {
       reported.add(g5.name);
       problems.push({
-        message: `${g5.location}: authentik ${release2.version} has ${groupsByName.get(g5.name)} groups named '${g5.name}' (group names are unique only from authentik 2026.2), so the tool cannot tell which one is meant; rename all but one in authentik`
+        message: `${g5.location}: authentik ${release2.version} has ${groupsByName.get(g5.name)} groups named '${g5.name}' (authentik before 2025.12 does not keep group names unique), so the tool cannot tell which one is meant; rename all but one in authentik`
       });
     }
   }
@@ -91238,7 +92105,16 @@ async function readAuthentikState(client, config, options) {
       const addr = kind.address(m3.name);
       byPk.set(m3.pk, addr);
       ids.id.set(addr, m3.pk);
-      resources.push({ address: addr, type: kind.type, system: "authentik", title: `${kind.label} "${m3.name}"`, id: m3.pk, props: kind.props(m3), owned: true });
+      resources.push({
+        address: addr,
+        type: kind.type,
+        system: "authentik",
+        title: `${kind.label} "${m3.name}"`,
+        id: m3.pk,
+        props: kind.props(m3),
+        // authentik's own mappings (managed set) are never the tool's, whatever their name.
+        ...ownedUnless(Boolean(m3.managed) && `it is one of authentik's own mappings (managed: ${m3.managed})`)
+      });
     }
     return byPk;
   };
@@ -91401,7 +92277,11 @@ async function readAuthentikState(client, config, options) {
       }
     }
   }
-  return { release: release2, lookups, resources, ids, ...provider ? { providerPk: provider.pk } : {}, ...idpMetadata ? { idpMetadata } : {}, problems };
+  const groupTree = groups.map((g5) => {
+    const old = g5.parent;
+    return { pk: g5.pk, name: g5.name, parents: Array.isArray(g5.parents) ? [...g5.parents] : old ? [old] : [] };
+  });
+  return { release: release2, lookups, resources, ids, ...provider ? { providerPk: provider.pk } : {}, ...idpMetadata ? { idpMetadata } : {}, problems, groups: groupTree };
 }
 function samlProviderProps(provider, lookups, mappingAddressByPk, release2) {
   return {
@@ -91439,9 +92319,9 @@ function refAddress(value) {
   if (!isRef(value)) throw new Error(`internal: expected a reference, got ${JSON.stringify(value)}`);
   return value.$ref;
 }
-async function remove(ctx, path3) {
+async function remove(ctx, path4) {
   try {
-    await ctx.client.delete(path3);
+    await ctx.client.delete(path4);
   } catch (error3) {
     if (!(error3 instanceof AuthentikApiError && error3.status === 404)) throw error3;
   }
@@ -91459,8 +92339,8 @@ async function createOnce(post, find, attempts = 4) {
     }
   }
 }
-async function findOne(ctx, path3, query, matches) {
-  const items = await ctx.client.list(path3, query);
+async function findOne(ctx, path4, query, matches) {
+  const items = await ctx.client.list(path4, query);
   return items.find(matches);
 }
 var propertyMapping = async (ctx, change, after) => {
@@ -91618,6 +92498,44 @@ async function applyAuthentikChange(ctx, change) {
   await handler.write(ctx, change, change.after);
 }
 
+// src/providers/authentik/read-people.ts
+async function readUsers(client) {
+  const users = await client.list("/core/users/", { include_groups: "false", is_active: "true" });
+  return users.map((u) => ({ pk: u.pk, username: u.username, groups: [...u.groups ?? []] }));
+}
+function groupMembers(groups, users) {
+  const byPk = new Map(groups.map((g5) => [g5.pk, g5]));
+  const members = /* @__PURE__ */ new Map();
+  const ancestorsCache = /* @__PURE__ */ new Map();
+  const ancestorsOf = (pk) => {
+    const cached = ancestorsCache.get(pk);
+    if (cached) return cached;
+    const seen = /* @__PURE__ */ new Set();
+    const queue = [pk];
+    while (queue.length > 0) {
+      const next = queue.shift();
+      if (seen.has(next)) continue;
+      const g5 = byPk.get(next);
+      if (!g5) continue;
+      seen.add(next);
+      queue.push(...g5.parents);
+    }
+    const out = [...seen];
+    ancestorsCache.set(pk, out);
+    return out;
+  };
+  for (const u of users) {
+    const all = new Set(u.groups.flatMap(ancestorsOf));
+    for (const pk of all) {
+      const name = byPk.get(pk).name;
+      let set = members.get(name);
+      if (!set) members.set(name, set = /* @__PURE__ */ new Set());
+      set.add(u.username);
+    }
+  }
+  return Object.fromEntries([...members].map(([name, set]) => [name, [...set].sort()]));
+}
+
 // src/providers/aws/clients.ts
 var import_client_iam = __toESM(require_dist_cjs16(), 1);
 var import_client_sts = __toESM(require_dist_cjs17(), 1);
@@ -91633,19 +92551,42 @@ function countRequests(client, counter) {
     },
     { step: "finalizeRequest", name: "authentikAwsGitopsRequestCounter" }
   );
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error3) {
+        if (error3 && typeof error3 === "object" && context.commandName) error3.$command ??= context.commandName.replace(/Command$/, "");
+        throw error3;
+      }
+    },
+    { step: "initialize", name: "authentikAwsGitopsOperationName" }
+  );
   return client;
 }
-var SDK_RETRY = { maxAttempts: 8, retryMode: "adaptive" };
+function sdkOptions(env2 = process.env, maxAttempts = 8) {
+  const seconds2 = Number(env2.AUTHENTIK_AWS_GITOPS_AWS_TIMEOUT_SECONDS);
+  const requestTimeout = (Number.isFinite(seconds2) && seconds2 > 0 ? seconds2 : 30) * 1e3;
+  return {
+    maxAttempts,
+    retryMode: "adaptive",
+    // This SDK only warns about a request over its requestTimeout unless told to throw.
+    requestHandler: { connectionTimeout: Math.min(1e4, requestTimeout), requestTimeout, throwOnRequestTimeout: true }
+  };
+}
 async function accountClients(account, env2 = process.env) {
   const region = awsRegion(env2);
   const requests = { count: 0 };
+  const SDK_RETRY = sdkOptions(env2);
   let credentials;
+  let assumedArn;
   const sts = countRequests(new import_client_sts.STSClient({ region, ...SDK_RETRY }), requests);
   try {
     if (account.assumeRoleArn) {
       const assumed = await sts.send(
         new import_client_sts.AssumeRoleCommand({ RoleArn: account.assumeRoleArn, RoleSessionName: "authentik-aws-gitops", DurationSeconds: 3600 })
       );
+      assumedArn = assumed.AssumedRoleUser?.Arn;
       const c5 = assumed.Credentials;
       if (!c5?.AccessKeyId || !c5.SecretAccessKey) throw new Error("STS returned no credentials");
       credentials = {
@@ -91655,12 +92596,16 @@ async function accountClients(account, env2 = process.env) {
         ...c5.Expiration ? { expiration: c5.Expiration } : {}
       };
     }
-    const who = credentials ? new import_client_sts.STSClient({ region, credentials, ...SDK_RETRY }) : sts;
-    if (who !== sts) countRequests(who, requests);
-    const identity = await who.send(new import_client_sts.GetCallerIdentityCommand({}));
-    if (identity.Account !== account.id) {
+    let actual;
+    if (account.assumeRoleArn) {
+      actual = /^arn:aws[\w-]*:sts::(\d{12}):assumed-role\//.exec(assumedArn ?? "")?.[1];
+      if (!actual) throw new UserError(`STS did not say which account the role ${account.assumeRoleArn} is in (answer ARN '${assumedArn ?? ""}')`);
+    } else {
+      actual = (await sts.send(new import_client_sts.GetCallerIdentityCommand({}))).Account;
+    }
+    if (actual !== account.id) {
       throw new UserError(
-        `AWS credentials for account '${account.alias}' belong to account ${identity.Account}, not ${account.id}` + (account.assumeRoleArn ? "" : "; set aws.accounts." + account.alias + ".assumeRole or use credentials for that account")
+        `AWS credentials for account '${account.alias}' belong to account ${actual}, not ${account.id}` + (account.assumeRoleArn ? "" : "; set aws.accounts." + account.alias + ".assumeRole or use credentials for that account")
       );
     }
   } catch (error3) {
@@ -91694,9 +92639,25 @@ async function applySamlProviderChange(clients, change, metadataXml) {
   }
   const document = await metadataXml();
   if (change.action === "create") {
-    await clients.iam.send(new import_client_iam2.CreateSAMLProviderCommand({ Name: name, SAMLMetadataDocument: document }));
+    try {
+      await clients.iam.send(new import_client_iam2.CreateSAMLProviderCommand({ Name: name, SAMLMetadataDocument: document }));
+    } catch (error3) {
+      if (!(error3 instanceof import_client_iam2.EntityAlreadyExistsException)) throw error3;
+      await clients.iam.send(new import_client_iam2.UpdateSAMLProviderCommand({ SAMLProviderArn: `arn:aws:iam::${clients.account.id}:saml-provider/${name}`, SAMLMetadataDocument: document }));
+    }
   } else {
     await clients.iam.send(new import_client_iam2.UpdateSAMLProviderCommand({ SAMLProviderArn: change.liveId, SAMLMetadataDocument: document }));
+  }
+}
+async function createRoleOnce(iam, after, create) {
+  try {
+    await create();
+  } catch (error3) {
+    if (!(error3 instanceof import_client_iam2.EntityAlreadyExistsException)) throw error3;
+    const role = (await iam.send(new import_client_iam2.GetRoleCommand({ RoleName: after.name }))).Role;
+    const tags = Object.fromEntries((role?.Tags ?? []).map((t) => [t.Key, t.Value]));
+    const wanted = after.tags;
+    if (role?.Path !== after.path || tags[MANAGED_BY_TAG] !== wanted[MANAGED_BY_TAG] || tags[CONFIG_TAG] !== wanted[CONFIG_TAG]) throw error3;
   }
 }
 async function applyRoleChange(clients, change) {
@@ -91713,16 +92674,20 @@ async function applyRoleChange(clients, change) {
   const RoleName = after.name;
   const before = change.action === "create" ? { managed_policies: [], inline_policies: {}, tags: {}, permissions_boundary: null } : change.before;
   if (change.action === "create") {
-    await iam.send(
-      new import_client_iam2.CreateRoleCommand({
-        RoleName,
-        Path: after.path,
-        AssumeRolePolicyDocument: policyJson(after.trust_policy),
-        Description: after.description,
-        MaxSessionDuration: after.max_session_duration,
-        ...after.permissions_boundary ? { PermissionsBoundary: after.permissions_boundary } : {},
-        Tags: tagList(after.tags)
-      })
+    await createRoleOnce(
+      iam,
+      after,
+      () => iam.send(
+        new import_client_iam2.CreateRoleCommand({
+          RoleName,
+          Path: after.path,
+          AssumeRolePolicyDocument: policyJson(after.trust_policy),
+          Description: after.description,
+          MaxSessionDuration: after.max_session_duration,
+          ...after.permissions_boundary ? { PermissionsBoundary: after.permissions_boundary } : {},
+          Tags: tagList(after.tags)
+        })
+      )
     );
   } else {
     if (!deepEqual(before.trust_policy, after.trust_policy)) {
@@ -91789,7 +92754,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
     const d5 = details.get(name);
     const tags = Object.fromEntries((d5?.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
     const underPath = role.Path === rolePath;
-    const tagged = tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
+    const notOurs = configOwnership(tags, configId(config), wanted.has(name.toLowerCase()) && underPath);
     out.push({
       address: address.iamRole(account.alias, role.Path ?? "/", name),
       type: "aws.iam.role",
@@ -91810,7 +92775,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
         permissions_boundary: d5?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
         tags
       },
-      ...ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : !tagged && `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}`)
+      ...ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs)
     });
   }
   const samlName = config.aws.samlProviderName;
@@ -91845,10 +92810,27 @@ async function readIamAccount(clients, config, desiredRoleNames) {
 function awsFailure(error3, what) {
   if (error3 instanceof UserError) return error3;
   const e5 = error3;
-  if (e5 && typeof e5 === "object" && "$metadata" in e5) return new UserError(`AWS refused ${what}: ${e5.name ?? "Error"}: ${e5.message ?? ""}`.trim());
+  if (e5 && typeof e5 === "object" && typeof e5.message === "string") e5.message = redactUrls(e5.message);
+  const call = e5?.$command ? ` (${e5.$command})` : "";
+  if (e5?.name === "TimeoutError" || /timed? ?out|socket hang up/i.test(e5?.message ?? "") && !("$metadata" in (e5 ?? {}))) {
+    return new UserError(`AWS did not answer in time while ${what}${call}: ${e5.message ?? "timeout"}; check AWS_ENDPOINT_URL, the network and the region`);
+  }
+  if (e5 && typeof e5 === "object" && "$metadata" in e5) return new UserError(`AWS refused ${what}${call}: ${e5.name ?? "Error"}: ${e5.message ?? ""}`.trim());
   const code2 = e5?.code ?? e5?.cause?.code;
-  if (code2 && /^E[A-Z]+$/.test(code2)) return new UserError(`cannot reach AWS while ${what} (${code2}); check AWS_ENDPOINT_URL, the network and the region`);
+  if (code2 && /^E[A-Z]+$/.test(code2)) return new UserError(`cannot reach AWS while ${what}${call} (${code2}); check AWS_ENDPOINT_URL, the network and the region`);
   return error3 instanceof Error ? error3 : new Error(String(error3));
+}
+function awsMayHaveCommitted(error3) {
+  const e5 = error3;
+  if (!e5 || typeof e5 !== "object") return false;
+  if (e5.name === "TimeoutError" || e5.code === "ECONNRESET" || e5.code === "EPIPE" || e5.code === "ETIMEDOUT") return true;
+  const status = e5.$metadata?.httpStatusCode;
+  if (status !== void 0) return status >= 500;
+  return e5.$fault === "server" || !("$metadata" in e5);
+}
+function awsThrottled(error3) {
+  const e5 = error3;
+  return e5?.name === "ThrottlingException" || e5?.name === "TooManyRequestsException" || e5?.$metadata?.httpStatusCode === 429;
 }
 
 // src/util/map-limit.ts
@@ -91902,7 +92884,7 @@ var package_default2 = {
     generate: "npm run generate:types && npm run generate:reference",
     emulator: "tsx test/peers/authentik/cli.ts",
     "build:action": "node scripts/build-action.mjs",
-    bench: "tsx scripts/benchmark.ts"
+    bench: "npm run build && tsx scripts/benchmark.ts"
   },
   dependencies: {
     "@actions/core": "^3.0.1",
@@ -92008,9 +92990,11 @@ async function planClassicIam(config, options = {}) {
   const { client: authentik, url: authentikUrl } = authentikClient(config, env2);
   const connection = { url: authentikUrl };
   const release2 = await readAuthentikRelease(authentik);
-  const [authentikState, awsAccounts] = await Promise.all([
+  const peopleMode = config.review?.people ?? "names";
+  const [authentikState, awsAccounts, users] = await Promise.all([
     readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config), release: release2 }),
-    mapLimit(config.aws.accounts, concurrency, (a5) => accountClients(a5, env2))
+    mapLimit(config.aws.accounts, concurrency, (a5) => accountClients(a5, env2)),
+    peopleMode === "off" ? void 0 : readUsers(authentik)
   ]);
   const aws = new Map(awsAccounts.map((c5) => [c5.account.alias, c5]));
   const desiredRoleNames = new Set(config.roles.map((r5) => r5.name));
@@ -92043,6 +93027,8 @@ async function planClassicIam(config, options = {}) {
     allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
     accessOf: classicAccessOf(config, desired, live),
     identityOf,
+    accountIds: Object.fromEntries(config.aws.accounts.map((a5) => [a5.alias, a5.id])),
+    ...users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {},
     problems: authentikState.problems,
     warnings: [...runWarnings(config, options), ...[releaseWarning(release2)].filter((w) => w !== void 0)]
   });
@@ -92200,7 +93186,7 @@ function desiredIdentityCenter(config, ctx) {
 }
 
 // src/providers/authentik/scim-sync.ts
-var SEND_SCHEDULE_PERMISSION = "authentik_tasks.send_schedule";
+var SEND_SCHEDULE_PERMISSION = "authentik_tasks_schedules.send_schedule";
 var ScimSync = class {
   constructor(client, providerName, providerPk, info2) {
     this.client = client;
@@ -92290,19 +93276,113 @@ async function waitForIdentityStoreGroup(clients, identityStoreId, name, options
 }
 
 // src/providers/aws/sso-apply.ts
+var import_client_sso_admin2 = __toESM(require_dist_cjs19(), 1);
+
+// src/providers/aws/sso-async.ts
 var import_client_sso_admin = __toESM(require_dist_cjs19(), 1);
 var sleep4 = (ms) => new Promise((r5) => setTimeout(r5, ms));
-async function untilDone(ctx, what, first, describe149) {
-  let status = first;
-  const started = Date.now();
-  let wait = ctx.poll?.initialMs ?? 500;
-  while (status?.Status === "IN_PROGRESS") {
-    if (Date.now() - started > (ctx.poll?.timeoutMs ?? 10 * 6e4)) throw new UserError(`${what} still in progress after ${Math.round((Date.now() - started) / 1e3)}s; run apply again later`);
-    await sleep4(wait);
-    wait = Math.min(wait * 1.5, ctx.poll?.maxMs ?? 5e3);
-    status = { ...status, ...await describe149(first.RequestId) };
+var AsyncOperations = class {
+  // request id → what
+  constructor(sso, instanceArn, kind, poll = {}) {
+    this.sso = sso;
+    this.instanceArn = instanceArn;
+    this.kind = kind;
+    this.poll = poll;
   }
-  if (status?.Status === "FAILED") throw new UserError(`${what} failed: ${status.FailureReason ?? "no reason given"}`);
+  sso;
+  instanceArn;
+  kind;
+  poll;
+  waiters = /* @__PURE__ */ new Map();
+  loop;
+  finished = /* @__PURE__ */ new Map();
+  /** Resolves when the operation succeeded; rejects with AWS's reason when it failed. */
+  wait(requestId, what) {
+    return new Promise((resolve, reject) => {
+      this.waiters.set(requestId, { what, resolve, reject, since: Date.now() });
+      this.loop ??= this.run().finally(() => this.loop = void 0);
+    });
+  }
+  async run() {
+    const initial = this.poll.initialMs ?? 500;
+    let delay2 = initial;
+    while (this.waiters.size > 0) {
+      await sleep4(delay2);
+      try {
+        const inProgress = new Set((await this.list("IN_PROGRESS")).map((s2) => s2.RequestId));
+        const finished = [...this.waiters.keys()].filter((id) => !inProgress.has(id));
+        for (const id of finished) {
+          const w = this.waiters.get(id);
+          this.waiters.delete(id);
+          this.finished.set(id, w.what);
+          w.resolve();
+        }
+        const timeout2 = this.poll.timeoutMs ?? 10 * 6e4;
+        for (const [id, w] of this.waiters) {
+          if (Date.now() - w.since > timeout2) {
+            this.waiters.delete(id);
+            w.reject(new UserError(`${w.what} still in progress after ${Math.round((Date.now() - w.since) / 1e3)}s; run apply again later`));
+          }
+        }
+        delay2 = finished.length > 0 ? initial : Math.min(delay2 * 1.5, this.poll.maxMs ?? 5e3);
+      } catch (error3) {
+        for (const w of this.waiters.values()) w.reject(error3 instanceof Error ? error3 : new Error(String(error3)));
+        this.waiters.clear();
+      }
+    }
+  }
+  /** After everything was sent: did any finished operation fail? One FAILED listing for all of them. */
+  async check() {
+    if (this.finished.size === 0) return;
+    const finished = new Map(this.finished);
+    this.finished.clear();
+    const failed = (await this.list("FAILED")).map((s2) => s2.RequestId).filter((id) => id !== void 0 && finished.has(id));
+    if (failed.length === 0) return;
+    const lines = await Promise.all(failed.map(async (id) => `  ${finished.get(id)} failed: ${await this.reason(id)}`));
+    throw new UserError(`IAM Identity Center reported ${failed.length} operation(s) as failed:
+${lines.join("\n")}
+Run plan again to see what is left, and apply to retry.`);
+  }
+  async list(status) {
+    const out = [];
+    let next;
+    for (let pages = 0; pages < 1e4; pages++) {
+      const page = await this.page(status, next);
+      out.push(...page.items);
+      if (!page.next || page.next === next) break;
+      next = page.next;
+    }
+    return out;
+  }
+  async page(status, NextToken) {
+    const input = { InstanceArn: this.instanceArn, Filter: { Status: status }, MaxResults: 100, ...NextToken ? { NextToken } : {} };
+    if (this.kind === "creation") {
+      const r6 = await this.sso.send(new import_client_sso_admin.ListAccountAssignmentCreationStatusCommand(input));
+      return { items: r6.AccountAssignmentsCreationStatus ?? [], ...r6.NextToken ? { next: r6.NextToken } : {} };
+    }
+    if (this.kind === "deletion") {
+      const r6 = await this.sso.send(new import_client_sso_admin.ListAccountAssignmentDeletionStatusCommand(input));
+      return { items: r6.AccountAssignmentsDeletionStatus ?? [], ...r6.NextToken ? { next: r6.NextToken } : {} };
+    }
+    const r5 = await this.sso.send(new import_client_sso_admin.ListPermissionSetProvisioningStatusCommand(input));
+    return { items: r5.PermissionSetsProvisioningStatus ?? [], ...r5.NextToken ? { next: r5.NextToken } : {} };
+  }
+  async reason(id) {
+    const InstanceArn = this.instanceArn;
+    const status = this.kind === "creation" ? (await this.sso.send(new import_client_sso_admin.DescribeAccountAssignmentCreationStatusCommand({ InstanceArn, AccountAssignmentCreationRequestId: id }))).AccountAssignmentCreationStatus : this.kind === "deletion" ? (await this.sso.send(new import_client_sso_admin.DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn, AccountAssignmentDeletionRequestId: id }))).AccountAssignmentDeletionStatus : (await this.sso.send(new import_client_sso_admin.DescribePermissionSetProvisioningStatusCommand({ InstanceArn, ProvisionPermissionSetRequestId: id }))).PermissionSetProvisioningStatus;
+    return status?.FailureReason ?? "no reason given";
+  }
+};
+
+// src/providers/aws/sso-apply.ts
+function asyncOperations(clients, instanceArn, poll = {}) {
+  const make = (kind) => new AsyncOperations(clients.ssoAdmin, instanceArn, kind, poll);
+  return { creation: make("creation"), deletion: make("deletion"), provisioning: make("provisioning") };
+}
+var sleep5 = (ms) => new Promise((r5) => setTimeout(r5, ms));
+async function settle(ctx, kind, what, status) {
+  if (status?.Status === "IN_PROGRESS" && status.RequestId) await ctx.operations[kind].wait(status.RequestId, what);
+  else if (status?.Status === "FAILED") throw new UserError(`${what} failed: ${status.FailureReason ?? "no reason given"}`);
 }
 function customerRef(r5) {
   return { Name: r5.name, Path: r5.path };
@@ -92314,36 +93394,56 @@ async function ignoreNotFound(p3) {
   try {
     await p3;
   } catch (error3) {
-    if (!(error3 instanceof import_client_sso_admin.ResourceNotFoundException)) throw error3;
+    if (!(error3 instanceof import_client_sso_admin2.ResourceNotFoundException)) throw error3;
   }
+}
+async function findOwnPermissionSet(ctx, name, tags) {
+  const sso = ctx.clients.ssoAdmin;
+  let NextToken;
+  for (let pages = 0; pages < 1e3; pages++) {
+    const page = await sso.send(new import_client_sso_admin2.ListPermissionSetsCommand({ InstanceArn: ctx.instanceArn, MaxResults: 100, ...NextToken ? { NextToken } : {} }));
+    for (const arn of page.PermissionSets ?? []) {
+      const ps = (await sso.send(new import_client_sso_admin2.DescribePermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }))).PermissionSet;
+      if (ps?.Name !== name) continue;
+      const live = Object.fromEntries(((await sso.send(new import_client_sso_admin2.ListTagsForResourceCommand({ InstanceArn: ctx.instanceArn, ResourceArn: arn }))).Tags ?? []).map((t) => [t.Key, t.Value]));
+      return live[MANAGED_BY_TAG] === tags[MANAGED_BY_TAG] && live[CONFIG_TAG] === tags[CONFIG_TAG] ? arn : void 0;
+    }
+    if (!page.NextToken || page.NextToken === NextToken) break;
+    NextToken = page.NextToken;
+  }
+  return void 0;
 }
 async function applyPermissionSetChange(ctx, change) {
   const sso = ctx.clients.ssoAdmin;
   const InstanceArn = ctx.instanceArn;
   if (change.action === "delete") {
-    await ignoreNotFound(sso.send(new import_client_sso_admin.DeletePermissionSetCommand({ InstanceArn, PermissionSetArn: change.liveId })));
+    await ignoreNotFound(sso.send(new import_client_sso_admin2.DeletePermissionSetCommand({ InstanceArn, PermissionSetArn: change.liveId })));
     return;
   }
   const after = change.after;
   const before = change.action === "create" ? { managed_policies: [], customer_managed_policies: [], inline_policy: null, permissions_boundary: null, tags: {} } : change.before;
   let PermissionSetArn = change.liveId;
   if (change.action === "create") {
-    const created = await sso.send(
-      new import_client_sso_admin.CreatePermissionSetCommand({
-        InstanceArn,
-        Name: after.name,
-        ...after.description ? { Description: after.description } : {},
-        SessionDuration: after.session_duration,
-        ...after.relay_state ? { RelayState: after.relay_state } : {},
-        Tags: Object.entries(after.tags).map(([Key, Value]) => ({ Key, Value }))
-      })
+    let found;
+    const created = await createIdempotently(
+      () => ctx.clients.ssoAdminCreate.send(
+        new import_client_sso_admin2.CreatePermissionSetCommand({
+          InstanceArn,
+          Name: after.name,
+          ...after.description ? { Description: after.description } : {},
+          SessionDuration: after.session_duration,
+          ...after.relay_state ? { RelayState: after.relay_state } : {},
+          Tags: Object.entries(after.tags).map(([Key, Value]) => ({ Key, Value }))
+        })
+      ),
+      async () => Boolean(found = await findOwnPermissionSet(ctx, after.name, after.tags))
     );
-    PermissionSetArn = created.PermissionSet.PermissionSetArn;
+    PermissionSetArn = created?.PermissionSet?.PermissionSetArn ?? found;
     ctx.permissionSetArns.set(change.address, PermissionSetArn);
   } else {
     if (before.description !== after.description || before.session_duration !== after.session_duration || before.relay_state !== after.relay_state) {
       await sso.send(
-        new import_client_sso_admin.UpdatePermissionSetCommand({
+        new import_client_sso_admin2.UpdatePermissionSetCommand({
           InstanceArn,
           PermissionSetArn,
           ...after.description ? { Description: after.description } : {},
@@ -92356,38 +93456,59 @@ async function applyPermissionSetChange(ctx, change) {
     const at = after.tags;
     const removed = Object.keys(bt).filter((k5) => !(k5 in at));
     const changed = Object.entries(at).filter(([k5, v]) => bt[k5] !== v);
-    if (removed.length) await sso.send(new import_client_sso_admin.UntagResourceCommand({ InstanceArn, ResourceArn: PermissionSetArn, TagKeys: removed }));
-    if (changed.length) await sso.send(new import_client_sso_admin.TagResourceCommand({ InstanceArn, ResourceArn: PermissionSetArn, Tags: changed.map(([Key, Value]) => ({ Key, Value })) }));
+    if (removed.length) await sso.send(new import_client_sso_admin2.UntagResourceCommand({ InstanceArn, ResourceArn: PermissionSetArn, TagKeys: removed }));
+    if (changed.length) await sso.send(new import_client_sso_admin2.TagResourceCommand({ InstanceArn, ResourceArn: PermissionSetArn, Tags: changed.map(([Key, Value]) => ({ Key, Value })) }));
   }
   const bm = new Set(before.managed_policies);
   const am = new Set(after.managed_policies);
-  for (const arn of am) if (!bm.has(arn)) await sso.send(new import_client_sso_admin.AttachManagedPolicyToPermissionSetCommand({ InstanceArn, PermissionSetArn, ManagedPolicyArn: arn }));
-  for (const arn of bm) if (!am.has(arn)) await ignoreNotFound(sso.send(new import_client_sso_admin.DetachManagedPolicyFromPermissionSetCommand({ InstanceArn, PermissionSetArn, ManagedPolicyArn: arn })));
+  for (const arn of am) if (!bm.has(arn)) await sso.send(new import_client_sso_admin2.AttachManagedPolicyToPermissionSetCommand({ InstanceArn, PermissionSetArn, ManagedPolicyArn: arn }));
+  for (const arn of bm) if (!am.has(arn)) await ignoreNotFound(sso.send(new import_client_sso_admin2.DetachManagedPolicyFromPermissionSetCommand({ InstanceArn, PermissionSetArn, ManagedPolicyArn: arn })));
   const key2 = (r5) => `${r5.path}${r5.name}`;
   const bc = new Map(before.customer_managed_policies.map((r5) => [key2(r5), r5]));
   const ac = new Map(after.customer_managed_policies.map((r5) => [key2(r5), r5]));
-  for (const [k5, r5] of ac) if (!bc.has(k5)) await sso.send(new import_client_sso_admin.AttachCustomerManagedPolicyReferenceToPermissionSetCommand({ InstanceArn, PermissionSetArn, CustomerManagedPolicyReference: customerRef(r5) }));
-  for (const [k5, r5] of bc) if (!ac.has(k5)) await ignoreNotFound(sso.send(new import_client_sso_admin.DetachCustomerManagedPolicyReferenceFromPermissionSetCommand({ InstanceArn, PermissionSetArn, CustomerManagedPolicyReference: customerRef(r5) })));
+  for (const [k5, r5] of ac) if (!bc.has(k5)) await sso.send(new import_client_sso_admin2.AttachCustomerManagedPolicyReferenceToPermissionSetCommand({ InstanceArn, PermissionSetArn, CustomerManagedPolicyReference: customerRef(r5) }));
+  for (const [k5, r5] of bc) if (!ac.has(k5)) await ignoreNotFound(sso.send(new import_client_sso_admin2.DetachCustomerManagedPolicyReferenceFromPermissionSetCommand({ InstanceArn, PermissionSetArn, CustomerManagedPolicyReference: customerRef(r5) })));
   if (!deepEqual(before.inline_policy, after.inline_policy)) {
     if (after.inline_policy) {
-      await sso.send(new import_client_sso_admin.PutInlinePolicyToPermissionSetCommand({ InstanceArn, PermissionSetArn, InlinePolicy: policyJson(after.inline_policy) }));
+      await sso.send(new import_client_sso_admin2.PutInlinePolicyToPermissionSetCommand({ InstanceArn, PermissionSetArn, InlinePolicy: policyJson(after.inline_policy) }));
     } else {
-      await ignoreNotFound(sso.send(new import_client_sso_admin.DeleteInlinePolicyFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
+      await ignoreNotFound(sso.send(new import_client_sso_admin2.DeleteInlinePolicyFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
     }
   }
   if (!deepEqual(before.permissions_boundary, after.permissions_boundary)) {
     const b5 = after.permissions_boundary;
-    if (b5) await sso.send(new import_client_sso_admin.PutPermissionsBoundaryToPermissionSetCommand({ InstanceArn, PermissionSetArn, PermissionsBoundary: boundaryInput(b5) }));
-    else await ignoreNotFound(sso.send(new import_client_sso_admin.DeletePermissionsBoundaryFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
+    if (b5) await sso.send(new import_client_sso_admin2.PutPermissionsBoundaryToPermissionSetCommand({ InstanceArn, PermissionSetArn, PermissionsBoundary: boundaryInput(b5) }));
+    else await ignoreNotFound(sso.send(new import_client_sso_admin2.DeletePermissionsBoundaryFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
   }
   if (change.action === "update") {
-    const provisioned = await sso.send(new import_client_sso_admin.ProvisionPermissionSetCommand({ InstanceArn, PermissionSetArn, TargetType: "ALL_PROVISIONED_ACCOUNTS" }));
-    await untilDone(
-      ctx,
-      `re-provisioning permission set ${after.name}`,
-      provisioned.PermissionSetProvisioningStatus,
-      async (ProvisionPermissionSetRequestId) => (await sso.send(new import_client_sso_admin.DescribePermissionSetProvisioningStatusCommand({ InstanceArn, ProvisionPermissionSetRequestId }))).PermissionSetProvisioningStatus
+    const provisioned = await createIdempotently(
+      () => ctx.clients.ssoAdminCreate.send(new import_client_sso_admin2.ProvisionPermissionSetCommand({ InstanceArn, PermissionSetArn, TargetType: "ALL_PROVISIONED_ACCOUNTS" })),
+      async () => false
     );
+    await settle(ctx, "provisioning", `re-provisioning permission set ${after.name}`, provisioned?.PermissionSetProvisioningStatus);
+  }
+}
+async function allAssignments(ctx, AccountId, PermissionSetArn) {
+  const out = [];
+  let NextToken;
+  for (let pages = 0; pages < 1e3; pages++) {
+    const page = await ctx.clients.ssoAdmin.send(new import_client_sso_admin2.ListAccountAssignmentsCommand({ InstanceArn: ctx.instanceArn, AccountId, PermissionSetArn, MaxResults: 100, ...NextToken ? { NextToken } : {} }));
+    out.push(...page.AccountAssignments ?? []);
+    if (!page.NextToken || page.NextToken === NextToken) break;
+    NextToken = page.NextToken;
+  }
+  return out;
+}
+async function createIdempotently(create, exists2, attempts = 6) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (error3) {
+      const conflict = error3 instanceof import_client_sso_admin2.ConflictException;
+      if (attempt >= attempts || !(conflict || awsThrottled(error3) || awsMayHaveCommitted(error3))) throw error3;
+      await sleep5(Math.min(1e4, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
+      if (!awsThrottled(error3) && await exists2()) return void 0;
+    }
   }
 }
 async function applyAssignmentChange(ctx, change) {
@@ -92395,25 +93516,23 @@ async function applyAssignmentChange(ctx, change) {
   const InstanceArn = ctx.instanceArn;
   if (change.action === "delete") {
     const id = JSON.parse(change.liveId);
-    const deleted = await sso.send(
-      new import_client_sso_admin.DeleteAccountAssignmentCommand({
-        InstanceArn,
-        TargetId: id.accountId,
-        TargetType: "AWS_ACCOUNT",
-        PermissionSetArn: id.permissionSetArn,
-        PrincipalType: "GROUP",
-        PrincipalId: id.principalId
-      })
+    const deleted = await createIdempotently(
+      () => sso.send(
+        new import_client_sso_admin2.DeleteAccountAssignmentCommand({
+          InstanceArn,
+          TargetId: id.accountId,
+          TargetType: "AWS_ACCOUNT",
+          PermissionSetArn: id.permissionSetArn,
+          PrincipalType: "GROUP",
+          PrincipalId: id.principalId
+        })
+      ),
+      async () => false
     ).catch((error3) => {
-      if (error3 instanceof import_client_sso_admin.ResourceNotFoundException) return void 0;
+      if (error3 instanceof import_client_sso_admin2.ResourceNotFoundException) return void 0;
       throw error3;
     });
-    await untilDone(
-      ctx,
-      `removing ${change.title}`,
-      deleted?.AccountAssignmentDeletionStatus,
-      async (AccountAssignmentDeletionRequestId) => (await sso.send(new import_client_sso_admin.DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn, AccountAssignmentDeletionRequestId }))).AccountAssignmentDeletionStatus
-    );
+    await settle(ctx, "deletion", `removing ${change.title}`, deleted?.AccountAssignmentDeletionStatus);
     return;
   }
   const after = change.after;
@@ -92421,28 +93540,20 @@ async function applyAssignmentChange(ctx, change) {
   const PermissionSetArn = isRef(psRef) ? ctx.permissionSetArns.get(psRef.$ref) : void 0;
   if (!PermissionSetArn) throw new Error(`internal: the ARN of ${JSON.stringify(psRef)} is not known`);
   const PrincipalId = await ctx.groupId(after.group);
-  const created = await sso.send(
-    new import_client_sso_admin.CreateAccountAssignmentCommand({
-      InstanceArn,
-      TargetId: after.account_id,
-      TargetType: "AWS_ACCOUNT",
-      PermissionSetArn,
-      PrincipalType: "GROUP",
-      PrincipalId
-    })
-  );
-  await untilDone(
-    ctx,
-    `assigning ${change.title}`,
-    created.AccountAssignmentCreationStatus,
-    async (AccountAssignmentCreationRequestId) => (await sso.send(new import_client_sso_admin.DescribeAccountAssignmentCreationStatusCommand({ InstanceArn, AccountAssignmentCreationRequestId }))).AccountAssignmentCreationStatus
-  );
+  const input = { InstanceArn, TargetId: after.account_id, TargetType: "AWS_ACCOUNT", PermissionSetArn, PrincipalType: "GROUP", PrincipalId };
+  const exists2 = async () => {
+    const list3 = await allAssignments(ctx, input.TargetId, PermissionSetArn);
+    return list3.some((a5) => a5.PrincipalType === "GROUP" && a5.PrincipalId === PrincipalId);
+  };
+  const created = await createIdempotently(() => ctx.clients.ssoAdminCreate.send(new import_client_sso_admin2.CreateAccountAssignmentCommand(input)), exists2);
+  if (!created) return;
+  await settle(ctx, "creation", `assigning ${change.title}`, created.AccountAssignmentCreationStatus);
 }
 
 // src/providers/aws/sso-clients.ts
 var import_client_identitystore2 = __toESM(require_dist_cjs18(), 1);
 var import_client_organizations = __toESM(require_dist_cjs20(), 1);
-var import_client_sso_admin2 = __toESM(require_dist_cjs19(), 1);
+var import_client_sso_admin3 = __toESM(require_dist_cjs19(), 1);
 var RateLimiter = class {
   constructor(ratePerSecond, burst = ratePerSecond) {
     this.ratePerSecond = ratePerSecond;
@@ -92492,10 +93603,11 @@ var IDENTITY_CENTER_TPS = 20;
 function identityCenterClients(region, options = {}) {
   const limiter = new RateLimiter(options.ratePerSecond ?? IDENTITY_CENTER_TPS);
   const requests = { count: 0 };
-  const retry2 = { maxAttempts: 10, retryMode: "adaptive" };
+  const retry2 = sdkOptions(options.env, 10);
   return {
     region,
-    ssoAdmin: countRequests(rateLimited(new import_client_sso_admin2.SSOAdminClient({ region, ...retry2 }), limiter), requests),
+    ssoAdmin: countRequests(rateLimited(new import_client_sso_admin3.SSOAdminClient({ region, ...retry2 }), limiter), requests),
+    ssoAdminCreate: countRequests(rateLimited(new import_client_sso_admin3.SSOAdminClient({ region, ...retry2, maxAttempts: 1 }), limiter), requests),
     identityStore: countRequests(rateLimited(new import_client_identitystore2.IdentitystoreClient({ region, ...retry2 }), limiter), requests),
     // Organizations is a global service with its own quotas.
     organizations: countRequests(new import_client_organizations.OrganizationsClient({ region: "us-east-1", ...retry2 }), requests),
@@ -92506,7 +93618,7 @@ function identityCenterClients(region, options = {}) {
 // src/providers/aws/sso-read.ts
 var import_client_identitystore3 = __toESM(require_dist_cjs18(), 1);
 var import_client_organizations2 = __toESM(require_dist_cjs20(), 1);
-var import_client_sso_admin3 = __toESM(require_dist_cjs19(), 1);
+var import_client_sso_admin4 = __toESM(require_dist_cjs19(), 1);
 function allPages(what, fetch, items) {
   return collectPages(`AWS ${what}`, async (token) => {
     const page = await fetch(token);
@@ -92521,7 +93633,7 @@ async function discoverInstance(clients, config) {
   if (ic.instanceArn && ic.identityStoreId) return { instanceArn: ic.instanceArn, identityStoreId: ic.identityStoreId };
   const instances = await allPages(
     "ListInstances",
-    (NextToken) => clients.ssoAdmin.send(new import_client_sso_admin3.ListInstancesCommand({ ...NextToken ? { NextToken } : {} })),
+    (NextToken) => clients.ssoAdmin.send(new import_client_sso_admin4.ListInstancesCommand({ ...NextToken ? { NextToken } : {} })),
     (p3) => p3.Instances
   );
   const match = ic.instanceArn ? instances.find((i5) => i5.InstanceArn === ic.instanceArn) : instances.length === 1 ? instances[0] : void 0;
@@ -92555,23 +93667,24 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
   const sso = clients.ssoAdmin;
   const arns = await allPages(
     "ListPermissionSets",
-    (NextToken) => sso.send(new import_client_sso_admin3.ListPermissionSetsCommand({ InstanceArn: instanceArn, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
+    (NextToken) => sso.send(new import_client_sso_admin4.ListPermissionSetsCommand({ InstanceArn: instanceArn, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
     (p3) => p3.PermissionSets
   );
   const managedArns = /* @__PURE__ */ new Map();
   await mapLimit(arns, concurrency, async (PermissionSetArn) => {
     const [described, tagList2] = await Promise.all([
-      sso.send(new import_client_sso_admin3.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
+      sso.send(new import_client_sso_admin4.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
       allPages(
         "ListTagsForResource",
-        (NextToken) => sso.send(new import_client_sso_admin3.ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: PermissionSetArn, ...NextToken ? { NextToken } : {} })),
+        (NextToken) => sso.send(new import_client_sso_admin4.ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: PermissionSetArn, ...NextToken ? { NextToken } : {} })),
         (p3) => p3.Tags
       )
     ]);
     const ps = described.PermissionSet;
     const name = ps.Name;
     const tags = Object.fromEntries(tagList2.map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
-    const owned = tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE;
+    const notOurs = configOwnership(tags, configId(config), desiredNames.has(name.toLowerCase()));
+    const owned = !notOurs;
     if (!owned && !desiredNames.has(name.toLowerCase())) return;
     const addr = address.permissionSet(name);
     permissionSetArns.set(addr, PermissionSetArn);
@@ -92592,7 +93705,7 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
         ...details,
         tags
       },
-      ...ownedUnless(!owned && `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}`)
+      ...ownedUnless(notOurs)
     });
   });
   const groupList = await allPages(
@@ -92619,7 +93732,7 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
       const assignments = await allPages(
         "ListAccountAssignmentsForPrincipal",
         (NextToken) => sso.send(
-          new import_client_sso_admin3.ListAccountAssignmentsForPrincipalCommand({
+          new import_client_sso_admin4.ListAccountAssignmentsForPrincipalCommand({
             InstanceArn: instanceArn,
             PrincipalId: groupId,
             PrincipalType: "GROUP",
@@ -92654,17 +93767,17 @@ async function permissionSetDetails(clients, InstanceArn, PermissionSetArn) {
   const [managed, customer, inline, boundary] = await Promise.all([
     allPages(
       "ListManagedPoliciesInPermissionSet",
-      (NextToken) => sso.send(new import_client_sso_admin3.ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn, ...NextToken ? { NextToken } : {} })),
+      (NextToken) => sso.send(new import_client_sso_admin4.ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn, ...NextToken ? { NextToken } : {} })),
       (p3) => p3.AttachedManagedPolicies
     ),
     allPages(
       "ListCustomerManagedPolicyReferencesInPermissionSet",
-      (NextToken) => sso.send(new import_client_sso_admin3.ListCustomerManagedPolicyReferencesInPermissionSetCommand({ InstanceArn, PermissionSetArn, ...NextToken ? { NextToken } : {} })),
+      (NextToken) => sso.send(new import_client_sso_admin4.ListCustomerManagedPolicyReferencesInPermissionSetCommand({ InstanceArn, PermissionSetArn, ...NextToken ? { NextToken } : {} })),
       (p3) => p3.CustomerManagedPolicyReferences
     ),
-    sso.send(new import_client_sso_admin3.GetInlinePolicyForPermissionSetCommand({ InstanceArn, PermissionSetArn })),
-    sso.send(new import_client_sso_admin3.GetPermissionsBoundaryForPermissionSetCommand({ InstanceArn, PermissionSetArn })).catch((error3) => {
-      if (error3 instanceof import_client_sso_admin3.ResourceNotFoundException) return void 0;
+    sso.send(new import_client_sso_admin4.GetInlinePolicyForPermissionSetCommand({ InstanceArn, PermissionSetArn })),
+    sso.send(new import_client_sso_admin4.GetPermissionsBoundaryForPermissionSetCommand({ InstanceArn, PermissionSetArn })).catch((error3) => {
+      if (error3 instanceof import_client_sso_admin4.ResourceNotFoundException) return void 0;
       throw error3;
     })
   ]);
@@ -92680,7 +93793,7 @@ async function permissionSetDetails(clients, InstanceArn, PermissionSetArn) {
 // src/modes/identity-center.ts
 async function readSpMetadata(config) {
   const ic = config.aws.identityCenter;
-  return readSpMetadataFile(ic.spMetadataPath).catch((error3) => {
+  return readSpMetadataFile(ic.spMetadataPath, ic.spMetadataRoot).catch((error3) => {
     throw new UserError(`${ic.spMetadataLocation}: ${error3.message}`);
   });
 }
@@ -92731,23 +93844,32 @@ async function planIdentityCenter(config, options = {}) {
   const sp = await readSpMetadata(config);
   const token = scimToken(config, env2);
   const { client: authentik, url: authentikUrl } = authentikClient(config, env2);
-  const clients = identityCenterClients(config.aws.identityCenter.region);
+  const clients = identityCenterClients(config.aws.identityCenter.region, { env: env2 });
   const groups = [...groupsNeeded(config), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
   const release2 = await readAuthentikRelease(authentik);
-  const [authentikState, icLive] = await Promise.all([
+  const peopleMode = config.review?.people ?? "names";
+  const [authentikState, icLive, users] = await Promise.all([
     readAuthentikState(authentik, config, { groupsNeeded: groups, release: release2 }),
     readIdentityCenter(clients, config, concurrency * 2).catch((error3) => {
       throw awsFailure(error3, `reading IAM Identity Center in ${config.aws.identityCenter.region}`);
-    })
+    }),
+    peopleMode === "off" ? void 0 : readUsers(authentik)
   ]);
   const problems = [...authentikState.problems];
   const warnings = [...runWarnings(config, options)];
   const untested = releaseWarning(release2);
   if (untested) warnings.push(untested);
-  if (config.scim && release2.scimGroupFilter === "filter_group" && new Set(config.scim.groups).size > 1) {
-    warnings.push(
-      `authentik ${release2.version} can limit SCIM to one group only (filter_group; group_filters arrived in 2026.2), so SCIM syncs every group to IAM Identity Center; users are still limited to the members of the mapped groups by the application's bindings. Upgrade authentik to limit the groups too.`
-    );
+  if (config.scim && release2.scimGroupFilter === "filter_group") {
+    const scimGroups = [...new Set(config.scim.groups)];
+    if (scimGroups.length > 1) {
+      problems.push({
+        message: `${config.scim.groupsLocation}: authentik ${release2.version} can limit SCIM to the members of one group only (filter_group; group_filters and user selection by the application's bindings arrived in 2026.2): with ${scimGroups.length} groups (${scimGroups.join(", ")}) SCIM would provision every user into IAM Identity Center. Set scim.groups to one group whose direct members are everyone who needs AWS, or upgrade authentik to 2026.2 or newer`
+      });
+    } else {
+      warnings.push(
+        `authentik ${release2.version}: SCIM provisions the direct members of group '${scimGroups[0]}' (filter_group; members of its child groups are not included) and syncs every group to IAM Identity Center; from authentik 2026.2 the tool limits both to the mapped groups`
+      );
+    }
   }
   const missingInIdentityStore = [...new Set(config.mappings.map((m3) => m3.group))].filter((g5) => !icLive.groups.has(g5));
   for (const group4 of missingInIdentityStore) {
@@ -92795,6 +93917,7 @@ async function planIdentityCenter(config, options = {}) {
     identityOf: identityOf2,
     problems,
     warnings,
+    ...users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {},
     manualSteps: manualSteps(config, authentikUrl, sp, firstSetup, scimNew)
   });
   return {
@@ -92861,7 +93984,8 @@ async function applyIdentityCenter(plan, input) {
     instanceArn: input.icLive.instanceArn,
     permissionSetArns: input.icLive.permissionSetArns,
     groupId: groupResolver(input, sync),
-    poll: { initialMs: input.pollMs }
+    poll: { initialMs: input.pollMs },
+    operations: asyncOperations(input.clients, input.icLive.instanceArn, { initialMs: input.pollMs })
   };
   const result = await executeChanges(
     plan.changes,
@@ -92874,18 +93998,52 @@ async function applyIdentityCenter(plan, input) {
     {
       concurrency: Math.max(10, input.concurrency),
       // AWS allows at most 10 CreateAccountAssignment in flight; authentik gets a smaller lane.
-      lanes: (c5) => c5.type === "aws.sso.account_assignment" ? { key: "assignments", limit: 10 } : { key: c5.system, limit: input.concurrency },
+      // AWS allows one permission-set provisioning per account at a time: updates (which
+      // re-provision) go one by one.
+      lanes: (c5) => c5.type === "aws.sso.account_assignment" ? { key: "assignments", limit: 10 } : c5.type === "aws.sso.permission_set" && c5.action === "update" ? { key: "provisioning", limit: 1 } : { key: c5.system, limit: input.concurrency },
       ...input.onProgress ? { onProgress: input.onProgress } : {}
     }
   );
+  for (const tracker of Object.values(icCtx.operations)) await tracker.check();
   if (sync && result.failed.length === 0 && !sync.fullSyncStarted && needsFullScimSync(plan, input.config)) await sync.startFullSync();
   return result;
 }
 
 // src/engine.ts
-function createPlan(config, options = {}) {
+function planFor(config, options) {
   return config.mode === "classic-iam" ? planClassicIam(config, options) : planIdentityCenter(config, options);
 }
+async function createPlan(config, options = {}) {
+  const session = await planFor(config, options);
+  if (options.verify === false) return session;
+  const apply = session.apply;
+  return {
+    ...session,
+    // An apply reports success only when a fresh read agrees: another apply of the same
+    // configuration running at the same time (both creating the same bindings or
+    // assignments) would otherwise leave copies behind two "Apply complete" messages.
+    async apply(applyOptions) {
+      const result = await apply(applyOptions);
+      if (result.applied.length === 0) return result;
+      applyOptions?.onProgress?.({ kind: "info", message: "reading authentik and AWS again to check the result" });
+      const fresh = await planFor(config, { ...options, rotateScimToken: false });
+      if (fresh.plan.changes.length > 0) throw new NotConvergedError(fresh.plan.changes.map((c5) => `${c5.action} ${c5.address}`));
+      return result;
+    }
+  };
+}
+var NotConvergedError = class extends UserError {
+  constructor(remaining) {
+    super(
+      `apply finished, but reading authentik and AWS again still shows ${remaining.length} change(s):
+${remaining.map((r5) => `  ${r5}`).join("\n")}
+Something else changed them at the same time \u2014 most often another apply of this configuration (the Action's concurrency group prevents that). Run plan, then apply again: copies made twice show as \u2026#2 and are removed.`
+    );
+    this.remaining = remaining;
+  }
+  remaining;
+  name = "NotConvergedError";
+};
 
 // src/render/json.ts
 function renderPlanJson(plan) {
@@ -92895,15 +94053,11 @@ function renderPlanJson(plan) {
 
 // src/render/values.ts
 var INLINE_LIMIT = 100;
-var UNSAFE = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
-function hex4(ch) {
-  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
-}
 function safeText(s2) {
-  return s2.replace(UNSAFE, hex4);
+  return escapeUnsafe(s2);
 }
 function quote(s2) {
-  return JSON.stringify(s2).replace(UNSAFE, hex4);
+  return escapeUnsafe(JSON.stringify(s2));
 }
 var IDENTIFIER = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
 function key(k5) {
@@ -93267,10 +94421,10 @@ function readData(body) {
 
 // src/action/github.ts
 var GitHubApiError = class extends Error {
-  constructor(method, path3, status, githubMessage) {
-    super(`GitHub ${method} ${path3} failed with HTTP ${status}: ${githubMessage}`);
+  constructor(method, path4, status, githubMessage) {
+    super(`GitHub ${method} ${path4} failed with HTTP ${status}: ${githubMessage}`);
     this.method = method;
-    this.path = path3;
+    this.path = path4;
     this.status = status;
     this.githubMessage = githubMessage;
   }
@@ -93302,9 +94456,9 @@ var GitHubClient = class {
   graphqlUrl;
   http;
   graphqlHttp;
-  async call(method, path3, json) {
+  async call(method, path4, json) {
     try {
-      const response = await this.http(path3.replace(/^\/+/, ""), { method, ...json === void 0 ? {} : { json } });
+      const response = await this.http(path4.replace(/^\/+/, ""), { method, ...json === void 0 ? {} : { json } });
       return { body: await response.json(), link: response.headers.get("link") };
     } catch (error3) {
       if (error3 instanceof HTTPError) {
@@ -93314,7 +94468,7 @@ var GitHubClient = class {
           message = JSON.parse(text).message ?? text;
         } catch {
         }
-        throw new GitHubApiError(method.toUpperCase(), path3, error3.response.status, message);
+        throw new GitHubApiError(method.toUpperCase(), path4, error3.response.status, message);
       }
       throw error3;
     }
@@ -93352,11 +94506,11 @@ var GitHubClient = class {
       return { items: body, next: /<([^>]+)>;\s*rel="next"/.exec(link ?? "")?.[1] };
     });
   }
-  async callPage(path3) {
-    if (!/^https?:\/\//.test(path3)) return this.call("get", path3);
+  async callPage(path4) {
+    if (!/^https?:\/\//.test(path4)) return this.call("get", path4);
     const base = this.apiUrl.replace(/\/+$/, "");
-    if (!path3.startsWith(`${base}/`)) throw new Error(`refusing to follow a pagination link outside ${base}: ${path3}`);
-    return this.call("get", path3.slice(base.length + 1));
+    if (!path4.startsWith(`${base}/`)) throw new Error(`refusing to follow a pagination link outside ${base}: ${path4}`);
+    return this.call("get", path4.slice(base.length + 1));
   }
   async createComment(repo, issue2, body) {
     return (await this.call("post", `repos/${repo}/issues/${issue2}/comments`, { body })).body;
@@ -93395,7 +94549,7 @@ function isForkPullRequest(ctx) {
 }
 function annotate(diagnostics, ctx) {
   for (const d5 of diagnostics) {
-    const file = path2.relative(ctx.workspace, path2.resolve(ctx.workspace, d5.file)) || d5.file;
+    const file = path3.relative(ctx.workspace, path3.resolve(ctx.workspace, d5.file)) || d5.file;
     const props = { file, startLine: d5.line, startColumn: d5.column, title: "authentik-aws-gitops" };
     if (d5.severity === "error") error(d5.message, props);
     else warning(d5.message, props);
@@ -93452,11 +94606,17 @@ var ActionRun = class {
   outcomes = [];
   summary = [];
   engineEnv() {
-    return {
+    const env2 = {
       ...this.ctx.env,
       ...this.inputs.authentikToken ? { AUTHENTIK_TOKEN: this.inputs.authentikToken } : {},
       ...this.inputs.authentikUrl ? { AUTHENTIK_URL: this.inputs.authentikUrl } : {}
     };
+    if (!env2.AUTHENTIK_URL) {
+      throw new UserError(
+        "the authentik-url input is not set: the Action sends the authentik token only to the address the workflow names (authentik-url, or AUTHENTIK_URL in its env), never to authentik.url from the configuration, which a pull request can change"
+      );
+    }
+    return env2;
   }
   /** Whose comments are ours: bot-login when given, else the token's own login (GraphQL's viewer, which every token type may ask). */
   viewer() {
@@ -93509,9 +94669,9 @@ ${fence2(lines)}
     else await this.github.createComment(this.ctx.repository, issue2, body);
   }
   async savePlan(config, plan) {
-    const dir = path2.join(this.ctx.tempDir, "authentik-aws-gitops");
+    const dir = path3.join(this.ctx.tempDir, "authentik-aws-gitops");
     await mkdir2(dir, { recursive: true });
-    const file = path2.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.plan.json`);
+    const file = path3.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.plan.json`);
     await writeFile2(file, renderPlanJson(plan));
     return file;
   }
@@ -93531,7 +94691,7 @@ ${fence2(lines)}
     );
   }
   async loadPlan(config) {
-    const file = path2.relative(process.cwd(), path2.resolve(this.ctx.workspace, config)) || config;
+    const file = path3.relative(process.cwd(), path3.resolve(this.ctx.workspace, config)) || config;
     const { config: resolved, warnings } = await loadConfigFile(file).catch((error3) => {
       if (error3 instanceof ConfigError) annotate(error3.diagnostics, this.ctx);
       throw error3;
@@ -93669,7 +94829,7 @@ async function drift(r5) {
 async function forkPullRequest(r5) {
   let invalid = false;
   for (const config of r5.inputs.configs) {
-    const result = await validateConfigFile(path2.resolve(r5.ctx.workspace, config));
+    const result = await validateConfigFile(path3.resolve(r5.ctx.workspace, config));
     annotate(result.diagnostics.map((d5) => ({ ...d5, file: config })), r5.ctx);
     if (!result.config) invalid = true;
   }
