@@ -301,7 +301,7 @@ export function computePlan(input: PlanInput): Plan {
   const summary = { create: 0, update: 0, delete: 0, replace: 0 };
   for (const c of changes) summary[c.action]++;
   return {
-    version: 1,
+    version: 2,
     tool: input.tool,
     mode: input.mode,
     config: input.configFile,
@@ -309,6 +309,7 @@ export function computePlan(input: PlanInput): Plan {
     summary,
     access,
     permissions,
+    risks: [],
     changes,
     notPruned: notPruned.sort((a, b) => byCodePoint(a.address, b.address)),
     warnings: input.warnings ?? [],

@@ -173,7 +173,7 @@ export interface PlanSummary {
 
 export interface Plan {
   /** Shape version of this JSON (documented in the README). */
-  version: 1;
+  version: 2;
   tool: { name: string; version: string };
   mode: "classic-iam" | "identity-center";
   config: string;
@@ -182,9 +182,9 @@ export interface Plan {
   summary: PlanSummary;
   access: AccessRow[];
   /** Grants whose effective permissions change (and new grants, with what they carry). */
-  permissions?: PermissionRow[];
+  permissions: PermissionRow[];
   /** What the review rules flag, highest severity first. */
-  risks?: Risk[];
+  risks: Risk[];
   changes: Change[];
   /** Owned objects no longer declared, kept because pruning is off. */
   notPruned: { address: string; title: string }[];

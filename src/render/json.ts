@@ -88,10 +88,10 @@ export function parsePlanJson(text: string): Plan {
   }
   const plan = data as Json;
   if (plan.version === undefined) {
-    throw new UserError('not a plan: it has no "version" (a plan saved by "authentik-aws-gitops plan --out" has version 1)');
+    throw new UserError('not a plan: it has no "version" (a plan saved by "authentik-aws-gitops plan --out" has version 2)');
   }
-  if (plan.version !== 1) {
-    throw new UserError(`unsupported plan version ${describe(plan.version)}: this authentik-aws-gitops reads plans of version 1; make the plan again with this version`);
+  if (plan.version !== 2) {
+    throw new UserError(`unsupported plan version ${describe(plan.version)}: this authentik-aws-gitops reads plans of version 2; make the plan again with this version`);
   }
 
   const problems: string[] = [];
@@ -111,6 +111,26 @@ export function parsePlanJson(text: string): Plan {
       for (const k of ["group", "grant", "account", "accountId"]) s.string(r[k], `${p}.${k}`);
       s.oneOf(r.change, ["gained", "lost"], `${p}.change`);
       if (r.kind !== undefined) s.oneOf(r.kind, ["application"], `${p}.kind`);
+    });
+  }
+  if (s.array(plan.permissions, "permissions")) {
+    plan.permissions.forEach((r, i) => {
+      const p = `permissions[${i}]`;
+      if (!s.object(r, p)) return;
+      for (const k of ["grant", "account", "accountId", "address"]) s.string(r[k], `${p}.${k}`);
+      s.oneOf(r.change, ["widened", "narrowed", "changed"], `${p}.change`);
+      for (const k of ["added", "removed"]) s.array(r[k], `${p}.${k}`);
+      for (const k of ["managedPoliciesAdded", "managedPoliciesRemoved", "customerManagedPoliciesAdded", "customerManagedPoliciesRemoved"]) s.strings(r[k], `${p}.${k}`);
+    });
+  }
+  if (s.array(plan.risks, "risks")) {
+    plan.risks.forEach((r, i) => {
+      const p = `risks[${i}]`;
+      if (!s.object(r, p)) return;
+      s.string(r.rule, `${p}.rule`);
+      s.string(r.message, `${p}.message`);
+      s.oneOf(r.severity, ["high", "medium", "low"], `${p}.severity`);
+      s.strings(r.addresses, `${p}.addresses`);
     });
   }
   if (s.array(plan.changes, "changes")) {
@@ -142,7 +162,7 @@ export function parsePlanJson(text: string): Plan {
   if (problems.length > 0) {
     const shown = problems.slice(0, MAX_PROBLEMS).map((p) => `  - ${p}`);
     if (problems.length > MAX_PROBLEMS) shown.push(`  - … and ${problems.length - MAX_PROBLEMS} more`);
-    throw new UserError(`not a valid plan of version 1:\n${shown.join("\n")}`);
+    throw new UserError(`not a valid plan of version 2:\n${shown.join("\n")}`);
   }
   return plan as unknown as Plan;
 }

@@ -39,13 +39,15 @@ const change: Change = {
 };
 
 const plan: Plan = {
-  version: 1,
+  version: 2,
   tool: { name: "authentik-aws-gitops", version: "0.1.0" },
   mode: "classic-iam",
   config,
   hash: "b".repeat(64),
   summary: { create: 1, update: 0, delete: 0, replace: 0 },
   access: [],
+  permissions: [],
+  risks: [],
   changes: [change],
   notPruned: [],
   warnings: [],

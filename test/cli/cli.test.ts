@@ -164,8 +164,8 @@ describe("user mistakes are user errors, not internal errors", () => {
     ["not JSON", "version: 1\nmode: classic-iam\n", "not a plan: the file is not valid JSON"],
     ["a JSON array", "[]", "not a plan: expected a JSON object"],
     ["JSON without a version", "{}", 'not a plan: it has no "version"'],
-    ["a plan of another version", '{"version": 2}', "unsupported plan version 2"],
-    ["JSON of the wrong shape", '{"version": 1, "changes": 3}', "not a valid plan of version 1:\n  - tool must be an object (got nothing)"],
+    ["a plan of another version", '{"version": 1}', "unsupported plan version 1"],
+    ["JSON of the wrong shape", '{"version": 2, "changes": 3}', "not a valid plan of version 2:\n  - tool must be an object (got nothing)"],
   ])("apply --plan with %s names the file and says what is wrong, before touching authentik or AWS", async (_what, content, message) => {
     const { writeFileSync } = await import("node:fs");
     const file = path.join(await tempDir(), "plan.json");

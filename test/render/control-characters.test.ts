@@ -41,7 +41,7 @@ function nastyPlan(): Plan {
     dependsOn: [`dep${NASTY}`],
   });
   return {
-    version: 1,
+    version: 2,
     tool: { name: "authentik-aws-gitops", version: "0.1.0" },
     mode: "identity-center",
     config: `cfg${NASTY}.yaml`,
@@ -51,6 +51,24 @@ function nastyPlan(): Plan {
       { group: NASTY, grant: NASTY, account: NASTY, accountId: "111111111111", change: "gained" },
       { group: NASTY, grant: NASTY, account: NASTY, accountId: NASTY, change: "lost", kind: "application" } as Plan["access"][number],
     ],
+    permissions: [
+      {
+        grant: NASTY,
+        account: NASTY,
+        accountId: NASTY,
+        change: "widened",
+        address: `addr${NASTY}`,
+        added: [{ effect: "Allow", action: NASTY, resource: NASTY, condition: { [NASTY]: { [NASTY]: NASTY } } }],
+        removed: [{ effect: "Deny", action: NASTY, resource: NASTY, notAction: true }],
+        managedPoliciesAdded: [NASTY],
+        managedPoliciesRemoved: [NASTY],
+        customerManagedPoliciesAdded: [NASTY],
+        customerManagedPoliciesRemoved: [NASTY],
+        permissionsBoundary: { before: NASTY, after: null },
+        people: { count: 2, names: [NASTY, `b${NASTY}`] },
+      },
+    ],
+    risks: [{ rule: NASTY, severity: "high", message: NASTY, addresses: [`addr${NASTY}`] }],
     changes: [change("create"), change("update"), change("delete"), change("replace")],
     notPruned: [{ address: `addr${NASTY}`, title: NASTY }],
     warnings: [NASTY, `multi\nline ${NASTY}`],

@@ -80,7 +80,7 @@ function basePlan(changes: Change[] = [create, update, del]): Plan {
   const summary = { create: 0, update: 0, delete: 0, replace: 0 };
   for (const c of changes) summary[c.action]++;
   return {
-    version: 1,
+    version: 2,
     tool: { name: "authentik-aws-gitops", version: "0.1.0" },
     mode: "classic-iam",
     config: "examples/classic-iam.yaml",
@@ -90,6 +90,8 @@ function basePlan(changes: Change[] = [create, update, del]): Plan {
       { group: "ops", grant: "old", account: "dev", accountId: "222222222222", change: "lost" },
       { group: "data-eng", grant: "readonly", account: "dev", accountId: "222222222222", change: "gained" },
     ],
+    permissions: [],
+    risks: [],
     changes,
     notPruned: [{ address: "aws.iam.role[prod:/authentik/legacy]", title: "IAM role legacy in prod (111111111111)" }],
     warnings: ["role readonly is mapped to no group"],
@@ -476,7 +478,7 @@ describe("plan JSON", () => {
     const plan = basePlan();
     const json = renderPlanJson(plan);
     expect(json.endsWith("}\n")).toBe(true);
-    expect(json).toContain('\n  "version": 1,');
+    expect(json).toContain('\n  "version": 2,');
     expect(parsePlanJson(json)).toEqual(plan);
   });
 
@@ -488,13 +490,13 @@ describe("plan JSON", () => {
     expect(() => parsePlanJson("")).toThrow(/^not a plan: the file is not valid JSON \(it ends too early\)$/);
     expect(() => parsePlanJson("[]")).toThrow(/not a plan: expected a JSON object/);
     expect(() => parsePlanJson("{}")).toThrow(/has no "version"/);
-    expect(() => parsePlanJson(JSON.stringify({ ...basePlan(), version: 2 }))).toThrow(/unsupported plan version 2/);
+    expect(() => parsePlanJson(JSON.stringify({ ...basePlan(), version: 1 }))).toThrow(/unsupported plan version 1/);
     const broken = JSON.parse(renderPlanJson(basePlan()));
     broken.changes[1].action = "destroy";
     delete broken.hash;
     broken.access[0].group = 7;
     expect(() => parsePlanJson(JSON.stringify(broken))).toThrow(
-      /not a valid plan of version 1:[\s\S]*hash must be a string \(got nothing\)[\s\S]*access\[0\]\.group must be a string \(got 7\)[\s\S]*changes\[1\]\.action must be one of create, update, delete, replace \(got "destroy"\)/,
+      /not a valid plan of version 2:[\s\S]*hash must be a string \(got nothing\)[\s\S]*access\[0\]\.group must be a string \(got 7\)[\s\S]*changes\[1\]\.action must be one of create, update, delete, replace \(got "destroy"\)/,
     );
   });
 });
