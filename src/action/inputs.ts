@@ -13,6 +13,8 @@ export function readInputs(): ActionInputs {
   if (!["auto", "plan", "apply", "drift"].includes(mode)) throw new Error(`input mode must be auto, plan, apply or drift, not '${mode}'`);
   const prune = core.getInput("prune");
   const wait = Number(core.getInput("scim-wait-seconds") || "300");
+  const failOnRisk = core.getInput("fail-on-risk").trim().toLowerCase();
+  if (!["", "none", "high", "medium", "low"].includes(failOnRisk)) throw new Error(`input fail-on-risk must be high, medium, low or none, not '${failOnRisk}'`);
   return {
     configs,
     mode,
@@ -25,6 +27,7 @@ export function readInputs(): ActionInputs {
     botLogin: core.getInput("bot-login") || undefined,
     scimWaitSeconds: Number.isFinite(wait) && wait >= 0 ? wait : 300,
     rotateScimToken: core.getInput("rotate-scim-token") === "" ? false : core.getBooleanInput("rotate-scim-token"),
+    ...(failOnRisk === "" || failOnRisk === "none" ? {} : { failOnRisk: failOnRisk as "high" | "medium" | "low" }),
   };
 }
 

@@ -5,7 +5,8 @@ import { ConfigError, type Diagnostic } from "../config/diagnostics.js";
 import { loadConfigFile, validateConfigFile } from "../config/load-config.js";
 import { createPlan, PlanError } from "../engine.js";
 import { UserError } from "../errors.js";
-import type { Plan } from "../plan/types.js";
+import { highestRisk, severityRank } from "../plan/risks.js";
+import type { Plan, Severity } from "../plan/types.js";
 import { renderPlanJson } from "../render/json.js";
 import { renderPlanMarkdown } from "../render/markdown.js";
 import { planDrift } from "../plan/plan-drift.js";
@@ -29,6 +30,8 @@ export interface ActionInputs {
   scimWaitSeconds: number;
   /** Write the SCIM token to authentik again (it cannot be compared). */
   rotateScimToken: boolean;
+  /** Fail the plan check when a plan has a risk of this severity or higher (fail-on-risk); undefined: never. */
+  failOnRisk?: Severity;
 }
 
 export interface ActionContext {
@@ -414,6 +417,8 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<voi
   core.setOutput("has-changes", hasChanges ? "true" : "false");
   core.setOutput("plan-hash", planned.map((o) => o.plan!.hash).join("\n"));
   core.setOutput("plan-json", planned.map((o) => o.planFile).join("\n"));
+  const risk = planned.map((o) => highestRisk(o.plan!.risks)).reduce<Severity | "none">((a, b) => (severityRank(b) < severityRank(a) ? b : a), "none");
+  core.setOutput("risk", risk);
   core.setOutput(
     "summary",
     r.outcomes
@@ -430,5 +435,10 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<voi
     await core.summary.addRaw(text, true).write();
   }
   const failures = r.outcomes.filter((o) => o.failed);
+  // Only the plan check fails: after a merge, the reviewed plan is applied as approved.
+  if (inputs.failOnRisk && mode === "plan" && risk !== "none" && severityRank(risk) <= severityRank(inputs.failOnRisk)) {
+    const which = planned.filter((o) => o.plan!.risks.some((x) => severityRank(x.severity) <= severityRank(inputs.failOnRisk!))).map((o) => o.config);
+    failures.push({ config: which.join(", "), failed: `the plan has a ${risk} risk (fail-on-risk: ${inputs.failOnRisk}); see RISKS in the plan comment` });
+  }
   if (failures.length) core.setFailed(failures.map((f) => `${f.config}: ${f.failed}`).join("\n"));
 }
