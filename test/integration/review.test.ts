@@ -112,3 +112,25 @@ describe("risks", () => {
     expect(r.stdout).toMatch(/Risks/);
   });
 });
+
+describe("people on authentik 2025.10, whose groups have one parent (parent, not parents)", () => {
+  let old: Peers;
+  afterAll(async () => {
+    if (!old) return;
+    expect(await old.authentik.control.invalidRequests()).toEqual([]);
+    expect(await old.authentik.control.emulatorErrors()).toEqual([]);
+    await old.stop();
+  });
+  it("counts the members of a child group", async () => {
+    old = await startPeers(["aws-admins", "engineers", "data-eng"], { authentikArgs: ["--version", "2025.10.4"] });
+    const groups = (await old.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[];
+    const pk = (name: string) => groups.find((g) => g.name === name)!.pk;
+    const child = await old.ak("POST", "/core/groups/", { name: "eng-contractors", parent: pk("engineers") });
+    await old.ak("POST", "/core/users/", { username: "tom.engineer", name: "tom", groups: [pk("engineers")] });
+    await old.ak("POST", "/core/users/", { username: "sam.contractor", name: "sam", groups: [child.pk] });
+    const r = await old.cli(["plan", "-c", old.writeConfig("old.yaml", base), "--format", "json"]);
+    expect(r.code).toBe(0);
+    const p = JSON.parse(r.stdout) as Plan;
+    expect(p.access.find((a) => a.group === "engineers" && a.account === "prod")!.people).toEqual({ count: 2, names: ["sam.contractor", "tom.engineer"] });
+  });
+});
