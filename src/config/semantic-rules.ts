@@ -285,6 +285,13 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
     }
   }
 
+  // --- review: custom risk rules name declared accounts --------------------------------------
+  const review = isRec(data.review) ? data.review : {};
+  const risks = isRec(review.risks) ? review.risks : {};
+  for (const [i, rule] of (Array.isArray(risks.custom) ? risks.custom : []).entries()) {
+    if (isRec(rule) && rule.accounts !== undefined) checkAccountSelector(["review", "risks", "custom", i, "accounts"], rule.accounts);
+  }
+
   // --- warnings: things declared that nothing uses -----------------------------------------
   if (mode === "classic-iam") {
     for (const name of roleNames) {

@@ -113,6 +113,21 @@ describe("risks", () => {
   });
 });
 
+describe("review configuration", () => {
+  it("a custom risk rule must name declared accounts, and validate says where", async () => {
+    const file = peers.writeConfig("custom.yaml", `${base}\nreview:\n  risks:\n    custom:\n      - { name: payments, severity: high, message: payments, accounts: [prdo] }\n`);
+    const r = await peers.cli(["validate", "-c", file]);
+    expect(r.code).toBe(1);
+    expect(r.stdout + r.stderr).toMatch(/custom\.yaml:\d+:\d+.*unknown account 'prdo'/);
+  });
+
+  it("a custom rule fires on the action it names, naming the change", async () => {
+    const text = `${withPutObject(base)}\nreview:\n  risks:\n    custom:\n      - { name: data-writes, severity: medium, message: writes to the data lake, actions: [s3:PutObject] }\n`;
+    const p = await planJson(peers.writeConfig("custom-ok.yaml", text));
+    expect(p.risks.map((r) => [r.rule, r.severity, r.addresses])).toEqual([["data-writes", "medium", ["aws.iam.role[dev:/authentik/data-engineer]"]]]);
+  });
+});
+
 describe("people on authentik 2025.10, whose groups have one parent (parent, not parents)", () => {
   let old: Peers;
   afterAll(async () => {
