@@ -81,4 +81,42 @@ describe("permission rows", () => {
     const created = computePlan(input([role({ inline_policies: { s3: get }, managed_policies: ["arn:aws:iam::aws:policy/ReadOnlyAccess"] })], [])).permissions![0]!;
     expect(created).toMatchObject({ new: true, change: "widened", managedPoliciesAdded: ["ReadOnlyAccess"], added: [{ action: "s3:GetObject" }] });
   });
+
+  it("permission sets: customer-managed references and boundary; the accounts it is assigned in; its holders in any account", () => {
+    const ps = (props: Record<string, unknown>): DesiredResource => ({
+      address: "aws.sso.permission_set[Data]",
+      type: "aws.sso.permission_set",
+      system: "aws",
+      title: "permission set Data",
+      props: { name: "Data", managed_policies: [], customer_managed_policies: [], inline_policy: null, permissions_boundary: null, ...props },
+    });
+    const assignment = (group: string, account: string): DesiredResource => ({
+      address: `aws.sso.account_assignment[${group}:Data:${account}]`,
+      type: "aws.sso.account_assignment",
+      system: "aws",
+      account,
+      title: "",
+      props: { group, account },
+    });
+    const accessOf: PlanInput["accessOf"] = (r) => (r.type === "aws.sso.account_assignment" ? { group: String(r.props.group), grant: "Data", account: String(r.props.account), accountId: String(r.props.account) } : undefined);
+    const plan = computePlan(
+      input(
+        [ps({ customer_managed_policies: [{ name: "lake-write", path: "/data/" }], permissions_boundary: { customerManagedPolicy: { name: "limit", path: "/" } } }), assignment("data", "dev"), assignment("analysts", "prod")],
+        [live(ps({ customer_managed_policies: [{ name: "lake-read", path: "/data/" }] })), live(assignment("data", "dev")), live(assignment("analysts", "prod"))],
+        { mode: "identity-center", accessOf },
+      ),
+    );
+    expect(plan.permissions).toEqual([
+      expect.objectContaining({
+        grant: "Data",
+        account: "dev, prod",
+        accountId: "",
+        change: "changed",
+        customerManagedPoliciesAdded: ["/data/lake-write"],
+        customerManagedPoliciesRemoved: ["/data/lake-read"],
+        permissionsBoundary: { before: null, after: "/limit" },
+        people: { count: 3, names: ["ann", "bob", "cy"] },
+      }),
+    ]);
+  });
 });
