@@ -47,11 +47,25 @@ export class AsyncOperations {
     });
   }
 
+  /** The shortest time an operation took, as seen (an estimate of how long they take). */
+  private shortest: number | undefined;
+
+  /**
+   * When to look next: when the oldest outstanding operation should be done, going by
+   * the shortest one seen so far — a free slot is found soon after it frees, without
+   * polling on a fixed grid (wasted slot time, and requests off the shared quota).
+   */
+  private nextDelay(fallback: number): number {
+    if (this.shortest === undefined || this.waiters.size === 0) return fallback;
+    const oldest = Math.min(...[...this.waiters.values()].map((w) => w.since));
+    return Math.max(50, Math.min(fallback, oldest + this.shortest - Date.now()));
+  }
+
   private async run(): Promise<void> {
     const initial = this.poll.initialMs ?? 500;
     let delay = initial;
     while (this.waiters.size > 0) {
-      await sleep(delay);
+      await sleep(this.nextDelay(delay));
       try {
         const inProgress = new Set((await this.list("IN_PROGRESS")).map((s) => s.RequestId));
         const finished = [...this.waiters.keys()].filter((id) => !inProgress.has(id));
@@ -59,6 +73,8 @@ export class AsyncOperations {
           const w = this.waiters.get(id)!;
           this.waiters.delete(id);
           this.finished.set(id, w.what);
+          const took = Date.now() - w.since;
+          this.shortest = this.shortest === undefined ? took : Math.min(this.shortest, took);
           w.resolve();
         }
         const timeout = this.poll.timeoutMs ?? 10 * 60_000;
