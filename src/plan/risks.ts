@@ -187,6 +187,35 @@ export function assessRisks(input: RiskInput): Risk[] {
     }
   }
 
+  // Every grant of a role (in an account) or permission set removed while people use it,
+  // the role itself kept: nobody can use it after the plan.
+  if (rules.grantInUseRemoved.enabled) {
+    const deleted = new Set(plan.changes.filter((c) => c.action === "delete" && (c.type === "aws.iam.role" || c.type === "aws.sso.permission_set")).map((c) => `${String(c.before?.name ?? "")}\u0000${c.type === "aws.iam.role" ? (c.account ?? "") : ""}`));
+    const heldAfter = new Set<string>();
+    for (const d of input.desired) {
+      const row = input.accessOfChange({ address: d.address, type: d.type, system: d.system, title: d.title, action: "create", reason: "", before: null, after: d.props, fields: [], dependsOn: [], ...(d.account ? { account: d.account } : {}) });
+      if (row && row.kind !== "application") heldAfter.add(`${row.grant}\u0000${row.accountId}`);
+    }
+    const lostByGrant = new Map<string, AccessRow[]>();
+    for (const r of plan.access) {
+      if (r.change !== "lost" || r.kind === "application") continue;
+      const k = `${r.grant}\u0000${r.accountId}`;
+      if (heldAfter.has(k) || deleted.has(`${r.grant}\u0000${r.account}`) || deleted.has(`${r.grant}\u0000`)) continue;
+      lostByGrant.set(k, [...(lostByGrant.get(k) ?? []), r]);
+    }
+    for (const rows of lostByGrant.values()) {
+      const people = rows.some((r) => r.people) ? new Set(rows.flatMap((r) => r.people?.names ?? [])).size || rows.reduce((n, r) => n + (r.people?.count ?? 0), 0) : undefined;
+      if (people === 0) continue;
+      const r0 = rows[0]!;
+      add(
+        "grant-in-use-removed",
+        rules.grantInUseRemoved.severity ?? "medium",
+        `every grant of ${r0.grant} in ${r0.account} is removed (${rows.map((r) => r.group).join(", ")})${people === undefined ? "" : ` while ${people} ${people === 1 ? "person uses" : "people use"} it`}`,
+        rows.flatMap(rowAddresses),
+      );
+    }
+  }
+
   for (const rule of rules.custom) {
     const matchAccount = (accounts: string[]) => rule.accounts.length === 0 || accounts.some((a) => rule.accounts.includes(a));
     const matchPolicies = (managed: string[]) => rule.policies.length === 0 || managed.some((m) => rule.policies.includes(m));

@@ -71,4 +71,14 @@ describe("risk rules", () => {
     expect(adminEquivalentRow({ effect: "Deny", action: "*", resource: "*" })).toBe(false);
     expect(adminEquivalentRow({ effect: "Allow", action: "s3:*", resource: "*" })).toBe(false);
   });
+
+  it("flags every grant of a role removed while people use it (the role kept)", () => {
+    const unbind = { ...binding("prod"), action: "delete" as const, before: { group: "ops", account: "prod" }, after: null };
+    const lost = { ...plan([unbind]), access: [{ group: "ops", grant: "admin", account: "prod", accountId: "prod", change: "lost", people: { count: 4 } }] } as unknown as Plan;
+    const risks = assessRisks({ plan: lost, config: config(), desired, accessOfChange: (c) => accessOfChange(c.after ? c : { ...c, after: c.before }) });
+    expect(risks).toEqual([{ rule: "grant-in-use-removed", severity: "medium", message: "every grant of admin in prod is removed (ops) while 4 people use it", addresses: ["authentik.policy_binding[aws/admin@prod→group:ops]"] }]);
+    // Another group still holding it after the plan: no finding.
+    const still = [...desired, { ...binding("prod"), type: "authentik.policy_binding" as const, props: { group: "other", account: "prod" } }];
+    expect(assessRisks({ plan: lost, config: config(), desired: still as never, accessOfChange: (c) => accessOfChange(c.after ? c : { ...c, after: c.before }) })).toEqual([]);
+  });
 });
