@@ -83199,6 +83199,8 @@ function readInputs() {
   if (!["auto", "plan", "apply", "drift"].includes(mode)) throw new Error(`input mode must be auto, plan, apply or drift, not '${mode}'`);
   const prune = getInput("prune");
   const wait = Number(getInput("scim-wait-seconds") || "300");
+  const failOnRisk = getInput("fail-on-risk").trim().toLowerCase();
+  if (!["", "none", "high", "medium", "low"].includes(failOnRisk)) throw new Error(`input fail-on-risk must be high, medium, low or none, not '${failOnRisk}'`);
   return {
     configs,
     mode,
@@ -83210,7 +83212,8 @@ function readInputs() {
     commentOnNoChanges: getInput("comment-on-no-changes") === "" ? false : getBooleanInput("comment-on-no-changes"),
     botLogin: getInput("bot-login") || void 0,
     scimWaitSeconds: Number.isFinite(wait) && wait >= 0 ? wait : 300,
-    rotateScimToken: getInput("rotate-scim-token") === "" ? false : getBooleanInput("rotate-scim-token")
+    rotateScimToken: getInput("rotate-scim-token") === "" ? false : getBooleanInput("rotate-scim-token"),
+    ...failOnRisk === "" || failOnRisk === "none" ? {} : { failOnRisk }
   };
 }
 function readContext(env2 = process.env) {
@@ -88954,6 +88957,11 @@ function semanticDiagnostics(source, data) {
       } else usedPermissionSets.add(ps);
     }
   }
+  const review = isRec(data.review) ? data.review : {};
+  const risks = isRec(review.risks) ? review.risks : {};
+  for (const [i5, rule2] of (Array.isArray(risks.custom) ? risks.custom : []).entries()) {
+    if (isRec(rule2) && rule2.accounts !== void 0) checkAccountSelector(["review", "risks", "custom", i5, "accounts"], rule2.accounts);
+  }
   if (mode === "classic-iam") {
     for (const name of roleNames) {
       if (!usedRoles.has(name)) warn(["roles", name], `role ${quoteName(name)} is not granted to any group by a mapping; nobody can sign in to it`, "key");
@@ -90906,7 +90914,7 @@ function computePlan(input) {
   const summary2 = { create: 0, update: 0, delete: 0, replace: 0 };
   for (const c5 of changes) summary2[c5.action]++;
   return {
-    version: 1,
+    version: 2,
     tool: input.tool,
     mode: input.mode,
     config: input.configFile,
@@ -90914,6 +90922,7 @@ function computePlan(input) {
     summary: summary2,
     access: access2,
     permissions,
+    risks: [],
     changes,
     notPruned: notPruned.sort((a5, b5) => byCodePoint(a5.address, b5.address)),
     warnings: input.warnings ?? [],
@@ -90968,6 +90977,197 @@ function permissionRows(input, changes, later) {
     }
   }
   return rows.sort(comparePermissionRows);
+}
+
+// src/plan/risks.ts
+var SEVERITY_ORDER = ["high", "medium", "low"];
+var severityRank = (s2) => s2 === "none" ? 3 : SEVERITY_ORDER.indexOf(s2);
+function highestRisk(risks) {
+  let best = "none";
+  for (const r5 of risks ?? []) if (severityRank(r5.severity) < severityRank(best)) best = r5.severity;
+  return best;
+}
+var DEFAULT_REVIEW = {
+  people: "names",
+  productionAccounts: [],
+  risks: {
+    adminEquivalent: { enabled: true },
+    production: { enabled: true },
+    everyAccount: { enabled: true },
+    largeGroup: { enabled: true, threshold: 25 },
+    longSession: { enabled: true, thresholdSeconds: 8 * 3600 },
+    identityProviderRemoved: { enabled: true },
+    grantInUseRemoved: { enabled: true },
+    custom: []
+  }
+};
+var ADMIN_POLICIES = /* @__PURE__ */ new Set(["AdministratorAccess", "IAMFullAccess"]);
+function adminEquivalentRow(r5) {
+  if (r5.effect !== "Allow") return false;
+  if (r5.notAction) return r5.resource === "*" || r5.notResource === true;
+  if (r5.notResource) return r5.action === "*" || r5.action === "iam:*";
+  const action = r5.action.toLowerCase();
+  return action === "*" || action === "iam:*" || action === "iam:passrole" && r5.resource === "*" || action === "iam:pass*" && r5.resource === "*";
+}
+function grantPoliciesOf(props, address2) {
+  const docs = [];
+  if (props.inline_policies && typeof props.inline_policies === "object") docs.push(...Object.values(props.inline_policies));
+  if (props.inline_policy) docs.push(props.inline_policy);
+  const managed = (Array.isArray(props.managed_policies) ? props.managed_policies : []).map((p3) => policyName(String(p3)));
+  return { managed, rows: docs.flatMap((d5) => policyRows(d5)), address: address2 };
+}
+var peopleText = (n3) => n3 === void 0 ? "" : ` (${n3} ${n3 === 1 ? "person" : "people"})`;
+function assessRisks(input) {
+  const { plan, config } = input;
+  const review = config.review ?? DEFAULT_REVIEW;
+  const rules = review.risks;
+  const out = /* @__PURE__ */ new Map();
+  const add = (rule2, severity, message, addresses) => {
+    const key2 = `${rule2}\0${message}`;
+    const existing = out.get(key2);
+    if (existing) existing.addresses = [.../* @__PURE__ */ new Set([...existing.addresses, ...addresses])].sort(byCodePoint);
+    else out.set(key2, { rule: rule2, severity, message, addresses: [...new Set(addresses)].sort(byCodePoint) });
+  };
+  const grants = /* @__PURE__ */ new Map();
+  for (const d5 of input.desired) {
+    if (d5.type === "aws.iam.role") grants.set(`${String(d5.props.name)}\0${d5.account ?? ""}`, grantPoliciesOf(d5.props, d5.address));
+    if (d5.type === "aws.sso.permission_set") grants.set(String(d5.props.name), grantPoliciesOf(d5.props, d5.address));
+  }
+  const grantOf = (grant, account) => grants.get(`${grant}\0${account}`) ?? grants.get(grant);
+  const isAdmin = (g5) => g5 !== void 0 && (g5.managed.some((m3) => ADMIN_POLICIES.has(m3)) || g5.rows.some(adminEquivalentRow));
+  const adminWhy = (g5) => [...g5.managed.filter((m3) => ADMIN_POLICIES.has(m3)), ...g5.rows.some(adminEquivalentRow) ? ["an Allow of " + [...new Set(g5.rows.filter(adminEquivalentRow).map((r5) => r5.notAction ? `everything but ${r5.action}` : r5.action))].join(", ")] : []].join(", ");
+  const rowKey2 = (r5) => `${r5.kind ?? ""}\0${r5.group}\0${r5.grant}\0${r5.accountId}`;
+  const addressesOf = /* @__PURE__ */ new Map();
+  for (const c5 of plan.changes) {
+    const row2 = input.accessOfChange(c5);
+    if (!row2) continue;
+    const k5 = rowKey2(row2);
+    addressesOf.set(k5, [...addressesOf.get(k5) ?? [], c5.address]);
+  }
+  const rowAddresses = (r5) => addressesOf.get(rowKey2(r5)) ?? [];
+  const production = new Set(review.productionAccounts);
+  const gained = plan.access.filter((r5) => r5.change === "gained" && r5.kind !== "application");
+  const permissions = plan.permissions ?? [];
+  const permAccounts = (p3) => p3.account.split(", ").filter((a5) => a5 !== "");
+  for (const r5 of gained) {
+    const g5 = grantOf(r5.grant, r5.account);
+    const admin = isAdmin(g5);
+    const who = `group ${r5.group}${peopleText(r5.people?.count)}`;
+    if (admin && rules.adminEquivalent.enabled) {
+      add("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${who} gains admin-equivalent ${r5.grant} (${adminWhy(g5)}) in ${r5.account}`, rowAddresses(r5));
+    }
+    if (production.has(r5.account) && rules.production.enabled) {
+      add("production", rules.production.severity ?? (admin ? "high" : "medium"), `${who} gains ${r5.grant} in production account ${r5.account}`, rowAddresses(r5));
+    }
+    if (r5.people && r5.people.count > rules.largeGroup.threshold && rules.largeGroup.enabled) {
+      add("large-group", rules.largeGroup.severity ?? "medium", `${who} gains ${r5.grant} in ${r5.account}: more than ${rules.largeGroup.threshold} people`, rowAddresses(r5));
+    }
+  }
+  for (const p3 of permissions) {
+    if (p3.change === "narrowed") continue;
+    const adminManaged = p3.managedPoliciesAdded.filter((m3) => ADMIN_POLICIES.has(m3));
+    const adminRows = p3.added.filter(adminEquivalentRow);
+    const admin = adminManaged.length > 0 || adminRows.length > 0;
+    const held = p3.people && p3.people.count > 0 ? ` held by ${p3.people.count} ${p3.people.count === 1 ? "person" : "people"}` : "";
+    const where = p3.accountId ? ` in ${p3.account}` : p3.account ? ` (assigned in ${p3.account})` : "";
+    if (admin && rules.adminEquivalent.enabled) {
+      const what = [...adminManaged, ...adminRows.map((r5) => `an Allow of ${r5.notAction ? `everything but ${r5.action}` : r5.action} on ${r5.resource}`)].join(", ");
+      add("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${p3.new ? "new " : ""}${p3.grant}${where}${held} ${p3.new ? "carries" : "gains"} ${what}`, [p3.address]);
+    }
+    if (!p3.new && rules.production.enabled && permAccounts(p3).some((a5) => production.has(a5))) {
+      add("production", rules.production.severity ?? (admin ? "high" : "medium"), `${p3.grant}${where}${held} is ${p3.change} in production`, [p3.address]);
+    }
+  }
+  if (rules.everyAccount.enabled) {
+    const all = config.aws.accounts.map((a5) => a5.alias);
+    for (const m3 of config.mappings) {
+      for (const grant of m3.grants) {
+        let targets;
+        if (config.mode === "classic-iam") {
+          const role = config.roles.find((r5) => r5.name === grant);
+          targets = m3.accounts === "role-default" ? role?.accounts ?? [] : m3.accounts;
+        } else targets = m3.accounts === "role-default" ? [] : m3.accounts;
+        const everyAccount = all.length > 1 && all.every((a5) => targets.includes(a5));
+        const rows = gained.filter((r5) => r5.group === m3.group && r5.grant === grant);
+        if (rows.length === 0) continue;
+        const addresses = rows.flatMap(rowAddresses);
+        const severity = rules.everyAccount.severity ?? "medium";
+        if (everyAccount) add("every-account", severity, `group ${m3.group}${peopleText(rows[0].people?.count)} gains ${grant} in every account (${all.length})`, addresses);
+        for (const ou of m3.organizationalUnits) add("every-account", severity, `group ${m3.group}${peopleText(rows[0].people?.count)} gains ${grant} in every account of organizational unit ${ou}`, addresses);
+      }
+    }
+  }
+  if (rules.longSession.enabled) {
+    const limit = rules.longSession.thresholdSeconds;
+    for (const c5 of plan.changes) {
+      if (c5.action === "delete" || !c5.after) continue;
+      const changed = c5.action === "create" || c5.fields.some((f5) => f5.field === "max_session_duration" || f5.field === "session_duration");
+      if (!changed) continue;
+      const seconds2 = c5.type === "aws.iam.role" ? Number(c5.after.max_session_duration) : c5.type === "aws.sso.permission_set" ? parseDuration(String(c5.after.session_duration)) : void 0;
+      if (seconds2 !== void 0 && Number.isFinite(seconds2) && seconds2 > limit) {
+        add("long-session", rules.longSession.severity ?? "low", `${c5.title}: sessions of ${formatDuration(seconds2)}, longer than ${formatDuration(limit)}`, [c5.address]);
+      }
+    }
+  }
+  for (const c5 of plan.changes) {
+    if (c5.action !== "delete") continue;
+    if ((c5.type === "aws.iam.saml_provider" || c5.type === "authentik.saml_provider") && rules.identityProviderRemoved.enabled) {
+      add("identity-provider-removed", rules.identityProviderRemoved.severity ?? "high", `${c5.title} is deleted: nobody can sign in through it`, [c5.address]);
+    }
+    if ((c5.type === "aws.iam.role" || c5.type === "aws.sso.permission_set") && rules.grantInUseRemoved.enabled) {
+      const name = String(c5.before?.name ?? "");
+      const lost = plan.access.filter((r5) => r5.change === "lost" && r5.grant === name && (c5.type === "aws.sso.permission_set" || r5.account === c5.account));
+      const people = lost.some((r5) => r5.people) ? new Set(lost.flatMap((r5) => r5.people?.names ?? [])).size || lost.reduce((n3, r5) => n3 + (r5.people?.count ?? 0), 0) : void 0;
+      if (lost.length > 0 && people !== 0) {
+        add("grant-in-use-removed", rules.grantInUseRemoved.severity ?? "medium", `${c5.title} is deleted while ${lost.length} group grant(s)${people === void 0 ? "" : ` for ${people} people`} still use it`, [c5.address, ...lost.flatMap(rowAddresses)]);
+      }
+    }
+  }
+  if (rules.grantInUseRemoved.enabled) {
+    const deleted = new Set(plan.changes.filter((c5) => c5.action === "delete" && (c5.type === "aws.iam.role" || c5.type === "aws.sso.permission_set")).map((c5) => `${String(c5.before?.name ?? "")}\0${c5.type === "aws.iam.role" ? c5.account ?? "" : ""}`));
+    const heldAfter = /* @__PURE__ */ new Set();
+    for (const d5 of input.desired) {
+      const row2 = input.accessOfChange({ address: d5.address, type: d5.type, system: d5.system, title: d5.title, action: "create", reason: "", before: null, after: d5.props, fields: [], dependsOn: [], ...d5.account ? { account: d5.account } : {} });
+      if (row2 && row2.kind !== "application") heldAfter.add(`${row2.grant}\0${row2.accountId}`);
+    }
+    const lostByGrant = /* @__PURE__ */ new Map();
+    for (const r5 of plan.access) {
+      if (r5.change !== "lost" || r5.kind === "application") continue;
+      const k5 = `${r5.grant}\0${r5.accountId}`;
+      if (heldAfter.has(k5) || deleted.has(`${r5.grant}\0${r5.account}`) || deleted.has(`${r5.grant}\0`)) continue;
+      lostByGrant.set(k5, [...lostByGrant.get(k5) ?? [], r5]);
+    }
+    for (const rows of lostByGrant.values()) {
+      const people = rows.some((r5) => r5.people) ? new Set(rows.flatMap((r5) => r5.people?.names ?? [])).size || rows.reduce((n3, r5) => n3 + (r5.people?.count ?? 0), 0) : void 0;
+      if (people === 0) continue;
+      const r0 = rows[0];
+      add(
+        "grant-in-use-removed",
+        rules.grantInUseRemoved.severity ?? "medium",
+        `every grant of ${r0.grant} in ${r0.account} is removed (${rows.map((r5) => r5.group).join(", ")})${people === void 0 ? "" : ` while ${people} ${people === 1 ? "person uses" : "people use"} it`}`,
+        rows.flatMap(rowAddresses)
+      );
+    }
+  }
+  for (const rule2 of rules.custom) {
+    const matchAccount = (accounts) => rule2.accounts.length === 0 || accounts.some((a5) => rule2.accounts.includes(a5));
+    const matchPolicies = (managed) => rule2.policies.length === 0 || managed.some((m3) => rule2.policies.includes(m3));
+    const matchActions = (rows) => rule2.actions.length === 0 || rows.some((r5) => r5.effect === "Allow" && rule2.actions.includes(r5.action));
+    for (const r5 of gained) {
+      const g5 = grantOf(r5.grant, r5.account);
+      if (matchAccount([r5.account]) && matchPolicies(g5?.managed ?? []) && matchActions(g5?.rows ?? [])) {
+        add(rule2.name, rule2.severity, `${rule2.message}: group ${r5.group}${peopleText(r5.people?.count)} gains ${r5.grant} in ${r5.account}`, rowAddresses(r5));
+      }
+    }
+    for (const p3 of permissions) {
+      if (p3.change === "narrowed") continue;
+      const g5 = grantOf(p3.grant, p3.account);
+      if (matchAccount(permAccounts(p3)) && matchPolicies(rule2.policies.length ? [...p3.managedPoliciesAdded, ...g5?.managed ?? []] : []) && matchActions(p3.added)) {
+        add(rule2.name, rule2.severity, `${rule2.message}: ${p3.grant}${p3.accountId ? ` in ${p3.account}` : ""} is ${p3.new ? "created" : p3.change}`, [p3.address]);
+      }
+    }
+  }
+  return [...out.values()].sort((a5, b5) => severityRank(a5.severity) - severityRank(b5.severity) || byCodePoint(a5.rule, b5.rule) || byCodePoint(a5.message, b5.message));
 }
 
 // node_modules/ky/distribution/errors/HTTPError.js
@@ -93017,6 +93217,7 @@ async function planClassicIam(config, options = {}) {
     ...metadataStable ? { idpMetadata: authentikState.idpMetadata } : {}
   });
   const prune = options.prune ?? config.options.prune;
+  const accessOf2 = classicAccessOf(config, desired, live);
   const plan = computePlan({
     mode: config.mode,
     configFile: config.file,
@@ -93025,13 +93226,14 @@ async function planClassicIam(config, options = {}) {
     live,
     prune,
     allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
-    accessOf: classicAccessOf(config, desired, live),
+    accessOf: accessOf2,
     identityOf,
     accountIds: Object.fromEntries(config.aws.accounts.map((a5) => [a5.alias, a5.id])),
     ...users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {},
     problems: authentikState.problems,
     warnings: [...runWarnings(config, options), ...[releaseWarning(release2)].filter((w) => w !== void 0)]
   });
+  plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c5) => accessOf2({ type: c5.type, props: c5.after ?? c5.before }, c5.after ? "desired" : "live") });
   return {
     config,
     plan,
@@ -93303,11 +93505,23 @@ var AsyncOperations = class {
       this.loop ??= this.run().finally(() => this.loop = void 0);
     });
   }
+  /** The shortest time an operation took, as seen (an estimate of how long they take). */
+  shortest;
+  /**
+   * When to look next: when the oldest outstanding operation should be done, going by
+   * the shortest one seen so far — a free slot is found soon after it frees, without
+   * polling on a fixed grid (wasted slot time, and requests off the shared quota).
+   */
+  nextDelay(fallback2) {
+    if (this.shortest === void 0 || this.waiters.size === 0) return fallback2;
+    const oldest = Math.min(...[...this.waiters.values()].map((w) => w.since));
+    return Math.max(50, Math.min(fallback2, oldest + this.shortest - Date.now()));
+  }
   async run() {
     const initial = this.poll.initialMs ?? 500;
     let delay2 = initial;
     while (this.waiters.size > 0) {
-      await sleep4(delay2);
+      await sleep4(this.nextDelay(delay2));
       try {
         const inProgress = new Set((await this.list("IN_PROGRESS")).map((s2) => s2.RequestId));
         const finished = [...this.waiters.keys()].filter((id) => !inProgress.has(id));
@@ -93315,6 +93529,8 @@ var AsyncOperations = class {
           const w = this.waiters.get(id);
           this.waiters.delete(id);
           this.finished.set(id, w.what);
+          const took = Date.now() - w.since;
+          this.shortest = this.shortest === void 0 ? took : Math.min(this.shortest, took);
           w.resolve();
         }
         const timeout2 = this.poll.timeoutMs ?? 10 * 6e4;
@@ -93600,8 +93816,9 @@ function rateLimited(client, limiter) {
   return client;
 }
 var IDENTITY_CENTER_TPS = 20;
+var IDENTITY_CENTER_PACE = IDENTITY_CENTER_TPS * 0.95;
 function identityCenterClients(region, options = {}) {
-  const limiter = new RateLimiter(options.ratePerSecond ?? IDENTITY_CENTER_TPS);
+  const limiter = new RateLimiter(options.ratePerSecond ?? IDENTITY_CENTER_PACE);
   const requests = { count: 0 };
   const retry2 = sdkOptions(options.env, 10);
   return {
@@ -93920,6 +94137,8 @@ async function planIdentityCenter(config, options = {}) {
     ...users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {},
     manualSteps: manualSteps(config, authentikUrl, sp, firstSetup, scimNew)
   });
+  const access2 = accessOf(config);
+  plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c5) => access2({ type: c5.type, ...c5.account ? { account: c5.account } : {}, props: c5.after ?? c5.before }) });
   return {
     config,
     plan,
@@ -94119,6 +94338,19 @@ function summaryCounts(summary2) {
   if (summary2.replace > 0) parts.push(`${summary2.replace} to replace`);
   return parts.join(", ");
 }
+var MAX_NAMES_SHOWN = 10;
+function peopleCount(n3) {
+  return `${n3} ${n3 === 1 ? "person" : "people"}`;
+}
+var SEVERITY_MARK = { high: "\u{1F534}", medium: "\u{1F7E0}", low: "\u{1F7E1}" };
+function statementWords(r5) {
+  return {
+    effect: r5.effect,
+    action: r5.notAction ? `every action except ${r5.action}` : r5.action,
+    resource: r5.notResource ? `every resource except ${r5.resource}` : r5.resource,
+    ...r5.condition ? { condition: JSON.stringify(r5.condition) } : {}
+  };
+}
 
 // src/render/markdown.ts
 var MAX_LISTED_DELETIONS = 50;
@@ -94168,10 +94400,48 @@ function fence(lines, lang = "") {
 }
 var SYMBOL = { create: "+", update: "~", delete: "-", replace: "-/+" };
 var VERB = { create: "create", update: "update", delete: "delete", replace: "replace" };
+function peopleCell(p3) {
+  if (!p3) return "";
+  if (!p3.names || p3.names.length === 0) return peopleCount(p3.count);
+  const names = p3.names.map((n3) => `<code>${html(n3)}</code>`).join(", ");
+  if (p3.names.length <= MAX_NAMES_SHOWN) return `${peopleCount(p3.count)}: ${names}`;
+  return `<details><summary>${peopleCount(p3.count)}</summary>${names}</details>`;
+}
+function risksSection(risks) {
+  const out = [row(["Severity", "Rule", "Finding", "Changes"]), "| --- | --- | --- | --- |"];
+  for (const r5 of risks) {
+    const shown = r5.addresses.slice(0, 5).map(code).join(", ");
+    const more = r5.addresses.length > 5 ? ` and ${r5.addresses.length - 5} more` : "";
+    out.push(row([`${SEVERITY_MARK[r5.severity] ?? ""} **${r5.severity}**`, code(r5.rule), mdText(r5.message), `${shown}${more}`]));
+  }
+  return out;
+}
+function permissionsSection(rows, mode) {
+  const kind = grantKind(mode);
+  const out = [];
+  for (const p3 of rows) {
+    const where = p3.accountId ? ` in ${mdText(p3.account)} (${code(p3.accountId)})` : p3.account ? ` (assigned in ${mdText(p3.account)})` : "";
+    const who = p3.people ? ` \u2014 held by ${peopleCell(p3.people)}` : "";
+    out.push(`- **${p3.new ? "new" : p3.change}** ${kind} ${code(p3.grant)}${where}${who}`);
+    for (const m3 of p3.managedPoliciesAdded) out.push(`  - **+** managed policy ${code(m3)}`);
+    for (const m3 of p3.managedPoliciesRemoved) out.push(`  - **\u2212** managed policy ${code(m3)}`);
+    for (const m3 of p3.customerManagedPoliciesAdded) out.push(`  - **+** customer-managed policy ${code(m3)}`);
+    for (const m3 of p3.customerManagedPoliciesRemoved) out.push(`  - **\u2212** customer-managed policy ${code(m3)}`);
+    if (p3.permissionsBoundary) out.push(`  - permissions boundary ${code(p3.permissionsBoundary.before ?? "none")} \u2192 ${code(p3.permissionsBoundary.after ?? "none")}`);
+    for (const [sign2, list3] of [["**+**", p3.added], ["**\u2212**", p3.removed]]) {
+      for (const st of list3) {
+        const w = statementWords(st);
+        out.push(`  - ${sign2} ${w.effect} ${code(w.action)} on ${code(w.resource)}${w.condition ? ` if ${code(w.condition)}` : ""}`);
+      }
+    }
+  }
+  return out;
+}
 function accessTable(rows, mode) {
   const kind = grantKind(mode);
   const heading = kind === "role" ? "Role" : "Permission set";
-  const out = [row(["Change", "Group", `${heading}`, "Account"]), "| --- | --- | --- | --- |"];
+  const withPeople = rows.some((r5) => r5.people);
+  const out = withPeople ? [row(["Change", "Group", `${heading}`, "Account", "People"]), "| --- | --- | --- | --- | --- |"] : [row(["Change", "Group", `${heading}`, "Account"]), "| --- | --- | --- | --- |"];
   const ordered = [...rows.filter((r5) => r5.change === "lost"), ...rows.filter((r5) => r5.change === "gained")];
   for (const r5 of ordered) {
     out.push(
@@ -94179,7 +94449,8 @@ function accessTable(rows, mode) {
         r5.change === "lost" ? "\u{1F534} **loses**" : "\u{1F7E2} gains",
         code(r5.group),
         r5.kind === "application" ? `sign-in to application ${code(r5.grant)}` : code(r5.grant),
-        r5.kind === "application" ? "authentik (tile and SCIM provisioning)" : `${mdText(r5.account)} (${code(r5.accountId)})`
+        r5.kind === "application" ? "authentik (tile and SCIM provisioning)" : `${mdText(r5.account)} (${code(r5.accountId)})`,
+        ...withPeople ? [peopleCell(r5.people)] : []
       ])
     );
   }
@@ -94254,8 +94525,10 @@ function buildParts(plan, options) {
     head.push(`**${summaryCounts(plan.summary)}** \xB7 mode ${code(plan.mode)}`);
     const warning3 = deletionWarning(plan);
     if (warning3.length > 0) head.push("", ...warning3);
+    if (plan.risks && plan.risks.length > 0) head.push("", `#### \u26A0\uFE0F Risks (${plan.risks.length})`, "", ...risksSection(plan.risks));
     head.push("", "#### Access changes", "");
     head.push(...plan.access.length > 0 ? accessTable(plan.access, plan.mode) : ["No access changes."]);
+    if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode));
     head.push("", `#### Changes (${plan.changes.length})`);
   }
   const inPlan = new Set(plan.changes.map((c5) => c5.address));
@@ -94855,6 +95128,8 @@ async function run(inputs, ctx) {
   setOutput("has-changes", hasChanges ? "true" : "false");
   setOutput("plan-hash", planned.map((o3) => o3.plan.hash).join("\n"));
   setOutput("plan-json", planned.map((o3) => o3.planFile).join("\n"));
+  const risk = planned.map((o3) => highestRisk(o3.plan.risks)).reduce((a5, b5) => severityRank(b5) < severityRank(a5) ? b5 : a5, "none");
+  setOutput("risk", risk);
   setOutput(
     "summary",
     r5.outcomes.map((o3) => o3.plan ? `${o3.config}: ${o3.plan.summary.create} to create, ${o3.plan.summary.update} to update, ${o3.plan.summary.delete} to delete` : `${o3.config}: failed`).join("\n")
@@ -94868,6 +95143,10 @@ async function run(inputs, ctx) {
     await summary.addRaw(text, true).write();
   }
   const failures = r5.outcomes.filter((o3) => o3.failed);
+  if (inputs.failOnRisk && mode === "plan" && risk !== "none" && severityRank(risk) <= severityRank(inputs.failOnRisk)) {
+    const which2 = planned.filter((o3) => o3.plan.risks.some((x) => severityRank(x.severity) <= severityRank(inputs.failOnRisk))).map((o3) => o3.config);
+    failures.push({ config: which2.join(", "), failed: `the plan has a ${risk} risk (fail-on-risk: ${inputs.failOnRisk}); see RISKS in the plan comment` });
+  }
   if (failures.length) setFailed(failures.map((f5) => `${f5.config}: ${f5.failed}`).join("\n"));
 }
 
