@@ -365,7 +365,21 @@ async function classicScenario(s: ClassicScale, asyncMs: number, results: StepRe
   try {
     log(`${scenario}: seeding (${s.groups} groups in authentik) …`);
     await createAuthentikGroups(p, Array.from({ length: s.groups }, (_, g) => `team-${g}`));
+    // People in the groups, so that reading who holds what (review.people) has pages to read.
+    const groups = (await (await fetch(`${p.authentik.url}/api/v3/core/groups/?page_size=100&include_users=false`, { headers: { Authorization: `Bearer ${TOKEN}` } })).json()) as { results: { pk: string; name: string }[] };
+    const users = s.groups * 20;
+    log(`${scenario}: seeding ${users} users …`);
+    await mapLimit(Array.from({ length: users }, (_, i) => i), 8, async (i) => {
+      const group = groups.results.find((g) => g.name === `team-${i % s.groups}`)!;
+      const r = await fetch(`${p.authentik.url}/api/v3/core/users/`, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${TOKEN}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ username: `user-${i}`, name: `User ${i}`, email: `user-${i}@example.com`, groups: [group.pk] }),
+      });
+      if (!r.ok) throw new Error(`creating user-${i}: HTTP ${r.status} ${await r.text()}`);
+    });
     writeFileSync(path.join(p.dir, "classic.yaml"), classicConfig(s, false));
+    writeFileSync(path.join(p.dir, "classic-people-off.yaml"), `${classicConfig(s, false)}review: { people: off }\n`);
     writeFileSync(path.join(p.dir, "classic-plus.yaml"), classicConfig(s, true));
     const empty: ClassicState = { accounts: s.accounts, rolesPerAccount: 0 };
     const full: ClassicState = { accounts: s.accounts, rolesPerAccount: s.roles };
@@ -373,6 +387,8 @@ async function classicScenario(s: ClassicScale, asyncMs: number, results: StepRe
       ["plan (empty)", ["plan", "-c", "classic.yaml", "--detailed-exitcode"], 2, classicPlanBound(empty)],
       ["apply", ["apply", "-c", "classic.yaml", "--auto-approve"], 0, classicApplyBound(empty, { newSamlProviders: s.accounts, newRoles: s.accounts * s.roles, managedPoliciesPerRole: 1 }, full)],
       ["plan (no changes)", ["plan", "-c", "classic.yaml", "--detailed-exitcode"], 0, classicPlanBound(full)],
+      // The same plan without reading people: the authentik requests show what people cost.
+      ["plan (no changes, review.people: off)", ["plan", "-c", "classic-people-off.yaml", "--detailed-exitcode"], 0, classicPlanBound(full)],
       [`plan (+${ADDED} bindings)`, ["plan", "-c", "classic-plus.yaml", "--detailed-exitcode"], 2, classicPlanBound(full)],
       [`apply (+${ADDED} bindings)`, ["apply", "-c", "classic-plus.yaml", "--auto-approve"], 0, classicApplyBound(full, { newSamlProviders: 0, newRoles: 0, managedPoliciesPerRole: 1 }, full)],
     ];
