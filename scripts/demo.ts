@@ -8,7 +8,7 @@
  *   tsx scripts/demo.ts examples/classic-iam.yaml    one of them
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { provisionGroup } from "../test/integration/identity-center-setup.js";
@@ -69,6 +69,22 @@ async function demo(example: string): Promise<boolean> {
         console.error(`\ndemo step failed with exit code ${code}`);
         return false;
       }
+    }
+    if (!identityCenter) {
+      // What a reviewer should look at twice: prod marked production, s3:PutObject for
+      // data engineers, AdministratorAccess on readonly, admin for data-eng (and its interns).
+      const risky = path.join(path.dirname(file), "classic-iam-risky.yaml");
+      writeFileSync(
+        risky,
+        readFileSync(file, "utf8")
+          .replace(/(\n    prod:\n)/, "$1      production: true\n")
+          .replace("Action: [s3:GetObject, s3:ListBucket]", "Action: [s3:GetObject, s3:ListBucket, s3:PutObject]")
+          .replace("    managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\n  data-engineer:", "    managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess, arn:aws:iam::aws:policy/AdministratorAccess]\n  data-engineer:")
+          .replace("  - group: data-eng\n    roles: [readonly, data-engineer]\n", "  - group: data-eng\n    roles: [readonly, data-engineer, admin]\n"),
+      );
+      banner(`${example}: 5. a risky change, as the pull-request comment shows it (risks, people, permissions first)`);
+      const code = await run(["plan", "-c", risky, "--format", "markdown"], env);
+      if (code !== 0) return false;
     }
     return true;
   } finally {

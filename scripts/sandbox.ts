@@ -32,6 +32,32 @@ export const SANDBOX_TOKEN = "sandbox-token-not-a-secret";
 export const SANDBOX_GROUPS = ["aws-admins", "engineers", "data-eng"];
 export const EXAMPLES = ["classic-iam.yaml", "identity-center.yaml"];
 
+/**
+ * People, so that plans show who holds what: 2 admins, 40 engineers, 3 data engineers
+ * and a child group of data-eng with 2 interns (a parent group's bindings reach them).
+ */
+async function seedPeople(url: string): Promise<void> {
+  const api = async (method: string, apiPath: string, body: unknown) => {
+    const r = await fetch(`${url}/api/v3${apiPath}`, { method, headers: { Authorization: `Bearer ${SANDBOX_TOKEN}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    if (!r.ok) throw new Error(`${method} ${apiPath} in the authentik emulator: HTTP ${r.status} ${await r.text()}`);
+    return (await r.json()) as { pk: string };
+  };
+  const groups = (await (await fetch(`${url}/api/v3/core/groups/?page_size=100&include_users=false`, { headers: { Authorization: `Bearer ${SANDBOX_TOKEN}` } })).json()) as { results: { pk: string; name: string }[] };
+  const pk = (name: string) => groups.results.find((g) => g.name === name)!.pk;
+  const interns = await api("POST", "/core/groups/", { name: "data-eng-interns", parents: [pk("data-eng")] });
+  const people: [string, string][] = [
+    ["alice", pk("aws-admins")],
+    ["bob", pk("aws-admins")],
+    ...Array.from({ length: 40 }, (_, i) => [`eng${String(i + 1).padStart(2, "0")}`, pk("engineers")] as [string, string]),
+    ["ana", pk("data-eng")],
+    ["ben", pk("data-eng")],
+    ["chloe", pk("data-eng")],
+    ["ivy", interns.pk],
+    ["ian", interns.pk],
+  ];
+  for (const [username, group] of people) await api("POST", "/core/users/", { username, name: username, email: `${username}@example.com`, groups: [group] });
+}
+
 export interface Sandbox {
   moto: MotoServer;
   shim: AwsShimPeer;
@@ -74,6 +100,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
       });
       if (!r.ok) throw new Error(`creating group ${name} in the authentik emulator: HTTP ${r.status} ${await r.text()}`);
     }
+    await seedPeople(authentik.url);
     // classic-iam: moto lets the tool assume any role in any account, so the accounts
     // the example names need nothing. identity-center: an organization with the OU the
     // example names (moto picks its own id, so the copy names moto's) and the groups.
