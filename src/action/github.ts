@@ -14,6 +14,16 @@ export class GitHubApiError extends Error {
   }
 }
 
+/** GitHub's `message` from an error answer, or its text. */
+async function githubMessage(error: HTTPError): Promise<string> {
+  const text = await error.response.text().catch(() => "");
+  try {
+    return (JSON.parse(text) as { message?: string }).message ?? text;
+  } catch {
+    return text;
+  }
+}
+
 export interface IssueComment {
   id: number;
   body?: string;
@@ -65,14 +75,7 @@ export class GitHubClient {
       return { body: (await response.json()) as T, link: response.headers.get("link") };
     } catch (error) {
       if (error instanceof HTTPError) {
-        const text = await error.response.text().catch(() => "");
-        let message = text;
-        try {
-          message = (JSON.parse(text) as { message?: string }).message ?? text;
-        } catch {
-          /* keep text */
-        }
-        throw new GitHubApiError(method.toUpperCase(), path, error.response.status, message);
+        throw new GitHubApiError(method.toUpperCase(), path, error.response.status, await githubMessage(error));
       }
       throw error;
     }
@@ -90,14 +93,7 @@ export class GitHubClient {
       payload = await this.graphqlHttp.post(this.graphqlUrl, { json: { query: "query { viewer { login } }" } }).json();
     } catch (error) {
       if (error instanceof HTTPError) {
-        const text = await error.response.text().catch(() => "");
-        let message = text;
-        try {
-          message = (JSON.parse(text) as { message?: string }).message ?? text;
-        } catch {
-          /* keep text */
-        }
-        throw new GitHubApiError("POST", this.graphqlUrl, error.response.status, message);
+        throw new GitHubApiError("POST", this.graphqlUrl, error.response.status, await githubMessage(error));
       }
       throw error;
     }

@@ -1,4 +1,5 @@
 import { byCodePoint, canonicalJson, sortKeys } from "./canonical.js";
+import type { PermissionStatement } from "./types.js";
 import { decodePolicyDocument } from "./policy-normalize.js";
 
 /**
@@ -10,18 +11,8 @@ import { decodePolicyDocument } from "./policy-normalize.js";
  * instead of a one-element list, or splitting one statement in two is no change.
  * Wildcards are kept as written, never expanded.
  */
-export interface PolicyRow {
-  effect: "Allow" | "Deny";
-  /** The action as written (wildcards kept); with `notAction`, the action excluded. */
-  action: string;
-  /** The resource as written; with `notResource`, the resource excluded. */
-  resource: string;
-  condition?: Record<string, unknown>;
-  /** The statement uses NotAction: it applies to every action except this one. */
-  notAction?: true;
-  /** The statement uses NotResource: it applies to every resource except this one. */
-  notResource?: true;
-}
+/** One (effect, action, resource, condition) row of a policy: the plan's PermissionStatement. */
+export type PolicyRow = PermissionStatement;
 
 export type PolicyChange = "widened" | "narrowed" | "both" | "none";
 

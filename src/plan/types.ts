@@ -120,10 +120,14 @@ export interface People {
 /** One action × resource (× condition) a policy allows or denies; see policy-diff.ts. */
 export interface PermissionStatement {
   effect: "Allow" | "Deny";
+  /** The action as written (wildcards kept); with `notAction`, the action excluded. */
   action: string;
+  /** The resource as written; with `notResource`, the resource excluded. */
   resource: string;
   condition?: Record<string, unknown>;
+  /** The statement uses NotAction: it applies to every action except this one. */
   notAction?: true;
+  /** The statement uses NotResource: it applies to every resource except this one. */
   notResource?: true;
 }
 
