@@ -94694,12 +94694,12 @@ function readData(body) {
 
 // src/action/github.ts
 var GitHubApiError = class extends Error {
-  constructor(method, path4, status, githubMessage) {
-    super(`GitHub ${method} ${path4} failed with HTTP ${status}: ${githubMessage}`);
+  constructor(method, path4, status, githubMessage2) {
+    super(`GitHub ${method} ${path4} failed with HTTP ${status}: ${githubMessage2}`);
     this.method = method;
     this.path = path4;
     this.status = status;
-    this.githubMessage = githubMessage;
+    this.githubMessage = githubMessage2;
   }
   method;
   path;
@@ -94707,6 +94707,14 @@ var GitHubApiError = class extends Error {
   githubMessage;
   name = "GitHubApiError";
 };
+async function githubMessage(error3) {
+  const text = await error3.response.text().catch(() => "");
+  try {
+    return JSON.parse(text).message ?? text;
+  } catch {
+    return text;
+  }
+}
 function graphqlUrlFor(apiUrl, env2 = {}) {
   if (env2.GITHUB_GRAPHQL_URL) return env2.GITHUB_GRAPHQL_URL;
   const base = apiUrl.replace(/\/+$/, "");
@@ -94735,13 +94743,7 @@ var GitHubClient = class {
       return { body: await response.json(), link: response.headers.get("link") };
     } catch (error3) {
       if (error3 instanceof HTTPError) {
-        const text = await error3.response.text().catch(() => "");
-        let message = text;
-        try {
-          message = JSON.parse(text).message ?? text;
-        } catch {
-        }
-        throw new GitHubApiError(method.toUpperCase(), path4, error3.response.status, message);
+        throw new GitHubApiError(method.toUpperCase(), path4, error3.response.status, await githubMessage(error3));
       }
       throw error3;
     }
@@ -94758,13 +94760,7 @@ var GitHubClient = class {
       payload2 = await this.graphqlHttp.post(this.graphqlUrl, { json: { query: "query { viewer { login } }" } }).json();
     } catch (error3) {
       if (error3 instanceof HTTPError) {
-        const text = await error3.response.text().catch(() => "");
-        let message = text;
-        try {
-          message = JSON.parse(text).message ?? text;
-        } catch {
-        }
-        throw new GitHubApiError("POST", this.graphqlUrl, error3.response.status, message);
+        throw new GitHubApiError("POST", this.graphqlUrl, error3.response.status, await githubMessage(error3));
       }
       throw error3;
     }
