@@ -176,6 +176,8 @@ export interface ClassicGuideOptions {
   providerName?: string; // "aws"
   samlProviderName?: string; // "authentik"
   mappingNames?: { role?: string; sessionName?: string }; // "AWS Role", "AWS RoleSessionName"
+  /** the application's launch URL (authentik requires an absolute URL; default none) */
+  launchUrl?: string;
   /** the role assumed to work inside the account (default OrganizationAccountAccessRole) */
   assumeRoleName?: string;
   /** where AWS calls go (default peers.awsEndpoint) */
@@ -242,6 +244,17 @@ export function guideRoleExpression(accountId: string, mapping: RoleMappingStyle
  * provider holding authentik's metadata and the roles trusting it. No managed-by tags anywhere.
  */
 export async function buildClassicGuideSetup(peers: Peers, options: ClassicGuideOptions): Promise<ClassicGuideSetup> {
+  const made: Partial<ClassicGuideSetup> = {};
+  try {
+    return await buildClassic(peers, options, made);
+  } catch (err) {
+    // Leave nothing half-built behind (names are unique: a leftover would break the next build).
+    await removeClassicGuideSetup(peers, made).catch(() => undefined);
+    throw err;
+  }
+}
+
+async function buildClassic(peers: Peers, options: ClassicGuideOptions, made: Partial<ClassicGuideSetup>): Promise<ClassicGuideSetup> {
   const { ak } = peers;
   const accountId = options.accountId;
   const endpoint = options.endpoint ?? peers.awsEndpoint;
@@ -252,18 +265,21 @@ export async function buildClassicGuideSetup(peers: Peers, options: ClassicGuide
   const roleMappingName = options.mappingNames?.role ?? "AWS Role";
   const sessionNameMappingName = options.mappingNames?.sessionName ?? "AWS RoleSessionName";
   const rel = await release(peers);
+  Object.assign(made, { accountId, endpoint, assumeRoleName, applicationSlug, roleArns: {} as Record<string, string>, groupAttributesBefore: {} });
 
   // 1. Property mappings (Customization → Property Mappings → SAML Provider Property Mapping).
   const roleMappingExpression = guideRoleExpression(accountId, options.mapping, samlProviderName);
   const roleMapping = await ak<{ pk: string }>("POST", "/propertymappings/provider/saml/", { name: roleMappingName, saml_name: ROLE_ATTRIBUTE, expression: roleMappingExpression });
+  made.roleMappingPk = roleMapping.pk;
   const sessionMapping = await ak<{ pk: string }>("POST", "/propertymappings/provider/saml/", {
     name: sessionNameMappingName,
     saml_name: ROLE_SESSION_NAME_ATTRIBUTE,
     expression: "return user.email",
   });
+  made.sessionNameMappingPk = sessionMapping.pk;
 
   // group-attribute style: the guide has you put {aws_role: <role>} on each group.
-  const groupAttributesBefore: ClassicGuideSetup["groupAttributesBefore"] = {};
+  const groupAttributesBefore = made.groupAttributesBefore!;
   if (options.mapping.style === "group-attribute") {
     for (const [name, role] of Object.entries(options.mapping.groupRoles)) {
       const pk = await groupPk(ak, name);
@@ -289,16 +305,18 @@ export async function buildClassicGuideSetup(peers: Peers, options: ClassicGuide
     sign_response: true,
     property_mappings: [roleMapping.pk, sessionMapping.pk],
   });
+  made.providerPk = provider.pk;
 
   // 3. The application, and who may use it.
   const app = await ak<{ pk: string }>("POST", "/core/applications/", {
     name: options.applicationName ?? "AWS",
     slug: applicationSlug,
     provider: provider.pk,
-    meta_launch_url: `/application/saml/${applicationSlug}/sso/binding/init/`,
+    meta_launch_url: options.launchUrl ?? "",
     meta_publisher: "",
     policy_engine_mode: "any",
   });
+  made.applicationPk = app.pk;
   const bindingPks: Record<string, string> = {};
   for (const [order, name] of (options.bindGroups ?? []).entries()) {
     const b = await ak<{ pk: string }>("POST", "/policies/bindings/", { target: app.pk, group: await groupPk(ak, name), order, enabled: true, negate: false, timeout: 30 });
@@ -310,7 +328,8 @@ export async function buildClassicGuideSetup(peers: Peers, options: ClassicGuide
   if (!metadata) throw new Error("guide setup: authentik served no metadata for the provider");
   const iam = await iamInAccount(endpoint, accountId, assumeRoleName);
   const samlProviderArn = (await iam.send(new CreateSAMLProviderCommand({ Name: samlProviderName, SAMLMetadataDocument: metadata }))).SAMLProviderArn!;
-  const roleArns: Record<string, string> = {};
+  made.samlProviderArn = samlProviderArn;
+  const roleArns = made.roleArns!;
   for (const role of options.roles) {
     const created = await iam.send(
       new CreateRoleCommand({
@@ -354,7 +373,7 @@ export async function buildClassicGuideSetup(peers: Peers, options: ClassicGuide
  * some of it over or replaced it): the application (its bindings go with it), provider,
  * both mappings, the groups' attributes as they were, the roles and the IAM SAML provider.
  */
-export async function removeClassicGuideSetup(peers: Peers, setup: ClassicGuideSetup): Promise<void> {
+export async function removeClassicGuideSetup(peers: Peers, setup: Partial<ClassicGuideSetup>): Promise<void> {
   const { ak } = peers;
   const quiet = async (fn: () => Promise<unknown>) => {
     try {
@@ -363,12 +382,13 @@ export async function removeClassicGuideSetup(peers: Peers, setup: ClassicGuideS
       if (!/: 404 |NoSuchEntity/.test(String(err)) && !(err instanceof NoSuchEntityException)) throw err;
     }
   };
-  await quiet(() => ak("DELETE", `/core/applications/${setup.applicationSlug}/`));
-  await quiet(() => ak("DELETE", `/providers/saml/${setup.providerPk}/`));
-  for (const pk of [setup.roleMappingPk, setup.sessionNameMappingPk]) await quiet(() => ak("DELETE", `/propertymappings/provider/saml/${pk}/`));
-  for (const { pk, attributes } of Object.values(setup.groupAttributesBefore)) await quiet(() => ak("PATCH", `/core/groups/${pk}/`, { attributes }));
+  if (setup.applicationPk !== undefined) await quiet(() => ak("DELETE", `/core/applications/${setup.applicationSlug}/`));
+  if (setup.providerPk !== undefined) await quiet(() => ak("DELETE", `/providers/saml/${setup.providerPk}/`));
+  for (const pk of [setup.roleMappingPk, setup.sessionNameMappingPk]) if (pk) await quiet(() => ak("DELETE", `/propertymappings/provider/saml/${pk}/`));
+  for (const { pk, attributes } of Object.values(setup.groupAttributesBefore ?? {})) await quiet(() => ak("PATCH", `/core/groups/${pk}/`, { attributes }));
+  if (!setup.endpoint || !setup.accountId) return;
   const iam = await iamInAccount(setup.endpoint, setup.accountId, setup.assumeRoleName);
-  for (const name of Object.keys(setup.roleArns)) {
+  for (const name of Object.keys(setup.roleArns ?? {})) {
     await quiet(async () => {
       for (const p of (await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: name }))).AttachedPolicies ?? []) {
         await iam.send(new DetachRolePolicyCommand({ RoleName: name, PolicyArn: p.PolicyArn! }));
@@ -379,7 +399,7 @@ export async function removeClassicGuideSetup(peers: Peers, setup: ClassicGuideS
       await iam.send(new DeleteRoleCommand({ RoleName: name }));
     });
   }
-  await quiet(() => iam.send(new DeleteSAMLProviderCommand({ SAMLProviderArn: setup.samlProviderArn })));
+  if (setup.samlProviderArn) await quiet(() => iam.send(new DeleteSAMLProviderCommand({ SAMLProviderArn: setup.samlProviderArn })));
 }
 
 // ---- classic IAM: the oracle ----------------------------------------------------------
