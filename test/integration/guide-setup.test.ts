@@ -56,12 +56,14 @@ async function held(slug = "aws"): Promise<Record<string, string[]>> {
 
 const nobody = { akadmin: [], alice: [], bob: [], carol: [], dave: [], erin: [] };
 
-beforeAll(async () => {
-  // The shim passes IAM and STS through to moto untouched; Identity Center needs it.
-  peers = await startPeers(["engineers", "admins", "data-eng"], { shim: true });
-  for (const g of await peers.ak("GET", "/core/groups/?page_size=100&include_users=false").then((r) => r.results as { pk: string; name: string }[])) groupPk[g.name] = g.pk;
-  // data-eng has a child group; carol is only in the child.
-  groupPk["data-eng-ml"] = (await peers.ak("POST", "/core/groups/", { name: "data-eng-ml", parents: [groupPk["data-eng"]] })).pk;
+/**
+ * The population: alice (engineers), bob (admins, engineers), carol (only in data-eng-ml, a child
+ * group of data-eng), dave (data-eng), erin (no group), besides authentik's own akadmin.
+ */
+async function seedPopulation(p: Peers, groupPks: Record<string, string>, userPks: Record<string, number>, hierarchy: "parents" | "parent" = "parents"): Promise<void> {
+  for (const g of await p.ak("GET", "/core/groups/?page_size=100&include_users=false").then((r) => r.results as { pk: string; name: string }[])) groupPks[g.name] = g.pk;
+  const parent = groupPks["data-eng"]!;
+  groupPks["data-eng-ml"] = (await p.ak("POST", "/core/groups/", hierarchy === "parents" ? { name: "data-eng-ml", parents: [parent] } : { name: "data-eng-ml", parent })).pk;
   const people: Array<[string, string[]]> = [
     ["alice", ["engineers"]],
     ["bob", ["admins", "engineers"]],
@@ -70,8 +72,14 @@ beforeAll(async () => {
     ["erin", []],
   ];
   for (const [username, groups] of people) {
-    userPk[username] = (await peers.ak("POST", "/core/users/", { username, name: `${username} Example`, email: `${username}@example.com`, groups: groups.map((g) => groupPk[g]) })).pk;
+    userPks[username] = (await p.ak("POST", "/core/users/", { username, name: `${username} Example`, email: `${username}@example.com`, groups: groups.map((g) => groupPks[g]) })).pk;
   }
+}
+
+beforeAll(async () => {
+  // The shim passes IAM and STS through to moto untouched; Identity Center needs it.
+  peers = await startPeers(["engineers", "admins", "data-eng"], { shim: true });
+  await seedPopulation(peers, groupPk, userPk);
   org = await createOrganization(peers.awsEndpoint);
 });
 
@@ -147,6 +155,12 @@ describe("classic IAM, as authentik's guide builds it", () => {
       const r = await heldRoles(peers, { applicationSlug: "aws" });
       expect(Object.fromEntries(r.byUser)).toEqual({ ...nobody, carol: [pair("data")], dave: [pair("data")] });
       expect(Object.fromEntries(r.refused)).toEqual({ alice: [`${pair("no-such-role")}: no such role`], bob: [`${pair("no-such-role")}: no such role`] });
+
+      // A bound group without aws_role: the guide's expression sends "…:role/,…", which AWS refuses.
+      await peers.ak("PATCH", `/core/groups/${groupPk["data-eng"]}/`, { attributes: {} });
+      const bare = await heldRoles(peers, { applicationSlug: "aws" });
+      expect(bare.byUser.get("dave")).toEqual([]);
+      expect(bare.refused.get("carol")).toEqual([`${pair("")}: no such role (not a role name)`]);
     } finally {
       await cleanUp();
     }
@@ -268,5 +282,51 @@ describe("identity center, as authentik's guide builds it", () => {
     expect(unbound.byAuthentikUser.get("dave")).toEqual([]);
     expect(unbound.byAuthentikUser.get("carol")).toEqual([]);
     expect(unbound.byAuthentikUser.get("alice")).toEqual(engineersRo);
+  });
+});
+
+describe("on authentik 2025.10 (issuer, one parent per group, filter_group)", () => {
+  let old: Peers;
+  let oldOrg: OrgFixture;
+  const oldGroups: Record<string, string> = {};
+  beforeAll(async () => {
+    old = await startPeers(["engineers", "admins", "data-eng"], { shim: true, authentikArgs: ["--version", "2025.10.4"] });
+    await seedPopulation(old, oldGroups, {}, "parent");
+    oldOrg = await createOrganization(old.awsEndpoint);
+  });
+  afterAll(async () => {
+    expect(await old.authentik.control.invalidRequests()).toEqual([]);
+    expect(await old.authentik.control.emulatorErrors()).toEqual([]);
+    await old.stop();
+  });
+
+  it("builds both setups with the release's fields, and the oracles answer the same way", async () => {
+    const classic = await buildClassicGuideSetup(old, { accountId: ACCOUNT, roles: ROLES, mapping: { style: "static", role: "readonly" }, bindGroups: ["data-eng"] });
+    const provider = await old.ak("GET", `/providers/saml/${classic.providerPk}/`);
+    expect(provider.issuer).toBe("authentik");
+    expect(provider).not.toHaveProperty("issuer_override");
+    const r = await heldRoles(old, { applicationSlug: "aws" });
+    // carol's group has data-eng as its (only) parent: the binding lets her in.
+    expect(Object.fromEntries(r.byUser)).toEqual({ ...nobody, carol: [pair("readonly")], dave: [pair("readonly")] });
+
+    const ic = await buildIdentityCenterGuideSetup(old, {
+      org: oldOrg,
+      groups: ["engineers", "data-eng"],
+      permissionSets: [{ name: "ReadOnly", managedPolicies: [READONLY] }],
+      assignments: [{ group: "data-eng", permissionSet: "ReadOnly", ou: oldOrg.sandboxesOu }],
+    });
+    const scim = await old.ak("GET", `/providers/scim/${ic.scimProviderPk}/`);
+    expect(scim.filter_group).toBeNull();
+    expect(scim).not.toHaveProperty("group_filters");
+    // Before 2026.2 a sync pushes every user and every group, whatever the application's bindings.
+    const pushed = await provisionScim(old, ic);
+    expect(pushed.users).toEqual(["akadmin", "alice", "bob", "carol", "dave", "erin"]);
+    expect(pushed.groups).toEqual(["admins", "authentik Admins", "data-eng", "data-eng-ml", "engineers"]);
+    const h = await heldPermissionSets(old, { instanceArn: ic.instanceArn, identityStoreId: ic.identityStoreId, applicationSlug: ic.applicationSlug });
+    const both = [oldOrg.sandboxAccount, oldOrg.teamAccount].sort().map((a) => `ReadOnly@${a}`);
+    expect(h.byGroup.get("data-eng")).toEqual(both);
+    expect(h.byGroup.get("data-eng-ml")).toEqual([]);
+    expect(Object.fromEntries(h.byIdentityStoreUser)).toEqual({ akadmin: [], alice: [], bob: [], carol: [], dave: both, erin: [] });
+    expect(Object.fromEntries(h.byAuthentikUser)).toEqual({ akadmin: [], alice: [], bob: [], carol: both, dave: both, erin: [] });
   });
 });

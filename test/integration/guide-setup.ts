@@ -483,6 +483,8 @@ export async function heldRoles(peers: Peers, options: HeldRolesOptions): Promis
     if (pair.provider.split(":")[4] !== account) return "the SAML provider is not in the role's account";
     const iam = await iamFor(account);
     const roleName = pair.role.slice(pair.role.lastIndexOf("/") + 1);
+    // e.g. the group-attribute style for a user whose groups carry no aws_role: "…:role/,…"
+    if (!/^[\w+=,.@-]{1,64}$/.test(roleName)) return "no such role (not a role name)";
     let role;
     try {
       role = (await iam.send(new GetRoleCommand({ RoleName: roleName }))).Role!;
