@@ -8,7 +8,14 @@ import {
   ListRoleTagsCommand,
   UpdateAssumeRolePolicyCommand,
 } from "@aws-sdk/client-iam";
-import { DescribePermissionSetCommand, GetInlinePolicyForPermissionSetCommand, ListManagedPoliciesInPermissionSetCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import {
+  DescribePermissionSetCommand,
+  GetInlinePolicyForPermissionSetCommand,
+  ListManagedPoliciesInPermissionSetCommand,
+  ListPermissionSetsCommand,
+  ListTagsForResourceCommand,
+  SSOAdminClient,
+} from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsClientConfig } from "../peers/moto.js";
 import {
@@ -26,6 +33,7 @@ import {
   metadataCertificate,
   provisionScim,
   removeClassicGuideSetup,
+  removeIdentityCenterGuideSetup,
   ROLE_ATTRIBUTE,
 } from "./guide-setup.js";
 import { startPeers, type Peers } from "./harness.js";
@@ -232,6 +240,8 @@ describe("identity center, as authentik's guide builds it", () => {
     const sso = new SSOAdminClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT));
     const readOnly = (await sso.send(new DescribePermissionSetCommand({ InstanceArn: s.instanceArn, PermissionSetArn: s.permissionSetArns.ReadOnly }))).PermissionSet!;
     expect(readOnly.SessionDuration).toBe("PT4H");
+    // Made by hand: no managed-by tag (the shim keeps permission-set tags, which moto cannot).
+    expect((await sso.send(new ListTagsForResourceCommand({ InstanceArn: s.instanceArn, ResourceArn: s.permissionSetArns.ReadOnly }))).Tags ?? []).toEqual([]);
     expect((await sso.send(new ListManagedPoliciesInPermissionSetCommand({ InstanceArn: s.instanceArn, PermissionSetArn: s.permissionSetArns.Admin }))).AttachedManagedPolicies?.map((p) => p.Arn)).toEqual([ADMIN]);
     expect(JSON.parse((await sso.send(new GetInlinePolicyForPermissionSetCommand({ InstanceArn: s.instanceArn, PermissionSetArn: s.permissionSetArns.Admin }))).InlinePolicy!).Statement[0].Sid).toBe("NoLeaving");
 
@@ -282,6 +292,15 @@ describe("identity center, as authentik's guide builds it", () => {
     expect(unbound.byAuthentikUser.get("dave")).toEqual([]);
     expect(unbound.byAuthentikUser.get("carol")).toEqual([]);
     expect(unbound.byAuthentikUser.get("alice")).toEqual(engineersRo);
+
+    // Removed: nothing assigned, no permission set, no application.
+    await removeIdentityCenterGuideSetup(peers, s);
+    const gone = await heldPermissionSets(peers, { instanceArn: s.instanceArn, identityStoreId: s.identityStoreId });
+    expect([...gone.byGroup.values()].flat()).toEqual([]);
+    expect([...gone.byIdentityStoreUser.values()].flat()).toEqual([]);
+    expect((await sso.send(new ListPermissionSetsCommand({ InstanceArn: s.instanceArn }))).PermissionSets ?? []).toEqual([]);
+    await expect(peers.ak("GET", "/core/applications/aws-identity-center/")).rejects.toThrow(/404/);
+    await expect(peers.ak("GET", `/providers/saml/${s.providerPk}/`)).rejects.toThrow(/404/);
   });
 });
 

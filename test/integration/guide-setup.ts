@@ -31,6 +31,7 @@ import {
   CreateGroupCommand,
   CreateGroupMembershipCommand,
   CreateUserCommand,
+  DeleteGroupCommand,
   GetGroupIdCommand,
   IdentitystoreClient,
   ListGroupMembershipsCommand,
@@ -45,13 +46,17 @@ import {
   AttachManagedPolicyToPermissionSetCommand,
   CreateAccountAssignmentCommand,
   CreatePermissionSetCommand,
+  DeleteAccountAssignmentCommand,
+  DeletePermissionSetCommand,
   DescribeAccountAssignmentCreationStatusCommand,
+  DescribeAccountAssignmentDeletionStatusCommand,
   DescribePermissionSetCommand,
   ListAccountAssignmentsForPrincipalCommand,
   PutInlinePolicyToPermissionSetCommand,
   SSOAdminClient,
 } from "@aws-sdk/client-sso-admin";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
+import { compareVersions } from "../peers/authentik/release.js";
 import { awsClientConfig } from "../peers/moto.js";
 import type { Peers } from "./harness.js";
 import { MANAGEMENT, type OrgFixture } from "./identity-center-setup.js";
@@ -96,17 +101,10 @@ async function flowPk(ak: Ak, slug: string): Promise<string> {
   return (await akOne<{ pk: string }>(ak, `/flows/instances/?slug=${slug}`, `flow ${slug}`)).pk;
 }
 
+/** The release the emulator plays (what GET /admin/version/ reports), for the fields that differ. */
 async function release(peers: Peers): Promise<{ version: string; atLeast(v: string): boolean }> {
   const { version } = await peers.authentik.control.release();
-  const num = (v: string) => v.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
-  return {
-    version,
-    atLeast(v) {
-      const [a, b] = [num(version), num(v)];
-      for (let i = 0; i < Math.max(a.length, b.length); i++) if ((a[i] ?? 0) !== (b[i] ?? 0)) return (a[i] ?? 0) > (b[i] ?? 0);
-      return true;
-    },
-  };
+  return { version, atLeast: (v) => compareVersions(version, v) >= 0 };
 }
 
 /** The X.509 certificate (base64, no whitespace) of a SAML metadata document. */
@@ -434,7 +432,9 @@ function parsePair(value: string): { role: string; provider: string } | undefine
 }
 
 /**
- * Who would get which AWS role at sign-in, from what authentik and AWS hold right now:
+ * Who would get which AWS role at sign-in, from what authentik and AWS hold right now (the
+ * evaluation passes `context: {provider: <pk>}`, which the emulator reads as the provider the
+ * expression sees; real authentik's test endpoint would hand the expression that raw value):
  *
  *   1. authentik: the user may use the application — its policy engine, asked through
  *      GET /core/applications/{slug}/check_access/?for_user=PK (mode any/all; a group binding
@@ -604,6 +604,8 @@ export interface IdentityCenterGuideSetup {
   permissionSetArns: Record<string, string>;
   /** Identity Store group display name → GroupId */
   groupIds: Record<string, string>;
+  /** the groups of groupIds this setup put into the Identity Store (the others were there) */
+  createdGroups: string[];
   /** every (group, permission set, account) assigned, accounts resolved from OUs */
   assignments: Array<{ group: string; permissionSet: string; account: string }>;
 }
@@ -647,7 +649,8 @@ export async function accountsOfOu(endpoint: string, ou: string): Promise<string
   return sorted(out);
 }
 
-async function identityStoreGroupId(endpoint: string, identityStoreId: string, name: string): Promise<string | undefined> {
+/** A group in the Identity Store by display name, if there is one. */
+export async function identityStoreGroupId(endpoint: string, identityStoreId: string, name: string): Promise<string | undefined> {
   try {
     return (await identityStore(endpoint).send(new GetGroupIdCommand({ IdentityStoreId: identityStoreId, AlternateIdentifier: { UniqueAttribute: { AttributePath: "displayName", AttributeValue: name } } }))).GroupId;
   } catch (err) {
@@ -701,7 +704,12 @@ export async function buildIdentityCenterGuideSetup(peers: Peers, options: Ident
 
   // AWS: the groups SCIM pushed, and their assignments (one at a time, each waited for).
   const groupIds: Record<string, string> = {};
-  for (const name of sorted([...options.groups, ...options.assignments.map((a) => a.group)])) groupIds[name] = await ensureIdentityStoreGroup(endpoint, identityStoreId, name);
+  const createdGroups: string[] = [];
+  for (const name of sorted([...options.groups, ...options.assignments.map((a) => a.group)])) {
+    const existing = await identityStoreGroupId(endpoint, identityStoreId, name);
+    if (!existing) createdGroups.push(name);
+    groupIds[name] = existing ?? (await ensureIdentityStoreGroup(endpoint, identityStoreId, name));
+  }
   const assignments: IdentityCenterGuideSetup["assignments"] = [];
   for (const a of options.assignments) {
     const accounts = sorted([...(a.accounts ?? []), ...(a.ou ? await accountsOfOu(endpoint, a.ou) : [])]);
@@ -797,8 +805,54 @@ export async function buildIdentityCenterGuideSetup(peers: Peers, options: Ident
     audience: entityId,
     permissionSetArns,
     groupIds,
+    createdGroups,
     assignments,
   };
+}
+
+/**
+ * Removes what buildIdentityCenterGuideSetup made, whatever still exists: in authentik the
+ * application (its bindings and backchannel SCIM provider go with it), the SAML and SCIM
+ * providers and the hand-made SCIM mapping; in AWS the account assignments (each deletion
+ * waited for), the permission sets and the Identity Store groups the setup created. Users and
+ * memberships provisionScim pushed stay (the Identity Store keeps what SCIM sent).
+ */
+export async function removeIdentityCenterGuideSetup(peers: Peers, setup: IdentityCenterGuideSetup): Promise<void> {
+  const { ak } = peers;
+  const quiet = async (fn: () => Promise<unknown>) => {
+    try {
+      await fn();
+    } catch (err) {
+      if (!/: 404 |ResourceNotFound/.test(`${String(err)} ${(err as { name?: string }).name ?? ""}`)) throw err;
+    }
+  };
+  await quiet(() => ak("DELETE", `/core/applications/${setup.applicationSlug}/`));
+  await quiet(() => ak("DELETE", `/providers/saml/${setup.providerPk}/`));
+  if (setup.scimProviderPk !== undefined) await quiet(() => ak("DELETE", `/providers/scim/${setup.scimProviderPk}/`));
+  if (setup.scimMappingPk) await quiet(() => ak("DELETE", `/propertymappings/provider/scim/${setup.scimMappingPk}/`));
+  const sso = ssoClient(setup.endpoint);
+  for (const a of setup.assignments) {
+    await quiet(async () => {
+      const status = (
+        await sso.send(
+          new DeleteAccountAssignmentCommand({
+            InstanceArn: setup.instanceArn,
+            TargetId: a.account,
+            TargetType: "AWS_ACCOUNT",
+            PermissionSetArn: setup.permissionSetArns[a.permissionSet]!,
+            PrincipalType: "GROUP",
+            PrincipalId: setup.groupIds[a.group]!,
+          }),
+        )
+      ).AccountAssignmentDeletionStatus!;
+      for (let i = 0, s = status; s.Status === "IN_PROGRESS" && i < 400; i++) {
+        await new Promise((r) => setTimeout(r, 25));
+        s = (await sso.send(new DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn: setup.instanceArn, AccountAssignmentDeletionRequestId: status.RequestId! }))).AccountAssignmentDeletionStatus!;
+      }
+    });
+  }
+  for (const arn of Object.values(setup.permissionSetArns)) await quiet(() => sso.send(new DeletePermissionSetCommand({ InstanceArn: setup.instanceArn, PermissionSetArn: arn })));
+  for (const name of setup.createdGroups) await quiet(() => identityStore(setup.endpoint).send(new DeleteGroupCommand({ IdentityStoreId: setup.identityStoreId, GroupId: setup.groupIds[name]! })));
 }
 
 /**
