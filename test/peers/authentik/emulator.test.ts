@@ -800,6 +800,25 @@ describe("collation", () => {
       await ak.stop();
     }
   });
+
+  it.each([
+    ["ci", "zeta"],
+    ["c", "alpha"],
+  ] as const)("user.group_attributes() merges groups ordered by name under %s: the last one's attribute wins", async (collation, winner) => {
+    const ak = await startAuthentikEmulator({ token: TOKEN, collation });
+    try {
+      const c = clientOf(() => ak);
+      const zeta = await c.created("/core/groups/", { name: "Zeta", attributes: { aws_role: "zeta" } });
+      const alpha = await c.created("/core/groups/", { name: "alpha", attributes: { aws_role: "alpha" } });
+      const user = await c.created("/core/users/", { username: "both", name: "Both", groups: [zeta.pk, alpha.pk] });
+      const m = await c.created("/propertymappings/provider/saml/", { name: "attr", saml_name: "x", expression: 'return user.group_attributes().get("aws_role")' });
+      const r = await c.post(`/propertymappings/all/${m.pk}/test/`, { user: user.pk });
+      expect(JSON.parse(r.body.result)).toBe(winner);
+      expect(ak.emulatorErrors).toEqual([]);
+    } finally {
+      await ak.stop();
+    }
+  });
 });
 
 describe("metadata without application, overridden", () => {
