@@ -143,6 +143,13 @@ describe("classic IAM, as authentik's guide builds it", () => {
       expect(await held()).toEqual({ ...nobody, alice: [pair("readonly")], bob: [pair("readonly")], carol: [pair("readonly")], dave: [pair("readonly")] });
       await peers.ak("DELETE", `/policies/bindings/${extra.pk}/`);
       expect(await held()).toEqual({ ...nobody, alice: [pair("readonly")], bob: [pair("readonly")] });
+      // A deactivated user cannot sign in at all.
+      await peers.ak("PATCH", `/core/users/${userPk.alice}/`, { is_active: false });
+      try {
+        expect(await held()).toEqual({ ...nobody, bob: [pair("readonly")] });
+      } finally {
+        await peers.ak("PATCH", `/core/users/${userPk.alice}/`, { is_active: true });
+      }
     } finally {
       await cleanUp();
     }

@@ -436,7 +436,7 @@ function parsePair(value: string): { role: string; provider: string } | undefine
  * evaluation passes `context: {provider: <pk>}`, which the emulator reads as the provider the
  * expression sees; real authentik's test endpoint would hand the expression that raw value):
  *
- *   1. authentik: the user may use the application — its policy engine, asked through
+ *   1. authentik: the user is active and may use the application — its policy engine, asked through
  *      GET /core/applications/{slug}/check_access/?for_user=PK (mode any/all; a group binding
  *      lets in members of the group and of its descendants; no bindings lets everyone in);
  *   2. authentik: every SAML property mapping attached to the application's provider whose
@@ -461,7 +461,7 @@ export async function heldRoles(peers: Peers, options: HeldRolesOptions): Promis
   const byUser = new Map<string, string[]>();
   const refused = new Map<string, string[]>();
   const failures: string[] = [];
-  const users = await akAll<{ pk: number; username: string }>(peers, "/core/users/");
+  const users = await akAll<{ pk: number; username: string; is_active: boolean }>(peers, "/core/users/");
   if (app.provider === null) {
     for (const u of users) byUser.set(u.username, []);
     return { byUser, refused, failures };
@@ -516,7 +516,8 @@ export async function heldRoles(peers: Peers, options: HeldRolesOptions): Promis
   for (const user of users) {
     const held = new Set<string>();
     const bad = new Set<string>();
-    const access = await ak<{ passing: boolean }>("GET", `/core/applications/${options.applicationSlug}/check_access/?for_user=${user.pk}`);
+    // An inactive user cannot sign in to authentik at all.
+    const access = user.is_active ? await ak<{ passing: boolean }>("GET", `/core/applications/${options.applicationSlug}/check_access/?for_user=${user.pk}`) : { passing: false };
     if (access.passing) {
       for (const m of roleMappings) {
         const r = await ak<{ successful: boolean; result: string }>("POST", `/propertymappings/all/${m.pk}/test/`, { user: user.pk, context: { provider: provider.pk } });
@@ -944,7 +945,7 @@ export interface HeldPermissionSets {
    * authentik username → sorted "permission set@account" of the Identity Store groups named like the
    * groups authentik counts them in — their groups and those groups' ancestors, i.e. a member of a
    * child group counts as a member of the parent (as the tool's review counts people) — and only if
-   * the application lets them in (check_access). See the note on heldPermissionSets.
+   * they are active and the application lets them in (check_access). See the note on heldPermissionSets.
    */
   byAuthentikUser: Map<string, string[]>;
 }
@@ -1012,9 +1013,9 @@ export async function heldPermissionSets(peers: Peers, options: { instanceArn: s
   const byPk = new Map(groups.map((g) => [g.pk, g]));
   const parentsOf = (g: { parents?: string[]; parent?: string | null }) => g.parents ?? (g.parent ? [g.parent] : []);
   const byAuthentikUser = new Map<string, string[]>();
-  for (const u of await akAll<{ pk: number; username: string; groups: string[] }>(peers, "/core/users/")) {
+  for (const u of await akAll<{ pk: number; username: string; groups: string[]; is_active: boolean }>(peers, "/core/users/")) {
     const held = new Set<string>();
-    const allowed = options.applicationSlug ? (await peers.ak<{ passing: boolean }>("GET", `/core/applications/${options.applicationSlug}/check_access/?for_user=${u.pk}`)).passing : true;
+    const allowed = !u.is_active ? false : options.applicationSlug ? (await peers.ak<{ passing: boolean }>("GET", `/core/applications/${options.applicationSlug}/check_access/?for_user=${u.pk}`)).passing : true;
     if (allowed) {
       const seen = new Set<string>();
       const queue = [...u.groups];
