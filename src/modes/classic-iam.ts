@@ -13,6 +13,7 @@ import type { AuthentikClient } from "../providers/authentik/client.js";
 import { readAuthentikRelease, readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
 import { groupMembers, readUsers } from "../providers/authentik/read-people.js";
 import { releaseWarning } from "../providers/authentik/releases.js";
+import { handMadeRoleAccess } from "../providers/authentik/role-expression.js";
 import { accountClients, type AccountClients } from "../providers/aws/clients.js";
 import { applyRoleChange, applySamlProviderChange } from "../providers/aws/iam-apply.js";
 import { readIamAccount, roleIdentity } from "../providers/aws/iam-read.js";
@@ -96,6 +97,10 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
 
   const prune = options.prune ?? config.options.prune;
   const accessOf = classicAccessOf(config, desired, live);
+  // A setup made by hand grants roles through its own Role mapping, which this plan
+  // replaces with the tool's: what it grants now is read from its expression.
+  const aliasOf = new Map(config.aws.accounts.map((a) => [a.id, a.alias]));
+  const handMade = handMadeRoleAccess(authentikState.handMadeRoleMappings, authentikState.groups, authentikState.signIn, (id) => aliasOf.get(id) ?? id);
   const plan = computePlan({
     mode: config.mode,
     configFile: config.file,
@@ -109,7 +114,8 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
     accountIds: Object.fromEntries(config.aws.accounts.map((a) => [a.alias, a.id])),
     ...(users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {}),
     problems: authentikState.problems,
-    warnings: [...runWarnings(config, options), ...[releaseWarning(release)].filter((w): w is string => w !== undefined)],
+    warnings: [...runWarnings(config, options), ...[releaseWarning(release)].filter((w): w is string => w !== undefined), ...handMade.warnings],
+    liveAccess: handMade.rows,
   });
 
   plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c) => accessOf({ type: c.type, props: (c.after ?? c.before)! }, c.after ? "desired" : "live") });

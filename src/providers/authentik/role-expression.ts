@@ -215,3 +215,39 @@ export function expressionGrants(
   }
   return { grants, problems };
 }
+
+/** A row of access that exists now through a hand-made Role mapping (see PlanInput.liveAccess). */
+export interface MappingAccessRow {
+  group: string;
+  grant: string;
+  account: string;
+  accountId: string;
+}
+
+/**
+ * What the hand-made Role mappings on the provider grant now, by group, and what
+ * cannot be read (a warning each: the plan cannot show who loses that access).
+ */
+export function handMadeRoleAccess(
+  mappings: readonly { name: string; expression: string }[],
+  groups: readonly GroupWithAttributes[],
+  signIn: readonly string[] | "everyone",
+  accountLabel: (accountId: string) => string,
+): { rows: MappingAccessRow[]; warnings: string[] } {
+  const rows: MappingAccessRow[] = [];
+  const warnings: string[] = [];
+  for (const m of mappings) {
+    const parsed = readRoleExpression(m.expression);
+    if (parsed.style === "entitlements") continue;
+    if (parsed.style === "unreadable") {
+      warnings.push(
+        `the SAML property mapping '${m.name}' on the provider sends AWS roles from an expression the tool cannot read (line ${parsed.line}: ${parsed.reason}); this plan replaces it, and who loses the roles it grants cannot be shown`,
+      );
+      continue;
+    }
+    const { grants, problems } = expressionGrants(parsed, groups, signIn);
+    for (const p of problems) warnings.push(`the SAML property mapping '${m.name}' on the provider: ${p}`);
+    for (const g of grants) rows.push({ group: g.group, grant: g.pair.roleName, account: accountLabel(g.pair.accountId), accountId: g.pair.accountId });
+  }
+  return { rows, warnings };
+}
