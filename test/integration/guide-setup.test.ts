@@ -217,6 +217,23 @@ describe("classic IAM, as authentik's guide builds it", () => {
       await peers.ak("PATCH", `/providers/saml/${s.providerPk}/`, { property_mappings: [s.sessionNameMappingPk, second.pk] });
       expect(await held()).toEqual({ ...nobody, alice: [pair("data")], bob: [pair("data")] });
       await peers.ak("DELETE", `/propertymappings/provider/saml/${second.pk}/`);
+
+      // An entitlement-based mapping (the shape the tool takes over with): per-user values from the
+      // application's entitlements, which the provider context makes reachable.
+      const ent = await peers.ak("POST", "/core/application_entitlements/", {
+        name: "data@111111111111",
+        app: s.applicationPk,
+        attributes: { aws_role_arn: `arn:aws:iam::${ACCOUNT}:role/data`, aws_saml_provider_arn: `arn:aws:iam::${ACCOUNT}:saml-provider/authentik` },
+      });
+      await peers.ak("POST", "/policies/bindings/", { target: ent.pbm_uuid, group: groupPk.admins, order: 0 });
+      const entitled = await peers.ak("POST", "/propertymappings/provider/saml/", {
+        name: "AWS Role (entitlements)",
+        saml_name: ROLE_ATTRIBUTE,
+        expression: 'return [f"{e.attributes[\'aws_role_arn\']},{e.attributes[\'aws_saml_provider_arn\']}" for e in request.user.app_entitlements(provider.application)]',
+      });
+      await peers.ak("PATCH", `/providers/saml/${s.providerPk}/`, { property_mappings: [s.sessionNameMappingPk, entitled.pk] });
+      expect(await held()).toEqual({ ...nobody, bob: [pair("data")] });
+      await peers.ak("DELETE", `/propertymappings/provider/saml/${entitled.pk}/`);
     } finally {
       await cleanUp();
     }
