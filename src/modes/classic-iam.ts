@@ -87,8 +87,13 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
   const providerAddress = address.samlProvider(config.authentik.provider.name);
   const liveProvider = authentikState.resources.find((r) => r.address === providerAddress);
   const desiredProvider = preliminary.find((r) => r.address === providerAddress)!;
+  // The issuer is the metadata's entityID: pinning it (a provider made by hand, or one
+  // upgraded to 2026.5 with issuer_override "authentik") changes what AWS must hold.
   const metadataStable =
-    authentikState.idpMetadata !== undefined && liveProvider !== undefined && deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp);
+    authentikState.idpMetadata !== undefined &&
+    liveProvider !== undefined &&
+    deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp) &&
+    deepEqual(liveProvider.props[release.samlIssuerField], desiredProvider.props[release.samlIssuerField]);
   const desired = desiredClassicIam(config, {
     authentikUrl: connection.url,
     api: release,

@@ -117,6 +117,8 @@ export function readRoleExpression(expression: string): RoleExpression {
   if (expression.trim() === ROLE_EXPRESSION.trim()) return { style: "entitlements" };
   const lines = statements(expression);
   if (lines.length === 0) return { style: "unreadable", reason: "the expression is empty", line: 1 };
+  const logic = lines.find((l) => /^(?:if|elif|else|for|while|def|try|with|match|lambda)\b/.test(l.text));
+  if (logic) return { style: "unreadable", reason: `"${logic.text}": the grants depend on logic (conditions, loops) the tool does not evaluate`, line: logic.line };
 
   if (lines.length === 1) {
     const only = lines[0]!;

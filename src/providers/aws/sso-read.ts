@@ -221,7 +221,7 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
   return { instanceArn, identityStoreId, resources, groups, permissionSetArns, ouAccounts };
 }
 
-async function permissionSetDetails(clients: IdentityCenterClients, InstanceArn: string, PermissionSetArn: string) {
+export async function permissionSetDetails(clients: IdentityCenterClients, InstanceArn: string, PermissionSetArn: string) {
   const sso = clients.ssoAdmin;
   const [managed, customer, inline, boundary] = await Promise.all([
     allPages(
