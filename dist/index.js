@@ -83196,7 +83196,7 @@ import { readFileSync } from "node:fs";
 function readInputs() {
   const configs = getMultilineInput("config", { required: true }).flatMap((line) => line.split(",")).map((c5) => c5.trim()).filter(Boolean);
   const mode = getInput("mode") || "auto";
-  if (!["auto", "plan", "apply", "drift"].includes(mode)) throw new Error(`input mode must be auto, plan, apply or drift, not '${mode}'`);
+  if (!["auto", "plan", "apply", "drift", "expire"].includes(mode)) throw new Error(`input mode must be auto, plan, apply, drift or expire, not '${mode}'`);
   const prune = getInput("prune");
   const wait = Number(getInput("scim-wait-seconds") || "300");
   const failOnRisk = getInput("fail-on-risk").trim().toLowerCase();
@@ -83259,6 +83259,57 @@ var ConfigError = class extends Error {
     this.diagnostics = diagnostics;
   }
 };
+
+// src/config/expiry.ts
+var FORM = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:(Z)|([+-])(\d{2}):(\d{2}))?)?$/;
+var DAY_MS = 864e5;
+function daysIn(year2, month) {
+  return new Date(Date.UTC(year2, month, 0)).getUTCDate();
+}
+function parseExpiry(value) {
+  const m3 = FORM.exec(value);
+  if (!m3) {
+    return { ok: false, kind: "form", reason: "must be a date (2026-12-31, the grant lasts through that UTC day) or a date-time with Z or an offset (2026-12-31T18:00:00Z, 2026-12-31T18:00+02:00)" };
+  }
+  const [, y, mo, d5, h5, mi, s2, frac, z, sign2, oh, om] = m3;
+  const year2 = Number(y);
+  const month = Number(mo);
+  const day = Number(d5);
+  if (month < 1 || month > 12) return { ok: false, kind: "calendar", reason: `has month ${mo}, which does not exist` };
+  if (day < 1 || day > daysIn(year2, month)) return { ok: false, kind: "calendar", reason: `is not a date: ${y}-${mo} has ${daysIn(year2, month)} days` };
+  if (h5 === void 0) return { ok: true, endsAt: new Date(Date.UTC(year2, month - 1, day) + DAY_MS), dateOnly: true };
+  if (z === void 0 && sign2 === void 0) {
+    return { ok: false, kind: "form", reason: "is a local time without Z or an offset, which is ambiguous; write it in UTC with Z (2026-12-31T18:00:00Z) or with its offset (2026-12-31T18:00:00+02:00)" };
+  }
+  const hour = Number(h5);
+  const minute = Number(mi);
+  const second = Number(s2 ?? "0");
+  if (hour > 23 || minute > 59 || second > 59) return { ok: false, kind: "calendar", reason: `has the time ${h5}:${mi}${s2 ? `:${s2}` : ""}, which does not exist` };
+  let offsetMinutes = 0;
+  if (sign2) {
+    const offH = Number(oh);
+    const offM = Number(om);
+    if (offH > 23 || offM > 59) return { ok: false, kind: "calendar", reason: `has the offset ${sign2}${oh}:${om}, which does not exist` };
+    offsetMinutes = (sign2 === "-" ? -1 : 1) * (offH * 60 + offM);
+  }
+  const ms = frac ? Math.floor(Number(`0${frac}`) * 1e3) : 0;
+  const endsAt = Date.UTC(year2, month - 1, day, hour, minute, second, ms) - offsetMinutes * 6e4;
+  return { ok: true, endsAt: new Date(endsAt), dateOnly: false };
+}
+function expiryPhrase(value) {
+  return FORM.exec(value)?.[4] === void 0 ? `on ${value}` : `at ${value}`;
+}
+function daysLeft(endsAt, now) {
+  return Math.max(0, Math.floor((new Date(endsAt).getTime() - now.getTime()) / DAY_MS));
+}
+function timeLeftText(endsAt, now) {
+  const ms = new Date(endsAt).getTime() - now.getTime();
+  const days = Math.floor(ms / DAY_MS);
+  if (days >= 1) return `in ${days} ${days === 1 ? "day" : "days"}`;
+  const hours = Math.floor(ms / 36e5);
+  if (hours >= 1) return `in ${hours} ${hours === 1 ? "hour" : "hours"}`;
+  return "in less than an hour";
+}
 
 // src/config/load-config.ts
 import path2 from "node:path";
@@ -83356,10 +83407,12 @@ var rule = (r5) => ({
   enabled: r5?.enabled ?? true,
   ...r5?.severity ? { severity: r5.severity } : {}
 });
+var DEFAULT_EXPIRY_WARNING_DAYS = 14;
 function resolveReview(raw) {
   const risks = raw.review?.risks;
   return {
     people: raw.review?.people ?? "names",
+    expiryWarningDays: raw.review?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
     productionAccounts: Object.entries(raw.aws.accounts).filter(([, a5]) => a5?.production === true).map(([alias]) => alias),
     risks: {
       adminEquivalent: rule(risks?.adminEquivalent),
@@ -88288,6 +88341,12 @@ var config_schema_default = {
           uniqueItems: true,
           items: { type: "string" },
           description: "identity-center: aliases from aws.organizationalUnits; the permission sets are assigned in every account of these units."
+        },
+        expires: {
+          type: "string",
+          pattern: "^\\d{4}-\\d{2}-\\d{2}(?:T\\d{2}:\\d{2}(?::\\d{2}(?:\\.\\d{1,9})?)?(?:Z|[+-]\\d{2}:\\d{2}))?$",
+          patternErrorMessage: "must be a date (2026-12-31, the grant lasts through that UTC day) or a date-time with Z or an offset (2026-12-31T18:00:00Z, 2026-12-31T18:00+02:00); a time without Z or an offset is ambiguous",
+          description: "When this mapping's grants end (ISO 8601, UTC). A date (`2026-12-31`) lasts through that UTC day: the grants end at `2027-01-01T00:00:00Z`. A date-time needs `Z` or an offset (`2026-12-31T18:00:00Z`, `2026-12-31T18:00+02:00`). Once past, the mapping grants nothing: plan and apply remove its bindings or assignments (even with pruning off) unless another mapping grants the same, and the Action's `mode: expire` applies exactly these removals on a schedule. Plans warn `review.expiryWarningDays` ahead; validation warns once the date is past (delete the mapping then)."
         }
       }
     },
@@ -88341,6 +88400,13 @@ var config_schema_default = {
           enum: ["names", "count", "off"],
           default: "names",
           description: "People shown for each access and permission change (members of the group and of its descendant groups, as of the plan): `names` (a count and the user names), `count` (only the count: no user name appears in any output), `off` (not read)."
+        },
+        expiryWarningDays: {
+          type: "integer",
+          minimum: 0,
+          maximum: 3650,
+          default: 14,
+          description: "How many days before a mapping's `expires` the plan warns that the access it grants ends (0: only once expired)."
         },
         risks: {
           type: "object",
@@ -88736,7 +88802,7 @@ var LIMITS = {
 };
 var CLASSIC_ONLY = [["roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
 var IDENTITY_CENTER_ONLY = [["permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
-function semanticDiagnostics(source, data) {
+function semanticDiagnostics(source, data, now) {
   const out = [];
   const report = (severity, path4, message, target = "value") => out.push(source.diagnostic(severity, path4, message, target));
   const error3 = (path4, message, target = "value") => report("error", path4, message, target);
@@ -88934,6 +89000,16 @@ function semanticDiagnostics(source, data) {
     if (mapping.accounts !== void 0) checkAccountSelector([...path4, "accounts"], mapping.accounts);
     checkAccountSelector([...path4, "organizationalUnits"], mapping.organizationalUnits, ouAliases, "organizational unit");
     const group4 = typeof mapping.group === "string" ? mapping.group : "";
+    if (typeof mapping.expires === "string") {
+      const expiry = parseExpiry(mapping.expires);
+      if (!expiry.ok && expiry.kind === "calendar") error3([...path4, "expires"], `'${describePath([...path4, "expires"])}' ${expiry.reason}`);
+      else if (expiry.ok && now && expiry.endsAt.getTime() <= now.getTime()) {
+        warn(
+          [...path4, "expires"],
+          `the mapping for group ${quoteName(group4)} expired ${expiryPhrase(mapping.expires)}: it grants nothing any more, and plan removes what it granted (even with pruning off); delete the mapping, or set a later date to grant it again`
+        );
+      }
+    }
     for (const [i5, role] of list(mapping.roles).entries()) {
       if (typeof role !== "string") continue;
       if (!roleNames.has(role)) {
@@ -89355,7 +89431,8 @@ var DEFAULTS = {
   propertyMappingPrefix: "aws-gitops",
   sessionSeconds: 3600
 };
-function validateConfigText(file, text) {
+function validateConfigText(file, text, options = {}) {
+  const now = options.now ?? /* @__PURE__ */ new Date();
   const source = new YamlSource(file, text);
   const syntax = source.syntaxDiagnostics();
   if (syntax.some((d5) => d5.severity === "error")) {
@@ -89366,7 +89443,7 @@ function validateConfigText(file, text) {
     sortDiagnostics([
       ...syntax,
       ...data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data),
-      ...semanticDiagnostics(source, data)
+      ...semanticDiagnostics(source, data, now)
     ])
   );
   if (diagnostics.some((d5) => d5.severity === "error")) return { diagnostics, source };
@@ -89388,13 +89465,13 @@ function atMost(diagnostics) {
     }
   ];
 }
-async function loadConfigFile(file) {
-  const result = await validateConfigFile(file);
+async function loadConfigFile(file, options = {}) {
+  const result = await validateConfigFile(file, options);
   if (!result.config) throw new ConfigError(result.diagnostics);
   return { config: result.config, warnings: result.diagnostics, source: result.source };
 }
 var CONFIG_MAX_BYTES = 2 * 1024 * 1024;
-async function validateConfigFile(file) {
+async function validateConfigFile(file, options = {}) {
   const refuse = (reason, line = 1, column = 1) => ({
     diagnostics: [{ severity: "error", message: `cannot read the configuration: ${reason}`, file, line, column, path: [] }],
     source: new YamlSource(file, "")
@@ -89410,7 +89487,7 @@ async function validateConfigFile(file) {
   }
   const text = decodeUtf8(bytes);
   if (typeof text !== "string") return refuse(`it is not UTF-8 text (an invalid byte sequence at byte ${text.offset + 1})`, text.line, text.column);
-  const result = validateConfigText(file, text);
+  const result = validateConfigText(file, text, options);
   return result.config ? checkReferencedFiles(result) : result;
 }
 function decodeUtf8(bytes) {
@@ -89454,6 +89531,12 @@ function policy(doc) {
 function seconds(value, fallback2) {
   return value === void 0 ? fallback2 : parseDuration(value) ?? fallback2;
 }
+function mappingExpiry(source, index, value) {
+  const parsed = parseExpiry(value);
+  if (!parsed.ok) throw new Error(`internal: unvalidated expiry (${parsed.reason})`);
+  const pos2 = source.position(["mappings", index, "expires"]);
+  return { value, endsAt: parsed.endsAt.toISOString(), field: `mappings[${index}].expires`, location: `${source.file}:${pos2.line}:${pos2.column}` };
+}
 function resolveConfig(source, raw) {
   const accountAliases = Object.keys(raw.aws.accounts);
   const selectAccounts = (selector) => selector === "*" ? [...accountAliases] : [...selector];
@@ -89465,7 +89548,8 @@ function resolveConfig(source, raw) {
       accounts: m3.accounts === void 0 ? raw.mode === "classic-iam" ? "role-default" : [] : selectAccounts(m3.accounts),
       organizationalUnits: [...m3.organizationalUnits ?? []],
       location: `${source.file}:${pos2.line}:${pos2.column}`,
-      path: ["mappings", index]
+      path: ["mappings", index],
+      ...m3.expires !== void 0 ? { expires: mappingExpiry(source, index, m3.expires) } : {}
     };
   });
   const ic = raw.aws.identityCenter;
@@ -89640,7 +89724,8 @@ function applicationBindings(config) {
     type: "authentik.policy_binding",
     system: "authentik",
     title: `group "${group4}" \u2192 application "${app}"`,
-    props: bindingProps({ $ref: address.application(app) }, group4)
+    props: bindingProps({ $ref: address.application(app) }, group4),
+    grantedBy: config.mappings.flatMap((m3, i5) => m3.group === group4 ? [i5] : [])
   }));
 }
 function bindingProps(target, group4) {
@@ -89896,23 +89981,29 @@ function desiredClassicIam(config, ctx) {
       });
     }
   }
-  const bound = /* @__PURE__ */ new Set();
-  for (const m3 of config.mappings) {
+  const bound = /* @__PURE__ */ new Map();
+  for (const [index, m3] of config.mappings.entries()) {
     for (const roleName of m3.grants) {
       const role = config.roles.find((r5) => r5.name === roleName);
       const targets = m3.accounts === "role-default" ? role.accounts : m3.accounts.filter((a5) => role.accounts.includes(a5));
       for (const alias of targets) {
         const name = entitlementName(role.name, alias);
         const bindingAddress = address.binding(app, name, m3.group);
-        if (bound.has(bindingAddress)) continue;
-        bound.add(bindingAddress);
-        out.push({
+        const twin = bound.get(bindingAddress);
+        if (twin) {
+          if (!twin.grantedBy.includes(index)) twin.grantedBy.push(index);
+          continue;
+        }
+        const binding2 = {
           address: bindingAddress,
           type: "authentik.policy_binding",
           system: "authentik",
           title: `group "${m3.group}" \u2192 entitlement "${name}"`,
-          props: bindingProps({ $ref: address.entitlement(app, name) }, m3.group)
-        });
+          props: bindingProps({ $ref: address.entitlement(app, name) }, m3.group),
+          grantedBy: [index]
+        };
+        bound.set(bindingAddress, binding2);
+        out.push(binding2);
       }
     }
   }
@@ -89955,6 +90046,29 @@ function desiredClassicIam(config, ctx) {
     }
   }
   return out;
+}
+
+// src/desired/expiry.ts
+function splitExpired(desired, mappings, now) {
+  const out = { desired: [], expired: /* @__PURE__ */ new Map(), expiring: /* @__PURE__ */ new Map() };
+  for (const r5 of desired) {
+    const expiries = (r5.grantedBy ?? []).map((i5) => mappings[i5]?.expires);
+    if (expiries.length === 0 || expiries.some((e5) => e5 === void 0)) {
+      out.desired.push(r5);
+      continue;
+    }
+    const latest = expiries.reduce((a5, b5) => Date.parse(b5.endsAt) > Date.parse(a5.endsAt) ? b5 : a5);
+    const expiry = { value: latest.value, endsAt: latest.endsAt, field: latest.field, location: latest.location };
+    if (Date.parse(latest.endsAt) <= now.getTime()) out.expired.set(r5.address, expiry);
+    else {
+      out.expiring.set(r5.address, expiry);
+      out.desired.push(r5);
+    }
+  }
+  return out;
+}
+function activeMappings(mappings, now) {
+  return mappings.filter((m3) => !m3.expires || Date.parse(m3.expires.endsAt) > now.getTime());
 }
 
 // src/apply/executor.ts
@@ -90714,6 +90828,13 @@ var PlanError = class extends Error {
     this.problems = problems;
   }
 };
+var DAY_MS2 = 864e5;
+function baseAddress(address2) {
+  return address2.replace(/#\d+$/, "");
+}
+function expiredReason(e5) {
+  return `expired ${expiryPhrase(e5.value)} (${e5.field}, ${e5.location})`;
+}
 var TYPE_ORDER = [
   "authentik.property_mapping",
   "authentik.saml_provider",
@@ -90809,9 +90930,14 @@ function computePlan(input) {
     if (id) liveByIdentity.set(id, [...liveByIdentity.get(id) ?? [], r5]);
   }
   const deletes = /* @__PURE__ */ new Set();
+  const expiredDeletes = /* @__PURE__ */ new Map();
   for (const r5 of liveList) {
     if (!r5.owned || desired.has(r5.address)) continue;
-    if (input.prune) deletes.add(r5.address);
+    const expiredBy = input.expiry?.expired.get(baseAddress(r5.address));
+    if (expiredBy) {
+      deletes.add(r5.address);
+      expiredDeletes.set(r5.address, expiredBy);
+    } else if (input.prune) deletes.add(r5.address);
     else notPruned.push({ address: r5.address, title: r5.title });
   }
   for (const d5 of input.desired) {
@@ -90881,20 +91007,22 @@ function computePlan(input) {
   for (const addr of deletes) {
     const l3 = live.get(addr);
     const referrers = [...referrersOf.get(addr) ?? []];
+    const expired = expiredDeletes.get(addr);
     changes.push({
       ...changeHeader(l3),
       action: "delete",
-      reason: "managed by authentik-aws-gitops and no longer declared (pruning is on)",
+      reason: expired ? expiredReason(expired) : "managed by authentik-aws-gitops and no longer declared (pruning is on)",
       before: l3.props,
       after: null,
       fields: fieldChanges(l3.props, null),
       dependsOn: referrers.sort(),
-      liveId: l3.id
+      liveId: l3.id,
+      ...expired ? { expired } : {}
     });
   }
   if (problems.length > 0) throw new PlanError(problems);
   changes.sort(compareChanges);
-  const { access: access2, before, after, later } = accessDiff(input, desired, liveList, deletes);
+  const { access: access2, before, after, later, expiring } = accessDiff(input, desired, liveList, deletes, expiredDeletes);
   const permissions = permissionRows(input, changes, later);
   const people = peopleOf(input);
   if (people) {
@@ -90904,7 +91032,8 @@ function computePlan(input) {
       row2.people = people(groups);
     }
   }
-  if (before > 0 && after === 0 && !input.allowDeleteAll) {
+  const expiredLost = access2.filter((r5) => r5.reason === "expired" && r5.kind !== "application").length;
+  if (before > 0 && after === 0 && expiredLost === 0 && !input.allowDeleteAll) {
     throw new PlanError([
       {
         message: `this plan would remove every access authentik-aws-gitops grants here (${before} group grant(s)); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`
@@ -90923,36 +91052,82 @@ function computePlan(input) {
     access: access2,
     permissions,
     risks: [],
+    ...input.expiry ? { expiring } : {},
     changes,
     notPruned: notPruned.sort((a5, b5) => byCodePoint(a5.address, b5.address)),
-    warnings: input.warnings ?? [],
+    warnings: [...input.warnings ?? [], ...expiryWarnings(input, expiring)],
     manualSteps: input.manualSteps ?? []
   };
 }
-function accessDiff(input, desired, liveList, deletes) {
+function accessDiff(input, desired, liveList, deletes, expiredDeletes) {
   const key2 = (r5) => `${r5.kind ?? "grant"}\0${r5.group}\0${r5.grant}\0${r5.accountId}`;
-  const collect = (resources, side) => {
+  const sources = /* @__PURE__ */ new Map();
+  const collect = (resources, side, track = false) => {
     const rows = /* @__PURE__ */ new Map();
     for (const r5 of resources) {
       const row2 = input.accessOf(r5, side);
-      if (row2) rows.set(key2(row2), row2);
+      if (!row2) continue;
+      const k5 = key2(row2);
+      rows.set(k5, row2);
+      if (track) sources.set(`${side}\0${k5}`, [...sources.get(`${side}\0${k5}`) ?? [], r5.address]);
     }
     return rows;
   };
-  const now = collect(liveList, "live");
+  const now = collect(liveList, "live", true);
   const kept = liveList.filter((r5) => !desired.has(r5.address) && !deletes.has(r5.address));
-  const later = collect([...desired.values(), ...kept], "desired");
+  const later = collect([...desired.values(), ...kept], "desired", true);
+  const expiredFor = (k5) => (sources.get(`live\0${k5}`) ?? []).map((a5) => expiredDeletes.get(a5)).find((e5) => e5 !== void 0);
+  const endOf = (k5) => {
+    const ends = (sources.get(`desired\0${k5}`) ?? []).map((a5) => input.expiry?.expiring.get(a5));
+    if (ends.length === 0 || ends.some((e5) => e5 === void 0)) return void 0;
+    return ends.reduce((a5, b5) => Date.parse(b5.endsAt) > Date.parse(a5.endsAt) ? b5 : a5);
+  };
   const ownedNow = collect(liveList.filter((r5) => r5.owned), "live");
   const ownedLater = collect([...desired.values(), ...kept.filter((r5) => r5.owned)], "desired");
   const access2 = [];
-  for (const [k5, row2] of now) if (!later.has(k5)) access2.push({ ...row2, change: "lost" });
-  for (const [k5, row2] of later) if (!now.has(k5)) access2.push({ ...row2, change: "gained" });
+  for (const [k5, row2] of now) {
+    if (later.has(k5)) continue;
+    const expired = expiredFor(k5);
+    access2.push({ ...row2, change: "lost", ...expired ? { reason: "expired", expires: expired } : {} });
+  }
+  for (const [k5, row2] of later) {
+    if (now.has(k5)) continue;
+    const expires = endOf(k5);
+    access2.push({ ...row2, change: "gained", ...expires ? { expires } : {} });
+  }
+  const expiring = [];
+  const clock = input.expiry?.now;
+  if (clock) {
+    for (const [k5, row2] of later) {
+      const expires = row2.kind === "application" ? void 0 : endOf(k5);
+      if (expires) expiring.push({ group: row2.group, grant: row2.grant, account: row2.account, accountId: row2.accountId, expires, daysLeft: daysLeft(expires.endsAt, clock) });
+    }
+    expiring.sort(
+      (a5, b5) => Date.parse(a5.expires.endsAt) - Date.parse(b5.expires.endsAt) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
+    );
+  }
   access2.sort(
     (a5, b5) => (a5.change === b5.change ? 0 : a5.change === "lost" ? -1 : 1) || // Grants in accounts first, then who may sign in to the application.
     (a5.kind === b5.kind ? 0 : a5.kind === "application" ? 1 : -1) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
   );
   const grants = (rows) => [...rows.values()].filter((r5) => r5.kind !== "application").length;
-  return { access: access2, before: grants(ownedNow), after: grants(ownedLater), later };
+  return { access: access2, before: grants(ownedNow), after: grants(ownedLater), later, expiring };
+}
+function expiryWarnings(input, expiring) {
+  const e5 = input.expiry;
+  if (!e5) return [];
+  const kind = input.mode === "classic-iam" ? "role" : "permission set";
+  const soon = /* @__PURE__ */ new Map();
+  for (const row2 of expiring) {
+    if (Date.parse(row2.expires.endsAt) - e5.now.getTime() > e5.warningDays * DAY_MS2) continue;
+    const k5 = `${row2.group}\0${row2.grant}\0${row2.expires.location}\0${row2.expires.endsAt}`;
+    soon.set(k5, [...soon.get(k5) ?? [], row2]);
+  }
+  return [...soon.values()].map((rows) => {
+    const { group: group4, grant, expires } = rows[0];
+    const accounts = rows.map((r5) => r5.accountId && r5.accountId !== r5.account ? `${r5.account} (${r5.accountId})` : r5.account).join(", ");
+    return `access ends ${timeLeftText(expires.endsAt, e5.now)}: group '${group4}' loses ${kind} '${grant}' in ${accounts} \u2014 expires ${expiryPhrase(expires.value)} (${expires.field}, ${expires.location}); the Action's mode: expire removes it then, or extend the date to keep it`;
+  });
 }
 function peopleOf(input) {
   const members = input.members;
@@ -90989,6 +91164,7 @@ function highestRisk(risks) {
 }
 var DEFAULT_REVIEW = {
   people: "names",
+  expiryWarningDays: 14,
   productionAccounts: [],
   risks: {
     adminEquivalent: { enabled: true },
@@ -93156,8 +93332,11 @@ function toolInfo(version) {
 }
 
 // src/modes/classic-iam.ts
-function groupsNeeded(config) {
-  return config.mappings.map((m3) => ({ name: m3.group, location: m3.location }));
+function groupsNeeded(config, now) {
+  return activeMappings(config.mappings, now).map((m3) => ({ name: m3.group, location: m3.location }));
+}
+function planExpiry(config, split2, now) {
+  return { now, warningDays: config.review?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS, expired: split2.expired, expiring: split2.expiring };
 }
 function classicAccessOf(config, desired, live) {
   const desiredByAddress = new Map(desired.map((r5) => [r5.address, r5]));
@@ -93187,12 +93366,13 @@ function identityOf(resource) {
 async function planClassicIam(config, options = {}) {
   const env2 = options.env ?? process.env;
   const concurrency = options.concurrency ?? 4;
+  const now = options.now ?? /* @__PURE__ */ new Date();
   const { client: authentik, url: authentikUrl } = authentikClient(config, env2);
   const connection = { url: authentikUrl };
   const release2 = await readAuthentikRelease(authentik);
   const peopleMode = config.review?.people ?? "names";
   const [authentikState, awsAccounts, users] = await Promise.all([
-    readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config), release: release2 }),
+    readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config, now), release: release2 }),
     mapLimit(config.aws.accounts, concurrency, (a5) => accountClients(a5, env2)),
     peopleMode === "off" ? void 0 : readUsers(authentik)
   ]);
@@ -93211,11 +93391,16 @@ async function planClassicIam(config, options = {}) {
   const liveProvider = authentikState.resources.find((r5) => r5.address === providerAddress);
   const desiredProvider = preliminary.find((r5) => r5.address === providerAddress);
   const metadataStable = authentikState.idpMetadata !== void 0 && liveProvider !== void 0 && deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp);
-  const desired = desiredClassicIam(config, {
-    authentikUrl: connection.url,
-    api: release2,
-    ...metadataStable ? { idpMetadata: authentikState.idpMetadata } : {}
-  });
+  const split2 = splitExpired(
+    desiredClassicIam(config, {
+      authentikUrl: connection.url,
+      api: release2,
+      ...metadataStable ? { idpMetadata: authentikState.idpMetadata } : {}
+    }),
+    config.mappings,
+    now
+  );
+  const desired = split2.desired;
   const prune = options.prune ?? config.options.prune;
   const accessOf2 = classicAccessOf(config, desired, live);
   const plan = computePlan({
@@ -93231,6 +93416,7 @@ async function planClassicIam(config, options = {}) {
     accountIds: Object.fromEntries(config.aws.accounts.map((a5) => [a5.alias, a5.id])),
     ...users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {},
     problems: authentikState.problems,
+    expiry: planExpiry(config, split2, now),
     warnings: [...runWarnings(config, options), ...[releaseWarning(release2)].filter((w) => w !== void 0)]
   });
   plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c5) => accessOf2({ type: c5.type, props: c5.after ?? c5.before }, c5.after ? "desired" : "live") });
@@ -93359,17 +93545,20 @@ function desiredIdentityCenter(config, ctx) {
     });
   }
   const declared = new Map(config.aws.accounts.map((a5) => [a5.alias, { id: a5.id, label: a5.alias }]));
-  const seen = /* @__PURE__ */ new Set();
-  for (const m3 of config.mappings) {
+  const seen = /* @__PURE__ */ new Map();
+  for (const [index, m3] of config.mappings.entries()) {
     const targets = [];
     if (Array.isArray(m3.accounts)) for (const alias of m3.accounts) targets.push(declared.get(alias));
     for (const ou of m3.organizationalUnits) targets.push(...ctx.ouAccounts.get(ou) ?? []);
     for (const psName of m3.grants) {
       for (const target of targets) {
         const addr = address.assignment(m3.group, psName, target.id);
-        if (seen.has(addr)) continue;
-        seen.add(addr);
-        out.push({
+        const twin = seen.get(addr);
+        if (twin) {
+          if (!twin.grantedBy.includes(index)) twin.grantedBy.push(index);
+          continue;
+        }
+        const assignment = {
           address: addr,
           type: "aws.sso.account_assignment",
           system: "aws",
@@ -93379,8 +93568,11 @@ function desiredIdentityCenter(config, ctx) {
           // With SCIM, a group may reach the Identity Store only through the provider's sync,
           // which needs the provider attached to the application, and the group bound to
           // it (the application's bindings pick the users SCIM provisions), first.
-          ...scim ? { dependsOn: [address.scimProvider(scim.providerName), address.application(app), address.applicationBinding(app, m3.group)] } : {}
-        });
+          ...scim ? { dependsOn: [address.scimProvider(scim.providerName), address.application(app), address.applicationBinding(app, m3.group)] } : {},
+          grantedBy: [index]
+        };
+        seen.set(addr, assignment);
+        out.push(assignment);
       }
     }
   }
@@ -94058,11 +94250,12 @@ function manualSteps(config, authentikUrl, sp, firstSetup, scimNew) {
 async function planIdentityCenter(config, options = {}) {
   const env2 = options.env ?? process.env;
   const concurrency = options.concurrency ?? 4;
+  const now = options.now ?? /* @__PURE__ */ new Date();
   const sp = await readSpMetadata(config);
   const token = scimToken(config, env2);
   const { client: authentik, url: authentikUrl } = authentikClient(config, env2);
   const clients = identityCenterClients(config.aws.identityCenter.region, { env: env2 });
-  const groups = [...groupsNeeded(config), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
+  const groups = [...groupsNeeded(config, now), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
   const release2 = await readAuthentikRelease(authentik);
   const peopleMode = config.review?.people ?? "names";
   const [authentikState, icLive, users] = await Promise.all([
@@ -94088,9 +94281,10 @@ async function planIdentityCenter(config, options = {}) {
       );
     }
   }
-  const missingInIdentityStore = [...new Set(config.mappings.map((m3) => m3.group))].filter((g5) => !icLive.groups.has(g5));
+  const inForce = activeMappings(config.mappings, now);
+  const missingInIdentityStore = [...new Set(inForce.map((m3) => m3.group))].filter((g5) => !icLive.groups.has(g5));
   for (const group4 of missingInIdentityStore) {
-    const mapping = config.mappings.find((m3) => m3.group === group4);
+    const mapping = inForce.find((m3) => m3.group === group4);
     if (config.scim) {
       warnings.push(
         `group '${group4}' (${mapping.location}) is not in the IAM Identity Center identity store yet: SCIM has not provisioned it. apply will start authentik's SCIM sync and wait for it before assigning.`
@@ -94101,14 +94295,19 @@ async function planIdentityCenter(config, options = {}) {
       });
     }
   }
-  const desired = desiredIdentityCenter(config, {
-    authentikUrl,
-    api: release2,
-    sp,
-    ouAccounts: icLive.ouAccounts,
-    ...token ? { scimToken: token } : {},
-    ...options.rotateScimToken ? { rotateScimToken: true } : {}
-  });
+  const split2 = splitExpired(
+    desiredIdentityCenter(config, {
+      authentikUrl,
+      api: release2,
+      sp,
+      ouAccounts: icLive.ouAccounts,
+      ...token ? { scimToken: token } : {},
+      ...options.rotateScimToken ? { rotateScimToken: true } : {}
+    }),
+    config.mappings,
+    now
+  );
+  const desired = split2.desired;
   const live = [...authentikState.resources, ...icLive.resources];
   const has = (addr) => live.some((r5) => r5.address === addr);
   const firstSetup = !has(address.samlProvider(config.authentik.provider.name)) || !has(address.application(config.authentik.application.slug));
@@ -94134,6 +94333,7 @@ async function planIdentityCenter(config, options = {}) {
     identityOf: identityOf2,
     problems,
     warnings,
+    expiry: planExpiry(config, split2, now),
     ...users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {},
     manualSteps: manualSteps(config, authentikUrl, sp, firstSetup, scimNew)
   });
@@ -94233,6 +94433,7 @@ function planFor(config, options) {
   return config.mode === "classic-iam" ? planClassicIam(config, options) : planIdentityCenter(config, options);
 }
 async function createPlan(config, options = {}) {
+  options = { ...options, now: options.now ?? /* @__PURE__ */ new Date() };
   const session = await planFor(config, options);
   if (options.verify === false) return session;
   const apply = session.apply;
@@ -94351,6 +94552,12 @@ function statementWords(r5) {
     ...r5.condition ? { condition: JSON.stringify(r5.condition) } : {}
   };
 }
+function expiryWords(e5, past) {
+  return `${past ? "expired" : "expires"} ${expiryPhrase(e5.value)}`;
+}
+function daysLeftWords(days) {
+  return days >= 1 ? `in ${days} ${days === 1 ? "day" : "days"}` : "in less than a day";
+}
 
 // src/render/markdown.ts
 var MAX_LISTED_DELETIONS = 50;
@@ -94444,9 +94651,10 @@ function accessTable(rows, mode) {
   const out = withPeople ? [row(["Change", "Group", `${heading}`, "Account", "People"]), "| --- | --- | --- | --- | --- |"] : [row(["Change", "Group", `${heading}`, "Account"]), "| --- | --- | --- | --- |"];
   const ordered = [...rows.filter((r5) => r5.change === "lost"), ...rows.filter((r5) => r5.change === "gained")];
   for (const r5 of ordered) {
+    const expiry = r5.expires ? `<br>${mdText(expiryWords(r5.expires, r5.reason === "expired"))} (${code(r5.expires.field)})` : "";
     out.push(
       row([
-        r5.change === "lost" ? "\u{1F534} **loses**" : "\u{1F7E2} gains",
+        `${r5.change === "lost" ? "\u{1F534} **loses**" : "\u{1F7E2} gains"}${expiry}`,
         code(r5.group),
         r5.kind === "application" ? `sign-in to application ${code(r5.grant)}` : code(r5.grant),
         r5.kind === "application" ? "authentik (tile and SCIM provisioning)" : `${mdText(r5.account)} (${code(r5.accountId)})`,
@@ -94454,6 +94662,16 @@ function accessTable(rows, mode) {
       ])
     );
   }
+  return out;
+}
+var MAX_EXPIRING_ROWS = 50;
+function expiringSection(rows, mode) {
+  const kind = grantKind(mode);
+  const out = [row(["Group", kind === "role" ? "Role" : "Permission set", "Account", "Expires", "Left", "Where"]), "| --- | --- | --- | --- | --- | --- |"];
+  for (const r5 of rows.slice(0, MAX_EXPIRING_ROWS)) {
+    out.push(row([code(r5.group), code(r5.grant), `${mdText(r5.account)} (${code(r5.accountId)})`, code(r5.expires.value), daysLeftWords(r5.daysLeft), `${code(r5.expires.field)} ${mdText(r5.expires.location)}`]));
+  }
+  if (rows.length > MAX_EXPIRING_ROWS) out.push("", `\u2026 and ${rows.length - MAX_EXPIRING_ROWS} more (all in the plan JSON's \`expiring\`).`);
   return out;
 }
 function propsSection(props, label) {
@@ -94508,7 +94726,7 @@ function deletionWarning(plan) {
   const what = [deletes ? `deletes ${deletes} ${deletes === 1 ? "object" : "objects"}` : "", replaces ? `replaces ${replaces} (delete, then create)` : ""].filter(Boolean).join(" and ");
   const out = ["> [!WARNING]", `> **This plan ${what}:**`];
   for (const c5 of removed.slice(0, MAX_LISTED_DELETIONS)) {
-    out.push(`> - ${code(c5.address)} \u2014 ${mdText(c5.title)}${c5.action === "replace" ? " _(replaced)_" : ""}`);
+    out.push(`> - ${code(c5.address)} \u2014 ${mdText(c5.title)}${c5.action === "replace" ? " _(replaced)_" : ""}${c5.expired ? ` _(${mdText(expiryWords(c5.expired, true))})_` : ""}`);
   }
   if (removed.length > MAX_LISTED_DELETIONS) out.push(`> - \u2026 and ${removed.length - MAX_LISTED_DELETIONS} more (all listed under Changes)`);
   return out;
@@ -94529,8 +94747,10 @@ function buildParts(plan, options) {
     head.push("", "#### Access changes", "");
     head.push(...plan.access.length > 0 ? accessTable(plan.access, plan.mode) : ["No access changes."]);
     if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode));
-    head.push("", `#### Changes (${plan.changes.length})`);
   }
+  const expiring = plan.expiring ?? [];
+  if (expiring.length > 0) head.push("", "#### Access that expires", "", "Grants after this plan that end at a set time (`mappings[].expires`), soonest first:", "", ...expiringSection(expiring, plan.mode));
+  if (plan.changes.length > 0) head.push("", `#### Changes (${plan.changes.length})`);
   const inPlan = new Set(plan.changes.map((c5) => c5.address));
   const changes = plan.changes.map((c5) => ["", ...changeBlock(c5, inPlan)]);
   const tail = [];
@@ -95095,6 +95315,57 @@ async function drift(r5) {
     }
   }
 }
+function expiredAccessLines(plan) {
+  const kind = plan.mode === "classic-iam" ? "role" : "permission set";
+  return plan.access.filter((a5) => a5.change === "lost" && a5.reason === "expired" && a5.expires).map(
+    (a5) => `group '${a5.group}': ${a5.kind === "application" ? `sign-in to application '${a5.grant}'` : `${kind} '${a5.grant}' in ${a5.account} (${a5.accountId})`}, expired ${expiryPhrase(a5.expires.value)} (${a5.expires.field}, ${a5.expires.location})`
+  );
+}
+async function expire(r5) {
+  const link = `[run ${r5.ctx.runId}](${runUrl(r5.ctx)})`;
+  for (const config of r5.inputs.configs) {
+    try {
+      const plan = await r5.loadPlan(config);
+      const planFile = await r5.savePlan(config, plan);
+      if (plan.changes.length === 0) {
+        r5.outcomes.push({ config, plan, planFile });
+        r5.addSummary(config, plan, "\u2705 Nothing has expired: no changes.");
+        continue;
+      }
+      const other = plan.changes.filter((c5) => !c5.expired);
+      if (other.length > 0) {
+        const shown = other.slice(0, 5).map((c5) => `${c5.action} ${c5.address}`).join(", ");
+        const failed = `drift: ${other.length} change(s) between the configuration and the live state that are not removals of expired access (${shown}${other.length > 5 ? `, \u2026 ${other.length - 5} more` : ""}); nothing was applied, not even the ${plan.changes.length - other.length} expired removal(s). Review the plan and apply it through a pull request`;
+        r5.outcomes.push({ config, plan, planFile, failed });
+        r5.addSummary(config, plan, `\u26A0\uFE0F **Drift**: the live state differs from \`${config}\` by more than expired access (${runUrl(r5.ctx)}); **nothing was applied**.`);
+        continue;
+      }
+      const expired = expiredAccessLines(plan);
+      for (const line of expired) info(`expired: ${line}`);
+      try {
+        const session = r5.sessions.get(config);
+        await session.apply({ onProgress: (e5) => e5.kind === "done" ? info(`\u2713 ${e5.change.action} ${e5.change.address}`) : e5.kind === "info" ? info(e5.message) : void 0 });
+      } catch (error3) {
+        r5.addSummary(config, plan, `\u274C **Removing expired access failed** at ${shortSha(r5.ctx.sha)} in ${link}:
+
+${fence2(errorLines(error3))}`);
+        throw error3;
+      }
+      r5.outcomes.push({ config, plan, planFile });
+      const list3 = expired.map((l3) => `- ${l3.replace(/[\\`*_[\]<>|]/g, "\\$&")}`).join("\n");
+      r5.addSummary(config, plan, `\u2705 **Expired access removed** at ${shortSha(r5.ctx.sha)} in ${link} (${plan.changes.length} change(s), each the removal of a grant whose \`expires\` has passed):
+
+${list3}`);
+    } catch (error3) {
+      if (!isReportable(error3)) throw error3;
+      r5.outcomes.push({ config, failed: errorLines(error3).join("\n") });
+      if (!r5.summary.some((s2) => s2.includes(`\`${config}\``))) r5.summary.push(`### authentik-aws-gitops: \`${config}\`
+
+\u274C ${fence2(errorLines(error3))}
+`);
+    }
+  }
+}
 async function forkPullRequest(r5) {
   let invalid = false;
   for (const config of r5.inputs.configs) {
@@ -95118,6 +95389,7 @@ async function run(inputs, ctx) {
   const r5 = new ActionRun(inputs, ctx);
   if (mode === "plan") await planOnPullRequest(r5);
   else if (mode === "apply") await applyOnMerge(r5);
+  else if (mode === "expire") await expire(r5);
   else await drift(r5);
   const planned = r5.outcomes.filter((o3) => o3.plan);
   const hasChanges = planned.some((o3) => o3.plan.changes.length > 0);

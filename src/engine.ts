@@ -18,6 +18,9 @@ function planFor(config: ResolvedConfig, options: EngineOptions): Promise<PlanSe
 }
 
 export async function createPlan(config: ResolvedConfig, options: EngineOptions = {}): Promise<PlanSession> {
+  // One clock for the plan and the check after apply: a mapping that expires in between
+  // is the next plan's change, not a reason to call this apply unconverged.
+  options = { ...options, now: options.now ?? new Date() };
   const session = await planFor(config, options);
   if (options.verify === false) return session;
   const apply = session.apply;

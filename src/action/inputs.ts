@@ -10,7 +10,7 @@ export function readInputs(): ActionInputs {
     .map((c) => c.trim())
     .filter(Boolean);
   const mode = (core.getInput("mode") || "auto") as ActionMode;
-  if (!["auto", "plan", "apply", "drift"].includes(mode)) throw new Error(`input mode must be auto, plan, apply or drift, not '${mode}'`);
+  if (!["auto", "plan", "apply", "drift", "expire"].includes(mode)) throw new Error(`input mode must be auto, plan, apply, drift or expire, not '${mode}'`);
   const prune = core.getInput("prune");
   const wait = Number(core.getInput("scim-wait-seconds") || "300");
   const failOnRisk = core.getInput("fail-on-risk").trim().toLowerCase();

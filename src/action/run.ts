@@ -2,6 +2,7 @@ import { mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import * as core from "@actions/core";
 import { ConfigError, type Diagnostic } from "../config/diagnostics.js";
+import { expiryPhrase } from "../config/expiry.js";
 import { loadConfigFile, validateConfigFile } from "../config/load-config.js";
 import { createPlan, PlanError } from "../engine.js";
 import { UserError } from "../errors.js";
@@ -13,7 +14,7 @@ import { planDrift } from "../plan/plan-drift.js";
 import { dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, replaceStatus, statusBlock } from "./comment.js";
 import { GitHubApiError, GitHubClient, graphqlUrlFor, type IssueComment, type PullRequest } from "./github.js";
 
-export type ActionMode = "auto" | "plan" | "apply" | "drift";
+export type ActionMode = "auto" | "plan" | "apply" | "drift" | "expire";
 
 export interface ActionInputs {
   configs: string[];
@@ -380,6 +381,64 @@ async function drift(r: ActionRun): Promise<void> {
   }
 }
 
+/** "group 'data-eng': role 'data-engineer' in dev (222222222222), expired on 2026-11-30 (mappings[2].expires, aws-access.yaml:41:14)" */
+function expiredAccessLines(plan: Plan): string[] {
+  const kind = plan.mode === "classic-iam" ? "role" : "permission set";
+  return plan.access
+    .filter((a) => a.change === "lost" && a.reason === "expired" && a.expires)
+    .map(
+      (a) =>
+        `group '${a.group}': ${a.kind === "application" ? `sign-in to application '${a.grant}'` : `${kind} '${a.grant}' in ${a.account} (${a.accountId})`}, expired ${expiryPhrase(a.expires!.value)} (${a.expires!.field}, ${a.expires!.location})`,
+    );
+}
+
+/**
+ * mode: expire (an hourly schedule): plan each config and apply it only when every
+ * change removes a grant whose mappings[].expires has passed. The expiry was reviewed
+ * when it was merged, so no reviewed plan is needed; any other change is drift, which
+ * fails the run like mode: drift and applies nothing.
+ */
+async function expire(r: ActionRun): Promise<void> {
+  const link = `[run ${r.ctx.runId}](${runUrl(r.ctx)})`;
+  for (const config of r.inputs.configs) {
+    try {
+      const plan = await r.loadPlan(config);
+      const planFile = await r.savePlan(config, plan);
+      if (plan.changes.length === 0) {
+        r.outcomes.push({ config, plan, planFile });
+        r.addSummary(config, plan, "✅ Nothing has expired: no changes.");
+        continue;
+      }
+      const other = plan.changes.filter((c) => !c.expired);
+      if (other.length > 0) {
+        const shown = other.slice(0, 5).map((c) => `${c.action} ${c.address}`).join(", ");
+        const failed = `drift: ${other.length} change(s) between the configuration and the live state that are not removals of expired access (${shown}${other.length > 5 ? `, … ${other.length - 5} more` : ""}); nothing was applied, not even the ${plan.changes.length - other.length} expired removal(s). Review the plan and apply it through a pull request`;
+        r.outcomes.push({ config, plan, planFile, failed });
+        r.addSummary(config, plan, `⚠️ **Drift**: the live state differs from \`${config}\` by more than expired access (${runUrl(r.ctx)}); **nothing was applied**.`);
+        continue;
+      }
+      const expired = expiredAccessLines(plan);
+      for (const line of expired) core.info(`expired: ${line}`);
+      try {
+        const session = r.sessions.get(config)!;
+        await session.apply({ onProgress: (e) => (e.kind === "done" ? core.info(`✓ ${e.change.action} ${e.change.address}`) : e.kind === "info" ? core.info(e.message) : undefined) });
+      } catch (error) {
+        r.addSummary(config, plan, `❌ **Removing expired access failed** at ${shortSha(r.ctx.sha)} in ${link}:
+
+${fence(errorLines(error))}`);
+        throw error;
+      }
+      r.outcomes.push({ config, plan, planFile });
+      const list = expired.map((l) => `- ${l.replace(/[\\`*_[\]<>|]/g, "\\$&")}`).join("\n");
+      r.addSummary(config, plan, `✅ **Expired access removed** at ${shortSha(r.ctx.sha)} in ${link} (${plan.changes.length} change(s), each the removal of a grant whose \`expires\` has passed):\n\n${list}`);
+    } catch (error) {
+      if (!isReportable(error)) throw error;
+      r.outcomes.push({ config, failed: errorLines(error).join("\n") });
+      if (!r.summary.some((s) => s.includes(`\`${config}\``))) r.summary.push(`### authentik-aws-gitops: \`${config}\`\n\n❌ ${fence(errorLines(error))}\n`);
+    }
+  }
+}
+
 /** Fork pull requests get no secrets and a read-only token: validate offline and say so once. */
 async function forkPullRequest(r: ActionRun): Promise<void> {
   let invalid = false;
@@ -410,6 +469,7 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<voi
   const r = new ActionRun(inputs, ctx);
   if (mode === "plan") await planOnPullRequest(r);
   else if (mode === "apply") await applyOnMerge(r);
+  else if (mode === "expire") await expire(r);
   else await drift(r);
 
   const planned = r.outcomes.filter((o) => o.plan);

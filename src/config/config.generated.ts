@@ -391,6 +391,10 @@ export interface Mapping {
    * @minItems 1
    */
   organizationalUnits?: [string, ...string[]];
+  /**
+   * When this mapping's grants end (ISO 8601, UTC). A date (`2026-12-31`) lasts through that UTC day: the grants end at `2027-01-01T00:00:00Z`. A date-time needs `Z` or an offset (`2026-12-31T18:00:00Z`, `2026-12-31T18:00+02:00`). Once past, the mapping grants nothing: plan and apply remove its bindings or assignments (even with pruning off) unless another mapping grants the same, and the Action's `mode: expire` applies exactly these removals on a schedule. Plans warn `review.expiryWarningDays` ahead; validation warns once the date is past (delete the mapping then).
+   */
+  expires?: string;
 }
 /**
  * identity-center only. Provision users and groups from authentik to IAM Identity Center with an authentik SCIM provider.
@@ -466,6 +470,10 @@ export interface Review {
    * People shown for each access and permission change (members of the group and of its descendant groups, as of the plan): `names` (a count and the user names), `count` (only the count: no user name appears in any output), `off` (not read).
    */
   people?: "names" | "count" | "off";
+  /**
+   * How many days before a mapping's `expires` the plan warns that the access it grants ends (0: only once expired).
+   */
+  expiryWarningDays?: number;
   /**
    * Tuning of the built-in risk rules, and rules of your own.
    */

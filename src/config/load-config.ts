@@ -2,7 +2,8 @@ import path from "node:path";
 import type { AuthentikAwsGitopsConfig, PolicyDocument } from "./config.generated.js";
 import { ConfigError, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { parseDuration } from "./durations.js";
-import type { ResolvedConfig, ResolvedMapping } from "./model.js";
+import { parseExpiry } from "./expiry.js";
+import type { MappingExpiry, ResolvedConfig, ResolvedMapping } from "./model.js";
 import { configRoot, FileRefused, FileTooLarge, formatBytes, readRegularFile } from "./read-file.js";
 import { resolveReview } from "./review.js";
 import { readSpMetadataFile } from "./sp-metadata-file.js";
@@ -34,7 +35,13 @@ export const DEFAULTS = {
  * rules together, so that one run reports every problem. `file` is used in
  * messages and to resolve relative paths (spMetadata).
  */
-export function validateConfigText(file: string, text: string): ValidationResult {
+export interface ValidationOptions {
+  /** The clock an expiry is compared with (validation warns on one already past); default: now. */
+  now?: Date;
+}
+
+export function validateConfigText(file: string, text: string, options: ValidationOptions = {}): ValidationResult {
+  const now = options.now ?? new Date();
   const source = new YamlSource(file, text);
   const syntax = source.syntaxDiagnostics();
   if (syntax.some((d) => d.severity === "error")) {
@@ -46,7 +53,7 @@ export function validateConfigText(file: string, text: string): ValidationResult
     sortDiagnostics([
       ...syntax,
       ...(data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data)),
-      ...semanticDiagnostics(source, data),
+      ...semanticDiagnostics(source, data, now),
     ]),
   );
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, source };
@@ -73,8 +80,8 @@ function atMost(diagnostics: Diagnostic[]): Diagnostic[] {
 }
 
 /** Reads and validates a config file; throws ConfigError listing every error. */
-export async function loadConfigFile(file: string): Promise<{ config: ResolvedConfig; warnings: Diagnostic[]; source: YamlSource }> {
-  const result = await validateConfigFile(file);
+export async function loadConfigFile(file: string, options: ValidationOptions = {}): Promise<{ config: ResolvedConfig; warnings: Diagnostic[]; source: YamlSource }> {
+  const result = await validateConfigFile(file, options);
   if (!result.config) throw new ConfigError(result.diagnostics);
   return { config: result.config, warnings: result.diagnostics, source: result.source };
 }
@@ -82,7 +89,7 @@ export async function loadConfigFile(file: string): Promise<{ config: ResolvedCo
 /** A configuration is text of a few hundred KB at most; past this it is refused unread. */
 export const CONFIG_MAX_BYTES = 2 * 1024 * 1024;
 
-export async function validateConfigFile(file: string): Promise<ValidationResult> {
+export async function validateConfigFile(file: string, options: ValidationOptions = {}): Promise<ValidationResult> {
   const refuse = (reason: string, line = 1, column = 1): ValidationResult => ({
     diagnostics: [{ severity: "error", message: `cannot read the configuration: ${reason}`, file, line, column, path: [] }],
     source: new YamlSource(file, ""),
@@ -98,7 +105,7 @@ export async function validateConfigFile(file: string): Promise<ValidationResult
   }
   const text = decodeUtf8(bytes);
   if (typeof text !== "string") return refuse(`it is not UTF-8 text (an invalid byte sequence at byte ${text.offset + 1})`, text.line, text.column);
-  const result = validateConfigText(file, text);
+  const result = validateConfigText(file, text, options);
   return result.config ? checkReferencedFiles(result) : result;
 }
 
@@ -158,6 +165,14 @@ function seconds(value: number | string | undefined, fallback: number): number {
   return value === undefined ? fallback : (parseDuration(value) ?? fallback);
 }
 
+function mappingExpiry(source: YamlSource, index: number, value: string): MappingExpiry {
+  const parsed = parseExpiry(value);
+  // Validation already rejected what does not parse.
+  if (!parsed.ok) throw new Error(`internal: unvalidated expiry (${parsed.reason})`);
+  const pos = source.position(["mappings", index, "expires"]);
+  return { value, endsAt: parsed.endsAt.toISOString(), field: `mappings[${index}].expires`, location: `${source.file}:${pos.line}:${pos.column}` };
+}
+
 function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): ResolvedConfig {
   const accountAliases = Object.keys(raw.aws.accounts);
   const selectAccounts = (selector: string | string[]) => (selector === "*" ? [...accountAliases] : [...selector]);
@@ -170,6 +185,7 @@ function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): Resol
       organizationalUnits: [...(m.organizationalUnits ?? [])],
       location: `${source.file}:${pos.line}:${pos.column}`,
       path: ["mappings", index],
+      ...(m.expires !== undefined ? { expires: mappingExpiry(source, index, m.expires) } : {}),
     };
   });
   const ic = raw.aws.identityCenter;

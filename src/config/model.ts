@@ -59,6 +59,19 @@ export interface ResolvedMapping {
   /** Where the mapping stands in the file, for errors found later (e.g. a missing group). */
   location: string;
   path: DocPath;
+  /** mappings[].expires: when its grants end (see src/config/expiry.ts). */
+  expires?: MappingExpiry;
+}
+
+export interface MappingExpiry {
+  /** The value as written: "2026-12-31" or "2026-12-31T18:00:00Z". */
+  value: string;
+  /** The instant the grants end, as an ISO-8601 UTC string (a date ends when that UTC day ends). */
+  endsAt: string;
+  /** "mappings[2].expires" */
+  field: string;
+  /** "file:line:col" of the value. */
+  location: string;
 }
 
 export interface ResolvedScim {
@@ -149,6 +162,8 @@ export interface ResolvedCustomRisk {
 
 export interface ResolvedReview {
   people: "names" | "count" | "off";
+  /** How many days before a mapping expires the plan warns (review.expiryWarningDays). */
+  expiryWarningDays: number;
   /** Aliases of the accounts marked production: true. */
   productionAccounts: string[];
   risks: {

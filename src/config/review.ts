@@ -7,11 +7,14 @@ const rule = (r: { enabled?: boolean; severity?: ResolvedRiskRule["severity"] } 
   ...(r?.severity ? { severity: r.severity } : {}),
 });
 
+export const DEFAULT_EXPIRY_WARNING_DAYS = 14;
+
 /** review: and aws.accounts.<alias>.production, with defaults (a config without them gets every rule on, names shown). */
 export function resolveReview(raw: Pick<AuthentikAwsGitopsConfig, "review" | "aws">): ResolvedReview {
   const risks = raw.review?.risks;
   return {
     people: raw.review?.people ?? "names",
+    expiryWarningDays: raw.review?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
     productionAccounts: Object.entries(raw.aws.accounts)
       .filter(([, a]) => a?.production === true)
       .map(([alias]) => alias),

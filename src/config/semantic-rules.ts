@@ -1,6 +1,7 @@
 import { didYouMean } from "../util/did-you-mean.js";
 import type { Diagnostic, Severity } from "./diagnostics.js";
 import { formatDuration, parseDuration } from "./durations.js";
+import { expiryPhrase, parseExpiry } from "./expiry.js";
 import { describePath, nameText, quoteName as q, showable } from "./paths.js";
 import { parsePolicyDocument, policySize } from "./policy-documents.js";
 import type { DocPath, YamlSource } from "./yaml-source.js";
@@ -41,7 +42,8 @@ export const LIMITS = {
 const CLASSIC_ONLY: readonly DocPath[] = [["roles"], ["adopt", "roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
 const IDENTITY_CENTER_ONLY: readonly DocPath[] = [["permissionSets"], ["adopt", "permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
 
-export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnostic[] {
+/** `now` decides which expiries are already past (warned); without it, none is. */
+export function semanticDiagnostics(source: YamlSource, data: unknown, now?: Date): Diagnostic[] {
   const out: Diagnostic[] = [];
   const report = (severity: Severity, path: DocPath, message: string, target: "key" | "value" = "value") =>
     out.push(source.diagnostic(severity, path, message, target));
@@ -260,6 +262,16 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
     if (mapping.accounts !== undefined) checkAccountSelector([...path, "accounts"], mapping.accounts);
     checkAccountSelector([...path, "organizationalUnits"], mapping.organizationalUnits, ouAliases, "organizational unit");
     const group = typeof mapping.group === "string" ? mapping.group : "";
+    if (typeof mapping.expires === "string") {
+      const expiry = parseExpiry(mapping.expires);
+      if (!expiry.ok && expiry.kind === "calendar") error([...path, "expires"], `'${describePath([...path, "expires"])}' ${expiry.reason}`);
+      else if (expiry.ok && now && expiry.endsAt.getTime() <= now.getTime()) {
+        warn(
+          [...path, "expires"],
+          `the mapping for group ${q(group)} expired ${expiryPhrase(mapping.expires)}: it grants nothing any more, and plan removes what it granted (even with pruning off); delete the mapping, or set a later date to grant it again`,
+        );
+      }
+    }
 
     for (const [i, role] of list(mapping.roles).entries()) {
       if (typeof role !== "string") continue;

@@ -58,6 +58,7 @@ export function applicationBindings(config: ResolvedConfig): DesiredResource[] {
     system: "authentik",
     title: `group "${group}" → application "${app}"`,
     props: bindingProps({ $ref: address.application(app) }, group),
+    grantedBy: config.mappings.flatMap((m, i) => (m.group === group ? [i] : [])),
   }));
 }
 

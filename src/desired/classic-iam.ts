@@ -113,23 +113,30 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
       });
     }
   }
-  const bound = new Set<string>();
-  for (const m of config.mappings) {
+  const bound = new Map<string, DesiredResource>();
+  for (const [index, m] of config.mappings.entries()) {
     for (const roleName of m.grants) {
       const role = config.roles.find((r) => r.name === roleName)!;
       const targets = m.accounts === "role-default" ? role.accounts : m.accounts.filter((a) => role.accounts.includes(a));
       for (const alias of targets) {
         const name = entitlementName(role.name, alias);
         const bindingAddress = address.binding(app, name, m.group);
-        if (bound.has(bindingAddress)) continue; // the same grant declared twice is one binding
-        bound.add(bindingAddress);
-        out.push({
+        const twin = bound.get(bindingAddress);
+        if (twin) {
+          // The same grant declared twice is one binding, which lasts as long as the longest of them.
+          if (!twin.grantedBy!.includes(index)) twin.grantedBy!.push(index);
+          continue;
+        }
+        const binding: DesiredResource = {
           address: bindingAddress,
           type: "authentik.policy_binding",
           system: "authentik",
           title: `group "${m.group}" → entitlement "${name}"`,
           props: bindingProps({ $ref: address.entitlement(app, name) }, m.group),
-        });
+          grantedBy: [index],
+        };
+        bound.set(bindingAddress, binding);
+        out.push(binding);
       }
     }
   }

@@ -138,17 +138,21 @@ export function desiredIdentityCenter(config: ResolvedConfig, ctx: IdentityCente
 
   // --- assignments: group × permission set × account (OUs expanded to their accounts) ------
   const declared = new Map(config.aws.accounts.map((a) => [a.alias, { id: a.id, label: a.alias }]));
-  const seen = new Set<string>();
-  for (const m of config.mappings) {
+  const seen = new Map<string, DesiredResource>();
+  for (const [index, m] of config.mappings.entries()) {
     const targets: TargetAccount[] = [];
     if (Array.isArray(m.accounts)) for (const alias of m.accounts) targets.push(declared.get(alias)!);
     for (const ou of m.organizationalUnits) targets.push(...(ctx.ouAccounts.get(ou) ?? []));
     for (const psName of m.grants) {
       for (const target of targets) {
         const addr = address.assignment(m.group, psName, target.id);
-        if (seen.has(addr)) continue; // an account named directly and through an OU is one assignment
-        seen.add(addr);
-        out.push({
+        const twin = seen.get(addr);
+        if (twin) {
+          // An account named directly and through an OU, or by two mappings, is one assignment.
+          if (!twin.grantedBy!.includes(index)) twin.grantedBy!.push(index);
+          continue;
+        }
+        const assignment: DesiredResource = {
           address: addr,
           type: "aws.sso.account_assignment",
           system: "aws",
@@ -159,7 +163,10 @@ export function desiredIdentityCenter(config: ResolvedConfig, ctx: IdentityCente
           // which needs the provider attached to the application, and the group bound to
           // it (the application's bindings pick the users SCIM provisions), first.
           ...(scim ? { dependsOn: [address.scimProvider(scim.providerName), address.application(app), address.applicationBinding(app, m.group)] } : {}),
-        });
+          grantedBy: [index],
+        };
+        seen.set(addr, assignment);
+        out.push(assignment);
       }
     }
   }

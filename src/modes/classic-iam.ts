@@ -2,10 +2,12 @@ import type { ResolvedConfig } from "../config/model.js";
 import { address } from "../desired/addresses.js";
 import { applicationAccess } from "../desired/authentik-common.js";
 import { desiredClassicIam } from "../desired/classic-iam.js";
+import { activeMappings, splitExpired, type ExpirySplit } from "../desired/expiry.js";
+import { DEFAULT_EXPIRY_WARNING_DAYS } from "../config/review.js";
 import { executeChanges, type ApplyResult, type ProgressEvent } from "../apply/executor.js";
 import { UserError } from "../errors.js";
 import { deepEqual } from "../plan/canonical.js";
-import { computePlan } from "../plan/compute-plan.js";
+import { computePlan, type PlanExpiry } from "../plan/compute-plan.js";
 import { assessRisks } from "../plan/risks.js";
 import type { AccessRow, Change, DesiredResource, LiveResource, Plan, Props, ResourceType } from "../plan/types.js";
 import { applyAuthentikChange } from "../providers/authentik/apply-changes.js";
@@ -22,12 +24,18 @@ import { mapLimit } from "../util/map-limit.js";
 import { VERSION } from "../version.js";
 import { authentikClient, runWarnings, toolInfo, type EngineOptions, type PlanSession } from "./shared.js";
 
-export function groupsNeeded(config: ResolvedConfig): { name: string; location: string }[] {
-  return config.mappings.map((m) => ({ name: m.group, location: m.location }));
+/** The groups the mappings in force name (an expired mapping's group may be gone). */
+export function groupsNeeded(config: ResolvedConfig, now: Date): { name: string; location: string }[] {
+  return activeMappings(config.mappings, now).map((m) => ({ name: m.group, location: m.location }));
+}
+
+/** The expiry part of the plan's input: which grants expired and which end later, as of `now`. */
+export function planExpiry(config: ResolvedConfig, split: ExpirySplit, now: Date): PlanExpiry {
+  return { now, warningDays: config.review?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS, expired: split.expired, expiring: split.expiring };
 }
 
 /** Classic-iam: a binding grants the (role, account) its entitlement names. */
-function classicAccessOf(config: ResolvedConfig, desired: readonly DesiredResource[], live: readonly LiveResource[]) {
+export function classicAccessOf(config: ResolvedConfig, desired: readonly DesiredResource[], live: readonly LiveResource[]) {
   const desiredByAddress = new Map(desired.map((r) => [r.address, r]));
   const liveByAddress = new Map(live.map((r) => [r.address, r]));
   return (resource: { type: ResourceType; props: Props }, side: "desired" | "live"): Omit<AccessRow, "change"> | undefined => {
@@ -58,6 +66,8 @@ function identityOf(resource: { type: ResourceType; account?: string; props: Pro
 export async function planClassicIam(config: ResolvedConfig, options: EngineOptions = {}): Promise<PlanSession> {
   const env = options.env ?? process.env;
   const concurrency = options.concurrency ?? 4;
+  // The one clock reading of this plan: which mappings have expired is decided here.
+  const now = options.now ?? new Date();
   const { client: authentik, url: authentikUrl } = authentikClient(config, env);
   const connection = { url: authentikUrl };
 
@@ -66,7 +76,7 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
   // Read both systems at once: they are independent until the diff.
   const peopleMode = config.review?.people ?? "names";
   const [authentikState, awsAccounts, users] = await Promise.all([
-    readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config), release }),
+    readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config, now), release }),
     mapLimit(config.aws.accounts, concurrency, (a) => accountClients(a, env)),
     peopleMode === "off" ? undefined : readUsers(authentik),
   ]);
@@ -94,11 +104,16 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
     liveProvider !== undefined &&
     deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp) &&
     deepEqual(liveProvider.props[release.samlIssuerField], desiredProvider.props[release.samlIssuerField]);
-  const desired = desiredClassicIam(config, {
-    authentikUrl: connection.url,
-    api: release,
-    ...(metadataStable ? { idpMetadata: authentikState.idpMetadata! } : {}),
-  });
+  const split = splitExpired(
+    desiredClassicIam(config, {
+      authentikUrl: connection.url,
+      api: release,
+      ...(metadataStable ? { idpMetadata: authentikState.idpMetadata! } : {}),
+    }),
+    config.mappings,
+    now,
+  );
+  const desired = split.desired;
 
   const prune = options.prune ?? config.options.prune;
   const accessOf = classicAccessOf(config, desired, live);
@@ -119,6 +134,7 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
     accountIds: Object.fromEntries(config.aws.accounts.map((a) => [a.alias, a.id])),
     ...(users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {}),
     problems: authentikState.problems,
+    expiry: planExpiry(config, split, now),
     warnings: [...runWarnings(config, options), ...[releaseWarning(release)].filter((w): w is string => w !== undefined), ...handMade.warnings],
     liveAccess: handMade.rows,
   });

@@ -21,7 +21,8 @@ import { awsFailure } from "../providers/aws/errors.js";
 import { identityCenterClients, type IdentityCenterClients } from "../providers/aws/sso-clients.js";
 import { permissionSetIdentity, readIdentityCenter, type IdentityCenterLive } from "../providers/aws/sso-read.js";
 import { VERSION } from "../version.js";
-import { groupsNeeded } from "./classic-iam.js";
+import { groupsNeeded, planExpiry } from "./classic-iam.js";
+import { activeMappings, splitExpired } from "../desired/expiry.js";
 import { authentikClient, runWarnings, toolInfo, type EngineOptions, type PlanSession } from "./shared.js";
 
 async function readSpMetadata(config: ResolvedConfig): Promise<SpMetadata> {
@@ -85,12 +86,14 @@ function manualSteps(config: ResolvedConfig, authentikUrl: string, sp: SpMetadat
 export async function planIdentityCenter(config: ResolvedConfig, options: EngineOptions = {}): Promise<PlanSession> {
   const env = options.env ?? process.env;
   const concurrency = options.concurrency ?? 4;
+  // The one clock reading of this plan: which mappings have expired is decided here.
+  const now = options.now ?? new Date();
   const sp = await readSpMetadata(config);
   const token = scimToken(config, env);
   const { client: authentik, url: authentikUrl } = authentikClient(config, env);
   const clients = identityCenterClients(config.aws.identityCenter!.region, { env });
 
-  const groups = [...groupsNeeded(config), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
+  const groups = [...groupsNeeded(config, now), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
   const release = await readAuthentikRelease(authentik);
   const peopleMode = config.review?.people ?? "names";
   const [authentikState, icLive, users] = await Promise.all([
@@ -119,9 +122,10 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
       );
     }
   }
-  const missingInIdentityStore = [...new Set(config.mappings.map((m) => m.group))].filter((g) => !icLive.groups.has(g));
+  const inForce = activeMappings(config.mappings, now);
+  const missingInIdentityStore = [...new Set(inForce.map((m) => m.group))].filter((g) => !icLive.groups.has(g));
   for (const group of missingInIdentityStore) {
-    const mapping = config.mappings.find((m) => m.group === group)!;
+    const mapping = inForce.find((m) => m.group === group)!;
     if (config.scim) {
       warnings.push(
         `group '${group}' (${mapping.location}) is not in the IAM Identity Center identity store yet: SCIM has not provisioned it. apply will start authentik's SCIM sync and wait for it before assigning.`,
@@ -133,14 +137,22 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
     }
   }
 
-  const desired = desiredIdentityCenter(config, {
-    authentikUrl,
-    api: release,
-    sp,
-    ouAccounts: icLive.ouAccounts,
-    ...(token ? { scimToken: token } : {}),
-    ...(options.rotateScimToken ? { rotateScimToken: true } : {}),
-  });
+  // SCIM's groups (scim.groups, by default every mapped group) are not affected by
+  // expiry: an expired mapping's group stays in scope until the mapping is deleted from
+  // the file, so the scheduled removal of expired grants never rewrites the provider.
+  const split = splitExpired(
+    desiredIdentityCenter(config, {
+      authentikUrl,
+      api: release,
+      sp,
+      ouAccounts: icLive.ouAccounts,
+      ...(token ? { scimToken: token } : {}),
+      ...(options.rotateScimToken ? { rotateScimToken: true } : {}),
+    }),
+    config.mappings,
+    now,
+  );
+  const desired = split.desired;
   const live = [...authentikState.resources, ...icLive.resources];
   const has = (addr: string) => live.some((r) => r.address === addr);
   const firstSetup = !has(address.samlProvider(config.authentik.provider.name)) || !has(address.application(config.authentik.application.slug));
@@ -170,6 +182,7 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
     identityOf,
     problems,
     warnings,
+    expiry: planExpiry(config, split, now),
     ...(users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {}),
     manualSteps: manualSteps(config, authentikUrl, sp, firstSetup, scimNew),
   });

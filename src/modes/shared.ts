@@ -20,6 +20,8 @@ export interface EngineOptions {
   rotateScimToken?: boolean;
   /** After an apply, read everything again and fail unless it converged (default true). */
   verify?: boolean;
+  /** The clock mappings[].expires is compared with (default: the time of the plan). */
+  now?: Date;
 }
 
 /** A plan together with the connections and ids needed to apply it. */

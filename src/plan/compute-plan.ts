@@ -14,7 +14,10 @@ import {
   type Plan,
   type Props,
   type ResourceType,
+  type Expiry,
+  type ExpiringRow,
 } from "./types.js";
+import { daysLeft, expiryPhrase, timeLeftText } from "../config/expiry.js";
 
 /** A problem that makes a plan impossible (a collision with an unowned object, a missing group). */
 export interface PlanProblem {
@@ -65,6 +68,30 @@ export interface PlanInput {
    * a setup over shows as no change when the same grants come from the tool afterwards.
    */
   liveAccess?: readonly Omit<AccessRow, "change" | "people">[];
+  /** mappings[].expires applied to the desired state (src/desired/expiry.ts), with the clock it was applied at. */
+  expiry?: PlanExpiry;
+}
+
+export interface PlanExpiry {
+  now: Date;
+  /** Warn about grants ending within this many days (review.expiryWarningDays). */
+  warningDays: number;
+  /** Address → the expiry that ended it: grants no longer desired because every mapping calling for them has expired. */
+  expired: ReadonlyMap<string, Expiry>;
+  /** Address → when a desired grant ends. */
+  expiring: ReadonlyMap<string, Expiry>;
+}
+
+const DAY_MS = 86_400_000;
+
+/** The address a duplicate (…#2) is a copy of. */
+function baseAddress(address: string): string {
+  return address.replace(/#\d+$/, "");
+}
+
+/** "expired on 2026-11-30 (mappings[2].expires, aws-access.yaml:41:14)" */
+export function expiredReason(e: Expiry): string {
+  return `expired ${expiryPhrase(e.value)} (${e.field}, ${e.location})`;
 }
 
 const TYPE_ORDER: ResourceType[] = [
@@ -190,9 +217,17 @@ export function computePlan(input: PlanInput): Plan {
   }
 
   const deletes = new Set<string>();
+  // Grants whose mappings expired go whether pruning is on or not: the configuration
+  // says they end, and a plan that kept them would never take the access away. So do
+  // their copies (…#2).
+  const expiredDeletes = new Map<string, Expiry>();
   for (const r of liveList) {
     if (!r.owned || desired.has(r.address)) continue;
-    if (input.prune) deletes.add(r.address);
+    const expiredBy = input.expiry?.expired.get(baseAddress(r.address));
+    if (expiredBy) {
+      deletes.add(r.address);
+      expiredDeletes.set(r.address, expiredBy);
+    } else if (input.prune) deletes.add(r.address);
     else notPruned.push({ address: r.address, title: r.title });
   }
 
@@ -282,22 +317,24 @@ export function computePlan(input: PlanInput): Plan {
   for (const addr of deletes) {
     const l = live.get(addr)!;
     const referrers = [...(referrersOf.get(addr) ?? [])];
+    const expired = expiredDeletes.get(addr);
     changes.push({
       ...changeHeader(l),
       action: "delete",
-      reason: "managed by authentik-aws-gitops and no longer declared (pruning is on)",
+      reason: expired ? expiredReason(expired) : "managed by authentik-aws-gitops and no longer declared (pruning is on)",
       before: l.props,
       after: null,
       fields: fieldChanges(l.props, null),
       dependsOn: referrers.sort(),
       liveId: l.id,
+      ...(expired ? { expired } : {}),
     });
   }
 
   if (problems.length > 0) throw new PlanError(problems);
 
   changes.sort(compareChanges);
-  const { access, before, after, later } = accessDiff(input, desired, liveList, deletes);
+  const { access, before, after, later, expiring } = accessDiff(input, desired, liveList, deletes, expiredDeletes);
   const permissions = permissionRows(input, changes, later);
   const people = peopleOf(input);
   if (people) {
@@ -309,8 +346,11 @@ export function computePlan(input: PlanInput): Plan {
   }
 
   // Refuse a plan that takes away every access the tool grants: almost always an
-  // emptied or wrong config rather than an intent.
-  if (before > 0 && after === 0 && !input.allowDeleteAll) {
+  // emptied or wrong config rather than an intent. Grants that end because their
+  // expiry passed count as kept: that end was reviewed when the date was merged, and
+  // the scheduled removal of the last expiring grant must not need --allow-delete-all.
+  const expiredLost = access.filter((r) => r.reason === "expired" && r.kind !== "application").length;
+  if (before > 0 && after === 0 && expiredLost === 0 && !input.allowDeleteAll) {
     throw new PlanError([
       {
         message: `this plan would remove every access authentik-aws-gitops grants here (${before} group grant(s)); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`,
@@ -330,9 +370,10 @@ export function computePlan(input: PlanInput): Plan {
     access,
     permissions,
     risks: [],
+    ...(input.expiry ? { expiring } : {}),
     changes,
     notPruned: notPruned.sort((a, b) => byCodePoint(a.address, b.address)),
-    warnings: input.warnings ?? [],
+    warnings: [...(input.warnings ?? []), ...expiryWarnings(input, expiring)],
     manualSteps: input.manualSteps ?? [],
   };
 }
@@ -349,27 +390,65 @@ function accessDiff(
   desired: ReadonlyMap<string, DesiredResource>,
   liveList: readonly LiveResource[],
   deletes: ReadonlySet<string>,
-): { access: AccessRow[]; before: number; after: number; later: Map<string, Omit<AccessRow, "change">> } {
+  expiredDeletes: ReadonlyMap<string, Expiry>,
+): { access: AccessRow[]; before: number; after: number; later: Map<string, Omit<AccessRow, "change">>; expiring: ExpiringRow[] } {
   const key = (r: Omit<AccessRow, "change">) => `${r.kind ?? "grant"}\u0000${r.group}\u0000${r.grant}\u0000${r.accountId}`;
-  const collect = (resources: Iterable<{ type: ResourceType; account?: string; props: Props }>, side: "desired" | "live") => {
+  // Which resources give each row: its expiry is theirs.
+  const sources = new Map<string, string[]>();
+  const collect = (resources: Iterable<{ address: string; type: ResourceType; account?: string; props: Props }>, side: "desired" | "live", track = false) => {
     const rows = new Map<string, Omit<AccessRow, "change">>();
     for (const r of resources) {
       const row = input.accessOf(r, side);
-      if (row) rows.set(key(row), row);
+      if (!row) continue;
+      const k = key(row);
+      rows.set(k, row);
+      if (track) sources.set(`${side}\u0000${k}`, [...(sources.get(`${side}\u0000${k}`) ?? []), r.address]);
     }
     return rows;
   };
-  const now = collect(liveList, "live");
+  const now = collect(liveList, "live", true);
   for (const row of input.liveAccess ?? []) if (!now.has(key(row))) now.set(key(row), { ...row });
   const kept = liveList.filter((r) => !desired.has(r.address) && !deletes.has(r.address));
-  const later = collect([...desired.values(), ...kept], "desired");
+  const later = collect([...desired.values(), ...kept], "desired", true);
+  /** A lost row whose grant was removed because it expired. */
+  const expiredFor = (k: string) => (sources.get(`live\u0000${k}`) ?? []).map((a) => expiredDeletes.get(a)).find((e) => e !== undefined);
+  /** When a row of the later state ends: when the last of the resources giving it ends (never, if one does not). */
+  const endOf = (k: string): Expiry | undefined => {
+    const ends = (sources.get(`desired\u0000${k}`) ?? []).map((a) => input.expiry?.expiring.get(a));
+    if (ends.length === 0 || ends.some((e) => e === undefined)) return undefined;
+    return ends.reduce((a, b) => (Date.parse(b!.endsAt) > Date.parse(a!.endsAt) ? b : a));
+  };
   // The guard counts only what the tool grants: a hand-made grant that survives must
   // not make "every managed grant removed" look like a partial change.
   const ownedNow = collect(liveList.filter((r) => r.owned), "live");
   const ownedLater = collect([...desired.values(), ...kept.filter((r) => r.owned)], "desired");
   const access: AccessRow[] = [];
-  for (const [k, row] of now) if (!later.has(k)) access.push({ ...row, change: "lost" });
-  for (const [k, row] of later) if (!now.has(k)) access.push({ ...row, change: "gained" });
+  for (const [k, row] of now) {
+    if (later.has(k)) continue;
+    const expired = expiredFor(k);
+    access.push({ ...row, change: "lost", ...(expired ? { reason: "expired" as const, expires: expired } : {}) });
+  }
+  for (const [k, row] of later) {
+    if (now.has(k)) continue;
+    const expires = endOf(k);
+    access.push({ ...row, change: "gained", ...(expires ? { expires } : {}) });
+  }
+  const expiring: ExpiringRow[] = [];
+  const clock = input.expiry?.now;
+  if (clock) {
+    for (const [k, row] of later) {
+      const expires = row.kind === "application" ? undefined : endOf(k);
+      if (expires) expiring.push({ group: row.group, grant: row.grant, account: row.account, accountId: row.accountId, expires, daysLeft: daysLeft(expires.endsAt, clock) });
+    }
+    expiring.sort(
+      (a, b) =>
+        Date.parse(a.expires.endsAt) - Date.parse(b.expires.endsAt) ||
+        byCodePoint(a.group, b.group) ||
+        byCodePoint(a.grant, b.grant) ||
+        byCodePoint(a.account, b.account) ||
+        byCodePoint(a.accountId, b.accountId),
+    );
+  }
   access.sort(
     (a, b) =>
       (a.change === b.change ? 0 : a.change === "lost" ? -1 : 1) ||
@@ -382,7 +461,28 @@ function accessDiff(
   );
   // Sign-in to the application alone grants nothing in AWS: the guard counts grants.
   const grants = (rows: Map<string, Omit<AccessRow, "change">>) => [...rows.values()].filter((r) => r.kind !== "application").length;
-  return { access, before: grants(ownedNow), after: grants(ownedLater), later };
+  return { access, before: grants(ownedNow), after: grants(ownedLater), later, expiring };
+}
+
+/**
+ * A warning per mapping and grant ending within review.expiryWarningDays, naming the
+ * group, the grant, its accounts, the date, the time left and where the date is written.
+ */
+function expiryWarnings(input: PlanInput, expiring: readonly ExpiringRow[]): string[] {
+  const e = input.expiry;
+  if (!e) return [];
+  const kind = input.mode === "classic-iam" ? "role" : "permission set";
+  const soon = new Map<string, ExpiringRow[]>();
+  for (const row of expiring) {
+    if (Date.parse(row.expires.endsAt) - e.now.getTime() > e.warningDays * DAY_MS) continue;
+    const k = `${row.group}\u0000${row.grant}\u0000${row.expires.location}\u0000${row.expires.endsAt}`;
+    soon.set(k, [...(soon.get(k) ?? []), row]);
+  }
+  return [...soon.values()].map((rows) => {
+    const { group, grant, expires } = rows[0]!;
+    const accounts = rows.map((r) => (r.accountId && r.accountId !== r.account ? `${r.account} (${r.accountId})` : r.account)).join(", ");
+    return `access ends ${timeLeftText(expires.endsAt, e.now)}: group '${group}' loses ${kind} '${grant}' in ${accounts} — expires ${expiryPhrase(expires.value)} (${expires.field}, ${expires.location}); the Action's mode: expire removes it then, or extend the date to keep it`;
+  });
 }
 
 /** The people of a set of groups (each person once), in the plan's chosen detail. */

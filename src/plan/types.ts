@@ -46,6 +46,11 @@ export interface DesiredResource {
   props: Props;
   /** Ordering beyond the $refs inside props (e.g. a role needs its account's SAML provider). */
   dependsOn?: string[];
+  /**
+   * Grants (bindings, assignments): the indices in config.mappings of the mappings that
+   * call for it, which decide when it expires (see src/desired/expiry.ts). Never part of a change.
+   */
+  grantedBy?: number[];
 }
 
 export interface LiveResource {
@@ -96,6 +101,34 @@ export interface Change {
   dependsOn: string[];
   /** Id of the live object for update/delete/replace. */
   liveId?: string;
+  /**
+   * Deletes only: the grant is removed because its mapping's `expires` is past (done
+   * whether pruning is on or not). What `mode: expire` of the Action applies unreviewed.
+   */
+  expired?: Expiry;
+}
+
+/** When a grant ends, from mappings[].expires (see src/config/expiry.ts). */
+export interface Expiry {
+  /** As written: "2026-12-31" (lasts through that UTC day) or "2026-12-31T18:00:00Z". */
+  value: string;
+  /** The instant it ends, ISO 8601 in UTC. */
+  endsAt: string;
+  /** "mappings[2].expires" */
+  field: string;
+  /** "file:line:col" of the value. */
+  location: string;
+}
+
+/** A grant that exists after the plan and ends at a set time. */
+export interface ExpiringRow {
+  group: string;
+  grant: string;
+  account: string;
+  accountId: string;
+  expires: Expiry;
+  /** Whole days left as of the plan (0: less than a day). */
+  daysLeft: number;
 }
 
 export interface AccessRow {
@@ -115,6 +148,10 @@ export interface AccessRow {
   kind?: "application";
   /** Who this row affects: the group's members, including members of its descendant groups. */
   people?: People;
+  /** Lost rows: "expired" when the grant ends because its mapping's `expires` is past. */
+  reason?: "expired";
+  /** Gained rows: when the new grant ends; lost rows with reason "expired": the expiry that ended it. */
+  expires?: Expiry;
 }
 
 /** The people a row affects, as of the plan (absent when review.people is off). */
@@ -197,6 +234,11 @@ export interface Plan {
   permissions: PermissionRow[];
   /** What the review rules flag, highest severity first. */
   risks: Risk[];
+  /**
+   * Every grant the plan leaves in place (or creates) that ends at a set time, soonest
+   * first. Absent in plans saved before it existed.
+   */
+  expiring?: ExpiringRow[];
   changes: Change[];
   /** Owned objects no longer declared, kept because pruning is off. */
   notPruned: { address: string; title: string }[];

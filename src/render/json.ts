@@ -115,6 +115,7 @@ export function parsePlanJson(text: string): Plan {
       for (const k of ["group", "grant", "account", "accountId"]) s.string(r[k], `${p}.${k}`);
       s.oneOf(r.change, ["gained", "lost"], `${p}.change`);
       if (r.kind !== undefined) s.oneOf(r.kind, ["application"], `${p}.kind`);
+      if (r.reason !== undefined) s.oneOf(r.reason, ["expired"], `${p}.reason`);
     });
   }
   if (s.array(plan.permissions, "permissions")) {
@@ -135,6 +136,16 @@ export function parsePlanJson(text: string): Plan {
       s.string(r.message, `${p}.message`);
       s.oneOf(r.severity, ["high", "medium", "low"], `${p}.severity`);
       s.strings(r.addresses, `${p}.addresses`);
+    });
+  }
+  // Plans saved before expiries existed have no "expiring".
+  if (plan.expiring !== undefined && s.array(plan.expiring, "expiring")) {
+    plan.expiring.forEach((r, i) => {
+      const p = `expiring[${i}]`;
+      if (!s.object(r, p)) return;
+      for (const k of ["group", "grant", "account", "accountId"]) s.string(r[k], `${p}.${k}`);
+      s.count(r.daysLeft, `${p}.daysLeft`);
+      if (s.object(r.expires, `${p}.expires`)) for (const k of ["value", "endsAt", "field", "location"]) s.string(r.expires[k], `${p}.expires.${k}`);
     });
   }
   if (s.array(plan.changes, "changes")) {

@@ -15,8 +15,8 @@
  * footer (hash) are kept, changes are dropped from the end, open <details> and
  * fences are closed, and a notice says how much is shown.
  */
-import type { AccessRow, Change, People, PermissionRow, Plan, Risk } from "../plan/types.js";
-import { formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts } from "./values.js";
+import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan, Risk } from "../plan/types.js";
+import { daysLeftWords, expiryWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts } from "./values.js";
 
 export interface MarkdownOptions {
   /** Total length not to exceed (in UTF-16 code units, which never undercounts GitHub's characters). */
@@ -185,9 +185,10 @@ function accessTable(rows: readonly AccessRow[], mode: string): string[] {
   // Losses first: taking access away is what a reviewer must not miss.
   const ordered = [...rows.filter((r) => r.change === "lost"), ...rows.filter((r) => r.change === "gained")];
   for (const r of ordered) {
+    const expiry = r.expires ? `<br>${mdText(expiryWords(r.expires, r.reason === "expired"))} (${code(r.expires.field)})` : "";
     out.push(
       row([
-        r.change === "lost" ? "🔴 **loses**" : "🟢 gains",
+        `${r.change === "lost" ? "🔴 **loses**" : "🟢 gains"}${expiry}`,
         code(r.group),
         r.kind === "application" ? `sign-in to application ${code(r.grant)}` : code(r.grant),
         r.kind === "application" ? "authentik (tile and SCIM provisioning)" : `${mdText(r.account)} (${code(r.accountId)})`,
@@ -195,6 +196,19 @@ function accessTable(rows: readonly AccessRow[], mode: string): string[] {
       ]),
     );
   }
+  return out;
+}
+
+/** At most this many rows of access that expires in the comment's head; the rest are counted (the JSON has all). */
+const MAX_EXPIRING_ROWS = 50;
+
+function expiringSection(rows: readonly ExpiringRow[], mode: string): string[] {
+  const kind = grantKind(mode);
+  const out = [row(["Group", kind === "role" ? "Role" : "Permission set", "Account", "Expires", "Left", "Where"]), "| --- | --- | --- | --- | --- | --- |"];
+  for (const r of rows.slice(0, MAX_EXPIRING_ROWS)) {
+    out.push(row([code(r.group), code(r.grant), `${mdText(r.account)} (${code(r.accountId)})`, code(r.expires.value), daysLeftWords(r.daysLeft), `${code(r.expires.field)} ${mdText(r.expires.location)}`]));
+  }
+  if (rows.length > MAX_EXPIRING_ROWS) out.push("", `… and ${rows.length - MAX_EXPIRING_ROWS} more (all in the plan JSON's \`expiring\`).`);
   return out;
 }
 
@@ -267,7 +281,7 @@ function deletionWarning(plan: Plan): string[] {
     .join(" and ");
   const out = ["> [!WARNING]", `> **This plan ${what}:**`];
   for (const c of removed.slice(0, MAX_LISTED_DELETIONS)) {
-    out.push(`> - ${code(c.address)} — ${mdText(c.title)}${c.action === "replace" ? " _(replaced)_" : ""}`);
+    out.push(`> - ${code(c.address)} — ${mdText(c.title)}${c.action === "replace" ? " _(replaced)_" : ""}${c.expired ? ` _(${mdText(expiryWords(c.expired, true))})_` : ""}`);
   }
   if (removed.length > MAX_LISTED_DELETIONS) out.push(`> - … and ${removed.length - MAX_LISTED_DELETIONS} more (all listed under Changes)`);
   return out;
@@ -296,8 +310,10 @@ function buildParts(plan: Plan, options: MarkdownOptions): Parts {
     head.push("", "#### Access changes", "");
     head.push(...(plan.access.length > 0 ? accessTable(plan.access, plan.mode) : [noAccessChange(plan)]));
     if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode));
-    head.push("", `#### Changes (${plan.changes.length})`);
   }
+  const expiring = plan.expiring ?? [];
+  if (expiring.length > 0) head.push("", "#### Access that expires", "", "Grants after this plan that end at a set time (`mappings[].expires`), soonest first:", "", ...expiringSection(expiring, plan.mode));
+  if (plan.changes.length > 0) head.push("", `#### Changes (${plan.changes.length})`);
 
   // Each change block is preceded by a blank line so it starts its own HTML block.
   const inPlan = new Set(plan.changes.map((c) => c.address));

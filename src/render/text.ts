@@ -8,8 +8,8 @@
  * name cannot move the cursor, recolour the terminal or reorder what is shown.
  */
 import type { Styler } from "../cli/terminal.js";
-import type { AccessRow, Change, People, PermissionRow, Plan } from "../plan/types.js";
-import { formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts } from "./values.js";
+import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan } from "../plan/types.js";
+import { daysLeftWords, expiryWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts } from "./values.js";
 
 const INDENT = "      "; // under the address, past the symbol column
 
@@ -70,8 +70,16 @@ function accessLine(row: AccessRow, kind: string, style: Styler): string {
     row.kind === "application"
       ? `group ${quote(row.group)} ${gained ? "gains" : "loses"} sign-in to authentik application ${quote(row.grant)} (its tile, and SCIM provisioning of its members)`
       : `group ${quote(row.group)} ${gained ? "gains" : "loses"} ${kind} ${quote(row.grant)} in ${oneLine(row.account)} (${oneLine(row.accountId)})`;
-  const line = `${text}${peopleText(row.people)}`;
+  // Why a grant goes (its expiry passed) or how long a new one lasts.
+  const expiry = row.expires
+    ? ` — ${row.reason === "expired" ? expiryWords(row.expires, true) : expiryWords(row.expires, false)} (${oneLine(row.expires.field)}, ${oneLine(row.expires.location)})`
+    : "";
+  const line = `${text}${expiry}${peopleText(row.people)}`;
   return gained ? `  ${style.green("+")} ${line}` : `  ${style.red("-")} ${line}`;
+}
+
+function expiringLine(row: ExpiringRow, kind: string, style: Styler): string {
+  return `  ${style.yellow("·")} group ${quote(row.group)}: ${kind} ${quote(row.grant)} in ${oneLine(row.account)} (${oneLine(row.accountId)}) ${expiryWords(row.expires, false)} (${daysLeftWords(row.daysLeft)}; ${oneLine(row.expires.field)}, ${oneLine(row.expires.location)})`;
 }
 
 /** One line per top-level property; long documents and multi-line text as indented blocks. */
@@ -152,6 +160,12 @@ export function renderPlanText(plan: Plan, style: Styler): string {
 
     out.push("", style.bold("Changes:"));
     for (const change of plan.changes) out.push("", ...changeLines(change, style));
+  }
+
+  const expiring = plan.expiring ?? [];
+  if (expiring.length > 0) {
+    out.push("", style.bold("Access that expires:") + " grants after this plan that end at a set time (mappings[].expires), soonest first");
+    for (const row of expiring) out.push(expiringLine(row, grantKind(plan.mode), style));
   }
 
   if (plan.notPruned.length > 0) {

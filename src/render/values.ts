@@ -7,7 +7,8 @@
  * a single line with those characters made visible; each renderer adds the
  * escaping its own format needs on top.
  */
-import { isDeferred, isLookup, isRef } from "../plan/types.js";
+import { expiryPhrase } from "../config/expiry.js";
+import { isDeferred, isLookup, isRef, type Expiry } from "../plan/types.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 
 /** Longest compact form still shown inline; longer objects and strings become blocks. */
@@ -137,4 +138,14 @@ export function statementWords(r: { effect: string; action: string; resource: st
     resource: r.notResource ? `every resource except ${r.resource}` : r.resource,
     ...(r.condition ? { condition: JSON.stringify(r.condition) } : {}),
   };
+}
+
+/** "expired on 2026-11-30" / "expires at 2026-12-31T18:00:00Z" (the value as written). */
+export function expiryWords(e: Expiry, past: boolean): string {
+  return `${past ? "expired" : "expires"} ${expiryPhrase(e.value)}`;
+}
+
+/** "in 3 days", "in 1 day", "in less than a day" from a row's whole days left. */
+export function daysLeftWords(days: number): string {
+  return days >= 1 ? `in ${days} ${days === 1 ? "day" : "days"}` : "in less than a day";
 }

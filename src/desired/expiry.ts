@@ -1,0 +1,41 @@
+import type { ResolvedMapping } from "../config/model.js";
+import type { DesiredResource, Expiry } from "../plan/types.js";
+
+export interface ExpirySplit {
+  /** What is desired now: everything except grants whose every mapping has expired. */
+  desired: DesiredResource[];
+  /** Address → why it is no longer desired: the latest expiry among its mappings, every one of them past. */
+  expired: Map<string, Expiry>;
+  /** Address → when a desired grant ends: the latest expiry among its mappings, when every one of them has one. */
+  expiring: Map<string, Expiry>;
+}
+
+/**
+ * Applies mappings[].expires to the desired state. A grant (binding, assignment,
+ * the application binding of a group) lasts as long as the longest-lived mapping
+ * that calls for it: a mapping without `expires` keeps it for good, and once every
+ * one of them is past it is no longer desired. Pure: `now` is the caller's clock.
+ */
+export function splitExpired(desired: readonly DesiredResource[], mappings: readonly ResolvedMapping[], now: Date): ExpirySplit {
+  const out: ExpirySplit = { desired: [], expired: new Map(), expiring: new Map() };
+  for (const r of desired) {
+    const expiries = (r.grantedBy ?? []).map((i) => mappings[i]?.expires);
+    if (expiries.length === 0 || expiries.some((e) => e === undefined)) {
+      out.desired.push(r);
+      continue;
+    }
+    const latest = expiries.reduce((a, b) => (Date.parse(b!.endsAt) > Date.parse(a!.endsAt) ? b : a))!;
+    const expiry: Expiry = { value: latest.value, endsAt: latest.endsAt, field: latest.field, location: latest.location };
+    if (Date.parse(latest.endsAt) <= now.getTime()) out.expired.set(r.address, expiry);
+    else {
+      out.expiring.set(r.address, expiry);
+      out.desired.push(r);
+    }
+  }
+  return out;
+}
+
+/** The mappings still in force at `now`: an expired one grants nothing (its group need not exist any more). */
+export function activeMappings(mappings: readonly ResolvedMapping[], now: Date): ResolvedMapping[] {
+  return mappings.filter((m) => !m.expires || Date.parse(m.expires.endsAt) > now.getTime());
+}
