@@ -51,7 +51,7 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
   it("plans everything as a create on a fresh authentik and empty accounts", async () => {
     const plan = await planJson();
     expect(plan.version).toBe(2);
-    expect(plan.summary).toEqual({ create: 26, update: 0, delete: 0, replace: 0 });
+    expect(plan.summary).toEqual({ adopt: 0, create: 26, update: 0, delete: 0, replace: 0 });
     expect(plan.hash).toMatch(/^[0-9a-f]{64}$/);
     expect(actions(plan)).toContain("create aws.iam.role[prod:/authentik/admin]");
     expect(actions(plan)).toContain("create aws.iam.saml_provider[dev:authentik]");
