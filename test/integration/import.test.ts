@@ -4,7 +4,9 @@
 // hold the same roles, asked of the emulator's expression evaluation and of AWS (the oracles).
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { ListRoleTagsCommand } from "@aws-sdk/client-iam";
+import { writeFileSync } from "node:fs";
+import { ListRoleTagsCommand, TagRoleCommand } from "@aws-sdk/client-iam";
+import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/types.js";
 import {
@@ -156,6 +158,36 @@ describe("import, classic IAM, each of the guide's Role-mapping styles", () => {
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("note: bob is in 'admins' (aws_role: admin) and 'engineers' (aws_role: readonly): today authentik sends one role");
     expect(readFileSync(file, "utf8")).toContain("# - bob is in 'admins'");
+  });
+
+  it("a role that carries another configuration's tags is never imported, and never adopted even when listed in adopt", async () => {
+    const account = "666666666666";
+    await buildClassicGuideSetup(peers, {
+      accountId: account,
+      roles: ROLES,
+      mapping: { style: "static", role: "readonly" },
+      bindGroups: ["admins"],
+      applicationSlug: "aws-shared",
+      providerName: "aws-shared",
+      mappingNames: { role: "AWS Role (shared)", sessionName: "AWS RoleSessionName (shared)" },
+    });
+    const iam = await iamInAccount(peers.awsEndpoint, account);
+    await iam.send(new TagRoleCommand({ RoleName: "readonly", Tags: [{ Key: "managed-by", Value: "authentik-aws-gitops" }, { Key: "managed-by-config", Value: "someone-else" }] }));
+    const file = path.join(peers.dir, "aws-shared.yaml");
+    const r = await peers.cli(["import", "--mode", "classic-iam", "--application", "aws-shared", "--assume-role", "OrganizationAccountAccessRole", "-o", file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("belongs to another configuration (tag managed-by-config=someone-else): not imported");
+    const config = parse(readFileSync(file, "utf8"));
+    expect(Object.keys(config.roles)).not.toContain("readonly");
+    // Someone declares it and lists it under adopt anyway: the plan refuses, naming the owner.
+    const alias = Object.keys(config.aws.accounts)[0];
+    config.roles.readonly = { accounts: [alias], managedPolicies: [READONLY] };
+    config.adopt.roles.push("readonly");
+    config.mappings = [{ group: "admins", roles: ["readonly"] }];
+    writeFileSync(file, stringify(config));
+    const plan = await peers.cli(["plan", "-c", file]);
+    expect(plan.code).toBe(1);
+    expect(plan.stderr).toContain("belongs to another configuration: authentik application 'someone-else'");
   });
 
   it("an expression it cannot read is reported with its text and where it is in authentik, and nothing is written", async () => {
