@@ -159,7 +159,7 @@ export async function importIdentityCenter(authentik: AuthentikClient, options: 
     const imported = assignments.filter((a) => a.AccountId && nameOf.has(a.PermissionSetArn ?? ""));
     if (imported.length === 0) continue;
     if (!authentikGroups.has(g.DisplayName)) {
-      notes.push(`Identity Store group '${g.DisplayName}' holds ${imported.length} assignment(s) but authentik has no group of that name (it was not provisioned from authentik): not imported`);
+      notes.push(`Identity Store group '${g.DisplayName}' holds ${imported.length} assignment(s) but authentik has no group of that name (it was not provisioned from authentik): not imported — once their permission sets are adopted these assignments are the tool's, kept while pruning is off and removed with --prune`);
       continue;
     }
     const perSet = grants.get(g.DisplayName) ?? new Map<string, Set<string>>();
