@@ -6,6 +6,7 @@ import { ROLE_EXPRESSION } from "../../src/desired/expressions.js";
 import { buildAccessReport } from "../../src/report/build.js";
 import { classicAccess, type ClassicAccessLive } from "../../src/report/classic.js";
 import { identityCenterAccess, type IdentityCenterAccessLive } from "../../src/report/identity-center.js";
+import { fitBytes, JOB_SUMMARY_LIMIT_BYTES } from "../../src/action/run.js";
 import { csvField, renderAccessCsv, renderAccessJson, renderAccessMarkdown } from "../../src/report/render.js";
 import type { AccessSnapshot, GroupGrant } from "../../src/report/types.js";
 
@@ -262,5 +263,14 @@ describe("the report and its formats", () => {
     const cut = renderAccessMarkdown(big, { maxLength: 50_000, fullReportHint: "the full report is in the report-file output" });
     expect(cut.length).toBeLessThanOrEqual(50_000);
     expect(cut).toMatch(/… \d+ more lines cut to fit the size limit; the full report is in the report-file output\./);
+  });
+
+  it("markdown fitted to GitHub's 1 MiB job summary in bytes, names of three bytes a character", () => {
+    const many = Array.from({ length: 20_000 }, (_, i) => ({ ...hostile, via: `グループ-${i}`, people: [{ username: `利用者-${i}-${"名".repeat(20)}` }] }));
+    const big = buildAccessReport(snapshot(many), { people: "names", tool: TOOL, generatedAt: AT });
+    const md = fitBytes(JOB_SUMMARY_LIMIT_BYTES, (maxLength) => renderAccessMarkdown(big, { maxLength, fullReportHint: "see report-file" }));
+    expect(Buffer.byteLength(md)).toBeLessThanOrEqual(JOB_SUMMARY_LIMIT_BYTES);
+    expect(Buffer.byteLength(md)).toBeGreaterThan(JOB_SUMMARY_LIMIT_BYTES * 0.8);
+    expect(md).toContain("more lines cut to fit the size limit; see report-file.");
   });
 });
