@@ -7,14 +7,17 @@ import type { ResolvedConfig } from "../config/model.js";
 import { authentikClient, toolInfo } from "../modes/shared.js";
 import { readAuthentikRelease } from "../providers/authentik/read-state.js";
 import { readClassicAccess } from "../providers/authentik/read-access.js";
+import { accountClients } from "../providers/aws/clients.js";
 import { awsFailure } from "../providers/aws/errors.js";
+import { checkRoles } from "../providers/aws/iam-access-read.js";
+import { mapLimit } from "../util/map-limit.js";
 import { readIdentityCenterAccess } from "../providers/aws/sso-access-read.js";
 import { identityCenterClients } from "../providers/aws/sso-clients.js";
 import { VERSION } from "../version.js";
 import { buildAccessReport } from "./build.js";
 import { classicAccess } from "./classic.js";
 import { identityCenterAccess } from "./identity-center.js";
-import type { AccessReport, AccessSnapshot } from "./types.js";
+import type { AccessReport, AccessSnapshot, GroupGrant } from "./types.js";
 
 export interface AccessReportOptions {
   env?: NodeJS.ProcessEnv;
@@ -33,6 +36,7 @@ export async function readAccessSnapshot(config: ResolvedConfig, options: Access
     await readAuthentikRelease(client); // an authentik too old for the tool stops here, as for plan
     const live = await readClassicAccess(client, config);
     const access = classicAccess(live, config);
+    await markRoles(config, access.grants, access.notes, env, concurrency);
     return {
       ...base,
       ...access,
@@ -55,6 +59,33 @@ export async function readAccessSnapshot(config: ResolvedConfig, options: Access
     notes: access.notes,
     peopleSource: "IAM Identity Center Identity Store users and group memberships (what AWS enforces), not authentik's groups",
   };
+}
+
+/**
+ * classic-iam: whether each granted role exists and trusts its SAML provider, in the
+ * configuration's accounts. An account whose credentials fail is a note, and its
+ * grants stay not-checked: the report is still made.
+ */
+async function markRoles(config: ResolvedConfig, grants: GroupGrant[], notes: string[], env: NodeJS.ProcessEnv, concurrency: number): Promise<void> {
+  const pairs = grants.filter((g) => g.roleArn && g.samlProviderArn).map((g) => ({ roleArn: g.roleArn!, samlProviderArn: g.samlProviderArn! }));
+  const wanted = new Set(grants.map((g) => g.accountId));
+  const accounts = config.aws.accounts.filter((a) => wanted.has(a.id));
+  const clients = (
+    await mapLimit(accounts, concurrency, (a) =>
+      accountClients(a, env).catch((error: unknown) => {
+        notes.push(`the IAM roles in account ${a.alias} (${a.id}) were not checked: ${awsFailure(error, `connecting to account ${a.alias}`).message}`);
+        return undefined;
+      }),
+    )
+  ).filter((c) => c !== undefined);
+  const checks = await checkRoles(clients, pairs, concurrency).catch((error: unknown) => {
+    notes.push(`the IAM roles were not checked: ${awsFailure(error, "reading IAM roles").message}`);
+    return new Map<string, never>();
+  });
+  for (const g of grants) {
+    const check = g.roleArn && g.samlProviderArn ? checks.get(`${g.roleArn} ${g.samlProviderArn}`) : undefined;
+    if (check) g.awsRole = check;
+  }
 }
 
 export async function createAccessReport(config: ResolvedConfig, options: AccessReportOptions = {}): Promise<AccessReport> {

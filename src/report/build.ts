@@ -47,6 +47,7 @@ export function buildAccessReport(
       managed: g.managed,
       reason: g.reason ?? null,
       source: g.source,
+      awsRole: g.grantKind === "role" ? (g.awsRole ?? "not-checked") : null,
       people: options.people === "off" ? null : g.people.length,
     }))
     .sort(compareRows<AccessGrantRow>(["grant", "account", "accountId", "via", "source"]));
@@ -66,6 +67,7 @@ export function buildAccessReport(
               managed: g.managed,
               reason: g.reason ?? null,
               source: g.source,
+              awsRole: g.grantKind === "role" ? (g.awsRole ?? "not-checked") : null,
             })),
           )
           .sort(compareRows<AccessRow>(["person", "grant", "account", "accountId", "via", "source"]));
@@ -88,6 +90,7 @@ export function buildAccessReport(
       managedGrants,
       unmanagedGrants: grantRows.length - managedGrants,
       unlisted: snapshot.unlisted.length,
+      rolesNotUsable: grantRows.filter((g) => g.awsRole === "missing" || g.awsRole === "not-trusted").length,
     },
     rows,
     grants: grantRows,

@@ -10,7 +10,7 @@ import type { ResolvedConfig } from "../config/model.js";
 import { roleArn } from "../desired/classic-iam.js";
 import { byCodePoint } from "../plan/canonical.js";
 import { MANAGED_BY_VALUE } from "../plan/types.js";
-import { expressionGrants, readRoleExpression } from "../providers/authentik/role-expression.js";
+import { expressionGrants, readRoleExpression, type RolePair } from "../providers/authentik/role-expression.js";
 import type { GroupGrant, Person, Unlisted } from "./types.js";
 
 export interface LiveBinding {
@@ -46,6 +46,8 @@ export interface ClassicAccess {
 }
 
 const ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
+
+const arnsOf = (pair: RolePair) => ({ roleArn: pair.roleArn, samlProviderArn: pair.samlProviderArn });
 
 const BY_HAND_MAPPING = "sent by a Role property mapping made by hand, not by the tool";
 
@@ -137,6 +139,7 @@ export function classicAccess(live: ClassicAccessLive, config: ResolvedConfig): 
     const [, accountId, , roleName] = role as unknown as [string, string, string, string];
     const toolMade = e.attributes.managed_by === MANAGED_BY_VALUE;
     const configRole = configRoles.get(roleName);
+    const arns = { roleArn: roleValue as string, samlProviderArn: e.attributes.aws_saml_provider_arn };
     const expectedArn = configRole ? roleArn(accountId, config.aws.rolePath, roleName) : undefined;
     for (const b of live.entitlementBindings.filter((x) => x.target === e.pbmUuid && x.enabled)) {
       if (b.policy || b.negate) {
@@ -167,6 +170,7 @@ export function classicAccess(live: ClassicAccessLive, config: ResolvedConfig): 
           managed: reason === undefined,
           ...(reason ? { reason } : {}),
           source,
+          ...arns,
           people: membersOf(group).filter(maySignIn).map(person),
         });
       } else if (b.user != null) {
@@ -180,6 +184,7 @@ export function classicAccess(live: ClassicAccessLive, config: ResolvedConfig): 
           managed: false,
           reason: "the entitlement is bound to a single user by hand",
           source,
+          ...arns,
           people: u && maySignIn(u) ? [person(u)] : [],
         });
       }
@@ -204,16 +209,16 @@ export function classicAccess(live: ClassicAccessLive, config: ResolvedConfig): 
     if (parsed.style === "static") {
       if (everyone) {
         for (const pair of parsed.pairs) {
-          grants.push({ ...base, via: "(everyone)", viaKind: "everyone", grant: pair.roleName, accountId: pair.accountId, people: live.users.map(person) });
+          grants.push({ ...base, via: "(everyone)", viaKind: "everyone", grant: pair.roleName, accountId: pair.accountId, ...arnsOf(pair), people: live.users.map(person) });
         }
         continue;
       }
       const { grants: byGroup } = expressionGrants(parsed, [], signInGroups);
-      for (const g of byGroup) grants.push({ ...base, via: g.group, viaKind: "group", grant: g.pair.roleName, accountId: g.pair.accountId, people: membersOf(g.group).map(person) });
+      for (const g of byGroup) grants.push({ ...base, via: g.group, viaKind: "group", grant: g.pair.roleName, accountId: g.pair.accountId, ...arnsOf(g.pair), people: membersOf(g.group).map(person) });
       for (const pk of signInUsers) {
         const u = live.users.find((x) => x.pk === pk);
         if (!u) continue;
-        for (const pair of parsed.pairs) grants.push({ ...base, via: "(user binding)", viaKind: "user", grant: pair.roleName, accountId: pair.accountId, people: [person(u)] });
+        for (const pair of parsed.pairs) grants.push({ ...base, via: "(user binding)", viaKind: "user", grant: pair.roleName, accountId: pair.accountId, ...arnsOf(pair), people: [person(u)] });
       }
       continue;
     }
@@ -225,7 +230,7 @@ export function classicAccess(live: ClassicAccessLive, config: ResolvedConfig): 
     const granted = new Map<string, GroupGrant>();
     for (const g of byGroup) {
       // Every group that carries the attribute, even if all its members get another value from a later group.
-      granted.set(`${g.group}\u0000${g.pair.roleArn}`, { ...base, via: g.group, viaKind: "group", grant: g.pair.roleName, accountId: g.pair.accountId, people: [] });
+      granted.set(`${g.group}\u0000${g.pair.roleArn}`, { ...base, via: g.group, viaKind: "group", grant: g.pair.roleName, accountId: g.pair.accountId, ...arnsOf(g.pair), people: [] });
     }
     for (const u of live.users.filter(maySignIn)) {
       let value: unknown = parsed.defaultValue;
@@ -249,10 +254,24 @@ export function classicAccess(live: ClassicAccessLive, config: ResolvedConfig): 
       if (!pair) continue; // said once per group in problems; a user attribute: below
       const key = `${via}\u0000${pair.roleArn}`;
       let grant = granted.get(key);
-      if (!grant) granted.set(key, (grant = { ...base, via, viaKind, grant: pair.roleName, accountId: pair.accountId, people: [] }));
+      if (!grant) granted.set(key, (grant = { ...base, via, viaKind, grant: pair.roleName, accountId: pair.accountId, ...arnsOf(pair), people: [] }));
       grant.people.push(person(u));
     }
     grants.push(...granted.values());
   }
   return { grants, unlisted, notes };
+}
+
+/** Whether a trust policy lets the SAML provider's users assume the role (an Allow of sts:AssumeRoleWithSAML for it). Pure. */
+export function trustsSamlProvider(policy: Record<string, unknown> | null, samlProviderArn: string): boolean {
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v === undefined ? [] : [v]);
+  const statements = list(policy?.Statement) as Record<string, unknown>[];
+  return statements.some((st) => {
+    if (st?.Effect !== "Allow") return false;
+    const actions = list(st.Action).map(String);
+    if (!actions.some((a) => a === "*" || a === "sts:*" || a.toLowerCase() === "sts:assumerolewithsaml")) return false;
+    const principal = st.Principal as Record<string, unknown> | string | undefined;
+    if (principal === "*") return true;
+    return typeof principal === "object" && principal !== null && list(principal.Federated).includes(samlProviderArn);
+  });
 }

@@ -35,13 +35,13 @@ const yesNo = (b: boolean) => (b ? "yes" : "no");
 export function renderAccessCsv(report: AccessReport): string {
   const lines: string[] = [];
   if (report.people === "names") {
-    lines.push(csvLine(["person", "email", "grant", "grant_kind", "account", "account_id", "via_group", "managed", "not_managed_because", "source"]));
-    for (const r of report.rows) lines.push(csvLine([r.person, r.email, r.grant, r.grantKind, r.account, r.accountId, r.via, yesNo(r.managed), r.reason, r.source]));
-    for (const u of report.unlisted) lines.push(csvLine(["(not listed)", null, null, null, null, null, null, "unknown", unlistedText(u), u.source]));
+    lines.push(csvLine(["person", "email", "grant", "grant_kind", "account", "account_id", "via_group", "managed", "not_managed_because", "source", "aws_role"]));
+    for (const r of report.rows) lines.push(csvLine([r.person, r.email, r.grant, r.grantKind, r.account, r.accountId, r.via, yesNo(r.managed), r.reason, r.source, r.awsRole]));
+    for (const u of report.unlisted) lines.push(csvLine(["(not listed)", null, null, null, null, null, null, "unknown", unlistedText(u), u.source, null]));
   } else {
-    lines.push(csvLine(["grant", "grant_kind", "account", "account_id", "via_group", "people", "managed", "not_managed_because", "source"]));
-    for (const g of report.grants) lines.push(csvLine([g.grant, g.grantKind, g.account, g.accountId, g.via, g.people, yesNo(g.managed), g.reason, g.source]));
-    for (const u of report.unlisted) lines.push(csvLine(["(not listed)", null, null, null, null, null, "unknown", unlistedText(u), u.source]));
+    lines.push(csvLine(["grant", "grant_kind", "account", "account_id", "via_group", "people", "managed", "not_managed_because", "source", "aws_role"]));
+    for (const g of report.grants) lines.push(csvLine([g.grant, g.grantKind, g.account, g.accountId, g.via, g.people, yesNo(g.managed), g.reason, g.source, g.awsRole]));
+    for (const u of report.unlisted) lines.push(csvLine(["(not listed)", null, null, null, null, null, "unknown", unlistedText(u), u.source, null]));
   }
   return lines.join("");
 }
@@ -64,6 +64,13 @@ export interface AccessMarkdownOptions {
 function managedCell(managed: boolean, reason: string | null): string {
   return managed ? "✅ yes" : `⚠️ no — ${mdText(reason ?? "not managed")}`;
 }
+
+const AWS_ROLE: Record<string, string> = {
+  trusted: "✅ exists, trusts the provider",
+  missing: "❌ no such role",
+  "not-trusted": "⚠️ does not trust the provider",
+  "not-checked": "— not checked",
+};
 
 function accountCell(account: string, accountId: string): string {
   return account === accountId ? code(accountId) : `${mdText(account)} (${code(accountId)})`;
@@ -92,6 +99,13 @@ export function renderAccessMarkdown(report: AccessReport, options: AccessMarkdo
   if (s.unmanagedGrants > 0) {
     head.push(`> [!WARNING]`, `> ${s.unmanagedGrants} grant${s.unmanagedGrants === 1 ? " was" : "s were"} made by hand or by something else: review them below (Managed: no).`, "");
   }
+  if (s.rolesNotUsable > 0) {
+    head.push(
+      `> [!NOTE]`,
+      `> ${s.rolesNotUsable} grant${s.rolesNotUsable === 1 ? " names" : "s name"} an IAM role that does not exist or does not trust the SAML provider: AWS refuses the sign-in (IAM role column).`,
+      "",
+    );
+  }
   if (report.unlisted.length > 0) {
     head.push(`#### ❓ Access that cannot be listed (${report.unlisted.length})`, "");
     for (const u of report.unlisted) head.push(`- ${mdText(u.source)}: ${mdText(u.reason)}${u.line !== undefined ? ` (line ${u.line})` : ""}`);
@@ -99,21 +113,28 @@ export function renderAccessMarkdown(report: AccessReport, options: AccessMarkdo
   }
 
   const tables: { heading: string; header: string[]; lines: string[] }[] = [];
+  // classic-iam: whether IAM has the role and it trusts the SAML provider, last.
+  const roles = report.mode === "classic-iam";
+  const roleHead = roles ? ["IAM role"] : [];
+  const roleSep = roles ? ["---"] : [];
+  const roleCell = (c: string | null) => (roles ? [AWS_ROLE[c ?? "not-checked"]!] : []);
   if (report.people === "names") {
     tables.push({
       heading: `#### Access by person (${report.rows.length})`,
-      header: [row(["Person", "Grant", "Account", "Via group", "Managed", "From"]), row(["---", "---", "---", "---", "---", "---"])],
-      lines: report.rows.map((r) => row([personCell(r), mdText(r.grant), accountCell(r.account, r.accountId), mdText(r.via), managedCell(r.managed, r.reason), mdText(r.source)])),
+      header: [row(["Person", "Grant", "Account", "Via group", "Managed", "From", ...roleHead]), row(["---", "---", "---", "---", "---", "---", ...roleSep])],
+      lines: report.rows.map((r) =>
+        row([personCell(r), mdText(r.grant), accountCell(r.account, r.accountId), mdText(r.via), managedCell(r.managed, r.reason), mdText(r.source), ...roleCell(r.awsRole)]),
+      ),
     });
   }
   const grantLine = (g: AccessGrantRow) =>
-    row([mdText(g.grant), accountCell(g.account, g.accountId), mdText(g.via), ...(report.people === "off" ? [] : [String(g.people)]), managedCell(g.managed, g.reason), mdText(g.source)]);
+    row([mdText(g.grant), accountCell(g.account, g.accountId), mdText(g.via), ...(report.people === "off" ? [] : [String(g.people)]), managedCell(g.managed, g.reason), mdText(g.source), ...roleCell(g.awsRole)]);
   tables.push({
     heading: `#### Grants (${report.grants.length})`,
     header:
       report.people === "off"
-        ? [row(["Grant", "Account", "Via group", "Managed", "From"]), row(["---", "---", "---", "---", "---"])]
-        : [row(["Grant", "Account", "Via group", "People", "Managed", "From"]), row(["---", "---", "---", "---:", "---", "---"])],
+        ? [row(["Grant", "Account", "Via group", "Managed", "From", ...roleHead]), row(["---", "---", "---", "---", "---", ...roleSep])]
+        : [row(["Grant", "Account", "Via group", "People", "Managed", "From", ...roleHead]), row(["---", "---", "---", "---:", "---", "---", ...roleSep])],
     lines: report.grants.map(grantLine),
   });
   const tail: string[] = [];

@@ -15,6 +15,15 @@ export interface Person {
   email?: string;
 }
 
+/**
+ * classic-iam: what AWS says of the role a grant names — it exists and its trust policy
+ * allows sts:AssumeRoleWithSAML from the grant's SAML provider (trusted), it does not
+ * exist (missing: the grant gives nothing), its trust does not allow that provider
+ * (not-trusted), or it could not be looked at (not-checked: an account outside the
+ * configuration, or its credentials failed). null for permission sets.
+ */
+export type AwsRoleCheck = "trusted" | "missing" | "not-trusted" | "not-checked";
+
 /** What a grant is: an IAM role (classic-iam) or a permission set (identity-center). */
 export type GrantKind = "role" | "permission-set";
 
@@ -36,6 +45,10 @@ export interface GroupGrant {
   source: string;
   /** Who holds it through this way (sorted by username, no duplicates). */
   people: Person[];
+  /** classic-iam: the role and SAML provider AWS receives, to check the role against IAM. */
+  roleArn?: string;
+  samlProviderArn?: string;
+  awsRole?: AwsRoleCheck;
 }
 
 /** Access that exists but cannot be listed person by person: said, never skipped. */
@@ -75,6 +88,7 @@ export interface AccessRow {
   /** Why not managed; null when managed. */
   reason: string | null;
   source: string;
+  awsRole: AwsRoleCheck | null;
 }
 
 /** A grant as aggregated when names are not shown (review.people: count or off), and always in `grants`. */
@@ -87,6 +101,7 @@ export interface AccessGrantRow {
   managed: boolean;
   reason: string | null;
   source: string;
+  awsRole: AwsRoleCheck | null;
   /** How many people hold it this way; null with review.people: off. */
   people: number | null;
 }
@@ -111,6 +126,8 @@ export interface AccessReport {
     managedGrants: number;
     unmanagedGrants: number;
     unlisted: number;
+    /** classic-iam: grants whose IAM role is missing or does not trust the SAML provider (they give nothing in AWS). */
+    rolesNotUsable: number;
   };
   /** Sorted by person, grant, account, via, source. Empty unless review.people: names. */
   rows: AccessRow[];

@@ -90,7 +90,7 @@ describe("mode: report", () => {
     expect(json.r.summary).toContain("#### Access by person");
     const csv = await report({ "report-format": "csv" });
     expect(readFileSync(csv.r.outputs["report-file"]!, "utf8").split("\r\n")[0]).toBe(
-      "person,email,grant,grant_kind,account,account_id,via_group,managed,not_managed_because,source",
+      "person,email,grant,grant_kind,account,account_id,via_group,managed,not_managed_because,source,aws_role",
     );
     const bad = await report({ "report-format": "xlsx" });
     expect(bad.r.code).not.toBe(0);

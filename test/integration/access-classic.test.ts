@@ -3,6 +3,7 @@
 // added by hand (an entitlement and its binding, and Role mappings on the provider in
 // the guide's style and in one the reader cannot follow).
 import { readFileSync } from "node:fs";
+import { IAMClient, UpdateAssumeRolePolicyCommand } from "@aws-sdk/client-iam";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessReport } from "../../src/report/types.js";
@@ -101,7 +102,25 @@ describe("access report, classic-iam", () => {
     const provider = ((await peers.ak("GET", "/providers/saml/?page_size=100")).results as { pk: number; name: string; property_mappings: string[] }[]).find((p) => p.name === "aws")!;
     await peers.ak("PATCH", `/providers/saml/${provider.pk}/`, { property_mappings: [...provider.property_mappings, guide.pk, odd.pk] });
 
+    // A role whose trust someone narrowed by hand to another identity provider: the grant gives nothing in AWS.
+    await new IAMClient(peers.aws(PROD)).send(
+      new UpdateAssumeRolePolicyCommand({
+        RoleName: "readonly",
+        PolicyDocument: JSON.stringify({
+          Version: "2012-10-17",
+          Statement: [{ Effect: "Allow", Principal: { Federated: `arn:aws:iam::${PROD}:saml-provider/other` }, Action: "sts:AssumeRoleWithSAML" }],
+        }),
+      }),
+    );
+
     const r = await report();
+    // What IAM says of each role: the tool's exist and trust authentik; the hand-made ones name no role.
+    const role = (person: string, grant: string, account: string) => r.rows.find((x) => x.person === person && x.grant === grant && x.account === account)!.awsRole;
+    expect(role("vera.admin", "admin", "prod")).toBe("trusted");
+    expect(role("walt.engineer", "readonly", "prod")).toBe("not-trusted");
+    expect(role("walt.engineer", "break-glass", "prod")).toBe("missing");
+    expect(role("zoe.dataeng", "legacy-dev", "dev")).toBe("missing");
+    expect(r.summary.rolesNotUsable).toBe(4); // break-glass, readonly@prod, legacy-dev, outsider
     const byHand = r.rows.filter((x) => !x.managed).map(line);
     expect(byHand).toEqual([
       `walt.engineer admin@prod via engineers by hand (entitlement "admin@prod")`,
@@ -138,8 +157,8 @@ describe("access report, classic-iam", () => {
     const csv = await access(config, "csv", ["--out", out]);
     expect(readFileSync(out, "utf8")).toBe(csv);
     const lines = csv.split("\r\n");
-    expect(lines[0]).toBe("person,email,grant,grant_kind,account,account_id,via_group,managed,not_managed_because,source");
-    expect(lines).toContain(`vera.admin,vera@example.com,admin,role,prod,${PROD},aws-admins,yes,,"entitlement ""admin@prod"""`);
+    expect(lines[0]).toBe("person,email,grant,grant_kind,account,account_id,via_group,managed,not_managed_because,source,aws_role");
+    expect(lines).toContain(`vera.admin,vera@example.com,admin,role,prod,${PROD},aws-admins,yes,,"entitlement ""admin@prod""",trusted`);
     expect(lines.some((l) => l.startsWith("(not listed),") && l.includes("AWS Role (clever)"))).toBe(true);
   });
 

@@ -90,7 +90,7 @@ describe("access report, identity-center", () => {
     expect(r.peopleSource).toContain("Identity Store");
 
     const csv = (await access(config, "csv")).split("\r\n");
-    expect(csv).toContain(`cid@example.com,cid@example.com,BreakGlass,permission-set,${OTHER},${OTHER},(direct assignment),no,assigned directly to a user (the tool only assigns groups),permission set BreakGlass (${PermissionSet!.PermissionSetArn})`);
+    expect(csv).toContain(`cid@example.com,cid@example.com,BreakGlass,permission-set,${OTHER},${OTHER},(direct assignment),no,assigned directly to a user (the tool only assigns groups),permission set BreakGlass (${PermissionSet!.PermissionSetArn}),`);
     const md = await access(config, "markdown");
     expect(md).toContain("| bob@example.com<br>bob@example.com | BreakGlass | prod (`111111111111`) | ops | ⚠️ no —");
   });

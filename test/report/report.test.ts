@@ -4,7 +4,7 @@ import { loadConfigFile } from "../../src/config/load-config.js";
 import type { ResolvedConfig } from "../../src/config/model.js";
 import { ROLE_EXPRESSION } from "../../src/desired/expressions.js";
 import { buildAccessReport } from "../../src/report/build.js";
-import { classicAccess, type ClassicAccessLive } from "../../src/report/classic.js";
+import { classicAccess, trustsSamlProvider, type ClassicAccessLive } from "../../src/report/classic.js";
 import { identityCenterAccess, type IdentityCenterAccessLive } from "../../src/report/identity-center.js";
 import { fitBytes, JOB_SUMMARY_LIMIT_BYTES } from "../../src/action/run.js";
 import { csvField, renderAccessCsv, renderAccessJson, renderAccessMarkdown } from "../../src/report/render.js";
@@ -132,6 +132,17 @@ describe("classic-iam grants from live authentik", () => {
     expect(report.summary.unlisted).toBe(1);
   });
 
+  it("a trust policy trusts a SAML provider only with an Allow of sts:AssumeRoleWithSAML for it", () => {
+    const provider = `arn:aws:iam::${PROD}:saml-provider/authentik`;
+    const st = (s: Record<string, unknown>) => ({ Version: "2012-10-17", Statement: [s] });
+    expect(trustsSamlProvider(st({ Effect: "Allow", Principal: { Federated: provider }, Action: "sts:AssumeRoleWithSAML" }), provider)).toBe(true);
+    expect(trustsSamlProvider(st({ Effect: "Allow", Principal: { Federated: [provider, "x"] }, Action: ["sts:AssumeRoleWithSAML", "sts:TagSession"] }), provider)).toBe(true);
+    expect(trustsSamlProvider(st({ Effect: "Deny", Principal: { Federated: provider }, Action: "sts:AssumeRoleWithSAML" }), provider)).toBe(false);
+    expect(trustsSamlProvider(st({ Effect: "Allow", Principal: { Federated: `${provider}2` }, Action: "sts:AssumeRoleWithSAML" }), provider)).toBe(false);
+    expect(trustsSamlProvider(st({ Effect: "Allow", Principal: { AWS: "arn:aws:iam::1:root" }, Action: "sts:AssumeRole" }), provider)).toBe(false);
+    expect(trustsSamlProvider(null, provider)).toBe(false);
+  });
+
   it("no application: no grants, and a note", () => {
     const { report } = rowsOf(live({ application: undefined }));
     expect(report.rows).toEqual([]);
@@ -197,7 +208,7 @@ describe("the report and its formats", () => {
     const names = buildAccessReport(snapshot([hostile]), { people: "names", tool: TOOL, generatedAt: AT });
     const json = JSON.parse(renderAccessJson(names));
     expect(Object.keys(json)).toEqual(["version", "kind", "tool", "generatedAt", "mode", "config", "application", "people", "peopleSource", "summary", "rows", "grants", "unlisted", "notes"]);
-    expect(json).toMatchObject({ version: 1, kind: "access-report", generatedAt: AT, summary: { people: 2, rows: 2, grants: 1, managedGrants: 0, unmanagedGrants: 1, unlisted: 0 } });
+    expect(json).toMatchObject({ version: 1, kind: "access-report", generatedAt: AT, summary: { people: 2, rows: 2, grants: 1, managedGrants: 0, unmanagedGrants: 1, unlisted: 0, rolesNotUsable: 0 } });
     expect(json.rows.map((r: { person: string }) => r.person)).toEqual(["-cmd", "@sum"]);
     expect(json.rows[0]).toEqual({
       person: "-cmd",
@@ -210,6 +221,7 @@ describe("the report and its formats", () => {
       managed: false,
       reason: hostile.reason,
       source: hostile.source,
+      awsRole: "not-checked",
     });
     const count = buildAccessReport(snapshot([hostile]), { people: "count", tool: TOOL, generatedAt: AT });
     expect(count.rows).toEqual([]);
@@ -239,11 +251,11 @@ describe("the report and its formats", () => {
     expect(csvField("\u001b[31mred")).toBe("\\u001b[31mred");
     const csv = renderAccessCsv(buildAccessReport(snapshot([hostile], { unlisted: [{ source: "Role mapping 'm'", reason: "=cannot", line: 2 }] }), { people: "names", tool: TOOL, generatedAt: AT }));
     const lines = csv.split("\r\n");
-    expect(lines[0]).toBe("person,email,grant,grant_kind,account,account_id,via_group,managed,not_managed_because,source");
-    expect(lines[1]).toBe(`'-cmd,'+1@example.com,"'=HYPERLINK(""http://evil"")",role,prod,${PROD},<img src=x onerror=alert(1)> | @org/team,no,"made, by hand\nsecond line","entitlement ""x"""`);
-    expect(csv).toContain(`(not listed),,,,,,,unknown,'=cannot (line 2),Role mapping 'm'\r\n`);
+    expect(lines[0]).toBe("person,email,grant,grant_kind,account,account_id,via_group,managed,not_managed_because,source,aws_role");
+    expect(lines[1]).toBe(`'-cmd,'+1@example.com,"'=HYPERLINK(""http://evil"")",role,prod,${PROD},<img src=x onerror=alert(1)> | @org/team,no,"made, by hand\nsecond line","entitlement ""x""",not-checked`);
+    expect(csv).toContain(`(not listed),,,,,,,unknown,'=cannot (line 2),Role mapping 'm',\r\n`);
     const counted = renderAccessCsv(buildAccessReport(snapshot([hostile]), { people: "count", tool: TOOL, generatedAt: AT }));
-    expect(counted.split("\r\n")[0]).toBe("grant,grant_kind,account,account_id,via_group,people,managed,not_managed_because,source");
+    expect(counted.split("\r\n")[0]).toBe("grant,grant_kind,account,account_id,via_group,people,managed,not_managed_because,source,aws_role");
     expect(counted).not.toContain("-cmd");
   });
 
