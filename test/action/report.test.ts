@@ -96,4 +96,15 @@ describe("mode: report", () => {
     expect(bad.r.code).not.toBe(0);
     expect(bad.r.stdout).toContain("report-format must be markdown, csv or json");
   });
+
+  it("a configuration that cannot be reported fails the step, says why in the summary, and the others are still reported", async () => {
+    const { r, github } = await report({ config: "aws-access.yaml\nmissing.yaml" });
+    expect(r.code).not.toBe(0);
+    expect(r.summary).toContain("### authentik-aws-gitops access report: `aws-access.yaml`");
+    expect(r.summary).toContain("### authentik-aws-gitops access report: `missing.yaml`\n\n❌ Report failed.");
+    expect(r.outputs["report-file"]!.split("\n")).toHaveLength(1);
+    expect(r.outputs.summary).toContain("missing.yaml: failed");
+    expect(r.stdout).toContain("::error::missing.yaml:");
+    expect(github).toEqual([]);
+  });
 });
