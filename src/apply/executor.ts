@@ -81,7 +81,9 @@ export async function executeChanges(
     lane.used += 1;
     const started = Date.now();
     emit({ kind: "start", change: c });
-    const p: Promise<void> = run(c)
+    // Taking over an object that already matches writes nothing: its marker comes with
+    // another change (the application's Publisher, the permission set's tags).
+    const p: Promise<void> = (c.action === "adopt" && c.fields.length === 0 ? Promise.resolve() : run(c))
       .then(() => {
         result.applied.push(c);
         emit({ kind: "done", change: c, ms: Date.now() - started });

@@ -6,6 +6,7 @@ import { PlanError } from "../plan/compute-plan.js";
 import { processIO, output, scrubbingIO, type CliIO, type Output } from "./io.js";
 import { runAccess, type AccessFlags } from "./access.js";
 import { runApply, runPlan, type ApplyFlags, type PlanFlags } from "./plan-apply.js";
+import { runImport, type ImportFlags } from "./import.js";
 import { formatProblem, printDiagnostics, printProblems } from "./report.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 
@@ -112,6 +113,22 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .addOption(new Option("--format <format>", "output format").choices(["markdown", "csv", "json"]).default("markdown"))
     .option("--out <file>", "also write the report to this file")
     .action(async (opts: AccessFlags) => setExit(await runAccess(o, opts)));
+
+  program
+    .command("import")
+    .description("read a setup made by hand (authentik's AWS guide) from live authentik and AWS, and write a configuration that grants exactly today's access")
+    .addOption(new Option("--mode <mode>", "which setup to read").choices(["classic-iam", "identity-center"]).makeOptionMandatory())
+    .requiredOption("--application <slug>", "slug of the authentik application to take over")
+    .option("--accounts <list>", "ALIAS=ACCOUNT_ID,… : names for the accounts (and accounts to read beyond those the setup names)")
+    .option("--assume-role <name>", "classic-iam: role to assume in each account to read it (written as assumeRole)")
+    .option("--region <region>", "identity-center: region of IAM Identity Center (default AWS_REGION)")
+    .option("--sp-metadata <file>", "identity-center: IAM Identity Center's SP metadata file, relative to the output (default: written from the provider's values)")
+    .option("--access-portal-url <url>", "identity-center: the AWS access portal URL, when the application's launch URL is not it")
+    .option("--scim-token-env <name>", "identity-center with SCIM: the environment variable that will hold the SCIM token", "AWS_SCIM_TOKEN")
+    .option("--url <url>", "authentik's public URL, written as authentik.url (default AUTHENTIK_URL)")
+    .option("-o, --out <file>", "where to write the configuration", DEFAULT_CONFIG)
+    .option("--force", "overwrite the output file if it exists")
+    .action(async (opts: ImportFlags) => setExit(await runImport(o, opts)));
 
   return program;
 }

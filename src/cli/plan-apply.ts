@@ -124,8 +124,8 @@ async function confirm(o: Output, question: string): Promise<boolean> {
 }
 
 function progressPrinter(o: Output): (event: ProgressEvent) => void {
-  const verb = { create: "creating", update: "updating", delete: "deleting", replace: "replacing" } as const;
-  const done = { create: "created", update: "updated", delete: "deleted", replace: "replaced" } as const;
+  const verb = { adopt: "adopting", create: "creating", update: "updating", delete: "deleting", replace: "replacing" } as const;
+  const done = { adopt: "adopted", create: "created", update: "updated", delete: "deleted", replace: "replaced" } as const;
   // Addresses hold names from the configuration, messages text from authentik and AWS.
   const t = escapeUnsafe;
   return (e) => {
@@ -189,10 +189,12 @@ export async function runApply(o: Output, flags: ApplyFlags): Promise<number> {
   o.print("");
   o.print(o.out.bold(`Applying ${plan.changes.length} change(s)…`));
   const result = await s.apply({ onProgress: progressPrinter(o) });
-  const counts = { create: 0, update: 0, delete: 0, replace: 0 };
+  const counts = { adopt: 0, create: 0, update: 0, delete: 0, replace: 0 };
   for (const c of result.applied) counts[c.action]++;
   o.print(
-    o.out.green(`Apply complete: ${counts.create} created, ${counts.update} updated, ${counts.delete} deleted${counts.replace ? `, ${counts.replace} replaced` : ""}.`),
+    o.out.green(
+      `Apply complete: ${counts.adopt ? `${counts.adopt} adopted, ` : ""}${counts.create} created, ${counts.update} updated, ${counts.delete} deleted${counts.replace ? `, ${counts.replace} replaced` : ""}.`,
+    ),
   );
   return EXIT.ok;
 }

@@ -28,6 +28,10 @@ export type PolicyDocument =
     }
   | string;
 /**
+ * A name made of letters, digits and `+=,.@_-`.
+ */
+export type IamName = string;
+/**
  * A short alias for an AWS account or organizational unit, used to refer to it in this file.
  */
 export type AccountAlias = string;
@@ -68,6 +72,7 @@ export interface AuthentikAwsGitopsConfig {
   mappings: Mapping[];
   scim?: Scim;
   options?: Options;
+  adopt?: Adopt;
   review?: Review;
 }
 /**
@@ -435,6 +440,23 @@ export interface Options {
    * Allow a plan that deletes every managed object (normally refused as a likely mistake).
    */
   allowDeleteAll?: boolean;
+}
+/**
+ * Objects made by hand (for example by following authentik's AWS integration guide) that this configuration takes over, as `authentik-aws-gitops import` writes it. The plan lists each one as `adopt`: apply marks it as the tool's (the application's Publisher, the ownership tags on roles and permission sets) and changes what differs, without recreating it. Objects that carry another configuration's tags are never adopted. Once applied, these entries do nothing and may be removed.
+ */
+export interface Adopt {
+  /**
+   * Take over the authentik application `authentik.application.slug` (and with it its SAML provider, SCIM backchannel provider and group bindings).
+   */
+  application?: boolean;
+  /**
+   * classic-iam: take over the IAM roles of these names (declared under `roles`, at `aws.rolePath`) in the accounts they are declared in.
+   */
+  roles?: IamName[];
+  /**
+   * identity-center: take over the permission sets of these names (declared under `permissionSets`), and with them their account assignments.
+   */
+  permissionSets?: IamName[];
 }
 /**
  * What the plan tells reviewers at its top: the people each access change affects and the risks it carries.

@@ -258,6 +258,7 @@ function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): Resol
       userMapping: { userName: scim.userMapping?.userName ?? "email", dropPhotos: scim.userMapping?.dropPhotos ?? true },
     },
     options: { prune: raw.options?.prune ?? false, allowDeleteAll: raw.options?.allowDeleteAll ?? false },
+    adopt: { application: raw.adopt?.application ?? false, roles: [...(raw.adopt?.roles ?? [])], permissionSets: [...(raw.adopt?.permissionSets ?? [])] },
     review: resolveReview(raw),
   };
 }

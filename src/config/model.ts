@@ -116,8 +116,18 @@ export interface ResolvedConfig {
   mappings: ResolvedMapping[];
   scim?: ResolvedScim;
   options: { prune: boolean; allowDeleteAll: boolean };
+  /** adopt: objects made by hand that this configuration takes over; absent in configs built by hand: none. */
+  adopt?: ResolvedAdopt;
   /** review: (see src/config/review.ts); absent in configs built by hand: defaults apply. */
   review?: ResolvedReview;
+}
+
+export interface ResolvedAdopt {
+  application: boolean;
+  /** classic-iam: role names. */
+  roles: string[];
+  /** identity-center: permission set names. */
+  permissionSets: string[];
 }
 
 export type Severity = "high" | "medium" | "low";

@@ -38,8 +38,8 @@ export const LIMITS = {
   tagsPerResource: 50,
 } as const;
 
-const CLASSIC_ONLY: readonly DocPath[] = [["roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
-const IDENTITY_CENTER_ONLY: readonly DocPath[] = [["permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
+const CLASSIC_ONLY: readonly DocPath[] = [["roles"], ["adopt", "roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
+const IDENTITY_CENTER_ONLY: readonly DocPath[] = [["permissionSets"], ["adopt", "permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
 
 export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnostic[] {
   const out: Diagnostic[] = [];
@@ -290,6 +290,19 @@ export function semanticDiagnostics(source: YamlSource, data: unknown): Diagnost
   const risks = isRec(review.risks) ? review.risks : {};
   for (const [i, rule] of (Array.isArray(risks.custom) ? risks.custom : []).entries()) {
     if (isRec(rule) && rule.accounts !== undefined) checkAccountSelector(["review", "risks", "custom", i, "accounts"], rule.accounts);
+  }
+
+  // --- adopt: only what is declared can be taken over ----------------------------------------
+  const adopt = isRec(data.adopt) ? data.adopt : {};
+  for (const [section, names, what] of [
+    ["roles", roleNames, "role"],
+    ["permissionSets", permissionSetNames, "permission set"],
+  ] as const) {
+    for (const [i, name] of list(adopt[section]).entries()) {
+      if (typeof name === "string" && !names.has(name)) {
+        error(["adopt", section, i], `adopt names ${what} ${q(name)}, which is not declared in '${section}'; only declared objects can be taken over`);
+      }
+    }
   }
 
   // --- warnings: things declared that nothing uses -----------------------------------------

@@ -13,6 +13,7 @@ import type { AuthentikClient } from "../providers/authentik/client.js";
 import { readAuthentikRelease, readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
 import { groupMembers, readUsers } from "../providers/authentik/read-people.js";
 import { releaseWarning } from "../providers/authentik/releases.js";
+import { handMadeRoleAccess } from "../providers/authentik/role-expression.js";
 import { accountClients, type AccountClients } from "../providers/aws/clients.js";
 import { applyRoleChange, applySamlProviderChange } from "../providers/aws/iam-apply.js";
 import { readIamAccount, roleIdentity } from "../providers/aws/iam-read.js";
@@ -86,8 +87,13 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
   const providerAddress = address.samlProvider(config.authentik.provider.name);
   const liveProvider = authentikState.resources.find((r) => r.address === providerAddress);
   const desiredProvider = preliminary.find((r) => r.address === providerAddress)!;
+  // The issuer is the metadata's entityID: pinning it (a provider made by hand, or one
+  // upgraded to 2026.5 with issuer_override "authentik") changes what AWS must hold.
   const metadataStable =
-    authentikState.idpMetadata !== undefined && liveProvider !== undefined && deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp);
+    authentikState.idpMetadata !== undefined &&
+    liveProvider !== undefined &&
+    deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp) &&
+    deepEqual(liveProvider.props[release.samlIssuerField], desiredProvider.props[release.samlIssuerField]);
   const desired = desiredClassicIam(config, {
     authentikUrl: connection.url,
     api: release,
@@ -96,6 +102,10 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
 
   const prune = options.prune ?? config.options.prune;
   const accessOf = classicAccessOf(config, desired, live);
+  // A setup made by hand grants roles through its own Role mapping, which this plan
+  // replaces with the tool's: what it grants now is read from its expression.
+  const aliasOf = new Map(config.aws.accounts.map((a) => [a.id, a.alias]));
+  const handMade = handMadeRoleAccess(authentikState.handMadeRoleMappings, authentikState.groups, authentikState.signIn, (id) => aliasOf.get(id) ?? id);
   const plan = computePlan({
     mode: config.mode,
     configFile: config.file,
@@ -109,7 +119,8 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
     accountIds: Object.fromEntries(config.aws.accounts.map((a) => [a.alias, a.id])),
     ...(users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {}),
     problems: authentikState.problems,
-    warnings: [...runWarnings(config, options), ...[releaseWarning(release)].filter((w): w is string => w !== undefined)],
+    warnings: [...runWarnings(config, options), ...[releaseWarning(release)].filter((w): w is string => w !== undefined), ...handMade.warnings],
+    liveAccess: handMade.rows,
   });
 
   plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c) => accessOf({ type: c.type, props: (c.after ?? c.before)! }, c.after ? "desired" : "live") });

@@ -290,7 +290,7 @@ async function applyIdentityCenter(plan: Plan, input: IdentityCenterApplyInput):
       lanes: (c) =>
         c.type === "aws.sso.account_assignment"
           ? { key: "assignments", limit: 10 }
-          : c.type === "aws.sso.permission_set" && c.action === "update"
+          : c.type === "aws.sso.permission_set" && (c.action === "update" || c.action === "adopt")
             ? { key: "provisioning", limit: 1 }
             : { key: c.system, limit: input.concurrency },
       ...(input.onProgress ? { onProgress: input.onProgress } : {}),

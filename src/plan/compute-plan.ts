@@ -59,6 +59,12 @@ export interface PlanInput {
   members?: Readonly<Record<string, readonly string[]>>;
   /** review.people: names (default), count (no user name in the plan), off. */
   people?: "names" | "count" | "off";
+  /**
+   * Access that exists now through something the plan does not model as a grant
+   * object — a Role mapping written by hand, which the plan replaces — so that taking
+   * a setup over shows as no change when the same grants come from the tool afterwards.
+   */
+  liveAccess?: readonly Omit<AccessRow, "change" | "people">[];
 }
 
 const TYPE_ORDER: ResourceType[] = [
@@ -231,6 +237,20 @@ export function computePlan(input: PlanInput): Plan {
       continue;
     }
     const fields = fieldChanges(l.props, d.props);
+    if (l.adopting !== undefined) {
+      // Taken over, never silently: listed even when nothing else differs.
+      changes.push({
+        ...changeHeader(d),
+        action: "adopt",
+        reason: `taken over (adopt: in the configuration): ${l.adopting}${fields.length ? `; live ${[...new Set(fields.map((f) => f.field.split(".")[0]!))].join(", ")} will change` : ""}`,
+        before: l.props,
+        after: d.props,
+        fields,
+        dependsOn: [...new Set(explicitDeps)].sort(),
+        liveId: l.id,
+      });
+      continue;
+    }
     if (fields.length === 0) continue;
     const changed = [...new Set(fields.map((f) => f.field.split(".")[0]!))];
     const deferredOnly = fields.every((f) => hasDeferred(f.after));
@@ -298,7 +318,7 @@ export function computePlan(input: PlanInput): Plan {
     ]);
   }
 
-  const summary = { create: 0, update: 0, delete: 0, replace: 0 };
+  const summary = { adopt: 0, create: 0, update: 0, delete: 0, replace: 0 };
   for (const c of changes) summary[c.action]++;
   return {
     version: 2,
@@ -340,6 +360,7 @@ function accessDiff(
     return rows;
   };
   const now = collect(liveList, "live");
+  for (const row of input.liveAccess ?? []) if (!now.has(key(row))) now.set(key(row), { ...row });
   const kept = liveList.filter((r) => !desired.has(r.address) && !deletes.has(r.address));
   const later = collect([...desired.values(), ...kept], "desired");
   // The guard counts only what the tool grants: a hand-made grant that survives must

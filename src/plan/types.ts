@@ -61,9 +61,16 @@ export interface LiveResource {
   owned: boolean;
   /** For owned:false — why not, shown in conflicts. */
   ownership?: string;
+  /**
+   * Set when the object is not marked as the tool's yet and the configuration's
+   * `adopt:` takes it over: why it was not the tool's (e.g. "it has no managed-by
+   * tag"). `owned` is then true, and the plan lists the object as `adopt`.
+   */
+  adopting?: string;
 }
 
-export type Action = "create" | "update" | "delete" | "replace";
+/** adopt: take over an existing object made by hand (mark it as the tool's, change what differs), never recreating it. */
+export type Action = "create" | "update" | "delete" | "replace" | "adopt";
 
 export interface FieldChange {
   field: string;
@@ -169,6 +176,7 @@ export interface Risk {
 }
 
 export interface PlanSummary {
+  adopt: number;
   create: number;
   update: number;
   delete: number;

@@ -14,7 +14,7 @@ export function renderPlanJson(plan: Plan): string {
   return `${JSON.stringify(plan, null, 2)}\n`;
 }
 
-const ACTIONS = ["create", "update", "delete", "replace"];
+const ACTIONS = ["adopt", "create", "update", "delete", "replace"];
 const MODES = ["classic-iam", "identity-center"];
 
 type Json = Record<string, unknown>;
@@ -103,7 +103,11 @@ export function parsePlanJson(text: string): Plan {
   s.oneOf(plan.mode, MODES, "mode");
   s.string(plan.config, "config");
   s.string(plan.hash, "hash");
-  if (s.object(plan.summary, "summary")) for (const k of ACTIONS) s.count(plan.summary[k], `summary.${k}`);
+  if (s.object(plan.summary, "summary")) {
+    // summary.adopt came with `adopt:` (plans saved before it have none).
+    if (plan.summary.adopt === undefined) plan.summary.adopt = 0;
+    for (const k of ACTIONS) s.count(plan.summary[k], `summary.${k}`);
+  }
   if (s.array(plan.access, "access")) {
     plan.access.forEach((r, i) => {
       const p = `access[${i}]`;

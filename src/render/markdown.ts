@@ -16,7 +16,7 @@
  * fences are closed, and a notice says how much is shown.
  */
 import type { AccessRow, Change, People, PermissionRow, Plan, Risk } from "../plan/types.js";
-import { formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts } from "./values.js";
+import { formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts } from "./values.js";
 
 export interface MarkdownOptions {
   /** Total length not to exceed (in UTF-16 code units, which never undercounts GitHub's characters). */
@@ -131,8 +131,8 @@ function fence(lines: string[], lang = ""): string[] {
 
 // ---- sections ------------------------------------------------------------------------------
 
-const SYMBOL: Record<Change["action"], string> = { create: "+", update: "~", delete: "-", replace: "-/+" };
-const VERB: Record<Change["action"], string> = { create: "create", update: "update", delete: "delete", replace: "replace" };
+const SYMBOL: Record<Change["action"], string> = { adopt: ">", create: "+", update: "~", delete: "-", replace: "-/+" };
+const VERB: Record<Change["action"], string> = { adopt: "adopt", create: "create", update: "update", delete: "delete", replace: "replace" };
 
 /** People as a cell: the count and the names, folded when there are many (review.people: count gives no names). */
 function peopleCell(p: People | undefined): string {
@@ -294,7 +294,7 @@ function buildParts(plan: Plan, options: MarkdownOptions): Parts {
     if (warning.length > 0) head.push("", ...warning);
     if (plan.risks && plan.risks.length > 0) head.push("", `#### ⚠️ Risks (${plan.risks.length})`, "", ...risksSection(plan.risks));
     head.push("", "#### Access changes", "");
-    head.push(...(plan.access.length > 0 ? accessTable(plan.access, plan.mode) : ["No access changes."]));
+    head.push(...(plan.access.length > 0 ? accessTable(plan.access, plan.mode) : [noAccessChange(plan)]));
     if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode));
     head.push("", `#### Changes (${plan.changes.length})`);
   }

@@ -9,7 +9,7 @@
  */
 import type { Styler } from "../cli/terminal.js";
 import type { AccessRow, Change, People, PermissionRow, Plan } from "../plan/types.js";
-import { formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, peopleCount, quote, safeText, statementWords, summaryCounts } from "./values.js";
+import { formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts } from "./values.js";
 
 const INDENT = "      "; // under the address, past the symbol column
 
@@ -33,6 +33,8 @@ function symbol(action: Change["action"], style: Styler): string {
       return style.red("  -");
     case "replace":
       return `${style.red("-")}/${style.green("+")}`;
+    case "adopt":
+      return style.bold("  >");
   }
 }
 
@@ -139,7 +141,7 @@ export function renderPlanText(plan: Plan, style: Styler): string {
       }
     }
     out.push("", style.bold("Access changes:"));
-    if (plan.access.length === 0) out.push("  No access changes.");
+    if (plan.access.length === 0) out.push(`  ${noAccessChange(plan)}`);
     // Losses first: taking access away is what a reviewer must not miss.
     const rows = [...plan.access.filter((r) => r.change === "lost"), ...plan.access.filter((r) => r.change === "gained")];
     for (const row of rows) out.push(accessLine(row, grantKind(plan.mode), style));

@@ -102,11 +102,22 @@ export function grantKind(mode: string): string {
   return mode === "identity-center" ? "permission set" : "role";
 }
 
-/** "3 to create, 1 to update, 0 to delete" (replacements only when there are any). */
-export function summaryCounts(summary: { create: number; update: number; delete: number; replace: number }): string {
+/** "3 to create, 1 to update, 0 to delete" (adoptions and replacements only when there are any). */
+export function summaryCounts(summary: { adopt?: number; create: number; update: number; delete: number; replace: number }): string {
   const parts = [`${summary.create} to create`, `${summary.update} to update`, `${summary.delete} to delete`];
+  if (summary.adopt) parts.unshift(`${summary.adopt} to adopt`);
   if (summary.replace > 0) parts.push(`${summary.replace} to replace`);
   return parts.join(", ");
+}
+
+/**
+ * The one line for a plan with changes but an empty access diff. Taking a setup over
+ * (adopt) must be seen to change nobody's access.
+ */
+export function noAccessChange(plan: { summary: { adopt?: number } }): string {
+  return plan.summary.adopt
+    ? `No access changes: nobody gains or loses anything; ${plan.summary.adopt} existing ${plan.summary.adopt === 1 ? "object is" : "objects are"} taken over (adopt) and the rest only restructures.`
+    : "No access changes.";
 }
 
 /** At most this many names are shown unfolded; the rest are folded (markdown) or counted (text). */

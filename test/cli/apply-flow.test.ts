@@ -44,7 +44,7 @@ const plan: Plan = {
   mode: "classic-iam",
   config,
   hash: "b".repeat(64),
-  summary: { create: 1, update: 0, delete: 0, replace: 0 },
+  summary: { adopt: 0, create: 1, update: 0, delete: 0, replace: 0 },
   access: [],
   permissions: [],
   risks: [],

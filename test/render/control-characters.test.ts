@@ -46,7 +46,7 @@ function nastyPlan(): Plan {
     mode: "identity-center",
     config: `cfg${NASTY}.yaml`,
     hash: "a".repeat(64),
-    summary: { create: 1, update: 1, delete: 1, replace: 1 },
+    summary: { adopt: 0, create: 1, update: 1, delete: 1, replace: 1 },
     access: [
       { group: NASTY, grant: NASTY, account: NASTY, accountId: "111111111111", change: "gained" },
       { group: NASTY, grant: NASTY, account: NASTY, accountId: NASTY, change: "lost", kind: "application" } as Plan["access"][number],

@@ -77,7 +77,7 @@ const del: Change = {
 };
 
 function basePlan(changes: Change[] = [create, update, del]): Plan {
-  const summary = { create: 0, update: 0, delete: 0, replace: 0 };
+  const summary = { adopt: 0, create: 0, update: 0, delete: 0, replace: 0 };
   for (const c of changes) summary[c.action]++;
   return {
     version: 2,
@@ -122,7 +122,7 @@ function hostilePlan(): Plan {
     },
     { ...del, title: HOSTILE },
   ];
-  plan.summary = { create: 1, update: 1, delete: 1, replace: 0 };
+  plan.summary = { adopt: 0, create: 1, update: 1, delete: 1, replace: 0 };
   plan.warnings = [HOSTILE];
   plan.manualSteps = [HOSTILE];
   plan.notPruned = [{ address: "x", title: HOSTILE }];
@@ -496,7 +496,7 @@ describe("plan JSON", () => {
     delete broken.hash;
     broken.access[0].group = 7;
     expect(() => parsePlanJson(JSON.stringify(broken))).toThrow(
-      /not a valid plan of version 2:[\s\S]*hash must be a string \(got nothing\)[\s\S]*access\[0\]\.group must be a string \(got 7\)[\s\S]*changes\[1\]\.action must be one of create, update, delete, replace \(got "destroy"\)/,
+      /not a valid plan of version 2:[\s\S]*hash must be a string \(got nothing\)[\s\S]*access\[0\]\.group must be a string \(got 7\)[\s\S]*changes\[1\]\.action must be one of adopt, create, update, delete, replace \(got "destroy"\)/,
     );
   });
 });

@@ -27,7 +27,7 @@ function plan(): Plan {
     mode: "classic-iam",
     config: "aws-access.yaml",
     hash: "c".repeat(64),
-    summary: { create: 0, update: 0, delete: 1, replace: 0 },
+    summary: { adopt: 0, create: 0, update: 0, delete: 1, replace: 0 },
     access: [{ group: "engineers", grant: "admin", account: "prod", accountId: "111111111111", change: "gained", people: { count: 12, names: many } }],
     permissions: [
       {

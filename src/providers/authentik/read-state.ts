@@ -14,6 +14,7 @@ import type {
 import type { ResolvedConfig } from "../../config/model.js";
 import { address } from "../../desired/addresses.js";
 import { summarizeIdpMetadata, type IdpMetadataSummary } from "../../desired/saml-metadata.js";
+import { SAML_ATTRIBUTE } from "../../desired/expressions.js";
 import { UserError } from "../../errors.js";
 import { byCodePoint } from "../../plan/canonical.js";
 import type { PlanProblem } from "../../plan/compute-plan.js";
@@ -45,7 +46,15 @@ export interface AuthentikLiveState {
   idpMetadata?: IdpMetadataSummary;
   problems: PlanProblem[];
   /** Every group with its parents (2025.10: its one `parent`), for the people of each group. */
-  groups: { pk: string; name: string; parents: string[] }[];
+  groups: { pk: string; name: string; parents: string[]; attributes: Record<string, unknown> }[];
+  /**
+   * SAML property mappings for AWS's Role attribute on the configured provider that the
+   * tool did not write (a setup made by hand): what they grant is read from their
+   * expression (see role-expression.ts), as access that exists now.
+   */
+  handMadeRoleMappings: { pk: string; name: string; expression: string }[];
+  /** Groups bound to the application (enabled, not negated), or "everyone" when it has no bindings at all. */
+  signIn: string[] | "everyone";
 }
 
 /** Reads the release once: everything after speaks its API (see releases.ts). */
@@ -171,6 +180,17 @@ export async function readAuthentikState(
     address: address.scimMapping,
     props: (m) => ({ name: m.name, expression: m.expression }),
   });
+  const application = await client.find<Application>(`/core/applications/${encodeURIComponent(app)}/`);
+  // The application is the tool's when it carries the tool's name as publisher (set
+  // on create). One made by hand is never taken over silently: only when the
+  // configuration says `adopt: application: true`, and then the plan lists it (and
+  // what comes with it: its provider, backchannel provider and group bindings) as adopt.
+  const appMarked = application?.metaPublisher === MANAGED_BY_VALUE;
+  const appAdopting =
+    application && !appMarked && config.adopt?.application ? `it was made by hand: its Publisher is ${JSON.stringify(application.metaPublisher ?? "")}, not '${MANAGED_BY_VALUE}'; apply sets it` : undefined;
+  const appOwned = appMarked || appAdopting !== undefined;
+  const withApplication = `it comes with application '${app}', which this configuration adopts`;
+
   const scimProviderAddressByPk = new Map<number, string>();
   for (const sp of scimProviders) {
     const declared = sp.name === config.scim?.providerName;
@@ -203,16 +223,12 @@ export async function readAuthentikState(
         dry_run: sp.dryRun ?? false,
       },
       ...ownedUnless(foreign && `it is the backchannel provider of application '${sp.assignedBackchannelApplicationSlug}'`),
+      ...(attached && appAdopting ? { adopting: withApplication } : {}),
     });
   }
 
   const provider = providers.find((x) => x.name === providerName);
   const providerAddress = address.samlProvider(providerName);
-  const application = await client.find<Application>(`/core/applications/${encodeURIComponent(app)}/`);
-  // The application is the tool's when it carries the tool's name as publisher (set
-  // on create). One made by hand is never adopted silently: the plan stops and
-  // says how to hand it over.
-  const appOwned = application?.metaPublisher === MANAGED_BY_VALUE;
   if (provider) {
     const linkedElsewhere = Boolean(provider.assignedApplicationSlug) && provider.assignedApplicationSlug !== app;
     const linkedToForeignApp = provider.assignedApplicationSlug === app && !appOwned;
@@ -229,10 +245,12 @@ export async function readAuthentikState(
         (linkedElsewhere || linkedToForeignApp) &&
           `it belongs to application '${provider.assignedApplicationSlug}'${linkedToForeignApp ? ", which authentik-aws-gitops does not manage" : ""}`,
       ),
+      ...(!linkedElsewhere && provider.assignedApplicationSlug === app && appAdopting ? { adopting: withApplication } : {}),
     });
   }
 
   let idpMetadata: IdpMetadataSummary | undefined;
+  let signIn: string[] | "everyone" = [];
   if (application) {
     const appAddress = address.application(app);
     const foreignProvider = application.provider != null && (!provider || application.provider !== provider.pk);
@@ -262,9 +280,10 @@ export async function readAuthentikState(
       },
       ...ownedUnless(
         !appOwned
-          ? `its Publisher is not '${MANAGED_BY_VALUE}'; to hand an existing application over to the tool, set its Publisher to '${MANAGED_BY_VALUE}' in authentik`
+          ? `its Publisher is not '${MANAGED_BY_VALUE}': it was made by hand; to hand it over to the tool, add 'adopt: { application: true }' to the configuration (authentik-aws-gitops import writes it)`
           : foreignProvider && `it uses another provider (pk ${application.provider}), not SAML provider '${providerName}'`,
       ),
+      ...(appAdopting && !foreignProvider ? { adopting: appAdopting } : {}),
     });
 
     const entitlements = await client.list<ApplicationEntitlement>("/core/application_entitlements/", { app: application.pk });
@@ -296,6 +315,11 @@ export async function readAuthentikState(
     const chunks = Array.from({ length: Math.ceil(targets.length / 50) }, (_, i) => targets.slice(i * 50, i * 50 + 50));
     const bindings = (await Promise.all(chunks.map((chunk) => client.list<PolicyBinding>("/policies/bindings/", { target_in: chunk })))).flat();
     const groupName = reverse(lookups.groups);
+    const onApp = bindings.filter((b) => b.target === application.pk);
+    signIn =
+      onApp.length === 0
+        ? "everyone"
+        : [...new Set(onApp.filter((b) => b.group && (b.enabled ?? true) && !b.negate).map((b) => groupName.get(b.group!) ?? b.group!))].sort(byCodePoint);
     for (const b of bindings) {
       const onApplication = b.target === application.pk;
       const entitlement = entitlementByPbm.get(b.target);
@@ -331,6 +355,7 @@ export async function readAuthentikState(
           !(b.group && (onApplication ? appOwned : ownedEntitlements.has(b.target))) &&
             `it was added by hand (not a group binding on the managed ${onApplication ? "application" : "entitlement"})`,
         ),
+        ...(b.group && onApplication && appAdopting ? { adopting: withApplication } : {}),
       });
     }
 
@@ -348,9 +373,25 @@ export async function readAuthentikState(
 
   const groupTree = groups.map((g) => {
     const old = (g as unknown as { parent?: string | null }).parent;
-    return { pk: g.pk, name: g.name, parents: Array.isArray(g.parents) ? [...g.parents] : old ? [old] : [] };
+    return { pk: g.pk, name: g.name, parents: Array.isArray(g.parents) ? [...g.parents] : old ? [old] : [], attributes: (g.attributes ?? {}) as Record<string, unknown> };
   });
-  return { release, lookups, resources, ids, ...(provider ? { providerPk: provider.pk } : {}), ...(idpMetadata ? { idpMetadata } : {}), problems, groups: groupTree };
+  const attached = new Set(provider?.propertyMappings ?? []);
+  const handMadeRoleMappings = samlMappings
+    .filter((m) => attached.has(m.pk) && m.samlName === SAML_ATTRIBUTE.role && !m.name.startsWith(prefix))
+    .map((m) => ({ pk: m.pk, name: m.name, expression: m.expression }))
+    .sort((a, b) => byCodePoint(a.name, b.name));
+  return {
+    release,
+    lookups,
+    resources,
+    ids,
+    ...(provider ? { providerPk: provider.pk } : {}),
+    ...(idpMetadata ? { idpMetadata } : {}),
+    problems,
+    groups: groupTree,
+    handMadeRoleMappings,
+    signIn,
+  };
 }
 
 function samlProviderProps(provider: SAMLProvider, lookups: AuthentikLookups, mappingAddressByPk: Map<string, string>, release: AuthentikRelease): Props {

@@ -117,6 +117,8 @@ export function readRoleExpression(expression: string): RoleExpression {
   if (expression.trim() === ROLE_EXPRESSION.trim()) return { style: "entitlements" };
   const lines = statements(expression);
   if (lines.length === 0) return { style: "unreadable", reason: "the expression is empty", line: 1 };
+  const logic = lines.find((l) => /^(?:if|elif|else|for|while|def|try|with|match|lambda)\b/.test(l.text));
+  if (logic) return { style: "unreadable", reason: `"${logic.text}": the grants depend on logic (conditions, loops) the tool does not evaluate`, line: logic.line };
 
   if (lines.length === 1) {
     const only = lines[0]!;
@@ -214,4 +216,40 @@ export function expressionGrants(
     else grants.push({ group: g.name, pair });
   }
   return { grants, problems };
+}
+
+/** A row of access that exists now through a hand-made Role mapping (see PlanInput.liveAccess). */
+export interface MappingAccessRow {
+  group: string;
+  grant: string;
+  account: string;
+  accountId: string;
+}
+
+/**
+ * What the hand-made Role mappings on the provider grant now, by group, and what
+ * cannot be read (a warning each: the plan cannot show who loses that access).
+ */
+export function handMadeRoleAccess(
+  mappings: readonly { name: string; expression: string }[],
+  groups: readonly GroupWithAttributes[],
+  signIn: readonly string[] | "everyone",
+  accountLabel: (accountId: string) => string,
+): { rows: MappingAccessRow[]; warnings: string[] } {
+  const rows: MappingAccessRow[] = [];
+  const warnings: string[] = [];
+  for (const m of mappings) {
+    const parsed = readRoleExpression(m.expression);
+    if (parsed.style === "entitlements") continue;
+    if (parsed.style === "unreadable") {
+      warnings.push(
+        `the SAML property mapping '${m.name}' on the provider sends AWS roles from an expression the tool cannot read (line ${parsed.line}: ${parsed.reason}); this plan replaces it, and who loses the roles it grants cannot be shown`,
+      );
+      continue;
+    }
+    const { grants, problems } = expressionGrants(parsed, groups, signIn);
+    for (const p of problems) warnings.push(`the SAML property mapping '${m.name}' on the provider: ${p}`);
+    for (const g of grants) rows.push({ group: g.group, grant: g.pair.roleName, account: accountLabel(g.pair.accountId), accountId: g.pair.accountId });
+  }
+  return { rows, warnings };
 }

@@ -12,7 +12,7 @@ import { summarizeIdpMetadata, trustRelevant } from "../../desired/saml-metadata
 import { collectPages } from "../../util/paging.js";
 import { byCodePoint } from "../../plan/canonical.js";
 import { normalizePolicy } from "../../plan/policy-normalize.js";
-import { configOwnership, ownedUnless, type LiveResource } from "../../plan/types.js";
+import { CONFIG_TAG, configOwnership, MANAGED_BY_TAG, MANAGED_BY_VALUE, ownedUnless, type LiveResource } from "../../plan/types.js";
 import { configId } from "../../desired/classic-iam.js";
 import type { AccountClients } from "./clients.js";
 import { samlProviderArn } from "../../desired/classic-iam.js";
@@ -35,6 +35,7 @@ export async function readIamAccount(
   const { iam, account } = clients;
   const out: LiveResource[] = [];
   const rolePath = config.aws.rolePath;
+  const adoptRoles = new Set(config.adopt?.roles ?? []);
 
   // Marker-paged: IAM's cursor is the Marker of a truncated page.
   const roles: Role[] = await collectPages<Role, string>("AWS ListRoles", async (Marker) => {
@@ -57,6 +58,9 @@ export async function readIamAccount(
     const tags = Object.fromEntries((d?.Tags ?? []).map((t) => [t.Key!, t.Value ?? ""]).sort(([a], [b]) => byCodePoint(a, b)));
     const underPath = role.Path === rolePath;
     const notOurs = configOwnership(tags, configId(config), wanted.has(name.toLowerCase()) && underPath);
+    // Made by hand (no managed-by tag at all: not another tool's, nor another
+    // configuration's) and named in adopt.roles: taken over, never recreated.
+    const adopting = underPath && notOurs && tags[MANAGED_BY_TAG] === undefined && desiredRoleNames.has(name) && adoptRoles.has(name);
     out.push({
       address: address.iamRole(account.alias, role.Path ?? "/", name),
       type: "aws.iam.role",
@@ -79,7 +83,9 @@ export async function readIamAccount(
         permissions_boundary: d?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
         tags,
       },
-      ...ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs),
+      ...(adopting
+        ? { owned: true, adopting: `it was made by hand (no ${MANAGED_BY_TAG} tag); apply tags it ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}, ${CONFIG_TAG}=${configId(config)}` }
+        : ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs)),
     });
   }
 

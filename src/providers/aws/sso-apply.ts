@@ -182,7 +182,8 @@ export async function applyPermissionSetChange(ctx: IdentityCenterApplyContext, 
     else await ignoreNotFound(sso.send(new DeletePermissionsBoundaryFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
   }
 
-  if (change.action === "update") {
+  // An adopted set is re-provisioned only when more than its tags changes.
+  if (change.action === "update" || (change.action === "adopt" && change.fields.some((f) => f.field.split(".")[0] !== "tags"))) {
     // A changed permission set reaches the accounts it is provisioned to only once re-provisioned.
     // AWS allows one provisioning per account at a time and answers ConflictException
     // otherwise (also while an assignment provisions the set): retried with back-off.

@@ -21,7 +21,7 @@ import { mapLimit } from "../../util/map-limit.js";
 import { collectPages } from "../../util/paging.js";
 import { byCodePoint } from "../../plan/canonical.js";
 import { normalizePolicy } from "../../plan/policy-normalize.js";
-import { configOwnership, ownedUnless, type LiveResource } from "../../plan/types.js";
+import { CONFIG_TAG, configOwnership, MANAGED_BY_TAG, MANAGED_BY_VALUE, ownedUnless, type LiveResource } from "../../plan/types.js";
 import { configId } from "../../desired/classic-iam.js";
 import type { IdentityCenterClients } from "./sso-clients.js";
 
@@ -109,6 +109,9 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
     (p) => p.PermissionSets,
   );
   const managedArns = new Map<string, string>(); // arn → name
+  const adoptingArns = new Set<string>();
+  const adoptNames = new Set(config.adopt?.permissionSets ?? []);
+  const declaredNames = new Set(config.permissionSets.map((p) => p.name));
   await mapLimit(arns, concurrency, async (PermissionSetArn) => {
     const [described, tagList] = await Promise.all([
       sso.send(new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
@@ -122,11 +125,15 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
     const name = ps.Name!;
     const tags = Object.fromEntries(tagList.map((t) => [t.Key!, t.Value ?? ""]).sort(([a], [b]) => byCodePoint(a, b)));
     const notOurs = configOwnership(tags, configId(config), desiredNames.has(name.toLowerCase()));
-    const owned = !notOurs;
+    // Made by hand (no managed-by tag at all) and named in adopt.permissionSets: taken
+    // over with its assignments, never recreated.
+    const adopting = notOurs && tags[MANAGED_BY_TAG] === undefined && adoptNames.has(name) && declaredNames.has(name);
+    const owned = !notOurs || adopting;
     if (!owned && !desiredNames.has(name.toLowerCase())) return; // not ours and in nobody's way
     const addr = address.permissionSet(name);
     permissionSetArns.set(addr, PermissionSetArn);
     if (owned) managedArns.set(PermissionSetArn, name);
+    if (adopting) adoptingArns.add(PermissionSetArn);
     const details = owned ? await permissionSetDetails(clients, instanceArn, PermissionSetArn) : {};
     // moto returns an unset session duration as the number 3600; AWS as "PT1H".
     const seconds = parseDuration(String(ps.SessionDuration ?? "PT1H").replace(/^(\d+)$/, "$1s")) ?? 3600;
@@ -144,7 +151,9 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
         ...details,
         tags,
       },
-      ...ownedUnless(notOurs),
+      ...(adopting
+        ? { owned: true, adopting: `it was made by hand (no ${MANAGED_BY_TAG} tag); apply tags it ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}, ${CONFIG_TAG}=${configId(config)}` }
+        : ownedUnless(notOurs)),
     });
   });
 
@@ -204,6 +213,7 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
           id: JSON.stringify({ principalId: groupId, permissionSetArn: a.PermissionSetArn, accountId: a.AccountId }),
           props: { group: groupName, permission_set: { $ref: address.permissionSet(psName) }, account_id: a.AccountId },
           owned: true,
+          ...(adoptingArns.has(a.PermissionSetArn ?? "") ? { adopting: `it comes with permission set ${psName}, which this configuration adopts` } : {}),
         });
       }
     });
@@ -211,7 +221,7 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
   return { instanceArn, identityStoreId, resources, groups, permissionSetArns, ouAccounts };
 }
 
-async function permissionSetDetails(clients: IdentityCenterClients, InstanceArn: string, PermissionSetArn: string) {
+export async function permissionSetDetails(clients: IdentityCenterClients, InstanceArn: string, PermissionSetArn: string) {
   const sso = clients.ssoAdmin;
   const [managed, customer, inline, boundary] = await Promise.all([
     allPages(

@@ -607,6 +607,57 @@ describe.each(RELEASES)("authentik %s", (version) => {
     expect(visible).toBe(version === "2025.10.4" ? 1 : 0);
   });
 
+  it("core/applications/{slug}/check_access/?for_user=: the application's policy engine for that user (superusers only), descendants of a bound group included", async () => {
+    const tag = version.replace(/\./g, "-");
+    const parent = await c.created("/core/groups/", { name: `access-parent-${version}` });
+    const child = await c.created("/core/groups/", at(version, "2025.12") ? { name: `access-child-${version}`, parents: [parent.pk] } : { name: `access-child-${version}`, parent: parent.pk });
+    const other = await c.created("/core/groups/", { name: `access-other-${version}` });
+    const inParent = await c.created("/core/users/", { username: `access-p-${version}`, name: "P", groups: [parent.pk] });
+    const inChild = await c.created("/core/users/", { username: `access-c-${version}`, name: "C", groups: [child.pk] });
+    const inOther = await c.created("/core/users/", { username: `access-o-${version}`, name: "O", groups: [other.pk] });
+    const nobody = await c.created("/core/users/", { username: `access-n-${version}`, name: "N" });
+    const app = await c.created("/core/applications/", { name: "Access", slug: `access-${tag}` });
+    const check = async (user: { pk: number }) => {
+      const r = await c.get(`/core/applications/${app.slug}/check_access/?for_user=${user.pk}`);
+      expect(r.status, JSON.stringify(r.body)).toBe(200);
+      expect(r.body).toEqual({ passing: expect.any(Boolean), messages: [], log_messages: [] });
+      return r.body.passing as boolean;
+    };
+    const all = async () => [await check(inParent), await check(inChild), await check(inOther), await check(nobody)];
+    // No bindings: everyone passes.
+    expect(await all()).toEqual([true, true, true, true]);
+    const binding = await c.created("/policies/bindings/", { target: app.pk, group: parent.pk, order: 0 });
+    expect(await all()).toEqual([true, true, false, false]);
+    // A disabled binding does not count (and with none left enabled, everyone passes again).
+    expect((await c.put(`/policies/bindings/${binding.pk}/`, { target: app.pk, group: parent.pk, order: 0, enabled: false })).status).toBe(200);
+    expect(await all()).toEqual([true, true, true, true]);
+    // Negated: everyone outside the group (and its descendants).
+    expect((await c.put(`/policies/bindings/${binding.pk}/`, { target: app.pk, group: parent.pk, order: 0, negate: true, enabled: true })).status).toBe(200);
+    expect(await all()).toEqual([false, false, true, true]);
+    expect((await c.put(`/policies/bindings/${binding.pk}/`, { target: app.pk, group: parent.pk, order: 0, negate: false })).status).toBe(200);
+    // A user binding; mode any: either passes.
+    await c.created("/policies/bindings/", { target: app.pk, user: nobody.pk, order: 1 });
+    expect(await all()).toEqual([true, true, false, true]);
+    // Mode all: up to 2025.12.4 any passing static binding sufficed, from 2025.12.5 every one must pass.
+    expect((await c.patch(`/core/applications/${app.slug}/`, { policy_engine_mode: "all" })).status).toBe(200);
+    expect(await all()).toEqual(version === "2025.10.4" ? [true, true, false, true] : [false, false, false, false]);
+    expect((await c.patch(`/core/applications/${app.slug}/`, { policy_engine_mode: "any" })).status).toBe(200);
+
+    expect((await c.get(`/core/applications/${app.slug}/check_access/?for_user=999999`)).body).toEqual({ for_user: ["User not found"] });
+    expect((await c.get(`/core/applications/no-such-app/check_access/?for_user=${nobody.pk}`)).status).toBe(404);
+    // Without for_user the token's own user (akadmin, in no bound group) is checked.
+    expect((await c.get(`/core/applications/${app.slug}/check_access/`)).body.passing).toBe(false);
+    // A token user who is no superuser cannot ask for someone else: for_user is ignored, and no permission is needed.
+    control().denyPermission("authentik_core.view_application");
+    const asSelf = await c.get(`/core/applications/${app.slug}/check_access/?for_user=${inParent.pk}`);
+    expect(asSelf.status).toBe(200);
+    expect(asSelf.body.passing).toBe(false);
+    expect(c.lastRequest().warnings.join()).toMatch(/for_user is ignored/);
+    ak.store.deniedPermissions.clear();
+    expect(await check(inParent)).toBe(true);
+    expect(control().invalidRequests()).toEqual([]);
+  });
+
   it("tasks/schedules/{id}/send/ exists and needs send_schedule; model permissions guard the CRUD views", async () => {
     const p = await c.created("/providers/scim/", { name: `perm-${version}`, url: "https://scim.example/v2", token: "t" });
     const schedule = await c.one(`/tasks/schedules/?rel_obj_id=${p.pk}&rel_obj_content_type__model=scimprovider`);
@@ -744,6 +795,25 @@ describe("collation", () => {
           ? ["authentik default SCIM Mapping: User", "authentik-x", "aws-gitops: User", "Zeta mapping"]
           : ["Zeta mapping", "authentik default SCIM Mapping: User", "authentik-x", "aws-gitops: User"],
       );
+      expect(ak.emulatorErrors).toEqual([]);
+    } finally {
+      await ak.stop();
+    }
+  });
+
+  it.each([
+    ["ci", "zeta"],
+    ["c", "alpha"],
+  ] as const)("user.group_attributes() merges groups ordered by name under %s: the last one's attribute wins", async (collation, winner) => {
+    const ak = await startAuthentikEmulator({ token: TOKEN, collation });
+    try {
+      const c = clientOf(() => ak);
+      const zeta = await c.created("/core/groups/", { name: "Zeta", attributes: { aws_role: "zeta" } });
+      const alpha = await c.created("/core/groups/", { name: "alpha", attributes: { aws_role: "alpha" } });
+      const user = await c.created("/core/users/", { username: "both", name: "Both", groups: [zeta.pk, alpha.pk] });
+      const m = await c.created("/propertymappings/provider/saml/", { name: "attr", saml_name: "x", expression: 'return user.group_attributes().get("aws_role")' });
+      const r = await c.post(`/propertymappings/all/${m.pk}/test/`, { user: user.pk });
+      expect(JSON.parse(r.body.result)).toBe(winner);
       expect(ak.emulatorErrors).toEqual([]);
     } finally {
       await ak.stop();

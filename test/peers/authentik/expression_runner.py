@@ -222,8 +222,12 @@ class User(Model):
         return QuerySet(self._all_groups)
 
     def group_attributes(self, request=None):
+        # authentik: `for group in self.all_groups().order_by("name")` (authentik/core/models.py
+        # @version/2025.10.4 … @2026.5.0-rc1), so the *database collation* decides which group's
+        # attributes win. all_groups arrives in that order (Store.userAllGroups); re-sorting here
+        # by code point would make "Zeta" lose to "alpha" under a linguistic collation.
         final = {}
-        for group in sorted(self._all_groups, key=lambda g: g.name):
+        for group in self._all_groups:
             _deep_merge(final, json.loads(json.dumps(group.attributes)))
         return _deep_merge(final, json.loads(json.dumps(self.attributes)))
 

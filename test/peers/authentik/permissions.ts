@@ -46,6 +46,10 @@ const perm = (model: string, action: string) => {
 const SPECIAL: Record<string, string[]> = {
   // ApplicationViewSet.list: "checks Policy based access instead of guardian" (skips ObjectFilter).
   core_applications_list: [],
+  // ApplicationViewSet.check_access: get_object_or_404 instead of get_object() ("the user might not
+  // have view_application, even if they have access"), and ObjectPermissions.has_permission passes
+  // detail routes: no permission at all (authentik/core/api/applications.py, rbac/permissions.py).
+  core_applications_check_access_retrieve: [],
   // SAMLProviderViewSet.metadata: permission_classes=[AllowAny].
   providers_saml_metadata_retrieve: [],
   // GroupViewSet.add_user / remove_user (authentik/core/api/groups.py@version/2025.10.4).

@@ -263,6 +263,28 @@ export const coreHandlers: HandlerTable = {
     return ok({ ...page, results });
   },
   core_applications_create: (ctx) => created(S.application(ctx.ser, writeApplication(ctx))),
+  // ApplicationViewSet.check_access (authentik/core/api/applications.py@version/2025.10.4 …
+  // @2026.5.0-rc1): the application by slug (get_object_or_404, no view permission needed);
+  // `for_user` counts only for a superuser (anyone else is checked as themselves), an unknown
+  // one is ValidationError({"for_user": "User not found"}); then a PolicyEngine over the
+  // application's bindings (Store.userPassesApplication). A superuser gets the engine's
+  // PolicyResult (messages and the captured log lines, which the emulator does not produce:
+  // static group/user bindings and "no bindings" carry no messages), anyone else only
+  // PolicyResult(passing).
+  core_applications_check_access_retrieve(ctx) {
+    const { store } = ctx;
+    const app = getApp(ctx);
+    const superuser = ctx.user !== undefined && store.isSuperuser(ctx.user) && store.deniedPermissions.size === 0;
+    let subject = ctx.user;
+    if (superuser && ctx.query.for_user !== undefined) {
+      subject = store.users.get(ctx.query.for_user as number);
+      if (!subject) throw new ApiError(400, { for_user: ["User not found"] });
+    } else if (ctx.query.for_user !== undefined) {
+      ctx.warn("check_access: for_user is ignored unless the token's user is a superuser");
+    }
+    const passing = subject !== undefined && store.userPassesApplication(subject, app);
+    return ok({ passing, messages: [], log_messages: [] });
+  },
   core_applications_retrieve: (ctx) => ok(S.application(ctx.ser, getApp(ctx))),
   core_applications_update: (ctx) => ok(S.application(ctx.ser, writeApplication(ctx, getApp(ctx)))),
   core_applications_partial_update: (ctx) => ok(S.application(ctx.ser, writeApplication(ctx, getApp(ctx)))),

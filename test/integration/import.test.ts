@@ -1,0 +1,211 @@
+// From "I followed authentik's AWS guide" to "the tool owns it": a setup is built by hand in
+// the peers (guide-setup.ts), `import` writes the configuration, the first plan changes
+// nobody's access (only adopt and restructure), apply, a clean re-plan — and the same people
+// hold the same roles, asked of the emulator's expression evaluation and of AWS (the oracles).
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { ListRoleTagsCommand } from "@aws-sdk/client-iam";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Plan } from "../../src/plan/types.js";
+import {
+  buildClassicGuideSetup,
+  buildIdentityCenterGuideSetup,
+  heldPermissionSets,
+  heldRoles,
+  iamInAccount,
+  type ClassicGuideOptions,
+  type RoleMappingStyle,
+} from "./guide-setup.js";
+import { startPeers, type Peers } from "./harness.js";
+import { createOrganization, type OrgFixture } from "./identity-center-setup.js";
+
+const READONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess";
+const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
+const ROLES: ClassicGuideOptions["roles"] = [
+  { name: "readonly", managedPolicies: [READONLY], inlinePolicy: { name: "deny-billing", document: { Version: "2012-10-17", Statement: [{ Sid: "NoBilling", Effect: "Deny", Action: "aws-portal:*", Resource: "*" }] } } },
+  { name: "admin", managedPolicies: [ADMIN], maxSessionDuration: 4 * 3600, description: "break glass" },
+  { name: "data", managedPolicies: [READONLY] },
+];
+
+let peers: Peers;
+let org: OrgFixture;
+const groupPk: Record<string, string> = {};
+
+beforeAll(async () => {
+  peers = await startPeers(["engineers", "admins", "data-eng"], { shim: true });
+  for (const g of (await peers.ak("GET", "/core/groups/?page_size=100&include_users=false")).results as { pk: string; name: string }[]) groupPk[g.name] = g.pk;
+  groupPk["data-eng-ml"] = (await peers.ak("POST", "/core/groups/", { name: "data-eng-ml", parents: [groupPk["data-eng"]] })).pk;
+  const people: [string, string[]][] = [
+    ["alice", ["engineers"]],
+    ["bob", ["admins", "engineers"]],
+    ["carol", ["data-eng-ml"]],
+    ["dave", ["data-eng"]],
+    ["erin", []],
+  ];
+  for (const [username, groups] of people) {
+    await peers.ak("POST", "/core/users/", { username, name: username, email: `${username}@example.com`, groups: groups.map((g) => groupPk[g]) });
+  }
+  org = await createOrganization(peers.awsEndpoint);
+});
+
+afterAll(async () => {
+  expect(await peers.authentik.control.invalidRequests()).toEqual([]);
+  expect(await peers.authentik.control.emulatorErrors()).toEqual([]);
+  await peers.stop();
+});
+
+async function planJson(file: string, env: NodeJS.ProcessEnv = {}): Promise<Plan> {
+  const r = await peers.cli(["plan", "-c", file, "--format", "json"], env);
+  // Warnings only (e.g. a role that trusts the provider but no group is sent today).
+  expect(r.stderr.split("\n").filter((l) => l && !l.includes(": warning: "))).toEqual([]);
+  expect(r.code).toBe(0);
+  return JSON.parse(r.stdout) as Plan;
+}
+
+/** The first plan after import: nobody gains or loses anything, nothing is deleted, the hand-made objects are adopted. */
+async function expectTakeOverPlan(file: string, env: NodeJS.ProcessEnv, adopted: string[]): Promise<void> {
+  const plan = await planJson(file, env);
+  expect(plan.access).toEqual([]);
+  expect(plan.changes.filter((c) => c.action === "delete" || c.action === "replace")).toEqual([]);
+  const adopts = plan.changes.filter((c) => c.action === "adopt").map((c) => c.address);
+  for (const a of adopted) expect(adopts).toContain(a);
+  expect(plan.summary.adopt).toBe(adopts.length);
+  const text = await peers.cli(["plan", "-c", file], env);
+  expect(text.code).toBe(0);
+  expect(text.stdout).toContain("No access changes: nobody gains or loses anything;");
+  expect(text.stdout).toContain(`${adopts.length} to adopt`);
+}
+
+async function applyAndReplanClean(file: string, env: NodeJS.ProcessEnv = {}): Promise<void> {
+  const applied = await peers.cli(["apply", "-c", file, "--auto-approve"], env);
+  expect(applied.stderr.split("\n").filter((l) => l && !l.includes(": warning: "))).toEqual([]);
+  expect(applied.code).toBe(0);
+  expect(applied.stdout).toMatch(/Apply complete: \d+ adopted, /);
+  const again = await peers.cli(["plan", "-c", file, "--detailed-exitcode"], env);
+  expect(again.stdout).toContain("No changes.");
+  expect(again.code).toBe(0);
+}
+
+describe("import, classic IAM, each of the guide's Role-mapping styles", () => {
+  const cases: { name: string; account: string; slug: string; mapping: RoleMappingStyle; bindGroups?: string[] }[] = [
+    { name: "static ARN", account: "111111111111", slug: "aws-static", mapping: { style: "static", role: "readonly" }, bindGroups: ["engineers", "admins"] },
+    {
+      name: "group attribute",
+      account: "222222222222",
+      slug: "aws-attribute",
+      mapping: { style: "group-attribute", groupRoles: { engineers: "readonly", "data-eng": "data" } },
+      bindGroups: ["engineers", "data-eng"],
+    },
+    { name: "list of ARNs", account: "333333333333", slug: "aws-list", mapping: { style: "list", roles: ["readonly", "admin"] }, bindGroups: ["admins"] },
+  ];
+  for (const c of cases) {
+    it(`${c.name}: import, a plan that changes nobody's access, apply, clean — the same people hold the same roles`, async () => {
+      await buildClassicGuideSetup(peers, {
+        accountId: c.account,
+        roles: ROLES,
+        mapping: c.mapping,
+        ...(c.bindGroups ? { bindGroups: c.bindGroups } : {}),
+        applicationSlug: c.slug,
+        providerName: c.slug,
+        mappingNames: { role: `AWS Role (${c.slug})`, sessionName: `AWS RoleSessionName (${c.slug})` },
+      });
+      const before = await heldRoles(peers, { applicationSlug: c.slug });
+      expect(before.failures).toEqual([]);
+      expect([...before.byUser.values()].some((pairs) => pairs.length > 0)).toBe(true);
+
+      const file = path.join(peers.dir, `${c.slug}.yaml`);
+      const imported = await peers.cli([
+        "import", "--mode", "classic-iam", "--application", c.slug, "--accounts", `prod=${c.account}`,
+        "--assume-role", "OrganizationAccountAccessRole", "--url", "https://authentik.company", "-o", file,
+      ]);
+      expect(imported.code, imported.stderr).toBe(0);
+      expect(imported.stdout).toContain(`wrote ${file}: mode classic-iam, 1 account(s)`);
+      const text = readFileSync(file, "utf8");
+      expect(text).toContain("adopt:");
+      expect(text).toContain("assumeRole: arn:aws:iam::");
+      // It validates on its own (import refuses to write a file that does not).
+      expect((await peers.cli(["validate", "-c", file])).code).toBe(0);
+
+      await expectTakeOverPlan(file, {}, [`authentik.application[${c.slug}]`, `aws.iam.role[prod:/readonly]`]);
+      await applyAndReplanClean(file);
+
+      const after = await heldRoles(peers, { applicationSlug: c.slug });
+      expect(after.failures).toEqual([]);
+      expect(Object.fromEntries(after.byUser)).toEqual(Object.fromEntries(before.byUser));
+      expect(Object.fromEntries(after.refused)).toEqual(Object.fromEntries(before.refused));
+      // Taken over, not recreated: the hand-made role now carries the tool's tags.
+      const iam = await iamInAccount(peers.awsEndpoint, c.account);
+      const tags = Object.fromEntries(((await iam.send(new ListRoleTagsCommand({ RoleName: "readonly" }))).Tags ?? []).map((t) => [t.Key, t.Value]));
+      expect(tags).toMatchObject({ "managed-by": "authentik-aws-gitops", "managed-by-config": c.slug });
+      expect((await peers.ak("GET", `/core/applications/${c.slug}/`)).meta_publisher).toBe("authentik-aws-gitops");
+    });
+  }
+
+  it("a group-attribute setup where a person is in two attribute groups: import says that person gets both roles afterwards", async () => {
+    await buildClassicGuideSetup(peers, {
+      accountId: "444444444444",
+      roles: ROLES,
+      mapping: { style: "group-attribute", groupRoles: { admins: "admin", engineers: "readonly" } },
+      bindGroups: ["engineers", "admins"],
+      applicationSlug: "aws-conflict",
+      providerName: "aws-conflict",
+      mappingNames: { role: "AWS Role (conflict)", sessionName: "AWS RoleSessionName (conflict)" },
+    });
+    const file = path.join(peers.dir, "aws-conflict.yaml");
+    const r = await peers.cli(["import", "--mode", "classic-iam", "--application", "aws-conflict", "--assume-role", "OrganizationAccountAccessRole", "-o", file]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stderr).toContain("note: bob is in 'admins' (aws_role: admin) and 'engineers' (aws_role: readonly): today authentik sends one role");
+    expect(readFileSync(file, "utf8")).toContain("# - bob is in 'admins'");
+  });
+
+  it("an expression it cannot read is reported with its text and where it is in authentik, and nothing is written", async () => {
+    const s = await buildClassicGuideSetup(peers, { accountId: "555555555555", roles: ROLES, mapping: { style: "static", role: "readonly" }, bindGroups: ["admins"], applicationSlug: "aws-custom", providerName: "aws-custom", mappingNames: { role: "AWS Role (custom)", sessionName: "AWS RoleSessionName (custom)" } });
+    await peers.ak("PATCH", `/propertymappings/provider/saml/${s.roleMappingPk}/`, {
+      expression: `if ak_is_group_member(request.user, name="admins"):\n    return "arn:aws:iam::555555555555:role/admin,arn:aws:iam::555555555555:saml-provider/authentik"\nreturn None`,
+    });
+    const file = path.join(peers.dir, "aws-custom.yaml");
+    const r = await peers.cli(["import", "--mode", "classic-iam", "--application", "aws-custom", "-o", file]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain(`cannot read the Role expression of SAML property mapping 'AWS Role (custom)' (pk ${s.roleMappingPk}`);
+    expect(r.stderr).toContain("line 1:");
+    expect(r.stderr).toContain('1 | if ak_is_group_member(request.user, name="admins"):');
+    expect(() => readFileSync(file)).toThrow();
+  });
+});
+
+describe("import, IAM Identity Center with SCIM", () => {
+  it("permission sets, assignments (an OU where they cover exactly its accounts), SCIM settings without the token: a plan that changes nobody's access, apply, clean", async () => {
+    const token = "scim-token-kept-out-of-every-file";
+    const setup = await buildIdentityCenterGuideSetup(peers, {
+      org,
+      groups: ["engineers", "data-eng"],
+      permissionSets: [
+        { name: "ReadOnly", description: "Read only", sessionDuration: "PT8H", managedPolicies: [READONLY] },
+        { name: "DataAdmin", managedPolicies: [ADMIN], inlinePolicy: { Version: "2012-10-17", Statement: [{ Effect: "Deny", Action: "iam:*", Resource: "*" }] } },
+      ],
+      assignments: [
+        { group: "engineers", permissionSet: "ReadOnly", ou: org.sandboxesOu },
+        { group: "data-eng", permissionSet: "DataAdmin", accounts: [org.teamAccount] },
+      ],
+      scim: { token },
+    });
+    const before = await heldPermissionSets(peers, { instanceArn: setup.instanceArn, identityStoreId: setup.identityStoreId });
+
+    const file = path.join(peers.dir, "identity-center.yaml");
+    const r = await peers.cli(["import", "--mode", "identity-center", "--application", setup.applicationSlug, "--url", "https://authentik.company", "-o", file]);
+    expect(r.code, r.stderr).toBe(0);
+    const text = readFileSync(file, "utf8");
+    expect(text).not.toContain(token);
+    expect(r.stdout + r.stderr).not.toContain(token);
+    expect(text).toContain("organizationalUnits:\n      - sandboxes");
+    expect(text).toContain("tokenEnv: AWS_SCIM_TOKEN");
+    expect(text).toContain("permissionSets:\n    - DataAdmin\n    - ReadOnly");
+
+    const env = { AWS_SCIM_TOKEN: token };
+    await expectTakeOverPlan(file, env, [`authentik.application[${setup.applicationSlug}]`, "aws.sso.permission_set[ReadOnly]", "aws.sso.permission_set[DataAdmin]"]);
+    await applyAndReplanClean(file, env);
+    const after = await heldPermissionSets(peers, { instanceArn: setup.instanceArn, identityStoreId: setup.identityStoreId });
+    expect(Object.fromEntries(after.byGroup)).toEqual(Object.fromEntries(before.byGroup));
+    expect(Object.fromEntries(after.byAuthentikUser)).toEqual(Object.fromEntries(before.byAuthentikUser));
+  });
+});
