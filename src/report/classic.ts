@@ -47,6 +47,10 @@ export interface ClassicAccess {
 
 const ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
 
+/** The usual PostgreSQL text order (en_US.UTF-8, ICU): case-insensitive first, ties by case, then bytes. */
+const LINGUISTIC = new Intl.Collator("en-US", { sensitivity: "variant", ignorePunctuation: false, numeric: false });
+export const byCollation = (a: string, b: string) => LINGUISTIC.compare(a, b) || byCodePoint(a, b);
+
 const arnsOf = (pair: RolePair) => ({ roleArn: pair.roleArn, samlProviderArn: pair.samlProviderArn });
 
 const BY_HAND_MAPPING = "sent by a Role property mapping made by hand, not by the tool";
@@ -232,30 +236,48 @@ export function classicAccess(live: ClassicAccessLive, config: ResolvedConfig): 
       // Every group that carries the attribute, even if all its members get another value from a later group.
       granted.set(`${g.group}\u0000${g.pair.roleArn}`, { ...base, via: g.group, viaKind: "group", grant: g.pair.roleName, accountId: g.pair.accountId, ...arnsOf(g.pair), people: [] });
     }
+    const attrsOf = (name: string | undefined) => (name === undefined ? {} : (live.groups.find((g) => g.name === name)?.attributes ?? {}));
+    const depends = new Map<string, { linguistic: string; bytes: string; people: number }>();
     for (const u of live.users.filter(maySignIn)) {
       let value: unknown = parsed.defaultValue;
       let via = "(default value)";
       let viaKind: GroupGrant["viaKind"] = "everyone";
-      for (const name of [...allGroups.get(u.pk)!].sort(byCodePoint)) {
-        const attrs = live.groups.find((g) => g.name === name)?.attributes ?? {};
-        if (attr in attrs) {
-          value = attrs[attr];
-          via = name;
-          viaKind = "group";
-        }
+      let reason = BY_HAND_MAPPING;
+      // Groups merge in name order as the database sorts names, which the tool cannot see:
+      // the usual linguistic (case-insensitive) order is listed, and where byte order
+      // (collation C) gives another value, the row and a note say so.
+      const carrying = allGroups.get(u.pk)!.filter((name) => attr in attrsOf(name));
+      const linguistic = [...carrying].sort(byCollation).at(-1);
+      const bytes = [...carrying].sort(byCodePoint).at(-1);
+      if (linguistic !== undefined) {
+        value = attrsOf(linguistic)[attr];
+        via = linguistic;
+        viaKind = "group";
       }
       if (attr in u.attributes) {
         value = u.attributes[attr];
         via = "(user attribute)";
         viaKind = "user";
+      } else if (bytes !== linguistic && JSON.stringify(attrsOf(bytes)[attr]) !== JSON.stringify(value)) {
+        reason = `${BY_HAND_MAPPING}; the value depends on the database's collation (with byte order, group '${bytes}' sets ${attr} instead; see the notes)`;
+        const key = `${linguistic}\u0000${bytes}`;
+        const d = depends.get(key) ?? { linguistic: linguistic!, bytes: bytes!, people: 0 };
+        d.people++;
+        depends.set(key, d);
       }
       if (typeof value !== "string" || value === "") continue;
       const pair = parsed.pairFor(value);
-      if (!pair) continue; // said once per group in problems; a user attribute: below
-      const key = `${via}\u0000${pair.roleArn}`;
+      if (!pair) continue; // said once per group in problems
+      const key = `${via}\u0000${pair.roleArn}\u0000${reason}`;
       let grant = granted.get(key);
-      if (!grant) granted.set(key, (grant = { ...base, via, viaKind, grant: pair.roleName, accountId: pair.accountId, ...arnsOf(pair), people: [] }));
+      if (!grant) granted.set(key, (grant = { ...base, reason, via, viaKind, grant: pair.roleName, accountId: pair.accountId, ...arnsOf(pair), people: [] }));
       grant.people.push(person(u));
+    }
+    for (const d of depends.values()) {
+      notes.push(
+        `${source}: ${d.people} ${d.people === 1 ? "person is" : "people are"} in both group '${d.linguistic}' and group '${d.bytes}', which set ${attr} differently; authentik merges group attributes in name order as the database sorts names: ` +
+          `'${d.linguistic}' wins under a linguistic collation (en_US.UTF-8 on most PostgreSQL servers; listed so), '${d.bytes}' under byte order (collation C, e.g. the postgres:16-alpine of authentik's own compose file)`,
+      );
     }
     grants.push(...granted.values());
   }

@@ -122,6 +122,24 @@ describe("classic-iam grants from live authentik", () => {
     ]);
   });
 
+  it("group-attribute: where the database's collation decides which group wins, the linguistic order is listed and the row and a note say so", () => {
+    const l = live();
+    l.groups.push({ pk: "g-a", name: "admins", parents: [], attributes: { aws_role: "a-role" } }, { pk: "g-D", name: "Data", parents: [], attributes: { aws_role: "d-role" } });
+    l.applicationBindings.push({ target: "app", group: "g-a", enabled: true, negate: false });
+    l.users.push({ pk: 9, username: "both", groups: ["g-a", "g-D"], attributes: {} }, { pk: 10, username: "only-admins", groups: ["g-a"], attributes: {} });
+    l.roleMappings.push({
+      name: "guide",
+      expression: `role_name = user.group_attributes().get("aws_role", "")\nreturn f"arn:aws:iam::${DEV}:role/{role_name},arn:aws:iam::${DEV}:saml-provider/authentik"`,
+    });
+    const { report } = rowsOf(l);
+    const viaGuide = report.rows.filter((r) => r.source === "Role mapping 'guide'");
+    // en-US: "admins" < "Data", so Data (later) wins; in byte order "Data" < "admins".
+    expect(viaGuide.map((r) => `${r.person} ${r.grant} via ${r.via}`)).toEqual(["both d-role via Data", "only-admins a-role via admins"]);
+    expect(viaGuide[0]!.reason).toContain("depends on the database's collation (with byte order, group 'admins'");
+    expect(viaGuide[1]!.reason).not.toContain("collation");
+    expect(report.notes.find((n) => n.includes("collation"))).toContain("1 person is in both group 'Data' and group 'admins'");
+  });
+
   it("a static mapping goes to every group that may sign in; an unreadable one is reported with its reason and line", () => {
     const l = live();
     l.roleMappings.push({ name: "static", expression: `return "arn:aws:iam::${PROD}:role/ops,arn:aws:iam::${PROD}:saml-provider/authentik"` });
