@@ -87849,6 +87849,7 @@ var config_schema_default = {
     },
     scim: { $ref: "#/definitions/scim" },
     options: { $ref: "#/definitions/options" },
+    adopt: { $ref: "#/definitions/adopt" },
     review: { $ref: "#/definitions/review" }
   },
   definitions: {
@@ -88452,6 +88453,30 @@ var config_schema_default = {
         }
       }
     },
+    adopt: {
+      type: "object",
+      additionalProperties: false,
+      description: "Objects made by hand (for example by following authentik's AWS integration guide) that this configuration takes over, as `authentik-aws-gitops import` writes it. The plan lists each one as `adopt`: apply marks it as the tool's (the application's Publisher, the ownership tags on roles and permission sets) and changes what differs, without recreating it. Objects that carry another configuration's tags are never adopted. Once applied, these entries do nothing and may be removed.",
+      properties: {
+        application: {
+          type: "boolean",
+          default: false,
+          description: "Take over the authentik application `authentik.application.slug` (and with it its SAML provider, SCIM backchannel provider and group bindings)."
+        },
+        roles: {
+          type: "array",
+          uniqueItems: true,
+          items: { $ref: "#/definitions/iamName" },
+          description: "classic-iam: take over the IAM roles of these names (declared under `roles`, at `aws.rolePath`) in the accounts they are declared in."
+        },
+        permissionSets: {
+          type: "array",
+          uniqueItems: true,
+          items: { $ref: "#/definitions/iamName" },
+          description: "identity-center: take over the permission sets of these names (declared under `permissionSets`), and with them their account assignments."
+        }
+      }
+    },
     options: {
       type: "object",
       additionalProperties: false,
@@ -88737,8 +88762,8 @@ var LIMITS = {
   managedPoliciesPerPermissionSetDefault: 10,
   tagsPerResource: 50
 };
-var CLASSIC_ONLY = [["roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
-var IDENTITY_CENTER_ONLY = [["permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
+var CLASSIC_ONLY = [["roles"], ["adopt", "roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
+var IDENTITY_CENTER_ONLY = [["permissionSets"], ["adopt", "permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
 function semanticDiagnostics(source, data) {
   const out = [];
   const report = (severity, path4, message, target = "value") => out.push(source.diagnostic(severity, path4, message, target));
@@ -88964,6 +88989,17 @@ function semanticDiagnostics(source, data) {
   const risks = isRec(review.risks) ? review.risks : {};
   for (const [i5, rule2] of (Array.isArray(risks.custom) ? risks.custom : []).entries()) {
     if (isRec(rule2) && rule2.accounts !== void 0) checkAccountSelector(["review", "risks", "custom", i5, "accounts"], rule2.accounts);
+  }
+  const adopt = isRec(data.adopt) ? data.adopt : {};
+  for (const [section, names, what] of [
+    ["roles", roleNames, "role"],
+    ["permissionSets", permissionSetNames, "permission set"]
+  ]) {
+    for (const [i5, name] of list(adopt[section]).entries()) {
+      if (typeof name === "string" && !names.has(name)) {
+        error3(["adopt", section, i5], `adopt names ${what} ${quoteName(name)}, which is not declared in '${section}'; only declared objects can be taken over`);
+      }
+    }
   }
   if (mode === "classic-iam") {
     for (const name of roleNames) {
@@ -89552,6 +89588,7 @@ function resolveConfig(source, raw) {
       userMapping: { userName: scim.userMapping?.userName ?? "email", dropPhotos: scim.userMapping?.dropPhotos ?? true }
     },
     options: { prune: raw.options?.prune ?? false, allowDeleteAll: raw.options?.allowDeleteAll ?? false },
+    adopt: { application: raw.adopt?.application ?? false, roles: [...raw.adopt?.roles ?? []], permissionSets: [...raw.adopt?.permissionSets ?? []] },
     review: resolveReview(raw)
   };
 }
@@ -90008,7 +90045,7 @@ async function executeChanges(changes, run2, options = {}) {
     lane.used += 1;
     const started = Date.now();
     emit({ kind: "start", change: c5 });
-    const p3 = run2(c5).then(() => {
+    const p3 = (c5.action === "adopt" && c5.fields.length === 0 ? Promise.resolve() : run2(c5)).then(() => {
       result.applied.push(c5);
       emit({ kind: "done", change: c5, ms: Date.now() - started });
       for (const d5 of dependents.get(c5.address) ?? []) {
@@ -90858,6 +90895,19 @@ function computePlan(input) {
       continue;
     }
     const fields = fieldChanges(l3.props, d5.props);
+    if (l3.adopting !== void 0) {
+      changes.push({
+        ...changeHeader(d5),
+        action: "adopt",
+        reason: `taken over (adopt: in the configuration): ${l3.adopting}${fields.length ? `; live ${[...new Set(fields.map((f5) => f5.field.split(".")[0]))].join(", ")} will change` : ""}`,
+        before: l3.props,
+        after: d5.props,
+        fields,
+        dependsOn: [...new Set(explicitDeps)].sort(),
+        liveId: l3.id
+      });
+      continue;
+    }
     if (fields.length === 0) continue;
     const changed = [...new Set(fields.map((f5) => f5.field.split(".")[0]))];
     const deferredOnly = fields.every((f5) => hasDeferred(f5.after));
@@ -90914,7 +90964,7 @@ function computePlan(input) {
       }
     ]);
   }
-  const summary2 = { create: 0, update: 0, delete: 0, replace: 0 };
+  const summary2 = { adopt: 0, create: 0, update: 0, delete: 0, replace: 0 };
   for (const c5 of changes) summary2[c5.action]++;
   return {
     version: 2,
@@ -90943,6 +90993,7 @@ function accessDiff(input, desired, liveList, deletes) {
     return rows;
   };
   const now = collect(liveList, "live");
+  for (const row2 of input.liveAccess ?? []) if (!now.has(key2(row2))) now.set(key2(row2), { ...row2 });
   const kept = liveList.filter((r5) => !desired.has(r5.address) && !deletes.has(r5.address));
   const later = collect([...desired.values(), ...kept], "desired");
   const ownedNow = collect(liveList.filter((r5) => r5.owned), "live");
@@ -92333,13 +92384,18 @@ async function readAuthentikState(client, config, options) {
     address: address.scimMapping,
     props: (m3) => ({ name: m3.name, expression: m3.expression })
   });
+  const application2 = await client.find(`/core/applications/${encodeURIComponent(app)}/`);
+  const appMarked = application2?.metaPublisher === MANAGED_BY_VALUE;
+  const appAdopting = application2 && !appMarked && config.adopt?.application ? `it was made by hand: its Publisher is ${JSON.stringify(application2.metaPublisher ?? "")}, not '${MANAGED_BY_VALUE}'; apply sets it` : void 0;
+  const appOwned = appMarked || appAdopting !== void 0;
+  const withApplication = `it comes with application '${app}', which this configuration adopts`;
   const scimProviderAddressByPk = /* @__PURE__ */ new Map();
   for (const sp of scimProviders) {
     const declared = sp.name === config.scim?.providerName;
-    const attached = sp.assignedBackchannelApplicationSlug === app;
-    if (!declared && !attached) continue;
+    const attached2 = sp.assignedBackchannelApplicationSlug === app;
+    if (!declared && !attached2) continue;
     const addr = address.scimProvider(sp.name);
-    const foreign = Boolean(sp.assignedBackchannelApplicationSlug) && !attached;
+    const foreign = Boolean(sp.assignedBackchannelApplicationSlug) && !attached2;
     scimProviderAddressByPk.set(sp.pk, addr);
     ids.id.set(addr, String(sp.pk));
     ids.pk.set(addr, String(sp.pk));
@@ -92361,13 +92417,12 @@ async function readAuthentikState(client, config, options) {
         ...release2.scimSyncPageSize ? { sync_page_size: sp.syncPageSize ?? null } : {},
         dry_run: sp.dryRun ?? false
       },
-      ...ownedUnless(foreign && `it is the backchannel provider of application '${sp.assignedBackchannelApplicationSlug}'`)
+      ...ownedUnless(foreign && `it is the backchannel provider of application '${sp.assignedBackchannelApplicationSlug}'`),
+      ...attached2 && appAdopting ? { adopting: withApplication } : {}
     });
   }
   const provider = providers.find((x) => x.name === providerName);
   const providerAddress = address.samlProvider(providerName);
-  const application2 = await client.find(`/core/applications/${encodeURIComponent(app)}/`);
-  const appOwned = application2?.metaPublisher === MANAGED_BY_VALUE;
   if (provider) {
     const linkedElsewhere = Boolean(provider.assignedApplicationSlug) && provider.assignedApplicationSlug !== app;
     const linkedToForeignApp = provider.assignedApplicationSlug === app && !appOwned;
@@ -92382,10 +92437,12 @@ async function readAuthentikState(client, config, options) {
       props: samlProviderProps(provider, lookups, mappingAddressByPk, release2),
       ...ownedUnless(
         (linkedElsewhere || linkedToForeignApp) && `it belongs to application '${provider.assignedApplicationSlug}'${linkedToForeignApp ? ", which authentik-aws-gitops does not manage" : ""}`
-      )
+      ),
+      ...!linkedElsewhere && provider.assignedApplicationSlug === app && appAdopting ? { adopting: withApplication } : {}
     });
   }
   let idpMetadata;
+  let signIn = [];
   if (application2) {
     const appAddress = address.application(app);
     const foreignProvider = application2.provider != null && (!provider || application2.provider !== provider.pk);
@@ -92410,8 +92467,9 @@ async function readAuthentikState(client, config, options) {
         backchannel_providers: (application2.backchannelProviders ?? []).map((pk) => scimProviderAddressByPk.has(pk) ? { $ref: scimProviderAddressByPk.get(pk) } : `provider ${pk}`).sort(byCodePoint)
       },
       ...ownedUnless(
-        !appOwned ? `its Publisher is not '${MANAGED_BY_VALUE}'; to hand an existing application over to the tool, set its Publisher to '${MANAGED_BY_VALUE}' in authentik` : foreignProvider && `it uses another provider (pk ${application2.provider}), not SAML provider '${providerName}'`
-      )
+        !appOwned ? `its Publisher is not '${MANAGED_BY_VALUE}': it was made by hand; to hand it over to the tool, add 'adopt: { application: true }' to the configuration (authentik-aws-gitops import writes it)` : foreignProvider && `it uses another provider (pk ${application2.provider}), not SAML provider '${providerName}'`
+      ),
+      ...appAdopting && !foreignProvider ? { adopting: appAdopting } : {}
     });
     const entitlements = await client.list("/core/application_entitlements/", { app: application2.pk });
     const entitlementByPbm = /* @__PURE__ */ new Map();
@@ -92437,6 +92495,8 @@ async function readAuthentikState(client, config, options) {
     const chunks = Array.from({ length: Math.ceil(targets.length / 50) }, (_, i5) => targets.slice(i5 * 50, i5 * 50 + 50));
     const bindings = (await Promise.all(chunks.map((chunk) => client.list("/policies/bindings/", { target_in: chunk })))).flat();
     const groupName = reverse(lookups.groups);
+    const onApp = bindings.filter((b5) => b5.target === application2.pk);
+    signIn = onApp.length === 0 ? "everyone" : [...new Set(onApp.filter((b5) => b5.group && (b5.enabled ?? true) && !b5.negate).map((b5) => groupName.get(b5.group) ?? b5.group))].sort(byCodePoint);
     for (const b5 of bindings) {
       const onApplication = b5.target === application2.pk;
       const entitlement2 = entitlementByPbm.get(b5.target);
@@ -92466,7 +92526,8 @@ async function readAuthentikState(client, config, options) {
         // binding for a single user or a policy was added by hand and is left alone.
         ...ownedUnless(
           !(b5.group && (onApplication ? appOwned : ownedEntitlements.has(b5.target))) && `it was added by hand (not a group binding on the managed ${onApplication ? "application" : "entitlement"})`
-        )
+        ),
+        ...b5.group && onApplication && appAdopting ? { adopting: withApplication } : {}
       });
     }
     if (provider && application2.provider === provider.pk) {
@@ -92482,9 +92543,22 @@ async function readAuthentikState(client, config, options) {
   }
   const groupTree = groups.map((g5) => {
     const old = g5.parent;
-    return { pk: g5.pk, name: g5.name, parents: Array.isArray(g5.parents) ? [...g5.parents] : old ? [old] : [] };
+    return { pk: g5.pk, name: g5.name, parents: Array.isArray(g5.parents) ? [...g5.parents] : old ? [old] : [], attributes: g5.attributes ?? {} };
   });
-  return { release: release2, lookups, resources, ids, ...provider ? { providerPk: provider.pk } : {}, ...idpMetadata ? { idpMetadata } : {}, problems, groups: groupTree };
+  const attached = new Set(provider?.propertyMappings ?? []);
+  const handMadeRoleMappings = samlMappings.filter((m3) => attached.has(m3.pk) && m3.samlName === SAML_ATTRIBUTE.role && !m3.name.startsWith(prefix)).map((m3) => ({ pk: m3.pk, name: m3.name, expression: m3.expression })).sort((a5, b5) => byCodePoint(a5.name, b5.name));
+  return {
+    release: release2,
+    lookups,
+    resources,
+    ids,
+    ...provider ? { providerPk: provider.pk } : {},
+    ...idpMetadata ? { idpMetadata } : {},
+    problems,
+    groups: groupTree,
+    handMadeRoleMappings,
+    signIn
+  };
 }
 function samlProviderProps(provider, lookups, mappingAddressByPk, release2) {
   return {
@@ -92739,6 +92813,166 @@ function groupMembers(groups, users) {
   return Object.fromEntries([...members].map(([name, set]) => [name, [...set].sort()]));
 }
 
+// src/providers/authentik/role-expression.ts
+var ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
+var PROVIDER_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):saml-provider\/([\w.-]+)$/;
+function parseRolePair(value) {
+  const parts = value.split(",").map((p3) => p3.trim());
+  if (parts.length !== 2) return `"${value}" is not "role_arn,saml_provider_arn"`;
+  const [a5, b5] = parts;
+  const [roleArn2, providerArn] = ROLE_ARN.test(a5) ? [a5, b5] : [b5, a5];
+  const role = ROLE_ARN.exec(roleArn2);
+  const provider = PROVIDER_ARN.exec(providerArn);
+  if (!role || !provider) return `"${value}" is not an IAM role ARN and an IAM SAML provider ARN`;
+  if (role[1] !== provider[1]) return `"${value}" names a role in account ${role[1]} and a SAML provider in account ${provider[1]}`;
+  return { roleArn: roleArn2, samlProviderArn: providerArn, accountId: role[1], rolePath: role[2], roleName: role[3], samlProviderName: provider[2] };
+}
+function statements(expression) {
+  const out = [];
+  let pending;
+  let depth = 0;
+  expression.split(/\r?\n/).forEach((raw, i5) => {
+    const text = stripComment(raw).trim();
+    if (!text) return;
+    if (pending) pending.text += ` ${text}`;
+    else pending = { text, line: i5 + 1 };
+    for (const ch of text.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, "")) {
+      if (ch === "[" || ch === "(" || ch === "{") depth++;
+      else if (ch === "]" || ch === ")" || ch === "}") depth--;
+    }
+    if (depth <= 0) {
+      out.push(pending);
+      pending = void 0;
+      depth = 0;
+    }
+  });
+  if (pending) out.push(pending);
+  return out;
+}
+function stripComment(line) {
+  let quote2;
+  for (let i5 = 0; i5 < line.length; i5++) {
+    const ch = line[i5];
+    if (quote2) {
+      if (ch === "\\") i5++;
+      else if (ch === quote2) quote2 = void 0;
+    } else if (ch === '"' || ch === "'") quote2 = ch;
+    else if (ch === "#") return line.slice(0, i5);
+  }
+  return line;
+}
+var STRING = String.raw`(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')`;
+var stringValue = (m3, at) => unescape(m3[at] ?? m3[at + 1] ?? "");
+function unescape(s2) {
+  return s2.replace(/\\(.)/g, "$1");
+}
+function readPairs(values, line) {
+  const pairs = [];
+  for (const v of values) {
+    const pair = parseRolePair(v);
+    if (typeof pair === "string") return { style: "unreadable", reason: pair, line };
+    pairs.push(pair);
+  }
+  return { style: "static", pairs };
+}
+function readRoleExpression(expression) {
+  if (expression.trim() === ROLE_EXPRESSION.trim()) return { style: "entitlements" };
+  const lines = statements(expression);
+  if (lines.length === 0) return { style: "unreadable", reason: "the expression is empty", line: 1 };
+  const logic = lines.find((l3) => /^(?:if|elif|else|for|while|def|try|with|match|lambda)\b/.test(l3.text));
+  if (logic) return { style: "unreadable", reason: `"${logic.text}": the grants depend on logic (conditions, loops) the tool does not evaluate`, line: logic.line };
+  if (lines.length === 1) {
+    const only = lines[0];
+    const single = new RegExp(`^return\\s+${STRING}$`).exec(only.text);
+    if (single) return readPairs([stringValue(single, 1)], only.line);
+    const list3 = /^return\s+\[(.*)\]$/.exec(only.text);
+    if (list3) {
+      const items = list3[1].trim().replace(/,\s*$/, "");
+      const values = [];
+      const item = new RegExp(`^\\s*${STRING}\\s*(?:,|$)`);
+      let rest = items;
+      while (rest.trim()) {
+        const m3 = item.exec(rest);
+        if (!m3) return { style: "unreadable", reason: "the returned list holds something other than string literals", line: only.line };
+        values.push(stringValue(m3, 1));
+        rest = rest.slice(m3[0].length);
+      }
+      if (values.length === 0) return { style: "unreadable", reason: "the returned list is empty", line: only.line };
+      return readPairs(values, only.line);
+    }
+    return { style: "unreadable", reason: `"${only.text}" is not one of the shapes the tool reads (return "role_arn,provider_arn", or a list of them)`, line: only.line };
+  }
+  if (lines.length === 2) {
+    const [assign, ret] = lines;
+    const a5 = new RegExp(`^([A-Za-z_]\\w*)\\s*=\\s*(?:request\\.)?user\\.group_attributes\\(\\s*(?:request)?\\s*\\)\\.get\\(\\s*${STRING}\\s*(?:,\\s*${STRING}\\s*)?\\)$`).exec(
+      assign.text
+    );
+    if (!a5) return { style: "unreadable", reason: `"${assign.text}" is not "NAME = user.group_attributes().get("ATTRIBUTE", "")"`, line: assign.line };
+    const variable = a5[1];
+    const attribute = stringValue(a5, 2);
+    const defaultValue = stringValue(a5, 4);
+    const f5 = /^return\s+f(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')$/.exec(ret.text);
+    if (!f5) return { style: "unreadable", reason: `"${ret.text}" is not return f"\u2026{${variable}}\u2026"`, line: ret.line };
+    const template = unescape(f5[1] ?? f5[2] ?? "");
+    const holes = [...template.matchAll(/\{([^{}]*)\}/g)].map((m3) => m3[1].trim());
+    if (holes.length !== 1 || holes[0] !== variable) {
+      return { style: "unreadable", reason: `the f-string must use {${variable}} exactly once and nothing else`, line: ret.line };
+    }
+    const probe = parseRolePair(template.replace(/\{[^{}]*\}/, "probe"));
+    if (typeof probe === "string" || !template.includes(`role/`)) {
+      return { style: "unreadable", reason: `the f-string is not "arn:aws:iam::ID:role/{${variable}},arn:aws:iam::ID:saml-provider/NAME"`, line: ret.line };
+    }
+    const pairFor = (value) => {
+      const pair = parseRolePair(template.replace(/\{[^{}]*\}/, value));
+      return typeof pair === "string" ? void 0 : pair;
+    };
+    return { style: "group-attribute", attribute, defaultValue, template, pairFor };
+  }
+  return { style: "unreadable", reason: "the expression has more statements than the shapes the tool reads", line: lines[2].line };
+}
+function expressionGrants(expression, groups, signIn) {
+  const grants = [];
+  const problems = [];
+  if (expression.style === "static") {
+    if (signIn === "everyone") {
+      problems.push("the application has no policy bindings, so every authentik user may sign in and receives these roles; bind the groups that should have them to the application first");
+      return { grants, problems };
+    }
+    for (const group4 of signIn) for (const pair of expression.pairs) grants.push({ group: group4, pair });
+    return { grants, problems };
+  }
+  for (const g5 of groups) {
+    const value = g5.attributes[expression.attribute];
+    if (value === void 0 || value === null || value === "") continue;
+    if (typeof value !== "string") {
+      problems.push(`group '${g5.name}' has attribute ${expression.attribute} = ${JSON.stringify(value)}, not a role name`);
+      continue;
+    }
+    const pair = expression.pairFor(value);
+    if (!pair) problems.push(`group '${g5.name}' has attribute ${expression.attribute} = "${value}", which does not make a role ARN`);
+    else grants.push({ group: g5.name, pair });
+  }
+  return { grants, problems };
+}
+function handMadeRoleAccess(mappings, groups, signIn, accountLabel) {
+  const rows = [];
+  const warnings = [];
+  for (const m3 of mappings) {
+    const parsed = readRoleExpression(m3.expression);
+    if (parsed.style === "entitlements") continue;
+    if (parsed.style === "unreadable") {
+      warnings.push(
+        `the SAML property mapping '${m3.name}' on the provider sends AWS roles from an expression the tool cannot read (line ${parsed.line}: ${parsed.reason}); this plan replaces it, and who loses the roles it grants cannot be shown`
+      );
+      continue;
+    }
+    const { grants, problems } = expressionGrants(parsed, groups, signIn);
+    for (const p3 of problems) warnings.push(`the SAML property mapping '${m3.name}' on the provider: ${p3}`);
+    for (const g5 of grants) rows.push({ group: g5.group, grant: g5.pair.roleName, account: accountLabel(g5.pair.accountId), accountId: g5.pair.accountId });
+  }
+  return { rows, warnings };
+}
+
 // src/providers/aws/clients.ts
 var import_client_iam = __toESM(require_dist_cjs16(), 1);
 var import_client_sts = __toESM(require_dist_cjs17(), 1);
@@ -92938,6 +93172,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
   const { iam, account } = clients;
   const out = [];
   const rolePath = config.aws.rolePath;
+  const adoptRoles = new Set(config.adopt?.roles ?? []);
   const roles = await collectPages("AWS ListRoles", async (Marker) => {
     const page = await iam.send(new import_client_iam3.ListRolesCommand({ ...Marker ? { Marker } : {}, MaxItems: 1e3 }));
     return { items: page.Roles, next: page.IsTruncated ? page.Marker : void 0 };
@@ -92958,6 +93193,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
     const tags = Object.fromEntries((d5?.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
     const underPath = role.Path === rolePath;
     const notOurs = configOwnership(tags, configId(config), wanted.has(name.toLowerCase()) && underPath);
+    const adopting = underPath && notOurs && tags[MANAGED_BY_TAG] === void 0 && desiredRoleNames.has(name) && adoptRoles.has(name);
     out.push({
       address: address.iamRole(account.alias, role.Path ?? "/", name),
       type: "aws.iam.role",
@@ -92978,7 +93214,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
         permissions_boundary: d5?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
         tags
       },
-      ...ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs)
+      ...adopting ? { owned: true, adopting: `it was made by hand (no ${MANAGED_BY_TAG} tag); apply tags it ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}, ${CONFIG_TAG}=${configId(config)}` } : ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs)
     });
   }
   const samlName = config.aws.samlProviderName;
@@ -93213,7 +93449,7 @@ async function planClassicIam(config, options = {}) {
   const providerAddress = address.samlProvider(config.authentik.provider.name);
   const liveProvider = authentikState.resources.find((r5) => r5.address === providerAddress);
   const desiredProvider = preliminary.find((r5) => r5.address === providerAddress);
-  const metadataStable = authentikState.idpMetadata !== void 0 && liveProvider !== void 0 && deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp);
+  const metadataStable = authentikState.idpMetadata !== void 0 && liveProvider !== void 0 && deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp) && deepEqual(liveProvider.props[release2.samlIssuerField], desiredProvider.props[release2.samlIssuerField]);
   const desired = desiredClassicIam(config, {
     authentikUrl: connection.url,
     api: release2,
@@ -93221,6 +93457,8 @@ async function planClassicIam(config, options = {}) {
   });
   const prune = options.prune ?? config.options.prune;
   const accessOf2 = classicAccessOf(config, desired, live);
+  const aliasOf = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
+  const handMade = handMadeRoleAccess(authentikState.handMadeRoleMappings, authentikState.groups, authentikState.signIn, (id) => aliasOf.get(id) ?? id);
   const plan = computePlan({
     mode: config.mode,
     configFile: config.file,
@@ -93234,7 +93472,8 @@ async function planClassicIam(config, options = {}) {
     accountIds: Object.fromEntries(config.aws.accounts.map((a5) => [a5.alias, a5.id])),
     ...users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {},
     problems: authentikState.problems,
-    warnings: [...runWarnings(config, options), ...[releaseWarning(release2)].filter((w) => w !== void 0)]
+    warnings: [...runWarnings(config, options), ...[releaseWarning(release2)].filter((w) => w !== void 0), ...handMade.warnings],
+    liveAccess: handMade.rows
   });
   plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c5) => accessOf2({ type: c5.type, props: c5.after ?? c5.before }, c5.after ? "desired" : "live") });
   return {
@@ -93699,7 +93938,7 @@ async function applyPermissionSetChange(ctx, change) {
     if (b5) await sso.send(new import_client_sso_admin2.PutPermissionsBoundaryToPermissionSetCommand({ InstanceArn, PermissionSetArn, PermissionsBoundary: boundaryInput(b5) }));
     else await ignoreNotFound(sso.send(new import_client_sso_admin2.DeletePermissionsBoundaryFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
   }
-  if (change.action === "update") {
+  if (change.action === "update" || change.action === "adopt" && change.fields.some((f5) => f5.field.split(".")[0] !== "tags")) {
     const provisioned = await createIdempotently(
       () => ctx.clients.ssoAdminCreate.send(new import_client_sso_admin2.ProvisionPermissionSetCommand({ InstanceArn, PermissionSetArn, TargetType: "ALL_PROVISIONED_ACCOUNTS" })),
       async () => false
@@ -93891,6 +94130,9 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
     (p3) => p3.PermissionSets
   );
   const managedArns = /* @__PURE__ */ new Map();
+  const adoptingArns = /* @__PURE__ */ new Set();
+  const adoptNames = new Set(config.adopt?.permissionSets ?? []);
+  const declaredNames = new Set(config.permissionSets.map((p3) => p3.name));
   await mapLimit(arns, concurrency, async (PermissionSetArn) => {
     const [described, tagList2] = await Promise.all([
       sso.send(new import_client_sso_admin4.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
@@ -93904,11 +94146,13 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
     const name = ps.Name;
     const tags = Object.fromEntries(tagList2.map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
     const notOurs = configOwnership(tags, configId(config), desiredNames.has(name.toLowerCase()));
-    const owned = !notOurs;
+    const adopting = notOurs && tags[MANAGED_BY_TAG] === void 0 && adoptNames.has(name) && declaredNames.has(name);
+    const owned = !notOurs || adopting;
     if (!owned && !desiredNames.has(name.toLowerCase())) return;
     const addr = address.permissionSet(name);
     permissionSetArns.set(addr, PermissionSetArn);
     if (owned) managedArns.set(PermissionSetArn, name);
+    if (adopting) adoptingArns.add(PermissionSetArn);
     const details = owned ? await permissionSetDetails(clients, instanceArn, PermissionSetArn) : {};
     const seconds2 = parseDuration(String(ps.SessionDuration ?? "PT1H").replace(/^(\d+)$/, "$1s")) ?? 3600;
     resources.push({
@@ -93925,7 +94169,7 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
         ...details,
         tags
       },
-      ...ownedUnless(notOurs)
+      ...adopting ? { owned: true, adopting: `it was made by hand (no ${MANAGED_BY_TAG} tag); apply tags it ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}, ${CONFIG_TAG}=${configId(config)}` } : ownedUnless(notOurs)
     });
   });
   const groupList = await allPages(
@@ -93975,7 +94219,8 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
           title: `group "${groupName}" \u2192 ${psName} in ${label}${label === a5.AccountId ? "" : ` (${a5.AccountId})`}`,
           id: JSON.stringify({ principalId: groupId, permissionSetArn: a5.PermissionSetArn, accountId: a5.AccountId }),
           props: { group: groupName, permission_set: { $ref: address.permissionSet(psName) }, account_id: a5.AccountId },
-          owned: true
+          owned: true,
+          ...adoptingArns.has(a5.PermissionSetArn ?? "") ? { adopting: `it comes with permission set ${psName}, which this configuration adopts` } : {}
         });
       }
     });
@@ -94222,7 +94467,7 @@ async function applyIdentityCenter(plan, input) {
       // AWS allows at most 10 CreateAccountAssignment in flight; authentik gets a smaller lane.
       // AWS allows one permission-set provisioning per account at a time: updates (which
       // re-provision) go one by one.
-      lanes: (c5) => c5.type === "aws.sso.account_assignment" ? { key: "assignments", limit: 10 } : c5.type === "aws.sso.permission_set" && c5.action === "update" ? { key: "provisioning", limit: 1 } : { key: c5.system, limit: input.concurrency },
+      lanes: (c5) => c5.type === "aws.sso.account_assignment" ? { key: "assignments", limit: 10 } : c5.type === "aws.sso.permission_set" && (c5.action === "update" || c5.action === "adopt") ? { key: "provisioning", limit: 1 } : { key: c5.system, limit: input.concurrency },
       ...input.onProgress ? { onProgress: input.onProgress } : {}
     }
   );
@@ -94338,8 +94583,12 @@ function grantKind(mode) {
 }
 function summaryCounts(summary2) {
   const parts = [`${summary2.create} to create`, `${summary2.update} to update`, `${summary2.delete} to delete`];
+  if (summary2.adopt) parts.unshift(`${summary2.adopt} to adopt`);
   if (summary2.replace > 0) parts.push(`${summary2.replace} to replace`);
   return parts.join(", ");
+}
+function noAccessChange(plan) {
+  return plan.summary.adopt ? `No access changes: nobody gains or loses anything; ${plan.summary.adopt} existing ${plan.summary.adopt === 1 ? "object is" : "objects are"} taken over (adopt) and the rest only restructures.` : "No access changes.";
 }
 var MAX_NAMES_SHOWN = 10;
 function peopleCount(n3) {
@@ -94401,8 +94650,8 @@ function fence(lines, lang = "") {
   const marker = "`".repeat(Math.max(3, longest + 1));
   return [`${marker}${lang}`, ...lines, marker];
 }
-var SYMBOL = { create: "+", update: "~", delete: "-", replace: "-/+" };
-var VERB = { create: "create", update: "update", delete: "delete", replace: "replace" };
+var SYMBOL = { adopt: ">", create: "+", update: "~", delete: "-", replace: "-/+" };
+var VERB = { adopt: "adopt", create: "create", update: "update", delete: "delete", replace: "replace" };
 function peopleCell(p3) {
   if (!p3) return "";
   if (!p3.names || p3.names.length === 0) return peopleCount(p3.count);
@@ -94530,7 +94779,7 @@ function buildParts(plan, options) {
     if (warning3.length > 0) head.push("", ...warning3);
     if (plan.risks && plan.risks.length > 0) head.push("", `#### \u26A0\uFE0F Risks (${plan.risks.length})`, "", ...risksSection(plan.risks));
     head.push("", "#### Access changes", "");
-    head.push(...plan.access.length > 0 ? accessTable(plan.access, plan.mode) : ["No access changes."]);
+    head.push(...plan.access.length > 0 ? accessTable(plan.access, plan.mode) : [noAccessChange(plan)]);
     if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode));
     head.push("", `#### Changes (${plan.changes.length})`);
   }
@@ -94715,148 +94964,10 @@ async function readClassicAccess(client, config) {
 // src/providers/aws/iam-access-read.ts
 var import_client_iam4 = __toESM(require_dist_cjs16(), 1);
 
-// src/providers/authentik/role-expression.ts
-var ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
-var PROVIDER_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):saml-provider\/([\w.-]+)$/;
-function parseRolePair(value) {
-  const parts = value.split(",").map((p3) => p3.trim());
-  if (parts.length !== 2) return `"${value}" is not "role_arn,saml_provider_arn"`;
-  const [a5, b5] = parts;
-  const [roleArn2, providerArn] = ROLE_ARN.test(a5) ? [a5, b5] : [b5, a5];
-  const role = ROLE_ARN.exec(roleArn2);
-  const provider = PROVIDER_ARN.exec(providerArn);
-  if (!role || !provider) return `"${value}" is not an IAM role ARN and an IAM SAML provider ARN`;
-  if (role[1] !== provider[1]) return `"${value}" names a role in account ${role[1]} and a SAML provider in account ${provider[1]}`;
-  return { roleArn: roleArn2, samlProviderArn: providerArn, accountId: role[1], rolePath: role[2], roleName: role[3], samlProviderName: provider[2] };
-}
-function statements(expression) {
-  const out = [];
-  let pending;
-  let depth = 0;
-  expression.split(/\r?\n/).forEach((raw, i5) => {
-    const text = stripComment(raw).trim();
-    if (!text) return;
-    if (pending) pending.text += ` ${text}`;
-    else pending = { text, line: i5 + 1 };
-    for (const ch of text.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, "")) {
-      if (ch === "[" || ch === "(" || ch === "{") depth++;
-      else if (ch === "]" || ch === ")" || ch === "}") depth--;
-    }
-    if (depth <= 0) {
-      out.push(pending);
-      pending = void 0;
-      depth = 0;
-    }
-  });
-  if (pending) out.push(pending);
-  return out;
-}
-function stripComment(line) {
-  let quote2;
-  for (let i5 = 0; i5 < line.length; i5++) {
-    const ch = line[i5];
-    if (quote2) {
-      if (ch === "\\") i5++;
-      else if (ch === quote2) quote2 = void 0;
-    } else if (ch === '"' || ch === "'") quote2 = ch;
-    else if (ch === "#") return line.slice(0, i5);
-  }
-  return line;
-}
-var STRING = String.raw`(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')`;
-var stringValue = (m3, at) => unescape(m3[at] ?? m3[at + 1] ?? "");
-function unescape(s2) {
-  return s2.replace(/\\(.)/g, "$1");
-}
-function readPairs(values, line) {
-  const pairs = [];
-  for (const v of values) {
-    const pair = parseRolePair(v);
-    if (typeof pair === "string") return { style: "unreadable", reason: pair, line };
-    pairs.push(pair);
-  }
-  return { style: "static", pairs };
-}
-function readRoleExpression(expression) {
-  if (expression.trim() === ROLE_EXPRESSION.trim()) return { style: "entitlements" };
-  const lines = statements(expression);
-  if (lines.length === 0) return { style: "unreadable", reason: "the expression is empty", line: 1 };
-  if (lines.length === 1) {
-    const only = lines[0];
-    const single = new RegExp(`^return\\s+${STRING}$`).exec(only.text);
-    if (single) return readPairs([stringValue(single, 1)], only.line);
-    const list3 = /^return\s+\[(.*)\]$/.exec(only.text);
-    if (list3) {
-      const items = list3[1].trim().replace(/,\s*$/, "");
-      const values = [];
-      const item = new RegExp(`^\\s*${STRING}\\s*(?:,|$)`);
-      let rest = items;
-      while (rest.trim()) {
-        const m3 = item.exec(rest);
-        if (!m3) return { style: "unreadable", reason: "the returned list holds something other than string literals", line: only.line };
-        values.push(stringValue(m3, 1));
-        rest = rest.slice(m3[0].length);
-      }
-      if (values.length === 0) return { style: "unreadable", reason: "the returned list is empty", line: only.line };
-      return readPairs(values, only.line);
-    }
-    return { style: "unreadable", reason: `"${only.text}" is not one of the shapes the tool reads (return "role_arn,provider_arn", or a list of them)`, line: only.line };
-  }
-  if (lines.length === 2) {
-    const [assign, ret] = lines;
-    const a5 = new RegExp(`^([A-Za-z_]\\w*)\\s*=\\s*(?:request\\.)?user\\.group_attributes\\(\\s*(?:request)?\\s*\\)\\.get\\(\\s*${STRING}\\s*(?:,\\s*${STRING}\\s*)?\\)$`).exec(
-      assign.text
-    );
-    if (!a5) return { style: "unreadable", reason: `"${assign.text}" is not "NAME = user.group_attributes().get("ATTRIBUTE", "")"`, line: assign.line };
-    const variable = a5[1];
-    const attribute = stringValue(a5, 2);
-    const defaultValue = stringValue(a5, 4);
-    const f5 = /^return\s+f(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')$/.exec(ret.text);
-    if (!f5) return { style: "unreadable", reason: `"${ret.text}" is not return f"\u2026{${variable}}\u2026"`, line: ret.line };
-    const template = unescape(f5[1] ?? f5[2] ?? "");
-    const holes = [...template.matchAll(/\{([^{}]*)\}/g)].map((m3) => m3[1].trim());
-    if (holes.length !== 1 || holes[0] !== variable) {
-      return { style: "unreadable", reason: `the f-string must use {${variable}} exactly once and nothing else`, line: ret.line };
-    }
-    const probe = parseRolePair(template.replace(/\{[^{}]*\}/, "probe"));
-    if (typeof probe === "string" || !template.includes(`role/`)) {
-      return { style: "unreadable", reason: `the f-string is not "arn:aws:iam::ID:role/{${variable}},arn:aws:iam::ID:saml-provider/NAME"`, line: ret.line };
-    }
-    const pairFor = (value) => {
-      const pair = parseRolePair(template.replace(/\{[^{}]*\}/, value));
-      return typeof pair === "string" ? void 0 : pair;
-    };
-    return { style: "group-attribute", attribute, defaultValue, template, pairFor };
-  }
-  return { style: "unreadable", reason: "the expression has more statements than the shapes the tool reads", line: lines[2].line };
-}
-function expressionGrants(expression, groups, signIn) {
-  const grants = [];
-  const problems = [];
-  if (expression.style === "static") {
-    if (signIn === "everyone") {
-      problems.push("the application has no policy bindings, so every authentik user may sign in and receives these roles; bind the groups that should have them to the application first");
-      return { grants, problems };
-    }
-    for (const group4 of signIn) for (const pair of expression.pairs) grants.push({ group: group4, pair });
-    return { grants, problems };
-  }
-  for (const g5 of groups) {
-    const value = g5.attributes[expression.attribute];
-    if (value === void 0 || value === null || value === "") continue;
-    if (typeof value !== "string") {
-      problems.push(`group '${g5.name}' has attribute ${expression.attribute} = ${JSON.stringify(value)}, not a role name`);
-      continue;
-    }
-    const pair = expression.pairFor(value);
-    if (!pair) problems.push(`group '${g5.name}' has attribute ${expression.attribute} = "${value}", which does not make a role ARN`);
-    else grants.push({ group: g5.name, pair });
-  }
-  return { grants, problems };
-}
-
 // src/report/classic.ts
 var ROLE_ARN2 = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
+var LINGUISTIC = new Intl.Collator("en-US", { sensitivity: "variant", ignorePunctuation: false, numeric: false });
+var byCollation = (a5, b5) => LINGUISTIC.compare(a5, b5) || byCodePoint(a5, b5);
 var arnsOf = (pair) => ({ roleArn: pair.roleArn, samlProviderArn: pair.samlProviderArn });
 var BY_HAND_MAPPING = "sent by a Role property mapping made by hand, not by the tool";
 function declaredClassicGrants(config) {
@@ -95016,30 +95127,44 @@ function classicAccess(live, config) {
     for (const g5 of byGroup) {
       granted.set(`${g5.group}\0${g5.pair.roleArn}`, { ...base, via: g5.group, viaKind: "group", grant: g5.pair.roleName, accountId: g5.pair.accountId, ...arnsOf(g5.pair), people: [] });
     }
+    const attrsOf = (name) => name === void 0 ? {} : live.groups.find((g5) => g5.name === name)?.attributes ?? {};
+    const depends = /* @__PURE__ */ new Map();
     for (const u of live.users.filter(maySignIn)) {
       let value = parsed.defaultValue;
       let via = "(default value)";
       let viaKind = "everyone";
-      for (const name of [...allGroups.get(u.pk)].sort(byCodePoint)) {
-        const attrs = live.groups.find((g5) => g5.name === name)?.attributes ?? {};
-        if (attr in attrs) {
-          value = attrs[attr];
-          via = name;
-          viaKind = "group";
-        }
+      let reason = BY_HAND_MAPPING;
+      const carrying = allGroups.get(u.pk).filter((name) => attr in attrsOf(name));
+      const linguistic = [...carrying].sort(byCollation).at(-1);
+      const bytes = [...carrying].sort(byCodePoint).at(-1);
+      if (linguistic !== void 0) {
+        value = attrsOf(linguistic)[attr];
+        via = linguistic;
+        viaKind = "group";
       }
       if (attr in u.attributes) {
         value = u.attributes[attr];
         via = "(user attribute)";
         viaKind = "user";
+      } else if (bytes !== linguistic && JSON.stringify(attrsOf(bytes)[attr]) !== JSON.stringify(value)) {
+        reason = `${BY_HAND_MAPPING}; the value depends on the database's collation (with byte order, group '${bytes}' sets ${attr} instead; see the notes)`;
+        const key3 = `${linguistic}\0${bytes}`;
+        const d5 = depends.get(key3) ?? { linguistic, bytes, people: 0 };
+        d5.people++;
+        depends.set(key3, d5);
       }
       if (typeof value !== "string" || value === "") continue;
       const pair = parsed.pairFor(value);
       if (!pair) continue;
-      const key2 = `${via}\0${pair.roleArn}`;
+      const key2 = `${via}\0${pair.roleArn}\0${reason}`;
       let grant = granted.get(key2);
-      if (!grant) granted.set(key2, grant = { ...base, via, viaKind, grant: pair.roleName, accountId: pair.accountId, ...arnsOf(pair), people: [] });
+      if (!grant) granted.set(key2, grant = { ...base, reason, via, viaKind, grant: pair.roleName, accountId: pair.accountId, ...arnsOf(pair), people: [] });
       grant.people.push(person(u));
+    }
+    for (const d5 of depends.values()) {
+      notes.push(
+        `${source}: ${d5.people} ${d5.people === 1 ? "person is" : "people are"} in both group '${d5.linguistic}' and group '${d5.bytes}', which set ${attr} differently; authentik merges group attributes in name order as the database sorts names: '${d5.linguistic}' wins under a linguistic collation (en_US.UTF-8 on most PostgreSQL servers; listed so), '${d5.bytes}' under byte order (collation C, e.g. the postgres:16-alpine of authentik's own compose file)`
+      );
     }
     grants.push(...granted.values());
   }
