@@ -40986,15 +40986,15 @@ var init_HttpBindingNormalizedSchema = __esm({
         const location = bindingSchema.getHttpBindingLocation(traits);
         const wireName = traits.httpHeader?.toLowerCase() ?? traits.httpPrefixHeaders?.toLowerCase() ?? traits.httpQuery;
         const value = bindingSchema.getHttpBindingValue(location, traits);
-        const binding2 = [name, value, location, wireName];
+        const binding3 = [name, value, location, wireName];
         if (name === "__proto__") {
           writeKey(byName);
         }
-        byName[name] = binding2;
+        byName[name] = binding3;
         if (value[1] >> 10 & 1) {
           request.hasIdempotency = true;
         }
-        memberBindings.push(binding2);
+        memberBindings.push(binding3);
         const slot = location & 7;
         if (slot === 0) {
           requestBodyMemberNames.push(name);
@@ -41005,20 +41005,20 @@ var init_HttpBindingNormalizedSchema = __esm({
           bodyMemberSchemas.push(member2);
         } else if ((slot & 6) === 4) {
           if (slot & 1) {
-            responseBindings.statusCode = binding2;
+            responseBindings.statusCode = binding3;
           } else {
-            responseBindings.payload = binding2;
+            responseBindings.payload = binding3;
             const type = value[1] & 255;
             request.contentTypeInstruction = traits.mediaType ?? (type === 0 ? "text/plain" : type === 21 || type === 42 ? "application/octet-stream" : null);
           }
         } else if (slot & 1) {
           request.hasPrefixHeaders = true;
-          prefixHeaders.push(binding2);
+          prefixHeaders.push(binding3);
         } else {
           if (wireName === "__proto__") {
             writeKey(headers);
           }
-          headers[wireName] = binding2;
+          headers[wireName] = binding3;
         }
       }
       if (request.contentTypeInstruction === void 0 && requestBodyMemberNames.length) {
@@ -43115,17 +43115,17 @@ var init_HttpBindingProtocol = __esm({
         const sparse = (prototype === Object.prototype || prototype === null) && !bindings.hasIdempotency && !bindings.hasPrefixHeaders && names.length * 2 < bindings.memberBindings.length;
         const length = sparse ? names.length : bindings.memberBindings.length;
         for (let i5 = 0; i5 < length; ++i5) {
-          const binding2 = sparse ? hasOwn(bindings.byName, names[i5]) ? bindings.byName[names[i5]] : void 0 : bindings.memberBindings[i5];
-          if (!binding2) {
+          const binding3 = sparse ? hasOwn(bindings.byName, names[i5]) ? bindings.byName[names[i5]] : void 0 : bindings.memberBindings[i5];
+          if (!binding3) {
             continue;
           }
-          const value = binding2[1];
-          const memberName = binding2[0];
+          const value = binding3[1];
+          const memberName = binding3[0];
           const memberNs = value[0];
           const flags = value[1];
           const collectionValue = value[2];
-          const location = binding2[2];
-          const wireName = binding2[3];
+          const location = binding3[2];
+          const wireName = binding3[3];
           const inputMemberValue = input[memberName];
           if (inputMemberValue == null && !(flags >> 10 & 1)) {
             continue;
@@ -43315,11 +43315,11 @@ var init_HttpBindingProtocol = __esm({
             delete headers[header];
             headers[lower] = headerValue;
           }
-          const binding2 = hasOwn(responseHeaders, lower) ? responseHeaders[lower] : void 0;
-          if (!binding2) {
+          const binding3 = hasOwn(responseHeaders, lower) ? responseHeaders[lower] : void 0;
+          if (!binding3) {
             continue;
           }
-          const [memberName, [memberSchema, flags, collectionValue], , wireName] = binding2;
+          const [memberName, [memberSchema, flags, collectionValue], , wireName] = binding3;
           if (collectionValue) {
             const sections = flags >> 16 & 1 ? splitEvery(headerValue, ",", 2) : splitHeader(headerValue);
             const list3 = [];
@@ -43328,7 +43328,7 @@ var init_HttpBindingProtocol = __esm({
             }
             dataObject[memberName] = list3;
           } else {
-            dataObject[memberName] = directDeserializer ? directDeserializer.readHttpBinding(binding2[1], headerValue, 38) : await deserializer.read(memberSchema, headerValue);
+            dataObject[memberName] = directDeserializer ? directDeserializer.readHttpBinding(binding3[1], headerValue, 38) : await deserializer.read(memberSchema, headerValue);
           }
         }
         for (const [memberName, [, , collectionValue], , wireName] of prefixHeaders) {
@@ -43699,9 +43699,9 @@ var init_HttpInterceptingShapeDeserializer = __esm({
         }
         return this.readCodec(ns, data);
       }
-      readHttpBinding(binding2, data, location) {
+      readHttpBinding(binding3, data, location) {
         const value = typeof data === "string" ? data : (this.serdeContext?.utf8Encoder ?? toUtf8)(data);
-        return this.stringDeserializer.readHttpBinding(binding2, value, location);
+        return this.stringDeserializer.readHttpBinding(binding3, value, location);
       }
       readPayload([schema, flags], data) {
         const type = flags & 255;
@@ -43845,8 +43845,8 @@ var init_HttpInterceptingShapeSerializer = __esm({
         }
         this.writeCodec(ns, value);
       }
-      writeHttpBinding(binding2, value, location) {
-        this.stringSerializer.writeHttpBinding(binding2, value, location);
+      writeHttpBinding(binding3, value, location) {
+        this.stringSerializer.writeHttpBinding(binding3, value, location);
         this.buffer = this.stringSerializer.flush();
       }
       writeCodec(schema, value) {
@@ -62296,7 +62296,7 @@ var require_dist_cjs16 = __commonJS({
         Object.setPrototypeOf(this, _ConcurrentModificationException.prototype);
       }
     };
-    var NoSuchEntityException3 = class _NoSuchEntityException extends IAMServiceException {
+    var NoSuchEntityException4 = class _NoSuchEntityException extends IAMServiceException {
       static shapeId = "com.amazonaws.iam#NoSuchEntityException";
       name = "NoSuchEntityException";
       $fault = "client";
@@ -63908,7 +63908,7 @@ var require_dist_cjs16 = __commonJS({
       [_m4],
       [0]
     ];
-    n0_registry5.registerError(NoSuchEntityException$, NoSuchEntityException3);
+    n0_registry5.registerError(NoSuchEntityException$, NoSuchEntityException4);
     var OpenIdIdpCommunicationErrorException$ = [
       -3,
       n05,
@@ -69016,7 +69016,7 @@ var require_dist_cjs16 = __commonJS({
     };
     var GetPolicyVersionCommand = class extends command5(_ep05, _mw05, "GetPolicyVersion", GetPolicyVersion$) {
     };
-    var GetRoleCommand2 = class extends command5(_ep05, _mw05, "GetRole", GetRole$) {
+    var GetRoleCommand3 = class extends command5(_ep05, _mw05, "GetRole", GetRole$) {
     };
     var GetRolePolicyCommand = class extends command5(_ep05, _mw05, "GetRolePolicy", GetRolePolicy$) {
     };
@@ -69054,7 +69054,7 @@ var require_dist_cjs16 = __commonJS({
     };
     var ListGroupPoliciesCommand = class extends command5(_ep05, _mw05, "ListGroupPolicies", ListGroupPolicies$) {
     };
-    var ListGroupsCommand2 = class extends command5(_ep05, _mw05, "ListGroups", ListGroups$) {
+    var ListGroupsCommand3 = class extends command5(_ep05, _mw05, "ListGroups", ListGroups$) {
     };
     var ListGroupsForUserCommand = class extends command5(_ep05, _mw05, "ListGroupsForUser", ListGroupsForUser$) {
     };
@@ -69104,7 +69104,7 @@ var require_dist_cjs16 = __commonJS({
     };
     var ListUserPoliciesCommand = class extends command5(_ep05, _mw05, "ListUserPolicies", ListUserPolicies$) {
     };
-    var ListUsersCommand = class extends command5(_ep05, _mw05, "ListUsers", ListUsers$) {
+    var ListUsersCommand2 = class extends command5(_ep05, _mw05, "ListUsers", ListUsers$) {
     };
     var ListUserTagsCommand = class extends command5(_ep05, _mw05, "ListUserTags", ListUserTags$) {
     };
@@ -69222,7 +69222,7 @@ var require_dist_cjs16 = __commonJS({
     var paginateListEntitiesForPolicy = createPaginator2(IAMClient2, ListEntitiesForPolicyCommand, "Marker", "Marker", "MaxItems");
     var paginateListGroupPolicies = createPaginator2(IAMClient2, ListGroupPoliciesCommand, "Marker", "Marker", "MaxItems");
     var paginateListGroupsForUser = createPaginator2(IAMClient2, ListGroupsForUserCommand, "Marker", "Marker", "MaxItems");
-    var paginateListGroups = createPaginator2(IAMClient2, ListGroupsCommand2, "Marker", "Marker", "MaxItems");
+    var paginateListGroups = createPaginator2(IAMClient2, ListGroupsCommand3, "Marker", "Marker", "MaxItems");
     var paginateListInstanceProfilesForRole = createPaginator2(IAMClient2, ListInstanceProfilesForRoleCommand, "Marker", "Marker", "MaxItems");
     var paginateListInstanceProfiles = createPaginator2(IAMClient2, ListInstanceProfilesCommand, "Marker", "Marker", "MaxItems");
     var paginateListInstanceProfileTags = createPaginator2(IAMClient2, ListInstanceProfileTagsCommand, "Marker", "Marker", "MaxItems");
@@ -69241,7 +69241,7 @@ var require_dist_cjs16 = __commonJS({
     var paginateListSigningCertificates = createPaginator2(IAMClient2, ListSigningCertificatesCommand, "Marker", "Marker", "MaxItems");
     var paginateListSSHPublicKeys = createPaginator2(IAMClient2, ListSSHPublicKeysCommand, "Marker", "Marker", "MaxItems");
     var paginateListUserPolicies = createPaginator2(IAMClient2, ListUserPoliciesCommand, "Marker", "Marker", "MaxItems");
-    var paginateListUsers = createPaginator2(IAMClient2, ListUsersCommand, "Marker", "Marker", "MaxItems");
+    var paginateListUsers = createPaginator2(IAMClient2, ListUsersCommand2, "Marker", "Marker", "MaxItems");
     var paginateListUserTags = createPaginator2(IAMClient2, ListUserTagsCommand, "Marker", "Marker", "MaxItems");
     var paginateListVirtualMFADevices = createPaginator2(IAMClient2, ListVirtualMFADevicesCommand, "Marker", "Marker", "MaxItems");
     var paginateSimulateCustomPolicy = createPaginator2(IAMClient2, SimulateCustomPolicyCommand, "Marker", "Marker", "MaxItems");
@@ -69295,7 +69295,7 @@ var require_dist_cjs16 = __commonJS({
     var checkState$1 = async (client, input) => {
       let reason;
       try {
-        let result = await client.send(new GetRoleCommand2(input));
+        let result = await client.send(new GetRoleCommand3(input));
         reason = result;
         return { state: WaiterState2.SUCCESS, reason };
       } catch (exception) {
@@ -69421,7 +69421,7 @@ var require_dist_cjs16 = __commonJS({
       GetOutboundWebIdentityFederationInfoCommand,
       GetPolicyCommand,
       GetPolicyVersionCommand,
-      GetRoleCommand: GetRoleCommand2,
+      GetRoleCommand: GetRoleCommand3,
       GetRolePolicyCommand,
       GetRoleTemplateVersionCommand,
       GetSAMLProviderCommand: GetSAMLProviderCommand2,
@@ -69440,7 +69440,7 @@ var require_dist_cjs16 = __commonJS({
       ListDelegationRequestsCommand,
       ListEntitiesForPolicyCommand,
       ListGroupPoliciesCommand,
-      ListGroupsCommand: ListGroupsCommand2,
+      ListGroupsCommand: ListGroupsCommand3,
       ListGroupsForUserCommand,
       ListInstanceProfilesCommand,
       ListInstanceProfilesForRoleCommand,
@@ -69465,7 +69465,7 @@ var require_dist_cjs16 = __commonJS({
       ListSigningCertificatesCommand,
       ListSSHPublicKeysCommand,
       ListUserPoliciesCommand,
-      ListUsersCommand,
+      ListUsersCommand: ListUsersCommand2,
       ListUserTagsCommand,
       ListVirtualMFADevicesCommand,
       PutAccountPropertiesCommand,
@@ -70096,7 +70096,7 @@ var require_dist_cjs16 = __commonJS({
     exports2.GetPolicyVersionRequest$ = GetPolicyVersionRequest$;
     exports2.GetPolicyVersionResponse$ = GetPolicyVersionResponse$;
     exports2.GetRole$ = GetRole$;
-    exports2.GetRoleCommand = GetRoleCommand2;
+    exports2.GetRoleCommand = GetRoleCommand3;
     exports2.GetRolePolicy$ = GetRolePolicy$;
     exports2.GetRolePolicyCommand = GetRolePolicyCommand;
     exports2.GetRolePolicyRequest$ = GetRolePolicyRequest$;
@@ -70197,7 +70197,7 @@ var require_dist_cjs16 = __commonJS({
     exports2.ListGroupPoliciesRequest$ = ListGroupPoliciesRequest$;
     exports2.ListGroupPoliciesResponse$ = ListGroupPoliciesResponse$;
     exports2.ListGroups$ = ListGroups$;
-    exports2.ListGroupsCommand = ListGroupsCommand2;
+    exports2.ListGroupsCommand = ListGroupsCommand3;
     exports2.ListGroupsForUser$ = ListGroupsForUser$;
     exports2.ListGroupsForUserCommand = ListGroupsForUserCommand;
     exports2.ListGroupsForUserRequest$ = ListGroupsForUserRequest$;
@@ -70302,7 +70302,7 @@ var require_dist_cjs16 = __commonJS({
     exports2.ListUserTagsRequest$ = ListUserTagsRequest$;
     exports2.ListUserTagsResponse$ = ListUserTagsResponse$;
     exports2.ListUsers$ = ListUsers$;
-    exports2.ListUsersCommand = ListUsersCommand;
+    exports2.ListUsersCommand = ListUsersCommand2;
     exports2.ListUsersRequest$ = ListUsersRequest$;
     exports2.ListUsersResponse$ = ListUsersResponse$;
     exports2.ListVirtualMFADevices$ = ListVirtualMFADevices$;
@@ -70319,7 +70319,7 @@ var require_dist_cjs16 = __commonJS({
     exports2.ManagedPolicyDetail$ = ManagedPolicyDetail$;
     exports2.NameConflictException = NameConflictException;
     exports2.NameConflictException$ = NameConflictException$;
-    exports2.NoSuchEntityException = NoSuchEntityException3;
+    exports2.NoSuchEntityException = NoSuchEntityException4;
     exports2.NoSuchEntityException$ = NoSuchEntityException$;
     exports2.OpenIDConnectProviderListEntry$ = OpenIDConnectProviderListEntry$;
     exports2.OpenIdIdpCommunicationErrorException = OpenIdIdpCommunicationErrorException;
@@ -73754,22 +73754,22 @@ var require_dist_cjs18 = __commonJS({
     };
     var IsMemberInGroupsCommand = class extends command5(_ep05, _mw05, "IsMemberInGroups", IsMemberInGroups$) {
     };
-    var ListGroupMembershipsCommand = class extends command5(_ep05, _mw05, "ListGroupMemberships", ListGroupMemberships$) {
+    var ListGroupMembershipsCommand2 = class extends command5(_ep05, _mw05, "ListGroupMemberships", ListGroupMemberships$) {
     };
     var ListGroupMembershipsForMemberCommand = class extends command5(_ep05, _mw05, "ListGroupMembershipsForMember", ListGroupMembershipsForMember$) {
     };
-    var ListGroupsCommand2 = class extends command5(_ep05, _mw05, "ListGroups", ListGroups$) {
+    var ListGroupsCommand3 = class extends command5(_ep05, _mw05, "ListGroups", ListGroups$) {
     };
-    var ListUsersCommand = class extends command5(_ep05, _mw05, "ListUsers", ListUsers$) {
+    var ListUsersCommand2 = class extends command5(_ep05, _mw05, "ListUsers", ListUsers$) {
     };
     var UpdateGroupCommand = class extends command5(_ep05, _mw05, "UpdateGroup", UpdateGroup$) {
     };
     var UpdateUserCommand = class extends command5(_ep05, _mw05, "UpdateUser", UpdateUser$) {
     };
     var paginateListGroupMembershipsForMember = createPaginator2(IdentitystoreClient2, ListGroupMembershipsForMemberCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListGroupMemberships = createPaginator2(IdentitystoreClient2, ListGroupMembershipsCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListGroups = createPaginator2(IdentitystoreClient2, ListGroupsCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListUsers = createPaginator2(IdentitystoreClient2, ListUsersCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListGroupMemberships = createPaginator2(IdentitystoreClient2, ListGroupMembershipsCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListGroups = createPaginator2(IdentitystoreClient2, ListGroupsCommand3, "NextToken", "NextToken", "MaxResults");
+    var paginateListUsers = createPaginator2(IdentitystoreClient2, ListUsersCommand2, "NextToken", "NextToken", "MaxResults");
     var commands5 = {
       CreateGroupCommand,
       CreateGroupMembershipCommand,
@@ -73784,10 +73784,10 @@ var require_dist_cjs18 = __commonJS({
       GetGroupMembershipIdCommand,
       GetUserIdCommand,
       IsMemberInGroupsCommand,
-      ListGroupMembershipsCommand,
+      ListGroupMembershipsCommand: ListGroupMembershipsCommand2,
       ListGroupMembershipsForMemberCommand,
-      ListGroupsCommand: ListGroupsCommand2,
-      ListUsersCommand,
+      ListGroupsCommand: ListGroupsCommand3,
+      ListUsersCommand: ListUsersCommand2,
       UpdateGroupCommand,
       UpdateUserCommand
     };
@@ -73904,7 +73904,7 @@ var require_dist_cjs18 = __commonJS({
     exports2.IsMemberInGroupsRequest$ = IsMemberInGroupsRequest$;
     exports2.IsMemberInGroupsResponse$ = IsMemberInGroupsResponse$;
     exports2.ListGroupMemberships$ = ListGroupMemberships$;
-    exports2.ListGroupMembershipsCommand = ListGroupMembershipsCommand;
+    exports2.ListGroupMembershipsCommand = ListGroupMembershipsCommand2;
     exports2.ListGroupMembershipsForMember$ = ListGroupMembershipsForMember$;
     exports2.ListGroupMembershipsForMemberCommand = ListGroupMembershipsForMemberCommand;
     exports2.ListGroupMembershipsForMemberRequest$ = ListGroupMembershipsForMemberRequest$;
@@ -73912,11 +73912,11 @@ var require_dist_cjs18 = __commonJS({
     exports2.ListGroupMembershipsRequest$ = ListGroupMembershipsRequest$;
     exports2.ListGroupMembershipsResponse$ = ListGroupMembershipsResponse$;
     exports2.ListGroups$ = ListGroups$;
-    exports2.ListGroupsCommand = ListGroupsCommand2;
+    exports2.ListGroupsCommand = ListGroupsCommand3;
     exports2.ListGroupsRequest$ = ListGroupsRequest$;
     exports2.ListGroupsResponse$ = ListGroupsResponse$;
     exports2.ListUsers$ = ListUsers$;
-    exports2.ListUsersCommand = ListUsersCommand;
+    exports2.ListUsersCommand = ListUsersCommand2;
     exports2.ListUsersRequest$ = ListUsersRequest$;
     exports2.ListUsersResponse$ = ListUsersResponse$;
     exports2.MemberId$ = MemberId$;
@@ -77387,7 +77387,7 @@ var require_dist_cjs19 = __commonJS({
     };
     var DescribeInstanceCommand = class extends command5(_ep05, _mw05, "DescribeInstance", DescribeInstance$) {
     };
-    var DescribePermissionSetCommand3 = class extends command5(_ep05, _mw05, "DescribePermissionSet", DescribePermissionSet$) {
+    var DescribePermissionSetCommand4 = class extends command5(_ep05, _mw05, "DescribePermissionSet", DescribePermissionSet$) {
     };
     var DescribePermissionSetProvisioningStatusCommand2 = class extends command5(_ep05, _mw05, "DescribePermissionSetProvisioningStatus", DescribePermissionSetProvisioningStatus$) {
     };
@@ -77419,7 +77419,7 @@ var require_dist_cjs19 = __commonJS({
     };
     var ListAccountAssignmentsCommand2 = class extends command5(_ep05, _mw05, "ListAccountAssignments", ListAccountAssignments$) {
     };
-    var ListAccountAssignmentsForPrincipalCommand2 = class extends command5(_ep05, _mw05, "ListAccountAssignmentsForPrincipal", ListAccountAssignmentsForPrincipal$) {
+    var ListAccountAssignmentsForPrincipalCommand3 = class extends command5(_ep05, _mw05, "ListAccountAssignmentsForPrincipal", ListAccountAssignmentsForPrincipal$) {
     };
     var ListAccountsForProvisionedPermissionSetCommand = class extends command5(_ep05, _mw05, "ListAccountsForProvisionedPermissionSet", ListAccountsForProvisionedPermissionSet$) {
     };
@@ -77445,13 +77445,13 @@ var require_dist_cjs19 = __commonJS({
     };
     var ListPermissionSetProvisioningStatusCommand2 = class extends command5(_ep05, _mw05, "ListPermissionSetProvisioningStatus", ListPermissionSetProvisioningStatus$) {
     };
-    var ListPermissionSetsCommand3 = class extends command5(_ep05, _mw05, "ListPermissionSets", ListPermissionSets$) {
+    var ListPermissionSetsCommand4 = class extends command5(_ep05, _mw05, "ListPermissionSets", ListPermissionSets$) {
     };
     var ListPermissionSetsProvisionedToAccountCommand = class extends command5(_ep05, _mw05, "ListPermissionSetsProvisionedToAccount", ListPermissionSetsProvisionedToAccount$) {
     };
     var ListRegionsCommand = class extends command5(_ep05, _mw05, "ListRegions", ListRegions$) {
     };
-    var ListTagsForResourceCommand3 = class extends command5(_ep05, _mw05, "ListTagsForResource", ListTagsForResource$) {
+    var ListTagsForResourceCommand4 = class extends command5(_ep05, _mw05, "ListTagsForResource", ListTagsForResource$) {
     };
     var ListTrustedTokenIssuersCommand = class extends command5(_ep05, _mw05, "ListTrustedTokenIssuers", ListTrustedTokenIssuers$) {
     };
@@ -77489,7 +77489,7 @@ var require_dist_cjs19 = __commonJS({
     };
     var paginateListAccountAssignmentCreationStatus = createPaginator2(SSOAdminClient2, ListAccountAssignmentCreationStatusCommand2, "NextToken", "NextToken", "MaxResults");
     var paginateListAccountAssignmentDeletionStatus = createPaginator2(SSOAdminClient2, ListAccountAssignmentDeletionStatusCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListAccountAssignmentsForPrincipal = createPaginator2(SSOAdminClient2, ListAccountAssignmentsForPrincipalCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListAccountAssignmentsForPrincipal = createPaginator2(SSOAdminClient2, ListAccountAssignmentsForPrincipalCommand3, "NextToken", "NextToken", "MaxResults");
     var paginateListAccountAssignments = createPaginator2(SSOAdminClient2, ListAccountAssignmentsCommand2, "NextToken", "NextToken", "MaxResults");
     var paginateListAccountsForProvisionedPermissionSet = createPaginator2(SSOAdminClient2, ListAccountsForProvisionedPermissionSetCommand, "NextToken", "NextToken", "MaxResults");
     var paginateListApplicationAccessScopes = createPaginator2(SSOAdminClient2, ListApplicationAccessScopesCommand, "NextToken", "NextToken", "MaxResults");
@@ -77503,10 +77503,10 @@ var require_dist_cjs19 = __commonJS({
     var paginateListInstances = createPaginator2(SSOAdminClient2, ListInstancesCommand2, "NextToken", "NextToken", "MaxResults");
     var paginateListManagedPoliciesInPermissionSet = createPaginator2(SSOAdminClient2, ListManagedPoliciesInPermissionSetCommand2, "NextToken", "NextToken", "MaxResults");
     var paginateListPermissionSetProvisioningStatus = createPaginator2(SSOAdminClient2, ListPermissionSetProvisioningStatusCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListPermissionSets = createPaginator2(SSOAdminClient2, ListPermissionSetsCommand3, "NextToken", "NextToken", "MaxResults");
+    var paginateListPermissionSets = createPaginator2(SSOAdminClient2, ListPermissionSetsCommand4, "NextToken", "NextToken", "MaxResults");
     var paginateListPermissionSetsProvisionedToAccount = createPaginator2(SSOAdminClient2, ListPermissionSetsProvisionedToAccountCommand, "NextToken", "NextToken", "MaxResults");
     var paginateListRegions = createPaginator2(SSOAdminClient2, ListRegionsCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListTagsForResource = createPaginator2(SSOAdminClient2, ListTagsForResourceCommand3, "NextToken", "NextToken", "");
+    var paginateListTagsForResource = createPaginator2(SSOAdminClient2, ListTagsForResourceCommand4, "NextToken", "NextToken", "");
     var paginateListTrustedTokenIssuers = createPaginator2(SSOAdminClient2, ListTrustedTokenIssuersCommand, "NextToken", "NextToken", "MaxResults");
     var commands5 = {
       AddRegionCommand,
@@ -77538,7 +77538,7 @@ var require_dist_cjs19 = __commonJS({
       DescribeApplicationProviderCommand,
       DescribeInstanceCommand,
       DescribeInstanceAccessControlAttributeConfigurationCommand,
-      DescribePermissionSetCommand: DescribePermissionSetCommand3,
+      DescribePermissionSetCommand: DescribePermissionSetCommand4,
       DescribePermissionSetProvisioningStatusCommand: DescribePermissionSetProvisioningStatusCommand2,
       DescribeRegionCommand,
       DescribeTrustedTokenIssuerCommand,
@@ -77554,7 +77554,7 @@ var require_dist_cjs19 = __commonJS({
       ListAccountAssignmentCreationStatusCommand: ListAccountAssignmentCreationStatusCommand2,
       ListAccountAssignmentDeletionStatusCommand: ListAccountAssignmentDeletionStatusCommand2,
       ListAccountAssignmentsCommand: ListAccountAssignmentsCommand2,
-      ListAccountAssignmentsForPrincipalCommand: ListAccountAssignmentsForPrincipalCommand2,
+      ListAccountAssignmentsForPrincipalCommand: ListAccountAssignmentsForPrincipalCommand3,
       ListAccountsForProvisionedPermissionSetCommand,
       ListApplicationAccessScopesCommand,
       ListApplicationAssignmentsCommand,
@@ -77567,10 +77567,10 @@ var require_dist_cjs19 = __commonJS({
       ListInstancesCommand: ListInstancesCommand2,
       ListManagedPoliciesInPermissionSetCommand: ListManagedPoliciesInPermissionSetCommand2,
       ListPermissionSetProvisioningStatusCommand: ListPermissionSetProvisioningStatusCommand2,
-      ListPermissionSetsCommand: ListPermissionSetsCommand3,
+      ListPermissionSetsCommand: ListPermissionSetsCommand4,
       ListPermissionSetsProvisionedToAccountCommand,
       ListRegionsCommand,
-      ListTagsForResourceCommand: ListTagsForResourceCommand3,
+      ListTagsForResourceCommand: ListTagsForResourceCommand4,
       ListTrustedTokenIssuersCommand,
       ProvisionPermissionSetCommand: ProvisionPermissionSetCommand2,
       PutApplicationAccessScopeCommand,
@@ -77847,7 +77847,7 @@ var require_dist_cjs19 = __commonJS({
     exports2.DescribeInstanceRequest$ = DescribeInstanceRequest$;
     exports2.DescribeInstanceResponse$ = DescribeInstanceResponse$;
     exports2.DescribePermissionSet$ = DescribePermissionSet$;
-    exports2.DescribePermissionSetCommand = DescribePermissionSetCommand3;
+    exports2.DescribePermissionSetCommand = DescribePermissionSetCommand4;
     exports2.DescribePermissionSetProvisioningStatus$ = DescribePermissionSetProvisioningStatus$;
     exports2.DescribePermissionSetProvisioningStatusCommand = DescribePermissionSetProvisioningStatusCommand2;
     exports2.DescribePermissionSetProvisioningStatusRequest$ = DescribePermissionSetProvisioningStatusRequest$;
@@ -77928,7 +77928,7 @@ var require_dist_cjs19 = __commonJS({
     exports2.ListAccountAssignmentsCommand = ListAccountAssignmentsCommand2;
     exports2.ListAccountAssignmentsFilter$ = ListAccountAssignmentsFilter$;
     exports2.ListAccountAssignmentsForPrincipal$ = ListAccountAssignmentsForPrincipal$;
-    exports2.ListAccountAssignmentsForPrincipalCommand = ListAccountAssignmentsForPrincipalCommand2;
+    exports2.ListAccountAssignmentsForPrincipalCommand = ListAccountAssignmentsForPrincipalCommand3;
     exports2.ListAccountAssignmentsForPrincipalRequest$ = ListAccountAssignmentsForPrincipalRequest$;
     exports2.ListAccountAssignmentsForPrincipalResponse$ = ListAccountAssignmentsForPrincipalResponse$;
     exports2.ListAccountAssignmentsRequest$ = ListAccountAssignmentsRequest$;
@@ -77984,7 +77984,7 @@ var require_dist_cjs19 = __commonJS({
     exports2.ListPermissionSetProvisioningStatusRequest$ = ListPermissionSetProvisioningStatusRequest$;
     exports2.ListPermissionSetProvisioningStatusResponse$ = ListPermissionSetProvisioningStatusResponse$;
     exports2.ListPermissionSets$ = ListPermissionSets$;
-    exports2.ListPermissionSetsCommand = ListPermissionSetsCommand3;
+    exports2.ListPermissionSetsCommand = ListPermissionSetsCommand4;
     exports2.ListPermissionSetsProvisionedToAccount$ = ListPermissionSetsProvisionedToAccount$;
     exports2.ListPermissionSetsProvisionedToAccountCommand = ListPermissionSetsProvisionedToAccountCommand;
     exports2.ListPermissionSetsProvisionedToAccountRequest$ = ListPermissionSetsProvisionedToAccountRequest$;
@@ -77996,7 +77996,7 @@ var require_dist_cjs19 = __commonJS({
     exports2.ListRegionsRequest$ = ListRegionsRequest$;
     exports2.ListRegionsResponse$ = ListRegionsResponse$;
     exports2.ListTagsForResource$ = ListTagsForResource$;
-    exports2.ListTagsForResourceCommand = ListTagsForResourceCommand3;
+    exports2.ListTagsForResourceCommand = ListTagsForResourceCommand4;
     exports2.ListTagsForResourceRequest$ = ListTagsForResourceRequest$;
     exports2.ListTagsForResourceResponse$ = ListTagsForResourceResponse$;
     exports2.ListTrustedTokenIssuers$ = ListTrustedTokenIssuers$;
@@ -81879,7 +81879,7 @@ var require_dist_cjs20 = __commonJS({
     };
     var ListRootsCommand = class extends command5(_ep05, _mw05, "ListRoots", ListRoots$) {
     };
-    var ListTagsForResourceCommand3 = class extends command5(_ep05, _mw05, "ListTagsForResource", ListTagsForResource$) {
+    var ListTagsForResourceCommand4 = class extends command5(_ep05, _mw05, "ListTagsForResource", ListTagsForResource$) {
     };
     var ListTargetsForPolicyCommand = class extends command5(_ep05, _mw05, "ListTargetsForPolicy", ListTargetsForPolicy$) {
     };
@@ -81919,7 +81919,7 @@ var require_dist_cjs20 = __commonJS({
     var paginateListPoliciesForTarget = createPaginator2(OrganizationsClient2, ListPoliciesForTargetCommand, "NextToken", "NextToken", "MaxResults");
     var paginateListPolicies = createPaginator2(OrganizationsClient2, ListPoliciesCommand, "NextToken", "NextToken", "MaxResults");
     var paginateListRoots = createPaginator2(OrganizationsClient2, ListRootsCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListTagsForResource = createPaginator2(OrganizationsClient2, ListTagsForResourceCommand3, "NextToken", "NextToken", "");
+    var paginateListTagsForResource = createPaginator2(OrganizationsClient2, ListTagsForResourceCommand4, "NextToken", "NextToken", "");
     var paginateListTargetsForPolicy = createPaginator2(OrganizationsClient2, ListTargetsForPolicyCommand, "NextToken", "NextToken", "MaxResults");
     var commands5 = {
       AcceptHandshakeCommand,
@@ -81973,7 +81973,7 @@ var require_dist_cjs20 = __commonJS({
       ListPoliciesCommand,
       ListPoliciesForTargetCommand,
       ListRootsCommand,
-      ListTagsForResourceCommand: ListTagsForResourceCommand3,
+      ListTagsForResourceCommand: ListTagsForResourceCommand4,
       ListTargetsForPolicyCommand,
       MoveAccountCommand,
       PutResourcePolicyCommand,
@@ -82539,7 +82539,7 @@ var require_dist_cjs20 = __commonJS({
     exports2.ListRootsRequest$ = ListRootsRequest$;
     exports2.ListRootsResponse$ = ListRootsResponse$;
     exports2.ListTagsForResource$ = ListTagsForResource$;
-    exports2.ListTagsForResourceCommand = ListTagsForResourceCommand3;
+    exports2.ListTagsForResourceCommand = ListTagsForResourceCommand4;
     exports2.ListTagsForResourceRequest$ = ListTagsForResourceRequest$;
     exports2.ListTagsForResourceResponse$ = ListTagsForResourceResponse$;
     exports2.ListTargetsForPolicy$ = ListTargetsForPolicy$;
@@ -83196,7 +83196,9 @@ import { readFileSync } from "node:fs";
 function readInputs() {
   const configs = getMultilineInput("config", { required: true }).flatMap((line) => line.split(",")).map((c5) => c5.trim()).filter(Boolean);
   const mode = getInput("mode") || "auto";
-  if (!["auto", "plan", "apply", "drift", "expire"].includes(mode)) throw new Error(`input mode must be auto, plan, apply, drift or expire, not '${mode}'`);
+  if (!["auto", "plan", "apply", "drift", "expire", "report"].includes(mode)) throw new Error(`input mode must be auto, plan, apply, drift, expire or report, not '${mode}'`);
+  const reportFormat = getInput("report-format").trim().toLowerCase() || "markdown";
+  if (!["markdown", "csv", "json"].includes(reportFormat)) throw new Error(`input report-format must be markdown, csv or json, not '${reportFormat}'`);
   const prune = getInput("prune");
   const wait = Number(getInput("scim-wait-seconds") || "300");
   const failOnRisk = getInput("fail-on-risk").trim().toLowerCase();
@@ -83213,6 +83215,7 @@ function readInputs() {
     botLogin: getInput("bot-login") || void 0,
     scimWaitSeconds: Number.isFinite(wait) && wait >= 0 ? wait : 300,
     rotateScimToken: getInput("rotate-scim-token") === "" ? false : getBooleanInput("rotate-scim-token"),
+    reportFormat,
     ...failOnRisk === "" || failOnRisk === "none" ? {} : { failOnRisk }
   };
 }
@@ -87725,9 +87728,9 @@ function parsePolicyDocument(value) {
   }
   const statement = doc.Statement;
   if (statement === void 0) return { ok: false, reason: "has no Statement" };
-  const statements = Array.isArray(statement) ? statement : [statement];
-  if (statements.length === 0) return { ok: false, reason: "has an empty Statement list" };
-  for (const [i5, s2] of statements.entries()) {
+  const statements2 = Array.isArray(statement) ? statement : [statement];
+  if (statements2.length === 0) return { ok: false, reason: "has an empty Statement list" };
+  for (const [i5, s2] of statements2.entries()) {
     if (s2 === null || typeof s2 !== "object" || Array.isArray(s2)) {
       return { ok: false, reason: `statement ${i5 + 1} is not an object` };
     }
@@ -87899,6 +87902,7 @@ var config_schema_default = {
     },
     scim: { $ref: "#/definitions/scim" },
     options: { $ref: "#/definitions/options" },
+    adopt: { $ref: "#/definitions/adopt" },
     review: { $ref: "#/definitions/review" }
   },
   definitions: {
@@ -88515,6 +88519,30 @@ var config_schema_default = {
         }
       }
     },
+    adopt: {
+      type: "object",
+      additionalProperties: false,
+      description: "Objects made by hand (for example by following authentik's AWS integration guide) that this configuration takes over, as `authentik-aws-gitops import` writes it. The plan lists each one as `adopt`: apply marks it as the tool's (the application's Publisher, the ownership tags on roles and permission sets) and changes what differs, without recreating it. Objects that carry another configuration's tags are never adopted. Once applied, these entries do nothing and may be removed.",
+      properties: {
+        application: {
+          type: "boolean",
+          default: false,
+          description: "Take over the authentik application `authentik.application.slug` (and with it its SAML provider, SCIM backchannel provider and group bindings)."
+        },
+        roles: {
+          type: "array",
+          uniqueItems: true,
+          items: { $ref: "#/definitions/iamName" },
+          description: "classic-iam: take over the IAM roles of these names (declared under `roles`, at `aws.rolePath`) in the accounts they are declared in."
+        },
+        permissionSets: {
+          type: "array",
+          uniqueItems: true,
+          items: { $ref: "#/definitions/iamName" },
+          description: "identity-center: take over the permission sets of these names (declared under `permissionSets`), and with them their account assignments."
+        }
+      }
+    },
     options: {
       type: "object",
       additionalProperties: false,
@@ -88800,8 +88828,8 @@ var LIMITS = {
   managedPoliciesPerPermissionSetDefault: 10,
   tagsPerResource: 50
 };
-var CLASSIC_ONLY = [["roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
-var IDENTITY_CENTER_ONLY = [["permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
+var CLASSIC_ONLY = [["roles"], ["adopt", "roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
+var IDENTITY_CENTER_ONLY = [["permissionSets"], ["adopt", "permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
 function semanticDiagnostics(source, data, now) {
   const out = [];
   const report = (severity, path4, message, target = "value") => out.push(source.diagnostic(severity, path4, message, target));
@@ -89037,6 +89065,17 @@ function semanticDiagnostics(source, data, now) {
   const risks = isRec(review.risks) ? review.risks : {};
   for (const [i5, rule2] of (Array.isArray(risks.custom) ? risks.custom : []).entries()) {
     if (isRec(rule2) && rule2.accounts !== void 0) checkAccountSelector(["review", "risks", "custom", i5, "accounts"], rule2.accounts);
+  }
+  const adopt = isRec(data.adopt) ? data.adopt : {};
+  for (const [section, names, what] of [
+    ["roles", roleNames, "role"],
+    ["permissionSets", permissionSetNames, "permission set"]
+  ]) {
+    for (const [i5, name] of list(adopt[section]).entries()) {
+      if (typeof name === "string" && !names.has(name)) {
+        error3(["adopt", section, i5], `adopt names ${what} ${quoteName(name)}, which is not declared in '${section}'; only declared objects can be taken over`);
+      }
+    }
   }
   if (mode === "classic-iam") {
     for (const name of roleNames) {
@@ -89633,6 +89672,7 @@ function resolveConfig(source, raw) {
       userMapping: { userName: scim.userMapping?.userName ?? "email", dropPhotos: scim.userMapping?.dropPhotos ?? true }
     },
     options: { prune: raw.options?.prune ?? false, allowDeleteAll: raw.options?.allowDeleteAll ?? false },
+    adopt: { application: raw.adopt?.application ?? false, roles: [...raw.adopt?.roles ?? []], permissionSets: [...raw.adopt?.permissionSets ?? []] },
     review: resolveReview(raw)
   };
 }
@@ -89819,9 +89859,9 @@ function normalizeCondition(c5) {
 }
 function normalizePolicy(doc) {
   const parsed = typeof doc === "string" ? decodePolicyDocument(doc) : doc;
-  const statements = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+  const statements2 = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
   const out = { ...parsed };
-  out.Statement = statements.map((s2) => {
+  out.Statement = statements2.map((s2) => {
     const st = { ...s2 };
     for (const key2 of Object.keys(st)) {
       if (SET_VALUED.has(key2)) st[key2] = asSortedList(st[key2]);
@@ -89841,8 +89881,8 @@ function compact(value, depth) {
 }
 function policyJson(doc) {
   const { Statement, ...rest } = doc;
-  const statements = (Array.isArray(Statement) ? Statement : [Statement]).map((s2) => compact(s2, 1));
-  return JSON.stringify({ ...rest, Statement: statements });
+  const statements2 = (Array.isArray(Statement) ? Statement : [Statement]).map((s2) => compact(s2, 1));
+  return JSON.stringify({ ...rest, Statement: statements2 });
 }
 
 // src/desired/expressions.ts
@@ -89994,7 +90034,7 @@ function desiredClassicIam(config, ctx) {
           if (!twin.grantedBy.includes(index)) twin.grantedBy.push(index);
           continue;
         }
-        const binding2 = {
+        const binding3 = {
           address: bindingAddress,
           type: "authentik.policy_binding",
           system: "authentik",
@@ -90002,8 +90042,8 @@ function desiredClassicIam(config, ctx) {
           props: bindingProps({ $ref: address.entitlement(app, name) }, m3.group),
           grantedBy: [index]
         };
-        bound.set(bindingAddress, binding2);
-        out.push(binding2);
+        bound.set(bindingAddress, binding3);
+        out.push(binding3);
       }
     }
   }
@@ -90119,7 +90159,7 @@ async function executeChanges(changes, run2, options = {}) {
     lane.used += 1;
     const started = Date.now();
     emit({ kind: "start", change: c5 });
-    const p3 = run2(c5).then(() => {
+    const p3 = (c5.action === "adopt" && c5.fields.length === 0 ? Promise.resolve() : run2(c5)).then(() => {
       result.applied.push(c5);
       emit({ kind: "done", change: c5, ms: Date.now() - started });
       for (const d5 of dependents.get(c5.address) ?? []) {
@@ -90981,6 +91021,19 @@ function computePlan(input) {
       continue;
     }
     const fields = fieldChanges(l3.props, d5.props);
+    if (l3.adopting !== void 0) {
+      changes.push({
+        ...changeHeader(d5),
+        action: "adopt",
+        reason: `taken over (adopt: in the configuration): ${l3.adopting}${fields.length ? `; live ${[...new Set(fields.map((f5) => f5.field.split(".")[0]))].join(", ")} will change` : ""}`,
+        before: l3.props,
+        after: d5.props,
+        fields,
+        dependsOn: [...new Set(explicitDeps)].sort(),
+        liveId: l3.id
+      });
+      continue;
+    }
     if (fields.length === 0) continue;
     const changed = [...new Set(fields.map((f5) => f5.field.split(".")[0]))];
     const deferredOnly = fields.every((f5) => hasDeferred(f5.after));
@@ -91040,7 +91093,7 @@ function computePlan(input) {
       }
     ]);
   }
-  const summary2 = { create: 0, update: 0, delete: 0, replace: 0 };
+  const summary2 = { adopt: 0, create: 0, update: 0, delete: 0, replace: 0 };
   for (const c5 of changes) summary2[c5.action]++;
   return {
     version: 2,
@@ -91074,6 +91127,7 @@ function accessDiff(input, desired, liveList, deletes, expiredDeletes) {
     return rows;
   };
   const now = collect(liveList, "live", true);
+  for (const row2 of input.liveAccess ?? []) if (!now.has(key2(row2))) now.set(key2(row2), { ...row2 });
   const kept = liveList.filter((r5) => !desired.has(r5.address) && !deletes.has(r5.address));
   const later = collect([...desired.values(), ...kept], "desired", true);
   const expiredFor = (k5) => (sources.get(`live\0${k5}`) ?? []).map((a5) => expiredDeletes.get(a5)).find((e5) => e5 !== void 0);
@@ -92506,13 +92560,18 @@ async function readAuthentikState(client, config, options) {
     address: address.scimMapping,
     props: (m3) => ({ name: m3.name, expression: m3.expression })
   });
+  const application2 = await client.find(`/core/applications/${encodeURIComponent(app)}/`);
+  const appMarked = application2?.metaPublisher === MANAGED_BY_VALUE;
+  const appAdopting = application2 && !appMarked && config.adopt?.application ? `it was made by hand: its Publisher is ${JSON.stringify(application2.metaPublisher ?? "")}, not '${MANAGED_BY_VALUE}'; apply sets it` : void 0;
+  const appOwned = appMarked || appAdopting !== void 0;
+  const withApplication = `it comes with application '${app}', which this configuration adopts`;
   const scimProviderAddressByPk = /* @__PURE__ */ new Map();
   for (const sp of scimProviders) {
     const declared = sp.name === config.scim?.providerName;
-    const attached = sp.assignedBackchannelApplicationSlug === app;
-    if (!declared && !attached) continue;
+    const attached2 = sp.assignedBackchannelApplicationSlug === app;
+    if (!declared && !attached2) continue;
     const addr = address.scimProvider(sp.name);
-    const foreign = Boolean(sp.assignedBackchannelApplicationSlug) && !attached;
+    const foreign = Boolean(sp.assignedBackchannelApplicationSlug) && !attached2;
     scimProviderAddressByPk.set(sp.pk, addr);
     ids.id.set(addr, String(sp.pk));
     ids.pk.set(addr, String(sp.pk));
@@ -92534,13 +92593,12 @@ async function readAuthentikState(client, config, options) {
         ...release2.scimSyncPageSize ? { sync_page_size: sp.syncPageSize ?? null } : {},
         dry_run: sp.dryRun ?? false
       },
-      ...ownedUnless(foreign && `it is the backchannel provider of application '${sp.assignedBackchannelApplicationSlug}'`)
+      ...ownedUnless(foreign && `it is the backchannel provider of application '${sp.assignedBackchannelApplicationSlug}'`),
+      ...attached2 && appAdopting ? { adopting: withApplication } : {}
     });
   }
   const provider = providers.find((x) => x.name === providerName);
   const providerAddress = address.samlProvider(providerName);
-  const application2 = await client.find(`/core/applications/${encodeURIComponent(app)}/`);
-  const appOwned = application2?.metaPublisher === MANAGED_BY_VALUE;
   if (provider) {
     const linkedElsewhere = Boolean(provider.assignedApplicationSlug) && provider.assignedApplicationSlug !== app;
     const linkedToForeignApp = provider.assignedApplicationSlug === app && !appOwned;
@@ -92555,10 +92613,12 @@ async function readAuthentikState(client, config, options) {
       props: samlProviderProps(provider, lookups, mappingAddressByPk, release2),
       ...ownedUnless(
         (linkedElsewhere || linkedToForeignApp) && `it belongs to application '${provider.assignedApplicationSlug}'${linkedToForeignApp ? ", which authentik-aws-gitops does not manage" : ""}`
-      )
+      ),
+      ...!linkedElsewhere && provider.assignedApplicationSlug === app && appAdopting ? { adopting: withApplication } : {}
     });
   }
   let idpMetadata;
+  let signIn = [];
   if (application2) {
     const appAddress = address.application(app);
     const foreignProvider = application2.provider != null && (!provider || application2.provider !== provider.pk);
@@ -92583,8 +92643,9 @@ async function readAuthentikState(client, config, options) {
         backchannel_providers: (application2.backchannelProviders ?? []).map((pk) => scimProviderAddressByPk.has(pk) ? { $ref: scimProviderAddressByPk.get(pk) } : `provider ${pk}`).sort(byCodePoint)
       },
       ...ownedUnless(
-        !appOwned ? `its Publisher is not '${MANAGED_BY_VALUE}'; to hand an existing application over to the tool, set its Publisher to '${MANAGED_BY_VALUE}' in authentik` : foreignProvider && `it uses another provider (pk ${application2.provider}), not SAML provider '${providerName}'`
-      )
+        !appOwned ? `its Publisher is not '${MANAGED_BY_VALUE}': it was made by hand; to hand it over to the tool, add 'adopt: { application: true }' to the configuration (authentik-aws-gitops import writes it)` : foreignProvider && `it uses another provider (pk ${application2.provider}), not SAML provider '${providerName}'`
+      ),
+      ...appAdopting && !foreignProvider ? { adopting: appAdopting } : {}
     });
     const entitlements = await client.list("/core/application_entitlements/", { app: application2.pk });
     const entitlementByPbm = /* @__PURE__ */ new Map();
@@ -92610,6 +92671,8 @@ async function readAuthentikState(client, config, options) {
     const chunks = Array.from({ length: Math.ceil(targets.length / 50) }, (_, i5) => targets.slice(i5 * 50, i5 * 50 + 50));
     const bindings = (await Promise.all(chunks.map((chunk) => client.list("/policies/bindings/", { target_in: chunk })))).flat();
     const groupName = reverse(lookups.groups);
+    const onApp = bindings.filter((b5) => b5.target === application2.pk);
+    signIn = onApp.length === 0 ? "everyone" : [...new Set(onApp.filter((b5) => b5.group && (b5.enabled ?? true) && !b5.negate).map((b5) => groupName.get(b5.group) ?? b5.group))].sort(byCodePoint);
     for (const b5 of bindings) {
       const onApplication = b5.target === application2.pk;
       const entitlement2 = entitlementByPbm.get(b5.target);
@@ -92639,7 +92702,8 @@ async function readAuthentikState(client, config, options) {
         // binding for a single user or a policy was added by hand and is left alone.
         ...ownedUnless(
           !(b5.group && (onApplication ? appOwned : ownedEntitlements.has(b5.target))) && `it was added by hand (not a group binding on the managed ${onApplication ? "application" : "entitlement"})`
-        )
+        ),
+        ...b5.group && onApplication && appAdopting ? { adopting: withApplication } : {}
       });
     }
     if (provider && application2.provider === provider.pk) {
@@ -92655,9 +92719,22 @@ async function readAuthentikState(client, config, options) {
   }
   const groupTree = groups.map((g5) => {
     const old = g5.parent;
-    return { pk: g5.pk, name: g5.name, parents: Array.isArray(g5.parents) ? [...g5.parents] : old ? [old] : [] };
+    return { pk: g5.pk, name: g5.name, parents: Array.isArray(g5.parents) ? [...g5.parents] : old ? [old] : [], attributes: g5.attributes ?? {} };
   });
-  return { release: release2, lookups, resources, ids, ...provider ? { providerPk: provider.pk } : {}, ...idpMetadata ? { idpMetadata } : {}, problems, groups: groupTree };
+  const attached = new Set(provider?.propertyMappings ?? []);
+  const handMadeRoleMappings = samlMappings.filter((m3) => attached.has(m3.pk) && m3.samlName === SAML_ATTRIBUTE.role && !m3.name.startsWith(prefix)).map((m3) => ({ pk: m3.pk, name: m3.name, expression: m3.expression })).sort((a5, b5) => byCodePoint(a5.name, b5.name));
+  return {
+    release: release2,
+    lookups,
+    resources,
+    ids,
+    ...provider ? { providerPk: provider.pk } : {},
+    ...idpMetadata ? { idpMetadata } : {},
+    problems,
+    groups: groupTree,
+    handMadeRoleMappings,
+    signIn
+  };
 }
 function samlProviderProps(provider, lookups, mappingAddressByPk, release2) {
   return {
@@ -92912,6 +92989,166 @@ function groupMembers(groups, users) {
   return Object.fromEntries([...members].map(([name, set]) => [name, [...set].sort()]));
 }
 
+// src/providers/authentik/role-expression.ts
+var ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
+var PROVIDER_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):saml-provider\/([\w.-]+)$/;
+function parseRolePair(value) {
+  const parts = value.split(",").map((p3) => p3.trim());
+  if (parts.length !== 2) return `"${value}" is not "role_arn,saml_provider_arn"`;
+  const [a5, b5] = parts;
+  const [roleArn2, providerArn] = ROLE_ARN.test(a5) ? [a5, b5] : [b5, a5];
+  const role = ROLE_ARN.exec(roleArn2);
+  const provider = PROVIDER_ARN.exec(providerArn);
+  if (!role || !provider) return `"${value}" is not an IAM role ARN and an IAM SAML provider ARN`;
+  if (role[1] !== provider[1]) return `"${value}" names a role in account ${role[1]} and a SAML provider in account ${provider[1]}`;
+  return { roleArn: roleArn2, samlProviderArn: providerArn, accountId: role[1], rolePath: role[2], roleName: role[3], samlProviderName: provider[2] };
+}
+function statements(expression) {
+  const out = [];
+  let pending;
+  let depth = 0;
+  expression.split(/\r?\n/).forEach((raw, i5) => {
+    const text = stripComment(raw).trim();
+    if (!text) return;
+    if (pending) pending.text += ` ${text}`;
+    else pending = { text, line: i5 + 1 };
+    for (const ch of text.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, "")) {
+      if (ch === "[" || ch === "(" || ch === "{") depth++;
+      else if (ch === "]" || ch === ")" || ch === "}") depth--;
+    }
+    if (depth <= 0) {
+      out.push(pending);
+      pending = void 0;
+      depth = 0;
+    }
+  });
+  if (pending) out.push(pending);
+  return out;
+}
+function stripComment(line) {
+  let quote2;
+  for (let i5 = 0; i5 < line.length; i5++) {
+    const ch = line[i5];
+    if (quote2) {
+      if (ch === "\\") i5++;
+      else if (ch === quote2) quote2 = void 0;
+    } else if (ch === '"' || ch === "'") quote2 = ch;
+    else if (ch === "#") return line.slice(0, i5);
+  }
+  return line;
+}
+var STRING = String.raw`(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')`;
+var stringValue = (m3, at) => unescape(m3[at] ?? m3[at + 1] ?? "");
+function unescape(s2) {
+  return s2.replace(/\\(.)/g, "$1");
+}
+function readPairs(values, line) {
+  const pairs = [];
+  for (const v of values) {
+    const pair = parseRolePair(v);
+    if (typeof pair === "string") return { style: "unreadable", reason: pair, line };
+    pairs.push(pair);
+  }
+  return { style: "static", pairs };
+}
+function readRoleExpression(expression) {
+  if (expression.trim() === ROLE_EXPRESSION.trim()) return { style: "entitlements" };
+  const lines = statements(expression);
+  if (lines.length === 0) return { style: "unreadable", reason: "the expression is empty", line: 1 };
+  const logic = lines.find((l3) => /^(?:if|elif|else|for|while|def|try|with|match|lambda)\b/.test(l3.text));
+  if (logic) return { style: "unreadable", reason: `"${logic.text}": the grants depend on logic (conditions, loops) the tool does not evaluate`, line: logic.line };
+  if (lines.length === 1) {
+    const only = lines[0];
+    const single = new RegExp(`^return\\s+${STRING}$`).exec(only.text);
+    if (single) return readPairs([stringValue(single, 1)], only.line);
+    const list3 = /^return\s+\[(.*)\]$/.exec(only.text);
+    if (list3) {
+      const items = list3[1].trim().replace(/,\s*$/, "");
+      const values = [];
+      const item = new RegExp(`^\\s*${STRING}\\s*(?:,|$)`);
+      let rest = items;
+      while (rest.trim()) {
+        const m3 = item.exec(rest);
+        if (!m3) return { style: "unreadable", reason: "the returned list holds something other than string literals", line: only.line };
+        values.push(stringValue(m3, 1));
+        rest = rest.slice(m3[0].length);
+      }
+      if (values.length === 0) return { style: "unreadable", reason: "the returned list is empty", line: only.line };
+      return readPairs(values, only.line);
+    }
+    return { style: "unreadable", reason: `"${only.text}" is not one of the shapes the tool reads (return "role_arn,provider_arn", or a list of them)`, line: only.line };
+  }
+  if (lines.length === 2) {
+    const [assign, ret] = lines;
+    const a5 = new RegExp(`^([A-Za-z_]\\w*)\\s*=\\s*(?:request\\.)?user\\.group_attributes\\(\\s*(?:request)?\\s*\\)\\.get\\(\\s*${STRING}\\s*(?:,\\s*${STRING}\\s*)?\\)$`).exec(
+      assign.text
+    );
+    if (!a5) return { style: "unreadable", reason: `"${assign.text}" is not "NAME = user.group_attributes().get("ATTRIBUTE", "")"`, line: assign.line };
+    const variable = a5[1];
+    const attribute = stringValue(a5, 2);
+    const defaultValue = stringValue(a5, 4);
+    const f5 = /^return\s+f(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')$/.exec(ret.text);
+    if (!f5) return { style: "unreadable", reason: `"${ret.text}" is not return f"\u2026{${variable}}\u2026"`, line: ret.line };
+    const template = unescape(f5[1] ?? f5[2] ?? "");
+    const holes = [...template.matchAll(/\{([^{}]*)\}/g)].map((m3) => m3[1].trim());
+    if (holes.length !== 1 || holes[0] !== variable) {
+      return { style: "unreadable", reason: `the f-string must use {${variable}} exactly once and nothing else`, line: ret.line };
+    }
+    const probe = parseRolePair(template.replace(/\{[^{}]*\}/, "probe"));
+    if (typeof probe === "string" || !template.includes(`role/`)) {
+      return { style: "unreadable", reason: `the f-string is not "arn:aws:iam::ID:role/{${variable}},arn:aws:iam::ID:saml-provider/NAME"`, line: ret.line };
+    }
+    const pairFor = (value) => {
+      const pair = parseRolePair(template.replace(/\{[^{}]*\}/, value));
+      return typeof pair === "string" ? void 0 : pair;
+    };
+    return { style: "group-attribute", attribute, defaultValue, template, pairFor };
+  }
+  return { style: "unreadable", reason: "the expression has more statements than the shapes the tool reads", line: lines[2].line };
+}
+function expressionGrants(expression, groups, signIn) {
+  const grants = [];
+  const problems = [];
+  if (expression.style === "static") {
+    if (signIn === "everyone") {
+      problems.push("the application has no policy bindings, so every authentik user may sign in and receives these roles; bind the groups that should have them to the application first");
+      return { grants, problems };
+    }
+    for (const group4 of signIn) for (const pair of expression.pairs) grants.push({ group: group4, pair });
+    return { grants, problems };
+  }
+  for (const g5 of groups) {
+    const value = g5.attributes[expression.attribute];
+    if (value === void 0 || value === null || value === "") continue;
+    if (typeof value !== "string") {
+      problems.push(`group '${g5.name}' has attribute ${expression.attribute} = ${JSON.stringify(value)}, not a role name`);
+      continue;
+    }
+    const pair = expression.pairFor(value);
+    if (!pair) problems.push(`group '${g5.name}' has attribute ${expression.attribute} = "${value}", which does not make a role ARN`);
+    else grants.push({ group: g5.name, pair });
+  }
+  return { grants, problems };
+}
+function handMadeRoleAccess(mappings, groups, signIn, accountLabel) {
+  const rows = [];
+  const warnings = [];
+  for (const m3 of mappings) {
+    const parsed = readRoleExpression(m3.expression);
+    if (parsed.style === "entitlements") continue;
+    if (parsed.style === "unreadable") {
+      warnings.push(
+        `the SAML property mapping '${m3.name}' on the provider sends AWS roles from an expression the tool cannot read (line ${parsed.line}: ${parsed.reason}); this plan replaces it, and who loses the roles it grants cannot be shown`
+      );
+      continue;
+    }
+    const { grants, problems } = expressionGrants(parsed, groups, signIn);
+    for (const p3 of problems) warnings.push(`the SAML property mapping '${m3.name}' on the provider: ${p3}`);
+    for (const g5 of grants) rows.push({ group: g5.group, grant: g5.pair.roleName, account: accountLabel(g5.pair.accountId), accountId: g5.pair.accountId });
+  }
+  return { rows, warnings };
+}
+
 // src/providers/aws/clients.ts
 var import_client_iam = __toESM(require_dist_cjs16(), 1);
 var import_client_sts = __toESM(require_dist_cjs17(), 1);
@@ -93111,6 +93348,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
   const { iam, account } = clients;
   const out = [];
   const rolePath = config.aws.rolePath;
+  const adoptRoles = new Set(config.adopt?.roles ?? []);
   const roles = await collectPages("AWS ListRoles", async (Marker) => {
     const page = await iam.send(new import_client_iam3.ListRolesCommand({ ...Marker ? { Marker } : {}, MaxItems: 1e3 }));
     return { items: page.Roles, next: page.IsTruncated ? page.Marker : void 0 };
@@ -93131,6 +93369,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
     const tags = Object.fromEntries((d5?.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
     const underPath = role.Path === rolePath;
     const notOurs = configOwnership(tags, configId(config), wanted.has(name.toLowerCase()) && underPath);
+    const adopting = underPath && notOurs && tags[MANAGED_BY_TAG] === void 0 && desiredRoleNames.has(name) && adoptRoles.has(name);
     out.push({
       address: address.iamRole(account.alias, role.Path ?? "/", name),
       type: "aws.iam.role",
@@ -93151,7 +93390,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
         permissions_boundary: d5?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
         tags
       },
-      ...ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs)
+      ...adopting ? { owned: true, adopting: `it was made by hand (no ${MANAGED_BY_TAG} tag); apply tags it ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}, ${CONFIG_TAG}=${configId(config)}` } : ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs)
     });
   }
   const samlName = config.aws.samlProviderName;
@@ -93390,7 +93629,7 @@ async function planClassicIam(config, options = {}) {
   const providerAddress = address.samlProvider(config.authentik.provider.name);
   const liveProvider = authentikState.resources.find((r5) => r5.address === providerAddress);
   const desiredProvider = preliminary.find((r5) => r5.address === providerAddress);
-  const metadataStable = authentikState.idpMetadata !== void 0 && liveProvider !== void 0 && deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp);
+  const metadataStable = authentikState.idpMetadata !== void 0 && liveProvider !== void 0 && deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp) && deepEqual(liveProvider.props[release2.samlIssuerField], desiredProvider.props[release2.samlIssuerField]);
   const split2 = splitExpired(
     desiredClassicIam(config, {
       authentikUrl: connection.url,
@@ -93403,6 +93642,8 @@ async function planClassicIam(config, options = {}) {
   const desired = split2.desired;
   const prune = options.prune ?? config.options.prune;
   const accessOf2 = classicAccessOf(config, desired, live);
+  const aliasOf = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
+  const handMade = handMadeRoleAccess(authentikState.handMadeRoleMappings, authentikState.groups, authentikState.signIn, (id) => aliasOf.get(id) ?? id);
   const plan = computePlan({
     mode: config.mode,
     configFile: config.file,
@@ -93417,7 +93658,8 @@ async function planClassicIam(config, options = {}) {
     ...users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {},
     problems: authentikState.problems,
     expiry: planExpiry(config, split2, now),
-    warnings: [...runWarnings(config, options), ...[releaseWarning(release2)].filter((w) => w !== void 0)]
+    warnings: [...runWarnings(config, options), ...[releaseWarning(release2)].filter((w) => w !== void 0), ...handMade.warnings],
+    liveAccess: handMade.rows
   });
   plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c5) => accessOf2({ type: c5.type, props: c5.after ?? c5.before }, c5.after ? "desired" : "live") });
   return {
@@ -93888,7 +94130,7 @@ async function applyPermissionSetChange(ctx, change) {
     if (b5) await sso.send(new import_client_sso_admin2.PutPermissionsBoundaryToPermissionSetCommand({ InstanceArn, PermissionSetArn, PermissionsBoundary: boundaryInput(b5) }));
     else await ignoreNotFound(sso.send(new import_client_sso_admin2.DeletePermissionsBoundaryFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
   }
-  if (change.action === "update") {
+  if (change.action === "update" || change.action === "adopt" && change.fields.some((f5) => f5.field.split(".")[0] !== "tags")) {
     const provisioned = await createIdempotently(
       () => ctx.clients.ssoAdminCreate.send(new import_client_sso_admin2.ProvisionPermissionSetCommand({ InstanceArn, PermissionSetArn, TargetType: "ALL_PROVISIONED_ACCOUNTS" })),
       async () => false
@@ -94080,6 +94322,9 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
     (p3) => p3.PermissionSets
   );
   const managedArns = /* @__PURE__ */ new Map();
+  const adoptingArns = /* @__PURE__ */ new Set();
+  const adoptNames = new Set(config.adopt?.permissionSets ?? []);
+  const declaredNames = new Set(config.permissionSets.map((p3) => p3.name));
   await mapLimit(arns, concurrency, async (PermissionSetArn) => {
     const [described, tagList2] = await Promise.all([
       sso.send(new import_client_sso_admin4.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
@@ -94093,11 +94338,13 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
     const name = ps.Name;
     const tags = Object.fromEntries(tagList2.map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
     const notOurs = configOwnership(tags, configId(config), desiredNames.has(name.toLowerCase()));
-    const owned = !notOurs;
+    const adopting = notOurs && tags[MANAGED_BY_TAG] === void 0 && adoptNames.has(name) && declaredNames.has(name);
+    const owned = !notOurs || adopting;
     if (!owned && !desiredNames.has(name.toLowerCase())) return;
     const addr = address.permissionSet(name);
     permissionSetArns.set(addr, PermissionSetArn);
     if (owned) managedArns.set(PermissionSetArn, name);
+    if (adopting) adoptingArns.add(PermissionSetArn);
     const details = owned ? await permissionSetDetails(clients, instanceArn, PermissionSetArn) : {};
     const seconds2 = parseDuration(String(ps.SessionDuration ?? "PT1H").replace(/^(\d+)$/, "$1s")) ?? 3600;
     resources.push({
@@ -94114,7 +94361,7 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
         ...details,
         tags
       },
-      ...ownedUnless(notOurs)
+      ...adopting ? { owned: true, adopting: `it was made by hand (no ${MANAGED_BY_TAG} tag); apply tags it ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}, ${CONFIG_TAG}=${configId(config)}` } : ownedUnless(notOurs)
     });
   });
   const groupList = await allPages(
@@ -94164,7 +94411,8 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
           title: `group "${groupName}" \u2192 ${psName} in ${label}${label === a5.AccountId ? "" : ` (${a5.AccountId})`}`,
           id: JSON.stringify({ principalId: groupId, permissionSetArn: a5.PermissionSetArn, accountId: a5.AccountId }),
           props: { group: groupName, permission_set: { $ref: address.permissionSet(psName) }, account_id: a5.AccountId },
-          owned: true
+          owned: true,
+          ...adoptingArns.has(a5.PermissionSetArn ?? "") ? { adopting: `it comes with permission set ${psName}, which this configuration adopts` } : {}
         });
       }
     });
@@ -94419,7 +94667,7 @@ async function applyIdentityCenter(plan, input) {
       // AWS allows at most 10 CreateAccountAssignment in flight; authentik gets a smaller lane.
       // AWS allows one permission-set provisioning per account at a time: updates (which
       // re-provision) go one by one.
-      lanes: (c5) => c5.type === "aws.sso.account_assignment" ? { key: "assignments", limit: 10 } : c5.type === "aws.sso.permission_set" && c5.action === "update" ? { key: "provisioning", limit: 1 } : { key: c5.system, limit: input.concurrency },
+      lanes: (c5) => c5.type === "aws.sso.account_assignment" ? { key: "assignments", limit: 10 } : c5.type === "aws.sso.permission_set" && (c5.action === "update" || c5.action === "adopt") ? { key: "provisioning", limit: 1 } : { key: c5.system, limit: input.concurrency },
       ...input.onProgress ? { onProgress: input.onProgress } : {}
     }
   );
@@ -94536,8 +94784,12 @@ function grantKind(mode) {
 }
 function summaryCounts(summary2) {
   const parts = [`${summary2.create} to create`, `${summary2.update} to update`, `${summary2.delete} to delete`];
+  if (summary2.adopt) parts.unshift(`${summary2.adopt} to adopt`);
   if (summary2.replace > 0) parts.push(`${summary2.replace} to replace`);
   return parts.join(", ");
+}
+function noAccessChange(plan) {
+  return plan.summary.adopt ? `No access changes: nobody gains or loses anything; ${plan.summary.adopt} existing ${plan.summary.adopt === 1 ? "object is" : "objects are"} taken over (adopt) and the rest only restructures.` : "No access changes.";
 }
 var MAX_NAMES_SHOWN = 10;
 function peopleCount(n3) {
@@ -94605,8 +94857,8 @@ function fence(lines, lang = "") {
   const marker = "`".repeat(Math.max(3, longest + 1));
   return [`${marker}${lang}`, ...lines, marker];
 }
-var SYMBOL = { create: "+", update: "~", delete: "-", replace: "-/+" };
-var VERB = { create: "create", update: "update", delete: "delete", replace: "replace" };
+var SYMBOL = { adopt: ">", create: "+", update: "~", delete: "-", replace: "-/+" };
+var VERB = { adopt: "adopt", create: "create", update: "update", delete: "delete", replace: "replace" };
 function peopleCell(p3) {
   if (!p3) return "";
   if (!p3.names || p3.names.length === 0) return peopleCount(p3.count);
@@ -94745,7 +94997,7 @@ function buildParts(plan, options) {
     if (warning3.length > 0) head.push("", ...warning3);
     if (plan.risks && plan.risks.length > 0) head.push("", `#### \u26A0\uFE0F Risks (${plan.risks.length})`, "", ...risksSection(plan.risks));
     head.push("", "#### Access changes", "");
-    head.push(...plan.access.length > 0 ? accessTable(plan.access, plan.mode) : ["No access changes."]);
+    head.push(...plan.access.length > 0 ? accessTable(plan.access, plan.mode) : [noAccessChange(plan)]);
     if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode));
   }
   const expiring = plan.expiring ?? [];
@@ -94873,6 +95125,730 @@ function planDrift(reviewed, now) {
   for (const [key2, digest2] of after) if (before.has(key2) && before.get(key2) !== digest2) lines.push(`~ planned differently: ${key2}`);
   if (lines.length === 0) lines.push("~ the same changes, made differently (e.g. a value edited outside the review)");
   return lines;
+}
+
+// src/providers/authentik/read-access.ts
+function binding2(b5) {
+  return {
+    target: b5.target,
+    ...b5.group ? { group: b5.group } : {},
+    ...b5.user != null ? { user: b5.user } : {},
+    ...b5.policy ? { policy: b5.policy } : {},
+    enabled: b5.enabled ?? true,
+    negate: b5.negate ?? false
+  };
+}
+async function readClassicAccess(client, config) {
+  const slug = config.authentik.application.slug;
+  const [application2, groups, users] = await Promise.all([
+    client.find(`/core/applications/${encodeURIComponent(slug)}/`),
+    client.list("/core/groups/", { include_users: "false", include_children: "false", include_parents: "false" }),
+    client.list("/core/users/", {
+      include_groups: "false",
+      is_active: "true"
+    })
+  ]);
+  const groupRows = groups.map((g5) => {
+    const old = g5.parent;
+    return { pk: g5.pk, name: g5.name, parents: Array.isArray(g5.parents) ? [...g5.parents] : old ? [old] : [], attributes: g5.attributes ?? {} };
+  });
+  const userRows = users.map((u) => ({ pk: u.pk, username: u.username, ...u.email ? { email: u.email } : {}, groups: [...u.groups ?? []], attributes: u.attributes ?? {} }));
+  if (!application2) return { applicationBindings: [], entitlements: [], entitlementBindings: [], roleMappings: [], groups: groupRows, users: userRows };
+  const [entitlements, providers, mappings] = await Promise.all([
+    client.list("/core/application_entitlements/", { app: application2.pk }),
+    application2.provider != null ? client.list("/providers/saml/") : Promise.resolve([]),
+    application2.provider != null ? client.list("/propertymappings/provider/saml/") : Promise.resolve([])
+  ]);
+  const provider = providers.find((p3) => p3.pk === application2.provider);
+  const targets = [application2.pk, ...entitlements.map((e5) => e5.pbmUuid)];
+  const chunks = Array.from({ length: Math.ceil(targets.length / 50) }, (_, i5) => targets.slice(i5 * 50, i5 * 50 + 50));
+  const bindings = (await Promise.all(chunks.map((chunk) => client.list("/policies/bindings/", { target_in: chunk })))).flat();
+  const onProvider = new Set(provider?.propertyMappings ?? []);
+  return {
+    application: {
+      slug: application2.slug,
+      pk: application2.pk,
+      policyEngineMode: application2.policyEngineMode ?? "any",
+      ...provider ? { providerName: provider.name } : {},
+      providerIsSaml: provider !== void 0
+    },
+    applicationBindings: bindings.filter((b5) => b5.target === application2.pk).map(binding2),
+    entitlements: entitlements.map((e5) => ({ name: e5.name, pbmUuid: e5.pbmUuid, attributes: e5.attributes ?? {} })),
+    entitlementBindings: bindings.filter((b5) => b5.target !== application2.pk).map(binding2),
+    roleMappings: mappings.filter((m3) => onProvider.has(m3.pk) && m3.samlName === SAML_ATTRIBUTE.role).map((m3) => ({ name: m3.name, expression: m3.expression })),
+    groups: groupRows,
+    users: userRows
+  };
+}
+
+// src/providers/aws/iam-access-read.ts
+var import_client_iam4 = __toESM(require_dist_cjs16(), 1);
+
+// src/report/classic.ts
+var ROLE_ARN2 = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
+var LINGUISTIC = new Intl.Collator("en-US", { sensitivity: "variant", ignorePunctuation: false, numeric: false });
+var byCollation = (a5, b5) => LINGUISTIC.compare(a5, b5) || byCodePoint(a5, b5);
+var arnsOf = (pair) => ({ roleArn: pair.roleArn, samlProviderArn: pair.samlProviderArn });
+var BY_HAND_MAPPING = "sent by a Role property mapping made by hand, not by the tool";
+function declaredClassicGrants(config) {
+  const ids = new Map(config.aws.accounts.map((a5) => [a5.alias, a5.id]));
+  const out = /* @__PURE__ */ new Set();
+  for (const m3 of config.mappings) {
+    for (const roleName of m3.grants) {
+      const role = config.roles.find((r5) => r5.name === roleName);
+      if (!role) continue;
+      const targets = m3.accounts === "role-default" ? role.accounts : m3.accounts.filter((a5) => role.accounts.includes(a5));
+      for (const alias of targets) out.add(`${m3.group}\0${role.name}\0${ids.get(alias)}`);
+    }
+  }
+  return out;
+}
+function classicAccess(live, config) {
+  const grants = [];
+  const unlisted = [];
+  const notes = [];
+  const app = live.application;
+  if (!app) {
+    notes.push(`authentik has no application '${config.authentik.application.slug}': nobody signs in to AWS through it`);
+    return { grants, unlisted, notes };
+  }
+  const groupByPk = new Map(live.groups.map((g5) => [g5.pk, g5]));
+  const allGroups = /* @__PURE__ */ new Map();
+  for (const u of live.users) {
+    const seen = /* @__PURE__ */ new Set();
+    const queue = [...u.groups];
+    while (queue.length > 0) {
+      const pk = queue.shift();
+      if (seen.has(pk)) continue;
+      const g5 = groupByPk.get(pk);
+      if (!g5) continue;
+      seen.add(pk);
+      queue.push(...g5.parents);
+    }
+    allGroups.set(u.pk, [...seen].map((pk) => groupByPk.get(pk).name));
+  }
+  const person = (u) => ({ username: u.username, ...u.email ? { email: u.email } : {} });
+  const groupName = (pk) => groupByPk.get(pk)?.name ?? `group ${pk}`;
+  const membersOf = (name) => live.users.filter((u) => allGroups.get(u.pk).includes(name));
+  const appBindings = live.applicationBindings.filter((b5) => b5.enabled);
+  const everyone = appBindings.length === 0;
+  const signInGroups = [...new Set(appBindings.filter((b5) => b5.group && !b5.negate).map((b5) => groupName(b5.group)))].sort(byCodePoint);
+  const signInUsers = new Set(appBindings.filter((b5) => b5.user != null && !b5.negate).map((b5) => b5.user));
+  for (const b5 of appBindings) {
+    if (b5.policy) unlisted.push({ source: `application '${app.slug}'`, reason: `a binding to policy ${b5.policy} lets people sign in whom the report cannot name (only group and user bindings are read); access of people who pass only that policy is not listed` });
+    else if (b5.negate) unlisted.push({ source: `application '${app.slug}'`, reason: `a negated binding (${b5.group ? `group '${groupName(b5.group)}'` : `user ${b5.user}`}) lets everyone else sign in; the report cannot list who that is` });
+  }
+  if (!everyone && app.policyEngineMode === "all" && appBindings.length > 1) {
+    notes.push(`application '${app.slug}' has policy engine mode "all": a person must pass every one of its ${appBindings.length} bindings; the report lists everyone who passes any of them`);
+  }
+  const signInUserSet = new Set(
+    live.users.filter((u) => everyone || signInUsers.has(u.pk) || allGroups.get(u.pk).some((g5) => signInGroups.includes(g5))).map((u) => u.pk)
+  );
+  const maySignIn = (u) => signInUserSet.has(u.pk);
+  if (everyone) notes.push(`application '${app.slug}' has no policy bindings, so every authentik user may sign in to it`);
+  const declared = declaredClassicGrants(config);
+  const configRoles = new Map(config.roles.map((r5) => [r5.name, r5]));
+  const entitlementsSent = live.roleMappings.some((m3) => readRoleExpression(m3.expression).style === "entitlements");
+  if (!app.providerIsSaml) notes.push(`application '${app.slug}' has no SAML provider: AWS receives no roles through it`);
+  let entitlementGrants = 0;
+  for (const e5 of [...live.entitlements].sort((a5, b5) => byCodePoint(a5.name, b5.name))) {
+    const roleValue = e5.attributes.aws_role_arn;
+    if (roleValue === void 0) continue;
+    const source = `entitlement "${e5.name}"`;
+    const role = typeof roleValue === "string" ? ROLE_ARN2.exec(roleValue) : null;
+    if (!role) {
+      notes.push(`${source} has aws_role_arn ${JSON.stringify(roleValue)}, which is not an IAM role ARN: AWS refuses it`);
+      continue;
+    }
+    if (typeof e5.attributes.aws_saml_provider_arn !== "string") {
+      notes.push(`${source} has no aws_saml_provider_arn attribute: the tool's Role mapping sends nothing for it`);
+      continue;
+    }
+    const [, accountId, , roleName] = role;
+    const toolMade = e5.attributes.managed_by === MANAGED_BY_VALUE;
+    const configRole = configRoles.get(roleName);
+    const arns = { roleArn: roleValue, samlProviderArn: e5.attributes.aws_saml_provider_arn };
+    const expectedArn = configRole ? roleArn(accountId, config.aws.rolePath, roleName) : void 0;
+    for (const b5 of live.entitlementBindings.filter((x) => x.target === e5.pbmUuid && x.enabled)) {
+      if (b5.policy || b5.negate) {
+        unlisted.push({
+          source,
+          reason: b5.policy ? `bound to policy ${b5.policy}: who passes it cannot be read, so the people holding role ${roleName} in ${accountId} through it are not listed` : `a negated binding grants role ${roleName} in ${accountId} to everyone outside ${b5.group ? `group '${groupName(b5.group)}'` : `user ${b5.user}`}; not listed`
+        });
+        continue;
+      }
+      entitlementGrants++;
+      if (b5.group) {
+        const group4 = groupName(b5.group);
+        const reason = !toolMade ? `the entitlement was made by hand (its attributes have no managed_by: ${MANAGED_BY_VALUE})` : expectedArn !== roleValue ? `role ${roleName} is not declared in the configuration (or not under rolePath ${config.aws.rolePath})` : !declared.has(`${group4}\0${roleName}\0${accountId}`) ? `the configuration does not map group '${group4}' to ${roleName} in this account: the binding was added by hand` : void 0;
+        grants.push({
+          via: group4,
+          viaKind: "group",
+          grant: roleName,
+          grantKind: "role",
+          accountId,
+          managed: reason === void 0,
+          ...reason ? { reason } : {},
+          source,
+          ...arns,
+          people: membersOf(group4).filter(maySignIn).map(person)
+        });
+      } else if (b5.user != null) {
+        const u = live.users.find((x) => x.pk === b5.user);
+        grants.push({
+          via: "(user binding)",
+          viaKind: "user",
+          grant: roleName,
+          grantKind: "role",
+          accountId,
+          managed: false,
+          reason: "the entitlement is bound to a single user by hand",
+          source,
+          ...arns,
+          people: u && maySignIn(u) ? [person(u)] : []
+        });
+      }
+    }
+  }
+  if (entitlementGrants > 0 && !entitlementsSent) {
+    notes.push(
+      `the provider has no Role mapping that reads entitlements (the tool's): the entitlement bindings below are listed, but AWS receives no roles from them until that mapping is on the provider`
+    );
+  }
+  for (const m3 of [...live.roleMappings].sort((a5, b5) => byCodePoint(a5.name, b5.name))) {
+    const parsed = readRoleExpression(m3.expression);
+    const source = `Role mapping '${m3.name}'`;
+    if (parsed.style === "entitlements") continue;
+    if (parsed.style === "unreadable") {
+      unlisted.push({ source, reason: `access through it cannot be listed: ${parsed.reason}`, line: parsed.line });
+      continue;
+    }
+    const base = { grantKind: "role", managed: false, reason: BY_HAND_MAPPING, source };
+    if (parsed.style === "static") {
+      if (everyone) {
+        for (const pair of parsed.pairs) {
+          grants.push({ ...base, via: "(everyone)", viaKind: "everyone", grant: pair.roleName, accountId: pair.accountId, ...arnsOf(pair), people: live.users.map(person) });
+        }
+        continue;
+      }
+      const { grants: byGroup2 } = expressionGrants(parsed, [], signInGroups);
+      for (const g5 of byGroup2) grants.push({ ...base, via: g5.group, viaKind: "group", grant: g5.pair.roleName, accountId: g5.pair.accountId, ...arnsOf(g5.pair), people: membersOf(g5.group).map(person) });
+      for (const pk of signInUsers) {
+        const u = live.users.find((x) => x.pk === pk);
+        if (!u) continue;
+        for (const pair of parsed.pairs) grants.push({ ...base, via: "(user binding)", viaKind: "user", grant: pair.roleName, accountId: pair.accountId, ...arnsOf(pair), people: [person(u)] });
+      }
+      continue;
+    }
+    const { grants: byGroup, problems } = expressionGrants(parsed, live.groups, everyone ? "everyone" : signInGroups);
+    for (const p3 of problems) notes.push(`${source}: ${p3}`);
+    const attr = parsed.attribute;
+    const granted = /* @__PURE__ */ new Map();
+    for (const g5 of byGroup) {
+      granted.set(`${g5.group}\0${g5.pair.roleArn}`, { ...base, via: g5.group, viaKind: "group", grant: g5.pair.roleName, accountId: g5.pair.accountId, ...arnsOf(g5.pair), people: [] });
+    }
+    const attrsOf = (name) => name === void 0 ? {} : live.groups.find((g5) => g5.name === name)?.attributes ?? {};
+    const depends = /* @__PURE__ */ new Map();
+    for (const u of live.users.filter(maySignIn)) {
+      let value = parsed.defaultValue;
+      let via = "(default value)";
+      let viaKind = "everyone";
+      let reason = BY_HAND_MAPPING;
+      const carrying = allGroups.get(u.pk).filter((name) => attr in attrsOf(name));
+      const linguistic = [...carrying].sort(byCollation).at(-1);
+      const bytes = [...carrying].sort(byCodePoint).at(-1);
+      if (linguistic !== void 0) {
+        value = attrsOf(linguistic)[attr];
+        via = linguistic;
+        viaKind = "group";
+      }
+      if (attr in u.attributes) {
+        value = u.attributes[attr];
+        via = "(user attribute)";
+        viaKind = "user";
+      } else if (bytes !== linguistic && JSON.stringify(attrsOf(bytes)[attr]) !== JSON.stringify(value)) {
+        reason = `${BY_HAND_MAPPING}; the value depends on the database's collation (with byte order, group '${bytes}' sets ${attr} instead; see the notes)`;
+        const key3 = `${linguistic}\0${bytes}`;
+        const d5 = depends.get(key3) ?? { linguistic, bytes, people: 0 };
+        d5.people++;
+        depends.set(key3, d5);
+      }
+      if (typeof value !== "string" || value === "") continue;
+      const pair = parsed.pairFor(value);
+      if (!pair) continue;
+      const key2 = `${via}\0${pair.roleArn}\0${reason}`;
+      let grant = granted.get(key2);
+      if (!grant) granted.set(key2, grant = { ...base, reason, via, viaKind, grant: pair.roleName, accountId: pair.accountId, ...arnsOf(pair), people: [] });
+      grant.people.push(person(u));
+    }
+    for (const d5 of depends.values()) {
+      notes.push(
+        `${source}: ${d5.people} ${d5.people === 1 ? "person is" : "people are"} in both group '${d5.linguistic}' and group '${d5.bytes}', which set ${attr} differently; authentik merges group attributes in name order as the database sorts names: '${d5.linguistic}' wins under a linguistic collation (en_US.UTF-8 on most PostgreSQL servers; listed so), '${d5.bytes}' under byte order (collation C, e.g. the postgres:16-alpine of authentik's own compose file)`
+      );
+    }
+    grants.push(...granted.values());
+  }
+  return { grants, unlisted, notes };
+}
+function trustsSamlProvider(policy2, samlProviderArn2) {
+  const list3 = (v) => Array.isArray(v) ? v : v === void 0 ? [] : [v];
+  const statements2 = list3(policy2?.Statement);
+  return statements2.some((st) => {
+    if (st?.Effect !== "Allow") return false;
+    const actions = list3(st.Action).map(String);
+    if (!actions.some((a5) => a5 === "*" || a5 === "sts:*" || a5.toLowerCase() === "sts:assumerolewithsaml")) return false;
+    const principal = st.Principal;
+    if (principal === "*") return true;
+    return typeof principal === "object" && principal !== null && list3(principal.Federated).includes(samlProviderArn2);
+  });
+}
+
+// src/providers/aws/iam-access-read.ts
+var ROLE_ARN3 = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(?:\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
+async function checkRoles(clients, pairs, concurrency = 4) {
+  const byAccount = new Map(clients.map((c5) => [c5.account.id, c5]));
+  const roles = [...new Set(pairs.map((p3) => p3.roleArn))];
+  const found = /* @__PURE__ */ new Map();
+  await mapLimit(roles, concurrency, async (roleArn2) => {
+    const m3 = ROLE_ARN3.exec(roleArn2);
+    const c5 = m3 ? byAccount.get(m3[1]) : void 0;
+    if (!m3 || !c5) return;
+    try {
+      const { Role } = await c5.iam.send(new import_client_iam4.GetRoleCommand({ RoleName: m3[2] }));
+      found.set(roleArn2, Role?.Arn === roleArn2 ? { arn: Role.Arn, trust: Role.AssumeRolePolicyDocument ? decodePolicyDocument(Role.AssumeRolePolicyDocument) : null } : null);
+    } catch (error3) {
+      if (error3 instanceof import_client_iam4.NoSuchEntityException || error3.name === "NoSuchEntity") found.set(roleArn2, null);
+      else throw error3;
+    }
+  });
+  const out = /* @__PURE__ */ new Map();
+  for (const p3 of pairs) {
+    if (!found.has(p3.roleArn)) continue;
+    const role = found.get(p3.roleArn);
+    out.set(`${p3.roleArn} ${p3.samlProviderArn}`, !role ? "missing" : trustsSamlProvider(role.trust, p3.samlProviderArn) ? "trusted" : "not-trusted");
+  }
+  return out;
+}
+
+// src/providers/aws/sso-access-read.ts
+var import_client_identitystore4 = __toESM(require_dist_cjs18(), 1);
+var import_client_sso_admin5 = __toESM(require_dist_cjs19(), 1);
+async function readIdentityCenterAccess(clients, config, concurrency = 8) {
+  const { instanceArn, identityStoreId } = await discoverInstance(clients, config);
+  const sso = clients.ssoAdmin;
+  const ids = clients.identityStore;
+  const [arns, groupList, userList] = await Promise.all([
+    allPages(
+      "ListPermissionSets",
+      (NextToken) => sso.send(new import_client_sso_admin5.ListPermissionSetsCommand({ InstanceArn: instanceArn, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
+      (p3) => p3.PermissionSets
+    ),
+    allPages(
+      "ListGroups",
+      (NextToken) => ids.send(new import_client_identitystore4.ListGroupsCommand({ IdentityStoreId: identityStoreId, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
+      (p3) => p3.Groups
+    ),
+    allPages(
+      "ListUsers",
+      (NextToken) => ids.send(new import_client_identitystore4.ListUsersCommand({ IdentityStoreId: identityStoreId, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
+      (p3) => p3.Users
+    )
+  ]);
+  const permissionSets = await mapLimit(arns, concurrency, async (PermissionSetArn) => {
+    const [described, tags] = await Promise.all([
+      sso.send(new import_client_sso_admin5.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
+      allPages(
+        "ListTagsForResource",
+        (NextToken) => sso.send(new import_client_sso_admin5.ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: PermissionSetArn, ...NextToken ? { NextToken } : {} })),
+        (p3) => p3.Tags
+      )
+    ]);
+    return { arn: PermissionSetArn, name: described.PermissionSet?.Name ?? PermissionSetArn, tags: Object.fromEntries(tags.map((t) => [t.Key, t.Value ?? ""])) };
+  });
+  const groups = groupList.filter((g5) => g5.GroupId).map((g5) => ({ id: g5.GroupId, name: g5.DisplayName ?? g5.GroupId }));
+  const users = userList.filter((u) => u.UserId).map((u) => {
+    const email = (u.Emails ?? []).find((e5) => e5.Primary)?.Value ?? u.Emails?.[0]?.Value;
+    return { id: u.UserId, username: u.UserName ?? u.UserId, ...email ? { email } : {} };
+  });
+  const principals = [...groups.map((g5) => ({ type: "GROUP", id: g5.id })), ...users.map((u) => ({ type: "USER", id: u.id }))];
+  const assignments = (await mapLimit(principals, concurrency, async (p3) => {
+    const list3 = await allPages(
+      "ListAccountAssignmentsForPrincipal",
+      (NextToken) => sso.send(
+        new import_client_sso_admin5.ListAccountAssignmentsForPrincipalCommand({ InstanceArn: instanceArn, PrincipalId: p3.id, PrincipalType: p3.type, MaxResults: 100, ...NextToken ? { NextToken } : {} })
+      ),
+      (page) => page.AccountAssignments
+    );
+    return list3.filter((a5) => a5.AccountId && a5.PermissionSetArn).map((a5) => ({ principalType: p3.type, principalId: p3.id, permissionSetArn: a5.PermissionSetArn, accountId: a5.AccountId }));
+  })).flat();
+  const assignedGroups = [...new Set(assignments.filter((a5) => a5.principalType === "GROUP").map((a5) => a5.principalId))];
+  const memberships = {};
+  await mapLimit(assignedGroups, concurrency, async (GroupId) => {
+    const list3 = await allPages(
+      "ListGroupMemberships",
+      (NextToken) => ids.send(new import_client_identitystore4.ListGroupMembershipsCommand({ IdentityStoreId: identityStoreId, GroupId, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
+      (p3) => p3.GroupMemberships
+    );
+    memberships[GroupId] = list3.map((m3) => m3.MemberId && "UserId" in m3.MemberId ? m3.MemberId.UserId : void 0).filter((id) => typeof id === "string");
+  });
+  const declaredById = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
+  const ouAccounts = /* @__PURE__ */ new Map();
+  for (const ou of config.aws.organizationalUnits) {
+    const accounts = await accountsUnder(clients, ou.id).catch((error3) => {
+      throw new UserError(`cannot list the accounts of organizational unit '${ou.alias}' (${ou.id}) through AWS Organizations: ${error3.name}: ${error3.message}`);
+    });
+    ouAccounts.set(
+      ou.alias,
+      accounts.filter((a5) => a5.Id).map((a5) => ({ id: a5.Id, label: declaredById.get(a5.Id) ?? a5.Name ?? a5.Id })).sort((x, y) => byCodePoint(x.id, y.id))
+    );
+  }
+  return { permissionSets, groups, users, memberships, assignments, ouAccounts };
+}
+
+// src/report/types.ts
+var ACCESS_REPORT_VERSION = 1;
+
+// src/report/build.ts
+var SEP = "\0";
+function compareRows2(keys) {
+  return (a5, b5) => {
+    for (const k5 of keys) {
+      const d5 = byCodePoint(String(a5[k5] ?? ""), String(b5[k5] ?? ""));
+      if (d5 !== 0) return d5;
+    }
+    return 0;
+  };
+}
+function mergeGrants(grants) {
+  const byKey2 = /* @__PURE__ */ new Map();
+  for (const g5 of grants) {
+    const key2 = [g5.via, g5.grant, g5.accountId, g5.source, g5.managed, g5.reason ?? ""].join(SEP);
+    const existing = byKey2.get(key2);
+    if (existing) existing.people = [...existing.people, ...g5.people];
+    else byKey2.set(key2, { ...g5, people: [...g5.people] });
+  }
+  for (const g5 of byKey2.values()) {
+    const people = /* @__PURE__ */ new Map();
+    for (const p3 of g5.people) if (!people.has(p3.username) || !people.get(p3.username).email && p3.email) people.set(p3.username, p3);
+    g5.people = [...people.values()].sort((a5, b5) => byCodePoint(a5.username, b5.username));
+  }
+  return [...byKey2.values()];
+}
+function buildAccessReport(snapshot, options) {
+  const grants = mergeGrants(snapshot.grants);
+  const account = (id) => snapshot.accountAliases[id] ?? id;
+  const grantRows = grants.map((g5) => ({
+    grant: g5.grant,
+    grantKind: g5.grantKind,
+    account: account(g5.accountId),
+    accountId: g5.accountId,
+    via: g5.via,
+    managed: g5.managed,
+    reason: g5.reason ?? null,
+    source: g5.source,
+    awsRole: g5.grantKind === "role" ? g5.awsRole ?? "not-checked" : null,
+    people: options.people === "off" ? null : g5.people.length
+  })).sort(compareRows2(["grant", "account", "accountId", "via", "source"]));
+  const rows = options.people !== "names" ? [] : grants.flatMap(
+    (g5) => g5.people.map((p3) => ({
+      person: p3.username,
+      email: p3.email ?? null,
+      grant: g5.grant,
+      grantKind: g5.grantKind,
+      account: account(g5.accountId),
+      accountId: g5.accountId,
+      via: g5.via,
+      managed: g5.managed,
+      reason: g5.reason ?? null,
+      source: g5.source,
+      awsRole: g5.grantKind === "role" ? g5.awsRole ?? "not-checked" : null
+    }))
+  ).sort(compareRows2(["person", "grant", "account", "accountId", "via", "source"]));
+  const people = new Set(grants.flatMap((g5) => g5.people.map((p3) => p3.username)));
+  const managedGrants = grantRows.filter((g5) => g5.managed).length;
+  return {
+    version: ACCESS_REPORT_VERSION,
+    kind: "access-report",
+    tool: options.tool,
+    generatedAt: options.generatedAt,
+    mode: snapshot.mode,
+    config: snapshot.configFile,
+    application: snapshot.application,
+    people: options.people,
+    peopleSource: snapshot.peopleSource,
+    summary: {
+      people: options.people === "off" ? null : people.size,
+      rows: rows.length,
+      grants: grantRows.length,
+      managedGrants,
+      unmanagedGrants: grantRows.length - managedGrants,
+      unlisted: snapshot.unlisted.length,
+      rolesNotUsable: grantRows.filter((g5) => g5.awsRole === "missing" || g5.awsRole === "not-trusted").length
+    },
+    rows,
+    grants: grantRows,
+    unlisted: [...snapshot.unlisted].sort(compareRows2(["source", "reason"])),
+    notes: [...new Set(snapshot.notes)]
+  };
+}
+
+// src/report/identity-center.ts
+function declaredAssignments(config, ouAccounts) {
+  const ids = new Map(config.aws.accounts.map((a5) => [a5.alias, a5.id]));
+  const out = /* @__PURE__ */ new Set();
+  for (const m3 of config.mappings) {
+    const targets = [];
+    if (Array.isArray(m3.accounts)) for (const alias of m3.accounts) targets.push(ids.get(alias));
+    for (const ou of m3.organizationalUnits) targets.push(...(ouAccounts.get(ou) ?? []).map((a5) => a5.id));
+    for (const ps of m3.grants) for (const id of targets) out.add(`${m3.group}\0${ps}\0${id}`);
+  }
+  return out;
+}
+function identityCenterAccess(live, config) {
+  const notes = [];
+  const grants = [];
+  const declared = declaredAssignments(config, live.ouAccounts);
+  const declaredSets = new Set(config.permissionSets.map((p3) => p3.name.toLowerCase()));
+  const setByArn = new Map(live.permissionSets.map((p3) => [p3.arn, p3]));
+  const groupById = new Map(live.groups.map((g5) => [g5.id, g5]));
+  const userById = new Map(live.users.map((u) => [u.id, u]));
+  const person = (u) => ({ username: u.username, ...u.email ? { email: u.email } : {} });
+  for (const a5 of live.assignments) {
+    const ps = setByArn.get(a5.permissionSetArn);
+    const psName = ps?.name ?? a5.permissionSetArn;
+    const source = `permission set ${psName} (${a5.permissionSetArn})`;
+    const notOurs = ps ? configOwnership(ps.tags, configId(config), declaredSets.has(ps.name.toLowerCase())) : "the permission set is not listed by IAM Identity Center";
+    if (a5.principalType === "USER") {
+      const u = userById.get(a5.principalId);
+      grants.push({
+        via: "(direct assignment)",
+        viaKind: "user",
+        grant: psName,
+        grantKind: "permission-set",
+        accountId: a5.accountId,
+        managed: false,
+        reason: "assigned directly to a user (the tool only assigns groups)",
+        source,
+        people: u ? [person(u)] : [{ username: `(unknown user ${a5.principalId})` }]
+      });
+      continue;
+    }
+    const g5 = groupById.get(a5.principalId);
+    const via = g5?.name ?? `(unknown group ${a5.principalId})`;
+    const reason = notOurs ? `the permission set is not this configuration's: ${notOurs}` : !g5 || !declared.has(`${g5.name}\0${psName}\0${a5.accountId}`) ? `the configuration does not assign ${psName} to group '${via}' in this account: the assignment was made by hand` : void 0;
+    grants.push({
+      via,
+      viaKind: "group",
+      grant: psName,
+      grantKind: "permission-set",
+      accountId: a5.accountId,
+      managed: reason === void 0,
+      ...reason ? { reason } : {},
+      source,
+      people: (live.memberships[a5.principalId] ?? []).map((id) => userById.get(id)).filter((u) => u !== void 0).map(person)
+    });
+  }
+  return { grants, notes };
+}
+
+// src/report/access.ts
+async function readAccessSnapshot(config, options = {}) {
+  const env2 = options.env ?? process.env;
+  const concurrency = options.concurrency ?? 4;
+  const accountAliases = Object.fromEntries(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
+  const base = { mode: config.mode, configFile: config.file, application: config.authentik.application.slug, accountAliases };
+  if (config.mode === "classic-iam") {
+    const { client } = authentikClient(config, env2);
+    await readAuthentikRelease(client);
+    const live2 = await readClassicAccess(client, config);
+    const access3 = classicAccess(live2, config);
+    await markRoles(config, access3.grants, access3.notes, env2, concurrency);
+    return {
+      ...base,
+      ...access3,
+      peopleSource: "active authentik users, members of a group including members of its descendant groups, who may sign in to the application (its group and user bindings; none at all: everyone)"
+    };
+  }
+  const region = config.aws.identityCenter.region;
+  const clients = identityCenterClients(region, { env: env2 });
+  const live = await readIdentityCenterAccess(clients, config, concurrency * 2).catch((error3) => {
+    throw awsFailure(error3, `reading IAM Identity Center in ${region} for the access report`);
+  });
+  for (const list3 of live.ouAccounts.values()) for (const a5 of list3) accountAliases[a5.id] ??= a5.label;
+  const access2 = identityCenterAccess(live, config);
+  return {
+    ...base,
+    accountAliases,
+    grants: access2.grants,
+    unlisted: [],
+    notes: access2.notes,
+    peopleSource: "IAM Identity Center Identity Store users and group memberships (what AWS enforces), not authentik's groups"
+  };
+}
+async function markRoles(config, grants, notes, env2, concurrency) {
+  const pairs = grants.filter((g5) => g5.roleArn && g5.samlProviderArn).map((g5) => ({ roleArn: g5.roleArn, samlProviderArn: g5.samlProviderArn }));
+  const wanted = new Set(grants.map((g5) => g5.accountId));
+  const accounts = config.aws.accounts.filter((a5) => wanted.has(a5.id));
+  const clients = (await mapLimit(
+    accounts,
+    concurrency,
+    (a5) => accountClients(a5, env2).catch((error3) => {
+      notes.push(`the IAM roles in account ${a5.alias} (${a5.id}) were not checked: ${awsFailure(error3, `connecting to account ${a5.alias}`).message}`);
+      return void 0;
+    })
+  )).filter((c5) => c5 !== void 0);
+  const checks = await checkRoles(clients, pairs, concurrency).catch((error3) => {
+    notes.push(`the IAM roles were not checked: ${awsFailure(error3, "reading IAM roles").message}`);
+    return /* @__PURE__ */ new Map();
+  });
+  for (const g5 of grants) {
+    const check = g5.roleArn && g5.samlProviderArn ? checks.get(`${g5.roleArn} ${g5.samlProviderArn}`) : void 0;
+    if (check) g5.awsRole = check;
+  }
+}
+async function createAccessReport(config, options = {}) {
+  const snapshot = await readAccessSnapshot(config, options);
+  return buildAccessReport(snapshot, {
+    people: config.review?.people ?? "names",
+    tool: toolInfo(VERSION),
+    generatedAt: (options.now ?? /* @__PURE__ */ new Date()).toISOString()
+  });
+}
+
+// src/report/render.ts
+function renderAccessJson(report) {
+  return `${JSON.stringify(report, null, 2)}
+`;
+}
+function csvField(value) {
+  let s2 = value === null ? "" : escapeUnsafe(String(value));
+  if (/^[=+\-@\t\r]/.test(s2)) s2 = `'${s2}`;
+  return /[",\r\n]/.test(s2) ? `"${s2.replace(/"/g, '""')}"` : s2;
+}
+var csvLine = (cells) => `${cells.map(csvField).join(",")}\r
+`;
+var yesNo = (b5) => b5 ? "yes" : "no";
+function renderAccessCsv(report) {
+  const lines = [];
+  if (report.people === "names") {
+    lines.push(csvLine(["person", "email", "grant", "grant_kind", "account", "account_id", "via_group", "managed", "not_managed_because", "source", "aws_role"]));
+    for (const r5 of report.rows) lines.push(csvLine([r5.person, r5.email, r5.grant, r5.grantKind, r5.account, r5.accountId, r5.via, yesNo(r5.managed), r5.reason, r5.source, r5.awsRole]));
+    for (const u of report.unlisted) lines.push(csvLine(["(not listed)", null, null, null, null, null, null, "unknown", unlistedText(u), u.source, null]));
+  } else {
+    lines.push(csvLine(["grant", "grant_kind", "account", "account_id", "via_group", "people", "managed", "not_managed_because", "source", "aws_role"]));
+    for (const g5 of report.grants) lines.push(csvLine([g5.grant, g5.grantKind, g5.account, g5.accountId, g5.via, g5.people, yesNo(g5.managed), g5.reason, g5.source, g5.awsRole]));
+    for (const u of report.unlisted) lines.push(csvLine(["(not listed)", null, null, null, null, null, "unknown", unlistedText(u), u.source, null]));
+  }
+  return lines.join("");
+}
+function unlistedText(u) {
+  return u.line !== void 0 ? `${u.reason} (line ${u.line})` : u.reason;
+}
+function managedCell(managed, reason) {
+  return managed ? "\u2705 yes" : `\u26A0\uFE0F no \u2014 ${mdText(reason ?? "not managed")}`;
+}
+var AWS_ROLE = {
+  trusted: "\u2705 exists, trusts the provider",
+  missing: "\u274C no such role",
+  "not-trusted": "\u26A0\uFE0F does not trust the provider",
+  "not-checked": "\u2014 not checked"
+};
+function accountCell(account, accountId) {
+  return account === accountId ? code(accountId) : `${mdText(account)} (${code(accountId)})`;
+}
+function personCell(r5) {
+  return r5.email ? `${mdText(r5.person)}<br>${mdText(r5.email)}` : mdText(r5.person);
+}
+function renderAccessMarkdown(report, options = {}) {
+  const s2 = report.summary;
+  const head = [options.title ?? `### authentik-aws-gitops access report: ${code(report.config)}`, ""];
+  head.push(
+    `Live state of mode ${code(report.mode)}, application ${code(report.application)}, read at ${mdText(report.generatedAt)}. People: ${mdText(report.peopleSource)}.`,
+    ""
+  );
+  const counts = [
+    s2.people === null ? void 0 : `**${s2.people}** ${s2.people === 1 ? "person" : "people"}`,
+    `**${s2.grants}** grant${s2.grants === 1 ? "" : "s"} (${s2.managedGrants} managed, ${s2.unmanagedGrants} not managed by this configuration)`,
+    report.people === "names" ? `**${s2.rows}** row${s2.rows === 1 ? "" : "s"} (person \xD7 grant \xD7 account \xD7 group)` : void 0,
+    s2.unlisted ? `**${s2.unlisted}** that cannot be listed` : void 0
+  ].filter(Boolean);
+  head.push(counts.join(", ") + ".", "");
+  if (report.people === "count") head.push("`review.people: count` \u2014 names are not shown: each grant says how many people hold it.", "");
+  if (report.people === "off") head.push("`review.people: off` \u2014 people are not shown: the report lists grants only.", "");
+  if (s2.unmanagedGrants > 0) {
+    head.push(`> [!WARNING]`, `> ${s2.unmanagedGrants} grant${s2.unmanagedGrants === 1 ? " was" : "s were"} made by hand or by something else: review them below (Managed: no).`, "");
+  }
+  if (s2.rolesNotUsable > 0) {
+    head.push(
+      `> [!NOTE]`,
+      `> ${s2.rolesNotUsable} grant${s2.rolesNotUsable === 1 ? " names" : "s name"} an IAM role that does not exist or does not trust the SAML provider: AWS refuses the sign-in (IAM role column).`,
+      ""
+    );
+  }
+  if (report.unlisted.length > 0) {
+    head.push(`#### \u2753 Access that cannot be listed (${report.unlisted.length})`, "");
+    for (const u of report.unlisted) head.push(`- ${mdText(u.source)}: ${mdText(u.reason)}${u.line !== void 0 ? ` (line ${u.line})` : ""}`);
+    head.push("");
+  }
+  const tables = [];
+  const roles = report.mode === "classic-iam";
+  const roleHead = roles ? ["IAM role"] : [];
+  const roleSep = roles ? ["---"] : [];
+  const roleCell = (c5) => roles ? [AWS_ROLE[c5 ?? "not-checked"]] : [];
+  if (report.people === "names") {
+    tables.push({
+      heading: `#### Access by person (${report.rows.length})`,
+      header: [row(["Person", "Grant", "Account", "Via group", "Managed", "From", ...roleHead]), row(["---", "---", "---", "---", "---", "---", ...roleSep])],
+      lines: report.rows.map(
+        (r5) => row([personCell(r5), mdText(r5.grant), accountCell(r5.account, r5.accountId), mdText(r5.via), managedCell(r5.managed, r5.reason), mdText(r5.source), ...roleCell(r5.awsRole)])
+      )
+    });
+  }
+  const grantLine = (g5) => row([mdText(g5.grant), accountCell(g5.account, g5.accountId), mdText(g5.via), ...report.people === "off" ? [] : [String(g5.people)], managedCell(g5.managed, g5.reason), mdText(g5.source), ...roleCell(g5.awsRole)]);
+  tables.push({
+    heading: `#### Grants (${report.grants.length})`,
+    header: report.people === "off" ? [row(["Grant", "Account", "Via group", "Managed", "From", ...roleHead]), row(["---", "---", "---", "---", "---", ...roleSep])] : [row(["Grant", "Account", "Via group", "People", "Managed", "From", ...roleHead]), row(["---", "---", "---", "---:", "---", "---", ...roleSep])],
+    lines: report.grants.map(grantLine)
+  });
+  const tail = [];
+  if (report.notes.length > 0) {
+    tail.push("#### Notes", "");
+    for (const n3 of report.notes) tail.push(`- ${mdText(n3)}`);
+    tail.push("");
+  }
+  const max = options.maxLength ?? Number.POSITIVE_INFINITY;
+  const size = (lines) => lines.reduce((n3, l3) => n3 + l3.length + 1, 0);
+  const cutNotice = (n3) => `
+\u2026 ${n3} more line${n3 === 1 ? "" : "s"} cut to fit the size limit${options.fullReportHint ? `; ${options.fullReportHint}` : ""}.
+`;
+  let budget = max - size(head) - size(tail) - 200;
+  const out = [...head];
+  let cut = 0;
+  for (const t of tables) {
+    const body = t.lines.length === 0 ? ["_None._"] : [...t.header, ...t.lines];
+    out.push(t.heading, "");
+    budget -= size([t.heading, ""]);
+    let i5 = 0;
+    for (; i5 < body.length; i5++) {
+      const cost2 = body[i5].length + 1;
+      if (cost2 > budget) break;
+      budget -= cost2;
+      out.push(body[i5]);
+    }
+    cut += body.length - i5;
+    out.push("");
+  }
+  if (cut > 0) out.push(cutNotice(cut));
+  out.push(...tail);
+  const text = `${out.join("\n").replace(/\n{3,}/g, "\n\n").trimEnd()}
+`;
+  return text.length <= max ? text : `${text.slice(0, Math.max(0, max - 60))}
+
+\u2026 (cut to fit the size limit)
+`;
+}
+function renderAccessReport(report, format2, options = {}) {
+  return format2 === "json" ? renderAccessJson(report) : format2 === "csv" ? renderAccessCsv(report) : renderAccessMarkdown(report, options);
 }
 
 // src/action/comment.ts
@@ -95179,7 +96155,7 @@ ${fence2(lines)}
       )
     );
   }
-  async loadPlan(config) {
+  async loadConfig(config) {
     const file = path3.relative(process.cwd(), path3.resolve(this.ctx.workspace, config)) || config;
     const { config: resolved, warnings } = await loadConfigFile(file).catch((error3) => {
       if (error3 instanceof ConfigError) annotate(error3.diagnostics, this.ctx);
@@ -95188,6 +96164,10 @@ ${fence2(lines)}
     annotate(warnings, this.ctx);
     const scimToken2 = resolved.scim ? this.ctx.env[resolved.scim.tokenEnv] : void 0;
     if (scimToken2) setSecret(scimToken2);
+    return resolved;
+  }
+  async loadPlan(config) {
+    const resolved = await this.loadConfig(config);
     const pollMs = Number(this.ctx.env.AUTHENTIK_AWS_GITOPS_POLL_MS);
     const session = await createPlan(resolved, {
       env: this.engineEnv(),
@@ -95366,6 +96346,51 @@ ${list3}`);
     }
   }
 }
+async function accessReports(r5) {
+  const files = [];
+  const lines = [];
+  const failures = [];
+  const ext = { markdown: "md", csv: "csv", json: "json" }[r5.inputs.reportFormat];
+  const share = Math.floor((JOB_SUMMARY_LIMIT_BYTES - 2) / Math.max(1, r5.inputs.configs.length)) - SUMMARY_SEPARATOR.length;
+  for (const config of r5.inputs.configs) {
+    try {
+      const resolved = await r5.loadConfig(config);
+      const report = await createAccessReport(resolved, { env: r5.engineEnv() });
+      const dir = path3.join(r5.ctx.tempDir, "authentik-aws-gitops");
+      await mkdir2(dir, { recursive: true });
+      const file = path3.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.access.${ext}`);
+      await writeFile2(file, renderAccessReport(report, r5.inputs.reportFormat));
+      files.push(file);
+      r5.summary.push(
+        fitBytes(
+          share,
+          (maxLength) => renderAccessMarkdown(report, {
+            maxLength,
+            title: `### authentik-aws-gitops access report: \`${config}\``,
+            fullReportHint: "the full report is in the `report-file` output of the run"
+          })
+        )
+      );
+      const s2 = report.summary;
+      lines.push(`${config}: ${s2.people === null ? "" : `${s2.people} people, `}${s2.grants} grants (${s2.unmanagedGrants} not managed), ${s2.unlisted} that cannot be listed`);
+    } catch (error3) {
+      if (!isReportable(error3)) throw error3;
+      const errors = errorLines(error3);
+      failures.push(`${config}: ${errors.join("\n")}`);
+      lines.push(`${config}: failed`);
+      r5.summary.push(`### authentik-aws-gitops access report: \`${config}\`
+
+\u274C Report failed.
+
+${fence2(errors)}
+`);
+    }
+  }
+  setOutput("report-file", files.join("\n"));
+  setOutput("summary", lines.join("\n"));
+  if (r5.summary.length) await summary.addRaw(truncateUtf8(r5.summary.join(SUMMARY_SEPARATOR), JOB_SUMMARY_LIMIT_BYTES - 2), true).write();
+  if (failures.length) setFailed(failures.join("\n"));
+}
 async function forkPullRequest(r5) {
   let invalid = false;
   for (const config of r5.inputs.configs) {
@@ -95387,6 +96412,7 @@ async function run(inputs, ctx) {
   info(`authentik-aws-gitops: ${mode} for ${inputs.configs.join(", ")}`);
   if (mode === "plan" && isForkPullRequest(ctx) && !inputs.authentikToken) return forkPullRequest(new ActionRun(inputs, ctx));
   const r5 = new ActionRun(inputs, ctx);
+  if (mode === "report") return accessReports(r5);
   if (mode === "plan") await planOnPullRequest(r5);
   else if (mode === "apply") await applyOnMerge(r5);
   else if (mode === "expire") await expire(r5);

@@ -10,7 +10,9 @@ export function readInputs(): ActionInputs {
     .map((c) => c.trim())
     .filter(Boolean);
   const mode = (core.getInput("mode") || "auto") as ActionMode;
-  if (!["auto", "plan", "apply", "drift", "expire"].includes(mode)) throw new Error(`input mode must be auto, plan, apply, drift or expire, not '${mode}'`);
+  if (!["auto", "plan", "apply", "drift", "expire", "report"].includes(mode)) throw new Error(`input mode must be auto, plan, apply, drift, expire or report, not '${mode}'`);
+  const reportFormat = (core.getInput("report-format").trim().toLowerCase() || "markdown") as ActionInputs["reportFormat"];
+  if (!["markdown", "csv", "json"].includes(reportFormat)) throw new Error(`input report-format must be markdown, csv or json, not '${reportFormat}'`);
   const prune = core.getInput("prune");
   const wait = Number(core.getInput("scim-wait-seconds") || "300");
   const failOnRisk = core.getInput("fail-on-risk").trim().toLowerCase();
@@ -27,6 +29,7 @@ export function readInputs(): ActionInputs {
     botLogin: core.getInput("bot-login") || undefined,
     scimWaitSeconds: Number.isFinite(wait) && wait >= 0 ? wait : 300,
     rotateScimToken: core.getInput("rotate-scim-token") === "" ? false : core.getBooleanInput("rotate-scim-token"),
+    reportFormat,
     ...(failOnRisk === "" || failOnRisk === "none" ? {} : { failOnRisk: failOnRisk as "high" | "medium" | "low" }),
   };
 }

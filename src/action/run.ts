@@ -11,10 +11,13 @@ import type { Plan, Severity } from "../plan/types.js";
 import { renderPlanJson } from "../render/json.js";
 import { renderPlanMarkdown } from "../render/markdown.js";
 import { planDrift } from "../plan/plan-drift.js";
+import { createAccessReport } from "../report/access.js";
+import { renderAccessMarkdown, renderAccessReport, type AccessFormat } from "../report/render.js";
+import type { AccessReport } from "../report/types.js";
 import { dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, replaceStatus, statusBlock } from "./comment.js";
 import { GitHubApiError, GitHubClient, graphqlUrlFor, type IssueComment, type PullRequest } from "./github.js";
 
-export type ActionMode = "auto" | "plan" | "apply" | "drift" | "expire";
+export type ActionMode = "auto" | "plan" | "apply" | "drift" | "expire" | "report";
 
 export interface ActionInputs {
   configs: string[];
@@ -33,6 +36,8 @@ export interface ActionInputs {
   rotateScimToken: boolean;
   /** Fail the plan check when a plan has a risk of this severity or higher (fail-on-risk); undefined: never. */
   failOnRisk?: Severity;
+  /** mode: report — the format of the file written (report-file); the job summary is always markdown. */
+  reportFormat: AccessFormat;
 }
 
 export interface ActionContext {
@@ -247,7 +252,7 @@ class ActionRun {
     );
   }
 
-  async loadPlan(config: string): Promise<Plan> {
+  async loadConfig(config: string) {
     // Relative to the working directory (the workspace on a runner), so messages name the file as the repository does.
     const file = path.relative(process.cwd(), path.resolve(this.ctx.workspace, config)) || config;
     const { config: resolved, warnings } = await loadConfigFile(file).catch((error: unknown) => {
@@ -257,6 +262,11 @@ class ActionRun {
     annotate(warnings, this.ctx);
     const scimToken = resolved.scim ? this.ctx.env[resolved.scim.tokenEnv] : undefined;
     if (scimToken) core.setSecret(scimToken);
+    return resolved;
+  }
+
+  async loadPlan(config: string): Promise<Plan> {
+    const resolved = await this.loadConfig(config);
     const pollMs = Number(this.ctx.env.AUTHENTIK_AWS_GITOPS_POLL_MS);
     const session = await createPlan(resolved, {
       env: this.engineEnv(),
@@ -439,6 +449,51 @@ ${fence(errorLines(error))}`);
   }
 }
 
+/**
+ * mode: report — the access report of each config: markdown into the job summary, the
+ * chosen format into a file (report-file). Reads only: nothing is written to GitHub,
+ * nothing is applied.
+ */
+async function accessReports(r: ActionRun): Promise<void> {
+  const files: string[] = [];
+  const lines: string[] = [];
+  const failures: string[] = [];
+  const ext = { markdown: "md", csv: "csv", json: "json" }[r.inputs.reportFormat];
+  const share = Math.floor((JOB_SUMMARY_LIMIT_BYTES - 2) / Math.max(1, r.inputs.configs.length)) - SUMMARY_SEPARATOR.length;
+  for (const config of r.inputs.configs) {
+    try {
+      const resolved = await r.loadConfig(config);
+      const report: AccessReport = await createAccessReport(resolved, { env: r.engineEnv() });
+      const dir = path.join(r.ctx.tempDir, "authentik-aws-gitops");
+      await mkdir(dir, { recursive: true });
+      const file = path.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.access.${ext}`);
+      await writeFile(file, renderAccessReport(report, r.inputs.reportFormat));
+      files.push(file);
+      r.summary.push(
+        fitBytes(share, (maxLength) =>
+          renderAccessMarkdown(report, {
+            maxLength,
+            title: `### authentik-aws-gitops access report: \`${config}\``,
+            fullReportHint: "the full report is in the `report-file` output of the run",
+          }),
+        ),
+      );
+      const s = report.summary;
+      lines.push(`${config}: ${s.people === null ? "" : `${s.people} people, `}${s.grants} grants (${s.unmanagedGrants} not managed), ${s.unlisted} that cannot be listed`);
+    } catch (error) {
+      if (!isReportable(error)) throw error;
+      const errors = errorLines(error);
+      failures.push(`${config}: ${errors.join("\n")}`);
+      lines.push(`${config}: failed`);
+      r.summary.push(`### authentik-aws-gitops access report: \`${config}\`\n\n❌ Report failed.\n\n${fence(errors)}\n`);
+    }
+  }
+  core.setOutput("report-file", files.join("\n"));
+  core.setOutput("summary", lines.join("\n"));
+  if (r.summary.length) await core.summary.addRaw(truncateUtf8(r.summary.join(SUMMARY_SEPARATOR), JOB_SUMMARY_LIMIT_BYTES - 2), true).write();
+  if (failures.length) core.setFailed(failures.join("\n"));
+}
+
 /** Fork pull requests get no secrets and a read-only token: validate offline and say so once. */
 async function forkPullRequest(r: ActionRun): Promise<void> {
   let invalid = false;
@@ -467,6 +522,7 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<voi
 
   // The SCIM token a config names is masked as soon as that config is loaded (loadPlan).
   const r = new ActionRun(inputs, ctx);
+  if (mode === "report") return accessReports(r);
   if (mode === "plan") await planOnPullRequest(r);
   else if (mode === "apply") await applyOnMerge(r);
   else if (mode === "expire") await expire(r);

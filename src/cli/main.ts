@@ -4,6 +4,7 @@ import { validateConfigFile } from "../config/load-config.js";
 import { EXIT, UserError } from "../errors.js";
 import { PlanError } from "../plan/compute-plan.js";
 import { processIO, output, scrubbingIO, type CliIO, type Output } from "./io.js";
+import { runAccess, type AccessFlags } from "./access.js";
 import { runApply, runPlan, type ApplyFlags, type PlanFlags } from "./plan-apply.js";
 import { runImport, type ImportFlags } from "./import.js";
 import { formatProblem, printDiagnostics, printProblems } from "./report.js";
@@ -104,6 +105,14 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--allow-delete-all", "allow a plan that removes every access the tool grants")
     .option("--rotate-scim-token", "identity-center: write the SCIM token from the environment to authentik again")
     .action(async (opts: ApplyFlags) => setExit(await runApply(o, opts)));
+
+  program
+    .command("access")
+    .description("the access report: every person × role or permission set × account from live state, the group it comes through, and whether the tool manages it")
+    .addOption(configFileOption("access"))
+    .addOption(new Option("--format <format>", "output format").choices(["markdown", "csv", "json"]).default("markdown"))
+    .option("--out <file>", "also write the report to this file")
+    .action(async (opts: AccessFlags) => setExit(await runAccess(o, opts)));
 
   program
     .command("import")

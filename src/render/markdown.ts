@@ -86,7 +86,7 @@ function escapeInline(s: string): string {
  * Line breaks become <br> so the text stays one source line and cannot end a
  * list item or a table row.
  */
-function mdText(s: string): string {
+export function mdText(s: string): string {
   const lines = safeText(s)
     .split(/\r\n|\r|\n/)
     .map((line) =>
@@ -104,7 +104,7 @@ function mdText(s: string): string {
 }
 
 /** An inline code span that no backtick in the content can close early. */
-function code(s: string): string {
+export function code(s: string): string {
   const text = oneLine(s);
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
   const tick = "`".repeat(longest + 1);
@@ -118,7 +118,7 @@ function cell(s: string): string {
   return s.replace(/\|/g, "\\|");
 }
 
-function row(cells: string[]): string {
+export function row(cells: string[]): string {
   return `| ${cells.map(cell).join(" | ")} |`;
 }
 

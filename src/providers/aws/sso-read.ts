@@ -53,7 +53,7 @@ export function permissionSetIdentity(name: string): string {
   return `aws.sso.permission_set:${name.toLowerCase()}`;
 }
 
-async function discoverInstance(clients: IdentityCenterClients, config: ResolvedConfig): Promise<{ instanceArn: string; identityStoreId: string }> {
+export async function discoverInstance(clients: IdentityCenterClients, config: ResolvedConfig): Promise<{ instanceArn: string; identityStoreId: string }> {
   const ic = config.aws.identityCenter!;
   if (ic.instanceArn && ic.identityStoreId) return { instanceArn: ic.instanceArn, identityStoreId: ic.identityStoreId };
   const instances = await allPages(
@@ -74,7 +74,7 @@ async function discoverInstance(clients: IdentityCenterClients, config: Resolved
   return { instanceArn: match.InstanceArn, identityStoreId: match.IdentityStoreId };
 }
 
-async function accountsUnder(clients: IdentityCenterClients, parentId: string, depth = 0): Promise<{ Id?: string; Name?: string }[]> {
+export async function accountsUnder(clients: IdentityCenterClients, parentId: string, depth = 0): Promise<{ Id?: string; Name?: string }[]> {
   if (depth > 5) return []; // Organizations nests OUs at most five levels deep
   const accounts = await allPages(
     "ListAccountsForParent",
