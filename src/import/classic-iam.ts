@@ -17,7 +17,7 @@ import { expressionGrants, readRoleExpression, type ExpressionGrant } from "../p
 import { accountClients } from "../providers/aws/clients.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { collectPages } from "../util/paging.js";
-import { durationText, readAuthentikSetup, sessionNameOf, sessionSecondsOf } from "./read-authentik.js";
+import { durationText, policyForYaml, readAuthentikSetup, sessionNameOf, sessionSecondsOf } from "./read-authentik.js";
 import type { ImportedConfig, ImportOptions } from "./types.js";
 
 interface LiveRole {
@@ -166,7 +166,7 @@ export async function importClassicIam(authentik: AuthentikClient, options: Impo
     const spec = (r: LiveRole) => ({
       ...(r.description ? { description: r.description } : {}),
       managedPolicies: r.managedPolicies,
-      ...(Object.keys(r.inlinePolicies).length ? { inlinePolicies: r.inlinePolicies } : {}),
+      ...(Object.keys(r.inlinePolicies).length ? { inlinePolicies: Object.fromEntries(Object.entries(r.inlinePolicies).map(([n, d]) => [n, policyForYaml(d)])) } : {}),
       ...(r.permissionsBoundary ? { permissionsBoundary: r.permissionsBoundary } : {}),
       ...(r.maxSessionDuration !== 3600 ? { maxSessionDuration: durationText(r.maxSessionDuration) } : {}),
       ...(Object.keys(r.tags).length ? { tags: r.tags } : {}),

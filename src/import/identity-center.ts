@@ -22,7 +22,7 @@ import { awsFailure } from "../providers/aws/errors.js";
 import { identityCenterClients, type IdentityCenterClients } from "../providers/aws/sso-clients.js";
 import { allPages, permissionSetDetails } from "../providers/aws/sso-read.js";
 import { safeAlias } from "./classic-iam.js";
-import { durationText, readAuthentikSetup } from "./read-authentik.js";
+import { durationText, policyForYaml, readAuthentikSetup } from "./read-authentik.js";
 import type { ImportedConfig, ImportOptions } from "./types.js";
 
 interface OrgTree {
@@ -134,7 +134,7 @@ export async function importIdentityCenter(authentik: AuthentikClient, options: 
       ...(ps.RelayState ? { relayState: ps.RelayState } : {}),
       ...(d.managed_policies.length ? { managedPolicies: d.managed_policies } : {}),
       ...(d.customer_managed_policies.length ? { customerManagedPolicies: d.customer_managed_policies } : {}),
-      ...(d.inline_policy ? { inlinePolicy: d.inline_policy } : {}),
+      ...(d.inline_policy ? { inlinePolicy: policyForYaml(d.inline_policy) } : {}),
       ...(d.permissions_boundary ? { permissionsBoundary: d.permissions_boundary } : {}),
       ...(Object.keys(ownTags).length ? { tags: ownTags } : {}),
     };

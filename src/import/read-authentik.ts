@@ -106,3 +106,15 @@ export function durationText(seconds: number): string {
   const s = seconds % 60;
   return `${h ? `${h}h` : ""}${m ? `${m}m` : ""}${s || (!h && !m) ? `${s}s` : ""}`;
 }
+
+const POLICY_ORDER = ["Version", "Id", "Statement"];
+const STATEMENT_ORDER = ["Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"];
+const ordered = (o: Record<string, unknown>, order: string[]) =>
+  Object.fromEntries(Object.entries(o).sort(([a], [b]) => (order.indexOf(a) + 1 || 99) - (order.indexOf(b) + 1 || 99) || (a < b ? -1 : a > b ? 1 : 0)));
+
+/** A policy document in the order people write it (Version first, then Statement; Effect, Action, Resource). */
+export function policyForYaml(doc: Record<string, unknown>): Record<string, unknown> {
+  const top = ordered(doc, POLICY_ORDER);
+  if (Array.isArray(top.Statement)) top.Statement = top.Statement.map((s) => (s && typeof s === "object" ? ordered(s as Record<string, unknown>, STATEMENT_ORDER) : s));
+  return top;
+}
