@@ -170,7 +170,9 @@ function mappingExpiry(source: YamlSource, index: number, value: string): Mappin
   // Validation already rejected what does not parse.
   if (!parsed.ok) throw new Error(`internal: unvalidated expiry (${parsed.reason})`);
   const pos = source.position(["mappings", index, "expires"]);
-  return { value, endsAt: parsed.endsAt.toISOString(), field: `mappings[${index}].expires`, location: `${source.file}:${pos.line}:${pos.column}` };
+  // The file by its name only: this goes into the hashed plan, which must not depend on
+  // how -c spelled the path or where the command ran.
+  return { value, endsAt: parsed.endsAt.toISOString(), field: `mappings[${index}].expires`, location: `${path.basename(source.file)}:${pos.line}:${pos.column}` };
 }
 
 function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): ResolvedConfig {

@@ -70,7 +70,9 @@ export async function importClassicIam(authentik: AuthentikClient, options: Impo
     }
   }
   if (setup.otherBindings.length > 0) {
-    notes.push(`application '${application.slug}' also has bindings the configuration cannot express (${setup.otherBindings.join(", ")}); they are left as they are in authentik`);
+    notes.push(
+      `application '${application.slug}' also has bindings the configuration cannot express (${setup.otherBindings.join(", ")}); they stay in authentik, but the roles the hand-made Role mapping sends through them end with it (the tool grants roles to groups): the plan lists who loses what`,
+    );
   }
   if (setup.signIn !== "everyone" && (application.policyEngineMode ?? "any") === "all" && setup.signIn.length > 1) {
     notes.push(`application '${application.slug}' uses policy engine mode "all" (a user must pass every binding); the tool sets "any" (a user of any mapped group may sign in)`);

@@ -51,12 +51,13 @@ export async function readAuthentikSetup(client: AuthentikClient, slug: string, 
   if (!authorizationFlow || !invalidationFlow) throw new UserError(`cannot find the flows of SAML provider '${provider.name}' in authentik`);
   const attached = new Set(provider.propertyMappings ?? []);
   const groupName = new Map(groups.map((g) => [g.pk, g.name]));
-  const onApp = bindings.filter((b) => b.target === application.pk);
+  // authentik's policy engine skips disabled bindings: with none enabled, everyone passes.
+  const onApp = bindings.filter((b) => b.target === application.pk && (b.enabled ?? true));
   const signIn =
     onApp.length === 0 ? ("everyone" as const) : [...new Set(onApp.filter((b) => b.group && (b.enabled ?? true) && !b.negate).map((b) => groupName.get(b.group!) ?? b.group!))].sort();
   const otherBindings = onApp
-    .filter((b) => !b.group || b.negate || b.enabled === false)
-    .map((b) => (b.group ? `group '${groupName.get(b.group) ?? b.group}' (${b.negate ? "negated" : "disabled"})` : b.user != null ? `user ${b.user}` : `policy ${b.policy}`));
+    .filter((b) => !b.group || b.negate)
+    .map((b) => (b.group ? `group '${groupName.get(b.group) ?? b.group}' (negated)` : b.user != null ? `user ${b.user}` : `policy ${b.policy}`));
 
   let scim: AuthentikSetup["scim"];
   if (options.scim) {

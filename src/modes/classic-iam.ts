@@ -15,7 +15,7 @@ import type { AuthentikClient } from "../providers/authentik/client.js";
 import { readAuthentikRelease, readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
 import { groupMembers, readUsers } from "../providers/authentik/read-people.js";
 import { releaseWarning } from "../providers/authentik/releases.js";
-import { handMadeRoleAccess } from "../providers/authentik/role-expression.js";
+import { handMadeLiveAccess } from "../providers/authentik/role-expression.js";
 import { accountClients, type AccountClients } from "../providers/aws/clients.js";
 import { applyRoleChange, applySamlProviderChange } from "../providers/aws/iam-apply.js";
 import { readIamAccount, roleIdentity } from "../providers/aws/iam-read.js";
@@ -119,8 +119,20 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
   const accessOf = classicAccessOf(config, desired, live);
   // A setup made by hand grants roles through its own Role mapping, which this plan
   // replaces with the tool's: what it grants now is read from its expression.
-  const aliasOf = new Map(config.aws.accounts.map((a) => [a.id, a.alias]));
-  const handMade = handMadeRoleAccess(authentikState.handMadeRoleMappings, authentikState.groups, authentikState.signIn, (id) => aliasOf.get(id) ?? id);
+  // Per person, too (one role from merged group attributes): the users are needed for
+  // that even when the plan names nobody (review.people: off).
+  const handMadeMappings = authentikState.handMadeRoleMappings;
+  const people = handMadeMappings.length > 0 ? (users ?? (await readUsers(authentik))) : users;
+  const handMade = handMadeLiveAccess({
+    mappings: handMadeMappings,
+    groups: authentikState.groups,
+    users: people ?? [],
+    signIn: authentikState.signIn,
+    signInUsers: authentikState.signInUsers,
+    accounts: config.aws.accounts,
+    rolePath: config.aws.rolePath,
+    samlProviderName: config.aws.samlProviderName,
+  });
   const plan = computePlan({
     mode: config.mode,
     configFile: config.file,
@@ -135,8 +147,10 @@ export async function planClassicIam(config: ResolvedConfig, options: EngineOpti
     ...(users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {}),
     problems: authentikState.problems,
     expiry: planExpiry(config, split, now),
-    warnings: [...runWarnings(config, options), ...[releaseWarning(release)].filter((w): w is string => w !== undefined), ...handMade.warnings],
+    warnings: [...runWarnings(config, options), ...[releaseWarning(release)].filter((w): w is string => w !== undefined)],
     liveAccess: handMade.rows,
+    accessCaveats: handMade.warnings,
+    ...(handMadeMappings.length > 0 ? { personAccess: { now: handMade.byPerson, members: groupMembers(authentikState.groups, people ?? []), names: peopleMode === "names" } } : {}),
   });
 
   plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c) => accessOf({ type: c.type, props: (c.after ?? c.before)! }, c.after ? "desired" : "live") });

@@ -68,6 +68,19 @@ export interface PlanInput {
    * a setup over shows as no change when the same grants come from the tool afterwards.
    */
   liveAccess?: readonly Omit<AccessRow, "change" | "people">[];
+  /**
+   * With liveAccess: what each person holds now through it (a hand-made Role mapping,
+   * evaluated per person), and every group's people, so that a person whose roles
+   * change although no group's do is said (accessCaveats).
+   */
+  personAccess?: {
+    now: ReadonlyMap<string, readonly { grant: string; account: string; accountId: string }[]>;
+    members: Readonly<Record<string, readonly string[]>>;
+    /** review.people: names — else only how many. */
+    names: boolean;
+  };
+  /** What the access diff cannot show (e.g. a Role expression that cannot be read): accessCaveats. */
+  accessCaveats?: string[];
   /** mappings[].expires applied to the desired state (src/desired/expiry.ts), with the clock it was applied at. */
   expiry?: PlanExpiry;
 }
@@ -334,7 +347,8 @@ export function computePlan(input: PlanInput): Plan {
   if (problems.length > 0) throw new PlanError(problems);
 
   changes.sort(compareChanges);
-  const { access, before, after, later, expiring } = accessDiff(input, desired, liveList, deletes, expiredDeletes);
+  const { access, before, after, later, expiring, nowFromObjects } = accessDiff(input, desired, liveList, deletes, expiredDeletes);
+  const accessCaveats = [...(input.accessCaveats ?? []), ...personCaveats(input, nowFromObjects, [...later.values()])];
   const permissions = permissionRows(input, changes, later);
   const people = peopleOf(input);
   if (people) {
@@ -349,8 +363,9 @@ export function computePlan(input: PlanInput): Plan {
   // emptied or wrong config rather than an intent. Grants that end because their
   // expiry passed count as kept: that end was reviewed when the date was merged, and
   // the scheduled removal of the last expiring grant must not need --allow-delete-all.
-  const expiredLost = access.filter((r) => r.reason === "expired" && r.kind !== "application").length;
-  if (before > 0 && after === 0 && expiredLost === 0 && !input.allowDeleteAll) {
+  // Only they: one expired grant must not let an emptied configuration through.
+  const expiredLost = access.filter((r) => r.change === "lost" && r.reason === "expired" && r.kind !== "application").length;
+  if (before - expiredLost > 0 && after === 0 && !input.allowDeleteAll) {
     throw new PlanError([
       {
         message: `this plan would remove every access authentik-aws-gitops grants here (${before} group grant(s)); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`,
@@ -375,6 +390,7 @@ export function computePlan(input: PlanInput): Plan {
     notPruned: notPruned.sort((a, b) => byCodePoint(a.address, b.address)),
     warnings: [...(input.warnings ?? []), ...expiryWarnings(input, expiring)],
     manualSteps: input.manualSteps ?? [],
+    ...(accessCaveats.length ? { accessCaveats } : {}),
   };
 }
 
@@ -391,7 +407,14 @@ function accessDiff(
   liveList: readonly LiveResource[],
   deletes: ReadonlySet<string>,
   expiredDeletes: ReadonlyMap<string, Expiry>,
-): { access: AccessRow[]; before: number; after: number; later: Map<string, Omit<AccessRow, "change">>; expiring: ExpiringRow[] } {
+): {
+  access: AccessRow[];
+  before: number;
+  after: number;
+  later: Map<string, Omit<AccessRow, "change">>;
+  expiring: ExpiringRow[];
+  nowFromObjects: Omit<AccessRow, "change">[];
+} {
   const key = (r: Omit<AccessRow, "change">) => `${r.kind ?? "grant"}\u0000${r.group}\u0000${r.grant}\u0000${r.accountId}`;
   // Which resources give each row: its expiry is theirs.
   const sources = new Map<string, string[]>();
@@ -407,6 +430,7 @@ function accessDiff(
     return rows;
   };
   const now = collect(liveList, "live", true);
+  const nowFromObjects = [...now.values()];
   for (const row of input.liveAccess ?? []) if (!now.has(key(row))) now.set(key(row), { ...row });
   const kept = liveList.filter((r) => !desired.has(r.address) && !deletes.has(r.address));
   const later = collect([...desired.values(), ...kept], "desired", true);
@@ -461,7 +485,7 @@ function accessDiff(
   );
   // Sign-in to the application alone grants nothing in AWS: the guard counts grants.
   const grants = (rows: Map<string, Omit<AccessRow, "change">>) => [...rows.values()].filter((r) => r.kind !== "application").length;
-  return { access, before: grants(ownedNow), after: grants(ownedLater), later, expiring };
+  return { access, before: grants(ownedNow), after: grants(ownedLater), later, expiring, nowFromObjects };
 }
 
 /**
@@ -511,4 +535,47 @@ function permissionRows(input: PlanInput, changes: readonly Change[], later: Rea
     }
   }
   return rows.sort(comparePermissionRows);
+}
+
+/**
+ * People whose roles change although no group's do: a hand-made Role mapping gives each
+ * person what authentik evaluates for them (one role from merged group attributes, only
+ * if they may sign in), while the groups that replace it grant every member each role.
+ * Compared per person: now (the mapping, plus grants of live objects through the
+ * person's groups) against after the plan (grants through the person's groups).
+ */
+function personCaveats(input: PlanInput, nowFromObjects: readonly Omit<AccessRow, "change">[], later: readonly Omit<AccessRow, "change">[]): string[] {
+  const pa = input.personAccess;
+  if (!pa) return [];
+  const k = (r: { grant: string; accountId: string }) => `${r.grant}\u0000${r.accountId}`;
+  const label = new Map<string, string>();
+  const held = (rows: readonly Omit<AccessRow, "change">[], extra?: ReadonlyMap<string, readonly { grant: string; account: string; accountId: string }[]>) => {
+    const out = new Map<string, Set<string>>();
+    const add = (person: string, r: { grant: string; account: string; accountId: string }) => {
+      label.set(k(r), `${r.grant} in ${r.account}${r.accountId && r.accountId !== r.account ? ` (${r.accountId})` : ""}`);
+      let set = out.get(person);
+      if (!set) out.set(person, (set = new Set()));
+      set.add(k(r));
+    };
+    for (const r of rows) if (r.kind !== "application") for (const person of pa.members[r.group] ?? []) add(person, r);
+    for (const [person, list] of extra ?? []) for (const r of list) add(person, r);
+    return out;
+  };
+  const before = held(nowFromObjects, pa.now);
+  const after = held(later);
+  const names = pa.names;
+  const lines: string[] = [];
+  let changed = 0;
+  for (const person of [...new Set([...before.keys(), ...after.keys()])].sort(byCodePoint)) {
+    const b = before.get(person) ?? new Set<string>();
+    const a = after.get(person) ?? new Set<string>();
+    const gains = [...a].filter((x) => !b.has(x)).map((x) => label.get(x)!).sort(byCodePoint);
+    const losses = [...b].filter((x) => !a.has(x)).map((x) => label.get(x)!).sort(byCodePoint);
+    if (gains.length === 0 && losses.length === 0) continue;
+    changed++;
+    if (names && lines.length < 50) lines.push(`${person}${gains.length ? ` gains ${gains.join(", ")}` : ""}${gains.length && losses.length ? " and" : ""}${losses.length ? ` loses ${losses.join(", ")}` : ""}`);
+  }
+  if (changed === 0) return [];
+  const head = `${changed} ${changed === 1 ? "person holds" : "people hold"} different roles after this plan although no group's access changes: the hand-made Role mapping being replaced gives each person what authentik evaluates for them (one role from merged group attributes, and only if they may sign in), the mapped groups give every member each role`;
+  return [head, ...lines.map((l) => `  ${l}`), ...(names && changed > lines.length ? [`  … and ${changed - lines.length} more`] : [])];
 }

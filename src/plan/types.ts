@@ -243,6 +243,12 @@ export interface Plan {
   /** Owned objects no longer declared, kept because pruning is off. */
   notPruned: { address: string; title: string }[];
   warnings: string[];
+  /**
+   * What the access diff (by group) cannot show: people whose roles change although no
+   * group's do (a hand-made Role mapping replaced), or access that cannot be read.
+   * Absent or empty: the access diff is the whole story. Added within version 2.
+   */
+  accessCaveats?: string[];
   /** Steps AWS allows only in its console (identity-center), printed once. */
   manualSteps: string[];
 }

@@ -173,6 +173,7 @@ export function parsePlanJson(text: string): Plan {
   }
   s.strings(plan.warnings, "warnings");
   s.strings(plan.manualSteps, "manualSteps");
+  if (plan.accessCaveats !== undefined) s.strings(plan.accessCaveats, "accessCaveats");
 
   if (problems.length > 0) {
     const shown = problems.slice(0, MAX_PROBLEMS).map((p) => `  - ${p}`);

@@ -150,6 +150,8 @@ export function renderPlanText(plan: Plan, style: Styler): string {
     }
     out.push("", style.bold("Access changes:"));
     if (plan.access.length === 0) out.push(`  ${noAccessChange(plan)}`);
+    // What the rows by group cannot show: people whose roles change although no group's do.
+    for (const caveat of plan.accessCaveats ?? []) out.push(caveat.startsWith("  ") ? `      ${oneLine(caveat.trim())}` : `  ${style.yellow("!")} ${hanging(caveat, "    ")}`);
     // Losses first: taking access away is what a reviewer must not miss.
     const rows = [...plan.access.filter((r) => r.change === "lost"), ...plan.access.filter((r) => r.change === "gained")];
     for (const row of rows) out.push(accessLine(row, grantKind(plan.mode), style));

@@ -115,7 +115,9 @@ export function summaryCounts(summary: { adopt?: number; create: number; update:
  * The one line for a plan with changes but an empty access diff. Taking a setup over
  * (adopt) must be seen to change nobody's access.
  */
-export function noAccessChange(plan: { summary: { adopt?: number } }): string {
+export function noAccessChange(plan: { summary: { adopt?: number }; accessCaveats?: string[] }): string {
+  // "Nobody" only when the access diff is the whole story.
+  if (plan.accessCaveats?.length) return "No access changes by group — but see what people hold below.";
   return plan.summary.adopt
     ? `No access changes: nobody gains or loses anything; ${plan.summary.adopt} existing ${plan.summary.adopt === 1 ? "object is" : "objects are"} taken over (adopt) and the rest only restructures.`
     : "No access changes.";

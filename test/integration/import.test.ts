@@ -68,6 +68,7 @@ async function planJson(file: string, env: NodeJS.ProcessEnv = {}): Promise<Plan
 async function expectTakeOverPlan(file: string, env: NodeJS.ProcessEnv, adopted: string[]): Promise<void> {
   const plan = await planJson(file, env);
   expect(plan.access).toEqual([]);
+  expect(plan.accessCaveats).toBeUndefined();
   expect(plan.changes.filter((c) => c.action === "delete" || c.action === "replace")).toEqual([]);
   const adopts = plan.changes.filter((c) => c.action === "adopt").map((c) => c.address);
   for (const a of adopted) expect(adopts).toContain(a);
@@ -144,6 +145,8 @@ describe("import, classic IAM, each of the guide's Role-mapping styles", () => {
   }
 
   it("a group-attribute setup where a person is in two attribute groups: import says that person gets both roles afterwards", async () => {
+    // Earlier setups left aws_role on groups: start from none.
+    for (const pk of Object.values(groupPk)) await peers.ak("PATCH", `/core/groups/${pk}/`, { attributes: {} });
     await buildClassicGuideSetup(peers, {
       accountId: "444444444444",
       roles: ROLES,
@@ -154,10 +157,18 @@ describe("import, classic IAM, each of the guide's Role-mapping styles", () => {
       mappingNames: { role: "AWS Role (conflict)", sessionName: "AWS RoleSessionName (conflict)" },
     });
     const file = path.join(peers.dir, "aws-conflict.yaml");
-    const r = await peers.cli(["import", "--mode", "classic-iam", "--application", "aws-conflict", "--assume-role", "OrganizationAccountAccessRole", "-o", file]);
+    const r = await peers.cli(["import", "--mode", "classic-iam", "--application", "aws-conflict", "--accounts", "prod=444444444444", "--assume-role", "OrganizationAccountAccessRole", "-o", file]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stderr).toContain("note: bob is in 'admins' (aws_role: admin) and 'engineers' (aws_role: readonly): today authentik sends one role");
     expect(readFileSync(file, "utf8")).toContain("# - bob is in 'admins'");
+    // And the plan says it too: no group's access changes, but bob's does.
+    const plan = await planJson(file);
+    expect(plan.access).toEqual([]);
+    expect(plan.accessCaveats).toEqual([expect.stringContaining("1 person holds different roles after this plan"), "  bob gains admin in prod (444444444444)"]);
+    const text = await peers.cli(["plan", "-c", file]);
+    expect(text.stdout).toContain("No access changes by group — but see what people hold below.");
+    expect(text.stdout).toContain("bob gains admin in prod (444444444444)");
+    expect(text.stdout).not.toContain("nobody gains or loses anything");
   });
 
   it("a role that carries another configuration's tags is never imported, and never adopted even when listed in adopt", async () => {

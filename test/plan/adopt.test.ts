@@ -65,4 +65,26 @@ describe("adopt: taking over objects made by hand", () => {
     const other = [...now, { group: "sre", grant: "admin", account: "prod", accountId: "111111111111" }];
     expect(computePlan(input([d], [], { liveAccess: other })).access).toMatchObject([{ group: "sre", grant: "admin", change: "lost" }]);
   });
+
+  it("a person whose roles change although no group's do is said (one role from merged group attributes today, both groups' roles after)", () => {
+    const d = [binding("admins", "admin"), binding("engineers", "readonly")];
+    const now = [
+      { group: "admins", grant: "admin", account: "prod", accountId: "111111111111" },
+      { group: "engineers", grant: "readonly", account: "prod", accountId: "111111111111" },
+    ];
+    const members = { admins: ["bob"], engineers: ["alice", "bob"] };
+    const today = new Map([
+      ["alice", [{ grant: "readonly", account: "prod", accountId: "111111111111" }]],
+      ["bob", [{ grant: "readonly", account: "prod", accountId: "111111111111" }]], // "engineers" sorts last: its aws_role wins
+    ]);
+    const plan = computePlan(input(d, [], { liveAccess: now, personAccess: { now: today, members, names: true } }));
+    expect(plan.access).toEqual([]);
+    expect(plan.accessCaveats).toEqual([expect.stringContaining("1 person holds different roles after this plan although no group's access changes"), "  bob gains admin in prod (111111111111)"]);
+    const counted = computePlan(input(d, [], { liveAccess: now, personAccess: { now: today, members, names: false } }));
+    expect(counted.accessCaveats).toHaveLength(1);
+    expect(JSON.stringify(counted)).not.toContain("bob");
+    // The same people holding the same roles: nothing to say.
+    const same = new Map([["alice", [now[1]!]], ["bob", [now[0]!, now[1]!]]]);
+    expect(computePlan(input(d, [], { liveAccess: now, personAccess: { now: same, members, names: true } })).accessCaveats).toBeUndefined();
+  });
 });

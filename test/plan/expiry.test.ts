@@ -159,4 +159,22 @@ describe("planning with mappings[].expires (a fixed now)", () => {
     expect(() => plan(config("  []\n"), live, { prune: true })).toThrow(PlanError);
     expect(() => plan(config("  []\n"), live, { prune: true, allowDeleteAll: true })).not.toThrow();
   });
+
+  it("one expired grant does not let an emptied configuration through the guard (found in review: it did)", () => {
+    const everything = asLive(desiredClassicIam(config(FULL.replace("EXPIRES", "2027-06-30")), ctx));
+    const cut = config(`  - group: data-eng
+    roles: [data-engineer]
+    expires: 2026-11-30
+`);
+    expect(() => plan(cut, everything, { prune: true })).toThrow(PlanError);
+  });
+
+  it("the plan hash does not depend on how -c spelled the configuration's path", () => {
+    const text = (file: string) => validateConfigText(file, example.replace(/\nmappings:\n[\s\S]*?\n\noptions:\n {2}prune: true\n/, `\nmappings:\n${FULL.replace("EXPIRES", "2026-11-30")}\noptions:\n  prune: false\n`), { now: NOW }).config!;
+    const a = text("aws-access.yaml");
+    const b = text("./aws-access.yaml");
+    const live = asLive(desiredClassicIam(config(FULL.replace("EXPIRES", "2027-06-30")), ctx));
+    expect(plan(a, live).changes.some((c) => c.expired)).toBe(true);
+    expect(plan(b, live).hash).toBe(plan(a, live).hash);
+  });
 });

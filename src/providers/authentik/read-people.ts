@@ -5,6 +5,8 @@ export interface UserRow {
   pk: number;
   username: string;
   groups: string[];
+  /** The user's own attributes (they override group attributes in user.group_attributes()). */
+  attributes: Record<string, unknown>;
 }
 
 /**
@@ -13,8 +15,8 @@ export interface UserRow {
  * the group objects out of each page.
  */
 export async function readUsers(client: AuthentikClient): Promise<UserRow[]> {
-  const users = await client.list<{ pk: number; username: string; groups?: string[] }>("/core/users/", { include_groups: "false", is_active: "true" });
-  return users.map((u) => ({ pk: u.pk, username: u.username, groups: [...(u.groups ?? [])] }));
+  const users = await client.list<{ pk: number; username: string; groups?: string[]; attributes?: Record<string, unknown> }>("/core/users/", { include_groups: "false", is_active: "true" });
+  return users.map((u) => ({ pk: u.pk, username: u.username, groups: [...(u.groups ?? [])], attributes: u.attributes ?? {} }));
 }
 
 /**

@@ -53,8 +53,10 @@ export interface AuthentikLiveState {
    * expression (see role-expression.ts), as access that exists now.
    */
   handMadeRoleMappings: { pk: string; name: string; expression: string }[];
-  /** Groups bound to the application (enabled, not negated), or "everyone" when it has no bindings at all. */
+  /** Groups bound to the application (enabled, not negated), or "everyone" when it has no enabled binding at all. */
   signIn: string[] | "everyone";
+  /** Users bound to the application one by one (enabled, not negated). */
+  signInUsers: number[];
 }
 
 /** Reads the release once: everything after speaks its API (see releases.ts). */
@@ -251,6 +253,7 @@ export async function readAuthentikState(
 
   let idpMetadata: IdpMetadataSummary | undefined;
   let signIn: string[] | "everyone" = [];
+  let signInUsers: number[] = [];
   if (application) {
     const appAddress = address.application(app);
     const foreignProvider = application.provider != null && (!provider || application.provider !== provider.pk);
@@ -315,11 +318,10 @@ export async function readAuthentikState(
     const chunks = Array.from({ length: Math.ceil(targets.length / 50) }, (_, i) => targets.slice(i * 50, i * 50 + 50));
     const bindings = (await Promise.all(chunks.map((chunk) => client.list<PolicyBinding>("/policies/bindings/", { target_in: chunk })))).flat();
     const groupName = reverse(lookups.groups);
-    const onApp = bindings.filter((b) => b.target === application.pk);
-    signIn =
-      onApp.length === 0
-        ? "everyone"
-        : [...new Set(onApp.filter((b) => b.group && (b.enabled ?? true) && !b.negate).map((b) => groupName.get(b.group!) ?? b.group!))].sort(byCodePoint);
+    // authentik's policy engine skips disabled bindings: with none enabled, everyone passes.
+    const onApp = bindings.filter((b) => b.target === application.pk && (b.enabled ?? true));
+    signIn = onApp.length === 0 ? "everyone" : [...new Set(onApp.filter((b) => b.group && !b.negate).map((b) => groupName.get(b.group!) ?? b.group!))].sort(byCodePoint);
+    signInUsers = onApp.filter((b) => b.user != null && !b.negate).map((b) => b.user!);
     for (const b of bindings) {
       const onApplication = b.target === application.pk;
       const entitlement = entitlementByPbm.get(b.target);
@@ -391,6 +393,7 @@ export async function readAuthentikState(
     groups: groupTree,
     handMadeRoleMappings,
     signIn,
+    signInUsers,
   };
 }
 

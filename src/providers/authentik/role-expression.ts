@@ -234,7 +234,7 @@ export function handMadeRoleAccess(
   mappings: readonly { name: string; expression: string }[],
   groups: readonly GroupWithAttributes[],
   signIn: readonly string[] | "everyone",
-  accountLabel: (accountId: string) => string,
+  grantOf: (pair: RolePair) => { grant: string; account: string; accountId: string },
 ): { rows: MappingAccessRow[]; warnings: string[] } {
   const rows: MappingAccessRow[] = [];
   const warnings: string[] = [];
@@ -249,7 +249,102 @@ export function handMadeRoleAccess(
     }
     const { grants, problems } = expressionGrants(parsed, groups, signIn);
     for (const p of problems) warnings.push(`the SAML property mapping '${m.name}' on the provider: ${p}`);
-    for (const g of grants) rows.push({ group: g.group, grant: g.pair.roleName, account: accountLabel(g.pair.accountId), accountId: g.pair.accountId });
+    for (const g of grants) rows.push({ group: g.group, ...grantOf(g.pair) });
   }
   return { rows, warnings };
+}
+
+/** A user as the per-person reading needs it. */
+export interface PersonInAuthentik {
+  pk: number;
+  username: string;
+  /** Direct groups, by pk. */
+  groups: readonly string[];
+  attributes: Record<string, unknown>;
+}
+
+/**
+ * What each person holds today through the hand-made Role mappings — exactly, as
+ * authentik evaluates them for that person: only if they may sign in to the
+ * application (a bound group, their own ancestors' included, or a binding of the user;
+ * "everyone" without bindings), and for a group attribute the value
+ * user.group_attributes() gives them (their groups and ancestors merged in name order,
+ * later names winning, then their own attributes, else the default). Group rows cannot
+ * say this (a person in two attribute groups holds one role); the planner compares it
+ * with what the mapped groups grant afterwards.
+ */
+export function handMadeAccessByPerson(
+  mappings: readonly { name: string; expression: string }[],
+  groups: readonly (GroupWithAttributes & { pk: string; parents: readonly string[] })[],
+  users: readonly PersonInAuthentik[],
+  signIn: { groups: readonly string[] | "everyone"; users: readonly number[] },
+  grantOf: (pair: RolePair) => { grant: string; account: string; accountId: string },
+): Map<string, MappingAccessRow[]> {
+  const parsed = mappings.map((m) => readRoleExpression(m.expression)).filter((p): p is Exclude<RoleExpression, { style: "entitlements" | "unreadable" }> => p.style === "static" || p.style === "group-attribute");
+  const out = new Map<string, MappingAccessRow[]>();
+  if (parsed.length === 0) return out;
+  const byPk = new Map(groups.map((g) => [g.pk, g]));
+  const withAncestors = (pks: readonly string[]) => {
+    const seen = new Set<string>();
+    const queue = [...pks];
+    while (queue.length) {
+      const pk = queue.shift()!;
+      if (seen.has(pk) || !byPk.has(pk)) continue;
+      seen.add(pk);
+      queue.push(...byPk.get(pk)!.parents);
+    }
+    return [...seen].map((pk) => byPk.get(pk)!);
+  };
+  const bound = signIn.groups === "everyone" ? undefined : new Set(signIn.groups);
+  for (const u of users) {
+    const all = withAncestors(u.groups);
+    const maySignIn = !bound || all.some((g) => bound.has(g.name)) || signIn.users.includes(u.pk);
+    if (!maySignIn) continue;
+    const rows: MappingAccessRow[] = [];
+    for (const p of parsed) {
+      if (p.style === "static") {
+        for (const pair of p.pairs) rows.push({ group: "", ...grantOf(pair) });
+        continue;
+      }
+      // authentik orders by name in the database's collation: case-insensitive by default.
+      let value: unknown;
+      for (const g of [...all].sort((a, b) => a.name.toLowerCase().localeCompare(b.name.toLowerCase()) || (a.name < b.name ? -1 : 1))) {
+        if (p.attribute in g.attributes) value = g.attributes[p.attribute];
+      }
+      if (p.attribute in u.attributes) value = u.attributes[p.attribute];
+      if (value === undefined) value = p.defaultValue;
+      const pair = typeof value === "string" && value !== "" ? p.pairFor(value) : undefined;
+      if (pair) rows.push({ group: "", ...grantOf(pair) });
+    }
+    if (rows.length) out.set(u.username, rows);
+  }
+  return out;
+}
+
+/**
+ * Everything the planner needs about access through hand-made Role mappings (classic):
+ * group rows that exist now, each person's roles now, and what cannot be read. A role
+ * at another path or behind another SAML provider than the configuration's is another
+ * role: it is named by its path, so that the tool's role of the same name never reads
+ * as the same grant.
+ */
+export function handMadeLiveAccess(input: {
+  mappings: readonly { name: string; expression: string }[];
+  groups: readonly (GroupWithAttributes & { pk: string; parents: readonly string[] })[];
+  users: readonly PersonInAuthentik[];
+  signIn: readonly string[] | "everyone";
+  signInUsers: readonly number[];
+  accounts: readonly { alias: string; id: string }[];
+  rolePath: string;
+  samlProviderName: string;
+}): { rows: MappingAccessRow[]; warnings: string[]; byPerson: Map<string, MappingAccessRow[]> } {
+  const aliasOf = new Map(input.accounts.map((a) => [a.id, a.alias]));
+  const grantOf = (pair: RolePair) => ({
+    grant: pair.rolePath === input.rolePath && pair.samlProviderName === input.samlProviderName ? pair.roleName : `${pair.rolePath}${pair.roleName} (via ${pair.samlProviderName})`,
+    account: aliasOf.get(pair.accountId) ?? pair.accountId,
+    accountId: pair.accountId,
+  });
+  const { rows, warnings } = handMadeRoleAccess(input.mappings, input.groups, input.signIn, grantOf);
+  const byPerson = handMadeAccessByPerson(input.mappings, input.groups, input.users, { groups: input.signIn, users: input.signInUsers }, grantOf);
+  return { rows, warnings, byPerson };
 }
