@@ -9,7 +9,8 @@ import { UserError } from "../errors.js";
 import { highestRisk, severityRank } from "../plan/risks.js";
 import type { Plan, Severity } from "../plan/types.js";
 import { renderPlanJson } from "../render/json.js";
-import { renderPlanMarkdown } from "../render/markdown.js";
+import { mdText, renderPlanMarkdown } from "../render/markdown.js";
+import { escapeUnsafe } from "../util/safe-text.js";
 import { planDrift } from "../plan/plan-drift.js";
 import { createAccessReport } from "../report/access.js";
 import { renderAccessMarkdown, renderAccessReport, type AccessFormat } from "../report/render.js";
@@ -410,6 +411,15 @@ function expiredAccessLines(plan: Plan): string[] {
  */
 async function expire(r: ActionRun): Promise<void> {
   const link = `[run ${r.ctx.runId}](${runUrl(r.ctx)})`;
+  // It applies without a reviewed plan: only what the default branch says may end access
+  // (a dispatch on a branch could back-date someone else's expires).
+  const defaultBranch = r.ctx.event.repository?.default_branch ?? "main";
+  if (r.ctx.ref !== `refs/heads/${defaultBranch}`) {
+    const message = `mode expire applies only from the default branch (${defaultBranch}), whose expiries were reviewed; this run is on ${r.ctx.ref || "no ref"}: nothing was applied`;
+    for (const config of r.inputs.configs) r.outcomes.push({ config, failed: message });
+    r.summary.push(`### authentik-aws-gitops\n\n❌ ${message}\n`);
+    return;
+  }
   for (const config of r.inputs.configs) {
     try {
       const plan = await r.loadPlan(config);
@@ -428,7 +438,7 @@ async function expire(r: ActionRun): Promise<void> {
         continue;
       }
       const expired = expiredAccessLines(plan);
-      for (const line of expired) core.info(`expired: ${line}`);
+      for (const line of expired) core.info(`expired: ${escapeUnsafe(line)}`);
       try {
         const session = r.sessions.get(config)!;
         await session.apply({ onProgress: (e) => (e.kind === "done" ? core.info(`✓ ${e.change.action} ${e.change.address}`) : e.kind === "info" ? core.info(e.message) : undefined) });
@@ -439,7 +449,7 @@ ${fence(errorLines(error))}`);
         throw error;
       }
       r.outcomes.push({ config, plan, planFile });
-      const list = expired.map((l) => `- ${l.replace(/[\\`*_[\]<>|]/g, "\\$&")}`).join("\n");
+      const list = expired.map((l) => `- ${mdText(l)}`).join("\n");
       r.addSummary(config, plan, `✅ **Expired access removed** at ${shortSha(r.ctx.sha)} in ${link} (${plan.changes.length} change(s), each the removal of a grant whose \`expires\` has passed):\n\n${list}`);
     } catch (error) {
       if (!isReportable(error)) throw error;

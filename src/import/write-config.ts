@@ -3,7 +3,7 @@
  * so `import` never leaves a half-written or invalid file behind.
  */
 import { randomBytes } from "node:crypto";
-import { access, rename, rm, writeFile } from "node:fs/promises";
+import { access, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { Document, isPair, isScalar, type YAMLMap } from "yaml";
 import { ConfigError } from "../config/diagnostics.js";
@@ -66,17 +66,33 @@ export async function writeImported(out: string, text: string, files: Record<str
       if (exists) throw new UserError(`${t} exists already; import never overwrites a file (pass --force to replace it)`);
     }
   }
-  for (const [name, content] of Object.entries(files)) await writeFile(path.resolve(dir, name), content, "utf8");
+  const folder = await stat(dir).catch(() => undefined);
+  if (!folder?.isDirectory()) throw new UserError(`cannot write ${out}: the folder ${dir} does not exist`);
+  // Companion files first (the configuration names them and validation reads them); each
+  // one written here is removed again if the configuration does not validate.
+  const written: { file: string; before?: string }[] = [];
   const temp = path.join(dir, `.${path.basename(out)}.${randomBytes(4).toString("hex")}.tmp.yaml`);
-  await writeFile(temp, text, "utf8");
   try {
+    for (const [name, content] of Object.entries(files)) {
+      const target = path.resolve(dir, name);
+      const before = await readFile(target, "utf8").catch(() => undefined); // replaced with --force: put back on failure
+      await writeFile(target, content, "utf8");
+      written.push({ file: target, ...(before !== undefined ? { before } : {}) });
+    }
+    await writeFile(temp, text, "utf8");
     const result = await validateConfigFile(temp);
     if (!result.config) {
       // An import that does not validate is a bug in import (or a name the format cannot hold): say exactly what.
       throw new ConfigError(result.diagnostics.map((d) => ({ ...d, file: out })));
     }
     await rename(temp, out);
+    written.length = 0;
     return result;
+  } catch (error) {
+    for (const w of written) await (w.before !== undefined ? writeFile(w.file, w.before, "utf8") : rm(w.file, { force: true }));
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "EACCES" || code === "EPERM" || code === "ENOENT" || code === "EROFS") throw new UserError(`cannot write ${out}: ${(error as Error).message}`);
+    throw error;
   } finally {
     await rm(temp, { force: true });
   }

@@ -275,6 +275,27 @@ export function configOwnership(tags: Record<string, string>, configId: string, 
   return owner !== configId && `it belongs to another configuration: authentik application '${owner}' (tag ${CONFIG_TAG}=${owner})`;
 }
 
+/**
+ * Whether a declared AWS object is taken over (LiveResource.adopting), and why: made by
+ * hand (no managed-by tag at all) and named in adopt:, or tagged by an earlier version
+ * of the tool (managed-by without managed-by-config), which the plan lists as adopt too
+ * rather than as a silent update. Never an object another tool manages (CloudFormation
+ * stacks tag theirs aws:cloudformation:*), nor another configuration's.
+ */
+export function adoption(tags: Record<string, string>, configId: string, declared: boolean, listedInAdopt: boolean): string | undefined {
+  if (!declared || Object.keys(tags).some((k) => k.startsWith("aws:cloudformation:"))) return undefined;
+  if (tags[MANAGED_BY_TAG] === undefined) return listedInAdopt ? `it was made by hand (no ${MANAGED_BY_TAG} tag); apply tags it ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}, ${CONFIG_TAG}=${configId}` : undefined;
+  if (tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE && tags[CONFIG_TAG] === undefined) {
+    return `it carries ${MANAGED_BY_TAG} but no ${CONFIG_TAG} tag (made by an earlier version of the tool); apply adds ${CONFIG_TAG}=${configId}`;
+  }
+  return undefined;
+}
+
+/** Tags as the plan compares them: without the aws: ones, which AWS sets and nobody can change. */
+export function comparableTags(tags: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(tags).filter(([k]) => !k.startsWith("aws:")));
+}
+
 export function isRef(v: unknown): v is Ref {
   return typeof v === "object" && v !== null && typeof (v as Ref).$ref === "string";
 }

@@ -90,7 +90,7 @@ describe("the Action's mode: expire in identity-center mode with SCIM", () => {
     expect(r.stdout).toContain("✓ delete authentik.policy_binding[aws-identity-center→group:data-eng]");
     expect(r.stdout).not.toMatch(/✓ \w+ authentik\.scim_provider/);
     expect(r.summary).toContain("Expired access removed");
-    expect(r.summary).toContain(`group 'data-eng': permission set 'DataEngineer' in dev (${DEV}), expired on ${day(-1)}`);
+    expect(r.summary).toContain(`group 'data-eng': permission set 'DataEngineer' in dev \\(${DEV}\\), expired on ${day(-1)}`); // markdown-escaped
     expect(await dataEngineerAssignments()).toBe(0);
 
     const after = await expireRun();

@@ -115,7 +115,8 @@ describe("the Action's mode: expire", () => {
     expect(authentik.filter((w) => w.startsWith("DELETE /api/v3/policies/bindings/"))).toHaveLength(3);
     expect(authentik.filter((w) => !w.startsWith("DELETE "))).toEqual([]);
     expect(r.summary).toContain("Expired access removed");
-    expect(r.summary).toContain(`group 'data-eng': role 'data-engineer' in dev (222222222222), expired on ${day(-1)} (mappings\\[2\\].expires, aws-access.yaml:`);
+    // Escaped as markdown text (names come from the configuration).
+    expect(r.summary).toContain(`group 'data-eng': role 'data-engineer' in dev \\(222222222222\\), expired on ${day(-1)} \\(mappings\\[2\\].expires, aws-access.yaml:`);
     expect(r.summary).toContain("group 'data-eng': sign-in to application 'aws'");
     expect(r.stdout).toContain("✓ delete authentik.policy_binding[aws/data-engineer@dev→group:data-eng]");
     expect(await groupsBoundTo(await entitlementTarget("data-engineer@dev"))).toEqual([]);
@@ -125,5 +126,22 @@ describe("the Action's mode: expire", () => {
     const next = await expireRun();
     expect(next.code).toBe(0);
     expect(next.outputs["has-changes"]).toBe("false");
+  });
+
+  it("refuses to run from any branch but the default one (it applies without a reviewed plan): nothing applied", async () => {
+    peers.writeConfig("aws-access.yaml", configText(day(-1)));
+    const event = await gh.control.pushEvent({ repo: REPO, before: syntheticSha("b0"), after: syntheticSha("feature"), ref: "refs/heads/feature" });
+    const { result: r, authentik } = await writesDuring(() =>
+      runAction({
+        workspace: peers.dir,
+        event,
+        inputs: { config: "aws-access.yaml", mode: "expire", "github-token": "ghs_default", "authentik-url": peers.authentik.url, "authentik-token": TOKEN },
+        env: awsEnv(),
+        apiUrl: gh.url,
+      }),
+    );
+    expect(r.code).not.toBe(0);
+    expect(r.stdout).toContain("mode expire applies only from the default branch (main)");
+    expect(authentik).toEqual([]);
   });
 });

@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { durationText, policyForYaml, sessionNameOf, sessionSecondsOf } from "../../src/import/read-authentik.js";
 import { safeAlias } from "../../src/import/classic-iam.js";
-import { renderImported } from "../../src/import/write-config.js";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { ConfigError } from "../../src/config/diagnostics.js";
+import { UserError } from "../../src/errors.js";
+import { renderImported, writeImported } from "../../src/import/write-config.js";
 
 describe("import: writing the configuration", () => {
   it("keeps hostile names from live systems inside their comments and values", () => {
@@ -37,5 +42,18 @@ describe("import: writing the configuration", () => {
     expect(sessionSecondsOf('return "7200"')).toBe(7200);
     expect(Object.keys(policyForYaml({ Statement: [{ Resource: "*", Effect: "Allow", Action: "s3:*" }], Version: "2012-10-17" }))).toEqual(["Version", "Statement"]);
     expect(Object.keys((policyForYaml({ Statement: [{ Resource: "*", Effect: "Allow", Action: "s3:*" }] }).Statement as object[])[0]!)).toEqual(["Effect", "Action", "Resource"]);
+  });
+
+  it("writes nothing when the configuration does not validate, puts back a companion file it replaced, and says a missing folder plainly", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "import-"));
+    const out = path.join(dir, "aws-access.yaml");
+    await expect(writeImported(out, "version: 2\n", { "sp.xml": "<x/>" }, false)).rejects.toBeInstanceOf(ConfigError);
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(path.join(dir, "sp.xml"))).toBe(false);
+    writeFileSync(path.join(dir, "sp.xml"), "mine");
+    await expect(writeImported(out, "version: 2\n", { "sp.xml": "<x/>" }, false)).rejects.toThrow(/exists already/);
+    await expect(writeImported(out, "version: 2\n", { "sp.xml": "<x/>" }, true)).rejects.toBeInstanceOf(ConfigError);
+    expect(readFileSync(path.join(dir, "sp.xml"), "utf8")).toBe("mine");
+    await expect(writeImported(path.join(dir, "missing", "a.yaml"), "version: 1\n", {}, false)).rejects.toBeInstanceOf(UserError);
   });
 });

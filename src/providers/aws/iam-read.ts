@@ -12,7 +12,7 @@ import { summarizeIdpMetadata, trustRelevant } from "../../desired/saml-metadata
 import { collectPages } from "../../util/paging.js";
 import { byCodePoint } from "../../plan/canonical.js";
 import { normalizePolicy } from "../../plan/policy-normalize.js";
-import { CONFIG_TAG, configOwnership, MANAGED_BY_TAG, MANAGED_BY_VALUE, ownedUnless, type LiveResource } from "../../plan/types.js";
+import { adoption, comparableTags, configOwnership, ownedUnless, type LiveResource } from "../../plan/types.js";
 import { configId } from "../../desired/classic-iam.js";
 import type { AccountClients } from "./clients.js";
 import { samlProviderArn } from "../../desired/classic-iam.js";
@@ -60,7 +60,7 @@ export async function readIamAccount(
     const notOurs = configOwnership(tags, configId(config), wanted.has(name.toLowerCase()) && underPath);
     // Made by hand (no managed-by tag at all: not another tool's, nor another
     // configuration's) and named in adopt.roles: taken over, never recreated.
-    const adopting = underPath && notOurs && tags[MANAGED_BY_TAG] === undefined && desiredRoleNames.has(name) && adoptRoles.has(name);
+    const adopting = underPath ? adoption(tags, configId(config), desiredRoleNames.has(name), adoptRoles.has(name)) : undefined;
     out.push({
       address: address.iamRole(account.alias, role.Path ?? "/", name),
       type: "aws.iam.role",
@@ -81,11 +81,9 @@ export async function readIamAccount(
             .sort(([a], [b]) => byCodePoint(a, b)),
         ),
         permissions_boundary: d?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
-        tags,
+        tags: comparableTags(tags),
       },
-      ...(adopting
-        ? { owned: true, adopting: `it was made by hand (no ${MANAGED_BY_TAG} tag); apply tags it ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}, ${CONFIG_TAG}=${configId(config)}` }
-        : ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs)),
+      ...(adopting ? { owned: true, adopting } : ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs)),
     });
   }
 

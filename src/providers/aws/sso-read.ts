@@ -21,7 +21,7 @@ import { mapLimit } from "../../util/map-limit.js";
 import { collectPages } from "../../util/paging.js";
 import { byCodePoint } from "../../plan/canonical.js";
 import { normalizePolicy } from "../../plan/policy-normalize.js";
-import { CONFIG_TAG, configOwnership, MANAGED_BY_TAG, MANAGED_BY_VALUE, ownedUnless, type LiveResource } from "../../plan/types.js";
+import { adoption, comparableTags, configOwnership, MANAGED_BY_TAG, ownedUnless, type LiveResource } from "../../plan/types.js";
 import { configId } from "../../desired/classic-iam.js";
 import type { IdentityCenterClients } from "./sso-clients.js";
 
@@ -127,13 +127,13 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
     const notOurs = configOwnership(tags, configId(config), desiredNames.has(name.toLowerCase()));
     // Made by hand (no managed-by tag at all) and named in adopt.permissionSets: taken
     // over with its assignments, never recreated.
-    const adopting = notOurs && tags[MANAGED_BY_TAG] === undefined && adoptNames.has(name) && declaredNames.has(name);
-    const owned = !notOurs || adopting;
+    const adopting = adoption(tags, configId(config), declaredNames.has(name), adoptNames.has(name));
+    const owned = !notOurs || adopting !== undefined;
     if (!owned && !desiredNames.has(name.toLowerCase())) return; // not ours and in nobody's way
     const addr = address.permissionSet(name);
     permissionSetArns.set(addr, PermissionSetArn);
     if (owned) managedArns.set(PermissionSetArn, name);
-    if (adopting) adoptingArns.add(PermissionSetArn);
+    if (adopting && tags[MANAGED_BY_TAG] === undefined) adoptingArns.add(PermissionSetArn); // made by hand: its assignments come with it
     const details = owned ? await permissionSetDetails(clients, instanceArn, PermissionSetArn) : {};
     // moto returns an unset session duration as the number 3600; AWS as "PT1H".
     const seconds = parseDuration(String(ps.SessionDuration ?? "PT1H").replace(/^(\d+)$/, "$1s")) ?? 3600;
@@ -149,11 +149,9 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
         session_duration: toIsoDuration(seconds),
         relay_state: ps.RelayState ?? "",
         ...details,
-        tags,
+        tags: comparableTags(tags),
       },
-      ...(adopting
-        ? { owned: true, adopting: `it was made by hand (no ${MANAGED_BY_TAG} tag); apply tags it ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}, ${CONFIG_TAG}=${configId(config)}` }
-        : ownedUnless(notOurs)),
+      ...(adopting ? { owned: true, adopting } : ownedUnless(notOurs)),
     });
   });
 
