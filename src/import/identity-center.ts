@@ -4,7 +4,7 @@
  * SCIM backchannel provider), permission sets and group assignments made by
  * hand, read into a configuration that assigns exactly what is assigned today.
  */
-import { ListGroupsCommand } from "@aws-sdk/client-identitystore";
+import { ListGroupsCommand, ListUsersCommand } from "@aws-sdk/client-identitystore";
 import { ListAccountsCommand, ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand, ListRootsCommand } from "@aws-sdk/client-organizations";
 import {
   DescribePermissionSetCommand,
@@ -167,6 +167,28 @@ export async function importIdentityCenter(authentik: AuthentikClient, options: 
     for (const a of imported) {
       const ps = nameOf.get(a.PermissionSetArn!)!;
       perSet.set(ps, (perSet.get(ps) ?? new Set()).add(a.AccountId!));
+    }
+  }
+
+  // Assignments of these permission sets to users directly: a configuration maps groups
+  // only, so they are said, never silently dropped (they stay as they are, unmanaged).
+  const storeUsers = await allPages(
+    "ListUsers",
+    (NextToken) => clients.identityStore.send(new ListUsersCommand({ IdentityStoreId: identityStoreId, MaxResults: 100, ...(NextToken ? { NextToken } : {}) })),
+    (p) => p.Users,
+  ).catch(() => []);
+  for (const u of storeUsers) {
+    if (!u.UserId) continue;
+    const direct = await allPages(
+      "ListAccountAssignmentsForPrincipal",
+      (NextToken) =>
+        sso.send(new ListAccountAssignmentsForPrincipalCommand({ InstanceArn: instanceArn, PrincipalId: u.UserId!, PrincipalType: "USER", MaxResults: 100, ...(NextToken ? { NextToken } : {}) })),
+      (p) => p.AccountAssignments,
+    ).catch(() => []);
+    for (const a of direct.filter((x) => nameOf.has(x.PermissionSetArn ?? ""))) {
+      notes.push(
+        `user ${u.UserName ?? u.UserId} holds permission set ${nameOf.get(a.PermissionSetArn!)} in account ${a.AccountId} directly, not through a group: a configuration maps groups only, so it is not imported; it stays as it is, made by hand (the access report lists it)`,
+      );
     }
   }
 

@@ -3,6 +3,7 @@
 // with an expiry ahead is applied and shown with its date; once the date is past, plan
 // shows its loss with reason expired even with pruning off, apply removes it (and a
 // copy of it, and the group's application binding), and the next plan is clean.
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/plan/types.js";
 import { example, startPeers, type Peers } from "./harness.js";
@@ -60,8 +61,8 @@ describe("classic-iam: access that expires", () => {
     expect(text.code).toBe(0);
     expect(text.stdout).toContain("No changes.");
     expect(text.stdout).toContain("Access that expires:");
-    expect(text.stdout).toContain(`group "data-eng": role "data-engineer" in dev (222222222222) expires on ${day(3)} (in 3 days; mappings[2].expires, ${config}:${expiresLine()}:14)`);
-    expect(text.stdout).toContain(`access ends in 3 days: group 'data-eng' loses role 'data-engineer' in dev (222222222222) — expires on ${day(3)} (mappings[2].expires, ${config}:${expiresLine()}:14)`);
+    expect(text.stdout).toContain(`group "data-eng": role "data-engineer" in dev (222222222222) expires on ${day(3)} (in 3 days; mappings[2].expires, ${path.basename(config)}:${expiresLine()}:14)`);
+    expect(text.stdout).toContain(`access ends in 3 days: group 'data-eng' loses role 'data-engineer' in dev (222222222222) — expires on ${day(3)} (mappings[2].expires, ${path.basename(config)}:${expiresLine()}:14)`);
     const plan = await planJson();
     expect(plan.expiring!.map((e) => `${e.group} ${e.grant}@${e.account} ${e.daysLeft}`)).toEqual(["data-eng data-engineer@dev 3", "data-eng readonly@dev 3"]);
   });
@@ -77,7 +78,7 @@ describe("classic-iam: access that expires", () => {
     expect(v.stderr + v.stdout).toContain(`${config}:${expiresLine()}:14: warning: the mapping for group 'data-eng' expired on ${day(-1)}`);
 
     const plan = await planJson(["--no-prune"]);
-    const reason = `expired on ${day(-1)} (mappings[2].expires, ${config}:${expiresLine()}:14)`;
+    const reason = `expired on ${day(-1)} (mappings[2].expires, ${path.basename(config)}:${expiresLine()}:14)`;
     expect(plan.changes.map((c) => [c.action, c.address, c.reason])).toEqual([
       ["delete", "authentik.policy_binding[aws/data-engineer@dev→group:data-eng]", reason],
       ["delete", "authentik.policy_binding[aws/data-engineer@dev→group:data-eng]#2", reason],

@@ -79,7 +79,7 @@ describe("identity-center: access that expires", () => {
     const plan = await planJson();
     expect(plan.changes).toEqual([]);
     expect(plan.expiring!.map((e) => `${e.group} ${e.grant}@${e.accountId} ${e.expires.value}`)).toEqual([`data-eng DataEngineer@${DEV} ${day(5)}`]);
-    expect(plan.warnings).toContainEqual(expect.stringContaining(`access ends in 5 days: group 'data-eng' loses permission set 'DataEngineer' in dev (${DEV}) — expires on ${day(5)} (mappings[2].expires, ${config}:${expiresLine()}:14)`));
+    expect(plan.warnings).toContainEqual(expect.stringContaining(`access ends in 5 days: group 'data-eng' loses permission set 'DataEngineer' in dev (${DEV}) — expires on ${day(5)} (mappings[2].expires, ${path.basename(config)}:${expiresLine()}:14)`));
   });
 
   it("once past, plans the removal with reason expired even with --no-prune, copies included, SCIM's groups untouched", async () => {
@@ -97,7 +97,7 @@ describe("identity-center: access that expires", () => {
     );
     peers.writeConfig("ic.yaml", configText(day(-1)));
     const plan = await planJson(["--no-prune"]);
-    const reason = `expired on ${day(-1)} (mappings[2].expires, ${config}:${expiresLine()}:14)`;
+    const reason = `expired on ${day(-1)} (mappings[2].expires, ${path.basename(config)}:${expiresLine()}:14)`;
     expect(plan.changes.map((c) => [c.action, c.address, c.reason])).toEqual([
       ["delete", "authentik.policy_binding[aws-identity-center→group:data-eng]", reason],
       ["delete", `aws.sso.account_assignment[data-eng→DataEngineer@${DEV}]`, reason],

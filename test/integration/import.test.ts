@@ -7,7 +7,10 @@ import path from "node:path";
 import { writeFileSync } from "node:fs";
 import { ListRoleTagsCommand, TagRoleCommand } from "@aws-sdk/client-iam";
 import { parse, stringify } from "yaml";
+import { CreateUserCommand, IdentitystoreClient } from "@aws-sdk/client-identitystore";
+import { CreateAccountAssignmentCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { awsClientConfig } from "../peers/moto.js";
 import type { Plan } from "../../src/plan/types.js";
 import {
   buildClassicGuideSetup,
@@ -19,7 +22,7 @@ import {
   type RoleMappingStyle,
 } from "./guide-setup.js";
 import { startPeers, type Peers } from "./harness.js";
-import { createOrganization, type OrgFixture } from "./identity-center-setup.js";
+import { createOrganization, MANAGEMENT, type OrgFixture } from "./identity-center-setup.js";
 
 const READONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess";
 const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
@@ -232,6 +235,13 @@ describe("import, IAM Identity Center with SCIM", () => {
       ],
       scim: { token },
     });
+    // One permission set also held by a user directly (made by hand in the console).
+    const store = new IdentitystoreClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT));
+    const user = await store.send(new CreateUserCommand({ IdentityStoreId: setup.identityStoreId, UserName: "contractor@example.com", DisplayName: "Contractor", Name: { GivenName: "C", FamilyName: "Ontractor" } }));
+    await new SSOAdminClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT)).send(
+      new CreateAccountAssignmentCommand({ InstanceArn: setup.instanceArn, TargetId: org.sandboxAccount, TargetType: "AWS_ACCOUNT", PermissionSetArn: setup.permissionSetArns.ReadOnly, PrincipalType: "USER", PrincipalId: user.UserId! }),
+    );
+    await new Promise((resolve) => setTimeout(resolve, 300)); // the shim's operation finishes
     const before = await heldPermissionSets(peers, { instanceArn: setup.instanceArn, identityStoreId: setup.identityStoreId });
 
     const file = path.join(peers.dir, "identity-center.yaml");
@@ -242,6 +252,7 @@ describe("import, IAM Identity Center with SCIM", () => {
     expect(r.stdout + r.stderr).not.toContain(token);
     expect(text).toContain("organizationalUnits:\n      - sandboxes");
     expect(text).toContain("tokenEnv: AWS_SCIM_TOKEN");
+    expect(r.stderr).toContain(`note: user contractor@example.com holds permission set ReadOnly in account ${org.sandboxAccount} directly, not through a group`);
     expect(text).toContain("permissionSets:\n    - DataAdmin\n    - ReadOnly");
 
     const env = { AWS_SCIM_TOKEN: token };
