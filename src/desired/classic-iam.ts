@@ -1,11 +1,11 @@
 import type { ResolvedConfig } from "../config/model.js";
 import { byCodePoint } from "../plan/canonical.js";
 import { normalizePolicy } from "../plan/policy-normalize.js";
-import { CONFIG_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, type DesiredResource } from "../plan/types.js";
+import { CONFIG_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, type AccessRow, type DesiredResource, type LiveResource, type Props, type ResourceType } from "../plan/types.js";
 import { address, entitlementName } from "./addresses.js";
 import { trustRelevant } from "./saml-metadata.js";
 import { ROLE_EXPRESSION, SAML_ATTRIBUTE, roleSessionNameExpression, sessionDurationExpression } from "./expressions.js";
-import { applicationBindings, authentikApplication, authentikSamlProvider, bindingProps, issuerProps, publicAuthentikUrl, type DesiredAuthentikContext } from "./authentik-common.js";
+import { applicationAccess, applicationBindings, authentikApplication, authentikSamlProvider, bindingProps, issuerProps, publicAuthentikUrl, type DesiredAuthentikContext } from "./authentik-common.js";
 
 export const AWS_SIGNIN_SAML = "https://signin.aws.amazon.com/saml";
 export const AWS_AUDIENCE = "urn:amazon:webservices";
@@ -183,4 +183,27 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
     }
   }
   return out;
+}
+
+/** Classic-iam: a binding grants the (role, account) its entitlement names. */
+export function classicAccessOf(config: ResolvedConfig, desired: readonly DesiredResource[], live: readonly LiveResource[]) {
+  const desiredByAddress = new Map(desired.map((r) => [r.address, r]));
+  const liveByAddress = new Map(live.map((r) => [r.address, r]));
+  return (resource: { type: ResourceType; props: Props }, side: "desired" | "live"): Omit<AccessRow, "change"> | undefined => {
+    if (resource.type !== "authentik.policy_binding") return undefined;
+    const onApplication = applicationAccess(resource, config.authentik.application.slug);
+    if (onApplication) return onApplication;
+    const target = (resource.props.target as { $ref?: string } | undefined)?.$ref;
+    const group = (resource.props.group as { key?: string } | undefined)?.key;
+    if (!target || !group) return undefined;
+    const entitlement = (side === "desired" ? desiredByAddress.get(target) : liveByAddress.get(target)) ?? liveByAddress.get(target) ?? desiredByAddress.get(target);
+    const attrs = (entitlement?.props.attributes ?? {}) as Record<string, unknown>;
+    if (typeof attrs.aws_role_name !== "string") return undefined;
+    return {
+      group,
+      grant: attrs.aws_role_name,
+      account: String(attrs.aws_account_alias ?? attrs.aws_account_id ?? "?"),
+      accountId: String(attrs.aws_account_id ?? ""),
+    };
+  };
 }

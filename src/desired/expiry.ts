@@ -1,4 +1,6 @@
-import type { ResolvedMapping } from "../config/model.js";
+import type { ResolvedConfig, ResolvedMapping } from "../config/model.js";
+import { DEFAULT_EXPIRY_WARNING_DAYS } from "../config/review.js";
+import type { PlanExpiry } from "../plan/compute-plan.js";
 import type { DesiredResource, Expiry } from "../plan/types.js";
 
 export interface ExpirySplit {
@@ -38,4 +40,14 @@ export function splitExpired(desired: readonly DesiredResource[], mappings: read
 /** The mappings still in force at `now`: an expired one grants nothing (its group need not exist any more). */
 export function activeMappings(mappings: readonly ResolvedMapping[], now: Date): ResolvedMapping[] {
   return mappings.filter((m) => !m.expires || Date.parse(m.expires.endsAt) > now.getTime());
+}
+
+/** The groups the mappings in force name (an expired mapping's group may be gone). */
+export function groupsNeeded(config: ResolvedConfig, now: Date): { name: string; location: string }[] {
+  return activeMappings(config.mappings, now).map((m) => ({ name: m.group, location: m.location }));
+}
+
+/** The expiry part of the plan's input: which grants expired and which end later, as of `now`. */
+export function planExpiry(config: ResolvedConfig, split: ExpirySplit, now: Date): PlanExpiry {
+  return { now, warningDays: config.review?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS, expired: split.expired, expiring: split.expiring };
 }

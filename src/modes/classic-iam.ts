@@ -1,15 +1,13 @@
 import type { ResolvedConfig } from "../config/model.js";
 import { address } from "../desired/addresses.js";
-import { applicationAccess } from "../desired/authentik-common.js";
-import { desiredClassicIam } from "../desired/classic-iam.js";
-import { activeMappings, splitExpired, type ExpirySplit } from "../desired/expiry.js";
-import { DEFAULT_EXPIRY_WARNING_DAYS } from "../config/review.js";
+import { classicAccessOf, desiredClassicIam } from "../desired/classic-iam.js";
+import { groupsNeeded, planExpiry, splitExpired } from "../desired/expiry.js";
 import { executeChanges, type ApplyResult, type ProgressEvent } from "../apply/executor.js";
 import { UserError } from "../errors.js";
 import { deepEqual } from "../plan/canonical.js";
-import { computePlan, type PlanExpiry } from "../plan/compute-plan.js";
+import { computePlan } from "../plan/compute-plan.js";
 import { assessRisks } from "../plan/risks.js";
-import type { AccessRow, Change, DesiredResource, LiveResource, Plan, Props, ResourceType } from "../plan/types.js";
+import type { Change, Plan, Props, ResourceType } from "../plan/types.js";
 import { applyAuthentikChange } from "../providers/authentik/apply-changes.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
 import { readAuthentikRelease, readAuthentikState, type AuthentikLiveState } from "../providers/authentik/read-state.js";
@@ -23,39 +21,6 @@ import { awsFailure } from "../providers/aws/errors.js";
 import { mapLimit } from "../util/map-limit.js";
 import { VERSION } from "../version.js";
 import { authentikClient, runWarnings, toolInfo, type EngineOptions, type PlanSession } from "./shared.js";
-
-/** The groups the mappings in force name (an expired mapping's group may be gone). */
-export function groupsNeeded(config: ResolvedConfig, now: Date): { name: string; location: string }[] {
-  return activeMappings(config.mappings, now).map((m) => ({ name: m.group, location: m.location }));
-}
-
-/** The expiry part of the plan's input: which grants expired and which end later, as of `now`. */
-export function planExpiry(config: ResolvedConfig, split: ExpirySplit, now: Date): PlanExpiry {
-  return { now, warningDays: config.review?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS, expired: split.expired, expiring: split.expiring };
-}
-
-/** Classic-iam: a binding grants the (role, account) its entitlement names. */
-export function classicAccessOf(config: ResolvedConfig, desired: readonly DesiredResource[], live: readonly LiveResource[]) {
-  const desiredByAddress = new Map(desired.map((r) => [r.address, r]));
-  const liveByAddress = new Map(live.map((r) => [r.address, r]));
-  return (resource: { type: ResourceType; props: Props }, side: "desired" | "live"): Omit<AccessRow, "change"> | undefined => {
-    if (resource.type !== "authentik.policy_binding") return undefined;
-    const onApplication = applicationAccess(resource, config.authentik.application.slug);
-    if (onApplication) return onApplication;
-    const target = (resource.props.target as { $ref?: string } | undefined)?.$ref;
-    const group = (resource.props.group as { key?: string } | undefined)?.key;
-    if (!target || !group) return undefined;
-    const entitlement = (side === "desired" ? desiredByAddress.get(target) : liveByAddress.get(target)) ?? liveByAddress.get(target) ?? desiredByAddress.get(target);
-    const attrs = (entitlement?.props.attributes ?? {}) as Record<string, unknown>;
-    if (typeof attrs.aws_role_name !== "string") return undefined;
-    return {
-      group,
-      grant: attrs.aws_role_name,
-      account: String(attrs.aws_account_alias ?? attrs.aws_account_id ?? "?"),
-      accountId: String(attrs.aws_account_id ?? ""),
-    };
-  };
-}
 
 function identityOf(resource: { type: ResourceType; account?: string; props: Props }): string | undefined {
   if (resource.type === "aws.iam.role" && resource.account) return roleIdentity(resource.account, String(resource.props.name));

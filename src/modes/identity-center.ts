@@ -21,7 +21,7 @@ import { awsFailure } from "../providers/aws/errors.js";
 import { identityCenterClients, type IdentityCenterClients } from "../providers/aws/sso-clients.js";
 import { permissionSetIdentity, readIdentityCenter, type IdentityCenterLive } from "../providers/aws/sso-read.js";
 import { VERSION } from "../version.js";
-import { groupsNeeded, planExpiry } from "./classic-iam.js";
+import { groupsNeeded, planExpiry } from "../desired/expiry.js";
 import { activeMappings, splitExpired } from "../desired/expiry.js";
 import { authentikClient, runWarnings, toolInfo, type EngineOptions, type PlanSession } from "./shared.js";
 
