@@ -89574,7 +89574,7 @@ function mappingExpiry(source, index, value) {
   const parsed = parseExpiry(value);
   if (!parsed.ok) throw new Error(`internal: unvalidated expiry (${parsed.reason})`);
   const pos2 = source.position(["mappings", index, "expires"]);
-  return { value, endsAt: parsed.endsAt.toISOString(), field: `mappings[${index}].expires`, location: `${source.file}:${pos2.line}:${pos2.column}` };
+  return { value, endsAt: parsed.endsAt.toISOString(), field: `mappings[${index}].expires`, location: `${path2.basename(source.file)}:${pos2.line}:${pos2.column}` };
 }
 function resolveConfig(source, raw) {
   const accountAliases = Object.keys(raw.aws.accounts);
@@ -89723,6 +89723,62 @@ function byCodePoint(a5, b5) {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
+// src/plan/policy-normalize.ts
+function decodePolicyDocument(text) {
+  const trimmed = text.trim();
+  try {
+    return JSON.parse(trimmed);
+  } catch {
+    return JSON.parse(decodeURIComponent(trimmed));
+  }
+}
+var SET_VALUED = /* @__PURE__ */ new Set(["Action", "NotAction", "Resource", "NotResource"]);
+function asSortedList(v) {
+  if (typeof v === "string") return [v];
+  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return [...new Set(v)].sort();
+  return v;
+}
+function normalizePrincipal(p3) {
+  if (p3 === "*" || typeof p3 !== "object" || p3 === null) return p3;
+  return Object.fromEntries(Object.entries(p3).map(([k5, v]) => [k5, asSortedList(v)]));
+}
+function normalizeCondition(c5) {
+  if (typeof c5 !== "object" || c5 === null) return c5;
+  return Object.fromEntries(
+    Object.entries(c5).map(([op2, body]) => [
+      op2,
+      typeof body === "object" && body !== null ? Object.fromEntries(Object.entries(body).map(([k5, v]) => [k5, asSortedList(v)])) : body
+    ])
+  );
+}
+function normalizePolicy(doc) {
+  const parsed = typeof doc === "string" ? decodePolicyDocument(doc) : doc;
+  const statements2 = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
+  const out = { ...parsed };
+  out.Statement = statements2.map((s2) => {
+    const st = { ...s2 };
+    for (const key2 of Object.keys(st)) {
+      if (SET_VALUED.has(key2)) st[key2] = asSortedList(st[key2]);
+      if (key2 === "Principal" || key2 === "NotPrincipal") st[key2] = normalizePrincipal(st[key2]);
+      if (key2 === "Condition") st[key2] = normalizeCondition(st[key2]);
+    }
+    return st;
+  });
+  return sortKeys(out);
+}
+function compact(value, depth) {
+  if (Array.isArray(value)) return value.length === 1 && typeof value[0] === "string" && depth > 1 ? value[0] : value.map((v) => compact(v, depth + 1));
+  if (value !== null && typeof value === "object") {
+    return Object.fromEntries(Object.entries(value).map(([k5, v]) => [k5, compact(v, depth + 1)]));
+  }
+  return value;
+}
+function policyJson(doc) {
+  const { Statement, ...rest } = doc;
+  const statements2 = (Array.isArray(Statement) ? Statement : [Statement]).map((s2) => compact(s2, 1));
+  return JSON.stringify({ ...rest, Statement: statements2 });
+}
+
 // src/plan/types.ts
 var MANAGED_BY_TAG = "managed-by";
 var MANAGED_BY_VALUE = "authentik-aws-gitops";
@@ -89732,6 +89788,17 @@ function configOwnership(tags, configId2, declared) {
   const owner = tags[CONFIG_TAG];
   if (owner === void 0) return !declared && `it carries ${MANAGED_BY_TAG} but no ${CONFIG_TAG} tag (made by an earlier version, or by another configuration); declare it to adopt it, or delete it by hand`;
   return owner !== configId2 && `it belongs to another configuration: authentik application '${owner}' (tag ${CONFIG_TAG}=${owner})`;
+}
+function adoption(tags, configId2, declared, listedInAdopt) {
+  if (!declared || Object.keys(tags).some((k5) => k5.startsWith("aws:cloudformation:"))) return void 0;
+  if (tags[MANAGED_BY_TAG] === void 0) return listedInAdopt ? `it was made by hand (no ${MANAGED_BY_TAG} tag); apply tags it ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}, ${CONFIG_TAG}=${configId2}` : void 0;
+  if (tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE && tags[CONFIG_TAG] === void 0) {
+    return `it carries ${MANAGED_BY_TAG} but no ${CONFIG_TAG} tag (made by an earlier version of the tool); apply adds ${CONFIG_TAG}=${configId2}`;
+  }
+  return void 0;
+}
+function comparableTags(tags) {
+  return Object.fromEntries(Object.entries(tags).filter(([k5]) => !k5.startsWith("aws:")));
 }
 function isRef(v) {
   return typeof v === "object" && v !== null && typeof v.$ref === "string";
@@ -89744,6 +89811,51 @@ function isDeferred(v) {
 }
 function ownedUnless(notOwnedBecause) {
   return notOwnedBecause ? { owned: false, ownership: notOwnedBecause } : { owned: true };
+}
+
+// src/desired/expressions.ts
+var SAML_ATTRIBUTE = {
+  role: "https://aws.amazon.com/SAML/Attributes/Role",
+  roleSessionName: "https://aws.amazon.com/SAML/Attributes/RoleSessionName",
+  sessionDuration: "https://aws.amazon.com/SAML/Attributes/SessionDuration"
+};
+function pyLiteral(value) {
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw new Error(`refusing to render non-integer ${value} into Python`);
+    return String(value);
+  }
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c5) => `\\u${c5.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+var ROLE_EXPRESSION = `# Managed by authentik-aws-gitops: edits are overwritten.
+# AWS expects "role_arn,saml_provider_arn" per role the user may assume. Each
+# application entitlement the user holds (through a group binding) carries one
+# pair in its attributes, so this expression never changes when roles do.
+# authentik lists an entitlement once per binding that grants it (a user in two
+# mapped groups gets it twice): each pair is sent once.
+roles = []
+for entitlement in request.user.app_entitlements(provider.application):
+    attributes = entitlement.attributes or {}
+    role_arn = attributes.get("aws_role_arn")
+    provider_arn = attributes.get("aws_saml_provider_arn")
+    if isinstance(role_arn, str) and isinstance(provider_arn, str):
+        value = role_arn + "," + provider_arn
+        if value not in roles:
+            roles.append(value)
+return roles
+`;
+function roleSessionNameExpression(source) {
+  const attribute = source === "email" ? "email" : "username";
+  return `# Managed by authentik-aws-gitops: edits are overwritten.
+# AWS accepts 2-64 characters of [A-Za-z0-9_+=,.@-] as RoleSessionName.
+import re
+value = re.sub(r"[^A-Za-z0-9_+=,.@-]", "_", str(getattr(user, ${pyLiteral(attribute)}, "") or ""))[:64]
+return value.ljust(2, "_")
+`;
+}
+function sessionDurationExpression(seconds2) {
+  return `# Managed by authentik-aws-gitops: edits are overwritten.
+return ${pyLiteral(String(seconds2))}
+`;
 }
 
 // src/desired/authentik-common.ts
@@ -89827,107 +89939,6 @@ function authentikApplication(config, launchUrl) {
       meta_publisher: MANAGED_BY_VALUE
     }
   };
-}
-
-// src/plan/policy-normalize.ts
-function decodePolicyDocument(text) {
-  const trimmed = text.trim();
-  try {
-    return JSON.parse(trimmed);
-  } catch {
-    return JSON.parse(decodeURIComponent(trimmed));
-  }
-}
-var SET_VALUED = /* @__PURE__ */ new Set(["Action", "NotAction", "Resource", "NotResource"]);
-function asSortedList(v) {
-  if (typeof v === "string") return [v];
-  if (Array.isArray(v) && v.every((x) => typeof x === "string")) return [...new Set(v)].sort();
-  return v;
-}
-function normalizePrincipal(p3) {
-  if (p3 === "*" || typeof p3 !== "object" || p3 === null) return p3;
-  return Object.fromEntries(Object.entries(p3).map(([k5, v]) => [k5, asSortedList(v)]));
-}
-function normalizeCondition(c5) {
-  if (typeof c5 !== "object" || c5 === null) return c5;
-  return Object.fromEntries(
-    Object.entries(c5).map(([op2, body]) => [
-      op2,
-      typeof body === "object" && body !== null ? Object.fromEntries(Object.entries(body).map(([k5, v]) => [k5, asSortedList(v)])) : body
-    ])
-  );
-}
-function normalizePolicy(doc) {
-  const parsed = typeof doc === "string" ? decodePolicyDocument(doc) : doc;
-  const statements2 = Array.isArray(parsed.Statement) ? parsed.Statement : [parsed.Statement];
-  const out = { ...parsed };
-  out.Statement = statements2.map((s2) => {
-    const st = { ...s2 };
-    for (const key2 of Object.keys(st)) {
-      if (SET_VALUED.has(key2)) st[key2] = asSortedList(st[key2]);
-      if (key2 === "Principal" || key2 === "NotPrincipal") st[key2] = normalizePrincipal(st[key2]);
-      if (key2 === "Condition") st[key2] = normalizeCondition(st[key2]);
-    }
-    return st;
-  });
-  return sortKeys(out);
-}
-function compact(value, depth) {
-  if (Array.isArray(value)) return value.length === 1 && typeof value[0] === "string" && depth > 1 ? value[0] : value.map((v) => compact(v, depth + 1));
-  if (value !== null && typeof value === "object") {
-    return Object.fromEntries(Object.entries(value).map(([k5, v]) => [k5, compact(v, depth + 1)]));
-  }
-  return value;
-}
-function policyJson(doc) {
-  const { Statement, ...rest } = doc;
-  const statements2 = (Array.isArray(Statement) ? Statement : [Statement]).map((s2) => compact(s2, 1));
-  return JSON.stringify({ ...rest, Statement: statements2 });
-}
-
-// src/desired/expressions.ts
-var SAML_ATTRIBUTE = {
-  role: "https://aws.amazon.com/SAML/Attributes/Role",
-  roleSessionName: "https://aws.amazon.com/SAML/Attributes/RoleSessionName",
-  sessionDuration: "https://aws.amazon.com/SAML/Attributes/SessionDuration"
-};
-function pyLiteral(value) {
-  if (typeof value === "number") {
-    if (!Number.isSafeInteger(value)) throw new Error(`refusing to render non-integer ${value} into Python`);
-    return String(value);
-  }
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c5) => `\\u${c5.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-var ROLE_EXPRESSION = `# Managed by authentik-aws-gitops: edits are overwritten.
-# AWS expects "role_arn,saml_provider_arn" per role the user may assume. Each
-# application entitlement the user holds (through a group binding) carries one
-# pair in its attributes, so this expression never changes when roles do.
-# authentik lists an entitlement once per binding that grants it (a user in two
-# mapped groups gets it twice): each pair is sent once.
-roles = []
-for entitlement in request.user.app_entitlements(provider.application):
-    attributes = entitlement.attributes or {}
-    role_arn = attributes.get("aws_role_arn")
-    provider_arn = attributes.get("aws_saml_provider_arn")
-    if isinstance(role_arn, str) and isinstance(provider_arn, str):
-        value = role_arn + "," + provider_arn
-        if value not in roles:
-            roles.append(value)
-return roles
-`;
-function roleSessionNameExpression(source) {
-  const attribute = source === "email" ? "email" : "username";
-  return `# Managed by authentik-aws-gitops: edits are overwritten.
-# AWS accepts 2-64 characters of [A-Za-z0-9_+=,.@-] as RoleSessionName.
-import re
-value = re.sub(r"[^A-Za-z0-9_+=,.@-]", "_", str(getattr(user, ${pyLiteral(attribute)}, "") or ""))[:64]
-return value.ljust(2, "_")
-`;
-}
-function sessionDurationExpression(seconds2) {
-  return `# Managed by authentik-aws-gitops: edits are overwritten.
-return ${pyLiteral(String(seconds2))}
-`;
 }
 
 // src/desired/classic-iam.ts
@@ -90087,6 +90098,27 @@ function desiredClassicIam(config, ctx) {
   }
   return out;
 }
+function classicAccessOf(config, desired, live) {
+  const desiredByAddress = new Map(desired.map((r5) => [r5.address, r5]));
+  const liveByAddress = new Map(live.map((r5) => [r5.address, r5]));
+  return (resource, side) => {
+    if (resource.type !== "authentik.policy_binding") return void 0;
+    const onApplication = applicationAccess(resource, config.authentik.application.slug);
+    if (onApplication) return onApplication;
+    const target = resource.props.target?.$ref;
+    const group4 = resource.props.group?.key;
+    if (!target || !group4) return void 0;
+    const entitlement2 = (side === "desired" ? desiredByAddress.get(target) : liveByAddress.get(target)) ?? liveByAddress.get(target) ?? desiredByAddress.get(target);
+    const attrs = entitlement2?.props.attributes ?? {};
+    if (typeof attrs.aws_role_name !== "string") return void 0;
+    return {
+      group: group4,
+      grant: attrs.aws_role_name,
+      account: String(attrs.aws_account_alias ?? attrs.aws_account_id ?? "?"),
+      accountId: String(attrs.aws_account_id ?? "")
+    };
+  };
+}
 
 // src/desired/expiry.ts
 function splitExpired(desired, mappings, now) {
@@ -90109,6 +90141,12 @@ function splitExpired(desired, mappings, now) {
 }
 function activeMappings(mappings, now) {
   return mappings.filter((m3) => !m3.expires || Date.parse(m3.expires.endsAt) > now.getTime());
+}
+function groupsNeeded(config, now) {
+  return activeMappings(config.mappings, now).map((m3) => ({ name: m3.group, location: m3.location }));
+}
+function planExpiry(config, split2, now) {
+  return { now, warningDays: config.review?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS, expired: split2.expired, expiring: split2.expiring };
 }
 
 // src/apply/executor.ts
@@ -91075,7 +91113,8 @@ function computePlan(input) {
   }
   if (problems.length > 0) throw new PlanError(problems);
   changes.sort(compareChanges);
-  const { access: access2, before, after, later, expiring } = accessDiff(input, desired, liveList, deletes, expiredDeletes);
+  const { access: access2, before, after, later, expiring, nowFromObjects } = accessDiff(input, desired, liveList, deletes, expiredDeletes);
+  const accessCaveats = [...input.accessCaveats ?? [], ...personCaveats(input, nowFromObjects, [...later.values()])];
   const permissions = permissionRows(input, changes, later);
   const people = peopleOf(input);
   if (people) {
@@ -91085,8 +91124,8 @@ function computePlan(input) {
       row2.people = people(groups);
     }
   }
-  const expiredLost = access2.filter((r5) => r5.reason === "expired" && r5.kind !== "application").length;
-  if (before > 0 && after === 0 && expiredLost === 0 && !input.allowDeleteAll) {
+  const expiredLost = access2.filter((r5) => r5.change === "lost" && r5.reason === "expired" && r5.kind !== "application").length;
+  if (before - expiredLost > 0 && after === 0 && !input.allowDeleteAll) {
     throw new PlanError([
       {
         message: `this plan would remove every access authentik-aws-gitops grants here (${before} group grant(s)); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`
@@ -91109,7 +91148,8 @@ function computePlan(input) {
     changes,
     notPruned: notPruned.sort((a5, b5) => byCodePoint(a5.address, b5.address)),
     warnings: [...input.warnings ?? [], ...expiryWarnings(input, expiring)],
-    manualSteps: input.manualSteps ?? []
+    manualSteps: input.manualSteps ?? [],
+    ...accessCaveats.length ? { accessCaveats } : {}
   };
 }
 function accessDiff(input, desired, liveList, deletes, expiredDeletes) {
@@ -91127,6 +91167,7 @@ function accessDiff(input, desired, liveList, deletes, expiredDeletes) {
     return rows;
   };
   const now = collect(liveList, "live", true);
+  const nowFromObjects = [...now.values()];
   for (const row2 of input.liveAccess ?? []) if (!now.has(key2(row2))) now.set(key2(row2), { ...row2 });
   const kept = liveList.filter((r5) => !desired.has(r5.address) && !deletes.has(r5.address));
   const later = collect([...desired.values(), ...kept], "desired", true);
@@ -91165,7 +91206,7 @@ function accessDiff(input, desired, liveList, deletes, expiredDeletes) {
     (a5.kind === b5.kind ? 0 : a5.kind === "application" ? 1 : -1) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
   );
   const grants = (rows) => [...rows.values()].filter((r5) => r5.kind !== "application").length;
-  return { access: access2, before: grants(ownedNow), after: grants(ownedLater), later, expiring };
+  return { access: access2, before: grants(ownedNow), after: grants(ownedLater), later, expiring, nowFromObjects };
 }
 function expiryWarnings(input, expiring) {
   const e5 = input.expiry;
@@ -91206,6 +91247,41 @@ function permissionRows(input, changes, later) {
     }
   }
   return rows.sort(comparePermissionRows);
+}
+function personCaveats(input, nowFromObjects, later) {
+  const pa = input.personAccess;
+  if (!pa) return [];
+  const k5 = (r5) => `${r5.grant}\0${r5.accountId}`;
+  const label = /* @__PURE__ */ new Map();
+  const held = (rows, extra) => {
+    const out = /* @__PURE__ */ new Map();
+    const add = (person, r5) => {
+      label.set(k5(r5), `${r5.grant} in ${r5.account}${r5.accountId && r5.accountId !== r5.account ? ` (${r5.accountId})` : ""}`);
+      let set = out.get(person);
+      if (!set) out.set(person, set = /* @__PURE__ */ new Set());
+      set.add(k5(r5));
+    };
+    for (const r5 of rows) if (r5.kind !== "application") for (const person of pa.members[r5.group] ?? []) add(person, r5);
+    for (const [person, list3] of extra ?? []) for (const r5 of list3) add(person, r5);
+    return out;
+  };
+  const before = held(nowFromObjects, pa.now);
+  const after = held(later);
+  const names = pa.names;
+  const lines = [];
+  let changed = 0;
+  for (const person of [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].sort(byCodePoint)) {
+    const b5 = before.get(person) ?? /* @__PURE__ */ new Set();
+    const a5 = after.get(person) ?? /* @__PURE__ */ new Set();
+    const gains = [...a5].filter((x) => !b5.has(x)).map((x) => label.get(x)).sort(byCodePoint);
+    const losses = [...b5].filter((x) => !a5.has(x)).map((x) => label.get(x)).sort(byCodePoint);
+    if (gains.length === 0 && losses.length === 0) continue;
+    changed++;
+    if (names && lines.length < 50) lines.push(`${person}${gains.length ? ` gains ${gains.join(", ")}` : ""}${gains.length && losses.length ? " and" : ""}${losses.length ? ` loses ${losses.join(", ")}` : ""}`);
+  }
+  if (changed === 0) return [];
+  const head = `${changed} ${changed === 1 ? "person holds" : "people hold"} different roles after this plan although no group's access changes: the hand-made Role mapping being replaced gives each person what authentik evaluates for them (one role from merged group attributes, and only if they may sign in), the mapped groups give every member each role`;
+  return [head, ...lines.map((l3) => `  ${l3}`), ...names && changed > lines.length ? [`  \u2026 and ${changed - lines.length} more`] : []];
 }
 
 // src/plan/risks.ts
@@ -92619,6 +92695,7 @@ async function readAuthentikState(client, config, options) {
   }
   let idpMetadata;
   let signIn = [];
+  let signInUsers = [];
   if (application2) {
     const appAddress = address.application(app);
     const foreignProvider = application2.provider != null && (!provider || application2.provider !== provider.pk);
@@ -92671,8 +92748,9 @@ async function readAuthentikState(client, config, options) {
     const chunks = Array.from({ length: Math.ceil(targets.length / 50) }, (_, i5) => targets.slice(i5 * 50, i5 * 50 + 50));
     const bindings = (await Promise.all(chunks.map((chunk) => client.list("/policies/bindings/", { target_in: chunk })))).flat();
     const groupName = reverse(lookups.groups);
-    const onApp = bindings.filter((b5) => b5.target === application2.pk);
-    signIn = onApp.length === 0 ? "everyone" : [...new Set(onApp.filter((b5) => b5.group && (b5.enabled ?? true) && !b5.negate).map((b5) => groupName.get(b5.group) ?? b5.group))].sort(byCodePoint);
+    const onApp = bindings.filter((b5) => b5.target === application2.pk && (b5.enabled ?? true));
+    signIn = onApp.length === 0 ? "everyone" : [...new Set(onApp.filter((b5) => b5.group && !b5.negate).map((b5) => groupName.get(b5.group) ?? b5.group))].sort(byCodePoint);
+    signInUsers = onApp.filter((b5) => b5.user != null && !b5.negate).map((b5) => b5.user);
     for (const b5 of bindings) {
       const onApplication = b5.target === application2.pk;
       const entitlement2 = entitlementByPbm.get(b5.target);
@@ -92733,7 +92811,8 @@ async function readAuthentikState(client, config, options) {
     problems,
     groups: groupTree,
     handMadeRoleMappings,
-    signIn
+    signIn,
+    signInUsers
   };
 }
 function samlProviderProps(provider, lookups, mappingAddressByPk, release2) {
@@ -92954,7 +93033,7 @@ async function applyAuthentikChange(ctx, change) {
 // src/providers/authentik/read-people.ts
 async function readUsers(client) {
   const users = await client.list("/core/users/", { include_groups: "false", is_active: "true" });
-  return users.map((u) => ({ pk: u.pk, username: u.username, groups: [...u.groups ?? []] }));
+  return users.map((u) => ({ pk: u.pk, username: u.username, groups: [...u.groups ?? []], attributes: u.attributes ?? {} }));
 }
 function groupMembers(groups, users) {
   const byPk = new Map(groups.map((g5) => [g5.pk, g5]));
@@ -93130,7 +93209,7 @@ function expressionGrants(expression, groups, signIn) {
   }
   return { grants, problems };
 }
-function handMadeRoleAccess(mappings, groups, signIn, accountLabel) {
+function handMadeRoleAccess(mappings, groups, signIn, grantOf) {
   const rows = [];
   const warnings = [];
   for (const m3 of mappings) {
@@ -93144,9 +93223,60 @@ function handMadeRoleAccess(mappings, groups, signIn, accountLabel) {
     }
     const { grants, problems } = expressionGrants(parsed, groups, signIn);
     for (const p3 of problems) warnings.push(`the SAML property mapping '${m3.name}' on the provider: ${p3}`);
-    for (const g5 of grants) rows.push({ group: g5.group, grant: g5.pair.roleName, account: accountLabel(g5.pair.accountId), accountId: g5.pair.accountId });
+    for (const g5 of grants) rows.push({ group: g5.group, ...grantOf(g5.pair) });
   }
   return { rows, warnings };
+}
+function handMadeAccessByPerson(mappings, groups, users, signIn, grantOf) {
+  const parsed = mappings.map((m3) => readRoleExpression(m3.expression)).filter((p3) => p3.style === "static" || p3.style === "group-attribute");
+  const out = /* @__PURE__ */ new Map();
+  if (parsed.length === 0) return out;
+  const byPk = new Map(groups.map((g5) => [g5.pk, g5]));
+  const withAncestors = (pks) => {
+    const seen = /* @__PURE__ */ new Set();
+    const queue = [...pks];
+    while (queue.length) {
+      const pk = queue.shift();
+      if (seen.has(pk) || !byPk.has(pk)) continue;
+      seen.add(pk);
+      queue.push(...byPk.get(pk).parents);
+    }
+    return [...seen].map((pk) => byPk.get(pk));
+  };
+  const bound = signIn.groups === "everyone" ? void 0 : new Set(signIn.groups);
+  for (const u of users) {
+    const all = withAncestors(u.groups);
+    const maySignIn = !bound || all.some((g5) => bound.has(g5.name)) || signIn.users.includes(u.pk);
+    if (!maySignIn) continue;
+    const rows = [];
+    for (const p3 of parsed) {
+      if (p3.style === "static") {
+        for (const pair2 of p3.pairs) rows.push({ group: "", ...grantOf(pair2) });
+        continue;
+      }
+      let value;
+      for (const g5 of [...all].sort((a5, b5) => a5.name.toLowerCase().localeCompare(b5.name.toLowerCase()) || (a5.name < b5.name ? -1 : 1))) {
+        if (p3.attribute in g5.attributes) value = g5.attributes[p3.attribute];
+      }
+      if (p3.attribute in u.attributes) value = u.attributes[p3.attribute];
+      if (value === void 0) value = p3.defaultValue;
+      const pair = typeof value === "string" && value !== "" ? p3.pairFor(value) : void 0;
+      if (pair) rows.push({ group: "", ...grantOf(pair) });
+    }
+    if (rows.length) out.set(u.username, rows);
+  }
+  return out;
+}
+function handMadeLiveAccess(input) {
+  const aliasOf = new Map(input.accounts.map((a5) => [a5.id, a5.alias]));
+  const grantOf = (pair) => ({
+    grant: pair.rolePath === input.rolePath && pair.samlProviderName === input.samlProviderName ? pair.roleName : `${pair.rolePath}${pair.roleName} (via ${pair.samlProviderName})`,
+    account: aliasOf.get(pair.accountId) ?? pair.accountId,
+    accountId: pair.accountId
+  });
+  const { rows, warnings } = handMadeRoleAccess(input.mappings, input.groups, input.signIn, grantOf);
+  const byPerson = handMadeAccessByPerson(input.mappings, input.groups, input.users, { groups: input.signIn, users: input.signInUsers }, grantOf);
+  return { rows, warnings, byPerson };
 }
 
 // src/providers/aws/clients.ts
@@ -93369,7 +93499,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
     const tags = Object.fromEntries((d5?.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
     const underPath = role.Path === rolePath;
     const notOurs = configOwnership(tags, configId(config), wanted.has(name.toLowerCase()) && underPath);
-    const adopting = underPath && notOurs && tags[MANAGED_BY_TAG] === void 0 && desiredRoleNames.has(name) && adoptRoles.has(name);
+    const adopting = underPath ? adoption(tags, configId(config), desiredRoleNames.has(name), adoptRoles.has(name)) : void 0;
     out.push({
       address: address.iamRole(account.alias, role.Path ?? "/", name),
       type: "aws.iam.role",
@@ -93388,9 +93518,9 @@ async function readIamAccount(clients, config, desiredRoleNames) {
           (d5?.RolePolicyList ?? []).map((p3) => [p3.PolicyName, normalizePolicy(p3.PolicyDocument ?? "{}")]).sort(([a5], [b5]) => byCodePoint(a5, b5))
         ),
         permissions_boundary: d5?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
-        tags
+        tags: comparableTags(tags)
       },
-      ...adopting ? { owned: true, adopting: `it was made by hand (no ${MANAGED_BY_TAG} tag); apply tags it ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}, ${CONFIG_TAG}=${configId(config)}` } : ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs)
+      ...adopting ? { owned: true, adopting } : ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs)
     });
   }
   const samlName = config.aws.samlProviderName;
@@ -93571,33 +93701,6 @@ function toolInfo(version) {
 }
 
 // src/modes/classic-iam.ts
-function groupsNeeded(config, now) {
-  return activeMappings(config.mappings, now).map((m3) => ({ name: m3.group, location: m3.location }));
-}
-function planExpiry(config, split2, now) {
-  return { now, warningDays: config.review?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS, expired: split2.expired, expiring: split2.expiring };
-}
-function classicAccessOf(config, desired, live) {
-  const desiredByAddress = new Map(desired.map((r5) => [r5.address, r5]));
-  const liveByAddress = new Map(live.map((r5) => [r5.address, r5]));
-  return (resource, side) => {
-    if (resource.type !== "authentik.policy_binding") return void 0;
-    const onApplication = applicationAccess(resource, config.authentik.application.slug);
-    if (onApplication) return onApplication;
-    const target = resource.props.target?.$ref;
-    const group4 = resource.props.group?.key;
-    if (!target || !group4) return void 0;
-    const entitlement2 = (side === "desired" ? desiredByAddress.get(target) : liveByAddress.get(target)) ?? liveByAddress.get(target) ?? desiredByAddress.get(target);
-    const attrs = entitlement2?.props.attributes ?? {};
-    if (typeof attrs.aws_role_name !== "string") return void 0;
-    return {
-      group: group4,
-      grant: attrs.aws_role_name,
-      account: String(attrs.aws_account_alias ?? attrs.aws_account_id ?? "?"),
-      accountId: String(attrs.aws_account_id ?? "")
-    };
-  };
-}
 function identityOf(resource) {
   if (resource.type === "aws.iam.role" && resource.account) return roleIdentity(resource.account, String(resource.props.name));
   return void 0;
@@ -93642,8 +93745,18 @@ async function planClassicIam(config, options = {}) {
   const desired = split2.desired;
   const prune = options.prune ?? config.options.prune;
   const accessOf2 = classicAccessOf(config, desired, live);
-  const aliasOf = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
-  const handMade = handMadeRoleAccess(authentikState.handMadeRoleMappings, authentikState.groups, authentikState.signIn, (id) => aliasOf.get(id) ?? id);
+  const handMadeMappings = authentikState.handMadeRoleMappings;
+  const people = handMadeMappings.length > 0 ? users ?? await readUsers(authentik) : users;
+  const handMade = handMadeLiveAccess({
+    mappings: handMadeMappings,
+    groups: authentikState.groups,
+    users: people ?? [],
+    signIn: authentikState.signIn,
+    signInUsers: authentikState.signInUsers,
+    accounts: config.aws.accounts,
+    rolePath: config.aws.rolePath,
+    samlProviderName: config.aws.samlProviderName
+  });
   const plan = computePlan({
     mode: config.mode,
     configFile: config.file,
@@ -93658,8 +93771,10 @@ async function planClassicIam(config, options = {}) {
     ...users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {},
     problems: authentikState.problems,
     expiry: planExpiry(config, split2, now),
-    warnings: [...runWarnings(config, options), ...[releaseWarning(release2)].filter((w) => w !== void 0), ...handMade.warnings],
-    liveAccess: handMade.rows
+    warnings: [...runWarnings(config, options), ...[releaseWarning(release2)].filter((w) => w !== void 0)],
+    liveAccess: handMade.rows,
+    accessCaveats: handMade.warnings,
+    ...handMadeMappings.length > 0 ? { personAccess: { now: handMade.byPerson, members: groupMembers(authentikState.groups, people ?? []), names: peopleMode === "names" } } : {}
   });
   plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c5) => accessOf2({ type: c5.type, props: c5.after ?? c5.before }, c5.after ? "desired" : "live") });
   return {
@@ -94338,13 +94453,13 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
     const name = ps.Name;
     const tags = Object.fromEntries(tagList2.map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
     const notOurs = configOwnership(tags, configId(config), desiredNames.has(name.toLowerCase()));
-    const adopting = notOurs && tags[MANAGED_BY_TAG] === void 0 && adoptNames.has(name) && declaredNames.has(name);
-    const owned = !notOurs || adopting;
+    const adopting = adoption(tags, configId(config), declaredNames.has(name), adoptNames.has(name));
+    const owned = !notOurs || adopting !== void 0;
     if (!owned && !desiredNames.has(name.toLowerCase())) return;
     const addr = address.permissionSet(name);
     permissionSetArns.set(addr, PermissionSetArn);
     if (owned) managedArns.set(PermissionSetArn, name);
-    if (adopting) adoptingArns.add(PermissionSetArn);
+    if (adopting && tags[MANAGED_BY_TAG] === void 0) adoptingArns.add(PermissionSetArn);
     const details = owned ? await permissionSetDetails(clients, instanceArn, PermissionSetArn) : {};
     const seconds2 = parseDuration(String(ps.SessionDuration ?? "PT1H").replace(/^(\d+)$/, "$1s")) ?? 3600;
     resources.push({
@@ -94359,9 +94474,9 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
         session_duration: toIsoDuration(seconds2),
         relay_state: ps.RelayState ?? "",
         ...details,
-        tags
+        tags: comparableTags(tags)
       },
-      ...adopting ? { owned: true, adopting: `it was made by hand (no ${MANAGED_BY_TAG} tag); apply tags it ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}, ${CONFIG_TAG}=${configId(config)}` } : ownedUnless(notOurs)
+      ...adopting ? { owned: true, adopting } : ownedUnless(notOurs)
     });
   });
   const groupList = await allPages(
@@ -94789,6 +94904,7 @@ function summaryCounts(summary2) {
   return parts.join(", ");
 }
 function noAccessChange(plan) {
+  if (plan.accessCaveats?.length) return "No access changes by group \u2014 but see what people hold below.";
   return plan.summary.adopt ? `No access changes: nobody gains or loses anything; ${plan.summary.adopt} existing ${plan.summary.adopt === 1 ? "object is" : "objects are"} taken over (adopt) and the rest only restructures.` : "No access changes.";
 }
 var MAX_NAMES_SHOWN = 10;
@@ -94998,6 +95114,7 @@ function buildParts(plan, options) {
     if (plan.risks && plan.risks.length > 0) head.push("", `#### \u26A0\uFE0F Risks (${plan.risks.length})`, "", ...risksSection(plan.risks));
     head.push("", "#### Access changes", "");
     head.push(...plan.access.length > 0 ? accessTable(plan.access, plan.mode) : [noAccessChange(plan)]);
+    if (plan.accessCaveats?.length) head.push("", ...plan.accessCaveats.map((c5) => c5.startsWith("  ") ? `  - ${mdText(c5.trim())}` : `- \u26A0\uFE0F ${mdText(c5)}`));
     if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode));
   }
   const expiring = plan.expiring ?? [];
@@ -96303,6 +96420,16 @@ function expiredAccessLines(plan) {
 }
 async function expire(r5) {
   const link = `[run ${r5.ctx.runId}](${runUrl(r5.ctx)})`;
+  const defaultBranch = r5.ctx.event.repository?.default_branch ?? "main";
+  if (r5.ctx.ref !== `refs/heads/${defaultBranch}`) {
+    const message = `mode expire applies only from the default branch (${defaultBranch}), whose expiries were reviewed; this run is on ${r5.ctx.ref || "no ref"}: nothing was applied`;
+    for (const config of r5.inputs.configs) r5.outcomes.push({ config, failed: message });
+    r5.summary.push(`### authentik-aws-gitops
+
+\u274C ${message}
+`);
+    return;
+  }
   for (const config of r5.inputs.configs) {
     try {
       const plan = await r5.loadPlan(config);
@@ -96321,7 +96448,7 @@ async function expire(r5) {
         continue;
       }
       const expired = expiredAccessLines(plan);
-      for (const line of expired) info(`expired: ${line}`);
+      for (const line of expired) info(`expired: ${escapeUnsafe(line)}`);
       try {
         const session = r5.sessions.get(config);
         await session.apply({ onProgress: (e5) => e5.kind === "done" ? info(`\u2713 ${e5.change.action} ${e5.change.address}`) : e5.kind === "info" ? info(e5.message) : void 0 });
@@ -96332,7 +96459,7 @@ ${fence2(errorLines(error3))}`);
         throw error3;
       }
       r5.outcomes.push({ config, plan, planFile });
-      const list3 = expired.map((l3) => `- ${l3.replace(/[\\`*_[\]<>|]/g, "\\$&")}`).join("\n");
+      const list3 = expired.map((l3) => `- ${mdText(l3)}`).join("\n");
       r5.addSummary(config, plan, `\u2705 **Expired access removed** at ${shortSha(r5.ctx.sha)} in ${link} (${plan.changes.length} change(s), each the removal of a grant whose \`expires\` has passed):
 
 ${list3}`);
