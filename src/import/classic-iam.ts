@@ -64,7 +64,26 @@ export async function importClassicIam(authentik: AuthentikClient, options: Impo
     const read = expressionGrants(parsed, setup.groups, setup.signIn);
     if (read.problems.length > 0 && parsed.style === "static") throw new UserError(`SAML property mapping '${m.name}': ${read.problems.join("; ")}`);
     notes.push(...read.problems.map((p) => `SAML property mapping '${m.name}': ${p} (not imported)`));
-    grants.push(...read.grants);
+    if (parsed.style === "group-attribute" && setup.signIn !== "everyone") {
+      // A group's attribute grants only those of its people who may sign in: a group none
+      // of whose people can is not mapped (mapping it would bind it, and grant them).
+      const members = groupMembers(setup.groups, setup.users);
+      const mayUse = new Set(setup.signIn.flatMap((g) => members[g] ?? []));
+      for (const g of read.grants) {
+        const people = members[g.group] ?? [];
+        const able = people.filter((p) => mayUse.has(p));
+        if (people.length > 0 && able.length === 0) {
+          notes.push(`group '${g.group}' has ${parsed.attribute}: ${g.pair.roleName}, but none of its people may sign in to application '${application.slug}' (it is not bound to it, and they are in no bound group): nobody holds that role through it today; not imported`);
+          continue;
+        }
+        if (able.length < people.length) {
+          notes.push(`group '${g.group}' (${parsed.attribute}: ${g.pair.roleName}) is not bound to application '${application.slug}': only ${able.length} of its ${people.length} people may sign in today (through other groups); the imported mapping binds it, so the others gain sign-in and the role — the plan lists them`);
+        }
+        grants.push(g);
+      }
+    } else {
+      grants.push(...read.grants);
+    }
     if (parsed.style === "group-attribute") {
       notes.push(...attributeConflicts(setup, parsed.attribute));
     }

@@ -166,12 +166,39 @@ describe("import, classic IAM, each of the guide's Role-mapping styles", () => {
     expect(readFileSync(file, "utf8")).toContain("# - bob is in 'admins'");
     // And the plan says it too: no group's access changes, but bob's does.
     const plan = await planJson(file);
-    expect(plan.access).toEqual([]);
+    // Nobody holds admin through 'admins' today (bob's engineers attribute wins): the group gains it.
+    expect(plan.access).toMatchObject([{ group: "admins", grant: "admin", accountId: "444444444444", change: "gained", people: { names: ["bob"] } }]);
     expect(plan.accessCaveats).toEqual([expect.stringContaining("1 person holds different roles after this plan"), "  bob gains admin in prod (444444444444)"]);
     const text = await peers.cli(["plan", "-c", file]);
-    expect(text.stdout).toContain("No access changes by group — but see what people hold below.");
     expect(text.stdout).toContain("bob gains admin in prod (444444444444)");
     expect(text.stdout).not.toContain("nobody gains or loses anything");
+  });
+
+  it("a group whose attribute names a role but none of whose people may sign in is not mapped (nobody holds the role through it today)", async () => {
+    for (const pk of Object.values(groupPk)) await peers.ak("PATCH", `/core/groups/${pk}/`, { attributes: {} });
+    const auditors = (await peers.ak("POST", "/core/groups/", { name: "auditors", attributes: { aws_role: "admin" } })).pk;
+    await peers.ak("POST", "/core/users/", { username: "frank", name: "frank", email: "frank@example.com", groups: [auditors] });
+    try {
+      await buildClassicGuideSetup(peers, {
+        accountId: "777777777777",
+        roles: ROLES,
+        mapping: { style: "group-attribute", groupRoles: { engineers: "readonly" } },
+        bindGroups: ["engineers"],
+        applicationSlug: "aws-unbound",
+        providerName: "aws-unbound",
+        mappingNames: { role: "AWS Role (unbound)", sessionName: "AWS RoleSessionName (unbound)" },
+      });
+      const file = path.join(peers.dir, "aws-unbound.yaml");
+      const r = await peers.cli(["import", "--mode", "classic-iam", "--application", "aws-unbound", "--accounts", "prod=777777777777", "--assume-role", "OrganizationAccountAccessRole", "-o", file]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stderr).toContain("note: group 'auditors' has aws_role: admin, but none of its people may sign in to application 'aws-unbound'");
+      expect(parse(readFileSync(file, "utf8")).mappings.map((m: { group: string }) => m.group)).not.toContain("auditors");
+      const plan = await planJson(file);
+      expect(plan.access).toEqual([]);
+      expect(plan.accessCaveats).toBeUndefined();
+    } finally {
+      await peers.ak("PATCH", `/core/groups/${auditors}/`, { attributes: {} });
+    }
   });
 
   it("a role that carries another configuration's tags is never imported, and never adopted even when listed in adopt", async () => {

@@ -13,6 +13,7 @@
  * blank lines, `request.user` for `user`.)
  */
 import { ROLE_EXPRESSION } from "../../desired/expressions.js";
+import { groupMembers } from "./read-people.js";
 
 /** One `role_arn,saml_provider_arn` value AWS reads from the Role attribute. */
 export interface RolePair {
@@ -346,5 +347,12 @@ export function handMadeLiveAccess(input: {
   });
   const { rows, warnings } = handMadeRoleAccess(input.mappings, input.groups, input.signIn, grantOf);
   const byPerson = handMadeAccessByPerson(input.mappings, input.groups, input.users, { groups: input.signIn, users: input.signInUsers }, grantOf);
-  return { rows, warnings, byPerson };
+  // A group's row stands for access only if someone in it holds it today (a group attribute
+  // on a group none of whose people may sign in grants nobody anything).
+  const members = groupMembers(input.groups, input.users.map((u) => ({ ...u, groups: [...u.groups] })));
+  const holds = (row: MappingAccessRow) => {
+    const people = members[row.group] ?? [];
+    return people.length === 0 || people.some((p) => (byPerson.get(p) ?? []).some((r) => r.grant === row.grant && r.accountId === row.accountId));
+  };
+  return { rows: rows.filter(holds), warnings, byPerson };
 }
