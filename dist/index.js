@@ -93276,7 +93276,12 @@ function handMadeLiveAccess(input) {
   });
   const { rows, warnings } = handMadeRoleAccess(input.mappings, input.groups, input.signIn, grantOf);
   const byPerson = handMadeAccessByPerson(input.mappings, input.groups, input.users, { groups: input.signIn, users: input.signInUsers }, grantOf);
-  return { rows, warnings, byPerson };
+  const members = groupMembers(input.groups, input.users.map((u) => ({ ...u, groups: [...u.groups] })));
+  const holds = (row2) => {
+    const people = members[row2.group] ?? [];
+    return people.length === 0 || people.some((p3) => (byPerson.get(p3) ?? []).some((r5) => r5.grant === row2.grant && r5.accountId === row2.accountId));
+  };
+  return { rows: rows.filter(holds), warnings, byPerson };
 }
 
 // src/providers/aws/clients.ts
