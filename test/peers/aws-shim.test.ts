@@ -447,7 +447,10 @@ describe("aws shim: time model (asyncDurationMs) and AWS's limits on work in pro
     expect((await listCreations("IN_PROGRESS")).map((s) => s.RequestId)).toContain(c.RequestId);
     expect((await listCreations("SUCCEEDED")).map((s) => s.RequestId)).not.toContain(c.RequestId);
 
+    // The shim's clock starts when it has the request (after moto answered it), which on a
+    // loaded machine is later than `started`: wait for the end with a bound, not a guess.
     await sleep(DURATION - (Date.now() - started) + 20);
+    for (const deadline = Date.now() + 3_000; (await describe()) !== "SUCCEEDED" && Date.now() < deadline; ) await sleep(20);
     expect(await describe()).toBe("SUCCEEDED");
     expect((await listCreations("IN_PROGRESS")).map((s) => s.RequestId)).not.toContain(c.RequestId);
     expect((await listCreations("SUCCEEDED")).map((s) => s.RequestId)).toContain(c.RequestId);
@@ -457,6 +460,7 @@ describe("aws shim: time model (asyncDurationMs) and AWS's limits on work in pro
       (await sso.send(new ListAccountAssignmentDeletionStatusCommand({ InstanceArn: instanceArn, Filter: { Status } }))).AccountAssignmentsDeletionStatus!.map((s) => s.RequestId);
     expect(await deletions("IN_PROGRESS")).toContain(d.RequestId);
     await sleep(DURATION + 20);
+    for (const deadline = Date.now() + 3_000; !(await deletions("SUCCEEDED")).includes(d.RequestId) && Date.now() < deadline; ) await sleep(20);
     expect(await deletions("SUCCEEDED")).toContain(d.RequestId);
     expect(
       (await sso.send(new DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn: instanceArn, AccountAssignmentDeletionRequestId: d.RequestId })))
