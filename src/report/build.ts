@@ -37,38 +37,27 @@ export function buildAccessReport(
 ): AccessReport {
   const grants = mergeGrants(snapshot.grants);
   const account = (id: string) => snapshot.accountAliases[id] ?? id;
+  // What a grant row and each of its people's rows share.
+  const columns = (g: (typeof grants)[number]) => ({
+    grant: g.grant,
+    grantKind: g.grantKind,
+    account: account(g.accountId),
+    accountId: g.accountId,
+    via: g.via,
+    managed: g.managed,
+    reason: g.reason ?? null,
+    source: g.source,
+    awsRole: g.grantKind === "role" ? (g.awsRole ?? "not-checked") : null,
+  });
   const grantRows: AccessGrantRow[] = grants
-    .map((g) => ({
-      grant: g.grant,
-      grantKind: g.grantKind,
-      account: account(g.accountId),
-      accountId: g.accountId,
-      via: g.via,
-      managed: g.managed,
-      reason: g.reason ?? null,
-      source: g.source,
-      awsRole: g.grantKind === "role" ? (g.awsRole ?? "not-checked") : null,
-      people: options.people === "off" ? null : g.people.length,
-    }))
+    .map((g) => ({ ...columns(g), people: options.people === "off" ? null : g.people.length }))
     .sort(compareRows<AccessGrantRow>(["grant", "account", "accountId", "via", "source"]));
   const rows: AccessRow[] =
     options.people !== "names"
       ? []
       : grants
           .flatMap((g) =>
-            g.people.map((p) => ({
-              person: p.username,
-              email: p.email ?? null,
-              grant: g.grant,
-              grantKind: g.grantKind,
-              account: account(g.accountId),
-              accountId: g.accountId,
-              via: g.via,
-              managed: g.managed,
-              reason: g.reason ?? null,
-              source: g.source,
-              awsRole: g.grantKind === "role" ? (g.awsRole ?? "not-checked") : null,
-            })),
+            g.people.map((p) => ({ person: p.username, email: p.email ?? null, ...columns(g) })),
           )
           .sort(compareRows<AccessRow>(["person", "grant", "account", "accountId", "via", "source"]));
   const people = new Set(grants.flatMap((g) => g.people.map((p) => p.username)));

@@ -74,10 +74,8 @@ export interface AccessSnapshot {
   peopleSource: string;
 }
 
-/** One line of the report: a person × grant × account × group. */
-export interface AccessRow {
-  person: string;
-  email: string | null;
+/** What every line says about the grant: which, where, through which group, and whether the tool manages it. */
+export interface GrantColumns {
   grant: string;
   grantKind: GrantKind;
   /** Alias of the account in the configuration, else its id. */
@@ -91,17 +89,14 @@ export interface AccessRow {
   awsRole: AwsRoleCheck | null;
 }
 
+/** One line of the report: a person × grant × account × group. */
+export interface AccessRow extends GrantColumns {
+  person: string;
+  email: string | null;
+}
+
 /** A grant as aggregated when names are not shown (review.people: count or off), and always in `grants`. */
-export interface AccessGrantRow {
-  grant: string;
-  grantKind: GrantKind;
-  account: string;
-  accountId: string;
-  via: string;
-  managed: boolean;
-  reason: string | null;
-  source: string;
-  awsRole: AwsRoleCheck | null;
+export interface AccessGrantRow extends GrantColumns {
   /** How many people hold it this way; null with review.people: off. */
   people: number | null;
 }

@@ -284,21 +284,13 @@ export function handMadeAccessByPerson(
   const parsed = mappings.map((m) => readRoleExpression(m.expression)).filter((p): p is Exclude<RoleExpression, { style: "entitlements" | "unreadable" }> => p.style === "static" || p.style === "group-attribute");
   const out = new Map<string, MappingAccessRow[]>();
   if (parsed.length === 0) return out;
-  const byPk = new Map(groups.map((g) => [g.pk, g]));
-  const withAncestors = (pks: readonly string[]) => {
-    const seen = new Set<string>();
-    const queue = [...pks];
-    while (queue.length) {
-      const pk = queue.shift()!;
-      if (seen.has(pk) || !byPk.has(pk)) continue;
-      seen.add(pk);
-      queue.push(...byPk.get(pk)!.parents);
-    }
-    return [...seen].map((pk) => byPk.get(pk)!);
-  };
+  // A user's groups and their ancestors (authentik's all_groups()): the groups whose people include them.
+  const members = groupMembers(groups, users.map((u) => ({ ...u, groups: [...u.groups] })));
+  const groupsOf = new Map<string, (typeof groups)[number][]>();
+  for (const g of groups) for (const person of members[g.name] ?? []) groupsOf.set(person, [...(groupsOf.get(person) ?? []), g]);
   const bound = signIn.groups === "everyone" ? undefined : new Set(signIn.groups);
   for (const u of users) {
-    const all = withAncestors(u.groups);
+    const all = groupsOf.get(u.username) ?? [];
     const maySignIn = !bound || all.some((g) => bound.has(g.name)) || signIn.users.includes(u.pk);
     if (!maySignIn) continue;
     const rows: MappingAccessRow[] = [];

@@ -9,12 +9,9 @@
 import { ListGroupMembershipsCommand, ListGroupsCommand, ListUsersCommand } from "@aws-sdk/client-identitystore";
 import { DescribePermissionSetCommand, ListAccountAssignmentsForPrincipalCommand, ListPermissionSetsCommand, ListTagsForResourceCommand } from "@aws-sdk/client-sso-admin";
 import type { ResolvedConfig } from "../../config/model.js";
-import type { TargetAccount } from "../../desired/identity-center.js";
-import { byCodePoint } from "../../plan/canonical.js";
 import type { IdentityCenterAccessLive } from "../../report/identity-center.js";
-import { UserError } from "../../errors.js";
 import { mapLimit } from "../../util/map-limit.js";
-import { accountsUnder, allPages, discoverInstance } from "./sso-read.js";
+import { allPages, discoverInstance, readOuAccounts } from "./sso-read.js";
 import type { IdentityCenterClients } from "./sso-clients.js";
 
 export async function readIdentityCenterAccess(clients: IdentityCenterClients, config: ResolvedConfig, concurrency = 8): Promise<IdentityCenterAccessLive> {
@@ -87,16 +84,6 @@ export async function readIdentityCenterAccess(clients: IdentityCenterClients, c
     memberships[GroupId] = list.map((m) => (m.MemberId && "UserId" in m.MemberId ? m.MemberId.UserId : undefined)).filter((id): id is string => typeof id === "string");
   });
 
-  const declaredById = new Map(config.aws.accounts.map((a) => [a.id, a.alias]));
-  const ouAccounts = new Map<string, TargetAccount[]>();
-  for (const ou of config.aws.organizationalUnits) {
-    const accounts = await accountsUnder(clients, ou.id).catch((error: Error) => {
-      throw new UserError(`cannot list the accounts of organizational unit '${ou.alias}' (${ou.id}) through AWS Organizations: ${error.name}: ${error.message}`);
-    });
-    ouAccounts.set(
-      ou.alias,
-      accounts.filter((a) => a.Id).map((a) => ({ id: a.Id!, label: declaredById.get(a.Id!) ?? a.Name ?? a.Id! })).sort((x, y) => byCodePoint(x.id, y.id)),
-    );
-  }
+  const ouAccounts = await readOuAccounts(clients, config);
   return { permissionSets, groups, users, memberships, assignments, ouAccounts };
 }

@@ -162,18 +162,8 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
   );
   const groups = new Map(groupList.filter((g) => g.DisplayName && g.GroupId).map((g) => [g.DisplayName!, g.GroupId!]));
 
-  // OUs → accounts (descendants included).
   const declaredById = new Map(config.aws.accounts.map((a) => [a.id, a.alias]));
-  const ouAccounts = new Map<string, TargetAccount[]>();
-  for (const ou of config.aws.organizationalUnits) {
-    const accounts = await accountsUnder(clients, ou.id).catch((error: Error) => {
-      throw new UserError(`cannot list the accounts of organizational unit '${ou.alias}' (${ou.id}) through AWS Organizations: ${error.name}: ${error.message}`);
-    });
-    ouAccounts.set(
-      ou.alias,
-      accounts.filter((a) => a.Id).map((a) => ({ id: a.Id!, label: declaredById.get(a.Id!) ?? a.Name ?? a.Id! })).sort((x, y) => byCodePoint(x.id, y.id)),
-    );
-  }
+  const ouAccounts = await readOuAccounts(clients, config);
   const labels = new Map<string, string>([...declaredById]);
   for (const list of ouAccounts.values()) for (const a of list) if (!labels.has(a.id)) labels.set(a.id, a.label);
 
@@ -217,6 +207,22 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
     });
   }
   return { instanceArn, identityStoreId, resources, groups, permissionSetArns, ouAccounts };
+}
+
+/** The accounts of each declared OU (descendants included), labelled by their alias, else their name in Organizations. */
+export async function readOuAccounts(clients: IdentityCenterClients, config: ResolvedConfig): Promise<Map<string, TargetAccount[]>> {
+  const declaredById = new Map(config.aws.accounts.map((a) => [a.id, a.alias]));
+  const ouAccounts = new Map<string, TargetAccount[]>();
+  for (const ou of config.aws.organizationalUnits) {
+    const accounts = await accountsUnder(clients, ou.id).catch((error: Error) => {
+      throw new UserError(`cannot list the accounts of organizational unit '${ou.alias}' (${ou.id}) through AWS Organizations: ${error.name}: ${error.message}`);
+    });
+    ouAccounts.set(
+      ou.alias,
+      accounts.filter((a) => a.Id).map((a) => ({ id: a.Id!, label: declaredById.get(a.Id!) ?? a.Name ?? a.Id! })).sort((x, y) => byCodePoint(x.id, y.id)),
+    );
+  }
+  return ouAccounts;
 }
 
 export async function permissionSetDetails(clients: IdentityCenterClients, InstanceArn: string, PermissionSetArn: string) {
