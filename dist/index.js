@@ -93231,21 +93231,12 @@ function handMadeAccessByPerson(mappings, groups, users, signIn, grantOf) {
   const parsed = mappings.map((m3) => readRoleExpression(m3.expression)).filter((p3) => p3.style === "static" || p3.style === "group-attribute");
   const out = /* @__PURE__ */ new Map();
   if (parsed.length === 0) return out;
-  const byPk = new Map(groups.map((g5) => [g5.pk, g5]));
-  const withAncestors = (pks) => {
-    const seen = /* @__PURE__ */ new Set();
-    const queue = [...pks];
-    while (queue.length) {
-      const pk = queue.shift();
-      if (seen.has(pk) || !byPk.has(pk)) continue;
-      seen.add(pk);
-      queue.push(...byPk.get(pk).parents);
-    }
-    return [...seen].map((pk) => byPk.get(pk));
-  };
+  const members = groupMembers(groups, users.map((u) => ({ ...u, groups: [...u.groups] })));
+  const groupsOf = /* @__PURE__ */ new Map();
+  for (const g5 of groups) for (const person of members[g5.name] ?? []) groupsOf.set(person, [...groupsOf.get(person) ?? [], g5]);
   const bound = signIn.groups === "everyone" ? void 0 : new Set(signIn.groups);
   for (const u of users) {
-    const all = withAncestors(u.groups);
+    const all = groupsOf.get(u.username) ?? [];
     const maySignIn = !bound || all.some((g5) => bound.has(g5.name)) || signIn.users.includes(u.pk);
     if (!maySignIn) continue;
     const rows = [];
@@ -94491,16 +94482,7 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
   );
   const groups = new Map(groupList.filter((g5) => g5.DisplayName && g5.GroupId).map((g5) => [g5.DisplayName, g5.GroupId]));
   const declaredById = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
-  const ouAccounts = /* @__PURE__ */ new Map();
-  for (const ou of config.aws.organizationalUnits) {
-    const accounts = await accountsUnder(clients, ou.id).catch((error3) => {
-      throw new UserError(`cannot list the accounts of organizational unit '${ou.alias}' (${ou.id}) through AWS Organizations: ${error3.name}: ${error3.message}`);
-    });
-    ouAccounts.set(
-      ou.alias,
-      accounts.filter((a5) => a5.Id).map((a5) => ({ id: a5.Id, label: declaredById.get(a5.Id) ?? a5.Name ?? a5.Id })).sort((x, y) => byCodePoint(x.id, y.id))
-    );
-  }
+  const ouAccounts = await readOuAccounts(clients, config);
   const labels = new Map([...declaredById]);
   for (const list3 of ouAccounts.values()) for (const a5 of list3) if (!labels.has(a5.id)) labels.set(a5.id, a5.label);
   if (managedArns.size > 0) {
@@ -94538,6 +94520,20 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
     });
   }
   return { instanceArn, identityStoreId, resources, groups, permissionSetArns, ouAccounts };
+}
+async function readOuAccounts(clients, config) {
+  const declaredById = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
+  const ouAccounts = /* @__PURE__ */ new Map();
+  for (const ou of config.aws.organizationalUnits) {
+    const accounts = await accountsUnder(clients, ou.id).catch((error3) => {
+      throw new UserError(`cannot list the accounts of organizational unit '${ou.alias}' (${ou.id}) through AWS Organizations: ${error3.name}: ${error3.message}`);
+    });
+    ouAccounts.set(
+      ou.alias,
+      accounts.filter((a5) => a5.Id).map((a5) => ({ id: a5.Id, label: declaredById.get(a5.Id) ?? a5.Name ?? a5.Id })).sort((x, y) => byCodePoint(x.id, y.id))
+    );
+  }
+  return ouAccounts;
 }
 async function permissionSetDetails(clients, InstanceArn, PermissionSetArn) {
   const sso = clients.ssoAdmin;
@@ -95613,17 +95609,7 @@ async function readIdentityCenterAccess(clients, config, concurrency = 8) {
     );
     memberships[GroupId] = list3.map((m3) => m3.MemberId && "UserId" in m3.MemberId ? m3.MemberId.UserId : void 0).filter((id) => typeof id === "string");
   });
-  const declaredById = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
-  const ouAccounts = /* @__PURE__ */ new Map();
-  for (const ou of config.aws.organizationalUnits) {
-    const accounts = await accountsUnder(clients, ou.id).catch((error3) => {
-      throw new UserError(`cannot list the accounts of organizational unit '${ou.alias}' (${ou.id}) through AWS Organizations: ${error3.name}: ${error3.message}`);
-    });
-    ouAccounts.set(
-      ou.alias,
-      accounts.filter((a5) => a5.Id).map((a5) => ({ id: a5.Id, label: declaredById.get(a5.Id) ?? a5.Name ?? a5.Id })).sort((x, y) => byCodePoint(x.id, y.id))
-    );
-  }
+  const ouAccounts = await readOuAccounts(clients, config);
   return { permissionSets, groups, users, memberships, assignments, ouAccounts };
 }
 
@@ -95659,7 +95645,7 @@ function mergeGrants(grants) {
 function buildAccessReport(snapshot, options) {
   const grants = mergeGrants(snapshot.grants);
   const account = (id) => snapshot.accountAliases[id] ?? id;
-  const grantRows = grants.map((g5) => ({
+  const columns = (g5) => ({
     grant: g5.grant,
     grantKind: g5.grantKind,
     account: account(g5.accountId),
@@ -95668,23 +95654,11 @@ function buildAccessReport(snapshot, options) {
     managed: g5.managed,
     reason: g5.reason ?? null,
     source: g5.source,
-    awsRole: g5.grantKind === "role" ? g5.awsRole ?? "not-checked" : null,
-    people: options.people === "off" ? null : g5.people.length
-  })).sort(compareRows2(["grant", "account", "accountId", "via", "source"]));
+    awsRole: g5.grantKind === "role" ? g5.awsRole ?? "not-checked" : null
+  });
+  const grantRows = grants.map((g5) => ({ ...columns(g5), people: options.people === "off" ? null : g5.people.length })).sort(compareRows2(["grant", "account", "accountId", "via", "source"]));
   const rows = options.people !== "names" ? [] : grants.flatMap(
-    (g5) => g5.people.map((p3) => ({
-      person: p3.username,
-      email: p3.email ?? null,
-      grant: g5.grant,
-      grantKind: g5.grantKind,
-      account: account(g5.accountId),
-      accountId: g5.accountId,
-      via: g5.via,
-      managed: g5.managed,
-      reason: g5.reason ?? null,
-      source: g5.source,
-      awsRole: g5.grantKind === "role" ? g5.awsRole ?? "not-checked" : null
-    }))
+    (g5) => g5.people.map((p3) => ({ person: p3.username, email: p3.email ?? null, ...columns(g5) }))
   ).sort(compareRows2(["person", "grant", "account", "accountId", "via", "source"]));
   const people = new Set(grants.flatMap((g5) => g5.people.map((p3) => p3.username)));
   const managedGrants = grantRows.filter((g5) => g5.managed).length;
