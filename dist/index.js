@@ -22026,9 +22026,9 @@ var require_compile = __commonJS({
       if (_sch)
         return _sch;
       const rootId = (0, resolve_1.getFullPath)(this.opts.uriResolver, sch.root.baseId);
-      const { es5, lines } = this.opts.code;
+      const { es5, lines: lines2 } = this.opts.code;
       const { ownProperties } = this.opts;
-      const gen = new codegen_1.CodeGen(this.scope, { es5, lines, ownProperties });
+      const gen = new codegen_1.CodeGen(this.scope, { es5, lines: lines2, ownProperties });
       let _ValidationError;
       if (sch.$async) {
         _ValidationError = gen.scopeValue("Error", {
@@ -23535,8 +23535,8 @@ var require_core = __commonJS({
         this._loading = {};
         this._cache = /* @__PURE__ */ new Map();
         opts = this.opts = { ...opts, ...requiredOptions(opts) };
-        const { es5, lines } = this.opts.code;
-        this.scope = new codegen_2.ValueScope({ scope: {}, prefixes: EXT_SCOPE_NAMES, es5, lines });
+        const { es5, lines: lines2 } = this.opts.code;
+        this.scope = new codegen_2.ValueScope({ scope: {}, prefixes: EXT_SCOPE_NAMES, es5, lines: lines2 });
         this.logger = getLogger(opts.logger);
         const formatOpt = opts.validateFormats;
         opts.validateFormats = false;
@@ -23899,11 +23899,11 @@ var require_core = __commonJS({
     Ajv2.ValidationError = validation_error_1.default;
     Ajv2.MissingRefError = ref_error_1.default;
     exports2.default = Ajv2;
-    function checkOptions(checkOpts, options, msg, log = "error") {
+    function checkOptions(checkOpts, options, msg, log2 = "error") {
       for (const key2 in checkOpts) {
         const opt = key2;
         if (opt in options)
-          this.logger[log](`${msg}: option ${key2}. ${checkOpts[opt]}`);
+          this.logger[log2](`${msg}: option ${key2}. ${checkOpts[opt]}`);
       }
     }
     function getSchEnv(keyRef) {
@@ -26449,7 +26449,7 @@ var require_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove node");
-    function visit(node, visitor) {
+    function visit2(node, visitor) {
       const visitor_ = initVisitor(visitor);
       if (identity.isDocument(node)) {
         const cd = visit_(null, node.contents, visitor_, Object.freeze([node]));
@@ -26458,9 +26458,9 @@ var require_visit = __commonJS({
       } else
         visit_(null, node, visitor_, Object.freeze([]));
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
     function visit_(key2, node, visitor, path4) {
       const ctrl = callVisitor(key2, node, visitor, path4);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
@@ -26594,7 +26594,7 @@ var require_visit = __commonJS({
         throw new Error(`Cannot replace node with ${pt} parent`);
       }
     }
-    exports2.visit = visit;
+    exports2.visit = visit2;
     exports2.visitAsync = visitAsync;
   }
 });
@@ -26604,7 +26604,7 @@ var require_directives = __commonJS({
   "node_modules/yaml/dist/doc/directives.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var escapeChars = {
       "!": "%21",
       ",": "%2C",
@@ -26743,12 +26743,12 @@ var require_directives = __commonJS({
         return tag[0] === "!" ? tag : `!<${tag}>`;
       }
       toString(doc) {
-        const lines = this.yaml.explicit ? [`%YAML ${this.yaml.version || "1.2"}`] : [];
+        const lines2 = this.yaml.explicit ? [`%YAML ${this.yaml.version || "1.2"}`] : [];
         const tagEntries = Object.entries(this.tags);
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
           const tags = {};
-          visit.visit(doc.contents, (_key, node) => {
+          visit2.visit(doc.contents, (_key, node) => {
             if (identity.isNode(node) && node.tag)
               tags[node.tag] = true;
           });
@@ -26759,9 +26759,9 @@ var require_directives = __commonJS({
           if (handle === "!!" && prefix === "tag:yaml.org,2002:")
             continue;
           if (!doc || tagNames.some((tn) => tn.startsWith(prefix)))
-            lines.push(`%TAG ${handle} ${prefix}`);
+            lines2.push(`%TAG ${handle} ${prefix}`);
         }
-        return lines.join("\n");
+        return lines2.join("\n");
       }
     };
     Directives.defaultYaml = { explicit: false, version: "1.2" };
@@ -26775,7 +26775,7 @@ var require_anchors = __commonJS({
   "node_modules/yaml/dist/doc/anchors.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var visit = require_visit();
+    var visit2 = require_visit();
     function anchorIsValid(anchor) {
       if (/[\x00-\x19\s,[\]{}]/.test(anchor)) {
         const sa = JSON.stringify(anchor);
@@ -26786,7 +26786,7 @@ var require_anchors = __commonJS({
     }
     function anchorNames(root5) {
       const anchors = /* @__PURE__ */ new Set();
-      visit.visit(root5, {
+      visit2.visit(root5, {
         Value(_key, node) {
           if (node.anchor)
             anchors.add(node.anchor);
@@ -26966,7 +26966,7 @@ var require_Alias = __commonJS({
   "node_modules/yaml/dist/nodes/Alias.js"(exports2) {
     "use strict";
     var anchors = require_anchors();
-    var visit = require_visit();
+    var visit2 = require_visit();
     var identity = require_identity();
     var Node = require_Node();
     var toJS = require_toJS();
@@ -26992,7 +26992,7 @@ var require_Alias = __commonJS({
           nodes5 = ctx.aliasResolveCache;
         } else {
           nodes5 = [];
-          visit.visit(doc, {
+          visit2.visit(doc, {
             Node: (_key, node) => {
               if (identity.isAlias(node) || identity.hasAnchor(node))
                 nodes5.push(node);
@@ -28106,7 +28106,7 @@ var require_merge = __commonJS({
 var require_addPairToJSMap = __commonJS({
   "node_modules/yaml/dist/nodes/addPairToJSMap.js"(exports2) {
     "use strict";
-    var log = require_log();
+    var log2 = require_log();
     var merge2 = require_merge();
     var stringify = require_stringify();
     var identity = require_identity();
@@ -28155,7 +28155,7 @@ var require_addPairToJSMap = __commonJS({
           let jsonStr = JSON.stringify(strKey);
           if (jsonStr.length > 40)
             jsonStr = jsonStr.substring(0, 36) + '..."';
-          log.warn(ctx.doc.options.logLevel, `Keys with collection values will be stringified due to JS Object restrictions: ${jsonStr}. Set mapAsMap: true to use object keys.`);
+          log2.warn(ctx.doc.options.logLevel, `Keys with collection values will be stringified due to JS Object restrictions: ${jsonStr}. Set mapAsMap: true to use object keys.`);
           ctx.mapKeyWarned = true;
         }
         return strKey;
@@ -28222,22 +28222,22 @@ var require_stringifyCollection = __commonJS({
       const { indent, options: { commentString } } = ctx;
       const itemCtx = Object.assign({}, ctx, { indent: itemIndent, type: null });
       let chompKeep = false;
-      const lines = [];
+      const lines2 = [];
       for (let i5 = 0; i5 < items.length; ++i5) {
         const item = items[i5];
         let comment2 = null;
         if (identity.isNode(item)) {
           if (!chompKeep && item.spaceBefore)
-            lines.push("");
-          addCommentBefore(ctx, lines, item.commentBefore, chompKeep);
+            lines2.push("");
+          addCommentBefore(ctx, lines2, item.commentBefore, chompKeep);
           if (item.comment)
             comment2 = item.comment;
         } else if (identity.isPair(item)) {
           const ik = identity.isNode(item.key) ? item.key : null;
           if (ik) {
             if (!chompKeep && ik.spaceBefore)
-              lines.push("");
-            addCommentBefore(ctx, lines, ik.commentBefore, chompKeep);
+              lines2.push("");
+            addCommentBefore(ctx, lines2, ik.commentBefore, chompKeep);
           }
         }
         chompKeep = false;
@@ -28246,15 +28246,15 @@ var require_stringifyCollection = __commonJS({
           str2 += stringifyComment.lineComment(str2, itemIndent, commentString(comment2));
         if (chompKeep && comment2)
           chompKeep = false;
-        lines.push(blockItemPrefix + str2);
+        lines2.push(blockItemPrefix + str2);
       }
       let str;
-      if (lines.length === 0) {
+      if (lines2.length === 0) {
         str = flowChars.start + flowChars.end;
       } else {
-        str = lines[0];
-        for (let i5 = 1; i5 < lines.length; ++i5) {
-          const line = lines[i5];
+        str = lines2[0];
+        for (let i5 = 1; i5 < lines2.length; ++i5) {
+          const line = lines2[i5];
           str += line ? `
 ${indent}${line}` : "\n";
         }
@@ -28277,22 +28277,22 @@ ${indent}${line}` : "\n";
       });
       let reqNewline = false;
       let linesAtValue = 0;
-      const lines = [];
+      const lines2 = [];
       for (let i5 = 0; i5 < items.length; ++i5) {
         const item = items[i5];
         let comment = null;
         if (identity.isNode(item)) {
           if (item.spaceBefore)
-            lines.push("");
-          addCommentBefore(ctx, lines, item.commentBefore, false);
+            lines2.push("");
+          addCommentBefore(ctx, lines2, item.commentBefore, false);
           if (item.comment)
             comment = item.comment;
         } else if (identity.isPair(item)) {
           const ik = identity.isNode(item.key) ? item.key : null;
           if (ik) {
             if (ik.spaceBefore)
-              lines.push("");
-            addCommentBefore(ctx, lines, ik.commentBefore, false);
+              lines2.push("");
+            addCommentBefore(ctx, lines2, ik.commentBefore, false);
             if (ik.comment)
               reqNewline = true;
           }
@@ -28309,12 +28309,12 @@ ${indent}${line}` : "\n";
         if (comment)
           reqNewline = true;
         let str = stringify.stringify(item, itemCtx, () => comment = null);
-        reqNewline || (reqNewline = lines.length > linesAtValue || str.includes("\n"));
+        reqNewline || (reqNewline = lines2.length > linesAtValue || str.includes("\n"));
         if (i5 < items.length - 1) {
           str += ",";
         } else if (ctx.options.trailingComma) {
           if (ctx.options.lineWidth > 0) {
-            reqNewline || (reqNewline = lines.reduce((sum, line) => sum + line.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
+            reqNewline || (reqNewline = lines2.reduce((sum, line) => sum + line.length + 2, 2) + (str.length + 2) > ctx.options.lineWidth);
           }
           if (reqNewline) {
             str += ",";
@@ -28322,35 +28322,35 @@ ${indent}${line}` : "\n";
         }
         if (comment)
           str += stringifyComment.lineComment(str, itemIndent, commentString(comment));
-        lines.push(str);
-        linesAtValue = lines.length;
+        lines2.push(str);
+        linesAtValue = lines2.length;
       }
       const { start, end: end2 } = flowChars;
-      if (lines.length === 0) {
+      if (lines2.length === 0) {
         return start + end2;
       } else {
         if (!reqNewline) {
-          const len = lines.reduce((sum, line) => sum + line.length + 2, 2);
+          const len = lines2.reduce((sum, line) => sum + line.length + 2, 2);
           reqNewline = ctx.options.lineWidth > 0 && len > ctx.options.lineWidth;
         }
         if (reqNewline) {
           let str = start;
-          for (const line of lines)
+          for (const line of lines2)
             str += line ? `
 ${indentStep}${indent}${line}` : "\n";
           return `${str}
 ${indent}${end2}`;
         } else {
-          return `${start}${fcPadding}${lines.join(" ")}${fcPadding}${end2}`;
+          return `${start}${fcPadding}${lines2.join(" ")}${fcPadding}${end2}`;
         }
       }
     }
-    function addCommentBefore({ indent, options: { commentString } }, lines, comment, chompKeep) {
+    function addCommentBefore({ indent, options: { commentString } }, lines2, comment, chompKeep) {
       if (comment && chompKeep)
         comment = comment.replace(/^\n+/, "");
       if (comment) {
         const ic = stringifyComment.indentComment(commentString(comment), indent);
-        lines.push(ic.trimStart());
+        lines2.push(ic.trimStart());
       }
     }
     exports2.stringifyCollection = stringifyCollection;
@@ -28988,11 +28988,11 @@ var require_binary = __commonJS({
         if (type !== Scalar.Scalar.QUOTE_DOUBLE) {
           const lineWidth = Math.max(ctx.options.lineWidth - ctx.indent.length, ctx.options.minContentWidth);
           const n3 = Math.ceil(str.length / lineWidth);
-          const lines = new Array(n3);
+          const lines2 = new Array(n3);
           for (let i5 = 0, o3 = 0; i5 < n3; ++i5, o3 += lineWidth) {
-            lines[i5] = str.substr(o3, lineWidth);
+            lines2[i5] = str.substr(o3, lineWidth);
           }
-          str = lines.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
+          str = lines2.join(type === Scalar.Scalar.BLOCK_LITERAL ? "\n" : " ");
         }
         return stringifyString.stringifyString({ comment, type, value: str }, ctx, onComment, onChompKeep);
       }
@@ -29672,35 +29672,35 @@ var require_stringifyDocument = __commonJS({
     var stringify = require_stringify();
     var stringifyComment = require_stringifyComment();
     function stringifyDocument(doc, options) {
-      const lines = [];
+      const lines2 = [];
       let hasDirectives = options.directives === true;
       if (options.directives !== false && doc.directives) {
         const dir = doc.directives.toString(doc);
         if (dir) {
-          lines.push(dir);
+          lines2.push(dir);
           hasDirectives = true;
         } else if (doc.directives.docStart)
           hasDirectives = true;
       }
       if (hasDirectives)
-        lines.push("---");
+        lines2.push("---");
       const ctx = stringify.createStringifyContext(doc, options);
       const { commentString } = ctx.options;
       if (doc.commentBefore) {
-        if (lines.length !== 1)
-          lines.unshift("");
+        if (lines2.length !== 1)
+          lines2.unshift("");
         const cs = commentString(doc.commentBefore);
-        lines.unshift(stringifyComment.indentComment(cs, ""));
+        lines2.unshift(stringifyComment.indentComment(cs, ""));
       }
       let chompKeep = false;
       let contentComment = null;
       if (doc.contents) {
         if (identity.isNode(doc.contents)) {
           if (doc.contents.spaceBefore && hasDirectives)
-            lines.push("");
+            lines2.push("");
           if (doc.contents.commentBefore) {
             const cs = commentString(doc.contents.commentBefore);
-            lines.push(stringifyComment.indentComment(cs, ""));
+            lines2.push(stringifyComment.indentComment(cs, ""));
           }
           ctx.forceBlockIndent = !!doc.comment;
           contentComment = doc.contents.comment;
@@ -29709,36 +29709,36 @@ var require_stringifyDocument = __commonJS({
         let body = stringify.stringify(doc.contents, ctx, () => contentComment = null, onChompKeep);
         if (contentComment)
           body += stringifyComment.lineComment(body, "", commentString(contentComment));
-        if ((body[0] === "|" || body[0] === ">") && lines[lines.length - 1] === "---") {
-          lines[lines.length - 1] = `--- ${body}`;
+        if ((body[0] === "|" || body[0] === ">") && lines2[lines2.length - 1] === "---") {
+          lines2[lines2.length - 1] = `--- ${body}`;
         } else
-          lines.push(body);
+          lines2.push(body);
       } else {
-        lines.push(stringify.stringify(doc.contents, ctx));
+        lines2.push(stringify.stringify(doc.contents, ctx));
       }
       if (doc.directives?.docEnd) {
         if (doc.comment) {
           const cs = commentString(doc.comment);
           if (cs.includes("\n")) {
-            lines.push("...");
-            lines.push(stringifyComment.indentComment(cs, ""));
+            lines2.push("...");
+            lines2.push(stringifyComment.indentComment(cs, ""));
           } else {
-            lines.push(`... ${cs}`);
+            lines2.push(`... ${cs}`);
           }
         } else {
-          lines.push("...");
+          lines2.push("...");
         }
       } else {
         let dc = doc.comment;
         if (dc && chompKeep)
           dc = dc.replace(/^\n+/, "");
         if (dc) {
-          if ((!chompKeep || contentComment) && lines[lines.length - 1] !== "")
-            lines.push("");
-          lines.push(stringifyComment.indentComment(commentString(dc), ""));
+          if ((!chompKeep || contentComment) && lines2[lines2.length - 1] !== "")
+            lines2.push("");
+          lines2.push(stringifyComment.indentComment(commentString(dc), ""));
         }
       }
-      return lines.join("\n") + "\n";
+      return lines2.join("\n") + "\n";
     }
     exports2.stringifyDocument = stringifyDocument;
   }
@@ -30800,17 +30800,17 @@ var require_resolve_block_scalar = __commonJS({
       if (!header)
         return { value: "", type: null, comment: "", range: [start, start, start] };
       const type = header.mode === ">" ? Scalar.Scalar.BLOCK_FOLDED : Scalar.Scalar.BLOCK_LITERAL;
-      const lines = scalar.source ? splitLines2(scalar.source) : [];
-      let chompStart = lines.length;
-      for (let i5 = lines.length - 1; i5 >= 0; --i5) {
-        const content = lines[i5][1];
+      const lines2 = scalar.source ? splitLines2(scalar.source) : [];
+      let chompStart = lines2.length;
+      for (let i5 = lines2.length - 1; i5 >= 0; --i5) {
+        const content = lines2[i5][1];
         if (content === "" || content === "\r")
           chompStart = i5;
         else
           break;
       }
       if (chompStart === 0) {
-        const value2 = header.chomp === "+" && lines.length > 0 ? "\n".repeat(Math.max(1, lines.length - 1)) : "";
+        const value2 = header.chomp === "+" && lines2.length > 0 ? "\n".repeat(Math.max(1, lines2.length - 1)) : "";
         let end3 = start + header.length;
         if (scalar.source)
           end3 += scalar.source.length;
@@ -30820,7 +30820,7 @@ var require_resolve_block_scalar = __commonJS({
       let offset = scalar.offset + header.length;
       let contentStart = 0;
       for (let i5 = 0; i5 < chompStart; ++i5) {
-        const [indent, content] = lines[i5];
+        const [indent, content] = lines2[i5];
         if (content === "" || content === "\r") {
           if (header.indent === 0 && indent.length > trimIndent)
             trimIndent = indent.length;
@@ -30840,17 +30840,17 @@ var require_resolve_block_scalar = __commonJS({
         }
         offset += indent.length + content.length + 1;
       }
-      for (let i5 = lines.length - 1; i5 >= chompStart; --i5) {
-        if (lines[i5][0].length > trimIndent)
+      for (let i5 = lines2.length - 1; i5 >= chompStart; --i5) {
+        if (lines2[i5][0].length > trimIndent)
           chompStart = i5 + 1;
       }
       let value = "";
       let sep3 = "";
       let prevMoreIndented = false;
       for (let i5 = 0; i5 < contentStart; ++i5)
-        value += lines[i5][0].slice(trimIndent) + "\n";
+        value += lines2[i5][0].slice(trimIndent) + "\n";
       for (let i5 = contentStart; i5 < chompStart; ++i5) {
-        let [indent, content] = lines[i5];
+        let [indent, content] = lines2[i5];
         offset += indent.length + content.length + 1;
         const crlf = content[content.length - 1] === "\r";
         if (crlf)
@@ -30887,8 +30887,8 @@ var require_resolve_block_scalar = __commonJS({
         case "-":
           break;
         case "+":
-          for (let i5 = chompStart; i5 < lines.length; ++i5)
-            value += "\n" + lines[i5][0].slice(trimIndent);
+          for (let i5 = chompStart; i5 < lines2.length; ++i5)
+            value += "\n" + lines2[i5][0].slice(trimIndent);
           if (value[value.length - 1] !== "\n")
             value += "\n";
           break;
@@ -30963,10 +30963,10 @@ var require_resolve_block_scalar = __commonJS({
       const first = split2[0];
       const m3 = first.match(/^( *)/);
       const line0 = m3?.[1] ? [m3[1], first.slice(m3[1].length)] : ["", first];
-      const lines = [line0];
+      const lines2 = [line0];
       for (let i5 = 1; i5 < split2.length; i5 += 2)
-        lines.push([split2[i5], split2[i5 + 1]]);
-      return lines;
+        lines2.push([split2[i5], split2[i5 + 1]]);
+      return lines2;
     }
     exports2.resolveBlockScalar = resolveBlockScalar;
   }
@@ -31914,15 +31914,15 @@ var require_cst_visit = __commonJS({
     var BREAK = /* @__PURE__ */ Symbol("break visit");
     var SKIP = /* @__PURE__ */ Symbol("skip children");
     var REMOVE = /* @__PURE__ */ Symbol("remove item");
-    function visit(cst, visitor) {
+    function visit2(cst, visitor) {
       if ("type" in cst && cst.type === "document")
         cst = { start: cst.start, value: cst.value };
       _visit(Object.freeze([]), cst, visitor);
     }
-    visit.BREAK = BREAK;
-    visit.SKIP = SKIP;
-    visit.REMOVE = REMOVE;
-    visit.itemAtPath = (cst, path4) => {
+    visit2.BREAK = BREAK;
+    visit2.SKIP = SKIP;
+    visit2.REMOVE = REMOVE;
+    visit2.itemAtPath = (cst, path4) => {
       let item = cst;
       for (const [field, index] of path4) {
         const tok = item?.[field];
@@ -31933,8 +31933,8 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit.parentCollection = (cst, path4) => {
-      const parent = visit.itemAtPath(cst, path4.slice(0, -1));
+    visit2.parentCollection = (cst, path4) => {
+      const parent = visit2.itemAtPath(cst, path4.slice(0, -1));
       const field = path4[path4.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
@@ -31965,7 +31965,7 @@ var require_cst_visit = __commonJS({
       }
       return typeof ctrl === "function" ? ctrl(item, path4) : ctrl;
     }
-    exports2.visit = visit;
+    exports2.visit = visit2;
   }
 });
 
@@ -33572,7 +33572,7 @@ var require_public_api = __commonJS({
     var composer = require_composer();
     var Document = require_Document();
     var errors = require_errors3();
-    var log = require_log();
+    var log2 = require_log();
     var identity = require_identity();
     var lineCounter = require_line_counter();
     var parser2 = require_parser();
@@ -33624,7 +33624,7 @@ var require_public_api = __commonJS({
       const doc = parseDocument2(src, options);
       if (!doc)
         return null;
-      doc.warnings.forEach((warning3) => log.warn(doc.options.logLevel, warning3));
+      doc.warnings.forEach((warning3) => log2.warn(doc.options.logLevel, warning3));
       if (doc.errors.length > 0) {
         if (doc.options.logLevel !== "silent")
           throw doc.errors[0];
@@ -33681,7 +33681,7 @@ var require_dist2 = __commonJS({
     var lineCounter = require_line_counter();
     var parser2 = require_parser();
     var publicApi = require_public_api();
-    var visit = require_visit();
+    var visit2 = require_visit();
     exports2.Composer = composer.Composer;
     exports2.Document = Document.Document;
     exports2.Schema = Schema2.Schema;
@@ -33709,8 +33709,8 @@ var require_dist2 = __commonJS({
     exports2.parseAllDocuments = publicApi.parseAllDocuments;
     exports2.parseDocument = publicApi.parseDocument;
     exports2.stringify = publicApi.stringify;
-    exports2.visit = visit.visit;
-    exports2.visitAsync = visit.visitAsync;
+    exports2.visit = visit2.visit;
+    exports2.visitAsync = visit2.visitAsync;
   }
 });
 
@@ -82671,6 +82671,9 @@ var require_dist_cjs20 = __commonJS({
   }
 });
 
+// src/action/inputs.ts
+import { readFileSync } from "node:fs";
+
 // node_modules/@actions/core/lib/command.js
 import * as os from "os";
 
@@ -83192,7 +83195,6 @@ function info(message) {
 }
 
 // src/action/inputs.ts
-import { readFileSync } from "node:fs";
 function readInputs() {
   const configs = getMultilineInput("config", { required: true }).flatMap((line) => line.split(",")).map((c5) => c5.trim()).filter(Boolean);
   const mode = getInput("mode") || "auto";
@@ -83236,6 +83238,77 @@ function readContext(env2 = process.env) {
     env: env2
   };
 }
+
+// src/util/safe-text.ts
+var UNSAFE_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\p{Cs}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+var INVISIBLE_CHARS = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
+var PICTOGRAPH = /^[\p{Extended_Pictographic}\p{Emoji_Modifier}]$/u;
+var EMOJI_BASE = new RegExp("^\\p{Emoji}$", "u");
+function previousBase(s2, index) {
+  const before = [...s2.slice(Math.max(0, index - 8), index)];
+  while (before.length > 0 && /^[\ufe0e\ufe0f\p{Emoji_Modifier}]$/u.test(before[before.length - 1])) before.pop();
+  return before[before.length - 1];
+}
+function isPartOfEmoji(s2, ch, index) {
+  if (ch === "\u200D") {
+    const prev = previousBase(s2, index);
+    const next = [...s2.slice(index + 1, index + 3)][0];
+    return prev !== void 0 && next !== void 0 && PICTOGRAPH.test(prev) && PICTOGRAPH.test(next);
+  }
+  if (ch === "\uFE0F" || ch === "\uFE0E") {
+    const prev = [...s2.slice(Math.max(0, index - 2), index)].pop();
+    return prev !== void 0 && EMOJI_BASE.test(prev);
+  }
+  return false;
+}
+function codePointEscape(ch) {
+  const cp = ch.codePointAt(0);
+  return cp > 65535 ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, "0")}`;
+}
+function escapeUnsafe(s2) {
+  return s2.replace(UNSAFE_CHARS, (ch, index) => isPartOfEmoji(s2, ch, index) ? ch : codePointEscape(ch));
+}
+function escapeUnsafeJson(json) {
+  return json.replace(
+    UNSAFE_CHARS,
+    (ch, index) => isPartOfEmoji(json, ch, index) ? ch : [...Array(ch.length).keys()].map((i5) => `\\u${ch.charCodeAt(i5).toString(16).padStart(4, "0")}`).join("")
+  );
+}
+function invisibleCharacters(s2) {
+  const out = [];
+  for (const m3 of s2.matchAll(INVISIBLE_CHARS)) if (!isPartOfEmoji(s2, m3[0], m3.index)) out.push({ ch: m3[0], index: m3.index });
+  return out;
+}
+function escapeOneLine(s2) {
+  return escapeUnsafe(s2).replace(/\t/g, "\\t").replace(/\n/g, "\\n");
+}
+function escapeLogLine(s2) {
+  return escapeOneLine(s2).replace(/^(\s*):(?=:)/, "$1\\u003a").replace(/##\[/g, "##\\u005b");
+}
+
+// src/action/log.ts
+function lines(text) {
+  return (typeof text === "string" ? text.split(/\r?\n/) : [...text]).map(escapeLogLine);
+}
+var log = {
+  info(text) {
+    for (const line of lines(text)) info(line);
+  },
+  /** An annotation (core escapes the line breaks between the lines, so it stays one command). */
+  warning(text, properties) {
+    warning(lines(text).join("\n"), properties);
+  },
+  error(text, properties) {
+    error(lines(text).join("\n"), properties);
+  },
+  notice(text, properties) {
+    notice(lines(text).join("\n"), properties);
+  },
+  /** Marks the step failed, with the message as an error annotation. */
+  fail(text) {
+    setFailed(lines(text).join("\n"));
+  }
+};
 
 // src/action/run.ts
 import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
@@ -83822,11 +83895,11 @@ function validateTagName(tagname) {
   return isName(tagname);
 }
 function getLineNumberForPosition(xmlData, index) {
-  const lines = xmlData.substring(0, index).split(/\r?\n/);
+  const lines2 = xmlData.substring(0, index).split(/\r?\n/);
   return {
-    line: lines.length,
+    line: lines2.length,
     // column number is last line's length + 1, because column numbering starts at 1:
-    col: lines[lines.length - 1].length + 1
+    col: lines2[lines2.length - 1].length + 1
   };
 }
 function getPositionFromMatch(match) {
@@ -87667,18 +87740,6 @@ var UserError = class extends Error {
   name = "UserError";
 };
 
-// src/util/safe-text.ts
-var UNSAFE_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
-function hex4(ch) {
-  return `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`;
-}
-function escapeUnsafe(s2) {
-  return s2.replace(UNSAFE_CHARS, hex4);
-}
-function escapeOneLine(s2) {
-  return escapeUnsafe(s2).replace(/\t/g, "\\t").replace(/\n/g, "\\n");
-}
-
 // src/config/sp-metadata-file.ts
 var SP_METADATA_MAX_BYTES = 1024 * 1024;
 async function readSpMetadataFile(file, root5) {
@@ -89403,6 +89464,40 @@ var YamlSource = class {
     }
     return { line: 1, column: 1 };
   }
+  /**
+   * Keys and values that hold an invisible character (a zero-width space or joiner,
+   * a word joiner, a byte order mark inside text, a soft hyphen, a Unicode tag
+   * character, a Hangul filler, a bidirectional control…): `aws-admins` with one
+   * prints exactly like `aws-admins` and is another group. Pointed at the character
+   * itself when the file holds it raw, at the value when it is written as an escape
+   * ("\u200b"). The value is never quoted back: it might be a pasted secret.
+   */
+  invisibleCharacterDiagnostics() {
+    const out = [];
+    (0, import_yaml.visit)(this.document, {
+      Scalar: (key2, node) => {
+        if (typeof node.value !== "string" || !node.range) return;
+        const found = invisibleCharacters(node.value);
+        if (found.length === 0) return;
+        const raw = this.text.slice(node.range[0], node.range[1]);
+        const seen = /* @__PURE__ */ new Set();
+        for (const { ch } of found) {
+          if (seen.has(ch)) continue;
+          seen.add(ch);
+          const at = raw.indexOf(ch);
+          const what = key2 === "key" ? "a key" : "a value";
+          out.push(
+            this.at(
+              "error",
+              at >= 0 ? node.range[0] + at : node.range[0],
+              `${what} holds an invisible character, ${describeInvisible(ch)}${at >= 0 ? "" : ", written as an escape"}: text with it prints exactly like text without it, yet names something else; remove it`
+            )
+          );
+        }
+      }
+    });
+    return out;
+  }
   diagnostic(severity, path4, message, target = "value") {
     return { severity, message, file: this.file, path: path4, ...this.position(path4, target) };
   }
@@ -89459,6 +89554,12 @@ function syntaxMessage(code2, message) {
   if (code2 === "TAB_AS_INDENT") text = `${text}; indent with spaces`;
   return `YAML syntax: ${text}`;
 }
+function describeInvisible(ch) {
+  const cp = ch.codePointAt(0);
+  const code2 = `U+${cp.toString(16).toUpperCase().padStart(4, "0")}`;
+  const name = cp === 8203 ? "zero width space" : cp === 8204 ? "zero width non-joiner" : cp === 8205 ? "zero width joiner" : cp === 8288 ? "word joiner" : cp === 65279 ? "byte order mark" : cp === 173 ? "soft hyphen" : cp === 847 ? "combining grapheme joiner" : cp === 6158 ? "Mongolian vowel separator" : [4447, 4448, 12644, 65440].includes(cp) ? "Hangul filler" : cp >= 917504 && cp <= 917631 ? "Unicode tag character" : cp >= 65024 && cp <= 65039 || cp >= 917760 && cp <= 917999 ? "variation selector" : [1564, 8206, 8207].includes(cp) || cp >= 8234 && cp <= 8238 || cp >= 8294 && cp <= 8297 ? "bidirectional control" : "invisible format character";
+  return `${code2} (${name}, shown as ${codePointEscape(ch)})`;
+}
 
 // src/config/load-config.ts
 var DEFAULTS = {
@@ -89478,13 +89579,10 @@ function validateConfigText(file, text, options = {}) {
     return { diagnostics: atMost(sortDiagnostics(syntax)), source };
   }
   const data = source.toJS();
-  const diagnostics = atMost(
-    sortDiagnostics([
-      ...syntax,
-      ...data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data),
-      ...semanticDiagnostics(source, data, now)
-    ])
-  );
+  const rules = [...data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data), ...semanticDiagnostics(source, data, now)];
+  const taken = new Set(rules.filter((d5) => d5.severity === "error").map((d5) => `${d5.line}:${d5.column}`));
+  const invisible = source.invisibleCharacterDiagnostics().filter((d5) => !taken.has(`${d5.line}:${d5.column}`));
+  const diagnostics = atMost(sortDiagnostics([...syntax, ...invisible, ...rules]));
   if (diagnostics.some((d5) => d5.severity === "error")) return { diagnostics, source };
   return { diagnostics, source, config: resolveConfig(source, data) };
 }
@@ -89545,8 +89643,8 @@ function decodeUtf8(bytes) {
       }
     }
     const before = new TextDecoder("utf-8").decode(bytes.subarray(0, good));
-    const lines = before.split("\n");
-    return { offset: good, line: lines.length, column: [...lines[lines.length - 1]].length + 1 };
+    const lines2 = before.split("\n");
+    return { offset: good, line: lines2.length, column: [...lines2[lines2.length - 1]].length + 1 };
   }
 }
 async function checkReferencedFiles(result) {
@@ -90567,16 +90665,16 @@ function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, ne
       return;
     }
     diff.push({ value: "", lines: [] });
-    function contextLines(lines) {
-      return lines.map(function(entry) {
+    function contextLines(lines2) {
+      return lines2.map(function(entry) {
         return " " + entry;
       });
     }
     const hunks = [];
     let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
     for (let i5 = 0; i5 < diff.length; i5++) {
-      const current = diff[i5], lines = current.lines || splitLines(current.value);
-      current.lines = lines;
+      const current = diff[i5], lines2 = current.lines || splitLines(current.value);
+      current.lines = lines2;
       if (current.added || current.removed) {
         if (!oldRangeStart) {
           const prev = diff[i5 - 1];
@@ -90588,23 +90686,23 @@ function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, ne
             newRangeStart -= curRange.length;
           }
         }
-        for (const line of lines) {
+        for (const line of lines2) {
           curRange.push((current.added ? "+" : "-") + line);
         }
         if (current.added) {
-          newLine += lines.length;
+          newLine += lines2.length;
         } else {
-          oldLine += lines.length;
+          oldLine += lines2.length;
         }
       } else {
         if (oldRangeStart) {
-          if (lines.length <= context * 2 && i5 < diff.length - 2) {
-            for (const line of contextLines(lines)) {
+          if (lines2.length <= context * 2 && i5 < diff.length - 2) {
+            for (const line of contextLines(lines2)) {
               curRange.push(line);
             }
           } else {
-            const contextSize = Math.min(lines.length, context);
-            for (const line of contextLines(lines.slice(0, contextSize))) {
+            const contextSize = Math.min(lines2.length, context);
+            for (const line of contextLines(lines2.slice(0, contextSize))) {
               curRange.push(line);
             }
             const hunk = {
@@ -90620,8 +90718,8 @@ function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, ne
             curRange = [];
           }
         }
-        oldLine += lines.length;
-        newLine += lines.length;
+        oldLine += lines2.length;
+        newLine += lines2.length;
       }
     }
     for (const hunk of hunks) {
@@ -91268,7 +91366,7 @@ function personCaveats(input, nowFromObjects, later) {
   const before = held(nowFromObjects, pa.now);
   const after = held(later);
   const names = pa.names;
-  const lines = [];
+  const lines2 = [];
   let changed = 0;
   for (const person of [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].sort(byCodePoint)) {
     const b5 = before.get(person) ?? /* @__PURE__ */ new Set();
@@ -91277,11 +91375,11 @@ function personCaveats(input, nowFromObjects, later) {
     const losses = [...b5].filter((x) => !a5.has(x)).map((x) => label.get(x)).sort(byCodePoint);
     if (gains.length === 0 && losses.length === 0) continue;
     changed++;
-    if (names && lines.length < 50) lines.push(`${person}${gains.length ? ` gains ${gains.join(", ")}` : ""}${gains.length && losses.length ? " and" : ""}${losses.length ? ` loses ${losses.join(", ")}` : ""}`);
+    if (names && lines2.length < 50) lines2.push(`${person}${gains.length ? ` gains ${gains.join(", ")}` : ""}${gains.length && losses.length ? " and" : ""}${losses.length ? ` loses ${losses.join(", ")}` : ""}`);
   }
   if (changed === 0) return [];
   const head = `${changed} ${changed === 1 ? "person holds" : "people hold"} different roles after this plan although no group's access changes: the hand-made Role mapping being replaced gives each person what authentik evaluates for them (one role from merged group attributes, and only if they may sign in), the mapped groups give every member each role`;
-  return [head, ...lines.map((l3) => `  ${l3}`), ...names && changed > lines.length ? [`  \u2026 and ${changed - lines.length} more`] : []];
+  return [head, ...lines2.map((l3) => `  ${l3}`), ...names && changed > lines2.length ? [`  \u2026 and ${changed - lines2.length} more`] : []];
 }
 
 // src/plan/risks.ts
@@ -91656,7 +91754,7 @@ var getBodySize = (body) => {
   }
   return 0;
 };
-var withProgress = (stream, totalBytes, onProgress) => {
+var withProgress = (stream, totalBytes, onProgress2) => {
   let previousChunk;
   let transferredBytes = 0;
   return stream.pipeThrough(new TransformStream({
@@ -91668,14 +91766,14 @@ var withProgress = (stream, totalBytes, onProgress) => {
         if (percent >= 1) {
           percent = 1 - Number.EPSILON;
         }
-        onProgress?.({ percent, totalBytes: Math.max(totalBytes, transferredBytes), transferredBytes }, previousChunk);
+        onProgress2?.({ percent, totalBytes: Math.max(totalBytes, transferredBytes), transferredBytes }, previousChunk);
       }
       previousChunk = currentChunk;
     },
     flush() {
       if (previousChunk) {
         transferredBytes += previousChunk.byteLength;
-        onProgress?.({ percent: 1, totalBytes: Math.max(totalBytes, transferredBytes), transferredBytes }, previousChunk);
+        onProgress2?.({ percent: 1, totalBytes: Math.max(totalBytes, transferredBytes), transferredBytes }, previousChunk);
       }
     }
   }));
@@ -93132,12 +93230,12 @@ function readPairs(values, line) {
 }
 function readRoleExpression(expression) {
   if (expression.trim() === ROLE_EXPRESSION.trim()) return { style: "entitlements" };
-  const lines = statements(expression);
-  if (lines.length === 0) return { style: "unreadable", reason: "the expression is empty", line: 1 };
-  const logic = lines.find((l3) => /^(?:if|elif|else|for|while|def|try|with|match|lambda)\b/.test(l3.text));
+  const lines2 = statements(expression);
+  if (lines2.length === 0) return { style: "unreadable", reason: "the expression is empty", line: 1 };
+  const logic = lines2.find((l3) => /^(?:if|elif|else|for|while|def|try|with|match|lambda)\b/.test(l3.text));
   if (logic) return { style: "unreadable", reason: `"${logic.text}": the grants depend on logic (conditions, loops) the tool does not evaluate`, line: logic.line };
-  if (lines.length === 1) {
-    const only = lines[0];
+  if (lines2.length === 1) {
+    const only = lines2[0];
     const single = new RegExp(`^return\\s+${STRING}$`).exec(only.text);
     if (single) return readPairs([stringValue(single, 1)], only.line);
     const list3 = /^return\s+\[(.*)\]$/.exec(only.text);
@@ -93157,8 +93255,8 @@ function readRoleExpression(expression) {
     }
     return { style: "unreadable", reason: `"${only.text}" is not one of the shapes the tool reads (return "role_arn,provider_arn", or a list of them)`, line: only.line };
   }
-  if (lines.length === 2) {
-    const [assign, ret] = lines;
+  if (lines2.length === 2) {
+    const [assign, ret] = lines2;
     const a5 = new RegExp(`^([A-Za-z_]\\w*)\\s*=\\s*(?:request\\.)?user\\.group_attributes\\(\\s*(?:request)?\\s*\\)\\.get\\(\\s*${STRING}\\s*(?:,\\s*${STRING}\\s*)?\\)$`).exec(
       assign.text
     );
@@ -93183,7 +93281,7 @@ function readRoleExpression(expression) {
     };
     return { style: "group-attribute", attribute, defaultValue, template, pairFor };
   }
-  return { style: "unreadable", reason: "the expression has more statements than the shapes the tool reads", line: lines[2].line };
+  return { style: "unreadable", reason: "the expression has more statements than the shapes the tool reads", line: lines2[2].line };
 }
 function expressionGrants(expression, groups, signIn) {
   const grants = [];
@@ -94099,9 +94197,9 @@ var AsyncOperations = class {
     this.finished.clear();
     const failed = (await this.list("FAILED")).map((s2) => s2.RequestId).filter((id) => id !== void 0 && finished.has(id));
     if (failed.length === 0) return;
-    const lines = await Promise.all(failed.map(async (id) => `  ${finished.get(id)} failed: ${await this.reason(id)}`));
+    const lines2 = await Promise.all(failed.map(async (id) => `  ${finished.get(id)} failed: ${await this.reason(id)}`));
     throw new UserError(`IAM Identity Center reported ${failed.length} operation(s) as failed:
-${lines.join("\n")}
+${lines2.join("\n")}
 Run plan again to see what is left, and apply to retry.`);
   }
   async list(status) {
@@ -94876,22 +94974,22 @@ function pretty(v, indent) {
   const inner = `${indent}  `;
   if (Array.isArray(v) && v.length > 0 && formatValue(v).length > INLINE_LIMIT) {
     const items = v.map((x) => pretty(x, inner));
-    return ["[", ...items.flatMap((lines, i5) => withComma(lines, i5 < items.length - 1, inner)), `${indent}]`];
+    return ["[", ...items.flatMap((lines2, i5) => withComma(lines2, i5 < items.length - 1, inner)), `${indent}]`];
   }
   if (v !== null && typeof v === "object" && !Array.isArray(v) && !isRef(v) && !isLookup(v) && !isDeferred(v)) {
     const entries2 = Object.entries(v).filter(([, x]) => x !== void 0);
     if (entries2.length > 0 && formatValue(v).length > INLINE_LIMIT) {
       const items = entries2.map(([k5, x]) => {
-        const lines = pretty(x, inner);
-        return [`${key(k5)}: ${lines[0]}`, ...lines.slice(1)];
+        const lines2 = pretty(x, inner);
+        return [`${key(k5)}: ${lines2[0]}`, ...lines2.slice(1)];
       });
-      return ["{", ...items.flatMap((lines, i5) => withComma(lines, i5 < items.length - 1, inner)), `${indent}}`];
+      return ["{", ...items.flatMap((lines2, i5) => withComma(lines2, i5 < items.length - 1, inner)), `${indent}}`];
     }
   }
   return [formatValue(v)];
 }
-function withComma(lines, comma, inner) {
-  const out = lines.map((l3, i5) => i5 === 0 ? `${inner}${l3}` : l3);
+function withComma(lines2, comma, inner) {
+  const out = lines2.map((l3, i5) => i5 === 0 ? `${inner}${l3}` : l3);
   if (comma) out[out.length - 1] += ",";
   return out;
 }
@@ -94937,26 +95035,34 @@ var MENTION = /(?<![A-Za-z0-9_])(@[A-Za-z0-9][A-Za-z0-9-]*(?:\/[A-Za-z0-9][A-Za-
 function splitMentions(s2) {
   return s2.split(new RegExp(MENTION.source, "g"));
 }
+var MARKUP = /<!--|-->|authentik-aws-gitops:/i;
+function unlinkHtml(s2) {
+  return s2.replace(/([A-Za-z0-9]):(?=\/\/)/g, "$1&#58;").replace(/\b(www)\./gi, "$1&#46;").replace(/([A-Za-z0-9._+-])@(?=[A-Za-z0-9_-]+\.)/g, "$1&#64;").replace(/authentik-aws-gitops:/gi, (m3) => `${m3.slice(0, -1)}&#58;`);
+}
 function html(s2) {
-  return oneLine(s2).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  return unlinkHtml(oneLine(s2).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"));
 }
 function htmlText(s2) {
   return splitMentions(oneLine(s2)).map((part, i5) => i5 % 2 === 1 ? `<code>${part}</code>` : html(part)).join("");
+}
+function unlinkMarkdown(s2) {
+  return s2.replace(/([A-Za-z0-9]):(?=\/\/)/g, "$1\\:").replace(/\b(www)\./gi, "$1\\.").replace(/([A-Za-z0-9._+-])@(?=[A-Za-z0-9_-]+\.)/g, "$1\\@").replace(/authentik-aws-gitops:/gi, (m3) => `${m3.slice(0, -1)}\\:`);
 }
 function escapeInline(s2) {
   return s2.replace(/[\\`*_[\]{}()#+!|~]/g, "\\$&").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 function mdText(s2) {
-  const lines = safeText(s2).split(/\r\n|\r|\n/).map(
+  const lines2 = safeText(s2).split(/\r\n|\r|\n/).map(
     (line) => splitMentions(line).map((part, i5) => {
       if (i5 % 2 === 1) return `<code>${part}</code>`;
-      const text = escapeInline(part);
+      const text = unlinkMarkdown(escapeInline(part));
       return i5 > 0 ? text : text.replace(/^(\s*)([-=])/, "$1\\$2").replace(/^(\s*\d+)([.)])/, "$1\\$2");
     }).join("")
   );
-  return lines.join("<br>");
+  return lines2.join("<br>");
 }
 function code(s2) {
+  if (MARKUP.test(s2)) return `<code>${html(s2)}</code>`;
   const text = oneLine(s2);
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run2) => run2.length));
   const tick = "`".repeat(longest + 1);
@@ -94969,10 +95075,11 @@ function cell(s2) {
 function row(cells) {
   return `| ${cells.map(cell).join(" | ")} |`;
 }
-function fence(lines, lang = "") {
-  const longest = Math.max(0, ...lines.flatMap((l3) => (l3.match(/`+/g) ?? []).map((run2) => run2.length)));
+function fence(lines2, lang = "") {
+  if (lines2.some((l3) => MARKUP.test(l3))) return ["<pre>", ...lines2.map((l3) => html(l3)), "</pre>"];
+  const longest = Math.max(0, ...lines2.flatMap((l3) => (l3.match(/`+/g) ?? []).map((run2) => run2.length)));
   const marker = "`".repeat(Math.max(3, longest + 1));
-  return [`${marker}${lang}`, ...lines, marker];
+  return [`${marker}${lang}`, ...lines2, marker];
 }
 var SYMBOL = { adopt: ">", create: "+", update: "~", delete: "-", replace: "-/+" };
 var VERB = { adopt: "adopt", create: "create", update: "update", delete: "delete", replace: "replace" };
@@ -95142,10 +95249,10 @@ function buildParts(plan, options) {
   const footer = ["", "---", `<sub>${meta.join(" \xB7 ")}</sub>`];
   return { head, changes, tail, footer };
 }
-function cost(lines) {
-  return lines.reduce((n3, l3) => n3 + l3.length + 1, 0);
+function cost(lines2) {
+  return lines2.reduce((n3, l3) => n3 + l3.length + 1, 0);
 }
-function cutLines(lines, budget) {
+function cutLines(lines2, budget) {
   let openDetails = 0;
   let openFence;
   const kept = [];
@@ -95155,14 +95262,17 @@ function cutLines(lines, budget) {
     ...fenceMarker ? [fenceMarker] : [],
     ...Array.from({ length: details }, () => ["", "</details>"]).flat()
   ];
-  for (const line of lines) {
+  for (const line of lines2) {
     let details = openDetails;
     let fenceMarker = openFence;
-    if (fenceMarker !== void 0) {
+    if (fenceMarker === "</pre>") {
+      if (line === "</pre>") fenceMarker = void 0;
+    } else if (fenceMarker !== void 0) {
       if (/^`+\s*$/.test(line) && line.trim().length >= fenceMarker.length) fenceMarker = void 0;
     } else {
       const opening = /^(`{3,})/.exec(line);
       if (opening) fenceMarker = opening[1];
+      else if (line === "<pre>") fenceMarker = "</pre>";
       else if (line.startsWith("<details")) details++;
       else if (line.startsWith("</details>")) details--;
     }
@@ -95237,12 +95347,12 @@ function planDrift(reviewed, now) {
   if (!reviewed) return ["(the reviewed plan was too large to keep its change list; compare the hashes)"];
   const before = new Map(reviewed.map(([action, address2, digest2]) => [`${action} ${address2}`, digest2]));
   const after = new Map(reviewedChanges(now).map(([action, address2, digest2]) => [`${action} ${address2}`, digest2]));
-  const lines = [];
-  for (const key2 of before.keys()) if (!after.has(key2)) lines.push(`- reviewed, no longer planned: ${key2}`);
-  for (const key2 of after.keys()) if (!before.has(key2)) lines.push(`+ planned now, never reviewed: ${key2}`);
-  for (const [key2, digest2] of after) if (before.has(key2) && before.get(key2) !== digest2) lines.push(`~ planned differently: ${key2}`);
-  if (lines.length === 0) lines.push("~ the same changes, made differently (e.g. a value edited outside the review)");
-  return lines;
+  const lines2 = [];
+  for (const key2 of before.keys()) if (!after.has(key2)) lines2.push(`- reviewed, no longer planned: ${key2}`);
+  for (const key2 of after.keys()) if (!before.has(key2)) lines2.push(`+ planned now, never reviewed: ${key2}`);
+  for (const [key2, digest2] of after) if (before.has(key2) && before.get(key2) !== digest2) lines2.push(`~ planned differently: ${key2}`);
+  if (lines2.length === 0) lines2.push("~ the same changes, made differently (e.g. a value edited outside the review)");
+  return lines2;
 }
 
 // src/providers/authentik/read-access.ts
@@ -95813,7 +95923,7 @@ async function createAccessReport(config, options = {}) {
 
 // src/report/render.ts
 function renderAccessJson(report) {
-  return `${JSON.stringify(report, null, 2)}
+  return `${escapeUnsafeJson(JSON.stringify(report, null, 2))}
 `;
 }
 function csvField(value) {
@@ -95825,17 +95935,17 @@ var csvLine = (cells) => `${cells.map(csvField).join(",")}\r
 `;
 var yesNo = (b5) => b5 ? "yes" : "no";
 function renderAccessCsv(report) {
-  const lines = [];
+  const lines2 = [];
   if (report.people === "names") {
-    lines.push(csvLine(["person", "email", "grant", "grant_kind", "account", "account_id", "via_group", "managed", "not_managed_because", "source", "aws_role"]));
-    for (const r5 of report.rows) lines.push(csvLine([r5.person, r5.email, r5.grant, r5.grantKind, r5.account, r5.accountId, r5.via, yesNo(r5.managed), r5.reason, r5.source, r5.awsRole]));
-    for (const u of report.unlisted) lines.push(csvLine(["(not listed)", null, null, null, null, null, null, "unknown", unlistedText(u), u.source, null]));
+    lines2.push(csvLine(["person", "email", "grant", "grant_kind", "account", "account_id", "via_group", "managed", "not_managed_because", "source", "aws_role"]));
+    for (const r5 of report.rows) lines2.push(csvLine([r5.person, r5.email, r5.grant, r5.grantKind, r5.account, r5.accountId, r5.via, yesNo(r5.managed), r5.reason, r5.source, r5.awsRole]));
+    for (const u of report.unlisted) lines2.push(csvLine(["(not listed)", null, null, null, null, null, null, "unknown", unlistedText(u), u.source, null]));
   } else {
-    lines.push(csvLine(["grant", "grant_kind", "account", "account_id", "via_group", "people", "managed", "not_managed_because", "source", "aws_role"]));
-    for (const g5 of report.grants) lines.push(csvLine([g5.grant, g5.grantKind, g5.account, g5.accountId, g5.via, g5.people, yesNo(g5.managed), g5.reason, g5.source, g5.awsRole]));
-    for (const u of report.unlisted) lines.push(csvLine(["(not listed)", null, null, null, null, null, "unknown", unlistedText(u), u.source, null]));
+    lines2.push(csvLine(["grant", "grant_kind", "account", "account_id", "via_group", "people", "managed", "not_managed_because", "source", "aws_role"]));
+    for (const g5 of report.grants) lines2.push(csvLine([g5.grant, g5.grantKind, g5.account, g5.accountId, g5.via, g5.people, yesNo(g5.managed), g5.reason, g5.source, g5.awsRole]));
+    for (const u of report.unlisted) lines2.push(csvLine(["(not listed)", null, null, null, null, null, "unknown", unlistedText(u), u.source, null]));
   }
-  return lines.join("");
+  return lines2.join("");
 }
 function unlistedText(u) {
   return u.line !== void 0 ? `${u.reason} (line ${u.line})` : u.reason;
@@ -95913,7 +96023,7 @@ function renderAccessMarkdown(report, options = {}) {
     tail.push("");
   }
   const max = options.maxLength ?? Number.POSITIVE_INFINITY;
-  const size = (lines) => lines.reduce((n3, l3) => n3 + l3.length + 1, 0);
+  const size = (lines2) => lines2.reduce((n3, l3) => n3 + l3.length + 1, 0);
   const cutNotice = (n3) => `
 \u2026 ${n3} more line${n3 === 1 ? "" : "s"} cut to fit the size limit${options.fullReportHint ? `; ${options.fullReportHint}` : ""}.
 `;
@@ -95952,9 +96062,12 @@ var GITHUB_COMMENT_LIMIT = 65536;
 function markerFor(configPath) {
   return `<!-- authentik-aws-gitops:plan config=${encodeURIComponent(configPath)} -->`;
 }
+var RESULT_PLANNED = "<!-- authentik-aws-gitops:result planned -->";
+var RESULT_FAILED = "<!-- authentik-aws-gitops:result failed -->";
 var STATUS_OPEN = "<!-- authentik-aws-gitops:status -->";
 var STATUS_CLOSE = "<!-- /authentik-aws-gitops:status -->";
-var DATA_PREFIX = "<!-- authentik-aws-gitops:data ";
+var DATA_LINE = /^<!-- authentik-aws-gitops:data ([A-Za-z0-9_-]+) -->$/;
+var HASH = /^[0-9a-f]{64}$/;
 function statusBlock(status) {
   return `${STATUS_OPEN}
 ${status}
@@ -95962,23 +96075,26 @@ ${STATUS_CLOSE}`;
 }
 function replaceStatus(body, status) {
   const start = body.indexOf(STATUS_OPEN);
-  const end2 = body.indexOf(STATUS_CLOSE);
+  const end2 = body.indexOf(STATUS_CLOSE, start);
   if (start < 0 || end2 < start) return body;
   return `${body.slice(0, start)}${statusBlock(status)}${body.slice(end2 + STATUS_CLOSE.length)}`;
 }
 function dataBlock(plan, commit, room) {
   const full = { hash: plan.hash, commit, changes: reviewedChanges(plan) };
-  const encode = (d5) => `${DATA_PREFIX}${Buffer.from(JSON.stringify(d5)).toString("base64url")} -->`;
+  const encode = (d5) => `<!-- authentik-aws-gitops:data ${Buffer.from(JSON.stringify(d5)).toString("base64url")} -->`;
   const withChanges = encode(full);
   return withChanges.length <= room ? withChanges : encode({ hash: plan.hash, commit });
 }
 function readData(body) {
-  const start = body.lastIndexOf(DATA_PREFIX);
-  if (start < 0) return void 0;
-  const end2 = body.indexOf(" -->", start);
+  const lines2 = body.replace(/\n+$/, "").split("\n");
+  if (lines2[1] !== RESULT_PLANNED) return void 0;
+  if (body.split("authentik-aws-gitops:data").length !== 2) return void 0;
+  const match = DATA_LINE.exec(lines2[lines2.length - 1]);
+  if (!match) return void 0;
   try {
-    const parsed = JSON.parse(Buffer.from(body.slice(start + DATA_PREFIX.length, end2), "base64url").toString("utf8"));
-    return typeof parsed.hash === "string" ? parsed : void 0;
+    const parsed = JSON.parse(Buffer.from(match[1], "base64url").toString("utf8"));
+    if (typeof parsed !== "object" || parsed === null || typeof parsed.hash !== "string" || !HASH.test(parsed.hash)) return void 0;
+    return parsed;
   } catch {
     return void 0;
   }
@@ -96089,7 +96205,7 @@ var JOB_SUMMARY_LIMIT_BYTES = 1024 * 1024;
 var SUMMARY_SEPARATOR = "\n\n---\n\n";
 function effectiveMode(inputs, ctx) {
   if (inputs.mode !== "auto") return inputs.mode;
-  if (ctx.eventName === "pull_request" || ctx.eventName === "pull_request_target") return "plan";
+  if (ctx.eventName === "pull_request") return "plan";
   if (ctx.eventName === "merge_group") return "plan";
   if (ctx.eventName === "push") {
     const defaultBranch = ctx.event.repository?.default_branch ?? "main";
@@ -96112,25 +96228,23 @@ function annotate(diagnostics, ctx) {
   for (const d5 of diagnostics) {
     const file = path3.relative(ctx.workspace, path3.resolve(ctx.workspace, d5.file)) || d5.file;
     const props = { file, startLine: d5.line, startColumn: d5.column, title: "authentik-aws-gitops" };
-    if (d5.severity === "error") error(d5.message, props);
-    else warning(d5.message, props);
+    if (d5.severity === "error") log.error(d5.message, props);
+    else log.warning(d5.message, props);
   }
 }
 function errorLines(error3) {
-  if (error3 instanceof ConfigError) return error3.diagnostics.filter((d5) => d5.severity === "error").map((d5) => `${d5.file}:${d5.line}:${d5.column}: error: ${d5.message}`);
-  if (error3 instanceof PlanError) return error3.problems.map((p3) => p3.address ? `${p3.address}: ${p3.message}` : p3.message);
-  return [error3.message ?? String(error3)];
+  let messages;
+  if (error3 instanceof ConfigError) messages = error3.diagnostics.filter((d5) => d5.severity === "error").map((d5) => `${d5.file}:${d5.line}:${d5.column}: error: ${d5.message}`);
+  else if (error3 instanceof PlanError) messages = error3.problems.map((p3) => p3.address ? `${p3.address}: ${p3.message}` : p3.message);
+  else if (isReportable(error3)) messages = [error3.message ?? String(error3)];
+  else messages = [error3 instanceof Error ? `${error3.name}: ${error3.message}` : String(error3)];
+  return messages.flatMap((m3) => m3.split(/\r?\n/)).map(escapeUnsafe);
 }
 function isReportable(error3) {
-  return error3 instanceof UserError || error3 instanceof ConfigError || error3 instanceof GitHubApiError;
+  return error3 instanceof UserError || error3 instanceof ConfigError || error3 instanceof PlanError || error3 instanceof GitHubApiError;
 }
-function fence2(lines) {
-  const body = lines.join("\n");
-  const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m3) => m3[0].length));
-  const f5 = "`".repeat(longest + 1);
-  return `${f5}text
-${body}
-${f5}`;
+function fence2(lines2) {
+  return fence(lines2, "text").join("\n");
 }
 function truncateUtf8(text, maxBytes) {
   if (Buffer.byteLength(text) <= maxBytes) return text;
@@ -96195,7 +96309,7 @@ var ActionRun = class {
   async findComment(issue2, config) {
     const [comments, login] = await Promise.all([this.github.listComments(this.ctx.repository, issue2), this.viewer()]);
     const marker = markerFor(config);
-    return comments.find((c5) => c5.user?.login === login && (c5.body ?? "").includes(marker));
+    return comments.find((c5) => c5.user?.login === login && (c5.body ?? "").split("\n", 1)[0] === marker);
   }
   planBody(config, plan, status) {
     const data = dataBlock(plan, this.ctx.sha, 2e4);
@@ -96203,26 +96317,38 @@ var ActionRun = class {
     const markdown = renderPlanMarkdown(plan, {
       maxLength: budget,
       commit: this.ctx.sha,
-      marker: markerFor(config),
-      title: `### authentik-aws-gitops plan for \`${config}\``,
+      // Line 1 finds the comment again, line 2 says the plan succeeded (readData trusts nothing else).
+      marker: `${markerFor(config)}
+${RESULT_PLANNED}`,
+      title: `### authentik-aws-gitops plan for ${code(config)}`,
       statusLine: statusBlock(status),
       fullPlanHint: `The full plan is in the [job summary](${runUrl(this.ctx)}) and the \`plan-json\` output of the run.`
     });
     return `${markdown}
 ${data}`;
   }
-  failureBody(config, lines, status) {
-    const text = `${markerFor(config)}
-### authentik-aws-gitops plan for \`${config}\`
+  /** The whole comment for a failed plan: no plan, no data line — whatever it showed before is gone. */
+  failureBody(config, lines2, status) {
+    const head = `${markerFor(config)}
+${RESULT_FAILED}
+### authentik-aws-gitops plan for ${code(config)}
 
 ${statusBlock(status)}
 
-${fence2(lines)}
 `;
-    return text.length <= GITHUB_COMMENT_LIMIT ? text : `${text.slice(0, GITHUB_COMMENT_LIMIT - 200)}
-
-\u2026 (cut; see the run log)
-`;
+    const room = GITHUB_COMMENT_LIMIT - head.length - 100;
+    const shown = [];
+    let used = 0;
+    for (const line of lines2) {
+      if (used + line.length + 1 > room) break;
+      shown.push(line);
+      used += line.length + 1;
+    }
+    const cut = shown.length < lines2.length ? `
+\u2026 and ${lines2.length - shown.length} more line(s); see the run log
+` : "";
+    return `${head}${fence2(shown)}
+${cut}`;
   }
   async upsertComment(issue2, config, body, existing) {
     const found = existing ?? await this.findComment(issue2, config);
@@ -96244,7 +96370,7 @@ ${fence2(lines)}
         (maxLength) => renderPlanMarkdown(plan, {
           maxLength,
           commit: this.ctx.sha,
-          title: `### authentik-aws-gitops: \`${config}\``,
+          title: `### authentik-aws-gitops: ${code(config)}`,
           statusLine: status,
           fullPlanHint: "The full plan is in the `plan-json` output of the run."
         })
@@ -96293,17 +96419,22 @@ async function planOnPullRequest(r5) {
       if (plan.changes.length === 0 && !existing && !r5.inputs.commentOnNoChanges) continue;
       await r5.upsertComment(pr.number, config, r5.planBody(config, plan, status), existing);
     } catch (error3) {
-      if (!isReportable(error3)) throw error3;
-      const lines = errorLines(error3);
-      r5.outcomes.push({ config, failed: lines.join("\n") });
-      r5.summary.push(`### authentik-aws-gitops: \`${config}\`
+      const lines2 = errorLines(error3);
+      if (!isReportable(error3)) log.error([`${config}: the plan failed unexpectedly:`, ...lines2]);
+      r5.outcomes.push({ config, failed: lines2.join("\n") });
+      r5.summary.push(`### authentik-aws-gitops: ${code(config)}
 
 \u274C Plan failed.
 
-${fence2(lines)}
+${fence2(lines2)}
 `);
-      if (pr && !(error3 instanceof GitHubApiError)) {
-        await r5.upsertComment(pr.number, config, r5.failureBody(config, lines, `\u274C Plan failed for ${shortSha(r5.ctx.sha)} in [run ${r5.ctx.runId}](${runUrl(r5.ctx)}).`));
+      if (!pr) continue;
+      const body = r5.failureBody(config, lines2, `\u274C Plan failed for ${shortSha(r5.ctx.sha)} in [run ${r5.ctx.runId}](${runUrl(r5.ctx)}).`);
+      try {
+        await r5.upsertComment(pr.number, config, body);
+      } catch (commentError) {
+        if (!(commentError instanceof GitHubApiError)) throw commentError;
+        r5.outcomes.push({ config, failed: `the plan comment could not be replaced with this failure (${commentError.message}); it may still show an earlier plan, which must not be merged` });
       }
     }
   }
@@ -96326,12 +96457,12 @@ async function applyOnMerge(r5) {
           r5.addSummary(config, plan, `\u274C Not applied: ${why} (require-reviewed-plan is on).`);
           throw new UserError(`no-reviewed-plan: ${why}; nothing was applied. Open a pull request so the plan is reviewed, or set require-reviewed-plan: false.`);
         }
-        if (plan.changes.length > 0) warning(`${why}; applying without a reviewed plan because require-reviewed-plan is off`);
+        if (plan.changes.length > 0) log.warning(`${why}; applying without a reviewed plan because require-reviewed-plan is off`);
       } else if (reviewed.hash !== plan.hash) {
         const diff = planDrift(reviewed.changes, plan);
         const status = `\u26A0\uFE0F **Plan changed** \u2014 not applied. The plan at merge (${shortSha(r5.ctx.sha)}, ${link}) differs from the one reviewed here (hash \`${reviewed.hash.slice(0, 12)}\` \u2192 \`${plan.hash.slice(0, 12)}\`):
 
-${fence2(diff)}
+${fence2(diff.map(escapeUnsafe))}
 
 Re-run the plan on a new pull request and review it.`;
         if (r5.inputs.requireReviewedPlan) {
@@ -96340,8 +96471,7 @@ Re-run the plan on a new pull request and review it.`;
           throw new UserError(`plan-changed: the live state or configuration changed since the plan was reviewed in #${merged.number}; nothing was applied.
 ${diff.join("\n")}`);
         }
-        warning(`plan-changed, applying anyway because require-reviewed-plan is off:
-${diff.join("\n")}`);
+        log.warning(["plan-changed, applying anyway because require-reviewed-plan is off:", ...diff]);
       }
       if (plan.changes.length === 0) {
         r5.addSummary(config, plan, "\u2705 Nothing to apply.");
@@ -96351,7 +96481,7 @@ ${diff.join("\n")}`);
       if (comment) await r5.github.updateComment(r5.ctx.repository, comment.id, replaceStatus(comment.body ?? "", `\u23F3 Applying at ${shortSha(r5.ctx.sha)} in ${link}\u2026`));
       try {
         const session = r5.sessions.get(config);
-        await session.apply({ onProgress: (e5) => e5.kind === "done" ? info(`\u2713 ${e5.change.action} ${e5.change.address}`) : e5.kind === "info" ? info(e5.message) : void 0 });
+        await session.apply({ onProgress });
       } catch (error3) {
         const status = `\u274C **Apply failed** at ${shortSha(r5.ctx.sha)} in ${link}:
 
@@ -96366,7 +96496,7 @@ ${fence2(errorLines(error3))}`;
     } catch (error3) {
       if (!isReportable(error3)) throw error3;
       r5.outcomes.push({ config, failed: errorLines(error3).join("\n") });
-      if (!r5.summary.some((s2) => s2.includes(`\`${config}\``))) r5.summary.push(`### authentik-aws-gitops: \`${config}\`
+      if (!r5.summary.some((s2) => s2.includes(code(config)))) r5.summary.push(`### authentik-aws-gitops: ${code(config)}
 
 \u274C ${fence2(errorLines(error3))}
 `);
@@ -96380,16 +96510,20 @@ async function drift(r5) {
       const planFile = await r5.savePlan(config, plan);
       const drifted = plan.changes.length > 0;
       r5.outcomes.push({ config, plan, planFile, ...drifted ? { failed: `drift: ${plan.changes.length} change(s) between the configuration and the live state` } : {} });
-      r5.addSummary(config, plan, drifted ? `\u26A0\uFE0F **Drift**: the live state differs from \`${config}\` (${runUrl(r5.ctx)}).` : "\u2705 No drift.");
+      r5.addSummary(config, plan, drifted ? `\u26A0\uFE0F **Drift**: the live state differs from ${code(config)} (${runUrl(r5.ctx)}).` : "\u2705 No drift.");
     } catch (error3) {
       if (!isReportable(error3)) throw error3;
       r5.outcomes.push({ config, failed: errorLines(error3).join("\n") });
-      r5.summary.push(`### authentik-aws-gitops: \`${config}\`
+      r5.summary.push(`### authentik-aws-gitops: ${code(config)}
 
 \u274C ${fence2(errorLines(error3))}
 `);
     }
   }
+}
+function onProgress(e5) {
+  if (e5.kind === "done") log.info([`\u2713 ${e5.change.action} ${e5.change.address}`]);
+  else if (e5.kind === "info") log.info(e5.message);
 }
 function expiredAccessLines(plan) {
   const kind = plan.mode === "classic-iam" ? "role" : "permission set";
@@ -96423,14 +96557,14 @@ async function expire(r5) {
         const shown = other.slice(0, 5).map((c5) => `${c5.action} ${c5.address}`).join(", ");
         const failed = `drift: ${other.length} change(s) between the configuration and the live state that are not removals of expired access (${shown}${other.length > 5 ? `, \u2026 ${other.length - 5} more` : ""}); nothing was applied, not even the ${plan.changes.length - other.length} expired removal(s). Review the plan and apply it through a pull request`;
         r5.outcomes.push({ config, plan, planFile, failed });
-        r5.addSummary(config, plan, `\u26A0\uFE0F **Drift**: the live state differs from \`${config}\` by more than expired access (${runUrl(r5.ctx)}); **nothing was applied**.`);
+        r5.addSummary(config, plan, `\u26A0\uFE0F **Drift**: the live state differs from ${code(config)} by more than expired access (${runUrl(r5.ctx)}); **nothing was applied**.`);
         continue;
       }
       const expired = expiredAccessLines(plan);
-      for (const line of expired) info(`expired: ${escapeUnsafe(line)}`);
+      for (const line of expired) log.info([`expired: ${line}`]);
       try {
         const session = r5.sessions.get(config);
-        await session.apply({ onProgress: (e5) => e5.kind === "done" ? info(`\u2713 ${e5.change.action} ${e5.change.address}`) : e5.kind === "info" ? info(e5.message) : void 0 });
+        await session.apply({ onProgress });
       } catch (error3) {
         r5.addSummary(config, plan, `\u274C **Removing expired access failed** at ${shortSha(r5.ctx.sha)} in ${link}:
 
@@ -96445,7 +96579,7 @@ ${list3}`);
     } catch (error3) {
       if (!isReportable(error3)) throw error3;
       r5.outcomes.push({ config, failed: errorLines(error3).join("\n") });
-      if (!r5.summary.some((s2) => s2.includes(`\`${config}\``))) r5.summary.push(`### authentik-aws-gitops: \`${config}\`
+      if (!r5.summary.some((s2) => s2.includes(code(config)))) r5.summary.push(`### authentik-aws-gitops: ${code(config)}
 
 \u274C ${fence2(errorLines(error3))}
 `);
@@ -96454,7 +96588,7 @@ ${list3}`);
 }
 async function accessReports(r5) {
   const files = [];
-  const lines = [];
+  const lines2 = [];
   const failures = [];
   const ext = { markdown: "md", csv: "csv", json: "json" }[r5.inputs.reportFormat];
   const share = Math.floor((JOB_SUMMARY_LIMIT_BYTES - 2) / Math.max(1, r5.inputs.configs.length)) - SUMMARY_SEPARATOR.length;
@@ -96472,19 +96606,19 @@ async function accessReports(r5) {
           share,
           (maxLength) => renderAccessMarkdown(report, {
             maxLength,
-            title: `### authentik-aws-gitops access report: \`${config}\``,
+            title: `### authentik-aws-gitops access report: ${code(config)}`,
             fullReportHint: "the full report is in the `report-file` output of the run"
           })
         )
       );
       const s2 = report.summary;
-      lines.push(`${config}: ${s2.people === null ? "" : `${s2.people} people, `}${s2.grants} grants (${s2.unmanagedGrants} not managed), ${s2.unlisted} that cannot be listed`);
+      lines2.push(`${config}: ${s2.people === null ? "" : `${s2.people} people, `}${s2.grants} grants (${s2.unmanagedGrants} not managed), ${s2.unlisted} that cannot be listed`);
     } catch (error3) {
       if (!isReportable(error3)) throw error3;
       const errors = errorLines(error3);
       failures.push(`${config}: ${errors.join("\n")}`);
-      lines.push(`${config}: failed`);
-      r5.summary.push(`### authentik-aws-gitops access report: \`${config}\`
+      lines2.push(`${config}: failed`);
+      r5.summary.push(`### authentik-aws-gitops access report: ${code(config)}
 
 \u274C Report failed.
 
@@ -96493,9 +96627,9 @@ ${fence2(errors)}
     }
   }
   setOutput("report-file", files.join("\n"));
-  setOutput("summary", lines.join("\n"));
+  setOutput("summary", lines2.map(escapeUnsafe).join("\n"));
   if (r5.summary.length) await summary.addRaw(truncateUtf8(r5.summary.join(SUMMARY_SEPARATOR), JOB_SUMMARY_LIMIT_BYTES - 2), true).write();
-  if (failures.length) setFailed(failures.join("\n"));
+  if (failures.length) log.fail(failures.join("\n"));
 }
 async function forkPullRequest(r5) {
   let invalid = false;
@@ -96504,18 +96638,23 @@ async function forkPullRequest(r5) {
     annotate(result.diagnostics.map((d5) => ({ ...d5, file: config })), r5.ctx);
     if (!result.config) invalid = true;
   }
-  notice(
+  log.notice(
     "This pull request comes from a fork, so GitHub gives its workflow no secrets and a read-only token: the plan against authentik and AWS cannot run and no plan comment is posted. The configuration was validated offline" + (invalid ? " and has errors (see the annotations)." : " and is valid.") + " A maintainer can push the branch to this repository to get a reviewed plan before merging.",
     { title: "authentik-aws-gitops: plan skipped for a fork" }
   );
   setOutput("has-changes", "false");
   setOutput("summary", "plan skipped: pull request from a fork");
-  if (invalid) setFailed("the configuration has errors (see the annotations)");
+  if (invalid) log.fail("the configuration has errors (see the annotations)");
 }
 async function run(inputs, ctx) {
   if (inputs.authentikToken) setSecret(inputs.authentikToken);
+  if (ctx.eventName === "pull_request_target") {
+    throw new UserError(
+      "pull_request_target is refused: it gives a pull request's code this repository's secrets and a writable token. Plan on pull_request (a fork's pull request gets an offline validation), apply on push to the default branch"
+    );
+  }
   const mode = effectiveMode(inputs, ctx);
-  info(`authentik-aws-gitops: ${mode} for ${inputs.configs.join(", ")}`);
+  log.info([`authentik-aws-gitops: ${mode} for ${inputs.configs.join(", ")}`]);
   if (mode === "plan" && isForkPullRequest(ctx) && !inputs.authentikToken) return forkPullRequest(new ActionRun(inputs, ctx));
   const r5 = new ActionRun(inputs, ctx);
   if (mode === "report") return accessReports(r5);
@@ -96532,7 +96671,7 @@ async function run(inputs, ctx) {
   setOutput("risk", risk);
   setOutput(
     "summary",
-    r5.outcomes.map((o3) => o3.plan ? `${o3.config}: ${o3.plan.summary.create} to create, ${o3.plan.summary.update} to update, ${o3.plan.summary.delete} to delete` : `${o3.config}: failed`).join("\n")
+    r5.outcomes.map((o3) => escapeUnsafe(o3.plan ? `${o3.config}: ${o3.plan.summary.create} to create, ${o3.plan.summary.update} to update, ${o3.plan.summary.delete} to delete` : `${o3.config}: failed`)).join("\n")
   );
   if (r5.summary.length) {
     let text = r5.summary.join(SUMMARY_SEPARATOR);
@@ -96547,12 +96686,12 @@ async function run(inputs, ctx) {
     const which2 = planned.filter((o3) => o3.plan.risks.some((x) => severityRank(x.severity) <= severityRank(inputs.failOnRisk))).map((o3) => o3.config);
     failures.push({ config: which2.join(", "), failed: `the plan has a ${risk} risk (fail-on-risk: ${inputs.failOnRisk}); see RISKS in the plan comment` });
   }
-  if (failures.length) setFailed(failures.map((f5) => `${f5.config}: ${f5.failed}`).join("\n"));
+  if (failures.length) log.fail(failures.map((f5) => `${f5.config}: ${f5.failed}`).join("\n"));
 }
 
 // src/action/index.ts
 try {
   await run(readInputs(), readContext());
 } catch (error3) {
-  setFailed(error3 instanceof Error ? error3.message : String(error3));
+  log.fail(error3 instanceof Error ? error3.message : String(error3));
 }

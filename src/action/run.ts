@@ -4,19 +4,21 @@ import * as core from "@actions/core";
 import { ConfigError, type Diagnostic } from "../config/diagnostics.js";
 import { expiryPhrase } from "../config/expiry.js";
 import { loadConfigFile, validateConfigFile } from "../config/load-config.js";
+import type { ProgressEvent } from "../apply/executor.js";
 import { createPlan, PlanError } from "../engine.js";
 import { UserError } from "../errors.js";
 import { highestRisk, severityRank } from "../plan/risks.js";
 import type { Plan, Severity } from "../plan/types.js";
 import { renderPlanJson } from "../render/json.js";
-import { mdText, renderPlanMarkdown } from "../render/markdown.js";
+import { code, fence as markdownFence, mdText, renderPlanMarkdown } from "../render/markdown.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 import { planDrift } from "../plan/plan-drift.js";
 import { createAccessReport } from "../report/access.js";
 import { renderAccessMarkdown, renderAccessReport, type AccessFormat } from "../report/render.js";
 import type { AccessReport } from "../report/types.js";
-import { dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, replaceStatus, statusBlock } from "./comment.js";
+import { dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, replaceStatus, RESULT_FAILED, RESULT_PLANNED, statusBlock } from "./comment.js";
 import { GitHubApiError, GitHubClient, graphqlUrlFor, type IssueComment, type PullRequest } from "./github.js";
+import { log } from "./log.js";
 
 export type ActionMode = "auto" | "plan" | "apply" | "drift" | "expire" | "report";
 
@@ -68,7 +70,7 @@ interface ConfigOutcome {
 
 export function effectiveMode(inputs: ActionInputs, ctx: ActionContext): Exclude<ActionMode, "auto"> {
   if (inputs.mode !== "auto") return inputs.mode;
-  if (ctx.eventName === "pull_request" || ctx.eventName === "pull_request_target") return "plan";
+  if (ctx.eventName === "pull_request") return "plan";
   // A merge queue's required check on the queued merge: plan it, write nothing. The push to the
   // default branch that follows the queue's merge applies it (require-reviewed-plan: the reviewed hash).
   if (ctx.eventName === "merge_group") return "plan";
@@ -98,27 +100,30 @@ function annotate(diagnostics: readonly Diagnostic[], ctx: ActionContext): void 
   for (const d of diagnostics) {
     const file = path.relative(ctx.workspace, path.resolve(ctx.workspace, d.file)) || d.file;
     const props = { file, startLine: d.line, startColumn: d.column, title: "authentik-aws-gitops" };
-    if (d.severity === "error") core.error(d.message, props);
-    else core.warning(d.message, props);
+    if (d.severity === "error") log.error(d.message, props);
+    else log.warning(d.message, props);
   }
 }
 
+/** What went wrong, as lines (one message may span several), each with its unsafe characters made visible. */
 function errorLines(error: unknown): string[] {
-  if (error instanceof ConfigError) return error.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line}:${d.column}: error: ${d.message}`);
-  if (error instanceof PlanError) return error.problems.map((p) => (p.address ? `${p.address}: ${p.message}` : p.message));
-  return [(error as Error).message ?? String(error)];
+  let messages: string[];
+  if (error instanceof ConfigError) messages = error.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line}:${d.column}: error: ${d.message}`);
+  else if (error instanceof PlanError) messages = error.problems.map((p) => (p.address ? `${p.address}: ${p.message}` : p.message));
+  else if (isReportable(error)) messages = [(error as Error).message ?? String(error)];
+  // Not one of ours (a bug, or an SDK's own error such as no AWS credentials): its kind helps.
+  else messages = [error instanceof Error ? `${error.name}: ${error.message}` : String(error)];
+  return messages.flatMap((m) => m.split(/\r?\n/)).map(escapeUnsafe);
 }
 
 /** Errors a user can act on: reported per config (comment, summary) rather than crashing the run. */
 function isReportable(error: unknown): boolean {
-  return error instanceof UserError || error instanceof ConfigError || error instanceof GitHubApiError;
+  return error instanceof UserError || error instanceof ConfigError || error instanceof PlanError || error instanceof GitHubApiError;
 }
 
+/** Lines as a block in the comment or the summary (a <pre> when a line spells markup, see render/markdown.ts). */
 function fence(lines: string[]): string {
-  const body = lines.join("\n");
-  const longest = Math.max(2, ...[...body.matchAll(/`+/g)].map((m) => m[0].length));
-  const f = "`".repeat(longest + 1);
-  return `${f}text\n${body}\n${f}`;
+  return markdownFence(lines, "text").join("\n");
 }
 
 /** The longest prefix of `text` whose UTF-8 encoding fits in `maxBytes`, never splitting a character. */
@@ -199,8 +204,8 @@ class ActionRun {
   async findComment(issue: number, config: string): Promise<IssueComment | undefined> {
     const [comments, login] = await Promise.all([this.github.listComments(this.ctx.repository, issue), this.viewer()]);
     const marker = markerFor(config);
-    // Both the marker and the author: a comment someone else wrote, even quoting the marker, is never touched.
-    return comments.find((c) => c.user?.login === login && (c.body ?? "").includes(marker));
+    // Both the marker, as the first line, and the author: a comment someone else wrote, even quoting the marker, is never touched.
+    return comments.find((c) => c.user?.login === login && (c.body ?? "").split("\n", 1)[0] === marker);
   }
 
   planBody(config: string, plan: Plan, status: string): string {
@@ -209,17 +214,28 @@ class ActionRun {
     const markdown = renderPlanMarkdown(plan, {
       maxLength: budget,
       commit: this.ctx.sha,
-      marker: markerFor(config),
-      title: `### authentik-aws-gitops plan for \`${config}\``,
+      // Line 1 finds the comment again, line 2 says the plan succeeded (readData trusts nothing else).
+      marker: `${markerFor(config)}\n${RESULT_PLANNED}`,
+      title: `### authentik-aws-gitops plan for ${code(config)}`,
       statusLine: statusBlock(status),
       fullPlanHint: `The full plan is in the [job summary](${runUrl(this.ctx)}) and the \`plan-json\` output of the run.`,
     });
     return `${markdown}\n${data}`;
   }
 
+  /** The whole comment for a failed plan: no plan, no data line — whatever it showed before is gone. */
   failureBody(config: string, lines: string[], status: string): string {
-    const text = `${markerFor(config)}\n### authentik-aws-gitops plan for \`${config}\`\n\n${statusBlock(status)}\n\n${fence(lines)}\n`;
-    return text.length <= GITHUB_COMMENT_LIMIT ? text : `${text.slice(0, GITHUB_COMMENT_LIMIT - 200)}\n\n… (cut; see the run log)\n`;
+    const head = `${markerFor(config)}\n${RESULT_FAILED}\n### authentik-aws-gitops plan for ${code(config)}\n\n${statusBlock(status)}\n\n`;
+    const room = GITHUB_COMMENT_LIMIT - head.length - 100;
+    const shown: string[] = [];
+    let used = 0;
+    for (const line of lines) {
+      if (used + line.length + 1 > room) break;
+      shown.push(line);
+      used += line.length + 1;
+    }
+    const cut = shown.length < lines.length ? `\n… and ${lines.length - shown.length} more line(s); see the run log\n` : "";
+    return `${head}${fence(shown)}\n${cut}`;
   }
 
   async upsertComment(issue: number, config: string, body: string, existing?: IssueComment): Promise<void> {
@@ -245,7 +261,7 @@ class ActionRun {
         renderPlanMarkdown(plan, {
           maxLength,
           commit: this.ctx.sha,
-          title: `### authentik-aws-gitops: \`${config}\``,
+          title: `### authentik-aws-gitops: ${code(config)}`,
           statusLine: status,
           fullPlanHint: "The full plan is in the `plan-json` output of the run.",
         }),
@@ -306,12 +322,21 @@ async function planOnPullRequest(r: ActionRun): Promise<void> {
       if (plan.changes.length === 0 && !existing && !r.inputs.commentOnNoChanges) continue;
       await r.upsertComment(pr.number, config, r.planBody(config, plan, status), existing);
     } catch (error) {
-      if (!isReportable(error)) throw error;
+      // Every failure — the configuration, the plan (a missing group, a collision, the
+      // delete-all guard), a peer that cannot be reached, a bug — replaces the comment's
+      // plan and its data: no "Planned" comment may outlive a commit that failed.
       const lines = errorLines(error);
+      if (!isReportable(error)) log.error([`${config}: the plan failed unexpectedly:`, ...lines]);
       r.outcomes.push({ config, failed: lines.join("\n") });
-      r.summary.push(`### authentik-aws-gitops: \`${config}\`\n\n❌ Plan failed.\n\n${fence(lines)}\n`);
-      if (pr && !(error instanceof GitHubApiError)) {
-        await r.upsertComment(pr.number, config, r.failureBody(config, lines, `❌ Plan failed for ${shortSha(r.ctx.sha)} in [run ${r.ctx.runId}](${runUrl(r.ctx)}).`));
+      r.summary.push(`### authentik-aws-gitops: ${code(config)}\n\n❌ Plan failed.\n\n${fence(lines)}\n`);
+      if (!pr) continue;
+      const body = r.failureBody(config, lines, `❌ Plan failed for ${shortSha(r.ctx.sha)} in [run ${r.ctx.runId}](${runUrl(r.ctx)}).`);
+      try {
+        await r.upsertComment(pr.number, config, body);
+      } catch (commentError) {
+        if (!(commentError instanceof GitHubApiError)) throw commentError;
+        // The step fails anyway; say that the comment could not be replaced, since it may still show an older plan.
+        r.outcomes.push({ config, failed: `the plan comment could not be replaced with this failure (${commentError.message}); it may still show an earlier plan, which must not be merged` });
       }
     }
   }
@@ -337,16 +362,16 @@ async function applyOnMerge(r: ActionRun): Promise<void> {
           r.addSummary(config, plan, `❌ Not applied: ${why} (require-reviewed-plan is on).`);
           throw new UserError(`no-reviewed-plan: ${why}; nothing was applied. Open a pull request so the plan is reviewed, or set require-reviewed-plan: false.`);
         }
-        if (plan.changes.length > 0) core.warning(`${why}; applying without a reviewed plan because require-reviewed-plan is off`);
+        if (plan.changes.length > 0) log.warning(`${why}; applying without a reviewed plan because require-reviewed-plan is off`);
       } else if (reviewed.hash !== plan.hash) {
         const diff = planDrift(reviewed.changes, plan);
-        const status = `⚠️ **Plan changed** — not applied. The plan at merge (${shortSha(r.ctx.sha)}, ${link}) differs from the one reviewed here (hash \`${reviewed.hash.slice(0, 12)}\` → \`${plan.hash.slice(0, 12)}\`):\n\n${fence(diff)}\n\nRe-run the plan on a new pull request and review it.`;
+        const status = `⚠️ **Plan changed** — not applied. The plan at merge (${shortSha(r.ctx.sha)}, ${link}) differs from the one reviewed here (hash \`${reviewed.hash.slice(0, 12)}\` → \`${plan.hash.slice(0, 12)}\`):\n\n${fence(diff.map(escapeUnsafe))}\n\nRe-run the plan on a new pull request and review it.`;
         if (r.inputs.requireReviewedPlan) {
           if (comment) await r.github.updateComment(r.ctx.repository, comment.id, replaceStatus(comment.body ?? "", status));
           r.addSummary(config, plan, status);
           throw new UserError(`plan-changed: the live state or configuration changed since the plan was reviewed in #${merged!.number}; nothing was applied.\n${diff.join("\n")}`);
         }
-        core.warning(`plan-changed, applying anyway because require-reviewed-plan is off:\n${diff.join("\n")}`);
+        log.warning(["plan-changed, applying anyway because require-reviewed-plan is off:", ...diff]);
       }
 
       if (plan.changes.length === 0) {
@@ -357,7 +382,7 @@ async function applyOnMerge(r: ActionRun): Promise<void> {
       if (comment) await r.github.updateComment(r.ctx.repository, comment.id, replaceStatus(comment.body ?? "", `⏳ Applying at ${shortSha(r.ctx.sha)} in ${link}…`));
       try {
         const session = r.sessions.get(config)!;
-        await session.apply({ onProgress: (e) => (e.kind === "done" ? core.info(`✓ ${e.change.action} ${e.change.address}`) : e.kind === "info" ? core.info(e.message) : undefined) });
+        await session.apply({ onProgress });
       } catch (error) {
         const status = `❌ **Apply failed** at ${shortSha(r.ctx.sha)} in ${link}:\n\n${fence(errorLines(error))}`;
         if (comment) await r.github.updateComment(r.ctx.repository, comment.id, replaceStatus(comment.body ?? "", status));
@@ -370,7 +395,7 @@ async function applyOnMerge(r: ActionRun): Promise<void> {
     } catch (error) {
       if (!isReportable(error)) throw error;
       r.outcomes.push({ config, failed: errorLines(error).join("\n") });
-      if (!r.summary.some((s) => s.includes(`\`${config}\``))) r.summary.push(`### authentik-aws-gitops: \`${config}\`\n\n❌ ${fence(errorLines(error))}\n`);
+      if (!r.summary.some((s) => s.includes(code(config)))) r.summary.push(`### authentik-aws-gitops: ${code(config)}\n\n❌ ${fence(errorLines(error))}\n`);
     }
   }
 }
@@ -383,13 +408,19 @@ async function drift(r: ActionRun): Promise<void> {
       const planFile = await r.savePlan(config, plan);
       const drifted = plan.changes.length > 0;
       r.outcomes.push({ config, plan, planFile, ...(drifted ? { failed: `drift: ${plan.changes.length} change(s) between the configuration and the live state` } : {}) });
-      r.addSummary(config, plan, drifted ? `⚠️ **Drift**: the live state differs from \`${config}\` (${runUrl(r.ctx)}).` : "✅ No drift.");
+      r.addSummary(config, plan, drifted ? `⚠️ **Drift**: the live state differs from ${code(config)} (${runUrl(r.ctx)}).` : "✅ No drift.");
     } catch (error) {
       if (!isReportable(error)) throw error;
       r.outcomes.push({ config, failed: errorLines(error).join("\n") });
-      r.summary.push(`### authentik-aws-gitops: \`${config}\`\n\n❌ ${fence(errorLines(error))}\n`);
+      r.summary.push(`### authentik-aws-gitops: ${code(config)}\n\n❌ ${fence(errorLines(error))}\n`);
     }
   }
+}
+
+/** Apply's progress in the log: one line per change done, and what the engine says it is doing. */
+function onProgress(e: ProgressEvent): void {
+  if (e.kind === "done") log.info([`✓ ${e.change.action} ${e.change.address}`]);
+  else if (e.kind === "info") log.info(e.message);
 }
 
 /** "group 'data-eng': role 'data-engineer' in dev (222222222222), expired on 2026-11-30 (mappings[2].expires, aws-access.yaml:41:14)" */
@@ -434,14 +465,14 @@ async function expire(r: ActionRun): Promise<void> {
         const shown = other.slice(0, 5).map((c) => `${c.action} ${c.address}`).join(", ");
         const failed = `drift: ${other.length} change(s) between the configuration and the live state that are not removals of expired access (${shown}${other.length > 5 ? `, … ${other.length - 5} more` : ""}); nothing was applied, not even the ${plan.changes.length - other.length} expired removal(s). Review the plan and apply it through a pull request`;
         r.outcomes.push({ config, plan, planFile, failed });
-        r.addSummary(config, plan, `⚠️ **Drift**: the live state differs from \`${config}\` by more than expired access (${runUrl(r.ctx)}); **nothing was applied**.`);
+        r.addSummary(config, plan, `⚠️ **Drift**: the live state differs from ${code(config)} by more than expired access (${runUrl(r.ctx)}); **nothing was applied**.`);
         continue;
       }
       const expired = expiredAccessLines(plan);
-      for (const line of expired) core.info(`expired: ${escapeUnsafe(line)}`);
+      for (const line of expired) log.info([`expired: ${line}`]);
       try {
         const session = r.sessions.get(config)!;
-        await session.apply({ onProgress: (e) => (e.kind === "done" ? core.info(`✓ ${e.change.action} ${e.change.address}`) : e.kind === "info" ? core.info(e.message) : undefined) });
+        await session.apply({ onProgress });
       } catch (error) {
         r.addSummary(config, plan, `❌ **Removing expired access failed** at ${shortSha(r.ctx.sha)} in ${link}:
 
@@ -454,7 +485,7 @@ ${fence(errorLines(error))}`);
     } catch (error) {
       if (!isReportable(error)) throw error;
       r.outcomes.push({ config, failed: errorLines(error).join("\n") });
-      if (!r.summary.some((s) => s.includes(`\`${config}\``))) r.summary.push(`### authentik-aws-gitops: \`${config}\`\n\n❌ ${fence(errorLines(error))}\n`);
+      if (!r.summary.some((s) => s.includes(code(config)))) r.summary.push(`### authentik-aws-gitops: ${code(config)}\n\n❌ ${fence(errorLines(error))}\n`);
     }
   }
 }
@@ -483,7 +514,7 @@ async function accessReports(r: ActionRun): Promise<void> {
         fitBytes(share, (maxLength) =>
           renderAccessMarkdown(report, {
             maxLength,
-            title: `### authentik-aws-gitops access report: \`${config}\``,
+            title: `### authentik-aws-gitops access report: ${code(config)}`,
             fullReportHint: "the full report is in the `report-file` output of the run",
           }),
         ),
@@ -495,13 +526,13 @@ async function accessReports(r: ActionRun): Promise<void> {
       const errors = errorLines(error);
       failures.push(`${config}: ${errors.join("\n")}`);
       lines.push(`${config}: failed`);
-      r.summary.push(`### authentik-aws-gitops access report: \`${config}\`\n\n❌ Report failed.\n\n${fence(errors)}\n`);
+      r.summary.push(`### authentik-aws-gitops access report: ${code(config)}\n\n❌ Report failed.\n\n${fence(errors)}\n`);
     }
   }
   core.setOutput("report-file", files.join("\n"));
-  core.setOutput("summary", lines.join("\n"));
+  core.setOutput("summary", lines.map(escapeUnsafe).join("\n"));
   if (r.summary.length) await core.summary.addRaw(truncateUtf8(r.summary.join(SUMMARY_SEPARATOR), JOB_SUMMARY_LIMIT_BYTES - 2), true).write();
-  if (failures.length) core.setFailed(failures.join("\n"));
+  if (failures.length) log.fail(failures.join("\n"));
 }
 
 /** Fork pull requests get no secrets and a read-only token: validate offline and say so once. */
@@ -512,7 +543,7 @@ async function forkPullRequest(r: ActionRun): Promise<void> {
     annotate(result.diagnostics.map((d) => ({ ...d, file: config })), r.ctx);
     if (!result.config) invalid = true;
   }
-  core.notice(
+  log.notice(
     "This pull request comes from a fork, so GitHub gives its workflow no secrets and a read-only token: the plan against authentik and AWS cannot run and no plan comment is posted. " +
       "The configuration was validated offline" +
       (invalid ? " and has errors (see the annotations)." : " and is valid.") +
@@ -521,13 +552,21 @@ async function forkPullRequest(r: ActionRun): Promise<void> {
   );
   core.setOutput("has-changes", "false");
   core.setOutput("summary", "plan skipped: pull request from a fork");
-  if (invalid) core.setFailed("the configuration has errors (see the annotations)");
+  if (invalid) log.fail("the configuration has errors (see the annotations)");
 }
 
 export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<void> {
   if (inputs.authentikToken) core.setSecret(inputs.authentikToken);
+  if (ctx.eventName === "pull_request_target") {
+    // pull_request_target runs with the base repository's secrets and a token that can
+    // write, for a pull request anyone (a fork too) controls: a workflow that checks out
+    // its head hands the authentik token and the AWS role to the pull request's files.
+    throw new UserError(
+      "pull_request_target is refused: it gives a pull request's code this repository's secrets and a writable token. Plan on pull_request (a fork's pull request gets an offline validation), apply on push to the default branch",
+    );
+  }
   const mode = effectiveMode(inputs, ctx);
-  core.info(`authentik-aws-gitops: ${mode} for ${inputs.configs.join(", ")}`);
+  log.info([`authentik-aws-gitops: ${mode} for ${inputs.configs.join(", ")}`]);
   if (mode === "plan" && isForkPullRequest(ctx) && !inputs.authentikToken) return forkPullRequest(new ActionRun(inputs, ctx));
 
   // The SCIM token a config names is masked as soon as that config is loaded (loadPlan).
@@ -548,7 +587,7 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<voi
   core.setOutput(
     "summary",
     r.outcomes
-      .map((o) => (o.plan ? `${o.config}: ${o.plan.summary.create} to create, ${o.plan.summary.update} to update, ${o.plan.summary.delete} to delete` : `${o.config}: failed`))
+      .map((o) => escapeUnsafe(o.plan ? `${o.config}: ${o.plan.summary.create} to create, ${o.plan.summary.update} to update, ${o.plan.summary.delete} to delete` : `${o.config}: failed`))
       .join("\n"),
   );
   if (r.summary.length) {
@@ -566,5 +605,5 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<voi
     const which = planned.filter((o) => o.plan!.risks.some((x) => severityRank(x.severity) <= severityRank(inputs.failOnRisk!))).map((o) => o.config);
     failures.push({ config: which.join(", "), failed: `the plan has a ${risk} risk (fail-on-risk: ${inputs.failOnRisk}); see RISKS in the plan comment` });
   }
-  if (failures.length) core.setFailed(failures.map((f) => `${f.config}: ${f.failed}`).join("\n"));
+  if (failures.length) log.fail(failures.map((f) => `${f.config}: ${f.failed}`).join("\n"));
 }

@@ -47,8 +47,12 @@ export function scrubbingIO(io: CliIO): CliIO {
   const secrets = Object.entries(io.env)
     .filter(([name, value]) => SECRET_ENV.test(name) && typeof value === "string" && value.length >= 8)
     .map(([, value]) => value as string);
+  // In a GitHub Actions step the runner reads `::command::` at a line's start and `##[command]`
+  // anywhere as workflow commands; the CLI never means to write one, so a name cannot either.
+  const inActions = io.env.GITHUB_ACTIONS === "true";
+  const unCommand = (s: string) => (inActions ? s.replace(/(^|\n)([ \t]*):(?=:)/g, "$1$2\\u003a").replace(/##\[/g, "##\\u005b") : s);
   const scrub = (s: string) =>
-    [...secrets].sort((a, b) => b.length - a.length).reduce((text, secret) => text.split(secret).join("***"), stripUrlCredentials(s));
+    unCommand([...secrets].sort((a, b) => b.length - a.length).reduce((text, secret) => text.split(secret).join("***"), stripUrlCredentials(s)));
   return {
     ...io,
     stdout: { write: (s: string) => io.stdout.write(scrub(s)), isTTY: io.stdout.isTTY },

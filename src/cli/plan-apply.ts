@@ -11,7 +11,7 @@ import type { Plan } from "../plan/types.js";
 import { parsePlanJson, renderPlanJson } from "../render/json.js";
 import { renderPlanMarkdown } from "../render/markdown.js";
 import { renderPlanText } from "../render/text.js";
-import { escapeUnsafe } from "../util/safe-text.js";
+import { escapeUnsafe, escapeUnsafeJson } from "../util/safe-text.js";
 import type { Output } from "./io.js";
 import { printDiagnostics } from "./report.js";
 
@@ -88,7 +88,7 @@ export async function savePlanFile(out: string, text: string): Promise<void> {
  * which JSON reads back as the same characters.
  */
 export function printablePlanJson(plan: Plan): string {
-  return escapeUnsafe(renderPlanJson(plan));
+  return escapeUnsafeJson(renderPlanJson(plan));
 }
 
 export async function runPlan(o: Output, flags: PlanFlags): Promise<number> {

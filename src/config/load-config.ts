@@ -49,13 +49,11 @@ export function validateConfigText(file: string, text: string, options: Validati
     return { diagnostics: atMost(sortDiagnostics(syntax)), source };
   }
   const data = source.toJS();
-  const diagnostics = atMost(
-    sortDiagnostics([
-      ...syntax,
-      ...(data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data)),
-      ...semanticDiagnostics(source, data, now),
-    ]),
-  );
+  const rules = [...(data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data)), ...semanticDiagnostics(source, data, now)];
+  // A name the schema already refuses at the same place (e.g. for a bidirectional override) needs no second message.
+  const taken = new Set(rules.filter((d) => d.severity === "error").map((d) => `${d.line}:${d.column}`));
+  const invisible = source.invisibleCharacterDiagnostics().filter((d) => !taken.has(`${d.line}:${d.column}`));
+  const diagnostics = atMost(sortDiagnostics([...syntax, ...invisible, ...rules]));
   if (diagnostics.some((d) => d.severity === "error")) return { diagnostics, source };
   return { diagnostics, source, config: resolveConfig(source, data as AuthentikAwsGitopsConfig) };
 }

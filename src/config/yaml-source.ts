@@ -1,4 +1,5 @@
-import { Alias, LineCounter, isCollection, isMap, isScalar, isSeq, parseDocument, type Document, type Node } from "yaml";
+import { Alias, LineCounter, isCollection, isMap, isScalar, isSeq, parseDocument, visit, type Document, type Node } from "yaml";
+import { codePointEscape, invisibleCharacters } from "../util/safe-text.js";
 import type { Diagnostic, Severity } from "./diagnostics.js";
 
 export type DocPath = readonly (string | number)[];
@@ -252,6 +253,41 @@ export class YamlSource {
     return { line: 1, column: 1 };
   }
 
+  /**
+   * Keys and values that hold an invisible character (a zero-width space or joiner,
+   * a word joiner, a byte order mark inside text, a soft hyphen, a Unicode tag
+   * character, a Hangul filler, a bidirectional control…): `aws-admins` with one
+   * prints exactly like `aws-admins` and is another group. Pointed at the character
+   * itself when the file holds it raw, at the value when it is written as an escape
+   * ("\u200b"). The value is never quoted back: it might be a pasted secret.
+   */
+  invisibleCharacterDiagnostics(): Diagnostic[] {
+    const out: Diagnostic[] = [];
+    visit(this.document, {
+      Scalar: (key, node) => {
+        if (typeof node.value !== "string" || !node.range) return;
+        const found = invisibleCharacters(node.value);
+        if (found.length === 0) return;
+        const raw = this.text.slice(node.range[0], node.range[1]);
+        const seen = new Set<string>();
+        for (const { ch } of found) {
+          if (seen.has(ch)) continue;
+          seen.add(ch);
+          const at = raw.indexOf(ch);
+          const what = key === "key" ? "a key" : "a value";
+          out.push(
+            this.at(
+              "error",
+              at >= 0 ? node.range[0] + at : node.range[0],
+              `${what} holds an invisible character, ${describeInvisible(ch)}${at >= 0 ? "" : ", written as an escape"}: text with it prints exactly like text without it, yet names something else; remove it`,
+            ),
+          );
+        }
+      },
+    });
+    return out;
+  }
+
   diagnostic(severity: Severity, path: DocPath, message: string, target: "key" | "value" = "value"): Diagnostic {
     return { severity, message, file: this.file, path, ...this.position(path, target) };
   }
@@ -334,4 +370,25 @@ function syntaxMessage(code: string, message: string): string {
       : (SYNTAX_KINDS[code] ?? "the file is not valid YAML here");
   if (code === "TAB_AS_INDENT") text = `${text}; indent with spaces`;
   return `YAML syntax: ${text}`;
+}
+
+/** "U+200B (zero width space)": the code point, and what it is where that is well known. */
+export function describeInvisible(ch: string): string {
+  const cp = ch.codePointAt(0)!;
+  const code = `U+${cp.toString(16).toUpperCase().padStart(4, "0")}`;
+  const name =
+    cp === 0x200b ? "zero width space"
+    : cp === 0x200c ? "zero width non-joiner"
+    : cp === 0x200d ? "zero width joiner"
+    : cp === 0x2060 ? "word joiner"
+    : cp === 0xfeff ? "byte order mark"
+    : cp === 0x00ad ? "soft hyphen"
+    : cp === 0x034f ? "combining grapheme joiner"
+    : cp === 0x180e ? "Mongolian vowel separator"
+    : [0x115f, 0x1160, 0x3164, 0xffa0].includes(cp) ? "Hangul filler"
+    : cp >= 0xe0000 && cp <= 0xe007f ? "Unicode tag character"
+    : (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef) ? "variation selector"
+    : [0x061c, 0x200e, 0x200f].includes(cp) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069) ? "bidirectional control"
+    : "invisible format character";
+  return `${code} (${name}, shown as ${codePointEscape(ch)})`;
 }

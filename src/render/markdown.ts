@@ -58,9 +58,30 @@ function splitMentions(s: string): string[] {
   return s.split(new RegExp(MENTION.source, "g"));
 }
 
+/**
+ * What a name must never spell in anything written: the delimiters of an HTML comment
+ * (only the Action's own hidden lines may open one — the plan comment's markers and
+ * its reviewed-plan data) and the markers' words. Text holding one is shown with the
+ * characters as entities or escapes, never raw.
+ */
+const MARKUP = /<!--|-->|authentik-aws-gitops:/i;
+
+/**
+ * GitHub links bare URLs (`https://…`, `www.…`) and e-mail addresses in text. A
+ * name is no link: the punctuation that makes one is written as an entity (in HTML)
+ * or a backslash escape (in markdown), which reads the same and links nothing.
+ */
+function unlinkHtml(s: string): string {
+  return s
+    .replace(/([A-Za-z0-9]):(?=\/\/)/g, "$1&#58;")
+    .replace(/\b(www)\./gi, "$1&#46;")
+    .replace(/([A-Za-z0-9._+-])@(?=[A-Za-z0-9_-]+\.)/g, "$1&#64;")
+    .replace(/authentik-aws-gitops:/gi, (m) => `${m.slice(0, -1)}&#58;`);
+}
+
 /** For raw HTML inside <code> (where nothing is a mention): one line, entities escaped. */
 function html(s: string): string {
-  return oneLine(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+  return unlinkHtml(oneLine(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"));
 }
 
 /** For raw HTML prose (the <summary> line, where markdown is not processed). */
@@ -68,6 +89,15 @@ function htmlText(s: string): string {
   return splitMentions(oneLine(s))
     .map((part, i) => (i % 2 === 1 ? `<code>${part}</code>` : html(part)))
     .join("");
+}
+
+/** The markdown counterpart of unlinkHtml: backslash escapes, on text already escaped by escapeInline. */
+function unlinkMarkdown(s: string): string {
+  return s
+    .replace(/([A-Za-z0-9]):(?=\/\/)/g, "$1\\:")
+    .replace(/\b(www)\./gi, "$1\\.")
+    .replace(/([A-Za-z0-9._+-])@(?=[A-Za-z0-9_-]+\.)/g, "$1\\@")
+    .replace(/authentik-aws-gitops:/gi, (m) => `${m.slice(0, -1)}\\:`);
 }
 
 /** Markdown punctuation backslash-escaped and HTML as entities, within one line of text. */
@@ -94,7 +124,7 @@ export function mdText(s: string): string {
         .map((part, i) => {
           // Raw <code> rather than a backtick span: an escaped backtick just before it cannot pair with it.
           if (i % 2 === 1) return `<code>${part}</code>`;
-          const text = escapeInline(part);
+          const text = unlinkMarkdown(escapeInline(part));
           // Only the line's start can begin a block: "-" or "=" a list or a setext heading, "1." an ordered list.
           return i > 0 ? text : text.replace(/^(\s*)([-=])/, "$1\\$2").replace(/^(\s*\d+)([.)])/, "$1\\$2");
         })
@@ -103,8 +133,13 @@ export function mdText(s: string): string {
   return lines.join("<br>");
 }
 
-/** An inline code span that no backtick in the content can close early. */
+/**
+ * An inline code span that no backtick in the content can close early. Text that
+ * holds markup a name must not spell (MARKUP) goes in <code> with entities instead,
+ * since a code span shows its content, and writes it, exactly as given.
+ */
 export function code(s: string): string {
+  if (MARKUP.test(s)) return `<code>${html(s)}</code>`;
   const text = oneLine(s);
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
   const tick = "`".repeat(longest + 1);
@@ -122,8 +157,13 @@ export function row(cells: string[]): string {
   return `| ${cells.map(cell).join(" | ")} |`;
 }
 
-/** A fenced block that no backtick run in the content can close: the fence is longer than any run. */
-function fence(lines: string[], lang = ""): string[] {
+/**
+ * A fenced block that no backtick run in the content can close: the fence is longer
+ * than any run. Lines that hold markup a name must not spell (MARKUP) make it a
+ * <pre> block with entities instead (a fence writes its content as given).
+ */
+export function fence(lines: string[], lang = ""): string[] {
+  if (lines.some((l) => MARKUP.test(l))) return ["<pre>", ...lines.map((l) => html(l)), "</pre>"];
   const longest = Math.max(0, ...lines.flatMap((l) => (l.match(/`+/g) ?? []).map((run) => run.length)));
   const marker = "`".repeat(Math.max(3, longest + 1));
   return [`${marker}${lang}`, ...lines, marker];
@@ -365,11 +405,14 @@ function cutLines(lines: readonly string[], budget: number): string[] {
   for (const line of lines) {
     let details = openDetails;
     let fenceMarker = openFence;
-    if (fenceMarker !== undefined) {
+    if (fenceMarker === "</pre>") {
+      if (line === "</pre>") fenceMarker = undefined;
+    } else if (fenceMarker !== undefined) {
       if (/^`+\s*$/.test(line) && line.trim().length >= fenceMarker.length) fenceMarker = undefined;
     } else {
       const opening = /^(`{3,})/.exec(line);
       if (opening) fenceMarker = opening[1];
+      else if (line === "<pre>") fenceMarker = "</pre>";
       // Only the generator writes <details> at the start of a line outside a fence.
       else if (line.startsWith("<details")) details++;
       else if (line.startsWith("</details>")) details--;

@@ -1,6 +1,6 @@
 /** The access report as markdown (job summary), CSV (spreadsheets) and JSON (machines). Pure. */
 import { code, mdText, row } from "../render/markdown.js";
-import { escapeUnsafe } from "../util/safe-text.js";
+import { escapeUnsafe, escapeUnsafeJson } from "../util/safe-text.js";
 import type { AccessGrantRow, AccessReport, AccessRow } from "./types.js";
 
 export type AccessFormat = "markdown" | "csv" | "json";
@@ -9,7 +9,7 @@ export const ACCESS_FORMATS: readonly AccessFormat[] = ["markdown", "csv", "json
 // ---- JSON ----------------------------------------------------------------------------------------
 
 export function renderAccessJson(report: AccessReport): string {
-  return `${JSON.stringify(report, null, 2)}\n`;
+  return `${escapeUnsafeJson(JSON.stringify(report, null, 2))}\n`;
 }
 
 // ---- CSV -----------------------------------------------------------------------------------------

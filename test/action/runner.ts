@@ -84,3 +84,38 @@ export async function runAction(opts: {
   const code = await new Promise<number>((resolve) => child.on("exit", (c) => resolve(c ?? 1)));
   return { code, stdout, stderr, outputs: parseOutputs(readFileSync(outputPath, "utf8")), summary: readFileSync(summaryPath, "utf8") };
 }
+
+/**
+ * The steps of a pull request's life, for Action tests: open, push to it, merge it
+ * (each returning the runner's event), run the bundled Action for an event, and read
+ * the comments back. One repository, one config file (aws-access.yaml) in the workspace.
+ */
+export function pullRequestLife(opts: {
+  repo: string;
+  workspace: () => string;
+  apiUrl: () => string;
+  control: () => import("../peers/github/peer.js").GitHubPeer["control"];
+  inputs: () => Record<string, string>;
+  env: () => NodeJS.ProcessEnv;
+}) {
+  const { repo } = opts;
+  return {
+    act: (event: RunnerEvent, extraInputs: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Promise<ActionResult> =>
+      runAction({ workspace: opts.workspace(), event, inputs: { ...opts.inputs(), ...extraInputs }, env: { ...opts.env(), ...env }, apiUrl: opts.apiUrl() }),
+    async openPull(number: number, head: string, extra: { fork?: boolean } = {}): Promise<RunnerEvent> {
+      await opts.control().addPullRequest({ repo, number, user: "alice", head: { ref: `change-${number}`, sha: head, ...(extra.fork ? { repo: "mallory/aws-access" } : {}) } });
+      return opts.control().pullRequestEvent({ repo, number, action: "opened" });
+    },
+    async synchronize(number: number, head: string): Promise<RunnerEvent> {
+      await opts.control().pushToPull(repo, number, head);
+      return opts.control().pullRequestEvent({ repo, number, action: "synchronize" });
+    },
+    async merge(number: number, mergeCommitSha: string, before: string): Promise<RunnerEvent> {
+      await opts.control().mergePullRequest(repo, number, { mergeCommitSha, mergedBy: "alice" });
+      return opts.control().pushEvent({ repo, before, mergedPull: number });
+    },
+    async comments(number: number): Promise<{ login: string; body: string; id: number }[]> {
+      return (await opts.control().comments(repo, number)).map((c) => ({ id: c.id, body: c.body, login: c.user }));
+    },
+  };
+}

@@ -4,11 +4,11 @@ import { output, scrubbingIO, type CliIO } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 import { formatProblem, printDiagnostics, printProblems } from "../../src/cli/report.js";
 import { styler } from "../../src/cli/terminal.js";
-import type { Change, Plan } from "../../src/plan/types.js";
 import { parsePlanJson } from "../../src/render/json.js";
 import { renderPlanMarkdown } from "../../src/render/markdown.js";
 import { renderPlanText } from "../../src/render/text.js";
-import { UNSAFE_CHARS } from "../../src/util/safe-text.js";
+import { unsafeCharacters } from "../../src/util/safe-text.js";
+import { hostilePlan } from "./hostile-plan.js";
 
 /**
  * No text from a configuration or from authentik and AWS (a group name, an
@@ -17,64 +17,8 @@ import { UNSAFE_CHARS } from "../../src/util/safe-text.js";
  * control characters, bidirectional controls and lone surrogates as \uXXXX.
  */
 const NASTY = "x\u0000\u0007\u0008\u001b[2J\u001b]0;owned\u0007\u009b31m\u0085\u061c\u200f\u202e\u2066\u2028\ufeff\udfff\ud800y";
-const unsafe = (s: string) => [...s.matchAll(new RegExp(UNSAFE_CHARS.source, "g"))].map((m) => `U+${m[0].charCodeAt(0).toString(16).padStart(4, "0")}`);
-
-/** A plan in which every string a person might see carries NASTY. */
-function nastyPlan(): Plan {
-  const change = (action: Change["action"]): Change => ({
-    address: `authentik.entitlement[aws/${NASTY}]`,
-    type: "authentik.entitlement",
-    system: "authentik",
-    account: `acct${NASTY}`,
-    title: `Entitlement ${NASTY}`,
-    action,
-    reason: `because ${NASTY}`,
-    before: action === "create" ? null : { [`key${NASTY}`]: NASTY, nested: { deep: [NASTY, { $ref: `ref${NASTY}` }, { $lookup: "group", key: NASTY }] } },
-    after: action === "delete" ? null : { name: NASTY, long: `${NASTY}\n`.repeat(20), [`key${NASTY}`]: { a: NASTY } },
-    fields:
-      action === "update"
-        ? [
-            { field: `field${NASTY}`, before: NASTY, after: `${NASTY}!` },
-            { field: "expression", before: "", after: "", patch: `--- a\n+++ b\n@@ -1 +1 @@\n-${NASTY}\n+${NASTY}` },
-          ]
-        : [],
-    dependsOn: [`dep${NASTY}`],
-  });
-  return {
-    version: 2,
-    tool: { name: "authentik-aws-gitops", version: "0.1.0" },
-    mode: "identity-center",
-    config: `cfg${NASTY}.yaml`,
-    hash: "a".repeat(64),
-    summary: { adopt: 0, create: 1, update: 1, delete: 1, replace: 1 },
-    access: [
-      { group: NASTY, grant: NASTY, account: NASTY, accountId: "111111111111", change: "gained" },
-      { group: NASTY, grant: NASTY, account: NASTY, accountId: NASTY, change: "lost", kind: "application" } as Plan["access"][number],
-    ],
-    permissions: [
-      {
-        grant: NASTY,
-        account: NASTY,
-        accountId: NASTY,
-        change: "widened",
-        address: `addr${NASTY}`,
-        added: [{ effect: "Allow", action: NASTY, resource: NASTY, condition: { [NASTY]: { [NASTY]: NASTY } } }],
-        removed: [{ effect: "Deny", action: NASTY, resource: NASTY, notAction: true }],
-        managedPoliciesAdded: [NASTY],
-        managedPoliciesRemoved: [NASTY],
-        customerManagedPoliciesAdded: [NASTY],
-        customerManagedPoliciesRemoved: [NASTY],
-        permissionsBoundary: { before: NASTY, after: null },
-        people: { count: 2, names: [NASTY, `b${NASTY}`] },
-      },
-    ],
-    risks: [{ rule: NASTY, severity: "high", message: NASTY, addresses: [`addr${NASTY}`] }],
-    changes: [change("create"), change("update"), change("delete"), change("replace")],
-    notPruned: [{ address: `addr${NASTY}`, title: NASTY }],
-    warnings: [NASTY, `multi\nline ${NASTY}`],
-    manualSteps: [NASTY],
-  };
-}
+const nastyPlan = () => hostilePlan(NASTY);
+const unsafe = (s: string) => unsafeCharacters(s).map((ch) => `U+${ch.codePointAt(0)!.toString(16).padStart(4, "0")}`);
 
 function capture(env: NodeJS.ProcessEnv = {}): { io: CliIO; text: () => string } {
   let text = "";
@@ -140,5 +84,24 @@ describe("errors and warnings escape control characters", () => {
     await main(["validate", "-c", `/nonexistent/${NASTY}.yaml`], scrubbingIO(io));
     expect(text()).toContain("/nonexistent/x\\u0000");
     expect(unsafe(text())).toEqual([]);
+  });
+});
+
+describe("the CLI in a GitHub Actions step writes no workflow command", () => {
+  it("a name holding ##[error] or ::error:: at a line's start is written with an escape", async () => {
+    const { io, text } = capture({ GITHUB_ACTIONS: "true" });
+    await main([`--frob##[error]forged`], scrubbingIO(io));
+    await main(["validate", "-c", `/nonexistent/##[warning]x.yaml`], scrubbingIO(io));
+    scrubbingIO(io).stderr.write("::error title=X::forged\n  ::add-mask::y\n");
+    expect(text()).not.toContain("##[");
+    expect(text().split("\n").filter((l) => /^\s*::/.test(l))).toEqual([]);
+    expect(text()).toContain("##\\u005berror]forged");
+    expect(text()).toContain("\\u003a:error title=X::forged");
+  });
+
+  it("outside GitHub Actions the text is left as it is", () => {
+    const { io, text } = capture({});
+    scrubbingIO(io).stdout.write("##[x] ::y\n");
+    expect(text()).toBe("##[x] ::y\n");
   });
 });

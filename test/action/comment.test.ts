@@ -1,0 +1,71 @@
+import { readFileSync, readdirSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { markerFor, readData, replaceStatus, RESULT_FAILED, RESULT_PLANNED, statusBlock } from "../../src/action/comment.js";
+import { escapeLogLine } from "../../src/util/safe-text.js";
+
+const HASH = "ab".repeat(32);
+const data = (d: unknown) => `<!-- authentik-aws-gitops:data ${Buffer.from(JSON.stringify(d)).toString("base64url")} -->`;
+const comment = (result: string, middle: string, last = data({ hash: HASH, commit: "c" })) =>
+  [markerFor("aws-access.yaml"), result, "### plan", "", statusBlock("📝 Planned"), "", middle, "", last].join("\n");
+
+describe("readData: the reviewed plan comes only from a successful plan's last line", () => {
+  it("reads the data line of a planned comment", () => {
+    expect(readData(comment(RESULT_PLANNED, "body"))?.hash).toBe(HASH);
+    expect(readData(`${comment(RESULT_PLANNED, "body")}\n`)?.hash).toBe(HASH);
+  });
+
+  it("vouches for nothing in a failed plan's comment, whatever it holds", () => {
+    expect(readData(comment(RESULT_FAILED, "body"))).toBeUndefined();
+    expect(readData([markerFor("a.yaml"), "### plan", data({ hash: HASH, commit: "c" })].join("\n"))).toBeUndefined();
+  });
+
+  it("vouches for nothing when the data marker appears anywhere else too", () => {
+    expect(readData(comment(RESULT_PLANNED, data({ hash: "cd".repeat(32), commit: "x" })))).toBeUndefined();
+    expect(readData(comment(RESULT_PLANNED, "mentions authentik-aws-gitops:data in text"))).toBeUndefined();
+  });
+
+  it("takes only the exact form: base64url, nothing after it, a sha256 hash", () => {
+    expect(readData(comment(RESULT_PLANNED, "body", `${data({ hash: HASH, commit: "c" })} trailing`))).toBeUndefined();
+    expect(readData(comment(RESULT_PLANNED, "body", data({ hash: HASH, commit: "c" }).replace(/(.{40})/, "$1 ")))).toBeUndefined();
+    expect(readData(comment(RESULT_PLANNED, "body", data({ hash: "forged", commit: "c" })))).toBeUndefined();
+    expect(readData(comment(RESULT_PLANNED, "body", data([HASH])))).toBeUndefined();
+    expect(readData(comment(RESULT_PLANNED, "body", "<!-- authentik-aws-gitops:data !!! -->"))).toBeUndefined();
+  });
+
+  it("keeps the result line and the data when apply rewrites the status", () => {
+    const body = replaceStatus(comment(RESULT_PLANNED, "body"), "✅ **Applied**");
+    expect(body).toContain("✅ **Applied**");
+    expect(readData(body)?.hash).toBe(HASH);
+  });
+});
+
+describe("escapeLogLine: no line the Action writes is a workflow command", () => {
+  it.each([
+    ["::error title=X::forged", "\\u003a:error title=X::forged"],
+    ["   ::add-mask::secret", "   \\u003a:add-mask::secret"],
+    ["a\n::stop-commands::t", "a\\n::stop-commands::t"],
+    ["x ##[warning]legacy", "x ##\\u005bwarning]legacy"],
+    ["\u001b[31mred\r", "\\u001b[31mred\\u000d"],
+    ["a\u200bb", "a\\u200bb"],
+    ["plain: a::b", "plain: a::b"],
+  ])("%j", (input, expected) => {
+    expect(escapeLogLine(input)).toBe(expected);
+  });
+});
+
+describe("src/action writes to the log only through log.ts", () => {
+  it("calls no @actions/core logging function anywhere else", () => {
+    const dir = path.join(import.meta.dirname, "..", "..", "src", "action");
+    const offenders = readdirSync(dir)
+      .filter((f) => f.endsWith(".ts") && f !== "log.ts")
+      .flatMap((f) =>
+        readFileSync(path.join(dir, f), "utf8")
+          .split("\n")
+          .map((line, i) => ({ f, i, line }))
+          .filter(({ line }) => /\bcore\.(info|warning|error|notice|debug|setFailed|startGroup|endGroup|group)\(/.test(line) || /process\.(stdout|stderr)\.write|console\.(log|error|warn|info)/.test(line)),
+      )
+      .map(({ f, i, line }) => `${f}:${i + 1}: ${line.trim()}`);
+    expect(offenders).toEqual([]);
+  });
+});
