@@ -520,7 +520,8 @@ export async function heldRoles(peers: Peers, options: HeldRolesOptions): Promis
     const access = user.is_active ? await ak<{ passing: boolean }>("GET", `/core/applications/${options.applicationSlug}/check_access/?for_user=${user.pk}`) : { passing: false };
     if (access.passing) {
       for (const m of roleMappings) {
-        const r = await ak<{ successful: boolean; result: string }>("POST", `/propertymappings/all/${m.pk}/test/`, { user: user.pk, context: { provider: provider.pk } });
+        // As the SAML assertion evaluates it, with `provider` (authentik's test endpoint passes none).
+        const r = await peers.authentik.control.evaluateInAssertion({ mapping: m.pk, user: user.pk, provider: provider.pk });
         if (!r.successful) {
           failures.push(`${m.name} for ${user.username}: ${r.result.split("\n").at(-1)}`);
           continue;
