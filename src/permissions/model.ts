@@ -162,7 +162,7 @@ function classicAccountPolicy(config: ResolvedConfig, account: ResolvedConfig["a
     resources: [saml],
     grants: [
       { action: "iam:CreateSAMLProvider", why: "creates the IAM SAML identity provider with authentik's metadata" },
-      { action: "iam:UpdateSAMLProvider", why: "refreshes it when authentik's metadata (signing certificate, entity id) changes" },
+      { action: "iam:UpdateSAMLProvider", why: "refreshes it when authentik's metadata (signing certificate, entity id) changes", onlyWhen: "authentik's IdP metadata changes (signing certificate, issuer)" },
       ...(options.prune
         ? [{ action: "iam:DeleteSAMLProvider", why: "removes it when the account no longer has roles (pruning on)", onlyWhen: "an account keeps no role of this configuration" }]
         : []),
@@ -427,9 +427,14 @@ function authentikGrants(config: ResolvedConfig, options: PermissionsOptions): P
   }
   if (options.phase === "plan") return g;
   const deletion = (why: string, onlyWhen?: string): Pick<PermissionGrant, "why" | "onlyWhen"> => ({ why, ...(onlyWhen ? { onlyWhen } : {}) });
+  if (!ic) {
+    // identity-center sends NameID = email through authentik's own mapping: no mapping of the tool's.
+    g.push(
+      { codename: "authentik_providers_saml.add_samlpropertymapping", why: "creates the tool's SAML property mappings (Role, RoleSessionName, SessionDuration)" },
+      { codename: "authentik_providers_saml.change_samlpropertymapping", why: "updates them (e.g. sessionName, sessionDuration)" },
+    );
+  }
   g.push(
-    { codename: "authentik_providers_saml.add_samlpropertymapping", why: "creates the tool's SAML property mappings" },
-    { codename: "authentik_providers_saml.change_samlpropertymapping", why: "updates them" },
     { codename: "authentik_providers_saml.add_samlprovider", why: "creates the SAML provider" },
     { codename: "authentik_providers_saml.change_samlprovider", why: "updates it" },
     { codename: "authentik_core.add_application", why: "creates the application" },
