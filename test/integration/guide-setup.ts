@@ -441,8 +441,9 @@ function parsePair(value: string): { role: string; provider: string } | undefine
  *      lets in members of the group and of its descendants; no bindings lets everyone in);
  *   2. authentik: every SAML property mapping attached to the application's provider whose
  *      saml_name is the Role attribute — whichever is attached now (the guide's, or the tool's
- *      entitlement-based one after a takeover) — evaluated for that user with the provider as
- *      context (POST /propertymappings/all/{pk}/test/); a string is one value, a list several,
+ *      entitlement-based one after a takeover) — evaluated for that user as the SAML assertion
+ *      does, with the provider (the emulator's evaluateInAssertion control: authentik's
+ *      POST /propertymappings/all/{pk}/test/ passes no provider); a string is one value, a list several,
  *      None nothing; the values of all such mappings are taken together;
  *   3. AWS (inside the role's account, via sts:AssumeRole): each "role,provider" pair counts
  *      only if the role exists with exactly that ARN, its trust policy allows
