@@ -150,7 +150,11 @@ function classicAccountPolicy(config: ResolvedConfig, account: ResolvedConfig["a
       resources: ["*"],
       grants: [
         { action: "iam:ListRoles", why: "lists the account's roles (paged) to find those under the role path and name collisions" },
-        { action: "iam:GetAccountAuthorizationDetails", why: "reads the roles' policies, boundaries and tags in bulk (Filter=Role)" },
+        {
+          action: "iam:GetAccountAuthorizationDetails",
+          why: "reads the roles' policies, boundaries and tags in bulk (Filter=Role)",
+          onlyWhen: "the account has a role under the role path or with a declared name (not on a first plan)",
+        },
       ],
     },
     { sid: "ReadSamlProvider", resources: [saml], grants: [{ action: "iam:GetSAMLProvider", why: "reads the IAM SAML identity provider's metadata" }] },

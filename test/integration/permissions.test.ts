@@ -224,6 +224,25 @@ describe("classic-iam, least privilege", () => {
   });
 });
 
+describe("classic-iam with the default credentials' own account (no assumeRole), least privilege", () => {
+  it("plans with the account's statements in the caller's policy", async () => {
+    const text = example("classic-iam.yaml")
+      .replace("    slug: aws\n    name: AWS\n", "    slug: aws-direct\n    name: AWS direct\n")
+      .replace("    name: aws\n", "    name: aws-direct\n")
+      .replace("  rolePath: /authentik/\n", "  rolePath: /direct/\n")
+      .replace(/  accounts:\n(?:    .*\n)+?(?=\nroles:)/, `  accounts:\n    main:\n      id: "${MANAGEMENT}"\n`)
+      .replace("    accounts: [prod, dev]\n", "    accounts: [main]\n")
+      .replace("    accounts: [dev]\n    managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\n    inlinePolicies:", "    accounts: [main]\n    managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\n    inlinePolicies:")
+      .replace("    accounts: [dev]\n\noptions:", "    accounts: [main]\n\noptions:");
+    const file = peers.writeConfig("direct.yaml", text);
+    const { r, run } = await asPrinted("classic-iam", "plan", file, ["plan"], "/direct/");
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(run.report.aws.policies.map((p) => p.id)).toEqual(["caller"]);
+    expect(run.awsUsed.get("caller")).toEqual(new Set(["iam:ListRoles", "iam:GetSAMLProvider"]));
+    expect(run.problems).toEqual([]);
+  });
+});
+
 describe("identity-center with SCIM, least privilege", () => {
   const file = () => path.join(peers.dir, "ic.yaml");
   const base = () => example("identity-center.yaml").replace("ou-ab12-cd34ef56", org.sandboxesOu);
