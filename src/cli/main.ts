@@ -7,6 +7,7 @@ import { processIO, output, scrubbingIO, type CliIO, type Output } from "./io.js
 import { runAccess, type AccessFlags } from "./access.js";
 import { runApply, runPlan, type ApplyFlags, type PlanFlags } from "./plan-apply.js";
 import { runImport, type ImportFlags } from "./import.js";
+import { runPermissions, type PermissionsFlags } from "./permissions.js";
 import { formatProblem, printDiagnostics, printProblems } from "./report.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 
@@ -113,6 +114,16 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .addOption(new Option("--format <format>", "output format").choices(["markdown", "csv", "json"]).default("markdown"))
     .option("--out <file>", "also write the report to this file")
     .action(async (opts: AccessFlags) => setExit(await runAccess(o, opts)));
+
+  program
+    .command("permissions")
+    .description("print the AWS IAM policies and the authentik role (permissions and a blueprint) that plan or apply of this configuration needs; reads only the file")
+    .addOption(configFileOption("permissions"))
+    .addOption(new Option("--for <phase>", "the phase: plan (read-only) or apply (reads and writes)").choices(["plan", "apply"]).makeOptionMandatory())
+    .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
+    .option("--prune", "the deletions pruning needs too (default: options.prune)")
+    .option("--no-prune", "without the deletions pruning needs")
+    .action(async (opts: PermissionsFlags) => setExit(await runPermissions(o, opts)));
 
   program
     .command("import")

@@ -43,7 +43,7 @@ describe("plan errors before any write", () => {
 });
 
 describe("a token that may not start task schedules", () => {
-  it("syncs just the missing group instead, and says which permission would start a full sync", async () => {
+  it("syncs just the missing group instead, and says that only a superuser could start a full sync", async () => {
     await peers.authentik.control.denyPermission("authentik_tasks_schedules.send_schedule");
     const org = await createOrganization(peers.awsEndpoint);
     await provisionGroup(peers.awsEndpoint, org.identityStoreId, "aws-admins");
@@ -60,7 +60,9 @@ describe("a token that may not start task schedules", () => {
     const r = await peers.cli(["apply", "-c", file, "--auto-approve"], { AWS_SCIM_TOKEN: "scim-token-0123456789-abcdefghij", AUTHENTIK_AWS_GITOPS_POLL_MS: "20" });
     await scimSync;
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(r.stdout).toContain("warning: the authentik token may not start task schedules (permission authentik_tasks_schedules.send_schedule)");
+    expect(r.stdout).toContain("warning: authentik lets only superusers start a task schedule");
+    expect(r.stdout).toContain("granting send_schedule does not help");
+    expect(r.stdout).toContain("relies on the sync authentik starts when the provider is saved");
     expect(r.stdout).toContain("asked authentik to sync group 'data-eng' through SCIM");
   });
 });

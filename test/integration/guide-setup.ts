@@ -441,8 +441,9 @@ function parsePair(value: string): { role: string; provider: string } | undefine
  *      lets in members of the group and of its descendants; no bindings lets everyone in);
  *   2. authentik: every SAML property mapping attached to the application's provider whose
  *      saml_name is the Role attribute — whichever is attached now (the guide's, or the tool's
- *      entitlement-based one after a takeover) — evaluated for that user with the provider as
- *      context (POST /propertymappings/all/{pk}/test/); a string is one value, a list several,
+ *      entitlement-based one after a takeover) — evaluated for that user as the SAML assertion
+ *      does, with the provider (the emulator's evaluateInAssertion control: authentik's
+ *      POST /propertymappings/all/{pk}/test/ passes no provider); a string is one value, a list several,
  *      None nothing; the values of all such mappings are taken together;
  *   3. AWS (inside the role's account, via sts:AssumeRole): each "role,provider" pair counts
  *      only if the role exists with exactly that ARN, its trust policy allows
@@ -520,7 +521,8 @@ export async function heldRoles(peers: Peers, options: HeldRolesOptions): Promis
     const access = user.is_active ? await ak<{ passing: boolean }>("GET", `/core/applications/${options.applicationSlug}/check_access/?for_user=${user.pk}`) : { passing: false };
     if (access.passing) {
       for (const m of roleMappings) {
-        const r = await ak<{ successful: boolean; result: string }>("POST", `/propertymappings/all/${m.pk}/test/`, { user: user.pk, context: { provider: provider.pk } });
+        // As the SAML assertion evaluates it, with `provider` (authentik's test endpoint passes none).
+        const r = await peers.authentik.control.evaluateInAssertion({ mapping: m.pk, user: user.pk, provider: provider.pk });
         if (!r.successful) {
           failures.push(`${m.name} for ${user.username}: ${r.result.split("\n").at(-1)}`);
           continue;

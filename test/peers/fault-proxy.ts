@@ -45,6 +45,28 @@ export interface FaultProxyLogEntry {
   outcome: string;
   /** the peer's status, when it answered */
   peerStatus?: number;
+  /** AWS: the service and access key id of the SigV4 credential scope (Authorization header) */
+  service?: string;
+  accessKeyId?: string;
+  /** AWS: the request's parameters — the JSON body (JSON protocols) or the form fields (query protocol) */
+  params?: Record<string, unknown>;
+  /** sts AssumeRole: the access key id of the credentials it answered with */
+  issuedAccessKeyId?: string;
+}
+
+/** The AWS request's parameters, for a log that tells which resources a call named. */
+function awsParams(contentType: string | undefined, body: string): Record<string, unknown> | undefined {
+  if (body === "") return undefined;
+  if ((contentType ?? "").includes("json")) {
+    try {
+      const parsed = JSON.parse(body) as unknown;
+      return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+  if ((contentType ?? "").includes("x-www-form-urlencoded")) return Object.fromEntries(new URLSearchParams(body));
+  return undefined;
 }
 
 const HOP_BY_HOP = new Set(["connection", "keep-alive", "proxy-connection", "transfer-encoding", "upgrade", "te", "trailer"]);
@@ -97,13 +119,27 @@ export async function startFaultProxy(options: { target: string; port?: number }
         const operation = typeof target === "string" ? target.split(".").pop() : undefined;
         const rule = pick(req, operation, body.toString("utf8"));
         const action = /(?:^|&)Action=([^&]+)/.exec(body.toString("utf8"))?.[1];
-        const entry: FaultProxyLogEntry = { method: req.method ?? "GET", path: req.url ?? "/", ...(operation ? { operation } : {}), ...(action ? { action } : {}), outcome: rule?.action ?? "forwarded" };
+        const scope = /Credential=([^/,\s]+)\/[^/]+\/[^/]+\/([^/]+)\/aws4_request/.exec(req.headers.authorization ?? "");
+        const params = scope ? awsParams(req.headers["content-type"], body.toString("utf8")) : undefined;
+        const entry: FaultProxyLogEntry = {
+          method: req.method ?? "GET",
+          path: req.url ?? "/",
+          ...(operation ? { operation } : {}),
+          ...(action ? { action } : {}),
+          outcome: rule?.action ?? "forwarded",
+          ...(scope ? { accessKeyId: scope[1]!, service: scope[2]! } : {}),
+          ...(params ? { params } : {}),
+        };
         log.push(entry);
         if (rule?.action === "drop") return void req.socket.destroy();
         if (rule?.action === "hang") return void hanging.add(res);
         if (rule?.action === "delay") await new Promise((r) => setTimeout(r, rule.delayMs ?? 1_000));
         const answer = await forward(req, body);
         entry.peerStatus = answer.status;
+        if (entry.service === "sts" && (entry.action === "AssumeRole" || entry.operation === "AssumeRole")) {
+          const issued = /"?AccessKeyId"?\s*[:>]\s*"?([A-Z0-9]+)/.exec(answer.body.toString("utf8"));
+          if (issued) entry.issuedAccessKeyId = issued[1]!;
+        }
         if (rule?.action === "drop-after-commit") return void req.socket.destroy();
         if (rule?.action === "after-commit") {
           const status = rule.status ?? 502;

@@ -5,6 +5,7 @@
 // views of what authentik does behind the API (what a SCIM sync pushes).
 import { randomUUID } from "node:crypto";
 import { KNOWN_PERMISSIONS } from "./permissions.js";
+import { evaluateInAssertion } from "./routes/propertymappings.js";
 import type { AuthentikEmulator, RecordedRequest } from "./server.js";
 import type { GroupRec, OtherProviderRec, ScimProviderRec, ScimPush } from "./store.js";
 
@@ -53,11 +54,51 @@ export function authentikControls(emulator: AuthentikEmulator) {
      */
     denyPermission: (codename: string): void => {
       if (!KNOWN_PERMISSIONS.has(codename)) {
-        const hint = codename.endsWith(".send_schedule") ? ' (the schedule "send" action needs authentik_tasks_schedules.send_schedule)' : "";
+        const hint = codename.endsWith(".send_schedule") ? " (the schedule permission is authentik_tasks_schedules.send_schedule)" : "";
         throw new Error(`authentik emulator: no permission ${JSON.stringify(codename)} is modelled${hint}; known: ${[...KNOWN_PERMISSIONS].sort().join(", ")}`);
       }
       store.deniedPermissions.add(codename);
     },
+
+    /**
+     * Who the API token's user is from now on: `{superuser: true}` (the default, akadmin:
+     * every permission, denied ones cleared) or `{superuser: false, permissions}` — a user
+     * who is no superuser and holds exactly these permissions through a role. Only a
+     * superuser may send a task schedule (permissions.ts SUPERUSER_ONLY).
+     */
+    tokenUser: (user: { superuser: true } | { superuser: false; permissions: string[] }): void => {
+      store.deniedPermissions.clear();
+      if (user.superuser) {
+        store.grantedPermissions = null;
+        return;
+      }
+      const unknown = user.permissions.filter((p) => !KNOWN_PERMISSIONS.has(p));
+      if (unknown.length > 0) throw new Error(`authentik emulator: no permission ${unknown.map((p) => JSON.stringify(p)).join(", ")} is modelled; known: ${[...KNOWN_PERMISSIONS].sort().join(", ")}`);
+      store.grantedPermissions = new Set(user.permissions);
+    },
+
+    /**
+     * The permissions each request from `since` (an index into requests()) on needed, as
+     * the emulator checked them: what an authentik role must hold for those requests.
+     */
+    permissionsUsed: (since = 0): { method: string; path: string; operationId?: string; status: number; permissions: string[]; missing: string[]; superuserOnly: boolean }[] =>
+      emulator.requests.slice(since).map((r) => ({
+        method: r.method,
+        path: r.path,
+        ...(r.operationId ? { operationId: r.operationId } : {}),
+        status: r.status,
+        permissions: [...(r.permissions ?? [])],
+        missing: [...(r.missingPermissions ?? [])],
+        superuserOnly: r.superuserOnly === true,
+      })),
+
+    /**
+     * A mapping evaluated as the SAML assertion evaluates it for `user` (pk) — with
+     * `provider` (the given provider pk, else the first provider using the mapping), which
+     * the public test endpoint never passes.
+     */
+    evaluateInAssertion: (options: { mapping: string; user: number; provider?: number }): Promise<{ result: string; successful: boolean }> =>
+      evaluateInAssertion(store, { store, baseUrl: emulator.url }, emulator.expressions, options),
 
     /**
      * A provider of a type the emulator has no API for, as an admin would have made it:

@@ -4,6 +4,7 @@
 import { X509Certificate } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { authentikControls } from "./controls.js";
+import { KNOWN_PERMISSIONS } from "./permissions.js";
 import { type AuthentikEmulator, startAuthentikEmulator } from "./server.js";
 
 const TOKEN = "emulator-test-token";
@@ -332,10 +333,19 @@ describe("property mapping test endpoint", () => {
     ).body;
     expect((await api("PATCH", `/providers/saml/${provider.pk}/`, { property_mappings: [mapping.pk] })).status).toBe(200);
 
+    // authentik's test endpoint passes no `provider` (only the SAML assertion does)…
     const r = await post(`/propertymappings/all/${mapping.pk}/test/`, { user: user.pk });
     expect(r.status).toBe(200);
-    expect(r.body.successful, r.body.result).toBe(true);
-    const result = JSON.parse(r.body.result);
+    expect(r.body.successful).toBe(false);
+    expect(r.body.result).toContain("NameError");
+    // …and a `context.provider` reaches the expression as the JSON value it is, not a model.
+    const asPk = await post(`/propertymappings/all/${mapping.pk}/test/`, { user: user.pk, context: { provider: provider.pk } });
+    expect(asPk.body.successful).toBe(false);
+    expect(asPk.body.result).toContain("AttributeError");
+    // The emulator's own control evaluates it as the assertion does.
+    const assertion = await authentikControls(emu).evaluateInAssertion({ mapping: mapping.pk, user: user.pk });
+    expect(assertion.successful, assertion.result).toBe(true);
+    const result = JSON.parse(assertion.result);
     expect([...result.names].sort()).toEqual([...HOSTILE].sort());
     expect([...result.roles].sort()).toEqual(HOSTILE.map((n) => `arn:${n}`).sort());
     expect(result.groups).toEqual([group.name, parent.name].sort());
@@ -343,8 +353,35 @@ describe("property mapping test endpoint", () => {
     // authentik json.dumps with ensure_ascii: non-ASCII travels escaped
     expect(r.body.result).not.toMatch(/[^\x00-\x7f]/);
 
-    const formatted = await post(`/propertymappings/all/${mapping.pk}/test/?format_result=true`, { user: user.pk });
+    // format_result indents the JSON (the test endpoint's own option; an expression without `provider`).
+    const plain = (await post("/propertymappings/provider/saml/", { name: "AWS Role (format)", saml_name: "x", expression: "return {'roles': [request.user.name]}" })).body;
+    const formatted = await post(`/propertymappings/all/${plain.pk}/test/?format_result=true`, { user: user.pk });
     expect(formatted.body.result).toContain('\n    "roles"');
+  });
+
+  it("needs view_ and add_propertymapping, and view_user / view_group for the user or group it names", async () => {
+    const m = (await post("/propertymappings/provider/scim/", { name: "permissions of test", expression: "return 1" })).body;
+    const admin = await one("/core/users/?username=akadmin");
+    const group = await one("/core/groups/?name=authentik%20Admins");
+    const control = authentikControls(emu);
+    const test = (body: Record<string, unknown>) => post(`/propertymappings/all/${m.pk}/test/`, body);
+    const mapping = ["authentik_core.view_propertymapping", "authentik_core.add_propertymapping"];
+    try {
+      control.tokenUser({ superuser: false, permissions: ["authentik_core.view_propertymapping"] });
+      expect((await test({})).status).toBe(403);
+      control.tokenUser({ superuser: false, permissions: mapping });
+      expect((await test({})).body).toEqual({ result: "1", successful: true });
+      expect((await test({ user: admin.pk })).status).toBe(403);
+      control.tokenUser({ superuser: false, permissions: [...mapping, "authentik_core.view_user"] });
+      expect((await test({ user: admin.pk })).status).toBe(200);
+      expect((await test({ group: group.pk })).status).toBe(403);
+      control.tokenUser({ superuser: false, permissions: [...mapping, "authentik_core.view_group"] });
+      expect((await test({ group: group.pk })).status).toBe(200);
+      const used = control.permissionsUsed(emu.requests.length - 1);
+      expect(used).toEqual([expect.objectContaining({ operationId: "propertymappings_all_test_create", status: 200, permissions: [...mapping, "authentik_core.view_group"], missing: [] })]);
+    } finally {
+      control.tokenUser({ superuser: true });
+    }
   });
 
   it("reports expression failures as unsuccessful results with a traceback", async () => {
@@ -658,15 +695,27 @@ describe.each(RELEASES)("authentik %s", (version) => {
     expect(control().invalidRequests()).toEqual([]);
   });
 
-  it("tasks/schedules/{id}/send/ exists and needs send_schedule; model permissions guard the CRUD views", async () => {
+  it("tasks/schedules/{id}/send/ exists for superusers only (no permission opens it); model permissions guard the CRUD views", async () => {
     const p = await c.created("/providers/scim/", { name: `perm-${version}`, url: "https://scim.example/v2", token: "t" });
     const schedule = await c.one(`/tasks/schedules/?rel_obj_id=${p.pk}&rel_obj_content_type__model=scimprovider`);
     expect((await c.post(`/tasks/schedules/${schedule.id}/send/`, {})).status).toBe(200);
     expect(() => control().denyPermission("authentik_tasks.send_schedule")).toThrow(/authentik_tasks_schedules\.send_schedule/);
+    // DRF answers a failed object permission with 403 to whoever may view the schedule, else 404;
+    // a global view_schedule counts for the object from 2025.12 (ak-guardian), not in 2025.10.
+    const refusal = at(version, "2025.12") ? { status: 403, body: { detail: "You do not have permission to perform this action." } } : { status: 404, body: { detail: "Not found." } };
     control().denyPermission("authentik_tasks_schedules.send_schedule");
     const denied = await c.post(`/tasks/schedules/${schedule.id}/send/`, {});
-    expect(denied.status).toBe(403);
-    expect(denied.body).toEqual({ detail: "You do not have permission to perform this action." });
+    expect({ status: denied.status, body: denied.body }).toEqual(refusal);
+    expect(c.lastRequest().superuserOnly).toBe(true);
+    // …and so is a user who holds every permission a role can hold, send_schedule included:
+    // get_object() on a POST asks for add_schedule, which the Schedule model does not define.
+    control().tokenUser({ superuser: false, permissions: [...KNOWN_PERMISSIONS] });
+    const everything = await c.post(`/tasks/schedules/${schedule.id}/send/`, {});
+    expect({ status: everything.status, body: everything.body }).toEqual(refusal);
+    expect((await c.get(`/tasks/schedules/${schedule.id}/`)).status).toBe(200);
+    control().tokenUser({ superuser: true });
+    expect((await c.post(`/tasks/schedules/${schedule.id}/send/`, {})).status).toBe(200);
+    control().denyPermission("authentik_tasks_schedules.send_schedule");
     expect((await c.get(`/tasks/schedules/${schedule.id}/`)).status).toBe(200);
     control().denyPermission("authentik_providers_scim.change_scimprovider");
     expect((await c.patch(`/providers/scim/${p.pk}/`, { url: "https://other.example/v2" })).status).toBe(403);
@@ -753,9 +802,9 @@ describe.each(RELEASES)("authentik %s", (version) => {
       expression: "return [e.name for e in request.user.app_entitlements(provider.application)]",
     });
     await c.patch(`/providers/saml/${provider.pk}/`, { property_mappings: [mapping.pk] });
-    const r = await c.post(`/propertymappings/all/${mapping.pk}/test/`, { user: user.pk });
-    expect(r.body.successful, r.body.result).toBe(true);
-    expect(JSON.parse(r.body.result)).toEqual(["Alpha", "zeta", "zeta"]);
+    const r = await control().evaluateInAssertion({ mapping: mapping.pk, user: user.pk });
+    expect(r.successful, r.result).toBe(true);
+    expect(JSON.parse(r.result)).toEqual(["Alpha", "zeta", "zeta"]);
   });
 
   it("user.groups holds authentik's groups from 2026.2; before, user.ak_groups does (groups is Django's, empty)", async () => {

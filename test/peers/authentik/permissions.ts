@@ -8,11 +8,27 @@
 //   * DEFAULT_FILTER_BACKENDS starts with authentik.rbac.filters.ObjectFilter: without
 //     view_<model> (and without object permissions) a list or get_object() raises
 //     PermissionDenied;
-//   * custom actions add @permission_required(...) (authentik/rbac/decorators.py), e.g.
-//     ScheduleViewSet.send needs "authentik_tasks_schedules.send_schedule"
-//     (authentik/tasks/schedules/api.py, models.py: permissions = [("send_schedule", ...)],
-//     default_permissions = ("change", "view") — schedules have no add/delete).
+//   * custom actions add @permission_required(obj_perm) (authentik/rbac/decorators.py): the
+//     user needs obj_perm globally or on the object, and the action's own get_object() then
+//     runs ObjectPermissions.has_object_permission with the request's method: a POST detail
+//     action needs add_<model> of its viewset's model on top (DRF's perms_map).
 // PermissionDenied answers 403 {"detail": "You do not have permission to perform this action."}.
+//
+// Two consequences read from the source (version/2025.10.4, version/2025.12.4, version/2026.2.2):
+//   * POST /tasks/schedules/{id}/send/ (ScheduleViewSet.send, authentik/tasks/schedules/api.py)
+//     checks send_schedule, then get_object() asks for authentik_tasks_schedules.add_schedule,
+//     which Schedule does not define (models.py: default_permissions = ("change", "view"),
+//     permissions = [("send_schedule", ...)]). No role can hold it, so only a superuser (for
+//     whom has_perm is True for any string) may send. Everyone else gets DRF's answer for a
+//     failed object permission: 403 when they may view the object, else Http404. From 2025.12
+//     (ak-guardian: ObjectPermissionChecker.get_perms(obj) includes the role's model
+//     permissions) a global view_schedule counts for the object: 403. In 2025.10 (Django's
+//     ModelBackend returns no permissions for an object; django-guardian 3.0.3 only object
+//     ones) a global view_schedule does not: 404 {"detail": "Not found."}. See SUPERUSER_ONLY.
+//   * POST /propertymappings/all/{pk}/test/ (PropertyMappingViewSet.test,
+//     authentik/core/api/property_mappings.py) needs view_propertymapping (the decorator)
+//     and add_propertymapping (get_object() on a POST), and then view_user / view_group
+//     (get_objects_for_user) for the user / group named in the body — checked by the handler.
 //
 // Simplification: every needed permission is checked before the handler, so a
 // missing object answers 403 (not 404) when a change/delete permission is denied.
@@ -55,14 +71,29 @@ const SPECIAL: Record<string, string[]> = {
   // GroupViewSet.add_user / remove_user (authentik/core/api/groups.py@version/2025.10.4).
   core_groups_add_user_create: ["authentik_core.add_user_to_group"],
   core_groups_remove_user_create: ["authentik_core.remove_user_from_group"],
-  // PropertyMappingViewSet.test (authentik/core/api/property_mappings.py@version/2025.10.4).
-  propertymappings_all_test_create: ["authentik_core.view_propertymapping"],
+  // PropertyMappingViewSet.test (authentik/core/api/property_mappings.py@version/2025.10.4,
+  // @version/2026.2.2): the decorator's view, then get_object() on a POST: add. view_user /
+  // view_group for the user / group in the body are checked by the handler (requirePermission).
+  propertymappings_all_test_create: ["authentik_core.view_propertymapping", "authentik_core.add_propertymapping"],
   // OutgoingSyncProviderStatusMixin (authentik/lib/sync/outgoing/api.py): get_object() with
   // ObjectFilter; a POST detail action's object permission is add_<model> (DRF perms_map).
   providers_scim_sync_status_retrieve: ["authentik_providers_scim.view_scimprovider"],
   providers_scim_sync_object_create: ["authentik_providers_scim.view_scimprovider", "authentik_providers_scim.add_scimprovider"],
-  tasks_schedules_send_create: ["authentik_tasks_schedules.send_schedule", "authentik_tasks_schedules.view_schedule"],
+  // Superusers only (SUPERUSER_ONLY): for them no permission is checked.
+  tasks_schedules_send_create: [],
   admin_version_retrieve: [],
+};
+
+/**
+ * Operations no permission opens: a token whose user is no superuser is refused whatever it
+ * holds. The value is the answer by release (see the header: 403 from 2025.12, 404 in 2025.10,
+ * for a user holding view_schedule globally, which is all the emulator models).
+ */
+export const SUPERUSER_ONLY: Record<string, { why: string; status: (atLeast: (minor: string) => boolean) => { status: number; body: Record<string, string> } }> = {
+  tasks_schedules_send_create: {
+    why: "ScheduleViewSet.send: get_object() on a POST needs authentik_tasks_schedules.add_schedule, which Schedule does not define",
+    status: (atLeast) => (atLeast("2025.12") ? { status: 403, body: PERMISSION_DENIED } : { status: 404, body: { detail: "Not found." } }),
+  },
 };
 
 export function requiredPermissions(operationId: string): string[] {
@@ -82,4 +113,6 @@ export function requiredPermissions(operationId: string): string[] {
 export const KNOWN_PERMISSIONS: ReadonlySet<string> = new Set([
   ...MODELS.flatMap(([, model, actions]) => actions.map((a) => perm(model, a))),
   ...Object.values(SPECIAL).flat(),
+  // Defined by the Schedule model (a role can hold it), though it opens nothing by itself.
+  "authentik_tasks_schedules.send_schedule",
 ]);

@@ -16,7 +16,7 @@ import type { Collation } from "./collation.js";
 import { ApiError } from "./http-errors.js";
 import { loadSpec } from "./openapi.js";
 import { OpenApiValidator } from "./openapi-validator.js";
-import { PERMISSION_DENIED, requiredPermissions } from "./permissions.js";
+import { PERMISSION_DENIED, requiredPermissions, SUPERUSER_ONLY } from "./permissions.js";
 import { ExpressionEngine } from "./python.js";
 import { type Minor, type Release, resolveRelease } from "./release.js";
 import type { EmulatorOptions, HandlerContext, HandlerResult } from "./routes/common.js";
@@ -31,7 +31,17 @@ export const DEFAULT_VERSION = "2026.8.3";
  * `path` is the full request path (/api/v3/…); `warnings` also carry known
  * pitfalls besides unknown body fields / query params (authentik ignores them).
  */
-export type RecordedRequest = RecordedRequestBase;
+export type RecordedRequest = RecordedRequestBase & {
+  /**
+   * The RBAC permissions the request needed (permissions.ts, plus those a handler checks,
+   * e.g. view_user for the user a mapping test names); absent on anonymous operations.
+   */
+  permissions?: string[];
+  /** Permissions it needed that the token's user lacked (it was answered 403). */
+  missingPermissions?: string[];
+  /** Refused because only a superuser may do it (permissions.ts SUPERUSER_ONLY). */
+  superuserOnly?: boolean;
+};
 
 export interface StartOptions {
   /** 0 (default) picks a free port */
@@ -56,6 +66,8 @@ export interface AuthentikEmulator extends RecordingServer<RecordedRequest> {
   /** direct access to the emulated state, for seeding and assertions */
   store: Store;
   release: Release;
+  /** python3-backed evaluation of property-mapping expressions (also used by controls) */
+  expressions: ExpressionEngine;
 }
 
 /** Validators compile schemas lazily and keep no request state: one per release and process. */
@@ -131,9 +143,21 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
     }
 
     // DRF checks permissions (has_permission, then get_object()'s ObjectFilter) before it parses the body.
-    if (!op.anonymousAllowed && requiredPermissions(op.operationId).some((p) => store.deniedPermissions.has(p))) {
-      record.warnings.push(`permission denied: ${requiredPermissions(op.operationId).filter((p) => store.deniedPermissions.has(p)).join(", ")}`);
-      return send(res, record, { status: 403, body: PERMISSION_DENIED });
+    if (!op.anonymousAllowed) {
+      const needed = requiredPermissions(op.operationId);
+      record.permissions = [...needed];
+      const superuserOnly = SUPERUSER_ONLY[op.operationId];
+      if (superuserOnly && !store.tokenIsSuperuser()) {
+        record.superuserOnly = true;
+        record.warnings.push(`refused: the token's user is no superuser (${superuserOnly.why})`);
+        return send(res, record, superuserOnly.status((minor) => release.atLeast(minor)));
+      }
+      const missing = needed.filter((p) => !store.tokenHasPermission(p));
+      if (missing.length > 0) {
+        record.missingPermissions = missing;
+        record.warnings.push(`permission denied: ${missing.join(", ")}`);
+        return send(res, record, { status: 403, body: PERMISSION_DENIED });
+      }
     }
 
     const pathProblems = validator!.checkPathParams(op, route.pathParams);
@@ -182,6 +206,13 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
       sent: new Set(Object.keys(bodyObject)),
       user: tokenUser,
       warn: (m) => record.warnings.push(m),
+      requirePermission: (codename) => {
+        record.permissions = [...(record.permissions ?? []), codename];
+        if (store.tokenHasPermission(codename)) return;
+        record.missingPermissions = [...(record.missingPermissions ?? []), codename];
+        record.warnings.push(`permission denied: ${codename}`);
+        throw new ApiError(403, PERMISSION_DENIED);
+      },
     };
 
     let result: HandlerResult;
@@ -208,5 +239,5 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
     logErrors: true,
     onStop: () => expressions.close(),
   });
-  return { ...server, store, release };
+  return { ...server, store, release, expressions };
 }

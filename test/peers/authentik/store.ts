@@ -230,6 +230,12 @@ export class Store {
   readonly installId = randomUUID();
   /** Permissions the token's user lacks (see denyPermission in controls.ts). */
   readonly deniedPermissions = new Set<string>();
+  /**
+   * What the token's user holds (controls.tokenUser): null (the default) is akadmin, a
+   * superuser; a set is a user who is no superuser and holds exactly these permissions
+   * (through a role), less deniedPermissions.
+   */
+  grantedPermissions: Set<string> | null = null;
   /** The database collation's order of text (collation.ts). */
   readonly compare: Compare;
   private nextUserPk = 1;
@@ -311,6 +317,21 @@ export class Store {
 
   isSuperuser(user: UserRec): boolean {
     return this.userAllGroups(user).some((g) => g.is_superuser);
+  }
+
+  /** Whether the API token's user is a superuser: one holds every permission, so a token lacking any is none. */
+  tokenIsSuperuser(): boolean {
+    return this.grantedPermissions === null && this.deniedPermissions.size === 0;
+  }
+
+  /**
+   * Whether the token's user holds `codename`. A superuser holds every one, even a
+   * permission no model defines (ak-guardian's ObjectPermissionChecker.has_perm and
+   * Django's PermissionsMixin.has_perm return True for an active superuser first).
+   */
+  tokenHasPermission(codename: string): boolean {
+    if (this.tokenIsSuperuser()) return true;
+    return (this.grantedPermissions === null || this.grantedPermissions.has(codename)) && !this.deniedPermissions.has(codename);
   }
 
   /**

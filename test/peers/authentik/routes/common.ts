@@ -35,6 +35,8 @@ export interface HandlerContext {
   user?: UserRec;
   /** record a non-fatal observation (e.g. a known authentik pitfall the request hit) */
   warn(message: string): void;
+  /** a permission checked inside the view (recorded); throws authentik's 403 when the token's user lacks it */
+  requirePermission(codename: string): void;
 }
 
 export interface HandlerResult {

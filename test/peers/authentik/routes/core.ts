@@ -245,8 +245,8 @@ export const coreHandlers: HandlerTable = {
   // paginates before filtering, so `count` can exceed what `results` shows.
   core_applications_list(ctx) {
     const all = [...ctx.store.applications.values()].map((a) => S.application(ctx.ser, a));
-    // A superuser holds every permission: a token whose user lacks one (controls.denyPermission) is not one.
-    const superuser = ctx.user !== undefined && ctx.store.isSuperuser(ctx.user) && ctx.store.deniedPermissions.size === 0;
+    // A superuser holds every permission: a token whose user lacks one (controls.denyPermission, tokenUser) is not one.
+    const superuser = ctx.user !== undefined && ctx.store.isSuperuser(ctx.user) && ctx.store.tokenIsSuperuser();
     if (ctx.query.superuser_full_list === true && superuser) return list(ctx, all, APP_LIST);
     let subject = ctx.user;
     if (ctx.query.for_user !== undefined) {
@@ -274,7 +274,7 @@ export const coreHandlers: HandlerTable = {
   core_applications_check_access_retrieve(ctx) {
     const { store } = ctx;
     const app = getApp(ctx);
-    const superuser = ctx.user !== undefined && store.isSuperuser(ctx.user) && store.deniedPermissions.size === 0;
+    const superuser = ctx.user !== undefined && store.isSuperuser(ctx.user) && store.tokenIsSuperuser();
     let subject = ctx.user;
     if (superuser && ctx.query.for_user !== undefined) {
       subject = store.users.get(ctx.query.for_user as number);

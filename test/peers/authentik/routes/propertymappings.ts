@@ -1,9 +1,9 @@
 // /propertymappings/all/ (+ test), /propertymappings/provider/saml/, /propertymappings/provider/scim/
 import { randomUUID } from "node:crypto";
 import { FieldErrorCollector, doesNotExist, notFound } from "../http-errors.js";
-import { ExpressionProcessDied } from "../python.js";
+import { type ExpressionEngine, ExpressionProcessDied } from "../python.js";
 import * as S from "../serialize.js";
-import type { MappingRec, ProviderRec } from "../store.js";
+import type { GroupRec, MappingRec, ProviderRec, Store, UserRec } from "../store.js";
 import { anyOf, created, exact, type HandlerContext, type HandlerTable, isNull, list, noContent, ok, pick } from "./common.js";
 
 type Kind = "saml" | "scim";
@@ -47,16 +47,13 @@ async function writeMapping(ctx: HandlerContext, kind: Kind, existing?: MappingR
 }
 
 /**
- * Which provider an expression sees as `provider` in the test endpoint.
- * authentik itself only passes what the request's `context` holds. As an
- * emulator convenience, `context.provider` may be a provider pk, and when it is
- * absent the first provider using this mapping is supplied, so expressions like
- * `request.user.app_entitlements(provider.application)` can be exercised.
+ * The provider the SAML assertion passes to a mapping as `provider`
+ * (authentik/providers/saml/processors/assertion.py: `mapping.evaluate(..., provider=self.provider)`):
+ * the one given, else the first provider using this mapping.
  */
-function resolveProvider(ctx: HandlerContext, mapping: MappingRec, given: unknown): ProviderRec | undefined {
-  if (typeof given === "number") return ctx.store.providers.get(given);
-  if (given !== undefined) return undefined;
-  return [...ctx.store.providers.values()]
+function assertionProvider(store: Store, mapping: MappingRec, given: number | undefined): ProviderRec | undefined {
+  if (given !== undefined) return store.providers.get(given);
+  return [...store.providers.values()]
     .sort((a, b) => a.pk - b.pk)
     .find(
       (p) =>
@@ -66,18 +63,94 @@ function resolveProvider(ctx: HandlerContext, mapping: MappingRec, given: unknow
     );
 }
 
-function providerData(ctx: HandlerContext, p: ProviderRec): Record<string, unknown> {
-  const wire = p.kind === "saml" ? S.samlProvider(ctx.ser, p) : p.kind === "scim" ? S.scimProvider(ctx.ser, p) : S.provider(ctx.ser, p);
+function providerData(ser: S.SerializeContext, store: Store, p: ProviderRec): Record<string, unknown> {
+  const wire = p.kind === "saml" ? S.samlProvider(ser, p) : p.kind === "scim" ? S.scimProvider(ser, p) : S.provider(ser, p);
   const [appLabel, modelName] = String(wire.meta_model_name).split(".");
   return {
     ...wire,
-    application: ctx.store.applicationOfProvider(p.pk)?.pbm_uuid ?? null,
+    application: store.applicationOfProvider(p.pk)?.pbm_uuid ?? null,
     backchannel_application: p.backchannel_application,
     model_name: modelName,
     app_label: appLabel,
   };
 }
 
+export interface Evaluation {
+  mapping: MappingRec;
+  user?: UserRec;
+  group?: GroupRec;
+  /** the request's `context`, passed to the expression as it is (JSON values, not models) */
+  context: Record<string, unknown>;
+  /** a model the expression sees as `provider`: only the SAML assertion passes one */
+  provider?: ProviderRec;
+  formatResult: boolean;
+}
+
+/** Evaluates a mapping the way authentik does, with the context given. */
+export async function evaluateMapping(store: Store, ser: S.SerializeContext, expressions: ExpressionEngine, e: Evaluation): Promise<{ result: string; successful: boolean }> {
+  const { user, group } = e;
+  // The expression sees models, which have pbm_uuid in every release (the wire has it only from 2026.8).
+  const applications = Object.fromEntries([...store.applications.values()].map((a) => [a.pbm_uuid, { ...S.application(ser, a), pbm_uuid: a.pbm_uuid }]));
+  const entitlements = user ? Object.fromEntries([...store.applications.values()].map((a) => [a.pbm_uuid, store.userEntitlements(user, a.pbm_uuid).map(S.entitlement)])) : {};
+  const input = {
+    expression: e.mapping.expression,
+    filename: e.mapping.name,
+    format_result: e.formatResult,
+    user: user
+      ? {
+          ...S.user(ser, user),
+          groups: user.groups
+            .map((g) => store.groups.get(g))
+            .filter((g) => g !== undefined)
+            .map((g) => S.partialGroup(ser, g)),
+          all_groups: store.userAllGroups(user).map((g) => S.partialGroup(ser, g)),
+          groups_field: store.release.atLeast("2026.2") ? "groups" : "ak_groups",
+        }
+      : null,
+    group: group ? S.partialGroup(ser, group) : null,
+    provider: e.provider ? providerData(ser, store, e.provider) : null,
+    context: e.context,
+    applications,
+    entitlements,
+  };
+  try {
+    const out = await expressions.evaluate(input);
+    return { result: out.result, successful: out.successful };
+  } catch (err) {
+    // In authentik an expression that kills its process takes a worker down;
+    // here it is reported as a failed evaluation.
+    if (err instanceof ExpressionProcessDied) return { result: err.message, successful: false };
+    throw err;
+  }
+}
+
+/**
+ * As the SAML assertion evaluates a mapping for a user (with `provider`): what the
+ * test endpoint cannot show. An emulator control (controls.ts evaluateInAssertion).
+ */
+export function evaluateInAssertion(
+  store: Store,
+  ser: S.SerializeContext,
+  expressions: ExpressionEngine,
+  options: { mapping: string; user: number; provider?: number },
+): Promise<{ result: string; successful: boolean }> {
+  const mapping = store.mappings.get(options.mapping);
+  if (!mapping) throw new Error(`evaluateInAssertion: no property mapping ${JSON.stringify(options.mapping)}`);
+  const user = store.users.get(options.user);
+  if (!user) throw new Error(`evaluateInAssertion: no user ${options.user}`);
+  const provider = assertionProvider(store, mapping, options.provider);
+  if (!provider) throw new Error(`evaluateInAssertion: mapping ${JSON.stringify(mapping.name)} belongs to no provider (and none was given)`);
+  return evaluateMapping(store, ser, expressions, { mapping, user, context: {}, provider, formatResult: false });
+}
+
+/**
+ * POST /propertymappings/all/{pk}/test/ (PropertyMappingViewSet.test,
+ * authentik/core/api/property_mappings.py@version/2025.10.4, @version/2026.2.2): the user
+ * and group named must be ones the token's user may view (get_objects_for_user(...,
+ * "authentik_core.view_user"/"view_group"), else PermissionDenied), and the mapping is
+ * evaluated with `mapping.evaluate(dry_run=True, **context)`: the request's `context`
+ * as given, `user`, `group` — and no `provider`, which only the SAML assertion passes.
+ */
 async function testMapping(ctx: HandlerContext) {
   const { store } = ctx;
   const mapping = getMapping(ctx);
@@ -89,46 +162,10 @@ async function testMapping(ctx: HandlerContext) {
   const group = groupPk ? store.groups.get(groupPk) : undefined;
   if (groupPk && !group) errors.add("group", doesNotExist(groupPk));
   errors.throwIfAny();
-
-  const extra = { ...((ctx.body.context as Record<string, unknown> | undefined) ?? {}) };
-  const provider = resolveProvider(ctx, mapping, extra.provider);
-  if (provider) delete extra.provider;
-
-  // The expression sees models, which have pbm_uuid in every release (the wire has it only from 2026.8).
-  const applications = Object.fromEntries([...store.applications.values()].map((a) => [a.pbm_uuid, { ...S.application(ctx.ser, a), pbm_uuid: a.pbm_uuid }]));
-  const entitlements = user
-    ? Object.fromEntries([...store.applications.values()].map((a) => [a.pbm_uuid, store.userEntitlements(user, a.pbm_uuid).map(S.entitlement)]))
-    : {};
-  const input = {
-    expression: mapping.expression,
-    filename: mapping.name,
-    format_result: ctx.query.format_result === true,
-    user: user
-      ? {
-          ...S.user(ctx.ser, user),
-          groups: user.groups
-            .map((g) => store.groups.get(g))
-            .filter((g) => g !== undefined)
-            .map((g) => S.partialGroup(ctx.ser, g)),
-          all_groups: store.userAllGroups(user).map((g) => S.partialGroup(ctx.ser, g)),
-          groups_field: store.release.atLeast("2026.2") ? "groups" : "ak_groups",
-        }
-      : null,
-    group: group ? S.partialGroup(ctx.ser, group) : null,
-    provider: provider ? providerData(ctx, provider) : null,
-    context: extra,
-    applications,
-    entitlements,
-  };
-  try {
-    const out = await ctx.expressions.evaluate(input);
-    return ok({ result: out.result, successful: out.successful });
-  } catch (err) {
-    // In authentik an expression that kills its process takes a worker down;
-    // here it is reported as a failed evaluation.
-    if (err instanceof ExpressionProcessDied) return ok({ result: err.message, successful: false });
-    throw err;
-  }
+  if (user) ctx.requirePermission("authentik_core.view_user");
+  if (group) ctx.requirePermission("authentik_core.view_group");
+  const context = { ...((ctx.body.context as Record<string, unknown> | undefined) ?? {}) };
+  return ok(await evaluateMapping(store, ctx.ser, ctx.expressions, { mapping, ...(user ? { user } : {}), ...(group ? { group } : {}), context, formatResult: ctx.query.format_result === true }));
 }
 
 const COMMON_FILTERS = { managed: anyOf("managed"), managed__isnull: isNull("managed"), name: exact("name") };
