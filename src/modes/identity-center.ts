@@ -32,15 +32,22 @@ async function readSpMetadata(config: ResolvedConfig): Promise<SpMetadata> {
   });
 }
 
-function scimToken(config: ResolvedConfig, env: NodeJS.ProcessEnv): string | undefined {
+/**
+ * The SCIM token from the environment. Only a write of the SCIM provider sends it, so a
+ * plan does without (a pull request's plan job never needs the secret); an apply that
+ * writes the provider, and --rotate-scim-token, need it (see missingScimToken).
+ */
+function scimToken(config: ResolvedConfig, env: NodeJS.ProcessEnv, required: boolean): string | undefined {
   if (!config.scim) return undefined;
   const token = env[config.scim.tokenEnv];
-  if (!token) {
-    throw new UserError(
-      `${config.scim.tokenEnvLocation}: the environment variable ${config.scim.tokenEnv} (scim.tokenEnv) is not set; it must hold the SCIM access token created in the IAM Identity Center console`,
-    );
-  }
-  return token;
+  if (!token && required) throw missingScimToken(config);
+  return token || undefined;
+}
+
+function missingScimToken(config: ResolvedConfig): UserError {
+  return new UserError(
+    `${config.scim!.tokenEnvLocation}: the environment variable ${config.scim!.tokenEnv} (scim.tokenEnv) is not set; it must hold the SCIM access token created in the IAM Identity Center console (a plan does without it; an apply that writes the SCIM provider needs it)`,
+  );
 }
 
 function accessOf(config: ResolvedConfig) {
@@ -89,7 +96,7 @@ export async function planIdentityCenter(config: ResolvedConfig, options: Engine
   // The one clock reading of this plan: which mappings have expired is decided here.
   const now = options.now ?? new Date();
   const sp = await readSpMetadata(config);
-  const token = scimToken(config, env);
+  const token = scimToken(config, env, options.rotateScimToken === true);
   const { client: authentik, url: authentikUrl } = authentikClient(config, env);
   const clients = identityCenterClients(config.aws.identityCenter!.region, { env });
 
@@ -267,6 +274,10 @@ function needsFullScimSync(plan: Plan, config: ResolvedConfig): boolean {
 }
 
 async function applyIdentityCenter(plan: Plan, input: IdentityCenterApplyInput): Promise<ApplyResult> {
+  // Refused before anything is written, not half-way at the SCIM provider.
+  if (!input.scimToken && plan.changes.some((c) => c.type === "authentik.scim_provider" && c.action !== "delete" && !(c.action === "adopt" && c.fields.length === 0))) {
+    throw missingScimToken(input.config);
+  }
   const authentikCtx = {
     client: input.authentik,
     lookups: input.authentikState.lookups,

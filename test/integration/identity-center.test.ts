@@ -303,12 +303,29 @@ describe("identity-center with SCIM end to end (moto_server + shim, authentik em
     expect((await peers.authentik.control.requests()).length).toBe(requests); // failed before contacting anything
   });
 
-  it("stops with a clear error and changes nothing: the SCIM token is missing", async () => {
-    const requests = (await peers.authentik.control.requests()).length;
-    const r = await cli(["apply", "-c", config, "--auto-approve"], { AWS_SCIM_TOKEN: "" });
-    expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/ic\.yaml:\d+:\d+: error: the environment variable AWS_SCIM_TOKEN \(scim\.tokenEnv\) is not set/);
-    expect((await peers.authentik.control.requests()).length).toBe(requests);
+  it("stops with a clear error and changes nothing: the SCIM token is missing when an apply must write the SCIM provider", async () => {
+    // The SCIM provider's group filters change, so the apply would write it (and send the token).
+    const current = (await import("node:fs")).readFileSync(config, "utf8");
+    const narrowed = peers.writeConfig("ic.yaml", current.replace("  tokenEnv: AWS_SCIM_TOKEN", "  groups: [aws-admins]\n  tokenEnv: AWS_SCIM_TOKEN"));
+    try {
+      const requests = (await peers.authentik.control.requests()).length;
+      const r = await cli(["apply", "-c", narrowed, "--auto-approve"], { AWS_SCIM_TOKEN: "" });
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/ic\.yaml:\d+:\d+: error: the environment variable AWS_SCIM_TOKEN \(scim\.tokenEnv\) is not set/);
+      const writes = (await peers.authentik.control.requests()).slice(requests).filter((q) => q.method !== "GET");
+      expect(writes).toEqual([]);
+    } finally {
+      peers.writeConfig("ic.yaml", current);
+    }
+  });
+
+  it("plans without the SCIM token (only a write of the SCIM provider sends it): a pull request's plan needs no such secret", async () => {
+    const r = await cli(["plan", "-c", config, "--detailed-exitcode"], { AWS_SCIM_TOKEN: "" });
+    expect(r.stderr).not.toContain("error:");
+    expect(r.code).toBe(0);
+    const rotate = await cli(["plan", "-c", config, "--rotate-scim-token"], { AWS_SCIM_TOKEN: "" });
+    expect(rotate.code).toBe(1);
+    expect(rotate.stderr).toContain("AWS_SCIM_TOKEN (scim.tokenEnv) is not set");
   });
 
   it("reports an AWS refusal during plan as a clear error, not a crash", async () => {
