@@ -83242,41 +83242,35 @@ function readContext(env2 = process.env) {
 // src/util/safe-text.ts
 var UNSAFE_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\p{Cs}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
 var INVISIBLE_CHARS = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
-var PICTOGRAPH = /^[\p{Extended_Pictographic}\p{Emoji_Modifier}]$/u;
-var EMOJI_BASE = new RegExp("^\\p{Emoji}$", "u");
-function previousBase(s2, index) {
-  const before = [...s2.slice(Math.max(0, index - 8), index)];
-  while (before.length > 0 && /^[\ufe0e\ufe0f\p{Emoji_Modifier}]$/u.test(before[before.length - 1])) before.pop();
-  return before[before.length - 1];
-}
-function isPartOfEmoji(s2, ch, index) {
-  if (ch === "\u200D") {
-    const prev = previousBase(s2, index);
-    const next = [...s2.slice(index + 1, index + 3)][0];
-    return prev !== void 0 && next !== void 0 && PICTOGRAPH.test(prev) && PICTOGRAPH.test(next);
-  }
-  if (ch === "\uFE0F" || ch === "\uFE0E") {
-    const prev = [...s2.slice(Math.max(0, index - 2), index)].pop();
-    return prev !== void 0 && EMOJI_BASE.test(prev);
-  }
-  return false;
+var RGI_EMOJI = new RegExp("\\p{RGI_Emoji}", "gv");
+var EMOJI_PART = /^[\u200d\ufe0e\ufe0f\u{e0020}-\u{e007f}]$/u;
+function emojiPartsOf(s2) {
+  let ranges;
+  return (ch, index) => {
+    if (!EMOJI_PART.test(ch)) return false;
+    ranges ??= [...s2.matchAll(RGI_EMOJI)].map((m3) => [m3.index, m3.index + m3[0].length]);
+    return ranges.some(([start, end2]) => index > start && index < end2);
+  };
 }
 function codePointEscape(ch) {
   const cp = ch.codePointAt(0);
   return cp > 65535 ? `\\u{${cp.toString(16)}}` : `\\u${cp.toString(16).padStart(4, "0")}`;
 }
 function escapeUnsafe(s2) {
-  return s2.replace(UNSAFE_CHARS, (ch, index) => isPartOfEmoji(s2, ch, index) ? ch : codePointEscape(ch));
+  const emoji = emojiPartsOf(s2);
+  return s2.replace(UNSAFE_CHARS, (ch, index) => emoji(ch, index) ? ch : codePointEscape(ch));
 }
 function escapeUnsafeJson(json) {
+  const emoji = emojiPartsOf(json);
   return json.replace(
     UNSAFE_CHARS,
-    (ch, index) => isPartOfEmoji(json, ch, index) ? ch : [...Array(ch.length).keys()].map((i5) => `\\u${ch.charCodeAt(i5).toString(16).padStart(4, "0")}`).join("")
+    (ch, index) => emoji(ch, index) ? ch : [...Array(ch.length).keys()].map((i5) => `\\u${ch.charCodeAt(i5).toString(16).padStart(4, "0")}`).join("")
   );
 }
 function invisibleCharacters(s2) {
   const out = [];
-  for (const m3 of s2.matchAll(INVISIBLE_CHARS)) if (!isPartOfEmoji(s2, m3[0], m3.index)) out.push({ ch: m3[0], index: m3.index });
+  const emoji = emojiPartsOf(s2);
+  for (const m3 of s2.matchAll(INVISIBLE_CHARS)) if (!emoji(m3[0], m3.index)) out.push({ ch: m3[0], index: m3.index });
   return out;
 }
 function escapeOneLine(s2) {
@@ -94671,15 +94665,16 @@ async function readSpMetadata(config) {
     throw new UserError(`${ic.spMetadataLocation}: ${error3.message}`);
   });
 }
-function scimToken(config, env2) {
+function scimToken(config, env2, required) {
   if (!config.scim) return void 0;
   const token = env2[config.scim.tokenEnv];
-  if (!token) {
-    throw new UserError(
-      `${config.scim.tokenEnvLocation}: the environment variable ${config.scim.tokenEnv} (scim.tokenEnv) is not set; it must hold the SCIM access token created in the IAM Identity Center console`
-    );
-  }
-  return token;
+  if (!token && required) throw missingScimToken(config);
+  return token || void 0;
+}
+function missingScimToken(config) {
+  return new UserError(
+    `${config.scim.tokenEnvLocation}: the environment variable ${config.scim.tokenEnv} (scim.tokenEnv) is not set; it must hold the SCIM access token created in the IAM Identity Center console (a plan does without it; an apply that writes the SCIM provider needs it)`
+  );
 }
 function accessOf(config) {
   return (resource) => applicationAccess(resource, config.authentik.application.slug) ?? assignmentAccess(resource);
@@ -94717,7 +94712,7 @@ async function planIdentityCenter(config, options = {}) {
   const concurrency = options.concurrency ?? 4;
   const now = options.now ?? /* @__PURE__ */ new Date();
   const sp = await readSpMetadata(config);
-  const token = scimToken(config, env2);
+  const token = scimToken(config, env2, options.rotateScimToken === true);
   const { client: authentik, url: authentikUrl } = authentikClient(config, env2);
   const clients = identityCenterClients(config.aws.identityCenter.region, { env: env2 });
   const groups = [...groupsNeeded(config, now), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
@@ -94850,6 +94845,9 @@ function needsFullScimSync(plan, config) {
   );
 }
 async function applyIdentityCenter(plan, input) {
+  if (!input.scimToken && plan.changes.some((c5) => c5.type === "authentik.scim_provider" && c5.action !== "delete" && !(c5.action === "adopt" && c5.fields.length === 0))) {
+    throw missingScimToken(input.config);
+  }
   const authentikCtx = {
     client: input.authentik,
     lookups: input.authentikState.lookups,
@@ -95039,17 +95037,20 @@ function splitMentions(s2) {
   return s2.split(new RegExp(MENTION.source, "g"));
 }
 var MARKUP = /<!--|-->|authentik-aws-gitops:/i;
-function unlinkHtml(s2) {
-  return s2.replace(/([A-Za-z0-9]):(?=\/\/)/g, "$1&#58;").replace(/\b(www)\./gi, "$1&#46;").replace(/([A-Za-z0-9._+-])@(?=[A-Za-z0-9_-]+\.)/g, "$1&#64;").replace(/authentik-aws-gitops:/gi, (m3) => `${m3.slice(0, -1)}&#58;`);
+function unlink2(s2) {
+  return s2.replace(/([A-Za-z0-9]):(?=\/\/)/g, "$1<span>:</span>").replace(/(www)\./gi, "$1<span>.</span>").replace(/@/g, "<span>@</span>").replace(/(authentik-aws-gitops):/gi, "$1<span>:</span>");
+}
+function escapeHtml(s2) {
+  return oneLine(s2).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
 }
 function html(s2) {
-  return unlinkHtml(oneLine(s2).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"));
+  return escapeHtml(s2).replace(/(authentik-aws-gitops):/gi, "$1<span>:</span>");
+}
+function htmlInline(s2) {
+  return unlink2(escapeHtml(s2).replace(/[\\`*_[\]()!~|]/g, (ch) => `&#${ch.charCodeAt(0)};`));
 }
 function htmlText(s2) {
   return splitMentions(oneLine(s2)).map((part, i5) => i5 % 2 === 1 ? `<code>${part}</code>` : html(part)).join("");
-}
-function unlinkMarkdown(s2) {
-  return s2.replace(/([A-Za-z0-9]):(?=\/\/)/g, "$1\\:").replace(/\b(www)\./gi, "$1\\.").replace(/([A-Za-z0-9._+-])@(?=[A-Za-z0-9_-]+\.)/g, "$1\\@").replace(/authentik-aws-gitops:/gi, (m3) => `${m3.slice(0, -1)}\\:`);
 }
 function escapeInline(s2) {
   return s2.replace(/[\\`*_[\]{}()#+!|~]/g, "\\$&").replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
@@ -95058,14 +95059,14 @@ function mdText(s2) {
   const lines2 = safeText(s2).split(/\r\n|\r|\n/).map(
     (line) => splitMentions(line).map((part, i5) => {
       if (i5 % 2 === 1) return `<code>${part}</code>`;
-      const text = unlinkMarkdown(escapeInline(part));
+      const text = unlink2(escapeInline(part));
       return i5 > 0 ? text : text.replace(/^(\s*)([-=])/, "$1\\$2").replace(/^(\s*\d+)([.)])/, "$1\\$2");
     }).join("")
   );
   return lines2.join("<br>");
 }
 function code(s2) {
-  if (MARKUP.test(s2)) return `<code>${html(s2)}</code>`;
+  if (MARKUP.test(s2)) return `<code>${htmlInline(s2)}</code>`;
   const text = oneLine(s2);
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run2) => run2.length));
   const tick = "`".repeat(longest + 1);
@@ -95089,7 +95090,7 @@ var VERB = { adopt: "adopt", create: "create", update: "update", delete: "delete
 function peopleCell(p3) {
   if (!p3) return "";
   if (!p3.names || p3.names.length === 0) return peopleCount(p3.count);
-  const names = p3.names.map((n3) => `<code>${html(n3)}</code>`).join(", ");
+  const names = p3.names.map((n3) => `<code>${htmlInline(n3)}</code>`).join(", ");
   if (p3.names.length <= MAX_NAMES_SHOWN) return `${peopleCount(p3.count)}: ${names}`;
   return `<details><summary>${peopleCount(p3.count)}</summary>${names}</details>`;
 }
@@ -96089,7 +96090,9 @@ function dataBlock(plan, commit, room) {
   return withChanges.length <= room ? withChanges : encode({ hash: plan.hash, commit });
 }
 function readData(body) {
-  const lines2 = body.replace(/\n+$/, "").split("\n");
+  let end2 = body.length;
+  while (end2 > 0 && body[end2 - 1] === "\n") end2--;
+  const lines2 = body.slice(0, end2).split("\n");
   if (lines2[1] !== RESULT_PLANNED) return void 0;
   if (body.split("authentik-aws-gitops:data").length !== 2) return void 0;
   const match = DATA_LINE.exec(lines2[lines2.length - 1]);
@@ -96125,6 +96128,13 @@ async function githubMessage(error3) {
   } catch {
     return text;
   }
+}
+function graphqlErrors(payload2) {
+  return (payload2.errors ?? []).map((e5) => e5.message ?? JSON.stringify(e5)).join("; ");
+}
+function sameLogin(a5, b5) {
+  const norm = (login) => login.toLowerCase().replace(/\[bot\]$/, "");
+  return norm(a5) === norm(b5);
 }
 function graphqlUrlFor(apiUrl, env2 = {}) {
   if (env2.GITHUB_GRAPHQL_URL) return env2.GITHUB_GRAPHQL_URL;
@@ -96166,19 +96176,35 @@ var GitHubClient = class {
    * `<app-slug>[bot]`, or the user's login — the same login REST shows as a comment's author.
    */
   async viewerLogin() {
-    let payload2;
+    const payload2 = await this.graphql("query { viewer { login } }");
+    const login = payload2.data?.viewer?.login;
+    if (typeof login === "string" && login !== "") return login;
+    throw new GitHubApiError("POST", this.graphqlUrl, 200, `viewer { login }: ${graphqlErrors(payload2) || "no viewer login in the answer"}`);
+  }
+  /**
+   * Who last edited a comment (null: nobody since it was written). REST does not say, and
+   * GitHub lets anyone with write access to the repository edit another's comment. GraphQL
+   * gives a bot's login without REST's `[bot]` (see sameLogin).
+   */
+  async commentEditor(nodeId) {
+    const payload2 = await this.graphql(
+      "query($id: ID!) { node(id: $id) { ... on IssueComment { editor { login } } } }",
+      { id: nodeId }
+    );
+    const node = payload2.data?.node;
+    if (!node) throw new GitHubApiError("POST", this.graphqlUrl, 200, `node(id) { editor }: ${graphqlErrors(payload2) || "no such comment"}`);
+    const login = node.editor?.login;
+    return typeof login === "string" ? login : null;
+  }
+  async graphql(query, variables) {
     try {
-      payload2 = await this.graphqlHttp.post(this.graphqlUrl, { json: { query: "query { viewer { login } }" } }).json();
+      return await this.graphqlHttp.post(this.graphqlUrl, { json: { query, ...variables ? { variables } : {} } }).json();
     } catch (error3) {
       if (error3 instanceof HTTPError) {
         throw new GitHubApiError("POST", this.graphqlUrl, error3.response.status, await githubMessage(error3));
       }
       throw error3;
     }
-    const login = payload2.data?.viewer?.login;
-    if (typeof login === "string" && login !== "") return login;
-    const messages = (payload2.errors ?? []).map((e5) => e5.message ?? JSON.stringify(e5)).join("; ") || "no viewer login in the answer";
-    throw new GitHubApiError("POST", this.graphqlUrl, 200, `viewer { login }: ${messages}`);
   }
   listComments(repo, issue2) {
     return collectPages(`GitHub comments of ${repo}#${issue2}`, async (next) => {
@@ -96330,7 +96356,11 @@ ${RESULT_PLANNED}`,
     return `${markdown}
 ${data}`;
   }
-  /** The whole comment for a failed plan: no plan, no data line — whatever it showed before is gone. */
+  /**
+   * The whole comment for a failed plan: no plan, no data line — whatever it showed
+   * before is gone. Always within GitHub's limit (a refused update would leave the old
+   * plan in place): as many error lines as fit once escaped, then how many are left out.
+   */
   failureBody(config, lines2, status) {
     const head = `${markerFor(config)}
 ${RESULT_FAILED}
@@ -96339,19 +96369,41 @@ ${RESULT_FAILED}
 ${statusBlock(status)}
 
 `;
-    const room = GITHUB_COMMENT_LIMIT - head.length - 100;
-    const shown = [];
-    let used = 0;
-    for (const line of lines2) {
-      if (used + line.length + 1 > room) break;
-      shown.push(line);
-      used += line.length + 1;
+    const body = (n3) => {
+      const rest = lines2.length - n3;
+      return `${head}${fence2(lines2.slice(0, n3))}
+${rest > 0 ? `
+\u2026 and ${rest} more line(s); see the run log
+` : ""}`;
+    };
+    if (body(lines2.length).length <= GITHUB_COMMENT_LIMIT) return body(lines2.length);
+    let lo = 0;
+    let hi = lines2.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (body(mid).length <= GITHUB_COMMENT_LIMIT) lo = mid;
+      else hi = mid - 1;
     }
-    const cut = shown.length < lines2.length ? `
-\u2026 and ${lines2.length - shown.length} more line(s); see the run log
-` : "";
-    return `${head}${fence2(shown)}
-${cut}`;
+    const text = body(lo);
+    return text.length <= GITHUB_COMMENT_LIMIT ? text : `${head}\u2026 the errors are too long to show here; see the run log
+`;
+  }
+  /**
+   * The reviewed plan a comment of ours vouches for: only the data line of a successful
+   * plan (readData), and only while nobody but the Action has edited the comment —
+   * someone with write access could keep the plan a reviewer saw and put another plan's
+   * hash in its data line.
+   */
+  async reviewedPlan(comment, pull, config) {
+    const reviewed = readData(comment.body ?? "");
+    if (!reviewed) return void 0;
+    const [editor, login] = await Promise.all([this.github.commentEditor(comment.node_id), this.viewer()]);
+    if (editor !== null && !sameLogin(editor, login)) {
+      throw new UserError(
+        `edited-plan-comment: the plan comment of pull request #${pull} for ${config} was last edited by ${editor}, not by the Action, so it no longer proves what was reviewed; nothing was applied. Plan and review the change again in a new pull request`
+      );
+    }
+    return reviewed;
   }
   async upsertComment(issue2, config, body, existing) {
     const found = existing ?? await this.findComment(issue2, config);
@@ -96362,7 +96414,7 @@ ${cut}`;
     const dir = path3.join(this.ctx.tempDir, "authentik-aws-gitops");
     await mkdir2(dir, { recursive: true });
     const file = path3.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.plan.json`);
-    await writeFile2(file, renderPlanJson(plan));
+    await writeFile2(file, escapeUnsafeJson(renderPlanJson(plan)));
     return file;
   }
   addSummary(config, plan, status) {
@@ -96450,12 +96502,12 @@ async function applyOnMerge(r5) {
     let comment;
     try {
       comment = merged ? await r5.findComment(merged.number, config) : void 0;
-      const reviewed = comment ? readData(comment.body ?? "") : void 0;
+      const reviewed = comment ? await r5.reviewedPlan(comment, merged.number, config) : void 0;
       const plan = await r5.loadPlan(config);
       const planFile = await r5.savePlan(config, plan);
       r5.outcomes.push({ config, plan, planFile });
       if (!reviewed) {
-        const why = merged ? `pull request #${merged.number} has no plan comment for ${config}` : `no merged pull request is associated with ${shortSha(r5.ctx.sha)}`;
+        const why = !merged ? `no merged pull request is associated with ${shortSha(r5.ctx.sha)}` : comment ? `the plan comment of pull request #${merged.number} for ${config} shows no successful plan (its last plan failed, or it was written by an older version of the Action: push a commit to plan again)` : `pull request #${merged.number} has no plan comment for ${config}`;
         if (r5.inputs.requireReviewedPlan && plan.changes.length > 0) {
           r5.addSummary(config, plan, `\u274C Not applied: ${why} (require-reviewed-plan is on).`);
           throw new UserError(`no-reviewed-plan: ${why}; nothing was applied. Open a pull request so the plan is reviewed, or set require-reviewed-plan: false.`);
@@ -96501,7 +96553,9 @@ ${fence2(errorLines(error3))}`;
       r5.outcomes.push({ config, failed: errorLines(error3).join("\n") });
       if (!r5.summary.some((s2) => s2.includes(code(config)))) r5.summary.push(`### authentik-aws-gitops: ${code(config)}
 
-\u274C ${fence2(errorLines(error3))}
+\u274C Failed.
+
+${fence2(errorLines(error3))}
 `);
     }
   }
@@ -96519,7 +96573,9 @@ async function drift(r5) {
       r5.outcomes.push({ config, failed: errorLines(error3).join("\n") });
       r5.summary.push(`### authentik-aws-gitops: ${code(config)}
 
-\u274C ${fence2(errorLines(error3))}
+\u274C Failed.
+
+${fence2(errorLines(error3))}
 `);
     }
   }
@@ -96584,7 +96640,9 @@ ${list3}`);
       r5.outcomes.push({ config, failed: errorLines(error3).join("\n") });
       if (!r5.summary.some((s2) => s2.includes(code(config)))) r5.summary.push(`### authentik-aws-gitops: ${code(config)}
 
-\u274C ${fence2(errorLines(error3))}
+\u274C Failed.
+
+${fence2(errorLines(error3))}
 `);
     }
   }

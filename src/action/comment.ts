@@ -65,7 +65,9 @@ export function dataBlock(plan: Plan, commit: string, room: number): string {
  * or twice, vouches for nothing.
  */
 export function readData(body: string): ReviewedData | undefined {
-  const lines = body.replace(/\n+$/, "").split("\n");
+  let end = body.length;
+  while (end > 0 && body[end - 1] === "\n") end--; // (a /\n+$/ would be quadratic on a run of blank lines)
+  const lines = body.slice(0, end).split("\n");
   if (lines[1] !== RESULT_PLANNED) return undefined;
   if (body.split("authentik-aws-gitops:data").length !== 2) return undefined;
   const match = DATA_LINE.exec(lines[lines.length - 1]!);

@@ -26,6 +26,8 @@ async function githubMessage(error: HTTPError): Promise<string> {
 
 export interface IssueComment {
   id: number;
+  /** GraphQL's id of the comment (for what REST does not say, such as who edited it). */
+  node_id: string;
   body?: string;
   html_url: string;
   user: { login: string; type?: string } | null;
@@ -38,6 +40,16 @@ export interface PullRequest {
   merge_commit_sha: string | null;
   state: string;
   base: { ref: string };
+}
+
+function graphqlErrors(payload: { errors?: { message?: string }[] }): string {
+  return (payload.errors ?? []).map((e) => e.message ?? JSON.stringify(e)).join("; ");
+}
+
+/** One account under REST's and GraphQL's spellings: `github-actions[bot]` (REST, viewer) is `github-actions` (GraphQL's actors). */
+export function sameLogin(a: string, b: string): boolean {
+  const norm = (login: string) => login.toLowerCase().replace(/\[bot\]$/, "");
+  return norm(a) === norm(b);
 }
 
 /**
@@ -88,19 +100,37 @@ export class GitHubClient {
    * `<app-slug>[bot]`, or the user's login — the same login REST shows as a comment's author.
    */
   async viewerLogin(): Promise<string> {
-    let payload: { data?: { viewer?: { login?: unknown } | null } | null; errors?: { message?: string }[] };
+    const payload = await this.graphql<{ viewer?: { login?: unknown } | null }>("query { viewer { login } }");
+    const login = payload.data?.viewer?.login;
+    if (typeof login === "string" && login !== "") return login;
+    throw new GitHubApiError("POST", this.graphqlUrl, 200, `viewer { login }: ${graphqlErrors(payload) || "no viewer login in the answer"}`);
+  }
+
+  /**
+   * Who last edited a comment (null: nobody since it was written). REST does not say, and
+   * GitHub lets anyone with write access to the repository edit another's comment. GraphQL
+   * gives a bot's login without REST's `[bot]` (see sameLogin).
+   */
+  async commentEditor(nodeId: string): Promise<string | null> {
+    const payload = await this.graphql<{ node?: { editor?: { login?: unknown } | null } | null }>(
+      "query($id: ID!) { node(id: $id) { ... on IssueComment { editor { login } } } }",
+      { id: nodeId },
+    );
+    const node = payload.data?.node;
+    if (!node) throw new GitHubApiError("POST", this.graphqlUrl, 200, `node(id) { editor }: ${graphqlErrors(payload) || "no such comment"}`);
+    const login = node.editor?.login;
+    return typeof login === "string" ? login : null;
+  }
+
+  private async graphql<T>(query: string, variables?: Record<string, unknown>): Promise<{ data?: T | null; errors?: { message?: string }[] }> {
     try {
-      payload = await this.graphqlHttp.post(this.graphqlUrl, { json: { query: "query { viewer { login } }" } }).json();
+      return await this.graphqlHttp.post(this.graphqlUrl, { json: { query, ...(variables ? { variables } : {}) } }).json();
     } catch (error) {
       if (error instanceof HTTPError) {
         throw new GitHubApiError("POST", this.graphqlUrl, error.response.status, await githubMessage(error));
       }
       throw error;
     }
-    const login = payload.data?.viewer?.login;
-    if (typeof login === "string" && login !== "") return login;
-    const messages = (payload.errors ?? []).map((e) => e.message ?? JSON.stringify(e)).join("; ") || "no viewer login in the answer";
-    throw new GitHubApiError("POST", this.graphqlUrl, 200, `viewer { login }: ${messages}`);
   }
 
   listComments(repo: string, issue: number): Promise<IssueComment[]> {

@@ -11,13 +11,13 @@ import { highestRisk, severityRank } from "../plan/risks.js";
 import type { Plan, Severity } from "../plan/types.js";
 import { renderPlanJson } from "../render/json.js";
 import { code, fence as markdownFence, mdText, renderPlanMarkdown } from "../render/markdown.js";
-import { escapeUnsafe } from "../util/safe-text.js";
+import { escapeUnsafe, escapeUnsafeJson } from "../util/safe-text.js";
 import { planDrift } from "../plan/plan-drift.js";
 import { createAccessReport } from "../report/access.js";
 import { renderAccessMarkdown, renderAccessReport, type AccessFormat } from "../report/render.js";
 import type { AccessReport } from "../report/types.js";
 import { dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, replaceStatus, RESULT_FAILED, RESULT_PLANNED, statusBlock } from "./comment.js";
-import { GitHubApiError, GitHubClient, graphqlUrlFor, type IssueComment, type PullRequest } from "./github.js";
+import { GitHubApiError, GitHubClient, graphqlUrlFor, sameLogin, type IssueComment, type PullRequest } from "./github.js";
 import { log } from "./log.js";
 
 export type ActionMode = "auto" | "plan" | "apply" | "drift" | "expire" | "report";
@@ -223,19 +223,47 @@ class ActionRun {
     return `${markdown}\n${data}`;
   }
 
-  /** The whole comment for a failed plan: no plan, no data line — whatever it showed before is gone. */
+  /**
+   * The whole comment for a failed plan: no plan, no data line — whatever it showed
+   * before is gone. Always within GitHub's limit (a refused update would leave the old
+   * plan in place): as many error lines as fit once escaped, then how many are left out.
+   */
   failureBody(config: string, lines: string[], status: string): string {
     const head = `${markerFor(config)}\n${RESULT_FAILED}\n### authentik-aws-gitops plan for ${code(config)}\n\n${statusBlock(status)}\n\n`;
-    const room = GITHUB_COMMENT_LIMIT - head.length - 100;
-    const shown: string[] = [];
-    let used = 0;
-    for (const line of lines) {
-      if (used + line.length + 1 > room) break;
-      shown.push(line);
-      used += line.length + 1;
+    const body = (n: number) => {
+      const rest = lines.length - n;
+      return `${head}${fence(lines.slice(0, n))}\n${rest > 0 ? `\n… and ${rest} more line(s); see the run log\n` : ""}`;
+    };
+    if (body(lines.length).length <= GITHUB_COMMENT_LIMIT) return body(lines.length);
+    // The most lines that fit (escaping can make a line several times longer: measure it rendered).
+    let lo = 0;
+    let hi = lines.length;
+    while (lo < hi) {
+      const mid = Math.ceil((lo + hi) / 2);
+      if (body(mid).length <= GITHUB_COMMENT_LIMIT) lo = mid;
+      else hi = mid - 1;
     }
-    const cut = shown.length < lines.length ? `\n… and ${lines.length - shown.length} more line(s); see the run log\n` : "";
-    return `${head}${fence(shown)}\n${cut}`;
+    const text = body(lo);
+    // Even no line at all must fit; a single enormous line is cut, and says so.
+    return text.length <= GITHUB_COMMENT_LIMIT ? text : `${head}… the errors are too long to show here; see the run log\n`;
+  }
+
+  /**
+   * The reviewed plan a comment of ours vouches for: only the data line of a successful
+   * plan (readData), and only while nobody but the Action has edited the comment —
+   * someone with write access could keep the plan a reviewer saw and put another plan's
+   * hash in its data line.
+   */
+  async reviewedPlan(comment: IssueComment, pull: number, config: string) {
+    const reviewed = readData(comment.body ?? "");
+    if (!reviewed) return undefined;
+    const [editor, login] = await Promise.all([this.github.commentEditor(comment.node_id), this.viewer()]);
+    if (editor !== null && !sameLogin(editor, login)) {
+      throw new UserError(
+        `edited-plan-comment: the plan comment of pull request #${pull} for ${config} was last edited by ${editor}, not by the Action, so it no longer proves what was reviewed; nothing was applied. Plan and review the change again in a new pull request`,
+      );
+    }
+    return reviewed;
   }
 
   async upsertComment(issue: number, config: string, body: string, existing?: IssueComment): Promise<void> {
@@ -248,7 +276,8 @@ class ActionRun {
     const dir = path.join(this.ctx.tempDir, "authentik-aws-gitops");
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.plan.json`);
-    await writeFile(file, renderPlanJson(plan));
+    // Lossless JSON escapes for what no reader should get raw (controls, invisible and bidirectional characters).
+    await writeFile(file, escapeUnsafeJson(renderPlanJson(plan)));
     return file;
   }
 
@@ -351,13 +380,17 @@ async function applyOnMerge(r: ActionRun): Promise<void> {
     let comment: IssueComment | undefined;
     try {
       comment = merged ? await r.findComment(merged.number, config) : undefined;
-      const reviewed = comment ? readData(comment.body ?? "") : undefined;
+      const reviewed = comment ? await r.reviewedPlan(comment, merged!.number, config) : undefined;
       const plan = await r.loadPlan(config);
       const planFile = await r.savePlan(config, plan);
       r.outcomes.push({ config, plan, planFile });
 
       if (!reviewed) {
-        const why = merged ? `pull request #${merged.number} has no plan comment for ${config}` : `no merged pull request is associated with ${shortSha(r.ctx.sha)}`;
+        const why = !merged
+          ? `no merged pull request is associated with ${shortSha(r.ctx.sha)}`
+          : comment
+            ? `the plan comment of pull request #${merged.number} for ${config} shows no successful plan (its last plan failed, or it was written by an older version of the Action: push a commit to plan again)`
+            : `pull request #${merged.number} has no plan comment for ${config}`;
         if (r.inputs.requireReviewedPlan && plan.changes.length > 0) {
           r.addSummary(config, plan, `❌ Not applied: ${why} (require-reviewed-plan is on).`);
           throw new UserError(`no-reviewed-plan: ${why}; nothing was applied. Open a pull request so the plan is reviewed, or set require-reviewed-plan: false.`);
@@ -395,7 +428,7 @@ async function applyOnMerge(r: ActionRun): Promise<void> {
     } catch (error) {
       if (!isReportable(error)) throw error;
       r.outcomes.push({ config, failed: errorLines(error).join("\n") });
-      if (!r.summary.some((s) => s.includes(code(config)))) r.summary.push(`### authentik-aws-gitops: ${code(config)}\n\n❌ ${fence(errorLines(error))}\n`);
+      if (!r.summary.some((s) => s.includes(code(config)))) r.summary.push(`### authentik-aws-gitops: ${code(config)}\n\n❌ Failed.\n\n${fence(errorLines(error))}\n`);
     }
   }
 }
@@ -412,7 +445,7 @@ async function drift(r: ActionRun): Promise<void> {
     } catch (error) {
       if (!isReportable(error)) throw error;
       r.outcomes.push({ config, failed: errorLines(error).join("\n") });
-      r.summary.push(`### authentik-aws-gitops: ${code(config)}\n\n❌ ${fence(errorLines(error))}\n`);
+      r.summary.push(`### authentik-aws-gitops: ${code(config)}\n\n❌ Failed.\n\n${fence(errorLines(error))}\n`);
     }
   }
 }
@@ -485,7 +518,7 @@ ${fence(errorLines(error))}`);
     } catch (error) {
       if (!isReportable(error)) throw error;
       r.outcomes.push({ config, failed: errorLines(error).join("\n") });
-      if (!r.summary.some((s) => s.includes(code(config)))) r.summary.push(`### authentik-aws-gitops: ${code(config)}\n\n❌ ${fence(errorLines(error))}\n`);
+      if (!r.summary.some((s) => s.includes(code(config)))) r.summary.push(`### authentik-aws-gitops: ${code(config)}\n\n❌ Failed.\n\n${fence(errorLines(error))}\n`);
     }
   }
 }

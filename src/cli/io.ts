@@ -50,7 +50,8 @@ export function scrubbingIO(io: CliIO): CliIO {
   // In a GitHub Actions step the runner reads `::command::` at a line's start and `##[command]`
   // anywhere as workflow commands; the CLI never means to write one, so a name cannot either.
   const inActions = io.env.GITHUB_ACTIONS === "true";
-  const unCommand = (s: string) => (inActions ? s.replace(/(^|\n)([ \t]*):(?=:)/g, "$1$2\\u003a").replace(/##\[/g, "##\\u005b") : s);
+  // The runner trims any white space (.NET's, which \s and NEL cover) before looking for `::`.
+  const unCommand = (s: string) => (inActions ? s.replace(/(^|[\n\r])((?:[^\S\n\r]|\u0085)*):(?=:)/g, "$1$2\\u003a").replace(/##\[/g, "##\\u005b") : s);
   const scrub = (s: string) =>
     unCommand([...secrets].sort((a, b) => b.length - a.length).reduce((text, secret) => text.split(secret).join("***"), stripUrlCredentials(s)));
   return {

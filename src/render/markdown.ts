@@ -67,21 +67,42 @@ function splitMentions(s: string): string[] {
 const MARKUP = /<!--|-->|authentik-aws-gitops:/i;
 
 /**
- * GitHub links bare URLs (`https://…`, `www.…`) and e-mail addresses in text. A
- * name is no link: the punctuation that makes one is written as an entity (in HTML)
- * or a backslash escape (in markdown), which reads the same and links nothing.
+ * GitHub links bare URLs (`https://…`, `www.…`) and e-mail addresses in text, and
+ * neither a backslash escape nor an entity stops it (its parser joins the text back
+ * together before it looks). A name is no link: the punctuation that makes one is put
+ * in an empty-looking `<span>`, which splits the text where the linker looks, reads
+ * and copies the same, and is kept by GitHub. The marker words get the same, so no
+ * name spells them. For text already escaped for where it lands (entities, backslashes).
  */
-function unlinkHtml(s: string): string {
+function unlink(s: string): string {
   return s
-    .replace(/([A-Za-z0-9]):(?=\/\/)/g, "$1&#58;")
-    .replace(/\b(www)\./gi, "$1&#46;")
-    .replace(/([A-Za-z0-9._+-])@(?=[A-Za-z0-9_-]+\.)/g, "$1&#64;")
-    .replace(/authentik-aws-gitops:/gi, (m) => `${m.slice(0, -1)}&#58;`);
+    .replace(/([A-Za-z0-9]):(?=\/\/)/g, "$1<span>:</span>")
+    .replace(/(www)\./gi, "$1<span>.</span>")
+    .replace(/@/g, "<span>@</span>")
+    .replace(/(authentik-aws-gitops):/gi, "$1<span>:</span>");
 }
 
-/** For raw HTML inside <code> (where nothing is a mention): one line, entities escaped. */
+/** One line, with HTML's special characters as entities. */
+function escapeHtml(s: string): string {
+  return oneLine(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
+}
+
+/**
+ * Text inside an HTML block (the <summary> line that opens a <details>, a <pre>): GitHub
+ * reads no markdown there and links nothing, so HTML escaping does, and the marker words
+ * are split.
+ */
 function html(s: string): string {
-  return unlinkHtml(oneLine(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;"));
+  return escapeHtml(s).replace(/(authentik-aws-gitops):/gi, "$1<span>:</span>");
+}
+
+/**
+ * Text inside inline HTML within markdown (a <code> in a table cell or a list item):
+ * GitHub still reads markdown between the tags, where `[x](https://…)` would be a link,
+ * so markdown's punctuation goes as entities too, and links are broken (unlink).
+ */
+function htmlInline(s: string): string {
+  return unlink(escapeHtml(s).replace(/[\\`*_[\]()!~|]/g, (ch) => `&#${ch.charCodeAt(0)};`));
 }
 
 /** For raw HTML prose (the <summary> line, where markdown is not processed). */
@@ -89,15 +110,6 @@ function htmlText(s: string): string {
   return splitMentions(oneLine(s))
     .map((part, i) => (i % 2 === 1 ? `<code>${part}</code>` : html(part)))
     .join("");
-}
-
-/** The markdown counterpart of unlinkHtml: backslash escapes, on text already escaped by escapeInline. */
-function unlinkMarkdown(s: string): string {
-  return s
-    .replace(/([A-Za-z0-9]):(?=\/\/)/g, "$1\\:")
-    .replace(/\b(www)\./gi, "$1\\.")
-    .replace(/([A-Za-z0-9._+-])@(?=[A-Za-z0-9_-]+\.)/g, "$1\\@")
-    .replace(/authentik-aws-gitops:/gi, (m) => `${m.slice(0, -1)}\\:`);
 }
 
 /** Markdown punctuation backslash-escaped and HTML as entities, within one line of text. */
@@ -124,7 +136,7 @@ export function mdText(s: string): string {
         .map((part, i) => {
           // Raw <code> rather than a backtick span: an escaped backtick just before it cannot pair with it.
           if (i % 2 === 1) return `<code>${part}</code>`;
-          const text = unlinkMarkdown(escapeInline(part));
+          const text = unlink(escapeInline(part));
           // Only the line's start can begin a block: "-" or "=" a list or a setext heading, "1." an ordered list.
           return i > 0 ? text : text.replace(/^(\s*)([-=])/, "$1\\$2").replace(/^(\s*\d+)([.)])/, "$1\\$2");
         })
@@ -139,7 +151,7 @@ export function mdText(s: string): string {
  * since a code span shows its content, and writes it, exactly as given.
  */
 export function code(s: string): string {
-  if (MARKUP.test(s)) return `<code>${html(s)}</code>`;
+  if (MARKUP.test(s)) return `<code>${htmlInline(s)}</code>`;
   const text = oneLine(s);
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
   const tick = "`".repeat(longest + 1);
@@ -178,7 +190,7 @@ const VERB: Record<Change["action"], string> = { adopt: "adopt", create: "create
 function peopleCell(p: People | undefined): string {
   if (!p) return "";
   if (!p.names || p.names.length === 0) return peopleCount(p.count);
-  const names = p.names.map((n) => `<code>${html(n)}</code>`).join(", ");
+  const names = p.names.map((n) => `<code>${htmlInline(n)}</code>`).join(", ");
   if (p.names.length <= MAX_NAMES_SHOWN) return `${peopleCount(p.count)}: ${names}`;
   return `<details><summary>${peopleCount(p.count)}</summary>${names}</details>`;
 }

@@ -14,38 +14,32 @@
  * Tab (U+0009) and newline (U+000A) are not in it: callers decide how to show
  * them (kept in multi-line text, `\n` in one-line text).
  *
- * Emoji keep the invisible characters they are built from: a zero-width joiner
- * between two pictographs (👩‍💻) and a variation selector right after an emoji
- * (⚠️) are part of what shows, not hidden in it.
+ * Emoji keep the invisible characters they are made of — the joiner in 👩‍💻, the
+ * selector in ⚠️ and 1️⃣, the tags of 🏴󠁧󠁢󠁥󠁮󠁧󠁿 — but only inside an emoji Unicode recommends
+ * (RGI_Emoji): `🔥‍🔥` is no emoji and shows exactly as `🔥🔥`, and `admins1` followed by
+ * a selector shows as `admins1`.
  */
 export const UNSAFE_CHARS = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u2028\u2029\p{Cs}\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
 
 /** Invisible format characters only (no controls): what a name in a configuration may not hold. */
 export const INVISIBLE_CHARS = /[\p{Cf}\p{Default_Ignorable_Code_Point}]/gu;
 
-const PICTOGRAPH = /^[\p{Extended_Pictographic}\p{Emoji_Modifier}]$/u;
-const EMOJI_BASE = /^\p{Emoji}$/u;
+/** Every emoji sequence Unicode recommends for general interchange (a `v`-flag property: Node 20 has it). */
+const RGI_EMOJI = new RegExp("\\p{RGI_Emoji}", "gv");
+/** What an emoji may be made of that is otherwise invisible: the zero-width joiner, variation selectors, tag characters. */
+const EMOJI_PART = /^[\u200d\ufe0e\ufe0f\u{e0020}-\u{e007f}]$/u;
 
-/** The code point before `index` in `s`, skipping variation selectors and skin-tone modifiers. */
-function previousBase(s: string, index: number): string | undefined {
-  // A few code units back is enough (a base, then at most a selector and a modifier).
-  const before = [...s.slice(Math.max(0, index - 8), index)];
-  while (before.length > 0 && /^[\ufe0e\ufe0f\p{Emoji_Modifier}]$/u.test(before[before.length - 1]!)) before.pop();
-  return before[before.length - 1];
-}
-
-/** Whether the invisible character at `index` is part of an emoji sequence (so it shows as the emoji, not as nothing). */
-export function isPartOfEmoji(s: string, ch: string, index: number): boolean {
-  if (ch === "\u200d") {
-    const prev = previousBase(s, index);
-    const next = [...s.slice(index + 1, index + 3)][0];
-    return prev !== undefined && next !== undefined && PICTOGRAPH.test(prev) && PICTOGRAPH.test(next);
-  }
-  if (ch === "\ufe0f" || ch === "\ufe0e") {
-    const prev = [...s.slice(Math.max(0, index - 2), index)].pop();
-    return prev !== undefined && EMOJI_BASE.test(prev);
-  }
-  return false;
+/**
+ * A test of offsets in `s`: is the invisible character there part of an emoji (so it
+ * shows as the emoji, not as nothing)? The emoji are found once, on the first question.
+ */
+export function emojiPartsOf(s: string): (ch: string, index: number) => boolean {
+  let ranges: [number, number][] | undefined;
+  return (ch, index) => {
+    if (!EMOJI_PART.test(ch)) return false;
+    ranges ??= [...s.matchAll(RGI_EMOJI)].map((m) => [m.index!, m.index! + m[0].length] as [number, number]);
+    return ranges.some(([start, end]) => index > start && index < end);
+  };
 }
 
 /** `\u200b` for the Basic Multilingual Plane, `\u{e0041}` beyond it. */
@@ -56,7 +50,8 @@ export function codePointEscape(ch: string): string {
 
 /** Text with every unsafe character written as \uXXXX (or \u{XXXXX}); tab and newline kept. */
 export function escapeUnsafe(s: string): string {
-  return s.replace(UNSAFE_CHARS, (ch: string, index: number) => (isPartOfEmoji(s, ch, index) ? ch : codePointEscape(ch)));
+  const emoji = emojiPartsOf(s);
+  return s.replace(UNSAFE_CHARS, (ch: string, index: number) => (emoji(ch, index) ? ch : codePointEscape(ch)));
 }
 
 /**
@@ -66,20 +61,23 @@ export function escapeUnsafe(s: string): string {
  * is JSON, where every unsafe character sits inside a string.
  */
 export function escapeUnsafeJson(json: string): string {
+  const emoji = emojiPartsOf(json);
   return json.replace(UNSAFE_CHARS, (ch: string, index: number) =>
-    isPartOfEmoji(json, ch, index) ? ch : [...Array(ch.length).keys()].map((i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, "0")}`).join(""),
+    emoji(ch, index) ? ch : [...Array(ch.length).keys()].map((i) => `\\u${ch.charCodeAt(i).toString(16).padStart(4, "0")}`).join(""),
   );
 }
 
 /** The characters escapeUnsafe would escape (for tests that hold output free of them). */
 export function unsafeCharacters(s: string): string[] {
-  return [...s.matchAll(UNSAFE_CHARS)].filter((m) => !isPartOfEmoji(s, m[0], m.index!)).map((m) => m[0]);
+  const emoji = emojiPartsOf(s);
+  return [...s.matchAll(UNSAFE_CHARS)].filter((m) => !emoji(m[0], m.index!)).map((m) => m[0]);
 }
 
 /** The invisible characters in `s` that are not part of an emoji, with their offsets (UTF-16). */
 export function invisibleCharacters(s: string): { ch: string; index: number }[] {
   const out: { ch: string; index: number }[] = [];
-  for (const m of s.matchAll(INVISIBLE_CHARS)) if (!isPartOfEmoji(s, m[0], m.index!)) out.push({ ch: m[0], index: m.index! });
+  const emoji = emojiPartsOf(s);
+  for (const m of s.matchAll(INVISIBLE_CHARS)) if (!emoji(m[0], m.index!)) out.push({ ch: m[0], index: m.index! });
   return out;
 }
 

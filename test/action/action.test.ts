@@ -256,10 +256,13 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
     expect(updated[0]!.id).toBe(posted[0]!.id);
     expect(updated[0]!.body).toContain(second.outputs["plan-hash"]!);
 
-    // bot-login, when given, is taken as is: no question to GitHub about the token.
-    const { result: applied, github } = await during(async () => act(await merge(20), { ...app, "bot-login": APP_BOT }));
+    // bot-login, when given, is taken as is: no question to GitHub about the token (GraphQL is
+    // asked only who last edited the comment, which decides whether it still vouches for the plan).
+    const before = (await gh.control.requests()).length;
+    const { result: applied } = await during(async () => act(await merge(20), { ...app, "bot-login": APP_BOT }));
     expect(applied.code).toBe(0);
-    expect(github).not.toContainEqual({ method: "POST", path: "/graphql" });
+    const queries = (await gh.control.requests()).slice(before).filter((q) => q.path === "/graphql").map((q) => String((q.body as { query?: string }).query));
+    expect(queries).toEqual(["query($id: ID!) { node(id: $id) { ... on IssueComment { editor { login } } } }"]);
     expect(applied.stdout).toMatch(/✓ update authentik\./);
     const body = (await commentBodies(20))[0]!.body;
     expect(body).toContain("✅ **Applied**");

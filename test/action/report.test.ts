@@ -71,7 +71,7 @@ describe("mode: report", () => {
     expect(r.code).toBe(0);
     expect(r.summary).toContain("### authentik-aws-gitops access report: `aws-access.yaml`");
     expect(r.summary).toContain("| walt.engineer | break-glass | prod (`111111111111`) | engineers | ⚠️ no —");
-    expect(r.summary).toContain("| vera.admin<br>vera\\@example.com | admin | prod (`111111111111`) | aws-admins | ✅ yes |");
+    expect(r.summary).toContain("| vera.admin<br>vera<span>@</span>example.com | admin | prod (`111111111111`) | aws-admins | ✅ yes |");
     const file = r.outputs["report-file"]!;
     expect(file).toMatch(/aws-access\.yaml\.access\.md$/);
     expect(readFileSync(file, "utf8")).toContain("break-glass");

@@ -140,6 +140,21 @@ describe("the reviewed hash cannot come from text a pull request controls", () =
     await expect(new IAMClient(peers.aws(PROD)).send(new GetRoleCommand({ RoleName: "admin" }))).rejects.toBeInstanceOf(NoSuchEntityException);
   });
 
+  it("errors that grow when escaped still replace the comment within GitHub's limit", async () => {
+    peers.writeConfig("aws-access.yaml", baseConfig);
+    expect((await life.act(await life.openPull(48, syntheticSha("good-48")))).code).toBe(0);
+    // 120 undefined roles whose names hold a marker and quotes: each error line is several times longer once escaped.
+    const mappings = Array.from({ length: 120 }, (_, i) => `{ group: engineers, roles: ['-->${'"'.repeat(600)}${i}'] }`);
+    peers.writeConfig("aws-access.yaml", baseConfig.replace("\noptions:", `\n${mappings.map((m) => `  - ${m}`).join("\n")}\n\noptions:`));
+    const failed = await life.act(await life.synchronize(48, syntheticSha("bad-48")));
+    expect(failed.code).not.toBe(0);
+    const [comment] = await life.comments(48);
+    expect(comment!.body).toContain("Plan failed");
+    expect(comment!.body).not.toContain(DATA_PREFIX);
+    expect([...comment!.body].length).toBeLessThanOrEqual(65_536);
+    expect(comment!.body).toMatch(/… and \d+ more line\(s\); see the run log/);
+  });
+
   it("authentik unreachable after a good plan: the comment says so and keeps no data", async () => {
     peers.writeConfig("aws-access.yaml", baseConfig);
     expect((await life.act(await life.openPull(42, syntheticSha("good-42")))).code).toBe(0);
@@ -155,6 +170,38 @@ describe("the reviewed hash cannot come from text a pull request controls", () =
     expect(comment!.body).toContain("Plan failed");
     expect(comment!.body).not.toContain(DATA_PREFIX);
     expect(comment!.body).not.toContain(TOKEN);
+  });
+});
+
+describe("a comment edited by someone else vouches for nothing", () => {
+  it("a collaborator keeps the reviewed plan's text and swaps its data line: apply refuses (edited-plan-comment)", async () => {
+    // Reviewed: the base configuration. What the collaborator wants applied: admin for aws-admins in dev too.
+    peers.writeConfig("aws-access.yaml", baseConfig);
+    expect((await life.act(await life.openPull(46, syntheticSha("rev-46")))).code).toBe(0);
+    const reviewed = (await life.comments(46))[0]!;
+    const wanted = withMapping("{ group: engineers, roles: [admin] }");
+    const hash = await planHash(wanted);
+    const lines = reviewed.body.replace(/\n+$/, "").split("\n");
+    lines[lines.length - 1] = `${DATA_PREFIX}${Buffer.from(JSON.stringify({ hash, commit: "0" })).toString("base64url")} -->`;
+    await gh.control.editComment(reviewed.id, "mallory", `${lines.join("\n")}\n`);
+
+    const merged = await life.act(await life.merge(46, syntheticSha("merge-46"), syntheticSha("before-46")));
+    expect(merged.code).not.toBe(0);
+    expect(merged.stdout).toContain("edited-plan-comment");
+    expect(merged.stdout).toContain("last edited by mallory");
+    await expect(new IAMClient(peers.aws(PROD)).send(new GetRoleCommand({ RoleName: "admin" }))).rejects.toBeInstanceOf(NoSuchEntityException);
+  });
+
+  it("the Action's own edits (a new push re-plans, apply's status) keep the comment trusted", async () => {
+    peers.writeConfig("aws-access.yaml", baseConfig);
+    expect((await life.act(await life.openPull(47, syntheticSha("own-47")))).code).toBe(0);
+    const [comment] = await life.comments(47);
+    await gh.control.editComment(comment!.id, "mallory", `${comment!.body}\nsneaky`);
+    // A new push: the Action writes the whole comment again, and is its last editor.
+    expect((await life.act(await life.synchronize(47, syntheticSha("own-47b")))).code).toBe(0);
+    const applied = await life.act(await life.merge(47, syntheticSha("merge-47"), syntheticSha("before-47")));
+    expect(applied.code, applied.stdout).toBe(0);
+    expect((await life.comments(47))[0]!.body).toContain("✅ **Applied**");
   });
 });
 

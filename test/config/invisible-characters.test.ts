@@ -69,9 +69,15 @@ describe("validation refuses invisible characters in what the configuration decl
     expect(errors(text)).toEqual([`${where(text, "\ufeff")} YAML: the file holds a byte order mark (U+FEFF) after the start, which a YAML file may not contain; remove it (or write it as an escape in a double-quoted string)`]);
   });
 
-  it("keeps emoji, which are built from joiners and selectors that show", () => {
-    const text = example.replace("    name: AWS\n", "    name: AWS ⚠️ for 👩‍💻 on-call\n");
-    expect(errors(text)).toEqual([]);
+  it("keeps what emoji are made of (👩‍💻, ⚠️, a keycap 1️⃣), not a selector after a letter or digit", () => {
+    expect(errors(example.replace("    name: AWS\n", "    name: AWS ⚠️ on-call 1️⃣ 👩‍💻\n"))).toEqual([]);
+    const digit = example.replace("  - group: aws-admins\n", "  - group: aws-admins1\ufe0f\n");
+    expect(errors(digit)).toEqual([expect.stringMatching(new RegExp(`^${where(digit, "\ufe0f")} a value holds an invisible character, U\\+FE0F`))]);
+  });
+
+  it("refuses a joiner between two pictographs that make no emoji (🔥‍🔥 shows as 🔥🔥)", () => {
+    const text = example.replace("    name: AWS\n", "    name: AWS 🔥\u200d🔥\n");
+    expect(errors(text)).toEqual([expect.stringContaining("U+200D (zero width joiner")]);
   });
 
   it("the message never quotes the value (it may be a pasted secret)", () => {
@@ -88,7 +94,9 @@ describe("outputs make invisible characters visible", () => {
     ["a\u00adb", "a\\u00adb"],
     ["tag\u{e0041}", "tag\\u{e0041}"],
     ["\u3164", "\\u3164"],
-    ["👩‍💻 ⚠️", "👩‍💻 ⚠️"],
+    ["👩‍💻 ⚠️ 1️⃣", "👩‍💻 ⚠️ 1️⃣"],
+    ["🔥\u200d🔥", "🔥\\u200d🔥"],
+    ["aws-admins1\ufe0f", "aws-admins1\\ufe0f"],
     ["a\u200db", "a\\u200db"],
   ])("%j → %s", (input, shown) => {
     expect(escapeUnsafe(input)).toBe(shown);

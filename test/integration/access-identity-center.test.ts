@@ -92,7 +92,7 @@ describe("access report, identity-center", () => {
     const csv = (await access(config, "csv")).split("\r\n");
     expect(csv).toContain(`cid@example.com,cid@example.com,BreakGlass,permission-set,${OTHER},${OTHER},(direct assignment),no,assigned directly to a user (the tool only assigns groups),permission set BreakGlass (${PermissionSet!.PermissionSetArn}),`);
     const md = await access(config, "markdown");
-    expect(md).toContain("| bob@example.com<br>bob@example.com | BreakGlass | prod (`111111111111`) | ops | ⚠️ no —");
+    expect(md).toContain("| bob<span>@</span>example.com<br>bob<span>@</span>example.com | BreakGlass | prod (`111111111111`) | ops | ⚠️ no —");
   });
 
   it("review.people: off lists grants only, with no people and no counts", async () => {

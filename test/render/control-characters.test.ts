@@ -105,3 +105,11 @@ describe("the CLI in a GitHub Actions step writes no workflow command", () => {
     expect(text()).toBe("##[x] ::y\n");
   });
 });
+
+describe("the CLI in a GitHub Actions step: white space the runner trims", () => {
+  it.each(["\u3000", "\u00a0", "\u2003", "\u202f", "\u205f", "\u0085", "\t \u3000"])("%j before :: does not make a command", (space) => {
+    const { io, text } = capture({ GITHUB_ACTIONS: "true" });
+    scrubbingIO(io).stdout.write(`ok\n${space}::error::forged\n`);
+    expect(text()).toBe(`ok\n${space}\\u003a:error::forged\n`);
+  });
+});

@@ -47,6 +47,16 @@ export function githubControls(emulator: GitHubEmulator, serverUrl = "https://gi
     },
     /** A comment someone else writes (the Action's own come through the API). */
     addComment: (input: AddCommentInput): CommentRecord => store.addComment(input),
+    /** Someone with write access edits a comment (GitHub lets collaborators edit others' comments). */
+    editComment: (id: number, user: string, body: string): CommentRecord => {
+      const comment = store.comments.get(id);
+      if (!comment) throw new Error(`no comment ${id}`);
+      store.addUser({ login: user });
+      comment.body = body;
+      comment.updatedAt = store.now();
+      comment.editor = user;
+      return comment;
+    },
     addCommit: (repo: string, sha: string, pulls: number[] = []) => store.addCommit(repo, sha, pulls),
     mergePullRequest: (repo: string, number: number, opts: { mergeCommitSha: string; mergedBy?: string }): PullRecord => store.mergePullRequest(repo, number, opts),
     pull: (repo: string, number: number): PullRecord | undefined => store.pull(repo, number),

@@ -1,11 +1,17 @@
-// GitHub's GraphQL endpoint (POST /graphql), emulated for exactly one query:
+// GitHub's GraphQL endpoint (POST /graphql), emulated for exactly two queries:
 //
 //   query { viewer { login } }      (also `{ viewer { login } }` and `query Name { … }`)
 //
 // which is how a token finds out whom it acts as — for every token type: a personal
 // token gets its user's login, GITHUB_TOKEN `github-actions[bot]`, a GitHub App
 // installation token `<app-slug>[bot]` (REST `GET /user` refuses both installation
-// kinds with 403 "Resource not accessible by integration").
+// kinds with 403 "Resource not accessible by integration"); and
+//
+//   query($id: ID!) { node(id: $id) { ... on IssueComment { editor { login } } } }
+//
+// who last edited a comment (null: never edited). REST does not say; GitHub lets anyone
+// with write access edit another's comment. As GitHub's GraphQL names actors, a bot's
+// login comes without the `[bot]` suffix REST gives it (`github-actions`).
 //
 // There is no GraphQL schema here to validate against, so the emulator is strict
 // about what it knows and loud about what it does not:
@@ -147,17 +153,26 @@ function checkBrackets(tokens: Token[]): { message: string; line?: number; colum
   return undefined;
 }
 
-/** `query`, an optional operation name, then exactly `{ viewer { login } }`. */
-function isViewerLogin(tokens: Token[], operationName: string | null | undefined): boolean {
+/** The query's text after `query` and an optional operation name, tokens joined by single spaces (undefined: another operation name was asked for). */
+function queryBody(tokens: Token[], operationName: string | null | undefined): string | undefined {
   let rest = tokens.map((t) => t.text);
   if (rest[0] === "query") {
     rest = rest.slice(1);
     if (tokens[1]?.kind === "name") {
-      if (operationName != null && operationName !== rest[0]) return false;
+      if (operationName != null && operationName !== rest[0]) return undefined;
       rest = rest.slice(1);
     }
   }
-  return rest.join(" ") === "{ viewer { login } }";
+  return rest.join(" ");
+}
+
+const VIEWER_LOGIN = "{ viewer { login } }";
+const COMMENT_EDITOR = "( $ id : ID ! ) { node ( id : $ id ) { ... on IssueComment { editor { login } } } }";
+
+/** What the GraphQL handler may read of the emulator's state. */
+export interface GraphqlState {
+  /** The comment whose node id this is, with its last editor's login and whether that login is a bot. */
+  commentByNodeId(id: string): { editor: string | null; editorIsBot: boolean } | undefined;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -166,7 +181,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "obj
  * Answers a request to /graphql from `actor` (already authenticated by the server:
  * unknown tokens got 401 "Bad credentials"; `undefined` means no Authorization header).
  */
-export function handleGraphql(method: string, raw: string, actor: Actor | undefined): GraphqlOutcome {
+export function handleGraphql(method: string, raw: string, actor: Actor | undefined, state?: GraphqlState): GraphqlOutcome {
   const rateHeaders = { "x-ratelimit-resource": "graphql" };
   if (method !== "POST") {
     return {
@@ -212,9 +227,18 @@ export function handleGraphql(method: string, raw: string, actor: Actor | undefi
       warnings,
     };
   }
-  if (!isViewerLogin(tokens, body.operationName as string | null | undefined)) {
-    const message = `The GitHub emulator answers only \`${VIEWER_LOGIN_QUERY}\` on /graphql, not: ${body.query.replace(/\s+/g, " ").trim().slice(0, 300)}`;
-    return { result: errors(message), gap: message, warnings };
+  const asked = queryBody(tokens, body.operationName as string | null | undefined);
+  if (asked === VIEWER_LOGIN) return { result: { status: 200, body: { data: { viewer: { login: actor.login } } }, headers: rateHeaders }, warnings };
+  if (asked === COMMENT_EDITOR && state) {
+    const id = isObject(body.variables) ? body.variables.id : undefined;
+    if (typeof id !== "string") return { result: errors("Variable $id of type ID! was provided invalid value"), invalid: "no string variable id", warnings };
+    const comment = state.commentByNodeId(id);
+    if (!comment) {
+      return { result: { status: 200, body: { data: { node: null }, errors: [{ type: "NOT_FOUND", path: ["node"], message: `Could not resolve to a node with the global id of '${id}'` }] }, headers: rateHeaders }, warnings };
+    }
+    const login = comment.editor === null ? null : comment.editorIsBot ? comment.editor.replace(/\[bot\]$/, "") : comment.editor;
+    return { result: { status: 200, body: { data: { node: { editor: login === null ? null : { login } } } }, headers: rateHeaders }, warnings };
   }
-  return { result: { status: 200, body: { data: { viewer: { login: actor.login } } }, headers: rateHeaders }, warnings };
+  const message = `The GitHub emulator answers only \`${VIEWER_LOGIN_QUERY}\` and the IssueComment editor query on /graphql, not: ${body.query.replace(/\s+/g, " ").trim().slice(0, 300)}`;
+  return { result: errors(message), gap: message, warnings };
 }

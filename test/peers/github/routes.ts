@@ -151,12 +151,14 @@ export const handlers: Record<string, Handler> = {
 
   "issues/update-comment": (ctx) => {
     const repo = repoOf(ctx);
-    requireWriter(ctx, "issues=write; pull_requests=write");
+    const actor = requireWriter(ctx, "issues=write; pull_requests=write");
     const comment = ctx.store.comments.get(Number(ctx.params.comment_id));
     if (!comment || comment.repo.toLowerCase() !== fullName(repo).toLowerCase()) throw notFound(ctx);
-    // Who may edit whose comment is not modelled: a write token may edit any comment of the repository.
+    // A write token may edit any comment of the repository (as GitHub lets collaborators with
+    // write access edit others' comments); GraphQL's IssueComment.editor says who did, last.
     comment.body = validateCommentBody(ctx);
     comment.updatedAt = ctx.store.now();
+    comment.editor = actor.login;
     return { status: 200, body: issueComment(ctx.ser, comment) };
   },
 

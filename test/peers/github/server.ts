@@ -17,7 +17,7 @@ import { matchRoute } from "../openapi-index.js";
 import { handleGraphql } from "./graphql.js";
 import { type GitHubOperation, loadGitHubSpec } from "./openapi.js";
 import { type Actor, basicError, GitHubError, type HandlerContext, type HandlerResult, handlers } from "./routes.js";
-import type { SerializeContext } from "./serialize.js";
+import { legacyNodeId, type SerializeContext } from "./serialize.js";
 import { GitHubStore } from "./store.js";
 import { GitHubValidator } from "./validator.js";
 
@@ -137,7 +137,12 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     } catch {
       /* handleGraphql says so */
     }
-    const outcome = handleGraphql(method, raw, actor);
+    const outcome = handleGraphql(method, raw, actor, {
+      commentByNodeId: (id) => {
+        const comment = [...store.comments.values()].find((c) => legacyNodeId("IssueComment", c.id) === id);
+        return comment && { editor: comment.editor, editorIsBot: comment.editor !== null && store.user(comment.editor)?.type === "Bot" };
+      },
+    });
     if (outcome.invalid) record.invalid.push(outcome.invalid);
     if (outcome.gap) emulatorErrors.push(`POST /graphql is not emulated for this query: ${outcome.gap}`);
     record.warnings.push(...(outcome.warnings ?? []));

@@ -69,6 +69,8 @@ export interface CommentRecord {
   viaApp: string | null;
   createdAt: string;
   updatedAt: string;
+  /** login of whoever edited the body last (GraphQL's IssueComment.editor); null while never edited */
+  editor: string | null;
 }
 
 export type AuthorAssociation = "COLLABORATOR" | "CONTRIBUTOR" | "FIRST_TIMER" | "FIRST_TIME_CONTRIBUTOR" | "MANNEQUIN" | "MEMBER" | "NONE" | "OWNER";
@@ -426,6 +428,7 @@ export class GitHubStore {
       viaApp: input.viaApp ?? null,
       createdAt: at,
       updatedAt: at,
+      editor: null,
     };
     this.comments.set(comment.id, comment);
     return comment;
