@@ -15,9 +15,9 @@ import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import path from "node:path";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
-import { address } from "../src/desired/addresses.js";
+import { address } from "../src/domain/addresses.js";
 import type { PlanInput } from "../src/plan/compute-plan.js";
-import type { Change, DesiredResource, LiveResource, Props, ResourceType } from "../src/plan/types.js";
+import type { Change, DesiredResource, LiveResource, Props, ResourceType } from "../src/domain/plan-types.js";
 
 const ROOT = path.join(import.meta.dirname, "..");
 /**

@@ -14,7 +14,7 @@
  * reader trusts nothing but those exact lines in those exact places.
  */
 import { reviewedChanges, type ReviewedChange } from "../plan/plan-drift.js";
-import type { Plan } from "../plan/types.js";
+import type { Plan } from "../domain/plan-types.js";
 
 export const GITHUB_COMMENT_LIMIT = 65_536;
 

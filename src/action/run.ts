@@ -8,7 +8,7 @@ import type { ProgressEvent } from "../apply/executor.js";
 import { createPlan, PlanError } from "../engine.js";
 import { UserError } from "../errors.js";
 import { highestRisk, severityRank } from "../plan/risks.js";
-import type { Plan, Severity } from "../plan/types.js";
+import type { Plan, Severity } from "../domain/plan-types.js";
 import { renderPlanJson } from "../render/json.js";
 import { code, fence as markdownFence, mdText, renderPlanMarkdown } from "../render/markdown.js";
 import { escapeUnsafe, escapeUnsafeJson } from "../util/safe-text.js";

@@ -1,5 +1,5 @@
 import { UserError } from "../errors.js";
-import type { Change } from "../plan/types.js";
+import type { Change } from "../domain/plan-types.js";
 
 export type ProgressEvent =
   | { kind: "start"; change: Change }

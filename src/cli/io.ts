@@ -1,5 +1,5 @@
 import { stripUrlCredentials } from "../util/redact-url.js";
-import { colorEnabled, styler, type Styler } from "./terminal.js";
+import { colorEnabled, styler, type Styler } from "../render/terminal-style.js";
 
 /** Where the CLI writes; injectable so tests can capture output without a subprocess. */
 export interface CliIO {

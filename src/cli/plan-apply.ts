@@ -7,7 +7,7 @@ import { loadConfigFile } from "../config/load-config.js";
 import { createPlan, type PlanSession } from "../engine.js";
 import { EXIT, UserError, fileProblem } from "../errors.js";
 import { planDrift, reviewedChanges } from "../plan/plan-drift.js";
-import type { Plan } from "../plan/types.js";
+import type { Plan } from "../domain/plan-types.js";
 import { parsePlanJson, renderPlanJson } from "../render/json.js";
 import { renderPlanMarkdown } from "../render/markdown.js";
 import { renderPlanText } from "../render/text.js";

@@ -177,3 +177,8 @@ export interface ResolvedReview {
     custom: ResolvedCustomRisk[];
   };
 }
+
+/** The configuration's identity on AWS objects: its authentik application's slug. */
+export function configId(config: ResolvedConfig): string {
+  return config.authentik.application.slug;
+}

@@ -1,5 +1,5 @@
 import { realpath } from "node:fs/promises";
-import { parseSpMetadata, type SpMetadata } from "../desired/saml-metadata.js";
+import { parseSpMetadata, type SpMetadata } from "../domain/saml-metadata.js";
 import { UserError } from "../errors.js";
 import { escapeOneLine } from "../util/safe-text.js";
 import { FileRefused, FileTooLarge, isInside, readRegularFile } from "./read-file.js";

@@ -1,9 +1,9 @@
 import type { ResolvedConfig } from "../config/model.js";
-import { byCodePoint } from "../plan/canonical.js";
-import { MANAGED_BY_VALUE, type AccessRow, type DesiredResource, type Props, type ResourceType } from "../plan/types.js";
-import type { AuthentikRelease } from "../providers/authentik/releases.js";
-import type { IdpMetadataSummary } from "./saml-metadata.js";
-import { address } from "./addresses.js";
+import { byCodePoint } from "../domain/canonical.js";
+import { MANAGED_BY_VALUE, type AccessRow, type DesiredResource, type Props, type ResourceType } from "../domain/plan-types.js";
+import type { AuthentikRelease } from "../domain/releases.js";
+import type { IdpMetadataSummary } from "../domain/saml-metadata.js";
+import { address } from "../domain/addresses.js";
 
 /** The parts of an authentik release's API the desired state depends on (see releases.ts). */
 export type AuthentikApi = Pick<AuthentikRelease, "samlIssuerField" | "scimGroupFilter" | "scimSyncPageSize">;

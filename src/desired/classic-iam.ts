@@ -1,41 +1,12 @@
-import type { ResolvedConfig } from "../config/model.js";
-import { byCodePoint } from "../plan/canonical.js";
-import { normalizePolicy } from "../plan/policy-normalize.js";
-import { CONFIG_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, type AccessRow, type DesiredResource, type LiveResource, type Props, type ResourceType } from "../plan/types.js";
-import { address, entitlementName } from "./addresses.js";
-import { trustRelevant } from "./saml-metadata.js";
-import { ROLE_EXPRESSION, SAML_ATTRIBUTE, roleSessionNameExpression, sessionDurationExpression } from "./expressions.js";
+import { configId, type ResolvedConfig } from "../config/model.js";
+import { normalizePolicy } from "../domain/policy-normalize.js";
+import { AWS_AUDIENCE, AWS_SIGNIN_SAML, roleArn, samlProviderArn, trustPolicy } from "../domain/aws-iam.js";
+import { byCodePoint } from "../domain/canonical.js";
+import { CONFIG_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, type AccessRow, type DesiredResource, type LiveResource, type Props, type ResourceType } from "../domain/plan-types.js";
+import { address, entitlementName } from "../domain/addresses.js";
+import { trustRelevant } from "../domain/saml-metadata.js";
+import { ROLE_EXPRESSION, SAML_ATTRIBUTE, roleSessionNameExpression, sessionDurationExpression } from "../domain/expressions.js";
 import { applicationAccess, applicationBindings, authentikApplication, authentikSamlProvider, bindingProps, issuerProps, publicAuthentikUrl, type DesiredAuthentikContext } from "./authentik-common.js";
-
-export const AWS_SIGNIN_SAML = "https://signin.aws.amazon.com/saml";
-export const AWS_AUDIENCE = "urn:amazon:webservices";
-
-export function samlProviderArn(accountId: string, name: string): string {
-  return `arn:aws:iam::${accountId}:saml-provider/${name}`;
-}
-
-export function roleArn(accountId: string, path: string, name: string): string {
-  return `arn:aws:iam::${accountId}:role${path}${name}`;
-}
-
-export function trustPolicy(accountId: string, samlProvider: string): Record<string, unknown> {
-  return normalizePolicy({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Federated: samlProviderArn(accountId, samlProvider) },
-        Action: "sts:AssumeRoleWithSAML",
-        Condition: { StringEquals: { "SAML:aud": AWS_SIGNIN_SAML } },
-      },
-    ],
-  });
-}
-
-/** The configuration's identity on AWS objects: its authentik application's slug. */
-export function configId(config: ResolvedConfig): string {
-  return config.authentik.application.slug;
-}
 
 export function managedTags(config: ResolvedConfig, own: Record<string, string>): Record<string, string> {
   return Object.fromEntries(

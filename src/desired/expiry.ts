@@ -1,7 +1,7 @@
 import type { ResolvedConfig, ResolvedMapping } from "../config/model.js";
 import { DEFAULT_EXPIRY_WARNING_DAYS } from "../config/review.js";
 import type { PlanExpiry } from "../plan/compute-plan.js";
-import type { DesiredResource, Expiry } from "../plan/types.js";
+import type { DesiredResource, Expiry } from "../domain/plan-types.js";
 
 export interface ExpirySplit {
   /** What is desired now: everything except grants whose every mapping has expired. */

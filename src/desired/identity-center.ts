@@ -1,20 +1,16 @@
 import type { ResolvedConfig } from "../config/model.js";
 import { toIsoDuration } from "../config/durations.js";
-import { byCodePoint } from "../plan/canonical.js";
-import { normalizePolicy } from "../plan/policy-normalize.js";
-import type { DesiredResource, Props } from "../plan/types.js";
-import { address } from "./addresses.js";
+import { byCodePoint } from "../domain/canonical.js";
+import { normalizePolicy } from "../domain/policy-normalize.js";
+import type { DesiredResource, Props } from "../domain/plan-types.js";
+import { address } from "../domain/addresses.js";
 import { applicationBindings, authentikApplication, authentikSamlProvider, issuerProps, type AuthentikApi } from "./authentik-common.js";
 import { managedTags } from "./classic-iam.js";
-import { pyLiteral } from "./expressions.js";
-import type { SpMetadata } from "./saml-metadata.js";
+import type { TargetAccount } from "../domain/accounts.js";
+import { pyLiteral } from "../domain/expressions.js";
+import type { SpMetadata } from "../domain/saml-metadata.js";
 
 /** An AWS account an assignment targets: declared by alias, or found in an organizational unit. */
-export interface TargetAccount {
-  id: string;
-  /** Alias from aws.accounts, else the account's name in Organizations, else its id. */
-  label: string;
-}
 
 export interface IdentityCenterContext {
   /** The URL this run reached authentik by (the public one comes from authentik.url). */

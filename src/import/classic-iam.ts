@@ -5,15 +5,15 @@
  * configuration that grants exactly the access that exists today.
  */
 import { GetAccountAuthorizationDetailsCommand, GetSAMLProviderCommand, ListAccountAliasesCommand, ListRolesCommand, NoSuchEntityException, type Role, type RoleDetail } from "@aws-sdk/client-iam";
-import { AWS_SIGNIN_SAML, samlProviderArn, trustPolicy } from "../desired/classic-iam.js";
-import { SAML_ATTRIBUTE } from "../desired/expressions.js";
+import { AWS_SIGNIN_SAML, samlProviderArn, trustPolicy } from "../domain/aws-iam.js";
+import { SAML_ATTRIBUTE } from "../domain/expressions.js";
 import { UserError } from "../errors.js";
-import { byCodePoint, deepEqual } from "../plan/canonical.js";
-import { normalizePolicy } from "../plan/policy-normalize.js";
-import { CONFIG_TAG, MANAGED_BY_TAG } from "../plan/types.js";
+import { byCodePoint, deepEqual } from "../domain/canonical.js";
+import { normalizePolicy } from "../domain/policy-normalize.js";
+import { CONFIG_TAG, MANAGED_BY_TAG } from "../domain/plan-types.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
-import { groupMembers } from "../providers/authentik/read-people.js";
-import { expressionGrants, readRoleExpression, type ExpressionGrant } from "../providers/authentik/role-expression.js";
+import { groupMembers } from "../domain/people.js";
+import { expressionGrants, readRoleExpression, type ExpressionGrant } from "../domain/role-expression.js";
 import { accountClients } from "../providers/aws/clients.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { collectPages } from "../util/paging.js";

@@ -15,8 +15,8 @@ import {
 } from "@aws-sdk/client-sso-admin";
 import { parseDuration } from "../config/durations.js";
 import { UserError } from "../errors.js";
-import { byCodePoint, deepEqual } from "../plan/canonical.js";
-import { CONFIG_TAG, MANAGED_BY_TAG } from "../plan/types.js";
+import { byCodePoint, deepEqual } from "../domain/canonical.js";
+import { CONFIG_TAG, MANAGED_BY_TAG } from "../domain/plan-types.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { identityCenterClients, type IdentityCenterClients } from "../providers/aws/sso-clients.js";

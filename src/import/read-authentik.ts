@@ -8,8 +8,8 @@ import type { Application, CertificateKeyPair, Flow, Group, PolicyBinding, SAMLP
 import { UserError } from "../errors.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
 import { readAuthentikRelease } from "../providers/authentik/read-state.js";
-import type { AuthentikRelease } from "../providers/authentik/releases.js";
-import type { UserRow } from "../providers/authentik/read-people.js";
+import type { AuthentikRelease } from "../domain/releases.js";
+import type { UserRow } from "../domain/people.js";
 
 export interface AuthentikSetup {
   release: AuthentikRelease;

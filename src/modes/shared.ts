@@ -1,7 +1,7 @@
 import type { ResolvedConfig } from "../config/model.js";
 import type { ApplyResult, ProgressEvent } from "../apply/executor.js";
 import { UserError } from "../errors.js";
-import type { Plan } from "../plan/types.js";
+import type { Plan } from "../domain/plan-types.js";
 import { AuthentikClient } from "../providers/authentik/client.js";
 
 export interface EngineOptions {

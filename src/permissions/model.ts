@@ -31,7 +31,7 @@
  *   IAMFullAccess by default). That is the optional "management account" policy below.
  */
 import type { ResolvedConfig } from "../config/model.js";
-import { CONFIG_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "../plan/types.js";
+import { CONFIG_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "../domain/plan-types.js";
 
 export type Phase = "plan" | "apply";
 

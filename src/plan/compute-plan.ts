@@ -1,6 +1,6 @@
 import { createPatch } from "diff";
 import { comparePermissionRows, permissionRow } from "./permissions.js";
-import { byCodePoint, canonicalJson, deepEqual, sha256 } from "./canonical.js";
+import { byCodePoint, canonicalJson, deepEqual, sha256 } from "../domain/canonical.js";
 import {
   isDeferred,
   isRef,
@@ -16,7 +16,7 @@ import {
   type ResourceType,
   type Expiry,
   type ExpiringRow,
-} from "./types.js";
+} from "../domain/plan-types.js";
 import { daysLeft, expiryPhrase, timeLeftText } from "../config/expiry.js";
 
 /** A problem that makes a plan impossible (a collision with an unowned object, a missing group). */

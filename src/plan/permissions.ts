@@ -1,6 +1,6 @@
-import { byCodePoint } from "./canonical.js";
+import { byCodePoint } from "../domain/canonical.js";
 import { classify, compareRows, diffPolicies, policyRows, type PolicyRow } from "./policy-diff.js";
-import type { Change, PermissionRow, Props } from "./types.js";
+import type { Change, PermissionRow, Props } from "../domain/plan-types.js";
 
 /** The name a managed policy is known by: the ARN's last part. */
 export function policyName(arn: string): string {

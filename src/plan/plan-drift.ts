@@ -1,5 +1,5 @@
-import { canonicalJson, sha256 } from "./canonical.js";
-import type { Change, Plan } from "./types.js";
+import { canonicalJson, sha256 } from "../domain/canonical.js";
+import type { Change, Plan } from "../domain/plan-types.js";
 
 /** A change as it was reviewed: what is done, to which object, and a digest of exactly how. */
 export type ReviewedChange = [action: string, address: string, digest: string];

@@ -1,6 +1,6 @@
-import { byCodePoint, canonicalJson, sortKeys } from "./canonical.js";
-import type { PermissionStatement } from "./types.js";
-import { decodePolicyDocument } from "./policy-normalize.js";
+import { byCodePoint, canonicalJson, sortKeys } from "../domain/canonical.js";
+import type { PermissionStatement } from "../domain/plan-types.js";
+import { decodePolicyDocument } from "../domain/policy-normalize.js";
 
 /**
  * Statement-level diff of IAM policy documents: what a reviewer needs to know is

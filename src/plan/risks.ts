@@ -1,9 +1,9 @@
 import type { ResolvedConfig, ResolvedReview } from "../config/model.js";
 import { formatDuration, parseDuration } from "../config/durations.js";
-import { byCodePoint } from "./canonical.js";
+import { byCodePoint } from "../domain/canonical.js";
 import { policyName } from "./permissions.js";
 import { policyRows, type PolicyRow } from "./policy-diff.js";
-import type { AccessRow, Change, DesiredResource, PermissionRow, Plan, Props, Risk, Severity } from "./types.js";
+import type { AccessRow, Change, DesiredResource, PermissionRow, Plan, Props, Risk, Severity } from "../domain/plan-types.js";
 
 /**
  * The built-in review rules (and the configuration's own), each naming the

@@ -8,7 +8,7 @@
  * the live state is apply's question (by hash), not this one's.
  */
 import { UserError } from "../errors.js";
-import type { Plan } from "../plan/types.js";
+import type { Plan } from "../domain/plan-types.js";
 
 export function renderPlanJson(plan: Plan): string {
   return `${JSON.stringify(plan, null, 2)}\n`;

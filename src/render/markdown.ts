@@ -15,7 +15,7 @@
  * footer (hash) are kept, changes are dropped from the end, open <details> and
  * fences are closed, and a notice says how much is shown.
  */
-import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan, Risk } from "../plan/types.js";
+import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan, Risk } from "../domain/plan-types.js";
 import { daysLeftWords, expiryWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts } from "./values.js";
 
 export interface MarkdownOptions {

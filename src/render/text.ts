@@ -7,8 +7,8 @@
  * Every string from the plan passes through safeText/formatValue, so a hostile
  * name cannot move the cursor, recolour the terminal or reorder what is shown.
  */
-import type { Styler } from "../cli/terminal.js";
-import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan } from "../plan/types.js";
+import type { Styler } from "./terminal-style.js";
+import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan } from "../domain/plan-types.js";
 import { daysLeftWords, expiryWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts } from "./values.js";
 
 const INDENT = "      "; // under the address, past the symbol column

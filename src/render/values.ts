@@ -8,7 +8,7 @@
  * escaping its own format needs on top.
  */
 import { expiryPhrase } from "../config/expiry.js";
-import { isDeferred, isLookup, isRef, type Expiry } from "../plan/types.js";
+import { isDeferred, isLookup, isRef, type Expiry } from "../domain/plan-types.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 
 /** Longest compact form still shown inline; longer objects and strings become blocks. */

@@ -6,12 +6,12 @@
 import type { ResolvedConfig } from "../config/model.js";
 import { authentikClient, toolInfo } from "../modes/shared.js";
 import { readAuthentikRelease } from "../providers/authentik/read-state.js";
-import { readClassicAccess } from "../providers/authentik/read-access.js";
+import { readClassicAccess } from "./read-authentik-access.js";
 import { accountClients } from "../providers/aws/clients.js";
 import { awsFailure } from "../providers/aws/errors.js";
-import { checkRoles } from "../providers/aws/iam-access-read.js";
+import { checkRoles } from "./read-iam-access.js";
 import { mapLimit } from "../util/map-limit.js";
-import { readIdentityCenterAccess } from "../providers/aws/sso-access-read.js";
+import { readIdentityCenterAccess } from "./read-identity-center-access.js";
 import { identityCenterClients } from "../providers/aws/sso-clients.js";
 import { VERSION } from "../version.js";
 import { buildAccessReport } from "./build.js";

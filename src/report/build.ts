@@ -1,5 +1,5 @@
 /** Snapshot → report: merge, sort, and show people only as review.people allows. Pure. */
-import { byCodePoint } from "../plan/canonical.js";
+import { byCodePoint } from "../domain/canonical.js";
 import { ACCESS_REPORT_VERSION, type AccessGrantRow, type AccessReport, type AccessRow, type AccessSnapshot, type GroupGrant, type Person } from "./types.js";
 
 const SEP = "\u0000";

@@ -7,10 +7,10 @@
  * only if the person may sign in to the application at all.
  */
 import type { ResolvedConfig } from "../config/model.js";
-import { roleArn } from "../desired/classic-iam.js";
-import { byCodePoint } from "../plan/canonical.js";
-import { MANAGED_BY_VALUE } from "../plan/types.js";
-import { expressionGrants, readRoleExpression, type RolePair } from "../providers/authentik/role-expression.js";
+import { roleArn } from "../domain/aws-iam.js";
+import { byCodePoint } from "../domain/canonical.js";
+import { MANAGED_BY_VALUE } from "../domain/plan-types.js";
+import { expressionGrants, readRoleExpression, type RolePair } from "../domain/role-expression.js";
 import type { GroupGrant, Person, Unlisted } from "./types.js";
 
 export interface LiveBinding {

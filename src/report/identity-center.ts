@@ -6,9 +6,9 @@
  * directly to users (always made by hand).
  */
 import type { ResolvedConfig } from "../config/model.js";
-import { configId } from "../desired/classic-iam.js";
-import type { TargetAccount } from "../desired/identity-center.js";
-import { configOwnership } from "../plan/types.js";
+import { configId } from "../config/model.js";
+import type { TargetAccount } from "../domain/accounts.js";
+import { configOwnership } from "../domain/plan-types.js";
 import type { GroupGrant, Person } from "./types.js";
 
 export interface IdentityCenterAccessLive {

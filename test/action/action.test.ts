@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { GetRoleCommand, IAMClient, NoSuchEntityException, UpdateAssumeRolePolicyCommand } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Plan } from "../../src/plan/types.js";
+import type { Plan } from "../../src/domain/plan-types.js";
 import { renderPlanMarkdown } from "../../src/render/markdown.js";
 import { example, startPeers, TOKEN, type Peers } from "../integration/harness.js";
 import { type RunnerEvent, syntheticSha } from "../peers/github/events.js";

@@ -9,7 +9,7 @@ import path from "node:path";
 import { PassThrough } from "node:stream";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { CliIO } from "../../src/cli/io.js";
-import type { Change, Plan } from "../../src/plan/types.js";
+import type { Change, Plan } from "../../src/domain/plan-types.js";
 
 const engine = vi.hoisted(() => ({ createPlan: vi.fn(), apply: vi.fn() }));
 

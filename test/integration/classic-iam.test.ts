@@ -11,7 +11,7 @@ import {
   UpdateSAMLProviderCommand,
 } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Plan } from "../../src/plan/types.js";
+import type { Plan } from "../../src/domain/plan-types.js";
 import { example, startPeers, TOKEN, type Peers } from "./harness.js";
 
 const PROD = "111111111111";

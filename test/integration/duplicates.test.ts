@@ -3,7 +3,7 @@ import path from "node:path";
 import { IdentitystoreClient, ListGroupsCommand } from "@aws-sdk/client-identitystore";
 import { CreateAccountAssignmentCommand, ListAccountAssignmentsCommand, ListPermissionSetsCommand, DescribePermissionSetCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Plan } from "../../src/plan/types.js";
+import type { Plan } from "../../src/domain/plan-types.js";
 import { awsClientConfig } from "../peers/moto.js";
 import type { FaultProxyControls } from "../peers/fault-proxy.js";
 import { PEERS_DIR, startPeerProcess } from "../peers/peer-process.js";

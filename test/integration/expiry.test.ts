@@ -5,7 +5,7 @@
 // copy of it, and the group's application binding), and the next plan is clean.
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Plan } from "../../src/plan/types.js";
+import type { Plan } from "../../src/domain/plan-types.js";
 import { example, startPeers, type Peers } from "./harness.js";
 
 let peers: Peers;

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { Plan } from "../../src/plan/types.js";
+import type { Plan } from "../../src/domain/plan-types.js";
 import type { FaultProxyControls } from "../peers/fault-proxy.js";
 import { PEERS_DIR, startPeerProcess, type PeerProcess } from "../peers/peer-process.js";
 import { example, startPeers, type Peers } from "./harness.js";

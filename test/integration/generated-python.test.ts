@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ROLE_EXPRESSION, pyLiteral, roleSessionNameExpression, sessionDurationExpression } from "../../src/desired/expressions.js";
+import { ROLE_EXPRESSION, pyLiteral, roleSessionNameExpression, sessionDurationExpression } from "../../src/domain/expressions.js";
 import { startPeers, type Peers } from "./harness.js";
 
 /**

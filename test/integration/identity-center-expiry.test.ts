@@ -9,7 +9,7 @@ import path from "node:path";
 import { IdentitystoreClient, ListGroupsCommand } from "@aws-sdk/client-identitystore";
 import { CreateAccountAssignmentCommand, DescribePermissionSetCommand, ListAccountAssignmentsCommand, ListPermissionSetsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Plan } from "../../src/plan/types.js";
+import type { Plan } from "../../src/domain/plan-types.js";
 import { awsClientConfig } from "../peers/moto.js";
 import { example, startPeers, type Peers } from "./harness.js";
 import { createOrganization, MANAGEMENT, provisionGroup, type OrgFixture } from "./identity-center-setup.js";

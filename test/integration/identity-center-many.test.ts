@@ -1,7 +1,7 @@
 import { copyFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Plan } from "../../src/plan/types.js";
+import type { Plan } from "../../src/domain/plan-types.js";
 import { startPeers, type AwsShimPeer, type Peers } from "./harness.js";
 import { createOrganization, identityCenterConfig, provisionGroup } from "./identity-center-setup.js";
 import { IDENTITY_CENTER_TPS } from "../../src/providers/aws/sso-clients.js";

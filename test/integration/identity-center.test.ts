@@ -9,7 +9,7 @@ import {
   SSOAdminClient,
 } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Plan } from "../../src/plan/types.js";
+import type { Plan } from "../../src/domain/plan-types.js";
 import { awsClientConfig } from "../peers/moto.js";
 import { example, startPeers, type AwsShimPeer, type Peers } from "./harness.js";
 import { createOrganization, MANAGEMENT, provisionGroup, provisionWhenSynced, type OrgFixture } from "./identity-center-setup.js";

@@ -11,7 +11,7 @@ import { CreateUserCommand, IdentitystoreClient } from "@aws-sdk/client-identity
 import { CreateAccountAssignmentCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { awsClientConfig } from "../peers/moto.js";
-import type { Plan } from "../../src/plan/types.js";
+import type { Plan } from "../../src/domain/plan-types.js";
 import {
   buildClassicGuideSetup,
   buildIdentityCenterGuideSetup,

@@ -2,7 +2,7 @@ import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Plan } from "../../src/plan/types.js";
+import type { Plan } from "../../src/domain/plan-types.js";
 import { resetMoto, startMoto, type MotoServer } from "../peers/moto.js";
 import { runCliProcess } from "../support/run-cli.js";
 import { authentikApi, example, startAuthentikPeer, startAwsShimPeer, TOKEN, type AuthentikPeer, type AwsShimPeer } from "./harness.js";

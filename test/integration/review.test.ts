@@ -2,7 +2,7 @@
 // the permissions of a grant become, and which changes are risky — end to end,
 // through the shipped CLI, against moto_server and the authentik emulator.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Plan } from "../../src/plan/types.js";
+import type { Plan } from "../../src/domain/plan-types.js";
 import { example, startPeers, type Peers } from "./harness.js";
 
 const DEV = "222222222222";

@@ -2,7 +2,7 @@ import { copyFileSync } from "node:fs";
 import path from "node:path";
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Plan } from "../../src/plan/types.js";
+import type { Plan } from "../../src/domain/plan-types.js";
 import { example, startPeers, type Peers } from "./harness.js";
 import { createOrganization, identityCenterConfig, provisionGroup } from "./identity-center-setup.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { computePlan, PlanError, type PlanInput } from "../../src/plan/compute-plan.js";
-import type { DesiredResource, LiveResource } from "../../src/plan/types.js";
+import type { DesiredResource, LiveResource } from "../../src/domain/plan-types.js";
 
 const role = (name: string, tags: Record<string, string>): DesiredResource => ({
   address: `aws.iam.role[prod:/${name}]`,

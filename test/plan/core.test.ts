@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { computePlan, PlanError, type PlanInput } from "../../src/plan/compute-plan.js";
-import { decodePolicyDocument, normalizePolicy, policyJson } from "../../src/plan/policy-normalize.js";
-import type { DesiredResource, LiveResource } from "../../src/plan/types.js";
+import { decodePolicyDocument, normalizePolicy, policyJson } from "../../src/domain/policy-normalize.js";
+import type { DesiredResource, LiveResource } from "../../src/domain/plan-types.js";
 
 describe("policy normalization", () => {
   const written = {

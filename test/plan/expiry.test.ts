@@ -8,8 +8,8 @@ import { splitExpired } from "../../src/desired/expiry.js";
 import { classicAccessOf } from "../../src/desired/classic-iam.js";
 import { planExpiry } from "../../src/desired/expiry.js";
 import { computePlan, PlanError } from "../../src/plan/compute-plan.js";
-import type { DesiredResource, LiveResource, Plan } from "../../src/plan/types.js";
-import { authentikRelease } from "../../src/providers/authentik/releases.js";
+import type { DesiredResource, LiveResource, Plan } from "../../src/domain/plan-types.js";
+import { authentikRelease } from "../../src/domain/releases.js";
 
 /** A fixed clock: planning is pure, so these tests pin it. */
 const NOW = new Date("2026-12-01T12:00:00Z");

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { computePlan, type PlanInput } from "../../src/plan/compute-plan.js";
-import type { DesiredResource, LiveResource } from "../../src/plan/types.js";
+import type { DesiredResource, LiveResource } from "../../src/domain/plan-types.js";
 
 const role = (props: Record<string, unknown>): DesiredResource => ({
   address: "aws.iam.role[prod:/authentik/data-engineer]",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ResolvedConfig } from "../../src/config/model.js";
 import { adminEquivalentRow, assessRisks, DEFAULT_REVIEW, highestRisk } from "../../src/plan/risks.js";
-import type { Change, Plan } from "../../src/plan/types.js";
+import type { Change, Plan } from "../../src/domain/plan-types.js";
 
 const config = (over: Partial<ResolvedConfig["review"]> = {}): ResolvedConfig =>
   ({

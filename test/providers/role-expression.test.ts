@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ROLE_EXPRESSION } from "../../src/desired/expressions.js";
-import { expressionGrants, readRoleExpression } from "../../src/providers/authentik/role-expression.js";
+import { ROLE_EXPRESSION } from "../../src/domain/expressions.js";
+import { expressionGrants, readRoleExpression } from "../../src/domain/role-expression.js";
 
 const ID = "123412341234";
 const pair = (role: string, provider = "authentik") => `arn:aws:iam::${ID}:role/${role},arn:aws:iam::${ID}:saml-provider/${provider}`;

@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { output, scrubbingIO, type CliIO } from "../../src/cli/io.js";
 import { main } from "../../src/cli/main.js";
 import { formatProblem, printDiagnostics, printProblems } from "../../src/cli/report.js";
-import { styler } from "../../src/cli/terminal.js";
+import { styler } from "../../src/render/terminal-style.js";
 import { parsePlanJson } from "../../src/render/json.js";
 import { renderPlanMarkdown } from "../../src/render/markdown.js";
 import { renderPlanText } from "../../src/render/text.js";

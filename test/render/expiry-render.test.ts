@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { styler } from "../../src/cli/terminal.js";
+import { styler } from "../../src/render/terminal-style.js";
 import { parsePlanJson, renderPlanJson } from "../../src/render/json.js";
 import { renderPlanMarkdown } from "../../src/render/markdown.js";
 import { renderPlanText } from "../../src/render/text.js";
-import type { Expiry, Plan } from "../../src/plan/types.js";
+import type { Expiry, Plan } from "../../src/domain/plan-types.js";
 
 const past: Expiry = { value: "2026-11-30", endsAt: "2026-12-01T00:00:00.000Z", field: "mappings[2].expires", location: "aws-access.yaml:41:14" };
 const ahead: Expiry = { value: "2027-03-31T18:00:00Z", endsAt: "2027-03-31T18:00:00.000Z", field: "mappings[0].expires", location: "aws-access.yaml:33:14" };

@@ -1,4 +1,4 @@
-import type { Change, Plan } from "../../src/plan/types.js";
+import type { Change, Plan } from "../../src/domain/plan-types.js";
 
 /** A plan in which every string a person might see carries NASTY. */
 export function hostilePlan(NASTY: string): Plan {

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import { styler } from "../../src/cli/terminal.js";
+import { styler } from "../../src/render/terminal-style.js";
 import { parsePlanJson, renderPlanJson } from "../../src/render/json.js";
 import { renderPlanMarkdown } from "../../src/render/markdown.js";
 import { renderPlanText } from "../../src/render/text.js";
 import { formatValue } from "../../src/render/values.js";
-import type { Change, Plan } from "../../src/plan/types.js";
+import type { Change, Plan } from "../../src/domain/plan-types.js";
 
 const ANSI = /\u001b\[/;
 const HASH = "a".repeat(64);

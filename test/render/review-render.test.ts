@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { styler } from "../../src/cli/terminal.js";
-import type { Change, Plan } from "../../src/plan/types.js";
+import { styler } from "../../src/render/terminal-style.js";
+import type { Change, Plan } from "../../src/domain/plan-types.js";
 import { parsePlanJson, renderPlanJson } from "../../src/render/json.js";
 import { renderPlanMarkdown } from "../../src/render/markdown.js";
 import { renderPlanText } from "../../src/render/text.js";

@@ -2,7 +2,7 @@ import path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load-config.js";
 import type { ResolvedConfig } from "../../src/config/model.js";
-import { ROLE_EXPRESSION } from "../../src/desired/expressions.js";
+import { ROLE_EXPRESSION } from "../../src/domain/expressions.js";
 import { buildAccessReport } from "../../src/report/build.js";
 import { classicAccess, trustsSamlProvider, type ClassicAccessLive } from "../../src/report/classic.js";
 import { identityCenterAccess, type IdentityCenterAccessLive } from "../../src/report/identity-center.js";

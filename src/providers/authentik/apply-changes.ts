@@ -1,17 +1,7 @@
 import type { Application, ApplicationEntitlement, PolicyBinding, SAMLPropertyMapping, SAMLProvider, SCIMMapping, SCIMProvider } from "@goauthentik/api";
-import { isLookup, isRef, type Change, type Lookup, type Props } from "../../plan/types.js";
+import { isLookup, isRef, type Change, type Lookup, type Props } from "../../domain/plan-types.js";
 import { AuthentikApiError, mayHaveBeenCommitted, type AuthentikClient } from "./client.js";
-import { resolveLookup, type AuthentikLookups } from "./read-state.js";
-
-/** Ids of authentik objects by address, filled from the live read and by creates during apply. */
-export interface AuthentikIds {
-  /** Primary key for API paths (uuid, integer pk as string, or application slug). */
-  id: Map<string, string>;
-  /** Integer pk of providers; uuid pk of applications (what references carry). */
-  pk: Map<string, string>;
-  /** pbm_uuid of applications and entitlements (what policy bindings target). */
-  pbm: Map<string, string>;
-}
+import { resolveLookup, type AuthentikIds, type AuthentikLookups } from "./ids.js";
 
 export interface AuthentikApplyContext {
   client: AuthentikClient;

@@ -12,29 +12,16 @@ import type {
   SAMLProvider,
 } from "@goauthentik/api";
 import type { ResolvedConfig } from "../../config/model.js";
-import { address } from "../../desired/addresses.js";
-import { summarizeIdpMetadata, type IdpMetadataSummary } from "../../desired/saml-metadata.js";
-import { SAML_ATTRIBUTE } from "../../desired/expressions.js";
+import { address } from "../../domain/addresses.js";
+import { summarizeIdpMetadata, type IdpMetadataSummary } from "../../domain/saml-metadata.js";
+import { SAML_ATTRIBUTE } from "../../domain/expressions.js";
 import { UserError } from "../../errors.js";
-import { byCodePoint } from "../../plan/canonical.js";
+import { byCodePoint } from "../../domain/canonical.js";
 import type { PlanProblem } from "../../plan/compute-plan.js";
-import { MANAGED_BY_VALUE, ownedUnless, type LiveResource, type Lookup, type Props } from "../../plan/types.js";
-import type { AuthentikIds } from "./apply-changes.js";
+import { MANAGED_BY_VALUE, ownedUnless, type LiveResource, type Lookup, type Props } from "../../domain/plan-types.js";
+import type { AuthentikIds, AuthentikLookups } from "./ids.js";
 import type { AuthentikClient } from "./client.js";
-import { authentikRelease, type AuthentikRelease } from "./releases.js";
-
-export interface AuthentikLookups {
-  flows: Map<string, string>;
-  keypairs: Map<string, string>;
-  groups: Map<string, string>;
-  managedMappings: Map<string, string>;
-}
-
-/** Turns a $lookup into the id authentik wants, or says what is missing. */
-export function resolveLookup(lookups: AuthentikLookups, l: Lookup): string | undefined {
-  const table = { flow: lookups.flows, keypair: lookups.keypairs, group: lookups.groups, managed_mapping: lookups.managedMappings }[l.$lookup];
-  return table.get(l.key);
-}
+import { authentikRelease, type AuthentikRelease } from "../../domain/releases.js";
 
 export interface AuthentikLiveState {
   release: AuthentikRelease;

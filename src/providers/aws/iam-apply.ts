@@ -18,11 +18,11 @@ import {
   UpdateRoleCommand,
   UpdateSAMLProviderCommand,
 } from "@aws-sdk/client-iam";
-import { deepEqual } from "../../plan/canonical.js";
-import { policyJson } from "../../plan/policy-normalize.js";
-import type { Change, Props } from "../../plan/types.js";
+import { deepEqual } from "../../domain/canonical.js";
+import { policyJson } from "../../domain/policy-normalize.js";
+import type { Change, Props } from "../../domain/plan-types.js";
 import type { AccountClients } from "./clients.js";
-import { CONFIG_TAG, MANAGED_BY_TAG } from "../../plan/types.js";
+import { CONFIG_TAG, MANAGED_BY_TAG } from "../../domain/plan-types.js";
 
 type Policy = Record<string, unknown>;
 

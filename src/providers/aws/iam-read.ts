@@ -7,15 +7,15 @@ import {
   type RoleDetail,
 } from "@aws-sdk/client-iam";
 import type { ResolvedConfig } from "../../config/model.js";
-import { address } from "../../desired/addresses.js";
-import { summarizeIdpMetadata, trustRelevant } from "../../desired/saml-metadata.js";
+import { address } from "../../domain/addresses.js";
+import { summarizeIdpMetadata, trustRelevant } from "../../domain/saml-metadata.js";
 import { collectPages } from "../../util/paging.js";
-import { byCodePoint } from "../../plan/canonical.js";
-import { normalizePolicy } from "../../plan/policy-normalize.js";
-import { adoption, comparableTags, configOwnership, ownedUnless, type LiveResource } from "../../plan/types.js";
-import { configId } from "../../desired/classic-iam.js";
+import { byCodePoint } from "../../domain/canonical.js";
+import { normalizePolicy } from "../../domain/policy-normalize.js";
+import { adoption, comparableTags, configOwnership, ownedUnless, type LiveResource } from "../../domain/plan-types.js";
+import { configId } from "../../config/model.js";
 import type { AccountClients } from "./clients.js";
-import { samlProviderArn } from "../../desired/classic-iam.js";
+import { samlProviderArn } from "../../domain/aws-iam.js";
 
 export function roleIdentity(account: string, name: string): string {
   return `aws.iam.role:${account}:${name.toLowerCase()}`;

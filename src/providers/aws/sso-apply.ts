@@ -24,9 +24,9 @@ import {
   type StatusValues,
 } from "@aws-sdk/client-sso-admin";
 import { UserError } from "../../errors.js";
-import { deepEqual } from "../../plan/canonical.js";
-import { policyJson } from "../../plan/policy-normalize.js";
-import { CONFIG_TAG, isRef, MANAGED_BY_TAG, type Change, type Props } from "../../plan/types.js";
+import { deepEqual } from "../../domain/canonical.js";
+import { policyJson } from "../../domain/policy-normalize.js";
+import { CONFIG_TAG, isRef, MANAGED_BY_TAG, type Change, type Props } from "../../domain/plan-types.js";
 import { awsMayHaveCommitted, awsThrottled } from "./errors.js";
 import type { IdentityCenterClients } from "./sso-clients.js";
 import { AsyncOperations, type AsyncKind } from "./sso-async.js";

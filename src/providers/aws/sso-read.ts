@@ -14,15 +14,15 @@ import {
 } from "@aws-sdk/client-sso-admin";
 import type { ResolvedConfig } from "../../config/model.js";
 import { parseDuration, toIsoDuration } from "../../config/durations.js";
-import { address } from "../../desired/addresses.js";
-import type { TargetAccount } from "../../desired/identity-center.js";
+import { address } from "../../domain/addresses.js";
+import type { TargetAccount } from "../../domain/accounts.js";
 import { UserError } from "../../errors.js";
 import { mapLimit } from "../../util/map-limit.js";
 import { collectPages } from "../../util/paging.js";
-import { byCodePoint } from "../../plan/canonical.js";
-import { normalizePolicy } from "../../plan/policy-normalize.js";
-import { adoption, comparableTags, configOwnership, MANAGED_BY_TAG, ownedUnless, type LiveResource } from "../../plan/types.js";
-import { configId } from "../../desired/classic-iam.js";
+import { byCodePoint } from "../../domain/canonical.js";
+import { normalizePolicy } from "../../domain/policy-normalize.js";
+import { adoption, comparableTags, configOwnership, MANAGED_BY_TAG, ownedUnless, type LiveResource } from "../../domain/plan-types.js";
+import { configId } from "../../config/model.js";
 import type { IdentityCenterClients } from "./sso-clients.js";
 
 /** A NextToken-paged AWS list (see collectPages for the loop guard). */

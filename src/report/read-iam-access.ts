@@ -4,11 +4,11 @@
  * credentials for others). Reads only.
  */
 import { GetRoleCommand, NoSuchEntityException } from "@aws-sdk/client-iam";
-import { decodePolicyDocument } from "../../plan/policy-normalize.js";
-import { trustsSamlProvider } from "../../report/classic.js";
-import type { AwsRoleCheck } from "../../report/types.js";
-import { mapLimit } from "../../util/map-limit.js";
-import type { AccountClients } from "./clients.js";
+import { decodePolicyDocument } from "../domain/policy-normalize.js";
+import { trustsSamlProvider } from "./classic.js";
+import type { AwsRoleCheck } from "./types.js";
+import { mapLimit } from "../util/map-limit.js";
+import type { AccountClients } from "../providers/aws/clients.js";
 
 const ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(?:\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
 

@@ -12,8 +12,8 @@
  * (either order inside a pair, as AWS accepts; single or double quotes; comments,
  * blank lines, `request.user` for `user`.)
  */
-import { ROLE_EXPRESSION } from "../../desired/expressions.js";
-import { groupMembers } from "./read-people.js";
+import { ROLE_EXPRESSION } from "./expressions.js";
+import { groupMembers } from "./people.js";
 
 /** One `role_arn,saml_provider_arn` value AWS reads from the Role attribute. */
 export interface RolePair {

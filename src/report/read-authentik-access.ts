@@ -6,10 +6,10 @@
  * All lists are paged in bulk; nothing is written.
  */
 import type { Application, ApplicationEntitlement, Group, PolicyBinding, SAMLPropertyMapping, SAMLProvider } from "@goauthentik/api";
-import type { ResolvedConfig } from "../../config/model.js";
-import { SAML_ATTRIBUTE } from "../../desired/expressions.js";
-import type { ClassicAccessLive, LiveBinding } from "../../report/classic.js";
-import type { AuthentikClient } from "./client.js";
+import type { ResolvedConfig } from "../config/model.js";
+import { SAML_ATTRIBUTE } from "../domain/expressions.js";
+import type { ClassicAccessLive, LiveBinding } from "./classic.js";
+import type { AuthentikClient } from "../providers/authentik/client.js";
 
 function binding(b: PolicyBinding): LiveBinding {
   return {

@@ -8,11 +8,11 @@
  */
 import { ListGroupMembershipsCommand, ListGroupsCommand, ListUsersCommand } from "@aws-sdk/client-identitystore";
 import { DescribePermissionSetCommand, ListAccountAssignmentsForPrincipalCommand, ListPermissionSetsCommand, ListTagsForResourceCommand } from "@aws-sdk/client-sso-admin";
-import type { ResolvedConfig } from "../../config/model.js";
-import type { IdentityCenterAccessLive } from "../../report/identity-center.js";
-import { mapLimit } from "../../util/map-limit.js";
-import { allPages, discoverInstance, readOuAccounts } from "./sso-read.js";
-import type { IdentityCenterClients } from "./sso-clients.js";
+import type { ResolvedConfig } from "../config/model.js";
+import type { IdentityCenterAccessLive } from "./identity-center.js";
+import { mapLimit } from "../util/map-limit.js";
+import { allPages, discoverInstance, readOuAccounts } from "../providers/aws/sso-read.js";
+import type { IdentityCenterClients } from "../providers/aws/sso-clients.js";
 
 export async function readIdentityCenterAccess(clients: IdentityCenterClients, config: ResolvedConfig, concurrency = 8): Promise<IdentityCenterAccessLive> {
   const { instanceArn, identityStoreId } = await discoverInstance(clients, config);

@@ -1,4 +1,4 @@
-import { UserError } from "../../errors.js";
+import { UserError } from "../errors.js";
 
 /**
  * What differs between the authentik releases the tool supports, as far as the
