@@ -34074,11 +34074,11 @@ var require_dist_cjs = __commonJS({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/transport/getSmithyContext.js
-var import_types6, getSmithyContext;
+var import_types, getSmithyContext;
 var init_getSmithyContext = __esm({
   "node_modules/@smithy/core/dist-es/submodules/transport/getSmithyContext.js"() {
-    import_types6 = __toESM(require_dist_cjs());
-    getSmithyContext = (context) => context[import_types6.SMITHY_CONTEXT_KEY] || (context[import_types6.SMITHY_CONTEXT_KEY] = {});
+    import_types = __toESM(require_dist_cjs());
+    getSmithyContext = (context) => context[import_types.SMITHY_CONTEXT_KEY] || (context[import_types.SMITHY_CONTEXT_KEY] = {});
   }
 });
 
@@ -35457,20 +35457,20 @@ var init_constants = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigData.js
-var import_types7, getConfigData;
+var import_types2, getConfigData;
 var init_getConfigData = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getConfigData.js"() {
-    import_types7 = __toESM(require_dist_cjs());
+    import_types2 = __toESM(require_dist_cjs());
     init_constants();
     getConfigData = (data) => Object.entries(data).filter(([key2]) => {
       const indexOfSeparator = key2.indexOf(CONFIG_PREFIX_SEPARATOR);
       if (indexOfSeparator === -1) {
         return false;
       }
-      return Object.values(import_types7.IniSectionType).includes(key2.substring(0, indexOfSeparator));
+      return Object.values(import_types2.IniSectionType).includes(key2.substring(0, indexOfSeparator));
     }).reduce((acc, [key2, value]) => {
       const indexOfSeparator = key2.indexOf(CONFIG_PREFIX_SEPARATOR);
-      const updatedKey = key2.substring(0, indexOfSeparator) === import_types7.IniSectionType.PROFILE ? key2.substring(indexOfSeparator + 1) : key2;
+      const updatedKey = key2.substring(0, indexOfSeparator) === import_types2.IniSectionType.PROFILE ? key2.substring(indexOfSeparator + 1) : key2;
       acc[updatedKey] = value;
       return acc;
     }, {
@@ -35502,10 +35502,10 @@ var init_getCredentialsFilepath = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/parseIni.js
-var import_types8, prefixKeyRegex, profileNameBlockList, parseIni;
+var import_types3, prefixKeyRegex, profileNameBlockList, parseIni;
 var init_parseIni = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/parseIni.js"() {
-    import_types8 = __toESM(require_dist_cjs());
+    import_types3 = __toESM(require_dist_cjs());
     init_constants();
     prefixKeyRegex = /^([\w-]+)\s(["'])?([\w-@+.%:/]+)\2$/;
     profileNameBlockList = ["__proto__", "profile __proto__"];
@@ -35523,7 +35523,7 @@ var init_parseIni = __esm({
           const matches = prefixKeyRegex.exec(sectionName);
           if (matches) {
             const [, prefix, , name] = matches;
-            if (Object.values(import_types8.IniSectionType).includes(prefix)) {
+            if (Object.values(import_types3.IniSectionType).includes(prefix)) {
               currentSection = [prefix, name].join(CONFIG_PREFIX_SEPARATOR);
             }
           } else {
@@ -35618,12 +35618,12 @@ var init_loadSharedConfigFiles = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSsoSessionData.js
-var import_types9, getSsoSessionData;
+var import_types4, getSsoSessionData;
 var init_getSsoSessionData = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/getSsoSessionData.js"() {
-    import_types9 = __toESM(require_dist_cjs());
+    import_types4 = __toESM(require_dist_cjs());
     init_loadSharedConfigFiles();
-    getSsoSessionData = (data) => Object.entries(data).filter(([key2]) => key2.startsWith(import_types9.IniSectionType.SSO_SESSION + CONFIG_PREFIX_SEPARATOR)).reduce((acc, [key2, value]) => ({ ...acc, [key2.substring(key2.indexOf(CONFIG_PREFIX_SEPARATOR) + 1)]: value }), {});
+    getSsoSessionData = (data) => Object.entries(data).filter(([key2]) => key2.startsWith(import_types4.IniSectionType.SSO_SESSION + CONFIG_PREFIX_SEPARATOR)).reduce((acc, [key2, value]) => ({ ...acc, [key2.substring(key2.indexOf(CONFIG_PREFIX_SEPARATOR) + 1)]: value }), {});
   }
 });
 
@@ -36144,10 +36144,10 @@ var init_circularReplacer = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/client/util-waiter/utils/sleep.js
-var sleep2;
+var sleep;
 var init_sleep = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/util-waiter/utils/sleep.js"() {
-    sleep2 = (seconds2) => {
+    sleep = (seconds2) => {
       return new Promise((resolve) => setTimeout(resolve, seconds2 * 1e3));
     };
   }
@@ -36218,7 +36218,7 @@ var init_poller = __esm({
           if (Date.now() + delayMs > waitUntil) {
             return { state: WaiterState.TIMEOUT, observedResponses };
           }
-          await sleep2(delayMs / 1e3);
+          await sleep(delayMs / 1e3);
         }
         const { state: state2, reason } = await acceptorChecks(client, input);
         if (reason) {
@@ -37272,10 +37272,10 @@ var init_schemaLogFilter = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/client/smithy-client/command.js
-var import_types12, operationEventStreamMarker, Command2, ClassBuilder;
+var import_types7, operationEventStreamMarker, Command2, ClassBuilder;
 var init_command = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/smithy-client/command.js"() {
-    import_types12 = __toESM(require_dist_cjs());
+    import_types7 = __toESM(require_dist_cjs());
     init_MiddlewareStack();
     init_schemaLogFilter();
     init_schema();
@@ -37292,7 +37292,7 @@ var init_command = __esm({
         }
         const stack = clientStack.concat(this.middlewareStack);
         const { logger: logger2 } = configuration;
-        const additionalSmithyContext = additionalContext[import_types12.SMITHY_CONTEXT_KEY];
+        const additionalSmithyContext = additionalContext[import_types7.SMITHY_CONTEXT_KEY];
         const handlerExecutionContext = {
           logger: logger2,
           clientName,
@@ -37300,7 +37300,7 @@ var init_command = __esm({
           inputFilterSensitiveLog,
           outputFilterSensitiveLog,
           ...additionalContext,
-          [import_types12.SMITHY_CONTEXT_KEY]: {
+          [import_types7.SMITHY_CONTEXT_KEY]: {
             ...additionalSmithyContext,
             commandInstance: this,
             ...smithyContext,
@@ -37655,19 +37655,19 @@ var init_emitWarningIfUnsupportedVersion2 = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/client/smithy-client/extensions/checksum.js
-var import_types13, knownAlgorithms, getChecksumConfiguration, resolveChecksumRuntimeConfig;
+var import_types8, knownAlgorithms, getChecksumConfiguration, resolveChecksumRuntimeConfig;
 var init_checksum = __esm({
   "node_modules/@smithy/core/dist-es/submodules/client/smithy-client/extensions/checksum.js"() {
     init_transport();
-    import_types13 = __toESM(require_dist_cjs());
-    knownAlgorithms = Object.values(import_types13.AlgorithmId);
+    import_types8 = __toESM(require_dist_cjs());
+    knownAlgorithms = Object.values(import_types8.AlgorithmId);
     getChecksumConfiguration = (runtimeConfig) => {
       const checksumAlgorithms = [];
-      for (const id in import_types13.AlgorithmId) {
-        if (!hasOwn(import_types13.AlgorithmId, id)) {
+      for (const id in import_types8.AlgorithmId) {
+        if (!hasOwn(import_types8.AlgorithmId, id)) {
           continue;
         }
-        const algorithmId = import_types13.AlgorithmId[id];
+        const algorithmId = import_types8.AlgorithmId[id];
         if (runtimeConfig[algorithmId] === void 0) {
           continue;
         }
@@ -37980,7 +37980,7 @@ var init_client_command_builder = __esm({
 // node_modules/@smithy/core/dist-es/submodules/client/index.js
 var client_exports = {};
 __export(client_exports, {
-  AlgorithmId: () => import_types13.AlgorithmId,
+  AlgorithmId: () => import_types8.AlgorithmId,
   Client: () => Client,
   Command: () => Command2,
   NoOpLogger: () => NoOpLogger,
@@ -39162,14 +39162,14 @@ var init_isIpAddress = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/parseURL.js
-var import_types17, DEFAULT_PORTS, parseURL;
+var import_types12, DEFAULT_PORTS, parseURL;
 var init_parseURL = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/parseURL.js"() {
-    import_types17 = __toESM(require_dist_cjs());
+    import_types12 = __toESM(require_dist_cjs());
     init_isIpAddress();
     DEFAULT_PORTS = {
-      [import_types17.EndpointURLScheme.HTTP]: 80,
-      [import_types17.EndpointURLScheme.HTTPS]: 443
+      [import_types12.EndpointURLScheme.HTTP]: 80,
+      [import_types12.EndpointURLScheme.HTTPS]: 443
     };
     parseURL = (value) => {
       const whatwgURL = (() => {
@@ -39198,7 +39198,7 @@ var init_parseURL = __esm({
         return null;
       }
       const scheme = protocol.slice(0, -1);
-      if (!Object.values(import_types17.EndpointURLScheme).includes(scheme)) {
+      if (!Object.values(import_types12.EndpointURLScheme).includes(scheme)) {
         return null;
       }
       const isIp = isIpAddress(hostname);
@@ -40986,15 +40986,15 @@ var init_HttpBindingNormalizedSchema = __esm({
         const location = bindingSchema.getHttpBindingLocation(traits);
         const wireName = traits.httpHeader?.toLowerCase() ?? traits.httpPrefixHeaders?.toLowerCase() ?? traits.httpQuery;
         const value = bindingSchema.getHttpBindingValue(location, traits);
-        const binding3 = [name, value, location, wireName];
+        const binding2 = [name, value, location, wireName];
         if (name === "__proto__") {
           writeKey(byName);
         }
-        byName[name] = binding3;
+        byName[name] = binding2;
         if (value[1] >> 10 & 1) {
           request.hasIdempotency = true;
         }
-        memberBindings.push(binding3);
+        memberBindings.push(binding2);
         const slot = location & 7;
         if (slot === 0) {
           requestBodyMemberNames.push(name);
@@ -41005,20 +41005,20 @@ var init_HttpBindingNormalizedSchema = __esm({
           bodyMemberSchemas.push(member2);
         } else if ((slot & 6) === 4) {
           if (slot & 1) {
-            responseBindings.statusCode = binding3;
+            responseBindings.statusCode = binding2;
           } else {
-            responseBindings.payload = binding3;
+            responseBindings.payload = binding2;
             const type = value[1] & 255;
             request.contentTypeInstruction = traits.mediaType ?? (type === 0 ? "text/plain" : type === 21 || type === 42 ? "application/octet-stream" : null);
           }
         } else if (slot & 1) {
           request.hasPrefixHeaders = true;
-          prefixHeaders.push(binding3);
+          prefixHeaders.push(binding2);
         } else {
           if (wireName === "__proto__") {
             writeKey(headers);
           }
-          headers[wireName] = binding3;
+          headers[wireName] = binding2;
         }
       }
       if (request.contentTypeInstruction === void 0 && requestBodyMemberNames.length) {
@@ -43115,17 +43115,17 @@ var init_HttpBindingProtocol = __esm({
         const sparse = (prototype === Object.prototype || prototype === null) && !bindings.hasIdempotency && !bindings.hasPrefixHeaders && names.length * 2 < bindings.memberBindings.length;
         const length = sparse ? names.length : bindings.memberBindings.length;
         for (let i5 = 0; i5 < length; ++i5) {
-          const binding3 = sparse ? hasOwn(bindings.byName, names[i5]) ? bindings.byName[names[i5]] : void 0 : bindings.memberBindings[i5];
-          if (!binding3) {
+          const binding2 = sparse ? hasOwn(bindings.byName, names[i5]) ? bindings.byName[names[i5]] : void 0 : bindings.memberBindings[i5];
+          if (!binding2) {
             continue;
           }
-          const value = binding3[1];
-          const memberName = binding3[0];
+          const value = binding2[1];
+          const memberName = binding2[0];
           const memberNs = value[0];
           const flags = value[1];
           const collectionValue = value[2];
-          const location = binding3[2];
-          const wireName = binding3[3];
+          const location = binding2[2];
+          const wireName = binding2[3];
           const inputMemberValue = input[memberName];
           if (inputMemberValue == null && !(flags >> 10 & 1)) {
             continue;
@@ -43315,11 +43315,11 @@ var init_HttpBindingProtocol = __esm({
             delete headers[header];
             headers[lower] = headerValue;
           }
-          const binding3 = hasOwn(responseHeaders, lower) ? responseHeaders[lower] : void 0;
-          if (!binding3) {
+          const binding2 = hasOwn(responseHeaders, lower) ? responseHeaders[lower] : void 0;
+          if (!binding2) {
             continue;
           }
-          const [memberName, [memberSchema, flags, collectionValue], , wireName] = binding3;
+          const [memberName, [memberSchema, flags, collectionValue], , wireName] = binding2;
           if (collectionValue) {
             const sections = flags >> 16 & 1 ? splitEvery(headerValue, ",", 2) : splitHeader(headerValue);
             const list3 = [];
@@ -43328,7 +43328,7 @@ var init_HttpBindingProtocol = __esm({
             }
             dataObject[memberName] = list3;
           } else {
-            dataObject[memberName] = directDeserializer ? directDeserializer.readHttpBinding(binding3[1], headerValue, 38) : await deserializer.read(memberSchema, headerValue);
+            dataObject[memberName] = directDeserializer ? directDeserializer.readHttpBinding(binding2[1], headerValue, 38) : await deserializer.read(memberSchema, headerValue);
           }
         }
         for (const [memberName, [, , collectionValue], , wireName] of prefixHeaders) {
@@ -43699,9 +43699,9 @@ var init_HttpInterceptingShapeDeserializer = __esm({
         }
         return this.readCodec(ns, data);
       }
-      readHttpBinding(binding3, data, location) {
+      readHttpBinding(binding2, data, location) {
         const value = typeof data === "string" ? data : (this.serdeContext?.utf8Encoder ?? toUtf8)(data);
-        return this.stringDeserializer.readHttpBinding(binding3, value, location);
+        return this.stringDeserializer.readHttpBinding(binding2, value, location);
       }
       readPayload([schema, flags], data) {
         const type = flags & 255;
@@ -43845,8 +43845,8 @@ var init_HttpInterceptingShapeSerializer = __esm({
         }
         this.writeCodec(ns, value);
       }
-      writeHttpBinding(binding3, value, location) {
-        this.stringSerializer.writeHttpBinding(binding3, value, location);
+      writeHttpBinding(binding2, value, location) {
+        this.stringSerializer.writeHttpBinding(binding2, value, location);
         this.buffer = this.stringSerializer.flush();
       }
       writeCodec(schema, value) {
@@ -43882,15 +43882,15 @@ var init_determineTimestampFormat = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/submodules/protocols/protocol-http/Field.js
-var import_types28, Field;
+var import_types23, Field;
 var init_Field = __esm({
   "node_modules/@smithy/core/dist-es/submodules/protocols/protocol-http/Field.js"() {
-    import_types28 = __toESM(require_dist_cjs());
+    import_types23 = __toESM(require_dist_cjs());
     Field = class {
       name;
       kind;
       values;
-      constructor({ name, kind = import_types28.FieldPosition.HEADER, values = [] }) {
+      constructor({ name, kind = import_types23.FieldPosition.HEADER, values = [] }) {
         this.name = name;
         this.kind = kind;
         this.values = values;
@@ -46527,11 +46527,11 @@ var init_DefaultIdentityProviderConfig = __esm({
 });
 
 // node_modules/@smithy/core/dist-es/legacy-root-exports/util-identity-and-auth/httpAuthSchemes/httpApiKeyAuth.js
-var import_types29, HttpApiKeyAuthSigner;
+var import_types24, HttpApiKeyAuthSigner;
 var init_httpApiKeyAuth = __esm({
   "node_modules/@smithy/core/dist-es/legacy-root-exports/util-identity-and-auth/httpAuthSchemes/httpApiKeyAuth.js"() {
     init_protocols();
-    import_types29 = __toESM(require_dist_cjs());
+    import_types24 = __toESM(require_dist_cjs());
     HttpApiKeyAuthSigner = class {
       async sign(httpRequest, identity, signingProperties) {
         if (!signingProperties) {
@@ -46547,9 +46547,9 @@ var init_httpApiKeyAuth = __esm({
           throw new Error("request could not be signed with `apiKey` since the `apiKey` is not defined");
         }
         const clonedRequest = HttpRequest.clone(httpRequest);
-        if (signingProperties.in === import_types29.HttpApiKeyAuthLocation.QUERY) {
+        if (signingProperties.in === import_types24.HttpApiKeyAuthLocation.QUERY) {
           clonedRequest.query[signingProperties.name] = identity.apiKey;
-        } else if (signingProperties.in === import_types29.HttpApiKeyAuthLocation.HEADER) {
+        } else if (signingProperties.in === import_types24.HttpApiKeyAuthLocation.HEADER) {
           clonedRequest.headers[signingProperties.name] = signingProperties.scheme ? `${signingProperties.scheme} ${identity.apiKey}` : identity.apiKey;
         } else {
           throw new Error("request can only be signed with `apiKey` locations `query` or `header`, but found: `" + signingProperties.in + "`");
@@ -47291,7 +47291,7 @@ function bindRetryMiddleware(isStreamingPayload2) {
   return (options) => (next, context) => async (args) => {
     let retryStrategy = await options.retryStrategy();
     const maxAttempts = await options.maxAttempts();
-    const abortSignal = context[import_types30.SMITHY_CONTEXT_KEY]?.abortSignal;
+    const abortSignal = context[import_types25.SMITHY_CONTEXT_KEY]?.abortSignal;
     if (isRetryStrategyV2(retryStrategy)) {
       retryStrategy = retryStrategy;
       const retryTokenScope = (context["partition_id"] ?? "") + (context.__retryLongPoll ? ":longpoll" : "");
@@ -47362,13 +47362,13 @@ function bindGetRetryPlugin(isStreamingPayload2) {
     }
   });
 }
-var import_types30, isRetryStrategyV2, getRetryErrorInfo, getRetryErrorType, retryMiddlewareOptions;
+var import_types25, isRetryStrategyV2, getRetryErrorInfo, getRetryErrorType, retryMiddlewareOptions;
 var init_retryMiddleware = __esm({
   "node_modules/@smithy/core/dist-es/submodules/retry/middleware-retry/retryMiddleware.js"() {
     init_client2();
     init_protocols();
     init_serde();
-    import_types30 = __toESM(require_dist_cjs());
+    import_types25 = __toESM(require_dist_cjs());
     init_service_error_classification();
     init_race();
     init_constants5();
@@ -50926,11 +50926,11 @@ var init_utils3 = __esm({
 });
 
 // node_modules/@aws-sdk/core/dist-es/submodules/httpAuthSchemes/aws_sdk/AwsSdkSigV4Signer.js
-var import_types31, throwSigningPropertyError, hasEventStreamOutput, validateSigningProperties, AwsSdkSigV4Signer, AWSSDKSigV4Signer;
+var import_types26, throwSigningPropertyError, hasEventStreamOutput, validateSigningProperties, AwsSdkSigV4Signer, AWSSDKSigV4Signer;
 var init_AwsSdkSigV4Signer = __esm({
   "node_modules/@aws-sdk/core/dist-es/submodules/httpAuthSchemes/aws_sdk/AwsSdkSigV4Signer.js"() {
     init_protocols();
-    import_types31 = __toESM(require_dist_cjs());
+    import_types26 = __toESM(require_dist_cjs());
     init_utils3();
     throwSigningPropertyError = (name, property) => {
       if (!property) {
@@ -50940,7 +50940,7 @@ var init_AwsSdkSigV4Signer = __esm({
     };
     hasEventStreamOutput = (signingProperties) => {
       const context = signingProperties.context;
-      const eventStream = context?.[import_types31.SMITHY_CONTEXT_KEY]?.eventStream;
+      const eventStream = context?.[import_types26.SMITHY_CONTEXT_KEY]?.eventStream;
       return eventStream?.output === true;
     };
     validateSigningProperties = async (signingProperties) => {
@@ -62337,7 +62337,7 @@ var require_dist_cjs16 = __commonJS({
         this.Message = opts.Message;
       }
     };
-    var EntityAlreadyExistsException2 = class _EntityAlreadyExistsException extends IAMServiceException {
+    var EntityAlreadyExistsException3 = class _EntityAlreadyExistsException extends IAMServiceException {
       static shapeId = "com.amazonaws.iam#EntityAlreadyExistsException";
       name = "EntityAlreadyExistsException";
       $fault = "client";
@@ -63782,7 +63782,7 @@ var require_dist_cjs16 = __commonJS({
       [_m4],
       [0]
     ];
-    n0_registry5.registerError(EntityAlreadyExistsException$, EntityAlreadyExistsException2);
+    n0_registry5.registerError(EntityAlreadyExistsException$, EntityAlreadyExistsException3);
     var EntityTemporarilyUnmodifiableException$ = [
       -3,
       n05,
@@ -69995,7 +69995,7 @@ var require_dist_cjs16 = __commonJS({
     exports2.EnableOutboundWebIdentityFederationCommand = EnableOutboundWebIdentityFederationCommand;
     exports2.EnableOutboundWebIdentityFederationResponse$ = EnableOutboundWebIdentityFederationResponse$;
     exports2.EncodingType = EncodingType;
-    exports2.EntityAlreadyExistsException = EntityAlreadyExistsException2;
+    exports2.EntityAlreadyExistsException = EntityAlreadyExistsException3;
     exports2.EntityAlreadyExistsException$ = EntityAlreadyExistsException$;
     exports2.EntityDetails$ = EntityDetails$;
     exports2.EntityInfo$ = EntityInfo$;
@@ -72520,7 +72520,7 @@ var require_dist_cjs18 = __commonJS({
         this.RetryAfterSeconds = opts.RetryAfterSeconds;
       }
     };
-    var ResourceNotFoundException5 = class _ResourceNotFoundException extends IdentitystoreServiceException {
+    var ResourceNotFoundException6 = class _ResourceNotFoundException extends IdentitystoreServiceException {
       name = "ResourceNotFoundException";
       $fault = "client";
       ResourceType;
@@ -72813,7 +72813,7 @@ var require_dist_cjs18 = __commonJS({
       [_RT3, _RIe, _R, _M, _RI],
       [0, 0, 0, 0, 0]
     ];
-    n0_registry5.registerError(ResourceNotFoundException$2, ResourceNotFoundException5);
+    n0_registry5.registerError(ResourceNotFoundException$2, ResourceNotFoundException6);
     var ServiceQuotaExceededException$ = [
       -3,
       n05,
@@ -73923,7 +73923,7 @@ var require_dist_cjs18 = __commonJS({
     exports2.Name$ = Name$;
     exports2.PhoneNumber$ = PhoneNumber$;
     exports2.Photo$ = Photo$;
-    exports2.ResourceNotFoundException = ResourceNotFoundException5;
+    exports2.ResourceNotFoundException = ResourceNotFoundException6;
     exports2.ResourceNotFoundException$ = ResourceNotFoundException$2;
     exports2.ResourceNotFoundExceptionReason = ResourceNotFoundExceptionReason;
     exports2.ResourceType = ResourceType;
@@ -73955,4186 +73955,8 @@ var require_dist_cjs18 = __commonJS({
   }
 });
 
-// node_modules/@aws-sdk/client-sso-admin/dist-cjs/index.js
-var require_dist_cjs19 = __commonJS({
-  "node_modules/@aws-sdk/client-sso-admin/dist-cjs/index.js"(exports2) {
-    var { awsEndpointFunctions: awsEndpointFunctions2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider: createDefaultUserAgentProvider2, NODE_APP_ID_CONFIG_OPTIONS: NODE_APP_ID_CONFIG_OPTIONS2, getAwsRegionExtensionConfiguration: getAwsRegionExtensionConfiguration2, resolveAwsRegionExtensionConfiguration: resolveAwsRegionExtensionConfiguration2, resolveUserAgentConfig: resolveUserAgentConfig2, resolveHostHeaderConfig: resolveHostHeaderConfig2, getUserAgentPlugin: getUserAgentPlugin2, getHostHeaderPlugin: getHostHeaderPlugin2, getLoggerPlugin: getLoggerPlugin2, getRecursionDetectionPlugin: getRecursionDetectionPlugin2 } = (init_client3(), __toCommonJS(client_exports2));
-    var { getHttpAuthSchemeEndpointRuleSetPlugin: getHttpAuthSchemeEndpointRuleSetPlugin2, DefaultIdentityProviderConfig: DefaultIdentityProviderConfig2, getHttpSigningPlugin: getHttpSigningPlugin2, createPaginator: createPaginator2 } = (init_dist_es(), __toCommonJS(dist_es_exports));
-    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException: ServiceException2, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion3, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig2, Client: Client2, makeBuilder: makeBuilder2, createAggregatedClient: createAggregatedClient2 } = (init_client2(), __toCommonJS(client_exports));
-    var { Command: $Command } = (init_client2(), __toCommonJS(client_exports));
-    exports2.$Command = $Command;
-    exports2.__Client = Client2;
-    var { resolveDefaultsModeConfig: resolveDefaultsModeConfig2, loadConfig: loadConfig2, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS: NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS: NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, NODE_REGION_CONFIG_OPTIONS: NODE_REGION_CONFIG_OPTIONS2, NODE_REGION_CONFIG_FILE_OPTIONS: NODE_REGION_CONFIG_FILE_OPTIONS2, resolveRegionConfig: resolveRegionConfig2 } = (init_config2(), __toCommonJS(config_exports));
-    var { BinaryDecisionDiagram: BinaryDecisionDiagram2, EndpointCache: EndpointCache2, decideEndpoint: decideEndpoint2, customEndpointFunctions: customEndpointFunctions2, resolveEndpointConfig: resolveEndpointConfig2, getEndpointPlugin: getEndpointPlugin2 } = (init_endpoints(), __toCommonJS(endpoints_exports));
-    var { parseUrl: parseUrl2, getHttpHandlerExtensionConfiguration: getHttpHandlerExtensionConfiguration2, resolveHttpHandlerRuntimeConfig: resolveHttpHandlerRuntimeConfig2, getContentLengthPlugin: getContentLengthPlugin2 } = (init_protocols(), __toCommonJS(protocols_exports));
-    var { DEFAULT_RETRY_MODE: DEFAULT_RETRY_MODE2, NODE_RETRY_MODE_CONFIG_OPTIONS: NODE_RETRY_MODE_CONFIG_OPTIONS2, NODE_MAX_ATTEMPT_CONFIG_OPTIONS: NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, resolveRetryConfig: resolveRetryConfig2, getRetryPlugin: getRetryPlugin2 } = (init_retry2(), __toCommonJS(retry_exports));
-    var { TypeRegistry: TypeRegistry2, getSchemaSerdePlugin: getSchemaSerdePlugin2 } = (init_schema(), __toCommonJS(schema_exports));
-    var { resolveAwsSdkSigV4Config: resolveAwsSdkSigV4Config2, AwsSdkSigV4Signer: AwsSdkSigV4Signer2, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS: NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2 } = (init_httpAuthSchemes2(), __toCommonJS(httpAuthSchemes_exports));
-    var { defaultProvider } = require_dist_cjs15();
-    var { toUtf8: toUtf83, fromUtf8: fromUtf83, toBase64: toBase643, fromBase64: fromBase642, calculateBodyLength: calculateBodyLength2 } = (init_serde(), __toCommonJS(serde_exports));
-    var { streamCollector: streamCollector7, NodeHttpHandler } = require_dist_cjs5();
-    var { AwsJson1_1Protocol: AwsJson1_1Protocol2 } = (init_protocols2(), __toCommonJS(protocols_exports2));
-    var { Sha256 } = (init_checksum2(), __toCommonJS(checksum_exports));
-    var defaultSSOAdminHttpAuthSchemeParametersProvider = async (config, context, input) => {
-      return {
-        operation: getSmithyContext2(context).operation,
-        region: await normalizeProvider3(config.region)() || (() => {
-          throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
-        })()
-      };
-    };
-    function createAwsAuthSigv4HttpAuthOption5(authParameters) {
-      return {
-        schemeId: "aws.auth#sigv4",
-        signingProperties: {
-          name: "sso",
-          region: authParameters.region
-        },
-        propertiesExtractor: (config, context) => ({
-          signingProperties: {
-            config,
-            context
-          }
-        })
-      };
-    }
-    var defaultSSOAdminHttpAuthSchemeProvider = (authParameters) => {
-      const options = [];
-      switch (authParameters.operation) {
-        default: {
-          options.push(createAwsAuthSigv4HttpAuthOption5(authParameters));
-        }
-      }
-      return options;
-    };
-    var resolveHttpAuthSchemeConfig5 = (config) => {
-      const config_0 = resolveAwsSdkSigV4Config2(config);
-      return Object.assign(config_0, {
-        authSchemePreference: normalizeProvider3(config.authSchemePreference ?? [])
-      });
-    };
-    var resolveClientEndpointParameters5 = (options) => {
-      return Object.assign(options, {
-        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
-        useFipsEndpoint: options.useFipsEndpoint ?? false,
-        defaultSigningName: "sso"
-      });
-    };
-    var commonParams5 = {
-      UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
-      Endpoint: { type: "builtInParams", name: "endpoint" },
-      Region: { type: "builtInParams", name: "region" },
-      UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
-    };
-    var version = "3.1137.0";
-    var packageInfo = {
-      version
-    };
-    var k5 = "ref";
-    var a5 = -1;
-    var b5 = true;
-    var c5 = "isSet";
-    var d5 = "PartitionResult";
-    var e5 = "booleanEquals";
-    var f5 = "getAttr";
-    var g5 = { [k5]: "Endpoint" };
-    var h5 = { [k5]: d5 };
-    var i5 = {};
-    var j5 = [{ [k5]: "Region" }];
-    var _data5 = {
-      conditions: [
-        [c5, [g5]],
-        [c5, j5],
-        ["aws.partition", j5, d5],
-        [e5, [{ [k5]: "UseFIPS" }, b5]],
-        [e5, [{ [k5]: "UseDualStack" }, b5]],
-        [e5, [{ fn: f5, argv: [h5, "supportsDualStack"] }, b5]],
-        [e5, [{ fn: f5, argv: [h5, "supportsFIPS"] }, b5]],
-        ["stringEquals", [{ fn: f5, argv: [h5, "name"] }, "aws-us-gov"]]
-      ],
-      results: [
-        [a5],
-        [a5, "Invalid Configuration: FIPS and custom endpoint are not supported"],
-        [a5, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
-        [g5, i5],
-        ["https://sso-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", i5],
-        [a5, "FIPS and DualStack are enabled, but this partition does not support one or both"],
-        ["https://sso.{Region}.amazonaws.com", i5],
-        ["https://sso-fips.{Region}.{PartitionResult#dnsSuffix}", i5],
-        [a5, "FIPS is enabled but this partition does not support FIPS"],
-        ["https://sso.{Region}.{PartitionResult#dualStackDnsSuffix}", i5],
-        [a5, "DualStack is enabled but this partition does not support DualStack"],
-        ["https://sso.{Region}.{PartitionResult#dnsSuffix}", i5],
-        [a5, "Invalid Configuration: Missing Region"]
-      ]
-    };
-    var root5 = 2;
-    var r5 = 1e8;
-    var nodes5 = new Int32Array([
-      -1,
-      1,
-      -1,
-      0,
-      13,
-      3,
-      1,
-      4,
-      r5 + 12,
-      2,
-      5,
-      r5 + 12,
-      3,
-      8,
-      6,
-      4,
-      7,
-      r5 + 11,
-      5,
-      r5 + 9,
-      r5 + 10,
-      4,
-      11,
-      9,
-      6,
-      10,
-      r5 + 8,
-      7,
-      r5 + 6,
-      r5 + 7,
-      5,
-      12,
-      r5 + 5,
-      6,
-      r5 + 4,
-      r5 + 5,
-      3,
-      r5 + 1,
-      14,
-      4,
-      r5 + 2,
-      r5 + 3
-    ]);
-    var bdd5 = BinaryDecisionDiagram2.from(nodes5, root5, _data5.conditions, _data5.results);
-    var cache5 = new EndpointCache2({
-      size: 50,
-      params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"]
-    });
-    var defaultEndpointResolver5 = (endpointParams, context = {}) => {
-      return cache5.get(endpointParams, () => decideEndpoint2(bdd5, {
-        endpointParams,
-        logger: context.logger
-      }));
-    };
-    customEndpointFunctions2.aws = awsEndpointFunctions2;
-    var SSOAdminServiceException = class _SSOAdminServiceException extends ServiceException2 {
-      constructor(options) {
-        super(options);
-        Object.setPrototypeOf(this, _SSOAdminServiceException.prototype);
-      }
-    };
-    var AccessDeniedException3 = class _AccessDeniedException extends SSOAdminServiceException {
-      name = "AccessDeniedException";
-      $fault = "client";
-      Message;
-      Reason;
-      constructor(opts) {
-        super({
-          name: "AccessDeniedException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _AccessDeniedException.prototype);
-        this.Message = opts.Message;
-        this.Reason = opts.Reason;
-      }
-    };
-    var ConflictException2 = class _ConflictException extends SSOAdminServiceException {
-      name = "ConflictException";
-      $fault = "client";
-      Message;
-      constructor(opts) {
-        super({
-          name: "ConflictException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ConflictException.prototype);
-        this.Message = opts.Message;
-      }
-    };
-    var InternalServerException3 = class _InternalServerException extends SSOAdminServiceException {
-      name = "InternalServerException";
-      $fault = "server";
-      Message;
-      constructor(opts) {
-        super({
-          name: "InternalServerException",
-          $fault: "server",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _InternalServerException.prototype);
-        this.Message = opts.Message;
-      }
-    };
-    var ServiceQuotaExceededException = class _ServiceQuotaExceededException extends SSOAdminServiceException {
-      name = "ServiceQuotaExceededException";
-      $fault = "client";
-      Message;
-      constructor(opts) {
-        super({
-          name: "ServiceQuotaExceededException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ServiceQuotaExceededException.prototype);
-        this.Message = opts.Message;
-      }
-    };
-    var ThrottlingException = class _ThrottlingException extends SSOAdminServiceException {
-      name = "ThrottlingException";
-      $fault = "client";
-      Message;
-      Reason;
-      constructor(opts) {
-        super({
-          name: "ThrottlingException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ThrottlingException.prototype);
-        this.Message = opts.Message;
-        this.Reason = opts.Reason;
-      }
-    };
-    var ValidationException2 = class _ValidationException extends SSOAdminServiceException {
-      name = "ValidationException";
-      $fault = "client";
-      Message;
-      Reason;
-      constructor(opts) {
-        super({
-          name: "ValidationException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ValidationException.prototype);
-        this.Message = opts.Message;
-        this.Reason = opts.Reason;
-      }
-    };
-    var ResourceNotFoundException5 = class _ResourceNotFoundException extends SSOAdminServiceException {
-      name = "ResourceNotFoundException";
-      $fault = "client";
-      Message;
-      Reason;
-      constructor(opts) {
-        super({
-          name: "ResourceNotFoundException",
-          $fault: "client",
-          ...opts
-        });
-        Object.setPrototypeOf(this, _ResourceNotFoundException.prototype);
-        this.Message = opts.Message;
-        this.Reason = opts.Reason;
-      }
-    };
-    var _A2 = "Application";
-    var _AA = "AccountAssignment";
-    var _AACRI = "AccountAssignmentCreationRequestId";
-    var _AACS = "AccountAssignmentCreationStatus";
-    var _AACSc = "AccountAssignmentsCreationStatus";
-    var _AADRI = "AccountAssignmentDeletionRequestId";
-    var _AADS = "AccountAssignmentDeletionStatus";
-    var _AADSc = "AccountAssignmentsDeletionStatus";
-    var _AAFP = "AccountAssignmentForPrincipal";
-    var _AAFPp = "ApplicationAssignmentForPrincipal";
-    var _AAL = "AccountAssignmentList";
-    var _AALFP = "AccountAssignmentListForPrincipal";
-    var _AALFPp = "ApplicationAssignmentListForPrincipal";
-    var _AALp = "ApplicationAssignmentsList";
-    var _AAOS = "AccountAssignmentOperationStatus";
-    var _AAOSL = "AccountAssignmentOperationStatusList";
-    var _AAOSM = "AccountAssignmentOperationStatusMetadata";
-    var _AAc = "AccountAssignments";
-    var _AAp = "ApplicationArn";
-    var _AApp = "ApplicationAccount";
-    var _AAppl = "ApplicationAssignment";
-    var _AAppli = "ApplicationAssignments";
-    var _AAu = "AuthorizedAudiences";
-    var _AC = "AuthorizationCode";
-    var _ACA = "AccessControlAttribute";
-    var _ACAL = "AccessControlAttributeList";
-    var _ACAV = "AccessControlAttributeValue";
-    var _ACAc = "AccessControlAttributes";
-    var _ACG = "AuthorizationCodeGrant";
-    var _ACMPRTPS = "AttachCustomerManagedPolicyReferenceToPermissionSet";
-    var _ACMPRTPSR = "AttachCustomerManagedPolicyReferenceToPermissionSetRequest";
-    var _ACMPRTPSRt = "AttachCustomerManagedPolicyReferenceToPermissionSetResponse";
-    var _AD = "AddedDate";
-    var _ADE3 = "AccessDeniedException";
-    var _AI = "AccountId";
-    var _AIc = "AccountIds";
-    var _AL = "ApplicationList";
-    var _AM = "AuthenticationMethod";
-    var _AMI = "AuthenticationMethodItem";
-    var _AMP = "AttachedManagedPolicy";
-    var _AMPL = "AttachedManagedPolicyList";
-    var _AMPTPS = "AttachManagedPolicyToPermissionSet";
-    var _AMPTPSR = "AttachManagedPolicyToPermissionSetRequest";
-    var _AMPTPSRt = "AttachManagedPolicyToPermissionSetResponse";
-    var _AMPt = "AttachedManagedPolicies";
-    var _AMT = "AuthenticationMethodType";
-    var _AMu = "AuthenticationMethods";
-    var _AP = "ApplicationProvider";
-    var _APA = "ApplicationProviderArn";
-    var _APL = "ApplicationProviderList";
-    var _APc = "ActorPolicy";
-    var _APp = "ApplicationProviders";
-    var _AR2 = "AssignmentRequired";
-    var _ARR2 = "AddRegionRequest";
-    var _ARRd = "AddRegionResponse";
-    var _ARd = "AddRegion";
-    var _AT3 = "AuthorizedTargets";
-    var _ATI = "AuthorizedTokenIssuer";
-    var _ATIu = "AuthorizedTokenIssuers";
-    var _AU = "ApplicationUrl";
-    var _Ap = "Applications";
-    var _Ar = "Arn";
-    var _CA2 = "CreateApplication";
-    var _CAA = "CreateAccountAssignment";
-    var _CAAR = "CreateAccountAssignmentRequest";
-    var _CAARr = "CreateAccountAssignmentResponse";
-    var _CAARre = "CreateApplicationAssignmentRequest";
-    var _CAARrea = "CreateApplicationAssignmentResponse";
-    var _CAAr = "CreateApplicationAssignment";
-    var _CAP = "ClaimAttributePath";
-    var _CAR = "CreateApplicationRequest";
-    var _CARr = "CreateApplicationResponse";
-    var _CD = "CreatedDate";
-    var _CE = "ConflictException";
-    var _CF = "CreatedFrom";
-    var _CI = "CreateInstance";
-    var _CIACAC = "CreateInstanceAccessControlAttributeConfiguration";
-    var _CIACACR = "CreateInstanceAccessControlAttributeConfigurationRequest";
-    var _CIACACRr = "CreateInstanceAccessControlAttributeConfigurationResponse";
-    var _CIR = "CreateInstanceRequest";
-    var _CIRr = "CreateInstanceResponse";
-    var _CMPR = "CustomerManagedPolicyReference";
-    var _CMPRL = "CustomerManagedPolicyReferenceList";
-    var _CMPRu = "CustomerManagedPolicyReferences";
-    var _CPS = "CreatePermissionSet";
-    var _CPSR = "CreatePermissionSetRequest";
-    var _CPSRr = "CreatePermissionSetResponse";
-    var _CT2 = "ClientToken";
-    var _CTTI = "CreateTrustedTokenIssuer";
-    var _CTTIR = "CreateTrustedTokenIssuerRequest";
-    var _CTTIRr = "CreateTrustedTokenIssuerResponse";
-    var _D = "Description";
-    var _DA = "DeleteApplication";
-    var _DAA = "DeleteAccountAssignment";
-    var _DAACS = "DescribeAccountAssignmentCreationStatus";
-    var _DAACSR = "DescribeAccountAssignmentCreationStatusRequest";
-    var _DAACSRe = "DescribeAccountAssignmentCreationStatusResponse";
-    var _DAADS = "DescribeAccountAssignmentDeletionStatus";
-    var _DAADSR = "DescribeAccountAssignmentDeletionStatusRequest";
-    var _DAADSRe = "DescribeAccountAssignmentDeletionStatusResponse";
-    var _DAAM = "DeleteApplicationAuthenticationMethod";
-    var _DAAMR = "DeleteApplicationAuthenticationMethodRequest";
-    var _DAAR = "DeleteAccountAssignmentRequest";
-    var _DAARe = "DeleteAccountAssignmentResponse";
-    var _DAARel = "DeleteApplicationAssignmentRequest";
-    var _DAARele = "DeleteApplicationAssignmentResponse";
-    var _DAARes = "DescribeApplicationAssignmentRequest";
-    var _DAAResc = "DescribeApplicationAssignmentResponse";
-    var _DAAS = "DeleteApplicationAccessScope";
-    var _DAASR = "DeleteApplicationAccessScopeRequest";
-    var _DAAe = "DeleteApplicationAssignment";
-    var _DAAes = "DescribeApplicationAssignment";
-    var _DAG = "DeleteApplicationGrant";
-    var _DAGR = "DeleteApplicationGrantRequest";
-    var _DAP = "DescribeApplicationProvider";
-    var _DAPR = "DescribeApplicationProviderRequest";
-    var _DAPRe = "DescribeApplicationProviderResponse";
-    var _DAR = "DeleteApplicationRequest";
-    var _DARe = "DeleteApplicationResponse";
-    var _DARes = "DescribeApplicationRequest";
-    var _DAResc = "DescribeApplicationResponse";
-    var _DAe = "DescribeApplication";
-    var _DCMPRFPS = "DetachCustomerManagedPolicyReferenceFromPermissionSet";
-    var _DCMPRFPSR = "DetachCustomerManagedPolicyReferenceFromPermissionSetRequest";
-    var _DCMPRFPSRe = "DetachCustomerManagedPolicyReferenceFromPermissionSetResponse";
-    var _DD = "DisplayData";
-    var _DI = "DeleteInstance";
-    var _DIACAC = "DeleteInstanceAccessControlAttributeConfiguration";
-    var _DIACACR = "DeleteInstanceAccessControlAttributeConfigurationRequest";
-    var _DIACACRe = "DeleteInstanceAccessControlAttributeConfigurationResponse";
-    var _DIACACRes = "DescribeInstanceAccessControlAttributeConfigurationRequest";
-    var _DIACACResc = "DescribeInstanceAccessControlAttributeConfigurationResponse";
-    var _DIACACe = "DescribeInstanceAccessControlAttributeConfiguration";
-    var _DIPFPS = "DeleteInlinePolicyFromPermissionSet";
-    var _DIPFPSR = "DeleteInlinePolicyFromPermissionSetRequest";
-    var _DIPFPSRe = "DeleteInlinePolicyFromPermissionSetResponse";
-    var _DIR = "DeleteInstanceRequest";
-    var _DIRe = "DeleteInstanceResponse";
-    var _DIRes = "DescribeInstanceRequest";
-    var _DIResc = "DescribeInstanceResponse";
-    var _DIe = "DescribeInstance";
-    var _DMPFPS = "DetachManagedPolicyFromPermissionSet";
-    var _DMPFPSR = "DetachManagedPolicyFromPermissionSetRequest";
-    var _DMPFPSRe = "DetachManagedPolicyFromPermissionSetResponse";
-    var _DN = "DisplayName";
-    var _DPBFPS = "DeletePermissionsBoundaryFromPermissionSet";
-    var _DPBFPSR = "DeletePermissionsBoundaryFromPermissionSetRequest";
-    var _DPBFPSRe = "DeletePermissionsBoundaryFromPermissionSetResponse";
-    var _DPS = "DeletePermissionSet";
-    var _DPSPS = "DescribePermissionSetProvisioningStatus";
-    var _DPSPSR = "DescribePermissionSetProvisioningStatusRequest";
-    var _DPSPSRe = "DescribePermissionSetProvisioningStatusResponse";
-    var _DPSR = "DeletePermissionSetRequest";
-    var _DPSRe = "DeletePermissionSetResponse";
-    var _DPSRes = "DescribePermissionSetRequest";
-    var _DPSResc = "DescribePermissionSetResponse";
-    var _DPSe = "DescribePermissionSet";
-    var _DR = "DescribeRegion";
-    var _DRR = "DescribeRegionRequest";
-    var _DRRe = "DescribeRegionResponse";
-    var _DT = "DetailedTitle";
-    var _DTTI = "DeleteTrustedTokenIssuer";
-    var _DTTIR = "DeleteTrustedTokenIssuerRequest";
-    var _DTTIRe = "DeleteTrustedTokenIssuerResponse";
-    var _DTTIRes = "DescribeTrustedTokenIssuerRequest";
-    var _DTTIResc = "DescribeTrustedTokenIssuerResponse";
-    var _DTTIe = "DescribeTrustedTokenIssuer";
-    var _EC = "EncryptionConfiguration";
-    var _ECD = "EncryptionConfigurationDetails";
-    var _ES = "EncryptionStatus";
-    var _ESR = "EncryptionStatusReason";
-    var _F = "Filter";
-    var _FP = "FederationProtocol";
-    var _FR = "FailureReason";
-    var _G = "Grant";
-    var _GAAC = "GetApplicationAssignmentConfiguration";
-    var _GAACR = "GetApplicationAssignmentConfigurationRequest";
-    var _GAACRe = "GetApplicationAssignmentConfigurationResponse";
-    var _GAAM = "GetApplicationAuthenticationMethod";
-    var _GAAMR = "GetApplicationAuthenticationMethodRequest";
-    var _GAAMRe = "GetApplicationAuthenticationMethodResponse";
-    var _GAAS = "GetApplicationAccessScope";
-    var _GAASR = "GetApplicationAccessScopeRequest";
-    var _GAASRe = "GetApplicationAccessScopeResponse";
-    var _GAG = "GetApplicationGrant";
-    var _GAGR = "GetApplicationGrantRequest";
-    var _GAGRe = "GetApplicationGrantResponse";
-    var _GASC = "GetApplicationSessionConfiguration";
-    var _GASCR = "GetApplicationSessionConfigurationRequest";
-    var _GASCRe = "GetApplicationSessionConfigurationResponse";
-    var _GI = "GrantItem";
-    var _GIPFPS = "GetInlinePolicyForPermissionSet";
-    var _GIPFPSR = "GetInlinePolicyForPermissionSetRequest";
-    var _GIPFPSRe = "GetInlinePolicyForPermissionSetResponse";
-    var _GPBFPS = "GetPermissionsBoundaryForPermissionSet";
-    var _GPBFPSR = "GetPermissionsBoundaryForPermissionSetRequest";
-    var _GPBFPSRe = "GetPermissionsBoundaryForPermissionSetResponse";
-    var _GT = "GrantType";
-    var _Gr = "Grants";
-    var _I2 = "Instances";
-    var _IA = "InstanceArn";
-    var _IACAC = "InstanceAccessControlAttributeConfiguration";
-    var _IAM = "IamAuthenticationMethod";
-    var _IL = "InstanceList";
-    var _IM = "InstanceMetadata";
-    var _IP2 = "InlinePolicy";
-    var _IPR = "IsPrimaryRegion";
-    var _ISA = "IdentityStoreArn";
-    var _ISAP = "IdentityStoreAttributePath";
-    var _ISE3 = "InternalServerException";
-    var _ISI = "IdentityStoreId";
-    var _IU = "IconUrl";
-    var _IUs = "IssuerUrl";
-    var _Ia = "Iam";
-    var _JB = "JwtBearer";
-    var _JBG = "JwtBearerGrant";
-    var _JRO = "JwksRetrievalOption";
-    var _K2 = "Key";
-    var _KKA = "KmsKeyArn";
-    var _KT = "KeyType";
-    var _LA = "ListApplications";
-    var _LAA = "ListAccountAssignments";
-    var _LAACS = "ListAccountAssignmentCreationStatus";
-    var _LAACSR = "ListAccountAssignmentCreationStatusRequest";
-    var _LAACSRi = "ListAccountAssignmentCreationStatusResponse";
-    var _LAADS = "ListAccountAssignmentDeletionStatus";
-    var _LAADSR = "ListAccountAssignmentDeletionStatusRequest";
-    var _LAADSRi = "ListAccountAssignmentDeletionStatusResponse";
-    var _LAAF = "ListAccountAssignmentsFilter";
-    var _LAAFP = "ListAccountAssignmentsForPrincipal";
-    var _LAAFPR = "ListAccountAssignmentsForPrincipalRequest";
-    var _LAAFPRi = "ListAccountAssignmentsForPrincipalResponse";
-    var _LAAFPRis = "ListApplicationAssignmentsForPrincipalRequest";
-    var _LAAFPRist = "ListApplicationAssignmentsForPrincipalResponse";
-    var _LAAFPi = "ListApplicationAssignmentsForPrincipal";
-    var _LAAFi = "ListApplicationAssignmentsFilter";
-    var _LAAM = "ListApplicationAuthenticationMethods";
-    var _LAAMR = "ListApplicationAuthenticationMethodsRequest";
-    var _LAAMRi = "ListApplicationAuthenticationMethodsResponse";
-    var _LAAR = "ListAccountAssignmentsRequest";
-    var _LAARi = "ListAccountAssignmentsResponse";
-    var _LAARis = "ListApplicationAssignmentsRequest";
-    var _LAARist = "ListApplicationAssignmentsResponse";
-    var _LAAS = "ListApplicationAccessScopes";
-    var _LAASR = "ListApplicationAccessScopesRequest";
-    var _LAASRi = "ListApplicationAccessScopesResponse";
-    var _LAAi = "ListApplicationAssignments";
-    var _LAF = "ListApplicationsFilter";
-    var _LAFPPS = "ListAccountsForProvisionedPermissionSet";
-    var _LAFPPSR = "ListAccountsForProvisionedPermissionSetRequest";
-    var _LAFPPSRi = "ListAccountsForProvisionedPermissionSetResponse";
-    var _LAG = "ListApplicationGrants";
-    var _LAGR = "ListApplicationGrantsRequest";
-    var _LAGRi = "ListApplicationGrantsResponse";
-    var _LAP = "ListApplicationProviders";
-    var _LAPR = "ListApplicationProvidersRequest";
-    var _LAPRi = "ListApplicationProvidersResponse";
-    var _LAR = "ListApplicationsRequest";
-    var _LARi = "ListApplicationsResponse";
-    var _LCMPRIPS = "ListCustomerManagedPolicyReferencesInPermissionSet";
-    var _LCMPRIPSR = "ListCustomerManagedPolicyReferencesInPermissionSetRequest";
-    var _LCMPRIPSRi = "ListCustomerManagedPolicyReferencesInPermissionSetResponse";
-    var _LD = "LongDescription";
-    var _LI = "ListInstances";
-    var _LIR = "ListInstancesRequest";
-    var _LIRi = "ListInstancesResponse";
-    var _LMPIPS = "ListManagedPoliciesInPermissionSet";
-    var _LMPIPSR = "ListManagedPoliciesInPermissionSetRequest";
-    var _LMPIPSRi = "ListManagedPoliciesInPermissionSetResponse";
-    var _LPS = "ListPermissionSets";
-    var _LPSPS = "ListPermissionSetProvisioningStatus";
-    var _LPSPSR = "ListPermissionSetProvisioningStatusRequest";
-    var _LPSPSRi = "ListPermissionSetProvisioningStatusResponse";
-    var _LPSPTA = "ListPermissionSetsProvisionedToAccount";
-    var _LPSPTAR = "ListPermissionSetsProvisionedToAccountRequest";
-    var _LPSPTARi = "ListPermissionSetsProvisionedToAccountResponse";
-    var _LPSR = "ListPermissionSetsRequest";
-    var _LPSRi = "ListPermissionSetsResponse";
-    var _LR = "ListRegions";
-    var _LRR = "ListRegionsRequest";
-    var _LRRi = "ListRegionsResponse";
-    var _LTFR = "ListTagsForResource";
-    var _LTFRR = "ListTagsForResourceRequest";
-    var _LTFRRi = "ListTagsForResourceResponse";
-    var _LTTI = "ListTrustedTokenIssuers";
-    var _LTTIR = "ListTrustedTokenIssuersRequest";
-    var _LTTIRi = "ListTrustedTokenIssuersResponse";
-    var _M = "Message";
-    var _MPA = "ManagedPolicyArn";
-    var _MR = "MaxResults";
-    var _N = "Name";
-    var _NT = "NextToken";
-    var _O = "Origin";
-    var _OAI = "OwnerAccountId";
-    var _OJC = "OidcJwtConfiguration";
-    var _OJUC = "OidcJwtUpdateConfiguration";
-    var _OSF = "OperationStatusFilter";
-    var _P2 = "Path";
-    var _PAAC = "PutApplicationAssignmentConfiguration";
-    var _PAACR = "PutApplicationAssignmentConfigurationRequest";
-    var _PAACRu = "PutApplicationAssignmentConfigurationResponse";
-    var _PAAM = "PutApplicationAuthenticationMethod";
-    var _PAAMR = "PutApplicationAuthenticationMethodRequest";
-    var _PAAS = "PutApplicationAccessScope";
-    var _PAASR = "PutApplicationAccessScopeRequest";
-    var _PAG = "PutApplicationGrant";
-    var _PAGR = "PutApplicationGrantRequest";
-    var _PASC = "PutApplicationSessionConfiguration";
-    var _PASCR = "PutApplicationSessionConfigurationRequest";
-    var _PASCRu = "PutApplicationSessionConfigurationResponse";
-    var _PB = "PermissionsBoundary";
-    var _PI2 = "PrincipalId";
-    var _PIPTPS = "PutInlinePolicyToPermissionSet";
-    var _PIPTPSR = "PutInlinePolicyToPermissionSetRequest";
-    var _PIPTPSRu = "PutInlinePolicyToPermissionSetResponse";
-    var _PO = "PortalOptions";
-    var _PPBTPS = "PutPermissionsBoundaryToPermissionSet";
-    var _PPBTPSR = "PutPermissionsBoundaryToPermissionSetRequest";
-    var _PPBTPSRu = "PutPermissionsBoundaryToPermissionSetResponse";
-    var _PPS2 = "ProvisionPermissionSet";
-    var _PPSR = "ProvisionPermissionSetRequest";
-    var _PPSRI = "ProvisionPermissionSetRequestId";
-    var _PPSRr = "ProvisionPermissionSetResponse";
-    var _PR = "PrimaryRegion";
-    var _PS = "PermissionSet";
-    var _PSA = "PermissionSetArn";
-    var _PSE = "PermissionSetsEnabled";
-    var _PSPS = "PermissionSetProvisioningStatus";
-    var _PSPSL = "PermissionSetProvisioningStatusList";
-    var _PSPSM = "PermissionSetProvisioningStatusMetadata";
-    var _PSPSe = "PermissionSetsProvisioningStatus";
-    var _PSe = "PermissionSets";
-    var _PSr = "ProvisioningStatus";
-    var _PT = "PrincipalType";
-    var _R = "Reason";
-    var _RA2 = "ResourceArn";
-    var _RI = "RequestId";
-    var _RM = "RegionMetadata";
-    var _RML = "RegionMetadataList";
-    var _RN = "RegionName";
-    var _RNFE2 = "ResourceNotFoundException";
-    var _RR = "RemoveRegion";
-    var _RRR = "RemoveRegionRequest";
-    var _RRRe = "RemoveRegionResponse";
-    var _RS = "RelayState";
-    var _RSC = "ResourceServerConfig";
-    var _RSS = "ResourceServerScopes";
-    var _RSSD = "ResourceServerScopeDetails";
-    var _RT3 = "RefreshToken";
-    var _RTG = "RefreshTokenGrant";
-    var _RU = "RedirectUris";
-    var _Re = "Regions";
-    var _S2 = "Source";
-    var _SD = "SessionDuration";
-    var _SDc = "ScopeDetails";
-    var _SIO = "SignInOptions";
-    var _SQEE = "ServiceQuotaExceededException";
-    var _SR = "StatusReason";
-    var _Sc = "Scope";
-    var _Sco = "Scopes";
-    var _St = "Status";
-    var _T2 = "Tags";
-    var _TE = "ThrottlingException";
-    var _TEG = "TokenExchangeGrant";
-    var _TEo = "TokenExchange";
-    var _TI = "TargetId";
-    var _TK = "TagKeys";
-    var _TL = "TagList";
-    var _TR = "TagResource";
-    var _TRR = "TagResourceRequest";
-    var _TRRa = "TagResourceResponse";
-    var _TT = "TargetType";
-    var _TTI = "TrustedTokenIssuers";
-    var _TTIA = "TrustedTokenIssuerArn";
-    var _TTIC = "TrustedTokenIssuerConfiguration";
-    var _TTIL = "TrustedTokenIssuerList";
-    var _TTIM = "TrustedTokenIssuerMetadata";
-    var _TTIT = "TrustedTokenIssuerType";
-    var _TTIUC = "TrustedTokenIssuerUpdateConfiguration";
-    var _Ta2 = "Tag";
-    var _UA = "UpdateApplication";
-    var _UAPO = "UpdateApplicationPortalOptions";
-    var _UAR = "UpdateApplicationRequest";
-    var _UARp = "UpdateApplicationResponse";
-    var _UBSAS = "UserBackgroundSessionApplicationStatus";
-    var _UI = "UpdateInstance";
-    var _UIACAC = "UpdateInstanceAccessControlAttributeConfiguration";
-    var _UIACACR = "UpdateInstanceAccessControlAttributeConfigurationRequest";
-    var _UIACACRp = "UpdateInstanceAccessControlAttributeConfigurationResponse";
-    var _UIR = "UpdateInstanceRequest";
-    var _UIRp = "UpdateInstanceResponse";
-    var _UPS = "UpdatePermissionSet";
-    var _UPSR = "UpdatePermissionSetRequest";
-    var _UPSRp = "UpdatePermissionSetResponse";
-    var _UR = "UntagResource";
-    var _URR = "UntagResourceRequest";
-    var _URRn = "UntagResourceResponse";
-    var _UTTI = "UpdateTrustedTokenIssuer";
-    var _UTTIR = "UpdateTrustedTokenIssuerRequest";
-    var _UTTIRp = "UpdateTrustedTokenIssuerResponse";
-    var _V2 = "Value";
-    var _VE2 = "ValidationException";
-    var _Vi = "Visibility";
-    var _c5 = "client";
-    var _e5 = "error";
-    var _hE5 = "httpError";
-    var _s5 = "smithy.ts.sdk.synthetic.com.amazonaws.ssoadmin";
-    var _se3 = "server";
-    var n05 = "com.amazonaws.ssoadmin";
-    var _s_registry5 = new TypeRegistry2(_s5);
-    var SSOAdminServiceException$ = [-3, _s5, "SSOAdminServiceException", 0, [], []];
-    _s_registry5.registerError(SSOAdminServiceException$, SSOAdminServiceException);
-    var n0_registry5 = new TypeRegistry2(n05);
-    var AccessDeniedException$3 = [
-      -3,
-      n05,
-      _ADE3,
-      { [_e5]: _c5, [_hE5]: 403 },
-      [_M, _R],
-      [0, 0]
-    ];
-    n0_registry5.registerError(AccessDeniedException$3, AccessDeniedException3);
-    var ConflictException$ = [
-      -3,
-      n05,
-      _CE,
-      { [_e5]: _c5, [_hE5]: 409 },
-      [_M],
-      [0]
-    ];
-    n0_registry5.registerError(ConflictException$, ConflictException2);
-    var InternalServerException$3 = [
-      -3,
-      n05,
-      _ISE3,
-      { [_e5]: _se3, [_hE5]: 500 },
-      [_M],
-      [0]
-    ];
-    n0_registry5.registerError(InternalServerException$3, InternalServerException3);
-    var ResourceNotFoundException$2 = [
-      -3,
-      n05,
-      _RNFE2,
-      { [_e5]: _c5, [_hE5]: 404 },
-      [_M, _R],
-      [0, 0]
-    ];
-    n0_registry5.registerError(ResourceNotFoundException$2, ResourceNotFoundException5);
-    var ServiceQuotaExceededException$ = [
-      -3,
-      n05,
-      _SQEE,
-      { [_e5]: _c5, [_hE5]: 402 },
-      [_M],
-      [0]
-    ];
-    n0_registry5.registerError(ServiceQuotaExceededException$, ServiceQuotaExceededException);
-    var ThrottlingException$ = [
-      -3,
-      n05,
-      _TE,
-      { [_e5]: _c5, [_hE5]: 429 },
-      [_M, _R],
-      [0, 0]
-    ];
-    n0_registry5.registerError(ThrottlingException$, ThrottlingException);
-    var ValidationException$2 = [
-      -3,
-      n05,
-      _VE2,
-      { [_e5]: _c5, [_hE5]: 400 },
-      [_M, _R],
-      [0, 0]
-    ];
-    n0_registry5.registerError(ValidationException$2, ValidationException2);
-    var errorTypeRegistries5 = [
-      _s_registry5,
-      n0_registry5
-    ];
-    var AccessControlAttribute$ = [
-      3,
-      n05,
-      _ACA,
-      0,
-      [_K2, _V2],
-      [0, () => AccessControlAttributeValue$],
-      2
-    ];
-    var AccessControlAttributeValue$ = [
-      3,
-      n05,
-      _ACAV,
-      0,
-      [_S2],
-      [64 | 0],
-      1
-    ];
-    var AccountAssignment$ = [
-      3,
-      n05,
-      _AA,
-      0,
-      [_AI, _PSA, _PT, _PI2],
-      [0, 0, 0, 0]
-    ];
-    var AccountAssignmentForPrincipal$ = [
-      3,
-      n05,
-      _AAFP,
-      0,
-      [_AI, _PSA, _PI2, _PT],
-      [0, 0, 0, 0]
-    ];
-    var AccountAssignmentOperationStatus$ = [
-      3,
-      n05,
-      _AAOS,
-      0,
-      [_St, _RI, _FR, _TI, _TT, _PSA, _PT, _PI2, _CD],
-      [0, 0, 0, 0, 0, 0, 0, 0, 4]
-    ];
-    var AccountAssignmentOperationStatusMetadata$ = [
-      3,
-      n05,
-      _AAOSM,
-      0,
-      [_St, _RI, _CD],
-      [0, 0, 4]
-    ];
-    var AddRegionRequest$ = [
-      3,
-      n05,
-      _ARR2,
-      0,
-      [_IA, _RN],
-      [0, 0],
-      2
-    ];
-    var AddRegionResponse$ = [
-      3,
-      n05,
-      _ARRd,
-      0,
-      [_St],
-      [0]
-    ];
-    var Application$ = [
-      3,
-      n05,
-      _A2,
-      0,
-      [_AAp, _APA, _N, _AApp, _IA, _ISA, _St, _PO, _D, _CD, _CF],
-      [0, 0, 0, 0, 0, 0, 0, () => PortalOptions$, 0, 4, 0]
-    ];
-    var ApplicationAssignment$ = [
-      3,
-      n05,
-      _AAppl,
-      0,
-      [_AAp, _PI2, _PT],
-      [0, 0, 0],
-      3
-    ];
-    var ApplicationAssignmentForPrincipal$ = [
-      3,
-      n05,
-      _AAFPp,
-      0,
-      [_AAp, _PI2, _PT],
-      [0, 0, 0]
-    ];
-    var ApplicationProvider$ = [
-      3,
-      n05,
-      _AP,
-      0,
-      [_APA, _FP, _DD, _RSC],
-      [0, 0, () => DisplayData$, () => ResourceServerConfig$],
-      1
-    ];
-    var AttachCustomerManagedPolicyReferenceToPermissionSetRequest$ = [
-      3,
-      n05,
-      _ACMPRTPSR,
-      0,
-      [_IA, _PSA, _CMPR],
-      [0, 0, () => CustomerManagedPolicyReference$],
-      3
-    ];
-    var AttachCustomerManagedPolicyReferenceToPermissionSetResponse$ = [
-      3,
-      n05,
-      _ACMPRTPSRt,
-      0,
-      [],
-      []
-    ];
-    var AttachedManagedPolicy$ = [
-      3,
-      n05,
-      _AMP,
-      0,
-      [_N, _Ar],
-      [0, 0]
-    ];
-    var AttachManagedPolicyToPermissionSetRequest$ = [
-      3,
-      n05,
-      _AMPTPSR,
-      0,
-      [_IA, _PSA, _MPA],
-      [0, 0, 0],
-      3
-    ];
-    var AttachManagedPolicyToPermissionSetResponse$ = [
-      3,
-      n05,
-      _AMPTPSRt,
-      0,
-      [],
-      []
-    ];
-    var AuthenticationMethodItem$ = [
-      3,
-      n05,
-      _AMI,
-      0,
-      [_AMT, _AM],
-      [0, () => AuthenticationMethod$]
-    ];
-    var AuthorizationCodeGrant$ = [
-      3,
-      n05,
-      _ACG,
-      0,
-      [_RU],
-      [64 | 0]
-    ];
-    var AuthorizedTokenIssuer$ = [
-      3,
-      n05,
-      _ATI,
-      0,
-      [_TTIA, _AAu],
-      [0, 64 | 0]
-    ];
-    var CreateAccountAssignmentRequest$ = [
-      3,
-      n05,
-      _CAAR,
-      0,
-      [_IA, _TI, _TT, _PSA, _PT, _PI2],
-      [0, 0, 0, 0, 0, 0],
-      6
-    ];
-    var CreateAccountAssignmentResponse$ = [
-      3,
-      n05,
-      _CAARr,
-      0,
-      [_AACS],
-      [() => AccountAssignmentOperationStatus$]
-    ];
-    var CreateApplicationAssignmentRequest$ = [
-      3,
-      n05,
-      _CAARre,
-      0,
-      [_AAp, _PI2, _PT],
-      [0, 0, 0],
-      3
-    ];
-    var CreateApplicationAssignmentResponse$ = [
-      3,
-      n05,
-      _CAARrea,
-      0,
-      [],
-      []
-    ];
-    var CreateApplicationRequest$ = [
-      3,
-      n05,
-      _CAR,
-      0,
-      [_IA, _APA, _N, _D, _PO, _T2, _St, _CT2],
-      [0, 0, 0, 0, () => PortalOptions$, () => TagList, 0, [0, 4]],
-      3
-    ];
-    var CreateApplicationResponse$ = [
-      3,
-      n05,
-      _CARr,
-      0,
-      [_AAp, _IA, _ISA],
-      [0, 0, 0]
-    ];
-    var CreateInstanceAccessControlAttributeConfigurationRequest$ = [
-      3,
-      n05,
-      _CIACACR,
-      0,
-      [_IA, _IACAC],
-      [0, () => InstanceAccessControlAttributeConfiguration$],
-      2
-    ];
-    var CreateInstanceAccessControlAttributeConfigurationResponse$ = [
-      3,
-      n05,
-      _CIACACRr,
-      0,
-      [],
-      []
-    ];
-    var CreateInstanceRequest$ = [
-      3,
-      n05,
-      _CIR,
-      0,
-      [_N, _CT2, _T2],
-      [0, [0, 4], () => TagList]
-    ];
-    var CreateInstanceResponse$ = [
-      3,
-      n05,
-      _CIRr,
-      0,
-      [_IA],
-      [0]
-    ];
-    var CreatePermissionSetRequest$ = [
-      3,
-      n05,
-      _CPSR,
-      0,
-      [_N, _IA, _D, _SD, _RS, _T2],
-      [0, 0, 0, 0, 0, () => TagList],
-      2
-    ];
-    var CreatePermissionSetResponse$ = [
-      3,
-      n05,
-      _CPSRr,
-      0,
-      [_PS],
-      [() => PermissionSet$]
-    ];
-    var CreateTrustedTokenIssuerRequest$ = [
-      3,
-      n05,
-      _CTTIR,
-      0,
-      [_IA, _N, _TTIT, _TTIC, _CT2, _T2],
-      [0, 0, 0, () => TrustedTokenIssuerConfiguration$, [0, 4], () => TagList],
-      4
-    ];
-    var CreateTrustedTokenIssuerResponse$ = [
-      3,
-      n05,
-      _CTTIRr,
-      0,
-      [_TTIA],
-      [0]
-    ];
-    var CustomerManagedPolicyReference$ = [
-      3,
-      n05,
-      _CMPR,
-      0,
-      [_N, _P2],
-      [0, 0],
-      1
-    ];
-    var DeleteAccountAssignmentRequest$ = [
-      3,
-      n05,
-      _DAAR,
-      0,
-      [_IA, _TI, _TT, _PSA, _PT, _PI2],
-      [0, 0, 0, 0, 0, 0],
-      6
-    ];
-    var DeleteAccountAssignmentResponse$ = [
-      3,
-      n05,
-      _DAARe,
-      0,
-      [_AADS],
-      [() => AccountAssignmentOperationStatus$]
-    ];
-    var DeleteApplicationAccessScopeRequest$ = [
-      3,
-      n05,
-      _DAASR,
-      0,
-      [_AAp, _Sc],
-      [0, 0],
-      2
-    ];
-    var DeleteApplicationAssignmentRequest$ = [
-      3,
-      n05,
-      _DAARel,
-      0,
-      [_AAp, _PI2, _PT],
-      [0, 0, 0],
-      3
-    ];
-    var DeleteApplicationAssignmentResponse$ = [
-      3,
-      n05,
-      _DAARele,
-      0,
-      [],
-      []
-    ];
-    var DeleteApplicationAuthenticationMethodRequest$ = [
-      3,
-      n05,
-      _DAAMR,
-      0,
-      [_AAp, _AMT],
-      [0, 0],
-      2
-    ];
-    var DeleteApplicationGrantRequest$ = [
-      3,
-      n05,
-      _DAGR,
-      0,
-      [_AAp, _GT],
-      [0, 0],
-      2
-    ];
-    var DeleteApplicationRequest$ = [
-      3,
-      n05,
-      _DAR,
-      0,
-      [_AAp],
-      [0],
-      1
-    ];
-    var DeleteApplicationResponse$ = [
-      3,
-      n05,
-      _DARe,
-      0,
-      [],
-      []
-    ];
-    var DeleteInlinePolicyFromPermissionSetRequest$ = [
-      3,
-      n05,
-      _DIPFPSR,
-      0,
-      [_IA, _PSA],
-      [0, 0],
-      2
-    ];
-    var DeleteInlinePolicyFromPermissionSetResponse$ = [
-      3,
-      n05,
-      _DIPFPSRe,
-      0,
-      [],
-      []
-    ];
-    var DeleteInstanceAccessControlAttributeConfigurationRequest$ = [
-      3,
-      n05,
-      _DIACACR,
-      0,
-      [_IA],
-      [0],
-      1
-    ];
-    var DeleteInstanceAccessControlAttributeConfigurationResponse$ = [
-      3,
-      n05,
-      _DIACACRe,
-      0,
-      [],
-      []
-    ];
-    var DeleteInstanceRequest$ = [
-      3,
-      n05,
-      _DIR,
-      0,
-      [_IA],
-      [0],
-      1
-    ];
-    var DeleteInstanceResponse$ = [
-      3,
-      n05,
-      _DIRe,
-      0,
-      [],
-      []
-    ];
-    var DeletePermissionsBoundaryFromPermissionSetRequest$ = [
-      3,
-      n05,
-      _DPBFPSR,
-      0,
-      [_IA, _PSA],
-      [0, 0],
-      2
-    ];
-    var DeletePermissionsBoundaryFromPermissionSetResponse$ = [
-      3,
-      n05,
-      _DPBFPSRe,
-      0,
-      [],
-      []
-    ];
-    var DeletePermissionSetRequest$ = [
-      3,
-      n05,
-      _DPSR,
-      0,
-      [_IA, _PSA],
-      [0, 0],
-      2
-    ];
-    var DeletePermissionSetResponse$ = [
-      3,
-      n05,
-      _DPSRe,
-      0,
-      [],
-      []
-    ];
-    var DeleteTrustedTokenIssuerRequest$ = [
-      3,
-      n05,
-      _DTTIR,
-      0,
-      [_TTIA],
-      [0],
-      1
-    ];
-    var DeleteTrustedTokenIssuerResponse$ = [
-      3,
-      n05,
-      _DTTIRe,
-      0,
-      [],
-      []
-    ];
-    var DescribeAccountAssignmentCreationStatusRequest$ = [
-      3,
-      n05,
-      _DAACSR,
-      0,
-      [_IA, _AACRI],
-      [0, 0],
-      2
-    ];
-    var DescribeAccountAssignmentCreationStatusResponse$ = [
-      3,
-      n05,
-      _DAACSRe,
-      0,
-      [_AACS],
-      [() => AccountAssignmentOperationStatus$]
-    ];
-    var DescribeAccountAssignmentDeletionStatusRequest$ = [
-      3,
-      n05,
-      _DAADSR,
-      0,
-      [_IA, _AADRI],
-      [0, 0],
-      2
-    ];
-    var DescribeAccountAssignmentDeletionStatusResponse$ = [
-      3,
-      n05,
-      _DAADSRe,
-      0,
-      [_AADS],
-      [() => AccountAssignmentOperationStatus$]
-    ];
-    var DescribeApplicationAssignmentRequest$ = [
-      3,
-      n05,
-      _DAARes,
-      0,
-      [_AAp, _PI2, _PT],
-      [0, 0, 0],
-      3
-    ];
-    var DescribeApplicationAssignmentResponse$ = [
-      3,
-      n05,
-      _DAAResc,
-      0,
-      [_PT, _PI2, _AAp],
-      [0, 0, 0]
-    ];
-    var DescribeApplicationProviderRequest$ = [
-      3,
-      n05,
-      _DAPR,
-      0,
-      [_APA],
-      [0],
-      1
-    ];
-    var DescribeApplicationProviderResponse$ = [
-      3,
-      n05,
-      _DAPRe,
-      0,
-      [_APA, _FP, _DD, _RSC],
-      [0, 0, () => DisplayData$, () => ResourceServerConfig$],
-      1
-    ];
-    var DescribeApplicationRequest$ = [
-      3,
-      n05,
-      _DARes,
-      0,
-      [_AAp],
-      [0],
-      1
-    ];
-    var DescribeApplicationResponse$ = [
-      3,
-      n05,
-      _DAResc,
-      0,
-      [_AAp, _APA, _N, _AApp, _IA, _ISA, _St, _PO, _D, _CD, _CF],
-      [0, 0, 0, 0, 0, 0, 0, () => PortalOptions$, 0, 4, 0]
-    ];
-    var DescribeInstanceAccessControlAttributeConfigurationRequest$ = [
-      3,
-      n05,
-      _DIACACRes,
-      0,
-      [_IA],
-      [0],
-      1
-    ];
-    var DescribeInstanceAccessControlAttributeConfigurationResponse$ = [
-      3,
-      n05,
-      _DIACACResc,
-      0,
-      [_St, _SR, _IACAC],
-      [0, 0, () => InstanceAccessControlAttributeConfiguration$]
-    ];
-    var DescribeInstanceRequest$ = [
-      3,
-      n05,
-      _DIRes,
-      0,
-      [_IA],
-      [0],
-      1
-    ];
-    var DescribeInstanceResponse$ = [
-      3,
-      n05,
-      _DIResc,
-      0,
-      [_IA, _ISI, _ISA, _OAI, _N, _CD, _St, _SR, _PR, _Re, _ECD, _PSE],
-      [0, 0, 0, 0, 0, 4, 0, 0, 0, () => RegionMetadataList, () => EncryptionConfigurationDetails$, 2]
-    ];
-    var DescribePermissionSetProvisioningStatusRequest$ = [
-      3,
-      n05,
-      _DPSPSR,
-      0,
-      [_IA, _PPSRI],
-      [0, 0],
-      2
-    ];
-    var DescribePermissionSetProvisioningStatusResponse$ = [
-      3,
-      n05,
-      _DPSPSRe,
-      0,
-      [_PSPS],
-      [() => PermissionSetProvisioningStatus$]
-    ];
-    var DescribePermissionSetRequest$ = [
-      3,
-      n05,
-      _DPSRes,
-      0,
-      [_IA, _PSA],
-      [0, 0],
-      2
-    ];
-    var DescribePermissionSetResponse$ = [
-      3,
-      n05,
-      _DPSResc,
-      0,
-      [_PS],
-      [() => PermissionSet$]
-    ];
-    var DescribeRegionRequest$ = [
-      3,
-      n05,
-      _DRR,
-      0,
-      [_IA, _RN],
-      [0, 0],
-      2
-    ];
-    var DescribeRegionResponse$ = [
-      3,
-      n05,
-      _DRRe,
-      0,
-      [_RN, _St, _AD, _IPR],
-      [0, 0, 4, 2]
-    ];
-    var DescribeTrustedTokenIssuerRequest$ = [
-      3,
-      n05,
-      _DTTIRes,
-      0,
-      [_TTIA],
-      [0],
-      1
-    ];
-    var DescribeTrustedTokenIssuerResponse$ = [
-      3,
-      n05,
-      _DTTIResc,
-      0,
-      [_TTIA, _N, _TTIT, _TTIC],
-      [0, 0, 0, () => TrustedTokenIssuerConfiguration$]
-    ];
-    var DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$ = [
-      3,
-      n05,
-      _DCMPRFPSR,
-      0,
-      [_IA, _PSA, _CMPR],
-      [0, 0, () => CustomerManagedPolicyReference$],
-      3
-    ];
-    var DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$ = [
-      3,
-      n05,
-      _DCMPRFPSRe,
-      0,
-      [],
-      []
-    ];
-    var DetachManagedPolicyFromPermissionSetRequest$ = [
-      3,
-      n05,
-      _DMPFPSR,
-      0,
-      [_IA, _PSA, _MPA],
-      [0, 0, 0],
-      3
-    ];
-    var DetachManagedPolicyFromPermissionSetResponse$ = [
-      3,
-      n05,
-      _DMPFPSRe,
-      0,
-      [],
-      []
-    ];
-    var DisplayData$ = [
-      3,
-      n05,
-      _DD,
-      0,
-      [_DN, _IU, _D],
-      [0, 0, 0]
-    ];
-    var EncryptionConfiguration$ = [
-      3,
-      n05,
-      _EC,
-      0,
-      [_KT, _KKA],
-      [0, 0],
-      1
-    ];
-    var EncryptionConfigurationDetails$ = [
-      3,
-      n05,
-      _ECD,
-      0,
-      [_KT, _KKA, _ES, _ESR],
-      [0, 0, 0, 0]
-    ];
-    var GetApplicationAccessScopeRequest$ = [
-      3,
-      n05,
-      _GAASR,
-      0,
-      [_AAp, _Sc],
-      [0, 0],
-      2
-    ];
-    var GetApplicationAccessScopeResponse$ = [
-      3,
-      n05,
-      _GAASRe,
-      0,
-      [_Sc, _AT3],
-      [0, 64 | 0],
-      1
-    ];
-    var GetApplicationAssignmentConfigurationRequest$ = [
-      3,
-      n05,
-      _GAACR,
-      0,
-      [_AAp],
-      [0],
-      1
-    ];
-    var GetApplicationAssignmentConfigurationResponse$ = [
-      3,
-      n05,
-      _GAACRe,
-      0,
-      [_AR2],
-      [2],
-      1
-    ];
-    var GetApplicationAuthenticationMethodRequest$ = [
-      3,
-      n05,
-      _GAAMR,
-      0,
-      [_AAp, _AMT],
-      [0, 0],
-      2
-    ];
-    var GetApplicationAuthenticationMethodResponse$ = [
-      3,
-      n05,
-      _GAAMRe,
-      0,
-      [_AM],
-      [() => AuthenticationMethod$]
-    ];
-    var GetApplicationGrantRequest$ = [
-      3,
-      n05,
-      _GAGR,
-      0,
-      [_AAp, _GT],
-      [0, 0],
-      2
-    ];
-    var GetApplicationGrantResponse$ = [
-      3,
-      n05,
-      _GAGRe,
-      0,
-      [_G],
-      [() => Grant$],
-      1
-    ];
-    var GetApplicationSessionConfigurationRequest$ = [
-      3,
-      n05,
-      _GASCR,
-      0,
-      [_AAp],
-      [0],
-      1
-    ];
-    var GetApplicationSessionConfigurationResponse$ = [
-      3,
-      n05,
-      _GASCRe,
-      0,
-      [_UBSAS],
-      [0]
-    ];
-    var GetInlinePolicyForPermissionSetRequest$ = [
-      3,
-      n05,
-      _GIPFPSR,
-      0,
-      [_IA, _PSA],
-      [0, 0],
-      2
-    ];
-    var GetInlinePolicyForPermissionSetResponse$ = [
-      3,
-      n05,
-      _GIPFPSRe,
-      0,
-      [_IP2],
-      [0]
-    ];
-    var GetPermissionsBoundaryForPermissionSetRequest$ = [
-      3,
-      n05,
-      _GPBFPSR,
-      0,
-      [_IA, _PSA],
-      [0, 0],
-      2
-    ];
-    var GetPermissionsBoundaryForPermissionSetResponse$ = [
-      3,
-      n05,
-      _GPBFPSRe,
-      0,
-      [_PB],
-      [() => PermissionsBoundary$]
-    ];
-    var GrantItem$ = [
-      3,
-      n05,
-      _GI,
-      0,
-      [_GT, _G],
-      [0, () => Grant$],
-      2
-    ];
-    var IamAuthenticationMethod$ = [
-      3,
-      n05,
-      _IAM,
-      0,
-      [_APc],
-      [15],
-      1
-    ];
-    var InstanceAccessControlAttributeConfiguration$ = [
-      3,
-      n05,
-      _IACAC,
-      0,
-      [_ACAc],
-      [() => AccessControlAttributeList],
-      1
-    ];
-    var InstanceMetadata$ = [
-      3,
-      n05,
-      _IM,
-      0,
-      [_IA, _ISI, _ISA, _OAI, _N, _CD, _St, _SR, _PR, _Re],
-      [0, 0, 0, 0, 0, 4, 0, 0, 0, () => RegionMetadataList]
-    ];
-    var JwtBearerGrant$ = [
-      3,
-      n05,
-      _JBG,
-      0,
-      [_ATIu],
-      [() => AuthorizedTokenIssuers]
-    ];
-    var ListAccountAssignmentCreationStatusRequest$ = [
-      3,
-      n05,
-      _LAACSR,
-      0,
-      [_IA, _MR, _NT, _F],
-      [0, 1, 0, () => OperationStatusFilter$],
-      1
-    ];
-    var ListAccountAssignmentCreationStatusResponse$ = [
-      3,
-      n05,
-      _LAACSRi,
-      0,
-      [_AACSc, _NT],
-      [() => AccountAssignmentOperationStatusList, 0]
-    ];
-    var ListAccountAssignmentDeletionStatusRequest$ = [
-      3,
-      n05,
-      _LAADSR,
-      0,
-      [_IA, _MR, _NT, _F],
-      [0, 1, 0, () => OperationStatusFilter$],
-      1
-    ];
-    var ListAccountAssignmentDeletionStatusResponse$ = [
-      3,
-      n05,
-      _LAADSRi,
-      0,
-      [_AADSc, _NT],
-      [() => AccountAssignmentOperationStatusList, 0]
-    ];
-    var ListAccountAssignmentsFilter$ = [
-      3,
-      n05,
-      _LAAF,
-      0,
-      [_AI],
-      [0]
-    ];
-    var ListAccountAssignmentsForPrincipalRequest$ = [
-      3,
-      n05,
-      _LAAFPR,
-      0,
-      [_IA, _PI2, _PT, _F, _NT, _MR],
-      [0, 0, 0, () => ListAccountAssignmentsFilter$, 0, 1],
-      3
-    ];
-    var ListAccountAssignmentsForPrincipalResponse$ = [
-      3,
-      n05,
-      _LAAFPRi,
-      0,
-      [_AAc, _NT],
-      [() => AccountAssignmentListForPrincipal, 0]
-    ];
-    var ListAccountAssignmentsRequest$ = [
-      3,
-      n05,
-      _LAAR,
-      0,
-      [_IA, _AI, _PSA, _MR, _NT],
-      [0, 0, 0, 1, 0],
-      3
-    ];
-    var ListAccountAssignmentsResponse$ = [
-      3,
-      n05,
-      _LAARi,
-      0,
-      [_AAc, _NT],
-      [() => AccountAssignmentList, 0]
-    ];
-    var ListAccountsForProvisionedPermissionSetRequest$ = [
-      3,
-      n05,
-      _LAFPPSR,
-      0,
-      [_IA, _PSA, _PSr, _MR, _NT],
-      [0, 0, 0, 1, 0],
-      2
-    ];
-    var ListAccountsForProvisionedPermissionSetResponse$ = [
-      3,
-      n05,
-      _LAFPPSRi,
-      0,
-      [_AIc, _NT],
-      [64 | 0, 0]
-    ];
-    var ListApplicationAccessScopesRequest$ = [
-      3,
-      n05,
-      _LAASR,
-      0,
-      [_AAp, _MR, _NT],
-      [0, 1, 0],
-      1
-    ];
-    var ListApplicationAccessScopesResponse$ = [
-      3,
-      n05,
-      _LAASRi,
-      0,
-      [_Sco, _NT],
-      [() => Scopes2, 0],
-      1
-    ];
-    var ListApplicationAssignmentsFilter$ = [
-      3,
-      n05,
-      _LAAFi,
-      0,
-      [_AAp],
-      [0]
-    ];
-    var ListApplicationAssignmentsForPrincipalRequest$ = [
-      3,
-      n05,
-      _LAAFPRis,
-      0,
-      [_IA, _PI2, _PT, _F, _NT, _MR],
-      [0, 0, 0, () => ListApplicationAssignmentsFilter$, 0, 1],
-      3
-    ];
-    var ListApplicationAssignmentsForPrincipalResponse$ = [
-      3,
-      n05,
-      _LAAFPRist,
-      0,
-      [_AAppli, _NT],
-      [() => ApplicationAssignmentListForPrincipal, 0]
-    ];
-    var ListApplicationAssignmentsRequest$ = [
-      3,
-      n05,
-      _LAARis,
-      0,
-      [_AAp, _MR, _NT],
-      [0, 1, 0],
-      1
-    ];
-    var ListApplicationAssignmentsResponse$ = [
-      3,
-      n05,
-      _LAARist,
-      0,
-      [_AAppli, _NT],
-      [() => ApplicationAssignmentsList, 0]
-    ];
-    var ListApplicationAuthenticationMethodsRequest$ = [
-      3,
-      n05,
-      _LAAMR,
-      0,
-      [_AAp, _NT],
-      [0, 0],
-      1
-    ];
-    var ListApplicationAuthenticationMethodsResponse$ = [
-      3,
-      n05,
-      _LAAMRi,
-      0,
-      [_AMu, _NT],
-      [() => AuthenticationMethods, 0]
-    ];
-    var ListApplicationGrantsRequest$ = [
-      3,
-      n05,
-      _LAGR,
-      0,
-      [_AAp, _NT],
-      [0, 0],
-      1
-    ];
-    var ListApplicationGrantsResponse$ = [
-      3,
-      n05,
-      _LAGRi,
-      0,
-      [_Gr, _NT],
-      [() => Grants, 0],
-      1
-    ];
-    var ListApplicationProvidersRequest$ = [
-      3,
-      n05,
-      _LAPR,
-      0,
-      [_MR, _NT],
-      [1, 0]
-    ];
-    var ListApplicationProvidersResponse$ = [
-      3,
-      n05,
-      _LAPRi,
-      0,
-      [_APp, _NT],
-      [() => ApplicationProviderList, 0]
-    ];
-    var ListApplicationsFilter$ = [
-      3,
-      n05,
-      _LAF,
-      0,
-      [_AApp, _AP],
-      [0, 0]
-    ];
-    var ListApplicationsRequest$ = [
-      3,
-      n05,
-      _LAR,
-      0,
-      [_IA, _MR, _NT, _F],
-      [0, 1, 0, () => ListApplicationsFilter$],
-      1
-    ];
-    var ListApplicationsResponse$ = [
-      3,
-      n05,
-      _LARi,
-      0,
-      [_Ap, _NT],
-      [() => ApplicationList, 0]
-    ];
-    var ListCustomerManagedPolicyReferencesInPermissionSetRequest$ = [
-      3,
-      n05,
-      _LCMPRIPSR,
-      0,
-      [_IA, _PSA, _MR, _NT],
-      [0, 0, 1, 0],
-      2
-    ];
-    var ListCustomerManagedPolicyReferencesInPermissionSetResponse$ = [
-      3,
-      n05,
-      _LCMPRIPSRi,
-      0,
-      [_CMPRu, _NT],
-      [() => CustomerManagedPolicyReferenceList, 0]
-    ];
-    var ListInstancesRequest$ = [
-      3,
-      n05,
-      _LIR,
-      0,
-      [_MR, _NT],
-      [1, 0]
-    ];
-    var ListInstancesResponse$ = [
-      3,
-      n05,
-      _LIRi,
-      0,
-      [_I2, _NT],
-      [() => InstanceList, 0]
-    ];
-    var ListManagedPoliciesInPermissionSetRequest$ = [
-      3,
-      n05,
-      _LMPIPSR,
-      0,
-      [_IA, _PSA, _MR, _NT],
-      [0, 0, 1, 0],
-      2
-    ];
-    var ListManagedPoliciesInPermissionSetResponse$ = [
-      3,
-      n05,
-      _LMPIPSRi,
-      0,
-      [_AMPt, _NT],
-      [() => AttachedManagedPolicyList, 0]
-    ];
-    var ListPermissionSetProvisioningStatusRequest$ = [
-      3,
-      n05,
-      _LPSPSR,
-      0,
-      [_IA, _MR, _NT, _F],
-      [0, 1, 0, () => OperationStatusFilter$],
-      1
-    ];
-    var ListPermissionSetProvisioningStatusResponse$ = [
-      3,
-      n05,
-      _LPSPSRi,
-      0,
-      [_PSPSe, _NT],
-      [() => PermissionSetProvisioningStatusList, 0]
-    ];
-    var ListPermissionSetsProvisionedToAccountRequest$ = [
-      3,
-      n05,
-      _LPSPTAR,
-      0,
-      [_IA, _AI, _PSr, _MR, _NT],
-      [0, 0, 0, 1, 0],
-      2
-    ];
-    var ListPermissionSetsProvisionedToAccountResponse$ = [
-      3,
-      n05,
-      _LPSPTARi,
-      0,
-      [_NT, _PSe],
-      [0, 64 | 0]
-    ];
-    var ListPermissionSetsRequest$ = [
-      3,
-      n05,
-      _LPSR,
-      0,
-      [_IA, _NT, _MR],
-      [0, 0, 1],
-      1
-    ];
-    var ListPermissionSetsResponse$ = [
-      3,
-      n05,
-      _LPSRi,
-      0,
-      [_PSe, _NT],
-      [64 | 0, 0]
-    ];
-    var ListRegionsRequest$ = [
-      3,
-      n05,
-      _LRR,
-      0,
-      [_IA, _MR, _NT],
-      [0, 1, 0],
-      1
-    ];
-    var ListRegionsResponse$ = [
-      3,
-      n05,
-      _LRRi,
-      0,
-      [_Re, _NT],
-      [() => RegionMetadataList, 0]
-    ];
-    var ListTagsForResourceRequest$ = [
-      3,
-      n05,
-      _LTFRR,
-      0,
-      [_RA2, _IA, _NT],
-      [0, 0, 0],
-      1
-    ];
-    var ListTagsForResourceResponse$ = [
-      3,
-      n05,
-      _LTFRRi,
-      0,
-      [_T2, _NT],
-      [() => TagList, 0]
-    ];
-    var ListTrustedTokenIssuersRequest$ = [
-      3,
-      n05,
-      _LTTIR,
-      0,
-      [_IA, _MR, _NT],
-      [0, 1, 0],
-      1
-    ];
-    var ListTrustedTokenIssuersResponse$ = [
-      3,
-      n05,
-      _LTTIRi,
-      0,
-      [_TTI, _NT],
-      [() => TrustedTokenIssuerList, 0]
-    ];
-    var OidcJwtConfiguration$ = [
-      3,
-      n05,
-      _OJC,
-      0,
-      [_IUs, _CAP, _ISAP, _JRO],
-      [0, 0, 0, 0],
-      4
-    ];
-    var OidcJwtUpdateConfiguration$ = [
-      3,
-      n05,
-      _OJUC,
-      0,
-      [_CAP, _ISAP, _JRO],
-      [0, 0, 0]
-    ];
-    var OperationStatusFilter$ = [
-      3,
-      n05,
-      _OSF,
-      0,
-      [_St],
-      [0]
-    ];
-    var PermissionsBoundary$ = [
-      3,
-      n05,
-      _PB,
-      0,
-      [_CMPR, _MPA],
-      [() => CustomerManagedPolicyReference$, 0]
-    ];
-    var PermissionSet$ = [
-      3,
-      n05,
-      _PS,
-      0,
-      [_N, _PSA, _D, _CD, _SD, _RS],
-      [0, 0, 0, 4, 0, 0]
-    ];
-    var PermissionSetProvisioningStatus$ = [
-      3,
-      n05,
-      _PSPS,
-      0,
-      [_St, _RI, _AI, _PSA, _FR, _CD],
-      [0, 0, 0, 0, 0, 4]
-    ];
-    var PermissionSetProvisioningStatusMetadata$ = [
-      3,
-      n05,
-      _PSPSM,
-      0,
-      [_St, _RI, _CD],
-      [0, 0, 4]
-    ];
-    var PortalOptions$ = [
-      3,
-      n05,
-      _PO,
-      0,
-      [_SIO, _Vi],
-      [() => SignInOptions$, 0]
-    ];
-    var ProvisionPermissionSetRequest$ = [
-      3,
-      n05,
-      _PPSR,
-      0,
-      [_IA, _PSA, _TT, _TI],
-      [0, 0, 0, 0],
-      3
-    ];
-    var ProvisionPermissionSetResponse$ = [
-      3,
-      n05,
-      _PPSRr,
-      0,
-      [_PSPS],
-      [() => PermissionSetProvisioningStatus$]
-    ];
-    var PutApplicationAccessScopeRequest$ = [
-      3,
-      n05,
-      _PAASR,
-      0,
-      [_Sc, _AAp, _AT3],
-      [0, 0, 64 | 0],
-      2
-    ];
-    var PutApplicationAssignmentConfigurationRequest$ = [
-      3,
-      n05,
-      _PAACR,
-      0,
-      [_AAp, _AR2],
-      [0, 2],
-      2
-    ];
-    var PutApplicationAssignmentConfigurationResponse$ = [
-      3,
-      n05,
-      _PAACRu,
-      0,
-      [],
-      []
-    ];
-    var PutApplicationAuthenticationMethodRequest$ = [
-      3,
-      n05,
-      _PAAMR,
-      0,
-      [_AAp, _AMT, _AM],
-      [0, 0, () => AuthenticationMethod$],
-      3
-    ];
-    var PutApplicationGrantRequest$ = [
-      3,
-      n05,
-      _PAGR,
-      0,
-      [_AAp, _GT, _G],
-      [0, 0, () => Grant$],
-      3
-    ];
-    var PutApplicationSessionConfigurationRequest$ = [
-      3,
-      n05,
-      _PASCR,
-      0,
-      [_AAp, _UBSAS],
-      [0, 0],
-      1
-    ];
-    var PutApplicationSessionConfigurationResponse$ = [
-      3,
-      n05,
-      _PASCRu,
-      0,
-      [],
-      []
-    ];
-    var PutInlinePolicyToPermissionSetRequest$ = [
-      3,
-      n05,
-      _PIPTPSR,
-      0,
-      [_IA, _PSA, _IP2],
-      [0, 0, 0],
-      3
-    ];
-    var PutInlinePolicyToPermissionSetResponse$ = [
-      3,
-      n05,
-      _PIPTPSRu,
-      0,
-      [],
-      []
-    ];
-    var PutPermissionsBoundaryToPermissionSetRequest$ = [
-      3,
-      n05,
-      _PPBTPSR,
-      0,
-      [_IA, _PSA, _PB],
-      [0, 0, () => PermissionsBoundary$],
-      3
-    ];
-    var PutPermissionsBoundaryToPermissionSetResponse$ = [
-      3,
-      n05,
-      _PPBTPSRu,
-      0,
-      [],
-      []
-    ];
-    var RefreshTokenGrant$ = [
-      3,
-      n05,
-      _RTG,
-      0,
-      [],
-      []
-    ];
-    var RegionMetadata$ = [
-      3,
-      n05,
-      _RM,
-      0,
-      [_RN, _St, _AD, _IPR],
-      [0, 0, 4, 2]
-    ];
-    var RemoveRegionRequest$ = [
-      3,
-      n05,
-      _RRR,
-      0,
-      [_IA, _RN],
-      [0, 0],
-      2
-    ];
-    var RemoveRegionResponse$ = [
-      3,
-      n05,
-      _RRRe,
-      0,
-      [_St],
-      [0]
-    ];
-    var ResourceServerConfig$ = [
-      3,
-      n05,
-      _RSC,
-      0,
-      [_Sco],
-      [() => ResourceServerScopes]
-    ];
-    var ResourceServerScopeDetails$ = [
-      3,
-      n05,
-      _RSSD,
-      0,
-      [_LD, _DT],
-      [0, 0]
-    ];
-    var ScopeDetails$ = [
-      3,
-      n05,
-      _SDc,
-      0,
-      [_Sc, _AT3],
-      [0, 64 | 0],
-      1
-    ];
-    var SignInOptions$ = [
-      3,
-      n05,
-      _SIO,
-      0,
-      [_O, _AU],
-      [0, 0],
-      1
-    ];
-    var Tag$2 = [
-      3,
-      n05,
-      _Ta2,
-      0,
-      [_K2, _V2],
-      [0, 0],
-      2
-    ];
-    var TagResourceRequest$ = [
-      3,
-      n05,
-      _TRR,
-      0,
-      [_RA2, _T2, _IA],
-      [0, () => TagList, 0],
-      2
-    ];
-    var TagResourceResponse$ = [
-      3,
-      n05,
-      _TRRa,
-      0,
-      [],
-      []
-    ];
-    var TokenExchangeGrant$ = [
-      3,
-      n05,
-      _TEG,
-      0,
-      [],
-      []
-    ];
-    var TrustedTokenIssuerMetadata$ = [
-      3,
-      n05,
-      _TTIM,
-      0,
-      [_TTIA, _N, _TTIT],
-      [0, 0, 0]
-    ];
-    var UntagResourceRequest$ = [
-      3,
-      n05,
-      _URR,
-      0,
-      [_RA2, _TK, _IA],
-      [0, 64 | 0, 0],
-      2
-    ];
-    var UntagResourceResponse$ = [
-      3,
-      n05,
-      _URRn,
-      0,
-      [],
-      []
-    ];
-    var UpdateApplicationPortalOptions$ = [
-      3,
-      n05,
-      _UAPO,
-      0,
-      [_SIO],
-      [() => SignInOptions$]
-    ];
-    var UpdateApplicationRequest$ = [
-      3,
-      n05,
-      _UAR,
-      0,
-      [_AAp, _N, _D, _St, _PO],
-      [0, 0, 0, 0, () => UpdateApplicationPortalOptions$],
-      1
-    ];
-    var UpdateApplicationResponse$ = [
-      3,
-      n05,
-      _UARp,
-      0,
-      [],
-      []
-    ];
-    var UpdateInstanceAccessControlAttributeConfigurationRequest$ = [
-      3,
-      n05,
-      _UIACACR,
-      0,
-      [_IA, _IACAC],
-      [0, () => InstanceAccessControlAttributeConfiguration$],
-      2
-    ];
-    var UpdateInstanceAccessControlAttributeConfigurationResponse$ = [
-      3,
-      n05,
-      _UIACACRp,
-      0,
-      [],
-      []
-    ];
-    var UpdateInstanceRequest$ = [
-      3,
-      n05,
-      _UIR,
-      0,
-      [_IA, _N, _EC, _PSE],
-      [0, 0, () => EncryptionConfiguration$, 2],
-      1
-    ];
-    var UpdateInstanceResponse$ = [
-      3,
-      n05,
-      _UIRp,
-      0,
-      [],
-      []
-    ];
-    var UpdatePermissionSetRequest$ = [
-      3,
-      n05,
-      _UPSR,
-      0,
-      [_IA, _PSA, _D, _SD, _RS],
-      [0, 0, 0, 0, 0],
-      2
-    ];
-    var UpdatePermissionSetResponse$ = [
-      3,
-      n05,
-      _UPSRp,
-      0,
-      [],
-      []
-    ];
-    var UpdateTrustedTokenIssuerRequest$ = [
-      3,
-      n05,
-      _UTTIR,
-      0,
-      [_TTIA, _N, _TTIC],
-      [0, 0, () => TrustedTokenIssuerUpdateConfiguration$],
-      1
-    ];
-    var UpdateTrustedTokenIssuerResponse$ = [
-      3,
-      n05,
-      _UTTIRp,
-      0,
-      [],
-      []
-    ];
-    var __Unit = "unit";
-    var AccessControlAttributeList = [
-      1,
-      n05,
-      _ACAL,
-      0,
-      () => AccessControlAttribute$
-    ];
-    var AccountAssignmentList = [
-      1,
-      n05,
-      _AAL,
-      0,
-      () => AccountAssignment$
-    ];
-    var AccountAssignmentListForPrincipal = [
-      1,
-      n05,
-      _AALFP,
-      0,
-      () => AccountAssignmentForPrincipal$
-    ];
-    var AccountAssignmentOperationStatusList = [
-      1,
-      n05,
-      _AAOSL,
-      0,
-      () => AccountAssignmentOperationStatusMetadata$
-    ];
-    var ApplicationAssignmentListForPrincipal = [
-      1,
-      n05,
-      _AALFPp,
-      0,
-      () => ApplicationAssignmentForPrincipal$
-    ];
-    var ApplicationAssignmentsList = [
-      1,
-      n05,
-      _AALp,
-      0,
-      () => ApplicationAssignment$
-    ];
-    var ApplicationList = [
-      1,
-      n05,
-      _AL,
-      0,
-      () => Application$
-    ];
-    var ApplicationProviderList = [
-      1,
-      n05,
-      _APL,
-      0,
-      () => ApplicationProvider$
-    ];
-    var AttachedManagedPolicyList = [
-      1,
-      n05,
-      _AMPL,
-      0,
-      () => AttachedManagedPolicy$
-    ];
-    var AuthenticationMethods = [
-      1,
-      n05,
-      _AMu,
-      0,
-      () => AuthenticationMethodItem$
-    ];
-    var AuthorizedTokenIssuers = [
-      1,
-      n05,
-      _ATIu,
-      0,
-      () => AuthorizedTokenIssuer$
-    ];
-    var CustomerManagedPolicyReferenceList = [
-      1,
-      n05,
-      _CMPRL,
-      0,
-      () => CustomerManagedPolicyReference$
-    ];
-    var Grants = [
-      1,
-      n05,
-      _Gr,
-      0,
-      () => GrantItem$
-    ];
-    var InstanceList = [
-      1,
-      n05,
-      _IL,
-      0,
-      () => InstanceMetadata$
-    ];
-    var PermissionSetProvisioningStatusList = [
-      1,
-      n05,
-      _PSPSL,
-      0,
-      () => PermissionSetProvisioningStatusMetadata$
-    ];
-    var RegionMetadataList = [
-      1,
-      n05,
-      _RML,
-      0,
-      () => RegionMetadata$
-    ];
-    var Scopes2 = [
-      1,
-      n05,
-      _Sco,
-      0,
-      () => ScopeDetails$
-    ];
-    var TagList = [
-      1,
-      n05,
-      _TL,
-      0,
-      () => Tag$2
-    ];
-    var TrustedTokenIssuerList = [
-      1,
-      n05,
-      _TTIL,
-      0,
-      () => TrustedTokenIssuerMetadata$
-    ];
-    var ResourceServerScopes = [
-      2,
-      n05,
-      _RSS,
-      0,
-      0,
-      () => ResourceServerScopeDetails$
-    ];
-    var AuthenticationMethod$ = [
-      4,
-      n05,
-      _AM,
-      0,
-      [_Ia],
-      [() => IamAuthenticationMethod$]
-    ];
-    var Grant$ = [
-      4,
-      n05,
-      _G,
-      0,
-      [_AC, _JB, _RT3, _TEo],
-      [() => AuthorizationCodeGrant$, () => JwtBearerGrant$, () => RefreshTokenGrant$, () => TokenExchangeGrant$]
-    ];
-    var TrustedTokenIssuerConfiguration$ = [
-      4,
-      n05,
-      _TTIC,
-      0,
-      [_OJC],
-      [() => OidcJwtConfiguration$]
-    ];
-    var TrustedTokenIssuerUpdateConfiguration$ = [
-      4,
-      n05,
-      _TTIUC,
-      0,
-      [_OJC],
-      [() => OidcJwtUpdateConfiguration$]
-    ];
-    var AddRegion$ = [
-      9,
-      n05,
-      _ARd,
-      0,
-      () => AddRegionRequest$,
-      () => AddRegionResponse$
-    ];
-    var AttachCustomerManagedPolicyReferenceToPermissionSet$ = [
-      9,
-      n05,
-      _ACMPRTPS,
-      0,
-      () => AttachCustomerManagedPolicyReferenceToPermissionSetRequest$,
-      () => AttachCustomerManagedPolicyReferenceToPermissionSetResponse$
-    ];
-    var AttachManagedPolicyToPermissionSet$ = [
-      9,
-      n05,
-      _AMPTPS,
-      0,
-      () => AttachManagedPolicyToPermissionSetRequest$,
-      () => AttachManagedPolicyToPermissionSetResponse$
-    ];
-    var CreateAccountAssignment$ = [
-      9,
-      n05,
-      _CAA,
-      0,
-      () => CreateAccountAssignmentRequest$,
-      () => CreateAccountAssignmentResponse$
-    ];
-    var CreateApplication$ = [
-      9,
-      n05,
-      _CA2,
-      0,
-      () => CreateApplicationRequest$,
-      () => CreateApplicationResponse$
-    ];
-    var CreateApplicationAssignment$ = [
-      9,
-      n05,
-      _CAAr,
-      0,
-      () => CreateApplicationAssignmentRequest$,
-      () => CreateApplicationAssignmentResponse$
-    ];
-    var CreateInstance$ = [
-      9,
-      n05,
-      _CI,
-      0,
-      () => CreateInstanceRequest$,
-      () => CreateInstanceResponse$
-    ];
-    var CreateInstanceAccessControlAttributeConfiguration$ = [
-      9,
-      n05,
-      _CIACAC,
-      0,
-      () => CreateInstanceAccessControlAttributeConfigurationRequest$,
-      () => CreateInstanceAccessControlAttributeConfigurationResponse$
-    ];
-    var CreatePermissionSet$ = [
-      9,
-      n05,
-      _CPS,
-      0,
-      () => CreatePermissionSetRequest$,
-      () => CreatePermissionSetResponse$
-    ];
-    var CreateTrustedTokenIssuer$ = [
-      9,
-      n05,
-      _CTTI,
-      0,
-      () => CreateTrustedTokenIssuerRequest$,
-      () => CreateTrustedTokenIssuerResponse$
-    ];
-    var DeleteAccountAssignment$ = [
-      9,
-      n05,
-      _DAA,
-      0,
-      () => DeleteAccountAssignmentRequest$,
-      () => DeleteAccountAssignmentResponse$
-    ];
-    var DeleteApplication$ = [
-      9,
-      n05,
-      _DA,
-      0,
-      () => DeleteApplicationRequest$,
-      () => DeleteApplicationResponse$
-    ];
-    var DeleteApplicationAccessScope$ = [
-      9,
-      n05,
-      _DAAS,
-      2,
-      () => DeleteApplicationAccessScopeRequest$,
-      () => __Unit
-    ];
-    var DeleteApplicationAssignment$ = [
-      9,
-      n05,
-      _DAAe,
-      2,
-      () => DeleteApplicationAssignmentRequest$,
-      () => DeleteApplicationAssignmentResponse$
-    ];
-    var DeleteApplicationAuthenticationMethod$ = [
-      9,
-      n05,
-      _DAAM,
-      2,
-      () => DeleteApplicationAuthenticationMethodRequest$,
-      () => __Unit
-    ];
-    var DeleteApplicationGrant$ = [
-      9,
-      n05,
-      _DAG,
-      2,
-      () => DeleteApplicationGrantRequest$,
-      () => __Unit
-    ];
-    var DeleteInlinePolicyFromPermissionSet$ = [
-      9,
-      n05,
-      _DIPFPS,
-      0,
-      () => DeleteInlinePolicyFromPermissionSetRequest$,
-      () => DeleteInlinePolicyFromPermissionSetResponse$
-    ];
-    var DeleteInstance$ = [
-      9,
-      n05,
-      _DI,
-      0,
-      () => DeleteInstanceRequest$,
-      () => DeleteInstanceResponse$
-    ];
-    var DeleteInstanceAccessControlAttributeConfiguration$ = [
-      9,
-      n05,
-      _DIACAC,
-      0,
-      () => DeleteInstanceAccessControlAttributeConfigurationRequest$,
-      () => DeleteInstanceAccessControlAttributeConfigurationResponse$
-    ];
-    var DeletePermissionsBoundaryFromPermissionSet$ = [
-      9,
-      n05,
-      _DPBFPS,
-      0,
-      () => DeletePermissionsBoundaryFromPermissionSetRequest$,
-      () => DeletePermissionsBoundaryFromPermissionSetResponse$
-    ];
-    var DeletePermissionSet$ = [
-      9,
-      n05,
-      _DPS,
-      0,
-      () => DeletePermissionSetRequest$,
-      () => DeletePermissionSetResponse$
-    ];
-    var DeleteTrustedTokenIssuer$ = [
-      9,
-      n05,
-      _DTTI,
-      0,
-      () => DeleteTrustedTokenIssuerRequest$,
-      () => DeleteTrustedTokenIssuerResponse$
-    ];
-    var DescribeAccountAssignmentCreationStatus$ = [
-      9,
-      n05,
-      _DAACS,
-      0,
-      () => DescribeAccountAssignmentCreationStatusRequest$,
-      () => DescribeAccountAssignmentCreationStatusResponse$
-    ];
-    var DescribeAccountAssignmentDeletionStatus$ = [
-      9,
-      n05,
-      _DAADS,
-      0,
-      () => DescribeAccountAssignmentDeletionStatusRequest$,
-      () => DescribeAccountAssignmentDeletionStatusResponse$
-    ];
-    var DescribeApplication$ = [
-      9,
-      n05,
-      _DAe,
-      0,
-      () => DescribeApplicationRequest$,
-      () => DescribeApplicationResponse$
-    ];
-    var DescribeApplicationAssignment$ = [
-      9,
-      n05,
-      _DAAes,
-      0,
-      () => DescribeApplicationAssignmentRequest$,
-      () => DescribeApplicationAssignmentResponse$
-    ];
-    var DescribeApplicationProvider$ = [
-      9,
-      n05,
-      _DAP,
-      0,
-      () => DescribeApplicationProviderRequest$,
-      () => DescribeApplicationProviderResponse$
-    ];
-    var DescribeInstance$ = [
-      9,
-      n05,
-      _DIe,
-      0,
-      () => DescribeInstanceRequest$,
-      () => DescribeInstanceResponse$
-    ];
-    var DescribeInstanceAccessControlAttributeConfiguration$ = [
-      9,
-      n05,
-      _DIACACe,
-      0,
-      () => DescribeInstanceAccessControlAttributeConfigurationRequest$,
-      () => DescribeInstanceAccessControlAttributeConfigurationResponse$
-    ];
-    var DescribePermissionSet$ = [
-      9,
-      n05,
-      _DPSe,
-      0,
-      () => DescribePermissionSetRequest$,
-      () => DescribePermissionSetResponse$
-    ];
-    var DescribePermissionSetProvisioningStatus$ = [
-      9,
-      n05,
-      _DPSPS,
-      0,
-      () => DescribePermissionSetProvisioningStatusRequest$,
-      () => DescribePermissionSetProvisioningStatusResponse$
-    ];
-    var DescribeRegion$ = [
-      9,
-      n05,
-      _DR,
-      0,
-      () => DescribeRegionRequest$,
-      () => DescribeRegionResponse$
-    ];
-    var DescribeTrustedTokenIssuer$ = [
-      9,
-      n05,
-      _DTTIe,
-      0,
-      () => DescribeTrustedTokenIssuerRequest$,
-      () => DescribeTrustedTokenIssuerResponse$
-    ];
-    var DetachCustomerManagedPolicyReferenceFromPermissionSet$ = [
-      9,
-      n05,
-      _DCMPRFPS,
-      0,
-      () => DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$,
-      () => DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$
-    ];
-    var DetachManagedPolicyFromPermissionSet$ = [
-      9,
-      n05,
-      _DMPFPS,
-      0,
-      () => DetachManagedPolicyFromPermissionSetRequest$,
-      () => DetachManagedPolicyFromPermissionSetResponse$
-    ];
-    var GetApplicationAccessScope$ = [
-      9,
-      n05,
-      _GAAS,
-      0,
-      () => GetApplicationAccessScopeRequest$,
-      () => GetApplicationAccessScopeResponse$
-    ];
-    var GetApplicationAssignmentConfiguration$ = [
-      9,
-      n05,
-      _GAAC,
-      0,
-      () => GetApplicationAssignmentConfigurationRequest$,
-      () => GetApplicationAssignmentConfigurationResponse$
-    ];
-    var GetApplicationAuthenticationMethod$ = [
-      9,
-      n05,
-      _GAAM,
-      0,
-      () => GetApplicationAuthenticationMethodRequest$,
-      () => GetApplicationAuthenticationMethodResponse$
-    ];
-    var GetApplicationGrant$ = [
-      9,
-      n05,
-      _GAG,
-      0,
-      () => GetApplicationGrantRequest$,
-      () => GetApplicationGrantResponse$
-    ];
-    var GetApplicationSessionConfiguration$ = [
-      9,
-      n05,
-      _GASC,
-      0,
-      () => GetApplicationSessionConfigurationRequest$,
-      () => GetApplicationSessionConfigurationResponse$
-    ];
-    var GetInlinePolicyForPermissionSet$ = [
-      9,
-      n05,
-      _GIPFPS,
-      0,
-      () => GetInlinePolicyForPermissionSetRequest$,
-      () => GetInlinePolicyForPermissionSetResponse$
-    ];
-    var GetPermissionsBoundaryForPermissionSet$ = [
-      9,
-      n05,
-      _GPBFPS,
-      0,
-      () => GetPermissionsBoundaryForPermissionSetRequest$,
-      () => GetPermissionsBoundaryForPermissionSetResponse$
-    ];
-    var ListAccountAssignmentCreationStatus$ = [
-      9,
-      n05,
-      _LAACS,
-      0,
-      () => ListAccountAssignmentCreationStatusRequest$,
-      () => ListAccountAssignmentCreationStatusResponse$
-    ];
-    var ListAccountAssignmentDeletionStatus$ = [
-      9,
-      n05,
-      _LAADS,
-      0,
-      () => ListAccountAssignmentDeletionStatusRequest$,
-      () => ListAccountAssignmentDeletionStatusResponse$
-    ];
-    var ListAccountAssignments$ = [
-      9,
-      n05,
-      _LAA,
-      0,
-      () => ListAccountAssignmentsRequest$,
-      () => ListAccountAssignmentsResponse$
-    ];
-    var ListAccountAssignmentsForPrincipal$ = [
-      9,
-      n05,
-      _LAAFP,
-      0,
-      () => ListAccountAssignmentsForPrincipalRequest$,
-      () => ListAccountAssignmentsForPrincipalResponse$
-    ];
-    var ListAccountsForProvisionedPermissionSet$ = [
-      9,
-      n05,
-      _LAFPPS,
-      0,
-      () => ListAccountsForProvisionedPermissionSetRequest$,
-      () => ListAccountsForProvisionedPermissionSetResponse$
-    ];
-    var ListApplicationAccessScopes$ = [
-      9,
-      n05,
-      _LAAS,
-      0,
-      () => ListApplicationAccessScopesRequest$,
-      () => ListApplicationAccessScopesResponse$
-    ];
-    var ListApplicationAssignments$ = [
-      9,
-      n05,
-      _LAAi,
-      0,
-      () => ListApplicationAssignmentsRequest$,
-      () => ListApplicationAssignmentsResponse$
-    ];
-    var ListApplicationAssignmentsForPrincipal$ = [
-      9,
-      n05,
-      _LAAFPi,
-      0,
-      () => ListApplicationAssignmentsForPrincipalRequest$,
-      () => ListApplicationAssignmentsForPrincipalResponse$
-    ];
-    var ListApplicationAuthenticationMethods$ = [
-      9,
-      n05,
-      _LAAM,
-      0,
-      () => ListApplicationAuthenticationMethodsRequest$,
-      () => ListApplicationAuthenticationMethodsResponse$
-    ];
-    var ListApplicationGrants$ = [
-      9,
-      n05,
-      _LAG,
-      0,
-      () => ListApplicationGrantsRequest$,
-      () => ListApplicationGrantsResponse$
-    ];
-    var ListApplicationProviders$ = [
-      9,
-      n05,
-      _LAP,
-      0,
-      () => ListApplicationProvidersRequest$,
-      () => ListApplicationProvidersResponse$
-    ];
-    var ListApplications$ = [
-      9,
-      n05,
-      _LA,
-      0,
-      () => ListApplicationsRequest$,
-      () => ListApplicationsResponse$
-    ];
-    var ListCustomerManagedPolicyReferencesInPermissionSet$ = [
-      9,
-      n05,
-      _LCMPRIPS,
-      0,
-      () => ListCustomerManagedPolicyReferencesInPermissionSetRequest$,
-      () => ListCustomerManagedPolicyReferencesInPermissionSetResponse$
-    ];
-    var ListInstances$ = [
-      9,
-      n05,
-      _LI,
-      0,
-      () => ListInstancesRequest$,
-      () => ListInstancesResponse$
-    ];
-    var ListManagedPoliciesInPermissionSet$ = [
-      9,
-      n05,
-      _LMPIPS,
-      0,
-      () => ListManagedPoliciesInPermissionSetRequest$,
-      () => ListManagedPoliciesInPermissionSetResponse$
-    ];
-    var ListPermissionSetProvisioningStatus$ = [
-      9,
-      n05,
-      _LPSPS,
-      0,
-      () => ListPermissionSetProvisioningStatusRequest$,
-      () => ListPermissionSetProvisioningStatusResponse$
-    ];
-    var ListPermissionSets$ = [
-      9,
-      n05,
-      _LPS,
-      0,
-      () => ListPermissionSetsRequest$,
-      () => ListPermissionSetsResponse$
-    ];
-    var ListPermissionSetsProvisionedToAccount$ = [
-      9,
-      n05,
-      _LPSPTA,
-      0,
-      () => ListPermissionSetsProvisionedToAccountRequest$,
-      () => ListPermissionSetsProvisionedToAccountResponse$
-    ];
-    var ListRegions$ = [
-      9,
-      n05,
-      _LR,
-      0,
-      () => ListRegionsRequest$,
-      () => ListRegionsResponse$
-    ];
-    var ListTagsForResource$ = [
-      9,
-      n05,
-      _LTFR,
-      0,
-      () => ListTagsForResourceRequest$,
-      () => ListTagsForResourceResponse$
-    ];
-    var ListTrustedTokenIssuers$ = [
-      9,
-      n05,
-      _LTTI,
-      0,
-      () => ListTrustedTokenIssuersRequest$,
-      () => ListTrustedTokenIssuersResponse$
-    ];
-    var ProvisionPermissionSet$ = [
-      9,
-      n05,
-      _PPS2,
-      0,
-      () => ProvisionPermissionSetRequest$,
-      () => ProvisionPermissionSetResponse$
-    ];
-    var PutApplicationAccessScope$ = [
-      9,
-      n05,
-      _PAAS,
-      2,
-      () => PutApplicationAccessScopeRequest$,
-      () => __Unit
-    ];
-    var PutApplicationAssignmentConfiguration$ = [
-      9,
-      n05,
-      _PAAC,
-      2,
-      () => PutApplicationAssignmentConfigurationRequest$,
-      () => PutApplicationAssignmentConfigurationResponse$
-    ];
-    var PutApplicationAuthenticationMethod$ = [
-      9,
-      n05,
-      _PAAM,
-      2,
-      () => PutApplicationAuthenticationMethodRequest$,
-      () => __Unit
-    ];
-    var PutApplicationGrant$ = [
-      9,
-      n05,
-      _PAG,
-      2,
-      () => PutApplicationGrantRequest$,
-      () => __Unit
-    ];
-    var PutApplicationSessionConfiguration$ = [
-      9,
-      n05,
-      _PASC,
-      2,
-      () => PutApplicationSessionConfigurationRequest$,
-      () => PutApplicationSessionConfigurationResponse$
-    ];
-    var PutInlinePolicyToPermissionSet$ = [
-      9,
-      n05,
-      _PIPTPS,
-      0,
-      () => PutInlinePolicyToPermissionSetRequest$,
-      () => PutInlinePolicyToPermissionSetResponse$
-    ];
-    var PutPermissionsBoundaryToPermissionSet$ = [
-      9,
-      n05,
-      _PPBTPS,
-      0,
-      () => PutPermissionsBoundaryToPermissionSetRequest$,
-      () => PutPermissionsBoundaryToPermissionSetResponse$
-    ];
-    var RemoveRegion$ = [
-      9,
-      n05,
-      _RR,
-      0,
-      () => RemoveRegionRequest$,
-      () => RemoveRegionResponse$
-    ];
-    var TagResource$ = [
-      9,
-      n05,
-      _TR,
-      0,
-      () => TagResourceRequest$,
-      () => TagResourceResponse$
-    ];
-    var UntagResource$ = [
-      9,
-      n05,
-      _UR,
-      0,
-      () => UntagResourceRequest$,
-      () => UntagResourceResponse$
-    ];
-    var UpdateApplication$ = [
-      9,
-      n05,
-      _UA,
-      0,
-      () => UpdateApplicationRequest$,
-      () => UpdateApplicationResponse$
-    ];
-    var UpdateInstance$ = [
-      9,
-      n05,
-      _UI,
-      0,
-      () => UpdateInstanceRequest$,
-      () => UpdateInstanceResponse$
-    ];
-    var UpdateInstanceAccessControlAttributeConfiguration$ = [
-      9,
-      n05,
-      _UIACAC,
-      0,
-      () => UpdateInstanceAccessControlAttributeConfigurationRequest$,
-      () => UpdateInstanceAccessControlAttributeConfigurationResponse$
-    ];
-    var UpdatePermissionSet$ = [
-      9,
-      n05,
-      _UPS,
-      0,
-      () => UpdatePermissionSetRequest$,
-      () => UpdatePermissionSetResponse$
-    ];
-    var UpdateTrustedTokenIssuer$ = [
-      9,
-      n05,
-      _UTTI,
-      0,
-      () => UpdateTrustedTokenIssuerRequest$,
-      () => UpdateTrustedTokenIssuerResponse$
-    ];
-    var getRuntimeConfig$1 = (config) => {
-      return {
-        apiVersion: "2020-07-20",
-        base64Decoder: config?.base64Decoder ?? fromBase642,
-        base64Encoder: config?.base64Encoder ?? toBase643,
-        disableHostPrefix: config?.disableHostPrefix ?? false,
-        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver5,
-        extensions: config?.extensions ?? [],
-        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultSSOAdminHttpAuthSchemeProvider,
-        httpAuthSchemes: config?.httpAuthSchemes ?? [
-          {
-            schemeId: "aws.auth#sigv4",
-            identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
-            signer: new AwsSdkSigV4Signer2()
-          }
-        ],
-        logger: config?.logger ?? new NoOpLogger2(),
-        protocol: config?.protocol ?? AwsJson1_1Protocol2,
-        protocolSettings: config?.protocolSettings ?? {
-          defaultNamespace: "com.amazonaws.ssoadmin",
-          errorTypeRegistries: errorTypeRegistries5,
-          version: "2020-07-20",
-          serviceTarget: "SWBExternalService"
-        },
-        serviceId: config?.serviceId ?? "SSO Admin",
-        sha256: config?.sha256 ?? Sha256,
-        urlParser: config?.urlParser ?? parseUrl2,
-        utf8Decoder: config?.utf8Decoder ?? fromUtf83,
-        utf8Encoder: config?.utf8Encoder ?? toUtf83
-      };
-    };
-    var getRuntimeConfig9 = (config) => {
-      emitWarningIfUnsupportedVersion3(process.version);
-      const defaultsMode = resolveDefaultsModeConfig2(config);
-      const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode2);
-      const clientSharedValues = getRuntimeConfig$1(config);
-      emitWarningIfUnsupportedVersion$1(process.version);
-      const loaderConfig = {
-        profile: config?.profile,
-        logger: clientSharedValues.logger
-      };
-      return {
-        ...clientSharedValues,
-        ...config,
-        runtime: "node",
-        defaultsMode,
-        authSchemePreference: config?.authSchemePreference ?? loadConfig2(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2, loaderConfig),
-        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength2,
-        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
-        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider2({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
-        maxAttempts: config?.maxAttempts ?? loadConfig2(NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, config),
-        region: config?.region ?? loadConfig2(NODE_REGION_CONFIG_OPTIONS2, { ...NODE_REGION_CONFIG_FILE_OPTIONS2, ...loaderConfig }),
-        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
-        retryMode: config?.retryMode ?? loadConfig2({
-          ...NODE_RETRY_MODE_CONFIG_OPTIONS2,
-          default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE2
-        }, config),
-        streamCollector: config?.streamCollector ?? streamCollector7,
-        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig2(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
-        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig2(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
-        userAgentAppId: config?.userAgentAppId ?? loadConfig2(NODE_APP_ID_CONFIG_OPTIONS2, loaderConfig)
-      };
-    };
-    var getHttpAuthExtensionConfiguration5 = (runtimeConfig) => {
-      const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
-      let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
-      let _credentials = runtimeConfig.credentials;
-      return {
-        setHttpAuthScheme(httpAuthScheme) {
-          const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
-          if (index === -1) {
-            _httpAuthSchemes.push(httpAuthScheme);
-          } else {
-            _httpAuthSchemes.splice(index, 1, httpAuthScheme);
-          }
-        },
-        httpAuthSchemes() {
-          return _httpAuthSchemes;
-        },
-        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
-          _httpAuthSchemeProvider = httpAuthSchemeProvider;
-        },
-        httpAuthSchemeProvider() {
-          return _httpAuthSchemeProvider;
-        },
-        setCredentials(credentials) {
-          _credentials = credentials;
-        },
-        credentials() {
-          return _credentials;
-        }
-      };
-    };
-    var resolveHttpAuthRuntimeConfig5 = (config) => {
-      return {
-        httpAuthSchemes: config.httpAuthSchemes(),
-        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
-        credentials: config.credentials()
-      };
-    };
-    var resolveRuntimeExtensions5 = (runtimeConfig, extensions) => {
-      const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration2(runtimeConfig), getDefaultExtensionConfiguration2(runtimeConfig), getHttpHandlerExtensionConfiguration2(runtimeConfig), getHttpAuthExtensionConfiguration5(runtimeConfig));
-      extensions.forEach((extension) => extension.configure(extensionConfiguration));
-      return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration2(extensionConfiguration), resolveDefaultRuntimeConfig2(extensionConfiguration), resolveHttpHandlerRuntimeConfig2(extensionConfiguration), resolveHttpAuthRuntimeConfig5(extensionConfiguration));
-    };
-    var SSOAdminClient2 = class extends Client2 {
-      config;
-      constructor(...[configuration]) {
-        const _config_0 = getRuntimeConfig9(configuration || {});
-        super(_config_0);
-        this.initConfig = _config_0;
-        const _config_1 = resolveClientEndpointParameters5(_config_0);
-        const _config_2 = resolveUserAgentConfig2(_config_1);
-        const _config_3 = resolveRetryConfig2(_config_2);
-        const _config_4 = resolveRegionConfig2(_config_3);
-        const _config_5 = resolveHostHeaderConfig2(_config_4);
-        const _config_6 = resolveEndpointConfig2(_config_5);
-        const _config_7 = resolveHttpAuthSchemeConfig5(_config_6);
-        const _config_8 = resolveRuntimeExtensions5(_config_7, configuration?.extensions || []);
-        this.config = _config_8;
-        this.middlewareStack.use(getSchemaSerdePlugin2(this.config));
-        this.middlewareStack.use(getUserAgentPlugin2(this.config));
-        this.middlewareStack.use(getRetryPlugin2(this.config));
-        this.middlewareStack.use(getContentLengthPlugin2(this.config));
-        this.middlewareStack.use(getHostHeaderPlugin2(this.config));
-        this.middlewareStack.use(getLoggerPlugin2(this.config));
-        this.middlewareStack.use(getRecursionDetectionPlugin2(this.config));
-        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin2(this.config, {
-          httpAuthSchemeParametersProvider: defaultSSOAdminHttpAuthSchemeParametersProvider,
-          identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig2({
-            "aws.auth#sigv4": config.credentials
-          })
-        }));
-        this.middlewareStack.use(getHttpSigningPlugin2(this.config));
-      }
-      destroy() {
-        super.destroy();
-      }
-    };
-    var command5 = makeBuilder2(commonParams5, "SWBExternalService", "SSOAdminClient", getEndpointPlugin2);
-    var _ep05 = {};
-    var _mw05 = (Command3, cs, config, o3) => [];
-    var AddRegionCommand = class extends command5(_ep05, _mw05, "AddRegion", AddRegion$) {
-    };
-    var AttachCustomerManagedPolicyReferenceToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "AttachCustomerManagedPolicyReferenceToPermissionSet", AttachCustomerManagedPolicyReferenceToPermissionSet$) {
-    };
-    var AttachManagedPolicyToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "AttachManagedPolicyToPermissionSet", AttachManagedPolicyToPermissionSet$) {
-    };
-    var CreateAccountAssignmentCommand2 = class extends command5(_ep05, _mw05, "CreateAccountAssignment", CreateAccountAssignment$) {
-    };
-    var CreateApplicationAssignmentCommand = class extends command5(_ep05, _mw05, "CreateApplicationAssignment", CreateApplicationAssignment$) {
-    };
-    var CreateApplicationCommand = class extends command5(_ep05, _mw05, "CreateApplication", CreateApplication$) {
-    };
-    var CreateInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "CreateInstanceAccessControlAttributeConfiguration", CreateInstanceAccessControlAttributeConfiguration$) {
-    };
-    var CreateInstanceCommand = class extends command5(_ep05, _mw05, "CreateInstance", CreateInstance$) {
-    };
-    var CreatePermissionSetCommand2 = class extends command5(_ep05, _mw05, "CreatePermissionSet", CreatePermissionSet$) {
-    };
-    var CreateTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "CreateTrustedTokenIssuer", CreateTrustedTokenIssuer$) {
-    };
-    var DeleteAccountAssignmentCommand2 = class extends command5(_ep05, _mw05, "DeleteAccountAssignment", DeleteAccountAssignment$) {
-    };
-    var DeleteApplicationAccessScopeCommand = class extends command5(_ep05, _mw05, "DeleteApplicationAccessScope", DeleteApplicationAccessScope$) {
-    };
-    var DeleteApplicationAssignmentCommand = class extends command5(_ep05, _mw05, "DeleteApplicationAssignment", DeleteApplicationAssignment$) {
-    };
-    var DeleteApplicationAuthenticationMethodCommand = class extends command5(_ep05, _mw05, "DeleteApplicationAuthenticationMethod", DeleteApplicationAuthenticationMethod$) {
-    };
-    var DeleteApplicationCommand = class extends command5(_ep05, _mw05, "DeleteApplication", DeleteApplication$) {
-    };
-    var DeleteApplicationGrantCommand = class extends command5(_ep05, _mw05, "DeleteApplicationGrant", DeleteApplicationGrant$) {
-    };
-    var DeleteInlinePolicyFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DeleteInlinePolicyFromPermissionSet", DeleteInlinePolicyFromPermissionSet$) {
-    };
-    var DeleteInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "DeleteInstanceAccessControlAttributeConfiguration", DeleteInstanceAccessControlAttributeConfiguration$) {
-    };
-    var DeleteInstanceCommand = class extends command5(_ep05, _mw05, "DeleteInstance", DeleteInstance$) {
-    };
-    var DeletePermissionsBoundaryFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DeletePermissionsBoundaryFromPermissionSet", DeletePermissionsBoundaryFromPermissionSet$) {
-    };
-    var DeletePermissionSetCommand2 = class extends command5(_ep05, _mw05, "DeletePermissionSet", DeletePermissionSet$) {
-    };
-    var DeleteTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "DeleteTrustedTokenIssuer", DeleteTrustedTokenIssuer$) {
-    };
-    var DescribeAccountAssignmentCreationStatusCommand2 = class extends command5(_ep05, _mw05, "DescribeAccountAssignmentCreationStatus", DescribeAccountAssignmentCreationStatus$) {
-    };
-    var DescribeAccountAssignmentDeletionStatusCommand2 = class extends command5(_ep05, _mw05, "DescribeAccountAssignmentDeletionStatus", DescribeAccountAssignmentDeletionStatus$) {
-    };
-    var DescribeApplicationAssignmentCommand = class extends command5(_ep05, _mw05, "DescribeApplicationAssignment", DescribeApplicationAssignment$) {
-    };
-    var DescribeApplicationCommand = class extends command5(_ep05, _mw05, "DescribeApplication", DescribeApplication$) {
-    };
-    var DescribeApplicationProviderCommand = class extends command5(_ep05, _mw05, "DescribeApplicationProvider", DescribeApplicationProvider$) {
-    };
-    var DescribeInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "DescribeInstanceAccessControlAttributeConfiguration", DescribeInstanceAccessControlAttributeConfiguration$) {
-    };
-    var DescribeInstanceCommand = class extends command5(_ep05, _mw05, "DescribeInstance", DescribeInstance$) {
-    };
-    var DescribePermissionSetCommand4 = class extends command5(_ep05, _mw05, "DescribePermissionSet", DescribePermissionSet$) {
-    };
-    var DescribePermissionSetProvisioningStatusCommand2 = class extends command5(_ep05, _mw05, "DescribePermissionSetProvisioningStatus", DescribePermissionSetProvisioningStatus$) {
-    };
-    var DescribeRegionCommand = class extends command5(_ep05, _mw05, "DescribeRegion", DescribeRegion$) {
-    };
-    var DescribeTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "DescribeTrustedTokenIssuer", DescribeTrustedTokenIssuer$) {
-    };
-    var DetachCustomerManagedPolicyReferenceFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DetachCustomerManagedPolicyReferenceFromPermissionSet", DetachCustomerManagedPolicyReferenceFromPermissionSet$) {
-    };
-    var DetachManagedPolicyFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DetachManagedPolicyFromPermissionSet", DetachManagedPolicyFromPermissionSet$) {
-    };
-    var GetApplicationAccessScopeCommand = class extends command5(_ep05, _mw05, "GetApplicationAccessScope", GetApplicationAccessScope$) {
-    };
-    var GetApplicationAssignmentConfigurationCommand = class extends command5(_ep05, _mw05, "GetApplicationAssignmentConfiguration", GetApplicationAssignmentConfiguration$) {
-    };
-    var GetApplicationAuthenticationMethodCommand = class extends command5(_ep05, _mw05, "GetApplicationAuthenticationMethod", GetApplicationAuthenticationMethod$) {
-    };
-    var GetApplicationGrantCommand = class extends command5(_ep05, _mw05, "GetApplicationGrant", GetApplicationGrant$) {
-    };
-    var GetApplicationSessionConfigurationCommand = class extends command5(_ep05, _mw05, "GetApplicationSessionConfiguration", GetApplicationSessionConfiguration$) {
-    };
-    var GetInlinePolicyForPermissionSetCommand2 = class extends command5(_ep05, _mw05, "GetInlinePolicyForPermissionSet", GetInlinePolicyForPermissionSet$) {
-    };
-    var GetPermissionsBoundaryForPermissionSetCommand2 = class extends command5(_ep05, _mw05, "GetPermissionsBoundaryForPermissionSet", GetPermissionsBoundaryForPermissionSet$) {
-    };
-    var ListAccountAssignmentCreationStatusCommand2 = class extends command5(_ep05, _mw05, "ListAccountAssignmentCreationStatus", ListAccountAssignmentCreationStatus$) {
-    };
-    var ListAccountAssignmentDeletionStatusCommand2 = class extends command5(_ep05, _mw05, "ListAccountAssignmentDeletionStatus", ListAccountAssignmentDeletionStatus$) {
-    };
-    var ListAccountAssignmentsCommand2 = class extends command5(_ep05, _mw05, "ListAccountAssignments", ListAccountAssignments$) {
-    };
-    var ListAccountAssignmentsForPrincipalCommand3 = class extends command5(_ep05, _mw05, "ListAccountAssignmentsForPrincipal", ListAccountAssignmentsForPrincipal$) {
-    };
-    var ListAccountsForProvisionedPermissionSetCommand = class extends command5(_ep05, _mw05, "ListAccountsForProvisionedPermissionSet", ListAccountsForProvisionedPermissionSet$) {
-    };
-    var ListApplicationAccessScopesCommand = class extends command5(_ep05, _mw05, "ListApplicationAccessScopes", ListApplicationAccessScopes$) {
-    };
-    var ListApplicationAssignmentsCommand = class extends command5(_ep05, _mw05, "ListApplicationAssignments", ListApplicationAssignments$) {
-    };
-    var ListApplicationAssignmentsForPrincipalCommand = class extends command5(_ep05, _mw05, "ListApplicationAssignmentsForPrincipal", ListApplicationAssignmentsForPrincipal$) {
-    };
-    var ListApplicationAuthenticationMethodsCommand = class extends command5(_ep05, _mw05, "ListApplicationAuthenticationMethods", ListApplicationAuthenticationMethods$) {
-    };
-    var ListApplicationGrantsCommand = class extends command5(_ep05, _mw05, "ListApplicationGrants", ListApplicationGrants$) {
-    };
-    var ListApplicationProvidersCommand = class extends command5(_ep05, _mw05, "ListApplicationProviders", ListApplicationProviders$) {
-    };
-    var ListApplicationsCommand = class extends command5(_ep05, _mw05, "ListApplications", ListApplications$) {
-    };
-    var ListCustomerManagedPolicyReferencesInPermissionSetCommand2 = class extends command5(_ep05, _mw05, "ListCustomerManagedPolicyReferencesInPermissionSet", ListCustomerManagedPolicyReferencesInPermissionSet$) {
-    };
-    var ListInstancesCommand2 = class extends command5(_ep05, _mw05, "ListInstances", ListInstances$) {
-    };
-    var ListManagedPoliciesInPermissionSetCommand2 = class extends command5(_ep05, _mw05, "ListManagedPoliciesInPermissionSet", ListManagedPoliciesInPermissionSet$) {
-    };
-    var ListPermissionSetProvisioningStatusCommand2 = class extends command5(_ep05, _mw05, "ListPermissionSetProvisioningStatus", ListPermissionSetProvisioningStatus$) {
-    };
-    var ListPermissionSetsCommand4 = class extends command5(_ep05, _mw05, "ListPermissionSets", ListPermissionSets$) {
-    };
-    var ListPermissionSetsProvisionedToAccountCommand = class extends command5(_ep05, _mw05, "ListPermissionSetsProvisionedToAccount", ListPermissionSetsProvisionedToAccount$) {
-    };
-    var ListRegionsCommand = class extends command5(_ep05, _mw05, "ListRegions", ListRegions$) {
-    };
-    var ListTagsForResourceCommand4 = class extends command5(_ep05, _mw05, "ListTagsForResource", ListTagsForResource$) {
-    };
-    var ListTrustedTokenIssuersCommand = class extends command5(_ep05, _mw05, "ListTrustedTokenIssuers", ListTrustedTokenIssuers$) {
-    };
-    var ProvisionPermissionSetCommand2 = class extends command5(_ep05, _mw05, "ProvisionPermissionSet", ProvisionPermissionSet$) {
-    };
-    var PutApplicationAccessScopeCommand = class extends command5(_ep05, _mw05, "PutApplicationAccessScope", PutApplicationAccessScope$) {
-    };
-    var PutApplicationAssignmentConfigurationCommand = class extends command5(_ep05, _mw05, "PutApplicationAssignmentConfiguration", PutApplicationAssignmentConfiguration$) {
-    };
-    var PutApplicationAuthenticationMethodCommand = class extends command5(_ep05, _mw05, "PutApplicationAuthenticationMethod", PutApplicationAuthenticationMethod$) {
-    };
-    var PutApplicationGrantCommand = class extends command5(_ep05, _mw05, "PutApplicationGrant", PutApplicationGrant$) {
-    };
-    var PutApplicationSessionConfigurationCommand = class extends command5(_ep05, _mw05, "PutApplicationSessionConfiguration", PutApplicationSessionConfiguration$) {
-    };
-    var PutInlinePolicyToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "PutInlinePolicyToPermissionSet", PutInlinePolicyToPermissionSet$) {
-    };
-    var PutPermissionsBoundaryToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "PutPermissionsBoundaryToPermissionSet", PutPermissionsBoundaryToPermissionSet$) {
-    };
-    var RemoveRegionCommand = class extends command5(_ep05, _mw05, "RemoveRegion", RemoveRegion$) {
-    };
-    var TagResourceCommand2 = class extends command5(_ep05, _mw05, "TagResource", TagResource$) {
-    };
-    var UntagResourceCommand2 = class extends command5(_ep05, _mw05, "UntagResource", UntagResource$) {
-    };
-    var UpdateApplicationCommand = class extends command5(_ep05, _mw05, "UpdateApplication", UpdateApplication$) {
-    };
-    var UpdateInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "UpdateInstanceAccessControlAttributeConfiguration", UpdateInstanceAccessControlAttributeConfiguration$) {
-    };
-    var UpdateInstanceCommand = class extends command5(_ep05, _mw05, "UpdateInstance", UpdateInstance$) {
-    };
-    var UpdatePermissionSetCommand2 = class extends command5(_ep05, _mw05, "UpdatePermissionSet", UpdatePermissionSet$) {
-    };
-    var UpdateTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "UpdateTrustedTokenIssuer", UpdateTrustedTokenIssuer$) {
-    };
-    var paginateListAccountAssignmentCreationStatus = createPaginator2(SSOAdminClient2, ListAccountAssignmentCreationStatusCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListAccountAssignmentDeletionStatus = createPaginator2(SSOAdminClient2, ListAccountAssignmentDeletionStatusCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListAccountAssignmentsForPrincipal = createPaginator2(SSOAdminClient2, ListAccountAssignmentsForPrincipalCommand3, "NextToken", "NextToken", "MaxResults");
-    var paginateListAccountAssignments = createPaginator2(SSOAdminClient2, ListAccountAssignmentsCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListAccountsForProvisionedPermissionSet = createPaginator2(SSOAdminClient2, ListAccountsForProvisionedPermissionSetCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListApplicationAccessScopes = createPaginator2(SSOAdminClient2, ListApplicationAccessScopesCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListApplicationAssignmentsForPrincipal = createPaginator2(SSOAdminClient2, ListApplicationAssignmentsForPrincipalCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListApplicationAssignments = createPaginator2(SSOAdminClient2, ListApplicationAssignmentsCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListApplicationAuthenticationMethods = createPaginator2(SSOAdminClient2, ListApplicationAuthenticationMethodsCommand, "NextToken", "NextToken", "");
-    var paginateListApplicationGrants = createPaginator2(SSOAdminClient2, ListApplicationGrantsCommand, "NextToken", "NextToken", "");
-    var paginateListApplicationProviders = createPaginator2(SSOAdminClient2, ListApplicationProvidersCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListApplications = createPaginator2(SSOAdminClient2, ListApplicationsCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListCustomerManagedPolicyReferencesInPermissionSet = createPaginator2(SSOAdminClient2, ListCustomerManagedPolicyReferencesInPermissionSetCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListInstances = createPaginator2(SSOAdminClient2, ListInstancesCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListManagedPoliciesInPermissionSet = createPaginator2(SSOAdminClient2, ListManagedPoliciesInPermissionSetCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListPermissionSetProvisioningStatus = createPaginator2(SSOAdminClient2, ListPermissionSetProvisioningStatusCommand2, "NextToken", "NextToken", "MaxResults");
-    var paginateListPermissionSets = createPaginator2(SSOAdminClient2, ListPermissionSetsCommand4, "NextToken", "NextToken", "MaxResults");
-    var paginateListPermissionSetsProvisionedToAccount = createPaginator2(SSOAdminClient2, ListPermissionSetsProvisionedToAccountCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListRegions = createPaginator2(SSOAdminClient2, ListRegionsCommand, "NextToken", "NextToken", "MaxResults");
-    var paginateListTagsForResource = createPaginator2(SSOAdminClient2, ListTagsForResourceCommand4, "NextToken", "NextToken", "");
-    var paginateListTrustedTokenIssuers = createPaginator2(SSOAdminClient2, ListTrustedTokenIssuersCommand, "NextToken", "NextToken", "MaxResults");
-    var commands5 = {
-      AddRegionCommand,
-      AttachCustomerManagedPolicyReferenceToPermissionSetCommand: AttachCustomerManagedPolicyReferenceToPermissionSetCommand2,
-      AttachManagedPolicyToPermissionSetCommand: AttachManagedPolicyToPermissionSetCommand2,
-      CreateAccountAssignmentCommand: CreateAccountAssignmentCommand2,
-      CreateApplicationCommand,
-      CreateApplicationAssignmentCommand,
-      CreateInstanceCommand,
-      CreateInstanceAccessControlAttributeConfigurationCommand,
-      CreatePermissionSetCommand: CreatePermissionSetCommand2,
-      CreateTrustedTokenIssuerCommand,
-      DeleteAccountAssignmentCommand: DeleteAccountAssignmentCommand2,
-      DeleteApplicationCommand,
-      DeleteApplicationAccessScopeCommand,
-      DeleteApplicationAssignmentCommand,
-      DeleteApplicationAuthenticationMethodCommand,
-      DeleteApplicationGrantCommand,
-      DeleteInlinePolicyFromPermissionSetCommand: DeleteInlinePolicyFromPermissionSetCommand2,
-      DeleteInstanceCommand,
-      DeleteInstanceAccessControlAttributeConfigurationCommand,
-      DeletePermissionsBoundaryFromPermissionSetCommand: DeletePermissionsBoundaryFromPermissionSetCommand2,
-      DeletePermissionSetCommand: DeletePermissionSetCommand2,
-      DeleteTrustedTokenIssuerCommand,
-      DescribeAccountAssignmentCreationStatusCommand: DescribeAccountAssignmentCreationStatusCommand2,
-      DescribeAccountAssignmentDeletionStatusCommand: DescribeAccountAssignmentDeletionStatusCommand2,
-      DescribeApplicationCommand,
-      DescribeApplicationAssignmentCommand,
-      DescribeApplicationProviderCommand,
-      DescribeInstanceCommand,
-      DescribeInstanceAccessControlAttributeConfigurationCommand,
-      DescribePermissionSetCommand: DescribePermissionSetCommand4,
-      DescribePermissionSetProvisioningStatusCommand: DescribePermissionSetProvisioningStatusCommand2,
-      DescribeRegionCommand,
-      DescribeTrustedTokenIssuerCommand,
-      DetachCustomerManagedPolicyReferenceFromPermissionSetCommand: DetachCustomerManagedPolicyReferenceFromPermissionSetCommand2,
-      DetachManagedPolicyFromPermissionSetCommand: DetachManagedPolicyFromPermissionSetCommand2,
-      GetApplicationAccessScopeCommand,
-      GetApplicationAssignmentConfigurationCommand,
-      GetApplicationAuthenticationMethodCommand,
-      GetApplicationGrantCommand,
-      GetApplicationSessionConfigurationCommand,
-      GetInlinePolicyForPermissionSetCommand: GetInlinePolicyForPermissionSetCommand2,
-      GetPermissionsBoundaryForPermissionSetCommand: GetPermissionsBoundaryForPermissionSetCommand2,
-      ListAccountAssignmentCreationStatusCommand: ListAccountAssignmentCreationStatusCommand2,
-      ListAccountAssignmentDeletionStatusCommand: ListAccountAssignmentDeletionStatusCommand2,
-      ListAccountAssignmentsCommand: ListAccountAssignmentsCommand2,
-      ListAccountAssignmentsForPrincipalCommand: ListAccountAssignmentsForPrincipalCommand3,
-      ListAccountsForProvisionedPermissionSetCommand,
-      ListApplicationAccessScopesCommand,
-      ListApplicationAssignmentsCommand,
-      ListApplicationAssignmentsForPrincipalCommand,
-      ListApplicationAuthenticationMethodsCommand,
-      ListApplicationGrantsCommand,
-      ListApplicationProvidersCommand,
-      ListApplicationsCommand,
-      ListCustomerManagedPolicyReferencesInPermissionSetCommand: ListCustomerManagedPolicyReferencesInPermissionSetCommand2,
-      ListInstancesCommand: ListInstancesCommand2,
-      ListManagedPoliciesInPermissionSetCommand: ListManagedPoliciesInPermissionSetCommand2,
-      ListPermissionSetProvisioningStatusCommand: ListPermissionSetProvisioningStatusCommand2,
-      ListPermissionSetsCommand: ListPermissionSetsCommand4,
-      ListPermissionSetsProvisionedToAccountCommand,
-      ListRegionsCommand,
-      ListTagsForResourceCommand: ListTagsForResourceCommand4,
-      ListTrustedTokenIssuersCommand,
-      ProvisionPermissionSetCommand: ProvisionPermissionSetCommand2,
-      PutApplicationAccessScopeCommand,
-      PutApplicationAssignmentConfigurationCommand,
-      PutApplicationAuthenticationMethodCommand,
-      PutApplicationGrantCommand,
-      PutApplicationSessionConfigurationCommand,
-      PutInlinePolicyToPermissionSetCommand: PutInlinePolicyToPermissionSetCommand2,
-      PutPermissionsBoundaryToPermissionSetCommand: PutPermissionsBoundaryToPermissionSetCommand2,
-      RemoveRegionCommand,
-      TagResourceCommand: TagResourceCommand2,
-      UntagResourceCommand: UntagResourceCommand2,
-      UpdateApplicationCommand,
-      UpdateInstanceCommand,
-      UpdateInstanceAccessControlAttributeConfigurationCommand,
-      UpdatePermissionSetCommand: UpdatePermissionSetCommand2,
-      UpdateTrustedTokenIssuerCommand
-    };
-    var paginators = {
-      paginateListAccountAssignmentCreationStatus,
-      paginateListAccountAssignmentDeletionStatus,
-      paginateListAccountAssignments,
-      paginateListAccountAssignmentsForPrincipal,
-      paginateListAccountsForProvisionedPermissionSet,
-      paginateListApplicationAccessScopes,
-      paginateListApplicationAssignments,
-      paginateListApplicationAssignmentsForPrincipal,
-      paginateListApplicationAuthenticationMethods,
-      paginateListApplicationGrants,
-      paginateListApplicationProviders,
-      paginateListApplications,
-      paginateListCustomerManagedPolicyReferencesInPermissionSet,
-      paginateListInstances,
-      paginateListManagedPoliciesInPermissionSet,
-      paginateListPermissionSetProvisioningStatus,
-      paginateListPermissionSets,
-      paginateListPermissionSetsProvisionedToAccount,
-      paginateListRegions,
-      paginateListTagsForResource,
-      paginateListTrustedTokenIssuers
-    };
-    var SSOAdmin = class extends SSOAdminClient2 {
-    };
-    createAggregatedClient2(commands5, SSOAdmin, { paginators });
-    var AccessDeniedExceptionReason2 = {
-      KMS_ACCESS_DENIED_EXCEPTION: "KMS_AccessDeniedException"
-    };
-    var PrincipalType = {
-      GROUP: "GROUP",
-      USER: "USER"
-    };
-    var StatusValues = {
-      FAILED: "FAILED",
-      IN_PROGRESS: "IN_PROGRESS",
-      SUCCEEDED: "SUCCEEDED"
-    };
-    var TargetType = {
-      AWS_ACCOUNT: "AWS_ACCOUNT"
-    };
-    var RegionStatus = {
-      ACTIVE: "ACTIVE",
-      ADDING: "ADDING",
-      REMOVING: "REMOVING"
-    };
-    var ThrottlingExceptionReason = {
-      KMS_THROTTLING_EXCEPTION: "KMS_ThrottlingException"
-    };
-    var ValidationExceptionReason = {
-      KMS_DISABLED_EXCEPTION: "KMS_DisabledException",
-      KMS_INVALID_KEY_USAGE_EXCEPTION: "KMS_InvalidKeyUsageException",
-      KMS_INVALID_STATE_EXCEPTION: "KMS_InvalidStateException"
-    };
-    var SignInOrigin = {
-      APPLICATION: "APPLICATION",
-      IDENTITY_CENTER: "IDENTITY_CENTER"
-    };
-    var ApplicationVisibility = {
-      DISABLED: "DISABLED",
-      ENABLED: "ENABLED"
-    };
-    var ApplicationStatus = {
-      DISABLED: "DISABLED",
-      ENABLED: "ENABLED"
-    };
-    var ResourceNotFoundExceptionReason = {
-      KMS_NOT_FOUND_EXCEPTION: "KMS_NotFoundException"
-    };
-    var AuthenticationMethodType = {
-      IAM: "IAM"
-    };
-    var GrantType = {
-      AUTHORIZATION_CODE: "authorization_code",
-      JWT_BEARER: "urn:ietf:params:oauth:grant-type:jwt-bearer",
-      REFRESH_TOKEN: "refresh_token",
-      TOKEN_EXCHANGE: "urn:ietf:params:oauth:grant-type:token-exchange"
-    };
-    var FederationProtocol = {
-      OAUTH: "OAUTH",
-      SAML: "SAML"
-    };
-    var JwksRetrievalOption = {
-      OPEN_ID_DISCOVERY: "OPEN_ID_DISCOVERY"
-    };
-    var TrustedTokenIssuerType = {
-      OIDC_JWT: "OIDC_JWT"
-    };
-    var KmsKeyStatus = {
-      ENABLED: "ENABLED",
-      UPDATE_FAILED: "UPDATE_FAILED",
-      UPDATING: "UPDATING"
-    };
-    var KmsKeyType = {
-      AWS_OWNED_KMS_KEY: "AWS_OWNED_KMS_KEY",
-      CUSTOMER_MANAGED_KEY: "CUSTOMER_MANAGED_KEY"
-    };
-    var InstanceStatus = {
-      ACTIVE: "ACTIVE",
-      CREATE_FAILED: "CREATE_FAILED",
-      CREATE_IN_PROGRESS: "CREATE_IN_PROGRESS",
-      DELETE_IN_PROGRESS: "DELETE_IN_PROGRESS"
-    };
-    var InstanceAccessControlAttributeConfigurationStatus = {
-      CREATION_FAILED: "CREATION_FAILED",
-      CREATION_IN_PROGRESS: "CREATION_IN_PROGRESS",
-      ENABLED: "ENABLED"
-    };
-    var UserBackgroundSessionApplicationStatus = {
-      DISABLED: "DISABLED",
-      ENABLED: "ENABLED"
-    };
-    var ProvisioningStatus = {
-      LATEST_PERMISSION_SET_NOT_PROVISIONED: "LATEST_PERMISSION_SET_NOT_PROVISIONED",
-      LATEST_PERMISSION_SET_PROVISIONED: "LATEST_PERMISSION_SET_PROVISIONED"
-    };
-    var ProvisionTargetType = {
-      ALL_PROVISIONED_ACCOUNTS: "ALL_PROVISIONED_ACCOUNTS",
-      AWS_ACCOUNT: "AWS_ACCOUNT"
-    };
-    exports2.AccessControlAttribute$ = AccessControlAttribute$;
-    exports2.AccessControlAttributeValue$ = AccessControlAttributeValue$;
-    exports2.AccessDeniedException = AccessDeniedException3;
-    exports2.AccessDeniedException$ = AccessDeniedException$3;
-    exports2.AccessDeniedExceptionReason = AccessDeniedExceptionReason2;
-    exports2.AccountAssignment$ = AccountAssignment$;
-    exports2.AccountAssignmentForPrincipal$ = AccountAssignmentForPrincipal$;
-    exports2.AccountAssignmentOperationStatus$ = AccountAssignmentOperationStatus$;
-    exports2.AccountAssignmentOperationStatusMetadata$ = AccountAssignmentOperationStatusMetadata$;
-    exports2.AddRegion$ = AddRegion$;
-    exports2.AddRegionCommand = AddRegionCommand;
-    exports2.AddRegionRequest$ = AddRegionRequest$;
-    exports2.AddRegionResponse$ = AddRegionResponse$;
-    exports2.Application$ = Application$;
-    exports2.ApplicationAssignment$ = ApplicationAssignment$;
-    exports2.ApplicationAssignmentForPrincipal$ = ApplicationAssignmentForPrincipal$;
-    exports2.ApplicationProvider$ = ApplicationProvider$;
-    exports2.ApplicationStatus = ApplicationStatus;
-    exports2.ApplicationVisibility = ApplicationVisibility;
-    exports2.AttachCustomerManagedPolicyReferenceToPermissionSet$ = AttachCustomerManagedPolicyReferenceToPermissionSet$;
-    exports2.AttachCustomerManagedPolicyReferenceToPermissionSetCommand = AttachCustomerManagedPolicyReferenceToPermissionSetCommand2;
-    exports2.AttachCustomerManagedPolicyReferenceToPermissionSetRequest$ = AttachCustomerManagedPolicyReferenceToPermissionSetRequest$;
-    exports2.AttachCustomerManagedPolicyReferenceToPermissionSetResponse$ = AttachCustomerManagedPolicyReferenceToPermissionSetResponse$;
-    exports2.AttachManagedPolicyToPermissionSet$ = AttachManagedPolicyToPermissionSet$;
-    exports2.AttachManagedPolicyToPermissionSetCommand = AttachManagedPolicyToPermissionSetCommand2;
-    exports2.AttachManagedPolicyToPermissionSetRequest$ = AttachManagedPolicyToPermissionSetRequest$;
-    exports2.AttachManagedPolicyToPermissionSetResponse$ = AttachManagedPolicyToPermissionSetResponse$;
-    exports2.AttachedManagedPolicy$ = AttachedManagedPolicy$;
-    exports2.AuthenticationMethod$ = AuthenticationMethod$;
-    exports2.AuthenticationMethodItem$ = AuthenticationMethodItem$;
-    exports2.AuthenticationMethodType = AuthenticationMethodType;
-    exports2.AuthorizationCodeGrant$ = AuthorizationCodeGrant$;
-    exports2.AuthorizedTokenIssuer$ = AuthorizedTokenIssuer$;
-    exports2.ConflictException = ConflictException2;
-    exports2.ConflictException$ = ConflictException$;
-    exports2.CreateAccountAssignment$ = CreateAccountAssignment$;
-    exports2.CreateAccountAssignmentCommand = CreateAccountAssignmentCommand2;
-    exports2.CreateAccountAssignmentRequest$ = CreateAccountAssignmentRequest$;
-    exports2.CreateAccountAssignmentResponse$ = CreateAccountAssignmentResponse$;
-    exports2.CreateApplication$ = CreateApplication$;
-    exports2.CreateApplicationAssignment$ = CreateApplicationAssignment$;
-    exports2.CreateApplicationAssignmentCommand = CreateApplicationAssignmentCommand;
-    exports2.CreateApplicationAssignmentRequest$ = CreateApplicationAssignmentRequest$;
-    exports2.CreateApplicationAssignmentResponse$ = CreateApplicationAssignmentResponse$;
-    exports2.CreateApplicationCommand = CreateApplicationCommand;
-    exports2.CreateApplicationRequest$ = CreateApplicationRequest$;
-    exports2.CreateApplicationResponse$ = CreateApplicationResponse$;
-    exports2.CreateInstance$ = CreateInstance$;
-    exports2.CreateInstanceAccessControlAttributeConfiguration$ = CreateInstanceAccessControlAttributeConfiguration$;
-    exports2.CreateInstanceAccessControlAttributeConfigurationCommand = CreateInstanceAccessControlAttributeConfigurationCommand;
-    exports2.CreateInstanceAccessControlAttributeConfigurationRequest$ = CreateInstanceAccessControlAttributeConfigurationRequest$;
-    exports2.CreateInstanceAccessControlAttributeConfigurationResponse$ = CreateInstanceAccessControlAttributeConfigurationResponse$;
-    exports2.CreateInstanceCommand = CreateInstanceCommand;
-    exports2.CreateInstanceRequest$ = CreateInstanceRequest$;
-    exports2.CreateInstanceResponse$ = CreateInstanceResponse$;
-    exports2.CreatePermissionSet$ = CreatePermissionSet$;
-    exports2.CreatePermissionSetCommand = CreatePermissionSetCommand2;
-    exports2.CreatePermissionSetRequest$ = CreatePermissionSetRequest$;
-    exports2.CreatePermissionSetResponse$ = CreatePermissionSetResponse$;
-    exports2.CreateTrustedTokenIssuer$ = CreateTrustedTokenIssuer$;
-    exports2.CreateTrustedTokenIssuerCommand = CreateTrustedTokenIssuerCommand;
-    exports2.CreateTrustedTokenIssuerRequest$ = CreateTrustedTokenIssuerRequest$;
-    exports2.CreateTrustedTokenIssuerResponse$ = CreateTrustedTokenIssuerResponse$;
-    exports2.CustomerManagedPolicyReference$ = CustomerManagedPolicyReference$;
-    exports2.DeleteAccountAssignment$ = DeleteAccountAssignment$;
-    exports2.DeleteAccountAssignmentCommand = DeleteAccountAssignmentCommand2;
-    exports2.DeleteAccountAssignmentRequest$ = DeleteAccountAssignmentRequest$;
-    exports2.DeleteAccountAssignmentResponse$ = DeleteAccountAssignmentResponse$;
-    exports2.DeleteApplication$ = DeleteApplication$;
-    exports2.DeleteApplicationAccessScope$ = DeleteApplicationAccessScope$;
-    exports2.DeleteApplicationAccessScopeCommand = DeleteApplicationAccessScopeCommand;
-    exports2.DeleteApplicationAccessScopeRequest$ = DeleteApplicationAccessScopeRequest$;
-    exports2.DeleteApplicationAssignment$ = DeleteApplicationAssignment$;
-    exports2.DeleteApplicationAssignmentCommand = DeleteApplicationAssignmentCommand;
-    exports2.DeleteApplicationAssignmentRequest$ = DeleteApplicationAssignmentRequest$;
-    exports2.DeleteApplicationAssignmentResponse$ = DeleteApplicationAssignmentResponse$;
-    exports2.DeleteApplicationAuthenticationMethod$ = DeleteApplicationAuthenticationMethod$;
-    exports2.DeleteApplicationAuthenticationMethodCommand = DeleteApplicationAuthenticationMethodCommand;
-    exports2.DeleteApplicationAuthenticationMethodRequest$ = DeleteApplicationAuthenticationMethodRequest$;
-    exports2.DeleteApplicationCommand = DeleteApplicationCommand;
-    exports2.DeleteApplicationGrant$ = DeleteApplicationGrant$;
-    exports2.DeleteApplicationGrantCommand = DeleteApplicationGrantCommand;
-    exports2.DeleteApplicationGrantRequest$ = DeleteApplicationGrantRequest$;
-    exports2.DeleteApplicationRequest$ = DeleteApplicationRequest$;
-    exports2.DeleteApplicationResponse$ = DeleteApplicationResponse$;
-    exports2.DeleteInlinePolicyFromPermissionSet$ = DeleteInlinePolicyFromPermissionSet$;
-    exports2.DeleteInlinePolicyFromPermissionSetCommand = DeleteInlinePolicyFromPermissionSetCommand2;
-    exports2.DeleteInlinePolicyFromPermissionSetRequest$ = DeleteInlinePolicyFromPermissionSetRequest$;
-    exports2.DeleteInlinePolicyFromPermissionSetResponse$ = DeleteInlinePolicyFromPermissionSetResponse$;
-    exports2.DeleteInstance$ = DeleteInstance$;
-    exports2.DeleteInstanceAccessControlAttributeConfiguration$ = DeleteInstanceAccessControlAttributeConfiguration$;
-    exports2.DeleteInstanceAccessControlAttributeConfigurationCommand = DeleteInstanceAccessControlAttributeConfigurationCommand;
-    exports2.DeleteInstanceAccessControlAttributeConfigurationRequest$ = DeleteInstanceAccessControlAttributeConfigurationRequest$;
-    exports2.DeleteInstanceAccessControlAttributeConfigurationResponse$ = DeleteInstanceAccessControlAttributeConfigurationResponse$;
-    exports2.DeleteInstanceCommand = DeleteInstanceCommand;
-    exports2.DeleteInstanceRequest$ = DeleteInstanceRequest$;
-    exports2.DeleteInstanceResponse$ = DeleteInstanceResponse$;
-    exports2.DeletePermissionSet$ = DeletePermissionSet$;
-    exports2.DeletePermissionSetCommand = DeletePermissionSetCommand2;
-    exports2.DeletePermissionSetRequest$ = DeletePermissionSetRequest$;
-    exports2.DeletePermissionSetResponse$ = DeletePermissionSetResponse$;
-    exports2.DeletePermissionsBoundaryFromPermissionSet$ = DeletePermissionsBoundaryFromPermissionSet$;
-    exports2.DeletePermissionsBoundaryFromPermissionSetCommand = DeletePermissionsBoundaryFromPermissionSetCommand2;
-    exports2.DeletePermissionsBoundaryFromPermissionSetRequest$ = DeletePermissionsBoundaryFromPermissionSetRequest$;
-    exports2.DeletePermissionsBoundaryFromPermissionSetResponse$ = DeletePermissionsBoundaryFromPermissionSetResponse$;
-    exports2.DeleteTrustedTokenIssuer$ = DeleteTrustedTokenIssuer$;
-    exports2.DeleteTrustedTokenIssuerCommand = DeleteTrustedTokenIssuerCommand;
-    exports2.DeleteTrustedTokenIssuerRequest$ = DeleteTrustedTokenIssuerRequest$;
-    exports2.DeleteTrustedTokenIssuerResponse$ = DeleteTrustedTokenIssuerResponse$;
-    exports2.DescribeAccountAssignmentCreationStatus$ = DescribeAccountAssignmentCreationStatus$;
-    exports2.DescribeAccountAssignmentCreationStatusCommand = DescribeAccountAssignmentCreationStatusCommand2;
-    exports2.DescribeAccountAssignmentCreationStatusRequest$ = DescribeAccountAssignmentCreationStatusRequest$;
-    exports2.DescribeAccountAssignmentCreationStatusResponse$ = DescribeAccountAssignmentCreationStatusResponse$;
-    exports2.DescribeAccountAssignmentDeletionStatus$ = DescribeAccountAssignmentDeletionStatus$;
-    exports2.DescribeAccountAssignmentDeletionStatusCommand = DescribeAccountAssignmentDeletionStatusCommand2;
-    exports2.DescribeAccountAssignmentDeletionStatusRequest$ = DescribeAccountAssignmentDeletionStatusRequest$;
-    exports2.DescribeAccountAssignmentDeletionStatusResponse$ = DescribeAccountAssignmentDeletionStatusResponse$;
-    exports2.DescribeApplication$ = DescribeApplication$;
-    exports2.DescribeApplicationAssignment$ = DescribeApplicationAssignment$;
-    exports2.DescribeApplicationAssignmentCommand = DescribeApplicationAssignmentCommand;
-    exports2.DescribeApplicationAssignmentRequest$ = DescribeApplicationAssignmentRequest$;
-    exports2.DescribeApplicationAssignmentResponse$ = DescribeApplicationAssignmentResponse$;
-    exports2.DescribeApplicationCommand = DescribeApplicationCommand;
-    exports2.DescribeApplicationProvider$ = DescribeApplicationProvider$;
-    exports2.DescribeApplicationProviderCommand = DescribeApplicationProviderCommand;
-    exports2.DescribeApplicationProviderRequest$ = DescribeApplicationProviderRequest$;
-    exports2.DescribeApplicationProviderResponse$ = DescribeApplicationProviderResponse$;
-    exports2.DescribeApplicationRequest$ = DescribeApplicationRequest$;
-    exports2.DescribeApplicationResponse$ = DescribeApplicationResponse$;
-    exports2.DescribeInstance$ = DescribeInstance$;
-    exports2.DescribeInstanceAccessControlAttributeConfiguration$ = DescribeInstanceAccessControlAttributeConfiguration$;
-    exports2.DescribeInstanceAccessControlAttributeConfigurationCommand = DescribeInstanceAccessControlAttributeConfigurationCommand;
-    exports2.DescribeInstanceAccessControlAttributeConfigurationRequest$ = DescribeInstanceAccessControlAttributeConfigurationRequest$;
-    exports2.DescribeInstanceAccessControlAttributeConfigurationResponse$ = DescribeInstanceAccessControlAttributeConfigurationResponse$;
-    exports2.DescribeInstanceCommand = DescribeInstanceCommand;
-    exports2.DescribeInstanceRequest$ = DescribeInstanceRequest$;
-    exports2.DescribeInstanceResponse$ = DescribeInstanceResponse$;
-    exports2.DescribePermissionSet$ = DescribePermissionSet$;
-    exports2.DescribePermissionSetCommand = DescribePermissionSetCommand4;
-    exports2.DescribePermissionSetProvisioningStatus$ = DescribePermissionSetProvisioningStatus$;
-    exports2.DescribePermissionSetProvisioningStatusCommand = DescribePermissionSetProvisioningStatusCommand2;
-    exports2.DescribePermissionSetProvisioningStatusRequest$ = DescribePermissionSetProvisioningStatusRequest$;
-    exports2.DescribePermissionSetProvisioningStatusResponse$ = DescribePermissionSetProvisioningStatusResponse$;
-    exports2.DescribePermissionSetRequest$ = DescribePermissionSetRequest$;
-    exports2.DescribePermissionSetResponse$ = DescribePermissionSetResponse$;
-    exports2.DescribeRegion$ = DescribeRegion$;
-    exports2.DescribeRegionCommand = DescribeRegionCommand;
-    exports2.DescribeRegionRequest$ = DescribeRegionRequest$;
-    exports2.DescribeRegionResponse$ = DescribeRegionResponse$;
-    exports2.DescribeTrustedTokenIssuer$ = DescribeTrustedTokenIssuer$;
-    exports2.DescribeTrustedTokenIssuerCommand = DescribeTrustedTokenIssuerCommand;
-    exports2.DescribeTrustedTokenIssuerRequest$ = DescribeTrustedTokenIssuerRequest$;
-    exports2.DescribeTrustedTokenIssuerResponse$ = DescribeTrustedTokenIssuerResponse$;
-    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSet$ = DetachCustomerManagedPolicyReferenceFromPermissionSet$;
-    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSetCommand = DetachCustomerManagedPolicyReferenceFromPermissionSetCommand2;
-    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$ = DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$;
-    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$ = DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$;
-    exports2.DetachManagedPolicyFromPermissionSet$ = DetachManagedPolicyFromPermissionSet$;
-    exports2.DetachManagedPolicyFromPermissionSetCommand = DetachManagedPolicyFromPermissionSetCommand2;
-    exports2.DetachManagedPolicyFromPermissionSetRequest$ = DetachManagedPolicyFromPermissionSetRequest$;
-    exports2.DetachManagedPolicyFromPermissionSetResponse$ = DetachManagedPolicyFromPermissionSetResponse$;
-    exports2.DisplayData$ = DisplayData$;
-    exports2.EncryptionConfiguration$ = EncryptionConfiguration$;
-    exports2.EncryptionConfigurationDetails$ = EncryptionConfigurationDetails$;
-    exports2.FederationProtocol = FederationProtocol;
-    exports2.GetApplicationAccessScope$ = GetApplicationAccessScope$;
-    exports2.GetApplicationAccessScopeCommand = GetApplicationAccessScopeCommand;
-    exports2.GetApplicationAccessScopeRequest$ = GetApplicationAccessScopeRequest$;
-    exports2.GetApplicationAccessScopeResponse$ = GetApplicationAccessScopeResponse$;
-    exports2.GetApplicationAssignmentConfiguration$ = GetApplicationAssignmentConfiguration$;
-    exports2.GetApplicationAssignmentConfigurationCommand = GetApplicationAssignmentConfigurationCommand;
-    exports2.GetApplicationAssignmentConfigurationRequest$ = GetApplicationAssignmentConfigurationRequest$;
-    exports2.GetApplicationAssignmentConfigurationResponse$ = GetApplicationAssignmentConfigurationResponse$;
-    exports2.GetApplicationAuthenticationMethod$ = GetApplicationAuthenticationMethod$;
-    exports2.GetApplicationAuthenticationMethodCommand = GetApplicationAuthenticationMethodCommand;
-    exports2.GetApplicationAuthenticationMethodRequest$ = GetApplicationAuthenticationMethodRequest$;
-    exports2.GetApplicationAuthenticationMethodResponse$ = GetApplicationAuthenticationMethodResponse$;
-    exports2.GetApplicationGrant$ = GetApplicationGrant$;
-    exports2.GetApplicationGrantCommand = GetApplicationGrantCommand;
-    exports2.GetApplicationGrantRequest$ = GetApplicationGrantRequest$;
-    exports2.GetApplicationGrantResponse$ = GetApplicationGrantResponse$;
-    exports2.GetApplicationSessionConfiguration$ = GetApplicationSessionConfiguration$;
-    exports2.GetApplicationSessionConfigurationCommand = GetApplicationSessionConfigurationCommand;
-    exports2.GetApplicationSessionConfigurationRequest$ = GetApplicationSessionConfigurationRequest$;
-    exports2.GetApplicationSessionConfigurationResponse$ = GetApplicationSessionConfigurationResponse$;
-    exports2.GetInlinePolicyForPermissionSet$ = GetInlinePolicyForPermissionSet$;
-    exports2.GetInlinePolicyForPermissionSetCommand = GetInlinePolicyForPermissionSetCommand2;
-    exports2.GetInlinePolicyForPermissionSetRequest$ = GetInlinePolicyForPermissionSetRequest$;
-    exports2.GetInlinePolicyForPermissionSetResponse$ = GetInlinePolicyForPermissionSetResponse$;
-    exports2.GetPermissionsBoundaryForPermissionSet$ = GetPermissionsBoundaryForPermissionSet$;
-    exports2.GetPermissionsBoundaryForPermissionSetCommand = GetPermissionsBoundaryForPermissionSetCommand2;
-    exports2.GetPermissionsBoundaryForPermissionSetRequest$ = GetPermissionsBoundaryForPermissionSetRequest$;
-    exports2.GetPermissionsBoundaryForPermissionSetResponse$ = GetPermissionsBoundaryForPermissionSetResponse$;
-    exports2.Grant$ = Grant$;
-    exports2.GrantItem$ = GrantItem$;
-    exports2.GrantType = GrantType;
-    exports2.IamAuthenticationMethod$ = IamAuthenticationMethod$;
-    exports2.InstanceAccessControlAttributeConfiguration$ = InstanceAccessControlAttributeConfiguration$;
-    exports2.InstanceAccessControlAttributeConfigurationStatus = InstanceAccessControlAttributeConfigurationStatus;
-    exports2.InstanceMetadata$ = InstanceMetadata$;
-    exports2.InstanceStatus = InstanceStatus;
-    exports2.InternalServerException = InternalServerException3;
-    exports2.InternalServerException$ = InternalServerException$3;
-    exports2.JwksRetrievalOption = JwksRetrievalOption;
-    exports2.JwtBearerGrant$ = JwtBearerGrant$;
-    exports2.KmsKeyStatus = KmsKeyStatus;
-    exports2.KmsKeyType = KmsKeyType;
-    exports2.ListAccountAssignmentCreationStatus$ = ListAccountAssignmentCreationStatus$;
-    exports2.ListAccountAssignmentCreationStatusCommand = ListAccountAssignmentCreationStatusCommand2;
-    exports2.ListAccountAssignmentCreationStatusRequest$ = ListAccountAssignmentCreationStatusRequest$;
-    exports2.ListAccountAssignmentCreationStatusResponse$ = ListAccountAssignmentCreationStatusResponse$;
-    exports2.ListAccountAssignmentDeletionStatus$ = ListAccountAssignmentDeletionStatus$;
-    exports2.ListAccountAssignmentDeletionStatusCommand = ListAccountAssignmentDeletionStatusCommand2;
-    exports2.ListAccountAssignmentDeletionStatusRequest$ = ListAccountAssignmentDeletionStatusRequest$;
-    exports2.ListAccountAssignmentDeletionStatusResponse$ = ListAccountAssignmentDeletionStatusResponse$;
-    exports2.ListAccountAssignments$ = ListAccountAssignments$;
-    exports2.ListAccountAssignmentsCommand = ListAccountAssignmentsCommand2;
-    exports2.ListAccountAssignmentsFilter$ = ListAccountAssignmentsFilter$;
-    exports2.ListAccountAssignmentsForPrincipal$ = ListAccountAssignmentsForPrincipal$;
-    exports2.ListAccountAssignmentsForPrincipalCommand = ListAccountAssignmentsForPrincipalCommand3;
-    exports2.ListAccountAssignmentsForPrincipalRequest$ = ListAccountAssignmentsForPrincipalRequest$;
-    exports2.ListAccountAssignmentsForPrincipalResponse$ = ListAccountAssignmentsForPrincipalResponse$;
-    exports2.ListAccountAssignmentsRequest$ = ListAccountAssignmentsRequest$;
-    exports2.ListAccountAssignmentsResponse$ = ListAccountAssignmentsResponse$;
-    exports2.ListAccountsForProvisionedPermissionSet$ = ListAccountsForProvisionedPermissionSet$;
-    exports2.ListAccountsForProvisionedPermissionSetCommand = ListAccountsForProvisionedPermissionSetCommand;
-    exports2.ListAccountsForProvisionedPermissionSetRequest$ = ListAccountsForProvisionedPermissionSetRequest$;
-    exports2.ListAccountsForProvisionedPermissionSetResponse$ = ListAccountsForProvisionedPermissionSetResponse$;
-    exports2.ListApplicationAccessScopes$ = ListApplicationAccessScopes$;
-    exports2.ListApplicationAccessScopesCommand = ListApplicationAccessScopesCommand;
-    exports2.ListApplicationAccessScopesRequest$ = ListApplicationAccessScopesRequest$;
-    exports2.ListApplicationAccessScopesResponse$ = ListApplicationAccessScopesResponse$;
-    exports2.ListApplicationAssignments$ = ListApplicationAssignments$;
-    exports2.ListApplicationAssignmentsCommand = ListApplicationAssignmentsCommand;
-    exports2.ListApplicationAssignmentsFilter$ = ListApplicationAssignmentsFilter$;
-    exports2.ListApplicationAssignmentsForPrincipal$ = ListApplicationAssignmentsForPrincipal$;
-    exports2.ListApplicationAssignmentsForPrincipalCommand = ListApplicationAssignmentsForPrincipalCommand;
-    exports2.ListApplicationAssignmentsForPrincipalRequest$ = ListApplicationAssignmentsForPrincipalRequest$;
-    exports2.ListApplicationAssignmentsForPrincipalResponse$ = ListApplicationAssignmentsForPrincipalResponse$;
-    exports2.ListApplicationAssignmentsRequest$ = ListApplicationAssignmentsRequest$;
-    exports2.ListApplicationAssignmentsResponse$ = ListApplicationAssignmentsResponse$;
-    exports2.ListApplicationAuthenticationMethods$ = ListApplicationAuthenticationMethods$;
-    exports2.ListApplicationAuthenticationMethodsCommand = ListApplicationAuthenticationMethodsCommand;
-    exports2.ListApplicationAuthenticationMethodsRequest$ = ListApplicationAuthenticationMethodsRequest$;
-    exports2.ListApplicationAuthenticationMethodsResponse$ = ListApplicationAuthenticationMethodsResponse$;
-    exports2.ListApplicationGrants$ = ListApplicationGrants$;
-    exports2.ListApplicationGrantsCommand = ListApplicationGrantsCommand;
-    exports2.ListApplicationGrantsRequest$ = ListApplicationGrantsRequest$;
-    exports2.ListApplicationGrantsResponse$ = ListApplicationGrantsResponse$;
-    exports2.ListApplicationProviders$ = ListApplicationProviders$;
-    exports2.ListApplicationProvidersCommand = ListApplicationProvidersCommand;
-    exports2.ListApplicationProvidersRequest$ = ListApplicationProvidersRequest$;
-    exports2.ListApplicationProvidersResponse$ = ListApplicationProvidersResponse$;
-    exports2.ListApplications$ = ListApplications$;
-    exports2.ListApplicationsCommand = ListApplicationsCommand;
-    exports2.ListApplicationsFilter$ = ListApplicationsFilter$;
-    exports2.ListApplicationsRequest$ = ListApplicationsRequest$;
-    exports2.ListApplicationsResponse$ = ListApplicationsResponse$;
-    exports2.ListCustomerManagedPolicyReferencesInPermissionSet$ = ListCustomerManagedPolicyReferencesInPermissionSet$;
-    exports2.ListCustomerManagedPolicyReferencesInPermissionSetCommand = ListCustomerManagedPolicyReferencesInPermissionSetCommand2;
-    exports2.ListCustomerManagedPolicyReferencesInPermissionSetRequest$ = ListCustomerManagedPolicyReferencesInPermissionSetRequest$;
-    exports2.ListCustomerManagedPolicyReferencesInPermissionSetResponse$ = ListCustomerManagedPolicyReferencesInPermissionSetResponse$;
-    exports2.ListInstances$ = ListInstances$;
-    exports2.ListInstancesCommand = ListInstancesCommand2;
-    exports2.ListInstancesRequest$ = ListInstancesRequest$;
-    exports2.ListInstancesResponse$ = ListInstancesResponse$;
-    exports2.ListManagedPoliciesInPermissionSet$ = ListManagedPoliciesInPermissionSet$;
-    exports2.ListManagedPoliciesInPermissionSetCommand = ListManagedPoliciesInPermissionSetCommand2;
-    exports2.ListManagedPoliciesInPermissionSetRequest$ = ListManagedPoliciesInPermissionSetRequest$;
-    exports2.ListManagedPoliciesInPermissionSetResponse$ = ListManagedPoliciesInPermissionSetResponse$;
-    exports2.ListPermissionSetProvisioningStatus$ = ListPermissionSetProvisioningStatus$;
-    exports2.ListPermissionSetProvisioningStatusCommand = ListPermissionSetProvisioningStatusCommand2;
-    exports2.ListPermissionSetProvisioningStatusRequest$ = ListPermissionSetProvisioningStatusRequest$;
-    exports2.ListPermissionSetProvisioningStatusResponse$ = ListPermissionSetProvisioningStatusResponse$;
-    exports2.ListPermissionSets$ = ListPermissionSets$;
-    exports2.ListPermissionSetsCommand = ListPermissionSetsCommand4;
-    exports2.ListPermissionSetsProvisionedToAccount$ = ListPermissionSetsProvisionedToAccount$;
-    exports2.ListPermissionSetsProvisionedToAccountCommand = ListPermissionSetsProvisionedToAccountCommand;
-    exports2.ListPermissionSetsProvisionedToAccountRequest$ = ListPermissionSetsProvisionedToAccountRequest$;
-    exports2.ListPermissionSetsProvisionedToAccountResponse$ = ListPermissionSetsProvisionedToAccountResponse$;
-    exports2.ListPermissionSetsRequest$ = ListPermissionSetsRequest$;
-    exports2.ListPermissionSetsResponse$ = ListPermissionSetsResponse$;
-    exports2.ListRegions$ = ListRegions$;
-    exports2.ListRegionsCommand = ListRegionsCommand;
-    exports2.ListRegionsRequest$ = ListRegionsRequest$;
-    exports2.ListRegionsResponse$ = ListRegionsResponse$;
-    exports2.ListTagsForResource$ = ListTagsForResource$;
-    exports2.ListTagsForResourceCommand = ListTagsForResourceCommand4;
-    exports2.ListTagsForResourceRequest$ = ListTagsForResourceRequest$;
-    exports2.ListTagsForResourceResponse$ = ListTagsForResourceResponse$;
-    exports2.ListTrustedTokenIssuers$ = ListTrustedTokenIssuers$;
-    exports2.ListTrustedTokenIssuersCommand = ListTrustedTokenIssuersCommand;
-    exports2.ListTrustedTokenIssuersRequest$ = ListTrustedTokenIssuersRequest$;
-    exports2.ListTrustedTokenIssuersResponse$ = ListTrustedTokenIssuersResponse$;
-    exports2.OidcJwtConfiguration$ = OidcJwtConfiguration$;
-    exports2.OidcJwtUpdateConfiguration$ = OidcJwtUpdateConfiguration$;
-    exports2.OperationStatusFilter$ = OperationStatusFilter$;
-    exports2.PermissionSet$ = PermissionSet$;
-    exports2.PermissionSetProvisioningStatus$ = PermissionSetProvisioningStatus$;
-    exports2.PermissionSetProvisioningStatusMetadata$ = PermissionSetProvisioningStatusMetadata$;
-    exports2.PermissionsBoundary$ = PermissionsBoundary$;
-    exports2.PortalOptions$ = PortalOptions$;
-    exports2.PrincipalType = PrincipalType;
-    exports2.ProvisionPermissionSet$ = ProvisionPermissionSet$;
-    exports2.ProvisionPermissionSetCommand = ProvisionPermissionSetCommand2;
-    exports2.ProvisionPermissionSetRequest$ = ProvisionPermissionSetRequest$;
-    exports2.ProvisionPermissionSetResponse$ = ProvisionPermissionSetResponse$;
-    exports2.ProvisionTargetType = ProvisionTargetType;
-    exports2.ProvisioningStatus = ProvisioningStatus;
-    exports2.PutApplicationAccessScope$ = PutApplicationAccessScope$;
-    exports2.PutApplicationAccessScopeCommand = PutApplicationAccessScopeCommand;
-    exports2.PutApplicationAccessScopeRequest$ = PutApplicationAccessScopeRequest$;
-    exports2.PutApplicationAssignmentConfiguration$ = PutApplicationAssignmentConfiguration$;
-    exports2.PutApplicationAssignmentConfigurationCommand = PutApplicationAssignmentConfigurationCommand;
-    exports2.PutApplicationAssignmentConfigurationRequest$ = PutApplicationAssignmentConfigurationRequest$;
-    exports2.PutApplicationAssignmentConfigurationResponse$ = PutApplicationAssignmentConfigurationResponse$;
-    exports2.PutApplicationAuthenticationMethod$ = PutApplicationAuthenticationMethod$;
-    exports2.PutApplicationAuthenticationMethodCommand = PutApplicationAuthenticationMethodCommand;
-    exports2.PutApplicationAuthenticationMethodRequest$ = PutApplicationAuthenticationMethodRequest$;
-    exports2.PutApplicationGrant$ = PutApplicationGrant$;
-    exports2.PutApplicationGrantCommand = PutApplicationGrantCommand;
-    exports2.PutApplicationGrantRequest$ = PutApplicationGrantRequest$;
-    exports2.PutApplicationSessionConfiguration$ = PutApplicationSessionConfiguration$;
-    exports2.PutApplicationSessionConfigurationCommand = PutApplicationSessionConfigurationCommand;
-    exports2.PutApplicationSessionConfigurationRequest$ = PutApplicationSessionConfigurationRequest$;
-    exports2.PutApplicationSessionConfigurationResponse$ = PutApplicationSessionConfigurationResponse$;
-    exports2.PutInlinePolicyToPermissionSet$ = PutInlinePolicyToPermissionSet$;
-    exports2.PutInlinePolicyToPermissionSetCommand = PutInlinePolicyToPermissionSetCommand2;
-    exports2.PutInlinePolicyToPermissionSetRequest$ = PutInlinePolicyToPermissionSetRequest$;
-    exports2.PutInlinePolicyToPermissionSetResponse$ = PutInlinePolicyToPermissionSetResponse$;
-    exports2.PutPermissionsBoundaryToPermissionSet$ = PutPermissionsBoundaryToPermissionSet$;
-    exports2.PutPermissionsBoundaryToPermissionSetCommand = PutPermissionsBoundaryToPermissionSetCommand2;
-    exports2.PutPermissionsBoundaryToPermissionSetRequest$ = PutPermissionsBoundaryToPermissionSetRequest$;
-    exports2.PutPermissionsBoundaryToPermissionSetResponse$ = PutPermissionsBoundaryToPermissionSetResponse$;
-    exports2.RefreshTokenGrant$ = RefreshTokenGrant$;
-    exports2.RegionMetadata$ = RegionMetadata$;
-    exports2.RegionStatus = RegionStatus;
-    exports2.RemoveRegion$ = RemoveRegion$;
-    exports2.RemoveRegionCommand = RemoveRegionCommand;
-    exports2.RemoveRegionRequest$ = RemoveRegionRequest$;
-    exports2.RemoveRegionResponse$ = RemoveRegionResponse$;
-    exports2.ResourceNotFoundException = ResourceNotFoundException5;
-    exports2.ResourceNotFoundException$ = ResourceNotFoundException$2;
-    exports2.ResourceNotFoundExceptionReason = ResourceNotFoundExceptionReason;
-    exports2.ResourceServerConfig$ = ResourceServerConfig$;
-    exports2.ResourceServerScopeDetails$ = ResourceServerScopeDetails$;
-    exports2.SSOAdmin = SSOAdmin;
-    exports2.SSOAdminClient = SSOAdminClient2;
-    exports2.SSOAdminServiceException = SSOAdminServiceException;
-    exports2.SSOAdminServiceException$ = SSOAdminServiceException$;
-    exports2.ScopeDetails$ = ScopeDetails$;
-    exports2.ServiceQuotaExceededException = ServiceQuotaExceededException;
-    exports2.ServiceQuotaExceededException$ = ServiceQuotaExceededException$;
-    exports2.SignInOptions$ = SignInOptions$;
-    exports2.SignInOrigin = SignInOrigin;
-    exports2.StatusValues = StatusValues;
-    exports2.Tag$ = Tag$2;
-    exports2.TagResource$ = TagResource$;
-    exports2.TagResourceCommand = TagResourceCommand2;
-    exports2.TagResourceRequest$ = TagResourceRequest$;
-    exports2.TagResourceResponse$ = TagResourceResponse$;
-    exports2.TargetType = TargetType;
-    exports2.ThrottlingException = ThrottlingException;
-    exports2.ThrottlingException$ = ThrottlingException$;
-    exports2.ThrottlingExceptionReason = ThrottlingExceptionReason;
-    exports2.TokenExchangeGrant$ = TokenExchangeGrant$;
-    exports2.TrustedTokenIssuerConfiguration$ = TrustedTokenIssuerConfiguration$;
-    exports2.TrustedTokenIssuerMetadata$ = TrustedTokenIssuerMetadata$;
-    exports2.TrustedTokenIssuerType = TrustedTokenIssuerType;
-    exports2.TrustedTokenIssuerUpdateConfiguration$ = TrustedTokenIssuerUpdateConfiguration$;
-    exports2.UntagResource$ = UntagResource$;
-    exports2.UntagResourceCommand = UntagResourceCommand2;
-    exports2.UntagResourceRequest$ = UntagResourceRequest$;
-    exports2.UntagResourceResponse$ = UntagResourceResponse$;
-    exports2.UpdateApplication$ = UpdateApplication$;
-    exports2.UpdateApplicationCommand = UpdateApplicationCommand;
-    exports2.UpdateApplicationPortalOptions$ = UpdateApplicationPortalOptions$;
-    exports2.UpdateApplicationRequest$ = UpdateApplicationRequest$;
-    exports2.UpdateApplicationResponse$ = UpdateApplicationResponse$;
-    exports2.UpdateInstance$ = UpdateInstance$;
-    exports2.UpdateInstanceAccessControlAttributeConfiguration$ = UpdateInstanceAccessControlAttributeConfiguration$;
-    exports2.UpdateInstanceAccessControlAttributeConfigurationCommand = UpdateInstanceAccessControlAttributeConfigurationCommand;
-    exports2.UpdateInstanceAccessControlAttributeConfigurationRequest$ = UpdateInstanceAccessControlAttributeConfigurationRequest$;
-    exports2.UpdateInstanceAccessControlAttributeConfigurationResponse$ = UpdateInstanceAccessControlAttributeConfigurationResponse$;
-    exports2.UpdateInstanceCommand = UpdateInstanceCommand;
-    exports2.UpdateInstanceRequest$ = UpdateInstanceRequest$;
-    exports2.UpdateInstanceResponse$ = UpdateInstanceResponse$;
-    exports2.UpdatePermissionSet$ = UpdatePermissionSet$;
-    exports2.UpdatePermissionSetCommand = UpdatePermissionSetCommand2;
-    exports2.UpdatePermissionSetRequest$ = UpdatePermissionSetRequest$;
-    exports2.UpdatePermissionSetResponse$ = UpdatePermissionSetResponse$;
-    exports2.UpdateTrustedTokenIssuer$ = UpdateTrustedTokenIssuer$;
-    exports2.UpdateTrustedTokenIssuerCommand = UpdateTrustedTokenIssuerCommand;
-    exports2.UpdateTrustedTokenIssuerRequest$ = UpdateTrustedTokenIssuerRequest$;
-    exports2.UpdateTrustedTokenIssuerResponse$ = UpdateTrustedTokenIssuerResponse$;
-    exports2.UserBackgroundSessionApplicationStatus = UserBackgroundSessionApplicationStatus;
-    exports2.ValidationException = ValidationException2;
-    exports2.ValidationException$ = ValidationException$2;
-    exports2.ValidationExceptionReason = ValidationExceptionReason;
-    exports2.errorTypeRegistries = errorTypeRegistries5;
-    exports2.paginateListAccountAssignmentCreationStatus = paginateListAccountAssignmentCreationStatus;
-    exports2.paginateListAccountAssignmentDeletionStatus = paginateListAccountAssignmentDeletionStatus;
-    exports2.paginateListAccountAssignments = paginateListAccountAssignments;
-    exports2.paginateListAccountAssignmentsForPrincipal = paginateListAccountAssignmentsForPrincipal;
-    exports2.paginateListAccountsForProvisionedPermissionSet = paginateListAccountsForProvisionedPermissionSet;
-    exports2.paginateListApplicationAccessScopes = paginateListApplicationAccessScopes;
-    exports2.paginateListApplicationAssignments = paginateListApplicationAssignments;
-    exports2.paginateListApplicationAssignmentsForPrincipal = paginateListApplicationAssignmentsForPrincipal;
-    exports2.paginateListApplicationAuthenticationMethods = paginateListApplicationAuthenticationMethods;
-    exports2.paginateListApplicationGrants = paginateListApplicationGrants;
-    exports2.paginateListApplicationProviders = paginateListApplicationProviders;
-    exports2.paginateListApplications = paginateListApplications;
-    exports2.paginateListCustomerManagedPolicyReferencesInPermissionSet = paginateListCustomerManagedPolicyReferencesInPermissionSet;
-    exports2.paginateListInstances = paginateListInstances;
-    exports2.paginateListManagedPoliciesInPermissionSet = paginateListManagedPoliciesInPermissionSet;
-    exports2.paginateListPermissionSetProvisioningStatus = paginateListPermissionSetProvisioningStatus;
-    exports2.paginateListPermissionSets = paginateListPermissionSets;
-    exports2.paginateListPermissionSetsProvisionedToAccount = paginateListPermissionSetsProvisionedToAccount;
-    exports2.paginateListRegions = paginateListRegions;
-    exports2.paginateListTagsForResource = paginateListTagsForResource;
-    exports2.paginateListTrustedTokenIssuers = paginateListTrustedTokenIssuers;
-  }
-});
-
 // node_modules/@aws-sdk/client-organizations/dist-cjs/index.js
-var require_dist_cjs20 = __commonJS({
+var require_dist_cjs19 = __commonJS({
   "node_modules/@aws-sdk/client-organizations/dist-cjs/index.js"(exports2) {
     var { awsEndpointFunctions: awsEndpointFunctions2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider: createDefaultUserAgentProvider2, getDefaultSocketTimeout: getDefaultSocketTimeout2, NODE_APP_ID_CONFIG_OPTIONS: NODE_APP_ID_CONFIG_OPTIONS2, getAwsRegionExtensionConfiguration: getAwsRegionExtensionConfiguration2, resolveAwsRegionExtensionConfiguration: resolveAwsRegionExtensionConfiguration2, resolveUserAgentConfig: resolveUserAgentConfig2, resolveHostHeaderConfig: resolveHostHeaderConfig2, getUserAgentPlugin: getUserAgentPlugin2, getHostHeaderPlugin: getHostHeaderPlugin2, getLoggerPlugin: getLoggerPlugin2, getRecursionDetectionPlugin: getRecursionDetectionPlugin2 } = (init_client3(), __toCommonJS(client_exports2));
     var { getHttpAuthSchemeEndpointRuleSetPlugin: getHttpAuthSchemeEndpointRuleSetPlugin2, DefaultIdentityProviderConfig: DefaultIdentityProviderConfig2, getHttpSigningPlugin: getHttpSigningPlugin2, createPaginator: createPaginator2 } = (init_dist_es(), __toCommonJS(dist_es_exports));
@@ -82668,6 +78490,4184 @@ var require_dist_cjs20 = __commonJS({
     exports2.paginateListRoots = paginateListRoots;
     exports2.paginateListTagsForResource = paginateListTagsForResource;
     exports2.paginateListTargetsForPolicy = paginateListTargetsForPolicy;
+  }
+});
+
+// node_modules/@aws-sdk/client-sso-admin/dist-cjs/index.js
+var require_dist_cjs20 = __commonJS({
+  "node_modules/@aws-sdk/client-sso-admin/dist-cjs/index.js"(exports2) {
+    var { awsEndpointFunctions: awsEndpointFunctions2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion$1, createDefaultUserAgentProvider: createDefaultUserAgentProvider2, NODE_APP_ID_CONFIG_OPTIONS: NODE_APP_ID_CONFIG_OPTIONS2, getAwsRegionExtensionConfiguration: getAwsRegionExtensionConfiguration2, resolveAwsRegionExtensionConfiguration: resolveAwsRegionExtensionConfiguration2, resolveUserAgentConfig: resolveUserAgentConfig2, resolveHostHeaderConfig: resolveHostHeaderConfig2, getUserAgentPlugin: getUserAgentPlugin2, getHostHeaderPlugin: getHostHeaderPlugin2, getLoggerPlugin: getLoggerPlugin2, getRecursionDetectionPlugin: getRecursionDetectionPlugin2 } = (init_client3(), __toCommonJS(client_exports2));
+    var { getHttpAuthSchemeEndpointRuleSetPlugin: getHttpAuthSchemeEndpointRuleSetPlugin2, DefaultIdentityProviderConfig: DefaultIdentityProviderConfig2, getHttpSigningPlugin: getHttpSigningPlugin2, createPaginator: createPaginator2 } = (init_dist_es(), __toCommonJS(dist_es_exports));
+    var { normalizeProvider: normalizeProvider3, getSmithyContext: getSmithyContext2, ServiceException: ServiceException2, NoOpLogger: NoOpLogger2, emitWarningIfUnsupportedVersion: emitWarningIfUnsupportedVersion3, loadConfigsForDefaultMode: loadConfigsForDefaultMode2, getDefaultExtensionConfiguration: getDefaultExtensionConfiguration2, resolveDefaultRuntimeConfig: resolveDefaultRuntimeConfig2, Client: Client2, makeBuilder: makeBuilder2, createAggregatedClient: createAggregatedClient2 } = (init_client2(), __toCommonJS(client_exports));
+    var { Command: $Command } = (init_client2(), __toCommonJS(client_exports));
+    exports2.$Command = $Command;
+    exports2.__Client = Client2;
+    var { resolveDefaultsModeConfig: resolveDefaultsModeConfig2, loadConfig: loadConfig2, NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS: NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS: NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, NODE_REGION_CONFIG_OPTIONS: NODE_REGION_CONFIG_OPTIONS2, NODE_REGION_CONFIG_FILE_OPTIONS: NODE_REGION_CONFIG_FILE_OPTIONS2, resolveRegionConfig: resolveRegionConfig2 } = (init_config2(), __toCommonJS(config_exports));
+    var { BinaryDecisionDiagram: BinaryDecisionDiagram2, EndpointCache: EndpointCache2, decideEndpoint: decideEndpoint2, customEndpointFunctions: customEndpointFunctions2, resolveEndpointConfig: resolveEndpointConfig2, getEndpointPlugin: getEndpointPlugin2 } = (init_endpoints(), __toCommonJS(endpoints_exports));
+    var { parseUrl: parseUrl2, getHttpHandlerExtensionConfiguration: getHttpHandlerExtensionConfiguration2, resolveHttpHandlerRuntimeConfig: resolveHttpHandlerRuntimeConfig2, getContentLengthPlugin: getContentLengthPlugin2 } = (init_protocols(), __toCommonJS(protocols_exports));
+    var { DEFAULT_RETRY_MODE: DEFAULT_RETRY_MODE2, NODE_RETRY_MODE_CONFIG_OPTIONS: NODE_RETRY_MODE_CONFIG_OPTIONS2, NODE_MAX_ATTEMPT_CONFIG_OPTIONS: NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, resolveRetryConfig: resolveRetryConfig2, getRetryPlugin: getRetryPlugin2 } = (init_retry2(), __toCommonJS(retry_exports));
+    var { TypeRegistry: TypeRegistry2, getSchemaSerdePlugin: getSchemaSerdePlugin2 } = (init_schema(), __toCommonJS(schema_exports));
+    var { resolveAwsSdkSigV4Config: resolveAwsSdkSigV4Config2, AwsSdkSigV4Signer: AwsSdkSigV4Signer2, NODE_AUTH_SCHEME_PREFERENCE_OPTIONS: NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2 } = (init_httpAuthSchemes2(), __toCommonJS(httpAuthSchemes_exports));
+    var { defaultProvider } = require_dist_cjs15();
+    var { toUtf8: toUtf83, fromUtf8: fromUtf83, toBase64: toBase643, fromBase64: fromBase642, calculateBodyLength: calculateBodyLength2 } = (init_serde(), __toCommonJS(serde_exports));
+    var { streamCollector: streamCollector7, NodeHttpHandler } = require_dist_cjs5();
+    var { AwsJson1_1Protocol: AwsJson1_1Protocol2 } = (init_protocols2(), __toCommonJS(protocols_exports2));
+    var { Sha256 } = (init_checksum2(), __toCommonJS(checksum_exports));
+    var defaultSSOAdminHttpAuthSchemeParametersProvider = async (config, context, input) => {
+      return {
+        operation: getSmithyContext2(context).operation,
+        region: await normalizeProvider3(config.region)() || (() => {
+          throw new Error("expected `region` to be configured for `aws.auth#sigv4`");
+        })()
+      };
+    };
+    function createAwsAuthSigv4HttpAuthOption5(authParameters) {
+      return {
+        schemeId: "aws.auth#sigv4",
+        signingProperties: {
+          name: "sso",
+          region: authParameters.region
+        },
+        propertiesExtractor: (config, context) => ({
+          signingProperties: {
+            config,
+            context
+          }
+        })
+      };
+    }
+    var defaultSSOAdminHttpAuthSchemeProvider = (authParameters) => {
+      const options = [];
+      switch (authParameters.operation) {
+        default: {
+          options.push(createAwsAuthSigv4HttpAuthOption5(authParameters));
+        }
+      }
+      return options;
+    };
+    var resolveHttpAuthSchemeConfig5 = (config) => {
+      const config_0 = resolveAwsSdkSigV4Config2(config);
+      return Object.assign(config_0, {
+        authSchemePreference: normalizeProvider3(config.authSchemePreference ?? [])
+      });
+    };
+    var resolveClientEndpointParameters5 = (options) => {
+      return Object.assign(options, {
+        useDualstackEndpoint: options.useDualstackEndpoint ?? false,
+        useFipsEndpoint: options.useFipsEndpoint ?? false,
+        defaultSigningName: "sso"
+      });
+    };
+    var commonParams5 = {
+      UseFIPS: { type: "builtInParams", name: "useFipsEndpoint" },
+      Endpoint: { type: "builtInParams", name: "endpoint" },
+      Region: { type: "builtInParams", name: "region" },
+      UseDualStack: { type: "builtInParams", name: "useDualstackEndpoint" }
+    };
+    var version = "3.1137.0";
+    var packageInfo = {
+      version
+    };
+    var k5 = "ref";
+    var a5 = -1;
+    var b5 = true;
+    var c5 = "isSet";
+    var d5 = "PartitionResult";
+    var e5 = "booleanEquals";
+    var f5 = "getAttr";
+    var g5 = { [k5]: "Endpoint" };
+    var h5 = { [k5]: d5 };
+    var i5 = {};
+    var j5 = [{ [k5]: "Region" }];
+    var _data5 = {
+      conditions: [
+        [c5, [g5]],
+        [c5, j5],
+        ["aws.partition", j5, d5],
+        [e5, [{ [k5]: "UseFIPS" }, b5]],
+        [e5, [{ [k5]: "UseDualStack" }, b5]],
+        [e5, [{ fn: f5, argv: [h5, "supportsDualStack"] }, b5]],
+        [e5, [{ fn: f5, argv: [h5, "supportsFIPS"] }, b5]],
+        ["stringEquals", [{ fn: f5, argv: [h5, "name"] }, "aws-us-gov"]]
+      ],
+      results: [
+        [a5],
+        [a5, "Invalid Configuration: FIPS and custom endpoint are not supported"],
+        [a5, "Invalid Configuration: Dualstack and custom endpoint are not supported"],
+        [g5, i5],
+        ["https://sso-fips.{Region}.{PartitionResult#dualStackDnsSuffix}", i5],
+        [a5, "FIPS and DualStack are enabled, but this partition does not support one or both"],
+        ["https://sso.{Region}.amazonaws.com", i5],
+        ["https://sso-fips.{Region}.{PartitionResult#dnsSuffix}", i5],
+        [a5, "FIPS is enabled but this partition does not support FIPS"],
+        ["https://sso.{Region}.{PartitionResult#dualStackDnsSuffix}", i5],
+        [a5, "DualStack is enabled but this partition does not support DualStack"],
+        ["https://sso.{Region}.{PartitionResult#dnsSuffix}", i5],
+        [a5, "Invalid Configuration: Missing Region"]
+      ]
+    };
+    var root5 = 2;
+    var r5 = 1e8;
+    var nodes5 = new Int32Array([
+      -1,
+      1,
+      -1,
+      0,
+      13,
+      3,
+      1,
+      4,
+      r5 + 12,
+      2,
+      5,
+      r5 + 12,
+      3,
+      8,
+      6,
+      4,
+      7,
+      r5 + 11,
+      5,
+      r5 + 9,
+      r5 + 10,
+      4,
+      11,
+      9,
+      6,
+      10,
+      r5 + 8,
+      7,
+      r5 + 6,
+      r5 + 7,
+      5,
+      12,
+      r5 + 5,
+      6,
+      r5 + 4,
+      r5 + 5,
+      3,
+      r5 + 1,
+      14,
+      4,
+      r5 + 2,
+      r5 + 3
+    ]);
+    var bdd5 = BinaryDecisionDiagram2.from(nodes5, root5, _data5.conditions, _data5.results);
+    var cache5 = new EndpointCache2({
+      size: 50,
+      params: ["Endpoint", "Region", "UseDualStack", "UseFIPS"]
+    });
+    var defaultEndpointResolver5 = (endpointParams, context = {}) => {
+      return cache5.get(endpointParams, () => decideEndpoint2(bdd5, {
+        endpointParams,
+        logger: context.logger
+      }));
+    };
+    customEndpointFunctions2.aws = awsEndpointFunctions2;
+    var SSOAdminServiceException = class _SSOAdminServiceException extends ServiceException2 {
+      constructor(options) {
+        super(options);
+        Object.setPrototypeOf(this, _SSOAdminServiceException.prototype);
+      }
+    };
+    var AccessDeniedException3 = class _AccessDeniedException extends SSOAdminServiceException {
+      name = "AccessDeniedException";
+      $fault = "client";
+      Message;
+      Reason;
+      constructor(opts) {
+        super({
+          name: "AccessDeniedException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _AccessDeniedException.prototype);
+        this.Message = opts.Message;
+        this.Reason = opts.Reason;
+      }
+    };
+    var ConflictException2 = class _ConflictException extends SSOAdminServiceException {
+      name = "ConflictException";
+      $fault = "client";
+      Message;
+      constructor(opts) {
+        super({
+          name: "ConflictException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ConflictException.prototype);
+        this.Message = opts.Message;
+      }
+    };
+    var InternalServerException3 = class _InternalServerException extends SSOAdminServiceException {
+      name = "InternalServerException";
+      $fault = "server";
+      Message;
+      constructor(opts) {
+        super({
+          name: "InternalServerException",
+          $fault: "server",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _InternalServerException.prototype);
+        this.Message = opts.Message;
+      }
+    };
+    var ServiceQuotaExceededException = class _ServiceQuotaExceededException extends SSOAdminServiceException {
+      name = "ServiceQuotaExceededException";
+      $fault = "client";
+      Message;
+      constructor(opts) {
+        super({
+          name: "ServiceQuotaExceededException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ServiceQuotaExceededException.prototype);
+        this.Message = opts.Message;
+      }
+    };
+    var ThrottlingException = class _ThrottlingException extends SSOAdminServiceException {
+      name = "ThrottlingException";
+      $fault = "client";
+      Message;
+      Reason;
+      constructor(opts) {
+        super({
+          name: "ThrottlingException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ThrottlingException.prototype);
+        this.Message = opts.Message;
+        this.Reason = opts.Reason;
+      }
+    };
+    var ValidationException2 = class _ValidationException extends SSOAdminServiceException {
+      name = "ValidationException";
+      $fault = "client";
+      Message;
+      Reason;
+      constructor(opts) {
+        super({
+          name: "ValidationException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ValidationException.prototype);
+        this.Message = opts.Message;
+        this.Reason = opts.Reason;
+      }
+    };
+    var ResourceNotFoundException6 = class _ResourceNotFoundException extends SSOAdminServiceException {
+      name = "ResourceNotFoundException";
+      $fault = "client";
+      Message;
+      Reason;
+      constructor(opts) {
+        super({
+          name: "ResourceNotFoundException",
+          $fault: "client",
+          ...opts
+        });
+        Object.setPrototypeOf(this, _ResourceNotFoundException.prototype);
+        this.Message = opts.Message;
+        this.Reason = opts.Reason;
+      }
+    };
+    var _A2 = "Application";
+    var _AA = "AccountAssignment";
+    var _AACRI = "AccountAssignmentCreationRequestId";
+    var _AACS = "AccountAssignmentCreationStatus";
+    var _AACSc = "AccountAssignmentsCreationStatus";
+    var _AADRI = "AccountAssignmentDeletionRequestId";
+    var _AADS = "AccountAssignmentDeletionStatus";
+    var _AADSc = "AccountAssignmentsDeletionStatus";
+    var _AAFP = "AccountAssignmentForPrincipal";
+    var _AAFPp = "ApplicationAssignmentForPrincipal";
+    var _AAL = "AccountAssignmentList";
+    var _AALFP = "AccountAssignmentListForPrincipal";
+    var _AALFPp = "ApplicationAssignmentListForPrincipal";
+    var _AALp = "ApplicationAssignmentsList";
+    var _AAOS = "AccountAssignmentOperationStatus";
+    var _AAOSL = "AccountAssignmentOperationStatusList";
+    var _AAOSM = "AccountAssignmentOperationStatusMetadata";
+    var _AAc = "AccountAssignments";
+    var _AAp = "ApplicationArn";
+    var _AApp = "ApplicationAccount";
+    var _AAppl = "ApplicationAssignment";
+    var _AAppli = "ApplicationAssignments";
+    var _AAu = "AuthorizedAudiences";
+    var _AC = "AuthorizationCode";
+    var _ACA = "AccessControlAttribute";
+    var _ACAL = "AccessControlAttributeList";
+    var _ACAV = "AccessControlAttributeValue";
+    var _ACAc = "AccessControlAttributes";
+    var _ACG = "AuthorizationCodeGrant";
+    var _ACMPRTPS = "AttachCustomerManagedPolicyReferenceToPermissionSet";
+    var _ACMPRTPSR = "AttachCustomerManagedPolicyReferenceToPermissionSetRequest";
+    var _ACMPRTPSRt = "AttachCustomerManagedPolicyReferenceToPermissionSetResponse";
+    var _AD = "AddedDate";
+    var _ADE3 = "AccessDeniedException";
+    var _AI = "AccountId";
+    var _AIc = "AccountIds";
+    var _AL = "ApplicationList";
+    var _AM = "AuthenticationMethod";
+    var _AMI = "AuthenticationMethodItem";
+    var _AMP = "AttachedManagedPolicy";
+    var _AMPL = "AttachedManagedPolicyList";
+    var _AMPTPS = "AttachManagedPolicyToPermissionSet";
+    var _AMPTPSR = "AttachManagedPolicyToPermissionSetRequest";
+    var _AMPTPSRt = "AttachManagedPolicyToPermissionSetResponse";
+    var _AMPt = "AttachedManagedPolicies";
+    var _AMT = "AuthenticationMethodType";
+    var _AMu = "AuthenticationMethods";
+    var _AP = "ApplicationProvider";
+    var _APA = "ApplicationProviderArn";
+    var _APL = "ApplicationProviderList";
+    var _APc = "ActorPolicy";
+    var _APp = "ApplicationProviders";
+    var _AR2 = "AssignmentRequired";
+    var _ARR2 = "AddRegionRequest";
+    var _ARRd = "AddRegionResponse";
+    var _ARd = "AddRegion";
+    var _AT3 = "AuthorizedTargets";
+    var _ATI = "AuthorizedTokenIssuer";
+    var _ATIu = "AuthorizedTokenIssuers";
+    var _AU = "ApplicationUrl";
+    var _Ap = "Applications";
+    var _Ar = "Arn";
+    var _CA2 = "CreateApplication";
+    var _CAA = "CreateAccountAssignment";
+    var _CAAR = "CreateAccountAssignmentRequest";
+    var _CAARr = "CreateAccountAssignmentResponse";
+    var _CAARre = "CreateApplicationAssignmentRequest";
+    var _CAARrea = "CreateApplicationAssignmentResponse";
+    var _CAAr = "CreateApplicationAssignment";
+    var _CAP = "ClaimAttributePath";
+    var _CAR = "CreateApplicationRequest";
+    var _CARr = "CreateApplicationResponse";
+    var _CD = "CreatedDate";
+    var _CE = "ConflictException";
+    var _CF = "CreatedFrom";
+    var _CI = "CreateInstance";
+    var _CIACAC = "CreateInstanceAccessControlAttributeConfiguration";
+    var _CIACACR = "CreateInstanceAccessControlAttributeConfigurationRequest";
+    var _CIACACRr = "CreateInstanceAccessControlAttributeConfigurationResponse";
+    var _CIR = "CreateInstanceRequest";
+    var _CIRr = "CreateInstanceResponse";
+    var _CMPR = "CustomerManagedPolicyReference";
+    var _CMPRL = "CustomerManagedPolicyReferenceList";
+    var _CMPRu = "CustomerManagedPolicyReferences";
+    var _CPS = "CreatePermissionSet";
+    var _CPSR = "CreatePermissionSetRequest";
+    var _CPSRr = "CreatePermissionSetResponse";
+    var _CT2 = "ClientToken";
+    var _CTTI = "CreateTrustedTokenIssuer";
+    var _CTTIR = "CreateTrustedTokenIssuerRequest";
+    var _CTTIRr = "CreateTrustedTokenIssuerResponse";
+    var _D = "Description";
+    var _DA = "DeleteApplication";
+    var _DAA = "DeleteAccountAssignment";
+    var _DAACS = "DescribeAccountAssignmentCreationStatus";
+    var _DAACSR = "DescribeAccountAssignmentCreationStatusRequest";
+    var _DAACSRe = "DescribeAccountAssignmentCreationStatusResponse";
+    var _DAADS = "DescribeAccountAssignmentDeletionStatus";
+    var _DAADSR = "DescribeAccountAssignmentDeletionStatusRequest";
+    var _DAADSRe = "DescribeAccountAssignmentDeletionStatusResponse";
+    var _DAAM = "DeleteApplicationAuthenticationMethod";
+    var _DAAMR = "DeleteApplicationAuthenticationMethodRequest";
+    var _DAAR = "DeleteAccountAssignmentRequest";
+    var _DAARe = "DeleteAccountAssignmentResponse";
+    var _DAARel = "DeleteApplicationAssignmentRequest";
+    var _DAARele = "DeleteApplicationAssignmentResponse";
+    var _DAARes = "DescribeApplicationAssignmentRequest";
+    var _DAAResc = "DescribeApplicationAssignmentResponse";
+    var _DAAS = "DeleteApplicationAccessScope";
+    var _DAASR = "DeleteApplicationAccessScopeRequest";
+    var _DAAe = "DeleteApplicationAssignment";
+    var _DAAes = "DescribeApplicationAssignment";
+    var _DAG = "DeleteApplicationGrant";
+    var _DAGR = "DeleteApplicationGrantRequest";
+    var _DAP = "DescribeApplicationProvider";
+    var _DAPR = "DescribeApplicationProviderRequest";
+    var _DAPRe = "DescribeApplicationProviderResponse";
+    var _DAR = "DeleteApplicationRequest";
+    var _DARe = "DeleteApplicationResponse";
+    var _DARes = "DescribeApplicationRequest";
+    var _DAResc = "DescribeApplicationResponse";
+    var _DAe = "DescribeApplication";
+    var _DCMPRFPS = "DetachCustomerManagedPolicyReferenceFromPermissionSet";
+    var _DCMPRFPSR = "DetachCustomerManagedPolicyReferenceFromPermissionSetRequest";
+    var _DCMPRFPSRe = "DetachCustomerManagedPolicyReferenceFromPermissionSetResponse";
+    var _DD = "DisplayData";
+    var _DI = "DeleteInstance";
+    var _DIACAC = "DeleteInstanceAccessControlAttributeConfiguration";
+    var _DIACACR = "DeleteInstanceAccessControlAttributeConfigurationRequest";
+    var _DIACACRe = "DeleteInstanceAccessControlAttributeConfigurationResponse";
+    var _DIACACRes = "DescribeInstanceAccessControlAttributeConfigurationRequest";
+    var _DIACACResc = "DescribeInstanceAccessControlAttributeConfigurationResponse";
+    var _DIACACe = "DescribeInstanceAccessControlAttributeConfiguration";
+    var _DIPFPS = "DeleteInlinePolicyFromPermissionSet";
+    var _DIPFPSR = "DeleteInlinePolicyFromPermissionSetRequest";
+    var _DIPFPSRe = "DeleteInlinePolicyFromPermissionSetResponse";
+    var _DIR = "DeleteInstanceRequest";
+    var _DIRe = "DeleteInstanceResponse";
+    var _DIRes = "DescribeInstanceRequest";
+    var _DIResc = "DescribeInstanceResponse";
+    var _DIe = "DescribeInstance";
+    var _DMPFPS = "DetachManagedPolicyFromPermissionSet";
+    var _DMPFPSR = "DetachManagedPolicyFromPermissionSetRequest";
+    var _DMPFPSRe = "DetachManagedPolicyFromPermissionSetResponse";
+    var _DN = "DisplayName";
+    var _DPBFPS = "DeletePermissionsBoundaryFromPermissionSet";
+    var _DPBFPSR = "DeletePermissionsBoundaryFromPermissionSetRequest";
+    var _DPBFPSRe = "DeletePermissionsBoundaryFromPermissionSetResponse";
+    var _DPS = "DeletePermissionSet";
+    var _DPSPS = "DescribePermissionSetProvisioningStatus";
+    var _DPSPSR = "DescribePermissionSetProvisioningStatusRequest";
+    var _DPSPSRe = "DescribePermissionSetProvisioningStatusResponse";
+    var _DPSR = "DeletePermissionSetRequest";
+    var _DPSRe = "DeletePermissionSetResponse";
+    var _DPSRes = "DescribePermissionSetRequest";
+    var _DPSResc = "DescribePermissionSetResponse";
+    var _DPSe = "DescribePermissionSet";
+    var _DR = "DescribeRegion";
+    var _DRR = "DescribeRegionRequest";
+    var _DRRe = "DescribeRegionResponse";
+    var _DT = "DetailedTitle";
+    var _DTTI = "DeleteTrustedTokenIssuer";
+    var _DTTIR = "DeleteTrustedTokenIssuerRequest";
+    var _DTTIRe = "DeleteTrustedTokenIssuerResponse";
+    var _DTTIRes = "DescribeTrustedTokenIssuerRequest";
+    var _DTTIResc = "DescribeTrustedTokenIssuerResponse";
+    var _DTTIe = "DescribeTrustedTokenIssuer";
+    var _EC = "EncryptionConfiguration";
+    var _ECD = "EncryptionConfigurationDetails";
+    var _ES = "EncryptionStatus";
+    var _ESR = "EncryptionStatusReason";
+    var _F = "Filter";
+    var _FP = "FederationProtocol";
+    var _FR = "FailureReason";
+    var _G = "Grant";
+    var _GAAC = "GetApplicationAssignmentConfiguration";
+    var _GAACR = "GetApplicationAssignmentConfigurationRequest";
+    var _GAACRe = "GetApplicationAssignmentConfigurationResponse";
+    var _GAAM = "GetApplicationAuthenticationMethod";
+    var _GAAMR = "GetApplicationAuthenticationMethodRequest";
+    var _GAAMRe = "GetApplicationAuthenticationMethodResponse";
+    var _GAAS = "GetApplicationAccessScope";
+    var _GAASR = "GetApplicationAccessScopeRequest";
+    var _GAASRe = "GetApplicationAccessScopeResponse";
+    var _GAG = "GetApplicationGrant";
+    var _GAGR = "GetApplicationGrantRequest";
+    var _GAGRe = "GetApplicationGrantResponse";
+    var _GASC = "GetApplicationSessionConfiguration";
+    var _GASCR = "GetApplicationSessionConfigurationRequest";
+    var _GASCRe = "GetApplicationSessionConfigurationResponse";
+    var _GI = "GrantItem";
+    var _GIPFPS = "GetInlinePolicyForPermissionSet";
+    var _GIPFPSR = "GetInlinePolicyForPermissionSetRequest";
+    var _GIPFPSRe = "GetInlinePolicyForPermissionSetResponse";
+    var _GPBFPS = "GetPermissionsBoundaryForPermissionSet";
+    var _GPBFPSR = "GetPermissionsBoundaryForPermissionSetRequest";
+    var _GPBFPSRe = "GetPermissionsBoundaryForPermissionSetResponse";
+    var _GT = "GrantType";
+    var _Gr = "Grants";
+    var _I2 = "Instances";
+    var _IA = "InstanceArn";
+    var _IACAC = "InstanceAccessControlAttributeConfiguration";
+    var _IAM = "IamAuthenticationMethod";
+    var _IL = "InstanceList";
+    var _IM = "InstanceMetadata";
+    var _IP2 = "InlinePolicy";
+    var _IPR = "IsPrimaryRegion";
+    var _ISA = "IdentityStoreArn";
+    var _ISAP = "IdentityStoreAttributePath";
+    var _ISE3 = "InternalServerException";
+    var _ISI = "IdentityStoreId";
+    var _IU = "IconUrl";
+    var _IUs = "IssuerUrl";
+    var _Ia = "Iam";
+    var _JB = "JwtBearer";
+    var _JBG = "JwtBearerGrant";
+    var _JRO = "JwksRetrievalOption";
+    var _K2 = "Key";
+    var _KKA = "KmsKeyArn";
+    var _KT = "KeyType";
+    var _LA = "ListApplications";
+    var _LAA = "ListAccountAssignments";
+    var _LAACS = "ListAccountAssignmentCreationStatus";
+    var _LAACSR = "ListAccountAssignmentCreationStatusRequest";
+    var _LAACSRi = "ListAccountAssignmentCreationStatusResponse";
+    var _LAADS = "ListAccountAssignmentDeletionStatus";
+    var _LAADSR = "ListAccountAssignmentDeletionStatusRequest";
+    var _LAADSRi = "ListAccountAssignmentDeletionStatusResponse";
+    var _LAAF = "ListAccountAssignmentsFilter";
+    var _LAAFP = "ListAccountAssignmentsForPrincipal";
+    var _LAAFPR = "ListAccountAssignmentsForPrincipalRequest";
+    var _LAAFPRi = "ListAccountAssignmentsForPrincipalResponse";
+    var _LAAFPRis = "ListApplicationAssignmentsForPrincipalRequest";
+    var _LAAFPRist = "ListApplicationAssignmentsForPrincipalResponse";
+    var _LAAFPi = "ListApplicationAssignmentsForPrincipal";
+    var _LAAFi = "ListApplicationAssignmentsFilter";
+    var _LAAM = "ListApplicationAuthenticationMethods";
+    var _LAAMR = "ListApplicationAuthenticationMethodsRequest";
+    var _LAAMRi = "ListApplicationAuthenticationMethodsResponse";
+    var _LAAR = "ListAccountAssignmentsRequest";
+    var _LAARi = "ListAccountAssignmentsResponse";
+    var _LAARis = "ListApplicationAssignmentsRequest";
+    var _LAARist = "ListApplicationAssignmentsResponse";
+    var _LAAS = "ListApplicationAccessScopes";
+    var _LAASR = "ListApplicationAccessScopesRequest";
+    var _LAASRi = "ListApplicationAccessScopesResponse";
+    var _LAAi = "ListApplicationAssignments";
+    var _LAF = "ListApplicationsFilter";
+    var _LAFPPS = "ListAccountsForProvisionedPermissionSet";
+    var _LAFPPSR = "ListAccountsForProvisionedPermissionSetRequest";
+    var _LAFPPSRi = "ListAccountsForProvisionedPermissionSetResponse";
+    var _LAG = "ListApplicationGrants";
+    var _LAGR = "ListApplicationGrantsRequest";
+    var _LAGRi = "ListApplicationGrantsResponse";
+    var _LAP = "ListApplicationProviders";
+    var _LAPR = "ListApplicationProvidersRequest";
+    var _LAPRi = "ListApplicationProvidersResponse";
+    var _LAR = "ListApplicationsRequest";
+    var _LARi = "ListApplicationsResponse";
+    var _LCMPRIPS = "ListCustomerManagedPolicyReferencesInPermissionSet";
+    var _LCMPRIPSR = "ListCustomerManagedPolicyReferencesInPermissionSetRequest";
+    var _LCMPRIPSRi = "ListCustomerManagedPolicyReferencesInPermissionSetResponse";
+    var _LD = "LongDescription";
+    var _LI = "ListInstances";
+    var _LIR = "ListInstancesRequest";
+    var _LIRi = "ListInstancesResponse";
+    var _LMPIPS = "ListManagedPoliciesInPermissionSet";
+    var _LMPIPSR = "ListManagedPoliciesInPermissionSetRequest";
+    var _LMPIPSRi = "ListManagedPoliciesInPermissionSetResponse";
+    var _LPS = "ListPermissionSets";
+    var _LPSPS = "ListPermissionSetProvisioningStatus";
+    var _LPSPSR = "ListPermissionSetProvisioningStatusRequest";
+    var _LPSPSRi = "ListPermissionSetProvisioningStatusResponse";
+    var _LPSPTA = "ListPermissionSetsProvisionedToAccount";
+    var _LPSPTAR = "ListPermissionSetsProvisionedToAccountRequest";
+    var _LPSPTARi = "ListPermissionSetsProvisionedToAccountResponse";
+    var _LPSR = "ListPermissionSetsRequest";
+    var _LPSRi = "ListPermissionSetsResponse";
+    var _LR = "ListRegions";
+    var _LRR = "ListRegionsRequest";
+    var _LRRi = "ListRegionsResponse";
+    var _LTFR = "ListTagsForResource";
+    var _LTFRR = "ListTagsForResourceRequest";
+    var _LTFRRi = "ListTagsForResourceResponse";
+    var _LTTI = "ListTrustedTokenIssuers";
+    var _LTTIR = "ListTrustedTokenIssuersRequest";
+    var _LTTIRi = "ListTrustedTokenIssuersResponse";
+    var _M = "Message";
+    var _MPA = "ManagedPolicyArn";
+    var _MR = "MaxResults";
+    var _N = "Name";
+    var _NT = "NextToken";
+    var _O = "Origin";
+    var _OAI = "OwnerAccountId";
+    var _OJC = "OidcJwtConfiguration";
+    var _OJUC = "OidcJwtUpdateConfiguration";
+    var _OSF = "OperationStatusFilter";
+    var _P2 = "Path";
+    var _PAAC = "PutApplicationAssignmentConfiguration";
+    var _PAACR = "PutApplicationAssignmentConfigurationRequest";
+    var _PAACRu = "PutApplicationAssignmentConfigurationResponse";
+    var _PAAM = "PutApplicationAuthenticationMethod";
+    var _PAAMR = "PutApplicationAuthenticationMethodRequest";
+    var _PAAS = "PutApplicationAccessScope";
+    var _PAASR = "PutApplicationAccessScopeRequest";
+    var _PAG = "PutApplicationGrant";
+    var _PAGR = "PutApplicationGrantRequest";
+    var _PASC = "PutApplicationSessionConfiguration";
+    var _PASCR = "PutApplicationSessionConfigurationRequest";
+    var _PASCRu = "PutApplicationSessionConfigurationResponse";
+    var _PB = "PermissionsBoundary";
+    var _PI2 = "PrincipalId";
+    var _PIPTPS = "PutInlinePolicyToPermissionSet";
+    var _PIPTPSR = "PutInlinePolicyToPermissionSetRequest";
+    var _PIPTPSRu = "PutInlinePolicyToPermissionSetResponse";
+    var _PO = "PortalOptions";
+    var _PPBTPS = "PutPermissionsBoundaryToPermissionSet";
+    var _PPBTPSR = "PutPermissionsBoundaryToPermissionSetRequest";
+    var _PPBTPSRu = "PutPermissionsBoundaryToPermissionSetResponse";
+    var _PPS2 = "ProvisionPermissionSet";
+    var _PPSR = "ProvisionPermissionSetRequest";
+    var _PPSRI = "ProvisionPermissionSetRequestId";
+    var _PPSRr = "ProvisionPermissionSetResponse";
+    var _PR = "PrimaryRegion";
+    var _PS = "PermissionSet";
+    var _PSA = "PermissionSetArn";
+    var _PSE = "PermissionSetsEnabled";
+    var _PSPS = "PermissionSetProvisioningStatus";
+    var _PSPSL = "PermissionSetProvisioningStatusList";
+    var _PSPSM = "PermissionSetProvisioningStatusMetadata";
+    var _PSPSe = "PermissionSetsProvisioningStatus";
+    var _PSe = "PermissionSets";
+    var _PSr = "ProvisioningStatus";
+    var _PT = "PrincipalType";
+    var _R = "Reason";
+    var _RA2 = "ResourceArn";
+    var _RI = "RequestId";
+    var _RM = "RegionMetadata";
+    var _RML = "RegionMetadataList";
+    var _RN = "RegionName";
+    var _RNFE2 = "ResourceNotFoundException";
+    var _RR = "RemoveRegion";
+    var _RRR = "RemoveRegionRequest";
+    var _RRRe = "RemoveRegionResponse";
+    var _RS = "RelayState";
+    var _RSC = "ResourceServerConfig";
+    var _RSS = "ResourceServerScopes";
+    var _RSSD = "ResourceServerScopeDetails";
+    var _RT3 = "RefreshToken";
+    var _RTG = "RefreshTokenGrant";
+    var _RU = "RedirectUris";
+    var _Re = "Regions";
+    var _S2 = "Source";
+    var _SD = "SessionDuration";
+    var _SDc = "ScopeDetails";
+    var _SIO = "SignInOptions";
+    var _SQEE = "ServiceQuotaExceededException";
+    var _SR = "StatusReason";
+    var _Sc = "Scope";
+    var _Sco = "Scopes";
+    var _St = "Status";
+    var _T2 = "Tags";
+    var _TE = "ThrottlingException";
+    var _TEG = "TokenExchangeGrant";
+    var _TEo = "TokenExchange";
+    var _TI = "TargetId";
+    var _TK = "TagKeys";
+    var _TL = "TagList";
+    var _TR = "TagResource";
+    var _TRR = "TagResourceRequest";
+    var _TRRa = "TagResourceResponse";
+    var _TT = "TargetType";
+    var _TTI = "TrustedTokenIssuers";
+    var _TTIA = "TrustedTokenIssuerArn";
+    var _TTIC = "TrustedTokenIssuerConfiguration";
+    var _TTIL = "TrustedTokenIssuerList";
+    var _TTIM = "TrustedTokenIssuerMetadata";
+    var _TTIT = "TrustedTokenIssuerType";
+    var _TTIUC = "TrustedTokenIssuerUpdateConfiguration";
+    var _Ta2 = "Tag";
+    var _UA = "UpdateApplication";
+    var _UAPO = "UpdateApplicationPortalOptions";
+    var _UAR = "UpdateApplicationRequest";
+    var _UARp = "UpdateApplicationResponse";
+    var _UBSAS = "UserBackgroundSessionApplicationStatus";
+    var _UI = "UpdateInstance";
+    var _UIACAC = "UpdateInstanceAccessControlAttributeConfiguration";
+    var _UIACACR = "UpdateInstanceAccessControlAttributeConfigurationRequest";
+    var _UIACACRp = "UpdateInstanceAccessControlAttributeConfigurationResponse";
+    var _UIR = "UpdateInstanceRequest";
+    var _UIRp = "UpdateInstanceResponse";
+    var _UPS = "UpdatePermissionSet";
+    var _UPSR = "UpdatePermissionSetRequest";
+    var _UPSRp = "UpdatePermissionSetResponse";
+    var _UR = "UntagResource";
+    var _URR = "UntagResourceRequest";
+    var _URRn = "UntagResourceResponse";
+    var _UTTI = "UpdateTrustedTokenIssuer";
+    var _UTTIR = "UpdateTrustedTokenIssuerRequest";
+    var _UTTIRp = "UpdateTrustedTokenIssuerResponse";
+    var _V2 = "Value";
+    var _VE2 = "ValidationException";
+    var _Vi = "Visibility";
+    var _c5 = "client";
+    var _e5 = "error";
+    var _hE5 = "httpError";
+    var _s5 = "smithy.ts.sdk.synthetic.com.amazonaws.ssoadmin";
+    var _se3 = "server";
+    var n05 = "com.amazonaws.ssoadmin";
+    var _s_registry5 = new TypeRegistry2(_s5);
+    var SSOAdminServiceException$ = [-3, _s5, "SSOAdminServiceException", 0, [], []];
+    _s_registry5.registerError(SSOAdminServiceException$, SSOAdminServiceException);
+    var n0_registry5 = new TypeRegistry2(n05);
+    var AccessDeniedException$3 = [
+      -3,
+      n05,
+      _ADE3,
+      { [_e5]: _c5, [_hE5]: 403 },
+      [_M, _R],
+      [0, 0]
+    ];
+    n0_registry5.registerError(AccessDeniedException$3, AccessDeniedException3);
+    var ConflictException$ = [
+      -3,
+      n05,
+      _CE,
+      { [_e5]: _c5, [_hE5]: 409 },
+      [_M],
+      [0]
+    ];
+    n0_registry5.registerError(ConflictException$, ConflictException2);
+    var InternalServerException$3 = [
+      -3,
+      n05,
+      _ISE3,
+      { [_e5]: _se3, [_hE5]: 500 },
+      [_M],
+      [0]
+    ];
+    n0_registry5.registerError(InternalServerException$3, InternalServerException3);
+    var ResourceNotFoundException$2 = [
+      -3,
+      n05,
+      _RNFE2,
+      { [_e5]: _c5, [_hE5]: 404 },
+      [_M, _R],
+      [0, 0]
+    ];
+    n0_registry5.registerError(ResourceNotFoundException$2, ResourceNotFoundException6);
+    var ServiceQuotaExceededException$ = [
+      -3,
+      n05,
+      _SQEE,
+      { [_e5]: _c5, [_hE5]: 402 },
+      [_M],
+      [0]
+    ];
+    n0_registry5.registerError(ServiceQuotaExceededException$, ServiceQuotaExceededException);
+    var ThrottlingException$ = [
+      -3,
+      n05,
+      _TE,
+      { [_e5]: _c5, [_hE5]: 429 },
+      [_M, _R],
+      [0, 0]
+    ];
+    n0_registry5.registerError(ThrottlingException$, ThrottlingException);
+    var ValidationException$2 = [
+      -3,
+      n05,
+      _VE2,
+      { [_e5]: _c5, [_hE5]: 400 },
+      [_M, _R],
+      [0, 0]
+    ];
+    n0_registry5.registerError(ValidationException$2, ValidationException2);
+    var errorTypeRegistries5 = [
+      _s_registry5,
+      n0_registry5
+    ];
+    var AccessControlAttribute$ = [
+      3,
+      n05,
+      _ACA,
+      0,
+      [_K2, _V2],
+      [0, () => AccessControlAttributeValue$],
+      2
+    ];
+    var AccessControlAttributeValue$ = [
+      3,
+      n05,
+      _ACAV,
+      0,
+      [_S2],
+      [64 | 0],
+      1
+    ];
+    var AccountAssignment$ = [
+      3,
+      n05,
+      _AA,
+      0,
+      [_AI, _PSA, _PT, _PI2],
+      [0, 0, 0, 0]
+    ];
+    var AccountAssignmentForPrincipal$ = [
+      3,
+      n05,
+      _AAFP,
+      0,
+      [_AI, _PSA, _PI2, _PT],
+      [0, 0, 0, 0]
+    ];
+    var AccountAssignmentOperationStatus$ = [
+      3,
+      n05,
+      _AAOS,
+      0,
+      [_St, _RI, _FR, _TI, _TT, _PSA, _PT, _PI2, _CD],
+      [0, 0, 0, 0, 0, 0, 0, 0, 4]
+    ];
+    var AccountAssignmentOperationStatusMetadata$ = [
+      3,
+      n05,
+      _AAOSM,
+      0,
+      [_St, _RI, _CD],
+      [0, 0, 4]
+    ];
+    var AddRegionRequest$ = [
+      3,
+      n05,
+      _ARR2,
+      0,
+      [_IA, _RN],
+      [0, 0],
+      2
+    ];
+    var AddRegionResponse$ = [
+      3,
+      n05,
+      _ARRd,
+      0,
+      [_St],
+      [0]
+    ];
+    var Application$ = [
+      3,
+      n05,
+      _A2,
+      0,
+      [_AAp, _APA, _N, _AApp, _IA, _ISA, _St, _PO, _D, _CD, _CF],
+      [0, 0, 0, 0, 0, 0, 0, () => PortalOptions$, 0, 4, 0]
+    ];
+    var ApplicationAssignment$ = [
+      3,
+      n05,
+      _AAppl,
+      0,
+      [_AAp, _PI2, _PT],
+      [0, 0, 0],
+      3
+    ];
+    var ApplicationAssignmentForPrincipal$ = [
+      3,
+      n05,
+      _AAFPp,
+      0,
+      [_AAp, _PI2, _PT],
+      [0, 0, 0]
+    ];
+    var ApplicationProvider$ = [
+      3,
+      n05,
+      _AP,
+      0,
+      [_APA, _FP, _DD, _RSC],
+      [0, 0, () => DisplayData$, () => ResourceServerConfig$],
+      1
+    ];
+    var AttachCustomerManagedPolicyReferenceToPermissionSetRequest$ = [
+      3,
+      n05,
+      _ACMPRTPSR,
+      0,
+      [_IA, _PSA, _CMPR],
+      [0, 0, () => CustomerManagedPolicyReference$],
+      3
+    ];
+    var AttachCustomerManagedPolicyReferenceToPermissionSetResponse$ = [
+      3,
+      n05,
+      _ACMPRTPSRt,
+      0,
+      [],
+      []
+    ];
+    var AttachedManagedPolicy$ = [
+      3,
+      n05,
+      _AMP,
+      0,
+      [_N, _Ar],
+      [0, 0]
+    ];
+    var AttachManagedPolicyToPermissionSetRequest$ = [
+      3,
+      n05,
+      _AMPTPSR,
+      0,
+      [_IA, _PSA, _MPA],
+      [0, 0, 0],
+      3
+    ];
+    var AttachManagedPolicyToPermissionSetResponse$ = [
+      3,
+      n05,
+      _AMPTPSRt,
+      0,
+      [],
+      []
+    ];
+    var AuthenticationMethodItem$ = [
+      3,
+      n05,
+      _AMI,
+      0,
+      [_AMT, _AM],
+      [0, () => AuthenticationMethod$]
+    ];
+    var AuthorizationCodeGrant$ = [
+      3,
+      n05,
+      _ACG,
+      0,
+      [_RU],
+      [64 | 0]
+    ];
+    var AuthorizedTokenIssuer$ = [
+      3,
+      n05,
+      _ATI,
+      0,
+      [_TTIA, _AAu],
+      [0, 64 | 0]
+    ];
+    var CreateAccountAssignmentRequest$ = [
+      3,
+      n05,
+      _CAAR,
+      0,
+      [_IA, _TI, _TT, _PSA, _PT, _PI2],
+      [0, 0, 0, 0, 0, 0],
+      6
+    ];
+    var CreateAccountAssignmentResponse$ = [
+      3,
+      n05,
+      _CAARr,
+      0,
+      [_AACS],
+      [() => AccountAssignmentOperationStatus$]
+    ];
+    var CreateApplicationAssignmentRequest$ = [
+      3,
+      n05,
+      _CAARre,
+      0,
+      [_AAp, _PI2, _PT],
+      [0, 0, 0],
+      3
+    ];
+    var CreateApplicationAssignmentResponse$ = [
+      3,
+      n05,
+      _CAARrea,
+      0,
+      [],
+      []
+    ];
+    var CreateApplicationRequest$ = [
+      3,
+      n05,
+      _CAR,
+      0,
+      [_IA, _APA, _N, _D, _PO, _T2, _St, _CT2],
+      [0, 0, 0, 0, () => PortalOptions$, () => TagList, 0, [0, 4]],
+      3
+    ];
+    var CreateApplicationResponse$ = [
+      3,
+      n05,
+      _CARr,
+      0,
+      [_AAp, _IA, _ISA],
+      [0, 0, 0]
+    ];
+    var CreateInstanceAccessControlAttributeConfigurationRequest$ = [
+      3,
+      n05,
+      _CIACACR,
+      0,
+      [_IA, _IACAC],
+      [0, () => InstanceAccessControlAttributeConfiguration$],
+      2
+    ];
+    var CreateInstanceAccessControlAttributeConfigurationResponse$ = [
+      3,
+      n05,
+      _CIACACRr,
+      0,
+      [],
+      []
+    ];
+    var CreateInstanceRequest$ = [
+      3,
+      n05,
+      _CIR,
+      0,
+      [_N, _CT2, _T2],
+      [0, [0, 4], () => TagList]
+    ];
+    var CreateInstanceResponse$ = [
+      3,
+      n05,
+      _CIRr,
+      0,
+      [_IA],
+      [0]
+    ];
+    var CreatePermissionSetRequest$ = [
+      3,
+      n05,
+      _CPSR,
+      0,
+      [_N, _IA, _D, _SD, _RS, _T2],
+      [0, 0, 0, 0, 0, () => TagList],
+      2
+    ];
+    var CreatePermissionSetResponse$ = [
+      3,
+      n05,
+      _CPSRr,
+      0,
+      [_PS],
+      [() => PermissionSet$]
+    ];
+    var CreateTrustedTokenIssuerRequest$ = [
+      3,
+      n05,
+      _CTTIR,
+      0,
+      [_IA, _N, _TTIT, _TTIC, _CT2, _T2],
+      [0, 0, 0, () => TrustedTokenIssuerConfiguration$, [0, 4], () => TagList],
+      4
+    ];
+    var CreateTrustedTokenIssuerResponse$ = [
+      3,
+      n05,
+      _CTTIRr,
+      0,
+      [_TTIA],
+      [0]
+    ];
+    var CustomerManagedPolicyReference$ = [
+      3,
+      n05,
+      _CMPR,
+      0,
+      [_N, _P2],
+      [0, 0],
+      1
+    ];
+    var DeleteAccountAssignmentRequest$ = [
+      3,
+      n05,
+      _DAAR,
+      0,
+      [_IA, _TI, _TT, _PSA, _PT, _PI2],
+      [0, 0, 0, 0, 0, 0],
+      6
+    ];
+    var DeleteAccountAssignmentResponse$ = [
+      3,
+      n05,
+      _DAARe,
+      0,
+      [_AADS],
+      [() => AccountAssignmentOperationStatus$]
+    ];
+    var DeleteApplicationAccessScopeRequest$ = [
+      3,
+      n05,
+      _DAASR,
+      0,
+      [_AAp, _Sc],
+      [0, 0],
+      2
+    ];
+    var DeleteApplicationAssignmentRequest$ = [
+      3,
+      n05,
+      _DAARel,
+      0,
+      [_AAp, _PI2, _PT],
+      [0, 0, 0],
+      3
+    ];
+    var DeleteApplicationAssignmentResponse$ = [
+      3,
+      n05,
+      _DAARele,
+      0,
+      [],
+      []
+    ];
+    var DeleteApplicationAuthenticationMethodRequest$ = [
+      3,
+      n05,
+      _DAAMR,
+      0,
+      [_AAp, _AMT],
+      [0, 0],
+      2
+    ];
+    var DeleteApplicationGrantRequest$ = [
+      3,
+      n05,
+      _DAGR,
+      0,
+      [_AAp, _GT],
+      [0, 0],
+      2
+    ];
+    var DeleteApplicationRequest$ = [
+      3,
+      n05,
+      _DAR,
+      0,
+      [_AAp],
+      [0],
+      1
+    ];
+    var DeleteApplicationResponse$ = [
+      3,
+      n05,
+      _DARe,
+      0,
+      [],
+      []
+    ];
+    var DeleteInlinePolicyFromPermissionSetRequest$ = [
+      3,
+      n05,
+      _DIPFPSR,
+      0,
+      [_IA, _PSA],
+      [0, 0],
+      2
+    ];
+    var DeleteInlinePolicyFromPermissionSetResponse$ = [
+      3,
+      n05,
+      _DIPFPSRe,
+      0,
+      [],
+      []
+    ];
+    var DeleteInstanceAccessControlAttributeConfigurationRequest$ = [
+      3,
+      n05,
+      _DIACACR,
+      0,
+      [_IA],
+      [0],
+      1
+    ];
+    var DeleteInstanceAccessControlAttributeConfigurationResponse$ = [
+      3,
+      n05,
+      _DIACACRe,
+      0,
+      [],
+      []
+    ];
+    var DeleteInstanceRequest$ = [
+      3,
+      n05,
+      _DIR,
+      0,
+      [_IA],
+      [0],
+      1
+    ];
+    var DeleteInstanceResponse$ = [
+      3,
+      n05,
+      _DIRe,
+      0,
+      [],
+      []
+    ];
+    var DeletePermissionsBoundaryFromPermissionSetRequest$ = [
+      3,
+      n05,
+      _DPBFPSR,
+      0,
+      [_IA, _PSA],
+      [0, 0],
+      2
+    ];
+    var DeletePermissionsBoundaryFromPermissionSetResponse$ = [
+      3,
+      n05,
+      _DPBFPSRe,
+      0,
+      [],
+      []
+    ];
+    var DeletePermissionSetRequest$ = [
+      3,
+      n05,
+      _DPSR,
+      0,
+      [_IA, _PSA],
+      [0, 0],
+      2
+    ];
+    var DeletePermissionSetResponse$ = [
+      3,
+      n05,
+      _DPSRe,
+      0,
+      [],
+      []
+    ];
+    var DeleteTrustedTokenIssuerRequest$ = [
+      3,
+      n05,
+      _DTTIR,
+      0,
+      [_TTIA],
+      [0],
+      1
+    ];
+    var DeleteTrustedTokenIssuerResponse$ = [
+      3,
+      n05,
+      _DTTIRe,
+      0,
+      [],
+      []
+    ];
+    var DescribeAccountAssignmentCreationStatusRequest$ = [
+      3,
+      n05,
+      _DAACSR,
+      0,
+      [_IA, _AACRI],
+      [0, 0],
+      2
+    ];
+    var DescribeAccountAssignmentCreationStatusResponse$ = [
+      3,
+      n05,
+      _DAACSRe,
+      0,
+      [_AACS],
+      [() => AccountAssignmentOperationStatus$]
+    ];
+    var DescribeAccountAssignmentDeletionStatusRequest$ = [
+      3,
+      n05,
+      _DAADSR,
+      0,
+      [_IA, _AADRI],
+      [0, 0],
+      2
+    ];
+    var DescribeAccountAssignmentDeletionStatusResponse$ = [
+      3,
+      n05,
+      _DAADSRe,
+      0,
+      [_AADS],
+      [() => AccountAssignmentOperationStatus$]
+    ];
+    var DescribeApplicationAssignmentRequest$ = [
+      3,
+      n05,
+      _DAARes,
+      0,
+      [_AAp, _PI2, _PT],
+      [0, 0, 0],
+      3
+    ];
+    var DescribeApplicationAssignmentResponse$ = [
+      3,
+      n05,
+      _DAAResc,
+      0,
+      [_PT, _PI2, _AAp],
+      [0, 0, 0]
+    ];
+    var DescribeApplicationProviderRequest$ = [
+      3,
+      n05,
+      _DAPR,
+      0,
+      [_APA],
+      [0],
+      1
+    ];
+    var DescribeApplicationProviderResponse$ = [
+      3,
+      n05,
+      _DAPRe,
+      0,
+      [_APA, _FP, _DD, _RSC],
+      [0, 0, () => DisplayData$, () => ResourceServerConfig$],
+      1
+    ];
+    var DescribeApplicationRequest$ = [
+      3,
+      n05,
+      _DARes,
+      0,
+      [_AAp],
+      [0],
+      1
+    ];
+    var DescribeApplicationResponse$ = [
+      3,
+      n05,
+      _DAResc,
+      0,
+      [_AAp, _APA, _N, _AApp, _IA, _ISA, _St, _PO, _D, _CD, _CF],
+      [0, 0, 0, 0, 0, 0, 0, () => PortalOptions$, 0, 4, 0]
+    ];
+    var DescribeInstanceAccessControlAttributeConfigurationRequest$ = [
+      3,
+      n05,
+      _DIACACRes,
+      0,
+      [_IA],
+      [0],
+      1
+    ];
+    var DescribeInstanceAccessControlAttributeConfigurationResponse$ = [
+      3,
+      n05,
+      _DIACACResc,
+      0,
+      [_St, _SR, _IACAC],
+      [0, 0, () => InstanceAccessControlAttributeConfiguration$]
+    ];
+    var DescribeInstanceRequest$ = [
+      3,
+      n05,
+      _DIRes,
+      0,
+      [_IA],
+      [0],
+      1
+    ];
+    var DescribeInstanceResponse$ = [
+      3,
+      n05,
+      _DIResc,
+      0,
+      [_IA, _ISI, _ISA, _OAI, _N, _CD, _St, _SR, _PR, _Re, _ECD, _PSE],
+      [0, 0, 0, 0, 0, 4, 0, 0, 0, () => RegionMetadataList, () => EncryptionConfigurationDetails$, 2]
+    ];
+    var DescribePermissionSetProvisioningStatusRequest$ = [
+      3,
+      n05,
+      _DPSPSR,
+      0,
+      [_IA, _PPSRI],
+      [0, 0],
+      2
+    ];
+    var DescribePermissionSetProvisioningStatusResponse$ = [
+      3,
+      n05,
+      _DPSPSRe,
+      0,
+      [_PSPS],
+      [() => PermissionSetProvisioningStatus$]
+    ];
+    var DescribePermissionSetRequest$ = [
+      3,
+      n05,
+      _DPSRes,
+      0,
+      [_IA, _PSA],
+      [0, 0],
+      2
+    ];
+    var DescribePermissionSetResponse$ = [
+      3,
+      n05,
+      _DPSResc,
+      0,
+      [_PS],
+      [() => PermissionSet$]
+    ];
+    var DescribeRegionRequest$ = [
+      3,
+      n05,
+      _DRR,
+      0,
+      [_IA, _RN],
+      [0, 0],
+      2
+    ];
+    var DescribeRegionResponse$ = [
+      3,
+      n05,
+      _DRRe,
+      0,
+      [_RN, _St, _AD, _IPR],
+      [0, 0, 4, 2]
+    ];
+    var DescribeTrustedTokenIssuerRequest$ = [
+      3,
+      n05,
+      _DTTIRes,
+      0,
+      [_TTIA],
+      [0],
+      1
+    ];
+    var DescribeTrustedTokenIssuerResponse$ = [
+      3,
+      n05,
+      _DTTIResc,
+      0,
+      [_TTIA, _N, _TTIT, _TTIC],
+      [0, 0, 0, () => TrustedTokenIssuerConfiguration$]
+    ];
+    var DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$ = [
+      3,
+      n05,
+      _DCMPRFPSR,
+      0,
+      [_IA, _PSA, _CMPR],
+      [0, 0, () => CustomerManagedPolicyReference$],
+      3
+    ];
+    var DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$ = [
+      3,
+      n05,
+      _DCMPRFPSRe,
+      0,
+      [],
+      []
+    ];
+    var DetachManagedPolicyFromPermissionSetRequest$ = [
+      3,
+      n05,
+      _DMPFPSR,
+      0,
+      [_IA, _PSA, _MPA],
+      [0, 0, 0],
+      3
+    ];
+    var DetachManagedPolicyFromPermissionSetResponse$ = [
+      3,
+      n05,
+      _DMPFPSRe,
+      0,
+      [],
+      []
+    ];
+    var DisplayData$ = [
+      3,
+      n05,
+      _DD,
+      0,
+      [_DN, _IU, _D],
+      [0, 0, 0]
+    ];
+    var EncryptionConfiguration$ = [
+      3,
+      n05,
+      _EC,
+      0,
+      [_KT, _KKA],
+      [0, 0],
+      1
+    ];
+    var EncryptionConfigurationDetails$ = [
+      3,
+      n05,
+      _ECD,
+      0,
+      [_KT, _KKA, _ES, _ESR],
+      [0, 0, 0, 0]
+    ];
+    var GetApplicationAccessScopeRequest$ = [
+      3,
+      n05,
+      _GAASR,
+      0,
+      [_AAp, _Sc],
+      [0, 0],
+      2
+    ];
+    var GetApplicationAccessScopeResponse$ = [
+      3,
+      n05,
+      _GAASRe,
+      0,
+      [_Sc, _AT3],
+      [0, 64 | 0],
+      1
+    ];
+    var GetApplicationAssignmentConfigurationRequest$ = [
+      3,
+      n05,
+      _GAACR,
+      0,
+      [_AAp],
+      [0],
+      1
+    ];
+    var GetApplicationAssignmentConfigurationResponse$ = [
+      3,
+      n05,
+      _GAACRe,
+      0,
+      [_AR2],
+      [2],
+      1
+    ];
+    var GetApplicationAuthenticationMethodRequest$ = [
+      3,
+      n05,
+      _GAAMR,
+      0,
+      [_AAp, _AMT],
+      [0, 0],
+      2
+    ];
+    var GetApplicationAuthenticationMethodResponse$ = [
+      3,
+      n05,
+      _GAAMRe,
+      0,
+      [_AM],
+      [() => AuthenticationMethod$]
+    ];
+    var GetApplicationGrantRequest$ = [
+      3,
+      n05,
+      _GAGR,
+      0,
+      [_AAp, _GT],
+      [0, 0],
+      2
+    ];
+    var GetApplicationGrantResponse$ = [
+      3,
+      n05,
+      _GAGRe,
+      0,
+      [_G],
+      [() => Grant$],
+      1
+    ];
+    var GetApplicationSessionConfigurationRequest$ = [
+      3,
+      n05,
+      _GASCR,
+      0,
+      [_AAp],
+      [0],
+      1
+    ];
+    var GetApplicationSessionConfigurationResponse$ = [
+      3,
+      n05,
+      _GASCRe,
+      0,
+      [_UBSAS],
+      [0]
+    ];
+    var GetInlinePolicyForPermissionSetRequest$ = [
+      3,
+      n05,
+      _GIPFPSR,
+      0,
+      [_IA, _PSA],
+      [0, 0],
+      2
+    ];
+    var GetInlinePolicyForPermissionSetResponse$ = [
+      3,
+      n05,
+      _GIPFPSRe,
+      0,
+      [_IP2],
+      [0]
+    ];
+    var GetPermissionsBoundaryForPermissionSetRequest$ = [
+      3,
+      n05,
+      _GPBFPSR,
+      0,
+      [_IA, _PSA],
+      [0, 0],
+      2
+    ];
+    var GetPermissionsBoundaryForPermissionSetResponse$ = [
+      3,
+      n05,
+      _GPBFPSRe,
+      0,
+      [_PB],
+      [() => PermissionsBoundary$]
+    ];
+    var GrantItem$ = [
+      3,
+      n05,
+      _GI,
+      0,
+      [_GT, _G],
+      [0, () => Grant$],
+      2
+    ];
+    var IamAuthenticationMethod$ = [
+      3,
+      n05,
+      _IAM,
+      0,
+      [_APc],
+      [15],
+      1
+    ];
+    var InstanceAccessControlAttributeConfiguration$ = [
+      3,
+      n05,
+      _IACAC,
+      0,
+      [_ACAc],
+      [() => AccessControlAttributeList],
+      1
+    ];
+    var InstanceMetadata$ = [
+      3,
+      n05,
+      _IM,
+      0,
+      [_IA, _ISI, _ISA, _OAI, _N, _CD, _St, _SR, _PR, _Re],
+      [0, 0, 0, 0, 0, 4, 0, 0, 0, () => RegionMetadataList]
+    ];
+    var JwtBearerGrant$ = [
+      3,
+      n05,
+      _JBG,
+      0,
+      [_ATIu],
+      [() => AuthorizedTokenIssuers]
+    ];
+    var ListAccountAssignmentCreationStatusRequest$ = [
+      3,
+      n05,
+      _LAACSR,
+      0,
+      [_IA, _MR, _NT, _F],
+      [0, 1, 0, () => OperationStatusFilter$],
+      1
+    ];
+    var ListAccountAssignmentCreationStatusResponse$ = [
+      3,
+      n05,
+      _LAACSRi,
+      0,
+      [_AACSc, _NT],
+      [() => AccountAssignmentOperationStatusList, 0]
+    ];
+    var ListAccountAssignmentDeletionStatusRequest$ = [
+      3,
+      n05,
+      _LAADSR,
+      0,
+      [_IA, _MR, _NT, _F],
+      [0, 1, 0, () => OperationStatusFilter$],
+      1
+    ];
+    var ListAccountAssignmentDeletionStatusResponse$ = [
+      3,
+      n05,
+      _LAADSRi,
+      0,
+      [_AADSc, _NT],
+      [() => AccountAssignmentOperationStatusList, 0]
+    ];
+    var ListAccountAssignmentsFilter$ = [
+      3,
+      n05,
+      _LAAF,
+      0,
+      [_AI],
+      [0]
+    ];
+    var ListAccountAssignmentsForPrincipalRequest$ = [
+      3,
+      n05,
+      _LAAFPR,
+      0,
+      [_IA, _PI2, _PT, _F, _NT, _MR],
+      [0, 0, 0, () => ListAccountAssignmentsFilter$, 0, 1],
+      3
+    ];
+    var ListAccountAssignmentsForPrincipalResponse$ = [
+      3,
+      n05,
+      _LAAFPRi,
+      0,
+      [_AAc, _NT],
+      [() => AccountAssignmentListForPrincipal, 0]
+    ];
+    var ListAccountAssignmentsRequest$ = [
+      3,
+      n05,
+      _LAAR,
+      0,
+      [_IA, _AI, _PSA, _MR, _NT],
+      [0, 0, 0, 1, 0],
+      3
+    ];
+    var ListAccountAssignmentsResponse$ = [
+      3,
+      n05,
+      _LAARi,
+      0,
+      [_AAc, _NT],
+      [() => AccountAssignmentList, 0]
+    ];
+    var ListAccountsForProvisionedPermissionSetRequest$ = [
+      3,
+      n05,
+      _LAFPPSR,
+      0,
+      [_IA, _PSA, _PSr, _MR, _NT],
+      [0, 0, 0, 1, 0],
+      2
+    ];
+    var ListAccountsForProvisionedPermissionSetResponse$ = [
+      3,
+      n05,
+      _LAFPPSRi,
+      0,
+      [_AIc, _NT],
+      [64 | 0, 0]
+    ];
+    var ListApplicationAccessScopesRequest$ = [
+      3,
+      n05,
+      _LAASR,
+      0,
+      [_AAp, _MR, _NT],
+      [0, 1, 0],
+      1
+    ];
+    var ListApplicationAccessScopesResponse$ = [
+      3,
+      n05,
+      _LAASRi,
+      0,
+      [_Sco, _NT],
+      [() => Scopes2, 0],
+      1
+    ];
+    var ListApplicationAssignmentsFilter$ = [
+      3,
+      n05,
+      _LAAFi,
+      0,
+      [_AAp],
+      [0]
+    ];
+    var ListApplicationAssignmentsForPrincipalRequest$ = [
+      3,
+      n05,
+      _LAAFPRis,
+      0,
+      [_IA, _PI2, _PT, _F, _NT, _MR],
+      [0, 0, 0, () => ListApplicationAssignmentsFilter$, 0, 1],
+      3
+    ];
+    var ListApplicationAssignmentsForPrincipalResponse$ = [
+      3,
+      n05,
+      _LAAFPRist,
+      0,
+      [_AAppli, _NT],
+      [() => ApplicationAssignmentListForPrincipal, 0]
+    ];
+    var ListApplicationAssignmentsRequest$ = [
+      3,
+      n05,
+      _LAARis,
+      0,
+      [_AAp, _MR, _NT],
+      [0, 1, 0],
+      1
+    ];
+    var ListApplicationAssignmentsResponse$ = [
+      3,
+      n05,
+      _LAARist,
+      0,
+      [_AAppli, _NT],
+      [() => ApplicationAssignmentsList, 0]
+    ];
+    var ListApplicationAuthenticationMethodsRequest$ = [
+      3,
+      n05,
+      _LAAMR,
+      0,
+      [_AAp, _NT],
+      [0, 0],
+      1
+    ];
+    var ListApplicationAuthenticationMethodsResponse$ = [
+      3,
+      n05,
+      _LAAMRi,
+      0,
+      [_AMu, _NT],
+      [() => AuthenticationMethods, 0]
+    ];
+    var ListApplicationGrantsRequest$ = [
+      3,
+      n05,
+      _LAGR,
+      0,
+      [_AAp, _NT],
+      [0, 0],
+      1
+    ];
+    var ListApplicationGrantsResponse$ = [
+      3,
+      n05,
+      _LAGRi,
+      0,
+      [_Gr, _NT],
+      [() => Grants, 0],
+      1
+    ];
+    var ListApplicationProvidersRequest$ = [
+      3,
+      n05,
+      _LAPR,
+      0,
+      [_MR, _NT],
+      [1, 0]
+    ];
+    var ListApplicationProvidersResponse$ = [
+      3,
+      n05,
+      _LAPRi,
+      0,
+      [_APp, _NT],
+      [() => ApplicationProviderList, 0]
+    ];
+    var ListApplicationsFilter$ = [
+      3,
+      n05,
+      _LAF,
+      0,
+      [_AApp, _AP],
+      [0, 0]
+    ];
+    var ListApplicationsRequest$ = [
+      3,
+      n05,
+      _LAR,
+      0,
+      [_IA, _MR, _NT, _F],
+      [0, 1, 0, () => ListApplicationsFilter$],
+      1
+    ];
+    var ListApplicationsResponse$ = [
+      3,
+      n05,
+      _LARi,
+      0,
+      [_Ap, _NT],
+      [() => ApplicationList, 0]
+    ];
+    var ListCustomerManagedPolicyReferencesInPermissionSetRequest$ = [
+      3,
+      n05,
+      _LCMPRIPSR,
+      0,
+      [_IA, _PSA, _MR, _NT],
+      [0, 0, 1, 0],
+      2
+    ];
+    var ListCustomerManagedPolicyReferencesInPermissionSetResponse$ = [
+      3,
+      n05,
+      _LCMPRIPSRi,
+      0,
+      [_CMPRu, _NT],
+      [() => CustomerManagedPolicyReferenceList, 0]
+    ];
+    var ListInstancesRequest$ = [
+      3,
+      n05,
+      _LIR,
+      0,
+      [_MR, _NT],
+      [1, 0]
+    ];
+    var ListInstancesResponse$ = [
+      3,
+      n05,
+      _LIRi,
+      0,
+      [_I2, _NT],
+      [() => InstanceList, 0]
+    ];
+    var ListManagedPoliciesInPermissionSetRequest$ = [
+      3,
+      n05,
+      _LMPIPSR,
+      0,
+      [_IA, _PSA, _MR, _NT],
+      [0, 0, 1, 0],
+      2
+    ];
+    var ListManagedPoliciesInPermissionSetResponse$ = [
+      3,
+      n05,
+      _LMPIPSRi,
+      0,
+      [_AMPt, _NT],
+      [() => AttachedManagedPolicyList, 0]
+    ];
+    var ListPermissionSetProvisioningStatusRequest$ = [
+      3,
+      n05,
+      _LPSPSR,
+      0,
+      [_IA, _MR, _NT, _F],
+      [0, 1, 0, () => OperationStatusFilter$],
+      1
+    ];
+    var ListPermissionSetProvisioningStatusResponse$ = [
+      3,
+      n05,
+      _LPSPSRi,
+      0,
+      [_PSPSe, _NT],
+      [() => PermissionSetProvisioningStatusList, 0]
+    ];
+    var ListPermissionSetsProvisionedToAccountRequest$ = [
+      3,
+      n05,
+      _LPSPTAR,
+      0,
+      [_IA, _AI, _PSr, _MR, _NT],
+      [0, 0, 0, 1, 0],
+      2
+    ];
+    var ListPermissionSetsProvisionedToAccountResponse$ = [
+      3,
+      n05,
+      _LPSPTARi,
+      0,
+      [_NT, _PSe],
+      [0, 64 | 0]
+    ];
+    var ListPermissionSetsRequest$ = [
+      3,
+      n05,
+      _LPSR,
+      0,
+      [_IA, _NT, _MR],
+      [0, 0, 1],
+      1
+    ];
+    var ListPermissionSetsResponse$ = [
+      3,
+      n05,
+      _LPSRi,
+      0,
+      [_PSe, _NT],
+      [64 | 0, 0]
+    ];
+    var ListRegionsRequest$ = [
+      3,
+      n05,
+      _LRR,
+      0,
+      [_IA, _MR, _NT],
+      [0, 1, 0],
+      1
+    ];
+    var ListRegionsResponse$ = [
+      3,
+      n05,
+      _LRRi,
+      0,
+      [_Re, _NT],
+      [() => RegionMetadataList, 0]
+    ];
+    var ListTagsForResourceRequest$ = [
+      3,
+      n05,
+      _LTFRR,
+      0,
+      [_RA2, _IA, _NT],
+      [0, 0, 0],
+      1
+    ];
+    var ListTagsForResourceResponse$ = [
+      3,
+      n05,
+      _LTFRRi,
+      0,
+      [_T2, _NT],
+      [() => TagList, 0]
+    ];
+    var ListTrustedTokenIssuersRequest$ = [
+      3,
+      n05,
+      _LTTIR,
+      0,
+      [_IA, _MR, _NT],
+      [0, 1, 0],
+      1
+    ];
+    var ListTrustedTokenIssuersResponse$ = [
+      3,
+      n05,
+      _LTTIRi,
+      0,
+      [_TTI, _NT],
+      [() => TrustedTokenIssuerList, 0]
+    ];
+    var OidcJwtConfiguration$ = [
+      3,
+      n05,
+      _OJC,
+      0,
+      [_IUs, _CAP, _ISAP, _JRO],
+      [0, 0, 0, 0],
+      4
+    ];
+    var OidcJwtUpdateConfiguration$ = [
+      3,
+      n05,
+      _OJUC,
+      0,
+      [_CAP, _ISAP, _JRO],
+      [0, 0, 0]
+    ];
+    var OperationStatusFilter$ = [
+      3,
+      n05,
+      _OSF,
+      0,
+      [_St],
+      [0]
+    ];
+    var PermissionsBoundary$ = [
+      3,
+      n05,
+      _PB,
+      0,
+      [_CMPR, _MPA],
+      [() => CustomerManagedPolicyReference$, 0]
+    ];
+    var PermissionSet$ = [
+      3,
+      n05,
+      _PS,
+      0,
+      [_N, _PSA, _D, _CD, _SD, _RS],
+      [0, 0, 0, 4, 0, 0]
+    ];
+    var PermissionSetProvisioningStatus$ = [
+      3,
+      n05,
+      _PSPS,
+      0,
+      [_St, _RI, _AI, _PSA, _FR, _CD],
+      [0, 0, 0, 0, 0, 4]
+    ];
+    var PermissionSetProvisioningStatusMetadata$ = [
+      3,
+      n05,
+      _PSPSM,
+      0,
+      [_St, _RI, _CD],
+      [0, 0, 4]
+    ];
+    var PortalOptions$ = [
+      3,
+      n05,
+      _PO,
+      0,
+      [_SIO, _Vi],
+      [() => SignInOptions$, 0]
+    ];
+    var ProvisionPermissionSetRequest$ = [
+      3,
+      n05,
+      _PPSR,
+      0,
+      [_IA, _PSA, _TT, _TI],
+      [0, 0, 0, 0],
+      3
+    ];
+    var ProvisionPermissionSetResponse$ = [
+      3,
+      n05,
+      _PPSRr,
+      0,
+      [_PSPS],
+      [() => PermissionSetProvisioningStatus$]
+    ];
+    var PutApplicationAccessScopeRequest$ = [
+      3,
+      n05,
+      _PAASR,
+      0,
+      [_Sc, _AAp, _AT3],
+      [0, 0, 64 | 0],
+      2
+    ];
+    var PutApplicationAssignmentConfigurationRequest$ = [
+      3,
+      n05,
+      _PAACR,
+      0,
+      [_AAp, _AR2],
+      [0, 2],
+      2
+    ];
+    var PutApplicationAssignmentConfigurationResponse$ = [
+      3,
+      n05,
+      _PAACRu,
+      0,
+      [],
+      []
+    ];
+    var PutApplicationAuthenticationMethodRequest$ = [
+      3,
+      n05,
+      _PAAMR,
+      0,
+      [_AAp, _AMT, _AM],
+      [0, 0, () => AuthenticationMethod$],
+      3
+    ];
+    var PutApplicationGrantRequest$ = [
+      3,
+      n05,
+      _PAGR,
+      0,
+      [_AAp, _GT, _G],
+      [0, 0, () => Grant$],
+      3
+    ];
+    var PutApplicationSessionConfigurationRequest$ = [
+      3,
+      n05,
+      _PASCR,
+      0,
+      [_AAp, _UBSAS],
+      [0, 0],
+      1
+    ];
+    var PutApplicationSessionConfigurationResponse$ = [
+      3,
+      n05,
+      _PASCRu,
+      0,
+      [],
+      []
+    ];
+    var PutInlinePolicyToPermissionSetRequest$ = [
+      3,
+      n05,
+      _PIPTPSR,
+      0,
+      [_IA, _PSA, _IP2],
+      [0, 0, 0],
+      3
+    ];
+    var PutInlinePolicyToPermissionSetResponse$ = [
+      3,
+      n05,
+      _PIPTPSRu,
+      0,
+      [],
+      []
+    ];
+    var PutPermissionsBoundaryToPermissionSetRequest$ = [
+      3,
+      n05,
+      _PPBTPSR,
+      0,
+      [_IA, _PSA, _PB],
+      [0, 0, () => PermissionsBoundary$],
+      3
+    ];
+    var PutPermissionsBoundaryToPermissionSetResponse$ = [
+      3,
+      n05,
+      _PPBTPSRu,
+      0,
+      [],
+      []
+    ];
+    var RefreshTokenGrant$ = [
+      3,
+      n05,
+      _RTG,
+      0,
+      [],
+      []
+    ];
+    var RegionMetadata$ = [
+      3,
+      n05,
+      _RM,
+      0,
+      [_RN, _St, _AD, _IPR],
+      [0, 0, 4, 2]
+    ];
+    var RemoveRegionRequest$ = [
+      3,
+      n05,
+      _RRR,
+      0,
+      [_IA, _RN],
+      [0, 0],
+      2
+    ];
+    var RemoveRegionResponse$ = [
+      3,
+      n05,
+      _RRRe,
+      0,
+      [_St],
+      [0]
+    ];
+    var ResourceServerConfig$ = [
+      3,
+      n05,
+      _RSC,
+      0,
+      [_Sco],
+      [() => ResourceServerScopes]
+    ];
+    var ResourceServerScopeDetails$ = [
+      3,
+      n05,
+      _RSSD,
+      0,
+      [_LD, _DT],
+      [0, 0]
+    ];
+    var ScopeDetails$ = [
+      3,
+      n05,
+      _SDc,
+      0,
+      [_Sc, _AT3],
+      [0, 64 | 0],
+      1
+    ];
+    var SignInOptions$ = [
+      3,
+      n05,
+      _SIO,
+      0,
+      [_O, _AU],
+      [0, 0],
+      1
+    ];
+    var Tag$2 = [
+      3,
+      n05,
+      _Ta2,
+      0,
+      [_K2, _V2],
+      [0, 0],
+      2
+    ];
+    var TagResourceRequest$ = [
+      3,
+      n05,
+      _TRR,
+      0,
+      [_RA2, _T2, _IA],
+      [0, () => TagList, 0],
+      2
+    ];
+    var TagResourceResponse$ = [
+      3,
+      n05,
+      _TRRa,
+      0,
+      [],
+      []
+    ];
+    var TokenExchangeGrant$ = [
+      3,
+      n05,
+      _TEG,
+      0,
+      [],
+      []
+    ];
+    var TrustedTokenIssuerMetadata$ = [
+      3,
+      n05,
+      _TTIM,
+      0,
+      [_TTIA, _N, _TTIT],
+      [0, 0, 0]
+    ];
+    var UntagResourceRequest$ = [
+      3,
+      n05,
+      _URR,
+      0,
+      [_RA2, _TK, _IA],
+      [0, 64 | 0, 0],
+      2
+    ];
+    var UntagResourceResponse$ = [
+      3,
+      n05,
+      _URRn,
+      0,
+      [],
+      []
+    ];
+    var UpdateApplicationPortalOptions$ = [
+      3,
+      n05,
+      _UAPO,
+      0,
+      [_SIO],
+      [() => SignInOptions$]
+    ];
+    var UpdateApplicationRequest$ = [
+      3,
+      n05,
+      _UAR,
+      0,
+      [_AAp, _N, _D, _St, _PO],
+      [0, 0, 0, 0, () => UpdateApplicationPortalOptions$],
+      1
+    ];
+    var UpdateApplicationResponse$ = [
+      3,
+      n05,
+      _UARp,
+      0,
+      [],
+      []
+    ];
+    var UpdateInstanceAccessControlAttributeConfigurationRequest$ = [
+      3,
+      n05,
+      _UIACACR,
+      0,
+      [_IA, _IACAC],
+      [0, () => InstanceAccessControlAttributeConfiguration$],
+      2
+    ];
+    var UpdateInstanceAccessControlAttributeConfigurationResponse$ = [
+      3,
+      n05,
+      _UIACACRp,
+      0,
+      [],
+      []
+    ];
+    var UpdateInstanceRequest$ = [
+      3,
+      n05,
+      _UIR,
+      0,
+      [_IA, _N, _EC, _PSE],
+      [0, 0, () => EncryptionConfiguration$, 2],
+      1
+    ];
+    var UpdateInstanceResponse$ = [
+      3,
+      n05,
+      _UIRp,
+      0,
+      [],
+      []
+    ];
+    var UpdatePermissionSetRequest$ = [
+      3,
+      n05,
+      _UPSR,
+      0,
+      [_IA, _PSA, _D, _SD, _RS],
+      [0, 0, 0, 0, 0],
+      2
+    ];
+    var UpdatePermissionSetResponse$ = [
+      3,
+      n05,
+      _UPSRp,
+      0,
+      [],
+      []
+    ];
+    var UpdateTrustedTokenIssuerRequest$ = [
+      3,
+      n05,
+      _UTTIR,
+      0,
+      [_TTIA, _N, _TTIC],
+      [0, 0, () => TrustedTokenIssuerUpdateConfiguration$],
+      1
+    ];
+    var UpdateTrustedTokenIssuerResponse$ = [
+      3,
+      n05,
+      _UTTIRp,
+      0,
+      [],
+      []
+    ];
+    var __Unit = "unit";
+    var AccessControlAttributeList = [
+      1,
+      n05,
+      _ACAL,
+      0,
+      () => AccessControlAttribute$
+    ];
+    var AccountAssignmentList = [
+      1,
+      n05,
+      _AAL,
+      0,
+      () => AccountAssignment$
+    ];
+    var AccountAssignmentListForPrincipal = [
+      1,
+      n05,
+      _AALFP,
+      0,
+      () => AccountAssignmentForPrincipal$
+    ];
+    var AccountAssignmentOperationStatusList = [
+      1,
+      n05,
+      _AAOSL,
+      0,
+      () => AccountAssignmentOperationStatusMetadata$
+    ];
+    var ApplicationAssignmentListForPrincipal = [
+      1,
+      n05,
+      _AALFPp,
+      0,
+      () => ApplicationAssignmentForPrincipal$
+    ];
+    var ApplicationAssignmentsList = [
+      1,
+      n05,
+      _AALp,
+      0,
+      () => ApplicationAssignment$
+    ];
+    var ApplicationList = [
+      1,
+      n05,
+      _AL,
+      0,
+      () => Application$
+    ];
+    var ApplicationProviderList = [
+      1,
+      n05,
+      _APL,
+      0,
+      () => ApplicationProvider$
+    ];
+    var AttachedManagedPolicyList = [
+      1,
+      n05,
+      _AMPL,
+      0,
+      () => AttachedManagedPolicy$
+    ];
+    var AuthenticationMethods = [
+      1,
+      n05,
+      _AMu,
+      0,
+      () => AuthenticationMethodItem$
+    ];
+    var AuthorizedTokenIssuers = [
+      1,
+      n05,
+      _ATIu,
+      0,
+      () => AuthorizedTokenIssuer$
+    ];
+    var CustomerManagedPolicyReferenceList = [
+      1,
+      n05,
+      _CMPRL,
+      0,
+      () => CustomerManagedPolicyReference$
+    ];
+    var Grants = [
+      1,
+      n05,
+      _Gr,
+      0,
+      () => GrantItem$
+    ];
+    var InstanceList = [
+      1,
+      n05,
+      _IL,
+      0,
+      () => InstanceMetadata$
+    ];
+    var PermissionSetProvisioningStatusList = [
+      1,
+      n05,
+      _PSPSL,
+      0,
+      () => PermissionSetProvisioningStatusMetadata$
+    ];
+    var RegionMetadataList = [
+      1,
+      n05,
+      _RML,
+      0,
+      () => RegionMetadata$
+    ];
+    var Scopes2 = [
+      1,
+      n05,
+      _Sco,
+      0,
+      () => ScopeDetails$
+    ];
+    var TagList = [
+      1,
+      n05,
+      _TL,
+      0,
+      () => Tag$2
+    ];
+    var TrustedTokenIssuerList = [
+      1,
+      n05,
+      _TTIL,
+      0,
+      () => TrustedTokenIssuerMetadata$
+    ];
+    var ResourceServerScopes = [
+      2,
+      n05,
+      _RSS,
+      0,
+      0,
+      () => ResourceServerScopeDetails$
+    ];
+    var AuthenticationMethod$ = [
+      4,
+      n05,
+      _AM,
+      0,
+      [_Ia],
+      [() => IamAuthenticationMethod$]
+    ];
+    var Grant$ = [
+      4,
+      n05,
+      _G,
+      0,
+      [_AC, _JB, _RT3, _TEo],
+      [() => AuthorizationCodeGrant$, () => JwtBearerGrant$, () => RefreshTokenGrant$, () => TokenExchangeGrant$]
+    ];
+    var TrustedTokenIssuerConfiguration$ = [
+      4,
+      n05,
+      _TTIC,
+      0,
+      [_OJC],
+      [() => OidcJwtConfiguration$]
+    ];
+    var TrustedTokenIssuerUpdateConfiguration$ = [
+      4,
+      n05,
+      _TTIUC,
+      0,
+      [_OJC],
+      [() => OidcJwtUpdateConfiguration$]
+    ];
+    var AddRegion$ = [
+      9,
+      n05,
+      _ARd,
+      0,
+      () => AddRegionRequest$,
+      () => AddRegionResponse$
+    ];
+    var AttachCustomerManagedPolicyReferenceToPermissionSet$ = [
+      9,
+      n05,
+      _ACMPRTPS,
+      0,
+      () => AttachCustomerManagedPolicyReferenceToPermissionSetRequest$,
+      () => AttachCustomerManagedPolicyReferenceToPermissionSetResponse$
+    ];
+    var AttachManagedPolicyToPermissionSet$ = [
+      9,
+      n05,
+      _AMPTPS,
+      0,
+      () => AttachManagedPolicyToPermissionSetRequest$,
+      () => AttachManagedPolicyToPermissionSetResponse$
+    ];
+    var CreateAccountAssignment$ = [
+      9,
+      n05,
+      _CAA,
+      0,
+      () => CreateAccountAssignmentRequest$,
+      () => CreateAccountAssignmentResponse$
+    ];
+    var CreateApplication$ = [
+      9,
+      n05,
+      _CA2,
+      0,
+      () => CreateApplicationRequest$,
+      () => CreateApplicationResponse$
+    ];
+    var CreateApplicationAssignment$ = [
+      9,
+      n05,
+      _CAAr,
+      0,
+      () => CreateApplicationAssignmentRequest$,
+      () => CreateApplicationAssignmentResponse$
+    ];
+    var CreateInstance$ = [
+      9,
+      n05,
+      _CI,
+      0,
+      () => CreateInstanceRequest$,
+      () => CreateInstanceResponse$
+    ];
+    var CreateInstanceAccessControlAttributeConfiguration$ = [
+      9,
+      n05,
+      _CIACAC,
+      0,
+      () => CreateInstanceAccessControlAttributeConfigurationRequest$,
+      () => CreateInstanceAccessControlAttributeConfigurationResponse$
+    ];
+    var CreatePermissionSet$ = [
+      9,
+      n05,
+      _CPS,
+      0,
+      () => CreatePermissionSetRequest$,
+      () => CreatePermissionSetResponse$
+    ];
+    var CreateTrustedTokenIssuer$ = [
+      9,
+      n05,
+      _CTTI,
+      0,
+      () => CreateTrustedTokenIssuerRequest$,
+      () => CreateTrustedTokenIssuerResponse$
+    ];
+    var DeleteAccountAssignment$ = [
+      9,
+      n05,
+      _DAA,
+      0,
+      () => DeleteAccountAssignmentRequest$,
+      () => DeleteAccountAssignmentResponse$
+    ];
+    var DeleteApplication$ = [
+      9,
+      n05,
+      _DA,
+      0,
+      () => DeleteApplicationRequest$,
+      () => DeleteApplicationResponse$
+    ];
+    var DeleteApplicationAccessScope$ = [
+      9,
+      n05,
+      _DAAS,
+      2,
+      () => DeleteApplicationAccessScopeRequest$,
+      () => __Unit
+    ];
+    var DeleteApplicationAssignment$ = [
+      9,
+      n05,
+      _DAAe,
+      2,
+      () => DeleteApplicationAssignmentRequest$,
+      () => DeleteApplicationAssignmentResponse$
+    ];
+    var DeleteApplicationAuthenticationMethod$ = [
+      9,
+      n05,
+      _DAAM,
+      2,
+      () => DeleteApplicationAuthenticationMethodRequest$,
+      () => __Unit
+    ];
+    var DeleteApplicationGrant$ = [
+      9,
+      n05,
+      _DAG,
+      2,
+      () => DeleteApplicationGrantRequest$,
+      () => __Unit
+    ];
+    var DeleteInlinePolicyFromPermissionSet$ = [
+      9,
+      n05,
+      _DIPFPS,
+      0,
+      () => DeleteInlinePolicyFromPermissionSetRequest$,
+      () => DeleteInlinePolicyFromPermissionSetResponse$
+    ];
+    var DeleteInstance$ = [
+      9,
+      n05,
+      _DI,
+      0,
+      () => DeleteInstanceRequest$,
+      () => DeleteInstanceResponse$
+    ];
+    var DeleteInstanceAccessControlAttributeConfiguration$ = [
+      9,
+      n05,
+      _DIACAC,
+      0,
+      () => DeleteInstanceAccessControlAttributeConfigurationRequest$,
+      () => DeleteInstanceAccessControlAttributeConfigurationResponse$
+    ];
+    var DeletePermissionsBoundaryFromPermissionSet$ = [
+      9,
+      n05,
+      _DPBFPS,
+      0,
+      () => DeletePermissionsBoundaryFromPermissionSetRequest$,
+      () => DeletePermissionsBoundaryFromPermissionSetResponse$
+    ];
+    var DeletePermissionSet$ = [
+      9,
+      n05,
+      _DPS,
+      0,
+      () => DeletePermissionSetRequest$,
+      () => DeletePermissionSetResponse$
+    ];
+    var DeleteTrustedTokenIssuer$ = [
+      9,
+      n05,
+      _DTTI,
+      0,
+      () => DeleteTrustedTokenIssuerRequest$,
+      () => DeleteTrustedTokenIssuerResponse$
+    ];
+    var DescribeAccountAssignmentCreationStatus$ = [
+      9,
+      n05,
+      _DAACS,
+      0,
+      () => DescribeAccountAssignmentCreationStatusRequest$,
+      () => DescribeAccountAssignmentCreationStatusResponse$
+    ];
+    var DescribeAccountAssignmentDeletionStatus$ = [
+      9,
+      n05,
+      _DAADS,
+      0,
+      () => DescribeAccountAssignmentDeletionStatusRequest$,
+      () => DescribeAccountAssignmentDeletionStatusResponse$
+    ];
+    var DescribeApplication$ = [
+      9,
+      n05,
+      _DAe,
+      0,
+      () => DescribeApplicationRequest$,
+      () => DescribeApplicationResponse$
+    ];
+    var DescribeApplicationAssignment$ = [
+      9,
+      n05,
+      _DAAes,
+      0,
+      () => DescribeApplicationAssignmentRequest$,
+      () => DescribeApplicationAssignmentResponse$
+    ];
+    var DescribeApplicationProvider$ = [
+      9,
+      n05,
+      _DAP,
+      0,
+      () => DescribeApplicationProviderRequest$,
+      () => DescribeApplicationProviderResponse$
+    ];
+    var DescribeInstance$ = [
+      9,
+      n05,
+      _DIe,
+      0,
+      () => DescribeInstanceRequest$,
+      () => DescribeInstanceResponse$
+    ];
+    var DescribeInstanceAccessControlAttributeConfiguration$ = [
+      9,
+      n05,
+      _DIACACe,
+      0,
+      () => DescribeInstanceAccessControlAttributeConfigurationRequest$,
+      () => DescribeInstanceAccessControlAttributeConfigurationResponse$
+    ];
+    var DescribePermissionSet$ = [
+      9,
+      n05,
+      _DPSe,
+      0,
+      () => DescribePermissionSetRequest$,
+      () => DescribePermissionSetResponse$
+    ];
+    var DescribePermissionSetProvisioningStatus$ = [
+      9,
+      n05,
+      _DPSPS,
+      0,
+      () => DescribePermissionSetProvisioningStatusRequest$,
+      () => DescribePermissionSetProvisioningStatusResponse$
+    ];
+    var DescribeRegion$ = [
+      9,
+      n05,
+      _DR,
+      0,
+      () => DescribeRegionRequest$,
+      () => DescribeRegionResponse$
+    ];
+    var DescribeTrustedTokenIssuer$ = [
+      9,
+      n05,
+      _DTTIe,
+      0,
+      () => DescribeTrustedTokenIssuerRequest$,
+      () => DescribeTrustedTokenIssuerResponse$
+    ];
+    var DetachCustomerManagedPolicyReferenceFromPermissionSet$ = [
+      9,
+      n05,
+      _DCMPRFPS,
+      0,
+      () => DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$,
+      () => DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$
+    ];
+    var DetachManagedPolicyFromPermissionSet$ = [
+      9,
+      n05,
+      _DMPFPS,
+      0,
+      () => DetachManagedPolicyFromPermissionSetRequest$,
+      () => DetachManagedPolicyFromPermissionSetResponse$
+    ];
+    var GetApplicationAccessScope$ = [
+      9,
+      n05,
+      _GAAS,
+      0,
+      () => GetApplicationAccessScopeRequest$,
+      () => GetApplicationAccessScopeResponse$
+    ];
+    var GetApplicationAssignmentConfiguration$ = [
+      9,
+      n05,
+      _GAAC,
+      0,
+      () => GetApplicationAssignmentConfigurationRequest$,
+      () => GetApplicationAssignmentConfigurationResponse$
+    ];
+    var GetApplicationAuthenticationMethod$ = [
+      9,
+      n05,
+      _GAAM,
+      0,
+      () => GetApplicationAuthenticationMethodRequest$,
+      () => GetApplicationAuthenticationMethodResponse$
+    ];
+    var GetApplicationGrant$ = [
+      9,
+      n05,
+      _GAG,
+      0,
+      () => GetApplicationGrantRequest$,
+      () => GetApplicationGrantResponse$
+    ];
+    var GetApplicationSessionConfiguration$ = [
+      9,
+      n05,
+      _GASC,
+      0,
+      () => GetApplicationSessionConfigurationRequest$,
+      () => GetApplicationSessionConfigurationResponse$
+    ];
+    var GetInlinePolicyForPermissionSet$ = [
+      9,
+      n05,
+      _GIPFPS,
+      0,
+      () => GetInlinePolicyForPermissionSetRequest$,
+      () => GetInlinePolicyForPermissionSetResponse$
+    ];
+    var GetPermissionsBoundaryForPermissionSet$ = [
+      9,
+      n05,
+      _GPBFPS,
+      0,
+      () => GetPermissionsBoundaryForPermissionSetRequest$,
+      () => GetPermissionsBoundaryForPermissionSetResponse$
+    ];
+    var ListAccountAssignmentCreationStatus$ = [
+      9,
+      n05,
+      _LAACS,
+      0,
+      () => ListAccountAssignmentCreationStatusRequest$,
+      () => ListAccountAssignmentCreationStatusResponse$
+    ];
+    var ListAccountAssignmentDeletionStatus$ = [
+      9,
+      n05,
+      _LAADS,
+      0,
+      () => ListAccountAssignmentDeletionStatusRequest$,
+      () => ListAccountAssignmentDeletionStatusResponse$
+    ];
+    var ListAccountAssignments$ = [
+      9,
+      n05,
+      _LAA,
+      0,
+      () => ListAccountAssignmentsRequest$,
+      () => ListAccountAssignmentsResponse$
+    ];
+    var ListAccountAssignmentsForPrincipal$ = [
+      9,
+      n05,
+      _LAAFP,
+      0,
+      () => ListAccountAssignmentsForPrincipalRequest$,
+      () => ListAccountAssignmentsForPrincipalResponse$
+    ];
+    var ListAccountsForProvisionedPermissionSet$ = [
+      9,
+      n05,
+      _LAFPPS,
+      0,
+      () => ListAccountsForProvisionedPermissionSetRequest$,
+      () => ListAccountsForProvisionedPermissionSetResponse$
+    ];
+    var ListApplicationAccessScopes$ = [
+      9,
+      n05,
+      _LAAS,
+      0,
+      () => ListApplicationAccessScopesRequest$,
+      () => ListApplicationAccessScopesResponse$
+    ];
+    var ListApplicationAssignments$ = [
+      9,
+      n05,
+      _LAAi,
+      0,
+      () => ListApplicationAssignmentsRequest$,
+      () => ListApplicationAssignmentsResponse$
+    ];
+    var ListApplicationAssignmentsForPrincipal$ = [
+      9,
+      n05,
+      _LAAFPi,
+      0,
+      () => ListApplicationAssignmentsForPrincipalRequest$,
+      () => ListApplicationAssignmentsForPrincipalResponse$
+    ];
+    var ListApplicationAuthenticationMethods$ = [
+      9,
+      n05,
+      _LAAM,
+      0,
+      () => ListApplicationAuthenticationMethodsRequest$,
+      () => ListApplicationAuthenticationMethodsResponse$
+    ];
+    var ListApplicationGrants$ = [
+      9,
+      n05,
+      _LAG,
+      0,
+      () => ListApplicationGrantsRequest$,
+      () => ListApplicationGrantsResponse$
+    ];
+    var ListApplicationProviders$ = [
+      9,
+      n05,
+      _LAP,
+      0,
+      () => ListApplicationProvidersRequest$,
+      () => ListApplicationProvidersResponse$
+    ];
+    var ListApplications$ = [
+      9,
+      n05,
+      _LA,
+      0,
+      () => ListApplicationsRequest$,
+      () => ListApplicationsResponse$
+    ];
+    var ListCustomerManagedPolicyReferencesInPermissionSet$ = [
+      9,
+      n05,
+      _LCMPRIPS,
+      0,
+      () => ListCustomerManagedPolicyReferencesInPermissionSetRequest$,
+      () => ListCustomerManagedPolicyReferencesInPermissionSetResponse$
+    ];
+    var ListInstances$ = [
+      9,
+      n05,
+      _LI,
+      0,
+      () => ListInstancesRequest$,
+      () => ListInstancesResponse$
+    ];
+    var ListManagedPoliciesInPermissionSet$ = [
+      9,
+      n05,
+      _LMPIPS,
+      0,
+      () => ListManagedPoliciesInPermissionSetRequest$,
+      () => ListManagedPoliciesInPermissionSetResponse$
+    ];
+    var ListPermissionSetProvisioningStatus$ = [
+      9,
+      n05,
+      _LPSPS,
+      0,
+      () => ListPermissionSetProvisioningStatusRequest$,
+      () => ListPermissionSetProvisioningStatusResponse$
+    ];
+    var ListPermissionSets$ = [
+      9,
+      n05,
+      _LPS,
+      0,
+      () => ListPermissionSetsRequest$,
+      () => ListPermissionSetsResponse$
+    ];
+    var ListPermissionSetsProvisionedToAccount$ = [
+      9,
+      n05,
+      _LPSPTA,
+      0,
+      () => ListPermissionSetsProvisionedToAccountRequest$,
+      () => ListPermissionSetsProvisionedToAccountResponse$
+    ];
+    var ListRegions$ = [
+      9,
+      n05,
+      _LR,
+      0,
+      () => ListRegionsRequest$,
+      () => ListRegionsResponse$
+    ];
+    var ListTagsForResource$ = [
+      9,
+      n05,
+      _LTFR,
+      0,
+      () => ListTagsForResourceRequest$,
+      () => ListTagsForResourceResponse$
+    ];
+    var ListTrustedTokenIssuers$ = [
+      9,
+      n05,
+      _LTTI,
+      0,
+      () => ListTrustedTokenIssuersRequest$,
+      () => ListTrustedTokenIssuersResponse$
+    ];
+    var ProvisionPermissionSet$ = [
+      9,
+      n05,
+      _PPS2,
+      0,
+      () => ProvisionPermissionSetRequest$,
+      () => ProvisionPermissionSetResponse$
+    ];
+    var PutApplicationAccessScope$ = [
+      9,
+      n05,
+      _PAAS,
+      2,
+      () => PutApplicationAccessScopeRequest$,
+      () => __Unit
+    ];
+    var PutApplicationAssignmentConfiguration$ = [
+      9,
+      n05,
+      _PAAC,
+      2,
+      () => PutApplicationAssignmentConfigurationRequest$,
+      () => PutApplicationAssignmentConfigurationResponse$
+    ];
+    var PutApplicationAuthenticationMethod$ = [
+      9,
+      n05,
+      _PAAM,
+      2,
+      () => PutApplicationAuthenticationMethodRequest$,
+      () => __Unit
+    ];
+    var PutApplicationGrant$ = [
+      9,
+      n05,
+      _PAG,
+      2,
+      () => PutApplicationGrantRequest$,
+      () => __Unit
+    ];
+    var PutApplicationSessionConfiguration$ = [
+      9,
+      n05,
+      _PASC,
+      2,
+      () => PutApplicationSessionConfigurationRequest$,
+      () => PutApplicationSessionConfigurationResponse$
+    ];
+    var PutInlinePolicyToPermissionSet$ = [
+      9,
+      n05,
+      _PIPTPS,
+      0,
+      () => PutInlinePolicyToPermissionSetRequest$,
+      () => PutInlinePolicyToPermissionSetResponse$
+    ];
+    var PutPermissionsBoundaryToPermissionSet$ = [
+      9,
+      n05,
+      _PPBTPS,
+      0,
+      () => PutPermissionsBoundaryToPermissionSetRequest$,
+      () => PutPermissionsBoundaryToPermissionSetResponse$
+    ];
+    var RemoveRegion$ = [
+      9,
+      n05,
+      _RR,
+      0,
+      () => RemoveRegionRequest$,
+      () => RemoveRegionResponse$
+    ];
+    var TagResource$ = [
+      9,
+      n05,
+      _TR,
+      0,
+      () => TagResourceRequest$,
+      () => TagResourceResponse$
+    ];
+    var UntagResource$ = [
+      9,
+      n05,
+      _UR,
+      0,
+      () => UntagResourceRequest$,
+      () => UntagResourceResponse$
+    ];
+    var UpdateApplication$ = [
+      9,
+      n05,
+      _UA,
+      0,
+      () => UpdateApplicationRequest$,
+      () => UpdateApplicationResponse$
+    ];
+    var UpdateInstance$ = [
+      9,
+      n05,
+      _UI,
+      0,
+      () => UpdateInstanceRequest$,
+      () => UpdateInstanceResponse$
+    ];
+    var UpdateInstanceAccessControlAttributeConfiguration$ = [
+      9,
+      n05,
+      _UIACAC,
+      0,
+      () => UpdateInstanceAccessControlAttributeConfigurationRequest$,
+      () => UpdateInstanceAccessControlAttributeConfigurationResponse$
+    ];
+    var UpdatePermissionSet$ = [
+      9,
+      n05,
+      _UPS,
+      0,
+      () => UpdatePermissionSetRequest$,
+      () => UpdatePermissionSetResponse$
+    ];
+    var UpdateTrustedTokenIssuer$ = [
+      9,
+      n05,
+      _UTTI,
+      0,
+      () => UpdateTrustedTokenIssuerRequest$,
+      () => UpdateTrustedTokenIssuerResponse$
+    ];
+    var getRuntimeConfig$1 = (config) => {
+      return {
+        apiVersion: "2020-07-20",
+        base64Decoder: config?.base64Decoder ?? fromBase642,
+        base64Encoder: config?.base64Encoder ?? toBase643,
+        disableHostPrefix: config?.disableHostPrefix ?? false,
+        endpointProvider: config?.endpointProvider ?? defaultEndpointResolver5,
+        extensions: config?.extensions ?? [],
+        httpAuthSchemeProvider: config?.httpAuthSchemeProvider ?? defaultSSOAdminHttpAuthSchemeProvider,
+        httpAuthSchemes: config?.httpAuthSchemes ?? [
+          {
+            schemeId: "aws.auth#sigv4",
+            identityProvider: (ipc) => ipc.getIdentityProvider("aws.auth#sigv4"),
+            signer: new AwsSdkSigV4Signer2()
+          }
+        ],
+        logger: config?.logger ?? new NoOpLogger2(),
+        protocol: config?.protocol ?? AwsJson1_1Protocol2,
+        protocolSettings: config?.protocolSettings ?? {
+          defaultNamespace: "com.amazonaws.ssoadmin",
+          errorTypeRegistries: errorTypeRegistries5,
+          version: "2020-07-20",
+          serviceTarget: "SWBExternalService"
+        },
+        serviceId: config?.serviceId ?? "SSO Admin",
+        sha256: config?.sha256 ?? Sha256,
+        urlParser: config?.urlParser ?? parseUrl2,
+        utf8Decoder: config?.utf8Decoder ?? fromUtf83,
+        utf8Encoder: config?.utf8Encoder ?? toUtf83
+      };
+    };
+    var getRuntimeConfig9 = (config) => {
+      emitWarningIfUnsupportedVersion3(process.version);
+      const defaultsMode = resolveDefaultsModeConfig2(config);
+      const defaultConfigProvider = () => defaultsMode().then(loadConfigsForDefaultMode2);
+      const clientSharedValues = getRuntimeConfig$1(config);
+      emitWarningIfUnsupportedVersion$1(process.version);
+      const loaderConfig = {
+        profile: config?.profile,
+        logger: clientSharedValues.logger
+      };
+      return {
+        ...clientSharedValues,
+        ...config,
+        runtime: "node",
+        defaultsMode,
+        authSchemePreference: config?.authSchemePreference ?? loadConfig2(NODE_AUTH_SCHEME_PREFERENCE_OPTIONS2, loaderConfig),
+        bodyLengthChecker: config?.bodyLengthChecker ?? calculateBodyLength2,
+        credentialDefaultProvider: config?.credentialDefaultProvider ?? defaultProvider,
+        defaultUserAgentProvider: config?.defaultUserAgentProvider ?? createDefaultUserAgentProvider2({ serviceId: clientSharedValues.serviceId, clientVersion: packageInfo.version }),
+        maxAttempts: config?.maxAttempts ?? loadConfig2(NODE_MAX_ATTEMPT_CONFIG_OPTIONS2, config),
+        region: config?.region ?? loadConfig2(NODE_REGION_CONFIG_OPTIONS2, { ...NODE_REGION_CONFIG_FILE_OPTIONS2, ...loaderConfig }),
+        requestHandler: NodeHttpHandler.create(config?.requestHandler ?? defaultConfigProvider),
+        retryMode: config?.retryMode ?? loadConfig2({
+          ...NODE_RETRY_MODE_CONFIG_OPTIONS2,
+          default: async () => (await defaultConfigProvider()).retryMode || DEFAULT_RETRY_MODE2
+        }, config),
+        streamCollector: config?.streamCollector ?? streamCollector7,
+        useDualstackEndpoint: config?.useDualstackEndpoint ?? loadConfig2(NODE_USE_DUALSTACK_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
+        useFipsEndpoint: config?.useFipsEndpoint ?? loadConfig2(NODE_USE_FIPS_ENDPOINT_CONFIG_OPTIONS2, loaderConfig),
+        userAgentAppId: config?.userAgentAppId ?? loadConfig2(NODE_APP_ID_CONFIG_OPTIONS2, loaderConfig)
+      };
+    };
+    var getHttpAuthExtensionConfiguration5 = (runtimeConfig) => {
+      const _httpAuthSchemes = runtimeConfig.httpAuthSchemes;
+      let _httpAuthSchemeProvider = runtimeConfig.httpAuthSchemeProvider;
+      let _credentials = runtimeConfig.credentials;
+      return {
+        setHttpAuthScheme(httpAuthScheme) {
+          const index = _httpAuthSchemes.findIndex((scheme) => scheme.schemeId === httpAuthScheme.schemeId);
+          if (index === -1) {
+            _httpAuthSchemes.push(httpAuthScheme);
+          } else {
+            _httpAuthSchemes.splice(index, 1, httpAuthScheme);
+          }
+        },
+        httpAuthSchemes() {
+          return _httpAuthSchemes;
+        },
+        setHttpAuthSchemeProvider(httpAuthSchemeProvider) {
+          _httpAuthSchemeProvider = httpAuthSchemeProvider;
+        },
+        httpAuthSchemeProvider() {
+          return _httpAuthSchemeProvider;
+        },
+        setCredentials(credentials) {
+          _credentials = credentials;
+        },
+        credentials() {
+          return _credentials;
+        }
+      };
+    };
+    var resolveHttpAuthRuntimeConfig5 = (config) => {
+      return {
+        httpAuthSchemes: config.httpAuthSchemes(),
+        httpAuthSchemeProvider: config.httpAuthSchemeProvider(),
+        credentials: config.credentials()
+      };
+    };
+    var resolveRuntimeExtensions5 = (runtimeConfig, extensions) => {
+      const extensionConfiguration = Object.assign(getAwsRegionExtensionConfiguration2(runtimeConfig), getDefaultExtensionConfiguration2(runtimeConfig), getHttpHandlerExtensionConfiguration2(runtimeConfig), getHttpAuthExtensionConfiguration5(runtimeConfig));
+      extensions.forEach((extension) => extension.configure(extensionConfiguration));
+      return Object.assign(runtimeConfig, resolveAwsRegionExtensionConfiguration2(extensionConfiguration), resolveDefaultRuntimeConfig2(extensionConfiguration), resolveHttpHandlerRuntimeConfig2(extensionConfiguration), resolveHttpAuthRuntimeConfig5(extensionConfiguration));
+    };
+    var SSOAdminClient2 = class extends Client2 {
+      config;
+      constructor(...[configuration]) {
+        const _config_0 = getRuntimeConfig9(configuration || {});
+        super(_config_0);
+        this.initConfig = _config_0;
+        const _config_1 = resolveClientEndpointParameters5(_config_0);
+        const _config_2 = resolveUserAgentConfig2(_config_1);
+        const _config_3 = resolveRetryConfig2(_config_2);
+        const _config_4 = resolveRegionConfig2(_config_3);
+        const _config_5 = resolveHostHeaderConfig2(_config_4);
+        const _config_6 = resolveEndpointConfig2(_config_5);
+        const _config_7 = resolveHttpAuthSchemeConfig5(_config_6);
+        const _config_8 = resolveRuntimeExtensions5(_config_7, configuration?.extensions || []);
+        this.config = _config_8;
+        this.middlewareStack.use(getSchemaSerdePlugin2(this.config));
+        this.middlewareStack.use(getUserAgentPlugin2(this.config));
+        this.middlewareStack.use(getRetryPlugin2(this.config));
+        this.middlewareStack.use(getContentLengthPlugin2(this.config));
+        this.middlewareStack.use(getHostHeaderPlugin2(this.config));
+        this.middlewareStack.use(getLoggerPlugin2(this.config));
+        this.middlewareStack.use(getRecursionDetectionPlugin2(this.config));
+        this.middlewareStack.use(getHttpAuthSchemeEndpointRuleSetPlugin2(this.config, {
+          httpAuthSchemeParametersProvider: defaultSSOAdminHttpAuthSchemeParametersProvider,
+          identityProviderConfigProvider: async (config) => new DefaultIdentityProviderConfig2({
+            "aws.auth#sigv4": config.credentials
+          })
+        }));
+        this.middlewareStack.use(getHttpSigningPlugin2(this.config));
+      }
+      destroy() {
+        super.destroy();
+      }
+    };
+    var command5 = makeBuilder2(commonParams5, "SWBExternalService", "SSOAdminClient", getEndpointPlugin2);
+    var _ep05 = {};
+    var _mw05 = (Command3, cs, config, o3) => [];
+    var AddRegionCommand = class extends command5(_ep05, _mw05, "AddRegion", AddRegion$) {
+    };
+    var AttachCustomerManagedPolicyReferenceToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "AttachCustomerManagedPolicyReferenceToPermissionSet", AttachCustomerManagedPolicyReferenceToPermissionSet$) {
+    };
+    var AttachManagedPolicyToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "AttachManagedPolicyToPermissionSet", AttachManagedPolicyToPermissionSet$) {
+    };
+    var CreateAccountAssignmentCommand2 = class extends command5(_ep05, _mw05, "CreateAccountAssignment", CreateAccountAssignment$) {
+    };
+    var CreateApplicationAssignmentCommand = class extends command5(_ep05, _mw05, "CreateApplicationAssignment", CreateApplicationAssignment$) {
+    };
+    var CreateApplicationCommand = class extends command5(_ep05, _mw05, "CreateApplication", CreateApplication$) {
+    };
+    var CreateInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "CreateInstanceAccessControlAttributeConfiguration", CreateInstanceAccessControlAttributeConfiguration$) {
+    };
+    var CreateInstanceCommand = class extends command5(_ep05, _mw05, "CreateInstance", CreateInstance$) {
+    };
+    var CreatePermissionSetCommand2 = class extends command5(_ep05, _mw05, "CreatePermissionSet", CreatePermissionSet$) {
+    };
+    var CreateTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "CreateTrustedTokenIssuer", CreateTrustedTokenIssuer$) {
+    };
+    var DeleteAccountAssignmentCommand2 = class extends command5(_ep05, _mw05, "DeleteAccountAssignment", DeleteAccountAssignment$) {
+    };
+    var DeleteApplicationAccessScopeCommand = class extends command5(_ep05, _mw05, "DeleteApplicationAccessScope", DeleteApplicationAccessScope$) {
+    };
+    var DeleteApplicationAssignmentCommand = class extends command5(_ep05, _mw05, "DeleteApplicationAssignment", DeleteApplicationAssignment$) {
+    };
+    var DeleteApplicationAuthenticationMethodCommand = class extends command5(_ep05, _mw05, "DeleteApplicationAuthenticationMethod", DeleteApplicationAuthenticationMethod$) {
+    };
+    var DeleteApplicationCommand = class extends command5(_ep05, _mw05, "DeleteApplication", DeleteApplication$) {
+    };
+    var DeleteApplicationGrantCommand = class extends command5(_ep05, _mw05, "DeleteApplicationGrant", DeleteApplicationGrant$) {
+    };
+    var DeleteInlinePolicyFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DeleteInlinePolicyFromPermissionSet", DeleteInlinePolicyFromPermissionSet$) {
+    };
+    var DeleteInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "DeleteInstanceAccessControlAttributeConfiguration", DeleteInstanceAccessControlAttributeConfiguration$) {
+    };
+    var DeleteInstanceCommand = class extends command5(_ep05, _mw05, "DeleteInstance", DeleteInstance$) {
+    };
+    var DeletePermissionsBoundaryFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DeletePermissionsBoundaryFromPermissionSet", DeletePermissionsBoundaryFromPermissionSet$) {
+    };
+    var DeletePermissionSetCommand2 = class extends command5(_ep05, _mw05, "DeletePermissionSet", DeletePermissionSet$) {
+    };
+    var DeleteTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "DeleteTrustedTokenIssuer", DeleteTrustedTokenIssuer$) {
+    };
+    var DescribeAccountAssignmentCreationStatusCommand2 = class extends command5(_ep05, _mw05, "DescribeAccountAssignmentCreationStatus", DescribeAccountAssignmentCreationStatus$) {
+    };
+    var DescribeAccountAssignmentDeletionStatusCommand2 = class extends command5(_ep05, _mw05, "DescribeAccountAssignmentDeletionStatus", DescribeAccountAssignmentDeletionStatus$) {
+    };
+    var DescribeApplicationAssignmentCommand = class extends command5(_ep05, _mw05, "DescribeApplicationAssignment", DescribeApplicationAssignment$) {
+    };
+    var DescribeApplicationCommand = class extends command5(_ep05, _mw05, "DescribeApplication", DescribeApplication$) {
+    };
+    var DescribeApplicationProviderCommand = class extends command5(_ep05, _mw05, "DescribeApplicationProvider", DescribeApplicationProvider$) {
+    };
+    var DescribeInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "DescribeInstanceAccessControlAttributeConfiguration", DescribeInstanceAccessControlAttributeConfiguration$) {
+    };
+    var DescribeInstanceCommand = class extends command5(_ep05, _mw05, "DescribeInstance", DescribeInstance$) {
+    };
+    var DescribePermissionSetCommand4 = class extends command5(_ep05, _mw05, "DescribePermissionSet", DescribePermissionSet$) {
+    };
+    var DescribePermissionSetProvisioningStatusCommand2 = class extends command5(_ep05, _mw05, "DescribePermissionSetProvisioningStatus", DescribePermissionSetProvisioningStatus$) {
+    };
+    var DescribeRegionCommand = class extends command5(_ep05, _mw05, "DescribeRegion", DescribeRegion$) {
+    };
+    var DescribeTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "DescribeTrustedTokenIssuer", DescribeTrustedTokenIssuer$) {
+    };
+    var DetachCustomerManagedPolicyReferenceFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DetachCustomerManagedPolicyReferenceFromPermissionSet", DetachCustomerManagedPolicyReferenceFromPermissionSet$) {
+    };
+    var DetachManagedPolicyFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DetachManagedPolicyFromPermissionSet", DetachManagedPolicyFromPermissionSet$) {
+    };
+    var GetApplicationAccessScopeCommand = class extends command5(_ep05, _mw05, "GetApplicationAccessScope", GetApplicationAccessScope$) {
+    };
+    var GetApplicationAssignmentConfigurationCommand = class extends command5(_ep05, _mw05, "GetApplicationAssignmentConfiguration", GetApplicationAssignmentConfiguration$) {
+    };
+    var GetApplicationAuthenticationMethodCommand = class extends command5(_ep05, _mw05, "GetApplicationAuthenticationMethod", GetApplicationAuthenticationMethod$) {
+    };
+    var GetApplicationGrantCommand = class extends command5(_ep05, _mw05, "GetApplicationGrant", GetApplicationGrant$) {
+    };
+    var GetApplicationSessionConfigurationCommand = class extends command5(_ep05, _mw05, "GetApplicationSessionConfiguration", GetApplicationSessionConfiguration$) {
+    };
+    var GetInlinePolicyForPermissionSetCommand2 = class extends command5(_ep05, _mw05, "GetInlinePolicyForPermissionSet", GetInlinePolicyForPermissionSet$) {
+    };
+    var GetPermissionsBoundaryForPermissionSetCommand2 = class extends command5(_ep05, _mw05, "GetPermissionsBoundaryForPermissionSet", GetPermissionsBoundaryForPermissionSet$) {
+    };
+    var ListAccountAssignmentCreationStatusCommand2 = class extends command5(_ep05, _mw05, "ListAccountAssignmentCreationStatus", ListAccountAssignmentCreationStatus$) {
+    };
+    var ListAccountAssignmentDeletionStatusCommand2 = class extends command5(_ep05, _mw05, "ListAccountAssignmentDeletionStatus", ListAccountAssignmentDeletionStatus$) {
+    };
+    var ListAccountAssignmentsCommand2 = class extends command5(_ep05, _mw05, "ListAccountAssignments", ListAccountAssignments$) {
+    };
+    var ListAccountAssignmentsForPrincipalCommand3 = class extends command5(_ep05, _mw05, "ListAccountAssignmentsForPrincipal", ListAccountAssignmentsForPrincipal$) {
+    };
+    var ListAccountsForProvisionedPermissionSetCommand = class extends command5(_ep05, _mw05, "ListAccountsForProvisionedPermissionSet", ListAccountsForProvisionedPermissionSet$) {
+    };
+    var ListApplicationAccessScopesCommand = class extends command5(_ep05, _mw05, "ListApplicationAccessScopes", ListApplicationAccessScopes$) {
+    };
+    var ListApplicationAssignmentsCommand = class extends command5(_ep05, _mw05, "ListApplicationAssignments", ListApplicationAssignments$) {
+    };
+    var ListApplicationAssignmentsForPrincipalCommand = class extends command5(_ep05, _mw05, "ListApplicationAssignmentsForPrincipal", ListApplicationAssignmentsForPrincipal$) {
+    };
+    var ListApplicationAuthenticationMethodsCommand = class extends command5(_ep05, _mw05, "ListApplicationAuthenticationMethods", ListApplicationAuthenticationMethods$) {
+    };
+    var ListApplicationGrantsCommand = class extends command5(_ep05, _mw05, "ListApplicationGrants", ListApplicationGrants$) {
+    };
+    var ListApplicationProvidersCommand = class extends command5(_ep05, _mw05, "ListApplicationProviders", ListApplicationProviders$) {
+    };
+    var ListApplicationsCommand = class extends command5(_ep05, _mw05, "ListApplications", ListApplications$) {
+    };
+    var ListCustomerManagedPolicyReferencesInPermissionSetCommand2 = class extends command5(_ep05, _mw05, "ListCustomerManagedPolicyReferencesInPermissionSet", ListCustomerManagedPolicyReferencesInPermissionSet$) {
+    };
+    var ListInstancesCommand2 = class extends command5(_ep05, _mw05, "ListInstances", ListInstances$) {
+    };
+    var ListManagedPoliciesInPermissionSetCommand2 = class extends command5(_ep05, _mw05, "ListManagedPoliciesInPermissionSet", ListManagedPoliciesInPermissionSet$) {
+    };
+    var ListPermissionSetProvisioningStatusCommand2 = class extends command5(_ep05, _mw05, "ListPermissionSetProvisioningStatus", ListPermissionSetProvisioningStatus$) {
+    };
+    var ListPermissionSetsCommand4 = class extends command5(_ep05, _mw05, "ListPermissionSets", ListPermissionSets$) {
+    };
+    var ListPermissionSetsProvisionedToAccountCommand = class extends command5(_ep05, _mw05, "ListPermissionSetsProvisionedToAccount", ListPermissionSetsProvisionedToAccount$) {
+    };
+    var ListRegionsCommand = class extends command5(_ep05, _mw05, "ListRegions", ListRegions$) {
+    };
+    var ListTagsForResourceCommand4 = class extends command5(_ep05, _mw05, "ListTagsForResource", ListTagsForResource$) {
+    };
+    var ListTrustedTokenIssuersCommand = class extends command5(_ep05, _mw05, "ListTrustedTokenIssuers", ListTrustedTokenIssuers$) {
+    };
+    var ProvisionPermissionSetCommand2 = class extends command5(_ep05, _mw05, "ProvisionPermissionSet", ProvisionPermissionSet$) {
+    };
+    var PutApplicationAccessScopeCommand = class extends command5(_ep05, _mw05, "PutApplicationAccessScope", PutApplicationAccessScope$) {
+    };
+    var PutApplicationAssignmentConfigurationCommand = class extends command5(_ep05, _mw05, "PutApplicationAssignmentConfiguration", PutApplicationAssignmentConfiguration$) {
+    };
+    var PutApplicationAuthenticationMethodCommand = class extends command5(_ep05, _mw05, "PutApplicationAuthenticationMethod", PutApplicationAuthenticationMethod$) {
+    };
+    var PutApplicationGrantCommand = class extends command5(_ep05, _mw05, "PutApplicationGrant", PutApplicationGrant$) {
+    };
+    var PutApplicationSessionConfigurationCommand = class extends command5(_ep05, _mw05, "PutApplicationSessionConfiguration", PutApplicationSessionConfiguration$) {
+    };
+    var PutInlinePolicyToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "PutInlinePolicyToPermissionSet", PutInlinePolicyToPermissionSet$) {
+    };
+    var PutPermissionsBoundaryToPermissionSetCommand2 = class extends command5(_ep05, _mw05, "PutPermissionsBoundaryToPermissionSet", PutPermissionsBoundaryToPermissionSet$) {
+    };
+    var RemoveRegionCommand = class extends command5(_ep05, _mw05, "RemoveRegion", RemoveRegion$) {
+    };
+    var TagResourceCommand2 = class extends command5(_ep05, _mw05, "TagResource", TagResource$) {
+    };
+    var UntagResourceCommand2 = class extends command5(_ep05, _mw05, "UntagResource", UntagResource$) {
+    };
+    var UpdateApplicationCommand = class extends command5(_ep05, _mw05, "UpdateApplication", UpdateApplication$) {
+    };
+    var UpdateInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "UpdateInstanceAccessControlAttributeConfiguration", UpdateInstanceAccessControlAttributeConfiguration$) {
+    };
+    var UpdateInstanceCommand = class extends command5(_ep05, _mw05, "UpdateInstance", UpdateInstance$) {
+    };
+    var UpdatePermissionSetCommand2 = class extends command5(_ep05, _mw05, "UpdatePermissionSet", UpdatePermissionSet$) {
+    };
+    var UpdateTrustedTokenIssuerCommand = class extends command5(_ep05, _mw05, "UpdateTrustedTokenIssuer", UpdateTrustedTokenIssuer$) {
+    };
+    var paginateListAccountAssignmentCreationStatus = createPaginator2(SSOAdminClient2, ListAccountAssignmentCreationStatusCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListAccountAssignmentDeletionStatus = createPaginator2(SSOAdminClient2, ListAccountAssignmentDeletionStatusCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListAccountAssignmentsForPrincipal = createPaginator2(SSOAdminClient2, ListAccountAssignmentsForPrincipalCommand3, "NextToken", "NextToken", "MaxResults");
+    var paginateListAccountAssignments = createPaginator2(SSOAdminClient2, ListAccountAssignmentsCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListAccountsForProvisionedPermissionSet = createPaginator2(SSOAdminClient2, ListAccountsForProvisionedPermissionSetCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListApplicationAccessScopes = createPaginator2(SSOAdminClient2, ListApplicationAccessScopesCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListApplicationAssignmentsForPrincipal = createPaginator2(SSOAdminClient2, ListApplicationAssignmentsForPrincipalCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListApplicationAssignments = createPaginator2(SSOAdminClient2, ListApplicationAssignmentsCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListApplicationAuthenticationMethods = createPaginator2(SSOAdminClient2, ListApplicationAuthenticationMethodsCommand, "NextToken", "NextToken", "");
+    var paginateListApplicationGrants = createPaginator2(SSOAdminClient2, ListApplicationGrantsCommand, "NextToken", "NextToken", "");
+    var paginateListApplicationProviders = createPaginator2(SSOAdminClient2, ListApplicationProvidersCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListApplications = createPaginator2(SSOAdminClient2, ListApplicationsCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListCustomerManagedPolicyReferencesInPermissionSet = createPaginator2(SSOAdminClient2, ListCustomerManagedPolicyReferencesInPermissionSetCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListInstances = createPaginator2(SSOAdminClient2, ListInstancesCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListManagedPoliciesInPermissionSet = createPaginator2(SSOAdminClient2, ListManagedPoliciesInPermissionSetCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListPermissionSetProvisioningStatus = createPaginator2(SSOAdminClient2, ListPermissionSetProvisioningStatusCommand2, "NextToken", "NextToken", "MaxResults");
+    var paginateListPermissionSets = createPaginator2(SSOAdminClient2, ListPermissionSetsCommand4, "NextToken", "NextToken", "MaxResults");
+    var paginateListPermissionSetsProvisionedToAccount = createPaginator2(SSOAdminClient2, ListPermissionSetsProvisionedToAccountCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListRegions = createPaginator2(SSOAdminClient2, ListRegionsCommand, "NextToken", "NextToken", "MaxResults");
+    var paginateListTagsForResource = createPaginator2(SSOAdminClient2, ListTagsForResourceCommand4, "NextToken", "NextToken", "");
+    var paginateListTrustedTokenIssuers = createPaginator2(SSOAdminClient2, ListTrustedTokenIssuersCommand, "NextToken", "NextToken", "MaxResults");
+    var commands5 = {
+      AddRegionCommand,
+      AttachCustomerManagedPolicyReferenceToPermissionSetCommand: AttachCustomerManagedPolicyReferenceToPermissionSetCommand2,
+      AttachManagedPolicyToPermissionSetCommand: AttachManagedPolicyToPermissionSetCommand2,
+      CreateAccountAssignmentCommand: CreateAccountAssignmentCommand2,
+      CreateApplicationCommand,
+      CreateApplicationAssignmentCommand,
+      CreateInstanceCommand,
+      CreateInstanceAccessControlAttributeConfigurationCommand,
+      CreatePermissionSetCommand: CreatePermissionSetCommand2,
+      CreateTrustedTokenIssuerCommand,
+      DeleteAccountAssignmentCommand: DeleteAccountAssignmentCommand2,
+      DeleteApplicationCommand,
+      DeleteApplicationAccessScopeCommand,
+      DeleteApplicationAssignmentCommand,
+      DeleteApplicationAuthenticationMethodCommand,
+      DeleteApplicationGrantCommand,
+      DeleteInlinePolicyFromPermissionSetCommand: DeleteInlinePolicyFromPermissionSetCommand2,
+      DeleteInstanceCommand,
+      DeleteInstanceAccessControlAttributeConfigurationCommand,
+      DeletePermissionsBoundaryFromPermissionSetCommand: DeletePermissionsBoundaryFromPermissionSetCommand2,
+      DeletePermissionSetCommand: DeletePermissionSetCommand2,
+      DeleteTrustedTokenIssuerCommand,
+      DescribeAccountAssignmentCreationStatusCommand: DescribeAccountAssignmentCreationStatusCommand2,
+      DescribeAccountAssignmentDeletionStatusCommand: DescribeAccountAssignmentDeletionStatusCommand2,
+      DescribeApplicationCommand,
+      DescribeApplicationAssignmentCommand,
+      DescribeApplicationProviderCommand,
+      DescribeInstanceCommand,
+      DescribeInstanceAccessControlAttributeConfigurationCommand,
+      DescribePermissionSetCommand: DescribePermissionSetCommand4,
+      DescribePermissionSetProvisioningStatusCommand: DescribePermissionSetProvisioningStatusCommand2,
+      DescribeRegionCommand,
+      DescribeTrustedTokenIssuerCommand,
+      DetachCustomerManagedPolicyReferenceFromPermissionSetCommand: DetachCustomerManagedPolicyReferenceFromPermissionSetCommand2,
+      DetachManagedPolicyFromPermissionSetCommand: DetachManagedPolicyFromPermissionSetCommand2,
+      GetApplicationAccessScopeCommand,
+      GetApplicationAssignmentConfigurationCommand,
+      GetApplicationAuthenticationMethodCommand,
+      GetApplicationGrantCommand,
+      GetApplicationSessionConfigurationCommand,
+      GetInlinePolicyForPermissionSetCommand: GetInlinePolicyForPermissionSetCommand2,
+      GetPermissionsBoundaryForPermissionSetCommand: GetPermissionsBoundaryForPermissionSetCommand2,
+      ListAccountAssignmentCreationStatusCommand: ListAccountAssignmentCreationStatusCommand2,
+      ListAccountAssignmentDeletionStatusCommand: ListAccountAssignmentDeletionStatusCommand2,
+      ListAccountAssignmentsCommand: ListAccountAssignmentsCommand2,
+      ListAccountAssignmentsForPrincipalCommand: ListAccountAssignmentsForPrincipalCommand3,
+      ListAccountsForProvisionedPermissionSetCommand,
+      ListApplicationAccessScopesCommand,
+      ListApplicationAssignmentsCommand,
+      ListApplicationAssignmentsForPrincipalCommand,
+      ListApplicationAuthenticationMethodsCommand,
+      ListApplicationGrantsCommand,
+      ListApplicationProvidersCommand,
+      ListApplicationsCommand,
+      ListCustomerManagedPolicyReferencesInPermissionSetCommand: ListCustomerManagedPolicyReferencesInPermissionSetCommand2,
+      ListInstancesCommand: ListInstancesCommand2,
+      ListManagedPoliciesInPermissionSetCommand: ListManagedPoliciesInPermissionSetCommand2,
+      ListPermissionSetProvisioningStatusCommand: ListPermissionSetProvisioningStatusCommand2,
+      ListPermissionSetsCommand: ListPermissionSetsCommand4,
+      ListPermissionSetsProvisionedToAccountCommand,
+      ListRegionsCommand,
+      ListTagsForResourceCommand: ListTagsForResourceCommand4,
+      ListTrustedTokenIssuersCommand,
+      ProvisionPermissionSetCommand: ProvisionPermissionSetCommand2,
+      PutApplicationAccessScopeCommand,
+      PutApplicationAssignmentConfigurationCommand,
+      PutApplicationAuthenticationMethodCommand,
+      PutApplicationGrantCommand,
+      PutApplicationSessionConfigurationCommand,
+      PutInlinePolicyToPermissionSetCommand: PutInlinePolicyToPermissionSetCommand2,
+      PutPermissionsBoundaryToPermissionSetCommand: PutPermissionsBoundaryToPermissionSetCommand2,
+      RemoveRegionCommand,
+      TagResourceCommand: TagResourceCommand2,
+      UntagResourceCommand: UntagResourceCommand2,
+      UpdateApplicationCommand,
+      UpdateInstanceCommand,
+      UpdateInstanceAccessControlAttributeConfigurationCommand,
+      UpdatePermissionSetCommand: UpdatePermissionSetCommand2,
+      UpdateTrustedTokenIssuerCommand
+    };
+    var paginators = {
+      paginateListAccountAssignmentCreationStatus,
+      paginateListAccountAssignmentDeletionStatus,
+      paginateListAccountAssignments,
+      paginateListAccountAssignmentsForPrincipal,
+      paginateListAccountsForProvisionedPermissionSet,
+      paginateListApplicationAccessScopes,
+      paginateListApplicationAssignments,
+      paginateListApplicationAssignmentsForPrincipal,
+      paginateListApplicationAuthenticationMethods,
+      paginateListApplicationGrants,
+      paginateListApplicationProviders,
+      paginateListApplications,
+      paginateListCustomerManagedPolicyReferencesInPermissionSet,
+      paginateListInstances,
+      paginateListManagedPoliciesInPermissionSet,
+      paginateListPermissionSetProvisioningStatus,
+      paginateListPermissionSets,
+      paginateListPermissionSetsProvisionedToAccount,
+      paginateListRegions,
+      paginateListTagsForResource,
+      paginateListTrustedTokenIssuers
+    };
+    var SSOAdmin = class extends SSOAdminClient2 {
+    };
+    createAggregatedClient2(commands5, SSOAdmin, { paginators });
+    var AccessDeniedExceptionReason2 = {
+      KMS_ACCESS_DENIED_EXCEPTION: "KMS_AccessDeniedException"
+    };
+    var PrincipalType = {
+      GROUP: "GROUP",
+      USER: "USER"
+    };
+    var StatusValues = {
+      FAILED: "FAILED",
+      IN_PROGRESS: "IN_PROGRESS",
+      SUCCEEDED: "SUCCEEDED"
+    };
+    var TargetType = {
+      AWS_ACCOUNT: "AWS_ACCOUNT"
+    };
+    var RegionStatus = {
+      ACTIVE: "ACTIVE",
+      ADDING: "ADDING",
+      REMOVING: "REMOVING"
+    };
+    var ThrottlingExceptionReason = {
+      KMS_THROTTLING_EXCEPTION: "KMS_ThrottlingException"
+    };
+    var ValidationExceptionReason = {
+      KMS_DISABLED_EXCEPTION: "KMS_DisabledException",
+      KMS_INVALID_KEY_USAGE_EXCEPTION: "KMS_InvalidKeyUsageException",
+      KMS_INVALID_STATE_EXCEPTION: "KMS_InvalidStateException"
+    };
+    var SignInOrigin = {
+      APPLICATION: "APPLICATION",
+      IDENTITY_CENTER: "IDENTITY_CENTER"
+    };
+    var ApplicationVisibility = {
+      DISABLED: "DISABLED",
+      ENABLED: "ENABLED"
+    };
+    var ApplicationStatus = {
+      DISABLED: "DISABLED",
+      ENABLED: "ENABLED"
+    };
+    var ResourceNotFoundExceptionReason = {
+      KMS_NOT_FOUND_EXCEPTION: "KMS_NotFoundException"
+    };
+    var AuthenticationMethodType = {
+      IAM: "IAM"
+    };
+    var GrantType = {
+      AUTHORIZATION_CODE: "authorization_code",
+      JWT_BEARER: "urn:ietf:params:oauth:grant-type:jwt-bearer",
+      REFRESH_TOKEN: "refresh_token",
+      TOKEN_EXCHANGE: "urn:ietf:params:oauth:grant-type:token-exchange"
+    };
+    var FederationProtocol = {
+      OAUTH: "OAUTH",
+      SAML: "SAML"
+    };
+    var JwksRetrievalOption = {
+      OPEN_ID_DISCOVERY: "OPEN_ID_DISCOVERY"
+    };
+    var TrustedTokenIssuerType = {
+      OIDC_JWT: "OIDC_JWT"
+    };
+    var KmsKeyStatus = {
+      ENABLED: "ENABLED",
+      UPDATE_FAILED: "UPDATE_FAILED",
+      UPDATING: "UPDATING"
+    };
+    var KmsKeyType = {
+      AWS_OWNED_KMS_KEY: "AWS_OWNED_KMS_KEY",
+      CUSTOMER_MANAGED_KEY: "CUSTOMER_MANAGED_KEY"
+    };
+    var InstanceStatus = {
+      ACTIVE: "ACTIVE",
+      CREATE_FAILED: "CREATE_FAILED",
+      CREATE_IN_PROGRESS: "CREATE_IN_PROGRESS",
+      DELETE_IN_PROGRESS: "DELETE_IN_PROGRESS"
+    };
+    var InstanceAccessControlAttributeConfigurationStatus = {
+      CREATION_FAILED: "CREATION_FAILED",
+      CREATION_IN_PROGRESS: "CREATION_IN_PROGRESS",
+      ENABLED: "ENABLED"
+    };
+    var UserBackgroundSessionApplicationStatus = {
+      DISABLED: "DISABLED",
+      ENABLED: "ENABLED"
+    };
+    var ProvisioningStatus = {
+      LATEST_PERMISSION_SET_NOT_PROVISIONED: "LATEST_PERMISSION_SET_NOT_PROVISIONED",
+      LATEST_PERMISSION_SET_PROVISIONED: "LATEST_PERMISSION_SET_PROVISIONED"
+    };
+    var ProvisionTargetType = {
+      ALL_PROVISIONED_ACCOUNTS: "ALL_PROVISIONED_ACCOUNTS",
+      AWS_ACCOUNT: "AWS_ACCOUNT"
+    };
+    exports2.AccessControlAttribute$ = AccessControlAttribute$;
+    exports2.AccessControlAttributeValue$ = AccessControlAttributeValue$;
+    exports2.AccessDeniedException = AccessDeniedException3;
+    exports2.AccessDeniedException$ = AccessDeniedException$3;
+    exports2.AccessDeniedExceptionReason = AccessDeniedExceptionReason2;
+    exports2.AccountAssignment$ = AccountAssignment$;
+    exports2.AccountAssignmentForPrincipal$ = AccountAssignmentForPrincipal$;
+    exports2.AccountAssignmentOperationStatus$ = AccountAssignmentOperationStatus$;
+    exports2.AccountAssignmentOperationStatusMetadata$ = AccountAssignmentOperationStatusMetadata$;
+    exports2.AddRegion$ = AddRegion$;
+    exports2.AddRegionCommand = AddRegionCommand;
+    exports2.AddRegionRequest$ = AddRegionRequest$;
+    exports2.AddRegionResponse$ = AddRegionResponse$;
+    exports2.Application$ = Application$;
+    exports2.ApplicationAssignment$ = ApplicationAssignment$;
+    exports2.ApplicationAssignmentForPrincipal$ = ApplicationAssignmentForPrincipal$;
+    exports2.ApplicationProvider$ = ApplicationProvider$;
+    exports2.ApplicationStatus = ApplicationStatus;
+    exports2.ApplicationVisibility = ApplicationVisibility;
+    exports2.AttachCustomerManagedPolicyReferenceToPermissionSet$ = AttachCustomerManagedPolicyReferenceToPermissionSet$;
+    exports2.AttachCustomerManagedPolicyReferenceToPermissionSetCommand = AttachCustomerManagedPolicyReferenceToPermissionSetCommand2;
+    exports2.AttachCustomerManagedPolicyReferenceToPermissionSetRequest$ = AttachCustomerManagedPolicyReferenceToPermissionSetRequest$;
+    exports2.AttachCustomerManagedPolicyReferenceToPermissionSetResponse$ = AttachCustomerManagedPolicyReferenceToPermissionSetResponse$;
+    exports2.AttachManagedPolicyToPermissionSet$ = AttachManagedPolicyToPermissionSet$;
+    exports2.AttachManagedPolicyToPermissionSetCommand = AttachManagedPolicyToPermissionSetCommand2;
+    exports2.AttachManagedPolicyToPermissionSetRequest$ = AttachManagedPolicyToPermissionSetRequest$;
+    exports2.AttachManagedPolicyToPermissionSetResponse$ = AttachManagedPolicyToPermissionSetResponse$;
+    exports2.AttachedManagedPolicy$ = AttachedManagedPolicy$;
+    exports2.AuthenticationMethod$ = AuthenticationMethod$;
+    exports2.AuthenticationMethodItem$ = AuthenticationMethodItem$;
+    exports2.AuthenticationMethodType = AuthenticationMethodType;
+    exports2.AuthorizationCodeGrant$ = AuthorizationCodeGrant$;
+    exports2.AuthorizedTokenIssuer$ = AuthorizedTokenIssuer$;
+    exports2.ConflictException = ConflictException2;
+    exports2.ConflictException$ = ConflictException$;
+    exports2.CreateAccountAssignment$ = CreateAccountAssignment$;
+    exports2.CreateAccountAssignmentCommand = CreateAccountAssignmentCommand2;
+    exports2.CreateAccountAssignmentRequest$ = CreateAccountAssignmentRequest$;
+    exports2.CreateAccountAssignmentResponse$ = CreateAccountAssignmentResponse$;
+    exports2.CreateApplication$ = CreateApplication$;
+    exports2.CreateApplicationAssignment$ = CreateApplicationAssignment$;
+    exports2.CreateApplicationAssignmentCommand = CreateApplicationAssignmentCommand;
+    exports2.CreateApplicationAssignmentRequest$ = CreateApplicationAssignmentRequest$;
+    exports2.CreateApplicationAssignmentResponse$ = CreateApplicationAssignmentResponse$;
+    exports2.CreateApplicationCommand = CreateApplicationCommand;
+    exports2.CreateApplicationRequest$ = CreateApplicationRequest$;
+    exports2.CreateApplicationResponse$ = CreateApplicationResponse$;
+    exports2.CreateInstance$ = CreateInstance$;
+    exports2.CreateInstanceAccessControlAttributeConfiguration$ = CreateInstanceAccessControlAttributeConfiguration$;
+    exports2.CreateInstanceAccessControlAttributeConfigurationCommand = CreateInstanceAccessControlAttributeConfigurationCommand;
+    exports2.CreateInstanceAccessControlAttributeConfigurationRequest$ = CreateInstanceAccessControlAttributeConfigurationRequest$;
+    exports2.CreateInstanceAccessControlAttributeConfigurationResponse$ = CreateInstanceAccessControlAttributeConfigurationResponse$;
+    exports2.CreateInstanceCommand = CreateInstanceCommand;
+    exports2.CreateInstanceRequest$ = CreateInstanceRequest$;
+    exports2.CreateInstanceResponse$ = CreateInstanceResponse$;
+    exports2.CreatePermissionSet$ = CreatePermissionSet$;
+    exports2.CreatePermissionSetCommand = CreatePermissionSetCommand2;
+    exports2.CreatePermissionSetRequest$ = CreatePermissionSetRequest$;
+    exports2.CreatePermissionSetResponse$ = CreatePermissionSetResponse$;
+    exports2.CreateTrustedTokenIssuer$ = CreateTrustedTokenIssuer$;
+    exports2.CreateTrustedTokenIssuerCommand = CreateTrustedTokenIssuerCommand;
+    exports2.CreateTrustedTokenIssuerRequest$ = CreateTrustedTokenIssuerRequest$;
+    exports2.CreateTrustedTokenIssuerResponse$ = CreateTrustedTokenIssuerResponse$;
+    exports2.CustomerManagedPolicyReference$ = CustomerManagedPolicyReference$;
+    exports2.DeleteAccountAssignment$ = DeleteAccountAssignment$;
+    exports2.DeleteAccountAssignmentCommand = DeleteAccountAssignmentCommand2;
+    exports2.DeleteAccountAssignmentRequest$ = DeleteAccountAssignmentRequest$;
+    exports2.DeleteAccountAssignmentResponse$ = DeleteAccountAssignmentResponse$;
+    exports2.DeleteApplication$ = DeleteApplication$;
+    exports2.DeleteApplicationAccessScope$ = DeleteApplicationAccessScope$;
+    exports2.DeleteApplicationAccessScopeCommand = DeleteApplicationAccessScopeCommand;
+    exports2.DeleteApplicationAccessScopeRequest$ = DeleteApplicationAccessScopeRequest$;
+    exports2.DeleteApplicationAssignment$ = DeleteApplicationAssignment$;
+    exports2.DeleteApplicationAssignmentCommand = DeleteApplicationAssignmentCommand;
+    exports2.DeleteApplicationAssignmentRequest$ = DeleteApplicationAssignmentRequest$;
+    exports2.DeleteApplicationAssignmentResponse$ = DeleteApplicationAssignmentResponse$;
+    exports2.DeleteApplicationAuthenticationMethod$ = DeleteApplicationAuthenticationMethod$;
+    exports2.DeleteApplicationAuthenticationMethodCommand = DeleteApplicationAuthenticationMethodCommand;
+    exports2.DeleteApplicationAuthenticationMethodRequest$ = DeleteApplicationAuthenticationMethodRequest$;
+    exports2.DeleteApplicationCommand = DeleteApplicationCommand;
+    exports2.DeleteApplicationGrant$ = DeleteApplicationGrant$;
+    exports2.DeleteApplicationGrantCommand = DeleteApplicationGrantCommand;
+    exports2.DeleteApplicationGrantRequest$ = DeleteApplicationGrantRequest$;
+    exports2.DeleteApplicationRequest$ = DeleteApplicationRequest$;
+    exports2.DeleteApplicationResponse$ = DeleteApplicationResponse$;
+    exports2.DeleteInlinePolicyFromPermissionSet$ = DeleteInlinePolicyFromPermissionSet$;
+    exports2.DeleteInlinePolicyFromPermissionSetCommand = DeleteInlinePolicyFromPermissionSetCommand2;
+    exports2.DeleteInlinePolicyFromPermissionSetRequest$ = DeleteInlinePolicyFromPermissionSetRequest$;
+    exports2.DeleteInlinePolicyFromPermissionSetResponse$ = DeleteInlinePolicyFromPermissionSetResponse$;
+    exports2.DeleteInstance$ = DeleteInstance$;
+    exports2.DeleteInstanceAccessControlAttributeConfiguration$ = DeleteInstanceAccessControlAttributeConfiguration$;
+    exports2.DeleteInstanceAccessControlAttributeConfigurationCommand = DeleteInstanceAccessControlAttributeConfigurationCommand;
+    exports2.DeleteInstanceAccessControlAttributeConfigurationRequest$ = DeleteInstanceAccessControlAttributeConfigurationRequest$;
+    exports2.DeleteInstanceAccessControlAttributeConfigurationResponse$ = DeleteInstanceAccessControlAttributeConfigurationResponse$;
+    exports2.DeleteInstanceCommand = DeleteInstanceCommand;
+    exports2.DeleteInstanceRequest$ = DeleteInstanceRequest$;
+    exports2.DeleteInstanceResponse$ = DeleteInstanceResponse$;
+    exports2.DeletePermissionSet$ = DeletePermissionSet$;
+    exports2.DeletePermissionSetCommand = DeletePermissionSetCommand2;
+    exports2.DeletePermissionSetRequest$ = DeletePermissionSetRequest$;
+    exports2.DeletePermissionSetResponse$ = DeletePermissionSetResponse$;
+    exports2.DeletePermissionsBoundaryFromPermissionSet$ = DeletePermissionsBoundaryFromPermissionSet$;
+    exports2.DeletePermissionsBoundaryFromPermissionSetCommand = DeletePermissionsBoundaryFromPermissionSetCommand2;
+    exports2.DeletePermissionsBoundaryFromPermissionSetRequest$ = DeletePermissionsBoundaryFromPermissionSetRequest$;
+    exports2.DeletePermissionsBoundaryFromPermissionSetResponse$ = DeletePermissionsBoundaryFromPermissionSetResponse$;
+    exports2.DeleteTrustedTokenIssuer$ = DeleteTrustedTokenIssuer$;
+    exports2.DeleteTrustedTokenIssuerCommand = DeleteTrustedTokenIssuerCommand;
+    exports2.DeleteTrustedTokenIssuerRequest$ = DeleteTrustedTokenIssuerRequest$;
+    exports2.DeleteTrustedTokenIssuerResponse$ = DeleteTrustedTokenIssuerResponse$;
+    exports2.DescribeAccountAssignmentCreationStatus$ = DescribeAccountAssignmentCreationStatus$;
+    exports2.DescribeAccountAssignmentCreationStatusCommand = DescribeAccountAssignmentCreationStatusCommand2;
+    exports2.DescribeAccountAssignmentCreationStatusRequest$ = DescribeAccountAssignmentCreationStatusRequest$;
+    exports2.DescribeAccountAssignmentCreationStatusResponse$ = DescribeAccountAssignmentCreationStatusResponse$;
+    exports2.DescribeAccountAssignmentDeletionStatus$ = DescribeAccountAssignmentDeletionStatus$;
+    exports2.DescribeAccountAssignmentDeletionStatusCommand = DescribeAccountAssignmentDeletionStatusCommand2;
+    exports2.DescribeAccountAssignmentDeletionStatusRequest$ = DescribeAccountAssignmentDeletionStatusRequest$;
+    exports2.DescribeAccountAssignmentDeletionStatusResponse$ = DescribeAccountAssignmentDeletionStatusResponse$;
+    exports2.DescribeApplication$ = DescribeApplication$;
+    exports2.DescribeApplicationAssignment$ = DescribeApplicationAssignment$;
+    exports2.DescribeApplicationAssignmentCommand = DescribeApplicationAssignmentCommand;
+    exports2.DescribeApplicationAssignmentRequest$ = DescribeApplicationAssignmentRequest$;
+    exports2.DescribeApplicationAssignmentResponse$ = DescribeApplicationAssignmentResponse$;
+    exports2.DescribeApplicationCommand = DescribeApplicationCommand;
+    exports2.DescribeApplicationProvider$ = DescribeApplicationProvider$;
+    exports2.DescribeApplicationProviderCommand = DescribeApplicationProviderCommand;
+    exports2.DescribeApplicationProviderRequest$ = DescribeApplicationProviderRequest$;
+    exports2.DescribeApplicationProviderResponse$ = DescribeApplicationProviderResponse$;
+    exports2.DescribeApplicationRequest$ = DescribeApplicationRequest$;
+    exports2.DescribeApplicationResponse$ = DescribeApplicationResponse$;
+    exports2.DescribeInstance$ = DescribeInstance$;
+    exports2.DescribeInstanceAccessControlAttributeConfiguration$ = DescribeInstanceAccessControlAttributeConfiguration$;
+    exports2.DescribeInstanceAccessControlAttributeConfigurationCommand = DescribeInstanceAccessControlAttributeConfigurationCommand;
+    exports2.DescribeInstanceAccessControlAttributeConfigurationRequest$ = DescribeInstanceAccessControlAttributeConfigurationRequest$;
+    exports2.DescribeInstanceAccessControlAttributeConfigurationResponse$ = DescribeInstanceAccessControlAttributeConfigurationResponse$;
+    exports2.DescribeInstanceCommand = DescribeInstanceCommand;
+    exports2.DescribeInstanceRequest$ = DescribeInstanceRequest$;
+    exports2.DescribeInstanceResponse$ = DescribeInstanceResponse$;
+    exports2.DescribePermissionSet$ = DescribePermissionSet$;
+    exports2.DescribePermissionSetCommand = DescribePermissionSetCommand4;
+    exports2.DescribePermissionSetProvisioningStatus$ = DescribePermissionSetProvisioningStatus$;
+    exports2.DescribePermissionSetProvisioningStatusCommand = DescribePermissionSetProvisioningStatusCommand2;
+    exports2.DescribePermissionSetProvisioningStatusRequest$ = DescribePermissionSetProvisioningStatusRequest$;
+    exports2.DescribePermissionSetProvisioningStatusResponse$ = DescribePermissionSetProvisioningStatusResponse$;
+    exports2.DescribePermissionSetRequest$ = DescribePermissionSetRequest$;
+    exports2.DescribePermissionSetResponse$ = DescribePermissionSetResponse$;
+    exports2.DescribeRegion$ = DescribeRegion$;
+    exports2.DescribeRegionCommand = DescribeRegionCommand;
+    exports2.DescribeRegionRequest$ = DescribeRegionRequest$;
+    exports2.DescribeRegionResponse$ = DescribeRegionResponse$;
+    exports2.DescribeTrustedTokenIssuer$ = DescribeTrustedTokenIssuer$;
+    exports2.DescribeTrustedTokenIssuerCommand = DescribeTrustedTokenIssuerCommand;
+    exports2.DescribeTrustedTokenIssuerRequest$ = DescribeTrustedTokenIssuerRequest$;
+    exports2.DescribeTrustedTokenIssuerResponse$ = DescribeTrustedTokenIssuerResponse$;
+    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSet$ = DetachCustomerManagedPolicyReferenceFromPermissionSet$;
+    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSetCommand = DetachCustomerManagedPolicyReferenceFromPermissionSetCommand2;
+    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$ = DetachCustomerManagedPolicyReferenceFromPermissionSetRequest$;
+    exports2.DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$ = DetachCustomerManagedPolicyReferenceFromPermissionSetResponse$;
+    exports2.DetachManagedPolicyFromPermissionSet$ = DetachManagedPolicyFromPermissionSet$;
+    exports2.DetachManagedPolicyFromPermissionSetCommand = DetachManagedPolicyFromPermissionSetCommand2;
+    exports2.DetachManagedPolicyFromPermissionSetRequest$ = DetachManagedPolicyFromPermissionSetRequest$;
+    exports2.DetachManagedPolicyFromPermissionSetResponse$ = DetachManagedPolicyFromPermissionSetResponse$;
+    exports2.DisplayData$ = DisplayData$;
+    exports2.EncryptionConfiguration$ = EncryptionConfiguration$;
+    exports2.EncryptionConfigurationDetails$ = EncryptionConfigurationDetails$;
+    exports2.FederationProtocol = FederationProtocol;
+    exports2.GetApplicationAccessScope$ = GetApplicationAccessScope$;
+    exports2.GetApplicationAccessScopeCommand = GetApplicationAccessScopeCommand;
+    exports2.GetApplicationAccessScopeRequest$ = GetApplicationAccessScopeRequest$;
+    exports2.GetApplicationAccessScopeResponse$ = GetApplicationAccessScopeResponse$;
+    exports2.GetApplicationAssignmentConfiguration$ = GetApplicationAssignmentConfiguration$;
+    exports2.GetApplicationAssignmentConfigurationCommand = GetApplicationAssignmentConfigurationCommand;
+    exports2.GetApplicationAssignmentConfigurationRequest$ = GetApplicationAssignmentConfigurationRequest$;
+    exports2.GetApplicationAssignmentConfigurationResponse$ = GetApplicationAssignmentConfigurationResponse$;
+    exports2.GetApplicationAuthenticationMethod$ = GetApplicationAuthenticationMethod$;
+    exports2.GetApplicationAuthenticationMethodCommand = GetApplicationAuthenticationMethodCommand;
+    exports2.GetApplicationAuthenticationMethodRequest$ = GetApplicationAuthenticationMethodRequest$;
+    exports2.GetApplicationAuthenticationMethodResponse$ = GetApplicationAuthenticationMethodResponse$;
+    exports2.GetApplicationGrant$ = GetApplicationGrant$;
+    exports2.GetApplicationGrantCommand = GetApplicationGrantCommand;
+    exports2.GetApplicationGrantRequest$ = GetApplicationGrantRequest$;
+    exports2.GetApplicationGrantResponse$ = GetApplicationGrantResponse$;
+    exports2.GetApplicationSessionConfiguration$ = GetApplicationSessionConfiguration$;
+    exports2.GetApplicationSessionConfigurationCommand = GetApplicationSessionConfigurationCommand;
+    exports2.GetApplicationSessionConfigurationRequest$ = GetApplicationSessionConfigurationRequest$;
+    exports2.GetApplicationSessionConfigurationResponse$ = GetApplicationSessionConfigurationResponse$;
+    exports2.GetInlinePolicyForPermissionSet$ = GetInlinePolicyForPermissionSet$;
+    exports2.GetInlinePolicyForPermissionSetCommand = GetInlinePolicyForPermissionSetCommand2;
+    exports2.GetInlinePolicyForPermissionSetRequest$ = GetInlinePolicyForPermissionSetRequest$;
+    exports2.GetInlinePolicyForPermissionSetResponse$ = GetInlinePolicyForPermissionSetResponse$;
+    exports2.GetPermissionsBoundaryForPermissionSet$ = GetPermissionsBoundaryForPermissionSet$;
+    exports2.GetPermissionsBoundaryForPermissionSetCommand = GetPermissionsBoundaryForPermissionSetCommand2;
+    exports2.GetPermissionsBoundaryForPermissionSetRequest$ = GetPermissionsBoundaryForPermissionSetRequest$;
+    exports2.GetPermissionsBoundaryForPermissionSetResponse$ = GetPermissionsBoundaryForPermissionSetResponse$;
+    exports2.Grant$ = Grant$;
+    exports2.GrantItem$ = GrantItem$;
+    exports2.GrantType = GrantType;
+    exports2.IamAuthenticationMethod$ = IamAuthenticationMethod$;
+    exports2.InstanceAccessControlAttributeConfiguration$ = InstanceAccessControlAttributeConfiguration$;
+    exports2.InstanceAccessControlAttributeConfigurationStatus = InstanceAccessControlAttributeConfigurationStatus;
+    exports2.InstanceMetadata$ = InstanceMetadata$;
+    exports2.InstanceStatus = InstanceStatus;
+    exports2.InternalServerException = InternalServerException3;
+    exports2.InternalServerException$ = InternalServerException$3;
+    exports2.JwksRetrievalOption = JwksRetrievalOption;
+    exports2.JwtBearerGrant$ = JwtBearerGrant$;
+    exports2.KmsKeyStatus = KmsKeyStatus;
+    exports2.KmsKeyType = KmsKeyType;
+    exports2.ListAccountAssignmentCreationStatus$ = ListAccountAssignmentCreationStatus$;
+    exports2.ListAccountAssignmentCreationStatusCommand = ListAccountAssignmentCreationStatusCommand2;
+    exports2.ListAccountAssignmentCreationStatusRequest$ = ListAccountAssignmentCreationStatusRequest$;
+    exports2.ListAccountAssignmentCreationStatusResponse$ = ListAccountAssignmentCreationStatusResponse$;
+    exports2.ListAccountAssignmentDeletionStatus$ = ListAccountAssignmentDeletionStatus$;
+    exports2.ListAccountAssignmentDeletionStatusCommand = ListAccountAssignmentDeletionStatusCommand2;
+    exports2.ListAccountAssignmentDeletionStatusRequest$ = ListAccountAssignmentDeletionStatusRequest$;
+    exports2.ListAccountAssignmentDeletionStatusResponse$ = ListAccountAssignmentDeletionStatusResponse$;
+    exports2.ListAccountAssignments$ = ListAccountAssignments$;
+    exports2.ListAccountAssignmentsCommand = ListAccountAssignmentsCommand2;
+    exports2.ListAccountAssignmentsFilter$ = ListAccountAssignmentsFilter$;
+    exports2.ListAccountAssignmentsForPrincipal$ = ListAccountAssignmentsForPrincipal$;
+    exports2.ListAccountAssignmentsForPrincipalCommand = ListAccountAssignmentsForPrincipalCommand3;
+    exports2.ListAccountAssignmentsForPrincipalRequest$ = ListAccountAssignmentsForPrincipalRequest$;
+    exports2.ListAccountAssignmentsForPrincipalResponse$ = ListAccountAssignmentsForPrincipalResponse$;
+    exports2.ListAccountAssignmentsRequest$ = ListAccountAssignmentsRequest$;
+    exports2.ListAccountAssignmentsResponse$ = ListAccountAssignmentsResponse$;
+    exports2.ListAccountsForProvisionedPermissionSet$ = ListAccountsForProvisionedPermissionSet$;
+    exports2.ListAccountsForProvisionedPermissionSetCommand = ListAccountsForProvisionedPermissionSetCommand;
+    exports2.ListAccountsForProvisionedPermissionSetRequest$ = ListAccountsForProvisionedPermissionSetRequest$;
+    exports2.ListAccountsForProvisionedPermissionSetResponse$ = ListAccountsForProvisionedPermissionSetResponse$;
+    exports2.ListApplicationAccessScopes$ = ListApplicationAccessScopes$;
+    exports2.ListApplicationAccessScopesCommand = ListApplicationAccessScopesCommand;
+    exports2.ListApplicationAccessScopesRequest$ = ListApplicationAccessScopesRequest$;
+    exports2.ListApplicationAccessScopesResponse$ = ListApplicationAccessScopesResponse$;
+    exports2.ListApplicationAssignments$ = ListApplicationAssignments$;
+    exports2.ListApplicationAssignmentsCommand = ListApplicationAssignmentsCommand;
+    exports2.ListApplicationAssignmentsFilter$ = ListApplicationAssignmentsFilter$;
+    exports2.ListApplicationAssignmentsForPrincipal$ = ListApplicationAssignmentsForPrincipal$;
+    exports2.ListApplicationAssignmentsForPrincipalCommand = ListApplicationAssignmentsForPrincipalCommand;
+    exports2.ListApplicationAssignmentsForPrincipalRequest$ = ListApplicationAssignmentsForPrincipalRequest$;
+    exports2.ListApplicationAssignmentsForPrincipalResponse$ = ListApplicationAssignmentsForPrincipalResponse$;
+    exports2.ListApplicationAssignmentsRequest$ = ListApplicationAssignmentsRequest$;
+    exports2.ListApplicationAssignmentsResponse$ = ListApplicationAssignmentsResponse$;
+    exports2.ListApplicationAuthenticationMethods$ = ListApplicationAuthenticationMethods$;
+    exports2.ListApplicationAuthenticationMethodsCommand = ListApplicationAuthenticationMethodsCommand;
+    exports2.ListApplicationAuthenticationMethodsRequest$ = ListApplicationAuthenticationMethodsRequest$;
+    exports2.ListApplicationAuthenticationMethodsResponse$ = ListApplicationAuthenticationMethodsResponse$;
+    exports2.ListApplicationGrants$ = ListApplicationGrants$;
+    exports2.ListApplicationGrantsCommand = ListApplicationGrantsCommand;
+    exports2.ListApplicationGrantsRequest$ = ListApplicationGrantsRequest$;
+    exports2.ListApplicationGrantsResponse$ = ListApplicationGrantsResponse$;
+    exports2.ListApplicationProviders$ = ListApplicationProviders$;
+    exports2.ListApplicationProvidersCommand = ListApplicationProvidersCommand;
+    exports2.ListApplicationProvidersRequest$ = ListApplicationProvidersRequest$;
+    exports2.ListApplicationProvidersResponse$ = ListApplicationProvidersResponse$;
+    exports2.ListApplications$ = ListApplications$;
+    exports2.ListApplicationsCommand = ListApplicationsCommand;
+    exports2.ListApplicationsFilter$ = ListApplicationsFilter$;
+    exports2.ListApplicationsRequest$ = ListApplicationsRequest$;
+    exports2.ListApplicationsResponse$ = ListApplicationsResponse$;
+    exports2.ListCustomerManagedPolicyReferencesInPermissionSet$ = ListCustomerManagedPolicyReferencesInPermissionSet$;
+    exports2.ListCustomerManagedPolicyReferencesInPermissionSetCommand = ListCustomerManagedPolicyReferencesInPermissionSetCommand2;
+    exports2.ListCustomerManagedPolicyReferencesInPermissionSetRequest$ = ListCustomerManagedPolicyReferencesInPermissionSetRequest$;
+    exports2.ListCustomerManagedPolicyReferencesInPermissionSetResponse$ = ListCustomerManagedPolicyReferencesInPermissionSetResponse$;
+    exports2.ListInstances$ = ListInstances$;
+    exports2.ListInstancesCommand = ListInstancesCommand2;
+    exports2.ListInstancesRequest$ = ListInstancesRequest$;
+    exports2.ListInstancesResponse$ = ListInstancesResponse$;
+    exports2.ListManagedPoliciesInPermissionSet$ = ListManagedPoliciesInPermissionSet$;
+    exports2.ListManagedPoliciesInPermissionSetCommand = ListManagedPoliciesInPermissionSetCommand2;
+    exports2.ListManagedPoliciesInPermissionSetRequest$ = ListManagedPoliciesInPermissionSetRequest$;
+    exports2.ListManagedPoliciesInPermissionSetResponse$ = ListManagedPoliciesInPermissionSetResponse$;
+    exports2.ListPermissionSetProvisioningStatus$ = ListPermissionSetProvisioningStatus$;
+    exports2.ListPermissionSetProvisioningStatusCommand = ListPermissionSetProvisioningStatusCommand2;
+    exports2.ListPermissionSetProvisioningStatusRequest$ = ListPermissionSetProvisioningStatusRequest$;
+    exports2.ListPermissionSetProvisioningStatusResponse$ = ListPermissionSetProvisioningStatusResponse$;
+    exports2.ListPermissionSets$ = ListPermissionSets$;
+    exports2.ListPermissionSetsCommand = ListPermissionSetsCommand4;
+    exports2.ListPermissionSetsProvisionedToAccount$ = ListPermissionSetsProvisionedToAccount$;
+    exports2.ListPermissionSetsProvisionedToAccountCommand = ListPermissionSetsProvisionedToAccountCommand;
+    exports2.ListPermissionSetsProvisionedToAccountRequest$ = ListPermissionSetsProvisionedToAccountRequest$;
+    exports2.ListPermissionSetsProvisionedToAccountResponse$ = ListPermissionSetsProvisionedToAccountResponse$;
+    exports2.ListPermissionSetsRequest$ = ListPermissionSetsRequest$;
+    exports2.ListPermissionSetsResponse$ = ListPermissionSetsResponse$;
+    exports2.ListRegions$ = ListRegions$;
+    exports2.ListRegionsCommand = ListRegionsCommand;
+    exports2.ListRegionsRequest$ = ListRegionsRequest$;
+    exports2.ListRegionsResponse$ = ListRegionsResponse$;
+    exports2.ListTagsForResource$ = ListTagsForResource$;
+    exports2.ListTagsForResourceCommand = ListTagsForResourceCommand4;
+    exports2.ListTagsForResourceRequest$ = ListTagsForResourceRequest$;
+    exports2.ListTagsForResourceResponse$ = ListTagsForResourceResponse$;
+    exports2.ListTrustedTokenIssuers$ = ListTrustedTokenIssuers$;
+    exports2.ListTrustedTokenIssuersCommand = ListTrustedTokenIssuersCommand;
+    exports2.ListTrustedTokenIssuersRequest$ = ListTrustedTokenIssuersRequest$;
+    exports2.ListTrustedTokenIssuersResponse$ = ListTrustedTokenIssuersResponse$;
+    exports2.OidcJwtConfiguration$ = OidcJwtConfiguration$;
+    exports2.OidcJwtUpdateConfiguration$ = OidcJwtUpdateConfiguration$;
+    exports2.OperationStatusFilter$ = OperationStatusFilter$;
+    exports2.PermissionSet$ = PermissionSet$;
+    exports2.PermissionSetProvisioningStatus$ = PermissionSetProvisioningStatus$;
+    exports2.PermissionSetProvisioningStatusMetadata$ = PermissionSetProvisioningStatusMetadata$;
+    exports2.PermissionsBoundary$ = PermissionsBoundary$;
+    exports2.PortalOptions$ = PortalOptions$;
+    exports2.PrincipalType = PrincipalType;
+    exports2.ProvisionPermissionSet$ = ProvisionPermissionSet$;
+    exports2.ProvisionPermissionSetCommand = ProvisionPermissionSetCommand2;
+    exports2.ProvisionPermissionSetRequest$ = ProvisionPermissionSetRequest$;
+    exports2.ProvisionPermissionSetResponse$ = ProvisionPermissionSetResponse$;
+    exports2.ProvisionTargetType = ProvisionTargetType;
+    exports2.ProvisioningStatus = ProvisioningStatus;
+    exports2.PutApplicationAccessScope$ = PutApplicationAccessScope$;
+    exports2.PutApplicationAccessScopeCommand = PutApplicationAccessScopeCommand;
+    exports2.PutApplicationAccessScopeRequest$ = PutApplicationAccessScopeRequest$;
+    exports2.PutApplicationAssignmentConfiguration$ = PutApplicationAssignmentConfiguration$;
+    exports2.PutApplicationAssignmentConfigurationCommand = PutApplicationAssignmentConfigurationCommand;
+    exports2.PutApplicationAssignmentConfigurationRequest$ = PutApplicationAssignmentConfigurationRequest$;
+    exports2.PutApplicationAssignmentConfigurationResponse$ = PutApplicationAssignmentConfigurationResponse$;
+    exports2.PutApplicationAuthenticationMethod$ = PutApplicationAuthenticationMethod$;
+    exports2.PutApplicationAuthenticationMethodCommand = PutApplicationAuthenticationMethodCommand;
+    exports2.PutApplicationAuthenticationMethodRequest$ = PutApplicationAuthenticationMethodRequest$;
+    exports2.PutApplicationGrant$ = PutApplicationGrant$;
+    exports2.PutApplicationGrantCommand = PutApplicationGrantCommand;
+    exports2.PutApplicationGrantRequest$ = PutApplicationGrantRequest$;
+    exports2.PutApplicationSessionConfiguration$ = PutApplicationSessionConfiguration$;
+    exports2.PutApplicationSessionConfigurationCommand = PutApplicationSessionConfigurationCommand;
+    exports2.PutApplicationSessionConfigurationRequest$ = PutApplicationSessionConfigurationRequest$;
+    exports2.PutApplicationSessionConfigurationResponse$ = PutApplicationSessionConfigurationResponse$;
+    exports2.PutInlinePolicyToPermissionSet$ = PutInlinePolicyToPermissionSet$;
+    exports2.PutInlinePolicyToPermissionSetCommand = PutInlinePolicyToPermissionSetCommand2;
+    exports2.PutInlinePolicyToPermissionSetRequest$ = PutInlinePolicyToPermissionSetRequest$;
+    exports2.PutInlinePolicyToPermissionSetResponse$ = PutInlinePolicyToPermissionSetResponse$;
+    exports2.PutPermissionsBoundaryToPermissionSet$ = PutPermissionsBoundaryToPermissionSet$;
+    exports2.PutPermissionsBoundaryToPermissionSetCommand = PutPermissionsBoundaryToPermissionSetCommand2;
+    exports2.PutPermissionsBoundaryToPermissionSetRequest$ = PutPermissionsBoundaryToPermissionSetRequest$;
+    exports2.PutPermissionsBoundaryToPermissionSetResponse$ = PutPermissionsBoundaryToPermissionSetResponse$;
+    exports2.RefreshTokenGrant$ = RefreshTokenGrant$;
+    exports2.RegionMetadata$ = RegionMetadata$;
+    exports2.RegionStatus = RegionStatus;
+    exports2.RemoveRegion$ = RemoveRegion$;
+    exports2.RemoveRegionCommand = RemoveRegionCommand;
+    exports2.RemoveRegionRequest$ = RemoveRegionRequest$;
+    exports2.RemoveRegionResponse$ = RemoveRegionResponse$;
+    exports2.ResourceNotFoundException = ResourceNotFoundException6;
+    exports2.ResourceNotFoundException$ = ResourceNotFoundException$2;
+    exports2.ResourceNotFoundExceptionReason = ResourceNotFoundExceptionReason;
+    exports2.ResourceServerConfig$ = ResourceServerConfig$;
+    exports2.ResourceServerScopeDetails$ = ResourceServerScopeDetails$;
+    exports2.SSOAdmin = SSOAdmin;
+    exports2.SSOAdminClient = SSOAdminClient2;
+    exports2.SSOAdminServiceException = SSOAdminServiceException;
+    exports2.SSOAdminServiceException$ = SSOAdminServiceException$;
+    exports2.ScopeDetails$ = ScopeDetails$;
+    exports2.ServiceQuotaExceededException = ServiceQuotaExceededException;
+    exports2.ServiceQuotaExceededException$ = ServiceQuotaExceededException$;
+    exports2.SignInOptions$ = SignInOptions$;
+    exports2.SignInOrigin = SignInOrigin;
+    exports2.StatusValues = StatusValues;
+    exports2.Tag$ = Tag$2;
+    exports2.TagResource$ = TagResource$;
+    exports2.TagResourceCommand = TagResourceCommand2;
+    exports2.TagResourceRequest$ = TagResourceRequest$;
+    exports2.TagResourceResponse$ = TagResourceResponse$;
+    exports2.TargetType = TargetType;
+    exports2.ThrottlingException = ThrottlingException;
+    exports2.ThrottlingException$ = ThrottlingException$;
+    exports2.ThrottlingExceptionReason = ThrottlingExceptionReason;
+    exports2.TokenExchangeGrant$ = TokenExchangeGrant$;
+    exports2.TrustedTokenIssuerConfiguration$ = TrustedTokenIssuerConfiguration$;
+    exports2.TrustedTokenIssuerMetadata$ = TrustedTokenIssuerMetadata$;
+    exports2.TrustedTokenIssuerType = TrustedTokenIssuerType;
+    exports2.TrustedTokenIssuerUpdateConfiguration$ = TrustedTokenIssuerUpdateConfiguration$;
+    exports2.UntagResource$ = UntagResource$;
+    exports2.UntagResourceCommand = UntagResourceCommand2;
+    exports2.UntagResourceRequest$ = UntagResourceRequest$;
+    exports2.UntagResourceResponse$ = UntagResourceResponse$;
+    exports2.UpdateApplication$ = UpdateApplication$;
+    exports2.UpdateApplicationCommand = UpdateApplicationCommand;
+    exports2.UpdateApplicationPortalOptions$ = UpdateApplicationPortalOptions$;
+    exports2.UpdateApplicationRequest$ = UpdateApplicationRequest$;
+    exports2.UpdateApplicationResponse$ = UpdateApplicationResponse$;
+    exports2.UpdateInstance$ = UpdateInstance$;
+    exports2.UpdateInstanceAccessControlAttributeConfiguration$ = UpdateInstanceAccessControlAttributeConfiguration$;
+    exports2.UpdateInstanceAccessControlAttributeConfigurationCommand = UpdateInstanceAccessControlAttributeConfigurationCommand;
+    exports2.UpdateInstanceAccessControlAttributeConfigurationRequest$ = UpdateInstanceAccessControlAttributeConfigurationRequest$;
+    exports2.UpdateInstanceAccessControlAttributeConfigurationResponse$ = UpdateInstanceAccessControlAttributeConfigurationResponse$;
+    exports2.UpdateInstanceCommand = UpdateInstanceCommand;
+    exports2.UpdateInstanceRequest$ = UpdateInstanceRequest$;
+    exports2.UpdateInstanceResponse$ = UpdateInstanceResponse$;
+    exports2.UpdatePermissionSet$ = UpdatePermissionSet$;
+    exports2.UpdatePermissionSetCommand = UpdatePermissionSetCommand2;
+    exports2.UpdatePermissionSetRequest$ = UpdatePermissionSetRequest$;
+    exports2.UpdatePermissionSetResponse$ = UpdatePermissionSetResponse$;
+    exports2.UpdateTrustedTokenIssuer$ = UpdateTrustedTokenIssuer$;
+    exports2.UpdateTrustedTokenIssuerCommand = UpdateTrustedTokenIssuerCommand;
+    exports2.UpdateTrustedTokenIssuerRequest$ = UpdateTrustedTokenIssuerRequest$;
+    exports2.UpdateTrustedTokenIssuerResponse$ = UpdateTrustedTokenIssuerResponse$;
+    exports2.UserBackgroundSessionApplicationStatus = UserBackgroundSessionApplicationStatus;
+    exports2.ValidationException = ValidationException2;
+    exports2.ValidationException$ = ValidationException$2;
+    exports2.ValidationExceptionReason = ValidationExceptionReason;
+    exports2.errorTypeRegistries = errorTypeRegistries5;
+    exports2.paginateListAccountAssignmentCreationStatus = paginateListAccountAssignmentCreationStatus;
+    exports2.paginateListAccountAssignmentDeletionStatus = paginateListAccountAssignmentDeletionStatus;
+    exports2.paginateListAccountAssignments = paginateListAccountAssignments;
+    exports2.paginateListAccountAssignmentsForPrincipal = paginateListAccountAssignmentsForPrincipal;
+    exports2.paginateListAccountsForProvisionedPermissionSet = paginateListAccountsForProvisionedPermissionSet;
+    exports2.paginateListApplicationAccessScopes = paginateListApplicationAccessScopes;
+    exports2.paginateListApplicationAssignments = paginateListApplicationAssignments;
+    exports2.paginateListApplicationAssignmentsForPrincipal = paginateListApplicationAssignmentsForPrincipal;
+    exports2.paginateListApplicationAuthenticationMethods = paginateListApplicationAuthenticationMethods;
+    exports2.paginateListApplicationGrants = paginateListApplicationGrants;
+    exports2.paginateListApplicationProviders = paginateListApplicationProviders;
+    exports2.paginateListApplications = paginateListApplications;
+    exports2.paginateListCustomerManagedPolicyReferencesInPermissionSet = paginateListCustomerManagedPolicyReferencesInPermissionSet;
+    exports2.paginateListInstances = paginateListInstances;
+    exports2.paginateListManagedPoliciesInPermissionSet = paginateListManagedPoliciesInPermissionSet;
+    exports2.paginateListPermissionSetProvisioningStatus = paginateListPermissionSetProvisioningStatus;
+    exports2.paginateListPermissionSets = paginateListPermissionSets;
+    exports2.paginateListPermissionSetsProvisionedToAccount = paginateListPermissionSetsProvisionedToAccount;
+    exports2.paginateListRegions = paginateListRegions;
+    exports2.paginateListTagsForResource = paginateListTagsForResource;
+    exports2.paginateListTrustedTokenIssuers = paginateListTrustedTokenIssuers;
   }
 });
 
@@ -87689,7 +87689,7 @@ var XMLParser = class {
   }
 };
 
-// src/desired/saml-metadata.ts
+// src/domain/saml-metadata.ts
 function trustRelevant(summary2) {
   return { entityId: summary2.entityId, signingCertificates: summary2.signingCertificates };
 }
@@ -89769,27 +89769,202 @@ function resolveConfig(source, raw) {
   };
 }
 
-// src/desired/addresses.ts
-var address = {
-  propertyMapping: (name) => `authentik.property_mapping[${name}]`,
-  samlProvider: (name) => `authentik.saml_provider[${name}]`,
-  application: (slug) => `authentik.application[${slug}]`,
-  entitlement: (app, name) => `authentik.entitlement[${app}/${name}]`,
-  binding: (app, entitlement2, group4) => `authentik.policy_binding[${app}/${entitlement2}\u2192group:${group4}]`,
-  /** A group bound to the application itself: it sees the tile and SCIM provisions its members. */
-  applicationBinding: (app, group4) => `authentik.policy_binding[${app}\u2192group:${group4}]`,
-  scimProvider: (name) => `authentik.scim_provider[${name}]`,
-  scimMapping: (name) => `authentik.scim_mapping[${name}]`,
-  iamSamlProvider: (account, name) => `aws.iam.saml_provider[${account}:${name}]`,
-  iamRole: (account, path4, name) => `aws.iam.role[${account}:${path4}${name}]`,
-  permissionSet: (name) => `aws.sso.permission_set[${name}]`,
-  assignment: (group4, permissionSet, account) => `aws.sso.account_assignment[${group4}\u2192${permissionSet}@${account}]`
+// src/apply/executor.ts
+var ApplyError = class extends UserError {
+  constructor(result) {
+    const failures = result.failed.map((f5) => `  ${f5.change.address}: ${f5.error.message}`).join("\n");
+    super(
+      `apply failed: ${result.failed.length} change(s) failed, ${result.applied.length} applied, ${result.skipped.length} not attempted
+${failures}
+Nothing is lost: run plan again to see what is left, and apply to converge (every step is idempotent).`
+    );
+    this.result = result;
+  }
+  result;
+  name = "ApplyError";
 };
-function entitlementName(role, accountAlias) {
-  return `${role}@${accountAlias}`;
+async function executeChanges(changes, run2, options = {}) {
+  const limit = Math.max(1, options.concurrency ?? 4);
+  const emit = options.onProgress ?? (() => {
+  });
+  const result = { applied: [], failed: [], skipped: [] };
+  let stopped = false;
+  const byAddress = new Map(changes.map((c5) => [c5.address, c5]));
+  const waitingOn = /* @__PURE__ */ new Map();
+  const dependents = /* @__PURE__ */ new Map();
+  for (const c5 of changes) {
+    const deps = new Set(c5.dependsOn.filter((d5) => d5 !== c5.address && byAddress.has(d5)));
+    waitingOn.set(c5, deps.size);
+    for (const d5 of deps) {
+      const list3 = dependents.get(d5);
+      if (list3) list3.push(c5);
+      else dependents.set(d5, [c5]);
+    }
+  }
+  const laneOf2 = (c5) => options.lanes?.(c5) ?? { key: "", limit: Number.POSITIVE_INFINITY };
+  const ready = /* @__PURE__ */ new Map();
+  const pending = new Set(changes);
+  const makeReady = (c5) => {
+    const lane = laneOf2(c5);
+    let entry = ready.get(lane.key);
+    if (!entry) ready.set(lane.key, entry = { limit: lane.limit, queue: [], head: 0, used: 0 });
+    entry.queue.push(c5);
+  };
+  for (const c5 of changes) if (waitingOn.get(c5) === 0) makeReady(c5);
+  const running = /* @__PURE__ */ new Set();
+  const start = (c5, lane) => {
+    pending.delete(c5);
+    lane.used += 1;
+    const started = Date.now();
+    emit({ kind: "start", change: c5 });
+    const p3 = (c5.action === "adopt" && c5.fields.length === 0 ? Promise.resolve() : run2(c5)).then(() => {
+      result.applied.push(c5);
+      emit({ kind: "done", change: c5, ms: Date.now() - started });
+      for (const d5 of dependents.get(c5.address) ?? []) {
+        const left = waitingOn.get(d5) - 1;
+        waitingOn.set(d5, left);
+        if (left === 0) makeReady(d5);
+      }
+    }).catch((error3) => {
+      const e5 = error3 instanceof Error ? error3 : new Error(String(error3));
+      result.failed.push({ change: c5, error: e5 });
+      stopped = true;
+      emit({ kind: "failed", change: c5, error: e5 });
+    }).finally(() => {
+      running.delete(p3);
+      lane.used -= 1;
+    });
+    running.add(p3);
+  };
+  for (; ; ) {
+    if (!stopped) {
+      for (const lane of ready.values()) {
+        while (running.size < limit && lane.used < lane.limit && lane.head < lane.queue.length) start(lane.queue[lane.head++], lane);
+      }
+    }
+    if (running.size === 0) break;
+    await Promise.race(running);
+  }
+  if (!stopped && pending.size > 0) {
+    throw new Error(`internal: dependency cycle among ${[...pending].map((c5) => c5.address).join(", ")}`);
+  }
+  for (const c5 of pending) {
+    result.skipped.push(c5);
+    emit({ kind: "skipped", change: c5, because: "an earlier change failed" });
+  }
+  if (result.failed.length > 0) throw new ApplyError(result);
+  return result;
 }
 
-// src/plan/canonical.ts
+// src/desired/expiry.ts
+function splitExpired(desired, mappings, now) {
+  const out = { desired: [], expired: /* @__PURE__ */ new Map(), expiring: /* @__PURE__ */ new Map() };
+  for (const r5 of desired) {
+    const expiries = (r5.grantedBy ?? []).map((i5) => mappings[i5]?.expires);
+    if (expiries.length === 0 || expiries.some((e5) => e5 === void 0)) {
+      out.desired.push(r5);
+      continue;
+    }
+    const latest = expiries.reduce((a5, b5) => Date.parse(b5.endsAt) > Date.parse(a5.endsAt) ? b5 : a5);
+    const expiry = { value: latest.value, endsAt: latest.endsAt, field: latest.field, location: latest.location };
+    if (Date.parse(latest.endsAt) <= now.getTime()) out.expired.set(r5.address, expiry);
+    else {
+      out.expiring.set(r5.address, expiry);
+      out.desired.push(r5);
+    }
+  }
+  return out;
+}
+function activeMappings(mappings, now) {
+  return mappings.filter((m3) => !m3.expires || Date.parse(m3.expires.endsAt) > now.getTime());
+}
+function groupsNeeded(config, now) {
+  return activeMappings(config.mappings, now).map((m3) => ({ name: m3.group, location: m3.location }));
+}
+function planExpiry(config, split2, now) {
+  return { now, warningDays: config.review?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS, expired: split2.expired, expiring: split2.expiring };
+}
+
+// src/domain/people.ts
+function groupMembers(groups, users) {
+  const byPk = new Map(groups.map((g5) => [g5.pk, g5]));
+  const members = /* @__PURE__ */ new Map();
+  const ancestorsCache = /* @__PURE__ */ new Map();
+  const ancestorsOf = (pk) => {
+    const cached = ancestorsCache.get(pk);
+    if (cached) return cached;
+    const seen = /* @__PURE__ */ new Set();
+    const queue = [pk];
+    while (queue.length > 0) {
+      const next = queue.shift();
+      if (seen.has(next)) continue;
+      const g5 = byPk.get(next);
+      if (!g5) continue;
+      seen.add(next);
+      queue.push(...g5.parents);
+    }
+    const out = [...seen];
+    ancestorsCache.set(pk, out);
+    return out;
+  };
+  for (const u of users) {
+    const all = new Set(u.groups.flatMap(ancestorsOf));
+    for (const pk of all) {
+      const name = byPk.get(pk).name;
+      let set = members.get(name);
+      if (!set) members.set(name, set = /* @__PURE__ */ new Set());
+      set.add(u.username);
+    }
+  }
+  return Object.fromEntries([...members].map(([name, set]) => [name, [...set].sort()]));
+}
+
+// src/domain/releases.ts
+var SUPPORTED_RELEASES = ["2025.10", "2025.12", "2026.2", "2026.5", "2026.8"];
+var OLDEST_SUPPORTED = SUPPORTED_RELEASES[0];
+var NEWEST_TESTED = SUPPORTED_RELEASES[SUPPORTED_RELEASES.length - 1];
+function compareVersions(a5, b5) {
+  const pa = a5.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
+  const pb = b5.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
+  for (let i5 = 0; i5 < Math.max(pa.length, pb.length); i5++) {
+    const d5 = (pa[i5] ?? 0) - (pb[i5] ?? 0);
+    if (d5 !== 0) return d5;
+  }
+  return 0;
+}
+var atLeast = (version, minor) => compareVersions(version, minor) >= 0;
+function authentikRelease(version, where) {
+  if (!/^\d{4}\.\d+/.test(version)) throw new UserError(`authentik at ${where} reports version '${version}', which is not a release version this tool understands`);
+  if (!atLeast(version, OLDEST_SUPPORTED)) {
+    throw new UserError(
+      `authentik ${version} at ${where} is too old: authentik-aws-gitops supports authentik ${OLDEST_SUPPORTED} to ${NEWEST_TESTED} (${SUPPORTED_RELEASES.join(", ")}); upgrade authentik`
+    );
+  }
+  const [year2, month] = version.split(".");
+  const minor = `${year2}.${Number.parseInt(month, 10)}`;
+  return {
+    version,
+    minor,
+    samlIssuerField: atLeast(version, "2026.5") ? "issuer_override" : "issuer",
+    scimGroupFilter: atLeast(version, "2026.2") ? "group_filters" : "filter_group",
+    scimSyncPageSize: atLeast(version, "2025.12"),
+    untested: compareVersions(minor, NEWEST_TESTED) > 0
+  };
+}
+function releaseWarning(release2) {
+  if (!release2.untested) return void 0;
+  return `authentik ${release2.version} is newer than the newest release authentik-aws-gitops is tested against (${NEWEST_TESTED}); it speaks ${NEWEST_TESTED}'s API to it \u2014 read the plan with care and upgrade the tool when a version supporting ${release2.minor} is out`;
+}
+
+// src/config/model.ts
+function configId(config) {
+  return config.authentik.application.slug;
+}
+function publicAuthentikUrl(config, runUrl2) {
+  return (config.authentik.url ?? runUrl2).replace(/\/+$/, "");
+}
+
+// src/domain/canonical.ts
 import { createHash } from "node:crypto";
 function canonicalJson(value) {
   return JSON.stringify(sortKeys(value));
@@ -89815,7 +89990,7 @@ function byCodePoint(a5, b5) {
   return x < y ? -1 : x > y ? 1 : 0;
 }
 
-// src/plan/policy-normalize.ts
+// src/domain/policy-normalize.ts
 function decodePolicyDocument(text) {
   const trimmed = text.trim();
   try {
@@ -89871,7 +90046,30 @@ function policyJson(doc) {
   return JSON.stringify({ ...rest, Statement: statements2 });
 }
 
-// src/plan/types.ts
+// src/domain/aws-iam.ts
+var AWS_SIGNIN_SAML = "https://signin.aws.amazon.com/saml";
+var AWS_AUDIENCE = "urn:amazon:webservices";
+function samlProviderArn(accountId, name) {
+  return `arn:aws:iam::${accountId}:saml-provider/${name}`;
+}
+function roleArn(accountId, path4, name) {
+  return `arn:aws:iam::${accountId}:role${path4}${name}`;
+}
+function trustPolicy(accountId, samlProvider2) {
+  return normalizePolicy({
+    Version: "2012-10-17",
+    Statement: [
+      {
+        Effect: "Allow",
+        Principal: { Federated: samlProviderArn(accountId, samlProvider2) },
+        Action: "sts:AssumeRoleWithSAML",
+        Condition: { StringEquals: { "SAML:aud": AWS_SIGNIN_SAML } }
+      }
+    ]
+  });
+}
+
+// src/domain/plan-types.ts
 var MANAGED_BY_TAG = "managed-by";
 var MANAGED_BY_VALUE = "authentik-aws-gitops";
 var CONFIG_TAG = "managed-by-config";
@@ -89905,7 +90103,27 @@ function ownedUnless(notOwnedBecause) {
   return notOwnedBecause ? { owned: false, ownership: notOwnedBecause } : { owned: true };
 }
 
-// src/desired/expressions.ts
+// src/domain/addresses.ts
+var address = {
+  propertyMapping: (name) => `authentik.property_mapping[${name}]`,
+  samlProvider: (name) => `authentik.saml_provider[${name}]`,
+  application: (slug) => `authentik.application[${slug}]`,
+  entitlement: (app, name) => `authentik.entitlement[${app}/${name}]`,
+  binding: (app, entitlement2, group4) => `authentik.policy_binding[${app}/${entitlement2}\u2192group:${group4}]`,
+  /** A group bound to the application itself: it sees the tile and SCIM provisions its members. */
+  applicationBinding: (app, group4) => `authentik.policy_binding[${app}\u2192group:${group4}]`,
+  scimProvider: (name) => `authentik.scim_provider[${name}]`,
+  scimMapping: (name) => `authentik.scim_mapping[${name}]`,
+  iamSamlProvider: (account, name) => `aws.iam.saml_provider[${account}:${name}]`,
+  iamRole: (account, path4, name) => `aws.iam.role[${account}:${path4}${name}]`,
+  permissionSet: (name) => `aws.sso.permission_set[${name}]`,
+  assignment: (group4, permissionSet2, account) => `aws.sso.account_assignment[${group4}\u2192${permissionSet2}@${account}]`
+};
+function entitlementName(role, accountAlias) {
+  return `${role}@${accountAlias}`;
+}
+
+// src/domain/expressions.ts
 var SAML_ATTRIBUTE = {
   role: "https://aws.amazon.com/SAML/Attributes/Role",
   roleSessionName: "https://aws.amazon.com/SAML/Attributes/RoleSessionName",
@@ -89951,9 +90169,6 @@ return ${pyLiteral(String(seconds2))}
 }
 
 // src/desired/authentik-common.ts
-function publicAuthentikUrl(config, runUrl2) {
-  return (config.authentik.url ?? runUrl2).replace(/\/+$/, "");
-}
 function pinnedIssuer(config, runUrl2) {
   return `${publicAuthentikUrl(config, runUrl2)}/application/saml/${config.authentik.application.slug}/metadata/`;
 }
@@ -89982,13 +90197,6 @@ function bindingProps(target, group4) {
     timeout: 30,
     failure_result: false
   };
-}
-function applicationAccess(resource, appSlug) {
-  if (resource.type !== "authentik.policy_binding") return void 0;
-  if (resource.props.target?.$ref !== address.application(appSlug)) return void 0;
-  const group4 = resource.props.group?.key;
-  if (!group4) return void 0;
-  return { group: group4, grant: appSlug, account: "authentik", accountId: "", kind: "application" };
 }
 var EMAIL_NAME_ID_MAPPING = "goauthentik.io/providers/saml/email";
 function authentikSamlProvider(config, modeSpecific) {
@@ -90034,30 +90242,6 @@ function authentikApplication(config, launchUrl) {
 }
 
 // src/desired/classic-iam.ts
-var AWS_SIGNIN_SAML = "https://signin.aws.amazon.com/saml";
-var AWS_AUDIENCE = "urn:amazon:webservices";
-function samlProviderArn(accountId, name) {
-  return `arn:aws:iam::${accountId}:saml-provider/${name}`;
-}
-function roleArn(accountId, path4, name) {
-  return `arn:aws:iam::${accountId}:role${path4}${name}`;
-}
-function trustPolicy(accountId, samlProvider2) {
-  return normalizePolicy({
-    Version: "2012-10-17",
-    Statement: [
-      {
-        Effect: "Allow",
-        Principal: { Federated: samlProviderArn(accountId, samlProvider2) },
-        Action: "sts:AssumeRoleWithSAML",
-        Condition: { StringEquals: { "SAML:aud": AWS_SIGNIN_SAML } }
-      }
-    ]
-  });
-}
-function configId(config) {
-  return config.authentik.application.slug;
-}
 function managedTags(config, own) {
   return Object.fromEntries(
     Object.entries({ ...config.aws.tags, ...own, [MANAGED_BY_TAG]: MANAGED_BY_VALUE, [CONFIG_TAG]: configId(config) }).sort(([a5], [b5]) => byCodePoint(a5, b5))
@@ -90137,7 +90321,7 @@ function desiredClassicIam(config, ctx) {
           if (!twin.grantedBy.includes(index)) twin.grantedBy.push(index);
           continue;
         }
-        const binding3 = {
+        const binding2 = {
           address: bindingAddress,
           type: "authentik.policy_binding",
           system: "authentik",
@@ -90145,8 +90329,8 @@ function desiredClassicIam(config, ctx) {
           props: bindingProps({ $ref: address.entitlement(app, name) }, m3.group),
           grantedBy: [index]
         };
-        bound.set(bindingAddress, binding3);
-        out.push(binding3);
+        bound.set(bindingAddress, binding2);
+        out.push(binding2);
       }
     }
   }
@@ -90160,7 +90344,8 @@ function desiredClassicIam(config, ctx) {
       title: `IAM SAML identity provider ${config.aws.samlProviderName} in ${account.alias} (${account.id})`,
       props: {
         name: config.aws.samlProviderName,
-        metadata: ctx.idpMetadata ? trustRelevant(ctx.idpMetadata) : { $deferred: "SAML metadata of the authentik provider, read after it is applied" }
+        // Known once the provider is linked and stable: the mode fills it in (src/plan/classic-iam-checks.ts).
+        metadata: { $deferred: "SAML metadata of the authentik provider, read after it is applied" }
       },
       dependsOn: [address.samlProvider(config.authentik.provider.name), address.application(app)]
     });
@@ -90190,1382 +90375,729 @@ function desiredClassicIam(config, ctx) {
   }
   return out;
 }
-function classicAccessOf(config, desired, live) {
-  const desiredByAddress = new Map(desired.map((r5) => [r5.address, r5]));
-  const liveByAddress = new Map(live.map((r5) => [r5.address, r5]));
-  return (resource, side) => {
-    if (resource.type !== "authentik.policy_binding") return void 0;
-    const onApplication = applicationAccess(resource, config.authentik.application.slug);
-    if (onApplication) return onApplication;
-    const target = resource.props.target?.$ref;
-    const group4 = resource.props.group?.key;
-    if (!target || !group4) return void 0;
-    const entitlement2 = (side === "desired" ? desiredByAddress.get(target) : liveByAddress.get(target)) ?? liveByAddress.get(target) ?? desiredByAddress.get(target);
-    const attrs = entitlement2?.props.attributes ?? {};
-    if (typeof attrs.aws_role_name !== "string") return void 0;
-    return {
-      group: group4,
-      grant: attrs.aws_role_name,
-      account: String(attrs.aws_account_alias ?? attrs.aws_account_id ?? "?"),
-      accountId: String(attrs.aws_account_id ?? "")
-    };
-  };
-}
 
-// src/desired/expiry.ts
-function splitExpired(desired, mappings, now) {
-  const out = { desired: [], expired: /* @__PURE__ */ new Map(), expiring: /* @__PURE__ */ new Map() };
-  for (const r5 of desired) {
-    const expiries = (r5.grantedBy ?? []).map((i5) => mappings[i5]?.expires);
-    if (expiries.length === 0 || expiries.some((e5) => e5 === void 0)) {
-      out.desired.push(r5);
+// src/domain/role-expression.ts
+var ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
+var PROVIDER_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):saml-provider\/([\w.-]+)$/;
+function parseRolePair(value) {
+  const parts = value.split(",").map((p3) => p3.trim());
+  if (parts.length !== 2) return `"${value}" is not "role_arn,saml_provider_arn"`;
+  const [a5, b5] = parts;
+  const [roleArn2, providerArn] = ROLE_ARN.test(a5) ? [a5, b5] : [b5, a5];
+  const role = ROLE_ARN.exec(roleArn2);
+  const provider = PROVIDER_ARN.exec(providerArn);
+  if (!role || !provider) return `"${value}" is not an IAM role ARN and an IAM SAML provider ARN`;
+  if (role[1] !== provider[1]) return `"${value}" names a role in account ${role[1]} and a SAML provider in account ${provider[1]}`;
+  return { roleArn: roleArn2, samlProviderArn: providerArn, accountId: role[1], rolePath: role[2], roleName: role[3], samlProviderName: provider[2] };
+}
+function statements(expression) {
+  const out = [];
+  let pending;
+  let depth = 0;
+  expression.split(/\r?\n/).forEach((raw, i5) => {
+    const text = stripComment(raw).trim();
+    if (!text) return;
+    if (pending) pending.text += ` ${text}`;
+    else pending = { text, line: i5 + 1 };
+    for (const ch of text.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, "")) {
+      if (ch === "[" || ch === "(" || ch === "{") depth++;
+      else if (ch === "]" || ch === ")" || ch === "}") depth--;
+    }
+    if (depth <= 0) {
+      out.push(pending);
+      pending = void 0;
+      depth = 0;
+    }
+  });
+  if (pending) out.push(pending);
+  return out;
+}
+function stripComment(line) {
+  let quote2;
+  for (let i5 = 0; i5 < line.length; i5++) {
+    const ch = line[i5];
+    if (quote2) {
+      if (ch === "\\") i5++;
+      else if (ch === quote2) quote2 = void 0;
+    } else if (ch === '"' || ch === "'") quote2 = ch;
+    else if (ch === "#") return line.slice(0, i5);
+  }
+  return line;
+}
+var STRING = String.raw`(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')`;
+var stringValue = (m3, at) => unescape(m3[at] ?? m3[at + 1] ?? "");
+function unescape(s2) {
+  return s2.replace(/\\(.)/g, "$1");
+}
+function readPairs(values, line) {
+  const pairs = [];
+  for (const v of values) {
+    const pair = parseRolePair(v);
+    if (typeof pair === "string") return { style: "unreadable", reason: pair, line };
+    pairs.push(pair);
+  }
+  return { style: "static", pairs };
+}
+function readRoleExpression(expression) {
+  if (expression.trim() === ROLE_EXPRESSION.trim()) return { style: "entitlements" };
+  const lines2 = statements(expression);
+  if (lines2.length === 0) return { style: "unreadable", reason: "the expression is empty", line: 1 };
+  const logic = lines2.find((l3) => /^(?:if|elif|else|for|while|def|try|with|match|lambda)\b/.test(l3.text));
+  if (logic) return { style: "unreadable", reason: `"${logic.text}": the grants depend on logic (conditions, loops) the tool does not evaluate`, line: logic.line };
+  if (lines2.length === 1) {
+    const only = lines2[0];
+    const single = new RegExp(`^return\\s+${STRING}$`).exec(only.text);
+    if (single) return readPairs([stringValue(single, 1)], only.line);
+    const list3 = /^return\s+\[(.*)\]$/.exec(only.text);
+    if (list3) {
+      const items = list3[1].trim().replace(/,\s*$/, "");
+      const values = [];
+      const item = new RegExp(`^\\s*${STRING}\\s*(?:,|$)`);
+      let rest = items;
+      while (rest.trim()) {
+        const m3 = item.exec(rest);
+        if (!m3) return { style: "unreadable", reason: "the returned list holds something other than string literals", line: only.line };
+        values.push(stringValue(m3, 1));
+        rest = rest.slice(m3[0].length);
+      }
+      if (values.length === 0) return { style: "unreadable", reason: "the returned list is empty", line: only.line };
+      return readPairs(values, only.line);
+    }
+    return { style: "unreadable", reason: `"${only.text}" is not one of the shapes the tool reads (return "role_arn,provider_arn", or a list of them)`, line: only.line };
+  }
+  if (lines2.length === 2) {
+    const [assign, ret] = lines2;
+    const a5 = new RegExp(`^([A-Za-z_]\\w*)\\s*=\\s*(?:request\\.)?user\\.group_attributes\\(\\s*(?:request)?\\s*\\)\\.get\\(\\s*${STRING}\\s*(?:,\\s*${STRING}\\s*)?\\)$`).exec(
+      assign.text
+    );
+    if (!a5) return { style: "unreadable", reason: `"${assign.text}" is not "NAME = user.group_attributes().get("ATTRIBUTE", "")"`, line: assign.line };
+    const variable = a5[1];
+    const attribute = stringValue(a5, 2);
+    const defaultValue = stringValue(a5, 4);
+    const f5 = /^return\s+f(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')$/.exec(ret.text);
+    if (!f5) return { style: "unreadable", reason: `"${ret.text}" is not return f"\u2026{${variable}}\u2026"`, line: ret.line };
+    const template = unescape(f5[1] ?? f5[2] ?? "");
+    const holes = [...template.matchAll(/\{([^{}]*)\}/g)].map((m3) => m3[1].trim());
+    if (holes.length !== 1 || holes[0] !== variable) {
+      return { style: "unreadable", reason: `the f-string must use {${variable}} exactly once and nothing else`, line: ret.line };
+    }
+    const probe = parseRolePair(template.replace(/\{[^{}]*\}/, "probe"));
+    if (typeof probe === "string" || !template.includes(`role/`)) {
+      return { style: "unreadable", reason: `the f-string is not "arn:aws:iam::ID:role/{${variable}},arn:aws:iam::ID:saml-provider/NAME"`, line: ret.line };
+    }
+    const pairFor = (value) => {
+      const pair = parseRolePair(template.replace(/\{[^{}]*\}/, value));
+      return typeof pair === "string" ? void 0 : pair;
+    };
+    return { style: "group-attribute", attribute, defaultValue, template, pairFor };
+  }
+  return { style: "unreadable", reason: "the expression has more statements than the shapes the tool reads", line: lines2[2].line };
+}
+function expressionGrants(expression, groups, signIn) {
+  const grants = [];
+  const problems = [];
+  if (expression.style === "static") {
+    if (signIn === "everyone") {
+      problems.push("the application has no policy bindings, so every authentik user may sign in and receives these roles; bind the groups that should have them to the application first");
+      return { grants, problems };
+    }
+    for (const group4 of signIn) for (const pair of expression.pairs) grants.push({ group: group4, pair });
+    return { grants, problems };
+  }
+  for (const g5 of groups) {
+    const value = g5.attributes[expression.attribute];
+    if (value === void 0 || value === null || value === "") continue;
+    if (typeof value !== "string") {
+      problems.push(`group '${g5.name}' has attribute ${expression.attribute} = ${JSON.stringify(value)}, not a role name`);
       continue;
     }
-    const latest = expiries.reduce((a5, b5) => Date.parse(b5.endsAt) > Date.parse(a5.endsAt) ? b5 : a5);
-    const expiry = { value: latest.value, endsAt: latest.endsAt, field: latest.field, location: latest.location };
-    if (Date.parse(latest.endsAt) <= now.getTime()) out.expired.set(r5.address, expiry);
-    else {
-      out.expiring.set(r5.address, expiry);
-      out.desired.push(r5);
+    const pair = expression.pairFor(value);
+    if (!pair) problems.push(`group '${g5.name}' has attribute ${expression.attribute} = "${value}", which does not make a role ARN`);
+    else grants.push({ group: g5.name, pair });
+  }
+  return { grants, problems };
+}
+function handMadeRoleAccess(mappings, groups, signIn, grantOf) {
+  const rows = [];
+  const warnings = [];
+  for (const m3 of mappings) {
+    const parsed = readRoleExpression(m3.expression);
+    if (parsed.style === "entitlements") continue;
+    if (parsed.style === "unreadable") {
+      warnings.push(
+        `the SAML property mapping '${m3.name}' on the provider sends AWS roles from an expression the tool cannot read (line ${parsed.line}: ${parsed.reason}); this plan replaces it, and who loses the roles it grants cannot be shown`
+      );
+      continue;
     }
+    const { grants, problems } = expressionGrants(parsed, groups, signIn);
+    for (const p3 of problems) warnings.push(`the SAML property mapping '${m3.name}' on the provider: ${p3}`);
+    for (const g5 of grants) rows.push({ group: g5.group, ...grantOf(g5.pair) });
+  }
+  return { rows, warnings };
+}
+function handMadeAccessByPerson(mappings, groups, users, signIn, grantOf) {
+  const parsed = mappings.map((m3) => readRoleExpression(m3.expression)).filter((p3) => p3.style === "static" || p3.style === "group-attribute");
+  const out = /* @__PURE__ */ new Map();
+  if (parsed.length === 0) return out;
+  const members = groupMembers(groups, users.map((u) => ({ ...u, groups: [...u.groups] })));
+  const groupsOf = /* @__PURE__ */ new Map();
+  for (const g5 of groups) for (const person of members[g5.name] ?? []) groupsOf.set(person, [...groupsOf.get(person) ?? [], g5]);
+  const bound = signIn.groups === "everyone" ? void 0 : new Set(signIn.groups);
+  for (const u of users) {
+    const all = groupsOf.get(u.username) ?? [];
+    const maySignIn = !bound || all.some((g5) => bound.has(g5.name)) || signIn.users.includes(u.pk);
+    if (!maySignIn) continue;
+    const rows = [];
+    for (const p3 of parsed) {
+      if (p3.style === "static") {
+        for (const pair2 of p3.pairs) rows.push({ group: "", ...grantOf(pair2) });
+        continue;
+      }
+      let value;
+      for (const g5 of [...all].sort((a5, b5) => a5.name.toLowerCase().localeCompare(b5.name.toLowerCase()) || (a5.name < b5.name ? -1 : 1))) {
+        if (p3.attribute in g5.attributes) value = g5.attributes[p3.attribute];
+      }
+      if (p3.attribute in u.attributes) value = u.attributes[p3.attribute];
+      if (value === void 0) value = p3.defaultValue;
+      const pair = typeof value === "string" && value !== "" ? p3.pairFor(value) : void 0;
+      if (pair) rows.push({ group: "", ...grantOf(pair) });
+    }
+    if (rows.length) out.set(u.username, rows);
   }
   return out;
 }
-function activeMappings(mappings, now) {
-  return mappings.filter((m3) => !m3.expires || Date.parse(m3.expires.endsAt) > now.getTime());
-}
-function groupsNeeded(config, now) {
-  return activeMappings(config.mappings, now).map((m3) => ({ name: m3.group, location: m3.location }));
-}
-function planExpiry(config, split2, now) {
-  return { now, warningDays: config.review?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS, expired: split2.expired, expiring: split2.expiring };
-}
-
-// src/apply/executor.ts
-var ApplyError = class extends UserError {
-  constructor(result) {
-    const failures = result.failed.map((f5) => `  ${f5.change.address}: ${f5.error.message}`).join("\n");
-    super(
-      `apply failed: ${result.failed.length} change(s) failed, ${result.applied.length} applied, ${result.skipped.length} not attempted
-${failures}
-Nothing is lost: run plan again to see what is left, and apply to converge (every step is idempotent).`
-    );
-    this.result = result;
-  }
-  result;
-  name = "ApplyError";
-};
-async function executeChanges(changes, run2, options = {}) {
-  const limit = Math.max(1, options.concurrency ?? 4);
-  const emit = options.onProgress ?? (() => {
+function handMadeLiveAccess(input) {
+  const aliasOf = new Map(input.accounts.map((a5) => [a5.id, a5.alias]));
+  const grantOf = (pair) => ({
+    grant: pair.rolePath === input.rolePath && pair.samlProviderName === input.samlProviderName ? pair.roleName : `${pair.rolePath}${pair.roleName} (via ${pair.samlProviderName})`,
+    account: aliasOf.get(pair.accountId) ?? pair.accountId,
+    accountId: pair.accountId
   });
-  const result = { applied: [], failed: [], skipped: [] };
-  let stopped = false;
-  const byAddress = new Map(changes.map((c5) => [c5.address, c5]));
-  const waitingOn = /* @__PURE__ */ new Map();
-  const dependents = /* @__PURE__ */ new Map();
-  for (const c5 of changes) {
-    const deps = new Set(c5.dependsOn.filter((d5) => d5 !== c5.address && byAddress.has(d5)));
-    waitingOn.set(c5, deps.size);
-    for (const d5 of deps) {
-      const list3 = dependents.get(d5);
-      if (list3) list3.push(c5);
-      else dependents.set(d5, [c5]);
-    }
-  }
-  const laneOf = (c5) => options.lanes?.(c5) ?? { key: "", limit: Number.POSITIVE_INFINITY };
-  const ready = /* @__PURE__ */ new Map();
-  const pending = new Set(changes);
-  const makeReady = (c5) => {
-    const lane = laneOf(c5);
-    let entry = ready.get(lane.key);
-    if (!entry) ready.set(lane.key, entry = { limit: lane.limit, queue: [], head: 0, used: 0 });
-    entry.queue.push(c5);
+  const { rows, warnings } = handMadeRoleAccess(input.mappings, input.groups, input.signIn, grantOf);
+  const byPerson = handMadeAccessByPerson(input.mappings, input.groups, input.users, { groups: input.signIn, users: input.signInUsers }, grantOf);
+  const members = groupMembers(input.groups, input.users.map((u) => ({ ...u, groups: [...u.groups] })));
+  const holds = (row2) => {
+    const people = members[row2.group] ?? [];
+    return people.length === 0 || people.some((p3) => (byPerson.get(p3) ?? []).some((r5) => r5.grant === row2.grant && r5.accountId === row2.accountId));
   };
-  for (const c5 of changes) if (waitingOn.get(c5) === 0) makeReady(c5);
-  const running = /* @__PURE__ */ new Set();
-  const start = (c5, lane) => {
-    pending.delete(c5);
-    lane.used += 1;
-    const started = Date.now();
-    emit({ kind: "start", change: c5 });
-    const p3 = (c5.action === "adopt" && c5.fields.length === 0 ? Promise.resolve() : run2(c5)).then(() => {
-      result.applied.push(c5);
-      emit({ kind: "done", change: c5, ms: Date.now() - started });
-      for (const d5 of dependents.get(c5.address) ?? []) {
-        const left = waitingOn.get(d5) - 1;
-        waitingOn.set(d5, left);
-        if (left === 0) makeReady(d5);
-      }
-    }).catch((error3) => {
-      const e5 = error3 instanceof Error ? error3 : new Error(String(error3));
-      result.failed.push({ change: c5, error: e5 });
-      stopped = true;
-      emit({ kind: "failed", change: c5, error: e5 });
-    }).finally(() => {
-      running.delete(p3);
-      lane.used -= 1;
-    });
-    running.add(p3);
-  };
-  for (; ; ) {
-    if (!stopped) {
-      for (const lane of ready.values()) {
-        while (running.size < limit && lane.used < lane.limit && lane.head < lane.queue.length) start(lane.queue[lane.head++], lane);
-      }
-    }
-    if (running.size === 0) break;
-    await Promise.race(running);
-  }
-  if (!stopped && pending.size > 0) {
-    throw new Error(`internal: dependency cycle among ${[...pending].map((c5) => c5.address).join(", ")}`);
-  }
-  for (const c5 of pending) {
-    result.skipped.push(c5);
-    emit({ kind: "skipped", change: c5, because: "an earlier change failed" });
-  }
-  if (result.failed.length > 0) throw new ApplyError(result);
-  return result;
+  return { rows: rows.filter(holds), warnings, byPerson };
 }
 
-// node_modules/diff/libesm/diff/base.js
-var Diff = class {
-  diff(oldStr, newStr, options = {}) {
-    let callback;
-    if (typeof options === "function") {
-      callback = options;
-      options = {};
-    } else if ("callback" in options) {
-      callback = options.callback;
+// src/plan/classic-iam-checks.ts
+function fillIdpMetadata(desired, live, providerAddress, idpMetadata, issuerField) {
+  const liveProvider = live.find((r5) => r5.address === providerAddress);
+  const desiredProvider = desired.find((r5) => r5.address === providerAddress);
+  if (!idpMetadata || !liveProvider || !desiredProvider) return;
+  const stable = deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp) && deepEqual(liveProvider.props[issuerField], desiredProvider.props[issuerField]);
+  if (!stable) return;
+  for (const d5 of desired) if (d5.type === "aws.iam.saml_provider") d5.props.metadata = trustRelevant(idpMetadata);
+}
+
+// src/providers/aws/clients.ts
+var import_client_iam = __toESM(require_dist_cjs16(), 1);
+var import_client_sts = __toESM(require_dist_cjs17(), 1);
+var DEFAULT_REGION = "us-east-1";
+function awsRegion(env2 = process.env) {
+  return env2.AWS_REGION ?? env2.AWS_DEFAULT_REGION ?? DEFAULT_REGION;
+}
+function countRequests(client, counter) {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      counter.count++;
+      return next(args);
+    },
+    { step: "finalizeRequest", name: "authentikAwsGitopsRequestCounter" }
+  );
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      try {
+        return await next(args);
+      } catch (error3) {
+        if (error3 && typeof error3 === "object" && context.commandName) error3.$command ??= context.commandName.replace(/Command$/, "");
+        throw error3;
+      }
+    },
+    { step: "initialize", name: "authentikAwsGitopsOperationName" }
+  );
+  return client;
+}
+function sdkOptions(env2 = process.env, maxAttempts = 8) {
+  const seconds2 = Number(env2.AUTHENTIK_AWS_GITOPS_AWS_TIMEOUT_SECONDS);
+  const requestTimeout = (Number.isFinite(seconds2) && seconds2 > 0 ? seconds2 : 30) * 1e3;
+  return {
+    maxAttempts,
+    retryMode: "adaptive",
+    // This SDK only warns about a request over its requestTimeout unless told to throw.
+    requestHandler: { connectionTimeout: Math.min(1e4, requestTimeout), requestTimeout, throwOnRequestTimeout: true }
+  };
+}
+async function accountClients(account, env2 = process.env) {
+  const region = awsRegion(env2);
+  const requests = { count: 0 };
+  const SDK_RETRY = sdkOptions(env2);
+  let credentials;
+  let assumedArn;
+  const sts = countRequests(new import_client_sts.STSClient({ region, ...SDK_RETRY }), requests);
+  try {
+    if (account.assumeRoleArn) {
+      const assumed = await sts.send(
+        new import_client_sts.AssumeRoleCommand({ RoleArn: account.assumeRoleArn, RoleSessionName: "authentik-aws-gitops", DurationSeconds: 3600 })
+      );
+      assumedArn = assumed.AssumedRoleUser?.Arn;
+      const c5 = assumed.Credentials;
+      if (!c5?.AccessKeyId || !c5.SecretAccessKey) throw new Error("STS returned no credentials");
+      credentials = {
+        accessKeyId: c5.AccessKeyId,
+        secretAccessKey: c5.SecretAccessKey,
+        ...c5.SessionToken ? { sessionToken: c5.SessionToken } : {},
+        ...c5.Expiration ? { expiration: c5.Expiration } : {}
+      };
     }
-    const oldString = this.castInput(oldStr, options);
-    const newString = this.castInput(newStr, options);
-    const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
-    const newTokens = this.removeEmpty(this.tokenize(newString, options));
-    return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
+    let actual;
+    if (account.assumeRoleArn) {
+      actual = /^arn:aws[\w-]*:sts::(\d{12}):assumed-role\//.exec(assumedArn ?? "")?.[1];
+      if (!actual) throw new UserError(`STS did not say which account the role ${account.assumeRoleArn} is in (answer ARN '${assumedArn ?? ""}')`);
+    } else {
+      actual = (await sts.send(new import_client_sts.GetCallerIdentityCommand({}))).Account;
+    }
+    if (actual !== account.id) {
+      throw new UserError(
+        `AWS credentials for account '${account.alias}' belong to account ${actual}, not ${account.id}` + (account.assumeRoleArn ? "" : "; set aws.accounts." + account.alias + ".assumeRole or use credentials for that account")
+      );
+    }
+  } catch (error3) {
+    if (error3 instanceof UserError) throw error3;
+    const e5 = error3;
+    throw new UserError(
+      `cannot get AWS credentials for account '${account.alias}' (${account.id})${account.assumeRoleArn ? ` by assuming ${account.assumeRoleArn}` : ""}: ${e5.name && e5.name !== "Error" ? `${e5.name}: ` : ""}${e5.message}`
+    );
   }
-  diffWithOptionsObj(oldTokens, newTokens, options, callback) {
-    var _a2;
-    const done = (value) => {
-      value = this.postProcess(value, options);
-      if (callback) {
-        setTimeout(function() {
-          callback(value);
-        }, 0);
-        return void 0;
-      } else {
-        return value;
+  const iam = countRequests(new import_client_iam.IAMClient({ region, ...credentials ? { credentials } : {}, ...SDK_RETRY }), requests);
+  return { account, region, ...credentials ? { credentials } : {}, iam, requests };
+}
+
+// src/util/redact-url.ts
+function displayUrl(url) {
+  const m3 = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/s.exec(url);
+  if (!m3) return url;
+  const [, scheme, authority = "", path4 = "", query] = m3;
+  const host = authority.slice(authority.lastIndexOf("@") + 1);
+  return `${scheme}${host}${path4}${query ? "?\u2026" : ""}`;
+}
+function redactUrls(text) {
+  return text.replace(/[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s"'<>()]*/g, (url) => {
+    const trail = /[.,;:!)\]]+$/.exec(url)?.[0] ?? "";
+    return displayUrl(url.slice(0, url.length - trail.length)) + trail;
+  });
+}
+
+// src/providers/aws/errors.ts
+function awsFailure(error3, what) {
+  if (error3 instanceof UserError) return error3;
+  const e5 = error3;
+  if (e5 && typeof e5 === "object" && typeof e5.message === "string") e5.message = redactUrls(e5.message);
+  const call = e5?.$command ? ` (${e5.$command})` : "";
+  if (e5?.name === "TimeoutError" || /timed? ?out|socket hang up/i.test(e5?.message ?? "") && !("$metadata" in (e5 ?? {}))) {
+    return new UserError(`AWS did not answer in time while ${what}${call}: ${e5.message ?? "timeout"}; check AWS_ENDPOINT_URL, the network and the region`);
+  }
+  if (e5 && typeof e5 === "object" && "$metadata" in e5) return new UserError(`AWS refused ${what}${call}: ${e5.name ?? "Error"}: ${e5.message ?? ""}`.trim());
+  const code2 = e5?.code ?? e5?.cause?.code;
+  if (code2 && /^E[A-Z]+$/.test(code2)) return new UserError(`cannot reach AWS while ${what}${call} (${code2}); check AWS_ENDPOINT_URL, the network and the region`);
+  return error3 instanceof Error ? error3 : new Error(String(error3));
+}
+function awsMayHaveCommitted(error3) {
+  const e5 = error3;
+  if (!e5 || typeof e5 !== "object") return false;
+  if (e5.name === "TimeoutError" || e5.code === "ECONNRESET" || e5.code === "EPIPE" || e5.code === "ETIMEDOUT") return true;
+  const status = e5.$metadata?.httpStatusCode;
+  if (status !== void 0) return status >= 500;
+  return e5.$fault === "server" || !("$metadata" in e5);
+}
+function awsThrottled(error3) {
+  const e5 = error3;
+  return e5?.name === "ThrottlingException" || e5?.name === "TooManyRequestsException" || e5?.$metadata?.httpStatusCode === 429;
+}
+
+// src/providers/aws/iam-read.ts
+var import_client_iam2 = __toESM(require_dist_cjs16(), 1);
+
+// src/util/paging.ts
+async function collectPages(what, fetch) {
+  const out = [];
+  const seen = /* @__PURE__ */ new Set();
+  let cursor2;
+  for (; ; ) {
+    const page = await fetch(cursor2);
+    out.push(...page.items ?? []);
+    const next = page.next ?? void 0;
+    if (next === void 0 || next === "" || next === 0) return out;
+    if (seen.has(next)) throw new UserError(`${what}: pagination returned the same cursor twice; stopping rather than looping forever`);
+    seen.add(next);
+    cursor2 = next;
+  }
+}
+
+// src/providers/aws/iam-read.ts
+function roleIdentity(account, name) {
+  return `aws.iam.role:${account}:${name.toLowerCase()}`;
+}
+async function readIamAccount(clients, config, desiredRoleNames) {
+  const { iam, account } = clients;
+  const out = [];
+  const rolePath = config.aws.rolePath;
+  const adoptRoles = new Set(config.adopt?.roles ?? []);
+  const roles = await collectPages("AWS ListRoles", async (Marker) => {
+    const page = await iam.send(new import_client_iam2.ListRolesCommand({ ...Marker ? { Marker } : {}, MaxItems: 1e3 }));
+    return { items: page.Roles, next: page.IsTruncated ? page.Marker : void 0 };
+  });
+  const wanted = new Set([...desiredRoleNames].map((n3) => n3.toLowerCase()));
+  const relevant = roles.filter((r5) => r5.Path === rolePath || wanted.has((r5.RoleName ?? "").toLowerCase()));
+  const details = /* @__PURE__ */ new Map();
+  if (relevant.length > 0) {
+    const roleDetails = await collectPages("AWS GetAccountAuthorizationDetails", async (Marker) => {
+      const page = await iam.send(new import_client_iam2.GetAccountAuthorizationDetailsCommand({ Filter: ["Role"], ...Marker ? { Marker } : {}, MaxItems: 1e3 }));
+      return { items: page.RoleDetailList, next: page.IsTruncated ? page.Marker : void 0 };
+    });
+    for (const d5 of roleDetails) details.set(d5.RoleName ?? "", d5);
+  }
+  for (const role of relevant) {
+    const name = role.RoleName;
+    const d5 = details.get(name);
+    const tags = Object.fromEntries((d5?.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
+    const underPath = role.Path === rolePath;
+    const notOurs = configOwnership(tags, configId(config), wanted.has(name.toLowerCase()) && underPath);
+    const adopting = underPath ? adoption(tags, configId(config), desiredRoleNames.has(name), adoptRoles.has(name)) : void 0;
+    out.push({
+      address: address.iamRole(account.alias, role.Path ?? "/", name),
+      type: "aws.iam.role",
+      system: "aws",
+      account: account.alias,
+      title: `IAM role ${role.Path}${name} in ${account.alias} (${account.id})`,
+      id: name,
+      props: {
+        name,
+        path: role.Path ?? "/",
+        description: role.Description ?? "",
+        trust_policy: role.AssumeRolePolicyDocument ? normalizePolicy(role.AssumeRolePolicyDocument) : null,
+        max_session_duration: role.MaxSessionDuration ?? 3600,
+        managed_policies: (d5?.AttachedManagedPolicies ?? []).map((p3) => p3.PolicyArn).sort(),
+        inline_policies: Object.fromEntries(
+          (d5?.RolePolicyList ?? []).map((p3) => [p3.PolicyName, normalizePolicy(p3.PolicyDocument ?? "{}")]).sort(([a5], [b5]) => byCodePoint(a5, b5))
+        ),
+        permissions_boundary: d5?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
+        tags: comparableTags(tags)
+      },
+      ...adopting ? { owned: true, adopting } : ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs)
+    });
+  }
+  const samlName = config.aws.samlProviderName;
+  try {
+    const provider = await iam.send(new import_client_iam2.GetSAMLProviderCommand({ SAMLProviderArn: samlProviderArn(account.id, samlName) }));
+    let metadata = null;
+    let ours = false;
+    try {
+      const summary2 = summarizeIdpMetadata(provider.SAMLMetadataDocument ?? "");
+      metadata = trustRelevant(summary2);
+      ours = summary2.ssoUrls.some((u) => u.includes(`/application/saml/${config.authentik.application.slug}/`));
+    } catch {
+      metadata = "unreadable SAML metadata";
+    }
+    out.push({
+      address: address.iamSamlProvider(account.alias, samlName),
+      type: "aws.iam.saml_provider",
+      system: "aws",
+      account: account.alias,
+      title: `IAM SAML identity provider ${samlName} in ${account.alias} (${account.id})`,
+      id: samlProviderArn(account.id, samlName),
+      props: { name: samlName, metadata },
+      ...ownedUnless(!ours && `its metadata does not point at authentik application '${config.authentik.application.slug}'`)
+    });
+  } catch (error3) {
+    if (!(error3 instanceof import_client_iam2.NoSuchEntityException)) throw error3;
+  }
+  return out;
+}
+
+// src/util/map-limit.ts
+async function mapLimit(items, limit, f5) {
+  const out = new Array(items.length);
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
+      while (next < items.length) {
+        const i5 = next++;
+        out[i5] = await f5(items[i5]);
+      }
+    })
+  );
+  return out;
+}
+
+// src/modes/classic-iam.ts
+var classicIam = {
+  setup: async () => ({ accounts: [] }),
+  groupsNeeded: (ctx) => groupsNeeded(ctx.config, ctx.now),
+  async readAws(ctx, setup) {
+    setup.accounts = await mapLimit(ctx.config.aws.accounts, ctx.concurrency, (a5) => accountClients(a5, ctx.env));
+    const desiredRoleNames = new Set(ctx.config.roles.map((r5) => r5.name));
+    const resources = (await mapLimit(
+      setup.accounts,
+      ctx.concurrency,
+      (c5) => readIamAccount(c5, ctx.config, desiredRoleNames).catch((error3) => {
+        throw awsFailure(error3, `reading IAM roles and the SAML provider in account ${c5.account.alias} (${c5.account.id})`);
+      })
+    )).flat();
+    return { aws: new Map(setup.accounts.map((c5) => [c5.account.alias, c5])), resources };
+  },
+  // The people a hand-made Role mapping gives roles are compared person by person.
+  needsUsers: (live) => live.authentik.handMadeRoleMappings.length > 0,
+  desire: (ctx) => desiredClassicIam(ctx.config, { authentikUrl: ctx.authentikUrl, api: ctx.release }),
+  check(ctx, _setup, live, desired) {
+    const { config, release: release2 } = ctx;
+    fillIdpMetadata(desired, live.resources, address.samlProvider(config.authentik.provider.name), live.authentik.idpMetadata, release2.samlIssuerField);
+    const handMadeMappings = live.authentik.handMadeRoleMappings;
+    if (handMadeMappings.length === 0) return {};
+    const handMade = handMadeLiveAccess({
+      mappings: handMadeMappings,
+      groups: live.authentik.groups,
+      users: live.users ?? [],
+      signIn: live.authentik.signIn,
+      signInUsers: live.authentik.signInUsers,
+      accounts: config.aws.accounts,
+      rolePath: config.aws.rolePath,
+      samlProviderName: config.aws.samlProviderName
+    });
+    return {
+      liveAccess: handMade.rows,
+      accessCaveats: handMade.warnings,
+      personAccess: { now: handMade.byPerson, members: groupMembers(live.authentik.groups, live.users ?? []), names: (config.review?.people ?? "names") === "names" }
+    };
+  },
+  applyContext(ctx, _setup, live) {
+    const providerAddress = address.samlProvider(ctx.config.authentik.provider.name);
+    let metadata;
+    const metadataXml = () => {
+      metadata ??= (async () => {
+        const pk = live.authentik.ids.pk.get(providerAddress);
+        if (!pk) throw new Error("internal: the authentik SAML provider's id is unknown");
+        const { metadata: xml } = await ctx.authentik.getRaw(`/providers/saml/${pk}/metadata/`);
+        if (!xml) throw new UserError("authentik serves no SAML metadata for the provider: is it linked to the application?");
+        return xml;
+      })();
+      return metadata;
+    };
+    return {
+      concurrency: ctx.concurrency,
+      authentik: { client: ctx.authentik, lookups: live.authentik.lookups, ids: live.authentik.ids },
+      iam: (account) => {
+        const clients = live.aws.get(account);
+        if (!clients) throw new Error(`internal: no AWS clients for account ${account}`);
+        return { clients, metadataXml };
       }
     };
-    const newLen = newTokens.length, oldLen = oldTokens.length;
-    let editLength = 1;
-    let maxEditLength = newLen + oldLen;
-    if (options.maxEditLength != null) {
-      maxEditLength = Math.min(maxEditLength, options.maxEditLength);
-    }
-    const maxExecutionTime = (_a2 = options.timeout) !== null && _a2 !== void 0 ? _a2 : Infinity;
-    const abortAfterTimestamp = Date.now() + maxExecutionTime;
-    const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
-    let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
-    if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-      return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
-    }
-    let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
-    const execEditLength = () => {
-      for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
-        let basePath;
-        const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
-        if (removePath) {
-          bestPath[diagonalPath - 1] = void 0;
-        }
-        let canAdd = false;
-        if (addPath) {
-          const addPathNewPos = addPath.oldPos - diagonalPath;
-          canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
-        }
-        const canRemove = removePath && removePath.oldPos + 1 < oldLen;
-        if (!canAdd && !canRemove) {
-          bestPath[diagonalPath] = void 0;
+  },
+  awsRequests: (setup) => setup.accounts.reduce((n3, c5) => n3 + c5.requests.count, 0)
+};
+
+// src/desired/identity-center.ts
+var SCIM_DEFAULT_USER_MAPPING = "goauthentik.io/providers/scim/user";
+var SCIM_DEFAULT_GROUP_MAPPING = "goauthentik.io/providers/scim/group";
+var AUTHENTIK_DEFAULT_SCIM_USER_MAPPING_NAME = "authentik default SCIM Mapping: User";
+function scimUserMappingName(config) {
+  return `${config.authentik.provider.propertyMappingPrefix}: AWS SCIM User`;
+}
+function scimUserExpression(userName, dropPhotos) {
+  return `# Managed by authentik-aws-gitops: edits are overwritten.
+# Merged after "${AUTHENTIK_DEFAULT_SCIM_USER_MAPPING_NAME}", so these values win.
+# IAM Identity Center matches the SAML NameID (email) against userName${dropPhotos ? `,
+# and rejects users that carry \`photos\` (authentik drops keys set to None)` : ""}.
+return {
+    "userName": getattr(request.user, ${pyLiteral(userName)}, None) or request.user.username,${dropPhotos ? `
+    "photos": None,` : ""}
+}
+`;
+}
+function scimGroupFilterProps(groups, api) {
+  const unique = [...new Set(groups)].sort(byCodePoint);
+  if (api.scimGroupFilter === "group_filters") return { group_filters: unique.map((g5) => ({ $lookup: "group", key: g5 })) };
+  return { filter_group: unique.length === 1 ? { $lookup: "group", key: unique[0] } : null };
+}
+function desiredIdentityCenter(config, ctx) {
+  const out = [];
+  const ic = config.aws.identityCenter;
+  const app = config.authentik.application.slug;
+  out.push(
+    authentikSamlProvider(config, {
+      acs_url: ctx.sp.acsUrl,
+      audience: ctx.sp.entityId,
+      ...issuerProps(config, ctx.authentikUrl, ctx.api),
+      property_mappings: []
+    })
+  );
+  const scim = config.scim;
+  const application2 = authentikApplication(config, config.authentik.application.launchUrl ?? ic.accessPortalUrl);
+  application2.props.backchannel_providers = scim ? [{ $ref: address.scimProvider(scim.providerName) }] : [];
+  out.push(application2, ...applicationBindings(config));
+  if (scim) {
+    const mappingName = scimUserMappingName(config);
+    out.push({
+      address: address.scimMapping(mappingName),
+      type: "authentik.scim_mapping",
+      system: "authentik",
+      title: `SCIM property mapping "${mappingName}"`,
+      props: { name: mappingName, expression: scimUserExpression(scim.userMapping.userName, scim.userMapping.dropPhotos) }
+    });
+    out.push({
+      address: address.scimProvider(scim.providerName),
+      type: "authentik.scim_provider",
+      system: "authentik",
+      title: `SCIM provider "${scim.providerName}"`,
+      props: {
+        name: scim.providerName,
+        url: scim.url,
+        compatibility_mode: "aws",
+        // Defaults first: authentik merges in name order and ours sorts after them.
+        property_mappings: [{ $lookup: "managed_mapping", key: SCIM_DEFAULT_USER_MAPPING }, { $ref: address.scimMapping(mappingName) }].sort(byCodePoint),
+        property_mappings_group: [{ $lookup: "managed_mapping", key: SCIM_DEFAULT_GROUP_MAPPING }],
+        ...scimGroupFilterProps(scim.groups, ctx.api),
+        exclude_users_service_account: true,
+        // IAM Identity Center's SCIM API allows about 20 requests per second; small pages keep a sync task short.
+        ...ctx.api.scimSyncPageSize ? { sync_page_size: 50 } : {},
+        dry_run: false,
+        // The token is write-only in authentik, so it cannot be compared; a rotation is
+        // asked for explicitly and shows as this field (never the value itself).
+        ...ctx.rotateScimToken ? { token: `(new value from ${scim.tokenEnv})` } : {}
+      }
+    });
+  }
+  for (const ps of config.permissionSets) {
+    out.push({
+      address: address.permissionSet(ps.name),
+      type: "aws.sso.permission_set",
+      system: "aws",
+      title: `permission set ${ps.name}`,
+      props: {
+        name: ps.name,
+        description: ps.description ?? "",
+        session_duration: toIsoDuration(ps.sessionDuration),
+        relay_state: ps.relayState ?? "",
+        managed_policies: [...ps.managedPolicies].sort(byCodePoint),
+        customer_managed_policies: ps.customerManagedPolicies.map((c5) => ({ name: c5.name, path: c5.path })).sort(byCodePoint),
+        inline_policy: ps.inlinePolicy ? normalizePolicy(ps.inlinePolicy) : null,
+        permissions_boundary: ps.permissionsBoundary ?? null,
+        tags: managedTags(config, ps.tags)
+      }
+    });
+  }
+  const declared = new Map(config.aws.accounts.map((a5) => [a5.alias, { id: a5.id, label: a5.alias }]));
+  const seen = /* @__PURE__ */ new Map();
+  for (const [index, m3] of config.mappings.entries()) {
+    const targets = [];
+    if (Array.isArray(m3.accounts)) for (const alias of m3.accounts) targets.push(declared.get(alias));
+    for (const ou of m3.organizationalUnits) targets.push(...ctx.ouAccounts.get(ou) ?? []);
+    for (const psName of m3.grants) {
+      for (const target of targets) {
+        const addr = address.assignment(m3.group, psName, target.id);
+        const twin = seen.get(addr);
+        if (twin) {
+          if (!twin.grantedBy.includes(index)) twin.grantedBy.push(index);
           continue;
         }
-        if (!canRemove || canAdd && removePath.oldPos < addPath.oldPos) {
-          basePath = this.addToPath(addPath, true, false, 0, options);
-        } else {
-          basePath = this.addToPath(removePath, false, true, 1, options);
-        }
-        newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
-        if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
-          return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
-        } else {
-          bestPath[diagonalPath] = basePath;
-          if (basePath.oldPos + 1 >= oldLen) {
-            maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
-          }
-          if (newPos + 1 >= newLen) {
-            minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
-          }
-        }
-      }
-      editLength++;
-    };
-    if (callback) {
-      (function exec() {
-        setTimeout(function() {
-          if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
-            return callback(void 0);
-          }
-          if (!execEditLength()) {
-            exec();
-          }
-        }, 0);
-      })();
-    } else {
-      while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
-        const ret = execEditLength();
-        if (ret) {
-          return ret;
-        }
+        const assignment = {
+          address: addr,
+          type: "aws.sso.account_assignment",
+          system: "aws",
+          account: target.label,
+          title: `group "${m3.group}" \u2192 ${psName} in ${target.label}${target.label === target.id ? "" : ` (${target.id})`}`,
+          props: { group: m3.group, permission_set: { $ref: address.permissionSet(psName) }, account_id: target.id },
+          // With SCIM, a group may reach the Identity Store only through the provider's sync,
+          // which needs the provider attached to the application, and the group bound to
+          // it (the application's bindings pick the users SCIM provisions), first.
+          ...scim ? { dependsOn: [address.scimProvider(scim.providerName), address.application(app), address.applicationBinding(app, m3.group)] } : {},
+          grantedBy: [index]
+        };
+        seen.set(addr, assignment);
+        out.push(assignment);
       }
     }
-  }
-  addToPath(path4, added, removed, oldPosInc, options) {
-    const last = path4.lastComponent;
-    if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
-      return {
-        oldPos: path4.oldPos + oldPosInc,
-        lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
-      };
-    } else {
-      return {
-        oldPos: path4.oldPos + oldPosInc,
-        lastComponent: { count: 1, added, removed, previousComponent: last }
-      };
-    }
-  }
-  extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
-    const newLen = newTokens.length, oldLen = oldTokens.length;
-    let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
-    while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
-      newPos++;
-      oldPos++;
-      commonCount++;
-      if (options.oneChangePerToken) {
-        basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
-      }
-    }
-    if (commonCount && !options.oneChangePerToken) {
-      basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
-    }
-    basePath.oldPos = oldPos;
-    return newPos;
-  }
-  equals(left, right, options) {
-    if (options.comparator) {
-      return options.comparator(left, right);
-    } else {
-      return left === right || !!options.ignoreCase && left.toLowerCase() === right.toLowerCase();
-    }
-  }
-  removeEmpty(array) {
-    const ret = [];
-    for (let i5 = 0; i5 < array.length; i5++) {
-      if (array[i5]) {
-        ret.push(array[i5]);
-      }
-    }
-    return ret;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  castInput(value, options) {
-    return value;
-  }
-  // eslint-disable-next-line @typescript-eslint/no-unused-vars
-  tokenize(value, options) {
-    return Array.from(value);
-  }
-  join(chars2) {
-    return chars2.join("");
-  }
-  postProcess(changeObjects, options) {
-    return changeObjects;
-  }
-  get useLongestToken() {
-    return false;
-  }
-  buildValues(lastComponent, newTokens, oldTokens) {
-    const components = [];
-    let nextComponent;
-    while (lastComponent) {
-      components.push(lastComponent);
-      nextComponent = lastComponent.previousComponent;
-      delete lastComponent.previousComponent;
-      lastComponent = nextComponent;
-    }
-    components.reverse();
-    const componentLen = components.length;
-    let componentPos = 0, newPos = 0, oldPos = 0;
-    for (; componentPos < componentLen; componentPos++) {
-      const component = components[componentPos];
-      if (!component.removed) {
-        if (!component.added && this.useLongestToken) {
-          let value = newTokens.slice(newPos, newPos + component.count);
-          value = value.map(function(value2, i5) {
-            const oldValue = oldTokens[oldPos + i5];
-            return oldValue.length > value2.length ? oldValue : value2;
-          });
-          component.value = this.join(value);
-        } else {
-          component.value = this.join(newTokens.slice(newPos, newPos + component.count));
-        }
-        newPos += component.count;
-        if (!component.added) {
-          oldPos += component.count;
-        }
-      } else {
-        component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
-        oldPos += component.count;
-      }
-    }
-    return components;
-  }
-};
-
-// node_modules/diff/libesm/diff/line.js
-var LineDiff = class extends Diff {
-  constructor() {
-    super(...arguments);
-    this.tokenize = tokenize;
-  }
-  equals(left, right, options) {
-    if (options.ignoreWhitespace) {
-      if (!options.newlineIsToken || !left.includes("\n")) {
-        left = left.trim();
-      }
-      if (!options.newlineIsToken || !right.includes("\n")) {
-        right = right.trim();
-      }
-    } else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
-      if (left.endsWith("\n")) {
-        left = left.slice(0, -1);
-      }
-      if (right.endsWith("\n")) {
-        right = right.slice(0, -1);
-      }
-    }
-    return super.equals(left, right, options);
-  }
-};
-var lineDiff = new LineDiff();
-function diffLines(oldStr, newStr, options) {
-  return lineDiff.diff(oldStr, newStr, options);
-}
-function tokenize(value, options) {
-  if (options.stripTrailingCr) {
-    value = value.replace(/\r\n/g, "\n");
-  }
-  const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
-  if (!linesAndNewlines[linesAndNewlines.length - 1]) {
-    linesAndNewlines.pop();
-  }
-  for (let i5 = 0; i5 < linesAndNewlines.length; i5++) {
-    const line = linesAndNewlines[i5];
-    if (i5 % 2 && !options.newlineIsToken) {
-      retLines[retLines.length - 1] += line;
-    } else {
-      retLines.push(line);
-    }
-  }
-  return retLines;
-}
-
-// node_modules/diff/libesm/patch/create.js
-function needsQuoting(s2) {
-  for (let i5 = 0; i5 < s2.length; i5++) {
-    if (s2[i5] < " " || s2[i5] > "~" || s2[i5] === '"' || s2[i5] === "\\") {
-      return true;
-    }
-  }
-  return false;
-}
-function quoteFileNameIfNeeded(s2) {
-  if (!needsQuoting(s2)) {
-    return s2;
-  }
-  let result = '"';
-  const bytes = new TextEncoder().encode(s2);
-  let i5 = 0;
-  while (i5 < bytes.length) {
-    const b5 = bytes[i5];
-    if (b5 === 7) {
-      result += "\\a";
-    } else if (b5 === 8) {
-      result += "\\b";
-    } else if (b5 === 9) {
-      result += "\\t";
-    } else if (b5 === 10) {
-      result += "\\n";
-    } else if (b5 === 11) {
-      result += "\\v";
-    } else if (b5 === 12) {
-      result += "\\f";
-    } else if (b5 === 13) {
-      result += "\\r";
-    } else if (b5 === 34) {
-      result += '\\"';
-    } else if (b5 === 92) {
-      result += "\\\\";
-    } else if (b5 >= 32 && b5 <= 126) {
-      result += String.fromCharCode(b5);
-    } else {
-      result += "\\" + b5.toString(8).padStart(3, "0");
-    }
-    i5++;
-  }
-  result += '"';
-  return result;
-}
-var INCLUDE_HEADERS = {
-  includeIndex: true,
-  includeUnderline: true,
-  includeFileHeaders: true
-};
-function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-  let optionsObj;
-  if (!options) {
-    optionsObj = {};
-  } else if (typeof options === "function") {
-    optionsObj = { callback: options };
-  } else {
-    optionsObj = options;
-  }
-  if (typeof optionsObj.context === "undefined") {
-    optionsObj.context = 4;
-  }
-  const context = optionsObj.context;
-  if (optionsObj.newlineIsToken) {
-    throw new Error("newlineIsToken may not be used with patch-generation functions, only with diffing functions");
-  }
-  if (!optionsObj.callback) {
-    return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
-  } else {
-    const { callback } = optionsObj;
-    diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
-      const patch = diffLinesResultToPatch(diff);
-      callback(patch);
-    } }));
-  }
-  function diffLinesResultToPatch(diff) {
-    if (!diff) {
-      return;
-    }
-    diff.push({ value: "", lines: [] });
-    function contextLines(lines2) {
-      return lines2.map(function(entry) {
-        return " " + entry;
-      });
-    }
-    const hunks = [];
-    let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
-    for (let i5 = 0; i5 < diff.length; i5++) {
-      const current = diff[i5], lines2 = current.lines || splitLines(current.value);
-      current.lines = lines2;
-      if (current.added || current.removed) {
-        if (!oldRangeStart) {
-          const prev = diff[i5 - 1];
-          oldRangeStart = oldLine;
-          newRangeStart = newLine;
-          if (prev) {
-            curRange = context > 0 ? contextLines(prev.lines.slice(-context)) : [];
-            oldRangeStart -= curRange.length;
-            newRangeStart -= curRange.length;
-          }
-        }
-        for (const line of lines2) {
-          curRange.push((current.added ? "+" : "-") + line);
-        }
-        if (current.added) {
-          newLine += lines2.length;
-        } else {
-          oldLine += lines2.length;
-        }
-      } else {
-        if (oldRangeStart) {
-          if (lines2.length <= context * 2 && i5 < diff.length - 2) {
-            for (const line of contextLines(lines2)) {
-              curRange.push(line);
-            }
-          } else {
-            const contextSize = Math.min(lines2.length, context);
-            for (const line of contextLines(lines2.slice(0, contextSize))) {
-              curRange.push(line);
-            }
-            const hunk = {
-              oldStart: oldRangeStart,
-              oldLines: oldLine - oldRangeStart + contextSize,
-              newStart: newRangeStart,
-              newLines: newLine - newRangeStart + contextSize,
-              lines: curRange
-            };
-            hunks.push(hunk);
-            oldRangeStart = 0;
-            newRangeStart = 0;
-            curRange = [];
-          }
-        }
-        oldLine += lines2.length;
-        newLine += lines2.length;
-      }
-    }
-    for (const hunk of hunks) {
-      for (let i5 = 0; i5 < hunk.lines.length; i5++) {
-        if (hunk.lines[i5].endsWith("\n")) {
-          hunk.lines[i5] = hunk.lines[i5].slice(0, -1);
-        } else {
-          hunk.lines.splice(i5 + 1, 0, "\\ No newline at end of file");
-          i5++;
-        }
-      }
-    }
-    return {
-      oldFileName,
-      newFileName,
-      oldHeader,
-      newHeader,
-      hunks
-    };
-  }
-}
-function formatPatch(patch, headerOptions) {
-  var _a2, _b, _c5, _d, _e5, _f;
-  if (!headerOptions) {
-    headerOptions = INCLUDE_HEADERS;
-  }
-  if (Array.isArray(patch)) {
-    if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every((p3) => p3.isGit)) {
-      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a tool trying to apply the patch know which changes are to which file?)");
-    }
-    return patch.map((p3) => formatPatch(p3, headerOptions)).join("\n");
-  }
-  const ret = [];
-  if (patch.isGit) {
-    headerOptions = INCLUDE_HEADERS;
-    if (!patch.oldFileName) {
-      throw new Error("oldFileName must be specified for Git patches");
-    }
-    if (!patch.newFileName) {
-      throw new Error("newFileName must be specified for Git patches");
-    }
-    let gitOldName = patch.oldFileName;
-    let gitNewName = patch.newFileName;
-    if (patch.isCreate && gitOldName === "/dev/null") {
-      gitOldName = gitNewName.replace(/^b\//, "a/");
-    } else if (patch.isDelete && gitNewName === "/dev/null") {
-      gitNewName = gitOldName.replace(/^a\//, "b/");
-    }
-    ret.push("diff --git " + quoteFileNameIfNeeded(gitOldName) + " " + quoteFileNameIfNeeded(gitNewName));
-    if (patch.isDelete) {
-      ret.push("deleted file mode " + ((_a2 = patch.oldMode) !== null && _a2 !== void 0 ? _a2 : "100644"));
-    }
-    if (patch.isCreate) {
-      ret.push("new file mode " + ((_b = patch.newMode) !== null && _b !== void 0 ? _b : "100644"));
-    }
-    if (patch.oldMode && patch.newMode && !patch.isDelete && !patch.isCreate) {
-      ret.push("old mode " + patch.oldMode);
-      ret.push("new mode " + patch.newMode);
-    }
-    if (patch.isRename) {
-      ret.push("rename from " + quoteFileNameIfNeeded(((_c5 = patch.oldFileName) !== null && _c5 !== void 0 ? _c5 : "").replace(/^a\//, "")));
-      ret.push("rename to " + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : "").replace(/^b\//, "")));
-    }
-    if (patch.isCopy) {
-      ret.push("copy from " + quoteFileNameIfNeeded(((_e5 = patch.oldFileName) !== null && _e5 !== void 0 ? _e5 : "").replace(/^a\//, "")));
-      ret.push("copy to " + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : "").replace(/^b\//, "")));
-    }
-  } else {
-    if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== void 0) {
-      ret.push("Index: " + patch.oldFileName);
-    }
-    if (headerOptions.includeUnderline) {
-      ret.push("===================================================================");
-    }
-  }
-  const hasHunks = patch.hunks.length > 0;
-  if (headerOptions.includeFileHeaders && patch.oldFileName !== void 0 && patch.newFileName !== void 0 && (!patch.isGit || hasHunks)) {
-    ret.push("--- " + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? "	" + patch.oldHeader : ""));
-    ret.push("+++ " + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? "	" + patch.newHeader : ""));
-  }
-  for (let i5 = 0; i5 < patch.hunks.length; i5++) {
-    const hunk = patch.hunks[i5];
-    const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
-    const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
-    ret.push("@@ -" + oldStart + "," + hunk.oldLines + " +" + newStart + "," + hunk.newLines + " @@");
-    for (const line of hunk.lines) {
-      ret.push(line);
-    }
-  }
-  return ret.join("\n") + "\n";
-}
-function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
-  if (typeof options === "function") {
-    options = { callback: options };
-  }
-  if (!(options === null || options === void 0 ? void 0 : options.callback)) {
-    const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
-    if (!patchObj) {
-      return;
-    }
-    return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
-  } else {
-    const { callback } = options;
-    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: (patchObj) => {
-      if (!patchObj) {
-        callback(void 0);
-      } else {
-        callback(formatPatch(patchObj, options.headerOptions));
-      }
-    } }));
-  }
-}
-function createPatch(fileName, oldStr, newStr, oldHeader, newHeader, options) {
-  return createTwoFilesPatch(fileName, fileName, oldStr, newStr, oldHeader, newHeader, options);
-}
-function splitLines(text) {
-  const hasTrailingNl = text.endsWith("\n");
-  const result = text.split("\n").map((line) => line + "\n");
-  if (hasTrailingNl) {
-    result.pop();
-  } else {
-    result.push(result.pop().slice(0, -1));
-  }
-  return result;
-}
-
-// src/plan/policy-diff.ts
-function asList(v) {
-  if (v === void 0 || v === null) return [];
-  if (typeof v === "string") return [v];
-  if (Array.isArray(v)) return v.map(String);
-  return [JSON.stringify(v)];
-}
-function normalizeCondition2(c5) {
-  if (typeof c5 !== "object" || c5 === null || Object.keys(c5).length === 0) return void 0;
-  const out = {};
-  for (const [op2, body] of Object.entries(c5)) {
-    if (typeof body === "object" && body !== null && !Array.isArray(body)) {
-      out[op2] = Object.fromEntries(
-        Object.entries(body).map(([k5, v]) => {
-          const list3 = Array.isArray(v) ? [...new Set(v.map((x) => typeof x === "string" ? x : JSON.stringify(x)))].sort(byCodePoint) : [typeof v === "string" ? v : JSON.stringify(v)];
-          return [k5, list3.length === 1 ? list3[0] : list3];
-        })
-      );
-    } else out[op2] = body;
-  }
-  return sortKeys(out);
-}
-function statementsOf(doc) {
-  if (doc === void 0 || doc === null || doc === "") return [];
-  const parsed = typeof doc === "string" ? decodePolicyDocument(doc) : doc;
-  const st = parsed.Statement;
-  if (st === void 0 || st === null) return [];
-  return (Array.isArray(st) ? st : [st]).filter((s2) => typeof s2 === "object" && s2 !== null);
-}
-function policyRows(doc) {
-  const rows = /* @__PURE__ */ new Map();
-  for (const s2 of statementsOf(doc)) {
-    const effect = s2.Effect === "Deny" ? "Deny" : "Allow";
-    const notAction = s2.Action === void 0 && s2.NotAction !== void 0;
-    const notResource = s2.Resource === void 0 && s2.NotResource !== void 0;
-    const actions = asList(notAction ? s2.NotAction : s2.Action);
-    const resources = asList(notResource ? s2.NotResource : s2.Resource);
-    const condition = normalizeCondition2(s2.Condition);
-    for (const action of actions) {
-      for (const resource of resources.length > 0 ? resources : ["*"]) {
-        const row2 = { effect, action, resource };
-        if (condition) row2.condition = condition;
-        if (notAction) row2.notAction = true;
-        if (notResource) row2.notResource = true;
-        rows.set(rowKey(row2), row2);
-      }
-    }
-  }
-  return [...rows.values()].sort(compareRows);
-}
-function rowKey(r5) {
-  return canonicalJson(r5);
-}
-function compareRows(a5, b5) {
-  return byCodePoint(a5.effect, b5.effect) || byCodePoint(a5.action, b5.action) || byCodePoint(a5.resource, b5.resource) || byCodePoint(canonicalJson(a5.condition ?? null), canonicalJson(b5.condition ?? null)) || byCodePoint(rowKey(a5), rowKey(b5));
-}
-function widens(row2) {
-  return row2.effect === "Allow";
-}
-function classify(added, removed) {
-  const wider = added.some(widens) || removed.some((r5) => !widens(r5));
-  const narrower = removed.some(widens) || added.some((r5) => !widens(r5));
-  return wider && narrower ? "both" : wider ? "widened" : narrower ? "narrowed" : "none";
-}
-function diffPolicies(before, after) {
-  const b5 = new Map(policyRows(before).map((r5) => [rowKey(r5), r5]));
-  const a5 = new Map(policyRows(after).map((r5) => [rowKey(r5), r5]));
-  const added = [...a5].filter(([k5]) => !b5.has(k5)).map(([, r5]) => r5);
-  const removed = [...b5].filter(([k5]) => !a5.has(k5)).map(([, r5]) => r5);
-  return { added, removed, change: classify(added, removed) };
-}
-
-// src/plan/permissions.ts
-function policyName(arn) {
-  return arn.split("/").pop() ?? arn;
-}
-function strings(v) {
-  return Array.isArray(v) ? v.map((x) => typeof x === "string" ? x : JSON.stringify(x)) : [];
-}
-function customerManaged(v) {
-  if (!Array.isArray(v)) return [];
-  return v.map((c5) => {
-    const ref = c5;
-    return `${ref.path ?? "/"}${ref.name ?? ""}`;
-  });
-}
-function boundaryText(v) {
-  if (v === void 0 || v === null || v === "") return null;
-  if (typeof v === "string") return policyName(v);
-  const b5 = v;
-  if (b5.managedPolicyArn) return policyName(b5.managedPolicyArn);
-  if (b5.customerManagedPolicy) return `${b5.customerManagedPolicy.path ?? "/"}${b5.customerManagedPolicy.name ?? ""}`;
-  return JSON.stringify(v);
-}
-function inlineRows(props) {
-  if (!props) return [];
-  const docs = [];
-  if (props.inline_policies && typeof props.inline_policies === "object") docs.push(...Object.values(props.inline_policies));
-  if (props.inline_policy) docs.push(props.inline_policy);
-  const rows = /* @__PURE__ */ new Map();
-  for (const d5 of docs) for (const r5 of policyRows(d5)) rows.set(JSON.stringify(r5), r5);
-  return [...rows.values()].sort(compareRows);
-}
-var minus = (a5, b5) => [...new Set(a5.filter((x) => !b5.includes(x)))].sort(byCodePoint);
-function permissionRow(change, accountId, account) {
-  if (change.type !== "aws.iam.role" && change.type !== "aws.sso.permission_set") return void 0;
-  if (change.action === "delete") return void 0;
-  const before = change.action === "create" ? null : change.before;
-  const after = change.after;
-  const wrap = (rows) => ({ Statement: rows.map((r5) => ({ Effect: r5.effect, [r5.notAction ? "NotAction" : "Action"]: r5.action, [r5.notResource ? "NotResource" : "Resource"]: r5.resource, ...r5.condition ? { Condition: r5.condition } : {} })) });
-  const inline = diffPolicies(wrap(inlineRows(before)), wrap(inlineRows(after)));
-  const mb = strings(before?.managed_policies).map(policyName);
-  const ma = strings(after?.managed_policies).map(policyName);
-  const cb = customerManaged(before?.customer_managed_policies);
-  const ca = customerManaged(after?.customer_managed_policies);
-  const bb = boundaryText(before?.permissions_boundary);
-  const ba = boundaryText(after?.permissions_boundary);
-  const row2 = {
-    grant: String(after?.name ?? before?.name ?? change.address),
-    account,
-    accountId,
-    change: "changed",
-    address: change.address,
-    added: inline.added,
-    removed: inline.removed,
-    managedPoliciesAdded: minus(ma, mb),
-    managedPoliciesRemoved: minus(mb, ma),
-    customerManagedPoliciesAdded: minus(ca, cb),
-    customerManagedPoliciesRemoved: minus(cb, ca)
-  };
-  if (bb !== ba && before) row2.permissionsBoundary = { before: bb, after: ba };
-  if (!before) {
-    row2.new = true;
-    if (ba) row2.permissionsBoundary = { before: null, after: ba };
-  }
-  const boundaryWider = row2.permissionsBoundary !== void 0 && row2.permissionsBoundary.after === null;
-  const boundaryNarrower = row2.permissionsBoundary !== void 0 && row2.permissionsBoundary.before === null;
-  const boundaryOther = row2.permissionsBoundary !== void 0 && !boundaryWider && !boundaryNarrower;
-  const policy2 = classify(inline.added, inline.removed);
-  const wider = policy2 === "widened" || policy2 === "both" || row2.managedPoliciesAdded.length > 0 || row2.customerManagedPoliciesAdded.length > 0 || boundaryWider;
-  const narrower = policy2 === "narrowed" || policy2 === "both" || row2.managedPoliciesRemoved.length > 0 || row2.customerManagedPoliciesRemoved.length > 0 || boundaryNarrower && !row2.new;
-  if (!wider && !narrower && !boundaryOther && !row2.new) return void 0;
-  row2.change = row2.new ? "widened" : boundaryOther || wider && narrower ? "changed" : wider ? "widened" : "narrowed";
-  return row2;
-}
-function comparePermissionRows(a5, b5) {
-  return byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId);
-}
-
-// src/plan/compute-plan.ts
-var PlanError = class extends Error {
-  problems;
-  constructor(problems) {
-    super(problems.map((p3) => p3.address ? `${p3.address}: ${p3.message}` : p3.message).join("\n"));
-    this.name = "PlanError";
-    this.problems = problems;
-  }
-};
-var DAY_MS2 = 864e5;
-function baseAddress(address2) {
-  return address2.replace(/#\d+$/, "");
-}
-function expiredReason(e5) {
-  return `expired ${expiryPhrase(e5.value)} (${e5.field}, ${e5.location})`;
-}
-var TYPE_ORDER = [
-  "authentik.property_mapping",
-  "authentik.saml_provider",
-  "authentik.application",
-  "authentik.entitlement",
-  "authentik.policy_binding",
-  "authentik.scim_mapping",
-  "authentik.scim_provider",
-  "aws.iam.saml_provider",
-  "aws.iam.role",
-  "aws.sso.permission_set",
-  "aws.sso.account_assignment"
-];
-var MAP_FIELDS = /* @__PURE__ */ new Set(["tags", "attributes", "inline_policies"]);
-function refsIn(value, into = /* @__PURE__ */ new Set()) {
-  if (isRef(value)) into.add(value.$ref);
-  else if (Array.isArray(value)) value.forEach((v) => refsIn(v, into));
-  else if (value !== null && typeof value === "object") Object.values(value).forEach((v) => refsIn(v, into));
-  return into;
-}
-function hasDeferred(value) {
-  if (isDeferred(value)) return true;
-  if (Array.isArray(value)) return value.some(hasDeferred);
-  if (value !== null && typeof value === "object") return Object.values(value).some(hasDeferred);
-  return false;
-}
-function isLong(value) {
-  if (typeof value === "string") return value.includes("\n") || value.length > 100;
-  return value !== null && typeof value === "object" && !isRef(value) && !isDeferred(value);
-}
-function textOf(value) {
-  if (value === void 0) return "";
-  if (typeof value === "string") return value.endsWith("\n") ? value : `${value}
-`;
-  return `${JSON.stringify(value, null, 2)}
-`;
-}
-function fieldChanges(before, after) {
-  const out = [];
-  const keys = [.../* @__PURE__ */ new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].sort();
-  for (const key2 of keys) {
-    const b5 = before?.[key2];
-    const a5 = after?.[key2];
-    if (deepEqual(b5, a5)) continue;
-    const bothMaps = MAP_FIELDS.has(key2) && (b5 === void 0 || typeof b5 === "object" && b5 !== null && !Array.isArray(b5)) && (a5 === void 0 || typeof a5 === "object" && a5 !== null && !Array.isArray(a5));
-    if (bothMaps && before && after) {
-      for (const sub of fieldChanges(b5 ?? {}, a5 ?? {})) out.push({ ...sub, field: `${key2}.${sub.field}` });
-      continue;
-    }
-    const change = { field: key2 };
-    if (b5 !== void 0) change.before = b5;
-    if (a5 !== void 0) change.after = a5;
-    if (before && after && (isLong(b5) || isLong(a5)) && !hasDeferred(a5)) {
-      change.patch = createPatch(key2, textOf(b5), textOf(a5), "live", "desired", { context: 3 }).split("\n").slice(2).join("\n").trimEnd();
-    }
-    out.push(change);
   }
   return out;
 }
-function compareChanges(a5, b5) {
-  return TYPE_ORDER.indexOf(a5.type) - TYPE_ORDER.indexOf(b5.type) || byCodePoint(a5.address, b5.address);
-}
-function planHash(changes) {
-  return sha256(canonicalJson(changes));
-}
-function changeHeader(r5) {
-  return { address: r5.address, type: r5.type, system: r5.system, ...r5.account ? { account: r5.account } : {}, title: r5.title };
-}
-function missingReason(d5) {
-  if (d5.type.startsWith("aws.sso.") && d5.type !== "aws.sso.account_assignment") return "does not exist in IAM Identity Center";
-  return d5.system === "aws" && d5.account ? `does not exist in account ${d5.account}` : `does not exist in ${d5.system}`;
-}
-function computePlan(input) {
-  const problems = [...input.problems ?? []];
-  const desiredProps = new Map(input.desired.map((d5) => [d5.address, d5.props]));
-  const copies = /* @__PURE__ */ new Map();
-  for (const r5 of input.live) copies.set(r5.address, [...copies.get(r5.address) ?? [], r5]);
-  const match = (r5) => deepEqual(r5.props, desiredProps.get(r5.address)) ? 0 : 1;
-  const ordered = [...copies.values()].flatMap((group4) => [...group4].sort((a5, b5) => match(a5) - match(b5) || byCodePoint(a5.id, b5.id)));
-  const seenAddresses = /* @__PURE__ */ new Map();
-  const liveList = ordered.map((r5) => {
-    const n3 = (seenAddresses.get(r5.address) ?? 0) + 1;
-    seenAddresses.set(r5.address, n3);
-    return n3 === 1 ? r5 : { ...r5, address: `${r5.address}#${n3}`, title: `${r5.title} (duplicate ${n3})` };
-  });
-  const live = new Map(liveList.map((r5) => [r5.address, r5]));
-  const desired = new Map(input.desired.map((r5) => [r5.address, r5]));
-  const changes = [];
-  const notPruned = [];
-  const liveByIdentity = /* @__PURE__ */ new Map();
-  for (const r5 of liveList) {
-    const id = input.identityOf(r5);
-    if (id) liveByIdentity.set(id, [...liveByIdentity.get(id) ?? [], r5]);
-  }
-  const deletes = /* @__PURE__ */ new Set();
-  const expiredDeletes = /* @__PURE__ */ new Map();
-  for (const r5 of liveList) {
-    if (!r5.owned || desired.has(r5.address)) continue;
-    const expiredBy = input.expiry?.expired.get(baseAddress(r5.address));
-    if (expiredBy) {
-      deletes.add(r5.address);
-      expiredDeletes.set(r5.address, expiredBy);
-    } else if (input.prune) deletes.add(r5.address);
-    else notPruned.push({ address: r5.address, title: r5.title });
-  }
-  for (const d5 of input.desired) {
-    const l3 = live.get(d5.address);
-    const explicitDeps = [...refsIn(d5.props), ...d5.dependsOn ?? []];
-    const identity = input.identityOf(d5);
-    const collisions = (identity ? liveByIdentity.get(identity) ?? [] : []).filter((c5) => c5.address !== d5.address);
-    const waitFor = [];
-    for (const c5 of collisions) {
-      if (!c5.owned) {
-        problems.push({
-          address: d5.address,
-          message: `${c5.title} already exists and is not managed by authentik-aws-gitops (${c5.ownership ?? "not owned"}); it is never adopted or overwritten. Rename it in the configuration, or remove or rename the existing object.`
-        });
-      } else if (deletes.has(c5.address)) {
-        waitFor.push(c5.address);
-      } else {
-        problems.push({
-          address: d5.address,
-          message: `${c5.title} (${c5.address}) holds the same name and is no longer declared; plan with pruning on (--prune) to replace it`
-        });
-      }
-    }
-    if (l3 && !l3.owned) {
-      problems.push({
-        address: d5.address,
-        message: `${l3.title} exists but is not managed by authentik-aws-gitops (${l3.ownership ?? "not owned"}); it is never adopted or overwritten`
-      });
-      continue;
-    }
-    if (!l3) {
-      changes.push({
-        ...changeHeader(d5),
-        action: "create",
-        reason: missingReason(d5),
-        before: null,
-        after: d5.props,
-        fields: fieldChanges(null, d5.props),
-        dependsOn: [.../* @__PURE__ */ new Set([...explicitDeps, ...waitFor])].sort()
-      });
-      continue;
-    }
-    const fields = fieldChanges(l3.props, d5.props);
-    if (l3.adopting !== void 0) {
-      changes.push({
-        ...changeHeader(d5),
-        action: "adopt",
-        reason: `taken over (adopt: in the configuration): ${l3.adopting}${fields.length ? `; live ${[...new Set(fields.map((f5) => f5.field.split(".")[0]))].join(", ")} will change` : ""}`,
-        before: l3.props,
-        after: d5.props,
-        fields,
-        dependsOn: [...new Set(explicitDeps)].sort(),
-        liveId: l3.id
-      });
-      continue;
-    }
-    if (fields.length === 0) continue;
-    const changed = [...new Set(fields.map((f5) => f5.field.split(".")[0]))];
-    const deferredOnly = fields.every((f5) => hasDeferred(f5.after));
-    changes.push({
-      ...changeHeader(d5),
-      action: "update",
-      reason: deferredOnly ? `${changed.join(", ")} will be refreshed from values known after apply` : `live ${changed.join(", ")} ${changed.length === 1 ? "differs" : "differ"} from the configuration`,
-      before: l3.props,
-      after: d5.props,
-      fields,
-      dependsOn: [...new Set(explicitDeps)].sort(),
-      liveId: l3.id
+
+// src/plan/identity-center-checks.ts
+function scimScopeFindings(config, release2) {
+  const out = { problems: [], warnings: [] };
+  if (!config.scim || release2.scimGroupFilter !== "filter_group") return out;
+  const scimGroups = [...new Set(config.scim.groups)];
+  if (scimGroups.length > 1) {
+    out.problems.push({
+      message: `${config.scim.groupsLocation}: authentik ${release2.version} can limit SCIM to the members of one group only (filter_group; group_filters and user selection by the application's bindings arrived in 2026.2): with ${scimGroups.length} groups (${scimGroups.join(", ")}) SCIM would provision every user into IAM Identity Center. Set scim.groups to one group whose direct members are everyone who needs AWS, or upgrade authentik to 2026.2 or newer`
     });
-  }
-  const referrersOf = /* @__PURE__ */ new Map();
-  for (const addr of deletes) {
-    for (const target of refsIn(live.get(addr).props)) {
-      if (target === addr || !deletes.has(target)) continue;
-      const list3 = referrersOf.get(target);
-      if (list3) list3.push(addr);
-      else referrersOf.set(target, [addr]);
-    }
-  }
-  for (const addr of deletes) {
-    const l3 = live.get(addr);
-    const referrers = [...referrersOf.get(addr) ?? []];
-    const expired = expiredDeletes.get(addr);
-    changes.push({
-      ...changeHeader(l3),
-      action: "delete",
-      reason: expired ? expiredReason(expired) : "managed by authentik-aws-gitops and no longer declared (pruning is on)",
-      before: l3.props,
-      after: null,
-      fields: fieldChanges(l3.props, null),
-      dependsOn: referrers.sort(),
-      liveId: l3.id,
-      ...expired ? { expired } : {}
-    });
-  }
-  if (problems.length > 0) throw new PlanError(problems);
-  changes.sort(compareChanges);
-  const { access: access2, before, after, later, expiring, nowFromObjects } = accessDiff(input, desired, liveList, deletes, expiredDeletes);
-  const accessCaveats = [...input.accessCaveats ?? [], ...personCaveats(input, nowFromObjects, [...later.values()])];
-  const permissions = permissionRows(input, changes, later);
-  const people = peopleOf(input);
-  if (people) {
-    for (const row2 of access2) row2.people = people([row2.group]);
-    for (const row2 of permissions) {
-      const groups = [...later.values()].filter((r5) => r5.kind !== "application" && r5.grant === row2.grant && (row2.accountId === "" || r5.accountId === row2.accountId)).map((r5) => r5.group);
-      row2.people = people(groups);
-    }
-  }
-  const expiredLost = access2.filter((r5) => r5.change === "lost" && r5.reason === "expired" && r5.kind !== "application").length;
-  if (before - expiredLost > 0 && after === 0 && !input.allowDeleteAll) {
-    throw new PlanError([
-      {
-        message: `this plan would remove every access authentik-aws-gitops grants here (${before} group grant(s)); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`
-      }
-    ]);
-  }
-  const summary2 = { adopt: 0, create: 0, update: 0, delete: 0, replace: 0 };
-  for (const c5 of changes) summary2[c5.action]++;
-  return {
-    version: 2,
-    tool: input.tool,
-    mode: input.mode,
-    config: input.configFile,
-    hash: planHash(changes),
-    summary: summary2,
-    access: access2,
-    permissions,
-    risks: [],
-    ...input.expiry ? { expiring } : {},
-    changes,
-    notPruned: notPruned.sort((a5, b5) => byCodePoint(a5.address, b5.address)),
-    warnings: [...input.warnings ?? [], ...expiryWarnings(input, expiring)],
-    manualSteps: input.manualSteps ?? [],
-    ...accessCaveats.length ? { accessCaveats } : {}
-  };
-}
-function accessDiff(input, desired, liveList, deletes, expiredDeletes) {
-  const key2 = (r5) => `${r5.kind ?? "grant"}\0${r5.group}\0${r5.grant}\0${r5.accountId}`;
-  const sources = /* @__PURE__ */ new Map();
-  const collect = (resources, side, track = false) => {
-    const rows = /* @__PURE__ */ new Map();
-    for (const r5 of resources) {
-      const row2 = input.accessOf(r5, side);
-      if (!row2) continue;
-      const k5 = key2(row2);
-      rows.set(k5, row2);
-      if (track) sources.set(`${side}\0${k5}`, [...sources.get(`${side}\0${k5}`) ?? [], r5.address]);
-    }
-    return rows;
-  };
-  const now = collect(liveList, "live", true);
-  const nowFromObjects = [...now.values()];
-  for (const row2 of input.liveAccess ?? []) if (!now.has(key2(row2))) now.set(key2(row2), { ...row2 });
-  const kept = liveList.filter((r5) => !desired.has(r5.address) && !deletes.has(r5.address));
-  const later = collect([...desired.values(), ...kept], "desired", true);
-  const expiredFor = (k5) => (sources.get(`live\0${k5}`) ?? []).map((a5) => expiredDeletes.get(a5)).find((e5) => e5 !== void 0);
-  const endOf = (k5) => {
-    const ends = (sources.get(`desired\0${k5}`) ?? []).map((a5) => input.expiry?.expiring.get(a5));
-    if (ends.length === 0 || ends.some((e5) => e5 === void 0)) return void 0;
-    return ends.reduce((a5, b5) => Date.parse(b5.endsAt) > Date.parse(a5.endsAt) ? b5 : a5);
-  };
-  const ownedNow = collect(liveList.filter((r5) => r5.owned), "live");
-  const ownedLater = collect([...desired.values(), ...kept.filter((r5) => r5.owned)], "desired");
-  const access2 = [];
-  for (const [k5, row2] of now) {
-    if (later.has(k5)) continue;
-    const expired = expiredFor(k5);
-    access2.push({ ...row2, change: "lost", ...expired ? { reason: "expired", expires: expired } : {} });
-  }
-  for (const [k5, row2] of later) {
-    if (now.has(k5)) continue;
-    const expires = endOf(k5);
-    access2.push({ ...row2, change: "gained", ...expires ? { expires } : {} });
-  }
-  const expiring = [];
-  const clock = input.expiry?.now;
-  if (clock) {
-    for (const [k5, row2] of later) {
-      const expires = row2.kind === "application" ? void 0 : endOf(k5);
-      if (expires) expiring.push({ group: row2.group, grant: row2.grant, account: row2.account, accountId: row2.accountId, expires, daysLeft: daysLeft(expires.endsAt, clock) });
-    }
-    expiring.sort(
-      (a5, b5) => Date.parse(a5.expires.endsAt) - Date.parse(b5.expires.endsAt) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
+  } else {
+    out.warnings.push(
+      `authentik ${release2.version}: SCIM provisions the direct members of group '${scimGroups[0]}' (filter_group; members of its child groups are not included) and syncs every group to IAM Identity Center; from authentik 2026.2 the tool limits both to the mapped groups`
     );
   }
-  access2.sort(
-    (a5, b5) => (a5.change === b5.change ? 0 : a5.change === "lost" ? -1 : 1) || // Grants in accounts first, then who may sign in to the application.
-    (a5.kind === b5.kind ? 0 : a5.kind === "application" ? 1 : -1) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
-  );
-  const grants = (rows) => [...rows.values()].filter((r5) => r5.kind !== "application").length;
-  return { access: access2, before: grants(ownedNow), after: grants(ownedLater), later, expiring, nowFromObjects };
+  return out;
 }
-function expiryWarnings(input, expiring) {
-  const e5 = input.expiry;
-  if (!e5) return [];
-  const kind = input.mode === "classic-iam" ? "role" : "permission set";
-  const soon = /* @__PURE__ */ new Map();
-  for (const row2 of expiring) {
-    if (Date.parse(row2.expires.endsAt) - e5.now.getTime() > e5.warningDays * DAY_MS2) continue;
-    const k5 = `${row2.group}\0${row2.grant}\0${row2.expires.location}\0${row2.expires.endsAt}`;
-    soon.set(k5, [...soon.get(k5) ?? [], row2]);
-  }
-  return [...soon.values()].map((rows) => {
-    const { group: group4, grant, expires } = rows[0];
-    const accounts = rows.map((r5) => r5.accountId && r5.accountId !== r5.account ? `${r5.account} (${r5.accountId})` : r5.account).join(", ");
-    return `access ends ${timeLeftText(expires.endsAt, e5.now)}: group '${group4}' loses ${kind} '${grant}' in ${accounts} \u2014 expires ${expiryPhrase(expires.value)} (${expires.field}, ${expires.location}); the Action's mode: expire removes it then, or extend the date to keep it`;
-  });
-}
-function peopleOf(input) {
-  const members = input.members;
-  if (!members || input.people === "off") return void 0;
-  return (groups) => {
-    const names = [...new Set(groups.flatMap((g5) => members[g5] ?? []))].sort(byCodePoint);
-    return input.people === "count" ? { count: names.length } : { count: names.length, names };
-  };
-}
-function permissionRows(input, changes, later) {
-  const rows = [];
-  for (const c5 of changes) {
-    if (c5.type === "aws.iam.role") {
-      const alias = c5.account ?? "";
-      const row2 = permissionRow(c5, input.accountIds?.[alias] ?? "", alias);
-      if (row2) rows.push(row2);
-    } else if (c5.type === "aws.sso.permission_set") {
-      const name = String((c5.after ?? c5.before)?.name ?? "");
-      const accounts = [...new Set([...later.values()].filter((r5) => r5.kind !== "application" && r5.grant === name).map((r5) => r5.account))].sort(byCodePoint);
-      const row2 = permissionRow(c5, "", accounts.join(", "));
-      if (row2) rows.push(row2);
-    }
-  }
-  return rows.sort(comparePermissionRows);
-}
-function personCaveats(input, nowFromObjects, later) {
-  const pa = input.personAccess;
-  if (!pa) return [];
-  const k5 = (r5) => `${r5.grant}\0${r5.accountId}`;
-  const label = /* @__PURE__ */ new Map();
-  const held = (rows, extra) => {
-    const out = /* @__PURE__ */ new Map();
-    const add = (person, r5) => {
-      label.set(k5(r5), `${r5.grant} in ${r5.account}${r5.accountId && r5.accountId !== r5.account ? ` (${r5.accountId})` : ""}`);
-      let set = out.get(person);
-      if (!set) out.set(person, set = /* @__PURE__ */ new Set());
-      set.add(k5(r5));
-    };
-    for (const r5 of rows) if (r5.kind !== "application") for (const person of pa.members[r5.group] ?? []) add(person, r5);
-    for (const [person, list3] of extra ?? []) for (const r5 of list3) add(person, r5);
-    return out;
-  };
-  const before = held(nowFromObjects, pa.now);
-  const after = held(later);
-  const names = pa.names;
-  const lines2 = [];
-  let changed = 0;
-  for (const person of [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].sort(byCodePoint)) {
-    const b5 = before.get(person) ?? /* @__PURE__ */ new Set();
-    const a5 = after.get(person) ?? /* @__PURE__ */ new Set();
-    const gains = [...a5].filter((x) => !b5.has(x)).map((x) => label.get(x)).sort(byCodePoint);
-    const losses = [...b5].filter((x) => !a5.has(x)).map((x) => label.get(x)).sort(byCodePoint);
-    if (gains.length === 0 && losses.length === 0) continue;
-    changed++;
-    if (names && lines2.length < 50) lines2.push(`${person}${gains.length ? ` gains ${gains.join(", ")}` : ""}${gains.length && losses.length ? " and" : ""}${losses.length ? ` loses ${losses.join(", ")}` : ""}`);
-  }
-  if (changed === 0) return [];
-  const head = `${changed} ${changed === 1 ? "person holds" : "people hold"} different roles after this plan although no group's access changes: the hand-made Role mapping being replaced gives each person what authentik evaluates for them (one role from merged group attributes, and only if they may sign in), the mapped groups give every member each role`;
-  return [head, ...lines2.map((l3) => `  ${l3}`), ...names && changed > lines2.length ? [`  \u2026 and ${changed - lines2.length} more`] : []];
-}
-
-// src/plan/risks.ts
-var SEVERITY_ORDER = ["high", "medium", "low"];
-var severityRank = (s2) => s2 === "none" ? 3 : SEVERITY_ORDER.indexOf(s2);
-function highestRisk(risks) {
-  let best = "none";
-  for (const r5 of risks ?? []) if (severityRank(r5.severity) < severityRank(best)) best = r5.severity;
-  return best;
-}
-var DEFAULT_REVIEW = {
-  people: "names",
-  expiryWarningDays: 14,
-  productionAccounts: [],
-  risks: {
-    adminEquivalent: { enabled: true },
-    production: { enabled: true },
-    everyAccount: { enabled: true },
-    largeGroup: { enabled: true, threshold: 25 },
-    longSession: { enabled: true, thresholdSeconds: 8 * 3600 },
-    identityProviderRemoved: { enabled: true },
-    grantInUseRemoved: { enabled: true },
-    custom: []
-  }
-};
-var ADMIN_POLICIES = /* @__PURE__ */ new Set(["AdministratorAccess", "IAMFullAccess"]);
-function adminEquivalentRow(r5) {
-  if (r5.effect !== "Allow") return false;
-  if (r5.notAction) return r5.resource === "*" || r5.notResource === true;
-  if (r5.notResource) return r5.action === "*" || r5.action === "iam:*";
-  const action = r5.action.toLowerCase();
-  return action === "*" || action === "iam:*" || action === "iam:passrole" && r5.resource === "*" || action === "iam:pass*" && r5.resource === "*";
-}
-function grantPoliciesOf(props, address2) {
-  const docs = [];
-  if (props.inline_policies && typeof props.inline_policies === "object") docs.push(...Object.values(props.inline_policies));
-  if (props.inline_policy) docs.push(props.inline_policy);
-  const managed = (Array.isArray(props.managed_policies) ? props.managed_policies : []).map((p3) => policyName(String(p3)));
-  return { managed, rows: docs.flatMap((d5) => policyRows(d5)), address: address2 };
-}
-var peopleText = (n3) => n3 === void 0 ? "" : ` (${n3} ${n3 === 1 ? "person" : "people"})`;
-function assessRisks(input) {
-  const { plan, config } = input;
-  const review = config.review ?? DEFAULT_REVIEW;
-  const rules = review.risks;
-  const out = /* @__PURE__ */ new Map();
-  const add = (rule2, severity, message, addresses) => {
-    const key2 = `${rule2}\0${message}`;
-    const existing = out.get(key2);
-    if (existing) existing.addresses = [.../* @__PURE__ */ new Set([...existing.addresses, ...addresses])].sort(byCodePoint);
-    else out.set(key2, { rule: rule2, severity, message, addresses: [...new Set(addresses)].sort(byCodePoint) });
-  };
-  const grants = /* @__PURE__ */ new Map();
-  for (const d5 of input.desired) {
-    if (d5.type === "aws.iam.role") grants.set(`${String(d5.props.name)}\0${d5.account ?? ""}`, grantPoliciesOf(d5.props, d5.address));
-    if (d5.type === "aws.sso.permission_set") grants.set(String(d5.props.name), grantPoliciesOf(d5.props, d5.address));
-  }
-  const grantOf = (grant, account) => grants.get(`${grant}\0${account}`) ?? grants.get(grant);
-  const isAdmin = (g5) => g5 !== void 0 && (g5.managed.some((m3) => ADMIN_POLICIES.has(m3)) || g5.rows.some(adminEquivalentRow));
-  const adminWhy = (g5) => [...g5.managed.filter((m3) => ADMIN_POLICIES.has(m3)), ...g5.rows.some(adminEquivalentRow) ? ["an Allow of " + [...new Set(g5.rows.filter(adminEquivalentRow).map((r5) => r5.notAction ? `everything but ${r5.action}` : r5.action))].join(", ")] : []].join(", ");
-  const rowKey2 = (r5) => `${r5.kind ?? ""}\0${r5.group}\0${r5.grant}\0${r5.accountId}`;
-  const addressesOf = /* @__PURE__ */ new Map();
-  for (const c5 of plan.changes) {
-    const row2 = input.accessOfChange(c5);
-    if (!row2) continue;
-    const k5 = rowKey2(row2);
-    addressesOf.set(k5, [...addressesOf.get(k5) ?? [], c5.address]);
-  }
-  const rowAddresses = (r5) => addressesOf.get(rowKey2(r5)) ?? [];
-  const production = new Set(review.productionAccounts);
-  const gained = plan.access.filter((r5) => r5.change === "gained" && r5.kind !== "application");
-  const permissions = plan.permissions ?? [];
-  const permAccounts = (p3) => p3.account.split(", ").filter((a5) => a5 !== "");
-  for (const r5 of gained) {
-    const g5 = grantOf(r5.grant, r5.account);
-    const admin = isAdmin(g5);
-    const who = `group ${r5.group}${peopleText(r5.people?.count)}`;
-    if (admin && rules.adminEquivalent.enabled) {
-      add("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${who} gains admin-equivalent ${r5.grant} (${adminWhy(g5)}) in ${r5.account}`, rowAddresses(r5));
-    }
-    if (production.has(r5.account) && rules.production.enabled) {
-      add("production", rules.production.severity ?? (admin ? "high" : "medium"), `${who} gains ${r5.grant} in production account ${r5.account}`, rowAddresses(r5));
-    }
-    if (r5.people && r5.people.count > rules.largeGroup.threshold && rules.largeGroup.enabled) {
-      add("large-group", rules.largeGroup.severity ?? "medium", `${who} gains ${r5.grant} in ${r5.account}: more than ${rules.largeGroup.threshold} people`, rowAddresses(r5));
-    }
-  }
-  for (const p3 of permissions) {
-    if (p3.change === "narrowed") continue;
-    const adminManaged = p3.managedPoliciesAdded.filter((m3) => ADMIN_POLICIES.has(m3));
-    const adminRows = p3.added.filter(adminEquivalentRow);
-    const admin = adminManaged.length > 0 || adminRows.length > 0;
-    const held = p3.people && p3.people.count > 0 ? ` held by ${p3.people.count} ${p3.people.count === 1 ? "person" : "people"}` : "";
-    const where = p3.accountId ? ` in ${p3.account}` : p3.account ? ` (assigned in ${p3.account})` : "";
-    if (admin && rules.adminEquivalent.enabled) {
-      const what = [...adminManaged, ...adminRows.map((r5) => `an Allow of ${r5.notAction ? `everything but ${r5.action}` : r5.action} on ${r5.resource}`)].join(", ");
-      add("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${p3.new ? "new " : ""}${p3.grant}${where}${held} ${p3.new ? "carries" : "gains"} ${what}`, [p3.address]);
-    }
-    if (!p3.new && rules.production.enabled && permAccounts(p3).some((a5) => production.has(a5))) {
-      add("production", rules.production.severity ?? (admin ? "high" : "medium"), `${p3.grant}${where}${held} is ${p3.change} in production`, [p3.address]);
-    }
-  }
-  if (rules.everyAccount.enabled) {
-    const all = config.aws.accounts.map((a5) => a5.alias);
-    for (const m3 of config.mappings) {
-      for (const grant of m3.grants) {
-        let targets;
-        if (config.mode === "classic-iam") {
-          const role = config.roles.find((r5) => r5.name === grant);
-          targets = m3.accounts === "role-default" ? role?.accounts ?? [] : m3.accounts;
-        } else targets = m3.accounts === "role-default" ? [] : m3.accounts;
-        const everyAccount = all.length > 1 && all.every((a5) => targets.includes(a5));
-        const rows = gained.filter((r5) => r5.group === m3.group && r5.grant === grant);
-        if (rows.length === 0) continue;
-        const addresses = rows.flatMap(rowAddresses);
-        const severity = rules.everyAccount.severity ?? "medium";
-        if (everyAccount) add("every-account", severity, `group ${m3.group}${peopleText(rows[0].people?.count)} gains ${grant} in every account (${all.length})`, addresses);
-        for (const ou of m3.organizationalUnits) add("every-account", severity, `group ${m3.group}${peopleText(rows[0].people?.count)} gains ${grant} in every account of organizational unit ${ou}`, addresses);
-      }
-    }
-  }
-  if (rules.longSession.enabled) {
-    const limit = rules.longSession.thresholdSeconds;
-    for (const c5 of plan.changes) {
-      if (c5.action === "delete" || !c5.after) continue;
-      const changed = c5.action === "create" || c5.fields.some((f5) => f5.field === "max_session_duration" || f5.field === "session_duration");
-      if (!changed) continue;
-      const seconds2 = c5.type === "aws.iam.role" ? Number(c5.after.max_session_duration) : c5.type === "aws.sso.permission_set" ? parseDuration(String(c5.after.session_duration)) : void 0;
-      if (seconds2 !== void 0 && Number.isFinite(seconds2) && seconds2 > limit) {
-        add("long-session", rules.longSession.severity ?? "low", `${c5.title}: sessions of ${formatDuration(seconds2)}, longer than ${formatDuration(limit)}`, [c5.address]);
-      }
-    }
-  }
-  for (const c5 of plan.changes) {
-    if (c5.action !== "delete") continue;
-    if ((c5.type === "aws.iam.saml_provider" || c5.type === "authentik.saml_provider") && rules.identityProviderRemoved.enabled) {
-      add("identity-provider-removed", rules.identityProviderRemoved.severity ?? "high", `${c5.title} is deleted: nobody can sign in through it`, [c5.address]);
-    }
-    if ((c5.type === "aws.iam.role" || c5.type === "aws.sso.permission_set") && rules.grantInUseRemoved.enabled) {
-      const name = String(c5.before?.name ?? "");
-      const lost = plan.access.filter((r5) => r5.change === "lost" && r5.grant === name && (c5.type === "aws.sso.permission_set" || r5.account === c5.account));
-      const people = lost.some((r5) => r5.people) ? new Set(lost.flatMap((r5) => r5.people?.names ?? [])).size || lost.reduce((n3, r5) => n3 + (r5.people?.count ?? 0), 0) : void 0;
-      if (lost.length > 0 && people !== 0) {
-        add("grant-in-use-removed", rules.grantInUseRemoved.severity ?? "medium", `${c5.title} is deleted while ${lost.length} group grant(s)${people === void 0 ? "" : ` for ${people} people`} still use it`, [c5.address, ...lost.flatMap(rowAddresses)]);
-      }
-    }
-  }
-  if (rules.grantInUseRemoved.enabled) {
-    const deleted = new Set(plan.changes.filter((c5) => c5.action === "delete" && (c5.type === "aws.iam.role" || c5.type === "aws.sso.permission_set")).map((c5) => `${String(c5.before?.name ?? "")}\0${c5.type === "aws.iam.role" ? c5.account ?? "" : ""}`));
-    const heldAfter = /* @__PURE__ */ new Set();
-    for (const d5 of input.desired) {
-      const row2 = input.accessOfChange({ address: d5.address, type: d5.type, system: d5.system, title: d5.title, action: "create", reason: "", before: null, after: d5.props, fields: [], dependsOn: [], ...d5.account ? { account: d5.account } : {} });
-      if (row2 && row2.kind !== "application") heldAfter.add(`${row2.grant}\0${row2.accountId}`);
-    }
-    const lostByGrant = /* @__PURE__ */ new Map();
-    for (const r5 of plan.access) {
-      if (r5.change !== "lost" || r5.kind === "application") continue;
-      const k5 = `${r5.grant}\0${r5.accountId}`;
-      if (heldAfter.has(k5) || deleted.has(`${r5.grant}\0${r5.account}`) || deleted.has(`${r5.grant}\0`)) continue;
-      lostByGrant.set(k5, [...lostByGrant.get(k5) ?? [], r5]);
-    }
-    for (const rows of lostByGrant.values()) {
-      const people = rows.some((r5) => r5.people) ? new Set(rows.flatMap((r5) => r5.people?.names ?? [])).size || rows.reduce((n3, r5) => n3 + (r5.people?.count ?? 0), 0) : void 0;
-      if (people === 0) continue;
-      const r0 = rows[0];
-      add(
-        "grant-in-use-removed",
-        rules.grantInUseRemoved.severity ?? "medium",
-        `every grant of ${r0.grant} in ${r0.account} is removed (${rows.map((r5) => r5.group).join(", ")})${people === void 0 ? "" : ` while ${people} ${people === 1 ? "person uses" : "people use"} it`}`,
-        rows.flatMap(rowAddresses)
+function identityStoreFindings(config, inForce, storeGroups, identityStoreId) {
+  const out = { problems: [], warnings: [] };
+  for (const group4 of [...new Set(inForce.map((m3) => m3.group))].filter((g5) => !storeGroups.has(g5))) {
+    const mapping = inForce.find((m3) => m3.group === group4);
+    if (config.scim) {
+      out.warnings.push(
+        `group '${group4}' (${mapping.location}) is not in the IAM Identity Center identity store yet: SCIM has not provisioned it. apply will start authentik's SCIM sync and wait for it before assigning.`
       );
+    } else {
+      out.problems.push({
+        message: `${mapping.location}: group '${group4}' does not exist in the IAM Identity Center identity store (${identityStoreId}); create it there, or configure scim: so authentik provisions it`
+      });
     }
   }
-  for (const rule2 of rules.custom) {
-    const matchAccount = (accounts) => rule2.accounts.length === 0 || accounts.some((a5) => rule2.accounts.includes(a5));
-    const matchPolicies = (managed) => rule2.policies.length === 0 || managed.some((m3) => rule2.policies.includes(m3));
-    const matchActions = (rows) => rule2.actions.length === 0 || rows.some((r5) => r5.effect === "Allow" && rule2.actions.includes(r5.action));
-    for (const r5 of gained) {
-      const g5 = grantOf(r5.grant, r5.account);
-      if (matchAccount([r5.account]) && matchPolicies(g5?.managed ?? []) && matchActions(g5?.rows ?? [])) {
-        add(rule2.name, rule2.severity, `${rule2.message}: group ${r5.group}${peopleText(r5.people?.count)} gains ${r5.grant} in ${r5.account}`, rowAddresses(r5));
-      }
-    }
-    for (const p3 of permissions) {
-      if (p3.change === "narrowed") continue;
-      const g5 = grantOf(p3.grant, p3.account);
-      if (matchAccount(permAccounts(p3)) && matchPolicies(rule2.policies.length ? [...p3.managedPoliciesAdded, ...g5?.managed ?? []] : []) && matchActions(p3.added)) {
-        add(rule2.name, rule2.severity, `${rule2.message}: ${p3.grant}${p3.accountId ? ` in ${p3.account}` : ""} is ${p3.new ? "created" : p3.change}`, [p3.address]);
+  return out;
+}
+function keepWhatAwsCannotClear(desired, live) {
+  const warnings = [];
+  for (const d5 of desired.filter((r5) => r5.type === "aws.sso.permission_set")) {
+    const l3 = live.find((r5) => r5.address === d5.address);
+    for (const field of ["description", "relay_state"]) {
+      if (l3 && l3.props[field] && !d5.props[field]) {
+        warnings.push(`${d5.title}: AWS cannot clear its ${field.replace("_", " ")} through the API, so the current value stays; set a new value, or delete and recreate the permission set`);
+        d5.props[field] = l3.props[field];
       }
     }
   }
-  return [...out.values()].sort((a5, b5) => severityRank(a5.severity) - severityRank(b5.severity) || byCodePoint(a5.rule, b5.rule) || byCodePoint(a5.message, b5.message));
+  return warnings;
+}
+function consoleSteps(config, authentikUrl, sp, live) {
+  const has = (addr) => live.some((r5) => r5.address === addr);
+  const firstSetup = !has(address.samlProvider(config.authentik.provider.name)) || !has(address.application(config.authentik.application.slug));
+  const scimNew = config.scim !== void 0 && !has(address.scimProvider(config.scim.providerName));
+  const ic = config.aws.identityCenter;
+  const slug = config.authentik.application.slug;
+  const base = publicAuthentikUrl(config, authentikUrl);
+  const steps = [];
+  if (firstSetup) {
+    steps.push(
+      `In the IAM Identity Center console (${ic.region}) \u2192 Settings \u2192 Identity source \u2192 Actions \u2192 Change identity source \u2192 External identity provider: upload the IdP metadata from ${base}/application/saml/${slug}/metadata/ (or enter IdP sign-in URL ${base}/application/saml/${slug}/sso/binding/post/ and issuer ${base}/application/saml/${slug}/metadata/, with the certificate of keypair "${config.authentik.provider.signingKeypair}"). The service provider values authentik uses are ACS ${sp.acsUrl} and audience ${sp.entityId}.`
+    );
+  }
+  if (config.scim && (firstSetup || scimNew)) {
+    steps.push(
+      `In IAM Identity Center \u2192 Settings \u2192 Automatic provisioning \u2192 Enable: confirm the SCIM endpoint is ${config.scim.url}, create an access token, and store it as the secret ${config.scim.tokenEnv} of the environment that runs authentik-aws-gitops (it is never written in the configuration).`
+    );
+  }
+  if (firstSetup) steps.push(`Users then sign in from the AWS access portal ${ic.accessPortalUrl} or from the "${config.authentik.application.name}" tile in authentik.`);
+  return steps;
+}
+function needsFullScimSync(plan, config) {
+  const app = address.application(config.authentik.application.slug);
+  return plan.changes.some(
+    (c5) => c5.type === "authentik.scim_provider" && (c5.action === "create" || c5.fields.some((f5) => f5.field === "group_filters" || f5.field === "filter_group")) || c5.address === app && (c5.action === "create" || c5.fields.some((f5) => f5.field === "backchannel_providers")) || c5.type === "authentik.policy_binding" && (c5.before ?? c5.after)?.target !== void 0 && (c5.before ?? c5.after).target.$ref === app
+  );
+}
+function writesScimProvider(plan) {
+  return plan.changes.some((c5) => c5.type === "authentik.scim_provider" && c5.action !== "delete" && !(c5.action === "adopt" && c5.fields.length === 0));
 }
 
 // node_modules/ky/distribution/errors/HTTPError.js
@@ -92392,37 +91924,6 @@ var createInstance = (defaults) => {
 var ky = createInstance();
 var distribution_default = ky;
 
-// src/util/paging.ts
-async function collectPages(what, fetch) {
-  const out = [];
-  const seen = /* @__PURE__ */ new Set();
-  let cursor2;
-  for (; ; ) {
-    const page = await fetch(cursor2);
-    out.push(...page.items ?? []);
-    const next = page.next ?? void 0;
-    if (next === void 0 || next === "" || next === 0) return out;
-    if (seen.has(next)) throw new UserError(`${what}: pagination returned the same cursor twice; stopping rather than looping forever`);
-    seen.add(next);
-    cursor2 = next;
-  }
-}
-
-// src/util/redact-url.ts
-function displayUrl(url) {
-  const m3 = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/s.exec(url);
-  if (!m3) return url;
-  const [, scheme, authority = "", path4 = "", query] = m3;
-  const host = authority.slice(authority.lastIndexOf("@") + 1);
-  return `${scheme}${host}${path4}${query ? "?\u2026" : ""}`;
-}
-function redactUrls(text) {
-  return text.replace(/[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s"'<>()]*/g, (url) => {
-    const trail = /[.,;:!)\]]+$/.exec(url)?.[0] ?? "";
-    return displayUrl(url.slice(0, url.length - trail.length)) + trail;
-  });
-}
-
 // src/providers/authentik/client.ts
 var AuthentikApiError = class extends UserError {
   constructor(method, path4, status, body, hint) {
@@ -92585,48 +92086,2502 @@ var AuthentikClient = class {
   }
 };
 
-// src/providers/authentik/releases.ts
-var SUPPORTED_RELEASES = ["2025.10", "2025.12", "2026.2", "2026.5", "2026.8"];
-var OLDEST_SUPPORTED = SUPPORTED_RELEASES[0];
-var NEWEST_TESTED = SUPPORTED_RELEASES[SUPPORTED_RELEASES.length - 1];
-function compareVersions(a5, b5) {
-  const pa = a5.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
-  const pb = b5.split(/[.-]/).map((x) => Number.parseInt(x, 10) || 0);
-  for (let i5 = 0; i5 < Math.max(pa.length, pb.length); i5++) {
-    const d5 = (pa[i5] ?? 0) - (pb[i5] ?? 0);
-    if (d5 !== 0) return d5;
+// src/providers/authentik/scim-sync.ts
+var SEND_SCHEDULE_REFUSED = "authentik lets only superusers start a task schedule (POST /tasks/schedules/{id}/send/ also needs authentik_tasks_schedules.add_schedule, which no role can hold; granting send_schedule does not help)";
+var ScimSync = class {
+  constructor(client, providerName, providerPk, info2) {
+    this.client = client;
+    this.providerName = providerName;
+    this.providerPk = providerPk;
+    this.info = info2;
   }
-  return 0;
-}
-var atLeast = (version, minor) => compareVersions(version, minor) >= 0;
-function authentikRelease(version, where) {
-  if (!/^\d{4}\.\d+/.test(version)) throw new UserError(`authentik at ${where} reports version '${version}', which is not a release version this tool understands`);
-  if (!atLeast(version, OLDEST_SUPPORTED)) {
-    throw new UserError(
-      `authentik ${version} at ${where} is too old: authentik-aws-gitops supports authentik ${OLDEST_SUPPORTED} to ${NEWEST_TESTED} (${SUPPORTED_RELEASES.join(", ")}); upgrade authentik`
-    );
+  client;
+  providerName;
+  providerPk;
+  info;
+  full;
+  /** A full sync, started at most once per apply. false: authentik offers none to this token. */
+  startFullSync() {
+    this.full ??= this.sendSchedule();
+    return this.full;
   }
-  const [year2, month] = version.split(".");
-  const minor = `${year2}.${Number.parseInt(month, 10)}`;
-  return {
-    version,
-    minor,
-    samlIssuerField: atLeast(version, "2026.5") ? "issuer_override" : "issuer",
-    scimGroupFilter: atLeast(version, "2026.2") ? "group_filters" : "filter_group",
-    scimSyncPageSize: atLeast(version, "2025.12"),
-    untested: compareVersions(minor, NEWEST_TESTED) > 0
-  };
-}
-function releaseWarning(release2) {
-  if (!release2.untested) return void 0;
-  return `authentik ${release2.version} is newer than the newest release authentik-aws-gitops is tested against (${NEWEST_TESTED}); it speaks ${NEWEST_TESTED}'s API to it \u2014 read the plan with care and upgrade the tool when a version supporting ${release2.minor} is out`;
+  get fullSyncStarted() {
+    return this.full !== void 0;
+  }
+  async sendSchedule() {
+    const pk = this.pk();
+    let schedules;
+    let found = false;
+    try {
+      schedules = await this.client.list("/tasks/schedules/", { rel_obj_id: pk, rel_obj_content_type__model: "scimprovider" });
+      const schedule = schedules.find((s2) => s2.actorName.endsWith("scim_sync")) ?? schedules[0];
+      if (!schedule) return false;
+      found = true;
+      await this.client.post(`/tasks/schedules/${schedule.id}/send/`, {});
+    } catch (error3) {
+      if (error3 instanceof AuthentikApiError && error3.status === 404 && !found) return false;
+      if (error3 instanceof AuthentikApiError && (error3.status === 403 || error3.status === 404)) {
+        this.info(
+          `warning: ${SEND_SCHEDULE_REFUSED}, and this token's user is none, so the tool does not start a full sync of SCIM provider '${this.providerName}': it relies on the sync authentik starts when the provider is saved and on authentik's own schedule, and syncs each group it waits for one by one (POST /providers/scim/{id}/sync/object/)`
+        );
+        return false;
+      }
+      throw error3;
+    }
+    this.info(`started authentik's SCIM sync of provider '${this.providerName}'`);
+    return true;
+  }
+  /** Syncs one group (and its members) right away. */
+  async syncGroup(name, groupPk) {
+    const pk = this.pk();
+    if (!groupPk) throw new AuthentikSyncError(`cannot ask authentik to sync group '${name}': authentik has no such group`);
+    await this.client.post(`/providers/scim/${pk}/sync/object/`, { syncObjectModel: "authentik.core.models.Group", syncObjectId: groupPk });
+    this.info(`asked authentik to sync group '${name}' through SCIM`);
+  }
+  pk() {
+    const pk = this.providerPk();
+    if (!pk) throw new AuthentikSyncError(`the SCIM provider '${this.providerName}' does not exist in authentik yet`);
+    return pk;
+  }
+};
+var AuthentikSyncError = class extends UserError {
+  name = "AuthentikSyncError";
+};
+
+// src/providers/aws/identity-store-wait.ts
+var import_client_identitystore = __toESM(require_dist_cjs18(), 1);
+var sleep2 = (ms) => new Promise((r5) => setTimeout(r5, ms));
+async function waitForIdentityStoreGroup(clients, identityStoreId, name, options) {
+  const started = Date.now();
+  let delay2 = Math.min(2e3, options.pollMs);
+  for (; ; ) {
+    try {
+      const found = await clients.identityStore.send(
+        new import_client_identitystore.GetGroupIdCommand({ IdentityStoreId: identityStoreId, AlternateIdentifier: { UniqueAttribute: { AttributePath: "displayName", AttributeValue: name } } })
+      );
+      if (found.GroupId) {
+        options.info(`group '${name}' is now in the Identity Store`);
+        return found.GroupId;
+      }
+    } catch (error3) {
+      if (!(error3 instanceof import_client_identitystore.ResourceNotFoundException)) throw error3;
+    }
+    const waited = Date.now() - started;
+    if (waited >= options.timeoutMs) {
+      throw new UserError(
+        `group '${name}' did not appear in the Identity Store within ${Math.round(options.timeoutMs / 1e3)}s of starting authentik's SCIM sync; check the SCIM provider's sync status in authentik, then run apply again (what was applied stays, the rest is picked up)`
+      );
+    }
+    options.info(`waiting for SCIM to provision group '${name}' (${Math.round(waited / 1e3)}s)`);
+    await sleep2(delay2);
+    delay2 = Math.min(delay2 * 2, 1e4);
+  }
 }
 
-// src/providers/authentik/read-state.ts
+// src/providers/aws/sso-clients.ts
+var import_client_identitystore2 = __toESM(require_dist_cjs18(), 1);
+var import_client_organizations = __toESM(require_dist_cjs19(), 1);
+var import_client_sso_admin = __toESM(require_dist_cjs20(), 1);
+var RateLimiter = class {
+  constructor(ratePerSecond, burst = ratePerSecond) {
+    this.ratePerSecond = ratePerSecond;
+    this.burst = burst;
+    this.tokens = burst;
+  }
+  ratePerSecond;
+  burst;
+  tokens;
+  last = Date.now();
+  queue = [];
+  timer;
+  refill() {
+    const now = Date.now();
+    this.tokens = Math.min(this.burst, this.tokens + (now - this.last) / 1e3 * this.ratePerSecond);
+    this.last = now;
+  }
+  drain = () => {
+    this.timer = void 0;
+    this.refill();
+    while (this.queue.length > 0 && this.tokens >= 1) {
+      this.tokens -= 1;
+      this.queue.shift()();
+    }
+    if (this.queue.length > 0) {
+      this.timer = setTimeout(this.drain, Math.ceil((1 - this.tokens) / this.ratePerSecond * 1e3));
+    }
+  };
+  take() {
+    return new Promise((resolve) => {
+      this.queue.push(resolve);
+      if (!this.timer) this.drain();
+    });
+  }
+};
+function rateLimited(client, limiter) {
+  client.middlewareStack.add(
+    (next) => async (args) => {
+      await limiter.take();
+      return next(args);
+    },
+    { step: "finalizeRequest", name: "authentikAwsGitopsIdentityCenterRateLimit", priority: "low" }
+  );
+  return client;
+}
+var IDENTITY_CENTER_TPS = 20;
+var IDENTITY_CENTER_PACE = IDENTITY_CENTER_TPS * 0.95;
+function identityCenterClients(region, options = {}) {
+  const limiter = new RateLimiter(options.ratePerSecond ?? IDENTITY_CENTER_PACE);
+  const requests = { count: 0 };
+  const retry2 = sdkOptions(options.env, 10);
+  return {
+    region,
+    ssoAdmin: countRequests(rateLimited(new import_client_sso_admin.SSOAdminClient({ region, ...retry2 }), limiter), requests),
+    ssoAdminCreate: countRequests(rateLimited(new import_client_sso_admin.SSOAdminClient({ region, ...retry2, maxAttempts: 1 }), limiter), requests),
+    identityStore: countRequests(rateLimited(new import_client_identitystore2.IdentitystoreClient({ region, ...retry2 }), limiter), requests),
+    // Organizations is a global service with its own quotas.
+    organizations: countRequests(new import_client_organizations.OrganizationsClient({ region: "us-east-1", ...retry2 }), requests),
+    requests
+  };
+}
+
+// src/providers/aws/sso-read.ts
+var import_client_identitystore3 = __toESM(require_dist_cjs18(), 1);
+var import_client_organizations2 = __toESM(require_dist_cjs19(), 1);
+var import_client_sso_admin2 = __toESM(require_dist_cjs20(), 1);
+function allPages(what, fetch, items) {
+  return collectPages(`AWS ${what}`, async (token) => {
+    const page = await fetch(token);
+    return { items: items(page), next: page.NextToken };
+  });
+}
+function permissionSetIdentity(name) {
+  return `aws.sso.permission_set:${name.toLowerCase()}`;
+}
+async function discoverInstance(clients, config) {
+  const ic = config.aws.identityCenter;
+  if (ic.instanceArn && ic.identityStoreId) return { instanceArn: ic.instanceArn, identityStoreId: ic.identityStoreId };
+  const instances = await allPages(
+    "ListInstances",
+    (NextToken) => clients.ssoAdmin.send(new import_client_sso_admin2.ListInstancesCommand({ ...NextToken ? { NextToken } : {} })),
+    (p3) => p3.Instances
+  );
+  const match = ic.instanceArn ? instances.find((i5) => i5.InstanceArn === ic.instanceArn) : instances.length === 1 ? instances[0] : void 0;
+  if (!match?.InstanceArn || !match.IdentityStoreId) {
+    throw new UserError(
+      instances.length === 0 ? `no IAM Identity Center instance is visible in ${ic.region} with these AWS credentials; enable Identity Center or use credentials of its management (or delegated administrator) account` : ic.instanceArn ? `IAM Identity Center instance ${ic.instanceArn} is not among the instances visible in ${ic.region}` : `${instances.length} IAM Identity Center instances are visible in ${ic.region}; set aws.identityCenter.instanceArn`
+    );
+  }
+  return { instanceArn: match.InstanceArn, identityStoreId: match.IdentityStoreId };
+}
+async function accountsUnder(clients, parentId, depth = 0) {
+  if (depth > 5) return [];
+  const accounts = await allPages(
+    "ListAccountsForParent",
+    (NextToken) => clients.organizations.send(new import_client_organizations2.ListAccountsForParentCommand({ ParentId: parentId, ...NextToken ? { NextToken } : {} })),
+    (p3) => p3.Accounts
+  );
+  const children = await allPages(
+    "ListOrganizationalUnitsForParent",
+    (NextToken) => clients.organizations.send(new import_client_organizations2.ListOrganizationalUnitsForParentCommand({ ParentId: parentId, ...NextToken ? { NextToken } : {} })),
+    (p3) => p3.OrganizationalUnits
+  );
+  for (const child of children) if (child.Id) accounts.push(...await accountsUnder(clients, child.Id, depth + 1));
+  return accounts;
+}
+async function readIdentityCenter(clients, config, concurrency = 8) {
+  const { instanceArn, identityStoreId } = await discoverInstance(clients, config);
+  const resources = [];
+  const permissionSetArns = /* @__PURE__ */ new Map();
+  const desiredNames = new Set(config.permissionSets.map((p3) => p3.name.toLowerCase()));
+  const sso = clients.ssoAdmin;
+  const arns = await allPages(
+    "ListPermissionSets",
+    (NextToken) => sso.send(new import_client_sso_admin2.ListPermissionSetsCommand({ InstanceArn: instanceArn, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
+    (p3) => p3.PermissionSets
+  );
+  const managedArns = /* @__PURE__ */ new Map();
+  const adoptingArns = /* @__PURE__ */ new Set();
+  const adoptNames = new Set(config.adopt?.permissionSets ?? []);
+  const declaredNames = new Set(config.permissionSets.map((p3) => p3.name));
+  await mapLimit(arns, concurrency, async (PermissionSetArn) => {
+    const [described, tagList2] = await Promise.all([
+      sso.send(new import_client_sso_admin2.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
+      allPages(
+        "ListTagsForResource",
+        (NextToken) => sso.send(new import_client_sso_admin2.ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: PermissionSetArn, ...NextToken ? { NextToken } : {} })),
+        (p3) => p3.Tags
+      )
+    ]);
+    const ps = described.PermissionSet;
+    const name = ps.Name;
+    const tags = Object.fromEntries(tagList2.map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
+    const notOurs = configOwnership(tags, configId(config), desiredNames.has(name.toLowerCase()));
+    const adopting = adoption(tags, configId(config), declaredNames.has(name), adoptNames.has(name));
+    const owned = !notOurs || adopting !== void 0;
+    if (!owned && !desiredNames.has(name.toLowerCase())) return;
+    const addr = address.permissionSet(name);
+    permissionSetArns.set(addr, PermissionSetArn);
+    if (owned) managedArns.set(PermissionSetArn, name);
+    if (adopting && tags[MANAGED_BY_TAG] === void 0) adoptingArns.add(PermissionSetArn);
+    const details = owned ? await permissionSetDetails(clients, instanceArn, PermissionSetArn) : {};
+    const seconds2 = parseDuration(String(ps.SessionDuration ?? "PT1H").replace(/^(\d+)$/, "$1s")) ?? 3600;
+    resources.push({
+      address: addr,
+      type: "aws.sso.permission_set",
+      system: "aws",
+      title: `permission set ${name}`,
+      id: PermissionSetArn,
+      props: {
+        name,
+        description: ps.Description ?? "",
+        session_duration: toIsoDuration(seconds2),
+        relay_state: ps.RelayState ?? "",
+        ...details,
+        tags: comparableTags(tags)
+      },
+      ...adopting ? { owned: true, adopting } : ownedUnless(notOurs)
+    });
+  });
+  const groupList = await allPages(
+    "ListGroups",
+    (NextToken) => clients.identityStore.send(new import_client_identitystore3.ListGroupsCommand({ IdentityStoreId: identityStoreId, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
+    (p3) => p3.Groups
+  );
+  const groups = new Map(groupList.filter((g5) => g5.DisplayName && g5.GroupId).map((g5) => [g5.DisplayName, g5.GroupId]));
+  const declaredById = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
+  const ouAccounts = await readOuAccounts(clients, config);
+  const labels = new Map([...declaredById]);
+  for (const list3 of ouAccounts.values()) for (const a5 of list3) if (!labels.has(a5.id)) labels.set(a5.id, a5.label);
+  if (managedArns.size > 0) {
+    await mapLimit([...groups], concurrency, async ([groupName, groupId]) => {
+      const assignments = await allPages(
+        "ListAccountAssignmentsForPrincipal",
+        (NextToken) => sso.send(
+          new import_client_sso_admin2.ListAccountAssignmentsForPrincipalCommand({
+            InstanceArn: instanceArn,
+            PrincipalId: groupId,
+            PrincipalType: "GROUP",
+            MaxResults: 100,
+            ...NextToken ? { NextToken } : {}
+          })
+        ),
+        (p3) => p3.AccountAssignments
+      );
+      for (const a5 of assignments) {
+        const psName = managedArns.get(a5.PermissionSetArn ?? "");
+        if (!psName || !a5.AccountId) continue;
+        const addr = address.assignment(groupName, psName, a5.AccountId);
+        const label = labels.get(a5.AccountId) ?? a5.AccountId;
+        resources.push({
+          address: addr,
+          type: "aws.sso.account_assignment",
+          system: "aws",
+          account: label,
+          title: `group "${groupName}" \u2192 ${psName} in ${label}${label === a5.AccountId ? "" : ` (${a5.AccountId})`}`,
+          id: JSON.stringify({ principalId: groupId, permissionSetArn: a5.PermissionSetArn, accountId: a5.AccountId }),
+          props: { group: groupName, permission_set: { $ref: address.permissionSet(psName) }, account_id: a5.AccountId },
+          owned: true,
+          ...adoptingArns.has(a5.PermissionSetArn ?? "") ? { adopting: `it comes with permission set ${psName}, which this configuration adopts` } : {}
+        });
+      }
+    });
+  }
+  return { instanceArn, identityStoreId, resources, groups, permissionSetArns, ouAccounts };
+}
+async function readOuAccounts(clients, config) {
+  const declaredById = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
+  const ouAccounts = /* @__PURE__ */ new Map();
+  for (const ou of config.aws.organizationalUnits) {
+    const accounts = await accountsUnder(clients, ou.id).catch((error3) => {
+      throw new UserError(`cannot list the accounts of organizational unit '${ou.alias}' (${ou.id}) through AWS Organizations: ${error3.name}: ${error3.message}`);
+    });
+    ouAccounts.set(
+      ou.alias,
+      accounts.filter((a5) => a5.Id).map((a5) => ({ id: a5.Id, label: declaredById.get(a5.Id) ?? a5.Name ?? a5.Id })).sort((x, y) => byCodePoint(x.id, y.id))
+    );
+  }
+  return ouAccounts;
+}
+async function permissionSetDetails(clients, InstanceArn, PermissionSetArn) {
+  const sso = clients.ssoAdmin;
+  const [managed, customer, inline, boundary] = await Promise.all([
+    allPages(
+      "ListManagedPoliciesInPermissionSet",
+      (NextToken) => sso.send(new import_client_sso_admin2.ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn, ...NextToken ? { NextToken } : {} })),
+      (p3) => p3.AttachedManagedPolicies
+    ),
+    allPages(
+      "ListCustomerManagedPolicyReferencesInPermissionSet",
+      (NextToken) => sso.send(new import_client_sso_admin2.ListCustomerManagedPolicyReferencesInPermissionSetCommand({ InstanceArn, PermissionSetArn, ...NextToken ? { NextToken } : {} })),
+      (p3) => p3.CustomerManagedPolicyReferences
+    ),
+    sso.send(new import_client_sso_admin2.GetInlinePolicyForPermissionSetCommand({ InstanceArn, PermissionSetArn })),
+    sso.send(new import_client_sso_admin2.GetPermissionsBoundaryForPermissionSetCommand({ InstanceArn, PermissionSetArn })).catch((error3) => {
+      if (error3 instanceof import_client_sso_admin2.ResourceNotFoundException) return void 0;
+      throw error3;
+    })
+  ]);
+  const b5 = boundary?.PermissionsBoundary;
+  return {
+    managed_policies: managed.map((m3) => m3.Arn).sort(byCodePoint),
+    customer_managed_policies: customer.map((c5) => ({ name: c5.Name, path: c5.Path ?? "/" })).sort(byCodePoint),
+    inline_policy: inline.InlinePolicy ? normalizePolicy(inline.InlinePolicy) : null,
+    permissions_boundary: b5?.ManagedPolicyArn ? { managedPolicyArn: b5.ManagedPolicyArn } : b5?.CustomerManagedPolicyReference?.Name ? { customerManagedPolicy: { name: b5.CustomerManagedPolicyReference.Name, path: b5.CustomerManagedPolicyReference.Path ?? "/" } } : null
+  };
+}
+
+// src/providers/aws/sso-writes.ts
+var import_client_sso_admin4 = __toESM(require_dist_cjs20(), 1);
+
+// src/providers/aws/sso-async.ts
+var import_client_sso_admin3 = __toESM(require_dist_cjs20(), 1);
+var sleep3 = (ms) => new Promise((r5) => setTimeout(r5, ms));
+var AsyncOperations = class {
+  // request id → what
+  constructor(sso, instanceArn, kind, poll = {}) {
+    this.sso = sso;
+    this.instanceArn = instanceArn;
+    this.kind = kind;
+    this.poll = poll;
+  }
+  sso;
+  instanceArn;
+  kind;
+  poll;
+  waiters = /* @__PURE__ */ new Map();
+  loop;
+  finished = /* @__PURE__ */ new Map();
+  /** Resolves when the operation succeeded; rejects with AWS's reason when it failed. */
+  wait(requestId, what) {
+    return new Promise((resolve, reject) => {
+      this.waiters.set(requestId, { what, resolve, reject, since: Date.now() });
+      this.loop ??= this.run().finally(() => this.loop = void 0);
+    });
+  }
+  /** The shortest time an operation took, as seen (an estimate of how long they take). */
+  shortest;
+  /**
+   * When to look next: when the oldest outstanding operation should be done, going by
+   * the shortest one seen so far — a free slot is found soon after it frees, without
+   * polling on a fixed grid (wasted slot time, and requests off the shared quota).
+   */
+  nextDelay(fallback2) {
+    if (this.shortest === void 0 || this.waiters.size === 0) return fallback2;
+    const oldest = Math.min(...[...this.waiters.values()].map((w) => w.since));
+    return Math.max(50, Math.min(fallback2, oldest + this.shortest - Date.now()));
+  }
+  async run() {
+    const initial = this.poll.initialMs ?? 500;
+    let delay2 = initial;
+    while (this.waiters.size > 0) {
+      await sleep3(this.nextDelay(delay2));
+      try {
+        const inProgress = new Set((await this.list("IN_PROGRESS")).map((s2) => s2.RequestId));
+        const finished = [...this.waiters.keys()].filter((id) => !inProgress.has(id));
+        for (const id of finished) {
+          const w = this.waiters.get(id);
+          this.waiters.delete(id);
+          this.finished.set(id, w.what);
+          const took = Date.now() - w.since;
+          this.shortest = this.shortest === void 0 ? took : Math.min(this.shortest, took);
+          w.resolve();
+        }
+        const timeout2 = this.poll.timeoutMs ?? 10 * 6e4;
+        for (const [id, w] of this.waiters) {
+          if (Date.now() - w.since > timeout2) {
+            this.waiters.delete(id);
+            w.reject(new UserError(`${w.what} still in progress after ${Math.round((Date.now() - w.since) / 1e3)}s; run apply again later`));
+          }
+        }
+        delay2 = finished.length > 0 ? initial : Math.min(delay2 * 1.5, this.poll.maxMs ?? 5e3);
+      } catch (error3) {
+        for (const w of this.waiters.values()) w.reject(error3 instanceof Error ? error3 : new Error(String(error3)));
+        this.waiters.clear();
+      }
+    }
+  }
+  /** After everything was sent: did any finished operation fail? One FAILED listing for all of them. */
+  async check() {
+    if (this.finished.size === 0) return;
+    const finished = new Map(this.finished);
+    this.finished.clear();
+    const failed = (await this.list("FAILED")).map((s2) => s2.RequestId).filter((id) => id !== void 0 && finished.has(id));
+    if (failed.length === 0) return;
+    const lines2 = await Promise.all(failed.map(async (id) => `  ${finished.get(id)} failed: ${await this.reason(id)}`));
+    throw new UserError(`IAM Identity Center reported ${failed.length} operation(s) as failed:
+${lines2.join("\n")}
+Run plan again to see what is left, and apply to retry.`);
+  }
+  async list(status) {
+    const out = [];
+    let next;
+    for (let pages = 0; pages < 1e4; pages++) {
+      const page = await this.page(status, next);
+      out.push(...page.items);
+      if (!page.next || page.next === next) break;
+      next = page.next;
+    }
+    return out;
+  }
+  async page(status, NextToken) {
+    const input = { InstanceArn: this.instanceArn, Filter: { Status: status }, MaxResults: 100, ...NextToken ? { NextToken } : {} };
+    if (this.kind === "creation") {
+      const r6 = await this.sso.send(new import_client_sso_admin3.ListAccountAssignmentCreationStatusCommand(input));
+      return { items: r6.AccountAssignmentsCreationStatus ?? [], ...r6.NextToken ? { next: r6.NextToken } : {} };
+    }
+    if (this.kind === "deletion") {
+      const r6 = await this.sso.send(new import_client_sso_admin3.ListAccountAssignmentDeletionStatusCommand(input));
+      return { items: r6.AccountAssignmentsDeletionStatus ?? [], ...r6.NextToken ? { next: r6.NextToken } : {} };
+    }
+    const r5 = await this.sso.send(new import_client_sso_admin3.ListPermissionSetProvisioningStatusCommand(input));
+    return { items: r5.PermissionSetsProvisioningStatus ?? [], ...r5.NextToken ? { next: r5.NextToken } : {} };
+  }
+  async reason(id) {
+    const InstanceArn = this.instanceArn;
+    const status = this.kind === "creation" ? (await this.sso.send(new import_client_sso_admin3.DescribeAccountAssignmentCreationStatusCommand({ InstanceArn, AccountAssignmentCreationRequestId: id }))).AccountAssignmentCreationStatus : this.kind === "deletion" ? (await this.sso.send(new import_client_sso_admin3.DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn, AccountAssignmentDeletionRequestId: id }))).AccountAssignmentDeletionStatus : (await this.sso.send(new import_client_sso_admin3.DescribePermissionSetProvisioningStatusCommand({ InstanceArn, ProvisionPermissionSetRequestId: id }))).PermissionSetProvisioningStatus;
+    return status?.FailureReason ?? "no reason given";
+  }
+};
+
+// src/providers/aws/sso-writes.ts
+function asyncOperations(clients, instanceArn, poll = {}) {
+  const make = (kind) => new AsyncOperations(clients.ssoAdmin, instanceArn, kind, poll);
+  return { creation: make("creation"), deletion: make("deletion"), provisioning: make("provisioning") };
+}
+var sleep4 = (ms) => new Promise((r5) => setTimeout(r5, ms));
+async function settle(ctx, kind, what, status) {
+  if (status?.Status === "IN_PROGRESS" && status.RequestId) await ctx.operations[kind].wait(status.RequestId, what);
+  else if (status?.Status === "FAILED") throw new UserError(`${what} failed: ${status.FailureReason ?? "no reason given"}`);
+}
+function customerRef(r5) {
+  return { Name: r5.name, Path: r5.path };
+}
+function boundaryInput(b5) {
+  return "managedPolicyArn" in b5 ? { ManagedPolicyArn: b5.managedPolicyArn } : { CustomerManagedPolicyReference: customerRef(b5.customerManagedPolicy) };
+}
+async function ignoreNotFound(p3) {
+  try {
+    await p3;
+  } catch (error3) {
+    if (!(error3 instanceof import_client_sso_admin4.ResourceNotFoundException)) throw error3;
+  }
+}
+async function findOwnPermissionSet(ctx, name, tags) {
+  const sso = ctx.clients.ssoAdmin;
+  let NextToken;
+  for (let pages = 0; pages < 1e3; pages++) {
+    const page = await sso.send(new import_client_sso_admin4.ListPermissionSetsCommand({ InstanceArn: ctx.instanceArn, MaxResults: 100, ...NextToken ? { NextToken } : {} }));
+    for (const arn of page.PermissionSets ?? []) {
+      const ps = (await sso.send(new import_client_sso_admin4.DescribePermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }))).PermissionSet;
+      if (ps?.Name !== name) continue;
+      const live = Object.fromEntries(((await sso.send(new import_client_sso_admin4.ListTagsForResourceCommand({ InstanceArn: ctx.instanceArn, ResourceArn: arn }))).Tags ?? []).map((t) => [t.Key, t.Value]));
+      return live[MANAGED_BY_TAG] === tags[MANAGED_BY_TAG] && live[CONFIG_TAG] === tags[CONFIG_TAG] ? arn : void 0;
+    }
+    if (!page.NextToken || page.NextToken === NextToken) break;
+    NextToken = page.NextToken;
+  }
+  return void 0;
+}
+async function allAssignments(ctx, AccountId, PermissionSetArn) {
+  const out = [];
+  let NextToken;
+  for (let pages = 0; pages < 1e3; pages++) {
+    const page = await ctx.clients.ssoAdmin.send(new import_client_sso_admin4.ListAccountAssignmentsCommand({ InstanceArn: ctx.instanceArn, AccountId, PermissionSetArn, MaxResults: 100, ...NextToken ? { NextToken } : {} }));
+    out.push(...page.AccountAssignments ?? []);
+    if (!page.NextToken || page.NextToken === NextToken) break;
+    NextToken = page.NextToken;
+  }
+  return out;
+}
+async function createIdempotently(create, exists2, attempts = 6) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await create();
+    } catch (error3) {
+      const conflict = error3 instanceof import_client_sso_admin4.ConflictException;
+      if (attempt >= attempts || !(conflict || awsThrottled(error3) || awsMayHaveCommitted(error3))) throw error3;
+      await sleep4(Math.min(1e4, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
+      if (!awsThrottled(error3) && await exists2()) return void 0;
+    }
+  }
+}
+
+// src/modes/identity-center.ts
+async function readSpMetadata(config) {
+  const ic = config.aws.identityCenter;
+  return readSpMetadataFile(ic.spMetadataPath, ic.spMetadataRoot).catch((error3) => {
+    throw new UserError(`${ic.spMetadataLocation}: ${error3.message}`);
+  });
+}
+function missingScimToken(config) {
+  return new UserError(
+    `${config.scim.tokenEnvLocation}: the environment variable ${config.scim.tokenEnv} (scim.tokenEnv) is not set; it must hold the SCIM access token created in the IAM Identity Center console (a plan does without it; an apply that writes the SCIM provider needs it)`
+  );
+}
+function groupResolver(ctx, live, clients, sync, onProgress2) {
+  const known = new Map(live.aws.groups);
+  const waiting = /* @__PURE__ */ new Map();
+  const info2 = (message) => onProgress2?.({ kind: "info", message });
+  const timeoutMs = (ctx.options.scimWaitSeconds ?? 300) * 1e3;
+  const pollMs = ctx.options.pollMs ?? 500;
+  return (name) => {
+    const id = known.get(name);
+    if (id) return Promise.resolve(id);
+    let pending = waiting.get(name);
+    if (!pending) {
+      pending = (async () => {
+        if (!sync) throw new UserError(`group '${name}' is not in the Identity Store`);
+        if (!await sync.startFullSync()) await sync.syncGroup(name, live.authentik.lookups.groups.get(name));
+        const groupId = await waitForIdentityStoreGroup(clients, live.aws.identityStoreId, name, { timeoutMs, pollMs, info: info2 });
+        known.set(name, groupId);
+        return groupId;
+      })();
+      waiting.set(name, pending);
+    }
+    return pending;
+  };
+}
+var identityCenter = {
+  async setup(ctx) {
+    const sp = await readSpMetadata(ctx.config);
+    const token = ctx.config.scim ? ctx.env[ctx.config.scim.tokenEnv] || void 0 : void 0;
+    if (ctx.config.scim && !token && ctx.options.rotateScimToken) throw missingScimToken(ctx.config);
+    return { sp, scimToken: token, clients: identityCenterClients(ctx.config.aws.identityCenter.region, { env: ctx.env }) };
+  },
+  groupsNeeded: (ctx) => [...groupsNeeded(ctx.config, ctx.now), ...(ctx.config.scim?.groups ?? []).map((name) => ({ name, location: `${ctx.config.file} (scim.groups)` }))],
+  async readAws(ctx, setup) {
+    const aws = await readIdentityCenter(setup.clients, ctx.config, ctx.concurrency * 2).catch((error3) => {
+      throw awsFailure(error3, `reading IAM Identity Center in ${ctx.config.aws.identityCenter.region}`);
+    });
+    return { aws, resources: aws.resources };
+  },
+  // SCIM's groups (scim.groups, by default every mapped group) are not affected by
+  // expiry: an expired mapping's group stays in scope until the mapping is deleted from
+  // the file, so the scheduled removal of expired grants never rewrites the provider.
+  desire: (ctx, setup, live) => desiredIdentityCenter(ctx.config, {
+    authentikUrl: ctx.authentikUrl,
+    api: ctx.release,
+    sp: setup.sp,
+    ouAccounts: live.aws.ouAccounts,
+    ...setup.scimToken ? { scimToken: setup.scimToken } : {},
+    ...ctx.options.rotateScimToken ? { rotateScimToken: true } : {}
+  }),
+  check(ctx, setup, live, desired) {
+    const scope = scimScopeFindings(ctx.config, ctx.release);
+    const store = identityStoreFindings(ctx.config, activeMappings(ctx.config.mappings, ctx.now), live.aws.groups, live.aws.identityStoreId);
+    return {
+      problems: [...scope.problems, ...store.problems],
+      warnings: [...scope.warnings, ...store.warnings, ...keepWhatAwsCannotClear(desired, live.resources)],
+      manualSteps: consoleSteps(ctx.config, ctx.authentikUrl, setup.sp, live.resources)
+    };
+  },
+  beforeApply(ctx, setup, plan) {
+    if (!setup.scimToken && writesScimProvider(plan)) throw missingScimToken(ctx.config);
+  },
+  applyContext(ctx, setup, live, onProgress2) {
+    const scim = ctx.config.scim;
+    setup.sync = scim ? new ScimSync(ctx.authentik, scim.providerName, () => live.authentik.ids.pk.get(address.scimProvider(scim.providerName)), (message) => onProgress2?.({ kind: "info", message })) : void 0;
+    const pollMs = ctx.options.pollMs ?? 500;
+    const identityCenter2 = {
+      clients: setup.clients,
+      instanceArn: live.aws.instanceArn,
+      permissionSetArns: live.aws.permissionSetArns,
+      groupId: groupResolver(ctx, live, setup.clients, setup.sync, onProgress2),
+      poll: { initialMs: pollMs },
+      operations: asyncOperations(setup.clients, live.aws.instanceArn, { initialMs: pollMs })
+    };
+    return {
+      // Identity Center's lanes (10 assignments in flight, one provisioning at a time) bound it further.
+      concurrency: ctx.concurrency,
+      authentik: { client: ctx.authentik, lookups: live.authentik.lookups, ids: live.authentik.ids, ...setup.scimToken ? { scimToken: setup.scimToken } : {} },
+      identityCenter: identityCenter2
+    };
+  },
+  async afterApply(ctx, setup, _live, plan, result, applyContext) {
+    for (const tracker of Object.values(applyContext.identityCenter.operations)) await tracker.check();
+    if (setup.sync && result.failed.length === 0 && !setup.sync.fullSyncStarted && needsFullScimSync(plan, ctx.config)) await setup.sync.startFullSync();
+  },
+  awsRequests: (setup) => setup.clients.requests.count
+};
+
+// src/modes/shared.ts
+function authentikConnection(config, env2) {
+  const url = env2.AUTHENTIK_URL || config.authentik.url;
+  if (!url) throw new UserError("no authentik URL: set authentik.url in the configuration or the AUTHENTIK_URL environment variable");
+  const token = env2.AUTHENTIK_TOKEN;
+  if (!token) throw new UserError("AUTHENTIK_TOKEN is not set: the authentik API token is read only from this environment variable");
+  return { url, token };
+}
+function authentikClient(config, env2) {
+  const { url, token } = authentikConnection(config, env2);
+  return { client: new AuthentikClient({ url, token }), url };
+}
+function runWarnings(config, options) {
+  const out = [];
+  if (!config.authentik.url) {
+    out.push(
+      "authentik.url is not set: the launch URL, the SAML issuer and the console steps follow the AUTHENTIK_URL of each run, so runs that reach authentik by different URLs plan differently; set authentik.url to authentik's public URL"
+    );
+  }
+  if (options.rotateScimToken) {
+    out.push("--rotate-scim-token is on: the SCIM provider is rewritten (and authentik starts a full sync) on every apply while it stays on; use it for the one change that rotates the token");
+  }
+  return out;
+}
+function toolInfo(version) {
+  return { name: "authentik-aws-gitops", version };
+}
+
+// node_modules/diff/libesm/diff/base.js
+var Diff = class {
+  diff(oldStr, newStr, options = {}) {
+    let callback;
+    if (typeof options === "function") {
+      callback = options;
+      options = {};
+    } else if ("callback" in options) {
+      callback = options.callback;
+    }
+    const oldString = this.castInput(oldStr, options);
+    const newString = this.castInput(newStr, options);
+    const oldTokens = this.removeEmpty(this.tokenize(oldString, options));
+    const newTokens = this.removeEmpty(this.tokenize(newString, options));
+    return this.diffWithOptionsObj(oldTokens, newTokens, options, callback);
+  }
+  diffWithOptionsObj(oldTokens, newTokens, options, callback) {
+    var _a2;
+    const done = (value) => {
+      value = this.postProcess(value, options);
+      if (callback) {
+        setTimeout(function() {
+          callback(value);
+        }, 0);
+        return void 0;
+      } else {
+        return value;
+      }
+    };
+    const newLen = newTokens.length, oldLen = oldTokens.length;
+    let editLength = 1;
+    let maxEditLength = newLen + oldLen;
+    if (options.maxEditLength != null) {
+      maxEditLength = Math.min(maxEditLength, options.maxEditLength);
+    }
+    const maxExecutionTime = (_a2 = options.timeout) !== null && _a2 !== void 0 ? _a2 : Infinity;
+    const abortAfterTimestamp = Date.now() + maxExecutionTime;
+    const bestPath = [{ oldPos: -1, lastComponent: void 0 }];
+    let newPos = this.extractCommon(bestPath[0], newTokens, oldTokens, 0, options);
+    if (bestPath[0].oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+      return done(this.buildValues(bestPath[0].lastComponent, newTokens, oldTokens));
+    }
+    let minDiagonalToConsider = -Infinity, maxDiagonalToConsider = Infinity;
+    const execEditLength = () => {
+      for (let diagonalPath = Math.max(minDiagonalToConsider, -editLength); diagonalPath <= Math.min(maxDiagonalToConsider, editLength); diagonalPath += 2) {
+        let basePath;
+        const removePath = bestPath[diagonalPath - 1], addPath = bestPath[diagonalPath + 1];
+        if (removePath) {
+          bestPath[diagonalPath - 1] = void 0;
+        }
+        let canAdd = false;
+        if (addPath) {
+          const addPathNewPos = addPath.oldPos - diagonalPath;
+          canAdd = addPath && 0 <= addPathNewPos && addPathNewPos < newLen;
+        }
+        const canRemove = removePath && removePath.oldPos + 1 < oldLen;
+        if (!canAdd && !canRemove) {
+          bestPath[diagonalPath] = void 0;
+          continue;
+        }
+        if (!canRemove || canAdd && removePath.oldPos < addPath.oldPos) {
+          basePath = this.addToPath(addPath, true, false, 0, options);
+        } else {
+          basePath = this.addToPath(removePath, false, true, 1, options);
+        }
+        newPos = this.extractCommon(basePath, newTokens, oldTokens, diagonalPath, options);
+        if (basePath.oldPos + 1 >= oldLen && newPos + 1 >= newLen) {
+          return done(this.buildValues(basePath.lastComponent, newTokens, oldTokens)) || true;
+        } else {
+          bestPath[diagonalPath] = basePath;
+          if (basePath.oldPos + 1 >= oldLen) {
+            maxDiagonalToConsider = Math.min(maxDiagonalToConsider, diagonalPath - 1);
+          }
+          if (newPos + 1 >= newLen) {
+            minDiagonalToConsider = Math.max(minDiagonalToConsider, diagonalPath + 1);
+          }
+        }
+      }
+      editLength++;
+    };
+    if (callback) {
+      (function exec() {
+        setTimeout(function() {
+          if (editLength > maxEditLength || Date.now() > abortAfterTimestamp) {
+            return callback(void 0);
+          }
+          if (!execEditLength()) {
+            exec();
+          }
+        }, 0);
+      })();
+    } else {
+      while (editLength <= maxEditLength && Date.now() <= abortAfterTimestamp) {
+        const ret = execEditLength();
+        if (ret) {
+          return ret;
+        }
+      }
+    }
+  }
+  addToPath(path4, added, removed, oldPosInc, options) {
+    const last = path4.lastComponent;
+    if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
+      return {
+        oldPos: path4.oldPos + oldPosInc,
+        lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
+      };
+    } else {
+      return {
+        oldPos: path4.oldPos + oldPosInc,
+        lastComponent: { count: 1, added, removed, previousComponent: last }
+      };
+    }
+  }
+  extractCommon(basePath, newTokens, oldTokens, diagonalPath, options) {
+    const newLen = newTokens.length, oldLen = oldTokens.length;
+    let oldPos = basePath.oldPos, newPos = oldPos - diagonalPath, commonCount = 0;
+    while (newPos + 1 < newLen && oldPos + 1 < oldLen && this.equals(oldTokens[oldPos + 1], newTokens[newPos + 1], options)) {
+      newPos++;
+      oldPos++;
+      commonCount++;
+      if (options.oneChangePerToken) {
+        basePath.lastComponent = { count: 1, previousComponent: basePath.lastComponent, added: false, removed: false };
+      }
+    }
+    if (commonCount && !options.oneChangePerToken) {
+      basePath.lastComponent = { count: commonCount, previousComponent: basePath.lastComponent, added: false, removed: false };
+    }
+    basePath.oldPos = oldPos;
+    return newPos;
+  }
+  equals(left, right, options) {
+    if (options.comparator) {
+      return options.comparator(left, right);
+    } else {
+      return left === right || !!options.ignoreCase && left.toLowerCase() === right.toLowerCase();
+    }
+  }
+  removeEmpty(array) {
+    const ret = [];
+    for (let i5 = 0; i5 < array.length; i5++) {
+      if (array[i5]) {
+        ret.push(array[i5]);
+      }
+    }
+    return ret;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  castInput(value, options) {
+    return value;
+  }
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  tokenize(value, options) {
+    return Array.from(value);
+  }
+  join(chars2) {
+    return chars2.join("");
+  }
+  postProcess(changeObjects, options) {
+    return changeObjects;
+  }
+  get useLongestToken() {
+    return false;
+  }
+  buildValues(lastComponent, newTokens, oldTokens) {
+    const components = [];
+    let nextComponent;
+    while (lastComponent) {
+      components.push(lastComponent);
+      nextComponent = lastComponent.previousComponent;
+      delete lastComponent.previousComponent;
+      lastComponent = nextComponent;
+    }
+    components.reverse();
+    const componentLen = components.length;
+    let componentPos = 0, newPos = 0, oldPos = 0;
+    for (; componentPos < componentLen; componentPos++) {
+      const component = components[componentPos];
+      if (!component.removed) {
+        if (!component.added && this.useLongestToken) {
+          let value = newTokens.slice(newPos, newPos + component.count);
+          value = value.map(function(value2, i5) {
+            const oldValue = oldTokens[oldPos + i5];
+            return oldValue.length > value2.length ? oldValue : value2;
+          });
+          component.value = this.join(value);
+        } else {
+          component.value = this.join(newTokens.slice(newPos, newPos + component.count));
+        }
+        newPos += component.count;
+        if (!component.added) {
+          oldPos += component.count;
+        }
+      } else {
+        component.value = this.join(oldTokens.slice(oldPos, oldPos + component.count));
+        oldPos += component.count;
+      }
+    }
+    return components;
+  }
+};
+
+// node_modules/diff/libesm/diff/line.js
+var LineDiff = class extends Diff {
+  constructor() {
+    super(...arguments);
+    this.tokenize = tokenize;
+  }
+  equals(left, right, options) {
+    if (options.ignoreWhitespace) {
+      if (!options.newlineIsToken || !left.includes("\n")) {
+        left = left.trim();
+      }
+      if (!options.newlineIsToken || !right.includes("\n")) {
+        right = right.trim();
+      }
+    } else if (options.ignoreNewlineAtEof && !options.newlineIsToken) {
+      if (left.endsWith("\n")) {
+        left = left.slice(0, -1);
+      }
+      if (right.endsWith("\n")) {
+        right = right.slice(0, -1);
+      }
+    }
+    return super.equals(left, right, options);
+  }
+};
+var lineDiff = new LineDiff();
+function diffLines(oldStr, newStr, options) {
+  return lineDiff.diff(oldStr, newStr, options);
+}
+function tokenize(value, options) {
+  if (options.stripTrailingCr) {
+    value = value.replace(/\r\n/g, "\n");
+  }
+  const retLines = [], linesAndNewlines = value.split(/(\n|\r\n)/);
+  if (!linesAndNewlines[linesAndNewlines.length - 1]) {
+    linesAndNewlines.pop();
+  }
+  for (let i5 = 0; i5 < linesAndNewlines.length; i5++) {
+    const line = linesAndNewlines[i5];
+    if (i5 % 2 && !options.newlineIsToken) {
+      retLines[retLines.length - 1] += line;
+    } else {
+      retLines.push(line);
+    }
+  }
+  return retLines;
+}
+
+// node_modules/diff/libesm/patch/create.js
+function needsQuoting(s2) {
+  for (let i5 = 0; i5 < s2.length; i5++) {
+    if (s2[i5] < " " || s2[i5] > "~" || s2[i5] === '"' || s2[i5] === "\\") {
+      return true;
+    }
+  }
+  return false;
+}
+function quoteFileNameIfNeeded(s2) {
+  if (!needsQuoting(s2)) {
+    return s2;
+  }
+  let result = '"';
+  const bytes = new TextEncoder().encode(s2);
+  let i5 = 0;
+  while (i5 < bytes.length) {
+    const b5 = bytes[i5];
+    if (b5 === 7) {
+      result += "\\a";
+    } else if (b5 === 8) {
+      result += "\\b";
+    } else if (b5 === 9) {
+      result += "\\t";
+    } else if (b5 === 10) {
+      result += "\\n";
+    } else if (b5 === 11) {
+      result += "\\v";
+    } else if (b5 === 12) {
+      result += "\\f";
+    } else if (b5 === 13) {
+      result += "\\r";
+    } else if (b5 === 34) {
+      result += '\\"';
+    } else if (b5 === 92) {
+      result += "\\\\";
+    } else if (b5 >= 32 && b5 <= 126) {
+      result += String.fromCharCode(b5);
+    } else {
+      result += "\\" + b5.toString(8).padStart(3, "0");
+    }
+    i5++;
+  }
+  result += '"';
+  return result;
+}
+var INCLUDE_HEADERS = {
+  includeIndex: true,
+  includeUnderline: true,
+  includeFileHeaders: true
+};
+function structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+  let optionsObj;
+  if (!options) {
+    optionsObj = {};
+  } else if (typeof options === "function") {
+    optionsObj = { callback: options };
+  } else {
+    optionsObj = options;
+  }
+  if (typeof optionsObj.context === "undefined") {
+    optionsObj.context = 4;
+  }
+  const context = optionsObj.context;
+  if (optionsObj.newlineIsToken) {
+    throw new Error("newlineIsToken may not be used with patch-generation functions, only with diffing functions");
+  }
+  if (!optionsObj.callback) {
+    return diffLinesResultToPatch(diffLines(oldStr, newStr, optionsObj));
+  } else {
+    const { callback } = optionsObj;
+    diffLines(oldStr, newStr, Object.assign(Object.assign({}, optionsObj), { callback: (diff) => {
+      const patch = diffLinesResultToPatch(diff);
+      callback(patch);
+    } }));
+  }
+  function diffLinesResultToPatch(diff) {
+    if (!diff) {
+      return;
+    }
+    diff.push({ value: "", lines: [] });
+    function contextLines(lines2) {
+      return lines2.map(function(entry) {
+        return " " + entry;
+      });
+    }
+    const hunks = [];
+    let oldRangeStart = 0, newRangeStart = 0, curRange = [], oldLine = 1, newLine = 1;
+    for (let i5 = 0; i5 < diff.length; i5++) {
+      const current = diff[i5], lines2 = current.lines || splitLines(current.value);
+      current.lines = lines2;
+      if (current.added || current.removed) {
+        if (!oldRangeStart) {
+          const prev = diff[i5 - 1];
+          oldRangeStart = oldLine;
+          newRangeStart = newLine;
+          if (prev) {
+            curRange = context > 0 ? contextLines(prev.lines.slice(-context)) : [];
+            oldRangeStart -= curRange.length;
+            newRangeStart -= curRange.length;
+          }
+        }
+        for (const line of lines2) {
+          curRange.push((current.added ? "+" : "-") + line);
+        }
+        if (current.added) {
+          newLine += lines2.length;
+        } else {
+          oldLine += lines2.length;
+        }
+      } else {
+        if (oldRangeStart) {
+          if (lines2.length <= context * 2 && i5 < diff.length - 2) {
+            for (const line of contextLines(lines2)) {
+              curRange.push(line);
+            }
+          } else {
+            const contextSize = Math.min(lines2.length, context);
+            for (const line of contextLines(lines2.slice(0, contextSize))) {
+              curRange.push(line);
+            }
+            const hunk = {
+              oldStart: oldRangeStart,
+              oldLines: oldLine - oldRangeStart + contextSize,
+              newStart: newRangeStart,
+              newLines: newLine - newRangeStart + contextSize,
+              lines: curRange
+            };
+            hunks.push(hunk);
+            oldRangeStart = 0;
+            newRangeStart = 0;
+            curRange = [];
+          }
+        }
+        oldLine += lines2.length;
+        newLine += lines2.length;
+      }
+    }
+    for (const hunk of hunks) {
+      for (let i5 = 0; i5 < hunk.lines.length; i5++) {
+        if (hunk.lines[i5].endsWith("\n")) {
+          hunk.lines[i5] = hunk.lines[i5].slice(0, -1);
+        } else {
+          hunk.lines.splice(i5 + 1, 0, "\\ No newline at end of file");
+          i5++;
+        }
+      }
+    }
+    return {
+      oldFileName,
+      newFileName,
+      oldHeader,
+      newHeader,
+      hunks
+    };
+  }
+}
+function formatPatch(patch, headerOptions) {
+  var _a2, _b, _c5, _d, _e5, _f;
+  if (!headerOptions) {
+    headerOptions = INCLUDE_HEADERS;
+  }
+  if (Array.isArray(patch)) {
+    if (patch.length > 1 && !headerOptions.includeFileHeaders && !patch.every((p3) => p3.isGit)) {
+      throw new Error("Cannot omit file headers on a multi-file patch. (The result would be unparseable; how would a tool trying to apply the patch know which changes are to which file?)");
+    }
+    return patch.map((p3) => formatPatch(p3, headerOptions)).join("\n");
+  }
+  const ret = [];
+  if (patch.isGit) {
+    headerOptions = INCLUDE_HEADERS;
+    if (!patch.oldFileName) {
+      throw new Error("oldFileName must be specified for Git patches");
+    }
+    if (!patch.newFileName) {
+      throw new Error("newFileName must be specified for Git patches");
+    }
+    let gitOldName = patch.oldFileName;
+    let gitNewName = patch.newFileName;
+    if (patch.isCreate && gitOldName === "/dev/null") {
+      gitOldName = gitNewName.replace(/^b\//, "a/");
+    } else if (patch.isDelete && gitNewName === "/dev/null") {
+      gitNewName = gitOldName.replace(/^a\//, "b/");
+    }
+    ret.push("diff --git " + quoteFileNameIfNeeded(gitOldName) + " " + quoteFileNameIfNeeded(gitNewName));
+    if (patch.isDelete) {
+      ret.push("deleted file mode " + ((_a2 = patch.oldMode) !== null && _a2 !== void 0 ? _a2 : "100644"));
+    }
+    if (patch.isCreate) {
+      ret.push("new file mode " + ((_b = patch.newMode) !== null && _b !== void 0 ? _b : "100644"));
+    }
+    if (patch.oldMode && patch.newMode && !patch.isDelete && !patch.isCreate) {
+      ret.push("old mode " + patch.oldMode);
+      ret.push("new mode " + patch.newMode);
+    }
+    if (patch.isRename) {
+      ret.push("rename from " + quoteFileNameIfNeeded(((_c5 = patch.oldFileName) !== null && _c5 !== void 0 ? _c5 : "").replace(/^a\//, "")));
+      ret.push("rename to " + quoteFileNameIfNeeded(((_d = patch.newFileName) !== null && _d !== void 0 ? _d : "").replace(/^b\//, "")));
+    }
+    if (patch.isCopy) {
+      ret.push("copy from " + quoteFileNameIfNeeded(((_e5 = patch.oldFileName) !== null && _e5 !== void 0 ? _e5 : "").replace(/^a\//, "")));
+      ret.push("copy to " + quoteFileNameIfNeeded(((_f = patch.newFileName) !== null && _f !== void 0 ? _f : "").replace(/^b\//, "")));
+    }
+  } else {
+    if (headerOptions.includeIndex && patch.oldFileName == patch.newFileName && patch.oldFileName !== void 0) {
+      ret.push("Index: " + patch.oldFileName);
+    }
+    if (headerOptions.includeUnderline) {
+      ret.push("===================================================================");
+    }
+  }
+  const hasHunks = patch.hunks.length > 0;
+  if (headerOptions.includeFileHeaders && patch.oldFileName !== void 0 && patch.newFileName !== void 0 && (!patch.isGit || hasHunks)) {
+    ret.push("--- " + quoteFileNameIfNeeded(patch.oldFileName) + (patch.oldHeader ? "	" + patch.oldHeader : ""));
+    ret.push("+++ " + quoteFileNameIfNeeded(patch.newFileName) + (patch.newHeader ? "	" + patch.newHeader : ""));
+  }
+  for (let i5 = 0; i5 < patch.hunks.length; i5++) {
+    const hunk = patch.hunks[i5];
+    const oldStart = hunk.oldLines === 0 ? hunk.oldStart - 1 : hunk.oldStart;
+    const newStart = hunk.newLines === 0 ? hunk.newStart - 1 : hunk.newStart;
+    ret.push("@@ -" + oldStart + "," + hunk.oldLines + " +" + newStart + "," + hunk.newLines + " @@");
+    for (const line of hunk.lines) {
+      ret.push(line);
+    }
+  }
+  return ret.join("\n") + "\n";
+}
+function createTwoFilesPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options) {
+  if (typeof options === "function") {
+    options = { callback: options };
+  }
+  if (!(options === null || options === void 0 ? void 0 : options.callback)) {
+    const patchObj = structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, options);
+    if (!patchObj) {
+      return;
+    }
+    return formatPatch(patchObj, options === null || options === void 0 ? void 0 : options.headerOptions);
+  } else {
+    const { callback } = options;
+    structuredPatch(oldFileName, newFileName, oldStr, newStr, oldHeader, newHeader, Object.assign(Object.assign({}, options), { callback: (patchObj) => {
+      if (!patchObj) {
+        callback(void 0);
+      } else {
+        callback(formatPatch(patchObj, options.headerOptions));
+      }
+    } }));
+  }
+}
+function createPatch(fileName, oldStr, newStr, oldHeader, newHeader, options) {
+  return createTwoFilesPatch(fileName, fileName, oldStr, newStr, oldHeader, newHeader, options);
+}
+function splitLines(text) {
+  const hasTrailingNl = text.endsWith("\n");
+  const result = text.split("\n").map((line) => line + "\n");
+  if (hasTrailingNl) {
+    result.pop();
+  } else {
+    result.push(result.pop().slice(0, -1));
+  }
+  return result;
+}
+
+// src/providers/authentik/ids.ts
 function resolveLookup(lookups, l3) {
   const table = { flow: lookups.flows, keypair: lookups.keypairs, group: lookups.groups, managed_mapping: lookups.managedMappings }[l3.$lookup];
   return table.get(l3.key);
 }
+
+// src/providers/authentik/writes.ts
+function idOf(map3, ref, what) {
+  const addr = typeof ref === "string" ? ref : ref.$ref;
+  const v = map3.get(addr);
+  if (v === void 0) throw new Error(`internal: ${what} of ${addr} is not known (was it created?)`);
+  return v;
+}
+function lookup(ctx, value) {
+  if (!isLookup(value)) throw new Error(`internal: expected a lookup, got ${JSON.stringify(value)}`);
+  const id = resolveLookup(ctx.lookups, value);
+  if (id === void 0) throw new Error(`authentik has no ${value.$lookup} '${value.key}'`);
+  return id;
+}
+function mappingId(ctx, value) {
+  return isRef(value) ? idOf(ctx.ids.id, value, "pk") : lookup(ctx, value);
+}
+async function remove(ctx, path4) {
+  try {
+    await ctx.client.delete(path4);
+  } catch (error3) {
+    if (!(error3 instanceof AuthentikApiError && error3.status === 404)) throw error3;
+  }
+}
+var sleep5 = (ms) => new Promise((r5) => setTimeout(r5, ms));
+async function createOnce(post, find, attempts = 4) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await post();
+    } catch (error3) {
+      if (!mayHaveBeenCommitted(error3) || attempt >= attempts) throw error3;
+      await sleep5(200 * 2 ** (attempt - 1));
+      const existing = await find().catch(() => void 0);
+      if (existing !== void 0) return existing;
+    }
+  }
+}
+async function findOne(ctx, path4, query, matches) {
+  const items = await ctx.client.list(path4, query);
+  return items.find(matches);
+}
+
+// src/resources/kind.ts
+function need(value, what) {
+  if (value === void 0) throw new Error(`internal: this apply has no ${what} client`);
+  return value;
+}
+function missingIn(system) {
+  return (resource) => system === "aws" && resource.account ? `does not exist in account ${resource.account}` : `does not exist in ${system}`;
+}
+
+// src/resources/authentik-application.ts
+var application = {
+  type: "authentik.application",
+  system: "authentik",
+  order: 30,
+  reader: "authentik",
+  missing: missingIn("authentik"),
+  async apply(change, ctx) {
+    const a5 = need(ctx.authentik, "authentik");
+    if (change.action === "delete") return remove(a5, `/core/applications/${encodeURIComponent(change.liveId)}/`);
+    const after = change.after;
+    const body = {
+      name: after.name,
+      slug: after.slug,
+      provider: Number(idOf(a5.ids.pk, after.provider, "pk")),
+      group: after.group,
+      metaLaunchUrl: after.meta_launch_url,
+      openInNewTab: after.open_in_new_tab,
+      policyEngineMode: after.policy_engine_mode,
+      metaPublisher: after.meta_publisher,
+      backchannelProviders: (after.backchannel_providers ?? []).map((r5) => Number(idOf(a5.ids.pk, r5, "pk")))
+    };
+    if (change.action === "create") {
+      const created = await createOnce(
+        () => a5.client.post("/core/applications/", body),
+        () => a5.client.find(`/core/applications/${encodeURIComponent(body.slug)}/`)
+      );
+      a5.ids.id.set(change.address, created.slug);
+      a5.ids.pk.set(change.address, created.pk);
+      a5.ids.pbm.set(change.address, created.pk);
+    } else {
+      await a5.client.patch(`/core/applications/${encodeURIComponent(change.liveId)}/`, body);
+    }
+  }
+};
+
+// src/resources/authentik-entitlement.ts
+var entitlement = {
+  type: "authentik.entitlement",
+  system: "authentik",
+  order: 40,
+  reader: "authentik",
+  missing: missingIn("authentik"),
+  async apply(change, ctx) {
+    const a5 = need(ctx.authentik, "authentik");
+    if (change.action === "delete") return remove(a5, `/core/application_entitlements/${change.liveId}/`);
+    const after = change.after;
+    const body = { name: after.name, app: idOf(a5.ids.pk, after.app, "pk"), attributes: after.attributes };
+    if (change.action === "create") {
+      const created = await createOnce(
+        () => a5.client.post("/core/application_entitlements/", body),
+        () => findOne(a5, "/core/application_entitlements/", { app: body.app, name: body.name }, (e5) => e5.app === body.app && e5.name === body.name)
+      );
+      a5.ids.id.set(change.address, created.pbmUuid);
+      a5.ids.pbm.set(change.address, created.pbmUuid);
+    } else {
+      await a5.client.patch(`/core/application_entitlements/${change.liveId}/`, body);
+    }
+  }
+};
+
+// src/resources/authentik-policy-binding.ts
+var APPLICATION = /^authentik\.application\[(.*)\]$/;
+var policyBinding = {
+  type: "authentik.policy_binding",
+  system: "authentik",
+  order: 50,
+  reader: "authentik",
+  missing: missingIn("authentik"),
+  access({ props }, resolve) {
+    const group4 = props.group?.key;
+    const target = props.target?.$ref;
+    if (!group4 || !target) return void 0;
+    const app = APPLICATION.exec(target)?.[1];
+    if (app !== void 0) return { group: group4, grant: app, account: "authentik", accountId: "", kind: "application" };
+    const attrs = resolve(target)?.attributes ?? {};
+    if (typeof attrs.aws_role_name !== "string") return void 0;
+    return { group: group4, grant: attrs.aws_role_name, account: String(attrs.aws_account_alias ?? attrs.aws_account_id ?? "?"), accountId: String(attrs.aws_account_id ?? "") };
+  },
+  async apply(change, ctx) {
+    const a5 = need(ctx.authentik, "authentik");
+    if (change.action === "delete") return remove(a5, `/policies/bindings/${change.liveId}/`);
+    const after = change.after;
+    if (!after.group) throw new Error(`internal: ${change.address} binds no group`);
+    const body = {
+      target: idOf(a5.ids.pbm, after.target, "pbm_uuid"),
+      group: lookup(a5, after.group),
+      order: after.order,
+      enabled: after.enabled,
+      negate: after.negate,
+      timeout: after.timeout,
+      failureResult: after.failure_result
+    };
+    if (change.action === "create") {
+      const created = await createOnce(
+        () => a5.client.post("/policies/bindings/", body),
+        () => findOne(a5, "/policies/bindings/", { target: body.target }, (b5) => b5.target === body.target && b5.group === body.group)
+      );
+      a5.ids.id.set(change.address, created.pk);
+    } else {
+      await a5.client.patch(`/policies/bindings/${change.liveId}/`, body);
+    }
+  }
+};
+
+// src/resources/authentik-property-mapping.ts
+var propertyMapping = {
+  type: "authentik.property_mapping",
+  system: "authentik",
+  order: 10,
+  reader: "authentik",
+  missing: missingIn("authentik"),
+  async apply(change, ctx) {
+    const a5 = need(ctx.authentik, "authentik");
+    if (change.action === "delete") return remove(a5, `/propertymappings/all/${change.liveId}/`);
+    const after = change.after;
+    const body = { name: after.name, samlName: after.saml_name, friendlyName: after.friendly_name, expression: after.expression };
+    if (change.action === "create") {
+      const created = await createOnce(
+        () => a5.client.post("/propertymappings/provider/saml/", body),
+        () => findOne(a5, "/propertymappings/provider/saml/", { name: body.name }, (m3) => m3.name === body.name)
+      );
+      a5.ids.id.set(change.address, created.pk);
+    } else {
+      await a5.client.put(`/propertymappings/provider/saml/${change.liveId}/`, body);
+    }
+  }
+};
+
+// src/resources/authentik-saml-provider.ts
+var samlProvider = {
+  type: "authentik.saml_provider",
+  system: "authentik",
+  order: 20,
+  reader: "authentik",
+  identityProvider: true,
+  missing: missingIn("authentik"),
+  async apply(change, ctx) {
+    const a5 = need(ctx.authentik, "authentik");
+    if (change.action === "delete") return remove(a5, `/providers/saml/${change.liveId}/`);
+    const after = change.after;
+    const body = {
+      name: after.name,
+      authorizationFlow: lookup(a5, after.authorization_flow),
+      invalidationFlow: lookup(a5, after.invalidation_flow),
+      acsUrl: after.acs_url,
+      audience: after.audience,
+      // Whichever of issuer_override (2026.5+) / issuer (before) the plan was made for.
+      ...after.issuer_override !== void 0 ? { issuerOverride: after.issuer_override } : {},
+      ...after.issuer !== void 0 ? { issuer: after.issuer } : {},
+      spBinding: after.sp_binding,
+      signingKp: lookup(a5, after.signing_kp),
+      signAssertion: after.sign_assertion,
+      signResponse: after.sign_response,
+      nameIdMapping: lookup(a5, after.name_id_mapping),
+      propertyMappings: after.property_mappings.map((r5) => idOf(a5.ids.id, r5, "pk"))
+    };
+    if (change.action === "create") {
+      const created = await createOnce(
+        () => a5.client.post("/providers/saml/", body),
+        () => findOne(a5, "/providers/saml/", { name: body.name }, (p3) => p3.name === body.name)
+      );
+      a5.ids.id.set(change.address, String(created.pk));
+      a5.ids.pk.set(change.address, String(created.pk));
+    } else {
+      await a5.client.patch(`/providers/saml/${change.liveId}/`, body);
+    }
+  }
+};
+
+// src/resources/authentik-scim-mapping.ts
+var scimMapping = {
+  type: "authentik.scim_mapping",
+  system: "authentik",
+  order: 60,
+  reader: "authentik",
+  missing: missingIn("authentik"),
+  async apply(change, ctx) {
+    const a5 = need(ctx.authentik, "authentik");
+    if (change.action === "delete") return remove(a5, `/propertymappings/all/${change.liveId}/`);
+    const after = change.after;
+    const body = { name: after.name, expression: after.expression };
+    if (change.action === "create") {
+      const created = await createOnce(
+        () => a5.client.post("/propertymappings/provider/scim/", body),
+        () => findOne(a5, "/propertymappings/provider/scim/", { name: body.name }, (m3) => m3.name === body.name)
+      );
+      a5.ids.id.set(change.address, created.pk);
+    } else {
+      await a5.client.put(`/propertymappings/provider/scim/${change.liveId}/`, body);
+    }
+  }
+};
+
+// src/resources/authentik-scim-provider.ts
+var scimProvider = {
+  type: "authentik.scim_provider",
+  system: "authentik",
+  order: 70,
+  reader: "authentik",
+  missing: missingIn("authentik"),
+  async apply(change, ctx) {
+    const a5 = need(ctx.authentik, "authentik");
+    if (change.action === "delete") return remove(a5, `/providers/scim/${change.liveId}/`);
+    if (!a5.scimToken) throw new Error("internal: the SCIM token is not available");
+    const after = change.after;
+    const body = {
+      name: after.name,
+      url: after.url,
+      token: a5.scimToken,
+      compatibilityMode: after.compatibility_mode,
+      propertyMappings: after.property_mappings.map((v) => mappingId(a5, v)),
+      propertyMappingsGroup: after.property_mappings_group.map((v) => mappingId(a5, v)),
+      ...after.group_filters !== void 0 ? { groupFilters: after.group_filters.map((v) => lookup(a5, v)) } : {},
+      ...after.filter_group !== void 0 ? { filterGroup: after.filter_group === null ? null : lookup(a5, after.filter_group) } : {},
+      excludeUsersServiceAccount: after.exclude_users_service_account,
+      ...after.sync_page_size !== void 0 ? { syncPageSize: after.sync_page_size } : {},
+      dryRun: after.dry_run
+    };
+    if (change.action === "create") {
+      const created = await createOnce(
+        () => a5.client.post("/providers/scim/", body),
+        () => findOne(a5, "/providers/scim/", { name: body.name }, (p3) => p3.name === body.name)
+      );
+      a5.ids.id.set(change.address, String(created.pk));
+      a5.ids.pk.set(change.address, String(created.pk));
+    } else {
+      await a5.client.patch(`/providers/scim/${change.liveId}/`, body);
+    }
+  }
+};
+
+// src/resources/aws-iam-role.ts
+var import_client_iam4 = __toESM(require_dist_cjs16(), 1);
+
+// src/providers/aws/iam-writes.ts
+var import_client_iam3 = __toESM(require_dist_cjs16(), 1);
+async function ignoreMissing(p3) {
+  try {
+    await p3;
+  } catch (error3) {
+    if (!(error3 instanceof import_client_iam3.NoSuchEntityException)) throw error3;
+  }
+}
+function tagList(tags) {
+  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+}
+async function createRoleOnce(iam, after, create) {
+  try {
+    await create();
+  } catch (error3) {
+    if (!(error3 instanceof import_client_iam3.EntityAlreadyExistsException)) throw error3;
+    const role = (await iam.send(new import_client_iam3.GetRoleCommand({ RoleName: after.name }))).Role;
+    const tags = Object.fromEntries((role?.Tags ?? []).map((t) => [t.Key, t.Value]));
+    const wanted = after.tags;
+    if (role?.Path !== after.path || tags[MANAGED_BY_TAG] !== wanted[MANAGED_BY_TAG] || tags[CONFIG_TAG] !== wanted[CONFIG_TAG]) throw error3;
+  }
+}
+
+// src/resources/aws-iam-role.ts
+var NOTHING = {
+  managed_policies: [],
+  inline_policies: {},
+  tags: {},
+  permissions_boundary: null,
+  trust_policy: {},
+  description: "",
+  max_session_duration: 0
+};
+var iamRole = {
+  type: "aws.iam.role",
+  system: "aws",
+  order: 90,
+  reader: "iam",
+  missing: missingIn("aws"),
+  // IAM role names are unique per account, whatever their path, ignoring letter case.
+  identity: (r5) => r5.account ? roleIdentity(r5.account, r5.props.name) : void 0,
+  grant: { scope: "account", name: (p3) => p3.name, sessionSeconds: (p3) => p3.max_session_duration },
+  async apply(change, ctx) {
+    const { iam } = need(ctx.iam, "IAM")(change.account).clients;
+    if (change.action === "delete") {
+      const before2 = change.before;
+      const RoleName2 = before2.name;
+      for (const arn of before2.managed_policies) await ignoreMissing(iam.send(new import_client_iam4.DetachRolePolicyCommand({ RoleName: RoleName2, PolicyArn: arn })));
+      for (const name of Object.keys(before2.inline_policies)) await ignoreMissing(iam.send(new import_client_iam4.DeleteRolePolicyCommand({ RoleName: RoleName2, PolicyName: name })));
+      await ignoreMissing(iam.send(new import_client_iam4.DeleteRoleCommand({ RoleName: RoleName2 })));
+      return;
+    }
+    const after = change.after;
+    const RoleName = after.name;
+    const before = change.action === "create" ? NOTHING : change.before;
+    if (change.action === "create") {
+      await createRoleOnce(
+        iam,
+        after,
+        () => iam.send(
+          new import_client_iam4.CreateRoleCommand({
+            RoleName,
+            Path: after.path,
+            AssumeRolePolicyDocument: policyJson(after.trust_policy),
+            Description: after.description,
+            MaxSessionDuration: after.max_session_duration,
+            ...after.permissions_boundary ? { PermissionsBoundary: after.permissions_boundary } : {},
+            Tags: tagList(after.tags)
+          })
+        )
+      );
+    } else {
+      if (!deepEqual(before.trust_policy, after.trust_policy)) {
+        await iam.send(new import_client_iam4.UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: policyJson(after.trust_policy) }));
+      }
+      if (before.description !== after.description || before.max_session_duration !== after.max_session_duration) {
+        await iam.send(new import_client_iam4.UpdateRoleCommand({ RoleName, Description: after.description, MaxSessionDuration: after.max_session_duration }));
+      }
+      if (before.permissions_boundary !== after.permissions_boundary) {
+        if (after.permissions_boundary) await iam.send(new import_client_iam4.PutRolePermissionsBoundaryCommand({ RoleName, PermissionsBoundary: after.permissions_boundary }));
+        else await ignoreMissing(iam.send(new import_client_iam4.DeleteRolePermissionsBoundaryCommand({ RoleName })));
+      }
+      const removedTags = Object.keys(before.tags).filter((k5) => !(k5 in after.tags));
+      const changedTags = Object.fromEntries(Object.entries(after.tags).filter(([k5, v]) => before.tags[k5] !== v));
+      if (removedTags.length) await iam.send(new import_client_iam4.UntagRoleCommand({ RoleName, TagKeys: removedTags }));
+      if (Object.keys(changedTags).length) await iam.send(new import_client_iam4.TagRoleCommand({ RoleName, Tags: tagList(changedTags) }));
+    }
+    const beforeManaged = new Set(before.managed_policies);
+    const afterManaged = new Set(after.managed_policies);
+    for (const arn of afterManaged) if (!beforeManaged.has(arn)) await iam.send(new import_client_iam4.AttachRolePolicyCommand({ RoleName, PolicyArn: arn }));
+    for (const arn of beforeManaged) if (!afterManaged.has(arn)) await ignoreMissing(iam.send(new import_client_iam4.DetachRolePolicyCommand({ RoleName, PolicyArn: arn })));
+    for (const [name, doc] of Object.entries(after.inline_policies)) {
+      if (!deepEqual(before.inline_policies[name], doc)) await iam.send(new import_client_iam4.PutRolePolicyCommand({ RoleName, PolicyName: name, PolicyDocument: policyJson(doc) }));
+    }
+    for (const name of Object.keys(before.inline_policies)) {
+      if (!(name in after.inline_policies)) await ignoreMissing(iam.send(new import_client_iam4.DeleteRolePolicyCommand({ RoleName, PolicyName: name })));
+    }
+  }
+};
+
+// src/resources/aws-iam-saml-provider.ts
+var import_client_iam5 = __toESM(require_dist_cjs16(), 1);
+var iamSamlProvider = {
+  type: "aws.iam.saml_provider",
+  system: "aws",
+  order: 80,
+  reader: "iam",
+  identityProvider: true,
+  missing: missingIn("aws"),
+  async apply(change, ctx) {
+    const { clients, metadataXml } = need(ctx.iam, "IAM")(change.account);
+    const name = (change.after ?? change.before).name;
+    if (change.action === "delete") {
+      await ignoreMissing(clients.iam.send(new import_client_iam5.DeleteSAMLProviderCommand({ SAMLProviderArn: change.liveId })));
+      return;
+    }
+    const document = await metadataXml();
+    if (change.action === "create") {
+      try {
+        await clients.iam.send(new import_client_iam5.CreateSAMLProviderCommand({ Name: name, SAMLMetadataDocument: document }));
+      } catch (error3) {
+        if (!(error3 instanceof import_client_iam5.EntityAlreadyExistsException)) throw error3;
+        await clients.iam.send(new import_client_iam5.UpdateSAMLProviderCommand({ SAMLProviderArn: `arn:aws:iam::${clients.account.id}:saml-provider/${name}`, SAMLMetadataDocument: document }));
+      }
+    } else {
+      await clients.iam.send(new import_client_iam5.UpdateSAMLProviderCommand({ SAMLProviderArn: change.liveId, SAMLMetadataDocument: document }));
+    }
+  }
+};
+
+// src/resources/aws-sso-account-assignment.ts
+var import_client_sso_admin5 = __toESM(require_dist_cjs20(), 1);
+var PERMISSION_SET = /^aws\.sso\.permission_set\[(.*)\]$/;
+var accountAssignment = {
+  type: "aws.sso.account_assignment",
+  system: "aws",
+  order: 110,
+  reader: "identity-center",
+  missing: (r5) => r5.account ? `does not exist in account ${r5.account}` : "does not exist in aws",
+  access({ account, props }) {
+    const ref = props.permission_set?.$ref ?? "";
+    return { group: props.group, grant: PERMISSION_SET.exec(ref)?.[1] ?? ref, account: account ?? props.account_id, accountId: props.account_id };
+  },
+  // AWS allows at most 10 CreateAccountAssignment in flight.
+  lane: () => ({ key: "assignments", limit: 10 }),
+  async apply(change, ctx) {
+    const ic = need(ctx.identityCenter, "IAM Identity Center");
+    const sso = ic.clients.ssoAdmin;
+    const InstanceArn = ic.instanceArn;
+    if (change.action === "delete") {
+      const id = JSON.parse(change.liveId);
+      const deleted = await createIdempotently(
+        () => sso.send(
+          new import_client_sso_admin5.DeleteAccountAssignmentCommand({
+            InstanceArn,
+            TargetId: id.accountId,
+            TargetType: "AWS_ACCOUNT",
+            PermissionSetArn: id.permissionSetArn,
+            PrincipalType: "GROUP",
+            PrincipalId: id.principalId
+          })
+        ),
+        async () => false
+      ).catch((error3) => {
+        if (error3 instanceof import_client_sso_admin5.ResourceNotFoundException) return void 0;
+        throw error3;
+      });
+      await settle(ic, "deletion", `removing ${change.title}`, deleted?.AccountAssignmentDeletionStatus);
+      return;
+    }
+    const after = change.after;
+    const PermissionSetArn = ic.permissionSetArns.get(after.permission_set.$ref);
+    if (!PermissionSetArn) throw new Error(`internal: the ARN of ${after.permission_set.$ref} is not known`);
+    const PrincipalId = await ic.groupId(after.group);
+    const input = { InstanceArn, TargetId: after.account_id, TargetType: "AWS_ACCOUNT", PermissionSetArn, PrincipalType: "GROUP", PrincipalId };
+    const exists2 = async () => {
+      const list3 = await allAssignments(ic, input.TargetId, PermissionSetArn);
+      return list3.some((a5) => a5.PrincipalType === "GROUP" && a5.PrincipalId === PrincipalId);
+    };
+    const created = await createIdempotently(() => ic.clients.ssoAdminCreate.send(new import_client_sso_admin5.CreateAccountAssignmentCommand(input)), exists2);
+    if (!created) return;
+    await settle(ic, "creation", `assigning ${change.title}`, created.AccountAssignmentCreationStatus);
+  }
+};
+
+// src/resources/aws-sso-permission-set.ts
+var import_client_sso_admin6 = __toESM(require_dist_cjs20(), 1);
+var NOTHING2 = {
+  managed_policies: [],
+  customer_managed_policies: [],
+  inline_policy: null,
+  permissions_boundary: null,
+  tags: {}
+};
+var permissionSet = {
+  type: "aws.sso.permission_set",
+  system: "aws",
+  order: 100,
+  reader: "identity-center",
+  missing: () => "does not exist in IAM Identity Center",
+  // Permission set names are unique per instance, ignoring letter case.
+  identity: (r5) => permissionSetIdentity(r5.props.name),
+  grant: { scope: "assignments", name: (p3) => p3.name, sessionSeconds: (p3) => parseDuration(p3.session_duration) },
+  // AWS allows one permission-set provisioning per account at a time: changes that re-provision go one by one.
+  lane: (c5, ctx) => c5.action === "update" || c5.action === "adopt" ? { key: "provisioning", limit: 1 } : { key: "aws", limit: ctx.concurrency },
+  async apply(change, ctx) {
+    const ic = need(ctx.identityCenter, "IAM Identity Center");
+    const sso = ic.clients.ssoAdmin;
+    const InstanceArn = ic.instanceArn;
+    if (change.action === "delete") {
+      await ignoreNotFound(sso.send(new import_client_sso_admin6.DeletePermissionSetCommand({ InstanceArn, PermissionSetArn: change.liveId })));
+      return;
+    }
+    const after = change.after;
+    const before = change.action === "create" ? NOTHING2 : change.before;
+    let PermissionSetArn = change.liveId;
+    if (change.action === "create") {
+      let found;
+      const created = await createIdempotently(
+        () => ic.clients.ssoAdminCreate.send(
+          new import_client_sso_admin6.CreatePermissionSetCommand({
+            InstanceArn,
+            Name: after.name,
+            ...after.description ? { Description: after.description } : {},
+            SessionDuration: after.session_duration,
+            ...after.relay_state ? { RelayState: after.relay_state } : {},
+            Tags: Object.entries(after.tags).map(([Key, Value]) => ({ Key, Value }))
+          })
+        ),
+        async () => Boolean(found = await findOwnPermissionSet(ic, after.name, after.tags))
+      );
+      PermissionSetArn = created?.PermissionSet?.PermissionSetArn ?? found;
+      ic.permissionSetArns.set(change.address, PermissionSetArn);
+    } else {
+      const b5 = change.before;
+      if (b5.description !== after.description || b5.session_duration !== after.session_duration || b5.relay_state !== after.relay_state) {
+        await sso.send(
+          new import_client_sso_admin6.UpdatePermissionSetCommand({
+            InstanceArn,
+            PermissionSetArn,
+            ...after.description ? { Description: after.description } : {},
+            SessionDuration: after.session_duration,
+            ...after.relay_state ? { RelayState: after.relay_state } : {}
+          })
+        );
+      }
+      const removed = Object.keys(b5.tags).filter((k5) => !(k5 in after.tags));
+      const changed = Object.entries(after.tags).filter(([k5, v]) => b5.tags[k5] !== v);
+      if (removed.length) await sso.send(new import_client_sso_admin6.UntagResourceCommand({ InstanceArn, ResourceArn: PermissionSetArn, TagKeys: removed }));
+      if (changed.length) await sso.send(new import_client_sso_admin6.TagResourceCommand({ InstanceArn, ResourceArn: PermissionSetArn, Tags: changed.map(([Key, Value]) => ({ Key, Value })) }));
+    }
+    const bm = new Set(before.managed_policies);
+    const am = new Set(after.managed_policies);
+    for (const arn of am) if (!bm.has(arn)) await sso.send(new import_client_sso_admin6.AttachManagedPolicyToPermissionSetCommand({ InstanceArn, PermissionSetArn, ManagedPolicyArn: arn }));
+    for (const arn of bm) if (!am.has(arn)) await ignoreNotFound(sso.send(new import_client_sso_admin6.DetachManagedPolicyFromPermissionSetCommand({ InstanceArn, PermissionSetArn, ManagedPolicyArn: arn })));
+    const key2 = (r5) => `${r5.path}${r5.name}`;
+    const bc = new Map(before.customer_managed_policies.map((r5) => [key2(r5), r5]));
+    const ac = new Map(after.customer_managed_policies.map((r5) => [key2(r5), r5]));
+    for (const [k5, r5] of ac) if (!bc.has(k5)) await sso.send(new import_client_sso_admin6.AttachCustomerManagedPolicyReferenceToPermissionSetCommand({ InstanceArn, PermissionSetArn, CustomerManagedPolicyReference: customerRef(r5) }));
+    for (const [k5, r5] of bc) if (!ac.has(k5)) await ignoreNotFound(sso.send(new import_client_sso_admin6.DetachCustomerManagedPolicyReferenceFromPermissionSetCommand({ InstanceArn, PermissionSetArn, CustomerManagedPolicyReference: customerRef(r5) })));
+    if (!deepEqual(before.inline_policy, after.inline_policy)) {
+      if (after.inline_policy) await sso.send(new import_client_sso_admin6.PutInlinePolicyToPermissionSetCommand({ InstanceArn, PermissionSetArn, InlinePolicy: policyJson(after.inline_policy) }));
+      else await ignoreNotFound(sso.send(new import_client_sso_admin6.DeleteInlinePolicyFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
+    }
+    if (!deepEqual(before.permissions_boundary, after.permissions_boundary)) {
+      const b5 = after.permissions_boundary;
+      if (b5) await sso.send(new import_client_sso_admin6.PutPermissionsBoundaryToPermissionSetCommand({ InstanceArn, PermissionSetArn, PermissionsBoundary: boundaryInput(b5) }));
+      else await ignoreNotFound(sso.send(new import_client_sso_admin6.DeletePermissionsBoundaryFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
+    }
+    if (change.action === "update" || change.action === "adopt" && change.fields.some((f5) => f5.field.split(".")[0] !== "tags")) {
+      const provisioned = await createIdempotently(
+        () => ic.clients.ssoAdminCreate.send(new import_client_sso_admin6.ProvisionPermissionSetCommand({ InstanceArn, PermissionSetArn, TargetType: "ALL_PROVISIONED_ACCOUNTS" })),
+        async () => false
+      );
+      await settle(ic, "provisioning", `re-provisioning permission set ${after.name}`, provisioned?.PermissionSetProvisioningStatus);
+    }
+  }
+};
+
+// src/resources/registry.ts
+var KINDS = {
+  "authentik.property_mapping": propertyMapping,
+  "authentik.saml_provider": samlProvider,
+  "authentik.application": application,
+  "authentik.entitlement": entitlement,
+  "authentik.policy_binding": policyBinding,
+  "authentik.scim_mapping": scimMapping,
+  "authentik.scim_provider": scimProvider,
+  "aws.iam.saml_provider": iamSamlProvider,
+  "aws.iam.role": iamRole,
+  "aws.sso.permission_set": permissionSet,
+  "aws.sso.account_assignment": accountAssignment
+};
+function kindOf2(type) {
+  return KINDS[type];
+}
+function applyChange(change, ctx) {
+  return kindOf2(change.type).apply(change, ctx);
+}
+function laneOf(change, ctx) {
+  return kindOf2(change.type).lane?.(change, ctx) ?? { key: change.system, limit: ctx.concurrency };
+}
+function accessOf(resource, resolve) {
+  return kindOf2(resource.type).access?.(resource, resolve);
+}
+function identityOf(resource) {
+  return kindOf2(resource.type).identity?.(resource);
+}
+
+// src/plan/policy-diff.ts
+function asList(v) {
+  if (v === void 0 || v === null) return [];
+  if (typeof v === "string") return [v];
+  if (Array.isArray(v)) return v.map(String);
+  return [JSON.stringify(v)];
+}
+function normalizeCondition2(c5) {
+  if (typeof c5 !== "object" || c5 === null || Object.keys(c5).length === 0) return void 0;
+  const out = {};
+  for (const [op2, body] of Object.entries(c5)) {
+    if (typeof body === "object" && body !== null && !Array.isArray(body)) {
+      out[op2] = Object.fromEntries(
+        Object.entries(body).map(([k5, v]) => {
+          const list3 = Array.isArray(v) ? [...new Set(v.map((x) => typeof x === "string" ? x : JSON.stringify(x)))].sort(byCodePoint) : [typeof v === "string" ? v : JSON.stringify(v)];
+          return [k5, list3.length === 1 ? list3[0] : list3];
+        })
+      );
+    } else out[op2] = body;
+  }
+  return sortKeys(out);
+}
+function statementsOf(doc) {
+  if (doc === void 0 || doc === null || doc === "") return [];
+  const parsed = typeof doc === "string" ? decodePolicyDocument(doc) : doc;
+  const st = parsed.Statement;
+  if (st === void 0 || st === null) return [];
+  return (Array.isArray(st) ? st : [st]).filter((s2) => typeof s2 === "object" && s2 !== null);
+}
+function policyRows(doc) {
+  const rows = /* @__PURE__ */ new Map();
+  for (const s2 of statementsOf(doc)) {
+    const effect = s2.Effect === "Deny" ? "Deny" : "Allow";
+    const notAction = s2.Action === void 0 && s2.NotAction !== void 0;
+    const notResource = s2.Resource === void 0 && s2.NotResource !== void 0;
+    const actions = asList(notAction ? s2.NotAction : s2.Action);
+    const resources = asList(notResource ? s2.NotResource : s2.Resource);
+    const condition = normalizeCondition2(s2.Condition);
+    for (const action of actions) {
+      for (const resource of resources.length > 0 ? resources : ["*"]) {
+        const row2 = { effect, action, resource };
+        if (condition) row2.condition = condition;
+        if (notAction) row2.notAction = true;
+        if (notResource) row2.notResource = true;
+        rows.set(rowKey(row2), row2);
+      }
+    }
+  }
+  return [...rows.values()].sort(compareRows);
+}
+function rowKey(r5) {
+  return canonicalJson(r5);
+}
+function compareRows(a5, b5) {
+  return byCodePoint(a5.effect, b5.effect) || byCodePoint(a5.action, b5.action) || byCodePoint(a5.resource, b5.resource) || byCodePoint(canonicalJson(a5.condition ?? null), canonicalJson(b5.condition ?? null)) || byCodePoint(rowKey(a5), rowKey(b5));
+}
+function widens(row2) {
+  return row2.effect === "Allow";
+}
+function classify(added, removed) {
+  const wider = added.some(widens) || removed.some((r5) => !widens(r5));
+  const narrower = removed.some(widens) || added.some((r5) => !widens(r5));
+  return wider && narrower ? "both" : wider ? "widened" : narrower ? "narrowed" : "none";
+}
+function diffPolicies(before, after) {
+  const b5 = new Map(policyRows(before).map((r5) => [rowKey(r5), r5]));
+  const a5 = new Map(policyRows(after).map((r5) => [rowKey(r5), r5]));
+  const added = [...a5].filter(([k5]) => !b5.has(k5)).map(([, r5]) => r5);
+  const removed = [...b5].filter(([k5]) => !a5.has(k5)).map(([, r5]) => r5);
+  return { added, removed, change: classify(added, removed) };
+}
+
+// src/plan/permissions.ts
+function policyName(arn) {
+  return arn.split("/").pop() ?? arn;
+}
+function strings(v) {
+  return Array.isArray(v) ? v.map((x) => typeof x === "string" ? x : JSON.stringify(x)) : [];
+}
+function customerManaged(v) {
+  if (!Array.isArray(v)) return [];
+  return v.map((c5) => {
+    const ref = c5;
+    return `${ref.path ?? "/"}${ref.name ?? ""}`;
+  });
+}
+function boundaryText(v) {
+  if (v === void 0 || v === null || v === "") return null;
+  if (typeof v === "string") return policyName(v);
+  const b5 = v;
+  if (b5.managedPolicyArn) return policyName(b5.managedPolicyArn);
+  if (b5.customerManagedPolicy) return `${b5.customerManagedPolicy.path ?? "/"}${b5.customerManagedPolicy.name ?? ""}`;
+  return JSON.stringify(v);
+}
+function inlineRows(props) {
+  if (!props) return [];
+  const docs = [];
+  if (props.inline_policies && typeof props.inline_policies === "object") docs.push(...Object.values(props.inline_policies));
+  if (props.inline_policy) docs.push(props.inline_policy);
+  const rows = /* @__PURE__ */ new Map();
+  for (const d5 of docs) for (const r5 of policyRows(d5)) rows.set(JSON.stringify(r5), r5);
+  return [...rows.values()].sort(compareRows);
+}
+var minus = (a5, b5) => [...new Set(a5.filter((x) => !b5.includes(x)))].sort(byCodePoint);
+function permissionRow(change, accountId, account) {
+  if (!kindOf2(change.type).grant) return void 0;
+  if (change.action === "delete") return void 0;
+  const before = change.action === "create" ? null : change.before;
+  const after = change.after;
+  const wrap = (rows) => ({ Statement: rows.map((r5) => ({ Effect: r5.effect, [r5.notAction ? "NotAction" : "Action"]: r5.action, [r5.notResource ? "NotResource" : "Resource"]: r5.resource, ...r5.condition ? { Condition: r5.condition } : {} })) });
+  const inline = diffPolicies(wrap(inlineRows(before)), wrap(inlineRows(after)));
+  const mb = strings(before?.managed_policies).map(policyName);
+  const ma = strings(after?.managed_policies).map(policyName);
+  const cb = customerManaged(before?.customer_managed_policies);
+  const ca = customerManaged(after?.customer_managed_policies);
+  const bb = boundaryText(before?.permissions_boundary);
+  const ba = boundaryText(after?.permissions_boundary);
+  const row2 = {
+    grant: String(after?.name ?? before?.name ?? change.address),
+    account,
+    accountId,
+    change: "changed",
+    address: change.address,
+    added: inline.added,
+    removed: inline.removed,
+    managedPoliciesAdded: minus(ma, mb),
+    managedPoliciesRemoved: minus(mb, ma),
+    customerManagedPoliciesAdded: minus(ca, cb),
+    customerManagedPoliciesRemoved: minus(cb, ca)
+  };
+  if (bb !== ba && before) row2.permissionsBoundary = { before: bb, after: ba };
+  if (!before) {
+    row2.new = true;
+    if (ba) row2.permissionsBoundary = { before: null, after: ba };
+  }
+  const boundaryWider = row2.permissionsBoundary !== void 0 && row2.permissionsBoundary.after === null;
+  const boundaryNarrower = row2.permissionsBoundary !== void 0 && row2.permissionsBoundary.before === null;
+  const boundaryOther = row2.permissionsBoundary !== void 0 && !boundaryWider && !boundaryNarrower;
+  const policy2 = classify(inline.added, inline.removed);
+  const wider = policy2 === "widened" || policy2 === "both" || row2.managedPoliciesAdded.length > 0 || row2.customerManagedPoliciesAdded.length > 0 || boundaryWider;
+  const narrower = policy2 === "narrowed" || policy2 === "both" || row2.managedPoliciesRemoved.length > 0 || row2.customerManagedPoliciesRemoved.length > 0 || boundaryNarrower && !row2.new;
+  if (!wider && !narrower && !boundaryOther && !row2.new) return void 0;
+  row2.change = row2.new ? "widened" : boundaryOther || wider && narrower ? "changed" : wider ? "widened" : "narrowed";
+  return row2;
+}
+function comparePermissionRows(a5, b5) {
+  return byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId);
+}
+
+// src/plan/compute-plan.ts
+var PlanError = class extends Error {
+  problems;
+  constructor(problems) {
+    super(problems.map((p3) => p3.address ? `${p3.address}: ${p3.message}` : p3.message).join("\n"));
+    this.name = "PlanError";
+    this.problems = problems;
+  }
+};
+var DAY_MS2 = 864e5;
+function baseAddress(address2) {
+  return address2.replace(/#\d+$/, "");
+}
+function expiredReason(e5) {
+  return `expired ${expiryPhrase(e5.value)} (${e5.field}, ${e5.location})`;
+}
+var MAP_FIELDS = /* @__PURE__ */ new Set(["tags", "attributes", "inline_policies"]);
+function refsIn(value, into = /* @__PURE__ */ new Set()) {
+  if (isRef(value)) into.add(value.$ref);
+  else if (Array.isArray(value)) value.forEach((v) => refsIn(v, into));
+  else if (value !== null && typeof value === "object") Object.values(value).forEach((v) => refsIn(v, into));
+  return into;
+}
+function hasDeferred(value) {
+  if (isDeferred(value)) return true;
+  if (Array.isArray(value)) return value.some(hasDeferred);
+  if (value !== null && typeof value === "object") return Object.values(value).some(hasDeferred);
+  return false;
+}
+function isLong(value) {
+  if (typeof value === "string") return value.includes("\n") || value.length > 100;
+  return value !== null && typeof value === "object" && !isRef(value) && !isDeferred(value);
+}
+function textOf(value) {
+  if (value === void 0) return "";
+  if (typeof value === "string") return value.endsWith("\n") ? value : `${value}
+`;
+  return `${JSON.stringify(value, null, 2)}
+`;
+}
+function fieldChanges(before, after) {
+  const out = [];
+  const keys = [.../* @__PURE__ */ new Set([...Object.keys(before ?? {}), ...Object.keys(after ?? {})])].sort();
+  for (const key2 of keys) {
+    const b5 = before?.[key2];
+    const a5 = after?.[key2];
+    if (deepEqual(b5, a5)) continue;
+    const bothMaps = MAP_FIELDS.has(key2) && (b5 === void 0 || typeof b5 === "object" && b5 !== null && !Array.isArray(b5)) && (a5 === void 0 || typeof a5 === "object" && a5 !== null && !Array.isArray(a5));
+    if (bothMaps && before && after) {
+      for (const sub of fieldChanges(b5 ?? {}, a5 ?? {})) out.push({ ...sub, field: `${key2}.${sub.field}` });
+      continue;
+    }
+    const change = { field: key2 };
+    if (b5 !== void 0) change.before = b5;
+    if (a5 !== void 0) change.after = a5;
+    if (before && after && (isLong(b5) || isLong(a5)) && !hasDeferred(a5)) {
+      change.patch = createPatch(key2, textOf(b5), textOf(a5), "live", "desired", { context: 3 }).split("\n").slice(2).join("\n").trimEnd();
+    }
+    out.push(change);
+  }
+  return out;
+}
+function compareChanges(a5, b5) {
+  return kindOf2(a5.type).order - kindOf2(b5.type).order || byCodePoint(a5.address, b5.address);
+}
+function planHash(changes) {
+  return sha256(canonicalJson(changes));
+}
+function changeHeader(r5) {
+  return { address: r5.address, type: r5.type, system: r5.system, ...r5.account ? { account: r5.account } : {}, title: r5.title };
+}
+function accessByKind(desired, live) {
+  const desiredByAddress = new Map(desired.map((r5) => [r5.address, r5]));
+  const liveByAddress = new Map(live.map((r5) => [r5.address, r5]));
+  return (resource, side) => {
+    const resolve = (address2) => (side === "desired" ? desiredByAddress.get(address2) ?? liveByAddress.get(address2) : liveByAddress.get(address2) ?? desiredByAddress.get(address2))?.props;
+    return accessOf(resource, resolve);
+  };
+}
+function computePlan(given) {
+  const input = {
+    ...given,
+    accessOf: given.accessOf ?? accessByKind(given.desired, given.live),
+    identityOf: given.identityOf ?? identityOf
+  };
+  const problems = [...input.problems ?? []];
+  const desiredProps = new Map(input.desired.map((d5) => [d5.address, d5.props]));
+  const copies = /* @__PURE__ */ new Map();
+  for (const r5 of input.live) copies.set(r5.address, [...copies.get(r5.address) ?? [], r5]);
+  const match = (r5) => deepEqual(r5.props, desiredProps.get(r5.address)) ? 0 : 1;
+  const ordered = [...copies.values()].flatMap((group4) => [...group4].sort((a5, b5) => match(a5) - match(b5) || byCodePoint(a5.id, b5.id)));
+  const seenAddresses = /* @__PURE__ */ new Map();
+  const liveList = ordered.map((r5) => {
+    const n3 = (seenAddresses.get(r5.address) ?? 0) + 1;
+    seenAddresses.set(r5.address, n3);
+    return n3 === 1 ? r5 : { ...r5, address: `${r5.address}#${n3}`, title: `${r5.title} (duplicate ${n3})` };
+  });
+  const live = new Map(liveList.map((r5) => [r5.address, r5]));
+  const desired = new Map(input.desired.map((r5) => [r5.address, r5]));
+  const changes = [];
+  const notPruned = [];
+  const liveByIdentity = /* @__PURE__ */ new Map();
+  for (const r5 of liveList) {
+    const id = input.identityOf(r5);
+    if (id) liveByIdentity.set(id, [...liveByIdentity.get(id) ?? [], r5]);
+  }
+  const deletes = /* @__PURE__ */ new Set();
+  const expiredDeletes = /* @__PURE__ */ new Map();
+  for (const r5 of liveList) {
+    if (!r5.owned || desired.has(r5.address)) continue;
+    const expiredBy = input.expiry?.expired.get(baseAddress(r5.address));
+    if (expiredBy) {
+      deletes.add(r5.address);
+      expiredDeletes.set(r5.address, expiredBy);
+    } else if (input.prune) deletes.add(r5.address);
+    else notPruned.push({ address: r5.address, title: r5.title });
+  }
+  for (const d5 of input.desired) {
+    const l3 = live.get(d5.address);
+    const explicitDeps = [...refsIn(d5.props), ...d5.dependsOn ?? []];
+    const identity = input.identityOf(d5);
+    const collisions = (identity ? liveByIdentity.get(identity) ?? [] : []).filter((c5) => c5.address !== d5.address);
+    const waitFor = [];
+    for (const c5 of collisions) {
+      if (!c5.owned) {
+        problems.push({
+          address: d5.address,
+          message: `${c5.title} already exists and is not managed by authentik-aws-gitops (${c5.ownership ?? "not owned"}); it is never adopted or overwritten. Rename it in the configuration, or remove or rename the existing object.`
+        });
+      } else if (deletes.has(c5.address)) {
+        waitFor.push(c5.address);
+      } else {
+        problems.push({
+          address: d5.address,
+          message: `${c5.title} (${c5.address}) holds the same name and is no longer declared; plan with pruning on (--prune) to replace it`
+        });
+      }
+    }
+    if (l3 && !l3.owned) {
+      problems.push({
+        address: d5.address,
+        message: `${l3.title} exists but is not managed by authentik-aws-gitops (${l3.ownership ?? "not owned"}); it is never adopted or overwritten`
+      });
+      continue;
+    }
+    if (!l3) {
+      changes.push({
+        ...changeHeader(d5),
+        action: "create",
+        reason: kindOf2(d5.type).missing(d5),
+        before: null,
+        after: d5.props,
+        fields: fieldChanges(null, d5.props),
+        dependsOn: [.../* @__PURE__ */ new Set([...explicitDeps, ...waitFor])].sort()
+      });
+      continue;
+    }
+    const fields = fieldChanges(l3.props, d5.props);
+    if (l3.adopting !== void 0) {
+      changes.push({
+        ...changeHeader(d5),
+        action: "adopt",
+        reason: `taken over (adopt: in the configuration): ${l3.adopting}${fields.length ? `; live ${[...new Set(fields.map((f5) => f5.field.split(".")[0]))].join(", ")} will change` : ""}`,
+        before: l3.props,
+        after: d5.props,
+        fields,
+        dependsOn: [...new Set(explicitDeps)].sort(),
+        liveId: l3.id
+      });
+      continue;
+    }
+    if (fields.length === 0) continue;
+    const changed = [...new Set(fields.map((f5) => f5.field.split(".")[0]))];
+    const deferredOnly = fields.every((f5) => hasDeferred(f5.after));
+    changes.push({
+      ...changeHeader(d5),
+      action: "update",
+      reason: deferredOnly ? `${changed.join(", ")} will be refreshed from values known after apply` : `live ${changed.join(", ")} ${changed.length === 1 ? "differs" : "differ"} from the configuration`,
+      before: l3.props,
+      after: d5.props,
+      fields,
+      dependsOn: [...new Set(explicitDeps)].sort(),
+      liveId: l3.id
+    });
+  }
+  const referrersOf = /* @__PURE__ */ new Map();
+  for (const addr of deletes) {
+    for (const target of refsIn(live.get(addr).props)) {
+      if (target === addr || !deletes.has(target)) continue;
+      const list3 = referrersOf.get(target);
+      if (list3) list3.push(addr);
+      else referrersOf.set(target, [addr]);
+    }
+  }
+  for (const addr of deletes) {
+    const l3 = live.get(addr);
+    const referrers = [...referrersOf.get(addr) ?? []];
+    const expired = expiredDeletes.get(addr);
+    changes.push({
+      ...changeHeader(l3),
+      action: "delete",
+      reason: expired ? expiredReason(expired) : "managed by authentik-aws-gitops and no longer declared (pruning is on)",
+      before: l3.props,
+      after: null,
+      fields: fieldChanges(l3.props, null),
+      dependsOn: referrers.sort(),
+      liveId: l3.id,
+      ...expired ? { expired } : {}
+    });
+  }
+  if (problems.length > 0) throw new PlanError(problems);
+  changes.sort(compareChanges);
+  const { access: access2, before, after, later, expiring, nowFromObjects } = accessDiff(input, desired, liveList, deletes, expiredDeletes);
+  const accessCaveats = [...input.accessCaveats ?? [], ...personCaveats(input, nowFromObjects, [...later.values()])];
+  const permissions = permissionRows(input, changes, later);
+  const people = peopleOf(input);
+  if (people) {
+    for (const row2 of access2) row2.people = people([row2.group]);
+    for (const row2 of permissions) {
+      const groups = [...later.values()].filter((r5) => r5.kind !== "application" && r5.grant === row2.grant && (row2.accountId === "" || r5.accountId === row2.accountId)).map((r5) => r5.group);
+      row2.people = people(groups);
+    }
+  }
+  const expiredLost = access2.filter((r5) => r5.change === "lost" && r5.reason === "expired" && r5.kind !== "application").length;
+  if (before - expiredLost > 0 && after === 0 && !input.allowDeleteAll) {
+    throw new PlanError([
+      {
+        message: `this plan would remove every access authentik-aws-gitops grants here (${before} group grant(s)); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`
+      }
+    ]);
+  }
+  const summary2 = { adopt: 0, create: 0, update: 0, delete: 0, replace: 0 };
+  for (const c5 of changes) summary2[c5.action]++;
+  return {
+    version: 2,
+    tool: input.tool,
+    mode: input.mode,
+    config: input.configFile,
+    hash: planHash(changes),
+    summary: summary2,
+    access: access2,
+    permissions,
+    risks: [],
+    ...input.expiry ? { expiring } : {},
+    changes,
+    notPruned: notPruned.sort((a5, b5) => byCodePoint(a5.address, b5.address)),
+    warnings: [...input.warnings ?? [], ...expiryWarnings(input, expiring)],
+    manualSteps: input.manualSteps ?? [],
+    ...accessCaveats.length ? { accessCaveats } : {}
+  };
+}
+function accessDiff(input, desired, liveList, deletes, expiredDeletes) {
+  const key2 = (r5) => `${r5.kind ?? "grant"}\0${r5.group}\0${r5.grant}\0${r5.accountId}`;
+  const sources = /* @__PURE__ */ new Map();
+  const collect = (resources, side, track = false) => {
+    const rows = /* @__PURE__ */ new Map();
+    for (const r5 of resources) {
+      const row2 = input.accessOf(r5, side);
+      if (!row2) continue;
+      const k5 = key2(row2);
+      rows.set(k5, row2);
+      if (track) sources.set(`${side}\0${k5}`, [...sources.get(`${side}\0${k5}`) ?? [], r5.address]);
+    }
+    return rows;
+  };
+  const now = collect(liveList, "live", true);
+  const nowFromObjects = [...now.values()];
+  for (const row2 of input.liveAccess ?? []) if (!now.has(key2(row2))) now.set(key2(row2), { ...row2 });
+  const kept = liveList.filter((r5) => !desired.has(r5.address) && !deletes.has(r5.address));
+  const later = collect([...desired.values(), ...kept], "desired", true);
+  const expiredFor = (k5) => (sources.get(`live\0${k5}`) ?? []).map((a5) => expiredDeletes.get(a5)).find((e5) => e5 !== void 0);
+  const endOf = (k5) => {
+    const ends = (sources.get(`desired\0${k5}`) ?? []).map((a5) => input.expiry?.expiring.get(a5));
+    if (ends.length === 0 || ends.some((e5) => e5 === void 0)) return void 0;
+    return ends.reduce((a5, b5) => Date.parse(b5.endsAt) > Date.parse(a5.endsAt) ? b5 : a5);
+  };
+  const ownedNow = collect(liveList.filter((r5) => r5.owned), "live");
+  const ownedLater = collect([...desired.values(), ...kept.filter((r5) => r5.owned)], "desired");
+  const access2 = [];
+  for (const [k5, row2] of now) {
+    if (later.has(k5)) continue;
+    const expired = expiredFor(k5);
+    access2.push({ ...row2, change: "lost", ...expired ? { reason: "expired", expires: expired } : {} });
+  }
+  for (const [k5, row2] of later) {
+    if (now.has(k5)) continue;
+    const expires = endOf(k5);
+    access2.push({ ...row2, change: "gained", ...expires ? { expires } : {} });
+  }
+  const expiring = [];
+  const clock = input.expiry?.now;
+  if (clock) {
+    for (const [k5, row2] of later) {
+      const expires = row2.kind === "application" ? void 0 : endOf(k5);
+      if (expires) expiring.push({ group: row2.group, grant: row2.grant, account: row2.account, accountId: row2.accountId, expires, daysLeft: daysLeft(expires.endsAt, clock) });
+    }
+    expiring.sort(
+      (a5, b5) => Date.parse(a5.expires.endsAt) - Date.parse(b5.expires.endsAt) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
+    );
+  }
+  access2.sort(
+    (a5, b5) => (a5.change === b5.change ? 0 : a5.change === "lost" ? -1 : 1) || // Grants in accounts first, then who may sign in to the application.
+    (a5.kind === b5.kind ? 0 : a5.kind === "application" ? 1 : -1) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
+  );
+  const grants = (rows) => [...rows.values()].filter((r5) => r5.kind !== "application").length;
+  return { access: access2, before: grants(ownedNow), after: grants(ownedLater), later, expiring, nowFromObjects };
+}
+function expiryWarnings(input, expiring) {
+  const e5 = input.expiry;
+  if (!e5) return [];
+  const kind = input.mode === "classic-iam" ? "role" : "permission set";
+  const soon = /* @__PURE__ */ new Map();
+  for (const row2 of expiring) {
+    if (Date.parse(row2.expires.endsAt) - e5.now.getTime() > e5.warningDays * DAY_MS2) continue;
+    const k5 = `${row2.group}\0${row2.grant}\0${row2.expires.location}\0${row2.expires.endsAt}`;
+    soon.set(k5, [...soon.get(k5) ?? [], row2]);
+  }
+  return [...soon.values()].map((rows) => {
+    const { group: group4, grant, expires } = rows[0];
+    const accounts = rows.map((r5) => r5.accountId && r5.accountId !== r5.account ? `${r5.account} (${r5.accountId})` : r5.account).join(", ");
+    return `access ends ${timeLeftText(expires.endsAt, e5.now)}: group '${group4}' loses ${kind} '${grant}' in ${accounts} \u2014 expires ${expiryPhrase(expires.value)} (${expires.field}, ${expires.location}); the Action's mode: expire removes it then, or extend the date to keep it`;
+  });
+}
+function peopleOf(input) {
+  const members = input.members;
+  if (!members || input.people === "off") return void 0;
+  return (groups) => {
+    const names = [...new Set(groups.flatMap((g5) => members[g5] ?? []))].sort(byCodePoint);
+    return input.people === "count" ? { count: names.length } : { count: names.length, names };
+  };
+}
+function permissionRows(input, changes, later) {
+  const rows = [];
+  for (const c5 of changes) {
+    const grant = kindOf2(c5.type).grant;
+    if (!grant) continue;
+    let row2;
+    if (grant.scope === "account") {
+      const alias = c5.account ?? "";
+      row2 = permissionRow(c5, input.accountIds?.[alias] ?? "", alias);
+    } else {
+      const name = grant.name(c5.after ?? c5.before);
+      const accounts = [...new Set([...later.values()].filter((r5) => r5.kind !== "application" && r5.grant === name).map((r5) => r5.account))].sort(byCodePoint);
+      row2 = permissionRow(c5, "", accounts.join(", "));
+    }
+    if (row2) rows.push(row2);
+  }
+  return rows.sort(comparePermissionRows);
+}
+function personCaveats(input, nowFromObjects, later) {
+  const pa = input.personAccess;
+  if (!pa) return [];
+  const k5 = (r5) => `${r5.grant}\0${r5.accountId}`;
+  const label = /* @__PURE__ */ new Map();
+  const held = (rows, extra) => {
+    const out = /* @__PURE__ */ new Map();
+    const add = (person, r5) => {
+      label.set(k5(r5), `${r5.grant} in ${r5.account}${r5.accountId && r5.accountId !== r5.account ? ` (${r5.accountId})` : ""}`);
+      let set = out.get(person);
+      if (!set) out.set(person, set = /* @__PURE__ */ new Set());
+      set.add(k5(r5));
+    };
+    for (const r5 of rows) if (r5.kind !== "application") for (const person of pa.members[r5.group] ?? []) add(person, r5);
+    for (const [person, list3] of extra ?? []) for (const r5 of list3) add(person, r5);
+    return out;
+  };
+  const before = held(nowFromObjects, pa.now);
+  const after = held(later);
+  const names = pa.names;
+  const lines2 = [];
+  let changed = 0;
+  for (const person of [.../* @__PURE__ */ new Set([...before.keys(), ...after.keys()])].sort(byCodePoint)) {
+    const b5 = before.get(person) ?? /* @__PURE__ */ new Set();
+    const a5 = after.get(person) ?? /* @__PURE__ */ new Set();
+    const gains = [...a5].filter((x) => !b5.has(x)).map((x) => label.get(x)).sort(byCodePoint);
+    const losses = [...b5].filter((x) => !a5.has(x)).map((x) => label.get(x)).sort(byCodePoint);
+    if (gains.length === 0 && losses.length === 0) continue;
+    changed++;
+    if (names && lines2.length < 50) lines2.push(`${person}${gains.length ? ` gains ${gains.join(", ")}` : ""}${gains.length && losses.length ? " and" : ""}${losses.length ? ` loses ${losses.join(", ")}` : ""}`);
+  }
+  if (changed === 0) return [];
+  const head = `${changed} ${changed === 1 ? "person holds" : "people hold"} different roles after this plan although no group's access changes: the hand-made Role mapping being replaced gives each person what authentik evaluates for them (one role from merged group attributes, and only if they may sign in), the mapped groups give every member each role`;
+  return [head, ...lines2.map((l3) => `  ${l3}`), ...names && changed > lines2.length ? [`  \u2026 and ${changed - lines2.length} more`] : []];
+}
+
+// src/plan/risks.ts
+var SEVERITY_ORDER = ["high", "medium", "low"];
+var severityRank = (s2) => s2 === "none" ? 3 : SEVERITY_ORDER.indexOf(s2);
+function highestRisk(risks) {
+  let best = "none";
+  for (const r5 of risks ?? []) if (severityRank(r5.severity) < severityRank(best)) best = r5.severity;
+  return best;
+}
+var DEFAULT_REVIEW = {
+  people: "names",
+  expiryWarningDays: 14,
+  productionAccounts: [],
+  risks: {
+    adminEquivalent: { enabled: true },
+    production: { enabled: true },
+    everyAccount: { enabled: true },
+    largeGroup: { enabled: true, threshold: 25 },
+    longSession: { enabled: true, thresholdSeconds: 8 * 3600 },
+    identityProviderRemoved: { enabled: true },
+    grantInUseRemoved: { enabled: true },
+    custom: []
+  }
+};
+var ADMIN_POLICIES = /* @__PURE__ */ new Set(["AdministratorAccess", "IAMFullAccess"]);
+function adminEquivalentRow(r5) {
+  if (r5.effect !== "Allow") return false;
+  if (r5.notAction) return r5.resource === "*" || r5.notResource === true;
+  if (r5.notResource) return r5.action === "*" || r5.action === "iam:*";
+  const action = r5.action.toLowerCase();
+  return action === "*" || action === "iam:*" || action === "iam:passrole" && r5.resource === "*" || action === "iam:pass*" && r5.resource === "*";
+}
+function grantKey(grant, name, account) {
+  return grant.scope === "account" ? `${name}\0${account ?? ""}` : name;
+}
+function grantPoliciesOf(props, address2) {
+  const docs = [];
+  if (props.inline_policies && typeof props.inline_policies === "object") docs.push(...Object.values(props.inline_policies));
+  if (props.inline_policy) docs.push(props.inline_policy);
+  const managed = (Array.isArray(props.managed_policies) ? props.managed_policies : []).map((p3) => policyName(String(p3)));
+  return { managed, rows: docs.flatMap((d5) => policyRows(d5)), address: address2 };
+}
+var peopleText = (n3) => n3 === void 0 ? "" : ` (${n3} ${n3 === 1 ? "person" : "people"})`;
+function assessRisks(input) {
+  const { plan, config } = input;
+  const review = config.review ?? DEFAULT_REVIEW;
+  const rules = review.risks;
+  const out = /* @__PURE__ */ new Map();
+  const add = (rule2, severity, message, addresses) => {
+    const key2 = `${rule2}\0${message}`;
+    const existing = out.get(key2);
+    if (existing) existing.addresses = [.../* @__PURE__ */ new Set([...existing.addresses, ...addresses])].sort(byCodePoint);
+    else out.set(key2, { rule: rule2, severity, message, addresses: [...new Set(addresses)].sort(byCodePoint) });
+  };
+  const grants = /* @__PURE__ */ new Map();
+  for (const d5 of input.desired) {
+    const grant = kindOf2(d5.type).grant;
+    if (grant) grants.set(grantKey(grant, grant.name(d5.props), d5.account), grantPoliciesOf(d5.props, d5.address));
+  }
+  const grantOf = (grant, account) => grants.get(`${grant}\0${account}`) ?? grants.get(grant);
+  const isAdmin = (g5) => g5 !== void 0 && (g5.managed.some((m3) => ADMIN_POLICIES.has(m3)) || g5.rows.some(adminEquivalentRow));
+  const adminWhy = (g5) => [...g5.managed.filter((m3) => ADMIN_POLICIES.has(m3)), ...g5.rows.some(adminEquivalentRow) ? ["an Allow of " + [...new Set(g5.rows.filter(adminEquivalentRow).map((r5) => r5.notAction ? `everything but ${r5.action}` : r5.action))].join(", ")] : []].join(", ");
+  const rowKey2 = (r5) => `${r5.kind ?? ""}\0${r5.group}\0${r5.grant}\0${r5.accountId}`;
+  const addressesOf = /* @__PURE__ */ new Map();
+  for (const c5 of plan.changes) {
+    const row2 = input.accessOfChange(c5);
+    if (!row2) continue;
+    const k5 = rowKey2(row2);
+    addressesOf.set(k5, [...addressesOf.get(k5) ?? [], c5.address]);
+  }
+  const rowAddresses = (r5) => addressesOf.get(rowKey2(r5)) ?? [];
+  const production = new Set(review.productionAccounts);
+  const gained = plan.access.filter((r5) => r5.change === "gained" && r5.kind !== "application");
+  const permissions = plan.permissions ?? [];
+  const permAccounts = (p3) => p3.account.split(", ").filter((a5) => a5 !== "");
+  for (const r5 of gained) {
+    const g5 = grantOf(r5.grant, r5.account);
+    const admin = isAdmin(g5);
+    const who = `group ${r5.group}${peopleText(r5.people?.count)}`;
+    if (admin && rules.adminEquivalent.enabled) {
+      add("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${who} gains admin-equivalent ${r5.grant} (${adminWhy(g5)}) in ${r5.account}`, rowAddresses(r5));
+    }
+    if (production.has(r5.account) && rules.production.enabled) {
+      add("production", rules.production.severity ?? (admin ? "high" : "medium"), `${who} gains ${r5.grant} in production account ${r5.account}`, rowAddresses(r5));
+    }
+    if (r5.people && r5.people.count > rules.largeGroup.threshold && rules.largeGroup.enabled) {
+      add("large-group", rules.largeGroup.severity ?? "medium", `${who} gains ${r5.grant} in ${r5.account}: more than ${rules.largeGroup.threshold} people`, rowAddresses(r5));
+    }
+  }
+  for (const p3 of permissions) {
+    if (p3.change === "narrowed") continue;
+    const adminManaged = p3.managedPoliciesAdded.filter((m3) => ADMIN_POLICIES.has(m3));
+    const adminRows = p3.added.filter(adminEquivalentRow);
+    const admin = adminManaged.length > 0 || adminRows.length > 0;
+    const held = p3.people && p3.people.count > 0 ? ` held by ${p3.people.count} ${p3.people.count === 1 ? "person" : "people"}` : "";
+    const where = p3.accountId ? ` in ${p3.account}` : p3.account ? ` (assigned in ${p3.account})` : "";
+    if (admin && rules.adminEquivalent.enabled) {
+      const what = [...adminManaged, ...adminRows.map((r5) => `an Allow of ${r5.notAction ? `everything but ${r5.action}` : r5.action} on ${r5.resource}`)].join(", ");
+      add("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${p3.new ? "new " : ""}${p3.grant}${where}${held} ${p3.new ? "carries" : "gains"} ${what}`, [p3.address]);
+    }
+    if (!p3.new && rules.production.enabled && permAccounts(p3).some((a5) => production.has(a5))) {
+      add("production", rules.production.severity ?? (admin ? "high" : "medium"), `${p3.grant}${where}${held} is ${p3.change} in production`, [p3.address]);
+    }
+  }
+  if (rules.everyAccount.enabled) {
+    const all = config.aws.accounts.map((a5) => a5.alias);
+    for (const m3 of config.mappings) {
+      for (const grant of m3.grants) {
+        let targets;
+        if (config.mode === "classic-iam") {
+          const role = config.roles.find((r5) => r5.name === grant);
+          targets = m3.accounts === "role-default" ? role?.accounts ?? [] : m3.accounts;
+        } else targets = m3.accounts === "role-default" ? [] : m3.accounts;
+        const everyAccount = all.length > 1 && all.every((a5) => targets.includes(a5));
+        const rows = gained.filter((r5) => r5.group === m3.group && r5.grant === grant);
+        if (rows.length === 0) continue;
+        const addresses = rows.flatMap(rowAddresses);
+        const severity = rules.everyAccount.severity ?? "medium";
+        if (everyAccount) add("every-account", severity, `group ${m3.group}${peopleText(rows[0].people?.count)} gains ${grant} in every account (${all.length})`, addresses);
+        for (const ou of m3.organizationalUnits) add("every-account", severity, `group ${m3.group}${peopleText(rows[0].people?.count)} gains ${grant} in every account of organizational unit ${ou}`, addresses);
+      }
+    }
+  }
+  if (rules.longSession.enabled) {
+    const limit = rules.longSession.thresholdSeconds;
+    for (const c5 of plan.changes) {
+      if (c5.action === "delete" || !c5.after) continue;
+      const changed = c5.action === "create" || c5.fields.some((f5) => f5.field === "max_session_duration" || f5.field === "session_duration");
+      if (!changed) continue;
+      const seconds2 = kindOf2(c5.type).grant?.sessionSeconds(c5.after);
+      if (seconds2 !== void 0 && Number.isFinite(seconds2) && seconds2 > limit) {
+        add("long-session", rules.longSession.severity ?? "low", `${c5.title}: sessions of ${formatDuration(seconds2)}, longer than ${formatDuration(limit)}`, [c5.address]);
+      }
+    }
+  }
+  for (const c5 of plan.changes) {
+    if (c5.action !== "delete") continue;
+    const kind = kindOf2(c5.type);
+    if (kind.identityProvider && rules.identityProviderRemoved.enabled) {
+      add("identity-provider-removed", rules.identityProviderRemoved.severity ?? "high", `${c5.title} is deleted: nobody can sign in through it`, [c5.address]);
+    }
+    if (kind.grant && rules.grantInUseRemoved.enabled) {
+      const name = kind.grant.name(c5.before);
+      const scope = kind.grant.scope;
+      const lost = plan.access.filter((r5) => r5.change === "lost" && r5.grant === name && (scope === "assignments" || r5.account === c5.account));
+      const people = lost.some((r5) => r5.people) ? new Set(lost.flatMap((r5) => r5.people?.names ?? [])).size || lost.reduce((n3, r5) => n3 + (r5.people?.count ?? 0), 0) : void 0;
+      if (lost.length > 0 && people !== 0) {
+        add("grant-in-use-removed", rules.grantInUseRemoved.severity ?? "medium", `${c5.title} is deleted while ${lost.length} group grant(s)${people === void 0 ? "" : ` for ${people} people`} still use it`, [c5.address, ...lost.flatMap(rowAddresses)]);
+      }
+    }
+  }
+  if (rules.grantInUseRemoved.enabled) {
+    const deleted = new Set(
+      plan.changes.flatMap((c5) => {
+        const grant = kindOf2(c5.type).grant;
+        return c5.action === "delete" && grant ? [`${grant.name(c5.before)}\0${grant.scope === "account" ? c5.account ?? "" : ""}`] : [];
+      })
+    );
+    const heldAfter = /* @__PURE__ */ new Set();
+    for (const d5 of input.desired) {
+      const row2 = input.accessOfChange({ address: d5.address, type: d5.type, system: d5.system, title: d5.title, action: "create", reason: "", before: null, after: d5.props, fields: [], dependsOn: [], ...d5.account ? { account: d5.account } : {} });
+      if (row2 && row2.kind !== "application") heldAfter.add(`${row2.grant}\0${row2.accountId}`);
+    }
+    const lostByGrant = /* @__PURE__ */ new Map();
+    for (const r5 of plan.access) {
+      if (r5.change !== "lost" || r5.kind === "application") continue;
+      const k5 = `${r5.grant}\0${r5.accountId}`;
+      if (heldAfter.has(k5) || deleted.has(`${r5.grant}\0${r5.account}`) || deleted.has(`${r5.grant}\0`)) continue;
+      lostByGrant.set(k5, [...lostByGrant.get(k5) ?? [], r5]);
+    }
+    for (const rows of lostByGrant.values()) {
+      const people = rows.some((r5) => r5.people) ? new Set(rows.flatMap((r5) => r5.people?.names ?? [])).size || rows.reduce((n3, r5) => n3 + (r5.people?.count ?? 0), 0) : void 0;
+      if (people === 0) continue;
+      const r0 = rows[0];
+      add(
+        "grant-in-use-removed",
+        rules.grantInUseRemoved.severity ?? "medium",
+        `every grant of ${r0.grant} in ${r0.account} is removed (${rows.map((r5) => r5.group).join(", ")})${people === void 0 ? "" : ` while ${people} ${people === 1 ? "person uses" : "people use"} it`}`,
+        rows.flatMap(rowAddresses)
+      );
+    }
+  }
+  for (const rule2 of rules.custom) {
+    const matchAccount = (accounts) => rule2.accounts.length === 0 || accounts.some((a5) => rule2.accounts.includes(a5));
+    const matchPolicies = (managed) => rule2.policies.length === 0 || managed.some((m3) => rule2.policies.includes(m3));
+    const matchActions = (rows) => rule2.actions.length === 0 || rows.some((r5) => r5.effect === "Allow" && rule2.actions.includes(r5.action));
+    for (const r5 of gained) {
+      const g5 = grantOf(r5.grant, r5.account);
+      if (matchAccount([r5.account]) && matchPolicies(g5?.managed ?? []) && matchActions(g5?.rows ?? [])) {
+        add(rule2.name, rule2.severity, `${rule2.message}: group ${r5.group}${peopleText(r5.people?.count)} gains ${r5.grant} in ${r5.account}`, rowAddresses(r5));
+      }
+    }
+    for (const p3 of permissions) {
+      if (p3.change === "narrowed") continue;
+      const g5 = grantOf(p3.grant, p3.account);
+      if (matchAccount(permAccounts(p3)) && matchPolicies(rule2.policies.length ? [...p3.managedPoliciesAdded, ...g5?.managed ?? []] : []) && matchActions(p3.added)) {
+        add(rule2.name, rule2.severity, `${rule2.message}: ${p3.grant}${p3.accountId ? ` in ${p3.account}` : ""} is ${p3.new ? "created" : p3.change}`, [p3.address]);
+      }
+    }
+  }
+  return [...out.values()].sort((a5, b5) => severityRank(a5.severity) - severityRank(b5.severity) || byCodePoint(a5.rule, b5.rule) || byCodePoint(a5.message, b5.message));
+}
+
+// src/providers/authentik/read-state.ts
 async function readAuthentikRelease(client) {
   const v = await client.get("/admin/version/");
   return authentikRelease(v.versionCurrent, client.baseUrl);
@@ -92924,761 +94879,10 @@ function samlProviderProps(provider, lookups, mappingAddressByPk, release2) {
   };
 }
 
-// src/providers/authentik/apply-changes.ts
-function need(map3, addr, what) {
-  const v = map3.get(addr);
-  if (v === void 0) throw new Error(`internal: ${what} of ${addr} is not known (was it created?)`);
-  return v;
-}
-function lookup(ctx, value) {
-  if (!isLookup(value)) throw new Error(`internal: expected a lookup, got ${JSON.stringify(value)}`);
-  const id = resolveLookup(ctx.lookups, value);
-  if (id === void 0) throw new Error(`authentik has no ${value.$lookup} '${value.key}'`);
-  return id;
-}
-function mappingId(ctx, value) {
-  return isRef(value) ? need(ctx.ids.id, value.$ref, "pk") : lookup(ctx, value);
-}
-function refAddress(value) {
-  if (!isRef(value)) throw new Error(`internal: expected a reference, got ${JSON.stringify(value)}`);
-  return value.$ref;
-}
-async function remove(ctx, path4) {
-  try {
-    await ctx.client.delete(path4);
-  } catch (error3) {
-    if (!(error3 instanceof AuthentikApiError && error3.status === 404)) throw error3;
-  }
-}
-var sleep = (ms) => new Promise((r5) => setTimeout(r5, ms));
-async function createOnce(post, find, attempts = 4) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await post();
-    } catch (error3) {
-      if (!mayHaveBeenCommitted(error3) || attempt >= attempts) throw error3;
-      await sleep(200 * 2 ** (attempt - 1));
-      const existing = await find().catch(() => void 0);
-      if (existing !== void 0) return existing;
-    }
-  }
-}
-async function findOne(ctx, path4, query, matches) {
-  const items = await ctx.client.list(path4, query);
-  return items.find(matches);
-}
-var propertyMapping = async (ctx, change, after) => {
-  const body = { name: after.name, samlName: after.saml_name, friendlyName: after.friendly_name, expression: after.expression };
-  if (change.action === "create") {
-    const created = await createOnce(
-      () => ctx.client.post("/propertymappings/provider/saml/", body),
-      () => findOne(ctx, "/propertymappings/provider/saml/", { name: body.name }, (m3) => m3.name === body.name)
-    );
-    ctx.ids.id.set(change.address, created.pk);
-  } else {
-    await ctx.client.put(`/propertymappings/provider/saml/${change.liveId}/`, body);
-  }
-};
-var samlProvider = async (ctx, change, after) => {
-  const body = {
-    name: after.name,
-    authorizationFlow: lookup(ctx, after.authorization_flow),
-    invalidationFlow: lookup(ctx, after.invalidation_flow),
-    acsUrl: after.acs_url,
-    audience: after.audience,
-    // Whichever of issuer_override (2026.5+) / issuer (before) the plan was made for.
-    ..."issuer_override" in after ? { issuerOverride: after.issuer_override } : {},
-    ..."issuer" in after ? { issuer: after.issuer } : {},
-    spBinding: after.sp_binding,
-    signingKp: lookup(ctx, after.signing_kp),
-    signAssertion: after.sign_assertion,
-    signResponse: after.sign_response,
-    nameIdMapping: lookup(ctx, after.name_id_mapping),
-    propertyMappings: after.property_mappings.map((r5) => need(ctx.ids.id, refAddress(r5), "pk"))
-  };
-  if (change.action === "create") {
-    const created = await createOnce(
-      () => ctx.client.post("/providers/saml/", body),
-      () => findOne(ctx, "/providers/saml/", { name: body.name }, (p3) => p3.name === body.name)
-    );
-    ctx.ids.id.set(change.address, String(created.pk));
-    ctx.ids.pk.set(change.address, String(created.pk));
-  } else {
-    await ctx.client.patch(`/providers/saml/${change.liveId}/`, body);
-  }
-};
-var application = async (ctx, change, after) => {
-  const body = {
-    name: after.name,
-    slug: after.slug,
-    provider: Number(need(ctx.ids.pk, refAddress(after.provider), "pk")),
-    group: after.group,
-    metaLaunchUrl: after.meta_launch_url,
-    openInNewTab: after.open_in_new_tab,
-    policyEngineMode: after.policy_engine_mode,
-    metaPublisher: after.meta_publisher,
-    backchannelProviders: (after.backchannel_providers ?? []).map((r5) => Number(need(ctx.ids.pk, refAddress(r5), "pk")))
-  };
-  if (change.action === "create") {
-    const created = await createOnce(
-      () => ctx.client.post("/core/applications/", body),
-      () => ctx.client.find(`/core/applications/${encodeURIComponent(body.slug)}/`)
-    );
-    ctx.ids.id.set(change.address, created.slug);
-    ctx.ids.pk.set(change.address, created.pk);
-    ctx.ids.pbm.set(change.address, created.pk);
-  } else {
-    await ctx.client.patch(`/core/applications/${encodeURIComponent(change.liveId)}/`, body);
-  }
-};
-var entitlement = async (ctx, change, after) => {
-  const body = { name: after.name, app: need(ctx.ids.pk, refAddress(after.app), "pk"), attributes: after.attributes };
-  if (change.action === "create") {
-    const created = await createOnce(
-      () => ctx.client.post("/core/application_entitlements/", body),
-      () => findOne(ctx, "/core/application_entitlements/", { app: body.app, name: body.name }, (e5) => e5.app === body.app && e5.name === body.name)
-    );
-    ctx.ids.id.set(change.address, created.pbmUuid);
-    ctx.ids.pbm.set(change.address, created.pbmUuid);
-  } else {
-    await ctx.client.patch(`/core/application_entitlements/${change.liveId}/`, body);
-  }
-};
-var binding = async (ctx, change, after) => {
-  const body = {
-    target: need(ctx.ids.pbm, refAddress(after.target), "pbm_uuid"),
-    group: lookup(ctx, after.group),
-    order: after.order,
-    enabled: after.enabled,
-    negate: after.negate,
-    timeout: after.timeout,
-    failureResult: after.failure_result
-  };
-  if (change.action === "create") {
-    const created = await createOnce(
-      () => ctx.client.post("/policies/bindings/", body),
-      () => findOne(ctx, "/policies/bindings/", { target: body.target }, (b5) => b5.target === body.target && b5.group === body.group)
-    );
-    ctx.ids.id.set(change.address, created.pk);
-  } else {
-    await ctx.client.patch(`/policies/bindings/${change.liveId}/`, body);
-  }
-};
-var scimMapping = async (ctx, change, after) => {
-  const body = { name: after.name, expression: after.expression };
-  if (change.action === "create") {
-    const created = await createOnce(
-      () => ctx.client.post("/propertymappings/provider/scim/", body),
-      () => findOne(ctx, "/propertymappings/provider/scim/", { name: body.name }, (m3) => m3.name === body.name)
-    );
-    ctx.ids.id.set(change.address, created.pk);
-  } else {
-    await ctx.client.put(`/propertymappings/provider/scim/${change.liveId}/`, body);
-  }
-};
-var scimProvider = async (ctx, change, after) => {
-  if (!ctx.scimToken) throw new Error("internal: the SCIM token is not available");
-  const body = {
-    name: after.name,
-    url: after.url,
-    token: ctx.scimToken,
-    compatibilityMode: after.compatibility_mode,
-    propertyMappings: after.property_mappings.map((v) => mappingId(ctx, v)),
-    propertyMappingsGroup: after.property_mappings_group.map((v) => mappingId(ctx, v)),
-    // The release's own field for the groups to sync (see releases.ts).
-    ..."group_filters" in after ? { groupFilters: after.group_filters.map((v) => lookup(ctx, v)) } : {},
-    ..."filter_group" in after ? { filterGroup: after.filter_group === null ? null : lookup(ctx, after.filter_group) } : {},
-    excludeUsersServiceAccount: after.exclude_users_service_account,
-    ..."sync_page_size" in after ? { syncPageSize: after.sync_page_size } : {},
-    dryRun: after.dry_run
-  };
-  if (change.action === "create") {
-    const created = await createOnce(
-      () => ctx.client.post("/providers/scim/", body),
-      () => findOne(ctx, "/providers/scim/", { name: body.name }, (p3) => p3.name === body.name)
-    );
-    ctx.ids.id.set(change.address, String(created.pk));
-    ctx.ids.pk.set(change.address, String(created.pk));
-  } else {
-    await ctx.client.patch(`/providers/scim/${change.liveId}/`, body);
-  }
-};
-var HANDLERS = {
-  "authentik.scim_mapping": { write: scimMapping, path: (id) => `/propertymappings/all/${id}/` },
-  "authentik.scim_provider": { write: scimProvider, path: (id) => `/providers/scim/${id}/` },
-  "authentik.property_mapping": { write: propertyMapping, path: (id) => `/propertymappings/all/${id}/` },
-  "authentik.saml_provider": { write: samlProvider, path: (id) => `/providers/saml/${id}/` },
-  "authentik.application": { write: application, path: (id) => `/core/applications/${encodeURIComponent(id)}/` },
-  "authentik.entitlement": { write: entitlement, path: (id) => `/core/application_entitlements/${id}/` },
-  "authentik.policy_binding": { write: binding, path: (id) => `/policies/bindings/${id}/` }
-};
-async function applyAuthentikChange(ctx, change) {
-  const handler = HANDLERS[change.type];
-  if (!handler) throw new Error(`internal: no authentik handler for ${change.type}`);
-  if (change.action === "delete") {
-    await remove(ctx, handler.path(change.liveId));
-    return;
-  }
-  await handler.write(ctx, change, change.after);
-}
-
 // src/providers/authentik/read-people.ts
 async function readUsers(client) {
   const users = await client.list("/core/users/", { include_groups: "false", is_active: "true" });
   return users.map((u) => ({ pk: u.pk, username: u.username, groups: [...u.groups ?? []], attributes: u.attributes ?? {} }));
-}
-function groupMembers(groups, users) {
-  const byPk = new Map(groups.map((g5) => [g5.pk, g5]));
-  const members = /* @__PURE__ */ new Map();
-  const ancestorsCache = /* @__PURE__ */ new Map();
-  const ancestorsOf = (pk) => {
-    const cached = ancestorsCache.get(pk);
-    if (cached) return cached;
-    const seen = /* @__PURE__ */ new Set();
-    const queue = [pk];
-    while (queue.length > 0) {
-      const next = queue.shift();
-      if (seen.has(next)) continue;
-      const g5 = byPk.get(next);
-      if (!g5) continue;
-      seen.add(next);
-      queue.push(...g5.parents);
-    }
-    const out = [...seen];
-    ancestorsCache.set(pk, out);
-    return out;
-  };
-  for (const u of users) {
-    const all = new Set(u.groups.flatMap(ancestorsOf));
-    for (const pk of all) {
-      const name = byPk.get(pk).name;
-      let set = members.get(name);
-      if (!set) members.set(name, set = /* @__PURE__ */ new Set());
-      set.add(u.username);
-    }
-  }
-  return Object.fromEntries([...members].map(([name, set]) => [name, [...set].sort()]));
-}
-
-// src/providers/authentik/role-expression.ts
-var ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
-var PROVIDER_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):saml-provider\/([\w.-]+)$/;
-function parseRolePair(value) {
-  const parts = value.split(",").map((p3) => p3.trim());
-  if (parts.length !== 2) return `"${value}" is not "role_arn,saml_provider_arn"`;
-  const [a5, b5] = parts;
-  const [roleArn2, providerArn] = ROLE_ARN.test(a5) ? [a5, b5] : [b5, a5];
-  const role = ROLE_ARN.exec(roleArn2);
-  const provider = PROVIDER_ARN.exec(providerArn);
-  if (!role || !provider) return `"${value}" is not an IAM role ARN and an IAM SAML provider ARN`;
-  if (role[1] !== provider[1]) return `"${value}" names a role in account ${role[1]} and a SAML provider in account ${provider[1]}`;
-  return { roleArn: roleArn2, samlProviderArn: providerArn, accountId: role[1], rolePath: role[2], roleName: role[3], samlProviderName: provider[2] };
-}
-function statements(expression) {
-  const out = [];
-  let pending;
-  let depth = 0;
-  expression.split(/\r?\n/).forEach((raw, i5) => {
-    const text = stripComment(raw).trim();
-    if (!text) return;
-    if (pending) pending.text += ` ${text}`;
-    else pending = { text, line: i5 + 1 };
-    for (const ch of text.replace(/"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'/g, "")) {
-      if (ch === "[" || ch === "(" || ch === "{") depth++;
-      else if (ch === "]" || ch === ")" || ch === "}") depth--;
-    }
-    if (depth <= 0) {
-      out.push(pending);
-      pending = void 0;
-      depth = 0;
-    }
-  });
-  if (pending) out.push(pending);
-  return out;
-}
-function stripComment(line) {
-  let quote2;
-  for (let i5 = 0; i5 < line.length; i5++) {
-    const ch = line[i5];
-    if (quote2) {
-      if (ch === "\\") i5++;
-      else if (ch === quote2) quote2 = void 0;
-    } else if (ch === '"' || ch === "'") quote2 = ch;
-    else if (ch === "#") return line.slice(0, i5);
-  }
-  return line;
-}
-var STRING = String.raw`(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')`;
-var stringValue = (m3, at) => unescape(m3[at] ?? m3[at + 1] ?? "");
-function unescape(s2) {
-  return s2.replace(/\\(.)/g, "$1");
-}
-function readPairs(values, line) {
-  const pairs = [];
-  for (const v of values) {
-    const pair = parseRolePair(v);
-    if (typeof pair === "string") return { style: "unreadable", reason: pair, line };
-    pairs.push(pair);
-  }
-  return { style: "static", pairs };
-}
-function readRoleExpression(expression) {
-  if (expression.trim() === ROLE_EXPRESSION.trim()) return { style: "entitlements" };
-  const lines2 = statements(expression);
-  if (lines2.length === 0) return { style: "unreadable", reason: "the expression is empty", line: 1 };
-  const logic = lines2.find((l3) => /^(?:if|elif|else|for|while|def|try|with|match|lambda)\b/.test(l3.text));
-  if (logic) return { style: "unreadable", reason: `"${logic.text}": the grants depend on logic (conditions, loops) the tool does not evaluate`, line: logic.line };
-  if (lines2.length === 1) {
-    const only = lines2[0];
-    const single = new RegExp(`^return\\s+${STRING}$`).exec(only.text);
-    if (single) return readPairs([stringValue(single, 1)], only.line);
-    const list3 = /^return\s+\[(.*)\]$/.exec(only.text);
-    if (list3) {
-      const items = list3[1].trim().replace(/,\s*$/, "");
-      const values = [];
-      const item = new RegExp(`^\\s*${STRING}\\s*(?:,|$)`);
-      let rest = items;
-      while (rest.trim()) {
-        const m3 = item.exec(rest);
-        if (!m3) return { style: "unreadable", reason: "the returned list holds something other than string literals", line: only.line };
-        values.push(stringValue(m3, 1));
-        rest = rest.slice(m3[0].length);
-      }
-      if (values.length === 0) return { style: "unreadable", reason: "the returned list is empty", line: only.line };
-      return readPairs(values, only.line);
-    }
-    return { style: "unreadable", reason: `"${only.text}" is not one of the shapes the tool reads (return "role_arn,provider_arn", or a list of them)`, line: only.line };
-  }
-  if (lines2.length === 2) {
-    const [assign, ret] = lines2;
-    const a5 = new RegExp(`^([A-Za-z_]\\w*)\\s*=\\s*(?:request\\.)?user\\.group_attributes\\(\\s*(?:request)?\\s*\\)\\.get\\(\\s*${STRING}\\s*(?:,\\s*${STRING}\\s*)?\\)$`).exec(
-      assign.text
-    );
-    if (!a5) return { style: "unreadable", reason: `"${assign.text}" is not "NAME = user.group_attributes().get("ATTRIBUTE", "")"`, line: assign.line };
-    const variable = a5[1];
-    const attribute = stringValue(a5, 2);
-    const defaultValue = stringValue(a5, 4);
-    const f5 = /^return\s+f(?:"((?:[^"\\]|\\.)*)"|'((?:[^'\\]|\\.)*)')$/.exec(ret.text);
-    if (!f5) return { style: "unreadable", reason: `"${ret.text}" is not return f"\u2026{${variable}}\u2026"`, line: ret.line };
-    const template = unescape(f5[1] ?? f5[2] ?? "");
-    const holes = [...template.matchAll(/\{([^{}]*)\}/g)].map((m3) => m3[1].trim());
-    if (holes.length !== 1 || holes[0] !== variable) {
-      return { style: "unreadable", reason: `the f-string must use {${variable}} exactly once and nothing else`, line: ret.line };
-    }
-    const probe = parseRolePair(template.replace(/\{[^{}]*\}/, "probe"));
-    if (typeof probe === "string" || !template.includes(`role/`)) {
-      return { style: "unreadable", reason: `the f-string is not "arn:aws:iam::ID:role/{${variable}},arn:aws:iam::ID:saml-provider/NAME"`, line: ret.line };
-    }
-    const pairFor = (value) => {
-      const pair = parseRolePair(template.replace(/\{[^{}]*\}/, value));
-      return typeof pair === "string" ? void 0 : pair;
-    };
-    return { style: "group-attribute", attribute, defaultValue, template, pairFor };
-  }
-  return { style: "unreadable", reason: "the expression has more statements than the shapes the tool reads", line: lines2[2].line };
-}
-function expressionGrants(expression, groups, signIn) {
-  const grants = [];
-  const problems = [];
-  if (expression.style === "static") {
-    if (signIn === "everyone") {
-      problems.push("the application has no policy bindings, so every authentik user may sign in and receives these roles; bind the groups that should have them to the application first");
-      return { grants, problems };
-    }
-    for (const group4 of signIn) for (const pair of expression.pairs) grants.push({ group: group4, pair });
-    return { grants, problems };
-  }
-  for (const g5 of groups) {
-    const value = g5.attributes[expression.attribute];
-    if (value === void 0 || value === null || value === "") continue;
-    if (typeof value !== "string") {
-      problems.push(`group '${g5.name}' has attribute ${expression.attribute} = ${JSON.stringify(value)}, not a role name`);
-      continue;
-    }
-    const pair = expression.pairFor(value);
-    if (!pair) problems.push(`group '${g5.name}' has attribute ${expression.attribute} = "${value}", which does not make a role ARN`);
-    else grants.push({ group: g5.name, pair });
-  }
-  return { grants, problems };
-}
-function handMadeRoleAccess(mappings, groups, signIn, grantOf) {
-  const rows = [];
-  const warnings = [];
-  for (const m3 of mappings) {
-    const parsed = readRoleExpression(m3.expression);
-    if (parsed.style === "entitlements") continue;
-    if (parsed.style === "unreadable") {
-      warnings.push(
-        `the SAML property mapping '${m3.name}' on the provider sends AWS roles from an expression the tool cannot read (line ${parsed.line}: ${parsed.reason}); this plan replaces it, and who loses the roles it grants cannot be shown`
-      );
-      continue;
-    }
-    const { grants, problems } = expressionGrants(parsed, groups, signIn);
-    for (const p3 of problems) warnings.push(`the SAML property mapping '${m3.name}' on the provider: ${p3}`);
-    for (const g5 of grants) rows.push({ group: g5.group, ...grantOf(g5.pair) });
-  }
-  return { rows, warnings };
-}
-function handMadeAccessByPerson(mappings, groups, users, signIn, grantOf) {
-  const parsed = mappings.map((m3) => readRoleExpression(m3.expression)).filter((p3) => p3.style === "static" || p3.style === "group-attribute");
-  const out = /* @__PURE__ */ new Map();
-  if (parsed.length === 0) return out;
-  const members = groupMembers(groups, users.map((u) => ({ ...u, groups: [...u.groups] })));
-  const groupsOf = /* @__PURE__ */ new Map();
-  for (const g5 of groups) for (const person of members[g5.name] ?? []) groupsOf.set(person, [...groupsOf.get(person) ?? [], g5]);
-  const bound = signIn.groups === "everyone" ? void 0 : new Set(signIn.groups);
-  for (const u of users) {
-    const all = groupsOf.get(u.username) ?? [];
-    const maySignIn = !bound || all.some((g5) => bound.has(g5.name)) || signIn.users.includes(u.pk);
-    if (!maySignIn) continue;
-    const rows = [];
-    for (const p3 of parsed) {
-      if (p3.style === "static") {
-        for (const pair2 of p3.pairs) rows.push({ group: "", ...grantOf(pair2) });
-        continue;
-      }
-      let value;
-      for (const g5 of [...all].sort((a5, b5) => a5.name.toLowerCase().localeCompare(b5.name.toLowerCase()) || (a5.name < b5.name ? -1 : 1))) {
-        if (p3.attribute in g5.attributes) value = g5.attributes[p3.attribute];
-      }
-      if (p3.attribute in u.attributes) value = u.attributes[p3.attribute];
-      if (value === void 0) value = p3.defaultValue;
-      const pair = typeof value === "string" && value !== "" ? p3.pairFor(value) : void 0;
-      if (pair) rows.push({ group: "", ...grantOf(pair) });
-    }
-    if (rows.length) out.set(u.username, rows);
-  }
-  return out;
-}
-function handMadeLiveAccess(input) {
-  const aliasOf = new Map(input.accounts.map((a5) => [a5.id, a5.alias]));
-  const grantOf = (pair) => ({
-    grant: pair.rolePath === input.rolePath && pair.samlProviderName === input.samlProviderName ? pair.roleName : `${pair.rolePath}${pair.roleName} (via ${pair.samlProviderName})`,
-    account: aliasOf.get(pair.accountId) ?? pair.accountId,
-    accountId: pair.accountId
-  });
-  const { rows, warnings } = handMadeRoleAccess(input.mappings, input.groups, input.signIn, grantOf);
-  const byPerson = handMadeAccessByPerson(input.mappings, input.groups, input.users, { groups: input.signIn, users: input.signInUsers }, grantOf);
-  const members = groupMembers(input.groups, input.users.map((u) => ({ ...u, groups: [...u.groups] })));
-  const holds = (row2) => {
-    const people = members[row2.group] ?? [];
-    return people.length === 0 || people.some((p3) => (byPerson.get(p3) ?? []).some((r5) => r5.grant === row2.grant && r5.accountId === row2.accountId));
-  };
-  return { rows: rows.filter(holds), warnings, byPerson };
-}
-
-// src/providers/aws/clients.ts
-var import_client_iam = __toESM(require_dist_cjs16(), 1);
-var import_client_sts = __toESM(require_dist_cjs17(), 1);
-var DEFAULT_REGION = "us-east-1";
-function awsRegion(env2 = process.env) {
-  return env2.AWS_REGION ?? env2.AWS_DEFAULT_REGION ?? DEFAULT_REGION;
-}
-function countRequests(client, counter) {
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      counter.count++;
-      return next(args);
-    },
-    { step: "finalizeRequest", name: "authentikAwsGitopsRequestCounter" }
-  );
-  client.middlewareStack.add(
-    (next, context) => async (args) => {
-      try {
-        return await next(args);
-      } catch (error3) {
-        if (error3 && typeof error3 === "object" && context.commandName) error3.$command ??= context.commandName.replace(/Command$/, "");
-        throw error3;
-      }
-    },
-    { step: "initialize", name: "authentikAwsGitopsOperationName" }
-  );
-  return client;
-}
-function sdkOptions(env2 = process.env, maxAttempts = 8) {
-  const seconds2 = Number(env2.AUTHENTIK_AWS_GITOPS_AWS_TIMEOUT_SECONDS);
-  const requestTimeout = (Number.isFinite(seconds2) && seconds2 > 0 ? seconds2 : 30) * 1e3;
-  return {
-    maxAttempts,
-    retryMode: "adaptive",
-    // This SDK only warns about a request over its requestTimeout unless told to throw.
-    requestHandler: { connectionTimeout: Math.min(1e4, requestTimeout), requestTimeout, throwOnRequestTimeout: true }
-  };
-}
-async function accountClients(account, env2 = process.env) {
-  const region = awsRegion(env2);
-  const requests = { count: 0 };
-  const SDK_RETRY = sdkOptions(env2);
-  let credentials;
-  let assumedArn;
-  const sts = countRequests(new import_client_sts.STSClient({ region, ...SDK_RETRY }), requests);
-  try {
-    if (account.assumeRoleArn) {
-      const assumed = await sts.send(
-        new import_client_sts.AssumeRoleCommand({ RoleArn: account.assumeRoleArn, RoleSessionName: "authentik-aws-gitops", DurationSeconds: 3600 })
-      );
-      assumedArn = assumed.AssumedRoleUser?.Arn;
-      const c5 = assumed.Credentials;
-      if (!c5?.AccessKeyId || !c5.SecretAccessKey) throw new Error("STS returned no credentials");
-      credentials = {
-        accessKeyId: c5.AccessKeyId,
-        secretAccessKey: c5.SecretAccessKey,
-        ...c5.SessionToken ? { sessionToken: c5.SessionToken } : {},
-        ...c5.Expiration ? { expiration: c5.Expiration } : {}
-      };
-    }
-    let actual;
-    if (account.assumeRoleArn) {
-      actual = /^arn:aws[\w-]*:sts::(\d{12}):assumed-role\//.exec(assumedArn ?? "")?.[1];
-      if (!actual) throw new UserError(`STS did not say which account the role ${account.assumeRoleArn} is in (answer ARN '${assumedArn ?? ""}')`);
-    } else {
-      actual = (await sts.send(new import_client_sts.GetCallerIdentityCommand({}))).Account;
-    }
-    if (actual !== account.id) {
-      throw new UserError(
-        `AWS credentials for account '${account.alias}' belong to account ${actual}, not ${account.id}` + (account.assumeRoleArn ? "" : "; set aws.accounts." + account.alias + ".assumeRole or use credentials for that account")
-      );
-    }
-  } catch (error3) {
-    if (error3 instanceof UserError) throw error3;
-    const e5 = error3;
-    throw new UserError(
-      `cannot get AWS credentials for account '${account.alias}' (${account.id})${account.assumeRoleArn ? ` by assuming ${account.assumeRoleArn}` : ""}: ${e5.name && e5.name !== "Error" ? `${e5.name}: ` : ""}${e5.message}`
-    );
-  }
-  const iam = countRequests(new import_client_iam.IAMClient({ region, ...credentials ? { credentials } : {}, ...SDK_RETRY }), requests);
-  return { account, region, ...credentials ? { credentials } : {}, iam, requests };
-}
-
-// src/providers/aws/iam-apply.ts
-var import_client_iam2 = __toESM(require_dist_cjs16(), 1);
-async function ignoreMissing(p3) {
-  try {
-    await p3;
-  } catch (error3) {
-    if (!(error3 instanceof import_client_iam2.NoSuchEntityException)) throw error3;
-  }
-}
-function tagList(tags) {
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
-}
-async function applySamlProviderChange(clients, change, metadataXml) {
-  const name = (change.after ?? change.before).name;
-  if (change.action === "delete") {
-    await ignoreMissing(clients.iam.send(new import_client_iam2.DeleteSAMLProviderCommand({ SAMLProviderArn: change.liveId })));
-    return;
-  }
-  const document = await metadataXml();
-  if (change.action === "create") {
-    try {
-      await clients.iam.send(new import_client_iam2.CreateSAMLProviderCommand({ Name: name, SAMLMetadataDocument: document }));
-    } catch (error3) {
-      if (!(error3 instanceof import_client_iam2.EntityAlreadyExistsException)) throw error3;
-      await clients.iam.send(new import_client_iam2.UpdateSAMLProviderCommand({ SAMLProviderArn: `arn:aws:iam::${clients.account.id}:saml-provider/${name}`, SAMLMetadataDocument: document }));
-    }
-  } else {
-    await clients.iam.send(new import_client_iam2.UpdateSAMLProviderCommand({ SAMLProviderArn: change.liveId, SAMLMetadataDocument: document }));
-  }
-}
-async function createRoleOnce(iam, after, create) {
-  try {
-    await create();
-  } catch (error3) {
-    if (!(error3 instanceof import_client_iam2.EntityAlreadyExistsException)) throw error3;
-    const role = (await iam.send(new import_client_iam2.GetRoleCommand({ RoleName: after.name }))).Role;
-    const tags = Object.fromEntries((role?.Tags ?? []).map((t) => [t.Key, t.Value]));
-    const wanted = after.tags;
-    if (role?.Path !== after.path || tags[MANAGED_BY_TAG] !== wanted[MANAGED_BY_TAG] || tags[CONFIG_TAG] !== wanted[CONFIG_TAG]) throw error3;
-  }
-}
-async function applyRoleChange(clients, change) {
-  const { iam } = clients;
-  if (change.action === "delete") {
-    const before2 = change.before;
-    const RoleName2 = before2.name;
-    for (const arn of before2.managed_policies) await ignoreMissing(iam.send(new import_client_iam2.DetachRolePolicyCommand({ RoleName: RoleName2, PolicyArn: arn })));
-    for (const name of Object.keys(before2.inline_policies)) await ignoreMissing(iam.send(new import_client_iam2.DeleteRolePolicyCommand({ RoleName: RoleName2, PolicyName: name })));
-    await ignoreMissing(iam.send(new import_client_iam2.DeleteRoleCommand({ RoleName: RoleName2 })));
-    return;
-  }
-  const after = change.after;
-  const RoleName = after.name;
-  const before = change.action === "create" ? { managed_policies: [], inline_policies: {}, tags: {}, permissions_boundary: null } : change.before;
-  if (change.action === "create") {
-    await createRoleOnce(
-      iam,
-      after,
-      () => iam.send(
-        new import_client_iam2.CreateRoleCommand({
-          RoleName,
-          Path: after.path,
-          AssumeRolePolicyDocument: policyJson(after.trust_policy),
-          Description: after.description,
-          MaxSessionDuration: after.max_session_duration,
-          ...after.permissions_boundary ? { PermissionsBoundary: after.permissions_boundary } : {},
-          Tags: tagList(after.tags)
-        })
-      )
-    );
-  } else {
-    if (!deepEqual(before.trust_policy, after.trust_policy)) {
-      await iam.send(new import_client_iam2.UpdateAssumeRolePolicyCommand({ RoleName, PolicyDocument: policyJson(after.trust_policy) }));
-    }
-    if (before.description !== after.description || before.max_session_duration !== after.max_session_duration) {
-      await iam.send(
-        new import_client_iam2.UpdateRoleCommand({ RoleName, Description: after.description, MaxSessionDuration: after.max_session_duration })
-      );
-    }
-    if (before.permissions_boundary !== after.permissions_boundary) {
-      if (after.permissions_boundary) {
-        await iam.send(new import_client_iam2.PutRolePermissionsBoundaryCommand({ RoleName, PermissionsBoundary: after.permissions_boundary }));
-      } else {
-        await ignoreMissing(iam.send(new import_client_iam2.DeleteRolePermissionsBoundaryCommand({ RoleName })));
-      }
-    }
-    const beforeTags = before.tags;
-    const afterTags = after.tags;
-    const removedTags = Object.keys(beforeTags).filter((k5) => !(k5 in afterTags));
-    const changedTags = Object.fromEntries(Object.entries(afterTags).filter(([k5, v]) => beforeTags[k5] !== v));
-    if (removedTags.length) await iam.send(new import_client_iam2.UntagRoleCommand({ RoleName, TagKeys: removedTags }));
-    if (Object.keys(changedTags).length) await iam.send(new import_client_iam2.TagRoleCommand({ RoleName, Tags: tagList(changedTags) }));
-  }
-  const beforeManaged = new Set(before.managed_policies);
-  const afterManaged = new Set(after.managed_policies);
-  for (const arn of afterManaged) if (!beforeManaged.has(arn)) await iam.send(new import_client_iam2.AttachRolePolicyCommand({ RoleName, PolicyArn: arn }));
-  for (const arn of beforeManaged) if (!afterManaged.has(arn)) await ignoreMissing(iam.send(new import_client_iam2.DetachRolePolicyCommand({ RoleName, PolicyArn: arn })));
-  const beforeInline = before.inline_policies;
-  const afterInline = after.inline_policies;
-  for (const [name, doc] of Object.entries(afterInline)) {
-    if (!deepEqual(beforeInline[name], doc)) await iam.send(new import_client_iam2.PutRolePolicyCommand({ RoleName, PolicyName: name, PolicyDocument: policyJson(doc) }));
-  }
-  for (const name of Object.keys(beforeInline)) {
-    if (!(name in afterInline)) await ignoreMissing(iam.send(new import_client_iam2.DeleteRolePolicyCommand({ RoleName, PolicyName: name })));
-  }
-}
-
-// src/providers/aws/iam-read.ts
-var import_client_iam3 = __toESM(require_dist_cjs16(), 1);
-function roleIdentity(account, name) {
-  return `aws.iam.role:${account}:${name.toLowerCase()}`;
-}
-async function readIamAccount(clients, config, desiredRoleNames) {
-  const { iam, account } = clients;
-  const out = [];
-  const rolePath = config.aws.rolePath;
-  const adoptRoles = new Set(config.adopt?.roles ?? []);
-  const roles = await collectPages("AWS ListRoles", async (Marker) => {
-    const page = await iam.send(new import_client_iam3.ListRolesCommand({ ...Marker ? { Marker } : {}, MaxItems: 1e3 }));
-    return { items: page.Roles, next: page.IsTruncated ? page.Marker : void 0 };
-  });
-  const wanted = new Set([...desiredRoleNames].map((n3) => n3.toLowerCase()));
-  const relevant = roles.filter((r5) => r5.Path === rolePath || wanted.has((r5.RoleName ?? "").toLowerCase()));
-  const details = /* @__PURE__ */ new Map();
-  if (relevant.length > 0) {
-    const roleDetails = await collectPages("AWS GetAccountAuthorizationDetails", async (Marker) => {
-      const page = await iam.send(new import_client_iam3.GetAccountAuthorizationDetailsCommand({ Filter: ["Role"], ...Marker ? { Marker } : {}, MaxItems: 1e3 }));
-      return { items: page.RoleDetailList, next: page.IsTruncated ? page.Marker : void 0 };
-    });
-    for (const d5 of roleDetails) details.set(d5.RoleName ?? "", d5);
-  }
-  for (const role of relevant) {
-    const name = role.RoleName;
-    const d5 = details.get(name);
-    const tags = Object.fromEntries((d5?.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
-    const underPath = role.Path === rolePath;
-    const notOurs = configOwnership(tags, configId(config), wanted.has(name.toLowerCase()) && underPath);
-    const adopting = underPath ? adoption(tags, configId(config), desiredRoleNames.has(name), adoptRoles.has(name)) : void 0;
-    out.push({
-      address: address.iamRole(account.alias, role.Path ?? "/", name),
-      type: "aws.iam.role",
-      system: "aws",
-      account: account.alias,
-      title: `IAM role ${role.Path}${name} in ${account.alias} (${account.id})`,
-      id: name,
-      props: {
-        name,
-        path: role.Path ?? "/",
-        description: role.Description ?? "",
-        trust_policy: role.AssumeRolePolicyDocument ? normalizePolicy(role.AssumeRolePolicyDocument) : null,
-        max_session_duration: role.MaxSessionDuration ?? 3600,
-        managed_policies: (d5?.AttachedManagedPolicies ?? []).map((p3) => p3.PolicyArn).sort(),
-        inline_policies: Object.fromEntries(
-          (d5?.RolePolicyList ?? []).map((p3) => [p3.PolicyName, normalizePolicy(p3.PolicyDocument ?? "{}")]).sort(([a5], [b5]) => byCodePoint(a5, b5))
-        ),
-        permissions_boundary: d5?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
-        tags: comparableTags(tags)
-      },
-      ...adopting ? { owned: true, adopting } : ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs)
-    });
-  }
-  const samlName = config.aws.samlProviderName;
-  try {
-    const provider = await iam.send(new import_client_iam3.GetSAMLProviderCommand({ SAMLProviderArn: samlProviderArn(account.id, samlName) }));
-    let metadata = null;
-    let ours = false;
-    try {
-      const summary2 = summarizeIdpMetadata(provider.SAMLMetadataDocument ?? "");
-      metadata = trustRelevant(summary2);
-      ours = summary2.ssoUrls.some((u) => u.includes(`/application/saml/${config.authentik.application.slug}/`));
-    } catch {
-      metadata = "unreadable SAML metadata";
-    }
-    out.push({
-      address: address.iamSamlProvider(account.alias, samlName),
-      type: "aws.iam.saml_provider",
-      system: "aws",
-      account: account.alias,
-      title: `IAM SAML identity provider ${samlName} in ${account.alias} (${account.id})`,
-      id: samlProviderArn(account.id, samlName),
-      props: { name: samlName, metadata },
-      ...ownedUnless(!ours && `its metadata does not point at authentik application '${config.authentik.application.slug}'`)
-    });
-  } catch (error3) {
-    if (!(error3 instanceof import_client_iam3.NoSuchEntityException)) throw error3;
-  }
-  return out;
-}
-
-// src/providers/aws/errors.ts
-function awsFailure(error3, what) {
-  if (error3 instanceof UserError) return error3;
-  const e5 = error3;
-  if (e5 && typeof e5 === "object" && typeof e5.message === "string") e5.message = redactUrls(e5.message);
-  const call = e5?.$command ? ` (${e5.$command})` : "";
-  if (e5?.name === "TimeoutError" || /timed? ?out|socket hang up/i.test(e5?.message ?? "") && !("$metadata" in (e5 ?? {}))) {
-    return new UserError(`AWS did not answer in time while ${what}${call}: ${e5.message ?? "timeout"}; check AWS_ENDPOINT_URL, the network and the region`);
-  }
-  if (e5 && typeof e5 === "object" && "$metadata" in e5) return new UserError(`AWS refused ${what}${call}: ${e5.name ?? "Error"}: ${e5.message ?? ""}`.trim());
-  const code2 = e5?.code ?? e5?.cause?.code;
-  if (code2 && /^E[A-Z]+$/.test(code2)) return new UserError(`cannot reach AWS while ${what}${call} (${code2}); check AWS_ENDPOINT_URL, the network and the region`);
-  return error3 instanceof Error ? error3 : new Error(String(error3));
-}
-function awsMayHaveCommitted(error3) {
-  const e5 = error3;
-  if (!e5 || typeof e5 !== "object") return false;
-  if (e5.name === "TimeoutError" || e5.code === "ECONNRESET" || e5.code === "EPIPE" || e5.code === "ETIMEDOUT") return true;
-  const status = e5.$metadata?.httpStatusCode;
-  if (status !== void 0) return status >= 500;
-  return e5.$fault === "server" || !("$metadata" in e5);
-}
-function awsThrottled(error3) {
-  const e5 = error3;
-  return e5?.name === "ThrottlingException" || e5?.name === "TooManyRequestsException" || e5?.$metadata?.httpStatusCode === 429;
-}
-
-// src/util/map-limit.ts
-async function mapLimit(items, limit, f5) {
-  const out = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-      while (next < items.length) {
-        const i5 = next++;
-        out[i5] = await f5(items[i5]);
-      }
-    })
-  );
-  return out;
 }
 
 // package.json
@@ -93761,1155 +94965,85 @@ var package_default2 = {
 // src/version.ts
 var VERSION = package_default2.version;
 
-// src/modes/shared.ts
-function authentikConnection(config, env2) {
-  const url = env2.AUTHENTIK_URL || config.authentik.url;
-  if (!url) throw new UserError("no authentik URL: set authentik.url in the configuration or the AUTHENTIK_URL environment variable");
-  const token = env2.AUTHENTIK_TOKEN;
-  if (!token) throw new UserError("AUTHENTIK_TOKEN is not set: the authentik API token is read only from this environment variable");
-  return { url, token };
-}
-function authentikClient(config, env2) {
-  const { url, token } = authentikConnection(config, env2);
-  return { client: new AuthentikClient({ url, token }), url };
-}
-function runWarnings(config, options) {
-  const out = [];
-  if (!config.authentik.url) {
-    out.push(
-      "authentik.url is not set: the launch URL, the SAML issuer and the console steps follow the AUTHENTIK_URL of each run, so runs that reach authentik by different URLs plan differently; set authentik.url to authentik's public URL"
-    );
-  }
-  if (options.rotateScimToken) {
-    out.push("--rotate-scim-token is on: the SCIM provider is rewritten (and authentik starts a full sync) on every apply while it stays on; use it for the one change that rotates the token");
-  }
-  return out;
-}
-function toolInfo(version) {
-  return { name: "authentik-aws-gitops", version };
-}
-
-// src/modes/classic-iam.ts
-function identityOf(resource) {
-  if (resource.type === "aws.iam.role" && resource.account) return roleIdentity(resource.account, String(resource.props.name));
-  return void 0;
-}
-async function planClassicIam(config, options = {}) {
+// src/engine.ts
+var MODES = {
+  "classic-iam": classicIam,
+  "identity-center": identityCenter
+};
+var APPLY_IN_FLIGHT = 10;
+async function planWith(mode, config, options) {
   const env2 = options.env ?? process.env;
-  const concurrency = options.concurrency ?? 4;
-  const now = options.now ?? /* @__PURE__ */ new Date();
+  const base = { config, options, env: env2, now: options.now ?? /* @__PURE__ */ new Date(), concurrency: options.concurrency ?? 4 };
+  const setup = await mode.setup(base);
   const { client: authentik, url: authentikUrl } = authentikClient(config, env2);
-  const connection = { url: authentikUrl };
   const release2 = await readAuthentikRelease(authentik);
+  const ctx = { ...base, authentik, authentikUrl, release: release2 };
   const peopleMode = config.review?.people ?? "names";
-  const [authentikState, awsAccounts, users] = await Promise.all([
-    readAuthentikState(authentik, config, { groupsNeeded: groupsNeeded(config, now), release: release2 }),
-    mapLimit(config.aws.accounts, concurrency, (a5) => accountClients(a5, env2)),
+  const [authentikState, awsSide, someUsers] = await Promise.all([
+    readAuthentikState(authentik, config, { groupsNeeded: mode.groupsNeeded(ctx, setup), release: release2 }),
+    mode.readAws(ctx, setup),
     peopleMode === "off" ? void 0 : readUsers(authentik)
   ]);
-  const aws = new Map(awsAccounts.map((c5) => [c5.account.alias, c5]));
-  const desiredRoleNames = new Set(config.roles.map((r5) => r5.name));
-  const awsLive = (await mapLimit(
-    awsAccounts,
-    concurrency,
-    (c5) => readIamAccount(c5, config, desiredRoleNames).catch((error3) => {
-      throw awsFailure(error3, `reading IAM roles and the SAML provider in account ${c5.account.alias} (${c5.account.id})`);
-    })
-  )).flat();
-  const live = [...authentikState.resources, ...awsLive];
-  const preliminary = desiredClassicIam(config, { authentikUrl: connection.url, api: release2 });
-  const providerAddress = address.samlProvider(config.authentik.provider.name);
-  const liveProvider = authentikState.resources.find((r5) => r5.address === providerAddress);
-  const desiredProvider = preliminary.find((r5) => r5.address === providerAddress);
-  const metadataStable = authentikState.idpMetadata !== void 0 && liveProvider !== void 0 && deepEqual(liveProvider.props.signing_kp, desiredProvider.props.signing_kp) && deepEqual(liveProvider.props[release2.samlIssuerField], desiredProvider.props[release2.samlIssuerField]);
-  const split2 = splitExpired(
-    desiredClassicIam(config, {
-      authentikUrl: connection.url,
-      api: release2,
-      ...metadataStable ? { idpMetadata: authentikState.idpMetadata } : {}
-    }),
-    config.mappings,
-    now
-  );
+  const read = { authentik: authentikState, aws: awsSide.aws, resources: [...authentikState.resources, ...awsSide.resources] };
+  const users = someUsers ?? (mode.needsUsers?.(read) ? await readUsers(authentik) : void 0);
+  const live = { ...read, users };
+  const split2 = splitExpired(mode.desire(ctx, setup, live), config.mappings, ctx.now);
   const desired = split2.desired;
-  const prune = options.prune ?? config.options.prune;
-  const accessOf2 = classicAccessOf(config, desired, live);
-  const handMadeMappings = authentikState.handMadeRoleMappings;
-  const people = handMadeMappings.length > 0 ? users ?? await readUsers(authentik) : users;
-  const handMade = handMadeLiveAccess({
-    mappings: handMadeMappings,
-    groups: authentikState.groups,
-    users: people ?? [],
-    signIn: authentikState.signIn,
-    signInUsers: authentikState.signInUsers,
-    accounts: config.aws.accounts,
-    rolePath: config.aws.rolePath,
-    samlProviderName: config.aws.samlProviderName
-  });
+  const findings = mode.check(ctx, setup, live, desired);
+  const accessOf2 = accessByKind(desired, live.resources);
   const plan = computePlan({
     mode: config.mode,
     configFile: config.file,
     tool: toolInfo(VERSION),
     desired,
-    live,
-    prune,
-    allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
-    accessOf: accessOf2,
-    identityOf,
-    accountIds: Object.fromEntries(config.aws.accounts.map((a5) => [a5.alias, a5.id])),
-    ...users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {},
-    problems: authentikState.problems,
-    expiry: planExpiry(config, split2, now),
-    warnings: [...runWarnings(config, options), ...[releaseWarning(release2)].filter((w) => w !== void 0)],
-    liveAccess: handMade.rows,
-    accessCaveats: handMade.warnings,
-    ...handMadeMappings.length > 0 ? { personAccess: { now: handMade.byPerson, members: groupMembers(authentikState.groups, people ?? []), names: peopleMode === "names" } } : {}
-  });
-  plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c5) => accessOf2({ type: c5.type, props: c5.after ?? c5.before }, c5.after ? "desired" : "live") });
-  return {
-    config,
-    plan,
-    requestCounts: () => ({ authentik: authentik.requestCount, aws: awsAccounts.reduce((n3, c5) => n3 + c5.requests.count, 0) }),
-    apply: (applyOptions = {}) => applyClassic(plan, { authentik, authentikState, aws, concurrency, providerAddress, ...applyOptions })
-  };
-}
-async function applyClassic(plan, ctx) {
-  const authentikCtx = { client: ctx.authentik, lookups: ctx.authentikState.lookups, ids: ctx.authentikState.ids };
-  let metadata;
-  const metadataXml = () => {
-    metadata ??= (async () => {
-      const pk = ctx.authentikState.ids.pk.get(ctx.providerAddress);
-      if (!pk) throw new Error("internal: the authentik SAML provider's id is unknown");
-      const { metadata: xml } = await ctx.authentik.getRaw(`/providers/saml/${pk}/metadata/`);
-      if (!xml) throw new UserError("authentik serves no SAML metadata for the provider: is it linked to the application?");
-      return xml;
-    })();
-    return metadata;
-  };
-  return executeChanges(
-    plan.changes,
-    async (change) => {
-      if (change.system === "authentik") return applyAuthentikChange(authentikCtx, change);
-      const clients = ctx.aws.get(change.account);
-      if (!clients) throw new Error(`internal: no AWS clients for account ${change.account}`);
-      if (change.type === "aws.iam.saml_provider") return applySamlProviderChange(clients, change, metadataXml);
-      if (change.type === "aws.iam.role") return applyRoleChange(clients, change);
-      throw new Error(`internal: no handler for ${change.type}`);
-    },
-    { concurrency: ctx.concurrency, ...ctx.onProgress ? { onProgress: ctx.onProgress } : {} }
-  );
-}
-
-// src/desired/identity-center.ts
-var SCIM_DEFAULT_USER_MAPPING = "goauthentik.io/providers/scim/user";
-var SCIM_DEFAULT_GROUP_MAPPING = "goauthentik.io/providers/scim/group";
-var AUTHENTIK_DEFAULT_SCIM_USER_MAPPING_NAME = "authentik default SCIM Mapping: User";
-function scimUserMappingName(config) {
-  return `${config.authentik.provider.propertyMappingPrefix}: AWS SCIM User`;
-}
-function scimUserExpression(userName, dropPhotos) {
-  return `# Managed by authentik-aws-gitops: edits are overwritten.
-# Merged after "${AUTHENTIK_DEFAULT_SCIM_USER_MAPPING_NAME}", so these values win.
-# IAM Identity Center matches the SAML NameID (email) against userName${dropPhotos ? `,
-# and rejects users that carry \`photos\` (authentik drops keys set to None)` : ""}.
-return {
-    "userName": getattr(request.user, ${pyLiteral(userName)}, None) or request.user.username,${dropPhotos ? `
-    "photos": None,` : ""}
-}
-`;
-}
-function scimGroupFilterProps(groups, api) {
-  const unique = [...new Set(groups)].sort(byCodePoint);
-  if (api.scimGroupFilter === "group_filters") return { group_filters: unique.map((g5) => ({ $lookup: "group", key: g5 })) };
-  return { filter_group: unique.length === 1 ? { $lookup: "group", key: unique[0] } : null };
-}
-function desiredIdentityCenter(config, ctx) {
-  const out = [];
-  const ic = config.aws.identityCenter;
-  const app = config.authentik.application.slug;
-  out.push(
-    authentikSamlProvider(config, {
-      acs_url: ctx.sp.acsUrl,
-      audience: ctx.sp.entityId,
-      ...issuerProps(config, ctx.authentikUrl, ctx.api),
-      property_mappings: []
-    })
-  );
-  const scim = config.scim;
-  const application2 = authentikApplication(config, config.authentik.application.launchUrl ?? ic.accessPortalUrl);
-  application2.props.backchannel_providers = scim ? [{ $ref: address.scimProvider(scim.providerName) }] : [];
-  out.push(application2, ...applicationBindings(config));
-  if (scim) {
-    const mappingName = scimUserMappingName(config);
-    out.push({
-      address: address.scimMapping(mappingName),
-      type: "authentik.scim_mapping",
-      system: "authentik",
-      title: `SCIM property mapping "${mappingName}"`,
-      props: { name: mappingName, expression: scimUserExpression(scim.userMapping.userName, scim.userMapping.dropPhotos) }
-    });
-    out.push({
-      address: address.scimProvider(scim.providerName),
-      type: "authentik.scim_provider",
-      system: "authentik",
-      title: `SCIM provider "${scim.providerName}"`,
-      props: {
-        name: scim.providerName,
-        url: scim.url,
-        compatibility_mode: "aws",
-        // Defaults first: authentik merges in name order and ours sorts after them.
-        property_mappings: [{ $lookup: "managed_mapping", key: SCIM_DEFAULT_USER_MAPPING }, { $ref: address.scimMapping(mappingName) }].sort(byCodePoint),
-        property_mappings_group: [{ $lookup: "managed_mapping", key: SCIM_DEFAULT_GROUP_MAPPING }],
-        ...scimGroupFilterProps(scim.groups, ctx.api),
-        exclude_users_service_account: true,
-        // IAM Identity Center's SCIM API allows about 20 requests per second; small pages keep a sync task short.
-        ...ctx.api.scimSyncPageSize ? { sync_page_size: 50 } : {},
-        dry_run: false,
-        // The token is write-only in authentik, so it cannot be compared; a rotation is
-        // asked for explicitly and shows as this field (never the value itself).
-        ...ctx.rotateScimToken ? { token: `(new value from ${scim.tokenEnv})` } : {}
-      }
-    });
-  }
-  for (const ps of config.permissionSets) {
-    out.push({
-      address: address.permissionSet(ps.name),
-      type: "aws.sso.permission_set",
-      system: "aws",
-      title: `permission set ${ps.name}`,
-      props: {
-        name: ps.name,
-        description: ps.description ?? "",
-        session_duration: toIsoDuration(ps.sessionDuration),
-        relay_state: ps.relayState ?? "",
-        managed_policies: [...ps.managedPolicies].sort(byCodePoint),
-        customer_managed_policies: ps.customerManagedPolicies.map((c5) => ({ name: c5.name, path: c5.path })).sort(byCodePoint),
-        inline_policy: ps.inlinePolicy ? normalizePolicy(ps.inlinePolicy) : null,
-        permissions_boundary: ps.permissionsBoundary ?? null,
-        tags: managedTags(config, ps.tags)
-      }
-    });
-  }
-  const declared = new Map(config.aws.accounts.map((a5) => [a5.alias, { id: a5.id, label: a5.alias }]));
-  const seen = /* @__PURE__ */ new Map();
-  for (const [index, m3] of config.mappings.entries()) {
-    const targets = [];
-    if (Array.isArray(m3.accounts)) for (const alias of m3.accounts) targets.push(declared.get(alias));
-    for (const ou of m3.organizationalUnits) targets.push(...ctx.ouAccounts.get(ou) ?? []);
-    for (const psName of m3.grants) {
-      for (const target of targets) {
-        const addr = address.assignment(m3.group, psName, target.id);
-        const twin = seen.get(addr);
-        if (twin) {
-          if (!twin.grantedBy.includes(index)) twin.grantedBy.push(index);
-          continue;
-        }
-        const assignment = {
-          address: addr,
-          type: "aws.sso.account_assignment",
-          system: "aws",
-          account: target.label,
-          title: `group "${m3.group}" \u2192 ${psName} in ${target.label}${target.label === target.id ? "" : ` (${target.id})`}`,
-          props: { group: m3.group, permission_set: { $ref: address.permissionSet(psName) }, account_id: target.id },
-          // With SCIM, a group may reach the Identity Store only through the provider's sync,
-          // which needs the provider attached to the application, and the group bound to
-          // it (the application's bindings pick the users SCIM provisions), first.
-          ...scim ? { dependsOn: [address.scimProvider(scim.providerName), address.application(app), address.applicationBinding(app, m3.group)] } : {},
-          grantedBy: [index]
-        };
-        seen.set(addr, assignment);
-        out.push(assignment);
-      }
-    }
-  }
-  return out;
-}
-
-// src/providers/authentik/scim-sync.ts
-var SEND_SCHEDULE_REFUSED = "authentik lets only superusers start a task schedule (POST /tasks/schedules/{id}/send/ also needs authentik_tasks_schedules.add_schedule, which no role can hold; granting send_schedule does not help)";
-var ScimSync = class {
-  constructor(client, providerName, providerPk, info2) {
-    this.client = client;
-    this.providerName = providerName;
-    this.providerPk = providerPk;
-    this.info = info2;
-  }
-  client;
-  providerName;
-  providerPk;
-  info;
-  full;
-  /** A full sync, started at most once per apply. false: authentik offers none to this token. */
-  startFullSync() {
-    this.full ??= this.sendSchedule();
-    return this.full;
-  }
-  get fullSyncStarted() {
-    return this.full !== void 0;
-  }
-  async sendSchedule() {
-    const pk = this.pk();
-    let schedules;
-    let found = false;
-    try {
-      schedules = await this.client.list("/tasks/schedules/", { rel_obj_id: pk, rel_obj_content_type__model: "scimprovider" });
-      const schedule = schedules.find((s2) => s2.actorName.endsWith("scim_sync")) ?? schedules[0];
-      if (!schedule) return false;
-      found = true;
-      await this.client.post(`/tasks/schedules/${schedule.id}/send/`, {});
-    } catch (error3) {
-      if (error3 instanceof AuthentikApiError && error3.status === 404 && !found) return false;
-      if (error3 instanceof AuthentikApiError && (error3.status === 403 || error3.status === 404)) {
-        this.info(
-          `warning: ${SEND_SCHEDULE_REFUSED}, and this token's user is none, so the tool does not start a full sync of SCIM provider '${this.providerName}': it relies on the sync authentik starts when the provider is saved and on authentik's own schedule, and syncs each group it waits for one by one (POST /providers/scim/{id}/sync/object/)`
-        );
-        return false;
-      }
-      throw error3;
-    }
-    this.info(`started authentik's SCIM sync of provider '${this.providerName}'`);
-    return true;
-  }
-  /** Syncs one group (and its members) right away. */
-  async syncGroup(name, groupPk) {
-    const pk = this.pk();
-    if (!groupPk) throw new AuthentikSyncError(`cannot ask authentik to sync group '${name}': authentik has no such group`);
-    await this.client.post(`/providers/scim/${pk}/sync/object/`, { syncObjectModel: "authentik.core.models.Group", syncObjectId: groupPk });
-    this.info(`asked authentik to sync group '${name}' through SCIM`);
-  }
-  pk() {
-    const pk = this.providerPk();
-    if (!pk) throw new AuthentikSyncError(`the SCIM provider '${this.providerName}' does not exist in authentik yet`);
-    return pk;
-  }
-};
-var AuthentikSyncError = class extends UserError {
-  name = "AuthentikSyncError";
-};
-
-// src/providers/aws/identity-store-wait.ts
-var import_client_identitystore = __toESM(require_dist_cjs18(), 1);
-var sleep3 = (ms) => new Promise((r5) => setTimeout(r5, ms));
-async function waitForIdentityStoreGroup(clients, identityStoreId, name, options) {
-  const started = Date.now();
-  let delay2 = Math.min(2e3, options.pollMs);
-  for (; ; ) {
-    try {
-      const found = await clients.identityStore.send(
-        new import_client_identitystore.GetGroupIdCommand({ IdentityStoreId: identityStoreId, AlternateIdentifier: { UniqueAttribute: { AttributePath: "displayName", AttributeValue: name } } })
-      );
-      if (found.GroupId) {
-        options.info(`group '${name}' is now in the Identity Store`);
-        return found.GroupId;
-      }
-    } catch (error3) {
-      if (!(error3 instanceof import_client_identitystore.ResourceNotFoundException)) throw error3;
-    }
-    const waited = Date.now() - started;
-    if (waited >= options.timeoutMs) {
-      throw new UserError(
-        `group '${name}' did not appear in the Identity Store within ${Math.round(options.timeoutMs / 1e3)}s of starting authentik's SCIM sync; check the SCIM provider's sync status in authentik, then run apply again (what was applied stays, the rest is picked up)`
-      );
-    }
-    options.info(`waiting for SCIM to provision group '${name}' (${Math.round(waited / 1e3)}s)`);
-    await sleep3(delay2);
-    delay2 = Math.min(delay2 * 2, 1e4);
-  }
-}
-
-// src/providers/aws/sso-apply.ts
-var import_client_sso_admin2 = __toESM(require_dist_cjs19(), 1);
-
-// src/providers/aws/sso-async.ts
-var import_client_sso_admin = __toESM(require_dist_cjs19(), 1);
-var sleep4 = (ms) => new Promise((r5) => setTimeout(r5, ms));
-var AsyncOperations = class {
-  // request id → what
-  constructor(sso, instanceArn, kind, poll = {}) {
-    this.sso = sso;
-    this.instanceArn = instanceArn;
-    this.kind = kind;
-    this.poll = poll;
-  }
-  sso;
-  instanceArn;
-  kind;
-  poll;
-  waiters = /* @__PURE__ */ new Map();
-  loop;
-  finished = /* @__PURE__ */ new Map();
-  /** Resolves when the operation succeeded; rejects with AWS's reason when it failed. */
-  wait(requestId, what) {
-    return new Promise((resolve, reject) => {
-      this.waiters.set(requestId, { what, resolve, reject, since: Date.now() });
-      this.loop ??= this.run().finally(() => this.loop = void 0);
-    });
-  }
-  /** The shortest time an operation took, as seen (an estimate of how long they take). */
-  shortest;
-  /**
-   * When to look next: when the oldest outstanding operation should be done, going by
-   * the shortest one seen so far — a free slot is found soon after it frees, without
-   * polling on a fixed grid (wasted slot time, and requests off the shared quota).
-   */
-  nextDelay(fallback2) {
-    if (this.shortest === void 0 || this.waiters.size === 0) return fallback2;
-    const oldest = Math.min(...[...this.waiters.values()].map((w) => w.since));
-    return Math.max(50, Math.min(fallback2, oldest + this.shortest - Date.now()));
-  }
-  async run() {
-    const initial = this.poll.initialMs ?? 500;
-    let delay2 = initial;
-    while (this.waiters.size > 0) {
-      await sleep4(this.nextDelay(delay2));
-      try {
-        const inProgress = new Set((await this.list("IN_PROGRESS")).map((s2) => s2.RequestId));
-        const finished = [...this.waiters.keys()].filter((id) => !inProgress.has(id));
-        for (const id of finished) {
-          const w = this.waiters.get(id);
-          this.waiters.delete(id);
-          this.finished.set(id, w.what);
-          const took = Date.now() - w.since;
-          this.shortest = this.shortest === void 0 ? took : Math.min(this.shortest, took);
-          w.resolve();
-        }
-        const timeout2 = this.poll.timeoutMs ?? 10 * 6e4;
-        for (const [id, w] of this.waiters) {
-          if (Date.now() - w.since > timeout2) {
-            this.waiters.delete(id);
-            w.reject(new UserError(`${w.what} still in progress after ${Math.round((Date.now() - w.since) / 1e3)}s; run apply again later`));
-          }
-        }
-        delay2 = finished.length > 0 ? initial : Math.min(delay2 * 1.5, this.poll.maxMs ?? 5e3);
-      } catch (error3) {
-        for (const w of this.waiters.values()) w.reject(error3 instanceof Error ? error3 : new Error(String(error3)));
-        this.waiters.clear();
-      }
-    }
-  }
-  /** After everything was sent: did any finished operation fail? One FAILED listing for all of them. */
-  async check() {
-    if (this.finished.size === 0) return;
-    const finished = new Map(this.finished);
-    this.finished.clear();
-    const failed = (await this.list("FAILED")).map((s2) => s2.RequestId).filter((id) => id !== void 0 && finished.has(id));
-    if (failed.length === 0) return;
-    const lines2 = await Promise.all(failed.map(async (id) => `  ${finished.get(id)} failed: ${await this.reason(id)}`));
-    throw new UserError(`IAM Identity Center reported ${failed.length} operation(s) as failed:
-${lines2.join("\n")}
-Run plan again to see what is left, and apply to retry.`);
-  }
-  async list(status) {
-    const out = [];
-    let next;
-    for (let pages = 0; pages < 1e4; pages++) {
-      const page = await this.page(status, next);
-      out.push(...page.items);
-      if (!page.next || page.next === next) break;
-      next = page.next;
-    }
-    return out;
-  }
-  async page(status, NextToken) {
-    const input = { InstanceArn: this.instanceArn, Filter: { Status: status }, MaxResults: 100, ...NextToken ? { NextToken } : {} };
-    if (this.kind === "creation") {
-      const r6 = await this.sso.send(new import_client_sso_admin.ListAccountAssignmentCreationStatusCommand(input));
-      return { items: r6.AccountAssignmentsCreationStatus ?? [], ...r6.NextToken ? { next: r6.NextToken } : {} };
-    }
-    if (this.kind === "deletion") {
-      const r6 = await this.sso.send(new import_client_sso_admin.ListAccountAssignmentDeletionStatusCommand(input));
-      return { items: r6.AccountAssignmentsDeletionStatus ?? [], ...r6.NextToken ? { next: r6.NextToken } : {} };
-    }
-    const r5 = await this.sso.send(new import_client_sso_admin.ListPermissionSetProvisioningStatusCommand(input));
-    return { items: r5.PermissionSetsProvisioningStatus ?? [], ...r5.NextToken ? { next: r5.NextToken } : {} };
-  }
-  async reason(id) {
-    const InstanceArn = this.instanceArn;
-    const status = this.kind === "creation" ? (await this.sso.send(new import_client_sso_admin.DescribeAccountAssignmentCreationStatusCommand({ InstanceArn, AccountAssignmentCreationRequestId: id }))).AccountAssignmentCreationStatus : this.kind === "deletion" ? (await this.sso.send(new import_client_sso_admin.DescribeAccountAssignmentDeletionStatusCommand({ InstanceArn, AccountAssignmentDeletionRequestId: id }))).AccountAssignmentDeletionStatus : (await this.sso.send(new import_client_sso_admin.DescribePermissionSetProvisioningStatusCommand({ InstanceArn, ProvisionPermissionSetRequestId: id }))).PermissionSetProvisioningStatus;
-    return status?.FailureReason ?? "no reason given";
-  }
-};
-
-// src/providers/aws/sso-apply.ts
-function asyncOperations(clients, instanceArn, poll = {}) {
-  const make = (kind) => new AsyncOperations(clients.ssoAdmin, instanceArn, kind, poll);
-  return { creation: make("creation"), deletion: make("deletion"), provisioning: make("provisioning") };
-}
-var sleep5 = (ms) => new Promise((r5) => setTimeout(r5, ms));
-async function settle(ctx, kind, what, status) {
-  if (status?.Status === "IN_PROGRESS" && status.RequestId) await ctx.operations[kind].wait(status.RequestId, what);
-  else if (status?.Status === "FAILED") throw new UserError(`${what} failed: ${status.FailureReason ?? "no reason given"}`);
-}
-function customerRef(r5) {
-  return { Name: r5.name, Path: r5.path };
-}
-function boundaryInput(b5) {
-  return "managedPolicyArn" in b5 ? { ManagedPolicyArn: b5.managedPolicyArn } : { CustomerManagedPolicyReference: customerRef(b5.customerManagedPolicy) };
-}
-async function ignoreNotFound(p3) {
-  try {
-    await p3;
-  } catch (error3) {
-    if (!(error3 instanceof import_client_sso_admin2.ResourceNotFoundException)) throw error3;
-  }
-}
-async function findOwnPermissionSet(ctx, name, tags) {
-  const sso = ctx.clients.ssoAdmin;
-  let NextToken;
-  for (let pages = 0; pages < 1e3; pages++) {
-    const page = await sso.send(new import_client_sso_admin2.ListPermissionSetsCommand({ InstanceArn: ctx.instanceArn, MaxResults: 100, ...NextToken ? { NextToken } : {} }));
-    for (const arn of page.PermissionSets ?? []) {
-      const ps = (await sso.send(new import_client_sso_admin2.DescribePermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }))).PermissionSet;
-      if (ps?.Name !== name) continue;
-      const live = Object.fromEntries(((await sso.send(new import_client_sso_admin2.ListTagsForResourceCommand({ InstanceArn: ctx.instanceArn, ResourceArn: arn }))).Tags ?? []).map((t) => [t.Key, t.Value]));
-      return live[MANAGED_BY_TAG] === tags[MANAGED_BY_TAG] && live[CONFIG_TAG] === tags[CONFIG_TAG] ? arn : void 0;
-    }
-    if (!page.NextToken || page.NextToken === NextToken) break;
-    NextToken = page.NextToken;
-  }
-  return void 0;
-}
-async function applyPermissionSetChange(ctx, change) {
-  const sso = ctx.clients.ssoAdmin;
-  const InstanceArn = ctx.instanceArn;
-  if (change.action === "delete") {
-    await ignoreNotFound(sso.send(new import_client_sso_admin2.DeletePermissionSetCommand({ InstanceArn, PermissionSetArn: change.liveId })));
-    return;
-  }
-  const after = change.after;
-  const before = change.action === "create" ? { managed_policies: [], customer_managed_policies: [], inline_policy: null, permissions_boundary: null, tags: {} } : change.before;
-  let PermissionSetArn = change.liveId;
-  if (change.action === "create") {
-    let found;
-    const created = await createIdempotently(
-      () => ctx.clients.ssoAdminCreate.send(
-        new import_client_sso_admin2.CreatePermissionSetCommand({
-          InstanceArn,
-          Name: after.name,
-          ...after.description ? { Description: after.description } : {},
-          SessionDuration: after.session_duration,
-          ...after.relay_state ? { RelayState: after.relay_state } : {},
-          Tags: Object.entries(after.tags).map(([Key, Value]) => ({ Key, Value }))
-        })
-      ),
-      async () => Boolean(found = await findOwnPermissionSet(ctx, after.name, after.tags))
-    );
-    PermissionSetArn = created?.PermissionSet?.PermissionSetArn ?? found;
-    ctx.permissionSetArns.set(change.address, PermissionSetArn);
-  } else {
-    if (before.description !== after.description || before.session_duration !== after.session_duration || before.relay_state !== after.relay_state) {
-      await sso.send(
-        new import_client_sso_admin2.UpdatePermissionSetCommand({
-          InstanceArn,
-          PermissionSetArn,
-          ...after.description ? { Description: after.description } : {},
-          SessionDuration: after.session_duration,
-          ...after.relay_state ? { RelayState: after.relay_state } : {}
-        })
-      );
-    }
-    const bt = before.tags;
-    const at = after.tags;
-    const removed = Object.keys(bt).filter((k5) => !(k5 in at));
-    const changed = Object.entries(at).filter(([k5, v]) => bt[k5] !== v);
-    if (removed.length) await sso.send(new import_client_sso_admin2.UntagResourceCommand({ InstanceArn, ResourceArn: PermissionSetArn, TagKeys: removed }));
-    if (changed.length) await sso.send(new import_client_sso_admin2.TagResourceCommand({ InstanceArn, ResourceArn: PermissionSetArn, Tags: changed.map(([Key, Value]) => ({ Key, Value })) }));
-  }
-  const bm = new Set(before.managed_policies);
-  const am = new Set(after.managed_policies);
-  for (const arn of am) if (!bm.has(arn)) await sso.send(new import_client_sso_admin2.AttachManagedPolicyToPermissionSetCommand({ InstanceArn, PermissionSetArn, ManagedPolicyArn: arn }));
-  for (const arn of bm) if (!am.has(arn)) await ignoreNotFound(sso.send(new import_client_sso_admin2.DetachManagedPolicyFromPermissionSetCommand({ InstanceArn, PermissionSetArn, ManagedPolicyArn: arn })));
-  const key2 = (r5) => `${r5.path}${r5.name}`;
-  const bc = new Map(before.customer_managed_policies.map((r5) => [key2(r5), r5]));
-  const ac = new Map(after.customer_managed_policies.map((r5) => [key2(r5), r5]));
-  for (const [k5, r5] of ac) if (!bc.has(k5)) await sso.send(new import_client_sso_admin2.AttachCustomerManagedPolicyReferenceToPermissionSetCommand({ InstanceArn, PermissionSetArn, CustomerManagedPolicyReference: customerRef(r5) }));
-  for (const [k5, r5] of bc) if (!ac.has(k5)) await ignoreNotFound(sso.send(new import_client_sso_admin2.DetachCustomerManagedPolicyReferenceFromPermissionSetCommand({ InstanceArn, PermissionSetArn, CustomerManagedPolicyReference: customerRef(r5) })));
-  if (!deepEqual(before.inline_policy, after.inline_policy)) {
-    if (after.inline_policy) {
-      await sso.send(new import_client_sso_admin2.PutInlinePolicyToPermissionSetCommand({ InstanceArn, PermissionSetArn, InlinePolicy: policyJson(after.inline_policy) }));
-    } else {
-      await ignoreNotFound(sso.send(new import_client_sso_admin2.DeleteInlinePolicyFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
-    }
-  }
-  if (!deepEqual(before.permissions_boundary, after.permissions_boundary)) {
-    const b5 = after.permissions_boundary;
-    if (b5) await sso.send(new import_client_sso_admin2.PutPermissionsBoundaryToPermissionSetCommand({ InstanceArn, PermissionSetArn, PermissionsBoundary: boundaryInput(b5) }));
-    else await ignoreNotFound(sso.send(new import_client_sso_admin2.DeletePermissionsBoundaryFromPermissionSetCommand({ InstanceArn, PermissionSetArn })));
-  }
-  if (change.action === "update" || change.action === "adopt" && change.fields.some((f5) => f5.field.split(".")[0] !== "tags")) {
-    const provisioned = await createIdempotently(
-      () => ctx.clients.ssoAdminCreate.send(new import_client_sso_admin2.ProvisionPermissionSetCommand({ InstanceArn, PermissionSetArn, TargetType: "ALL_PROVISIONED_ACCOUNTS" })),
-      async () => false
-    );
-    await settle(ctx, "provisioning", `re-provisioning permission set ${after.name}`, provisioned?.PermissionSetProvisioningStatus);
-  }
-}
-async function allAssignments(ctx, AccountId, PermissionSetArn) {
-  const out = [];
-  let NextToken;
-  for (let pages = 0; pages < 1e3; pages++) {
-    const page = await ctx.clients.ssoAdmin.send(new import_client_sso_admin2.ListAccountAssignmentsCommand({ InstanceArn: ctx.instanceArn, AccountId, PermissionSetArn, MaxResults: 100, ...NextToken ? { NextToken } : {} }));
-    out.push(...page.AccountAssignments ?? []);
-    if (!page.NextToken || page.NextToken === NextToken) break;
-    NextToken = page.NextToken;
-  }
-  return out;
-}
-async function createIdempotently(create, exists2, attempts = 6) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await create();
-    } catch (error3) {
-      const conflict = error3 instanceof import_client_sso_admin2.ConflictException;
-      if (attempt >= attempts || !(conflict || awsThrottled(error3) || awsMayHaveCommitted(error3))) throw error3;
-      await sleep5(Math.min(1e4, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
-      if (!awsThrottled(error3) && await exists2()) return void 0;
-    }
-  }
-}
-async function applyAssignmentChange(ctx, change) {
-  const sso = ctx.clients.ssoAdmin;
-  const InstanceArn = ctx.instanceArn;
-  if (change.action === "delete") {
-    const id = JSON.parse(change.liveId);
-    const deleted = await createIdempotently(
-      () => sso.send(
-        new import_client_sso_admin2.DeleteAccountAssignmentCommand({
-          InstanceArn,
-          TargetId: id.accountId,
-          TargetType: "AWS_ACCOUNT",
-          PermissionSetArn: id.permissionSetArn,
-          PrincipalType: "GROUP",
-          PrincipalId: id.principalId
-        })
-      ),
-      async () => false
-    ).catch((error3) => {
-      if (error3 instanceof import_client_sso_admin2.ResourceNotFoundException) return void 0;
-      throw error3;
-    });
-    await settle(ctx, "deletion", `removing ${change.title}`, deleted?.AccountAssignmentDeletionStatus);
-    return;
-  }
-  const after = change.after;
-  const psRef = after.permission_set;
-  const PermissionSetArn = isRef(psRef) ? ctx.permissionSetArns.get(psRef.$ref) : void 0;
-  if (!PermissionSetArn) throw new Error(`internal: the ARN of ${JSON.stringify(psRef)} is not known`);
-  const PrincipalId = await ctx.groupId(after.group);
-  const input = { InstanceArn, TargetId: after.account_id, TargetType: "AWS_ACCOUNT", PermissionSetArn, PrincipalType: "GROUP", PrincipalId };
-  const exists2 = async () => {
-    const list3 = await allAssignments(ctx, input.TargetId, PermissionSetArn);
-    return list3.some((a5) => a5.PrincipalType === "GROUP" && a5.PrincipalId === PrincipalId);
-  };
-  const created = await createIdempotently(() => ctx.clients.ssoAdminCreate.send(new import_client_sso_admin2.CreateAccountAssignmentCommand(input)), exists2);
-  if (!created) return;
-  await settle(ctx, "creation", `assigning ${change.title}`, created.AccountAssignmentCreationStatus);
-}
-
-// src/providers/aws/sso-clients.ts
-var import_client_identitystore2 = __toESM(require_dist_cjs18(), 1);
-var import_client_organizations = __toESM(require_dist_cjs20(), 1);
-var import_client_sso_admin3 = __toESM(require_dist_cjs19(), 1);
-var RateLimiter = class {
-  constructor(ratePerSecond, burst = ratePerSecond) {
-    this.ratePerSecond = ratePerSecond;
-    this.burst = burst;
-    this.tokens = burst;
-  }
-  ratePerSecond;
-  burst;
-  tokens;
-  last = Date.now();
-  queue = [];
-  timer;
-  refill() {
-    const now = Date.now();
-    this.tokens = Math.min(this.burst, this.tokens + (now - this.last) / 1e3 * this.ratePerSecond);
-    this.last = now;
-  }
-  drain = () => {
-    this.timer = void 0;
-    this.refill();
-    while (this.queue.length > 0 && this.tokens >= 1) {
-      this.tokens -= 1;
-      this.queue.shift()();
-    }
-    if (this.queue.length > 0) {
-      this.timer = setTimeout(this.drain, Math.ceil((1 - this.tokens) / this.ratePerSecond * 1e3));
-    }
-  };
-  take() {
-    return new Promise((resolve) => {
-      this.queue.push(resolve);
-      if (!this.timer) this.drain();
-    });
-  }
-};
-function rateLimited(client, limiter) {
-  client.middlewareStack.add(
-    (next) => async (args) => {
-      await limiter.take();
-      return next(args);
-    },
-    { step: "finalizeRequest", name: "authentikAwsGitopsIdentityCenterRateLimit", priority: "low" }
-  );
-  return client;
-}
-var IDENTITY_CENTER_TPS = 20;
-var IDENTITY_CENTER_PACE = IDENTITY_CENTER_TPS * 0.95;
-function identityCenterClients(region, options = {}) {
-  const limiter = new RateLimiter(options.ratePerSecond ?? IDENTITY_CENTER_PACE);
-  const requests = { count: 0 };
-  const retry2 = sdkOptions(options.env, 10);
-  return {
-    region,
-    ssoAdmin: countRequests(rateLimited(new import_client_sso_admin3.SSOAdminClient({ region, ...retry2 }), limiter), requests),
-    ssoAdminCreate: countRequests(rateLimited(new import_client_sso_admin3.SSOAdminClient({ region, ...retry2, maxAttempts: 1 }), limiter), requests),
-    identityStore: countRequests(rateLimited(new import_client_identitystore2.IdentitystoreClient({ region, ...retry2 }), limiter), requests),
-    // Organizations is a global service with its own quotas.
-    organizations: countRequests(new import_client_organizations.OrganizationsClient({ region: "us-east-1", ...retry2 }), requests),
-    requests
-  };
-}
-
-// src/providers/aws/sso-read.ts
-var import_client_identitystore3 = __toESM(require_dist_cjs18(), 1);
-var import_client_organizations2 = __toESM(require_dist_cjs20(), 1);
-var import_client_sso_admin4 = __toESM(require_dist_cjs19(), 1);
-function allPages(what, fetch, items) {
-  return collectPages(`AWS ${what}`, async (token) => {
-    const page = await fetch(token);
-    return { items: items(page), next: page.NextToken };
-  });
-}
-function permissionSetIdentity(name) {
-  return `aws.sso.permission_set:${name.toLowerCase()}`;
-}
-async function discoverInstance(clients, config) {
-  const ic = config.aws.identityCenter;
-  if (ic.instanceArn && ic.identityStoreId) return { instanceArn: ic.instanceArn, identityStoreId: ic.identityStoreId };
-  const instances = await allPages(
-    "ListInstances",
-    (NextToken) => clients.ssoAdmin.send(new import_client_sso_admin4.ListInstancesCommand({ ...NextToken ? { NextToken } : {} })),
-    (p3) => p3.Instances
-  );
-  const match = ic.instanceArn ? instances.find((i5) => i5.InstanceArn === ic.instanceArn) : instances.length === 1 ? instances[0] : void 0;
-  if (!match?.InstanceArn || !match.IdentityStoreId) {
-    throw new UserError(
-      instances.length === 0 ? `no IAM Identity Center instance is visible in ${ic.region} with these AWS credentials; enable Identity Center or use credentials of its management (or delegated administrator) account` : ic.instanceArn ? `IAM Identity Center instance ${ic.instanceArn} is not among the instances visible in ${ic.region}` : `${instances.length} IAM Identity Center instances are visible in ${ic.region}; set aws.identityCenter.instanceArn`
-    );
-  }
-  return { instanceArn: match.InstanceArn, identityStoreId: match.IdentityStoreId };
-}
-async function accountsUnder(clients, parentId, depth = 0) {
-  if (depth > 5) return [];
-  const accounts = await allPages(
-    "ListAccountsForParent",
-    (NextToken) => clients.organizations.send(new import_client_organizations2.ListAccountsForParentCommand({ ParentId: parentId, ...NextToken ? { NextToken } : {} })),
-    (p3) => p3.Accounts
-  );
-  const children = await allPages(
-    "ListOrganizationalUnitsForParent",
-    (NextToken) => clients.organizations.send(new import_client_organizations2.ListOrganizationalUnitsForParentCommand({ ParentId: parentId, ...NextToken ? { NextToken } : {} })),
-    (p3) => p3.OrganizationalUnits
-  );
-  for (const child of children) if (child.Id) accounts.push(...await accountsUnder(clients, child.Id, depth + 1));
-  return accounts;
-}
-async function readIdentityCenter(clients, config, concurrency = 8) {
-  const { instanceArn, identityStoreId } = await discoverInstance(clients, config);
-  const resources = [];
-  const permissionSetArns = /* @__PURE__ */ new Map();
-  const desiredNames = new Set(config.permissionSets.map((p3) => p3.name.toLowerCase()));
-  const sso = clients.ssoAdmin;
-  const arns = await allPages(
-    "ListPermissionSets",
-    (NextToken) => sso.send(new import_client_sso_admin4.ListPermissionSetsCommand({ InstanceArn: instanceArn, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
-    (p3) => p3.PermissionSets
-  );
-  const managedArns = /* @__PURE__ */ new Map();
-  const adoptingArns = /* @__PURE__ */ new Set();
-  const adoptNames = new Set(config.adopt?.permissionSets ?? []);
-  const declaredNames = new Set(config.permissionSets.map((p3) => p3.name));
-  await mapLimit(arns, concurrency, async (PermissionSetArn) => {
-    const [described, tagList2] = await Promise.all([
-      sso.send(new import_client_sso_admin4.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
-      allPages(
-        "ListTagsForResource",
-        (NextToken) => sso.send(new import_client_sso_admin4.ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: PermissionSetArn, ...NextToken ? { NextToken } : {} })),
-        (p3) => p3.Tags
-      )
-    ]);
-    const ps = described.PermissionSet;
-    const name = ps.Name;
-    const tags = Object.fromEntries(tagList2.map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
-    const notOurs = configOwnership(tags, configId(config), desiredNames.has(name.toLowerCase()));
-    const adopting = adoption(tags, configId(config), declaredNames.has(name), adoptNames.has(name));
-    const owned = !notOurs || adopting !== void 0;
-    if (!owned && !desiredNames.has(name.toLowerCase())) return;
-    const addr = address.permissionSet(name);
-    permissionSetArns.set(addr, PermissionSetArn);
-    if (owned) managedArns.set(PermissionSetArn, name);
-    if (adopting && tags[MANAGED_BY_TAG] === void 0) adoptingArns.add(PermissionSetArn);
-    const details = owned ? await permissionSetDetails(clients, instanceArn, PermissionSetArn) : {};
-    const seconds2 = parseDuration(String(ps.SessionDuration ?? "PT1H").replace(/^(\d+)$/, "$1s")) ?? 3600;
-    resources.push({
-      address: addr,
-      type: "aws.sso.permission_set",
-      system: "aws",
-      title: `permission set ${name}`,
-      id: PermissionSetArn,
-      props: {
-        name,
-        description: ps.Description ?? "",
-        session_duration: toIsoDuration(seconds2),
-        relay_state: ps.RelayState ?? "",
-        ...details,
-        tags: comparableTags(tags)
-      },
-      ...adopting ? { owned: true, adopting } : ownedUnless(notOurs)
-    });
-  });
-  const groupList = await allPages(
-    "ListGroups",
-    (NextToken) => clients.identityStore.send(new import_client_identitystore3.ListGroupsCommand({ IdentityStoreId: identityStoreId, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
-    (p3) => p3.Groups
-  );
-  const groups = new Map(groupList.filter((g5) => g5.DisplayName && g5.GroupId).map((g5) => [g5.DisplayName, g5.GroupId]));
-  const declaredById = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
-  const ouAccounts = await readOuAccounts(clients, config);
-  const labels = new Map([...declaredById]);
-  for (const list3 of ouAccounts.values()) for (const a5 of list3) if (!labels.has(a5.id)) labels.set(a5.id, a5.label);
-  if (managedArns.size > 0) {
-    await mapLimit([...groups], concurrency, async ([groupName, groupId]) => {
-      const assignments = await allPages(
-        "ListAccountAssignmentsForPrincipal",
-        (NextToken) => sso.send(
-          new import_client_sso_admin4.ListAccountAssignmentsForPrincipalCommand({
-            InstanceArn: instanceArn,
-            PrincipalId: groupId,
-            PrincipalType: "GROUP",
-            MaxResults: 100,
-            ...NextToken ? { NextToken } : {}
-          })
-        ),
-        (p3) => p3.AccountAssignments
-      );
-      for (const a5 of assignments) {
-        const psName = managedArns.get(a5.PermissionSetArn ?? "");
-        if (!psName || !a5.AccountId) continue;
-        const addr = address.assignment(groupName, psName, a5.AccountId);
-        const label = labels.get(a5.AccountId) ?? a5.AccountId;
-        resources.push({
-          address: addr,
-          type: "aws.sso.account_assignment",
-          system: "aws",
-          account: label,
-          title: `group "${groupName}" \u2192 ${psName} in ${label}${label === a5.AccountId ? "" : ` (${a5.AccountId})`}`,
-          id: JSON.stringify({ principalId: groupId, permissionSetArn: a5.PermissionSetArn, accountId: a5.AccountId }),
-          props: { group: groupName, permission_set: { $ref: address.permissionSet(psName) }, account_id: a5.AccountId },
-          owned: true,
-          ...adoptingArns.has(a5.PermissionSetArn ?? "") ? { adopting: `it comes with permission set ${psName}, which this configuration adopts` } : {}
-        });
-      }
-    });
-  }
-  return { instanceArn, identityStoreId, resources, groups, permissionSetArns, ouAccounts };
-}
-async function readOuAccounts(clients, config) {
-  const declaredById = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
-  const ouAccounts = /* @__PURE__ */ new Map();
-  for (const ou of config.aws.organizationalUnits) {
-    const accounts = await accountsUnder(clients, ou.id).catch((error3) => {
-      throw new UserError(`cannot list the accounts of organizational unit '${ou.alias}' (${ou.id}) through AWS Organizations: ${error3.name}: ${error3.message}`);
-    });
-    ouAccounts.set(
-      ou.alias,
-      accounts.filter((a5) => a5.Id).map((a5) => ({ id: a5.Id, label: declaredById.get(a5.Id) ?? a5.Name ?? a5.Id })).sort((x, y) => byCodePoint(x.id, y.id))
-    );
-  }
-  return ouAccounts;
-}
-async function permissionSetDetails(clients, InstanceArn, PermissionSetArn) {
-  const sso = clients.ssoAdmin;
-  const [managed, customer, inline, boundary] = await Promise.all([
-    allPages(
-      "ListManagedPoliciesInPermissionSet",
-      (NextToken) => sso.send(new import_client_sso_admin4.ListManagedPoliciesInPermissionSetCommand({ InstanceArn, PermissionSetArn, ...NextToken ? { NextToken } : {} })),
-      (p3) => p3.AttachedManagedPolicies
-    ),
-    allPages(
-      "ListCustomerManagedPolicyReferencesInPermissionSet",
-      (NextToken) => sso.send(new import_client_sso_admin4.ListCustomerManagedPolicyReferencesInPermissionSetCommand({ InstanceArn, PermissionSetArn, ...NextToken ? { NextToken } : {} })),
-      (p3) => p3.CustomerManagedPolicyReferences
-    ),
-    sso.send(new import_client_sso_admin4.GetInlinePolicyForPermissionSetCommand({ InstanceArn, PermissionSetArn })),
-    sso.send(new import_client_sso_admin4.GetPermissionsBoundaryForPermissionSetCommand({ InstanceArn, PermissionSetArn })).catch((error3) => {
-      if (error3 instanceof import_client_sso_admin4.ResourceNotFoundException) return void 0;
-      throw error3;
-    })
-  ]);
-  const b5 = boundary?.PermissionsBoundary;
-  return {
-    managed_policies: managed.map((m3) => m3.Arn).sort(byCodePoint),
-    customer_managed_policies: customer.map((c5) => ({ name: c5.Name, path: c5.Path ?? "/" })).sort(byCodePoint),
-    inline_policy: inline.InlinePolicy ? normalizePolicy(inline.InlinePolicy) : null,
-    permissions_boundary: b5?.ManagedPolicyArn ? { managedPolicyArn: b5.ManagedPolicyArn } : b5?.CustomerManagedPolicyReference?.Name ? { customerManagedPolicy: { name: b5.CustomerManagedPolicyReference.Name, path: b5.CustomerManagedPolicyReference.Path ?? "/" } } : null
-  };
-}
-
-// src/modes/identity-center.ts
-async function readSpMetadata(config) {
-  const ic = config.aws.identityCenter;
-  return readSpMetadataFile(ic.spMetadataPath, ic.spMetadataRoot).catch((error3) => {
-    throw new UserError(`${ic.spMetadataLocation}: ${error3.message}`);
-  });
-}
-function scimToken(config, env2, required) {
-  if (!config.scim) return void 0;
-  const token = env2[config.scim.tokenEnv];
-  if (!token && required) throw missingScimToken(config);
-  return token || void 0;
-}
-function missingScimToken(config) {
-  return new UserError(
-    `${config.scim.tokenEnvLocation}: the environment variable ${config.scim.tokenEnv} (scim.tokenEnv) is not set; it must hold the SCIM access token created in the IAM Identity Center console (a plan does without it; an apply that writes the SCIM provider needs it)`
-  );
-}
-function accessOf(config) {
-  return (resource) => applicationAccess(resource, config.authentik.application.slug) ?? assignmentAccess(resource);
-}
-function assignmentAccess(resource) {
-  if (resource.type !== "aws.sso.account_assignment") return void 0;
-  const ref = resource.props.permission_set?.$ref ?? "";
-  const grant = /^aws\.sso\.permission_set\[(.*)\]$/.exec(ref)?.[1] ?? ref;
-  const accountId = String(resource.props.account_id);
-  return { group: String(resource.props.group), grant, account: resource.account ?? accountId, accountId };
-}
-function identityOf2(resource) {
-  return resource.type === "aws.sso.permission_set" ? permissionSetIdentity(String(resource.props.name)) : void 0;
-}
-function manualSteps(config, authentikUrl, sp, firstSetup, scimNew) {
-  const ic = config.aws.identityCenter;
-  const slug = config.authentik.application.slug;
-  const base = publicAuthentikUrl(config, authentikUrl);
-  const steps = [];
-  if (firstSetup) {
-    steps.push(
-      `In the IAM Identity Center console (${ic.region}) \u2192 Settings \u2192 Identity source \u2192 Actions \u2192 Change identity source \u2192 External identity provider: upload the IdP metadata from ${base}/application/saml/${slug}/metadata/ (or enter IdP sign-in URL ${base}/application/saml/${slug}/sso/binding/post/ and issuer ${base}/application/saml/${slug}/metadata/, with the certificate of keypair "${config.authentik.provider.signingKeypair}"). The service provider values authentik uses are ACS ${sp.acsUrl} and audience ${sp.entityId}.`
-    );
-  }
-  if (config.scim && (firstSetup || scimNew)) {
-    steps.push(
-      `In IAM Identity Center \u2192 Settings \u2192 Automatic provisioning \u2192 Enable: confirm the SCIM endpoint is ${config.scim.url}, create an access token, and store it as the secret ${config.scim.tokenEnv} of the environment that runs authentik-aws-gitops (it is never written in the configuration).`
-    );
-  }
-  if (firstSetup) steps.push(`Users then sign in from the AWS access portal ${ic.accessPortalUrl} or from the "${config.authentik.application.name}" tile in authentik.`);
-  return steps;
-}
-async function planIdentityCenter(config, options = {}) {
-  const env2 = options.env ?? process.env;
-  const concurrency = options.concurrency ?? 4;
-  const now = options.now ?? /* @__PURE__ */ new Date();
-  const sp = await readSpMetadata(config);
-  const token = scimToken(config, env2, options.rotateScimToken === true);
-  const { client: authentik, url: authentikUrl } = authentikClient(config, env2);
-  const clients = identityCenterClients(config.aws.identityCenter.region, { env: env2 });
-  const groups = [...groupsNeeded(config, now), ...(config.scim?.groups ?? []).map((name) => ({ name, location: `${config.file} (scim.groups)` }))];
-  const release2 = await readAuthentikRelease(authentik);
-  const peopleMode = config.review?.people ?? "names";
-  const [authentikState, icLive, users] = await Promise.all([
-    readAuthentikState(authentik, config, { groupsNeeded: groups, release: release2 }),
-    readIdentityCenter(clients, config, concurrency * 2).catch((error3) => {
-      throw awsFailure(error3, `reading IAM Identity Center in ${config.aws.identityCenter.region}`);
-    }),
-    peopleMode === "off" ? void 0 : readUsers(authentik)
-  ]);
-  const problems = [...authentikState.problems];
-  const warnings = [...runWarnings(config, options)];
-  const untested = releaseWarning(release2);
-  if (untested) warnings.push(untested);
-  if (config.scim && release2.scimGroupFilter === "filter_group") {
-    const scimGroups = [...new Set(config.scim.groups)];
-    if (scimGroups.length > 1) {
-      problems.push({
-        message: `${config.scim.groupsLocation}: authentik ${release2.version} can limit SCIM to the members of one group only (filter_group; group_filters and user selection by the application's bindings arrived in 2026.2): with ${scimGroups.length} groups (${scimGroups.join(", ")}) SCIM would provision every user into IAM Identity Center. Set scim.groups to one group whose direct members are everyone who needs AWS, or upgrade authentik to 2026.2 or newer`
-      });
-    } else {
-      warnings.push(
-        `authentik ${release2.version}: SCIM provisions the direct members of group '${scimGroups[0]}' (filter_group; members of its child groups are not included) and syncs every group to IAM Identity Center; from authentik 2026.2 the tool limits both to the mapped groups`
-      );
-    }
-  }
-  const inForce = activeMappings(config.mappings, now);
-  const missingInIdentityStore = [...new Set(inForce.map((m3) => m3.group))].filter((g5) => !icLive.groups.has(g5));
-  for (const group4 of missingInIdentityStore) {
-    const mapping = inForce.find((m3) => m3.group === group4);
-    if (config.scim) {
-      warnings.push(
-        `group '${group4}' (${mapping.location}) is not in the IAM Identity Center identity store yet: SCIM has not provisioned it. apply will start authentik's SCIM sync and wait for it before assigning.`
-      );
-    } else {
-      problems.push({
-        message: `${mapping.location}: group '${group4}' does not exist in the IAM Identity Center identity store (${icLive.identityStoreId}); create it there, or configure scim: so authentik provisions it`
-      });
-    }
-  }
-  const split2 = splitExpired(
-    desiredIdentityCenter(config, {
-      authentikUrl,
-      api: release2,
-      sp,
-      ouAccounts: icLive.ouAccounts,
-      ...token ? { scimToken: token } : {},
-      ...options.rotateScimToken ? { rotateScimToken: true } : {}
-    }),
-    config.mappings,
-    now
-  );
-  const desired = split2.desired;
-  const live = [...authentikState.resources, ...icLive.resources];
-  const has = (addr) => live.some((r5) => r5.address === addr);
-  const firstSetup = !has(address.samlProvider(config.authentik.provider.name)) || !has(address.application(config.authentik.application.slug));
-  const scimNew = config.scim !== void 0 && !has(address.scimProvider(config.scim.providerName));
-  for (const d5 of desired.filter((r5) => r5.type === "aws.sso.permission_set")) {
-    const l3 = live.find((r5) => r5.address === d5.address);
-    for (const field of ["description", "relay_state"]) {
-      if (l3 && l3.props[field] && !d5.props[field]) {
-        warnings.push(`${d5.title}: AWS cannot clear its ${field.replace("_", " ")} through the API, so the current value stays; set a new value, or delete and recreate the permission set`);
-        d5.props[field] = l3.props[field];
-      }
-    }
-  }
-  const plan = computePlan({
-    mode: config.mode,
-    configFile: config.file,
-    tool: toolInfo(VERSION),
-    desired,
-    live,
+    live: live.resources,
     prune: options.prune ?? config.options.prune,
     allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
-    accessOf: accessOf(config),
-    identityOf: identityOf2,
-    problems,
-    warnings,
-    expiry: planExpiry(config, split2, now),
-    ...users ? { members: groupMembers(authentikState.groups, users), people: peopleMode } : {},
-    manualSteps: manualSteps(config, authentikUrl, sp, firstSetup, scimNew)
+    accountIds: Object.fromEntries(config.aws.accounts.map((a5) => [a5.alias, a5.id])),
+    ...someUsers ? { members: groupMembers(authentikState.groups, someUsers), people: peopleMode } : {},
+    problems: [...authentikState.problems, ...findings.problems ?? []],
+    warnings: [...runWarnings(config, options), ...[releaseWarning(release2)].filter((w) => w !== void 0), ...findings.warnings ?? []],
+    manualSteps: findings.manualSteps ?? [],
+    expiry: planExpiry(config, split2, ctx.now),
+    ...findings.liveAccess ? { liveAccess: findings.liveAccess } : {},
+    ...findings.accessCaveats ? { accessCaveats: findings.accessCaveats } : {},
+    ...findings.personAccess ? { personAccess: findings.personAccess } : {}
   });
-  const access2 = accessOf(config);
-  plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c5) => access2({ type: c5.type, ...c5.account ? { account: c5.account } : {}, props: c5.after ?? c5.before }) });
+  plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c5) => accessOf2({ type: c5.type, ...c5.account ? { account: c5.account } : {}, props: c5.after ?? c5.before }, c5.after ? "desired" : "live") });
+  const apply = async (applyOptions = {}) => {
+    mode.beforeApply?.(ctx, setup, plan);
+    const applyContext = mode.applyContext(ctx, setup, live, applyOptions.onProgress);
+    const result = await executeChanges(plan.changes, (change) => applyChange(change, applyContext), {
+      concurrency: Math.max(APPLY_IN_FLIGHT, ctx.concurrency),
+      lanes: (change) => laneOf(change, applyContext),
+      ...applyOptions.onProgress ? { onProgress: applyOptions.onProgress } : {}
+    });
+    await mode.afterApply?.(ctx, setup, live, plan, result, applyContext);
+    return result;
+  };
   return {
     config,
     plan,
-    requestCounts: () => ({ authentik: authentik.requestCount, aws: clients.requests.count }),
-    apply: (applyOptions = {}) => applyIdentityCenter(plan, {
-      config,
-      authentik,
-      authentikState,
-      clients,
-      icLive,
-      concurrency,
-      scimWaitMs: (options.scimWaitSeconds ?? 300) * 1e3,
-      pollMs: options.pollMs ?? 500,
-      ...token ? { scimToken: token } : {},
-      ...applyOptions
-    })
+    requestCounts: () => ({ authentik: authentik.requestCount, aws: mode.awsRequests(setup, live) }),
+    apply
   };
-}
-function groupResolver(input, sync) {
-  const known = new Map(input.icLive.groups);
-  const waiting = /* @__PURE__ */ new Map();
-  const info2 = (message) => input.onProgress?.({ kind: "info", message });
-  return (name) => {
-    const id = known.get(name);
-    if (id) return Promise.resolve(id);
-    let pending = waiting.get(name);
-    if (!pending) {
-      pending = (async () => {
-        if (!sync) throw new UserError(`group '${name}' is not in the Identity Store`);
-        if (!await sync.startFullSync()) await sync.syncGroup(name, input.authentikState.lookups.groups.get(name));
-        const groupId = await waitForIdentityStoreGroup(input.clients, input.icLive.identityStoreId, name, { timeoutMs: input.scimWaitMs, pollMs: input.pollMs, info: info2 });
-        known.set(name, groupId);
-        return groupId;
-      })();
-      waiting.set(name, pending);
-    }
-    return pending;
-  };
-}
-function needsFullScimSync(plan, config) {
-  const app = address.application(config.authentik.application.slug);
-  return plan.changes.some(
-    (c5) => c5.type === "authentik.scim_provider" && (c5.action === "create" || c5.fields.some((f5) => f5.field === "group_filters" || f5.field === "filter_group")) || c5.address === app && (c5.action === "create" || c5.fields.some((f5) => f5.field === "backchannel_providers")) || c5.type === "authentik.policy_binding" && (c5.before ?? c5.after)?.target !== void 0 && (c5.before ?? c5.after).target.$ref === app
-  );
-}
-async function applyIdentityCenter(plan, input) {
-  if (!input.scimToken && plan.changes.some((c5) => c5.type === "authentik.scim_provider" && c5.action !== "delete" && !(c5.action === "adopt" && c5.fields.length === 0))) {
-    throw missingScimToken(input.config);
-  }
-  const authentikCtx = {
-    client: input.authentik,
-    lookups: input.authentikState.lookups,
-    ids: input.authentikState.ids,
-    ...input.scimToken ? { scimToken: input.scimToken } : {}
-  };
-  const scim = input.config.scim;
-  const sync = scim ? new ScimSync(
-    input.authentik,
-    scim.providerName,
-    () => input.authentikState.ids.pk.get(address.scimProvider(scim.providerName)),
-    (message) => input.onProgress?.({ kind: "info", message })
-  ) : void 0;
-  const icCtx = {
-    clients: input.clients,
-    instanceArn: input.icLive.instanceArn,
-    permissionSetArns: input.icLive.permissionSetArns,
-    groupId: groupResolver(input, sync),
-    poll: { initialMs: input.pollMs },
-    operations: asyncOperations(input.clients, input.icLive.instanceArn, { initialMs: input.pollMs })
-  };
-  const result = await executeChanges(
-    plan.changes,
-    async (change) => {
-      if (change.system === "authentik") return applyAuthentikChange(authentikCtx, change);
-      if (change.type === "aws.sso.permission_set") return applyPermissionSetChange(icCtx, change);
-      if (change.type === "aws.sso.account_assignment") return applyAssignmentChange(icCtx, change);
-      throw new Error(`internal: no handler for ${change.type}`);
-    },
-    {
-      concurrency: Math.max(10, input.concurrency),
-      // AWS allows at most 10 CreateAccountAssignment in flight; authentik gets a smaller lane.
-      // AWS allows one permission-set provisioning per account at a time: updates (which
-      // re-provision) go one by one.
-      lanes: (c5) => c5.type === "aws.sso.account_assignment" ? { key: "assignments", limit: 10 } : c5.type === "aws.sso.permission_set" && (c5.action === "update" || c5.action === "adopt") ? { key: "provisioning", limit: 1 } : { key: c5.system, limit: input.concurrency },
-      ...input.onProgress ? { onProgress: input.onProgress } : {}
-    }
-  );
-  for (const tracker of Object.values(icCtx.operations)) await tracker.check();
-  if (sync && result.failed.length === 0 && !sync.fullSyncStarted && needsFullScimSync(plan, input.config)) await sync.startFullSync();
-  return result;
-}
-
-// src/engine.ts
-function planFor(config, options) {
-  return config.mode === "classic-iam" ? planClassicIam(config, options) : planIdentityCenter(config, options);
 }
 async function createPlan(config, options = {}) {
   options = { ...options, now: options.now ?? /* @__PURE__ */ new Date() };
-  const session = await planFor(config, options);
+  const mode = MODES[config.mode];
+  const session = await planWith(mode, config, options);
   if (options.verify === false) return session;
   const apply = session.apply;
   return {
     ...session,
-    // An apply reports success only when a fresh read agrees: another apply of the same
-    // configuration running at the same time (both creating the same bindings or
+    // --- verify: an apply reports success only when a fresh read agrees: another apply of
+    // the same configuration running at the same time (both creating the same bindings or
     // assignments) would otherwise leave copies behind two "Apply complete" messages.
     async apply(applyOptions) {
       const result = await apply(applyOptions);
       if (result.applied.length === 0) return result;
       applyOptions?.onProgress?.({ kind: "info", message: "reading authentik and AWS again to check the result" });
-      const fresh = await planFor(config, { ...options, rotateScimToken: false });
+      const fresh = await planWith(mode, config, { ...options, rotateScimToken: false });
       if (fresh.plan.changes.length > 0) throw new NotConvergedError(fresh.plan.changes.map((c5) => `${c5.action} ${c5.address}`));
       return result;
     }
@@ -95359,8 +95493,8 @@ function planDrift(reviewed, now) {
   return lines2;
 }
 
-// src/providers/authentik/read-access.ts
-function binding2(b5) {
+// src/report/read-authentik-access.ts
+function binding(b5) {
   return {
     target: b5.target,
     ...b5.group ? { group: b5.group } : {},
@@ -95404,17 +95538,17 @@ async function readClassicAccess(client, config) {
       ...provider ? { providerName: provider.name } : {},
       providerIsSaml: provider !== void 0
     },
-    applicationBindings: bindings.filter((b5) => b5.target === application2.pk).map(binding2),
+    applicationBindings: bindings.filter((b5) => b5.target === application2.pk).map(binding),
     entitlements: entitlements.map((e5) => ({ name: e5.name, pbmUuid: e5.pbmUuid, attributes: e5.attributes ?? {} })),
-    entitlementBindings: bindings.filter((b5) => b5.target !== application2.pk).map(binding2),
+    entitlementBindings: bindings.filter((b5) => b5.target !== application2.pk).map(binding),
     roleMappings: mappings.filter((m3) => onProvider.has(m3.pk) && m3.samlName === SAML_ATTRIBUTE.role).map((m3) => ({ name: m3.name, expression: m3.expression })),
     groups: groupRows,
     users: userRows
   };
 }
 
-// src/providers/aws/iam-access-read.ts
-var import_client_iam4 = __toESM(require_dist_cjs16(), 1);
+// src/report/read-iam-access.ts
+var import_client_iam6 = __toESM(require_dist_cjs16(), 1);
 
 // src/report/classic.ts
 var ROLE_ARN2 = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
@@ -95635,7 +95769,7 @@ function trustsSamlProvider(policy2, samlProviderArn2) {
   });
 }
 
-// src/providers/aws/iam-access-read.ts
+// src/report/read-iam-access.ts
 var ROLE_ARN3 = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(?:\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
 async function checkRoles(clients, pairs, concurrency = 4) {
   const byAccount = new Map(clients.map((c5) => [c5.account.id, c5]));
@@ -95646,10 +95780,10 @@ async function checkRoles(clients, pairs, concurrency = 4) {
     const c5 = m3 ? byAccount.get(m3[1]) : void 0;
     if (!m3 || !c5) return;
     try {
-      const { Role } = await c5.iam.send(new import_client_iam4.GetRoleCommand({ RoleName: m3[2] }));
+      const { Role } = await c5.iam.send(new import_client_iam6.GetRoleCommand({ RoleName: m3[2] }));
       found.set(roleArn2, Role?.Arn === roleArn2 ? { arn: Role.Arn, trust: Role.AssumeRolePolicyDocument ? decodePolicyDocument(Role.AssumeRolePolicyDocument) : null } : null);
     } catch (error3) {
-      if (error3 instanceof import_client_iam4.NoSuchEntityException || error3.name === "NoSuchEntity") found.set(roleArn2, null);
+      if (error3 instanceof import_client_iam6.NoSuchEntityException || error3.name === "NoSuchEntity") found.set(roleArn2, null);
       else throw error3;
     }
   });
@@ -95662,9 +95796,9 @@ async function checkRoles(clients, pairs, concurrency = 4) {
   return out;
 }
 
-// src/providers/aws/sso-access-read.ts
+// src/report/read-identity-center-access.ts
 var import_client_identitystore4 = __toESM(require_dist_cjs18(), 1);
-var import_client_sso_admin5 = __toESM(require_dist_cjs19(), 1);
+var import_client_sso_admin7 = __toESM(require_dist_cjs20(), 1);
 async function readIdentityCenterAccess(clients, config, concurrency = 8) {
   const { instanceArn, identityStoreId } = await discoverInstance(clients, config);
   const sso = clients.ssoAdmin;
@@ -95672,7 +95806,7 @@ async function readIdentityCenterAccess(clients, config, concurrency = 8) {
   const [arns, groupList, userList] = await Promise.all([
     allPages(
       "ListPermissionSets",
-      (NextToken) => sso.send(new import_client_sso_admin5.ListPermissionSetsCommand({ InstanceArn: instanceArn, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
+      (NextToken) => sso.send(new import_client_sso_admin7.ListPermissionSetsCommand({ InstanceArn: instanceArn, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
       (p3) => p3.PermissionSets
     ),
     allPages(
@@ -95688,10 +95822,10 @@ async function readIdentityCenterAccess(clients, config, concurrency = 8) {
   ]);
   const permissionSets = await mapLimit(arns, concurrency, async (PermissionSetArn) => {
     const [described, tags] = await Promise.all([
-      sso.send(new import_client_sso_admin5.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
+      sso.send(new import_client_sso_admin7.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
       allPages(
         "ListTagsForResource",
-        (NextToken) => sso.send(new import_client_sso_admin5.ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: PermissionSetArn, ...NextToken ? { NextToken } : {} })),
+        (NextToken) => sso.send(new import_client_sso_admin7.ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: PermissionSetArn, ...NextToken ? { NextToken } : {} })),
         (p3) => p3.Tags
       )
     ]);
@@ -95707,7 +95841,7 @@ async function readIdentityCenterAccess(clients, config, concurrency = 8) {
     const list3 = await allPages(
       "ListAccountAssignmentsForPrincipal",
       (NextToken) => sso.send(
-        new import_client_sso_admin5.ListAccountAssignmentsForPrincipalCommand({ InstanceArn: instanceArn, PrincipalId: p3.id, PrincipalType: p3.type, MaxResults: 100, ...NextToken ? { NextToken } : {} })
+        new import_client_sso_admin7.ListAccountAssignmentsForPrincipalCommand({ InstanceArn: instanceArn, PrincipalId: p3.id, PrincipalType: p3.type, MaxResults: 100, ...NextToken ? { NextToken } : {} })
       ),
       (page) => page.AccountAssignments
     );
@@ -96439,8 +96573,8 @@ ${rest > 0 ? `
       throw error3;
     });
     annotate(warnings, this.ctx);
-    const scimToken2 = resolved.scim ? this.ctx.env[resolved.scim.tokenEnv] : void 0;
-    if (scimToken2) setSecret(scimToken2);
+    const scimToken = resolved.scim ? this.ctx.env[resolved.scim.tokenEnv] : void 0;
+    if (scimToken) setSecret(scimToken);
     return resolved;
   }
   async loadPlan(config) {

@@ -1,40 +1,128 @@
 /**
- * The engine's entry: read live state → build desired state → plan (pure) →
- * apply. The CLI and the GitHub Action both call createPlan and then, when
- * asked, session.apply(); the modes share the planner and the executor and
- * differ only in what they read, desire and write.
+ * The engine's one pipeline, for every mode: read (authentik and the mode's AWS side,
+ * at once) → desire (the mode's desired state, mappings[].expires applied) → adjust
+ * (the mode's rules against live state) → plan (pure, src/plan/compute-plan.ts) → risks
+ * → execute (each change through its kind, src/resources/) → verify (read again). The
+ * CLI and the GitHub Action both call createPlan and then, when asked, session.apply().
+ * A mode (src/modes/) is a small object this pipeline calls.
  */
+import { executeChanges, type ApplyResult } from "./apply/executor.js";
 import type { ResolvedConfig } from "./config/model.js";
-import { planClassicIam } from "./modes/classic-iam.js";
-import { planIdentityCenter } from "./modes/identity-center.js";
-import type { EngineOptions, PlanSession } from "./modes/shared.js";
+import { planExpiry, splitExpired } from "./desired/expiry.js";
+import { groupMembers } from "./domain/people.js";
+import { releaseWarning } from "./domain/releases.js";
 import { UserError } from "./errors.js";
+import { classicIam } from "./modes/classic-iam.js";
+import { identityCenter } from "./modes/identity-center.js";
+import type { Live, Mode, RunContext } from "./modes/mode.js";
+import { authentikClient, runWarnings, toolInfo, type EngineOptions, type PlanSession } from "./modes/shared.js";
+import { accessByKind, computePlan } from "./plan/compute-plan.js";
+import { assessRisks } from "./plan/risks.js";
+import { readAuthentikRelease, readAuthentikState } from "./providers/authentik/read-state.js";
+import { readUsers } from "./providers/authentik/read-people.js";
+import { applyChange, laneOf } from "./resources/registry.js";
+import { VERSION } from "./version.js";
 
 export type { EngineOptions, PlanSession };
-export { PlanError, type PlanProblem } from "./plan/compute-plan.js";
+export { PlanError } from "./plan/compute-plan.js";
+export type { PlanProblem } from "./domain/plan-types.js";
 
-function planFor(config: ResolvedConfig, options: EngineOptions): Promise<PlanSession> {
-  return config.mode === "classic-iam" ? planClassicIam(config, options) : planIdentityCenter(config, options);
+const MODES: { readonly [M in ResolvedConfig["mode"]]: Mode<any, any> } = {
+  "classic-iam": classicIam,
+  "identity-center": identityCenter,
+};
+
+/** At most this many changes in flight in one apply; each kind's lane bounds its own further (AWS allows 10 assignments). */
+const APPLY_IN_FLIGHT = 10;
+
+async function planWith<S, A>(mode: Mode<S, A>, config: ResolvedConfig, options: EngineOptions): Promise<PlanSession> {
+  const env = options.env ?? process.env;
+  const base = { config, options, env, now: options.now ?? new Date(), concurrency: options.concurrency ?? 4 };
+  // What the mode needs before anything is read (a metadata file, a secret) is checked first.
+  const setup = await mode.setup(base);
+  const { client: authentik, url: authentikUrl } = authentikClient(config, env);
+  // An authentik too old for the tool stops the run before AWS is touched.
+  const release = await readAuthentikRelease(authentik);
+  const ctx: RunContext = { ...base, authentik, authentikUrl, release };
+
+  // --- read: both systems at once (they are independent until the diff) ---------------------
+  const peopleMode = config.review?.people ?? "names";
+  const [authentikState, awsSide, someUsers] = await Promise.all([
+    readAuthentikState(authentik, config, { groupsNeeded: mode.groupsNeeded(ctx, setup), release }),
+    mode.readAws(ctx, setup),
+    peopleMode === "off" ? undefined : readUsers(authentik),
+  ]);
+  const read = { authentik: authentikState, aws: awsSide.aws, resources: [...authentikState.resources, ...awsSide.resources] };
+  const users = someUsers ?? (mode.needsUsers?.(read) ? await readUsers(authentik) : undefined);
+  const live: Live<A> = { ...read, users };
+
+  // --- desire, then adjust to what the live state allows ------------------------------------
+  const split = splitExpired(mode.desire(ctx, setup, live), config.mappings, ctx.now);
+  const desired = split.desired;
+  const findings = mode.check(ctx, setup, live, desired);
+
+  // --- plan (pure) and risks ------------------------------------------------------------------
+  const accessOf = accessByKind(desired, live.resources);
+  const plan = computePlan({
+    mode: config.mode,
+    configFile: config.file,
+    tool: toolInfo(VERSION),
+    desired,
+    live: live.resources,
+    prune: options.prune ?? config.options.prune,
+    allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
+    accountIds: Object.fromEntries(config.aws.accounts.map((a) => [a.alias, a.id])),
+    ...(someUsers ? { members: groupMembers(authentikState.groups, someUsers), people: peopleMode } : {}),
+    problems: [...authentikState.problems, ...(findings.problems ?? [])],
+    warnings: [...runWarnings(config, options), ...[releaseWarning(release)].filter((w): w is string => w !== undefined), ...(findings.warnings ?? [])],
+    manualSteps: findings.manualSteps ?? [],
+    expiry: planExpiry(config, split, ctx.now),
+    ...(findings.liveAccess ? { liveAccess: findings.liveAccess } : {}),
+    ...(findings.accessCaveats ? { accessCaveats: findings.accessCaveats } : {}),
+    ...(findings.personAccess ? { personAccess: findings.personAccess } : {}),
+  });
+  plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c) => accessOf({ type: c.type, ...(c.account ? { account: c.account } : {}), props: (c.after ?? c.before)! }, c.after ? "desired" : "live") });
+
+  // --- execute --------------------------------------------------------------------------------
+  const apply: PlanSession["apply"] = async (applyOptions = {}): Promise<ApplyResult> => {
+    mode.beforeApply?.(ctx, setup, plan);
+    const applyContext = mode.applyContext(ctx, setup, live, applyOptions.onProgress);
+    const result = await executeChanges(plan.changes, (change) => applyChange(change, applyContext), {
+      concurrency: Math.max(APPLY_IN_FLIGHT, ctx.concurrency),
+      lanes: (change) => laneOf(change, applyContext),
+      ...(applyOptions.onProgress ? { onProgress: applyOptions.onProgress } : {}),
+    });
+    await mode.afterApply?.(ctx, setup, live, plan, result, applyContext);
+    return result;
+  };
+
+  return {
+    config,
+    plan,
+    requestCounts: () => ({ authentik: authentik.requestCount, aws: mode.awsRequests(setup, live) }),
+    apply,
+  };
 }
 
 export async function createPlan(config: ResolvedConfig, options: EngineOptions = {}): Promise<PlanSession> {
   // One clock for the plan and the check after apply: a mapping that expires in between
   // is the next plan's change, not a reason to call this apply unconverged.
   options = { ...options, now: options.now ?? new Date() };
-  const session = await planFor(config, options);
+  const mode = MODES[config.mode];
+  const session = await planWith(mode, config, options);
   if (options.verify === false) return session;
   const apply = session.apply;
   return {
     ...session,
-    // An apply reports success only when a fresh read agrees: another apply of the same
-    // configuration running at the same time (both creating the same bindings or
+    // --- verify: an apply reports success only when a fresh read agrees: another apply of
+    // the same configuration running at the same time (both creating the same bindings or
     // assignments) would otherwise leave copies behind two "Apply complete" messages.
     async apply(applyOptions) {
       const result = await apply(applyOptions);
       if (result.applied.length === 0) return result;
       applyOptions?.onProgress?.({ kind: "info", message: "reading authentik and AWS again to check the result" });
       // The token rotation was this apply's; asked again, it would show as a change.
-      const fresh = await planFor(config, { ...options, rotateScimToken: false });
+      const fresh = await planWith(mode, config, { ...options, rotateScimToken: false });
       if (fresh.plan.changes.length > 0) throw new NotConvergedError(fresh.plan.changes.map((c) => `${c.action} ${c.address}`));
       return result;
     },

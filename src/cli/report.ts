@@ -5,7 +5,7 @@
  * when it has none.
  */
 import type { Diagnostic, Severity } from "../config/diagnostics.js";
-import type { PlanProblem } from "../plan/compute-plan.js";
+import type { PlanProblem } from "../domain/plan-types.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 import type { Output } from "./io.js";
 

@@ -182,3 +182,11 @@ export interface ResolvedReview {
 export function configId(config: ResolvedConfig): string {
   return config.authentik.application.slug;
 }
+
+/**
+ * The URL people reach authentik by: `authentik.url`, else (with a validation
+ * warning) the one this run used. Everything users or AWS see is built from it.
+ */
+export function publicAuthentikUrl(config: ResolvedConfig, runUrl: string): string {
+  return (config.authentik.url ?? runUrl).replace(/\/+$/, "");
+}

@@ -1,8 +1,7 @@
-import type { ResolvedConfig } from "../config/model.js";
+import { publicAuthentikUrl, type ResolvedConfig } from "../config/model.js";
 import { byCodePoint } from "../domain/canonical.js";
-import { MANAGED_BY_VALUE, type AccessRow, type DesiredResource, type Props, type ResourceType } from "../domain/plan-types.js";
+import { MANAGED_BY_VALUE, type DesiredResource, type Props } from "../domain/plan-types.js";
 import type { AuthentikRelease } from "../domain/releases.js";
-import type { IdpMetadataSummary } from "../domain/saml-metadata.js";
 import { address } from "../domain/addresses.js";
 
 /** The parts of an authentik release's API the desired state depends on (see releases.ts). */
@@ -14,17 +13,8 @@ export interface DesiredAuthentikContext {
   authentikUrl: string;
   /** The release's API: which fields exist and what they are called. */
   api: AuthentikApi;
-  /** Metadata authentik serves for the provider now, when it exists and is linked. */
-  idpMetadata?: IdpMetadataSummary;
 }
 
-/**
- * The URL people reach authentik by: `authentik.url`, else (with a validation
- * warning) the one this run used. Everything users or AWS see is built from it.
- */
-export function publicAuthentikUrl(config: ResolvedConfig, runUrl: string): string {
-  return (config.authentik.url ?? runUrl).replace(/\/+$/, "");
-}
 
 /**
  * authentik derives a provider's issuer (the metadata's entityID) from the host
@@ -72,15 +62,6 @@ export function bindingProps(target: Props[string], group: string): Props {
     timeout: 30,
     failure_result: false,
   };
-}
-
-/** An application binding as a row of the access diff: the group may sign in to (and is provisioned for) the application. */
-export function applicationAccess(resource: { type: ResourceType; props: Props }, appSlug: string): Omit<AccessRow, "change"> | undefined {
-  if (resource.type !== "authentik.policy_binding") return undefined;
-  if ((resource.props.target as { $ref?: string } | undefined)?.$ref !== address.application(appSlug)) return undefined;
-  const group = (resource.props.group as { key?: string } | undefined)?.key;
-  if (!group) return undefined;
-  return { group, grant: appSlug, account: "authentik", accountId: "", kind: "application" };
 }
 
 /** The managed name-id mapping authentik ships for "NameID = email". */

@@ -1,12 +1,11 @@
-import { configId, type ResolvedConfig } from "../config/model.js";
+import { configId, publicAuthentikUrl, type ResolvedConfig } from "../config/model.js";
 import { normalizePolicy } from "../domain/policy-normalize.js";
 import { AWS_AUDIENCE, AWS_SIGNIN_SAML, roleArn, samlProviderArn, trustPolicy } from "../domain/aws-iam.js";
 import { byCodePoint } from "../domain/canonical.js";
-import { CONFIG_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, type AccessRow, type DesiredResource, type LiveResource, type Props, type ResourceType } from "../domain/plan-types.js";
+import { CONFIG_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, type DesiredResource } from "../domain/plan-types.js";
 import { address, entitlementName } from "../domain/addresses.js";
-import { trustRelevant } from "../domain/saml-metadata.js";
 import { ROLE_EXPRESSION, SAML_ATTRIBUTE, roleSessionNameExpression, sessionDurationExpression } from "../domain/expressions.js";
-import { applicationAccess, applicationBindings, authentikApplication, authentikSamlProvider, bindingProps, issuerProps, publicAuthentikUrl, type DesiredAuthentikContext } from "./authentik-common.js";
+import { applicationBindings, authentikApplication, authentikSamlProvider, bindingProps, issuerProps, type DesiredAuthentikContext } from "./authentik-common.js";
 
 export function managedTags(config: ResolvedConfig, own: Record<string, string>): Record<string, string> {
   return Object.fromEntries(
@@ -123,7 +122,8 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
       title: `IAM SAML identity provider ${config.aws.samlProviderName} in ${account.alias} (${account.id})`,
       props: {
         name: config.aws.samlProviderName,
-        metadata: ctx.idpMetadata ? trustRelevant(ctx.idpMetadata) : { $deferred: "SAML metadata of the authentik provider, read after it is applied" },
+        // Known once the provider is linked and stable: the mode fills it in (src/plan/classic-iam-checks.ts).
+        metadata: { $deferred: "SAML metadata of the authentik provider, read after it is applied" },
       },
       dependsOn: [address.samlProvider(config.authentik.provider.name), address.application(app)],
     });
@@ -154,27 +154,4 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
     }
   }
   return out;
-}
-
-/** Classic-iam: a binding grants the (role, account) its entitlement names. */
-export function classicAccessOf(config: ResolvedConfig, desired: readonly DesiredResource[], live: readonly LiveResource[]) {
-  const desiredByAddress = new Map(desired.map((r) => [r.address, r]));
-  const liveByAddress = new Map(live.map((r) => [r.address, r]));
-  return (resource: { type: ResourceType; props: Props }, side: "desired" | "live"): Omit<AccessRow, "change"> | undefined => {
-    if (resource.type !== "authentik.policy_binding") return undefined;
-    const onApplication = applicationAccess(resource, config.authentik.application.slug);
-    if (onApplication) return onApplication;
-    const target = (resource.props.target as { $ref?: string } | undefined)?.$ref;
-    const group = (resource.props.group as { key?: string } | undefined)?.key;
-    if (!target || !group) return undefined;
-    const entitlement = (side === "desired" ? desiredByAddress.get(target) : liveByAddress.get(target)) ?? liveByAddress.get(target) ?? desiredByAddress.get(target);
-    const attrs = (entitlement?.props.attributes ?? {}) as Record<string, unknown>;
-    if (typeof attrs.aws_role_name !== "string") return undefined;
-    return {
-      group,
-      grant: attrs.aws_role_name,
-      account: String(attrs.aws_account_alias ?? attrs.aws_account_id ?? "?"),
-      accountId: String(attrs.aws_account_id ?? ""),
-    };
-  };
 }

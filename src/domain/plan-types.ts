@@ -204,6 +204,12 @@ export interface PermissionRow {
 
 export type Severity = "high" | "medium" | "low";
 
+/** A problem that makes a plan impossible (a collision with an unowned object, a missing group). */
+export interface PlanProblem {
+  address?: string;
+  message: string;
+}
+
 export interface Risk {
   rule: string;
   severity: Severity;

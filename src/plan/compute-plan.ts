@@ -16,14 +16,10 @@ import {
   type ResourceType,
   type Expiry,
   type ExpiringRow,
+  type PlanProblem,
 } from "../domain/plan-types.js";
 import { daysLeft, expiryPhrase, timeLeftText } from "../config/expiry.js";
-
-/** A problem that makes a plan impossible (a collision with an unowned object, a missing group). */
-export interface PlanProblem {
-  address?: string;
-  message: string;
-}
+import { accessOf as kindAccess, identityOf as kindIdentity, kindOf } from "../resources/registry.js";
 
 export class PlanError extends Error {
   readonly problems: readonly PlanProblem[];
@@ -42,14 +38,17 @@ export interface PlanInput {
   live: readonly LiveResource[];
   prune: boolean;
   allowDeleteAll: boolean;
-  /** Maps a grant-carrying resource (binding, assignment) to an access row; mode-specific. */
-  accessOf: (resource: { type: ResourceType; props: Props }, side: "desired" | "live") => Omit<AccessRow, "change"> | undefined;
+  /**
+   * Maps a grant-carrying resource (binding, assignment) to an access row. Default: its
+   * kind's (src/resources/), with references resolved on the same side of the plan.
+   */
+  accessOf?: (resource: { type: ResourceType; account?: string; props: Props }, side: "desired" | "live") => Omit<AccessRow, "change"> | undefined;
   /**
    * The key under which the target system enforces uniqueness (e.g. an IAM role
    * name, case-insensitively, per account): two objects with the same identity
-   * but different addresses collide.
+   * but different addresses collide. Default: its kind's.
    */
-  identityOf: (resource: { type: ResourceType; account?: string; props: Props }) => string | undefined;
+  identityOf?: (resource: { type: ResourceType; account?: string; props: Props }) => string | undefined;
   warnings?: string[];
   manualSteps?: string[];
   problems?: PlanProblem[];
@@ -106,20 +105,6 @@ function baseAddress(address: string): string {
 export function expiredReason(e: Expiry): string {
   return `expired ${expiryPhrase(e.value)} (${e.field}, ${e.location})`;
 }
-
-const TYPE_ORDER: ResourceType[] = [
-  "authentik.property_mapping",
-  "authentik.saml_provider",
-  "authentik.application",
-  "authentik.entitlement",
-  "authentik.policy_binding",
-  "authentik.scim_mapping",
-  "authentik.scim_provider",
-  "aws.iam.saml_provider",
-  "aws.iam.role",
-  "aws.sso.permission_set",
-  "aws.sso.account_assignment",
-];
 
 /** Fields whose values are maps compared entry by entry in the field diff. */
 const MAP_FIELDS = new Set(["tags", "attributes", "inline_policies"]);
@@ -180,7 +165,7 @@ export function fieldChanges(before: Props | null, after: Props | null): FieldCh
 }
 
 function compareChanges(a: Change, b: Change): number {
-  return TYPE_ORDER.indexOf(a.type) - TYPE_ORDER.indexOf(b.type) || byCodePoint(a.address, b.address);
+  return kindOf(a.type).order - kindOf(b.type).order || byCodePoint(a.address, b.address);
 }
 
 /** The hash a plan is known by: over the canonical JSON of its changes, never over rendered text. */
@@ -193,13 +178,27 @@ function changeHeader(r: DesiredResource | LiveResource): Pick<Change, "address"
   return { address: r.address, type: r.type, system: r.system, ...(r.account ? { account: r.account } : {}), title: r.title };
 }
 
-function missingReason(d: DesiredResource): string {
-  if (d.type.startsWith("aws.sso.") && d.type !== "aws.sso.account_assignment") return "does not exist in IAM Identity Center";
-  return d.system === "aws" && d.account ? `does not exist in account ${d.account}` : `does not exist in ${d.system}`;
+/**
+ * The access each resource gives, by its kind, with the references it holds resolved
+ * on its own side of the plan (a binding's entitlement as desired, or as live).
+ */
+export function accessByKind(desired: readonly DesiredResource[], live: readonly LiveResource[]): NonNullable<PlanInput["accessOf"]> {
+  const desiredByAddress = new Map(desired.map((r) => [r.address, r]));
+  const liveByAddress = new Map(live.map((r) => [r.address, r]));
+  return (resource, side) => {
+    const resolve = (address: string) =>
+      (side === "desired" ? (desiredByAddress.get(address) ?? liveByAddress.get(address)) : (liveByAddress.get(address) ?? desiredByAddress.get(address)))?.props;
+    return kindAccess(resource, resolve);
+  };
 }
 
 /** desired × live → Plan. Pure: no I/O, same input, same plan, same hash. */
-export function computePlan(input: PlanInput): Plan {
+export function computePlan(given: PlanInput): Plan {
+  const input: PlanInput & Required<Pick<PlanInput, "accessOf" | "identityOf">> = {
+    ...given,
+    accessOf: given.accessOf ?? accessByKind(given.desired, given.live),
+    identityOf: given.identityOf ?? kindIdentity,
+  };
   const problems: PlanProblem[] = [...(input.problems ?? [])];
   // Systems that do not enforce uniqueness (authentik group bindings, AWS assignments)
   // can hold the same object twice. Each copy gets its own address, so extra owned
@@ -276,7 +275,7 @@ export function computePlan(input: PlanInput): Plan {
       changes.push({
         ...changeHeader(d),
         action: "create",
-        reason: missingReason(d),
+        reason: kindOf(d.type).missing(d),
         before: null,
         after: d.props,
         fields: fieldChanges(null, d.props),
@@ -402,7 +401,7 @@ export function computePlan(input: PlanInput): Plan {
  * whose twin keeps the access alive.
  */
 function accessDiff(
-  input: PlanInput,
+  input: PlanInput & Required<Pick<PlanInput, "accessOf">>,
   desired: ReadonlyMap<string, DesiredResource>,
   liveList: readonly LiveResource[],
   deletes: ReadonlySet<string>,
@@ -523,16 +522,20 @@ function peopleOf(input: PlanInput): ((groups: readonly string[]) => People) | u
 function permissionRows(input: PlanInput, changes: readonly Change[], later: ReadonlyMap<string, Omit<AccessRow, "change">>): PermissionRow[] {
   const rows: PermissionRow[] = [];
   for (const c of changes) {
-    if (c.type === "aws.iam.role") {
+    const grant = kindOf(c.type).grant;
+    if (!grant) continue;
+    let row: PermissionRow | undefined;
+    if (grant.scope === "account") {
+      // One object per account (an IAM role): its account is the change's.
       const alias = c.account ?? "";
-      const row = permissionRow(c, input.accountIds?.[alias] ?? "", alias);
-      if (row) rows.push(row);
-    } else if (c.type === "aws.sso.permission_set") {
-      const name = String((c.after ?? c.before)?.name ?? "");
+      row = permissionRow(c, input.accountIds?.[alias] ?? "", alias);
+    } else {
+      // One object assigned in accounts (a permission set): where the plan leaves it assigned.
+      const name = grant.name((c.after ?? c.before)!);
       const accounts = [...new Set([...later.values()].filter((r) => r.kind !== "application" && r.grant === name).map((r) => r.account))].sort(byCodePoint);
-      const row = permissionRow(c, "", accounts.join(", "));
-      if (row) rows.push(row);
+      row = permissionRow(c, "", accounts.join(", "));
     }
+    if (row) rows.push(row);
   }
   return rows.sort(comparePermissionRows);
 }

@@ -1,3 +1,4 @@
+import { kindOf } from "../resources/registry.js";
 import { byCodePoint } from "../domain/canonical.js";
 import { classify, compareRows, diffPolicies, policyRows, type PolicyRow } from "./policy-diff.js";
 import type { Change, PermissionRow, Props } from "../domain/plan-types.js";
@@ -43,7 +44,7 @@ const minus = (a: string[], b: string[]) => [...new Set(a.filter((x) => !b.inclu
 
 /** The permission difference of one role or permission set change; undefined when its permissions stay the same. */
 export function permissionRow(change: Change, accountId: string, account: string): PermissionRow | undefined {
-  if (change.type !== "aws.iam.role" && change.type !== "aws.sso.permission_set") return undefined;
+  if (!kindOf(change.type).grant) return undefined;
   if (change.action === "delete") return undefined; // lost access says it
   const before = change.action === "create" ? null : change.before;
   const after = change.after;

@@ -1,5 +1,7 @@
 import type { ResolvedConfig, ResolvedReview } from "../config/model.js";
-import { formatDuration, parseDuration } from "../config/durations.js";
+import { formatDuration } from "../config/durations.js";
+import type { GrantFacts } from "../resources/kind.js";
+import { kindOf } from "../resources/registry.js";
 import { byCodePoint } from "../domain/canonical.js";
 import { policyName } from "./permissions.js";
 import { policyRows, type PolicyRow } from "./policy-diff.js";
@@ -61,6 +63,11 @@ interface GrantPolicies {
   address: string;
 }
 
+/** Where a grant's policies are kept: a role by name and account, a permission set by name. */
+function grantKey(grant: GrantFacts<any>, name: string, account: string | undefined): string {
+  return grant.scope === "account" ? `${name}\u0000${account ?? ""}` : name;
+}
+
 function grantPoliciesOf(props: Props, address: string): GrantPolicies {
   const docs: unknown[] = [];
   if (props.inline_policies && typeof props.inline_policies === "object") docs.push(...Object.values(props.inline_policies as Record<string, unknown>));
@@ -86,8 +93,8 @@ export function assessRisks(input: RiskInput): Risk[] {
   // The grants as they will be: roles by (name, account), permission sets by name.
   const grants = new Map<string, GrantPolicies>();
   for (const d of input.desired) {
-    if (d.type === "aws.iam.role") grants.set(`${String(d.props.name)}\u0000${d.account ?? ""}`, grantPoliciesOf(d.props, d.address));
-    if (d.type === "aws.sso.permission_set") grants.set(String(d.props.name), grantPoliciesOf(d.props, d.address));
+    const grant = kindOf(d.type).grant;
+    if (grant) grants.set(grantKey(grant, grant.name(d.props), d.account), grantPoliciesOf(d.props, d.address));
   }
   const grantOf = (grant: string, account: string) => grants.get(`${grant}\u0000${account}`) ?? grants.get(grant);
   const isAdmin = (g: GrantPolicies | undefined) => g !== undefined && (g.managed.some((m) => ADMIN_POLICIES.has(m)) || g.rows.some(adminEquivalentRow));
@@ -165,8 +172,7 @@ export function assessRisks(input: RiskInput): Risk[] {
       if (c.action === "delete" || !c.after) continue;
       const changed = c.action === "create" || c.fields.some((f) => f.field === "max_session_duration" || f.field === "session_duration");
       if (!changed) continue;
-      const seconds =
-        c.type === "aws.iam.role" ? Number(c.after.max_session_duration) : c.type === "aws.sso.permission_set" ? parseDuration(String(c.after.session_duration)) : undefined;
+      const seconds = kindOf(c.type).grant?.sessionSeconds(c.after);
       if (seconds !== undefined && Number.isFinite(seconds) && seconds > limit) {
         add("long-session", rules.longSession.severity ?? "low", `${c.title}: sessions of ${formatDuration(seconds)}, longer than ${formatDuration(limit)}`, [c.address]);
       }
@@ -175,12 +181,14 @@ export function assessRisks(input: RiskInput): Risk[] {
 
   for (const c of plan.changes) {
     if (c.action !== "delete") continue;
-    if ((c.type === "aws.iam.saml_provider" || c.type === "authentik.saml_provider") && rules.identityProviderRemoved.enabled) {
+    const kind = kindOf(c.type);
+    if (kind.identityProvider && rules.identityProviderRemoved.enabled) {
       add("identity-provider-removed", rules.identityProviderRemoved.severity ?? "high", `${c.title} is deleted: nobody can sign in through it`, [c.address]);
     }
-    if ((c.type === "aws.iam.role" || c.type === "aws.sso.permission_set") && rules.grantInUseRemoved.enabled) {
-      const name = String(c.before?.name ?? "");
-      const lost = plan.access.filter((r) => r.change === "lost" && r.grant === name && (c.type === "aws.sso.permission_set" || r.account === c.account));
+    if (kind.grant && rules.grantInUseRemoved.enabled) {
+      const name = kind.grant.name(c.before!);
+      const scope = kind.grant.scope;
+      const lost = plan.access.filter((r) => r.change === "lost" && r.grant === name && (scope === "assignments" || r.account === c.account));
       const people = lost.some((r) => r.people) ? new Set(lost.flatMap((r) => r.people?.names ?? [])).size || lost.reduce((n, r) => n + (r.people?.count ?? 0), 0) : undefined;
       if (lost.length > 0 && people !== 0) {
         add("grant-in-use-removed", rules.grantInUseRemoved.severity ?? "medium", `${c.title} is deleted while ${lost.length} group grant(s)${people === undefined ? "" : ` for ${people} people`} still use it`, [c.address, ...lost.flatMap(rowAddresses)]);
@@ -191,7 +199,12 @@ export function assessRisks(input: RiskInput): Risk[] {
   // Every grant of a role (in an account) or permission set removed while people use it,
   // the role itself kept: nobody can use it after the plan.
   if (rules.grantInUseRemoved.enabled) {
-    const deleted = new Set(plan.changes.filter((c) => c.action === "delete" && (c.type === "aws.iam.role" || c.type === "aws.sso.permission_set")).map((c) => `${String(c.before?.name ?? "")}\u0000${c.type === "aws.iam.role" ? (c.account ?? "") : ""}`));
+    const deleted = new Set(
+      plan.changes.flatMap((c) => {
+        const grant = kindOf(c.type).grant;
+        return c.action === "delete" && grant ? [`${grant.name(c.before!)}\u0000${grant.scope === "account" ? (c.account ?? "") : ""}`] : [];
+      }),
+    );
     const heldAfter = new Set<string>();
     for (const d of input.desired) {
       const row = input.accessOfChange({ address: d.address, type: d.type, system: d.system, title: d.title, action: "create", reason: "", before: null, after: d.props, fields: [], dependsOn: [], ...(d.account ? { account: d.account } : {}) });

@@ -582,7 +582,10 @@ describe("aws shim: time model (asyncDurationMs) and AWS's limits on work in pro
   });
 
   it("pages List…Status by 100 with a cursor that survives status changes, and validates MaxResults", async () => {
-    const big = await startAwsShim({ motoEndpoint: moto.endpoint, asyncDurationMs: 1_500, maxOutstandingAssignments: 1_000, operationLatencyMs: {} });
+    // The shim's clock stands still while the assignments are made, however long that takes on a loaded machine.
+    let elapsed = 0;
+    const start = Date.now();
+    const big = await startAwsShim({ motoEndpoint: moto.endpoint, asyncDurationMs: 1_500, maxOutstandingAssignments: 1_000, operationLatencyMs: {}, clock: () => start + elapsed });
     try {
       const client = new SSOAdminClient(awsClientConfig(big.endpoint, ACCOUNT));
       const arn = await permissionSet();
@@ -598,7 +601,7 @@ describe("aws shim: time model (asyncDurationMs) and AWS's limits on work in pro
       expect(first.NextToken).toBeDefined();
       const seen = new Set(first.AccountAssignmentsCreationStatus!.map((s) => s.RequestId!));
       // Meanwhile the operations finish: the next page still starts after the first, skipping none that still match.
-      await sleep(1_600);
+      elapsed += 1_600;
       const rest = await client.send(new ListAccountAssignmentCreationStatusCommand({ InstanceArn: instanceArn, NextToken: first.NextToken }));
       expect(rest.NextToken).toBeUndefined();
       for (const s of rest.AccountAssignmentsCreationStatus!) seen.add(s.RequestId!);

@@ -122,6 +122,12 @@ export interface AwsShimOptions {
    * 400 ThrottlingException "There are too many requests processing. Please try again later."
    */
   outstandingError?: ShimError;
+  /**
+   * The clock of the time model (asynchronous operations, work in progress), in epoch
+   * milliseconds. Default Date.now; a test drives its own to make what is IN_PROGRESS
+   * independent of how loaded the machine is.
+   */
+  clock?: () => number;
   /** Page size of ListTagsForResource (the API has no MaxResults). Default 50. */
   tagsPageSize?: number;
   /** Port to listen on (127.0.0.1); default: a free one. */
@@ -401,6 +407,7 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     return ms;
   };
   let asyncDurationMs = checkDuration(opts.asyncDurationMs);
+  const clock = opts.clock ?? Date.now;
   const maxOutstandingAssignments = opts.maxOutstandingAssignments ?? 10;
   const outstandingError = opts.outstandingError ?? TOO_MANY_IN_PROGRESS;
   const tagsPageSize = opts.tagsPageSize ?? 50;
@@ -541,7 +548,7 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
    */
   function reserve(kind: AsyncKind, instanceArn: string, scope: { permissionSetArn: string; accounts: string[]; principal?: string }): Outstanding | undefined {
     if (asyncDurationMs === undefined) return undefined;
-    const now = Date.now();
+    const now = clock();
     for (const o of outstanding) if (o.doneAt <= now) outstanding.delete(o);
     const here = [...outstanding].filter((o) => o.instanceArn === instanceArn);
     const refuse = (err: ShimError): never => {
@@ -580,7 +587,7 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     const terminal = { ...status, RequestId: requestId };
     const rec: AsyncRecord = { kind, instanceArn, status: terminal, pendingLeft: pendingPolls, seq: asyncList.length };
     if (asyncDurationMs !== undefined) {
-      rec.doneAt = Date.now() + asyncDurationMs;
+      rec.doneAt = clock() + asyncDurationMs;
       if (slot) slot.doneAt = rec.doneAt;
     }
     asyncOps.set(requestId, rec);
@@ -589,7 +596,7 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
   }
 
   function inProgress(rec: AsyncRecord): boolean {
-    return rec.doneAt !== undefined ? Date.now() < rec.doneAt : rec.pendingLeft > 0;
+    return rec.doneAt !== undefined ? clock() < rec.doneAt : rec.pendingLeft > 0;
   }
 
   function current(rec: AsyncRecord): Json {

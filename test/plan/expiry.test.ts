@@ -5,7 +5,6 @@ import { validateConfigText } from "../../src/config/load-config.js";
 import type { ResolvedConfig } from "../../src/config/model.js";
 import { desiredClassicIam } from "../../src/desired/classic-iam.js";
 import { splitExpired } from "../../src/desired/expiry.js";
-import { classicAccessOf } from "../../src/desired/classic-iam.js";
 import { planExpiry } from "../../src/desired/expiry.js";
 import { computePlan, PlanError } from "../../src/plan/compute-plan.js";
 import type { DesiredResource, LiveResource, Plan } from "../../src/domain/plan-types.js";
@@ -39,7 +38,6 @@ function plan(c: ResolvedConfig, live: LiveResource[], over: { prune?: boolean; 
     live,
     prune: over.prune ?? c.options.prune,
     allowDeleteAll: over.allowDeleteAll ?? false,
-    accessOf: classicAccessOf(c, split.desired, live),
     identityOf: () => undefined,
     accountIds: { prod: "111111111111", dev: "222222222222" },
     expiry: planExpiry(c, split, now),

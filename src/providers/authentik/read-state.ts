@@ -17,8 +17,7 @@ import { summarizeIdpMetadata, type IdpMetadataSummary } from "../../domain/saml
 import { SAML_ATTRIBUTE } from "../../domain/expressions.js";
 import { UserError } from "../../errors.js";
 import { byCodePoint } from "../../domain/canonical.js";
-import type { PlanProblem } from "../../plan/compute-plan.js";
-import { MANAGED_BY_VALUE, ownedUnless, type LiveResource, type Lookup, type Props } from "../../domain/plan-types.js";
+import { MANAGED_BY_VALUE, ownedUnless, type LiveResource, type Lookup, type PlanProblem, type Props } from "../../domain/plan-types.js";
 import type { AuthentikIds, AuthentikLookups } from "./ids.js";
 import type { AuthentikClient } from "./client.js";
 import { authentikRelease, type AuthentikRelease } from "../../domain/releases.js";
