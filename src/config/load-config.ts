@@ -8,7 +8,7 @@ import { configRoot, FileRefused, FileTooLarge, formatBytes, readRegularFile } f
 import { resolveReview } from "./review.js";
 import { readSpMetadataFile } from "./sp-metadata-file.js";
 import { parsePolicyDocument, type PolicyDocumentObject } from "./policy-documents.js";
-import { schemaDiagnostics } from "./schema-validation.js";
+import { schemaCheck } from "./schema-validation.js";
 import { semanticDiagnostics } from "./semantic-rules.js";
 import { YamlSource } from "./yaml-source.js";
 
@@ -49,7 +49,9 @@ export function validateConfigText(file: string, text: string, options: Validati
     return { diagnostics: atMost(sortDiagnostics(syntax)), source };
   }
   const data = source.toJS();
-  const rules = [...(data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data)), ...semanticDiagnostics(source, data, now)];
+  const schema = data === null || typeof data !== "object" || Array.isArray(data) ? { diagnostics: [], typeFailures: [] } : schemaCheck(source, data);
+  // What the schema found of the wrong type, the semantic rules do not read as if it were valid.
+  const rules = [...schema.diagnostics, ...semanticDiagnostics(source, data, now, schema.typeFailures)];
   // A name the schema already refuses at the same place (e.g. for a bidirectional override) needs no second message.
   const taken = new Set(rules.filter((d) => d.severity === "error").map((d) => `${d.line}:${d.column}`));
   const invisible = source.invisibleCharacterDiagnostics().filter((d) => !taken.has(`${d.line}:${d.column}`));

@@ -12,7 +12,7 @@ import { secrets } from "./rules/secrets.js";
 import { samlSessionDuration } from "./rules/session-duration.js";
 import { reservedTags } from "./rules/tags.js";
 import { unused } from "./rules/unused.js";
-import type { YamlSource } from "./yaml-source.js";
+import type { DocPath, YamlSource } from "./yaml-source.js";
 
 export { LIMITS } from "./rules/shared.js";
 export { reservedVariable } from "./rules/scim.js";
@@ -38,15 +38,19 @@ const RULES: readonly Rule[] = [
   secrets,
 ];
 
-/** `now` decides which expiries are already past (warned); without it, none is. */
-export function semanticDiagnostics(source: YamlSource, data: unknown, now?: Date): Diagnostic[] {
+/**
+ * `now` decides which expiries are already past (warned); without it, none is.
+ * `typeFailures`: where the schema found a value of a type it does not allow
+ * (SchemaCheck.typeFailures); no rule reads those as if they were valid.
+ */
+export function semanticDiagnostics(source: YamlSource, data: unknown, now?: Date, typeFailures: readonly DocPath[] = []): Diagnostic[] {
   const out: Diagnostic[] = [];
   if (!isRec(data)) {
     const message = data === null ? "the configuration file is empty" : "the configuration must be a mapping (key: value) at the top level";
     out.push(source.diagnostic("error", [], message));
     return out;
   }
-  const ctx = createContext(source, data, now, (d) => out.push(d));
+  const ctx = createContext(source, data, now, typeFailures, (d) => out.push(d));
   for (const rule of RULES) rule(ctx);
   return out;
 }

@@ -43,6 +43,15 @@ export interface RuleContext {
     readonly usedRoles: Set<string>;
     readonly usedPermissionSets: Set<string>;
   };
+  /**
+   * Whether the value at `path`, or one holding it, has a type the schema does
+   * not allow (a string where a mapping belongs): then what it holds is unknown,
+   * and a rule must not conclude from it (no "unknown role" against a `roles`
+   * that is a string).
+   */
+  typeFailed(path: DocPath): boolean;
+  /** Whether no value at, above or inside `path` has a type the schema does not allow. */
+  typeSound(path: DocPath): boolean;
   add(diagnostic: Diagnostic): void;
   error(path: DocPath, message: string, target?: Target): void;
   warn(path: DocPath, message: string, target?: Target): void;
@@ -50,7 +59,14 @@ export interface RuleContext {
 
 export type Rule = (ctx: RuleContext) => void;
 
-export function createContext(source: YamlSource, data: Rec, now: Date | undefined, add: (d: Diagnostic) => void): RuleContext {
+/** A path as one string: keys JSON-quoted, indexes in brackets (no two paths alike). */
+const pathKey = (path: DocPath) => path.map((p) => (typeof p === "number" ? `[${p}]` : JSON.stringify(p))).join("");
+
+export function createContext(source: YamlSource, data: Rec, now: Date | undefined, typeFailures: readonly DocPath[], add: (d: Diagnostic) => void): RuleContext {
+  const failed = new Set(typeFailures.map(pathKey));
+  // Every path above a failure: a value there holds something of the wrong type.
+  const holdsFailure = new Set(typeFailures.flatMap((path) => path.map((_, depth) => pathKey(path.slice(0, depth)))));
+  const typeFailed = (path: DocPath) => path.some((_, depth) => failed.has(pathKey(path.slice(0, depth + 1)))) || failed.has("");
   const report = (severity: Severity, path: DocPath, message: string, target: Target = "value") => add(source.diagnostic(severity, path, message, target));
   const aws = section(data, "aws");
   return {
@@ -65,6 +81,8 @@ export function createContext(source: YamlSource, data: Rec, now: Date | undefin
       permissionSets: new Set(Object.keys(isRec(data.permissionSets) ? data.permissionSets : {})),
     },
     found: { roleAccounts: new Map(), roleMaxSession: new Map(), usedRoles: new Set(), usedPermissionSets: new Set() },
+    typeFailed,
+    typeSound: (path) => !typeFailed(path) && !holdsFailure.has(pathKey(path)),
     add,
     error: (path, message, target) => report("error", path, message, target),
     warn: (path, message, target) => report("warning", path, message, target),

@@ -35,12 +35,14 @@ export function mappings(ctx: RuleContext): void {
     for (const [i, role] of list(mapping.roles).entries()) {
       if (typeof role !== "string") continue;
       if (!names.roles.has(role)) {
+        if (ctx.typeFailed(["roles"])) continue; // `roles: admin`: which roles exist is unknown
         const hint = names.permissionSets.has(role) ? " (it is a permission set)" : suggestion(role, names.roles);
         ctx.error([...path, "roles", i], `mapping for group ${q(group)} names role ${q(role)}, which is not defined in 'roles'${hint}`);
         continue;
       }
       found.usedRoles.add(role);
-      const available = found.roleAccounts.get(role) ?? new Set<string>();
+      const available = found.roleAccounts.get(role);
+      if (!available) continue; // the role or its accounts have the wrong type
       for (const [j, alias] of (mapping.accounts === "*" ? [] : list(mapping.accounts)).entries()) {
         if (typeof alias === "string" && names.accounts.has(alias) && !available.has(alias)) {
           ctx.error([...path, "accounts", j], `role ${q(role)} does not exist in account ${q(alias)} (its accounts: ${[...available].map(nameText).join(", ") || "none"}); add the account to the role or drop it here`);
@@ -50,6 +52,7 @@ export function mappings(ctx: RuleContext): void {
     for (const [i, ps] of list(mapping.permissionSets).entries()) {
       if (typeof ps !== "string") continue;
       if (!names.permissionSets.has(ps)) {
+        if (ctx.typeFailed(["permissionSets"])) continue;
         const hint = names.roles.has(ps) ? " (it is a role)" : suggestion(ps, names.permissionSets);
         ctx.error([...path, "permissionSets", i], `mapping for group ${q(group)} names permission set ${q(ps)}, which is not defined in 'permissionSets'${hint}`);
       } else found.usedPermissionSets.add(ps);

@@ -16,7 +16,7 @@ export function references(ctx: RuleContext): void {
     ["permissionSets", ctx.names.permissionSets, "permission set"],
   ] as const) {
     for (const [i, name] of list(adopt[sectionName]).entries()) {
-      if (typeof name === "string" && !names.has(name)) {
+      if (typeof name === "string" && !names.has(name) && !ctx.typeFailed([sectionName])) {
         ctx.error(["adopt", sectionName, i], `adopt names ${what} ${q(name)}, which is not declared in '${sectionName}'; only declared objects can be taken over`);
       }
     }

@@ -26,7 +26,7 @@ export function scim(ctx: RuleContext): void {
       const at: DocPath = provider.propertyMappingPrefix === undefined ? ["scim"] : ["authentik", "provider", "propertyMappingPrefix"];
       ctx.error(at, `the SCIM user mapping would be named ${q(ours)}, which sorts before "${theirs}"${before}; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops <slug>")`, "key");
     }
-    if (Array.isArray(scim.groups)) {
+    if (Array.isArray(scim.groups) && ctx.typeSound(["scim", "groups"])) {
       const provisioned = new Set(list(scim.groups).filter((g): g is string => typeof g === "string"));
       for (const [index, mapping] of list(data.mappings).entries()) {
         if (isRec(mapping) && typeof mapping.group === "string" && !provisioned.has(mapping.group)) {

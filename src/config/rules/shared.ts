@@ -22,15 +22,18 @@ export const LIMITS = {
 
 /**
  * An account (or organizational unit) selector: "*" or a list of declared aliases.
- * Reports the aliases that are not declared; returns those that are.
+ * Reports the aliases that are not declared (unless the section that declares them
+ * has the wrong type, when nobody knows); returns those that are.
  */
 export function checkAccountSelector(ctx: RuleContext, path: DocPath, selector: unknown, what: "account" | "organizational unit" = "account"): string[] {
   const allowed = what === "account" ? ctx.names.accounts : ctx.names.organizationalUnits;
   if (selector === "*") return [...allowed];
+  const declaredUnknown = ctx.typeFailed(["aws", what === "account" ? "accounts" : "organizationalUnits"]);
   const resolved: string[] = [];
   for (const [i, alias] of list(selector).entries()) {
     if (typeof alias !== "string") continue;
     if (!allowed.has(alias)) {
+      if (declaredUnknown) continue;
       const declared = what === "account" ? "aws.accounts" : "aws.organizationalUnits";
       const extra = what === "account" && ctx.names.organizationalUnits.has(alias) ? " (it is an organizational unit: list it under organizationalUnits)" : "";
       ctx.error([...path, i], `unknown ${what} ${q(alias)}${extra}${extra ? "" : suggestion(alias, allowed)}; declare it in ${declared}`);
