@@ -2,7 +2,7 @@ import path from "node:path";
 import type { AuthentikAwsGitopsConfig, PolicyDocument } from "./config.generated.js";
 import { ConfigError, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { parseDuration } from "./durations.js";
-import { parseExpiry } from "./expiry.js";
+import { expiryLocation, parseExpiry } from "./expiry.js";
 import type { MappingExpiry, ResolvedConfig, ResolvedMapping } from "./model.js";
 import { configRoot, FileRefused, FileTooLarge, formatBytes, readRegularFile } from "./read-file.js";
 import { resolveReview } from "./review.js";
@@ -171,8 +171,8 @@ function mappingExpiry(source: YamlSource, index: number, value: string): Mappin
   if (!parsed.ok) throw new Error(`internal: unvalidated expiry (${parsed.reason})`);
   const pos = source.position(["mappings", index, "expires"]);
   // The file by its name only: this goes into the hashed plan, which must not depend on
-  // how -c spelled the path or where the command ran.
-  return { value, endsAt: parsed.endsAt.toISOString(), field: `mappings[${index}].expires`, location: `${path.basename(source.file)}:${pos.line}:${pos.column}` };
+  // how -c spelled the path or where the command ran (printed: expiryLocationAsGiven).
+  return { value, endsAt: parsed.endsAt.toISOString(), field: `mappings[${index}].expires`, location: expiryLocation(source.file, pos.line, pos.column) };
 }
 
 function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): ResolvedConfig {

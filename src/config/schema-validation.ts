@@ -148,7 +148,7 @@ function unknownName(name: string, allowed: readonly string[]): string {
  */
 function quoteHint(source: YamlSource, path: DocPath, value: number): string {
   const written = source.sourceText(path);
-  if (written === undefined || !/^[-+]?[0-9][0-9A-Za-z_.+-]{0,39}$/.test(written) || !showable(written)) return ": quote it";
+  if (written === undefined || !/^[-+]?[0-9][0-9A-Za-z_.+-]{0,23}$/.test(written) || !showable(written)) return ": quote it";
   const key = path[path.length - 1];
   const example = `${typeof key === "string" && /^[A-Za-z_][\w-]*$/.test(key) ? `${key}: ` : ""}"${written}"`;
   const zeros = /^[-+]?(0+)[0-9]/.exec(written)?.[1];
