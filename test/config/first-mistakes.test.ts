@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { validateConfigText } from "../../src/config/load-config.js";
 
@@ -85,11 +87,11 @@ describe("a section of the wrong type is not also read as if it were valid", () 
     ]);
   });
 
-  it("a value of the right type but the wrong form is still read (those messages are not misleading)", () => {
-    // `accounts: all` is a string, the type "*" has: the role is taken to be in no account, as before.
-    expect(lines(classic({ rolesSection: "\n  admin: { accounts: all }" }))).toEqual([
-      `8:5 warning: account 'prod' has no roles; only the SAML identity provider will be created there`,
-      `11:22 error: 'roles.admin.accounts' must be a list of account aliases or "*" for all accounts`,
-    ]);
+  it("identity-center: a mapping's permissionSets written as a string: no 'not assigned to any group'", () => {
+    const example = readFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center.yaml"), "utf8");
+    const text = example.replace("permissionSets: [AdministratorAccess]", "permissionSets: AdministratorAccess");
+    expect(text).not.toBe(example);
+    const result = validateConfigText("ic.yaml", text).diagnostics.map((d) => d.message);
+    expect(result).toEqual(["'mappings[0].permissionSets' must be a list, not a string"]);
   });
 });
