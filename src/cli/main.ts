@@ -8,6 +8,8 @@ import { runAccess, type AccessFlags } from "./access.js";
 import { runApply, runPlan, type ApplyFlags, type PlanFlags } from "./plan-apply.js";
 import { runImport, type ImportFlags } from "./import.js";
 import { runPermissions, type PermissionsFlags } from "./permissions.js";
+import { runShow, type ShowFlags } from "./show.js";
+import { runValidateJson } from "./validate-json.js";
 import { formatProblem, printDiagnostics, printProblems } from "./report.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 
@@ -69,16 +71,23 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
 
   program
     .command("validate")
-    .description("check configuration files against the schema and the semantic rules, offline")
+    .description("check configuration files against the schema and the semantic rules, offline; exits 1 if any has an error")
     .addOption(configFilesOption())
-    .action(async (opts: { config: string[] }) => setExit(await runValidate(o, opts.config)));
+    .addOption(
+      new Option("--format <format>", 'output format: text (FILE:LINE:COL: messages on stderr) or json (one document on stdout: {"version":1,"files":[{"file","valid","diagnostics"}]})')
+        .choices(["text", "json"])
+        .default("text"),
+    )
+    .action(async (opts: { config: string[]; format: "text" | "json" }) =>
+      setExit(await (opts.format === "json" ? runValidateJson(o, opts.config) : runValidate(o, opts.config))),
+    );
 
   program
     .command("plan")
     .description("compare the configuration with live authentik and AWS and show what apply would change")
     .addOption(configFileOption("plan"))
     .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
-    .option("--out <file>", "also save the plan as JSON, for `apply --plan`")
+    .option("--out <file>", "also save the plan as JSON, for `apply --plan` and `show`")
     .option("--detailed-exitcode", "exit 0 when there are no changes, 2 when there are, 1 on error")
     .option("--prune", "delete managed objects that are no longer declared (overrides options.prune)")
     .option("--no-prune", "never delete (overrides options.prune)")
@@ -106,6 +115,13 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--allow-delete-all", "allow a plan that removes every access the tool grants")
     .option("--rotate-scim-token", "identity-center: write the SCIM token from the environment to authentik again")
     .action(async (opts: ApplyFlags) => setExit(await runApply(o, opts)));
+
+  program
+    .command("show")
+    .description("render a plan saved by `plan --out` (as plan prints it), reading only the file: no configuration, authentik or AWS")
+    .argument("<planfile>", "the saved plan (JSON written by plan --out)")
+    .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
+    .action(async (file: string, opts: ShowFlags) => setExit(await runShow(o, file, opts)));
 
   program
     .command("access")

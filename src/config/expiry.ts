@@ -9,6 +9,8 @@
  * - Impossible dates and times (`2026-02-30`, `25:00`) are refused.
  */
 
+import path from "node:path";
+
 /** The schema's pattern for `expires`, with groups (and a missing offset allowed, to say why it is refused). */
 const FORM = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:(Z)|([+-])(\d{2}):(\d{2}))?)?$/;
 
@@ -70,4 +72,26 @@ export function timeLeftText(endsAt: Date | string, now: Date): string {
   const hours = Math.floor(ms / 3_600_000);
   if (hours >= 1) return `in ${hours} ${hours === 1 ? "hour" : "hours"}`;
   return "in less than an hour";
+}
+
+/**
+ * Where an expiry is written, as the plan keeps it: "aws-access.yaml:41:14", the file
+ * by its base name. It is part of the hashed plan (a change's `expired`), and the hash
+ * must not depend on how -c spelled the path or where the command ran.
+ */
+export function expiryLocation(configFile: string, line: number, column: number): string {
+  return `${path.basename(configFile)}:${line}:${column}`;
+}
+
+/**
+ * An expiry location (expiryLocation) as messages print it: the file named as on the
+ * command line, as every error and validate warning names it
+ * (".sandbox/classic-iam.yaml:72:14"). `configFile` is the path the configuration was
+ * given by (ResolvedConfig.file, Plan.config). A location of another file, or not of
+ * this form, is returned as it is.
+ */
+export function expiryLocationAsGiven(location: string, configFile: string): string {
+  const base = path.basename(configFile);
+  const rest = location.startsWith(`${base}:`) ? location.slice(base.length) : undefined;
+  return rest !== undefined && /^:\d+:\d+$/.test(rest) ? `${configFile}${rest}` : location;
 }

@@ -2,13 +2,13 @@ import path from "node:path";
 import type { AuthentikAwsGitopsConfig, PolicyDocument } from "./config.generated.js";
 import { ConfigError, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
 import { parseDuration } from "./durations.js";
-import { parseExpiry } from "./expiry.js";
+import { expiryLocation, parseExpiry } from "./expiry.js";
 import type { MappingExpiry, ResolvedConfig, ResolvedMapping } from "./model.js";
 import { configRoot, FileRefused, FileTooLarge, formatBytes, readRegularFile } from "./read-file.js";
 import { resolveReview } from "./review.js";
 import { readSpMetadataFile } from "./sp-metadata-file.js";
 import { parsePolicyDocument, type PolicyDocumentObject } from "./policy-documents.js";
-import { schemaDiagnostics } from "./schema-validation.js";
+import { schemaCheck } from "./schema-validation.js";
 import { semanticDiagnostics } from "./semantic-rules.js";
 import { YamlSource } from "./yaml-source.js";
 
@@ -49,7 +49,9 @@ export function validateConfigText(file: string, text: string, options: Validati
     return { diagnostics: atMost(sortDiagnostics(syntax)), source };
   }
   const data = source.toJS();
-  const rules = [...(data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data)), ...semanticDiagnostics(source, data, now)];
+  const schema = data === null || typeof data !== "object" || Array.isArray(data) ? { diagnostics: [], typeFailures: [] } : schemaCheck(source, data);
+  // What the schema found of the wrong type, the semantic rules do not read as if it were valid.
+  const rules = [...schema.diagnostics, ...semanticDiagnostics(source, data, now, schema.typeFailures)];
   // A name the schema already refuses at the same place (e.g. for a bidirectional override) needs no second message.
   const taken = new Set(rules.filter((d) => d.severity === "error").map((d) => `${d.line}:${d.column}`));
   const invisible = source.invisibleCharacterDiagnostics().filter((d) => !taken.has(`${d.line}:${d.column}`));
@@ -169,8 +171,8 @@ function mappingExpiry(source: YamlSource, index: number, value: string): Mappin
   if (!parsed.ok) throw new Error(`internal: unvalidated expiry (${parsed.reason})`);
   const pos = source.position(["mappings", index, "expires"]);
   // The file by its name only: this goes into the hashed plan, which must not depend on
-  // how -c spelled the path or where the command ran.
-  return { value, endsAt: parsed.endsAt.toISOString(), field: `mappings[${index}].expires`, location: `${path.basename(source.file)}:${pos.line}:${pos.column}` };
+  // how -c spelled the path or where the command ran (printed: expiryLocationAsGiven).
+  return { value, endsAt: parsed.endsAt.toISOString(), field: `mappings[${index}].expires`, location: expiryLocation(source.file, pos.line, pos.column) };
 }
 
 function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): ResolvedConfig {

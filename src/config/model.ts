@@ -70,7 +70,10 @@ export interface MappingExpiry {
   endsAt: string;
   /** "mappings[2].expires" */
   field: string;
-  /** "file:line:col" of the value. */
+  /**
+   * "file:line:col" of the value, the file by its base name (it goes into the hashed
+   * plan); messages print it with expiryLocationAsGiven, as the file was given.
+   */
   location: string;
 }
 

@@ -36,9 +36,62 @@ export { configSchema };
 
 /** Validates a parsed document against schema/config.schema.json. */
 export function schemaDiagnostics(source: YamlSource, data: unknown): Diagnostic[] {
+  return schemaCheck(source, data).diagnostics;
+}
+
+export interface SchemaCheck {
+  diagnostics: Diagnostic[];
+  /**
+   * Where a value has a type the schema does not allow there (a string where a
+   * mapping or a list belongs): what the semantic rules must not read as if it
+   * were valid. A value of an allowed type but the wrong form (`accounts: all`
+   * where "*" or a list belongs) is not one.
+   */
+  typeFailures: DocPath[];
+}
+
+export function schemaCheck(source: YamlSource, data: unknown): SchemaCheck {
   validator ??= createValidator();
-  if (validator(data)) return [];
-  return translateErrors(source, validator.errors ?? []);
+  if (validator(data)) return { diagnostics: [], typeFailures: [] };
+  const errors = validator.errors ?? [];
+  return { diagnostics: translateErrors(source, errors), typeFailures: typeFailures(errors) };
+}
+
+/**
+ * The instance paths where the type check failed. Inside an alternative (anyOf,
+ * oneOf: a duration is a number or a string) a value fails it when no branch
+ * allows its type; a type error deeper inside counts when its branch is the only
+ * one that allows the type of the value the alternative is about.
+ */
+function typeFailures(errors: readonly ErrorObject[]): DocPath[] {
+  const alternatives = errors.filter((e) => e.keyword === "anyOf" || e.keyword === "oneOf");
+  const within = (e: ErrorObject, alt: ErrorObject) =>
+    e !== alt && e.schemaPath.startsWith(`${alt.schemaPath}/`) && (e.instancePath === alt.instancePath || e.instancePath.startsWith(`${alt.instancePath}/`));
+  const branchOf = (e: ErrorObject, alt: ErrorObject) => Number(e.schemaPath.slice(alt.schemaPath.length + 1).split("/")[0]);
+  /** The branches of an alternative that allow the type of its value. */
+  const typeAllowedBy = (alt: ErrorObject): number[] => {
+    const count = Array.isArray(alt.schema) ? alt.schema.length : 0;
+    const refused = new Set(
+      errors.filter((e) => e.keyword === "type" && e.instancePath === alt.instancePath && within(e, alt) && e.schemaPath === `${alt.schemaPath}/${branchOf(e, alt)}/type`).map((e) => branchOf(e, alt)),
+    );
+    return Array.from({ length: count }, (_, i) => i).filter((i) => !refused.has(i));
+  };
+  const allowed = new Map(alternatives.map((alt) => [alt, typeAllowedBy(alt)]));
+  const out: DocPath[] = [];
+  for (const alt of alternatives) {
+    const enclosing = alternatives.filter((other) => within(alt, other));
+    if (allowed.get(alt)!.length === 0 && enclosing.every((other) => allowed.get(other)!.length === 1 && allowed.get(other)![0] === branchOf(alt, other))) {
+      out.push(pointerToPath(alt.instancePath));
+    }
+  }
+  for (const e of errors) {
+    if (e.keyword !== "type") continue;
+    const enclosing = alternatives.filter((alt) => within(e, alt));
+    // A branch's own type error at the alternative's value is what typeAllowedBy read.
+    if (enclosing.some((alt) => e.instancePath === alt.instancePath)) continue;
+    if (enclosing.every((alt) => allowed.get(alt)!.length === 1 && allowed.get(alt)![0] === branchOf(e, alt))) out.push(pointerToPath(e.instancePath));
+  }
+  return out;
 }
 
 function pointerToPath(pointer: string): (string | number)[] {
@@ -86,6 +139,21 @@ function quoteList(values: readonly unknown[]): string {
 function unknownName(name: string, allowed: readonly string[]): string {
   const typo = allowed.some((a) => editDistance(name.toLowerCase(), a.toLowerCase()) <= Math.max(1, Math.floor(Math.max(name.length, a.length) / 3)));
   return (name.length < 8 || typo) && showable(name) ? ` ${quoteName(name)}` : "";
+}
+
+/**
+ * A string YAML read as a number (an account id, a name of digits) because it has
+ * no quotes: how to write it, repeating the text as the file has it, and what the
+ * number lost on the way (`012345678901` is read as 12345678901).
+ */
+function quoteHint(source: YamlSource, path: DocPath, value: number): string {
+  const written = source.sourceText(path);
+  if (written === undefined || !/^[-+]?[0-9][0-9A-Za-z_.+-]{0,23}$/.test(written) || !showable(written)) return ": quote it";
+  const key = path[path.length - 1];
+  const example = `${typeof key === "string" && /^[A-Za-z_][\w-]*$/.test(key) ? `${key}: ` : ""}"${written}"`;
+  const zeros = /^[-+]?(0+)[0-9]/.exec(written)?.[1];
+  const lost = zeros ? ` — unquoted, YAML reads it as the number ${value}, without its leading zero${zeros.length > 1 ? "s" : ""}` : "";
+  return `: quote it, e.g. ${example}${lost}`;
 }
 
 function translateErrors(source: YamlSource, errors: readonly ErrorObject[]): Diagnostic[] {
@@ -168,9 +236,12 @@ function translateErrors(source: YamlSource, errors: readonly ErrorObject[]): Di
         push(path, `${subject} is missing the required property '${name}'`, "key");
         break;
       }
-      case "type":
-        push(path, `${subject} must be ${expectedType((e.params as { type: unknown }).type)}, not ${typeName(e.data)}`, "value");
+      case "type": {
+        const expected = (e.params as { type: unknown }).type;
+        const hint = typeof e.data === "number" && expected === "string" ? quoteHint(source, path, e.data) : "";
+        push(path, `${subject} must be ${expectedType(expected)}, not ${typeName(e.data)}${hint}`, "value");
         break;
+      }
       case "enum": {
         const allowed = (e.params as { allowedValues: unknown[] }).allowedValues;
         const hint = typeof e.data === "string" ? suggestion(e.data, allowed.map(String)) : "";

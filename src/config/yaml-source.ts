@@ -8,6 +8,8 @@ export type DocPath = readonly (string | number)[];
 interface Place {
   key?: number;
   value?: number;
+  /** Where the value's own text ends (before a comment or the line break). */
+  valueEnd?: number;
 }
 
 /** What one pass over the parsed document finds (linear in its size: a 2 MiB file has ~200,000 nodes). */
@@ -133,14 +135,16 @@ export class YamlSource {
           }
           const sub = [...path, name];
           const id = placeKey(sub);
-          if (!survey.places.has(id)) survey.places.set(id, { key: keyOffset, value: (pair.value as Node | null)?.range?.[0] });
+          const range = (pair.value as Node | null)?.range;
+          if (!survey.places.has(id)) survey.places.set(id, { key: keyOffset, value: range?.[0], valueEnd: range?.[1] });
           walk(key, sub);
           walk(pair.value, sub);
         }
       } else if (isSeq(n)) {
         n.items.forEach((item, i) => {
           const sub = [...path, i];
-          survey.places.set(placeKey(sub), { value: (item as Node | null)?.range?.[0] });
+          const range = (item as Node | null)?.range;
+          survey.places.set(placeKey(sub), { value: range?.[0], valueEnd: range?.[1] });
           walk(item, sub);
         });
       }
@@ -251,6 +255,17 @@ export class YamlSource {
       }
     }
     return { line: 1, column: 1 };
+  }
+
+  /**
+   * The text of the value at a path exactly as the file writes it (`012345678901`
+   * where the data holds the number 12345678901), or undefined when there is none.
+   * Only for messages that quote a value the schema classes as harmless.
+   */
+  sourceText(path: DocPath): string | undefined {
+    const place = this.survey().places.get(placeKey(path));
+    if (place?.value === undefined || place.valueEnd === undefined) return undefined;
+    return this.text.slice(place.value, place.valueEnd);
   }
 
   /**

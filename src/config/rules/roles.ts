@@ -1,0 +1,33 @@
+import { describePath, quoteName as q } from "../paths.js";
+import { entries, isRec, list, type RuleContext } from "./context.js";
+import { checkAccountSelector, checkDuration, checkNameCollisions, checkPolicy, checkTags, globalTagCount, LIMITS } from "./shared.js";
+
+/**
+ * roles (classic-iam): names, accounts, session duration, policies and tags within
+ * AWS's limits. Fills found.roleAccounts and found.roleMaxSession, for the roles whose
+ * accounts and session duration have a type the schema allows.
+ */
+export function roles(ctx: RuleContext): void {
+  checkNameCollisions(ctx, "roles", LIMITS.roleName, "role");
+  const globalTags = globalTagCount(ctx);
+  for (const [name, role] of entries(ctx.data.roles)) {
+    if (!isRec(role)) continue;
+    const path = ["roles", name];
+    const accounts = checkAccountSelector(ctx, [...path, "accounts"], role.accounts);
+    // Accounts of the wrong type (`accounts: 5`) are not "no accounts".
+    if (ctx.typeSound([...path, "accounts"])) ctx.found.roleAccounts.set(name, new Set(accounts));
+    const max = checkDuration(ctx, [...path, "maxSessionDuration"], role.maxSessionDuration, LIMITS.roleSessionSeconds, `'${describePath([...path, "maxSessionDuration"])}'`);
+    if (!ctx.typeFailed([...path, "maxSessionDuration"])) ctx.found.roleMaxSession.set(name, max ?? 3600);
+    let inlineSize = 0;
+    for (const [policyName, doc] of entries(role.inlinePolicies)) {
+      inlineSize += checkPolicy(ctx, [...path, "inlinePolicies", policyName], doc) ?? 0;
+    }
+    if (inlineSize > LIMITS.roleInlinePoliciesChars) {
+      ctx.error([...path, "inlinePolicies"], `the inline policies of role ${q(name)} add up to ${inlineSize} characters; IAM allows ${LIMITS.roleInlinePoliciesChars} per role (white space not counted) — move some into a managed policy`, "key");
+    }
+    if (list(role.managedPolicies).length > LIMITS.managedPoliciesPerRoleDefault) {
+      ctx.warn([...path, "managedPolicies"], `role ${q(name)} attaches ${list(role.managedPolicies).length} managed policies; AWS allows ${LIMITS.managedPoliciesPerRoleDefault} per role unless the quota was raised`, "key");
+    }
+    checkTags(ctx, [...path, "tags"], role.tags, globalTags);
+  }
+}
