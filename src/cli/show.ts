@@ -6,7 +6,7 @@
 import { FileRefused, FileTooLarge, formatBytes, readRegularFile } from "../config/read-file.js";
 import { EXIT, UserError, fileProblem } from "../errors.js";
 import { planHash } from "../plan/compute-plan.js";
-import type { Plan } from "../plan/types.js";
+import type { Plan } from "../domain/plan-types.js";
 import { parsePlanJson } from "../render/json.js";
 import { renderPlanMarkdown } from "../render/markdown.js";
 import { renderPlanText } from "../render/text.js";
