@@ -1,7 +1,7 @@
 /**
  * Lower bounds for `npm run bench`: the fewest requests a plan or an apply of a given
  * state could make with the AWS APIs the tool uses, and the least time they could take
- * under IAM Identity Center's limits. Each bound says how it is derived (the README
+ * under IAM Identity Center's limits. Each bound says how it is derived (docs/speed.md
  * quotes these derivations). Pure functions of the scenario: no I/O.
  *
  * What a reader of the live state cannot avoid (read off src/providers/aws/sso-read.ts
