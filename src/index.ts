@@ -99,7 +99,7 @@ export type {
   Ref,
   Lookup,
   Deferred,
-} from "./plan/types.js";
+} from "./domain/plan-types.js";
 
 // ── Rendering ─────────────────────────────────────────────────────────────
 
@@ -108,7 +108,7 @@ export type {
  * plain text. Stable: the functions; the text is for people and may change.
  */
 export { renderPlanText } from "./render/text.js";
-export { styler, type Styler } from "./cli/terminal.js";
+export { styler, type Styler } from "./render/terminal-style.js";
 /**
  * A plan as the pull-request comment (GitHub-flavoured markdown); every name is
  * escaped, and `maxLength` cuts it to fit. Stable: the function and its options; the
