@@ -1087,14 +1087,14 @@ var require_util = __commonJS({
         }
         const port = url.port != null ? url.port : url.protocol === "https:" ? 443 : 80;
         let origin = url.origin != null ? url.origin : `${url.protocol || ""}//${url.hostname || ""}:${port}`;
-        let path4 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
+        let path5 = url.path != null ? url.path : `${url.pathname || ""}${url.search || ""}`;
         if (origin[origin.length - 1] === "/") {
           origin = origin.slice(0, origin.length - 1);
         }
-        if (path4 && path4[0] !== "/") {
-          path4 = `/${path4}`;
+        if (path5 && path5[0] !== "/") {
+          path5 = `/${path5}`;
         }
-        return new URL(`${origin}${path4}`);
+        return new URL(`${origin}${path5}`);
       }
       if (!isHttpOrHttpsPrefixed(url.origin || url.protocol)) {
         throw new InvalidArgumentError("Invalid URL protocol: the URL must start with `http:` or `https:`.");
@@ -1545,39 +1545,39 @@ var require_diagnostics = __commonJS({
       });
       diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin }
+          request: { method, path: path5, origin }
         } = evt;
-        debuglog("sending request to %s %s/%s", method, origin, path4);
+        debuglog("sending request to %s %s/%s", method, origin, path5);
       });
       diagnosticsChannel.channel("undici:request:headers").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin },
+          request: { method, path: path5, origin },
           response: { statusCode }
         } = evt;
         debuglog(
           "received response to %s %s/%s - HTTP %d",
           method,
           origin,
-          path4,
+          path5,
           statusCode
         );
       });
       diagnosticsChannel.channel("undici:request:trailers").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin }
+          request: { method, path: path5, origin }
         } = evt;
-        debuglog("trailers received from %s %s/%s", method, origin, path4);
+        debuglog("trailers received from %s %s/%s", method, origin, path5);
       });
       diagnosticsChannel.channel("undici:request:error").subscribe((evt) => {
         const {
-          request: { method, path: path4, origin },
+          request: { method, path: path5, origin },
           error: error3
         } = evt;
         debuglog(
           "request to %s %s/%s errored - %s",
           method,
           origin,
-          path4,
+          path5,
           error3.message
         );
       });
@@ -1626,9 +1626,9 @@ var require_diagnostics = __commonJS({
         });
         diagnosticsChannel.channel("undici:client:sendHeaders").subscribe((evt) => {
           const {
-            request: { method, path: path4, origin }
+            request: { method, path: path5, origin }
           } = evt;
-          debuglog("sending request to %s %s/%s", method, origin, path4);
+          debuglog("sending request to %s %s/%s", method, origin, path5);
         });
       }
       diagnosticsChannel.channel("undici:websocket:open").subscribe((evt) => {
@@ -1691,7 +1691,7 @@ var require_request = __commonJS({
     var kHandler = /* @__PURE__ */ Symbol("handler");
     var Request2 = class {
       constructor(origin, {
-        path: path4,
+        path: path5,
         method,
         body,
         headers,
@@ -1706,11 +1706,11 @@ var require_request = __commonJS({
         expectContinue,
         servername
       }, handler) {
-        if (typeof path4 !== "string") {
+        if (typeof path5 !== "string") {
           throw new InvalidArgumentError("path must be a string");
-        } else if (path4[0] !== "/" && !(path4.startsWith("http://") || path4.startsWith("https://")) && method !== "CONNECT") {
+        } else if (path5[0] !== "/" && !(path5.startsWith("http://") || path5.startsWith("https://")) && method !== "CONNECT") {
           throw new InvalidArgumentError("path must be an absolute URL or start with a slash");
-        } else if (invalidPathRegex.test(path4)) {
+        } else if (invalidPathRegex.test(path5)) {
           throw new InvalidArgumentError("invalid request path");
         }
         if (typeof method !== "string") {
@@ -1776,7 +1776,7 @@ var require_request = __commonJS({
         this.completed = false;
         this.aborted = false;
         this.upgrade = upgrade || null;
-        this.path = query ? buildURL(path4, query) : path4;
+        this.path = query ? buildURL(path5, query) : path5;
         this.origin = origin;
         this.idempotent = idempotent == null ? method === "HEAD" || method === "GET" : idempotent;
         this.blocking = blocking == null ? false : blocking;
@@ -6469,7 +6469,7 @@ var require_client_h1 = __commonJS({
       return method !== "GET" && method !== "HEAD" && method !== "OPTIONS" && method !== "TRACE" && method !== "CONNECT";
     }
     function writeH1(client, request) {
-      const { method, path: path4, host, upgrade, blocking, reset } = request;
+      const { method, path: path5, host, upgrade, blocking, reset } = request;
       let { body, headers, contentLength } = request;
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH" || method === "QUERY" || method === "PROPFIND" || method === "PROPPATCH";
       if (util.isFormDataLike(body)) {
@@ -6550,7 +6550,7 @@ var require_client_h1 = __commonJS({
       if (blocking) {
         socket[kBlocking] = true;
       }
-      let header = `${method} ${path4} HTTP/1.1\r
+      let header = `${method} ${path5} HTTP/1.1\r
 `;
       if (typeof host === "string") {
         header += `host: ${host}\r
@@ -7079,7 +7079,7 @@ var require_client_h2 = __commonJS({
     }
     function writeH2(client, request) {
       const session = client[kHTTP2Session];
-      const { method, path: path4, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
+      const { method, path: path5, host, upgrade, expectContinue, signal, headers: reqHeaders } = request;
       let { body } = request;
       if (upgrade) {
         util.errorRequest(client, request, new Error("Upgrade not supported for H2"));
@@ -7176,7 +7176,7 @@ var require_client_h2 = __commonJS({
         });
         return true;
       }
-      headers[HTTP2_HEADER_PATH] = path4;
+      headers[HTTP2_HEADER_PATH] = path5;
       headers[HTTP2_HEADER_SCHEME] = "https";
       const expectsPayload = method === "PUT" || method === "POST" || method === "PATCH";
       if (body && typeof body.read === "function") {
@@ -7529,9 +7529,9 @@ var require_redirect_handler = __commonJS({
           return this.handler.onHeaders(statusCode, headers, resume, statusText);
         }
         const { origin, pathname, search } = util.parseURL(new URL(this.location, this.opts.origin && new URL(this.opts.path, this.opts.origin)));
-        const path4 = search ? `${pathname}${search}` : pathname;
+        const path5 = search ? `${pathname}${search}` : pathname;
         this.opts.headers = cleanRequestHeaders(this.opts.headers, statusCode === 303, this.opts.origin !== origin);
-        this.opts.path = path4;
+        this.opts.path = path5;
         this.opts.origin = origin;
         this.opts.maxRedirections = 0;
         this.opts.query = null;
@@ -8770,10 +8770,10 @@ var require_proxy_agent = __commonJS({
         };
         const {
           origin,
-          path: path4 = "/",
+          path: path5 = "/",
           headers = {}
         } = opts;
-        opts.path = origin + path4;
+        opts.path = origin + path5;
         if (!("host" in headers) && !("Host" in headers)) {
           const { host } = new URL2(origin);
           headers.host = host;
@@ -10745,20 +10745,20 @@ var require_mock_utils = __commonJS({
       }
       return true;
     }
-    function safeUrl(path4) {
-      if (typeof path4 !== "string") {
-        return path4;
+    function safeUrl(path5) {
+      if (typeof path5 !== "string") {
+        return path5;
       }
-      const pathSegments = path4.split("?");
+      const pathSegments = path5.split("?");
       if (pathSegments.length !== 2) {
-        return path4;
+        return path5;
       }
       const qp = new URLSearchParams(pathSegments.pop());
       qp.sort();
       return [...pathSegments, qp.toString()].join("?");
     }
-    function matchKey(mockDispatch2, { path: path4, method, body, headers }) {
-      const pathMatch = matchValue(mockDispatch2.path, path4);
+    function matchKey(mockDispatch2, { path: path5, method, body, headers }) {
+      const pathMatch = matchValue(mockDispatch2.path, path5);
       const methodMatch = matchValue(mockDispatch2.method, method);
       const bodyMatch = typeof mockDispatch2.body !== "undefined" ? matchValue(mockDispatch2.body, body) : true;
       const headersMatch = matchHeaders(mockDispatch2, headers);
@@ -10780,7 +10780,7 @@ var require_mock_utils = __commonJS({
     function getMockDispatch(mockDispatches, key2) {
       const basePath = key2.query ? buildURL(key2.path, key2.query) : key2.path;
       const resolvedPath2 = typeof basePath === "string" ? safeUrl(basePath) : basePath;
-      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path4 }) => matchValue(safeUrl(path4), resolvedPath2));
+      let matchedMockDispatches = mockDispatches.filter(({ consumed }) => !consumed).filter(({ path: path5 }) => matchValue(safeUrl(path5), resolvedPath2));
       if (matchedMockDispatches.length === 0) {
         throw new MockNotMatchedError(`Mock dispatch not matched for path '${resolvedPath2}'`);
       }
@@ -10818,9 +10818,9 @@ var require_mock_utils = __commonJS({
       }
     }
     function buildKey(opts) {
-      const { path: path4, method, body, headers, query } = opts;
+      const { path: path5, method, body, headers, query } = opts;
       return {
-        path: path4,
+        path: path5,
         method,
         body,
         headers,
@@ -11283,10 +11283,10 @@ var require_pending_interceptors_formatter = __commonJS({
       }
       format(pendingInterceptors) {
         const withPrettyHeaders = pendingInterceptors.map(
-          ({ method, path: path4, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
+          ({ method, path: path5, data: { statusCode }, persist, times, timesInvoked, origin }) => ({
             Method: method,
             Origin: origin,
-            Path: path4,
+            Path: path5,
             "Status code": statusCode,
             Persistent: persist ? PERSISTENT : NOT_PERSISTENT,
             Invocations: timesInvoked,
@@ -16165,9 +16165,9 @@ var require_util6 = __commonJS({
         }
       }
     }
-    function validateCookiePath(path4) {
-      for (let i5 = 0; i5 < path4.length; ++i5) {
-        const code2 = path4.charCodeAt(i5);
+    function validateCookiePath(path5) {
+      for (let i5 = 0; i5 < path5.length; ++i5) {
+        const code2 = path5.charCodeAt(i5);
         if (code2 < 32 || // exclude CTLs (0-31)
         code2 > 126 || // exclude DEL and non-ascii
         code2 === 59) {
@@ -19087,11 +19087,11 @@ var require_undici = __commonJS({
           if (typeof opts.path !== "string") {
             throw new InvalidArgumentError("invalid opts.path");
           }
-          let path4 = opts.path;
+          let path5 = opts.path;
           if (!opts.path.startsWith("/")) {
-            path4 = `/${path4}`;
+            path5 = `/${path5}`;
           }
-          url = new URL(util.parseOrigin(url).origin + path4);
+          url = new URL(util.parseOrigin(url).origin + path5);
         } else {
           if (!opts) {
             opts = typeof url === "object" ? url : {};
@@ -20227,11 +20227,11 @@ var require_util9 = __commonJS({
       return false;
     }
     exports2.schemaHasRules = schemaHasRules;
-    function schemaHasRulesButRef(schema, RULES) {
+    function schemaHasRulesButRef(schema, RULES2) {
       if (typeof schema == "boolean")
         return !schema;
       for (const key2 in schema)
-        if (key2 !== "$ref" && RULES.all[key2])
+        if (key2 !== "$ref" && RULES2.all[key2])
           return true;
       return false;
     }
@@ -21625,17 +21625,17 @@ var require_validate = __commonJS({
     }
     function schemaKeywords(it, types, typeErrors, errsCount) {
       const { gen, schema, data, allErrors, opts, self } = it;
-      const { RULES } = self;
-      if (schema.$ref && (opts.ignoreKeywordsWithRef || !(0, util_1.schemaHasRulesButRef)(schema, RULES))) {
-        gen.block(() => keywordCode(it, "$ref", RULES.all.$ref.definition));
+      const { RULES: RULES2 } = self;
+      if (schema.$ref && (opts.ignoreKeywordsWithRef || !(0, util_1.schemaHasRulesButRef)(schema, RULES2))) {
+        gen.block(() => keywordCode(it, "$ref", RULES2.all.$ref.definition));
         return;
       }
       if (!opts.jtd)
         checkStrictTypes(it, types);
       gen.block(() => {
-        for (const group4 of RULES.rules)
+        for (const group4 of RULES2.rules)
           groupKeywords(group4);
-        groupKeywords(RULES.post);
+        groupKeywords(RULES2.post);
       });
       function groupKeywords(group4) {
         if (!(0, applicability_1.shouldUseGroup)(schema, group4))
@@ -22391,8 +22391,8 @@ var require_utils2 = __commonJS({
       }
       return ind;
     }
-    function removeDotSegments(path4) {
-      let input = path4;
+    function removeDotSegments(path5) {
+      let input = path5;
       const output = [];
       let nextSlash = -1;
       let len = 0;
@@ -22466,11 +22466,11 @@ var require_utils2 = __commonJS({
       }
       return output.join("");
     }
-    function removeDotSegmentsRelative(path4) {
-      if (path4 === "" || path4[0] === "/") {
-        return removeDotSegments(path4);
+    function removeDotSegmentsRelative(path5) {
+      if (path5 === "" || path5[0] === "/") {
+        return removeDotSegments(path5);
       }
-      const segments = path4.split("/");
+      const segments = path5.split("/");
       const last = segments.length - 1;
       const output = [];
       let trailingDirectory = false;
@@ -22833,8 +22833,8 @@ var require_schemes = __commonJS({
       }
       if (wsComponent.resourceName) {
         const queryIndex = wsComponent.resourceName.indexOf("?");
-        const path4 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
-        wsComponent.path = path4 && path4 !== "/" ? path4 : void 0;
+        const path5 = queryIndex === -1 ? wsComponent.resourceName : wsComponent.resourceName.slice(0, queryIndex);
+        wsComponent.path = path5 && path5 !== "/" ? path5 : void 0;
         wsComponent.query = queryIndex === -1 ? void 0 : wsComponent.resourceName.slice(queryIndex + 1);
         wsComponent.resourceName = void 0;
       }
@@ -23790,10 +23790,10 @@ var require_core = __commonJS({
       }
       // Remove keyword
       removeKeyword(keyword) {
-        const { RULES } = this;
-        delete RULES.keywords[keyword];
-        delete RULES.all[keyword];
-        for (const group4 of RULES.rules) {
+        const { RULES: RULES2 } = this;
+        delete RULES2.keywords[keyword];
+        delete RULES2.all[keyword];
+        for (const group4 of RULES2.rules) {
           const i5 = group4.rules.findIndex((rule2) => rule2.keyword === keyword);
           if (i5 >= 0)
             group4.rules.splice(i5, 1);
@@ -23961,9 +23961,9 @@ var require_core = __commonJS({
     }
     var KEYWORD_NAME = /^[a-z_$][a-z0-9_$:-]*$/i;
     function checkKeyword(keyword, def) {
-      const { RULES } = this;
+      const { RULES: RULES2 } = this;
       (0, util_1.eachItem)(keyword, (kwd) => {
-        if (RULES.keywords[kwd])
+        if (RULES2.keywords[kwd])
           throw new Error(`Keyword ${kwd} is already defined`);
         if (!KEYWORD_NAME.test(kwd))
           throw new Error(`Keyword ${kwd} has invalid name`);
@@ -23979,13 +23979,13 @@ var require_core = __commonJS({
       const post = definition === null || definition === void 0 ? void 0 : definition.post;
       if (dataType && post)
         throw new Error('keyword with "post" flag cannot have "type"');
-      const { RULES } = this;
-      let ruleGroup = post ? RULES.post : RULES.rules.find(({ type: t }) => t === dataType);
+      const { RULES: RULES2 } = this;
+      let ruleGroup = post ? RULES2.post : RULES2.rules.find(({ type: t }) => t === dataType);
       if (!ruleGroup) {
         ruleGroup = { type: dataType, rules: [] };
-        RULES.rules.push(ruleGroup);
+        RULES2.rules.push(ruleGroup);
       }
-      RULES.keywords[keyword] = true;
+      RULES2.keywords[keyword] = true;
       if (!definition)
         return;
       const rule2 = {
@@ -24000,7 +24000,7 @@ var require_core = __commonJS({
         addBeforeRule.call(this, ruleGroup, rule2, definition.before);
       else
         ruleGroup.rules.push(rule2);
-      RULES.all[keyword] = rule2;
+      RULES2.all[keyword] = rule2;
       (_a2 = definition.implements) === null || _a2 === void 0 ? void 0 : _a2.forEach((kwd) => this.addKeyword(kwd));
     }
     function addBeforeRule(ruleGroup, rule2, before) {
@@ -26461,17 +26461,17 @@ var require_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    function visit_(key2, node, visitor, path4) {
-      const ctrl = callVisitor(key2, node, visitor, path4);
+    function visit_(key2, node, visitor, path5) {
+      const ctrl = callVisitor(key2, node, visitor, path5);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path4, ctrl);
-        return visit_(key2, ctrl, visitor, path4);
+        replaceNode(key2, path5, ctrl);
+        return visit_(key2, ctrl, visitor, path5);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path4 = Object.freeze(path4.concat(node));
+          path5 = Object.freeze(path5.concat(node));
           for (let i5 = 0; i5 < node.items.length; ++i5) {
-            const ci = visit_(i5, node.items[i5], visitor, path4);
+            const ci = visit_(i5, node.items[i5], visitor, path5);
             if (typeof ci === "number")
               i5 = ci - 1;
             else if (ci === BREAK)
@@ -26482,13 +26482,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path4 = Object.freeze(path4.concat(node));
-          const ck = visit_("key", node.key, visitor, path4);
+          path5 = Object.freeze(path5.concat(node));
+          const ck = visit_("key", node.key, visitor, path5);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = visit_("value", node.value, visitor, path4);
+          const cv = visit_("value", node.value, visitor, path5);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -26509,17 +26509,17 @@ var require_visit = __commonJS({
     visitAsync.BREAK = BREAK;
     visitAsync.SKIP = SKIP;
     visitAsync.REMOVE = REMOVE;
-    async function visitAsync_(key2, node, visitor, path4) {
-      const ctrl = await callVisitor(key2, node, visitor, path4);
+    async function visitAsync_(key2, node, visitor, path5) {
+      const ctrl = await callVisitor(key2, node, visitor, path5);
       if (identity.isNode(ctrl) || identity.isPair(ctrl)) {
-        replaceNode(key2, path4, ctrl);
-        return visitAsync_(key2, ctrl, visitor, path4);
+        replaceNode(key2, path5, ctrl);
+        return visitAsync_(key2, ctrl, visitor, path5);
       }
       if (typeof ctrl !== "symbol") {
         if (identity.isCollection(node)) {
-          path4 = Object.freeze(path4.concat(node));
+          path5 = Object.freeze(path5.concat(node));
           for (let i5 = 0; i5 < node.items.length; ++i5) {
-            const ci = await visitAsync_(i5, node.items[i5], visitor, path4);
+            const ci = await visitAsync_(i5, node.items[i5], visitor, path5);
             if (typeof ci === "number")
               i5 = ci - 1;
             else if (ci === BREAK)
@@ -26530,13 +26530,13 @@ var require_visit = __commonJS({
             }
           }
         } else if (identity.isPair(node)) {
-          path4 = Object.freeze(path4.concat(node));
-          const ck = await visitAsync_("key", node.key, visitor, path4);
+          path5 = Object.freeze(path5.concat(node));
+          const ck = await visitAsync_("key", node.key, visitor, path5);
           if (ck === BREAK)
             return BREAK;
           else if (ck === REMOVE)
             node.key = null;
-          const cv = await visitAsync_("value", node.value, visitor, path4);
+          const cv = await visitAsync_("value", node.value, visitor, path5);
           if (cv === BREAK)
             return BREAK;
           else if (cv === REMOVE)
@@ -26563,23 +26563,23 @@ var require_visit = __commonJS({
       }
       return visitor;
     }
-    function callVisitor(key2, node, visitor, path4) {
+    function callVisitor(key2, node, visitor, path5) {
       if (typeof visitor === "function")
-        return visitor(key2, node, path4);
+        return visitor(key2, node, path5);
       if (identity.isMap(node))
-        return visitor.Map?.(key2, node, path4);
+        return visitor.Map?.(key2, node, path5);
       if (identity.isSeq(node))
-        return visitor.Seq?.(key2, node, path4);
+        return visitor.Seq?.(key2, node, path5);
       if (identity.isPair(node))
-        return visitor.Pair?.(key2, node, path4);
+        return visitor.Pair?.(key2, node, path5);
       if (identity.isScalar(node))
-        return visitor.Scalar?.(key2, node, path4);
+        return visitor.Scalar?.(key2, node, path5);
       if (identity.isAlias(node))
-        return visitor.Alias?.(key2, node, path4);
+        return visitor.Alias?.(key2, node, path5);
       return void 0;
     }
-    function replaceNode(key2, path4, node) {
-      const parent = path4[path4.length - 1];
+    function replaceNode(key2, path5, node) {
+      const parent = path5[path5.length - 1];
       if (identity.isCollection(parent)) {
         parent.items[key2] = node;
       } else if (identity.isPair(parent)) {
@@ -27191,10 +27191,10 @@ var require_Collection = __commonJS({
     var createNode = require_createNode();
     var identity = require_identity();
     var Node = require_Node();
-    function collectionFromPath(schema, path4, value) {
+    function collectionFromPath(schema, path5, value) {
       let v = value;
-      for (let i5 = path4.length - 1; i5 >= 0; --i5) {
-        const k5 = path4[i5];
+      for (let i5 = path5.length - 1; i5 >= 0; --i5) {
+        const k5 = path5[i5];
         if (typeof k5 === "number" && Number.isInteger(k5) && k5 >= 0) {
           const a5 = [];
           a5[k5] = v;
@@ -27213,7 +27213,7 @@ var require_Collection = __commonJS({
         sourceObjects: /* @__PURE__ */ new Map()
       });
     }
-    var isEmptyPath = (path4) => path4 == null || typeof path4 === "object" && !!path4[Symbol.iterator]().next().done;
+    var isEmptyPath = (path5) => path5 == null || typeof path5 === "object" && !!path5[Symbol.iterator]().next().done;
     var Collection = class extends Node.NodeBase {
       constructor(type, schema) {
         super(type);
@@ -27243,11 +27243,11 @@ var require_Collection = __commonJS({
        * be a Pair instance or a `{ key, value }` object, which may not have a key
        * that already exists in the map.
        */
-      addIn(path4, value) {
-        if (isEmptyPath(path4))
+      addIn(path5, value) {
+        if (isEmptyPath(path5))
           this.add(value);
         else {
-          const [key2, ...rest] = path4;
+          const [key2, ...rest] = path5;
           const node = this.get(key2, true);
           if (identity.isCollection(node))
             node.addIn(rest, value);
@@ -27261,8 +27261,8 @@ var require_Collection = __commonJS({
        * Removes a value from the collection.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path4) {
-        const [key2, ...rest] = path4;
+      deleteIn(path5) {
+        const [key2, ...rest] = path5;
         if (rest.length === 0)
           return this.delete(key2);
         const node = this.get(key2, true);
@@ -27276,8 +27276,8 @@ var require_Collection = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path4, keepScalar) {
-        const [key2, ...rest] = path4;
+      getIn(path5, keepScalar) {
+        const [key2, ...rest] = path5;
         const node = this.get(key2, true);
         if (rest.length === 0)
           return !keepScalar && identity.isScalar(node) ? node.value : node;
@@ -27295,8 +27295,8 @@ var require_Collection = __commonJS({
       /**
        * Checks if the collection includes a value with the key `key`.
        */
-      hasIn(path4) {
-        const [key2, ...rest] = path4;
+      hasIn(path5) {
+        const [key2, ...rest] = path5;
         if (rest.length === 0)
           return this.has(key2);
         const node = this.get(key2, true);
@@ -27306,8 +27306,8 @@ var require_Collection = __commonJS({
        * Sets a value in this collection. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path4, value) {
-        const [key2, ...rest] = path4;
+      setIn(path5, value) {
+        const [key2, ...rest] = path5;
         if (rest.length === 0) {
           this.set(key2, value);
         } else {
@@ -29822,9 +29822,9 @@ var require_Document = __commonJS({
           this.contents.add(value);
       }
       /** Adds a value to the document. */
-      addIn(path4, value) {
+      addIn(path5, value) {
         if (assertCollection(this.contents))
-          this.contents.addIn(path4, value);
+          this.contents.addIn(path5, value);
       }
       /**
        * Create a new `Alias` node, ensuring that the target `node` has the required anchor.
@@ -29899,14 +29899,14 @@ var require_Document = __commonJS({
        * Removes a value from the document.
        * @returns `true` if the item was found and removed.
        */
-      deleteIn(path4) {
-        if (Collection.isEmptyPath(path4)) {
+      deleteIn(path5) {
+        if (Collection.isEmptyPath(path5)) {
           if (this.contents == null)
             return false;
           this.contents = null;
           return true;
         }
-        return assertCollection(this.contents) ? this.contents.deleteIn(path4) : false;
+        return assertCollection(this.contents) ? this.contents.deleteIn(path5) : false;
       }
       /**
        * Returns item at `key`, or `undefined` if not found. By default unwraps
@@ -29921,10 +29921,10 @@ var require_Document = __commonJS({
        * scalar values from their surrounding node; to disable set `keepScalar` to
        * `true` (collections are always returned intact).
        */
-      getIn(path4, keepScalar) {
-        if (Collection.isEmptyPath(path4))
+      getIn(path5, keepScalar) {
+        if (Collection.isEmptyPath(path5))
           return !keepScalar && identity.isScalar(this.contents) ? this.contents.value : this.contents;
-        return identity.isCollection(this.contents) ? this.contents.getIn(path4, keepScalar) : void 0;
+        return identity.isCollection(this.contents) ? this.contents.getIn(path5, keepScalar) : void 0;
       }
       /**
        * Checks if the document includes a value with the key `key`.
@@ -29935,10 +29935,10 @@ var require_Document = __commonJS({
       /**
        * Checks if the document includes a value at `path`.
        */
-      hasIn(path4) {
-        if (Collection.isEmptyPath(path4))
+      hasIn(path5) {
+        if (Collection.isEmptyPath(path5))
           return this.contents !== void 0;
-        return identity.isCollection(this.contents) ? this.contents.hasIn(path4) : false;
+        return identity.isCollection(this.contents) ? this.contents.hasIn(path5) : false;
       }
       /**
        * Sets a value in this document. For `!!set`, `value` needs to be a
@@ -29955,13 +29955,13 @@ var require_Document = __commonJS({
        * Sets a value in this document. For `!!set`, `value` needs to be a
        * boolean to add/remove the item from the set.
        */
-      setIn(path4, value) {
-        if (Collection.isEmptyPath(path4)) {
+      setIn(path5, value) {
+        if (Collection.isEmptyPath(path5)) {
           this.contents = value;
         } else if (this.contents == null) {
-          this.contents = Collection.collectionFromPath(this.schema, Array.from(path4), value);
+          this.contents = Collection.collectionFromPath(this.schema, Array.from(path5), value);
         } else if (assertCollection(this.contents)) {
-          this.contents.setIn(path4, value);
+          this.contents.setIn(path5, value);
         }
       }
       /**
@@ -31922,9 +31922,9 @@ var require_cst_visit = __commonJS({
     visit2.BREAK = BREAK;
     visit2.SKIP = SKIP;
     visit2.REMOVE = REMOVE;
-    visit2.itemAtPath = (cst, path4) => {
+    visit2.itemAtPath = (cst, path5) => {
       let item = cst;
-      for (const [field, index] of path4) {
+      for (const [field, index] of path5) {
         const tok = item?.[field];
         if (tok && "items" in tok) {
           item = tok.items[index];
@@ -31933,23 +31933,23 @@ var require_cst_visit = __commonJS({
       }
       return item;
     };
-    visit2.parentCollection = (cst, path4) => {
-      const parent = visit2.itemAtPath(cst, path4.slice(0, -1));
-      const field = path4[path4.length - 1][0];
+    visit2.parentCollection = (cst, path5) => {
+      const parent = visit2.itemAtPath(cst, path5.slice(0, -1));
+      const field = path5[path5.length - 1][0];
       const coll = parent?.[field];
       if (coll && "items" in coll)
         return coll;
       throw new Error("Parent collection not found");
     };
-    function _visit(path4, item, visitor) {
-      let ctrl = visitor(item, path4);
+    function _visit(path5, item, visitor) {
+      let ctrl = visitor(item, path5);
       if (typeof ctrl === "symbol")
         return ctrl;
       for (const field of ["key", "value"]) {
         const token = item[field];
         if (token && "items" in token) {
           for (let i5 = 0; i5 < token.items.length; ++i5) {
-            const ci = _visit(Object.freeze(path4.concat([[field, i5]])), token.items[i5], visitor);
+            const ci = _visit(Object.freeze(path5.concat([[field, i5]])), token.items[i5], visitor);
             if (typeof ci === "number")
               i5 = ci - 1;
             else if (ci === BREAK)
@@ -31960,10 +31960,10 @@ var require_cst_visit = __commonJS({
             }
           }
           if (typeof ctrl === "function" && field === "key")
-            ctrl = ctrl(item, path4);
+            ctrl = ctrl(item, path5);
         }
       }
-      return typeof ctrl === "function" ? ctrl(item, path4) : ctrl;
+      return typeof ctrl === "function" ? ctrl(item, path5) : ctrl;
     }
     exports2.visit = visit2;
   }
@@ -35564,14 +35564,14 @@ var init_readFile = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/shared-ini-file-loader/readFile.js"() {
     filePromises = {};
     fileIntercept = {};
-    readFile2 = (path4, options) => {
-      if (fileIntercept[path4] !== void 0) {
-        return fileIntercept[path4];
+    readFile2 = (path5, options) => {
+      if (fileIntercept[path5] !== void 0) {
+        return fileIntercept[path5];
       }
-      if (!filePromises[path4] || options?.ignoreCache) {
-        filePromises[path4] = fsReadFile(path4, "utf8");
+      if (!filePromises[path5] || options?.ignoreCache) {
+        filePromises[path5] = fsReadFile(path5, "utf8");
       }
-      return filePromises[path4];
+      return filePromises[path5];
     };
   }
 });
@@ -35683,8 +35683,8 @@ var init_externalDataInterceptor = __esm({
       getFileRecord() {
         return fileIntercept;
       },
-      interceptFile(path4, contents) {
-        fileIntercept[path4] = Promise.resolve(contents);
+      interceptFile(path5, contents) {
+        fileIntercept[path5] = Promise.resolve(contents);
       },
       getTokenRecord() {
         return tokenIntercept;
@@ -38706,8 +38706,8 @@ var init_createConfigValueProvider = __esm({
               return endpoint.url.href;
             }
             if ("hostname" in endpoint) {
-              const { protocol, hostname, port, path: path4 } = endpoint;
-              return `${protocol}//${hostname}${port ? ":" + port : ""}${path4}`;
+              const { protocol, hostname, port, path: path5 } = endpoint;
+              return `${protocol}//${hostname}${port ? ":" + port : ""}${path5}`;
             }
           }
           return endpoint;
@@ -39083,18 +39083,18 @@ var getAttrPathList;
 var init_getAttrPathList = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttrPathList.js"() {
     init_types2();
-    getAttrPathList = (path4) => {
-      const parts = path4.split(".");
+    getAttrPathList = (path5) => {
+      const parts = path5.split(".");
       const pathList = [];
       for (const part of parts) {
         const squareBracketIndex = part.indexOf("[");
         if (squareBracketIndex !== -1) {
           if (part.indexOf("]") !== part.length - 1) {
-            throw new EndpointError(`Path: '${path4}' does not end with ']'`);
+            throw new EndpointError(`Path: '${path5}' does not end with ']'`);
           }
           const arrayIndex = part.slice(squareBracketIndex + 1, -1);
           if (Number.isNaN(parseInt(arrayIndex))) {
-            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path4}'`);
+            throw new EndpointError(`Invalid array index: '${arrayIndex}' in path: '${path5}'`);
           }
           if (squareBracketIndex !== 0) {
             pathList.push(part.slice(0, squareBracketIndex));
@@ -39115,9 +39115,9 @@ var init_getAttr = __esm({
   "node_modules/@smithy/core/dist-es/submodules/endpoints/util-endpoints/lib/getAttr.js"() {
     init_types2();
     init_getAttrPathList();
-    getAttr = (value, path4) => getAttrPathList(path4).reduce((acc, index) => {
+    getAttr = (value, path5) => getAttrPathList(path5).reduce((acc, index) => {
       if (typeof acc !== "object") {
-        throw new EndpointError(`Index '${index}' in '${path4}' not found in '${JSON.stringify(value)}'`);
+        throw new EndpointError(`Index '${index}' in '${path5}' not found in '${JSON.stringify(value)}'`);
       } else if (Array.isArray(acc)) {
         const i5 = parseInt(index);
         return acc[i5 < 0 ? acc.length + i5 : i5];
@@ -39178,8 +39178,8 @@ var init_parseURL = __esm({
             return value;
           }
           if (typeof value === "object" && "hostname" in value) {
-            const { hostname: hostname2, port, protocol: protocol2 = "", path: path4 = "", query = {} } = value;
-            const url = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path4}`);
+            const { hostname: hostname2, port, protocol: protocol2 = "", path: path5 = "", query = {} } = value;
+            const url = new URL(`${protocol2}//${hostname2}${port ? `:${port}` : ""}${path5}`);
             url.search = Object.entries(query).map(([k5, v]) => `${k5}=${v}`).join("&");
             return url;
           }
@@ -41028,29 +41028,29 @@ var init_HttpBindingNormalizedSchema = __esm({
       response.syntheticBodySchema = createBodySchema(schema, bodyMemberNames, bodyMemberSchemas);
       return bindings;
     };
-    buildPathSegments = (path4) => {
+    buildPathSegments = (path5) => {
       const segments = [];
       let offset = 0;
-      for (const match of path4.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
+      for (const match of path5.matchAll(/\{([^{}+]+)(\+)?\}/g)) {
         if (match.index > offset) {
-          segments.push([path4.slice(offset, match.index), 0]);
+          segments.push([path5.slice(offset, match.index), 0]);
         }
         segments.push([match[1], match[2] ? 2 : 1]);
         offset = match.index + match[0].length;
       }
-      if (segments.length && offset < path4.length) {
-        segments.push([path4.slice(offset), 0]);
+      if (segments.length && offset < path5.length) {
+        segments.push([path5.slice(offset), 0]);
       }
       return segments.length ? segments : void 0;
     };
     buildHttpOperationBindings = (schema) => {
       const { http, endpoint } = translateTraits(schema.traits ?? {});
-      const [path4, search] = http?.[1].split("?") ?? [];
+      const [path5, search] = http?.[1].split("?") ?? [];
       return [
         http?.[0],
-        path4,
+        path5,
         search ? [...new URLSearchParams(search)] : [],
-        path4 ? buildPathSegments(path4) : void 0,
+        path5 ? buildPathSegments(path5) : void 0,
         endpoint?.[0]
       ];
     };
@@ -43084,10 +43084,10 @@ var init_HttpBindingProtocol = __esm({
         if (endpoint) {
           this.updateServiceEndpoint(request, endpoint);
           this.setHostPrefix(request, operationSchema, input, operation2);
-          const [method, path4, staticQuery] = operation2;
+          const [method, path5, staticQuery] = operation2;
           if (method) {
             request.method = method;
-            request.path = request.path === "/" ? path4 : request.path + path4;
+            request.path = request.path === "/" ? path5 : request.path + path5;
             for (const [key2, value] of staticQuery) {
               query[key2] = value;
             }
@@ -43229,10 +43229,10 @@ var init_HttpBindingProtocol = __esm({
         return this.serializer.flush();
       }
       serializePath(segments, labels, bindings) {
-        let path4 = "";
+        let path5 = "";
         for (const [value, kind] of segments) {
           if (kind === 0) {
-            path4 += value;
+            path5 += value;
             continue;
           }
           const replacement = labels?.[value];
@@ -43240,12 +43240,12 @@ var init_HttpBindingProtocol = __esm({
             if (hasOwn(bindings.byName, value) && bindings.byName[value][2] === 33) {
               throw new Error(`No value provided for input HTTP label: ${value}.`);
             }
-            path4 += `{${value}${kind === 2 ? "+" : ""}}`;
+            path5 += `{${value}${kind === 2 ? "+" : ""}}`;
           } else {
-            path4 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
+            path5 += kind === 2 ? replacement.split("/").map(extendedEncodeURIComponent).join("/") : extendedEncodeURIComponent(replacement);
           }
         }
-        return path4;
+        return path5;
       }
       async deserializeResponse(operationSchema, context, response) {
         const deserializer = this.deserializer;
@@ -43323,8 +43323,8 @@ var init_HttpBindingProtocol = __esm({
           if (collectionValue) {
             const sections = flags >> 16 & 1 ? splitEvery(headerValue, ",", 2) : splitHeader(headerValue);
             const list3 = [];
-            for (const section of sections) {
-              list3.push(directDeserializer ? directDeserializer.readHttpBinding(collectionValue, section.trim(), 38) : await deserializer.read([collectionValue[0], { httpHeader: wireName }], section.trim()));
+            for (const section2 of sections) {
+              list3.push(directDeserializer ? directDeserializer.readHttpBinding(collectionValue, section2.trim(), 38) : await deserializer.read([collectionValue[0], { httpHeader: wireName }], section2.trim()));
             }
             dataObject[memberName] = list3;
           } else {
@@ -43481,11 +43481,11 @@ var init_AbstractRpcV2Protocol = __esm({
           this.applyEmptyBody(request);
         }
         const { service, operation: operation2 } = getSmithyContext(context);
-        const path4 = `/service/${service}/operation/${operation2}`;
+        const path5 = `/service/${service}/operation/${operation2}`;
         if (request.path.endsWith("/")) {
-          request.path += path4.slice(1);
+          request.path += path5.slice(1);
         } else {
-          request.path += path4;
+          request.path += path5;
         }
         return request;
       }
@@ -43567,8 +43567,8 @@ var init_requestBuilder = __esm({
         return this;
       }
       p(memberName, labelValueProvider, uriLabel, isGreedyLabel) {
-        this.resolvePathStack.push((path4) => {
-          this.path = resolvedPath(path4, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
+        this.resolvePathStack.push((path5) => {
+          this.path = resolvedPath(path5, this.input, memberName, labelValueProvider, uriLabel, isGreedyLabel);
         });
         return this;
       }
@@ -46471,9 +46471,9 @@ var init_createPaginator = __esm({
       command5 = withCommand(command5) ?? command5;
       return await client.send(command5, ...args);
     };
-    get = (fromObject, path4) => {
+    get = (fromObject, path5) => {
       let cursor2 = fromObject;
-      const pathComponents = path4.split(".");
+      const pathComponents = path5.split(".");
       for (const step of pathComponents) {
         if (!cursor2 || typeof cursor2 !== "object") {
           return void 0;
@@ -48267,7 +48267,7 @@ var init_user_agent_middleware = __esm({
       const prefix = getUserAgentPrefix();
       const sdkUserAgentValue = (prefix ? [prefix] : []).concat([...defaultUserAgent2, ...userAgent, ...customUserAgent]).join(SPACE);
       const normalUAValue = [
-        ...defaultUserAgent2.filter((section) => section.startsWith("aws-sdk-")),
+        ...defaultUserAgent2.filter((section2) => section2.startsWith("aws-sdk-")),
         ...customUserAgent
       ].join(SPACE);
       if (options.runtime !== "browser") {
@@ -51388,10 +51388,10 @@ ${longDate}
 ${credentialScope}
 ${toHex2(hashedRequest)}`;
       }
-      getCanonicalPath({ path: path4 }) {
+      getCanonicalPath({ path: path5 }) {
         if (this.uriEscapePath) {
           const normalizedPathSegments = [];
-          for (const pathSegment of path4.split("/")) {
+          for (const pathSegment of path5.split("/")) {
             if (pathSegment?.length === 0) {
               continue;
             }
@@ -51404,11 +51404,11 @@ ${toHex2(hashedRequest)}`;
               normalizedPathSegments.push(pathSegment);
             }
           }
-          const normalizedPath = `${path4?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path4?.endsWith("/") ? "/" : ""}`;
+          const normalizedPath = `${path5?.startsWith("/") ? "/" : ""}${normalizedPathSegments.join("/")}${normalizedPathSegments.length > 0 && path5?.endsWith("/") ? "/" : ""}`;
           const doubleEncoded = escapeUri2(normalizedPath);
           return doubleEncoded.replace(/%2F/g, "/");
         }
-        return path4;
+        return path5;
       }
       validateResolvedCredentials(credentials) {
         if (typeof credentials !== "object" || typeof credentials.accessKeyId !== "string" || typeof credentials.secretAccessKey !== "string") {
@@ -52613,12 +52613,12 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             const password = request.password ?? "";
             auth = `${username}:${password}`;
           }
-          let path4 = request.path;
+          let path5 = request.path;
           if (queryString) {
-            path4 += `?${queryString}`;
+            path5 += `?${queryString}`;
           }
           if (request.fragment) {
-            path4 += `#${request.fragment}`;
+            path5 += `#${request.fragment}`;
           }
           let hostname = request.hostname ?? "";
           if (hostname[0] === "[" && hostname.endsWith("]")) {
@@ -52630,7 +52630,7 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             headers: request.headers,
             host: hostname,
             method: request.method,
-            path: path4,
+            path: path5,
             port: request.port,
             agent,
             auth
@@ -53052,16 +53052,16 @@ or increase socketAcquisitionWarningTimeout=(millis) in the NodeHttpHandler conf
             reject(err);
           };
           const queryString = query ? buildQueryString2(query) : "";
-          let path4 = request.path;
+          let path5 = request.path;
           if (queryString) {
-            path4 += `?${queryString}`;
+            path5 += `?${queryString}`;
           }
           if (request.fragment) {
-            path4 += `#${request.fragment}`;
+            path5 += `#${request.fragment}`;
           }
           const clientHttp2Stream = session.request({
             ...request.headers,
-            [constants4.HTTP2_HEADER_PATH]: path4,
+            [constants4.HTTP2_HEADER_PATH]: path5,
             [constants4.HTTP2_HEADER_METHOD]: method
           });
           if (effectiveRequestTimeout) {
@@ -61709,8 +61709,8 @@ var require_dist_cjs14 = __commonJS({
         return options.roleAssumer(sourceCreds, params).then((creds) => setCredentialFeature2(creds, "CREDENTIALS_PROFILE_SOURCE_PROFILE", "o"));
       }
     };
-    var isCredentialSourceWithoutRoleArn = (section) => {
-      return !section.role_arn && !!section.credential_source;
+    var isCredentialSourceWithoutRoleArn = (section2) => {
+      return !section2.role_arn && !!section2.credential_source;
     };
     var isLoginProfile = (data) => {
       return Boolean(data && data.login_session);
@@ -83306,7 +83306,23 @@ var log = {
 
 // src/action/run.ts
 import { mkdir as mkdir2, writeFile as writeFile2 } from "node:fs/promises";
-import path3 from "node:path";
+import path4 from "node:path";
+
+// src/errors.ts
+function locatedProblem(message, subject) {
+  const located = /^([^\s'"][^'"\n]*?:\d+:\d+): (.*)$/s.exec(message);
+  return { severity: "error", ...located ? { location: located[1], message: located[2] } : { message }, ...subject ? { subject } : {} };
+}
+var UserError = class extends Error {
+  name = "UserError";
+  /** The problems this error stands for (by default its message, located when it starts with FILE:LINE:COL). */
+  problems() {
+    return [locatedProblem(this.message)];
+  }
+};
+function formatProblem(p3, label = (s2) => `${s2}:`) {
+  return `${p3.location ? `${p3.location}: ` : ""}${label(p3.severity)} ${p3.subject ? `${p3.subject}: ` : ""}${p3.message}`;
+}
 
 // src/config/diagnostics.ts
 function formatDiagnostic(d5) {
@@ -83317,7 +83333,8 @@ function sortDiagnostics(list3) {
     (a5, b5) => a5.file.localeCompare(b5.file) || a5.line - b5.line || a5.column - b5.column || (a5.severity === b5.severity ? 0 : a5.severity === "error" ? -1 : 1) || a5.message.localeCompare(b5.message)
   );
 }
-var ConfigError = class extends Error {
+var ConfigError = class extends UserError {
+  name = "ConfigError";
   diagnostics;
   constructor(diagnostics) {
     const errors = diagnostics.filter((d5) => d5.severity === "error");
@@ -83325,12 +83342,15 @@ var ConfigError = class extends Error {
       `${errors.length} error${errors.length === 1 ? "" : "s"} in configuration:
 ` + errors.map(formatDiagnostic).join("\n")
     );
-    this.name = "ConfigError";
     this.diagnostics = diagnostics;
+  }
+  problems() {
+    return this.diagnostics.map((d5) => ({ severity: d5.severity, location: `${d5.file}:${d5.line}:${d5.column}`, message: d5.message }));
   }
 };
 
 // src/config/expiry.ts
+import path from "node:path";
 var FORM = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(?:(Z)|([+-])(\d{2}):(\d{2}))?)?$/;
 var DAY_MS = 864e5;
 function daysIn(year2, month) {
@@ -83380,9 +83400,12 @@ function timeLeftText(endsAt, now) {
   if (hours >= 1) return `in ${hours} ${hours === 1 ? "hour" : "hours"}`;
   return "in less than an hour";
 }
+function expiryLocation(configFile, line, column) {
+  return `${path.basename(configFile)}:${line}:${column}`;
+}
 
 // src/config/load-config.ts
-import path2 from "node:path";
+import path3 from "node:path";
 
 // src/config/durations.ts
 function parseDuration(value) {
@@ -83410,8 +83433,8 @@ function formatDuration(seconds2) {
 // src/config/read-file.ts
 import { constants as constants3 } from "node:fs";
 import { lstat as lstat2, open as open2, realpath, stat as stat2 } from "node:fs/promises";
-import path from "node:path";
-var FileRefused = class extends Error {
+import path2 from "node:path";
+var FileRefused = class extends UserError {
   name = "FileRefused";
 };
 function kindOf(stats) {
@@ -83460,16 +83483,16 @@ async function readRegularFile(file, maxBytes, options = {}) {
   }
 }
 async function configRoot(configFile) {
-  const dir = await realpath(path.dirname(path.resolve(configFile)));
-  for (let d5 = dir; ; d5 = path.dirname(d5)) {
-    const git = await lstat2(path.join(d5, ".git")).catch(() => void 0);
+  const dir = await realpath(path2.dirname(path2.resolve(configFile)));
+  for (let d5 = dir; ; d5 = path2.dirname(d5)) {
+    const git = await lstat2(path2.join(d5, ".git")).catch(() => void 0);
     if (git && (git.isDirectory() || git.isFile())) return d5;
-    if (path.dirname(d5) === d5) return dir;
+    if (path2.dirname(d5) === d5) return dir;
   }
 }
 function isInside(root5, file) {
-  const relative = path.relative(root5, file);
-  return relative !== "" && !relative.startsWith(`..${path.sep}`) && relative !== ".." && !path.isAbsolute(relative);
+  const relative = path2.relative(root5, file);
+  return relative !== "" && !relative.startsWith(`..${path2.sep}`) && relative !== ".." && !path2.isAbsolute(relative);
 }
 
 // src/config/review.ts
@@ -85628,16 +85651,16 @@ var MatcherView = class {
    * @returns {string|undefined}
    */
   getCurrentTag() {
-    const path4 = this._matcher.path;
-    return path4.length > 0 ? path4[path4.length - 1].tag : void 0;
+    const path5 = this._matcher.path;
+    return path5.length > 0 ? path5[path5.length - 1].tag : void 0;
   }
   /**
    * Get current namespace.
    * @returns {string|undefined}
    */
   getCurrentNamespace() {
-    const path4 = this._matcher.path;
-    return path4.length > 0 ? path4[path4.length - 1].namespace : void 0;
+    const path5 = this._matcher.path;
+    return path5.length > 0 ? path5[path5.length - 1].namespace : void 0;
   }
   /**
    * Get current node's attribute value.
@@ -85645,9 +85668,9 @@ var MatcherView = class {
    * @returns {*}
    */
   getAttrValue(attrName) {
-    const path4 = this._matcher.path;
-    if (path4.length === 0) return void 0;
-    return path4[path4.length - 1].values?.[attrName];
+    const path5 = this._matcher.path;
+    if (path5.length === 0) return void 0;
+    return path5[path5.length - 1].values?.[attrName];
   }
   /**
    * Check if current node has an attribute.
@@ -85655,9 +85678,9 @@ var MatcherView = class {
    * @returns {boolean}
    */
   hasAttr(attrName) {
-    const path4 = this._matcher.path;
-    if (path4.length === 0) return false;
-    const current = path4[path4.length - 1];
+    const path5 = this._matcher.path;
+    if (path5.length === 0) return false;
+    const current = path5[path5.length - 1];
     return current.values !== void 0 && attrName in current.values;
   }
   /**
@@ -85683,18 +85706,18 @@ var MatcherView = class {
    * @returns {number}
    */
   getPosition() {
-    const path4 = this._matcher.path;
-    if (path4.length === 0) return -1;
-    return path4[path4.length - 1].position ?? 0;
+    const path5 = this._matcher.path;
+    if (path5.length === 0) return -1;
+    return path5[path5.length - 1].position ?? 0;
   }
   /**
    * Get current node's repeat counter (occurrence count of this tag name).
    * @returns {number}
    */
   getCounter() {
-    const path4 = this._matcher.path;
-    if (path4.length === 0) return -1;
-    return path4[path4.length - 1].counter ?? 0;
+    const path5 = this._matcher.path;
+    if (path5.length === 0) return -1;
+    return path5[path5.length - 1].counter ?? 0;
   }
   /**
    * Get current node's sibling index (alias for getPosition).
@@ -87729,11 +87752,6 @@ function parseSpMetadata(xml) {
   return { entityId, acsUrl };
 }
 
-// src/errors.ts
-var UserError = class extends Error {
-  name = "UserError";
-};
-
 // src/config/sp-metadata-file.ts
 var SP_METADATA_MAX_BYTES = 1024 * 1024;
 async function readSpMetadataFile(file, root5) {
@@ -88657,10 +88675,10 @@ function suggestion(input, candidates) {
 
 // src/config/paths.ts
 var FREE_TEXT_MAPS = /* @__PURE__ */ new Set(["tags"]);
-function describePath(path4) {
+function describePath(path5) {
   let out = "";
-  for (const [i5, part] of path4.entries()) {
-    const parent = i5 > 0 ? path4[i5 - 1] : void 0;
+  for (const [i5, part] of path5.entries()) {
+    const parent = i5 > 0 ? path5[i5 - 1] : void 0;
     if (typeof part === "number") out += `[${part}]`;
     else if (typeof parent === "string" && FREE_TEXT_MAPS.has(parent) || looksLikeSecret(part)) out += "[\u2026]";
     else if (/^[A-Za-z_$][\w$-]*$/.test(part)) out += out === "" ? part : `.${part}`;
@@ -88713,10 +88731,38 @@ function createValidator() {
   return ajv.compile(config_schema_default);
 }
 var validator;
-function schemaDiagnostics(source, data) {
+function schemaCheck(source, data) {
   validator ??= createValidator();
-  if (validator(data)) return [];
-  return translateErrors(source, validator.errors ?? []);
+  if (validator(data)) return { diagnostics: [], typeFailures: [] };
+  const errors = validator.errors ?? [];
+  return { diagnostics: translateErrors(source, errors), typeFailures: typeFailures(errors) };
+}
+function typeFailures(errors) {
+  const alternatives = errors.filter((e5) => e5.keyword === "anyOf" || e5.keyword === "oneOf");
+  const within = (e5, alt) => e5 !== alt && e5.schemaPath.startsWith(`${alt.schemaPath}/`) && (e5.instancePath === alt.instancePath || e5.instancePath.startsWith(`${alt.instancePath}/`));
+  const branchOf = (e5, alt) => Number(e5.schemaPath.slice(alt.schemaPath.length + 1).split("/")[0]);
+  const typeAllowedBy = (alt) => {
+    const count = Array.isArray(alt.schema) ? alt.schema.length : 0;
+    const refused = new Set(
+      errors.filter((e5) => e5.keyword === "type" && e5.instancePath === alt.instancePath && within(e5, alt) && e5.schemaPath === `${alt.schemaPath}/${branchOf(e5, alt)}/type`).map((e5) => branchOf(e5, alt))
+    );
+    return Array.from({ length: count }, (_, i5) => i5).filter((i5) => !refused.has(i5));
+  };
+  const allowed = new Map(alternatives.map((alt) => [alt, typeAllowedBy(alt)]));
+  const out = [];
+  for (const alt of alternatives) {
+    const enclosing = alternatives.filter((other) => within(alt, other));
+    if (allowed.get(alt).length === 0 && enclosing.every((other) => allowed.get(other).length === 1 && allowed.get(other)[0] === branchOf(alt, other))) {
+      out.push(pointerToPath(alt.instancePath));
+    }
+  }
+  for (const e5 of errors) {
+    if (e5.keyword !== "type") continue;
+    const enclosing = alternatives.filter((alt) => within(e5, alt));
+    if (enclosing.some((alt) => e5.instancePath === alt.instancePath)) continue;
+    if (enclosing.every((alt) => allowed.get(alt).length === 1 && allowed.get(alt)[0] === branchOf(e5, alt))) out.push(pointerToPath(e5.instancePath));
+  }
+  return out;
 }
 function pointerToPath(pointer) {
   if (pointer === "") return [];
@@ -88750,6 +88796,15 @@ function unknownName(name, allowed) {
   const typo = allowed.some((a5) => editDistance(name.toLowerCase(), a5.toLowerCase()) <= Math.max(1, Math.floor(Math.max(name.length, a5.length) / 3)));
   return (name.length < 8 || typo) && showable(name) ? ` ${quoteName(name)}` : "";
 }
+function quoteHint(source, path5, value) {
+  const written = source.sourceText(path5);
+  if (written === void 0 || !/^[-+]?[0-9][0-9A-Za-z_.+-]{0,23}$/.test(written) || !showable(written)) return ": quote it";
+  const key2 = path5[path5.length - 1];
+  const example = `${typeof key2 === "string" && /^[A-Za-z_][\w-]*$/.test(key2) ? `${key2}: ` : ""}"${written}"`;
+  const zeros = /^[-+]?(0+)[0-9]/.exec(written)?.[1];
+  const lost = zeros ? ` \u2014 unquoted, YAML reads it as the number ${value}, without its leading zero${zeros.length > 1 ? "s" : ""}` : "";
+  return `: quote it, e.g. ${example}${lost}`;
+}
 function translateErrors(source, errors) {
   const summarized = errors.filter(
     (e5) => (e5.keyword === "anyOf" || e5.keyword === "oneOf") && e5.parentSchema?.errorMessage
@@ -88762,8 +88817,8 @@ function translateErrors(source, errors) {
   );
   const out = [];
   const seen = /* @__PURE__ */ new Set();
-  const push = (path4, message, target) => {
-    const d5 = source.diagnostic("error", path4, message, target);
+  const push = (path5, message, target) => {
+    const d5 = source.diagnostic("error", path5, message, target);
     const id = `${d5.line}:${d5.column}:${message}`;
     if (!seen.has(id)) {
       seen.add(id);
@@ -88772,14 +88827,14 @@ function translateErrors(source, errors) {
   };
   for (const e5 of errors) {
     if (isBranchNoise(e5)) continue;
-    const path4 = pointerToPath(e5.instancePath);
+    const path5 = pointerToPath(e5.instancePath);
     const schema = e5.parentSchema ?? {};
-    const where = describePath(path4);
+    const where = describePath(path5);
     const subject = where === "" ? "the configuration" : `'${where}'`;
     if (e5.propertyName !== void 0) {
-      const keyPath = [...path4, e5.propertyName];
+      const keyPath = [...path5, e5.propertyName];
       const reason = schema.patternErrorMessage ?? e5.message ?? "is not allowed";
-      const key2 = path4[path4.length - 1] === "tags" ? "this key" : `key ${quoteName(e5.propertyName)}`;
+      const key2 = path5[path5.length - 1] === "tags" ? "this key" : `key ${quoteName(e5.propertyName)}`;
       push(keyPath, `${key2} in ${subject} ${reason}`, "key");
       continue;
     }
@@ -88789,7 +88844,7 @@ function translateErrors(source, errors) {
       case "additionalProperty":
       case "additionalProperties": {
         const name = String(e5.params.additionalProperty);
-        const keyPath = [...path4, name];
+        const keyPath = [...path5, name];
         if (looksLikeSecretKey(name)) {
           push(keyPath, `${showable(name) && name.length <= 32 ? `${quoteName(name)} is` : "this key is"} not allowed here: ${SECRET_KEY_MESSAGE}`, "key");
           break;
@@ -88807,70 +88862,159 @@ function translateErrors(source, errors) {
       case "required": {
         const name = e5.params.missingProperty;
         if (misspeltHere(e5.instancePath, name)) break;
-        push(path4, `${subject} is missing the required property '${name}'`, "key");
+        push(path5, `${subject} is missing the required property '${name}'`, "key");
         break;
       }
-      case "type":
-        push(path4, `${subject} must be ${expectedType(e5.params.type)}, not ${typeName(e5.data)}`, "value");
+      case "type": {
+        const expected = e5.params.type;
+        const hint = typeof e5.data === "number" && expected === "string" ? quoteHint(source, path5, e5.data) : "";
+        push(path5, `${subject} must be ${expectedType(expected)}, not ${typeName(e5.data)}${hint}`, "value");
         break;
+      }
       case "enum": {
         const allowed = e5.params.allowedValues;
         const hint = typeof e5.data === "string" ? suggestion(e5.data, allowed.map(String)) : "";
-        push(path4, `${subject} must be one of ${quoteList(allowed)}${hint}`, "value");
+        push(path5, `${subject} must be one of ${quoteList(allowed)}${hint}`, "value");
         break;
       }
       case "const":
-        push(path4, `${subject} ${schema.errorMessage ?? `must be ${JSON.stringify(e5.params.allowedValue)}`}`, "value");
+        push(path5, `${subject} ${schema.errorMessage ?? `must be ${JSON.stringify(e5.params.allowedValue)}`}`, "value");
         break;
       case "pattern":
-        push(path4, `${subject} ${schema.patternErrorMessage ?? `does not have the expected form (${String(e5.params.pattern)})`}`, "value");
+        push(path5, `${subject} ${schema.patternErrorMessage ?? `does not have the expected form (${String(e5.params.pattern)})`}`, "value");
         break;
       case "format":
-        push(path4, `${subject} must be a valid ${e5.params.format === "uri" ? "URL" : e5.params.format}`, "value");
+        push(path5, `${subject} must be a valid ${e5.params.format === "uri" ? "URL" : e5.params.format}`, "value");
         break;
       case "anyOf":
       case "oneOf":
-        push(path4, `${subject} ${schema.errorMessage ?? "does not match any of the allowed forms"}`, "value");
+        push(path5, `${subject} ${schema.errorMessage ?? "does not match any of the allowed forms"}`, "value");
         break;
       case "minLength":
       case "maxLength": {
         const limit = e5.params.limit;
-        push(path4, e5.keyword === "minLength" && limit === 1 ? `${subject} must not be empty` : `${subject} must be ${e5.keyword === "minLength" ? "at least" : "at most"} ${limit} characters long`, "value");
+        push(path5, e5.keyword === "minLength" && limit === 1 ? `${subject} must not be empty` : `${subject} must be ${e5.keyword === "minLength" ? "at least" : "at most"} ${limit} characters long`, "value");
         break;
       }
       case "minItems":
       case "maxItems": {
         const limit = e5.params.limit;
-        push(path4, e5.keyword === "minItems" && limit === 1 ? `${subject} must not be an empty list` : `${subject} must have ${e5.keyword === "minItems" ? "at least" : "at most"} ${limit} items`, "value");
+        push(path5, e5.keyword === "minItems" && limit === 1 ? `${subject} must not be an empty list` : `${subject} must have ${e5.keyword === "minItems" ? "at least" : "at most"} ${limit} items`, "value");
         break;
       }
       case "minProperties":
-        push(path4, `${subject} must have at least ${e5.params.limit} entr${e5.params.limit === 1 ? "y" : "ies"}`, "value");
+        push(path5, `${subject} must have at least ${e5.params.limit} entr${e5.params.limit === 1 ? "y" : "ies"}`, "value");
         break;
       case "uniqueItems": {
         const { i: i5, j: j5 } = e5.params;
-        push([...path4, Math.max(i5, j5)], `${subject} lists the same item twice (items ${Math.min(i5, j5) + 1} and ${Math.max(i5, j5) + 1})`, "value");
+        push([...path5, Math.max(i5, j5)], `${subject} lists the same item twice (items ${Math.min(i5, j5) + 1} and ${Math.max(i5, j5) + 1})`, "value");
         break;
       }
       case "minimum":
       case "maximum":
-        push(path4, `${subject} must be ${e5.keyword === "minimum" ? "at least" : "at most"} ${e5.params.limit}`, "value");
+        push(path5, `${subject} must be ${e5.keyword === "minimum" ? "at least" : "at most"} ${e5.params.limit}`, "value");
         break;
       default:
-        push(path4, `${subject} ${e5.message ?? "is invalid"}`, "value");
+        push(path5, `${subject} ${e5.message ?? "is invalid"}`, "value");
     }
   }
   return out;
 }
 
-// src/config/semantic-rules.ts
+// src/config/rules/context.ts
 var isRec = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 var entries = (v) => isRec(v) ? Object.entries(v) : [];
 var list = (v) => Array.isArray(v) ? v : [];
+var pathKey = (path5) => path5.map((p3) => typeof p3 === "number" ? `[${p3}]` : JSON.stringify(p3)).join("");
+function createContext(source, data, now, typeFailures2, add) {
+  const failed = new Set(typeFailures2.map(pathKey));
+  const holdsFailure = new Set(typeFailures2.flatMap((path5) => path5.map((_, depth) => pathKey(path5.slice(0, depth)))));
+  const typeFailed = (path5) => path5.some((_, depth) => failed.has(pathKey(path5.slice(0, depth + 1)))) || failed.has("");
+  const report = (severity, path5, message, target = "value") => add(source.diagnostic(severity, path5, message, target));
+  const aws = section(data, "aws");
+  return {
+    source,
+    data,
+    mode: data.mode === "classic-iam" || data.mode === "identity-center" ? data.mode : void 0,
+    now,
+    names: {
+      accounts: new Set(entries(aws.accounts).map(([alias]) => alias)),
+      organizationalUnits: new Set(entries(aws.organizationalUnits).map(([alias]) => alias)),
+      roles: new Set(Object.keys(isRec(data.roles) ? data.roles : {})),
+      permissionSets: new Set(Object.keys(isRec(data.permissionSets) ? data.permissionSets : {}))
+    },
+    found: { roleAccounts: /* @__PURE__ */ new Map(), roleMaxSession: /* @__PURE__ */ new Map(), usedRoles: /* @__PURE__ */ new Set(), usedPermissionSets: /* @__PURE__ */ new Set() },
+    typeFailed,
+    typeSound: (path5) => !typeFailed(path5) && !holdsFailure.has(pathKey(path5)),
+    add,
+    error: (path5, message, target) => report("error", path5, message, target),
+    warn: (path5, message, target) => report("warning", path5, message, target)
+  };
+}
+function section(node, key2) {
+  const value = isRec(node) ? node[key2] : void 0;
+  return isRec(value) ? value : {};
+}
+function valueAt(data, path5) {
+  return path5.reduce((node, key2) => isRec(node) || Array.isArray(node) ? node[key2] : void 0, data);
+}
 function suggestion2(input, candidates) {
   const match = didYouMean(input, candidates);
   return match === void 0 || !showable(match) ? "" : ` \u2014 did you mean ${quoteName(match)}?`;
 }
+
+// src/config/rules/accounts.ts
+function accounts(ctx) {
+  const aws = section(ctx.data, "aws");
+  const accountIds = /* @__PURE__ */ new Map();
+  for (const [alias, account] of entries(aws.accounts)) {
+    if (!isRec(account)) continue;
+    const id = account.id;
+    if (typeof id === "string") {
+      const first = accountIds.get(id);
+      if (first !== void 0) ctx.error(["aws", "accounts", alias, "id"], `account ${quoteName(alias)} has the same id as account ${quoteName(first)}`);
+      else accountIds.set(id, alias);
+    }
+    if (typeof account.assumeRole === "string" && typeof id === "string") {
+      const arnAccount = /^arn:[^:]+:iam::(\d{12}):role\//.exec(account.assumeRole)?.[1];
+      if (arnAccount && arnAccount !== id) {
+        ctx.error(["aws", "accounts", alias, "assumeRole"], `'${describePath(["aws", "accounts", alias, "assumeRole"])}' is a role in account ${arnAccount}, but account ${quoteName(alias)} is ${id}; the tool must assume a role inside the account it manages`);
+      }
+    }
+  }
+  const ouIds = /* @__PURE__ */ new Map();
+  for (const [alias, ou] of entries(aws.organizationalUnits)) {
+    if (ctx.names.accounts.has(alias)) ctx.error(["aws", "organizationalUnits", alias], `${quoteName(alias)} is both an account alias and an organizational unit alias; use distinct names`, "key");
+    if (isRec(ou) && typeof ou.id === "string") {
+      const first = ouIds.get(ou.id);
+      if (first !== void 0) ctx.error(["aws", "organizationalUnits", alias, "id"], `organizational unit ${quoteName(alias)} has the same id as ${quoteName(first)}`);
+      else ouIds.set(ou.id, alias);
+    }
+  }
+}
+
+// src/config/rules/authentik.ts
+function propertyMappingPrefix(ctx) {
+  const prefix = section(section(ctx.data, "authentik"), "provider").propertyMappingPrefix;
+  if (typeof prefix === "string" && /^\s*authentik\s+default\b/i.test(prefix)) {
+    ctx.error(["authentik", "provider", "propertyMappingPrefix"], `propertyMappingPrefix '${prefix}' names authentik's own mappings ("authentik default \u2026 Mapping: \u2026"), which are never the tool's; choose a prefix of your own (the default is "aws-gitops <application slug>")`);
+  }
+}
+
+// src/config/rules/expiry.ts
+function mappingExpiry(ctx, path5, mapping, group4) {
+  if (typeof mapping.expires !== "string") return;
+  const expiry = parseExpiry(mapping.expires);
+  if (!expiry.ok && expiry.kind === "calendar") ctx.error([...path5, "expires"], `'${describePath([...path5, "expires"])}' ${expiry.reason}`);
+  else if (expiry.ok && ctx.now && expiry.endsAt.getTime() <= ctx.now.getTime()) {
+    ctx.warn(
+      [...path5, "expires"],
+      `the mapping for group ${quoteName(group4)} expired ${expiryPhrase(mapping.expires)}: it grants nothing any more, and plan removes what it granted (even with pruning off); delete the mapping, or set a later date to grant it again`
+    );
+  }
+}
+
+// src/config/rules/shared.ts
 var LIMITS = {
   roleName: 64,
   permissionSetName: 32,
@@ -88883,274 +89027,223 @@ var LIMITS = {
   managedPoliciesPerPermissionSetDefault: 10,
   tagsPerResource: 50
 };
-var CLASSIC_ONLY = [["roles"], ["adopt", "roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
-var IDENTITY_CENTER_ONLY = [["permissionSets"], ["adopt", "permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
-function semanticDiagnostics(source, data, now) {
-  const out = [];
-  const report = (severity, path4, message, target = "value") => out.push(source.diagnostic(severity, path4, message, target));
-  const error3 = (path4, message, target = "value") => report("error", path4, message, target);
-  const warn = (path4, message, target = "value") => report("warning", path4, message, target);
-  if (!isRec(data)) {
-    if (data === null) error3([], "the configuration file is empty");
-    else error3([], "the configuration must be a mapping (key: value) at the top level");
-    return out;
+function checkAccountSelector(ctx, path5, selector, what = "account") {
+  const allowed = what === "account" ? ctx.names.accounts : ctx.names.organizationalUnits;
+  if (selector === "*") return [...allowed];
+  const declaredUnknown = ctx.typeFailed(["aws", what === "account" ? "accounts" : "organizationalUnits"]);
+  const resolved = [];
+  for (const [i5, alias] of list(selector).entries()) {
+    if (typeof alias !== "string") continue;
+    if (!allowed.has(alias)) {
+      if (declaredUnknown) continue;
+      const declared = what === "account" ? "aws.accounts" : "aws.organizationalUnits";
+      const extra = what === "account" && ctx.names.organizationalUnits.has(alias) ? " (it is an organizational unit: list it under organizationalUnits)" : "";
+      ctx.error([...path5, i5], `unknown ${what} ${quoteName(alias)}${extra}${extra ? "" : suggestion2(alias, allowed)}; declare it in ${declared}`);
+    } else resolved.push(alias);
   }
-  const mode = data.mode === "classic-iam" || data.mode === "identity-center" ? data.mode : void 0;
-  const get2 = (path4) => path4.reduce((node, key2) => isRec(node) || Array.isArray(node) ? node[key2] : void 0, data);
-  if (mode) {
-    const foreign = mode === "classic-iam" ? IDENTITY_CENTER_ONLY : CLASSIC_ONLY;
-    const other = mode === "classic-iam" ? "identity-center" : "classic-iam";
-    for (const path4 of foreign) {
-      if (get2(path4) !== void 0) {
-        error3(path4, `'${describePath(path4)}' belongs to mode ${other}, but this file's mode is ${mode}`, "key");
-      }
-    }
-    if (mode === "classic-iam" && data.roles === void 0) {
-      error3(["mode"], "mode classic-iam needs a 'roles' section (it may be empty: roles: {})");
-    }
-    if (mode === "identity-center") {
-      if (data.permissionSets === void 0) error3(["mode"], "mode identity-center needs a 'permissionSets' section (it may be empty: permissionSets: {})");
-      if (isRec(data.aws) && data.aws.identityCenter === void 0) {
-        error3(["aws"], "mode identity-center needs 'aws.identityCenter' (region, accessPortalUrl, spMetadata)", "key");
-      }
-    }
+  return resolved;
+}
+function globalTagCount(ctx) {
+  return entries(section(ctx.data, "aws").tags).length;
+}
+function checkTags(ctx, path5, tags, inherited) {
+  const count = entries(tags).length + inherited + 2;
+  if (entries(tags).length > 0 && count > LIMITS.tagsPerResource) {
+    ctx.error(path5, `'${describePath(path5)}' with aws.tags and the managed-by tags makes ${count} tags; AWS allows ${LIMITS.tagsPerResource}`, "key");
   }
-  const aws = isRec(data.aws) ? data.aws : {};
-  const accountAliases = new Set(entries(aws.accounts).map(([alias]) => alias));
-  const ouAliases = new Set(entries(aws.organizationalUnits).map(([alias]) => alias));
-  const accountIds = /* @__PURE__ */ new Map();
-  for (const [alias, account] of entries(aws.accounts)) {
-    if (!isRec(account)) continue;
-    const id = account.id;
-    if (typeof id === "string") {
-      const first = accountIds.get(id);
-      if (first !== void 0) error3(["aws", "accounts", alias, "id"], `account ${quoteName(alias)} has the same id as account ${quoteName(first)}`);
-      else accountIds.set(id, alias);
-    }
-    if (typeof account.assumeRole === "string" && typeof id === "string") {
-      const arnAccount = /^arn:[^:]+:iam::(\d{12}):role\//.exec(account.assumeRole)?.[1];
-      if (arnAccount && arnAccount !== id) {
-        error3(["aws", "accounts", alias, "assumeRole"], `'${describePath(["aws", "accounts", alias, "assumeRole"])}' is a role in account ${arnAccount}, but account ${quoteName(alias)} is ${id}; the tool must assume a role inside the account it manages`);
-      }
-    }
+}
+function checkDuration(ctx, path5, value, range2, what) {
+  if (typeof value !== "number" && typeof value !== "string") return void 0;
+  const seconds2 = parseDuration(value);
+  if (seconds2 === void 0) return void 0;
+  if (seconds2 < range2.min || seconds2 > range2.max) {
+    ctx.error(path5, `${what} must be between ${formatDuration(range2.min)} and ${formatDuration(range2.max)}, not ${formatDuration(seconds2)}`);
   }
-  const ouIds = /* @__PURE__ */ new Map();
-  for (const [alias, ou] of entries(aws.organizationalUnits)) {
-    if (accountAliases.has(alias)) error3(["aws", "organizationalUnits", alias], `${quoteName(alias)} is both an account alias and an organizational unit alias; use distinct names`, "key");
-    if (isRec(ou) && typeof ou.id === "string") {
-      const first = ouIds.get(ou.id);
-      if (first !== void 0) error3(["aws", "organizationalUnits", alias, "id"], `organizational unit ${quoteName(alias)} has the same id as ${quoteName(first)}`);
-      else ouIds.set(ou.id, alias);
-    }
+  return seconds2;
+}
+function checkPolicy(ctx, path5, value) {
+  if (value === void 0 || typeof value !== "string" && !isRec(value)) return void 0;
+  const parsed = parsePolicyDocument(value);
+  if (!parsed.ok) {
+    ctx.error(path5, `policy document '${describePath(path5)}' ${parsed.reason}`);
+    return void 0;
   }
-  const checkAccountSelector = (path4, selector, allowed = accountAliases, what = "account") => {
-    if (selector === "*") return [...allowed];
-    const resolved = [];
-    for (const [i5, alias] of list(selector).entries()) {
-      if (typeof alias !== "string") continue;
-      if (!allowed.has(alias)) {
-        const declared = what === "account" ? "aws.accounts" : "aws.organizationalUnits";
-        const extra = what === "account" && ouAliases.has(alias) ? " (it is an organizational unit: list it under organizationalUnits)" : "";
-        error3([...path4, i5], `unknown ${what} ${quoteName(alias)}${extra}${extra ? "" : suggestion2(alias, allowed)}; declare it in ${declared}`);
-      } else resolved.push(alias);
-    }
-    return resolved;
-  };
-  const checkTags = (path4, tags, inherited) => {
-    const count = entries(tags).length + inherited + 2;
-    if (entries(tags).length > 0 && count > LIMITS.tagsPerResource) {
-      error3(path4, `'${describePath(path4)}' with aws.tags and the managed-by tags makes ${count} tags; AWS allows ${LIMITS.tagsPerResource}`, "key");
-    }
-  };
-  const globalTags = entries(aws.tags).length;
-  if (isRec(aws.tags)) {
-    for (const key2 of Object.keys(aws.tags)) {
-      if (key2.toLowerCase() === "managed-by" || key2.toLowerCase() === "managed-by-config") {
-        error3(["aws", "tags", key2], `the tag '${key2}' is reserved: the tool sets it to mark what it owns and for which configuration`, "key");
-      }
-    }
+  const outside = /[^\t\n\r\u0020-\u00ff]/u.exec(JSON.stringify(parsed.document));
+  if (outside) {
+    const code2 = outside[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
+    ctx.error(path5, `policy document '${describePath(path5)}' holds U+${code2}; IAM accepts in a policy only ASCII and Latin-1 characters (U+0020\u2013U+00FF), tabs and line breaks`);
   }
-  const checkDuration = (path4, value, range2, what) => {
-    if (typeof value !== "number" && typeof value !== "string") return void 0;
-    const seconds2 = parseDuration(value);
-    if (seconds2 === void 0) return void 0;
-    if (seconds2 < range2.min || seconds2 > range2.max) {
-      error3(path4, `${what} must be between ${formatDuration(range2.min)} and ${formatDuration(range2.max)}, not ${formatDuration(seconds2)}`);
-    }
-    return seconds2;
-  };
-  const checkPolicy = (path4, value) => {
-    if (value === void 0 || typeof value !== "string" && !isRec(value)) return void 0;
-    const parsed = parsePolicyDocument(value);
-    if (!parsed.ok) {
-      error3(path4, `policy document '${describePath(path4)}' ${parsed.reason}`);
-      return void 0;
-    }
-    const outside = /[^\t\n\r\u0020-\u00ff]/u.exec(JSON.stringify(parsed.document));
-    if (outside) {
-      const code2 = outside[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0");
-      error3(path4, `policy document '${describePath(path4)}' holds U+${code2}; IAM accepts in a policy only ASCII and Latin-1 characters (U+0020\u2013U+00FF), tabs and line breaks`);
-    }
-    if (parsed.document.Version === void 0) {
-      warn(path4, `policy document '${describePath(path4)}' has no Version; IAM then assumes "2008-10-17", which has no policy variables \u2014 write Version: "2012-10-17"`);
-    }
-    return policySize(parsed.document);
-  };
-  const checkNameCollisions = (section, maxLength, kind) => {
-    const seen = /* @__PURE__ */ new Map();
-    for (const [name] of entries(data[section])) {
-      if (name.length > maxLength) error3([section, name], `${kind} name is ${[...name].length} characters long; AWS allows at most ${maxLength}`, "key");
-      const folded = name.toLowerCase();
-      const first = seen.get(folded);
-      if (first !== void 0) error3([section, name], `${kind} ${quoteName(name)} differs from ${quoteName(first)} only in letter case; AWS treats ${kind} names case-insensitively`, "key");
-      else seen.set(folded, name);
-    }
-  };
-  checkNameCollisions("roles", LIMITS.roleName, "role");
-  const roleAccounts = /* @__PURE__ */ new Map();
-  const roleMaxSession = /* @__PURE__ */ new Map();
-  for (const [name, role] of entries(data.roles)) {
-    if (!isRec(role)) continue;
-    const path4 = ["roles", name];
-    roleAccounts.set(name, new Set(checkAccountSelector([...path4, "accounts"], role.accounts)));
-    const max = checkDuration([...path4, "maxSessionDuration"], role.maxSessionDuration, LIMITS.roleSessionSeconds, `'${describePath([...path4, "maxSessionDuration"])}'`);
-    roleMaxSession.set(name, max ?? 3600);
-    let inlineSize = 0;
-    for (const [policyName2, doc] of entries(role.inlinePolicies)) {
-      inlineSize += checkPolicy([...path4, "inlinePolicies", policyName2], doc) ?? 0;
-    }
-    if (inlineSize > LIMITS.roleInlinePoliciesChars) {
-      error3([...path4, "inlinePolicies"], `the inline policies of role ${quoteName(name)} add up to ${inlineSize} characters; IAM allows ${LIMITS.roleInlinePoliciesChars} per role (white space not counted) \u2014 move some into a managed policy`, "key");
-    }
-    if (list(role.managedPolicies).length > LIMITS.managedPoliciesPerRoleDefault) {
-      warn([...path4, "managedPolicies"], `role ${quoteName(name)} attaches ${list(role.managedPolicies).length} managed policies; AWS allows ${LIMITS.managedPoliciesPerRoleDefault} per role unless the quota was raised`, "key");
-    }
-    checkTags([...path4, "tags"], role.tags, globalTags);
+  if (parsed.document.Version === void 0) {
+    ctx.warn(path5, `policy document '${describePath(path5)}' has no Version; IAM then assumes "2008-10-17", which has no policy variables \u2014 write Version: "2012-10-17"`);
   }
-  const provider = isRec(data.authentik) && isRec(data.authentik.provider) ? data.authentik.provider : {};
-  const sessionSeconds = checkDuration(["authentik", "provider", "sessionDuration"], provider.sessionDuration, LIMITS.samlSessionSeconds, "'authentik.provider.sessionDuration'");
-  if (sessionSeconds !== void 0 && mode === "classic-iam") {
-    for (const [role, max] of roleMaxSession) {
-      if (sessionSeconds > max) {
-        error3(["authentik", "provider", "sessionDuration"], `the SAML session duration ${formatDuration(sessionSeconds)} is longer than role ${quoteName(role)} allows (maxSessionDuration ${formatDuration(max)}); AWS would refuse the sign-in`);
-      }
-    }
+  return policySize(parsed.document);
+}
+function checkNameCollisions(ctx, sectionName, maxLength, kind) {
+  const seen = /* @__PURE__ */ new Map();
+  for (const [name] of entries(ctx.data[sectionName])) {
+    if (name.length > maxLength) ctx.error([sectionName, name], `${kind} name is ${[...name].length} characters long; AWS allows at most ${maxLength}`, "key");
+    const folded = name.toLowerCase();
+    const first = seen.get(folded);
+    if (first !== void 0) ctx.error([sectionName, name], `${kind} ${quoteName(name)} differs from ${quoteName(first)} only in letter case; AWS treats ${kind} names case-insensitively`, "key");
+    else seen.set(folded, name);
   }
-  checkNameCollisions("permissionSets", LIMITS.permissionSetName, "permission set");
-  for (const [name, ps] of entries(data.permissionSets)) {
-    if (!isRec(ps)) continue;
-    const path4 = ["permissionSets", name];
-    checkDuration([...path4, "sessionDuration"], ps.sessionDuration, LIMITS.permissionSetSessionSeconds, `'${describePath([...path4, "sessionDuration"])}'`);
-    const size = checkPolicy([...path4, "inlinePolicy"], ps.inlinePolicy);
-    if (size !== void 0 && size > LIMITS.permissionSetInlinePolicyChars) {
-      error3([...path4, "inlinePolicy"], `the inline policy of permission set ${quoteName(name)} has ${size} characters; IAM Identity Center allows ${LIMITS.permissionSetInlinePolicyChars}`, "key");
-    }
-    const managed = list(ps.managedPolicies).length + list(ps.customerManagedPolicies).length;
-    if (managed > LIMITS.managedPoliciesPerPermissionSetDefault) {
-      warn(path4, `permission set ${quoteName(name)} attaches ${managed} managed policies; AWS allows ${LIMITS.managedPoliciesPerPermissionSetDefault} per permission set unless the quota was raised`, "key");
-    }
-    for (const [i5, ref] of list(ps.managedPolicies).entries()) {
-      if (typeof ref === "string" && !/:iam::aws:policy\//.test(ref)) {
-        error3([...path4, "managedPolicies", i5], "permission sets attach only AWS-managed policies by ARN; reference a customer-managed policy by name under customerManagedPolicies");
-      }
-    }
-    const boundary = ps.permissionsBoundary;
-    if (isRec(boundary)) {
-      const kinds = ["managedPolicyArn", "customerManagedPolicy"].filter((k5) => boundary[k5] !== void 0);
-      if (kinds.length !== 1) error3([...path4, "permissionsBoundary"], "a permissions boundary needs exactly one of managedPolicyArn or customerManagedPolicy", "key");
-    }
-    checkTags([...path4, "tags"], ps.tags, globalTags);
-  }
-  const roleNames = new Set(Object.keys(isRec(data.roles) ? data.roles : {}));
-  const permissionSetNames = new Set(Object.keys(isRec(data.permissionSets) ? data.permissionSets : {}));
-  const usedRoles = /* @__PURE__ */ new Set();
-  const usedPermissionSets = /* @__PURE__ */ new Set();
-  for (const [index, mapping] of list(data.mappings).entries()) {
+}
+
+// src/config/rules/mappings.ts
+function mappings(ctx) {
+  const { mode, names, found } = ctx;
+  for (const [index, mapping] of list(ctx.data.mappings).entries()) {
     if (!isRec(mapping)) continue;
-    const path4 = ["mappings", index];
+    const path5 = ["mappings", index];
     if (mode === "classic-iam") {
-      if (mapping.permissionSets !== void 0) error3([...path4, "permissionSets"], "mappings in mode classic-iam grant 'roles', not 'permissionSets'", "key");
-      if (mapping.organizationalUnits !== void 0) error3([...path4, "organizationalUnits"], "organizational units are only for mode identity-center; classic-iam roles live in the accounts they list", "key");
-      if (mapping.roles === void 0 && mapping.permissionSets === void 0) error3(path4, "a mapping needs 'roles' (the roles this group gets)");
+      if (mapping.permissionSets !== void 0) ctx.error([...path5, "permissionSets"], "mappings in mode classic-iam grant 'roles', not 'permissionSets'", "key");
+      if (mapping.organizationalUnits !== void 0) ctx.error([...path5, "organizationalUnits"], "organizational units are only for mode identity-center; classic-iam roles live in the accounts they list", "key");
+      if (mapping.roles === void 0 && mapping.permissionSets === void 0) ctx.error(path5, "a mapping needs 'roles' (the roles this group gets)");
     }
     if (mode === "identity-center") {
-      if (mapping.roles !== void 0) error3([...path4, "roles"], "mappings in mode identity-center grant 'permissionSets', not 'roles'", "key");
-      if (mapping.permissionSets === void 0 && mapping.roles === void 0) error3(path4, "a mapping needs 'permissionSets' (the permission sets this group gets)");
+      if (mapping.roles !== void 0) ctx.error([...path5, "roles"], "mappings in mode identity-center grant 'permissionSets', not 'roles'", "key");
+      if (mapping.permissionSets === void 0 && mapping.roles === void 0) ctx.error(path5, "a mapping needs 'permissionSets' (the permission sets this group gets)");
       if (mapping.accounts === void 0 && mapping.organizationalUnits === void 0) {
-        error3(path4, "a mapping in mode identity-center needs 'accounts' and/or 'organizationalUnits' to assign its permission sets in");
+        ctx.error(path5, "a mapping in mode identity-center needs 'accounts' and/or 'organizationalUnits' to assign its permission sets in");
       }
     }
-    if (mapping.accounts !== void 0) checkAccountSelector([...path4, "accounts"], mapping.accounts);
-    checkAccountSelector([...path4, "organizationalUnits"], mapping.organizationalUnits, ouAliases, "organizational unit");
+    if (mapping.accounts !== void 0) checkAccountSelector(ctx, [...path5, "accounts"], mapping.accounts);
+    checkAccountSelector(ctx, [...path5, "organizationalUnits"], mapping.organizationalUnits, "organizational unit");
     const group4 = typeof mapping.group === "string" ? mapping.group : "";
-    if (typeof mapping.expires === "string") {
-      const expiry = parseExpiry(mapping.expires);
-      if (!expiry.ok && expiry.kind === "calendar") error3([...path4, "expires"], `'${describePath([...path4, "expires"])}' ${expiry.reason}`);
-      else if (expiry.ok && now && expiry.endsAt.getTime() <= now.getTime()) {
-        warn(
-          [...path4, "expires"],
-          `the mapping for group ${quoteName(group4)} expired ${expiryPhrase(mapping.expires)}: it grants nothing any more, and plan removes what it granted (even with pruning off); delete the mapping, or set a later date to grant it again`
-        );
-      }
-    }
+    mappingExpiry(ctx, path5, mapping, group4);
     for (const [i5, role] of list(mapping.roles).entries()) {
       if (typeof role !== "string") continue;
-      if (!roleNames.has(role)) {
-        const hint = permissionSetNames.has(role) ? " (it is a permission set)" : suggestion2(role, roleNames);
-        error3([...path4, "roles", i5], `mapping for group ${quoteName(group4)} names role ${quoteName(role)}, which is not defined in 'roles'${hint}`);
+      if (!names.roles.has(role)) {
+        if (ctx.typeFailed(["roles"])) continue;
+        const hint = names.permissionSets.has(role) ? " (it is a permission set)" : suggestion2(role, names.roles);
+        ctx.error([...path5, "roles", i5], `mapping for group ${quoteName(group4)} names role ${quoteName(role)}, which is not defined in 'roles'${hint}`);
         continue;
       }
-      usedRoles.add(role);
-      const available = roleAccounts.get(role) ?? /* @__PURE__ */ new Set();
+      found.usedRoles.add(role);
+      const available = found.roleAccounts.get(role);
+      if (!available) continue;
       for (const [j5, alias] of (mapping.accounts === "*" ? [] : list(mapping.accounts)).entries()) {
-        if (typeof alias === "string" && accountAliases.has(alias) && !available.has(alias)) {
-          error3([...path4, "accounts", j5], `role ${quoteName(role)} does not exist in account ${quoteName(alias)} (its accounts: ${[...available].map(nameText).join(", ") || "none"}); add the account to the role or drop it here`);
+        if (typeof alias === "string" && names.accounts.has(alias) && !available.has(alias)) {
+          ctx.error([...path5, "accounts", j5], `role ${quoteName(role)} does not exist in account ${quoteName(alias)} (its accounts: ${[...available].map(nameText).join(", ") || "none"}); add the account to the role or drop it here`);
         }
       }
     }
     for (const [i5, ps] of list(mapping.permissionSets).entries()) {
       if (typeof ps !== "string") continue;
-      if (!permissionSetNames.has(ps)) {
-        const hint = roleNames.has(ps) ? " (it is a role)" : suggestion2(ps, permissionSetNames);
-        error3([...path4, "permissionSets", i5], `mapping for group ${quoteName(group4)} names permission set ${quoteName(ps)}, which is not defined in 'permissionSets'${hint}`);
-      } else usedPermissionSets.add(ps);
+      if (!names.permissionSets.has(ps)) {
+        if (ctx.typeFailed(["permissionSets"])) continue;
+        const hint = names.roles.has(ps) ? " (it is a role)" : suggestion2(ps, names.permissionSets);
+        ctx.error([...path5, "permissionSets", i5], `mapping for group ${quoteName(group4)} names permission set ${quoteName(ps)}, which is not defined in 'permissionSets'${hint}`);
+      } else found.usedPermissionSets.add(ps);
     }
   }
-  const review = isRec(data.review) ? data.review : {};
-  const risks = isRec(review.risks) ? review.risks : {};
-  for (const [i5, rule2] of (Array.isArray(risks.custom) ? risks.custom : []).entries()) {
-    if (isRec(rule2) && rule2.accounts !== void 0) checkAccountSelector(["review", "risks", "custom", i5, "accounts"], rule2.accounts);
+}
+
+// src/config/rules/mode.ts
+var CLASSIC_ONLY = [["roles"], ["adopt", "roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
+var IDENTITY_CENTER_ONLY = [["permissionSets"], ["adopt", "permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
+function modeSections(ctx) {
+  const { data, mode } = ctx;
+  if (!mode) return;
+  const foreign = mode === "classic-iam" ? IDENTITY_CENTER_ONLY : CLASSIC_ONLY;
+  const other = mode === "classic-iam" ? "identity-center" : "classic-iam";
+  for (const path5 of foreign) {
+    if (valueAt(data, path5) !== void 0) {
+      ctx.error(path5, `'${describePath(path5)}' belongs to mode ${other}, but this file's mode is ${mode}`, "key");
+    }
   }
-  const adopt = isRec(data.adopt) ? data.adopt : {};
-  for (const [section, names, what] of [
-    ["roles", roleNames, "role"],
-    ["permissionSets", permissionSetNames, "permission set"]
+  if (mode === "classic-iam" && data.roles === void 0) {
+    ctx.error(["mode"], "mode classic-iam needs a 'roles' section (it may be empty: roles: {})");
+  }
+  if (mode === "identity-center") {
+    if (data.permissionSets === void 0) ctx.error(["mode"], "mode identity-center needs a 'permissionSets' section (it may be empty: permissionSets: {})");
+    if (isRec(data.aws) && data.aws.identityCenter === void 0) {
+      ctx.error(["aws"], "mode identity-center needs 'aws.identityCenter' (region, accessPortalUrl, spMetadata)", "key");
+    }
+  }
+}
+
+// src/config/rules/permission-sets.ts
+function permissionSets(ctx) {
+  checkNameCollisions(ctx, "permissionSets", LIMITS.permissionSetName, "permission set");
+  const globalTags = globalTagCount(ctx);
+  for (const [name, ps] of entries(ctx.data.permissionSets)) {
+    if (!isRec(ps)) continue;
+    const path5 = ["permissionSets", name];
+    checkDuration(ctx, [...path5, "sessionDuration"], ps.sessionDuration, LIMITS.permissionSetSessionSeconds, `'${describePath([...path5, "sessionDuration"])}'`);
+    const size = checkPolicy(ctx, [...path5, "inlinePolicy"], ps.inlinePolicy);
+    if (size !== void 0 && size > LIMITS.permissionSetInlinePolicyChars) {
+      ctx.error([...path5, "inlinePolicy"], `the inline policy of permission set ${quoteName(name)} has ${size} characters; IAM Identity Center allows ${LIMITS.permissionSetInlinePolicyChars}`, "key");
+    }
+    const managed = list(ps.managedPolicies).length + list(ps.customerManagedPolicies).length;
+    if (managed > LIMITS.managedPoliciesPerPermissionSetDefault) {
+      ctx.warn(path5, `permission set ${quoteName(name)} attaches ${managed} managed policies; AWS allows ${LIMITS.managedPoliciesPerPermissionSetDefault} per permission set unless the quota was raised`, "key");
+    }
+    for (const [i5, ref] of list(ps.managedPolicies).entries()) {
+      if (typeof ref === "string" && !/:iam::aws:policy\//.test(ref)) {
+        ctx.error([...path5, "managedPolicies", i5], "permission sets attach only AWS-managed policies by ARN; reference a customer-managed policy by name under customerManagedPolicies");
+      }
+    }
+    const boundary = ps.permissionsBoundary;
+    if (isRec(boundary)) {
+      const kinds = ["managedPolicyArn", "customerManagedPolicy"].filter((k5) => boundary[k5] !== void 0);
+      if (kinds.length !== 1) ctx.error([...path5, "permissionsBoundary"], "a permissions boundary needs exactly one of managedPolicyArn or customerManagedPolicy", "key");
+    }
+    checkTags(ctx, [...path5, "tags"], ps.tags, globalTags);
+  }
+}
+
+// src/config/rules/references.ts
+function references(ctx) {
+  const risks = section(section(ctx.data, "review"), "risks");
+  for (const [i5, rule2] of list(risks.custom).entries()) {
+    if (isRec(rule2) && rule2.accounts !== void 0) checkAccountSelector(ctx, ["review", "risks", "custom", i5, "accounts"], rule2.accounts);
+  }
+  const adopt = section(ctx.data, "adopt");
+  for (const [sectionName, names, what] of [
+    ["roles", ctx.names.roles, "role"],
+    ["permissionSets", ctx.names.permissionSets, "permission set"]
   ]) {
-    for (const [i5, name] of list(adopt[section]).entries()) {
-      if (typeof name === "string" && !names.has(name)) {
-        error3(["adopt", section, i5], `adopt names ${what} ${quoteName(name)}, which is not declared in '${section}'; only declared objects can be taken over`);
+    for (const [i5, name] of list(adopt[sectionName]).entries()) {
+      if (typeof name === "string" && !names.has(name) && !ctx.typeFailed([sectionName])) {
+        ctx.error(["adopt", sectionName, i5], `adopt names ${what} ${quoteName(name)}, which is not declared in '${sectionName}'; only declared objects can be taken over`);
       }
     }
   }
-  if (mode === "classic-iam") {
-    for (const name of roleNames) {
-      if (!usedRoles.has(name)) warn(["roles", name], `role ${quoteName(name)} is not granted to any group by a mapping; nobody can sign in to it`, "key");
+}
+
+// src/config/rules/roles.ts
+function roles(ctx) {
+  checkNameCollisions(ctx, "roles", LIMITS.roleName, "role");
+  const globalTags = globalTagCount(ctx);
+  for (const [name, role] of entries(ctx.data.roles)) {
+    if (!isRec(role)) continue;
+    const path5 = ["roles", name];
+    const accounts2 = checkAccountSelector(ctx, [...path5, "accounts"], role.accounts);
+    if (ctx.typeSound([...path5, "accounts"])) ctx.found.roleAccounts.set(name, new Set(accounts2));
+    const max = checkDuration(ctx, [...path5, "maxSessionDuration"], role.maxSessionDuration, LIMITS.roleSessionSeconds, `'${describePath([...path5, "maxSessionDuration"])}'`);
+    if (!ctx.typeFailed([...path5, "maxSessionDuration"])) ctx.found.roleMaxSession.set(name, max ?? 3600);
+    let inlineSize = 0;
+    for (const [policyName2, doc] of entries(role.inlinePolicies)) {
+      inlineSize += checkPolicy(ctx, [...path5, "inlinePolicies", policyName2], doc) ?? 0;
     }
-    for (const alias of accountAliases) {
-      const hasRole = [...roleAccounts.values()].some((set) => set.has(alias));
-      if (!hasRole) warn(["aws", "accounts", alias], `account ${quoteName(alias)} has no roles; only the SAML identity provider will be created there`, "key");
+    if (inlineSize > LIMITS.roleInlinePoliciesChars) {
+      ctx.error([...path5, "inlinePolicies"], `the inline policies of role ${quoteName(name)} add up to ${inlineSize} characters; IAM allows ${LIMITS.roleInlinePoliciesChars} per role (white space not counted) \u2014 move some into a managed policy`, "key");
     }
+    if (list(role.managedPolicies).length > LIMITS.managedPoliciesPerRoleDefault) {
+      ctx.warn([...path5, "managedPolicies"], `role ${quoteName(name)} attaches ${list(role.managedPolicies).length} managed policies; AWS allows ${LIMITS.managedPoliciesPerRoleDefault} per role unless the quota was raised`, "key");
+    }
+    checkTags(ctx, [...path5, "tags"], role.tags, globalTags);
   }
+}
+
+// src/config/rules/scim.ts
+function scim(ctx) {
+  const { data, mode } = ctx;
+  const scim2 = isRec(data.scim) ? data.scim : void 0;
+  if (!scim2) return;
+  const provider = section(section(data, "authentik"), "provider");
   if (mode === "identity-center") {
-    for (const name of permissionSetNames) {
-      if (!usedPermissionSets.has(name)) warn(["permissionSets", name], `permission set ${quoteName(name)} is not assigned to any group by a mapping`, "key");
-    }
-  }
-  if (typeof provider.propertyMappingPrefix === "string" && /^\s*authentik\s+default\b/i.test(provider.propertyMappingPrefix)) {
-    error3(["authentik", "provider", "propertyMappingPrefix"], `propertyMappingPrefix '${provider.propertyMappingPrefix}' names authentik's own mappings ("authentik default \u2026 Mapping: \u2026"), which are never the tool's; choose a prefix of your own (the default is "aws-gitops <application slug>")`);
-  }
-  const scim = isRec(data.scim) ? data.scim : void 0;
-  if (scim && mode === "identity-center") {
     const slug = isRec(data.authentik) && isRec(data.authentik.application) && typeof data.authentik.application.slug === "string" ? data.authentik.application.slug : "";
     const prefix = typeof provider.propertyMappingPrefix === "string" ? provider.propertyMappingPrefix : `aws-gitops ${slug}`;
     const ours = `${prefix}: AWS SCIM User`;
@@ -89158,40 +89251,30 @@ function semanticDiagnostics(source, data, now) {
     const before = ours.toLowerCase() <= theirs.toLowerCase() ? "" : ours <= theirs ? " in the database's C (byte-order) collation" : void 0;
     if (before !== void 0) {
       const at = provider.propertyMappingPrefix === void 0 ? ["scim"] : ["authentik", "provider", "propertyMappingPrefix"];
-      error3(at, `the SCIM user mapping would be named ${quoteName(ours)}, which sorts before "${theirs}"${before}; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops <slug>")`, "key");
+      ctx.error(at, `the SCIM user mapping would be named ${quoteName(ours)}, which sorts before "${theirs}"${before}; authentik merges mappings in name order, so choose a prefix that sorts after it (e.g. the default "aws-gitops <slug>")`, "key");
     }
-    if (Array.isArray(scim.groups)) {
-      const provisioned = new Set(list(scim.groups).filter((g5) => typeof g5 === "string"));
+    if (Array.isArray(scim2.groups) && ctx.typeSound(["scim", "groups"])) {
+      const provisioned = new Set(list(scim2.groups).filter((g5) => typeof g5 === "string"));
       for (const [index, mapping] of list(data.mappings).entries()) {
         if (isRec(mapping) && typeof mapping.group === "string" && !provisioned.has(mapping.group)) {
-          warn(["mappings", index, "group"], `group ${quoteName(mapping.group)} is not in scim.groups, so authentik's SCIM provider will not provision it to IAM Identity Center`);
+          ctx.warn(["mappings", index, "group"], `group ${quoteName(mapping.group)} is not in scim.groups, so authentik's SCIM provider will not provision it to IAM Identity Center`);
         }
       }
     }
   }
-  if (scim && typeof scim.url === "string") {
-    const scimRegion = /^https:\/\/scim\.([a-z0-9-]+)\.amazonaws\.com\//.exec(scim.url)?.[1];
-    const ic = isRec(aws.identityCenter) ? aws.identityCenter : {};
+  if (typeof scim2.url === "string") {
+    const scimRegion = /^https:\/\/scim\.([a-z0-9-]+)\.amazonaws\.com\//.exec(scim2.url)?.[1];
+    const ic = section(section(data, "aws"), "identityCenter");
     if (scimRegion && typeof ic.region === "string" && scimRegion !== ic.region) {
-      error3(["scim", "url"], `'scim.url' is in region ${scimRegion}, but aws.identityCenter.region is ${ic.region}; IAM Identity Center serves SCIM only in the region of its instance`);
+      ctx.error(["scim", "url"], `'scim.url' is in region ${scimRegion}, but aws.identityCenter.region is ${ic.region}; IAM Identity Center serves SCIM only in the region of its instance`);
     }
   }
-  if (scim && typeof scim.tokenEnv === "string") {
-    const reserved = reservedVariable(scim.tokenEnv);
+  if (typeof scim2.tokenEnv === "string") {
+    const reserved = reservedVariable(scim2.tokenEnv);
     if (reserved) {
-      error3(["scim", "tokenEnv"], `'scim.tokenEnv' names ${scim.tokenEnv}, ${reserved}; the SCIM token needs a variable of its own, e.g. AWS_SCIM_TOKEN`);
+      ctx.error(["scim", "tokenEnv"], `'scim.tokenEnv' names ${scim2.tokenEnv}, ${reserved}; the SCIM token needs a variable of its own, e.g. AWS_SCIM_TOKEN`);
     }
   }
-  if (scim && typeof scim.tokenEnv === "string" && looksLikeTokenValue(scim.tokenEnv)) {
-    error3(["scim", "tokenEnv"], "'scim.tokenEnv' looks like the token itself; write the NAME of the environment variable that holds it (e.g. AWS_SCIM_TOKEN) and set that variable in the environment");
-  }
-  for (const { path: path4, key: key2, code: code2 } of findLoneSurrogates(data, [])) {
-    error3(path4, `${key2 ? `a key in '${describePath(path4.slice(0, -1))}'` : `'${describePath(path4)}'`} holds half of a UTF-16 surrogate pair (\\u${code2}), which is not a character; no API accepts it`, key2 ? "key" : "value");
-  }
-  for (const path4 of findAwsAccessKeys(data, [])) {
-    error3(path4, `'${describePath(path4)}' looks like an AWS access key; credentials are never written in the config \u2014 they come from the standard AWS credential chain`);
-  }
-  return out;
 }
 var AWS_CREDENTIAL_VARIABLES = /* @__PURE__ */ new Set([
   "AWS_ACCESS_KEY_ID",
@@ -89221,36 +89304,124 @@ function reservedVariable(name) {
   if (n3.startsWith("ACTIONS_") || n3.startsWith("RUNNER_")) return "a variable the GitHub Actions runner sets for itself";
   return void 0;
 }
+
+// src/config/rules/secrets.ts
+function secrets(ctx) {
+  const { data } = ctx;
+  const scim2 = isRec(data.scim) ? data.scim : void 0;
+  if (scim2 && typeof scim2.tokenEnv === "string" && looksLikeTokenValue(scim2.tokenEnv)) {
+    ctx.error(["scim", "tokenEnv"], "'scim.tokenEnv' looks like the token itself; write the NAME of the environment variable that holds it (e.g. AWS_SCIM_TOKEN) and set that variable in the environment");
+  }
+  for (const { path: path5, key: key2, code: code2 } of findLoneSurrogates(data, [])) {
+    ctx.error(path5, `${key2 ? `a key in '${describePath(path5.slice(0, -1))}'` : `'${describePath(path5)}'`} holds half of a UTF-16 surrogate pair (\\u${code2}), which is not a character; no API accepts it`, key2 ? "key" : "value");
+  }
+  for (const path5 of findAwsAccessKeys(data, [])) {
+    ctx.error(path5, `'${describePath(path5)}' looks like an AWS access key; credentials are never written in the config \u2014 they come from the standard AWS credential chain`);
+  }
+}
 function looksLikeTokenValue(value) {
   if (value.length > 64) return true;
   const mixed = /[a-z]/.test(value) && /[A-Z]/.test(value) && /[0-9]/.test(value);
   return value.length >= 24 && mixed;
 }
-function findLoneSurrogates(value, path4) {
+function findLoneSurrogates(value, path5) {
   const lone = (s2) => /[\ud800-\udfff]/u.exec(s2)?.[0]?.charCodeAt(0).toString(16);
   if (typeof value === "string") {
     const code2 = lone(value);
-    return code2 ? [{ path: path4, key: false, code: code2 }] : [];
+    return code2 ? [{ path: path5, key: false, code: code2 }] : [];
   }
-  if (Array.isArray(value)) return value.flatMap((v, i5) => findLoneSurrogates(v, [...path4, i5]));
+  if (Array.isArray(value)) return value.flatMap((v, i5) => findLoneSurrogates(v, [...path5, i5]));
   if (isRec(value)) {
     return Object.entries(value).flatMap(([k5, v]) => {
       const code2 = lone(k5);
-      return [...code2 ? [{ path: [...path4, k5], key: true, code: code2 }] : [], ...findLoneSurrogates(v, [...path4, k5])];
+      return [...code2 ? [{ path: [...path5, k5], key: true, code: code2 }] : [], ...findLoneSurrogates(v, [...path5, k5])];
     });
   }
   return [];
 }
-function findAwsAccessKeys(value, path4) {
-  if (typeof value === "string") return /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/.test(value) ? [path4] : [];
-  if (Array.isArray(value)) return value.flatMap((v, i5) => findAwsAccessKeys(v, [...path4, i5]));
-  if (isRec(value)) return Object.entries(value).flatMap(([k5, v]) => findAwsAccessKeys(v, [...path4, k5]));
+function findAwsAccessKeys(value, path5) {
+  if (typeof value === "string") return /\b(?:AKIA|ASIA)[0-9A-Z]{16}\b/.test(value) ? [path5] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i5) => findAwsAccessKeys(v, [...path5, i5]));
+  if (isRec(value)) return Object.entries(value).flatMap(([k5, v]) => findAwsAccessKeys(v, [...path5, k5]));
   return [];
+}
+
+// src/config/rules/session-duration.ts
+function samlSessionDuration(ctx) {
+  const provider = section(section(ctx.data, "authentik"), "provider");
+  const sessionSeconds = checkDuration(ctx, ["authentik", "provider", "sessionDuration"], provider.sessionDuration, LIMITS.samlSessionSeconds, "'authentik.provider.sessionDuration'");
+  if (sessionSeconds === void 0 || ctx.mode !== "classic-iam") return;
+  for (const [role, max] of ctx.found.roleMaxSession) {
+    if (sessionSeconds > max) {
+      ctx.error(["authentik", "provider", "sessionDuration"], `the SAML session duration ${formatDuration(sessionSeconds)} is longer than role ${quoteName(role)} allows (maxSessionDuration ${formatDuration(max)}); AWS would refuse the sign-in`);
+    }
+  }
+}
+
+// src/config/rules/tags.ts
+function reservedTags(ctx) {
+  const tags = section(ctx.data, "aws").tags;
+  if (!isRec(tags)) return;
+  for (const key2 of Object.keys(tags)) {
+    if (key2.toLowerCase() === "managed-by" || key2.toLowerCase() === "managed-by-config") {
+      ctx.error(["aws", "tags", key2], `the tag '${key2}' is reserved: the tool sets it to mark what it owns and for which configuration`, "key");
+    }
+  }
+}
+
+// src/config/rules/unused.ts
+function unused(ctx) {
+  const { mode, names, found } = ctx;
+  const grantsKnown = (field) => !ctx.typeFailed(["mappings"]) && list(ctx.data.mappings).every((_, i5) => !ctx.typeFailed(["mappings", i5]) && ctx.typeSound(["mappings", i5, field]));
+  if (mode === "classic-iam") {
+    if (grantsKnown("roles")) {
+      for (const name of names.roles) {
+        if (!found.usedRoles.has(name)) ctx.warn(["roles", name], `role ${quoteName(name)} is not granted to any group by a mapping; nobody can sign in to it`, "key");
+      }
+    }
+    const roleAccountsKnown = !ctx.typeFailed(["roles"]) && [...names.roles].every((name) => found.roleAccounts.has(name));
+    for (const alias of roleAccountsKnown ? names.accounts : []) {
+      const hasRole = [...found.roleAccounts.values()].some((set) => set.has(alias));
+      if (!hasRole) ctx.warn(["aws", "accounts", alias], `account ${quoteName(alias)} has no roles; only the SAML identity provider will be created there`, "key");
+    }
+  }
+  if (mode === "identity-center") {
+    for (const name of grantsKnown("permissionSets") ? names.permissionSets : []) {
+      if (!found.usedPermissionSets.has(name)) ctx.warn(["permissionSets", name], `permission set ${quoteName(name)} is not assigned to any group by a mapping`, "key");
+    }
+  }
+}
+
+// src/config/semantic-rules.ts
+var RULES = [
+  modeSections,
+  accounts,
+  reservedTags,
+  roles,
+  samlSessionDuration,
+  permissionSets,
+  mappings,
+  references,
+  unused,
+  propertyMappingPrefix,
+  scim,
+  secrets
+];
+function semanticDiagnostics(source, data, now, typeFailures2 = []) {
+  const out = [];
+  if (!isRec(data)) {
+    const message = data === null ? "the configuration file is empty" : "the configuration must be a mapping (key: value) at the top level";
+    out.push(source.diagnostic("error", [], message));
+    return out;
+  }
+  const ctx = createContext(source, data, now, typeFailures2, (d5) => out.push(d5));
+  for (const rule2 of RULES) rule2(ctx);
+  return out;
 }
 
 // src/config/yaml-source.ts
 var import_yaml = __toESM(require_dist2(), 1);
-var placeKey = (path4) => path4.map((p3) => typeof p3 === "number" ? `#${p3}` : `.${p3}`).join("");
+var placeKey = (path5) => path5.map((p3) => typeof p3 === "number" ? `#${p3}` : `.${p3}`).join("");
 var YamlSource = class {
   file;
   text;
@@ -89317,7 +89488,7 @@ var YamlSource = class {
     const survey = { places: /* @__PURE__ */ new Map(), duplicates: [], badKeys: [], aliases: [] };
     const anchors = /* @__PURE__ */ new Map();
     const ancestors = [];
-    const walk = (node, path4) => {
+    const walk = (node, path5) => {
       if (!node || typeof node !== "object") return;
       const n3 = node;
       if (n3 instanceof import_yaml.Alias) {
@@ -89334,8 +89505,8 @@ var YamlSource = class {
           const keyOffset = key2?.range?.[0];
           if (key2 && ((0, import_yaml.isCollection)(key2) || key2 instanceof import_yaml.Alias)) {
             survey.badKeys.push(keyOffset ?? 0);
-            walk(key2, path4);
-            walk(pair.value, path4);
+            walk(key2, path5);
+            walk(pair.value, path5);
             continue;
           }
           const name = (0, import_yaml.isScalar)(key2) ? String(key2.value) : "";
@@ -89344,16 +89515,18 @@ var YamlSource = class {
             if (first !== void 0) survey.duplicates.push({ offset: keyOffset, first });
             else seen.set(name, keyOffset);
           }
-          const sub = [...path4, name];
+          const sub = [...path5, name];
           const id = placeKey(sub);
-          if (!survey.places.has(id)) survey.places.set(id, { key: keyOffset, value: pair.value?.range?.[0] });
+          const range2 = pair.value?.range;
+          if (!survey.places.has(id)) survey.places.set(id, { key: keyOffset, value: range2?.[0], valueEnd: range2?.[1] });
           walk(key2, sub);
           walk(pair.value, sub);
         }
       } else if ((0, import_yaml.isSeq)(n3)) {
         n3.items.forEach((item, i5) => {
-          const sub = [...path4, i5];
-          survey.places.set(placeKey(sub), { value: item?.range?.[0] });
+          const sub = [...path5, i5];
+          const range2 = item?.range;
+          survey.places.set(placeKey(sub), { value: range2?.[0], valueEnd: range2?.[1] });
           walk(item, sub);
         });
       }
@@ -89445,11 +89618,11 @@ var YamlSource = class {
    * is a mapping entry, else of its value. Falls back to the nearest existing
    * ancestor so a diagnostic never lands on line 1 for no reason.
    */
-  position(path4, target = "value") {
+  position(path5, target = "value") {
     const places = this.survey().places;
-    for (let depth = path4.length; depth >= 0; depth--) {
-      const place = places.get(placeKey(path4.slice(0, depth)));
-      const wantKey = target === "key" || depth < path4.length;
+    for (let depth = path5.length; depth >= 0; depth--) {
+      const place = places.get(placeKey(path5.slice(0, depth)));
+      const wantKey = target === "key" || depth < path5.length;
       const offset = (wantKey ? place?.key : void 0) ?? place?.value ?? place?.key;
       if (offset !== void 0) {
         const { line, col } = this.lines.linePos(offset);
@@ -89457,6 +89630,16 @@ var YamlSource = class {
       }
     }
     return { line: 1, column: 1 };
+  }
+  /**
+   * The text of the value at a path exactly as the file writes it (`012345678901`
+   * where the data holds the number 12345678901), or undefined when there is none.
+   * Only for messages that quote a value the schema classes as harmless.
+   */
+  sourceText(path5) {
+    const place = this.survey().places.get(placeKey(path5));
+    if (place?.value === void 0 || place.valueEnd === void 0) return void 0;
+    return this.text.slice(place.value, place.valueEnd);
   }
   /**
    * Keys and values that hold an invisible character (a zero-width space or joiner,
@@ -89492,8 +89675,8 @@ var YamlSource = class {
     });
     return out;
   }
-  diagnostic(severity, path4, message, target = "value") {
-    return { severity, message, file: this.file, path: path4, ...this.position(path4, target) };
+  diagnostic(severity, path5, message, target = "value") {
+    return { severity, message, file: this.file, path: path5, ...this.position(path5, target) };
   }
 };
 function duplicateKeyMessage(first) {
@@ -89573,7 +89756,8 @@ function validateConfigText(file, text, options = {}) {
     return { diagnostics: atMost(sortDiagnostics(syntax)), source };
   }
   const data = source.toJS();
-  const rules = [...data === null || typeof data !== "object" || Array.isArray(data) ? [] : schemaDiagnostics(source, data), ...semanticDiagnostics(source, data, now)];
+  const schema = data === null || typeof data !== "object" || Array.isArray(data) ? { diagnostics: [], typeFailures: [] } : schemaCheck(source, data);
+  const rules = [...schema.diagnostics, ...semanticDiagnostics(source, data, now, schema.typeFailures)];
   const taken = new Set(rules.filter((d5) => d5.severity === "error").map((d5) => `${d5.line}:${d5.column}`));
   const invisible = source.invisibleCharacterDiagnostics().filter((d5) => !taken.has(`${d5.line}:${d5.column}`));
   const diagnostics = atMost(sortDiagnostics([...syntax, ...invisible, ...rules]));
@@ -89644,7 +89828,7 @@ function decodeUtf8(bytes) {
 async function checkReferencedFiles(result) {
   const ic = result.config.aws.identityCenter;
   if (!ic) return result;
-  const root5 = await configRoot(result.source.file).catch(() => path2.dirname(path2.resolve(result.source.file)));
+  const root5 = await configRoot(result.source.file).catch(() => path3.dirname(path3.resolve(result.source.file)));
   ic.spMetadataRoot = root5;
   const problem = await readSpMetadataFile(ic.spMetadataPath, root5).then(
     () => void 0,
@@ -89662,16 +89846,16 @@ function policy(doc) {
 function seconds(value, fallback2) {
   return value === void 0 ? fallback2 : parseDuration(value) ?? fallback2;
 }
-function mappingExpiry(source, index, value) {
+function mappingExpiry2(source, index, value) {
   const parsed = parseExpiry(value);
   if (!parsed.ok) throw new Error(`internal: unvalidated expiry (${parsed.reason})`);
   const pos2 = source.position(["mappings", index, "expires"]);
-  return { value, endsAt: parsed.endsAt.toISOString(), field: `mappings[${index}].expires`, location: `${path2.basename(source.file)}:${pos2.line}:${pos2.column}` };
+  return { value, endsAt: parsed.endsAt.toISOString(), field: `mappings[${index}].expires`, location: expiryLocation(source.file, pos2.line, pos2.column) };
 }
 function resolveConfig(source, raw) {
   const accountAliases = Object.keys(raw.aws.accounts);
   const selectAccounts = (selector) => selector === "*" ? [...accountAliases] : [...selector];
-  const mappings = raw.mappings.map((m3, index) => {
+  const mappings2 = raw.mappings.map((m3, index) => {
     const pos2 = source.position(["mappings", index]);
     return {
       group: m3.group,
@@ -89680,13 +89864,13 @@ function resolveConfig(source, raw) {
       organizationalUnits: [...m3.organizationalUnits ?? []],
       location: `${source.file}:${pos2.line}:${pos2.column}`,
       path: ["mappings", index],
-      ...m3.expires !== void 0 ? { expires: mappingExpiry(source, index, m3.expires) } : {}
+      ...m3.expires !== void 0 ? { expires: mappingExpiry2(source, index, m3.expires) } : {}
     };
   });
   const ic = raw.aws.identityCenter;
-  const scim = raw.scim;
-  const at = (path4) => {
-    const pos2 = source.position(path4);
+  const scim2 = raw.scim;
+  const at = (path5) => {
+    const pos2 = source.position(path5);
     return `${source.file}:${pos2.line}:${pos2.column}`;
   };
   return {
@@ -89728,7 +89912,7 @@ function resolveConfig(source, raw) {
         instanceArn: ic.instanceArn,
         identityStoreId: ic.identityStoreId,
         accessPortalUrl: ic.accessPortalUrl,
-        spMetadataPath: path2.resolve(path2.dirname(source.file), ic.spMetadata),
+        spMetadataPath: path3.resolve(path3.dirname(source.file), ic.spMetadata),
         spMetadataLocation: at(["aws", "identityCenter", "spMetadata"])
       }
     },
@@ -89753,15 +89937,15 @@ function resolveConfig(source, raw) {
       permissionsBoundary: p3.permissionsBoundary?.managedPolicyArn ? { managedPolicyArn: p3.permissionsBoundary.managedPolicyArn } : p3.permissionsBoundary?.customerManagedPolicy ? { customerManagedPolicy: { name: p3.permissionsBoundary.customerManagedPolicy.name, path: p3.permissionsBoundary.customerManagedPolicy.path ?? "/" } } : void 0,
       tags: { ...p3.tags ?? {} }
     })),
-    mappings,
-    scim: scim && {
-      url: scim.url,
-      tokenEnv: scim.tokenEnv,
+    mappings: mappings2,
+    scim: scim2 && {
+      url: scim2.url,
+      tokenEnv: scim2.tokenEnv,
       tokenEnvLocation: at(["scim", "tokenEnv"]),
-      providerName: scim.providerName ?? `${raw.authentik.provider.name}-scim`,
-      groups: scim.groups ?? [...new Set(raw.mappings.map((m3) => m3.group))],
-      groupsLocation: at(scim.groups ? ["scim", "groups"] : ["scim"]),
-      userMapping: { userName: scim.userMapping?.userName ?? "email", dropPhotos: scim.userMapping?.dropPhotos ?? true }
+      providerName: scim2.providerName ?? `${raw.authentik.provider.name}-scim`,
+      groups: scim2.groups ?? [...new Set(raw.mappings.map((m3) => m3.group))],
+      groupsLocation: at(scim2.groups ? ["scim", "groups"] : ["scim"]),
+      userMapping: { userName: scim2.userMapping?.userName ?? "email", dropPhotos: scim2.userMapping?.dropPhotos ?? true }
     },
     options: { prune: raw.options?.prune ?? false, allowDeleteAll: raw.options?.allowDeleteAll ?? false },
     adopt: { application: raw.adopt?.application ?? false, roles: [...raw.adopt?.roles ?? []], permissionSets: [...raw.adopt?.permissionSets ?? []] },
@@ -89857,10 +90041,10 @@ async function executeChanges(changes, run2, options = {}) {
 }
 
 // src/desired/expiry.ts
-function splitExpired(desired, mappings, now) {
+function splitExpired(desired, mappings2, now) {
   const out = { desired: [], expired: /* @__PURE__ */ new Map(), expiring: /* @__PURE__ */ new Map() };
   for (const r5 of desired) {
-    const expiries = (r5.grantedBy ?? []).map((i5) => mappings[i5]?.expires);
+    const expiries = (r5.grantedBy ?? []).map((i5) => mappings2[i5]?.expires);
     if (expiries.length === 0 || expiries.some((e5) => e5 === void 0)) {
       out.desired.push(r5);
       continue;
@@ -89875,8 +90059,8 @@ function splitExpired(desired, mappings, now) {
   }
   return out;
 }
-function activeMappings(mappings, now) {
-  return mappings.filter((m3) => !m3.expires || Date.parse(m3.expires.endsAt) > now.getTime());
+function activeMappings(mappings2, now) {
+  return mappings2.filter((m3) => !m3.expires || Date.parse(m3.expires.endsAt) > now.getTime());
 }
 function groupsNeeded(config, now) {
   return activeMappings(config.mappings, now).map((m3) => ({ name: m3.group, location: m3.location }));
@@ -90052,8 +90236,8 @@ var AWS_AUDIENCE = "urn:amazon:webservices";
 function samlProviderArn(accountId, name) {
   return `arn:aws:iam::${accountId}:saml-provider/${name}`;
 }
-function roleArn(accountId, path4, name) {
-  return `arn:aws:iam::${accountId}:role${path4}${name}`;
+function roleArn(accountId, path5, name) {
+  return `arn:aws:iam::${accountId}:role${path5}${name}`;
 }
 function trustPolicy(accountId, samlProvider2) {
   return normalizePolicy({
@@ -90115,7 +90299,7 @@ var address = {
   scimProvider: (name) => `authentik.scim_provider[${name}]`,
   scimMapping: (name) => `authentik.scim_mapping[${name}]`,
   iamSamlProvider: (account, name) => `aws.iam.saml_provider[${account}:${name}]`,
-  iamRole: (account, path4, name) => `aws.iam.role[${account}:${path4}${name}]`,
+  iamRole: (account, path5, name) => `aws.iam.role[${account}:${path5}${name}]`,
   permissionSet: (name) => `aws.sso.permission_set[${name}]`,
   assignment: (group4, permissionSet2, account) => `aws.sso.account_assignment[${group4}\u2192${permissionSet2}@${account}]`
 };
@@ -90262,19 +90446,19 @@ function desiredClassicIam(config, ctx) {
     });
     return address.propertyMapping(name);
   };
-  const mappings = [
+  const mappings2 = [
     mapping("Role", SAML_ATTRIBUTE.role, "Role", ROLE_EXPRESSION),
     mapping("RoleSessionName", SAML_ATTRIBUTE.roleSessionName, "RoleSessionName", roleSessionNameExpression(config.authentik.provider.sessionName))
   ];
   if (config.authentik.provider.sessionDuration !== void 0) {
-    mappings.push(mapping("SessionDuration", SAML_ATTRIBUTE.sessionDuration, "SessionDuration", sessionDurationExpression(config.authentik.provider.sessionDuration)));
+    mappings2.push(mapping("SessionDuration", SAML_ATTRIBUTE.sessionDuration, "SessionDuration", sessionDurationExpression(config.authentik.provider.sessionDuration)));
   }
   out.push(
     authentikSamlProvider(config, {
       acs_url: AWS_SIGNIN_SAML,
       audience: AWS_AUDIENCE,
       ...issuerProps(config, ctx.authentikUrl, ctx.api),
-      property_mappings: mappings.map(($ref) => ({ $ref })).sort(byCodePoint)
+      property_mappings: mappings2.map(($ref) => ({ $ref })).sort(byCodePoint)
     })
   );
   const publicUrl = publicAuthentikUrl(config, ctx.authentikUrl);
@@ -90282,10 +90466,10 @@ function desiredClassicIam(config, ctx) {
   const application2 = authentikApplication(config, launchUrl);
   application2.props.backchannel_providers = [];
   out.push(application2, ...applicationBindings(config));
-  const accounts = new Map(config.aws.accounts.map((a5) => [a5.alias, a5]));
+  const accounts2 = new Map(config.aws.accounts.map((a5) => [a5.alias, a5]));
   for (const role of config.roles) {
     for (const alias of role.accounts) {
-      const account = accounts.get(alias);
+      const account = accounts2.get(alias);
       const name = entitlementName(role.name, alias);
       const entitlementAddress = address.entitlement(app, name);
       out.push({
@@ -90517,10 +90701,10 @@ function expressionGrants(expression, groups, signIn) {
   }
   return { grants, problems };
 }
-function handMadeRoleAccess(mappings, groups, signIn, grantOf) {
+function handMadeRoleAccess(mappings2, groups, signIn, grantOf) {
   const rows = [];
   const warnings = [];
-  for (const m3 of mappings) {
+  for (const m3 of mappings2) {
     const parsed = readRoleExpression(m3.expression);
     if (parsed.style === "entitlements") continue;
     if (parsed.style === "unreadable") {
@@ -90535,8 +90719,8 @@ function handMadeRoleAccess(mappings, groups, signIn, grantOf) {
   }
   return { rows, warnings };
 }
-function handMadeAccessByPerson(mappings, groups, users, signIn, grantOf) {
-  const parsed = mappings.map((m3) => readRoleExpression(m3.expression)).filter((p3) => p3.style === "static" || p3.style === "group-attribute");
+function handMadeAccessByPerson(mappings2, groups, users, signIn, grantOf) {
+  const parsed = mappings2.map((m3) => readRoleExpression(m3.expression)).filter((p3) => p3.style === "static" || p3.style === "group-attribute");
   const out = /* @__PURE__ */ new Map();
   if (parsed.length === 0) return out;
   const members = groupMembers(groups, users.map((u) => ({ ...u, groups: [...u.groups] })));
@@ -90680,9 +90864,9 @@ async function accountClients(account, env2 = process.env) {
 function displayUrl(url) {
   const m3 = /^([a-zA-Z][a-zA-Z0-9+.-]*:\/\/)([^/?#]*)([^?#]*)(\?[^#]*)?(#.*)?$/s.exec(url);
   if (!m3) return url;
-  const [, scheme, authority = "", path4 = "", query] = m3;
+  const [, scheme, authority = "", path5 = "", query] = m3;
   const host = authority.slice(authority.lastIndexOf("@") + 1);
-  return `${scheme}${host}${path4}${query ? "?\u2026" : ""}`;
+  return `${scheme}${host}${path5}${query ? "?\u2026" : ""}`;
 }
 function redactUrls(text) {
   return text.replace(/[a-zA-Z][a-zA-Z0-9+.-]*:\/\/[^\s"'<>()]*/g, (url) => {
@@ -90746,12 +90930,12 @@ async function readIamAccount(clients, config, desiredRoleNames) {
   const out = [];
   const rolePath = config.aws.rolePath;
   const adoptRoles = new Set(config.adopt?.roles ?? []);
-  const roles = await collectPages("AWS ListRoles", async (Marker) => {
+  const roles2 = await collectPages("AWS ListRoles", async (Marker) => {
     const page = await iam.send(new import_client_iam2.ListRolesCommand({ ...Marker ? { Marker } : {}, MaxItems: 1e3 }));
     return { items: page.Roles, next: page.IsTruncated ? page.Marker : void 0 };
   });
   const wanted = new Set([...desiredRoleNames].map((n3) => n3.toLowerCase()));
-  const relevant = roles.filter((r5) => r5.Path === rolePath || wanted.has((r5.RoleName ?? "").toLowerCase()));
+  const relevant = roles2.filter((r5) => r5.Path === rolePath || wanted.has((r5.RoleName ?? "").toLowerCase()));
   const details = /* @__PURE__ */ new Map();
   if (relevant.length > 0) {
     const roleDetails = await collectPages("AWS GetAccountAuthorizationDetails", async (Marker) => {
@@ -90934,39 +91118,39 @@ function desiredIdentityCenter(config, ctx) {
       property_mappings: []
     })
   );
-  const scim = config.scim;
+  const scim2 = config.scim;
   const application2 = authentikApplication(config, config.authentik.application.launchUrl ?? ic.accessPortalUrl);
-  application2.props.backchannel_providers = scim ? [{ $ref: address.scimProvider(scim.providerName) }] : [];
+  application2.props.backchannel_providers = scim2 ? [{ $ref: address.scimProvider(scim2.providerName) }] : [];
   out.push(application2, ...applicationBindings(config));
-  if (scim) {
+  if (scim2) {
     const mappingName = scimUserMappingName(config);
     out.push({
       address: address.scimMapping(mappingName),
       type: "authentik.scim_mapping",
       system: "authentik",
       title: `SCIM property mapping "${mappingName}"`,
-      props: { name: mappingName, expression: scimUserExpression(scim.userMapping.userName, scim.userMapping.dropPhotos) }
+      props: { name: mappingName, expression: scimUserExpression(scim2.userMapping.userName, scim2.userMapping.dropPhotos) }
     });
     out.push({
-      address: address.scimProvider(scim.providerName),
+      address: address.scimProvider(scim2.providerName),
       type: "authentik.scim_provider",
       system: "authentik",
-      title: `SCIM provider "${scim.providerName}"`,
+      title: `SCIM provider "${scim2.providerName}"`,
       props: {
-        name: scim.providerName,
-        url: scim.url,
+        name: scim2.providerName,
+        url: scim2.url,
         compatibility_mode: "aws",
         // Defaults first: authentik merges in name order and ours sorts after them.
         property_mappings: [{ $lookup: "managed_mapping", key: SCIM_DEFAULT_USER_MAPPING }, { $ref: address.scimMapping(mappingName) }].sort(byCodePoint),
         property_mappings_group: [{ $lookup: "managed_mapping", key: SCIM_DEFAULT_GROUP_MAPPING }],
-        ...scimGroupFilterProps(scim.groups, ctx.api),
+        ...scimGroupFilterProps(scim2.groups, ctx.api),
         exclude_users_service_account: true,
         // IAM Identity Center's SCIM API allows about 20 requests per second; small pages keep a sync task short.
         ...ctx.api.scimSyncPageSize ? { sync_page_size: 50 } : {},
         dry_run: false,
         // The token is write-only in authentik, so it cannot be compared; a rotation is
         // asked for explicitly and shows as this field (never the value itself).
-        ...ctx.rotateScimToken ? { token: `(new value from ${scim.tokenEnv})` } : {}
+        ...ctx.rotateScimToken ? { token: `(new value from ${scim2.tokenEnv})` } : {}
       }
     });
   }
@@ -91013,7 +91197,7 @@ function desiredIdentityCenter(config, ctx) {
           // With SCIM, a group may reach the Identity Store only through the provider's sync,
           // which needs the provider attached to the application, and the group bound to
           // it (the application's bindings pick the users SCIM provisions), first.
-          ...scim ? { dependsOn: [address.scimProvider(scim.providerName), address.application(app), address.applicationBinding(app, m3.group)] } : {},
+          ...scim2 ? { dependsOn: [address.scimProvider(scim2.providerName), address.application(app), address.applicationBinding(app, m3.group)] } : {},
           grantedBy: [index]
         };
         seen.set(addr, assignment);
@@ -91926,10 +92110,10 @@ var distribution_default = ky;
 
 // src/providers/authentik/client.ts
 var AuthentikApiError = class extends UserError {
-  constructor(method, path4, status, body, hint) {
-    super(`authentik ${method} ${path4} failed with HTTP ${status}${describeBody(body)}${hint ? `: ${hint}` : ""}`);
+  constructor(method, path5, status, body, hint) {
+    super(`authentik ${method} ${path5} failed with HTTP ${status}${describeBody(body)}${hint ? `: ${hint}` : ""}`);
     this.method = method;
-    this.path = path4;
+    this.path = path5;
     this.status = status;
     this.body = body;
   }
@@ -91940,10 +92124,10 @@ var AuthentikApiError = class extends UserError {
   name = "AuthentikApiError";
 };
 var AuthentikTransportError = class extends UserError {
-  constructor(method, path4, message) {
+  constructor(method, path5, message) {
     super(message);
     this.method = method;
-    this.path = path4;
+    this.path = path5;
   }
   method;
   path;
@@ -92001,8 +92185,8 @@ var AuthentikClient = class {
       }
     });
   }
-  async call(method, path4, body, searchParams) {
-    const relative = path4.replace(/^\/+/, "");
+  async call(method, path5, body, searchParams) {
+    const relative = path5.replace(/^\/+/, "");
     try {
       const response = await this.http(relative, {
         method,
@@ -92041,44 +92225,44 @@ var AuthentikClient = class {
     }
   }
   /** Raw JSON, keys as authentik sends them. */
-  getRaw(path4, searchParams) {
-    return this.call("get", path4, void 0, searchParams);
+  getRaw(path5, searchParams) {
+    return this.call("get", path5, void 0, searchParams);
   }
-  async get(path4, searchParams) {
-    return fromApi(await this.call("get", path4, void 0, searchParams));
+  async get(path5, searchParams) {
+    return fromApi(await this.call("get", path5, void 0, searchParams));
   }
-  async post(path4, body) {
-    return fromApi(await this.call("post", path4, toApi(body)));
+  async post(path5, body) {
+    return fromApi(await this.call("post", path5, toApi(body)));
   }
-  async put(path4, body) {
-    return fromApi(await this.call("put", path4, toApi(body)));
+  async put(path5, body) {
+    return fromApi(await this.call("put", path5, toApi(body)));
   }
-  async patch(path4, body) {
-    return fromApi(await this.call("patch", path4, toApi(body)));
+  async patch(path5, body) {
+    return fromApi(await this.call("patch", path5, toApi(body)));
   }
-  delete(path4) {
-    return this.call("delete", path4);
+  delete(path5) {
+    return this.call("delete", path5);
   }
   /**
    * Every item of a paged list. authentik signals the last page with `next: 0`
    * (not null); the guard stops a pager that never ends.
    */
-  async list(path4, searchParams = {}) {
-    return collectPages(`authentik GET ${path4}`, async (page = 1) => {
+  async list(path5, searchParams = {}) {
+    return collectPages(`authentik GET ${path5}`, async (page = 1) => {
       const params = new URLSearchParams();
       for (const [k5, v] of Object.entries(searchParams)) {
         for (const item of Array.isArray(v) ? v : [v]) params.append(k5, String(item));
       }
       params.set("page", String(page));
       params.set("page_size", "100");
-      const body = await this.getRaw(path4, params);
+      const body = await this.getRaw(path5, params);
       return { items: body.results.map((r5) => fromApi(r5)), next: body.pagination?.next };
     });
   }
   /** GET that turns 404 into undefined. */
-  async find(path4) {
+  async find(path5) {
     try {
-      return await this.get(path4);
+      return await this.get(path5);
     } catch (error3) {
       if (error3 instanceof AuthentikApiError && error3.status === 404) return void 0;
       throw error3;
@@ -92275,7 +92459,7 @@ async function discoverInstance(clients, config) {
 }
 async function accountsUnder(clients, parentId, depth = 0) {
   if (depth > 5) return [];
-  const accounts = await allPages(
+  const accounts2 = await allPages(
     "ListAccountsForParent",
     (NextToken) => clients.organizations.send(new import_client_organizations2.ListAccountsForParentCommand({ ParentId: parentId, ...NextToken ? { NextToken } : {} })),
     (p3) => p3.Accounts
@@ -92285,8 +92469,8 @@ async function accountsUnder(clients, parentId, depth = 0) {
     (NextToken) => clients.organizations.send(new import_client_organizations2.ListOrganizationalUnitsForParentCommand({ ParentId: parentId, ...NextToken ? { NextToken } : {} })),
     (p3) => p3.OrganizationalUnits
   );
-  for (const child of children) if (child.Id) accounts.push(...await accountsUnder(clients, child.Id, depth + 1));
-  return accounts;
+  for (const child of children) if (child.Id) accounts2.push(...await accountsUnder(clients, child.Id, depth + 1));
+  return accounts2;
 }
 async function readIdentityCenter(clients, config, concurrency = 8) {
   const { instanceArn, identityStoreId } = await discoverInstance(clients, config);
@@ -92392,12 +92576,12 @@ async function readOuAccounts(clients, config) {
   const declaredById = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
   const ouAccounts = /* @__PURE__ */ new Map();
   for (const ou of config.aws.organizationalUnits) {
-    const accounts = await accountsUnder(clients, ou.id).catch((error3) => {
+    const accounts2 = await accountsUnder(clients, ou.id).catch((error3) => {
       throw new UserError(`cannot list the accounts of organizational unit '${ou.alias}' (${ou.id}) through AWS Organizations: ${error3.name}: ${error3.message}`);
     });
     ouAccounts.set(
       ou.alias,
-      accounts.filter((a5) => a5.Id).map((a5) => ({ id: a5.Id, label: declaredById.get(a5.Id) ?? a5.Name ?? a5.Id })).sort((x, y) => byCodePoint(x.id, y.id))
+      accounts2.filter((a5) => a5.Id).map((a5) => ({ id: a5.Id, label: declaredById.get(a5.Id) ?? a5.Name ?? a5.Id })).sort((x, y) => byCodePoint(x.id, y.id))
     );
   }
   return ouAccounts;
@@ -92679,8 +92863,8 @@ var identityCenter = {
     if (!setup.scimToken && writesScimProvider(plan)) throw missingScimToken(ctx.config);
   },
   applyContext(ctx, setup, live, onProgress2) {
-    const scim = ctx.config.scim;
-    setup.sync = scim ? new ScimSync(ctx.authentik, scim.providerName, () => live.authentik.ids.pk.get(address.scimProvider(scim.providerName)), (message) => onProgress2?.({ kind: "info", message })) : void 0;
+    const scim2 = ctx.config.scim;
+    setup.sync = scim2 ? new ScimSync(ctx.authentik, scim2.providerName, () => live.authentik.ids.pk.get(address.scimProvider(scim2.providerName)), (message) => onProgress2?.({ kind: "info", message })) : void 0;
     const pollMs = ctx.options.pollMs ?? 500;
     const identityCenter2 = {
       clients: setup.clients,
@@ -92832,16 +93016,16 @@ var Diff = class {
       }
     }
   }
-  addToPath(path4, added, removed, oldPosInc, options) {
-    const last = path4.lastComponent;
+  addToPath(path5, added, removed, oldPosInc, options) {
+    const last = path5.lastComponent;
     if (last && !options.oneChangePerToken && last.added === added && last.removed === removed) {
       return {
-        oldPos: path4.oldPos + oldPosInc,
+        oldPos: path5.oldPos + oldPosInc,
         lastComponent: { count: last.count + 1, added, removed, previousComponent: last.previousComponent }
       };
     } else {
       return {
-        oldPos: path4.oldPos + oldPosInc,
+        oldPos: path5.oldPos + oldPosInc,
         lastComponent: { count: 1, added, removed, previousComponent: last }
       };
     }
@@ -93266,9 +93450,9 @@ function lookup(ctx, value) {
 function mappingId(ctx, value) {
   return isRef(value) ? idOf(ctx.ids.id, value, "pk") : lookup(ctx, value);
 }
-async function remove(ctx, path4) {
+async function remove(ctx, path5) {
   try {
-    await ctx.client.delete(path4);
+    await ctx.client.delete(path5);
   } catch (error3) {
     if (!(error3 instanceof AuthentikApiError && error3.status === 404)) throw error3;
   }
@@ -93286,8 +93470,8 @@ async function createOnce(post, find, attempts = 4) {
     }
   }
 }
-async function findOne(ctx, path4, query, matches) {
-  const items = await ctx.client.list(path4, query);
+async function findOne(ctx, path5, query, matches) {
+  const items = await ctx.client.list(path5, query);
   return items.find(matches);
 }
 
@@ -93995,12 +94179,15 @@ function comparePermissionRows(a5, b5) {
 }
 
 // src/plan/compute-plan.ts
-var PlanError = class extends Error {
-  problems;
+var PlanError = class extends UserError {
+  name = "PlanError";
+  planProblems;
   constructor(problems) {
     super(problems.map((p3) => p3.address ? `${p3.address}: ${p3.message}` : p3.message).join("\n"));
-    this.name = "PlanError";
-    this.problems = problems;
+    this.planProblems = problems;
+  }
+  problems() {
+    return this.planProblems.map((p3) => locatedProblem(p3.message, p3.address));
   }
 };
 var DAY_MS2 = 864e5;
@@ -94313,8 +94500,8 @@ function expiryWarnings(input, expiring) {
   }
   return [...soon.values()].map((rows) => {
     const { group: group4, grant, expires } = rows[0];
-    const accounts = rows.map((r5) => r5.accountId && r5.accountId !== r5.account ? `${r5.account} (${r5.accountId})` : r5.account).join(", ");
-    return `access ends ${timeLeftText(expires.endsAt, e5.now)}: group '${group4}' loses ${kind} '${grant}' in ${accounts} \u2014 expires ${expiryPhrase(expires.value)} (${expires.field}, ${expires.location}); the Action's mode: expire removes it then, or extend the date to keep it`;
+    const accounts2 = rows.map((r5) => r5.accountId && r5.accountId !== r5.account ? `${r5.account} (${r5.accountId})` : r5.account).join(", ");
+    return `access ends ${timeLeftText(expires.endsAt, e5.now)}: group '${group4}' loses ${kind} '${grant}' in ${accounts2} \u2014 expires ${expiryPhrase(expires.value)} (${expires.field}, ${expires.location}); the Action's mode: expire removes it then, or extend the date to keep it`;
   });
 }
 function peopleOf(input) {
@@ -94336,8 +94523,8 @@ function permissionRows(input, changes, later) {
       row2 = permissionRow(c5, input.accountIds?.[alias] ?? "", alias);
     } else {
       const name = grant.name(c5.after ?? c5.before);
-      const accounts = [...new Set([...later.values()].filter((r5) => r5.kind !== "application" && r5.grant === name).map((r5) => r5.account))].sort(byCodePoint);
-      row2 = permissionRow(c5, "", accounts.join(", "));
+      const accounts2 = [...new Set([...later.values()].filter((r5) => r5.kind !== "application" && r5.grant === name).map((r5) => r5.account))].sort(byCodePoint);
+      row2 = permissionRow(c5, "", accounts2.join(", "));
     }
     if (row2) rows.push(row2);
   }
@@ -94561,7 +94748,7 @@ function assessRisks(input) {
     }
   }
   for (const rule2 of rules.custom) {
-    const matchAccount = (accounts) => rule2.accounts.length === 0 || accounts.some((a5) => rule2.accounts.includes(a5));
+    const matchAccount = (accounts2) => rule2.accounts.length === 0 || accounts2.some((a5) => rule2.accounts.includes(a5));
     const matchPolicies = (managed) => rule2.policies.length === 0 || managed.some((m3) => rule2.policies.includes(m3));
     const matchActions = (rows) => rule2.actions.length === 0 || rows.some((r5) => r5.effect === "Allow" && rule2.actions.includes(r5.action));
     for (const r5 of gained) {
@@ -94651,9 +94838,9 @@ async function readAuthentikState(client, config, options) {
   }
   const resources = [];
   const ids = { id: /* @__PURE__ */ new Map(), pk: /* @__PURE__ */ new Map(), pbm: /* @__PURE__ */ new Map() };
-  const ownMappings = (mappings, kind) => {
+  const ownMappings = (mappings2, kind) => {
     const byPk = /* @__PURE__ */ new Map();
-    for (const m3 of mappings) {
+    for (const m3 of mappings2) {
       if (!m3.name.startsWith(prefix)) continue;
       const addr = kind.address(m3.name);
       byPk.set(m3.pk, addr);
@@ -94898,11 +95085,13 @@ var package_default2 = {
   bin: {
     "authentik-aws-gitops": "bin/authentik-aws-gitops.js"
   },
+  types: "./lib/src/index.d.ts",
   exports: {
     ".": {
-      types: "./lib/index.d.ts",
-      default: "./lib/index.js"
-    }
+      types: "./lib/src/index.d.ts",
+      default: "./lib/src/index.js"
+    },
+    "./package.json": "./package.json"
   },
   files: [
     "bin",
@@ -95520,7 +95709,7 @@ async function readClassicAccess(client, config) {
   });
   const userRows = users.map((u) => ({ pk: u.pk, username: u.username, ...u.email ? { email: u.email } : {}, groups: [...u.groups ?? []], attributes: u.attributes ?? {} }));
   if (!application2) return { applicationBindings: [], entitlements: [], entitlementBindings: [], roleMappings: [], groups: groupRows, users: userRows };
-  const [entitlements, providers, mappings] = await Promise.all([
+  const [entitlements, providers, mappings2] = await Promise.all([
     client.list("/core/application_entitlements/", { app: application2.pk }),
     application2.provider != null ? client.list("/providers/saml/") : Promise.resolve([]),
     application2.provider != null ? client.list("/propertymappings/provider/saml/") : Promise.resolve([])
@@ -95541,7 +95730,7 @@ async function readClassicAccess(client, config) {
     applicationBindings: bindings.filter((b5) => b5.target === application2.pk).map(binding),
     entitlements: entitlements.map((e5) => ({ name: e5.name, pbmUuid: e5.pbmUuid, attributes: e5.attributes ?? {} })),
     entitlementBindings: bindings.filter((b5) => b5.target !== application2.pk).map(binding),
-    roleMappings: mappings.filter((m3) => onProvider.has(m3.pk) && m3.samlName === SAML_ATTRIBUTE.role).map((m3) => ({ name: m3.name, expression: m3.expression })),
+    roleMappings: mappings2.filter((m3) => onProvider.has(m3.pk) && m3.samlName === SAML_ATTRIBUTE.role).map((m3) => ({ name: m3.name, expression: m3.expression })),
     groups: groupRows,
     users: userRows
   };
@@ -95773,9 +95962,9 @@ function trustsSamlProvider(policy2, samlProviderArn2) {
 var ROLE_ARN3 = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(?:\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
 async function checkRoles(clients, pairs, concurrency = 4) {
   const byAccount = new Map(clients.map((c5) => [c5.account.id, c5]));
-  const roles = [...new Set(pairs.map((p3) => p3.roleArn))];
+  const roles2 = [...new Set(pairs.map((p3) => p3.roleArn))];
   const found = /* @__PURE__ */ new Map();
-  await mapLimit(roles, concurrency, async (roleArn2) => {
+  await mapLimit(roles2, concurrency, async (roleArn2) => {
     const m3 = ROLE_ARN3.exec(roleArn2);
     const c5 = m3 ? byAccount.get(m3[1]) : void 0;
     if (!m3 || !c5) return;
@@ -95820,7 +96009,7 @@ async function readIdentityCenterAccess(clients, config, concurrency = 8) {
       (p3) => p3.Users
     )
   ]);
-  const permissionSets = await mapLimit(arns, concurrency, async (PermissionSetArn) => {
+  const permissionSets2 = await mapLimit(arns, concurrency, async (PermissionSetArn) => {
     const [described, tags] = await Promise.all([
       sso.send(new import_client_sso_admin7.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
       allPages(
@@ -95858,7 +96047,7 @@ async function readIdentityCenterAccess(clients, config, concurrency = 8) {
     memberships[GroupId] = list3.map((m3) => m3.MemberId && "UserId" in m3.MemberId ? m3.MemberId.UserId : void 0).filter((id) => typeof id === "string");
   });
   const ouAccounts = await readOuAccounts(clients, config);
-  return { permissionSets, groups, users, memberships, assignments, ouAccounts };
+  return { permissionSets: permissionSets2, groups, users, memberships, assignments, ouAccounts };
 }
 
 // src/report/types.ts
@@ -96032,9 +96221,9 @@ async function readAccessSnapshot(config, options = {}) {
 async function markRoles(config, grants, notes, env2, concurrency) {
   const pairs = grants.filter((g5) => g5.roleArn && g5.samlProviderArn).map((g5) => ({ roleArn: g5.roleArn, samlProviderArn: g5.samlProviderArn }));
   const wanted = new Set(grants.map((g5) => g5.accountId));
-  const accounts = config.aws.accounts.filter((a5) => wanted.has(a5.id));
+  const accounts2 = config.aws.accounts.filter((a5) => wanted.has(a5.id));
   const clients = (await mapLimit(
-    accounts,
+    accounts2,
     concurrency,
     (a5) => accountClients(a5, env2).catch((error3) => {
       notes.push(`the IAM roles in account ${a5.alias} (${a5.id}) were not checked: ${awsFailure(error3, `connecting to account ${a5.alias}`).message}`);
@@ -96135,10 +96324,10 @@ function renderAccessMarkdown(report, options = {}) {
     head.push("");
   }
   const tables = [];
-  const roles = report.mode === "classic-iam";
-  const roleHead = roles ? ["IAM role"] : [];
-  const roleSep = roles ? ["---"] : [];
-  const roleCell = (c5) => roles ? [AWS_ROLE[c5 ?? "not-checked"]] : [];
+  const roles2 = report.mode === "classic-iam";
+  const roleHead = roles2 ? ["IAM role"] : [];
+  const roleSep = roles2 ? ["---"] : [];
+  const roleCell = (c5) => roles2 ? [AWS_ROLE[c5 ?? "not-checked"]] : [];
   if (report.people === "names") {
     tables.push({
       heading: `#### Access by person (${report.rows.length})`,
@@ -96241,11 +96430,11 @@ function readData(body) {
 }
 
 // src/action/github.ts
-var GitHubApiError = class extends Error {
-  constructor(method, path4, status, githubMessage2) {
-    super(`GitHub ${method} ${path4} failed with HTTP ${status}: ${githubMessage2}`);
+var GitHubApiError = class extends UserError {
+  constructor(method, path5, status, githubMessage2) {
+    super(`GitHub ${method} ${path5} failed with HTTP ${status}: ${githubMessage2}`);
     this.method = method;
-    this.path = path4;
+    this.path = path5;
     this.status = status;
     this.githubMessage = githubMessage2;
   }
@@ -96292,13 +96481,13 @@ var GitHubClient = class {
   graphqlUrl;
   http;
   graphqlHttp;
-  async call(method, path4, json) {
+  async call(method, path5, json) {
     try {
-      const response = await this.http(path4.replace(/^\/+/, ""), { method, ...json === void 0 ? {} : { json } });
+      const response = await this.http(path5.replace(/^\/+/, ""), { method, ...json === void 0 ? {} : { json } });
       return { body: await response.json(), link: response.headers.get("link") };
     } catch (error3) {
       if (error3 instanceof HTTPError) {
-        throw new GitHubApiError(method.toUpperCase(), path4, error3.response.status, await githubMessage(error3));
+        throw new GitHubApiError(method.toUpperCase(), path5, error3.response.status, await githubMessage(error3));
       }
       throw error3;
     }
@@ -96346,11 +96535,11 @@ var GitHubClient = class {
       return { items: body, next: /<([^>]+)>;\s*rel="next"/.exec(link ?? "")?.[1] };
     });
   }
-  async callPage(path4) {
-    if (!/^https?:\/\//.test(path4)) return this.call("get", path4);
+  async callPage(path5) {
+    if (!/^https?:\/\//.test(path5)) return this.call("get", path5);
     const base = this.apiUrl.replace(/\/+$/, "");
-    if (!path4.startsWith(`${base}/`)) throw new Error(`refusing to follow a pagination link outside ${base}: ${path4}`);
-    return this.call("get", path4.slice(base.length + 1));
+    if (!path5.startsWith(`${base}/`)) throw new Error(`refusing to follow a pagination link outside ${base}: ${path5}`);
+    return this.call("get", path5.slice(base.length + 1));
   }
   async createComment(repo, issue2, body) {
     return (await this.call("post", `repos/${repo}/issues/${issue2}/comments`, { body })).body;
@@ -96389,22 +96578,21 @@ function isForkPullRequest(ctx) {
 }
 function annotate(diagnostics, ctx) {
   for (const d5 of diagnostics) {
-    const file = path3.relative(ctx.workspace, path3.resolve(ctx.workspace, d5.file)) || d5.file;
+    const file = path4.relative(ctx.workspace, path4.resolve(ctx.workspace, d5.file)) || d5.file;
     const props = { file, startLine: d5.line, startColumn: d5.column, title: "authentik-aws-gitops" };
     if (d5.severity === "error") log.error(d5.message, props);
     else log.warning(d5.message, props);
   }
 }
 function errorLines(error3) {
-  let messages;
-  if (error3 instanceof ConfigError) messages = error3.diagnostics.filter((d5) => d5.severity === "error").map((d5) => `${d5.file}:${d5.line}:${d5.column}: error: ${d5.message}`);
-  else if (error3 instanceof PlanError) messages = error3.problems.map((p3) => p3.address ? `${p3.address}: ${p3.message}` : p3.message);
-  else if (isReportable(error3)) messages = [error3.message ?? String(error3)];
-  else messages = [error3 instanceof Error ? `${error3.name}: ${error3.message}` : String(error3)];
+  const messages = error3 instanceof UserError ? error3.problems().filter((p3) => p3.severity === "error").map((p3) => formatProblem(p3)) : (
+    // Not one of ours (a bug, or an SDK's own error such as no AWS credentials): its kind helps.
+    [error3 instanceof Error ? `${error3.name}: ${error3.message}` : String(error3)]
+  );
   return messages.flatMap((m3) => m3.split(/\r?\n/)).map(escapeUnsafe);
 }
 function isReportable(error3) {
-  return error3 instanceof UserError || error3 instanceof ConfigError || error3 instanceof PlanError || error3 instanceof GitHubApiError;
+  return error3 instanceof UserError;
 }
 function fence2(lines2) {
   return fence(lines2, "text").join("\n");
@@ -96545,9 +96733,9 @@ ${rest > 0 ? `
     else await this.github.createComment(this.ctx.repository, issue2, body);
   }
   async savePlan(config, plan) {
-    const dir = path3.join(this.ctx.tempDir, "authentik-aws-gitops");
+    const dir = path4.join(this.ctx.tempDir, "authentik-aws-gitops");
     await mkdir2(dir, { recursive: true });
-    const file = path3.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.plan.json`);
+    const file = path4.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.plan.json`);
     await writeFile2(file, escapeUnsafeJson(renderPlanJson(plan)));
     return file;
   }
@@ -96567,7 +96755,7 @@ ${rest > 0 ? `
     );
   }
   async loadConfig(config) {
-    const file = path3.relative(process.cwd(), path3.resolve(this.ctx.workspace, config)) || config;
+    const file = path4.relative(process.cwd(), path4.resolve(this.ctx.workspace, config)) || config;
     const { config: resolved, warnings } = await loadConfigFile(file).catch((error3) => {
       if (error3 instanceof ConfigError) annotate(error3.diagnostics, this.ctx);
       throw error3;
@@ -96791,9 +96979,9 @@ async function accessReports(r5) {
     try {
       const resolved = await r5.loadConfig(config);
       const report = await createAccessReport(resolved, { env: r5.engineEnv() });
-      const dir = path3.join(r5.ctx.tempDir, "authentik-aws-gitops");
+      const dir = path4.join(r5.ctx.tempDir, "authentik-aws-gitops");
       await mkdir2(dir, { recursive: true });
-      const file = path3.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.access.${ext}`);
+      const file = path4.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.access.${ext}`);
       await writeFile2(file, renderAccessReport(report, r5.inputs.reportFormat));
       files.push(file);
       r5.summary.push(
@@ -96829,7 +97017,7 @@ ${fence2(errors)}
 async function forkPullRequest(r5) {
   let invalid = false;
   for (const config of r5.inputs.configs) {
-    const result = await validateConfigFile(path3.resolve(r5.ctx.workspace, config));
+    const result = await validateConfigFile(path4.resolve(r5.ctx.workspace, config));
     annotate(result.diagnostics.map((d5) => ({ ...d5, file: config })), r5.ctx);
     if (!result.config) invalid = true;
   }

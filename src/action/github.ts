@@ -1,8 +1,9 @@
 import ky, { HTTPError, type KyInstance } from "ky";
+import { UserError } from "../errors.js";
 import { collectPages } from "../util/paging.js";
 
 /** The few GitHub calls the Action makes (REST, and GraphQL for the token's login), through ky. Errors carry status and GitHub's message. */
-export class GitHubApiError extends Error {
+export class GitHubApiError extends UserError {
   override readonly name = "GitHubApiError";
   constructor(
     readonly method: string,

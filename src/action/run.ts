@@ -5,8 +5,8 @@ import { ConfigError, type Diagnostic } from "../config/diagnostics.js";
 import { expiryPhrase } from "../config/expiry.js";
 import { loadConfigFile, validateConfigFile } from "../config/load-config.js";
 import type { ProgressEvent } from "../apply/executor.js";
-import { createPlan, PlanError } from "../engine.js";
-import { UserError } from "../errors.js";
+import { createPlan } from "../engine.js";
+import { formatProblem, UserError } from "../errors.js";
 import { highestRisk, severityRank } from "../plan/risks.js";
 import type { Plan, Severity } from "../domain/plan-types.js";
 import { renderPlanJson } from "../render/json.js";
@@ -105,20 +105,23 @@ function annotate(diagnostics: readonly Diagnostic[], ctx: ActionContext): void 
   }
 }
 
-/** What went wrong, as lines (one message may span several), each with its unsafe characters made visible. */
+/**
+ * What went wrong, as lines (one message may span several), each with its unsafe
+ * characters made visible: the error's problems in the form the CLI prints them too
+ * (warnings of a configuration are annotations, not failures).
+ */
 function errorLines(error: unknown): string[] {
-  let messages: string[];
-  if (error instanceof ConfigError) messages = error.diagnostics.filter((d) => d.severity === "error").map((d) => `${d.file}:${d.line}:${d.column}: error: ${d.message}`);
-  else if (error instanceof PlanError) messages = error.problems.map((p) => (p.address ? `${p.address}: ${p.message}` : p.message));
-  else if (isReportable(error)) messages = [(error as Error).message ?? String(error)];
-  // Not one of ours (a bug, or an SDK's own error such as no AWS credentials): its kind helps.
-  else messages = [error instanceof Error ? `${error.name}: ${error.message}` : String(error)];
+  const messages =
+    error instanceof UserError
+      ? error.problems().filter((p) => p.severity === "error").map((p) => formatProblem(p))
+      : // Not one of ours (a bug, or an SDK's own error such as no AWS credentials): its kind helps.
+        [error instanceof Error ? `${error.name}: ${error.message}` : String(error)];
   return messages.flatMap((m) => m.split(/\r?\n/)).map(escapeUnsafe);
 }
 
 /** Errors a user can act on: reported per config (comment, summary) rather than crashing the run. */
 function isReportable(error: unknown): boolean {
-  return error instanceof UserError || error instanceof ConfigError || error instanceof PlanError || error instanceof GitHubApiError;
+  return error instanceof UserError;
 }
 
 /** Lines as a block in the comment or the summary (a <pre> when a line spells markup, see render/markdown.ts). */

@@ -1,5 +1,4 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from "commander";
-import { ConfigError } from "../config/diagnostics.js";
 import { validateConfigFile } from "../config/load-config.js";
 import { EXIT, UserError } from "../errors.js";
 import { PlanError } from "../plan/compute-plan.js";
@@ -10,7 +9,7 @@ import { runImport, type ImportFlags } from "./import.js";
 import { runPermissions, type PermissionsFlags } from "./permissions.js";
 import { runShow, type ShowFlags } from "./show.js";
 import { runValidateJson } from "./validate-json.js";
-import { formatProblem, printDiagnostics, printProblems } from "./report.js";
+import { printDiagnostics, printErrorProblems } from "./report.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 
 import { VERSION } from "../version.js";
@@ -174,17 +173,9 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       // --help and --version end through here with exit code 0.
       return error.exitCode === 0 ? EXIT.ok : EXIT.error;
     }
-    if (error instanceof ConfigError) {
-      printDiagnostics(o, error.diagnostics);
-      return EXIT.error;
-    }
-    if (error instanceof PlanError) {
-      printProblems(o, error.problems);
-      o.error("No changes were made.");
-      return EXIT.error;
-    }
     if (error instanceof UserError) {
-      o.error(formatProblem(o, { message: error.message }));
+      printErrorProblems(o, error.problems());
+      if (error instanceof PlanError) o.error("No changes were made.");
       return EXIT.error;
     }
     const e = error as Error;

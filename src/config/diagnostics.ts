@@ -1,3 +1,5 @@
+import { UserError, type Problem } from "../errors.js";
+
 /**
  * A problem found in a config file, pointing at the YAML node it is about.
  * Rendered as `FILE:LINE:COL: error: MESSAGE` (the format editors and GitHub
@@ -31,8 +33,9 @@ export function sortDiagnostics(list: readonly Diagnostic[]): Diagnostic[] {
   );
 }
 
-/** Thrown by the loader when a config has errors; carries every one of them. */
-export class ConfigError extends Error {
+/** Thrown by the loader when a config has errors; carries every one of them (and the warnings found with them). */
+export class ConfigError extends UserError {
+  override readonly name = "ConfigError";
   readonly diagnostics: readonly Diagnostic[];
   constructor(diagnostics: readonly Diagnostic[]) {
     const errors = diagnostics.filter((d) => d.severity === "error");
@@ -40,7 +43,10 @@ export class ConfigError extends Error {
       `${errors.length} error${errors.length === 1 ? "" : "s"} in configuration:\n` +
         errors.map(formatDiagnostic).join("\n"),
     );
-    this.name = "ConfigError";
     this.diagnostics = diagnostics;
+  }
+
+  override problems(): Problem[] {
+    return this.diagnostics.map((d) => ({ severity: d.severity, location: `${d.file}:${d.line}:${d.column}`, message: d.message }));
   }
 }

@@ -1,6 +1,7 @@
 import { constants, type Stats } from "node:fs";
 import { lstat, open, realpath, stat } from "node:fs/promises";
 import path from "node:path";
+import { UserError } from "../errors.js";
 
 /**
  * Reading the files a run is given (the config, the SP metadata it names)
@@ -8,8 +9,8 @@ import path from "node:path";
  * FIFO or a device can never block the run or feed it without end.
  */
 
-/** Why a file was not read, in words a message can use after "the file X". */
-export class FileRefused extends Error {
+/** Why a file was not read, in words a message can use after "the file X" (callers usually say which file). */
+export class FileRefused extends UserError {
   override readonly name = "FileRefused";
 }
 

@@ -19,14 +19,20 @@ import {
   type PlanProblem,
 } from "../domain/plan-types.js";
 import { daysLeft, expiryPhrase, timeLeftText } from "../config/expiry.js";
+import { locatedProblem, UserError, type Problem } from "../errors.js";
 import { accessOf as kindAccess, identityOf as kindIdentity, kindOf } from "../resources/registry.js";
 
-export class PlanError extends Error {
-  readonly problems: readonly PlanProblem[];
+/** A plan that cannot be made: every problem found (a collision, a missing group, the delete-all guard). */
+export class PlanError extends UserError {
+  override readonly name = "PlanError";
+  readonly planProblems: readonly PlanProblem[];
   constructor(problems: readonly PlanProblem[]) {
     super(problems.map((p) => (p.address ? `${p.address}: ${p.message}` : p.message)).join("\n"));
-    this.name = "PlanError";
-    this.problems = problems;
+    this.planProblems = problems;
+  }
+
+  override problems(): Problem[] {
+    return this.planProblems.map((p) => locatedProblem(p.message, p.address));
   }
 }
 
