@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as core from "@actions/core";
-import type { ActionContext, ActionInputs, ActionMode } from "./run.js";
+import type { ActionContext, ActionInputs, ActionMode } from "./types.js";
 
 /** The Action's inputs (action.yml), validated. */
 export function readInputs(): ActionInputs {

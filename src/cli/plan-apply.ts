@@ -4,7 +4,9 @@ import path from "node:path";
 import { createInterface } from "node:readline";
 import type { ProgressEvent } from "../apply/executor.js";
 import { loadConfigFile } from "../config/load-config.js";
-import { createPlan, type PlanSession } from "../engine.js";
+import type { PlanSession } from "../engine.js";
+import { expiredAccessLines, notExpiredRemovals, notOnlyExpiredMessage } from "../plan/expired-only.js";
+import { openSession } from "../session.js";
 import { EXIT, UserError, fileProblem } from "../errors.js";
 import { planDrift, reviewedChanges } from "../plan/plan-drift.js";
 import type { Plan } from "../domain/plan-types.js";
@@ -33,6 +35,8 @@ export interface ApplyFlags {
   autoApprove?: boolean;
   prune?: boolean;
   allowDeleteAll?: boolean;
+  /** Apply only when every change removes access whose mappings[].expires has passed (as the Action's mode: expire). */
+  onlyExpired?: boolean;
 }
 
 async function session(
@@ -41,19 +45,14 @@ async function session(
   flags: { prune?: boolean; allowDeleteAll?: boolean; scimWait?: number; rotateScimToken?: boolean },
 ): Promise<PlanSession> {
   const { config, warnings } = await loadConfigFile(file);
-  // Whatever variable the config names for the SCIM token, its value is never printed.
-  const scimToken = config.scim ? o.io.env[config.scim.tokenEnv] : undefined;
-  if (scimToken) o.io.addSecret?.(scimToken);
   printDiagnostics(o, warnings);
-  const pollMs = Number(o.io.env.AUTHENTIK_AWS_GITOPS_POLL_MS);
-  return createPlan(config, {
-    env: o.io.env,
-    // How often asynchronous Identity Center operations are polled (tests shorten it).
-    ...(pollMs > 0 ? { pollMs } : {}),
+  return openSession(config, o.io.env, {
     ...(flags.scimWait !== undefined ? { scimWaitSeconds: flags.scimWait } : {}),
     ...(flags.rotateScimToken ? { rotateScimToken: true } : {}),
     ...(flags.prune !== undefined ? { prune: flags.prune } : {}),
     ...(flags.allowDeleteAll ? { allowDeleteAll: true } : {}),
+    // Whatever variable the config names for the SCIM token, its value is never printed.
+    mask: (secret) => o.io.addSecret?.(secret),
   });
 }
 
@@ -177,6 +176,15 @@ export async function runApply(o: Output, flags: ApplyFlags): Promise<number> {
 
   o.print(renderPlanText(plan, o.out));
   if (plan.changes.length === 0) return EXIT.ok;
+
+  if (flags.onlyExpired) {
+    const other = notExpiredRemovals(plan);
+    if (other.length > 0) {
+      o.error(`${o.err.red("error:")} ${escapeUnsafe(`--only-expired: ${notOnlyExpiredMessage(plan, other)}`)}`);
+      return EXIT.error;
+    }
+    for (const line of expiredAccessLines(plan)) o.print(`  expired: ${escapeUnsafe(line)}`);
+  }
 
   if (ask) {
     const ok = await confirm(o, `\nApply these ${plan.changes.length} change(s) to authentik and AWS? Only 'yes' will be accepted: `);

@@ -2,7 +2,7 @@
 // the token's login is asked (GraphQL, next to the REST base).
 import { describe, expect, it } from "vitest";
 import { graphqlUrlFor } from "../../src/action/github.js";
-import { fitBytes, JOB_SUMMARY_LIMIT_BYTES, truncateUtf8 } from "../../src/action/run.js";
+import { fitBytes, JOB_SUMMARY_LIMIT_BYTES, truncateUtf8 } from "../../src/action/summary.js";
 
 describe("job summary limit", () => {
   it("is 1 MiB", () => {

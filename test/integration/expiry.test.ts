@@ -97,8 +97,25 @@ describe("classic-iam: access that expires", () => {
     expect(text.stdout).toContain(`- group "data-eng" loses role "data-engineer" in dev (222222222222) — ${reason}`);
   });
 
-  it("apply removes the expired grants (pruning off), and the next plan is clean", async () => {
-    const r = await peers.cli(["apply", "-c", config, "--auto-approve", "--no-prune"]);
+  it("apply --only-expired refuses a plan that holds more than expired removals, and applies nothing", async () => {
+    // Also a role's description edited: not a removal of expired access.
+    peers.writeConfig("aws-access.yaml", configText(day(-1)).replace("description: Read the data lake buckets", "description: Read the data lake"));
+    let refused;
+    try {
+      refused = await peers.cli(["apply", "-c", config, "--auto-approve", "--no-prune", "--only-expired"]);
+    } finally {
+      peers.writeConfig("aws-access.yaml", configText(day(-1)));
+    }
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("error: --only-expired: 1 change(s) between the configuration and the live state that are not removals of expired access (update aws.iam.role[dev:/authentik/data-engineer]); nothing was applied, not even the 4 expired removal(s)");
+    expect(refused.stdout).not.toContain("Applying");
+    // The grant and its copy (made by hand in the test before) are both still there.
+    expect(await groupsBoundTo((await entitlement("data-engineer@dev")).pbm_uuid)).toEqual(["data-eng", "data-eng"]);
+  });
+
+  it("apply (--only-expired, as the Action's mode: expire) removes the expired grants (pruning off), and the next plan is clean", async () => {
+    const r = await peers.cli(["apply", "-c", config, "--auto-approve", "--no-prune", "--only-expired"]);
+    expect(r.stdout).toContain(`expired: group 'data-eng': role 'data-engineer' in dev (222222222222), expired`);
     expect(r.stderr).not.toContain("error");
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("Apply complete: 0 created, 0 updated, 4 deleted.");

@@ -6,7 +6,7 @@ import { ROLE_EXPRESSION } from "../../src/domain/expressions.js";
 import { buildAccessReport } from "../../src/report/build.js";
 import { classicAccess, trustsSamlProvider, type ClassicAccessLive } from "../../src/report/classic.js";
 import { identityCenterAccess, type IdentityCenterAccessLive } from "../../src/report/identity-center.js";
-import { fitBytes, JOB_SUMMARY_LIMIT_BYTES } from "../../src/action/run.js";
+import { fitBytes, JOB_SUMMARY_LIMIT_BYTES } from "../../src/action/summary.js";
 import { csvField, renderAccessCsv, renderAccessJson, renderAccessMarkdown } from "../../src/report/render.js";
 import type { AccessSnapshot, GroupGrant } from "../../src/report/types.js";
 
