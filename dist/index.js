@@ -89992,6 +89992,24 @@ function permissionRow(change, accountId, account) {
 function comparePermissionRows(a5, b5) {
   return byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId);
 }
+function permissionRows(input, changes, later) {
+  const rows = [];
+  for (const c5 of changes) {
+    const grant = kindOf(c5.type).grant;
+    if (!grant) continue;
+    let row2;
+    if (grant.scope === "account") {
+      const alias = c5.account ?? "";
+      row2 = permissionRow(c5, input.accountIds?.[alias] ?? "", alias);
+    } else {
+      const name = grant.name(c5.after ?? c5.before);
+      const accounts2 = [...new Set([...later.values()].filter((r5) => r5.kind !== "application" && r5.grant === name).map((r5) => r5.account))].sort(byCodePoint);
+      row2 = permissionRow(c5, "", accounts2.join(", "));
+    }
+    if (row2) rows.push(row2);
+  }
+  return rows.sort(comparePermissionRows);
+}
 
 // src/plan/risks.ts
 var SEVERITY_ORDER = ["high", "medium", "low"];
@@ -94287,6 +94305,72 @@ function toolInfo(version) {
   return { name: "authentik-aws-gitops", version };
 }
 
+// src/plan/access-diff.ts
+function accessByKind(desired, live) {
+  const desiredByAddress = new Map(desired.map((r5) => [r5.address, r5]));
+  const liveByAddress = new Map(live.map((r5) => [r5.address, r5]));
+  return (resource, side) => {
+    const resolve = (address2) => (side === "desired" ? desiredByAddress.get(address2) ?? liveByAddress.get(address2) : liveByAddress.get(address2) ?? desiredByAddress.get(address2))?.props;
+    return accessOf(resource, resolve);
+  };
+}
+function accessDiff(input, desired, liveList, deletes, expiredDeletes) {
+  const key2 = (r5) => `${r5.kind ?? "grant"}\0${r5.group}\0${r5.grant}\0${r5.accountId}`;
+  const sources = /* @__PURE__ */ new Map();
+  const collect = (resources, side, track = false) => {
+    const rows = /* @__PURE__ */ new Map();
+    for (const r5 of resources) {
+      const row2 = input.accessOf(r5, side);
+      if (!row2) continue;
+      const k5 = key2(row2);
+      rows.set(k5, row2);
+      if (track) sources.set(`${side}\0${k5}`, [...sources.get(`${side}\0${k5}`) ?? [], r5.address]);
+    }
+    return rows;
+  };
+  const now = collect(liveList, "live", true);
+  const nowFromObjects = [...now.values()];
+  for (const row2 of input.liveAccess ?? []) if (!now.has(key2(row2))) now.set(key2(row2), { ...row2 });
+  const kept = liveList.filter((r5) => !desired.has(r5.address) && !deletes.has(r5.address));
+  const later = collect([...desired.values(), ...kept], "desired", true);
+  const expiredFor = (k5) => (sources.get(`live\0${k5}`) ?? []).map((a5) => expiredDeletes.get(a5)).find((e5) => e5 !== void 0);
+  const endOf = (k5) => {
+    const ends = (sources.get(`desired\0${k5}`) ?? []).map((a5) => input.expiry?.expiring.get(a5));
+    if (ends.length === 0 || ends.some((e5) => e5 === void 0)) return void 0;
+    return ends.reduce((a5, b5) => Date.parse(b5.endsAt) > Date.parse(a5.endsAt) ? b5 : a5);
+  };
+  const ownedNow = collect(liveList.filter((r5) => r5.owned), "live");
+  const ownedLater = collect([...desired.values(), ...kept.filter((r5) => r5.owned)], "desired");
+  const access2 = [];
+  for (const [k5, row2] of now) {
+    if (later.has(k5)) continue;
+    const expired = expiredFor(k5);
+    access2.push({ ...row2, change: "lost", ...expired ? { reason: "expired", expires: expired } : {} });
+  }
+  for (const [k5, row2] of later) {
+    if (now.has(k5)) continue;
+    const expires = endOf(k5);
+    access2.push({ ...row2, change: "gained", ...expires ? { expires } : {} });
+  }
+  const expiring = [];
+  const clock = input.expiry?.now;
+  if (clock) {
+    for (const [k5, row2] of later) {
+      const expires = row2.kind === "application" ? void 0 : endOf(k5);
+      if (expires) expiring.push({ group: row2.group, grant: row2.grant, account: row2.account, accountId: row2.accountId, expires, daysLeft: daysLeft(expires.endsAt, clock) });
+    }
+    expiring.sort(
+      (a5, b5) => Date.parse(a5.expires.endsAt) - Date.parse(b5.expires.endsAt) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
+    );
+  }
+  access2.sort(
+    (a5, b5) => (a5.change === b5.change ? 0 : a5.change === "lost" ? -1 : 1) || // Grants in accounts first, then who may sign in to the application.
+    (a5.kind === b5.kind ? 0 : a5.kind === "application" ? 1 : -1) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
+  );
+  const grants = (rows) => [...rows.values()].filter((r5) => r5.kind !== "application").length;
+  return { access: access2, before: grants(ownedNow), after: grants(ownedLater), later, expiring, nowFromObjects };
+}
+
 // node_modules/diff/libesm/diff/base.js
 var Diff = class {
   diff(oldStr, newStr, options = {}) {
@@ -94799,25 +94883,7 @@ function splitLines(text) {
   return result;
 }
 
-// src/plan/compute-plan.ts
-var PlanError = class extends UserError {
-  name = "PlanError";
-  planProblems;
-  constructor(problems) {
-    super(problems.map((p3) => p3.address ? `${p3.address}: ${p3.message}` : p3.message).join("\n"));
-    this.planProblems = problems;
-  }
-  problems() {
-    return this.planProblems.map((p3) => locatedProblem(p3.message, p3.address));
-  }
-};
-var DAY_MS2 = 864e5;
-function baseAddress(address2) {
-  return address2.replace(/#\d+$/, "");
-}
-function expiredReason(e5) {
-  return `expired ${expiryPhrase(e5.value)} (${e5.field}, ${e5.location})`;
-}
+// src/plan/field-diff.ts
 var MAP_FIELDS = /* @__PURE__ */ new Set(["tags", "attributes", "inline_policies"]);
 function refsIn(value, into = /* @__PURE__ */ new Set()) {
   if (isRef(value)) into.add(value.$ref);
@@ -94864,52 +94930,37 @@ function fieldChanges(before, after) {
   }
   return out;
 }
+
+// src/plan/changes.ts
+function baseAddress(address2) {
+  return address2.replace(/#\d+$/, "");
+}
+function expiredReason(e5) {
+  return `expired ${expiryPhrase(e5.value)} (${e5.field}, ${e5.location})`;
+}
 function compareChanges(a5, b5) {
   return kindOf(a5.type).order - kindOf(b5.type).order || byCodePoint(a5.address, b5.address);
-}
-function planHash(changes) {
-  return sha256(canonicalJson(changes));
 }
 function changeHeader(r5) {
   return { address: r5.address, type: r5.type, system: r5.system, ...r5.account ? { account: r5.account } : {}, title: r5.title };
 }
-function accessByKind(desired, live) {
-  const desiredByAddress = new Map(desired.map((r5) => [r5.address, r5]));
-  const liveByAddress = new Map(live.map((r5) => [r5.address, r5]));
-  return (resource, side) => {
-    const resolve = (address2) => (side === "desired" ? desiredByAddress.get(address2) ?? liveByAddress.get(address2) : liveByAddress.get(address2) ?? desiredByAddress.get(address2))?.props;
-    return accessOf(resource, resolve);
-  };
-}
-function computePlan(given) {
-  const input = {
-    ...given,
-    accessOf: given.accessOf ?? accessByKind(given.desired, given.live),
-    identityOf: given.identityOf ?? identityOf
-  };
-  const problems = [...input.problems ?? []];
-  const desiredProps = new Map(input.desired.map((d5) => [d5.address, d5.props]));
+function numberCopies(live, desired) {
+  const desiredProps = new Map(desired.map((d5) => [d5.address, d5.props]));
   const copies = /* @__PURE__ */ new Map();
-  for (const r5 of input.live) copies.set(r5.address, [...copies.get(r5.address) ?? [], r5]);
+  for (const r5 of live) copies.set(r5.address, [...copies.get(r5.address) ?? [], r5]);
   const match = (r5) => deepEqual(r5.props, desiredProps.get(r5.address)) ? 0 : 1;
   const ordered = [...copies.values()].flatMap((group4) => [...group4].sort((a5, b5) => match(a5) - match(b5) || byCodePoint(a5.id, b5.id)));
-  const seenAddresses = /* @__PURE__ */ new Map();
-  const liveList = ordered.map((r5) => {
-    const n3 = (seenAddresses.get(r5.address) ?? 0) + 1;
-    seenAddresses.set(r5.address, n3);
+  const seen = /* @__PURE__ */ new Map();
+  return ordered.map((r5) => {
+    const n3 = (seen.get(r5.address) ?? 0) + 1;
+    seen.set(r5.address, n3);
     return n3 === 1 ? r5 : { ...r5, address: `${r5.address}#${n3}`, title: `${r5.title} (duplicate ${n3})` };
   });
-  const live = new Map(liveList.map((r5) => [r5.address, r5]));
-  const desired = new Map(input.desired.map((r5) => [r5.address, r5]));
-  const changes = [];
-  const notPruned = [];
-  const liveByIdentity = /* @__PURE__ */ new Map();
-  for (const r5 of liveList) {
-    const id = input.identityOf(r5);
-    if (id) liveByIdentity.set(id, [...liveByIdentity.get(id) ?? [], r5]);
-  }
+}
+function plannedDeletes(input, liveList, desired) {
   const deletes = /* @__PURE__ */ new Set();
   const expiredDeletes = /* @__PURE__ */ new Map();
+  const notPruned = [];
   for (const r5 of liveList) {
     if (!r5.owned || desired.has(r5.address)) continue;
     const expiredBy = input.expiry?.expired.get(baseAddress(r5.address));
@@ -94918,6 +94969,15 @@ function computePlan(given) {
       expiredDeletes.set(r5.address, expiredBy);
     } else if (input.prune) deletes.add(r5.address);
     else notPruned.push({ address: r5.address, title: r5.title });
+  }
+  return { deletes, expiredDeletes, notPruned: notPruned.sort((a5, b5) => byCodePoint(a5.address, b5.address)) };
+}
+function desiredChanges(input, liveList, live, deletes, problems) {
+  const changes = [];
+  const liveByIdentity = /* @__PURE__ */ new Map();
+  for (const r5 of liveList) {
+    const id = input.identityOf(r5);
+    if (id) liveByIdentity.set(id, [...liveByIdentity.get(id) ?? [], r5]);
   }
   for (const d5 of input.desired) {
     const l3 = live.get(d5.address);
@@ -94987,6 +95047,10 @@ function computePlan(given) {
       liveId: l3.id
     });
   }
+  return changes;
+}
+function deleteChanges(live, deletes, expiredDeletes) {
+  const changes = [];
   const referrersOf = /* @__PURE__ */ new Map();
   for (const addr of deletes) {
     for (const target of refsIn(live.get(addr).props)) {
@@ -95012,103 +95076,11 @@ function computePlan(given) {
       ...expired ? { expired } : {}
     });
   }
-  if (problems.length > 0) throw new PlanError(problems);
-  changes.sort(compareChanges);
-  const { access: access2, before, after, later, expiring, nowFromObjects } = accessDiff(input, desired, liveList, deletes, expiredDeletes);
-  const accessCaveats = [...input.accessCaveats ?? [], ...personCaveats(input, nowFromObjects, [...later.values()])];
-  const permissions = permissionRows(input, changes, later);
-  const people = peopleOf(input);
-  if (people) {
-    for (const row2 of access2) row2.people = people([row2.group]);
-    for (const row2 of permissions) {
-      const groups = [...later.values()].filter((r5) => r5.kind !== "application" && r5.grant === row2.grant && (row2.accountId === "" || r5.accountId === row2.accountId)).map((r5) => r5.group);
-      row2.people = people(groups);
-    }
-  }
-  const expiredLost = access2.filter((r5) => r5.change === "lost" && r5.reason === "expired" && r5.kind !== "application").length;
-  if (before - expiredLost > 0 && after === 0 && !input.allowDeleteAll) {
-    throw new PlanError([
-      {
-        message: `this plan would remove every access authentik-aws-gitops grants here (${before} group grant(s)); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`
-      }
-    ]);
-  }
-  const summary2 = { adopt: 0, create: 0, update: 0, delete: 0, replace: 0 };
-  for (const c5 of changes) summary2[c5.action]++;
-  return {
-    version: 2,
-    tool: input.tool,
-    mode: input.mode,
-    config: input.configFile,
-    hash: planHash(changes),
-    summary: summary2,
-    access: access2,
-    permissions,
-    risks: [],
-    ...input.expiry ? { expiring } : {},
-    changes,
-    notPruned: notPruned.sort((a5, b5) => byCodePoint(a5.address, b5.address)),
-    warnings: [...input.warnings ?? [], ...expiryWarnings(input, expiring)],
-    manualSteps: input.manualSteps ?? [],
-    ...accessCaveats.length ? { accessCaveats } : {}
-  };
+  return changes;
 }
-function accessDiff(input, desired, liveList, deletes, expiredDeletes) {
-  const key2 = (r5) => `${r5.kind ?? "grant"}\0${r5.group}\0${r5.grant}\0${r5.accountId}`;
-  const sources = /* @__PURE__ */ new Map();
-  const collect = (resources, side, track = false) => {
-    const rows = /* @__PURE__ */ new Map();
-    for (const r5 of resources) {
-      const row2 = input.accessOf(r5, side);
-      if (!row2) continue;
-      const k5 = key2(row2);
-      rows.set(k5, row2);
-      if (track) sources.set(`${side}\0${k5}`, [...sources.get(`${side}\0${k5}`) ?? [], r5.address]);
-    }
-    return rows;
-  };
-  const now = collect(liveList, "live", true);
-  const nowFromObjects = [...now.values()];
-  for (const row2 of input.liveAccess ?? []) if (!now.has(key2(row2))) now.set(key2(row2), { ...row2 });
-  const kept = liveList.filter((r5) => !desired.has(r5.address) && !deletes.has(r5.address));
-  const later = collect([...desired.values(), ...kept], "desired", true);
-  const expiredFor = (k5) => (sources.get(`live\0${k5}`) ?? []).map((a5) => expiredDeletes.get(a5)).find((e5) => e5 !== void 0);
-  const endOf = (k5) => {
-    const ends = (sources.get(`desired\0${k5}`) ?? []).map((a5) => input.expiry?.expiring.get(a5));
-    if (ends.length === 0 || ends.some((e5) => e5 === void 0)) return void 0;
-    return ends.reduce((a5, b5) => Date.parse(b5.endsAt) > Date.parse(a5.endsAt) ? b5 : a5);
-  };
-  const ownedNow = collect(liveList.filter((r5) => r5.owned), "live");
-  const ownedLater = collect([...desired.values(), ...kept.filter((r5) => r5.owned)], "desired");
-  const access2 = [];
-  for (const [k5, row2] of now) {
-    if (later.has(k5)) continue;
-    const expired = expiredFor(k5);
-    access2.push({ ...row2, change: "lost", ...expired ? { reason: "expired", expires: expired } : {} });
-  }
-  for (const [k5, row2] of later) {
-    if (now.has(k5)) continue;
-    const expires = endOf(k5);
-    access2.push({ ...row2, change: "gained", ...expires ? { expires } : {} });
-  }
-  const expiring = [];
-  const clock = input.expiry?.now;
-  if (clock) {
-    for (const [k5, row2] of later) {
-      const expires = row2.kind === "application" ? void 0 : endOf(k5);
-      if (expires) expiring.push({ group: row2.group, grant: row2.grant, account: row2.account, accountId: row2.accountId, expires, daysLeft: daysLeft(expires.endsAt, clock) });
-    }
-    expiring.sort(
-      (a5, b5) => Date.parse(a5.expires.endsAt) - Date.parse(b5.expires.endsAt) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
-    );
-  }
-  access2.sort(
-    (a5, b5) => (a5.change === b5.change ? 0 : a5.change === "lost" ? -1 : 1) || // Grants in accounts first, then who may sign in to the application.
-    (a5.kind === b5.kind ? 0 : a5.kind === "application" ? 1 : -1) || byCodePoint(a5.group, b5.group) || byCodePoint(a5.grant, b5.grant) || byCodePoint(a5.account, b5.account) || byCodePoint(a5.accountId, b5.accountId)
-  );
-  const grants = (rows) => [...rows.values()].filter((r5) => r5.kind !== "application").length;
-  return { access: access2, before: grants(ownedNow), after: grants(ownedLater), later, expiring, nowFromObjects };
-}
+
+// src/plan/expiry-warnings.ts
+var DAY_MS2 = 864e5;
 function expiryWarnings(input, expiring) {
   const e5 = input.expiry;
   if (!e5) return [];
@@ -95125,6 +95097,8 @@ function expiryWarnings(input, expiring) {
     return `access ends ${timeLeftText(expires.endsAt, e5.now)}: group '${group4}' loses ${kind} '${grant}' in ${accounts2} \u2014 expires ${expiryPhrase(expires.value)} (${expires.field}, ${expires.location}); the Action's mode: expire removes it then, or extend the date to keep it`;
   });
 }
+
+// src/plan/people.ts
 function peopleOf(input) {
   const members = input.members;
   if (!members || input.people === "off") return void 0;
@@ -95132,24 +95106,6 @@ function peopleOf(input) {
     const names = [...new Set(groups.flatMap((g5) => members[g5] ?? []))].sort(byCodePoint);
     return input.people === "count" ? { count: names.length } : { count: names.length, names };
   };
-}
-function permissionRows(input, changes, later) {
-  const rows = [];
-  for (const c5 of changes) {
-    const grant = kindOf(c5.type).grant;
-    if (!grant) continue;
-    let row2;
-    if (grant.scope === "account") {
-      const alias = c5.account ?? "";
-      row2 = permissionRow(c5, input.accountIds?.[alias] ?? "", alias);
-    } else {
-      const name = grant.name(c5.after ?? c5.before);
-      const accounts2 = [...new Set([...later.values()].filter((r5) => r5.kind !== "application" && r5.grant === name).map((r5) => r5.account))].sort(byCodePoint);
-      row2 = permissionRow(c5, "", accounts2.join(", "));
-    }
-    if (row2) rows.push(row2);
-  }
-  return rows.sort(comparePermissionRows);
 }
 function personCaveats(input, nowFromObjects, later) {
   const pa = input.personAccess;
@@ -95185,6 +95141,78 @@ function personCaveats(input, nowFromObjects, later) {
   if (changed === 0) return [];
   const head = `${changed} ${changed === 1 ? "person holds" : "people hold"} different roles after this plan although no group's access changes: the hand-made Role mapping being replaced gives each person what authentik evaluates for them (one role from merged group attributes, and only if they may sign in), the mapped groups give every member each role`;
   return [head, ...lines2.map((l3) => `  ${l3}`), ...names && changed > lines2.length ? [`  \u2026 and ${changed - lines2.length} more`] : []];
+}
+
+// src/plan/compute-plan.ts
+var PlanError = class extends UserError {
+  name = "PlanError";
+  planProblems;
+  constructor(problems) {
+    super(problems.map((p3) => p3.address ? `${p3.address}: ${p3.message}` : p3.message).join("\n"));
+    this.planProblems = problems;
+  }
+  problems() {
+    return this.planProblems.map((p3) => locatedProblem(p3.message, p3.address));
+  }
+};
+function planHash(changes) {
+  return sha256(canonicalJson(changes));
+}
+function refuseDeleteAll(input, access2, before, after) {
+  const expiredLost = access2.filter((r5) => r5.change === "lost" && r5.reason === "expired" && r5.kind !== "application").length;
+  if (before - expiredLost > 0 && after === 0 && !input.allowDeleteAll) {
+    throw new PlanError([
+      {
+        message: `this plan would remove every access authentik-aws-gitops grants here (${before} group grant(s)); refusing. If that is really intended, set options.allowDeleteAll: true or pass --allow-delete-all`
+      }
+    ]);
+  }
+}
+function computePlan(given) {
+  const input = {
+    ...given,
+    accessOf: given.accessOf ?? accessByKind(given.desired, given.live),
+    identityOf: given.identityOf ?? identityOf
+  };
+  const problems = [...input.problems ?? []];
+  const liveList = numberCopies(input.live, input.desired);
+  const live = new Map(liveList.map((r5) => [r5.address, r5]));
+  const desired = new Map(input.desired.map((r5) => [r5.address, r5]));
+  const { deletes, expiredDeletes, notPruned } = plannedDeletes(input, liveList, desired);
+  const changes = [...desiredChanges(input, liveList, live, deletes, problems), ...deleteChanges(live, deletes, expiredDeletes)];
+  if (problems.length > 0) throw new PlanError(problems);
+  changes.sort(compareChanges);
+  const { access: access2, before, after, later, expiring, nowFromObjects } = accessDiff(input, desired, liveList, deletes, expiredDeletes);
+  const accessCaveats = [...input.accessCaveats ?? [], ...personCaveats(input, nowFromObjects, [...later.values()])];
+  const permissions = permissionRows(input, changes, later);
+  const people = peopleOf(input);
+  if (people) {
+    for (const row2 of access2) row2.people = people([row2.group]);
+    for (const row2 of permissions) {
+      const groups = [...later.values()].filter((r5) => r5.kind !== "application" && r5.grant === row2.grant && (row2.accountId === "" || r5.accountId === row2.accountId)).map((r5) => r5.group);
+      row2.people = people(groups);
+    }
+  }
+  refuseDeleteAll(input, access2, before, after);
+  const summary2 = { adopt: 0, create: 0, update: 0, delete: 0, replace: 0 };
+  for (const c5 of changes) summary2[c5.action]++;
+  return {
+    version: 2,
+    tool: input.tool,
+    mode: input.mode,
+    config: input.configFile,
+    hash: planHash(changes),
+    summary: summary2,
+    access: access2,
+    permissions,
+    risks: [],
+    ...input.expiry ? { expiring } : {},
+    changes,
+    notPruned,
+    warnings: [...input.warnings ?? [], ...expiryWarnings(input, expiring)],
+    manualSteps: input.manualSteps ?? [],
+    ...accessCaveats.length ? { accessCaveats } : {}
+  };
 }
 
 // src/providers/authentik/read-state.ts

@@ -1,7 +1,8 @@
 import { kindOf } from "../resources/registry.js";
 import { byCodePoint } from "../domain/canonical.js";
 import { classify, compareRows, diffPolicies, policyRows, type PolicyRow } from "./policy-diff.js";
-import type { Change, PermissionRow, Props } from "../domain/plan-types.js";
+import type { AccessRow, Change, PermissionRow, Props } from "../domain/plan-types.js";
+import type { PlanInput } from "./compute-plan.js";
 
 /** The name a managed policy is known by: the ARN's last part. */
 export function policyName(arn: string): string {
@@ -88,4 +89,26 @@ export function permissionRow(change: Change, accountId: string, account: string
 
 export function comparePermissionRows(a: PermissionRow, b: PermissionRow): number {
   return byCodePoint(a.grant, b.grant) || byCodePoint(a.account, b.account) || byCodePoint(a.accountId, b.accountId);
+}
+
+/** Roles and permission sets whose effective permissions this plan changes. */
+export function permissionRows(input: PlanInput, changes: readonly Change[], later: ReadonlyMap<string, Omit<AccessRow, "change">>): PermissionRow[] {
+  const rows: PermissionRow[] = [];
+  for (const c of changes) {
+    const grant = kindOf(c.type).grant;
+    if (!grant) continue;
+    let row: PermissionRow | undefined;
+    if (grant.scope === "account") {
+      // One object per account (an IAM role): its account is the change's.
+      const alias = c.account ?? "";
+      row = permissionRow(c, input.accountIds?.[alias] ?? "", alias);
+    } else {
+      // One object assigned in accounts (a permission set): where the plan leaves it assigned.
+      const name = grant.name((c.after ?? c.before)!);
+      const accounts = [...new Set([...later.values()].filter((r) => r.kind !== "application" && r.grant === name).map((r) => r.account))].sort(byCodePoint);
+      row = permissionRow(c, "", accounts.join(", "));
+    }
+    if (row) rows.push(row);
+  }
+  return rows.sort(comparePermissionRows);
 }
