@@ -16853,7 +16853,7 @@ var require_constants5 = __commonJS({
       writable: false,
       configurable: false
     };
-    var states = {
+    var states2 = {
       CONNECTING: 0,
       OPEN: 1,
       CLOSING: 2,
@@ -16890,7 +16890,7 @@ var require_constants5 = __commonJS({
       uid,
       sentCloseFrameState,
       staticPropertyDescriptors,
-      states,
+      states: states2,
       opcodes,
       maxUnsigned16Bit,
       parserStates,
@@ -16922,28 +16922,28 @@ var require_util7 = __commonJS({
   "node_modules/undici/lib/web/websocket/util.js"(exports2, module) {
     "use strict";
     var { kReadyState, kController, kResponse, kBinaryType, kWebSocketURL } = require_symbols5();
-    var { states, opcodes } = require_constants5();
+    var { states: states2, opcodes } = require_constants5();
     var { ErrorEvent, createFastMessageEvent } = require_events();
     var { isUtf8 } = __require("node:buffer");
     var { collectASequenceOfCodePointsFast, removeHTTPWhitespace } = require_data_url();
     function isConnecting(ws) {
-      return ws[kReadyState] === states.CONNECTING;
+      return ws[kReadyState] === states2.CONNECTING;
     }
     function isEstablished(ws) {
-      return ws[kReadyState] === states.OPEN;
+      return ws[kReadyState] === states2.OPEN;
     }
     function isClosing(ws) {
-      return ws[kReadyState] === states.CLOSING;
+      return ws[kReadyState] === states2.CLOSING;
     }
     function isClosed(ws) {
-      return ws[kReadyState] === states.CLOSED;
+      return ws[kReadyState] === states2.CLOSED;
     }
     function fireEvent(e5, target, eventFactory = (type, init) => new Event(type, init), eventInitDict = {}) {
       const event = eventFactory(e5, eventInitDict);
       target.dispatchEvent(event);
     }
     function websocketMessageReceived(ws, type, data) {
-      if (ws[kReadyState] !== states.OPEN) {
+      if (ws[kReadyState] !== states2.OPEN) {
         return;
       }
       let dataForEvent;
@@ -17171,7 +17171,7 @@ var require_frame = __commonJS({
 var require_connection = __commonJS({
   "node_modules/undici/lib/web/websocket/connection.js"(exports2, module) {
     "use strict";
-    var { uid, states, sentCloseFrameState, emptyBuffer, opcodes } = require_constants5();
+    var { uid, states: states2, sentCloseFrameState, emptyBuffer, opcodes } = require_constants5();
     var {
       kReadyState,
       kSentClose,
@@ -17280,7 +17280,7 @@ var require_connection = __commonJS({
       if (isClosing(ws) || isClosed(ws)) {
       } else if (!isEstablished(ws)) {
         failWebsocketConnection(ws, "Connection was closed before it was established.");
-        ws[kReadyState] = states.CLOSING;
+        ws[kReadyState] = states2.CLOSING;
       } else if (ws[kSentClose] === sentCloseFrameState.NOT_SENT) {
         ws[kSentClose] = sentCloseFrameState.PROCESSING;
         const frame = new WebsocketFrameSend();
@@ -17297,9 +17297,9 @@ var require_connection = __commonJS({
         const socket = ws[kResponse].socket;
         socket.write(frame.createFrame(opcodes.CLOSE));
         ws[kSentClose] = sentCloseFrameState.SENT;
-        ws[kReadyState] = states.CLOSING;
+        ws[kReadyState] = states2.CLOSING;
       } else {
-        ws[kReadyState] = states.CLOSING;
+        ws[kReadyState] = states2.CLOSING;
       }
     }
     function onSocketData(chunk) {
@@ -17323,7 +17323,7 @@ var require_connection = __commonJS({
       } else if (!ws[kReceivedClose]) {
         code2 = 1006;
       }
-      ws[kReadyState] = states.CLOSED;
+      ws[kReadyState] = states2.CLOSED;
       fireEvent("close", ws, (type, init) => new CloseEvent(type, init), {
         wasClean,
         code: code2,
@@ -17339,7 +17339,7 @@ var require_connection = __commonJS({
     }
     function onSocketError(error3) {
       const { ws } = this;
-      ws[kReadyState] = states.CLOSING;
+      ws[kReadyState] = states2.CLOSING;
       if (channels.socketError.hasSubscribers) {
         channels.socketError.publish(error3);
       }
@@ -17440,7 +17440,7 @@ var require_receiver = __commonJS({
     "use strict";
     var { Writable: Writable4 } = __require("node:stream");
     var assert = __require("node:assert");
-    var { parserStates, opcodes, states, emptyBuffer, sentCloseFrameState } = require_constants5();
+    var { parserStates, opcodes, states: states2, emptyBuffer, sentCloseFrameState } = require_constants5();
     var { kReadyState, kSentClose, kResponse, kReceivedClose } = require_symbols5();
     var { channels } = require_diagnostics();
     var {
@@ -17784,7 +17784,7 @@ var require_receiver = __commonJS({
               }
             );
           }
-          this.ws[kReadyState] = states.CLOSING;
+          this.ws[kReadyState] = states2.CLOSING;
           this.ws[kReceivedClose] = true;
           return false;
         } else if (opcode === opcodes.PING) {
@@ -17905,7 +17905,7 @@ var require_websocket = __commonJS({
     var { webidl } = require_webidl();
     var { URLSerializer } = require_data_url();
     var { environmentSettingsObject } = require_util2();
-    var { staticPropertyDescriptors, states, sentCloseFrameState, sendHints } = require_constants5();
+    var { staticPropertyDescriptors, states: states2, sentCloseFrameState, sendHints } = require_constants5();
     var {
       kWebSocketURL,
       kReadyState,
@@ -18179,7 +18179,7 @@ var require_websocket = __commonJS({
         response.socket.ws = this;
         this[kByteParser] = parser2;
         this.#sendQueue = new SendQueue(response.socket);
-        this[kReadyState] = states.OPEN;
+        this[kReadyState] = states2.OPEN;
         const extensions = response.headersList.get("sec-websocket-extensions");
         if (extensions !== null) {
           this.#extensions = extensions;
@@ -18191,10 +18191,10 @@ var require_websocket = __commonJS({
         fireEvent("open", this);
       }
     };
-    WebSocket.CONNECTING = WebSocket.prototype.CONNECTING = states.CONNECTING;
-    WebSocket.OPEN = WebSocket.prototype.OPEN = states.OPEN;
-    WebSocket.CLOSING = WebSocket.prototype.CLOSING = states.CLOSING;
-    WebSocket.CLOSED = WebSocket.prototype.CLOSED = states.CLOSED;
+    WebSocket.CONNECTING = WebSocket.prototype.CONNECTING = states2.CONNECTING;
+    WebSocket.OPEN = WebSocket.prototype.OPEN = states2.OPEN;
+    WebSocket.CLOSING = WebSocket.prototype.CLOSING = states2.CLOSING;
+    WebSocket.CLOSED = WebSocket.prototype.CLOSED = states2.CLOSED;
     Object.defineProperties(WebSocket.prototype, {
       CONNECTING: staticPropertyDescriptors,
       OPEN: staticPropertyDescriptors,
@@ -66787,7 +66787,7 @@ var require_codegen = __commonJS({
       AND: new code_1._Code("&&"),
       ADD: new code_1._Code("+")
     };
-    var Node = class {
+    var Node2 = class {
       optimizeNodes() {
         return this;
       }
@@ -66795,7 +66795,7 @@ var require_codegen = __commonJS({
         return this;
       }
     };
-    var Def = class extends Node {
+    var Def = class extends Node2 {
       constructor(varKind, name, rhs) {
         super();
         this.varKind = varKind;
@@ -66818,7 +66818,7 @@ var require_codegen = __commonJS({
         return this.rhs instanceof code_1._CodeOrName ? this.rhs.names : {};
       }
     };
-    var Assign = class extends Node {
+    var Assign = class extends Node2 {
       constructor(lhs, rhs, sideEffects) {
         super();
         this.lhs = lhs;
@@ -66848,7 +66848,7 @@ var require_codegen = __commonJS({
         return `${this.lhs} ${this.op}= ${this.rhs};` + _n;
       }
     };
-    var Label = class extends Node {
+    var Label = class extends Node2 {
       constructor(label) {
         super();
         this.label = label;
@@ -66858,7 +66858,7 @@ var require_codegen = __commonJS({
         return `${this.label}:` + _n;
       }
     };
-    var Break = class extends Node {
+    var Break = class extends Node2 {
       constructor(label) {
         super();
         this.label = label;
@@ -66869,7 +66869,7 @@ var require_codegen = __commonJS({
         return `break${label};` + _n;
       }
     };
-    var Throw = class extends Node {
+    var Throw = class extends Node2 {
       constructor(error3) {
         super();
         this.error = error3;
@@ -66881,7 +66881,7 @@ var require_codegen = __commonJS({
         return this.error.names;
       }
     };
-    var AnyCode = class extends Node {
+    var AnyCode = class extends Node2 {
       constructor(code2) {
         super();
         this.code = code2;
@@ -66900,7 +66900,7 @@ var require_codegen = __commonJS({
         return this.code instanceof code_1._CodeOrName ? this.code.names : {};
       }
     };
-    var ParentNode = class extends Node {
+    var ParentNode = class extends Node2 {
       constructor(nodes5 = []) {
         super();
         this.nodes = nodes5;
@@ -74236,9 +74236,9 @@ var require_Alias = __commonJS({
     var anchors = require_anchors();
     var visit2 = require_visit();
     var identity = require_identity();
-    var Node = require_Node();
+    var Node2 = require_Node();
     var toJS = require_toJS();
-    var Alias2 = class extends Node.NodeBase {
+    var Alias2 = class extends Node2.NodeBase {
       constructor(source) {
         super(identity.ALIAS);
         this.source = source;
@@ -74352,10 +74352,10 @@ var require_Scalar = __commonJS({
   "node_modules/yaml/dist/nodes/Scalar.js"(exports2) {
     "use strict";
     var identity = require_identity();
-    var Node = require_Node();
+    var Node2 = require_Node();
     var toJS = require_toJS();
     var isScalarValue = (value) => !value || typeof value !== "function" && typeof value !== "object";
-    var Scalar = class extends Node.NodeBase {
+    var Scalar = class extends Node2.NodeBase {
       constructor(value) {
         super(identity.SCALAR);
         this.value = value;
@@ -74458,7 +74458,7 @@ var require_Collection = __commonJS({
     "use strict";
     var createNode = require_createNode();
     var identity = require_identity();
-    var Node = require_Node();
+    var Node2 = require_Node();
     function collectionFromPath(schema, path7, value) {
       let v = value;
       for (let i5 = path7.length - 1; i5 >= 0; --i5) {
@@ -74482,7 +74482,7 @@ var require_Collection = __commonJS({
       });
     }
     var isEmptyPath = (path7) => path7 == null || typeof path7 === "object" && !!path7[Symbol.iterator]().next().done;
-    var Collection = class extends Node.NodeBase {
+    var Collection = class extends Node2.NodeBase {
       constructor(type, schema) {
         super(type);
         Object.defineProperty(this, "schema", {
@@ -89523,19 +89523,173 @@ var import_client_identitystore = __toESM(require_dist_cjs18(), 1);
 var import_client_organizations = __toESM(require_dist_cjs19(), 1);
 var import_client_sso_admin4 = __toESM(require_dist_cjs17(), 1);
 
-// src/util/map-limit.ts
-async function mapLimit(items, limit, f5) {
-  const out = new Array(items.length);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(Math.max(1, limit), items.length) }, async () => {
-      while (next < items.length) {
-        const i5 = next++;
-        out[i5] = await f5(items[i5]);
+// node_modules/yocto-queue/index.js
+var Node = class {
+  value;
+  next;
+  constructor(value) {
+    this.value = value;
+  }
+};
+var Queue = class {
+  #head;
+  #tail;
+  #size;
+  constructor() {
+    this.clear();
+  }
+  enqueue(value) {
+    const node = new Node(value);
+    if (this.#head) {
+      this.#tail.next = node;
+      this.#tail = node;
+    } else {
+      this.#head = node;
+      this.#tail = node;
+    }
+    this.#size++;
+  }
+  dequeue() {
+    const current = this.#head;
+    if (!current) {
+      return;
+    }
+    this.#head = this.#head.next;
+    this.#size--;
+    if (!this.#head) {
+      this.#tail = void 0;
+    }
+    return current.value;
+  }
+  peek() {
+    if (!this.#head) {
+      return;
+    }
+    return this.#head.value;
+  }
+  clear() {
+    this.#head = void 0;
+    this.#tail = void 0;
+    this.#size = 0;
+  }
+  get size() {
+    return this.#size;
+  }
+  *[Symbol.iterator]() {
+    let current = this.#head;
+    while (current) {
+      yield current.value;
+      current = current.next;
+    }
+  }
+  *drain() {
+    while (this.#head) {
+      yield this.dequeue();
+    }
+  }
+};
+
+// node_modules/p-limit/index.js
+function pLimit(concurrency) {
+  let rejectOnClear = false;
+  if (typeof concurrency === "object") {
+    ({ concurrency, rejectOnClear = false } = concurrency);
+  }
+  validateConcurrency(concurrency);
+  if (typeof rejectOnClear !== "boolean") {
+    throw new TypeError("Expected `rejectOnClear` to be a boolean");
+  }
+  const queue = new Queue();
+  let activeCount = 0;
+  const resumeNext = () => {
+    if (activeCount < concurrency && queue.size > 0) {
+      activeCount++;
+      queue.dequeue().run();
+    }
+  };
+  const next = () => {
+    activeCount--;
+    resumeNext();
+  };
+  const run2 = async (function_, resolve, arguments_) => {
+    const result = (async () => function_(...arguments_))();
+    resolve(result);
+    try {
+      await result;
+    } catch {
+    }
+    next();
+  };
+  const enqueue = (function_, resolve, reject, arguments_) => {
+    const queueItem = { reject };
+    new Promise((internalResolve) => {
+      queueItem.run = internalResolve;
+      queue.enqueue(queueItem);
+    }).then(run2.bind(void 0, function_, resolve, arguments_));
+    if (activeCount < concurrency) {
+      resumeNext();
+    }
+  };
+  const generator = (function_, ...arguments_) => new Promise((resolve, reject) => {
+    enqueue(function_, resolve, reject, arguments_);
+  });
+  Object.defineProperties(generator, {
+    activeCount: {
+      get: () => activeCount
+    },
+    pendingCount: {
+      get: () => queue.size
+    },
+    clearQueue: {
+      value() {
+        if (!rejectOnClear) {
+          queue.clear();
+          return;
+        }
+        const abortError = AbortSignal.abort().reason;
+        while (queue.size > 0) {
+          queue.dequeue().reject(abortError);
+        }
       }
-    })
-  );
-  return out;
+    },
+    concurrency: {
+      get: () => concurrency,
+      set(newConcurrency) {
+        validateConcurrency(newConcurrency);
+        concurrency = newConcurrency;
+        queueMicrotask(() => {
+          while (activeCount < concurrency && queue.size > 0) {
+            resumeNext();
+          }
+        });
+      }
+    },
+    map: {
+      async value(iterable, function_) {
+        const promises3 = [];
+        try {
+          Array.from(iterable, (value, index) => {
+            const promise = generator(function_, value, index);
+            promises3.push(promise);
+            return promise;
+          });
+        } catch (error3) {
+          for (const promise of promises3) {
+            promise.catch(() => {
+            });
+          }
+          throw error3;
+        }
+        return Promise.all(promises3);
+      }
+    }
+  });
+  return generator;
+}
+function validateConcurrency(concurrency) {
+  if (!((Number.isInteger(concurrency) || concurrency === Number.POSITIVE_INFINITY) && concurrency > 0)) {
+    throw new TypeError("Expected `concurrency` to be a number from 1 and up");
+  }
 }
 
 // src/providers/aws/sso-read.ts
@@ -89594,7 +89748,7 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
   const adoptingArns = /* @__PURE__ */ new Set();
   const adoptNames = new Set(config.adopt?.permissionSets ?? []);
   const declaredNames = new Set(config.permissionSets.map((p3) => p3.name));
-  await mapLimit(arns, concurrency, async (PermissionSetArn) => {
+  await pLimit(Math.max(1, concurrency)).map(arns, async (PermissionSetArn) => {
     const [described, tagList2] = await Promise.all([
       sso.send(new import_client_sso_admin4.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
       allPages(
@@ -89644,7 +89798,7 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
   const labels = new Map([...declaredById]);
   for (const list3 of ouAccounts.values()) for (const a5 of list3) if (!labels.has(a5.id)) labels.set(a5.id, a5.label);
   if (managedArns.size > 0) {
-    await mapLimit([...groups], concurrency, async ([groupName, groupId]) => {
+    await pLimit(Math.max(1, concurrency)).map([...groups], async ([groupName, groupId]) => {
       const assignments = await allPages(
         "ListAccountAssignmentsForPrincipal",
         (NextToken) => sso.send(
@@ -93759,11 +93913,10 @@ var classicIam = {
   setup: async () => ({ accounts: [] }),
   groupsNeeded: (ctx) => groupsNeeded(ctx.config, ctx.now),
   async readAws(ctx, setup) {
-    setup.accounts = await mapLimit(ctx.config.aws.accounts, ctx.concurrency, (a5) => accountClients(a5, ctx.env));
+    setup.accounts = await pLimit(Math.max(1, ctx.concurrency)).map(ctx.config.aws.accounts, (a5) => accountClients(a5, ctx.env));
     const desiredRoleNames = new Set(ctx.config.roles.map((r5) => r5.name));
-    const resources = (await mapLimit(
+    const resources = (await pLimit(Math.max(1, ctx.concurrency)).map(
       setup.accounts,
-      ctx.concurrency,
       (c5) => readIamAccount(c5, ctx.config, desiredRoleNames).catch((error3) => {
         throw awsFailure(error3, `reading IAM roles and the SAML provider in account ${c5.account.alias} (${c5.account.id})`);
       })
@@ -94117,41 +94270,256 @@ async function waitForIdentityStoreGroup(clients, identityStoreId, name, options
 var import_client_identitystore3 = __toESM(require_dist_cjs18(), 1);
 var import_client_organizations2 = __toESM(require_dist_cjs19(), 1);
 var import_client_sso_admin6 = __toESM(require_dist_cjs17(), 1);
-var RateLimiter = class {
-  constructor(ratePerSecond, burst = ratePerSecond) {
-    this.ratePerSecond = ratePerSecond;
-    this.burst = burst;
-    this.tokens = burst;
+
+// node_modules/p-throttle/index.js
+var states = /* @__PURE__ */ new WeakMap();
+var signalThrottleds = /* @__PURE__ */ new WeakMap();
+var finalizationRegistry = new FinalizationRegistry(({ signalWeakRef, weakReference }) => {
+  const signal = signalWeakRef.deref();
+  if (!signal) {
+    return;
   }
-  ratePerSecond;
-  burst;
-  tokens;
-  last = Date.now();
-  queue = [];
-  timer;
-  refill() {
-    const now = Date.now();
-    this.tokens = Math.min(this.burst, this.tokens + (now - this.last) / 1e3 * this.ratePerSecond);
-    this.last = now;
-  }
-  drain = () => {
-    this.timer = void 0;
-    this.refill();
-    while (this.queue.length > 0 && this.tokens >= 1) {
-      this.tokens -= 1;
-      this.queue.shift()();
+  const registration = signalThrottleds.get(signal);
+  if (registration) {
+    registration.throttleds.delete(weakReference);
+    if (registration.throttleds.size === 0) {
+      signal.removeEventListener("abort", registration.listener);
+      signalThrottleds.delete(signal);
     }
-    if (this.queue.length > 0) {
-      this.timer = setTimeout(this.drain, Math.ceil((1 - this.tokens) / this.ratePerSecond * 1e3));
+  }
+});
+function pThrottle({ limit, interval, strict, signal, onDelay, weight }) {
+  if (!Number.isFinite(limit)) {
+    throw new TypeError("Expected `limit` to be a finite number");
+  }
+  if (!Number.isFinite(interval)) {
+    throw new TypeError("Expected `interval` to be a finite number");
+  }
+  if (limit < 0) {
+    throw new TypeError("Expected `limit` to be >= 0");
+  }
+  if (interval < 0) {
+    throw new TypeError("Expected `interval` to be >= 0");
+  }
+  if (weight !== void 0 && typeof weight !== "function") {
+    throw new TypeError("Expected `weight` to be a function");
+  }
+  if (weight && interval === 0) {
+    throw new TypeError("The `weight` option cannot be used with `interval` of 0");
+  }
+  const state2 = {
+    queue: /* @__PURE__ */ new Map(),
+    strictTicks: [],
+    // Track windowed algorithm state so it can be reset on abort
+    currentTick: 0,
+    activeWeight: 0
+  };
+  const strictCapacity = Math.max(limit, 1);
+  const insertTickSorted = (tickRecord) => {
+    if (state2.strictTicks.length === 0 || tickRecord.time >= state2.strictTicks.at(-1).time) {
+      state2.strictTicks.push(tickRecord);
+    } else {
+      const insertIndex = state2.strictTicks.findIndex((tick) => tick.time > tickRecord.time);
+      state2.strictTicks.splice(insertIndex, 0, tickRecord);
     }
   };
-  take() {
-    return new Promise((resolve) => {
-      this.queue.push(resolve);
-      if (!this.timer) this.drain();
-    });
+  function windowedDelay(requestWeight) {
+    const now = Date.now();
+    if (now - state2.currentTick > interval) {
+      state2.activeWeight = requestWeight;
+      state2.currentTick = now;
+      return 0;
+    }
+    if (state2.activeWeight + requestWeight <= limit) {
+      state2.activeWeight += requestWeight;
+    } else {
+      state2.currentTick += interval;
+      state2.activeWeight = requestWeight;
+    }
+    return state2.currentTick - now;
   }
-};
+  function weightedDelay(requestWeight, now, ticks) {
+    const findBlockingTick = (time2) => {
+      let windowStart = 0;
+      let windowWeight = 0;
+      for (const [index, tick] of ticks.entries()) {
+        if (tick.time >= time2 + interval) {
+          break;
+        }
+        windowWeight += tick.weight;
+        const windowEnd = Math.max(time2, tick.time);
+        while (windowStart <= index && ticks[windowStart].time <= windowEnd - interval) {
+          windowWeight -= ticks[windowStart].weight;
+          windowStart++;
+        }
+        if (windowWeight + requestWeight > limit) {
+          return ticks[windowStart];
+        }
+      }
+    };
+    let nextExecutionTime = now;
+    let blockingTick = findBlockingTick(nextExecutionTime);
+    while (blockingTick) {
+      nextExecutionTime = blockingTick.time + interval;
+      blockingTick = findBlockingTick(nextExecutionTime);
+    }
+    const tickRecord = {
+      time: nextExecutionTime,
+      weight: requestWeight,
+      isExecuted: false
+    };
+    insertTickSorted(tickRecord);
+    return { delay: Math.max(0, nextExecutionTime - now), tickRecord };
+  }
+  function strictDelay(requestWeight) {
+    const now = Date.now();
+    if (state2.strictTicks.length > 0 && now - state2.strictTicks.at(-1).time > interval) {
+      state2.strictTicks.length = 0;
+    }
+    if (weight) {
+      while (state2.strictTicks.length > 0 && now - state2.strictTicks[0].time >= interval) {
+        state2.strictTicks.shift();
+      }
+      return weightedDelay(requestWeight, now, state2.strictTicks);
+    }
+    if (state2.strictTicks.length < strictCapacity) {
+      state2.strictTicks.push({ time: now, weight: requestWeight });
+      return { delay: 0 };
+    }
+    const oldestTime = state2.strictTicks[0].time;
+    const mostRecentTime = state2.strictTicks.at(-1).time;
+    const baseTime = oldestTime + interval;
+    const minSpacing = interval > 0 ? Math.ceil(interval / strictCapacity) : 0;
+    const nextExecutionTime = baseTime <= mostRecentTime ? mostRecentTime + minSpacing : baseTime;
+    state2.strictTicks.shift();
+    const tickRecord = { time: nextExecutionTime, weight: requestWeight };
+    state2.strictTicks.push(tickRecord);
+    return { delay: Math.max(0, nextExecutionTime - now), tickRecord };
+  }
+  const getDelay = strict ? strictDelay : windowedDelay;
+  return (function_) => {
+    const throttled = function(...arguments_) {
+      if (!throttled.isEnabled) {
+        return (async () => function_.apply(this, arguments_))();
+      }
+      let timeoutId;
+      return new Promise((resolve, reject) => {
+        let requestWeight = 1;
+        if (weight) {
+          try {
+            requestWeight = weight(...arguments_);
+          } catch (error3) {
+            reject(error3);
+            return;
+          }
+          if (!Number.isFinite(requestWeight) || requestWeight < 0) {
+            reject(new TypeError("Expected `weight` to be a finite non-negative number"));
+            return;
+          }
+          if (requestWeight > limit) {
+            reject(new TypeError(`Expected \`weight\` (${requestWeight}) to be <= \`limit\` (${limit})`));
+            return;
+          }
+        }
+        const delayResult = getDelay(requestWeight);
+        const delay2 = strict ? delayResult.delay : delayResult;
+        let tickRecord = strict ? delayResult.tickRecord : void 0;
+        const execute = () => {
+          if (tickRecord) {
+            const actualTime = Date.now();
+            if (weight) {
+              const index = state2.strictTicks.indexOf(tickRecord);
+              if (index !== -1) {
+                state2.strictTicks.splice(index, 1);
+              }
+              const executedTicks = state2.strictTicks.filter((tick) => tick.isExecuted);
+              const updatedDelayResult = weightedDelay(requestWeight, actualTime, executedTicks);
+              tickRecord = updatedDelayResult.tickRecord;
+              if (updatedDelayResult.delay > 0) {
+                state2.queue.delete(timeoutId);
+                timeoutId = setTimeout(execute, updatedDelayResult.delay);
+                state2.queue.set(timeoutId, reject);
+                return;
+              }
+              tickRecord.isExecuted = true;
+            } else {
+              tickRecord.time = actualTime;
+            }
+          }
+          try {
+            resolve(function_.apply(this, arguments_));
+          } catch (error3) {
+            reject(error3);
+          }
+          state2.queue.delete(timeoutId);
+        };
+        if (delay2 > 0) {
+          timeoutId = setTimeout(execute, delay2);
+          state2.queue.set(timeoutId, reject);
+          try {
+            onDelay?.(...arguments_);
+          } catch {
+          }
+        } else {
+          execute();
+        }
+      });
+    };
+    signal?.throwIfAborted();
+    if (signal) {
+      let registration = signalThrottleds.get(signal);
+      if (!registration) {
+        registration = {
+          throttleds: /* @__PURE__ */ new Set(),
+          listener: null
+        };
+        registration.listener = () => {
+          for (const weakReference2 of registration.throttleds) {
+            const function_2 = weakReference2.deref();
+            if (!function_2) {
+              continue;
+            }
+            const functionState = states.get(function_2);
+            if (!functionState) {
+              continue;
+            }
+            for (const timeout2 of functionState.queue.keys()) {
+              clearTimeout(timeout2);
+              functionState.queue.get(timeout2)(signal.reason);
+            }
+            functionState.queue.clear();
+            functionState.strictTicks.length = 0;
+            functionState.currentTick = 0;
+            functionState.activeWeight = 0;
+          }
+          signalThrottleds.delete(signal);
+        };
+        signalThrottleds.set(signal, registration);
+        signal.addEventListener("abort", registration.listener, { once: true });
+      }
+      const weakReference = new WeakRef(throttled);
+      registration.throttleds.add(weakReference);
+      finalizationRegistry.register(throttled, {
+        signalWeakRef: new WeakRef(signal),
+        weakReference
+      });
+    }
+    throttled.isEnabled = true;
+    Object.defineProperty(throttled, "queueSize", {
+      get() {
+        return state2.queue.size;
+      }
+    });
+    states.set(throttled, state2);
+    return throttled;
+  };
+}
+
+// src/providers/aws/sso-clients.ts
+function createRateLimiter(ratePerSecond, burst = Math.max(1, Math.round(ratePerSecond))) {
+  const turn = pThrottle({ limit: burst, interval: Math.max(1, Math.round(burst / ratePerSecond * 1e3)) })(() => void 0);
+  return { take: async () => void await turn() };
+}
 function rateLimited(client, limiter) {
   client.middlewareStack.add(
     (next) => async (args) => {
@@ -94165,7 +94533,7 @@ function rateLimited(client, limiter) {
 var IDENTITY_CENTER_TPS = 20;
 var IDENTITY_CENTER_PACE = IDENTITY_CENTER_TPS * 0.95;
 function identityCenterClients(region, options = {}) {
-  const limiter = new RateLimiter(options.ratePerSecond ?? IDENTITY_CENTER_PACE);
+  const limiter = createRateLimiter(options.ratePerSecond ?? IDENTITY_CENTER_PACE);
   const requests = { count: 0 };
   const retry2 = sdkOptions(options.env, 10);
   return {
@@ -95572,6 +95940,8 @@ var package_default2 = {
     diff: "^9.0.0",
     "fast-xml-parser": "^5.12.1",
     ky: "^1.14.3",
+    "p-limit": "^7.3.3",
+    "p-throttle": "^8.1.1",
     yaml: "^2.9.1"
   },
   devDependencies: {
@@ -96616,7 +96986,7 @@ async function checkRoles(clients, pairs, concurrency = 4) {
   const byAccount = new Map(clients.map((c5) => [c5.account.id, c5]));
   const roles2 = [...new Set(pairs.map((p3) => p3.roleArn))];
   const found = /* @__PURE__ */ new Map();
-  await mapLimit(roles2, concurrency, async (roleArn2) => {
+  await pLimit(Math.max(1, concurrency)).map(roles2, async (roleArn2) => {
     const m3 = ROLE_ARN3.exec(roleArn2);
     const c5 = m3 ? byAccount.get(m3[1]) : void 0;
     if (!m3 || !c5) return;
@@ -96661,7 +97031,7 @@ async function readIdentityCenterAccess(clients, config, concurrency = 8) {
       (p3) => p3.Users
     )
   ]);
-  const permissionSets2 = await mapLimit(arns, concurrency, async (PermissionSetArn) => {
+  const permissionSets2 = await pLimit(Math.max(1, concurrency)).map(arns, async (PermissionSetArn) => {
     const [described, tags] = await Promise.all([
       sso.send(new import_client_sso_admin7.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
       allPages(
@@ -96678,7 +97048,7 @@ async function readIdentityCenterAccess(clients, config, concurrency = 8) {
     return { id: u.UserId, username: u.UserName ?? u.UserId, ...email ? { email } : {} };
   });
   const principals = [...groups.map((g5) => ({ type: "GROUP", id: g5.id })), ...users.map((u) => ({ type: "USER", id: u.id }))];
-  const assignments = (await mapLimit(principals, concurrency, async (p3) => {
+  const assignments = (await pLimit(Math.max(1, concurrency)).map(principals, async (p3) => {
     const list3 = await allPages(
       "ListAccountAssignmentsForPrincipal",
       (NextToken) => sso.send(
@@ -96690,7 +97060,7 @@ async function readIdentityCenterAccess(clients, config, concurrency = 8) {
   })).flat();
   const assignedGroups = [...new Set(assignments.filter((a5) => a5.principalType === "GROUP").map((a5) => a5.principalId))];
   const memberships = {};
-  await mapLimit(assignedGroups, concurrency, async (GroupId) => {
+  await pLimit(Math.max(1, concurrency)).map(assignedGroups, async (GroupId) => {
     const list3 = await allPages(
       "ListGroupMemberships",
       (NextToken) => ids.send(new import_client_identitystore4.ListGroupMembershipsCommand({ IdentityStoreId: identityStoreId, GroupId, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
@@ -96874,9 +97244,8 @@ async function markRoles(config, grants, notes, env2, concurrency) {
   const pairs = grants.filter((g5) => g5.roleArn && g5.samlProviderArn).map((g5) => ({ roleArn: g5.roleArn, samlProviderArn: g5.samlProviderArn }));
   const wanted = new Set(grants.map((g5) => g5.accountId));
   const accounts2 = config.aws.accounts.filter((a5) => wanted.has(a5.id));
-  const clients = (await mapLimit(
+  const clients = (await pLimit(Math.max(1, concurrency)).map(
     accounts2,
-    concurrency,
     (a5) => accountClients(a5, env2).catch((error3) => {
       notes.push(`the IAM roles in account ${a5.alias} (${a5.id}) were not checked: ${awsFailure(error3, `connecting to account ${a5.alias}`).message}`);
       return void 0;

@@ -12,7 +12,7 @@ import { fillIdpMetadata } from "../plan/classic-iam-checks.js";
 import { accountClients, type AccountClients } from "../providers/aws/clients.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { readIamAccount } from "../providers/aws/iam-read.js";
-import { mapLimit } from "../util/map-limit.js";
+import pLimit from "p-limit";
 import type { Mode } from "./mode.js";
 
 interface Setup {
@@ -26,10 +26,10 @@ export const classicIam: Mode<Setup, Map<string, AccountClients>> = {
   groupsNeeded: (ctx) => groupsNeeded(ctx.config, ctx.now),
 
   async readAws(ctx, setup) {
-    setup.accounts = await mapLimit(ctx.config.aws.accounts, ctx.concurrency, (a) => accountClients(a, ctx.env));
+    setup.accounts = await pLimit(Math.max(1, ctx.concurrency)).map(ctx.config.aws.accounts, (a) => accountClients(a, ctx.env));
     const desiredRoleNames = new Set(ctx.config.roles.map((r) => r.name));
     const resources = (
-      await mapLimit(setup.accounts, ctx.concurrency, (c) =>
+      await pLimit(Math.max(1, ctx.concurrency)).map(setup.accounts, (c) =>
         readIamAccount(c, ctx.config, desiredRoleNames).catch((error: unknown) => {
           throw awsFailure(error, `reading IAM roles and the SAML provider in account ${c.account.alias} (${c.account.id})`);
         }),

@@ -10,7 +10,7 @@ import { readClassicAccess } from "./read-authentik-access.js";
 import { accountClients } from "../providers/aws/clients.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { checkRoles } from "./read-iam-access.js";
-import { mapLimit } from "../util/map-limit.js";
+import pLimit from "p-limit";
 import { readIdentityCenterAccess } from "./read-identity-center-access.js";
 import { identityCenterClients } from "../providers/aws/sso-clients.js";
 import { VERSION } from "../version.js";
@@ -71,7 +71,7 @@ async function markRoles(config: ResolvedConfig, grants: GroupGrant[], notes: st
   const wanted = new Set(grants.map((g) => g.accountId));
   const accounts = config.aws.accounts.filter((a) => wanted.has(a.id));
   const clients = (
-    await mapLimit(accounts, concurrency, (a) =>
+    await pLimit(Math.max(1, concurrency)).map(accounts, (a) =>
       accountClients(a, env).catch((error: unknown) => {
         notes.push(`the IAM roles in account ${a.alias} (${a.id}) were not checked: ${awsFailure(error, `connecting to account ${a.alias}`).message}`);
         return undefined;

@@ -7,7 +7,7 @@ import { GetRoleCommand, NoSuchEntityException } from "@aws-sdk/client-iam";
 import { decodePolicyDocument } from "../domain/policy-normalize.js";
 import { trustsSamlProvider } from "./classic.js";
 import type { AwsRoleCheck } from "./types.js";
-import { mapLimit } from "../util/map-limit.js";
+import pLimit from "p-limit";
 import type { AccountClients } from "../providers/aws/clients.js";
 
 const ROLE_ARN = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(?:\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
@@ -17,7 +17,7 @@ export async function checkRoles(clients: readonly AccountClients[], pairs: read
   const byAccount = new Map(clients.map((c) => [c.account.id, c]));
   const roles = [...new Set(pairs.map((p) => p.roleArn))];
   const found = new Map<string, { arn: string; trust: Record<string, unknown> | null } | null>();
-  await mapLimit(roles, concurrency, async (roleArn) => {
+  await pLimit(Math.max(1, concurrency)).map(roles, async (roleArn) => {
     const m = ROLE_ARN.exec(roleArn);
     const c = m ? byAccount.get(m[1]!) : undefined;
     if (!m || !c) return;

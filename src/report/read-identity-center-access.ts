@@ -10,7 +10,7 @@ import { ListGroupMembershipsCommand, ListGroupsCommand, ListUsersCommand } from
 import { DescribePermissionSetCommand, ListAccountAssignmentsForPrincipalCommand, ListPermissionSetsCommand, ListTagsForResourceCommand } from "@aws-sdk/client-sso-admin";
 import type { ResolvedConfig } from "../config/model.js";
 import type { IdentityCenterAccessLive } from "./identity-center.js";
-import { mapLimit } from "../util/map-limit.js";
+import pLimit from "p-limit";
 import { allPages, discoverInstance, readOuAccounts } from "../providers/aws/sso-read.js";
 import type { IdentityCenterClients } from "../providers/aws/sso-clients.js";
 
@@ -36,7 +36,7 @@ export async function readIdentityCenterAccess(clients: IdentityCenterClients, c
       (p) => p.Users,
     ),
   ]);
-  const permissionSets = await mapLimit(arns, concurrency, async (PermissionSetArn) => {
+  const permissionSets = await pLimit(Math.max(1, concurrency)).map(arns, async (PermissionSetArn) => {
     const [described, tags] = await Promise.all([
       sso.send(new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
       allPages(
@@ -57,7 +57,7 @@ export async function readIdentityCenterAccess(clients: IdentityCenterClients, c
 
   const principals: { type: "GROUP" | "USER"; id: string }[] = [...groups.map((g) => ({ type: "GROUP" as const, id: g.id })), ...users.map((u) => ({ type: "USER" as const, id: u.id }))];
   const assignments = (
-    await mapLimit(principals, concurrency, async (p) => {
+    await pLimit(Math.max(1, concurrency)).map(principals, async (p) => {
       const list = await allPages(
         "ListAccountAssignmentsForPrincipal",
         (NextToken) =>
@@ -75,7 +75,7 @@ export async function readIdentityCenterAccess(clients: IdentityCenterClients, c
   // Members only of the groups that hold something: one paged call per such group.
   const assignedGroups = [...new Set(assignments.filter((a) => a.principalType === "GROUP").map((a) => a.principalId))];
   const memberships: Record<string, string[]> = {};
-  await mapLimit(assignedGroups, concurrency, async (GroupId) => {
+  await pLimit(Math.max(1, concurrency)).map(assignedGroups, async (GroupId) => {
     const list = await allPages(
       "ListGroupMemberships",
       (NextToken) => ids.send(new ListGroupMembershipsCommand({ IdentityStoreId: identityStoreId, GroupId, MaxResults: 100, ...(NextToken ? { NextToken } : {}) })),

@@ -28,8 +28,8 @@ describe("what a pending request waits on keeps the process alive", () => {
   it("the Identity Center rate limiter holds a process open while requests wait for tokens", async () => {
     // Run as the CLI runs, in a process of its own with nothing else on its event loop.
     const script = `
-      const { RateLimiter } = await import(${JSON.stringify(path.join(root, "lib", "src", "providers", "aws", "sso-clients.js"))});
-      const limiter = new RateLimiter(20, 1);
+      const { createRateLimiter } = await import(${JSON.stringify(path.join(root, "lib", "src", "providers", "aws", "sso-clients.js"))});
+      const limiter = createRateLimiter(20, 1);
       await Promise.all(Array.from({ length: 4 }, () => limiter.take()));
       console.log("all four requests got a token");`;
     const { stdout } = await promisify(execFile)(process.execPath, ["--input-type=module", "-e", script], { timeout: 30_000 });

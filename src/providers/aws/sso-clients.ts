@@ -1,53 +1,26 @@
 import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import pThrottle from "p-throttle";
 import { countRequests, sdkOptions } from "./clients.js";
 
 /**
- * IAM Identity Center's APIs (sso-admin and identitystore) share a quota of
- * about 20 requests per second per account. A token bucket in front of both
- * clients keeps the tool under it instead of relying on throttling retries.
+ * IAM Identity Center's APIs (sso-admin and identitystore) share a quota of about 20
+ * requests per second per account. One limiter (p-throttle) in front of every client
+ * keeps the tool under it instead of relying on throttling retries: `burst` requests
+ * per burst/rate seconds, the same average rate. What is ours is only that one limiter
+ * is shared by all Identity Center clients and that every attempt, retries included,
+ * spends a turn (see rateLimited). Its timers keep the process alive while requests
+ * wait (an unref'd timer once let the CLI exit with 13 and no output).
  */
-export class RateLimiter {
-  private tokens: number;
-  private last = Date.now();
-  private queue: (() => void)[] = [];
-  private timer: NodeJS.Timeout | undefined;
+export interface RateLimiter {
+  /** Resolves when the next request may go. */
+  take(): Promise<void>;
+}
 
-  constructor(
-    readonly ratePerSecond: number,
-    readonly burst: number = ratePerSecond,
-  ) {
-    this.tokens = burst;
-  }
-
-  private refill(): void {
-    const now = Date.now();
-    this.tokens = Math.min(this.burst, this.tokens + ((now - this.last) / 1000) * this.ratePerSecond);
-    this.last = now;
-  }
-
-  private drain = (): void => {
-    this.timer = undefined;
-    this.refill();
-    while (this.queue.length > 0 && this.tokens >= 1) {
-      this.tokens -= 1;
-      this.queue.shift()!();
-    }
-    if (this.queue.length > 0) {
-      // This timer is what the queued requests wait on: it must keep the process
-      // alive. (Unref'd, Node saw an empty event loop whenever every request was
-      // queued here and the CLI exited with 13 and no output.)
-      this.timer = setTimeout(this.drain, Math.ceil(((1 - this.tokens) / this.ratePerSecond) * 1000));
-    }
-  };
-
-  take(): Promise<void> {
-    return new Promise((resolve) => {
-      this.queue.push(resolve);
-      if (!this.timer) this.drain();
-    });
-  }
+export function createRateLimiter(ratePerSecond: number, burst: number = Math.max(1, Math.round(ratePerSecond))): RateLimiter {
+  const turn = pThrottle({ limit: burst, interval: Math.max(1, Math.round((burst / ratePerSecond) * 1000)) })(() => undefined);
+  return { take: async () => void (await turn()) };
 }
 
 function rateLimited<T extends { middlewareStack: { add: Function } }>(client: T, limiter: RateLimiter): T {
@@ -84,7 +57,7 @@ export const IDENTITY_CENTER_TPS = 20;
 export const IDENTITY_CENTER_PACE = IDENTITY_CENTER_TPS * 0.95;
 
 export function identityCenterClients(region: string, options: { ratePerSecond?: number; env?: NodeJS.ProcessEnv } = {}): IdentityCenterClients {
-  const limiter = new RateLimiter(options.ratePerSecond ?? IDENTITY_CENTER_PACE);
+  const limiter = createRateLimiter(options.ratePerSecond ?? IDENTITY_CENTER_PACE);
   const requests = { count: 0 };
   const retry = sdkOptions(options.env, 10);
   return {

@@ -17,7 +17,7 @@ import { parseDuration, toIsoDuration } from "../../config/durations.js";
 import { address } from "../../domain/addresses.js";
 import type { TargetAccount } from "../../domain/accounts.js";
 import { UserError } from "../../errors.js";
-import { mapLimit } from "../../util/map-limit.js";
+import pLimit from "p-limit";
 import { collectPages } from "../../util/paging.js";
 import { byCodePoint } from "../../domain/canonical.js";
 import { normalizePolicy } from "../../domain/policy-normalize.js";
@@ -112,7 +112,7 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
   const adoptingArns = new Set<string>();
   const adoptNames = new Set(config.adopt?.permissionSets ?? []);
   const declaredNames = new Set(config.permissionSets.map((p) => p.name));
-  await mapLimit(arns, concurrency, async (PermissionSetArn) => {
+  await pLimit(Math.max(1, concurrency)).map(arns, async (PermissionSetArn) => {
     const [described, tagList] = await Promise.all([
       sso.send(new DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
       allPages(
@@ -169,7 +169,7 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
 
   // Assignments of managed permission sets, per group.
   if (managedArns.size > 0) {
-    await mapLimit([...groups], concurrency, async ([groupName, groupId]) => {
+    await pLimit(Math.max(1, concurrency)).map([...groups], async ([groupName, groupId]) => {
       const assignments = await allPages(
         "ListAccountAssignmentsForPrincipal",
         (NextToken) =>
