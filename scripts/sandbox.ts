@@ -4,10 +4,16 @@
  * process of its own — seeded with what the two examples need.
  *
  *   npm run sandbox [-- --dir .sandbox] [--authentik-port N] [--aws-port N]
+ *   node --import tsx scripts/sandbox.ts [--dir .sandbox] …    (one process; after `npm run build`)
  *
  * prints the environment to export (also written to DIR/env.sh) and the commands to run
- * in another terminal, and stays in the foreground until Ctrl-C, stopping everything it
- * started. `npm run demo` uses the same `startSandbox`.
+ * in another terminal, and stays in the foreground until Ctrl-C — or SIGINT, SIGTERM or
+ * SIGHUP sent to its process alone (`kill -INT <pid>`) — then stops everything it started
+ * and exits. `npm run sandbox` passes SIGINT and SIGTERM sent to npm on: npm forwards them
+ * to the shell it runs the script in, which would only wait for its child (so the script
+ * ends in `exec tsx …`: the shell becomes tsx), and tsx relays them to this script. (`npx
+ * tsx scripts/sandbox.ts` has that shell in between, without the exec: signal tsx's pid.)
+ * `npm run demo` uses the same `startSandbox`.
  */
 import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
@@ -159,8 +165,32 @@ async function main(): Promise<void> {
     return;
   }
   const dir = path.resolve(values.dir);
+  // Stop on SIGINT (Ctrl-C, or `kill -INT` of this process or of npm), SIGTERM and SIGHUP.
+  let sandbox: Sandbox | undefined;
+  let keepAlive: NodeJS.Timeout | undefined;
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(keepAlive);
+    if (!sandbox) {
+      // Still starting: exiting kills what has started (peer-process.ts and moto.ts do on exit).
+      console.error(`\n${signal}: stopping the sandbox while it starts …`);
+      process.exit(1);
+    }
+    console.error(`\n${signal}: stopping the sandbox …`);
+    void sandbox.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`could not stop every part of the sandbox: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => shutdown(signal));
+
   console.error("starting moto_server, the Identity Center shim and the authentik emulator …");
-  const sandbox = await startSandbox({ dir, authentikPort: Number(values["authentik-port"]), awsPort: Number(values["aws-port"]) });
+  sandbox = await startSandbox({ dir, authentikPort: Number(values["authentik-port"]), awsPort: Number(values["aws-port"]) });
   const rel = (f: string) => path.relative(process.cwd(), f) || f;
   const lines = [
     "",
@@ -181,21 +211,11 @@ async function main(): Promise<void> {
       `  npx authentik-aws-gitops plan  -c ${rel(sandbox.configs[e]!)} --detailed-exitcode`,
       "",
     ]),
-    `Edit the copies in ${rel(dir)}/ and plan again. Ctrl-C stops the sandbox (its state is in memory and goes with it).`,
+    `Edit the copies in ${rel(dir)}/ and plan again. Ctrl-C (or \`kill ${process.pid}\`) stops the sandbox (its state is in memory and goes with it).`,
   ];
   console.log(lines.join("\n"));
   // Stay in the foreground until told to stop.
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  let done = false;
-  const shutdown = () => {
-    if (done) return;
-    done = true;
-    clearInterval(keepAlive);
-    console.error("\nstopping the sandbox …");
-    void sandbox.stop().then(() => process.exit(0));
-  };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
+  keepAlive = setInterval(() => undefined, 1 << 30);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) await main();
