@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { provisionGroup } from "../test/integration/identity-center-setup.js";
+import { provisionGroup } from "../test/support/identity-center.js";
 import { ROOT, SANDBOX_GROUPS, startSandbox } from "./sandbox.js";
 
 const cli = path.join(ROOT, "bin", "authentik-aws-gitops.js");

@@ -15,15 +15,12 @@
  * tsx scripts/sandbox.ts` has that shell in between, without the exec: signal tsx's pid.)
  * `npm run demo` uses the same `startSandbox`.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createOrganization, provisionGroup, type OrgFixture } from "../test/integration/identity-center-setup.js";
-import { AUTHENTIK_CLI, AWS_SHIM_CLI, type AuthentikPeer, type AwsShimPeer } from "../test/integration/harness.js";
+import { createOrganization, provisionGroup, type OrgFixture } from "../test/support/identity-center.js";
+import { authentikApi, copyExample, startAuthentikPeer, startAwsShimPeer, type AuthentikPeer, type AwsShimPeer } from "../test/support/peers.js";
 import { startMoto, type MotoServer } from "../test/peers/moto.js";
-import { startPeerProcess } from "../test/peers/peer-process.js";
-import type { AuthentikControls } from "../test/peers/authentik/controls.js";
-import type { AwsShimControls } from "../test/peers/aws-shim-cli.js";
 
 // Same filter as bin/: the AWS SDK's notice about future Node versions is not about this run.
 const emitWarning = process.emitWarning.bind(process);
@@ -42,13 +39,8 @@ export const EXAMPLES = ["classic-iam.yaml", "identity-center.yaml"];
  * People, so that plans show who holds what: 2 admins, 40 engineers, 3 data engineers
  * and a child group of data-eng with 2 interns (a parent group's bindings reach them).
  */
-async function seedPeople(url: string): Promise<void> {
-  const api = async (method: string, apiPath: string, body: unknown) => {
-    const r = await fetch(`${url}/api/v3${apiPath}`, { method, headers: { Authorization: `Bearer ${SANDBOX_TOKEN}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    if (!r.ok) throw new Error(`${method} ${apiPath} in the authentik emulator: HTTP ${r.status} ${await r.text()}`);
-    return (await r.json()) as { pk: string };
-  };
-  const groups = (await (await fetch(`${url}/api/v3/core/groups/?page_size=100&include_users=false`, { headers: { Authorization: `Bearer ${SANDBOX_TOKEN}` } })).json()) as { results: { pk: string; name: string }[] };
+async function seedPeople(api: ReturnType<typeof authentikApi>): Promise<void> {
+  const groups = await api<{ results: { pk: string; name: string }[] }>("GET", "/core/groups/?page_size=100&include_users=false");
   const pk = (name: string) => groups.results.find((g) => g.name === name)!.pk;
   const interns = await api("POST", "/core/groups/", { name: "data-eng-interns", parents: [pk("data-eng")] });
   const people: [string, string][] = [
@@ -93,20 +85,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const moto = await startMoto();
   const started: { stop(): Promise<void> }[] = [moto];
   try {
-    const shim = await startPeerProcess<AwsShimControls>(AWS_SHIM_CLI, ["--moto", moto.endpoint, "--port", String(options.awsPort ?? 0), "--async-ms", "200"]);
+    const shim = await startAwsShimPeer(moto.endpoint, ["--port", String(options.awsPort ?? 0), "--async-ms", "200"]);
     started.push(shim);
-    const authentik = await startPeerProcess<AuthentikControls>(AUTHENTIK_CLI, ["--token", SANDBOX_TOKEN, "--port", String(options.authentikPort ?? 0)]);
+    const authentik = await startAuthentikPeer(["--port", String(options.authentikPort ?? 0)], SANDBOX_TOKEN);
     started.push(authentik);
 
-    for (const name of SANDBOX_GROUPS) {
-      const r = await fetch(`${authentik.url}/api/v3/core/groups/`, {
-        method: "POST",
-        headers: { Authorization: `Bearer ${SANDBOX_TOKEN}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ name }),
-      });
-      if (!r.ok) throw new Error(`creating group ${name} in the authentik emulator: HTTP ${r.status} ${await r.text()}`);
-    }
-    await seedPeople(authentik.url);
+    const api = authentikApi(authentik.url, SANDBOX_TOKEN);
+    for (const name of SANDBOX_GROUPS) await api("POST", "/core/groups/", { name });
+    await seedPeople(api);
     // classic-iam: moto lets the tool assume any role in any account, so the accounts
     // the example names need nothing. identity-center: an organization with the OU the
     // example names (moto picks its own id, so the copy names moto's) and the groups.
@@ -114,7 +100,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     for (const g of options.provisioned ?? SANDBOX_GROUPS) await provisionGroup(shim.url, org.identityStoreId, g);
 
     mkdirSync(options.dir, { recursive: true });
-    copyFileSync(path.join(ROOT, "examples", "identity-center-sp-metadata.xml"), path.join(options.dir, "identity-center-sp-metadata.xml"));
+    copyExample("identity-center-sp-metadata.xml", options.dir);
     const configs: Record<string, string> = {};
     for (const example of EXAMPLES) {
       const file = path.join(options.dir, example);
