@@ -1,5 +1,5 @@
 import { execFileSync, spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { cpSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,6 +15,8 @@ const root = path.join(import.meta.dirname, "..", "..");
 
 interface Started {
   child: ChildProcess;
+  /** where it was started: the printed commands run from there */
+  cwd: string;
   printed: string;
   /** what the user copies: the export lines */
   env: NodeJS.ProcessEnv;
@@ -23,10 +25,24 @@ interface Started {
 }
 const started: ChildProcess[] = [];
 let sandbox: Started;
+let copy: string | undefined;
+
+/**
+ * A copy of the package, node_modules linked: `npm run sandbox` builds lib/ first, and
+ * rewriting this checkout's lib/ would pull it from under the other test files' CLIs.
+ */
+function packageCopy(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), "aag-package-"));
+  for (const entry of ["package.json", "tsconfig.json", "tsconfig.build.json", "bin", "examples", "schema", "scripts", "src", "test"]) {
+    cpSync(path.join(root, entry), path.join(dir, entry), { recursive: true });
+  }
+  symlinkSync(path.join(root, "node_modules"), path.join(dir, "node_modules"));
+  return dir;
+}
 
 /** Starts a sandbox command in a process group of its own (so that a signal to the test's group never reaches it), until it says it is ready. */
-async function startSandboxCommand(command: string, args: string[]): Promise<Started> {
-  const child = spawn(command, args, { cwd: root, stdio: ["ignore", "pipe", "pipe"], detached: true });
+async function startSandboxCommand(command: string, args: string[], cwd = root): Promise<Started> {
+  const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"], detached: true });
   started.push(child);
   let printed = "";
   let stderr = "";
@@ -41,7 +57,7 @@ async function startSandboxCommand(command: string, args: string[]): Promise<Sta
   const env: NodeJS.ProcessEnv = {};
   for (const m of printed.matchAll(/^ {2}export (\w+)=(\S+)$/gm)) env[m[1]!] = m[2]!;
   const commands = [...printed.matchAll(/^ {2}npx authentik-aws-gitops (.+)$/gm)].map((m) => m[1]!.trim().split(/\s+/));
-  return { child, printed, env, commands };
+  return { child, cwd, printed, env, commands };
 }
 
 /** Every process below `pid` (its children, theirs, …), whatever their process group. */
@@ -94,8 +110,9 @@ async function expectSignalStopsEverything(s: Started, signal: NodeJS.Signals): 
 }
 
 beforeAll(async () => {
-  // Exactly what the user types (it builds lib/ first).
-  sandbox = await startSandboxCommand("npm", ["run", "sandbox", "--", "--dir", mkdtempSync(path.join(tmpdir(), "aag-sandbox-"))]);
+  // Exactly what the user types (it builds lib/ first: in a copy of the package).
+  copy = packageCopy();
+  sandbox = await startSandboxCommand("npm", ["run", "sandbox", "--", "--dir", mkdtempSync(path.join(tmpdir(), "aag-sandbox-"))], copy);
 }, 300_000);
 
 afterAll(() => {
@@ -109,18 +126,19 @@ afterAll(() => {
       }
     }
   }
+  if (copy) rmSync(copy, { recursive: true, force: true });
 });
 
 describe("npm run sandbox", () => {
   it("prints the environment and the commands, which take both examples to a clean re-plan", async () => {
-    const { env, commands } = sandbox;
+    const { env, commands, cwd } = sandbox;
     expect(Object.keys(env).sort()).toEqual(["AUTHENTIK_TOKEN", "AUTHENTIK_URL", "AWS_ACCESS_KEY_ID", "AWS_ENDPOINT_URL", "AWS_REGION", "AWS_SCIM_TOKEN", "AWS_SECRET_ACCESS_KEY"]);
     expect(commands).toHaveLength(6);
     const codes: number[] = [];
     for (const argv of commands) {
       // `apply` asks on a terminal; the test has none, so it answers as --auto-approve would.
       const args = argv[0] === "apply" ? [...argv, "--auto-approve"] : argv;
-      const r = await runCliProcess(args, env, root);
+      const r = await runCliProcess(args, env, cwd);
       if (r.code !== 0 && !(argv[0] === "plan" && r.code === 2)) throw new Error(`${args.join(" ")} exited ${r.code}:\n${r.stdout}\n${r.stderr}`);
       codes.push(r.code);
     }
