@@ -143,9 +143,14 @@ export function actionBench(options: ActionBenchOptions) {
     /** For beforeAll (with a long timeout: the first run fetches Node 24). */
     async start(): Promise<{ peers: Peers; gh: GitHubPeer }> {
       node24Binary(); // fetch Node 24 once, before the clock of the first test starts
-      [peers, gh] = await Promise.all([startPeers(options.groups, options.peers), startGitHubPeer(options.tokens ?? { ghs_default: { login: GITHUB_ACTIONS_BOT, type: "Bot" } })]);
-      await gh.control.addRepo({ owner: "acme", name: "aws-access", ownerType: "Organization" });
-      return { peers, gh };
+      const [p, g] = await Promise.allSettled([startPeers(options.groups, options.peers), startGitHubPeer(options.tokens ?? { ghs_default: { login: GITHUB_ACTIONS_BOT, type: "Bot" } })]);
+      // Whatever started is kept, for afterAll to stop.
+      if (p.status === "fulfilled") peers = p.value;
+      if (g.status === "fulfilled") gh = g.value;
+      if (p.status === "rejected") throw p.reason;
+      if (g.status === "rejected") throw g.reason;
+      await bench.gh.control.addRepo({ owner: "acme", name: "aws-access", ownerType: "Organization" });
+      return { peers: bench.peers, gh: bench.gh };
     },
     /** The inputs of a run: the defaults, the bench's, then `extra`. */
     inputs(extra: Record<string, string> = {}): Record<string, string> {

@@ -141,13 +141,20 @@ export function copyExample(name: string, dir: string): string {
  * AUTHENTIK_URL, AUTHENTIK_TOKEN). The tool itself runs as `bin/` in a child process.
  */
 export async function startPeers(groups: string[], options: PeerOptions = {}): Promise<Peers> {
-  const [moto, authentik] = await Promise.all([startMoto(), startAuthentikPeer(options.authentikArgs)]);
-  const shim = options.shim ? await startAwsShimPeer(moto.endpoint, options.shimArgs) : undefined;
+  const starting = [startMoto(), startAuthentikPeer(options.authentikArgs)] as const;
+  let moto: MotoServer, authentik: AuthentikPeer, shim: AwsShimPeer | undefined;
+  try {
+    [moto, authentik] = await Promise.all(starting);
+    shim = options.shim ? await startAwsShimPeer(moto.endpoint, options.shimArgs) : undefined;
+    for (const name of groups) await authentikApi(authentik.url)("POST", "/core/groups/", { name });
+  } catch (error) {
+    // What did start stops: a failed beforeAll leaves no peer behind.
+    await Promise.allSettled(starting.map(async (p) => (await p).stop()));
+    throw error;
+  }
   const awsEndpoint = shim?.url ?? moto.endpoint;
   const env = peerEnv(awsEndpoint, authentik.url);
-
   const ak = authentikApi(authentik.url);
-  for (const name of groups) await ak("POST", "/core/groups/", { name });
 
   const dir = mkdtempSync(path.join(tmpdir(), "aag-"));
   const cli = (argv: string[], extraEnv: NodeJS.ProcessEnv = {}) => runCliProcess(argv, { ...env, ...extraEnv }, dir);
