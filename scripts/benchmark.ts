@@ -26,8 +26,8 @@ import { cpus, tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { CreateGroupCommand, IdentitystoreClient } from "@aws-sdk/client-identitystore";
-import { createOrganization, MANAGEMENT } from "../test/integration/identity-center-setup.js";
-import { startAuthentikPeer, startAwsShimPeer, TOKEN, type AuthentikPeer, type AwsShimPeer } from "../test/integration/harness.js";
+import { createOrganization, MANAGEMENT } from "../test/support/identity-center.js";
+import { startAuthentikPeer, startAwsShimPeer, TOKEN, type AuthentikPeer, type AwsShimPeer } from "../test/support/peers.js";
 import { awsClientConfig, startMoto, type MotoServer } from "../test/peers/moto.js";
 import type { AwsShimStats } from "../test/peers/aws-shim.js";
 import {

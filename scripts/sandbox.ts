@@ -4,20 +4,23 @@
  * process of its own — seeded with what the two examples need.
  *
  *   npm run sandbox [-- --dir .sandbox] [--authentik-port N] [--aws-port N]
+ *   node --import tsx scripts/sandbox.ts [--dir .sandbox] …    (one process; after `npm run build`)
  *
  * prints the environment to export (also written to DIR/env.sh) and the commands to run
- * in another terminal, and stays in the foreground until Ctrl-C, stopping everything it
- * started. `npm run demo` uses the same `startSandbox`.
+ * in another terminal, and stays in the foreground until Ctrl-C — or SIGINT, SIGTERM or
+ * SIGHUP sent to its process alone (`kill -INT <pid>`) — then stops everything it started
+ * and exits. `npm run sandbox` passes SIGINT and SIGTERM sent to npm on: npm forwards them
+ * to the shell it runs the script in, which would only wait for its child (so the script
+ * ends in `exec tsx …`: the shell becomes tsx), and tsx relays them to this script. (`npx
+ * tsx scripts/sandbox.ts` has that shell in between, without the exec: signal tsx's pid.)
+ * `npm run demo` uses the same `startSandbox`.
  */
-import { copyFileSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { createOrganization, provisionGroup, type OrgFixture } from "../test/integration/identity-center-setup.js";
-import { AUTHENTIK_CLI, AWS_SHIM_CLI, type AuthentikPeer, type AwsShimPeer } from "../test/integration/harness.js";
+import { createOrganization, provisionGroup, type OrgFixture } from "../test/support/identity-center.js";
+import { authentikApi, copyExample, startAuthentikPeer, startAwsShimPeer, type AuthentikPeer, type AwsShimPeer } from "../test/support/peers.js";
 import { startMoto, type MotoServer } from "../test/peers/moto.js";
-import { startPeerProcess } from "../test/peers/peer-process.js";
-import type { AuthentikControls } from "../test/peers/authentik/controls.js";
-import type { AwsShimControls } from "../test/peers/aws-shim-cli.js";
 
 // Same filter as bin/: the AWS SDK's notice about future Node versions is not about this run.
 const emitWarning = process.emitWarning.bind(process);
@@ -36,13 +39,8 @@ export const EXAMPLES = ["classic-iam.yaml", "identity-center.yaml"];
  * People, so that plans show who holds what: 2 admins, 40 engineers, 3 data engineers
  * and a child group of data-eng with 2 interns (a parent group's bindings reach them).
  */
-async function seedPeople(url: string): Promise<void> {
-  const api = async (method: string, apiPath: string, body: unknown) => {
-    const r = await fetch(`${url}/api/v3${apiPath}`, { method, headers: { Authorization: `Bearer ${SANDBOX_TOKEN}`, "Content-Type": "application/json" }, body: JSON.stringify(body) });
-    if (!r.ok) throw new Error(`${method} ${apiPath} in the authentik emulator: HTTP ${r.status} ${await r.text()}`);
-    return (await r.json()) as { pk: string };
-  };
-  const groups = (await (await fetch(`${url}/api/v3/core/groups/?page_size=100&include_users=false`, { headers: { Authorization: `Bearer ${SANDBOX_TOKEN}` } })).json()) as { results: { pk: string; name: string }[] };
+async function seedPeople(api: ReturnType<typeof authentikApi>): Promise<void> {
+  const groups = await api<{ results: { pk: string; name: string }[] }>("GET", "/core/groups/?page_size=100&include_users=false");
   const pk = (name: string) => groups.results.find((g) => g.name === name)!.pk;
   const interns = await api("POST", "/core/groups/", { name: "data-eng-interns", parents: [pk("data-eng")] });
   const people: [string, string][] = [
@@ -87,20 +85,14 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
   const moto = await startMoto();
   const started: { stop(): Promise<void> }[] = [moto];
   try {
-    const shim = await startPeerProcess<AwsShimControls>(AWS_SHIM_CLI, ["--moto", moto.endpoint, "--port", String(options.awsPort ?? 0), "--async-ms", "200"]);
+    const shim = await startAwsShimPeer(moto.endpoint, ["--port", String(options.awsPort ?? 0), "--async-ms", "200"]);
     started.push(shim);
-    const authentik = await startPeerProcess<AuthentikControls>(AUTHENTIK_CLI, ["--token", SANDBOX_TOKEN, "--port", String(options.authentikPort ?? 0)]);
+    const authentik = await startAuthentikPeer(["--port", String(options.authentikPort ?? 0)], SANDBOX_TOKEN);
     started.push(authentik);
 
-    for (const name of SANDBOX_GROUPS) {
-      const r = await fetch(`${authentik.url}/api/v3/core/groups/`, {
-        method: "POST",
-        headers: { Authorization: `Bearer ${SANDBOX_TOKEN}`, "Content-Type": "application/json" },
-        body: JSON.stringify({ name }),
-      });
-      if (!r.ok) throw new Error(`creating group ${name} in the authentik emulator: HTTP ${r.status} ${await r.text()}`);
-    }
-    await seedPeople(authentik.url);
+    const api = authentikApi(authentik.url, SANDBOX_TOKEN);
+    for (const name of SANDBOX_GROUPS) await api("POST", "/core/groups/", { name });
+    await seedPeople(api);
     // classic-iam: moto lets the tool assume any role in any account, so the accounts
     // the example names need nothing. identity-center: an organization with the OU the
     // example names (moto picks its own id, so the copy names moto's) and the groups.
@@ -108,7 +100,7 @@ export async function startSandbox(options: SandboxOptions): Promise<Sandbox> {
     for (const g of options.provisioned ?? SANDBOX_GROUPS) await provisionGroup(shim.url, org.identityStoreId, g);
 
     mkdirSync(options.dir, { recursive: true });
-    copyFileSync(path.join(ROOT, "examples", "identity-center-sp-metadata.xml"), path.join(options.dir, "identity-center-sp-metadata.xml"));
+    copyExample("identity-center-sp-metadata.xml", options.dir);
     const configs: Record<string, string> = {};
     for (const example of EXAMPLES) {
       const file = path.join(options.dir, example);
@@ -159,8 +151,32 @@ async function main(): Promise<void> {
     return;
   }
   const dir = path.resolve(values.dir);
+  // Stop on SIGINT (Ctrl-C, or `kill -INT` of this process or of npm), SIGTERM and SIGHUP.
+  let sandbox: Sandbox | undefined;
+  let keepAlive: NodeJS.Timeout | undefined;
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) return;
+    stopping = true;
+    clearInterval(keepAlive);
+    if (!sandbox) {
+      // Still starting: exiting kills what has started (peer-process.ts and moto.ts do on exit).
+      console.error(`\n${signal}: stopping the sandbox while it starts …`);
+      process.exit(1);
+    }
+    console.error(`\n${signal}: stopping the sandbox …`);
+    void sandbox.stop().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        console.error(`could not stop every part of the sandbox: ${String(error)}`);
+        process.exit(1);
+      },
+    );
+  };
+  for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => shutdown(signal));
+
   console.error("starting moto_server, the Identity Center shim and the authentik emulator …");
-  const sandbox = await startSandbox({ dir, authentikPort: Number(values["authentik-port"]), awsPort: Number(values["aws-port"]) });
+  sandbox = await startSandbox({ dir, authentikPort: Number(values["authentik-port"]), awsPort: Number(values["aws-port"]) });
   const rel = (f: string) => path.relative(process.cwd(), f) || f;
   const lines = [
     "",
@@ -181,21 +197,11 @@ async function main(): Promise<void> {
       `  npx authentik-aws-gitops plan  -c ${rel(sandbox.configs[e]!)} --detailed-exitcode`,
       "",
     ]),
-    `Edit the copies in ${rel(dir)}/ and plan again. Ctrl-C stops the sandbox (its state is in memory and goes with it).`,
+    `Edit the copies in ${rel(dir)}/ and plan again. Ctrl-C (or \`kill ${process.pid}\`) stops the sandbox (its state is in memory and goes with it).`,
   ];
   console.log(lines.join("\n"));
   // Stay in the foreground until told to stop.
-  const keepAlive = setInterval(() => undefined, 1 << 30);
-  let done = false;
-  const shutdown = () => {
-    if (done) return;
-    done = true;
-    clearInterval(keepAlive);
-    console.error("\nstopping the sandbox …");
-    void sandbox.stop().then(() => process.exit(0));
-  };
-  process.on("SIGINT", shutdown);
-  process.on("SIGTERM", shutdown);
+  keepAlive = setInterval(() => undefined, 1 << 30);
 }
 
 if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) await main();

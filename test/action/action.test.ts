@@ -3,100 +3,39 @@ import { GetRoleCommand, IAMClient, NoSuchEntityException, UpdateAssumeRolePolic
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/domain/plan-types.js";
 import { renderPlanMarkdown } from "../../src/render/markdown.js";
-import { example, startPeers, TOKEN, type Peers } from "../integration/harness.js";
-import { type RunnerEvent, syntheticSha } from "../peers/github/events.js";
-import { type GitHubPeer, startGitHubPeer } from "../peers/github/peer.js";
-import { node24Binary, runAction, type ActionResult } from "./runner.js";
+import { syntheticSha } from "../peers/github/events.js";
+import { actionBench, GITHUB_ACTIONS_BOT as BOT, REPO, writes } from "../support/action.js";
+import type { GitHubPeer } from "../peers/github/peer.js";
+import { example, TOKEN, type Peers } from "../support/peers.js";
 
-const REPO = "acme/aws-access";
 const MARKER = "<!-- authentik-aws-gitops:plan config=aws-access.yaml -->";
-const BOT = "github-actions[bot]";
 /** The bot account of the GitHub App whose installation token ghs_app is. */
 const APP_BOT = "aws-gitops[bot]";
 const PROD = "111111111111";
 const JOB_SUMMARY_LIMIT = 1024 * 1024;
 
+const bench = actionBench({
+  groups: ["aws-admins", "engineers", "data-eng"],
+  tokens: {
+    ghs_default: { login: BOT, type: "Bot" }, // GITHUB_TOKEN
+    ghs_fork: { login: BOT, type: "Bot", readOnly: true }, // GITHUB_TOKEN of a fork's pull request
+    ghs_app: { app: { slug: "aws-gitops", name: "AWS GitOps", owner: "acme" } }, // e.g. from actions/create-github-app-token
+  },
+  inputs: { "require-reviewed-plan": "true" },
+});
+const { act, openPull, synchronize, merge, during } = bench;
+const commentBodies = bench.comments;
 let peers: Peers;
 /** The GitHub emulator, in a process of its own. */
 let gh: GitHubPeer;
 const baseConfig = example("classic-iam.yaml");
 
-function inputs(extra: Record<string, string> = {}): Record<string, string> {
-  return {
-    config: "aws-access.yaml",
-    mode: "auto",
-    "github-token": "ghs_default",
-    "authentik-url": peers.authentik.url,
-    "authentik-token": TOKEN,
-    "require-reviewed-plan": "true",
-    ...extra,
-  };
-}
-
-function awsEnv(): NodeJS.ProcessEnv {
-  const { AUTHENTIK_TOKEN: _t, AUTHENTIK_URL: _u, ...aws } = peers.env;
-  return aws;
-}
-
-async function act(event: RunnerEvent, extraInputs: Record<string, string> = {}, env: NodeJS.ProcessEnv = {}): Promise<ActionResult> {
-  return runAction({ workspace: peers.dir, event, inputs: inputs(extraInputs), env: { ...awsEnv(), ...env }, apiUrl: gh.url });
-}
-
-async function openPull(number: number, head = syntheticSha(`head-${number}`), opts: { fork?: boolean } = {}): Promise<RunnerEvent> {
-  await gh.control.addPullRequest({ repo: REPO, number, user: "alice", head: { ref: `change-${number}`, sha: head, ...(opts.fork ? { repo: "mallory/aws-access" } : {}) } });
-  return gh.control.pullRequestEvent({ repo: REPO, number, action: "opened" });
-}
-
-/** A new push to the pull request's branch. */
-async function synchronize(number: number, head: string): Promise<RunnerEvent> {
-  await gh.control.pushToPull(REPO, number, head);
-  return gh.control.pullRequestEvent({ repo: REPO, number, action: "synchronize" });
-}
-
-async function commentBodies(number: number): Promise<{ login: string; body: string; id: number; viaApp: string | null }[]> {
-  return (await gh.control.comments(REPO, number)).map((c) => ({ id: c.id, body: c.body, login: c.user, viaApp: c.viaApp }));
-}
-
-async function merge(number: number, mergeCommitSha = syntheticSha(`merge-${number}`)): Promise<RunnerEvent> {
-  await gh.control.mergePullRequest(REPO, number, { mergeCommitSha, mergedBy: "alice" });
-  return gh.control.pushEvent({ repo: REPO, before: syntheticSha(`before-${number}`), mergedPull: number });
-}
-
-/** What the peers were asked while `run` ran (their request logs, in their own processes). */
-async function during<T>(run: () => Promise<T>): Promise<{ result: T; github: { method: string; path: string }[]; authentik: { method: string; path: string }[] }> {
-  const [ghBefore, akBefore] = [(await gh.control.requests()).length, (await peers.authentik.control.requests()).length];
-  const result = await run();
-  const github = (await gh.control.requests()).slice(ghBefore).map((r) => ({ method: r.method, path: r.path }));
-  const authentik = (await peers.authentik.control.requests()).slice(akBefore).map((r) => ({ method: r.method, path: r.path }));
-  return { result, github, authentik };
-}
-
-const writes = (requests: { method: string; path: string }[]) => requests.filter((r) => !["GET", "HEAD"].includes(r.method));
-
 beforeAll(async () => {
-  node24Binary(); // fetch Node 24 once, before the clock of the first test starts
-  [peers, gh] = await Promise.all([
-    startPeers(["aws-admins", "engineers", "data-eng"]),
-    startGitHubPeer({
-      ghs_default: { login: BOT, type: "Bot" }, // GITHUB_TOKEN
-      ghs_fork: { login: BOT, type: "Bot", readOnly: true }, // GITHUB_TOKEN of a fork's pull request
-      ghs_app: { app: { slug: "aws-gitops", name: "AWS GitOps", owner: "acme" } }, // e.g. from actions/create-github-app-token
-    }),
-  ]);
-  await gh.control.addRepo({ owner: "acme", name: "aws-access", ownerType: "Organization" });
+  ({ peers, gh } = await bench.start());
   peers.writeConfig("aws-access.yaml", baseConfig);
 }, 600_000);
 
-afterAll(async () => {
-  try {
-    // (only when beforeAll got them started)
-    if (gh) expect(await gh.control.invalidRequests()).toEqual([]);
-    if (gh) expect(await gh.control.emulatorErrors()).toEqual([]);
-    if (peers) expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-  } finally {
-    await Promise.all([gh?.stop(), peers?.stop()]);
-  }
-});
+afterAll(() => bench.stopAfterChecks());
 
 describe("the bundled Action, run by Node 24 the way the runner runs it", () => {
   it("posts one plan comment on a new pull request, with outputs and the job summary", async () => {
@@ -318,13 +257,7 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
 
   it("says in one notice that a fork's pull request cannot be planned, without failing obscurely", async () => {
     const event = await openPull(11, syntheticSha("fork"), { fork: true });
-    const r = await runAction({
-      workspace: peers.dir,
-      event,
-      inputs: { ...inputs({ "github-token": "ghs_fork" }), "authentik-token": "" },
-      env: awsEnv(),
-      apiUrl: gh.url,
-    });
+    const r = await act(event, { "github-token": "ghs_fork", "authentik-token": "" });
     expect(r.code).toBe(0);
     const notices = r.stdout.split("\n").filter((l) => l.startsWith("::notice"));
     expect(notices).toHaveLength(1);
@@ -339,13 +272,7 @@ describe("the bundled Action, run by Node 24 the way the runner runs it", () => 
         PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { AWS: "arn:aws:iam::999999999999:root" }, Action: "sts:AssumeRole" }] }),
       }),
     );
-    const r = await runAction({
-      workspace: peers.dir,
-      event: await gh.control.scheduleEvent({ repo: REPO, cron: "0 6 * * *", sha: syntheticSha("main") }),
-      inputs: inputs(),
-      env: awsEnv(),
-      apiUrl: gh.url,
-    });
+    const r = await act(await bench.schedule("0 6 * * *"));
     expect(r.code).not.toBe(0);
     expect(r.outputs["has-changes"]).toBe("true");
     expect(r.summary).toContain("Drift");

@@ -5,14 +5,14 @@
 // drift and applies nothing, not even the expired removals.
 import { GetRoleCommand, IAMClient, UpdateRoleCommand } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { example, startPeers, TOKEN, type Peers } from "../integration/harness.js";
 import { syntheticSha } from "../peers/github/events.js";
-import { type GitHubPeer, startGitHubPeer } from "../peers/github/peer.js";
-import { node24Binary, runAction, type ActionResult } from "./runner.js";
+import type { GitHubPeer } from "../peers/github/peer.js";
+import { actionBench, REPO, writes, type ActionResult } from "../support/action.js";
+import { example, type Peers } from "../support/peers.js";
 
-const REPO = "acme/aws-access";
 const PROD = "111111111111";
 
+const bench = actionBench({ groups: ["aws-admins", "engineers", "data-eng"], inputs: { mode: "expire" } });
 let peers: Peers;
 let gh: GitHubPeer;
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
@@ -24,57 +24,30 @@ function configText(dataEng: string): string {
   return text;
 }
 
-function awsEnv(): NodeJS.ProcessEnv {
-  const { AUTHENTIK_TOKEN: _t, AUTHENTIK_URL: _u, ...aws } = peers.env;
-  return aws;
-}
-
 /** The hourly scheduled run of the example workflow's expire job. */
 async function expireRun(): Promise<ActionResult> {
-  return runAction({
-    workspace: peers.dir,
-    event: await gh.control.scheduleEvent({ repo: REPO, cron: "23 * * * *", sha: syntheticSha("main") }),
-    inputs: { config: "aws-access.yaml", mode: "expire", "github-token": "ghs_default", "authentik-url": peers.authentik.url, "authentik-token": TOKEN },
-    env: awsEnv(),
-    apiUrl: gh.url,
-  });
+  return bench.act(await bench.schedule("23 * * * *"));
 }
 
 /** Writes sent to authentik and GitHub while `run` ran. */
 async function writesDuring<T>(run: () => Promise<T>): Promise<{ result: T; authentik: string[]; github: string[] }> {
-  const [ak0, gh0] = [(await peers.authentik.control.requests()).length, (await gh.control.requests()).length];
-  const result = await run();
-  const w = (rs: { method: string; path: string }[]) => rs.filter((r) => !["GET", "HEAD"].includes(r.method) && r.path !== "/graphql").map((r) => `${r.method} ${r.path}`);
-  return { result, authentik: w((await peers.authentik.control.requests()).slice(ak0)), github: w((await gh.control.requests()).slice(gh0)) };
+  const { result, authentik, github } = await bench.during(run);
+  const w = (rs: { method: string; path: string }[]) => writes(rs).filter((r) => r.path !== "/graphql").map((r) => `${r.method} ${r.path}`);
+  return { result, authentik: w(authentik), github: w(github) };
 }
 
-const groupsBoundTo = async (target: string): Promise<string[]> =>
-  (await peers.ak("GET", `/policies/bindings/?target=${target}&page_size=100`)).results.map((b: { group_obj?: { name: string } }) => b.group_obj?.name ?? "?").sort();
-
-async function entitlementTarget(name: string): Promise<string> {
-  const app = await peers.ak("GET", "/core/applications/aws/");
-  const list = await peers.ak("GET", `/core/application_entitlements/?app=${app.pk}&page_size=100`);
-  return list.results.find((e: { name: string }) => e.name === name).pbm_uuid;
-}
+const groupsBoundTo = (target: string) => peers.groupsBoundTo(target);
+const entitlementTarget = async (name: string) => (await peers.entitlement(name)).pbm_uuid;
 
 beforeAll(async () => {
-  node24Binary();
-  [peers, gh] = await Promise.all([startPeers(["aws-admins", "engineers", "data-eng"]), startGitHubPeer({ ghs_default: { login: "github-actions[bot]", type: "Bot" } })]);
-  await gh.control.addRepo({ owner: "acme", name: "aws-access", ownerType: "Organization" });
+  ({ peers, gh } = await bench.start());
   peers.writeConfig("aws-access.yaml", configText(day(2)));
   // What main's merge applied earlier.
   const r = await peers.cli(["apply", "-c", "aws-access.yaml", "--auto-approve"]);
   expect(r.code).toBe(0);
 }, 600_000);
 
-afterAll(async () => {
-  try {
-    if (gh) expect(await gh.control.invalidRequests()).toEqual([]);
-    if (peers) expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-  } finally {
-    await Promise.all([gh?.stop(), peers?.stop()]);
-  }
-});
+afterAll(() => bench.stopAfterChecks());
 
 describe("the Action's mode: expire", () => {
   it("succeeds doing nothing while nothing has expired", async () => {
@@ -131,15 +104,7 @@ describe("the Action's mode: expire", () => {
   it("refuses to run from any branch but the default one (it applies without a reviewed plan): nothing applied", async () => {
     peers.writeConfig("aws-access.yaml", configText(day(-1)));
     const event = await gh.control.pushEvent({ repo: REPO, before: syntheticSha("b0"), after: syntheticSha("feature"), ref: "refs/heads/feature" });
-    const { result: r, authentik } = await writesDuring(() =>
-      runAction({
-        workspace: peers.dir,
-        event,
-        inputs: { config: "aws-access.yaml", mode: "expire", "github-token": "ghs_default", "authentik-url": peers.authentik.url, "authentik-token": TOKEN },
-        env: awsEnv(),
-        apiUrl: gh.url,
-      }),
-    );
+    const { result: r, authentik } = await writesDuring(() => bench.act(event));
     expect(r.code).not.toBe(0);
     expect(r.stdout).toContain("mode expire applies only from the default branch (main)");
     expect(authentik).toEqual([]);

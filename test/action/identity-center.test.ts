@@ -4,91 +4,38 @@
 // comment (with the console-only steps); the merge applies it — starting authentik's
 // SCIM sync and waiting for the group it has not provisioned yet — and the comment says
 // applied; a new pull request then has nothing to plan.
-import { copyFileSync } from "node:fs";
-import path from "node:path";
-import { IdentitystoreClient, ListGroupsCommand } from "@aws-sdk/client-identitystore";
-import { DescribePermissionSetCommand, ListAccountAssignmentsCommand, ListPermissionSetsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { example, startPeers, TOKEN, type Peers } from "../integration/harness.js";
-import { createOrganization, MANAGEMENT, provisionGroup, type OrgFixture } from "../integration/identity-center-setup.js";
-import { type RunnerEvent, syntheticSha } from "../peers/github/events.js";
-import { type GitHubPeer, startGitHubPeer } from "../peers/github/peer.js";
-import { awsClientConfig } from "../peers/moto.js";
-import { node24Binary, runAction, type ActionResult } from "./runner.js";
+import { syntheticSha } from "../peers/github/events.js";
+import type { GitHubPeer } from "../peers/github/peer.js";
+import { actionBench, GITHUB_ACTIONS_BOT as BOT, REPO } from "../support/action.js";
+import { createOrganization, IDENTITY_CENTER_ENV, identityCenterExample, identityCenterOf, provisionGroup, SCIM_TOKEN, type OrgFixture } from "../support/identity-center.js";
+import { TOKEN, type Peers } from "../support/peers.js";
 
-const REPO = "acme/aws-access";
-const BOT = "github-actions[bot]";
 const DEV = "222222222222";
 const PROD = "111111111111";
-const SCIM_TOKEN = "scim-token-0123456789-abcdefghij";
 
+const bench = actionBench({ groups: ["aws-admins", "engineers", "data-eng", "finance"], peers: { shim: true }, env: IDENTITY_CENTER_ENV });
 let peers: Peers;
 let gh: GitHubPeer;
 let org: OrgFixture;
 
-function awsEnv(): NodeJS.ProcessEnv {
-  const { AUTHENTIK_TOKEN: _t, AUTHENTIK_URL: _u, ...aws } = peers.env;
-  return aws;
-}
-
-function act(event: RunnerEvent): Promise<ActionResult> {
-  return runAction({
-    workspace: peers.dir,
-    event,
-    inputs: { config: "aws-access.yaml", mode: "auto", "github-token": "ghs_default", "authentik-url": peers.authentik.url, "authentik-token": TOKEN },
-    env: { ...awsEnv(), AWS_SCIM_TOKEN: SCIM_TOKEN, AUTHENTIK_AWS_GITOPS_POLL_MS: "20" },
-    apiUrl: gh.url,
-  });
-}
-
-async function openPull(number: number): Promise<RunnerEvent> {
-  await gh.control.addPullRequest({ repo: REPO, number, user: "alice", head: { ref: `change-${number}`, sha: syntheticSha(`ic-head-${number}`) } });
-  return gh.control.pullRequestEvent({ repo: REPO, number, action: "opened" });
-}
-
-function sso() {
-  return new SSOAdminClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT));
-}
+const act = bench.act;
+const openPull = (number: number) => bench.openPull(number, syntheticSha(`ic-head-${number}`));
 
 /** Group display names assigned a permission set in an account, as AWS reports them. */
-async function assignedGroups(account: string, name: string): Promise<string[]> {
-  const arns = (await sso().send(new ListPermissionSetsCommand({ InstanceArn: org.instanceArn }))).PermissionSets ?? [];
-  let arn: string | undefined;
-  for (const a of arns) {
-    const ps = await sso().send(new DescribePermissionSetCommand({ InstanceArn: org.instanceArn, PermissionSetArn: a }));
-    if (ps.PermissionSet?.Name === name) arn = a;
-  }
-  if (!arn) return [];
-  const assignments = (await sso().send(new ListAccountAssignmentsCommand({ InstanceArn: org.instanceArn, AccountId: account, PermissionSetArn: arn }))).AccountAssignments ?? [];
-  const groups = (await new IdentitystoreClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT)).send(new ListGroupsCommand({ IdentityStoreId: org.identityStoreId }))).Groups ?? [];
-  return assignments.map((a) => groups.find((g) => g.GroupId === a.PrincipalId)?.DisplayName ?? a.PrincipalId!).sort();
-}
+const assignedGroups = (account: string, name: string) => identityCenterOf(peers.awsEndpoint, org).assignedGroups(account, name);
 
 beforeAll(async () => {
-  node24Binary();
-  [peers, gh] = await Promise.all([
-    startPeers(["aws-admins", "engineers", "data-eng", "finance"], { shim: true }),
-    startGitHubPeer({ ghs_default: { login: BOT } }, ["--repo", REPO]),
-  ]);
+  ({ peers, gh } = await bench.start());
   org = await createOrganization(peers.awsEndpoint);
   // SCIM has provisioned two of the three mapped groups so far.
   await provisionGroup(peers.awsEndpoint, org.identityStoreId, "aws-admins");
   await provisionGroup(peers.awsEndpoint, org.identityStoreId, "engineers");
-  copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
-  peers.writeConfig("aws-access.yaml", example("identity-center.yaml").replace("ou-ab12-cd34ef56", org.sandboxesOu));
+  peers.copyExample("identity-center-sp-metadata.xml");
+  peers.writeConfig("aws-access.yaml", identityCenterExample(org));
 }, 600_000);
 
-afterAll(async () => {
-  try {
-    // (only when beforeAll got them started)
-    if (gh) expect(await gh.control.invalidRequests()).toEqual([]);
-    if (gh) expect(await gh.control.emulatorErrors()).toEqual([]);
-    if (peers) expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-    if (peers) expect(await peers.authentik.control.emulatorErrors()).toEqual([]);
-  } finally {
-    await Promise.all([gh?.stop(), peers?.stop()]);
-  }
-});
+afterAll(() => bench.stopAfterChecks());
 
 describe("the bundled Action in identity-center mode (moto_server + shim, authentik and GitHub emulators)", () => {
   it("comments the plan on a pull request, with the console-only steps and without the SCIM token", async () => {
@@ -114,8 +61,7 @@ describe("the bundled Action in identity-center mode (moto_server + shim, authen
   });
 
   it("applies on merge — SCIM sync started, the missing group awaited, then assigned — and marks the comment applied", async () => {
-    await gh.control.mergePullRequest(REPO, 1, { mergeCommitSha: syntheticSha("ic-merge-1"), mergedBy: "alice" });
-    const push = await gh.control.pushEvent({ repo: REPO, before: syntheticSha("ic-before-1"), mergedPull: 1 });
+    const push = await bench.merge(1, syntheticSha("ic-merge-1"), syntheticSha("ic-before-1"));
     // Stand-in for SCIM: once authentik's sync is triggered, the group reaches the Identity Store.
     let stop = false;
     const scim = (async () => {

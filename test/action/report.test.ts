@@ -4,44 +4,23 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessReport } from "../../src/report/types.js";
-import { example, startPeers, TOKEN, type Peers } from "../integration/harness.js";
-import { syntheticSha } from "../peers/github/events.js";
-import { type GitHubPeer, startGitHubPeer } from "../peers/github/peer.js";
-import { node24Binary, runAction } from "./runner.js";
+import { actionBench, writes } from "../support/action.js";
+import { example, TOKEN, type Peers } from "../support/peers.js";
 
-const REPO = "acme/aws-access";
 const PROD = "111111111111";
+const bench = actionBench({ groups: ["aws-admins", "engineers", "data-eng"], inputs: { mode: "report" } });
 let peers: Peers;
-let gh: GitHubPeer;
-
-function awsEnv(): NodeJS.ProcessEnv {
-  const { AUTHENTIK_TOKEN: _t, AUTHENTIK_URL: _u, ...aws } = peers.env;
-  return aws;
-}
 
 async function report(extra: Record<string, string> = {}) {
-  const ghBefore = (await gh.control.requests()).length;
-  const akBefore = (await peers.authentik.control.requests()).length;
-  const r = await runAction({
-    workspace: peers.dir,
-    event: await gh.control.scheduleEvent({ repo: REPO, cron: "23 7 * * 1", sha: syntheticSha("main") }),
-    inputs: { config: "aws-access.yaml", mode: "report", "github-token": "ghs_default", "authentik-url": peers.authentik.url, "authentik-token": TOKEN, ...extra },
-    env: awsEnv(),
-    apiUrl: gh.url,
-  });
-  const github = (await gh.control.requests()).slice(ghBefore);
-  const authentik = (await peers.authentik.control.requests()).slice(akBefore);
-  return { r, github, authentikWrites: authentik.filter((q) => !["GET", "HEAD"].includes(q.method)) };
+  const { result: r, github, authentik } = await bench.during(async () => bench.act(await bench.schedule("23 7 * * 1"), extra));
+  return { r, github, authentikWrites: writes(authentik) };
 }
 
 beforeAll(async () => {
-  node24Binary();
-  [peers, gh] = await Promise.all([startPeers(["aws-admins", "engineers", "data-eng"]), startGitHubPeer({ ghs_default: { login: "github-actions[bot]", type: "Bot" } })]);
-  await gh.control.addRepo({ owner: "acme", name: "aws-access", ownerType: "Organization" });
-  const groups = (await peers.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[];
-  const pk = (name: string) => groups.find((g) => g.name === name)!.pk;
-  await peers.ak("POST", "/core/users/", { username: "vera.admin", name: "Vera", email: "vera@example.com", groups: [pk("aws-admins")] });
-  await peers.ak("POST", "/core/users/", { username: "walt.engineer", name: "Walt", groups: [pk("engineers")] });
+  ({ peers } = await bench.start());
+  const pk = await peers.groupPks();
+  await peers.ak("POST", "/core/users/", { username: "vera.admin", name: "Vera", email: "vera@example.com", groups: [pk["aws-admins"]] });
+  await peers.ak("POST", "/core/users/", { username: "walt.engineer", name: "Walt", groups: [pk["engineers"]] });
   const config = peers.writeConfig("aws-access.yaml", example("classic-iam.yaml"));
   const applied = await peers.cli(["apply", "-c", config, "--auto-approve"]);
   expect(applied.code).toBe(0);
@@ -52,17 +31,10 @@ beforeAll(async () => {
     app: app.pk,
     attributes: { aws_role_arn: `arn:aws:iam::${PROD}:role/break-glass`, aws_saml_provider_arn: `arn:aws:iam::${PROD}:saml-provider/authentik` },
   });
-  await peers.ak("POST", "/policies/bindings/", { target: e.pbm_uuid, group: pk("engineers"), order: 0 });
+  await peers.ak("POST", "/policies/bindings/", { target: e.pbm_uuid, group: pk["engineers"], order: 0 });
 }, 600_000);
 
-afterAll(async () => {
-  try {
-    if (gh) expect(await gh.control.invalidRequests()).toEqual([]);
-    if (peers) expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-  } finally {
-    await Promise.all([gh?.stop(), peers?.stop()]);
-  }
-});
+afterAll(() => bench.stopAfterChecks());
 
 describe("mode: report", () => {
   it("writes the report to the job summary and a file (markdown by default), and nothing anywhere else", async () => {

@@ -6,38 +6,19 @@
  */
 import { GetRoleCommand, IAMClient, NoSuchEntityException } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { example, startPeers, TOKEN, type Peers } from "../integration/harness.js";
 import { syntheticSha } from "../peers/github/events.js";
-import { type GitHubPeer, startGitHubPeer } from "../peers/github/peer.js";
-import { node24Binary, pullRequestLife } from "./runner.js";
+import type { GitHubPeer } from "../peers/github/peer.js";
+import { actionBench } from "../support/action.js";
+import { example, TOKEN, type Peers } from "../support/peers.js";
 
-const REPO = "acme/aws-access";
 const PROD = "111111111111";
 const DATA_PREFIX = "<!-- authentik-aws-gitops:data ";
 
 let peers: Peers;
 let gh: GitHubPeer;
 const baseConfig = example("classic-iam.yaml");
-let authentikUrl: () => string;
 
-const life = pullRequestLife({
-  repo: REPO,
-  workspace: () => peers.dir,
-  apiUrl: () => gh.url,
-  control: () => gh.control,
-  inputs: () => ({
-    config: "aws-access.yaml",
-    mode: "auto",
-    "github-token": "ghs_default",
-    "authentik-url": authentikUrl(),
-    "authentik-token": TOKEN,
-    "require-reviewed-plan": "true",
-  }),
-  env: () => {
-    const { AUTHENTIK_TOKEN: _t, AUTHENTIK_URL: _u, ...aws } = peers.env;
-    return aws;
-  },
-});
+const life = actionBench({ groups: ["aws-admins", "engineers", "data-eng"], inputs: { "require-reviewed-plan": "true" } });
 
 /** The config with one more mapping. */
 function withMapping(mapping: string): string {
@@ -58,23 +39,10 @@ function commandLines(log: string): string[] {
 }
 
 beforeAll(async () => {
-  node24Binary();
-  [peers, gh] = await Promise.all([
-    startPeers(["aws-admins", "engineers", "data-eng"]),
-    startGitHubPeer({ ghs_default: { login: "github-actions[bot]", type: "Bot" } }),
-  ]);
-  authentikUrl = () => peers.authentik.url;
-  await gh.control.addRepo({ owner: "acme", name: "aws-access", ownerType: "Organization" });
+  ({ peers, gh } = await life.start());
 }, 600_000);
 
-afterAll(async () => {
-  try {
-    if (gh) expect(await gh.control.invalidRequests()).toEqual([]);
-    if (peers) expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-  } finally {
-    await Promise.all([gh?.stop(), peers?.stop()]);
-  }
-});
+afterAll(() => life.stopAfterChecks());
 
 describe("the reviewed hash cannot come from text a pull request controls", () => {
   it("a data block spelled as a role name, then a plan error, then a merge while red: nothing is applied", async () => {
@@ -158,14 +126,9 @@ describe("the reviewed hash cannot come from text a pull request controls", () =
   it("authentik unreachable after a good plan: the comment says so and keeps no data", async () => {
     peers.writeConfig("aws-access.yaml", baseConfig);
     expect((await life.act(await life.openPull(42, syntheticSha("good-42")))).code).toBe(0);
-    const url = authentikUrl;
-    authentikUrl = () => "http://127.0.0.1:9"; // discard port: nothing listens
-    try {
-      const failed = await life.act(await life.synchronize(42, syntheticSha("down-42")));
-      expect(failed.code).not.toBe(0);
-    } finally {
-      authentikUrl = url;
-    }
+    // The discard port: nothing listens.
+    const failed = await life.act(await life.synchronize(42, syntheticSha("down-42")), { "authentik-url": "http://127.0.0.1:9" });
+    expect(failed.code).not.toBe(0);
     const [comment] = await life.comments(42);
     expect(comment!.body).toContain("Plan failed");
     expect(comment!.body).not.toContain(DATA_PREFIX);

@@ -1,42 +1,21 @@
 // The Action's risk output and fail-on-risk input, run as the runner runs the bundle.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { example, startPeers, TOKEN, type Peers } from "../integration/harness.js";
-import { type RunnerEvent, syntheticSha } from "../peers/github/events.js";
-import { type GitHubPeer, startGitHubPeer } from "../peers/github/peer.js";
-import { node24Binary, runAction } from "./runner.js";
+import type { GitHubPeer } from "../peers/github/peer.js";
+import { actionBench, REPO } from "../support/action.js";
+import { example, type Peers } from "../support/peers.js";
 
-const REPO = "acme/aws-access";
+const bench = actionBench({ groups: ["aws-admins", "engineers", "data-eng"] });
+const { act, openPull } = bench;
 let peers: Peers;
 let gh: GitHubPeer;
 
-function awsEnv(): NodeJS.ProcessEnv {
-  const { AUTHENTIK_TOKEN: _t, AUTHENTIK_URL: _u, ...aws } = peers.env;
-  return aws;
-}
-async function openPull(number: number): Promise<RunnerEvent> {
-  await gh.control.addPullRequest({ repo: REPO, number, user: "alice", head: { ref: `change-${number}`, sha: syntheticSha(`head-${number}`) } });
-  return gh.control.pullRequestEvent({ repo: REPO, number, action: "opened" });
-}
-const act = (event: RunnerEvent, extra: Record<string, string> = {}) =>
-  runAction({
-    workspace: peers.dir,
-    event,
-    inputs: { config: "aws-access.yaml", mode: "auto", "github-token": "ghs_default", "authentik-url": peers.authentik.url, "authentik-token": TOKEN, ...extra },
-    env: awsEnv(),
-    apiUrl: gh.url,
-  });
-
 beforeAll(async () => {
-  node24Binary();
-  [peers, gh] = await Promise.all([startPeers(["aws-admins", "engineers", "data-eng"]), startGitHubPeer({ ghs_default: { login: "github-actions[bot]", type: "Bot" } })]);
-  await gh.control.addRepo({ owner: "acme", name: "aws-access", ownerType: "Organization" });
+  ({ peers, gh } = await bench.start());
   // The example grants AdministratorAccess (role admin) to aws-admins: a high risk on a fresh setup.
   peers.writeConfig("aws-access.yaml", example("classic-iam.yaml"));
 }, 600_000);
 
-afterAll(async () => {
-  await Promise.all([gh?.stop(), peers?.stop()]);
-});
+afterAll(() => bench.stopAfterChecks());
 
 describe("the Action and risks", () => {
   it("outputs the highest risk, puts RISKS in the comment, and fails the check with fail-on-risk", async () => {

@@ -7,7 +7,7 @@ import { IAMClient, UpdateAssumeRolePolicyCommand } from "@aws-sdk/client-iam";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessReport } from "../../src/report/types.js";
-import { example, startPeers, type Peers } from "./harness.js";
+import { example, startPeers, type Peers } from "../support/peers.js";
 
 const PROD = "111111111111";
 const DEV = "222222222222";
@@ -29,8 +29,8 @@ const line = (r: AccessReport["rows"][number]) => `${r.person} ${r.grant}@${r.ac
 
 beforeAll(async () => {
   peers = await startPeers(["aws-admins", "engineers", "data-eng", "outsiders"]);
-  const groups = (await peers.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[];
-  const pk = (name: string) => groups.find((g) => g.name === name)!.pk;
+  const groups = await peers.groupPks();
+  const pk = (name: string) => groups[name]!;
   const interns = await peers.ak("POST", "/core/groups/", { name: "data-eng-interns", parents: [pk("data-eng")] });
   const user = async (username: string, group: string, email?: string) => {
     users[username] = (await peers.ak("POST", "/core/users/", { username, name: username, groups: [group], ...(email ? { email } : {}) })).pk;
@@ -47,11 +47,7 @@ beforeAll(async () => {
   expect(r.code).toBe(0);
 });
 
-afterAll(async () => {
-  expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-  expect(await peers.authentik.control.emulatorErrors()).toEqual([]);
-  await peers.stop();
-});
+afterAll(() => peers.stopAfterChecks());
 
 describe("access report, classic-iam", () => {
   it("after an apply: every person × role × account, people of child groups included, all managed", async () => {
@@ -72,8 +68,8 @@ describe("access report, classic-iam", () => {
   });
 
   it("lists access granted by hand — an entitlement and its binding, Role mappings on the provider — marked, and says what it cannot list", async () => {
-    const groups = (await peers.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[];
-    const pk = (name: string) => groups.find((g) => g.name === name)!.pk;
+    const groups = await peers.groupPks();
+    const pk = (name: string) => groups[name]!;
     const app = await peers.ak("GET", "/core/applications/aws/");
     // An entitlement made by hand (no managed_by), bound to engineers.
     const breakGlass = await peers.ak("POST", "/core/application_entitlements/", {

@@ -3,13 +3,11 @@
 // Store: the people × permission sets × accounts the report lists equal what AWS grants by the
 // who-holds-what oracle's count (Identity Store memberships, no nested groups) — so a member of
 // an authentik child group, whom SCIM sends only with their own group, holds nothing of the parent's.
-import { copyFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessReport } from "../../src/report/types.js";
-import { buildIdentityCenterGuideSetup, heldPermissionSets, provisionScim } from "./guide-setup.js";
-import { startPeers, type Peers } from "./harness.js";
-import { createOrganization, identityCenterConfig, type OrgFixture } from "./identity-center-setup.js";
+import { buildIdentityCenterGuideSetup, heldPermissionSets, provisionScim, seedGuidePopulation } from "../support/guide-setup.js";
+import { startPeers, type Peers } from "../support/peers.js";
+import { createOrganization, identityCenterConfig, type OrgFixture } from "../support/identity-center.js";
 
 const READONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess";
 let peers: Peers;
@@ -17,19 +15,12 @@ let org: OrgFixture;
 
 beforeAll(async () => {
   peers = await startPeers(["engineers", "admins", "data-eng"], { shim: true });
-  const groups = Object.fromEntries(((await peers.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[]).map((g) => [g.name, g.pk]));
-  groups["data-eng-ml"] = (await peers.ak("POST", "/core/groups/", { name: "data-eng-ml", parents: [groups["data-eng"]] })).pk;
-  for (const [username, member] of [["alice", ["engineers"]], ["bob", ["admins", "engineers"]], ["carol", ["data-eng-ml"]], ["dave", ["data-eng"]], ["erin", []]] as const) {
-    await peers.ak("POST", "/core/users/", { username, name: username, email: `${username}@example.com`, groups: member.map((g) => groups[g]) });
-  }
+  await seedGuidePopulation(peers);
   org = await createOrganization(peers.awsEndpoint);
-  copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
+  peers.copyExample("identity-center-sp-metadata.xml");
 });
 
-afterAll(async () => {
-  expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-  await peers.stop();
-});
+afterAll(() => peers.stopAfterChecks());
 
 describe("access report on the guide's identity-center setup, checked against the oracle", () => {
   it("lists what AWS grants each Identity Store user, all by hand", async () => {

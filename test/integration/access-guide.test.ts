@@ -5,8 +5,8 @@
 // in their own processes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessReport } from "../../src/report/types.js";
-import { buildClassicGuideSetup, heldRoles, removeClassicGuideSetup, type ClassicGuideOptions, type ClassicGuideSetup } from "./guide-setup.js";
-import { startPeers, type Peers } from "./harness.js";
+import { buildClassicGuideSetup, heldRoles, removeClassicGuideSetup, seedGuidePopulation, type ClassicGuideOptions, type ClassicGuideSetup } from "../support/guide-setup.js";
+import { startPeers, type Peers } from "../support/peers.js";
 
 const ACCOUNT = "111111111111";
 const READONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess";
@@ -35,19 +35,11 @@ mappings:
 
 beforeAll(async () => {
   peers = await startPeers(["engineers", "admins", "data-eng"]);
-  const groups = Object.fromEntries(((await peers.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[]).map((g) => [g.name, g.pk]));
-  groups["data-eng-ml"] = (await peers.ak("POST", "/core/groups/", { name: "data-eng-ml", parents: [groups["data-eng"]] })).pk;
-  for (const [username, member] of [["alice", ["engineers"]], ["bob", ["admins", "engineers"]], ["carol", ["data-eng-ml"]], ["dave", ["data-eng"]], ["erin", []]] as const) {
-    await peers.ak("POST", "/core/users/", { username, name: username, email: `${username}@example.com`, groups: member.map((g) => groups[g]) });
-  }
+  await seedGuidePopulation(peers);
   config = peers.writeConfig("aws-access.yaml", CONFIG);
 });
 
-afterAll(async () => {
-  expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-  expect(await peers.authentik.control.emulatorErrors()).toEqual([]);
-  await peers.stop();
-});
+afterAll(() => peers.stopAfterChecks());
 
 /** username → "role@account" the report lists as usable in AWS (the role exists and trusts the provider). */
 async function reported(): Promise<Record<string, string[]>> {

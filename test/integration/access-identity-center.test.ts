@@ -1,15 +1,12 @@
 // The access report (`access`) for identity-center, end to end: the shipped CLI in a child
 // process against moto_server behind the Identity Center shim (own processes) and the
 // authentik emulator. People come from the Identity Store: its users and group memberships.
-import { copyFileSync } from "node:fs";
-import path from "node:path";
-import { CreateGroupMembershipCommand, CreateUserCommand, IdentitystoreClient } from "@aws-sdk/client-identitystore";
-import { CreateAccountAssignmentCommand, CreatePermissionSetCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import { CreateGroupMembershipCommand, CreateUserCommand } from "@aws-sdk/client-identitystore";
+import { CreateAccountAssignmentCommand, CreatePermissionSetCommand } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AccessReport } from "../../src/report/types.js";
-import { awsClientConfig } from "../peers/moto.js";
-import { startPeers, type Peers } from "./harness.js";
-import { createOrganization, identityCenterConfig, MANAGEMENT, provisionGroup, type OrgFixture } from "./identity-center-setup.js";
+import { startPeers, type Peers } from "../support/peers.js";
+import { createOrganization, identityCenterConfig, identityCenterOf, provisionGroup, type OrgFixture } from "../support/identity-center.js";
 
 const PROD = "111111111111";
 const DEV = "222222222222";
@@ -39,7 +36,7 @@ beforeAll(async () => {
   peers = await startPeers(["engineers", "ops"], { shim: true });
   org = await createOrganization(peers.awsEndpoint);
   for (const g of ["engineers", "ops"]) groupIds[g] = await provisionGroup(peers.awsEndpoint, org.identityStoreId, g);
-  const ids = new IdentitystoreClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT));
+  const { ids } = identityCenterOf(peers.awsEndpoint, org);
   for (const [name, email, groups] of [
     ["ann@example.com", "ann@example.com", ["engineers"]],
     ["bob@example.com", "bob@example.com", ["engineers", "ops"]],
@@ -51,21 +48,18 @@ beforeAll(async () => {
     userIds[name] = UserId!;
     for (const g of groups) await ids.send(new CreateGroupMembershipCommand({ IdentityStoreId: org.identityStoreId, GroupId: groupIds[g], MemberId: { UserId: UserId! } }));
   }
-  copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
+  peers.copyExample("identity-center-sp-metadata.xml");
   config = peers.writeConfig("ic.yaml", text);
   const r = await peers.cli(["apply", "-c", config, "--auto-approve"], { AUTHENTIK_AWS_GITOPS_POLL_MS: "20" });
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
 });
 
-afterAll(async () => {
-  expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-  await peers.stop();
-});
+afterAll(() => peers.stopAfterChecks());
 
 describe("access report, identity-center", () => {
   it("lists managed assignments, a hand-made permission set on a group and a direct user assignment, marked", async () => {
-    const sso = new SSOAdminClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT));
+    const { sso } = identityCenterOf(peers.awsEndpoint, org);
     const { PermissionSet } = await sso.send(new CreatePermissionSetCommand({ InstanceArn: org.instanceArn, Name: "BreakGlass", Description: "by hand" }));
     const assign = (PrincipalType: "GROUP" | "USER", PrincipalId: string, TargetId: string) =>
       sso.send(new CreateAccountAssignmentCommand({ InstanceArn: org.instanceArn, PermissionSetArn: PermissionSet!.PermissionSetArn!, PrincipalType, PrincipalId, TargetType: "AWS_ACCOUNT", TargetId }));

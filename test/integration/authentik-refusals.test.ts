@@ -1,8 +1,6 @@
-import { copyFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { example, startPeers, type Peers } from "./harness.js";
-import { createOrganization, provisionGroup, provisionWhenSynced } from "./identity-center-setup.js";
+import { example, startPeers, type Peers } from "../support/peers.js";
+import { createOrganization, IDENTITY_CENTER_ENV, identityCenterExample, provisionGroup, provisionWhenSynced } from "../support/identity-center.js";
 
 /**
  * What authentik refuses or allows that would make an apply fail half-way, caught by
@@ -15,9 +13,7 @@ beforeAll(async () => {
   // 2025.10: the one release in which two groups can share a name.
   peers = await startPeers(["aws-admins", "engineers", "data-eng"], { shim: true, authentikArgs: ["--version", "2025.10.4"] });
 });
-afterAll(async () => {
-  await peers.stop();
-});
+afterAll(() => peers.stop());
 
 describe("plan errors before any write", () => {
   it("a provider of another type with the configured name", async () => {
@@ -47,17 +43,16 @@ describe("a token that may not start task schedules", () => {
     await peers.authentik.control.denyPermission("authentik_tasks_schedules.send_schedule");
     const org = await createOrganization(peers.awsEndpoint);
     await provisionGroup(peers.awsEndpoint, org.identityStoreId, "aws-admins");
-    copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
+    peers.copyExample("identity-center-sp-metadata.xml");
     // One SCIM group (2025.10 has a single filter_group); aws-admins is provisioned, data-eng is not yet.
     const file = peers.writeConfig(
       "ic.yaml",
-      example("identity-center.yaml")
-        .replace("ou-ab12-cd34ef56", org.sandboxesOu)
+      identityCenterExample(org)
         .replace("  tokenEnv: AWS_SCIM_TOKEN", "  groups: [data-eng]\n  tokenEnv: AWS_SCIM_TOKEN")
         .replace(/  - group: engineers\n(?:    .*\n)+?(?=  - group)/, ""),
     );
     const scimSync = provisionWhenSynced(peers.authentik, peers.awsEndpoint, org.identityStoreId, "/sync/object/", ["data-eng"]);
-    const r = await peers.cli(["apply", "-c", file, "--auto-approve"], { AWS_SCIM_TOKEN: "scim-token-0123456789-abcdefghij", AUTHENTIK_AWS_GITOPS_POLL_MS: "20" });
+    const r = await peers.cli(["apply", "-c", file, "--auto-approve"], IDENTITY_CENTER_ENV);
     await scimSync;
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(r.stdout).toContain("warning: authentik lets only superusers start a task schedule");

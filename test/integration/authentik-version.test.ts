@@ -3,16 +3,14 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCliProcess } from "../support/run-cli.js";
-import { example, startAuthentikPeer, type AuthentikPeer } from "./harness.js";
+import { example, peerEnv, startAuthentikPeer, type AuthentikPeer } from "../support/peers.js";
 
 const OLD_TOKEN = "t0ken-for-old-authentik";
 let old: AuthentikPeer;
 beforeAll(async () => {
   old = await startAuthentikPeer(["--version", "2024.10.5"], OLD_TOKEN);
 });
-afterAll(async () => {
-  await old.stop();
-});
+afterAll(() => old.stop());
 
 describe("authentik version", () => {
   it("refuses an authentik older than the oldest supported one, clearly and before any change", async () => {
@@ -21,14 +19,7 @@ describe("authentik version", () => {
     writeFileSync(file, example("classic-iam.yaml"));
     // The version check comes before any AWS call: should anything reach for AWS, it
     // meets a closed loopback port, never the internet.
-    const r = await runCliProcess(["plan", "-c", file], {
-      AUTHENTIK_URL: old.url,
-      AUTHENTIK_TOKEN: OLD_TOKEN,
-      AWS_ENDPOINT_URL: "http://127.0.0.1:9",
-      AWS_ACCESS_KEY_ID: "x",
-      AWS_SECRET_ACCESS_KEY: "y",
-      AWS_REGION: "us-east-1",
-    }, dir);
+    const r = await runCliProcess(["plan", "-c", file], peerEnv("http://127.0.0.1:9", old.url, OLD_TOKEN), dir);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`error: authentik 2024.10.5 at ${old.url} is too old: authentik-aws-gitops supports authentik 2025.10 to 2026.8`);
     expect((await old.control.requests()).filter((q) => q.method !== "GET")).toEqual([]);

@@ -12,7 +12,8 @@ import {
 } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/domain/plan-types.js";
-import { example, startPeers, TOKEN, type Peers } from "./harness.js";
+import { example, startPeers, TOKEN, type Peers } from "../support/peers.js";
+import { actions, withoutPeople } from "../support/plan.js";
 
 const PROD = "111111111111";
 const DEV = "222222222222";
@@ -22,30 +23,16 @@ let config: string;
 const baseConfig = example("classic-iam.yaml");
 
 async function planJson(file = config, extra: string[] = []): Promise<Plan> {
-  const r = await peers.cli(["plan", "-c", file, "--format", "json", ...extra]);
-  expect(r.stderr).not.toContain("error:");
-  expect(r.code).toBe(0);
-  return withoutPeople(JSON.parse(r.stdout) as Plan);
+  return withoutPeople(await peers.planJson(file, { args: extra }));
 }
-
-/** Access rows as grants only: the people they affect are checked in review.test.ts. */
-function withoutPeople(plan: Plan): Plan {
-  return { ...plan, access: plan.access.map(({ people: _people, ...row }) => row) };
-}
-
-const actions = (plan: Plan) => plan.changes.map((c) => `${c.action} ${c.address}`).sort();
 
 beforeAll(async () => {
   peers = await startPeers(["aws-admins", "engineers", "data-eng"]);
   config = peers.writeConfig("aws-access.yaml", baseConfig);
 });
 
-afterAll(async () => {
-  // Whatever else happened, the tool only ever sent requests authentik's schema allows.
-  expect((await peers.authentik.control.invalidRequests())).toEqual([]);
-  expect((await peers.authentik.control.emulatorErrors())).toEqual([]);
-  await peers.stop();
-});
+// Whatever else happened, the tool only ever sent requests authentik's schema allows.
+afterAll(() => peers.stopAfterChecks());
 
 describe("classic-iam end to end against moto_server and the authentik emulator", () => {
   it("plans everything as a create on a fresh authentik and empty accounts", async () => {
@@ -355,8 +342,8 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
     const app = await peers.ak("GET", "/core/applications/aws/");
     const entitlements = (await peers.ak("GET", `/core/application_entitlements/?app=${app.pk}&page_size=100`)).results as { name: string; pbm_uuid: string }[];
     const adminProd = entitlements.find((e) => e.name === "admin@prod")!;
-    const group = ((await peers.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[]).find((g) => g.name === "aws-admins")!;
-    await peers.ak("POST", "/policies/bindings/", { target: adminProd.pbm_uuid, group: group.pk, order: 0 });
+    const group = (await peers.groupPks())["aws-admins"]!;
+    await peers.ak("POST", "/policies/bindings/", { target: adminProd.pbm_uuid, group, order: 0 });
     const plan = await planJson(current);
     expect(actions(plan)).toEqual(["delete authentik.policy_binding[aws/admin@prod→group:aws-admins]#2"]);
     expect(plan.access).toEqual([]);
@@ -377,8 +364,8 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
   it("refuses a plan that removes every access it grants, unless told to — a hand-made grant does not count", async () => {
     const app = await peers.ak("GET", "/core/applications/aws/");
     const breakGlass = ((await peers.ak("GET", `/core/application_entitlements/?app=${app.pk}&page_size=100`)).results as { name: string; pbm_uuid: string }[]).find((e) => e.name === "break-glass@prod")!;
-    const admins = ((await peers.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[]).find((g) => g.name === "aws-admins")!;
-    await peers.ak("POST", "/policies/bindings/", { target: breakGlass.pbm_uuid, group: admins.pk, order: 0 });
+    const admins = (await peers.groupPks())["aws-admins"]!;
+    await peers.ak("POST", "/policies/bindings/", { target: breakGlass.pbm_uuid, group: admins, order: 0 });
     const empty = peers.writeConfig("empty.yaml", baseConfig.replace(/\nroles:\n(?:  .*\n|    .*\n)+/, "\nroles: {}\n").replace(/\nmappings:\n(?:  .*\n)+/, "\nmappings: []\n"));
     const refused = await peers.cli(["plan", "-c", empty]);
     expect(refused.code).toBe(1);

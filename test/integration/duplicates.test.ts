@@ -1,14 +1,8 @@
-import { copyFileSync } from "node:fs";
-import path from "node:path";
-import { IdentitystoreClient, ListGroupsCommand } from "@aws-sdk/client-identitystore";
-import { CreateAccountAssignmentCommand, ListAccountAssignmentsCommand, ListPermissionSetsCommand, DescribePermissionSetCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import { CreateAccountAssignmentCommand } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/domain/plan-types.js";
-import { awsClientConfig } from "../peers/moto.js";
-import type { FaultProxyControls } from "../peers/fault-proxy.js";
-import { PEERS_DIR, startPeerProcess } from "../peers/peer-process.js";
-import { startPeers, type Peers } from "./harness.js";
-import { createOrganization, identityCenterConfig, MANAGEMENT, provisionGroup, type OrgFixture } from "./identity-center-setup.js";
+import { startFaultProxy, startPeers, type Peers } from "../support/peers.js";
+import { createOrganization, identityCenterConfig, identityCenterOf, provisionGroup, type OrgFixture } from "../support/identity-center.js";
 
 /**
  * Objects held twice must be seen twice: a reader that shows one copy lets a removal
@@ -20,7 +14,7 @@ let peers: Peers;
 let org: OrgFixture;
 let config: string;
 
-const sso = () => new SSOAdminClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT));
+const ic = () => identityCenterOf(peers.awsEndpoint, org);
 
 function configText(mappings: string, extraSets = ""): string {
   return identityCenterConfig({
@@ -30,54 +24,40 @@ function configText(mappings: string, extraSets = ""): string {
   });
 }
 
+/** The group's assignments in prod, of every permission set, copies counted. */
 async function assignmentsOf(group: string): Promise<number> {
-  const groups = (await new IdentitystoreClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT)).send(new ListGroupsCommand({ IdentityStoreId: org.identityStoreId }))).Groups ?? [];
-  const groupId = groups.find((g) => g.DisplayName === group)!.GroupId!;
+  const groupId = await ic().groupId(group);
   let n = 0;
-  for (const arn of (await sso().send(new ListPermissionSetsCommand({ InstanceArn: org.instanceArn }))).PermissionSets ?? []) {
-    const list = (await sso().send(new ListAccountAssignmentsCommand({ InstanceArn: org.instanceArn, AccountId: PROD, PermissionSetArn: arn }))).AccountAssignments ?? [];
-    n += list.filter((a) => a.PrincipalId === groupId).length;
-  }
+  for (const arn of await ic().permissionSetArns()) n += (await ic().assignmentsOf(PROD, arn)).filter((a) => a.PrincipalId === groupId).length;
   return n;
 }
 
-async function planJson(): Promise<Plan> {
-  const r = await peers.cli(["plan", "-c", config, "--format", "json"]);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as Plan;
-}
+const planJson = (): Promise<Plan> => peers.planJson(config);
 
 beforeAll(async () => {
   peers = await startPeers(["engineers", "admins"], { shim: true });
   org = await createOrganization(peers.awsEndpoint);
   for (const g of ["engineers", "admins"]) await provisionGroup(peers.awsEndpoint, org.identityStoreId, g);
-  copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
+  peers.copyExample("identity-center-sp-metadata.xml");
   config = peers.writeConfig("dup.yaml", configText("  - { group: engineers, permissionSets: [Set0], accounts: [prod] }\n  - { group: admins, permissionSets: [Set0], accounts: [prod] }\n"));
   const r = await peers.cli(["apply", "-c", config, "--auto-approve"], { AUTHENTIK_AWS_GITOPS_POLL_MS: "20" });
   expect(r.code, r.stderr).toBe(0);
 });
-afterAll(async () => {
-  await peers.stop();
-});
+afterAll(() => peers.stop());
 
 describe("an account assignment held twice", () => {
   it("shows the second copy, and prunes it", async () => {
     // The same assignment again, behind the tool's back (or by a retried create).
-    const groups = (await new IdentitystoreClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT)).send(new ListGroupsCommand({ IdentityStoreId: org.identityStoreId }))).Groups ?? [];
-    const arns = (await sso().send(new ListPermissionSetsCommand({ InstanceArn: org.instanceArn }))).PermissionSets ?? [];
-    const set0 = (
-      await Promise.all(arns.map(async (arn) => ({ arn, name: (await sso().send(new DescribePermissionSetCommand({ InstanceArn: org.instanceArn, PermissionSetArn: arn }))).PermissionSet?.Name })))
-    ).find((p) => p.name === "Set0")!.arn;
     const again = {
       InstanceArn: org.instanceArn,
       TargetId: PROD,
       TargetType: "AWS_ACCOUNT" as const,
-      PermissionSetArn: set0,
+      PermissionSetArn: await ic().permissionSetArn("Set0"),
       PrincipalType: "GROUP" as const,
-      PrincipalId: groups.find((g) => g.DisplayName === "engineers")!.GroupId!,
+      PrincipalId: await ic().groupId("engineers"),
     };
-    await sso().send(new CreateAccountAssignmentCommand(again));
-    await sso().send(new CreateAccountAssignmentCommand({ ...again, PrincipalId: groups.find((g) => g.DisplayName === "admins")!.GroupId! }));
+    await ic().sso.send(new CreateAccountAssignmentCommand(again));
+    await ic().sso.send(new CreateAccountAssignmentCommand({ ...again, PrincipalId: await ic().groupId("admins") }));
     expect(await assignmentsOf("engineers")).toBe(2);
 
     const plan = await planJson();
@@ -103,7 +83,7 @@ describe("an account assignment held twice", () => {
 
 describe("Identity Center creates whose answers are lost", () => {
   it("are not made twice: the assignment or permission set that exists is the one asked for", async () => {
-    const proxy = await startPeerProcess<FaultProxyControls>(path.join(PEERS_DIR, "fault-proxy.ts"), ["--target", peers.awsEndpoint]);
+    const proxy = await startFaultProxy(peers.awsEndpoint);
     try {
       await proxy.control.addRule({ action: "after-commit", method: "POST", operation: "CreatePermissionSet", status: 500, times: 1 });
       await proxy.control.addRule({ action: "after-commit", method: "POST", operation: "CreateAccountAssignment", status: 500, times: 1 });
@@ -118,7 +98,7 @@ describe("Identity Center creates whose answers are lost", () => {
       expect(r.code, r.stdout + r.stderr).toBe(0);
       expect(await proxy.control.pendingRules()).toEqual([]);
       expect(await assignmentsOf("engineers")).toBe(1);
-      const sets = (await sso().send(new ListPermissionSetsCommand({ InstanceArn: org.instanceArn }))).PermissionSets ?? [];
+      const sets = await ic().permissionSetArns();
       expect(sets).toHaveLength(2);
       expect((await planJson()).changes).toEqual([]);
     } finally {

@@ -6,7 +6,7 @@
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/domain/plan-types.js";
-import { example, startPeers, type Peers } from "./harness.js";
+import { example, startPeers, type Peers } from "../support/peers.js";
 
 let peers: Peers;
 let config: string;
@@ -21,30 +21,16 @@ function configText(expires: string): string {
 }
 const expiresLine = () => configText("X").split("\n").findIndex((l) => l.startsWith("    expires: ")) + 1;
 
-async function planJson(extra: string[] = []): Promise<Plan> {
-  const r = await peers.cli(["plan", "-c", config, "--format", "json", ...extra]);
-  expect(r.code).toBe(0);
-  return JSON.parse(r.stdout) as Plan;
-}
-
-const groupsBoundTo = async (target: string): Promise<string[]> =>
-  (await peers.ak("GET", `/policies/bindings/?target=${target}&page_size=100`)).results.map((b: { group_obj?: { name: string } }) => b.group_obj?.name ?? "?").sort();
-
-async function entitlement(name: string): Promise<{ pbm_uuid: string }> {
-  const app = await peers.ak("GET", "/core/applications/aws/");
-  const list = await peers.ak("GET", `/core/application_entitlements/?app=${app.pk}&page_size=100`);
-  return list.results.find((e: { name: string }) => e.name === name);
-}
+const planJson = (extra: string[] = []): Promise<Plan> => peers.planJson(config, { args: extra });
+const groupsBoundTo = (target: string) => peers.groupsBoundTo(target);
+const entitlement = (name: string) => peers.entitlement(name);
 
 beforeAll(async () => {
   peers = await startPeers(["aws-admins", "engineers", "data-eng"]);
   config = peers.writeConfig("aws-access.yaml", configText(day(3)));
 });
 
-afterAll(async () => {
-  expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-  await peers.stop();
-});
+afterAll(() => peers.stopAfterChecks());
 
 describe("classic-iam: access that expires", () => {
   it("plans and applies a grant with an expiry ahead, showing the date and warning within the window", async () => {

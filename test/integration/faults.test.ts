@@ -1,9 +1,6 @@
-import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/domain/plan-types.js";
-import type { FaultProxyControls } from "../peers/fault-proxy.js";
-import { PEERS_DIR, startPeerProcess, type PeerProcess } from "../peers/peer-process.js";
-import { example, startPeers, type Peers } from "./harness.js";
+import { example, startFaultProxy, startPeers, type FaultProxyPeer, type Peers } from "../support/peers.js";
 
 /**
  * Faults after commit: the peer did the write, the answer is lost (a 502 from a proxy,
@@ -11,16 +8,15 @@ import { example, startPeers, type Peers } from "./harness.js";
  * of one; the next plan converges. A fault-injecting proxy process sits in front of
  * authentik; the tool (bin/) runs as its own process.
  */
-const FAULT_PROXY = path.join(PEERS_DIR, "fault-proxy.ts");
 const GROUPS = ["aws-admins", "engineers", "data-eng"];
 
 let peers: Peers;
-let proxy: PeerProcess<FaultProxyControls>;
+let proxy: FaultProxyPeer;
 
 /** A fresh authentik and fresh AWS for each scenario, authentik behind the proxy. */
 beforeEach(async () => {
   peers = await startPeers(GROUPS);
-  proxy = await startPeerProcess<FaultProxyControls>(FAULT_PROXY, ["--target", peers.authentik.url]);
+  proxy = await startFaultProxy(peers.authentik.url);
 });
 afterEach(async () => {
   await proxy.stop();
@@ -42,11 +38,7 @@ async function bindingCopies(): Promise<Map<string, number>> {
   return copies;
 }
 
-async function planJson(file: string): Promise<Plan> {
-  const r = await peers.cli(["plan", "-c", file, "--format", "json"], throughProxy());
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as Plan;
-}
+const planJson = (file: string): Promise<Plan> => peers.planJson(file, { env: throughProxy() });
 
 describe("answers lost after authentik committed the write", () => {
   it("a create answered 502 after commit is not created twice (pruning off)", async () => {
@@ -82,7 +74,7 @@ describe("answers lost after authentik committed the write", () => {
 
 describe("an AWS endpoint that accepts connections and never answers", () => {
   it("fails the plan with a clear error naming the account and the call, instead of hanging", async () => {
-    const aws = await startPeerProcess<FaultProxyControls>(FAULT_PROXY, ["--target", peers.moto.endpoint]);
+    const aws = await startFaultProxy(peers.moto.endpoint);
     try {
       await aws.control.addRule({ action: "hang", method: "POST", body: "Action=ListRoles", times: 1000 });
       const file = peers.writeConfig("hang.yaml", example("classic-iam.yaml"));
@@ -126,7 +118,7 @@ describe("two applies of one configuration at once", () => {
 
 describe("AWS answers lost after the write was done", () => {
   it("classic: a role or SAML provider created, its answer lost and the create resent, is the one asked for", async () => {
-    const aws = await startPeerProcess<FaultProxyControls>(FAULT_PROXY, ["--target", peers.moto.endpoint]);
+    const aws = await startFaultProxy(peers.moto.endpoint);
     try {
       await aws.control.addRule({ action: "after-commit", method: "POST", body: "Action=CreateRole", status: 500, times: 2 });
       await aws.control.addRule({ action: "after-commit", method: "POST", body: "Action=CreateSAMLProvider", status: 500, times: 1 });

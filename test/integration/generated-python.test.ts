@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROLE_EXPRESSION, pyLiteral, roleSessionNameExpression, sessionDurationExpression } from "../../src/domain/expressions.js";
-import { startPeers, type Peers } from "./harness.js";
+import { startPeers, type Peers } from "../support/peers.js";
 
 /**
  * The Python the tool writes into authentik, executed by python3 (through the
@@ -43,18 +43,14 @@ ${mappings}`;
   const r = await peers.cli(["apply", "-c", file, "--auto-approve"]);
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
-  const groups = (await peers.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[];
+  const pk = await peers.groupPks();
   for (const [i, u] of HOSTILE_USERS.entries()) {
-    const group = groups.find((g) => g.name === HOSTILE_GROUPS[i])!;
-    const created = await peers.ak("POST", "/core/users/", { username: u.username, name: u.username, email: u.email, groups: [group.pk] });
+    const created = await peers.ak("POST", "/core/users/", { username: u.username, name: u.username, email: u.email, groups: [pk[HOSTILE_GROUPS[i]!]!] });
     userPks.push(created.pk);
   }
 });
 
-afterAll(async () => {
-  expect((await peers.authentik.control.invalidRequests())).toEqual([]);
-  await peers.stop();
-});
+afterAll(() => peers.stopAfterChecks());
 
 async function mappingPk(suffix: string): Promise<string> {
   const all = (await peers.ak("GET", "/propertymappings/provider/saml/?page_size=100")).results as { pk: string; name: string }[];
@@ -90,9 +86,8 @@ describe("generated Python against hostile names", () => {
 
   it("sends each role once to a user in two mapped groups bound to the same entitlement", async () => {
     // authentik's app_entitlements() lists an entitlement once per binding that grants it.
-    const groups = (await peers.ak("GET", "/core/groups/?page_size=100&include_users=false")).results as { pk: string; name: string }[];
-    const pkOf = (name: string) => groups.find((g) => g.name === name)!.pk;
-    const both = await peers.ak("POST", "/core/users/", { username: "in-two-admin-groups", name: "x", email: "two@example.com", groups: [pkOf(HOSTILE_GROUPS[0]!), pkOf(HOSTILE_GROUPS[2]!), pkOf(HOSTILE_GROUPS[1]!)] });
+    const pk = await peers.groupPks();
+    const both = await peers.ak("POST", "/core/users/", { username: "in-two-admin-groups", name: "x", email: "two@example.com", groups: [pk[HOSTILE_GROUPS[0]!], pk[HOSTILE_GROUPS[2]!], pk[HOSTILE_GROUPS[1]!]] });
     expect(await evaluate("Role", both.pk)).toEqual([
       "arn:aws:iam::111111111111:role/authentik/admin,arn:aws:iam::111111111111:saml-provider/authentik",
       "arn:aws:iam::111111111111:role/authentik/readonly,arn:aws:iam::111111111111:saml-provider/authentik",

@@ -35,9 +35,10 @@ import {
   removeClassicGuideSetup,
   removeIdentityCenterGuideSetup,
   ROLE_ATTRIBUTE,
-} from "./guide-setup.js";
-import { startPeers, type Peers } from "./harness.js";
-import { createOrganization, MANAGEMENT, type OrgFixture } from "./identity-center-setup.js";
+  seedGuidePopulation,
+} from "../support/guide-setup.js";
+import { startPeers, type Peers } from "../support/peers.js";
+import { createOrganization, MANAGEMENT, type OrgFixture } from "../support/identity-center.js";
 
 const ACCOUNT = "111111111111";
 const READONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess";
@@ -45,8 +46,8 @@ const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
 
 let peers: Peers;
 let org: OrgFixture;
-const userPk: Record<string, number> = {};
-const groupPk: Record<string, string> = {};
+let userPk: Record<string, number> = {};
+let groupPk: Record<string, string> = {};
 
 const pair = (role: string) => `arn:aws:iam::${ACCOUNT}:role/${role},arn:aws:iam::${ACCOUNT}:saml-provider/authentik`;
 const ROLES: ClassicGuideOptions["roles"] = [
@@ -64,39 +65,18 @@ async function held(slug = "aws"): Promise<Record<string, string[]>> {
 
 const nobody = { akadmin: [], alice: [], bob: [], carol: [], dave: [], erin: [] };
 
-/**
- * The population: alice (engineers), bob (admins, engineers), carol (only in data-eng-ml, a child
- * group of data-eng), dave (data-eng), erin (no group), besides authentik's own akadmin.
- */
-async function seedPopulation(p: Peers, groupPks: Record<string, string>, userPks: Record<string, number>, hierarchy: "parents" | "parent" = "parents"): Promise<void> {
-  for (const g of await p.ak("GET", "/core/groups/?page_size=100&include_users=false").then((r) => r.results as { pk: string; name: string }[])) groupPks[g.name] = g.pk;
-  const parent = groupPks["data-eng"]!;
-  groupPks["data-eng-ml"] = (await p.ak("POST", "/core/groups/", hierarchy === "parents" ? { name: "data-eng-ml", parents: [parent] } : { name: "data-eng-ml", parent })).pk;
-  const people: Array<[string, string[]]> = [
-    ["alice", ["engineers"]],
-    ["bob", ["admins", "engineers"]],
-    ["carol", ["data-eng-ml"]],
-    ["dave", ["data-eng"]],
-    ["erin", []],
-  ];
-  for (const [username, groups] of people) {
-    userPks[username] = (await p.ak("POST", "/core/users/", { username, name: `${username} Example`, email: `${username}@example.com`, groups: groups.map((g) => groupPks[g]) })).pk;
-  }
-}
+/** The population (seedGuidePopulation), with full names: "alice Example", … */
+const population = (p: Peers, hierarchy: "parents" | "parent" = "parents") => seedGuidePopulation(p, { hierarchy, name: (username) => `${username} Example` });
 
 beforeAll(async () => {
   // The shim passes IAM and STS through to moto untouched; Identity Center needs it.
   peers = await startPeers(["engineers", "admins", "data-eng"], { shim: true });
-  await seedPopulation(peers, groupPk, userPk);
+  ({ groups: groupPk, users: userPk } = await population(peers));
   org = await createOrganization(peers.awsEndpoint);
 });
 
-afterAll(async () => {
-  // The setups and oracles only sent requests authentik's schema allows.
-  expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-  expect(await peers.authentik.control.emulatorErrors()).toEqual([]);
-  await peers.stop();
-});
+// The setups and oracles only sent requests authentik's schema allows.
+afterAll(() => peers.stopAfterChecks());
 
 describe("classic IAM, as authentik's guide builds it", () => {
   let setup: ClassicGuideSetup | undefined;
@@ -331,17 +311,12 @@ describe("identity center, as authentik's guide builds it", () => {
 describe("on authentik 2025.10 (issuer, one parent per group, filter_group)", () => {
   let old: Peers;
   let oldOrg: OrgFixture;
-  const oldGroups: Record<string, string> = {};
   beforeAll(async () => {
     old = await startPeers(["engineers", "admins", "data-eng"], { shim: true, authentikArgs: ["--version", "2025.10.4"] });
-    await seedPopulation(old, oldGroups, {}, "parent");
+    await population(old, "parent");
     oldOrg = await createOrganization(old.awsEndpoint);
   });
-  afterAll(async () => {
-    expect(await old.authentik.control.invalidRequests()).toEqual([]);
-    expect(await old.authentik.control.emulatorErrors()).toEqual([]);
-    await old.stop();
-  });
+  afterAll(() => old.stopAfterChecks());
 
   it("builds both setups with the release's fields, and the oracles answer the same way", async () => {
     const classic = await buildClassicGuideSetup(old, { accountId: ACCOUNT, roles: ROLES, mapping: { style: "static", role: "readonly" }, bindGroups: ["data-eng"] });

@@ -4,18 +4,14 @@
 // date; once past, plan shows its loss with reason expired even with pruning off
 // (and a copy of it, and the group's application binding); SCIM's groups are left as
 // they are; apply removes them and the next plan is clean.
-import { copyFileSync } from "node:fs";
 import path from "node:path";
-import { IdentitystoreClient, ListGroupsCommand } from "@aws-sdk/client-identitystore";
-import { CreateAccountAssignmentCommand, DescribePermissionSetCommand, ListAccountAssignmentsCommand, ListPermissionSetsCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import { CreateAccountAssignmentCommand } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/domain/plan-types.js";
-import { awsClientConfig } from "../peers/moto.js";
-import { example, startPeers, type Peers } from "./harness.js";
-import { createOrganization, MANAGEMENT, provisionGroup, type OrgFixture } from "./identity-center-setup.js";
+import { startPeers, type Peers } from "../support/peers.js";
+import { createOrganization, IDENTITY_CENTER_ENV, identityCenterExample, identityCenterOf, provisionGroup, type OrgFixture } from "../support/identity-center.js";
 
 const DEV = "222222222222";
-const SCIM_TOKEN = "scim-token-0123456789-abcdefghij";
 
 let peers: Peers;
 let org: OrgFixture;
@@ -23,8 +19,7 @@ let config: string;
 const day = (offset: number) => new Date(Date.now() + offset * 86_400_000).toISOString().slice(0, 10);
 
 function configText(expires: string): string {
-  const text = example("identity-center.yaml")
-    .replace("ou-ab12-cd34ef56", org.sandboxesOu)
+  const text = identityCenterExample(org)
     .replace("    permissionSets: [DataEngineer]\n    accounts: [dev]\n", `    permissionSets: [DataEngineer]\n    accounts: [dev]\n    expires: ${expires}\n`)
     .replace(/options:\n {2}prune: true/, "options:\n  prune: false");
   expect(text).toContain(`expires: ${expires}`);
@@ -33,41 +28,23 @@ function configText(expires: string): string {
 }
 const expiresLine = () => configText("X").split("\n").findIndex((l) => l.startsWith("    expires: ")) + 1;
 
-const cli = (argv: string[]) => peers.cli(argv, { AWS_SCIM_TOKEN: SCIM_TOKEN, AUTHENTIK_AWS_GITOPS_POLL_MS: "20" });
+const cli = (argv: string[]) => peers.cli(argv, IDENTITY_CENTER_ENV);
 
-async function planJson(extra: string[] = []): Promise<Plan> {
-  const r = await cli(["plan", "-c", config, "--format", "json", ...extra]);
-  expect(r.code).toBe(0);
-  return JSON.parse(r.stdout) as Plan;
-}
+const planJson = (extra: string[] = []): Promise<Plan> => peers.planJson(config, { args: extra, env: IDENTITY_CENTER_ENV });
 
-function sso() {
-  return new SSOAdminClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT));
-}
-
-async function permissionSetArn(name: string): Promise<string> {
-  for (const arn of (await sso().send(new ListPermissionSetsCommand({ InstanceArn: org.instanceArn }))).PermissionSets ?? []) {
-    if ((await sso().send(new DescribePermissionSetCommand({ InstanceArn: org.instanceArn, PermissionSetArn: arn }))).PermissionSet?.Name === name) return arn;
-  }
-  throw new Error(`no permission set ${name}`);
-}
-
-const assignments = async (account: string, ps: string) =>
-  (await sso().send(new ListAccountAssignmentsCommand({ InstanceArn: org.instanceArn, AccountId: account, PermissionSetArn: await permissionSetArn(ps) }))).AccountAssignments ?? [];
+const ic = () => identityCenterOf(peers.awsEndpoint, org);
+const assignments = (account: string, ps: string) => ic().assignments(account, ps);
 
 beforeAll(async () => {
   peers = await startPeers(["aws-admins", "engineers", "data-eng"], { shim: true });
   org = await createOrganization(peers.awsEndpoint);
   // SCIM has provisioned every mapped group already: this test is about expiry, not the sync.
   for (const g of ["aws-admins", "engineers", "data-eng"]) await provisionGroup(peers.awsEndpoint, org.identityStoreId, g);
-  copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
+  peers.copyExample("identity-center-sp-metadata.xml");
   config = peers.writeConfig("ic.yaml", configText(day(5)));
 });
 
-afterAll(async () => {
-  expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-  await peers.stop();
-});
+afterAll(() => peers.stopAfterChecks());
 
 describe("identity-center: access that expires", () => {
   it("applies an assignment with an expiry ahead, and plans show its date", async () => {
@@ -84,15 +61,14 @@ describe("identity-center: access that expires", () => {
 
   it("once past, plans the removal with reason expired even with --no-prune, copies included, SCIM's groups untouched", async () => {
     // A second copy of the assignment, as AWS (and moto) may hold one.
-    const groups = (await new IdentitystoreClient(awsClientConfig(peers.awsEndpoint, MANAGEMENT)).send(new ListGroupsCommand({ IdentityStoreId: org.identityStoreId }))).Groups ?? [];
-    await sso().send(
+    await ic().sso.send(
       new CreateAccountAssignmentCommand({
         InstanceArn: org.instanceArn,
         TargetId: DEV,
         TargetType: "AWS_ACCOUNT",
-        PermissionSetArn: await permissionSetArn("DataEngineer"),
+        PermissionSetArn: await ic().permissionSetArn("DataEngineer"),
         PrincipalType: "GROUP",
-        PrincipalId: groups.find((g) => g.DisplayName === "data-eng")!.GroupId!,
+        PrincipalId: await ic().groupId("data-eng"),
       }),
     );
     peers.writeConfig("ic.yaml", configText(day(-1)));

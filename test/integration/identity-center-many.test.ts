@@ -1,9 +1,7 @@
-import { copyFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/domain/plan-types.js";
-import { startPeers, type AwsShimPeer, type Peers } from "./harness.js";
-import { createOrganization, identityCenterConfig, provisionGroup } from "./identity-center-setup.js";
+import { startPeers, type AwsShimPeer, type Peers } from "../support/peers.js";
+import { createOrganization, identityCenterConfig, provisionGroup } from "../support/identity-center.js";
 import { IDENTITY_CENTER_TPS } from "../../src/providers/aws/sso-clients.js";
 
 /**
@@ -31,15 +29,12 @@ beforeAll(async () => {
   shim = peers.shim!;
   const org = await createOrganization(shim.url);
   for (const g of GROUPS) await provisionGroup(shim.url, org.identityStoreId, g);
-  copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
+  peers.copyExample("identity-center-sp-metadata.xml");
   config = peers.writeConfig("many.yaml", configText());
   await shim.control.resetStats();
 }, 180_000);
 
-afterAll(async () => {
-  expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-  await peers.stop();
-});
+afterAll(() => peers.stopAfterChecks());
 
 const identityCenterCalls = async () => Object.values((await shim.control.stats()).byOperation).reduce((a, b) => a + b, 0);
 

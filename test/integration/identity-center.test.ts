@@ -1,22 +1,14 @@
-import { copyFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
-import { IdentitystoreClient, ListGroupsCommand } from "@aws-sdk/client-identitystore";
-import {
-  DescribePermissionSetCommand,
-  GetInlinePolicyForPermissionSetCommand,
-  ListAccountAssignmentsCommand,
-  ListPermissionSetsCommand,
-  SSOAdminClient,
-} from "@aws-sdk/client-sso-admin";
+import { DescribePermissionSetCommand, GetInlinePolicyForPermissionSetCommand } from "@aws-sdk/client-sso-admin";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/domain/plan-types.js";
-import { awsClientConfig } from "../peers/moto.js";
-import { example, startPeers, type AwsShimPeer, type Peers } from "./harness.js";
-import { createOrganization, MANAGEMENT, provisionGroup, provisionWhenSynced, type OrgFixture } from "./identity-center-setup.js";
+import { createOrganization, IDENTITY_CENTER_ENV, identityCenterExample, identityCenterOf, provisionGroup, provisionWhenSynced, SCIM_TOKEN, type OrgFixture } from "../support/identity-center.js";
+import { startPeers, type AwsShimPeer, type Peers } from "../support/peers.js";
+import { actions, withoutPeople } from "../support/plan.js";
 
 const PROD = "111111111111";
 const DEV = "222222222222";
-const SCIM_TOKEN = "scim-token-0123456789-abcdefghij";
 
 let peers: Peers;
 let shim: AwsShimPeer;
@@ -24,44 +16,19 @@ let org: OrgFixture;
 let config: string;
 let baseConfig: string;
 
-const actions = (plan: Plan) => plan.changes.map((c) => `${c.action} ${c.address}`).sort();
-
 async function cli(argv: string[], env: NodeJS.ProcessEnv = {}) {
-  return peers.cli(argv, { AWS_SCIM_TOKEN: SCIM_TOKEN, AUTHENTIK_AWS_GITOPS_POLL_MS: "20", ...env });
+  return peers.cli(argv, { ...IDENTITY_CENTER_ENV, ...env });
 }
 
 async function planJson(file = config): Promise<Plan> {
-  const r = await cli(["plan", "-c", file, "--format", "json"]);
-  expect(r.stderr).not.toContain("error:");
-  expect(r.code).toBe(0);
-  return withoutPeople(JSON.parse(r.stdout) as Plan);
+  return withoutPeople(await peers.planJson(file, { env: IDENTITY_CENTER_ENV }));
 }
 
-/** Access rows as grants only: the people they affect are checked in review.test.ts. */
-function withoutPeople(plan: Plan): Plan {
-  return { ...plan, access: plan.access.map(({ people: _people, ...row }) => row) };
-}
-
-function sso() {
-  return new SSOAdminClient(awsClientConfig(shim.url, MANAGEMENT));
-}
-
-async function permissionSetArn(name: string): Promise<string> {
-  const arns = (await sso().send(new ListPermissionSetsCommand({ InstanceArn: org.instanceArn }))).PermissionSets ?? [];
-  for (const arn of arns) {
-    const ps = await sso().send(new DescribePermissionSetCommand({ InstanceArn: org.instanceArn, PermissionSetArn: arn }));
-    if (ps.PermissionSet?.Name === name) return arn;
-  }
-  throw new Error(`no permission set ${name}`);
-}
-
+const ic = () => identityCenterOf(shim.url, org);
+const sso = () => ic().sso;
+const permissionSetArn = (name: string) => ic().permissionSetArn(name);
 /** Group display names assigned a permission set in an account, as AWS reports them. */
-async function assignedGroups(account: string, ps: string): Promise<string[]> {
-  const arn = await permissionSetArn(ps);
-  const assignments = (await sso().send(new ListAccountAssignmentsCommand({ InstanceArn: org.instanceArn, AccountId: account, PermissionSetArn: arn }))).AccountAssignments ?? [];
-  const groups = (await new IdentitystoreClient(awsClientConfig(shim.url, MANAGEMENT)).send(new ListGroupsCommand({ IdentityStoreId: org.identityStoreId }))).Groups ?? [];
-  return assignments.map((a) => groups.find((g) => g.GroupId === a.PrincipalId)?.DisplayName ?? a.PrincipalId!).sort();
-}
+const assignedGroups = (account: string, ps: string) => ic().assignedGroups(account, ps);
 
 beforeAll(async () => {
   // AWS goes through the shim, which supplies the Identity Center operations moto lacks
@@ -72,16 +39,12 @@ beforeAll(async () => {
   // SCIM has provisioned two of the three mapped groups so far.
   await provisionGroup(shim.url, org.identityStoreId, "aws-admins");
   await provisionGroup(shim.url, org.identityStoreId, "engineers");
-  copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
-  baseConfig = example("identity-center.yaml").replace("ou-ab12-cd34ef56", org.sandboxesOu);
+  peers.copyExample("identity-center-sp-metadata.xml");
+  baseConfig = identityCenterExample(org);
   config = peers.writeConfig("ic.yaml", baseConfig);
 });
 
-afterAll(async () => {
-  expect((await peers.authentik.control.invalidRequests())).toEqual([]);
-  expect((await peers.authentik.control.emulatorErrors())).toEqual([]);
-  await peers.stop();
-});
+afterAll(() => peers.stopAfterChecks());
 
 describe("identity-center with SCIM end to end (moto_server + shim, authentik emulator)", () => {
   it("plans authentik's SAML and SCIM side, permission sets and assignments, OUs expanded", async () => {

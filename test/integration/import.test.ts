@@ -18,11 +18,12 @@ import {
   heldPermissionSets,
   heldRoles,
   iamInAccount,
+  seedGuidePopulation,
   type ClassicGuideOptions,
   type RoleMappingStyle,
-} from "./guide-setup.js";
-import { startPeers, type Peers } from "./harness.js";
-import { createOrganization, MANAGEMENT, type OrgFixture } from "./identity-center-setup.js";
+} from "../support/guide-setup.js";
+import { startPeers, type Peers } from "../support/peers.js";
+import { createOrganization, MANAGEMENT, type OrgFixture } from "../support/identity-center.js";
 
 const READONLY = "arn:aws:iam::aws:policy/ReadOnlyAccess";
 const ADMIN = "arn:aws:iam::aws:policy/AdministratorAccess";
@@ -34,30 +35,15 @@ const ROLES: ClassicGuideOptions["roles"] = [
 
 let peers: Peers;
 let org: OrgFixture;
-const groupPk: Record<string, string> = {};
+let groupPk: Record<string, string> = {};
 
 beforeAll(async () => {
   peers = await startPeers(["engineers", "admins", "data-eng"], { shim: true });
-  for (const g of (await peers.ak("GET", "/core/groups/?page_size=100&include_users=false")).results as { pk: string; name: string }[]) groupPk[g.name] = g.pk;
-  groupPk["data-eng-ml"] = (await peers.ak("POST", "/core/groups/", { name: "data-eng-ml", parents: [groupPk["data-eng"]] })).pk;
-  const people: [string, string[]][] = [
-    ["alice", ["engineers"]],
-    ["bob", ["admins", "engineers"]],
-    ["carol", ["data-eng-ml"]],
-    ["dave", ["data-eng"]],
-    ["erin", []],
-  ];
-  for (const [username, groups] of people) {
-    await peers.ak("POST", "/core/users/", { username, name: username, email: `${username}@example.com`, groups: groups.map((g) => groupPk[g]) });
-  }
+  ({ groups: groupPk } = await seedGuidePopulation(peers));
   org = await createOrganization(peers.awsEndpoint);
 });
 
-afterAll(async () => {
-  expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-  expect(await peers.authentik.control.emulatorErrors()).toEqual([]);
-  await peers.stop();
-});
+afterAll(() => peers.stopAfterChecks());
 
 async function planJson(file: string, env: NodeJS.ProcessEnv = {}): Promise<Plan> {
   const r = await peers.cli(["plan", "-c", file, "--format", "json"], env);

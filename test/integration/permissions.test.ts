@@ -1,14 +1,13 @@
-import { copyFileSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { CreateRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
 import type { PermissionsReport, PolicyDocument } from "../../src/permissions/model.js";
-import type { FaultProxyControls, FaultProxyLogEntry } from "../peers/fault-proxy.js";
-import { PEERS_DIR, startPeerProcess, type PeerProcess } from "../peers/peer-process.js";
+import type { FaultProxyLogEntry } from "../peers/fault-proxy.js";
 import { awsClientConfig } from "../peers/moto.js";
-import { example, startPeers, type Peers } from "./harness.js";
-import { createOrganization, MANAGEMENT, provisionWhenSynced, type OrgFixture } from "./identity-center-setup.js";
+import { example, startFaultProxy, startPeers, type FaultProxyPeer, type Peers } from "../support/peers.js";
+import { createOrganization, IDENTITY_CENTER_ENV, identityCenterExample, MANAGEMENT, provisionWhenSynced, SCIM_TOKEN, type OrgFixture } from "../support/identity-center.js";
 
 /**
  * `permissions --for plan|apply` kept true by running the shipped CLI as a least-privileged
@@ -21,11 +20,9 @@ import { createOrganization, MANAGEMENT, provisionWhenSynced, type OrgFixture } 
  * unless the model says when it is needed (`onlyWhen`).
  */
 const GROUPS = ["aws-admins", "engineers", "data-eng"];
-const SCIM_TOKEN = "scim-token-0123456789-abcdefghij";
-const FAULT_PROXY = path.join(PEERS_DIR, "fault-proxy.ts");
 
 let peers: Peers;
-let proxy: PeerProcess<FaultProxyControls>;
+let proxy: FaultProxyPeer;
 let org: OrgFixture;
 
 interface Run {
@@ -40,18 +37,17 @@ const runs: Run[] = [];
 
 beforeAll(async () => {
   peers = await startPeers(GROUPS, { shim: true });
-  proxy = await startPeerProcess<FaultProxyControls>(FAULT_PROXY, ["--target", peers.awsEndpoint]);
+  proxy = await startFaultProxy(peers.awsEndpoint);
   org = await createOrganization(peers.awsEndpoint);
-  copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
+  peers.copyExample("identity-center-sp-metadata.xml");
 }, 60_000);
 
 afterAll(async () => {
-  expect(await peers.authentik.control.invalidRequests()).toEqual([]);
   await proxy.stop();
-  await peers.stop();
+  await peers.stopAfterChecks();
 });
 
-const env = () => ({ AWS_ENDPOINT_URL: proxy.url, AWS_SCIM_TOKEN: SCIM_TOKEN, AUTHENTIK_AWS_GITOPS_POLL_MS: "20" });
+const env = () => ({ AWS_ENDPOINT_URL: proxy.url, ...IDENTITY_CENTER_ENV });
 
 async function printed(file: string, phase: "plan" | "apply"): Promise<PermissionsReport> {
   const r = await peers.cli(["permissions", "-c", file, "--for", phase, "--format", "json"], env());
@@ -245,7 +241,7 @@ describe("classic-iam with the default credentials' own account (no assumeRole),
 
 describe("identity-center with SCIM, least privilege", () => {
   const file = () => path.join(peers.dir, "ic.yaml");
-  const base = () => example("identity-center.yaml").replace("ou-ab12-cd34ef56", org.sandboxesOu);
+  const base = () => identityCenterExample(org);
   const syncing = (groups: string[]) => () => provisionWhenSynced(peers.authentik, peers.awsEndpoint, org.identityStoreId, "/sync/object/", groups);
 
   it("plans a fresh setup with the plan set only", async () => {

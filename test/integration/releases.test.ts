@@ -1,12 +1,13 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/domain/plan-types.js";
 import { resetMoto, startMoto, type MotoServer } from "../peers/moto.js";
 import { runCliProcess } from "../support/run-cli.js";
-import { authentikApi, example, startAuthentikPeer, startAwsShimPeer, TOKEN, type AuthentikPeer, type AwsShimPeer } from "./harness.js";
-import { createOrganization, provisionGroup } from "./identity-center-setup.js";
+import { authentikApi, copyExample, example, expectAuthentikClean, peerEnv, startAuthentikPeer, startAwsShimPeer, type AuthentikPeer, type AwsShimPeer } from "../support/peers.js";
+import { createOrganization, IDENTITY_CENTER_ENV, identityCenterExample, provisionGroup } from "../support/identity-center.js";
+import { actions } from "../support/plan.js";
 
 /**
  * The classic and identity-center (with SCIM) cycles against the oldest supported
@@ -17,7 +18,6 @@ import { createOrganization, provisionGroup } from "./identity-center-setup.js";
  */
 const RELEASES = ["2025.10.4", "2026.2.0", "2026.8.3"];
 const GROUPS = ["aws-admins", "engineers", "data-eng", "finance"];
-const SCIM_TOKEN = "scim-token-0123456789-abcdefghij";
 
 let moto: MotoServer;
 let shim: AwsShimPeer;
@@ -30,8 +30,6 @@ afterAll(async () => {
   await shim.stop();
   await moto.stop();
 });
-
-const actions = (plan: Plan) => plan.changes.map((c) => `${c.action} ${c.address}`).sort();
 
 describe.each(RELEASES)("authentik %s", (version) => {
   let authentik: AuthentikPeer;
@@ -66,21 +64,14 @@ describe.each(RELEASES)("authentik %s", (version) => {
     authentik = await startAuthentikPeer(["--version", version]);
     for (const name of [...GROUPS, "hr"]) await ak("POST", "/core/groups/", { name });
     dir = mkdtempSync(path.join(tmpdir(), `aag-release-${version}-`));
-    env = {
-      AWS_ENDPOINT_URL: shim.url,
-      AWS_ACCESS_KEY_ID: "AKIAIOSFODNN7EXAMPLE",
-      AWS_SECRET_ACCESS_KEY: "integration-secret-key",
-      AWS_REGION: "us-east-1",
-      AUTHENTIK_URL: authentik.url,
-      AUTHENTIK_TOKEN: TOKEN,
-      AWS_SCIM_TOKEN: SCIM_TOKEN,
-      AUTHENTIK_AWS_GITOPS_POLL_MS: "20",
-    };
+    env = { ...peerEnv(shim.url, authentik.url), ...IDENTITY_CENTER_ENV };
   }, 120_000);
   afterAll(async () => {
-    expect(await authentik.control.invalidRequests()).toEqual([]);
-    expect(await authentik.control.emulatorErrors()).toEqual([]);
-    await authentik.stop();
+    try {
+      await expectAuthentikClean(authentik);
+    } finally {
+      await authentik.stop();
+    }
   });
 
   it("classic-iam: plan, apply, converge; an edit, apply, converge", async () => {
@@ -133,9 +124,9 @@ describe.each(RELEASES)("authentik %s", (version) => {
     for (const [username, member] of Object.entries(users)) {
       await ak("POST", "/core/users/", { username, name: username, email: `${username}@example.com`, groups: member.map((m) => groups.find((g) => g.name === m)!.pk) });
     }
-    copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(dir, "identity-center-sp-metadata.xml"));
+    copyExample("identity-center-sp-metadata.xml", dir);
     const file = path.join(dir, "ic.yaml");
-    let base = example("identity-center.yaml").replace("ou-ab12-cd34ef56", org.sandboxesOu);
+    let base = identityCenterExample(org);
     writeFileSync(file, base);
     if (old) {
       // With the three mapped groups SCIM would provision every user: refused, nothing written.

@@ -1,23 +1,19 @@
-import { copyFileSync } from "node:fs";
-import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { FaultProxyControls } from "../peers/fault-proxy.js";
-import { PEERS_DIR, startPeerProcess, type PeerProcess } from "../peers/peer-process.js";
-import { startPeers, type Peers } from "./harness.js";
-import { createOrganization, provisionGroup } from "./identity-center-setup.js";
+import { startFaultProxy, startPeers, type FaultProxyPeer, type Peers } from "../support/peers.js";
+import { createOrganization, provisionGroup } from "../support/identity-center.js";
 
 /**
  * Request counts pinned at a small scale, so that a regression of what reads and
  * writes cost fails CI (speed itself is measured by `npm run bench`, not here).
  */
 let peers: Peers;
-let awsLog: PeerProcess<FaultProxyControls>;
+let awsLog: FaultProxyPeer;
 
 beforeAll(async () => {
   const groups = Array.from({ length: 10 }, (_, i) => `team-${i}`);
   peers = await startPeers(groups, { shim: true });
   // A proxy without rules: it forwards everything and logs what it saw.
-  awsLog = await startPeerProcess<FaultProxyControls>(path.join(PEERS_DIR, "fault-proxy.ts"), ["--target", peers.awsEndpoint]);
+  awsLog = await startFaultProxy(peers.awsEndpoint);
 });
 afterAll(async () => {
   await awsLog.stop();
@@ -64,7 +60,7 @@ describe("identity-center writes", () => {
     const org = await createOrganization(peers.awsEndpoint);
     const groups = Array.from({ length: 10 }, (_, i) => `team-${i}`);
     for (const g of groups) await provisionGroup(peers.awsEndpoint, org.identityStoreId, g);
-    copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
+    peers.copyExample("identity-center-sp-metadata.xml");
     const accounts = ["111111111111", "222222222222", "333333333333", "444444444444", "555555555555"];
     const file = peers.writeConfig(
       "fifty.yaml",

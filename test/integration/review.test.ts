@@ -3,7 +3,7 @@
 // through the shipped CLI, against moto_server and the authentik emulator.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/domain/plan-types.js";
-import { example, startPeers, type Peers } from "./harness.js";
+import { example, startPeers, type Peers } from "../support/peers.js";
 
 const DEV = "222222222222";
 let peers: Peers;
@@ -26,8 +26,8 @@ const withPutObject = (text: string) => text.replace("Action: [s3:GetObject, s3:
 
 beforeAll(async () => {
   peers = await startPeers(["aws-admins", "engineers", "data-eng"]);
-  const groups = (await peers.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[];
-  const pk = (name: string) => groups.find((g) => g.name === name)!.pk;
+  const groups = await peers.groupPks();
+  const pk = (name: string) => groups[name]!;
   // A child group of data-eng: authentik applies data-eng's bindings to its members too.
   const intern = await peers.ak("POST", "/core/groups/", { name: "data-eng-interns", parents: [pk("data-eng")] });
   const user = (username: string, group: string) => peers.ak("POST", "/core/users/", { username, name: username, groups: [group] });
@@ -42,11 +42,7 @@ beforeAll(async () => {
   expect(r.code).toBe(0);
 });
 
-afterAll(async () => {
-  expect(await peers.authentik.control.invalidRequests()).toEqual([]);
-  expect(await peers.authentik.control.emulatorErrors()).toEqual([]);
-  await peers.stop();
-});
+afterAll(() => peers.stopAfterChecks());
 
 describe("the review at the top of the plan", () => {
   it("adding s3:PutObject to a role's inline policy is a widening, held by the group's people and its child group's", async () => {
@@ -138,8 +134,8 @@ describe("people on authentik 2025.10, whose groups have one parent (parent, not
   });
   it("counts the members of a child group", async () => {
     old = await startPeers(["aws-admins", "engineers", "data-eng"], { authentikArgs: ["--version", "2025.10.4"] });
-    const groups = (await old.ak("GET", "/core/groups/?page_size=100")).results as { pk: string; name: string }[];
-    const pk = (name: string) => groups.find((g) => g.name === name)!.pk;
+    const groups = await old.groupPks();
+    const pk = (name: string) => groups[name]!;
     const child = await old.ak("POST", "/core/groups/", { name: "eng-contractors", parent: pk("engineers") });
     await old.ak("POST", "/core/users/", { username: "tom.engineer", name: "tom", groups: [pk("engineers")] });
     await old.ak("POST", "/core/users/", { username: "sam.contractor", name: "sam", groups: [child.pk] });

@@ -1,10 +1,8 @@
-import { copyFileSync } from "node:fs";
-import path from "node:path";
 import { GetRoleCommand, IAMClient } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/domain/plan-types.js";
-import { example, startPeers, type Peers } from "./harness.js";
-import { createOrganization, identityCenterConfig, provisionGroup } from "./identity-center-setup.js";
+import { example, startPeers, type Peers } from "../support/peers.js";
+import { createOrganization, IDENTITY_CENTER_ENV, identityCenterConfig, provisionGroup } from "../support/identity-center.js";
 
 /**
  * Two configurations on one authentik and one AWS: each owns only what it made.
@@ -14,21 +12,15 @@ import { createOrganization, identityCenterConfig, provisionGroup } from "./iden
 const PROD = "111111111111";
 let peers: Peers;
 
-const cli = (argv: string[]) => peers.cli(argv, { AUTHENTIK_AWS_GITOPS_POLL_MS: "20", AWS_SCIM_TOKEN: "scim-token-0123456789-abcdefghij" });
-async function planJson(file: string): Promise<Plan> {
-  const r = await cli(["plan", "-c", file, "--format", "json"]);
-  expect(r.code, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as Plan;
-}
+const cli = (argv: string[]) => peers.cli(argv, IDENTITY_CENTER_ENV);
+const planJson = (file: string): Promise<Plan> => peers.planJson(file, { env: IDENTITY_CENTER_ENV });
 const deletes = (plan: Plan) => plan.changes.filter((c) => c.action === "delete").map((c) => c.address);
 
 beforeAll(async () => {
   peers = await startPeers(["aws-admins", "engineers", "data-eng", "auditors"], { shim: true });
-  copyFileSync(path.join(import.meta.dirname, "..", "..", "examples", "identity-center-sp-metadata.xml"), path.join(peers.dir, "identity-center-sp-metadata.xml"));
+  peers.copyExample("identity-center-sp-metadata.xml");
 });
-afterAll(async () => {
-  await peers.stop();
-});
+afterAll(() => peers.stop());
 
 describe("two classic-iam configurations sharing accounts and the role path", () => {
   const second = (roles: string) => `version: 1

@@ -44,6 +44,7 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { keepIdleConnectionsOpen } from "./emulator-http.js";
 
 export type IdentityCenterService = "sso-admin" | "identitystore";
 
@@ -990,6 +991,7 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     }
     passThrough(req, res);
   });
+  keepIdleConnectionsOpen(server);
 
   await new Promise<void>((res, rej) => {
     server.once("error", rej);

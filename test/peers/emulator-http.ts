@@ -1,8 +1,27 @@
 // The HTTP plumbing the emulators (authentik, GitHub) share: a server that
 // records every request, hands it to the emulator's handler and turns a handler
 // crash into a recorded emulator bug and a 500.
-import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+
+/**
+ * How long every peer server (the authentik and GitHub emulators, the AWS shim, the fault
+ * proxy) keeps an idle connection open: well above the time its clients keep an idle socket
+ * for the next request (undici's fetch, which the tool's ky client uses: at most what the
+ * server's Keep-Alive header says, minus a second or two; Node's http agent: 5 s). With
+ * Node's default of 5 s the server could close a socket just as a client sent a request on
+ * it ("fetch failed … other side closed", seen under load). PEER_KEEP_ALIVE_TIMEOUT_MS in a
+ * peer's environment overrides it (test/peers/keep-alive.test.ts, to show that failure).
+ */
+export const PEER_KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
+/** Sets a peer server's keep-alive timeout (and the headers timeout above it, as Node requires). */
+export function keepIdleConnectionsOpen(server: Server, env: NodeJS.ProcessEnv = process.env): void {
+  const override = Number(env.PEER_KEEP_ALIVE_TIMEOUT_MS);
+  const keepAlive = Number.isInteger(override) && override > 0 ? override : PEER_KEEP_ALIVE_TIMEOUT_MS;
+  server.keepAliveTimeout = keepAlive;
+  server.headersTimeout = keepAlive + 1_000;
+}
 
 export interface RecordedRequestBase {
   method: string;
@@ -79,6 +98,7 @@ export async function startRecordingServer<R extends RecordedRequestBase>(option
       else res.end();
     });
   });
+  keepIdleConnectionsOpen(server);
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);

@@ -18,6 +18,7 @@
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { parseArgs } from "node:util";
+import { keepIdleConnectionsOpen } from "./emulator-http.js";
 import { servePeerControls } from "./peer-process.js";
 
 export interface FaultProxyRule {
@@ -154,6 +155,7 @@ export async function startFaultProxy(options: { target: string; port?: number }
       });
     });
   });
+  keepIdleConnectionsOpen(server);
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
     server.listen(options.port ?? 0, "127.0.0.1", () => resolve());

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfigFile } from "../../src/config/load-config.js";
 import { createPlan } from "../../src/engine.js";
-import { example, startPeers, type Peers } from "../integration/harness.js";
+import { example, startPeers, type Peers } from "../support/peers.js";
 
 /**
  * authentik's own objects (`managed` set) are never the tool's, whatever their name.

@@ -58,8 +58,8 @@ import {
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { compareVersions } from "../peers/authentik/release.js";
 import { awsClientConfig } from "../peers/moto.js";
-import type { Peers } from "./harness.js";
-import { MANAGEMENT, type OrgFixture } from "./identity-center-setup.js";
+import type { Peers } from "./peers.js";
+import { MANAGEMENT, type OrgFixture } from "./identity-center.js";
 
 // ---- constants of the guide -----------------------------------------------------------
 
@@ -72,6 +72,37 @@ const AUTHORIZATION_FLOW = "default-provider-authorization-implicit-consent";
 const INVALIDATION_FLOW = "default-provider-invalidation-flow";
 
 type Ak = Peers["ak"];
+
+// ---- the population ---------------------------------------------------------------------
+
+/**
+ * The people of the guide's tests, besides authentik's own akadmin: alice (engineers), bob
+ * (admins, engineers), carol (only in data-eng-ml, a child group of data-eng), dave
+ * (data-eng), erin (no group). The groups engineers, admins and data-eng must exist
+ * (startPeers makes them); `hierarchy` says how data-eng-ml names its parent (`parent`:
+ * one, as before 2025.12). Returns the pks of the groups (data-eng-ml too) and the users.
+ */
+export async function seedGuidePopulation(
+  peers: Pick<Peers, "ak" | "groupPks">,
+  options: { hierarchy?: "parents" | "parent"; name?: (username: string) => string } = {},
+): Promise<{ groups: Record<string, string>; users: Record<string, number> }> {
+  const groups = await peers.groupPks();
+  const parent = groups["data-eng"]!;
+  groups["data-eng-ml"] = (await peers.ak("POST", "/core/groups/", options.hierarchy === "parent" ? { name: "data-eng-ml", parent } : { name: "data-eng-ml", parents: [parent] })).pk;
+  const people: [string, string[]][] = [
+    ["alice", ["engineers"]],
+    ["bob", ["admins", "engineers"]],
+    ["carol", ["data-eng-ml"]],
+    ["dave", ["data-eng"]],
+    ["erin", []],
+  ];
+  const users: Record<string, number> = {};
+  for (const [username, member] of people) {
+    const name = options.name?.(username) ?? username;
+    users[username] = (await peers.ak("POST", "/core/users/", { username, name, email: `${username}@example.com`, groups: member.map((g) => groups[g]) })).pk;
+  }
+  return { groups, users };
+}
 
 // ---- small helpers --------------------------------------------------------------------
 

@@ -1,4 +1,9 @@
-import { CreateGroupCommand, IdentitystoreClient } from "@aws-sdk/client-identitystore";
+/**
+ * IAM Identity Center for the tests, through the AWS SDK against moto (behind the shim):
+ * the organization and instance to start from, what SCIM would provision, a small
+ * identity-center configuration, and what AWS reports back (assignments by group name).
+ */
+import { CreateGroupCommand, IdentitystoreClient, ListGroupsCommand } from "@aws-sdk/client-identitystore";
 import {
   CreateAccountCommand,
   CreateOrganizationCommand,
@@ -7,11 +12,25 @@ import {
   MoveAccountCommand,
   OrganizationsClient,
 } from "@aws-sdk/client-organizations";
-import { ListInstancesCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import {
+  DescribePermissionSetCommand,
+  ListAccountAssignmentsCommand,
+  ListInstancesCommand,
+  ListPermissionSetsCommand,
+  SSOAdminClient,
+  type AccountAssignment,
+} from "@aws-sdk/client-sso-admin";
 import { awsClientConfig } from "../peers/moto.js";
+import { example } from "./peers.js";
 
 /** The management account: default (static) credentials land here in moto. */
 export const MANAGEMENT = "123456789012";
+
+/** The SCIM token the identity-center tests give the tool (AWS_SCIM_TOKEN). */
+export const SCIM_TOKEN = "scim-token-0123456789-abcdefghij";
+
+/** The environment an identity-center run of the tool gets: the SCIM token, and polls every 20 ms. */
+export const IDENTITY_CENTER_ENV: NodeJS.ProcessEnv = { AWS_SCIM_TOKEN: SCIM_TOKEN, AUTHENTIK_AWS_GITOPS_POLL_MS: "20" };
 
 export interface OrgFixture {
   sandboxesOu: string;
@@ -46,6 +65,11 @@ export async function createOrganization(endpoint: string): Promise<OrgFixture> 
 export async function provisionGroup(endpoint: string, identityStoreId: string, name: string): Promise<string> {
   const ids = new IdentitystoreClient(awsClientConfig(endpoint, MANAGEMENT));
   return (await ids.send(new CreateGroupCommand({ IdentityStoreId: identityStoreId, DisplayName: name }))).GroupId!;
+}
+
+/** examples/identity-center.yaml naming the organization's OU "sandboxes" (moto picks its own id). */
+export function identityCenterExample(org: Pick<OrgFixture, "sandboxesOu">): string {
+  return example("identity-center.yaml").replace("ou-ab12-cd34ef56", org.sandboxesOu);
 }
 
 /**
@@ -92,4 +116,48 @@ export async function provisionWhenSynced(
     }
     await new Promise((r) => setTimeout(r, 50));
   }
+}
+
+/** What AWS reports of Identity Center (as a test client, in the management account). */
+export function identityCenterOf(endpoint: string, org: Pick<OrgFixture, "instanceArn" | "identityStoreId">) {
+  const sso = new SSOAdminClient(awsClientConfig(endpoint, MANAGEMENT));
+  const ids = new IdentitystoreClient(awsClientConfig(endpoint, MANAGEMENT));
+  const InstanceArn = org.instanceArn;
+  const reader = {
+    sso,
+    ids,
+    /** Every permission set's ARN. */
+    async permissionSetArns(): Promise<string[]> {
+      return (await sso.send(new ListPermissionSetsCommand({ InstanceArn }))).PermissionSets ?? [];
+    },
+    /** The ARN of the permission set named `name` (an error if there is none). */
+    async permissionSetArn(name: string): Promise<string> {
+      for (const arn of await reader.permissionSetArns()) {
+        if ((await sso.send(new DescribePermissionSetCommand({ InstanceArn, PermissionSetArn: arn }))).PermissionSet?.Name === name) return arn;
+      }
+      throw new Error(`no permission set ${name}`);
+    },
+    /** The assignments of permission set `arn` (by ARN) in an account. */
+    async assignmentsOf(account: string, arn: string): Promise<AccountAssignment[]> {
+      return (await sso.send(new ListAccountAssignmentsCommand({ InstanceArn, AccountId: account, PermissionSetArn: arn }))).AccountAssignments ?? [];
+    },
+    /** The assignments of the permission set named `name` in an account. */
+    async assignments(account: string, name: string): Promise<AccountAssignment[]> {
+      return reader.assignmentsOf(account, await reader.permissionSetArn(name));
+    },
+    /** The Identity Store's group id of a display name (an error if there is none). */
+    async groupId(name: string): Promise<string> {
+      const groups = (await ids.send(new ListGroupsCommand({ IdentityStoreId: org.identityStoreId }))).Groups ?? [];
+      const id = groups.find((g) => g.DisplayName === name)?.GroupId;
+      if (!id) throw new Error(`no group ${name} in the Identity Store`);
+      return id;
+    },
+    /** Group display names assigned the permission set named `name` in an account, as AWS reports them, sorted. */
+    async assignedGroups(account: string, name: string): Promise<string[]> {
+      const assignments = await reader.assignments(account, name);
+      const groups = (await ids.send(new ListGroupsCommand({ IdentityStoreId: org.identityStoreId }))).Groups ?? [];
+      return assignments.map((a) => groups.find((g) => g.GroupId === a.PrincipalId)?.DisplayName ?? a.PrincipalId!).sort();
+    },
+  };
+  return reader;
 }
