@@ -21228,10 +21228,10 @@ var init_configLoader = __esm({
     init_fromEnv();
     init_fromSharedConfigFiles();
     init_fromStatic();
-    loadConfig = ({ environmentVariableSelector, configFileSelector, default: defaultValue }, configuration = {}) => {
-      const { signingName, logger: logger2 } = configuration;
+    loadConfig = ({ environmentVariableSelector, configFileSelector, default: defaultValue }, configuration2 = {}) => {
+      const { signingName, logger: logger2 } = configuration2;
       const envOptions = { signingName, logger: logger2 };
-      return memoize(chain(fromEnv(environmentVariableSelector, envOptions), fromSharedConfigFiles(configFileSelector, configuration), fromStatic(defaultValue)));
+      return memoize(chain(fromEnv(environmentVariableSelector, envOptions), fromSharedConfigFiles(configFileSelector, configuration2), fromStatic(defaultValue)));
     };
   }
 });
@@ -22734,12 +22734,12 @@ var init_command = __esm({
       static classBuilder() {
         return new ClassBuilder();
       }
-      resolveMiddlewareWithContext(clientStack, configuration, options, { middlewareFn, clientName, commandName, inputFilterSensitiveLog, outputFilterSensitiveLog, smithyContext, additionalContext, CommandCtor }) {
-        for (const mw of middlewareFn.bind(this)(CommandCtor, clientStack, configuration, options)) {
+      resolveMiddlewareWithContext(clientStack, configuration2, options, { middlewareFn, clientName, commandName, inputFilterSensitiveLog, outputFilterSensitiveLog, smithyContext, additionalContext, CommandCtor }) {
+        for (const mw of middlewareFn.bind(this)(CommandCtor, clientStack, configuration2, options)) {
           this.middlewareStack.use(mw);
         }
         const stack = clientStack.concat(this.middlewareStack);
-        const { logger: logger2 } = configuration;
+        const { logger: logger2 } = configuration2;
         const additionalSmithyContext = additionalContext[import_types7.SMITHY_CONTEXT_KEY];
         const handlerExecutionContext = {
           logger: logger2,
@@ -22756,7 +22756,7 @@ var init_command = __esm({
             ...options?.abortSignal === void 0 ? {} : { abortSignal: options.abortSignal }
           }
         };
-        const { requestHandler } = configuration;
+        const { requestHandler } = configuration2;
         let requestOptions = options ?? {};
         if (requestOptions.metricsRecorder) {
           requestOptions = { ...requestOptions };
@@ -22856,11 +22856,11 @@ var init_command = __esm({
             closure._init(this);
             this.schema = closure._operationSchema;
           }
-          resolveMiddleware(stack, configuration, options) {
+          resolveMiddleware(stack, configuration2, options) {
             const op2 = closure._operationSchema;
             const input = op2?.[4] ?? op2?.input;
             const output = op2?.[5] ?? op2?.output;
-            return this.resolveMiddlewareWithContext(stack, configuration, options, {
+            return this.resolveMiddlewareWithContext(stack, configuration2, options, {
               CommandCtor: CommandRef,
               middlewareFn: closure._middlewareFn,
               clientName: closure._clientName,
@@ -43075,8 +43075,8 @@ var init_SSOOIDCClient = __esm({
     init_runtimeExtensions();
     SSOOIDCClient = class extends Client {
       config;
-      constructor(...[configuration]) {
-        const _config_0 = getRuntimeConfig2(configuration || {});
+      constructor(...[configuration2]) {
+        const _config_0 = getRuntimeConfig2(configuration2 || {});
         super(_config_0);
         this.initConfig = _config_0;
         const _config_1 = resolveClientEndpointParameters(_config_0);
@@ -43086,7 +43086,7 @@ var init_SSOOIDCClient = __esm({
         const _config_5 = resolveHostHeaderConfig(_config_4);
         const _config_6 = resolveEndpointConfig(_config_5);
         const _config_7 = resolveHttpAuthSchemeConfig(_config_6);
-        const _config_8 = resolveRuntimeExtensions(_config_7, configuration?.extensions || []);
+        const _config_8 = resolveRuntimeExtensions(_config_7, configuration2?.extensions || []);
         this.config = _config_8;
         this.middlewareStack.use(getSchemaSerdePlugin(this.config));
         this.middlewareStack.use(getUserAgentPlugin(this.config));
@@ -43965,8 +43965,8 @@ var init_SSOClient = __esm({
     init_runtimeExtensions2();
     SSOClient = class extends Client {
       config;
-      constructor(...[configuration]) {
-        const _config_0 = getRuntimeConfig4(configuration || {});
+      constructor(...[configuration2]) {
+        const _config_0 = getRuntimeConfig4(configuration2 || {});
         super(_config_0);
         this.initConfig = _config_0;
         const _config_1 = resolveClientEndpointParameters2(_config_0);
@@ -43976,7 +43976,7 @@ var init_SSOClient = __esm({
         const _config_5 = resolveHostHeaderConfig(_config_4);
         const _config_6 = resolveEndpointConfig(_config_5);
         const _config_7 = resolveHttpAuthSchemeConfig2(_config_6);
-        const _config_8 = resolveRuntimeExtensions2(_config_7, configuration?.extensions || []);
+        const _config_8 = resolveRuntimeExtensions2(_config_7, configuration2?.extensions || []);
         this.config = _config_8;
         this.middlewareStack.use(getSchemaSerdePlugin(this.config));
         this.middlewareStack.use(getUserAgentPlugin(this.config));
@@ -45418,8 +45418,8 @@ var init_STSClient = __esm({
     init_runtimeExtensions3();
     STSClient = class extends Client {
       config;
-      constructor(...[configuration]) {
-        const _config_0 = getRuntimeConfig6(configuration || {});
+      constructor(...[configuration2]) {
+        const _config_0 = getRuntimeConfig6(configuration2 || {});
         super(_config_0);
         this.initConfig = _config_0;
         const _config_1 = resolveClientEndpointParameters3(_config_0);
@@ -45429,7 +45429,7 @@ var init_STSClient = __esm({
         const _config_5 = resolveHostHeaderConfig(_config_4);
         const _config_6 = resolveEndpointConfig(_config_5);
         const _config_7 = resolveHttpAuthSchemeConfig3(_config_6);
-        const _config_8 = resolveRuntimeExtensions3(_config_7, configuration?.extensions || []);
+        const _config_8 = resolveRuntimeExtensions3(_config_7, configuration2?.extensions || []);
         this.config = _config_8;
         this.middlewareStack.use(getSchemaSerdePlugin(this.config));
         this.middlewareStack.use(getUserAgentPlugin(this.config));
@@ -46465,8 +46465,8 @@ var init_SigninClient = __esm({
     init_runtimeExtensions4();
     SigninClient = class extends Client {
       config;
-      constructor(...[configuration]) {
-        const _config_0 = getRuntimeConfig8(configuration || {});
+      constructor(...[configuration2]) {
+        const _config_0 = getRuntimeConfig8(configuration2 || {});
         super(_config_0);
         this.initConfig = _config_0;
         const _config_1 = resolveClientEndpointParameters4(_config_0);
@@ -46476,7 +46476,7 @@ var init_SigninClient = __esm({
         const _config_5 = resolveHostHeaderConfig(_config_4);
         const _config_6 = resolveEndpointConfig(_config_5);
         const _config_7 = resolveHttpAuthSchemeConfig4(_config_6);
-        const _config_8 = resolveRuntimeExtensions4(_config_7, configuration?.extensions || []);
+        const _config_8 = resolveRuntimeExtensions4(_config_7, configuration2?.extensions || []);
         this.config = _config_8;
         this.middlewareStack.use(getSchemaSerdePlugin(this.config));
         this.middlewareStack.use(getUserAgentPlugin(this.config));
@@ -54265,8 +54265,8 @@ var require_dist_cjs16 = __commonJS({
     };
     var IAMClient2 = class extends Client2 {
       config;
-      constructor(...[configuration]) {
-        const _config_0 = getRuntimeConfig9(configuration || {});
+      constructor(...[configuration2]) {
+        const _config_0 = getRuntimeConfig9(configuration2 || {});
         super(_config_0);
         this.initConfig = _config_0;
         const _config_1 = resolveClientEndpointParameters5(_config_0);
@@ -54276,7 +54276,7 @@ var require_dist_cjs16 = __commonJS({
         const _config_5 = resolveHostHeaderConfig2(_config_4);
         const _config_6 = resolveEndpointConfig2(_config_5);
         const _config_7 = resolveHttpAuthSchemeConfig5(_config_6);
-        const _config_8 = resolveRuntimeExtensions5(_config_7, configuration?.extensions || []);
+        const _config_8 = resolveRuntimeExtensions5(_config_7, configuration2?.extensions || []);
         this.config = _config_8;
         this.middlewareStack.use(getSchemaSerdePlugin2(this.config));
         this.middlewareStack.use(getUserAgentPlugin2(this.config));
@@ -59404,8 +59404,8 @@ var require_dist_cjs17 = __commonJS({
     };
     var SSOAdminClient2 = class extends Client2 {
       config;
-      constructor(...[configuration]) {
-        const _config_0 = getRuntimeConfig9(configuration || {});
+      constructor(...[configuration2]) {
+        const _config_0 = getRuntimeConfig9(configuration2 || {});
         super(_config_0);
         this.initConfig = _config_0;
         const _config_1 = resolveClientEndpointParameters5(_config_0);
@@ -59415,7 +59415,7 @@ var require_dist_cjs17 = __commonJS({
         const _config_5 = resolveHostHeaderConfig2(_config_4);
         const _config_6 = resolveEndpointConfig2(_config_5);
         const _config_7 = resolveHttpAuthSchemeConfig5(_config_6);
-        const _config_8 = resolveRuntimeExtensions5(_config_7, configuration?.extensions || []);
+        const _config_8 = resolveRuntimeExtensions5(_config_7, configuration2?.extensions || []);
         this.config = _config_8;
         this.middlewareStack.use(getSchemaSerdePlugin2(this.config));
         this.middlewareStack.use(getUserAgentPlugin2(this.config));
@@ -59451,7 +59451,7 @@ var require_dist_cjs17 = __commonJS({
     };
     var CreateApplicationCommand = class extends command5(_ep05, _mw05, "CreateApplication", CreateApplication$) {
     };
-    var CreateInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "CreateInstanceAccessControlAttributeConfiguration", CreateInstanceAccessControlAttributeConfiguration$) {
+    var CreateInstanceAccessControlAttributeConfigurationCommand2 = class extends command5(_ep05, _mw05, "CreateInstanceAccessControlAttributeConfiguration", CreateInstanceAccessControlAttributeConfiguration$) {
     };
     var CreateInstanceCommand = class extends command5(_ep05, _mw05, "CreateInstance", CreateInstance$) {
     };
@@ -59473,7 +59473,7 @@ var require_dist_cjs17 = __commonJS({
     };
     var DeleteInlinePolicyFromPermissionSetCommand2 = class extends command5(_ep05, _mw05, "DeleteInlinePolicyFromPermissionSet", DeleteInlinePolicyFromPermissionSet$) {
     };
-    var DeleteInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "DeleteInstanceAccessControlAttributeConfiguration", DeleteInstanceAccessControlAttributeConfiguration$) {
+    var DeleteInstanceAccessControlAttributeConfigurationCommand2 = class extends command5(_ep05, _mw05, "DeleteInstanceAccessControlAttributeConfiguration", DeleteInstanceAccessControlAttributeConfiguration$) {
     };
     var DeleteInstanceCommand = class extends command5(_ep05, _mw05, "DeleteInstance", DeleteInstance$) {
     };
@@ -59493,7 +59493,7 @@ var require_dist_cjs17 = __commonJS({
     };
     var DescribeApplicationProviderCommand = class extends command5(_ep05, _mw05, "DescribeApplicationProvider", DescribeApplicationProvider$) {
     };
-    var DescribeInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "DescribeInstanceAccessControlAttributeConfiguration", DescribeInstanceAccessControlAttributeConfiguration$) {
+    var DescribeInstanceAccessControlAttributeConfigurationCommand3 = class extends command5(_ep05, _mw05, "DescribeInstanceAccessControlAttributeConfiguration", DescribeInstanceAccessControlAttributeConfiguration$) {
     };
     var DescribeInstanceCommand = class extends command5(_ep05, _mw05, "DescribeInstance", DescribeInstance$) {
     };
@@ -59589,7 +59589,7 @@ var require_dist_cjs17 = __commonJS({
     };
     var UpdateApplicationCommand = class extends command5(_ep05, _mw05, "UpdateApplication", UpdateApplication$) {
     };
-    var UpdateInstanceAccessControlAttributeConfigurationCommand = class extends command5(_ep05, _mw05, "UpdateInstanceAccessControlAttributeConfiguration", UpdateInstanceAccessControlAttributeConfiguration$) {
+    var UpdateInstanceAccessControlAttributeConfigurationCommand2 = class extends command5(_ep05, _mw05, "UpdateInstanceAccessControlAttributeConfiguration", UpdateInstanceAccessControlAttributeConfiguration$) {
     };
     var UpdateInstanceCommand = class extends command5(_ep05, _mw05, "UpdateInstance", UpdateInstance$) {
     };
@@ -59626,7 +59626,7 @@ var require_dist_cjs17 = __commonJS({
       CreateApplicationCommand,
       CreateApplicationAssignmentCommand,
       CreateInstanceCommand,
-      CreateInstanceAccessControlAttributeConfigurationCommand,
+      CreateInstanceAccessControlAttributeConfigurationCommand: CreateInstanceAccessControlAttributeConfigurationCommand2,
       CreatePermissionSetCommand: CreatePermissionSetCommand2,
       CreateTrustedTokenIssuerCommand,
       DeleteAccountAssignmentCommand: DeleteAccountAssignmentCommand2,
@@ -59637,7 +59637,7 @@ var require_dist_cjs17 = __commonJS({
       DeleteApplicationGrantCommand,
       DeleteInlinePolicyFromPermissionSetCommand: DeleteInlinePolicyFromPermissionSetCommand2,
       DeleteInstanceCommand,
-      DeleteInstanceAccessControlAttributeConfigurationCommand,
+      DeleteInstanceAccessControlAttributeConfigurationCommand: DeleteInstanceAccessControlAttributeConfigurationCommand2,
       DeletePermissionsBoundaryFromPermissionSetCommand: DeletePermissionsBoundaryFromPermissionSetCommand2,
       DeletePermissionSetCommand: DeletePermissionSetCommand2,
       DeleteTrustedTokenIssuerCommand,
@@ -59647,7 +59647,7 @@ var require_dist_cjs17 = __commonJS({
       DescribeApplicationAssignmentCommand,
       DescribeApplicationProviderCommand,
       DescribeInstanceCommand,
-      DescribeInstanceAccessControlAttributeConfigurationCommand,
+      DescribeInstanceAccessControlAttributeConfigurationCommand: DescribeInstanceAccessControlAttributeConfigurationCommand3,
       DescribePermissionSetCommand: DescribePermissionSetCommand4,
       DescribePermissionSetProvisioningStatusCommand: DescribePermissionSetProvisioningStatusCommand2,
       DescribeRegionCommand,
@@ -59695,7 +59695,7 @@ var require_dist_cjs17 = __commonJS({
       UntagResourceCommand: UntagResourceCommand2,
       UpdateApplicationCommand,
       UpdateInstanceCommand,
-      UpdateInstanceAccessControlAttributeConfigurationCommand,
+      UpdateInstanceAccessControlAttributeConfigurationCommand: UpdateInstanceAccessControlAttributeConfigurationCommand2,
       UpdatePermissionSetCommand: UpdatePermissionSetCommand2,
       UpdateTrustedTokenIssuerCommand
     };
@@ -59868,7 +59868,7 @@ var require_dist_cjs17 = __commonJS({
     exports2.CreateApplicationResponse$ = CreateApplicationResponse$;
     exports2.CreateInstance$ = CreateInstance$;
     exports2.CreateInstanceAccessControlAttributeConfiguration$ = CreateInstanceAccessControlAttributeConfiguration$;
-    exports2.CreateInstanceAccessControlAttributeConfigurationCommand = CreateInstanceAccessControlAttributeConfigurationCommand;
+    exports2.CreateInstanceAccessControlAttributeConfigurationCommand = CreateInstanceAccessControlAttributeConfigurationCommand2;
     exports2.CreateInstanceAccessControlAttributeConfigurationRequest$ = CreateInstanceAccessControlAttributeConfigurationRequest$;
     exports2.CreateInstanceAccessControlAttributeConfigurationResponse$ = CreateInstanceAccessControlAttributeConfigurationResponse$;
     exports2.CreateInstanceCommand = CreateInstanceCommand;
@@ -59910,7 +59910,7 @@ var require_dist_cjs17 = __commonJS({
     exports2.DeleteInlinePolicyFromPermissionSetResponse$ = DeleteInlinePolicyFromPermissionSetResponse$;
     exports2.DeleteInstance$ = DeleteInstance$;
     exports2.DeleteInstanceAccessControlAttributeConfiguration$ = DeleteInstanceAccessControlAttributeConfiguration$;
-    exports2.DeleteInstanceAccessControlAttributeConfigurationCommand = DeleteInstanceAccessControlAttributeConfigurationCommand;
+    exports2.DeleteInstanceAccessControlAttributeConfigurationCommand = DeleteInstanceAccessControlAttributeConfigurationCommand2;
     exports2.DeleteInstanceAccessControlAttributeConfigurationRequest$ = DeleteInstanceAccessControlAttributeConfigurationRequest$;
     exports2.DeleteInstanceAccessControlAttributeConfigurationResponse$ = DeleteInstanceAccessControlAttributeConfigurationResponse$;
     exports2.DeleteInstanceCommand = DeleteInstanceCommand;
@@ -59950,7 +59950,7 @@ var require_dist_cjs17 = __commonJS({
     exports2.DescribeApplicationResponse$ = DescribeApplicationResponse$;
     exports2.DescribeInstance$ = DescribeInstance$;
     exports2.DescribeInstanceAccessControlAttributeConfiguration$ = DescribeInstanceAccessControlAttributeConfiguration$;
-    exports2.DescribeInstanceAccessControlAttributeConfigurationCommand = DescribeInstanceAccessControlAttributeConfigurationCommand;
+    exports2.DescribeInstanceAccessControlAttributeConfigurationCommand = DescribeInstanceAccessControlAttributeConfigurationCommand3;
     exports2.DescribeInstanceAccessControlAttributeConfigurationRequest$ = DescribeInstanceAccessControlAttributeConfigurationRequest$;
     exports2.DescribeInstanceAccessControlAttributeConfigurationResponse$ = DescribeInstanceAccessControlAttributeConfigurationResponse$;
     exports2.DescribeInstanceCommand = DescribeInstanceCommand;
@@ -60200,7 +60200,7 @@ var require_dist_cjs17 = __commonJS({
     exports2.UpdateApplicationResponse$ = UpdateApplicationResponse$;
     exports2.UpdateInstance$ = UpdateInstance$;
     exports2.UpdateInstanceAccessControlAttributeConfiguration$ = UpdateInstanceAccessControlAttributeConfiguration$;
-    exports2.UpdateInstanceAccessControlAttributeConfigurationCommand = UpdateInstanceAccessControlAttributeConfigurationCommand;
+    exports2.UpdateInstanceAccessControlAttributeConfigurationCommand = UpdateInstanceAccessControlAttributeConfigurationCommand2;
     exports2.UpdateInstanceAccessControlAttributeConfigurationRequest$ = UpdateInstanceAccessControlAttributeConfigurationRequest$;
     exports2.UpdateInstanceAccessControlAttributeConfigurationResponse$ = UpdateInstanceAccessControlAttributeConfigurationResponse$;
     exports2.UpdateInstanceCommand = UpdateInstanceCommand;
@@ -61630,8 +61630,8 @@ var require_dist_cjs18 = __commonJS({
     };
     var IdentitystoreClient2 = class extends Client2 {
       config;
-      constructor(...[configuration]) {
-        const _config_0 = getRuntimeConfig9(configuration || {});
+      constructor(...[configuration2]) {
+        const _config_0 = getRuntimeConfig9(configuration2 || {});
         super(_config_0);
         this.initConfig = _config_0;
         const _config_1 = resolveClientEndpointParameters5(_config_0);
@@ -61641,7 +61641,7 @@ var require_dist_cjs18 = __commonJS({
         const _config_5 = resolveHostHeaderConfig2(_config_4);
         const _config_6 = resolveEndpointConfig2(_config_5);
         const _config_7 = resolveHttpAuthSchemeConfig5(_config_6);
-        const _config_8 = resolveRuntimeExtensions5(_config_7, configuration?.extensions || []);
+        const _config_8 = resolveRuntimeExtensions5(_config_7, configuration2?.extensions || []);
         this.config = _config_8;
         this.middlewareStack.use(getSchemaSerdePlugin2(this.config));
         this.middlewareStack.use(getUserAgentPlugin2(this.config));
@@ -65501,8 +65501,8 @@ var require_dist_cjs19 = __commonJS({
     };
     var OrganizationsClient2 = class extends Client2 {
       config;
-      constructor(...[configuration]) {
-        const _config_0 = getRuntimeConfig9(configuration || {});
+      constructor(...[configuration2]) {
+        const _config_0 = getRuntimeConfig9(configuration2 || {});
         super(_config_0);
         this.initConfig = _config_0;
         const _config_1 = resolveClientEndpointParameters5(_config_0);
@@ -65512,7 +65512,7 @@ var require_dist_cjs19 = __commonJS({
         const _config_5 = resolveHostHeaderConfig2(_config_4);
         const _config_6 = resolveEndpointConfig2(_config_5);
         const _config_7 = resolveHttpAuthSchemeConfig5(_config_6);
-        const _config_8 = resolveRuntimeExtensions5(_config_7, configuration?.extensions || []);
+        const _config_8 = resolveRuntimeExtensions5(_config_7, configuration2?.extensions || []);
         this.config = _config_8;
         this.middlewareStack.use(getSchemaSerdePlugin2(this.config));
         this.middlewareStack.use(getUserAgentPlugin2(this.config));
@@ -82372,8 +82372,8 @@ var require_dist_cjs20 = __commonJS({
     };
     var STSClient3 = class extends Client2 {
       config;
-      constructor(...[configuration]) {
-        const _config_0 = getRuntimeConfig9(configuration || {});
+      constructor(...[configuration2]) {
+        const _config_0 = getRuntimeConfig9(configuration2 || {});
         super(_config_0);
         this.initConfig = _config_0;
         const _config_1 = resolveClientEndpointParameters5(_config_0);
@@ -82383,7 +82383,7 @@ var require_dist_cjs20 = __commonJS({
         const _config_5 = resolveHostHeaderConfig2(_config_4);
         const _config_6 = resolveEndpointConfig2(_config_5);
         const _config_7 = resolveHttpAuthSchemeConfig5(_config_6);
-        const _config_8 = resolveRuntimeExtensions5(_config_7, configuration?.extensions || []);
+        const _config_8 = resolveRuntimeExtensions5(_config_7, configuration2?.extensions || []);
         this.config = _config_8;
         this.middlewareStack.use(getSchemaSerdePlugin2(this.config));
         this.middlewareStack.use(getUserAgentPlugin2(this.config));
@@ -84808,7 +84808,9 @@ var address = {
   iamSamlProvider: (account, name) => `aws.iam.saml_provider[${account}:${name}]`,
   iamRole: (account, path7, name) => `aws.iam.role[${account}:${path7}${name}]`,
   permissionSet: (name) => `aws.sso.permission_set[${name}]`,
-  assignment: (group4, permissionSet2, account) => `aws.sso.account_assignment[${group4}\u2192${permissionSet2}@${account}]`
+  assignment: (group4, permissionSet2, account) => `aws.sso.account_assignment[${group4}\u2192${permissionSet2}@${account}]`,
+  /** The ABAC configuration of the Identity Center instance (one per instance). */
+  accessControlAttributes: () => "aws.sso.access_control_attributes[instance]"
 };
 function entitlementName(role, accountAlias) {
   return `${role}@${accountAlias}`;
@@ -89831,7 +89833,30 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
       }
     });
   }
+  const abac = await readAccessControlAttributes(clients, instanceArn, config);
+  if (abac) resources.push(abac);
   return { instanceArn, identityStoreId, resources, groups, permissionSetArns, ouAccounts };
+}
+async function readAccessControlAttributes(clients, instanceArn, config) {
+  const answer = await clients.ssoAdmin.send(new import_client_sso_admin4.DescribeInstanceAccessControlAttributeConfigurationCommand({ InstanceArn: instanceArn })).catch((error3) => {
+    if (error3 instanceof import_client_sso_admin4.ResourceNotFoundException) return void 0;
+    throw error3;
+  });
+  if (!answer) return void 0;
+  const attributes = Object.fromEntries(
+    (answer.InstanceAccessControlAttributeConfiguration?.AccessControlAttributes ?? []).map((a5) => [a5.Key ?? "", a5.Value?.Source?.[0] ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5))
+  );
+  return {
+    address: address.accessControlAttributes(),
+    type: "aws.sso.access_control_attributes",
+    system: "aws",
+    title: "attributes for access control (ABAC) of the IAM Identity Center instance",
+    id: instanceArn,
+    props: { attributes },
+    ...ownedUnless(
+      config.aws.identityCenter?.accessControlAttributes === void 0 && "the configuration does not declare aws.identityCenter.accessControlAttributes (an instance setting carries no tag: the tool changes it only when told to)"
+    )
+  };
 }
 async function readOuAccounts(clients, config) {
   const declaredById = new Map(config.aws.accounts.map((a5) => [a5.id, a5.alias]));
@@ -89968,6 +89993,40 @@ var permissionSet = {
   }
 };
 
+// src/resources/aws-sso-access-control-attributes.ts
+var import_client_sso_admin6 = __toESM(require_dist_cjs17(), 1);
+var sleep5 = (ms) => new Promise((r5) => setTimeout(r5, ms));
+function configuration(attributes) {
+  return { AccessControlAttributes: Object.entries(attributes).map(([Key, source]) => ({ Key, Value: { Source: [source] } })) };
+}
+var accessControlAttributes = {
+  type: "aws.sso.access_control_attributes",
+  system: "aws",
+  order: 95,
+  reader: "identity-center",
+  missing: () => "is not enabled in IAM Identity Center",
+  async apply(change, ctx) {
+    const ic = need(ctx.identityCenter, "IAM Identity Center");
+    const sso = ic.clients.ssoAdmin;
+    const InstanceArn = ic.instanceArn;
+    if (change.action === "delete") {
+      await ignoreNotFound(sso.send(new import_client_sso_admin6.DeleteInstanceAccessControlAttributeConfigurationCommand({ InstanceArn })));
+      return;
+    }
+    const InstanceAccessControlAttributeConfiguration = configuration(change.after.attributes);
+    if (change.action === "create") await sso.send(new import_client_sso_admin6.CreateInstanceAccessControlAttributeConfigurationCommand({ InstanceArn, InstanceAccessControlAttributeConfiguration }));
+    else await sso.send(new import_client_sso_admin6.UpdateInstanceAccessControlAttributeConfigurationCommand({ InstanceArn, InstanceAccessControlAttributeConfiguration }));
+    const started = Date.now();
+    for (let wait = ic.poll?.initialMs ?? 500; ; wait = Math.min(wait * 2, 5e3)) {
+      const status = await sso.send(new import_client_sso_admin6.DescribeInstanceAccessControlAttributeConfigurationCommand({ InstanceArn }));
+      if (status.Status === "ENABLED") return;
+      if (status.Status === "CREATION_FAILED") throw new UserError(`IAM Identity Center could not enable the attributes for access control: ${status.StatusReason ?? "no reason given"}`);
+      if (Date.now() - started > (ic.poll?.timeoutMs ?? 12e4)) throw new UserError("IAM Identity Center did not finish enabling the attributes for access control in time; run plan again to see where it stands");
+      await sleep5(wait);
+    }
+  }
+};
+
 // src/resources/registry.ts
 var KINDS = {
   "authentik.property_mapping": propertyMapping,
@@ -89980,7 +90039,8 @@ var KINDS = {
   "aws.iam.saml_provider": iamSamlProvider,
   "aws.iam.role": iamRole,
   "aws.sso.permission_set": permissionSet,
-  "aws.sso.account_assignment": accountAssignment
+  "aws.sso.account_assignment": accountAssignment,
+  "aws.sso.access_control_attributes": accessControlAttributes
 };
 function kindOf(type) {
   return KINDS[type];
@@ -91061,6 +91121,42 @@ var config_schema_default = {
               pattern: "^https://[^/?#@\\s]+(?:[/?#]\\S*)?$",
               patternErrorMessage: "must be an https URL without user name or password, e.g. https://d-1234567890.awsapps.com/start",
               description: "The AWS access portal URL (the authentik application's launch URL)."
+            },
+            accessControlAttributes: {
+              type: "object",
+              maxProperties: 50,
+              description: "Attributes for access control (ABAC): each key becomes a session tag (aws:PrincipalTag/KEY) that permission set policies can test. The value is either the Identity Store attribute it comes from \u2014 \"${path:enterprise.department}\", \"${path:addresses[primary eq true].country}\" (SCIM fills the Identity Store from authentik) \u2014 or `{ fromAuthentik: ATTRIBUTE }`: authentik sends it in the SAML assertion (https://aws.amazon.com/SAML/Attributes/AccessControl:KEY) from the user's attribute of that name (a dotted path reads nested attributes). A key given both ways takes the Identity Store's value (AWS's rule), so each key is given one way. Writes the Identity Center instance's ABAC configuration; with only authentik-sent keys, it enables ABAC with no Identity Store attribute.",
+              propertyNames: {
+                minLength: 1,
+                maxLength: 128,
+                pattern: "^[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]+$",
+                patternErrorMessage: "must be 1-128 letters, digits, spaces and _ . : / = + - @ (IAM Identity Center's rule for an attribute key)"
+              },
+              additionalProperties: {
+                anyOf: [
+                  {
+                    type: "string",
+                    maxLength: 256,
+                    pattern: '^\\$\\{path:[\\p{L}\\p{Z}\\p{N}_.:/=+\\-@\\[\\]"\\\\]+\\}$',
+                    patternErrorMessage: 'must be an Identity Store attribute path like "${path:enterprise.department}" (at most 256 characters)'
+                  },
+                  {
+                    type: "object",
+                    additionalProperties: false,
+                    required: ["fromAuthentik"],
+                    properties: {
+                      fromAuthentik: {
+                        type: "string",
+                        maxLength: 200,
+                        pattern: "^[A-Za-z_][A-Za-z0-9_-]*(?:\\.[A-Za-z_][A-Za-z0-9_-]*)*$",
+                        patternErrorMessage: "must be the name of a user attribute in authentik, like cost_center or org.department",
+                        description: "The user's attribute in authentik (user.attributes) whose value authentik sends; a dotted path reads nested attributes."
+                      }
+                    }
+                  }
+                ],
+                errorMessage: 'must be an Identity Store attribute path like "${path:enterprise.department}", or { fromAuthentik: ATTRIBUTE }'
+              }
             },
             spMetadata: {
               type: "string",
@@ -92713,7 +92809,10 @@ function resolveConfig(source, raw) {
         identityStoreId: ic.identityStoreId,
         accessPortalUrl: ic.accessPortalUrl,
         spMetadataPath: path3.resolve(path3.dirname(source.file), ic.spMetadata),
-        spMetadataLocation: at(["aws", "identityCenter", "spMetadata"])
+        spMetadataLocation: at(["aws", "identityCenter", "spMetadata"]),
+        ...ic.accessControlAttributes ? {
+          accessControlAttributes: Object.entries(ic.accessControlAttributes).map(([key2, v]) => typeof v === "string" ? { key: key2, source: v } : { key: key2, fromAuthentik: v.fromAuthentik }).sort((a5, b5) => a5.key < b5.key ? -1 : a5.key > b5.key ? 1 : 0)
+        } : {}
       }
     },
     roles: Object.entries(raw.roles ?? {}).map(([name, r5]) => ({
@@ -93357,6 +93456,8 @@ function releaseWarning(release2) {
 
 // src/domain/expressions.ts
 var SAML_ATTRIBUTE = {
+  /** Followed by the attribute's key: an attribute for access control (ABAC) of IAM Identity Center. */
+  accessControlPrefix: "https://aws.amazon.com/SAML/Attributes/AccessControl:",
   role: "https://aws.amazon.com/SAML/Attributes/Role",
   roleSessionName: "https://aws.amazon.com/SAML/Attributes/RoleSessionName",
   sessionDuration: "https://aws.amazon.com/SAML/Attributes/SessionDuration"
@@ -93397,6 +93498,17 @@ return value.ljust(2, "_")
 function sessionDurationExpression(seconds2) {
   return `# Managed by authentik-aws-gitops: edits are overwritten.
 return ${pyLiteral(String(seconds2))}
+`;
+}
+function accessControlExpression(path7) {
+  return `# Managed by authentik-aws-gitops: edits are overwritten.
+# IAM Identity Center reads this as an attribute for access control (a session tag).
+value = request.user.attributes
+for part in ${pyLiteral(path7)}.split("."):
+    value = value.get(part) if isinstance(value, dict) else None
+if value is None or isinstance(value, (dict, list)):
+    return None
+return str(value)
 `;
 }
 
@@ -94000,12 +94112,35 @@ function desiredIdentityCenter(config, ctx) {
   const out = [];
   const ic = config.aws.identityCenter;
   const app = config.authentik.application.slug;
+  const abac = ic.accessControlAttributes;
+  const sentMappings = [];
+  for (const attribute of abac ?? []) {
+    if (attribute.fromAuthentik === void 0) continue;
+    const name = `${config.authentik.provider.propertyMappingPrefix}: AWS AccessControl ${attribute.key}`;
+    sentMappings.push(address.propertyMapping(name));
+    out.push({
+      address: address.propertyMapping(name),
+      type: "authentik.property_mapping",
+      system: "authentik",
+      title: `SAML property mapping "${name}"`,
+      props: { name, saml_name: `${SAML_ATTRIBUTE.accessControlPrefix}${attribute.key}`, friendly_name: "", expression: accessControlExpression(attribute.fromAuthentik) }
+    });
+  }
+  if (abac) {
+    out.push({
+      address: address.accessControlAttributes(),
+      type: "aws.sso.access_control_attributes",
+      system: "aws",
+      title: "attributes for access control (ABAC) of the IAM Identity Center instance",
+      props: { attributes: Object.fromEntries(abac.filter((a5) => a5.source !== void 0).map((a5) => [a5.key, a5.source])) }
+    });
+  }
   out.push(
     authentikSamlProvider(config, {
       acs_url: ctx.sp.acsUrl,
       audience: ctx.sp.entityId,
       ...issuerProps(config, ctx.authentikUrl, ctx.api),
-      property_mappings: []
+      property_mappings: sentMappings.sort(byCodePoint).map(($ref) => ({ $ref }))
     })
   );
   const scim2 = config.scim;
@@ -94238,7 +94373,7 @@ var AuthentikSyncError = class extends UserError {
 
 // src/providers/aws/identity-store-wait.ts
 var import_client_identitystore2 = __toESM(require_dist_cjs18(), 1);
-var sleep5 = (ms) => new Promise((r5) => setTimeout(r5, ms));
+var sleep6 = (ms) => new Promise((r5) => setTimeout(r5, ms));
 async function waitForIdentityStoreGroup(clients, identityStoreId, name, options) {
   const started = Date.now();
   let delay2 = Math.min(2e3, options.pollMs);
@@ -94261,7 +94396,7 @@ async function waitForIdentityStoreGroup(clients, identityStoreId, name, options
       );
     }
     options.info(`waiting for SCIM to provision group '${name}' (${Math.round(waited / 1e3)}s)`);
-    await sleep5(delay2);
+    await sleep6(delay2);
     delay2 = Math.min(delay2 * 2, 1e4);
   }
 }
@@ -94269,7 +94404,7 @@ async function waitForIdentityStoreGroup(clients, identityStoreId, name, options
 // src/providers/aws/sso-clients.ts
 var import_client_identitystore3 = __toESM(require_dist_cjs18(), 1);
 var import_client_organizations2 = __toESM(require_dist_cjs19(), 1);
-var import_client_sso_admin6 = __toESM(require_dist_cjs17(), 1);
+var import_client_sso_admin7 = __toESM(require_dist_cjs17(), 1);
 
 // node_modules/p-throttle/index.js
 var states = /* @__PURE__ */ new WeakMap();
@@ -94538,8 +94673,8 @@ function identityCenterClients(region, options = {}) {
   const retry2 = sdkOptions(options.env, 10);
   return {
     region,
-    ssoAdmin: countRequests(rateLimited(new import_client_sso_admin6.SSOAdminClient({ region, ...retry2 }), limiter), requests),
-    ssoAdminCreate: countRequests(rateLimited(new import_client_sso_admin6.SSOAdminClient({ region, ...retry2, maxAttempts: 1 }), limiter), requests),
+    ssoAdmin: countRequests(rateLimited(new import_client_sso_admin7.SSOAdminClient({ region, ...retry2 }), limiter), requests),
+    ssoAdminCreate: countRequests(rateLimited(new import_client_sso_admin7.SSOAdminClient({ region, ...retry2, maxAttempts: 1 }), limiter), requests),
     identityStore: countRequests(rateLimited(new import_client_identitystore3.IdentitystoreClient({ region, ...retry2 }), limiter), requests),
     // Organizations is a global service with its own quotas.
     organizations: countRequests(new import_client_organizations2.OrganizationsClient({ region: "us-east-1", ...retry2 }), requests),
@@ -97009,7 +97144,7 @@ async function checkRoles(clients, pairs, concurrency = 4) {
 
 // src/report/read-identity-center-access.ts
 var import_client_identitystore4 = __toESM(require_dist_cjs18(), 1);
-var import_client_sso_admin7 = __toESM(require_dist_cjs17(), 1);
+var import_client_sso_admin8 = __toESM(require_dist_cjs17(), 1);
 async function readIdentityCenterAccess(clients, config, concurrency = 8) {
   const { instanceArn, identityStoreId } = await discoverInstance(clients, config);
   const sso = clients.ssoAdmin;
@@ -97017,7 +97152,7 @@ async function readIdentityCenterAccess(clients, config, concurrency = 8) {
   const [arns, groupList, userList] = await Promise.all([
     allPages(
       "ListPermissionSets",
-      (NextToken) => sso.send(new import_client_sso_admin7.ListPermissionSetsCommand({ InstanceArn: instanceArn, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
+      (NextToken) => sso.send(new import_client_sso_admin8.ListPermissionSetsCommand({ InstanceArn: instanceArn, MaxResults: 100, ...NextToken ? { NextToken } : {} })),
       (p3) => p3.PermissionSets
     ),
     allPages(
@@ -97033,10 +97168,10 @@ async function readIdentityCenterAccess(clients, config, concurrency = 8) {
   ]);
   const permissionSets2 = await pLimit(Math.max(1, concurrency)).map(arns, async (PermissionSetArn) => {
     const [described, tags] = await Promise.all([
-      sso.send(new import_client_sso_admin7.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
+      sso.send(new import_client_sso_admin8.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
       allPages(
         "ListTagsForResource",
-        (NextToken) => sso.send(new import_client_sso_admin7.ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: PermissionSetArn, ...NextToken ? { NextToken } : {} })),
+        (NextToken) => sso.send(new import_client_sso_admin8.ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: PermissionSetArn, ...NextToken ? { NextToken } : {} })),
         (p3) => p3.Tags
       )
     ]);
@@ -97052,7 +97187,7 @@ async function readIdentityCenterAccess(clients, config, concurrency = 8) {
     const list3 = await allPages(
       "ListAccountAssignmentsForPrincipal",
       (NextToken) => sso.send(
-        new import_client_sso_admin7.ListAccountAssignmentsForPrincipalCommand({ InstanceArn: instanceArn, PrincipalId: p3.id, PrincipalType: p3.type, MaxResults: 100, ...NextToken ? { NextToken } : {} })
+        new import_client_sso_admin8.ListAccountAssignmentsForPrincipalCommand({ InstanceArn: instanceArn, PrincipalId: p3.id, PrincipalType: p3.type, MaxResults: 100, ...NextToken ? { NextToken } : {} })
       ),
       (page) => page.AccountAssignments
     );

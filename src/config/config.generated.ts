@@ -188,6 +188,20 @@ export interface Aws {
      */
     accessPortalUrl: string;
     /**
+     * Attributes for access control (ABAC): each key becomes a session tag (aws:PrincipalTag/KEY) that permission set policies can test. The value is either the Identity Store attribute it comes from — "${path:enterprise.department}", "${path:addresses[primary eq true].country}" (SCIM fills the Identity Store from authentik) — or `{ fromAuthentik: ATTRIBUTE }`: authentik sends it in the SAML assertion (https://aws.amazon.com/SAML/Attributes/AccessControl:KEY) from the user's attribute of that name (a dotted path reads nested attributes). A key given both ways takes the Identity Store's value (AWS's rule), so each key is given one way. Writes the Identity Center instance's ABAC configuration; with only authentik-sent keys, it enables ABAC with no Identity Store attribute.
+     */
+    accessControlAttributes?: {
+      [k: string]:
+        | string
+        | {
+            /**
+             * The user's attribute in authentik (user.attributes) whose value authentik sends; a dotted path reads nested attributes.
+             */
+            fromAuthentik: string;
+          }
+        | undefined;
+    };
+    /**
      * Path, relative to this file, of the IAM Identity Center SAML metadata XML downloaded from the AWS console (Settings → Identity source → Change → External identity provider → Download metadata file). It must be a regular file of at most 1 MiB inside the repository that holds this file (the git work tree; without one, this file's folder): `..` and symbolic links may not lead out of it.
      */
     spMetadata: string;

@@ -238,6 +238,13 @@ function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): Resol
         accessPortalUrl: ic.accessPortalUrl,
         spMetadataPath: path.resolve(path.dirname(source.file), ic.spMetadata),
         spMetadataLocation: at(["aws", "identityCenter", "spMetadata"]),
+        ...(ic.accessControlAttributes
+          ? {
+              accessControlAttributes: Object.entries(ic.accessControlAttributes)
+                .map(([key, v]) => (typeof v === "string" ? { key, source: v } : { key, fromAuthentik: v!.fromAuthentik }))
+                .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0)),
+            }
+          : {}),
       },
     },
     roles: Object.entries(raw.roles ?? {}).map(([name, r]) => ({

@@ -125,6 +125,12 @@ export interface ResolvedConfig {
        * validated: pass it to readSpMetadataFile so that the file stays inside it.
        */
       spMetadataRoot?: string;
+      /**
+       * Attributes for access control (ABAC), by key (sorted): each from an Identity Store
+       * attribute path (`source`) or sent by authentik from a user attribute (`fromAuthentik`).
+       * Undefined: the configuration does not manage the instance's ABAC configuration.
+       */
+      accessControlAttributes?: ResolvedAccessControlAttribute[];
     };
   };
   roles: ResolvedRole[];
@@ -192,4 +198,13 @@ export function configId(config: ResolvedConfig): string {
  */
 export function publicAuthentikUrl(config: ResolvedConfig, runUrl: string): string {
   return (config.authentik.url ?? runUrl).replace(/\/+$/, "");
+}
+
+/** One attribute for access control (ABAC) of an IAM Identity Center instance. */
+export interface ResolvedAccessControlAttribute {
+  key: string;
+  /** The Identity Store attribute it comes from: "${path:enterprise.department}". */
+  source?: string;
+  /** The user attribute authentik sends it from, in the SAML assertion. */
+  fromAuthentik?: string;
 }

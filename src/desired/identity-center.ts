@@ -4,6 +4,7 @@ import { byCodePoint } from "../domain/canonical.js";
 import { normalizePolicy } from "../domain/policy-normalize.js";
 import type { DesiredResource, Props } from "../domain/plan-types.js";
 import { address } from "../domain/addresses.js";
+import { accessControlExpression, SAML_ATTRIBUTE } from "../domain/expressions.js";
 import { applicationBindings, authentikApplication, authentikSamlProvider, issuerProps, type AuthentikApi } from "./authentik-common.js";
 import { managedTags } from "./classic-iam.js";
 import type { TargetAccount } from "../domain/accounts.js";
@@ -64,12 +65,39 @@ export function desiredIdentityCenter(config: ResolvedConfig, ctx: IdentityCente
   const ic = config.aws.identityCenter!;
   const app = config.authentik.application.slug;
 
+  // Attributes for access control: authentik sends those it is told to, in the assertion
+  // (one property mapping each); the Identity Center instance reads the others from the
+  // Identity Store — and needs its ABAC configuration for either.
+  const abac = ic.accessControlAttributes;
+  const sentMappings: string[] = [];
+  for (const attribute of abac ?? []) {
+    if (attribute.fromAuthentik === undefined) continue;
+    const name = `${config.authentik.provider.propertyMappingPrefix}: AWS AccessControl ${attribute.key}`;
+    sentMappings.push(address.propertyMapping(name));
+    out.push({
+      address: address.propertyMapping(name),
+      type: "authentik.property_mapping",
+      system: "authentik",
+      title: `SAML property mapping "${name}"`,
+      props: { name, saml_name: `${SAML_ATTRIBUTE.accessControlPrefix}${attribute.key}`, friendly_name: "", expression: accessControlExpression(attribute.fromAuthentik) },
+    });
+  }
+  if (abac) {
+    out.push({
+      address: address.accessControlAttributes(),
+      type: "aws.sso.access_control_attributes",
+      system: "aws",
+      title: "attributes for access control (ABAC) of the IAM Identity Center instance",
+      props: { attributes: Object.fromEntries(abac.filter((a) => a.source !== undefined).map((a) => [a.key, a.source!])) },
+    });
+  }
+
   out.push(
     authentikSamlProvider(config, {
       acs_url: ctx.sp.acsUrl,
       audience: ctx.sp.entityId,
       ...issuerProps(config, ctx.authentikUrl, ctx.api),
-      property_mappings: [],
+      property_mappings: sentMappings.sort(byCodePoint).map(($ref) => ({ $ref })),
     }),
   );
 

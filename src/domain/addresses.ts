@@ -17,6 +17,8 @@ export const address = {
   permissionSet: (name: string) => `aws.sso.permission_set[${name}]`,
   assignment: (group: string, permissionSet: string, account: string) =>
     `aws.sso.account_assignment[${group}→${permissionSet}@${account}]`,
+  /** The ABAC configuration of the Identity Center instance (one per instance). */
+  accessControlAttributes: () => "aws.sso.access_control_attributes[instance]",
 };
 
 /** The entitlement name for a role in an account: what authentik admins see. */

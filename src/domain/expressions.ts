@@ -9,6 +9,8 @@
  * through pyLiteral().
  */
 export const SAML_ATTRIBUTE = {
+  /** Followed by the attribute's key: an attribute for access control (ABAC) of IAM Identity Center. */
+  accessControlPrefix: "https://aws.amazon.com/SAML/Attributes/AccessControl:",
   role: "https://aws.amazon.com/SAML/Attributes/Role",
   roleSessionName: "https://aws.amazon.com/SAML/Attributes/RoleSessionName",
   sessionDuration: "https://aws.amazon.com/SAML/Attributes/SessionDuration",
@@ -56,5 +58,22 @@ return value.ljust(2, "_")
 export function sessionDurationExpression(seconds: number): string {
   return `# Managed by authentik-aws-gitops: edits are overwritten.
 return ${pyLiteral(String(seconds))}
+`;
+}
+
+/**
+ * An attribute for access control (ABAC) from the user's attribute at `path` (a dotted
+ * path into user.attributes). The path is validated by the schema and written only as a
+ * Python literal; a missing value sends nothing (authentik leaves the attribute out).
+ */
+export function accessControlExpression(path: string): string {
+  return `# Managed by authentik-aws-gitops: edits are overwritten.
+# IAM Identity Center reads this as an attribute for access control (a session tag).
+value = request.user.attributes
+for part in ${pyLiteral(path)}.split("."):
+    value = value.get(part) if isinstance(value, dict) else None
+if value is None or isinstance(value, (dict, list)):
+    return None
+return str(value)
 `;
 }

@@ -17,7 +17,8 @@ export type ResourceType =
   | "aws.iam.saml_provider"
   | "aws.iam.role"
   | "aws.sso.permission_set"
-  | "aws.sso.account_assignment";
+  | "aws.sso.account_assignment"
+  | "aws.sso.access_control_attributes";
 
 /** A reference to another managed resource, resolved to its id at apply time. */
 export interface Ref {

@@ -7,13 +7,16 @@
 import { ListGroupsCommand, ListUsersCommand } from "@aws-sdk/client-identitystore";
 import { ListAccountsCommand, ListAccountsForParentCommand, ListOrganizationalUnitsForParentCommand, ListRootsCommand } from "@aws-sdk/client-organizations";
 import {
+  DescribeInstanceAccessControlAttributeConfigurationCommand,
   DescribePermissionSetCommand,
   ListAccountAssignmentsForPrincipalCommand,
   ListInstancesCommand,
   ListPermissionSetsCommand,
   ListTagsForResourceCommand,
+  ResourceNotFoundException,
 } from "@aws-sdk/client-sso-admin";
 import { parseDuration } from "../config/durations.js";
+import { accessControlExpression, SAML_ATTRIBUTE } from "../domain/expressions.js";
 import { UserError } from "../errors.js";
 import { byCodePoint, deepEqual } from "../domain/canonical.js";
 import { CONFIG_TAG, MANAGED_BY_TAG } from "../domain/plan-types.js";
@@ -75,6 +78,14 @@ function spMetadataXml(entityId: string, acsUrl: string): string {
   </md:SPSSODescriptor>
 </md:EntityDescriptor>
 `;
+}
+
+/** The user attribute an attribute-for-access-control mapping sends, when its expression is the tool's own form (else undefined: not read). */
+function sentAttribute(expression: string): string | undefined {
+  const literal = /^for part in ("(?:[^"\\]|\\.)*")\.split\("\."\):$/m.exec(expression)?.[1];
+  if (!literal) return undefined;
+  const path = JSON.parse(literal) as string;
+  return expression === accessControlExpression(path) ? path : undefined;
 }
 
 export async function importIdentityCenter(authentik: AuthentikClient, options: ImportOptions): Promise<ImportedConfig> {
@@ -281,7 +292,25 @@ export async function importIdentityCenter(authentik: AuthentikClient, options: 
     };
     notes.push(`the SCIM token is never read or written by import: set ${options.scimTokenEnv} to the token in use (or create a new one in IAM Identity Center and plan with --rotate-scim-token)`);
   }
-  const handMadeSaml = setup.providerMappings.filter((m) => !m.managed);
+  // --- attributes for access control (ABAC): the instance's, and those authentik sends ---------
+  const accessControlAttributes: Record<string, unknown> = {};
+  const abac = await sso
+    .send(new DescribeInstanceAccessControlAttributeConfigurationCommand({ InstanceArn: instanceArn }))
+    .catch((error: unknown) => (error instanceof ResourceNotFoundException ? undefined : fail("reading the attributes for access control")(error)));
+  for (const a of abac?.InstanceAccessControlAttributeConfiguration?.AccessControlAttributes ?? []) {
+    if (a.Key) accessControlAttributes[a.Key] = a.Value?.Source?.[0] ?? "";
+  }
+  const unreadable: string[] = [];
+  for (const m of setup.providerMappings.filter((m) => !m.managed && m.samlName.startsWith(SAML_ATTRIBUTE.accessControlPrefix))) {
+    const key = m.samlName.slice(SAML_ATTRIBUTE.accessControlPrefix.length);
+    const from = sentAttribute(m.expression);
+    if (from !== undefined && !(key in accessControlAttributes)) accessControlAttributes[key] = { fromAuthentik: from };
+    else unreadable.push(`'${m.name}'`);
+  }
+  if (unreadable.length) {
+    notes.push(`the SAML provider's attributes for access control ${unreadable.join(", ")} are not imported (their expression is not one import reads, or the Identity Store already gives the key): declare them in aws.identityCenter.accessControlAttributes`);
+  }
+  const handMadeSaml = setup.providerMappings.filter((m) => !m.managed && !m.samlName.startsWith(SAML_ATTRIBUTE.accessControlPrefix));
   if (handMadeSaml.length) notes.push(`the SAML provider's property mappings made by hand (${handMadeSaml.map((m) => `'${m.name}'`).join(", ")}) are taken off it (IAM Identity Center needs none); they stay in authentik, unused`);
   const signingKeypair = setup.signingKeypair ?? "authentik Self-signed Certificate";
 
@@ -303,7 +332,12 @@ export async function importIdentityCenter(authentik: AuthentikClient, options: 
       accounts: Object.fromEntries([...accountAlias].map(([id, alias]) => [alias, { id, ...(tree?.names.get(id) ? { name: tree.names.get(id) } : {}) }])),
       ...(ouAliases.size ? { organizationalUnits: Object.fromEntries([...ouAliases.values()].map((o) => [o.alias, { id: o.id, name: o.name }])) } : {}),
       // The instance is found again from the credentials (import read the only one there is).
-      identityCenter: { region, accessPortalUrl, spMetadata: spFile },
+      identityCenter: {
+        region,
+        accessPortalUrl,
+        spMetadata: spFile,
+        ...(abac || Object.keys(accessControlAttributes).length ? { accessControlAttributes: Object.fromEntries(Object.entries(accessControlAttributes).sort(([a], [b]) => byCodePoint(a, b))) } : {}),
+      },
     },
     permissionSets,
     mappings,

@@ -279,7 +279,10 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
   specs.push({
     sid: "ReadAssignments",
     resources: [instance],
-    grants: [{ action: "sso:ListAccountAssignmentsForPrincipal", why: "reads each group's assignments (one paged call per group)" }],
+    grants: [
+      { action: "sso:ListAccountAssignmentsForPrincipal", why: "reads each group's assignments (one paged call per group)" },
+      { action: "sso:DescribeInstanceAccessControlAttributeConfiguration", why: "reads the instance's attributes for access control (ABAC), and waits for them to be enabled" },
+    ],
   });
   specs.push({
     sid: "ReadGroups",
@@ -335,6 +338,16 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
         resources: [permissionSets],
         condition: { Null: { [`aws:ResourceTag/${MANAGED_BY_TAG}`]: "true" } },
         grants: writes(false).map((g) => ({ ...g, onlyWhen: g.onlyWhen ?? `the first apply that adopts ${adopt.join(", ")}` })),
+      });
+    }
+    if (ic.accessControlAttributes) {
+      specs.push({
+        sid: "WriteAccessControlAttributes",
+        resources: [instance],
+        grants: [
+          { action: "sso:CreateInstanceAccessControlAttributeConfiguration", why: "enables attributes for access control (aws.identityCenter.accessControlAttributes)", onlyWhen: "the instance has no ABAC configuration yet" },
+          { action: "sso:UpdateInstanceAccessControlAttributeConfiguration", why: "changes them", onlyWhen: "aws.identityCenter.accessControlAttributes changes" },
+        ],
       });
     }
     specs.push({

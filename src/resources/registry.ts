@@ -15,6 +15,7 @@ import { iamRole, type IamRoleProps } from "./aws-iam-role.js";
 import { iamSamlProvider, type IamSamlProviderProps } from "./aws-iam-saml-provider.js";
 import { accountAssignment, type AccountAssignmentProps } from "./aws-sso-account-assignment.js";
 import { permissionSet, type PermissionSetProps } from "./aws-sso-permission-set.js";
+import { accessControlAttributes, type AccessControlAttributesProps } from "./aws-sso-access-control-attributes.js";
 import type { AccessFacts, ApplyContext, KindChange, Lane, RefResolver, ResourceKind } from "./kind.js";
 
 /** The props of each kind, by type name. */
@@ -30,6 +31,7 @@ export interface KindProps {
   "aws.iam.role": IamRoleProps;
   "aws.sso.permission_set": PermissionSetProps;
   "aws.sso.account_assignment": AccountAssignmentProps;
+  "aws.sso.access_control_attributes": AccessControlAttributesProps;
 }
 
 export type PropsOf<T extends ResourceType> = KindProps[T];
@@ -46,6 +48,7 @@ export const KINDS: { readonly [T in ResourceType]: ResourceKind<PropsOf<T>> } =
   "aws.iam.role": iamRole,
   "aws.sso.permission_set": permissionSet,
   "aws.sso.account_assignment": accountAssignment,
+  "aws.sso.access_control_attributes": accessControlAttributes,
 };
 
 /**

@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
+  CreateInstanceAccessControlAttributeConfigurationCommand,
+  DeleteInstanceAccessControlAttributeConfigurationCommand,
+  DescribeInstanceAccessControlAttributeConfigurationCommand,
+  UpdateInstanceAccessControlAttributeConfigurationCommand,
   CreateAccountAssignmentCommand,
   CreatePermissionSetCommand,
   DeleteAccountAssignmentCommand,
@@ -376,6 +380,33 @@ describe("aws shim (in front of moto)", () => {
     await sso.send(new ListInstancesCommand({}));
     expect(Date.now() - t1).toBeGreaterThanOrEqual(140);
     shim.setLatency(0);
+  });
+
+  it("serves attributes for access control (moto has none), refusing what AWS's model refuses", async () => {
+    const configuration = (attributes: { Key: string; Source: string[] }[]) => ({ AccessControlAttributes: attributes.map((a) => ({ Key: a.Key, Value: { Source: a.Source } })) });
+    const none = await rejection(sso.send(new DescribeInstanceAccessControlAttributeConfigurationCommand({ InstanceArn: instanceArn })));
+    expect(none.name).toBe("ResourceNotFoundException");
+    for (const bad of [
+      [{ Key: "cost#center", Source: ["${path:x}"] }],
+      [{ Key: "", Source: ["${path:x}"] }],
+      [{ Key: "a".repeat(129), Source: ["${path:x}"] }],
+      [{ Key: "Team", Source: ["${path:x}", "${path:y}"] }],
+      [{ Key: "Team", Source: ["x".repeat(257)] }],
+      [{ Key: "Team", Source: ["${path:x}"] }, { Key: "Team", Source: ["${path:y}"] }],
+      Array.from({ length: 51 }, (_, i) => ({ Key: `k${i}`, Source: ["${path:x}"] })),
+    ]) {
+      const refused = await rejection(sso.send(new CreateInstanceAccessControlAttributeConfigurationCommand({ InstanceArn: instanceArn, InstanceAccessControlAttributeConfiguration: configuration(bad) })));
+      expect(refused.name, JSON.stringify(bad).slice(0, 80)).toBe("ValidationException");
+    }
+    const good = configuration([{ Key: "Department", Source: ["${path:enterprise.department}"] }]);
+    await sso.send(new CreateInstanceAccessControlAttributeConfigurationCommand({ InstanceArn: instanceArn, InstanceAccessControlAttributeConfiguration: good }));
+    expect((await rejection(sso.send(new CreateInstanceAccessControlAttributeConfigurationCommand({ InstanceArn: instanceArn, InstanceAccessControlAttributeConfiguration: good })))).name).toBe("ConflictException");
+    const described = await sso.send(new DescribeInstanceAccessControlAttributeConfigurationCommand({ InstanceArn: instanceArn }));
+    expect(described.Status).toBe("ENABLED");
+    expect(described.InstanceAccessControlAttributeConfiguration).toEqual(good);
+    await sso.send(new DeleteInstanceAccessControlAttributeConfigurationCommand({ InstanceArn: instanceArn }));
+    expect((await rejection(sso.send(new DeleteInstanceAccessControlAttributeConfigurationCommand({ InstanceArn: instanceArn })))).name).toBe("ResourceNotFoundException");
+    expect((await rejection(sso.send(new UpdateInstanceAccessControlAttributeConfigurationCommand({ InstanceArn: instanceArn, InstanceAccessControlAttributeConfiguration: good })))).name).toBe("ResourceNotFoundException");
   });
 });
 

@@ -466,7 +466,10 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
   const asyncList: AsyncRecord[] = []; // every record in acceptance order (record.seq = index)
   const outstanding = new Set<Outstanding>(); // time model: operations holding capacity now
   const provisionedTo = new Map<string, Set<string>>(); // permission set ARN → accounts it was provisioned to (seen here)
+  // instance ARN → its attributes for access control (ABAC); moto has none of these operations.
+  const abac = new Map<string, { attributes: Json[]; enabledAt: number }>();
   const resetState = (): void => {
+    abac.clear();
     tags.clear();
     boundaries.clear();
     asyncOps.clear();
@@ -661,7 +664,58 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     }
   }
 
+  /**
+   * An ABAC configuration as AWS's API model takes it (botocore's sso-admin service JSON:
+   * AccessControlAttributeList 0-50 items; Key 1-128 of [\p{L}\p{Z}\p{N}_.:\/=+\-@];
+   * Value.Source exactly one string of 0-256 of that and [ ] { } $ \ "), keys unique.
+   */
+  function checkAbac(configuration: unknown): Json[] {
+    if (!isObject(configuration) || !Array.isArray(configuration.AccessControlAttributes)) return fail("ValidationException", "InstanceAccessControlAttributeConfiguration.AccessControlAttributes is required");
+    const list = configuration.AccessControlAttributes;
+    if (list.length > 50) fail("ValidationException", "AccessControlAttributes must have at most 50 items");
+    const seen = new Set<string>();
+    for (const a of list) {
+      const key = isObject(a) ? a.Key : undefined;
+      const source = isObject(a) && isObject(a.Value) && Array.isArray(a.Value.Source) ? a.Value.Source : undefined;
+      if (typeof key !== "string" || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@]{1,128}$/u.test(key)) fail("ValidationException", `Invalid attribute key ${JSON.stringify(key)}`);
+      if (!source || source.length !== 1 || typeof source[0] !== "string" || !/^[\p{L}\p{Z}\p{N}_.:/=+\-@[\]{}$\\"]{0,256}$/u.test(source[0])) fail("ValidationException", `Invalid source of attribute ${String(key)}`);
+      if (seen.has(key as string)) fail("ValidationException", `Duplicate attribute key ${String(key)}`);
+      seen.add(key as string);
+    }
+    return list as Json[];
+  }
+
   const ssoAdmin: Record<string, Handler> = {
+    // ---- attributes for access control (ABAC): moto 5.2.1 has none of these ----------
+    async CreateInstanceAccessControlAttributeConfiguration(req, _body, input) {
+      const instanceArn = String(input.InstanceArn ?? "");
+      await ensureResource(req, instanceArn);
+      if (abac.has(instanceArn)) fail("ConflictException", "Attributes for access control are already configured for this instance");
+      abac.set(instanceArn, { attributes: checkAbac(input.InstanceAccessControlAttributeConfiguration), enabledAt: clock() + (asyncDurationMs ?? 0) });
+      return {};
+    },
+    async UpdateInstanceAccessControlAttributeConfiguration(req, _body, input) {
+      const instanceArn = String(input.InstanceArn ?? "");
+      await ensureResource(req, instanceArn);
+      if (!abac.has(instanceArn)) fail("ResourceNotFoundException", "Attributes for access control are not configured for this instance");
+      abac.set(instanceArn, { attributes: checkAbac(input.InstanceAccessControlAttributeConfiguration), enabledAt: clock() + (asyncDurationMs ?? 0) });
+      return {};
+    },
+    async DeleteInstanceAccessControlAttributeConfiguration(req, _body, input) {
+      const instanceArn = String(input.InstanceArn ?? "");
+      await ensureResource(req, instanceArn);
+      if (!abac.delete(instanceArn)) fail("ResourceNotFoundException", "Attributes for access control are not configured for this instance");
+      return {};
+    },
+    async DescribeInstanceAccessControlAttributeConfiguration(req, _body, input) {
+      const instanceArn = String(input.InstanceArn ?? "");
+      await ensureResource(req, instanceArn);
+      const config = abac.get(instanceArn);
+      if (!config) return fail("ResourceNotFoundException", "Attributes for access control are not configured for this instance");
+      // Applied asynchronously (the time model's duration): CREATION_IN_PROGRESS until then.
+      return { Status: clock() < config.enabledAt ? "CREATION_IN_PROGRESS" : "ENABLED", InstanceAccessControlAttributeConfiguration: { AccessControlAttributes: config.attributes } };
+    },
+
     async UpdatePermissionSet(req, body, input) {
       checkPermissionSetFields(input);
       return forwardBuffered(req, body);

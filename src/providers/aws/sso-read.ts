@@ -6,6 +6,7 @@ import {
   GetPermissionsBoundaryForPermissionSetCommand,
   ListAccountAssignmentsForPrincipalCommand,
   ListCustomerManagedPolicyReferencesInPermissionSetCommand,
+  DescribeInstanceAccessControlAttributeConfigurationCommand,
   ListInstancesCommand,
   ListManagedPoliciesInPermissionSetCommand,
   ListPermissionSetsCommand,
@@ -206,7 +207,39 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
       }
     });
   }
+  const abac = await readAccessControlAttributes(clients, instanceArn, config);
+  if (abac) resources.push(abac);
   return { instanceArn, identityStoreId, resources, groups, permissionSetArns, ouAccounts };
+}
+
+/**
+ * The instance's attributes for access control (ABAC), if enabled. An instance setting
+ * carries no tag: it is the configuration's when the configuration declares
+ * aws.identityCenter.accessControlAttributes, and otherwise never changed or removed.
+ */
+async function readAccessControlAttributes(clients: IdentityCenterClients, instanceArn: string, config: ResolvedConfig): Promise<LiveResource | undefined> {
+  const answer = await clients.ssoAdmin.send(new DescribeInstanceAccessControlAttributeConfigurationCommand({ InstanceArn: instanceArn })).catch((error: unknown) => {
+    if (error instanceof ResourceNotFoundException) return undefined; // not enabled
+    throw error;
+  });
+  if (!answer) return undefined;
+  const attributes = Object.fromEntries(
+    (answer.InstanceAccessControlAttributeConfiguration?.AccessControlAttributes ?? [])
+      .map((a) => [a.Key ?? "", a.Value?.Source?.[0] ?? ""] as const)
+      .sort(([a], [b]) => byCodePoint(a, b)),
+  );
+  return {
+    address: address.accessControlAttributes(),
+    type: "aws.sso.access_control_attributes",
+    system: "aws",
+    title: "attributes for access control (ABAC) of the IAM Identity Center instance",
+    id: instanceArn,
+    props: { attributes },
+    ...ownedUnless(
+      config.aws.identityCenter?.accessControlAttributes === undefined &&
+        "the configuration does not declare aws.identityCenter.accessControlAttributes (an instance setting carries no tag: the tool changes it only when told to)",
+    ),
+  };
 }
 
 /** The accounts of each declared OU (descendants included), labelled by their alias, else their name in Organizations. */
