@@ -1,6 +1,6 @@
 import type { ResolvedConfig, ResolvedMapping } from "../config/model.js";
 import { DEFAULT_EXPIRY_WARNING_DAYS } from "../config/review.js";
-import type { PlanExpiry } from "../plan/compute-plan.js";
+import type { PlanExpiry } from "../plan/plan-input.js";
 import type { DesiredResource, Expiry } from "../domain/plan-types.js";
 
 export interface ExpirySplit {

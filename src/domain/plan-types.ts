@@ -63,7 +63,7 @@ export interface LiveResource {
   /** authentik pk / uuid, AWS ARN or name: whatever the adapter needs to change it. */
   id: string;
   props: Props;
-  /** Whether the tool may change or delete it (see "Ownership and safety"). */
+  /** Whether the tool may change or delete it (see docs/safety.md, "Ownership and safety"). */
   owned: boolean;
   /** For owned:false — why not, shown in conflicts. */
   ownership?: string;
@@ -228,7 +228,7 @@ export interface PlanSummary {
 }
 
 export interface Plan {
-  /** Shape version of this JSON (documented in the README). */
+  /** Shape version of this JSON (documented in docs/reviewing-plans.md, "The JSON plan"). */
   version: 2;
   tool: { name: string; version: string };
   mode: "classic-iam" | "identity-center";

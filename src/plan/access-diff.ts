@@ -7,7 +7,7 @@ import { daysLeft } from "../config/expiry.js";
 import { byCodePoint } from "../domain/canonical.js";
 import type { AccessRow, DesiredResource, Expiry, ExpiringRow, LiveResource, Props, ResourceType } from "../domain/plan-types.js";
 import { accessOf as kindAccess } from "../resources/registry.js";
-import type { PlanInput } from "./compute-plan.js";
+import type { PlanInput } from "./plan-input.js";
 
 /**
  * The access each resource gives, by its kind, with the references it holds resolved

@@ -7,7 +7,7 @@ import type { Change, DesiredResource, Expiry, LiveResource, Plan, PlanProblem }
 import { expiryPhrase } from "../config/expiry.js";
 import { kindOf } from "../resources/registry.js";
 import { fieldChanges, hasDeferred, refsIn } from "./field-diff.js";
-import type { PlanInput } from "./compute-plan.js";
+import type { PlanInput } from "./plan-input.js";
 
 /** The address a duplicate (…#2) is a copy of. */
 function baseAddress(address: string): string {

@@ -1,7 +1,7 @@
 /** Warnings about access that ends soon (review.expiryWarningDays). Pure. */
 import { expiryPhrase, timeLeftText } from "../config/expiry.js";
 import type { ExpiringRow } from "../domain/plan-types.js";
-import type { PlanInput } from "./compute-plan.js";
+import type { PlanInput } from "./plan-input.js";
 
 const DAY_MS = 86_400_000;
 

@@ -1,7 +1,7 @@
 /** The people behind each row of the plan, and the people whose roles change though no group's do. Pure. */
 import { byCodePoint } from "../domain/canonical.js";
 import type { AccessRow, People } from "../domain/plan-types.js";
-import type { PlanInput } from "./compute-plan.js";
+import type { PlanInput } from "./plan-input.js";
 
 /** The people of a set of groups (each person once), in the plan's chosen detail. */
 export function peopleOf(input: PlanInput): ((groups: readonly string[]) => People) | undefined {

@@ -2,7 +2,7 @@ import { kindOf } from "../resources/registry.js";
 import { byCodePoint } from "../domain/canonical.js";
 import { classify, compareRows, diffPolicies, policyRows, type PolicyRow } from "./policy-diff.js";
 import type { AccessRow, Change, PermissionRow, Props } from "../domain/plan-types.js";
-import type { PlanInput } from "./compute-plan.js";
+import type { PlanInput } from "./plan-input.js";
 
 /** The name a managed policy is known by: the ARN's last part. */
 export function policyName(arn: string): string {
