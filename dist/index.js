@@ -90513,6 +90513,11 @@ function timeLeftText(endsAt, now) {
 function expiryLocation(configFile, line, column) {
   return `${path.basename(configFile)}:${line}:${column}`;
 }
+function expiryLocationAsGiven(location, configFile) {
+  const base = path.basename(configFile);
+  const rest = location.startsWith(`${base}:`) ? location.slice(base.length) : void 0;
+  return rest !== void 0 && /^:\d+:\d+$/.test(rest) ? `${configFile}${rest}` : location;
+}
 
 // src/config/read-file.ts
 import { constants as constants3 } from "node:fs";
@@ -92947,6 +92952,12 @@ function statementWords(r5) {
 function expiryWords(e5, past) {
   return `${past ? "expired" : "expires"} ${expiryPhrase(e5.value)}`;
 }
+function expiryWhere(e5, configFile) {
+  return expiryLocationAsGiven(e5.location, configFile);
+}
+function reasonShown(change, configFile) {
+  return change.expired ? `expired ${expiryPhrase(change.expired.value)} (${change.expired.field}, ${expiryWhere(change.expired, configFile)})` : change.reason;
+}
 function daysLeftWords(days) {
   return days >= 1 ? `in ${days} ${days === 1 ? "day" : "days"}` : "in less than a day";
 }
@@ -93069,11 +93080,11 @@ function accessTable(rows, mode) {
   return out;
 }
 var MAX_EXPIRING_ROWS = 50;
-function expiringSection(rows, mode) {
+function expiringSection(rows, mode, configFile) {
   const kind = grantKind(mode);
   const out = [row(["Group", kind === "role" ? "Role" : "Permission set", "Account", "Expires", "Left", "Where"]), "| --- | --- | --- | --- | --- | --- |"];
   for (const r5 of rows.slice(0, MAX_EXPIRING_ROWS)) {
-    out.push(row([code(r5.group), code(r5.grant), `${mdText(r5.account)} (${code(r5.accountId)})`, code(r5.expires.value), daysLeftWords(r5.daysLeft), `${code(r5.expires.field)} ${mdText(r5.expires.location)}`]));
+    out.push(row([code(r5.group), code(r5.grant), `${mdText(r5.account)} (${code(r5.accountId)})`, code(r5.expires.value), daysLeftWords(r5.daysLeft), `${code(r5.expires.field)} ${mdText(expiryWhere(r5.expires, configFile))}`]));
   }
   if (rows.length > MAX_EXPIRING_ROWS) out.push("", `\u2026 and ${rows.length - MAX_EXPIRING_ROWS} more (all in the plan JSON's \`expiring\`).`);
   return out;
@@ -93110,8 +93121,8 @@ function fieldsSection(change) {
   out.push(...diffs);
   return out;
 }
-function changeBlock(change, inPlan) {
-  const summary2 = `<code>${html(SYMBOL[change.action])}</code> ${VERB[change.action]} <code>${html(change.address)}</code> \u2014 ${htmlText(change.title)}: ${htmlText(change.reason)}`;
+function changeBlock(change, inPlan, configFile) {
+  const summary2 = `<code>${html(SYMBOL[change.action])}</code> ${VERB[change.action]} <code>${html(change.address)}</code> \u2014 ${htmlText(change.title)}: ${htmlText(reasonShown(change, configFile))}`;
   let body;
   if (change.action === "create") body = propsSection(change.after ?? {}, "Value");
   else if (change.action === "delete") body = propsSection(change.before ?? {}, "Value (deleted)");
@@ -93154,10 +93165,10 @@ function buildParts(plan, options) {
     if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode));
   }
   const expiring = plan.expiring ?? [];
-  if (expiring.length > 0) head.push("", "#### Access that expires", "", "Grants after this plan that end at a set time (`mappings[].expires`), soonest first:", "", ...expiringSection(expiring, plan.mode));
+  if (expiring.length > 0) head.push("", "#### Access that expires", "", "Grants after this plan that end at a set time (`mappings[].expires`), soonest first:", "", ...expiringSection(expiring, plan.mode, plan.config));
   if (plan.changes.length > 0) head.push("", `#### Changes (${plan.changes.length})`);
   const inPlan = new Set(plan.changes.map((c5) => c5.address));
-  const changes = plan.changes.map((c5) => ["", ...changeBlock(c5, inPlan)]);
+  const changes = plan.changes.map((c5) => ["", ...changeBlock(c5, inPlan, plan.config)]);
   const tail = [];
   if (plan.notPruned.length > 0) {
     tail.push("", "#### Not pruned", "", "Managed by authentik-aws-gitops but no longer declared; kept because pruning is off (plan with `--prune` to delete them):", "");
@@ -95597,7 +95608,7 @@ function expiryWarnings(input, expiring) {
   return [...soon.values()].map((rows) => {
     const { group: group4, grant, expires } = rows[0];
     const accounts2 = rows.map((r5) => r5.accountId && r5.accountId !== r5.account ? `${r5.account} (${r5.accountId})` : r5.account).join(", ");
-    return `access ends ${timeLeftText(expires.endsAt, e5.now)}: group '${group4}' loses ${kind} '${grant}' in ${accounts2} \u2014 expires ${expiryPhrase(expires.value)} (${expires.field}, ${expires.location}); the Action's mode: expire removes it then, or extend the date to keep it`;
+    return `access ends ${timeLeftText(expires.endsAt, e5.now)}: group '${group4}' loses ${kind} '${grant}' in ${accounts2} \u2014 expires ${expiryPhrase(expires.value)} (${expires.field}, ${expiryLocationAsGiven(expires.location, input.configFile)}); the Action's mode: expire removes it then, or extend the date to keep it`;
   });
 }
 
@@ -96732,7 +96743,7 @@ function notOnlyExpiredMessage(plan, other) {
 function expiredAccessLines(plan) {
   const kind = plan.mode === "classic-iam" ? "role" : "permission set";
   return plan.access.filter((a5) => a5.change === "lost" && a5.reason === "expired" && a5.expires).map(
-    (a5) => `group '${a5.group}': ${a5.kind === "application" ? `sign-in to application '${a5.grant}'` : `${kind} '${a5.grant}' in ${a5.account} (${a5.accountId})`}, expired ${expiryPhrase(a5.expires.value)} (${a5.expires.field}, ${a5.expires.location})`
+    (a5) => `group '${a5.group}': ${a5.kind === "application" ? `sign-in to application '${a5.grant}'` : `${kind} '${a5.grant}' in ${a5.account} (${a5.accountId})`}, expired ${expiryPhrase(a5.expires.value)} (${a5.expires.field}, ${expiryLocationAsGiven(a5.expires.location, plan.config)})`
   );
 }
 

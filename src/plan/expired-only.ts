@@ -3,7 +3,7 @@
  * Action's `mode: expire` and `apply --only-expired` apply without a reviewed plan
  * (the expiry was reviewed when it was merged). Pure.
  */
-import { expiryPhrase } from "../config/expiry.js";
+import { expiryLocationAsGiven, expiryPhrase } from "../config/expiry.js";
 import type { Change, Plan } from "../domain/plan-types.js";
 
 /** The changes that are not removals of expired access (none: the plan only removes expired access). */
@@ -24,6 +24,6 @@ export function expiredAccessLines(plan: Plan): string[] {
     .filter((a) => a.change === "lost" && a.reason === "expired" && a.expires)
     .map(
       (a) =>
-        `group '${a.group}': ${a.kind === "application" ? `sign-in to application '${a.grant}'` : `${kind} '${a.grant}' in ${a.account} (${a.accountId})`}, expired ${expiryPhrase(a.expires!.value)} (${a.expires!.field}, ${a.expires!.location})`,
+        `group '${a.group}': ${a.kind === "application" ? `sign-in to application '${a.grant}'` : `${kind} '${a.grant}' in ${a.account} (${a.accountId})`}, expired ${expiryPhrase(a.expires!.value)} (${a.expires!.field}, ${expiryLocationAsGiven(a.expires!.location, plan.config)})`,
     );
 }

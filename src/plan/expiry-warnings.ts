@@ -1,5 +1,5 @@
 /** Warnings about access that ends soon (review.expiryWarningDays). Pure. */
-import { expiryPhrase, timeLeftText } from "../config/expiry.js";
+import { expiryLocationAsGiven, expiryPhrase, timeLeftText } from "../config/expiry.js";
 import type { ExpiringRow } from "../domain/plan-types.js";
 import type { PlanInput } from "./plan-input.js";
 
@@ -22,6 +22,6 @@ export function expiryWarnings(input: PlanInput, expiring: readonly ExpiringRow[
   return [...soon.values()].map((rows) => {
     const { group, grant, expires } = rows[0]!;
     const accounts = rows.map((r) => (r.accountId && r.accountId !== r.account ? `${r.account} (${r.accountId})` : r.account)).join(", ");
-    return `access ends ${timeLeftText(expires.endsAt, e.now)}: group '${group}' loses ${kind} '${grant}' in ${accounts} — expires ${expiryPhrase(expires.value)} (${expires.field}, ${expires.location}); the Action's mode: expire removes it then, or extend the date to keep it`;
+    return `access ends ${timeLeftText(expires.endsAt, e.now)}: group '${group}' loses ${kind} '${grant}' in ${accounts} — expires ${expiryPhrase(expires.value)} (${expires.field}, ${expiryLocationAsGiven(expires.location, input.configFile)}); the Action's mode: expire removes it then, or extend the date to keep it`;
   });
 }

@@ -16,7 +16,7 @@
  * fences are closed, and a notice says how much is shown.
  */
 import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan, Risk } from "../domain/plan-types.js";
-import { daysLeftWords, expiryWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts } from "./values.js";
+import { daysLeftWords, expiryWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts, expiryWhere, reasonShown } from "./values.js";
 
 export interface MarkdownOptions {
   /** Total length not to exceed (in UTF-16 code units, which never undercounts GitHub's characters). */
@@ -254,11 +254,11 @@ function accessTable(rows: readonly AccessRow[], mode: string): string[] {
 /** At most this many rows of access that expires in the comment's head; the rest are counted (the JSON has all). */
 const MAX_EXPIRING_ROWS = 50;
 
-function expiringSection(rows: readonly ExpiringRow[], mode: string): string[] {
+function expiringSection(rows: readonly ExpiringRow[], mode: string, configFile: string): string[] {
   const kind = grantKind(mode);
   const out = [row(["Group", kind === "role" ? "Role" : "Permission set", "Account", "Expires", "Left", "Where"]), "| --- | --- | --- | --- | --- | --- |"];
   for (const r of rows.slice(0, MAX_EXPIRING_ROWS)) {
-    out.push(row([code(r.group), code(r.grant), `${mdText(r.account)} (${code(r.accountId)})`, code(r.expires.value), daysLeftWords(r.daysLeft), `${code(r.expires.field)} ${mdText(r.expires.location)}`]));
+    out.push(row([code(r.group), code(r.grant), `${mdText(r.account)} (${code(r.accountId)})`, code(r.expires.value), daysLeftWords(r.daysLeft), `${code(r.expires.field)} ${mdText(expiryWhere(r.expires, configFile))}`]));
   }
   if (rows.length > MAX_EXPIRING_ROWS) out.push("", `… and ${rows.length - MAX_EXPIRING_ROWS} more (all in the plan JSON's \`expiring\`).`);
   return out;
@@ -309,8 +309,8 @@ function fieldsSection(change: Change): string[] {
  * fields, then which changes of this plan it waits for (a dependency that
  * does not change needs no waiting; apply orders only what it changes).
  */
-function changeBlock(change: Change, inPlan: ReadonlySet<string>): string[] {
-  const summary = `<code>${html(SYMBOL[change.action])}</code> ${VERB[change.action]} <code>${html(change.address)}</code> — ${htmlText(change.title)}: ${htmlText(change.reason)}`;
+function changeBlock(change: Change, inPlan: ReadonlySet<string>, configFile: string): string[] {
+  const summary = `<code>${html(SYMBOL[change.action])}</code> ${VERB[change.action]} <code>${html(change.address)}</code> — ${htmlText(change.title)}: ${htmlText(reasonShown(change, configFile))}`;
   let body: string[];
   if (change.action === "create") body = propsSection(change.after ?? {}, "Value");
   else if (change.action === "delete") body = propsSection(change.before ?? {}, "Value (deleted)");
@@ -365,12 +365,12 @@ function buildParts(plan: Plan, options: MarkdownOptions): Parts {
     if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode));
   }
   const expiring = plan.expiring ?? [];
-  if (expiring.length > 0) head.push("", "#### Access that expires", "", "Grants after this plan that end at a set time (`mappings[].expires`), soonest first:", "", ...expiringSection(expiring, plan.mode));
+  if (expiring.length > 0) head.push("", "#### Access that expires", "", "Grants after this plan that end at a set time (`mappings[].expires`), soonest first:", "", ...expiringSection(expiring, plan.mode, plan.config));
   if (plan.changes.length > 0) head.push("", `#### Changes (${plan.changes.length})`);
 
   // Each change block is preceded by a blank line so it starts its own HTML block.
   const inPlan = new Set(plan.changes.map((c) => c.address));
-  const changes = plan.changes.map((c) => ["", ...changeBlock(c, inPlan)]);
+  const changes = plan.changes.map((c) => ["", ...changeBlock(c, inPlan, plan.config)]);
 
   const tail: string[] = [];
   if (plan.notPruned.length > 0) {

@@ -9,7 +9,7 @@
  */
 import type { Styler } from "./terminal-style.js";
 import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan } from "../domain/plan-types.js";
-import { daysLeftWords, expiryWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts } from "./values.js";
+import { daysLeftWords, expiryWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts, expiryWhere, reasonShown } from "./values.js";
 
 const INDENT = "      "; // under the address, past the symbol column
 
@@ -64,7 +64,7 @@ function permissionLines(p: PermissionRow, kind: string, style: Styler): string[
   return out;
 }
 
-function accessLine(row: AccessRow, kind: string, style: Styler): string {
+function accessLine(row: AccessRow, kind: string, style: Styler, configFile: string): string {
   const gained = row.change === "gained";
   const text =
     row.kind === "application"
@@ -72,14 +72,14 @@ function accessLine(row: AccessRow, kind: string, style: Styler): string {
       : `group ${quote(row.group)} ${gained ? "gains" : "loses"} ${kind} ${quote(row.grant)} in ${oneLine(row.account)} (${oneLine(row.accountId)})`;
   // Why a grant goes (its expiry passed) or how long a new one lasts.
   const expiry = row.expires
-    ? ` — ${row.reason === "expired" ? expiryWords(row.expires, true) : expiryWords(row.expires, false)} (${oneLine(row.expires.field)}, ${oneLine(row.expires.location)})`
+    ? ` — ${row.reason === "expired" ? expiryWords(row.expires, true) : expiryWords(row.expires, false)} (${oneLine(row.expires.field)}, ${oneLine(expiryWhere(row.expires, configFile))})`
     : "";
   const line = `${text}${expiry}${peopleText(row.people)}`;
   return gained ? `  ${style.green("+")} ${line}` : `  ${style.red("-")} ${line}`;
 }
 
-function expiringLine(row: ExpiringRow, kind: string, style: Styler): string {
-  return `  ${style.yellow("·")} group ${quote(row.group)}: ${kind} ${quote(row.grant)} in ${oneLine(row.account)} (${oneLine(row.accountId)}) ${expiryWords(row.expires, false)} (${daysLeftWords(row.daysLeft)}; ${oneLine(row.expires.field)}, ${oneLine(row.expires.location)})`;
+function expiringLine(row: ExpiringRow, kind: string, style: Styler, configFile: string): string {
+  return `  ${style.yellow("·")} group ${quote(row.group)}: ${kind} ${quote(row.grant)} in ${oneLine(row.account)} (${oneLine(row.accountId)}) ${expiryWords(row.expires, false)} (${daysLeftWords(row.daysLeft)}; ${oneLine(row.expires.field)}, ${oneLine(expiryWhere(row.expires, configFile))})`;
 }
 
 /** One line per top-level property; long documents and multi-line text as indented blocks. */
@@ -109,9 +109,9 @@ function patchLines(patch: string, style: Styler): string[] {
   });
 }
 
-function changeLines(change: Change, style: Styler): string[] {
+function changeLines(change: Change, style: Styler, configFile: string): string[] {
   const out = [`${symbol(change.action, style)} ${style.bold(oneLine(change.address))}`];
-  out.push(style.dim(`${INDENT}${oneLine(change.title)} — ${oneLine(change.reason)}`));
+  out.push(style.dim(`${INDENT}${oneLine(change.title)} — ${oneLine(reasonShown(change, configFile))}`));
   if (change.action === "create") {
     out.push(...propLines(change.after ?? {}, (s) => s));
   } else if (change.action === "delete") {
@@ -154,20 +154,20 @@ export function renderPlanText(plan: Plan, style: Styler): string {
     for (const caveat of plan.accessCaveats ?? []) out.push(caveat.startsWith("  ") ? `      ${oneLine(caveat.trim())}` : `  ${style.yellow("!")} ${hanging(caveat, "    ")}`);
     // Losses first: taking access away is what a reviewer must not miss.
     const rows = [...plan.access.filter((r) => r.change === "lost"), ...plan.access.filter((r) => r.change === "gained")];
-    for (const row of rows) out.push(accessLine(row, grantKind(plan.mode), style));
+    for (const row of rows) out.push(accessLine(row, grantKind(plan.mode), style, plan.config));
     if (plan.permissions && plan.permissions.length > 0) {
       out.push("", style.bold("Permission changes:"));
       for (const p of plan.permissions) out.push(...permissionLines(p, grantKind(plan.mode), style));
     }
 
     out.push("", style.bold("Changes:"));
-    for (const change of plan.changes) out.push("", ...changeLines(change, style));
+    for (const change of plan.changes) out.push("", ...changeLines(change, style, plan.config));
   }
 
   const expiring = plan.expiring ?? [];
   if (expiring.length > 0) {
     out.push("", style.bold("Access that expires:") + " grants after this plan that end at a set time (mappings[].expires), soonest first");
-    for (const row of expiring) out.push(expiringLine(row, grantKind(plan.mode), style));
+    for (const row of expiring) out.push(expiringLine(row, grantKind(plan.mode), style, plan.config));
   }
 
   if (plan.notPruned.length > 0) {

@@ -7,7 +7,7 @@
  * a single line with those characters made visible; each renderer adds the
  * escaping its own format needs on top.
  */
-import { expiryPhrase } from "../config/expiry.js";
+import { expiryLocationAsGiven, expiryPhrase } from "../config/expiry.js";
 import { isDeferred, isLookup, isRef, type Expiry } from "../domain/plan-types.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 
@@ -145,6 +145,20 @@ export function statementWords(r: { effect: string; action: string; resource: st
 /** "expired on 2026-11-30" / "expires at 2026-12-31T18:00:00Z" (the value as written). */
 export function expiryWords(e: Expiry, past: boolean): string {
   return `${past ? "expired" : "expires"} ${expiryPhrase(e.value)}`;
+}
+
+/**
+ * Where an expiry is written, as errors and validate warnings name the file: as given on
+ * the command line (the plan's `config`). The plan itself keeps the file's base name, so
+ * that its hash does not depend on how -c spelled the path.
+ */
+export function expiryWhere(e: Expiry, configFile: string): string {
+  return expiryLocationAsGiven(e.location, configFile);
+}
+
+/** A change's reason as printed: an expired grant's with the location as given (see expiryWhere). */
+export function reasonShown(change: { reason: string; expired?: Expiry }, configFile: string): string {
+  return change.expired ? `expired ${expiryPhrase(change.expired.value)} (${change.expired.field}, ${expiryWhere(change.expired, configFile)})` : change.reason;
 }
 
 /** "in 3 days", "in 1 day", "in less than a day" from a row's whole days left. */

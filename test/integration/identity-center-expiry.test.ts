@@ -56,7 +56,7 @@ describe("identity-center: access that expires", () => {
     const plan = await planJson();
     expect(plan.changes).toEqual([]);
     expect(plan.expiring!.map((e) => `${e.group} ${e.grant}@${e.accountId} ${e.expires.value}`)).toEqual([`data-eng DataEngineer@${DEV} ${day(5)}`]);
-    expect(plan.warnings).toContainEqual(expect.stringContaining(`access ends in 5 days: group 'data-eng' loses permission set 'DataEngineer' in dev (${DEV}) — expires on ${day(5)} (mappings[2].expires, ${path.basename(config)}:${expiresLine()}:14)`));
+    expect(plan.warnings).toContainEqual(expect.stringContaining(`access ends in 5 days: group 'data-eng' loses permission set 'DataEngineer' in dev (${DEV}) — expires on ${day(5)} (mappings[2].expires, ${config}:${expiresLine()}:14)`));
   });
 
   it("once past, plans the removal with reason expired even with --no-prune, copies included, SCIM's groups untouched", async () => {
