@@ -84555,6 +84555,64 @@ var policyBinding = {
   }
 };
 
+// src/domain/expressions.ts
+var SAML_ATTRIBUTE = {
+  /** Followed by the attribute's key: an attribute for access control (ABAC) of IAM Identity Center. */
+  accessControlPrefix: "https://aws.amazon.com/SAML/Attributes/AccessControl:",
+  role: "https://aws.amazon.com/SAML/Attributes/Role",
+  roleSessionName: "https://aws.amazon.com/SAML/Attributes/RoleSessionName",
+  sessionDuration: "https://aws.amazon.com/SAML/Attributes/SessionDuration"
+};
+function pyLiteral(value) {
+  if (typeof value === "number") {
+    if (!Number.isSafeInteger(value)) throw new Error(`refusing to render non-integer ${value} into Python`);
+    return String(value);
+  }
+  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c5) => `\\u${c5.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+var ROLE_EXPRESSION = `# Managed by authentik-aws-gitops: edits are overwritten.
+# AWS expects "role_arn,saml_provider_arn" per role the user may assume. Each
+# application entitlement the user holds (through a group binding) carries one
+# pair in its attributes, so this expression never changes when roles do.
+# authentik lists an entitlement once per binding that grants it (a user in two
+# mapped groups gets it twice): each pair is sent once.
+roles = []
+for entitlement in request.user.app_entitlements(provider.application):
+    attributes = entitlement.attributes or {}
+    role_arn = attributes.get("aws_role_arn")
+    provider_arn = attributes.get("aws_saml_provider_arn")
+    if isinstance(role_arn, str) and isinstance(provider_arn, str):
+        value = role_arn + "," + provider_arn
+        if value not in roles:
+            roles.append(value)
+return roles
+`;
+function roleSessionNameExpression(source) {
+  const attribute = source === "email" ? "email" : "username";
+  return `# Managed by authentik-aws-gitops: edits are overwritten.
+# AWS accepts 2-64 characters of [A-Za-z0-9_+=,.@-] as RoleSessionName.
+import re
+value = re.sub(r"[^A-Za-z0-9_+=,.@-]", "_", str(getattr(user, ${pyLiteral(attribute)}, "") or ""))[:64]
+return value.ljust(2, "_")
+`;
+}
+function sessionDurationExpression(seconds2) {
+  return `# Managed by authentik-aws-gitops: edits are overwritten.
+return ${pyLiteral(String(seconds2))}
+`;
+}
+function accessControlExpression(path7) {
+  return `# Managed by authentik-aws-gitops: edits are overwritten.
+# IAM Identity Center reads this as an attribute for access control (a session tag).
+value = request.user.attributes
+for part in ${pyLiteral(path7)}.split("."):
+    value = value.get(part) if isinstance(value, dict) else None
+if value is None or isinstance(value, (dict, list)):
+    return None
+return str(value)
+`;
+}
+
 // src/resources/authentik-property-mapping.ts
 var propertyMapping = {
   type: "authentik.property_mapping",
@@ -84562,6 +84620,14 @@ var propertyMapping = {
   order: 10,
   reader: "authentik",
   missing: missingIn("authentik"),
+  sessionTags(change) {
+    const m3 = change.after ?? change.before;
+    if (!m3.saml_name.startsWith(SAML_ATTRIBUTE.accessControlPrefix)) return void 0;
+    if ((change.action === "update" || change.action === "adopt") && !change.fields.some((f5) => f5.field === "expression" || f5.field === "saml_name")) return void 0;
+    const key2 = m3.saml_name.slice(SAML_ATTRIBUTE.accessControlPrefix.length);
+    const what = change.action === "create" || change.action === "adopt" ? "now sent" : change.action === "delete" ? "no longer sent" : "sent from another value";
+    return `attribute for access control ${key2} ${what} by authentik in the SAML assertion`;
+  },
   async apply(change, ctx) {
     const a5 = need(ctx.authentik, "authentik");
     if (change.action === "delete") return remove(a5, `/propertymappings/all/${change.liveId}/`);
@@ -89833,11 +89899,11 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
       }
     });
   }
-  const abac = await readAccessControlAttributes(clients, instanceArn, config);
+  const abac = config.aws.identityCenter?.accessControlAttributes ? await readAccessControlAttributes(clients, instanceArn) : void 0;
   if (abac) resources.push(abac);
   return { instanceArn, identityStoreId, resources, groups, permissionSetArns, ouAccounts };
 }
-async function readAccessControlAttributes(clients, instanceArn, config) {
+async function readAccessControlAttributes(clients, instanceArn) {
   const answer = await clients.ssoAdmin.send(new import_client_sso_admin4.DescribeInstanceAccessControlAttributeConfigurationCommand({ InstanceArn: instanceArn })).catch((error3) => {
     if (error3 instanceof import_client_sso_admin4.ResourceNotFoundException) return void 0;
     throw error3;
@@ -89852,10 +89918,8 @@ async function readAccessControlAttributes(clients, instanceArn, config) {
     system: "aws",
     title: "attributes for access control (ABAC) of the IAM Identity Center instance",
     id: instanceArn,
-    props: { attributes },
-    ...ownedUnless(
-      config.aws.identityCenter?.accessControlAttributes === void 0 && "the configuration does not declare aws.identityCenter.accessControlAttributes (an instance setting carries no tag: the tool changes it only when told to)"
-    )
+    props: { attributes, ...answer.Status === "CREATION_FAILED" ? { status: `CREATION_FAILED: ${answer.StatusReason ?? "no reason given"}` } : {} },
+    owned: true
   };
 }
 async function readOuAccounts(clients, config) {
@@ -90005,6 +90069,17 @@ var accessControlAttributes = {
   order: 95,
   reader: "identity-center",
   missing: () => "is not enabled in IAM Identity Center",
+  sessionTags(change) {
+    const before = change.before?.attributes ?? {};
+    const after = change.after?.attributes ?? {};
+    const keys = [.../* @__PURE__ */ new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    const parts = [
+      ...keys.filter((k5) => !(k5 in before)).map((k5) => `${k5} added (${after[k5]})`),
+      ...keys.filter((k5) => !(k5 in after)).map((k5) => `${k5} removed (was ${before[k5]})`),
+      ...keys.filter((k5) => k5 in before && k5 in after && before[k5] !== after[k5]).map((k5) => `${k5} read from ${after[k5]} instead of ${before[k5]}`)
+    ];
+    return parts.length ? `attributes for access control of the Identity Center instance: ${parts.join(", ")}` : void 0;
+  },
   async apply(change, ctx) {
     const ic = need(ctx.identityCenter, "IAM Identity Center");
     const sso = ic.clients.ssoAdmin;
@@ -90244,6 +90319,7 @@ var DEFAULT_REVIEW = {
     largeGroup: { enabled: true, threshold: 25 },
     longSession: { enabled: true, thresholdSeconds: 8 * 3600 },
     identityProviderRemoved: { enabled: true },
+    sessionTagsChanged: { enabled: true },
     grantInUseRemoved: { enabled: true },
     custom: []
   }
@@ -90360,8 +90436,12 @@ function assessRisks(input) {
     }
   }
   for (const c5 of plan.changes) {
-    if (c5.action !== "delete") continue;
     const kind = kindOf(c5.type);
+    const tags = kind.sessionTags?.(c5);
+    if (tags && rules.sessionTagsChanged.enabled) {
+      add("session-tags-changed", rules.sessionTagsChanged.severity ?? "medium", `${tags}: permission set policies that test aws:PrincipalTag see other values`, [c5.address]);
+    }
+    if (c5.action !== "delete") continue;
     if (kind.identityProvider && rules.identityProviderRemoved.enabled) {
       add("identity-provider-removed", rules.identityProviderRemoved.severity ?? "high", `${c5.title} is deleted: nobody can sign in through it`, [c5.address]);
     }
@@ -90603,6 +90683,7 @@ function resolveReview(raw) {
       largeGroup: { ...rule(risks?.largeGroup), threshold: risks?.largeGroup?.threshold ?? 25 },
       longSession: { ...rule(risks?.longSession), thresholdSeconds: (risks?.longSession?.threshold !== void 0 ? parseDuration(risks.longSession.threshold) : void 0) ?? 8 * 3600 },
       identityProviderRemoved: rule(risks?.identityProviderRemoved),
+      sessionTagsChanged: rule(risks?.sessionTagsChanged),
       grantInUseRemoved: rule(risks?.grantInUseRemoved),
       custom: (risks?.custom ?? []).map((c5) => ({
         name: c5.name,
@@ -91449,6 +91530,15 @@ var config_schema_default = {
               properties: {
                 enabled: { type: "boolean", default: true, description: "Whether the rule runs." },
                 severity: { type: "string", enum: ["high", "medium", "low"], description: "Severity of its findings (default high)." }
+              }
+            },
+            sessionTagsChanged: {
+              type: "object",
+              additionalProperties: false,
+              description: "The attributes for access control (session tags) change: a key added, removed or read from elsewhere, in the instance's ABAC configuration or in what authentik sends.",
+              properties: {
+                enabled: { type: "boolean", default: true, description: "Whether the rule runs." },
+                severity: { type: "string", enum: ["high", "medium", "low"], description: "Severity of its findings (default medium)." }
               }
             },
             grantInUseRemoved: {
@@ -93465,64 +93555,6 @@ function releaseWarning(release2) {
   return `authentik ${release2.version} is newer than the newest release authentik-aws-gitops is tested against (${NEWEST_TESTED}); it speaks ${NEWEST_TESTED}'s API to it \u2014 read the plan with care and upgrade the tool when a version supporting ${release2.minor} is out`;
 }
 
-// src/domain/expressions.ts
-var SAML_ATTRIBUTE = {
-  /** Followed by the attribute's key: an attribute for access control (ABAC) of IAM Identity Center. */
-  accessControlPrefix: "https://aws.amazon.com/SAML/Attributes/AccessControl:",
-  role: "https://aws.amazon.com/SAML/Attributes/Role",
-  roleSessionName: "https://aws.amazon.com/SAML/Attributes/RoleSessionName",
-  sessionDuration: "https://aws.amazon.com/SAML/Attributes/SessionDuration"
-};
-function pyLiteral(value) {
-  if (typeof value === "number") {
-    if (!Number.isSafeInteger(value)) throw new Error(`refusing to render non-integer ${value} into Python`);
-    return String(value);
-  }
-  return JSON.stringify(value).replace(/[\u007f-\uffff]/g, (c5) => `\\u${c5.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-var ROLE_EXPRESSION = `# Managed by authentik-aws-gitops: edits are overwritten.
-# AWS expects "role_arn,saml_provider_arn" per role the user may assume. Each
-# application entitlement the user holds (through a group binding) carries one
-# pair in its attributes, so this expression never changes when roles do.
-# authentik lists an entitlement once per binding that grants it (a user in two
-# mapped groups gets it twice): each pair is sent once.
-roles = []
-for entitlement in request.user.app_entitlements(provider.application):
-    attributes = entitlement.attributes or {}
-    role_arn = attributes.get("aws_role_arn")
-    provider_arn = attributes.get("aws_saml_provider_arn")
-    if isinstance(role_arn, str) and isinstance(provider_arn, str):
-        value = role_arn + "," + provider_arn
-        if value not in roles:
-            roles.append(value)
-return roles
-`;
-function roleSessionNameExpression(source) {
-  const attribute = source === "email" ? "email" : "username";
-  return `# Managed by authentik-aws-gitops: edits are overwritten.
-# AWS accepts 2-64 characters of [A-Za-z0-9_+=,.@-] as RoleSessionName.
-import re
-value = re.sub(r"[^A-Za-z0-9_+=,.@-]", "_", str(getattr(user, ${pyLiteral(attribute)}, "") or ""))[:64]
-return value.ljust(2, "_")
-`;
-}
-function sessionDurationExpression(seconds2) {
-  return `# Managed by authentik-aws-gitops: edits are overwritten.
-return ${pyLiteral(String(seconds2))}
-`;
-}
-function accessControlExpression(path7) {
-  return `# Managed by authentik-aws-gitops: edits are overwritten.
-# IAM Identity Center reads this as an attribute for access control (a session tag).
-value = request.user.attributes
-for part in ${pyLiteral(path7)}.split("."):
-    value = value.get(part) if isinstance(value, dict) else None
-if value is None or isinstance(value, (dict, list)):
-    return None
-return str(value)
-`;
-}
-
 // src/desired/authentik-common.ts
 function pinnedIssuer(config, runUrl2) {
   return `${publicAuthentikUrl(config, runUrl2)}/application/saml/${config.authentik.application.slug}/metadata/`;
@@ -94084,7 +94116,9 @@ var classicIam = {
       return metadata;
     };
     return {
+      // Both systems together: at most `concurrency` writes in flight (IAM's write rate is tight).
       concurrency: ctx.concurrency,
+      inFlight: ctx.concurrency,
       authentik: { client: ctx.authentik, lookups: live.authentik.lookups, ids: live.authentik.ids },
       iam: (account) => {
         const clients = live.aws.get(account);
@@ -94318,6 +94352,14 @@ function needsFullScimSync(plan, config) {
 }
 function writesScimProvider(plan) {
   return plan.changes.some((c5) => c5.type === "authentik.scim_provider" && c5.action !== "delete" && !(c5.action === "adopt" && c5.fields.length === 0));
+}
+var SCIM_FILLED = /^\$\{path:(userName|displayName|locale|name\.(formatted|givenName|familyName)|emails(\[[^\]]*\])?(\.(value|type))?)\}$/;
+function accessControlFindings(config) {
+  const abac = config.aws.identityCenter?.accessControlAttributes ?? [];
+  if (!config.scim) return [];
+  return abac.filter((a5) => a5.source !== void 0 && !SCIM_FILLED.test(a5.source)).map(
+    (a5) => `attribute for access control '${a5.key}' reads ${a5.source} from the Identity Store, where the SCIM provider this configuration sets up writes only userName, name, displayName, emails and locale: it stays empty (no session tag) unless another SCIM mapping or the console fills it; to send it from a user attribute in authentik, write ${a5.key}: { fromAuthentik: ATTRIBUTE }`
+  );
 }
 
 // src/providers/authentik/scim-sync.ts
@@ -94663,7 +94705,7 @@ function pThrottle({ limit, interval, strict, signal, onDelay, weight }) {
 
 // src/providers/aws/sso-clients.ts
 function createRateLimiter(ratePerSecond, burst = Math.max(1, Math.round(ratePerSecond))) {
-  const turn = pThrottle({ limit: burst, interval: Math.max(1, Math.round(burst / ratePerSecond * 1e3)) })(() => void 0);
+  const turn = pThrottle({ limit: burst, interval: Math.max(1, Math.round(burst / ratePerSecond * 1e3)), strict: true })(() => void 0);
   return { take: async () => void await turn() };
 }
 function rateLimited(client, limiter) {
@@ -94758,7 +94800,7 @@ var identityCenter = {
     const store = identityStoreFindings(ctx.config, activeMappings(ctx.config.mappings, ctx.now), live.aws.groups, live.aws.identityStoreId);
     return {
       problems: [...scope.problems, ...store.problems],
-      warnings: [...scope.warnings, ...store.warnings, ...keepWhatAwsCannotClear(desired, live.resources)],
+      warnings: [...scope.warnings, ...store.warnings, ...accessControlFindings(ctx.config), ...keepWhatAwsCannotClear(desired, live.resources)],
       manualSteps: consoleSteps(ctx.config, ctx.authentikUrl, setup.sp, live.resources)
     };
   },
@@ -94778,8 +94820,10 @@ var identityCenter = {
       operations: asyncOperations(setup.clients, live.aws.instanceArn, { initialMs: pollMs })
     };
     return {
-      // Identity Center's lanes (10 assignments in flight, one provisioning at a time) bound it further.
+      // Each system at `concurrency`; Identity Center's own lanes (10 assignments in flight,
+      // one provisioning at a time) bound those kinds further.
       concurrency: ctx.concurrency,
+      inFlight: Math.max(10, ctx.concurrency),
       authentik: { client: ctx.authentik, lookups: live.authentik.lookups, ids: live.authentik.ids, ...setup.scimToken ? { scimToken: setup.scimToken } : {} },
       identityCenter: identityCenter2
     };
@@ -96122,7 +96166,6 @@ var MODES = {
   "classic-iam": classicIam,
   "identity-center": identityCenter
 };
-var APPLY_IN_FLIGHT = 10;
 async function planWith(mode, config, options) {
   const env2 = options.env ?? process.env;
   const base = { config, options, env: env2, now: options.now ?? /* @__PURE__ */ new Date(), concurrency: options.concurrency ?? 4 };
@@ -96166,7 +96209,7 @@ async function planWith(mode, config, options) {
     mode.beforeApply?.(ctx, setup, plan);
     const applyContext = mode.applyContext(ctx, setup, live, applyOptions.onProgress);
     const result = await executeChanges(plan.changes, (change) => applyChange(change, applyContext), {
-      concurrency: Math.max(APPLY_IN_FLIGHT, ctx.concurrency),
+      concurrency: applyContext.inFlight,
       lanes: (change) => laneOf(change, applyContext),
       ...applyOptions.onProgress ? { onProgress: applyOptions.onProgress } : {}
     });
@@ -96627,6 +96670,8 @@ ${rest > 0 ? `
       throw error3;
     });
     annotate(warnings, this.ctx);
+    const scimToken = resolved.scim ? this.ctx.env[resolved.scim.tokenEnv] : void 0;
+    if (scimToken) setSecret(scimToken);
     return resolved;
   }
   /** Plans a configuration through the session factory the CLI uses too; the session is kept for apply. */

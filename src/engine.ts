@@ -33,9 +33,6 @@ const MODES: { readonly [M in ResolvedConfig["mode"]]: Mode<any, any> } = {
   "identity-center": identityCenter,
 };
 
-/** At most this many changes in flight in one apply; each kind's lane bounds its own further (AWS allows 10 assignments). */
-const APPLY_IN_FLIGHT = 10;
-
 async function planWith<S, A>(mode: Mode<S, A>, config: ResolvedConfig, options: EngineOptions): Promise<PlanSession> {
   const env = options.env ?? process.env;
   const base = { config, options, env, now: options.now ?? new Date(), concurrency: options.concurrency ?? 4 };
@@ -89,7 +86,7 @@ async function planWith<S, A>(mode: Mode<S, A>, config: ResolvedConfig, options:
     mode.beforeApply?.(ctx, setup, plan);
     const applyContext = mode.applyContext(ctx, setup, live, applyOptions.onProgress);
     const result = await executeChanges(plan.changes, (change) => applyChange(change, applyContext), {
-      concurrency: Math.max(APPLY_IN_FLIGHT, ctx.concurrency),
+      concurrency: applyContext.inFlight,
       lanes: (change) => laneOf(change, applyContext),
       ...(applyOptions.onProgress ? { onProgress: applyOptions.onProgress } : {}),
     });

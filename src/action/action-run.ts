@@ -228,6 +228,9 @@ export class ActionRun {
       throw error;
     });
     annotate(warnings, this.ctx);
+    // Masked as soon as the config is loaded, in every mode (the report reads with it too).
+    const scimToken = resolved.scim ? this.ctx.env[resolved.scim.tokenEnv] : undefined;
+    if (scimToken) core.setSecret(scimToken);
     return resolved;
   }
 

@@ -579,6 +579,19 @@ export interface Review {
       severity?: "high" | "medium" | "low";
     };
     /**
+     * The attributes for access control (session tags) change: a key added, removed or read from elsewhere, in the instance's ABAC configuration or in what authentik sends.
+     */
+    sessionTagsChanged?: {
+      /**
+       * Whether the rule runs.
+       */
+      enabled?: boolean;
+      /**
+       * Severity of its findings (default medium).
+       */
+      severity?: "high" | "medium" | "low";
+    };
+    /**
      * Every grant of a role or permission set still held by people is removed.
      */
     grantInUseRemoved?: {

@@ -182,6 +182,7 @@ export interface ResolvedReview {
     largeGroup: ResolvedRiskRule & { threshold: number };
     longSession: ResolvedRiskRule & { thresholdSeconds: number };
     identityProviderRemoved: ResolvedRiskRule;
+    sessionTagsChanged: ResolvedRiskRule;
     grantInUseRemoved: ResolvedRiskRule;
     custom: ResolvedCustomRisk[];
   };

@@ -25,6 +25,7 @@ export function resolveReview(raw: Pick<AuthentikAwsGitopsConfig, "review" | "aw
       largeGroup: { ...rule(risks?.largeGroup), threshold: risks?.largeGroup?.threshold ?? 25 },
       longSession: { ...rule(risks?.longSession), thresholdSeconds: (risks?.longSession?.threshold !== undefined ? parseDuration(risks.longSession.threshold) : undefined) ?? 8 * 3600 },
       identityProviderRemoved: rule(risks?.identityProviderRemoved),
+      sessionTagsChanged: rule(risks?.sessionTagsChanged),
       grantInUseRemoved: rule(risks?.grantInUseRemoved),
       custom: (risks?.custom ?? []).map((c) => ({
         name: c.name,

@@ -84,7 +84,9 @@ export const classicIam: Mode<Setup, Map<string, AccountClients>> = {
       return metadata;
     };
     return {
+      // Both systems together: at most `concurrency` writes in flight (IAM's write rate is tight).
       concurrency: ctx.concurrency,
+      inFlight: ctx.concurrency,
       authentik: { client: ctx.authentik, lookups: live.authentik.lookups, ids: live.authentik.ids },
       iam: (account) => {
         const clients = live.aws.get(account);

@@ -10,7 +10,7 @@ import { desiredIdentityCenter } from "../desired/identity-center.js";
 import { address } from "../domain/addresses.js";
 import type { SpMetadata } from "../domain/saml-metadata.js";
 import { UserError } from "../errors.js";
-import { consoleSteps, identityStoreFindings, keepWhatAwsCannotClear, needsFullScimSync, scimScopeFindings, writesScimProvider } from "../plan/identity-center-checks.js";
+import { accessControlFindings, consoleSteps, identityStoreFindings, keepWhatAwsCannotClear, needsFullScimSync, scimScopeFindings, writesScimProvider } from "../plan/identity-center-checks.js";
 import { ScimSync } from "../providers/authentik/scim-sync.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { waitForIdentityStoreGroup } from "../providers/aws/identity-store-wait.js";
@@ -105,7 +105,7 @@ export const identityCenter: Mode<Setup, IdentityCenterLive> = {
     const store = identityStoreFindings(ctx.config, activeMappings(ctx.config.mappings, ctx.now), live.aws.groups, live.aws.identityStoreId);
     return {
       problems: [...scope.problems, ...store.problems],
-      warnings: [...scope.warnings, ...store.warnings, ...keepWhatAwsCannotClear(desired, live.resources)],
+      warnings: [...scope.warnings, ...store.warnings, ...accessControlFindings(ctx.config), ...keepWhatAwsCannotClear(desired, live.resources)],
       manualSteps: consoleSteps(ctx.config, ctx.authentikUrl, setup.sp, live.resources),
     };
   },
@@ -130,8 +130,10 @@ export const identityCenter: Mode<Setup, IdentityCenterLive> = {
       operations: asyncOperations(setup.clients, live.aws.instanceArn, { initialMs: pollMs }),
     };
     return {
-      // Identity Center's lanes (10 assignments in flight, one provisioning at a time) bound it further.
+      // Each system at `concurrency`; Identity Center's own lanes (10 assignments in flight,
+      // one provisioning at a time) bound those kinds further.
       concurrency: ctx.concurrency,
+      inFlight: Math.max(10, ctx.concurrency),
       authentik: { client: ctx.authentik, lookups: live.authentik.lookups, ids: live.authentik.ids, ...(setup.scimToken ? { scimToken: setup.scimToken } : {}) },
       identityCenter,
     };

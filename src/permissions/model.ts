@@ -281,7 +281,9 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
     resources: [instance],
     grants: [
       { action: "sso:ListAccountAssignmentsForPrincipal", why: "reads each group's assignments (one paged call per group)" },
-      { action: "sso:DescribeInstanceAccessControlAttributeConfiguration", why: "reads the instance's attributes for access control (ABAC), and waits for them to be enabled" },
+      ...(ic.accessControlAttributes
+        ? [{ action: "sso:DescribeInstanceAccessControlAttributeConfiguration", why: "reads the instance's attributes for access control (ABAC), and waits for them to be enabled" }]
+        : []),
     ],
   });
   specs.push({

@@ -118,3 +118,22 @@ export function needsFullScimSync(plan: Plan, config: ResolvedConfig): boolean {
 export function writesScimProvider(plan: Plan): boolean {
   return plan.changes.some((c) => c.type === "authentik.scim_provider" && c.action !== "delete" && !(c.action === "adopt" && c.fields.length === 0));
 }
+
+/**
+ * What the SCIM provider this tool sets up writes to the Identity Store: authentik's
+ * default user mapping (userName, name, displayName, emails, locale, active) under the
+ * tool's own (userName from the email, no photos). An attribute for access control read
+ * from any other path stays empty unless something else fills it.
+ */
+const SCIM_FILLED = /^\$\{path:(userName|displayName|locale|name\.(formatted|givenName|familyName)|emails(\[[^\]]*\])?(\.(value|type))?)\}$/;
+
+export function accessControlFindings(config: ResolvedConfig): string[] {
+  const abac = config.aws.identityCenter?.accessControlAttributes ?? [];
+  if (!config.scim) return [];
+  return abac
+    .filter((a) => a.source !== undefined && !SCIM_FILLED.test(a.source))
+    .map(
+      (a) =>
+        `attribute for access control '${a.key}' reads ${a.source} from the Identity Store, where the SCIM provider this configuration sets up writes only userName, name, displayName, emails and locale: it stays empty (no session tag) unless another SCIM mapping or the console fills it; to send it from a user attribute in authentik, write ${a.key}: { fromAuthentik: ATTRIBUTE }`,
+    );
+}

@@ -41,6 +41,7 @@ export const DEFAULT_REVIEW: ResolvedReview = {
     largeGroup: { enabled: true, threshold: 25 },
     longSession: { enabled: true, thresholdSeconds: 8 * 3600 },
     identityProviderRemoved: { enabled: true },
+    sessionTagsChanged: { enabled: true },
     grantInUseRemoved: { enabled: true },
     custom: [],
   },
@@ -180,8 +181,12 @@ export function assessRisks(input: RiskInput): Risk[] {
   }
 
   for (const c of plan.changes) {
-    if (c.action !== "delete") continue;
     const kind = kindOf(c.type);
+    const tags = kind.sessionTags?.(c);
+    if (tags && rules.sessionTagsChanged.enabled) {
+      add("session-tags-changed", rules.sessionTagsChanged.severity ?? "medium", `${tags}: permission set policies that test aws:PrincipalTag see other values`, [c.address]);
+    }
+    if (c.action !== "delete") continue;
     if (kind.identityProvider && rules.identityProviderRemoved.enabled) {
       add("identity-provider-removed", rules.identityProviderRemoved.severity ?? "high", `${c.title} is deleted: nobody can sign in through it`, [c.address]);
     }

@@ -1,5 +1,6 @@
 /** authentik.property_mapping: a SAML property mapping the tool owns (the Role, RoleSessionName and SessionDuration attributes). */
 import type { SAMLPropertyMapping } from "@goauthentik/api";
+import { SAML_ATTRIBUTE } from "../domain/expressions.js";
 import { createOnce, findOne, remove } from "../providers/authentik/writes.js";
 import { missingIn, need, type ResourceKind } from "./kind.js";
 
@@ -17,6 +18,14 @@ export const propertyMapping: ResourceKind<PropertyMappingProps> = {
   order: 10,
   reader: "authentik",
   missing: missingIn("authentik"),
+  sessionTags(change) {
+    const m = change.after ?? change.before!;
+    if (!m.saml_name.startsWith(SAML_ATTRIBUTE.accessControlPrefix)) return undefined;
+    if ((change.action === "update" || change.action === "adopt") && !change.fields.some((f) => f.field === "expression" || f.field === "saml_name")) return undefined;
+    const key = m.saml_name.slice(SAML_ATTRIBUTE.accessControlPrefix.length);
+    const what = change.action === "create" || change.action === "adopt" ? "now sent" : change.action === "delete" ? "no longer sent" : "sent from another value";
+    return `attribute for access control ${key} ${what} by authentik in the SAML assertion`;
+  },
   async apply(change, ctx) {
     const a = need(ctx.authentik, "authentik");
     if (change.action === "delete") return remove(a, `/propertymappings/all/${change.liveId}/`);

@@ -17,6 +17,8 @@ import { need, type ResourceKind } from "./kind.js";
 export interface AccessControlAttributesProps {
   /** Key → the Identity Store attribute it comes from ("${path:enterprise.department}"), sorted by key. */
   attributes: Record<string, string>;
+  /** Live only, when AWS failed to enable it: why (a difference, so the plan writes it again). */
+  status?: string;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -32,6 +34,17 @@ export const accessControlAttributes: ResourceKind<AccessControlAttributesProps>
   order: 95,
   reader: "identity-center",
   missing: () => "is not enabled in IAM Identity Center",
+  sessionTags(change) {
+    const before = change.before?.attributes ?? {};
+    const after = change.after?.attributes ?? {};
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
+    const parts = [
+      ...keys.filter((k) => !(k in before)).map((k) => `${k} added (${after[k]})`),
+      ...keys.filter((k) => !(k in after)).map((k) => `${k} removed (was ${before[k]})`),
+      ...keys.filter((k) => k in before && k in after && before[k] !== after[k]).map((k) => `${k} read from ${after[k]} instead of ${before[k]}`),
+    ];
+    return parts.length ? `attributes for access control of the Identity Center instance: ${parts.join(", ")}` : undefined;
+  },
   async apply(change, ctx) {
     const ic = need(ctx.identityCenter, "IAM Identity Center");
     const sso = ic.clients.ssoAdmin;

@@ -34,6 +34,8 @@ export interface ApplyContext {
   identityCenter?: IdentityCenterApplyContext;
   /** The default bound per system, when a kind names no lane of its own. */
   concurrency: number;
+  /** At most this many changes in flight in all (each lane bounds its own further). */
+  inFlight: number;
 }
 
 /** A grant-carrying resource's row of the access diff (group × grant × account), before the plan says gained or lost. */
@@ -74,6 +76,8 @@ export interface ResourceKind<P> {
   grant?: GrantFacts<P>;
   /** Deleting it removes a way to sign in (a risk of its own). */
   readonly identityProvider?: true;
+  /** When a change alters the session tags people get (attributes for access control): what changes, in words (risk session-tags-changed). */
+  sessionTags?(change: KindChange<P>): string | undefined;
   /** Its own bound in apply, when the system sets one (default: one lane per system). */
   lane?(change: KindChange<P>, ctx: ApplyContext): Lane;
   /** Applies one change (create, update, adopt, delete) through the context's clients. */

@@ -70,6 +70,12 @@ describe("attributes for access control (ABAC)", () => {
     expect(provider.after!.property_mappings).toEqual([{ $ref: "authentik.property_mapping[aws-gitops aws-identity-center: AWS AccessControl CostCenter]" }]);
     const text = await cli(["plan", "-c", config]);
     expect(text.stdout).toContain("+ aws.sso.access_control_attributes[instance]");
+    // A reviewer is told the session tags change, and that SCIM as set up here does not fill enterprise.department.
+    expect(plan.risks).toContainEqual(
+      expect.objectContaining({ rule: "session-tags-changed", severity: "medium", message: expect.stringContaining("Department added (${path:enterprise.department})") }),
+    );
+    expect(plan.risks).toContainEqual(expect.objectContaining({ rule: "session-tags-changed", message: expect.stringContaining("CostCenter now sent by authentik") }));
+    expect(plan.warnings).toContainEqual(expect.stringContaining("attribute for access control 'Department' reads ${path:enterprise.department} from the Identity Store"));
   });
 
   it("applies (waiting until AWS has enabled it), authentik sends the attribute, and the next plan is clean", async () => {
@@ -108,6 +114,7 @@ describe("attributes for access control (ABAC)", () => {
     const plan = await planJson();
     expect(actions(plan)).toEqual(["update aws.sso.access_control_attributes[instance]"]);
     expect(plan.changes[0]!.fields).toEqual([{ field: "attributes.Department", before: "${path:title}", after: "${path:enterprise.department}" }]);
+    expect(plan.risks).toContainEqual(expect.objectContaining({ rule: "session-tags-changed", message: expect.stringContaining("Department read from ${path:enterprise.department} instead of ${path:title}") }));
     expect((await cli(["apply", "-c", config, "--auto-approve"])).code).toBe(0);
     expect((await describeAbac()).InstanceAccessControlAttributeConfiguration?.AccessControlAttributes?.[0]?.Value?.Source).toEqual(["${path:enterprise.department}"]);
   });

@@ -19,7 +19,8 @@ export interface RateLimiter {
 }
 
 export function createRateLimiter(ratePerSecond: number, burst: number = Math.max(1, Math.round(ratePerSecond))): RateLimiter {
-  const turn = pThrottle({ limit: burst, interval: Math.max(1, Math.round((burst / ratePerSecond) * 1000)) })(() => undefined);
+  // strict: a sliding window, so no two windows' turns meet at their border (a fixed window lets 2 × burst through in a moment).
+  const turn = pThrottle({ limit: burst, interval: Math.max(1, Math.round((burst / ratePerSecond) * 1000)), strict: true })(() => undefined);
   return { take: async () => void (await turn()) };
 }
 

@@ -207,7 +207,9 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
       }
     });
   }
-  const abac = await readAccessControlAttributes(clients, instanceArn, config);
+  // Only a configuration that declares them reads them: the others never change them, and
+  // need no permission for them.
+  const abac = config.aws.identityCenter?.accessControlAttributes ? await readAccessControlAttributes(clients, instanceArn) : undefined;
   if (abac) resources.push(abac);
   return { instanceArn, identityStoreId, resources, groups, permissionSetArns, ouAccounts };
 }
@@ -215,9 +217,11 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
 /**
  * The instance's attributes for access control (ABAC), if enabled. An instance setting
  * carries no tag: it is the configuration's when the configuration declares
- * aws.identityCenter.accessControlAttributes, and otherwise never changed or removed.
+ * aws.identityCenter.accessControlAttributes (only then is it read), and otherwise never
+ * read, changed or removed. A configuration AWS failed to enable shows as its status, so
+ * the plan writes it again.
  */
-async function readAccessControlAttributes(clients: IdentityCenterClients, instanceArn: string, config: ResolvedConfig): Promise<LiveResource | undefined> {
+async function readAccessControlAttributes(clients: IdentityCenterClients, instanceArn: string): Promise<LiveResource | undefined> {
   const answer = await clients.ssoAdmin.send(new DescribeInstanceAccessControlAttributeConfigurationCommand({ InstanceArn: instanceArn })).catch((error: unknown) => {
     if (error instanceof ResourceNotFoundException) return undefined; // not enabled
     throw error;
@@ -234,11 +238,8 @@ async function readAccessControlAttributes(clients: IdentityCenterClients, insta
     system: "aws",
     title: "attributes for access control (ABAC) of the IAM Identity Center instance",
     id: instanceArn,
-    props: { attributes },
-    ...ownedUnless(
-      config.aws.identityCenter?.accessControlAttributes === undefined &&
-        "the configuration does not declare aws.identityCenter.accessControlAttributes (an instance setting carries no tag: the tool changes it only when told to)",
-    ),
+    props: { attributes, ...(answer.Status === "CREATION_FAILED" ? { status: `CREATION_FAILED: ${answer.StatusReason ?? "no reason given"}` } : {}) },
+    owned: true,
   };
 }
 
