@@ -7,7 +7,8 @@
  */
 import type { ApplyResult, ProgressEvent } from "../apply/executor.js";
 import type { ResolvedConfig } from "../config/model.js";
-import type { AccessRow, DesiredResource, LiveResource, Plan, PlanProblem } from "../domain/plan-types.js";
+import type { DesiredResource, LiveResource, Plan } from "../domain/plan-types.js";
+import type { PlanInput } from "../plan/plan-input.js";
 import type { AuthentikRelease } from "../domain/releases.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
 import type { AuthentikLiveState } from "../providers/authentik/read-state.js";
@@ -39,20 +40,8 @@ export interface Live<Aws> {
   users: UserRow[] | undefined;
 }
 
-/** What a mode's rules say about this run beyond the diff. */
-export interface Findings {
-  problems?: PlanProblem[];
-  warnings?: string[];
-  manualSteps?: string[];
-  /** Access that exists now through something the plan does not model as a grant (a hand-made Role mapping). */
-  liveAccess?: readonly Omit<AccessRow, "change" | "people">[];
-  personAccess?: {
-    now: ReadonlyMap<string, readonly { grant: string; account: string; accountId: string }[]>;
-    members: Readonly<Record<string, readonly string[]>>;
-    names: boolean;
-  };
-  accessCaveats?: string[];
-}
+/** What a mode's rules say about this run beyond the diff (the parts of the plan's input they feed, see src/plan/plan-input.ts). */
+export type Findings = Pick<PlanInput, "problems" | "warnings" | "manualSteps" | "liveAccess" | "personAccess" | "accessCaveats">;
 
 export interface Mode<Setup, Aws> {
   /** What is needed before anything is read (files, secrets from the environment, clients), checked first. */
