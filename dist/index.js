@@ -89351,10 +89351,110 @@ function awsMayHaveCommitted(error3) {
   if (status !== void 0) return status >= 500;
   return e5.$fault === "server" || !("$metadata" in e5);
 }
+var THROTTLING_CODES = /* @__PURE__ */ new Set(["Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException", "ThrottledException", "SlowDown"]);
 function awsThrottled(error3) {
   const e5 = error3;
-  return e5?.name === "ThrottlingException" || e5?.name === "TooManyRequestsException" || e5?.$metadata?.httpStatusCode === 429;
+  return THROTTLING_CODES.has(e5?.name ?? "") || e5?.$metadata?.httpStatusCode === 429;
 }
+
+// src/providers/aws/retry-policy.ts
+var DEFAULT_RETRY_SECONDS = 120;
+var DEFAULT_MAX_ATTEMPTS2 = 8;
+var AwsGaveUpError = class extends UserError {
+  constructor(operation2, where, seconds2, attempts, last, budgetSeconds) {
+    super(
+      `AWS kept failing ${operation2} in ${where} for ${seconds2} s (${attempts} attempt(s), last: ${last}); gave up on it for this run (the retry budget is ${budgetSeconds} s, AUTHENTIK_AWS_GITOPS_AWS_RETRY_SECONDS). Check AWS's health and the endpoint, then run plan and apply again`
+    );
+    this.operation = operation2;
+    this.where = where;
+    this.seconds = seconds2;
+    this.attempts = attempts;
+    this.last = last;
+  }
+  operation;
+  where;
+  seconds;
+  attempts;
+  last;
+  name = "AwsGaveUpError";
+};
+function awsFailingOnItsSide(error3) {
+  if (error3 instanceof AwsGaveUpError) return false;
+  if (error3 instanceof UserError) return false;
+  return awsThrottled(error3) || awsMayHaveCommitted(error3);
+}
+function describe149(error3) {
+  const e5 = error3;
+  const status = e5?.$metadata?.httpStatusCode;
+  const text = `${status ? `HTTP ${status} ` : ""}${e5?.name ?? "Error"}${e5?.code && e5.code !== e5.name ? ` (${e5.code})` : ""}: ${e5?.message ?? String(error3)}`;
+  return redactUrls(text).slice(0, 300);
+}
+var AwsRetryPolicy = class _AwsRetryPolicy {
+  budgetMs;
+  maxAttempts;
+  failing = /* @__PURE__ */ new Map();
+  gaveUp = /* @__PURE__ */ new Map();
+  constructor(options = {}) {
+    this.budgetMs = Math.max(0, options.budgetSeconds ?? DEFAULT_RETRY_SECONDS) * 1e3;
+    this.maxAttempts = Math.max(1, options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS2);
+    this.now = options.now ?? Date.now;
+  }
+  now;
+  /** The policy an environment asks for (AUTHENTIK_AWS_GITOPS_AWS_RETRY_SECONDS). */
+  static fromEnv(env2 = process.env) {
+    const seconds2 = Number(env2.AUTHENTIK_AWS_GITOPS_AWS_RETRY_SECONDS);
+    return new _AwsRetryPolicy(Number.isFinite(seconds2) && seconds2 > 0 ? { budgetSeconds: seconds2 } : {});
+  }
+  static key(where, operation2) {
+    return `${where}\0${operation2}`;
+  }
+  /** Before an attempt: an operation given up in this run fails at once. */
+  before(where, operation2) {
+    const given = this.gaveUp.get(_AwsRetryPolicy.key(where, operation2));
+    if (given) throw given;
+  }
+  succeeded(where, operation2) {
+    this.failing.delete(_AwsRetryPolicy.key(where, operation2));
+  }
+  /**
+   * After a failed attempt: AwsGaveUpError when AWS has now failed this operation for the
+   * whole budget (the caller throws it instead of the SDK's error, so nothing retries it),
+   * else undefined.
+   */
+  failed(where, operation2, error3) {
+    if (!awsFailingOnItsSide(error3)) return void 0;
+    const key2 = _AwsRetryPolicy.key(where, operation2);
+    const now = this.now();
+    const streak = this.failing.get(key2) ?? { since: now, attempts: 0 };
+    streak.attempts += 1;
+    this.failing.set(key2, streak);
+    if (now - streak.since < this.budgetMs) return void 0;
+    const given = new AwsGaveUpError(operation2, where, Math.round((now - streak.since) / 1e3), streak.attempts, describe149(error3), Math.round(this.budgetMs / 1e3));
+    this.gaveUp.set(key2, given);
+    return given;
+  }
+  /**
+   * Puts the policy on an SDK client, inside the SDK's retry loop (it sees each attempt):
+   * `where` names the place in messages ("IAM Identity Center (us-east-1)").
+   */
+  govern(client, where) {
+    client.middlewareStack.add(
+      (next, context) => async (args) => {
+        const operation2 = (context.commandName ?? "call").replace(/Command$/, "");
+        this.before(where, operation2);
+        try {
+          const out = await next(args);
+          this.succeeded(where, operation2);
+          return out;
+        } catch (error3) {
+          throw this.failed(where, operation2, error3) ?? error3;
+        }
+      },
+      { step: "finalizeRequest", name: "authentikAwsGitopsRetryPolicy", priority: "low" }
+    );
+    return client;
+  }
+};
 
 // src/providers/aws/sso-async.ts
 var import_client_sso_admin = __toESM(require_dist_cjs17(), 1);
@@ -89516,13 +89616,13 @@ async function allAssignments(ctx, AccountId, PermissionSetArn) {
   }
   return out;
 }
-async function createIdempotently(create, exists2, attempts = 6) {
+async function createIdempotently(create, exists2, attempts) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await create();
     } catch (error3) {
       const conflict = error3 instanceof import_client_sso_admin2.ConflictException;
-      if (attempt >= attempts || !(conflict || awsThrottled(error3) || awsMayHaveCommitted(error3))) throw error3;
+      if (attempt >= attempts || !(conflict || awsFailingOnItsSide(error3))) throw error3;
       await sleep4(Math.min(1e4, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
       if (!awsThrottled(error3) && await exists2()) return void 0;
     }
@@ -89545,12 +89645,11 @@ var accountAssignment = {
   lane: () => ({ key: "assignments", limit: 10 }),
   async apply(change, ctx) {
     const ic = need(ctx.identityCenter, "IAM Identity Center");
-    const sso = ic.clients.ssoAdmin;
     const InstanceArn = ic.instanceArn;
     if (change.action === "delete") {
       const id = JSON.parse(change.liveId);
       const deleted = await createIdempotently(
-        () => sso.send(
+        () => ic.clients.ssoAdminCreate.send(
           new import_client_sso_admin3.DeleteAccountAssignmentCommand({
             InstanceArn,
             TargetId: id.accountId,
@@ -89560,7 +89659,8 @@ var accountAssignment = {
             PrincipalId: id.principalId
           })
         ),
-        async () => false
+        async () => false,
+        ic.clients.retry.maxAttempts
       ).catch((error3) => {
         if (error3 instanceof import_client_sso_admin3.ResourceNotFoundException) return void 0;
         throw error3;
@@ -89577,7 +89677,7 @@ var accountAssignment = {
       const list3 = await allAssignments(ic, input.TargetId, PermissionSetArn);
       return list3.some((a5) => a5.PrincipalType === "GROUP" && a5.PrincipalId === PrincipalId);
     };
-    const created = await createIdempotently(() => ic.clients.ssoAdminCreate.send(new import_client_sso_admin3.CreateAccountAssignmentCommand(input)), exists2);
+    const created = await createIdempotently(() => ic.clients.ssoAdminCreate.send(new import_client_sso_admin3.CreateAccountAssignmentCommand(input)), exists2, ic.clients.retry.maxAttempts);
     if (!created) return;
     await settle(ic, "creation", `assigning ${change.title}`, created.AccountAssignmentCreationStatus);
   }
@@ -90007,7 +90107,8 @@ var permissionSet = {
             Tags: Object.entries(after.tags).map(([Key, Value]) => ({ Key, Value }))
           })
         ),
-        async () => Boolean(found = await findOwnPermissionSet(ic, after.name, after.tags))
+        async () => Boolean(found = await findOwnPermissionSet(ic, after.name, after.tags)),
+        ic.clients.retry.maxAttempts
       );
       PermissionSetArn = created?.PermissionSet?.PermissionSetArn ?? found;
       ic.permissionSetArns.set(change.address, PermissionSetArn);
@@ -90050,7 +90151,8 @@ var permissionSet = {
     if (change.action === "update" || change.action === "adopt" && change.fields.some((f5) => f5.field.split(".")[0] !== "tags")) {
       const provisioned = await createIdempotently(
         () => ic.clients.ssoAdminCreate.send(new import_client_sso_admin5.ProvisionPermissionSetCommand({ InstanceArn, PermissionSetArn, TargetType: "ALL_PROVISIONED_ACCOUNTS" })),
-        async () => false
+        async () => false,
+        ic.clients.retry.maxAttempts
       );
       await settle(ic, "provisioning", `re-provisioning permission set ${after.name}`, provisioned?.PermissionSetProvisioningStatus);
     }
@@ -93369,12 +93471,21 @@ function renderPlanMarkdown(plan, options = {}) {
 }
 
 // src/apply/executor.ts
+var WRITTEN_SHOWN = 20;
+function writtenLines(applied) {
+  if (applied.length === 0) return "Nothing was written.";
+  const shown = applied.slice(0, WRITTEN_SHOWN).map((c5) => `  ${c5.action} ${c5.address}`);
+  const more = applied.length > WRITTEN_SHOWN ? [`  \u2026 and ${applied.length - WRITTEN_SHOWN} more`] : [];
+  return `already written:
+${[...shown, ...more].join("\n")}`;
+}
 var ApplyError = class extends UserError {
   constructor(result) {
     const failures = result.failed.map((f5) => `  ${f5.change.address}: ${f5.error.message}`).join("\n");
     super(
       `apply failed: ${result.failed.length} change(s) failed, ${result.applied.length} applied, ${result.skipped.length} not attempted
 ${failures}
+${writtenLines(result.applied)}
 Nothing is lost: run plan again to see what is left, and apply to converge (every step is idempotent).`
     );
     this.result = result;
@@ -94008,7 +94119,8 @@ function countRequests(client, counter) {
   );
   return client;
 }
-function sdkOptions(env2 = process.env, maxAttempts = 8) {
+function sdkOptions(env2, policy2) {
+  const maxAttempts = policy2.maxAttempts;
   const seconds2 = Number(env2.AUTHENTIK_AWS_GITOPS_AWS_TIMEOUT_SECONDS);
   const requestTimeout = (Number.isFinite(seconds2) && seconds2 > 0 ? seconds2 : 30) * 1e3;
   return {
@@ -94018,13 +94130,14 @@ function sdkOptions(env2 = process.env, maxAttempts = 8) {
     requestHandler: { connectionTimeout: Math.min(1e4, requestTimeout), requestTimeout, throwOnRequestTimeout: true }
   };
 }
-async function accountClients(account, env2 = process.env) {
+async function accountClients(account, env2 = process.env, policy2 = AwsRetryPolicy.fromEnv(env2)) {
   const region = awsRegion(env2);
   const requests = { count: 0 };
-  const SDK_RETRY = sdkOptions(env2);
+  const SDK_RETRY = sdkOptions(env2, policy2);
+  const where = `account ${account.alias} (${account.id})`;
   let credentials;
   let assumedArn;
-  const sts = countRequests(new import_client_sts.STSClient({ region, ...SDK_RETRY }), requests);
+  const sts = countRequests(policy2.govern(new import_client_sts.STSClient({ region, ...SDK_RETRY }), `STS for ${where}`), requests);
   try {
     if (account.assumeRoleArn) {
       const assumed = await sts.send(
@@ -94059,7 +94172,7 @@ async function accountClients(account, env2 = process.env) {
       `cannot get AWS credentials for account '${account.alias}' (${account.id})${account.assumeRoleArn ? ` by assuming ${account.assumeRoleArn}` : ""}: ${e5.name && e5.name !== "Error" ? `${e5.name}: ` : ""}${e5.message}`
     );
   }
-  const iam = countRequests(new import_client_iam5.IAMClient({ region, ...credentials ? { credentials } : {}, ...SDK_RETRY }), requests);
+  const iam = countRequests(policy2.govern(new import_client_iam5.IAMClient({ region, ...credentials ? { credentials } : {}, ...SDK_RETRY }), `IAM in ${where}`), requests);
   return { account, region, ...credentials ? { credentials } : {}, iam, requests };
 }
 
@@ -94068,7 +94181,7 @@ var classicIam = {
   setup: async () => ({ accounts: [] }),
   groupsNeeded: (ctx) => groupsNeeded(ctx.config, ctx.now),
   async readAws(ctx, setup) {
-    setup.accounts = await pLimit(Math.max(1, ctx.concurrency)).map(ctx.config.aws.accounts, (a5) => accountClients(a5, ctx.env));
+    setup.accounts = await pLimit(Math.max(1, ctx.concurrency)).map(ctx.config.aws.accounts, (a5) => accountClients(a5, ctx.env, ctx.awsRetry));
     const desiredRoleNames = new Set(ctx.config.roles.map((r5) => r5.name));
     const resources = (await pLimit(Math.max(1, ctx.concurrency)).map(
       setup.accounts,
@@ -94723,15 +94836,19 @@ var IDENTITY_CENTER_PACE = IDENTITY_CENTER_TPS * 0.95;
 function identityCenterClients(region, options = {}) {
   const limiter = createRateLimiter(options.ratePerSecond ?? IDENTITY_CENTER_PACE);
   const requests = { count: 0 };
-  const retry2 = sdkOptions(options.env, 10);
+  const env2 = options.env ?? process.env;
+  const policy2 = options.policy ?? AwsRetryPolicy.fromEnv(env2);
+  const retry2 = sdkOptions(env2, policy2);
+  const sso = `IAM Identity Center (${region})`;
   return {
     region,
-    ssoAdmin: countRequests(rateLimited(new import_client_sso_admin7.SSOAdminClient({ region, ...retry2 }), limiter), requests),
-    ssoAdminCreate: countRequests(rateLimited(new import_client_sso_admin7.SSOAdminClient({ region, ...retry2, maxAttempts: 1 }), limiter), requests),
-    identityStore: countRequests(rateLimited(new import_client_identitystore3.IdentitystoreClient({ region, ...retry2 }), limiter), requests),
+    ssoAdmin: countRequests(rateLimited(policy2.govern(new import_client_sso_admin7.SSOAdminClient({ region, ...retry2 }), sso), limiter), requests),
+    ssoAdminCreate: countRequests(rateLimited(policy2.govern(new import_client_sso_admin7.SSOAdminClient({ region, ...retry2, maxAttempts: 1 }), sso), limiter), requests),
+    identityStore: countRequests(rateLimited(policy2.govern(new import_client_identitystore3.IdentitystoreClient({ region, ...retry2 }), `the Identity Store (${region})`), limiter), requests),
     // Organizations is a global service with its own quotas.
-    organizations: countRequests(new import_client_organizations2.OrganizationsClient({ region: "us-east-1", ...retry2 }), requests),
-    requests
+    organizations: countRequests(policy2.govern(new import_client_organizations2.OrganizationsClient({ region: "us-east-1", ...retry2 }), "AWS Organizations"), requests),
+    requests,
+    retry: policy2
   };
 }
 
@@ -94775,7 +94892,7 @@ var identityCenter = {
     const sp = await readSpMetadata(ctx.config);
     const token = ctx.config.scim ? ctx.env[ctx.config.scim.tokenEnv] || void 0 : void 0;
     if (ctx.config.scim && !token && ctx.options.rotateScimToken) throw missingScimToken(ctx.config);
-    return { sp, scimToken: token, clients: identityCenterClients(ctx.config.aws.identityCenter.region, { env: ctx.env }) };
+    return { sp, scimToken: token, clients: identityCenterClients(ctx.config.aws.identityCenter.region, { env: ctx.env, policy: ctx.awsRetry }) };
   },
   groupsNeeded: (ctx) => [...groupsNeeded(ctx.config, ctx.now), ...(ctx.config.scim?.groups ?? []).map((name) => ({ name, location: `${ctx.config.file} (scim.groups)` }))],
   async readAws(ctx, setup) {
@@ -96168,7 +96285,7 @@ var MODES = {
 };
 async function planWith(mode, config, options) {
   const env2 = options.env ?? process.env;
-  const base = { config, options, env: env2, now: options.now ?? /* @__PURE__ */ new Date(), concurrency: options.concurrency ?? 4 };
+  const base = { config, options, env: env2, now: options.now ?? /* @__PURE__ */ new Date(), concurrency: options.concurrency ?? 4, awsRetry: options.awsRetry ?? AwsRetryPolicy.fromEnv(env2) };
   const setup = await mode.setup(base);
   const { client: authentik, url: authentikUrl } = authentikClient(config, env2);
   const release2 = await readAuthentikRelease(authentik);
@@ -96213,7 +96330,13 @@ async function planWith(mode, config, options) {
       lanes: (change) => laneOf(change, applyContext),
       ...applyOptions.onProgress ? { onProgress: applyOptions.onProgress } : {}
     });
-    await mode.afterApply?.(ctx, setup, live, plan, result, applyContext);
+    try {
+      await mode.afterApply?.(ctx, setup, live, plan, result, applyContext);
+    } catch (error3) {
+      if (!(error3 instanceof UserError)) throw error3;
+      throw new UserError(`${error3.message}
+${result.applied.length} change(s) were applied before that; ${writtenLines(result.applied)}`);
+    }
     return result;
   };
   return {
@@ -96224,7 +96347,7 @@ async function planWith(mode, config, options) {
   };
 }
 async function createPlan(config, options = {}) {
-  options = { ...options, now: options.now ?? /* @__PURE__ */ new Date() };
+  options = { ...options, now: options.now ?? /* @__PURE__ */ new Date(), awsRetry: options.awsRetry ?? AwsRetryPolicy.fromEnv(options.env ?? process.env) };
   const mode = MODES[config.mode];
   const session = await planWith(mode, config, options);
   if (options.verify === false) return session;
@@ -97435,9 +97558,10 @@ async function markRoles(config, grants, notes, env2, concurrency) {
   const pairs = grants.filter((g5) => g5.roleArn && g5.samlProviderArn).map((g5) => ({ roleArn: g5.roleArn, samlProviderArn: g5.samlProviderArn }));
   const wanted = new Set(grants.map((g5) => g5.accountId));
   const accounts2 = config.aws.accounts.filter((a5) => wanted.has(a5.id));
+  const policy2 = AwsRetryPolicy.fromEnv(env2);
   const clients = (await pLimit(Math.max(1, concurrency)).map(
     accounts2,
-    (a5) => accountClients(a5, env2).catch((error3) => {
+    (a5) => accountClients(a5, env2, policy2).catch((error3) => {
       notes.push(`the IAM roles in account ${a5.alias} (${a5.id}) were not checked: ${awsFailure(error3, `connecting to account ${a5.alias}`).message}`);
       return void 0;
     })

@@ -15,6 +15,7 @@ import type { AuthentikClient } from "../providers/authentik/client.js";
 import { groupMembers } from "../domain/people.js";
 import { expressionGrants, readRoleExpression, type ExpressionGrant } from "../domain/role-expression.js";
 import { accountClients } from "../providers/aws/clients.js";
+import { AwsRetryPolicy } from "../providers/aws/retry-policy.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { collectPages } from "../util/paging.js";
 import { durationText, policyForYaml, readAuthentikSetup, sessionNameOf, sessionSecondsOf } from "./read-authentik.js";
@@ -111,10 +112,11 @@ export async function importClassicIam(authentik: AuthentikClient, options: Impo
   const accounts: { alias: string; id: string; assumeRoleArn?: string }[] = [];
   const liveRoles: LiveRole[] = [];
   const providerInAccount = new Map<string, boolean>();
+  const policy = AwsRetryPolicy.fromEnv(options.env);
   for (const id of ids) {
     const assumeRoleArn = options.assumeRole ? `arn:aws:iam::${id}:role/${options.assumeRole}` : undefined;
     const provisional = { alias: given.get(id) ?? id, id, ...(assumeRoleArn ? { assumeRoleArn } : {}) };
-    const clients = await accountClients(provisional, options.env);
+    const clients = await accountClients(provisional, options.env, policy);
     const read = async <T>(what: string, f: () => Promise<T>) =>
       f().catch((error: unknown) => {
         throw awsFailure(error, `${what} in account ${id}`);

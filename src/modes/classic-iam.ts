@@ -26,7 +26,7 @@ export const classicIam: Mode<Setup, Map<string, AccountClients>> = {
   groupsNeeded: (ctx) => groupsNeeded(ctx.config, ctx.now),
 
   async readAws(ctx, setup) {
-    setup.accounts = await pLimit(Math.max(1, ctx.concurrency)).map(ctx.config.aws.accounts, (a) => accountClients(a, ctx.env));
+    setup.accounts = await pLimit(Math.max(1, ctx.concurrency)).map(ctx.config.aws.accounts, (a) => accountClients(a, ctx.env, ctx.awsRetry));
     const desiredRoleNames = new Set(ctx.config.roles.map((r) => r.name));
     const resources = (
       await pLimit(Math.max(1, ctx.concurrency)).map(setup.accounts, (c) =>

@@ -75,7 +75,7 @@ export const identityCenter: Mode<Setup, IdentityCenterLive> = {
     const sp = await readSpMetadata(ctx.config);
     const token = ctx.config.scim ? ctx.env[ctx.config.scim.tokenEnv] || undefined : undefined;
     if (ctx.config.scim && !token && ctx.options.rotateScimToken) throw missingScimToken(ctx.config);
-    return { sp, scimToken: token, clients: identityCenterClients(ctx.config.aws.identityCenter!.region, { env: ctx.env }) };
+    return { sp, scimToken: token, clients: identityCenterClients(ctx.config.aws.identityCenter!.region, { env: ctx.env, policy: ctx.awsRetry }) };
   },
 
   groupsNeeded: (ctx) => [...groupsNeeded(ctx.config, ctx.now), ...(ctx.config.scim?.groups ?? []).map((name) => ({ name, location: `${ctx.config.file} (scim.groups)` }))],

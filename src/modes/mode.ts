@@ -12,6 +12,7 @@ import type { PlanInput } from "../plan/plan-input.js";
 import type { AuthentikRelease } from "../domain/releases.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
 import type { AuthentikLiveState } from "../providers/authentik/read-state.js";
+import type { AwsRetryPolicy } from "../providers/aws/retry-policy.js";
 import type { UserRow } from "../domain/people.js";
 import type { ApplyContext } from "../resources/kind.js";
 import type { EngineOptions } from "./shared.js";
@@ -24,6 +25,8 @@ export interface RunContext {
   /** The one clock reading of this plan: which mappings have expired is decided by it. */
   now: Date;
   concurrency: number;
+  /** The one retry policy of every AWS call of this run (the plan, its apply and the read after it). */
+  awsRetry: AwsRetryPolicy;
   authentik: AuthentikClient;
   /** The URL this run reached authentik by. */
   authentikUrl: string;

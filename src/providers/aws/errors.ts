@@ -34,7 +34,10 @@ export function awsMayHaveCommitted(error: unknown): boolean {
   return e.$fault === "server" || !("$metadata" in e);
 }
 
+/** Error codes by which AWS services say "slow down" (IAM's is Throttling, sso-admin's ThrottlingException). */
+const THROTTLING_CODES = new Set(["Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException", "ThrottledException", "SlowDown"]);
+
 export function awsThrottled(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === "ThrottlingException" || e?.name === "TooManyRequestsException" || e?.$metadata?.httpStatusCode === 429;
+  return THROTTLING_CODES.has(e?.name ?? "") || e?.$metadata?.httpStatusCode === 429;
 }
