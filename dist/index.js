@@ -47744,7 +47744,7 @@ var require_dist_cjs16 = __commonJS({
         Object.setPrototypeOf(this, _ConcurrentModificationException.prototype);
       }
     };
-    var NoSuchEntityException4 = class _NoSuchEntityException extends IAMServiceException {
+    var NoSuchEntityException5 = class _NoSuchEntityException extends IAMServiceException {
       static shapeId = "com.amazonaws.iam#NoSuchEntityException";
       name = "NoSuchEntityException";
       $fault = "client";
@@ -49356,7 +49356,7 @@ var require_dist_cjs16 = __commonJS({
       [_m4],
       [0]
     ];
-    n0_registry5.registerError(NoSuchEntityException$, NoSuchEntityException4);
+    n0_registry5.registerError(NoSuchEntityException$, NoSuchEntityException5);
     var OpenIdIdpCommunicationErrorException$ = [
       -3,
       n05,
@@ -54460,7 +54460,7 @@ var require_dist_cjs16 = __commonJS({
     };
     var GetOutboundWebIdentityFederationInfoCommand = class extends command5(_ep05, _mw05, "GetOutboundWebIdentityFederationInfo", GetOutboundWebIdentityFederationInfo$) {
     };
-    var GetPolicyCommand = class extends command5(_ep05, _mw05, "GetPolicy", GetPolicy$) {
+    var GetPolicyCommand2 = class extends command5(_ep05, _mw05, "GetPolicy", GetPolicy$) {
     };
     var GetPolicyVersionCommand = class extends command5(_ep05, _mw05, "GetPolicyVersion", GetPolicyVersion$) {
     };
@@ -54720,7 +54720,7 @@ var require_dist_cjs16 = __commonJS({
     var checkState$2 = async (client, input) => {
       let reason;
       try {
-        let result = await client.send(new GetPolicyCommand(input));
+        let result = await client.send(new GetPolicyCommand2(input));
         reason = result;
         return { state: WaiterState2.SUCCESS, reason };
       } catch (exception) {
@@ -54867,7 +54867,7 @@ var require_dist_cjs16 = __commonJS({
       GetOpenIDConnectProviderCommand,
       GetOrganizationsAccessReportCommand,
       GetOutboundWebIdentityFederationInfoCommand,
-      GetPolicyCommand,
+      GetPolicyCommand: GetPolicyCommand2,
       GetPolicyVersionCommand,
       GetRoleCommand: GetRoleCommand3,
       GetRolePolicyCommand,
@@ -55536,7 +55536,7 @@ var require_dist_cjs16 = __commonJS({
     exports2.GetOutboundWebIdentityFederationInfoCommand = GetOutboundWebIdentityFederationInfoCommand;
     exports2.GetOutboundWebIdentityFederationInfoResponse$ = GetOutboundWebIdentityFederationInfoResponse$;
     exports2.GetPolicy$ = GetPolicy$;
-    exports2.GetPolicyCommand = GetPolicyCommand;
+    exports2.GetPolicyCommand = GetPolicyCommand2;
     exports2.GetPolicyRequest$ = GetPolicyRequest$;
     exports2.GetPolicyResponse$ = GetPolicyResponse$;
     exports2.GetPolicyVersion$ = GetPolicyVersion$;
@@ -55767,7 +55767,7 @@ var require_dist_cjs16 = __commonJS({
     exports2.ManagedPolicyDetail$ = ManagedPolicyDetail$;
     exports2.NameConflictException = NameConflictException;
     exports2.NameConflictException$ = NameConflictException$;
-    exports2.NoSuchEntityException = NoSuchEntityException4;
+    exports2.NoSuchEntityException = NoSuchEntityException5;
     exports2.NoSuchEntityException$ = NoSuchEntityException$;
     exports2.OpenIDConnectProviderListEntry$ = OpenIDConnectProviderListEntry$;
     exports2.OpenIdIdpCommunicationErrorException = OpenIdIdpCommunicationErrorException;
@@ -75662,7 +75662,7 @@ var require_YAMLMap = __commonJS({
       static from(schema, obj, ctx) {
         const { keepUndefined, replacer } = ctx;
         const map3 = new this(schema);
-        const add = (key2, value) => {
+        const add2 = (key2, value) => {
           if (typeof replacer === "function")
             value = replacer.call(obj, key2, value);
           else if (Array.isArray(replacer) && !replacer.includes(key2))
@@ -75672,10 +75672,10 @@ var require_YAMLMap = __commonJS({
         };
         if (obj instanceof Map) {
           for (const [key2, value] of obj)
-            add(key2, value);
+            add2(key2, value);
         } else if (obj && typeof obj === "object") {
           for (const key2 of Object.keys(obj))
-            add(key2, obj[key2]);
+            add2(key2, obj[key2]);
         }
         if (typeof schema.sortMapEntries === "function") {
           map3.items.sort(schema.sortMapEntries);
@@ -90450,7 +90450,7 @@ function assessRisks(input) {
   const review = config.review ?? DEFAULT_REVIEW;
   const rules = review.risks;
   const out = /* @__PURE__ */ new Map();
-  const add = (rule2, severity, message, addresses) => {
+  const add2 = (rule2, severity, message, addresses) => {
     const key2 = `${rule2}\0${message}`;
     const existing = out.get(key2);
     if (existing) existing.addresses = [.../* @__PURE__ */ new Set([...existing.addresses, ...addresses])].sort(byCodePoint);
@@ -90482,13 +90482,13 @@ function assessRisks(input) {
     const admin = isAdmin(g5);
     const who = `group ${r5.group}${peopleText(r5.people?.count)}`;
     if (admin && rules.adminEquivalent.enabled) {
-      add("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${who} gains admin-equivalent ${r5.grant} (${adminWhy(g5)}) in ${r5.account}`, rowAddresses(r5));
+      add2("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${who} gains admin-equivalent ${r5.grant} (${adminWhy(g5)}) in ${r5.account}`, rowAddresses(r5));
     }
     if (production.has(r5.account) && rules.production.enabled) {
-      add("production", rules.production.severity ?? (admin ? "high" : "medium"), `${who} gains ${r5.grant} in production account ${r5.account}`, rowAddresses(r5));
+      add2("production", rules.production.severity ?? (admin ? "high" : "medium"), `${who} gains ${r5.grant} in production account ${r5.account}`, rowAddresses(r5));
     }
     if (r5.people && r5.people.count > rules.largeGroup.threshold && rules.largeGroup.enabled) {
-      add("large-group", rules.largeGroup.severity ?? "medium", `${who} gains ${r5.grant} in ${r5.account}: more than ${rules.largeGroup.threshold} people`, rowAddresses(r5));
+      add2("large-group", rules.largeGroup.severity ?? "medium", `${who} gains ${r5.grant} in ${r5.account}: more than ${rules.largeGroup.threshold} people`, rowAddresses(r5));
     }
   }
   for (const p3 of permissions) {
@@ -90500,10 +90500,10 @@ function assessRisks(input) {
     const where = p3.accountId ? ` in ${p3.account}` : p3.account ? ` (assigned in ${p3.account})` : "";
     if (admin && rules.adminEquivalent.enabled) {
       const what = [...adminManaged, ...adminRows.map((r5) => `an Allow of ${r5.notAction ? `everything but ${r5.action}` : r5.action} on ${r5.resource}`)].join(", ");
-      add("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${p3.new ? "new " : ""}${p3.grant}${where}${held} ${p3.new ? "carries" : "gains"} ${what}`, [p3.address]);
+      add2("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${p3.new ? "new " : ""}${p3.grant}${where}${held} ${p3.new ? "carries" : "gains"} ${what}`, [p3.address]);
     }
     if (!p3.new && rules.production.enabled && permAccounts(p3).some((a5) => production.has(a5))) {
-      add("production", rules.production.severity ?? (admin ? "high" : "medium"), `${p3.grant}${where}${held} is ${p3.change} in production`, [p3.address]);
+      add2("production", rules.production.severity ?? (admin ? "high" : "medium"), `${p3.grant}${where}${held} is ${p3.change} in production`, [p3.address]);
     }
   }
   if (rules.everyAccount.enabled) {
@@ -90520,8 +90520,8 @@ function assessRisks(input) {
         if (rows.length === 0) continue;
         const addresses = rows.flatMap(rowAddresses);
         const severity = rules.everyAccount.severity ?? "medium";
-        if (everyAccount) add("every-account", severity, `group ${m3.group}${peopleText(rows[0].people?.count)} gains ${grant} in every account (${all.length})`, addresses);
-        for (const ou of m3.organizationalUnits) add("every-account", severity, `group ${m3.group}${peopleText(rows[0].people?.count)} gains ${grant} in every account of organizational unit ${ou}`, addresses);
+        if (everyAccount) add2("every-account", severity, `group ${m3.group}${peopleText(rows[0].people?.count)} gains ${grant} in every account (${all.length})`, addresses);
+        for (const ou of m3.organizationalUnits) add2("every-account", severity, `group ${m3.group}${peopleText(rows[0].people?.count)} gains ${grant} in every account of organizational unit ${ou}`, addresses);
       }
     }
   }
@@ -90533,7 +90533,7 @@ function assessRisks(input) {
       if (!changed) continue;
       const seconds2 = kindOf(c5.type).grant?.sessionSeconds(c5.after);
       if (seconds2 !== void 0 && Number.isFinite(seconds2) && seconds2 > limit) {
-        add("long-session", rules.longSession.severity ?? "low", `${c5.title}: sessions of ${formatDuration(seconds2)}, longer than ${formatDuration(limit)}`, [c5.address]);
+        add2("long-session", rules.longSession.severity ?? "low", `${c5.title}: sessions of ${formatDuration(seconds2)}, longer than ${formatDuration(limit)}`, [c5.address]);
       }
     }
   }
@@ -90541,11 +90541,11 @@ function assessRisks(input) {
     const kind = kindOf(c5.type);
     const tags = kind.sessionTags?.(c5);
     if (tags && rules.sessionTagsChanged.enabled) {
-      add("session-tags-changed", rules.sessionTagsChanged.severity ?? "medium", `${tags}: permission set policies that test aws:PrincipalTag see other values`, [c5.address]);
+      add2("session-tags-changed", rules.sessionTagsChanged.severity ?? "medium", `${tags}: permission set policies that test aws:PrincipalTag see other values`, [c5.address]);
     }
     if (c5.action !== "delete") continue;
     if (kind.identityProvider && rules.identityProviderRemoved.enabled) {
-      add("identity-provider-removed", rules.identityProviderRemoved.severity ?? "high", `${c5.title} is deleted: nobody can sign in through it`, [c5.address]);
+      add2("identity-provider-removed", rules.identityProviderRemoved.severity ?? "high", `${c5.title} is deleted: nobody can sign in through it`, [c5.address]);
     }
     if (kind.grant && rules.grantInUseRemoved.enabled) {
       const name = kind.grant.name(c5.before);
@@ -90553,7 +90553,7 @@ function assessRisks(input) {
       const lost = plan.access.filter((r5) => r5.change === "lost" && r5.grant === name && (scope === "assignments" || r5.account === c5.account));
       const people = lost.some((r5) => r5.people) ? new Set(lost.flatMap((r5) => r5.people?.names ?? [])).size || lost.reduce((n3, r5) => n3 + (r5.people?.count ?? 0), 0) : void 0;
       if (lost.length > 0 && people !== 0) {
-        add("grant-in-use-removed", rules.grantInUseRemoved.severity ?? "medium", `${c5.title} is deleted while ${lost.length} group grant(s)${people === void 0 ? "" : ` for ${people} people`} still use it`, [c5.address, ...lost.flatMap(rowAddresses)]);
+        add2("grant-in-use-removed", rules.grantInUseRemoved.severity ?? "medium", `${c5.title} is deleted while ${lost.length} group grant(s)${people === void 0 ? "" : ` for ${people} people`} still use it`, [c5.address, ...lost.flatMap(rowAddresses)]);
       }
     }
   }
@@ -90580,7 +90580,7 @@ function assessRisks(input) {
       const people = rows.some((r5) => r5.people) ? new Set(rows.flatMap((r5) => r5.people?.names ?? [])).size || rows.reduce((n3, r5) => n3 + (r5.people?.count ?? 0), 0) : void 0;
       if (people === 0) continue;
       const r0 = rows[0];
-      add(
+      add2(
         "grant-in-use-removed",
         rules.grantInUseRemoved.severity ?? "medium",
         `every grant of ${r0.grant} in ${r0.account} is removed (${rows.map((r5) => r5.group).join(", ")})${people === void 0 ? "" : ` while ${people} ${people === 1 ? "person uses" : "people use"} it`}`,
@@ -90595,14 +90595,14 @@ function assessRisks(input) {
     for (const r5 of gained) {
       const g5 = grantOf(r5.grant, r5.account);
       if (matchAccount([r5.account]) && matchPolicies(g5?.managed ?? []) && matchActions(g5?.rows ?? [])) {
-        add(rule2.name, rule2.severity, `${rule2.message}: group ${r5.group}${peopleText(r5.people?.count)} gains ${r5.grant} in ${r5.account}`, rowAddresses(r5));
+        add2(rule2.name, rule2.severity, `${rule2.message}: group ${r5.group}${peopleText(r5.people?.count)} gains ${r5.grant} in ${r5.account}`, rowAddresses(r5));
       }
     }
     for (const p3 of permissions) {
       if (p3.change === "narrowed") continue;
       const g5 = grantOf(p3.grant, p3.account);
       if (matchAccount(permAccounts(p3)) && matchPolicies(rule2.policies.length ? [...p3.managedPoliciesAdded, ...g5?.managed ?? []] : []) && matchActions(p3.added)) {
-        add(rule2.name, rule2.severity, `${rule2.message}: ${p3.grant}${p3.accountId ? ` in ${p3.account}` : ""} is ${p3.new ? "created" : p3.change}`, [p3.address]);
+        add2(rule2.name, rule2.severity, `${rule2.message}: ${p3.grant}${p3.accountId ? ` in ${p3.account}` : ""} is ${p3.new ? "created" : p3.change}`, [p3.address]);
       }
     }
   }
@@ -92019,11 +92019,11 @@ var isRec = (v) => v !== null && typeof v === "object" && !Array.isArray(v);
 var entries = (v) => isRec(v) ? Object.entries(v) : [];
 var list2 = (v) => Array.isArray(v) ? v : [];
 var pathKey = (path7) => path7.map((p3) => typeof p3 === "number" ? `[${p3}]` : JSON.stringify(p3)).join("");
-function createContext(source, data, now, typeFailures2, add) {
+function createContext(source, data, now, typeFailures2, add2) {
   const failed = new Set(typeFailures2.map(pathKey));
   const holdsFailure = new Set(typeFailures2.flatMap((path7) => path7.map((_, depth) => pathKey(path7.slice(0, depth)))));
   const typeFailed = (path7) => path7.some((_, depth) => failed.has(pathKey(path7.slice(0, depth + 1)))) || failed.has("");
-  const report = (severity, path7, message, target = "value") => add(source.diagnostic(severity, path7, message, target));
+  const report = (severity, path7, message, target = "value") => add2(source.diagnostic(severity, path7, message, target));
   const aws = section(data, "aws");
   return {
     source,
@@ -92039,7 +92039,7 @@ function createContext(source, data, now, typeFailures2, add) {
     found: { roleAccounts: /* @__PURE__ */ new Map(), roleMaxSession: /* @__PURE__ */ new Map(), usedRoles: /* @__PURE__ */ new Set(), usedPermissionSets: /* @__PURE__ */ new Set() },
     typeFailed,
     typeSound: (path7) => !typeFailed(path7) && !holdsFailure.has(pathKey(path7)),
-    add,
+    add: add2,
     error: (path7, message, target) => report("error", path7, message, target),
     warn: (path7, message, target) => report("warning", path7, message, target)
   };
@@ -92559,11 +92559,11 @@ var YamlSource = class {
     for (const d5 of this.survey().duplicates) {
       if (d5.offset <= upTo) out.push(this.at("error", d5.offset, duplicateKeyMessage(this.lines.linePos(d5.first))));
     }
-    const add = (severity, list3) => {
+    const add2 = (severity, list3) => {
       for (const e5 of list3) if (e5.pos[0] <= upTo) out.push(this.at(severity, e5.pos[0], syntaxMessage(e5.code, e5.message)));
     };
-    add("error", errors);
-    add("warning", this.document.warnings);
+    add2("error", errors);
+    add2("warning", this.document.warnings);
     if (errors.length === 0) {
       for (const offset of this.survey().badKeys) out.push(this.at("error", offset, "YAML: a key must be a plain value (a name), not a mapping, a list or an alias"));
       out.push(...this.aliasDiagnostics());
@@ -94091,8 +94091,112 @@ function fillIdpMetadata(desired, live, providerAddress, idpMetadata, issuerFiel
   for (const d5 of desired) if (d5.type === "aws.iam.saml_provider") d5.props.metadata = trustRelevant(idpMetadata);
 }
 
-// src/providers/aws/clients.ts
+// src/plan/policy-preflight.ts
+function policyArnAccount(arn) {
+  const m3 = /^arn:([\w-]+):iam::(aws|\d{12}):policy\//.exec(arn);
+  return m3 ? { partition: m3[1], account: m3[2] } : void 0;
+}
+function add(into, lookup2, user, address2) {
+  const key2 = `${lookup2.accountId} ${lookup2.arn}`;
+  const found = into.get(key2);
+  if (found) {
+    if (!found.users.includes(user)) found.users.push(user);
+    if (!found.addresses.includes(address2)) found.addresses.push(address2);
+  } else into.set(key2, { ...lookup2, users: [user], addresses: [address2] });
+}
+var upserts = (changes) => changes.filter((c5) => c5.after !== null && c5.action !== "delete");
+function classicPolicyPreflight(config, changes) {
+  const accounts2 = new Map(config.aws.accounts.map((a5) => [a5.alias, a5]));
+  const lookups = /* @__PURE__ */ new Map();
+  const problems = [];
+  for (const c5 of upserts(changes).filter((c6) => c6.type === "aws.iam.role")) {
+    const account = accounts2.get(c5.account ?? "");
+    if (!account) continue;
+    const label = `${account.alias} (${account.id})`;
+    const role = String(c5.after.name);
+    const before = new Set(c5.before?.managed_policies ?? []);
+    const attached = (c5.after.managed_policies ?? []).filter((arn) => !before.has(arn)).map((arn) => ({ arn, field: "managedPolicies" }));
+    const boundary = c5.after.permissions_boundary;
+    if (boundary && boundary !== c5.before?.permissions_boundary) attached.push({ arn: boundary, field: "permissionsBoundary" });
+    for (const { arn, field } of attached) {
+      const owner = policyArnAccount(arn);
+      if (owner && owner.account !== "aws" && owner.account !== account.id) {
+        problems.push({
+          address: c5.address,
+          message: `role ${role} in account ${label} attaches ${arn} (${field}), a policy of account ${owner.account}: IAM attaches only AWS-managed policies and the role's own account's; create the policy in ${label} and name it there (a role in several accounts needs the policy in each; aws.accounts lists them)`
+        });
+        continue;
+      }
+      add(lookups, { accountId: account.id, accountLabel: label, arn, what: `${owner?.account === "aws" ? "AWS-managed" : "customer-managed"} policy ${arn}` }, `role ${role} (${field})`, c5.address);
+    }
+  }
+  return { lookups: [...lookups.values()], problems };
+}
+function identityCenterPolicyPreflight(changes, desired, partition2 = "aws") {
+  const lookups = /* @__PURE__ */ new Map();
+  const permissionSets2 = new Map(desired.filter((d5) => d5.type === "aws.sso.permission_set").map((d5) => [d5.address, d5]));
+  const assignments = desired.filter((d5) => d5.type === "aws.sso.account_assignment");
+  const changed = new Map(upserts(changes).map((c5) => [c5.address, c5]));
+  const provisioned = /* @__PURE__ */ new Map();
+  for (const a5 of assignments) {
+    const ps = a5.props.permission_set.$ref;
+    const accountId = String(a5.props.account_id);
+    const accountLabel = a5.account && a5.account !== accountId ? `${a5.account} (${accountId})` : accountId;
+    const psChange = changed.get(ps);
+    const psChanges = psChange !== void 0 && (psChange.action !== "adopt" || psChange.fields.length > 0);
+    const by = changed.has(a5.address) ? a5.address : psChanges ? ps : void 0;
+    if (by) provisioned.set(`${ps} ${accountId}`, { ps, accountId, accountLabel, address: by });
+  }
+  for (const { ps, accountId, accountLabel, address: address2 } of provisioned.values()) {
+    const set = permissionSets2.get(ps);
+    if (!set) continue;
+    const name = String(set.props.name);
+    const refs = (set.props.customer_managed_policies ?? []).map((r5) => ({ ...r5, field: "customerManagedPolicies" }));
+    const boundary = set.props.permissions_boundary;
+    if (boundary && "customerManagedPolicy" in boundary) refs.push({ ...boundary.customerManagedPolicy, field: "permissionsBoundary" });
+    for (const ref of refs) {
+      const arn = `arn:${partition2}:iam::${accountId}:policy${ref.path}${ref.name}`;
+      add(lookups, { accountId, accountLabel, arn, what: `customer-managed policy ${ref.path}${ref.name}` }, `permission set ${name} (${ref.field})`, address2);
+    }
+  }
+  return { lookups: [...lookups.values()], problems: [] };
+}
+function preflightFindings(lookups, results, consequence) {
+  const problems = [];
+  const unknown = /* @__PURE__ */ new Map();
+  for (const l3 of lookups) {
+    const r5 = results.get(l3);
+    if (!r5) continue;
+    if ("unknown" in r5) {
+      const list3 = unknown.get(r5.unknown) ?? [];
+      list3.push(l3);
+      unknown.set(r5.unknown, list3);
+    } else if (!r5.found) {
+      problems.push({ address: l3.addresses[0], message: `${l3.what} does not exist in account ${l3.accountLabel}, and ${l3.users.join(", ")} needs it there: ${consequence(l3)}` });
+    }
+  }
+  const warnings = [...unknown.entries()].map(
+    ([why, list3]) => `not checked whether ${list3.length === 1 ? "this policy exists" : `these ${list3.length} policies exist`} where this plan needs ${list3.length === 1 ? "it" : "them"} (${why}): ${list3.map((l3) => `${l3.what} in ${l3.accountLabel}`).join("; ")}`
+  );
+  return { problems, warnings };
+}
+
+// src/providers/aws/iam-policies.ts
 var import_client_iam5 = __toESM(require_dist_cjs16(), 1);
+async function policyExists(iam, arn, where) {
+  try {
+    await iam.send(new import_client_iam5.GetPolicyCommand({ PolicyArn: arn }));
+    return { found: true };
+  } catch (error3) {
+    if (error3 instanceof import_client_iam5.NoSuchEntityException || error3.name === "NoSuchEntity") return { found: false };
+    const e5 = error3;
+    if (e5.name === "AccessDenied" || e5.name === "AccessDeniedException" || e5.$metadata?.httpStatusCode === 403) return { unknown: `iam:GetPolicy was refused in ${where}` };
+    throw awsFailure(error3, `looking up ${arn} in ${where}`);
+  }
+}
+
+// src/providers/aws/clients.ts
+var import_client_iam6 = __toESM(require_dist_cjs16(), 1);
 var import_client_sts = __toESM(require_dist_cjs20(), 1);
 var DEFAULT_REGION = "us-east-1";
 function awsRegion(env2 = process.env) {
@@ -94172,8 +94276,16 @@ async function accountClients(account, env2 = process.env, policy2 = AwsRetryPol
       `cannot get AWS credentials for account '${account.alias}' (${account.id})${account.assumeRoleArn ? ` by assuming ${account.assumeRoleArn}` : ""}: ${e5.name && e5.name !== "Error" ? `${e5.name}: ` : ""}${e5.message}`
     );
   }
-  const iam = countRequests(policy2.govern(new import_client_iam5.IAMClient({ region, ...credentials ? { credentials } : {}, ...SDK_RETRY }), `IAM in ${where}`), requests);
+  const iam = countRequests(policy2.govern(new import_client_iam6.IAMClient({ region, ...credentials ? { credentials } : {}, ...SDK_RETRY }), `IAM in ${where}`), requests);
   return { account, region, ...credentials ? { credentials } : {}, iam, requests };
+}
+async function callerAccountId(env2, policy2, requests) {
+  const sts = countRequests(policy2.govern(new import_client_sts.STSClient({ region: awsRegion(env2), ...sdkOptions(env2, policy2) }), "STS"), requests);
+  try {
+    return (await sts.send(new import_client_sts.GetCallerIdentityCommand({}))).Account;
+  } catch {
+    return void 0;
+  }
 }
 
 // src/modes/classic-iam.ts
@@ -94214,6 +94326,16 @@ var classicIam = {
       accessCaveats: handMade.warnings,
       personAccess: { now: handMade.byPerson, members: groupMembers(live.authentik.groups, live.users ?? []), names: (config.review?.people ?? "names") === "names" }
     };
+  },
+  async preflight(ctx, setup, _live, plan) {
+    const { lookups, problems } = classicPolicyPreflight(ctx.config, plan.changes);
+    const results = /* @__PURE__ */ new Map();
+    await pLimit(Math.max(1, ctx.concurrency)).map(lookups, async (l3) => {
+      const clients = setup.accounts.find((c5) => c5.account.id === l3.accountId);
+      if (clients) results.set(l3, await policyExists(clients.iam, l3.arn, `account ${l3.accountLabel}`));
+    });
+    const found = preflightFindings(lookups, results, () => "IAM would refuse to attach it, after the role (and the SAML provider and authentik's side before it) was written; create it there first, or fix the ARN");
+    return { problems: [...problems, ...found.problems], warnings: found.warnings };
   },
   applyContext(ctx, _setup, live) {
     const providerAddress = address.samlProvider(ctx.config.authentik.provider.name);
@@ -94920,6 +95042,31 @@ var identityCenter = {
       warnings: [...scope.warnings, ...store.warnings, ...accessControlFindings(ctx.config), ...keepWhatAwsCannotClear(desired, live.resources)],
       manualSteps: consoleSteps(ctx.config, ctx.authentikUrl, setup.sp, live.resources)
     };
+  },
+  async preflight(ctx, setup, _live, plan, desired) {
+    const { lookups } = identityCenterPolicyPreflight(plan.changes, desired);
+    if (lookups.length === 0) return { problems: [], warnings: [] };
+    const byId = new Map(ctx.config.aws.accounts.map((a5) => [a5.id, a5]));
+    const caller = [...new Set(lookups.map((l3) => l3.accountId))].some((id) => !byId.get(id)?.assumeRoleArn) ? await callerAccountId(ctx.env, ctx.awsRetry, setup.clients.requests) : void 0;
+    const clients = /* @__PURE__ */ new Map();
+    const clientsFor = (id, label) => {
+      let c5 = clients.get(id);
+      if (!c5) {
+        const declared = byId.get(id);
+        c5 = declared?.assumeRoleArn || id === caller ? accountClients(declared ?? { alias: label, id }, ctx.env, ctx.awsRetry).catch((error3) => error3.message) : Promise.resolve(
+          declared ? `the tool has no credentials in account ${declared.alias}: give aws.accounts.${declared.alias}.assumeRole a role there that may iam:GetPolicy` : `the tool has no credentials in account ${id}, an account of an organizational unit: declare it under aws.accounts with an assumeRole that may iam:GetPolicy`
+        );
+        clients.set(id, c5);
+      }
+      return c5;
+    };
+    const results = /* @__PURE__ */ new Map();
+    await pLimit(Math.max(1, ctx.concurrency)).map(lookups, async (l3) => {
+      const c5 = await clientsFor(l3.accountId, l3.accountLabel);
+      results.set(l3, typeof c5 === "string" ? { unknown: c5 } : await policyExists(c5.iam, l3.arn, `account ${l3.accountLabel}`));
+    });
+    for (const c5 of await Promise.all(clients.values())) if (typeof c5 !== "string") setup.clients.requests.count += c5.requests.count;
+    return preflightFindings(lookups, results, () => "IAM Identity Center would fail to provision the permission set there, after the permission set and its assignments were written; create the policy in that account first, or remove the reference");
   },
   beforeApply(ctx, setup, plan) {
     if (!setup.scimToken && writesScimProvider(plan)) throw missingScimToken(ctx.config);
@@ -95789,14 +95936,14 @@ function personCaveats(input, nowFromObjects, later) {
   const label = /* @__PURE__ */ new Map();
   const held = (rows, extra) => {
     const out = /* @__PURE__ */ new Map();
-    const add = (person, r5) => {
+    const add2 = (person, r5) => {
       label.set(k5(r5), `${r5.grant} in ${r5.account}${r5.accountId && r5.accountId !== r5.account ? ` (${r5.accountId})` : ""}`);
       let set = out.get(person);
       if (!set) out.set(person, set = /* @__PURE__ */ new Set());
       set.add(k5(r5));
     };
-    for (const r5 of rows) if (r5.kind !== "application") for (const person of pa.members[r5.group] ?? []) add(person, r5);
-    for (const [person, list3] of extra ?? []) for (const r5 of list3) add(person, r5);
+    for (const r5 of rows) if (r5.kind !== "application") for (const person of pa.members[r5.group] ?? []) add2(person, r5);
+    for (const [person, list3] of extra ?? []) for (const r5 of list3) add2(person, r5);
     return out;
   };
   const before = held(nowFromObjects, pa.now);
@@ -96322,6 +96469,9 @@ async function planWith(mode, config, options) {
     ...findings.personAccess ? { personAccess: findings.personAccess } : {}
   });
   plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c5) => accessOf2({ type: c5.type, ...c5.account ? { account: c5.account } : {}, props: c5.after ?? c5.before }, c5.after ? "desired" : "live") });
+  const preflight = await mode.preflight?.(ctx, setup, live, plan, desired);
+  if (preflight?.problems.length) throw new PlanError(preflight.problems);
+  if (preflight?.warnings.length) plan.warnings.push(...preflight.warnings);
   const apply = async (applyOptions = {}) => {
     mode.beforeApply?.(ctx, setup, plan);
     const applyContext = mode.applyContext(ctx, setup, live, applyOptions.onProgress);
@@ -97073,7 +97223,7 @@ async function readClassicAccess(client, config) {
 }
 
 // src/report/read-iam-access.ts
-var import_client_iam6 = __toESM(require_dist_cjs16(), 1);
+var import_client_iam7 = __toESM(require_dist_cjs16(), 1);
 
 // src/report/classic.ts
 var ROLE_ARN2 = /^arn:aws(?:-cn|-us-gov)?:iam::(\d{12}):role(\/(?:[\x21-\x7E]+\/)?)([\w+=,.@-]+)$/;
@@ -97305,10 +97455,10 @@ async function checkRoles(clients, pairs, concurrency = 4) {
     const c5 = m3 ? byAccount.get(m3[1]) : void 0;
     if (!m3 || !c5) return;
     try {
-      const { Role } = await c5.iam.send(new import_client_iam6.GetRoleCommand({ RoleName: m3[2] }));
+      const { Role } = await c5.iam.send(new import_client_iam7.GetRoleCommand({ RoleName: m3[2] }));
       found.set(roleArn2, Role?.Arn === roleArn2 ? { arn: Role.Arn, trust: Role.AssumeRolePolicyDocument ? decodePolicyDocument(Role.AssumeRolePolicyDocument) : null } : null);
     } catch (error3) {
-      if (error3 instanceof import_client_iam6.NoSuchEntityException || error3.name === "NoSuchEntity") found.set(roleArn2, null);
+      if (error3 instanceof import_client_iam7.NoSuchEntityException || error3.name === "NoSuchEntity") found.set(roleArn2, null);
       else throw error3;
     }
   });

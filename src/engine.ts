@@ -17,7 +17,7 @@ import { identityCenter } from "./modes/identity-center.js";
 import type { Live, Mode, RunContext } from "./modes/mode.js";
 import { authentikClient, runWarnings, toolInfo, type EngineOptions, type PlanSession } from "./modes/shared.js";
 import { accessByKind } from "./plan/access-diff.js";
-import { computePlan } from "./plan/compute-plan.js";
+import { computePlan, PlanError } from "./plan/compute-plan.js";
 import { assessRisks } from "./plan/risks.js";
 import { readAuthentikRelease, readAuthentikState } from "./providers/authentik/read-state.js";
 import { readUsers } from "./providers/authentik/read-people.js";
@@ -81,6 +81,10 @@ async function planWith<S, A>(mode: Mode<S, A>, config: ResolvedConfig, options:
     ...(findings.personAccess ? { personAccess: findings.personAccess } : {}),
   });
   plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c) => accessOf({ type: c.type, ...(c.account ? { account: c.account } : {}), props: (c.after ?? c.before)! }, c.after ? "desired" : "live") });
+  // --- preflight: what the plan needs AWS to have, looked up before anything is written -----
+  const preflight = await mode.preflight?.(ctx, setup, live, plan, desired);
+  if (preflight?.problems.length) throw new PlanError(preflight.problems);
+  if (preflight?.warnings.length) plan.warnings.push(...preflight.warnings);
 
   // --- execute --------------------------------------------------------------------------------
   const apply: PlanSession["apply"] = async (applyOptions = {}): Promise<ApplyResult> => {

@@ -25,3 +25,6 @@ export function trustPolicy(accountId: string, samlProvider: string): Record<str
     ],
   });
 }
+
+/** Whether a managed policy was found where a plan needs it (the plan's preflight), or why nobody could look. */
+export type PolicyLookupResult = { found: true } | { found: false } | { unknown: string };

@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/domain/plan-types.js";
-import { example, startPeers, TOKEN, type Peers } from "../support/peers.js";
+import { example, startFaultProxy, startPeers, TOKEN, type Peers } from "../support/peers.js";
 import { actions, withoutPeople } from "../support/plan.js";
 
 const PROD = "111111111111";
@@ -293,23 +293,29 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
   });
 
   it("converges after an apply that failed part-way, without duplicates", async () => {
-    const broken = peers.writeConfig(
+    const file = peers.writeConfig(
       "broken.yaml",
-      baseConfig.replace(
-        "mappings:\n",
-        "  auditor:\n    accounts: \"*\"\n    managedPolicies: [arn:aws:iam::aws:policy/DoesNotExistAccess]\nmappings:\n  - { group: engineers, roles: [auditor] }\n",
-      ).replace("  auditor:", "  audit-reader:").replace("roles: [auditor]", "roles: [audit-reader]"),
+      baseConfig.replace("mappings:\n", "  audit-reader:\n    accounts: \"*\"\n    managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\nmappings:\n  - { group: engineers, roles: [audit-reader] }\n"),
     );
-    const failed = await peers.cli(["apply", "-c", broken, "--auto-approve"]);
-    expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain("apply failed");
-    expect(failed.stderr).toContain("aws.iam.role[");
-    // Fix the mistake and apply again: what was done is kept, the rest is finished.
-    const fixed = peers.writeConfig("broken.yaml", (await import("node:fs")).readFileSync(broken, "utf8").replace("DoesNotExistAccess", "ReadOnlyAccess"));
-    const again = await peers.cli(["apply", "-c", fixed, "--auto-approve"]);
+    // A policy missing where a role attaches it is refused by plan now (policy-preflight.test.ts);
+    // what still fails part-way is AWS refusing a write: AttachRolePolicy, once, through a proxy.
+    const proxy = await startFaultProxy(peers.moto.endpoint);
+    try {
+      await proxy.control.addRule({ action: "answer", method: "POST", body: "Action=AttachRolePolicy(?=.*RoleName=audit-reader)", status: 400, errorType: "NoSuchEntity" });
+      const failed = await peers.cli(["apply", "-c", file, "--auto-approve"], { AWS_ENDPOINT_URL: proxy.url });
+      expect(await proxy.control.pendingRules()).toEqual([]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain("apply failed");
+      expect(failed.stderr).toContain("aws.iam.role[");
+      expect(failed.stderr).toContain("already written:");
+    } finally {
+      await proxy.stop();
+    }
+    // Apply again: what was done is kept, the rest is finished.
+    const again = await peers.cli(["apply", "-c", file, "--auto-approve"]);
     expect(again.stderr).toBe("");
     expect(again.code).toBe(0);
-    expect((await planJson(fixed)).changes).toEqual([]);
+    expect((await planJson(file)).changes).toEqual([]);
     const app = await peers.ak("GET", "/core/applications/aws/");
     const entitlements = (await peers.ak("GET", `/core/application_entitlements/?app=${app.pk}&page_size=100`)).results as { name: string; pbm_uuid: string }[];
     const names = entitlements.map((e) => e.name);

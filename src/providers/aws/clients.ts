@@ -120,3 +120,14 @@ export async function accountClients(account: ResolvedAccount, env: NodeJS.Proce
   const iam = countRequests(policy.govern(new IAMClient({ region, ...(credentials ? { credentials } : {}), ...SDK_RETRY }), `IAM in ${where}`), requests);
   return { account, region, ...(credentials ? { credentials } : {}), iam, requests };
 }
+
+/** The account the tool's own credentials (the default chain) are in. */
+export async function callerAccountId(env: NodeJS.ProcessEnv, policy: AwsRetryPolicy, requests: { count: number }): Promise<string | undefined> {
+  const sts = countRequests(policy.govern(new STSClient({ region: awsRegion(env), ...sdkOptions(env, policy) }), "STS"), requests);
+  try {
+    return (await sts.send(new GetCallerIdentityCommand({}))).Account;
+  } catch {
+    // Without it, accounts without an assumeRole are said to be unchecked.
+    return undefined;
+  }
+}
