@@ -32,6 +32,7 @@
  */
 import type { ResolvedConfig } from "../config/model.js";
 import { CONFIG_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "../domain/plan-types.js";
+import { partitionIdOfRegion } from "../domain/aws-iam.js";
 
 export type Phase = "plan" | "apply";
 
@@ -253,11 +254,13 @@ const sidPart = (alias: string) => alias.replace(/[^A-Za-z0-9]/g, "").replace(/^
 
 function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOptions): AwsPolicy[] {
   const ic = config.aws.identityCenter!;
+  // ARNs of the instance's partition (arn:aws-us-gov:… in GovCloud).
+  const arn = (rest: string) => `arn:${partitionIdOfRegion(ic.region)}:${rest}`;
   const instanceId = ic.instanceArn?.split("/").pop();
-  const instance = ic.instanceArn ?? "arn:aws:sso:::instance/*";
-  const permissionSets = `arn:aws:sso:::permissionSet/${instanceId ?? "*"}/*`;
-  const store = `arn:aws:identitystore::*:identitystore/${ic.identityStoreId ?? "*"}`;
-  const accounts = config.aws.organizationalUnits.length > 0 ? ["arn:aws:sso:::account/*"] : config.aws.accounts.map((a) => `arn:aws:sso:::account/${a.id}`);
+  const instance = ic.instanceArn ?? arn("sso:::instance/*");
+  const permissionSets = arn(`sso:::permissionSet/${instanceId ?? "*"}/*`);
+  const store = arn(`identitystore::*:identitystore/${ic.identityStoreId ?? "*"}`);
+  const accounts = config.aws.organizationalUnits.length > 0 ? [arn("sso:::account/*")] : config.aws.accounts.map((a) => arn(`sso:::account/${a.id}`));
   const specs: StatementSpec[] = [];
   const discovered = !(ic.instanceArn && ic.identityStoreId);
   if (discovered) {
@@ -288,7 +291,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
   });
   specs.push({
     sid: "ReadGroups",
-    resources: [store, "arn:aws:identitystore:::group/*"],
+    resources: [store, arn("identitystore:::group/*")],
     grants: [{ action: "identitystore:ListGroups", why: "finds the Identity Store groups by display name" }],
   });
   if (config.aws.organizationalUnits.length > 0) {
@@ -367,7 +370,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
     if (config.scim) {
       specs.push({
         sid: "WaitForScimGroups",
-        resources: [store, "arn:aws:identitystore:::group/*"],
+        resources: [store, arn("identitystore:::group/*")],
         grants: [{ action: "identitystore:GetGroupId", why: "waits for a group SCIM is provisioning before assigning it", onlyWhen: "a mapped group is not in the Identity Store yet" }],
       });
     }
@@ -378,7 +381,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
         [
           {
             sid: "ManagementAccountAssignmentRoles",
-            resources: ["arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*"],
+            resources: [arn("iam::*:role/aws-reserved/sso.amazonaws.com/*")],
             grants: [
               "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePermissionsBoundary", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
               "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
@@ -387,7 +390,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
           },
           {
             sid: "ManagementAccountSamlProvider",
-            resources: ["arn:aws:iam::*:saml-provider/AWSSSO_*"],
+            resources: [arn("iam::*:saml-provider/AWSSSO_*")],
             grants: ["iam:CreateSAMLProvider", "iam:DeleteSAMLProvider", "iam:GetSAMLProvider", "iam:UpdateSAMLProvider"].map((action) => ({
               action,
               why: "IAM Identity Center's SAML provider in its own account",

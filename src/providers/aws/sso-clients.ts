@@ -3,6 +3,7 @@ import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import pThrottle from "p-throttle";
 import { countRequests, sdkOptions } from "./clients.js";
+import { organizationsRegion } from "../../domain/aws-iam.js";
 
 /**
  * IAM Identity Center's APIs (sso-admin and identitystore) share a quota of about 20
@@ -67,7 +68,8 @@ export function identityCenterClients(region: string, options: { ratePerSecond?:
     ssoAdminCreate: countRequests(rateLimited(new SSOAdminClient({ region, ...retry, maxAttempts: 1 }), limiter), requests),
     identityStore: countRequests(rateLimited(new IdentitystoreClient({ region, ...retry }), limiter), requests),
     // Organizations is a global service with its own quotas.
-    organizations: countRequests(new OrganizationsClient({ region: "us-east-1", ...retry }), requests),
+    // Organizations has one endpoint per partition: the instance's partition's.
+    organizations: countRequests(new OrganizationsClient({ region: organizationsRegion(region), ...retry }), requests),
     requests,
   };
 }
