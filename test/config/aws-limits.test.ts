@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { validateConfigText } from "../../src/config/load-config.js";
 import { formatDiagnostic } from "../../src/config/diagnostics.js";
+import { COMMERCIAL_REGIONS } from "../../src/domain/aws-iam.js";
 
 /**
  * Every documented limit on what the tool writes to AWS — IAM and IAM Identity Center
@@ -385,6 +386,44 @@ mappings:
     expect(lines(fewer)).toEqual([
       at(
         "9:5: warning: account 'dev' would have 251 permission sets of this file provisioned to it; IAM Identity Center allows 250 per account by default (quota \"Provisioned permission sets per account\", adjustable) — and those of other configurations count too",
+      ),
+    ]);
+  });
+});
+
+describe("aws.signInRegions (classic-iam)", () => {
+  const roles = `roles:
+  admin: { accounts: "*" }
+mappings:
+  - { group: admins, roles: [admin] }
+`;
+
+  it("regions with a sign-in endpoint are accepted; one this release does not know is a warning", () => {
+    expect(lines(classic(`  signInRegions: [eu-west-1, us-east-1, ap-southeast-2]\n${roles}`))).toEqual([]);
+    expect(lines(classic(`  signInRegions: [eu-wets-1]\n${roles}`))).toEqual([
+      at(
+        "10:19: warning: 'eu-wets-1' is not a region this release knows to have an AWS sign-in endpoint (https://eu-wets-1.signin.aws.amazon.com/saml); check the spelling — sign-ins posted to an endpoint that does not exist fail",
+      ),
+    ]);
+  });
+
+  it("belongs to classic-iam, lists each region once, and is made of region codes", () => {
+    expect(lines(identityCenter(`permissionSets: {}\nmappings: []\n`).replace("  identityCenter:", "  signInRegions: [eu-west-1]\n  identityCenter:"))).toEqual([
+      at("10:3: error: 'aws.signInRegions' belongs to mode classic-iam, but this file's mode is identity-center"),
+    ]);
+    const errors = lines(classic(`  signInRegions: [eu-west-1, eu-west-1, "https://signin.aws.amazon.com/saml"]\n${roles}`));
+    expect(errors).toEqual([
+      at("10:30: error: 'aws.signInRegions' lists the same item twice (items 1 and 2)"),
+      at("10:41: error: 'aws.signInRegions[2]' must be an AWS region like eu-west-1"),
+    ]);
+  });
+
+  it("a trust policy longer than IAM's default quota (2,048) is a warning", () => {
+    const regions = [...COMMERCIAL_REGIONS, "us-east-8", "us-east-9"];
+    const text = classic(`  samlProvider: ${"a".repeat(128)}\n  signInRegions: ${flowList(regions)}\n${roles}`);
+    expect(lines(text).filter((l) => !l.includes("is not a region this release knows"))).toEqual([
+      at(
+        "11:3: warning: with 36 sign-in endpoints, each role's trust policy has 2089 characters (white space not counted); IAM allows 2048 by default (quota \"Role trust policy length\", adjustable): raise it in every account, or list fewer regions",
       ),
     ]);
   });

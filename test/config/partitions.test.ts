@@ -2,7 +2,8 @@ import { readFileSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { validateConfigText } from "../../src/config/load-config.js";
-import { organizationsRegion, partitionOfArn, partitionOfRegion, signInEndpoint, signInRegionOf } from "../../src/domain/aws-iam.js";
+import { organizationsRegion, partitionOfArn, partitionOfRegion, signInEndpoint, signInRegionOf, trustPolicy, trustPolicyAudiences } from "../../src/domain/aws-iam.js";
+import { normalizePolicy, policyJson } from "../../src/domain/policy-normalize.js";
 import { awsPolicies } from "../../src/permissions/model.js";
 
 /**
@@ -38,6 +39,25 @@ describe("partitions and regions", () => {
     expect(signInRegionOf("https://us-east-1.signin.aws.amazon.com/saml")).toBeUndefined();
     expect(signInRegionOf("https://eu-west-1.signin.aws.amazon.com/saml/x")).toBeUndefined();
     expect(signInRegionOf("https://signin.amazonaws.cn/saml")).toBeUndefined();
+  });
+
+  it("the trust policy allows every sign-in endpoint; import reads them back from the tool's shape only", () => {
+    const eu = signInEndpoint("eu-west-1");
+    const global = signInEndpoint("us-east-1");
+    const one = trustPolicy("111111111111", "authentik");
+    expect(JSON.parse(policyJson(one)).Statement[0].Condition).toEqual({ StringEquals: { "SAML:aud": global } });
+    const two = trustPolicy("111111111111", "authentik", [eu, global]);
+    expect(JSON.parse(policyJson(two)).Statement[0].Condition.StringEquals["SAML:aud"]).toEqual([eu, global].sort());
+    // As IAM returns it: URL-encoded, another order.
+    const fromAws = normalizePolicy(encodeURIComponent(JSON.stringify({ Version: "2012-10-17", Statement: [{ Action: "sts:AssumeRoleWithSAML", Effect: "Allow", Condition: { StringEquals: { "SAML:aud": [global, eu] } }, Principal: { Federated: "arn:aws:iam::111111111111:saml-provider/authentik" } }] })));
+    expect(trustPolicyAudiences(fromAws, "111111111111", "authentik")?.sort()).toEqual([eu, global].sort());
+    expect(trustPolicyAudiences(one, "111111111111", "authentik")).toEqual([global]);
+    expect(trustPolicyAudiences(two, "222222222222", "authentik")).toBeUndefined();
+    expect(trustPolicyAudiences(two, "111111111111", "other")).toBeUndefined();
+    const elsewhere = normalizePolicy({ ...two, Statement: [{ ...(two.Statement as object[])[0], Condition: { StringEquals: { "SAML:aud": "https://example.com/saml" } } }] });
+    expect(trustPolicyAudiences(elsewhere, "111111111111", "authentik")).toBeUndefined();
+    const more = normalizePolicy({ ...two, Statement: [...(two.Statement as object[]), { Effect: "Allow", Principal: { AWS: "*" }, Action: "sts:AssumeRole" }] });
+    expect(trustPolicyAudiences(more, "111111111111", "authentik")).toBeUndefined();
   });
 
   it("identity-center in GovCloud: validates, and the permissions it prints are GovCloud ARNs", () => {

@@ -53,7 +53,8 @@ export function partitions(ctx: RuleContext): void {
   arn(["aws", "identityCenter", "instanceArn"], ic.instanceArn);
   for (const [alias, account] of entries(aws.accounts)) if (isRec(account)) arn(["aws", "accounts", alias, "assumeRole"], account.assumeRole);
   for (const [i, r] of list(aws.signInRegions).entries()) {
-    if (typeof r !== "string" || ctx.mode !== "classic-iam") continue;
+    // Only region codes (the schema reports anything else).
+    if (typeof r !== "string" || ctx.mode !== "classic-iam" || !/^[a-z]{2,4}(?:-[a-z]+)+-\d+$/.test(r)) continue;
     if (classicRegion(["aws", "signInRegions", i], r) && !COMMERCIAL_REGIONS.includes(r)) {
       ctx.warn(["aws", "signInRegions", i], `${q(r)} is not a region this release knows to have an AWS sign-in endpoint (${nameText(signInEndpoint(r))}); check the spelling — sign-ins posted to an endpoint that does not exist fail`);
     }
