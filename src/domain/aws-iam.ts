@@ -32,11 +32,11 @@ export function partitionOfRegion(region: string): { id: string; name: string } 
   return p && { id: p.id, name: p.name };
 }
 
-/** The partition an ARN names (`arn:PARTITION:…`), with its name when it is a known one. */
+/** The partition an ARN names (`arn:PARTITION:…`), when it is one of PARTITIONS (anything else is not repeated). */
 export function partitionOfArn(arn: string): { id: string; name: string } | undefined {
   const id = /^arn:([^:]*):/.exec(arn)?.[1];
-  if (id === undefined) return undefined;
-  return { id, name: PARTITIONS.find((p) => p.id === id)?.name ?? id };
+  const p = PARTITIONS.find((x) => x.id === id);
+  return p && { id: p.id, name: p.name };
 }
 
 /** Where AWS Organizations answers in each partition (botocore's endpoints.json: its global endpoint's region). */

@@ -23,6 +23,8 @@ describe("partitions and regions", () => {
     expect(partitionOfRegion("us-isob-east-1")?.id).toBe("aws-iso-b");
     expect(partitionOfRegion("nowhere")).toBeUndefined();
     expect(partitionOfArn("arn:aws-us-gov:iam::aws:policy/ReadOnlyAccess")).toEqual({ id: "aws-us-gov", name: "AWS GovCloud (US)" });
+    // What is not a partition is never repeated (a value the schema refuses may be anything).
+    expect(partitionOfArn("arn:kR7vQ2mXp9LwZt4BnH8sJc3Yd6FgA1eU:iam::aws:policy/X")).toBeUndefined();
   });
 
   it("calls AWS Organizations where the instance's partition has it", () => {
