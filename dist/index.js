@@ -21493,8 +21493,8 @@ var init_MiddlewareStack = __esm({
         removeByTag: (toRemove) => {
           let isRemoved = false;
           const filterCb = (entry) => {
-            const { tags, name, aliases: _aliases } = entry;
-            if (tags && tags.includes(toRemove)) {
+            const { tags: tags2, name, aliases: _aliases } = entry;
+            if (tags2 && tags2.includes(toRemove)) {
               const aliases = getAllAliases(name, _aliases);
               for (const alias of aliases) {
                 entriesNameSet.delete(alias);
@@ -23766,7 +23766,7 @@ var init_resolveRegionConfig = __esm({
 var getHostnameFromVariants;
 var init_getHostnameFromVariants = __esm({
   "node_modules/@smithy/core/dist-es/submodules/config/config-resolver/regionInfo/getHostnameFromVariants.js"() {
-    getHostnameFromVariants = (variants = [], { useFipsEndpoint, useDualstackEndpoint }) => variants.find(({ tags }) => useFipsEndpoint === tags.includes("fips") && useDualstackEndpoint === tags.includes("dualstack"))?.hostname;
+    getHostnameFromVariants = (variants = [], { useFipsEndpoint, useDualstackEndpoint }) => variants.find(({ tags: tags2 }) => useFipsEndpoint === tags2.includes("fips") && useDualstackEndpoint === tags2.includes("dualstack"))?.hostname;
   }
 });
 
@@ -32487,8 +32487,8 @@ var init_partition = __esm({
     selectedPartitionsInfo = partitionsInfo;
     selectedUserAgentPrefix = "";
     partition = (value) => {
-      const { partitions } = selectedPartitionsInfo;
-      for (const partition2 of partitions) {
+      const { partitions: partitions2 } = selectedPartitionsInfo;
+      for (const partition2 of partitions2) {
         const { regions, outputs } = partition2;
         for (const [region, regionData] of Object.entries(regions)) {
           if (region === value) {
@@ -32499,7 +32499,7 @@ var init_partition = __esm({
           }
         }
       }
-      for (const partition2 of partitions) {
+      for (const partition2 of partitions2) {
         const { regionRegex, outputs } = partition2;
         if (new RegExp(regionRegex).test(value)) {
           return {
@@ -32507,7 +32507,7 @@ var init_partition = __esm({
           };
         }
       }
-      const DEFAULT_PARTITION = partitions.find((partition2) => partition2.id === "aws");
+      const DEFAULT_PARTITION = partitions2.find((partition2) => partition2.id === "aws");
       if (!DEFAULT_PARTITION) {
         throw new Error("Provided region was not found in the partition array or regex, and default partition with id 'aws' doesn't exist.");
       }
@@ -73883,11 +73883,11 @@ var require_directives = __commonJS({
     };
     var escapeTagName = (tn) => tn.replace(/[!,[\]{}]/g, (ch) => escapeChars[ch]);
     var Directives = class _Directives {
-      constructor(yaml, tags) {
+      constructor(yaml, tags2) {
         this.docStart = null;
         this.docEnd = false;
         this.yaml = Object.assign({}, _Directives.defaultYaml, yaml);
-        this.tags = Object.assign({}, _Directives.defaultTags, tags);
+        this.tags = Object.assign({}, _Directives.defaultTags, tags2);
       }
       clone() {
         const copy = new _Directives(this.yaml, this.tags);
@@ -74015,12 +74015,12 @@ var require_directives = __commonJS({
         const tagEntries = Object.entries(this.tags);
         let tagNames;
         if (doc && tagEntries.length > 0 && identity.isNode(doc.contents)) {
-          const tags = {};
+          const tags2 = {};
           visit2.visit(doc.contents, (_key, node) => {
             if (identity.isNode(node) && node.tag)
-              tags[node.tag] = true;
+              tags2[node.tag] = true;
           });
-          tagNames = Object.keys(tags);
+          tagNames = Object.keys(tags2);
         } else
           tagNames = [];
         for (const [handle, prefix] of tagEntries) {
@@ -74385,15 +74385,15 @@ var require_createNode = __commonJS({
     var identity = require_identity();
     var Scalar = require_Scalar();
     var defaultTagPrefix = "tag:yaml.org,2002:";
-    function findTagObject(value, tagName, tags) {
+    function findTagObject(value, tagName, tags2) {
       if (tagName) {
-        const match = tags.filter((t) => t.tag === tagName);
+        const match = tags2.filter((t) => t.tag === tagName);
         const tagObj = match.find((t) => !t.format) ?? match[0];
         if (!tagObj)
           throw new Error(`Tag ${tagName} not found`);
         return tagObj;
       }
-      return tags.find((t) => t.identify?.(value) && !t.format);
+      return tags2.find((t) => t.identify?.(value) && !t.format);
     }
     function createNode(value, tagName, ctx) {
       if (identity.isDocument(value))
@@ -74988,8 +74988,8 @@ ${indent}${start}${value}${end2}`;
 ${indent}`);
       if (actualString) {
         const test24 = (tag) => tag.default && tag.tag !== "tag:yaml.org,2002:str" && tag.test?.test(str);
-        const { compat, tags } = ctx.doc.schema;
-        if (tags.some(test24) || compat?.some(test24))
+        const { compat, tags: tags2 } = ctx.doc.schema;
+        if (tags2.some(test24) || compat?.some(test24))
           return quotedString(value, ctx);
       }
       return implicitKey ? str : foldFlowLines.foldFlowLines(str, indent, foldFlowLines.FOLD_FLOW, getFoldOptions(ctx, false));
@@ -75081,9 +75081,9 @@ var require_stringify = __commonJS({
         options: opt
       };
     }
-    function getTagObject(tags, item) {
+    function getTagObject(tags2, item) {
       if (item.tag) {
-        const match = tags.filter((t) => t.tag === item.tag);
+        const match = tags2.filter((t) => t.tag === item.tag);
         if (match.length > 0)
           return match.find((t) => t.format === item.format) ?? match[0];
       }
@@ -75091,7 +75091,7 @@ var require_stringify = __commonJS({
       let obj;
       if (identity.isScalar(item)) {
         obj = item.value;
-        let match = tags.filter((t) => t.identify?.(obj));
+        let match = tags2.filter((t) => t.identify?.(obj));
         if (match.length > 1) {
           const testMatch = match.filter((t) => t.test);
           if (testMatch.length > 0)
@@ -75100,7 +75100,7 @@ var require_stringify = __commonJS({
         tagObj = match.find((t) => t.format === item.format) ?? match.find((t) => !t.format);
       } else {
         obj = item;
-        tagObj = tags.find((t) => t.nodeClass && obj instanceof t.nodeClass);
+        tagObj = tags2.find((t) => t.nodeClass && obj instanceof t.nodeClass);
       }
       if (!tagObj) {
         const name = obj?.constructor?.name ?? (obj === null ? "null" : typeof obj);
@@ -76866,10 +76866,10 @@ var require_tags = __commonJS({
       if (schemaTags && !customTags) {
         return addMergeTag && !schemaTags.includes(merge2.merge) ? schemaTags.concat(merge2.merge) : schemaTags.slice();
       }
-      let tags = schemaTags;
-      if (!tags) {
+      let tags2 = schemaTags;
+      if (!tags2) {
         if (Array.isArray(customTags))
-          tags = [];
+          tags2 = [];
         else {
           const keys = Array.from(schemas.keys()).filter((key2) => key2 !== "yaml11").map((key2) => JSON.stringify(key2)).join(", ");
           throw new Error(`Unknown schema "${schemaName}"; use one of ${keys} or define customTags array`);
@@ -76877,22 +76877,22 @@ var require_tags = __commonJS({
       }
       if (Array.isArray(customTags)) {
         for (const tag of customTags)
-          tags = tags.concat(tag);
+          tags2 = tags2.concat(tag);
       } else if (typeof customTags === "function") {
-        tags = customTags(tags.slice());
+        tags2 = customTags(tags2.slice());
       }
       if (addMergeTag)
-        tags = tags.concat(merge2.merge);
-      return tags.reduce((tags2, tag) => {
+        tags2 = tags2.concat(merge2.merge);
+      return tags2.reduce((tags3, tag) => {
         const tagObj = typeof tag === "string" ? tagsByName[tag] : tag;
         if (!tagObj) {
           const tagName = JSON.stringify(tag);
           const keys = Object.keys(tagsByName).map((key2) => JSON.stringify(key2)).join(", ");
           throw new Error(`Unknown custom tag ${tagName}; use one of ${keys}`);
         }
-        if (!tags2.includes(tagObj))
-          tags2.push(tagObj);
-        return tags2;
+        if (!tags3.includes(tagObj))
+          tags3.push(tagObj);
+        return tags3;
       }, []);
     }
     exports2.coreKnownTags = coreKnownTags;
@@ -76908,14 +76908,14 @@ var require_Schema = __commonJS({
     var map3 = require_map();
     var seq = require_seq();
     var string = require_string();
-    var tags = require_tags();
+    var tags2 = require_tags();
     var sortMapEntriesByKey = (a5, b5) => a5.key < b5.key ? -1 : a5.key > b5.key ? 1 : 0;
     var Schema2 = class _Schema {
       constructor({ compat, customTags, merge: merge2, resolveKnownTags, schema, sortMapEntries, toStringDefaults }) {
-        this.compat = Array.isArray(compat) ? tags.getTags(compat, "compat") : compat ? tags.getTags(null, compat) : null;
+        this.compat = Array.isArray(compat) ? tags2.getTags(compat, "compat") : compat ? tags2.getTags(null, compat) : null;
         this.name = typeof schema === "string" && schema || "core";
-        this.knownTags = resolveKnownTags ? tags.coreKnownTags : {};
-        this.tags = tags.getTags(customTags, this.name, merge2);
+        this.knownTags = resolveKnownTags ? tags2.coreKnownTags : {};
+        this.tags = tags2.getTags(customTags, this.name, merge2);
         this.toStringOptions = toStringDefaults ?? null;
         Object.defineProperty(this, identity.MAP, { value: map3.map });
         Object.defineProperty(this, identity.SCALAR, { value: string.string });
@@ -83347,22 +83347,22 @@ function formatDuration(seconds2) {
 var MANAGED_BY_TAG = "managed-by";
 var MANAGED_BY_VALUE = "authentik-aws-gitops";
 var CONFIG_TAG = "managed-by-config";
-function configOwnership(tags, configId2, declared) {
-  if (tags[MANAGED_BY_TAG] !== MANAGED_BY_VALUE) return `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}`;
-  const owner = tags[CONFIG_TAG];
+function configOwnership(tags2, configId2, declared) {
+  if (tags2[MANAGED_BY_TAG] !== MANAGED_BY_VALUE) return `it lacks the tag ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}`;
+  const owner = tags2[CONFIG_TAG];
   if (owner === void 0) return !declared && `it carries ${MANAGED_BY_TAG} but no ${CONFIG_TAG} tag (made by an earlier version, or by another configuration); declare it to adopt it, or delete it by hand`;
   return owner !== configId2 && `it belongs to another configuration: authentik application '${owner}' (tag ${CONFIG_TAG}=${owner})`;
 }
-function adoption(tags, configId2, declared, listedInAdopt) {
-  if (!declared || Object.keys(tags).some((k5) => k5.startsWith("aws:cloudformation:"))) return void 0;
-  if (tags[MANAGED_BY_TAG] === void 0) return listedInAdopt ? `it was made by hand (no ${MANAGED_BY_TAG} tag); apply tags it ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}, ${CONFIG_TAG}=${configId2}` : void 0;
-  if (tags[MANAGED_BY_TAG] === MANAGED_BY_VALUE && tags[CONFIG_TAG] === void 0) {
+function adoption(tags2, configId2, declared, listedInAdopt) {
+  if (!declared || Object.keys(tags2).some((k5) => k5.startsWith("aws:cloudformation:"))) return void 0;
+  if (tags2[MANAGED_BY_TAG] === void 0) return listedInAdopt ? `it was made by hand (no ${MANAGED_BY_TAG} tag); apply tags it ${MANAGED_BY_TAG}=${MANAGED_BY_VALUE}, ${CONFIG_TAG}=${configId2}` : void 0;
+  if (tags2[MANAGED_BY_TAG] === MANAGED_BY_VALUE && tags2[CONFIG_TAG] === void 0) {
     return `it carries ${MANAGED_BY_TAG} but no ${CONFIG_TAG} tag (made by an earlier version of the tool); apply adds ${CONFIG_TAG}=${configId2}`;
   }
   return void 0;
 }
-function comparableTags(tags) {
-  return Object.fromEntries(Object.entries(tags).filter(([k5]) => !k5.startsWith("aws:")));
+function comparableTags(tags2) {
+  return Object.fromEntries(Object.entries(tags2).filter(([k5]) => !k5.startsWith("aws:")));
 }
 function isRef(v) {
   return typeof v === "object" && v !== null && typeof v.$ref === "string";
@@ -84842,8 +84842,8 @@ async function ignoreMissing(p3) {
     if (!(error3 instanceof import_client_iam.NoSuchEntityException)) throw error3;
   }
 }
-function tagList(tags) {
-  return Object.entries(tags).map(([Key, Value]) => ({ Key, Value }));
+function tagList(tags2) {
+  return Object.entries(tags2).map(([Key, Value]) => ({ Key, Value }));
 }
 async function createRoleOnce(iam, after, create) {
   try {
@@ -84851,9 +84851,9 @@ async function createRoleOnce(iam, after, create) {
   } catch (error3) {
     if (!(error3 instanceof import_client_iam.EntityAlreadyExistsException)) throw error3;
     const role = (await iam.send(new import_client_iam.GetRoleCommand({ RoleName: after.name }))).Role;
-    const tags = Object.fromEntries((role?.Tags ?? []).map((t) => [t.Key, t.Value]));
+    const tags2 = Object.fromEntries((role?.Tags ?? []).map((t) => [t.Key, t.Value]));
     const wanted = after.tags;
-    if (role?.Path !== after.path || tags[MANAGED_BY_TAG] !== wanted[MANAGED_BY_TAG] || tags[CONFIG_TAG] !== wanted[CONFIG_TAG]) throw error3;
+    if (role?.Path !== after.path || tags2[MANAGED_BY_TAG] !== wanted[MANAGED_BY_TAG] || tags2[CONFIG_TAG] !== wanted[CONFIG_TAG]) throw error3;
   }
 }
 
@@ -84931,7 +84931,7 @@ var defaultOptions = {
 };
 function validate2(xmlData, options) {
   options = Object.assign({}, defaultOptions, options);
-  const tags = [];
+  const tags2 = [];
   let tagFound = false;
   let reachedRoot = false;
   if (xmlData[0] === "\uFEFF") {
@@ -84992,10 +84992,10 @@ function validate2(xmlData, options) {
             return getErrorObject("InvalidTag", "Closing tag '" + tagName + "' doesn't have proper closing.", getLineNumberForPosition(xmlData, i5));
           } else if (attrStr.trim().length > 0) {
             return getErrorObject("InvalidTag", "Closing tag '" + tagName + "' can't have attributes or invalid starting.", getLineNumberForPosition(xmlData, tagStartPos));
-          } else if (tags.length === 0) {
+          } else if (tags2.length === 0) {
             return getErrorObject("InvalidTag", "Closing tag '" + tagName + "' has not been opened.", getLineNumberForPosition(xmlData, tagStartPos));
           } else {
-            const otg = tags.pop();
+            const otg = tags2.pop();
             if (tagName !== otg.tagName) {
               let openPos = getLineNumberForPosition(xmlData, otg.tagStartPos);
               return getErrorObject(
@@ -85004,7 +85004,7 @@ function validate2(xmlData, options) {
                 getLineNumberForPosition(xmlData, tagStartPos)
               );
             }
-            if (tags.length == 0) {
+            if (tags2.length == 0) {
               reachedRoot = true;
             }
           }
@@ -85017,7 +85017,7 @@ function validate2(xmlData, options) {
             return getErrorObject("InvalidXml", "Multiple possible root nodes found.", getLineNumberForPosition(xmlData, i5));
           } else if (options.unpairedTags.indexOf(tagName) !== -1) {
           } else {
-            tags.push({ tagName, tagStartPos });
+            tags2.push({ tagName, tagStartPos });
           }
           tagFound = true;
         }
@@ -85057,10 +85057,10 @@ function validate2(xmlData, options) {
   }
   if (!tagFound) {
     return getErrorObject("InvalidXml", "Start tag expected.", 1);
-  } else if (tags.length == 1) {
-    return getErrorObject("InvalidTag", "Unclosed tag '" + tags[0].tagName + "'.", getLineNumberForPosition(xmlData, tags[0].tagStartPos));
-  } else if (tags.length > 0) {
-    return getErrorObject("InvalidXml", "Invalid '" + JSON.stringify(tags.map((t) => t.tagName), null, 4).replace(/\r?\n/g, "") + "' found.", { line: 1, col: 1 });
+  } else if (tags2.length == 1) {
+    return getErrorObject("InvalidTag", "Unclosed tag '" + tags2[0].tagName + "'.", getLineNumberForPosition(xmlData, tags2[0].tagStartPos));
+  } else if (tags2.length > 0) {
+    return getErrorObject("InvalidXml", "Invalid '" + JSON.stringify(tags2.map((t) => t.tagName), null, 4).replace(/\r?\n/g, "") + "' found.", { line: 1, col: 1 });
   }
   return true;
 }
@@ -88363,13 +88363,13 @@ function parseTextData(val, tagName, jPath, dontTrim, hasAttributes, isLeafNode,
 }
 function resolveNameSpace(tagname) {
   if (this.options.removeNSPrefix) {
-    const tags = tagname.split(":");
+    const tags2 = tagname.split(":");
     const prefix = tagname.charAt(0) === "/" ? "/" : "";
-    if (tags[0] === "xmlns") {
+    if (tags2[0] === "xmlns") {
       return "";
     }
-    if (tags.length === 2) {
-      tagname = prefix + tags[1];
+    if (tags2.length === 2) {
+      tagname = prefix + tags2[1];
     }
   }
   return tagname;
@@ -89115,13 +89115,91 @@ function publicAuthentikUrl(config, runUrl2) {
 // src/domain/aws-iam.ts
 var AWS_SIGNIN_SAML = "https://signin.aws.amazon.com/saml";
 var AWS_AUDIENCE = "urn:amazon:webservices";
+var SUPPORTED_PARTITION = "aws";
+var PARTITIONS = [
+  { id: "aws-us-gov", name: "AWS GovCloud (US)", regions: /^us-gov-\w+-\d+$/ },
+  { id: "aws-cn", name: "AWS China", regions: /^cn-\w+-\d+$/ },
+  { id: "aws-iso", name: "AWS ISO (US)", regions: /^us-iso-\w+-\d+$/ },
+  { id: "aws-iso-b", name: "AWS ISOB (US)", regions: /^us-isob-\w+-\d+$/ },
+  { id: "aws-iso-e", name: "AWS ISOE (Europe)", regions: /^eu-isoe-\w+-\d+$/ },
+  { id: "aws-iso-f", name: "AWS ISOF", regions: /^us-isof-\w+-\d+$/ },
+  { id: "aws-eusc", name: "AWS European Sovereign Cloud", regions: /^eusc-de-\w+-\d+$/ },
+  { id: "aws", name: "AWS commercial", regions: /^(?:us|eu|ap|sa|ca|me|af|il|mx)-\w+-\d+$/ }
+];
+function partitionOfRegion(region) {
+  const p3 = PARTITIONS.find((x) => x.regions.test(region));
+  return p3 && { id: p3.id, name: p3.name };
+}
+function partitionOfArn(arn) {
+  const id = /^arn:([^:]*):/.exec(arn)?.[1];
+  const p3 = PARTITIONS.find((x) => x.id === id);
+  return p3 && { id: p3.id, name: p3.name };
+}
+var ORGANIZATIONS_REGION = {
+  aws: "us-east-1",
+  "aws-cn": "cn-northwest-1",
+  "aws-us-gov": "us-gov-west-1",
+  "aws-iso": "us-iso-east-1",
+  "aws-iso-b": "us-isob-east-1",
+  "aws-iso-e": "eu-isoe-west-1",
+  "aws-iso-f": "us-isof-south-1"
+};
+function organizationsRegion(region) {
+  return ORGANIZATIONS_REGION[partitionOfRegion(region)?.id ?? SUPPORTED_PARTITION] ?? "us-east-1";
+}
+function partitionIdOfRegion(region) {
+  return partitionOfRegion(region)?.id ?? SUPPORTED_PARTITION;
+}
+var COMMERCIAL_REGIONS = [
+  "af-south-1",
+  "ap-east-1",
+  "ap-east-2",
+  "ap-northeast-1",
+  "ap-northeast-2",
+  "ap-northeast-3",
+  "ap-south-1",
+  "ap-south-2",
+  "ap-southeast-1",
+  "ap-southeast-2",
+  "ap-southeast-3",
+  "ap-southeast-4",
+  "ap-southeast-5",
+  "ap-southeast-6",
+  "ap-southeast-7",
+  "ca-central-1",
+  "ca-west-1",
+  "eu-central-1",
+  "eu-central-2",
+  "eu-north-1",
+  "eu-south-1",
+  "eu-south-2",
+  "eu-west-1",
+  "eu-west-2",
+  "eu-west-3",
+  "il-central-1",
+  "me-central-1",
+  "me-south-1",
+  "mx-central-1",
+  "sa-east-1",
+  "us-east-1",
+  "us-east-2",
+  "us-west-1",
+  "us-west-2"
+];
+function signInEndpoint(region) {
+  return region === "us-east-1" ? AWS_SIGNIN_SAML : `https://${region}.signin.aws.amazon.com/saml`;
+}
+function signInEndpoints(regions) {
+  return regions && regions.length > 0 ? regions.map(signInEndpoint) : [AWS_SIGNIN_SAML];
+}
 function samlProviderArn(accountId, name) {
   return `arn:aws:iam::${accountId}:saml-provider/${name}`;
 }
 function roleArn(accountId, path7, name) {
   return `arn:aws:iam::${accountId}:role${path7}${name}`;
 }
-function trustPolicy(accountId, samlProvider2) {
+function trustPolicy(accountId, samlProvider2, audiences = [AWS_SIGNIN_SAML]) {
+  const aud = [...new Set(audiences)];
   return normalizePolicy({
     Version: "2012-10-17",
     Statement: [
@@ -89129,7 +89207,7 @@ function trustPolicy(accountId, samlProvider2) {
         Effect: "Allow",
         Principal: { Federated: samlProviderArn(accountId, samlProvider2) },
         Action: "sts:AssumeRoleWithSAML",
-        Condition: { StringEquals: { "SAML:aud": AWS_SIGNIN_SAML } }
+        Condition: { StringEquals: { "SAML:aud": aud.length === 1 ? aud[0] : aud } }
       }
     ]
   });
@@ -89161,10 +89239,10 @@ async function readIamAccount(clients, config, desiredRoleNames) {
   for (const role of relevant) {
     const name = role.RoleName;
     const d5 = details.get(name);
-    const tags = Object.fromEntries((d5?.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
+    const tags2 = Object.fromEntries((d5?.Tags ?? []).map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
     const underPath = role.Path === rolePath;
-    const notOurs = configOwnership(tags, configId(config), wanted.has(name.toLowerCase()) && underPath);
-    const adopting = underPath ? adoption(tags, configId(config), desiredRoleNames.has(name), adoptRoles.has(name)) : void 0;
+    const notOurs = configOwnership(tags2, configId(config), wanted.has(name.toLowerCase()) && underPath);
+    const adopting = underPath ? adoption(tags2, configId(config), desiredRoleNames.has(name), adoptRoles.has(name)) : void 0;
     out.push({
       address: address.iamRole(account.alias, role.Path ?? "/", name),
       type: "aws.iam.role",
@@ -89183,7 +89261,7 @@ async function readIamAccount(clients, config, desiredRoleNames) {
           (d5?.RolePolicyList ?? []).map((p3) => [p3.PolicyName, normalizePolicy(p3.PolicyDocument ?? "{}")]).sort(([a5], [b5]) => byCodePoint(a5, b5))
         ),
         permissions_boundary: d5?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
-        tags: comparableTags(tags)
+        tags: comparableTags(tags2)
       },
       ...adopting ? { owned: true, adopting } : ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs)
     });
@@ -89589,7 +89667,7 @@ async function ignoreNotFound(p3) {
     if (!(error3 instanceof import_client_sso_admin2.ResourceNotFoundException)) throw error3;
   }
 }
-async function findOwnPermissionSet(ctx, name, tags) {
+async function findOwnPermissionSet(ctx, name, tags2) {
   const sso = ctx.clients.ssoAdmin;
   let NextToken;
   for (let pages = 0; pages < 1e3; pages++) {
@@ -89598,7 +89676,7 @@ async function findOwnPermissionSet(ctx, name, tags) {
       const ps = (await sso.send(new import_client_sso_admin2.DescribePermissionSetCommand({ InstanceArn: ctx.instanceArn, PermissionSetArn: arn }))).PermissionSet;
       if (ps?.Name !== name) continue;
       const live = Object.fromEntries(((await sso.send(new import_client_sso_admin2.ListTagsForResourceCommand({ InstanceArn: ctx.instanceArn, ResourceArn: arn }))).Tags ?? []).map((t) => [t.Key, t.Value]));
-      return live[MANAGED_BY_TAG] === tags[MANAGED_BY_TAG] && live[CONFIG_TAG] === tags[CONFIG_TAG] ? arn : void 0;
+      return live[MANAGED_BY_TAG] === tags2[MANAGED_BY_TAG] && live[CONFIG_TAG] === tags2[CONFIG_TAG] ? arn : void 0;
     }
     if (!page.NextToken || page.NextToken === NextToken) break;
     NextToken = page.NextToken;
@@ -89927,15 +90005,15 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
     ]);
     const ps = described.PermissionSet;
     const name = ps.Name;
-    const tags = Object.fromEntries(tagList2.map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
-    const notOurs = configOwnership(tags, configId(config), desiredNames.has(name.toLowerCase()));
-    const adopting = adoption(tags, configId(config), declaredNames.has(name), adoptNames.has(name));
+    const tags2 = Object.fromEntries(tagList2.map((t) => [t.Key, t.Value ?? ""]).sort(([a5], [b5]) => byCodePoint(a5, b5)));
+    const notOurs = configOwnership(tags2, configId(config), desiredNames.has(name.toLowerCase()));
+    const adopting = adoption(tags2, configId(config), declaredNames.has(name), adoptNames.has(name));
     const owned = !notOurs || adopting !== void 0;
     if (!owned && !desiredNames.has(name.toLowerCase())) return;
     const addr = address.permissionSet(name);
     permissionSetArns.set(addr, PermissionSetArn);
     if (owned) managedArns.set(PermissionSetArn, name);
-    if (adopting && tags[MANAGED_BY_TAG] === void 0) adoptingArns.add(PermissionSetArn);
+    if (adopting && tags2[MANAGED_BY_TAG] === void 0) adoptingArns.add(PermissionSetArn);
     const details = owned ? await permissionSetDetails(clients, instanceArn, PermissionSetArn) : {};
     const seconds2 = parseDuration(String(ps.SessionDuration ?? "PT1H").replace(/^(\d+)$/, "$1s")) ?? 3600;
     resources.push({
@@ -89950,7 +90028,7 @@ async function readIdentityCenter(clients, config, concurrency = 8) {
         session_duration: toIsoDuration(seconds2),
         relay_state: ps.RelayState ?? "",
         ...details,
-        tags: comparableTags(tags)
+        tags: comparableTags(tags2)
       },
       ...adopting ? { owned: true, adopting } : ownedUnless(notOurs)
     });
@@ -90539,9 +90617,9 @@ function assessRisks(input) {
   }
   for (const c5 of plan.changes) {
     const kind = kindOf(c5.type);
-    const tags = kind.sessionTags?.(c5);
-    if (tags && rules.sessionTagsChanged.enabled) {
-      add2("session-tags-changed", rules.sessionTagsChanged.severity ?? "medium", `${tags}: permission set policies that test aws:PrincipalTag see other values`, [c5.address]);
+    const tags2 = kind.sessionTags?.(c5);
+    if (tags2 && rules.sessionTagsChanged.enabled) {
+      add2("session-tags-changed", rules.sessionTagsChanged.severity ?? "medium", `${tags2}: permission set policies that test aws:PrincipalTag see other values`, [c5.address]);
     }
     if (c5.action !== "delete") continue;
     if (kind.identityProvider && rules.identityProviderRemoved.enabled) {
@@ -91077,7 +91155,7 @@ var config_schema_default = {
     },
     tags: {
       type: "object",
-      description: "Tags as key: value (key up to 128 characters, value up to 256; keys starting with `aws:` are reserved by AWS).",
+      description: "Tags as key: value (key up to 128 characters, value up to 256; keys starting with `aws:` in any letter case are reserved by AWS, and `managed-by` and `managed-by-config` by the tool). IAM compares tag keys case-insensitively: a role's keys may not differ only in letter case.",
       propertyNames: {
         type: "string",
         minLength: 1,
@@ -91277,7 +91355,19 @@ var config_schema_default = {
         },
         tags: {
           $ref: "#/definitions/tags",
-          description: "Extra tags put on every AWS object the tool creates (the managed-by tag is always added)."
+          description: "Extra tags put on every role (classic-iam) or permission set (identity-center) the tool creates, beside its own managed-by and managed-by-config. With those two and an object's own tags, a role carries at most 50 tags and a permission set 75."
+        },
+        signInRegions: {
+          type: "array",
+          minItems: 1,
+          uniqueItems: true,
+          items: {
+            type: "string",
+            pattern: "^[a-z]{2,4}(?:-[a-z]+)+-[0-9]+$",
+            patternErrorMessage: "must be an AWS region like eu-west-1"
+          },
+          default: ["us-east-1"],
+          description: "classic-iam: the AWS regions whose SAML sign-in endpoints (`https://<region>.signin.aws.amazon.com/saml`; us-east-1's is `https://signin.aws.amazon.com/saml`) sign-ins may use. authentik posts the SAML response to the first (the SAML provider's ACS URL), and every role's trust policy allows all of them (SAML:aud), so that moving sign-ins to another listed region \u2014 AWS recommends several for resilience \u2014 is a change of the first entry that no role has to wait for. Regions of the commercial partition only. Default: us-east-1 alone."
         },
         identityCenter: {
           type: "object",
@@ -91388,7 +91478,7 @@ var config_schema_default = {
           uniqueItems: true,
           maxItems: 20,
           items: { $ref: "#/definitions/managedPolicyArn" },
-          description: "Managed policy ARNs attached to the role (AWS allows 10 per role by default, 20 with a raised quota)."
+          description: "Managed policy ARNs attached to the role (AWS allows 10 per role by default, 20 with a raised quota): AWS-managed, or customer-managed policies of the account the role is in (a role in several accounts can attach only AWS-managed ones)."
         },
         inlinePolicies: {
           type: "object",
@@ -91398,7 +91488,7 @@ var config_schema_default = {
         },
         permissionsBoundary: {
           $ref: "#/definitions/managedPolicyArn",
-          description: "ARN of the managed policy used as the role's permissions boundary."
+          description: "ARN of the managed policy used as the role's permissions boundary: AWS-managed, or a customer-managed policy of the account the role is in."
         },
         maxSessionDuration: {
           $ref: "#/definitions/duration",
@@ -91414,7 +91504,7 @@ var config_schema_default = {
       description: "A customer-managed policy that must exist, with this name and path, in every account the permission set is provisioned to.",
       properties: {
         name: { type: "string", minLength: 1, maxLength: 128, pattern: "^[\\w+=,.@-]+$", patternErrorMessage: "must be a policy name of letters, digits and + = , . @ _ -", description: "Policy name." },
-        path: { $ref: "#/definitions/iamPath", default: "/", description: "Policy path." }
+        path: { $ref: "#/definitions/iamPath", default: "/", description: "Policy path: `/` or segments of letters, digits and `.,+@=_-` between slashes (e.g. `/team/`)." }
       }
     },
     permissionSet: {
@@ -91447,24 +91537,24 @@ var config_schema_default = {
           uniqueItems: true,
           maxItems: 20,
           items: { $ref: "#/definitions/managedPolicyArn" },
-          description: "AWS-managed policy ARNs attached to the permission set."
+          description: "AWS-managed policy ARNs attached to the permission set (`arn:aws:iam::aws:policy/\u2026`). With the customer-managed ones at most 20 (IAM Identity Center's limit); more than 10 need IAM's quota \"Managed policies per role\" raised in every account the permission set is provisioned to."
         },
         customerManagedPolicies: {
           type: "array",
           maxItems: 20,
           items: { $ref: "#/definitions/customerManagedPolicyReference" },
-          description: "Customer-managed policies, referenced by name and path."
+          description: "Customer-managed policies, referenced by name and path. With the AWS-managed ones at most 20."
         },
         inlinePolicy: {
           $ref: "#/definitions/policyDocument",
-          description: "Inline policy (at most 32,768 characters)."
+          description: "Inline policy: at most 10,240 characters not counting white space (32,768 with it), IAM Identity Center's limit."
         },
         permissionsBoundary: {
           type: "object",
           additionalProperties: false,
           description: "Permissions boundary: exactly one of an AWS-managed policy ARN or a customer-managed policy reference.",
           properties: {
-            managedPolicyArn: { $ref: "#/definitions/managedPolicyArn", description: "An AWS-managed policy ARN." },
+            managedPolicyArn: { $ref: "#/definitions/managedPolicyArn", description: "An AWS-managed policy ARN (`arn:aws:iam::aws:policy/\u2026`); a customer-managed boundary is given as customerManagedPolicy." },
             customerManagedPolicy: { $ref: "#/definitions/customerManagedPolicyReference", description: "A customer-managed policy reference." }
           }
         },
@@ -92094,6 +92184,154 @@ function propertyMappingPrefix(ctx) {
   }
 }
 
+// src/domain/aws-quotas.ts
+var AWS_LIMITS = {
+  /** CreateRole RoleName: 1–64 of `[\w+=,.@-]`; unique per account case-insensitively. */
+  roleName: 64,
+  /** CreatePermissionSet Name: 1–32 of `[\w+=,.@-]`. */
+  permissionSetName: 32,
+  /** Role and permission set session: 1–12 hours. */
+  roleSessionSeconds: { min: 3600, max: 43200 },
+  permissionSetSessionSeconds: { min: 3600, max: 43200 },
+  samlSessionSeconds: { min: 900, max: 43200 },
+  /** All of a role's inline policies together, white space not counted (RolePolicySizeQuota). */
+  roleInlinePoliciesChars: 10240,
+  /** A permission set's inline policy: 10,240 bytes without white space, 32,768 with it (PutInlinePolicyToPermissionSet). */
+  permissionSetInlinePolicyNonWhiteSpace: 10240,
+  permissionSetInlinePolicyChars: 32768,
+  /** AWS-managed and customer-managed policies on one permission set (not adjustable). */
+  policiesPerPermissionSet: 20,
+  /** Tags: TagRole/CreateRole 50 per role, sso-admin TagList 75 per permission set; key 1–128, value 0–256. */
+  tagsPerRole: 50,
+  tagsPerPermissionSet: 75,
+  /** Managed policy ARNs (AttachRolePolicy, AttachManagedPolicyToPermissionSet, boundaries): 20–2048 characters. */
+  policyArnChars: 2048,
+  /** Policy paths (CreatePolicy Path, CustomerManagedPolicyReference Path): 1–512. */
+  policyPathChars: 512
+};
+var AWS_QUOTAS = {
+  rolesPerAccount: { name: "Roles per account", service: "iam", per: "account", default: 1e3, summaryKey: "RolesQuota", usageKey: "Roles" },
+  managedPoliciesPerRole: { name: "Managed policies per role", service: "iam", per: "role", default: 10, max: 20, summaryKey: "AttachedPoliciesPerRoleQuota" },
+  trustPolicyChars: { name: "Role trust policy length", service: "iam", per: "role", default: 2048, summaryKey: "AssumeRolePolicySizeQuota" },
+  permissionSetsPerInstance: { name: "Permission sets per instance", service: "sso", per: "instance", default: 2e3 },
+  provisionedPermissionSetsPerAccount: { name: "Provisioned permission sets per account", service: "sso", per: "account", default: 250 }
+};
+
+// src/config/rules/limits.ts
+function limits(ctx) {
+  if (ctx.mode === "classic-iam") classicLimits(ctx);
+  if (ctx.mode === "identity-center") identityCenterLimits(ctx);
+}
+var nonWhiteSpace = (text) => text.replace(/\s/g, "").length;
+function classicLimits(ctx) {
+  const managed = AWS_QUOTAS.managedPoliciesPerRole;
+  for (const [name, role] of entries(ctx.data.roles)) {
+    if (!isRec(role)) continue;
+    const count = list2(role.managedPolicies).length;
+    if (count > managed.default) {
+      ctx.warn(
+        ["roles", name, "managedPolicies"],
+        `role ${quoteName(name)} attaches ${count} managed policies; IAM allows ${managed.default} per role by default (quota "${managed.name}", adjustable up to ${managed.max}): raise it in the role's accounts first`,
+        "key"
+      );
+    }
+  }
+  const roles2 = AWS_QUOTAS.rolesPerAccount;
+  const perAccount = /* @__PURE__ */ new Map();
+  for (const accounts2 of ctx.found.roleAccounts.values()) for (const alias of accounts2) perAccount.set(alias, (perAccount.get(alias) ?? 0) + 1);
+  for (const [alias, count] of perAccount) {
+    if (count > roles2.default) {
+      ctx.warn(
+        ["aws", "accounts", alias],
+        `account ${quoteName(alias)} would hold ${count} roles of this file; IAM allows ${roles2.default} roles per account by default (quota "${roles2.name}", adjustable) \u2014 and roles made outside this file count too`,
+        "key"
+      );
+    }
+  }
+  const aws = section(ctx.data, "aws");
+  const regions = list2(aws.signInRegions).filter((r5) => typeof r5 === "string");
+  if (regions.length > 1) {
+    const provider = typeof aws.samlProvider === "string" ? aws.samlProvider : "authentik";
+    const size = nonWhiteSpace(policyJson(trustPolicy("123456789012", provider, signInEndpoints(regions))));
+    const quota = AWS_QUOTAS.trustPolicyChars;
+    if (size > quota.default) {
+      ctx.warn(
+        ["aws", "signInRegions"],
+        `with ${regions.length} sign-in endpoints, each role's trust policy has ${size} characters (white space not counted); IAM allows ${quota.default} by default (quota "${quota.name}", adjustable): raise it in every account, or list fewer regions`,
+        "key"
+      );
+    }
+  }
+}
+function identityCenterLimits(ctx) {
+  const names = new Set(Object.keys(isRec(ctx.data.permissionSets) ? ctx.data.permissionSets : {}));
+  const perRole = AWS_QUOTAS.managedPoliciesPerRole;
+  for (const [name, ps] of entries(ctx.data.permissionSets)) {
+    if (!isRec(ps)) continue;
+    const path7 = ["permissionSets", name];
+    const parsed = ps.inlinePolicy === void 0 ? void 0 : parsePolicyDocument(ps.inlinePolicy);
+    if (parsed?.ok) {
+      const text = policyJson(normalizePolicy(parsed.document));
+      const solid = nonWhiteSpace(text);
+      if (solid > AWS_LIMITS.permissionSetInlinePolicyNonWhiteSpace) {
+        ctx.error(
+          [...path7, "inlinePolicy"],
+          `the inline policy of permission set ${quoteName(name)} has ${solid} characters that are not white space; IAM Identity Center allows at most ${AWS_LIMITS.permissionSetInlinePolicyNonWhiteSpace} per permission set (and ${AWS_LIMITS.permissionSetInlinePolicyChars} with white space), not adjustable \u2014 move some into customer-managed policies`,
+          "key"
+        );
+      } else if (text.length > AWS_LIMITS.permissionSetInlinePolicyChars) {
+        ctx.error(
+          [...path7, "inlinePolicy"],
+          `the inline policy of permission set ${quoteName(name)} has ${text.length} characters with its white space; IAM Identity Center allows at most ${AWS_LIMITS.permissionSetInlinePolicyChars} per permission set, not adjustable`,
+          "key"
+        );
+      }
+    }
+    const awsManaged = list2(ps.managedPolicies).length;
+    const customer = list2(ps.customerManagedPolicies).length;
+    const count = awsManaged + customer;
+    const detail = `${count} managed policies (${awsManaged} AWS-managed, ${customer} customer-managed)`;
+    if (count > AWS_LIMITS.policiesPerPermissionSet) {
+      ctx.error(path7, `permission set ${quoteName(name)} attaches ${detail}; IAM Identity Center allows at most ${AWS_LIMITS.policiesPerPermissionSet} per permission set, not adjustable`, "key");
+    } else if (count > perRole.default) {
+      ctx.warn(
+        path7,
+        `permission set ${quoteName(name)} attaches ${detail}; it becomes an IAM role in each account it is provisioned to, and IAM allows ${perRole.default} managed policies per role by default (quota "${perRole.name}", adjustable up to ${perRole.max}): raise it in those accounts first`,
+        "key"
+      );
+    }
+  }
+  const perInstance = AWS_QUOTAS.permissionSetsPerInstance;
+  if (names.size > perInstance.default) {
+    ctx.warn(
+      ["permissionSets"],
+      `this file declares ${names.size} permission sets; IAM Identity Center allows ${perInstance.default} per instance by default (quota "${perInstance.name}", adjustable) \u2014 and permission sets made outside this file count too`,
+      "key"
+    );
+  }
+  const provisioned = /* @__PURE__ */ new Map();
+  const declared = new Set(Object.keys(section(section(ctx.data, "aws"), "accounts")));
+  for (const [index, mapping] of list2(ctx.data.mappings).entries()) {
+    if (!isRec(mapping) || !ctx.typeSound(["mappings", index])) continue;
+    const accounts2 = mapping.accounts === "*" ? [...declared] : list2(mapping.accounts).filter((a5) => typeof a5 === "string" && declared.has(a5));
+    for (const alias of accounts2) {
+      const set = provisioned.get(alias) ?? /* @__PURE__ */ new Set();
+      for (const ps of list2(mapping.permissionSets)) if (typeof ps === "string" && names.has(ps)) set.add(ps);
+      provisioned.set(alias, set);
+    }
+  }
+  const perAccount = AWS_QUOTAS.provisionedPermissionSetsPerAccount;
+  for (const [alias, set] of provisioned) {
+    if (set.size > perAccount.default) {
+      ctx.warn(
+        ["aws", "accounts", alias],
+        `account ${quoteName(alias)} would have ${set.size} permission sets of this file provisioned to it; IAM Identity Center allows ${perAccount.default} per account by default (quota "${perAccount.name}", adjustable) \u2014 and those of other configurations count too`,
+        "key"
+      );
+    }
+  }
+}
+
 // src/config/rules/expiry.ts
 function mappingExpiry(ctx, path7, mapping, group4) {
   if (typeof mapping.expires !== "string") return;
@@ -92109,16 +92347,8 @@ function mappingExpiry(ctx, path7, mapping, group4) {
 
 // src/config/rules/shared.ts
 var LIMITS = {
-  roleName: 64,
-  permissionSetName: 32,
-  roleSessionSeconds: { min: 3600, max: 43200 },
-  permissionSetSessionSeconds: { min: 3600, max: 43200 },
-  samlSessionSeconds: { min: 900, max: 43200 },
-  roleInlinePoliciesChars: 10240,
-  permissionSetInlinePolicyChars: 32768,
-  managedPoliciesPerRoleDefault: 10,
-  managedPoliciesPerPermissionSetDefault: 10,
-  tagsPerResource: 50
+  ...AWS_LIMITS,
+  managedPoliciesPerRoleDefault: AWS_QUOTAS.managedPoliciesPerRole.default
 };
 function checkAccountSelector(ctx, path7, selector, what = "account") {
   const allowed = what === "account" ? ctx.names.accounts : ctx.names.organizationalUnits;
@@ -92135,15 +92365,6 @@ function checkAccountSelector(ctx, path7, selector, what = "account") {
     } else resolved.push(alias);
   }
   return resolved;
-}
-function globalTagCount(ctx) {
-  return entries(section(ctx.data, "aws").tags).length;
-}
-function checkTags(ctx, path7, tags, inherited) {
-  const count = entries(tags).length + inherited + 2;
-  if (entries(tags).length > 0 && count > LIMITS.tagsPerResource) {
-    ctx.error(path7, `'${describePath(path7)}' with aws.tags and the managed-by tags makes ${count} tags; AWS allows ${LIMITS.tagsPerResource}`, "key");
-  }
 }
 function checkDuration(ctx, path7, value, range2, what) {
   if (typeof value !== "number" && typeof value !== "string") return void 0;
@@ -92233,7 +92454,7 @@ function mappings(ctx) {
 }
 
 // src/config/rules/mode.ts
-var CLASSIC_ONLY = [["roles"], ["adopt", "roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
+var CLASSIC_ONLY = [["roles"], ["adopt", "roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["aws", "signInRegions"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
 var IDENTITY_CENTER_ONLY = [["permissionSets"], ["adopt", "permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
 function modeSections(ctx) {
   const { data, mode } = ctx;
@@ -92256,22 +92477,145 @@ function modeSections(ctx) {
   }
 }
 
+// src/config/rules/names.ts
+var POLICY_PATH = /^(?:\/[A-Za-z0-9.,+@=_-]+)*\/$/;
+var SSO_MANAGED_POLICY_ARN = /^arn:aws(?:-[a-z]{1,5}){0,3}:iam::aws:policy(?:\/[A-Za-z0-9.,+@=_-]+)*\/[A-Za-z0-9.,+=@_-]+$/;
+var POLICY_ARN = /^arn:[^:]+:iam::(aws|\d{12}):policy(\/(?:.*\/)?)([^/]+)$/;
+var PATH_RULE = "/ or segments of letters, digits and . , + @ = _ - each between slashes, like /team/ (IAM's and IAM Identity Center's pattern for policy paths)";
+function policyNames(ctx) {
+  const arn = (path7, value) => {
+    if (typeof value !== "string") return void 0;
+    if (value.length > AWS_LIMITS.policyArnChars) {
+      ctx.error(path7, `'${describePath(path7)}' is ${value.length} characters long; IAM takes policy ARNs of at most ${AWS_LIMITS.policyArnChars}`);
+      return void 0;
+    }
+    return POLICY_ARN.exec(value) ?? void 0;
+  };
+  const policyPath = (path7, value) => {
+    if (typeof value === "string" && !POLICY_PATH.test(value)) ctx.error(path7, `'${describePath(path7)}' is not a policy path IAM accepts: ${PATH_RULE}`);
+  };
+  for (const [name, role] of entries(ctx.data.roles)) {
+    if (!isRec(role)) continue;
+    const refs = [
+      ...list2(role.managedPolicies).map((v, i5) => [["roles", name, "managedPolicies", i5], v]),
+      [["roles", name, "permissionsBoundary"], role.permissionsBoundary]
+    ];
+    for (const [path7, value] of refs) {
+      const m3 = arn(path7, value);
+      if (m3 && !POLICY_PATH.test(m3[2])) ctx.error(path7, `'${describePath(path7)}' names a policy path IAM never makes; a policy path is ${PATH_RULE}`);
+    }
+  }
+  for (const [name, ps] of entries(ctx.data.permissionSets)) {
+    if (!isRec(ps)) continue;
+    const path7 = ["permissionSets", name];
+    const ssoArn = (at2, value) => {
+      const m4 = arn(at2, value);
+      if (m4 && m4[1] === "aws" && !SSO_MANAGED_POLICY_ARN.test(value)) {
+        ctx.error(
+          at2,
+          `'${describePath(at2)}' is not a policy ARN IAM Identity Center accepts: arn:aws:iam::aws:policy/, an optional path of segments of letters, digits and . , + @ = _ - each followed by /, then the policy name (sso-admin's pattern for ManagedPolicyArn)`
+        );
+      }
+      return m4;
+    };
+    for (const [i5, value] of list2(ps.managedPolicies).entries()) ssoArn([...path7, "managedPolicies", i5], value);
+    for (const [i5, ref] of list2(ps.customerManagedPolicies).entries()) {
+      if (isRec(ref)) policyPath([...path7, "customerManagedPolicies", i5, "path"], ref.path);
+    }
+    const boundary = isRec(ps.permissionsBoundary) ? ps.permissionsBoundary : {};
+    if (isRec(boundary.customerManagedPolicy)) policyPath([...path7, "permissionsBoundary", "customerManagedPolicy", "path"], boundary.customerManagedPolicy.path);
+    const at = [...path7, "permissionsBoundary", "managedPolicyArn"];
+    const m3 = ssoArn(at, boundary.managedPolicyArn);
+    if (m3 && m3[1] !== "aws") {
+      ctx.error(
+        at,
+        `'${describePath(at)}' is a customer-managed policy; IAM Identity Center takes only an AWS-managed policy by ARN (arn:aws:iam::aws:policy/\u2026), and a customer-managed one by name and path, from each account it provisions to: write customerManagedPolicy: { name: ${nameText(m3[3])}, path: ${nameText(m3[2])} }`
+      );
+    }
+  }
+}
+
+// src/config/rules/partitions.ts
+function partitions(ctx) {
+  const aws = section(ctx.data, "aws");
+  const ic = section(aws, "identityCenter");
+  const classicOnly = `mode classic-iam does not support: the trust policies, IAM SAML provider ARNs, SAML audience (${AWS_AUDIENCE}) and sign-in URLs (${AWS_SIGNIN_SAML}) it writes are those of the commercial partition ${SUPPORTED_PARTITION}`;
+  let reference;
+  const arn = (path7, value) => {
+    if (typeof value !== "string") return;
+    const p3 = partitionOfArn(value);
+    if (!p3) return;
+    if (ctx.mode === "classic-iam" && p3.id !== SUPPORTED_PARTITION) {
+      ctx.error(path7, `'${describePath(path7)}' is an ARN of partition ${p3.id} (${p3.name}), which ${classicOnly}`);
+    } else if (ctx.mode === "identity-center") {
+      if (!reference) reference = { path: path7, ...p3 };
+      else if (p3.id !== reference.id) {
+        ctx.error(
+          path7,
+          `'${describePath(path7)}' is an ARN of partition ${p3.id} (${p3.name}), but '${describePath(reference.path)}' is of partition ${reference.id} (${reference.name}); IAM Identity Center attaches and provisions only within its instance's partition`
+        );
+      }
+    }
+  };
+  const classicRegion = (path7, value) => {
+    const p3 = partitionOfRegion(value);
+    if (p3 && p3.id !== SUPPORTED_PARTITION) {
+      ctx.error(path7, `'${describePath(path7)}' ${nameText(value)} is a region of partition ${p3.id} (${p3.name}), which ${classicOnly}`);
+      return false;
+    }
+    return true;
+  };
+  arn(["aws", "identityCenter", "instanceArn"], ic.instanceArn);
+  for (const [alias, account] of entries(aws.accounts)) if (isRec(account)) arn(["aws", "accounts", alias, "assumeRole"], account.assumeRole);
+  for (const [i5, r5] of list2(aws.signInRegions).entries()) {
+    if (typeof r5 !== "string" || ctx.mode !== "classic-iam" || !/^[a-z]{2,4}(?:-[a-z]+)+-\d+$/.test(r5)) continue;
+    if (classicRegion(["aws", "signInRegions", i5], r5) && !COMMERCIAL_REGIONS.includes(r5)) {
+      ctx.warn(["aws", "signInRegions", i5], `${quoteName(r5)} is not a region this release knows to have an AWS sign-in endpoint (${nameText(signInEndpoint(r5))}); check the spelling \u2014 sign-ins posted to an endpoint that does not exist fail`);
+    }
+  }
+  const ids = new Map(entries(aws.accounts).flatMap(([alias, a5]) => isRec(a5) && typeof a5.id === "string" ? [[alias, a5.id]] : []));
+  for (const [name, role] of entries(ctx.data.roles)) {
+    if (!isRec(role)) continue;
+    const refs = [
+      ...list2(role.managedPolicies).map((v, i5) => [["roles", name, "managedPolicies", i5], v]),
+      [["roles", name, "permissionsBoundary"], role.permissionsBoundary]
+    ];
+    for (const [path7, value] of refs) {
+      arn(path7, value);
+      const owner = typeof value === "string" ? /^arn:[^:]+:iam::(\d{12}):policy\//.exec(value)?.[1] : void 0;
+      const accounts2 = ctx.found.roleAccounts.get(name);
+      if (owner === void 0 || !accounts2) continue;
+      const others = [...accounts2].filter((alias) => ids.has(alias) && ids.get(alias) !== owner);
+      if (others.length === 0) continue;
+      ctx.error(
+        path7,
+        `role ${quoteName(name)} exists in account${others.length > 1 ? "s" : ""} ${others.map((alias) => `${quoteName(alias)} (${ids.get(alias)})`).join(", ")}, but '${describePath(path7)}' is a policy of account ${owner}; IAM attaches to a role only AWS-managed policies and policies of the role's own account \u2014 use an AWS-managed or inline policy, or declare a role for each account`
+      );
+    }
+  }
+  for (const [name, ps] of entries(ctx.data.permissionSets)) {
+    if (!isRec(ps)) continue;
+    for (const [i5, value] of list2(ps.managedPolicies).entries()) arn(["permissionSets", name, "managedPolicies", i5], value);
+    if (isRec(ps.permissionsBoundary)) arn(["permissionSets", name, "permissionsBoundary", "managedPolicyArn"], ps.permissionsBoundary.managedPolicyArn);
+  }
+  const region = typeof ic.region === "string" ? ic.region : void 0;
+  const regionPartition = region === void 0 ? void 0 : partitionOfRegion(region);
+  if (ctx.mode === "identity-center" && reference && regionPartition && regionPartition.id !== reference.id) {
+    ctx.warn(
+      ["aws", "identityCenter", "region"],
+      `'aws.identityCenter.region' ${nameText(region)} is a region of partition ${regionPartition.id} (${regionPartition.name}), but this file's ARNs are of partition ${reference.id} (${reference.name}), as '${describePath(reference.path)}' is; IAM Identity Center works only within its instance's partition, so one of them is wrong`
+    );
+  }
+}
+
 // src/config/rules/permission-sets.ts
 function permissionSets(ctx) {
   checkNameCollisions(ctx, "permissionSets", LIMITS.permissionSetName, "permission set");
-  const globalTags = globalTagCount(ctx);
   for (const [name, ps] of entries(ctx.data.permissionSets)) {
     if (!isRec(ps)) continue;
     const path7 = ["permissionSets", name];
     checkDuration(ctx, [...path7, "sessionDuration"], ps.sessionDuration, LIMITS.permissionSetSessionSeconds, `'${describePath([...path7, "sessionDuration"])}'`);
-    const size = checkPolicy(ctx, [...path7, "inlinePolicy"], ps.inlinePolicy);
-    if (size !== void 0 && size > LIMITS.permissionSetInlinePolicyChars) {
-      ctx.error([...path7, "inlinePolicy"], `the inline policy of permission set ${quoteName(name)} has ${size} characters; IAM Identity Center allows ${LIMITS.permissionSetInlinePolicyChars}`, "key");
-    }
-    const managed = list2(ps.managedPolicies).length + list2(ps.customerManagedPolicies).length;
-    if (managed > LIMITS.managedPoliciesPerPermissionSetDefault) {
-      ctx.warn(path7, `permission set ${quoteName(name)} attaches ${managed} managed policies; AWS allows ${LIMITS.managedPoliciesPerPermissionSetDefault} per permission set unless the quota was raised`, "key");
-    }
+    checkPolicy(ctx, [...path7, "inlinePolicy"], ps.inlinePolicy);
     for (const [i5, ref] of list2(ps.managedPolicies).entries()) {
       if (typeof ref === "string" && !/:iam::aws:policy\//.test(ref)) {
         ctx.error([...path7, "managedPolicies", i5], "permission sets attach only AWS-managed policies by ARN; reference a customer-managed policy by name under customerManagedPolicies");
@@ -92282,7 +92626,6 @@ function permissionSets(ctx) {
       const kinds = ["managedPolicyArn", "customerManagedPolicy"].filter((k5) => boundary[k5] !== void 0);
       if (kinds.length !== 1) ctx.error([...path7, "permissionsBoundary"], "a permissions boundary needs exactly one of managedPolicyArn or customerManagedPolicy", "key");
     }
-    checkTags(ctx, [...path7, "tags"], ps.tags, globalTags);
   }
 }
 
@@ -92308,7 +92651,6 @@ function references(ctx) {
 // src/config/rules/roles.ts
 function roles(ctx) {
   checkNameCollisions(ctx, "roles", LIMITS.roleName, "role");
-  const globalTags = globalTagCount(ctx);
   for (const [name, role] of entries(ctx.data.roles)) {
     if (!isRec(role)) continue;
     const path7 = ["roles", name];
@@ -92323,10 +92665,6 @@ function roles(ctx) {
     if (inlineSize > LIMITS.roleInlinePoliciesChars) {
       ctx.error([...path7, "inlinePolicies"], `the inline policies of role ${quoteName(name)} add up to ${inlineSize} characters; IAM allows ${LIMITS.roleInlinePoliciesChars} per role (white space not counted) \u2014 move some into a managed policy`, "key");
     }
-    if (list2(role.managedPolicies).length > LIMITS.managedPoliciesPerRoleDefault) {
-      ctx.warn([...path7, "managedPolicies"], `role ${quoteName(name)} attaches ${list2(role.managedPolicies).length} managed policies; AWS allows ${LIMITS.managedPoliciesPerRoleDefault} per role unless the quota was raised`, "key");
-    }
-    checkTags(ctx, [...path7, "tags"], role.tags, globalTags);
   }
 }
 
@@ -92452,12 +92790,63 @@ function samlSessionDuration(ctx) {
 }
 
 // src/config/rules/tags.ts
-function reservedTags(ctx) {
-  const tags = section(ctx.data, "aws").tags;
-  if (!isRec(tags)) return;
-  for (const key2 of Object.keys(tags)) {
-    if (key2.toLowerCase() === "managed-by" || key2.toLowerCase() === "managed-by-config") {
-      ctx.error(["aws", "tags", key2], `the tag '${key2}' is reserved: the tool sets it to mark what it owns and for which configuration`, "key");
+var OWN_TAGS = [MANAGED_BY_TAG, CONFIG_TAG];
+function tags(ctx) {
+  const globalTags = section(ctx.data, "aws").tags;
+  const objects = [
+    ...ctx.mode === "identity-center" ? [] : entries(ctx.data.roles).map(([name, r5]) => ({ path: ["roles", name], tags: isRec(r5) ? r5.tags : void 0, what: `role ${quoteName(name)}` })),
+    ...ctx.mode === "classic-iam" ? [] : entries(ctx.data.permissionSets).map(([name, p3]) => ({ path: ["permissionSets", name], tags: isRec(p3) ? p3.tags : void 0, what: `permission set ${quoteName(name)}` }))
+  ];
+  const caseInsensitive = ctx.mode === "classic-iam";
+  for (const [path7, map3] of [[["aws", "tags"], globalTags], ...objects.map((o3) => [[...o3.path, "tags"], o3.tags])]) {
+    if (!isRec(map3)) continue;
+    const seen = /* @__PURE__ */ new Set();
+    for (const key2 of Object.keys(map3)) {
+      const at = [...path7, key2];
+      if (OWN_TAGS.includes(key2.toLowerCase())) {
+        ctx.error(at, `the tag '${key2}' is reserved: the tool sets it to mark what it owns and for which configuration`, "key");
+      } else if (/^aws:/i.test(key2) && !key2.startsWith("aws:")) {
+        ctx.error(at, `this tag key in '${describePath(path7)}' starts with aws: (in another letter case); AWS reserves the prefix aws: in any letter case for its own tags`, "key");
+      }
+      const folded = key2.toLowerCase();
+      if (caseInsensitive && seen.has(folded)) {
+        ctx.error(at, `this tag key in '${describePath(path7)}' differs from another one there only in letter case; IAM tag keys are case-insensitive, so a role cannot carry both`, "key");
+      }
+      seen.add(folded);
+    }
+  }
+  const global2 = isRec(globalTags) ? Object.keys(globalTags) : [];
+  if (caseInsensitive) {
+    const folded = new Map(global2.map((k5) => [k5.toLowerCase(), k5]));
+    for (const o3 of objects) {
+      for (const key2 of isRec(o3.tags) ? Object.keys(o3.tags) : []) {
+        const other = folded.get(key2.toLowerCase());
+        if (other !== void 0 && other !== key2) {
+          ctx.error([...o3.path, "tags", key2], `this tag key in '${describePath([...o3.path, "tags"])}' differs from one in aws.tags only in letter case; IAM tag keys are case-insensitive, so a role cannot carry both (to give this role another value, write the key as aws.tags does)`, "key");
+        }
+      }
+    }
+  }
+  if (!ctx.mode || !ctx.typeSound(["aws", "tags"])) return;
+  const [limit, kind, holder] = ctx.mode === "classic-iam" ? [AWS_LIMITS.tagsPerRole, "role", "IAM"] : [AWS_LIMITS.tagsPerPermissionSet, "permission set", "IAM Identity Center"];
+  const everywhere = global2.filter((k5) => !OWN_TAGS.includes(k5.toLowerCase()));
+  if (everywhere.length + OWN_TAGS.length > limit) {
+    ctx.error(
+      ["aws", "tags"],
+      `aws.tags puts ${everywhere.length} tags on every ${kind}, and the tool adds ${MANAGED_BY_TAG} and ${CONFIG_TAG}: ${everywhere.length + OWN_TAGS.length} in all; ${holder} allows at most ${limit} tags per ${kind}`,
+      "key"
+    );
+    return;
+  }
+  for (const o3 of objects) {
+    if (!isRec(o3.tags) || !ctx.typeSound([...o3.path, "tags"])) continue;
+    const distinct = (/* @__PURE__ */ new Set([...everywhere, ...Object.keys(o3.tags).filter((k5) => !OWN_TAGS.includes(k5.toLowerCase()))])).size;
+    if (distinct + OWN_TAGS.length > limit) {
+      ctx.error(
+        [...o3.path, "tags"],
+        `${o3.what} would carry ${distinct + OWN_TAGS.length} tags: ${distinct} of its own and aws.tags, and the tool's ${MANAGED_BY_TAG} and ${CONFIG_TAG}; ${holder} allows at most ${limit} tags per ${kind}`,
+        "key"
+      );
     }
   }
 }
@@ -92489,11 +92878,14 @@ function unused(ctx) {
 var RULES = [
   modeSections,
   accounts,
-  reservedTags,
+  tags,
   roles,
   samlSessionDuration,
   permissionSets,
+  policyNames,
+  partitions,
   mappings,
+  limits,
   references,
   unused,
   propertyMappingPrefix,
@@ -93000,6 +93392,7 @@ function resolveConfig(source, raw) {
       samlProviderName: raw.aws.samlProvider ?? DEFAULTS.samlProvider,
       rolePath: raw.aws.rolePath ?? DEFAULTS.rolePath,
       tags: { ...raw.aws.tags ?? {} },
+      ...raw.aws.signInRegions ? { signInRegions: [...raw.aws.signInRegions] } : {},
       identityCenter: ic && {
         region: ic.region,
         instanceArn: ic.instanceArn,
@@ -93767,9 +94160,10 @@ function desiredClassicIam(config, ctx) {
   if (config.authentik.provider.sessionDuration !== void 0) {
     mappings2.push(mapping("SessionDuration", SAML_ATTRIBUTE.sessionDuration, "SessionDuration", sessionDurationExpression(config.authentik.provider.sessionDuration)));
   }
+  const endpoints = signInEndpoints(config.aws.signInRegions);
   out.push(
     authentikSamlProvider(config, {
-      acs_url: AWS_SIGNIN_SAML,
+      acs_url: endpoints[0],
       audience: AWS_AUDIENCE,
       ...issuerProps(config, ctx.authentikUrl, ctx.api),
       property_mappings: mappings2.map(($ref) => ({ $ref })).sort(byCodePoint)
@@ -93858,7 +94252,7 @@ function desiredClassicIam(config, ctx) {
           name: role.name,
           path: config.aws.rolePath,
           description: role.description ?? "",
-          trust_policy: trustPolicy(account.id, config.aws.samlProviderName),
+          trust_policy: trustPolicy(account.id, config.aws.samlProviderName, endpoints),
           max_session_duration: role.maxSessionDuration,
           managed_policies: [...role.managedPolicies].sort(),
           inline_policies: Object.fromEntries(
@@ -94967,8 +95361,8 @@ function identityCenterClients(region, options = {}) {
     ssoAdmin: countRequests(rateLimited(policy2.govern(new import_client_sso_admin7.SSOAdminClient({ region, ...retry2 }), sso), limiter), requests),
     ssoAdminCreate: countRequests(rateLimited(policy2.govern(new import_client_sso_admin7.SSOAdminClient({ region, ...retry2, maxAttempts: 1 }), sso), limiter), requests),
     identityStore: countRequests(rateLimited(policy2.govern(new import_client_identitystore3.IdentitystoreClient({ region, ...retry2 }), `the Identity Store (${region})`), limiter), requests),
-    // Organizations is a global service with its own quotas.
-    organizations: countRequests(policy2.govern(new import_client_organizations2.OrganizationsClient({ region: "us-east-1", ...retry2 }), "AWS Organizations"), requests),
+    // Organizations is a global service with its own quotas, one endpoint per partition: the instance's partition's.
+    organizations: countRequests(policy2.govern(new import_client_organizations2.OrganizationsClient({ region: organizationsRegion(region), ...retry2 }), "AWS Organizations"), requests),
     requests,
     retry: policy2
   };
@@ -95044,7 +95438,7 @@ var identityCenter = {
     };
   },
   async preflight(ctx, setup, _live, plan, desired) {
-    const { lookups } = identityCenterPolicyPreflight(plan.changes, desired);
+    const { lookups } = identityCenterPolicyPreflight(plan.changes, desired, partitionIdOfRegion(ctx.config.aws.identityCenter.region));
     if (lookups.length === 0) return { problems: [], warnings: [] };
     const byId = new Map(ctx.config.aws.accounts.map((a5) => [a5.id, a5]));
     const caller = [...new Set(lookups.map((l3) => l3.accountId))].some((id) => !byId.get(id)?.assumeRoleArn) ? await callerAccountId(ctx.env, ctx.awsRetry, setup.clients.requests) : void 0;
@@ -97496,7 +97890,7 @@ async function readIdentityCenterAccess(clients, config, concurrency = 8) {
     )
   ]);
   const permissionSets2 = await pLimit(Math.max(1, concurrency)).map(arns, async (PermissionSetArn) => {
-    const [described, tags] = await Promise.all([
+    const [described, tags2] = await Promise.all([
       sso.send(new import_client_sso_admin8.DescribePermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn })),
       allPages(
         "ListTagsForResource",
@@ -97504,7 +97898,7 @@ async function readIdentityCenterAccess(clients, config, concurrency = 8) {
         (p3) => p3.Tags
       )
     ]);
-    return { arn: PermissionSetArn, name: described.PermissionSet?.Name ?? PermissionSetArn, tags: Object.fromEntries(tags.map((t) => [t.Key, t.Value ?? ""])) };
+    return { arn: PermissionSetArn, name: described.PermissionSet?.Name ?? PermissionSetArn, tags: Object.fromEntries(tags2.map((t) => [t.Key, t.Value ?? ""])) };
   });
   const groups = groupList.filter((g5) => g5.GroupId).map((g5) => ({ id: g5.GroupId, name: g5.DisplayName ?? g5.GroupId }));
   const users = userList.filter((u) => u.UserId).map((u) => {

@@ -32,6 +32,7 @@
  */
 import type { ResolvedConfig } from "../config/model.js";
 import { CONFIG_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "../domain/plan-types.js";
+import { partitionIdOfRegion } from "../domain/aws-iam.js";
 
 export type Phase = "plan" | "apply";
 
@@ -270,11 +271,13 @@ const sidPart = (alias: string) => alias.replace(/[^A-Za-z0-9]/g, "").replace(/^
 
 function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOptions): AwsPolicy[] {
   const ic = config.aws.identityCenter!;
+  // ARNs of the instance's partition (arn:aws-us-gov:… in GovCloud).
+  const arn = (rest: string) => `arn:${partitionIdOfRegion(ic.region)}:${rest}`;
   const instanceId = ic.instanceArn?.split("/").pop();
-  const instance = ic.instanceArn ?? "arn:aws:sso:::instance/*";
-  const permissionSets = `arn:aws:sso:::permissionSet/${instanceId ?? "*"}/*`;
-  const store = `arn:aws:identitystore::*:identitystore/${ic.identityStoreId ?? "*"}`;
-  const accounts = config.aws.organizationalUnits.length > 0 ? ["arn:aws:sso:::account/*"] : config.aws.accounts.map((a) => `arn:aws:sso:::account/${a.id}`);
+  const instance = ic.instanceArn ?? arn("sso:::instance/*");
+  const permissionSets = arn(`sso:::permissionSet/${instanceId ?? "*"}/*`);
+  const store = arn(`identitystore::*:identitystore/${ic.identityStoreId ?? "*"}`);
+  const accounts = config.aws.organizationalUnits.length > 0 ? [arn("sso:::account/*")] : config.aws.accounts.map((a) => arn(`sso:::account/${a.id}`));
   const specs: StatementSpec[] = [];
   const discovered = !(ic.instanceArn && ic.identityStoreId);
   if (discovered) {
@@ -305,7 +308,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
   });
   specs.push({
     sid: "ReadGroups",
-    resources: [store, "arn:aws:identitystore:::group/*"],
+    resources: [store, arn("identitystore:::group/*")],
     grants: [{ action: "identitystore:ListGroups", why: "finds the Identity Store groups by display name" }],
   });
   if (config.aws.organizationalUnits.length > 0) {
@@ -337,7 +340,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
   if (referenced.length > 0) {
     specs.push({
       sid: "LookUpReferencedPoliciesHere",
-      resources: referenced.map((p) => `arn:aws:iam::*:policy${p}`),
+      resources: referenced.map((p) => arn(`iam::*:policy${p}`)),
       grants: lookUp("(the account these credentials are in, when a permission set is assigned there)").map((g) => ({ ...g, onlyWhen: "a permission set referencing customer-managed policies is to be provisioned to the account these credentials are in" })),
     });
     const assumed = config.aws.accounts.filter((a) => a.assumeRoleArn);
@@ -352,7 +355,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
           policy(
             `account:${account.alias}`,
             `the role ${account.assumeRoleArn} (aws.accounts.${account.alias}.assumeRole); its trust policy must let the caller assume it`,
-            [{ sid: "LookUpReferencedPolicies", resources: referenced.map((p) => `arn:aws:iam::${account.id}:policy${p}`), grants: lookUp(`${account.alias} (${account.id})`) }],
+            [{ sid: "LookUpReferencedPolicies", resources: referenced.map((p) => arn(`iam::${account.id}:policy${p}`)), grants: lookUp(`${account.alias} (${account.id})`) }],
             { accountId: account.id },
           ),
         );
@@ -424,7 +427,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
     if (config.scim) {
       specs.push({
         sid: "WaitForScimGroups",
-        resources: [store, "arn:aws:identitystore:::group/*"],
+        resources: [store, arn("identitystore:::group/*")],
         grants: [{ action: "identitystore:GetGroupId", why: "waits for a group SCIM is provisioning before assigning it", onlyWhen: "a mapped group is not in the Identity Store yet" }],
       });
     }
@@ -435,7 +438,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
         [
           {
             sid: "ManagementAccountAssignmentRoles",
-            resources: ["arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*"],
+            resources: [arn("iam::*:role/aws-reserved/sso.amazonaws.com/*")],
             grants: [
               "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePermissionsBoundary", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
               "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
@@ -444,7 +447,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
           },
           {
             sid: "ManagementAccountSamlProvider",
-            resources: ["arn:aws:iam::*:saml-provider/AWSSSO_*"],
+            resources: [arn("iam::*:saml-provider/AWSSSO_*")],
             grants: ["iam:CreateSAMLProvider", "iam:DeleteSAMLProvider", "iam:GetSAMLProvider", "iam:UpdateSAMLProvider"].map((action) => ({
               action,
               why: "IAM Identity Center's SAML provider in its own account",

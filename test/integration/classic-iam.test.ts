@@ -116,6 +116,46 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
     expect((await planJson()).changes).toEqual([]);
   });
 
+  it("sign-in regions: authentik posts to the first region's endpoint, every role's SAML:aud allows them all; reordering changes only the provider; leaving them out restores both", async () => {
+    const GLOBAL = "https://signin.aws.amazon.com/saml";
+    const EU = "https://eu-west-1.signin.aws.amazon.com/saml";
+    const ROLES = ["dev:/authentik/admin", "dev:/authentik/data-engineer", "dev:/authentik/readonly", "prod:/authentik/admin", "prod:/authentik/readonly"];
+    const withRegions = (regions: string) => peers.writeConfig("regional.yaml", baseConfig.replace("  rolePath: /authentik/\n", `  rolePath: /authentik/\n  signInRegions: ${regions}\n`));
+    const acsUrl = async () => ((await peers.ak("GET", "/providers/saml/")).results as { name: string; acs_url: string }[]).find((p) => p.name === "aws")!.acs_url;
+    const audiences = async (account: string, role: string) => {
+      const trust = JSON.parse(decodeURIComponent((await new IAMClient(peers.aws(account)).send(new GetRoleCommand({ RoleName: role }))).Role!.AssumeRolePolicyDocument!));
+      return [trust.Statement[0].Condition.StringEquals["SAML:aud"]].flat().sort();
+    };
+    const applyClean = async (file: string) => {
+      const r = await peers.cli(["apply", "-c", file, "--auto-approve"]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect((await planJson(file)).changes).toEqual([]);
+    };
+
+    const regional = withRegions("[eu-west-1, us-east-1]");
+    const plan = await planJson(regional);
+    expect(plan.access).toEqual([]);
+    expect(actions(plan)).toEqual(["update authentik.saml_provider[aws]", ...ROLES.map((r) => `update aws.iam.role[${r}]`)]);
+    expect(plan.changes.find((c) => c.type === "authentik.saml_provider")!.fields).toEqual([{ field: "acs_url", before: GLOBAL, after: EU }]);
+    for (const c of plan.changes.filter((x) => x.type === "aws.iam.role")) expect(c.fields.map((f) => f.field)).toEqual(["trust_policy"]);
+    await applyClean(regional);
+    expect(await acsUrl()).toBe(EU);
+    expect(await audiences(PROD, "admin")).toEqual([EU, GLOBAL]);
+    expect(await audiences(DEV, "data-engineer")).toEqual([EU, GLOBAL]);
+
+    // Failing over to another listed region: only where authentik posts changes.
+    const reordered = withRegions("[us-east-1, eu-west-1]");
+    expect(actions(await planJson(reordered))).toEqual(["update authentik.saml_provider[aws]"]);
+    await applyClean(reordered);
+    expect(await acsUrl()).toBe(GLOBAL);
+
+    // Without signInRegions: us-east-1's endpoint alone, as before.
+    expect(actions(await planJson(config))).toEqual(ROLES.map((r) => `update aws.iam.role[${r}]`));
+    await applyClean(config);
+    expect(await audiences(PROD, "readonly")).toEqual([GLOBAL]);
+  });
+
   it("shows exactly the edits: a mapping added, a policy changed, a role removed", async () => {
     const edited = baseConfig
       // add a mapping: engineers also get data-engineer (in dev, the only account it exists in)

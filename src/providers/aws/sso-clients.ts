@@ -4,6 +4,7 @@ import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import pThrottle from "p-throttle";
 import { countRequests, sdkOptions } from "./clients.js";
 import { AwsRetryPolicy } from "./retry-policy.js";
+import { organizationsRegion } from "../../domain/aws-iam.js";
 
 /**
  * IAM Identity Center's APIs (sso-admin and identitystore) share a quota of about 20
@@ -73,8 +74,8 @@ export function identityCenterClients(region: string, options: { ratePerSecond?:
     ssoAdmin: countRequests(rateLimited(policy.govern(new SSOAdminClient({ region, ...retry }), sso), limiter), requests),
     ssoAdminCreate: countRequests(rateLimited(policy.govern(new SSOAdminClient({ region, ...retry, maxAttempts: 1 }), sso), limiter), requests),
     identityStore: countRequests(rateLimited(policy.govern(new IdentitystoreClient({ region, ...retry }), `the Identity Store (${region})`), limiter), requests),
-    // Organizations is a global service with its own quotas.
-    organizations: countRequests(policy.govern(new OrganizationsClient({ region: "us-east-1", ...retry }), "AWS Organizations"), requests),
+    // Organizations is a global service with its own quotas, one endpoint per partition: the instance's partition's.
+    organizations: countRequests(policy.govern(new OrganizationsClient({ region: organizationsRegion(region), ...retry }), "AWS Organizations"), requests),
     requests,
     retry: policy,
   };
