@@ -5,6 +5,7 @@ import { createContext, isRec, type Rule } from "./rules/context.js";
 import { mappings } from "./rules/mappings.js";
 import { modeSections } from "./rules/mode.js";
 import { permissionSets } from "./rules/permission-sets.js";
+import { policies } from "./rules/policies.js";
 import { references } from "./rules/references.js";
 import { roles } from "./rules/roles.js";
 import { scim } from "./rules/scim.js";
@@ -30,6 +31,7 @@ const RULES: readonly Rule[] = [
   roles,
   samlSessionDuration,
   permissionSets,
+  policies,
   mappings,
   references,
   unused,
