@@ -1,4 +1,4 @@
-import { didYouMean, editDistance } from "../util/did-you-mean.js";
+import { didYouMean } from "../util/did-you-mean.js";
 import { ARN_FORMATS, IAM_REFERENCE_SOURCE, KEY_PREFIXES, SERVICES } from "./iam-reference.generated.js";
 
 /**
@@ -58,10 +58,19 @@ function parseService(prefix: string, [keyText, actionText]: readonly [string, s
   return { prefix, actions, keys };
 }
 
+/**
+ * The reference writes the variable part of a condition key as `${TagKey}`, `<key>` or,
+ * for a few services, a last part `tag-key` (secretsmanager:ResourceTag/tag-key).
+ */
+const KEY_VARIABLE = /\$\{[^}]*\}|<[^>]*>|(?<=\/)tag-key$/;
+
+/** Whether a condition key of the reference has a variable part. */
+export const hasKeyVariable = (name: string) => KEY_VARIABLE.test(name);
+
 function conditionKey(name: string): ConditionKey {
   const lower = name.toLowerCase();
-  if (!lower.includes("${")) return { name, matches: (key) => key === lower };
-  const pattern = new RegExp(`^${lower.split(/\$\{[^}]*\}/).map(escapeRegExp).join(".+")}$`, "s");
+  if (!hasKeyVariable(lower)) return { name, matches: (key) => key === lower };
+  const pattern = new RegExp(`^${lower.split(new RegExp(KEY_VARIABLE, "g")).map(escapeRegExp).join(".+")}$`, "s");
   return { name, matches: (key) => pattern.test(key) };
 }
 
@@ -172,7 +181,7 @@ function keyServices(prefix: string): ServiceReference[] {
 export function suggestConditionKey(key: string): string {
   const colon = key.indexOf(":");
   if (colon <= 0) return "";
-  const candidates = keyServices(key.slice(0, colon).toLowerCase()).flatMap((s) => s.keys.filter((k) => !k.name.includes("${")).map((k) => k.name));
+  const candidates = keyServices(key.slice(0, colon).toLowerCase()).flatMap((s) => s.keys.filter((k) => !hasKeyVariable(k.name)).map((k) => k.name));
   const match = didYouMean(key, candidates);
   return match === undefined ? "" : ` — did you mean '${match}'?`;
 }
@@ -202,8 +211,10 @@ function arnFormats(service: string): readonly (readonly TemplateToken[])[] | un
 
 /**
  * A format after "arn:${Partition}:SERVICE:" ("${Region}:${Account}:accesspoint/${Name}")
- * as tokens: a ${…} part is one or more characters (no colon in the region and account
- * parts), a * in the format any run of characters.
+ * as tokens: a ${…} part is one or more characters, a * in the format any run of
+ * characters. In the region and account parts a ${…} part holds no colon and may be
+ * empty: resources AWS owns leave the account out where the format names one
+ * (arn:aws:ssm:us-east-1::document/AWS-RunShellScript).
  */
 function compileFormat(format: string): TemplateToken[] {
   const tokens: TemplateToken[] = [];
@@ -212,7 +223,8 @@ function compileFormat(format: string): TemplateToken[] {
     if (format.startsWith("${", i)) {
       const end = format.indexOf("}", i);
       if (end > 0) {
-        tokens.push({ kind: "one", noColon: colons < 2 }, { kind: "many", noColon: colons < 2 });
+        if (colons < 2) tokens.push({ kind: "many", noColon: true });
+        else tokens.push({ kind: "one", noColon: false }, { kind: "many", noColon: false });
         i = end + 1;
         continue;
       }
@@ -275,26 +287,26 @@ function computeArnCheck(arn: string): ArnCheck {
   const parts = arn.split(":");
   const service = parts[2];
   if (arn.length > MAX_ARN || parts.length < 4 || service === undefined || /[*?]|\$\{/.test(service)) return { result: "unchecked" };
-  const formats = arnFormats(service);
+  // STS issues assumed-role ARNs (arn:aws:sts::ACCOUNT:assumed-role/…), which the
+  // reference lists among IAM's resource types, as arn:${Partition}:iam::….
+  const formats = service.toLowerCase() === "sts" ? [...(arnFormats("sts") ?? []), ...(arnFormats("iam") ?? [])] : arnFormats(service);
   if (!formats) {
     const match = didYouMean(service, Object.keys(ARN_FORMATS));
     return { result: "unknown-service", suggestion: match === undefined ? "" : ` — did you mean '${match}'?` };
   }
   const rest = compileResource(parts.slice(3).join(":"));
   if (formats.some((format) => intersects(format, rest))) return { result: "matches" };
-  // The closest format: the fewest edits from the ARN's resource part to the format's
-  // (without its ${…} parts), then whether region and account are there where the format has them.
+  // The closest format: the one whose fixed text (without its ${…} parts) the ARN's
+  // resource part misses least of, then whose region and account are there where the ARN has them.
   const lower = service.toLowerCase();
   const [region = "", account = "", ...resourceParts] = parts.slice(3);
-  const resourcePart = resourceParts.join(":").slice(0, 200);
-  let closest = { format: "", distance: Infinity };
+  const resourcePart = resourceParts.join(":").slice(0, 200).toLowerCase();
+  let closest = { format: "", score: Infinity };
   for (const format of ARN_FORMATS[lower]!.split("\n")) {
     const [fRegion = "", fAccount = "", ...fResource] = format.split(":");
-    const distance =
-      2 * editDistance(resourcePart, fResource.join(":").replace(/\$\{[^}]*\}/g, "").slice(0, 200)) +
-      Number((region === "") !== (fRegion === "")) +
-      Number((account === "") !== (fAccount === ""));
-    if (distance < closest.distance) closest = { format, distance };
+    const fixed = fResource.join(":").replace(/\$\{[^}]*\}/g, "").slice(0, 200).toLowerCase();
+    const score = 4 * (fixed.length - commonSubsequence(fixed, resourcePart)) + Number((region === "") !== (fRegion === "")) + Number((account === "") !== (fAccount === ""));
+    if (score < closest.score) closest = { format, score };
   }
   return { result: "no-format", closest: `arn:\${Partition}:${lower}:${closest.format}` };
 }
@@ -338,4 +350,17 @@ function intersects(format: readonly TemplateToken[], resource: readonly Resourc
     if (ni !== i || nj !== j) push(ni, nj);
   }
   return false;
+}
+
+/** The length of the longest common subsequence of two texts. */
+function commonSubsequence(a: string, b: string): number {
+  let previous = new Uint16Array(b.length + 1);
+  let current = new Uint16Array(b.length + 1);
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = a[i - 1] === b[j - 1] ? previous[j - 1]! + 1 : Math.max(previous[j]!, current[j - 1]!);
+    }
+    [previous, current] = [current, previous];
+  }
+  return previous[b.length]!;
 }

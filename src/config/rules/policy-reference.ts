@@ -3,6 +3,7 @@ import {
   actionSupportsKey,
   checkArn,
   findConditionKey,
+  hasKeyVariable,
   matchingActions,
   referenceAction,
   serviceReference,
@@ -99,25 +100,28 @@ export function checkConditionKeys(
       report("warning", key, `: condition key ${q(key)} has no prefix (aws:, s3:, iam:, …); no request carries such a key`);
       continue;
     }
-    if (!findConditionKey(key)) {
+    const known = findConditionKey(key);
+    if (!known) {
       report("warning", key, `: condition key ${q(key)} is not in ${REFERENCE}${suggestConditionKey(key)}; no request carries it`);
       continue;
     }
     if (!actions || actions.some((a) => a.kind === "all")) continue;
-    const unsupported: string[] = [];
+    // Names the reference has are shown as it spells them (they are no secret); a wildcard as written.
+    const unsupported = new Set<string>();
     for (const entry of actions) {
-      if (entry.kind !== "some" || unsupported.includes(entry.written)) continue;
-      if (!entry.actions.some((action) => actionSupportsKey(entry.service, action, key))) {
-        unsupported.push(entry.wildcard ? `${q(entry.written)} (none of the ${entry.actions.length} actions it matches)` : q(entry.written));
-      }
+      if (entry.kind !== "some" || entry.actions.some((action) => actionSupportsKey(entry.service, action, key))) continue;
+      const count = entry.actions.length;
+      unsupported.add(entry.wildcard ? `${q(entry.written)} (none of the ${count === 1 ? "one action" : `${count} actions`} it matches)` : `'${entry.service.prefix}:${entry.actions[0]!.name}'`);
     }
-    if (unsupported.length === 0) continue;
-    const shown = unsupported.length > 3 ? `${unsupported.slice(0, 3).join(", ")} and ${unsupported.length - 3} more` : unsupported.join(unsupported.length === 2 ? " and " : ", ");
-    const one = unsupported.length === 1;
+    const keyName = hasKeyVariable(known.name) ? q(key) : `'${known.name}'`;
+    if (unsupported.size === 0) continue;
+    const names = [...unsupported];
+    const shown = names.length > 3 ? `${names.slice(0, 3).join(", ")} and ${names.length - 3} more` : names.length === 1 ? names[0] : `${names.slice(0, -1).join(", ")} and ${names.at(-1)}`;
+    const one = names.length === 1;
     report(
       "warning",
       key,
-      `: ${one ? "action" : "actions"} ${shown} ${one ? "does" : "do"} not support condition key ${q(key)} in ${REFERENCE}: ${one ? "its" : "their"} requests never carry the key, so the condition cannot work as meant for ${one ? "it" : "them"} — give ${one ? "it" : "them"} a statement of ${one ? "its" : "their"} own`,
+      `: ${one ? "action" : "actions"} ${shown} ${one ? "does" : "do"} not support condition key ${keyName} in ${REFERENCE}: ${one ? "its" : "their"} requests never carry the key, so the condition cannot work as meant for ${one ? "it" : "them"} — give ${one ? "it" : "them"} a statement of ${one ? "its" : "their"} own`,
     );
   }
 }
