@@ -76,6 +76,17 @@ function conditionKey(name: string): ConditionKey {
 
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 
+/**
+ * Names longer than this get no did-you-mean (the reference's longest action name has
+ * fewer than 100 characters): comparing a megabyte of text with every name would take long.
+ */
+const MAX_NAME = 128;
+
+/** How many services have been read so far (a configuration without policies reads none). */
+export function servicesRead(): number {
+  return [...services.values()].filter((s) => s !== null).length;
+}
+
 /** Every service prefix the reference has. */
 export function servicePrefixes(): readonly string[] {
   return Object.keys(SERVICES);
@@ -83,7 +94,7 @@ export function servicePrefixes(): readonly string[] {
 
 /** " — did you mean 's3'?" for a service prefix the reference lacks, or "". */
 export function suggestService(prefix: string): string {
-  const match = didYouMean(prefix, servicePrefixes());
+  const match = prefix.length > MAX_NAME ? undefined : didYouMean(prefix, servicePrefixes());
   return match === undefined ? "" : ` — did you mean '${match}'?`;
 }
 
@@ -94,7 +105,7 @@ export function referenceAction(service: ServiceReference, name: string): Refere
 
 /** The reference's action closest to a misspelt one ("GetObject" for "GetObjet"), or undefined. */
 export function suggestAction(service: ServiceReference, name: string): string | undefined {
-  const match = didYouMean(name, [...service.actions.values()].map((a) => a.name));
+  const match = name.length > MAX_NAME ? undefined : didYouMean(name, [...service.actions.values()].map((a) => a.name));
   return match === undefined ? undefined : `${service.prefix}:${match}`;
 }
 
@@ -106,7 +117,9 @@ export function matchingActions(service: ServiceReference, pattern: string): rea
   const id = `${service.prefix}:${lower}`;
   const cached = matchCache.get(id);
   if (cached) return cached;
-  const found = [...service.actions.entries()].filter(([name]) => globMatch(lower, name)).map(([, action]) => action);
+  // Runs of * are one; a pattern with more fixed characters than any name has matches none.
+  const collapsed = lower.replace(/\*+/g, "*");
+  const found = collapsed.replace(/\*/g, "").length > MAX_NAME ? [] : [...service.actions.entries()].filter(([name]) => globMatch(collapsed, name)).map(([, action]) => action);
   matchCache.set(id, found);
   return found;
 }
@@ -116,6 +129,7 @@ export function matchingActions(service: ServiceReference, pattern: string): rea
  * action written without its service prefix. Reads every service: only for that mistake.
  */
 export function servicesWithAction(name: string): string[] {
+  if (name.length > MAX_NAME) return [];
   const lower = name.toLowerCase();
   return servicePrefixes().flatMap((prefix) => {
     const action = serviceReference(prefix)?.actions.get(lower);
@@ -180,7 +194,7 @@ function keyServices(prefix: string): ServiceReference[] {
 /** " — did you mean 's3:prefix'?" for a condition key the reference lacks, among the keys of its prefix's services. */
 export function suggestConditionKey(key: string): string {
   const colon = key.indexOf(":");
-  if (colon <= 0) return "";
+  if (colon <= 0 || key.length > 2 * MAX_NAME) return "";
   const candidates = keyServices(key.slice(0, colon).toLowerCase()).flatMap((s) => s.keys.filter((k) => !hasKeyVariable(k.name)).map((k) => k.name));
   const match = didYouMean(key, candidates);
   return match === undefined ? "" : ` — did you mean '${match}'?`;
@@ -296,16 +310,19 @@ function computeArnCheck(arn: string): ArnCheck {
   }
   const rest = compileResource(parts.slice(3).join(":"));
   if (formats.some((format) => intersects(format, rest))) return { result: "matches" };
-  // The closest format: the one whose fixed text (without its ${…} parts) the ARN's
-  // resource part misses least of, then whose region and account are there where the ARN has them.
+  // The closest format: the one whose leading fixed text (up to its first ${…} part) the
+  // ARN's resource part lacks the least of, then whose region and account are there where
+  // the ARN has them. Linear in the ARN's length, for each format.
   const lower = service.toLowerCase();
   const [region = "", account = "", ...resourceParts] = parts.slice(3);
-  const resourcePart = resourceParts.join(":").slice(0, 200).toLowerCase();
+  const resourcePart = resourceParts.join(":").toLowerCase();
   let closest = { format: "", score: Infinity };
   for (const format of ARN_FORMATS[lower]!.split("\n")) {
     const [fRegion = "", fAccount = "", ...fResource] = format.split(":");
-    const fixed = fResource.join(":").replace(/\$\{[^}]*\}/g, "").slice(0, 200).toLowerCase();
-    const score = 4 * (fixed.length - commonSubsequence(fixed, resourcePart)) + Number((region === "") !== (fRegion === "")) + Number((account === "") !== (fAccount === ""));
+    const fixed = fResource.join(":").split("${")[0]!.toLowerCase();
+    let common = 0;
+    while (common < fixed.length && fixed[common] === resourcePart[common]) common++;
+    const score = 4 * (fixed.length - common) + Number((region === "") !== (fRegion === "")) + Number((account === "") !== (fAccount === ""));
     if (score < closest.score) closest = { format, score };
   }
   return { result: "no-format", closest: `arn:\${Partition}:${lower}:${closest.format}` };
@@ -352,15 +369,3 @@ function intersects(format: readonly TemplateToken[], resource: readonly Resourc
   return false;
 }
 
-/** The length of the longest common subsequence of two texts. */
-function commonSubsequence(a: string, b: string): number {
-  let previous = new Uint16Array(b.length + 1);
-  let current = new Uint16Array(b.length + 1);
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      current[j] = a[i - 1] === b[j - 1] ? previous[j - 1]! + 1 : Math.max(previous[j]!, current[j - 1]!);
-    }
-    [previous, current] = [current, previous];
-  }
-  return previous[b.length]!;
-}

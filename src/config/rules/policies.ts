@@ -92,8 +92,12 @@ function checkPolicyDocument(ctx: RuleContext, path: DocPath, value: unknown): v
 type StatementReport = (severity: Severity, rest: PolicyPath, message: string, target?: "key" | "value") => void;
 
 function checkStatement(statement: Rec, report: StatementReport, sids: Map<string, number>, index: number): void {
+  // A misspelt element (Actions) is reported as such, not also as the element it misses.
+  const meant = new Set<string>();
   for (const key of Object.keys(statement)) {
     if (!STATEMENT_ELEMENTS.includes(key)) {
+      const match = didYouMean(key, STATEMENT_ELEMENTS);
+      if (match !== undefined) meant.add(match);
       report("error", [key], `: ${q(key)} is not an element of a policy statement${suggestion(key, STATEMENT_ELEMENTS)}`, "key");
     }
   }
@@ -111,7 +115,9 @@ function checkStatement(statement: Rec, report: StatementReport, sids: Map<strin
   }
 
   const effect = statement.Effect;
-  if (effect === undefined) report("error", [], ` needs Effect "Allow" or "Deny"`);
+  if (effect === undefined) {
+    if (!meant.has("Effect")) report("error", [], ` needs Effect "Allow" or "Deny"`);
+  }
   else if (effect !== "Allow" && effect !== "Deny") {
     const hint = typeof effect === "string" ? suggestion(effect, ["Allow", "Deny"]) : "";
     report("error", ["Effect"], `: Effect must be "Allow" or "Deny"${hint}`);
@@ -120,14 +126,14 @@ function checkStatement(statement: Rec, report: StatementReport, sids: Map<strin
   // An identity-based policy applies to whoever holds it: no principal to name.
   for (const key of ["Principal", "NotPrincipal"]) {
     if (statement[key] !== undefined) {
-      report("error", [key], `: ${key} has no place in a policy of a role or permission set (an identity-based policy applies to whoever holds it); IAM refuses it — who may use the role is what mappings say`, "key");
+      report("error", [key], `: ${key} has no place in the policy of a role or permission set: an identity-based policy applies to whoever holds it, and IAM refuses ${key} in it (who holds it is what mappings say)`, "key");
     }
   }
 
   const pair = (one: string, not: string, needed: string) => {
     if (statement[one] !== undefined && statement[not] !== undefined) {
       report("error", [not], ` has both ${one} and ${not}; a statement has exactly one of them`, "key");
-    } else if (statement[one] === undefined && statement[not] === undefined) {
+    } else if (statement[one] === undefined && statement[not] === undefined && !meant.has(one) && !meant.has(not)) {
       report("error", [], ` needs ${one} or ${not}${needed}`);
     }
   };
@@ -176,7 +182,7 @@ function checkAction(action: string, rest: PolicyPath, report: StatementReport):
     report("error", rest, `: action ${q(action)} has no service prefix; an action is SERVICE:ACTION${suggestPrefixed(action)}`);
     return { kind: "unknown" };
   }
-  if (!/^[A-Za-z0-9*?-]+:[A-Za-z0-9*?_-]+$/.test(action)) {
+  if (!/^[A-Za-z0-9.*?-]+:[A-Za-z0-9*?_-]+$/.test(action)) {
     report("error", rest, `: ${q(action)} is not an action: SERVICE:ACTION, of letters, digits and -, with * and ? as wildcards`);
     return { kind: "unknown" };
   }
