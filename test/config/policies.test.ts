@@ -329,7 +329,7 @@ describe("condition keys against the reference (warnings)", () => {
 
   it("an unknown key, with the key it may mean", () => {
     expect(lines(classic(withCondition("s3:ListBucket", "s3:prefx")))).toEqual([
-      `19:42 warning: ${P} statement 1: condition key 's3:prefx' is not in ${REF} — did you mean 's3:prefix'?; no request carries it`,
+      `19:42 warning: ${P} statement 1: condition key 's3:prefx' is not in ${REF}, so no request carries it — did you mean 's3:prefix'?`,
     ]);
   });
 

@@ -102,7 +102,7 @@ export function checkConditionKeys(
     }
     const known = findConditionKey(key);
     if (!known) {
-      report("warning", key, `: condition key ${q(key)} is not in ${REFERENCE}${suggestConditionKey(key)}; no request carries it`);
+      report("warning", key, `: condition key ${q(key)} is not in ${REFERENCE}, so no request carries it${suggestConditionKey(key)}`);
       continue;
     }
     if (!actions || actions.some((a) => a.kind === "all")) continue;
