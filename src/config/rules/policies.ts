@@ -3,7 +3,7 @@ import type { Severity } from "../diagnostics.js";
 import { describePath, quoteName as q } from "../paths.js";
 import { parsePolicyDocument, policyLocator, type PolicyPath } from "../policy-documents.js";
 import type { DocPath } from "../yaml-source.js";
-import { entries, isRec, suggestion, type Rec, type RuleContext } from "./context.js";
+import { entries, isRec, type Rec, type RuleContext } from "./context.js";
 import { checkActionReference, checkArnReference, checkConditionKeys, suggestPrefixed, type StatementActions } from "./policy-reference.js";
 
 /**
@@ -69,7 +69,9 @@ function checkPolicyDocument(ctx: RuleContext, path: DocPath, value: unknown): v
   };
 
   for (const key of Object.keys(doc)) {
-    if (!POLICY_ELEMENTS.includes(key)) report("error", [key], `: ${q(key)} is not a policy element${suggestion(key, POLICY_ELEMENTS)} (a policy has Version, Id and Statement)`, "key");
+    if (POLICY_ELEMENTS.includes(key)) continue;
+    const match = nearest(key, POLICY_ELEMENTS);
+    report("error", [key], `: ${q(key)} is not a policy element${match === undefined ? "" : ` — did you mean '${match}'?`} (a policy has Version, Id and Statement)`, "key");
   }
   // Written as YAML, the schema checks Version; inside a string of JSON, only this can.
   if (asJson && doc.Version !== undefined && !VERSIONS.includes(doc.Version as string)) {
@@ -96,9 +98,9 @@ function checkStatement(statement: Rec, report: StatementReport, sids: Map<strin
   const meant = new Set<string>();
   for (const key of Object.keys(statement)) {
     if (!STATEMENT_ELEMENTS.includes(key)) {
-      const match = didYouMean(key, STATEMENT_ELEMENTS);
+      const match = nearest(key, STATEMENT_ELEMENTS);
       if (match !== undefined) meant.add(match);
-      report("error", [key], `: ${q(key)} is not an element of a policy statement${suggestion(key, STATEMENT_ELEMENTS)}`, "key");
+      report("error", [key], `: ${q(key)} is not an element of a policy statement${match === undefined ? "" : ` — did you mean '${match}'?`}`, "key");
     }
   }
 
@@ -117,9 +119,9 @@ function checkStatement(statement: Rec, report: StatementReport, sids: Map<strin
   const effect = statement.Effect;
   if (effect === undefined) {
     if (!meant.has("Effect")) report("error", [], ` needs Effect "Allow" or "Deny"`);
-  }
-  else if (effect !== "Allow" && effect !== "Deny") {
-    const hint = typeof effect === "string" ? suggestion(effect, ["Allow", "Deny"]) : "";
+  } else if (effect !== "Allow" && effect !== "Deny") {
+    const match = typeof effect === "string" ? nearest(effect, ["Allow", "Deny"]) : undefined;
+    const hint = match === undefined ? "" : ` — did you mean '${match}'?`;
     report("error", ["Effect"], `: Effect must be "Allow" or "Deny"${hint}`);
   }
 
@@ -226,6 +228,11 @@ function checkCondition(condition: unknown, report: StatementReport, actions: St
   }
 }
 
+/** The name among `names` (the grammar's own) that `text` from the file may mean; long text is compared with none. */
+function nearest(text: string, names: readonly string[]): string | undefined {
+  return text.length > 64 ? undefined : didYouMean(text, names);
+}
+
 /** What is wrong with a condition operator's name, or undefined when IAM knows it. */
 function operatorProblem(operator: string): string | undefined {
   const prefix = SET_PREFIXES.find((p) => operator.startsWith(p)) ?? "";
@@ -235,7 +242,7 @@ function operatorProblem(operator: string): string | undefined {
   if (CONDITION_OPERATORS.includes(base)) {
     return base === "Null" && ifExists ? "Null takes no IfExists (it tests whether the key is present)" : undefined;
   }
-  const match = didYouMean(base, CONDITION_OPERATORS);
+  const match = nearest(base, CONDITION_OPERATORS);
   const meant = match === undefined ? "" : ` — did you mean '${prefix}${match}${ifExists && match !== "Null" ? "IfExists" : ""}'?`;
   return `${q(operator)} is not a condition operator${meant} (operators: StringEquals, StringLike, ArnLike, Bool, IpAddress, NumericLessThan, DateGreaterThan, Null…; IfExists may follow, ForAllValues: or ForAnyValue: precede)`;
 }
