@@ -8,6 +8,7 @@ import { modeSections } from "./rules/mode.js";
 import { policyNames } from "./rules/names.js";
 import { partitions } from "./rules/partitions.js";
 import { permissionSets } from "./rules/permission-sets.js";
+import { policies } from "./rules/policies.js";
 import { references } from "./rules/references.js";
 import { roles } from "./rules/roles.js";
 import { scim } from "./rules/scim.js";
@@ -35,6 +36,7 @@ const RULES: readonly Rule[] = [
   permissionSets,
   policyNames,
   partitions,
+  policies,
   mappings,
   limits,
   references,
