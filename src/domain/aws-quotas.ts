@@ -52,14 +52,34 @@ export interface AdjustableQuota {
   summaryKey?: string;
   /** GetAccountSummary's key for the current usage, where it has one (IAM only). */
   usageKey?: string;
+  /**
+   * Where Service Quotas offers the value in force (IAM Identity Center's, which has no
+   * summary call): its service and quota code, as Service Quotas lists them.
+   */
+  serviceQuota?: { serviceCode: string; quotaCode: string };
 }
 
 export const AWS_QUOTAS = {
   rolesPerAccount: { name: "Roles per account", service: "iam", per: "account", default: 1000, summaryKey: "RolesQuota", usageKey: "Roles" },
   managedPoliciesPerRole: { name: "Managed policies per role", service: "iam", per: "role", default: 10, max: 20, summaryKey: "AttachedPoliciesPerRoleQuota" },
   trustPolicyChars: { name: "Role trust policy length", service: "iam", per: "role", default: 2048, summaryKey: "AssumeRolePolicySizeQuota" },
-  permissionSetsPerInstance: { name: "Permission sets per instance", service: "sso", per: "instance", default: 2000 },
-  provisionedPermissionSetsPerAccount: { name: "Provisioned permission sets per account", service: "sso", per: "account", default: 250 },
+  permissionSetsPerInstance: { name: "Permission sets per instance", service: "sso", per: "instance", default: 2000, serviceQuota: { serviceCode: "sso", quotaCode: "L-B44C7A29" } },
+  provisionedPermissionSetsPerAccount: { name: "Provisioned permission sets per account", service: "sso", per: "account", default: 250, serviceQuota: { serviceCode: "sso", quotaCode: "L-89954265" } },
 } as const satisfies Record<string, AdjustableQuota>;
 
 export type AdjustableQuotaId = keyof typeof AWS_QUOTAS;
+
+/** A quota's value in force, and where it was read (or why the default stands in). */
+export interface QuotaValue {
+  value: number;
+  source: string;
+  /** Set when AWS's published default stands in for the value in force: why. */
+  fallback?: string;
+}
+
+/** What IAM's account summary says of an account: its roles, and the quotas in force. */
+export interface IamSummary {
+  roles: number;
+  rolesQuota: QuotaValue;
+  policiesPerRoleQuota: QuotaValue;
+}

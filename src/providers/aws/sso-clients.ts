@@ -1,6 +1,7 @@
 import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import pThrottle from "p-throttle";
 import { countRequests, sdkOptions } from "./clients.js";
 import { AwsRetryPolicy } from "./retry-policy.js";
@@ -49,6 +50,8 @@ export interface IdentityCenterClients {
   ssoAdminCreate: SSOAdminClient;
   identityStore: IdentitystoreClient;
   organizations: OrganizationsClient;
+  /** Service Quotas in the instance's region: IAM Identity Center's quotas as they apply to this account. */
+  serviceQuotas: ServiceQuotasClient;
   requests: { count: number };
   /** The run's retry policy, which these clients follow (and creates' own attempts). */
   retry: AwsRetryPolicy;
@@ -76,6 +79,7 @@ export function identityCenterClients(region: string, options: { ratePerSecond?:
     identityStore: countRequests(rateLimited(policy.govern(new IdentitystoreClient({ region, ...retry }), `the Identity Store (${region})`), limiter), requests),
     // Organizations is a global service with its own quotas, one endpoint per partition: the instance's partition's.
     organizations: countRequests(policy.govern(new OrganizationsClient({ region: organizationsRegion(region), ...retry }), "AWS Organizations"), requests),
+    serviceQuotas: countRequests(policy.govern(new ServiceQuotasClient({ region, ...retry }), `Service Quotas (${region})`), requests),
     requests,
     retry: policy,
   };
