@@ -9,7 +9,7 @@ import { groupMembers } from "../domain/people.js";
 import { handMadeLiveAccess } from "../domain/role-expression.js";
 import { UserError } from "../errors.js";
 import { fillIdpMetadata } from "../plan/classic-iam-checks.js";
-import { classicPolicyPreflight, preflightFindings, type PolicyLookup } from "../plan/policy-preflight.js";
+import { classicPolicyLookups, preflightFindings, type PolicyLookup } from "../plan/policy-preflight.js";
 import type { PolicyLookupResult } from "../domain/aws-iam.js";
 import { policyExists } from "../providers/aws/iam-policies.js";
 import { accountClients, type AccountClients } from "../providers/aws/clients.js";
@@ -72,14 +72,14 @@ export const classicIam: Mode<Setup, Map<string, AccountClients>> = {
   },
 
   async preflight(ctx, setup, _live, plan) {
-    const { lookups, problems } = classicPolicyPreflight(ctx.config, plan.changes);
+    const lookups = classicPolicyLookups(ctx.config, plan.changes);
     const results = new Map<PolicyLookup, PolicyLookupResult>();
     await pLimit(Math.max(1, ctx.concurrency)).map(lookups, async (l) => {
       const clients = setup.accounts.find((c) => c.account.id === l.accountId);
       if (clients) results.set(l, await policyExists(clients.iam, l.arn, `account ${l.accountLabel}`));
     });
     const found = preflightFindings(lookups, results, () => "IAM would refuse to attach it, after the role (and the SAML provider and authentik's side before it) was written; create it there first, or fix the ARN");
-    return { problems: [...problems, ...found.problems], warnings: found.warnings };
+    return found;
   },
 
   applyContext(ctx, _setup, live) {

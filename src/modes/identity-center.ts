@@ -11,7 +11,7 @@ import { address } from "../domain/addresses.js";
 import type { SpMetadata } from "../domain/saml-metadata.js";
 import { UserError } from "../errors.js";
 import { accessControlFindings, consoleSteps, identityStoreFindings, keepWhatAwsCannotClear, needsFullScimSync, scimScopeFindings, writesScimProvider } from "../plan/identity-center-checks.js";
-import { identityCenterPolicyPreflight, preflightFindings, type PolicyLookup } from "../plan/policy-preflight.js";
+import { identityCenterPolicyLookups, preflightFindings, type PolicyLookup } from "../plan/policy-preflight.js";
 import { partitionIdOfRegion, type PolicyLookupResult } from "../domain/aws-iam.js";
 import { ScimSync } from "../providers/authentik/scim-sync.js";
 import { accountClients, callerAccountId, type AccountClients } from "../providers/aws/clients.js";
@@ -116,7 +116,7 @@ export const identityCenter: Mode<Setup, IdentityCenterLive> = {
   },
 
   async preflight(ctx, setup, _live, plan, desired) {
-    const { lookups } = identityCenterPolicyPreflight(plan.changes, desired, partitionIdOfRegion(ctx.config.aws.identityCenter!.region));
+    const lookups = identityCenterPolicyLookups(plan.changes, desired, partitionIdOfRegion(ctx.config.aws.identityCenter!.region));
     if (lookups.length === 0) return { problems: [], warnings: [] };
     // Customer-managed policies live in the member accounts: looked up there through the
     // account's assumeRole, or with the tool's own credentials in their own account.

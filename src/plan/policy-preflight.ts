@@ -5,8 +5,8 @@
  * - classic-iam: a role that attaches a managed policy or permissions boundary it did
  *   not have fails at AttachRolePolicy / PutRolePermissionsBoundary when the policy does
  *   not exist in the role's account — after the SAML provider, the authentik side and
- *   the role itself were written. A policy ARN of another account can never be attached
- *   (IAM attaches AWS-managed policies and the account's own): an error right away.
+ *   the role itself were written. (A policy ARN of another account, which IAM can never
+ *   attach, is refused earlier, at validate: src/config/rules/partitions.ts.)
  * - identity-center: a permission set's customer-managed policies and boundary are
  *   references by name, resolved in each account the permission set is provisioned to;
  *   provisioning fails in every account that lacks one (after the permission set and
@@ -16,7 +16,7 @@
  *
  * Only what this plan attaches or provisions is looked up: what is attached already was
  * found by AWS when it was attached, and a plan with no such change reads nothing.
- * Pure: the plan's changes and the desired state in, lookups and problems out.
+ * Pure: the plan's changes and the desired state in, the lookups out.
  */
 import type { ResolvedConfig } from "../config/model.js";
 import type { PolicyLookupResult } from "../domain/aws-iam.js";
@@ -34,11 +34,6 @@ export interface PolicyLookup {
   users: string[];
   /** The plan addresses that would fail without it. */
   addresses: string[];
-}
-
-export interface PolicyPreflight {
-  lookups: PolicyLookup[];
-  problems: PlanProblem[];
 }
 
 type Boundary = { managedPolicyArn: string } | { customerManagedPolicy: { name: string; path: string } } | null;
@@ -60,10 +55,9 @@ function add(into: Map<string, PolicyLookup>, lookup: Omit<PolicyLookup, "users"
 
 const upserts = (changes: readonly Change[]) => changes.filter((c) => c.after !== null && c.action !== "delete");
 
-export function classicPolicyPreflight(config: ResolvedConfig, changes: readonly Change[]): PolicyPreflight {
+export function classicPolicyLookups(config: ResolvedConfig, changes: readonly Change[]): PolicyLookup[] {
   const accounts = new Map(config.aws.accounts.map((a) => [a.alias, a]));
   const lookups = new Map<string, PolicyLookup>();
-  const problems: PlanProblem[] = [];
   for (const c of upserts(changes).filter((c) => c.type === "aws.iam.role")) {
     const account = accounts.get(c.account ?? "");
     if (!account) continue;
@@ -75,20 +69,13 @@ export function classicPolicyPreflight(config: ResolvedConfig, changes: readonly
     if (boundary && boundary !== c.before?.permissions_boundary) attached.push({ arn: boundary, field: "permissionsBoundary" });
     for (const { arn, field } of attached) {
       const owner = policyArnAccount(arn);
-      if (owner && owner.account !== "aws" && owner.account !== account.id) {
-        problems.push({
-          address: c.address,
-          message: `role ${role} in account ${label} attaches ${arn} (${field}), a policy of account ${owner.account}: IAM attaches only AWS-managed policies and the role's own account's; create the policy in ${label} and name it there (a role in several accounts needs the policy in each; aws.accounts lists them)`,
-        });
-        continue;
-      }
       add(lookups, { accountId: account.id, accountLabel: label, arn, what: `${owner?.account === "aws" ? "AWS-managed" : "customer-managed"} policy ${arn}` }, `role ${role} (${field})`, c.address);
     }
   }
-  return { lookups: [...lookups.values()], problems };
+  return [...lookups.values()];
 }
 
-export function identityCenterPolicyPreflight(changes: readonly Change[], desired: readonly DesiredResource[], partition = "aws"): PolicyPreflight {
+export function identityCenterPolicyLookups(changes: readonly Change[], desired: readonly DesiredResource[], partition = "aws"): PolicyLookup[] {
   const lookups = new Map<string, PolicyLookup>();
   const permissionSets = new Map(desired.filter((d) => d.type === "aws.sso.permission_set").map((d) => [d.address, d]));
   const assignments = desired.filter((d) => d.type === "aws.sso.account_assignment");
@@ -116,7 +103,7 @@ export function identityCenterPolicyPreflight(changes: readonly Change[], desire
       add(lookups, { accountId, accountLabel, arn, what: `customer-managed policy ${ref.path}${ref.name}` }, `permission set ${name} (${ref.field})`, address);
     }
   }
-  return { lookups: [...lookups.values()], problems: [] };
+  return [...lookups.values()];
 }
 
 

@@ -44,7 +44,7 @@ const config = () =>
 const failing = (operation: string) => async () => (await proxy.control.log()).filter((e) => (e.operation ?? e.action) === operation && e.outcome === "answer").length;
 
 describe("AWS failing persistently", () => {
-  it("an Identity Center status listing answering 500 every time ends the apply on the run's retry budget, naming the call and what was written", async () => {
+  it("an Identity Center status listing answering 500 every time ends the apply on the retry budget or the call's attempts, whichever comes first, naming the call and what was written", async () => {
     await proxy.control.clearRules();
     await proxy.control.clearLog();
     await proxy.control.addRule({ action: "answer", operation: "ListAccountAssignmentCreationStatus", status: 500, times: 1_000_000 });

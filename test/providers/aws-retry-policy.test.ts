@@ -1,5 +1,8 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { ListInstancesCommand, SSOAdminClient } from "@aws-sdk/client-sso-admin";
 import { describe, expect, it } from "vitest";
-import { AwsGaveUpError, AwsRetryPolicy } from "../../src/providers/aws/retry-policy.js";
+import { AwsGaveUpError, AwsRetryPolicy, awsFailingOnItsSide } from "../../src/providers/aws/retry-policy.js";
 
 /** SDK-shaped errors: what the policy classifies. */
 const serverError = () => Object.assign(new Error("We encountered an internal error"), { name: "InternalServerException", $metadata: { httpStatusCode: 500 } });
@@ -55,5 +58,28 @@ describe("AwsRetryPolicy: one budget per failing operation, for the whole run", 
     expect(given).toBeInstanceOf(AwsGaveUpError);
     expect("$metadata" in given).toBe(false);
     expect(given.cause).toBeUndefined();
+  });
+
+  it("when the SDK's attempts run out before the budget, the error names the call, the place and the streak, and is still AWS failing", async () => {
+    // A real SDK client against an endpoint that answers 500 every time.
+    const server = createServer((_req, res) => {
+      res.writeHead(500, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": "InternalServerException" });
+      res.end(JSON.stringify({ __type: "InternalServerException", message: "no reason given" }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    try {
+      const policy = new AwsRetryPolicy({ budgetSeconds: 600, maxAttempts: 2 });
+      const client = policy.govern(
+        new SSOAdminClient({ region: "us-east-1", endpoint: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, maxAttempts: 2, credentials: { accessKeyId: "x", secretAccessKey: "y" } }),
+        "IAM Identity Center (us-east-1)",
+      );
+      const error = await client.send(new ListInstancesCommand({})).then(() => undefined, (e: unknown) => e as Error);
+      expect(error).toBeDefined();
+      expect(error!.message).toMatch(/^AWS kept failing ListInstances in IAM Identity Center \(us-east-1\) for \d+ s \(2 attempt\(s\), last: HTTP 500 InternalServerException: no reason given\)$/);
+      expect(error).not.toBeInstanceOf(AwsGaveUpError);
+      expect(awsFailingOnItsSide(error)).toBe(true);
+    } finally {
+      server.close();
+    }
   });
 });

@@ -25,6 +25,11 @@ export const DEFAULT_RETRY_SECONDS = 120;
 /** Attempts per call, retries included. */
 export const DEFAULT_MAX_ATTEMPTS = 8;
 
+/** "AWS kept failing X in Y for N s (k attempt(s), last: …)": how every failure this policy saw is named. */
+function keptFailing(operation: string, where: string, seconds: number, attempts: number, last: string): string {
+  return `AWS kept failing ${operation} in ${where} for ${seconds} s (${attempts} attempt(s), last: ${last})`;
+}
+
 /** AWS kept failing one operation in one place for the whole retry budget. Never retried. */
 export class AwsGaveUpError extends UserError {
   override readonly name = "AwsGaveUpError";
@@ -37,11 +42,14 @@ export class AwsGaveUpError extends UserError {
     budgetSeconds: number,
   ) {
     super(
-      `AWS kept failing ${operation} in ${where} for ${seconds} s (${attempts} attempt(s), last: ${last}); gave up on it for this run ` +
+      `${keptFailing(operation, where, seconds, attempts, last)}; gave up on it for this run ` +
         `(the retry budget is ${budgetSeconds} s, AUTHENTIK_AWS_GITOPS_AWS_RETRY_SECONDS). Check AWS's health and the endpoint, then run plan and apply again`,
     );
   }
 }
+
+/** Marks an SDK error whose message this policy already named (the call, the place, the streak). */
+const NAMED = Symbol("authentikAwsGitopsNamed");
 
 /** Whether an AWS error is AWS failing on its side (worth retrying) rather than a refusal. */
 export function awsFailingOnItsSide(error: unknown): boolean {
@@ -115,6 +123,23 @@ export class AwsRetryPolicy {
   }
 
   /**
+   * After the SDK's last attempt (its attempts or its retry quota ran out before the
+   * budget): the error, failing on AWS's side, names the call, the place and how long
+   * it kept failing — not just "Internal Failure" with no call. The SDK's error object
+   * is kept (its message rewritten) so that a caller that retries on its own, like a
+   * create that looks before resending, still knows it as AWS failing.
+   */
+  private name(where: string, operation: string, error: unknown): void {
+    if (!awsFailingOnItsSide(error) || typeof error !== "object" || error === null || NAMED in error) return;
+    const streak = this.failing.get(AwsRetryPolicy.key(where, operation));
+    if (!streak) return;
+    const e = error as Error & { [NAMED]?: true };
+    const last = describe(error);
+    e.message = keptFailing(operation, where, Math.round((this.now() - streak.since) / 1000), streak.attempts, last);
+    e[NAMED] = true;
+  }
+
+  /**
    * Puts the policy on an SDK client, inside the SDK's retry loop (it sees each attempt):
    * `where` names the place in messages ("IAM Identity Center (us-east-1)").
    */
@@ -134,6 +159,18 @@ export class AwsRetryPolicy {
         }
       },
       { step: "finalizeRequest", name: "authentikAwsGitopsRetryPolicy", priority: "low" },
+    );
+    // Outside the retry loop: what the SDK gave up on is named.
+    client.middlewareStack.add(
+      (next: (args: unknown) => Promise<unknown>, context: { commandName?: string }) => async (args: unknown) => {
+        try {
+          return await next(args);
+        } catch (error) {
+          this.name(where, (context.commandName ?? "call").replace(/Command$/, ""), error);
+          throw error;
+        }
+      },
+      { step: "initialize", name: "authentikAwsGitopsRetryPolicyNaming" },
     );
     return client;
   }
