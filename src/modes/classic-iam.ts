@@ -12,6 +12,9 @@ import { fillIdpMetadata } from "../plan/classic-iam-checks.js";
 import { classicPolicyLookups, preflightFindings, type PolicyLookup } from "../plan/policy-preflight.js";
 import type { PolicyLookupResult } from "../domain/aws-iam.js";
 import { policyExists } from "../providers/aws/iam-policies.js";
+import { classicQuotaFindings, classicQuotaNeeds } from "../plan/quota-checks.js";
+import type { IamSummary } from "../domain/aws-quotas.js";
+import { iamSummary } from "../providers/aws/quotas.js";
 import { accountClients, type AccountClients } from "../providers/aws/clients.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { readIamAccount } from "../providers/aws/iam-read.js";
@@ -79,7 +82,22 @@ export const classicIam: Mode<Setup, Map<string, AccountClients>> = {
       if (clients) results.set(l, await policyExists(clients.iam, l.arn, `account ${l.accountLabel}`));
     });
     const found = preflightFindings(lookups, results, () => "IAM would refuse to attach it, after the role (and the SAML provider and authentik's side before it) was written; create it there first, or fix the ARN");
-    return found;
+    // Quotas: what each account holds and allows (IAM's summary), where this plan creates roles or attaches many policies.
+    const needs = classicQuotaNeeds(ctx.config, plan.changes);
+    const summaries = new Map<string, IamSummary>();
+    const unread: string[] = [];
+    await pLimit(Math.max(1, ctx.concurrency)).map(needs, async (n) => {
+      const clients = setup.accounts.find((c) => c.account.id === n.accountId);
+      if (!clients) return;
+      try {
+        summaries.set(n.accountId, await iamSummary(clients.iam, `account ${n.accountLabel}`));
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+        unread.push(`not checked whether account ${n.accountLabel} has room for what this plan writes there (IAM's quotas on roles and attached policies): ${error.message}`);
+      }
+    });
+    const quotas = classicQuotaFindings(needs, summaries);
+    return { problems: [...found.problems, ...quotas.problems], warnings: [...found.warnings, ...unread, ...quotas.warnings] };
   },
 
   applyContext(ctx, _setup, live) {

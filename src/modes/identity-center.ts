@@ -9,6 +9,7 @@ import { activeMappings, groupsNeeded } from "../desired/expiry.js";
 import { desiredIdentityCenter } from "../desired/identity-center.js";
 import { address } from "../domain/addresses.js";
 import type { SpMetadata } from "../domain/saml-metadata.js";
+import type { DesiredResource, Plan, PlanProblem } from "../domain/plan-types.js";
 import { UserError } from "../errors.js";
 import { accessControlFindings, consoleSteps, identityStoreFindings, keepWhatAwsCannotClear, needsFullScimSync, scimScopeFindings, writesScimProvider } from "../plan/identity-center-checks.js";
 import { identityCenterPolicyLookups, preflightFindings, type PolicyLookup } from "../plan/policy-preflight.js";
@@ -16,6 +17,9 @@ import { partitionIdOfRegion, type PolicyLookupResult } from "../domain/aws-iam.
 import { ScimSync } from "../providers/authentik/scim-sync.js";
 import { accountClients, callerAccountId, type AccountClients } from "../providers/aws/clients.js";
 import { policyExists } from "../providers/aws/iam-policies.js";
+import { AWS_QUOTAS } from "../domain/aws-quotas.js";
+import { identityCenterQuotaFindings, identityCenterQuotaNeeds } from "../plan/quota-checks.js";
+import { provisionedPermissionSets, serviceQuota } from "../providers/aws/quotas.js";
 import pLimit from "p-limit";
 import { awsFailure } from "../providers/aws/errors.js";
 import { waitForIdentityStoreGroup } from "../providers/aws/identity-store-wait.js";
@@ -115,38 +119,9 @@ export const identityCenter: Mode<Setup, IdentityCenterLive> = {
     };
   },
 
-  async preflight(ctx, setup, _live, plan, desired) {
-    const lookups = identityCenterPolicyLookups(plan.changes, desired, partitionIdOfRegion(ctx.config.aws.identityCenter!.region));
-    if (lookups.length === 0) return { problems: [], warnings: [] };
-    // Customer-managed policies live in the member accounts: looked up there through the
-    // account's assumeRole, or with the tool's own credentials in their own account.
-    const byId = new Map(ctx.config.aws.accounts.map((a) => [a.id, a]));
-    const caller = [...new Set(lookups.map((l) => l.accountId))].some((id) => !byId.get(id)?.assumeRoleArn) ? await callerAccountId(ctx.env, ctx.awsRetry, setup.clients.requests) : undefined;
-    const clients = new Map<string, Promise<AccountClients | string>>();
-    const clientsFor = (id: string, label: string): Promise<AccountClients | string> => {
-      let c = clients.get(id);
-      if (!c) {
-        const declared = byId.get(id);
-        c =
-          declared?.assumeRoleArn || id === caller
-            ? accountClients(declared ?? { alias: label, id }, ctx.env, ctx.awsRetry).catch((error: unknown) => (error as Error).message)
-            : Promise.resolve(
-                declared
-                  ? `the tool has no credentials in account ${declared.alias}: give aws.accounts.${declared.alias}.assumeRole a role there that may iam:GetPolicy`
-                  : `the tool has no credentials in account ${id}, an account of an organizational unit: declare it under aws.accounts with an assumeRole that may iam:GetPolicy`,
-              );
-        clients.set(id, c);
-      }
-      return c;
-    };
-    const results = new Map<PolicyLookup, PolicyLookupResult>();
-    await pLimit(Math.max(1, ctx.concurrency)).map(lookups, async (l) => {
-      const c = await clientsFor(l.accountId, l.accountLabel);
-      results.set(l, typeof c === "string" ? { unknown: c } : await policyExists(c.iam, l.arn, `account ${l.accountLabel}`));
-    });
-    // Their requests count with the run's.
-    for (const c of await Promise.all(clients.values())) if (typeof c !== "string") setup.clients.requests.count += c.requests.count;
-    return preflightFindings(lookups, results, () => "IAM Identity Center would fail to provision the permission set there, after the permission set and its assignments were written; create the policy in that account first, or remove the reference");
+  async preflight(ctx, setup, live, plan, desired) {
+    const [policies, quotas] = await Promise.all([policyPreflight(ctx, setup, plan, desired), quotaPreflight(ctx, setup, live, plan, desired)]);
+    return { problems: [...policies.problems, ...quotas.problems], warnings: [...policies.warnings, ...quotas.warnings] };
   },
 
   beforeApply(ctx, setup, plan) {
@@ -188,3 +163,73 @@ export const identityCenter: Mode<Setup, IdentityCenterLive> = {
 
   awsRequests: (setup) => setup.clients.requests.count,
 };
+
+type Findings = { problems: PlanProblem[]; warnings: string[] };
+
+/** The customer-managed policies and boundaries a permission set needs in each account it is provisioned to (src/plan/policy-preflight.ts). */
+async function policyPreflight(ctx: RunContext, setup: Setup, plan: Plan, desired: readonly DesiredResource[]): Promise<Findings> {
+  const lookups = identityCenterPolicyLookups(plan.changes, desired, partitionIdOfRegion(ctx.config.aws.identityCenter!.region));
+  if (lookups.length === 0) return { problems: [], warnings: [] };
+  // Customer-managed policies live in the member accounts: looked up there through the
+  // account's assumeRole, or with the tool's own credentials in their own account.
+  const byId = new Map(ctx.config.aws.accounts.map((a) => [a.id, a]));
+  const caller = [...new Set(lookups.map((l) => l.accountId))].some((id) => !byId.get(id)?.assumeRoleArn) ? await callerAccountId(ctx.env, ctx.awsRetry, setup.clients.requests) : undefined;
+  const clients = new Map<string, Promise<AccountClients | string>>();
+  const clientsFor = (id: string, label: string): Promise<AccountClients | string> => {
+    let c = clients.get(id);
+    if (!c) {
+      const declared = byId.get(id);
+      c =
+        declared?.assumeRoleArn || id === caller
+          ? accountClients(declared ?? { alias: label, id }, ctx.env, ctx.awsRetry).catch((error: unknown) => (error as Error).message)
+          : Promise.resolve(
+              declared
+                ? `the tool has no credentials in account ${declared.alias}: give aws.accounts.${declared.alias}.assumeRole a role there that may iam:GetPolicy`
+                : `the tool has no credentials in account ${id}, an account of an organizational unit: declare it under aws.accounts with an assumeRole that may iam:GetPolicy`,
+            );
+      clients.set(id, c);
+    }
+    return c;
+  };
+  const results = new Map<PolicyLookup, PolicyLookupResult>();
+  await pLimit(Math.max(1, ctx.concurrency)).map(lookups, async (l) => {
+    const c = await clientsFor(l.accountId, l.accountLabel);
+    results.set(l, typeof c === "string" ? { unknown: c } : await policyExists(c.iam, l.arn, `account ${l.accountLabel}`));
+  });
+  // Their requests count with the run's.
+  for (const c of await Promise.all(clients.values())) if (typeof c !== "string") setup.clients.requests.count += c.requests.count;
+  return preflightFindings(lookups, results, () => "IAM Identity Center would fail to provision the permission set there, after the permission set and its assignments were written; create the policy in that account first, or remove the reference");
+}
+
+/**
+ * Identity Center's adjustable quotas (src/plan/quota-checks.ts): permission sets in the
+ * instance, where this plan creates some; permission sets provisioned to each account it
+ * assigns a new one in. The values in force come from Service Quotas, else the default.
+ */
+async function quotaPreflight(ctx: RunContext, setup: Setup, live: Live<IdentityCenterLive>, plan: Plan, desired: readonly DesiredResource[]): Promise<Findings> {
+  const needs = identityCenterQuotaNeeds(plan.changes, desired, live.resources);
+  if (needs.permissionSetsCreated === 0 && needs.accounts.length === 0) return { problems: [], warnings: [] };
+  const { ssoAdmin, serviceQuotas } = setup.clients;
+  const unread: string[] = [];
+  const provisioned = new Map<string, ReadonlySet<string>>();
+  const [perInstanceQuota, perAccountQuota] = await Promise.all([
+    needs.permissionSetsCreated > 0 ? serviceQuota(serviceQuotas, AWS_QUOTAS.permissionSetsPerInstance) : undefined,
+    needs.accounts.length > 0 ? serviceQuota(serviceQuotas, AWS_QUOTAS.provisionedPermissionSetsPerAccount) : undefined,
+    pLimit(Math.max(1, ctx.concurrency)).map(needs.accounts, async (a) => {
+      try {
+        provisioned.set(a.accountId, await provisionedPermissionSets(ssoAdmin, live.aws.instanceArn, a.accountId));
+      } catch (error) {
+        if (!(error instanceof UserError)) throw error;
+        unread.push(`not checked whether account ${a.accountLabel} has room for the permission sets this plan provisions there: ${error.message}`);
+      }
+    }),
+  ]);
+  const found = identityCenterQuotaFindings(needs, {
+    permissionSets: live.aws.permissionSetCount,
+    perInstanceQuota: perInstanceQuota ?? { value: AWS_QUOTAS.permissionSetsPerInstance.default, source: "AWS's default" },
+    perAccountQuota: perAccountQuota ?? { value: AWS_QUOTAS.provisionedPermissionSetsPerAccount.default, source: "AWS's default" },
+    provisioned,
+    arns: live.aws.permissionSetArns,
+  });
+  return { problems: found.problems, warnings: [...unread, ...found.warnings] };
+}

@@ -170,6 +170,18 @@ function classicAccountPolicy(config: ResolvedConfig, account: ResolvedConfig["a
         .filter((arn) => /^arn:[\w-]+:iam::(aws|\d{12}):policy\//.exec(arn)?.[1] === "aws" || arn.split(":")[4] === account.id),
     ),
   ].sort();
+  // … and how much room the account has (src/plan/quota-checks.ts).
+  specs.push({
+    sid: "ReadQuotas",
+    resources: ["*"],
+    grants: [
+      {
+        action: "iam:GetAccountSummary",
+        why: "reads how many roles the account holds and its IAM quotas in force (roles per account, managed policies per role), before a plan creates roles",
+        onlyWhen: "the plan creates a role, or attaches more managed policies to one than IAM's default quota",
+      },
+    ],
+  });
   if (attached.length > 0) {
     specs.push({
       sid: "LookUpAttachedPolicies",
@@ -305,6 +317,20 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
         ? [{ action: "sso:DescribeInstanceAccessControlAttributeConfiguration", why: "reads the instance's attributes for access control (ABAC), and waits for them to be enabled" }]
         : []),
     ],
+  });
+  // The plan's quota check (src/plan/quota-checks.ts).
+  specs.push({
+    sid: "ReadQuotas",
+    resources: ["*"],
+    grants: [
+      { action: "servicequotas:GetServiceQuota", why: "reads IAM Identity Center's quotas in force (permission sets per instance, provisioned per account)", onlyWhen: "the plan creates a permission set or assigns one in an account it is not provisioned to" },
+      { action: "servicequotas:GetAWSDefaultServiceQuota", why: "reads AWS's default of such a quota that was never raised", onlyWhen: "Service Quotas has no applied value for it" },
+    ],
+  });
+  specs.push({
+    sid: "ReadProvisioned",
+    resources: [instance, ...accounts],
+    grants: [{ action: "sso:ListPermissionSetsProvisionedToAccount", why: "counts the permission sets provisioned to an account against its quota", onlyWhen: "the plan assigns a permission set in an account it is not provisioned to" }],
   });
   specs.push({
     sid: "ReadGroups",

@@ -73,7 +73,7 @@ function allows(doc: PolicyDocument, action: string, resources: string[]): strin
   return undefined;
 }
 
-const PREFIX: Record<string, string> = { iam: "iam", sts: "sts", sso: "sso", identitystore: "identitystore", organizations: "organizations" };
+const PREFIX: Record<string, string> = { iam: "iam", sts: "sts", sso: "sso", identitystore: "identitystore", organizations: "organizations", servicequotas: "servicequotas" };
 
 /** The resources a logged AWS call acts on, as IAM authorizes them. */
 function resourcesOf(e: FaultProxyLogEntry, account: string, rolePath: (name: string) => string): string[] {
@@ -235,7 +235,7 @@ describe("classic-iam with the default credentials' own account (no assumeRole),
     const { r, run } = await asPrinted("classic-iam", "plan", file, ["plan"], "/direct/");
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(run.report.aws.policies.map((p) => p.id)).toEqual(["caller"]);
-    expect(run.awsUsed.get("caller")).toEqual(new Set(["iam:ListRoles", "iam:GetSAMLProvider", "iam:GetPolicy"]));
+    expect(run.awsUsed.get("caller")).toEqual(new Set(["iam:ListRoles", "iam:GetSAMLProvider", "iam:GetPolicy", "iam:GetAccountSummary"]));
     expect(run.problems).toEqual([]);
   });
 });

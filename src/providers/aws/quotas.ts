@@ -32,7 +32,8 @@ export async function serviceQuota(client: ServiceQuotasClient, quota: Adjustabl
   const input = { ServiceCode: code.serviceCode, QuotaCode: code.quotaCode };
   const why = (error: unknown) => {
     const e = error as { name?: string; message?: string };
-    return `Service Quotas did not give ${code.serviceCode} ${code.quotaCode} (${e?.name ?? "Error"}${e?.message ? `: ${e.message.slice(0, 120)}` : ""})`;
+    const message = e?.message && e.message.length > 240 ? `${e.message.slice(0, 239)}…` : e?.message;
+    return `Service Quotas did not give ${code.serviceCode} ${code.quotaCode} (${e?.name ?? "Error"}${message ? `: ${message}` : ""})`;
   };
   try {
     const applied = (await client.send(new GetServiceQuotaCommand(input))).Quota?.Value;
