@@ -3,10 +3,11 @@
  *
  * AWS_LIMITS cannot be raised: validation refuses what exceeds them. AWS_QUOTAS are
  * adjustable (Service Quotas): validation warns, offline, when the configuration alone
- * exceeds a default, and a plan can compare live counts and quotas with them — for IAM
- * through GetAccountSummary (`summaryKey`, `usageKey`), for IAM Identity Center by
- * counting (ListPermissionSets, ListPermissionSetsProvisionedToAccount), since it has no
- * summary call.
+ * exceeds a default, and a plan compares live counts and quotas with them
+ * (src/plan/quota-checks.ts) — for IAM through GetAccountSummary (`summaryKey`,
+ * `usageKey`), for IAM Identity Center, which has no summary call, by counting
+ * (ListPermissionSets, ListPermissionSetsProvisionedToAccount) against Service Quotas
+ * (`serviceQuota`), else against the default.
  *
  * Sources: the IAM and STS quotas page of the IAM User Guide, the IAM Identity Center
  * quotas page, and the API models (botocore 1.43: iam 2010-05-08, sso-admin 2020-07-20).
