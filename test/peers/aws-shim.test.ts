@@ -101,7 +101,7 @@ describe("aws shim (in front of moto)", () => {
     expect(role.Role?.Arn).toBe(`arn:aws:iam::${ACCOUNT}:role/via-shim`);
 
     expect(shim.stats.byOperation).toMatchObject({ ListInstances: 1, CreateGroup: 1, DescribeGroup: 1 });
-    expect(shim.stats.byOperation.CreateRole).toBeUndefined(); // IAM is pass-through only
+    expect(shim.stats.byOperation.CreateRole).toBeUndefined(); // IAM: checked against its model and limits, then passed through (no Identity Center counters)
     expect(shim.stats.requests).toBe(5);
   });
 

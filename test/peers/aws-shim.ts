@@ -435,7 +435,8 @@ export function awsFormOfMotoId(value: string): string {
   return value;
 }
 
-const xmlEscape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;").replace(/'/g, "&apos;");
+/** Text content of an XML element (moto leaves quotes as they are, and so does AWS). */
+const xmlEscape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
 /**
  * An error of a query-protocol service (IAM, STS) as AWS — and moto — answer it, which the
