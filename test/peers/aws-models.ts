@@ -36,6 +36,10 @@ export interface Shape {
   enum?: string[];
   flattened?: boolean;
   sensitive?: boolean;
+  /** a structure holding any JSON document (Smithy `document`) */
+  document?: boolean;
+  /** a structure of which exactly one member is set (Smithy `union`) */
+  union?: boolean;
   locationName?: string;
   error?: { code?: string; httpStatusCode?: number };
   exception?: boolean;

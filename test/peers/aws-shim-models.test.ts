@@ -129,6 +129,14 @@ describe("model validation (botocore's service JSON), without a server", () => {
     });
   });
 
+  it("takes any JSON in a document member and exactly one member of a union", () => {
+    const v = new ModelValidator(models.byService.get("identitystore")!);
+    const byName = { IdentityStoreId: "d-0123456789", AlternateIdentifier: { UniqueAttribute: { AttributePath: "displayName", AttributeValue: "engineers" } } };
+    expect(v.validate("GetGroupId", byName)).toEqual({ violations: [], serialization: [] });
+    const both = { IdentityStoreId: "d-0123456789", AlternateIdentifier: { ...byName.AlternateIdentifier, ExternalId: { Issuer: "i", Id: "x" } } };
+    expect(v.validate("GetGroupId", both).violations.map((x) => x.path)).toEqual(["alternateIdentifier"]);
+  });
+
   it("words violations as AWS does", () => {
     const v = new ModelValidator(models.byService.get("iam")!);
     const { violations } = v.validate("CreateRole", { RoleName: "a b", MaxSessionDuration: 60, Tags: [{ Key: "k" }] });

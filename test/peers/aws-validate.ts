@@ -158,11 +158,17 @@ export class ModelValidator {
     };
     switch (shape.type) {
       case "structure": {
+        if (shape.document) return; // any JSON document
         if (typeof value !== "object" || value === null || Array.isArray(value)) {
           out.serialization.push(`Expected an object at ${where}`);
           return;
         }
         const obj = value as Json;
+        if (shape.union) {
+          // A union holds exactly one of its members (the wording is the shim's: AWS's is not known).
+          const set = Object.keys(shape.members ?? {}).filter((name) => obj[name] !== undefined && obj[name] !== null);
+          if (set.length !== 1) add(`Member must have exactly one of ${Object.keys(shape.members ?? {}).join(", ")} set`);
+        }
         for (const name of shape.required ?? []) {
           if (obj[name] === undefined || obj[name] === null) {
             out.violations.push({ path: memberPath(path, name), value: null, constraint: "Member must not be null" });
