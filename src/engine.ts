@@ -6,7 +6,7 @@
  * CLI and the GitHub Action both call createPlan and then, when asked, session.apply().
  * A mode (src/modes/) is a small object this pipeline calls.
  */
-import { executeChanges, type ApplyResult } from "./apply/executor.js";
+import { executeChanges, writtenLines, type ApplyResult } from "./apply/executor.js";
 import type { ResolvedConfig } from "./config/model.js";
 import { planExpiry, splitExpired } from "./desired/expiry.js";
 import { groupMembers } from "./domain/people.js";
@@ -17,10 +17,11 @@ import { identityCenter } from "./modes/identity-center.js";
 import type { Live, Mode, RunContext } from "./modes/mode.js";
 import { authentikClient, runWarnings, toolInfo, type EngineOptions, type PlanSession } from "./modes/shared.js";
 import { accessByKind } from "./plan/access-diff.js";
-import { computePlan } from "./plan/compute-plan.js";
+import { computePlan, PlanError } from "./plan/compute-plan.js";
 import { assessRisks } from "./plan/risks.js";
 import { readAuthentikRelease, readAuthentikState } from "./providers/authentik/read-state.js";
 import { readUsers } from "./providers/authentik/read-people.js";
+import { AwsRetryPolicy } from "./providers/aws/retry-policy.js";
 import { applyChange, laneOf } from "./resources/registry.js";
 import { VERSION } from "./version.js";
 
@@ -35,7 +36,7 @@ const MODES: { readonly [M in ResolvedConfig["mode"]]: Mode<any, any> } = {
 
 async function planWith<S, A>(mode: Mode<S, A>, config: ResolvedConfig, options: EngineOptions): Promise<PlanSession> {
   const env = options.env ?? process.env;
-  const base = { config, options, env, now: options.now ?? new Date(), concurrency: options.concurrency ?? 4 };
+  const base = { config, options, env, now: options.now ?? new Date(), concurrency: options.concurrency ?? 4, awsRetry: options.awsRetry ?? AwsRetryPolicy.fromEnv(env) };
   // What the mode needs before anything is read (a metadata file, a secret) is checked first.
   const setup = await mode.setup(base);
   const { client: authentik, url: authentikUrl } = authentikClient(config, env);
@@ -80,6 +81,10 @@ async function planWith<S, A>(mode: Mode<S, A>, config: ResolvedConfig, options:
     ...(findings.personAccess ? { personAccess: findings.personAccess } : {}),
   });
   plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c) => accessOf({ type: c.type, ...(c.account ? { account: c.account } : {}), props: (c.after ?? c.before)! }, c.after ? "desired" : "live") });
+  // --- preflight: what the plan needs AWS to have, looked up before anything is written -----
+  const preflight = await mode.preflight?.(ctx, setup, live, plan, desired);
+  if (preflight?.problems.length) throw new PlanError(preflight.problems);
+  if (preflight?.warnings.length) plan.warnings.push(...preflight.warnings);
 
   // --- execute --------------------------------------------------------------------------------
   const apply: PlanSession["apply"] = async (applyOptions = {}): Promise<ApplyResult> => {
@@ -90,7 +95,13 @@ async function planWith<S, A>(mode: Mode<S, A>, config: ResolvedConfig, options:
       lanes: (change) => laneOf(change, applyContext),
       ...(applyOptions.onProgress ? { onProgress: applyOptions.onProgress } : {}),
     });
-    await mode.afterApply?.(ctx, setup, live, plan, result, applyContext);
+    try {
+      await mode.afterApply?.(ctx, setup, live, plan, result, applyContext);
+    } catch (error) {
+      // Every change was sent; what followed (Identity Center's operations, the SCIM sync) failed.
+      if (!(error instanceof UserError)) throw error;
+      throw new UserError(`${error.message}\n${result.applied.length} change(s) were applied before that; ${writtenLines(result.applied)}`);
+    }
     return result;
   };
 
@@ -105,7 +116,8 @@ async function planWith<S, A>(mode: Mode<S, A>, config: ResolvedConfig, options:
 export async function createPlan(config: ResolvedConfig, options: EngineOptions = {}): Promise<PlanSession> {
   // One clock for the plan and the check after apply: a mapping that expires in between
   // is the next plan's change, not a reason to call this apply unconverged.
-  options = { ...options, now: options.now ?? new Date() };
+  // One retry policy, too: an AWS call given up while applying is not tried afresh by the check.
+  options = { ...options, now: options.now ?? new Date(), awsRetry: options.awsRetry ?? AwsRetryPolicy.fromEnv(options.env ?? process.env) };
   const mode = MODES[config.mode];
   const session = await planWith(mode, config, options);
   if (options.verify === false) return session;

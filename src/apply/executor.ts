@@ -22,12 +22,23 @@ export interface ApplyResult {
   skipped: Change[];
 }
 
+/** How many of the changes already written an error lists by name (the rest are counted). */
+const WRITTEN_SHOWN = 20;
+
+/** "already written: …" — what a failed apply did write, so that nobody has to guess. */
+export function writtenLines(applied: readonly Change[]): string {
+  if (applied.length === 0) return "Nothing was written.";
+  const shown = applied.slice(0, WRITTEN_SHOWN).map((c) => `  ${c.action} ${c.address}`);
+  const more = applied.length > WRITTEN_SHOWN ? [`  … and ${applied.length - WRITTEN_SHOWN} more`] : [];
+  return `already written:\n${[...shown, ...more].join("\n")}`;
+}
+
 export class ApplyError extends UserError {
   override readonly name = "ApplyError";
   constructor(readonly result: ApplyResult) {
     const failures = result.failed.map((f) => `  ${f.change.address}: ${f.error.message}`).join("\n");
     super(
-      `apply failed: ${result.failed.length} change(s) failed, ${result.applied.length} applied, ${result.skipped.length} not attempted\n${failures}\n` +
+      `apply failed: ${result.failed.length} change(s) failed, ${result.applied.length} applied, ${result.skipped.length} not attempted\n${failures}\n${writtenLines(result.applied)}\n` +
         "Nothing is lost: run plan again to see what is left, and apply to converge (every step is idempotent).",
     );
   }

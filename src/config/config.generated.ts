@@ -168,6 +168,12 @@ export interface Aws {
   rolePath?: string;
   tags?: Tags;
   /**
+   * classic-iam: the AWS regions whose SAML sign-in endpoints (`https://<region>.signin.aws.amazon.com/saml`; us-east-1's is `https://signin.aws.amazon.com/saml`) sign-ins may use. authentik posts the SAML response to the first (the SAML provider's ACS URL), and every role's trust policy allows all of them (SAML:aud), so that moving sign-ins to another listed region — AWS recommends several for resilience — is a change of the first entry that no role has to wait for. Regions of the commercial partition only. Default: us-east-1 alone.
+   *
+   * @minItems 1
+   */
+  signInRegions?: [string, ...string[]];
+  /**
    * identity-center only. The IAM Identity Center instance.
    */
   identityCenter?: {
@@ -239,7 +245,7 @@ export interface OrganizationalUnit {
   name?: string;
 }
 /**
- * Extra tags put on every AWS object the tool creates (the managed-by tag is always added).
+ * Extra tags put on every role (classic-iam) or permission set (identity-center) the tool creates, beside its own managed-by and managed-by-config. With those two and an object's own tags, a role carries at most 50 tags and a permission set 75.
  */
 export interface Tags {
   [k: string]: string | undefined;
@@ -257,7 +263,7 @@ export interface Role {
    */
   accounts: "*" | [string, ...string[]];
   /**
-   * Managed policy ARNs attached to the role (AWS allows 10 per role by default, 20 with a raised quota).
+   * Managed policy ARNs attached to the role (AWS allows 10 per role by default, 20 with a raised quota): AWS-managed, or customer-managed policies of the account the role is in (a role in several accounts can attach only AWS-managed ones).
    *
    * @maxItems 20
    */
@@ -301,13 +307,13 @@ export interface PermissionSet {
    */
   relayState?: string;
   /**
-   * AWS-managed policy ARNs attached to the permission set.
+   * AWS-managed policy ARNs attached to the permission set (`arn:aws:iam::aws:policy/…`). With the customer-managed ones at most 20 (IAM Identity Center's limit); more than 10 need IAM's quota "Managed policies per role" raised in every account the permission set is provisioned to.
    *
    * @maxItems 20
    */
   managedPolicies?: ManagedPolicyArn[];
   /**
-   * Customer-managed policies, referenced by name and path.
+   * Customer-managed policies, referenced by name and path. With the AWS-managed ones at most 20.
    *
    * @maxItems 20
    */
@@ -352,7 +358,7 @@ export interface CustomerManagedPolicyReference {
    */
   name: string;
   /**
-   * Policy path.
+   * Policy path: `/` or segments of letters, digits and `.,+@=_-` between slashes (e.g. `/team/`).
    */
   path?: string;
 }
@@ -365,7 +371,7 @@ export interface CustomerManagedPolicyReference1 {
    */
   name: string;
   /**
-   * Policy path.
+   * Policy path: `/` or segments of letters, digits and `.,+@=_-` between slashes (e.g. `/team/`).
    */
   path?: string;
 }

@@ -231,6 +231,7 @@ function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): Resol
       samlProviderName: raw.aws.samlProvider ?? DEFAULTS.samlProvider,
       rolePath: raw.aws.rolePath ?? DEFAULTS.rolePath,
       tags: { ...(raw.aws.tags ?? {}) } as Record<string, string>,
+      ...(raw.aws.signInRegions ? { signInRegions: [...raw.aws.signInRegions] } : {}),
       identityCenter: ic && {
         region: ic.region,
         instanceArn: ic.instanceArn,

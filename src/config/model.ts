@@ -111,6 +111,12 @@ export interface ResolvedConfig {
     samlProviderName: string;
     rolePath: string;
     tags: Record<string, string>;
+    /**
+     * classic-iam: the regions of the SAML sign-in endpoints sign-ins may use, in order
+     * (aws.signInRegions): authentik posts to the first, every role's trust policy allows
+     * all. Absent: us-east-1's alone (https://signin.aws.amazon.com/saml).
+     */
+    signInRegions?: string[];
     identityCenter?: {
       region: string;
       instanceArn?: string;

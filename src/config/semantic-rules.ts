@@ -2,15 +2,19 @@ import type { Diagnostic } from "./diagnostics.js";
 import { accounts } from "./rules/accounts.js";
 import { propertyMappingPrefix } from "./rules/authentik.js";
 import { createContext, isRec, type Rule } from "./rules/context.js";
+import { limits } from "./rules/limits.js";
 import { mappings } from "./rules/mappings.js";
 import { modeSections } from "./rules/mode.js";
+import { policyNames } from "./rules/names.js";
+import { partitions } from "./rules/partitions.js";
 import { permissionSets } from "./rules/permission-sets.js";
+import { policies } from "./rules/policies.js";
 import { references } from "./rules/references.js";
 import { roles } from "./rules/roles.js";
 import { scim } from "./rules/scim.js";
 import { secrets } from "./rules/secrets.js";
 import { samlSessionDuration } from "./rules/session-duration.js";
-import { reservedTags } from "./rules/tags.js";
+import { tags } from "./rules/tags.js";
 import { unused } from "./rules/unused.js";
 import type { DocPath, YamlSource } from "./yaml-source.js";
 
@@ -26,11 +30,15 @@ export { reservedVariable } from "./rules/scim.js";
 const RULES: readonly Rule[] = [
   modeSections,
   accounts,
-  reservedTags,
+  tags,
   roles,
   samlSessionDuration,
   permissionSets,
+  policyNames,
+  partitions,
+  policies,
   mappings,
+  limits,
   references,
   unused,
   propertyMappingPrefix,

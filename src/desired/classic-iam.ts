@@ -1,6 +1,6 @@
 import { configId, publicAuthentikUrl, type ResolvedConfig } from "../config/model.js";
 import { normalizePolicy } from "../domain/policy-normalize.js";
-import { AWS_AUDIENCE, AWS_SIGNIN_SAML, roleArn, samlProviderArn, trustPolicy } from "../domain/aws-iam.js";
+import { AWS_AUDIENCE, roleArn, samlProviderArn, signInEndpoints, trustPolicy } from "../domain/aws-iam.js";
 import { byCodePoint } from "../domain/canonical.js";
 import { CONFIG_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE, type DesiredResource } from "../domain/plan-types.js";
 import { address, entitlementName } from "../domain/addresses.js";
@@ -40,9 +40,12 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
   }
 
   // --- authentik: provider and application ------------------------------------------------
+  // authentik posts to the first sign-in endpoint; every role allows them all (SAML:aud), so
+  // that moving sign-ins to another listed region changes the provider and no role.
+  const endpoints = signInEndpoints(config.aws.signInRegions);
   out.push(
     authentikSamlProvider(config, {
-      acs_url: AWS_SIGNIN_SAML,
+      acs_url: endpoints[0]!,
       audience: AWS_AUDIENCE,
       ...issuerProps(config, ctx.authentikUrl, ctx.api),
       property_mappings: mappings.map(($ref) => ({ $ref })).sort(byCodePoint),
@@ -138,7 +141,7 @@ export function desiredClassicIam(config: ResolvedConfig, ctx: DesiredAuthentikC
           name: role.name,
           path: config.aws.rolePath,
           description: role.description ?? "",
-          trust_policy: trustPolicy(account.id, config.aws.samlProviderName),
+          trust_policy: trustPolicy(account.id, config.aws.samlProviderName, endpoints),
           max_session_duration: role.maxSessionDuration,
           managed_policies: [...role.managedPolicies].sort(),
           inline_policies: Object.fromEntries(

@@ -5,7 +5,7 @@
  * configuration that grants exactly the access that exists today.
  */
 import { GetAccountAuthorizationDetailsCommand, GetSAMLProviderCommand, ListAccountAliasesCommand, ListRolesCommand, NoSuchEntityException, type Role, type RoleDetail } from "@aws-sdk/client-iam";
-import { AWS_SIGNIN_SAML, samlProviderArn, trustPolicy } from "../domain/aws-iam.js";
+import { AWS_SIGNIN_SAML, samlProviderArn, signInEndpoints, signInRegionOf, trustPolicyAudiences } from "../domain/aws-iam.js";
 import { SAML_ATTRIBUTE } from "../domain/expressions.js";
 import { UserError } from "../errors.js";
 import { byCodePoint, deepEqual } from "../domain/canonical.js";
@@ -15,6 +15,7 @@ import type { AuthentikClient } from "../providers/authentik/client.js";
 import { groupMembers } from "../domain/people.js";
 import { expressionGrants, readRoleExpression, type ExpressionGrant } from "../domain/role-expression.js";
 import { accountClients } from "../providers/aws/clients.js";
+import { AwsRetryPolicy } from "../providers/aws/retry-policy.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { collectPages } from "../util/paging.js";
 import { durationText, policyForYaml, readAuthentikSetup, sessionNameOf, sessionSecondsOf } from "./read-authentik.js";
@@ -31,6 +32,9 @@ interface LiveRole {
   permissionsBoundary?: string;
   tags: Record<string, string>;
   trust: Record<string, unknown> | null;
+  /** The sign-in endpoints its trust policy allows, when it is of the tool's shape. */
+  audiences?: string[];
+  accountId: string;
 }
 
 /** Does this trust policy let the SAML provider federate into the role? */
@@ -111,10 +115,11 @@ export async function importClassicIam(authentik: AuthentikClient, options: Impo
   const accounts: { alias: string; id: string; assumeRoleArn?: string }[] = [];
   const liveRoles: LiveRole[] = [];
   const providerInAccount = new Map<string, boolean>();
+  const policy = AwsRetryPolicy.fromEnv(options.env);
   for (const id of ids) {
     const assumeRoleArn = options.assumeRole ? `arn:aws:iam::${id}:role/${options.assumeRole}` : undefined;
     const provisional = { alias: given.get(id) ?? id, id, ...(assumeRoleArn ? { assumeRoleArn } : {}) };
-    const clients = await accountClients(provisional, options.env);
+    const clients = await accountClients(provisional, options.env, policy);
     const read = async <T>(what: string, f: () => Promise<T>) =>
       f().catch((error: unknown) => {
         throw awsFailure(error, `${what} in account ${id}`);
@@ -152,6 +157,7 @@ export async function importClassicIam(authentik: AuthentikClient, options: Impo
       const trust = r.AssumeRolePolicyDocument ? normalizePolicy(r.AssumeRolePolicyDocument) : null;
       if (!trusts(trust, providerArn)) continue;
       const d = detail.get(r.RoleName ?? "");
+      const audiences = trustPolicyAudiences(trust, id, samlProviderName);
       const tags = Object.fromEntries((d?.Tags ?? []).map((t) => [t.Key!, t.Value ?? ""]));
       if (tags[CONFIG_TAG] !== undefined && tags[CONFIG_TAG] !== options.application) {
         notes.push(`IAM role ${r.Path}${r.RoleName} in account ${id} belongs to another configuration (tag ${CONFIG_TAG}=${tags[CONFIG_TAG]}): not imported`);
@@ -168,13 +174,18 @@ export async function importClassicIam(authentik: AuthentikClient, options: Impo
         ...(d?.PermissionsBoundary?.PermissionsBoundaryArn ? { permissionsBoundary: d.PermissionsBoundary.PermissionsBoundaryArn } : {}),
         tags: Object.fromEntries(Object.entries(tags).filter(([k]) => k !== MANAGED_BY_TAG && k !== CONFIG_TAG && !k.startsWith("aws:")).sort(([a], [b]) => byCodePoint(a, b))),
         trust,
+        accountId: id,
+        ...(audiences ? { audiences } : {}),
       });
-      if (!deepEqual(trust, trustPolicy(id, samlProviderName))) {
-        notes.push(`IAM role ${r.Path}${r.RoleName} in account ${id}: its trust policy differs from the tool's (Federated ${providerArn}, sts:AssumeRoleWithSAML, SAML:aud ${AWS_SIGNIN_SAML}); the plan shows the update`);
+      if (!audiences) {
+        notes.push(`IAM role ${r.Path}${r.RoleName} in account ${id}: its trust policy differs from the tool's (Federated ${providerArn}, sts:AssumeRoleWithSAML, SAML:aud a sign-in endpoint such as ${AWS_SIGNIN_SAML}); the plan shows the update`);
       }
     }
   }
   const aliasOf = new Map(accounts.map((a) => [a.id, a.alias]));
+
+  // --- sign-in endpoints: where authentik posts (its ACS URL) first, then those every role allows --
+  const signIn = importSignInRegions(provider.acsUrl, liveRoles.filter((r) => r.path === rolePath), notes);
 
   // --- roles: one declaration per name, in the accounts it exists in -----------------------
   const onPath = liveRoles.filter((r) => r.path === rolePath);
@@ -274,6 +285,7 @@ export async function importClassicIam(authentik: AuthentikClient, options: Impo
     aws: {
       samlProvider: samlProviderName,
       rolePath,
+      ...(signIn ? { signInRegions: signIn } : {}),
       accounts: Object.fromEntries(accounts.map((a) => [a.alias, { id: a.id, ...(a.assumeRoleArn ? { assumeRole: a.assumeRoleArn } : {}) }])),
     },
     roles,
@@ -281,6 +293,38 @@ export async function importClassicIam(authentik: AuthentikClient, options: Impo
     adopt: { application: true, roles: Object.keys(roles) },
   };
   return { document, notes };
+}
+
+/**
+ * aws.signInRegions from what exists: the region authentik posts to (the provider's ACS
+ * URL) first, then the others every imported role's trust policy allows. Undefined when
+ * that is us-east-1's endpoint alone (the default), or when the ACS URL is no sign-in
+ * endpoint (the tool's replaces it; said in a note).
+ */
+function importSignInRegions(acsUrl: string | undefined, roles: readonly LiveRole[], notes: string[]): string[] | undefined {
+  const first = acsUrl === undefined ? undefined : signInRegionOf(acsUrl);
+  if (first === undefined) {
+    notes.push(`the SAML provider's ACS URL (${acsUrl ?? "none"}) is not an AWS sign-in endpoint (https://signin.aws.amazon.com/saml or https://<region>.signin.aws.amazon.com/saml): the tool sets ${AWS_SIGNIN_SAML}`);
+    return undefined;
+  }
+  const allowedByAll = roles.every((r) => r.audiences)
+    ? roles.reduce<Set<string> | undefined>((all, r) => {
+        const mine = new Set(r.audiences!.map((a) => signInRegionOf(a)!));
+        return all ? new Set([...all].filter((x) => mine.has(x))) : mine;
+      }, undefined)
+    : undefined;
+  const rest = [...(allowedByAll ?? [])].filter((r) => r !== first).sort(byCodePoint);
+  const regions = [first, ...rest];
+  const wanted = signInEndpoints(regions);
+  for (const r of roles) {
+    if (!r.audiences) continue;
+    if (!r.audiences.includes(wanted[0]!)) {
+      notes.push(`IAM role ${r.path}${r.name} in account ${r.accountId} does not allow sign-ins posted to ${acsUrl} (where authentik posts them): nobody can sign in to it today; the imported signInRegions let them`);
+    } else if (r.audiences.length !== wanted.length || !wanted.every((w) => r.audiences!.includes(w))) {
+      notes.push(`IAM role ${r.path}${r.name} in account ${r.accountId} allows the sign-in endpoints ${r.audiences.join(", ")}; the imported aws.signInRegions allow ${wanted.join(", ")} in every role: the plan shows the update`);
+    }
+  }
+  return regions.length === 1 && regions[0] === "us-east-1" ? undefined : regions;
 }
 
 /** A config alias from an account alias or name: letters, digits, . _ - (else the id). */

@@ -9,6 +9,9 @@ import { groupMembers } from "../domain/people.js";
 import { handMadeLiveAccess } from "../domain/role-expression.js";
 import { UserError } from "../errors.js";
 import { fillIdpMetadata } from "../plan/classic-iam-checks.js";
+import { classicPolicyLookups, preflightFindings, type PolicyLookup } from "../plan/policy-preflight.js";
+import type { PolicyLookupResult } from "../domain/aws-iam.js";
+import { policyExists } from "../providers/aws/iam-policies.js";
 import { accountClients, type AccountClients } from "../providers/aws/clients.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { readIamAccount } from "../providers/aws/iam-read.js";
@@ -26,7 +29,7 @@ export const classicIam: Mode<Setup, Map<string, AccountClients>> = {
   groupsNeeded: (ctx) => groupsNeeded(ctx.config, ctx.now),
 
   async readAws(ctx, setup) {
-    setup.accounts = await pLimit(Math.max(1, ctx.concurrency)).map(ctx.config.aws.accounts, (a) => accountClients(a, ctx.env));
+    setup.accounts = await pLimit(Math.max(1, ctx.concurrency)).map(ctx.config.aws.accounts, (a) => accountClients(a, ctx.env, ctx.awsRetry));
     const desiredRoleNames = new Set(ctx.config.roles.map((r) => r.name));
     const resources = (
       await pLimit(Math.max(1, ctx.concurrency)).map(setup.accounts, (c) =>
@@ -66,6 +69,17 @@ export const classicIam: Mode<Setup, Map<string, AccountClients>> = {
       accessCaveats: handMade.warnings,
       personAccess: { now: handMade.byPerson, members: groupMembers(live.authentik.groups, live.users ?? []), names: (config.review?.people ?? "names") === "names" },
     };
+  },
+
+  async preflight(ctx, setup, _live, plan) {
+    const lookups = classicPolicyLookups(ctx.config, plan.changes);
+    const results = new Map<PolicyLookup, PolicyLookupResult>();
+    await pLimit(Math.max(1, ctx.concurrency)).map(lookups, async (l) => {
+      const clients = setup.accounts.find((c) => c.account.id === l.accountId);
+      if (clients) results.set(l, await policyExists(clients.iam, l.arn, `account ${l.accountLabel}`));
+    });
+    const found = preflightFindings(lookups, results, () => "IAM would refuse to attach it, after the role (and the SAML provider and authentik's side before it) was written; create it there first, or fix the ARN");
+    return found;
   },
 
   applyContext(ctx, _setup, live) {

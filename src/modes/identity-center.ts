@@ -11,7 +11,12 @@ import { address } from "../domain/addresses.js";
 import type { SpMetadata } from "../domain/saml-metadata.js";
 import { UserError } from "../errors.js";
 import { accessControlFindings, consoleSteps, identityStoreFindings, keepWhatAwsCannotClear, needsFullScimSync, scimScopeFindings, writesScimProvider } from "../plan/identity-center-checks.js";
+import { identityCenterPolicyLookups, preflightFindings, type PolicyLookup } from "../plan/policy-preflight.js";
+import { partitionIdOfRegion, type PolicyLookupResult } from "../domain/aws-iam.js";
 import { ScimSync } from "../providers/authentik/scim-sync.js";
+import { accountClients, callerAccountId, type AccountClients } from "../providers/aws/clients.js";
+import { policyExists } from "../providers/aws/iam-policies.js";
+import pLimit from "p-limit";
 import { awsFailure } from "../providers/aws/errors.js";
 import { waitForIdentityStoreGroup } from "../providers/aws/identity-store-wait.js";
 import { identityCenterClients, type IdentityCenterClients } from "../providers/aws/sso-clients.js";
@@ -75,7 +80,7 @@ export const identityCenter: Mode<Setup, IdentityCenterLive> = {
     const sp = await readSpMetadata(ctx.config);
     const token = ctx.config.scim ? ctx.env[ctx.config.scim.tokenEnv] || undefined : undefined;
     if (ctx.config.scim && !token && ctx.options.rotateScimToken) throw missingScimToken(ctx.config);
-    return { sp, scimToken: token, clients: identityCenterClients(ctx.config.aws.identityCenter!.region, { env: ctx.env }) };
+    return { sp, scimToken: token, clients: identityCenterClients(ctx.config.aws.identityCenter!.region, { env: ctx.env, policy: ctx.awsRetry }) };
   },
 
   groupsNeeded: (ctx) => [...groupsNeeded(ctx.config, ctx.now), ...(ctx.config.scim?.groups ?? []).map((name) => ({ name, location: `${ctx.config.file} (scim.groups)` }))],
@@ -108,6 +113,40 @@ export const identityCenter: Mode<Setup, IdentityCenterLive> = {
       warnings: [...scope.warnings, ...store.warnings, ...accessControlFindings(ctx.config), ...keepWhatAwsCannotClear(desired, live.resources)],
       manualSteps: consoleSteps(ctx.config, ctx.authentikUrl, setup.sp, live.resources),
     };
+  },
+
+  async preflight(ctx, setup, _live, plan, desired) {
+    const lookups = identityCenterPolicyLookups(plan.changes, desired, partitionIdOfRegion(ctx.config.aws.identityCenter!.region));
+    if (lookups.length === 0) return { problems: [], warnings: [] };
+    // Customer-managed policies live in the member accounts: looked up there through the
+    // account's assumeRole, or with the tool's own credentials in their own account.
+    const byId = new Map(ctx.config.aws.accounts.map((a) => [a.id, a]));
+    const caller = [...new Set(lookups.map((l) => l.accountId))].some((id) => !byId.get(id)?.assumeRoleArn) ? await callerAccountId(ctx.env, ctx.awsRetry, setup.clients.requests) : undefined;
+    const clients = new Map<string, Promise<AccountClients | string>>();
+    const clientsFor = (id: string, label: string): Promise<AccountClients | string> => {
+      let c = clients.get(id);
+      if (!c) {
+        const declared = byId.get(id);
+        c =
+          declared?.assumeRoleArn || id === caller
+            ? accountClients(declared ?? { alias: label, id }, ctx.env, ctx.awsRetry).catch((error: unknown) => (error as Error).message)
+            : Promise.resolve(
+                declared
+                  ? `the tool has no credentials in account ${declared.alias}: give aws.accounts.${declared.alias}.assumeRole a role there that may iam:GetPolicy`
+                  : `the tool has no credentials in account ${id}, an account of an organizational unit: declare it under aws.accounts with an assumeRole that may iam:GetPolicy`,
+              );
+        clients.set(id, c);
+      }
+      return c;
+    };
+    const results = new Map<PolicyLookup, PolicyLookupResult>();
+    await pLimit(Math.max(1, ctx.concurrency)).map(lookups, async (l) => {
+      const c = await clientsFor(l.accountId, l.accountLabel);
+      results.set(l, typeof c === "string" ? { unknown: c } : await policyExists(c.iam, l.arn, `account ${l.accountLabel}`));
+    });
+    // Their requests count with the run's.
+    for (const c of await Promise.all(clients.values())) if (typeof c !== "string") setup.clients.requests.count += c.requests.count;
+    return preflightFindings(lookups, results, () => "IAM Identity Center would fail to provision the permission set there, after the permission set and its assignments were written; create the policy in that account first, or remove the reference");
   },
 
   beforeApply(ctx, setup, plan) {

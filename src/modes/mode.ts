@@ -7,11 +7,12 @@
  */
 import type { ApplyResult, ProgressEvent } from "../apply/executor.js";
 import type { ResolvedConfig } from "../config/model.js";
-import type { DesiredResource, LiveResource, Plan } from "../domain/plan-types.js";
+import type { DesiredResource, LiveResource, Plan, PlanProblem } from "../domain/plan-types.js";
 import type { PlanInput } from "../plan/plan-input.js";
 import type { AuthentikRelease } from "../domain/releases.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
 import type { AuthentikLiveState } from "../providers/authentik/read-state.js";
+import type { AwsRetryPolicy } from "../providers/aws/retry-policy.js";
 import type { UserRow } from "../domain/people.js";
 import type { ApplyContext } from "../resources/kind.js";
 import type { EngineOptions } from "./shared.js";
@@ -24,6 +25,8 @@ export interface RunContext {
   /** The one clock reading of this plan: which mappings have expired is decided by it. */
   now: Date;
   concurrency: number;
+  /** The one retry policy of every AWS call of this run (the plan, its apply and the read after it). */
+  awsRetry: AwsRetryPolicy;
   authentik: AuthentikClient;
   /** The URL this run reached authentik by. */
   authentikUrl: string;
@@ -56,6 +59,12 @@ export interface Mode<Setup, Aws> {
   desire(ctx: RunContext, setup: Setup, live: Live<Aws>): DesiredResource[];
   /** Adjusts the desired state to what the live state allows, and says what the plan cannot show by itself. */
   check(ctx: RunContext, setup: Setup, live: Live<Aws>, desired: DesiredResource[]): Findings;
+  /**
+   * After the plan is computed: looks up in AWS what this plan needs to exist there and
+   * that no diff shows (the managed policies it attaches or provisions); problems fail
+   * the plan, warnings say what could not be looked up.
+   */
+  preflight?(ctx: RunContext, setup: Setup, live: Live<Aws>, plan: Plan, desired: readonly DesiredResource[]): Promise<{ problems: PlanProblem[]; warnings: string[] }>;
   /** The clients this apply writes through. */
   applyContext(ctx: RunContext, setup: Setup, live: Live<Aws>, onProgress?: (event: ProgressEvent) => void): ApplyContext;
   /** Refuses before anything is written what would fail half-way. */

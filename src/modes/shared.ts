@@ -3,6 +3,7 @@ import type { ApplyResult, ProgressEvent } from "../apply/executor.js";
 import { UserError } from "../errors.js";
 import type { Plan } from "../domain/plan-types.js";
 import { AuthentikClient } from "../providers/authentik/client.js";
+import type { AwsRetryPolicy } from "../providers/aws/retry-policy.js";
 
 export interface EngineOptions {
   env?: NodeJS.ProcessEnv;
@@ -22,6 +23,8 @@ export interface EngineOptions {
   verify?: boolean;
   /** The clock mappings[].expires is compared with (default: the time of the plan). */
   now?: Date;
+  /** How AWS calls are retried (default: AwsRetryPolicy.fromEnv), one for the plan, its apply and the read after it. */
+  awsRetry?: AwsRetryPolicy;
 }
 
 /** A plan together with the connections and ids needed to apply it. */

@@ -32,6 +32,7 @@
  */
 import type { ResolvedConfig } from "../config/model.js";
 import { CONFIG_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "../domain/plan-types.js";
+import { partitionIdOfRegion } from "../domain/aws-iam.js";
 
 export type Phase = "plan" | "apply";
 
@@ -159,6 +160,23 @@ function classicAccountPolicy(config: ResolvedConfig, account: ResolvedConfig["a
     },
     { sid: "ReadSamlProvider", resources: [saml], grants: [{ action: "iam:GetSAMLProvider", why: "reads the IAM SAML identity provider's metadata" }] },
   ];
+  // The plan's preflight looks up what a role is to attach (src/plan/policy-preflight.ts):
+  // AWS-managed policies and the account's own (another account's is refused unread).
+  const attached = [
+    ...new Set(
+      config.roles
+        .filter((r) => r.accounts.includes(account.alias))
+        .flatMap((r) => [...r.managedPolicies, ...(r.permissionsBoundary ? [r.permissionsBoundary] : [])])
+        .filter((arn) => /^arn:[\w-]+:iam::(aws|\d{12}):policy\//.exec(arn)?.[1] === "aws" || arn.split(":")[4] === account.id),
+    ),
+  ].sort();
+  if (attached.length > 0) {
+    specs.push({
+      sid: "LookUpAttachedPolicies",
+      resources: attached,
+      grants: [{ action: "iam:GetPolicy", why: "looks up each managed policy and permissions boundary a role is to attach, before anything is written", onlyWhen: "a role is to attach a managed policy or boundary it does not have yet" }],
+    });
+  }
   if (options.phase === "plan") return specs;
   const slug = config.authentik.application.slug;
   specs.push({
@@ -253,11 +271,13 @@ const sidPart = (alias: string) => alias.replace(/[^A-Za-z0-9]/g, "").replace(/^
 
 function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOptions): AwsPolicy[] {
   const ic = config.aws.identityCenter!;
+  // ARNs of the instance's partition (arn:aws-us-gov:… in GovCloud).
+  const arn = (rest: string) => `arn:${partitionIdOfRegion(ic.region)}:${rest}`;
   const instanceId = ic.instanceArn?.split("/").pop();
-  const instance = ic.instanceArn ?? "arn:aws:sso:::instance/*";
-  const permissionSets = `arn:aws:sso:::permissionSet/${instanceId ?? "*"}/*`;
-  const store = `arn:aws:identitystore::*:identitystore/${ic.identityStoreId ?? "*"}`;
-  const accounts = config.aws.organizationalUnits.length > 0 ? ["arn:aws:sso:::account/*"] : config.aws.accounts.map((a) => `arn:aws:sso:::account/${a.id}`);
+  const instance = ic.instanceArn ?? arn("sso:::instance/*");
+  const permissionSets = arn(`sso:::permissionSet/${instanceId ?? "*"}/*`);
+  const store = arn(`identitystore::*:identitystore/${ic.identityStoreId ?? "*"}`);
+  const accounts = config.aws.organizationalUnits.length > 0 ? [arn("sso:::account/*")] : config.aws.accounts.map((a) => arn(`sso:::account/${a.id}`));
   const specs: StatementSpec[] = [];
   const discovered = !(ic.instanceArn && ic.identityStoreId);
   if (discovered) {
@@ -288,7 +308,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
   });
   specs.push({
     sid: "ReadGroups",
-    resources: [store, "arn:aws:identitystore:::group/*"],
+    resources: [store, arn("identitystore:::group/*")],
     grants: [{ action: "identitystore:ListGroups", why: "finds the Identity Store groups by display name" }],
   });
   if (config.aws.organizationalUnits.length > 0) {
@@ -302,6 +322,46 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
     });
   }
   const out: AwsPolicy[] = [];
+  // The plan's preflight looks up the customer-managed policies (and boundaries) a
+  // permission set references in each account it is to be provisioned to: through the
+  // account's assumeRole, or with these credentials in their own account.
+  const referenced = [
+    ...new Set(
+      config.permissionSets.flatMap((ps) => [
+        ...ps.customerManagedPolicies.map((r) => `${r.path}${r.name}`),
+        ...(ps.permissionsBoundary && "customerManagedPolicy" in ps.permissionsBoundary ? [`${ps.permissionsBoundary.customerManagedPolicy.path}${ps.permissionsBoundary.customerManagedPolicy.name}`] : []),
+      ]),
+    ),
+  ].sort();
+  const lookUp = (accountId: string): Grant[] =>
+    referenced.length === 0
+      ? []
+      : [{ action: "iam:GetPolicy", why: `looks up the customer-managed policies permission sets reference (${referenced.join(", ")}) before they are provisioned to account ${accountId}`, onlyWhen: "a permission set referencing customer-managed policies is to be provisioned to this account" }];
+  if (referenced.length > 0) {
+    specs.push({
+      sid: "LookUpReferencedPoliciesHere",
+      resources: referenced.map((p) => arn(`iam::*:policy${p}`)),
+      grants: lookUp("(the account these credentials are in, when a permission set is assigned there)").map((g) => ({ ...g, onlyWhen: "a permission set referencing customer-managed policies is to be provisioned to the account these credentials are in" })),
+    });
+    const assumed = config.aws.accounts.filter((a) => a.assumeRoleArn);
+    if (assumed.length > 0) {
+      specs.push({
+        sid: "AssumeAccountRoles",
+        resources: assumed.map((a) => a.assumeRoleArn!),
+        grants: [{ action: "sts:AssumeRole", why: "assumes an account's aws.accounts.<alias>.assumeRole to look up the customer-managed policies there", onlyWhen: "a permission set referencing customer-managed policies is to be provisioned to that account" }],
+      });
+      for (const account of assumed) {
+        out.push(
+          policy(
+            `account:${account.alias}`,
+            `the role ${account.assumeRoleArn} (aws.accounts.${account.alias}.assumeRole); its trust policy must let the caller assume it`,
+            [{ sid: "LookUpReferencedPolicies", resources: referenced.map((p) => arn(`iam::${account.id}:policy${p}`)), grants: lookUp(`${account.alias} (${account.id})`) }],
+            { accountId: account.id },
+          ),
+        );
+      }
+    }
+  }
   if (options.phase === "apply") {
     specs.push({
       sid: "CreateTaggedPermissionSets",
@@ -367,7 +427,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
     if (config.scim) {
       specs.push({
         sid: "WaitForScimGroups",
-        resources: [store, "arn:aws:identitystore:::group/*"],
+        resources: [store, arn("identitystore:::group/*")],
         grants: [{ action: "identitystore:GetGroupId", why: "waits for a group SCIM is provisioning before assigning it", onlyWhen: "a mapped group is not in the Identity Store yet" }],
       });
     }
@@ -378,7 +438,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
         [
           {
             sid: "ManagementAccountAssignmentRoles",
-            resources: ["arn:aws:iam::*:role/aws-reserved/sso.amazonaws.com/*"],
+            resources: [arn("iam::*:role/aws-reserved/sso.amazonaws.com/*")],
             grants: [
               "iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePermissionsBoundary", "iam:DeleteRolePolicy", "iam:DetachRolePolicy",
               "iam:GetRole", "iam:ListAttachedRolePolicies", "iam:ListRolePolicies", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
@@ -387,7 +447,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
           },
           {
             sid: "ManagementAccountSamlProvider",
-            resources: ["arn:aws:iam::*:saml-provider/AWSSSO_*"],
+            resources: [arn("iam::*:saml-provider/AWSSSO_*")],
             grants: ["iam:CreateSAMLProvider", "iam:DeleteSAMLProvider", "iam:GetSAMLProvider", "iam:UpdateSAMLProvider"].map((action) => ({
               action,
               why: "IAM Identity Center's SAML provider in its own account",

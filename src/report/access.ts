@@ -8,6 +8,7 @@ import { authentikClient, toolInfo } from "../modes/shared.js";
 import { readAuthentikRelease } from "../providers/authentik/read-state.js";
 import { readClassicAccess } from "./read-authentik-access.js";
 import { accountClients } from "../providers/aws/clients.js";
+import { AwsRetryPolicy } from "../providers/aws/retry-policy.js";
 import { awsFailure } from "../providers/aws/errors.js";
 import { checkRoles } from "./read-iam-access.js";
 import pLimit from "p-limit";
@@ -70,9 +71,10 @@ async function markRoles(config: ResolvedConfig, grants: GroupGrant[], notes: st
   const pairs = grants.filter((g) => g.roleArn && g.samlProviderArn).map((g) => ({ roleArn: g.roleArn!, samlProviderArn: g.samlProviderArn! }));
   const wanted = new Set(grants.map((g) => g.accountId));
   const accounts = config.aws.accounts.filter((a) => wanted.has(a.id));
+  const policy = AwsRetryPolicy.fromEnv(env);
   const clients = (
     await pLimit(Math.max(1, concurrency)).map(accounts, (a) =>
-      accountClients(a, env).catch((error: unknown) => {
+      accountClients(a, env, policy).catch((error: unknown) => {
         notes.push(`the IAM roles in account ${a.alias} (${a.id}) were not checked: ${awsFailure(error, `connecting to account ${a.alias}`).message}`);
         return undefined;
       }),

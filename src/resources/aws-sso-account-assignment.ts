@@ -27,15 +27,15 @@ export const accountAssignment: ResourceKind<AccountAssignmentProps> = {
   lane: () => ({ key: "assignments", limit: 10 }),
   async apply(change, ctx) {
     const ic = need(ctx.identityCenter, "IAM Identity Center");
-    const sso = ic.clients.ssoAdmin;
     const InstanceArn = ic.instanceArn;
     if (change.action === "delete") {
       const id = JSON.parse(change.liveId!) as { principalId: string; permissionSetArn: string; accountId: string };
       // Copies of one assignment are removed by the same call: while one removal runs,
       // AWS answers the next with ConflictException, which is retried with back-off.
+      // Sent without the SDK's retries: these attempts are the retries (one policy).
       const deleted = await createIdempotently(
         () =>
-          sso.send(
+          ic.clients.ssoAdminCreate.send(
             new DeleteAccountAssignmentCommand({
               InstanceArn,
               TargetId: id.accountId,
@@ -46,6 +46,7 @@ export const accountAssignment: ResourceKind<AccountAssignmentProps> = {
             }),
           ),
         async () => false,
+        ic.clients.retry.maxAttempts,
       ).catch((error: unknown) => {
         if (error instanceof ResourceNotFoundException) return undefined; // already gone
         throw error;
@@ -63,7 +64,7 @@ export const accountAssignment: ResourceKind<AccountAssignmentProps> = {
       const list = await allAssignments(ic, input.TargetId, PermissionSetArn);
       return list.some((a) => a.PrincipalType === "GROUP" && a.PrincipalId === PrincipalId);
     };
-    const created = await createIdempotently(() => ic.clients.ssoAdminCreate.send(new CreateAccountAssignmentCommand(input)), exists);
+    const created = await createIdempotently(() => ic.clients.ssoAdminCreate.send(new CreateAccountAssignmentCommand(input)), exists, ic.clients.retry.maxAttempts);
     if (!created) return;
     await settle(ic, "creation", `assigning ${change.title}`, created.AccountAssignmentCreationStatus);
   },

@@ -85,6 +85,7 @@ export const permissionSet: ResourceKind<PermissionSetProps> = {
             }),
           ),
         async () => Boolean((found = await findOwnPermissionSet(ic, after.name, after.tags))),
+        ic.clients.retry.maxAttempts,
       );
       PermissionSetArn = created?.PermissionSet?.PermissionSetArn ?? found!;
       ic.permissionSetArns.set(change.address, PermissionSetArn);
@@ -138,6 +139,7 @@ export const permissionSet: ResourceKind<PermissionSetProps> = {
       const provisioned = await createIdempotently(
         () => ic.clients.ssoAdminCreate.send(new ProvisionPermissionSetCommand({ InstanceArn, PermissionSetArn, TargetType: "ALL_PROVISIONED_ACCOUNTS" })),
         async () => false,
+        ic.clients.retry.maxAttempts,
       );
       await settle(ic, "provisioning", `re-provisioning permission set ${after.name}`, provisioned?.PermissionSetProvisioningStatus);
     }

@@ -68,6 +68,9 @@ describe("the Identity Center limiter", () => {
       times.push(performance.now());
     }));
     times.sort((a, b) => a - b);
-    for (let i = 0; i + 5 < times.length; i++) expect(times[i + 5]! - times[i]!).toBeGreaterThanOrEqual(95);
+    // A double burst lets a sixth turn through within a few ms of the first. The times are
+    // taken when each waiter resumes, which a loaded machine delays (an earlier turn seen
+    // late shortens the gap measured to a later one): half a window is the margin.
+    for (let i = 0; i + 5 < times.length; i++) expect(times[i + 5]! - times[i]!).toBeGreaterThanOrEqual(50);
   });
 });

@@ -34,7 +34,8 @@ describe("permissions", () => {
     expect(plan.aws.policies[0]!.document.Statement).toEqual([
       { Sid: "AssumeAccountRoles", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: ["arn:aws:iam::111111111111:role/gitops", "arn:aws:iam::222222222222:role/gitops"] },
     ]);
-    expect(actions(plan, "account:prod").sort()).toEqual(["iam:GetAccountAuthorizationDetails", "iam:GetSAMLProvider", "iam:ListRoles"]);
+    // GetPolicy: the plan looks up the managed policies a role is to attach (policy-preflight).
+    expect(actions(plan, "account:prod").sort()).toEqual(["iam:GetAccountAuthorizationDetails", "iam:GetPolicy", "iam:GetSAMLProvider", "iam:ListRoles"]);
     expect(plan.authentik.permissions.every((p) => /\.view_/.test(p))).toBe(true);
 
     const apply = await json(example("classic-iam.yaml"), "apply");

@@ -12,7 +12,7 @@ import {
 } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/domain/plan-types.js";
-import { example, startPeers, TOKEN, type Peers } from "../support/peers.js";
+import { example, startFaultProxy, startPeers, TOKEN, type Peers } from "../support/peers.js";
 import { actions, withoutPeople } from "../support/plan.js";
 
 const PROD = "111111111111";
@@ -114,6 +114,46 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
     const r = await peers.cli(["plan", "-c", config, "--detailed-exitcode"]);
     expect(r.code).toBe(0);
     expect((await planJson()).changes).toEqual([]);
+  });
+
+  it("sign-in regions: authentik posts to the first region's endpoint, every role's SAML:aud allows them all; reordering changes only the provider; leaving them out restores both", async () => {
+    const GLOBAL = "https://signin.aws.amazon.com/saml";
+    const EU = "https://eu-west-1.signin.aws.amazon.com/saml";
+    const ROLES = ["dev:/authentik/admin", "dev:/authentik/data-engineer", "dev:/authentik/readonly", "prod:/authentik/admin", "prod:/authentik/readonly"];
+    const withRegions = (regions: string) => peers.writeConfig("regional.yaml", baseConfig.replace("  rolePath: /authentik/\n", `  rolePath: /authentik/\n  signInRegions: ${regions}\n`));
+    const acsUrl = async () => ((await peers.ak("GET", "/providers/saml/")).results as { name: string; acs_url: string }[]).find((p) => p.name === "aws")!.acs_url;
+    const audiences = async (account: string, role: string) => {
+      const trust = JSON.parse(decodeURIComponent((await new IAMClient(peers.aws(account)).send(new GetRoleCommand({ RoleName: role }))).Role!.AssumeRolePolicyDocument!));
+      return [trust.Statement[0].Condition.StringEquals["SAML:aud"]].flat().sort();
+    };
+    const applyClean = async (file: string) => {
+      const r = await peers.cli(["apply", "-c", file, "--auto-approve"]);
+      expect(r.stderr).toBe("");
+      expect(r.code).toBe(0);
+      expect((await planJson(file)).changes).toEqual([]);
+    };
+
+    const regional = withRegions("[eu-west-1, us-east-1]");
+    const plan = await planJson(regional);
+    expect(plan.access).toEqual([]);
+    expect(actions(plan)).toEqual(["update authentik.saml_provider[aws]", ...ROLES.map((r) => `update aws.iam.role[${r}]`)]);
+    expect(plan.changes.find((c) => c.type === "authentik.saml_provider")!.fields).toEqual([{ field: "acs_url", before: GLOBAL, after: EU }]);
+    for (const c of plan.changes.filter((x) => x.type === "aws.iam.role")) expect(c.fields.map((f) => f.field)).toEqual(["trust_policy"]);
+    await applyClean(regional);
+    expect(await acsUrl()).toBe(EU);
+    expect(await audiences(PROD, "admin")).toEqual([EU, GLOBAL]);
+    expect(await audiences(DEV, "data-engineer")).toEqual([EU, GLOBAL]);
+
+    // Failing over to another listed region: only where authentik posts changes.
+    const reordered = withRegions("[us-east-1, eu-west-1]");
+    expect(actions(await planJson(reordered))).toEqual(["update authentik.saml_provider[aws]"]);
+    await applyClean(reordered);
+    expect(await acsUrl()).toBe(GLOBAL);
+
+    // Without signInRegions: us-east-1's endpoint alone, as before.
+    expect(actions(await planJson(config))).toEqual(ROLES.map((r) => `update aws.iam.role[${r}]`));
+    await applyClean(config);
+    expect(await audiences(PROD, "readonly")).toEqual([GLOBAL]);
   });
 
   it("shows exactly the edits: a mapping added, a policy changed, a role removed", async () => {
@@ -293,23 +333,29 @@ describe("classic-iam end to end against moto_server and the authentik emulator"
   });
 
   it("converges after an apply that failed part-way, without duplicates", async () => {
-    const broken = peers.writeConfig(
+    const file = peers.writeConfig(
       "broken.yaml",
-      baseConfig.replace(
-        "mappings:\n",
-        "  auditor:\n    accounts: \"*\"\n    managedPolicies: [arn:aws:iam::aws:policy/DoesNotExistAccess]\nmappings:\n  - { group: engineers, roles: [auditor] }\n",
-      ).replace("  auditor:", "  audit-reader:").replace("roles: [auditor]", "roles: [audit-reader]"),
+      baseConfig.replace("mappings:\n", "  audit-reader:\n    accounts: \"*\"\n    managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess]\nmappings:\n  - { group: engineers, roles: [audit-reader] }\n"),
     );
-    const failed = await peers.cli(["apply", "-c", broken, "--auto-approve"]);
-    expect(failed.code).toBe(1);
-    expect(failed.stderr).toContain("apply failed");
-    expect(failed.stderr).toContain("aws.iam.role[");
-    // Fix the mistake and apply again: what was done is kept, the rest is finished.
-    const fixed = peers.writeConfig("broken.yaml", (await import("node:fs")).readFileSync(broken, "utf8").replace("DoesNotExistAccess", "ReadOnlyAccess"));
-    const again = await peers.cli(["apply", "-c", fixed, "--auto-approve"]);
+    // A policy missing where a role attaches it is refused by plan now (policy-preflight.test.ts);
+    // what still fails part-way is AWS refusing a write: AttachRolePolicy, once, through a proxy.
+    const proxy = await startFaultProxy(peers.moto.endpoint);
+    try {
+      await proxy.control.addRule({ action: "answer", method: "POST", body: "Action=AttachRolePolicy(?=.*RoleName=audit-reader)", status: 400, errorType: "NoSuchEntity" });
+      const failed = await peers.cli(["apply", "-c", file, "--auto-approve"], { AWS_ENDPOINT_URL: proxy.url });
+      expect(await proxy.control.pendingRules()).toEqual([]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain("apply failed");
+      expect(failed.stderr).toContain("aws.iam.role[");
+      expect(failed.stderr).toContain("already written:");
+    } finally {
+      await proxy.stop();
+    }
+    // Apply again: what was done is kept, the rest is finished.
+    const again = await peers.cli(["apply", "-c", file, "--auto-approve"]);
     expect(again.stderr).toBe("");
     expect(again.code).toBe(0);
-    expect((await planJson(fixed)).changes).toEqual([]);
+    expect((await planJson(file)).changes).toEqual([]);
     const app = await peers.ak("GET", "/core/applications/aws/");
     const entitlements = (await peers.ak("GET", `/core/application_entitlements/?app=${app.pk}&page_size=100`)).results as { name: string; pbm_uuid: string }[];
     const names = entitlements.map((e) => e.name);

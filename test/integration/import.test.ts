@@ -230,6 +230,46 @@ describe("import, classic IAM, each of the guide's Role-mapping styles", () => {
     expect(r.stderr).toContain('1 | if ak_is_group_member(request.user, name="admins"):');
     expect(() => readFileSync(file)).toThrow();
   });
+
+  it("regional sign-in endpoints (authentik posts to eu-west-1, every role allows it and the global one) are kept as aws.signInRegions: no trust policy or ACS change, the same people hold the same roles", async () => {
+    const account = "888888888888";
+    const endpoints = ["https://eu-west-1.signin.aws.amazon.com/saml", "https://signin.aws.amazon.com/saml"];
+    await buildClassicGuideSetup(peers, {
+      accountId: account,
+      roles: ROLES,
+      mapping: { style: "list", roles: ["readonly", "admin"] },
+      bindGroups: ["admins"],
+      applicationSlug: "aws-regional",
+      providerName: "aws-regional",
+      mappingNames: { role: "AWS Role (regional)", sessionName: "AWS RoleSessionName (regional)" },
+      signInEndpoints: endpoints,
+    });
+    const before = await heldRoles(peers, { applicationSlug: "aws-regional" });
+    expect(before.failures).toEqual([]);
+    expect([...before.byUser.values()].some((pairs) => pairs.length > 0)).toBe(true);
+
+    const file = path.join(peers.dir, "aws-regional.yaml");
+    const imported = await peers.cli([
+      "import", "--mode", "classic-iam", "--application", "aws-regional", "--accounts", `prod=${account}`,
+      "--assume-role", "OrganizationAccountAccessRole", "--url", "https://authentik.company", "-o", file,
+    ]);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stderr).not.toContain("trust policy differs");
+    expect(imported.stderr).not.toContain("sign-in endpoint");
+    expect(parse(readFileSync(file, "utf8")).aws.signInRegions).toEqual(["eu-west-1", "us-east-1"]);
+
+    await expectTakeOverPlan(file, {}, ["authentik.application[aws-regional]", "aws.iam.role[prod:/readonly]"]);
+    const plan = await planJson(file);
+    const fields = plan.changes.flatMap((c) => c.fields.map((f) => `${c.address} ${f.field}`));
+    expect(fields.filter((f) => / (trust_policy|acs_url)$/.test(f))).toEqual([]);
+    await applyAndReplanClean(file);
+
+    const after = await heldRoles(peers, { applicationSlug: "aws-regional" });
+    expect(after.failures).toEqual([]);
+    expect(Object.fromEntries(after.byUser)).toEqual(Object.fromEntries(before.byUser));
+    const app = await peers.ak("GET", "/core/applications/aws-regional/");
+    expect((await peers.ak("GET", `/providers/saml/${app.provider}/`)).acs_url).toBe(endpoints[0]);
+  });
 });
 
 describe("import, IAM Identity Center with SCIM", () => {

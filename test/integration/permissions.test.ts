@@ -82,6 +82,7 @@ function resourcesOf(e: FaultProxyLogEntry, account: string, rolePath: (name: st
   if (e.service === "iam") {
     if (p.RoleName) return [`arn:aws:iam::${account}:role${rolePath(p.RoleName)}${p.RoleName}`];
     if (p.SAMLProviderArn) return [p.SAMLProviderArn];
+    if (p.PolicyArn) return [p.PolicyArn];
     if (op === "CreateSAMLProvider") return [`arn:aws:iam::${account}:saml-provider/${p.Name}`];
     return ["*"];
   }
@@ -234,7 +235,7 @@ describe("classic-iam with the default credentials' own account (no assumeRole),
     const { r, run } = await asPrinted("classic-iam", "plan", file, ["plan"], "/direct/");
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(run.report.aws.policies.map((p) => p.id)).toEqual(["caller"]);
-    expect(run.awsUsed.get("caller")).toEqual(new Set(["iam:ListRoles", "iam:GetSAMLProvider"]));
+    expect(run.awsUsed.get("caller")).toEqual(new Set(["iam:ListRoles", "iam:GetSAMLProvider", "iam:GetPolicy"]));
     expect(run.problems).toEqual([]);
   });
 });

@@ -13,7 +13,9 @@
  *   - "drop-after-commit": forward, let the peer finish, then destroy the connection;
  *   - "drop": destroy the connection without forwarding;
  *   - "hang": accept and never answer (until the proxy stops);
- *   - "delay": forward after `delayMs`.
+ *   - "delay": forward after `delayMs`;
+ *   - "answer": do not forward; answer `status` (default 500) with an AWS JSON error body
+ *     (`errorType`, default InternalServerException) — a service failing on its side.
  */
 import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -22,7 +24,7 @@ import { keepIdleConnectionsOpen } from "./emulator-http.js";
 import { servePeerControls } from "./peer-process.js";
 
 export interface FaultProxyRule {
-  action: "after-commit" | "drop-after-commit" | "drop" | "hang" | "delay";
+  action: "after-commit" | "drop-after-commit" | "drop" | "hang" | "delay" | "answer";
   method?: string;
   /** regex source matched against the request path (query included) */
   path?: string;
@@ -34,6 +36,8 @@ export interface FaultProxyRule {
   times?: number;
   status?: number;
   delayMs?: number;
+  /** "answer": the error's __type (AWS JSON protocols) or Code (query protocol) */
+  errorType?: string;
 }
 
 export interface FaultProxyLogEntry {
@@ -134,6 +138,16 @@ export async function startFaultProxy(options: { target: string; port?: number }
         log.push(entry);
         if (rule?.action === "drop") return void req.socket.destroy();
         if (rule?.action === "hang") return void hanging.add(res);
+        if (rule?.action === "answer") {
+          const status = rule.status ?? 500;
+          const type = rule.errorType ?? (status === 429 ? "ThrottlingException" : "InternalServerException");
+          if ((req.headers["content-type"] ?? "").includes("x-www-form-urlencoded")) {
+            res.writeHead(status, { "content-type": "text/xml" });
+            return void res.end(`<ErrorResponse><Error><Type>${status >= 500 ? "Receiver" : "Sender"}</Type><Code>${type}</Code><Message>fault proxy</Message></Error><RequestId>fault-proxy</RequestId></ErrorResponse>`);
+          }
+          res.writeHead(status, { "content-type": "application/x-amz-json-1.1", "x-amzn-errortype": type });
+          return void res.end(JSON.stringify({ __type: type, message: "fault proxy" }));
+        }
         if (rule?.action === "delay") await new Promise((r) => setTimeout(r, rule.delayMs ?? 1_000));
         const answer = await forward(req, body);
         entry.peerStatus = answer.status;

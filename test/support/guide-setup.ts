@@ -211,6 +211,12 @@ export interface ClassicGuideOptions {
   assumeRoleName?: string;
   /** where AWS calls go (default peers.awsEndpoint) */
   endpoint?: string;
+  /**
+   * the SAML sign-in endpoints, as AWS's regional-endpoint guidance has them set up: authentik
+   * posts to the first (the provider's ACS URL), every role's SAML:aud allows them all
+   * (default: https://signin.aws.amazon.com/saml alone)
+   */
+  signInEndpoints?: string[];
 }
 
 export interface ClassicGuideSetup {
@@ -239,7 +245,7 @@ export interface ClassicGuideSetup {
 }
 
 /** The guide's trust policy: the SAML provider may assume the role, for AWS's sign-in endpoint. */
-export function guideTrustPolicy(accountId: string, samlProviderName = "authentik"): Record<string, unknown> {
+export function guideTrustPolicy(accountId: string, samlProviderName = "authentik", audiences: string[] = [AWS_SIGNIN_ACS]): Record<string, unknown> {
   return {
     Version: "2012-10-17",
     Statement: [
@@ -247,7 +253,7 @@ export function guideTrustPolicy(accountId: string, samlProviderName = "authenti
         Effect: "Allow",
         Principal: { Federated: `arn:aws:iam::${accountId}:saml-provider/${samlProviderName}` },
         Action: "sts:AssumeRoleWithSAML",
-        Condition: { StringEquals: { "SAML:aud": AWS_SIGNIN_ACS } },
+        Condition: { StringEquals: { "SAML:aud": audiences.length === 1 ? audiences[0]! : audiences } },
       },
     ],
   };
@@ -324,7 +330,7 @@ async function buildClassic(peers: Peers, options: ClassicGuideOptions, made: Pa
     name: providerName,
     authorization_flow: await flowPk(ak, AUTHORIZATION_FLOW),
     invalidation_flow: await flowPk(ak, INVALIDATION_FLOW),
-    acs_url: AWS_SIGNIN_ACS,
+    acs_url: options.signInEndpoints?.[0] ?? AWS_SIGNIN_ACS,
     audience: AWS_AUDIENCE,
     // `issuer` (default "authentik") up to 2026.2; from 2026.5 it is `issuer_override`, left empty.
     ...(rel.atLeast("2026.5") ? {} : { issuer: "authentik" }),
@@ -363,7 +369,7 @@ async function buildClassic(peers: Peers, options: ClassicGuideOptions, made: Pa
     const created = await iam.send(
       new CreateRoleCommand({
         RoleName: role.name,
-        AssumeRolePolicyDocument: JSON.stringify(guideTrustPolicy(accountId, samlProviderName)),
+        AssumeRolePolicyDocument: JSON.stringify(guideTrustPolicy(accountId, samlProviderName, options.signInEndpoints)),
         ...(role.description ? { Description: role.description } : {}),
         ...(role.maxSessionDuration ? { MaxSessionDuration: role.maxSessionDuration } : {}),
       }),
@@ -479,7 +485,7 @@ function parsePair(value: string): { role: string; provider: string } | undefine
  *   3. AWS (inside the role's account, via sts:AssumeRole): each "role,provider" pair counts
  *      only if the role exists with exactly that ARN, its trust policy allows
  *      sts:AssumeRoleWithSAML from that provider (and a SAML:aud StringEquals condition, if
- *      any, names https://signin.aws.amazon.com/saml), the SAML provider exists in the role's
+ *      any, names the endpoint authentik posts to: the provider's ACS URL), the SAML provider exists in the role's
  *      account and its metadata carries the certificate authentik signs with.
  *
  * Limits: other trust-policy conditions, permissions boundaries and SCPs are not evaluated;
@@ -498,7 +504,7 @@ export async function heldRoles(peers: Peers, options: HeldRolesOptions): Promis
     for (const u of users) byUser.set(u.username, []);
     return { byUser, refused, failures };
   }
-  const provider = await ak<{ pk: number; property_mappings: string[]; signing_kp: string | null }>("GET", `/providers/saml/${app.provider}/`);
+  const provider = await ak<{ pk: number; property_mappings: string[]; signing_kp: string | null; acs_url: string }>("GET", `/providers/saml/${app.provider}/`);
   const samlMappings = await akAll<{ pk: string; name: string; saml_name: string }>(peers, "/propertymappings/provider/saml/");
   const roleMappings = samlMappings.filter((m) => provider.property_mappings.includes(m.pk) && m.saml_name === ROLE_ATTRIBUTE).sort((a, b) => (a.name < b.name ? -1 : 1));
   const { metadata } = await ak<{ metadata: string }>("GET", `/providers/saml/${provider.pk}/metadata/`);
@@ -530,7 +536,8 @@ export async function heldRoles(peers: Peers, options: HeldRolesOptions): Promis
       if (s.Effect !== "Allow" || !asList<string>(s.Action).some((a) => a === "sts:AssumeRoleWithSAML" || a === "sts:*")) return false;
       if (!asList<string>(s.Principal?.Federated).includes(pair.provider)) return false;
       const aud = s.Condition?.StringEquals?.["SAML:aud"];
-      return aud === undefined || asList<string>(aud).includes(AWS_SIGNIN_ACS);
+      // SAML:aud is the endpoint the assertion is posted to: the provider's ACS URL.
+      return aud === undefined || asList<string>(aud).includes(provider.acs_url);
     });
     if (!trusting) return "the role's trust policy does not let the SAML provider assume it";
     let samlMetadata: string;

@@ -2,7 +2,7 @@ import { describePath } from "../paths.js";
 import type { DocPath } from "../yaml-source.js";
 import { isRec, valueAt, type RuleContext } from "./context.js";
 
-const CLASSIC_ONLY: readonly DocPath[] = [["roles"], ["adopt", "roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
+const CLASSIC_ONLY: readonly DocPath[] = [["roles"], ["adopt", "roles"], ["aws", "samlProvider"], ["aws", "rolePath"], ["aws", "signInRegions"], ["authentik", "provider", "sessionName"], ["authentik", "provider", "sessionDuration"]];
 const IDENTITY_CENTER_ONLY: readonly DocPath[] = [["permissionSets"], ["adopt", "permissionSets"], ["scim"], ["aws", "identityCenter"], ["aws", "organizationalUnits"]];
 
 /** The mode decides which sections belong, and which must be there. */

@@ -1,15 +1,14 @@
 import { describePath, quoteName as q } from "../paths.js";
-import { entries, isRec, list, type RuleContext } from "./context.js";
-import { checkAccountSelector, checkDuration, checkNameCollisions, checkPolicy, checkTags, globalTagCount, LIMITS } from "./shared.js";
+import { entries, isRec, type RuleContext } from "./context.js";
+import { checkAccountSelector, checkDuration, checkNameCollisions, checkPolicy, LIMITS } from "./shared.js";
 
 /**
- * roles (classic-iam): names, accounts, session duration, policies and tags within
- * AWS's limits. Fills found.roleAccounts and found.roleMaxSession, for the roles whose
+ * roles (classic-iam): names, accounts, session duration and inline policies within
+ * AWS's limits (tags: tags.ts; policy ARNs: names.ts and partitions.ts; counts: limits.ts). Fills found.roleAccounts and found.roleMaxSession, for the roles whose
  * accounts and session duration have a type the schema allows.
  */
 export function roles(ctx: RuleContext): void {
   checkNameCollisions(ctx, "roles", LIMITS.roleName, "role");
-  const globalTags = globalTagCount(ctx);
   for (const [name, role] of entries(ctx.data.roles)) {
     if (!isRec(role)) continue;
     const path = ["roles", name];
@@ -25,9 +24,5 @@ export function roles(ctx: RuleContext): void {
     if (inlineSize > LIMITS.roleInlinePoliciesChars) {
       ctx.error([...path, "inlinePolicies"], `the inline policies of role ${q(name)} add up to ${inlineSize} characters; IAM allows ${LIMITS.roleInlinePoliciesChars} per role (white space not counted) — move some into a managed policy`, "key");
     }
-    if (list(role.managedPolicies).length > LIMITS.managedPoliciesPerRoleDefault) {
-      ctx.warn([...path, "managedPolicies"], `role ${q(name)} attaches ${list(role.managedPolicies).length} managed policies; AWS allows ${LIMITS.managedPoliciesPerRoleDefault} per role unless the quota was raised`, "key");
-    }
-    checkTags(ctx, [...path, "tags"], role.tags, globalTags);
   }
 }

@@ -2,22 +2,15 @@ import { formatDuration, parseDuration } from "../durations.js";
 import { describePath, quoteName as q } from "../paths.js";
 import { parsePolicyDocument, policySize } from "../policy-documents.js";
 import type { DocPath } from "../yaml-source.js";
-import { entries, isRec, list, section, suggestion, type RuleContext } from "./context.js";
+import { AWS_LIMITS, AWS_QUOTAS } from "../../domain/aws-quotas.js";
+import { entries, isRec, list, suggestion, type RuleContext } from "./context.js";
 
-/** Checks several rules make: account selectors, tags, durations, policy documents, name collisions. */
+/** Checks several rules make: account selectors, durations, policy documents, name collisions. */
 
-// AWS limits (IAM and IAM Identity Center quotas that are not adjustable, or their defaults).
+// AWS limits (IAM and IAM Identity Center quotas that are not adjustable, or their defaults): see src/domain/aws-quotas.ts.
 export const LIMITS = {
-  roleName: 64,
-  permissionSetName: 32,
-  roleSessionSeconds: { min: 3600, max: 43200 },
-  permissionSetSessionSeconds: { min: 3600, max: 43200 },
-  samlSessionSeconds: { min: 900, max: 43200 },
-  roleInlinePoliciesChars: 10240,
-  permissionSetInlinePolicyChars: 32768,
-  managedPoliciesPerRoleDefault: 10,
-  managedPoliciesPerPermissionSetDefault: 10,
-  tagsPerResource: 50,
+  ...AWS_LIMITS,
+  managedPoliciesPerRoleDefault: AWS_QUOTAS.managedPoliciesPerRole.default,
 } as const;
 
 /**
@@ -40,19 +33,6 @@ export function checkAccountSelector(ctx: RuleContext, path: DocPath, selector: 
     } else resolved.push(alias);
   }
   return resolved;
-}
-
-/** How many tags aws.tags puts on every role and permission set. */
-export function globalTagCount(ctx: RuleContext): number {
-  return entries(section(ctx.data, "aws").tags).length;
-}
-
-/** A role's or permission set's tags, with the `inherited` ones of aws.tags and the tool's own two, within AWS's limit. */
-export function checkTags(ctx: RuleContext, path: DocPath, tags: unknown, inherited: number): void {
-  const count = entries(tags).length + inherited + 2; // + the managed-by and managed-by-config tags
-  if (entries(tags).length > 0 && count > LIMITS.tagsPerResource) {
-    ctx.error(path, `'${describePath(path)}' with aws.tags and the managed-by tags makes ${count} tags; AWS allows ${LIMITS.tagsPerResource}`, "key");
-  }
 }
 
 /** A duration within AWS's range; its seconds, or undefined when it does not parse (the schema reports the form). */

@@ -3,6 +3,7 @@ import { GetCallerIdentityCommand, AssumeRoleCommand, STSClient } from "@aws-sdk
 import type { AwsCredentialIdentity } from "@smithy/types";
 import type { ResolvedAccount } from "../../config/model.js";
 import { UserError } from "../../errors.js";
+import { AwsRetryPolicy } from "./retry-policy.js";
 
 /**
  * AWS SDK clients for one account. Credentials come from the standard chain
@@ -55,9 +56,11 @@ export function countRequests<T extends { middlewareStack: { add: Function } }>(
 /**
  * Retries and timeouts for every AWS client. Without a request timeout an endpoint
  * that accepts the connection and never answers hangs a plan forever. The timeout
- * per attempt is AUTHENTIK_AWS_GITOPS_AWS_TIMEOUT_SECONDS (default 30).
+ * per attempt is AUTHENTIK_AWS_GITOPS_AWS_TIMEOUT_SECONDS (default 30); how often and
+ * how long a failing call is retried is the run's one retry policy (retry-policy.ts).
  */
-export function sdkOptions(env: NodeJS.ProcessEnv = process.env, maxAttempts = 8) {
+export function sdkOptions(env: NodeJS.ProcessEnv, policy: AwsRetryPolicy) {
+  const maxAttempts = policy.maxAttempts;
   const seconds = Number(env.AUTHENTIK_AWS_GITOPS_AWS_TIMEOUT_SECONDS);
   const requestTimeout = (Number.isFinite(seconds) && seconds > 0 ? seconds : 30) * 1000;
   return {
@@ -68,13 +71,14 @@ export function sdkOptions(env: NodeJS.ProcessEnv = process.env, maxAttempts = 8
   };
 }
 
-export async function accountClients(account: ResolvedAccount, env: NodeJS.ProcessEnv = process.env): Promise<AccountClients> {
+export async function accountClients(account: ResolvedAccount, env: NodeJS.ProcessEnv = process.env, policy: AwsRetryPolicy = AwsRetryPolicy.fromEnv(env)): Promise<AccountClients> {
   const region = awsRegion(env);
   const requests = { count: 0 };
-  const SDK_RETRY = sdkOptions(env);
+  const SDK_RETRY = sdkOptions(env, policy);
+  const where = `account ${account.alias} (${account.id})`;
   let credentials: AwsCredentialIdentity | undefined;
   let assumedArn: string | undefined;
-  const sts = countRequests(new STSClient({ region, ...SDK_RETRY }), requests);
+  const sts = countRequests(policy.govern(new STSClient({ region, ...SDK_RETRY }), `STS for ${where}`), requests);
   try {
     if (account.assumeRoleArn) {
       const assumed = await sts.send(
@@ -113,6 +117,17 @@ export async function accountClients(account: ResolvedAccount, env: NodeJS.Proce
       `cannot get AWS credentials for account '${account.alias}' (${account.id})${account.assumeRoleArn ? ` by assuming ${account.assumeRoleArn}` : ""}: ${e.name && e.name !== "Error" ? `${e.name}: ` : ""}${e.message}`,
     );
   }
-  const iam = countRequests(new IAMClient({ region, ...(credentials ? { credentials } : {}), ...SDK_RETRY }), requests);
+  const iam = countRequests(policy.govern(new IAMClient({ region, ...(credentials ? { credentials } : {}), ...SDK_RETRY }), `IAM in ${where}`), requests);
   return { account, region, ...(credentials ? { credentials } : {}), iam, requests };
+}
+
+/** The account the tool's own credentials (the default chain) are in. */
+export async function callerAccountId(env: NodeJS.ProcessEnv, policy: AwsRetryPolicy, requests: { count: number }): Promise<string | undefined> {
+  const sts = countRequests(policy.govern(new STSClient({ region: awsRegion(env), ...sdkOptions(env, policy) }), "STS"), requests);
+  try {
+    return (await sts.send(new GetCallerIdentityCommand({}))).Account;
+  } catch {
+    // Without it, accounts without an assumeRole are said to be unchecked.
+    return undefined;
+  }
 }

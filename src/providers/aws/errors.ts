@@ -12,6 +12,8 @@ export function awsFailure(error: unknown, what: string): Error {
   // An SDK message may name the endpoint; a password in AWS_ENDPOINT_URL is never printed.
   if (e && typeof e === "object" && typeof e.message === "string") e.message = redactUrls(e.message);
   const call = e?.$command ? ` (${e.$command})` : "";
+  // The retry policy already named the call, the place and how long AWS kept failing it.
+  if (typeof e?.message === "string" && e.message.startsWith("AWS kept failing ")) return new UserError(`${e.message}, while ${what}`);
   if (e?.name === "TimeoutError" || (/timed? ?out|socket hang up/i.test(e?.message ?? "") && !("$metadata" in (e ?? {})))) {
     return new UserError(`AWS did not answer in time while ${what}${call}: ${e.message ?? "timeout"}; check AWS_ENDPOINT_URL, the network and the region`);
   }
@@ -34,7 +36,10 @@ export function awsMayHaveCommitted(error: unknown): boolean {
   return e.$fault === "server" || !("$metadata" in e);
 }
 
+/** Error codes by which AWS services say "slow down" (IAM's is Throttling, sso-admin's ThrottlingException). */
+const THROTTLING_CODES = new Set(["Throttling", "ThrottlingException", "TooManyRequestsException", "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException", "ThrottledException", "SlowDown"]);
+
 export function awsThrottled(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
-  return e?.name === "ThrottlingException" || e?.name === "TooManyRequestsException" || e?.$metadata?.httpStatusCode === 429;
+  return THROTTLING_CODES.has(e?.name ?? "") || e?.$metadata?.httpStatusCode === 429;
 }

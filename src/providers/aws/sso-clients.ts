@@ -1,8 +1,11 @@
 import { IdentitystoreClient } from "@aws-sdk/client-identitystore";
 import { OrganizationsClient } from "@aws-sdk/client-organizations";
 import { SSOAdminClient } from "@aws-sdk/client-sso-admin";
+import { ServiceQuotasClient } from "@aws-sdk/client-service-quotas";
 import pThrottle from "p-throttle";
 import { countRequests, sdkOptions } from "./clients.js";
+import { AwsRetryPolicy } from "./retry-policy.js";
+import { organizationsRegion } from "../../domain/aws-iam.js";
 
 /**
  * IAM Identity Center's APIs (sso-admin and identitystore) share a quota of about 20
@@ -39,14 +42,19 @@ export interface IdentityCenterClients {
   region: string;
   ssoAdmin: SSOAdminClient;
   /**
-   * The same, without the SDK's retries: for creates, which the SDK would send again
-   * after an answer lost in transit — and moto (AWS does not say) keeps a second
-   * assignment. Their callers retry themselves, after checking what exists.
+   * The same, without the SDK's retries: for creates (and the deletes of assignments),
+   * which the SDK would send again after an answer lost in transit — and moto (AWS does
+   * not say) keeps a second assignment. Their callers retry themselves, after checking
+   * what exists (createIdempotently), under the same policy.
    */
   ssoAdminCreate: SSOAdminClient;
   identityStore: IdentitystoreClient;
   organizations: OrganizationsClient;
+  /** Service Quotas in the instance's region: IAM Identity Center's quotas as they apply to this account. */
+  serviceQuotas: ServiceQuotasClient;
   requests: { count: number };
+  /** The run's retry policy, which these clients follow (and creates' own attempts). */
+  retry: AwsRetryPolicy;
 }
 
 export const IDENTITY_CENTER_TPS = 20;
@@ -57,17 +65,22 @@ export const IDENTITY_CENTER_TPS = 20;
  */
 export const IDENTITY_CENTER_PACE = IDENTITY_CENTER_TPS * 0.95;
 
-export function identityCenterClients(region: string, options: { ratePerSecond?: number; env?: NodeJS.ProcessEnv } = {}): IdentityCenterClients {
+export function identityCenterClients(region: string, options: { ratePerSecond?: number; env?: NodeJS.ProcessEnv; policy?: AwsRetryPolicy } = {}): IdentityCenterClients {
   const limiter = createRateLimiter(options.ratePerSecond ?? IDENTITY_CENTER_PACE);
   const requests = { count: 0 };
-  const retry = sdkOptions(options.env, 10);
+  const env = options.env ?? process.env;
+  const policy = options.policy ?? AwsRetryPolicy.fromEnv(env);
+  const retry = sdkOptions(env, policy);
+  const sso = `IAM Identity Center (${region})`;
   return {
     region,
-    ssoAdmin: countRequests(rateLimited(new SSOAdminClient({ region, ...retry }), limiter), requests),
-    ssoAdminCreate: countRequests(rateLimited(new SSOAdminClient({ region, ...retry, maxAttempts: 1 }), limiter), requests),
-    identityStore: countRequests(rateLimited(new IdentitystoreClient({ region, ...retry }), limiter), requests),
-    // Organizations is a global service with its own quotas.
-    organizations: countRequests(new OrganizationsClient({ region: "us-east-1", ...retry }), requests),
+    ssoAdmin: countRequests(rateLimited(policy.govern(new SSOAdminClient({ region, ...retry }), sso), limiter), requests),
+    ssoAdminCreate: countRequests(rateLimited(policy.govern(new SSOAdminClient({ region, ...retry, maxAttempts: 1 }), sso), limiter), requests),
+    identityStore: countRequests(rateLimited(policy.govern(new IdentitystoreClient({ region, ...retry }), `the Identity Store (${region})`), limiter), requests),
+    // Organizations is a global service with its own quotas, one endpoint per partition: the instance's partition's.
+    organizations: countRequests(policy.govern(new OrganizationsClient({ region: organizationsRegion(region), ...retry }), "AWS Organizations"), requests),
+    serviceQuotas: countRequests(policy.govern(new ServiceQuotasClient({ region, ...retry }), `Service Quotas (${region})`), requests),
     requests,
+    retry: policy,
   };
 }

@@ -46,6 +46,8 @@ export interface IdentityCenterLive {
   groups: Map<string, string>;
   /** Permission set ARNs by address (managed ones and name collisions). */
   permissionSetArns: Map<string, string>;
+  /** How many permission sets the instance holds, anyone's (for its quota). */
+  permissionSetCount: number;
   /** Accounts of each declared OU, descendants included. */
   ouAccounts: Map<string, TargetAccount[]>;
 }
@@ -211,7 +213,7 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
   // need no permission for them.
   const abac = config.aws.identityCenter?.accessControlAttributes ? await readAccessControlAttributes(clients, instanceArn) : undefined;
   if (abac) resources.push(abac);
-  return { instanceArn, identityStoreId, resources, groups, permissionSetArns, ouAccounts };
+  return { instanceArn, identityStoreId, resources, groups, permissionSetArns, permissionSetCount: arns.length, ouAccounts };
 }
 
 /**

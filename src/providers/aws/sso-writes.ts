@@ -15,7 +15,8 @@ import {
 } from "@aws-sdk/client-sso-admin";
 import { UserError } from "../../errors.js";
 import { CONFIG_TAG, MANAGED_BY_TAG } from "../../domain/plan-types.js";
-import { awsMayHaveCommitted, awsThrottled } from "./errors.js";
+import { awsThrottled } from "./errors.js";
+import { awsFailingOnItsSide } from "./retry-policy.js";
 import type { IdentityCenterClients } from "./sso-clients.js";
 import { AsyncOperations, type AsyncKind } from "./sso-async.js";
 
@@ -107,15 +108,18 @@ export async function allAssignments(ctx: IdentityCenterApplyContext, AccountId:
  * Sends a create once per attempt (no SDK retries), and before sending it again
  * after an error that may hide a committed write, or a ConflictException (AWS
  * recommends retrying those, with back-off), checks whether it exists already.
- * Returns the create's answer, or undefined when it turned out to exist.
+ * Returns the create's answer, or undefined when it turned out to exist. These attempts
+ * are the create's retries under the run's one policy (`attempts`, its maxAttempts):
+ * each failed one is counted against the operation's budget like an SDK retry, and a
+ * create given up (AwsGaveUpError) is not sent again.
  */
-export async function createIdempotently<T>(create: () => Promise<T>, exists: () => Promise<boolean>, attempts = 6): Promise<T | undefined> {
+export async function createIdempotently<T>(create: () => Promise<T>, exists: () => Promise<boolean>, attempts: number): Promise<T | undefined> {
   for (let attempt = 1; ; attempt++) {
     try {
       return await create();
     } catch (error) {
       const conflict = error instanceof ConflictException;
-      if (attempt >= attempts || !(conflict || awsThrottled(error) || awsMayHaveCommitted(error))) throw error;
+      if (attempt >= attempts || !(conflict || awsFailingOnItsSide(error))) throw error;
       await sleep(Math.min(10_000, 250 * 2 ** (attempt - 1)) * (0.5 + Math.random() / 2));
       if (!awsThrottled(error) && (await exists())) return undefined;
     }
