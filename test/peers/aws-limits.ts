@@ -60,7 +60,7 @@ export const nonWhitespaceBytes = (document: string): number => Buffer.byteLengt
 // ---- IAM --------------------------------------------------------------------------------
 
 /** What an IAM read through moto answers (parsed XML), or its error code. */
-export type IamAnswer = { ok: true; result: Record<string, unknown> } | { ok: false; status: number; code?: string };
+export type IamAnswer = { ok: true; result: Record<string, unknown> } | { ok: false; status: number; code?: string; message?: string };
 
 /** Calls an IAM operation at moto on the caller's behalf (the shim supplies it). */
 export type CallIam = (action: string, params: Record<string, string>) => Promise<IamAnswer>;
@@ -71,8 +71,8 @@ const xml = new XMLParser({ ignoreAttributes: true, parseTagValue: false, isArra
 export function parseIamAnswer(action: string, status: number, body: string): IamAnswer {
   const doc = xml.parse(body) as Record<string, Record<string, unknown> | undefined>;
   if (status !== 200) {
-    const error = (doc.ErrorResponse?.Error ?? {}) as { Code?: string };
-    return { ok: false, status, ...(error.Code ? { code: error.Code } : {}) };
+    const error = (doc.ErrorResponse?.Error ?? {}) as { Code?: string; Message?: string };
+    return { ok: false, status, ...(error.Code ? { code: error.Code } : {}), ...(typeof error.Message === "string" ? { message: error.Message } : {}) };
   }
   const result = doc[`${action}Response`]?.[`${action}Result`];
   return { ok: true, result: typeof result === "object" && result !== null ? (result as Record<string, unknown>) : {} };

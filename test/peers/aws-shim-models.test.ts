@@ -5,14 +5,16 @@
  * shown refusing one write with AWS's answer and letting a valid one through. Sources of the
  * rules: MOTO-NOTES.md, "What the shim refuses".
  */
-import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AttachRolePolicyCommand,
   CreatePolicyCommand,
   CreateRoleCommand,
   GetRoleCommand,
+  GetRolePolicyCommand,
   IAMClient,
+  ListPoliciesCommand,
+  ListRolesCommand,
   ListRoleTagsCommand,
   PutRolePolicyCommand,
   TagRoleCommand,
@@ -24,6 +26,7 @@ import {
   AttachManagedPolicyToPermissionSetCommand,
   CreateAccountAssignmentCommand,
   CreatePermissionSetCommand,
+  GetInlinePolicyForPermissionSetCommand,
   ListInstancesCommand,
   ListTagsForResourceCommand,
   PutInlinePolicyToPermissionSetCommand,
@@ -34,60 +37,13 @@ import { CreateGroupCommand, IdentitystoreClient } from "@aws-sdk/client-identit
 import { CreateOrganizationCommand, ListAccountsForParentCommand, ListRootsCommand, OrganizationsClient } from "@aws-sdk/client-organizations";
 import { AssumeRoleCommand, STSClient } from "@aws-sdk/client-sts";
 import { loadAwsModels } from "./aws-models.js";
+import { GRAMMAR_SCRATCH_ACCOUNT } from "./aws-policy-grammar.js";
 import { startAwsShim, type AwsShim } from "./aws-shim.js";
 import { compileJavaPattern, ModelValidator, parseQueryInput, validationMessage } from "./aws-validate.js";
+import { ACCOUNT, identityPolicy, rejection, trustPolicy, uuidOf } from "./aws-shim-test-support.js";
 import { awsClientConfig, startMoto, type MotoServer } from "./moto.js";
 
-const ACCOUNT = "111111111111";
 const MANAGEMENT = "888888888888";
-
-type AwsError = Error & { $metadata?: { httpStatusCode?: number }; Code?: string };
-async function rejection(p: Promise<unknown>): Promise<AwsError> {
-  try {
-    await p;
-  } catch (e) {
-    return e as AwsError;
-  }
-  throw new Error("expected a rejection");
-}
-
-/** Counted as AWS counts policy sizes: without white space. */
-const nonWhitespace = (s: string): number => s.replace(/[ \t\n\r]/g, "").length;
-
-/** An identity policy of exactly `size` non-white-space characters, pretty-printed (white space that must not count). */
-function identityPolicy(size: number): string {
-  const make = (pad: string) =>
-    JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "s3:GetObject", Resource: `arn:aws:s3:::bucket/${pad}` }] }, null, 4);
-  const base = nonWhitespace(make(""));
-  if (size < base) throw new Error(`a policy has at least ${base} characters`);
-  return make("a".repeat(size - base));
-}
-
-/** A SAML trust policy of exactly `size` non-white-space characters, pretty-printed. */
-function trustPolicy(size: number): string {
-  const make = (pad: string) =>
-    JSON.stringify(
-      {
-        Version: "2012-10-17",
-        Statement: [
-          {
-            Effect: "Allow",
-            Principal: { Federated: `arn:aws:iam::${ACCOUNT}:saml-provider/p${pad}` },
-            Action: "sts:AssumeRoleWithSAML",
-            Condition: { StringEquals: { "SAML:aud": "https://signin.aws.amazon.com/saml" } },
-          },
-        ],
-      },
-      null,
-      4,
-    );
-  return make("a".repeat(size - nonWhitespace(make(""))));
-}
-
-const uuidOf = (label: string): string => {
-  const h = createHash("sha1").update(label).digest("hex");
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
-};
 
 describe("model validation (botocore's service JSON), without a server", () => {
   const models = loadAwsModels();
@@ -370,6 +326,72 @@ describe("the shim refuses what AWS refuses (SDK straight to the shim)", () => {
       const over = await rejection(sso.send(new TagResourceCommand({ InstanceArn: instanceArn, ResourceArn: arn, Tags: many(1, "more") })));
       expect(over.name).toBe("ServiceQuotaExceededException");
       await sso.send(new TagResourceCommand({ InstanceArn: instanceArn, ResourceArn: arn, Tags: [{ Key: "k0", Value: "changed" }] })); // same key: still 75
+    });
+  });
+
+  describe("the IAM policy grammar (moto's validator, asked in a scratch account where moto checks nothing)", () => {
+    const statement = (extra: Record<string, unknown>) => ({ Effect: "Allow", Action: "s3:GetObject", Resource: "arn:aws:s3:::bucket/*", ...extra });
+    const doc = (...statements: Record<string, unknown>[]) => JSON.stringify({ Version: "2012-10-17", Statement: statements });
+    const { Resource: _r, ...withoutResource } = statement({});
+    /** The four everyday mistakes, and the reason IAM (moto's validator, or the shim for the Sid) gives. */
+    const malformed: Array<[string, string, RegExp]> = [
+      ["a Sid with a hyphen", doc(statement({ Sid: "read-objects" })), /^Statement IDs \(SID\) must be alpha-numeric/],
+      ["a statement without Resource", doc(withoutResource), /^Policy statement must contain resources\.$/],
+      ["an action without a service prefix", doc(statement({ Action: "GetObject" })), /^Actions\/Conditions must be prefaced by a vendor/],
+      ["an unknown element (Conditions)", doc(statement({ Conditions: { Bool: { "aws:SecureTransport": "true" } } })), /^Syntax errors in policy\.$/],
+    ];
+    const valid = doc(statement({ Sid: "ReadObjects" }), { Effect: "Deny", NotAction: "s3:*", Resource: "*", Condition: { BoolIfExists: { "aws:MultiFactorAuthPresent": "false" } } });
+
+    it.each(malformed)("Identity Center refuses %s in an inline policy (ValidationException) and keeps the old one", async (_what, document, reason) => {
+      const arn = await permissionSet();
+      const scope = { InstanceArn: instanceArn, PermissionSetArn: arn };
+      await sso.send(new PutInlinePolicyToPermissionSetCommand({ ...scope, InlinePolicy: valid }));
+      const refused = await rejection(sso.send(new PutInlinePolicyToPermissionSetCommand({ ...scope, InlinePolicy: document })));
+      expect(refused.name).toBe("ValidationException");
+      expect(refused.$metadata?.httpStatusCode).toBe(400);
+      expect(refused.message.replace(/^Invalid PermissionsPolicy Document: /, "")).toMatch(reason);
+      expect((await sso.send(new GetInlinePolicyForPermissionSetCommand(scope))).InlinePolicy).toBe(valid);
+    });
+
+    it("IAM refuses the same (MalformedPolicyDocument) in CreatePolicy and PutRolePolicy; nothing is written", async () => {
+      const name = await role();
+      for (const [what, document, reason] of malformed) {
+        const created = await rejection(iam.send(new CreatePolicyCommand({ PolicyName: `grammar-${++n}`, PolicyDocument: document })));
+        expect([what, created.name, created.$metadata?.httpStatusCode]).toEqual([what, "MalformedPolicyDocumentException", 400]);
+        expect(created.message).toMatch(reason);
+        const put = await rejection(iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: "inline", PolicyDocument: document })));
+        expect([what, put.name]).toEqual([what, "MalformedPolicyDocumentException"]);
+      }
+      expect((await rejection(iam.send(new GetRolePolicyCommand({ RoleName: name, PolicyName: "inline" })))).name).toBe("NoSuchEntityException");
+      const principal = await rejection(iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: "inline", PolicyDocument: doc(statement({ Principal: { AWS: "*" } })) })));
+      expect(principal.message).toBe("Policy document should not specify a principal.");
+      await iam.send(new PutRolePolicyCommand({ RoleName: name, PolicyName: "inline", PolicyDocument: valid }));
+      await iam.send(new CreatePolicyCommand({ PolicyName: `grammar-${++n}`, PolicyDocument: valid }));
+    });
+
+    it("IAM refuses a malformed trust policy in CreateRole (which moto does not check) and creates no role", async () => {
+      const trust = JSON.parse(trustPolicy(300)) as { Statement: Record<string, unknown>[] };
+      const bad: Array<[Record<string, unknown>, RegExp]> = [
+        [{ Sid: "saml-login" }, /^Statement IDs \(SID\) must be alpha-numeric/],
+        [{ Resource: "*" }, /^Has prohibited field Resource\.$/],
+        [{ Action: "AssumeRoleWithSAML" }, /^Actions\/Conditions must be prefaced by a vendor/],
+        [{ Conditions: {} }, /^Syntax errors in policy\.$/],
+      ];
+      for (const [change, reason] of bad) {
+        const RoleName = `trust-${++n}`;
+        const document = JSON.stringify({ ...trust, Statement: [{ ...trust.Statement[0], ...change }] });
+        const refused = await rejection(iam.send(new CreateRoleCommand({ RoleName, AssumeRolePolicyDocument: document })));
+        expect([RoleName, refused.name, refused.$metadata?.httpStatusCode]).toEqual([RoleName, "MalformedPolicyDocumentException", 400]);
+        expect(refused.message).toMatch(reason);
+        expect((await rejection(iam.send(new GetRoleCommand({ RoleName })))).name).toBe("NoSuchEntityException");
+      }
+      await role(); // the SAML trust policy passes
+    });
+
+    it("leaves nothing behind in its scratch account", async () => {
+      const scratch = new IAMClient(awsClientConfig(moto.endpoint, GRAMMAR_SCRATCH_ACCOUNT));
+      expect((await scratch.send(new ListPoliciesCommand({ Scope: "Local" }))).Policies).toEqual([]);
+      expect((await scratch.send(new ListRolesCommand({}))).Roles).toEqual([]);
     });
   });
 

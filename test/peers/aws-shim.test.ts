@@ -96,7 +96,9 @@ describe("aws shim (in front of moto)", () => {
     expect(d.DisplayName).toBe("admins");
 
     const iam = new IAMClient(awsClientConfig(shim.endpoint, ACCOUNT));
-    await iam.send(new CreateRoleCommand({ RoleName: "via-shim", AssumeRolePolicyDocument: "{}" }));
+    // A trust policy AWS takes: "{}" is refused since the shim checks the policy grammar (MalformedPolicyDocument).
+    const trust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] };
+    await iam.send(new CreateRoleCommand({ RoleName: "via-shim", AssumeRolePolicyDocument: JSON.stringify(trust) }));
     const role = await iam.send(new GetRoleCommand({ RoleName: "via-shim" }));
     expect(role.Role?.Arn).toBe(`arn:aws:iam::${ACCOUNT}:role/via-shim`);
 

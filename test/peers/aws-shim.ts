@@ -46,6 +46,7 @@ import {
 import type { AddressInfo } from "node:net";
 import { loadAwsModels, type AwsModels, type ServiceModel } from "./aws-models.js";
 import { DEFAULT_QUOTAS, iamWrites, LimitRefusal, nonWhitespaceBytes, parseIamAnswer, type AwsQuotas, type CallIam, type IamWrite } from "./aws-limits.js";
+import { askMotoGrammar, beyondMoto, GRAMMAR_SCRATCH_ACCOUNT, type PolicyKind } from "./aws-policy-grammar.js";
 import { ModelValidator, parseQueryInput, validationMessage } from "./aws-validate.js";
 import { keepIdleConnectionsOpen } from "./emulator-http.js";
 
@@ -816,6 +817,12 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
           `Current size of the non-whitespace characters present in the InlinePolicy Document is ${size} bytes which has exceeded the maximum limit of ${quotas.permissionSetInlinePolicyBytes} bytes`,
         );
       }
+      // The IAM policy grammar, as moto's IAM validator has it (aws-policy-grammar.ts): moto's
+      // SSO Admin takes any text.
+      if (policy !== undefined) {
+        const reason = beyondMoto("identity", policy) ?? (await askMotoGrammar(scratchIam, "identity", policy));
+        if (reason !== undefined) refuseQuota("PutInlinePolicyToPermissionSet", "ValidationException", `Invalid PermissionsPolicy Document: ${reason}`);
+      }
       return forwardBuffered(req, body);
     },
     async AttachManagedPolicyToPermissionSet(req, body, input) {
@@ -1197,6 +1204,39 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     };
   }
 
+  /** An IAM call to moto in the shim's scratch account (the policy grammar's questions). */
+  const scratchIam: CallIam = async (action, params) => {
+    const body = Buffer.from(new URLSearchParams({ Action: action, Version: models.byService.get("iam")!.apiVersion, ...params }).toString());
+    const headers: OutgoingHttpHeaders = {
+      "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+      "content-length": body.length,
+      "x-moto-account-id": GRAMMAR_SCRATCH_ACCOUNT,
+      authorization: "AWS4-HMAC-SHA256 Credential=AKIAMOTOTESTING00000/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+    };
+    const answer = await motoRequest("POST", "/", headers, body);
+    return parseIamAnswer(action, answer.status, answer.body.toString("utf8"));
+  };
+
+  /**
+   * The policies of IAM writes, by operation: which member, which grammar, and whether moto
+   * checks it itself (then the shim adds only what moto misses, `beyondMoto`).
+   */
+  const IAM_POLICIES: Record<string, { member: string; kind: PolicyKind; motoChecks: boolean }> = {
+    CreatePolicy: { member: "PolicyDocument", kind: "identity", motoChecks: true },
+    CreatePolicyVersion: { member: "PolicyDocument", kind: "identity", motoChecks: true },
+    PutRolePolicy: { member: "PolicyDocument", kind: "identity", motoChecks: true },
+    UpdateAssumeRolePolicy: { member: "PolicyDocument", kind: "trust", motoChecks: true },
+    CreateRole: { member: "AssumeRolePolicyDocument", kind: "trust", motoChecks: false },
+  };
+
+  /** MalformedPolicyDocument's reason for an IAM write's policy, or undefined. */
+  async function iamPolicyRefusal(action: string, input: Json): Promise<string | undefined> {
+    const which = IAM_POLICIES[action];
+    const document = which ? input[which.member] : undefined;
+    if (!which || typeof document !== "string") return undefined;
+    return beyondMoto(which.kind, document) ?? (which.motoChecks ? undefined : await askMotoGrammar(scratchIam, which.kind, document));
+  }
+
   /**
    * A query-protocol request (IAM, STS): read by the model, checked against it, then — IAM —
    * against the limits the model does not express (aws-limits.ts), and forwarded to moto.
@@ -1219,6 +1259,10 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
           sendQueryError(res, model, { type: "ValidationError", message, status: 400 });
           return;
         }
+      }
+      if (model.service === "iam") {
+        const malformed = await iamPolicyRefusal(action, input);
+        if (malformed !== undefined) throw new LimitRefusal({ type: "MalformedPolicyDocument", message: malformed, status: 400 });
       }
       const limits = model.service === "iam" ? iamLimits[action] : undefined;
       const forward = async (replacement?: URLSearchParams): Promise<MotoAnswer> => {
