@@ -74,13 +74,16 @@ describe("answers lost after authentik committed the write", () => {
 
 describe("an AWS endpoint that accepts connections and never answers", () => {
   it("fails the plan with a clear error naming the account and the call, instead of hanging", async () => {
-    const aws = await startFaultProxy(peers.moto.endpoint);
+    const aws = await startFaultProxy(peers.awsEndpoint);
     try {
       await aws.control.addRule({ action: "hang", method: "POST", body: "Action=ListRoles", times: 1000 });
       const file = peers.writeConfig("hang.yaml", example("classic-iam.yaml"));
       const r = await peers.cli(["plan", "-c", file], { AWS_ENDPOINT_URL: aws.url, AUTHENTIK_AWS_GITOPS_AWS_TIMEOUT_SECONDS: "1" });
       expect(r.code).toBe(1);
-      expect(r.stderr).toMatch(/error: AWS did not answer in time while reading IAM roles and the SAML provider in account (prod|dev) \(\d{12}\) \(ListRoles\)/);
+      // The retry policy (main, 0b67def) names the call, the place and the last failure — a timeout — once the SDK's attempts run out.
+      expect(r.stderr).toMatch(
+        /error: AWS kept failing ListRoles in IAM in account (prod|dev) \(\d{12}\) for \d+ s \(\d+ attempt\(s\), last: TimeoutError.*\), while reading IAM roles and the SAML provider in account (prod|dev) \(\d{12}\)/,
+      );
       expect(r.stderr).not.toContain("internal error");
     } finally {
       await aws.stop();
@@ -118,7 +121,7 @@ describe("two applies of one configuration at once", () => {
 
 describe("AWS answers lost after the write was done", () => {
   it("classic: a role or SAML provider created, its answer lost and the create resent, is the one asked for", async () => {
-    const aws = await startFaultProxy(peers.moto.endpoint);
+    const aws = await startFaultProxy(peers.awsEndpoint);
     try {
       await aws.control.addRule({ action: "after-commit", method: "POST", body: "Action=CreateRole", status: 500, times: 2 });
       await aws.control.addRule({ action: "after-commit", method: "POST", body: "Action=CreateSAMLProvider", status: 500, times: 1 });

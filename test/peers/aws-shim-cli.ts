@@ -3,9 +3,14 @@
 // peer-process.ts):
 //   tsx test/peers/aws-shim-cli.ts --moto http://127.0.0.1:5000 [--port 5001]
 //       [--latency-ms 0] [--pending-polls 1] [--throttle-rps 20] [--async-ms 1000] [--max-outstanding 10]
+//       [--no-validate] [--botocore DIR] [--managed-policies-per-role 10] [--trust-policy-chars 2048]
 // --async-ms switches on the time model: asynchronous operations stay IN_PROGRESS that long
 // and AWS's limits on work in progress are enforced (--max-outstanding assignment operations
 // per instance, one provisioning per account); without it, --pending-polls applies.
+// Every request (IAM, STS and Organizations too) is checked against AWS's API models
+// (botocore's, found like moto; --botocore names the data directory) unless --no-validate,
+// and AWS's size and count limits are enforced (--managed-policies-per-role and
+// --trust-policy-chars stand for an account whose quota was raised).
 // Prints the endpoint to use as AWS_ENDPOINT_URL and serves until Ctrl-C.
 import { parseArgs } from "node:util";
 import { servePeerControls } from "./peer-process.js";
@@ -14,6 +19,7 @@ import { startAwsShim, type AwsShim, type FaultRule, type ThrottleOptions } from
 export function awsShimControls(shim: AwsShim) {
   return {
     stats: () => shim.stats,
+    validation: () => shim.validation,
     resetStats: () => shim.resetStats(),
     resetState: () => shim.resetState(),
     setLatency: (ms: number, operation?: string) => shim.setLatency(ms, operation),
@@ -27,7 +33,8 @@ export function awsShimControls(shim: AwsShim) {
 export type AwsShimControls = ReturnType<typeof awsShimControls>;
 
 const usage =
-  "usage: tsx test/peers/aws-shim-cli.ts --moto MOTO_URL [--port PORT] [--latency-ms MS] [--pending-polls N] [--throttle-rps N] [--async-ms MS] [--max-outstanding N]";
+  "usage: tsx test/peers/aws-shim-cli.ts --moto MOTO_URL [--port PORT] [--latency-ms MS] [--pending-polls N] [--throttle-rps N] [--async-ms MS] [--max-outstanding N]" +
+  " [--no-validate] [--botocore DIR] [--managed-policies-per-role N] [--trust-policy-chars N]";
 
 if (process.argv[1] === import.meta.filename) {
   const { values } = parseArgs({
@@ -39,6 +46,10 @@ if (process.argv[1] === import.meta.filename) {
       "throttle-rps": { type: "string" },
       "async-ms": { type: "string" },
       "max-outstanding": { type: "string" },
+      "no-validate": { type: "boolean", default: false },
+      botocore: { type: "string" },
+      "managed-policies-per-role": { type: "string" },
+      "trust-policy-chars": { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },
   });
@@ -46,7 +57,16 @@ if (process.argv[1] === import.meta.filename) {
     console.log(usage);
     process.exit(0);
   }
-  const numbers = [values.port, values["latency-ms"], values["pending-polls"], values["throttle-rps"] ?? "1", values["async-ms"] ?? "0", values["max-outstanding"] ?? "1"].map(Number);
+  const numbers = [
+    values.port,
+    values["latency-ms"],
+    values["pending-polls"],
+    values["throttle-rps"] ?? "1",
+    values["async-ms"] ?? "0",
+    values["max-outstanding"] ?? "1",
+    values["managed-policies-per-role"] ?? "1",
+    values["trust-policy-chars"] ?? "1",
+  ].map(Number);
   if (!values.moto || numbers.some((n) => !Number.isInteger(n) || n < 0) || values["max-outstanding"] === "0") {
     console.error(usage);
     process.exit(2);
@@ -59,9 +79,15 @@ if (process.argv[1] === import.meta.filename) {
     ...(values["throttle-rps"] ? { throttle: { ratePerSecond: Number(values["throttle-rps"]) } } : {}),
     ...(values["async-ms"] !== undefined ? { asyncDurationMs: Number(values["async-ms"]) } : {}),
     ...(values["max-outstanding"] !== undefined ? { maxOutstandingAssignments: Number(values["max-outstanding"]) } : {}),
+    validate: !values["no-validate"],
+    ...(values.botocore ? { botocoreData: values.botocore } : {}),
+    quotas: {
+      ...(values["managed-policies-per-role"] !== undefined ? { managedPoliciesPerRole: Number(values["managed-policies-per-role"]) } : {}),
+      ...(values["trust-policy-chars"] !== undefined ? { roleTrustPolicyChars: Number(values["trust-policy-chars"]) } : {}),
+    },
   });
   console.log(shim.endpoint);
-  console.error(`Identity Center shim on ${shim.endpoint} in front of ${values.moto} (Ctrl-C to stop)`);
+  console.error(`AWS shim on ${shim.endpoint} in front of ${values.moto} (Ctrl-C to stop)`);
   servePeerControls({ url: shim.endpoint }, awsShimControls(shim), () => shim.stop());
   const shutdown = () => void shim.stop().then(() => process.exit(0));
   process.on("SIGINT", shutdown);

@@ -1,3 +1,4 @@
+import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   CreateInstanceAccessControlAttributeConfigurationCommand,
@@ -34,6 +35,13 @@ import { startAwsShim, type AwsShim } from "./aws-shim.js";
 import { awsClientConfig, startMoto, type MotoServer } from "./moto.js";
 
 const ACCOUNT = "111111111111";
+/** A principal id as the Identity Store makes them (a UUID; the shim checks AWS's pattern), the same for the same label. */
+const principalId = (label: string): string => {
+  const h = createHash("sha1").update(label).digest("hex");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+};
+/** A well-formed ARN of a permission set that does not exist (a malformed one is a ValidationException). */
+const unknownArn = (arn: string): string => arn.slice(0, -4) + (arn.endsWith("0000") ? "1111" : "0000");
 const OTHER = "222222222222";
 
 async function rejection(p: Promise<unknown>): Promise<Error & { $metadata?: { httpStatusCode?: number; attempts?: number } }> {
@@ -88,12 +96,14 @@ describe("aws shim (in front of moto)", () => {
     expect(d.DisplayName).toBe("admins");
 
     const iam = new IAMClient(awsClientConfig(shim.endpoint, ACCOUNT));
-    await iam.send(new CreateRoleCommand({ RoleName: "via-shim", AssumeRolePolicyDocument: "{}" }));
+    // A trust policy AWS takes: "{}" is refused since the shim checks the policy grammar (MalformedPolicyDocument).
+    const trust = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Service: "ec2.amazonaws.com" }, Action: "sts:AssumeRole" }] };
+    await iam.send(new CreateRoleCommand({ RoleName: "via-shim", AssumeRolePolicyDocument: JSON.stringify(trust) }));
     const role = await iam.send(new GetRoleCommand({ RoleName: "via-shim" }));
     expect(role.Role?.Arn).toBe(`arn:aws:iam::${ACCOUNT}:role/via-shim`);
 
     expect(shim.stats.byOperation).toMatchObject({ ListInstances: 1, CreateGroup: 1, DescribeGroup: 1 });
-    expect(shim.stats.byOperation.CreateRole).toBeUndefined(); // IAM is pass-through only
+    expect(shim.stats.byOperation.CreateRole).toBeUndefined(); // IAM: checked against its model and limits, then passed through (no Identity Center counters)
     expect(shim.stats.requests).toBe(5);
   });
 
@@ -122,7 +132,7 @@ describe("aws shim (in front of moto)", () => {
     // Untagged set → empty list; unknown set → ResourceNotFoundException; other account cannot see it.
     const plain = await newPermissionSet("plain");
     expect((await sso.send(new ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: plain }))).Tags).toEqual([]);
-    const missing = await rejection(sso.send(new ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: `${arn}x` })));
+    const missing = await rejection(sso.send(new ListTagsForResourceCommand({ InstanceArn: instanceArn, ResourceArn: unknownArn(arn) })));
     expect(missing.name).toBe("ResourceNotFoundException");
     const foreign = new SSOAdminClient(awsClientConfig(shim.endpoint, OTHER));
     const cross = await rejection(foreign.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: "k", Value: "v" }] })));
@@ -200,7 +210,7 @@ describe("aws shim (in front of moto)", () => {
     expect((await rejection(sso.send(new GetPermissionsBoundaryForPermissionSetCommand(ref)))).name).toBe("ResourceNotFoundException");
     expect((await rejection(sso.send(new DeletePermissionsBoundaryFromPermissionSetCommand(ref)))).name).toBe("ResourceNotFoundException");
     const unknown = await rejection(
-      sso.send(new GetPermissionsBoundaryForPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: `${arn}zz` })),
+      sso.send(new GetPermissionsBoundaryForPermissionSetCommand({ InstanceArn: instanceArn, PermissionSetArn: unknownArn(arn) })),
     );
     expect(unknown.name).toBe("ResourceNotFoundException");
   });
@@ -234,7 +244,7 @@ describe("aws shim (in front of moto)", () => {
     expect(listed.PermissionSetsProvisioningStatus?.map((s) => [s.RequestId, s.Status])).toContainEqual([status.RequestId, "SUCCEEDED"]);
 
     const unknown = await rejection(
-      sso.send(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn: instanceArn, ProvisionPermissionSetRequestId: "nope" })),
+      sso.send(new DescribePermissionSetProvisioningStatusCommand({ InstanceArn: instanceArn, ProvisionPermissionSetRequestId: randomUUID() })),
     );
     expect(unknown.name).toBe("ResourceNotFoundException");
   });
@@ -247,10 +257,10 @@ describe("aws shim (in front of moto)", () => {
       TargetType: "AWS_ACCOUNT" as const,
       TargetId: OTHER,
       PrincipalType: "GROUP" as const,
-      PrincipalId: "g-123",
+      PrincipalId: principalId("g-123"),
     };
     const c = (await sso.send(new CreateAccountAssignmentCommand(assignment))).AccountAssignmentCreationStatus!;
-    expect(c).toMatchObject({ Status: "IN_PROGRESS", PermissionSetArn: arn, PrincipalId: "g-123", TargetId: OTHER });
+    expect(c).toMatchObject({ Status: "IN_PROGRESS", PermissionSetArn: arn, PrincipalId: principalId("g-123"), TargetId: OTHER });
     const describeCreate = async () =>
       (
         await sso.send(
@@ -288,7 +298,7 @@ describe("aws shim (in front of moto)", () => {
       TargetType: "AWS_ACCOUNT" as const,
       TargetId: OTHER,
       PrincipalType: "USER" as const,
-      PrincipalId: "u-1",
+      PrincipalId: principalId("u-1"),
     };
     shim.addFault({ operation: "CreateAccountAssignment", times: 1, error: { type: "ConflictException", message: "busy" } });
     const conflict = await rejection(sso.send(new CreateAccountAssignmentCommand(assignment)));
@@ -353,7 +363,7 @@ describe("aws shim (in front of moto)", () => {
           TargetType: "AWS_ACCOUNT",
           TargetId: OTHER,
           PrincipalType: "USER",
-          PrincipalId: `u-${i}`,
+          PrincipalId: principalId(`u-${i}`),
         }),
       );
 
@@ -446,7 +456,7 @@ describe("aws shim: time model (asyncDurationMs) and AWS's limits on work in pro
     TargetType: "AWS_ACCOUNT" as const,
     TargetId,
     PrincipalType: "GROUP" as const,
-    PrincipalId: principal,
+    PrincipalId: principalId(principal),
   });
   const provision = (client: SSOAdminClient, PermissionSetArn: string, TargetId?: string) =>
     client.send(

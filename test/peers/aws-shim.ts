@@ -44,6 +44,10 @@ import {
   type ServerResponse,
 } from "node:http";
 import type { AddressInfo } from "node:net";
+import { loadAwsModels, type AwsModels, type ServiceModel } from "./aws-models.js";
+import { DEFAULT_QUOTAS, iamWrites, LimitRefusal, nonWhitespaceBytes, parseIamAnswer, type AwsQuotas, type CallIam, type IamWrite } from "./aws-limits.js";
+import { askMotoGrammar, beyondMoto, GRAMMAR_SCRATCH_ACCOUNT, type PolicyKind } from "./aws-policy-grammar.js";
+import { ModelValidator, parseQueryInput, validationMessage } from "./aws-validate.js";
 import { keepIdleConnectionsOpen } from "./emulator-http.js";
 
 export type IdentityCenterService = "sso-admin" | "identitystore";
@@ -133,6 +137,21 @@ export interface AwsShimOptions {
   tagsPageSize?: number;
   /** Port to listen on (127.0.0.1); default: a free one. */
   port?: number;
+  /**
+   * Check every request (IAM, STS, SSO Admin, Identity Store, Organizations) against AWS's API
+   * models — botocore's service JSON, installed with moto — before moto or a handler sees it,
+   * and answer what AWS refuses as AWS does (ValidationException; IAM/STS: ValidationError).
+   * Default true. See MOTO-NOTES.md, "What the shim refuses".
+   */
+  validate?: boolean;
+  /** botocore's data directory (…/botocore/data); default: found like moto is (aws-models.ts). */
+  botocoreData?: string;
+  /**
+   * AWS's size and count limits the models do not express (defaults: AWS's default quotas;
+   * e.g. `{ managedPoliciesPerRole: 20 }` for an account with a raised quota). Enforced
+   * whether or not `validate` is on; set one to Infinity to lift it.
+   */
+  quotas?: Partial<AwsQuotas>;
 }
 
 export interface AwsShimStats {
@@ -161,6 +180,26 @@ export interface AwsShimStats {
    * (e.g. "iam:ListRoles", "sts:AssumeRole", "organizations:ListRoots").
    */
   passThrough: Record<string, number>;
+  /**
+   * Requests refused because AWS's API model does not allow them (ValidationException /
+   * ValidationError, SerializationException), by "service:Operation" (e.g. "iam:CreateRole",
+   * "sso-admin:CreatePermissionSet").
+   */
+  invalid: Record<string, number>;
+}
+
+/** What the shim checks requests against. */
+export interface AwsShimValidation {
+  /** false with `validate: false` (the limits still apply) */
+  checking: boolean;
+  /** botocore's data directory and version */
+  botocoreData: string;
+  botocoreVersion?: string;
+  /** service → API version of its model */
+  models: Record<string, string>;
+  /** patterns JavaScript cannot compile, not checked (service → patterns) */
+  skippedPatterns: Record<string, string[]>;
+  quotas: AwsQuotas;
 }
 
 export interface AwsShim {
@@ -169,6 +208,8 @@ export interface AwsShim {
   port: number;
   /** Live counters (mutated in place). */
   stats: AwsShimStats;
+  /** The models and quotas requests are checked against. */
+  validation: AwsShimValidation;
   /** Zero the counters (in place). */
   resetStats(): void;
   /** Forget tags, boundaries and async request statuses (also done when /moto-api/reset goes through the shim). */
@@ -201,7 +242,6 @@ const HOP_BY_HOP = new Set([
   "transfer-encoding",
   "upgrade",
 ]);
-const MAX_TAGS = 50;
 
 type Json = Record<string, unknown>;
 type AsyncKind = "provision" | "create" | "delete";
@@ -382,6 +422,38 @@ function validateBoundary(pb: unknown): Json {
   return { CustomerManagedPolicyReference: { Name: ref.Name, Path: path } };
 }
 
+/**
+ * Identifiers moto makes in a form AWS does not, mapped to AWS's form of the same thing before a
+ * pattern is checked (so that moto's own ids are not refused): permission set ARNs
+ * `…:sso:::instance/ssoins-…/ps-…` (AWS: `…:permissionSet/ssoins-…/ps-…`) and Identity Store ids
+ * `d-` + 10 letters or digits (AWS: 10 hex digits).
+ */
+const MOTO_PERMISSION_SET_ARN = /^(arn:[^:]+:sso:::)instance\/(ssoins-[a-z0-9]{16})\/(ps-[a-z0-9]{16})$/;
+const MOTO_IDENTITY_STORE_ID = /^d-[a-z0-9]{10}$/;
+export function awsFormOfMotoId(value: string): string {
+  if (MOTO_PERMISSION_SET_ARN.test(value)) return value.replace(MOTO_PERMISSION_SET_ARN, "$1permissionSet/$2/$3");
+  if (MOTO_IDENTITY_STORE_ID.test(value)) return "d-0123456789";
+  return value;
+}
+
+/** Text content of an XML element (moto leaves quotes as they are, and so does AWS). */
+const xmlEscape = (s: string): string => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+/**
+ * An error of a query-protocol service (IAM, STS) as AWS — and moto — answer it, which the
+ * SDK parses into the named exception: `<ErrorResponse><Error><Type>Sender</Type><Code>…`.
+ */
+function sendQueryError(res: ServerResponse, model: ServiceModel, err: ShimError): void {
+  if (res.headersSent || res.destroyed) return;
+  const requestId = randomUUID();
+  const ns = model.xmlNamespace ? ` xmlns="${model.xmlNamespace}"` : "";
+  const body = Buffer.from(
+    `<ErrorResponse${ns}><Error><Type>Sender</Type><Code>${xmlEscape(err.type)}</Code><Message>${xmlEscape(err.message ?? err.type)}</Message></Error><RequestId>${requestId}</RequestId></ErrorResponse>`,
+  );
+  res.writeHead(err.status ?? 400, { "content-type": "text/xml", "content-length": body.length, "x-amzn-requestid": requestId });
+  res.end(body);
+}
+
 function pageOf<T>(items: T[], input: Json, defaultSize: number): { page: T[]; next?: string } {
   const token = str(input, "NextToken");
   let start = 0;
@@ -413,6 +485,23 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
   const outstandingError = opts.outstandingError ?? TOO_MANY_IN_PROGRESS;
   const tagsPageSize = opts.tagsPageSize ?? 50;
   let faults: Array<FaultRule & { used: number }> = (opts.faults ?? []).map((f) => ({ ...f, used: 0 }));
+  const quotas: AwsQuotas = { ...DEFAULT_QUOTAS, ...opts.quotas };
+
+  // AWS's API models (botocore), loaded once per shim; a validator per service. The models
+  // also say how a query-protocol request (IAM, STS) reads, which the limits need.
+  const checkModels = opts.validate !== false;
+  const models: AwsModels = loadAwsModels(undefined, opts.botocoreData);
+  const validators = new Map<string, ModelValidator>();
+  for (const [service, model] of models.byService) validators.set(service, new ModelValidator(model, { patternValue: awsFormOfMotoId }));
+  const validation: AwsShimValidation = {
+    checking: checkModels,
+    botocoreData: models.dataDir,
+    ...(models.botocoreVersion ? { botocoreVersion: models.botocoreVersion } : {}),
+    models: Object.fromEntries([...models.byService].map(([service, m]) => [service, m.apiVersion])),
+    skippedPatterns: Object.fromEntries([...validators].map(([service, v]) => [service, v.compileAll().skipped])),
+    quotas,
+  };
+  const iamLimits: Record<string, IamWrite> = iamWrites(quotas);
 
   // Token bucket.
   let throttle: ThrottleOptions | undefined;
@@ -448,12 +537,13 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     maxOutstanding: {},
     refused: {},
     passThrough: {},
+    invalid: {},
   };
   const resetStats = (): void => {
     stats.requests = 0;
     stats.throttled = 0;
     stats.faulted = 0;
-    for (const map of [stats.byOperation, stats.maxInFlight, stats.maxOutstanding, stats.refused, stats.passThrough]) {
+    for (const map of [stats.byOperation, stats.maxInFlight, stats.maxOutstanding, stats.refused, stats.passThrough, stats.invalid]) {
       for (const k of Object.keys(map)) delete map[k];
     }
     // inFlight is left alone: requests may be running.
@@ -716,6 +806,32 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
       return { Status: clock() < config.enabledAt ? "CREATION_IN_PROGRESS" : "ENABLED", InstanceAccessControlAttributeConfiguration: { AccessControlAttributes: config.attributes } };
     },
 
+    // ---- Identity Center's limits the model does not express (aws-limits.ts) ----------
+    async PutInlinePolicyToPermissionSet(req, body, input) {
+      const policy = str(input, "InlinePolicy");
+      const size = policy === undefined ? 0 : nonWhitespaceBytes(policy);
+      if (size > quotas.permissionSetInlinePolicyBytes) {
+        refuseQuota(
+          "PutInlinePolicyToPermissionSet",
+          "ValidationException",
+          `Current size of the non-whitespace characters present in the InlinePolicy Document is ${size} bytes which has exceeded the maximum limit of ${quotas.permissionSetInlinePolicyBytes} bytes`,
+        );
+      }
+      // The IAM policy grammar, as moto's IAM validator has it (aws-policy-grammar.ts): moto's
+      // SSO Admin takes any text.
+      if (policy !== undefined) {
+        const reason = beyondMoto("identity", policy) ?? (await askMotoGrammar(scratchIam, "identity", policy));
+        if (reason !== undefined) refuseQuota("PutInlinePolicyToPermissionSet", "ValidationException", `Invalid PermissionsPolicy Document: ${reason}`);
+      }
+      return forwardBuffered(req, body);
+    },
+    async AttachManagedPolicyToPermissionSet(req, body, input) {
+      return attachPolicy("AttachManagedPolicyToPermissionSet", req, body, input);
+    },
+    async AttachCustomerManagedPolicyReferenceToPermissionSet(req, body, input) {
+      return attachPolicy("AttachCustomerManagedPolicyReferenceToPermissionSet", req, body, input);
+    },
+
     async UpdatePermissionSet(req, body, input) {
       checkPermissionSetFields(input);
       return forwardBuffered(req, body);
@@ -724,7 +840,7 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     async CreatePermissionSet(req, body, input) {
       checkPermissionSetFields(input);
       const given = input.Tags === undefined ? [] : validateTags(input.Tags);
-      if (given.length > MAX_TAGS) fail("ValidationException", `At most ${MAX_TAGS} tags`);
+      if (given.length > quotas.tagsPerPermissionSet) fail("ValidationException", `At most ${quotas.tagsPerPermissionSet} tags`);
       const answer = await forwardBuffered(req, body);
       const arn = answer.status === 200 ? parseJson(answer.body) : undefined;
       const psArn = isObject(arn?.PermissionSet) ? str(arn.PermissionSet, "PermissionSetArn") : undefined;
@@ -748,7 +864,7 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
       await ensureResource(req, arn, str(input, "InstanceArn"));
       const next = new Map(tags.get(arn) ?? []);
       for (const t of given) next.set(t.Key, t.Value);
-      if (next.size > MAX_TAGS) fail("ServiceQuotaExceededException", `A resource can have at most ${MAX_TAGS} tags`);
+      if (next.size > quotas.tagsPerPermissionSet) refuseQuota("TagResource", "ServiceQuotaExceededException", `A resource can have at most ${quotas.tagsPerPermissionSet} tags`);
       tags.set(arn, next);
       return {};
     },
@@ -873,6 +989,71 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     },
   };
 
+  /** Counts a request refused by a modelled AWS limit and answers it with `type`. */
+  function refuseQuota(operation: string, type: string, message: string, status = 400): never {
+    stats.refused[operation] = (stats.refused[operation] ?? 0) + 1;
+    throw new ShimFailure({ type, message, status });
+  }
+
+  /** Writes to one thing (a role, a permission set) are checked and applied one at a time. */
+  const locks = new Map<string, Promise<unknown>>();
+  async function withLock<T>(key: string, fn: () => Promise<T>): Promise<T> {
+    const before = locks.get(key) ?? Promise.resolve();
+    const run = before.then(fn, fn);
+    const tail = run.catch(() => undefined);
+    locks.set(key, tail);
+    try {
+      return await run;
+    } finally {
+      if (locks.get(key) === tail) locks.delete(key);
+    }
+  }
+
+  /** Every page of an SSO Admin list, asked of moto on the caller's behalf; undefined if moto refuses. */
+  async function listSso(req: IncomingMessage, operation: string, input: Json, field: string): Promise<unknown[] | undefined> {
+    const all: unknown[] = [];
+    let token: string | undefined;
+    for (let page = 0; page < 100; page++) {
+      const answer = await callMoto(req, operation, { ...input, MaxResults: 100, ...(token ? { NextToken: token } : {}) });
+      const parsed = answer.status === 200 ? parseJson(answer.body) : undefined;
+      if (!parsed) return undefined;
+      if (Array.isArray(parsed[field])) all.push(...(parsed[field] as unknown[]));
+      const next = str(parsed, "NextToken");
+      if (!next || next === token) return all;
+      token = next;
+    }
+    return all;
+  }
+
+  /**
+   * Attach{Managed,CustomerManagedPolicyReference}…ToPermissionSet: at most 20 AWS managed and
+   * customer managed policies together per permission set (Identity Center quotas). Attaching
+   * one already attached is left to moto (ConflictException).
+   */
+  async function attachPolicy(operation: string, req: IncomingMessage, body: Buffer, input: Json): Promise<MotoAnswer> {
+    const psArn = str(input, "PermissionSetArn") ?? "";
+    return withLock(`ps:${psArn}`, async () => {
+      const scope = { InstanceArn: input.InstanceArn, PermissionSetArn: input.PermissionSetArn };
+      const managed = await listSso(req, "ListManagedPoliciesInPermissionSet", scope, "AttachedManagedPolicies");
+      const customer = await listSso(req, "ListCustomerManagedPolicyReferencesInPermissionSet", scope, "CustomerManagedPolicyReferences");
+      if (managed && customer && managed.length + customer.length >= quotas.policiesPerPermissionSet) {
+        const ref = isObject(input.CustomerManagedPolicyReference) ? input.CustomerManagedPolicyReference : undefined;
+        const already =
+          managed.some((p) => isObject(p) && p.Arn === input.ManagedPolicyArn) ||
+          (ref !== undefined && customer.some((c) => isObject(c) && c.Name === ref.Name && (c.Path ?? "/") === (ref.Path ?? "/")));
+        if (!already) {
+          refuseQuota(
+            operation,
+            "ServiceQuotaExceededException",
+            // AWS's wording is not documented (the type is one the operation lists).
+            `A permission set can have at most ${quotas.policiesPerPermissionSet} AWS managed and customer managed policies`,
+          );
+        }
+      }
+      return forwardBuffered(req, body);
+    });
+  }
+
   async function assignment(
     kind: "create" | "delete",
     key: string,
@@ -978,6 +1159,177 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     req.pipe(up);
   }
 
+  // ---- AWS's API models ---------------------------------------------------------------
+
+  function countInvalid(service: string, operation: string): void {
+    const key = `${service}:${operation}`;
+    stats.invalid[key] = (stats.invalid[key] ?? 0) + 1;
+  }
+
+  /** A JSON-protocol request the model refuses, as AWS answers it; undefined when it may pass. */
+  function checkJson(service: string, operation: string, input: Json | undefined): ShimError | undefined {
+    const validator = validators.get(service);
+    if (!checkModels || !validator?.hasOperation(operation)) return undefined;
+    if (input === undefined) {
+      countInvalid(service, operation);
+      return { type: "SerializationException", message: "Request body is not a JSON object", status: 400 };
+    }
+    const { violations, serialization } = validator.validate(operation, input);
+    if (serialization.length > 0) {
+      countInvalid(service, operation);
+      return { type: "SerializationException", message: serialization.join("; "), status: 400 };
+    }
+    if (violations.length === 0) return undefined;
+    countInvalid(service, operation);
+    return { type: "ValidationException", message: validationMessage(violations), status: 400 };
+  }
+
+  /** The caller's account as moto tells it: the x-moto-account-id header, else the access key id. */
+  function callerKey(req: IncomingMessage): string {
+    const header = req.headers["x-moto-account-id"];
+    if (typeof header === "string") return header;
+    return /Credential=([^/,\s]+)/.exec(String(req.headers.authorization ?? ""))?.[1] ?? "anonymous";
+  }
+
+  /** An IAM call to moto on the caller's behalf (same headers, so the same account). */
+  function iamCaller(req: IncomingMessage, model: ServiceModel): CallIam {
+    return async (action, params) => {
+      const headers = stripHopByHop(req.headers);
+      for (const h of ["content-length", "x-amz-target", "x-amz-content-sha256", "expect", "amz-sdk-invocation-id", "amz-sdk-request"]) delete headers[h];
+      const body = Buffer.from(new URLSearchParams({ Action: action, Version: model.apiVersion, ...params }).toString());
+      headers["content-type"] = "application/x-www-form-urlencoded; charset=utf-8";
+      headers["content-length"] = body.length;
+      const answer = await motoRequest("POST", "/", headers, body);
+      return parseIamAnswer(action, answer.status, answer.body.toString("utf8"));
+    };
+  }
+
+  /** An IAM call to moto in the shim's scratch account (the policy grammar's questions). */
+  const scratchIam: CallIam = async (action, params) => {
+    const body = Buffer.from(new URLSearchParams({ Action: action, Version: models.byService.get("iam")!.apiVersion, ...params }).toString());
+    const headers: OutgoingHttpHeaders = {
+      "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+      "content-length": body.length,
+      "x-moto-account-id": GRAMMAR_SCRATCH_ACCOUNT,
+      authorization: "AWS4-HMAC-SHA256 Credential=AKIAMOTOTESTING00000/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+    };
+    const answer = await motoRequest("POST", "/", headers, body);
+    return parseIamAnswer(action, answer.status, answer.body.toString("utf8"));
+  };
+
+  /**
+   * The policies of IAM writes, by operation: which member, which grammar, and whether moto
+   * checks it itself (then the shim adds only what moto misses, `beyondMoto`).
+   */
+  const IAM_POLICIES: Record<string, { member: string; kind: PolicyKind; motoChecks: boolean }> = {
+    CreatePolicy: { member: "PolicyDocument", kind: "identity", motoChecks: true },
+    CreatePolicyVersion: { member: "PolicyDocument", kind: "identity", motoChecks: true },
+    PutRolePolicy: { member: "PolicyDocument", kind: "identity", motoChecks: true },
+    UpdateAssumeRolePolicy: { member: "PolicyDocument", kind: "trust", motoChecks: true },
+    CreateRole: { member: "AssumeRolePolicyDocument", kind: "trust", motoChecks: false },
+  };
+
+  /** MalformedPolicyDocument's reason for an IAM write's policy, or undefined. */
+  async function iamPolicyRefusal(action: string, input: Json): Promise<string | undefined> {
+    const which = IAM_POLICIES[action];
+    const document = which ? input[which.member] : undefined;
+    if (!which || typeof document !== "string") return undefined;
+    return beyondMoto(which.kind, document) ?? (which.motoChecks ? undefined : await askMotoGrammar(scratchIam, which.kind, document));
+  }
+
+  /**
+   * A query-protocol request (IAM, STS): read by the model, checked against it, then — IAM —
+   * against the limits the model does not express (aws-limits.ts), and forwarded to moto.
+   */
+  async function handleQuery(req: IncomingMessage, res: ServerResponse, model: ServiceModel): Promise<void> {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? "/", "http://shim");
+    const params = new URLSearchParams(body.toString("utf8"));
+    for (const [k, v] of url.searchParams) if (!params.has(k)) params.set(k, v);
+    const action = params.get("Action") ?? "";
+    const validator = validators.get(model.service)!;
+    const known = validator.hasOperation(action);
+    try {
+      const { input, serialization } = known ? parseQueryInput(model, action, params) : { input: {}, serialization: [] };
+      if (checkModels && known) {
+        const { violations } = validator.validate(action, input);
+        if (violations.length > 0 || serialization.length > 0) {
+          countInvalid(model.service, action);
+          const message = violations.length > 0 ? validationMessage(violations) : serialization.join("; ");
+          sendQueryError(res, model, { type: "ValidationError", message, status: 400 });
+          return;
+        }
+      }
+      if (model.service === "iam") {
+        const malformed = await iamPolicyRefusal(action, input);
+        if (malformed !== undefined) throw new LimitRefusal({ type: "MalformedPolicyDocument", message: malformed, status: 400 });
+      }
+      const limits = model.service === "iam" ? iamLimits[action] : undefined;
+      const forward = async (replacement?: URLSearchParams): Promise<MotoAnswer> => {
+        stats.passThrough[`${model.service}:${action}`] = (stats.passThrough[`${model.service}:${action}`] ?? 0) + 1;
+        if (!replacement) return forwardBuffered(req, body);
+        // The rewritten request goes as a form body (moto reads either).
+        const headers = stripHopByHop(req.headers);
+        const next = Buffer.from(replacement.toString());
+        headers["content-type"] = "application/x-www-form-urlencoded; charset=utf-8";
+        headers["content-length"] = next.length;
+        return motoRequest("POST", url.pathname, headers, next);
+      };
+      if (!limits) {
+        sendMoto(res, await forward());
+        return;
+      }
+      const role = limits.role(input);
+      const key = `iam:${callerKey(req)}:${(role ?? "").toLowerCase()}`;
+      const answer = await withLock(key, async () => forward((await limits.check(input, params, iamCaller(req, model))) ?? undefined));
+      sendMoto(res, answer);
+    } catch (e) {
+      if (e instanceof LimitRefusal) {
+        stats.refused[action] = (stats.refused[action] ?? 0) + 1;
+        sendQueryError(res, model, e.error);
+      } else {
+        sendQueryError(res, model, { type: "ServiceFailure", message: `shim: ${String(e)}`, status: 500 });
+      }
+    }
+  }
+
+  /** A JSON-protocol request of a service the shim otherwise passes through (Organizations). */
+  async function handleJsonPassThrough(req: IncomingMessage, res: ServerResponse, model: ServiceModel, operation: string): Promise<void> {
+    const body = await readBody(req);
+    const refusal = checkJson(model.service, operation, parseJson(body));
+    if (refusal) {
+      sendError(res, refusal);
+      return;
+    }
+    stats.passThrough[`${model.service}:${operation}`] = (stats.passThrough[`${model.service}:${operation}`] ?? 0) + 1;
+    try {
+      sendMoto(res, await forwardBuffered(req, body));
+    } catch (e) {
+      sendError(res, { type: "ShimUpstreamError", message: `moto: ${String(e)}`, status: 502 });
+    }
+  }
+
+  /** Which modelled service a non-Identity-Center request is for, if any. */
+  function modelled(req: IncomingMessage): { kind: "query"; model: ServiceModel } | { kind: "json"; model: ServiceModel; operation: string } | undefined {
+    const target = req.headers["x-amz-target"];
+    if (typeof target === "string") {
+      const dot = target.lastIndexOf(".");
+      const model = models.byTargetPrefix.get(target.slice(0, dot));
+      return model ? { kind: "json", model, operation: target.slice(dot + 1) } : undefined;
+    }
+    const url = req.url ?? "/";
+    const form = String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+    if (!(req.method === "POST" && form) && !(req.method === "GET" && /[?&]Action=/.test(url))) return undefined;
+    if (url.startsWith("/moto-api")) return undefined;
+    const scope = /Credential=[^/]+\/[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1];
+    const model = scope ? models.byService.get(scope) : undefined;
+    if (model?.protocol === "query") return { kind: "query", model };
+    // Unsigned or unknown scope: the first query model that has the operation (read from the URL only).
+    const action = /[?&]Action=([A-Za-z0-9]+)/.exec(url)?.[1];
+    for (const m of models.byService.values()) if (m.protocol === "query" && action && m.operations[action]) return { kind: "query", model: m };
+    return undefined;
+  }
+
   async function handleIdentityCenter(
     req: IncomingMessage,
     res: ServerResponse,
@@ -1013,6 +1365,11 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
         sendError(res, fault.error);
         return;
       }
+      const refusal = checkJson(service, operation, input);
+      if (refusal) {
+        sendError(res, refusal);
+        return;
+      }
       const handler = service === "sso-admin" ? ssoAdmin[operation] : undefined;
       if (!handler) {
         sendMoto(res, await forwardBuffered(req, body));
@@ -1036,6 +1393,15 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     const ic = identify(req);
     if (ic) {
       void handleIdentityCenter(req, res, ic.service, ic.operation);
+      return;
+    }
+    const known = modelled(req);
+    if (known?.kind === "query") {
+      void handleQuery(req, res, known.model);
+      return;
+    }
+    if (known?.kind === "json") {
+      void handleJsonPassThrough(req, res, known.model, known.operation);
       return;
     }
     if (req.method === "POST" && (req.url ?? "").split("?")[0] === "/moto-api/reset") {
@@ -1068,6 +1434,7 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     endpoint: `http://127.0.0.1:${port}`,
     port,
     stats,
+    validation,
     resetStats,
     resetState,
     setLatency(ms, operation) {

@@ -1,12 +1,16 @@
 /**
  * The peers of the end-to-end tests (test/integration, test/action, …): moto_server, the
- * Identity Center shim, the authentik emulator and the fault proxy, each in a process of
+ * AWS shim in front of it, the authentik emulator and the fault proxy, each in a process of
  * its own, and `startPeers`, which starts them and points the environment at them the way
  * a user would. A file starts its peers once, in beforeAll, and stops them in afterAll:
  *
  *   let peers: Peers;
- *   beforeAll(async () => { peers = await startPeers(["engineers"], { shim: true }); });
+ *   beforeAll(async () => { peers = await startPeers(["engineers"]); });
  *   afterAll(() => peers.stopAfterChecks());
+ *
+ * Every AWS request goes through the shim (test/peers/aws-shim.ts), which refuses what AWS
+ * refuses — requests its API models do not allow, writes over its size and count limits —
+ * and supplies what moto lacks for Identity Center; `shim: false` talks to moto directly.
  */
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -33,7 +37,7 @@ export type FaultProxyPeer = PeerProcess<FaultProxyControls>;
 
 export interface Peers {
   moto: MotoServer;
-  /** the Identity Center shim in front of moto, when started with `shim: true` */
+  /** the AWS shim in front of moto (absent with `shim: false`) */
   shim?: AwsShimPeer;
   authentik: AuthentikPeer;
   /** where AWS calls go: the shim when there is one, else moto */
@@ -60,13 +64,18 @@ export interface Peers {
   stop(): Promise<void>;
   /**
    * For afterAll: the tool (and the test) sent authentik only requests its schema allows,
-   * and the emulator never failed; the peers stop whatever the checks found.
+   * and the emulator never failed; AWS (the shim) only requests AWS's API models allow; the
+   * peers stop whatever the checks found.
    */
   stopAfterChecks(): Promise<void>;
 }
 
 export interface PeerOptions {
-  /** start the Identity Center shim (its own process) in front of moto */
+  /**
+   * Put the AWS shim (its own process) in front of moto — default. It checks every AWS
+   * request (IAM too) against AWS's API models and limits, and supplies what moto lacks for
+   * Identity Center. false: the tool talks to moto directly.
+   */
   shim?: boolean;
   /** extra arguments for the authentik emulator's command, e.g. ["--version", "2025.10.4"] */
   authentikArgs?: string[];
@@ -101,15 +110,21 @@ export async function expectAuthentikClean(authentik: AuthentikPeer): Promise<vo
   expect(await authentik.control.emulatorErrors()).toEqual([]);
 }
 
+/** The tool and the test sent AWS only requests AWS's API models allow (by "service:Operation", what the shim refused). */
+export async function expectAwsClean(shim: AwsShimPeer): Promise<void> {
+  expect((await shim.control.stats()).invalid).toEqual({});
+}
+
 /** Starts the authentik emulator as a process of its own. */
 export function startAuthentikPeer(args: string[] = [], token = TOKEN): Promise<AuthentikPeer> {
   return startPeerProcess<AuthentikControls>(AUTHENTIK_CLI, ["--token", token, ...args]);
 }
 
 /**
- * Starts the Identity Center shim as a process of its own, in front of moto. Its
- * asynchronous operations take time (40 ms unless `--async-ms` says otherwise), as
- * AWS's do, and it refuses what AWS refuses while they run.
+ * Starts the AWS shim as a process of its own, in front of moto. It checks every request
+ * against AWS's API models and limits; its asynchronous Identity Center operations take time
+ * (40 ms unless `--async-ms` says otherwise), as AWS's do, and it refuses what AWS refuses
+ * while they run.
  */
 export function startAwsShimPeer(motoEndpoint: string, args: string[] = []): Promise<AwsShimPeer> {
   return startPeerProcess<AwsShimControls>(AWS_SHIM_CLI, ["--moto", motoEndpoint, ...(args.includes("--async-ms") ? [] : ["--async-ms", "40"]), ...args]);
@@ -135,8 +150,8 @@ export function copyExample(name: string, dir: string): string {
 }
 
 /**
- * Starts the peers the tool talks to — moto_server for AWS (with the Identity Center
- * shim in front of it, if asked) and the authentik emulator — each in a process of its
+ * Starts the peers the tool talks to — moto_server for AWS (with the AWS shim in front of
+ * it unless `shim: false`) and the authentik emulator — each in a process of its
  * own, and points the environment at them the way a user would (AWS_ENDPOINT_URL,
  * AUTHENTIK_URL, AUTHENTIK_TOKEN). The tool itself runs as `bin/` in a child process.
  */
@@ -145,11 +160,11 @@ export async function startPeers(groups: string[], options: PeerOptions = {}): P
   let moto: MotoServer, authentik: AuthentikPeer, shim: AwsShimPeer | undefined;
   try {
     [moto, authentik] = await Promise.all(starting);
-    shim = options.shim ? await startAwsShimPeer(moto.endpoint, options.shimArgs) : undefined;
+    shim = options.shim !== false ? await startAwsShimPeer(moto.endpoint, options.shimArgs) : undefined;
     for (const name of groups) await authentikApi(authentik.url)("POST", "/core/groups/", { name });
   } catch (error) {
     // What did start stops: a failed beforeAll leaves no peer behind.
-    await Promise.allSettled(starting.map(async (p) => (await p).stop()));
+    await Promise.allSettled([...starting.map(async (p) => (await p).stop()), shim?.stop()]);
     throw error;
   }
   const awsEndpoint = shim?.url ?? moto.endpoint;
@@ -200,6 +215,7 @@ export async function startPeers(groups: string[], options: PeerOptions = {}): P
     async stopAfterChecks() {
       try {
         await expectAuthentikClean(authentik);
+        if (shim) await expectAwsClean(shim);
       } finally {
         await stop();
       }
