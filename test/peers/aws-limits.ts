@@ -224,3 +224,18 @@ export function iamWrites(quotas: AwsQuotas): Record<string, IamWrite> {
     },
   };
 }
+
+// ---- Service Quotas for IAM Identity Center ---------------------------------------------
+
+/**
+ * IAM Identity Center's adjustable quotas as Service Quotas lists them (service code `sso`),
+ * which moto's Service Quotas does not know (it answers 500). Codes and defaults: the IAM
+ * Identity Center quotas page ("Permission sets allowed per IAM Identity Center instance":
+ * 2,000; "Permission sets provisioned per account": 250) and Service Quotas' console listing
+ * of `sso` (L-B44C7A29, L-89954265). See MOTO-NOTES.md, "Service Quotas".
+ */
+export const SSO_SERVICE_QUOTAS: Readonly<Record<string, { name: string; value: number }>> = {
+  "L-B44C7A29": { name: "Permission sets allowed per IAM Identity Center instance", value: 2000 },
+  "L-89954265": { name: "Permission sets provisioned per account", value: 250 },
+};
+

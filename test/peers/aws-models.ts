@@ -74,7 +74,7 @@ export interface AwsModels {
 }
 
 /** The services the tool talks to (and so the shim sees). */
-export const MODELLED_SERVICES = ["iam", "sts", "sso-admin", "identitystore", "organizations"] as const;
+export const MODELLED_SERVICES = ["iam", "sts", "sso-admin", "identitystore", "organizations", "service-quotas"] as const;
 
 const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..", "..");
 const VENV_PYTHON = join(PROJECT_ROOT, ".venv-moto", "bin", "python");

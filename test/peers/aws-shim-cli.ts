@@ -28,6 +28,7 @@ export function awsShimControls(shim: AwsShim) {
     setAsyncDuration: (ms: number | undefined) => shim.setAsyncDuration(ms),
     addFault: (rule: FaultRule) => shim.addFault(rule),
     clearFaults: () => shim.clearFaults(),
+    setServiceQuota: (serviceCode: "sso", quotaCode: string, value: number | undefined) => shim.setServiceQuota(serviceCode, quotaCode, value),
   };
 }
 export type AwsShimControls = ReturnType<typeof awsShimControls>;

@@ -48,8 +48,8 @@ const MANAGEMENT = "888888888888";
 describe("model validation (botocore's service JSON), without a server", () => {
   const models = loadAwsModels();
 
-  it("finds botocore and compiles every pattern of the five models", () => {
-    expect([...models.byService.keys()].sort()).toEqual(["iam", "identitystore", "organizations", "sso-admin", "sts"]);
+  it("finds botocore and compiles every pattern of the six models", () => {
+    expect([...models.byService.keys()].sort()).toEqual(["iam", "identitystore", "organizations", "service-quotas", "sso-admin", "sts"]);
     for (const model of models.byService.values()) {
       const { patterns, skipped } = new ModelValidator(model).compileAll();
       expect(patterns).toBeGreaterThan(0);

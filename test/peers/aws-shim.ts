@@ -45,7 +45,7 @@ import {
 } from "node:http";
 import type { AddressInfo } from "node:net";
 import { loadAwsModels, type AwsModels, type ServiceModel } from "./aws-models.js";
-import { DEFAULT_QUOTAS, iamWrites, LimitRefusal, nonWhitespaceBytes, parseIamAnswer, type AwsQuotas, type CallIam, type IamWrite } from "./aws-limits.js";
+import { DEFAULT_QUOTAS, iamWrites, LimitRefusal, nonWhitespaceBytes, parseIamAnswer, SSO_SERVICE_QUOTAS, type AwsQuotas, type CallIam, type IamWrite } from "./aws-limits.js";
 import { askMotoGrammar, beyondMoto, GRAMMAR_SCRATCH_ACCOUNT, type PolicyKind } from "./aws-policy-grammar.js";
 import { ModelValidator, parseQueryInput, validationMessage } from "./aws-validate.js";
 import { keepIdleConnectionsOpen } from "./emulator-http.js";
@@ -222,6 +222,12 @@ export interface AwsShim {
   setAsyncDuration(ms: number | undefined): void;
   addFault(rule: FaultRule): void;
   clearFaults(): void;
+  /**
+   * An IAM Identity Center quota raised (or lowered) for this account, as Service Quotas'
+   * GetServiceQuota then answers it (undefined: never changed — GetServiceQuota answers
+   * NoSuchResourceException, GetAWSDefaultServiceQuota the default). Cleared by resetState.
+   */
+  setServiceQuota(serviceCode: "sso", quotaCode: string, value: number | undefined): void;
   /** Closes the listener and all connections. Idempotent. */
   stop(): Promise<void>;
 }
@@ -558,7 +564,10 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
   const provisionedTo = new Map<string, Set<string>>(); // permission set ARN → accounts it was provisioned to (seen here)
   // instance ARN → its attributes for access control (ABAC); moto has none of these operations.
   const abac = new Map<string, { attributes: Json[]; enabledAt: number }>();
+  // "sso/L-…" → the value Service Quotas gives as applied; moto's Service Quotas has no sso.
+  const appliedQuotas = new Map<string, number>();
   const resetState = (): void => {
+    appliedQuotas.clear();
     abac.clear();
     tags.clear();
     boundaries.clear();
@@ -1309,6 +1318,50 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     }
   }
 
+  /**
+   * Service Quotas for IAM Identity Center (service code sso), which moto does not know: the
+   * applied value when one was set (setServiceQuota), else NoSuchResourceException as AWS
+   * answers for a quota never changed; the default from GetAWSDefaultServiceQuota. Other
+   * services' quotas go to moto. See MOTO-NOTES.md, "Service Quotas".
+   */
+  async function handleServiceQuotas(req: IncomingMessage, res: ServerResponse, model: ServiceModel, operation: string): Promise<void> {
+    const body = await readBody(req);
+    const input = parseJson(body) as { ServiceCode?: string; QuotaCode?: string } | undefined;
+    const refusal = checkJson(model.service, operation, input);
+    if (refusal) return sendError(res, refusal);
+    if (input?.ServiceCode !== "sso" || (operation !== "GetServiceQuota" && operation !== "GetAWSDefaultServiceQuota")) {
+      stats.passThrough[`${model.service}:${operation}`] = (stats.passThrough[`${model.service}:${operation}`] ?? 0) + 1;
+      try {
+        sendMoto(res, await forwardBuffered(req, body));
+      } catch (e) {
+        sendError(res, { type: "ShimUpstreamError", message: `moto: ${String(e)}`, status: 502 });
+      }
+      return;
+    }
+    const code = String(input.QuotaCode);
+    const known = SSO_SERVICE_QUOTAS[code];
+    if (!known) return sendError(res, { type: "NoSuchResourceException", message: `The request failed because the specified service quota does not exist: sso ${code}`, status: 400 });
+    const applied = appliedQuotas.get(`sso/${code}`);
+    if (operation === "GetServiceQuota" && applied === undefined) {
+      return sendError(res, { type: "NoSuchResourceException", message: `The request failed because no applied value exists for the quota sso ${code}`, status: 400 });
+    }
+    const region = /Credential=[^/]+\/[^/]+\/([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1] ?? "us-east-1";
+    const account = /^\d{12}$/.test(callerKey(req)) ? callerKey(req) : "123456789012";
+    sendJson(res, 200, {
+      Quota: {
+        ServiceCode: "sso",
+        ServiceName: "AWS IAM Identity Center",
+        QuotaArn: `arn:aws:servicequotas:${region}:${operation === "GetServiceQuota" ? account : ""}:sso/${code}`,
+        QuotaCode: code,
+        QuotaName: known.name,
+        Value: operation === "GetServiceQuota" ? applied : known.value,
+        Unit: "None",
+        Adjustable: true,
+        GlobalQuota: false,
+      },
+    });
+  }
+
   /** Which modelled service a non-Identity-Center request is for, if any. */
   function modelled(req: IncomingMessage): { kind: "query"; model: ServiceModel } | { kind: "json"; model: ServiceModel; operation: string } | undefined {
     const target = req.headers["x-amz-target"];
@@ -1400,6 +1453,10 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
       void handleQuery(req, res, known.model);
       return;
     }
+    if (known?.kind === "json" && known.model.service === "service-quotas") {
+      void handleServiceQuotas(req, res, known.model, known.operation);
+      return;
+    }
     if (known?.kind === "json") {
       void handleJsonPassThrough(req, res, known.model, known.operation);
       return;
@@ -1453,6 +1510,10 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     },
     clearFaults() {
       faults = [];
+    },
+    setServiceQuota(serviceCode, quotaCode, value) {
+      if (value === undefined) appliedQuotas.delete(`${serviceCode}/${quotaCode}`);
+      else appliedQuotas.set(`${serviceCode}/${quotaCode}`, value);
     },
     stop,
   };
