@@ -51,3 +51,34 @@ export function groupsNeeded(config: ResolvedConfig, now: Date): { name: string;
 export function planExpiry(config: ResolvedConfig, split: ExpirySplit, now: Date): PlanExpiry {
   return { now, warningDays: config.review?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS, expired: split.expired, expiring: split.expiring };
 }
+
+/** The attribute of an entitlement (classic-iam) that records when each group's binding to it ends. */
+export const LIFETIME_ATTRIBUTE = "access_expires";
+
+/**
+ * Records each expiring grant's end next to it, in the live state the tool owns, so that
+ * setting, moving or removing an `expires:` is a change of the plan (hashed, applied, and
+ * clean on re-plan) rather than only of the configuration. classic-iam: a binding of a
+ * group to an entitlement ends when the entitlement's attributes.access_expires[group]
+ * says (absent: permanent). An entitlement none of whose bindings expires gets no such
+ * attribute, so configurations without `expires:` are unchanged. A grant that expired is
+ * no longer desired, and its record goes with it. Pure: returns new resources.
+ */
+export function recordLifetimes(desired: readonly DesiredResource[], expiring: ReadonlyMap<string, Expiry>): DesiredResource[] {
+  const ends = new Map<string, Record<string, string>>();
+  for (const r of desired) {
+    if (r.type !== "authentik.policy_binding") continue;
+    const expiry = expiring.get(r.address);
+    const target = (r.props.target as { $ref?: string } | undefined)?.$ref;
+    const group = (r.props.group as { key?: string } | undefined)?.key;
+    if (!expiry || !target?.startsWith("authentik.entitlement[") || !group) continue;
+    ends.set(target, { ...(ends.get(target) ?? {}), [group]: expiry.value });
+  }
+  if (ends.size === 0) return [...desired];
+  return desired.map((r) => {
+    const record = ends.get(r.address);
+    if (!record || r.type !== "authentik.entitlement") return r;
+    const sorted = Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+    return { ...r, props: { ...r.props, attributes: { ...(r.props.attributes as Record<string, unknown>), [LIFETIME_ATTRIBUTE]: sorted } } };
+  });
+}

@@ -11,6 +11,7 @@ import { identityOf as kindIdentity } from "../resources/registry.js";
 import { accessByKind, accessDiff } from "./access-diff.js";
 import { compareChanges, deleteChanges, desiredChanges, numberCopies, plannedDeletes } from "./changes.js";
 import { expiryWarnings } from "./expiry-warnings.js";
+import { lifetimeChanges } from "./lifetimes.js";
 import { peopleOf, personCaveats } from "./people.js";
 import { permissionRows } from "./permissions.js";
 import type { PlanInput } from "./plan-input.js";
@@ -71,6 +72,7 @@ export function computePlan(given: PlanInput): Plan {
   changes.sort(compareChanges);
 
   const { access, before, after, later, expiring, nowFromObjects } = accessDiff(input, desired, liveList, deletes, expiredDeletes);
+  const lifetimes = lifetimeChanges(changes, access, expiring);
   const accessCaveats = [...(input.accessCaveats ?? []), ...personCaveats(input, nowFromObjects, [...later.values()])];
   const permissions = permissionRows(input, changes, later);
   const people = peopleOf(input);
@@ -96,6 +98,7 @@ export function computePlan(given: PlanInput): Plan {
     permissions,
     risks: [],
     ...(input.expiry ? { expiring } : {}),
+    ...(lifetimes.length ? { lifetimes } : {}),
     changes,
     notPruned,
     warnings: [...(input.warnings ?? []), ...expiryWarnings(input, expiring)],

@@ -165,3 +165,17 @@ export function reasonShown(change: { reason: string; expired?: Expiry }, config
 export function daysLeftWords(days: number): string {
   return days >= 1 ? `in ${days} ${days === 1 ? "day" : "days"}` : "in less than a day";
 }
+
+/** "now expires on 2027-01-31 (was: on 2026-12-31)", "made permanent (was: expires on 2026-12-31)", "now expires on 2026-12-31 (was: permanent)". */
+export function lifetimeWords(before: string | null, after: string | null): string {
+  if (after === null) return `made permanent (was: expires ${before === null ? "never" : expiryPhrase(before)})`;
+  return `now expires ${expiryPhrase(after)} (was: ${before === null ? "permanent" : `expires ${expiryPhrase(before)}`})`;
+}
+
+/** "renamed admin → administrator in prod, dev: nobody gains or loses anything" */
+export function renameWords(r: { kind: string; from: string; to: string; accounts: readonly string[] }): string {
+  const where = r.accounts.length ? ` in ${r.accounts.join(", ")}` : "";
+  return r.from === r.to
+    ? `moved ${r.kind} ${r.from}${where}: nobody gains or loses anything`
+    : `renamed ${r.kind} ${r.from} → ${r.to}${where}: nobody gains or loses anything`;
+}

@@ -7,7 +7,7 @@ import { missingIn, need, type ResourceKind } from "./kind.js";
 export interface EntitlementProps {
   name: string;
   app: Ref;
-  /** aws_role_arn, aws_saml_provider_arn, aws_role_name, aws_account_id, aws_account_alias, managed_by. */
+  /** aws_role_arn, aws_saml_provider_arn, aws_role_name, aws_account_id, aws_account_alias, managed_by; access_expires (group → end) when a binding to it expires. */
   attributes: Props;
 }
 
@@ -17,6 +17,16 @@ export const entitlement: ResourceKind<EntitlementProps> = {
   order: 40,
   reader: "authentik",
   missing: missingIn("authentik"),
+  lifetimes({ attributes }) {
+    const a = (attributes ?? {}) as Record<string, unknown>;
+    const record = a.access_expires;
+    if (typeof a.aws_role_name !== "string" || record === null || typeof record !== "object") return [];
+    const accountId = String(a.aws_account_id ?? "");
+    const account = String(a.aws_account_alias ?? accountId);
+    return Object.entries(record as Record<string, unknown>)
+      .filter((e): e is [string, string] => typeof e[1] === "string")
+      .map(([group, value]) => ({ group, grant: a.aws_role_name as string, account, accountId, value }));
+  },
   async apply(change, ctx) {
     const a = need(ctx.authentik, "authentik");
     if (change.action === "delete") return remove(a, `/core/application_entitlements/${change.liveId}/`);
