@@ -166,10 +166,10 @@ export function daysLeftWords(days: number): string {
   return days >= 1 ? `in ${days} ${days === 1 ? "day" : "days"}` : "in less than a day";
 }
 
-/** "now expires on 2027-01-31 (was: on 2026-12-31)", "made permanent (was: expires on 2026-12-31)", "now expires on 2026-12-31 (was: permanent)". */
+/** "now expires on 2027-01-31, was on 2026-12-31", "made permanent, was expiring on 2026-12-31", "now expires on 2026-12-31, was permanent". */
 export function lifetimeWords(before: string | null, after: string | null): string {
-  if (after === null) return `made permanent (was: expires ${before === null ? "never" : expiryPhrase(before)})`;
-  return `now expires ${expiryPhrase(after)} (was: ${before === null ? "permanent" : `expires ${expiryPhrase(before)}`})`;
+  if (after === null) return `made permanent, was expiring ${before === null ? "never" : expiryPhrase(before)}`;
+  return `now expires ${expiryPhrase(after)}, was ${before === null ? "permanent" : expiryPhrase(before)}`;
 }
 
 /** "renamed admin → administrator in prod, dev: nobody gains or loses anything" */

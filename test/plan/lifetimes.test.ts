@@ -1,0 +1,96 @@
+// Access lifetime is part of the plan (issue 20, item 1): an expiry added, moved or removed
+// is a change (counted, hashed), with before → after; and a re-plan after apply is clean.
+import { readFileSync } from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { validateConfigText } from "../../src/config/load-config.js";
+import type { ResolvedConfig } from "../../src/config/model.js";
+import { desiredClassicIam } from "../../src/desired/classic-iam.js";
+import { planExpiry, recordLifetimes, splitExpired } from "../../src/desired/expiry.js";
+import { computePlan } from "../../src/plan/compute-plan.js";
+import type { DesiredResource, LiveResource, Plan } from "../../src/domain/plan-types.js";
+import { authentikRelease } from "../../src/domain/releases.js";
+import { renderPlanMarkdown } from "../../src/render/markdown.js";
+
+const NOW = new Date("2026-12-01T12:00:00Z");
+const example = readFileSync(path.join(import.meta.dirname, "..", "..", "examples", "classic-iam.yaml"), "utf8");
+const ctx = { authentikUrl: "https://authentik.company", api: authentikRelease("2026.8.1", "test") };
+
+function config(expires?: string): ResolvedConfig {
+  const text = example.replace("    accounts: [dev]\n\noptions:", `    accounts: [dev]\n${expires ? `    expires: ${expires}\n` : ""}\noptions:`);
+  const result = validateConfigText("aws-access.yaml", text, { now: NOW });
+  expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
+  return result.config!;
+}
+
+function desired(c: ResolvedConfig, now = NOW) {
+  const split = splitExpired(desiredClassicIam(c, ctx), c.mappings, now);
+  return { split, desired: recordLifetimes(split.desired, split.expiring) };
+}
+
+/** What applying `c` leaves live. */
+const appliedLive = (c: ResolvedConfig): LiveResource[] => desired(c).desired.map(({ grantedBy: _g, ...r }) => ({ ...r, id: `id-${r.address}`, owned: true }));
+
+function plan(c: ResolvedConfig, live: LiveResource[], now = NOW): Plan {
+  const { split, desired: d } = desired(c, now);
+  return computePlan({
+    mode: c.mode,
+    configFile: c.file,
+    tool: { name: "t", version: "0" },
+    desired: d as DesiredResource[],
+    live,
+    prune: true,
+    allowDeleteAll: false,
+    identityOf: () => undefined,
+    accountIds: { prod: "111111111111", dev: "222222222222" },
+    expiry: planExpiry(c, split, now),
+  });
+}
+
+describe("a grant's expiry added, moved or removed is a plan change", () => {
+  it("added: one update, in the hash, 'now expires on …, was permanent'; the re-plan after apply is clean", () => {
+    const before = appliedLive(config());
+    const p = plan(config("2027-01-31"), before);
+    expect(p.changes.length).toBeGreaterThan(0);
+    expect(p.summary.update).toBe(2); // data-eng's readonly@dev and data-engineer@dev entitlements
+    expect(p.hash).not.toBe(plan(config(), before).hash);
+    expect(p.access).toEqual([]);
+    expect(p.lifetimes?.map((r) => [r.group, r.grant, r.account, r.before, r.after])).toEqual([
+      ["data-eng", "data-engineer", "dev", null, "2027-01-31"],
+      ["data-eng", "readonly", "dev", null, "2027-01-31"],
+    ]);
+    const md = renderPlanMarkdown(p, {});
+    expect(md).not.toContain("No changes");
+    expect(md).toContain("#### Access that expires");
+    expect(md).toContain("now expires on 2027-01-31, was permanent");
+    expect(md).toMatch(/\| `data-eng` \| `data-engineer` \| dev \(`222222222222`\) \| permanent → `2027-01-31`/);
+    // Applied: live records the end, and nothing is left to do.
+    expect(plan(config("2027-01-31"), appliedLive(config("2027-01-31"))).changes).toEqual([]);
+  });
+
+  it("moved: before → after", () => {
+    const p = plan(config("2027-03-31"), appliedLive(config("2027-01-31")));
+    expect(p.lifetimes?.map((r) => [r.grant, r.before, r.after])).toEqual([
+      ["data-engineer", "2027-01-31", "2027-03-31"],
+      ["readonly", "2027-01-31", "2027-03-31"],
+    ]);
+    expect(renderPlanMarkdown(p, {})).toContain("now expires on 2027-03-31, was on 2027-01-31");
+  });
+
+  it("removed: 'made permanent', a change with its own hash", () => {
+    const live = appliedLive(config("2027-01-31"));
+    const p = plan(config(), live);
+    expect(p.summary.update).toBe(2);
+    expect(p.lifetimes?.every((r) => r.before === "2027-01-31" && r.after === null)).toBe(true);
+    expect(renderPlanMarkdown(p, {})).toContain("made permanent, was expiring on 2027-01-31");
+  });
+
+  it("expired: the record goes with the binding, and the update counts as part of the expired removal", () => {
+    const live = appliedLive(config("2027-01-31"));
+    const p = plan(config("2027-01-31"), live, new Date("2027-02-02T00:00:00Z"));
+    expect(p.lifetimes).toBeUndefined();
+    const updates = p.changes.filter((c) => c.action === "update");
+    expect(updates.map((c) => c.address).sort()).toEqual(["authentik.entitlement[aws/data-engineer@dev]", "authentik.entitlement[aws/readonly@dev]"]);
+    expect(p.changes.every((c) => c.expired)).toBe(true);
+  });
+});
