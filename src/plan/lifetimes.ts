@@ -6,6 +6,7 @@
 import { byCodePoint } from "../domain/canonical.js";
 import type { AccessRow, Change, ExpiringRow, LifetimeRow } from "../domain/plan-types.js";
 import { lifetimesOf } from "../resources/registry.js";
+import { expiredReason } from "./changes.js";
 
 const key = (r: { group: string; grant: string; accountId: string }) => `${r.group}\u0000${r.grant}\u0000${r.accountId}`;
 
@@ -40,7 +41,10 @@ export function lifetimeChanges(changes: readonly Change[], access: readonly Acc
       rows.push({ group: facts.group, grant: facts.grant, account: facts.account, accountId: facts.accountId, before: b?.value ?? null, after: a?.value ?? null, ...(field ? { field } : {}), address: c.address });
     }
     // Only the record of expired grants goes, and nothing else of the object changes.
-    if (droppedExpired?.expires && !other && c.action === "update" && c.fields.every((f) => f.field === "attributes.access_expires")) c.expired = droppedExpired.expires;
+    if (droppedExpired?.expires && !other && c.action === "update" && c.fields.every((f) => f.field === "attributes.access_expires")) {
+      c.expired = droppedExpired.expires;
+      c.reason = `${expiredReason(droppedExpired.expires)}: the recorded end goes with the grant`;
+    }
   }
   return rows.sort((x, y) => byCodePoint(x.group, y.group) || byCodePoint(x.grant, y.grant) || byCodePoint(x.account, y.account) || byCodePoint(x.accountId, y.accountId));
 }
