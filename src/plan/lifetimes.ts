@@ -5,7 +5,7 @@
  */
 import { byCodePoint } from "../domain/canonical.js";
 import type { AccessRow, Change, ExpiringRow, LifetimeRow } from "../domain/plan-types.js";
-import { lifetimesOf } from "../resources/registry.js";
+import { isRecordOnly, lifetimesOf } from "../resources/registry.js";
 import { expiredReason } from "./changes.js";
 
 const key = (r: { group: string; grant: string; accountId: string }) => `${r.group}\u0000${r.grant}\u0000${r.accountId}`;
@@ -20,9 +20,10 @@ export function lifetimeChanges(changes: readonly Change[], access: readonly Acc
   const fieldOf = new Map(expiring.map((r) => [key(r), r.expires.field]));
   const rows: LifetimeRow[] = [];
   for (const c of changes) {
-    if (!c.before || !c.after) continue;
-    const before = new Map(lifetimesOf({ type: c.type, props: c.before }).map((l) => [key(l), l]));
-    const after = new Map(lifetimesOf({ type: c.type, props: c.after }).map((l) => [key(l), l]));
+    // A record created or deleted (identity-center) reads as one with nothing in it.
+    const before = new Map((c.before ? lifetimesOf({ type: c.type, props: c.before }) : []).map((l) => [key(l), l]));
+    const after = new Map((c.after ? lifetimesOf({ type: c.type, props: c.after }) : []).map((l) => [key(l), l]));
+    if (before.size === 0 && after.size === 0) continue;
     let droppedExpired: AccessRow | undefined;
     let other = false;
     for (const k of new Set([...before.keys(), ...after.keys()])) {
@@ -40,8 +41,12 @@ export function lifetimeChanges(changes: readonly Change[], access: readonly Acc
       const field = fieldOf.get(k);
       rows.push({ group: facts.group, grant: facts.grant, account: facts.account, accountId: facts.accountId, before: b?.value ?? null, after: a?.value ?? null, ...(field ? { field } : {}), address: c.address });
     }
-    // Only the record of expired grants goes, and nothing else of the object changes.
-    if (droppedExpired?.expires && !other && c.action === "update" && c.fields.every((f) => f.field === "attributes.access_expires")) {
+    // Only the record of expired grants goes, and nothing else of the object changes (or,
+    // for the identity-center record, the record itself goes with the last of them).
+    const onlyRecord =
+      (c.action === "update" && c.fields.every((f) => f.field === "attributes.access_expires" || (isRecordOnly({ type: c.type, props: c.after! }) && f.field === "attributes.aws_account_aliases"))) ||
+      (c.action === "delete" && isRecordOnly({ type: c.type, props: c.before! }));
+    if (droppedExpired?.expires && !other && onlyRecord) {
       c.expired = droppedExpired.expires;
       c.reason = `${expiredReason(droppedExpired.expires)}: the recorded end goes with the grant`;
     }

@@ -84,3 +84,8 @@ export function identityOf(resource: { type: ResourceType; account?: string; pro
 export function lifetimesOf(resource: { type: ResourceType; props: unknown }): ReturnType<NonNullable<ResourceKind<unknown>["lifetimes"]>> {
   return kindOf(resource.type).lifetimes?.(resource.props) ?? [];
 }
+
+/** Whether a resource only records (grants nothing, deleted once no longer desired whether pruning is on or not). */
+export function isRecordOnly(resource: { type: ResourceType; props: unknown }): boolean {
+  return kindOf(resource.type).recordOnly?.(resource.props) ?? false;
+}
