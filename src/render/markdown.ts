@@ -16,7 +16,7 @@
  * fences are closed, and a notice says how much is shown.
  */
 import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan, Risk } from "../domain/plan-types.js";
-import { daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts, expiryWhere, reasonShown } from "./values.js";
+import { daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges } from "./values.js";
 
 export interface MarkdownOptions {
   /** Total length not to exceed (in UTF-16 code units, which never undercounts GitHub's characters). */
@@ -340,8 +340,7 @@ function renamesSection(plan: Plan): string[] {
 }
 
 function deletionWarning(plan: Plan): string[] {
-  const renamed = new Set((plan.renames ?? []).flatMap((r) => r.addresses));
-  const removed = plan.changes.filter((c) => (c.action === "delete" || c.action === "replace") && !renamed.has(c.address));
+  const removed = removedChanges(plan);
   if (removed.length === 0) return [];
   const deletes = removed.filter((c) => c.action === "delete").length;
   const replaces = removed.length - deletes;

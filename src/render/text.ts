@@ -9,7 +9,7 @@
  */
 import type { Styler } from "./terminal-style.js";
 import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan } from "../domain/plan-types.js";
-import { daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts, expiryWhere, reasonShown } from "./values.js";
+import { daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges } from "./values.js";
 
 const INDENT = "      "; // under the address, past the symbol column
 
@@ -138,8 +138,7 @@ export function renderPlanText(plan: Plan, style: Styler): string {
 
   if (plan.changes.length > 0) {
     out.push("", style.bold(`Plan: ${summaryCounts(plan.summary)}.`));
-    const renamed = new Set((plan.renames ?? []).flatMap((r) => r.addresses));
-    const removed = plan.changes.filter((c) => (c.action === "delete" || c.action === "replace") && !renamed.has(c.address)).length;
+    const removed = removedChanges(plan).length;
     if (removed > 0) out.push(style.red(`! This plan deletes or replaces ${removed} ${removed === 1 ? "object" : "objects"} (marked - under Changes).`));
     if (plan.risks && plan.risks.length > 0) {
       out.push("", style.bold(`Risks (${plan.risks.length}):`));

@@ -8,7 +8,8 @@
  * escaping its own format needs on top.
  */
 import { expiryLocationAsGiven, expiryPhrase } from "../config/expiry.js";
-import { isDeferred, isLookup, isRef, type Expiry } from "../domain/plan-types.js";
+import { isDeferred, isLookup, isRef, type Change, type Expiry, type Plan } from "../domain/plan-types.js";
+import { isLifetimeRecord } from "../domain/lifetimes.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 
 /** Longest compact form still shown inline; longer objects and strings become blocks. */
@@ -178,4 +179,15 @@ export function renameWords(r: { kind: string; from: string; to: string; account
   return r.from === r.to
     ? `moved ${r.kind} ${r.from}${where}: nobody gains or loses anything`
     : `renamed ${r.kind} ${r.from} → ${r.to}${where}: nobody gains or loses anything`;
+}
+
+/**
+ * What the deletion warning names: deletes and replaces, except what a rename only
+ * re-creates (it says "renamed") and the identity-center record of when access ends
+ * (it grants nothing; "Access that expires" says what its delete means).
+ */
+export function removedChanges(plan: Pick<Plan, "changes" | "renames">): Change[] {
+  const renamed = new Set((plan.renames ?? []).flatMap((r) => r.addresses));
+  const record = (c: Change) => c.type === "authentik.entitlement" && isLifetimeRecord((c.before?.attributes ?? {}) as Record<string, unknown>);
+  return plan.changes.filter((c) => (c.action === "delete" || c.action === "replace") && !renamed.has(c.address) && !record(c));
 }

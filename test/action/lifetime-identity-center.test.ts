@@ -5,6 +5,8 @@
 // application, bound to no group. Adding `expires:` to an assignment that stays is a plan
 // (a comment that is not "No changes.", "now expires on …", before → after in "Access that
 // expires"); applied, the re-plan is clean; removing it again says "made permanent".
+import { readFileSync } from "node:fs";
+import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { syntheticSha } from "../peers/github/events.js";
 import { actionBench } from "../support/action.js";
@@ -38,6 +40,13 @@ async function replanIsClean(): Promise<void> {
   expect(again.code, again.stdout + again.stderr).toBe(0);
 }
 
+/** The access report's grants, as the CLI gives them. */
+async function accessGrants(): Promise<unknown[]> {
+  const r = await peers.cli(["access", "-c", "aws-access.yaml", "--format", "json"], IDENTITY_CENTER_ENV);
+  expect(r.code, r.stderr).toBe(0);
+  return (JSON.parse(r.stdout) as { grants: unknown[] }).grants;
+}
+
 async function planComment(pull: number, config: string): Promise<string> {
   peers.writeConfig("aws-access.yaml", config);
   const r = await bench.act(await bench.openPull(pull, syntheticSha(`ic-life-${pull}`)));
@@ -63,6 +72,7 @@ afterAll(() => bench.stopAfterChecks());
 
 describe("access lifetime in the plan comment, identity-center mode", () => {
   it("adding expires: 'now expires on …' with before → after; applied, the re-plan is clean; removing it: 'made permanent'", async () => {
+    const grantsBefore = await accessGrants();
     const body = await planComment(70, withExpiry(LATER));
     expect(body).not.toContain("No changes");
     expect(body).toContain("**1 to create, 0 to update, 0 to delete**");
@@ -80,10 +90,19 @@ describe("access lifetime in the plan comment, identity-center mode", () => {
     // Bound to no group: it grants nothing.
     expect((await peers.ak("GET", `/policies/bindings/?target=${record.pbm_uuid}`)).results).toEqual([]);
     await replanIsClean();
+    // Neither the access report nor import takes the record for a grant.
+    expect(await accessGrants()).toEqual(grantsBefore);
+    const imported = await peers.cli(["import", "--mode", "identity-center", "--application", "aws-identity-center", "--url", "https://authentik.company", "-o", "imported.yaml"], IDENTITY_CENTER_ENV);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout + imported.stderr).not.toContain("lifetimes");
+    const importedText = readFileSync(path.join(peers.dir, "imported.yaml"), "utf8");
+    expect(importedText).not.toContain("lifetimes");
+    expect(importedText).toContain("DataEngineer");
 
     const removed = await planComment(71, base());
     expect(removed).not.toContain("No changes");
     expect(removed).toContain("**0 to create, 0 to update, 1 to delete**");
+    expect(removed).not.toContain("[!WARNING]"); // the record grants nothing: no deletion warning
     expect(section(removed)).toContain(`| \`data-eng\` | \`DataEngineer\` | dev (\`${DEV}\`) | \`${LATER}\` → **permanent**<br>made permanent, was expiring on ${LATER} |`);
     await apply(base());
     await replanIsClean();

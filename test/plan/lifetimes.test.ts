@@ -171,7 +171,11 @@ describe("identity-center: a grant's expiry added, moved or removed is a plan ch
       expect(p.changes.map((c) => [c.action, c.address])).toEqual([["delete", RECORD]]);
       expect(p.notPruned).toEqual([]);
       expect(p.lifetimes?.map((r) => [r.group, r.grant, r.before, r.after])).toEqual([["data-eng", "DataEngineer", "2027-01-31", null]]);
-      expect(renderPlanMarkdown(p, {})).toContain("made permanent, was expiring on 2027-01-31");
+      const md = renderPlanMarkdown(p, {});
+      expect(md).toContain("made permanent, was expiring on 2027-01-31");
+      // The record grants nothing: its delete is listed under Changes, not warned about.
+      expect(md).not.toContain("[!WARNING]");
+      expect(md).toContain("#### Changes (1)");
     }
   });
 
@@ -180,6 +184,24 @@ describe("identity-center: a grant's expiry added, moved or removed is a plan ch
     const p = icPlan(icConfig("2027-01-31"), live);
     expect(p.lifetimes).toBeUndefined();
     expect(p.access.map((r) => [r.change, r.group, r.grant])).toEqual([["gained", "data-eng", "DataEngineer"]]);
+  });
+
+  it("an entitlement of that name made by hand is never taken for the record, and a group bound to the record gets nothing", () => {
+    const applied = icApplied(icConfig("2027-01-31"));
+    const handMade = applied.map((r) => (r.address === RECORD ? { ...r, owned: false, ownership: "it has no attribute managed_by: authentik-aws-gitops", props: { ...r.props, attributes: { note: "mine" } } } : r));
+    expect(() => icPlan(icConfig("2027-01-31"), handMade)).toThrow(/exists but is not managed by authentik-aws-gitops/);
+    const bound: LiveResource = {
+      address: "authentik.policy_binding[aws-identity-center/aws-gitops access lifetimes→group:engineers]",
+      type: "authentik.policy_binding",
+      system: "authentik",
+      title: "x",
+      id: "b1",
+      owned: true,
+      props: { target: { $ref: RECORD }, group: { $lookup: "group", key: "engineers" }, order: 0, enabled: true, negate: false, timeout: 30, failure_result: false },
+    };
+    const p = icPlan(icConfig("2027-01-31"), [...applied, bound]);
+    expect(p.changes.map((c) => [c.action, c.address])).toEqual([["delete", bound.address]]);
+    expect(p.access).toEqual([]);
   });
 
   it("expired: the record goes with the assignment, and its delete is part of the expired removal", () => {
