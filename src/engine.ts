@@ -8,7 +8,7 @@
  */
 import { executeChanges, writtenLines, type ApplyResult } from "./apply/executor.js";
 import type { ResolvedConfig } from "./config/model.js";
-import { planExpiry, splitExpired } from "./desired/expiry.js";
+import { planExpiry, recordLifetimes, splitExpired } from "./desired/expiry.js";
 import { groupMembers } from "./domain/people.js";
 import { releaseWarning } from "./domain/releases.js";
 import { UserError } from "./errors.js";
@@ -57,7 +57,7 @@ async function planWith<S, A>(mode: Mode<S, A>, config: ResolvedConfig, options:
 
   // --- desire, then adjust to what the live state allows ------------------------------------
   const split = splitExpired(mode.desire(ctx, setup, live), config.mappings, ctx.now);
-  const desired = split.desired;
+  const desired = recordLifetimes(split.desired, split.expiring);
   const findings = mode.check(ctx, setup, live, desired);
 
   // --- plan (pure) and risks ------------------------------------------------------------------

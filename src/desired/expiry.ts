@@ -1,7 +1,9 @@
 import type { ResolvedConfig, ResolvedMapping } from "../config/model.js";
 import { DEFAULT_EXPIRY_WARNING_DAYS } from "../config/review.js";
 import type { PlanExpiry } from "../plan/plan-input.js";
-import type { DesiredResource, Expiry } from "../domain/plan-types.js";
+import { MANAGED_BY_VALUE, type DesiredResource, type Expiry } from "../domain/plan-types.js";
+import { LIFETIME_ATTRIBUTE, LIFETIME_RECORD, lifetimeKey } from "../domain/lifetimes.js";
+import { address } from "../domain/addresses.js";
 
 export interface ExpirySplit {
   /** What is desired now: everything except grants whose every mapping has expired. */
@@ -50,4 +52,71 @@ export function groupsNeeded(config: ResolvedConfig, now: Date): { name: string;
 /** The expiry part of the plan's input: which grants expired and which end later, as of `now`. */
 export function planExpiry(config: ResolvedConfig, split: ExpirySplit, now: Date): PlanExpiry {
   return { now, warningDays: config.review?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS, expired: split.expired, expiring: split.expiring };
+}
+
+export { LIFETIME_ATTRIBUTE, LIFETIME_RECORD, lifetimeKey, parseLifetimeKey } from "../domain/lifetimes.js";
+
+const sortedRecord = (record: Record<string, string>) => Object.fromEntries(Object.entries(record).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)));
+
+/**
+ * Records each expiring grant's end next to it, in the live state the tool owns, so that
+ * setting, moving or removing an `expires:` is a change of the plan (hashed, applied, and
+ * clean on re-plan) rather than only of the configuration. classic-iam: a binding of a
+ * group to an entitlement ends when the entitlement's attributes.access_expires[group]
+ * says (absent: permanent). An entitlement none of whose bindings expires gets no such
+ * attribute, so configurations without `expires:` are unchanged. identity-center: the
+ * record entitlement (LIFETIME_RECORD), only while some assignment expires. A grant that
+ * expired is no longer desired, and its record goes with it. Pure: returns new resources.
+ */
+export function recordLifetimes(desired: readonly DesiredResource[], expiring: ReadonlyMap<string, Expiry>): DesiredResource[] {
+  const ends = new Map<string, Record<string, string>>();
+  const assignmentEnds: Record<string, string> = {};
+  const aliases: Record<string, string> = {};
+  for (const r of desired) {
+    const expiry = expiring.get(r.address);
+    if (!expiry) continue;
+    if (r.type === "aws.sso.account_assignment") {
+      const { group, permission_set, account_id } = r.props as { group: string; permission_set: { $ref: string }; account_id: string };
+      const permissionSet = /^aws\.sso\.permission_set\[(.*)\]$/.exec(permission_set.$ref)?.[1] ?? permission_set.$ref;
+      assignmentEnds[lifetimeKey(group, permissionSet, account_id)] = expiry.value;
+      aliases[account_id] = r.account ?? account_id;
+      continue;
+    }
+    if (r.type !== "authentik.policy_binding") continue;
+    const target = (r.props.target as { $ref?: string } | undefined)?.$ref;
+    const group = (r.props.group as { key?: string } | undefined)?.key;
+    if (!target?.startsWith("authentik.entitlement[") || !group) continue;
+    ends.set(target, { ...(ends.get(target) ?? {}), [group]: expiry.value });
+  }
+  const out = ends.size === 0
+    ? [...desired]
+    : desired.map((r) => {
+        const record = ends.get(r.address);
+        if (!record || r.type !== "authentik.entitlement") return r;
+        return { ...r, props: { ...r.props, attributes: { ...(r.props.attributes as Record<string, unknown>), [LIFETIME_ATTRIBUTE]: sortedRecord(record) } } };
+      });
+  const app = desired.find((r) => r.type === "authentik.application");
+  if (Object.keys(assignmentEnds).length > 0 && app) out.push(lifetimeRecord(String(app.props.slug), assignmentEnds, aliases));
+  return out;
+}
+
+/** The identity-center record entitlement holding `ends` (key → date as written). */
+export function lifetimeRecord(slug: string, ends: Record<string, string>, aliases: Record<string, string>): DesiredResource {
+  return {
+    address: address.entitlement(slug, LIFETIME_RECORD.name),
+    type: "authentik.entitlement",
+    system: "authentik",
+    title: `entitlement "${LIFETIME_RECORD.name}" of application ${slug}`,
+    props: {
+      name: LIFETIME_RECORD.name,
+      app: { $ref: address.application(slug) },
+      attributes: {
+        managed_by: MANAGED_BY_VALUE,
+        aws_gitops_record: LIFETIME_RECORD.marker,
+        purpose: LIFETIME_RECORD.purpose,
+        [LIFETIME_ATTRIBUTE]: sortedRecord(ends),
+        [LIFETIME_RECORD.aliases]: sortedRecord(aliases),
+      },
+    },
+  };
 }

@@ -103,8 +103,9 @@ export interface Change {
   /** Id of the live object for update/delete/replace. */
   liveId?: string;
   /**
-   * Deletes only: the grant is removed because its mapping's `expires` is past (done
-   * whether pruning is on or not). What `mode: expire` of the Action applies unreviewed.
+   * The grant is removed because its mapping's `expires` is past (done whether pruning is
+   * on or not): deletes, and updates that only drop the recorded end of such a grant.
+   * What `mode: expire` of the Action applies unreviewed.
    */
   expired?: Expiry;
 }
@@ -130,6 +131,43 @@ export interface ExpiringRow {
   expires: Expiry;
   /** Whole days left as of the plan (0: less than a day). */
   daysLeft: number;
+}
+
+/**
+ * A grant that exists before and after the plan whose end changes: set, moved or removed
+ * (made permanent). The "before" is what the last apply recorded next to the grant (in
+ * classic-iam the entitlement's attributes.access_expires), so that it is a change like
+ * any other: written on apply, hashed, and a re-plan is clean.
+ */
+export interface LifetimeRow {
+  group: string;
+  grant: string;
+  account: string;
+  accountId: string;
+  /** When it ended before the plan, as written then (null: permanent). */
+  before: string | null;
+  /** When it ends after the plan, as written (null: made permanent). */
+  after: string | null;
+  /** Where the new end is written ("mappings[2].expires"), when there is one. */
+  field?: string;
+  /** The change that records it. */
+  address: string;
+}
+
+/**
+ * A grant deleted and one created with the same permissions and the same people: only
+ * re-created under another name or place. Its changes still happen and are listed; the
+ * access diff, the risks and the deletion warning leave them out.
+ */
+export interface Rename {
+  /** "role" or "permission set". */
+  kind: string;
+  from: string;
+  to: string;
+  /** Account aliases it is in (empty for a permission set). */
+  accounts: string[];
+  /** Every change that only re-creates it (the grant objects, entitlements, bindings, assignments). */
+  addresses: string[];
 }
 
 export interface AccessRow {
@@ -246,6 +284,10 @@ export interface Plan {
    * first. Absent in plans saved before it existed.
    */
   expiring?: ExpiringRow[];
+  /** Grants kept by the plan whose end is set, moved or removed. Added within version 2. */
+  lifetimes?: LifetimeRow[];
+  /** Grants only re-created under another name or place (nobody gains or loses anything). Added within version 2. */
+  renames?: Rename[];
   changes: Change[];
   /** Owned objects no longer declared, kept because pruning is off. */
   notPruned: { address: string; title: string }[];

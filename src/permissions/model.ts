@@ -552,6 +552,15 @@ function authentikGrants(config: ResolvedConfig, options: PermissionsOptions): P
       { codename: "authentik_core.add_applicationentitlement", why: "creates an entitlement per (role, account)" },
       { codename: "authentik_core.change_applicationentitlement", why: "updates an entitlement's attributes", onlyWhen: "an entitlement's attributes change (e.g. a role's path or an account id)" },
     );
+  } else {
+    // The tool's record of when access ends: an entitlement bound to no group (src/domain/lifetimes.ts).
+    if (hasExpiry(config)) {
+      g.push(
+        { codename: "authentik_core.add_applicationentitlement", why: "creates the entitlement 'aws-gitops access lifetimes' that records when expiring assignments end (it grants nothing)", onlyWhen: "the first mappings[].expires is set" },
+        { codename: "authentik_core.change_applicationentitlement", why: "updates that record", onlyWhen: "a mappings[].expires is set, moved or removed, or a grant expires" },
+      );
+    }
+    g.push({ codename: "authentik_core.delete_applicationentitlement", why: "deletes that record once no assignment expires (whether pruning is on or not)", onlyWhen: "the last mappings[].expires is removed or has passed" });
   }
   if (prune || hasExpiry(config)) {
     g.push({ codename: "authentik_policies.delete_policybinding", ...deletion(prune ? "removes bindings no longer declared (and expired ones)" : "removes bindings whose mappings[].expires has passed") });

@@ -5,7 +5,7 @@
 import { byCodePoint, deepEqual } from "../domain/canonical.js";
 import type { Change, DesiredResource, Expiry, LiveResource, Plan, PlanProblem } from "../domain/plan-types.js";
 import { expiryPhrase } from "../config/expiry.js";
-import { kindOf } from "../resources/registry.js";
+import { isRecordOnly, kindOf } from "../resources/registry.js";
 import { fieldChanges, hasDeferred, refsIn } from "./field-diff.js";
 import type { PlanInput } from "./plan-input.js";
 
@@ -52,7 +52,9 @@ export function numberCopies(live: readonly LiveResource[], desired: readonly De
 /**
  * Which owned objects that are no longer desired go: with pruning on, and — whether
  * pruning is on or not — grants whose mappings expired (the configuration says they
- * end, and a plan that kept them would never take the access away), their copies too.
+ * end, and a plan that kept them would never take the access away), their copies too,
+ * and objects that only record (the identity-center record of when access ends: kept, it
+ * would keep saying a grant ends that the configuration made permanent).
  */
 export function plannedDeletes(input: PlanInput, liveList: readonly LiveResource[], desired: ReadonlyMap<string, DesiredResource>) {
   const deletes = new Set<string>();
@@ -64,7 +66,7 @@ export function plannedDeletes(input: PlanInput, liveList: readonly LiveResource
     if (expiredBy) {
       deletes.add(r.address);
       expiredDeletes.set(r.address, expiredBy);
-    } else if (input.prune) deletes.add(r.address);
+    } else if (input.prune || isRecordOnly(r)) deletes.add(r.address);
     else notPruned.push({ address: r.address, title: r.title });
   }
   return { deletes, expiredDeletes, notPruned: notPruned.sort((a, b) => byCodePoint(a.address, b.address)) };
@@ -182,7 +184,11 @@ export function deleteChanges(live: ReadonlyMap<string, LiveResource>, deletes: 
     changes.push({
       ...changeHeader(l),
       action: "delete",
-      reason: expired ? expiredReason(expired) : "managed by authentik-aws-gitops and no longer declared (pruning is on)",
+      reason: expired
+        ? expiredReason(expired)
+        : isRecordOnly(l)
+          ? "no grant it records ends any more: it grants nothing, and goes whether pruning is on or not"
+          : "managed by authentik-aws-gitops and no longer declared (pruning is on)",
       before: l.props,
       after: null,
       fields: fieldChanges(l.props, null),

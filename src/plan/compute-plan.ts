@@ -11,6 +11,8 @@ import { identityOf as kindIdentity } from "../resources/registry.js";
 import { accessByKind, accessDiff } from "./access-diff.js";
 import { compareChanges, deleteChanges, desiredChanges, numberCopies, plannedDeletes } from "./changes.js";
 import { expiryWarnings } from "./expiry-warnings.js";
+import { lifetimeChanges } from "./lifetimes.js";
+import { findRenames } from "./renames.js";
 import { peopleOf, personCaveats } from "./people.js";
 import { permissionRows } from "./permissions.js";
 import type { PlanInput } from "./plan-input.js";
@@ -70,9 +72,15 @@ export function computePlan(given: PlanInput): Plan {
   if (problems.length > 0) throw new PlanError(problems);
   changes.sort(compareChanges);
 
-  const { access, before, after, later, expiring, nowFromObjects } = accessDiff(input, desired, liveList, deletes, expiredDeletes);
+  const diff = accessDiff(input, desired, liveList, deletes, expiredDeletes);
+  const { before, after, later, expiring, nowFromObjects } = diff;
+  // A grant only re-created under another name or place: nobody gains or loses anything.
+  const { renames, rows: renamedRows } = findRenames(input, changes, diff.access);
+  const renamed = new Set(renames.flatMap((r) => r.addresses));
+  const access = diff.access.filter((r) => !renamedRows.has(r));
+  const lifetimes = lifetimeChanges(changes, access, expiring);
   const accessCaveats = [...(input.accessCaveats ?? []), ...personCaveats(input, nowFromObjects, [...later.values()])];
-  const permissions = permissionRows(input, changes, later);
+  const permissions = permissionRows(input, changes, later).filter((p) => !renamed.has(p.address));
   const people = peopleOf(input);
   if (people) {
     for (const row of access) row.people = people([row.group]);
@@ -96,6 +104,8 @@ export function computePlan(given: PlanInput): Plan {
     permissions,
     risks: [],
     ...(input.expiry ? { expiring } : {}),
+    ...(lifetimes.length ? { lifetimes } : {}),
+    ...(renames.length ? { renames } : {}),
     changes,
     notPruned,
     warnings: [...(input.warnings ?? []), ...expiryWarnings(input, expiring)],

@@ -5,6 +5,7 @@ import { kindOf } from "../resources/registry.js";
 import { byCodePoint } from "../domain/canonical.js";
 import { policyName } from "./permissions.js";
 import { policyRows, type PolicyRow } from "./policy-diff.js";
+import { withoutRenamed } from "./renames.js";
 import type { AccessRow, Change, DesiredResource, PermissionRow, Plan, Props, Risk, Severity } from "../domain/plan-types.js";
 
 /**
@@ -80,7 +81,9 @@ function grantPoliciesOf(props: Props, address: string): GrantPolicies {
 const peopleText = (n: number | undefined) => (n === undefined ? "" : ` (${n} ${n === 1 ? "person" : "people"})`);
 
 export function assessRisks(input: RiskInput): Risk[] {
-  const { plan, config } = input;
+  const { config } = input;
+  // What a rename only re-creates raises no risk of its own (renames.ts).
+  const plan = withoutRenamed(input.plan);
   const review = config.review ?? DEFAULT_REVIEW;
   const rules = review.risks;
   const out = new Map<string, Risk>();

@@ -148,6 +148,24 @@ export function parsePlanJson(text: string): Plan {
       if (s.object(r.expires, `${p}.expires`)) for (const k of ["value", "endsAt", "field", "location"]) s.string(r.expires[k], `${p}.expires.${k}`);
     });
   }
+  // Added within version 2: absent in older plans.
+  if (plan.lifetimes !== undefined && s.array(plan.lifetimes, "lifetimes")) {
+    plan.lifetimes.forEach((r, i) => {
+      const p = `lifetimes[${i}]`;
+      if (!s.object(r, p)) return;
+      for (const k of ["group", "grant", "account", "accountId", "address"]) s.string(r[k], `${p}.${k}`);
+      for (const k of ["before", "after"]) if (r[k] !== null) s.string(r[k], `${p}.${k}`);
+    });
+  }
+  if (plan.renames !== undefined && s.array(plan.renames, "renames")) {
+    plan.renames.forEach((r, i) => {
+      const p = `renames[${i}]`;
+      if (!s.object(r, p)) return;
+      for (const k of ["kind", "from", "to"]) s.string(r[k], `${p}.${k}`);
+      s.strings(r.accounts, `${p}.accounts`);
+      s.strings(r.addresses, `${p}.addresses`);
+    });
+  }
   if (s.array(plan.changes, "changes")) {
     plan.changes.forEach((c, i) => {
       const p = `changes[${i}]`;

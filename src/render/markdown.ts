@@ -16,7 +16,7 @@
  * fences are closed, and a notice says how much is shown.
  */
 import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan, Risk } from "../domain/plan-types.js";
-import { daysLeftWords, expiryWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts, expiryWhere, reasonShown } from "./values.js";
+import { daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges } from "./values.js";
 
 export interface MarkdownOptions {
   /** Total length not to exceed (in UTF-16 code units, which never undercounts GitHub's characters). */
@@ -323,8 +323,24 @@ function changeBlock(change: Change, inPlan: ReadonlySet<string>, configFile: st
   return [`<details><summary>${summary}</summary>`, "", ...(body.length > 0 ? body : ["_(no fields)_"]), "", "</details>"];
 }
 
+/** Grants kept whose end is set, moved or removed: before → after (lifetimes.ts). */
+function lifetimeSection(plan: Plan): string[] {
+  const rows = plan.lifetimes ?? [];
+  if (rows.length === 0) return [];
+  const out = ["Changed by this plan:", "", row(["Group", grantKind(plan.mode) === "role" ? "Role" : "Permission set", "Account", "Before → after", "Where"]), "| --- | --- | --- | --- | --- |"];
+  for (const r of rows) {
+    out.push(row([code(r.group), code(r.grant), `${mdText(r.account)} (${code(r.accountId)})`, `${r.before === null ? "permanent" : code(r.before)} → ${r.after === null ? "**permanent**" : code(r.after)}<br>${mdText(lifetimeWords(r.before, r.after))}`, r.field ? code(r.field) : ""]));
+  }
+  return out;
+}
+
+/** Grants only re-created under another name or place (renames.ts). */
+function renamesSection(plan: Plan): string[] {
+  return (plan.renames ?? []).map((r) => `- 🔁 ${mdText(renameWords(r))} (${r.addresses.length} changes re-create it)`);
+}
+
 function deletionWarning(plan: Plan): string[] {
-  const removed = plan.changes.filter((c) => c.action === "delete" || c.action === "replace");
+  const removed = removedChanges(plan);
   if (removed.length === 0) return [];
   const deletes = removed.filter((c) => c.action === "delete").length;
   const replaces = removed.length - deletes;
@@ -360,12 +376,17 @@ function buildParts(plan: Plan, options: MarkdownOptions): Parts {
     if (warning.length > 0) head.push("", ...warning);
     if (plan.risks && plan.risks.length > 0) head.push("", `#### ⚠️ Risks (${plan.risks.length})`, "", ...risksSection(plan.risks));
     head.push("", "#### Access changes", "");
+    const renames = renamesSection(plan);
+    if (renames.length > 0) head.push(...renames, "");
     head.push(...(plan.access.length > 0 ? accessTable(plan.access, plan.mode) : [noAccessChange(plan)]));
     if (plan.accessCaveats?.length) head.push("", ...plan.accessCaveats.map((c) => (c.startsWith("  ") ? `  - ${mdText(c.trim())}` : `- ⚠️ ${mdText(c)}`)));
     if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode));
   }
   const expiring = plan.expiring ?? [];
-  if (expiring.length > 0) head.push("", "#### Access that expires", "", "Grants after this plan that end at a set time (`mappings[].expires`), soonest first:", "", ...expiringSection(expiring, plan.mode, plan.config));
+  const lifetimes = lifetimeSection(plan);
+  if (expiring.length > 0 || lifetimes.length > 0) head.push("", "#### Access that expires");
+  if (lifetimes.length > 0) head.push("", ...lifetimes);
+  if (expiring.length > 0) head.push("", "Grants after this plan that end at a set time (`mappings[].expires`), soonest first:", "", ...expiringSection(expiring, plan.mode, plan.config));
   if (plan.changes.length > 0) head.push("", `#### Changes (${plan.changes.length})`);
 
   // Each change block is preceded by a blank line so it starts its own HTML block.

@@ -9,7 +9,7 @@
  */
 import type { Styler } from "./terminal-style.js";
 import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan } from "../domain/plan-types.js";
-import { daysLeftWords, expiryWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts, expiryWhere, reasonShown } from "./values.js";
+import { daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges } from "./values.js";
 
 const INDENT = "      "; // under the address, past the symbol column
 
@@ -138,7 +138,7 @@ export function renderPlanText(plan: Plan, style: Styler): string {
 
   if (plan.changes.length > 0) {
     out.push("", style.bold(`Plan: ${summaryCounts(plan.summary)}.`));
-    const removed = plan.changes.filter((c) => c.action === "delete" || c.action === "replace").length;
+    const removed = removedChanges(plan).length;
     if (removed > 0) out.push(style.red(`! This plan deletes or replaces ${removed} ${removed === 1 ? "object" : "objects"} (marked - under Changes).`));
     if (plan.risks && plan.risks.length > 0) {
       out.push("", style.bold(`Risks (${plan.risks.length}):`));
@@ -149,6 +149,7 @@ export function renderPlanText(plan: Plan, style: Styler): string {
       }
     }
     out.push("", style.bold("Access changes:"));
+    for (const r of plan.renames ?? []) out.push(`  ${style.dim("=")} ${oneLine(renameWords(r))}`);
     if (plan.access.length === 0) out.push(`  ${noAccessChange(plan)}`);
     // What the rows by group cannot show: people whose roles change although no group's do.
     for (const caveat of plan.accessCaveats ?? []) out.push(caveat.startsWith("  ") ? `      ${oneLine(caveat.trim())}` : `  ${style.yellow("!")} ${hanging(caveat, "    ")}`);
@@ -164,6 +165,11 @@ export function renderPlanText(plan: Plan, style: Styler): string {
     for (const change of plan.changes) out.push("", ...changeLines(change, style, plan.config));
   }
 
+  const lifetimes = plan.lifetimes ?? [];
+  if (lifetimes.length > 0) {
+    out.push("", style.bold("Access that expires, changed by this plan:") + " grants kept whose end is set, moved or removed");
+    for (const r of lifetimes) out.push(`  ${style.yellow("~")} group ${quote(r.group)}: ${grantKind(plan.mode)} ${quote(r.grant)} in ${oneLine(r.account)} (${oneLine(r.accountId)}) ${lifetimeWords(r.before, r.after)}${r.field ? ` (${oneLine(r.field)})` : ""}`);
+  }
   const expiring = plan.expiring ?? [];
   if (expiring.length > 0) {
     out.push("", style.bold("Access that expires:") + " grants after this plan that end at a set time (mappings[].expires), soonest first");

@@ -8,7 +8,8 @@
  * escaping its own format needs on top.
  */
 import { expiryLocationAsGiven, expiryPhrase } from "../config/expiry.js";
-import { isDeferred, isLookup, isRef, type Expiry } from "../domain/plan-types.js";
+import { isDeferred, isLookup, isRef, type Change, type Expiry, type Plan } from "../domain/plan-types.js";
+import { isLifetimeRecord } from "../domain/lifetimes.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 
 /** Longest compact form still shown inline; longer objects and strings become blocks. */
@@ -164,4 +165,29 @@ export function reasonShown(change: { reason: string; expired?: Expiry }, config
 /** "in 3 days", "in 1 day", "in less than a day" from a row's whole days left. */
 export function daysLeftWords(days: number): string {
   return days >= 1 ? `in ${days} ${days === 1 ? "day" : "days"}` : "in less than a day";
+}
+
+/** "now expires on 2027-01-31, was on 2026-12-31", "made permanent, was expiring on 2026-12-31", "now expires on 2026-12-31, was permanent". */
+export function lifetimeWords(before: string | null, after: string | null): string {
+  if (after === null) return `made permanent, was expiring ${before === null ? "never" : expiryPhrase(before)}`;
+  return `now expires ${expiryPhrase(after)}, was ${before === null ? "permanent" : expiryPhrase(before)}`;
+}
+
+/** "renamed admin → administrator in prod, dev: nobody gains or loses anything" */
+export function renameWords(r: { kind: string; from: string; to: string; accounts: readonly string[] }): string {
+  const where = r.accounts.length ? ` in ${r.accounts.join(", ")}` : "";
+  return r.from === r.to
+    ? `moved ${r.kind} ${r.from}${where}: nobody gains or loses anything`
+    : `renamed ${r.kind} ${r.from} → ${r.to}${where}: nobody gains or loses anything`;
+}
+
+/**
+ * What the deletion warning names: deletes and replaces, except what a rename only
+ * re-creates (it says "renamed") and the identity-center record of when access ends
+ * (it grants nothing; "Access that expires" says what its delete means).
+ */
+export function removedChanges(plan: Pick<Plan, "changes" | "renames">): Change[] {
+  const renamed = new Set((plan.renames ?? []).flatMap((r) => r.addresses));
+  const record = (c: Change) => c.type === "authentik.entitlement" && isLifetimeRecord((c.before?.attributes ?? {}) as Record<string, unknown>);
+  return plan.changes.filter((c) => (c.action === "delete" || c.action === "replace") && !renamed.has(c.address) && !record(c));
 }

@@ -72,6 +72,13 @@ export interface ResourceKind<P> {
   identity?(resource: { account?: string; props: P }): string | undefined;
   /** The access it gives, for resources that grant (bindings, assignments). */
   access?(resource: { account?: string; props: P }, resolve: RefResolver): AccessFacts | undefined;
+  /** The ends of grants it records (entitlements: attributes.access_expires), one per grant; see src/desired/expiry.ts recordLifetimes. */
+  lifetimes?(props: P): (Omit<AccessFacts, "kind"> & { value: string })[];
+  /**
+   * It only records (the identity-center record of when access ends): it grants nothing, and
+   * is deleted once no longer desired whether pruning is on or not (src/plan/changes.ts).
+   */
+  recordOnly?(props: P): boolean;
   /** Set for roles and permission sets. */
   grant?: GrantFacts<P>;
   /** Deleting it removes a way to sign in (a risk of its own). */

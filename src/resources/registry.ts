@@ -79,3 +79,13 @@ export function accessOf(resource: { type: ResourceType; account?: string; props
 export function identityOf(resource: { type: ResourceType; account?: string; props: unknown }): string | undefined {
   return kindOf(resource.type).identity?.(resource);
 }
+
+/** The ends of grants a resource records, if its kind records any. */
+export function lifetimesOf(resource: { type: ResourceType; props: unknown }): ReturnType<NonNullable<ResourceKind<unknown>["lifetimes"]>> {
+  return kindOf(resource.type).lifetimes?.(resource.props) ?? [];
+}
+
+/** Whether a resource only records (grants nothing, deleted once no longer desired whether pruning is on or not). */
+export function isRecordOnly(resource: { type: ResourceType; props: unknown }): boolean {
+  return kindOf(resource.type).recordOnly?.(resource.props) ?? false;
+}

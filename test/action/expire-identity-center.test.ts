@@ -2,7 +2,8 @@
 // moto_server behind the Identity Center shim, the authentik emulator and the GitHub
 // emulator. The expired assignment and the group's application binding are removed on
 // schedule; SCIM's group filter (by default the mapped groups) does not change, so it
-// never turns the scheduled removal into "drift".
+// never turns the scheduled removal into "drift"; the tool's record of when access ends
+// (an entitlement bound to no group) goes with the last grant it records.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { actionBench, type ActionResult } from "../support/action.js";
 import { createOrganization, IDENTITY_CENTER_ENV, identityCenterExample, identityCenterOf, provisionGroup, type OrgFixture } from "../support/identity-center.js";
@@ -55,6 +56,8 @@ describe("the Action's mode: expire in identity-center mode with SCIM", () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toContain(`✓ delete aws.sso.account_assignment[data-eng→DataEngineer@${DEV}]`);
     expect(r.stdout).toContain("✓ delete authentik.policy_binding[aws-identity-center→group:data-eng]");
+    // The record of when it ended goes with it (its last entry), unreviewed like the grant.
+    expect(r.stdout).toContain("✓ delete authentik.entitlement[aws-identity-center/aws-gitops access lifetimes]");
     expect(r.stdout).not.toMatch(/✓ \w+ authentik\.scim_provider/);
     expect(r.summary).toContain("Expired access removed");
     expect(r.summary).toContain(`group 'data-eng': permission set 'DataEngineer' in dev \\(${DEV}\\), expired on ${day(-1)}`); // markdown-escaped

@@ -66,6 +66,9 @@ describe("classic-iam: access that expires", () => {
     const plan = await planJson(["--no-prune"]);
     const reason = `expired on ${day(-1)} (mappings[2].expires, ${path.basename(config)}:${expiresLine()}:14)`;
     expect(plan.changes.map((c) => [c.action, c.address, c.reason])).toEqual([
+      // The end recorded next to each expired grant goes with it (issue 20: lifetimes are part of the plan).
+      ["update", "authentik.entitlement[aws/data-engineer@dev]", `${reason}: the recorded end goes with the grant`],
+      ["update", "authentik.entitlement[aws/readonly@dev]", `${reason}: the recorded end goes with the grant`],
       ["delete", "authentik.policy_binding[aws/data-engineer@dev→group:data-eng]", reason],
       ["delete", "authentik.policy_binding[aws/data-engineer@dev→group:data-eng]#2", reason],
       ["delete", "authentik.policy_binding[aws/readonly@dev→group:data-eng]", reason],
@@ -95,7 +98,7 @@ describe("classic-iam: access that expires", () => {
       peers.writeConfig("aws-access.yaml", configText(day(-1)));
     }
     expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain("error: --only-expired: 1 change(s) between the configuration and the live state that are not removals of expired access (update aws.iam.role[dev:/authentik/data-engineer]); nothing was applied, not even the 4 expired removal(s)");
+    expect(refused.stderr).toContain("error: --only-expired: 1 change(s) between the configuration and the live state that are not removals of expired access (update aws.iam.role[dev:/authentik/data-engineer]); nothing was applied, not even the 6 expired removal(s)");
     expect(refused.stdout).not.toContain("Applying");
     // The grant and its copy (made by hand in the test before) are both still there.
     expect(await groupsBoundTo((await entitlement("data-engineer@dev")).pbm_uuid)).toEqual(["data-eng", "data-eng"]);
@@ -106,7 +109,7 @@ describe("classic-iam: access that expires", () => {
     expect(r.stdout).toContain(`expired: group 'data-eng': role 'data-engineer' in dev (222222222222), expired`);
     expect(r.stderr).not.toContain("error");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("Apply complete: 0 created, 0 updated, 4 deleted.");
+    expect(r.stdout).toContain("Apply complete: 0 created, 2 updated, 4 deleted.");
     expect(await groupsBoundTo((await entitlement("data-engineer@dev")).pbm_uuid)).toEqual([]);
     expect(await groupsBoundTo((await entitlement("readonly@dev")).pbm_uuid)).toEqual(["engineers"]);
     const app = await peers.ak("GET", "/core/applications/aws/");

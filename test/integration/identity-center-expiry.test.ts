@@ -75,6 +75,8 @@ describe("identity-center: access that expires", () => {
     const plan = await planJson(["--no-prune"]);
     const reason = `expired on ${day(-1)} (mappings[2].expires, ${path.basename(config)}:${expiresLine()}:14)`;
     expect(plan.changes.map((c) => [c.action, c.address, c.reason])).toEqual([
+      // The tool's record of when access ends (bound to no group) goes with its last grant, pruning off or not.
+      ["delete", "authentik.entitlement[aws-identity-center/aws-gitops access lifetimes]", `${reason}: the recorded end goes with the grant`],
       ["delete", "authentik.policy_binding[aws-identity-center→group:data-eng]", reason],
       ["delete", `aws.sso.account_assignment[data-eng→DataEngineer@${DEV}]`, reason],
       ["delete", `aws.sso.account_assignment[data-eng→DataEngineer@${DEV}]#2`, reason],
@@ -89,7 +91,7 @@ describe("identity-center: access that expires", () => {
     const r = await cli(["apply", "-c", config, "--auto-approve", "--no-prune"]);
     expect(r.stderr).not.toContain("error");
     expect(r.code).toBe(0);
-    expect(r.stdout).toContain("Apply complete: 0 created, 0 updated, 3 deleted.");
+    expect(r.stdout).toContain("Apply complete: 0 created, 0 updated, 4 deleted.");
     expect(await assignments(DEV, "DataEngineer")).toEqual([]);
     const again = await cli(["plan", "-c", config, "--no-prune", "--detailed-exitcode"]);
     expect(again.stdout).toContain("No changes.");
