@@ -20,14 +20,14 @@
  * permission set references live in each member account: not read, said in `unread`.
  * Pure: the plan and the documents in, the plan's permission rows annotated.
  */
+import type { ManagedPolicyDocument } from "../domain/aws-iam.js";
 import { ACCESS_LEVELS, globMatch, matchingActions, servicePrefixes, serviceReference, type AccessLevel } from "../domain/iam-reference.js";
 import { byCodePoint, canonicalJson } from "../domain/canonical.js";
 import type { ActionChange, Change, Plan, Props } from "../domain/plan-types.js";
 import { decodePolicyDocument } from "../domain/policy-normalize.js";
 import { policyName } from "./permissions.js";
 
-/** A managed policy's default version as IAM returned it, or why it could not be read. */
-export type ManagedPolicyDocument = { document: unknown } | { unread: string };
+export type { ManagedPolicyDocument };
 
 /** The managed policies to read: per account alias ("" for a permission set), the ARNs a change attaches or detaches. */
 export function managedPoliciesToRead(plan: Plan): { account: string; arn: string }[] {
@@ -203,13 +203,22 @@ export const ESCALATION_ACTIONS: ReadonlyMap<string, "any" | "*"> = new Map([
 
 const LEVEL_RANK = new Map(ACCESS_LEVELS.map((l, i) => [l, i]));
 
-/** Examples most worth a reviewer's eye first: escalation actions, then by level, policies and ACLs first within a level, then by name. */
+/** Examples most worth a reviewer's eye first: escalation actions, then by level; within a level policies and ACLs, granting verbs, short names first. */
 function exampleOrder(a: string, b: string): number {
   const na = nameOf.get(a)!;
   const nb = nameOf.get(b)!;
   const esc = Number(!ESCALATION_ACTIONS.has(a)) - Number(!ESCALATION_ACTIONS.has(b));
   const policyish = (n: string) => Number(!/policy|acl/i.test(n));
-  return esc || LEVEL_RANK.get(na.level)! - LEVEL_RANK.get(nb.level)! || policyish(na.name) - policyish(nb.name) || byCodePoint(na.name, nb.name);
+  // What grants or changes (Put, Attach, Create, Update, Set) before what removes, then the shorter, better known names.
+  const verb = (n: string) => Number(!/:(put|attach|create|update|set)/i.test(n));
+  return (
+    esc ||
+    LEVEL_RANK.get(na.level)! - LEVEL_RANK.get(nb.level)! ||
+    policyish(na.name) - policyish(nb.name) ||
+    verb(na.name) - verb(nb.name) ||
+    na.name.length - nb.name.length ||
+    byCodePoint(na.name, nb.name)
+  );
 }
 
 /** How many services a statement's expansion lists before the rest are summed up. */
