@@ -203,22 +203,21 @@ export const ESCALATION_ACTIONS: ReadonlyMap<string, "any" | "*"> = new Map([
 
 const LEVEL_RANK = new Map(ACCESS_LEVELS.map((l, i) => [l, i]));
 
-/** Examples most worth a reviewer's eye first: escalation actions, then by level; within a level policies and ACLs, granting verbs, short names first. */
-function exampleOrder(a: string, b: string): number {
-  const na = nameOf.get(a)!;
-  const nb = nameOf.get(b)!;
-  const esc = Number(!ESCALATION_ACTIONS.has(a)) - Number(!ESCALATION_ACTIONS.has(b));
-  const policyish = (n: string) => Number(!/policy|acl/i.test(n));
-  // What grants or changes (Put, Attach, Create, Update, Set) before what removes, then the shorter, better known names.
-  const verb = (n: string) => Number(!/:(put|attach|create|update|set)/i.test(n));
-  return (
-    esc ||
-    LEVEL_RANK.get(na.level)! - LEVEL_RANK.get(nb.level)! ||
-    policyish(na.name) - policyish(nb.name) ||
-    verb(na.name) - verb(nb.name) ||
-    na.name.length - nb.name.length ||
-    byCodePoint(na.name, nb.name)
-  );
+/** Examples most worth a reviewer's eye first: escalation actions, then by level; within a level policies and ACLs, granting verbs (Put, Attach, Create, Update, Set), short names first. */
+const exampleKeys = new Map<string, string>();
+/** Actions in exampleOrder, each compared by a key computed once (a statement of `*` names some 20,000). */
+function byExample(actions: Iterable<string>): string[] {
+  const keyOf = (a: string) => {
+    let key = exampleKeys.get(a);
+    if (key === undefined) {
+      const { name, level } = nameOf.get(a)!;
+      const flags = [Number(!ESCALATION_ACTIONS.has(a)), LEVEL_RANK.get(level)!, Number(!/policy|acl/i.test(name)), Number(!/:(put|attach|create|update|set)/i.test(name))].join("");
+      key = `${flags}${String(name.length).padStart(4, "0")}${name}`;
+      exampleKeys.set(a, key);
+    }
+    return key;
+  };
+  return [...actions].map((a) => [keyOf(a), a] as const).sort(([x], [y]) => byCodePoint(x, y)).map(([, a]) => a);
 }
 
 /** How many services a statement's expansion lists before the rest are summed up. */
@@ -243,7 +242,7 @@ function summarize(change: ActionChange["change"], from: SourcedStatement, pairs
   };
   const services = [...byService.entries()]
     .map(([service, actions]) => {
-      const sorted = [...actions].sort(exampleOrder);
+      const sorted = byExample(actions);
       return { service, actions: actions.size, levels: count(actions), examples: sorted.slice(0, MAX_EXAMPLES).map((a) => nameOf.get(a)!.name), sensitive: sorted.filter((a) => ESCALATION_ACTIONS.has(a)) };
     })
     // The services with the most sensitive actions first.
@@ -270,7 +269,7 @@ function summarize(change: ActionChange["change"], from: SourcedStatement, pairs
     resources: resources.map((r) => (r.startsWith("!") ? `every resource except ${r.slice(1)}` : r)),
   };
   if (rest.length > 0) out.otherServices = { services: rest.length, actions: rest.reduce((n, s) => n + s.actions, 0) };
-  if (broadWrite.length > 0) out.writeOnEveryResource = { actions: broadWrite.length, examples: broadWrite.sort(exampleOrder).slice(0, MAX_EXAMPLES).map((a) => nameOf.get(a)!.name) };
+  if (broadWrite.length > 0) out.writeOnEveryResource = { actions: broadWrite.length, examples: byExample(broadWrite).slice(0, MAX_EXAMPLES).map((a) => nameOf.get(a)!.name) };
   if (escalation.length > 0) out.escalation = escalation;
   return out;
 }
@@ -311,11 +310,19 @@ export function expandChange(before: Props | null, after: Props | null, document
 
 /** Annotates each permission row of the plan with the actions its change newly allows and no longer allows. */
 export function expandPermissionChanges(plan: Plan, documents: ReadonlyMap<string, ManagedPolicyDocument>): void {
+  // The same role in several accounts is the same change: expanded once (a statement of `*` names some 20,000 actions).
+  const done = new Map<string, ReturnType<typeof expandChange>>();
   for (const row of plan.permissions) {
     const change: Change | undefined = plan.changes.find((c) => c.address === row.address);
     if (!change) continue;
     const account = change.type === "aws.iam.role" ? (change.account ?? "") : "";
-    const { actions, unread } = expandChange(change.action === "create" ? null : change.before, change.after, (arn) => documents.get(documentKey(account, arn)));
+    const before = change.action === "create" ? null : change.before;
+    const policies = (props: Props | null) => ({ i: props?.inline_policies ?? null, p: props?.inline_policy ?? null, m: arns(props), c: props?.customer_managed_policies ?? null });
+    const docs = [...new Set([...arns(before), ...arns(change.after)])].map((arn) => documents.get(documentKey(account, arn)) ?? null);
+    const key = canonicalJson([policies(before), policies(change.after), docs]);
+    const expanded = done.get(key) ?? expandChange(before, change.after, (arn) => documents.get(documentKey(account, arn)));
+    done.set(key, expanded);
+    const { actions, unread } = expanded;
     if (actions.length > 0) row.actions = actions;
     if (unread.length > 0) row.actionsUnread = unread;
   }

@@ -85,6 +85,18 @@ describe("expanding a permission change into actions", () => {
     expect(expandChange(role([]), role([], ["arn:aws:iam::111111111111:policy/Mine"]), () => ({ unread: "iam:GetPolicy was refused" })).unread).toEqual(["managed policy Mine: iam:GetPolicy was refused"]);
   });
 
+  it("a permission set: its one inline policy (as IAM Identity Center returns it, a string), its managed policies; customer-managed references are said not to be read", () => {
+    const arn = "arn:aws:iam::aws:policy/job-function/ViewOnlyAccess";
+    const ps = (inline: object | null, managed: string[], customer: object[] = []): Props => ({ name: "Data", inline_policy: inline ? JSON.stringify(inline) : null, managed_policies: managed, customer_managed_policies: customer });
+    const doc = { Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "iam:PassRole", Resource: "*" }] };
+    const { actions, unread } = expandChange(ps(null, []), ps(doc, [arn], [{ name: "DataAccess", path: "/team/" }]), (a) => (a === arn ? { document: { Statement: { Effect: "Allow", Action: "cloudwatch:List*", Resource: "*" } } } : undefined));
+    expect(actions.map((a) => [a.source, a.escalation ?? []])).toEqual([
+      ["managed policy ViewOnlyAccess", []],
+      ["inline policy", ["iam:PassRole"]],
+    ]);
+    expect(unread).toEqual(["customer-managed policy /team/DataAccess: its document lives in each account the permission set is provisioned to, and is not read"]);
+  });
+
   it("reads only the managed policies a change attaches or detaches, per account", () => {
     const change = (account: string, before: string[], after: string[]): Change =>
       ({ address: `aws.iam.role[${account}:/x]`, type: "aws.iam.role", account, action: "update", before: role([], before), after: role([], after) }) as unknown as Change;
