@@ -19,6 +19,7 @@ import { authentikClient, runWarnings, toolInfo, type EngineOptions, type PlanSe
 import { accessByKind } from "./plan/access-diff.js";
 import { computePlan, PlanError } from "./plan/compute-plan.js";
 import { assessRisks } from "./plan/risks.js";
+import { expandPermissionChanges, managedPoliciesToRead } from "./plan/action-expansion.js";
 import { readAuthentikRelease, readAuthentikState } from "./providers/authentik/read-state.js";
 import { readUsers } from "./providers/authentik/read-people.js";
 import { AwsRetryPolicy } from "./providers/aws/retry-policy.js";
@@ -80,6 +81,10 @@ async function planWith<S, A>(mode: Mode<S, A>, config: ResolvedConfig, options:
     ...(findings.accessCaveats ? { accessCaveats: findings.accessCaveats } : {}),
     ...(findings.personAccess ? { personAccess: findings.personAccess } : {}),
   });
+  // --- what the permission changes mean in actions: the managed policies they attach or detach, read
+  const wanted = managedPoliciesToRead(plan);
+  const documents = wanted.length > 0 && mode.readManagedPolicies ? await mode.readManagedPolicies(ctx, setup, wanted) : new Map();
+  expandPermissionChanges(plan, documents);
   plan.risks = assessRisks({ plan, config, desired, accessOfChange: (c) => accessOf({ type: c.type, ...(c.account ? { account: c.account } : {}), props: (c.after ?? c.before)! }, c.after ? "desired" : "live") });
   // --- preflight: what the plan needs AWS to have, looked up before anything is written -----
   const preflight = await mode.preflight?.(ctx, setup, live, plan, desired);

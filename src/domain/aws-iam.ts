@@ -137,3 +137,6 @@ export function trustPolicyAudiences(trust: Record<string, unknown> | null, acco
 
 /** Whether a managed policy was found where a plan needs it (the plan's preflight), or why nobody could look. */
 export type PolicyLookupResult = { found: true } | { found: false } | { unknown: string };
+
+/** A managed policy's default version as IAM returned it (URL-encoded JSON), or why it could not be read. */
+export type ManagedPolicyDocument = { document: unknown } | { unread: string };

@@ -239,6 +239,36 @@ export interface PermissionRow {
   permissionsBoundary?: { before: string | null; after: string | null };
   /** Everyone who holds the grant after the plan. */
   people?: People;
+  /**
+   * What the change means in actions (src/plan/action-expansion.ts): per statement
+   * responsible, the actions of AWS's service authorization reference it newly allows or
+   * no longer allows. Absent: no action changes. Added within version 2.
+   */
+  actions?: ActionChange[];
+  /** Policies whose actions could not be counted (a managed policy IAM did not return, customer-managed references), and why. */
+  actionsUnread?: string[];
+}
+
+/** The actions one statement newly allows (or no longer allows) to a grant. */
+export interface ActionChange {
+  change: "allows" | "no-longer-allows";
+  /** "inline policy data-access", "managed policy ReadOnlyAccess". */
+  source: string;
+  /** The statement as written (normalized: Sid, Effect, Action…, keys of lists sorted), cut at 2000 characters. */
+  statement: string;
+  /** How many actions, and how many of each access level. */
+  actions: number;
+  levels: Partial<Record<"Permissions management" | "Write" | "Tagging" | "Read" | "List", number>>;
+  /** Per service, most Write and Permissions management first, at most 8. */
+  services: { service: string; actions: number; levels: ActionChange["levels"]; examples: string[] }[];
+  /** The services beyond those listed. */
+  otherServices?: { services: number; actions: number };
+  /** The resources it applies to, as written. */
+  resources: string[];
+  /** Write and Permissions management actions on every resource (`*`, or a NotResource). */
+  writeOnEveryResource?: { actions: number; examples: string[] };
+  /** Known privilege-escalation actions among them (iam:PassRole and sts:AssumeRole only on every resource). */
+  escalation?: string[];
 }
 
 export type Severity = "high" | "medium" | "low";

@@ -9,9 +9,10 @@ import { groupMembers } from "../domain/people.js";
 import { handMadeLiveAccess } from "../domain/role-expression.js";
 import { UserError } from "../errors.js";
 import { fillIdpMetadata } from "../plan/classic-iam-checks.js";
-import { classicPolicyLookups, preflightFindings, type PolicyLookup } from "../plan/policy-preflight.js";
-import type { PolicyLookupResult } from "../domain/aws-iam.js";
-import { policyExists } from "../providers/aws/iam-policies.js";
+import { classicPolicyLookups, policyArnAccount, preflightFindings, type PolicyLookup } from "../plan/policy-preflight.js";
+import type { ManagedPolicyDocument, PolicyLookupResult } from "../domain/aws-iam.js";
+import { policyDocument, policyExists } from "../providers/aws/iam-policies.js";
+import { documentKey } from "../plan/action-expansion.js";
 import { classicQuotaFindings, classicQuotaNeeds } from "../plan/quota-checks.js";
 import type { IamSummary } from "../domain/aws-quotas.js";
 import { iamSummary } from "../providers/aws/quotas.js";
@@ -98,6 +99,27 @@ export const classicIam: Mode<Setup, Map<string, AccountClients>> = {
     });
     const quotas = classicQuotaFindings(needs, summaries);
     return { problems: [...found.problems, ...quotas.problems], warnings: [...found.warnings, ...unread, ...quotas.warnings] };
+  },
+
+  async readManagedPolicies(ctx, setup, wanted) {
+    // An AWS-managed policy is the same in every account: read once, through the first account that needs it.
+    const reads = new Map<string, Promise<ManagedPolicyDocument>>();
+    const limit = pLimit(Math.max(1, ctx.concurrency));
+    const out = new Map<string, ManagedPolicyDocument>();
+    await Promise.all(
+      wanted.map(async ({ account, arn }) => {
+        const clients = setup.accounts.find((c) => c.account.alias === account);
+        if (!clients) return;
+        const once = policyArnAccount(arn)?.account === "aws" ? arn : `${account} ${arn}`;
+        let read = reads.get(once);
+        if (!read) {
+          read = limit(() => policyDocument(clients.iam, arn, `account ${clients.account.alias} (${clients.account.id})`));
+          reads.set(once, read);
+        }
+        out.set(documentKey(account, arn), await read);
+      }),
+    );
+    return out;
   },
 
   applyContext(ctx, _setup, live) {

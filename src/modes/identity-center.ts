@@ -13,10 +13,11 @@ import type { DesiredResource, Plan, PlanProblem } from "../domain/plan-types.js
 import { UserError } from "../errors.js";
 import { accessControlFindings, consoleSteps, identityStoreFindings, keepWhatAwsCannotClear, needsFullScimSync, scimScopeFindings, writesScimProvider } from "../plan/identity-center-checks.js";
 import { identityCenterPolicyLookups, preflightFindings, type PolicyLookup } from "../plan/policy-preflight.js";
-import { partitionIdOfRegion, type PolicyLookupResult } from "../domain/aws-iam.js";
+import { partitionIdOfRegion, type ManagedPolicyDocument, type PolicyLookupResult } from "../domain/aws-iam.js";
+import { documentKey } from "../plan/action-expansion.js";
 import { ScimSync } from "../providers/authentik/scim-sync.js";
-import { accountClients, callerAccountId, type AccountClients } from "../providers/aws/clients.js";
-import { policyExists } from "../providers/aws/iam-policies.js";
+import { accountClients, callerAccountId, callerIamClient, type AccountClients } from "../providers/aws/clients.js";
+import { policyDocument, policyExists } from "../providers/aws/iam-policies.js";
 import { AWS_QUOTAS } from "../domain/aws-quotas.js";
 import { identityCenterQuotaFindings, identityCenterQuotaNeeds } from "../plan/quota-checks.js";
 import { provisionedPermissionSets, serviceQuota } from "../providers/aws/quotas.js";
@@ -122,6 +123,15 @@ export const identityCenter: Mode<Setup, IdentityCenterLive> = {
   async preflight(ctx, setup, live, plan, desired) {
     const [policies, quotas] = await Promise.all([policyPreflight(ctx, setup, plan, desired), quotaPreflight(ctx, setup, live, plan, desired)]);
     return { problems: [...policies.problems, ...quotas.problems], warnings: [...policies.warnings, ...quotas.warnings] };
+  },
+
+  // A permission set's managed policies are AWS's own, the same in every account: read with the tool's credentials.
+  async readManagedPolicies(ctx, setup, wanted) {
+    const iam = callerIamClient(ctx.env, ctx.awsRetry, setup.clients.requests);
+    const limit = pLimit(Math.max(1, ctx.concurrency));
+    const out = new Map<string, ManagedPolicyDocument>();
+    await Promise.all(wanted.map(async ({ account, arn }) => out.set(documentKey(account, arn), await limit(() => policyDocument(iam, arn, "the account of the tool's credentials")))));
+    return out;
   },
 
   beforeApply(ctx, setup, plan) {

@@ -8,6 +8,7 @@
 import type { ApplyResult, ProgressEvent } from "../apply/executor.js";
 import type { ResolvedConfig } from "../config/model.js";
 import type { DesiredResource, LiveResource, Plan, PlanProblem } from "../domain/plan-types.js";
+import type { ManagedPolicyDocument } from "../domain/aws-iam.js";
 import type { PlanInput } from "../plan/plan-input.js";
 import type { AuthentikRelease } from "../domain/releases.js";
 import type { AuthentikClient } from "../providers/authentik/client.js";
@@ -65,6 +66,12 @@ export interface Mode<Setup, Aws> {
    * the plan, warnings say what could not be looked up.
    */
   preflight?(ctx: RunContext, setup: Setup, live: Live<Aws>, plan: Plan, desired: readonly DesiredResource[]): Promise<{ problems: PlanProblem[]; warnings: string[] }>;
+  /**
+   * Reads the documents of the managed policies the plan's changes attach or detach
+   * (src/plan/action-expansion.ts: per account alias, "" for a permission set), keyed by
+   * documentKey(account, arn). Absent: none is read, and the expansion says so.
+   */
+  readManagedPolicies?(ctx: RunContext, setup: Setup, wanted: readonly { account: string; arn: string }[]): Promise<Map<string, ManagedPolicyDocument>>;
   /** The clients this apply writes through. */
   applyContext(ctx: RunContext, setup: Setup, live: Live<Aws>, onProgress?: (event: ProgressEvent) => void): ApplyContext;
   /** Refuses before anything is written what would fail half-way. */

@@ -160,16 +160,6 @@ function classicAccountPolicy(config: ResolvedConfig, account: ResolvedConfig["a
     },
     { sid: "ReadSamlProvider", resources: [saml], grants: [{ action: "iam:GetSAMLProvider", why: "reads the IAM SAML identity provider's metadata" }] },
   ];
-  // The plan's preflight looks up what a role is to attach (src/plan/policy-preflight.ts):
-  // AWS-managed policies and the account's own (another account's is refused unread).
-  const attached = [
-    ...new Set(
-      config.roles
-        .filter((r) => r.accounts.includes(account.alias))
-        .flatMap((r) => [...r.managedPolicies, ...(r.permissionsBoundary ? [r.permissionsBoundary] : [])])
-        .filter((arn) => /^arn:[\w-]+:iam::(aws|\d{12}):policy\//.exec(arn)?.[1] === "aws" || arn.split(":")[4] === account.id),
-    ),
-  ].sort();
   // … and how much room the account has (src/plan/quota-checks.ts).
   specs.push({
     sid: "ReadQuotas",
@@ -182,13 +172,22 @@ function classicAccountPolicy(config: ResolvedConfig, account: ResolvedConfig["a
       },
     ],
   });
-  if (attached.length > 0) {
-    specs.push({
-      sid: "LookUpAttachedPolicies",
-      resources: attached,
-      grants: [{ action: "iam:GetPolicy", why: "looks up each managed policy and permissions boundary a role is to attach, before anything is written", onlyWhen: "a role is to attach a managed policy or boundary it does not have yet" }],
-    });
-  }
+  // The plan's preflight looks up what a role is to attach (src/plan/policy-preflight.ts), and
+  // reads what the managed policies a change attaches or detaches allow, in actions
+  // (src/plan/action-expansion.ts): AWS-managed policies and the account's own (another
+  // account's is refused unread, at validate).
+  specs.push({
+    sid: "ReadManagedPolicies",
+    resources: ["arn:aws:iam::aws:policy/*", `arn:aws:iam::${account.id}:policy/*`],
+    grants: [
+      {
+        action: "iam:GetPolicy",
+        why: "looks up each managed policy and permissions boundary a role is to attach, before anything is written, and finds the default version of each managed policy a change attaches or detaches",
+        onlyWhen: "a role is to attach or detach a managed policy, or attach a boundary it does not have yet",
+      },
+      { action: "iam:GetPolicyVersion", why: "reads the default version's document of each managed policy a change attaches or detaches, to count the actions it newly allows or no longer allows", onlyWhen: "a role is to attach or detach a managed policy" },
+    ],
+  });
   if (options.phase === "plan") return specs;
   const slug = config.authentik.application.slug;
   specs.push({
@@ -331,6 +330,15 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
     sid: "ReadProvisioned",
     resources: [instance, ...accounts],
     grants: [{ action: "sso:ListPermissionSetsProvisionedToAccount", why: "counts the permission sets provisioned to an account against its quota", onlyWhen: "the plan assigns a permission set in an account it is not provisioned to" }],
+  });
+  // What the AWS-managed policies a change attaches or detaches allow, in actions (src/plan/action-expansion.ts).
+  specs.push({
+    sid: "ReadManagedPolicyDocuments",
+    resources: [arn("iam::aws:policy/*")],
+    grants: [
+      { action: "iam:GetPolicy", why: "finds the default version of each AWS-managed policy a change attaches to a permission set or detaches from it", onlyWhen: "a change attaches a managed policy to a permission set or detaches one" },
+      { action: "iam:GetPolicyVersion", why: "reads that version's document, to count the actions the change newly allows or no longer allows", onlyWhen: "a change attaches a managed policy to a permission set or detaches one" },
+    ],
   });
   specs.push({
     sid: "ReadGroups",

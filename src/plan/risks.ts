@@ -6,7 +6,7 @@ import { byCodePoint } from "../domain/canonical.js";
 import { policyName } from "./permissions.js";
 import { policyRows, type PolicyRow } from "./policy-diff.js";
 import { withoutRenamed } from "./renames.js";
-import type { AccessRow, Change, DesiredResource, PermissionRow, Plan, Props, Risk, Severity } from "../domain/plan-types.js";
+import type { AccessRow, ActionChange, Change, DesiredResource, PermissionRow, Plan, Props, Risk, Severity } from "../domain/plan-types.js";
 
 /**
  * The built-in review rules (and the configuration's own), each naming the
@@ -78,6 +78,9 @@ function grantPoliciesOf(props: Props, address: string): GrantPolicies {
   return { managed, rows: docs.flatMap((d) => policyRows(d)), address };
 }
 
+/** A quoted statement as a finding shows it: at most 300 characters. */
+const clip = (statement: string) => (statement.length > 300 ? `${statement.slice(0, 299)}…` : statement);
+
 const peopleText = (n: number | undefined) => (n === undefined ? "" : ` (${n} ${n === 1 ? "person" : "people"})`);
 
 export function assessRisks(input: RiskInput): Risk[] {
@@ -135,16 +138,40 @@ export function assessRisks(input: RiskInput): Risk[] {
   }
 
   for (const p of permissions) {
-    if (p.change === "narrowed") continue;
     const adminManaged = p.managedPoliciesAdded.filter((m) => ADMIN_POLICIES.has(m));
     const adminRows = p.added.filter(adminEquivalentRow);
     const admin = adminManaged.length > 0 || adminRows.length > 0;
     const held = p.people && p.people.count > 0 ? ` held by ${p.people.count} ${p.people.count === 1 ? "person" : "people"}` : "";
     const where = p.accountId ? ` in ${p.account}` : p.account ? ` (assigned in ${p.account})` : "";
+    const allows = (p.actions ?? []).filter((a) => a.change === "allows");
+    // The statement behind a finding: the one allowing the most actions of those that trigger it.
+    const quote = (triggers: readonly ActionChange[]) => {
+      const a = [...triggers].sort((x, y) => y.actions - x.actions)[0];
+      return a ? `: ${a.source} ${clip(a.statement)}` : "";
+    };
     if (admin && rules.adminEquivalent.enabled) {
       const what = [...adminManaged, ...adminRows.map((r) => `an Allow of ${r.notAction ? `everything but ${r.action}` : r.action} on ${r.resource}`)].join(", ");
-      add("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${p.new ? "new " : ""}${p.grant}${where}${held} ${p.new ? "carries" : "gains"} ${what}`, [p.address]);
+      add("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${p.new ? "new " : ""}${p.grant}${where}${held} ${p.new ? "carries" : "gains"} ${what}${quote(allows.filter((a) => a.escalation || a.writeOnEveryResource))}`, [p.address]);
     }
+    // What the change newly allows, in actions (src/plan/action-expansion.ts): admin-equivalent says it already when it fires.
+    if (!(admin && rules.adminEquivalent.enabled)) {
+      for (const a of allows) {
+        if (a.escalation) {
+          add("privilege-escalation", "high", `${p.grant}${where}${held} newly allows ${a.escalation.join(", ")}, which let whoever holds it give themselves more${quote([a])}`, [p.address]);
+        }
+        if (a.writeOnEveryResource) {
+          const inProduction = permAccounts(p).some((acc) => production.has(acc));
+          const w = a.writeOnEveryResource;
+          add(
+            "write-on-every-resource",
+            inProduction ? "high" : "medium",
+            `${p.grant}${where}${held} newly allows ${w.actions} write or permissions-management action${w.actions === 1 ? "" : "s"} on every resource${inProduction ? " in production" : ""} (${w.examples.join(", ")}${w.actions > w.examples.length ? ", …" : ""})${quote([a])}`,
+            [p.address],
+          );
+        }
+      }
+    }
+    if (p.change === "narrowed") continue;
     if (!p.new && rules.production.enabled && permAccounts(p).some((a) => production.has(a))) {
       add("production", rules.production.severity ?? (admin ? "high" : "medium"), `${p.grant}${where}${held} is ${p.change} in production`, [p.address]);
     }

@@ -16,7 +16,7 @@
  * fences are closed, and a notice says how much is shown.
  */
 import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan, Risk } from "../domain/plan-types.js";
-import { daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges } from "./values.js";
+import { actionChangeWords, daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges } from "./values.js";
 
 export interface MarkdownOptions {
   /** Total length not to exceed (in UTF-16 code units, which never undercounts GitHub's characters). */
@@ -223,6 +223,11 @@ function permissionsSection(rows: readonly PermissionRow[], mode: string): strin
         out.push(`  - ${sign} ${w.effect} ${code(w.action)} on ${code(w.resource)}${w.condition ? ` if ${code(w.condition)}` : ""}`);
       }
     }
+    for (const a of p.actions ?? []) {
+      const w = actionChangeWords(a);
+      out.push(`  - ${mdText(w.headline)} (${w.examples.map(code).join(", ")}${w.more ? ", …" : ""}) — ${mdText(w.source)}: ${code(w.statement)}`);
+    }
+    for (const u of p.actionsUnread ?? []) out.push(`  - actions not counted: ${mdText(u)}`);
   }
   return out;
 }

@@ -9,7 +9,7 @@
  */
 import type { Styler } from "./terminal-style.js";
 import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan } from "../domain/plan-types.js";
-import { daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges } from "./values.js";
+import { actionChangeWords, daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges } from "./values.js";
 
 const INDENT = "      "; // under the address, past the symbol column
 
@@ -61,6 +61,14 @@ function permissionLines(p: PermissionRow, kind: string, style: Styler): string[
       out.push(paint(`${INDENT}${sign} ${w.effect} ${oneLine(w.action)} on ${oneLine(w.resource)}${w.condition ? ` if ${oneLine(w.condition)}` : ""}`));
     }
   }
+  // What it means in actions (src/plan/action-expansion.ts).
+  for (const a of p.actions ?? []) {
+    const w = actionChangeWords(a);
+    const paint = a.change === "allows" ? style.green : style.red;
+    out.push(paint(`${INDENT}${w.headline} (${w.examples.map(oneLine).join(", ")}${w.more ? ", …" : ""})`));
+    out.push(`${INDENT}  by ${oneLine(w.source)}: ${oneLine(w.statement)}`);
+  }
+  for (const u of p.actionsUnread ?? []) out.push(`${INDENT}actions not counted: ${oneLine(u)}`);
   return out;
 }
 

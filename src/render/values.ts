@@ -8,7 +8,7 @@
  * escaping its own format needs on top.
  */
 import { expiryLocationAsGiven, expiryPhrase } from "../config/expiry.js";
-import { isDeferred, isLookup, isRef, type Change, type Expiry, type Plan } from "../domain/plan-types.js";
+import { isDeferred, isLookup, isRef, type ActionChange, type Change, type Expiry, type Plan } from "../domain/plan-types.js";
 import { isLifetimeRecord } from "../domain/lifetimes.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 
@@ -190,4 +190,30 @@ export function removedChanges(plan: Pick<Plan, "changes" | "renames">): Change[
   const renamed = new Set((plan.renames ?? []).flatMap((r) => r.addresses));
   const record = (c: Change) => c.type === "authentik.entitlement" && isLifetimeRecord((c.before?.attributes ?? {}) as Record<string, unknown>);
   return plan.changes.filter((c) => (c.action === "delete" || c.action === "replace") && !renamed.has(c.address) && !record(c));
+}
+
+/** The order access levels are said in: "38 Write, 9 Permissions management, 12 Tagging, 66 Read, 18 List". */
+const LEVELS_SAID = ["Write", "Permissions management", "Tagging", "Read", "List"] as const;
+
+/**
+ * What one statement newly allows (or no longer allows), in words: "newly allows 180 s3
+ * actions — 57 Write, 27 Permissions management, … (s3:PutBucketPolicy, …)", and where
+ * the statement is, and the statement (cut at `max` characters).
+ */
+export function actionChangeWords(a: ActionChange, max = 300): { headline: string; examples: string[]; more: boolean; source: string; statement: string } {
+  const verb = a.change === "allows" ? "newly allows" : "no longer allows";
+  const levels = LEVELS_SAID.filter((l) => a.levels[l]).map((l) => `${a.levels[l]} ${l}`).join(", ");
+  const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+  const services = a.services.length + (a.otherServices?.services ?? 0);
+  const first = a.services[0];
+  const headline =
+    services === 1 && first
+      ? `${verb} ${plural(a.actions, `${first.service} action`)} — ${levels}`
+      : `${verb} ${plural(a.actions, "action")} of ${services} services (${a.services
+          .slice(0, 3)
+          .map((s) => `${s.service} ${s.actions}`)
+          .join(", ")}${services > 3 ? ", …" : ""}) — ${levels}`;
+  const examples = services === 1 && first ? first.examples : a.services.slice(0, 3).map((s) => s.examples[0]!).filter(Boolean);
+  const statement = a.statement.length > max ? `${a.statement.slice(0, max - 1)}…` : a.statement;
+  return { headline, examples, more: a.actions > examples.length, source: a.source, statement };
 }

@@ -34,8 +34,9 @@ describe("permissions", () => {
     expect(plan.aws.policies[0]!.document.Statement).toEqual([
       { Sid: "AssumeAccountRoles", Effect: "Allow", Action: ["sts:AssumeRole"], Resource: ["arn:aws:iam::111111111111:role/gitops", "arn:aws:iam::222222222222:role/gitops"] },
     ]);
-    // GetPolicy and GetAccountSummary: the plan looks up the managed policies a role is to attach (policy-preflight) and the account's room for roles (quota-checks).
-    expect(actions(plan, "account:prod").sort()).toEqual(["iam:GetAccountAuthorizationDetails", "iam:GetAccountSummary", "iam:GetPolicy", "iam:GetSAMLProvider", "iam:ListRoles"]);
+    // GetPolicy and GetAccountSummary: the plan looks up the managed policies a role is to attach (policy-preflight) and the account's room for roles (quota-checks);
+    // GetPolicyVersion: it reads the documents of those a change attaches or detaches (action-expansion).
+    expect(actions(plan, "account:prod").sort()).toEqual(["iam:GetAccountAuthorizationDetails", "iam:GetAccountSummary", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:GetSAMLProvider", "iam:ListRoles"]);
     expect(plan.authentik.permissions.every((p) => /\.view_/.test(p))).toBe(true);
 
     const apply = await json(example("classic-iam.yaml"), "apply");

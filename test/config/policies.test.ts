@@ -367,7 +367,7 @@ describe("cost", () => {
   it("a configuration without policies reads no service of the reference", async () => {
     vi.resetModules();
     const { validateConfigText: validate } = await import("../../src/config/load-config.js");
-    const { servicesRead } = await import("../../src/config/iam-reference.js");
+    const { servicesRead } = await import("../../src/domain/iam-reference.js");
     validate("a.yaml", classic(`Version: "2012-10-17"\nStatement: []`).replace(/ {4}inlinePolicies:\n.*\n.*\n.*\n/, ""));
     expect(servicesRead()).toBe(0);
     validate("a.yaml", classic(one(`Effect: Allow\nAction: [s3:GetObject, iam:GetRole]\nResource: "*"`)));

@@ -235,7 +235,7 @@ describe("classic-iam with the default credentials' own account (no assumeRole),
     const { r, run } = await asPrinted("classic-iam", "plan", file, ["plan"], "/direct/");
     expect(r.code, r.stdout + r.stderr).toBe(0);
     expect(run.report.aws.policies.map((p) => p.id)).toEqual(["caller"]);
-    expect(run.awsUsed.get("caller")).toEqual(new Set(["iam:ListRoles", "iam:GetSAMLProvider", "iam:GetPolicy", "iam:GetAccountSummary"]));
+    expect(run.awsUsed.get("caller")).toEqual(new Set(["iam:ListRoles", "iam:GetSAMLProvider", "iam:GetPolicy", "iam:GetPolicyVersion", "iam:GetAccountSummary"]));
     expect(run.problems).toEqual([]);
   });
 });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { ResolvedConfig } from "../../src/config/model.js";
 import { adminEquivalentRow, assessRisks, DEFAULT_REVIEW, highestRisk } from "../../src/plan/risks.js";
+import { permissionRow } from "../../src/plan/permissions.js";
+import { expandPermissionChanges } from "../../src/plan/action-expansion.js";
 import type { Change, Plan } from "../../src/domain/plan-types.js";
 
 const config = (over: Partial<ResolvedConfig["review"]> = {}): ResolvedConfig =>
@@ -80,5 +82,63 @@ describe("risk rules", () => {
     // Another group still holding it after the plan: no finding.
     const still = [...desired, { ...binding("prod"), type: "authentik.policy_binding" as const, props: { group: "other", account: "prod" } }];
     expect(assessRisks({ plan: lost, config: config(), desired: still as never, accessOfChange: (c) => accessOfChange(c.after ? c : { ...c, after: c.before }) })).toEqual([]);
+  });
+});
+
+describe("risk rules on what a permission change allows, in actions", () => {
+  const roleChange = (account: string, statements: object[]): Change => ({
+    address: `aws.iam.role[${account}:/authentik/data]`,
+    type: "aws.iam.role",
+    system: "aws",
+    account,
+    title: `IAM role data in ${account}`,
+    action: "update",
+    reason: "",
+    before: { name: "data", managed_policies: [], inline_policies: {} },
+    after: { name: "data", managed_policies: [], inline_policies: { access: { Version: "2012-10-17", Statement: statements } } },
+    fields: [],
+    dependsOn: [],
+  });
+  const risksOf = (account: string, statements: object[]) => {
+    const change = roleChange(account, statements);
+    const p = plan([change], { access: [] });
+    p.permissions = [permissionRow(change, account, account)!];
+    expandPermissionChanges(p, new Map());
+    return assessRisks({ plan: p, config: config(), desired: [], accessOfChange });
+  };
+  const s3All = { Effect: "Allow", Action: "s3:*", Resource: "*" };
+
+  it("s3:* on * is high in a production account, and says what it allows and which statement", () => {
+    const risks = risksOf("prod", [s3All]);
+    const write = risks.find((r) => r.rule === "write-on-every-resource")!;
+    expect(write.severity).toBe("high");
+    expect(write.message).toMatch(/^data in prod newly allows \d+ write or permissions-management actions on every resource in production \(s3:\w+, s3:\w+, s3:\w+, …\): inline policy access \{"Effect":"Allow","Action":"s3:\*","Resource":"\*"\}$/);
+    expect(highestRisk(risks)).toBe("high");
+  });
+
+  it("s3:* on * is at least medium in an account that is not production", () => {
+    const risks = risksOf("dev", [s3All]);
+    expect(risks.find((r) => r.rule === "write-on-every-resource")?.severity).toBe("medium");
+    expect(highestRisk(risks)).not.toBe("low");
+    // Reading is no such risk.
+    expect(risksOf("dev", [{ Effect: "Allow", Action: "s3:Get*", Resource: "*" }])).toEqual([]);
+  });
+
+  it("iam:PassRole on * is high anywhere, quoting the statement; on one role it is not", () => {
+    const passRole = { Effect: "Allow", Action: ["iam:PassRole", "ec2:RunInstances"], Resource: "*" };
+    const risks = risksOf("dev", [{ Effect: "Allow", Action: "s3:GetObject", Resource: "*" }, passRole]);
+    const finding = risks.find((r) => r.message.includes("iam:PassRole"))!;
+    expect(finding.severity).toBe("high");
+    expect(finding.message).toContain(`inline policy access {"Effect":"Allow","Action":["iam:PassRole","ec2:RunInstances"],"Resource":"*"}`);
+    expect(risksOf("dev", [{ Effect: "Allow", Action: "iam:PassRole", Resource: "arn:aws:iam::222222222222:role/app" }]).filter((r) => r.rule === "privilege-escalation")).toEqual([]);
+  });
+
+  it("iam:CreatePolicyVersion, iam:AttachRolePolicy, iam:PutRolePolicy, iam:UpdateAssumeRolePolicy are high on any resource", () => {
+    for (const action of ["iam:CreatePolicyVersion", "iam:AttachRolePolicy", "iam:PutRolePolicy", "iam:UpdateAssumeRolePolicy"]) {
+      const risks = risksOf("dev", [{ Effect: "Allow", Action: action, Resource: "arn:aws:iam::222222222222:role/app" }]);
+      expect(risks.map((r) => `${r.severity} ${r.rule}`), action).toEqual(["high privilege-escalation"]);
+      expect(risks[0]!.message).toContain(action);
+      expect(risks[0]!.message).toContain(`{"Effect":"Allow","Action":"${action}"`);
+    }
   });
 });

@@ -13,7 +13,7 @@ import {
   suggestService,
   type ReferenceAction,
   type ServiceReference,
-} from "../iam-reference.js";
+} from "../../domain/iam-reference.js";
 import { quoteName as q } from "../paths.js";
 
 /**

