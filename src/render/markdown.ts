@@ -225,60 +225,101 @@ function groupsCell(groups: readonly string[]): string {
   return `<details><summary>${groups.length} groups</summary>${listed}${more}</details>`;
 }
 
-/** Findings that differ only in the group they name: one row, with how many. */
+/** A finding's message cut where it names a group and an account, so findings that differ only there read as one. */
+type Piece = { text: string } | { slot: "group" } | { slot: "account" };
+
+/** Findings that differ only in the group or the account they name: one row, with how many. */
 interface RiskRow {
   risk: Risk;
-  /** The message around the group named, when one is. */
-  around?: [before: string, after: string];
-  groups: string[];
-  people: number | undefined;
+  pieces: Piece[];
+  /** The groups named, each with its people as the finding counts them. */
+  groups: Map<string, number | undefined>;
+  accounts: string[];
+  count: number;
   addresses: string[];
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The message in pieces: `group <name> (<n> people)` before " gains", and the first ` in <account>` ending a word. */
+function slots(message: string, groups: readonly string[], accounts: readonly string[]): { pieces: Piece[]; group?: string; people?: number; account?: string } {
+  let group: string | undefined;
+  let people: number | undefined;
+  let pieces: Piece[] = [{ text: message }];
+  for (const g of groups) {
+    const m = new RegExp(`(^|: )group ${escapeRegExp(g)}(?: \\((\\d+) (?:person|people)\\))?(?= gains )`).exec(message);
+    if (!m) continue;
+    group = g;
+    people = m[2] === undefined ? undefined : Number(m[2]);
+    pieces = [{ text: `${message.slice(0, m.index)}${m[1]}` }, { slot: "group" }, { text: message.slice(m.index + m[0].length) }];
+    break;
+  }
+  const last = pieces[pieces.length - 1] as { text: string };
+  for (const a of accounts) {
+    const m = new RegExp(` in ${escapeRegExp(a)}(?=$|[ :,)])`).exec(last.text);
+    if (!m) continue;
+    pieces = [...pieces.slice(0, -1), { text: `${last.text.slice(0, m.index)} in ` }, { slot: "account" }, { text: last.text.slice(m.index + m[0].length) }];
+    return { pieces, ...(group !== undefined ? { group } : {}), ...(people !== undefined ? { people } : {}), account: a };
+  }
+  return { pieces, ...(group !== undefined ? { group } : {}), ...(people !== undefined ? { people } : {}) };
 }
 
 /**
  * One row per rule and grant: findings whose message differs only in the group named
- * (`group team-01 (2 people) gains readonly …`) are merged, the groups and people counted.
+ * (`group team-01 (2 people) gains readonly …`) or the account (`… in prod`) are merged,
+ * the groups, people and accounts counted.
  */
-function groupRisks(risks: readonly Risk[], groupNames: readonly string[]): RiskRow[] {
-  const byLength = [...new Set(groupNames)].sort((a, b) => b.length - a.length);
+function groupRisks(risks: readonly Risk[], groupNames: readonly string[], accountNames: readonly string[]): RiskRow[] {
+  const groups = [...new Set(groupNames)].sort((a, b) => b.length - a.length);
+  const accounts = [...new Set(accountNames)].filter((a) => a !== "").sort((a, b) => b.length - a.length);
   const rows = new Map<string, RiskRow>();
   for (const r of risks) {
-    let around: [string, string] | undefined;
-    let group: string | undefined;
-    let people: number | undefined;
-    for (const g of byLength) {
-      const m = new RegExp(`(^|: )group ${g.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?: \\((\\d+) (?:person|people)\\))?(?= gains )`).exec(r.message);
-      if (!m) continue;
-      group = g;
-      people = m[2] === undefined ? undefined : Number(m[2]);
-      around = [`${r.message.slice(0, m.index)}${m[1]}`, r.message.slice(m.index + m[0].length)];
-      break;
-    }
-    const key = JSON.stringify([r.rule, r.severity, around ?? r.message]);
+    const cut = slots(r.message, groups, accounts);
+    const key = JSON.stringify([r.rule, r.severity, cut.pieces]);
     const existing = rows.get(key);
-    if (existing && group !== undefined) {
-      existing.groups.push(group);
-      existing.people = existing.people === undefined || people === undefined ? undefined : existing.people + people;
+    if (existing) {
+      if (cut.group !== undefined && !existing.groups.has(cut.group)) existing.groups.set(cut.group, cut.people);
+      if (cut.account !== undefined && !existing.accounts.includes(cut.account)) existing.accounts.push(cut.account);
+      existing.count++;
       existing.addresses = [...new Set([...existing.addresses, ...r.addresses])];
-    } else rows.set(key, { risk: r, ...(around ? { around } : {}), groups: group === undefined ? [] : [group], people, addresses: [...r.addresses] });
+    } else {
+      rows.set(key, {
+        risk: r,
+        pieces: cut.pieces,
+        groups: new Map(cut.group !== undefined ? [[cut.group, cut.people]] : []),
+        accounts: cut.account !== undefined ? [cut.account] : [],
+        count: 1,
+        addresses: [...r.addresses],
+      });
+    }
   }
   return [...rows.values()];
 }
 
 function riskFinding(row: RiskRow): string {
-  if (!row.around || row.groups.length <= 1) return mdText(row.risk.message);
-  const [before, after] = row.around;
-  const who = `${row.groups.length} groups${row.people === undefined ? "" : ` (${peopleCount(row.people)})`}`;
-  return `${mdText(`${before}${who}${after.replace(/^ gains /, " gain ")}`)}<br>${groupsCell(row.groups)}`;
+  if (row.count === 1) return mdText(row.risk.message);
+  const names = [...row.groups.keys()];
+  const counts = [...row.groups.values()];
+  const people = counts.some((n) => n === undefined) ? undefined : counts.reduce<number>((a, b) => a + b!, 0);
+  let text = "";
+  let afterGroups = false;
+  for (const p of row.pieces) {
+    // "30 groups gain …", not "gains".
+    if ("text" in p) text += afterGroups && names.length > 1 ? p.text.replace(/^ gains /, " gain ") : p.text;
+    else if (p.slot === "group") text += names.length === 1 ? `group ${names[0]}${people === undefined ? "" : ` (${peopleCount(people)})`}` : `${names.length} groups${people === undefined ? "" : ` (${peopleCount(people)})`}`;
+    else text += row.accounts.length === 1 ? row.accounts[0] : `${row.accounts.slice(0, -1).join(", ")} and ${row.accounts[row.accounts.length - 1]}`;
+    afterGroups = "slot" in p && p.slot === "group";
+  }
+  return `${mdText(text)}${names.length > 1 ? `<br>${groupsCell(names)}` : ""}`;
 }
 
-function risksSection(risks: readonly Risk[], groupNames: readonly string[]): string[] {
-  const rows = groupRisks(risks, groupNames);
+function risksSection(risks: readonly Risk[], groupNames: readonly string[], accountNames: readonly string[]): string[] {
+  const rows = groupRisks(risks, groupNames, accountNames);
   const out = [`#### ⚠️ Risks (${rows.length})`, "", row(["Severity", "Rule", "Finding", "Count", "Changes"]), "| --- | --- | --- | --- | --- |"];
   for (const r of rows) {
     const shown = r.addresses.slice(0, 4).map(code).join(", ");
     const more = r.addresses.length > 4 ? ` and ${r.addresses.length - 4} more` : "";
-    out.push(row([`${SEVERITY_MARK[r.risk.severity] ?? ""} **${r.risk.severity}**`, code(r.risk.rule), riskFinding(r), String(Math.max(1, r.groups.length)), `${shown}${more}`]));
+    out.push(row([`${SEVERITY_MARK[r.risk.severity] ?? ""} **${r.risk.severity}**`, code(r.risk.rule), riskFinding(r), String(r.count), `${shown}${more}`]));
   }
   return out;
 }
@@ -557,7 +598,8 @@ function buildParts(plan: Plan, options: MarkdownOptions): Parts {
     const warning = deletionWarning(plan, numberOf);
     if (warning.length > 0) head.push("", ...warning);
     const groupNames = plan.access.map((r) => r.group);
-    if (plan.risks && plan.risks.length > 0) head.push("", ...risksSection(plan.risks, groupNames));
+    const accountNames = [...plan.access.map((r) => r.account), ...(plan.permissions ?? []).flatMap((p) => p.account.split(", "))];
+    if (plan.risks && plan.risks.length > 0) head.push("", ...risksSection(plan.risks, groupNames, accountNames));
     head.push("", drift ? "#### Access: live and configured" : "#### Access changes", "");
     if (drift && plan.access.length > 0) head.push("Live access not in the configuration, and configuration not yet applied:", "");
     head.push(...(plan.access.length > 0 ? accessTable(plan.access, plan.mode, drift) : [noAccessChange(plan)]));

@@ -105,6 +105,19 @@ describe("a grouped summary first: thirty groups × one role × two accounts", (
     expect(rows[0]).toContain("and 56 more");
   });
 
+  it("merges findings that differ only in the account, and in both group and account", () => {
+    const p = thirtyGroups(3);
+    const admin = (a: string) => ({ rule: "admin-equivalent", severity: "high" as const, message: `group team-01 (2 people) gains admin-equivalent admin (AdministratorAccess) in ${a}`, addresses: [`authentik.policy_binding[aws/admin@${a}→group:team-01]`] });
+    const role = (a: string) => ({ rule: "admin-equivalent", severity: "high" as const, message: `new admin in ${a} held by 2 people carries AdministratorAccess`, addresses: [`aws.iam.role[${a}:/authentik/admin]`] });
+    const large = (g: string, a: string) => ({ rule: "large-group", severity: "medium" as const, message: `group ${g} (2 people) gains readonly in ${a}: more than 1 people`, addresses: [`authentik.policy_binding[aws/readonly@${a}→group:${g}]`] });
+    p.risks = [admin("dev"), admin("prod"), role("dev"), role("prod"), ...["team-01", "team-02", "team-03"].flatMap((g) => [large(g, "dev"), large(g, "prod")])];
+    const rows = tableAfter(renderPlanMarkdown(p), "Risks");
+    expect(rows).toHaveLength(3);
+    expect(rows[0]).toContain("| group team-01 \\(2 people\\) gains admin-equivalent admin \\(AdministratorAccess\\) in dev and prod | 2 |");
+    expect(rows[1]).toContain("| new admin in dev and prod held by 2 people carries AdministratorAccess | 2 |");
+    expect(rows[2]).toContain("| 3 groups \\(6 people\\) gain readonly in dev and prod: more than 1 people<br>`team-01`, `team-02`, `team-03` | 6 |");
+  });
+
   it("folds the access rows after the first ten", () => {
     // Thirty groups each with a grant of its own: thirty rows, ten shown, twenty folded.
     const p = thirtyGroups();
