@@ -527,6 +527,8 @@ function changeBlock(change: Change, number: number, inPlan: ReadonlySet<string>
     body.push("", `Runs after: ${waitsFor.map(code).join(", ")}`);
   }
   if (body.length === 2) body.push("_(no fields)_");
+  // One blank line after the address, when the section starts with one of its own (never inside a block).
+  if (body[2] === "") body.splice(2, 1);
   // The blank lines after <summary> and before </details> switch GitHub back to markdown inside the HTML block.
   return [`<details><summary>${summary}</summary>`, "", ...body, "", "</details>"];
 }
