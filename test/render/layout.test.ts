@@ -188,6 +188,12 @@ describe("each fact once", () => {
     expect(out).toContain('<a name="change-2"></a>2. <code>-</code> delete');
   });
 
+  it("the same warning for thirty objects reads once, with how many", () => {
+    const out = renderPlanMarkdown(plan({ changes: [binding("authentik.application[aws]", "ops")], warnings: Array.from({ length: 30 }, () => "role readonly has no session duration") }));
+    const warnings = out.slice(out.indexOf("#### Warnings")).split("\n").filter((l) => l.startsWith("- "));
+    expect(warnings).toEqual(["- role readonly has no session duration _(×30)_"]);
+  });
+
   it("one policy diff per role, with the accounts it applies to", () => {
     const patch = "--- inline_policies\tlive\n+++ inline_policies\tdesired\n@@ -1 +1 @@\n-\"s3:GetObject\"\n+\"s3:*\"";
     const update = (account: string): Change => ({
