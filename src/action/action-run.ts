@@ -141,7 +141,7 @@ export class ActionRun {
       marker: `${markerFor(config)}\n${RESULT_PLANNED}`,
       title: `### authentik-aws-gitops plan for ${code(config)}`,
       statusLine: statusBlock(status),
-      fullPlanHint: `The full plan is in the [job summary](${runUrl(this.ctx)}) and the \`plan-json\` output of the run.`,
+      fullPlanHint: `The full plan is in the [job summary](${runUrl(this.ctx)}), and as files in the run's \`plan-markdown\` and \`plan-json\` outputs.`,
     });
     return `${markdown}\n${data}`;
   }
@@ -195,16 +195,22 @@ export class ActionRun {
     else await this.github.createComment(this.ctx.repository, issue, body);
   }
 
+  /** Each configuration's whole plan as markdown, never cut (the `plan-markdown` output): what a cut comment points to. */
+  readonly markdownFiles: string[] = [];
+
   async savePlan(config: string, plan: Plan): Promise<string> {
     const dir = path.join(this.ctx.tempDir, "authentik-aws-gitops");
     await mkdir(dir, { recursive: true });
-    const file = path.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.plan.json`);
+    const base = path.join(dir, config.replace(/[^A-Za-z0-9._-]+/g, "_"));
+    const file = `${base}.plan.json`;
     // Lossless JSON escapes for what no reader should get raw (controls, invisible and bidirectional characters).
     await writeFile(file, escapeUnsafeJson(renderPlanJson(plan)));
+    await writeFile(`${base}.plan.md`, `${renderPlanMarkdown(plan, { commit: this.ctx.sha, title: `### authentik-aws-gitops plan for ${code(config)}` })}\n`);
+    this.markdownFiles.push(`${base}.plan.md`);
     return file;
   }
 
-  addSummary(config: string, plan: Plan, status: string): void {
+  addSummary(config: string, plan: Plan, status: string, options: { drift?: boolean } = {}): void {
     // Each config gets its share of GitHub's limit, in bytes: a plan full of non-ASCII names
     // takes up to three bytes per character.
     this.summary.push(
@@ -214,7 +220,8 @@ export class ActionRun {
           commit: this.ctx.sha,
           title: `### authentik-aws-gitops: ${code(config)}`,
           statusLine: status,
-          fullPlanHint: "The full plan is in the `plan-json` output of the run.",
+          fullPlanHint: "The full plan is in the `plan-markdown` and `plan-json` outputs of the run.",
+          ...(options.drift ? { drift: true } : {}),
         }),
       ),
     );

@@ -5,16 +5,19 @@
  * touched. The second line says how the plan ended (planned or failed), the
  * status sits between markers so apply can rewrite just that, and a comment of
  * a successful plan ends with one hidden data line: the reviewed plan's hash and
- * change list, so apply can prove it applies what was reviewed — and say what
- * differs when it does not.
+ * short digests of its changes, so apply can prove it applies what was reviewed —
+ * and say what differs when it does not. (The digests, 8 bytes a change, keep the
+ * line a small part of the comment; the comment itself names the changes.)
  *
  * The hidden lines are the only place `<!--` appears in anything the Action
  * writes: every name from a configuration or from live state is escaped where it
  * is rendered (see render/markdown.ts), so no name can spell a marker. And the
  * reader trusts nothing but those exact lines in those exact places.
  */
-import { reviewedChanges, type ReviewedChange } from "../plan/plan-drift.js";
-import type { Plan } from "../domain/plan-types.js";
+import { createHash } from "node:crypto";
+import { canonicalJson } from "../domain/canonical.js";
+import type { Change, Plan } from "../domain/plan-types.js";
+import type { ReviewedChange } from "../plan/plan-drift.js";
 
 export const GITHUB_COMMENT_LIMIT = 65_536;
 
@@ -34,8 +37,55 @@ const HASH = /^[0-9a-f]{64}$/;
 export interface ReviewedData {
   hash: string;
   commit: string;
-  /** Every change as reviewed, when the list fits in the comment. */
+  /** Every change as reviewed (comments of earlier versions of the Action). */
   changes?: ReviewedChange[];
+  /** Every change as reviewed, as short digests (see changeDigests), when they fit in the comment. */
+  digests?: string;
+}
+
+const KEY_BYTES = 4;
+const CONTENT_BYTES = 4;
+
+function digestOf(text: string, bytes: number): Buffer {
+  return createHash("sha256").update(text).digest().subarray(0, bytes);
+}
+
+/** Which change (its action and address) and exactly how (its canonical JSON): 4 + 4 bytes of sha256 each. */
+function changeDigest(c: Change): Buffer {
+  return Buffer.concat([digestOf(`${c.action} ${c.address}`, KEY_BYTES), digestOf(canonicalJson(c), CONTENT_BYTES)]);
+}
+
+/** The plan's changes as short digests, base64url: what the data line keeps instead of the change list. */
+export function changeDigests(plan: Plan): string {
+  return Buffer.concat(plan.changes.map(changeDigest)).toString("base64url");
+}
+
+/**
+ * What differs between the changes reviewed (as digests) and the plan made now, for
+ * refusing to apply with a reason: the changes planned now are named; the reviewed ones no
+ * longer planned can only be counted (the comment above the data line names them).
+ */
+export function digestDrift(digests: string, now: Plan): string[] {
+  const bytes = Buffer.from(digests, "base64url");
+  const size = KEY_BYTES + CONTENT_BYTES;
+  const reviewed = new Map<string, string>();
+  for (let i = 0; i + size <= bytes.length; i += size) reviewed.set(bytes.subarray(i, i + KEY_BYTES).toString("hex"), bytes.subarray(i + KEY_BYTES, i + size).toString("hex"));
+  const lines: string[] = [];
+  const matched = new Set<string>();
+  for (const c of now.changes) {
+    const d = changeDigest(c);
+    const key = d.subarray(0, KEY_BYTES).toString("hex");
+    const content = reviewed.get(key);
+    if (content === undefined) lines.push(`+ planned now, never reviewed: ${c.action} ${c.address}`);
+    else {
+      matched.add(key);
+      if (content !== d.subarray(KEY_BYTES).toString("hex")) lines.push(`~ planned differently: ${c.action} ${c.address}`);
+    }
+  }
+  const gone = [...reviewed.keys()].filter((k) => !matched.has(k)).length;
+  if (gone > 0) lines.unshift(`- reviewed, no longer planned: ${gone} change${gone === 1 ? "" : "s"} (see the plan comment)`);
+  if (lines.length === 0) lines.push("~ the same changes, made differently (e.g. a value edited outside the review)");
+  return lines;
 }
 
 export function statusBlock(status: string): string {
@@ -52,7 +102,7 @@ export function replaceStatus(body: string, status: string): string {
 
 /** The hidden data line, base64url so no content can close the HTML comment early. */
 export function dataBlock(plan: Plan, commit: string, room: number): string {
-  const full: ReviewedData = { hash: plan.hash, commit, changes: reviewedChanges(plan) };
+  const full: ReviewedData = { hash: plan.hash, commit, digests: changeDigests(plan) };
   const encode = (d: ReviewedData) => `<!-- authentik-aws-gitops:data ${Buffer.from(JSON.stringify(d)).toString("base64url")} -->`;
   const withChanges = encode(full);
   return withChanges.length <= room ? withChanges : encode({ hash: plan.hash, commit });
@@ -75,6 +125,8 @@ export function readData(body: string): ReviewedData | undefined {
   try {
     const parsed = JSON.parse(Buffer.from(match[1]!, "base64url").toString("utf8")) as ReviewedData;
     if (typeof parsed !== "object" || parsed === null || typeof parsed.hash !== "string" || !HASH.test(parsed.hash)) return undefined;
+    // Digests that are not base64url explain nothing: the hash alone still decides.
+    if (parsed.digests !== undefined && (typeof parsed.digests !== "string" || !/^[A-Za-z0-9_-]*$/.test(parsed.digests))) delete parsed.digests;
     return parsed;
   } catch {
     return undefined;

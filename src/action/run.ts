@@ -65,6 +65,7 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<voi
   core.setOutput("has-changes", hasChanges ? "true" : "false");
   core.setOutput("plan-hash", planned.map((o) => o.plan!.hash).join("\n"));
   core.setOutput("plan-json", planned.map((o) => o.planFile).join("\n"));
+  core.setOutput("plan-markdown", r.markdownFiles.join("\n"));
   const risk = planned.map((o) => highestRisk(o.plan!.risks)).reduce<Severity | "none">((a, b) => (severityRank(b) < severityRank(a) ? b : a), "none");
   core.setOutput("risk", risk);
   core.setOutput(

@@ -127,7 +127,9 @@ export function assessRisks(input: RiskInput): Risk[] {
     const admin = isAdmin(g);
     const who = `group ${r.group}${peopleText(r.people?.count)}`;
     if (admin && rules.adminEquivalent.enabled) {
-      add("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${who} gains admin-equivalent ${r.grant} (${adminWhy(g!)}) in ${r.account}`, rowAddresses(r));
+      // The why only when it says more than the name (a permission set called AdministratorAccess carries AdministratorAccess).
+      const why = adminWhy(g!);
+      add("admin-equivalent", rules.adminEquivalent.severity ?? "high", `${who} gains admin-equivalent ${r.grant}${why === r.grant ? "" : ` (${why})`} in ${r.account}`, rowAddresses(r));
     }
     if (production.has(r.account) && rules.production.enabled) {
       add("production", rules.production.severity ?? (admin ? "high" : "medium"), `${who} gains ${r.grant} in production account ${r.account}`, rowAddresses(r));
@@ -191,8 +193,9 @@ export function assessRisks(input: RiskInput): Risk[] {
         if (rows.length === 0) continue;
         const addresses = rows.flatMap(rowAddresses);
         const severity = rules.everyAccount.severity ?? "medium";
-        if (everyAccount) add("every-account", severity, `group ${m.group}${peopleText(rows[0]!.people?.count)} gains ${grant} in every account (${all.length})`, addresses);
-        for (const ou of m.organizationalUnits) add("every-account", severity, `group ${m.group}${peopleText(rows[0]!.people?.count)} gains ${grant} in every account of organizational unit ${ou}`, addresses);
+        // The accounts by name, and one finding: an OU that covers them all says nothing more.
+        if (everyAccount) add("every-account", severity, `group ${m.group}${peopleText(rows[0]!.people?.count)} gains ${grant} in every account: ${all.join(", ")}`, addresses);
+        else for (const ou of m.organizationalUnits) add("every-account", severity, `group ${m.group}${peopleText(rows[0]!.people?.count)} gains ${grant} in every account of organizational unit ${ou}`, addresses);
       }
     }
   }

@@ -16,7 +16,7 @@
  * fences are closed, and a notice says how much is shown.
  */
 import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan, Risk } from "../domain/plan-types.js";
-import { actionChangeWords, daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges } from "./values.js";
+import { actionChangeWords, applicationWords, daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges, withoutDefaults } from "./values.js";
 
 export interface MarkdownOptions {
   /** Total length not to exceed (in UTF-16 code units, which never undercounts GitHub's characters). */
@@ -31,6 +31,12 @@ export interface MarkdownOptions {
   statusLine?: string;
   /** Where the whole plan can be read when this text is cut short. */
   fullPlanHint?: string;
+  /**
+   * The plan read as drift (a scheduled check of the default branch): what the plan would
+   * take away is live access not in the configuration, what it would add is configuration
+   * not yet applied — not a change anyone proposes.
+   */
+  drift?: boolean;
 }
 
 /** At most this many deleted addresses in the warning; the rest are counted (and all are under Changes). */
@@ -186,32 +192,159 @@ export function fence(lines: string[], lang = ""): string[] {
 const SYMBOL: Record<Change["action"], string> = { adopt: ">", create: "+", update: "~", delete: "-", replace: "-/+" };
 const VERB: Record<Change["action"], string> = { adopt: "adopt", create: "create", update: "update", delete: "delete", replace: "replace" };
 
+/** At most this many group or people names in one fold; the rest are counted (the plan JSON has all). */
+const MAX_GROUPS_LISTED = 100;
+
 /** People as a cell: the count and the names, folded when there are many (review.people: count gives no names). */
 function peopleCell(p: People | undefined): string {
   if (!p) return "";
   if (!p.names || p.names.length === 0) return peopleCount(p.count);
-  const names = p.names.map((n) => `<code>${htmlInline(n)}</code>`).join(", ");
+  const names = p.names.slice(0, MAX_GROUPS_LISTED).map((n) => `<code>${htmlInline(n)}</code>`).join(", ");
   if (p.names.length <= MAX_NAMES_SHOWN) return `${peopleCount(p.count)}: ${names}`;
-  return `<details><summary>${peopleCount(p.count)}</summary>${names}</details>`;
+  const more = p.names.length > MAX_GROUPS_LISTED ? ` and ${p.names.length - MAX_GROUPS_LISTED} more` : "";
+  return `<details><summary>${peopleCount(p.count)}</summary>${names}${more}</details>`;
 }
 
-function risksSection(risks: readonly Risk[]): string[] {
-  const out = [row(["Severity", "Rule", "Finding", "Changes"]), "| --- | --- | --- | --- |"];
+/** People merged over several rows: the names once each when every row names them, else the counts added (which may count someone in two groups twice). */
+function mergePeople(list: readonly (People | undefined)[]): People | undefined {
+  const known = list.filter((p): p is People => p !== undefined);
+  if (known.length === 0) return undefined;
+  if (known.every((p) => p.names !== undefined)) {
+    const names = [...new Set(known.flatMap((p) => p.names!))].sort();
+    return { count: names.length, names };
+  }
+  return { count: known.reduce((n, p) => n + p.count, 0) };
+}
+
+
+/** Group names as a cell: one to three written out, more folded under their count. */
+function groupsCell(groups: readonly string[]): string {
+  if (groups.length <= 3) return groups.map(code).join(", ");
+  const listed = groups.slice(0, MAX_GROUPS_LISTED).map((g) => `<code>${htmlInline(g)}</code>`).join(", ");
+  const more = groups.length > MAX_GROUPS_LISTED ? ` and ${groups.length - MAX_GROUPS_LISTED} more` : "";
+  return `<details><summary>${groups.length} groups</summary>${listed}${more}</details>`;
+}
+
+/** A finding's message cut where it names a group and an account, so findings that differ only there read as one. */
+type Piece = { text: string } | { slot: "group" } | { slot: "account" };
+
+/** Findings that differ only in the group or the account they name: one row, with how many. */
+interface RiskRow {
+  risk: Risk;
+  pieces: Piece[];
+  /** The groups named, each with its people as the finding counts them. */
+  groups: Map<string, number | undefined>;
+  accounts: string[];
+  count: number;
+  addresses: string[];
+}
+
+const escapeRegExp = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+
+/** The message in pieces: `group <name> (<n> people)` before " gains", and the first ` in <account>` ending a word. */
+function slots(message: string, groups: readonly string[], accounts: readonly string[]): { pieces: Piece[]; group?: string; people?: number; account?: string } {
+  let group: string | undefined;
+  let people: number | undefined;
+  let pieces: Piece[] = [{ text: message }];
+  for (const g of groups) {
+    const m = new RegExp(`(^|: )group ${escapeRegExp(g)}(?: \\((\\d+) (?:person|people)\\))?(?= gains )`).exec(message);
+    if (!m) continue;
+    group = g;
+    people = m[2] === undefined ? undefined : Number(m[2]);
+    pieces = [{ text: `${message.slice(0, m.index)}${m[1]}` }, { slot: "group" }, { text: message.slice(m.index + m[0].length) }];
+    break;
+  }
+  const last = pieces[pieces.length - 1] as { text: string };
+  for (const a of accounts) {
+    const m = new RegExp(` in ${escapeRegExp(a)}(?=$|[ :,)])`).exec(last.text);
+    if (!m) continue;
+    pieces = [...pieces.slice(0, -1), { text: `${last.text.slice(0, m.index)} in ` }, { slot: "account" }, { text: last.text.slice(m.index + m[0].length) }];
+    return { pieces, ...(group !== undefined ? { group } : {}), ...(people !== undefined ? { people } : {}), account: a };
+  }
+  return { pieces, ...(group !== undefined ? { group } : {}), ...(people !== undefined ? { people } : {}) };
+}
+
+/**
+ * One row per rule and grant: findings whose message differs only in the group named
+ * (`group team-01 (2 people) gains readonly …`) or the account (`… in prod`) are merged,
+ * the groups, people and accounts counted.
+ */
+function groupRisks(risks: readonly Risk[], groupNames: readonly string[], accountNames: readonly string[]): RiskRow[] {
+  const groups = [...new Set(groupNames)].sort((a, b) => b.length - a.length);
+  const accounts = [...new Set(accountNames)].filter((a) => a !== "").sort((a, b) => b.length - a.length);
+  const rows = new Map<string, RiskRow>();
   for (const r of risks) {
-    const shown = r.addresses.slice(0, 5).map(code).join(", ");
-    const more = r.addresses.length > 5 ? ` and ${r.addresses.length - 5} more` : "";
-    out.push(row([`${SEVERITY_MARK[r.severity] ?? ""} **${r.severity}**`, code(r.rule), mdText(r.message), `${shown}${more}`]));
+    const cut = slots(r.message, groups, accounts);
+    const key = JSON.stringify([r.rule, r.severity, cut.pieces]);
+    const existing = rows.get(key);
+    if (existing) {
+      if (cut.group !== undefined && !existing.groups.has(cut.group)) existing.groups.set(cut.group, cut.people);
+      if (cut.account !== undefined && !existing.accounts.includes(cut.account)) existing.accounts.push(cut.account);
+      existing.count++;
+      existing.addresses = [...new Set([...existing.addresses, ...r.addresses])];
+    } else {
+      rows.set(key, {
+        risk: r,
+        pieces: cut.pieces,
+        groups: new Map(cut.group !== undefined ? [[cut.group, cut.people]] : []),
+        accounts: cut.account !== undefined ? [cut.account] : [],
+        count: 1,
+        addresses: [...r.addresses],
+      });
+    }
+  }
+  return [...rows.values()];
+}
+
+function riskFinding(row: RiskRow): string {
+  if (row.count === 1) return mdText(row.risk.message);
+  const names = [...row.groups.keys()];
+  const counts = [...row.groups.values()];
+  const people = counts.some((n) => n === undefined) ? undefined : counts.reduce<number>((a, b) => a + b!, 0);
+  let text = "";
+  let afterGroups = false;
+  for (const p of row.pieces) {
+    // "30 groups gain …", not "gains".
+    if ("text" in p) text += afterGroups && names.length > 1 ? p.text.replace(/^ gains /, " gain ") : p.text;
+    else if (p.slot === "group") text += names.length === 1 ? `group ${names[0]}${people === undefined ? "" : ` (${peopleCount(people)})`}` : `${names.length} groups${people === undefined ? "" : ` (${peopleCount(people)})`}`;
+    else text += row.accounts.length === 1 ? row.accounts[0] : `${row.accounts.slice(0, -1).join(", ")} and ${row.accounts[row.accounts.length - 1]}`;
+    afterGroups = "slot" in p && p.slot === "group";
+  }
+  return `${mdText(text)}${names.length > 1 ? `<br>${groupsCell(names)}` : ""}`;
+}
+
+function risksSection(risks: readonly Risk[], groupNames: readonly string[], accountNames: readonly string[]): string[] {
+  const rows = groupRisks(risks, groupNames, accountNames);
+  const out = [`#### ⚠️ Risks (${rows.length})`, "", row(["Severity", "Rule", "Finding", "Count", "Changes"]), "| --- | --- | --- | --- | --- |"];
+  for (const r of rows) {
+    const shown = r.addresses.slice(0, 4).map(code).join(", ");
+    const more = r.addresses.length > 4 ? ` and ${r.addresses.length - 4} more` : "";
+    out.push(row([`${SEVERITY_MARK[r.risk.severity] ?? ""} **${r.risk.severity}**`, code(r.risk.rule), riskFinding(r), String(r.count), `${shown}${more}`]));
   }
   return out;
 }
 
+/** A permission row's content, without where it applies: rows equal in it read as one. */
+function permissionKey(p: PermissionRow): string {
+  return JSON.stringify([p.grant, p.change, p.new ?? false, p.added, p.removed, p.managedPoliciesAdded, p.managedPoliciesRemoved, p.customerManagedPoliciesAdded, p.customerManagedPoliciesRemoved, p.permissionsBoundary ?? null, p.accountId === ""]);
+}
+
+function whereCell(accounts: readonly { account: string; accountId: string }[]): string {
+  return accounts.map((a) => (a.accountId ? `${mdText(a.account)} (${code(a.accountId)})` : mdText(a.account))).join(", ");
+}
+
+/** One entry per grant and what changes in it, with every account it applies to. */
 function permissionsSection(rows: readonly PermissionRow[], mode: string): string[] {
   const kind = grantKind(mode);
+  const merged = new Map<string, PermissionRow[]>();
+  for (const p of rows) merged.set(permissionKey(p), [...(merged.get(permissionKey(p)) ?? []), p]);
   const out: string[] = [];
-  for (const p of rows) {
-    const where = p.accountId ? ` in ${mdText(p.account)} (${code(p.accountId)})` : p.account ? ` (assigned in ${mdText(p.account)})` : "";
-    const who = p.people ? ` — held by ${peopleCell(p.people)}` : "";
-    out.push(`- **${p.new ? "new" : p.change}** ${kind} ${code(p.grant)}${where}${who}`);
+  for (const same of merged.values()) {
+    const p = same[0]!;
+    const where = p.accountId ? ` in ${whereCell(same)}` : p.account ? ` (assigned in ${mdText(p.account)})` : "";
+    const people = mergePeople(same.map((x) => x.people));
+    const who = people ? ` — held by ${peopleCell(people)}` : "";
+    out.push(`- ${p.new ? "**+** new" : `**~** ${p.change}`} ${kind} ${code(p.grant)}${where}${who}`);
     for (const m of p.managedPoliciesAdded) out.push(`  - **+** managed policy ${code(m)}`);
     for (const m of p.managedPoliciesRemoved) out.push(`  - **−** managed policy ${code(m)}`);
     for (const m of p.customerManagedPoliciesAdded) out.push(`  - **+** customer-managed policy ${code(m)}`);
@@ -232,26 +365,82 @@ function permissionsSection(rows: readonly PermissionRow[], mode: string): strin
   return out;
 }
 
-function accessTable(rows: readonly AccessRow[], mode: string): string[] {
+/** Access rows that read the same but for the group: the groups (and their people) together. */
+interface AccessGroup {
+  change: AccessRow["change"];
+  kind: AccessRow["kind"];
+  grant: string;
+  accounts: { account: string; accountId: string }[];
+  groups: string[];
+  people: People | undefined;
+  expires: AccessRow["expires"];
+  reason: AccessRow["reason"];
+}
+
+/**
+ * Access rows grouped: first each group's accounts for one grant ("team-01 gains readonly
+ * in prod and dev"), then the groups whose rows are otherwise identical ("30 groups gain
+ * readonly in prod and dev"). Order: losses first, then as the plan lists them.
+ */
+export function groupAccess(rows: readonly AccessRow[]): AccessGroup[] {
+  const expiryKey = (r: AccessRow) => (r.expires ? `${r.reason ?? ""}\u0000${r.expires.value}\u0000${r.expires.field}` : "");
+  const perGroup = new Map<string, AccessGroup>();
+  const ordered = [...rows.filter((r) => r.change === "lost"), ...rows.filter((r) => r.change === "gained")];
+  for (const r of ordered) {
+    const k = JSON.stringify([r.change, r.kind ?? "", r.grant, r.group, expiryKey(r)]);
+    const g = perGroup.get(k);
+    if (g) {
+      g.accounts.push({ account: r.account, accountId: r.accountId });
+      g.people = mergePeople([g.people, r.people]);
+    } else perGroup.set(k, { change: r.change, kind: r.kind, grant: r.grant, accounts: [{ account: r.account, accountId: r.accountId }], groups: [r.group], people: r.people, expires: r.expires, reason: r.reason });
+  }
+  const merged = new Map<string, AccessGroup>();
+  for (const g of perGroup.values()) {
+    const k = JSON.stringify([g.change, g.kind ?? "", g.grant, g.accounts, g.expires ? [g.reason ?? "", g.expires.value, g.expires.field] : ""]);
+    const m = merged.get(k);
+    if (m) {
+      m.groups.push(...g.groups);
+      m.people = mergePeople([m.people, g.people]);
+    } else merged.set(k, { ...g, groups: [...g.groups], accounts: [...g.accounts] });
+  }
+  return [...merged.values()];
+}
+
+/** Everyone the access rows affect, each person once (when the rows name them). */
+function peopleAffected(rows: readonly AccessRow[]): string | undefined {
+  const known = rows.map((r) => r.people).filter((p): p is People => p !== undefined);
+  if (known.length === 0) return undefined;
+  if (known.every((p) => p.names !== undefined)) return `**${peopleCount(new Set(known.flatMap((p) => p.names!)).size)}** affected`;
+  // Without names, a person in two groups cannot be told apart: the largest group is the least.
+  return `at least **${peopleCount(Math.max(...known.map((p) => p.count)))}** affected`;
+}
+
+/** At most this many access rows before the rest are folded. */
+export const MAX_ACCESS_ROWS = 10;
+
+function accessTable(rows: readonly AccessRow[], mode: string, drift: boolean): string[] {
   const kind = grantKind(mode);
   const heading = kind === "role" ? "Role" : "Permission set";
   const withPeople = rows.some((r) => r.people);
-  const out = withPeople
-    ? [row(["Change", "Group", `${heading}`, "Account", "People"]), "| --- | --- | --- | --- | --- |"]
-    : [row(["Change", "Group", `${heading}`, "Account"]), "| --- | --- | --- | --- |"];
-  // Losses first: taking access away is what a reviewer must not miss.
-  const ordered = [...rows.filter((r) => r.change === "lost"), ...rows.filter((r) => r.change === "gained")];
-  for (const r of ordered) {
-    const expiry = r.expires ? `<br>${mdText(expiryWords(r.expires, r.reason === "expired"))} (${code(r.expires.field)})` : "";
-    out.push(
-      row([
-        `${r.change === "lost" ? "🔴 **loses**" : "🟢 gains"}${expiry}`,
-        code(r.group),
-        r.kind === "application" ? `sign-in to application ${code(r.grant)}` : code(r.grant),
-        r.kind === "application" ? "authentik (tile and SCIM provisioning)" : `${mdText(r.account)} (${code(r.accountId)})`,
-        ...(withPeople ? [peopleCell(r.people)] : []),
-      ]),
-    );
+  const header = withPeople
+    ? [row(["Change", "Groups", heading, "Where", "People"]), "| --- | --- | --- | --- | --- |"]
+    : [row(["Change", "Groups", heading, "Where"]), "| --- | --- | --- | --- |"];
+  const lines = groupAccess(rows).map((g) => {
+    const expiry = g.expires ? `<br>${mdText(expiryWords(g.expires, g.reason === "expired"))} (${code(g.expires.field)})` : "";
+    // Neutral words: whether a change is dangerous is the risks' to say, in colour.
+    const change = drift ? (g.change === "lost" ? "live, not in the configuration" : "configured, not yet applied") : g.change === "lost" ? "**−** loses" : "**+** gains";
+    return row([
+      `${change}${expiry}`,
+      groupsCell(g.groups),
+      g.kind === "application" ? `sign-in to application ${code(g.grant)}` : code(g.grant),
+      g.kind === "application" ? mdText(applicationWords(mode)) : whereCell(g.accounts),
+      ...(withPeople ? [peopleCell(g.people)] : []),
+    ]);
+  });
+  const out = [...header, ...lines.slice(0, MAX_ACCESS_ROWS)];
+  if (lines.length > MAX_ACCESS_ROWS) {
+    const rest = lines.length - MAX_ACCESS_ROWS;
+    out.push("", `<details><summary>${rest} more access ${rest === 1 ? "row" : "rows"}</summary>`, "", ...header, ...lines.slice(MAX_ACCESS_ROWS), "", "</details>");
   }
   return out;
 }
@@ -269,12 +458,13 @@ function expiringSection(rows: readonly ExpiringRow[], mode: string, configFile:
   return out;
 }
 
-/** Properties as a two-column table; multi-line text and big documents as blocks under it. */
-function propsSection(props: Record<string, unknown>, label: string): string[] {
+/** Properties as a two-column table; multi-line text and big documents as blocks under it; fields at their kind's default left out, and said once. */
+function propsSection(type: string, props: Record<string, unknown>, label: string): string[] {
+  const { shown, hidden } = withoutDefaults(type, props);
   const out: string[] = [];
   const blocks: string[] = [];
   const table = [row(["Field", label]), "| --- | --- |"];
-  for (const [k, v] of Object.entries(props)) {
+  for (const [k, v] of Object.entries(shown)) {
     if (v === undefined) continue;
     if (isBlockValue(v)) {
       table.push(row([code(k), "_(below)_"]));
@@ -285,21 +475,32 @@ function propsSection(props: Record<string, unknown>, label: string): string[] {
   }
   if (table.length > 2) out.push(...table);
   out.push(...blocks);
+  if (hidden.length > 0) out.push("", `_${hidden.length === 1 ? "One field" : `${hidden.length} fields`} at the default (${hidden.map((h) => mdText(h)).join(", ")}) not shown._`);
   return out;
 }
+
+/** Where a field's diff was shown first, by its text: the same diff in another account is pointed to, not repeated. */
+type SeenDiffs = Map<string, number>;
 
 /**
  * Fields with a before and an after value as a table; fields shown as a
  * unified diff (policy documents, expressions) each as their own block under
- * it, since no Before or After cell could hold them.
+ * it, since no Before or After cell could hold them — once: a change whose diff
+ * another change already showed points to it.
  */
-function fieldsSection(change: Change): string[] {
+function fieldsSection(change: Change, number: number, seen: SeenDiffs): string[] {
   const out: string[] = [];
   const table = [row(["Field", "Before", "After"]), "| --- | --- | --- |"];
   const diffs: string[] = [];
   for (const f of change.fields) {
     if (f.patch !== undefined) {
-      diffs.push("", `${code(f.field)} (diff, live → configured):`, "", ...fence(f.patch.split("\n").map(safeText), "diff"));
+      const key = `${f.field}\u0000${f.patch}`;
+      const first = seen.get(key);
+      if (first !== undefined) diffs.push("", `${code(f.field)}: the same diff as ${changeLink(first)}.`);
+      else {
+        seen.set(key, number);
+        diffs.push("", `${code(f.field)} (diff, live → configured):`, "", ...fence(f.patch.split("\n").map(safeText), "diff"));
+      }
     } else {
       table.push(row([code(f.field), code(formatValue(f.before)), code(formatValue(f.after))]));
     }
@@ -309,23 +510,32 @@ function fieldsSection(change: Change): string[] {
   return out;
 }
 
+/** A link to a change's block in this comment (GitHub keeps the anchor under its user-content- prefix, and follows it). */
+function changeLink(n: number): string {
+  return `[change ${n}](#change-${n})`;
+}
+
 /**
- * One change, folded: the summary line says what and why; the body shows the
- * fields, then which changes of this plan it waits for (a dependency that
- * does not change needs no waiting; apply orders only what it changes).
+ * One change, folded: the summary line names the object once (its title, in words) and
+ * says why; the body gives its address, the fields, then which changes of this plan it
+ * waits for (a dependency that does not change needs no waiting; apply orders only what
+ * it changes).
  */
-function changeBlock(change: Change, inPlan: ReadonlySet<string>, configFile: string): string[] {
-  const summary = `<code>${html(SYMBOL[change.action])}</code> ${VERB[change.action]} <code>${html(change.address)}</code> — ${htmlText(change.title)}: ${htmlText(reasonShown(change, configFile))}`;
-  let body: string[];
-  if (change.action === "create") body = propsSection(change.after ?? {}, "Value");
-  else if (change.action === "delete") body = propsSection(change.before ?? {}, "Value (deleted)");
-  else body = fieldsSection(change);
+function changeBlock(change: Change, number: number, inPlan: ReadonlySet<string>, configFile: string, seen: SeenDiffs): string[] {
+  const summary = `<a name="change-${number}"></a>${number}. <code>${html(SYMBOL[change.action])}</code> ${VERB[change.action]} ${htmlText(change.title)} — ${htmlText(reasonShown(change, configFile))}`;
+  const body: string[] = [`Address: ${code(change.address)}`, ""];
+  if (change.action === "create") body.push(...propsSection(change.type, change.after ?? {}, "Value"));
+  else if (change.action === "delete") body.push(...propsSection(change.type, change.before ?? {}, "Value (deleted)"));
+  else body.push(...fieldsSection(change, number, seen));
   const waitsFor = change.dependsOn.filter((d) => d !== change.address && inPlan.has(d));
   if (waitsFor.length > 0) {
     body.push("", `Runs after: ${waitsFor.map(code).join(", ")}`);
   }
+  if (body.length === 2) body.push("_(no fields)_");
+  // One blank line after the address, when the section starts with one of its own (never inside a block).
+  if (body[2] === "") body.splice(2, 1);
   // The blank lines after <summary> and before </details> switch GitHub back to markdown inside the HTML block.
-  return [`<details><summary>${summary}</summary>`, "", ...(body.length > 0 ? body : ["_(no fields)_"]), "", "</details>"];
+  return [`<details><summary>${summary}</summary>`, "", ...body, "", "</details>"];
 }
 
 /** Grants kept whose end is set, moved or removed: before → after (lifetimes.ts). */
@@ -344,7 +554,7 @@ function renamesSection(plan: Plan): string[] {
   return (plan.renames ?? []).map((r) => `- 🔁 ${mdText(renameWords(r))} (${r.addresses.length} changes re-create it)`);
 }
 
-function deletionWarning(plan: Plan): string[] {
+function deletionWarning(plan: Plan, numberOf: ReadonlyMap<Change, number>): string[] {
   const removed = removedChanges(plan);
   if (removed.length === 0) return [];
   const deletes = removed.filter((c) => c.action === "delete").length;
@@ -352,38 +562,72 @@ function deletionWarning(plan: Plan): string[] {
   const what = [deletes ? `deletes ${deletes} ${deletes === 1 ? "object" : "objects"}` : "", replaces ? `replaces ${replaces} (delete, then create)` : ""]
     .filter(Boolean)
     .join(" and ");
-  const out = ["> [!WARNING]", `> **This plan ${what}:**`];
+  const out = ["> [!WARNING]", `> **This plan ${what}** (marked \`-\` under Changes):`];
   for (const c of removed.slice(0, MAX_LISTED_DELETIONS)) {
-    out.push(`> - ${code(c.address)} — ${mdText(c.title)}${c.action === "replace" ? " _(replaced)_" : ""}${c.expired ? ` _(${mdText(expiryWords(c.expired, true))})_` : ""}`);
+    out.push(`> - ${changeLink(numberOf.get(c)!)}: ${code(c.address)}${c.action === "replace" ? " _(replaced)_" : ""}${c.expired ? ` _(${mdText(expiryWords(c.expired, true))})_` : ""}`);
   }
   if (removed.length > MAX_LISTED_DELETIONS) out.push(`> - … and ${removed.length - MAX_LISTED_DELETIONS} more (all listed under Changes)`);
   return out;
 }
 
+/**
+ * Whom a change is about, for keeping a group's changes together (and never cutting
+ * between them): the group a binding or an assignment is for; other objects stand alone.
+ */
+function subjectOf(c: Change): string {
+  const binding = /→group:(.*)\]$/.exec(c.address);
+  if (c.type === "authentik.policy_binding" && binding) return `group\u0000${binding[1]}`;
+  const assignment = /^aws\.sso\.account_assignment\[(.+)→[^→]*\]$/.exec(c.address);
+  if (c.type === "aws.sso.account_assignment" && assignment) return `group\u0000${assignment[1]}`;
+  return `object\u0000${c.address}`;
+}
+
+/** The changes in reading order: objects first, as the plan lists them, then each group's changes together. */
+function changesInOrder(changes: readonly Change[]): Change[][] {
+  const bySubject = new Map<string, Change[]>();
+  for (const c of changes) bySubject.set(subjectOf(c), [...(bySubject.get(subjectOf(c)) ?? []), c]);
+  const units = [...bySubject.entries()];
+  return [...units.filter(([k]) => k.startsWith("object")), ...units.filter(([k]) => k.startsWith("group"))].map(([, list]) => list);
+}
+
 interface Parts {
+  /** Marker, title, status and counts: the truncation notice goes right under them. */
+  top: string[];
   head: string[];
+  /** Change blocks, in units that are never cut apart (one object, or one group's changes). */
   changes: string[][];
+  /** How many changes each unit holds. */
+  sizes: number[];
   tail: string[];
   footer: string[];
 }
 
 function buildParts(plan: Plan, options: MarkdownOptions): Parts {
+  const top: string[] = [];
   const head: string[] = [];
-  if (options.marker) head.push(options.marker);
-  head.push(options.title ?? `### ${mdText(plan.tool.name)} plan for ${code(plan.config)}`);
-  if (options.statusLine) head.push("", options.statusLine);
-  head.push("");
+  const drift = options.drift === true;
+  if (options.marker) top.push(options.marker);
+  top.push(options.title ?? `### ${mdText(plan.tool.name)} plan for ${code(plan.config)}`);
+  if (options.statusLine) top.push("", options.statusLine);
+  top.push("");
+  const units = changesInOrder(plan.changes);
+  const numberOf = new Map<Change, number>();
+  units.flat().forEach((c, i) => numberOf.set(c, i + 1));
   if (plan.changes.length === 0) {
-    head.push("**No changes.** authentik and AWS match the configuration.");
+    top.push("**No changes.** authentik and AWS match the configuration.");
   } else {
-    head.push(`**${summaryCounts(plan.summary)}** · mode ${code(plan.mode)}`);
-    const warning = deletionWarning(plan);
+    const affected = peopleAffected(plan.access);
+    top.push(`**${summaryCounts(plan.summary)}** · mode ${code(plan.mode)}${affected ? ` · ${affected}` : ""}`);
+    const warning = deletionWarning(plan, numberOf);
     if (warning.length > 0) head.push("", ...warning);
-    if (plan.risks && plan.risks.length > 0) head.push("", `#### ⚠️ Risks (${plan.risks.length})`, "", ...risksSection(plan.risks));
-    head.push("", "#### Access changes", "");
+    const groupNames = plan.access.map((r) => r.group);
+    const accountNames = [...plan.access.map((r) => r.account), ...(plan.permissions ?? []).flatMap((p) => p.account.split(", "))];
+    if (plan.risks && plan.risks.length > 0) head.push("", ...risksSection(plan.risks, groupNames, accountNames));
+    head.push("", drift ? "#### Access: live and configured" : "#### Access changes", "");
+    if (drift && plan.access.length > 0) head.push("Live access not in the configuration, and configuration not yet applied:", "");
     const renames = renamesSection(plan);
     if (renames.length > 0) head.push(...renames, "");
-    head.push(...(plan.access.length > 0 ? accessTable(plan.access, plan.mode) : [noAccessChange(plan)]));
+    head.push(...(plan.access.length > 0 ? accessTable(plan.access, plan.mode, drift) : [noAccessChange(plan)]));
     if (plan.accessCaveats?.length) head.push("", ...plan.accessCaveats.map((c) => (c.startsWith("  ") ? `  - ${mdText(c.trim())}` : `- ⚠️ ${mdText(c)}`)));
     if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode));
   }
@@ -396,16 +640,28 @@ function buildParts(plan: Plan, options: MarkdownOptions): Parts {
 
   // Each change block is preceded by a blank line so it starts its own HTML block.
   const inPlan = new Set(plan.changes.map((c) => c.address));
-  const changes = plan.changes.map((c) => ["", ...changeBlock(c, inPlan, plan.config)]);
+  const seen: SeenDiffs = new Map();
+  const changes = units.map((unit) => unit.flatMap((c) => ["", ...changeBlock(c, numberOf.get(c)!, inPlan, plan.config, seen)]));
 
   const tail: string[] = [];
   if (plan.notPruned.length > 0) {
-    tail.push("", "#### Not pruned", "", "Managed by authentik-aws-gitops but no longer declared; kept because pruning is off (plan with `--prune` to delete them):", "");
+    tail.push(
+      "",
+      "#### Not pruned",
+      "",
+      drift
+        ? "Managed by authentik-aws-gitops, live, and not in the configuration; kept because pruning is off:"
+        : "Managed by authentik-aws-gitops but no longer declared; kept because pruning is off (plan with `--prune` to delete them):",
+      "",
+    );
     for (const n of plan.notPruned) tail.push(`- ${code(n.address)} — ${mdText(n.title)}`);
   }
   if (plan.warnings.length > 0) {
     tail.push("", "#### Warnings", "");
-    for (const w of plan.warnings) tail.push(`- ${mdText(w)}`);
+    // The same warning for thirty objects reads once, with how many.
+    const counted = new Map<string, number>();
+    for (const w of plan.warnings) counted.set(w, (counted.get(w) ?? 0) + 1);
+    for (const [w, n] of counted) tail.push(`- ${mdText(w)}${n > 1 ? ` _(×${n})_` : ""}`);
   }
   if (plan.manualSteps.length > 0) {
     tail.push("", "#### Manual steps", "", "AWS allows these only in its console:", "");
@@ -416,7 +672,7 @@ function buildParts(plan: Plan, options: MarkdownOptions): Parts {
   if (options.commit) meta.push(`for commit ${code(options.commit)}`);
   meta.push(mdText(`${plan.tool.name} ${plan.tool.version}`));
   const footer = ["", "---", `<sub>${meta.join(" · ")}</sub>`];
-  return { head, changes, tail, footer };
+  return { top, head, changes, sizes: units.map((u) => u.length), tail, footer };
 }
 
 // ---- truncation ----------------------------------------------------------------------------
@@ -474,33 +730,33 @@ interface Cut {
 
 function notice(cut: Cut, options: MarkdownOptions): string[] {
   const hint = options.fullPlanHint ?? "The full plan is in the job summary and the plan JSON.";
-  const extra = [cut.partial ? "the change shown is cut short" : "", cut.accessCut ? "the access table is cut short" : "", cut.tailCut ? "the sections after the changes are cut short" : ""]
+  const extra = [cut.partial ? "the change shown is cut short" : "", cut.accessCut ? "the access summary below is cut short" : "", cut.tailCut ? "the sections after the changes are cut short" : ""]
     .filter(Boolean)
     .join("; ");
   return [
     "",
     "> [!CAUTION]",
-    `> ⚠️ The plan is too long for one comment: ${cut.shown} of ${cut.total} changes shown${extra ? ` (${extra})` : ""}. ${hint}`,
+    `> ⚠️ **This comment does not show the whole plan**: ${cut.shown} of ${cut.total} changes shown, each object's and each group's changes whole${extra ? ` (${extra})` : ""}. ${hint}`,
   ];
 }
 
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
   const parts = buildParts(plan, options);
-  const full = [...parts.head, ...parts.changes.flat(), ...parts.tail, ...parts.footer].join("\n");
+  const full = [...parts.top, ...parts.head, ...parts.changes.flat(), ...parts.tail, ...parts.footer].join("\n");
   const max = options.maxLength;
   if (max === undefined || full.length <= max) return full;
 
   const total = plan.changes.length;
   // Reserve the longest notice this cut could need, so what is chosen below always fits with it.
   const reserve = cost(notice({ shown: total, total, partial: true, accessCut: true, tailCut: true }, options));
-  const fixed = cost(parts.head) + cost(parts.footer) + reserve;
+  const fixed = cost(parts.top) + cost(parts.head) + cost(parts.footer) + reserve;
   let result: string[];
 
   if (fixed > max) {
     // Not even the head fits (thousands of access rows): keep its start (counts and
-    // deletion warning come first), then the notice and the hash.
-    const head = cutLines(parts.head, max - cost(parts.footer) - reserve);
-    result = [...head, ...notice({ shown: 0, total, partial: false, accessCut: true, tailCut: parts.tail.length > 0 }, options), ...parts.footer];
+    // deletion warning come first), then the hash; the notice is at the top.
+    const head = cutLines(parts.head, max - cost(parts.top) - cost(parts.footer) - reserve);
+    result = [...parts.top, ...notice({ shown: 0, total, partial: false, accessCut: true, tailCut: parts.tail.length > 0 }, options), ...head, ...parts.footer];
   } else {
     const budget = max - fixed;
     // Warnings and manual steps are short and need a human: keep them, unless they
@@ -510,17 +766,17 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
     const kept: string[] = [];
     let shown = 0;
     let partial = false;
-    for (const block of parts.changes) {
-      const c = cost(block);
+    for (const [i, unit] of parts.changes.entries()) {
+      const c = cost(unit);
       if (c <= room) {
-        kept.push(...block);
+        kept.push(...unit);
         room -= c;
-        shown++;
+        shown += parts.sizes[i]!;
         continue;
       }
       // A single change too big for the comment (a huge policy diff) is shown in part rather
-      // than not at all; otherwise stop at a whole change, which reads better than a torn one.
-      const start = shown === 0 ? cutLines(block, room) : [];
+      // than not at all; otherwise stop between objects and groups, which reads better than a torn one.
+      const start = shown === 0 ? cutLines(unit, room) : [];
       if (start.some((l) => l.startsWith("<details"))) {
         kept.push(...start);
         room -= cost(start);
@@ -531,7 +787,7 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
     const tailRoom = room + tailReserve;
     const tailCut = cost(parts.tail) > tailRoom;
     const tail = tailCut ? cutLines(parts.tail, tailRoom) : parts.tail;
-    result = [...parts.head, ...kept, ...notice({ shown, total, partial, accessCut: false, tailCut }, options), ...tail, ...parts.footer];
+    result = [...parts.top, ...notice({ shown, total, partial, accessCut: false, tailCut }, options), ...parts.head, ...kept, ...tail, ...parts.footer];
   }
 
   const text = result.join("\n");

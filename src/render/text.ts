@@ -9,7 +9,7 @@
  */
 import type { Styler } from "./terminal-style.js";
 import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan } from "../domain/plan-types.js";
-import { actionChangeWords, daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges } from "./values.js";
+import { actionChangeWords, applicationWords, daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges } from "./values.js";
 
 const INDENT = "      "; // under the address, past the symbol column
 
@@ -49,7 +49,7 @@ function peopleText(p: People | undefined): string {
 
 function permissionLines(p: PermissionRow, kind: string, style: Styler): string[] {
   const where = p.accountId ? ` in ${oneLine(p.account)} (${oneLine(p.accountId)})` : p.account ? ` (assigned in ${oneLine(p.account)})` : "";
-  const out = [`  ${style.yellow("~")} ${p.new ? "new" : p.change} ${kind} ${quote(p.grant)}${where}${p.people ? peopleText(p.people).replace(" — ", " — held by ") : ""}`];
+  const out = [`  ${p.new ? style.green("+") : style.yellow("~")} ${p.new ? "new" : p.change} ${kind} ${quote(p.grant)}${where}${p.people ? peopleText(p.people).replace(" — ", " — held by ") : ""}`];
   for (const m of p.managedPoliciesAdded) out.push(style.green(`${INDENT}+ managed policy ${oneLine(m)}`));
   for (const m of p.managedPoliciesRemoved) out.push(style.red(`${INDENT}- managed policy ${oneLine(m)}`));
   for (const m of p.customerManagedPoliciesAdded) out.push(style.green(`${INDENT}+ customer-managed policy ${oneLine(m)}`));
@@ -72,18 +72,19 @@ function permissionLines(p: PermissionRow, kind: string, style: Styler): string[
   return out;
 }
 
-function accessLine(row: AccessRow, kind: string, style: Styler, configFile: string): string {
+function accessLine(row: AccessRow, kind: string, mode: string, configFile: string): string {
   const gained = row.change === "gained";
   const text =
     row.kind === "application"
-      ? `group ${quote(row.group)} ${gained ? "gains" : "loses"} sign-in to authentik application ${quote(row.grant)} (its tile, and SCIM provisioning of its members)`
+      ? `group ${quote(row.group)} ${gained ? "gains" : "loses"} sign-in to application ${quote(row.grant)} (${applicationWords(mode)})`
       : `group ${quote(row.group)} ${gained ? "gains" : "loses"} ${kind} ${quote(row.grant)} in ${oneLine(row.account)} (${oneLine(row.accountId)})`;
   // Why a grant goes (its expiry passed) or how long a new one lasts.
   const expiry = row.expires
     ? ` — ${row.reason === "expired" ? expiryWords(row.expires, true) : expiryWords(row.expires, false)} (${oneLine(row.expires.field)}, ${oneLine(expiryWhere(row.expires, configFile))})`
     : "";
   const line = `${text}${expiry}${peopleText(row.people)}`;
-  return gained ? `  ${style.green("+")} ${line}` : `  ${style.red("-")} ${line}`;
+  // Neutral markers: whether a gain is dangerous is for the risks to say, in colour.
+  return `  ${gained ? "+" : "-"} ${line}`;
 }
 
 function expiringLine(row: ExpiringRow, kind: string, style: Styler, configFile: string): string {
@@ -163,7 +164,7 @@ export function renderPlanText(plan: Plan, style: Styler): string {
     for (const caveat of plan.accessCaveats ?? []) out.push(caveat.startsWith("  ") ? `      ${oneLine(caveat.trim())}` : `  ${style.yellow("!")} ${hanging(caveat, "    ")}`);
     // Losses first: taking access away is what a reviewer must not miss.
     const rows = [...plan.access.filter((r) => r.change === "lost"), ...plan.access.filter((r) => r.change === "gained")];
-    for (const row of rows) out.push(accessLine(row, grantKind(plan.mode), style, plan.config));
+    for (const row of rows) out.push(accessLine(row, grantKind(plan.mode), plan.mode, plan.config));
     if (plan.permissions && plan.permissions.length > 0) {
       out.push("", style.bold("Permission changes:"));
       for (const p of plan.permissions) out.push(...permissionLines(p, grantKind(plan.mode), style));

@@ -131,6 +131,39 @@ export function peopleCount(n: number): string {
   return `${n} ${n === 1 ? "person" : "people"}`;
 }
 
+/**
+ * Fields a new object of a kind holds at their default (authentik's own, which the tool
+ * writes as it is): not worth a reviewer's line, so creations and deletions leave them out
+ * and say so once.
+ */
+export const DEFAULT_FIELDS: Record<string, Record<string, unknown>> = {
+  "authentik.policy_binding": { order: 0, enabled: true, negate: false, timeout: 30, failure_result: false },
+};
+
+/** The props without the fields at their kind's default, and the names of those left out. */
+export function withoutDefaults(type: string, props: Record<string, unknown>): { shown: Record<string, unknown>; hidden: string[] } {
+  const defaults = DEFAULT_FIELDS[type] ?? {};
+  const shown: Record<string, unknown> = {};
+  const hidden: string[] = [];
+  for (const [k, v] of Object.entries(props)) {
+    if (k in defaults && defaults[k] === v) hidden.push(k);
+    else shown[k] = v;
+  }
+  return { shown, hidden };
+}
+
+/**
+ * What the group bound to the authentik application itself gets, in the words of the
+ * mode: in classic-iam only the application's tile (what it signs in to comes from the
+ * role grants); in identity-center sign-in to the AWS access portal, and with SCIM its
+ * members provisioned into IAM Identity Center.
+ */
+export function applicationWords(mode: string): string {
+  return mode === "identity-center"
+    ? "authentik: sign-in to the AWS access portal (with SCIM, its members are provisioned into IAM Identity Center)"
+    : "authentik: the application's tile (which roles it offers comes from the role grants)";
+}
+
 export const SEVERITY_MARK: Record<string, string> = { high: "🔴", medium: "🟠", low: "🟡" };
 
 /** A policy statement row as words (see policy-diff.ts): `Allow s3:PutObject on arn:…`. */

@@ -1,7 +1,8 @@
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { markerFor, readData, replaceStatus, RESULT_FAILED, RESULT_PLANNED, statusBlock } from "../../src/action/comment.js";
+import { changeDigests, dataBlock, digestDrift, markerFor, readData, replaceStatus, RESULT_FAILED, RESULT_PLANNED, statusBlock } from "../../src/action/comment.js";
+import type { Plan } from "../../src/domain/plan-types.js";
 import { escapeLogLine } from "../../src/util/safe-text.js";
 
 const HASH = "ab".repeat(32);
@@ -67,5 +68,38 @@ describe("src/action writes to the log only through log.ts", () => {
       )
       .map(({ f, i, line }) => `${f}:${i + 1}: ${line.trim()}`);
     expect(offenders).toEqual([]);
+  });
+});
+
+describe("the data line keeps the hash and short digests, and apply can still say what changed", () => {
+  const change = (address: string, after: Record<string, unknown> = { x: 1 }) =>
+    ({ address, type: "authentik.policy_binding", system: "authentik", title: address, action: "create", reason: "", before: null, after, fields: [], dependsOn: [] }) as Plan["changes"][number];
+  const planOf = (changes: Plan["changes"]) => ({ hash: HASH, changes }) as unknown as Plan;
+  const ninety = planOf(Array.from({ length: 90 }, (_, i) => change(`authentik.policy_binding[aws/readonly@prod→group:team-${i}]`)));
+
+  it("is 8 bytes a change, not the change list", () => {
+    const line = dataBlock(ninety, "c".repeat(40), 20_000);
+    // 90 changes × 8 bytes, base64url inside base64url JSON: well under 2,000 characters (the change list took over 11,000).
+    expect(line.length).toBeLessThan(2_000);
+    const read = readData(comment(RESULT_PLANNED, "body", line))!;
+    expect(read.hash).toBe(HASH);
+    expect(read.digests).toBe(changeDigests(ninety));
+    expect(read.changes).toBeUndefined();
+  });
+
+  it("names what is planned now and was never reviewed, what is planned differently, and counts what is gone", () => {
+    const now = planOf([change("authentik.policy_binding[aws→group:new]"), change("authentik.policy_binding[aws/readonly@prod→group:team-1]", { x: 2 }), ...ninety.changes.slice(2, 89)]);
+    expect(digestDrift(changeDigests(ninety), now)).toEqual([
+      "- reviewed, no longer planned: 2 changes (see the plan comment)",
+      "+ planned now, never reviewed: create authentik.policy_binding[aws→group:new]",
+      "~ planned differently: create authentik.policy_binding[aws/readonly@prod→group:team-1]",
+    ]);
+    expect(digestDrift(changeDigests(ninety), ninety)).toEqual(["~ the same changes, made differently (e.g. a value edited outside the review)"]);
+  });
+
+  it("ignores digests that are not base64url (the hash alone decides)", () => {
+    const read = readData(comment(RESULT_PLANNED, "body", data({ hash: HASH, commit: "c", digests: "<!--" })))!;
+    expect(read.hash).toBe(HASH);
+    expect(read.digests).toBeUndefined();
   });
 });

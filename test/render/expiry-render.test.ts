@@ -55,8 +55,8 @@ describe("expiry in the rendered plan", () => {
 
   it("markdown: the access table and the deletion warning say it expired; expiring access gets a table", () => {
     const md = renderPlanMarkdown(plan);
-    expect(md).toContain("| 🔴 **loses**<br>expired on 2026-11-30 (`mappings[2].expires`) | `data-eng` | `data-engineer` | dev (`222222222222`) |");
-    expect(md).toContain("| 🟢 gains<br>expires at 2027-03-31T18:00:00Z (`mappings[0].expires`) | `contractors` |");
+    expect(md).toContain("| **−** loses<br>expired on 2026-11-30 (`mappings[2].expires`) | `data-eng` | `data-engineer` | dev (`222222222222`) |");
+    expect(md).toContain("| **+** gains<br>expires at 2027-03-31T18:00:00Z (`mappings[0].expires`) | `contractors` |");
     expect(md).toContain("_(expired on 2026-11-30)_");
     expect(md).toContain("#### Access that expires");
     expect(md).toContain("| `contractors` | `readonly` | prod (`111111111111`) | `2027-03-31T18:00:00Z` | in 120 days | `mappings[0].expires` aws-access.yaml:33:14 |");

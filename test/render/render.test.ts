@@ -272,21 +272,24 @@ describe("renderPlanMarkdown", () => {
     expect(lines[1]).toBe("### authentik-aws-gitops plan for `examples/classic-iam.yaml`");
     expect(md).toContain("\nPlanned for #12\n");
     expect(md).toContain("**1 to create, 1 to update, 1 to delete**");
-    expect(md).toContain("> [!WARNING]\n> **This plan deletes 1 object:**\n> - `aws.iam.role[dev:/authentik/old]` — IAM role old in dev \\(222222222222\\)");
+    // The warning points to the change (numbered, linked) rather than repeating its title.
+    expect(md).toContain("> [!WARNING]\n> **This plan deletes 1 object** (marked `-` under Changes):\n> - [change 3](#change-3): `aws.iam.role[dev:/authentik/old]`");
   });
 
   it("shows the access diff as a table, losses first, before the changes", () => {
-    expect(md).toContain("| Change | Group | Role | Account |\n| --- | --- | --- | --- |");
-    expect(md).toContain("| 🔴 **loses** | `ops` | `old` | dev (`222222222222`) |\n| 🟢 gains | `data-eng` | `readonly` | dev (`222222222222`) |");
+    expect(md).toContain("| Change | Groups | Role | Where |\n| --- | --- | --- | --- |");
+    // Neutral markers: colour comes only from the risks.
+    expect(md).toContain("| **−** loses | `ops` | `old` | dev (`222222222222`) |\n| **+** gains | `data-eng` | `readonly` | dev (`222222222222`) |");
     expect(md.indexOf("#### Access changes")).toBeLessThan(md.indexOf("#### Changes"));
   });
 
   it("folds each change in <details> with a field table or a diff block", () => {
-    expect(md).toContain("<details><summary><code>+</code> create <code>authentik.application[aws]</code> — Application aws: does not exist in authentik</summary>");
+    // The summary names the object once (its title); the address opens the body.
+    expect(md).toContain('<details><summary><a name="change-1"></a>1. <code>+</code> create Application aws — does not exist in authentik</summary>\n\nAddress: `authentik.application[aws]`');
     expect(md).toContain("| `provider` | `→ authentik.saml_provider[aws]` |");
     expect(md).toContain("| `max_session_duration` | `3600` | `14400` |");
     expect(md).toContain('```diff\n--- assume_role_policy\tlive\n+++ assume_role_policy\tdesired\n@@ -3,5 +3,5 @@');
-    expect(md).toContain("<details><summary><code>-</code> delete <code>aws.iam.role[dev:/authentik/old]</code>");
+    expect(md).toContain('<details><summary><a name="change-3"></a>3. <code>-</code> delete IAM role old in dev (222222222222)');
     const b = detailsBalance(md);
     expect(b.open).toBe(3);
     expect(b.close).toBe(3);
@@ -318,9 +321,9 @@ describe("renderPlanMarkdown", () => {
     const binding: Change = { ...create, address: "authentik.policy_binding[aws/admin@prod→group:aws-admins]", title: 'group "aws-admins" → entitlement "admin@prod"', dependsOn: ["authentik.entitlement[aws/admin@prod]"] };
     const out = renderPlanMarkdown(basePlan([entitlement, binding, { ...del, address: "authentik.entitlement[aws/old@dev]" }]));
     expect(out).not.toContain("\u2060");
-    expect(out).toContain("<code>authentik.entitlement[aws/admin@prod]</code> — entitlement &quot;admin@prod&quot; of application aws: does not exist in authentik</summary>");
+    expect(out).toContain("create entitlement &quot;admin@prod&quot; of application aws — does not exist in authentik</summary>\n\nAddress: `authentik.entitlement[aws/admin@prod]`");
     expect(out).toContain("Runs after: `authentik.entitlement[aws/admin@prod]`");
-    expect(out).toContain("> - `authentik.entitlement[aws/old@dev]` — IAM role old in dev");
+    expect(out).toContain("> - [change 3](#change-3): `authentik.entitlement[aws/old@dev]`");
   });
 
   it("ends with not-pruned objects, warnings, a manual-step checklist and the hash and commit", () => {
@@ -343,7 +346,7 @@ describe("renderPlanMarkdown", () => {
 
   it("calls permission sets by their name in identity-center mode", () => {
     const out = renderPlanMarkdown({ ...basePlan(), mode: "identity-center" });
-    expect(out).toContain("| Change | Group | Permission set | Account |");
+    expect(out).toContain("| Change | Groups | Permission set | Where |");
   });
 
   describe("with hostile names", () => {
@@ -393,7 +396,7 @@ describe("renderPlanMarkdown", () => {
     });
 
     it("escapes the group name inside code spans so backticks cannot close them", () => {
-      expect(out).toContain("| 🟢 gains | ````evil`\\|</details><img src=x onerror=alert(1)>\\n# heading @octocat ```\\u001b[31m\\u202e```` | ``r\\|o`le`` |");
+      expect(out).toContain("| **+** gains | ````evil`\\|</details><img src=x onerror=alert(1)>\\n# heading @octocat ```\\u001b[31m\\u202e```` | ``r\\|o`le`` |");
     });
   });
 
@@ -416,10 +419,12 @@ describe("renderPlanMarkdown", () => {
       const out = renderPlanMarkdown(plan, { maxLength: 65_536, commit: "abc" });
       expect(out.length).toBeLessThanOrEqual(65_536);
       expect(out).toContain("**1000 to create, 1000 to update, 1000 to delete**");
-      expect(out).toContain("> [!WARNING]\n> **This plan deletes 1000 objects:**");
+      expect(out).toContain("> [!WARNING]\n> **This plan deletes 1000 objects** (marked `-` under Changes):");
       expect(out).toContain("> - … and 950 more (all listed under Changes)");
-      expect(out).toContain("| 🔴 **loses** | `ops` | `old` |");
-      expect(out).toMatch(/⚠️ The plan is too long for one comment: \d+ of 3000 changes shown.*The full plan is in the job summary and the plan JSON\./);
+      expect(out).toContain("| **−** loses | `ops` | `old` |");
+      // Said at the top, before the access summary.
+      expect(out).toMatch(/⚠️ \*\*This comment does not show the whole plan\*\*: \d+ of 3000 changes shown.*The full plan is in the job summary and the plan JSON\./);
+      expect(out.indexOf("[!CAUTION]")).toBeLessThan(out.indexOf("#### Access changes"));
       expect(out).toContain(`Plan hash \`${HASH}\` · for commit \`abc\``);
       expect(out).toContain("- [ ] Generate a SCIM token.");
       const b = detailsBalance(out);
@@ -447,7 +452,7 @@ describe("renderPlanMarkdown", () => {
       const huge = { ...update, fields: [{ field: "policy", patch: Array.from({ length: 5000 }, (_, i) => `+line ${i}`).join("\n") }] };
       const out = renderPlanMarkdown(basePlan([huge]), { maxLength: 10_000 });
       expect(out.length).toBeLessThanOrEqual(10_000);
-      expect(out).toContain("0 of 1 changes shown (the change shown is cut short)");
+      expect(out).toContain("0 of 1 changes shown, each object's and each group's changes whole (the change shown is cut short)");
       const b = detailsBalance(out);
       expect(b.open).toBe(1);
       expect(b.close).toBe(1);
@@ -460,9 +465,19 @@ describe("renderPlanMarkdown", () => {
       const out = renderPlanMarkdown(plan, { maxLength: 65_536 });
       expect(out.length).toBeLessThanOrEqual(65_536);
       expect(out).toContain("**10 to create, 10 to update, 10 to delete**");
-      expect(out).toContain("> **This plan deletes 10 objects:**");
-      expect(out).toContain("| 🟢 gains | `group-0` |");
-      expect(out).toContain("0 of 30 changes shown (the access table is cut short");
+      expect(out).toContain("> **This plan deletes 10 objects** (marked `-` under Changes):");
+      // Five thousand groups gaining the same role: one row, the names folded (the first hundred).
+      expect(out).toContain("| **+** gains | <details><summary>5000 groups</summary><code>group-0</code>");
+      expect(out).toContain("and 4900 more</details>");
+      // Five thousand different grants cannot be merged: the head itself is cut, and the notice says so at the top.
+      plan.access = plan.access.map((r, i) => ({ ...r, grant: `role-${i}` }));
+      const cut = renderPlanMarkdown(plan, { maxLength: 65_536 });
+      expect(cut.length).toBeLessThanOrEqual(65_536);
+      expect(cut).toContain("> **This plan deletes 10 objects** (marked `-` under Changes):");
+      expect(cut).toContain("| **+** gains | `group-0` | `role-0` |");
+      expect(cut).toContain("0 of 30 changes shown, each object's and each group's changes whole (the access summary below is cut short");
+      expect(cut.indexOf("[!CAUTION]")).toBeLessThan(cut.indexOf("#### Access changes"));
+      expect(cut).toContain(`Plan hash \`${HASH}\``);
       expect(out).toContain(`Plan hash \`${HASH}\``);
     });
 

@@ -3,7 +3,7 @@ import { UserError } from "../../errors.js";
 import { planDrift } from "../../plan/plan-drift.js";
 import { escapeUnsafe } from "../../util/safe-text.js";
 import { type ActionRun, errorLines, fence, forEachConfig, onProgress, runUrl, shortSha } from "../action-run.js";
-import { replaceStatus } from "../comment.js";
+import { digestDrift, replaceStatus } from "../comment.js";
 import type { PullRequest } from "../github.js";
 import { log } from "../log.js";
 
@@ -33,7 +33,7 @@ export async function applyOnMerge(r: ActionRun): Promise<void> {
       }
       if (plan.changes.length > 0) log.warning(`${why}; applying without a reviewed plan because require-reviewed-plan is off`);
     } else if (reviewed.hash !== plan.hash) {
-      const diff = planDrift(reviewed.changes, plan);
+      const diff = reviewed.digests !== undefined ? digestDrift(reviewed.digests, plan) : planDrift(reviewed.changes, plan);
       const status = `⚠️ **Plan changed** — not applied. The plan at merge (${shortSha(r.ctx.sha)}, ${link}) differs from the one reviewed here (hash \`${reviewed.hash.slice(0, 12)}\` → \`${plan.hash.slice(0, 12)}\`):\n\n${fence(diff.map(escapeUnsafe))}\n\nRe-run the plan on a new pull request and review it.`;
       if (r.inputs.requireReviewedPlan) {
         await setStatus(status);

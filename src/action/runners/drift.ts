@@ -8,6 +8,6 @@ export async function drift(r: ActionRun): Promise<void> {
     const planFile = await r.savePlan(config, plan);
     const drifted = plan.changes.length > 0;
     r.outcomes.push({ config, plan, planFile, ...(drifted ? { failed: `drift: ${plan.changes.length} change(s) between the configuration and the live state` } : {}) });
-    r.addSummary(config, plan, drifted ? `⚠️ **Drift**: the live state differs from ${code(config)} (${runUrl(r.ctx)}).` : "✅ No drift.");
+    r.addSummary(config, plan, drifted ? `⚠️ **Drift**: the live state differs from ${code(config)} (${runUrl(r.ctx)}).` : "✅ No drift.", { drift: true });
   });
 }
