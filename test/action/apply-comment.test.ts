@@ -106,14 +106,24 @@ describe("the apply comment", () => {
     expect(plan.body).toContain("❌ **Apply failed**");
     expect(plan.body).toContain(`[what was written and what failed](${commentUrl(61, apply.id)})`);
 
+    // Re-run as it was: what is left differs from the reviewed plan, so it is refused; the apply comment stays, and the status links it.
+    const refused = await bench.act(event, {}, { GITHUB_RUN_ATTEMPT: "2" });
+    expect(refused.code).not.toBe(0);
+    expect(refused.stdout).toContain("plan-changed");
+    const kept = await bench.comments(61);
+    expect(kept).toHaveLength(2);
+    expect(kept[1]!.body).toBe(body);
+    expect(kept[0]!.body).toContain("**Plan changed**");
+    expect(kept[0]!.body).toContain(`An earlier attempt of this job: [apply results](${commentUrl(61, apply.id)}).`);
+
     // The job run again once AWS answers (what is left differs from the reviewed plan, so only without require-reviewed-plan).
-    const rerun = await bench.act(event, { "require-reviewed-plan": "false" }, { GITHUB_RUN_ATTEMPT: "2" });
+    const rerun = await bench.act(event, { "require-reviewed-plan": "false" }, { GITHUB_RUN_ATTEMPT: "3" });
     expect(rerun.code, rerun.stdout).toBe(0);
     const after = await bench.comments(61);
     expect(after).toHaveLength(2);
     expect(after[1]!.id).toBe(apply.id);
     expect(after[1]!.body.split("\n")[1]).toBe("### ✅ authentik-aws-gitops applied `aws-access.yaml`");
-    expect(after[1]!.body).toContain(`[run 4242, attempt 2](${RUN_URL})`);
+    expect(after[1]!.body).toContain(`[run 4242, attempt 3](${RUN_URL})`);
     expect(after[1]!.body).toContain("**Verified**");
     expect(after[0]!.body).toContain(`[apply results](${commentUrl(61, apply.id)})`);
   });

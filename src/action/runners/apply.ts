@@ -59,7 +59,7 @@ export async function applyOnMerge(r: ActionRun): Promise<void> {
     // A re-run after this job applied everything: nothing is left, and nothing is written.
     if (earlier && plan.changes.length === 0) {
       r.addSummary(config, plan, `✅ Nothing left to apply: an earlier attempt of this job applied it (${earlier.html_url}).`);
-      await setStatus(`✅ **Applied** at ${shortSha(r.ctx.sha)} — [apply results](${earlier.html_url}); checked again in ${link}: nothing left to apply.`);
+      await setStatus(`✅ **Nothing left to apply** at ${shortSha(r.ctx.sha)} (checked again in ${link}). An earlier attempt of this job: [apply results](${earlier.html_url}).`);
       return;
     }
 
