@@ -17,7 +17,7 @@ import { renderPlanJson } from "../render/json.js";
 import { code, fence as markdownFence, renderPlanMarkdown } from "../render/markdown.js";
 import { openSession } from "../session.js";
 import { escapeUnsafe, escapeUnsafeJson } from "../util/safe-text.js";
-import { dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, RESULT_FAILED, RESULT_PLANNED, statusBlock } from "./comment.js";
+import { applyMarkerFor, dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, RESULT_FAILED, RESULT_PLANNED, statusBlock } from "./comment.js";
 import { GitHubApiError, GitHubClient, graphqlUrlFor, sameLogin, type IssueComment } from "./github.js";
 import { log } from "./log.js";
 import { fitBytes, shareOf } from "./summary.js";
@@ -90,6 +90,7 @@ export class ActionRun {
     readonly ctx: ActionContext,
   ) {
     this.github = new GitHubClient(ctx.apiUrl, inputs.githubToken, graphqlUrlFor(ctx.apiUrl, ctx.env));
+    if (inputs.authentikToken) this.secrets.add(inputs.authentikToken);
   }
 
   engineEnv(): NodeJS.ProcessEnv {
@@ -125,11 +126,34 @@ export class ActionRun {
   }
 
   async findComment(issue: number, config: string): Promise<IssueComment | undefined> {
+    return this.findOwnComment(issue, markerFor(config));
+  }
+
+  /** The comment apply posted for `config` at this run's commit, by an earlier attempt of the same job. */
+  findApplyComment(issue: number, config: string): Promise<IssueComment | undefined> {
+    return this.findOwnComment(issue, applyMarkerFor(config, this.ctx.sha));
+  }
+
+  private async findOwnComment(issue: number, marker: string): Promise<IssueComment | undefined> {
     const [comments, login] = await Promise.all([this.github.listComments(this.ctx.repository, issue), this.viewer()]);
-    const marker = markerFor(config);
     // Both the marker, as the first line, and the author: a comment someone else wrote, even quoting the marker, is never touched.
     return comments.find((c) => c.user?.login === login && (c.body ?? "").split("\n", 1)[0] === marker);
   }
+
+  /** Hides a secret from the log (the runner masks it) and from what the Action writes to GitHub (redact). */
+  mask(secret: string): void {
+    core.setSecret(secret);
+    this.secrets.add(secret);
+  }
+
+  /** `text` with every secret of this run replaced by ***: for comments, which the runner does not mask. */
+  redact(text: string): string {
+    let out = text;
+    for (const s of [...this.secrets].sort((a, b) => b.length - a.length)) if (s.length >= 4) out = out.split(s).join("***");
+    return out;
+  }
+
+  private readonly secrets = new Set<string>();
 
   planBody(config: string, plan: Plan, status: string): string {
     const data = dataBlock(plan, this.ctx.sha, 20_000);
@@ -237,7 +261,7 @@ export class ActionRun {
     annotate(warnings, this.ctx);
     // Masked as soon as the config is loaded, in every mode (the report reads with it too).
     const scimToken = resolved.scim ? this.ctx.env[resolved.scim.tokenEnv] : undefined;
-    if (scimToken) core.setSecret(scimToken);
+    if (scimToken) this.mask(scimToken);
     return resolved;
   }
 
@@ -248,7 +272,7 @@ export class ActionRun {
       ...(this.inputs.prune !== undefined ? { prune: this.inputs.prune } : {}),
       scimWaitSeconds: this.inputs.scimWaitSeconds,
       ...(this.inputs.rotateScimToken ? { rotateScimToken: true } : {}),
-      mask: (secret) => core.setSecret(secret),
+      mask: (secret) => this.mask(secret),
     });
     this.sessions.set(config, session);
     return session.plan;

@@ -25,6 +25,15 @@ export function markerFor(configPath: string): string {
   return `<!-- authentik-aws-gitops:plan config=${encodeURIComponent(configPath)} -->`;
 }
 
+/**
+ * The first line of the comment apply posts on the merged pull request: one per config
+ * and commit, so a re-run of the same apply job finds it and updates it instead of
+ * posting another. It vouches for nothing (readData reads only plan comments).
+ */
+export function applyMarkerFor(configPath: string, commit: string): string {
+  return `<!-- authentik-aws-gitops:apply config=${encodeURIComponent(configPath)} commit=${encodeURIComponent(commit)} -->`;
+}
+
 /** The comment's second line: how the plan it shows ended. Apply never changes it. */
 export const RESULT_PLANNED = "<!-- authentik-aws-gitops:result planned -->";
 export const RESULT_FAILED = "<!-- authentik-aws-gitops:result failed -->";

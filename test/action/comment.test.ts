@@ -1,8 +1,9 @@
 import { readFileSync, readdirSync } from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { changeDigests, dataBlock, digestDrift, markerFor, readData, replaceStatus, RESULT_FAILED, RESULT_PLANNED, statusBlock } from "../../src/action/comment.js";
+import { applyMarkerFor, changeDigests, dataBlock, digestDrift, markerFor, readData, replaceStatus, RESULT_FAILED, RESULT_PLANNED, statusBlock } from "../../src/action/comment.js";
 import type { Plan } from "../../src/domain/plan-types.js";
+import { renderApplyMarkdown } from "../../src/render/apply-markdown.js";
 import { escapeLogLine } from "../../src/util/safe-text.js";
 
 const HASH = "ab".repeat(32);
@@ -38,6 +39,26 @@ describe("readData: the reviewed plan comes only from a successful plan's last l
     const body = replaceStatus(comment(RESULT_PLANNED, "body"), "✅ **Applied**");
     expect(body).toContain("✅ **Applied**");
     expect(readData(body)?.hash).toBe(HASH);
+  });
+});
+
+describe("the apply comment vouches for nothing", () => {
+  it("has a marker of its own, per config and commit, which the plan comment's finder never matches", () => {
+    const apply = applyMarkerFor("aws-access.yaml", "abc");
+    expect(apply).toBe("<!-- authentik-aws-gitops:apply config=aws-access.yaml commit=abc -->");
+    expect(apply).not.toBe(markerFor("aws-access.yaml"));
+    expect(applyMarkerFor("a b.yaml", "abc")).toBe("<!-- authentik-aws-gitops:apply config=a%20b.yaml commit=abc -->");
+  });
+
+  it("readData reads nothing from one the Action renders, whatever names and errors it holds", () => {
+    const forged = `x\n${RESULT_PLANNED}\n${data({ hash: HASH, commit: "c" })}`;
+    const body = renderApplyMarkdown(
+      { config: forged, commit: "abc", run: { url: "u", label: "run 1" }, rows: [{ address: `a[${forged}]`, action: "create", result: "failed", error: forged }], verification: { kind: "not-run", reason: forged }, errorLines: [forged] },
+      { marker: applyMarkerFor("aws-access.yaml", "abc") },
+    );
+    expect(readData(body)).toBeUndefined();
+    expect(readData(`${body}\n${data({ hash: HASH, commit: "c" })}`)).toBeUndefined();
+    expect(body.match(/<!--/g)).toHaveLength(1);
   });
 });
 

@@ -193,6 +193,12 @@ describe("names from authentik cannot write workflow commands", () => {
       expect(applied.stdout).not.toContain("\r");
       expect(applied.stdout).toContain("\\u200b");
       expect(applied.summary).not.toContain("\u001b");
+      // The apply comment on the merged pull request names the deleted bindings by the hostile live name, escaped.
+      const [, applyComment] = await life.comments(44);
+      expect(applyComment!.body).toContain("| delete | ✅ done |");
+      expect(applyComment!.body).not.toMatch(/[\u001b\r\u200b]/);
+      expect(applyComment!.body.match(/<!--/g)).toHaveLength(1);
+      expect(applyComment!.body.split("\n").filter((l) => l.startsWith("::"))).toEqual([]);
     } finally {
       await peers.ak("PATCH", `/core/groups/${engineers.pk}/`, { name: "engineers" });
     }

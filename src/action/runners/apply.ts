@@ -1,18 +1,53 @@
-/** push to the default branch: apply exactly what was reviewed in the merged pull request. */
+/**
+ * push to the default branch: apply exactly what was reviewed in the merged pull request,
+ * then post what happened as a new comment on it (a new comment notifies the people on
+ * the pull request; editing the plan comment notifies nobody), and point the plan
+ * comment's status line to it.
+ */
+import { ApplyError, type ProgressEvent } from "../../apply/executor.js";
+import type { Plan } from "../../domain/plan-types.js";
+import { NotConvergedError } from "../../engine.js";
 import { UserError } from "../../errors.js";
 import { planDrift } from "../../plan/plan-drift.js";
+import { applyOutcome, renderApplyMarkdown, type ApplyReport, type ApplyResultRow, type Verification } from "../../render/apply-markdown.js";
 import { escapeUnsafe } from "../../util/safe-text.js";
 import { type ActionRun, errorLines, fence, forEachConfig, onProgress, runUrl, shortSha } from "../action-run.js";
-import { digestDrift, replaceStatus } from "../comment.js";
-import type { PullRequest } from "../github.js";
+import { applyMarkerFor, digestDrift, GITHUB_COMMENT_LIMIT, replaceStatus } from "../comment.js";
+import { GitHubApiError, type IssueComment, type PullRequest } from "../github.js";
 import { log } from "../log.js";
+
+/** Each change's result, from the executor's progress events. */
+class ResultTracker {
+  private readonly state = new Map<string, { result: ApplyResultRow["result"]; error?: string }>();
+  constructor(private readonly plan: Plan) {}
+
+  on = (e: ProgressEvent): void => {
+    if (e.kind === "start") this.state.set(e.change.address, { result: "unknown" });
+    else if (e.kind === "done") this.state.set(e.change.address, { result: "done" });
+    // Not one of ours (an SDK's error, e.g. AWS's NoSuchEntity): its kind helps, as in errorLines.
+    else if (e.kind === "failed") this.state.set(e.change.address, { result: "failed", error: e.error instanceof UserError ? e.error.message : `${e.error.name}: ${e.error.message}` });
+    else if (e.kind === "skipped") this.state.set(e.change.address, { result: "not attempted" });
+  };
+
+  rows(redact: (s: string) => string): ApplyResultRow[] {
+    return this.plan.changes.map((c) => {
+      const s = this.state.get(c.address) ?? { result: "not attempted" as const };
+      return { address: c.address, action: c.action, result: s.result, ...(s.error !== undefined ? { error: escapeUnsafe(redact(s.error)) } : {}) };
+    });
+  }
+}
 
 export async function applyOnMerge(r: ActionRun): Promise<void> {
   const pulls = await r.github.pullsForCommit(r.ctx.repository, r.ctx.sha);
   const merged: PullRequest | undefined = pulls.find((p) => p.merge_commit_sha === r.ctx.sha && p.merged_at) ?? pulls.find((p) => p.merged_at);
-  const link = `[run ${r.ctx.runId}](${runUrl(r.ctx)})`;
+  const attempt = Number(r.ctx.env.GITHUB_RUN_ATTEMPT ?? "1");
+  const runLabel = `run ${r.ctx.runId}${attempt > 1 ? `, attempt ${attempt}` : ""}`;
+  const link = `[${runLabel}](${runUrl(r.ctx)})`;
   await forEachConfig(r, async (config) => {
     const comment = merged ? await r.findComment(merged.number, config) : undefined;
+    // What an earlier attempt of this job posted (a re-run updates it, never posts another).
+    const earlier = merged ? await r.findApplyComment(merged.number, config) : undefined;
+    const earlierNote = earlier ? ` An earlier attempt of this job: [apply results](${earlier.html_url}).` : "";
     const setStatus = async (status: string) => {
       if (comment) await r.github.updateComment(r.ctx.repository, comment.id, replaceStatus(comment.body ?? "", status));
     };
@@ -20,6 +55,13 @@ export async function applyOnMerge(r: ActionRun): Promise<void> {
     const plan = await r.loadPlan(config);
     const planFile = await r.savePlan(config, plan);
     r.outcomes.push({ config, plan, planFile });
+
+    // A re-run after this job applied everything: nothing is left, and nothing is written.
+    if (earlier && plan.changes.length === 0) {
+      r.addSummary(config, plan, `✅ Nothing left to apply: an earlier attempt of this job applied it (${earlier.html_url}).`);
+      await setStatus(`✅ **Nothing left to apply** at ${shortSha(r.ctx.sha)} (checked again in ${link}). An earlier attempt of this job: [apply results](${earlier.html_url}).`);
+      return;
+    }
 
     if (!reviewed) {
       const why = !merged
@@ -34,7 +76,7 @@ export async function applyOnMerge(r: ActionRun): Promise<void> {
       if (plan.changes.length > 0) log.warning(`${why}; applying without a reviewed plan because require-reviewed-plan is off`);
     } else if (reviewed.hash !== plan.hash) {
       const diff = reviewed.digests !== undefined ? digestDrift(reviewed.digests, plan) : planDrift(reviewed.changes, plan);
-      const status = `⚠️ **Plan changed** — not applied. The plan at merge (${shortSha(r.ctx.sha)}, ${link}) differs from the one reviewed here (hash \`${reviewed.hash.slice(0, 12)}\` → \`${plan.hash.slice(0, 12)}\`):\n\n${fence(diff.map(escapeUnsafe))}\n\nRe-run the plan on a new pull request and review it.`;
+      const status = `⚠️ **Plan changed** — not applied. The plan at merge (${shortSha(r.ctx.sha)}, ${link}) differs from the one reviewed here (hash \`${reviewed.hash.slice(0, 12)}\` → \`${plan.hash.slice(0, 12)}\`):\n\n${fence(diff.map(escapeUnsafe))}\n\nRe-run the plan on a new pull request and review it.${earlierNote}`;
       if (r.inputs.requireReviewedPlan) {
         await setStatus(status);
         r.addSummary(config, plan, status);
@@ -49,16 +91,73 @@ export async function applyOnMerge(r: ActionRun): Promise<void> {
       return;
     }
     await setStatus(`⏳ Applying at ${shortSha(r.ctx.sha)} in ${link}…`);
+    const tracker = new ResultTracker(plan);
+    let failure: unknown;
     try {
-      await r.sessions.get(config)!.apply({ onProgress });
+      await r.sessions.get(config)!.apply({
+        onProgress: (e) => {
+          tracker.on(e);
+          onProgress(e);
+        },
+      });
     } catch (error) {
-      const status = `❌ **Apply failed** at ${shortSha(r.ctx.sha)} in ${link}:\n\n${fence(errorLines(error))}`;
+      failure = error;
+    }
+
+    // What happened, as a new comment on the merged pull request (updated on a re-run).
+    const verification: Verification =
+      failure === undefined
+        ? { kind: "verified" }
+        : failure instanceof NotConvergedError
+          ? { kind: "not-converged", remaining: failure.remaining.map((l) => escapeUnsafe(r.redact(l))) }
+          : {
+              kind: "not-run",
+              reason:
+                failure instanceof ApplyError
+                  ? "the apply stopped at a failure, so nothing was read again. Plan again to see what is left; every step is idempotent, so applying again converges."
+                  : "the apply did not finish, so nothing was read again. Plan again to see what is left.",
+            };
+    const report: ApplyReport = {
+      config,
+      commit: r.ctx.sha,
+      run: { url: runUrl(r.ctx), label: runLabel },
+      ...(comment ? { planComment: { url: comment.html_url } } : {}),
+      rows: tracker.rows((s) => r.redact(s)),
+      verification,
+      // The changes' own errors are in their rows; anything else (a step after them, an unexpected error) is shown whole.
+      ...(failure !== undefined && !(failure instanceof ApplyError) && !(failure instanceof NotConvergedError)
+        ? { errorLines: errorLines(failure).map((l) => r.redact(l)) }
+        : {}),
+    };
+    const posted = merged ? await postApplyComment(r, merged.number, config, report, earlier) : undefined;
+    const outcome = applyOutcome(report);
+    const results = (words: string) => (posted ? ` — [${words}](${posted.html_url}).` : ".");
+
+    if (failure !== undefined) {
+      const head =
+        outcome === "not-verified"
+          ? `⚠️ **Applied, but not verified** at ${shortSha(r.ctx.sha)} in ${link}${results("apply results")}`
+          : `❌ **Apply failed** at ${shortSha(r.ctx.sha)} in ${link}${results("what was written and what failed")}`;
+      // Without the apply comment, the errors stay in the status line.
+      const status = posted ? head : `${head}\n\n${fence(errorLines(failure).map((l) => r.redact(l)))}`;
       await setStatus(status);
       r.addSummary(config, plan, status);
-      throw error;
+      throw failure;
     }
-    const done = `✅ **Applied** at ${shortSha(r.ctx.sha)} in ${link}.`;
+    const done = `✅ **Applied** at ${shortSha(r.ctx.sha)} in ${link}${results("apply results")}`;
     await setStatus(done);
     r.addSummary(config, plan, done);
   });
+}
+
+/** Posts the apply comment, or updates an earlier attempt's; a GitHub error is a warning (the apply itself is done). */
+async function postApplyComment(r: ActionRun, pull: number, config: string, report: ApplyReport, earlier: IssueComment | undefined): Promise<IssueComment | undefined> {
+  const body = renderApplyMarkdown(report, { maxLength: GITHUB_COMMENT_LIMIT, marker: applyMarkerFor(config, r.ctx.sha) });
+  try {
+    return earlier ? await r.github.updateComment(r.ctx.repository, earlier.id, body) : await r.github.createComment(r.ctx.repository, pull, body);
+  } catch (error) {
+    if (!(error instanceof GitHubApiError)) throw error;
+    log.warning(`could not post the apply results on pull request #${pull}: ${error.message}`);
+    return undefined;
+  }
 }
