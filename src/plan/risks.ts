@@ -83,6 +83,17 @@ const clip = (statement: string) => (statement.length > 300 ? `${statement.slice
 
 const peopleText = (n: number | undefined) => (n === undefined ? "" : ` (${n} ${n === 1 ? "person" : "people"})`);
 
+/** Whether a quoted statement (normalized JSON) has a Condition. */
+function hasCondition(statement: string): boolean {
+  try {
+    const parsed = JSON.parse(statement) as Record<string, unknown>;
+    return parsed.Condition !== undefined && Object.keys(parsed.Condition as object).length > 0;
+  } catch {
+    // Cut at 2,000 characters: look for the key itself.
+    return /"Condition":\{"/.test(statement);
+  }
+}
+
 export function assessRisks(input: RiskInput): Risk[] {
   const { config } = input;
   // What a rename only re-creates raises no risk of its own (renames.ts).
@@ -157,20 +168,30 @@ export function assessRisks(input: RiskInput): Risk[] {
     }
     // What the change newly allows, in actions (src/plan/action-expansion.ts): admin-equivalent says it already when it fires.
     if (!(admin && rules.adminEquivalent.enabled)) {
-      for (const a of allows) {
-        if (a.escalation) {
-          add("privilege-escalation", "high", `${p.grant}${where}${held} newly allows ${a.escalation.join(", ")}, which let whoever holds it give themselves more${quote([a])}`, [p.address]);
-        }
-        if (a.writeOnEveryResource) {
-          const inProduction = permAccounts(p).some((acc) => production.has(acc));
-          const w = a.writeOnEveryResource;
-          add(
-            "write-on-every-resource",
-            inProduction ? "high" : "medium",
-            `${p.grant}${where}${held} newly allows ${w.actions} write or permissions-management action${w.actions === 1 ? "" : "s"} on every resource${inProduction ? " in production" : ""} (${w.examples.join(", ")}${w.actions > w.examples.length ? ", …" : ""})${quote([a])}`,
-            [p.address],
-          );
-        }
+      // One finding per rule and grant, however many statements trigger it: the statement
+      // allowing the most is quoted, the others counted.
+      const others = (n: number) => (n > 1 ? ` (and ${n - 1} more statement${n === 2 ? "" : "s"})` : "");
+      const escalating = allows.filter((a) => a.escalation);
+      if (escalating.length > 0) {
+        const actions = [...new Set(escalating.flatMap((a) => a.escalation!))].sort();
+        add("privilege-escalation", "high", `${p.grant}${where}${held} newly allows ${actions.join(", ")}, which let whoever holds it give themselves more${quote(escalating)}${others(escalating.length)}`, [p.address]);
+      }
+      // A statement with a Condition is narrower than "every resource" says (ReadOnlyAccess
+      // allows s3express:CreateSession only for read-only sessions): counted in the
+      // permission changes, not raised here.
+      const writing = allows.filter((a) => a.writeOnEveryResource && !hasCondition(a.statement));
+      if (writing.length > 0) {
+        const inProduction = permAccounts(p).some((acc) => production.has(acc));
+        const topStatement = [...writing].sort((x, y) => y.writeOnEveryResource!.actions - x.writeOnEveryResource!.actions)[0]!;
+        const top = topStatement.writeOnEveryResource!;
+        const examples = top.examples.slice(0, 3);
+        const most = top.actions;
+        add(
+          "write-on-every-resource",
+          inProduction ? "high" : "medium",
+          `${p.grant}${where}${held} newly allows write or permissions-management actions on every resource${inProduction ? " in production" : ""}, ${most} in the statement quoted (${examples.join(", ")}${top.actions > examples.length ? ", …" : ""})${quote([topStatement])}${others(writing.length)}`,
+          [p.address],
+        );
       }
     }
     if (p.change === "narrowed") continue;

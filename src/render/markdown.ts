@@ -313,15 +313,32 @@ function riskFinding(row: RiskRow): string {
   return `${mdText(text)}${names.length > 1 ? `<br>${groupsCell(names)}` : ""}`;
 }
 
-function risksSection(risks: readonly Risk[], groupNames: readonly string[], accountNames: readonly string[]): string[] {
+/** At most this many risk rows before the rest are folded (they come most severe first). */
+export const MAX_RISK_ROWS = 10;
+
+/**
+ * Rows past `max` folded under a <details>, or — `compact`, for a comment that must be cut
+ * anyway — left out and counted, so that the head of a huge plan still fits and reads
+ * whole: every section's first rows rather than the first section's thousands.
+ */
+function folded(header: readonly string[], lines: readonly string[], max: number, what: (n: number) => string, compact: boolean): string[] {
+  const out = [...header, ...lines.slice(0, max)];
+  const rest = lines.length - max;
+  if (rest <= 0) return out;
+  if (compact) out.push("", `_… and ${what(rest)}, in the full plan._`);
+  else out.push("", `<details><summary>${what(rest)}</summary>`, "", ...header, ...lines.slice(max), "", "</details>");
+  return out;
+}
+
+function risksSection(risks: readonly Risk[], groupNames: readonly string[], accountNames: readonly string[], compact: boolean): string[] {
   const rows = groupRisks(risks, groupNames, accountNames);
-  const out = [`#### ⚠️ Risks (${rows.length})`, "", row(["Severity", "Rule", "Finding", "Count", "Changes"]), "| --- | --- | --- | --- | --- |"];
-  for (const r of rows) {
+  const header = [row(["Severity", "Rule", "Finding", "Count", "Changes"]), "| --- | --- | --- | --- | --- |"];
+  const lines = rows.map((r) => {
     const shown = r.addresses.slice(0, 4).map(code).join(", ");
     const more = r.addresses.length > 4 ? ` and ${r.addresses.length - 4} more` : "";
-    out.push(row([`${SEVERITY_MARK[r.risk.severity] ?? ""} **${r.risk.severity}**`, code(r.risk.rule), riskFinding(r), String(r.count), `${shown}${more}`]));
-  }
-  return out;
+    return row([`${SEVERITY_MARK[r.risk.severity] ?? ""} **${r.risk.severity}**`, code(r.risk.rule), riskFinding(r), String(r.count), `${shown}${more}`]);
+  });
+  return [`#### ⚠️ Risks (${rows.length})`, "", ...folded(header, lines, MAX_RISK_ROWS, (n) => `${n} more risk ${n === 1 ? "row" : "rows"}`, compact)];
 }
 
 /** A permission row's content, without where it applies: rows equal in it read as one. */
@@ -334,12 +351,16 @@ function whereCell(accounts: readonly { account: string; accountId: string }[]):
 }
 
 /** One entry per grant and what changes in it, with every account it applies to. */
-function permissionsSection(rows: readonly PermissionRow[], mode: string): string[] {
+/** In a comment cut anyway, at most this many permission entries (each grant's, with its statements). */
+const MAX_PERMISSION_ENTRIES_CUT = 10;
+
+function permissionsSection(rows: readonly PermissionRow[], mode: string, compact: boolean): string[] {
   const kind = grantKind(mode);
   const merged = new Map<string, PermissionRow[]>();
   for (const p of rows) merged.set(permissionKey(p), [...(merged.get(permissionKey(p)) ?? []), p]);
   const out: string[] = [];
-  for (const same of merged.values()) {
+  const entries = [...merged.values()];
+  for (const same of compact ? entries.slice(0, MAX_PERMISSION_ENTRIES_CUT) : entries) {
     const p = same[0]!;
     const where = p.accountId ? ` in ${whereCell(same)}` : p.account ? ` (assigned in ${mdText(p.account)})` : "";
     const people = mergePeople(same.map((x) => x.people));
@@ -362,6 +383,8 @@ function permissionsSection(rows: readonly PermissionRow[], mode: string): strin
     }
     for (const u of p.actionsUnread ?? []) out.push(`  - actions not counted: ${mdText(u)}`);
   }
+  const rest = entries.length - MAX_PERMISSION_ENTRIES_CUT;
+  if (compact && rest > 0) out.push("", `_… and ${rest} more permission ${rest === 1 ? "change" : "changes"}, in the full plan._`);
   return out;
 }
 
@@ -418,7 +441,7 @@ function peopleAffected(rows: readonly AccessRow[]): string | undefined {
 /** At most this many access rows before the rest are folded. */
 export const MAX_ACCESS_ROWS = 10;
 
-function accessTable(rows: readonly AccessRow[], mode: string, drift: boolean): string[] {
+function accessTable(rows: readonly AccessRow[], mode: string, drift: boolean, compact: boolean): string[] {
   const kind = grantKind(mode);
   const heading = kind === "role" ? "Role" : "Permission set";
   const withPeople = rows.some((r) => r.people);
@@ -437,12 +460,7 @@ function accessTable(rows: readonly AccessRow[], mode: string, drift: boolean): 
       ...(withPeople ? [peopleCell(g.people)] : []),
     ]);
   });
-  const out = [...header, ...lines.slice(0, MAX_ACCESS_ROWS)];
-  if (lines.length > MAX_ACCESS_ROWS) {
-    const rest = lines.length - MAX_ACCESS_ROWS;
-    out.push("", `<details><summary>${rest} more access ${rest === 1 ? "row" : "rows"}</summary>`, "", ...header, ...lines.slice(MAX_ACCESS_ROWS), "", "</details>");
-  }
-  return out;
+  return folded(header, lines, MAX_ACCESS_ROWS, (n) => `${n} more access ${n === 1 ? "row" : "rows"}`, compact);
 }
 
 /** At most this many rows of access that expires in the comment's head; the rest are counted (the JSON has all). */
@@ -602,7 +620,7 @@ interface Parts {
   footer: string[];
 }
 
-function buildParts(plan: Plan, options: MarkdownOptions): Parts {
+function buildParts(plan: Plan, options: MarkdownOptions, compact = false): Parts {
   const top: string[] = [];
   const head: string[] = [];
   const drift = options.drift === true;
@@ -622,14 +640,14 @@ function buildParts(plan: Plan, options: MarkdownOptions): Parts {
     if (warning.length > 0) head.push("", ...warning);
     const groupNames = plan.access.map((r) => r.group);
     const accountNames = [...plan.access.map((r) => r.account), ...(plan.permissions ?? []).flatMap((p) => p.account.split(", "))];
-    if (plan.risks && plan.risks.length > 0) head.push("", ...risksSection(plan.risks, groupNames, accountNames));
+    if (plan.risks && plan.risks.length > 0) head.push("", ...risksSection(plan.risks, groupNames, accountNames, compact));
     head.push("", drift ? "#### Access: live and configured" : "#### Access changes", "");
     if (drift && plan.access.length > 0) head.push("Live access not in the configuration, and configuration not yet applied:", "");
     const renames = renamesSection(plan);
     if (renames.length > 0) head.push(...renames, "");
-    head.push(...(plan.access.length > 0 ? accessTable(plan.access, plan.mode, drift) : [noAccessChange(plan)]));
+    head.push(...(plan.access.length > 0 ? accessTable(plan.access, plan.mode, drift, compact) : [noAccessChange(plan)]));
     if (plan.accessCaveats?.length) head.push("", ...plan.accessCaveats.map((c) => (c.startsWith("  ") ? `  - ${mdText(c.trim())}` : `- ⚠️ ${mdText(c)}`)));
-    if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode));
+    if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode, compact));
   }
   const expiring = plan.expiring ?? [];
   const lifetimes = lifetimeSection(plan);
@@ -726,11 +744,18 @@ interface Cut {
   partial: boolean;
   accessCut: boolean;
   tailCut: boolean;
+  /** The head's longer tables show their first rows only. */
+  shortened?: boolean;
 }
 
 function notice(cut: Cut, options: MarkdownOptions): string[] {
   const hint = options.fullPlanHint ?? "The full plan is in the job summary and the plan JSON.";
-  const extra = [cut.partial ? "the change shown is cut short" : "", cut.accessCut ? "the access summary below is cut short" : "", cut.tailCut ? "the sections after the changes are cut short" : ""]
+  const extra = [
+    cut.shortened && !cut.accessCut ? "the risks, access and permission tables show their first rows" : "",
+    cut.partial ? "the change shown is cut short" : "",
+    cut.accessCut ? "the access summary below is cut short" : "",
+    cut.tailCut ? "the sections after the changes are cut short" : "",
+  ]
     .filter(Boolean)
     .join("; ");
   return [
@@ -741,14 +766,20 @@ function notice(cut: Cut, options: MarkdownOptions): string[] {
 }
 
 export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): string {
-  const parts = buildParts(plan, options);
+  let parts = buildParts(plan, options);
   const full = [...parts.top, ...parts.head, ...parts.changes.flat(), ...parts.tail, ...parts.footer].join("\n");
   const max = options.maxLength;
   if (max === undefined || full.length <= max) return full;
 
   const total = plan.changes.length;
   // Reserve the longest notice this cut could need, so what is chosen below always fits with it.
-  const reserve = cost(notice({ shown: total, total, partial: true, accessCut: true, tailCut: true }, options));
+  const reserve = Math.max(
+    cost(notice({ shown: total, total, partial: true, accessCut: true, tailCut: true }, options)),
+    cost(notice({ shown: total, total, partial: true, accessCut: false, tailCut: true, shortened: true }, options)),
+  );
+  // When even the head does not fit, its folded rows give way first (counted, in the full plan).
+  const shortened = cost(parts.top) + cost(parts.head) + cost(parts.footer) + reserve > max;
+  if (shortened) parts = buildParts(plan, options, true);
   const fixed = cost(parts.top) + cost(parts.head) + cost(parts.footer) + reserve;
   let result: string[];
 
@@ -787,7 +818,7 @@ export function renderPlanMarkdown(plan: Plan, options: MarkdownOptions = {}): s
     const tailRoom = room + tailReserve;
     const tailCut = cost(parts.tail) > tailRoom;
     const tail = tailCut ? cutLines(parts.tail, tailRoom) : parts.tail;
-    result = [...parts.top, ...notice({ shown, total, partial, accessCut: false, tailCut }, options), ...parts.head, ...kept, ...tail, ...parts.footer];
+    result = [...parts.top, ...notice({ shown, total, partial, accessCut: false, tailCut, shortened }, options), ...parts.head, ...kept, ...tail, ...parts.footer];
   }
 
   const text = result.join("\n");

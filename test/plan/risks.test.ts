@@ -112,8 +112,19 @@ describe("risk rules on what a permission change allows, in actions", () => {
     const risks = risksOf("prod", [s3All]);
     const write = risks.find((r) => r.rule === "write-on-every-resource")!;
     expect(write.severity).toBe("high");
-    expect(write.message).toMatch(/^data in prod newly allows \d+ write or permissions-management actions on every resource in production \(s3:\w+, s3:\w+, s3:\w+, …\): inline policy access \{"Effect":"Allow","Action":"s3:\*","Resource":"\*"\}$/);
+    expect(write.message).toMatch(/^data in prod newly allows write or permissions-management actions on every resource in production, \d+ in the statement quoted \(s3:\w+, s3:\w+, s3:\w+, …\): inline policy access \{"Effect":"Allow","Action":"s3:\*","Resource":"\*"\}$/);
     expect(highestRisk(risks)).toBe("high");
+  });
+
+  it("one finding per rule and grant however many statements trigger it; a statement with a Condition does not raise it", () => {
+    const ec2 = { Effect: "Allow", Action: "ec2:*", Resource: "*" };
+    const risks = risksOf("dev", [s3All, ec2]);
+    const write = risks.filter((r) => r.rule === "write-on-every-resource");
+    expect(write).toHaveLength(1);
+    expect(write[0]!.message).toMatch(/\(and 1 more statement\)$/);
+    // ReadOnlyAccess allows s3express:CreateSession (a Write action) only for read-only sessions.
+    const conditional = { Effect: "Allow", Action: "s3express:CreateSession", Resource: "*", Condition: { StringEquals: { "s3express:SessionMode": "ReadOnly" } } };
+    expect(risksOf("dev", [conditional]).filter((r) => r.rule === "write-on-every-resource")).toEqual([]);
   });
 
   it("s3:* on * is at least medium in an account that is not production", () => {

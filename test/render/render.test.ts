@@ -469,13 +469,17 @@ describe("renderPlanMarkdown", () => {
       // Five thousand groups gaining the same role: one row, the names folded (the first hundred).
       expect(out).toContain("| **+** gains | <details><summary>5000 groups</summary><code>group-0</code>");
       expect(out).toContain("and 4900 more</details>");
-      // Five thousand different grants cannot be merged: the head itself is cut, and the notice says so at the top.
+      // Five thousand different grants cannot be merged: the head does not fit, so its tables
+      // show their first rows and count the rest (in the full plan); the changes then fit.
       plan.access = plan.access.map((r, i) => ({ ...r, grant: `role-${i}` }));
       const cut = renderPlanMarkdown(plan, { maxLength: 65_536 });
       expect(cut.length).toBeLessThanOrEqual(65_536);
       expect(cut).toContain("> **This plan deletes 10 objects** (marked `-` under Changes):");
       expect(cut).toContain("| **+** gains | `group-0` | `role-0` |");
-      expect(cut).toContain("0 of 30 changes shown, each object's and each group's changes whole (the access summary below is cut short");
+      expect(cut).toContain("| **+** gains | `group-9` | `role-9` |");
+      expect(cut).not.toContain("`role-10`");
+      expect(cut).toContain("_… and 4990 more access rows, in the full plan._");
+      expect(cut).toContain("30 of 30 changes shown, each object's and each group's changes whole (the risks, access and permission tables show their first rows)");
       expect(cut.indexOf("[!CAUTION]")).toBeLessThan(cut.indexOf("#### Access changes"));
       expect(cut).toContain(`Plan hash \`${HASH}\``);
       expect(out).toContain(`Plan hash \`${HASH}\``);
