@@ -189,7 +189,7 @@ export function assessRisks(input: RiskInput): Risk[] {
         add(
           "write-on-every-resource",
           inProduction ? "high" : "medium",
-          `${p.grant}${where}${held} newly allows write or permissions-management actions on every resource${inProduction ? " in production" : ""}, ${most} in the statement quoted (${examples.join(", ")}${top.actions > examples.length ? ", …" : ""})${quote([topStatement])}${others(writing.length)}`,
+          `${p.grant}${where}${held} newly allows ${most} write or permissions-management action${most === 1 ? "" : "s"} on every resource${inProduction ? " in production" : ""} (${examples.join(", ")}${top.actions > examples.length ? ", …" : ""})${quote([topStatement])}${others(writing.length)}`,
           [p.address],
         );
       }

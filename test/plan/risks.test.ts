@@ -112,7 +112,7 @@ describe("risk rules on what a permission change allows, in actions", () => {
     const risks = risksOf("prod", [s3All]);
     const write = risks.find((r) => r.rule === "write-on-every-resource")!;
     expect(write.severity).toBe("high");
-    expect(write.message).toMatch(/^data in prod newly allows write or permissions-management actions on every resource in production, \d+ in the statement quoted \(s3:\w+, s3:\w+, s3:\w+, …\): inline policy access \{"Effect":"Allow","Action":"s3:\*","Resource":"\*"\}$/);
+    expect(write.message).toMatch(/^data in prod newly allows \d+ write or permissions-management actions on every resource in production \(s3:\w+, s3:\w+, s3:\w+, …\): inline policy access \{"Effect":"Allow","Action":"s3:\*","Resource":"\*"\}$/);
     expect(highestRisk(risks)).toBe("high");
   });
 
