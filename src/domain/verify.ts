@@ -1,0 +1,48 @@
+/**
+ * What `verify` finds when it follows the chain a person's sign-in goes through (issue 21):
+ * pure types, shared by the checks of each mode (src/verify/), the renderers and the
+ * Action. The JSON form is versioned (`version`); a field is only ever added.
+ */
+
+/** Which link of the sign-in chain a finding is about. */
+export type VerifyCheck =
+  // classic-iam
+  | "role-exists"
+  | "trust-policy"
+  | "saml-provider-certificate"
+  | "certificate-expiry"
+  | "session-duration"
+  // identity-center
+  | "identity-store-group"
+  | "group-members"
+  | "identity-store-user"
+  | "assignment"
+  | "provisioning";
+
+export interface VerifyFinding {
+  /** error: access does not work as configured; warning: it works now, but will not for long (an expiring certificate). */
+  severity: "error" | "warning";
+  check: VerifyCheck;
+  /** Whom it concerns: a person (by authentik username) or a group (by name). */
+  subject: { kind: "person" | "group"; name: string };
+  /** The role or permission set, when the finding is about one. */
+  grant?: string;
+  /** The account, when the finding is about one. */
+  account?: { alias?: string; id: string };
+  /** Why, in words a person fixes it by: "the trust policy of role admin allows SAML:aud https://… only, and authentik posts to https://eu-west-1.signin…". */
+  reason: string;
+}
+
+export interface VerifyReport {
+  /** The JSON format's version. */
+  version: 1;
+  config: string;
+  mode: "classic-iam" | "identity-center";
+  /** When it was checked, ISO 8601 UTC. */
+  checkedAt: string;
+  /** The people checked (all with access, or those named with --person / affected by an apply). */
+  people: string[];
+  /** How many (person, grant, account) sign-ins were followed. */
+  grantsChecked: number;
+  findings: VerifyFinding[];
+}
