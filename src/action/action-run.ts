@@ -17,7 +17,7 @@ import { renderPlanJson } from "../render/json.js";
 import { code, fence as markdownFence, renderPlanMarkdown } from "../render/markdown.js";
 import { openSession } from "../session.js";
 import { escapeUnsafe, escapeUnsafeJson } from "../util/safe-text.js";
-import { applyMarkerFor, dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, RESULT_FAILED, RESULT_PLANNED, statusBlock } from "./comment.js";
+import { applyMarkerFor, dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, RESULT_FAILED, RESULT_PLANNED, STATUS_ROOM, statusBlock } from "./comment.js";
 import { GitHubApiError, GitHubClient, graphqlUrlFor, sameLogin, type IssueComment } from "./github.js";
 import { log } from "./log.js";
 import { fitBytes, shareOf } from "./summary.js";
@@ -157,7 +157,7 @@ export class ActionRun {
 
   planBody(config: string, plan: Plan, status: string): string {
     const data = dataBlock(plan, this.ctx.sha, 20_000);
-    const budget = GITHUB_COMMENT_LIMIT - data.length - 2;
+    const budget = GITHUB_COMMENT_LIMIT - data.length - 2 - STATUS_ROOM;
     const markdown = renderPlanMarkdown(plan, {
       maxLength: budget,
       commit: this.ctx.sha,

@@ -20,6 +20,15 @@ import type { Change, Plan } from "../domain/plan-types.js";
 import type { ReviewedChange } from "../plan/plan-drift.js";
 
 export const GITHUB_COMMENT_LIMIT = 65_536;
+/**
+ * Room the plan comment keeps for its status line to grow on apply ("Applied … — apply
+ * results", "Plan changed" with what changed, "Apply failed"): replaceStatus must never
+ * push an edited comment over GitHub's limit, which GitHub answers with 422 after an
+ * apply that did happen.
+ */
+export const STATUS_ROOM = 4_000;
+/** At most this many lines of "what changed since the review" in a status. */
+export const STATUS_DRIFT_LINES = 15;
 
 export function markerFor(configPath: string): string {
   return `<!-- authentik-aws-gitops:plan config=${encodeURIComponent(configPath)} -->`;

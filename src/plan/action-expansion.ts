@@ -199,7 +199,34 @@ export const ESCALATION_ACTIONS: ReadonlyMap<string, "any" | "*"> = new Map([
   ["iam:addusertogroup", "any"],
   ["iam:putrolepermissionsboundary", "any"],
   ["iam:deleterolepermissionsboundary", "any"],
+  // What this tool itself writes: whoever may write it hands out access across accounts,
+  // or takes over the federation every sign-in trusts.
+  ["iam:createsamlprovider", "any"],
+  ["iam:updatesamlprovider", "any"],
+  ["sso:putinlinepolicytopermissionset", "any"],
+  ["sso:attachmanagedpolicytopermissionset", "any"],
+  ["sso:attachcustomermanagedpolicyreferencetopermissionset", "any"],
+  ["sso:createaccountassignment", "any"],
+  ["identitystore:creategroupmembership", "any"],
 ]);
+
+/**
+ * Whether a resource pattern, as written, covers every resource (of its service, or of a
+ * type): `*`, a NotResource (written `!…` here), an ARN cut short by a wildcard
+ * (`arn:*`, `arn:aws:s3:*`), or an ARN whose resource part is only wildcards after its
+ * type (`arn:aws:s3:::*`, the bucket-and-object form, `arn:aws:iam::*:role/*`). Writing `arn:*`
+ * instead of `*` must not get past a rule.
+ */
+export function coversEveryResource(resource: string): boolean {
+  if (resource === "*" || resource.startsWith("!")) return true;
+  const parts = resource.split(":");
+  if (parts[0] !== "arn") return false;
+  // A wildcard before the resource part swallows the rest, colons too: arn:*, arn:aws:s3:*.
+  if (parts.length < 6) return parts[parts.length - 1]!.endsWith("*");
+  // "*", "*" slash "*", "role/*": every segment but a leading resource type is a wildcard.
+  const segments = parts.slice(5).join(":").split("/");
+  return segments.every((seg, i) => seg === "*" || (i === 0 && segments.length > 1 && /^[A-Za-z-]+$/.test(seg)));
+}
 
 const LEVEL_RANK = new Map(ACCESS_LEVELS.map((l, i) => [l, i]));
 
@@ -249,7 +276,7 @@ function summarize(change: ActionChange["change"], from: SourcedStatement, pairs
     .sort((a, b) => (b.levels["Permissions management"] ?? 0) + (b.levels.Write ?? 0) - ((a.levels["Permissions management"] ?? 0) + (a.levels.Write ?? 0)) || b.actions - a.actions || byCodePoint(a.service, b.service));
   const allActionsHere = new Set(pairs.map((p) => p.action));
   const resources = [...new Set(pairs.map((p) => p.resource))].sort(byCodePoint);
-  const onEveryResource = new Set(pairs.filter((p) => p.resource === "*" || p.resource.startsWith("!")).map((p) => p.action));
+  const onEveryResource = new Set(pairs.filter((p) => coversEveryResource(p.resource)).map((p) => p.action));
   const escalation = [...allActionsHere]
     .filter((a) => {
       const scope = ESCALATION_ACTIONS.get(a);

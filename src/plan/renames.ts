@@ -6,15 +6,22 @@
  * the plan says "renamed A → B: nobody gains or loses anything". Pure.
  */
 import { byCodePoint, deepEqual } from "../domain/canonical.js";
-import type { AccessRow, Change, Plan, Props, Rename } from "../domain/plan-types.js";
+import { CONFIG_TAG, MANAGED_BY_TAG, type AccessRow, type Change, type Plan, type Props, type Rename } from "../domain/plan-types.js";
 import { kindOf } from "../resources/registry.js";
 import { refsIn } from "./field-diff.js";
 import type { PlanInput } from "./plan-input.js";
 
-/** What a grant's holders get from it: its props without the name, the place and the labels. */
+/**
+ * What a grant's holders get from it: its props without the name, the place and the
+ * description. Tags stay (but the tool's own two): a role's tags are its sessions'
+ * principal tags, which policies test (aws:PrincipalTag), so a rename that changes one is
+ * no mere rename.
+ */
 function permissionsOf(props: Props): Props {
-  const { name: _n, path: _p, description: _d, tags: _t, ...rest } = props;
-  return rest;
+  const { name: _n, path: _p, description: _d, tags, ...rest } = props;
+  const own = new Set([MANAGED_BY_TAG, CONFIG_TAG]);
+  const kept = Object.entries((tags ?? {}) as Record<string, unknown>).filter(([k]) => !own.has(k));
+  return { ...rest, tags: Object.fromEntries(kept.sort(([a], [b]) => byCodePoint(a, b))) };
 }
 
 type Row = Omit<AccessRow, "change">;

@@ -176,20 +176,23 @@ export function assessRisks(input: RiskInput): Risk[] {
         const actions = [...new Set(escalating.flatMap((a) => a.escalation!))].sort();
         add("privilege-escalation", "high", `${p.grant}${where}${held} newly allows ${actions.join(", ")}, which let whoever holds it give themselves more${quote(escalating)}${others(escalating.length)}`, [p.address]);
       }
-      // A statement with a Condition is narrower than "every resource" says (ReadOnlyAccess
-      // allows s3express:CreateSession only for read-only sessions): counted in the
-      // permission changes, not raised here.
-      const writing = allows.filter((a) => a.writeOnEveryResource && !hasCondition(a.statement));
+      // A statement with a Condition may be narrower than "every resource" says (ReadOnlyAccess
+      // allows s3express:CreateSession only for read-only sessions), or not at all
+      // (aws:SecureTransport): raised one severity lower, saying so, never dropped.
+      const unconditional = allows.filter((a) => a.writeOnEveryResource && !hasCondition(a.statement));
+      const conditional = unconditional.length === 0;
+      const writing = conditional ? allows.filter((a) => a.writeOnEveryResource) : unconditional;
       if (writing.length > 0) {
         const inProduction = permAccounts(p).some((acc) => production.has(acc));
+        const severity: Severity = conditional ? (inProduction ? "medium" : "low") : inProduction ? "high" : "medium";
         const topStatement = [...writing].sort((x, y) => y.writeOnEveryResource!.actions - x.writeOnEveryResource!.actions)[0]!;
         const top = topStatement.writeOnEveryResource!;
         const examples = top.examples.slice(0, 3);
         const most = top.actions;
         add(
           "write-on-every-resource",
-          inProduction ? "high" : "medium",
-          `${p.grant}${where}${held} newly allows ${most} write or permissions-management action${most === 1 ? "" : "s"} on every resource${inProduction ? " in production" : ""} (${examples.join(", ")}${top.actions > examples.length ? ", …" : ""})${quote([topStatement])}${others(writing.length)}`,
+          severity,
+          `${p.grant}${where}${held} newly allows ${most} write or permissions-management action${most === 1 ? "" : "s"} on every resource${inProduction ? " in production" : ""}${conditional ? " under a condition" : ""} (${examples.join(", ")}${top.actions > examples.length ? ", …" : ""})${quote([topStatement])}${others(writing.length)}`,
           [p.address],
         );
       }

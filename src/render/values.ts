@@ -116,9 +116,11 @@ export function summaryCounts(summary: { adopt?: number; create: number; update:
  * The one line for a plan with changes but an empty access diff. Taking a setup over
  * (adopt) must be seen to change nobody's access.
  */
-export function noAccessChange(plan: { summary: { adopt?: number }; accessCaveats?: string[] }): string {
+export function noAccessChange(plan: { summary: { adopt?: number }; accessCaveats?: string[]; lifetimes?: readonly unknown[] }): string {
   // "Nobody" only when the access diff is the whole story.
   if (plan.accessCaveats?.length) return "No access changes by group — but see what people hold below.";
+  // Made permanent, or set to end: who holds what is unchanged today, how long is not.
+  if (plan.lifetimes?.length) return `No one gains or loses access today, but how long ${plan.lifetimes.length === 1 ? "a grant lasts changes" : `${plan.lifetimes.length} grants last changes`}: see "Access that expires".`;
   return plan.summary.adopt
     ? `No access changes: nobody gains or loses anything; ${plan.summary.adopt} existing ${plan.summary.adopt === 1 ? "object is" : "objects are"} taken over (adopt) and the rest only restructures.`
     : "No access changes.";

@@ -80,4 +80,10 @@ describe("a role renamed with the same permissions and the same people", () => {
     expect(p.renames).toBeUndefined();
     expect(p.access.some((r) => r.change === "lost" && r.grant === "admin")).toBe(true);
   });
+
+  it("is not a rename when a tag changes: a role's tags are its sessions' principal tags, which policies test", () => {
+    const retagged = renamed.replace("  administrator:\n", "  administrator:\n    tags: { team: finance }\n");
+    expect(retagged).not.toBe(renamed);
+    expect(plan(config(retagged), live(config(example))).renames).toBeUndefined();
+  });
 });

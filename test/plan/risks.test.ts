@@ -122,9 +122,30 @@ describe("risk rules on what a permission change allows, in actions", () => {
     const write = risks.filter((r) => r.rule === "write-on-every-resource");
     expect(write).toHaveLength(1);
     expect(write[0]!.message).toMatch(/\(and 1 more statement\)$/);
-    // ReadOnlyAccess allows s3express:CreateSession (a Write action) only for read-only sessions.
+    // ReadOnlyAccess allows s3express:CreateSession (a Write action) only for read-only sessions:
+    // one severity lower, said — never dropped, since a Condition may narrow nothing.
     const conditional = { Effect: "Allow", Action: "s3express:CreateSession", Resource: "*", Condition: { StringEquals: { "s3express:SessionMode": "ReadOnly" } } };
-    expect(risksOf("dev", [conditional]).filter((r) => r.rule === "write-on-every-resource")).toEqual([]);
+    const lowered = risksOf("dev", [conditional]).filter((r) => r.rule === "write-on-every-resource");
+    expect(lowered.map((r) => r.severity)).toEqual(["low"]);
+    expect(lowered[0]!.message).toContain("on every resource under a condition");
+    const vacuous = { Effect: "Allow", Action: "s3:*", Resource: "*", Condition: { Bool: { "aws:SecureTransport": "true" } } };
+    expect(risksOf("prod", [vacuous]).find((r) => r.rule === "write-on-every-resource")?.severity).toBe("medium");
+  });
+
+  it("a resource written as a wildcard ARN is every resource too: arn:*, arn:aws:s3:::*, arn:aws:iam::*:role/*", () => {
+    for (const resource of ["arn:*", "arn:aws:s3:::*", "arn:aws:s3:*"]) {
+      expect(risksOf("dev", [{ Effect: "Allow", Action: "s3:*", Resource: resource }]).find((r) => r.rule === "write-on-every-resource")?.severity, resource).toBe("medium");
+    }
+    expect(risksOf("dev", [{ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::logs-*" }]).filter((r) => r.rule === "write-on-every-resource")).toEqual([]);
+    const passRole = risksOf("dev", [{ Effect: "Allow", Action: "iam:PassRole", Resource: "arn:aws:iam::*:role/*" }]);
+    expect(passRole.find((r) => r.rule === "privilege-escalation")?.severity).toBe("high");
+  });
+
+  it("what this tool writes is escalation anywhere: permission set policies, assignments, SAML providers, group memberships", () => {
+    for (const action of ["sso:PutInlinePolicyToPermissionSet", "sso:CreateAccountAssignment", "iam:UpdateSAMLProvider", "identitystore:CreateGroupMembership"]) {
+      const risks = risksOf("dev", [{ Effect: "Allow", Action: action, Resource: "arn:aws:sso:::instance/ssoins-1234567890abcdef" }]);
+      expect(risks.find((r) => r.rule === "privilege-escalation")?.severity, action).toBe("high");
+    }
   });
 
   it("s3:* on * is at least medium in an account that is not production", () => {

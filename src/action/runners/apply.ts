@@ -12,7 +12,7 @@ import { planDrift } from "../../plan/plan-drift.js";
 import { applyOutcome, renderApplyMarkdown, type ApplyReport, type ApplyResultRow, type Verification } from "../../render/apply-markdown.js";
 import { escapeUnsafe } from "../../util/safe-text.js";
 import { type ActionRun, errorLines, fence, forEachConfig, onProgress, runUrl, shortSha } from "../action-run.js";
-import { applyMarkerFor, digestDrift, GITHUB_COMMENT_LIMIT, replaceStatus } from "../comment.js";
+import { applyMarkerFor, digestDrift, GITHUB_COMMENT_LIMIT, replaceStatus, STATUS_DRIFT_LINES } from "../comment.js";
 import { GitHubApiError, type IssueComment, type PullRequest } from "../github.js";
 import { log } from "../log.js";
 
@@ -76,7 +76,10 @@ export async function applyOnMerge(r: ActionRun): Promise<void> {
       if (plan.changes.length > 0) log.warning(`${why}; applying without a reviewed plan because require-reviewed-plan is off`);
     } else if (reviewed.hash !== plan.hash) {
       const diff = reviewed.digests !== undefined ? digestDrift(reviewed.digests, plan) : planDrift(reviewed.changes, plan);
-      const status = `⚠️ **Plan changed** — not applied. The plan at merge (${shortSha(r.ctx.sha)}, ${link}) differs from the one reviewed here (hash \`${reviewed.hash.slice(0, 12)}\` → \`${plan.hash.slice(0, 12)}\`):\n\n${fence(diff.map(escapeUnsafe))}\n\nRe-run the plan on a new pull request and review it.${earlierNote}`;
+      // The status goes into the plan comment, whose length planBody bounds: at most
+      // STATUS_DRIFT_LINES lines of what changed here (all of them in the log and the error).
+      const shown = diff.length > STATUS_DRIFT_LINES ? [...diff.slice(0, STATUS_DRIFT_LINES), `… and ${diff.length - STATUS_DRIFT_LINES} more (in the run log)`] : diff;
+      const status = `⚠️ **Plan changed** — not applied. The plan at merge (${shortSha(r.ctx.sha)}, ${link}) differs from the one reviewed here (hash \`${reviewed.hash.slice(0, 12)}\` → \`${plan.hash.slice(0, 12)}\`):\n\n${fence(shown.map((l) => escapeUnsafe(l.length > 200 ? `${l.slice(0, 199)}…` : l)))}\n\nRe-run the plan on a new pull request and review it.${earlierNote}`;
       if (r.inputs.requireReviewedPlan) {
         await setStatus(status);
         r.addSummary(config, plan, status);
@@ -114,7 +117,7 @@ export async function applyOnMerge(r: ActionRun): Promise<void> {
               kind: "not-run",
               reason:
                 failure instanceof ApplyError
-                  ? "the apply stopped at a failure, so nothing was read again. Plan again to see what is left; every step is idempotent, so applying again converges."
+                  ? "the apply stopped at a failure, so nothing was read again. Open a pull request to plan and review what is left (every step is idempotent, so applying it converges); a re-run of this job is refused as plan-changed while require-reviewed-plan is on."
                   : "the apply did not finish, so nothing was read again. Plan again to see what is left.",
             };
     const report: ApplyReport = {
@@ -139,7 +142,9 @@ export async function applyOnMerge(r: ActionRun): Promise<void> {
           ? `⚠️ **Applied, but not verified** at ${shortSha(r.ctx.sha)} in ${link}${results("apply results")}`
           : `❌ **Apply failed** at ${shortSha(r.ctx.sha)} in ${link}${results("what was written and what failed")}`;
       // Without the apply comment, the errors stay in the status line.
-      const status = posted ? head : `${head}\n\n${fence(errorLines(failure).map((l) => r.redact(l)))}`;
+      const lines = errorLines(failure).map((l) => r.redact(l));
+      const shownLines = lines.length > STATUS_DRIFT_LINES ? [...lines.slice(0, STATUS_DRIFT_LINES), `… and ${lines.length - STATUS_DRIFT_LINES} more lines (in the run log)`] : lines;
+      const status = posted ? head : `${head}\n\n${fence(shownLines.map((l) => (l.length > 200 ? `${l.slice(0, 199)}…` : l)))}`;
       await setStatus(status);
       r.addSummary(config, plan, status);
       throw failure;
