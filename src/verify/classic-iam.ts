@@ -217,6 +217,51 @@ export function verifyClassicIam(input: ClassicVerifyInput): ClassicVerifyResult
   return { findings, grantsChecked, notes: [...notes] };
 }
 
+/** A role the configuration grants a person: through which mapped group. */
+export interface DeclaredRole {
+  username: string;
+  group: string;
+  roleArn: string;
+  roleName: string;
+  accountId: string;
+}
+
+/**
+ * The roles the configuration grants each person (a member of a mapped group, or of one
+ * of its descendant groups) that authentik does not send them: `role-values` errors,
+ * one per person, role and account. Why is said as far as the live facts tell: the
+ * person may not sign in to the application, or no entitlement carrying the role is
+ * bound to a group of theirs.
+ */
+export function unsentDeclaredRoles(
+  declared: readonly DeclaredRole[],
+  sent: ReadonlyMap<string, readonly SentRole[]>,
+  context: { accounts: readonly { alias: string; id: string }[]; application: string; maySignIn: (username: string) => boolean },
+): VerifyFinding[] {
+  const aliasOf = new Map(context.accounts.map((a) => [a.id, a.alias]));
+  const byKey = new Map<string, DeclaredRole[]>();
+  for (const d of declared) {
+    if ((sent.get(d.username) ?? []).some((r) => r.roleArn === d.roleArn)) continue;
+    const key = `${d.username}\u0000${d.roleArn}`;
+    byKey.set(key, [...(byKey.get(key) ?? []), d]);
+  }
+  return [...byKey.values()].map((ds) => {
+    const d = ds[0]!;
+    const groups = [...new Set(ds.map((x) => `'${x.group}'`))].sort(byCodePoint).join(", ");
+    const why = context.maySignIn(d.username)
+      ? `no entitlement of application '${context.application}' carrying ${d.roleArn} is bound to a group of theirs`
+      : `they may not sign in to application '${context.application}' (none of its bindings lets them in)`;
+    return {
+      severity: "error" as const,
+      check: "role-values" as const,
+      subject: { kind: "person" as const, name: d.username },
+      grant: d.roleName,
+      account: { ...(aliasOf.has(d.accountId) ? { alias: aliasOf.get(d.accountId)! } : {}), id: d.accountId },
+      reason: `the configuration grants ${d.username} role ${d.roleName} here through group ${groups}, and authentik does not send it: ${why}; run plan to see what is missing, and apply`,
+    };
+  });
+}
+
 /**
  * The seconds a SessionDuration property mapping sends, read from its expression: the
  * tool's (`return "3600"`) and what people write by hand (`return 3600`, a comment

@@ -25,8 +25,10 @@ import { AwsRetryPolicy } from "../providers/aws/retry-policy.js";
 import { classicAccess } from "../report/classic.js";
 import { readClassicAccess } from "../report/read-authentik-access.js";
 import { collectPages } from "../util/paging.js";
-import type { CertificateFacts, ClassicVerifyInput, IamAccountView, LiveSamlProvider, SentRole } from "./classic-iam.js";
-import { sessionSecondsOfExpression } from "./classic-iam.js";
+import type { CertificateFacts, ClassicVerifyInput, DeclaredRole, IamAccountView, LiveSamlProvider, SentRole } from "./classic-iam.js";
+import { sessionSecondsOfExpression, unsentDeclaredRoles } from "./classic-iam.js";
+import { roleArn } from "../domain/aws-iam.js";
+import { groupMembers } from "../domain/people.js";
 
 export interface ClassicVerifyLive {
   input: Omit<ClassicVerifyInput, "now" | "certificateWarningDays" | "people" | "iam">;
@@ -51,7 +53,7 @@ export function certificateFacts(base64: string): CertificateFacts {
 }
 
 /** authentik's side: who is sent which Role value, and the provider's facts. */
-export async function readClassicVerifyAuthentik(config: ResolvedConfig, env: NodeJS.ProcessEnv): Promise<ClassicVerifyLive> {
+export async function readClassicVerifyAuthentik(config: ResolvedConfig, env: NodeJS.ProcessEnv, now: Date = new Date()): Promise<ClassicVerifyLive> {
   const { client } = authentikClient(config, env);
   await readAuthentikRelease(client); // an authentik too old for the tool stops here, as for plan
   const live = await readClassicAccess(client, config);
@@ -121,10 +123,45 @@ export async function readClassicVerifyAuthentik(config: ResolvedConfig, env: No
       reason: `authentik sends no role for ${[...list].sort(byCodePoint).join(", ")}: ${p ? `SAML provider '${p.name}'` : "the application"} has no Role property mapping that reads entitlements (the tool's); run apply`,
     });
   }
+  // What the configuration grants each member of a mapped group (mappings whose expires
+  // has not passed), against what authentik sends them.
+  const members = groupMembers(live.groups, live.users);
+  const ids = new Map(config.aws.accounts.map((a) => [a.alias, a.id]));
+  const declared: DeclaredRole[] = [];
+  for (const m of config.mappings) {
+    if (m.expires && Date.parse(m.expires.endsAt) <= now.getTime()) continue;
+    for (const roleName of m.grants) {
+      const role = config.roles.find((r) => r.name === roleName);
+      if (!role) continue;
+      const aliases = m.accounts === "role-default" ? role.accounts : m.accounts.filter((a) => role.accounts.includes(a));
+      for (const alias of aliases) {
+        const accountId = ids.get(alias)!;
+        for (const username of members[m.group] ?? []) {
+          declared.push({ username, group: m.group, roleName, accountId, roleArn: roleArn(accountId, config.aws.rolePath, roleName) });
+        }
+      }
+    }
+  }
+  const signIn = live.applicationBindings.filter((b) => b.enabled);
+  const userPk = new Map(live.users.map((u) => [u.username, u.pk]));
+  const maySignIn = (username: string) =>
+    signIn.length === 0 ||
+    signIn.some(
+      (b) =>
+        !b.negate &&
+        ((b.user !== undefined && b.user === userPk.get(username)) || (b.group !== undefined && (members[live.groups.find((g) => g.pk === b.group)?.name ?? ""] ?? []).includes(username))),
+    );
+  const sentRoles = new Map([...sent].map(([u, m]) => [u, [...m.values()]]));
+  findings.push(
+    ...unsentDeclaredRoles(declared, sentRoles, { accounts: config.aws.accounts, application: config.authentik.application.slug, maySignIn }).filter(
+      // Said once already when no Role mapping reads entitlements.
+      (f) => !unsent.has(f.subject.name),
+    ),
+  );
   return {
     input: { accounts: config.aws.accounts.map((a) => ({ alias: a.alias, id: a.id })), authentik: provider ? { provider } : {} },
     users: new Set(live.users.map((u) => u.username)),
-    sent: new Map([...sent].map(([u, m]) => [u, [...m.values()]])),
+    sent: sentRoles,
     findings,
     notes,
   };

@@ -33,7 +33,7 @@ export async function createVerifyReport(config: ResolvedConfig, options: Verify
   if (config.mode !== "classic-iam") {
     throw new UserError(`verify does not check mode ${config.mode} yet (issue 21): only classic-iam`);
   }
-  const live = await readClassicVerifyAuthentik(config, env);
+  const live = await readClassicVerifyAuthentik(config, env, now);
   const { people, unknown } = selectPeople([...live.sent.keys(), ...live.findings.map((f) => f.subject.name)], live.users, options.people);
   if (unknown.length > 0) {
     throw new UnknownPersonError(`--person ${unknown.map((n) => JSON.stringify(n)).join(", ")}: authentik has no active user of that name`);

@@ -142,6 +142,18 @@ describe("verify, classic-iam", () => {
     expect((await verify()).code).toBe(0);
   });
 
+  it("a binding of the configuration deleted by hand in authentik: verify names the person the configuration grants the role and authentik no longer sends it", async () => {
+    const entitlement = await peers.entitlement("readonly@prod");
+    const bindings = (await peers.ak("GET", `/policies/bindings/?target=${entitlement.pbm_uuid}&page_size=100`)).results as { pk: string }[];
+    for (const b of bindings) await peers.ak("DELETE", `/policies/bindings/${b.pk}/`);
+    const { code, report } = await verify();
+    expect(code).toBe(1);
+    expect(report.findings.map(line)).toEqual([`error role-values person:walt.engineer readonly@prod/${PROD}`]);
+    expect(report.findings[0]!.reason).toContain("the configuration grants walt.engineer role readonly here through group 'engineers', and authentik does not send it");
+    await apply();
+    expect((await verify()).code).toBe(0);
+  });
+
   it("the signing certificate renewed in authentik but not in IAM: the access report sees nothing; verify finds every sign-in, exit 1; apply mends it", async () => {
     const renewed = await peers.authentik.control.renewKeypair({ name: KEYPAIR });
     const before = await access();

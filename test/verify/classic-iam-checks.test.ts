@@ -9,6 +9,7 @@ import { styler } from "../../src/render/terminal-style.js";
 import {
   normalizeFingerprint,
   sessionSecondsOfExpression,
+  unsentDeclaredRoles,
   verifyClassicIam,
   type ClassicVerifyInput,
   type IamAccountView,
@@ -173,6 +174,20 @@ describe("verifyClassicIam", () => {
     expect(lines(r.findings).sort()).toEqual(["error saml-provider-certificate walt readonly@prod", "warning session-duration walt readonly@prod"]);
     expect(r.notes).toEqual([expect.stringContaining("account 333333333333 is not in the configuration")]);
     expect(r.grantsChecked).toBe(1);
+  });
+});
+
+describe("unsentDeclaredRoles", () => {
+  const declared = (username: string, group: string, account: string, name: string) => ({ username, group, roleArn: arn(account, name), roleName: name, accountId: account });
+  it("names each person the configuration grants a role that authentik does not send, once per role, with the groups and why", () => {
+    const findings = unsentDeclaredRoles(
+      [declared("walt", "engineers", PROD, "readonly"), declared("walt", "contractors", PROD, "readonly"), declared("walt", "engineers", DEV, "readonly"), declared("olga", "engineers", DEV, "readonly")],
+      new Map([["walt", [sent(DEV, "readonly")]]]),
+      { accounts: input().accounts, application: "aws", maySignIn: (u) => u !== "olga" },
+    );
+    expect(lines(findings)).toEqual(["error role-values walt readonly@prod", "error role-values olga readonly@dev"]);
+    expect(findings[0]!.reason).toContain("through group 'contractors', 'engineers', and authentik does not send it: no entitlement of application 'aws' carrying");
+    expect(findings[1]!.reason).toContain("they may not sign in to application 'aws'");
   });
 });
 
