@@ -103,6 +103,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .addOption(configFileOption("apply"))
     .option("--plan <file>", "apply this saved plan, only if the live state still yields the same plan hash (without asking: it was the review)")
     .option("--auto-approve", "do not ask for confirmation (needed without a terminal, as in CI)")
+    .option("--verify", "after applying, verify the sign-ins of the people the plan affected (as `verify` does; classic-iam) and exit 1 if one does not work")
     .option("--only-expired", "apply only if every change removes access whose mappings[].expires has passed (as the Action's mode: expire); otherwise apply nothing and exit 1")
     .addOption(
       new Option("--scim-wait <seconds>", "identity-center: how long to wait for SCIM to provision a group before assigning it")

@@ -84,3 +84,18 @@ export function accountWords(account: VerifyFinding["account"]): string {
   if (!account) return "";
   return account.alias && account.alias !== account.id ? `${account.alias} (${account.id})` : account.id;
 }
+
+/** The objects of the sign-in chain besides group bindings: a change to one may affect everyone holding access. */
+const CHAIN_TYPES = new Set(["aws.iam.role", "aws.iam.saml_provider", "authentik.saml_provider", "authentik.property_mapping", "authentik.application"]);
+
+/**
+ * Whom to verify after an apply: the people the plan's access rows name, or everyone
+ * (undefined) when the plan changed a link of the chain everyone's sign-in goes through
+ * (a role, a SAML provider, a property mapping, the application) or the plan names no
+ * people (review.people: count or off).
+ */
+export function peopleAffected(plan: { access: readonly { people?: { count: number; names?: string[] } }[]; changes: readonly { type: string }[] }): string[] | undefined {
+  if (plan.changes.some((c) => CHAIN_TYPES.has(c.type))) return undefined;
+  if (plan.access.some((r) => r.people && r.people.count > 0 && !r.people.names)) return undefined;
+  return [...new Set(plan.access.flatMap((r) => r.people?.names ?? []))].sort(byCodePoint);
+}

@@ -20,6 +20,8 @@ export interface VerifyOptions {
   /** The time checked against (tests fix it). */
   now?: Date;
   concurrency?: number;
+  /** A name in `people` authentik has no active user of: refused (--person, the default) or skipped (after an apply: someone deleted meanwhile). */
+  unknownPeople?: "refuse" | "skip";
 }
 
 /** --person named someone authentik does not know: a usage error (exit 2), not a finding. */
@@ -35,7 +37,7 @@ export async function createVerifyReport(config: ResolvedConfig, options: Verify
   }
   const live = await readClassicVerifyAuthentik(config, env, now);
   const { people, unknown } = selectPeople([...live.sent.keys(), ...live.findings.map((f) => f.subject.name)], live.users, options.people);
-  if (unknown.length > 0) {
+  if (unknown.length > 0 && options.unknownPeople !== "skip") {
     throw new UnknownPersonError(`--person ${unknown.map((n) => JSON.stringify(n)).join(", ")}: authentik has no active user of that name`);
   }
   const chosen = new Set(people);

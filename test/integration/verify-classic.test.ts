@@ -233,4 +233,42 @@ describe("verify, classic-iam", () => {
     await apply();
     expect((await verify()).code).toBe(0);
   });
+
+  it("apply --verify: after applying, verifies the people the plan affected (everyone when a shared link changed), exit 1 when a sign-in does not work", async () => {
+    // A trust policy edited by hand: apply mends the role, a link everyone's sign-in may go through.
+    await new IAMClient(peers.aws(PROD)).send(
+      new UpdateAssumeRolePolicyCommand({
+        RoleName: "readonly",
+        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Federated: `arn:aws:iam::${PROD}:saml-provider/other` }, Action: "sts:AssumeRoleWithSAML" }] }),
+      }),
+    );
+    const mended = await peers.cli(["apply", "-c", config, "--auto-approve", "--verify", "--no-color"]);
+    expect(mended.code, mended.stdout + mended.stderr).toBe(0);
+    expect(mended.stdout).toContain("Verifying the sign-ins of everyone with access…");
+    expect(mended.stdout).toContain("3 people checked, 6 sign-ins followed: every sign-in works as configured");
+
+    // engineers gain data-engineer in dev, while a hand-made entitlement sends walt a role IAM lacks.
+    const groups = await peers.groupPks();
+    const app = await peers.ak("GET", "/core/applications/aws/");
+    const breakGlass = await peers.ak("POST", "/core/application_entitlements/", {
+      name: "break-glass",
+      app: app.pk,
+      attributes: { aws_role_arn: `arn:aws:iam::${PROD}:role/break-glass`, aws_saml_provider_arn: `arn:aws:iam::${PROD}:saml-provider/authentik` },
+    });
+    const binding = await peers.ak("POST", "/policies/bindings/", { target: breakGlass.pbm_uuid, group: groups["engineers"], order: 0 });
+    const text = readFileSync(config, "utf8");
+    peers.writeConfig("aws-access.yaml", text.replace("  - group: engineers\n    roles: [readonly]\n", "  - group: engineers\n    roles: [readonly]\n  - group: engineers\n    roles: [data-engineer]\n"));
+    const r = await peers.cli(["apply", "-c", config, "--auto-approve", "--verify", "--no-color"]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain("Apply complete");
+    expect(r.stdout).toContain("Verifying the sign-ins of the 1 person the plan affected…");
+    expect(r.stdout).toMatch(/✗ person walt\.engineer\n {4}error role-exists — break-glass in prod \(111111111111\)\n/);
+    expect(r.stdout).toContain("1 person checked, 4 sign-ins followed: 1 error");
+
+    await peers.ak("DELETE", `/policies/bindings/${binding.pk}/`);
+    await peers.ak("DELETE", `/core/application_entitlements/${breakGlass.pbm_uuid}/`);
+    peers.writeConfig("aws-access.yaml", text);
+    await apply();
+    expect((await verify()).code).toBe(0);
+  });
 });

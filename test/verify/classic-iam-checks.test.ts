@@ -15,7 +15,7 @@ import {
   type IamAccountView,
   type SentRole,
 } from "../../src/verify/classic-iam.js";
-import { buildVerifyReport, selectPeople, sortFindings, verifyExitCode } from "../../src/verify/core.js";
+import { buildVerifyReport, peopleAffected, selectPeople, sortFindings, verifyExitCode } from "../../src/verify/core.js";
 import { evaluateTrust } from "../../src/verify/trust.js";
 
 const PROD = "111111111111";
@@ -229,6 +229,15 @@ describe("the report", () => {
     expect(verifyExitCode(report)).toBe(1);
     expect(verifyExitCode({ findings: [finding("a", "warning")] })).toBe(0);
     expect(sortFindings([])).toEqual([]);
+  });
+
+  it("after an apply, verifies the people its access rows name, or everyone when a shared link changed or names are not shown", () => {
+    const row = (names?: string[]) => ({ people: { count: names?.length ?? 2, ...(names ? { names } : {}) } });
+    const binding = { type: "authentik.policy_binding" };
+    expect(peopleAffected({ access: [row(["zoe", "amy"]), row(["amy"])], changes: [binding] })).toEqual(["amy", "zoe"]);
+    expect(peopleAffected({ access: [], changes: [binding] })).toEqual([]);
+    expect(peopleAffected({ access: [row(["amy"])], changes: [binding, { type: "aws.iam.role" }] })).toBeUndefined();
+    expect(peopleAffected({ access: [row()], changes: [binding] })).toBeUndefined();
   });
 
   it("renders hostile names escaped in text and markdown", () => {
