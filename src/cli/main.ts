@@ -9,6 +9,9 @@ import { runImport, type ImportFlags } from "./import.js";
 import { runPermissions, type PermissionsFlags } from "./permissions.js";
 import { runShow, type ShowFlags } from "./show.js";
 import { runValidateJson } from "./validate-json.js";
+import { runVerify, type VerifyFlags } from "./verify.js";
+import { UnknownPersonError } from "../verify/run.js";
+import { VERIFY_EXIT } from "../verify/core.js";
 import { printDiagnostics, printErrorProblems } from "./report.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 
@@ -100,6 +103,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .addOption(configFileOption("apply"))
     .option("--plan <file>", "apply this saved plan, only if the live state still yields the same plan hash (without asking: it was the review)")
     .option("--auto-approve", "do not ask for confirmation (needed without a terminal, as in CI)")
+    .option("--verify", "after applying, verify the sign-ins of the people the plan affected (as `verify` does; classic-iam) and exit 1 if one does not work")
     .option("--only-expired", "apply only if every change removes access whose mappings[].expires has passed (as the Action's mode: expire); otherwise apply nothing and exit 1")
     .addOption(
       new Option("--scim-wait <seconds>", "identity-center: how long to wait for SCIM to provision a group before assigning it")
@@ -130,6 +134,25 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .addOption(new Option("--format <format>", "output format").choices(["markdown", "csv", "json"]).default("markdown"))
     .option("--out <file>", "also write the report to this file")
     .action(async (opts: AccessFlags) => setExit(await runAccess(o, opts)));
+
+  program
+    .command("verify")
+    .description(
+      "follow each person's sign-in from live authentik and AWS (the roles sent, the role, its trust, the SAML provider's certificate, the session duration) and report what breaks it; exits 1 on an error, 2 on a usage error",
+    )
+    .addOption(configFileOption("verify"))
+    .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
+    .option("--person <name>", "check only this person (authentik username); repeat for several", (name: string, previous: string[] = []) => [...previous, name])
+    .addOption(
+      new Option("--certificate-warning-days <days>", "warn this many days before authentik's signing certificate expires")
+        .argParser((v) => {
+          const n = Number(v);
+          if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number of days");
+          return n;
+        })
+        .default(30),
+    )
+    .action(async (opts: VerifyFlags) => setExit(await runVerify(o, opts)));
 
   program
     .command("permissions")
@@ -170,12 +193,15 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     await program.parseAsync([...argv], { from: "user" });
     return exitCode;
   } catch (error) {
+    // verify keeps 1 for "access does not work": its usage errors exit 2.
+    const verifying = argv.find((a) => !a.startsWith("-")) === "verify";
     if (error instanceof CommanderError) {
       // --help and --version end through here with exit code 0.
-      return error.exitCode === 0 ? EXIT.ok : EXIT.error;
+      return error.exitCode === 0 ? EXIT.ok : verifying ? VERIFY_EXIT.usage : EXIT.error;
     }
     if (error instanceof UserError) {
       printErrorProblems(o, error.problems());
+      if (error instanceof UnknownPersonError) return VERIFY_EXIT.usage;
       if (error instanceof PlanError) o.error("No changes were made.");
       return EXIT.error;
     }

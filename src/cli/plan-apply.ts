@@ -15,6 +15,9 @@ import { renderPlanMarkdown } from "../render/markdown.js";
 import { renderPlanText } from "../render/text.js";
 import { escapeUnsafe, escapeUnsafeJson } from "../util/safe-text.js";
 import type { Output } from "./io.js";
+import { renderVerifyText } from "../render/verify-text.js";
+import { peopleAffected, verifyExitCode } from "../verify/core.js";
+import { createVerifyReport } from "../verify/run.js";
 import { printDiagnostics } from "./report.js";
 
 export interface PlanFlags {
@@ -37,6 +40,8 @@ export interface ApplyFlags {
   allowDeleteAll?: boolean;
   /** Apply only when every change removes access whose mappings[].expires has passed (as the Action's mode: expire). */
   onlyExpired?: boolean;
+  /** After a successful apply, verify the sign-ins of the people the plan affected (issue 21; classic-iam). */
+  verify?: boolean;
 }
 
 async function session(
@@ -204,5 +209,29 @@ export async function runApply(o: Output, flags: ApplyFlags): Promise<number> {
       `Apply complete: ${counts.adopt ? `${counts.adopt} adopted, ` : ""}${counts.create} created, ${counts.update} updated, ${counts.delete} deleted${counts.replace ? `, ${counts.replace} replaced` : ""}.`,
     ),
   );
-  return EXIT.ok;
+  return flags.verify ? verifyAfterApply(o, s, plan) : EXIT.ok;
+}
+
+/**
+ * apply --verify: the sign-ins of the people the plan affected (everyone when it changed
+ * a link all of them share), followed as `verify` does; exit 1 when one does not work.
+ * What was applied stays applied.
+ */
+async function verifyAfterApply(o: Output, s: PlanSession, plan: Plan): Promise<number> {
+  const people = peopleAffected(plan);
+  if (people && people.length === 0) {
+    o.print("verify: the plan affected nobody's access; nothing to verify.");
+    return EXIT.ok;
+  }
+  o.print("");
+  o.print(o.out.bold(`Verifying the sign-ins of ${people ? `the ${people.length} ${people.length === 1 ? "person" : "people"} the plan affected` : "everyone with access"}…`));
+  try {
+    const report = await createVerifyReport(s.config, { env: o.io.env, unknownPeople: "skip", ...(people ? { people } : {}) });
+    o.print(renderVerifyText(report, o.out).trimEnd());
+    return verifyExitCode(report);
+  } catch (error) {
+    if (!(error instanceof UserError)) throw error;
+    o.error(`${o.err.yellow("warning:")} ${escapeUnsafe(`the apply is complete, but verify could not run: ${error.message}`)}`);
+    return EXIT.ok;
+  }
 }

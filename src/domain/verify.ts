@@ -7,6 +7,8 @@
 /** Which link of the sign-in chain a finding is about. */
 export type VerifyCheck =
   // classic-iam
+  /** The Role values authentik sends (the provider's Role mapping reads the entitlements). */
+  | "role-values"
   | "role-exists"
   | "trust-policy"
   | "saml-provider-certificate"
@@ -45,4 +47,8 @@ export interface VerifyReport {
   /** How many (person, grant, account) sign-ins were followed. */
   grantsChecked: number;
   findings: VerifyFinding[];
+  /** What verify could not check, and facts worth knowing that are no finding (an account outside the configuration, a binding it cannot evaluate). */
+  notes?: string[];
+  /** errors and warnings among the findings (added by the core; absent in reports made before it). */
+  summary?: { errors: number; warnings: number };
 }

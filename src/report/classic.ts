@@ -34,6 +34,8 @@ export interface ClassicAccessLive {
   entitlementBindings: LiveBinding[];
   /** The SAML property mappings on the application's provider that set AWS's Role attribute. */
   roleMappings: { name: string; expression: string }[];
+  /** The application's SAML provider as verify needs it: where it posts, what it signs with, the SessionDuration mappings on it. */
+  samlProvider?: { pk: number; name: string; acsUrl: string; signingKp: string | null; sessionDurationMappings: { name: string; expression: string }[] };
   groups: { pk: string; name: string; parents: string[]; attributes: Record<string, unknown> }[];
   /** Active users. */
   users: { pk: number; username: string; email?: string; groups: string[]; attributes: Record<string, unknown> }[];

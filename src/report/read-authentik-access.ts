@@ -61,6 +61,19 @@ export async function readClassicAccess(client: AuthentikClient, config: Resolve
     entitlements: entitlements.map((e) => ({ name: e.name, pbmUuid: e.pbmUuid, attributes: (e.attributes ?? {}) as Record<string, unknown> })),
     entitlementBindings: bindings.filter((b) => b.target !== application.pk).map(binding),
     roleMappings: mappings.filter((m) => onProvider.has(m.pk) && m.samlName === SAML_ATTRIBUTE.role).map((m) => ({ name: m.name, expression: m.expression })),
+    ...(provider
+      ? {
+          samlProvider: {
+            pk: provider.pk,
+            name: provider.name,
+            acsUrl: provider.acsUrl,
+            signingKp: provider.signingKp ?? null,
+            sessionDurationMappings: mappings
+              .filter((m) => onProvider.has(m.pk) && m.samlName === SAML_ATTRIBUTE.sessionDuration)
+              .map((m) => ({ name: m.name, expression: m.expression })),
+          },
+        }
+      : {}),
     groups: groupRows,
     users: userRows,
   };

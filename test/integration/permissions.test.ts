@@ -184,6 +184,17 @@ describe("classic-iam, least privilege", () => {
     expect(again.run.problems).toEqual([]);
   });
 
+  it("verifies sign-ins (verify) with the plan set only", async () => {
+    const groups = (await peers.ak<{ results: { pk: string; name: string }[] }>("GET", "/core/groups/?page_size=100")).results;
+    // Someone to verify, removed again so that the later scenarios see the people they always did.
+    const user = await peers.ak<{ pk: number }>("POST", "/core/users/", { username: "verify.admin", name: "verify.admin", groups: [groups.find((g) => g.name === "aws-admins")!.pk] });
+    const { r, run } = await asPrinted("classic-iam", "plan", file(), ["verify", "--format", "json"]).finally(() => peers.ak("DELETE", `/core/users/${user.pk}/`));
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ people: ["verify.admin"], grantsChecked: 2, findings: [] });
+    expect([...run.awsUsed.values()].flatMap((s) => [...s]).sort()).toEqual(expect.arrayContaining(["iam:GetSAMLProvider", "iam:ListRoles"]));
+    expect(run.problems).toEqual([]);
+  });
+
   it("updates and prunes in both accounts: roles, a mapping, tags, policies, the trust (a renamed SAML provider), the application and its mappings", async () => {
     const changed = base
       .replace("    name: AWS\n", "    name: AWS accounts\n")

@@ -5,6 +5,7 @@
 // views of what authentik does behind the API (what a SCIM sync pushes).
 import { randomUUID } from "node:crypto";
 import { KNOWN_PERMISSIONS } from "./permissions.js";
+import { describeCertificate, generateSelfSigned } from "./seed.js";
 import { evaluateInAssertion } from "./routes/propertymappings.js";
 import type { AuthentikEmulator, RecordedRequest } from "./server.js";
 import type { GroupRec, OtherProviderRec, ScimProviderRec, ScimPush } from "./store.js";
@@ -119,6 +120,22 @@ export function authentikControls(emulator: AuthentikEmulator) {
       };
       store.providers.set(rec.pk, rec);
       return { pk: rec.pk };
+    },
+
+    /**
+     * The keypair named `name` renewed in place, as an admin does in authentik's UI
+     * (System → Certificates → Edit) or with PATCH /crypto/certificatekeypairs/{kp_uuid}/
+     * {certificate_data, key_data}: same pk and name, so every provider signing with it
+     * signs with the new certificate at once and its SAML metadata serves it; the fields
+     * authentik derives from the certificate (fingerprints, cert_expiry, cert_subject)
+     * follow. `days`: the new certificate's validity (openssl -days).
+     */
+    renewKeypair: ({ name, days = 365 }: { name: string; days?: number }): { pk: string; fingerprint_sha256: string | null; cert_expiry: string | null } => {
+      const kp = [...store.keypairs.values()].find((k) => k.name === name);
+      if (!kp) throw new Error(`renewKeypair: no certificate-keypair named ${JSON.stringify(name)}`);
+      const { certificate, key } = generateSelfSigned(name, { days, fresh: true });
+      Object.assign(kp, { certificate_data: certificate, key_data: key, ...describeCertificate(certificate) });
+      return { pk: kp.pk, fingerprint_sha256: kp.fingerprint_sha256, cert_expiry: kp.cert_expiry };
     },
 
     /**

@@ -25,15 +25,17 @@ const certCache = new Map<string, GeneratedCert>();
  * X.509), so the SAML metadata embeds a certificate AWS or any parser accepts.
  * Generated once per process and subject: it costs ~0.2 s.
  */
-export function generateSelfSigned(commonName: string): GeneratedCert {
-  const hit = certCache.get(commonName);
+export function generateSelfSigned(commonName: string, options: { days?: number; fresh?: boolean } = {}): GeneratedCert {
+  const days = options.days ?? 365;
+  const cacheKey = `${commonName}\u0000${days}`;
+  const hit = options.fresh ? undefined : certCache.get(cacheKey);
   if (hit) return hit;
   const dir = mkdtempSync(join(tmpdir(), "ak-emu-cert-"));
   try {
     execFileSync(
       "openssl",
       [
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", "365",
+        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-sha256", "-days", String(days),
         "-keyout", join(dir, "key.pem"), "-out", join(dir, "cert.pem"),
         // argv, not a shell: the subject needs no quoting.
         "-subj", `/CN=${commonName}/O=authentik/OU=Self-signed`,
@@ -41,7 +43,7 @@ export function generateSelfSigned(commonName: string): GeneratedCert {
       { stdio: ["ignore", "ignore", "pipe"] },
     );
     const generated = { certificate: readFileSync(join(dir, "cert.pem"), "utf8"), key: readFileSync(join(dir, "key.pem"), "utf8") };
-    certCache.set(commonName, generated);
+    if (!options.fresh) certCache.set(cacheKey, generated);
     return generated;
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -1,0 +1,67 @@
+/**
+ * verify's entry (CLI `verify`): the mode's reader, the mode's pure checks, the shared
+ * report. Reads only; writes nothing anywhere.
+ */
+import type { ResolvedConfig } from "../config/model.js";
+import type { VerifyReport } from "../domain/verify.js";
+import { UserError } from "../errors.js";
+import { verifyClassicIam } from "./classic-iam.js";
+import { buildVerifyReport, selectPeople } from "./core.js";
+import { readClassicVerifyAuthentik, readClassicVerifyIam } from "./read-classic-iam.js";
+
+export const DEFAULT_CERTIFICATE_WARNING_DAYS = 30;
+
+export interface VerifyOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Only these people (authentik usernames); default everyone with access. */
+  people?: readonly string[];
+  /** Warn this many days before authentik's signing certificate expires (default 30). */
+  certificateWarningDays?: number;
+  /** The time checked against (tests fix it). */
+  now?: Date;
+  concurrency?: number;
+  /** A name in `people` authentik has no active user of: refused (--person, the default) or skipped (after an apply: someone deleted meanwhile). */
+  unknownPeople?: "refuse" | "skip";
+}
+
+/** --person named someone authentik does not know: a usage error (exit 2), not a finding. */
+export class UnknownPersonError extends UserError {
+  override readonly name = "UnknownPersonError";
+}
+
+export async function createVerifyReport(config: ResolvedConfig, options: VerifyOptions = {}): Promise<VerifyReport> {
+  const env = options.env ?? process.env;
+  const now = options.now ?? new Date();
+  if (config.mode !== "classic-iam") {
+    throw new UserError(`verify does not check mode ${config.mode} yet (issue 21): only classic-iam`);
+  }
+  const live = await readClassicVerifyAuthentik(config, env, now);
+  const { people, unknown } = selectPeople([...live.sent.keys(), ...live.findings.map((f) => f.subject.name)], live.users, options.people);
+  if (unknown.length > 0 && options.unknownPeople !== "skip") {
+    throw new UnknownPersonError(`--person ${unknown.map((n) => JSON.stringify(n)).join(", ")}: authentik has no active user of that name`);
+  }
+  const chosen = new Set(people);
+  const checked = people.map((username) => ({ username, roles: live.sent.get(username) ?? [] }));
+  const iam = await readClassicVerifyIam(
+    config,
+    checked.flatMap((p) => p.roles),
+    env,
+    options.concurrency,
+  );
+  const result = verifyClassicIam({
+    ...live.input,
+    people: checked,
+    iam,
+    now,
+    certificateWarningDays: options.certificateWarningDays ?? DEFAULT_CERTIFICATE_WARNING_DAYS,
+  });
+  return buildVerifyReport({
+    config: config.file,
+    mode: config.mode,
+    checkedAt: now,
+    people,
+    grantsChecked: result.grantsChecked,
+    findings: [...live.findings.filter((f) => chosen.has(f.subject.name)), ...result.findings],
+    notes: [...live.notes, ...result.notes],
+  });
+}
