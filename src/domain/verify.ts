@@ -57,6 +57,12 @@ export interface VerifyPeople {
   users: { username: string; email: string; active: boolean; type?: string; groups: string[] }[];
   /** Every group by name, with its parents' names (authentik counts a child group's members as the parent's). */
   groups: { name: string; parents: string[] }[];
+  /**
+   * What the SAML provider sends as NameID, from its name_id_mapping: authentik's managed email
+   * or username mapping, or another one (by name) the checks cannot evaluate. Absent: not read,
+   * taken to be what the tool configures (email).
+   */
+  nameId?: { source: "email" | "username" } | { source: "other"; mapping: string };
 }
 
 /** What IAM Identity Center holds, as readIdentityCenterVerify (src/providers/aws/sso-verify-read.ts) reads it. Plain data. */

@@ -130,11 +130,14 @@ export function identityCenterVerification(input: IdentityCenterVerifyInput): Id
   const lower = (s: string) => s.toLowerCase();
   const byUserName = new Map(aws.users.map((u) => [lower(u.userName), u]));
   const storeGroups = new Map(aws.groups.map((g) => [g.name, g]));
-  /** The NameID authentik sends: the user's email (authentik's managed email NameID mapping). */
-  const nameIdOf = (u: { email: string }) => u.email;
+  /** The NameID authentik sends: the user's email (the managed email mapping the tool configures) or username; undefined when the provider's mapping is another one. */
+  const nameIdSource = authentik.nameId ?? { source: "email" as const };
+  const nameIdOf = (u: { username: string; email: string }): string | undefined =>
+    nameIdSource.source === "email" ? u.email : nameIdSource.source === "username" ? u.username : undefined;
   /** The Identity Store user a person signs in as (userName = NameID), else the one SCIM made for them (userName = username, or their email among its emails). */
   const storeUserOf = (u: { username: string; email: string }) => {
-    const exact = u.email ? byUserName.get(lower(nameIdOf(u))) : undefined;
+    const nameId = nameIdOf(u);
+    const exact = nameId ? byUserName.get(lower(nameId)) : undefined;
     if (exact) return { user: exact, matches: true };
     const other = byUserName.get(lower(u.username)) ?? (u.email ? aws.users.find((s) => s.emails.some((e) => lower(e) === lower(u.email))) : undefined);
     return other ? { user: other, matches: false } : undefined;
@@ -210,11 +213,15 @@ export function identityCenterVerification(input: IdentityCenterVerifyInput): Id
     const found = storeUserOf(person);
     const nameId = nameIdOf(person);
     if (!found || !found.matches) {
-      const why = !nameId
-        ? `${username} has no email in authentik, so authentik sends an empty NameID, which matches no Identity Store user`
-        : found
-          ? `the NameID authentik sends for ${username} is '${nameId}', but their Identity Store user's userName is '${found.user.userName}'${config.scim?.userMapping.userName === "username" ? " (scim.userMapping.userName is username: SCIM sets userName to the authentik username; the NameID is the email)" : ""}`
-          : `no Identity Store user has the userName '${nameId}', the NameID authentik sends for ${username}: ${scimNote} has not provisioned them`;
+      const scimUserName = nameIdSource.source === "email" && config.scim?.userMapping.userName === "username" ? " (scim.userMapping.userName is username: SCIM sets userName to the authentik username; the NameID is the email)" : "";
+      const why =
+        nameIdSource.source === "other"
+          ? `authentik's SAML provider sends the NameID through the mapping '${nameIdSource.mapping}', which verify cannot evaluate (the tool configures authentik's email mapping; the plan shows the drift)${found ? `; ${username}'s Identity Store user is '${found.user.userName}'` : ""}`
+          : !nameId
+            ? `${username} has no email in authentik, so authentik sends an empty NameID, which matches no Identity Store user`
+            : found
+              ? `the NameID authentik sends for ${username} is '${nameId}', but their Identity Store user's userName is '${found.user.userName}'${scimUserName}`
+              : `no Identity Store user has the userName '${nameId}', the NameID authentik sends for ${username}: ${scimNote} has not provisioned them`;
       findings.push({ severity: "error", check: "identity-store-user", subject: { kind: "person", name: username }, reason: `${why}; IAM Identity Center refuses their sign-in (${mine.map(grantText).join(", ")})` });
     }
     if (!found) continue; // no user: no memberships to compare

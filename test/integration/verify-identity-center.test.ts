@@ -56,13 +56,17 @@ options:
 
 /** verify's identity-center checks, as the command runs them: read both sides, check. */
 async function verify(people?: string[]) {
+  return (await read(people)).verification;
+}
+
+async function read(people?: string[]) {
   const { config: resolved } = await loadConfigFile(config);
   const now = new Date();
   const [aws, authentik] = await Promise.all([
     readIdentityCenterVerify(identityCenterClients("us-east-1", { env: peers.env }), resolved, { now }),
-    readVerifyPeople(new AuthentikClient({ url: peers.authentik.url, token: TOKEN })),
+    readVerifyPeople(new AuthentikClient({ url: peers.authentik.url, token: TOKEN }), { samlProvider: resolved.authentik.provider.name }),
   ]);
-  return identityCenterVerification({ config: resolved, now, authentik, aws, ...(people ? { people } : {}) });
+  return { authentik, aws, verification: identityCenterVerification({ config: resolved, now, authentik, aws, ...(people ? { people } : {}) }) };
 }
 
 /** authentik's SCIM sync runs (its schedule), and what it leaves at the target reaches the Identity Store. */
@@ -111,6 +115,14 @@ describe("verify identity-center against the peers", () => {
     expect(v.findings).toEqual([]);
     expect(v.people).toEqual(["alice", "bob", "carol"]);
     expect(v.grantsChecked).toBe(5); // alice: Admin in prod; bob, carol: Reader in dev and prod
+    // What the readers saw: the NameID is the email (the tool's provider), each person a user with it.
+    const { authentik, aws } = await read();
+    expect(authentik.nameId).toEqual({ source: "email" });
+    expect(aws.users.map((u) => u.userName).sort()).toEqual(["alice@example.com", "bob@example.com", "carol@example.com"]);
+    expect(aws.permissionSets).toEqual([
+      { name: "Admin", provisionedTo: [PROD], notLatestIn: [] },
+      { name: "Reader", provisionedTo: [PROD, DEV].sort(), notLatestIn: [] },
+    ]);
   });
 
   it("a member the SCIM stand-in dropped: unseen by the plan, found by name", async () => {

@@ -144,6 +144,22 @@ describe("verify identity-center: the pure checks", () => {
     expect(run(none)[0]!.reason).toContain("no Identity Store user has the userName 'alice@example.com'");
   });
 
+  it("the NameID is what the provider's name_id_mapping sends: username, or a mapping verify cannot evaluate", () => {
+    const byUsername = clean();
+    byUsername.users = byUsername.users.map((u) => ({ ...u, userName: u.userName.replace("@example.com", "") }));
+    const v = (nameId: VerifyPeople["nameId"], aws: IdentityCenterVerifyLive) =>
+      verifyIdentityCenter({ config: config(), now: NOW, authentik: { ...people(), nameId }, aws });
+    expect(v({ source: "username" }, byUsername)).toEqual([]);
+    expect(v({ source: "email" }, byUsername).map((f) => [f.subject.name, f.check])).toEqual([
+      ["alice", "identity-store-user"],
+      ["bob", "identity-store-user"],
+      ["carol", "identity-store-user"],
+    ]);
+    const other = v({ source: "other", mapping: "custom NameID" }, clean());
+    expect(other).toHaveLength(3);
+    expect(other[0]!.reason).toContain("sends the NameID through the mapping 'custom NameID', which verify cannot evaluate");
+  });
+
   it("a mapped group missing from the Identity Store, an assignment missing, a permission set missing", () => {
     const aws = clean();
     aws.groups = aws.groups.filter((g) => g.name !== "admins");
