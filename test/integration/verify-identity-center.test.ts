@@ -10,6 +10,7 @@ import { readVerifyPeople } from "../../src/providers/authentik/read-people.js";
 import { identityCenterClients } from "../../src/providers/aws/sso-clients.js";
 import { readIdentityCenterVerify } from "../../src/providers/aws/sso-verify-read.js";
 import { identityCenterVerification } from "../../src/verify/identity-center.js";
+import { runIdentityCenterVerify } from "../../src/verify/identity-center-run.js";
 import { createOrganization, IDENTITY_CENTER_ENV, identityCenterOf, mirrorScim, provisionGroup, type OrgFixture } from "../support/identity-center.js";
 import { startPeers, TOKEN, type AwsShimPeer, type Peers } from "../support/peers.js";
 
@@ -54,10 +55,13 @@ options:
   prune: true
 `;
 
-/** verify's identity-center checks, as the command runs them: read both sides, check. */
+/** verify's identity-center checks, as the command runs them (read both sides, check), in one call. */
 async function verify(people?: string[]) {
-  return (await read(people)).verification;
+  const { config: resolved } = await loadConfigFile(config);
+  return runIdentityCenterVerify({ config: resolved, authentik: new AuthentikClient({ url: peers.authentik.url, token: TOKEN }), env: peers.env, ...(people ? { people } : {}) });
 }
+
+/** The same, step by step: what each reader saw, and the checks. */
 
 async function read(people?: string[]) {
   const { config: resolved } = await loadConfigFile(config);
@@ -116,7 +120,8 @@ describe("verify identity-center against the peers", () => {
     expect(v.people).toEqual(["alice", "bob", "carol"]);
     expect(v.grantsChecked).toBe(5); // alice: Admin in prod; bob, carol: Reader in dev and prod
     // What the readers saw: the NameID is the email (the tool's provider), each person a user with it.
-    const { authentik, aws } = await read();
+    const { authentik, aws, verification } = await read();
+    expect(verification).toEqual(v);
     expect(authentik.nameId).toEqual({ source: "email" });
     expect(aws.users.map((u) => u.userName).sort()).toEqual(["alice@example.com", "bob@example.com", "carol@example.com"]);
     expect(aws.permissionSets).toEqual([
