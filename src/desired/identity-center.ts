@@ -9,6 +9,7 @@ import { applicationBindings, authentikApplication, authentikSamlProvider, issue
 import { managedTags } from "./classic-iam.js";
 import type { TargetAccount } from "../domain/accounts.js";
 import { pyLiteral } from "../domain/expressions.js";
+import { PROVISIONED_EVERYWHERE } from "../domain/provisioning.js";
 import type { SpMetadata } from "../domain/saml-metadata.js";
 
 /** An AWS account an assignment targets: declared by alias, or found in an organizational unit. */
@@ -25,6 +26,8 @@ export interface IdentityCenterContext {
   scimToken?: string;
   /** Push the token again although nothing else changed (authentik cannot tell us it differs). */
   rotateScimToken?: boolean;
+  /** Addresses of permission sets some account holds an older version of (live `provisioning`): they are provisioned again. */
+  notProvisioned?: ReadonlySet<string>;
 }
 
 export const SCIM_DEFAULT_USER_MAPPING = "goauthentik.io/providers/scim/user";
@@ -156,6 +159,7 @@ export function desiredIdentityCenter(config: ResolvedConfig, ctx: IdentityCente
         inline_policy: ps.inlinePolicy ? normalizePolicy(ps.inlinePolicy) : null,
         permissions_boundary: ps.permissionsBoundary ?? null,
         tags: managedTags(config, ps.tags),
+        ...(ctx.notProvisioned?.has(address.permissionSet(ps.name)) ? { provisioning: PROVISIONED_EVERYWHERE } : {}),
       },
     });
   }

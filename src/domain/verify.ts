@@ -4,6 +4,8 @@
  * Action. The JSON form is versioned (`version`); a field is only ever added.
  */
 
+import type { TargetAccount } from "./accounts.js";
+
 /** Which link of the sign-in chain a finding is about. */
 export type VerifyCheck =
   // classic-iam
@@ -52,3 +54,35 @@ export interface VerifyReport {
   /** errors and warnings among the findings (added by the core; absent in reports made before it). */
   summary?: { errors: number; warnings: number };
 }
+
+// --- identity-center: what the checks read (src/verify/identity-center.ts) ---------------------
+
+/** authentik's people, as readVerifyPeople (src/providers/authentik/read-people.ts) reads them. */
+export interface VerifyPeople {
+  /** Users (active or not; service accounts are left out by the checks). */
+  users: { username: string; email: string; active: boolean; type?: string; groups: string[] }[];
+  /** Every group by name, with its parents' names (authentik counts a child group's members as the parent's). */
+  groups: { name: string; parents: string[] }[];
+  /**
+   * What the SAML provider sends as NameID, from its name_id_mapping: authentik's managed email
+   * or username mapping, or another one (by name) the checks cannot evaluate. Absent: not read,
+   * taken to be what the tool configures (email).
+   */
+  nameId?: { source: "email" | "username" } | { source: "other"; mapping: string };
+}
+
+/** What IAM Identity Center holds, as readIdentityCenterVerify (src/providers/aws/sso-verify-read.ts) reads it. Plain data. */
+export interface IdentityCenterVerifyLive {
+  identityStoreId: string;
+  /** Every Identity Store user. */
+  users: { id: string; userName: string; emails: string[] }[];
+  /** The Identity Store groups named like the mapped groups (a group absent here is not in the store), with their members' user ids. */
+  groups: { id: string; name: string; memberIds: string[] }[];
+  /** Group assignments of this configuration's permission sets (every copy AWS lists). */
+  assignments: { group: string; permissionSet: string; accountId: string }[];
+  /** This configuration's permission sets that exist: the accounts each is provisioned to, and those holding an older version. */
+  permissionSets: { name: string; provisionedTo: string[]; notLatestIn: string[] }[];
+  /** Accounts of each declared organizational unit. */
+  ouAccounts: Map<string, TargetAccount[]>;
+}
+

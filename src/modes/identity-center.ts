@@ -106,6 +106,7 @@ export const identityCenter: Mode<Setup, IdentityCenterLive> = {
       api: ctx.release,
       sp: setup.sp,
       ouAccounts: live.aws.ouAccounts,
+      notProvisioned: new Set(live.resources.filter((r) => r.type === "aws.sso.permission_set" && r.owned && typeof r.props.provisioning === "string").map((r) => r.address)),
       ...(setup.scimToken ? { scimToken: setup.scimToken } : {}),
       ...(ctx.options.rotateScimToken ? { rotateScimToken: true } : {}),
     }),

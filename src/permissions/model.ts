@@ -305,6 +305,7 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
       { action: "sso:ListCustomerManagedPolicyReferencesInPermissionSet", why: "reads their customer-managed policy references" },
       { action: "sso:GetInlinePolicyForPermissionSet", why: "reads their inline policy" },
       { action: "sso:GetPermissionsBoundaryForPermissionSet", why: "reads their permissions boundary" },
+      { action: "sso:ListAccountsForProvisionedPermissionSet", why: "finds the accounts holding an older version of them (changed, not re-provisioned: the plan re-provisions them)" },
     ],
   });
   specs.push({

@@ -154,7 +154,7 @@ export function desiredChanges(
       action: "update",
       reason: deferredOnly
         ? `${changed.join(", ")} will be refreshed from values known after apply`
-        : `live ${changed.join(", ")} ${changed.length === 1 ? "differs" : "differ"} from the configuration`,
+        : (kindOf(d.type).updateReason?.(changed) ?? `live ${changed.join(", ")} ${changed.length === 1 ? "differs" : "differ"} from the configuration`),
       before: l.props,
       after: d.props,
       fields,

@@ -35,6 +35,11 @@ export interface PermissionSetProps {
   inline_policy: Policy | null;
   permissions_boundary: Boundary;
   tags: Record<string, string>;
+  /**
+   * Live: set when some account holds an older version of the set (src/domain/provisioning.ts);
+   * desired: PROVISIONED_EVERYWHERE then. Absent on both sides otherwise.
+   */
+  provisioning?: string;
 }
 
 /** What a permission set has before its create: nothing, so the steps below add everything. */
@@ -54,6 +59,15 @@ export const permissionSet: ResourceKind<PermissionSetProps> = {
   missing: () => "does not exist in IAM Identity Center",
   // Permission set names are unique per instance, ignoring letter case.
   identity: (r) => permissionSetIdentity(r.props.name),
+  // A set some account holds an older version of: "needs re-provisioning", made by the
+  // ProvisionPermissionSet every update ends with.
+  updateReason(fields) {
+    if (!fields.includes("provisioning")) return undefined;
+    const others = fields.filter((f) => f !== "provisioning");
+    return others.length === 0
+      ? "needs re-provisioning: changed since it was last provisioned to the accounts it is assigned in"
+      : `live ${others.join(", ")} ${others.length === 1 ? "differs" : "differ"} from the configuration, and it needs re-provisioning`;
+  },
   grant: { scope: "assignments", name: (p) => p.name, sessionSeconds: (p) => parseDuration(p.session_duration) },
   // AWS allows one permission-set provisioning per account at a time: changes that re-provision go one by one.
   lane: (c, ctx) => (c.action === "update" || c.action === "adopt" ? { key: "provisioning", limit: 1 } : { key: "aws", limit: ctx.concurrency }),

@@ -85,6 +85,8 @@ export interface ResourceKind<P> {
   readonly identityProvider?: true;
   /** When a change alters the session tags people get (attributes for access control): what changes, in words (risk session-tags-changed). */
   sessionTags?(change: KindChange<P>): string | undefined;
+  /** Why an update is needed, when the kind says it better than "live X differs from the configuration" (the top-level fields that differ). */
+  updateReason?(fields: readonly string[]): string | undefined;
   /** Its own bound in apply, when the system sets one (default: one lane per system). */
   lane?(change: KindChange<P>, ctx: ApplyContext): Lane;
   /** Applies one change (create, update, adopt, delete) through the context's clients. */

@@ -561,7 +561,23 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
   const asyncOps = new Map<string, AsyncRecord>(); // RequestId → record
   const asyncList: AsyncRecord[] = []; // every record in acceptance order (record.seq = index)
   const outstanding = new Set<Outstanding>(); // time model: operations holding capacity now
-  const provisionedTo = new Map<string, Set<string>>(); // permission set ARN → accounts it was provisioned to (seen here)
+  // Permission set ARN → account → the version of the set provisioned there (seen here: by
+  // ProvisionPermissionSet or by an assignment). A change to what the set's role carries
+  // (policies, boundary, session duration, relay state) makes a new version, which reaches an
+  // account only when provisioned again (AWS: LATEST_PERMISSION_SET_NOT_PROVISIONED until then).
+  const provisionedTo = new Map<string, Map<string, number>>();
+  const versions = new Map<string, number>(); // permission set ARN → its current version (1 when never changed)
+  const versionOf = (psArn: string): number => versions.get(psArn) ?? 1;
+  /** A change the set's role carries: every account it is provisioned to now holds an older version. */
+  const changed = (psArn: string): void => {
+    versions.set(psArn, versionOf(psArn) + 1);
+  };
+  /** The set's current version is now in these accounts (ProvisionPermissionSet, or an assignment created there). */
+  const provisioned = (psArn: string, accounts: readonly string[]): void => {
+    const map = provisionedTo.get(psArn) ?? new Map<string, number>();
+    for (const a of accounts) map.set(a, versionOf(psArn));
+    provisionedTo.set(psArn, map);
+  };
   // instance ARN → its attributes for access control (ABAC); moto has none of these operations.
   const abac = new Map<string, { attributes: Json[]; enabledAt: number }>();
   // "sso/L-…" → the value Service Quotas gives as applied; moto's Service Quotas has no sso.
@@ -575,11 +591,21 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     asyncList.length = 0;
     outstanding.clear();
     provisionedTo.clear();
+    versions.clear();
   };
   const forgetPermissionSet = (arn: string): void => {
     tags.delete(arn);
     boundaries.delete(arn);
+    provisionedTo.delete(arn);
+    versions.delete(arn);
   };
+  /** Forwards a change of what a permission set's role carries to moto; once it succeeded, the set has a new version. */
+  async function changing(req: IncomingMessage, body: Buffer, input: Json, answer?: MotoAnswer): Promise<MotoAnswer> {
+    const a = answer ?? (await forwardBuffered(req, body));
+    const psArn = str(input, "PermissionSetArn");
+    if (a.status === 200 && psArn !== undefined) changed(psArn);
+    return a;
+  }
 
   // ---- talking to moto -------------------------------------------------------------
 
@@ -832,18 +858,27 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
         const reason = beyondMoto("identity", policy) ?? (await askMotoGrammar(scratchIam, "identity", policy));
         if (reason !== undefined) refuseQuota("PutInlinePolicyToPermissionSet", "ValidationException", `Invalid PermissionsPolicy Document: ${reason}`);
       }
-      return forwardBuffered(req, body);
+      return changing(req, body, input);
     },
     async AttachManagedPolicyToPermissionSet(req, body, input) {
-      return attachPolicy("AttachManagedPolicyToPermissionSet", req, body, input);
+      return changing(req, body, input, await attachPolicy("AttachManagedPolicyToPermissionSet", req, body, input));
     },
     async AttachCustomerManagedPolicyReferenceToPermissionSet(req, body, input) {
-      return attachPolicy("AttachCustomerManagedPolicyReferenceToPermissionSet", req, body, input);
+      return changing(req, body, input, await attachPolicy("AttachCustomerManagedPolicyReferenceToPermissionSet", req, body, input));
+    },
+    async DeleteInlinePolicyFromPermissionSet(req, body, input) {
+      return changing(req, body, input);
+    },
+    async DetachManagedPolicyFromPermissionSet(req, body, input) {
+      return changing(req, body, input);
+    },
+    async DetachCustomerManagedPolicyReferenceFromPermissionSet(req, body, input) {
+      return changing(req, body, input);
     },
 
     async UpdatePermissionSet(req, body, input) {
       checkPermissionSetFields(input);
-      return forwardBuffered(req, body);
+      return changing(req, body, input);
     },
 
     async CreatePermissionSet(req, body, input) {
@@ -901,6 +936,7 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
       const pb = validateBoundary(input.PermissionsBoundary);
       await ensureResource(req, psArn, requireStr(input, "InstanceArn"));
       boundaries.set(psArn, pb);
+      changed(psArn);
       return {};
     },
 
@@ -916,6 +952,7 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
       const psArn = requireStr(input, "PermissionSetArn");
       await ensureResource(req, psArn, requireStr(input, "InstanceArn"));
       if (!boundaries.delete(psArn)) fail("ResourceNotFoundException", `No permissions boundary is attached to ${psArn}`);
+      changed(psArn);
       return {};
     },
 
@@ -923,7 +960,7 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
       const instanceArn = requireStr(input, "InstanceArn");
       const psArn = requireStr(input, "PermissionSetArn");
       const targetId = str(input, "TargetId");
-      const accounts = input.TargetType === "AWS_ACCOUNT" && targetId !== undefined ? [targetId] : [...(provisionedTo.get(psArn) ?? [])];
+      const accounts = input.TargetType === "AWS_ACCOUNT" && targetId !== undefined ? [targetId] : [...(provisionedTo.get(psArn)?.keys() ?? [])];
       const slot = reserve("provision", instanceArn, { permissionSetArn: psArn, accounts });
       try {
         if (fault?.failAsync !== undefined) {
@@ -949,11 +986,8 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
         if (!isObject(status)) return answer;
         // moto names the caller's account whatever the target; AWS names the target (none for ALL_PROVISIONED_ACCOUNTS).
         const { AccountId: _callers, ...rest } = status;
-        if (input.TargetType === "AWS_ACCOUNT" && targetId !== undefined) {
-          const set = provisionedTo.get(psArn) ?? new Set<string>();
-          set.add(targetId);
-          provisionedTo.set(psArn, set);
-        }
+        // The set's current version reaches the accounts provisioned (ALL_PROVISIONED_ACCOUNTS: every one it is in).
+        provisioned(psArn, accounts);
         return {
           PermissionSetProvisioningStatus: track("provision", instanceArn, { ...rest, ...(input.TargetType === "AWS_ACCOUNT" && targetId !== undefined ? { AccountId: targetId } : {}) }, slot),
         };
@@ -971,6 +1005,35 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     async ListPermissionSetProvisioningStatus(_req, _body, input) {
       const { page, next } = listStatuses("provision", input);
       return next === undefined ? { PermissionSetsProvisioningStatus: page } : { PermissionSetsProvisioningStatus: page, NextToken: next };
+    },
+
+    // moto answers these from its ProvisionPermissionSet calls only (the caller's account, duplicates,
+    // AccountId ignored): the shim answers from what it saw provisioned, by assignment too, per version.
+    async ListAccountsForProvisionedPermissionSet(req, _body, input) {
+      const psArn = requireStr(input, "PermissionSetArn");
+      await ensureResource(req, psArn, requireStr(input, "InstanceArn"));
+      const current = versionOf(psArn);
+      const wanted = str(input, "ProvisioningStatus");
+      const accounts = [...(provisionedTo.get(psArn) ?? new Map<string, number>())]
+        .filter(([, v]) => wanted === undefined || (wanted === "LATEST_PERMISSION_SET_PROVISIONED" ? v === current : v !== current))
+        .map(([a]) => a)
+        .sort();
+      const { page, next } = pageOf(accounts, input, 100);
+      return next === undefined ? { AccountIds: page } : { AccountIds: page, NextToken: next };
+    },
+    async ListPermissionSetsProvisionedToAccount(req, _body, input) {
+      const instanceArn = requireStr(input, "InstanceArn");
+      const accountId = requireStr(input, "AccountId");
+      await ensureResource(req, instanceArn);
+      const instanceId = instanceArn.split("/").pop() ?? "";
+      const wanted = str(input, "ProvisioningStatus");
+      const sets = [...provisionedTo]
+        .filter(([psArn, accounts]) => psArn.includes(`/${instanceId}/`) && accounts.has(accountId))
+        .filter(([psArn, accounts]) => wanted === undefined || (wanted === "LATEST_PERMISSION_SET_PROVISIONED") === (accounts.get(accountId) === versionOf(psArn)))
+        .map(([psArn]) => psArn)
+        .sort();
+      const { page, next } = pageOf(sets, input, 100);
+      return next === undefined ? { PermissionSets: page } : { PermissionSets: page, NextToken: next };
     },
 
     async CreateAccountAssignment(req, body, input, fault) {
@@ -1089,10 +1152,9 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
       const status = answer.status === 200 ? parseJson(answer.body)?.[key] : undefined;
       if (!isObject(status)) return answer;
       if (kind === "create" && psArn !== "" && targetId !== "") {
-        // Creating an assignment provisions the permission set to the account (AWS API reference).
-        const set = provisionedTo.get(psArn) ?? new Set<string>();
-        set.add(targetId);
-        provisionedTo.set(psArn, set);
+        // Creating an assignment provisions the permission set to the account (AWS API reference):
+        // its current version, so an account that held an older one is up to date again.
+        provisioned(psArn, [targetId]);
       }
       // moto's DeleteAccountAssignment echoes the creation's RequestId and CreatedDate.
       return { [key]: track(kind, instanceArn, kind === "delete" ? { ...status, CreatedDate: nowEpoch() } : status, slot) };

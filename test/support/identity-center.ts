@@ -3,7 +3,16 @@
  * the organization and instance to start from, what SCIM would provision, a small
  * identity-center configuration, and what AWS reports back (assignments by group name).
  */
-import { CreateGroupCommand, IdentitystoreClient, ListGroupsCommand } from "@aws-sdk/client-identitystore";
+import {
+  CreateGroupCommand,
+  CreateGroupMembershipCommand,
+  CreateUserCommand,
+  DeleteGroupMembershipCommand,
+  IdentitystoreClient,
+  ListGroupMembershipsCommand,
+  ListGroupsCommand,
+  ListUsersCommand,
+} from "@aws-sdk/client-identitystore";
 import {
   CreateAccountCommand,
   CreateOrganizationCommand,
@@ -160,4 +169,63 @@ export function identityCenterOf(endpoint: string, org: Pick<OrgFixture, "instan
     },
   };
   return reader;
+}
+
+/**
+ * The SCIM stand-in's push into the Identity Store: what the authentik emulator's syncs of
+ * provider `providerName` left at the target (control.scimSyncs, the last sync's users and
+ * groups; control.scimMembers, the memberships, with the drop/keep quirks the test set) written
+ * through the AWS API: each pushed user (userName = their email, as the tool's SCIM user mapping
+ * sends it, or the username with `userName: "username"`), each pushed group, and each group's
+ * memberships made equal to the target's (missing ones added, others removed).
+ */
+export async function mirrorScim(
+  authentik: { control: { scimSyncs(name: string): Promise<{ users: string[]; groups: string[] }[]>; scimMembers(name: string): Promise<Record<string, string[]>> } },
+  ak: <T = any>(method: string, apiPath: string) => Promise<T>,
+  endpoint: string,
+  identityStoreId: string,
+  providerName: string,
+  options: { userName?: "email" | "username" } = {},
+): Promise<{ users: string[]; groups: string[]; members: Record<string, string[]> }> {
+  const push = (await authentik.control.scimSyncs(providerName)).at(-1) ?? { users: [], groups: [] };
+  const members = await authentik.control.scimMembers(providerName);
+  const ids = new IdentitystoreClient(awsClientConfig(endpoint, MANAGEMENT));
+  const akUsers = (await ak<{ results: { username: string; name: string; email: string }[] }>("GET", "/core/users/?page_size=100&include_groups=false")).results;
+  const userIds = new Map<string, string>(); // authentik username → Identity Store user id
+  const existing = (await ids.send(new ListUsersCommand({ IdentityStoreId: identityStoreId }))).Users ?? [];
+  // The users pushed, and members the target kept although the sync no longer pushes them.
+  for (const username of new Set([...push.users, ...Object.values(members).flat()])) {
+    const u = akUsers.find((x) => x.username === username);
+    if (!u) continue;
+    const userName = options.userName === "username" || !u.email ? username : u.email;
+    let id = existing.find((x) => x.UserName === userName)?.UserId;
+    if (!id) {
+      const [given, ...rest] = (u.name || username).split(" ");
+      id = (
+        await ids.send(
+          new CreateUserCommand({
+            IdentityStoreId: identityStoreId,
+            UserName: userName,
+            DisplayName: u.name || username,
+            Name: { GivenName: given || username, FamilyName: rest.join(" ") || given || username },
+            ...(u.email ? { Emails: [{ Value: u.email, Type: "work", Primary: true }] } : {}),
+          }),
+        )
+      ).UserId!;
+    }
+    userIds.set(username, id);
+  }
+  const groups = (await ids.send(new ListGroupsCommand({ IdentityStoreId: identityStoreId }))).Groups ?? [];
+  for (const name of push.groups) {
+    const groupId = groups.find((g) => g.DisplayName === name)?.GroupId ?? (await provisionGroup(endpoint, identityStoreId, name));
+    const held = (await ids.send(new ListGroupMembershipsCommand({ IdentityStoreId: identityStoreId, GroupId: groupId }))).GroupMemberships ?? [];
+    const want = new Set((members[name] ?? []).map((u) => userIds.get(u)).filter((id): id is string => id !== undefined));
+    for (const m of held) {
+      const userId = m.MemberId && "UserId" in m.MemberId ? m.MemberId.UserId : undefined;
+      if (userId && !want.has(userId)) await ids.send(new DeleteGroupMembershipCommand({ IdentityStoreId: identityStoreId, MembershipId: m.MembershipId! }));
+    }
+    const heldIds = new Set(held.map((m) => (m.MemberId && "UserId" in m.MemberId ? m.MemberId.UserId : undefined)));
+    for (const userId of want) if (!heldIds.has(userId)) await ids.send(new CreateGroupMembershipCommand({ IdentityStoreId: identityStoreId, GroupId: groupId, MemberId: { UserId: userId } }));
+  }
+  return { ...push, members };
 }

@@ -7,6 +7,7 @@ import {
   ListAccountAssignmentsForPrincipalCommand,
   ListCustomerManagedPolicyReferencesInPermissionSetCommand,
   DescribeInstanceAccessControlAttributeConfigurationCommand,
+  ListAccountsForProvisionedPermissionSetCommand,
   ListInstancesCommand,
   ListManagedPoliciesInPermissionSetCommand,
   ListPermissionSetsCommand,
@@ -22,6 +23,7 @@ import pLimit from "p-limit";
 import { collectPages } from "../../util/paging.js";
 import { byCodePoint } from "../../domain/canonical.js";
 import { normalizePolicy } from "../../domain/policy-normalize.js";
+import { notProvisionedPhrase } from "../../domain/provisioning.js";
 import { adoption, comparableTags, configOwnership, MANAGED_BY_TAG, ownedUnless, type LiveResource } from "../../domain/plan-types.js";
 import { configId } from "../../config/model.js";
 import type { IdentityCenterClients } from "./sso-clients.js";
@@ -112,6 +114,7 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
     (p) => p.PermissionSets,
   );
   const managedArns = new Map<string, string>(); // arn → name
+  const notProvisioned = new Map<string, string[]>(); // address → accounts holding an older version of the set
   const adoptingArns = new Set<string>();
   const adoptNames = new Set(config.adopt?.permissionSets ?? []);
   const declaredNames = new Set(config.permissionSets.map((p) => p.name));
@@ -137,7 +140,10 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
     permissionSetArns.set(addr, PermissionSetArn);
     if (owned) managedArns.set(PermissionSetArn, name);
     if (adopting && tags[MANAGED_BY_TAG] === undefined) adoptingArns.add(PermissionSetArn); // made by hand: its assignments come with it
-    const details = owned ? await permissionSetDetails(clients, instanceArn, PermissionSetArn) : {};
+    const [details, outdated] = owned
+      ? await Promise.all([permissionSetDetails(clients, instanceArn, PermissionSetArn), provisionedAccounts(clients, instanceArn, PermissionSetArn, "LATEST_PERMISSION_SET_NOT_PROVISIONED")])
+      : [{}, []];
+    if (outdated.length > 0) notProvisioned.set(addr, outdated);
     // moto returns an unset session duration as the number 3600; AWS as "PT1H".
     const seconds = parseDuration(String(ps.SessionDuration ?? "PT1H").replace(/^(\d+)$/, "$1s")) ?? 3600;
     resources.push({
@@ -169,6 +175,13 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
   const ouAccounts = await readOuAccounts(clients, config);
   const labels = new Map<string, string>([...declaredById]);
   for (const list of ouAccounts.values()) for (const a of list) if (!labels.has(a.id)) labels.set(a.id, a.label);
+
+  // A permission set changed since it was last provisioned to an account: the account's role
+  // still carries the old version until the set is provisioned again (the plan re-provisions it).
+  for (const r of resources) {
+    const accounts = notProvisioned.get(r.address);
+    if (accounts) r.props.provisioning = notProvisionedPhrase(accounts.map((id) => accountLabel(labels, id)));
+  }
 
   // Assignments of managed permission sets, per group.
   if (managedArns.size > 0) {
@@ -214,6 +227,34 @@ export async function readIdentityCenter(clients: IdentityCenterClients, config:
   const abac = config.aws.identityCenter?.accessControlAttributes ? await readAccessControlAttributes(clients, instanceArn) : undefined;
   if (abac) resources.push(abac);
   return { instanceArn, identityStoreId, resources, groups, permissionSetArns, permissionSetCount: arns.length, ouAccounts };
+}
+
+/** "prod (111111111111)", or the id alone when the account has no label. */
+export function accountLabel(labels: ReadonlyMap<string, string>, id: string): string {
+  const label = labels.get(id);
+  return label && label !== id ? `${label} (${id})` : id;
+}
+
+/**
+ * The accounts a permission set is provisioned to (ListAccountsForProvisionedPermissionSet):
+ * all of them, or those holding its latest version (LATEST_PERMISSION_SET_PROVISIONED) or an
+ * older one (LATEST_PERMISSION_SET_NOT_PROVISIONED: changed since, not provisioned again). Sorted.
+ */
+export async function provisionedAccounts(
+  clients: IdentityCenterClients,
+  InstanceArn: string,
+  PermissionSetArn: string,
+  status?: "LATEST_PERMISSION_SET_PROVISIONED" | "LATEST_PERMISSION_SET_NOT_PROVISIONED",
+): Promise<string[]> {
+  const ids = await allPages(
+    "ListAccountsForProvisionedPermissionSet",
+    (NextToken) =>
+      clients.ssoAdmin.send(
+        new ListAccountsForProvisionedPermissionSetCommand({ InstanceArn, PermissionSetArn, MaxResults: 100, ...(status ? { ProvisioningStatus: status } : {}), ...(NextToken ? { NextToken } : {}) }),
+      ),
+    (p) => p.AccountIds,
+  );
+  return [...new Set(ids)].sort(byCodePoint);
 }
 
 /**

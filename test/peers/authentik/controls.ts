@@ -7,6 +7,7 @@ import { randomUUID } from "node:crypto";
 import { KNOWN_PERMISSIONS } from "./permissions.js";
 import { describeCertificate, generateSelfSigned } from "./seed.js";
 import { evaluateInAssertion } from "./routes/propertymappings.js";
+import { triggerFullSync } from "./routes/providers.js";
 import type { AuthentikEmulator, RecordedRequest } from "./server.js";
 import type { GroupRec, OtherProviderRec, ScimProviderRec, ScimPush } from "./store.js";
 
@@ -44,6 +45,33 @@ export function authentikControls(emulator: AuthentikEmulator) {
     scimWouldProvision: (providerName: string): ScimPush => store.scimWouldProvision(scimProvider(providerName)),
     /** What each full sync the provider ran pushed, in order (saving the provider and schedules/{id}/send/ start one). */
     scimSyncs: (providerName: string): ScimPush[] => scimProvider(providerName).syncs.map((s) => ({ users: [...s.users], groups: [...s.groups] })),
+    /** A full sync of the provider now, as its schedule's "run now" starts one; what it pushed. */
+    scimSync: (providerName: string): ScimPush => {
+      const p = scimProvider(providerName);
+      triggerFullSync(store, p);
+      const push = p.syncs.at(-1)!;
+      return { users: [...push.users], groups: [...push.groups] };
+    },
+    /**
+     * The memberships the provider's target holds as its syncs left them (group name →
+     * usernames, sorted): the groups' direct members among the users pushed, as changed by
+     * scimDropMember / scimKeepMember.
+     */
+    scimMembers: (providerName: string): Record<string, string[]> =>
+      Object.fromEntries([...(scimProvider(providerName).remoteMembers ?? new Map<string, Set<string>>())].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([g, users]) => [g, [...users].sort()])),
+    /** From now on every SCIM sync leaves `user` out of `group` (and takes them out of it at the target), as authentik's sync is reported to drop members. */
+    scimDropMember: ({ group, user }: { group: string; user: string }): void => {
+      store.scimQuirks.drop.add(`${group}\u0000${user}`);
+    },
+    /** From now on no SCIM sync removes `user` from `group` at the target once it was sent, whatever authentik holds (members reported never removed). */
+    scimKeepMember: ({ group, user }: { group: string; user: string }): void => {
+      store.scimQuirks.keep.add(`${group}\u0000${user}`);
+    },
+    /** The SCIM sync sends every membership as authentik holds it again. */
+    scimClearQuirks: (): void => {
+      store.scimQuirks.drop.clear();
+      store.scimQuirks.keep.clear();
+    },
     /** The provider's user (or group) property mappings in the order authentik merges them: by name, in the database collation. */
     scimMappingOrder: (providerName: string, which: "user" | "group" = "user"): string[] => store.scimMappingOrder(scimProvider(providerName), which),
 

@@ -786,6 +786,33 @@ describe.each(RELEASES)("authentik %s", (version) => {
     expect(control().scimSyncs(name).at(-1)!.users).toContain(`svc-${version}`);
   });
 
+  it("SCIM sync: the target's memberships are each pushed group's direct members, less a member dropped, plus one kept (issue 21)", async () => {
+    const group = `mem-${version}`;
+    const eng = await c.created("/core/groups/", { name: group });
+    await c.created("/core/users/", { username: `ma-${version}`, name: "A", groups: [eng.pk] });
+    const b = await c.created("/core/users/", { username: `mb-${version}`, name: "B", groups: [eng.pk] });
+    const name = `mem-sync-${version}`;
+    const p = await c.created("/providers/scim/", { name, url: "https://scim.example/v2", token: "t" });
+    const app = await c.created("/core/applications/", { name: "Mem", slug: `mem-${version.replace(/\./g, "-")}`, backchannel_providers: [p.pk] });
+    await c.created("/policies/bindings/", { target: app.pk, group: eng.pk, order: 0 });
+    const members = () => control().scimMembers(name)[group];
+    expect(control().scimSync(name).groups).toContain(group);
+    expect(members()).toEqual([`ma-${version}`, `mb-${version}`]);
+    // dropped: left out (and taken out at the target) by every later sync
+    control().scimDropMember({ group, user: `ma-${version}` });
+    control().scimSync(name);
+    expect(members()).toEqual([`mb-${version}`]);
+    // kept: never removed once sent, although authentik removed them
+    control().scimClearQuirks();
+    control().scimKeepMember({ group, user: `mb-${version}` });
+    await c.post(`/core/groups/${eng.pk}/remove_user/`, { pk: b.pk });
+    control().scimSync(name);
+    expect(members()).toEqual([`ma-${version}`, `mb-${version}`]);
+    control().scimClearQuirks();
+    control().scimSync(name);
+    expect(members()).toEqual([`ma-${version}`]);
+  });
+
   it("user.app_entitlements(app) returns an entitlement once per matching binding, ordered by name", async () => {
     const parent = await c.created("/core/groups/", { name: `ent-parent-${version}` });
     const child = await c.created("/core/groups/", { name: `ent-child-${version}`, ...(at(version, "2025.12") ? { parents: [parent.pk] } : { parent: parent.pk }) });

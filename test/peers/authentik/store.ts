@@ -164,6 +164,11 @@ export interface ScimProviderRec extends ProviderBase {
   syncTriggers: number;
   /** What each triggered full sync pushed (usernames, group names), in order. */
   syncs: ScimPush[];
+  /**
+   * The memberships the provider's target holds as its syncs left them: pushed group name →
+   * usernames (see Store.scimSyncMembers). Absent until a sync pushed a group.
+   */
+  remoteMembers?: Map<string, Set<string>>;
 }
 
 export interface ScimPush {
@@ -230,6 +235,12 @@ export class Store {
   readonly installId = randomUUID();
   /** Permissions the token's user lacks (see denyPermission in controls.ts). */
   readonly deniedPermissions = new Set<string>();
+  /**
+   * How the SCIM sync misbehaves for a membership, as authentik's users report it does
+   * ("group\u0000username"): `drop` — the sync never sends (and takes away) that member of
+   * that group; `keep` — once sent, the sync never removes the member, although authentik did.
+   */
+  readonly scimQuirks = { drop: new Set<string>(), keep: new Set<string>() };
   /**
    * What the token's user holds (controls.tokenUser): null (the default) is akadmin, a
    * superuser; a set is a user who is no superuser and holds exactly these permissions
@@ -413,6 +424,28 @@ export class Store {
     }
     const sorted = (names: string[]) => names.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return { users: sorted(users.map((u) => u.username)), groups: sorted(groups.map((g) => g.name)) };
+  }
+
+  /**
+   * The memberships a full sync leaves at the provider's target: for each group it pushes, the
+   * group's *direct* members among the users it pushes (authentik's SCIM group payload lists
+   * `group.users`; the Identity Store has no nested groups) — less the members `scimQuirks.drop`
+   * names, plus members the target held before that `scimQuirks.keep` names. Groups it does not
+   * push keep what they held.
+   */
+  scimSyncMembers(p: ScimProviderRec, push: ScimPush): void {
+    const remote = (p.remoteMembers ??= new Map<string, Set<string>>());
+    const pushedUsers = new Set(push.users);
+    for (const name of push.groups) {
+      const group = [...this.groups.values()].find((g) => g.name === name);
+      if (!group) continue;
+      const key = (user: string) => `${name}\u0000${user}`;
+      const next = new Set(
+        [...this.users.values()].filter((u) => pushedUsers.has(u.username) && u.groups.includes(group.pk) && !this.scimQuirks.drop.has(key(u.username))).map((u) => u.username),
+      );
+      for (const user of remote.get(name) ?? []) if (this.scimQuirks.keep.has(key(user)) && !this.scimQuirks.drop.has(key(user))) next.add(user);
+      remote.set(name, next);
+    }
   }
 
   /** The names of a SCIM provider's user (or group) mappings in the order they are merged: by name. */

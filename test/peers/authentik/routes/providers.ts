@@ -131,9 +131,11 @@ function writeSaml(ctx: HandlerContext, existing?: SamlProviderRec): SamlProvide
  * nothing while the provider is not attached to an application, when authentik's
  * task logs "No provider found. Is it assigned to an application?").
  */
-function triggerFullSync(store: Store, p: ScimProviderRec): void {
+export function triggerFullSync(store: Store, p: ScimProviderRec): void {
   p.syncTriggers += 1;
-  p.syncs.push(store.scimWouldProvision(p));
+  const push = store.scimWouldProvision(p);
+  p.syncs.push(push);
+  store.scimSyncMembers(p, push);
   p.sync = { is_running: false, last_successful_sync: new Date().toISOString(), last_sync_status: "done" };
 }
 
