@@ -344,7 +344,11 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
   specs.push({
     sid: "ReadGroups",
     resources: [store, arn("identitystore:::group/*")],
-    grants: [{ action: "identitystore:ListGroups", why: "finds the Identity Store groups by display name" }],
+    grants: [
+      { action: "identitystore:ListGroups", why: "finds the Identity Store groups by display name" },
+      { action: "identitystore:ListUsers", why: "verify: reads each person's Identity Store userName, to match the NameID authentik sends", onlyWhen: "verify runs" },
+      { action: "identitystore:ListGroupMemberships", why: "verify: reads who is in each mapped group, to compare with authentik's members", onlyWhen: "verify runs" },
+    ],
   });
   if (config.aws.organizationalUnits.length > 0) {
     specs.push({

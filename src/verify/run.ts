@@ -5,7 +5,10 @@
 import type { ResolvedConfig } from "../config/model.js";
 import type { VerifyReport } from "../domain/verify.js";
 import { UserError } from "../errors.js";
+import { authentikClient } from "../modes/shared.js";
+import { readAuthentikRelease } from "../providers/authentik/read-state.js";
 import { verifyClassicIam } from "./classic-iam.js";
+import { runIdentityCenterVerify } from "./identity-center-run.js";
 import { buildVerifyReport, selectPeople } from "./core.js";
 import { readClassicVerifyAuthentik, readClassicVerifyIam } from "./read-classic-iam.js";
 
@@ -32,9 +35,17 @@ export class UnknownPersonError extends UserError {
 export async function createVerifyReport(config: ResolvedConfig, options: VerifyOptions = {}): Promise<VerifyReport> {
   const env = options.env ?? process.env;
   const now = options.now ?? new Date();
-  if (config.mode !== "classic-iam") {
-    throw new UserError(`verify does not check mode ${config.mode} yet (issue 21): only classic-iam`);
+  if (config.mode === "identity-center") {
+    const { client } = authentikClient(config, env);
+    await readAuthentikRelease(client); // an authentik too old for the tool stops here, as for plan
+    const result = await runIdentityCenterVerify({ config, authentik: client, env, now, ...(options.people ? { people: options.people } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+    const unknown = (options.people ?? []).filter((p) => !result.people.includes(p));
+    if (unknown.length > 0 && options.unknownPeople !== "skip") {
+      throw new UnknownPersonError(`--person ${unknown.map((n) => JSON.stringify(n)).join(", ")}: no active authentik user of that name holds access through this configuration`);
+    }
+    return buildVerifyReport({ config: config.file, mode: config.mode, checkedAt: now, people: result.people, grantsChecked: result.grantsChecked, findings: result.findings });
   }
+  if (config.mode !== "classic-iam") throw new UserError(`verify does not check mode ${String(config.mode)}`);
   const live = await readClassicVerifyAuthentik(config, env, now);
   const { people, unknown } = selectPeople([...live.sent.keys(), ...live.findings.map((f) => f.subject.name)], live.users, options.people);
   if (unknown.length > 0 && options.unknownPeople !== "skip") {

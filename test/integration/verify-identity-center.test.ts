@@ -119,6 +119,10 @@ describe("verify identity-center against the peers", () => {
     expect(v.findings).toEqual([]);
     expect(v.people).toEqual(["alice", "bob", "carol"]);
     expect(v.grantsChecked).toBe(5); // alice: Admin in prod; bob, carol: Reader in dev and prod
+    // The shipped command (bin/): exit 0, the same report.
+    const shipped = await cli(["verify", "-c", config, "--format", "json"]);
+    expect(shipped.code, shipped.stdout + shipped.stderr).toBe(0);
+    expect(JSON.parse(shipped.stdout)).toMatchObject({ version: 1, mode: "identity-center", people: ["alice", "bob", "carol"], grantsChecked: 5, findings: [] });
     // What the readers saw: the NameID is the email (the tool's provider), each person a user with it.
     const { authentik, aws, verification } = await read();
     expect(verification).toEqual(v);
@@ -141,6 +145,11 @@ describe("verify identity-center against the peers", () => {
       ["group-members", "bob", "Reader", DEV],
     ]);
     expect(v.findings[0]!.reason).toContain("bob is a member of group 'engineers' in authentik but not in the Identity Store: authentik's SCIM sync did not provision the membership");
+    // The shipped command: exit 1, naming bob, the permission set and the accounts.
+    const shipped = await cli(["verify", "-c", config]);
+    expect(shipped.code, shipped.stdout + shipped.stderr).toBe(1);
+    expect(shipped.stdout).toContain("bob");
+    expect(shipped.stdout).toContain("Reader");
     expect((await verify(["carol"])).findings).toEqual([]);
 
     await peers.authentik.control.scimClearQuirks();
