@@ -223,9 +223,11 @@ export function coversEveryResource(resource: string): boolean {
   if (parts[0] !== "arn") return false;
   // A wildcard before the resource part swallows the rest, colons too: arn:*, arn:aws:s3:*.
   if (parts.length < 6) return parts[parts.length - 1]!.endsWith("*");
-  // "*", "*" slash "*", "role/*": every segment but a leading resource type is a wildcard.
+  // "*", "*" slash "*": every segment a wildcard. IAM's and STS's resources start with their
+  // type ("role/*": every role); elsewhere a first segment names something (an S3 bucket).
   const segments = parts.slice(5).join(":").split("/");
-  return segments.every((seg, i) => seg === "*" || (i === 0 && segments.length > 1 && /^[A-Za-z-]+$/.test(seg)));
+  const typed = parts[2] === "iam" || parts[2] === "sts";
+  return segments.every((seg, i) => seg === "*" || (typed && i === 0 && segments.length > 1 && /^[a-z-]+$/.test(seg)));
 }
 
 const LEVEL_RANK = new Map(ACCESS_LEVELS.map((l, i) => [l, i]));

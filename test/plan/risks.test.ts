@@ -137,6 +137,8 @@ describe("risk rules on what a permission change allows, in actions", () => {
       expect(risksOf("dev", [{ Effect: "Allow", Action: "s3:*", Resource: resource }]).find((r) => r.rule === "write-on-every-resource")?.severity, resource).toBe("medium");
     }
     expect(risksOf("dev", [{ Effect: "Allow", Action: "s3:*", Resource: "arn:aws:s3:::logs-*" }]).filter((r) => r.rule === "write-on-every-resource")).toEqual([]);
+    // A bucket's objects are not every resource: its first segment names the bucket.
+    expect(risksOf("dev", [{ Effect: "Allow", Action: "s3:PutObject", Resource: "arn:aws:s3:::data-lake/*" }]).filter((r) => r.rule === "write-on-every-resource")).toEqual([]);
     const passRole = risksOf("dev", [{ Effect: "Allow", Action: "iam:PassRole", Resource: "arn:aws:iam::*:role/*" }]);
     expect(passRole.find((r) => r.rule === "privilege-escalation")?.severity).toBe("high");
   });
