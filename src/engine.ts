@@ -40,7 +40,7 @@ async function planWith<S, A>(mode: Mode<S, A>, config: ResolvedConfig, options:
   const base = { config, options, env, now: options.now ?? new Date(), concurrency: options.concurrency ?? 4, awsRetry: options.awsRetry ?? AwsRetryPolicy.fromEnv(env) };
   // What the mode needs before anything is read (a metadata file, a secret) is checked first.
   const setup = await mode.setup(base);
-  const { client: authentik, url: authentikUrl } = authentikClient(config, env);
+  const { client: authentik, url: authentikUrl } = authentikClient(config, env, options.authentikAuth);
   // An authentik too old for the tool stops the run before AWS is touched.
   const release = await readAuthentikRelease(authentik);
   const ctx: RunContext = { ...base, authentik, authentikUrl, release };

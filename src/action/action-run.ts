@@ -18,7 +18,9 @@ import { code, fence as markdownFence, renderPlanMarkdown } from "../render/mark
 import { openSession } from "../session.js";
 import { escapeUnsafe, escapeUnsafeJson } from "../util/safe-text.js";
 import { applyMarkerFor, dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, RESULT_FAILED, RESULT_PLANNED, STATUS_ROOM, statusBlock } from "./comment.js";
+import type { AuthentikAuth } from "../providers/authentik/auth.js";
 import { GitHubApiError, GitHubClient, graphqlUrlFor, sameLogin, type IssueComment } from "./github.js";
+import { githubOidcAuth } from "./oidc.js";
 import { log } from "./log.js";
 import { fitBytes, shareOf } from "./summary.js";
 import type { ActionContext, ActionInputs } from "./types.js";
@@ -100,13 +102,28 @@ export class ActionRun {
       ...(this.inputs.authentikUrl ? { AUTHENTIK_URL: this.inputs.authentikUrl } : {}),
     };
     // authentik.url comes from the configuration, which a pull request can change: the
-    // token goes only to an address the workflow itself names.
+    // token (or GitHub's OIDC token) goes only to an address the workflow itself names.
     if (!env.AUTHENTIK_URL) {
       throw new UserError(
-        "the authentik-url input is not set: the Action sends the authentik token only to the address the workflow names (authentik-url, or AUTHENTIK_URL in its env), never to authentik.url from the configuration, which a pull request can change",
+        "the authentik-url input is not set: the Action sends the authentik token (or GitHub's OIDC token) only to the address the workflow names (authentik-url, or AUTHENTIK_URL in its env), never to authentik.url from the configuration, which a pull request can change",
       );
     }
     return env;
+  }
+
+  private oidc: AuthentikAuth | undefined;
+
+  /**
+   * The run's sign-in to authentik, shared by every configuration: with authentik-auth:
+   * github-oidc, GitHub's OIDC token exchanged for an access token (renewed as it nears
+   * expiry, each one masked); undefined with authentik-auth: token, whose token reaches
+   * the engine as AUTHENTIK_TOKEN (engineEnv).
+   */
+  authentikAuth(): AuthentikAuth | undefined {
+    if (this.inputs.authentikAuth !== "github-oidc") return undefined;
+    const url = this.engineEnv().AUTHENTIK_URL!;
+    this.oidc ??= githubOidcAuth({ url, clientId: this.inputs.authentikClientId, audience: this.inputs.authentikOidcAudience, env: this.ctx.env, mask: (secret) => this.mask(secret) });
+    return this.oidc;
   }
 
   /** Whose comments are ours: bot-login when given, else the token's own login (GraphQL's viewer, which every token type may ask). */
@@ -273,6 +290,7 @@ export class ActionRun {
       scimWaitSeconds: this.inputs.scimWaitSeconds,
       ...(this.inputs.rotateScimToken ? { rotateScimToken: true } : {}),
       mask: (secret) => this.mask(secret),
+      ...(this.inputs.authentikAuth === "github-oidc" ? { authentikAuth: this.authentikAuth()! } : {}),
     });
     this.sessions.set(config, session);
     return session.plan;

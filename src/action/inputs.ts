@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import * as core from "@actions/core";
-import type { ActionContext, ActionInputs, ActionMode } from "./types.js";
+import type { ActionContext, ActionInputs, ActionMode, AuthentikAuthMode } from "./types.js";
 
 /** The Action's inputs (action.yml), validated. */
 export function readInputs(): ActionInputs {
@@ -17,12 +17,13 @@ export function readInputs(): ActionInputs {
   const wait = Number(core.getInput("scim-wait-seconds") || "300");
   const failOnRisk = core.getInput("fail-on-risk").trim().toLowerCase();
   if (!["", "none", "high", "medium", "low"].includes(failOnRisk)) throw new Error(`input fail-on-risk must be high, medium, low or none, not '${failOnRisk}'`);
+  const auth = readAuthInputs();
   return {
     configs,
     mode,
     githubToken: core.getInput("github-token", { required: true }),
     authentikUrl: core.getInput("authentik-url"),
-    authentikToken: core.getInput("authentik-token"),
+    ...auth,
     prune: prune === "" ? undefined : core.getBooleanInput("prune"),
     requireReviewedPlan: core.getInput("require-reviewed-plan") === "" ? true : core.getBooleanInput("require-reviewed-plan"),
     commentOnNoChanges: core.getInput("comment-on-no-changes") === "" ? false : core.getBooleanInput("comment-on-no-changes"),
@@ -32,6 +33,38 @@ export function readInputs(): ActionInputs {
     reportFormat,
     ...(failOnRisk === "" || failOnRisk === "none" ? {} : { failOnRisk: failOnRisk as "high" | "medium" | "low" }),
   };
+}
+
+/**
+ * How the Action signs in to authentik. Each way has its inputs, and an input of the other
+ * way is refused rather than ignored: a workflow that sets both would otherwise sign in
+ * in a way its reader cannot tell, and a token left beside github-oidc is the long-lived
+ * secret github-oidc exists to remove.
+ */
+function readAuthInputs(): Pick<ActionInputs, "authentikAuth" | "authentikToken" | "authentikClientId" | "authentikOidcAudience"> {
+  const mode = (core.getInput("authentik-auth").trim() || "token") as AuthentikAuthMode;
+  if (mode !== "token" && mode !== "github-oidc") throw new Error(`input authentik-auth must be token or github-oidc, not '${mode}'`);
+  const token = core.getInput("authentik-token");
+  const clientId = core.getInput("authentik-client-id").trim();
+  const audience = core.getInput("authentik-oidc-audience").trim();
+  if (mode === "github-oidc") {
+    if (token) {
+      throw new Error(
+        "authentik-auth is github-oidc, but authentik-token is set too: remove the authentik-token input (and delete the secret), or set authentik-auth: token to sign in with it",
+      );
+    }
+    if (!clientId) {
+      throw new Error(
+        "authentik-auth: github-oidc needs authentik-client-id, the Client ID of the authentik OAuth2 provider that trusts GitHub's OIDC tokens (`authentik-aws-gitops permissions --authentik-oidc OWNER/REPO` prints a blueprint that creates it, and its client id)",
+      );
+    }
+    return { authentikAuth: mode, authentikToken: "", authentikClientId: clientId, authentikOidcAudience: audience };
+  }
+  const oidcInputs = [clientId && "authentik-client-id", audience && "authentik-oidc-audience"].filter(Boolean);
+  if (oidcInputs.length > 0) {
+    throw new Error(`${oidcInputs.join(" and ")} ${oidcInputs.length > 1 ? "are" : "is"} set, but authentik-auth is token: set authentik-auth: github-oidc to sign in with GitHub's OIDC token, or remove ${oidcInputs.length > 1 ? "them" : "it"}`);
+  }
+  return { authentikAuth: mode, authentikToken: token, authentikClientId: "", authentikOidcAudience: "" };
 }
 
 /** What the runner tells every action through its environment. */

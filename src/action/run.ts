@@ -10,6 +10,7 @@ import { highestRisk, severityRank } from "../plan/risks.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 import { ActionRun } from "./action-run.js";
 import { log } from "./log.js";
+import { requireIdToken } from "./oidc.js";
 import { applyOnMerge } from "./runners/apply.js";
 import { drift } from "./runners/drift.js";
 import { expire } from "./runners/expire.js";
@@ -52,11 +53,17 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<voi
       "pull_request_target is refused: it gives a pull request's code this repository's secrets and a writable token. Plan on pull_request (a fork's pull request gets an offline validation), apply on push to the default branch",
     );
   }
+  if (inputs.authentikAuth === "github-oidc" && ctx.env.AUTHENTIK_TOKEN) {
+    // The long-lived secret github-oidc exists to remove: refused rather than left unused.
+    throw new UserError("authentik-auth is github-oidc, but the step's environment sets AUTHENTIK_TOKEN: remove it (and delete the secret), or set authentik-auth: token to sign in with it");
+  }
   const mode = effectiveMode(inputs, ctx);
-  log.info([`authentik-aws-gitops: ${mode} for ${inputs.configs.join(", ")}`]);
+  log.info([`authentik-aws-gitops: ${mode} for ${inputs.configs.join(", ")}${inputs.authentikAuth === "github-oidc" ? " (signing in to authentik with GitHub's OIDC token)" : ""}`]);
   // The SCIM token a config names is masked as soon as that config is loaded.
   const r = new ActionRun(inputs, ctx);
+  // A fork's pull request gets neither secrets nor an OIDC token: it is validated offline.
   if (mode === "plan" && isForkPullRequest(ctx) && !inputs.authentikToken) return forkPullRequest(r);
+  if (inputs.authentikAuth === "github-oidc") requireIdToken(ctx.env);
   if (mode === "report") return accessReports(r);
   await RUNNERS[mode](r);
 

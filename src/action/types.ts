@@ -3,13 +3,21 @@ import type { Severity } from "../domain/plan-types.js";
 import type { AccessFormat } from "../report/render.js";
 
 export type ActionMode = "auto" | "plan" | "apply" | "drift" | "expire" | "report";
+export type AuthentikAuthMode = "token" | "github-oidc";
 
 export interface ActionInputs {
   configs: string[];
   mode: ActionMode;
   githubToken: string;
   authentikUrl: string;
+  /** `token` (empty for github-oidc). */
   authentikToken: string;
+  /** How the Action signs in to authentik: the API token, or GitHub's OIDC token exchanged for an access token. */
+  authentikAuth: AuthentikAuthMode;
+  /** github-oidc: the Client ID of authentik's OAuth2 provider that trusts GitHub's tokens. */
+  authentikClientId: string;
+  /** github-oidc: the audience of GitHub's token; empty: the authentik URL. */
+  authentikOidcAudience: string;
   /** undefined: as options.prune in each config says. */
   prune: boolean | undefined;
   requireReviewedPlan: boolean;

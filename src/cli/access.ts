@@ -4,6 +4,7 @@ import { loadConfigFile } from "../config/load-config.js";
 import { EXIT, UserError, fileProblem } from "../errors.js";
 import { createAccessReport } from "../report/access.js";
 import { renderAccessReport, type AccessFormat } from "../report/render.js";
+import { cliAuthentikAuth } from "./authentik-auth.js";
 import type { Output } from "./io.js";
 import { printDiagnostics } from "./report.js";
 
@@ -29,7 +30,7 @@ export async function runAccess(o: Output, flags: AccessFlags): Promise<number> 
   const scimToken = config.scim ? o.io.env[config.scim.tokenEnv] : undefined;
   if (scimToken) o.io.addSecret?.(scimToken);
   printDiagnostics(o, warnings);
-  const report = await createAccessReport(config, { env: o.io.env });
+  const report = await createAccessReport(config, { env: o.io.env, authentikAuth: cliAuthentikAuth(o, config) });
   const text = renderAccessReport(report, format);
   o.io.stdout.write(text);
   if (flags.out) {

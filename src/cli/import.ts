@@ -8,6 +8,7 @@ import { awsRegion } from "../providers/aws/clients.js";
 import { escapeUnsafe } from "../util/safe-text.js";
 import { displayUrl } from "../util/redact-url.js";
 import { VERSION } from "../version.js";
+import { cliAuthAt } from "./authentik-auth.js";
 import type { Output } from "./io.js";
 import { printDiagnostics } from "./report.js";
 
@@ -43,9 +44,8 @@ export function parseAccounts(text: string | undefined): { alias: string; id: st
 export async function runImport(o: Output, flags: ImportFlags): Promise<number> {
   const env = o.io.env;
   const apiUrl = env.AUTHENTIK_URL;
-  const token = env.AUTHENTIK_TOKEN;
-  if (!apiUrl) throw new UserError("AUTHENTIK_URL is not set: import reads authentik at that URL (the token comes from AUTHENTIK_TOKEN)");
-  if (!token) throw new UserError("AUTHENTIK_TOKEN is not set: the authentik API token is read only from this environment variable");
+  if (!apiUrl) throw new UserError("AUTHENTIK_URL is not set: import reads authentik at that URL (the token comes from AUTHENTIK_TOKEN, or a JWT from AUTHENTIK_JWT)");
+  const auth = cliAuthAt(o, apiUrl);
   const publicUrl = flags.url ?? apiUrl;
   if (!/^https?:\/\/[^/?#@\s]+(?:\/[^?#\s]*)?$/.test(publicUrl)) throw new UserError(`--url must be authentik's public http(s) URL without user name, password, query or fragment`);
   const options: ImportOptions = {
@@ -59,7 +59,7 @@ export async function runImport(o: Output, flags: ImportFlags): Promise<number> 
     scimTokenEnv: flags.scimTokenEnv,
     env,
   };
-  const client = new AuthentikClient({ url: apiUrl, token });
+  const client = new AuthentikClient({ url: apiUrl, auth });
   o.error(o.err.dim(`Reading authentik at ${escapeUnsafe(displayUrl(apiUrl))} and AWS…`));
   const imported = flags.mode === "classic-iam" ? await importClassicIam(client, options) : await importIdentityCenter(client, options);
   const text = renderImported(imported, [

@@ -35,7 +35,7 @@ export function output(io: CliIO, colorFlag: boolean | undefined): Output {
 }
 
 /** Environment variables whose values are secrets, by name. */
-const SECRET_ENV = /(?:^AUTHENTIK_TOKEN$|^AWS_SECRET_ACCESS_KEY$|^AWS_SESSION_TOKEN$|TOKEN$|SECRET$|PASSWORD$)/;
+const SECRET_ENV = /(?:^AUTHENTIK_TOKEN$|^AUTHENTIK_JWT$|^AWS_SECRET_ACCESS_KEY$|^AWS_SESSION_TOKEN$|TOKEN$|SECRET$|PASSWORD$)/;
 
 /**
  * Wraps the output streams so that no secret from the environment, and no

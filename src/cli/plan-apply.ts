@@ -14,6 +14,7 @@ import { parsePlanJson, renderPlanJson } from "../render/json.js";
 import { renderPlanMarkdown } from "../render/markdown.js";
 import { renderPlanText } from "../render/text.js";
 import { escapeUnsafe, escapeUnsafeJson } from "../util/safe-text.js";
+import { cliAuthentikAuth } from "./authentik-auth.js";
 import type { Output } from "./io.js";
 import { renderVerifyText } from "../render/verify-text.js";
 import { peopleAffected, verifyExitCode } from "../verify/core.js";
@@ -58,6 +59,7 @@ async function session(
     ...(flags.allowDeleteAll ? { allowDeleteAll: true } : {}),
     // Whatever variable the config names for the SCIM token, its value is never printed.
     mask: (secret) => o.io.addSecret?.(secret),
+    authentikAuth: cliAuthentikAuth(o, config),
   });
 }
 
@@ -226,7 +228,7 @@ async function verifyAfterApply(o: Output, s: PlanSession, plan: Plan): Promise<
   o.print("");
   o.print(o.out.bold(`Verifying the sign-ins of ${people ? `the ${people.length} ${people.length === 1 ? "person" : "people"} the plan affected` : "everyone with access"}…`));
   try {
-    const report = await createVerifyReport(s.config, { env: o.io.env, unknownPeople: "skip", ...(people ? { people } : {}) });
+    const report = await createVerifyReport(s.config, { env: o.io.env, authentikAuth: cliAuthentikAuth(o, s.config), unknownPeople: "skip", ...(people ? { people } : {}) });
     o.print(renderVerifyText(report, o.out).trimEnd());
     return verifyExitCode(report);
   } catch (error) {

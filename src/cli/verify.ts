@@ -10,6 +10,7 @@ import { renderVerifyText } from "../render/verify-text.js";
 import { escapeUnsafeJson } from "../util/safe-text.js";
 import { verifyExitCode } from "../verify/core.js";
 import { createVerifyReport } from "../verify/run.js";
+import { cliAuthentikAuth } from "./authentik-auth.js";
 import type { Output } from "./io.js";
 import { printDiagnostics } from "./report.js";
 
@@ -25,6 +26,7 @@ export async function runVerify(o: Output, flags: VerifyFlags): Promise<number> 
   printDiagnostics(o, warnings);
   const report = await createVerifyReport(config, {
     env: o.io.env,
+    authentikAuth: cliAuthentikAuth(o, config),
     ...(flags.person && flags.person.length > 0 ? { people: flags.person } : {}),
     ...(flags.certificateWarningDays !== undefined ? { certificateWarningDays: flags.certificateWarningDays } : {}),
   });

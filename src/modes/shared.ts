@@ -2,6 +2,7 @@ import type { ResolvedConfig } from "../config/model.js";
 import type { ApplyResult, ProgressEvent } from "../apply/executor.js";
 import { UserError } from "../errors.js";
 import type { Plan } from "../domain/plan-types.js";
+import { type AuthentikAuth, authFromEnv } from "../providers/authentik/auth.js";
 import { AuthentikClient } from "../providers/authentik/client.js";
 import type { AwsRetryPolicy } from "../providers/aws/retry-policy.js";
 
@@ -25,6 +26,8 @@ export interface EngineOptions {
   now?: Date;
   /** How AWS calls are retried (default: AwsRetryPolicy.fromEnv), one for the plan, its apply and the read after it. */
   awsRetry?: AwsRetryPolicy;
+  /** How to sign in to authentik (default: from env, see authentikConnection). */
+  authentikAuth?: AuthentikAuth;
 }
 
 /** A plan together with the connections and ids needed to apply it. */
@@ -36,17 +39,26 @@ export interface PlanSession {
   requestCounts(): { authentik: number; aws: number };
 }
 
-export function authentikConnection(config: ResolvedConfig, env: NodeJS.ProcessEnv): { url: string; token: string } {
+/** Where authentik is: AUTHENTIK_URL, else authentik.url of the configuration. */
+export function authentikUrl(config: ResolvedConfig, env: NodeJS.ProcessEnv): string {
   const url = env.AUTHENTIK_URL || config.authentik.url;
   if (!url) throw new UserError("no authentik URL: set authentik.url in the configuration or the AUTHENTIK_URL environment variable");
-  const token = env.AUTHENTIK_TOKEN;
-  if (!token) throw new UserError("AUTHENTIK_TOKEN is not set: the authentik API token is read only from this environment variable");
-  return { url, token };
+  return url;
 }
 
-export function authentikClient(config: ResolvedConfig, env: NodeJS.ProcessEnv): { client: AuthentikClient; url: string } {
-  const { url, token } = authentikConnection(config, env);
-  return { client: new AuthentikClient({ url, token }), url };
+/**
+ * Where authentik is and how to sign in: `auth` when the caller has one (the Action's
+ * GitHub OIDC sign-in, the CLI's, shared by every command of a run), else from the
+ * environment (AUTHENTIK_TOKEN, or a JWT: src/providers/authentik/auth.ts).
+ */
+export function authentikConnection(config: ResolvedConfig, env: NodeJS.ProcessEnv, auth?: AuthentikAuth): { url: string; auth: AuthentikAuth } {
+  const url = authentikUrl(config, env);
+  return { url, auth: auth ?? authFromEnv(env, url) };
+}
+
+export function authentikClient(config: ResolvedConfig, env: NodeJS.ProcessEnv, auth?: AuthentikAuth): { client: AuthentikClient; url: string } {
+  const connection = authentikConnection(config, env, auth);
+  return { client: new AuthentikClient(connection), url: connection.url };
 }
 
 /** Warnings about how this run is set up rather than about the configuration's content. */

@@ -5,6 +5,7 @@
  */
 import type { ResolvedConfig } from "../config/model.js";
 import { authentikClient, toolInfo } from "../modes/shared.js";
+import type { AuthentikAuth } from "../providers/authentik/auth.js";
 import { readAuthentikRelease } from "../providers/authentik/read-state.js";
 import { readClassicAccess } from "./read-authentik-access.js";
 import { accountClients } from "../providers/aws/clients.js";
@@ -25,6 +26,8 @@ export interface AccessReportOptions {
   concurrency?: number;
   /** The report's time (tests fix it). */
   now?: Date;
+  /** How to sign in to authentik (default: from env, see authentikConnection). */
+  authentikAuth?: AuthentikAuth;
 }
 
 export async function readAccessSnapshot(config: ResolvedConfig, options: AccessReportOptions = {}): Promise<AccessSnapshot> {
@@ -33,7 +36,7 @@ export async function readAccessSnapshot(config: ResolvedConfig, options: Access
   const accountAliases: Record<string, string> = Object.fromEntries(config.aws.accounts.map((a) => [a.id, a.alias]));
   const base = { mode: config.mode, configFile: config.file, application: config.authentik.application.slug, accountAliases };
   if (config.mode === "classic-iam") {
-    const { client } = authentikClient(config, env);
+    const { client } = authentikClient(config, env, options.authentikAuth);
     await readAuthentikRelease(client); // an authentik too old for the tool stops here, as for plan
     const live = await readClassicAccess(client, config);
     const access = classicAccess(live, config);

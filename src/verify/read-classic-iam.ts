@@ -18,6 +18,7 @@ import { readRoleExpression } from "../domain/role-expression.js";
 import { summarizeIdpMetadata } from "../domain/saml-metadata.js";
 import type { VerifyFinding } from "../domain/verify.js";
 import { authentikClient } from "../modes/shared.js";
+import type { AuthentikAuth } from "../providers/authentik/auth.js";
 import { readAuthentikRelease } from "../providers/authentik/read-state.js";
 import { accountClients } from "../providers/aws/clients.js";
 import { awsFailure } from "../providers/aws/errors.js";
@@ -53,8 +54,8 @@ export function certificateFacts(base64: string): CertificateFacts {
 }
 
 /** authentik's side: who is sent which Role value, and the provider's facts. */
-export async function readClassicVerifyAuthentik(config: ResolvedConfig, env: NodeJS.ProcessEnv, now: Date = new Date()): Promise<ClassicVerifyLive> {
-  const { client } = authentikClient(config, env);
+export async function readClassicVerifyAuthentik(config: ResolvedConfig, env: NodeJS.ProcessEnv, now: Date = new Date(), auth?: AuthentikAuth): Promise<ClassicVerifyLive> {
+  const { client } = authentikClient(config, env, auth);
   await readAuthentikRelease(client); // an authentik too old for the tool stops here, as for plan
   const live = await readClassicAccess(client, config);
   const access = classicAccess(live, config);

@@ -6,6 +6,7 @@ import type { ResolvedConfig } from "../config/model.js";
 import type { VerifyReport } from "../domain/verify.js";
 import { UserError } from "../errors.js";
 import { authentikClient } from "../modes/shared.js";
+import type { AuthentikAuth } from "../providers/authentik/auth.js";
 import { readAuthentikRelease } from "../providers/authentik/read-state.js";
 import { verifyClassicIam } from "./classic-iam.js";
 import { runIdentityCenterVerify } from "./identity-center-run.js";
@@ -25,6 +26,8 @@ export interface VerifyOptions {
   concurrency?: number;
   /** A name in `people` authentik has no active user of: refused (--person, the default) or skipped (after an apply: someone deleted meanwhile). */
   unknownPeople?: "refuse" | "skip";
+  /** How to sign in to authentik (default: from env, see authentikConnection). */
+  authentikAuth?: AuthentikAuth;
 }
 
 /** --person named someone authentik does not know: a usage error (exit 2), not a finding. */
@@ -36,7 +39,7 @@ export async function createVerifyReport(config: ResolvedConfig, options: Verify
   const env = options.env ?? process.env;
   const now = options.now ?? new Date();
   if (config.mode === "identity-center") {
-    const { client } = authentikClient(config, env);
+    const { client } = authentikClient(config, env, options.authentikAuth);
     await readAuthentikRelease(client); // an authentik too old for the tool stops here, as for plan
     const result = await runIdentityCenterVerify({ config, authentik: client, env, now, ...(options.people ? { people: options.people } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
     const unknown = (options.people ?? []).filter((p) => !result.people.includes(p));
@@ -46,7 +49,7 @@ export async function createVerifyReport(config: ResolvedConfig, options: Verify
     return buildVerifyReport({ config: config.file, mode: config.mode, checkedAt: now, people: result.people, grantsChecked: result.grantsChecked, findings: result.findings });
   }
   if (config.mode !== "classic-iam") throw new UserError(`verify does not check mode ${String(config.mode)}`);
-  const live = await readClassicVerifyAuthentik(config, env, now);
+  const live = await readClassicVerifyAuthentik(config, env, now, options.authentikAuth);
   const { people, unknown } = selectPeople([...live.sent.keys(), ...live.findings.map((f) => f.subject.name)], live.users, options.people);
   if (unknown.length > 0 && options.unknownPeople !== "skip") {
     throw new UnknownPersonError(`--person ${unknown.map((n) => JSON.stringify(n)).join(", ")}: authentik has no active user of that name`);

@@ -23,7 +23,8 @@ export async function accessReports(r: ActionRun): Promise<void> {
     r,
     async (config) => {
       const resolved = await r.loadConfig(config);
-      const report = await createAccessReport(resolved, { env: r.engineEnv() });
+      const auth = r.authentikAuth();
+      const report = await createAccessReport(resolved, { env: r.engineEnv(), ...(auth ? { authentikAuth: auth } : {}) });
       const dir = path.join(r.ctx.tempDir, "authentik-aws-gitops");
       await mkdir(dir, { recursive: true });
       const file = path.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.access.${ext}`);

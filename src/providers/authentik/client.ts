@@ -1,5 +1,6 @@
 import ky, { HTTPError, TimeoutError, type KyInstance } from "ky";
 import { UserError } from "../../errors.js";
+import { type AuthentikAuth, AuthentikSignInError, StaticTokenAuth } from "./auth.js";
 import { collectPages } from "../../util/paging.js";
 import { displayUrl, redactUrls } from "../../util/redact-url.js";
 
@@ -73,7 +74,10 @@ export interface Paginated<T> {
 
 export interface AuthentikClientOptions {
   url: string;
-  token: string;
+  /** How requests sign in (auth.ts): an API token, or a federated access token renewed as it nears expiry. */
+  auth?: AuthentikAuth;
+  /** Shorthand for `auth: new StaticTokenAuth(token)`. */
+  token?: string;
   /** Retries for 429/5xx on idempotent requests (and 429 on any). */
   retries?: number;
   timeoutMs?: number;
@@ -86,14 +90,18 @@ export class AuthentikClient {
   /** The base URL as messages show it: without user name, password or query (see displayUrl). */
   readonly baseUrl: string;
   private readonly http: KyInstance;
+  private readonly auth: AuthentikAuth;
   requestCount = 0;
 
   constructor(options: AuthentikClientOptions) {
     const base = options.url.replace(/\/+$/, "");
     this.baseUrl = displayUrl(base);
+    if (!options.auth && options.token === undefined) throw new Error("AuthentikClient: auth or token is required");
+    const auth = options.auth ?? new StaticTokenAuth(options.token!);
+    this.auth = auth;
     this.http = ky.create({
       prefixUrl: `${base}/api/v3`,
-      headers: { Authorization: `Bearer ${options.token}`, Accept: "application/json" },
+      headers: { Accept: "application/json" },
       timeout: options.timeoutMs ?? 30_000,
       retry: {
         limit: options.retries ?? 4,
@@ -101,9 +109,15 @@ export class AuthentikClient {
         statusCodes: [408, 429, 500, 502, 503, 504],
         afterStatusCodes: [413, 429, 503],
         backoffLimit: 10_000,
+        // Signing in failed (auth.ts): resending the request would only repeat the exchange.
+        shouldRetry: ({ error }) => (error instanceof AuthentikSignInError ? false : undefined),
       },
       hooks: {
         beforeRequest: [
+          // Asked for each request, retries included: a federated token is renewed as it nears expiry.
+          async (request) => {
+            request.headers.set("Authorization", await auth.authorization());
+          },
           (request) => {
             this.requestCount++;
             options.onRequest?.(request.method, new URL(request.url).pathname);
@@ -135,6 +149,8 @@ export class AuthentikClient {
       const text = await response.text();
       return (text ? JSON.parse(text) : undefined) as T;
     } catch (error) {
+      // Signing in failed before the request was sent: its message says what to fix.
+      if (error instanceof AuthentikSignInError) throw error;
       if (error instanceof HTTPError) {
         const text = await error.response.text().catch(() => "");
         let parsed: unknown = text;
@@ -144,10 +160,7 @@ export class AuthentikClient {
           /* not JSON: keep the text */
         }
         const status = error.response.status;
-        const hint =
-          status === 403 || status === 401
-            ? "the token in AUTHENTIK_TOKEN was refused (wrong token, expired, or missing permissions)"
-            : undefined;
+        const hint = status === 403 || status === 401 ? this.auth.refusedHint() : undefined;
         throw new AuthentikApiError(method.toUpperCase(), `/api/v3/${relative}`, status, parsed, hint);
       }
       if (error instanceof TimeoutError) {
