@@ -162,6 +162,10 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--prune", "the deletions pruning needs too (default: options.prune)")
     .option("--no-prune", "without the deletions pruning needs")
+    .option("--authentik-oidc <owner/repo>", "also the authentik objects that let this repository's GitHub Actions sign in with their OIDC token instead of an API token (authentik-auth: github-oidc), as a blueprint")
+    .option("--authentik-oidc-audience <audience>", "with --authentik-oidc: the audience the Action requests the token for (default: authentik.url)")
+    .option("--authentik-oidc-environment <name>", "with --authentik-oidc: the GitHub environment of the apply job", "aws-apply")
+    .option("--authentik-oidc-branch <branch>", "with --authentik-oidc: the default branch, the only one apply runs from", "main")
     .action(async (opts: PermissionsFlags) => setExit(await runPermissions(o, opts)));
 
   program

@@ -10,13 +10,31 @@ export interface PermissionsFlags {
   for: Phase;
   format?: "text" | "json";
   prune?: boolean;
+  /** OWNER/REPO: also the authentik objects for the Action's sign-in with GitHub's OIDC token. */
+  authentikOidc?: string;
+  authentikOidcAudience?: string;
+  authentikOidcEnvironment?: string;
+  authentikOidcBranch?: string;
 }
 
 /** `permissions`: what plan or apply of this configuration needs from AWS and authentik. Offline: reads only the file. */
 export async function runPermissions(o: Output, flags: PermissionsFlags): Promise<number> {
   const { config, warnings } = await loadConfigFile(flags.config);
   printDiagnostics(o, warnings);
-  const report = permissionsReport(config, { phase: flags.for, prune: flags.prune ?? config.options.prune });
+  const report = permissionsReport(config, {
+    phase: flags.for,
+    prune: flags.prune ?? config.options.prune,
+    ...(flags.authentikOidc !== undefined
+      ? {
+          oidc: {
+            repository: flags.authentikOidc,
+            ...(flags.authentikOidcAudience !== undefined ? { audience: flags.authentikOidcAudience } : {}),
+            ...(flags.authentikOidcEnvironment !== undefined ? { environment: flags.authentikOidcEnvironment } : {}),
+            ...(flags.authentikOidcBranch !== undefined ? { branch: flags.authentikOidcBranch } : {}),
+          },
+        }
+      : {}),
+  });
   o.io.stdout.write(flags.format === "json" ? renderPermissionsJson(report) : renderPermissionsText(report));
   return EXIT.ok;
 }

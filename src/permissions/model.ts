@@ -33,6 +33,7 @@
 import type { ResolvedConfig } from "../config/model.js";
 import { CONFIG_TAG, MANAGED_BY_TAG, MANAGED_BY_VALUE } from "../domain/plan-types.js";
 import { partitionIdOfRegion } from "../domain/aws-iam.js";
+import { type AuthentikOidc, authentikOidc, type OidcOptions } from "./oidc.js";
 
 export type Phase = "plan" | "apply";
 
@@ -78,6 +79,8 @@ export interface AuthentikPermissions {
   /** An authentik blueprint creating the role, a group holding it and a service account in the group. */
   blueprint: string;
   notes: string[];
+  /** With --authentik-oidc: what signing in with GitHub Actions' OIDC token needs, as a blueprint (instead of an API token). */
+  oidc?: AuthentikOidc;
 }
 
 export interface PermissionsReport {
@@ -94,6 +97,8 @@ export interface PermissionsOptions {
   phase: Phase;
   /** Deletions allowed (options.prune, or --prune / --no-prune). */
   prune: boolean;
+  /** --authentik-oidc: the authentik objects for the Action's sign-in with GitHub's OIDC token. */
+  oidc?: OidcOptions;
 }
 
 // ---------------------------------------------------------------------------------
@@ -600,17 +605,29 @@ function authentikGrants(config: ResolvedConfig, options: PermissionsOptions): P
   return g;
 }
 
-export function authentikPermissions(config: ResolvedConfig, options: PermissionsOptions): AuthentikPermissions {
+/** The role of a phase: its name and its permissions (`app_label.codename`, sorted), with why each is there. */
+function phaseRole(config: ResolvedConfig, options: PermissionsOptions): { roleName: string; permissions: string[]; reasons: Record<string, Reason> } {
   const grants = authentikGrants(config, options);
   const reasons: Record<string, Reason> = {};
   for (const g of grants) reasons[g.codename] ??= { why: g.why, ...(g.onlyWhen ? { onlyWhen: g.onlyWhen } : {}) };
-  const permissions = Object.keys(reasons).sort();
-  const roleName = `authentik-aws-gitops ${options.phase} ${config.authentik.application.slug}`;
-  const notes = [
-    "A token of a user who is no superuser cannot start authentik's full SCIM sync (POST /tasks/schedules/{id}/send/ also needs authentik_tasks_schedules.add_schedule, which no role can hold). Such a token relies on the sync authentik starts when the SCIM provider is saved, and syncs each group an apply waits for through POST /providers/scim/{id}/sync/object/.",
-    "The API token itself: create it for the service account (Directory → Tokens and App passwords, intent API) and store it as AUTHENTIK_TOKEN; it is never part of the blueprint.",
-  ];
-  return { roleName, permissions, reasons, blueprint: blueprint(config, options.phase, roleName, permissions), notes: config.scim && options.phase === "apply" ? notes : notes.slice(1) };
+  return { roleName: `authentik-aws-gitops ${options.phase} ${config.authentik.application.slug}`, permissions: Object.keys(reasons).sort(), reasons };
+}
+
+export function authentikPermissions(config: ResolvedConfig, options: PermissionsOptions): AuthentikPermissions {
+  const { roleName, permissions, reasons } = phaseRole(config, options);
+  const scimNote =
+    "A token of a user who is no superuser cannot start authentik's full SCIM sync (POST /tasks/schedules/{id}/send/ also needs authentik_tasks_schedules.add_schedule, which no role can hold). Such a token relies on the sync authentik starts when the SCIM provider is saved, and syncs each group an apply waits for through POST /providers/scim/{id}/sync/object/.";
+  const tokenNote = "The API token itself: create it for the service account (Directory → Tokens and App passwords, intent API) and store it as AUTHENTIK_TOKEN; it is never part of the blueprint.";
+  // Signing in with GitHub's OIDC token: both phases' accounts at once (the plan job's and the apply job's), and no API token.
+  const oidc = options.oidc
+    ? authentikOidc(
+        config,
+        options.oidc,
+        (["plan", "apply"] as const).map((phase) => ({ phase, ...phaseRole(config, { ...options, phase }) })),
+      )
+    : undefined;
+  const notes = [...(config.scim && options.phase === "apply" ? [scimNote] : []), ...(oidc ? [] : [tokenNote])];
+  return { roleName, permissions, reasons, blueprint: blueprint(config, options.phase, roleName, permissions), notes, ...(oidc ? { oidc } : {}) };
 }
 
 /** YAML double-quoted scalar: JSON's escapes are YAML's. */

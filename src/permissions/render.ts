@@ -32,10 +32,24 @@ export function renderPermissionsText(report: PermissionsReport): string {
   out.push("");
   out.push("== authentik ==");
   out.push("");
-  out.push(`Permissions of the role "${report.authentik.roleName}" (app_label.codename), for the API token's user:`);
+  out.push(`Permissions of the role "${report.authentik.roleName}" (app_label.codename), for the ${report.authentik.oidc ? `${report.phase} job's service account` : "API token's user"}:`);
   for (const p of report.authentik.permissions) {
     const r = report.authentik.reasons[p];
     out.push(`  ${p}${r?.onlyWhen ? `  (only when ${r.onlyWhen})` : ""}`);
+  }
+  const oidc = report.authentik.oidc;
+  if (oidc) {
+    out.push("");
+    out.push(`== authentik: GitHub Actions of ${oidc.repository} sign in with their OIDC token (no API token) ==`);
+    out.push("");
+    out.push(`Each job's token is exchanged (client id ${oidc.clientId}, audience ${oidc.audience}) for a ${oidc.accessTokenValidityWords} access token of the service account named after its subject:`);
+    for (const a of oidc.accounts) out.push(`  ${a.phase.padEnd(5)}  ${a.subject}  (${a.jobs})\n         → ${a.username}, in the group "${a.group}"`);
+    out.push("");
+    out.push("As an authentik blueprint (GitHub's keys as an OAuth source, the OAuth2 provider and application, the policy on the claims, each phase's role, group and accounts):");
+    out.push("");
+    out.push(indent(oidc.blueprint.trimEnd()));
+    for (const note of [...report.authentik.notes, ...oidc.notes]) out.push(`note: ${note}`);
+    return `${out.join("\n")}\n`;
   }
   out.push("");
   out.push("As an authentik blueprint (role, a group holding it, a service account in the group):");

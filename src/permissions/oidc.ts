@@ -1,0 +1,286 @@
+/**
+ * `permissions --authentik-oidc OWNER/REPO`: the authentik objects that let the Action sign
+ * in with GitHub Actions' OIDC token instead of a stored API token (authentik-auth:
+ * github-oidc), as one blueprint. Pure: the configuration and the options in, data out.
+ *
+ * From authentik's source (authentik/providers/oauth2/views/token.py, 2025.10 to 2026.x):
+ * - The OAuth2 provider verifies the JWT against the JWKS (`oidc_jwks`, fetched from
+ *   `oidc_jwks_url` on save and refreshed by authentik's update_well_known_jwks task) of
+ *   the OAuth sources in its `jwt_federation_sources`, by `kid`; not the audience (the
+ *   policy below checks it), but the expiry. `client_type` is checked only for the
+ *   authorization_code and refresh_token grants: confidential, with a secret nobody
+ *   knows, leaves those closed.
+ * - Its application must exist; the application's policies see the claims in
+ *   `request.context["oauth_jwt"]`.
+ * - The user is the service account `<provider name>-<sub>`, at most 150 characters,
+ *   created on first use if missing and kept (groups included) if it exists: so the
+ *   accounts are declared here, each in the group holding its phase's role. GitHub's
+ *   OpenID Connect claims carry no nickname or preferred_username, which would otherwise
+ *   name it (the openidconnect source type's base properties).
+ * - The access token carries only requested scopes the provider has a mapping for, and
+ *   the API takes it only with `goauthentik.io/api` (authentik's managed mapping
+ *   goauthentik.io/providers/oauth2/scope-authentik_api).
+ * - An OAuth source needs consumer_key and consumer_secret, and, for openidconnect, the
+ *   authorization, access token and profile URLs (blank is accepted); this one never signs
+ *   anyone in, it only holds GitHub's keys.
+ */
+import type { ResolvedConfig } from "../config/model.js";
+import { pyLiteral } from "../domain/expressions.js";
+import { UserError } from "../errors.js";
+import type { Phase } from "./model.js";
+
+export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
+export const GITHUB_JWKS_URL = `${GITHUB_ISSUER}/.well-known/jwks`;
+/** authentik's managed scope mapping for goauthentik.io/api (blueprints/system/providers-oauth2.yaml). */
+export const API_SCOPE_MAPPING_MANAGED = "goauthentik.io/providers/oauth2/scope-authentik_api";
+/** authentik's USERNAME_MAX_LENGTH: longer `<provider name>-<sub>` names are cut (Python slices code points). */
+const USERNAME_MAX_LENGTH = 150;
+/** The provider's access_token_validity: a plan or apply lasts longer than one, and the Action renews its token at 80%. */
+const TOKEN_VALIDITY = "minutes=10";
+const TOKEN_VALIDITY_WORDS = "10-minute";
+
+export interface OidcOptions {
+  /** OWNER/REPO, the repository whose workflows sign in. */
+  repository: string;
+  /** The audience the Action requests GitHub's token for (authentik-oidc-audience; default its authentik URL). */
+  audience?: string;
+  /** The GitHub environment the apply job runs in (default aws-apply). */
+  environment?: string;
+  /** The default branch, the only one apply may run from (default main). */
+  branch?: string;
+}
+
+export interface OidcAccount {
+  phase: Phase;
+  /** GitHub's `sub` of the jobs that sign in as it. */
+  subject: string;
+  /** Which jobs those are, in words. */
+  jobs: string;
+  /** `<provider name>-<sub>`, as authentik names it. */
+  username: string;
+  group: string;
+}
+
+export interface AuthentikOidc {
+  repository: string;
+  issuer: string;
+  jwksUrl: string;
+  audience: string;
+  environment: string;
+  branch: string;
+  /** The Action's authentik-client-id (also the provider's name and the application's slug). */
+  clientId: string;
+  /** access_token_validity, as authentik writes it (minutes=10). */
+  accessTokenValidity: string;
+  /** The same in words (10-minute). */
+  accessTokenValidityWords: string;
+  accounts: OidcAccount[];
+  /** The blueprint declaring the source, provider, application, policy, roles, groups and accounts. */
+  blueprint: string;
+  notes: string[];
+}
+
+/** The role and group of each phase: the same names as the API-token blueprint's, so the two converge. */
+export interface PhaseRole {
+  phase: Phase;
+  roleName: string;
+  permissions: string[];
+}
+
+const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+const BRANCH = /^[A-Za-z0-9._][A-Za-z0-9._/-]{0,254}$/;
+
+/** The options checked and defaulted (the audience from authentik.url), or a UserError saying what to pass. */
+export function resolveOidcOptions(config: ResolvedConfig, options: OidcOptions): Required<OidcOptions> {
+  const repository = options.repository.trim();
+  if (!REPOSITORY.test(repository) || /\/\.\.?$/.test(repository)) {
+    throw new UserError(`--authentik-oidc takes the repository whose workflows sign in as OWNER/REPO (e.g. acme/aws-access), not '${options.repository}'`);
+  }
+  const environment = (options.environment ?? "aws-apply").trim();
+  if (environment === "" || environment.length > 255 || /[\u0000-\u001f\u007f]/.test(environment)) {
+    throw new UserError(`--authentik-oidc-environment must name a GitHub environment (1 to 255 characters, no control characters), not '${options.environment}'`);
+  }
+  const branch = (options.branch ?? "main").trim().replace(/^refs\/heads\//, "");
+  if (!BRANCH.test(branch) || branch.includes("..") || branch.endsWith("/")) throw new UserError(`--authentik-oidc-branch must be a branch name (e.g. main), not '${options.branch}'`);
+  const audience = (options.audience ?? config.authentik.url ?? "").trim().replace(/\/+$/, "");
+  if (!audience) {
+    throw new UserError(
+      "--authentik-oidc: the policy checks the audience the Action requests GitHub's token for (its authentik-oidc-audience input, by default its authentik-url): set authentik.url in the configuration, or pass --authentik-oidc-audience",
+    );
+  }
+  return { repository, environment, branch, audience };
+}
+
+/** YAML double-quoted scalar: JSON's escapes are YAML's. */
+const yamlString = (s: string) => JSON.stringify(s);
+
+/** The first `max` code points (authentik cuts the username with a Python slice). */
+const codePoints = (s: string, max: number) => Array.from(s).slice(0, max).join("");
+
+/** The expression policy: which claims may sign in at all, and which subject may be the apply account. */
+export function claimsPolicy(o: Required<OidcOptions>, subjects: { plan: string[]; apply: string }): string {
+  return `# Written by authentik-aws-gitops (permissions --authentik-oidc): who may sign in through this
+# application. authentik evaluates it at its token endpoint with the verified JWT's claims
+# (request.context["oauth_jwt"]); the service account is then <provider name>-<sub>, and
+# what it may do is its group's role. People signing in have no such claims: refused.
+claims = request.context.get("oauth_jwt")
+if not isinstance(claims, dict):
+    return False
+if claims.get("iss") != ${pyLiteral(GITHUB_ISSUER)}:
+    return False
+# authentik does not check the audience: a token GitHub issued for another service is refused here.
+audience = claims.get("aud")
+if ${pyLiteral(o.audience)} not in (audience if isinstance(audience, list) else [audience]):
+    return False
+if claims.get("repository") != ${pyLiteral(o.repository)}:
+    return False
+subject = claims.get("sub")
+# Read-only accounts: pull requests, and runs on the default branch outside the environment (drift, report).
+if subject in (${subjects.plan.map((s) => pyLiteral(s)).join(", ")}):
+    return True
+# The account that writes: only the environment, only on the default branch.
+if subject == ${pyLiteral(subjects.apply)}:
+    return claims.get("environment") == ${pyLiteral(o.environment)} and claims.get("ref") == ${pyLiteral(`refs/heads/${o.branch}`)}
+return False
+`;
+}
+
+export function authentikOidc(config: ResolvedConfig, options: OidcOptions, roles: PhaseRole[]): AuthentikOidc {
+  const o = resolveOidcOptions(config, options);
+  const slug = config.authentik.application.slug;
+  const name = `authentik-aws-gitops-${slug}`;
+  const sourceSlug = "authentik-aws-gitops-github-actions";
+  const subject = (context: string) => `repo:${o.repository}:${context}`;
+  const groupOf = (phase: Phase) => `authentik-aws-gitops ${phase} ${slug}`;
+  const account = (phase: Phase, sub: string, jobs: string): OidcAccount => ({ phase, subject: sub, jobs, username: codePoints(`${name}-${sub}`, USERNAME_MAX_LENGTH), group: groupOf(phase) });
+  const accounts = [
+    account("plan", subject("pull_request"), "plan on pull requests"),
+    account("plan", subject(`ref:refs/heads/${o.branch}`), `runs on ${o.branch} outside the environment ${o.environment}: the drift check, the access report`),
+    account("apply", subject(`environment:${o.environment}`), `apply and expire, in the environment ${o.environment} on ${o.branch}`),
+  ];
+  const policy = claimsPolicy(o, { plan: accounts.filter((a) => a.phase === "plan").map((a) => a.subject), apply: accounts.find((a) => a.phase === "apply")!.subject });
+
+  const lines: string[] = [
+    "# yaml-language-server: $schema=https://goauthentik.io/blueprints/schema.json",
+    `# authentik-aws-gitops: GitHub Actions of ${o.repository} sign in with their OIDC token (authentik-auth: github-oidc,`,
+    `# authentik-client-id: ${name}); no API token. Each job gets a ${TOKEN_VALIDITY_WORDS} access token of the`,
+    "# service account named after its subject, which holds its phase's role through its group.",
+    "version: 1",
+    "metadata:",
+    `  name: ${yamlString(`authentik-aws-gitops GitHub OIDC (${slug}, ${o.repository})`)}`,
+    "entries:",
+    // GitHub's signing keys; it signs no one in (no authorization URL, on no login stage).
+    "  - model: authentik_sources_oauth.oauthsource",
+    "    id: github-actions",
+    "    identifiers:",
+    `      slug: ${yamlString(sourceSlug)}`,
+    "    attrs:",
+    `      name: ${yamlString("GitHub Actions (authentik-aws-gitops)")}`,
+    `      slug: ${yamlString(sourceSlug)}`,
+    "      provider_type: openidconnect",
+    `      consumer_key: ${yamlString("github-actions")}`,
+    `      consumer_secret: ${yamlString("unused: this source only holds GitHub's signing keys")}`,
+    '      authorization_url: ""',
+    '      access_token_url: ""',
+    '      profile_url: ""',
+    `      oidc_jwks_url: ${yamlString(GITHUB_JWKS_URL)}`,
+    "  - model: authentik_providers_oauth2.oauth2provider",
+    "    id: provider",
+    "    identifiers:",
+    `      name: ${yamlString(name)}`,
+    "    attrs:",
+    `      name: ${yamlString(name)}`,
+    "      client_type: confidential",
+    `      client_id: ${yamlString(name)}`,
+    "      authorization_flow: !Find [authentik_flows.flow, [slug, default-provider-authorization-implicit-consent]]",
+    "      invalidation_flow: !Find [authentik_flows.flow, [slug, default-provider-invalidation-flow]]",
+    "      redirect_uris: []",
+    "      property_mappings:",
+    `        - !Find [authentik_providers_oauth2.scopemapping, [managed, ${API_SCOPE_MAPPING_MANAGED}]]`,
+    "      jwt_federation_sources:",
+    "        - !KeyOf github-actions",
+    `      access_token_validity: ${TOKEN_VALIDITY}`,
+    "  - model: authentik_core.application",
+    "    id: application",
+    "    identifiers:",
+    `      slug: ${yamlString(name)}`,
+    "    attrs:",
+    `      name: ${yamlString(`authentik-aws-gitops (${slug}, GitHub Actions)`)}`,
+    `      slug: ${yamlString(name)}`,
+    "      provider: !KeyOf provider",
+    // Hidden from people's application library.
+    "      meta_launch_url: blank://blank",
+    "      policy_engine_mode: any",
+    "  - model: authentik_policies_expression.expressionpolicy",
+    "    id: claims",
+    "    identifiers:",
+    `      name: ${yamlString(`${name} GitHub Actions claims`)}`,
+    "    attrs:",
+    `      name: ${yamlString(`${name} GitHub Actions claims`)}`,
+    "      expression: |",
+    ...policy.trimEnd().split("\n").map((line) => (line === "" ? "" : `        ${line}`)),
+    "  - model: authentik_policies.policybinding",
+    "    identifiers:",
+    "      policy: !KeyOf claims",
+    "      target: !KeyOf application",
+    "    attrs:",
+    "      order: 0",
+    "      enabled: true",
+  ];
+  for (const role of roles) {
+    lines.push(
+      "  - model: authentik_rbac.role",
+      `    id: role-${role.phase}`,
+      "    identifiers:",
+      `      name: ${yamlString(role.roleName)}`,
+      "    attrs:",
+      `      name: ${yamlString(role.roleName)}`,
+      "      permissions:",
+      ...role.permissions.map((p) => `        - ${p}`),
+      "  - model: authentik_core.group",
+      `    id: group-${role.phase}`,
+      "    identifiers:",
+      `      name: ${yamlString(groupOf(role.phase))}`,
+      "    attrs:",
+      `      name: ${yamlString(groupOf(role.phase))}`,
+      "      roles:",
+      `        - !KeyOf role-${role.phase}`,
+    );
+  }
+  for (const a of accounts) {
+    lines.push(
+      "  - model: authentik_core.user",
+      "    identifiers:",
+      `      username: ${yamlString(a.username)}`,
+      "    attrs:",
+      `      username: ${yamlString(a.username)}`,
+      `      name: ${yamlString(`authentik-aws-gitops ${a.phase} (${slug}): ${a.jobs}`)}`,
+      "      type: service_account",
+      // Where authentik moves the account when the JWT signs it in (the source's user path).
+      `      path: ${yamlString(`goauthentik.io/sources/${sourceSlug}`)}`,
+      "      groups:",
+      `        - !KeyOf group-${a.phase}`,
+    );
+  }
+  lines.push("");
+
+  return {
+    repository: o.repository,
+    issuer: GITHUB_ISSUER,
+    jwksUrl: GITHUB_JWKS_URL,
+    audience: o.audience,
+    environment: o.environment,
+    branch: o.branch,
+    clientId: name,
+    accessTokenValidity: TOKEN_VALIDITY,
+    accessTokenValidityWords: TOKEN_VALIDITY_WORDS,
+    accounts,
+    blueprint: lines.join("\n"),
+    notes: [
+      `The workflow: authentik-auth: github-oidc, authentik-client-id: ${name}, authentik-url (the audience is ${o.audience}: set authentik-oidc-audience if authentik-url differs), and the job's permissions: id-token: write; no authentik-token.`,
+      `The apply job must run in the GitHub environment ${o.environment}, whose deployment branch rule allows only ${o.branch}: the policy also requires ref refs/heads/${o.branch}.`,
+      "A merge queue's runs have a subject of their own per queued merge (repo:OWNER/REPO:ref:refs/heads/gh-readonly-queue/…), which no account here is named after: the policy refuses them. Plan the merge_group event with authentik-auth: token and a read-only API token, or not at all.",
+      "authentik fetches GitHub's keys when the blueprint is applied and refreshes them with its update_well_known_jwks task: authentik must reach token.actions.githubusercontent.com.",
+    ],
+  };
+}
