@@ -9,7 +9,9 @@
  *   the OAuth sources in its `jwt_federation_sources`, by `kid`; not the audience (the
  *   policy below checks it), but the expiry. `client_type` is checked only for the
  *   authorization_code and refresh_token grants: confidential, with a secret nobody
- *   knows, leaves those closed.
+ *   knows, leaves those closed. From 2026.8 (the providers/oauth2/allowed-grant-types
+ *   change) the provider must also list client_credentials in `grant_types`, which is
+ *   empty by default; releases before it drop that field unread, as DRF does.
  * - Its application must exist; the application's policies see the claims in
  *   `request.context["oauth_jwt"]`.
  * - The user is the service account `<provider name>-<sub>`, at most 150 characters,
@@ -191,6 +193,9 @@ export function authentikOidc(config: ResolvedConfig, options: OidcOptions, role
     "    attrs:",
     `      name: ${yamlString(name)}`,
     "      client_type: confidential",
+    // From 2026.8 a provider accepts only the grants it lists (none by default); older releases drop the field unread.
+    "      grant_types:",
+    "        - client_credentials",
     `      client_id: ${yamlString(name)}`,
     "      authorization_flow: !Find [authentik_flows.flow, [slug, default-provider-authorization-implicit-consent]]",
     "      invalidation_flow: !Find [authentik_flows.flow, [slug, default-provider-invalidation-flow]]",

@@ -160,6 +160,7 @@ describe("permissions --authentik-oidc", () => {
       name: "authentik-aws-gitops-aws",
       client_id: "authentik-aws-gitops-aws",
       client_type: "confidential",
+      grant_types: ["client_credentials"],
       redirect_uris: [],
       access_token_validity: "minutes=10",
       jwt_federation_sources: [{ tag: "KeyOf", value: "github-actions" }],

@@ -301,6 +301,7 @@ export class FederatedTokenAuth implements AuthentikAuth {
           `- a federation source of the provider with client id ${clientId} trusts the key '${facts.kid}': an OAuth source in the provider's jwt_federation_sources ("Federated OIDC Sources") whose JWKS holds it (for GitHub Actions: oidc_jwks_url https://token.actions.githubusercontent.com/.well-known/jwks); none does, or its JWKS is stale`,
           `- the application's policy accepts the claims (${claims}): a token of another repository, branch or environment is refused by design`,
           `- the provider belongs to an application (authentik refuses a provider without one)`,
+          `- from authentik 2026.8: the provider's grant_types include client_credentials`,
           ...(typeof facts.claims.exp === "number" ? [`- the JWT has not expired by authentik's clock (it expires at ${new Date(facts.claims.exp * 1000).toISOString()})`] : []),
         ].join("\n"),
       );
