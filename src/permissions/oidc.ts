@@ -29,7 +29,9 @@
 import type { ResolvedConfig } from "../config/model.js";
 import { pyLiteral } from "../domain/expressions.js";
 import { UserError } from "../errors.js";
-import type { Phase } from "./model.js";
+
+/** A phase of the tool (model.ts's Phase; model.ts imports this file). */
+type Phase = "plan" | "apply";
 
 export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
 export const GITHUB_JWKS_URL = `${GITHUB_ISSUER}/.well-known/jwks`;
