@@ -7,11 +7,29 @@ import { randomUUID } from "node:crypto";
 import { KNOWN_PERMISSIONS } from "./permissions.js";
 import { describeCertificate, generateSelfSigned } from "./seed.js";
 import { evaluateInAssertion } from "./routes/propertymappings.js";
+import { fetchJson, newOAuth2Provider } from "./routes/oauth.js";
 import { triggerFullSync } from "./routes/providers.js";
+import type { TokenRequestRecord } from "./oauth-token.js";
 import type { AuthentikEmulator, RecordedRequest } from "./server.js";
 import type { GroupRec, OtherProviderRec, ScimProviderRec, ScimPush } from "./store.js";
 
-export type OtherProviderKind = OtherProviderRec["kind"];
+export type OtherProviderKind = OtherProviderRec["kind"] | "oauth2";
+
+/** An issued OAuth2 access token as the issuedTokens control shows it. */
+export interface IssuedToken {
+  id: number;
+  provider: string;
+  username: string;
+  scope: string[];
+  /** ISO time on the emulator's clock */
+  issued: string;
+  expires: string;
+  /** expired on the emulator's clock now */
+  expired: boolean;
+  method: string;
+  /** the access token's claims */
+  claims: Record<string, unknown>;
+}
 
 export function authentikControls(emulator: AuthentikEmulator) {
   const { store } = emulator;
@@ -136,6 +154,11 @@ export function authentikControls(emulator: AuthentikEmulator) {
     addProvider: ({ kind, name }: { kind: OtherProviderKind; name: string }): { pk: number } => {
       if (!["oauth2", "ldap", "proxy"].includes(kind)) throw new Error(`addProvider: kind must be oauth2, ldap or proxy, not ${JSON.stringify(kind)}`);
       if ([...store.providers.values()].some((p) => p.name === name)) throw new Error(`addProvider: {"name": ["provider with this name already exists."]}`);
+      if (kind === "oauth2") {
+        const p = newOAuth2Provider(store, name, { authorization: flowPk("default-provider-authorization-implicit-consent"), invalidation: flowPk("default-provider-invalidation-flow") });
+        store.providers.set(p.pk, p);
+        return { pk: p.pk };
+      }
       const rec: OtherProviderRec = {
         kind,
         pk: store.allocProviderPk(),
@@ -164,6 +187,95 @@ export function authentikControls(emulator: AuthentikEmulator) {
       const { certificate, key } = generateSelfSigned(name, { days, fresh: true });
       Object.assign(kp, { certificate_data: certificate, key_data: key, ...describeCertificate(certificate) });
       return { pk: kp.pk, fingerprint_sha256: kp.fingerprint_sha256, cert_expiry: kp.cert_expiry };
+    },
+
+    /**
+     * Moves the emulator's clock by `seconds` (cumulative; negative goes back) — the clock that
+     * decides whether an access token, or a federated JWT at the token endpoint, has expired.
+     * Returns the offset now in effect. `clock({ set: 0 })` goes back to real time.
+     */
+    clock: (change: { advanceSeconds: number } | { set: number }): { offsetSeconds: number; now: string } => {
+      store.clockOffsetMs = "set" in change ? change.set * 1000 : store.clockOffsetMs + change.advanceSeconds * 1000;
+      return { offsetSeconds: store.clockOffsetMs / 1000, now: new Date(store.now()).toISOString() };
+    },
+
+    /** The OAuth2 access tokens authentik holds (issued, not yet deleted), oldest first. */
+    issuedTokens: (): IssuedToken[] =>
+      [...store.accessTokens.values()]
+        .sort((a, b) => a.id - b.id)
+        .map((t) => ({
+          id: t.id,
+          provider: store.providers.get(t.provider)?.name ?? String(t.provider),
+          username: store.users.get(t.user)?.username ?? String(t.user),
+          scope: [...t.scope],
+          issued: new Date(t.issued).toISOString(),
+          expires: new Date(t.expires).toISOString(),
+          expired: t.expires < store.now(),
+          method: t.method,
+          claims: t.claims,
+        })),
+
+    /** Every request to /application/o/token/, with the reason authentik logs for a refusal and who got a token. */
+    tokenRequests: (): TokenRequestRecord[] => emulator.tokenRequests,
+
+    /**
+     * authentik's update_well_known_jwks task (authentik/sources/oauth/tasks.py, hourly): for every
+     * OAuth source with an oidc_well_known_url, its jwks_uri (and endpoints) read again; for every
+     * one with an oidc_jwks_url, oidc_jwks fetched again. What each source ended up with, or why not.
+     */
+    refreshJwks: async (): Promise<Array<{ slug: string; updated: boolean; error?: string }>> => {
+      const out: Array<{ slug: string; updated: boolean; error?: string }> = [];
+      for (const s of store.sources.values()) {
+        if (s.oidc_well_known_url) {
+          const got = await fetchJson(store, s.oidc_well_known_url).catch((err: Error) => ({ ok: false as const, text: err.message }));
+          if (got.ok && got.json && typeof got.json === "object") {
+            const config = got.json as Record<string, unknown>;
+            for (const [attr, key] of [["authorization_url", "authorization_endpoint"], ["access_token_url", "token_endpoint"], ["profile_url", "userinfo_endpoint"], ["oidc_jwks_url", "jwks_uri"]] as const) {
+              if (key in config) (s as unknown as Record<string, unknown>)[attr] = config[key];
+            }
+          } else if (!got.ok) out.push({ slug: s.slug, updated: false, error: `Failed to update OIDC configuration for ${s.slug}: ${got.text}` });
+        }
+      }
+      for (const s of store.sources.values()) {
+        if (!s.oidc_jwks_url) continue;
+        const got = await fetchJson(store, s.oidc_jwks_url).catch((err: Error) => ({ ok: false as const, text: err.message }));
+        if (!got.ok) {
+          out.push({ slug: s.slug, updated: false, error: `Failed to update JWKS for ${s.slug}: ${got.text}` });
+          continue;
+        }
+        const changed = JSON.stringify(s.oidc_jwks) !== JSON.stringify(got.json);
+        if (changed) s.oidc_jwks = got.json as typeof s.oidc_jwks;
+        out.push({ slug: s.slug, updated: changed });
+      }
+      return out;
+    },
+
+    /**
+     * authentik's clean_temporary_users task (authentik/core/tasks.py, every 5 minutes): deletes
+     * users marked goauthentik.io/user/generated whose goauthentik.io/user/expires (a Unix time,
+     * set when the token endpoint *created* the account from a JWT with an exp) has passed on
+     * the emulator's clock — with their group memberships, bindings and access tokens. The
+     * usernames deleted.
+     */
+    cleanTemporaryUsers: (): string[] => {
+      const deleted: string[] = [];
+      for (const u of [...store.users.values()]) {
+        if (u.attributes["goauthentik.io/user/generated"] !== true) continue;
+        const expires = u.attributes["goauthentik.io/user/expires"];
+        if (typeof expires !== "number" || !expires) continue;
+        if (store.now() / 1000 - expires > 0) {
+          store.deleteUser(u.pk);
+          deleted.push(u.username);
+        }
+      }
+      return deleted;
+    },
+
+    /** authentik's clean_expired_models task for access tokens: deletes those expired on the emulator's clock; how many. */
+    cleanExpiredTokens: (): number => {
+      let n = 0;
+      for (const [token, t] of store.accessTokens) if (t.expires < store.now()) (store.accessTokens.delete(token), n++);
+      return n;
     },
 
     /**

@@ -393,6 +393,72 @@ def do_evaluate(req):
         return {"successful": False, "result": exception_to_string(exc), "logs": logs}
 
 
+class HttpRequestStub:
+    """What an expression sees as `http_request`: the few attributes of Django's HttpRequest it can read."""
+
+    def __init__(self, data):
+        data = data or {}
+        self.method = data.get("method", "POST")
+        self.path = data.get("path", "/")
+        self.META = {"REMOTE_ADDR": data.get("client_ip", "127.0.0.1"), "HTTP_USER_AGENT": data.get("user_agent", "")}
+        self.GET = {}
+        self.POST = {}
+
+
+def do_policy(req):
+    """An expression policy evaluated as authentik's PolicyEvaluator does
+    (authentik/policies/expression/evaluator.py, authentik/lib/expression/evaluator.py):
+    the expression's locals are ak_message, ak_user_has_authenticator, ak_is_sso_flow,
+    ak_client_ip, http_request, request (a PolicyRequest) and context (request.context);
+    a truthy result passes, None or a falsy one fails, messages come from ak_message();
+    an exception is reported as such (the engine then uses the binding's failure_result)."""
+    applications = {pk: Application(a) for pk, a in req.get("applications", {}).items()}
+    logs = []
+    messages = []
+    user = User(req["user"], req.get("entitlements", {}), applications)
+    context = dict(req.get("context") or {})
+    for key in req.get("set_keys", []):
+        if key in context and isinstance(context[key], list):
+            context[key] = set(context[key])
+    obj = applications.get(req.get("obj")) if req.get("obj") else None
+    policy_request = PolicyRequest(user, obj, context)
+    http_request = HttpRequestStub(req.get("http_request"))
+    policy_request.http_request = http_request
+    local_context = {
+        "ak_message": lambda message: messages.append(message),
+        "ak_user_has_authenticator": lambda user, device_type=None: False,
+        "ak_is_sso_flow": context.get("is_sso", False),
+        "ak_client_ip": ipaddress.ip_address(http_request.META["REMOTE_ADDR"]),
+        "http_request": http_request,
+        "request": policy_request,
+        "context": context,
+    }
+    evaluator_globals = {
+        "ak_logger": Logger(logs),
+        "ak_is_group_member": lambda user, **f: user.all_groups().filter(**f).exists(),
+        "ak_user_by": lambda **f: None,
+        "ak_call_policy": lambda name, **kw: (_ for _ in ()).throw(ValueError(f"Policy '{name}' not found.")),
+        "ak_create_event": lambda action, **kw: None,
+        "ip_address": ipaddress.ip_address,
+        "ip_network": ipaddress.ip_network,
+        "list_flatten": lambda v: (v[0] if v else None) if isinstance(v, list) else v,
+        "regex_match": lambda value, regex: re.search(regex, value) is not None,
+        "regex_replace": lambda value, regex, repl: re.sub(regex, repl, value),
+        "slugify": slugify,
+    }
+    try:
+        code = compile(wrap_expression(req["expression"], list(local_context.keys())), req.get("filename", "PolicyEvaluator"), "exec")
+        local_vars = {sanitize_arg(k): v for k, v in local_context.items()}
+        exec(code, evaluator_globals, local_vars)  # noqa: S102 - this *is* the expression evaluator
+        result = local_vars["result"]
+    except Exception as exc:  # noqa: BLE001 - PolicyException: the process uses the binding's failure_result
+        return {"exception": str(exc), "messages": messages, "logs": logs}
+    passing = False
+    if result:
+        passing = bool(result)
+    return {"passing": passing, "messages": [str(m) for m in messages], "raw": repr(result), "logs": logs}
+
+
 def serve():
     """Line-delimited JSON loop for compile requests only: compiling never runs
     the expression, so one long-lived process is safe and saves the ~0.3 s
@@ -411,7 +477,12 @@ def main():
         serve()
         return
     req = json.loads(sys.stdin.buffer.read().decode("utf-8"))
-    out = do_compile(req) if req["mode"] == "compile" else do_evaluate(req)
+    if req["mode"] == "compile":
+        out = do_compile(req)
+    elif req["mode"] == "policy":
+        out = do_policy(req)
+    else:
+        out = do_evaluate(req)
     sys.stdout.buffer.write(json.dumps(out).encode("utf-8"))
 
 

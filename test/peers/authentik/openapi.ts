@@ -15,7 +15,7 @@ type Json = Record<string, any>;
  * schema is corrected so the emulator can answer as authentik does (each one
  * read in the source; the tool must cope with the real answer, not the schema's).
  */
-function patchSchema(doc: Json): void {
+function patchSchema(doc: Json, minor: Minor): void {
   // SAMLMetadataSerializer declares download_url (required up to 2026.2), but
   // SAMLProviderViewSet.metadata builds its answer by hand: Response({"metadata": metadata})
   // or Response({"metadata": ""}) — never a download_url
@@ -41,6 +41,15 @@ function patchSchema(doc: Json): void {
     const prop = schemas[component]?.properties?.[field] as Json | undefined;
     if (prop) prop.nullable = true;
   };
+  // OAuthSource.pkce: up to 2026.2 OAuthSourceSerializer.validate copies the well-known
+  // document's code_challenge_methods_supported into it as it is — "" when the document has
+  // none (GitHub's has none), a list written as Python's str() otherwise — and the serializer
+  // returns the stored text, outside PKCEMethodEnum (authentik/sources/oauth/api/source.py
+  // @version/2025.10.4, @version/2026.2.2; 2026.5.0-rc1 picks S256, plain or none instead).
+  if (minor === "2025.10" || minor === "2025.12" || minor === "2026.2") {
+    const pkce = schemas.OAuthSource?.properties?.pkce as Json | undefined;
+    if (pkce) schemas.OAuthSource!.properties.pkce = { type: "string", description: `${pkce.description ?? ""} (emulator: any stored text, see openapi.ts)` };
+  }
   nullable("Application", "provider_obj");
   for (const f of ["policy_obj", "group_obj", "user_obj"]) nullable("PolicyBinding", f);
   for (const f of ["authorization_flow", "invalidation_flow"]) nullable("Provider", f);
@@ -51,7 +60,7 @@ export function loadSpec(minor: Minor = "2026.8"): OpenApiSpec {
   const hit = cached.get(minor);
   if (hit) return hit;
   const document = parseYaml(readFileSync(schemaPath(minor), "utf8"), { maxAliasCount: -1 }) as OpenApiDocument;
-  patchSchema(document as unknown as Json);
+  patchSchema(document as unknown as Json, minor);
   const spec = buildOperationIndex(document);
   cached.set(minor, spec);
   return spec;

@@ -31,7 +31,9 @@
 //     (get_objects_for_user) for the user / group named in the body — checked by the handler.
 //
 // Simplification: every needed permission is checked before the handler, so a
-// missing object answers 403 (not 404) when a change/delete permission is denied.
+// missing object answers 403 (not 404) when a change/delete permission is denied. Only model
+// (global) permissions count: a role's object permissions are recorded, not enforced.
+import type { AccessTokenRec, Store, UserRec } from "./store.js";
 
 export const PERMISSION_DENIED = { detail: "You do not have permission to perform this action." };
 
@@ -51,6 +53,11 @@ const MODELS: Array<[prefix: string, model: string, actions: readonly string[]]>
   ["flows_instances_", "authentik_flows.flow", ["add", "change", "delete", "view"]],
   ["crypto_certificatekeypairs_", "authentik_crypto.certificatekeypair", ["add", "change", "delete", "view"]],
   ["tasks_schedules_", "authentik_tasks_schedules.schedule", ["change", "view"]],
+  ["sources_oauth_", "authentik_sources_oauth.oauthsource", ["add", "change", "delete", "view"]],
+  ["providers_oauth2_", "authentik_providers_oauth2.oauth2provider", ["add", "change", "delete", "view"]],
+  ["propertymappings_provider_scope_", "authentik_providers_oauth2.scopemapping", ["add", "change", "delete", "view"]],
+  ["policies_expression_", "authentik_policies_expression.expressionpolicy", ["add", "change", "delete", "view"]],
+  ["rbac_roles_", "authentik_rbac.role", ["add", "change", "delete", "view"]],
 ];
 
 const perm = (model: string, action: string) => {
@@ -79,6 +86,12 @@ const SPECIAL: Record<string, string[]> = {
   // ObjectFilter; a POST detail action's object permission is add_<model> (DRF perms_map).
   providers_scim_sync_status_retrieve: ["authentik_providers_scim.view_scimprovider"],
   providers_scim_sync_object_create: ["authentik_providers_scim.view_scimprovider", "authentik_providers_scim.add_scimprovider"],
+  // RoleAssignedPermissionViewSet.assign / unassign (authentik/rbac/api/rbac_assigned_by_roles.py
+  // @version/2025.10.4, @version/2026.2.2): @permission_required(assign_role_permissions |
+  // unassign_role_permissions), then get_object() (filter_backends=[]: no ObjectFilter) checks
+  // the object permission of the method on Role: POST add_role, PATCH change_role.
+  rbac_permissions_assigned_by_roles_assign: ["authentik_rbac.assign_role_permissions", "authentik_rbac.add_role"],
+  rbac_permissions_assigned_by_roles_unassign: ["authentik_rbac.unassign_role_permissions", "authentik_rbac.change_role"],
   // Superusers only (SUPERUSER_ONLY): for them no permission is checked.
   tasks_schedules_send_create: [],
   admin_version_retrieve: [],
@@ -109,10 +122,55 @@ export function requiredPermissions(operationId: string): string[] {
   return [perm(model, "view")];
 }
 
+/**
+ * Who makes a request, and what they may do:
+ *   * `api_token`: the emulator's configured API token, whose user is akadmin unless a test said
+ *     otherwise (controls.tokenUser / denyPermission: Store.tokenIsSuperuser / tokenHasPermission);
+ *   * `jwt`: an OAuth2 access token with the goauthentik.io/api scope (oauth-token.ts): its user,
+ *     a superuser if one of their groups (or the groups' ancestors) is, else holding exactly the
+ *     model permissions of their roles (Store.userRoles, by release).
+ */
+export type Principal = { via: "api_token"; user: UserRec | undefined } | { via: "jwt"; user: UserRec; token: AccessTokenRec };
+
+export function principalIsSuperuser(store: Store, p: Principal): boolean {
+  if (p.via === "api_token") return store.tokenIsSuperuser();
+  return p.user.is_active && store.isSuperuser(p.user);
+}
+
+export function principalHasPermission(store: Store, p: Principal, codename: string): boolean {
+  if (p.via === "api_token") return store.tokenHasPermission(codename);
+  return principalIsSuperuser(store, p) || store.userPermissions(p.user).has(codename);
+}
+
+/** Custom permissions authentik's models define (Meta.permissions, 2025.10.4 to 2026.5.0-rc1), by codename. */
+const CUSTOM_CODENAMES = new Set([
+  "access_admin_interface", "add_stream", "add_user_to_group", "assign_role_permissions", "assign_user_permissions", "clear_flow_cache",
+  "clear_policy_cache", "disable_group_superuser", "edit_system_settings", "enable_group_superuser", "export_flow", "impersonate",
+  "inspect_flow", "manage_media_files", "pass_outpost_certificate", "preview_user", "remove_user_from_group", "reset_user_password",
+  "retry_task", "search_full_directory", "send_schedule", "set_token_key", "unassign_role_permissions", "unassign_user_permissions",
+  "view_certificatekeypair_certificate", "view_certificatekeypair_key", "view_enrollment_token_key", "view_flow_cache", "view_media_files",
+  "view_policy_cache", "view_system_info", "view_system_settings", "view_token_key", "view_user_applications",
+]);
+
+/**
+ * Whether "app_label.codename" is a permission of the release: the default add/change/delete/view
+ * of a model its schema's ModelEnum lists (or the emulator models), or one of authentik's custom
+ * permissions. What guardian's assign_perm would not find answers 500 in authentik.
+ */
+export function permissionExists(store: Store, permission: string): boolean {
+  if (KNOWN_PERMISSIONS.has(permission)) return true;
+  const [app, codename, extra] = permission.split(".");
+  if (!app || !codename || extra !== undefined) return false;
+  if (CUSTOM_CODENAMES.has(codename)) return true;
+  const m = /^(add|change|delete|view)_(.+)$/.exec(codename);
+  return m !== null && (store.modelNames.has(`${app}.${m[2]}`));
+}
+
 /** Every permission codename the emulator knows (denyPermission refuses others). */
 export const KNOWN_PERMISSIONS: ReadonlySet<string> = new Set([
   ...MODELS.flatMap(([, model, actions]) => actions.map((a) => perm(model, a))),
   ...Object.values(SPECIAL).flat(),
   // Defined by the Schedule model (a role can hold it), though it opens nothing by itself.
   "authentik_tasks_schedules.send_schedule",
+  "authentik_rbac.unassign_role_permissions",
 ]);

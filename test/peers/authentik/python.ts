@@ -62,6 +62,31 @@ export interface EvaluationInput {
   entitlements: Record<string, Record<string, unknown>[]>;
 }
 
+export interface PolicyEvaluationInput {
+  expression: string;
+  /** the policy's name (the evaluator's filename) */
+  filename: string;
+  /** request.user: a user's data as for mappings, or the anonymous user's */
+  user: Record<string, unknown>;
+  /** request.obj: the pbm_uuid of an application in `applications`, if the target is one */
+  obj: string | null;
+  /** request.context (JSON); keys in set_keys are Python sets there (oauth_scopes) */
+  context: Record<string, unknown>;
+  set_keys: string[];
+  http_request: { method: string; path: string; client_ip: string; user_agent: string };
+  applications: Record<string, Record<string, unknown>>;
+  entitlements: Record<string, Record<string, unknown>[]>;
+}
+
+/** `exception` set: the expression raised (PolicyException); else its PolicyResult. */
+export interface PolicyEvaluationResult {
+  passing?: boolean;
+  messages: string[];
+  raw?: string;
+  exception?: string;
+  logs: Array<Record<string, string>>;
+}
+
 export interface EvaluationResult {
   successful: boolean;
   result: string;
@@ -109,17 +134,22 @@ export class ExpressionEngine {
    * `filename` is the mapping's current name (str(None) = "None" on create), which
    * shows up in the message the way authentik shows it.
    */
-  compile(expression: string, filename: string): Promise<string | undefined> {
+  compile(expression: string, filename: string, contextKeys: string[] = ["request"]): Promise<string | undefined> {
     if (this.closed) return Promise.reject(new Error("expression engine closed"));
     const worker = this.ensureWorker();
     return new Promise<{ ok: boolean; error?: string }>((resolve, reject) => {
       this.pending.push({ resolve, reject });
-      worker.stdin.write(`${JSON.stringify({ mode: "compile", expression, filename, context_keys: ["request"] })}\n`);
+      worker.stdin.write(`${JSON.stringify({ mode: "compile", expression, filename, context_keys: contextKeys })}\n`);
     }).then((out) => (out.ok ? undefined : out.error));
   }
 
   evaluate(input: EvaluationInput): Promise<EvaluationResult> {
     return runOnce<EvaluationResult>({ mode: "evaluate", ...input });
+  }
+
+  /** An expression policy, as PolicyEvaluator runs it (expression_runner.py do_policy), in a fresh process. */
+  evaluatePolicy(input: PolicyEvaluationInput): Promise<PolicyEvaluationResult> {
+    return runOnce<PolicyEvaluationResult>({ mode: "policy", ...input });
   }
 
   close(): void {

@@ -168,15 +168,44 @@ export function seed(store: Store): void {
     name: "authentik default SCIM Mapping: Group",
     expression: 'return {\n    "displayName": group.name,\n}\n',
   });
-  // Other mapping types share the name-uniqueness space and show up in
-  // /propertymappings/all/, so a fresh install has some.
-  for (const scope of ["openid", "email", "profile"]) {
-    addMapping(store, {
-      kind: "scope",
-      managed: `goauthentik.io/providers/oauth2/scope-${scope}`,
-      name: `authentik default OAuth Mapping: OpenID '${scope}'`,
-      expression: scope === "openid" ? "# This scope is handled by authentik\nreturn {}\n" : `return {"${scope}": request.user.username}\n`,
-    });
+  // The OAuth2 scope mappings of blueprints/system/providers-oauth2.yaml (same in 2025.10 to
+  // 2026.5 but for the profile scope's groups: `request.user.ak_groups` up to 2025.12,
+  // `request.user.groups` from 2026.2). They share the name space with the other mapping
+  // types and show up in /propertymappings/all/.
+  const groupsField = store.release.atLeast("2026.2") ? "groups" : "ak_groups";
+  for (const [managed, name, scopeName, description, expression] of [
+    ["openid", "authentik default OAuth Mapping: OpenID 'openid'", "openid", "", "# This scope is required by the OpenID-spec, and must as such exist in authentik.\n# The scope by itself does not grant any information\nreturn {}\n"],
+    ["email", "authentik default OAuth Mapping: OpenID 'email'", "email", "Email address", 'return {\n    "email": request.user.email,\n    "email_verified": False\n}\n'],
+    [
+      "profile",
+      "authentik default OAuth Mapping: OpenID 'profile'",
+      "profile",
+      "General Profile Information",
+      `return {\n    # Because authentik only saves the user's full name, and has no concept of first and last names,\n    # the full name is used as given name.\n    # You can override this behaviour in custom mappings, i.e. \`request.user.name.split(" ")\`\n    "name": request.user.name,\n    "given_name": request.user.name,\n    "preferred_username": request.user.username,\n    "nickname": request.user.username,\n    "groups": [group.name for group in request.user.${groupsField}.all()],\n}\n`,
+    ],
+    [
+      "entitlements",
+      "authentik default OAuth Mapping: Application Entitlements",
+      "entitlements",
+      "Application entitlements",
+      'entitlements = [entitlement.name for entitlement in request.user.app_entitlements(provider.application)]\nreturn {\n    "entitlements": entitlements,\n    "roles": entitlements,\n}\n',
+    ],
+    [
+      "offline_access",
+      "authentik default OAuth Mapping: OpenID 'offline_access'",
+      "offline_access",
+      "Access to request new tokens without interaction",
+      "# This scope grants the application a refresh token that can be used to refresh user data\n# and let the application access authentik without the users interaction\nreturn {}\n",
+    ],
+    [
+      "authentik_api",
+      "authentik default OAuth Mapping: authentik API access",
+      "goauthentik.io/api",
+      "authentik API Access on behalf of your user",
+      "# This scope grants the application the ability to access the authentik API\n# on behalf of the authorizing user\nreturn {}\n",
+    ],
+  ] as const) {
+    addMapping(store, { kind: "scope", managed: `goauthentik.io/providers/oauth2/scope-${managed}`, name, expression, scope_name: scopeName, description });
   }
 
   const admins = { pk: randomUUID(), name: ADMIN_GROUP, is_superuser: true, parents: [], attributes: {}, roles: [] };

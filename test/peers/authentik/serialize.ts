@@ -15,7 +15,11 @@ import type {
   GroupRec,
   KeypairRec,
   MappingRec,
+  OAuth2ProviderRec,
+  OAuthSourceRec,
+  PolicyRec,
   ProviderRec,
+  RoleRec,
   SamlProviderRec,
   ScheduleRec,
   ScimProviderRec,
@@ -70,6 +74,30 @@ export function partialUser(ctx: SerializeContext, u: UserRec): Wire {
   };
 }
 
+export function role(r: RoleRec): Wire {
+  return { pk: r.pk, name: r.name };
+}
+
+function rolesOf(store: Store, pks: string[]): Wire[] {
+  return pks.map((pk) => store.roles.get(pk)).filter((r): r is RoleRec => r !== undefined).map(role);
+}
+
+function ancestors(store: Store, g: GroupRec): GroupRec[] {
+  const seen = new Set<string>();
+  const queue = [...g.parents];
+  const out: GroupRec[] = [];
+  while (queue.length > 0) {
+    const pk = queue.shift()!;
+    if (seen.has(pk)) continue;
+    seen.add(pk);
+    const parent = store.groups.get(pk);
+    if (!parent) continue;
+    out.push(parent);
+    queue.push(...parent.parents);
+  }
+  return out;
+}
+
 export interface GroupIncludes {
   include_users?: boolean;
   include_children?: boolean;
@@ -92,7 +120,7 @@ export function group(ctx: SerializeContext, g: GroupRec, inc: GroupIncludes = {
       users_obj: inc.include_users === false ? null : store.groupMembers(g.pk).map((u) => partialUser(ctx, u)),
       attributes: g.attributes,
       roles: g.roles,
-      roles_obj: [],
+      roles_obj: rolesOf(store, g.roles),
       children: children.map((c) => c.pk),
       children_obj: inc.include_children ? children.map(relatedGroup) : null,
     };
@@ -109,8 +137,9 @@ export function group(ctx: SerializeContext, g: GroupRec, inc: GroupIncludes = {
     users_obj: inc.include_users === false ? null : store.groupMembers(g.pk).map((u) => partialUser(ctx, u)),
     attributes: g.attributes,
     roles: g.roles,
-    roles_obj: [],
-    inherited_roles_obj: inc.include_inherited_roles ? [] : null,
+    roles_obj: rolesOf(store, g.roles),
+    // Group.all_roles() less its own: the roles of its ancestors.
+    inherited_roles_obj: inc.include_inherited_roles ? rolesOf(store, [...new Set(ancestors(store, g).flatMap((a) => a.roles))].filter((r) => !g.roles.includes(r))) : null,
     children: children.map((c) => c.pk),
     children_obj: inc.include_children ? children.map(relatedGroup) : null,
   };
@@ -145,7 +174,7 @@ export function user(ctx: SerializeContext, u: UserRec, inc: { include_groups?: 
             .map((g) => ctx.store.groups.get(g))
             .filter((g) => g !== undefined)
             .map((g) => partialGroup(ctx, g)),
-    ...since(ctx.store.release, "2025.12", { roles: u.roles, roles_obj: inc.include_roles === false ? null : [] }),
+    ...since(ctx.store.release, "2025.12", { roles: u.roles, roles_obj: inc.include_roles === false ? null : rolesOf(ctx.store, u.roles) }),
     email: u.email,
     avatar: avatar(u),
     attributes: u.attributes,
@@ -334,7 +363,7 @@ export function binding(ctx: SerializeContext, b: BindingRec): Wire {
     policy: b.policy,
     group: b.group,
     user: b.user,
-    policy_obj: null,
+    policy_obj: b.policy !== null && ctx.store.policies.has(b.policy) ? policy(ctx, ctx.store.policies.get(b.policy)!) : null,
     group_obj: g ? partialGroup(ctx, g) : null,
     user_obj: u ? partialUser(ctx, u) : null,
     target: b.target,
@@ -366,6 +395,125 @@ export function mapping(m: MappingRec): Wire {
 
 export function samlMapping(m: MappingRec): Wire {
   return { ...mapping(m), saml_name: m.saml_name ?? "", friendly_name: m.friendly_name ?? null };
+}
+
+/** ScopeMappingSerializer (authentik/providers/oauth2/api/scopes.py): the mapping plus scope_name and description. */
+export function scopeMapping(m: MappingRec): Wire {
+  return { ...mapping(m), scope_name: m.scope_name ?? "", description: m.description ?? "" };
+}
+
+/** PolicySerializer + ExpressionPolicySerializer (authentik/policies/api/policies.py, expression/api.py). */
+export function policy(ctx: SerializeContext, p: PolicyRec, withExpression = false): Wire {
+  return {
+    pk: p.pk,
+    name: p.name,
+    execution_logging: p.execution_logging,
+    component: "ak-policy-expression-form",
+    verbose_name: "Expression Policy",
+    verbose_name_plural: "Expression Policies",
+    meta_model_name: "authentik_policies_expression.expressionpolicy",
+    // PolicySerializer.get_bound_to: the number of bindings using the policy.
+    bound_to: [...ctx.store.bindings.values()].filter((b) => b.policy === p.pk).length,
+    ...(withExpression ? { expression: p.expression } : {}),
+  };
+}
+
+/**
+ * OAuth2ProviderSerializer (authentik/providers/oauth2/api/providers.py@version/2026.2.2): the
+ * generic provider fields, then the OAuth2 ones; `grant_types` only in 2026.8 (its schema;
+ * the field comes from the providers/oauth2/allowed-grant-types branch), `redirect_uri_type`
+ * in each redirect URI from 2026.5.
+ */
+export function oauth2Provider(ctx: SerializeContext, p: OAuth2ProviderRec): Wire {
+  const release = ctx.store.release;
+  return {
+    ...provider(ctx, p),
+    client_type: p.client_type,
+    ...since(release, "2026.8", { grant_types: p.grant_types }),
+    client_id: p.client_id,
+    client_secret: p.client_secret,
+    access_code_validity: p.access_code_validity,
+    access_token_validity: p.access_token_validity,
+    refresh_token_validity: p.refresh_token_validity,
+    refresh_token_threshold: p.refresh_token_threshold,
+    include_claims_in_id_token: p.include_claims_in_id_token,
+    signing_key: p.signing_key,
+    encryption_key: p.encryption_key,
+    redirect_uris: p.redirect_uris.map((r) => (release.atLeast("2026.5") ? { matching_mode: r.matching_mode, url: r.url, redirect_uri_type: r.redirect_uri_type ?? "authorization" } : { matching_mode: r.matching_mode, url: r.url })),
+    logout_uri: p.logout_uri,
+    logout_method: p.logout_method,
+    sub_mode: p.sub_mode,
+    issuer_mode: p.issuer_mode,
+    jwt_federation_sources: p.jwt_federation_sources,
+    jwt_federation_providers: p.jwt_federation_providers,
+  };
+}
+
+/** The OpenID Connect source type (authentik/sources/oauth/types/oidc.py): every URL customizable, none preset. */
+const OIDC_SOURCE_TYPE = {
+  name: "openidconnect",
+  verbose_name: "OpenID Connect",
+  urls_customizable: true,
+  request_token_url: null,
+  authorization_url: null,
+  access_token_url: null,
+  profile_url: null,
+  oidc_well_known_url: null,
+  oidc_jwks_url: null,
+};
+
+/** The static icon of a source type (SourceType.icon_url: static("authentik/sources/<name>.svg")). */
+export function sourceTypeIcon(providerType: string): string {
+  return `/static/authentik/sources/${providerType}.svg`;
+}
+
+/**
+ * OAuthSourceSerializer (authentik/sources/oauth/api/source.py + core/api/sources.py):
+ *   * 2025.10: `icon` is read-only, the icon URL (OAuthSource.icon_url: the uploaded icon, else
+ *     the source type's static icon); no `promoted`;
+ *   * from 2025.12: `promoted`, `icon` (the stored file name, "" by default), `icon_url`,
+ *     `icon_themed_urls` (null without a themed icon).
+ * `consumer_secret` is write-only. `pkce` is returned as stored, which up to 2026.2 can be a
+ * value outside its enum (see routes/sources.ts and openapi.ts).
+ */
+export function oauthSource(ctx: SerializeContext, s: OAuthSourceRec): Wire {
+  const release = ctx.store.release;
+  const iconUrl = s.icon || sourceTypeIcon(s.provider_type);
+  return {
+    pk: s.pbm_uuid,
+    name: s.name,
+    slug: s.slug,
+    enabled: s.enabled,
+    ...since(release, "2025.12", { promoted: s.promoted }),
+    authentication_flow: s.authentication_flow,
+    enrollment_flow: s.enrollment_flow,
+    user_property_mappings: s.user_property_mappings,
+    group_property_mappings: s.group_property_mappings,
+    component: "ak-source-oauth-form",
+    verbose_name: "OAuth Source",
+    verbose_name_plural: "OAuth Sources",
+    meta_model_name: "authentik_sources_oauth.oauthsource",
+    policy_engine_mode: s.policy_engine_mode,
+    user_matching_mode: s.user_matching_mode,
+    managed: null,
+    user_path_template: s.user_path_template,
+    ...(release.atLeast("2025.12") ? { icon: s.icon, icon_url: iconUrl, icon_themed_urls: null } : { icon: iconUrl }),
+    group_matching_mode: s.group_matching_mode,
+    provider_type: s.provider_type,
+    request_token_url: s.request_token_url,
+    authorization_url: s.authorization_url,
+    access_token_url: s.access_token_url,
+    profile_url: s.profile_url,
+    pkce: s.pkce,
+    consumer_key: s.consumer_key,
+    callback_url: `${ctx.baseUrl}/source/oauth/callback/${s.slug}/`,
+    additional_scopes: s.additional_scopes,
+    type: { ...OIDC_SOURCE_TYPE },
+    oidc_well_known_url: s.oidc_well_known_url,
+    oidc_jwks_url: s.oidc_jwks_url,
+    oidc_jwks: s.oidc_jwks,
+    authorization_code_auth_method: s.authorization_code_auth_method,
+  };
 }
 
 const DEFAULT_FLOW_BACKGROUND = "/static/dist/assets/images/flow_background.jpg";

@@ -16,7 +16,8 @@ import type { Collation } from "./collation.js";
 import { ApiError } from "./http-errors.js";
 import { loadSpec } from "./openapi.js";
 import { OpenApiValidator } from "./openapi-validator.js";
-import { PERMISSION_DENIED, requiredPermissions, SUPERUSER_ONLY } from "./permissions.js";
+import { handleTokenRequest, SCOPE_AUTHENTIK_API, TOKEN_PATH, type TokenRequestRecord } from "./oauth-token.js";
+import { PERMISSION_DENIED, type Principal, principalHasPermission, principalIsSuperuser, requiredPermissions, SUPERUSER_ONLY } from "./permissions.js";
 import { ExpressionEngine } from "./python.js";
 import { type Minor, type Release, resolveRelease } from "./release.js";
 import type { EmulatorOptions, HandlerContext, HandlerResult } from "./routes/common.js";
@@ -41,6 +42,8 @@ export type RecordedRequest = RecordedRequestBase & {
   missingPermissions?: string[];
   /** Refused because only a superuser may do it (permissions.ts SUPERUSER_ONLY). */
   superuserOnly?: boolean;
+  /** who the request authenticated as: the API token, or an OAuth2 access token (`jwt`) of a user */
+  identity?: { via: "api_token" | "jwt"; username?: string };
 };
 
 export interface StartOptions {
@@ -68,6 +71,8 @@ export interface AuthentikEmulator extends RecordingServer<RecordedRequest> {
   release: Release;
   /** python3-backed evaluation of property-mapping expressions (also used by controls) */
   expressions: ExpressionEngine;
+  /** every request to the OAuth2 token endpoint, with why it was refused or who got a token */
+  tokenRequests: TokenRequestRecord[];
 }
 
 /** Validators compile schemas lazily and keep no request state: one per release and process. */
@@ -90,6 +95,7 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
   let validator = validators.get(release.minor);
   if (!validator) validators.set(release.minor, (validator = new OpenApiValidator(spec)));
   const store = new Store(release, options.collation ?? "ci");
+  for (const m of ((spec.document.components.schemas.ModelEnum as { enum?: string[] } | undefined)?.enum ?? [])) store.modelNames.add(m);
   seed(store);
   const emulatorOptions: EmulatorOptions = {
     version: release.version,
@@ -100,6 +106,29 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
   const emulatorErrors: string[] = [];
   const mutex = new Mutex();
   const expressions = new ExpressionEngine();
+  const tokenRequests: TokenRequestRecord[] = [];
+
+  /**
+   * TokenAuthentication.bearer_auth (authentik/api/authentication.py@version/2025.10.4 …
+   * @2026.5.0-rc1): an API token (here: the one configured), else an OAuth2 access token whose
+   * scope string contains goauthentik.io/api (`_scope__icontains`, then the parsed scopes must
+   * hold it exactly) and has not expired — up to 2026.2 `filter_not_expired` deletes an expired
+   * one as it looks, from 2026.5 the default manager hides it until clean_expired_models runs;
+   * its user must be active. Anything else: AuthenticationFailed("Token invalid/expired"), 403.
+   */
+  const authenticate = (credentials: string): Principal | undefined => {
+    if (credentials === options.token) return { via: "api_token", user: [...store.users.values()].find((u) => u.username === ADMIN_USERNAME) };
+    const token = store.accessTokens.get(credentials);
+    if (!token || !token.scope.join(" ").toLowerCase().includes(SCOPE_AUTHENTIK_API)) return undefined;
+    if (token.expires < store.now()) {
+      if (!release.atLeast("2026.5")) store.accessTokens.delete(credentials);
+      return undefined;
+    }
+    if (!token.scope.includes(SCOPE_AUTHENTIK_API)) return undefined;
+    const user = store.users.get(token.user);
+    if (!user || !user.is_active) return undefined;
+    return { via: "jwt", user, token };
+  };
 
   const send = (res: ServerResponse, record: RecordedRequest, result: HandlerResult) => {
     record.status = result.status;
@@ -118,6 +147,21 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
       record.invalid.push(problem);
       send(res, record, { status, body });
     };
+    if (url.pathname === TOKEN_PATH) {
+      // The OAuth2 token endpoint is a Django view outside the API (no schema.yml operation).
+      record.operationId = "oauth2_token";
+      const raw = req.method === "POST" ? await readBody(req) : "";
+      const result = await mutex.run(() =>
+        handleTokenRequest({ store, ser: { store, baseUrl: `http://${req.headers.host ?? "localhost"}` }, expressions, warn: (m) => record.warnings.push(m) }, req, raw, tokenRequests),
+      );
+      if (result.gap) emulatorErrors.push(`POST ${TOKEN_PATH}: ${result.gap}`);
+      record.status = result.status;
+      const headers: Record<string, string> = { ...result.headers };
+      if (result.body !== undefined) headers["content-type"] = "application/json";
+      res.writeHead(result.status, headers);
+      res.end(result.body === undefined ? undefined : JSON.stringify(result.body));
+      return;
+    }
     if (!url.pathname.startsWith(`${API_PREFIX}/`)) return reject(404, { detail: "Not found." }, `path outside ${API_PREFIX}/`);
     const apiPath = url.pathname.slice(API_PREFIX.length);
     if (!apiPath.endsWith("/")) {
@@ -136,23 +180,28 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
 
     // authentik (DRF) authenticates before permissions: a wrong token fails even on AllowAny views.
     const auth = req.headers.authorization;
+    let principal: Principal | undefined;
     if (auth !== undefined || !op.anonymousAllowed) {
       const match = /^Bearer\s+(.+)$/i.exec(auth ?? "");
       if (!match) return send(res, record, { status: 403, body: { detail: "Authentication credentials were not provided." } });
-      if (match[1]!.trim() !== options.token) return send(res, record, { status: 403, body: { detail: "Token invalid/expired" } });
+      principal = authenticate(match[1]!.trim());
+      if (!principal) return send(res, record, { status: 403, body: { detail: "Token invalid/expired" } });
+      record.identity = { via: principal.via, ...(principal.user ? { username: principal.user.username } : {}) };
     }
+    const isSuperuser = () => principal !== undefined && principalIsSuperuser(store, principal);
+    const hasPermission = (codename: string) => principal !== undefined && principalHasPermission(store, principal, codename);
 
     // DRF checks permissions (has_permission, then get_object()'s ObjectFilter) before it parses the body.
     if (!op.anonymousAllowed) {
       const needed = requiredPermissions(op.operationId);
       record.permissions = [...needed];
       const superuserOnly = SUPERUSER_ONLY[op.operationId];
-      if (superuserOnly && !store.tokenIsSuperuser()) {
+      if (superuserOnly && !isSuperuser()) {
         record.superuserOnly = true;
         record.warnings.push(`refused: the token's user is no superuser (${superuserOnly.why})`);
         return send(res, record, superuserOnly.status((minor) => release.atLeast(minor)));
       }
-      const missing = needed.filter((p) => !store.tokenHasPermission(p));
+      const missing = needed.filter((p) => !hasPermission(p));
       if (missing.length > 0) {
         record.missingPermissions = missing;
         record.warnings.push(`permission denied: ${missing.join(", ")}`);
@@ -193,7 +242,6 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
     // A field the release's serializer lacks is dropped before anything reads the body.
     const bodyObject = body && typeof body === "object" && !Array.isArray(body) ? { ...(body as Record<string, unknown>) } : {};
     for (const f of check.unknownFields) delete bodyObject[f];
-    const tokenUser = [...store.users.values()].find((u) => u.username === ADMIN_USERNAME);
     const ctx: HandlerContext = {
       store,
       ser: { store, baseUrl: `http://${req.headers.host ?? "localhost"}` },
@@ -204,11 +252,12 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
       query: check.query,
       body: bodyObject,
       sent: new Set(Object.keys(bodyObject)),
-      user: tokenUser,
+      ...(principal?.user ? { user: principal.user } : {}),
+      isSuperuser,
       warn: (m) => record.warnings.push(m),
       requirePermission: (codename) => {
         record.permissions = [...(record.permissions ?? []), codename];
-        if (store.tokenHasPermission(codename)) return;
+        if (hasPermission(codename)) return;
         record.missingPermissions = [...(record.missingPermissions ?? []), codename];
         record.warnings.push(`permission denied: ${codename}`);
         throw new ApiError(403, PERMISSION_DENIED);
@@ -239,5 +288,5 @@ export async function startAuthentikEmulator(options: StartOptions): Promise<Aut
     logErrors: true,
     onStop: () => expressions.close(),
   });
-  return { ...server, store, release, expressions };
+  return { ...server, store, release, expressions, tokenRequests };
 }

@@ -181,10 +181,106 @@ export interface ScimPush {
  * them): they exist so that provider names clash across types as in authentik.
  */
 export interface OtherProviderRec extends ProviderBase {
-  kind: "oauth2" | "ldap" | "proxy";
+  kind: "ldap" | "proxy";
 }
 
-export type ProviderRec = SamlProviderRec | ScimProviderRec | OtherProviderRec;
+/** OAuth2Provider (authentik/providers/oauth2/models.py): what the client_credentials JWT flow needs, every field the API shows. */
+export interface OAuth2ProviderRec extends ProviderBase {
+  kind: "oauth2";
+  client_type: string;
+  /** from 2026.8: the grant types the token endpoint accepts for this provider */
+  grant_types: string[];
+  client_id: string;
+  client_secret: string;
+  access_code_validity: string;
+  access_token_validity: string;
+  refresh_token_validity: string;
+  refresh_token_threshold: string;
+  include_claims_in_id_token: boolean;
+  signing_key: string | null;
+  encryption_key: string | null;
+  redirect_uris: Array<{ matching_mode: string; url: string; redirect_uri_type?: string }>;
+  logout_uri: string;
+  logout_method: string;
+  sub_mode: string;
+  issuer_mode: string;
+  /** OAuthSource pbm_uuids (M2M): JWTs signed by their JWKS authenticate */
+  jwt_federation_sources: string[];
+  /** OAuth2Provider pks (M2M): access tokens they issued authenticate */
+  jwt_federation_providers: number[];
+}
+
+export type ProviderRec = SamlProviderRec | ScimProviderRec | OAuth2ProviderRec | OtherProviderRec;
+
+/** OAuthSource (authentik/sources/oauth/models.py + core Source): a PolicyBindingModel, pk = pbm_uuid. */
+export interface OAuthSourceRec {
+  pbm_uuid: string;
+  name: string;
+  slug: string;
+  enabled: boolean;
+  promoted: boolean;
+  authentication_flow: string | null;
+  enrollment_flow: string | null;
+  user_property_mappings: string[];
+  group_property_mappings: string[];
+  policy_engine_mode: string;
+  user_matching_mode: string;
+  user_path_template: string;
+  icon: string;
+  group_matching_mode: string;
+  provider_type: string;
+  request_token_url: string | null;
+  authorization_url: string | null;
+  access_token_url: string | null;
+  profile_url: string | null;
+  pkce: string;
+  consumer_key: string;
+  consumer_secret: string;
+  additional_scopes: string;
+  oidc_well_known_url: string;
+  oidc_jwks_url: string;
+  oidc_jwks: Attributes;
+  authorization_code_auth_method: string;
+}
+
+/** ExpressionPolicy (authentik/policies/expression/models.py); `name` is unique across every policy type (Policy.name). */
+export interface PolicyRec {
+  pk: string; // policy_uuid
+  kind: "expression";
+  name: string;
+  execution_logging: boolean;
+  expression: string;
+}
+
+/** authentik_rbac.Role with the permissions assigned to it (global, and per object). */
+export interface RoleRec {
+  pk: string;
+  name: string;
+  /** global (model) permissions, "app_label.codename" */
+  permissions: Set<string>;
+  /** object permissions: what the emulator records but does not enforce (see permissions.ts) */
+  objectPermissions: Array<{ codename: string; model: string; object_pk: string }>;
+}
+
+/**
+ * AccessToken (authentik/providers/oauth2/models.py): the JWT handed to the client is the
+ * token itself; the API looks it up by value (authentik/api/authentication.py).
+ */
+export interface AccessTokenRec {
+  id: number;
+  token: string;
+  provider: number;
+  user: number;
+  scope: string[];
+  /** ms since the epoch, on the emulator's clock */
+  expires: number;
+  issued: number;
+  revoked: boolean;
+  /** the access token's claims (IDToken.to_access_token) */
+  claims: Record<string, unknown>;
+  /** how it was obtained: "jwt" (client_assertion), "client_secret" */
+  method: string;
+}
 
 /** LDAP and SCIM providers are BackchannelProviders (authentik/providers/{ldap,scim}/models.py@version/2025.10.4). */
 export function isBackchannel(p: ProviderRec): boolean {
@@ -193,13 +289,15 @@ export function isBackchannel(p: ProviderRec): boolean {
 
 export interface MappingRec {
   pk: string;
-  /** "scope" (OAuth) mappings are only seeded, to share the name space like in authentik */
+  /** "scope": OAuth2 ScopeMapping (scope_name, description) */
   kind: "saml" | "scim" | "scope";
   managed: string | null;
   name: string;
   expression: string;
   saml_name?: string;
   friendly_name?: string | null;
+  scope_name?: string;
+  description?: string;
 }
 
 export interface ScheduleRec {
@@ -218,7 +316,8 @@ export interface ScheduleRec {
 export type PbmTarget =
   | { kind: "application"; rec: ApplicationRec }
   | { kind: "entitlement"; rec: EntitlementRec }
-  | { kind: "flow"; rec: FlowRec };
+  | { kind: "flow"; rec: FlowRec }
+  | { kind: "source"; rec: OAuthSourceRec };
 
 export class Store {
   readonly flows = new Map<string, FlowRec>();
@@ -231,6 +330,15 @@ export class Store {
   readonly providers = new Map<number, ProviderRec>();
   readonly mappings = new Map<string, MappingRec>();
   readonly schedules = new Map<string, ScheduleRec>();
+  readonly sources = new Map<string, OAuthSourceRec>(); // by pbm_uuid
+  readonly policies = new Map<string, PolicyRec>();
+  readonly roles = new Map<string, RoleRec>();
+  /** issued OAuth2 access tokens, by token value */
+  readonly accessTokens = new Map<string, AccessTokenRec>();
+  /** "app_label.model" of every model the release's schema names (ModelEnum): what permissions can exist. */
+  readonly modelNames = new Set<string>();
+  /** Added to the real time wherever the emulator reads the clock (controls.clock): expires tokens without waiting. */
+  clockOffsetMs = 0;
   /** Random per emulator, like authentik's install id: feeds user.uid. */
   readonly installId = randomUUID();
   /** Permissions the token's user lacks (see denyPermission in controls.ts). */
@@ -251,6 +359,7 @@ export class Store {
   readonly compare: Compare;
   private nextUserPk = 1;
   private nextProviderPk = 1;
+  private nextAccessTokenId = 1;
 
   constructor(
     readonly release: Release = resolveRelease("2026.8.3"),
@@ -269,6 +378,14 @@ export class Store {
   }
   allocProviderPk(): number {
     return this.nextProviderPk++;
+  }
+  allocAccessTokenId(): number {
+    return this.nextAccessTokenId++;
+  }
+
+  /** The emulator's clock (ms since the epoch): real time plus the offset a test set. */
+  now(): number {
+    return Date.now() + this.clockOffsetMs;
   }
 
   // ---- lookups -------------------------------------------------------------
@@ -300,7 +417,43 @@ export class Store {
     const ent = this.entitlements.get(uuid);
     if (ent) return { kind: "entitlement", rec: ent };
     for (const flow of this.flows.values()) if (flow.pbm_uuid === uuid || flow.pk === uuid) return { kind: "flow", rec: flow };
+    const source = this.sources.get(uuid);
+    if (source) return { kind: "source", rec: source };
     return undefined;
+  }
+
+  sourceBySlug(slug: string): OAuthSourceRec | undefined {
+    for (const s of this.sources.values()) if (s.slug === slug) return s;
+    return undefined;
+  }
+
+  /**
+   * The roles a user holds, whose permissions they have:
+   *   * 2025.10 (authentik/rbac/signals.py@version/2025.10.4): a Role is a Django group kept in
+   *     sync with the members of the authentik groups it is assigned to (rbac_group_users_m2m
+   *     adds a user to the roles of the groups they join): the roles of the user's *direct*
+   *     groups. (Members of child groups are added only when a role is assigned to the parent,
+   *     not when they join later; the emulator leaves that moment out.)
+   *   * from 2025.12 (ak-guardian; User.all_roles(), authentik/core/models.py@version/2026.2.2):
+   *     roles assigned to the user directly and those of all their groups and the groups'
+   *     ancestors.
+   */
+  userRoles(user: UserRec): RoleRec[] {
+    const pks = new Set<string>();
+    if (this.release.atLeast("2025.12")) {
+      for (const r of user.roles) pks.add(r);
+      for (const g of this.userAllGroups(user)) for (const r of g.roles) pks.add(r);
+    } else {
+      for (const gpk of user.groups) for (const r of this.groups.get(gpk)?.roles ?? []) pks.add(r);
+    }
+    return [...pks].map((pk) => this.roles.get(pk)).filter((r): r is RoleRec => r !== undefined);
+  }
+
+  /** The global permissions a user holds through their roles (a superuser holds every one: check isSuperuser first). */
+  userPermissions(user: UserRec): Set<string> {
+    const out = new Set<string>();
+    for (const role of this.userRoles(user)) for (const p of role.permissions) out.add(p);
+    return out;
   }
 
   /** Groups of a user including every ancestor (authentik's User.all_groups()). */
@@ -376,10 +529,15 @@ export class Store {
    * Up to 2025.12.4 (and in every 2025.10.x) any passing static binding passes the
    * engine whatever its mode; "fix PolicyEngineMode ALL with static binding
    * optimization" (#20523 on version-2025.12, #20524 in 2026.2.0) makes mode "all"
-   * require every static binding. Policy bindings cannot exist here (no policies).
+   * require every static binding. This synchronous form knows static bindings only (the
+   * SCIM sync's selection uses it); an application with a policy binding is evaluated by
+   * policy-engine.ts (python), and asking this one about it is an emulator error.
    */
   userPassesApplication(user: UserRec, app: ApplicationRec): boolean {
     const bindings = [...this.bindings.values()].filter((b) => b.target === app.pbm_uuid && b.enabled);
+    if (bindings.some((b) => b.policy !== null)) {
+      throw new Error(`application ${app.slug} has a policy binding: the emulator evaluates policies only in the token endpoint, check_access and the application list (policy-engine.ts), not in a SCIM sync`);
+    }
     if (bindings.length === 0) return true;
     const groups = new Set(this.userAllGroups(user).map((g) => g.pk));
     const results = bindings.map((b) => {
@@ -480,9 +638,14 @@ export class Store {
     this.entitlements.delete(pbm);
   }
 
-  /** Application.provider is SET_DEFAULT (null): the application stays, unlinked. */
+  /**
+   * Application.provider is SET_DEFAULT (null): the application stays, unlinked. An OAuth2
+   * provider's access tokens (FK provider, CASCADE) and M2M rows naming it go.
+   */
   deleteProvider(pk: number): void {
     for (const app of this.applications.values()) if (app.provider === pk) app.provider = null;
+    for (const [token, t] of this.accessTokens) if (t.provider === pk) this.accessTokens.delete(token);
+    for (const p of this.providers.values()) if (p.kind === "oauth2") p.jwt_federation_providers = p.jwt_federation_providers.filter((x) => x !== pk);
     for (const s of [...this.schedules.values()]) if (s.rel_obj_id === String(pk) && s.actor_name.includes(".scim.")) this.schedules.delete(s.id);
     this.providers.delete(pk);
   }
@@ -496,15 +659,38 @@ export class Store {
     this.groups.delete(pk);
   }
 
+  /** Bindings (FK user, CASCADE) and the user's OAuth2 access tokens (FK user, CASCADE) go with it. */
   deleteUser(pk: number): void {
     this.deleteBindingsWhere((b) => b.user === pk);
+    for (const [token, t] of this.accessTokens) if (t.user === pk) this.accessTokens.delete(token);
     this.users.delete(pk);
+  }
+
+  /** Policy: its bindings (FK policy, CASCADE) go with it. */
+  deletePolicy(pk: string): void {
+    this.deleteBindingsWhere((b) => b.policy === pk);
+    this.policies.delete(pk);
+  }
+
+  /** Source: M2M rows (jwt_federation_sources) and bindings on the source (target CASCADE) go. */
+  deleteSource(pk: string): void {
+    for (const p of this.providers.values()) if (p.kind === "oauth2") p.jwt_federation_sources = p.jwt_federation_sources.filter((s) => s !== pk);
+    this.deleteBindingsWhere((b) => b.target === pk);
+    this.sources.delete(pk);
+  }
+
+  /** Role: M2M rows on groups and users go. */
+  deleteRole(pk: string): void {
+    for (const g of this.groups.values()) g.roles = g.roles.filter((r) => r !== pk);
+    for (const u of this.users.values()) u.roles = u.roles.filter((r) => r !== pk);
+    this.roles.delete(pk);
   }
 
   /** M2M rows go; SAMLProvider.name_id_mapping / authn_context_class_ref_mapping are SET_DEFAULT (null). */
   deleteMapping(pk: string): void {
     for (const p of this.providers.values()) {
       p.property_mappings = p.property_mappings.filter((m) => m !== pk);
+      if (p.kind === "oauth2") continue;
       if (p.kind === "saml") {
         if (p.name_id_mapping === pk) p.name_id_mapping = null;
         if (p.authn_context_class_ref_mapping === pk) p.authn_context_class_ref_mapping = null;
@@ -515,9 +701,13 @@ export class Store {
     this.mappings.delete(pk);
   }
 
-  /** Keypair FKs on the SAML provider are SET_NULL. */
+  /** Keypair FKs on the SAML and OAuth2 providers are SET_NULL. */
   deleteKeypair(pk: string): void {
     for (const p of this.providers.values()) {
+      if (p.kind === "oauth2") {
+        if (p.signing_key === pk) p.signing_key = null;
+        if (p.encryption_key === pk) p.encryption_key = null;
+      }
       if (p.kind !== "saml") continue;
       if (p.signing_kp === pk) p.signing_kp = null;
       if (p.verification_kp === pk) p.verification_kp = null;
@@ -537,6 +727,11 @@ export class Store {
       }
       if (p.authentication_flow === pk) p.authentication_flow = null;
       if (p.invalidation_flow === pk) p.invalidation_flow = null;
+    }
+    // Source.authentication_flow / enrollment_flow are SET_NULL.
+    for (const s of this.sources.values()) {
+      if (s.authentication_flow === pk) s.authentication_flow = null;
+      if (s.enrollment_flow === pk) s.enrollment_flow = null;
     }
     this.deleteBindingsWhere((b) => b.target === flow.pbm_uuid);
     this.flows.delete(pk);

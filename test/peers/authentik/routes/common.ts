@@ -33,6 +33,8 @@ export interface HandlerContext {
   sent: Set<string>;
   /** the token's user (undefined on anonymous operations) */
   user?: UserRec;
+  /** whether the request's user is a superuser (permissions.ts principalIsSuperuser) */
+  isSuperuser(): boolean;
   /** record a non-fatal observation (e.g. a known authentik pitfall the request hit) */
   warn(message: string): void;
   /** a permission checked inside the view (recorded); throws authentik's 403 when the token's user lacks it */

@@ -1,6 +1,7 @@
 // /core/applications/, /core/application_entitlements/, /core/groups/, /core/users/
 import { randomUUID } from "node:crypto";
 import { ApiError, FieldErrorCollector, nonFieldError, notFound } from "../http-errors.js";
+import { evaluatePolicyEngine } from "../policy-engine.js";
 import * as S from "../serialize.js";
 import type { ApplicationRec, Attributes, EntitlementRec, GroupRec, UserRec } from "../store.js";
 import { anyOf, checkRefs, created, exact, type HandlerContext, type HandlerTable, list, noContent, ok, pick } from "./common.js";
@@ -66,6 +67,13 @@ function writeApplication(ctx: HandlerContext, existing?: ApplicationRec): Appli
     }
   }
   return app;
+}
+
+/** The application's policy engine for `user`: static bindings synchronously, policies (python) only when bound. */
+async function passes(ctx: HandlerContext, user: UserRec, app: ApplicationRec): Promise<boolean> {
+  const hasPolicy = [...ctx.store.bindings.values()].some((b) => b.target === app.pbm_uuid && b.enabled && b.policy !== null);
+  if (!hasPolicy) return ctx.store.userPassesApplication(user, app);
+  return (await evaluatePolicyEngine({ store: ctx.store, ser: ctx.ser, expressions: ctx.expressions, target: app, subject: { user } })).passing;
 }
 
 const APP_LIST = {
@@ -140,7 +148,7 @@ function writeGroup(ctx: HandlerContext, existing?: GroupRec): GroupRec {
   checkRefs(errors, "children", data.children, (pk: string) => store.groups.has(pk));
   checkRefs(errors, "parents", data.parents, (pk: string) => store.groups.has(pk));
   checkRefs(errors, "users", data.users, (pk: number) => store.users.has(pk));
-  checkRefs(errors, "roles", data.roles, () => false); // roles are not emulated
+  checkRefs(errors, "roles", data.roles, (pk: string) => store.roles.has(pk));
   errors.throwIfAny();
   const g: GroupRec = existing ?? { pk: randomUUID(), name: "", is_superuser: false, parents: [], attributes: {}, roles: [] };
   if (data.name !== undefined) g.name = data.name as string;
@@ -186,7 +194,12 @@ function writeUser(ctx: HandlerContext, existing?: UserRec): UserRec {
     for (const u of store.users.values()) if (u.username === data.username && u !== existing) errors.add("username", "A user with that username already exists.");
   }
   checkRefs(errors, "groups", data.groups, (pk: string) => store.groups.has(pk));
-  checkRefs(errors, "roles", data.roles, () => false);
+  checkRefs(errors, "roles", data.roles, (pk: string) => store.roles.has(pk));
+  // UserSerializer.validate_path (authentik/core/api/users.py@version/2026.2.2).
+  if (typeof data.path === "string") {
+    if (data.path.startsWith("/") || data.path.endsWith("/")) errors.add("path", "No leading or trailing slashes allowed.");
+    else if (data.path.split("/").some((segment) => segment === "")) errors.add("path", "No empty segments in user path allowed.");
+  }
   errors.throwIfAny();
   const now = new Date().toISOString();
   const u: UserRec = existing ?? {
@@ -243,10 +256,10 @@ export const coreHandlers: HandlerTable = {
   // may access (policy engine over the app's bindings; apps without bindings are
   // open), unless superuser_full_list=true and the user is a superuser. It
   // paginates before filtering, so `count` can exceed what `results` shows.
-  core_applications_list(ctx) {
+  async core_applications_list(ctx) {
     const all = [...ctx.store.applications.values()].map((a) => S.application(ctx.ser, a));
     // A superuser holds every permission: a token whose user lacks one (controls.denyPermission, tokenUser) is not one.
-    const superuser = ctx.user !== undefined && ctx.store.isSuperuser(ctx.user) && ctx.store.tokenIsSuperuser();
+    const superuser = ctx.isSuperuser();
     if (ctx.query.superuser_full_list === true && superuser) return list(ctx, all, APP_LIST);
     let subject = ctx.user;
     if (ctx.query.for_user !== undefined) {
@@ -254,10 +267,11 @@ export const coreHandlers: HandlerTable = {
       if (!subject) throw new ApiError(400, { for_user: ["User not found"] });
     }
     const page = list(ctx, all, APP_LIST).body as { pagination: unknown; results: S.Wire[]; autocomplete: unknown };
-    const visible = page.results.filter((w) => {
+    const visible: S.Wire[] = [];
+    for (const w of page.results) {
       const app = ctx.store.applications.get(w.pk as string)!;
-      return subject !== undefined && ctx.store.userPassesApplication(subject, app);
-    });
+      if (subject !== undefined && (await passes(ctx, subject, app))) visible.push(w);
+    }
     if (visible.length !== page.results.length) ctx.warn("application list hid applications the token user cannot access; use superuser_full_list=true");
     const results = ctx.query.only_with_launch_url === true ? visible.filter((w) => w.launch_url) : visible;
     return ok({ ...page, results });
@@ -271,10 +285,10 @@ export const coreHandlers: HandlerTable = {
   // PolicyResult (messages and the captured log lines, which the emulator does not produce:
   // static group/user bindings and "no bindings" carry no messages), anyone else only
   // PolicyResult(passing).
-  core_applications_check_access_retrieve(ctx) {
+  async core_applications_check_access_retrieve(ctx) {
     const { store } = ctx;
     const app = getApp(ctx);
-    const superuser = ctx.user !== undefined && store.isSuperuser(ctx.user) && store.tokenIsSuperuser();
+    const superuser = ctx.isSuperuser();
     let subject = ctx.user;
     if (superuser && ctx.query.for_user !== undefined) {
       subject = store.users.get(ctx.query.for_user as number);
@@ -282,8 +296,10 @@ export const coreHandlers: HandlerTable = {
     } else if (ctx.query.for_user !== undefined) {
       ctx.warn("check_access: for_user is ignored unless the token's user is a superuser");
     }
-    const passing = subject !== undefined && store.userPassesApplication(subject, app);
-    return ok({ passing, messages: [], log_messages: [] });
+    if (subject === undefined) return ok({ passing: false, messages: [], log_messages: [] });
+    const result = await evaluatePolicyEngine({ store, ser: ctx.ser, expressions: ctx.expressions, target: app, subject: { user: subject } });
+    // A superuser gets the engine's PolicyResult (messages), anyone else PolicyResult(passing) only.
+    return ok({ passing: result.passing, messages: superuser ? result.messages : [], log_messages: [] });
   },
   core_applications_retrieve: (ctx) => ok(S.application(ctx.ser, getApp(ctx))),
   core_applications_update: (ctx) => ok(S.application(ctx.ser, writeApplication(ctx, getApp(ctx)))),

@@ -3,9 +3,11 @@
 import type { HandlerTable } from "./common.js";
 import { coreHandlers } from "./core.js";
 import { miscHandlers } from "./misc.js";
+import { oauthHandlers } from "./oauth.js";
 import { policyHandlers } from "./policies.js";
 import { propertyMappingHandlers } from "./propertymappings.js";
 import { providerHandlers } from "./providers.js";
+import { rbacHandlers } from "./rbac.js";
 
 export const handlers: HandlerTable = {
   ...coreHandlers,
@@ -13,4 +15,6 @@ export const handlers: HandlerTable = {
   ...providerHandlers,
   ...propertyMappingHandlers,
   ...miscHandlers,
+  ...oauthHandlers,
+  ...rbacHandlers,
 };

@@ -1,8 +1,8 @@
-// /policies/bindings/
+// /policies/bindings/, /policies/expression/
 import { randomUUID } from "node:crypto";
 import { ApiError, FieldErrorCollector, nonFieldError, notFound } from "../http-errors.js";
 import * as S from "../serialize.js";
-import type { BindingRec } from "../store.js";
+import type { BindingRec, PolicyRec } from "../store.js";
 import { anyOf, checkRefs, created, exact, type HandlerContext, type HandlerTable, isNull, list, noContent, ok, pick } from "./common.js";
 
 const FIELDS = ["policy", "group", "user", "target", "negate", "enabled", "order", "timeout", "failure_result"] as const;
@@ -18,14 +18,19 @@ function writeBinding(ctx: HandlerContext, existing?: BindingRec): BindingRec {
   const attrs = pick(ctx, FIELDS);
   const errors = new FieldErrorCollector();
   if (attrs.target !== undefined) checkRefs(errors, "target", attrs.target, (pk: string) => store.pbmTarget(pk) !== undefined);
-  // No policy objects are emulated, so any policy reference dangles.
-  checkRefs(errors, "policy", attrs.policy, () => false);
+  checkRefs(errors, "policy", attrs.policy, (pk: string) => store.policies.has(pk));
   checkRefs(errors, "group", attrs.group, (pk: string) => store.groups.has(pk));
   checkRefs(errors, "user", attrs.user, (pk: number) => store.users.has(pk));
   errors.throwIfAny();
-  // (unique_together (policy, target, order) only bites when policy is set; it
-  //  cannot be here. Group/user bindings are NOT unique: authentik happily stores
-  //  the same group twice on one target.)
+  // unique_together (policy, target, order), which only bites when a policy is set (NULLs are
+  // distinct in PostgreSQL): group/user bindings are NOT unique, authentik happily stores the
+  // same group twice on one target. DRF's UniqueTogetherValidator reads the submitted attrs.
+  if (attrs.policy && attrs.target !== undefined) {
+    const order = (attrs.order as number | undefined) ?? existing?.order;
+    for (const b of store.bindings.values()) {
+      if (b !== existing && b.policy === attrs.policy && b.target === attrs.target && b.order === order) throw nonFieldError("The fields policy, target, order must make a unique set.");
+    }
+  }
 
   // PolicyBindingSerializer.validate() looks only at the submitted attrs: on a
   // PATCH without `target` it dereferences None and authentik answers 500, and a
@@ -59,10 +64,66 @@ function writeBinding(ctx: HandlerContext, existing?: BindingRec): BindingRec {
   return b;
 }
 
+/** PolicyBindingViewSet.search_fields = ["policy__name"]: a search matches bindings whose policy's name contains it. */
+function bindingMatchesSearch(ctx: HandlerContext, b: BindingRec): boolean {
+  const search = ctx.query.search;
+  if (typeof search !== "string" || search === "") return true;
+  const policy = b.policy !== null ? ctx.store.policies.get(b.policy) : undefined;
+  return policy !== undefined && policy.name.toLowerCase().includes(search.toLowerCase());
+}
+
+// ---- expression policies -------------------------------------------------------------
+
+function getPolicy(ctx: HandlerContext): PolicyRec {
+  const p = ctx.store.policies.get(ctx.params.policy_uuid!);
+  if (!p) throw notFound("Expression Policy");
+  return p;
+}
+
+/**
+ * ExpressionPolicySerializer (authentik/policies/expression/api.py@version/2025.10.4 …
+ * @2026.5.0-rc1): Policy.name is unique across every policy type ("Policy with this name
+ * already exists."); validate_expression compiles the expression with PolicyEvaluator
+ * ("temp-policy" as its filename on create, the policy's name on update): a syntax error is
+ * {"expression": ["Expression Syntax Error: …"]}.
+ */
+async function writePolicy(ctx: HandlerContext, existing?: PolicyRec): Promise<PolicyRec> {
+  const { store } = ctx;
+  const data = pick(ctx, ["name", "execution_logging", "expression"]);
+  const errors = new FieldErrorCollector();
+  if (typeof data.name === "string") {
+    for (const p of store.policies.values()) if (p !== existing && p.name === data.name) errors.add("name", "Policy with this name already exists.");
+  }
+  if (typeof data.expression === "string") {
+    const error = await ctx.expressions.compile(data.expression, existing ? existing.name : "temp-policy", ["ak_message", "ak_user_has_authenticator"]);
+    if (error) errors.add("expression", error);
+  }
+  errors.throwIfAny();
+  const p: PolicyRec = existing ?? { pk: randomUUID(), kind: "expression", name: "", execution_logging: false, expression: "" };
+  Object.assign(p, data);
+  if (!existing) store.policies.set(p.pk, p);
+  return p;
+}
+
 export const policyHandlers: HandlerTable = {
+  policies_expression_list: (ctx) =>
+    list(ctx, [...ctx.store.policies.values()].map((p) => S.policy(ctx.ser, p, true)), {
+      filters: { name: exact("name"), execution_logging: exact("execution_logging"), expression: exact("expression"), policy_uuid: exact("pk") },
+      search: ["name"],
+      ordering: ["name"],
+    }),
+  policies_expression_create: async (ctx) => created(S.policy(ctx.ser, await writePolicy(ctx), true)),
+  policies_expression_retrieve: (ctx) => ok(S.policy(ctx.ser, getPolicy(ctx), true)),
+  policies_expression_update: async (ctx) => ok(S.policy(ctx.ser, await writePolicy(ctx, getPolicy(ctx)), true)),
+  policies_expression_partial_update: async (ctx) => ok(S.policy(ctx.ser, await writePolicy(ctx, getPolicy(ctx)), true)),
+  policies_expression_destroy(ctx) {
+    ctx.store.deletePolicy(getPolicy(ctx).pk);
+    return noContent();
+  },
+
   // Note the schema offers no `group`/`user` filter: find a group's bindings by target and filter client-side.
   policies_bindings_list: (ctx) =>
-    list(ctx, [...ctx.store.bindings.values()].map((b) => S.binding(ctx.ser, b)), {
+    list(ctx, [...ctx.store.bindings.values()].filter((b) => bindingMatchesSearch(ctx, b)).map((b) => S.binding(ctx.ser, b)), {
       filters: {
         enabled: exact("enabled"),
         order: exact("order"),
@@ -72,7 +133,7 @@ export const policyHandlers: HandlerTable = {
         target_in: anyOf("target"),
         timeout: exact("timeout"),
       },
-      search: ["policy_name"], // search_fields = ["policy__name"]: no policies here, so a search finds nothing
+      // search_fields = ["policy__name"]: see bindingMatchesSearch
       ordering: ["order", "pk"],
     }),
   policies_bindings_create: (ctx) => created(S.binding(ctx.ser, writeBinding(ctx))),

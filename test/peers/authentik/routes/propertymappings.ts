@@ -1,4 +1,5 @@
-// /propertymappings/all/ (+ test), /propertymappings/provider/saml/, /propertymappings/provider/scim/
+// /propertymappings/all/ (+ test), /propertymappings/provider/saml/, /propertymappings/provider/scim/,
+// /propertymappings/provider/scope/ (OAuth2 scope mappings)
 import { randomUUID } from "node:crypto";
 import { FieldErrorCollector, doesNotExist, notFound } from "../http-errors.js";
 import { type ExpressionEngine, ExpressionProcessDied } from "../python.js";
@@ -6,12 +7,12 @@ import * as S from "../serialize.js";
 import type { GroupRec, MappingRec, ProviderRec, Store, UserRec } from "../store.js";
 import { anyOf, created, exact, type HandlerContext, type HandlerTable, isNull, list, noContent, ok, pick } from "./common.js";
 
-type Kind = "saml" | "scim";
+type Kind = "saml" | "scim" | "scope";
 
 function getMapping(ctx: HandlerContext, kind?: Kind): MappingRec {
   const m = ctx.store.mappings.get(ctx.params.pm_uuid!);
   if (!m || (kind && m.kind !== kind)) {
-    throw notFound(kind === "saml" ? "SAML Provider Property Mapping" : kind === "scim" ? "SCIM Provider Mapping" : "Property Mapping");
+    throw notFound(kind === "saml" ? "SAML Provider Property Mapping" : kind === "scim" ? "SCIM Provider Mapping" : kind === "scope" ? "Scope Mapping" : "Property Mapping");
   }
   return m;
 }
@@ -23,7 +24,12 @@ function getMapping(ctx: HandlerContext, kind?: Kind): MappingRec {
  */
 async function writeMapping(ctx: HandlerContext, kind: Kind, existing?: MappingRec): Promise<MappingRec> {
   const { store } = ctx;
-  const fields = kind === "saml" ? (["managed", "name", "expression", "saml_name", "friendly_name"] as const) : (["managed", "name", "expression"] as const);
+  const fields =
+    kind === "saml"
+      ? (["managed", "name", "expression", "saml_name", "friendly_name"] as const)
+      : kind === "scope"
+        ? (["managed", "name", "expression", "scope_name", "description"] as const)
+        : (["managed", "name", "expression"] as const);
   const data = pick(ctx, fields);
   const errors = new FieldErrorCollector();
   for (const m of store.mappings.values()) {
@@ -40,7 +46,15 @@ async function writeMapping(ctx: HandlerContext, kind: Kind, existing?: MappingR
     if (error) errors.add("expression", error);
   }
   errors.throwIfAny();
-  const m: MappingRec = existing ?? { pk: randomUUID(), kind, managed: null, name: "", expression: "", ...(kind === "saml" ? { saml_name: "", friendly_name: null } : {}) };
+  const m: MappingRec = existing ?? {
+    pk: randomUUID(),
+    kind,
+    managed: null,
+    name: "",
+    expression: "",
+    ...(kind === "saml" ? { saml_name: "", friendly_name: null } : {}),
+    ...(kind === "scope" ? { scope_name: "", description: "" } : {}),
+  };
   Object.assign(m, data);
   if (!existing) store.mappings.set(m.pk, m);
   return m;
@@ -64,7 +78,7 @@ function assertionProvider(store: Store, mapping: MappingRec, given: number | un
 }
 
 function providerData(ser: S.SerializeContext, store: Store, p: ProviderRec): Record<string, unknown> {
-  const wire = p.kind === "saml" ? S.samlProvider(ser, p) : p.kind === "scim" ? S.scimProvider(ser, p) : S.provider(ser, p);
+  const wire = p.kind === "saml" ? S.samlProvider(ser, p) : p.kind === "scim" ? S.scimProvider(ser, p) : p.kind === "oauth2" ? S.oauth2Provider(ser, p) : S.provider(ser, p);
   const [appLabel, modelName] = String(wire.meta_model_name).split(".");
   return {
     ...wire,
@@ -86,6 +100,19 @@ export interface Evaluation {
   formatResult: boolean;
 }
 
+/** A user as expression_runner.py's User stub reads it (groups, all_groups, which field holds the groups). */
+export function userEvaluationData(ser: S.SerializeContext, store: Store, user: UserRec): Record<string, unknown> {
+  return {
+    ...S.user(ser, user),
+    groups: user.groups
+      .map((g) => store.groups.get(g))
+      .filter((g) => g !== undefined)
+      .map((g) => S.partialGroup(ser, g)),
+    all_groups: store.userAllGroups(user).map((g) => S.partialGroup(ser, g)),
+    groups_field: store.release.atLeast("2026.2") ? "groups" : "ak_groups",
+  };
+}
+
 /** Evaluates a mapping the way authentik does, with the context given. */
 export async function evaluateMapping(store: Store, ser: S.SerializeContext, expressions: ExpressionEngine, e: Evaluation): Promise<{ result: string; successful: boolean }> {
   const { user, group } = e;
@@ -96,17 +123,7 @@ export async function evaluateMapping(store: Store, ser: S.SerializeContext, exp
     expression: e.mapping.expression,
     filename: e.mapping.name,
     format_result: e.formatResult,
-    user: user
-      ? {
-          ...S.user(ser, user),
-          groups: user.groups
-            .map((g) => store.groups.get(g))
-            .filter((g) => g !== undefined)
-            .map((g) => S.partialGroup(ser, g)),
-          all_groups: store.userAllGroups(user).map((g) => S.partialGroup(ser, g)),
-          groups_field: store.release.atLeast("2026.2") ? "groups" : "ak_groups",
-        }
-      : null,
+    user: user ? userEvaluationData(ser, store, user) : null,
     group: group ? S.partialGroup(ser, group) : null,
     provider: e.provider ? providerData(ser, store, e.provider) : null,
     context: e.context,
@@ -200,5 +217,6 @@ export const propertyMappingHandlers: HandlerTable = {
   propertymappings_all_test_create: testMapping,
   ...crud("saml", "propertymappings_provider_saml", S.samlMapping, { saml_name: exact("saml_name"), friendly_name: exact("friendly_name") }),
   ...crud("scim", "propertymappings_provider_scim", S.mapping),
+  ...crud("scope", "propertymappings_provider_scope", S.scopeMapping, { scope_name: exact("scope_name") }),
 };
 

@@ -3,6 +3,7 @@
 import { randomUUID } from "node:crypto";
 import { ApiError, FieldErrorCollector, nonFieldError, notFound } from "../http-errors.js";
 import { buildEntityDescriptor } from "../saml-metadata.js";
+import { timedeltaError, timedeltaMs } from "../timedelta.js";
 import * as S from "../serialize.js";
 import { type Attributes, isBackchannel, type ProviderRec, type SamlProviderRec, type ScheduleRec, type ScimProviderRec, type Store } from "../store.js";
 import { checkRefs, created, exact, type HandlerContext, type HandlerTable, isNull, list, noContent, ok, pick } from "./common.js";
@@ -28,16 +29,10 @@ const TIMEDELTA_FIELDS = [
   "assertion_valid_not_before", "assertion_valid_not_on_or_after", "session_valid_not_on_or_after",
   "service_provider_config_cache_timeout", "sync_page_timeout",
 ];
-const TIMEDELTA_UNITS = new Set(["weeks", "days", "hours", "minutes", "seconds", "microseconds", "milliseconds"]);
-
-/** authentik's timedelta_string_validator ("hours=1;minutes=2"). */
-function checkTimedelta(errors: FieldErrorCollector, field: string, value: unknown): void {
+/** authentik's timedelta_string_validator ("hours=1;minutes=2", timedelta.ts). */
+export function checkTimedelta(errors: FieldErrorCollector, field: string, value: unknown): void {
   if (typeof value !== "string") return;
-  const valid = value.split(";").every((part) => {
-    const [unit, amount, extra] = part.split("=");
-    return extra === undefined && unit !== undefined && TIMEDELTA_UNITS.has(unit.trim()) && amount !== undefined && amount.trim() !== "" && !Number.isNaN(Number(amount));
-  });
-  if (!valid) errors.add(field, `${value} is not in the correct format of 'hours=3;minutes=1'.`);
+  if (timedeltaMs(value) === undefined) errors.add(field, timedeltaError(value));
 }
 
 /**
@@ -46,7 +41,7 @@ function checkTimedelta(errors: FieldErrorCollector, field: string, value: unkno
  * error with Provider's verbose_name: "provider with this name already exists."
  * (authentik/core/models.py@version/2025.10.4 … @2026.5.0-rc1; DRF get_unique_error_message).
  */
-function checkProviderName(store: Store, errors: FieldErrorCollector, name: unknown, self?: ProviderRec): void {
+export function checkProviderName(store: Store, errors: FieldErrorCollector, name: unknown, self?: ProviderRec): void {
   if (typeof name !== "string") return;
   for (const p of store.providers.values()) if (p !== self && p.name === name) errors.add("name", "provider with this name already exists.");
 }
