@@ -50,6 +50,16 @@ function patchSchema(doc: Json, minor: Minor): void {
     const pkce = schemas.OAuthSource?.properties?.pkce as Json | undefined;
     if (pkce) schemas.OAuthSource!.properties.pkce = { type: "string", description: `${pkce.description ?? ""} (emulator: any stored text, see openapi.ts)` };
   }
+  // Usernames in answers: PartialUser (a group's users_obj, a binding's user_obj), UserSelf and
+  // the permission views publish the model field's UnicodeUsernameValidator as a pattern
+  // (^[\w.@+-]+$), but UserSerializer declares username as a plain CharField (authentik/core/api/
+  // users.py@version/2025.10.4 … @2026.5.0-rc1) and the OAuth2 token endpoint makes
+  // `<provider>-<sub>` accounts with update_or_create (repo:OWNER/REPO:pull_request, ':' and
+  // '/' included); authentik returns such usernames as they are.
+  for (const component of ["PartialUser", "UserSelf", "UserAssignedObjectPermission", "ReviewerUser"]) {
+    const username = schemas[component]?.properties?.username as Json | undefined;
+    if (username) delete username.pattern;
+  }
   nullable("Application", "provider_obj");
   for (const f of ["policy_obj", "group_obj", "user_obj"]) nullable("PolicyBinding", f);
   for (const f of ["authorization_flow", "invalidation_flow"]) nullable("Provider", f);

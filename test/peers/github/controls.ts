@@ -13,6 +13,7 @@ import {
   scheduleEvent,
   validateEventPayload,
 } from "./events.js";
+import type { IssuedIdToken, MintOptions, OidcJob, OidcJobOptions } from "./oidc.js";
 import type { GitHubEmulator, RecordedRequest } from "./server.js";
 import type { AddCommentInput, AddPullInput, AddRepoInput, CommentRecord, PullRecord } from "./store.js";
 
@@ -67,6 +68,21 @@ export function githubControls(emulator: GitHubEmulator, serverUrl = "https://gi
     pushEvent: (opts: Built<typeof pushEvent>) => checked(pushEvent({ ...base, ...opts })),
     scheduleEvent: (opts: Built<typeof scheduleEvent>) => checked(scheduleEvent({ ...base, ...opts })),
     mergeGroupEvent: (opts: Built<typeof mergeGroupEvent>) => checked(mergeGroupEvent({ ...base, ...opts })),
+
+    /**
+     * The runner's OIDC set-up for a job running `event` (with `env` over the event's GITHUB_*,
+     * as the runner passes them, and the job's `environment`): the ACTIONS_ID_TOKEN_REQUEST_URL
+     * and _TOKEN it sets, the subject and claims its tokens carry. A fork's pull request gets none.
+     */
+    oidcJob: (opts: OidcJobOptions): OidcJob => emulator.oidc.job(opts, emulator.url),
+    /** A token minted directly, as a job's (requestToken) or from claims, possibly expired, from an unknown key or forged (MintOptions). */
+    mintIdToken: (opts: MintOptions): string => emulator.oidc.mint(opts),
+    /** Rotates the OIDC signing key (keepOld: the JWKS keeps serving the old key too; default true). */
+    rotateOidcKey: (keepOld = true): { kid: string; served: string[] } => emulator.oidc.rotate(keepOld),
+    /** The issuer, discovery and JWKS URLs, and the JWKS served now. */
+    oidcIssuer: () => ({ issuer: emulator.oidc.issuer, openidConfiguration: `${emulator.oidc.issuer}/.well-known/openid-configuration`, jwksUri: `${emulator.oidc.issuer}/.well-known/jwks`, jwks: emulator.oidc.jwks() }),
+    /** Every ID token issued, oldest first. */
+    idTokens: (): IssuedIdToken[] => emulator.oidc.issued,
 
     requests: (): RecordedRequest[] => emulator.requests,
     invalidRequests: (): RecordedRequest[] => emulator.invalidRequests(),

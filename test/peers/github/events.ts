@@ -76,6 +76,14 @@ function organization(ctx: SerializeContext, repo: RepoRecord): Obj | undefined 
   };
 }
 
+/**
+ * GITHUB_WORKFLOW_REF / GITHUB_WORKFLOW_SHA as the runner sets them: the workflow file at the
+ * ref and commit the run uses (here always .github/workflows/aws-access.yml).
+ */
+function workflowEnv(repo: RepoRecord, ref: string, sha: string): Record<string, string> {
+  return { GITHUB_WORKFLOW_REF: `${repo.owner}/${repo.name}/.github/workflows/aws-access.yml@${ref}`, GITHUB_WORKFLOW_SHA: sha };
+}
+
 function baseEnv(ctx: SerializeContext, repo: RepoRecord, actor: string): Record<string, string> {
   const fullName = `${repo.owner}/${repo.name}`;
   return {
@@ -128,6 +136,7 @@ export function pullRequestEvent(
       ...baseEnv(ctx, repo, sender),
       GITHUB_EVENT_NAME: "pull_request",
       GITHUB_SHA: opts.mergeRefSha ?? syntheticSha(`merge:${pull.repo}#${pull.number}:${pull.head.sha}`),
+      ...workflowEnv(repo, `refs/pull/${pull.number}/merge`, opts.mergeRefSha ?? syntheticSha(`merge:${pull.repo}#${pull.number}:${pull.head.sha}`)),
       GITHUB_REF: `refs/pull/${pull.number}/merge`,
       GITHUB_REF_NAME: `${pull.number}/merge`,
       GITHUB_REF_TYPE: "branch",
@@ -239,6 +248,7 @@ export function pushEvent(
       ...baseEnv(ctx, repo, pusher.login),
       GITHUB_EVENT_NAME: "push",
       GITHUB_SHA: after,
+      ...workflowEnv(repo, ref, after),
       GITHUB_REF: ref,
       GITHUB_REF_NAME: ref.replace(/^refs\/(heads|tags)\//, ""),
       GITHUB_REF_TYPE: ref.startsWith("refs/tags/") ? "tag" : "branch",
@@ -298,6 +308,7 @@ export function mergeGroupEvent(
       ...baseEnv(ctx, repo, sender.login),
       GITHUB_EVENT_NAME: "merge_group",
       GITHUB_SHA: headSha,
+      ...workflowEnv(repo, `refs/heads/${branch}`, headSha),
       GITHUB_REF: `refs/heads/${branch}`,
       GITHUB_REF_NAME: branch,
       GITHUB_REF_TYPE: "branch",
@@ -323,6 +334,7 @@ export function scheduleEvent(opts: EventOptions & { repo: string; cron: string;
       ...baseEnv(ctx, repo, repo.owner),
       GITHUB_EVENT_NAME: "schedule",
       GITHUB_SHA: opts.sha,
+      ...workflowEnv(repo, `refs/heads/${repo.defaultBranch}`, opts.sha),
       GITHUB_REF: `refs/heads/${repo.defaultBranch}`,
       GITHUB_REF_NAME: repo.defaultBranch,
       GITHUB_REF_TYPE: "branch",

@@ -15,6 +15,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { readBody, type RecordedRequestBase, type RecordingServer, startRecordingServer } from "../emulator-http.js";
 import { matchRoute } from "../openapi-index.js";
 import { handleGraphql } from "./graphql.js";
+import { GitHubOidc, ID_TOKEN_PATH } from "./oidc.js";
 import { type GitHubOperation, loadGitHubSpec } from "./openapi.js";
 import { type Actor, basicError, GitHubError, type HandlerContext, type HandlerResult, handlers } from "./routes.js";
 import { legacyNodeId, type SerializeContext } from "./serialize.js";
@@ -78,6 +79,8 @@ export interface GitHubEmulator extends RecordingServer<RecordedRequest> {
   /** API base, e.g. http://127.0.0.1:PORT — use it as GITHUB_API_URL */
   url: string;
   store: GitHubStore;
+  /** the Actions OIDC token service (oidc.ts): issuer = url, JWKS at url/.well-known/jwks */
+  oidc: GitHubOidc;
 }
 
 const GENERIC_DOCS = "https://docs.github.com/rest";
@@ -92,6 +95,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
   const emulatorErrors: string[] = [];
   const serverUrl = (options.serverUrl ?? "https://github.com").replace(/\/$/, "");
   let apiUrl = "";
+  const oidc = new GitHubOidc(store, () => apiUrl, serverUrl, () => (options.clock ? options.clock().getTime() : Date.now()));
   let remaining = 5000;
   const resetAt = Math.floor(Date.now() / 1000) + 3600;
 
@@ -149,6 +153,42 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     send(res, record, outcome.result);
   };
 
+  /**
+   * The Actions OIDC token service (oidc.ts) on the same server: its discovery document and JWKS
+   * (anonymous GETs), and the runner's ID token endpoint (the job's request token as Bearer,
+   * `api-version=2.0`, optional `audience`).
+   */
+  const oidcRequest = (req: IncomingMessage, res: ServerResponse, record: RecordedRequest, method: string, url: URL) => {
+    const json = (status: number, body: unknown) => {
+      record.status = status;
+      res.writeHead(status, { "content-type": "application/json; charset=utf-8" });
+      res.end(JSON.stringify(body));
+    };
+    if (method !== "GET") {
+      record.invalid.push(`${method} ${url.pathname}: the OIDC endpoints answer GET only`);
+      return json(405, { message: "Method Not Allowed" });
+    }
+    if (url.pathname === "/.well-known/jwks") {
+      record.operationId = "oidc/jwks";
+      return json(200, oidc.jwks());
+    }
+    if (url.pathname === "/.well-known/openid-configuration") {
+      record.operationId = "oidc/openid-configuration";
+      return json(200, oidc.openidConfiguration());
+    }
+    record.operationId = "oidc/idtoken";
+    const m = /^bearer\s+(\S+)\s*$/i.exec(req.headers.authorization ?? "");
+    const job = m ? oidc.jobOf(m[1]!) : undefined;
+    if (!job) {
+      record.invalid.push("ID token request without a job's ACTIONS_ID_TOKEN_REQUEST_TOKEN");
+      return json(401, { message: "Unauthorized" });
+    }
+    if (url.searchParams.get("api-version") !== "2.0") record.warnings.push(`ID token request with api-version=${url.searchParams.get("api-version")} (the runner's URL carries 2.0)`);
+    const audience = url.searchParams.get("audience") ?? undefined;
+    const value = oidc.mint({ requestToken: m![1]!, ...(audience !== undefined ? { audience } : {}) });
+    return json(200, { count: value.length, value });
+  };
+
   const handle = async (req: IncomingMessage, res: ServerResponse, record: RecordedRequest, url: URL) => {
     let op: GitHubOperation | undefined;
     /** Answers through the same response check as handlers, once an operation is known. */
@@ -166,6 +206,7 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     const method = req.method ?? "GET";
     let path = url.pathname;
     if (path === "/graphql") return graphql(req, res, record, method);
+    if (path === "/.well-known/jwks" || path === "/.well-known/openid-configuration" || ID_TOKEN_PATH.test(path)) return oidcRequest(req, res, record, method, url);
     const byId = /^\/repositories\/(\d+)(\/.*)?$/.exec(path);
     if (byId) {
       const repo = store.repoById(Number(byId[1]));
@@ -248,5 +289,5 @@ export async function startGitHubEmulator(options: GitHubEmulatorOptions): Promi
     fail: (res, record, message) => send(res, record, { status: 500, body: basicError(500, message, GENERIC_DOCS).body }),
   });
   apiUrl = server.url;
-  return { ...server, store };
+  return { ...server, store, oidc };
 }
