@@ -166,6 +166,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--authentik-oidc-audience <audience>", "with --authentik-oidc: the audience the Action requests the token for (default: authentik.url)")
     .option("--authentik-oidc-environment <name>", "with --authentik-oidc: the GitHub environment of the apply job", "aws-apply")
     .option("--authentik-oidc-branch <branch>", "with --authentik-oidc: the default branch, the only one apply runs from", "main")
+    .option("--authentik-oidc-issuer <url>", "with --authentik-oidc: GitHub's OIDC issuer (GitHub Enterprise Server: https://HOST/_services/token)", "https://token.actions.githubusercontent.com")
     .action(async (opts: PermissionsFlags) => setExit(await runPermissions(o, opts)));
 
   program

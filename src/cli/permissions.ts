@@ -15,6 +15,7 @@ export interface PermissionsFlags {
   authentikOidcAudience?: string;
   authentikOidcEnvironment?: string;
   authentikOidcBranch?: string;
+  authentikOidcIssuer?: string;
 }
 
 /** `permissions`: what plan or apply of this configuration needs from AWS and authentik. Offline: reads only the file. */
@@ -31,6 +32,7 @@ export async function runPermissions(o: Output, flags: PermissionsFlags): Promis
             ...(flags.authentikOidcAudience !== undefined ? { audience: flags.authentikOidcAudience } : {}),
             ...(flags.authentikOidcEnvironment !== undefined ? { environment: flags.authentikOidcEnvironment } : {}),
             ...(flags.authentikOidcBranch !== undefined ? { branch: flags.authentikOidcBranch } : {}),
+            ...(flags.authentikOidcIssuer !== undefined ? { issuer: flags.authentikOidcIssuer } : {}),
           },
         }
       : {}),

@@ -22,6 +22,9 @@
  * - The access token carries only requested scopes the provider has a mapping for, and
  *   the API takes it only with `goauthentik.io/api` (authentik's managed mapping
  *   goauthentik.io/providers/oauth2/scope-authentik_api).
+ * - GitHub's OIDC issuer is https://token.actions.githubusercontent.com (an enterprise may
+ *   have its own, …/<enterprise>; GitHub Enterprise Server's is https://HOST/_services/token),
+ *   its JWKS at `<issuer>/.well-known/jwks`.
  * - An OAuth source needs consumer_key and consumer_secret, and, for openidconnect, the
  *   authorization, access token and profile URLs (blank is accepted); this one never signs
  *   anyone in, it only holds GitHub's keys.
@@ -34,7 +37,9 @@ import { UserError } from "../errors.js";
 type Phase = "plan" | "apply";
 
 export const GITHUB_ISSUER = "https://token.actions.githubusercontent.com";
-export const GITHUB_JWKS_URL = `${GITHUB_ISSUER}/.well-known/jwks`;
+/** GitHub's JWKS is at `<issuer>/.well-known/jwks`, for github.com, an enterprise's own issuer (…/<enterprise>) and GitHub Enterprise Server (https://HOST/_services/token) alike. */
+export const jwksUrlOf = (issuer: string) => `${issuer}/.well-known/jwks`;
+export const GITHUB_JWKS_URL = jwksUrlOf(GITHUB_ISSUER);
 /** authentik's managed scope mapping for goauthentik.io/api (blueprints/system/providers-oauth2.yaml). */
 export const API_SCOPE_MAPPING_MANAGED = "goauthentik.io/providers/oauth2/scope-authentik_api";
 /** authentik's USERNAME_MAX_LENGTH: longer `<provider name>-<sub>` names are cut (Python slices code points). */
@@ -52,6 +57,8 @@ export interface OidcOptions {
   environment?: string;
   /** The default branch, the only one apply may run from (default main). */
   branch?: string;
+  /** GitHub's OIDC issuer (default https://token.actions.githubusercontent.com; GitHub Enterprise Server: https://HOST/_services/token). */
+  issuer?: string;
 }
 
 export interface OidcAccount {
@@ -112,7 +119,9 @@ export function resolveOidcOptions(config: ResolvedConfig, options: OidcOptions)
       "--authentik-oidc: the policy checks the audience the Action requests GitHub's token for (its authentik-oidc-audience input, by default its authentik-url): set authentik.url in the configuration, or pass --authentik-oidc-audience",
     );
   }
-  return { repository, environment, branch, audience };
+  const issuer = (options.issuer ?? GITHUB_ISSUER).trim().replace(/\/+$/, "");
+  if (!/^https?:\/\/[^/?#@\s]+(?:\/[^?#\s]*)?$/.test(issuer)) throw new UserError(`--authentik-oidc-issuer must be the http(s) URL of GitHub's OIDC issuer (e.g. ${GITHUB_ISSUER}), not '${options.issuer}'`);
+  return { repository, environment, branch, audience, issuer };
 }
 
 /** YAML double-quoted scalar: JSON's escapes are YAML's. */
@@ -130,7 +139,7 @@ export function claimsPolicy(o: Required<OidcOptions>, subjects: { plan: string[
 claims = request.context.get("oauth_jwt")
 if not isinstance(claims, dict):
     return False
-if claims.get("iss") != ${pyLiteral(GITHUB_ISSUER)}:
+if claims.get("iss") != ${pyLiteral(o.issuer)}:
     return False
 # authentik does not check the audience: a token GitHub issued for another service is refused here.
 audience = claims.get("aud")
@@ -187,7 +196,7 @@ export function authentikOidc(config: ResolvedConfig, options: OidcOptions, role
     '      authorization_url: ""',
     '      access_token_url: ""',
     '      profile_url: ""',
-    `      oidc_jwks_url: ${yamlString(GITHUB_JWKS_URL)}`,
+    `      oidc_jwks_url: ${yamlString(jwksUrlOf(o.issuer))}`,
     "  - model: authentik_providers_oauth2.oauth2provider",
     "    id: provider",
     "    identifiers:",
@@ -273,8 +282,8 @@ export function authentikOidc(config: ResolvedConfig, options: OidcOptions, role
 
   return {
     repository: o.repository,
-    issuer: GITHUB_ISSUER,
-    jwksUrl: GITHUB_JWKS_URL,
+    issuer: o.issuer,
+    jwksUrl: jwksUrlOf(o.issuer),
     audience: o.audience,
     environment: o.environment,
     branch: o.branch,

@@ -242,6 +242,17 @@ describe("permissions --authentik-oidc", () => {
     expect(await evaluatePolicy(expression, [claims(base), claims({ ...base, environment: "prod" }), claims({ ...base, ref: "refs/heads/main" })])).toEqual([true, false, false]);
   });
 
+  it("takes GitHub Enterprise Server's issuer, whose JWKS is under it", async () => {
+    const oidc = (await report("plan", ["--authentik-oidc", REPO, "--authentik-oidc-issuer", "https://github.example.com/_services/token/"])).authentik.oidc!;
+    expect(oidc).toMatchObject({ issuer: "https://github.example.com/_services/token", jwksUrl: "https://github.example.com/_services/token/.well-known/jwks" });
+    const bp = parseBlueprint(oidc.blueprint);
+    expect(bp.entries[0]!.attrs.oidc_jwks_url).toBe("https://github.example.com/_services/token/.well-known/jwks");
+    const expression = bp.entries[3]!.attrs.expression as string;
+    expect(await evaluatePolicy(expression, [claims({ iss: "https://github.example.com/_services/token" }), claims({})])).toEqual([true, false]);
+    const bad = await run(["permissions", "-c", example("classic-iam.yaml"), "--for", "plan", "--authentik-oidc", REPO, "--authentik-oidc-issuer", "token.actions"]);
+    expect(bad.stderr).toBe("error: --authentik-oidc-issuer must be the http(s) URL of GitHub's OIDC issuer (e.g. https://token.actions.githubusercontent.com), not 'token.actions'\n");
+  });
+
   it("prints the set-up in the text output instead of the API token's blueprint", async () => {
     const r = await run(["permissions", "-c", example("classic-iam.yaml"), "--for", "apply", "--authentik-oidc", REPO]);
     expect(r.code, r.stderr).toBe(0);

@@ -120,6 +120,12 @@ export function readJwt(jwt: string, name: string): JwtFacts {
 
 const CLAIMS_SHOWN = ["iss", "sub", "aud", "repository", "ref", "environment", "job_workflow_ref"] as const;
 
+/** Where the JWKS of the JWT's issuer is, when it is GitHub's (github.com's, an enterprise's own, GitHub Enterprise Server's). */
+function githubJwks(iss: unknown): string {
+  const github = typeof iss === "string" && /^https:\/\/(?:token\.actions\.githubusercontent\.com(?:\/[^/\s]+)?|[^/\s]+\/_services\/token)$/.test(iss);
+  return github ? `for GitHub Actions: oidc_jwks_url ${iss}/.well-known/jwks` : "its oidc_jwks_url is the issuer's JWKS URL";
+}
+
 /** The claims an application's policy is likely to check, as `name value` pairs (values cut to 200 characters). */
 export function describeClaims(facts: JwtFacts): string {
   const show = (v: unknown) => {
@@ -298,7 +304,7 @@ export class FederatedTokenAuth implements AuthentikAuth {
       return new AuthentikSignInError(
         [
           `authentik refused ${jwtName} for client id ${clientId} (invalid_grant) without saying why${requestId}. The JWT: key ${facts.kid}, ${claims}. One of these does not hold:`,
-          `- a federation source of the provider with client id ${clientId} trusts the key '${facts.kid}': an OAuth source in the provider's jwt_federation_sources ("Federated OIDC Sources") whose JWKS holds it (for GitHub Actions: oidc_jwks_url https://token.actions.githubusercontent.com/.well-known/jwks); none does, or its JWKS is stale`,
+          `- a federation source of the provider with client id ${clientId} trusts the key '${facts.kid}': an OAuth source in the provider's jwt_federation_sources ("Federated OIDC Sources") whose JWKS holds it (${githubJwks(facts.claims.iss)}); none does, or its JWKS is stale`,
           `- the application's policy accepts the claims (${claims}): a token of another repository, branch or environment is refused by design`,
           `- the provider belongs to an application (authentik refuses a provider without one)`,
           `- from authentik 2026.8: the provider's grant_types include client_credentials`,
