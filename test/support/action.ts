@@ -8,6 +8,14 @@
  *   beforeAll(() => bench.start(), 600_000);
  *   afterAll(() => bench.stopAfterChecks());
  *   const r = await bench.act(await bench.openPull(7));
+ *
+ * Signing in to authentik with the job's GitHub identity (issue 22) instead of a token:
+ *
+ *   const bench = actionBench({ groups: ["engineers"], oidc: {} });   // start() makes the authentik set-up
+ *   const plan = await bench.actWithOidc(await bench.openPull(7));     // subject repo:acme/aws-access:pull_request
+ *   const apply = await bench.actWithOidc(await bench.merge(7), { environment: "aws-apply" });
+ *   // no AUTHENTIK_TOKEN / authentik-token anywhere; bench.oidc has the client id, the two
+ *   // service accounts and their groups; plan.job.subject says who the job was.
  */
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
@@ -16,8 +24,27 @@ import path from "node:path";
 import { expect } from "vitest";
 import { type RunnerEvent, syntheticSha } from "../peers/github/events.js";
 import { type GitHubPeer, startGitHubPeer } from "../peers/github/peer.js";
+import type { OidcJob } from "../peers/github/oidc.js";
 import type { TokenSpec } from "../peers/github/server.js";
-import { expectAuthentikClean, startPeers, TOKEN, type PeerOptions, type Peers } from "./peers.js";
+import { type GitHubOidcSetup, type GitHubOidcSetupOptions, setUpGitHubOidc } from "./authentik-oidc.js";
+import { authentikApi, expectAuthentikClean, startPeers, TOKEN, type PeerOptions, type Peers } from "./peers.js";
+
+export { exchangeGitHubToken, type GitHubOidcSetup, githubPolicyExpression, setUpGitHubOidc } from "./authentik-oidc.js";
+
+/** GITHUB_RUN_ID as runAction sets it (over the event's): the OIDC claims must say the same. */
+export const RUNNER_RUN_ID = "4242";
+
+/**
+ * What the runner adds to a job's environment for OIDC: ACTIONS_ID_TOKEN_REQUEST_URL and
+ * ACTIONS_ID_TOKEN_REQUEST_TOKEN from the GitHub emulator, whose tokens then carry the claims
+ * of this job — its event, its `environment`, and `env` over the event's GITHUB_* (as runAction
+ * passes them). A fork's pull request gets none (job.env is empty; job.reason says why).
+ */
+export async function oidcRunnerEnv(gh: GitHubPeer, event: RunnerEvent, opts: { environment?: string; env?: NodeJS.ProcessEnv } = {}): Promise<OidcJob> {
+  const env: Record<string, string> = { GITHUB_RUN_ID: RUNNER_RUN_ID };
+  for (const [k, v] of Object.entries(opts.env ?? {})) if (v !== undefined) env[k] = v;
+  return gh.control.oidcJob({ event, env, ...(opts.environment !== undefined ? { environment: opts.environment } : {}) });
+}
 
 const root = path.join(import.meta.dirname, "..", "..");
 export const DIST = path.join(root, "dist", "index.js");
@@ -86,7 +113,7 @@ export async function runAction(opts: {
     GITHUB_STEP_SUMMARY: summaryPath,
     GITHUB_API_URL: opts.apiUrl,
     GITHUB_WORKSPACE: opts.workspace,
-    GITHUB_RUN_ID: "4242",
+    GITHUB_RUN_ID: RUNNER_RUN_ID,
     RUNNER_TEMP: dir,
     ...opts.env,
   };
@@ -116,6 +143,12 @@ export interface ActionBenchOptions {
   inputs?: Record<string, string>;
   /** environment of every run besides the peers' AWS variables, e.g. IDENTITY_CENTER_ENV */
   env?: NodeJS.ProcessEnv;
+  /**
+   * Make the authentik set-up for GitHub OIDC in start() (setUpGitHubOidc through the API:
+   * source trusting the GitHub emulator's JWKS, provider, application with its policy, the plan
+   * and apply service accounts with their roles); these options over the defaults.
+   */
+  oidc?: Partial<Omit<GitHubOidcSetupOptions, "authentikUrl" | "githubUrl">>;
 }
 
 export interface RequestSeen {
@@ -127,6 +160,7 @@ export interface RequestSeen {
 export function actionBench(options: ActionBenchOptions) {
   let peers: Peers | undefined;
   let gh: GitHubPeer | undefined;
+  let oidcSetup: GitHubOidcSetup | undefined;
   const started = <T>(what: T | undefined): T => {
     if (what === undefined) throw new Error("actionBench: start() first (in beforeAll)");
     return what;
@@ -150,7 +184,32 @@ export function actionBench(options: ActionBenchOptions) {
       if (p.status === "rejected") throw p.reason;
       if (g.status === "rejected") throw g.reason;
       await bench.gh.control.addRepo({ owner: "acme", name: "aws-access", ownerType: "Organization" });
+      if (options.oidc) await bench.setUpOidc(options.oidc);
       return { peers: bench.peers, gh: bench.gh };
+    },
+    /** The authentik set-up for GitHub OIDC (bench.setUpOidc or `oidc` in the options), once made. */
+    get oidc(): GitHubOidcSetup {
+      if (!oidcSetup) throw new Error("actionBench: no OIDC set-up (pass `oidc` to actionBench, or call setUpOidc)");
+      return oidcSetup;
+    },
+    /** Makes the authentik objects GitHub OIDC needs, through authentik's API (test/support/authentik-oidc.ts). */
+    async setUpOidc(extra: Partial<Omit<GitHubOidcSetupOptions, "authentikUrl" | "githubUrl">> = {}): Promise<GitHubOidcSetup> {
+      oidcSetup = await setUpGitHubOidc(authentikApi(bench.peers.authentik.url), { authentikUrl: bench.peers.authentik.url, githubUrl: bench.gh.url, repository: REPO, ...extra });
+      return oidcSetup;
+    },
+    /**
+     * Runs the bundled Action for `event` signing in to authentik with the job's GitHub identity:
+     * the runner's ACTIONS_ID_TOKEN_REQUEST_* for the job (`environment` for a deployment job),
+     * inputs `authentik-auth: github-oidc` and `authentik-client-id` (the set-up's), and neither
+     * the `authentik-token` input nor AUTHENTIK_TOKEN. `inputs` and `env` go over that.
+     */
+    async actWithOidc(event: RunnerEvent, opts: { environment?: string; inputs?: Record<string, string>; env?: NodeJS.ProcessEnv } = {}): Promise<ActionResult & { job: OidcJob }> {
+      const job = await oidcRunnerEnv(bench.gh, event, opts);
+      const { "authentik-token": _token, ...inputs } = bench.inputs({ "authentik-auth": "github-oidc", "authentik-client-id": bench.oidc.clientId, ...opts.inputs });
+      const env: NodeJS.ProcessEnv = { ...bench.env(), ...job.env, ...opts.env };
+      delete env.AUTHENTIK_TOKEN;
+      const result = await runAction({ workspace: bench.peers.dir, event, inputs, env, apiUrl: bench.gh.url });
+      return { ...result, job };
     },
     /** The inputs of a run: the defaults, the bench's, then `extra`. */
     inputs(extra: Record<string, string> = {}): Record<string, string> {

@@ -4,8 +4,10 @@
 // account's roles. Both emulators in-process (their own unit tests); the set-up is made with
 // plain API calls (test/support/authentik-oidc.ts).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { oidcRunnerEnv, RUNNER_RUN_ID } from "../../support/action.js";
 import { exchangeGitHubToken, type GitHubOidcSetup, setUpGitHubOidc } from "../../support/authentik-oidc.js";
-import { authentikApi } from "../../support/peers.js";
+import { authentikApi, startAuthentikPeer } from "../../support/peers.js";
+import { startGitHubPeer } from "../github/peer.js";
 import { decodeUnverified } from "../jwt.js";
 import { pullRequestEvent, pushEvent, syntheticSha } from "../github/events.js";
 import { type GitHubEmulator, startGitHubEmulator } from "../github/server.js";
@@ -374,6 +376,29 @@ describe.each(RELEASES)("authentik %s", (version) => {
       expect(control().tokenRequests().at(-1)!.username).toHaveLength(150);
     } else {
       expect(got.status).toBe(500);
+    }
+  });
+});
+
+describe("as processes, the way the Action's tests run them (test/support/action.ts)", () => {
+  it("the authentik peer fetches the GitHub peer's JWKS; a job's token, asked as the runner lets it, signs in", async () => {
+    const [akPeer, ghPeer] = await Promise.all([startAuthentikPeer([], TOKEN), startGitHubPeer({ ghs_default: { login: "github-actions[bot]" } })]);
+    try {
+      await ghPeer.control.addRepo({ owner: "acme", name: "aws-access", ownerType: "Organization" });
+      await ghPeer.control.addPullRequest({ repo: REPO, number: 3, user: "alice", head: { ref: "x", sha: syntheticSha("x") } });
+      const setup = await setUpGitHubOidc(authentikApi(akPeer.url, TOKEN), { authentikUrl: akPeer.url, githubUrl: ghPeer.url, repository: REPO });
+      const job = await oidcRunnerEnv(ghPeer, await ghPeer.control.pullRequestEvent({ repo: REPO, number: 3, action: "opened" }));
+      expect(job.claims?.run_id).toBe(RUNNER_RUN_ID);
+      const jwt = await idToken(job, setup.audience);
+      const got = await exchangeGitHubToken(setup.tokenUrl, { clientId: setup.clientId, jwt });
+      expect(got.status, JSON.stringify(got.body)).toBe(200);
+      const r = await fetch(`${akPeer.url}/api/v3/core/groups/`, { headers: { authorization: `Bearer ${got.body.access_token}` } });
+      expect(r.status).toBe(200);
+      expect((await akPeer.control.issuedTokens()).map((t) => t.username)).toEqual([setup.plan.username]);
+      expect(await akPeer.control.invalidRequests()).toEqual([]);
+      expect(await akPeer.control.emulatorErrors()).toEqual([]);
+    } finally {
+      await Promise.all([akPeer.stop(), ghPeer.stop()]);
     }
   });
 });
