@@ -18,9 +18,11 @@
  * // await session.apply();                                     // writes; throws ApplyError, NotConvergedError
  * ```
  *
- * Credentials come from the environment as for the CLI: `AUTHENTIK_TOKEN` (and
- * `AUTHENTIK_URL`), the SCIM token from the variable `scim.tokenEnv` names, and the
- * AWS SDK's standard chain. See docs/ in the repository for what each part does.
+ * Credentials come from the environment as for the CLI: `AUTHENTIK_TOKEN`, or a JWT
+ * (`AUTHENTIK_CLIENT_ID` with `AUTHENTIK_JWT` or `AUTHENTIK_JWT_FILE`), and `AUTHENTIK_URL`;
+ * the SCIM token from the variable `scim.tokenEnv` names, and the AWS SDK's standard chain.
+ * `EngineOptions.authentikAuth` signs in another way (below). See docs/ in the repository
+ * for what each part does.
  */
 
 // ── The engine ────────────────────────────────────────────────────────────
@@ -50,6 +52,25 @@ export { PlanError, NotConvergedError, type PlanProblem } from "./engine.js";
  * (`ApplyError`, with the `result`). Stable.
  */
 export { ApplyError, type ApplyResult, type ProgressEvent } from "./apply/executor.js";
+
+// ── Signing in to authentik ───────────────────────────────────────────────
+
+/**
+ * How `createPlan` signs in to authentik (`EngineOptions.authentikAuth`); by default
+ * `authFromEnv`. `FederatedTokenAuth` exchanges a JWT (any `JwtSource`: a CI system's
+ * identity token) at authentik's OAuth2 provider for access tokens, renewed before they
+ * expire; `StaticTokenAuth` sends an API token. `AuthentikSignInError`: signing in failed,
+ * with what to fix. Stable.
+ */
+export {
+  authFromEnv,
+  AuthentikSignInError,
+  FederatedTokenAuth,
+  StaticTokenAuth,
+  type AuthentikAuth,
+  type FederatedTokenOptions,
+  type JwtSource,
+} from "./providers/authentik/auth.js";
 
 // ── Configuration ─────────────────────────────────────────────────────────
 

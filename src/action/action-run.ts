@@ -105,7 +105,7 @@ export class ActionRun {
     // token (or GitHub's OIDC token) goes only to an address the workflow itself names.
     if (!env.AUTHENTIK_URL) {
       throw new UserError(
-        "the authentik-url input is not set: the Action sends the authentik token (or GitHub's OIDC token) only to the address the workflow names (authentik-url, or AUTHENTIK_URL in its env), never to authentik.url from the configuration, which a pull request can change",
+        "the authentik-url input is not set: the Action sends the authentik token only to the address the workflow names (authentik-url, or AUTHENTIK_URL in its env), never to authentik.url from the configuration, which a pull request can change (nor GitHub's OIDC token, with authentik-auth: github-oidc)",
       );
     }
     return env;
