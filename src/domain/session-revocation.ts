@@ -54,10 +54,12 @@ export function readRevocationPolicy(document: unknown): { sessions: Record<stri
   const statements = (document as { Statement?: unknown })?.Statement;
   for (const s of Array.isArray(statements) ? statements : statements ? [statements] : []) {
     const st = s as { Effect?: unknown; Action?: unknown; Resource?: unknown; Condition?: Record<string, Record<string, unknown>> };
+    // As written, or normalized (src/domain/policy-normalize.ts: single values as one-element lists).
+    const one = (v: unknown) => (Array.isArray(v) && v.length === 1 ? v[0] : v);
     const ids = st.Condition?.StringEquals?.["aws:userid"];
-    const before = st.Condition?.DateLessThan?.["aws:TokenIssueTime"];
+    const before = one(st.Condition?.DateLessThan?.["aws:TokenIssueTime"]);
     const list = typeof ids === "string" ? [ids] : Array.isArray(ids) ? ids : [];
-    const whole = st.Effect === "Deny" && st.Action === "*" && st.Resource === "*" && Object.keys(st.Condition ?? {}).length === 2;
+    const whole = st.Effect === "Deny" && one(st.Action) === "*" && one(st.Resource) === "*" && Object.keys(st.Condition ?? {}).length === 2;
     if (!whole || typeof before !== "string" || list.length === 0 || !list.every((i) => typeof i === "string" && i.includes(":"))) {
       unreadable++;
       continue;

@@ -185,6 +185,12 @@ describe("the policy document", () => {
     expect(readRevocationPolicy(doc)).toEqual({ sessions: { "alice@example.com": "2026-12-06T08:05:01Z", "bob@example.com": "2026-12-06T08:05:01Z", "dan@example.com": "2026-12-06T07:00:00Z" }, unreadable: 0 });
   });
 
+  it("reads back what IAM returns: URL-encoded, normalized", async () => {
+    const { normalizePolicy } = await import("../../src/domain/policy-normalize.js");
+    const doc = revocationPolicy("AROAEXAMPLE", { "bob@example.com": "2026-12-06T08:05:01Z" });
+    expect(readRevocationPolicy(normalizePolicy(encodeURIComponent(JSON.stringify(doc))))).toEqual({ sessions: { "bob@example.com": "2026-12-06T08:05:01Z" }, unreadable: 0 });
+  });
+
   it("counts statements of another shape instead of guessing at them", () => {
     expect(readRevocationPolicy({ Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*", Condition: {} }] })).toEqual({ sessions: {}, unreadable: 1 });
   });
