@@ -133,6 +133,8 @@ export interface SamlAssertion {
   sessionNotOnOrAfter?: string;
   /** Attribute/@Name (case-sensitive, as AWS reads it) → its AttributeValues */
   attributes: Map<string, string[]>;
+  /** the certificates of the response's and the assertion's ds:Signature (KeyInfo) */
+  signatureCertificates: string[];
 }
 
 const samlParser = new XMLParser({
@@ -184,6 +186,11 @@ export function parseSamlResponse(base64: string): SamlAssertion {
       attributes.set(name, [...(attributes.get(name) ?? []), ...values.map((v) => text(v) ?? "")]);
     }
   }
+  const certificates = (parent: Node): string[] =>
+    nodes(parent.Signature).flatMap((sig) => {
+      const data = ((sig.KeyInfo ?? {}) as Node).X509Data;
+      return nodes(data).flatMap((d) => (Array.isArray(d.X509Certificate) ? d.X509Certificate : [d.X509Certificate]).map((c) => (text(c) ?? "").replace(/\s+/g, "")));
+    });
   const issuer = text(a.Issuer) ?? text(response.Issuer);
   const nameIdText = text(nameId);
   const format = nameId && typeof nameId === "object" ? text((nameId as Node)["@Format"]) : undefined;
@@ -197,16 +204,24 @@ export function parseSamlResponse(base64: string): SamlAssertion {
     audiences: nodes(conditions.AudienceRestriction).flatMap((r) => (Array.isArray(r.Audience) ? r.Audience : [r.Audience]).map((x) => text(x) ?? "")),
     ...(sessionNotOnOrAfter !== undefined ? { sessionNotOnOrAfter } : {}),
     attributes,
+    signatureCertificates: [...certificates(response), ...certificates(a)].filter((c) => c !== ""),
   };
 }
 
-/** The entityID of IdP metadata as IAM holds it (moto keeps the document as it was given). */
-function metadataEntityId(xml: string): string | undefined {
+/** The entityID and signing certificates of IdP metadata as IAM holds it (moto keeps the document as it was given). */
+function readMetadata(xml: string): { entityId?: string; certificates: string[] } {
   try {
     const entity = (samlParser.parse(xml) as Node).EntityDescriptor as Node | undefined;
-    return entity ? text(entity["@entityID"]) : undefined;
+    if (!entity) return { certificates: [] };
+    const entityId = text(entity["@entityID"]);
+    const certificates = nodes(entity.IDPSSODescriptor)
+      .flatMap((idp) => nodes(idp.KeyDescriptor))
+      .filter((k) => k["@use"] === undefined || k["@use"] === "signing")
+      .map((k) => (text((((k.KeyInfo ?? {}) as Node).X509Data as Node | undefined)?.X509Certificate) ?? "").replace(/\s+/g, ""))
+      .filter((c) => c !== "");
+    return { ...(entityId !== undefined ? { entityId } : {}), certificates };
   } catch {
-    return undefined;
+    return { certificates: [] };
   }
 }
 
@@ -371,11 +386,19 @@ export class RoleSessions {
     // ("Specified provider doesn't exist", "Issuer not present in specified provider"). AWS
     // documents these messages, not their codes for the API: InvalidIdentityToken is the
     // AssumeRoleWithSAML error for an assertion it does not accept (STS API reference).
+    // A role trusts an IdP of its own account (the SAML provider is an IAM object of that account).
+    if (providerAccount !== account) refuse(NOT_AUTHORIZED);
     const idp = await this.deps.iam(providerAccount)("GetSAMLProvider", { SAMLProviderArn: principalArn });
     if (!idp.ok) refuse(invalidToken("Specified provider doesn't exist."));
-    const entityId = metadataEntityId(String(idp.ok ? (idp.result.SAMLMetadataDocument ?? "") : ""));
+    const metadata = readMetadata(String(idp.ok ? (idp.result.SAMLMetadataDocument ?? "") : ""));
     const issuer = assertion.issuer ?? "";
-    if (entityId === undefined || entityId !== issuer) refuse(invalidToken("Issuer not present in specified provider"));
+    if (metadata.entityId === undefined || metadata.entityId !== issuer) refuse(invalidToken("Issuer not present in specified provider"));
+    // "Response signature invalid (… status code: 400; error code: InvalidIdentityToken)" when the
+    // IdP's metadata in IAM does not match what signs (e.g. a renewed certificate). Modelled by
+    // certificate only: the emulator's signatures are placeholders (authentik/saml-response.ts),
+    // so what counts is that the response or its assertion is signed with a certificate the
+    // provider's metadata holds.
+    if (!assertion.signatureCertificates.some((c) => metadata.certificates.includes(c))) refuse(invalidToken("Response signature invalid"));
     // "Response does not contain the required audience": AWS's entity id, urn:amazon:webservices.
     if (!assertion.audiences.includes(AWS_AUDIENCE)) refuse(invalidToken("Response does not contain the required audience."));
 

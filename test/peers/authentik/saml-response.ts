@@ -5,10 +5,15 @@
 // views/flows.py SAMLFlowFinalView; processors/authn_request_parser.py idp_initiated). An
 // emulator control (controls.ts samlResponse), since the emulator has no flows or browser.
 //
-// Not reproduced: XML signatures (sign_assertion / sign_response: the document is never
-// signed, and nothing here verifies one), encrypted assertions (a provider with an encryption
-// keypair is refused), the redirect binding (refused: AWS's sign-in endpoint takes POST), the
-// consent and authentication stages of the authorization flow, and authentik's events.
+// Signatures are modelled, not computed: with a signing keypair and sign_assertion /
+// sign_response, a ds:Signature stands where authentik's xmlsec template puts it (after the
+// Issuer) with the algorithms and the KeyInfo certificate authentik's signature carries, but
+// its DigestValue and SignatureValue are placeholders ("emulator-unsigned"). What a service
+// provider can check with it is *which certificate* signed — the AWS shim refuses a response
+// signed with none that the IAM SAML provider's metadata holds, as AWS does ("Response signature
+// invalid") — not the cryptography. Not reproduced: encrypted assertions (a provider with an
+// encryption keypair is refused), the redirect binding (refused: AWS's sign-in endpoint takes
+// POST), the consent and authentication stages of the authorization flow, authentik's events.
 import { createHash, randomBytes, randomUUID } from "node:crypto";
 import type { ExpressionEngine } from "./python.js";
 import { evaluateMapping } from "./routes/propertymappings.js";
@@ -125,6 +130,10 @@ export async function buildSamlResponse(store: Store, ser: S.SerializeContext, e
 
   const now = Date.now();
   const issuer = S.samlIssuer(ser, provider);
+  const keypair = provider.signing_kp ? store.keypairs.get(provider.signing_kp) : undefined;
+  const signature = (id: string): string => (keypair ? signatureElement(provider, keypair.certificate_data, id) : "");
+  const responseId = randomId();
+  const assertionId = randomId();
   const issueInstant = timeString(now);
   const validNotOnOrAfter = timeString(now + timedeltaMs(provider.assertion_valid_not_on_or_after));
   const attributeXml = attributes
@@ -136,11 +145,13 @@ export async function buildSamlResponse(store: Store, ser: S.SerializeContext, e
     )
     .join("");
   const xml =
-    `<samlp:Response ${NS_MAP} Version="2.0" IssueInstant="${issueInstant}" Destination="${esc(provider.acs_url)}" ID="${randomId()}">` +
+    `<samlp:Response ${NS_MAP} Version="2.0" IssueInstant="${issueInstant}" Destination="${esc(provider.acs_url)}" ID="${responseId}">` +
     `<saml:Issuer ${NS_MAP}>${esc(issuer)}</saml:Issuer>` +
+    (provider.sign_response ? signature(responseId) : "") +
     `<samlp:Status><samlp:StatusCode Value="urn:oasis:names:tc:SAML:2.0:status:Success"/></samlp:Status>` +
-    `<saml:Assertion ${NS_MAP} Version="2.0" ID="${randomId()}" IssueInstant="${issueInstant}">` +
+    `<saml:Assertion ${NS_MAP} Version="2.0" ID="${assertionId}" IssueInstant="${issueInstant}">` +
     `<saml:Issuer ${NS_MAP}>${esc(issuer)}</saml:Issuer>` +
+    (provider.sign_assertion ? signature(assertionId) : "") +
     `<saml:Subject><saml:NameID Format="${esc(nameIdFormat)}">${esc(nameId)}</saml:NameID>` +
     `<saml:SubjectConfirmation Method="urn:oasis:names:tc:SAML:2.0:cm:bearer"><saml:SubjectConfirmationData NotOnOrAfter="${validNotOnOrAfter}" Recipient="${esc(provider.acs_url)}"/></saml:SubjectConfirmation></saml:Subject>` +
     `<saml:Conditions NotBefore="${timeString(now + timedeltaMs(provider.assertion_valid_not_before))}" NotOnOrAfter="${validNotOnOrAfter}">` +
@@ -160,6 +171,27 @@ export async function buildSamlResponse(store: Store, ser: S.SerializeContext, e
     nameIdFormat,
     attributes,
   };
+}
+
+/**
+ * The ds:Signature authentik's AssertionProcessor._sign makes of its xmlsec template (exclusive
+ * C14N, the provider's signature and digest algorithms, enveloped + exc-c14n transforms, KeyInfo
+ * with the X509 certificate), with placeholder digest and signature values (see the header).
+ */
+function signatureElement(provider: SamlProviderRec, certificatePem: string, id: string): string {
+  const certificate = certificatePem
+    .replace(/\r/g, "")
+    .replace(/-----(BEGIN|END) CERTIFICATE-----/g, "")
+    .replace(/\s+/g, "");
+  return (
+    `<ds:Signature xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:SignedInfo>` +
+    `<ds:CanonicalizationMethod Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/>` +
+    `<ds:SignatureMethod Algorithm="${esc(provider.signature_algorithm)}"/>` +
+    `<ds:Reference URI="#${id}"><ds:Transforms><ds:Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/><ds:Transform Algorithm="http://www.w3.org/2001/10/xml-exc-c14n#"/></ds:Transforms>` +
+    `<ds:DigestMethod Algorithm="${esc(provider.digest_algorithm)}"/><ds:DigestValue>emulator-unsigned</ds:DigestValue></ds:Reference>` +
+    `</ds:SignedInfo><ds:SignatureValue>emulator-unsigned</ds:SignatureValue>` +
+    `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></ds:Signature>`
+  );
 }
 
 /**
