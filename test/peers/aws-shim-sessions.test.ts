@@ -22,6 +22,7 @@ import {
   UpdateSAMLProviderCommand,
 } from "@aws-sdk/client-iam";
 import { AssumeRoleCommand, AssumeRoleWithSAMLCommand, GetCallerIdentityCommand, STSClient } from "@aws-sdk/client-sts";
+import { accessDeniedMessage, decide, evaluatePolicies, PolicyModelError, type RequestContext } from "./aws-policy-eval.js";
 import { awsClientConfig, MOTO_REGION } from "./moto.js";
 import { buildClassicGuideSetup, guideTrustPolicy, seedGuidePopulation, type ClassicGuideSetup } from "../support/guide-setup.js";
 import { startPeers, type Peers } from "../support/peers.js";
@@ -335,5 +336,58 @@ describe("what a session may do: the role's policies at the time of each request
       expect(await tryAws({ accessKeyId: creds.AccessKeyId!, secretAccessKey: creds.SecretAccessKey!, sessionToken: creds.SessionToken! }, peers.awsEndpoint)).toEqual({ ok: true });
     });
     expect((await shim().control.sessionDecisions()).length).toBe(before);
+  });
+});
+
+describe("policy evaluation (aws-policy-eval.ts), without a server", () => {
+  const context: RequestContext = {
+    present: new Map([
+      ["aws:userid", { value: "AROAEXAMPLE:bob@example.com", type: "string" }],
+      ["aws:tokenissuetime", { value: "2026-12-06T08:00:00.500Z", type: "date" }],
+    ]),
+    absent: new Set(["aws:username"]),
+  };
+  const policy = (...statements: Record<string, unknown>[]) => [{ name: "p", document: { Version: "2012-10-17", Statement: statements } }];
+  const applies = (statement: Record<string, unknown>, action = "iam:ListRoles") => {
+    const v = evaluatePolicies(policy({ Effect: "Allow", Resource: "*", ...statement }), action, context);
+    return v.allow.length === 1;
+  };
+
+  it("matches actions case-insensitively with * and ?, and NotAction as everything else", () => {
+    expect([applies({ Action: "IAM:list*" }), applies({ Action: "iam:?istRoles" }), applies({ Action: ["sts:*", "*"] }), applies({ Action: "iam:Get*" })]).toEqual([true, true, true, false]);
+    expect([applies({ NotAction: "iam:Get*" }), applies({ NotAction: "iam:*" })]).toEqual([true, false]);
+  });
+
+  it("counts a statement only for Resource \"*\": a narrower Resource or any NotResource is reported, not evaluated", () => {
+    const v = evaluatePolicies(policy({ Effect: "Deny", Action: "*", Resource: "arn:aws:iam::*:role/*" }, { Effect: "Deny", Action: "*", NotResource: "arn:aws:s3:::x" }), "iam:ListRoles", context);
+    expect(v).toEqual({ deny: [], allow: [], narrower: [{ policy: "p", index: 0, effect: "Deny" }, { policy: "p", index: 1, effect: "Deny" }] });
+    expect(() => evaluatePolicies(policy({ Effect: "Allow", Action: "*" }), "iam:ListRoles", context)).toThrow(PolicyModelError);
+  });
+
+  it("compares dates as instants (ISO 8601 or epoch seconds), with the token's milliseconds", () => {
+    expect(applies({ Action: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-12-06T08:00:01Z" } } })).toBe(true);
+    expect(applies({ Action: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-12-06T08:00:00Z" } } })).toBe(false);
+    expect(applies({ Action: "*", Condition: { DateGreaterThan: { "aws:TokenIssueTime": String(Date.parse("2026-12-06T08:00:00Z") / 1000) } } })).toBe(true);
+  });
+
+  it("refuses to guess (a String operator on a date key, NullIfExists, an unmodelled key), but never looks into a statement on another action", () => {
+    expect(() => applies({ Action: "*", Condition: { StringEquals: { "aws:TokenIssueTime": "x" } } })).toThrow(/whose value is a date, not a string/);
+    expect(() => applies({ Action: "*", Condition: { NullIfExists: { "aws:username": "true" } } })).toThrow(/NullIfExists/);
+    expect(() => applies({ Action: "*", Condition: { StringEquals: { "aws:UserAgent": "x" } } })).toThrow(/aws:UserAgent is not modelled/);
+    // A statement on another action is never looked into.
+    expect(applies({ Action: "s3:GetObject", Condition: { IpAddress: { "aws:SourceIp": "10.0.0.0/8" } } })).toBe(false);
+  });
+
+  it("decides in AWS's order: a Deny anywhere first; then identity-based, boundary, session policy must each allow", () => {
+    const allow = evaluatePolicies(policy({ Effect: "Allow", Action: "*", Resource: "*" }), "iam:ListRoles", context);
+    const denyAll = evaluatePolicies(policy({ Effect: "Deny", Action: "*", Resource: "*" }), "iam:ListRoles", context);
+    const nothing = evaluatePolicies([], "iam:ListRoles", context);
+    expect(decide([{ layer: "identity-based policy", verdict: allow }, { layer: "permissions boundary", verdict: denyAll }], "iam:ListRoles")).toMatchObject({ decision: "explicit-deny", layer: "permissions boundary" });
+    const implicit = decide([{ layer: "identity-based policy", verdict: allow }, { layer: "permissions boundary", verdict: allow }, { layer: "session policy", verdict: nothing }], "iam:ListRoles");
+    expect(implicit).toEqual({ decision: "implicit-deny", layer: "session policy" });
+    expect(accessDeniedMessage("arn:aws:sts::1:assumed-role/r/s", "iam:ListRoles", implicit as Exclude<typeof implicit, { decision: "allow" }>)).toBe(
+      "User: arn:aws:sts::1:assumed-role/r/s is not authorized to perform: iam:ListRoles because no session policy allows the iam:ListRoles action",
+    );
+    expect(decide([{ layer: "identity-based policy", verdict: allow }], "iam:ListRoles")).toEqual({ decision: "allow" });
   });
 });

@@ -33,6 +33,13 @@
  * operation racing a provisioning of the same (account, permission set) or another
  * operation on the same assignment (ConflictException "There is a conflicting operation in
  * process."). See MOTO-NOTES.md, "Time and AWS's limits on asynchronous work", for the sources.
+ *
+ * Role sessions (aws-sessions.ts; MOTO-NOTES.md, "Role sessions"): STS AssumeRoleWithSAML is
+ * answered here (checked as AWS documents it, the role's trust policy evaluated; moto mints the
+ * keys), the session recorded, and every later request signed with its key is authenticated
+ * (session token, expiry on the shim's clock) and authorized against the role's policies read
+ * from moto at that moment (aws-policy-eval.ts) before anything else happens to it. Requests
+ * signed with any other key are not evaluated.
  */
 import { randomUUID } from "node:crypto";
 import {

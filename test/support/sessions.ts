@@ -67,18 +67,17 @@ export async function signInAs(authentik: SamlSource, aws: AwsEndpoint, options:
   const offered = (saml.attributes.find((a) => a.name === ROLE_ATTRIBUTE)?.values ?? []).map((v) => ({ value: v, pair: pairOf(v) }));
   const usable = offered.filter((o) => o.pair !== undefined).map((o) => o.pair!);
   const wanted = options.role;
-  const chosen =
-    wanted === undefined
-      ? usable.length === 1
-        ? usable[0]
-        : undefined
-      : usable.find((p) => p.roleArn === wanted || p.roleArn.slice(p.roleArn.lastIndexOf("/") + 1) === wanted);
-  if (!chosen) {
-    const list = offered.map((o) => o.value).join(" | ") || "(no Role attribute)";
+  // A name picks the role only when one account offers it; otherwise give its ARN.
+  const matches = wanted === undefined ? usable : usable.filter((p) => p.roleArn === wanted || p.roleArn.slice(p.roleArn.lastIndexOf("/") + 1) === wanted);
+  const list = offered.map((o) => o.value).join(" | ") || "(no Role attribute)";
+  if (matches.length !== 1) {
     throw new Error(
-      wanted === undefined ? `signInAs: pick a role — the Role attribute offers ${list}` : `signInAs: the Role attribute does not offer ${wanted}; it offers ${list}`,
+      matches.length > 1
+        ? `signInAs: pick one role (by ARN) — ${wanted === undefined ? "the Role attribute offers" : `${wanted} matches`} ${matches.map((p) => p.roleArn).join(" | ")}`
+        : `signInAs: the Role attribute does not offer ${wanted ?? "any role"}; it offers ${list}`,
     );
   }
+  const chosen = matches[0]!;
   const sts = new STSClient({ region: MOTO_REGION, endpoint: endpointOf(aws), maxAttempts: 1 });
   const out = await sts.send(
     new AssumeRoleWithSAMLCommand({
