@@ -125,6 +125,29 @@ describe("the authentik emulator's samlResponse: what its SAML provider POSTs to
     expect([...r.xml.matchAll(/<ds:X509Certificate>([^<]+)</g)].map((m) => m[1])).toEqual([certificate, certificate]);
   });
 
+  it("takes the NameID from name_id_mapping (authentik's managed email mapping here) and gives a generator's items as several values", async () => {
+    const mappings = (await peers.ak<{ results: { pk: string; managed: string | null }[] }>("GET", "/propertymappings/provider/saml/?page_size=100")).results;
+    const managed = (name: string) => mappings.find((m) => m.managed === `goauthentik.io/providers/saml/${name}`)!.pk;
+    const before = await peers.ak<{ property_mappings: string[] }>("GET", `/providers/saml/${setup.providerPk}/`);
+    await peers.ak("PATCH", `/providers/saml/${setup.providerPk}/`, {
+      name_id_mapping: managed("email"),
+      default_name_id_policy: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress",
+      property_mappings: [...before.property_mappings, managed("groups")],
+    });
+    try {
+      const r = await peers.authentik.control.samlResponse({ provider: setup.providerPk, user: users.bob! });
+      expect({ nameId: r.nameId, format: r.nameIdFormat }).toEqual({ nameId: "bob@example.com", format: "urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress" });
+      // `for group in request.user.all_groups(): yield group.name` — bob is in admins and engineers.
+      expect(r.attributes.find((a) => a.name === "http://schemas.xmlsoap.org/claims/Group")?.values).toEqual(["admins", "engineers"]);
+    } finally {
+      await peers.ak("PATCH", `/providers/saml/${setup.providerPk}/`, {
+        name_id_mapping: null,
+        default_name_id_policy: "urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified",
+        property_mappings: before.property_mappings,
+      });
+    }
+  });
+
   it("refuses a person the application's bindings refuse, as authentik shows its access-denied page", async () => {
     await expect(peers.authentik.control.samlResponse({ provider: setup.providerPk, user: users.erin! })).rejects.toThrow(/access denied/);
   });
