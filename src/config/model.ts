@@ -143,7 +143,7 @@ export interface ResolvedConfig {
   permissionSets: ResolvedPermissionSet[];
   mappings: ResolvedMapping[];
   scim?: ResolvedScim;
-  options: { prune: boolean; allowDeleteAll: boolean };
+  options: { prune: boolean; allowDeleteAll: boolean; revokeSessions: boolean };
   /** adopt: objects made by hand that this configuration takes over; absent in configs built by hand: none. */
   adopt?: ResolvedAdopt;
   /** review: (see src/config/review.ts); absent in configs built by hand: defaults apply. */

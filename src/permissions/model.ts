@@ -230,6 +230,13 @@ function classicAccountPolicy(config: ResolvedConfig, account: ResolvedConfig["a
       why: "after CreateRole answers that the role exists (the SDK resent a create whose answer was lost), checks it is the one just created",
       onlyWhen: "a CreateRole answer was lost and resent",
     },
+    ...(config.options.revokeSessions
+      ? [
+          { action: "iam:GetRole", why: "reads the role's unique id (RoleId) for the Deny that ends live sessions (options.revokeSessions)", onlyWhen: "a plan takes a role away from someone (options.revokeSessions)" },
+          { action: "iam:PutRolePolicy", why: "writes the policy authentik-aws-gitops-ended-sessions that ends their live sessions (options.revokeSessions)", onlyWhen: "a plan takes a role away from someone (options.revokeSessions)" },
+          { action: "iam:DeleteRolePolicy", why: "drops that policy once every session it names has run out", onlyWhen: "the sessions a plan ended have all run out" },
+        ]
+      : []),
   ];
   specs.push({ sid: "WriteOwnRoles", resources: [roles], condition: ownedTags(config, "aws:ResourceTag"), grants: roleWrites(options.prune) });
   const adopt = config.adopt?.roles.filter((name) => config.roles.some((r) => r.name === name && r.accounts.includes(account.alias))) ?? [];
