@@ -3,7 +3,7 @@
  * notes. Every name and reason comes from authentik, AWS or the configuration: shown
  * through safeText, so no control or bidirectional character reaches the terminal.
  */
-import type { VerifyFinding, VerifyReport } from "../domain/verify.js";
+import type { VerifyFinding, VerifyReport, VerifyScope } from "../domain/verify.js";
 import type { Styler } from "./terminal-style.js";
 import { safeText } from "./values.js";
 
@@ -23,6 +23,40 @@ export function verifySummary(report: VerifyReport): string {
     `${plural(report.people.length, "person", "people")} checked, ${plural(report.grantsChecked, "sign-in")} followed: ` +
     (report.findings.length === 0 ? "every sign-in works as configured" : [errors ? plural(errors, "error") : "", warnings ? plural(warnings, "warning") : ""].filter(Boolean).join(", "))
   );
+}
+
+/** Whom verify checked, in words: "the 2 people the plan affected", "everyone with access: …". Plain text (escape where it lands). */
+export function verifyScopeWords(scope: VerifyScope, people: number): string {
+  switch (scope) {
+    case "affected":
+      return `the ${plural(people, "person", "people")} the plan affected`;
+    case "shared-link":
+      return "everyone with access: the plan changed a link every sign-in goes through";
+    case "unnamed":
+      return "everyone with access: the plan names no people (review.people)";
+    case "everyone":
+      return "everyone with access";
+  }
+}
+
+/** "1 sign-in that does not work", "3 sign-ins that do not work": the error findings, each a sign-in (or a group's) that fails. */
+export function brokenSignInsWords(errors: number): string {
+  return `${plural(errors, "sign-in")} that ${errors === 1 ? "does" : "do"} not work`;
+}
+
+/**
+ * One line for a failure message (the CLI's error, the Action's failed step): how many sign-ins
+ * do not work and the first few — who, which grant where, which link. Plain text, not escaped:
+ * the caller escapes it for where it lands.
+ */
+export function brokenSignInsLine(report: Pick<VerifyReport, "findings">, maxListed = 5): string {
+  const errors = report.findings.filter((f) => f.severity === "error");
+  const listed = errors.slice(0, maxListed).map((f) => {
+    const where = findingWhere(f);
+    return `${f.subject.kind === "group" ? "group " : ""}${f.subject.name}${where ? ` — ${where}` : ""}: ${f.check}`;
+  });
+  const more = errors.length > listed.length ? `; and ${errors.length - listed.length} more` : "";
+  return `verify found ${brokenSignInsWords(errors.length)}: ${listed.join("; ")}${more}`;
 }
 
 export function renderVerifyText(report: VerifyReport, style: Styler): string {

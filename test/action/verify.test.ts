@@ -83,7 +83,7 @@ describe("verify after the Action's apply", () => {
     const [plan, applied] = await bench.comments(2);
     const body = applied!.body;
     expect(body.split("\n")[1]).toBe("### ❌ authentik-aws-gitops applied `aws-access.yaml`, but verify found 2 sign-ins that do not work");
-    expect(body).toMatch(/\*\*\d+ of \d+ changes applied\*\*/);
+    expect(body).toMatch(/\*\*\d+ of \d+ changes? applied\*\*/);
     expect(body).toContain("**Sign-ins that do not work** (the 2 people the plan affected): 2 people checked, 8 sign-ins followed: 2 errors.");
     expect(body).toContain("| ❌ error | person walt.engineer | break-glass in prod \\(111111111111\\) | `role-exists` |");
     expect(body).toContain("mallory\\_&lt;\\!--x--&gt;\\*");

@@ -282,9 +282,9 @@ describe("verify, classic-iam", () => {
       attributes: { aws_role_arn: `arn:aws:iam::${PROD}:role/break-glass`, aws_saml_provider_arn: `arn:aws:iam::${PROD}:saml-provider/authentik` },
     });
     const binding = await peers.ak("POST", "/policies/bindings/", { target: breakGlass.pbm_uuid, group: groups["engineers"], order: 0 });
-    // Before the apply, verify finds both: the certificate for everyone, the missing role for walt.
+    // Before the apply, verify finds both: the certificate for every sign-in (walt's break-glass too), the missing role for walt.
     const before = await verify();
-    expect(before.report.findings.filter((f) => f.check === "saml-provider-certificate")).toHaveLength(6);
+    expect(before.report.findings.filter((f) => f.check === "saml-provider-certificate")).toHaveLength(7);
     expect(before.report.findings.filter((f) => f.check === "role-exists").map(line)).toEqual([`error role-exists person:walt.engineer break-glass@prod/${PROD}`]);
 
     const r = await peers.cli(["apply", "-c", config, "--auto-approve", "--no-color"]);
