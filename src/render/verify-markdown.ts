@@ -59,18 +59,18 @@ export function renderVerifyMarkdown(report: VerifyReport, options: VerifyMarkdo
     `Mode ${code(report.mode)}, checked at ${mdText(report.checkedAt)}. ${mdText(verifySummary(report))}.`,
     "",
   ];
-  return fit(head, report.findings, tailOf(report), options);
+  return fit(head, report.findings, tailOf(report, "#### Notes"), options);
 }
 
-/** The people checked (folded) and the notes. */
-function tailOf(report: VerifyReport): string[] {
+/** The people checked (folded) and the notes, under `notesHeading`. */
+function tailOf(report: VerifyReport, notesHeading: string): string[] {
   const out: string[] = [];
   if (report.people.length > 0) {
     const names = report.people.map(mdText).join(", ");
     out.push(`<details><summary>People checked (${report.people.length})</summary>`, "", names, "", "</details>", "");
   }
   if ((report.notes ?? []).length > 0) {
-    out.push("#### Notes", "");
+    out.push(notesHeading, "");
     for (const n of report.notes ?? []) out.push(`- ${mdText(n)}`);
     out.push("");
   }
@@ -93,7 +93,7 @@ export function renderVerifyOutcomeMarkdown(outcome: VerifyOutcome, options: Omi
       const errors = report.findings.filter((f) => f.severity === "error").length;
       const label = errors > 0 ? "Sign-ins that do not work" : report.findings.length > 0 ? "Sign-ins verified, with warnings" : "Sign-ins verified";
       const line = `**${label}** (${mdText(verifyScopeWords(outcome.scope, report.people.length))}): ${mdText(verifySummary(report))}.`;
-      return fit([line, ""], report.findings, tailOf(report), options);
+      return fit([line, ""], report.findings, tailOf(report, "#### Notes from verify"), options);
     }
   }
 }

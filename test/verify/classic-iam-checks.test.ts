@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { trustPolicy } from "../../src/domain/aws-iam.js";
 import type { VerifyFinding } from "../../src/domain/verify.js";
-import { renderVerifyMarkdown } from "../../src/render/verify-markdown.js";
-import { renderVerifyText } from "../../src/render/verify-text.js";
+import { renderVerifyMarkdown, renderVerifyOutcomeMarkdown } from "../../src/render/verify-markdown.js";
+import { brokenSignInsLine, renderVerifyText } from "../../src/render/verify-text.js";
 import { styler } from "../../src/render/terminal-style.js";
 import {
   normalizeFingerprint,
@@ -16,6 +16,7 @@ import {
   type SentRole,
 } from "../../src/verify/classic-iam.js";
 import { buildVerifyReport, peopleAffected, selectPeople, sortFindings, verifyExitCode } from "../../src/verify/core.js";
+import { afterApplyTarget } from "../../src/verify/after-apply.js";
 import { evaluateTrust } from "../../src/verify/trust.js";
 
 const PROD = "111111111111";
@@ -238,6 +239,52 @@ describe("the report", () => {
     expect(peopleAffected({ access: [], changes: [binding] })).toEqual([]);
     expect(peopleAffected({ access: [row(["amy"])], changes: [binding, { type: "aws.iam.role" }] })).toBeUndefined();
     expect(peopleAffected({ access: [row()], changes: [binding] })).toBeUndefined();
+    // identity-center: a permission set (its policies, its provisioning), ABAC or SCIM reach everyone who holds it.
+    for (const type of ["aws.sso.permission_set", "aws.sso.access_control_attributes", "authentik.scim_provider", "authentik.scim_mapping"]) {
+      expect(peopleAffected({ access: [], changes: [{ type }] }), type).toBeUndefined();
+    }
+    expect(peopleAffected({ access: [row(["amy"])], changes: [{ type: "aws.sso.account_assignment" }] })).toEqual(["amy"]);
+    expect(afterApplyTarget({ access: [], changes: [] } as never)).toEqual({ kind: "nobody" });
+    expect(afterApplyTarget({ access: [row(["amy"])], changes: [binding] } as never)).toEqual({ kind: "people", people: ["amy"] });
+    expect(afterApplyTarget({ access: [row(["amy"])], changes: [{ type: "aws.iam.role" }] } as never)).toEqual({ kind: "everyone", scope: "shared-link" });
+    expect(afterApplyTarget({ access: [row()], changes: [binding] } as never)).toEqual({ kind: "everyone", scope: "unnamed" });
+  });
+
+  it("after an apply: one line naming each broken sign-in, for a failure message; a markdown block under a line saying whom verify checked, cut to its room", () => {
+    const report = buildVerifyReport({
+      config: "c.yaml",
+      mode: "classic-iam",
+      checkedAt: NOW,
+      people: ["amy", "zoe"],
+      grantsChecked: 4,
+      findings: [finding("zoe", "error"), finding("amy", "error"), finding("amy", "warning", "certificate-expiry")],
+    });
+    expect(brokenSignInsLine(report)).toBe("verify found 2 sign-ins that do not work: amy — readonly in prod (111111111111): trust-policy; zoe — readonly in prod (111111111111): trust-policy");
+    expect(brokenSignInsLine(report, 1)).toBe("verify found 2 sign-ins that do not work: amy — readonly in prod (111111111111): trust-policy; and 1 more");
+    expect(brokenSignInsLine({ findings: [{ ...finding("engineers", "error", "provisioning"), subject: { kind: "group", name: "engineers" } }] })).toBe(
+      "verify found 1 sign-in that does not work: group engineers — readonly in prod (111111111111): provisioning",
+    );
+
+    const md = renderVerifyOutcomeMarkdown({ kind: "checked", report, scope: "affected" });
+    expect(md.split("\n")[0]).toBe("**Sign-ins that do not work** (the 2 people the plan affected): 2 people checked, 4 sign-ins followed: 2 errors, 1 warning.");
+    expect(md).toContain("| ❌ error | person amy | readonly in prod \\(111111111111\\) | `trust-policy` |");
+    const clean = buildVerifyReport({ config: "c.yaml", mode: "classic-iam", checkedAt: NOW, people: ["amy"], grantsChecked: 1, findings: [] });
+    expect(renderVerifyOutcomeMarkdown({ kind: "checked", report: clean, scope: "shared-link" }).split("\n")[0]).toBe(
+      "**Sign-ins verified** (everyone with access: the plan changed a link every sign-in goes through): 1 person checked, 1 sign-in followed: every sign-in works as configured.",
+    );
+    expect(renderVerifyOutcomeMarkdown({ kind: "nobody" })).toBe("**Sign-ins**: the plan changed nobody's access, so verify had nobody to check.\n");
+    // A reason from an API error is escaped like every other text.
+    expect(renderVerifyOutcomeMarkdown({ kind: "not-run", reason: "authentik said <!-- x --> @admins" })).toBe(
+      "**Sign-ins not verified**: verify could not run: authentik said &lt;\\!-- x --&gt; <code>@admins</code>\n",
+    );
+
+    // Many findings in little room: as many rows as fit, and where the rest is.
+    const many = buildVerifyReport({ config: "c.yaml", mode: "classic-iam", checkedAt: NOW, people: ["amy"], grantsChecked: 1, findings: Array.from({ length: 400 }, (_, i) => finding(`person-${String(i).padStart(3, "0")}`, "error")) });
+    const cut = renderVerifyOutcomeMarkdown({ kind: "checked", report: many, scope: "everyone" }, { maxLength: 8_000, fullReportHint: "the `verify-json` output" });
+    expect(cut.length).toBeLessThanOrEqual(8_000);
+    expect(cut).toMatch(/> Too long to show here: \d+ of 400 findings; every one is in the `verify-json` output\./);
+    expect(cut).toContain("| ❌ error | person person-000 |");
+    expect(renderVerifyMarkdown(many, { maxLength: 5_000 }).length).toBeLessThanOrEqual(5_000);
   });
 
   it("renders hostile names escaped in text and markdown", () => {
