@@ -18,7 +18,7 @@ import { renderPlanJson } from "../render/json.js";
 import { code, fence as markdownFence, renderPlanMarkdown } from "../render/markdown.js";
 import { styler } from "../render/terminal-style.js";
 import { renderVerifyOutcomeMarkdown } from "../render/verify-markdown.js";
-import { renderVerifyText } from "../render/verify-text.js";
+import { countedFindings, renderVerifyText } from "../render/verify-text.js";
 import { openSession } from "../session.js";
 import { escapeUnsafe, escapeUnsafeJson } from "../util/safe-text.js";
 import { afterApplyTarget, verifyAfterApply, verifyEveryone } from "../verify/after-apply.js";
@@ -294,12 +294,17 @@ export class ActionRun {
       log.info([`${config}: verify: the plan changed nobody's access; nothing to verify`]);
       return outcome;
     }
-    const { report } = outcome;
-    log.info(renderVerifyText(report, styler(false)).trimEnd());
+    const { report, people } = outcome;
+    log.info(renderVerifyText(report, styler(false), people).trimEnd());
     const errors = report.findings.filter((f) => f.severity === "error").length;
     this.verifyErrors += errors;
     const warnings = report.findings.length - errors;
-    if (errors === 0 && warnings > 0) log.warning(`${config}: verify: ${warnings} warning${warnings === 1 ? "" : "s"}: ${report.findings.map((f) => `${f.subject.name}: ${f.check}`).slice(0, 5).join("; ")}${warnings > 5 ? "; …" : ""} (see the job summary)`);
+    if (errors === 0 && warnings > 0) {
+      const listed = people === "names" ? report.findings.map((f) => `${f.subject.name}: ${f.check}`) : countedFindings(report, people).map((f) => `${f.who}: ${f.check}`);
+      log.warning(`${config}: verify: ${warnings} warning${warnings === 1 ? "" : "s"}: ${listed.slice(0, 5).join("; ")}${listed.length > 5 ? "; …" : ""} (see the job summary)`);
+    }
+    // The report names people: with review.people count or off it is not written (the summary counts them).
+    if (people !== "names") return outcome;
     const dir = path.join(this.ctx.tempDir, "authentik-aws-gitops");
     await mkdir(dir, { recursive: true });
     const file = path.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.verify.json`);

@@ -232,14 +232,15 @@ async function printVerifyAfterApply(o: Output, s: PlanSession, plan: Plan): Pro
     return EXIT.ok;
   }
   if (outcome.kind !== "checked") return EXIT.ok;
-  const { report } = outcome;
-  o.print(renderVerifyText(report, o.out).trimEnd());
+  const { report, people } = outcome;
+  // review.people count or off: the people are counted, not named, as in the plan.
+  o.print(renderVerifyText(report, o.out, people).trimEnd());
   if (verifyExitCode(report) === EXIT.ok) {
     const warnings = report.findings.length;
     o.print(o.out.green(`verify passed: every sign-in of the people checked works as configured${warnings ? ` (${warnings} warning${warnings === 1 ? "" : "s"} above)` : ""}.`));
     return EXIT.ok;
   }
-  o.error(`${o.err.red("error:")} ${escapeUnsafe(`apply complete; ${brokenSignInsLine(report)}`)}`);
+  o.error(`${o.err.red("error:")} ${escapeUnsafe(`apply complete; ${brokenSignInsLine(report, 5, people)}`)}`);
   o.error("The apply itself is complete and stays applied; the reasons above say what breaks each sign-in. (apply --no-verify skips this check.)");
   return EXIT.error;
 }

@@ -63,11 +63,18 @@ export interface VerifyReport {
  */
 export type VerifyScope = "affected" | "shared-link" | "unnamed" | "everyone";
 
+/**
+ * How people may be shown where verify's result lands unasked (after an apply, in the Action):
+ * review.people of the configuration — names, only counts, or neither. The report itself
+ * always holds the names; the renderers leave them out.
+ */
+export type PeopleShown = "names" | "count" | "off";
+
 /** verify after an apply (the CLI's and the Action's), or in the Action's drift mode: what came of it. */
 export type VerifyOutcome =
   /** The plan changed nobody's access: nothing to verify. */
   | { kind: "nobody" }
-  | { kind: "checked"; report: VerifyReport; scope: VerifyScope }
+  | { kind: "checked"; report: VerifyReport; scope: VerifyScope; people: PeopleShown }
   /** verify could not run (a read failed): what was applied stands. */
   | { kind: "not-run"; reason: string };
 

@@ -6,7 +6,7 @@
  */
 import type { VerifyFinding, VerifyOutcome, VerifyReport } from "../domain/verify.js";
 import { code, mdText, row } from "./markdown.js";
-import { findingWhere, verifyScopeWords, verifySummary } from "./verify-text.js";
+import { countedFindings, findingWhere, type CountedFinding, verifyScopeWords, verifySummary } from "./verify-text.js";
 
 const MARK = { error: "❌ error", warning: "⚠️ warning" } as const;
 
@@ -21,9 +21,11 @@ export interface VerifyMarkdownOptions {
   fullReportHint?: string;
 }
 
-function findingRow(f: VerifyFinding, cut: boolean): string {
+/** A finding as a table row: by person (names), or counted (CountedFinding: review.people count or off). */
+function findingRow(f: VerifyFinding | CountedFinding, cut: boolean): string {
   const reason = cut && f.reason.length > MAX_REASON_CHARS ? `${f.reason.slice(0, MAX_REASON_CHARS)}…` : f.reason;
-  return row([MARK[f.severity], `${f.subject.kind} ${mdText(f.subject.name)}`, mdText(findingWhere(f)), code(f.check), mdText(reason)]);
+  const who = "who" in f ? mdText(f.who) : `${f.subject.kind} ${mdText(f.subject.name)}`;
+  return row([MARK[f.severity], who, mdText(findingWhere(f)), code(f.check), mdText(reason)]);
 }
 
 /**
@@ -31,7 +33,7 @@ function findingRow(f: VerifyFinding, cut: boolean): string {
  * the tail, then with fewer rows (in the report's order: by person, errors first) and a
  * notice saying how many are shown and where the rest is.
  */
-function fit(head: string[], findings: readonly VerifyFinding[], tail: string[], options: VerifyMarkdownOptions): string {
+function fit(head: string[], findings: readonly (VerifyFinding | CountedFinding)[], tail: string[], options: VerifyMarkdownOptions): string {
   const table = (rows: string[]) => (rows.length > 0 ? [row(["", "Who", "Grant and account", "Check", "Reason"]), row(["---", "---", "---", "---", "---"]), ...rows, ""] : []);
   const text = (lines: string[]) => `${lines.join("\n").trimEnd()}\n`;
   const full = text([...head, ...table(findings.map((f) => findingRow(f, false))), ...tail]);
@@ -89,11 +91,17 @@ export function renderVerifyOutcomeMarkdown(outcome: VerifyOutcome, options: Omi
     case "not-run":
       return `**Sign-ins not verified**: verify could not run: ${mdText(outcome.reason)}\n`;
     case "checked": {
-      const { report } = outcome;
+      const { report, people } = outcome;
       const errors = report.findings.filter((f) => f.severity === "error").length;
       const label = errors > 0 ? "Sign-ins that do not work" : report.findings.length > 0 ? "Sign-ins verified, with warnings" : "Sign-ins verified";
-      const line = `**${label}** (${mdText(verifyScopeWords(outcome.scope, report.people.length))}): ${mdText(verifySummary(report))}.`;
-      return fit([line, ""], report.findings, tailOf(report, "#### Notes from verify"), options);
+      const line = `**${label}** (${mdText(verifyScopeWords(outcome.scope, report.people.length, people))}): ${mdText(verifySummary(report, people))}.`;
+      if (people === "names") return fit([line, ""], report.findings, tailOf(report, "#### Notes from verify"), options);
+      // review.people: count or off — no name of a person anywhere: counted rows, and the notes that name nobody.
+      const names = report.people;
+      const notes = (report.notes ?? []).filter((n) => !names.some((p) => p.length > 0 && n.includes(p)));
+      const tail = notes.length > 0 ? ["#### Notes from verify", "", ...notes.map((n) => `- ${mdText(n)}`), ""] : [];
+      const why = people === "count" ? "names are not shown: each row counts the people it concerns." : "people are not shown: each row says which link fails, for whom by group only.";
+      return fit([line, `\`review.people: ${people}\` — ${why}`, ""], countedFindings(report, people), tail, options);
     }
   }
 }

@@ -51,7 +51,7 @@ export async function verifyAfterApply(
       ...(options.certificateWarningDays !== undefined ? { certificateWarningDays: options.certificateWarningDays } : {}),
       ...(startsScimSync(config, plan) ? { scimSyncPending: true } : {}),
     });
-    return { kind: "checked", report, scope: target.kind === "people" ? "affected" : target.scope };
+    return { kind: "checked", report, scope: target.kind === "people" ? "affected" : target.scope, people: config.review?.people ?? "names" };
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     return { kind: "not-run", reason: error.message };
@@ -61,7 +61,7 @@ export async function verifyAfterApply(
 /** Verifies everyone's sign-ins (the Action's drift mode); a UserError is not-run, as above. */
 export async function verifyEveryone(config: ResolvedConfig, options: { env: NodeJS.ProcessEnv }): Promise<VerifyOutcome> {
   try {
-    return { kind: "checked", report: await createVerifyReport(config, { env: options.env }), scope: "everyone" };
+    return { kind: "checked", report: await createVerifyReport(config, { env: options.env }), scope: "everyone", people: config.review?.people ?? "names" };
   } catch (error) {
     if (!(error instanceof UserError)) throw error;
     return { kind: "not-run", reason: error.message };

@@ -135,7 +135,7 @@ describe("verify in the Action's drift mode (everyone)", () => {
     expect(r.stdout).toMatch(/::error::aws-access\.yaml: drift: \d+ change\(s\) between the configuration and the live state; verify found \d+ sign-ins that do not work: /);
   });
 
-  it("mended by an apply: no drift, every sign-in works; a certificate expiring within review.certificateWarningDays is a warning in the summary and does not fail the run", async () => {
+  it("mended by an apply: no drift, every sign-in works; a certificate expiring within review.certificateWarningDays is a warning in the summary and does not fail the run; with review.people: count nobody is named", async () => {
     peers.writeConfig("aws-access.yaml", baseConfig);
     const mend = await peers.cli(["apply", "-c", "aws-access.yaml", "--auto-approve"]);
     expect(mend.code, mend.stdout + mend.stderr).toBe(0);
@@ -152,6 +152,15 @@ describe("verify in the Action's drift mode (everyone)", () => {
     expect(warned.outputs["verify-findings"]).toBe("0");
     expect(warned.summary).toContain("| ⚠️ warning | person walt.engineer |  | `certificate-expiry` |");
     expect(warned.stdout).toMatch(/::warning::aws-access\.yaml: verify: 4 warnings/);
+
+    // review.people: count — no name anywhere the run writes: the summary counts, the log counts, no JSON report.
+    peers.writeConfig("aws-access.yaml", `${baseConfig}\nreview:\n  people: count\n  certificateWarningDays: 400\n`);
+    const counted = await bench.act(await bench.schedule("0 6 * * *"));
+    expect(counted.code, counted.stdout).toBe(0);
+    expect(counted.summary).toContain("| ⚠️ warning | 4 people |  | `certificate-expiry` |");
+    expect(counted.stdout).toMatch(/::warning::aws-access\.yaml: verify: 4 warnings: 4 people: certificate-expiry/);
+    for (const name of ["vera.admin", "walt.engineer", "zoe.dataeng", "mallory"]) expect(counted.summary + counted.stdout).not.toContain(name);
+    expect(counted.outputs["verify-json"]).toBeUndefined();
     peers.writeConfig("aws-access.yaml", baseConfig);
   });
 });

@@ -132,7 +132,7 @@ describe("renderApplyMarkdown", () => {
   it("the sign-ins verify followed after the apply: under the verification; a sign-in that does not work is in the title", () => {
     const finding = { severity: "error" as const, check: "role-exists" as const, subject: { kind: "person" as const, name: "walt_<b>" }, grant: "break-glass", account: { alias: "prod", id: "111111111111" }, reason: "account prod has no such role" };
     const verify = { version: 1 as const, config: "aws-access.yaml", mode: "classic-iam" as const, checkedAt: "2026-12-06T06:50:00.000Z", people: ["walt_<b>"], grantsChecked: 2, findings: [finding], notes: [] };
-    const broken = report([done("a[1]")], { signIns: { kind: "checked", report: verify, scope: "affected" } });
+    const broken = report([done("a[1]")], { signIns: { kind: "checked", report: verify, scope: "affected", people: "names" } });
     expect(applyOutcome(broken)).toBe("sign-ins-broken");
     const text = renderApplyMarkdown(broken);
     expect(text.split("\n")[0]).toBe("### ❌ authentik-aws-gitops applied `aws-access.yaml`, but verify found 1 sign-in that does not work");
@@ -141,7 +141,7 @@ describe("renderApplyMarkdown", () => {
     expect(text).not.toContain("<b>");
     expect(text.indexOf("Sign-ins")).toBeLessThan(text.indexOf("#### Changes"));
 
-    const passed = report([done("a[1]")], { signIns: { kind: "checked", report: { ...verify, findings: [] }, scope: "shared-link" } });
+    const passed = report([done("a[1]")], { signIns: { kind: "checked", report: { ...verify, findings: [] }, scope: "shared-link", people: "names" } });
     expect(applyOutcome(passed)).toBe("applied");
     expect(renderApplyMarkdown(passed)).toContain("**Sign-ins verified** (everyone with access: the plan changed a link every sign-in goes through)");
     const notRun = report([done("a[1]")], { signIns: { kind: "not-run", reason: "IAM said AccessDenied" } });
@@ -150,7 +150,7 @@ describe("renderApplyMarkdown", () => {
 
     // Thousands of findings leave room for the changes, within GitHub's limit.
     const many = { ...verify, findings: Array.from({ length: 3_000 }, (_, i) => ({ ...finding, subject: { kind: "person" as const, name: `p${i}` } })) };
-    const big = renderApplyMarkdown(report([done("a[1]")], { signIns: { kind: "checked", report: many, scope: "everyone" } }), { maxLength: GITHUB_COMMENT_LIMIT });
+    const big = renderApplyMarkdown(report([done("a[1]")], { signIns: { kind: "checked", report: many, scope: "everyone", people: "names" } }), { maxLength: GITHUB_COMMENT_LIMIT });
     expect(big.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
     expect(big).toContain("| `a[1]` | create | ✅ done |");
     expect(big).toMatch(/Too long to show here: \d+ of 3000 findings; every one is in the `verify-json` output of the \[run\]/);

@@ -162,7 +162,7 @@ export async function applyOnMerge(r: ActionRun): Promise<void> {
       await setStatus(status);
       r.addSummary(config, plan, status, { signIns });
       // The job fails, after the comments are written; nothing is undone.
-      outcome.failed = `apply complete; ${brokenSignInsLine(signIns.report)}. What was applied stays applied; the apply comment and the job summary say why each sign-in fails`;
+      outcome.failed = `apply complete; ${brokenSignInsLine(signIns.report, 5, signIns.people)}. What was applied stays applied; the apply comment and the job summary say why each sign-in fails`;
       return;
     }
     const done = `✅ **Applied** at ${shortSha(r.ctx.sha)} in ${link}${results("apply results")}`;

@@ -29,7 +29,7 @@ export async function drift(r: ActionRun): Promise<void> {
     const broken = brokenSignIns({ signIns });
     const failed = [
       drifted ? `drift: ${plan.changes.length} change(s) between the configuration and the live state` : "",
-      broken > 0 && signIns.kind === "checked" ? brokenSignInsLine(signIns.report) : "",
+      broken > 0 && signIns.kind === "checked" ? brokenSignInsLine(signIns.report, 5, signIns.people) : "",
     ]
       .filter(Boolean)
       .join("; ");
