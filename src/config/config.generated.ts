@@ -499,6 +499,10 @@ export interface Review {
    */
   expiryWarningDays?: number;
   /**
+   * classic-iam: how many days before authentik's signing certificate expires `verify` warns (a `certificate-expiry` warning per person) — the `verify` command, the check after every apply and the Action's drift mode (0: only once expired). `verify --certificate-warning-days` overrides it.
+   */
+  certificateWarningDays?: number;
+  /**
    * Tuning of the built-in risk rules, and rules of your own.
    */
   risks?: {

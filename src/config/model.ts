@@ -179,6 +179,8 @@ export interface ResolvedReview {
   people: "names" | "count" | "off";
   /** How many days before a mapping expires the plan warns (review.expiryWarningDays). */
   expiryWarningDays: number;
+  /** How many days before authentik's signing certificate expires verify warns (review.certificateWarningDays). */
+  certificateWarningDays: number;
   /** Aliases of the accounts marked production: true. */
   productionAccounts: string[];
   risks: {

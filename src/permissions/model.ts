@@ -353,8 +353,8 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
     resources: [store, arn("identitystore:::group/*")],
     grants: [
       { action: "identitystore:ListGroups", why: "finds the Identity Store groups by display name" },
-      { action: "identitystore:ListUsers", why: "verify: reads each person's Identity Store userName, to match the NameID authentik sends", onlyWhen: "verify runs" },
-      { action: "identitystore:ListGroupMemberships", why: "verify: reads who is in each mapped group, to compare with authentik's members", onlyWhen: "verify runs" },
+      { action: "identitystore:ListUsers", why: "verify: reads each person's Identity Store userName, to match the NameID authentik sends", onlyWhen: "verify runs (the verify command, after every apply, the Action's drift mode)" },
+      { action: "identitystore:ListGroupMemberships", why: "verify: reads who is in each mapped group, to compare with authentik's members", onlyWhen: "verify runs (the verify command, after every apply, the Action's drift mode)" },
     ],
   });
   if (config.aws.organizationalUnits.length > 0) {

@@ -29,6 +29,7 @@ export function highestRisk(risks: readonly Risk[] | undefined): Severity | "non
 export const DEFAULT_REVIEW: ResolvedReview = {
   people: "names",
   expiryWarningDays: 14,
+  certificateWarningDays: 30,
   productionAccounts: [],
   risks: {
     adminEquivalent: { enabled: true },
