@@ -9,7 +9,8 @@
 import { executeChanges, writtenLines, type ApplyResult } from "./apply/executor.js";
 import type { ResolvedConfig } from "./config/model.js";
 import { planExpiry, recordLifetimes, splitExpired } from "./desired/expiry.js";
-import { groupMembers } from "./domain/people.js";
+import { groupMembers, type UserRow } from "./domain/people.js";
+import { roleSessionNameOf } from "./domain/expressions.js";
 import { releaseWarning } from "./domain/releases.js";
 import { UserError } from "./errors.js";
 import { classicIam } from "./modes/classic-iam.js";
@@ -30,6 +31,17 @@ export type { EngineOptions, PlanSession };
 export { PlanError } from "./plan/compute-plan.js";
 export type { PlanProblem } from "./domain/plan-types.js";
 
+/** The RoleSessionName authentik sends each user (the tool's mapping: authentik.provider.sessionName), for those who have the attribute. */
+function sessionNames(config: ResolvedConfig, users: readonly UserRow[]): Record<string, string> {
+  const source = config.mode === "classic-iam" ? config.authentik.provider.sessionName : "email";
+  const out: Record<string, string> = {};
+  for (const u of users) {
+    const value = source === "email" ? (u.email ?? "") : u.username;
+    if (value) out[u.username] = roleSessionNameOf(value);
+  }
+  return out;
+}
+
 const MODES: { readonly [M in ResolvedConfig["mode"]]: Mode<any, any> } = {
   "classic-iam": classicIam,
   "identity-center": identityCenter,
@@ -47,10 +59,12 @@ async function planWith<S, A>(mode: Mode<S, A>, config: ResolvedConfig, options:
 
   // --- read: both systems at once (they are independent until the diff) ---------------------
   const peopleMode = config.review?.people ?? "names";
+  // Ending sessions names people (their session names), whatever the plan shows of them.
+  const revokeSessions = config.mode === "classic-iam" && config.options.revokeSessions;
   const [authentikState, awsSide, someUsers] = await Promise.all([
     readAuthentikState(authentik, config, { groupsNeeded: mode.groupsNeeded(ctx, setup), release }),
     mode.readAws(ctx, setup),
-    peopleMode === "off" ? undefined : readUsers(authentik),
+    peopleMode === "off" && !revokeSessions ? undefined : readUsers(authentik),
   ]);
   const read = { authentik: authentikState, aws: awsSide.aws, resources: [...authentikState.resources, ...awsSide.resources] };
   const users = someUsers ?? (mode.needsUsers?.(read) ? await readUsers(authentik) : undefined);
@@ -72,7 +86,8 @@ async function planWith<S, A>(mode: Mode<S, A>, config: ResolvedConfig, options:
     prune: options.prune ?? config.options.prune,
     allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
     accountIds: Object.fromEntries(config.aws.accounts.map((a) => [a.alias, a.id])),
-    ...(someUsers ? { members: groupMembers(authentikState.groups, someUsers), people: peopleMode } : {}),
+    ...(someUsers && peopleMode !== "off" ? { members: groupMembers(authentikState.groups, someUsers), people: peopleMode } : {}),
+    ...(someUsers && revokeSessions ? { revokeSessions: { members: groupMembers(authentikState.groups, someUsers), sessionNames: sessionNames(config, someUsers), now: ctx.now } } : {}),
     problems: [...authentikState.problems, ...(findings.problems ?? [])],
     warnings: [...runWarnings(config, options), ...[releaseWarning(release)].filter((w): w is string => w !== undefined), ...(findings.warnings ?? [])],
     manualSteps: findings.manualSteps ?? [],

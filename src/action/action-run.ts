@@ -11,12 +11,17 @@ import type { ProgressEvent } from "../apply/executor.js";
 import { ConfigError, type Diagnostic } from "../config/diagnostics.js";
 import { loadConfigFile } from "../config/load-config.js";
 import type { Plan } from "../domain/plan-types.js";
+import type { VerifyOutcome } from "../domain/verify.js";
 import type { PlanSession } from "../engine.js";
 import { formatProblem, UserError } from "../errors.js";
 import { renderPlanJson } from "../render/json.js";
 import { code, fence as markdownFence, renderPlanMarkdown } from "../render/markdown.js";
+import { styler } from "../render/terminal-style.js";
+import { renderVerifyOutcomeMarkdown } from "../render/verify-markdown.js";
+import { countedFindings, renderVerifyText } from "../render/verify-text.js";
 import { openSession } from "../session.js";
 import { escapeUnsafe, escapeUnsafeJson } from "../util/safe-text.js";
+import { afterApplyTarget, verifyAfterApply, verifyEveryone } from "../verify/after-apply.js";
 import { applyMarkerFor, dataBlock, GITHUB_COMMENT_LIMIT, markerFor, readData, RESULT_FAILED, RESULT_PLANNED, STATUS_ROOM, statusBlock } from "./comment.js";
 import type { AuthentikAuth } from "../providers/authentik/auth.js";
 import { GitHubApiError, GitHubClient, graphqlUrlFor, sameLogin, type IssueComment } from "./github.js";
@@ -251,21 +256,81 @@ export class ActionRun {
     return file;
   }
 
-  addSummary(config: string, plan: Plan, status: string, options: { drift?: boolean } = {}): void {
+  addSummary(config: string, plan: Plan, status: string, options: { drift?: boolean; signIns?: VerifyOutcome } = {}): void {
     // Each config gets its share of GitHub's limit, in bytes: a plan full of non-ASCII names
     // takes up to three bytes per character.
+    const share = shareOf(this.inputs.configs.length);
+    // What verify found goes under the status, before the plan, in at most a quarter of the share.
+    const signIns = options.signIns
+      ? fitBytes(Math.floor(share / 4), (maxLength) => renderVerifyOutcomeMarkdown(options.signIns!, { maxLength, fullReportHint: "the `verify-json` output of the run" })).trimEnd()
+      : undefined;
     this.summary.push(
-      fitBytes(shareOf(this.inputs.configs.length), (maxLength) =>
+      fitBytes(share, (maxLength) =>
         renderPlanMarkdown(plan, {
           maxLength,
           commit: this.ctx.sha,
           title: `### authentik-aws-gitops: ${code(config)}`,
-          statusLine: status,
+          statusLine: signIns ? `${status}\n\n${signIns}` : status,
           fullPlanHint: "The full plan is in the `plan-markdown` and `plan-json` outputs of the run.",
           ...(options.drift ? { drift: true } : {}),
         }),
       ),
     );
+  }
+
+  /** Each verify report of this run as JSON (the `verify-json` output). */
+  readonly verifyFiles: string[] = [];
+  /** The sign-ins that do not work (error findings) over every verify of this run; undefined while none ran (the `verify-findings` output). */
+  verifyErrors: number | undefined;
+
+  /**
+   * verify (issue 21) for a configuration planned in this run: after its apply, the people
+   * `applied` affected; without it (drift), everyone with access. It never throws — what was
+   * applied stays applied, and a verify that cannot run is an outcome (not-run, its reason
+   * without secrets) — and logs the report, saves it as JSON and counts what it found.
+   */
+  async verify(config: string, applied?: Plan): Promise<VerifyOutcome> {
+    const session = this.sessions.get(config)!;
+    let outcome: VerifyOutcome;
+    try {
+      const env = this.engineEnv();
+      // The run's own sign-in to authentik (with github-oidc, the access token the plan and apply used, renewed as needed).
+      const auth = this.authentikAuth();
+      const options = { env, ...(auth ? { authentikAuth: auth } : {}) };
+      outcome = applied ? await verifyAfterApply(session.config, applied, afterApplyTarget(applied), options) : await verifyEveryone(session.config, options);
+    } catch (error) {
+      // Not one of ours (a bug): the log gets it whole; the apply comment still gets written.
+      const lines = errorLines(error).map((l) => this.redact(l));
+      log.error([`${config}: verify failed unexpectedly:`, ...lines]);
+      outcome = { kind: "not-run", reason: lines.join(" ") };
+    }
+    if (outcome.kind === "not-run") {
+      outcome = { kind: "not-run", reason: this.redact(outcome.reason) };
+      log.warning(`${config}: verify could not run: ${outcome.reason}`);
+      return outcome;
+    }
+    this.verifyErrors ??= 0;
+    if (outcome.kind === "nobody") {
+      log.info([`${config}: verify: the plan changed nobody's access; nothing to verify`]);
+      return outcome;
+    }
+    const { report, people } = outcome;
+    log.info(renderVerifyText(report, styler(false), people).trimEnd());
+    const errors = report.findings.filter((f) => f.severity === "error").length;
+    this.verifyErrors += errors;
+    const warnings = report.findings.length - errors;
+    if (errors === 0 && warnings > 0) {
+      const listed = people === "names" ? report.findings.map((f) => `${f.subject.name}: ${f.check}`) : countedFindings(report, people).map((f) => `${f.who}: ${f.check}`);
+      log.warning(`${config}: verify: ${warnings} warning${warnings === 1 ? "" : "s"}: ${listed.slice(0, 5).join("; ")}${listed.length > 5 ? "; …" : ""} (see the job summary)`);
+    }
+    // The report names people: with review.people count or off it is not written (the summary counts them).
+    if (people !== "names") return outcome;
+    const dir = path.join(this.ctx.tempDir, "authentik-aws-gitops");
+    await mkdir(dir, { recursive: true });
+    const file = path.join(dir, `${config.replace(/[^A-Za-z0-9._-]+/g, "_")}.verify.json`);
+    await writeFile(file, `${escapeUnsafeJson(JSON.stringify(report, null, 2))}\n`);
+    this.verifyFiles.push(file);
+    return outcome;
   }
 
   async loadConfig(config: string) {

@@ -75,6 +75,9 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<voi
   core.setOutput("plan-markdown", r.markdownFiles.join("\n"));
   const risk = planned.map((o) => highestRisk(o.plan!.risks)).reduce<Severity | "none">((a, b) => (severityRank(b) < severityRank(a) ? b : a), "none");
   core.setOutput("risk", risk);
+  // verify (after an apply, in drift): how many sign-ins do not work, and each report as JSON.
+  if (r.verifyErrors !== undefined) core.setOutput("verify-findings", String(r.verifyErrors));
+  if (r.verifyFiles.length > 0) core.setOutput("verify-json", r.verifyFiles.join("\n"));
   core.setOutput(
     "summary",
     r.outcomes

@@ -103,7 +103,8 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .addOption(configFileOption("apply"))
     .option("--plan <file>", "apply this saved plan, only if the live state still yields the same plan hash (without asking: it was the review)")
     .option("--auto-approve", "do not ask for confirmation (needed without a terminal, as in CI)")
-    .option("--verify", "after applying, verify the sign-ins of the people the plan affected (as `verify` does; classic-iam) and exit 1 if one does not work")
+    .option("--verify", "after applying, verify the sign-ins of the people the plan affected (as `verify` does) and exit 1 if one does not work — the default")
+    .option("--no-verify", "do not verify the sign-ins after applying")
     .option("--only-expired", "apply only if every change removes access whose mappings[].expires has passed (as the Action's mode: expire); otherwise apply nothing and exit 1")
     .addOption(
       new Option("--scim-wait <seconds>", "identity-center: how long to wait for SCIM to provision a group before assigning it")
@@ -144,13 +145,11 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .addOption(new Option("--format <format>", "output format").choices(["text", "markdown", "json"]).default("text"))
     .option("--person <name>", "check only this person (authentik username); repeat for several", (name: string, previous: string[] = []) => [...previous, name])
     .addOption(
-      new Option("--certificate-warning-days <days>", "warn this many days before authentik's signing certificate expires")
-        .argParser((v) => {
-          const n = Number(v);
-          if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number of days");
-          return n;
-        })
-        .default(30),
+      new Option("--certificate-warning-days <days>", "warn this many days before authentik's signing certificate expires (default: review.certificateWarningDays of the configuration, else 30)").argParser((v) => {
+        const n = Number(v);
+        if (!Number.isInteger(n) || n < 0) throw new InvalidArgumentError("must be a whole number of days");
+        return n;
+      }),
     )
     .action(async (opts: VerifyFlags) => setExit(await runVerify(o, opts)));
 

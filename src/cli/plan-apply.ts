@@ -16,9 +16,9 @@ import { renderPlanText } from "../render/text.js";
 import { escapeUnsafe, escapeUnsafeJson } from "../util/safe-text.js";
 import { cliAuthentikAuth } from "./authentik-auth.js";
 import type { Output } from "./io.js";
-import { renderVerifyText } from "../render/verify-text.js";
-import { peopleAffected, verifyExitCode } from "../verify/core.js";
-import { createVerifyReport } from "../verify/run.js";
+import { brokenSignInsLine, renderVerifyText } from "../render/verify-text.js";
+import { afterApplyTarget, verifyAfterApply } from "../verify/after-apply.js";
+import { verifyExitCode } from "../verify/core.js";
 import { printDiagnostics } from "./report.js";
 
 export interface PlanFlags {
@@ -41,7 +41,7 @@ export interface ApplyFlags {
   allowDeleteAll?: boolean;
   /** Apply only when every change removes access whose mappings[].expires has passed (as the Action's mode: expire). */
   onlyExpired?: boolean;
-  /** After a successful apply, verify the sign-ins of the people the plan affected (issue 21; classic-iam). */
+  /** After a successful apply, verify the sign-ins of the people the plan affected (issue 21): on unless --no-verify (false). */
   verify?: boolean;
 }
 
@@ -211,29 +211,38 @@ export async function runApply(o: Output, flags: ApplyFlags): Promise<number> {
       `Apply complete: ${counts.adopt ? `${counts.adopt} adopted, ` : ""}${counts.create} created, ${counts.update} updated, ${counts.delete} deleted${counts.replace ? `, ${counts.replace} replaced` : ""}.`,
     ),
   );
-  return flags.verify ? verifyAfterApply(o, s, plan) : EXIT.ok;
+  return flags.verify === false ? EXIT.ok : printVerifyAfterApply(o, s, plan);
 }
 
 /**
- * apply --verify: the sign-ins of the people the plan affected (everyone when it changed
- * a link all of them share), followed as `verify` does; exit 1 when one does not work.
- * What was applied stays applied.
+ * After every apply that changed something (unless --no-verify): the sign-ins of the people
+ * the plan affected (everyone when it changed a link all of them share), followed as `verify`
+ * does; exit 1 when one does not work. What was applied stays applied. A verify that cannot
+ * run is a warning, and the apply's exit code stands.
  */
-async function verifyAfterApply(o: Output, s: PlanSession, plan: Plan): Promise<number> {
-  const people = peopleAffected(plan);
-  if (people && people.length === 0) {
+async function printVerifyAfterApply(o: Output, s: PlanSession, plan: Plan): Promise<number> {
+  const target = afterApplyTarget(plan);
+  if (target.kind === "nobody") {
     o.print("verify: the plan affected nobody's access; nothing to verify.");
     return EXIT.ok;
   }
   o.print("");
-  o.print(o.out.bold(`Verifying the sign-ins of ${people ? `the ${people.length} ${people.length === 1 ? "person" : "people"} the plan affected` : "everyone with access"}…`));
-  try {
-    const report = await createVerifyReport(s.config, { env: o.io.env, authentikAuth: cliAuthentikAuth(o, s.config), unknownPeople: "skip", ...(people ? { people } : {}) });
-    o.print(renderVerifyText(report, o.out).trimEnd());
-    return verifyExitCode(report);
-  } catch (error) {
-    if (!(error instanceof UserError)) throw error;
-    o.error(`${o.err.yellow("warning:")} ${escapeUnsafe(`the apply is complete, but verify could not run: ${error.message}`)}`);
+  o.print(o.out.bold(`Verifying the sign-ins of ${target.kind === "people" ? `the ${target.people.length} ${target.people.length === 1 ? "person" : "people"} the plan affected` : "everyone with access"}…`));
+  const outcome = await verifyAfterApply(s.config, plan, target, { env: o.io.env, authentikAuth: cliAuthentikAuth(o, s.config) });
+  if (outcome.kind === "not-run") {
+    o.error(`${o.err.yellow("warning:")} ${escapeUnsafe(`the apply is complete, but verify could not run: ${outcome.reason}`)}`);
     return EXIT.ok;
   }
+  if (outcome.kind !== "checked") return EXIT.ok;
+  const { report, people } = outcome;
+  // review.people count or off: the people are counted, not named, as in the plan.
+  o.print(renderVerifyText(report, o.out, people).trimEnd());
+  if (verifyExitCode(report) === EXIT.ok) {
+    const warnings = report.findings.length;
+    o.print(o.out.green(`verify passed: every sign-in of the people checked works as configured${warnings ? ` (${warnings} warning${warnings === 1 ? "" : "s"} above)` : ""}.`));
+    return EXIT.ok;
+  }
+  o.error(`${o.err.red("error:")} ${escapeUnsafe(`apply complete; ${brokenSignInsLine(report, 5, people)}`)}`);
+  o.error("The apply itself is complete and stays applied; the reasons above say what breaks each sign-in. (apply --no-verify skips this check.)");
+  return EXIT.error;
 }

@@ -464,6 +464,10 @@ export interface Options {
    * Allow a plan that deletes every managed object (normally refused as a likely mistake).
    */
   allowDeleteAll?: boolean;
+  /**
+   * classic-iam: when a plan takes a role away from a person, also end the sessions they already hold in it: apply adds a Deny the tool owns to the role for that person's sessions issued before the apply (aws:userid and aws:TokenIssueTime), dropped once the longest session has run out. identity-center does not support it (see docs/safety.md, Ending live sessions).
+   */
+  revokeSessions?: boolean;
 }
 /**
  * Objects made by hand (for example by following authentik's AWS integration guide) that this configuration takes over, as `authentik-aws-gitops import` writes it. The plan lists each one as `adopt`: apply marks it as the tool's (the application's Publisher, the ownership tags on roles and permission sets) and changes what differs, without recreating it. Objects that carry another configuration's tags are never adopted. Once applied, these entries do nothing and may be removed.
@@ -494,6 +498,10 @@ export interface Review {
    * How many days before a mapping's `expires` the plan warns that the access it grants ends (0: only once expired).
    */
   expiryWarningDays?: number;
+  /**
+   * classic-iam: how many days before authentik's signing certificate expires `verify` warns (a `certificate-expiry` warning per person) — the `verify` command, the check after every apply and the Action's drift mode (0: only once expired). `verify --certificate-warning-days` overrides it.
+   */
+  certificateWarningDays?: number;
   /**
    * Tuning of the built-in risk rules, and rules of your own.
    */

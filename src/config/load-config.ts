@@ -283,7 +283,7 @@ function resolveConfig(source: YamlSource, raw: AuthentikAwsGitopsConfig): Resol
       groupsLocation: at(scim.groups ? ["scim", "groups"] : ["scim"]),
       userMapping: { userName: scim.userMapping?.userName ?? "email", dropPhotos: scim.userMapping?.dropPhotos ?? true },
     },
-    options: { prune: raw.options?.prune ?? false, allowDeleteAll: raw.options?.allowDeleteAll ?? false },
+    options: { prune: raw.options?.prune ?? false, allowDeleteAll: raw.options?.allowDeleteAll ?? false, revokeSessions: raw.options?.revokeSessions ?? false },
     adopt: { application: raw.adopt?.application ?? false, roles: [...(raw.adopt?.roles ?? [])], permissionSets: [...(raw.adopt?.permissionSets ?? [])] },
     review: resolveReview(raw),
   };

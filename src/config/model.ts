@@ -143,7 +143,7 @@ export interface ResolvedConfig {
   permissionSets: ResolvedPermissionSet[];
   mappings: ResolvedMapping[];
   scim?: ResolvedScim;
-  options: { prune: boolean; allowDeleteAll: boolean };
+  options: { prune: boolean; allowDeleteAll: boolean; revokeSessions: boolean };
   /** adopt: objects made by hand that this configuration takes over; absent in configs built by hand: none. */
   adopt?: ResolvedAdopt;
   /** review: (see src/config/review.ts); absent in configs built by hand: defaults apply. */
@@ -179,6 +179,8 @@ export interface ResolvedReview {
   people: "names" | "count" | "off";
   /** How many days before a mapping expires the plan warns (review.expiryWarningDays). */
   expiryWarningDays: number;
+  /** How many days before authentik's signing certificate expires verify warns (review.certificateWarningDays). */
+  certificateWarningDays: number;
   /** Aliases of the accounts marked production: true. */
   productionAccounts: string[];
   risks: {

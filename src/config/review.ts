@@ -8,6 +8,8 @@ const rule = (r: { enabled?: boolean; severity?: ResolvedRiskRule["severity"] } 
 });
 
 export const DEFAULT_EXPIRY_WARNING_DAYS = 14;
+/** verify warns this many days before authentik's signing certificate expires (review.certificateWarningDays). */
+export const DEFAULT_CERTIFICATE_WARNING_DAYS = 30;
 
 /** review: and aws.accounts.<alias>.production, with defaults (a config without them gets every rule on, names shown). */
 export function resolveReview(raw: Pick<AuthentikAwsGitopsConfig, "review" | "aws">): ResolvedReview {
@@ -15,6 +17,7 @@ export function resolveReview(raw: Pick<AuthentikAwsGitopsConfig, "review" | "aw
   return {
     people: raw.review?.people ?? "names",
     expiryWarningDays: raw.review?.expiryWarningDays ?? DEFAULT_EXPIRY_WARNING_DAYS,
+    certificateWarningDays: raw.review?.certificateWarningDays ?? DEFAULT_CERTIFICATE_WARNING_DAYS,
     productionAccounts: Object.entries(raw.aws.accounts)
       .filter(([, a]) => a?.production === true)
       .map(([alias]) => alias),

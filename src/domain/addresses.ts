@@ -14,6 +14,7 @@ export const address = {
   scimMapping: (name: string) => `authentik.scim_mapping[${name}]`,
   iamSamlProvider: (account: string, name: string) => `aws.iam.saml_provider[${account}:${name}]`,
   iamRole: (account: string, path: string, name: string) => `aws.iam.role[${account}:${path}${name}]`,
+  sessionRevocation: (account: string, path: string, name: string) => `aws.iam.session_revocation[${account}:${path}${name}]`,
   permissionSet: (name: string) => `aws.sso.permission_set[${name}]`,
   assignment: (group: string, permissionSet: string, account: string) =>
     `aws.sso.account_assignment[${group}→${permissionSet}@${account}]`,

@@ -55,6 +55,15 @@ return value.ljust(2, "_")
 `;
 }
 
+/**
+ * What roleSessionNameExpression returns for a user's attribute value, in TypeScript: the
+ * session name AWS gives their sessions (aws:userid is "<role id>:<this>"). Python's re.sub
+ * and slicing work on code points, as the u flag and Array.from do here.
+ */
+export function roleSessionNameOf(value: string): string {
+  return Array.from(value.replace(/[^A-Za-z0-9_+=,.@-]/gu, "_")).slice(0, 64).join("").padEnd(2, "_");
+}
+
 export function sessionDurationExpression(seconds: number): string {
   return `# Managed by authentik-aws-gitops: edits are overwritten.
 return ${pyLiteral(String(seconds))}

@@ -5,6 +5,8 @@ export interface UserRow {
   pk: number;
   username: string;
   groups: string[];
+  /** Empty when the user has none. */
+  email?: string;
   /** The user's own attributes (they override group attributes in user.group_attributes()). */
   attributes: Record<string, unknown>;
 }

@@ -16,6 +16,7 @@ export type ResourceType =
   | "authentik.scim_mapping"
   | "aws.iam.saml_provider"
   | "aws.iam.role"
+  | "aws.iam.session_revocation"
   | "aws.sso.permission_set"
   | "aws.sso.account_assignment"
   | "aws.sso.access_control_attributes";
@@ -295,6 +296,18 @@ export interface PlanSummary {
   replace: number;
 }
 
+/** A person whose live sessions in a role the plan ends (options.revokeSessions). */
+export interface SessionEnd {
+  /** authentik username. */
+  person: string;
+  /** The RoleSessionName their sessions carry. */
+  session: string;
+  /** The role. */
+  grant: string;
+  account: string;
+  accountId: string;
+}
+
 export interface Plan {
   /** Shape version of this JSON (documented in docs/reviewing-plans.md, "The JSON plan"). */
   version: 2;
@@ -318,6 +331,11 @@ export interface Plan {
   lifetimes?: LifetimeRow[];
   /** Grants only re-created under another name or place (nobody gains or loses anything). Added within version 2. */
   renames?: Rename[];
+  /**
+   * Live sessions the plan ends (options.revokeSessions, classic-iam): people who lose a role
+   * and hold sessions of it issued before the apply. Added within version 2.
+   */
+  sessionsEnded?: SessionEnd[];
   changes: Change[];
   /** Owned objects no longer declared, kept because pruning is off. */
   notPruned: { address: string; title: string }[];

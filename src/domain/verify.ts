@@ -55,6 +55,29 @@ export interface VerifyReport {
   summary?: { errors: number; warnings: number };
 }
 
+/**
+ * Whom verify checked after an apply, or in the Action's drift mode: the people the plan
+ * affected; everyone with access because the plan changed a link every sign-in goes through
+ * (a role, a SAML provider, a property mapping, the application, a permission set, SCIM), or
+ * names no people (review.people: count or off); everyone (drift).
+ */
+export type VerifyScope = "affected" | "shared-link" | "unnamed" | "everyone";
+
+/**
+ * How people may be shown where verify's result lands unasked (after an apply, in the Action):
+ * review.people of the configuration — names, only counts, or neither. The report itself
+ * always holds the names; the renderers leave them out.
+ */
+export type PeopleShown = "names" | "count" | "off";
+
+/** verify after an apply (the CLI's and the Action's), or in the Action's drift mode: what came of it. */
+export type VerifyOutcome =
+  /** The plan changed nobody's access: nothing to verify. */
+  | { kind: "nobody" }
+  | { kind: "checked"; report: VerifyReport; scope: VerifyScope; people: PeopleShown }
+  /** verify could not run (a read failed): what was applied stands. */
+  | { kind: "not-run"; reason: string };
+
 // --- identity-center: what the checks read (src/verify/identity-center.ts) ---------------------
 
 /** authentik's people, as readVerifyPeople (src/providers/authentik/read-people.ts) reads them. */

@@ -4,6 +4,7 @@
  * attribute), an IAM SAML identity provider and roles trusting it — read into a
  * configuration that grants exactly the access that exists today.
  */
+import { REVOCATION_POLICY_NAME } from "../domain/session-revocation.js";
 import { GetAccountAuthorizationDetailsCommand, GetSAMLProviderCommand, ListAccountAliasesCommand, ListRolesCommand, NoSuchEntityException, type Role, type RoleDetail } from "@aws-sdk/client-iam";
 import { AWS_SIGNIN_SAML, samlProviderArn, signInEndpoints, signInRegionOf, trustPolicyAudiences } from "../domain/aws-iam.js";
 import { SAML_ATTRIBUTE } from "../domain/expressions.js";
@@ -170,7 +171,8 @@ export async function importClassicIam(authentik: AuthentikClient, options: Impo
         description: r.Description ?? "",
         maxSessionDuration: r.MaxSessionDuration ?? 3600,
         managedPolicies: (d?.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn!).sort(),
-        inlinePolicies: Object.fromEntries((d?.RolePolicyList ?? []).map((p) => [p.PolicyName!, normalizePolicy(p.PolicyDocument ?? "{}")] as const).sort(([a], [b]) => byCodePoint(a, b))),
+        // The policy that ends sessions (options.revokeSessions) is the tool's own, not a declared one.
+        inlinePolicies: Object.fromEntries((d?.RolePolicyList ?? []).filter((p) => p.PolicyName !== REVOCATION_POLICY_NAME).map((p) => [p.PolicyName!, normalizePolicy(p.PolicyDocument ?? "{}")] as const).sort(([a], [b]) => byCodePoint(a, b))),
         ...(d?.PermissionsBoundary?.PermissionsBoundaryArn ? { permissionsBoundary: d.PermissionsBoundary.PermissionsBoundaryArn } : {}),
         tags: Object.fromEntries(Object.entries(tags).filter(([k]) => k !== MANAGED_BY_TAG && k !== CONFIG_TAG && !k.startsWith("aws:")).sort(([a], [b]) => byCodePoint(a, b))),
         trust,

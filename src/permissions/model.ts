@@ -235,6 +235,13 @@ function classicAccountPolicy(config: ResolvedConfig, account: ResolvedConfig["a
       why: "after CreateRole answers that the role exists (the SDK resent a create whose answer was lost), checks it is the one just created",
       onlyWhen: "a CreateRole answer was lost and resent",
     },
+    ...(config.options.revokeSessions
+      ? [
+          { action: "iam:GetRole", why: "reads the role's unique id (RoleId) for the Deny that ends live sessions (options.revokeSessions)", onlyWhen: "a plan takes a role away from someone (options.revokeSessions)" },
+          { action: "iam:PutRolePolicy", why: "writes the policy authentik-aws-gitops-ended-sessions that ends their live sessions (options.revokeSessions)", onlyWhen: "a plan takes a role away from someone (options.revokeSessions)" },
+          { action: "iam:DeleteRolePolicy", why: "drops that policy once every session it names has run out", onlyWhen: "the sessions a plan ended have all run out" },
+        ]
+      : []),
   ];
   specs.push({ sid: "WriteOwnRoles", resources: [roles], condition: ownedTags(config, "aws:ResourceTag"), grants: roleWrites(options.prune) });
   const adopt = config.adopt?.roles.filter((name) => config.roles.some((r) => r.name === name && r.accounts.includes(account.alias))) ?? [];
@@ -351,8 +358,8 @@ function identityCenterPolicies(config: ResolvedConfig, options: PermissionsOpti
     resources: [store, arn("identitystore:::group/*")],
     grants: [
       { action: "identitystore:ListGroups", why: "finds the Identity Store groups by display name" },
-      { action: "identitystore:ListUsers", why: "verify: reads each person's Identity Store userName, to match the NameID authentik sends", onlyWhen: "verify runs" },
-      { action: "identitystore:ListGroupMemberships", why: "verify: reads who is in each mapped group, to compare with authentik's members", onlyWhen: "verify runs" },
+      { action: "identitystore:ListUsers", why: "verify: reads each person's Identity Store userName, to match the NameID authentik sends", onlyWhen: "verify runs (the verify command, after every apply, the Action's drift mode)" },
+      { action: "identitystore:ListGroupMemberships", why: "verify: reads who is in each mapped group, to compare with authentik's members", onlyWhen: "verify runs (the verify command, after every apply, the Action's drift mode)" },
     ],
   });
   if (config.aws.organizationalUnits.length > 0) {

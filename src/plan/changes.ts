@@ -187,7 +187,7 @@ export function deleteChanges(live: ReadonlyMap<string, LiveResource>, deletes: 
       reason: expired
         ? expiredReason(expired)
         : isRecordOnly(l)
-          ? "no grant it records ends any more: it grants nothing, and goes whether pruning is on or not"
+          ? (kindOf(l.type).goneReason?.(l.props) ?? "no grant it records ends any more: it grants nothing, and goes whether pruning is on or not")
           : "managed by authentik-aws-gitops and no longer declared (pruning is on)",
       before: l.props,
       after: null,

@@ -15,6 +15,7 @@ import { lifetimeChanges } from "./lifetimes.js";
 import { findRenames } from "./renames.js";
 import { peopleOf, personCaveats } from "./people.js";
 import { permissionRows } from "./permissions.js";
+import { markRunOut, sessionRevocations } from "./session-revocations.js";
 import type { PlanInput } from "./plan-input.js";
 
 export type { PlanExpiry, PlanInput } from "./plan-input.js";
@@ -68,11 +69,19 @@ export function computePlan(given: PlanInput): Plan {
   const live = new Map(liveList.map((r) => [r.address, r]));
   const desired = new Map(input.desired.map((r) => [r.address, r]));
   const { deletes, expiredDeletes, notPruned } = plannedDeletes(input, liveList, desired);
-  const changes = [...desiredChanges(input, liveList, live, deletes, problems), ...deleteChanges(live, deletes, expiredDeletes)];
-  if (problems.length > 0) throw new PlanError(problems);
-  changes.sort(compareChanges);
-
   const diff = accessDiff(input, desired, liveList, deletes, expiredDeletes);
+
+  // Ending live sessions depends on who loses what (options.revokeSessions): desired once the access diff is known.
+  const revocations = sessionRevocations(input, diff, desired, liveList);
+  for (const r of revocations.desired) {
+    desired.set(r.address, r);
+    deletes.delete(r.address);
+  }
+  const withRevocations = revocations.desired.length ? { ...input, desired: [...input.desired, ...revocations.desired] } : input;
+  const changes = [...desiredChanges(withRevocations, liveList, live, deletes, problems), ...deleteChanges(live, deletes, expiredDeletes)];
+  if (problems.length > 0) throw new PlanError(problems);
+  markRunOut(changes, revocations.runOut, input.configFile);
+  changes.sort(compareChanges);
   const { before, after, later, expiring, nowFromObjects } = diff;
   // A grant only re-created under another name or place: nobody gains or loses anything.
   const { renames, rows: renamedRows } = findRenames(input, changes, diff.access);
@@ -108,7 +117,8 @@ export function computePlan(given: PlanInput): Plan {
     ...(renames.length ? { renames } : {}),
     changes,
     notPruned,
-    warnings: [...(input.warnings ?? []), ...expiryWarnings(input, expiring)],
+    ...(revocations.ended.length ? { sessionsEnded: revocations.ended } : {}),
+    warnings: [...(input.warnings ?? []), ...expiryWarnings(input, expiring), ...revocations.warnings],
     manualSteps: input.manualSteps ?? [],
     ...(accessCaveats.length ? { accessCaveats } : {}),
   };

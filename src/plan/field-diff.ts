@@ -8,7 +8,7 @@ import { deepEqual } from "../domain/canonical.js";
 import { isDeferred, isRef, type FieldChange, type Props } from "../domain/plan-types.js";
 
 /** Fields whose values are maps compared entry by entry in the field diff. */
-const MAP_FIELDS = new Set(["tags", "attributes", "inline_policies"]);
+const MAP_FIELDS = new Set(["tags", "attributes", "inline_policies", "sessions"]);
 
 export function refsIn(value: unknown, into: Set<string> = new Set()): Set<string> {
   if (isRef(value)) into.add(value.$ref);

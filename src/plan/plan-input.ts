@@ -51,6 +51,16 @@ export interface PlanInput {
   };
   /** What the access diff cannot show (e.g. a Role expression that cannot be read): accessCaveats. */
   accessCaveats?: string[];
+  /**
+   * options.revokeSessions (classic-iam): the people of each group as of now, the session
+   * name authentik sends for each (RoleSessionName), and the clock: the live sessions of
+   * people who lose a role are ended (src/plan/session-revocations.ts).
+   */
+  revokeSessions?: {
+    members: Readonly<Record<string, readonly string[]>>;
+    sessionNames: Readonly<Record<string, string>>;
+    now: Date;
+  };
   /** mappings[].expires applied to the desired state (src/desired/expiry.ts), with the clock it was applied at. */
   expiry?: PlanExpiry;
 }

@@ -4,8 +4,9 @@
  * only editing the plan comment (which notifies nobody).
  *
  * In the order someone who merged reads it: did it work (the title), where (commit and
- * run), how much was written, whether a fresh read agrees (the verification), then each
- * change with its result — failures first, each with its error.
+ * run), how much was written, whether a fresh read agrees (the verification), whether the
+ * sign-ins of the people it affected work (verify, issue 21), then each change with its
+ * result — failures first, each with its error.
  *
  * Everything taken from the plan or an error is escaped for where it lands with
  * render/markdown.ts's helpers (a code span, a table cell, a fenced block), so no name
@@ -18,7 +19,10 @@
  * says how many are shown and where the rest is.
  */
 import type { Change } from "../domain/plan-types.js";
+import type { VerifyOutcome } from "../domain/verify.js";
 import { code, fence, mdText, row } from "./markdown.js";
+import { renderVerifyOutcomeMarkdown } from "./verify-markdown.js";
+import { brokenSignInsWords } from "./verify-text.js";
 
 export type ChangeResult = "done" | "failed" | "not attempted" | "unknown";
 
@@ -47,6 +51,8 @@ export interface ApplyReport {
   /** One row per change of the plan, in the plan's order. */
   rows: ApplyResultRow[];
   verification: Verification;
+  /** The sign-ins verify followed after a complete apply (absent when the apply did not complete). */
+  signIns?: VerifyOutcome;
   /** What failed besides the changes themselves (a step after them, an unexpected error), one line each. */
   errorLines?: string[];
 }
@@ -62,18 +68,26 @@ export interface ApplyMarkdownOptions {
 const MAX_ERROR_CHARS = 1_000;
 /** Lines of the remaining changes, and of other errors, shown at most. */
 const MAX_LINES_SHOWN = 50;
+/** Room for the sign-ins (verify's findings) at most: the changes' rows keep the rest of GitHub's limit. */
+const MAX_SIGN_INS_CHARS = 16_000;
 
 const PAST: Record<Change["action"], string> = { adopt: "adopted", create: "created", update: "updated", delete: "deleted", replace: "replaced" };
 const RESULT_WORDS: Record<ChangeResult, string> = { done: "✅ done", failed: "❌ failed", "not attempted": "⏸️ not attempted", unknown: "❔ started, no answer" };
 const ORDER: Record<ChangeResult, number> = { failed: 0, unknown: 1, "not attempted": 2, done: 3 };
 
-export type ApplyOutcome = "applied" | "not-verified" | "failed-part-way" | "failed";
+export type ApplyOutcome = "applied" | "sign-ins-broken" | "not-verified" | "failed-part-way" | "failed";
+
+/** How many of the sign-ins verify followed do not work (its error findings). */
+export function brokenSignIns(report: Pick<ApplyReport, "signIns">): number {
+  return report.signIns?.kind === "checked" ? report.signIns.report.findings.filter((f) => f.severity === "error").length : 0;
+}
 
 export function applyOutcome(report: ApplyReport): ApplyOutcome {
   const done = report.rows.filter((r) => r.result === "done").length;
   const broken = report.rows.some((r) => r.result !== "done") || (report.errorLines?.length ?? 0) > 0;
   if (broken) return done > 0 ? "failed-part-way" : "failed";
-  return report.verification.kind === "verified" ? "applied" : "not-verified";
+  if (report.verification.kind !== "verified") return "not-verified";
+  return brokenSignIns(report) > 0 ? "sign-ins-broken" : "applied";
 }
 
 function title(report: ApplyReport): string {
@@ -81,6 +95,8 @@ function title(report: ApplyReport): string {
   switch (applyOutcome(report)) {
     case "applied":
       return `### ✅ authentik-aws-gitops applied ${config}`;
+    case "sign-ins-broken":
+      return `### ❌ authentik-aws-gitops applied ${config}, but verify found ${brokenSignInsWords(brokenSignIns(report))}`;
     case "not-verified":
       return `### ⚠️ authentik-aws-gitops applied ${config}, but the check after it still shows changes`;
     case "failed-part-way":
@@ -148,6 +164,9 @@ export function renderApplyMarkdown(report: ApplyReport, options: ApplyMarkdownO
     countsLine(report.rows),
     "",
     ...verificationLines(report.verification),
+    ...(report.signIns
+      ? ["", renderVerifyOutcomeMarkdown(report.signIns, { maxLength: MAX_SIGN_INS_CHARS, fullReportHint: `the \`verify-json\` output of the [run](${report.run.url})` }).trimEnd()]
+      : []),
   ];
   const errors = report.errorLines?.length ? ["", "**What failed:**", "", ...fence(capLines(report.errorLines), "text")] : [];
   const sorted = report.rows.map((r, i) => ({ r, i })).sort((a, b) => ORDER[a.r.result] - ORDER[b.r.result] || a.i - b.i).map(({ r }) => r);

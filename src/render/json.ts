@@ -192,6 +192,12 @@ export function parsePlanJson(text: string): Plan {
   s.strings(plan.warnings, "warnings");
   s.strings(plan.manualSteps, "manualSteps");
   if (plan.accessCaveats !== undefined) s.strings(plan.accessCaveats, "accessCaveats");
+  if (plan.sessionsEnded !== undefined && s.array(plan.sessionsEnded, "sessionsEnded")) {
+    plan.sessionsEnded.forEach((e, i) => {
+      if (!s.object(e, `sessionsEnded[${i}]`)) return;
+      for (const key of ["person", "session", "grant", "account", "accountId"] as const) s.string(e[key], `sessionsEnded[${i}].${key}`);
+    });
+  }
 
   if (problems.length > 0) {
     const shown = problems.slice(0, MAX_PROBLEMS).map((p) => `  - ${p}`);

@@ -16,7 +16,7 @@
  * fences are closed, and a notice says how much is shown.
  */
 import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan, Risk } from "../domain/plan-types.js";
-import { actionChangeWords, applicationWords, daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges, withoutDefaults } from "./values.js";
+import { actionChangeWords, applicationWords, daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, safeText, SEVERITY_MARK, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges, sessionsEndedGroups, withoutDefaults } from "./values.js";
 
 export interface MarkdownOptions {
   /** Total length not to exceed (in UTF-16 code units, which never undercounts GitHub's characters). */
@@ -647,6 +647,18 @@ function buildParts(plan: Plan, options: MarkdownOptions, compact = false): Part
     if (renames.length > 0) head.push(...renames, "");
     head.push(...(plan.access.length > 0 ? accessTable(plan.access, plan.mode, drift, compact) : [noAccessChange(plan)]));
     if (plan.accessCaveats?.length) head.push("", ...plan.accessCaveats.map((c) => (c.startsWith("  ") ? `  - ${mdText(c.trim())}` : `- ⚠️ ${mdText(c)}`)));
+    // options.revokeSessions: what the removal does to credentials already issued.
+    const ended = sessionsEndedGroups(plan);
+    if (ended.length > 0) {
+      head.push(
+        "",
+        ...ended.map((g) => {
+          const shown = g.people.slice(0, MAX_NAMES_SHOWN).map(mdText).join(", ");
+          const more = g.people.length > MAX_NAMES_SHOWN ? ` and ${g.people.length - MAX_NAMES_SHOWN} more` : "";
+          return `- ⏹️ The live sessions of ${shown}${more} as role ${code(g.grant)} in ${mdText(g.account)}${g.accountId && g.accountId !== g.account ? ` (${mdText(g.accountId)})` : ""} will be ended (${code("options.revokeSessions")}).`;
+        }),
+      );
+    }
     if (plan.permissions && plan.permissions.length > 0) head.push("", "#### Permission changes", "", ...permissionsSection(plan.permissions, plan.mode, compact));
   }
   const expiring = plan.expiring ?? [];

@@ -9,7 +9,7 @@
  */
 import type { Styler } from "./terminal-style.js";
 import type { AccessRow, Change, ExpiringRow, People, PermissionRow, Plan } from "../domain/plan-types.js";
-import { actionChangeWords, applicationWords, daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges } from "./values.js";
+import { actionChangeWords, applicationWords, daysLeftWords, expiryWords, lifetimeWords, renameWords, formatBlock, formatValue, grantKind, isBlockValue, MAX_NAMES_SHOWN, noAccessChange, peopleCount, quote, safeText, statementWords, summaryCounts, expiryWhere, reasonShown, removedChanges, sessionsEndedGroups } from "./values.js";
 
 const INDENT = "      "; // under the address, past the symbol column
 
@@ -165,6 +165,12 @@ export function renderPlanText(plan: Plan, style: Styler): string {
     // Losses first: taking access away is what a reviewer must not miss.
     const rows = [...plan.access.filter((r) => r.change === "lost"), ...plan.access.filter((r) => r.change === "gained")];
     for (const row of rows) out.push(accessLine(row, grantKind(plan.mode), plan.mode, plan.config));
+    // options.revokeSessions: what the removal does to credentials already issued.
+    for (const g of sessionsEndedGroups(plan)) {
+      const shown = g.people.slice(0, MAX_NAMES_SHOWN).map(oneLine).join(", ");
+      const more = g.people.length > MAX_NAMES_SHOWN ? ` and ${g.people.length - MAX_NAMES_SHOWN} more` : "";
+      out.push(`  ${style.red("x")} the live sessions of ${shown}${more} as role ${quote(oneLine(g.grant))} in ${oneLine(g.account)}${g.accountId && g.accountId !== g.account ? ` (${oneLine(g.accountId)})` : ""} will be ended (options.revokeSessions)`);
+    }
     if (plan.permissions && plan.permissions.length > 0) {
       out.push("", style.bold("Permission changes:"));
       for (const p of plan.permissions) out.push(...permissionLines(p, grantKind(plan.mode), style));

@@ -126,6 +126,21 @@ export function noAccessChange(plan: { summary: { adopt?: number }; accessCaveat
     : "No access changes.";
 }
 
+/**
+ * "the live sessions of bob, carol as role 'admin' in prod (111111111111) will be ended":
+ * one line per role and account (options.revokeSessions). Names are raw: each renderer escapes them.
+ */
+export function sessionsEndedGroups(plan: Pick<Plan, "sessionsEnded">): { grant: string; account: string; accountId: string; people: string[] }[] {
+  const groups = new Map<string, { grant: string; account: string; accountId: string; people: string[] }>();
+  for (const e of plan.sessionsEnded ?? []) {
+    const k = `${e.grant}\u0000${e.account}`;
+    const g = groups.get(k) ?? { grant: e.grant, account: e.account, accountId: e.accountId, people: [] };
+    g.people.push(e.person);
+    groups.set(k, g);
+  }
+  return [...groups.values()];
+}
+
 /** At most this many names are shown unfolded; the rest are folded (markdown) or counted (text). */
 export const MAX_NAMES_SHOWN = 10;
 

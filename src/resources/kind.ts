@@ -79,6 +79,8 @@ export interface ResourceKind<P> {
    * is deleted once no longer desired whether pruning is on or not (src/plan/changes.ts).
    */
   recordOnly?(props: P): boolean;
+  /** Why a record-only object goes (default: the lifetime record's words). */
+  goneReason?(props: P): string;
   /** Set for roles and permission sets. */
   grant?: GrantFacts<P>;
   /** Deleting it removes a way to sign in (a risk of its own). */

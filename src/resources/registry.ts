@@ -13,6 +13,7 @@ import { scimMapping, type ScimMappingProps } from "./authentik-scim-mapping.js"
 import { scimProvider, type ScimProviderProps } from "./authentik-scim-provider.js";
 import { iamRole, type IamRoleProps } from "./aws-iam-role.js";
 import { iamSamlProvider, type IamSamlProviderProps } from "./aws-iam-saml-provider.js";
+import { sessionRevocation, type SessionRevocationProps } from "./aws-iam-session-revocation.js";
 import { accountAssignment, type AccountAssignmentProps } from "./aws-sso-account-assignment.js";
 import { permissionSet, type PermissionSetProps } from "./aws-sso-permission-set.js";
 import { accessControlAttributes, type AccessControlAttributesProps } from "./aws-sso-access-control-attributes.js";
@@ -29,6 +30,7 @@ export interface KindProps {
   "authentik.scim_provider": ScimProviderProps;
   "aws.iam.saml_provider": IamSamlProviderProps;
   "aws.iam.role": IamRoleProps;
+  "aws.iam.session_revocation": SessionRevocationProps;
   "aws.sso.permission_set": PermissionSetProps;
   "aws.sso.account_assignment": AccountAssignmentProps;
   "aws.sso.access_control_attributes": AccessControlAttributesProps;
@@ -46,6 +48,7 @@ export const KINDS: { readonly [T in ResourceType]: ResourceKind<PropsOf<T>> } =
   "authentik.scim_provider": scimProvider,
   "aws.iam.saml_provider": iamSamlProvider,
   "aws.iam.role": iamRole,
+  "aws.iam.session_revocation": sessionRevocation,
   "aws.sso.permission_set": permissionSet,
   "aws.sso.account_assignment": accountAssignment,
   "aws.sso.access_control_attributes": accessControlAttributes,

@@ -85,17 +85,40 @@ export function accountWords(account: VerifyFinding["account"]): string {
   return account.alias && account.alias !== account.id ? `${account.alias} (${account.id})` : account.id;
 }
 
-/** The objects of the sign-in chain besides group bindings: a change to one may affect everyone holding access. */
-const CHAIN_TYPES = new Set(["aws.iam.role", "aws.iam.saml_provider", "authentik.saml_provider", "authentik.property_mapping", "authentik.application"]);
+/**
+ * The objects of the sign-in chain besides group bindings and assignments: a change to one may
+ * affect everyone holding access. identity-center: a permission set (its policies, its
+ * provisioning) reaches everyone it is assigned to — the plan's access rows name only who gains
+ * or loses it —, the attributes for access control everyone's session, and the SCIM provider and
+ * its mappings what reaches the Identity Store.
+ */
+const CHAIN_TYPES = new Set([
+  "aws.iam.role",
+  "aws.iam.saml_provider",
+  "authentik.saml_provider",
+  "authentik.property_mapping",
+  "authentik.application",
+  "aws.sso.permission_set",
+  "aws.sso.access_control_attributes",
+  "authentik.scim_provider",
+  "authentik.scim_mapping",
+]);
+
+type PlanPeople = { access: readonly { people?: { count: number; names?: string[] } }[]; changes: readonly { type: string }[] };
+
+/** Whether the plan changes a link of the chain every sign-in goes through (see CHAIN_TYPES). */
+export function changesSharedLink(plan: Pick<PlanPeople, "changes">): boolean {
+  return plan.changes.some((c) => CHAIN_TYPES.has(c.type));
+}
 
 /**
  * Whom to verify after an apply: the people the plan's access rows name, or everyone
  * (undefined) when the plan changed a link of the chain everyone's sign-in goes through
- * (a role, a SAML provider, a property mapping, the application) or the plan names no
- * people (review.people: count or off).
+ * (a role, a SAML provider, a property mapping, the application, a permission set, SCIM) or
+ * the plan names no people (review.people: count or off).
  */
-export function peopleAffected(plan: { access: readonly { people?: { count: number; names?: string[] } }[]; changes: readonly { type: string }[] }): string[] | undefined {
-  if (plan.changes.some((c) => CHAIN_TYPES.has(c.type))) return undefined;
+export function peopleAffected(plan: PlanPeople): string[] | undefined {
+  if (changesSharedLink(plan)) return undefined;
   if (plan.access.some((r) => r.people && r.people.count > 0 && !r.people.names)) return undefined;
   return [...new Set(plan.access.flatMap((r) => r.people?.names ?? []))].sort(byCodePoint);
 }

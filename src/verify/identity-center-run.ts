@@ -23,6 +23,8 @@ export interface IdentityCenterVerifyRun {
   /** Only these people (authentik usernames): --person, or the people an apply affected. */
   people?: readonly string[];
   concurrency?: number;
+  /** An apply just started authentik's SCIM sync (see IdentityCenterVerifyInput.scimSyncPending). */
+  scimSyncPending?: boolean;
 }
 
 export async function runIdentityCenterVerify(run: IdentityCenterVerifyRun): Promise<IdentityCenterVerification> {
@@ -36,5 +38,5 @@ export async function runIdentityCenterVerify(run: IdentityCenterVerifyRun): Pro
     }),
     readVerifyPeople(run.authentik, { samlProvider: config.authentik.provider.name }),
   ]);
-  return identityCenterVerification({ config, now, authentik, aws, ...(run.people ? { people: run.people } : {}) });
+  return identityCenterVerification({ config, now, authentik, aws, ...(run.people ? { people: run.people } : {}), ...(run.scimSyncPending ? { scimSyncPending: true } : {}) });
 }

@@ -33,6 +33,14 @@ export interface IdentityCenterVerifyInput {
   aws: IdentityCenterVerifyLive;
   /** --person (or the people an apply affected): only these authentik usernames, and the groups they are in. */
   people?: readonly string[];
+  /**
+   * An apply just started authentik's SCIM sync (it wrote the SCIM provider, its group filters,
+   * or the application's bindings): the users and memberships the sync writes may not have
+   * reached the Identity Store yet. Those the store lacks, and memberships it still holds, are
+   * warnings that say so — the apply waited only for the groups it assigns. A member through a
+   * child group stays an error: no sync sends that membership.
+   */
+  scimSyncPending?: boolean;
 }
 
 export interface IdentityCenterVerification {
@@ -150,6 +158,11 @@ export function identityCenterVerification(input: IdentityCenterVerifyInput): Id
 
   const findings: VerifyFinding[] = [];
   const scimNote = config.scim ? "authentik's SCIM sync" : "whatever provisions the Identity Store (scim: is not configured)";
+  /** What the SCIM sync writes: an error, or a warning while the sync an apply started may still be running. */
+  const pending = Boolean(input.scimSyncPending && config.scim);
+  const syncSeverity: VerifyFinding["severity"] = pending ? "warning" : "error";
+  const syncing = (reason: string) =>
+    pending ? `${reason} — this apply started authentik's SCIM sync, which may still be running: run verify again once it has finished` : reason;
 
   // --- groups: in the Identity Store, assigned, provisioned -----------------------------------
   const liveAssignments = new Set(aws.assignments.map((a) => `${a.group}\u0000${a.permissionSet}\u0000${a.accountId}`));
@@ -222,7 +235,10 @@ export function identityCenterVerification(input: IdentityCenterVerifyInput): Id
             : found
               ? `the NameID authentik sends for ${username} is '${nameId}', but their Identity Store user's userName is '${found.user.userName}'${scimUserName}`
               : `no Identity Store user has the userName '${nameId}', the NameID authentik sends for ${username}: ${scimNote} has not provisioned them`;
-      findings.push({ severity: "error", check: "identity-store-user", subject: { kind: "person", name: username }, reason: `${why}; IAM Identity Center refuses their sign-in (${mine.map(grantText).join(", ")})` });
+      // Only a user the store lacks altogether may still be on its way; a mismatch is not.
+      const notYet = !found && nameIdSource.source !== "other" && Boolean(nameId);
+      const reason = `${why}; IAM Identity Center refuses their sign-in (${mine.map(grantText).join(", ")})`;
+      findings.push({ severity: notYet ? syncSeverity : "error", check: "identity-store-user", subject: { kind: "person", name: username }, reason: notYet ? syncing(reason) : reason });
     }
     if (!found) continue; // no user: no memberships to compare
     for (const group of mappedGroups) {
@@ -235,12 +251,13 @@ export function identityCenterVerification(input: IdentityCenterVerifyInput): Id
           ? `${username} is a member of group '${group}' in authentik but not in the Identity Store: ${scimNote} did not provision the membership`
           : `${username} is a member of group '${group}' in authentik only through its child group '${how}', which authentik's SCIM sync does not send as a member of '${group}' (the Identity Store has no nested groups)`;
       for (const g of lost.length > 0 ? lost : [undefined]) {
+        const reason = g ? `${why}, so they do not get ${grantText(g)} through it` : why;
         findings.push({
-          severity: "error",
+          severity: how === "direct" ? syncSeverity : "error",
           check: "group-members",
           subject: { kind: "person", name: username },
           ...(g ? { grant: g.permissionSet, account: g.account } : {}),
-          reason: g ? `${why}, so they do not get ${grantText(g)} through it` : why,
+          reason: how === "direct" ? syncing(reason) : reason,
         });
       }
     }
@@ -264,7 +281,7 @@ export function identityCenterVerification(input: IdentityCenterVerifyInput): Id
         findings.push({ severity: "warning", check: "group-members", subject: { kind: "person", name }, reason: `${why} (it gives them nothing they do not hold otherwise)` });
       }
       for (const g of extra) {
-        findings.push({ severity: "error", check: "group-members", subject: { kind: "person", name }, grant: g.permissionSet, account: g.account, reason: `${why}, so they still hold ${grantText(g)}` });
+        findings.push({ severity: syncSeverity, check: "group-members", subject: { kind: "person", name }, grant: g.permissionSet, account: g.account, reason: syncing(`${why}, so they still hold ${grantText(g)}`) });
       }
     }
   }

@@ -3,6 +3,7 @@
  * report. Reads only; writes nothing anywhere.
  */
 import type { ResolvedConfig } from "../config/model.js";
+import { DEFAULT_CERTIFICATE_WARNING_DAYS } from "../config/review.js";
 import type { VerifyReport } from "../domain/verify.js";
 import { UserError } from "../errors.js";
 import { authentikClient } from "../modes/shared.js";
@@ -13,13 +14,13 @@ import { runIdentityCenterVerify } from "./identity-center-run.js";
 import { buildVerifyReport, selectPeople } from "./core.js";
 import { readClassicVerifyAuthentik, readClassicVerifyIam } from "./read-classic-iam.js";
 
-export const DEFAULT_CERTIFICATE_WARNING_DAYS = 30;
+export { DEFAULT_CERTIFICATE_WARNING_DAYS };
 
 export interface VerifyOptions {
   env?: NodeJS.ProcessEnv;
   /** Only these people (authentik usernames); default everyone with access. */
   people?: readonly string[];
-  /** Warn this many days before authentik's signing certificate expires (default 30). */
+  /** Warn this many days before authentik's signing certificate expires (--certificate-warning-days; default review.certificateWarningDays, else 30). */
   certificateWarningDays?: number;
   /** The time checked against (tests fix it). */
   now?: Date;
@@ -28,6 +29,12 @@ export interface VerifyOptions {
   unknownPeople?: "refuse" | "skip";
   /** How to sign in to authentik (default: from env, see authentikConnection). */
   authentikAuth?: AuthentikAuth;
+  /**
+   * identity-center: an apply just started authentik's SCIM sync, which writes the Identity
+   * Store's users and memberships asynchronously — what it has not written yet is a warning
+   * (run verify again), not a sign-in that does not work.
+   */
+  scimSyncPending?: boolean;
 }
 
 /** --person named someone authentik does not know: a usage error (exit 2), not a finding. */
@@ -41,7 +48,15 @@ export async function createVerifyReport(config: ResolvedConfig, options: Verify
   if (config.mode === "identity-center") {
     const { client } = authentikClient(config, env, options.authentikAuth);
     await readAuthentikRelease(client); // an authentik too old for the tool stops here, as for plan
-    const result = await runIdentityCenterVerify({ config, authentik: client, env, now, ...(options.people ? { people: options.people } : {}), ...(options.concurrency ? { concurrency: options.concurrency } : {}) });
+    const result = await runIdentityCenterVerify({
+      config,
+      authentik: client,
+      env,
+      now,
+      ...(options.people ? { people: options.people } : {}),
+      ...(options.concurrency ? { concurrency: options.concurrency } : {}),
+      ...(options.scimSyncPending ? { scimSyncPending: true } : {}),
+    });
     const unknown = (options.people ?? []).filter((p) => !result.people.includes(p));
     if (unknown.length > 0 && options.unknownPeople !== "skip") {
       throw new UnknownPersonError(`--person ${unknown.map((n) => JSON.stringify(n)).join(", ")}: no active authentik user of that name holds access through this configuration`);
@@ -67,7 +82,7 @@ export async function createVerifyReport(config: ResolvedConfig, options: Verify
     people: checked,
     iam,
     now,
-    certificateWarningDays: options.certificateWarningDays ?? DEFAULT_CERTIFICATE_WARNING_DAYS,
+    certificateWarningDays: options.certificateWarningDays ?? config.review?.certificateWarningDays ?? DEFAULT_CERTIFICATE_WARNING_DAYS,
   });
   return buildVerifyReport({
     config: config.file,

@@ -79,7 +79,8 @@ describe("escapeLogLine: no line the Action writes is a workflow command", () =>
 describe("src/action writes to the log only through log.ts", () => {
   it("calls no @actions/core logging function anywhere else", () => {
     const dir = path.join(import.meta.dirname, "..", "..", "src", "action");
-    const offenders = readdirSync(dir)
+    // Every file under src/action/, the runners' folder included.
+    const offenders = (readdirSync(dir, { recursive: true }) as string[])
       .filter((f) => f.endsWith(".ts") && f !== "log.ts")
       .flatMap((f) =>
         readFileSync(path.join(dir, f), "utf8")

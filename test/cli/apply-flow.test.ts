@@ -10,12 +10,18 @@ import { PassThrough } from "node:stream";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import type { CliIO } from "../../src/cli/io.js";
 import type { Change, Plan } from "../../src/domain/plan-types.js";
+import type { VerifyFinding, VerifyReport } from "../../src/domain/verify.js";
 
-const engine = vi.hoisted(() => ({ createPlan: vi.fn(), apply: vi.fn() }));
+const engine = vi.hoisted(() => ({ createPlan: vi.fn(), apply: vi.fn(), verify: vi.fn() }));
 
 vi.mock("../../src/engine.js", async (importOriginal) => ({
   ...(await importOriginal<typeof import("../../src/engine.js")>()),
   createPlan: engine.createPlan,
+}));
+// The verify after apply, faked too: what the CLI makes of its outcome.
+vi.mock("../../src/verify/after-apply.js", async (importOriginal) => ({
+  ...(await importOriginal<typeof import("../../src/verify/after-apply.js")>()),
+  verifyAfterApply: engine.verify,
 }));
 
 const { main } = await import("../../src/cli/main.js");
@@ -76,9 +82,31 @@ function savedPlan(p: Plan = plan): string {
   return file;
 }
 
+const report = (findings: VerifyFinding[]): VerifyReport => ({
+  version: 1,
+  config,
+  mode: "classic-iam",
+  checkedAt: "2026-12-06T06:50:00.000Z",
+  people: ["walt.engineer"],
+  grantsChecked: 2,
+  findings,
+  notes: [],
+  summary: { errors: findings.filter((f) => f.severity === "error").length, warnings: findings.filter((f) => f.severity === "warning").length },
+});
+const trustPolicy: VerifyFinding = {
+  severity: "error",
+  check: "trust-policy",
+  subject: { kind: "person", name: "walt.engineer" },
+  grant: "readonly",
+  account: { alias: "prod", id: "111111111111" },
+  reason: "its trust policy allows SAML:aud https://eu-central-1.signin.aws.amazon.com/saml only",
+};
+
 beforeEach(() => {
   engine.createPlan.mockReset();
   engine.apply.mockReset();
+  engine.verify.mockReset();
+  engine.verify.mockResolvedValue({ kind: "checked", scope: "shared-link", report: report([]) });
   engine.createPlan.mockImplementation(async () => ({
     plan,
     apply: engine.apply.mockResolvedValue({ applied: [change], failed: [], skipped: [] }),
@@ -133,6 +161,65 @@ describe("apply: confirmation", () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("no longer matches");
     expect(engine.apply).not.toHaveBeenCalled();
+  });
+});
+
+describe("apply: the verify after it (issue 21)", () => {
+  it("runs after every apply that changed something, for everyone when the plan changed a shared link, and says it passed", async () => {
+    const r = await run(["apply", "-c", config, "--auto-approve"]);
+    expect(r.code).toBe(0);
+    expect(engine.verify).toHaveBeenCalledOnce();
+    expect(engine.verify.mock.calls[0]![2]).toEqual({ kind: "everyone", scope: "shared-link" });
+    expect(r.stdout).toContain("Verifying the sign-ins of everyone with access…");
+    expect(r.stdout).toContain("1 person checked, 2 sign-ins followed: every sign-in works as configured.");
+    expect(r.stdout).toContain("verify passed: every sign-in of the people checked works as configured.");
+    expect(r.stderr).toBe("");
+  });
+
+  it("a sign-in that does not work: exit 1 with one clear line naming the person, the grant and the link; the apply is not undone", async () => {
+    engine.verify.mockResolvedValue({ kind: "checked", scope: "shared-link", report: report([trustPolicy]) });
+    const r = await run(["apply", "-c", config, "--auto-approve"]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain("Apply complete: 1 created");
+    expect(r.stdout).toContain("error trust-policy — readonly in prod (111111111111)");
+    expect(r.stderr.split("\n")).toEqual([
+      "error: apply complete; verify found 1 sign-in that does not work: walt.engineer — readonly in prod (111111111111): trust-policy",
+      "The apply itself is complete and stays applied; the reasons above say what breaks each sign-in. (apply --no-verify skips this check.)",
+      "",
+    ]);
+  });
+
+  it("warnings alone pass, and say so", async () => {
+    engine.verify.mockResolvedValue({ kind: "checked", scope: "shared-link", report: report([{ ...trustPolicy, severity: "warning", check: "certificate-expiry", reason: "expires soon" }]) });
+    const r = await run(["apply", "-c", config, "--auto-approve"]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain("verify passed: every sign-in of the people checked works as configured (1 warning above).");
+  });
+
+  it("a verify that cannot run is a warning: the apply's exit code stands", async () => {
+    engine.verify.mockResolvedValue({ kind: "not-run", reason: "authentik answered 503" });
+    const r = await run(["apply", "-c", config, "--auto-approve"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toBe("warning: the apply is complete, but verify could not run: authentik answered 503\n");
+  });
+
+  it("--no-verify skips it; --verify is accepted (it is the default); a plan without changes verifies nothing", async () => {
+    const skipped = await run(["apply", "-c", config, "--auto-approve", "--no-verify"]);
+    expect(skipped.code).toBe(0);
+    expect(skipped.stdout).not.toContain("Verifying");
+    expect(engine.verify).not.toHaveBeenCalled();
+    expect((await run(["apply", "-c", config, "--auto-approve", "--verify"])).code).toBe(0);
+    expect(engine.verify).toHaveBeenCalledOnce();
+    engine.verify.mockClear();
+    engine.createPlan.mockImplementation(async () => ({ plan: { ...plan, changes: [], summary: { ...plan.summary, create: 0 } }, apply: engine.apply, requestCounts: () => ({ authentik: 0, aws: 0 }) }));
+    expect((await run(["apply", "-c", config, "--auto-approve"])).code).toBe(0);
+    expect(engine.verify).not.toHaveBeenCalled();
+  });
+
+  it("the help says verify is the default and --no-verify skips it", async () => {
+    const help = (await run(["apply", "--help"])).stdout;
+    expect(help.replace(/\s+/g, " ")).toContain("--verify after applying, verify the sign-ins of the people the plan affected (as `verify` does) and exit 1 if one does not work — the default");
+    expect(help).toMatch(/--no-verify\s+do not verify the sign-ins after applying/);
   });
 });
 

@@ -93,4 +93,14 @@ describe("validation of mappings[].expires", () => {
     expect(result.config!.review!.expiryWarningDays).toBe(45);
     expect(lines(`${withExpiry(day(30)).text}\nreview:\n  expiryWarningDays: -1\n`)[0]).toMatch(/error: 'review\.expiryWarningDays'/);
   });
+
+  it("takes verify's certificate warning window from review.certificateWarningDays (default 30), a whole number of days", () => {
+    expect(validateConfigText("aws-access.yaml", withExpiry(day(30)).text).config!.review!.certificateWarningDays).toBe(30);
+    const result = validateConfigText("aws-access.yaml", `${withExpiry(day(30)).text}\nreview:\n  certificateWarningDays: 60\n`);
+    expect(result.diagnostics).toEqual([]);
+    expect(result.config!.review!.certificateWarningDays).toBe(60);
+    expect(validateConfigText("aws-access.yaml", `${withExpiry(day(30)).text}\nreview:\n  certificateWarningDays: 0\n`).config!.review!.certificateWarningDays).toBe(0);
+    expect(lines(`${withExpiry(day(30)).text}\nreview:\n  certificateWarningDays: -1\n`)[0]).toMatch(/error: 'review\.certificateWarningDays'/);
+    expect(lines(`${withExpiry(day(30)).text}\nreview:\n  certificateWarningDays: 2.5\n`)[0]).toMatch(/error: 'review\.certificateWarningDays'/);
+  });
 });

@@ -50,7 +50,9 @@ beforeAll(async () => {
   }
   peers.copyExample("identity-center-sp-metadata.xml");
   config = peers.writeConfig("ic.yaml", text);
-  const r = await peers.cli(["apply", "-c", config, "--auto-approve"], { AUTHENTIK_AWS_GITOPS_POLL_MS: "20" });
+  // --no-verify: the Identity Store holds people authentik does not know (made here for the
+  // report to list), whom the verify after an apply rightly reports as members never removed.
+  const r = await peers.cli(["apply", "-c", config, "--auto-approve", "--no-verify"], { AUTHENTIK_AWS_GITOPS_POLL_MS: "20" });
   expect(r.stderr).toBe("");
   expect(r.code).toBe(0);
 });

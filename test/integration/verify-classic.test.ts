@@ -189,6 +189,14 @@ describe("verify, classic-iam", () => {
     expect(report.findings.map(line)).toEqual(["warning certificate-expiry person:vera.admin -@-", "warning certificate-expiry person:walt.engineer -@-", "warning certificate-expiry person:zoe.dataeng -@-"]);
     expect(report.findings[0]!.reason).toMatch(/expires on \d{4}-\d\d-\d\d, in (9|10) days \(warned 30 days ahead\)/);
     expect((await verify(["--certificate-warning-days", "5"])).report.findings).toEqual([]);
+    // review.certificateWarningDays in the configuration moves it too; the option overrides it.
+    const text = readFileSync(config, "utf8");
+    peers.writeConfig("aws-access.yaml", `${text}\nreview:\n  certificateWarningDays: 5\n`);
+    expect((await verify()).report.findings).toEqual([]);
+    expect((await verify(["--certificate-warning-days", "20"])).report.findings).toHaveLength(3);
+    peers.writeConfig("aws-access.yaml", `${text}\nreview:\n  certificateWarningDays: 0\n`);
+    expect((await verify()).report.findings).toEqual([]);
+    peers.writeConfig("aws-access.yaml", text);
     await peers.authentik.control.renewKeypair({ name: KEYPAIR });
     await apply();
   });
@@ -234,19 +242,70 @@ describe("verify, classic-iam", () => {
     expect((await verify()).code).toBe(0);
   });
 
-  it("apply --verify: after applying, verifies the people the plan affected (everyone when a shared link changed), exit 1 when a sign-in does not work", async () => {
+  it("apply verifies by itself after a clean apply and says it passed, exit 0; --no-verify skips it; --verify is still accepted", async () => {
     // A trust policy edited by hand: apply mends the role, a link everyone's sign-in may go through.
-    await new IAMClient(peers.aws(PROD)).send(
-      new UpdateAssumeRolePolicyCommand({
-        RoleName: "readonly",
-        PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Federated: `arn:aws:iam::${PROD}:saml-provider/other` }, Action: "sts:AssumeRoleWithSAML" }] }),
-      }),
-    );
-    const mended = await peers.cli(["apply", "-c", config, "--auto-approve", "--verify", "--no-color"]);
+    const handEdit = () =>
+      new IAMClient(peers.aws(PROD)).send(
+        new UpdateAssumeRolePolicyCommand({
+          RoleName: "readonly",
+          PolicyDocument: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Principal: { Federated: `arn:aws:iam::${PROD}:saml-provider/other` }, Action: "sts:AssumeRoleWithSAML" }] }),
+        }),
+      );
+    await handEdit();
+    const mended = await peers.cli(["apply", "-c", config, "--auto-approve", "--no-color"]);
     expect(mended.code, mended.stdout + mended.stderr).toBe(0);
+    expect(mended.stderr).toBe("");
+    expect(mended.stdout).toContain("Apply complete");
     expect(mended.stdout).toContain("Verifying the sign-ins of everyone with access…");
     expect(mended.stdout).toContain("3 people checked, 6 sign-ins followed: every sign-in works as configured");
+    expect(mended.stdout).toContain("verify passed: every sign-in of the people checked works as configured.");
 
+    await handEdit();
+    const skipped = await peers.cli(["apply", "-c", config, "--auto-approve", "--no-color", "--no-verify"]);
+    expect(skipped.code, skipped.stdout + skipped.stderr).toBe(0);
+    expect(skipped.stdout).toContain("Apply complete");
+    expect(skipped.stdout).not.toContain("Verifying");
+
+    await handEdit();
+    const asked = await peers.cli(["apply", "-c", config, "--auto-approve", "--no-color", "--verify"]);
+    expect(asked.code, asked.stdout + asked.stderr).toBe(0);
+    expect(asked.stdout).toContain("Verifying the sign-ins of everyone with access…");
+  });
+
+  it("apply exits 1 when the verify after it finds a sign-in that does not work, naming the person and the reason (the apply stays applied): the certificate renewed in authentik is mended by the apply, a hand-made entitlement naming a role IAM lacks is not", async () => {
+    await peers.authentik.control.renewKeypair({ name: KEYPAIR });
+    const groups = await peers.groupPks();
+    const app = await peers.ak("GET", "/core/applications/aws/");
+    const breakGlass = await peers.ak("POST", "/core/application_entitlements/", {
+      name: "break-glass",
+      app: app.pk,
+      attributes: { aws_role_arn: `arn:aws:iam::${PROD}:role/break-glass`, aws_saml_provider_arn: `arn:aws:iam::${PROD}:saml-provider/authentik` },
+    });
+    const binding = await peers.ak("POST", "/policies/bindings/", { target: breakGlass.pbm_uuid, group: groups["engineers"], order: 0 });
+    // Before the apply, verify finds both: the certificate for every sign-in (walt's break-glass too), the missing role for walt.
+    const before = await verify();
+    expect(before.report.findings.filter((f) => f.check === "saml-provider-certificate")).toHaveLength(7);
+    expect(before.report.findings.filter((f) => f.check === "role-exists").map(line)).toEqual([`error role-exists person:walt.engineer break-glass@prod/${PROD}`]);
+
+    const r = await peers.cli(["apply", "-c", config, "--auto-approve", "--no-color"]);
+    expect(r.code, r.stdout + r.stderr).toBe(1);
+    expect(r.stdout).toContain("Apply complete: 0 created, 2 updated, 0 deleted.");
+    // The IAM SAML providers now hold the renewed certificate: only the entitlement is left.
+    expect(r.stdout).toContain("Verifying the sign-ins of everyone with access…");
+    expect(r.stdout).toMatch(/✗ person walt\.engineer\n {4}error role-exists — break-glass in prod \(111111111111\)\n/);
+    expect(r.stdout).not.toContain("saml-provider-certificate");
+    expect(r.stdout).toContain("3 people checked, 7 sign-ins followed: 1 error");
+    expect(r.stderr).toContain("error: apply complete; verify found 1 sign-in that does not work: walt.engineer — break-glass in prod (111111111111): role-exists");
+    expect(r.stderr).toContain("The apply itself is complete and stays applied");
+    // What was applied stays applied: a new plan has nothing to do.
+    expect((await planNow()).code).toBe(0);
+
+    await peers.ak("DELETE", `/policies/bindings/${binding.pk}/`);
+    await peers.ak("DELETE", `/core/application_entitlements/${breakGlass.pbm_uuid}/`);
+    expect((await verify()).code).toBe(0);
+  });
+
+  it("after an apply, verifies the people the plan affected when it changed no shared link", async () => {
     // engineers gain data-engineer in dev, while a hand-made entitlement sends walt a role IAM lacks.
     const groups = await peers.groupPks();
     const app = await peers.ak("GET", "/core/applications/aws/");
@@ -258,7 +317,7 @@ describe("verify, classic-iam", () => {
     const binding = await peers.ak("POST", "/policies/bindings/", { target: breakGlass.pbm_uuid, group: groups["engineers"], order: 0 });
     const text = readFileSync(config, "utf8");
     peers.writeConfig("aws-access.yaml", text.replace("  - group: engineers\n    roles: [readonly]\n", "  - group: engineers\n    roles: [readonly]\n  - group: engineers\n    roles: [data-engineer]\n"));
-    const r = await peers.cli(["apply", "-c", config, "--auto-approve", "--verify", "--no-color"]);
+    const r = await peers.cli(["apply", "-c", config, "--auto-approve", "--no-color"]);
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout).toContain("Apply complete");
     expect(r.stdout).toContain("Verifying the sign-ins of the 1 person the plan affected…");

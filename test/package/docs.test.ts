@@ -1,7 +1,8 @@
 /**
  * The documentation stays usable: the README is a landing page (under 20 KB), its
- * command summary lists what `--help` shows, and every relative link in the README
- * and docs/ leads to a file that exists — and, with a #fragment, to a heading there.
+ * command summary lists what `--help` shows, every relative link in the README
+ * and docs/ leads to a file that exists — and, with a #fragment, to a heading there —
+ * and docs/development.md's map of src/ names every folder and file there, and no other.
  */
 import { execFile } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
@@ -127,5 +128,53 @@ describe.each(markdownFiles)("%s", (file) => {
       }
     }
     expect(broken).toEqual([]);
+  });
+});
+
+/**
+ * The map of `src/` in docs/development.md: a fenced block of lines `NAME  what it holds`,
+ * top-level names starting with `src/`, a folder's entries indented two spaces under it and
+ * named relative to it. Returns the paths it names (folders ending in "/"), and what in
+ * the block does not follow that form.
+ */
+function srcMap(text: string): { named: string[]; malformed: string[] } {
+  const intro = text.indexOf("`src/`, one line per folder and file");
+  expect(intro, "docs/development.md has no map of src/").toBeGreaterThan(0);
+  const block = /```\n([\s\S]*?)```/.exec(text.slice(intro))?.[1] ?? "";
+  const named: string[] = [];
+  const malformed: string[] = [];
+  /** The folders the current line is inside, outermost first. */
+  const folders: string[] = [];
+  for (const line of block.split("\n").filter((l) => l.trim() !== "")) {
+    const m = /^((?: {2})*)(\S+)\s{2,}\S/.exec(line);
+    const depth = m ? m[1]!.length / 2 : -1;
+    if (!m || depth > folders.length || (depth === 0) !== m[2]!.startsWith("src/")) {
+      malformed.push(line);
+      continue;
+    }
+    folders.length = depth;
+    const entry = folders.join("") + m[2]!;
+    named.push(entry);
+    if (entry.endsWith("/")) folders.push(m[2]!);
+  }
+  return { named, malformed };
+}
+
+/** Every folder (ending in "/") and file under src/, as `src/…` paths. */
+function srcTree(dir = "src"): string[] {
+  return readdirSync(path.join(root, dir), { withFileTypes: true }).flatMap((e) => {
+    const p = `${dir}/${e.name}`;
+    return e.isDirectory() ? [`${p}/`, ...srcTree(p)] : [p];
+  });
+}
+
+describe("docs/development.md's map of src/", () => {
+  it("names every folder and file under src/, each once, and nothing that is not there", () => {
+    const { named, malformed } = srcMap(read(path.join("docs", "development.md")));
+    expect(malformed, "lines of the map not of the form `NAME  what it holds` (two spaces per level, top level src/…)").toEqual([]);
+    const tree = new Set(srcTree());
+    expect([...tree].filter((p) => !named.includes(p)).sort(), "under src/ but missing from the map in docs/development.md: give each its line").toEqual([]);
+    expect(named.filter((p) => !tree.has(p)), "named in the map in docs/development.md but not under src/").toEqual([]);
+    expect(named.filter((p, i) => named.indexOf(p) !== i), "named twice in the map").toEqual([]);
   });
 });

@@ -29,6 +29,9 @@ export function awsShimControls(shim: AwsShim) {
     addFault: (rule: FaultRule) => shim.addFault(rule),
     clearFaults: () => shim.clearFaults(),
     setServiceQuota: (serviceCode: "sso", quotaCode: string, value: number | undefined) => shim.setServiceQuota(serviceCode, quotaCode, value),
+    advanceClock: (ms: number) => shim.advanceClock(ms),
+    sessions: () => shim.sessions(),
+    sessionDecisions: () => shim.sessionDecisions(),
   };
 }
 export type AwsShimControls = ReturnType<typeof awsShimControls>;

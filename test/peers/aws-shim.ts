@@ -33,6 +33,13 @@
  * operation racing a provisioning of the same (account, permission set) or another
  * operation on the same assignment (ConflictException "There is a conflicting operation in
  * process."). See MOTO-NOTES.md, "Time and AWS's limits on asynchronous work", for the sources.
+ *
+ * Role sessions (aws-sessions.ts; MOTO-NOTES.md, "Role sessions"): STS AssumeRoleWithSAML is
+ * answered here (checked as AWS documents it, the role's trust policy evaluated; moto mints the
+ * keys), the session recorded, and every later request signed with its key is authenticated
+ * (session token, expiry on the shim's clock) and authorized against the role's policies read
+ * from moto at that moment (aws-policy-eval.ts) before anything else happens to it. Requests
+ * signed with any other key are not evaluated.
  */
 import { randomUUID } from "node:crypto";
 import {
@@ -47,6 +54,7 @@ import type { AddressInfo } from "node:net";
 import { loadAwsModels, type AwsModels, type ServiceModel } from "./aws-models.js";
 import { DEFAULT_QUOTAS, iamWrites, LimitRefusal, nonWhitespaceBytes, parseIamAnswer, SSO_SERVICE_QUOTAS, type AwsQuotas, type CallIam, type IamWrite } from "./aws-limits.js";
 import { askMotoGrammar, beyondMoto, GRAMMAR_SCRATCH_ACCOUNT, type PolicyKind } from "./aws-policy-grammar.js";
+import { RoleSessions, type Protocol, type SamlSession, type SessionDecision, type SessionError } from "./aws-sessions.js";
 import { ModelValidator, parseQueryInput, validationMessage } from "./aws-validate.js";
 import { keepIdleConnectionsOpen } from "./emulator-http.js";
 
@@ -128,9 +136,10 @@ export interface AwsShimOptions {
    */
   outstandingError?: ShimError;
   /**
-   * The clock of the time model (asynchronous operations, work in progress), in epoch
-   * milliseconds. Default Date.now; a test drives its own to make what is IN_PROGRESS
-   * independent of how loaded the machine is.
+   * The clock of the time model (asynchronous operations, work in progress) and of role
+   * sessions (issue time, expiry), in epoch milliseconds. Default Date.now; a test drives its
+   * own to make what is IN_PROGRESS independent of how loaded the machine is. advanceClock()
+   * moves it on.
    */
   clock?: () => number;
   /** Page size of ListTagsForResource (the API has no MaxResults). Default 50. */
@@ -228,6 +237,15 @@ export interface AwsShim {
    * NoSuchResourceException, GetAWSDefaultServiceQuota the default). Cleared by resetState.
    */
   setServiceQuota(serviceCode: "sso", quotaCode: string, value: number | undefined): void;
+  /**
+   * Time passes (ms, added to the clock from now on): role sessions expire, asynchronous
+   * operations finish. What a test uses instead of waiting for a session to expire.
+   */
+  advanceClock(ms: number): void;
+  /** The role sessions AssumeRoleWithSAML issued through the shim (aws-sessions.ts), oldest first. */
+  sessions(): SamlSession[];
+  /** What the shim decided for each request signed with a session's key, in order. */
+  sessionDecisions(): SessionDecision[];
   /** Closes the listener and all connections. Idempotent. */
   stop(): Promise<void>;
 }
@@ -341,13 +359,47 @@ function stripHopByHop(headers: IncomingHttpHeaders): OutgoingHttpHeaders {
   return out;
 }
 
+/**
+ * The request's body, read once: a request whose body was read before it is dispatched (a role
+ * session's request is authorized first; an unsigned query call is looked at for
+ * AssumeRoleWithSAML) hands every later reader the same buffer.
+ */
+const bodies = new WeakMap<IncomingMessage, Promise<Buffer>>();
 function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((res, rej) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => res(Buffer.concat(chunks)));
-    req.on("error", rej);
-  });
+  let body = bodies.get(req);
+  if (!body) {
+    body = new Promise((res, rej) => {
+      const chunks: Buffer[] = [];
+      req.on("data", (c: Buffer) => chunks.push(c));
+      req.on("end", () => res(Buffer.concat(chunks)));
+      req.on("error", rej);
+    });
+    bodies.set(req, body);
+  }
+  return body;
+}
+
+/** The SigV4 credential a request is signed with (Authorization header, or a presigned URL's X-Amz-Credential). */
+function credentialOf(req: IncomingMessage): { accessKeyId: string; region: string; service: string } | undefined {
+  const scope = /^([^/\s,]+)\/\d{8}\/([^/]+)\/([^/]+)\/aws4_request$/;
+  const header = /Credential=([^,\s]+)/.exec(String(req.headers.authorization ?? ""))?.[1];
+  const query = new URL(req.url ?? "/", "http://shim").searchParams.get("X-Amz-Credential") ?? undefined;
+  const m = scope.exec(header ?? query ?? "");
+  return m ? { accessKeyId: m[1]!, region: m[2]!, service: m[3]! } : undefined;
+}
+
+/** The session token a request carries (X-Amz-Security-Token header or query parameter). */
+function sessionTokenOf(req: IncomingMessage): string | undefined {
+  const header = req.headers["x-amz-security-token"];
+  if (typeof header === "string") return header;
+  return new URL(req.url ?? "/", "http://shim").searchParams.get("X-Amz-Security-Token") ?? undefined;
+}
+
+/** A query-protocol request's parameters: the form body, then the URL's. */
+function queryParams(req: IncomingMessage, body: Buffer): URLSearchParams {
+  const params = new URLSearchParams(body.toString("utf8"));
+  for (const [k, v] of new URL(req.url ?? "/", "http://shim").searchParams) if (!params.has(k)) params.set(k, v);
+  return params;
 }
 
 function parseJson(buf: Buffer): Json | undefined {
@@ -486,7 +538,20 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     return ms;
   };
   let asyncDurationMs = checkDuration(opts.asyncDurationMs);
-  const clock = opts.clock ?? Date.now;
+  const baseClock = opts.clock ?? Date.now;
+  let clockOffset = 0;
+  const clock = (): number => baseClock() + clockOffset;
+  // Role sessions issued by AssumeRoleWithSAML, and what their credentials may do (aws-sessions.ts).
+  const sessions = new RoleSessions({
+    clock,
+    iam: (account) => iamIn(account),
+    async motoAssumeRoleWithSaml(account, params) {
+      const body = Buffer.from(params.toString());
+      const headers: OutgoingHttpHeaders = { "content-type": "application/x-www-form-urlencoded; charset=utf-8", "content-length": body.length, "x-moto-account-id": account };
+      const answer = await motoRequest("POST", "/", headers, body);
+      return { status: answer.status, body: answer.body.toString("utf8") };
+    },
+  });
   const maxOutstandingAssignments = opts.maxOutstandingAssignments ?? 10;
   const outstandingError = opts.outstandingError ?? TOO_MANY_IN_PROGRESS;
   const tagsPageSize = opts.tagsPageSize ?? 50;
@@ -583,6 +648,7 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
   // "sso/L-…" → the value Service Quotas gives as applied; moto's Service Quotas has no sso.
   const appliedQuotas = new Map<string, number>();
   const resetState = (): void => {
+    sessions.reset();
     appliedQuotas.clear();
     abac.clear();
     tags.clear();
@@ -1201,6 +1267,23 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
   }
 
   function passThrough(req: IncomingMessage, res: ServerResponse): void {
+    const read = bodies.get(req);
+    if (read) {
+      // Read already (a session's request, an unsigned query call): forward the buffer.
+      void read
+        .then((body) => {
+          const action = /(?:^|&)Action=([A-Za-z0-9]+)/.exec(body.toString("latin1"))?.[1] ?? /[?&]Action=([A-Za-z0-9]+)/.exec(req.url ?? "")?.[1];
+          const scope = credentialOf(req)?.service ?? "unknown";
+          const key = `${scope}:${action ?? `${req.method} ${(req.url ?? "").split("?")[0]}`}`;
+          stats.passThrough[key] = (stats.passThrough[key] ?? 0) + 1;
+          return forwardBuffered(req, body);
+        })
+        .then(
+          (answer) => sendMoto(res, answer),
+          (e: unknown) => sendError(res, { type: "ShimUpstreamError", message: `moto: ${String(e)}`, status: 502 }),
+        );
+      return;
+    }
     countPassThrough(req);
     const up = httpRequest(
       {
@@ -1275,18 +1358,24 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     };
   }
 
-  /** An IAM call to moto in the shim's scratch account (the policy grammar's questions). */
-  const scratchIam: CallIam = async (action, params) => {
-    const body = Buffer.from(new URLSearchParams({ Action: action, Version: models.byService.get("iam")!.apiVersion, ...params }).toString());
-    const headers: OutgoingHttpHeaders = {
-      "content-type": "application/x-www-form-urlencoded; charset=utf-8",
-      "content-length": body.length,
-      "x-moto-account-id": GRAMMAR_SCRATCH_ACCOUNT,
-      authorization: "AWS4-HMAC-SHA256 Credential=AKIAMOTOTESTING00000/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+  /**
+   * An IAM call to moto in `account`, with the shim's own credentials (the policy grammar's
+   * questions in its scratch account; a role session's policies in the role's account).
+   */
+  const iamIn =
+    (account: string): CallIam =>
+    async (action, params) => {
+      const body = Buffer.from(new URLSearchParams({ Action: action, Version: models.byService.get("iam")!.apiVersion, ...params }).toString());
+      const headers: OutgoingHttpHeaders = {
+        "content-type": "application/x-www-form-urlencoded; charset=utf-8",
+        "content-length": body.length,
+        "x-moto-account-id": account,
+        authorization: "AWS4-HMAC-SHA256 Credential=AKIAMOTOTESTING00000/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0",
+      };
+      const answer = await motoRequest("POST", "/", headers, body);
+      return parseIamAnswer(action, answer.status, answer.body.toString("utf8"));
     };
-    const answer = await motoRequest("POST", "/", headers, body);
-    return parseIamAnswer(action, answer.status, answer.body.toString("utf8"));
-  };
+  const scratchIam: CallIam = iamIn(GRAMMAR_SCRATCH_ACCOUNT);
 
   /**
    * The policies of IAM writes, by operation: which member, which grammar, and whether moto
@@ -1503,8 +1592,82 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     }
   }
 
-  const server = createServer((req, res) => {
-    stats.requests += 1;
+  // ---- role sessions -------------------------------------------------------------------
+
+  /** An error in the protocol of the service the request went to. */
+  function sendSessionError(res: ServerResponse, protocol: Protocol, service: string, err: SessionError): void {
+    if (protocol === "json") return sendError(res, err);
+    const model = models.byService.get(service) ?? models.byService.get("sts")!;
+    sendQueryError(res, model, err);
+  }
+
+  /**
+   * STS AssumeRoleWithSAML (no credentials needed): checked against STS's API model, then
+   * answered by the sessions model (aws-sessions.ts), which has moto mint the keys.
+   */
+  async function handleAssumeRoleWithSaml(res: ServerResponse, params: URLSearchParams): Promise<void> {
+    const model = models.byService.get("sts")!;
+    const validator = validators.get("sts")!;
+    if (checkModels) {
+      const { input, serialization } = parseQueryInput(model, "AssumeRoleWithSAML", params);
+      const { violations } = validator.validate("AssumeRoleWithSAML", input);
+      if (violations.length > 0 || serialization.length > 0) {
+        countInvalid("sts", "AssumeRoleWithSAML");
+        sendQueryError(res, model, { type: "ValidationError", message: violations.length > 0 ? validationMessage(violations) : serialization.join("; "), status: 400 });
+        return;
+      }
+    }
+    const answer = await sessions.assumeRoleWithSaml(params);
+    if (!answer.ok) {
+      stats.refused.AssumeRoleWithSAML = (stats.refused.AssumeRoleWithSAML ?? 0) + 1;
+      sendQueryError(res, model, answer.error);
+      return;
+    }
+    const body = Buffer.from(answer.body);
+    res.writeHead(200, { "content-type": "text/xml", "content-length": body.length, "x-amzn-requestid": randomUUID() });
+    res.end(body);
+  }
+
+  /**
+   * Before a request is dispatched: AssumeRoleWithSAML is answered here, and a request signed
+   * with a role session's key is authenticated and authorized (aws-sessions.ts). True when the
+   * request was answered; false lets it go on as before. Requests signed with any other key are
+   * only looked at, never changed.
+   */
+  async function gate(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
+    const credential = credentialOf(req);
+    const form = req.method === "POST" && String(req.headers["content-type"] ?? "").startsWith("application/x-www-form-urlencoded");
+    const fromUrl = /[?&]Action=AssumeRoleWithSAML(?:&|$)/.test(req.url ?? "");
+    if (fromUrl || (form && (credential === undefined || credential.service === "sts"))) {
+      const params = queryParams(req, await readBody(req));
+      if (params.get("Action") === "AssumeRoleWithSAML") {
+        await handleAssumeRoleWithSaml(res, params);
+        return true;
+      }
+    }
+    if (credential === undefined || !sessions.sessions.has(credential.accessKeyId)) return false;
+    const target = req.headers["x-amz-target"];
+    const protocol: Protocol = typeof target === "string" ? "json" : "query";
+    const operation = typeof target === "string" ? target.slice(target.lastIndexOf(".") + 1) : (queryParams(req, await readBody(req)).get("Action") ?? "");
+    if (operation === "") {
+      sendSessionError(res, protocol, credential.service, { type: "ShimNotModelled", message: `aws shim: cannot tell the operation of a role session's ${req.method} ${req.url} (neither X-Amz-Target nor Action)`, status: 500 });
+      return true;
+    }
+    const refusal = await sessions.authorize({
+      accessKeyId: credential.accessKeyId,
+      sessionToken: sessionTokenOf(req),
+      signingName: credential.service,
+      region: credential.region,
+      operation,
+      protocol,
+    });
+    if (!refusal) return false;
+    stats.refused[operation] = (stats.refused[operation] ?? 0) + 1;
+    sendSessionError(res, protocol, credential.service, refusal);
+    return true;
+  }
+
+  function dispatch(req: IncomingMessage, res: ServerResponse): void {
     const ic = identify(req);
     if (ic) {
       void handleIdentityCenter(req, res, ic.service, ic.operation);
@@ -1529,6 +1692,21 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
       });
     }
     passThrough(req, res);
+  }
+
+  const server = createServer((req, res) => {
+    stats.requests += 1;
+    gate(req, res).then(
+      (answered) => {
+        if (!answered) dispatch(req, res);
+      },
+      (e: unknown) => {
+        // A sessions-model limit (aws-policy-eval.ts PolicyModelError) or a bug: loud, never a decision.
+        const message = `aws shim: ${e instanceof Error ? e.message : String(e)}`;
+        if (typeof req.headers["x-amz-target"] === "string") sendError(res, { type: "ShimNotModelled", message, status: 500 });
+        else sendQueryError(res, models.byService.get(credentialOf(req)?.service ?? "sts") ?? models.byService.get("sts")!, { type: "ShimNotModelled", message, status: 500 });
+      },
+    );
   });
   keepIdleConnectionsOpen(server);
 
@@ -1573,6 +1751,12 @@ export async function startAwsShim(opts: AwsShimOptions): Promise<AwsShim> {
     clearFaults() {
       faults = [];
     },
+    advanceClock(ms) {
+      if (!(Number.isFinite(ms) && ms >= 0)) throw new Error("advanceClock: ms must be a number >= 0");
+      clockOffset += ms;
+    },
+    sessions: () => [...sessions.sessions.values()],
+    sessionDecisions: () => [...sessions.decisions],
     setServiceQuota(serviceCode, quotaCode, value) {
       if (value === undefined) appliedQuotas.delete(`${serviceCode}/${quotaCode}`);
       else appliedQuotas.set(`${serviceCode}/${quotaCode}`, value);

@@ -128,4 +128,31 @@ describe("renderApplyMarkdown", () => {
     expect(text).toContain(`❌ failed: ${"e".repeat(1000)}…`);
     expect(text).not.toContain("e".repeat(1001));
   });
+
+  it("the sign-ins verify followed after the apply: under the verification; a sign-in that does not work is in the title", () => {
+    const finding = { severity: "error" as const, check: "role-exists" as const, subject: { kind: "person" as const, name: "walt_<b>" }, grant: "break-glass", account: { alias: "prod", id: "111111111111" }, reason: "account prod has no such role" };
+    const verify = { version: 1 as const, config: "aws-access.yaml", mode: "classic-iam" as const, checkedAt: "2026-12-06T06:50:00.000Z", people: ["walt_<b>"], grantsChecked: 2, findings: [finding], notes: [] };
+    const broken = report([done("a[1]")], { signIns: { kind: "checked", report: verify, scope: "affected", people: "names" } });
+    expect(applyOutcome(broken)).toBe("sign-ins-broken");
+    const text = renderApplyMarkdown(broken);
+    expect(text.split("\n")[0]).toBe("### ❌ authentik-aws-gitops applied `aws-access.yaml`, but verify found 1 sign-in that does not work");
+    expect(text).toContain("**Verified**: authentik and AWS were read again after the apply and match the configuration.\n\n**Sign-ins that do not work** (the 1 person the plan affected): 1 person checked, 2 sign-ins followed: 1 error.");
+    expect(text).toContain("| ❌ error | person walt\\_&lt;b&gt; | break-glass in prod \\(111111111111\\) | `role-exists` | account prod has no such role |");
+    expect(text).not.toContain("<b>");
+    expect(text.indexOf("Sign-ins")).toBeLessThan(text.indexOf("#### Changes"));
+
+    const passed = report([done("a[1]")], { signIns: { kind: "checked", report: { ...verify, findings: [] }, scope: "shared-link", people: "names" } });
+    expect(applyOutcome(passed)).toBe("applied");
+    expect(renderApplyMarkdown(passed)).toContain("**Sign-ins verified** (everyone with access: the plan changed a link every sign-in goes through)");
+    const notRun = report([done("a[1]")], { signIns: { kind: "not-run", reason: "IAM said AccessDenied" } });
+    expect(applyOutcome(notRun)).toBe("applied");
+    expect(renderApplyMarkdown(notRun)).toContain("**Sign-ins not verified**: verify could not run: IAM said AccessDenied");
+
+    // Thousands of findings leave room for the changes, within GitHub's limit.
+    const many = { ...verify, findings: Array.from({ length: 3_000 }, (_, i) => ({ ...finding, subject: { kind: "person" as const, name: `p${i}` } })) };
+    const big = renderApplyMarkdown(report([done("a[1]")], { signIns: { kind: "checked", report: many, scope: "everyone", people: "names" } }), { maxLength: GITHUB_COMMENT_LIMIT });
+    expect(big.length).toBeLessThanOrEqual(GITHUB_COMMENT_LIMIT);
+    expect(big).toContain("| `a[1]` | create | ✅ done |");
+    expect(big).toMatch(/Too long to show here: \d+ of 3000 findings; every one is in the `verify-json` output of the \[run\]/);
+  });
 });

@@ -3,8 +3,8 @@
 import { describe, expect, it } from "vitest";
 import { trustPolicy } from "../../src/domain/aws-iam.js";
 import type { VerifyFinding } from "../../src/domain/verify.js";
-import { renderVerifyMarkdown } from "../../src/render/verify-markdown.js";
-import { renderVerifyText } from "../../src/render/verify-text.js";
+import { renderVerifyMarkdown, renderVerifyOutcomeMarkdown } from "../../src/render/verify-markdown.js";
+import { brokenSignInsLine, countedFindings, renderVerifyText } from "../../src/render/verify-text.js";
 import { styler } from "../../src/render/terminal-style.js";
 import {
   normalizeFingerprint,
@@ -16,6 +16,7 @@ import {
   type SentRole,
 } from "../../src/verify/classic-iam.js";
 import { buildVerifyReport, peopleAffected, selectPeople, sortFindings, verifyExitCode } from "../../src/verify/core.js";
+import { afterApplyTarget } from "../../src/verify/after-apply.js";
 import { evaluateTrust } from "../../src/verify/trust.js";
 
 const PROD = "111111111111";
@@ -238,6 +239,86 @@ describe("the report", () => {
     expect(peopleAffected({ access: [], changes: [binding] })).toEqual([]);
     expect(peopleAffected({ access: [row(["amy"])], changes: [binding, { type: "aws.iam.role" }] })).toBeUndefined();
     expect(peopleAffected({ access: [row()], changes: [binding] })).toBeUndefined();
+    // identity-center: a permission set (its policies, its provisioning), ABAC or SCIM reach everyone who holds it.
+    for (const type of ["aws.sso.permission_set", "aws.sso.access_control_attributes", "authentik.scim_provider", "authentik.scim_mapping"]) {
+      expect(peopleAffected({ access: [], changes: [{ type }] }), type).toBeUndefined();
+    }
+    expect(peopleAffected({ access: [row(["amy"])], changes: [{ type: "aws.sso.account_assignment" }] })).toEqual(["amy"]);
+    expect(afterApplyTarget({ access: [], changes: [] } as never)).toEqual({ kind: "nobody" });
+    expect(afterApplyTarget({ access: [row(["amy"])], changes: [binding] } as never)).toEqual({ kind: "people", people: ["amy"] });
+    expect(afterApplyTarget({ access: [row(["amy"])], changes: [{ type: "aws.iam.role" }] } as never)).toEqual({ kind: "everyone", scope: "shared-link" });
+    expect(afterApplyTarget({ access: [row()], changes: [binding] } as never)).toEqual({ kind: "everyone", scope: "unnamed" });
+  });
+
+  it("after an apply: one line naming each broken sign-in, for a failure message; a markdown block under a line saying whom verify checked, cut to its room", () => {
+    const report = buildVerifyReport({
+      config: "c.yaml",
+      mode: "classic-iam",
+      checkedAt: NOW,
+      people: ["amy", "zoe"],
+      grantsChecked: 4,
+      findings: [finding("zoe", "error"), finding("amy", "error"), finding("amy", "warning", "certificate-expiry")],
+    });
+    expect(brokenSignInsLine(report)).toBe("verify found 2 sign-ins that do not work: amy — readonly in prod (111111111111): trust-policy; zoe — readonly in prod (111111111111): trust-policy");
+    expect(brokenSignInsLine(report, 1)).toBe("verify found 2 sign-ins that do not work: amy — readonly in prod (111111111111): trust-policy; and 1 more");
+    expect(brokenSignInsLine({ people: [], findings: [{ ...finding("engineers", "error", "provisioning"), subject: { kind: "group", name: "engineers" } }] })).toBe(
+      "verify found 1 sign-in that does not work: group engineers — readonly in prod (111111111111): provisioning",
+    );
+
+    const md = renderVerifyOutcomeMarkdown({ kind: "checked", report, scope: "affected", people: "names" });
+    expect(md.split("\n")[0]).toBe("**Sign-ins that do not work** (the 2 people the plan affected): 2 people checked, 4 sign-ins followed: 2 errors, 1 warning.");
+    expect(md).toContain("| ❌ error | person amy | readonly in prod \\(111111111111\\) | `trust-policy` |");
+    const clean = buildVerifyReport({ config: "c.yaml", mode: "classic-iam", checkedAt: NOW, people: ["amy"], grantsChecked: 1, findings: [] });
+    expect(renderVerifyOutcomeMarkdown({ kind: "checked", report: clean, scope: "shared-link", people: "names" }).split("\n")[0]).toBe(
+      "**Sign-ins verified** (everyone with access: the plan changed a link every sign-in goes through): 1 person checked, 1 sign-in followed: every sign-in works as configured.",
+    );
+    expect(renderVerifyOutcomeMarkdown({ kind: "nobody" })).toBe("**Sign-ins**: the plan changed nobody's access, so verify had nobody to check.\n");
+    // A reason from an API error is escaped like every other text.
+    expect(renderVerifyOutcomeMarkdown({ kind: "not-run", reason: "authentik said <!-- x --> @admins" })).toBe(
+      "**Sign-ins not verified**: verify could not run: authentik said &lt;\\!-- x --&gt; <code>@admins</code>\n",
+    );
+
+    // Many findings in little room: as many rows as fit, and where the rest is.
+    const many = buildVerifyReport({ config: "c.yaml", mode: "classic-iam", checkedAt: NOW, people: ["amy"], grantsChecked: 1, findings: Array.from({ length: 400 }, (_, i) => finding(`person-${String(i).padStart(3, "0")}`, "error")) });
+    const cut = renderVerifyOutcomeMarkdown({ kind: "checked", report: many, scope: "everyone", people: "names" }, { maxLength: 8_000, fullReportHint: "the `verify-json` output" });
+    expect(cut.length).toBeLessThanOrEqual(8_000);
+    expect(cut).toMatch(/> Too long to show here: \d+ of 400 findings; every one is in the `verify-json` output\./);
+    expect(cut).toContain("| ❌ error | person person-000 |");
+    expect(renderVerifyMarkdown(many, { maxLength: 5_000 }).length).toBeLessThanOrEqual(5_000);
+  });
+
+  it("with review.people count or off, what verify finds unasked names nobody: counted per link, grant and account; a reason naming a person withheld", () => {
+    const reason = "its trust policy allows SAML:aud https://eu-central-1.signin.aws.amazon.com/saml only";
+    const plain = (name: string, check: VerifyFinding["check"] = "trust-policy"): VerifyFinding => ({ ...finding(name, "error", check), reason });
+    const named = { ...finding("zoe", "error", "role-values"), reason: "the configuration grants zoe role readonly here through group 'engineers', and authentik does not send it" };
+    const report = buildVerifyReport({
+      config: "c.yaml",
+      mode: "classic-iam",
+      checkedAt: NOW,
+      people: ["amy", "zoe"],
+      grantsChecked: 4,
+      findings: [plain("zoe"), plain("amy"), named, { ...plain("engineers", "provisioning"), subject: { kind: "group", name: "engineers" } }],
+      notes: ["amy is in no group", "a binding to a policy cannot be evaluated"],
+    });
+    expect(countedFindings(report, "count").map((f) => [f.who, f.check, f.reason])).toEqual([
+      ["2 people", "trust-policy", reason],
+      ["group engineers", "provisioning", reason],
+      ["1 person", "role-values", "(not shown: the reason names the person, and review.people is count)"],
+    ]);
+    expect(brokenSignInsLine(report, 5, "count")).toBe(
+      "verify found 4 sign-ins that do not work: 2 people — readonly in prod (111111111111): trust-policy; group engineers — readonly in prod (111111111111): provisioning; 1 person — readonly in prod (111111111111): role-values",
+    );
+    for (const people of ["count", "off"] as const) {
+      const md = renderVerifyOutcomeMarkdown({ kind: "checked", report, scope: "affected", people });
+      const text = renderVerifyText(report, styler(false), people);
+      for (const out of [md, text, brokenSignInsLine(report, 5, people)]) {
+        expect(out).not.toMatch(/\bamy\b|\bzoe\b/);
+      }
+      expect(md).toContain("a binding to a policy cannot be evaluated");
+    }
+    expect(renderVerifyOutcomeMarkdown({ kind: "checked", report, scope: "affected", people: "count" })).toContain("(the 2 people the plan affected): 2 people checked, 4 sign-ins followed: 4 errors.");
+    expect(renderVerifyOutcomeMarkdown({ kind: "checked", report, scope: "affected", people: "off" })).toContain("(the people the plan affected): 4 sign-ins followed: 4 errors.");
+    expect(renderVerifyText(report, styler(false), "off")).toContain("✗ people: error trust-policy — readonly in prod (111111111111)");
   });
 
   it("renders hostile names escaped in text and markdown", () => {

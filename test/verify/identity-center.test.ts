@@ -205,4 +205,27 @@ describe("verify identity-center: the pure checks", () => {
     aws.groups = aws.groups.filter((g) => g.name !== "admins");
     expect(run(aws, { config: c })).toEqual([]);
   });
+
+  it("right after an apply that started authentik's SCIM sync: what the sync writes and the store lacks (users, direct memberships, memberships to remove) is a warning saying so; a member through a child group stays an error", () => {
+    const scim = config("scim:\n  url: https://scim.us-east-1.amazonaws.com/abcd1234-5678-90ab-cdef-example11111/scim/v2\n  tokenEnv: AWS_SCIM_TOKEN\n");
+    const aws = clean();
+    aws.users = aws.users.filter((u) => u.id !== "u-alice"); // not provisioned yet
+    aws.groups[1]!.memberIds = ["u-carol"]; // bob's membership not yet
+    aws.users.push({ id: "u-dave", userName: "dave@example.com", emails: [] });
+    aws.groups[0]!.memberIds = ["u-dave"]; // dave's not yet removed
+    const input = { config: scim, now: NOW, authentik: people(), aws };
+    const pending = identityCenterVerification({ ...input, scimSyncPending: true }).findings;
+    expect(pending.map((f) => [f.severity, f.check, f.subject.name])).toEqual([
+      ["warning", "identity-store-user", "alice"],
+      ["warning", "group-members", "bob"],
+      ["warning", "group-members", "dave@example.com"],
+    ]);
+    for (const f of pending) expect(f.reason).toMatch(/this apply started authentik's SCIM sync, which may still be running: run verify again once it has finished$/);
+    // Without a sync started (verify, drift) each is an error, as before.
+    expect(identityCenterVerification(input).findings.map((f) => f.severity)).toEqual(["error", "error", "error"]);
+    // carol through a child group: no sync sends that membership.
+    const child = clean();
+    child.groups[1]!.memberIds = ["u-bob"];
+    expect(identityCenterVerification({ config: scim, now: NOW, authentik: people(), aws: child, scimSyncPending: true }).findings.map((f) => [f.severity, f.subject.name])).toEqual([["error", "carol"]]);
+  });
 });

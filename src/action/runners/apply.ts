@@ -1,17 +1,20 @@
 /**
  * push to the default branch: apply exactly what was reviewed in the merged pull request,
- * then post what happened as a new comment on it (a new comment notifies the people on
- * the pull request; editing the plan comment notifies nobody), and point the plan
- * comment's status line to it.
+ * verify the sign-ins of the people it affected (issue 21), then post what happened as a new
+ * comment on it (a new comment notifies the people on the pull request; editing the plan
+ * comment notifies nobody), and point the plan comment's status line to it. A sign-in that
+ * does not work fails the job once both comments are written; what was applied stays.
  */
 import { ApplyError, type ProgressEvent } from "../../apply/executor.js";
 import type { Plan } from "../../domain/plan-types.js";
 import { NotConvergedError } from "../../engine.js";
 import { UserError } from "../../errors.js";
 import { planDrift } from "../../plan/plan-drift.js";
-import { applyOutcome, renderApplyMarkdown, type ApplyReport, type ApplyResultRow, type Verification } from "../../render/apply-markdown.js";
+import type { VerifyOutcome } from "../../domain/verify.js";
+import { applyOutcome, brokenSignIns, renderApplyMarkdown, type ApplyReport, type ApplyResultRow, type Verification } from "../../render/apply-markdown.js";
+import { brokenSignInsLine } from "../../render/verify-text.js";
 import { escapeUnsafe } from "../../util/safe-text.js";
-import { type ActionRun, errorLines, fence, forEachConfig, onProgress, runUrl, shortSha } from "../action-run.js";
+import { type ActionRun, type ConfigOutcome, errorLines, fence, forEachConfig, onProgress, runUrl, shortSha } from "../action-run.js";
 import { applyMarkerFor, digestDrift, GITHUB_COMMENT_LIMIT, replaceStatus, STATUS_DRIFT_LINES } from "../comment.js";
 import { GitHubApiError, type IssueComment, type PullRequest } from "../github.js";
 import { log } from "../log.js";
@@ -54,7 +57,8 @@ export async function applyOnMerge(r: ActionRun): Promise<void> {
     const reviewed = comment ? await r.reviewedPlan(comment, merged!.number, config) : undefined;
     const plan = await r.loadPlan(config);
     const planFile = await r.savePlan(config, plan);
-    r.outcomes.push({ config, plan, planFile });
+    const outcome: ConfigOutcome = { config, plan, planFile };
+    r.outcomes.push(outcome);
 
     // A re-run after this job applied everything: nothing is left, and nothing is written.
     if (earlier && plan.changes.length === 0) {
@@ -120,6 +124,8 @@ export async function applyOnMerge(r: ActionRun): Promise<void> {
                   ? "the apply stopped at a failure, so nothing was read again. Open a pull request to plan and review what is left (every step is idempotent, so applying it converges); a re-run of this job is refused as plan-changed while require-reviewed-plan is on."
                   : "the apply did not finish, so nothing was read again. Plan again to see what is left.",
             };
+    // The apply is complete and a fresh read agrees: do the sign-ins of the people it affected work?
+    const signIns: VerifyOutcome | undefined = failure === undefined ? await r.verify(config, plan) : undefined;
     const report: ApplyReport = {
       config,
       commit: r.ctx.sha,
@@ -127,18 +133,19 @@ export async function applyOnMerge(r: ActionRun): Promise<void> {
       ...(comment ? { planComment: { url: comment.html_url } } : {}),
       rows: tracker.rows((s) => r.redact(s)),
       verification,
+      ...(signIns ? { signIns } : {}),
       // The changes' own errors are in their rows; anything else (a step after them, an unexpected error) is shown whole.
       ...(failure !== undefined && !(failure instanceof ApplyError) && !(failure instanceof NotConvergedError)
         ? { errorLines: errorLines(failure).map((l) => r.redact(l)) }
         : {}),
     };
     const posted = merged ? await postApplyComment(r, merged.number, config, report, earlier) : undefined;
-    const outcome = applyOutcome(report);
+    const result = applyOutcome(report);
     const results = (words: string) => (posted ? ` — [${words}](${posted.html_url}).` : ".");
 
     if (failure !== undefined) {
       const head =
-        outcome === "not-verified"
+        result === "not-verified"
           ? `⚠️ **Applied, but not verified** at ${shortSha(r.ctx.sha)} in ${link}${results("apply results")}`
           : `❌ **Apply failed** at ${shortSha(r.ctx.sha)} in ${link}${results("what was written and what failed")}`;
       // Without the apply comment, the errors stay in the status line.
@@ -149,9 +156,18 @@ export async function applyOnMerge(r: ActionRun): Promise<void> {
       r.addSummary(config, plan, status);
       throw failure;
     }
+    const broken = brokenSignIns(report);
+    if (broken > 0 && signIns?.kind === "checked") {
+      const status = `❌ **Applied, but ${broken} sign-in${broken === 1 ? " does" : "s do"} not work** at ${shortSha(r.ctx.sha)} in ${link}${results("apply results")}`;
+      await setStatus(status);
+      r.addSummary(config, plan, status, { signIns });
+      // The job fails, after the comments are written; nothing is undone.
+      outcome.failed = `apply complete; ${brokenSignInsLine(signIns.report, 5, signIns.people)}. What was applied stays applied; the apply comment and the job summary say why each sign-in fails`;
+      return;
+    }
     const done = `✅ **Applied** at ${shortSha(r.ctx.sha)} in ${link}${results("apply results")}`;
     await setStatus(done);
-    r.addSummary(config, plan, done);
+    r.addSummary(config, plan, done, signIns ? { signIns } : {});
   });
 }
 

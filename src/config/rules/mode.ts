@@ -16,6 +16,14 @@ export function modeSections(ctx: RuleContext): void {
       ctx.error(path, `'${describePath(path)}' belongs to mode ${other}, but this file's mode is ${mode}`, "key");
     }
   }
+  // Ending sessions works through the role's own policy; a permission set's policy is the
+  // user's declared one, re-provisioned per change (docs/safety.md, "Ending live sessions").
+  if (mode === "identity-center" && isRec(data.options) && data.options.revokeSessions === true) {
+    ctx.error(
+      ["options", "revokeSessions"],
+      "options.revokeSessions works in mode classic-iam only: in identity-center, remove the assignment and end the sessions as docs/safety.md (Ending live sessions) describes",
+    );
+  }
   if (mode === "classic-iam" && data.roles === undefined) {
     ctx.error(["mode"], "mode classic-iam needs a 'roles' section (it may be empty: roles: {})");
   }

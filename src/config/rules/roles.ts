@@ -1,5 +1,6 @@
 import { describePath, quoteName as q } from "../paths.js";
 import { entries, isRec, type RuleContext } from "./context.js";
+import { REVOCATION_POLICY_NAME } from "../../domain/session-revocation.js";
 import { checkAccountSelector, checkDuration, checkNameCollisions, checkPolicy, LIMITS } from "./shared.js";
 
 /**
@@ -20,6 +21,8 @@ export function roles(ctx: RuleContext): void {
     let inlineSize = 0;
     for (const [policyName, doc] of entries(role.inlinePolicies)) {
       inlineSize += checkPolicy(ctx, [...path, "inlinePolicies", policyName], doc) ?? 0;
+      // The tool keeps the sessions it ends (options.revokeSessions) in a policy of that name.
+      if (policyName.toLowerCase() === REVOCATION_POLICY_NAME) ctx.error([...path, "inlinePolicies", policyName], `the inline policy name ${q(policyName)} is the one authentik-aws-gitops keeps ended sessions in (options.revokeSessions); choose another`, "key");
     }
     if (inlineSize > LIMITS.roleInlinePoliciesChars) {
       ctx.error([...path, "inlinePolicies"], `the inline policies of role ${q(name)} add up to ${inlineSize} characters; IAM allows ${LIMITS.roleInlinePoliciesChars} per role (white space not counted) — move some into a managed policy`, "key");

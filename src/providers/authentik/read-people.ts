@@ -8,8 +8,8 @@ import type { VerifyPeople } from "../../domain/verify.js";
  * the group objects out of each page.
  */
 export async function readUsers(client: AuthentikClient): Promise<UserRow[]> {
-  const users = await client.list<{ pk: number; username: string; groups?: string[]; attributes?: Record<string, unknown> }>("/core/users/", { include_groups: "false", is_active: "true" });
-  return users.map((u) => ({ pk: u.pk, username: u.username, groups: [...(u.groups ?? [])], attributes: u.attributes ?? {} }));
+  const users = await client.list<{ pk: number; username: string; email?: string; groups?: string[]; attributes?: Record<string, unknown> }>("/core/users/", { include_groups: "false", is_active: "true" });
+  return users.map((u) => ({ pk: u.pk, username: u.username, email: u.email ?? "", groups: [...(u.groups ?? [])], attributes: u.attributes ?? {} }));
 }
 
 /**

@@ -2,8 +2,7 @@
  * Managed policies as the plan reads them: whether one exists in an account (IAM
  * GetPolicy), for the plan's preflight (src/plan/policy-preflight.ts), and the document
  * of its default version (GetPolicy, then GetPolicyVersion), for what a permission change
- * means in actions (src/plan/action-expansion.ts). in an account (IAM GetPolicy), for the plan's
- * preflight (src/plan/policy-preflight.ts). A refusal to look is said, not guessed.
+ * means in actions (src/plan/action-expansion.ts). A refusal to look is said, not guessed.
  */
 import { GetPolicyCommand, GetPolicyVersionCommand, NoSuchEntityException, type IAMClient } from "@aws-sdk/client-iam";
 import type { ManagedPolicyDocument, PolicyLookupResult } from "../../domain/aws-iam.js";

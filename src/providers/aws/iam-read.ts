@@ -16,6 +16,7 @@ import { adoption, comparableTags, configOwnership, ownedUnless, type LiveResour
 import { configId } from "../../config/model.js";
 import type { AccountClients } from "./clients.js";
 import { samlProviderArn } from "../../domain/aws-iam.js";
+import { readRevocationPolicy, REVOCATION_POLICY_NAME } from "../../domain/session-revocation.js";
 
 export function roleIdentity(account: string, name: string): string {
   return `aws.iam.role:${account}:${name.toLowerCase()}`;
@@ -61,8 +62,27 @@ export async function readIamAccount(
     // Made by hand (no managed-by tag at all: not another tool's, nor another
     // configuration's) and named in adopt.roles: taken over, never recreated.
     const adopting = underPath ? adoption(tags, configId(config), desiredRoleNames.has(name), adoptRoles.has(name)) : undefined;
+    const ownership = adopting ? { owned: true, adopting } : ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs);
+    const roleAddress = address.iamRole(account.alias, role.Path ?? "/", name);
+    // The tool's policy that ends sessions (options.revokeSessions) is an object of its own,
+    // not one of the role's declared inline policies.
+    const inline = (d?.RolePolicyList ?? []).filter((p) => p.PolicyName !== REVOCATION_POLICY_NAME);
+    const revocation = (d?.RolePolicyList ?? []).find((p) => p.PolicyName === REVOCATION_POLICY_NAME);
+    if (revocation) {
+      const { sessions, unreadable } = readRevocationPolicy(normalizePolicy(revocation.PolicyDocument ?? "{}"));
+      out.push({
+        address: address.sessionRevocation(account.alias, role.Path ?? "/", name),
+        type: "aws.iam.session_revocation",
+        system: "aws",
+        account: account.alias,
+        title: `sessions ended on IAM role ${role.Path}${name} in ${account.alias} (${account.id})`,
+        id: name,
+        props: { role: { $ref: roleAddress }, role_name: name, sessions, ...(unreadable ? { unreadable } : {}) },
+        ...("owned" in ownership && ownership.owned ? { owned: true } : ownership),
+      });
+    }
     out.push({
-      address: address.iamRole(account.alias, role.Path ?? "/", name),
+      address: roleAddress,
       type: "aws.iam.role",
       system: "aws",
       account: account.alias,
@@ -76,14 +96,14 @@ export async function readIamAccount(
         max_session_duration: role.MaxSessionDuration ?? 3600,
         managed_policies: (d?.AttachedManagedPolicies ?? []).map((p) => p.PolicyArn!).sort(),
         inline_policies: Object.fromEntries(
-          (d?.RolePolicyList ?? [])
+          inline
             .map((p) => [p.PolicyName!, normalizePolicy(p.PolicyDocument ?? "{}")] as const)
             .sort(([a], [b]) => byCodePoint(a, b)),
         ),
         permissions_boundary: d?.PermissionsBoundary?.PermissionsBoundaryArn ?? null,
         tags: comparableTags(tags),
       },
-      ...(adopting ? { owned: true, adopting } : ownedUnless(!underPath ? `its path is ${role.Path}, not ${rolePath}` : notOurs)),
+      ...ownership,
     });
   }
 

@@ -8,6 +8,7 @@ import { KNOWN_PERMISSIONS } from "./permissions.js";
 import { describeCertificate, generateSelfSigned } from "./seed.js";
 import { evaluateInAssertion } from "./routes/propertymappings.js";
 import { fetchJson, newOAuth2Provider } from "./routes/oauth.js";
+import { buildSamlResponse, type SamlResponse } from "./saml-response.js";
 import { triggerFullSync } from "./routes/providers.js";
 import type { TokenRequestRecord } from "./oauth-token.js";
 import type { AuthentikEmulator, RecordedRequest } from "./server.js";
@@ -146,6 +147,18 @@ export function authentikControls(emulator: AuthentikEmulator) {
      */
     evaluateInAssertion: (options: { mapping: string; user: number; provider?: number }): Promise<{ result: string; successful: boolean }> =>
       evaluateInAssertion(store, { store, baseUrl: emulator.url }, emulator.expressions, options),
+
+    /**
+     * What authentik's SAML provider `provider` (pk) POSTs to the service provider when user
+     * `user` (pk) signs in to its application (IdP-initiated, POST binding): the base64 SAML
+     * Response (`samlResponse`) whose assertion carries every SAML property mapping of the
+     * provider evaluated for the user with `provider` in the context (by saml_name; None leaves
+     * an attribute out, a list gives several AttributeValues), the NameID from name_id_mapping
+     * (else by the provider's default NameID policy), Issuer and Audience from the provider.
+     * Refused (an error) where authentik would not send one: no application, an inactive user,
+     * a user the application's bindings refuse. Unsigned (see saml-response.ts).
+     */
+    samlResponse: (options: { provider: number; user: number }): Promise<SamlResponse> => buildSamlResponse(store, { store, baseUrl: emulator.url }, emulator.expressions, options),
 
     /**
      * A provider of a type the emulator has no API for, as an admin would have made it:

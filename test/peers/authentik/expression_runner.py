@@ -384,8 +384,24 @@ def do_evaluate(req):
         local_vars = {sanitize_arg(k): v for k, v in context.items()}
         exec(code, evaluator_globals, local_vars)  # noqa: S102 - this *is* the expression evaluator
         result = local_vars["result"]
-        text = json.dumps(sanitize_item(result), indent=(4 if req.get("format_result") else None))
-        return {"successful": True, "result": text, "logs": logs}
+        out = {"successful": True, "logs": logs}
+        if req.get("assertion"):
+            # What the SAML assertion makes of the value (authentik/providers/saml/processors/
+            # assertion.py, get_attributes and get_name_id, the same in 2025.10.4 … 2026.5):
+            # None leaves the attribute out; a list or generator gives one AttributeValue per
+            # item; anything else one; each item str()-ed unless it is a string. NameID takes
+            # str(value) whole.
+            if isinstance(result, GeneratorType):
+                result = list(result)
+            if result is None:
+                out["values"] = None
+                out["text"] = None
+            else:
+                items = result if isinstance(result, list) else [result]
+                out["values"] = [item if isinstance(item, str) else str(item) for item in items]
+                out["text"] = str(result)
+        out["result"] = json.dumps(sanitize_item(result), indent=(4 if req.get("format_result") else None))
+        return out
     except Exception as exc:  # noqa: BLE001 - authentik reports any failure as a result
         # Drop our own frame like authentik does (exc.__traceback__.tb_next).
         if exc.__traceback__ is not None and exc.__traceback__.tb_next is not None:

@@ -60,6 +60,8 @@ export interface EvaluationInput {
   applications: Record<string, Record<string, unknown>>;
   /** app pbm_uuid → the user's entitlements for it */
   entitlements: Record<string, Record<string, unknown>[]>;
+  /** also report what the SAML assertion makes of the value (`values`, `text`) */
+  assertion?: boolean;
 }
 
 export interface PolicyEvaluationInput {
@@ -91,6 +93,12 @@ export interface EvaluationResult {
   successful: boolean;
   result: string;
   logs: Array<Record<string, string>>;
+  /**
+   * With `assertion`: the AttributeValues the SAML assertion would carry (null: the attribute
+   * is left out) and str(value) for a NameID (null for None).
+   */
+  values?: string[] | null;
+  text?: string | null;
 }
 
 interface Pending {

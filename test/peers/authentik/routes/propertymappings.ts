@@ -98,6 +98,8 @@ export interface Evaluation {
   /** a model the expression sees as `provider`: only the SAML assertion passes one */
   provider?: ProviderRec;
   formatResult: boolean;
+  /** also say what the SAML assertion makes of the value (EvaluationResult.values / text) */
+  assertion?: boolean;
 }
 
 /** A user as expression_runner.py's User stub reads it (groups, all_groups, which field holds the groups). */
@@ -114,7 +116,12 @@ export function userEvaluationData(ser: S.SerializeContext, store: Store, user: 
 }
 
 /** Evaluates a mapping the way authentik does, with the context given. */
-export async function evaluateMapping(store: Store, ser: S.SerializeContext, expressions: ExpressionEngine, e: Evaluation): Promise<{ result: string; successful: boolean }> {
+export async function evaluateMapping(
+  store: Store,
+  ser: S.SerializeContext,
+  expressions: ExpressionEngine,
+  e: Evaluation,
+): Promise<{ result: string; successful: boolean; values?: string[] | null; text?: string | null }> {
   const { user, group } = e;
   // The expression sees models, which have pbm_uuid in every release (the wire has it only from 2026.8).
   const applications = Object.fromEntries([...store.applications.values()].map((a) => [a.pbm_uuid, { ...S.application(ser, a), pbm_uuid: a.pbm_uuid }]));
@@ -129,10 +136,11 @@ export async function evaluateMapping(store: Store, ser: S.SerializeContext, exp
     context: e.context,
     applications,
     entitlements,
+    ...(e.assertion ? { assertion: true } : {}),
   };
   try {
     const out = await expressions.evaluate(input);
-    return { result: out.result, successful: out.successful };
+    return { result: out.result, successful: out.successful, ...(out.values !== undefined ? { values: out.values } : {}), ...(out.text !== undefined ? { text: out.text } : {}) };
   } catch (err) {
     // In authentik an expression that kills its process takes a worker down;
     // here it is reported as a failed evaluation.
