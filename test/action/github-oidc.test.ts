@@ -113,6 +113,9 @@ describe("the Action signs in to authentik with GitHub's OIDC token (authentik-a
       expect(new Set(ids.slice(-mine.length).map((t) => t.claims.jti)).size).toBe(mine.length);
       const comments = await bench.comments(7);
       expect(comments.at(-1)!.body).toContain("applied");
+      // The verify after the apply signed in the same way (no AUTHENTIK_TOKEN to look for).
+      expect(visible(r)).not.toContain("verify could not run");
+      expect(comments.at(-1)!.body).toMatch(/\*\*Sign-ins verified/);
     } finally {
       await proxy.stop();
       await bench.peers.ak("PATCH", `/providers/oauth2/${provider.pk}/`, { access_token_validity: "minutes=10" });
