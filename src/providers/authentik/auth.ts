@@ -197,7 +197,7 @@ export class FederatedTokenAuth implements AuthentikAuth {
       // The token endpoint failed while the token in hand still works: use it, and try
       // again soon (a short outage of the endpoint does not stop a long apply).
       if (held && this.now() < held.expiresAt - STILL_VALID_MS) {
-        held.renewAt = this.now() + RETRY_RENEWAL_MS;
+        held.renewAt = Math.min(this.now() + RETRY_RENEWAL_MS, held.expiresAt - STILL_VALID_MS);
         return `Bearer ${held.token}`;
       }
       throw error;
