@@ -88,11 +88,13 @@ function defaultAlgorithm(jwk: Record<string, unknown>): string | undefined {
 
 export class JwtError extends Error {}
 
+/** PyJWT's `int(payload[name])`: a number (truncated) or a string of digits; anything else fails. */
 function integerClaim(claims: JwtClaims, name: string, label: string): number | undefined {
   if (!(name in claims)) return undefined;
   const value = claims[name];
-  if (typeof value !== "number" || !Number.isInteger(value)) throw new JwtError(`${label} must be an integer.`);
-  return value;
+  if (typeof value === "number" && Number.isFinite(value)) return Math.trunc(value);
+  if (typeof value === "string" && /^\s*[+-]?\d+\s*$/.test(value)) return Number(value);
+  throw new JwtError(`${label} must be an integer.`);
 }
 
 /**
