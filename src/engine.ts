@@ -87,7 +87,7 @@ async function planWith<S, A>(mode: Mode<S, A>, config: ResolvedConfig, options:
     allowDeleteAll: options.allowDeleteAll ?? config.options.allowDeleteAll,
     accountIds: Object.fromEntries(config.aws.accounts.map((a) => [a.alias, a.id])),
     ...(someUsers && peopleMode !== "off" ? { members: groupMembers(authentikState.groups, someUsers), people: peopleMode } : {}),
-    ...(someUsers && revokeSessions ? { revokeSessions: { members: groupMembers(authentikState.groups, someUsers), sessionNames: sessionNames(config, someUsers), now: ctx.now } } : {}),
+    ...(someUsers && revokeSessions ? { revokeSessions: { members: groupMembers(authentikState.groups, someUsers), sessionNames: sessionNames(config, someUsers), now: ctx.now, showNames: peopleMode === "names" } } : {}),
     problems: [...authentikState.problems, ...(findings.problems ?? [])],
     warnings: [...runWarnings(config, options), ...[releaseWarning(release)].filter((w): w is string => w !== undefined), ...(findings.warnings ?? [])],
     manualSteps: findings.manualSteps ?? [],

@@ -298,10 +298,10 @@ export interface PlanSummary {
 
 /** A person whose live sessions in a role the plan ends (options.revokeSessions). */
 export interface SessionEnd {
-  /** authentik username. */
-  person: string;
-  /** The RoleSessionName their sessions carry. */
-  session: string;
+  /** authentik username (absent when review.people is count or off). */
+  person?: string;
+  /** The RoleSessionName their sessions carry (absent when review.people is count or off). */
+  session?: string;
   /** The role. */
   grant: string;
   account: string;

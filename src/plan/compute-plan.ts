@@ -15,7 +15,7 @@ import { lifetimeChanges } from "./lifetimes.js";
 import { findRenames } from "./renames.js";
 import { peopleOf, personCaveats } from "./people.js";
 import { permissionRows } from "./permissions.js";
-import { markRunOut, sessionRevocations } from "./session-revocations.js";
+import { markRevocations, sessionRevocations } from "./session-revocations.js";
 import type { PlanInput } from "./plan-input.js";
 
 export type { PlanExpiry, PlanInput } from "./plan-input.js";
@@ -72,7 +72,7 @@ export function computePlan(given: PlanInput): Plan {
   const diff = accessDiff(input, desired, liveList, deletes, expiredDeletes);
 
   // Ending live sessions depends on who loses what (options.revokeSessions): desired once the access diff is known.
-  const revocations = sessionRevocations(input, diff, desired, liveList);
+  const revocations = sessionRevocations(input, diff, desired, liveList, deletes);
   for (const r of revocations.desired) {
     desired.set(r.address, r);
     deletes.delete(r.address);
@@ -80,7 +80,7 @@ export function computePlan(given: PlanInput): Plan {
   const withRevocations = revocations.desired.length ? { ...input, desired: [...input.desired, ...revocations.desired] } : input;
   const changes = [...desiredChanges(withRevocations, liveList, live, deletes, problems), ...deleteChanges(live, deletes, expiredDeletes)];
   if (problems.length > 0) throw new PlanError(problems);
-  markRunOut(changes, revocations.runOut, input.configFile);
+  markRevocations(changes, revocations, input.configFile);
   changes.sort(compareChanges);
   const { before, after, later, expiring, nowFromObjects } = diff;
   // A grant only re-created under another name or place: nobody gains or loses anything.

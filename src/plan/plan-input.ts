@@ -60,6 +60,8 @@ export interface PlanInput {
     members: Readonly<Record<string, readonly string[]>>;
     sessionNames: Readonly<Record<string, string>>;
     now: Date;
+    /** review.people is names: the plan may name whose sessions end (else it counts them). */
+    showNames?: boolean;
   };
   /** mappings[].expires applied to the desired state (src/desired/expiry.ts), with the clock it was applied at. */
   expiry?: PlanExpiry;

@@ -195,7 +195,8 @@ export function parsePlanJson(text: string): Plan {
   if (plan.sessionsEnded !== undefined && s.array(plan.sessionsEnded, "sessionsEnded")) {
     plan.sessionsEnded.forEach((e, i) => {
       if (!s.object(e, `sessionsEnded[${i}]`)) return;
-      for (const key of ["person", "session", "grant", "account", "accountId"] as const) s.string(e[key], `sessionsEnded[${i}].${key}`);
+      for (const key of ["grant", "account", "accountId"] as const) s.string(e[key], `sessionsEnded[${i}].${key}`);
+      for (const key of ["person", "session"] as const) if (e[key] !== undefined) s.string(e[key], `sessionsEnded[${i}].${key}`);
     });
   }
 

@@ -653,7 +653,7 @@ function buildParts(plan: Plan, options: MarkdownOptions, compact = false): Part
       head.push(
         "",
         ...ended.map((g) => {
-          const shown = g.people.slice(0, MAX_NAMES_SHOWN).map(mdText).join(", ");
+          const shown = g.people.length ? g.people.slice(0, MAX_NAMES_SHOWN).map(code).join(", ") : peopleCount(g.count);
           const more = g.people.length > MAX_NAMES_SHOWN ? ` and ${g.people.length - MAX_NAMES_SHOWN} more` : "";
           return `- ⏹️ The live sessions of ${shown}${more} as role ${code(g.grant)} in ${mdText(g.account)}${g.accountId && g.accountId !== g.account ? ` (${mdText(g.accountId)})` : ""} will be ended (${code("options.revokeSessions")}).`;
         }),

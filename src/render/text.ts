@@ -167,7 +167,8 @@ export function renderPlanText(plan: Plan, style: Styler): string {
     for (const row of rows) out.push(accessLine(row, grantKind(plan.mode), plan.mode, plan.config));
     // options.revokeSessions: what the removal does to credentials already issued.
     for (const g of sessionsEndedGroups(plan)) {
-      const shown = g.people.slice(0, MAX_NAMES_SHOWN).map(oneLine).join(", ");
+      // Each name quoted: a username holding a comma must not read as two people.
+      const shown = g.people.length ? g.people.slice(0, MAX_NAMES_SHOWN).map((p) => quote(oneLine(p))).join(", ") : peopleCount(g.count);
       const more = g.people.length > MAX_NAMES_SHOWN ? ` and ${g.people.length - MAX_NAMES_SHOWN} more` : "";
       out.push(`  ${style.red("x")} the live sessions of ${shown}${more} as role ${quote(oneLine(g.grant))} in ${oneLine(g.account)}${g.accountId && g.accountId !== g.account ? ` (${oneLine(g.accountId)})` : ""} will be ended (options.revokeSessions)`);
     }

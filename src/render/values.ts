@@ -130,12 +130,13 @@ export function noAccessChange(plan: { summary: { adopt?: number }; accessCaveat
  * "the live sessions of bob, carol as role 'admin' in prod (111111111111) will be ended":
  * one line per role and account (options.revokeSessions). Names are raw: each renderer escapes them.
  */
-export function sessionsEndedGroups(plan: Pick<Plan, "sessionsEnded">): { grant: string; account: string; accountId: string; people: string[] }[] {
-  const groups = new Map<string, { grant: string; account: string; accountId: string; people: string[] }>();
+export function sessionsEndedGroups(plan: Pick<Plan, "sessionsEnded">): { grant: string; account: string; accountId: string; people: string[]; count: number }[] {
+  const groups = new Map<string, { grant: string; account: string; accountId: string; people: string[]; count: number }>();
   for (const e of plan.sessionsEnded ?? []) {
     const k = `${e.grant}\u0000${e.account}`;
-    const g = groups.get(k) ?? { grant: e.grant, account: e.account, accountId: e.accountId, people: [] };
-    g.people.push(e.person);
+    const g = groups.get(k) ?? { grant: e.grant, account: e.account, accountId: e.accountId, people: [], count: 0 };
+    g.count++;
+    if (e.person !== undefined) g.people.push(e.person);
     groups.set(k, g);
   }
   return [...groups.values()];

@@ -13,7 +13,7 @@
  * entitled again, or another person) is not touched.
  *
  * One policy per role, one statement per instant (all people of one apply share it). Once
- * the longest session the role allows has run out after that instant, every session it
+ * the longest session AWS allows (12 hours) has run out after that instant, every session it
  * names has expired anyway, and the plan drops the statement (src/plan/session-revocations.ts).
  */
 import { DeleteRolePolicyCommand, GetRoleCommand, PutRolePolicyCommand } from "@aws-sdk/client-iam";
@@ -41,7 +41,8 @@ export const sessionRevocation: ResourceKind<SessionRevocationProps> = {
   missing: () => "ends the sessions already issued to people who lose the role (options.revokeSessions)",
   // It grants nothing: it goes once no session it names can still be live, whether pruning is on or not.
   recordOnly: () => true,
-  goneReason: () => "every session it ended has expired by now (the longest session the role allows has run out): it goes whether pruning is on or not",
+  // Dropped entries that ran out get their own reason (src/plan/session-revocations.ts markRevocations); what is left is the role going.
+  goneReason: () => "the role it is on goes (IAM deletes no role that still has an inline policy): it goes first, whether pruning is on or not",
   updateReason: () => "the live sessions it names change",
   async apply(change, ctx) {
     const { iam } = need(ctx.iam, "IAM")(change.account!).clients;
@@ -50,8 +51,8 @@ export const sessionRevocation: ResourceKind<SessionRevocationProps> = {
       return;
     }
     const after = change.after!;
-    // The instant is taken here, after the authentik changes that removed the access have
-    // been written (dependsOn): a sign-in between the two would otherwise outlive the removal.
+    // Written before the authentik changes that remove the access (they wait for this one),
+    // so the instant reaches past them: see REVOCATION_MARGIN_SECONDS.
     const instant = revocationInstant(new Date());
     const sessions = Object.fromEntries(Object.entries(after.sessions).map(([s, before]) => [s, before === AT_APPLY ? instant : before]));
     // aws:userid carries the role's unique id, which a role re-created under the same name does not share.

@@ -53,7 +53,7 @@ describe("options.revokeSessions in the Action", () => {
     peers.writeConfig("aws-access.yaml", removed);
     expect((await bench.act(await bench.openPull(71))).code).toBe(0);
     const [plan] = await bench.comments(71);
-    expect(plan!.body).toContain("The live sessions of bob as role `admin` in prod (111111111111) will be ended (`options.revokeSessions`).");
+    expect(plan!.body).toContain("The live sessions of `bob` as role `admin` in prod (111111111111) will be ended (`options.revokeSessions`).");
     expect(plan!.body).not.toContain("sessions of alice");
 
     const r = await bench.act(await bench.merge(71, syntheticSha("merge-71")));

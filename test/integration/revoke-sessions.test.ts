@@ -12,7 +12,7 @@
 import { GetRolePolicyCommand, IAMClient, PutRolePolicyCommand } from "@aws-sdk/client-iam";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Plan } from "../../src/domain/plan-types.js";
-import { example, startPeers, type Peers } from "../support/peers.js";
+import { example, startFaultProxy, startPeers, type Peers } from "../support/peers.js";
 import { signInAs, tryAws } from "../support/sessions.js";
 
 const PROD = "111111111111";
@@ -98,7 +98,7 @@ describe("with options.revokeSessions", () => {
       "create aws.iam.session_revocation[prod:/authentik/admin]",
     ]);
     const text = await peers.cli(["plan", "-c", config, "--no-color"]);
-    expect(text.stdout).toContain('x the live sessions of bob as role "admin" in prod (111111111111) will be ended (options.revokeSessions)');
+    expect(text.stdout).toContain('x the live sessions of "bob" as role "admin" in prod (111111111111) will be ended (options.revokeSessions)');
 
     const applied = await apply();
     expect(applied.stdout).toContain("aws.iam.session_revocation[prod:/authentik/admin]");
@@ -112,19 +112,51 @@ describe("with options.revokeSessions", () => {
     expect(await tryAws(await signIn("alice"), peers.awsEndpoint)).toEqual({ ok: true });
     await expect(signIn("bob")).rejects.toThrow(/does not offer/);
 
-    // What apply wrote: bob's session name under the role's id, issued before the apply (+5 minutes for a SAML response still valid).
+    // What apply wrote: bob's session name under the role's id, issued before the apply (+15 minutes: a SAML response still valid, the rest of the apply).
     const iam = new IAMClient(peers.aws(PROD));
     const doc = JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: "admin", PolicyName: POLICY }))).PolicyDocument!));
     expect(doc.Statement).toHaveLength(1);
     expect(doc.Statement[0].Condition.StringEquals["aws:userid"]).toEqual([bob.assumedRoleId]);
     const instant = Date.parse(doc.Statement[0].Condition.DateLessThan["aws:TokenIssueTime"]);
-    expect(instant).toBeGreaterThan(Date.now() + 4 * 60_000);
-    expect(instant).toBeLessThan(Date.now() + 6 * 60_000);
+    expect(instant).toBeGreaterThan(Date.now() + 13 * 60_000);
+    expect(instant).toBeLessThan(Date.now() + 16 * 60_000);
 
     // Converged: the next plan is clean, and verify finds every remaining sign-in working.
     expect((await planJson()).changes).toEqual([]);
     const verify = await peers.cli(["verify", "-c", config]);
     expect(verify.code, verify.stdout + verify.stderr).toBe(0);
+  });
+
+  it("when AWS refuses the Deny, the access is not removed either: the next plan shows both, and the next apply does both", async () => {
+    // Back to bob holding admin in prod, with a fresh session.
+    config = peers.writeConfig("aws-access.yaml", revoking(base));
+    await apply();
+    const iam = new IAMClient(peers.aws(PROD));
+    const instantOf = async () => {
+      const doc = JSON.parse(decodeURIComponent((await iam.send(new GetRolePolicyCommand({ RoleName: "admin", PolicyName: POLICY }))).PolicyDocument!));
+      return Date.parse(doc.Statement[0].Condition.DateLessThan["aws:TokenIssueTime"]);
+    };
+    const earlier = await instantOf(); // the previous test's entry for bob, still in force
+    config = peers.writeConfig("aws-access.yaml", revoking(removed(base)));
+    const proxy = await startFaultProxy(peers.awsEndpoint);
+    try {
+      await proxy.control.addRule({ action: "answer", method: "POST", body: `Action=PutRolePolicy(?=.*PolicyName=${POLICY})`, status: 403, errorType: "AccessDenied" });
+      const failed = await peers.cli(["apply", "-c", config, "--auto-approve"], { AWS_ENDPOINT_URL: proxy.url });
+      expect(await proxy.control.pendingRules()).toEqual([]);
+      expect(failed.code).toBe(1);
+      expect(failed.stderr).toContain("aws.iam.session_revocation[prod:/authentik/admin]");
+    } finally {
+      await proxy.stop();
+    }
+    // The binding that gives bob admin in prod is still there: nothing was taken away without ending his sessions.
+    expect((await planJson()).changes.map((c) => `${c.action} ${c.address}`)).toEqual([
+      "delete authentik.policy_binding[aws/admin@prod→group:aws-admins]",
+      expect.stringMatching(/^(create|update) aws\.iam\.session_revocation\[prod:\/authentik\/admin\]$/),
+    ]);
+    await apply();
+    // bob's entry now reaches past this removal.
+    expect(await instantOf()).toBeGreaterThan(earlier);
+    expect((await planJson()).changes).toEqual([]);
   });
 
   it("an entry whose sessions have all run out goes as an expired removal, which apply --only-expired applies", async () => {

@@ -77,12 +77,13 @@ describe("a plan that takes a role away from people, with options.revokeSessions
     ]);
     const change = p.changes.find((c) => c.address === REVOCATION)!;
     expect(change).toMatchObject({ action: "create", after: { role_name: "admin", sessions: { "alice@example.com": AT_APPLY, "bob@example.com": AT_APPLY } } });
-    // Written after the binding that took the access away (and never before the role exists).
+    // Written before the binding that takes the access away goes (a failed write leaves the access, and the next plan shows both again), never before the role exists.
     const removal = p.changes.find((c) => c.action === "delete" && c.address.startsWith("authentik.policy_binding"))!;
-    expect(change.dependsOn).toContain(removal.address);
-    expect(change.dependsOn).toContain("aws.iam.role[prod:/authentik/admin]");
-    expect(renderPlanText(p, plain as never)).toContain('x the live sessions of alice, bob as role "admin" in prod (111111111111) will be ended (options.revokeSessions)');
-    expect(renderPlanMarkdown(p, {})).toContain("The live sessions of alice, bob as role `admin` in prod (111111111111) will be ended (`options.revokeSessions`).");
+    expect(removal.dependsOn).toContain(REVOCATION);
+    expect(change.dependsOn).toEqual(["aws.iam.role[prod:/authentik/admin]"]);
+    expect(change.expired).toBeUndefined();
+    expect(renderPlanText(p, plain as never)).toContain('x the live sessions of "alice", "bob" as role "admin" in prod (111111111111) will be ended (options.revokeSessions)');
+    expect(renderPlanMarkdown(p, {})).toContain("The live sessions of `alice`, `bob` as role `admin` in prod (111111111111) will be ended (`options.revokeSessions`).");
   });
 
   it("leaves a person who keeps the role through another group alone", () => {
@@ -117,6 +118,66 @@ describe("a plan that takes a role away from people, with options.revokeSessions
   });
 });
 
+describe("what the plan cannot name, or must not", () => {
+  it("a removal only because a mapping expired: the revocation is an expired removal too, so mode: expire applies both", async () => {
+    const { planExpiry, splitExpired } = await import("../../src/desired/expiry.js");
+    const text = revoking.replace("  - group: aws-admins\n    roles: [admin]", "  - group: aws-admins\n    roles: [admin]\n    accounts: [dev]\n  - group: aws-admins\n    roles: [admin]\n    accounts: [prod]\n    expires: 2026-12-01");
+    const c2 = config(text);
+    const split = splitExpired(desiredClassicIam(c2, ctx), c2.mappings, NOW);
+    const p = computePlan({
+      mode: c2.mode, configFile: c2.file, tool: { name: "t", version: "0" }, desired: split.desired, live: live(config(revoking)), prune: true, allowDeleteAll: false,
+      members, people: "names", expiry: planExpiry(c2, split, NOW),
+      revokeSessions: { members, sessionNames, now: NOW },
+    });
+    expect(p.sessionsEnded?.map((e) => e.person)).toEqual(["alice", "bob"]);
+    expect(p.changes.find((x) => x.address === REVOCATION)?.expired).toMatchObject({ value: "2026-12-01" });
+    expect(notExpiredRemovals(p)).toEqual([]);
+  });
+
+  it("naming each session does not fit in IAM's 10,240 characters: every session of the role ends, and the plan says so", () => {
+    const many = Object.fromEntries(Array.from({ length: 300 }, (_, i) => [`person-${i}`, `person-${i}@example.com`]));
+    const c2 = config(adminOnlyInDev(revoking));
+    const p = computePlan({
+      mode: c2.mode, configFile: c2.file, tool: { name: "t", version: "0" }, desired: desiredClassicIam(c2, ctx), live: live(config(revoking)), prune: true, allowDeleteAll: false,
+      revokeSessions: { members: { ...members, "aws-admins": Object.keys(many) }, sessionNames: many, now: NOW },
+    });
+    expect(p.changes.find((x) => x.address === REVOCATION)?.after).toMatchObject({ sessions: { "*": AT_APPLY } });
+    expect(p.warnings.join("\n")).toContain("every session of the role issued before the apply ends instead");
+    expect(p.sessionsEnded).toHaveLength(300);
+  });
+
+  it("with review.people count or off, names nobody", () => {
+    const c2 = config(adminOnlyInDev(revoking));
+    const p = computePlan({
+      mode: c2.mode, configFile: c2.file, tool: { name: "t", version: "0" }, desired: desiredClassicIam(c2, ctx), live: live(config(revoking)), prune: true, allowDeleteAll: false,
+      revokeSessions: { members, sessionNames, now: NOW, showNames: false },
+    });
+    expect(p.sessionsEnded).toEqual([
+      { grant: "admin", account: "prod", accountId: "111111111111" },
+      { grant: "admin", account: "prod", accountId: "111111111111" },
+    ]);
+    expect(renderPlanText(p, plain as never)).toContain('x the live sessions of 2 people as role "admin" in prod');
+    // The line names nobody; the change itself carries the session names AWS needs (docs/safety.md says so).
+    expect(renderPlanMarkdown(p, {})).toContain("The live sessions of 2 people as role `admin` in prod");
+  });
+
+  it("warns when someone who keeps the role signs in under the same session name", () => {
+    const c2 = config(adminOnlyInDev(revoking).replace("  - group: engineers\n    roles: [readonly]", "  - group: engineers\n    roles: [readonly]\n  - group: engineers\n    roles: [admin]\n    accounts: [prod]"));
+    const p = computePlan({
+      mode: c2.mode, configFile: c2.file, tool: { name: "t", version: "0" }, desired: desiredClassicIam(c2, ctx), live: live(config(revoking)), prune: true, allowDeleteAll: false,
+      revokeSessions: { members: { "aws-admins": ["alice"], engineers: ["carol"], "data-eng": [] }, sessionNames: { alice: "shared@example.com", carol: "shared@example.com" }, now: NOW },
+    });
+    expect(p.warnings.join("\n")).toContain("alice and carol (shared@example.com)");
+  });
+
+  it("warns when the live policy holds statements the tool did not write, and writes it again", () => {
+    const c2 = config(revoking);
+    const p = plan(c2, live(c2, [{ ...liveRevocation({ "bob@example.com": "2026-12-06T07:00:00Z" }), props: { role: { $ref: "aws.iam.role[prod:/authentik/admin]" }, role_name: "admin", sessions: { "bob@example.com": "2026-12-06T07:00:00Z" }, unreadable: 1 } }]));
+    expect(p.warnings.join("\n")).toContain("1 statement(s) of the policy authentik-aws-gitops-ended-sessions were not written by authentik-aws-gitops");
+    expect(p.changes.find((x) => x.address === REVOCATION)).toMatchObject({ action: "update" });
+  });
+});
+
 describe("entries already written", () => {
   const c = config(revoking);
   // admin's longest session is 4h.
@@ -128,22 +189,42 @@ describe("entries already written", () => {
   });
 
   it("stay even when the option is turned off: that must not give ended sessions back", () => {
-    const p = plan(config(example), live(config(example), [liveRevocation({ "bob@example.com": issuedBefore })]), { revoke: false, now: NOW });
-    // expiry.now is not set here; the clock of revokeSessions is: without either, nothing is dropped.
-    expect(p.changes.filter((c) => c.type === "aws.iam.session_revocation")).toEqual([]);
+    const c0 = config(example);
+    const p = computePlan({
+      mode: c0.mode, configFile: c0.file, tool: { name: "t", version: "0" }, desired: desiredClassicIam(c0, ctx), live: live(c0, [liveRevocation({ "bob@example.com": issuedBefore })]), prune: true, allowDeleteAll: false,
+      // The engine's clock, as every run has it: before the run-out, so nothing may go.
+      expiry: { now: NOW, warningDays: 14, expired: new Map(), expiring: new Map() },
+    });
+    expect(p.changes).toEqual([]);
   });
 
-  it("go once the role's longest session has run out, as an expired removal (apply --only-expired applies it)", () => {
-    const later = new Date(Date.parse(issuedBefore) + 4 * 3600_000 + 1000);
+  it("stay on a role kept live when pruning is off, though the configuration no longer declares it", () => {
+    const text = revoking.replace("options:\n  prune: true", "options:\n  prune: false").replace("    accounts: [prod, dev]\n    managedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]", "    accounts: [dev]\n    managedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]");
+    const c2 = config(text);
+    const p = computePlan({
+      mode: c2.mode, configFile: c2.file, tool: { name: "t", version: "0" }, desired: desiredClassicIam(c2, ctx), live: live(c, [liveRevocation({ "bob@example.com": issuedBefore })]), prune: false, allowDeleteAll: false,
+      revokeSessions: { members, sessionNames, now: NOW },
+    });
+    expect(p.changes.filter((x) => x.type === "aws.iam.session_revocation")).toEqual([]);
+  });
+
+  it("stay until the longest session AWS allows (12 h) has run out, whatever the role allows now", () => {
+    // admin allows 4 h today; a session issued before may have been issued under a longer maximum.
+    const p = plan(c, live(c, [liveRevocation({ "bob@example.com": issuedBefore })]), { now: new Date(Date.parse(issuedBefore) + 5 * 3600_000) });
+    expect(p.changes).toEqual([]);
+  });
+
+  it("go once the longest session has run out, as an expired removal (apply --only-expired applies it)", () => {
+    const later = new Date(Date.parse(issuedBefore) + 12 * 3600_000 + 1000);
     const p = plan(c, live(c, [liveRevocation({ "bob@example.com": issuedBefore })]), { now: later });
     expect(p.changes).toHaveLength(1);
-    expect(p.changes[0]).toMatchObject({ address: REVOCATION, action: "delete", expired: { value: "2026-12-06T10:00:00Z", field: "options.revokeSessions" } });
+    expect(p.changes[0]).toMatchObject({ address: REVOCATION, action: "delete", expired: { value: "2026-12-06T18:00:00Z", field: "options.revokeSessions" } });
     expect(p.changes[0]!.reason).toContain("have all run out");
     expect(notExpiredRemovals(p)).toEqual([]);
   });
 
   it("drop only what ran out, and keep the rest", () => {
-    const later = new Date(Date.parse(issuedBefore) + 4 * 3600_000 + 1000);
+    const later = new Date(Date.parse(issuedBefore) + 12 * 3600_000 + 1000);
     const p = plan(c, live(c, [liveRevocation({ "bob@example.com": issuedBefore, "carol@example.com": "2026-12-06T09:00:00Z" })]), { now: later });
     expect(p.changes).toHaveLength(1);
     expect(p.changes[0]).toMatchObject({ action: "update", after: { sessions: { "carol@example.com": "2026-12-06T09:00:00Z" } }, expired: { field: "options.revokeSessions" } });
@@ -195,9 +276,15 @@ describe("the policy document", () => {
     expect(readRevocationPolicy({ Statement: [{ Effect: "Deny", Action: "s3:*", Resource: "*", Condition: {} }] })).toEqual({ sessions: {}, unreadable: 1 });
   });
 
-  it("takes the instant after the apply: whole seconds rounded up, plus the 5 minutes authentik's SAML response stays valid", () => {
-    expect(revocationInstant(NOW)).toBe("2026-12-06T08:05:01Z");
-    expect(revocationInstant(new Date("2026-12-06T08:00:00.000Z"))).toBe("2026-12-06T08:05:00Z");
+  it("takes the instant past the removal: whole seconds rounded up, plus authentik's 5 minutes and 10 for the rest of the apply", () => {
+    expect(revocationInstant(NOW)).toBe("2026-12-06T08:15:01Z");
+    expect(revocationInstant(new Date("2026-12-06T08:00:00.000Z"))).toBe("2026-12-06T08:15:00Z");
+  });
+
+  it("ends every session of the role when naming each does not fit, and reads that back", () => {
+    const doc = revocationPolicy("AROAEXAMPLE", { "*": "2026-12-06T08:15:00Z" });
+    expect(doc.Statement).toEqual([{ Sid: "EndSessionsIssuedBefore20261206T081500ZAll", Effect: "Deny", Action: "*", Resource: "*", Condition: { DateLessThan: { "aws:TokenIssueTime": "2026-12-06T08:15:00Z" } } }]);
+    expect(readRevocationPolicy(doc)).toEqual({ sessions: { "*": "2026-12-06T08:15:00Z" }, unreadable: 0 });
   });
 
   it("names sessions as authentik's RoleSessionName expression does", () => {
