@@ -18,6 +18,14 @@ export function readInputs(): ActionInputs {
   const failOnRisk = core.getInput("fail-on-risk").trim().toLowerCase();
   if (!["", "none", "high", "medium", "low"].includes(failOnRisk)) throw new Error(`input fail-on-risk must be high, medium, low or none, not '${failOnRisk}'`);
   const auth = readAuthInputs();
+  if (auth.authentikAuth === "github-oidc" && configs.length > 1) {
+    // One client id is one OAuth2 provider, whose accounts hold the permissions `permissions`
+    // printed for one configuration: a second configuration would be planned and applied
+    // with another's accounts.
+    throw new Error(
+      `authentik-auth: github-oidc takes one configuration per step (config names ${configs.length}: ${configs.join(", ")}), since authentik-client-id names one OAuth2 provider and its accounts hold one configuration's permissions: run one step per configuration, each with the client id printed for it`,
+    );
+  }
   return {
     configs,
     mode,

@@ -16,7 +16,7 @@ export function requireIdToken(env: NodeJS.ProcessEnv): void {
   const missing = ["ACTIONS_ID_TOKEN_REQUEST_URL", "ACTIONS_ID_TOKEN_REQUEST_TOKEN"].filter((v) => !env[v]);
   if (missing.length > 0) {
     throw new UserError(
-      `authentik-auth: github-oidc needs GitHub's OIDC token, and this job cannot request one (${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set): give the job \`permissions: id-token: write\` (GitHub never gives one to a pull request from a fork)`,
+      `authentik-auth: github-oidc needs GitHub's OIDC token, and this job cannot request one (${missing.join(" and ")} ${missing.length > 1 ? "are" : "is"} not set): give the job \`permissions: id-token: write\``,
     );
   }
 }

@@ -14,7 +14,7 @@ import { requireIdToken } from "./oidc.js";
 import { applyOnMerge } from "./runners/apply.js";
 import { drift } from "./runners/drift.js";
 import { expire } from "./runners/expire.js";
-import { forkPullRequest } from "./runners/fork.js";
+import { offlineValidation } from "./runners/fork.js";
 import { planOnPullRequest } from "./runners/plan.js";
 import { accessReports } from "./runners/report.js";
 import { writeJobSummary } from "./summary.js";
@@ -57,12 +57,28 @@ export async function run(inputs: ActionInputs, ctx: ActionContext): Promise<voi
     // The long-lived secret github-oidc exists to remove: refused rather than left unused.
     throw new UserError("authentik-auth is github-oidc, but the step's environment sets AUTHENTIK_TOKEN: remove it (and delete the secret), or set authentik-auth: token to sign in with it");
   }
+  if (inputs.authentikAuth === "token") {
+    // The CLI's sign-in with a JWT (authFromEnv) would take over from the token input, or
+    // meet it, and its access tokens would not be masked: refused as github-oidc refuses
+    // AUTHENTIK_TOKEN, so the step signs in only the way its inputs say.
+    const jwtVariables = (["AUTHENTIK_JWT", "AUTHENTIK_JWT_FILE", "AUTHENTIK_CLIENT_ID"] as const).filter((v) => ctx.env[v]);
+    if (jwtVariables.length > 0) {
+      throw new UserError(
+        `authentik-auth is token, but the step's environment sets ${jwtVariables.join(" and ")} (the CLI's sign-in with a JWT): remove ${jwtVariables.length > 1 ? "them" : "it"}, or set authentik-auth: github-oidc to sign in with GitHub's OIDC token`,
+      );
+    }
+  }
   const mode = effectiveMode(inputs, ctx);
-  log.info([`authentik-aws-gitops: ${mode} for ${inputs.configs.join(", ")}${inputs.authentikAuth === "github-oidc" ? " (signing in to authentik with GitHub's OIDC token)" : ""}`]);
+  // A fork's pull request gets no secrets, and no OIDC token unless a private repository
+  // sends it write tokens: it is validated offline (with github-oidc, always). A merge
+  // queue's run has a subject of its own per queued merge (…:ref:refs/heads/gh-readonly-queue/…),
+  // which no account can be named after in advance: with github-oidc, validated offline too.
+  const offline =
+    mode !== "plan" ? undefined : isForkPullRequest(ctx) && !inputs.authentikToken ? "fork" : ctx.eventName === "merge_group" && inputs.authentikAuth === "github-oidc" ? "merge-queue" : undefined;
+  log.info([`authentik-aws-gitops: ${mode} for ${inputs.configs.join(", ")}${offline ? ", offline" : inputs.authentikAuth === "github-oidc" ? " (signing in to authentik with GitHub's OIDC token)" : ""}`]);
   // The SCIM token a config names is masked as soon as that config is loaded.
   const r = new ActionRun(inputs, ctx);
-  // A fork's pull request gets neither secrets nor an OIDC token: it is validated offline.
-  if (mode === "plan" && isForkPullRequest(ctx) && !inputs.authentikToken) return forkPullRequest(r);
+  if (offline) return offlineValidation(r, offline);
   if (inputs.authentikAuth === "github-oidc") requireIdToken(ctx.env);
   if (mode === "report") return accessReports(r);
   await RUNNERS[mode](r);
