@@ -35,6 +35,16 @@ async function actOidc(event: RunnerEvent, opts: { environment?: string; inputs?
 }
 
 const issued = () => bench.peers.authentik.control.issuedTokens();
+/** The values the Action masked (its ::add-mask:: lines). */
+const masks = (r: ActionResult) => r.stdout.split("\n").filter((l) => l.startsWith("::add-mask::")).map((l) => l.slice("::add-mask::".length).replace(/\r$/, ""));
+/** A JWT's jti, if the value is a JWT. */
+const jtiOf = (value: string): unknown => {
+  try {
+    return (JSON.parse(Buffer.from(value.split(".")[1] ?? "", "base64url").toString()) as { jti?: unknown }).jti;
+  } catch {
+    return undefined;
+  }
+};
 /** The log as shown (the runner consumes ::add-mask:: lines). */
 const visible = (r: ActionResult) => r.stdout.split("\n").filter((l) => !l.startsWith("::add-mask::")).join("\n");
 
@@ -66,12 +76,28 @@ describe("the Action signs in to authentik with GitHub's OIDC token (authentik-a
     const mine = (await issued()).slice(before);
     expect(mine.length).toBeGreaterThanOrEqual(1);
     expect(mine.every((t) => t.username === account("pull_request") && t.scope.includes("goauthentik.io/api"))).toBe(true);
-    // GitHub's token and the access token are masked (the runner hides them everywhere), and nothing shows a JWT.
-    const masks = r.stdout.split("\n").filter((l) => l.startsWith("::add-mask::"));
-    expect(masks.length).toBeGreaterThanOrEqual(2);
-    expect(masks.some((l) => /^::add-mask::eyJ/.test(l))).toBe(true);
+    // Every access token authentik issued to this run, and each GitHub token it exchanged, is masked
+    // (the runner hides them everywhere), and nothing shows a JWT.
+    const masked = new Set(masks(r));
+    expect(mine.map((t) => t.token).filter((t) => !masked.has(t))).toEqual([]);
+    const maskedJtis = new Set([...masked].map(jtiOf));
+    const exchanged = (await bench.gh.control.idTokens()).slice(-mine.length);
+    expect(exchanged.map((t) => t.claims.jti).filter((jti) => !maskedJtis.has(jti as string))).toEqual([]);
     expect(visible(r) + r.summary + comments[0]!.body).not.toMatch(/eyJ[A-Za-z0-9_-]+\.eyJ[A-Za-z0-9_-]+\./);
-    for (const secret of masks.map((l) => l.slice("::add-mask::".length))) expect(visible(r) + r.summary + comments[0]!.body).not.toContain(secret);
+    for (const secret of masked) expect(visible(r) + r.summary + comments[0]!.body).not.toContain(secret);
+  });
+
+  it("on merge_group it validates offline and says so: a queued merge's subject has no account, so it signs in to nothing and asks GitHub for no token", async () => {
+    const [tokensBefore, idsBefore] = [(await issued()).length, (await bench.gh.control.idTokens()).length];
+    const r = await actOidc(await bench.gh.control.mergeGroupEvent({ repo: REPO, number: 7 }));
+    expect(r.stderr).toBe("");
+    expect(r.code, visible(r)).toBe(0);
+    expect(visible(r)).toContain("::notice title=authentik-aws-gitops%3A plan skipped for the merge queue::");
+    expect(visible(r)).toContain("The configuration was validated offline and is valid.");
+    expect(r.outputs["has-changes"]).toBe("false");
+    expect((await issued()).length).toBe(tokensBefore);
+    expect((await bench.gh.control.idTokens()).length).toBe(idsBefore);
+    expect(await bench.comments(7)).toHaveLength(1);
   });
 
   it("on merge, a job outside the environment is the read-only side: its apply is refused by authentik (403) and says whose account it is", async () => {

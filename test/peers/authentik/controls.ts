@@ -19,6 +19,8 @@ export type OtherProviderKind = OtherProviderRec["kind"] | "oauth2";
 /** An issued OAuth2 access token as the issuedTokens control shows it. */
 export interface IssuedToken {
   id: number;
+  /** the access token itself (what a client sends as Bearer): for tests that check it was never shown */
+  token: string;
   provider: string;
   username: string;
   scope: string[];
@@ -214,10 +216,11 @@ export function authentikControls(emulator: AuthentikEmulator) {
 
     /** The OAuth2 access tokens authentik holds (issued, not yet deleted), oldest first. */
     issuedTokens: (): IssuedToken[] =>
-      [...store.accessTokens.values()]
-        .sort((a, b) => a.id - b.id)
-        .map((t) => ({
+      [...store.accessTokens.entries()]
+        .sort(([, a], [, b]) => a.id - b.id)
+        .map(([token, t]) => ({
           id: t.id,
+          token,
           provider: store.providers.get(t.provider)?.name ?? String(t.provider),
           username: store.users.get(t.user)?.username ?? String(t.user),
           scope: [...t.scope],
