@@ -145,6 +145,31 @@ describe("exchanging a JWT for an access token", () => {
     expect(new Set(jwt.all).size).toBe(jwt.all.length);
   });
 
+  it("a token that ran out on its way: the request is sent once more with a fresh one", async () => {
+    const jwt = minted(githubClaims(REPO, { pullRequest: true }));
+    // Time passes slower for us than for authentik (as a loaded runner's requests arrive late):
+    // our renewal at 80% of 1 s comes after authentik's 1 s, and requests in between are refused.
+    const start = Date.now();
+    const { auth } = federated("short-lived", jwt, { now: () => start + (Date.now() - start) * 0.7 });
+    const client = new AuthentikClient({ url: authentik.url, auth, retries: 0 });
+    for (let i = 0; i < 12; i++) {
+      await client.getRaw("admin/version/");
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(auth.exchanges).toBeGreaterThanOrEqual(2);
+  });
+
+  it("a refusal of a token early in its life is a missing permission: no second exchange, no second try", async () => {
+    const jwt = minted(githubClaims(REPO, { pullRequest: true }));
+    const { auth } = federated("aws-gitops", jwt);
+    const client = new AuthentikClient({ url: authentik.url, auth, retries: 0 });
+    await client.getRaw("admin/version/");
+    const sent = authentik.apiRequests.length;
+    await expect(client.post("core/groups/", { name: "x" })).rejects.toBeInstanceOf(AuthentikApiError);
+    expect(auth.exchanges).toBe(1);
+    expect(authentik.apiRequests.length - sent).toBe(1);
+  });
+
   it("keeps the token in hand when a renewal fails while it is still valid, and tries again later", async () => {
     let now = 2_000_000;
     const jwt = minted(githubClaims(REPO, { pullRequest: true }));

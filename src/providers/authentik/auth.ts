@@ -34,6 +34,14 @@ export interface AuthentikAuth {
   authorization(): Promise<string>;
   /** What an HTTP 401/403 of the API means for this way of signing in (never a token). */
   refusedHint(): string;
+  /**
+   * The API refused a request sent with `used` (401/403): true when that was a token past
+   * half its life, now dropped, so the request is worth sending once more with a fresh one —
+   * a request sent just before the token's end can arrive after it (a loaded runner, a
+   * clock of authentik's running ahead). A refusal of a token well within its life is a
+   * missing permission: false, no second try.
+   */
+  renewAfterRefusal?(used: string): boolean;
 }
 
 /** Signing in failed: what to fix, in authentik or in the CI system. Never holds a token. */
@@ -154,6 +162,8 @@ export interface FederatedTokenOptions {
 
 interface Held {
   token: string;
+  /** When the exchange that issued it was sent. */
+  since: number;
   expiresAt: number;
   renewAt: number;
 }
@@ -202,6 +212,15 @@ export class FederatedTokenAuth implements AuthentikAuth {
       }
       throw error;
     }
+  }
+
+  renewAfterRefusal(used: string): boolean {
+    const held = this.held;
+    // Past half its life (by our clock; authentik's may run ahead of it): perhaps expired on
+    // the way. Earlier, a refusal is a missing permission, and another token would not help.
+    if (!held || used !== `Bearer ${held.token}` || this.now() < (held.since + held.expiresAt) / 2) return false;
+    this.held = undefined;
+    return true;
   }
 
   refusedHint(): string {
@@ -283,7 +302,7 @@ export class FederatedTokenAuth implements AuthentikAuth {
       );
     }
     const ttl = expiresIn * 1000;
-    this.held = { token, expiresAt: sentAt + ttl, renewAt: sentAt + ttl * RENEW_AT };
+    this.held = { token, since: sentAt, expiresAt: sentAt + ttl, renewAt: sentAt + ttl * RENEW_AT };
     return this.held;
   }
 

@@ -97,7 +97,7 @@ export class AuthentikClient {
     const base = options.url.replace(/\/+$/, "");
     this.baseUrl = displayUrl(base);
     if (!options.auth && options.token === undefined) throw new Error("AuthentikClient: auth or token is required");
-    const auth = options.auth ?? new StaticTokenAuth(options.token!);
+    const auth: AuthentikAuth = options.auth ?? new StaticTokenAuth(options.token!);
     this.auth = auth;
     this.http = ky.create({
       prefixUrl: `${base}/api/v3`,
@@ -121,6 +121,18 @@ export class AuthentikClient {
           (request) => {
             this.requestCount++;
             options.onRequest?.(request.method, new URL(request.url).pathname);
+          },
+        ],
+        afterResponse: [
+          // A federated token that ran out while the request was on its way: once more, with a
+          // fresh one (auth.renewAfterRefusal says when). authentik refused before doing
+          // anything, so even a POST is safe to send again.
+          async (request, _options, response) => {
+            if ((response.status !== 401 && response.status !== 403) || !auth.renewAfterRefusal?.(request.headers.get("Authorization") ?? "")) return undefined;
+            request.headers.set("Authorization", await auth.authorization());
+            this.requestCount++;
+            options.onRequest?.(request.method, new URL(request.url).pathname);
+            return ky(request, { retry: 0, timeout: options.timeoutMs ?? 30_000, throwHttpErrors: false });
           },
         ],
       },
