@@ -166,6 +166,8 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--authentik-oidc-environment <name>", "with --authentik-oidc: the GitHub environment of the apply job", "aws-apply")
     .option("--authentik-oidc-branch <branch>", "with --authentik-oidc: the default branch, the only one apply runs from", "main")
     .option("--authentik-oidc-issuer <url>", "with --authentik-oidc: GitHub's OIDC issuer (GitHub Enterprise Server: https://HOST/_services/token)", "https://token.actions.githubusercontent.com")
+    .option("--authentik-oidc-client-id <name>", "with --authentik-oidc: the OAuth2 provider's name and client id (default: authentik-aws-gitops-<application slug>)")
+    .option("--authentik-oidc-workflow <file>", "with --authentik-oidc: the apply workflow's file in .github/workflows (e.g. aws-access.yml): only its jobs may sign in as the apply account")
     .action(async (opts: PermissionsFlags) => setExit(await runPermissions(o, opts)));
 
   program

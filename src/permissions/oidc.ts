@@ -29,6 +29,7 @@
  *   authorization, access token and profile URLs (blank is accepted); this one never signs
  *   anyone in, it only holds GitHub's keys.
  */
+import { createHash } from "node:crypto";
 import type { ResolvedConfig } from "../config/model.js";
 import { pyLiteral } from "../domain/expressions.js";
 import { UserError } from "../errors.js";
@@ -44,6 +45,10 @@ export const GITHUB_JWKS_URL = jwksUrlOf(GITHUB_ISSUER);
 export const API_SCOPE_MAPPING_MANAGED = "goauthentik.io/providers/oauth2/scope-authentik_api";
 /** authentik's USERNAME_MAX_LENGTH: longer `<provider name>-<sub>` names are cut (Python slices code points). */
 const USERNAME_MAX_LENGTH = 150;
+/** authentik's Application.slug is a SlugField: at most 50 characters. */
+const APPLICATION_SLUG_MAX_LENGTH = 50;
+/** The events whose runs may sign in as the apply account: a merge (push), a run by hand, the scheduled expiry. */
+const APPLY_EVENTS = ["push", "workflow_dispatch", "schedule"];
 /** The provider's access_token_validity: a plan or apply lasts longer than one, and the Action renews its token at 80%. */
 const TOKEN_VALIDITY = "minutes=10";
 const TOKEN_VALIDITY_WORDS = "10-minute";
@@ -59,6 +64,22 @@ export interface OidcOptions {
   branch?: string;
   /** GitHub's OIDC issuer (default https://token.actions.githubusercontent.com; GitHub Enterprise Server: https://HOST/_services/token). */
   issuer?: string;
+  /** The provider's name and client id (default authentik-aws-gitops-<application slug>). */
+  clientId?: string;
+  /** The workflow file (in .github/workflows) the apply job must be defined in: the policy then checks job_workflow_ref. */
+  workflow?: string;
+}
+
+/** The options checked and defaulted. */
+export interface ResolvedOidcOptions {
+  repository: string;
+  audience: string;
+  environment: string;
+  branch: string;
+  issuer: string;
+  clientId: string;
+  /** The workflow file name, if the apply account is tied to one. */
+  workflow: string | undefined;
 }
 
 export interface OidcAccount {
@@ -101,8 +122,11 @@ export interface PhaseRole {
 const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
 const BRANCH = /^[A-Za-z0-9._][A-Za-z0-9._/-]{0,254}$/;
 
+const CLIENT_ID = /^[A-Za-z0-9._-]{1,100}$/;
+const WORKFLOW = /^[A-Za-z0-9._-]+\.ya?ml$/;
+
 /** The options checked and defaulted (the audience from authentik.url), or a UserError saying what to pass. */
-export function resolveOidcOptions(config: ResolvedConfig, options: OidcOptions): Required<OidcOptions> {
+export function resolveOidcOptions(config: ResolvedConfig, options: OidcOptions): ResolvedOidcOptions {
   const repository = options.repository.trim();
   if (!REPOSITORY.test(repository) || /\/\.\.?$/.test(repository)) {
     throw new UserError(`--authentik-oidc takes the repository whose workflows sign in as OWNER/REPO (e.g. acme/aws-access), not '${options.repository}'`);
@@ -121,7 +145,16 @@ export function resolveOidcOptions(config: ResolvedConfig, options: OidcOptions)
   }
   const issuer = (options.issuer ?? GITHUB_ISSUER).trim().replace(/\/+$/, "");
   if (!/^https?:\/\/[^/?#@\s]+(?:\/[^?#\s]*)?$/.test(issuer)) throw new UserError(`--authentik-oidc-issuer must be the http(s) URL of GitHub's OIDC issuer (e.g. ${GITHUB_ISSUER}), not '${options.issuer}'`);
-  return { repository, environment, branch, audience, issuer };
+  const clientId = (options.clientId ?? `authentik-aws-gitops-${config.authentik.application.slug}`).trim();
+  if (!CLIENT_ID.test(clientId)) throw new UserError(`--authentik-oidc-client-id must be 1 to 100 letters, digits, '.', '_' or '-', not '${options.clientId}'`);
+  let workflow: string | undefined;
+  if (options.workflow !== undefined) {
+    workflow = options.workflow.trim().replace(/^\.github\/workflows\//, "");
+    if (!WORKFLOW.test(workflow)) {
+      throw new UserError(`--authentik-oidc-workflow takes the file name of the apply workflow in .github/workflows (e.g. aws-access.yml), not '${options.workflow}'`);
+    }
+  }
+  return { repository, environment, branch, audience, issuer, clientId, workflow };
 }
 
 /** YAML double-quoted scalar: JSON's escapes are YAML's. */
@@ -131,7 +164,7 @@ const yamlString = (s: string) => JSON.stringify(s);
 const codePoints = (s: string, max: number) => Array.from(s).slice(0, max).join("");
 
 /** The expression policy: which claims may sign in at all, and which subject may be the apply account. */
-export function claimsPolicy(o: Required<OidcOptions>, subjects: { plan: string[]; apply: string }): string {
+export function claimsPolicy(o: ResolvedOidcOptions, subjects: { plan: string[]; apply: string }): string {
   return `# Written by authentik-aws-gitops (permissions --authentik-oidc): who may sign in through this
 # application. authentik evaluates it at its token endpoint with the verified JWT's claims
 # (request.context["oauth_jwt"]); the service account is then <provider name>-<sub>, and
@@ -151,17 +184,45 @@ subject = claims.get("sub")
 # Read-only accounts: pull requests, and runs on the default branch outside the environment (drift, report).
 if subject in (${subjects.plan.map((s) => pyLiteral(s)).join(", ")}):
     return True
-# The account that writes: only the environment, only on the default branch.
+# The account that writes: only the environment, only on the default branch, only a merge, a run
+# by hand or the schedule (not a pull_request_target, workflow_run or issue_comment run, which
+# may run a pull request's code)${o.workflow ? ", only the apply workflow" : ""}.
 if subject == ${pyLiteral(subjects.apply)}:
-    return claims.get("environment") == ${pyLiteral(o.environment)} and claims.get("ref") == ${pyLiteral(`refs/heads/${o.branch}`)}
-return False
+    if claims.get("environment") != ${pyLiteral(o.environment)} or claims.get("ref") != ${pyLiteral(`refs/heads/${o.branch}`)}:
+        return False
+    if claims.get("event_name") not in (${APPLY_EVENTS.map((e) => pyLiteral(e)).join(", ")}):
+        return False
+${o.workflow ? `    return claims.get("job_workflow_ref") == ${pyLiteral(`${o.repository}/.github/workflows/${o.workflow}@refs/heads/${o.branch}`)}\n` : "    return True\n"}return False
 `;
+}
+
+/** The application's slug: authentik-aws-gitops-<slug>, or, past authentik's 50 characters, its start and a hash of the slug. */
+export function applicationSlugOf(slug: string): string {
+  const full = `authentik-aws-gitops-${slug}`;
+  if (full.length <= APPLICATION_SLUG_MAX_LENGTH) return full;
+  const hash = createHash("sha256").update(slug).digest("hex").slice(0, 8);
+  return `${full.slice(0, APPLICATION_SLUG_MAX_LENGTH - hash.length - 1)}-${hash}`;
+}
+
+/**
+ * authentik cuts `<provider name>-<sub>` at 150 characters; the subjects differ first just after
+ * their common start (`repo:…:`), so the provider name must leave room for that character.
+ */
+function sameAccounts(clientId: string, commonStart: string): UserError {
+  const room = USERNAME_MAX_LENGTH - 2 - Array.from(commonStart).length;
+  return new UserError(
+    `--authentik-oidc: authentik names each account <provider name>-<sub> and cuts the name at ${USERNAME_MAX_LENGTH} characters; with the provider name ${clientId} (${Array.from(clientId).length} characters) and subjects starting '${commonStart}', the plan and apply jobs would sign in as the same account. ` +
+      (room >= 1
+        ? `Pass --authentik-oidc-client-id with a provider name (the client id) of at most ${room} characters.`
+        : "This repository's subjects leave no room for a provider name: no set-up can tell its jobs apart."),
+  );
 }
 
 export function authentikOidc(config: ResolvedConfig, options: OidcOptions, roles: PhaseRole[]): AuthentikOidc {
   const o = resolveOidcOptions(config, options);
   const slug = config.authentik.application.slug;
-  const name = `authentik-aws-gitops-${slug}`;
+  const name = o.clientId;
+  const applicationSlug = applicationSlugOf(slug);
   const sourceSlug = "authentik-aws-gitops-github-actions";
   const subject = (context: string) => `repo:${o.repository}:${context}`;
   const groupOf = (phase: Phase) => `authentik-aws-gitops ${phase} ${slug}`;
@@ -171,6 +232,7 @@ export function authentikOidc(config: ResolvedConfig, options: OidcOptions, role
     account("plan", subject(`ref:refs/heads/${o.branch}`), `runs on ${o.branch} outside the environment ${o.environment}: the drift check, the access report`),
     account("apply", subject(`environment:${o.environment}`), `apply and expire, in the environment ${o.environment} on ${o.branch}`),
   ];
+  if (new Set(accounts.map((a) => a.username)).size < accounts.length) throw sameAccounts(name, subject(""));
   const policy = claimsPolicy(o, { plan: accounts.filter((a) => a.phase === "plan").map((a) => a.subject), apply: accounts.find((a) => a.phase === "apply")!.subject });
 
   const lines: string[] = [
@@ -219,14 +281,15 @@ export function authentikOidc(config: ResolvedConfig, options: OidcOptions, role
     "  - model: authentik_core.application",
     "    id: application",
     "    identifiers:",
-    `      slug: ${yamlString(name)}`,
+    `      slug: ${yamlString(applicationSlug)}`,
     "    attrs:",
     `      name: ${yamlString(`authentik-aws-gitops (${slug}, GitHub Actions)`)}`,
-    `      slug: ${yamlString(name)}`,
+    `      slug: ${yamlString(applicationSlug)}`,
     "      provider: !KeyOf provider",
     // Hidden from people's application library.
     "      meta_launch_url: blank://blank",
-    "      policy_engine_mode: any",
+    // Every policy bound to it must pass (one bound later, by hand, cannot widen the claims policy).
+    "      policy_engine_mode: all",
     "  - model: authentik_policies_expression.expressionpolicy",
     "    id: claims",
     "    identifiers:",

@@ -212,7 +212,7 @@ describe("permissions --authentik-oidc", () => {
   it("its policy admits the repository's pull requests and default branch, and its environment only on the default branch", async () => {
     const oidc = (await report("apply", ["--authentik-oidc", REPO])).authentik.oidc!;
     const expression = parseBlueprint(oidc.blueprint).entries[3]!.attrs.expression as string;
-    const apply = { sub: `repo:${REPO}:environment:aws-apply`, environment: "aws-apply", ref: "refs/heads/main" };
+    const apply = { sub: `repo:${REPO}:environment:aws-apply`, environment: "aws-apply", ref: "refs/heads/main", event_name: "push" };
     const cases: [string, Record<string, unknown>, boolean][] = [
       ["a pull request", claims({}), true],
       ["the drift check on main", claims({ sub: `repo:${REPO}:ref:refs/heads/main`, ref: "refs/heads/main" }), true],
@@ -231,6 +231,63 @@ describe("permissions --authentik-oidc", () => {
     expect(await evaluatePolicy(expression, cases.map(([, c]) => c))).toEqual(cases.map(([, , ok]) => ok));
   });
 
+  it("requires every policy of the application (policy_engine_mode all), not any one", async () => {
+    const bp = parseBlueprint((await report("plan", ["--authentik-oidc", REPO])).authentik.oidc!.blueprint);
+    expect(bp.entries.find((e) => e.model === "authentik_core.application")!.attrs.policy_engine_mode).toBe("all");
+  });
+
+  it("the apply account only for a push, workflow_dispatch or schedule run, and with --authentik-oidc-workflow only that workflow's", async () => {
+    const apply = { sub: `repo:${REPO}:environment:aws-apply`, environment: "aws-apply", ref: "refs/heads/main", job_workflow_ref: `${REPO}/.github/workflows/aws-access.yml@refs/heads/main` };
+    const events = ["push", "workflow_dispatch", "schedule", "pull_request_target", "workflow_run", "issue_comment"];
+    const plain = parseBlueprint((await report("apply", ["--authentik-oidc", REPO])).authentik.oidc!.blueprint).entries[3]!.attrs.expression as string;
+    expect(await evaluatePolicy(plain, events.map((event_name) => claims({ ...apply, event_name })))).toEqual([true, true, true, false, false, false]);
+    // The plan accounts are read-only: any event may use them.
+    expect(await evaluatePolicy(plain, [claims({ event_name: "pull_request_target" })])).toEqual([true]);
+    const oidc = (await report("apply", ["--authentik-oidc", REPO, "--authentik-oidc-workflow", "aws-access.yml"])).authentik.oidc!;
+    const pinned = parseBlueprint(oidc.blueprint).entries[3]!.attrs.expression as string;
+    expect(
+      await evaluatePolicy(pinned, [
+        claims({ ...apply, event_name: "push" }),
+        claims({ ...apply, event_name: "push", job_workflow_ref: `${REPO}/.github/workflows/other.yml@refs/heads/main` }),
+        claims({ ...apply, event_name: "push", job_workflow_ref: `${REPO}/.github/workflows/aws-access.yml@refs/heads/feature` }),
+        claims({ ...apply, event_name: "push", job_workflow_ref: `acme/other/.github/workflows/aws-access.yml@refs/heads/main` }),
+      ]),
+    ).toEqual([true, false, false, false]);
+    const bad = await run(["permissions", "-c", example("classic-iam.yaml"), "--for", "plan", "--authentik-oidc", REPO, "--authentik-oidc-workflow", "../x.yml"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--authentik-oidc-workflow/);
+  });
+
+  it("keeps the application slug within authentik's 50 characters, and the three accounts distinct within its 150", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "aag-oidc-"));
+    const file = path.join(dir, "aws-access.yaml");
+    const slug = "a".repeat(50);
+    writeFileSync(file, readFileSync(example("classic-iam.yaml"), "utf8").replace(/slug: aws\b/, `slug: ${slug}`));
+    const oidc = (await report("plan", ["--authentik-oidc", REPO], file)).authentik.oidc!;
+    const application = parseBlueprint(oidc.blueprint).entries.find((e) => e.model === "authentik_core.application")!;
+    const appSlug = application.attrs.slug as string;
+    expect(appSlug.length).toBeLessThanOrEqual(50);
+    expect(appSlug).toMatch(/^[-a-zA-Z0-9_]+$/);
+    expect(application.identifiers).toEqual({ slug: appSlug });
+    // The provider keeps its name, which is the client id.
+    expect(oidc.clientId).toBe(`authentik-aws-gitops-${slug}`);
+
+    // A long repository: authentik would cut the three names to one; refused, saying what to shorten.
+    const longRepo = `acme/${"r".repeat(100)}`;
+    const r = await run(["permissions", "-c", file, "--for", "plan", "--authentik-oidc", longRepo]);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stderr).toMatch(/150 characters/);
+    expect(r.stderr).toMatch(/--authentik-oidc-client-id/);
+    // A shorter client id (the provider's name) makes them distinct again.
+    const short = (await report("plan", ["--authentik-oidc", longRepo, "--authentik-oidc-client-id", "aag"], file)).authentik.oidc!;
+    expect(short.clientId).toBe("aag");
+    const names = short.accounts.map((a) => a.username);
+    expect(new Set(names).size).toBe(3);
+    expect(names.every((n) => Array.from(n).length <= 150)).toBe(true);
+    const users = parseBlueprint(short.blueprint).entries.filter((e) => e.model === "authentik_core.user").map((e) => e.identifiers.username);
+    expect(users).toEqual(names);
+  });
+
   it("takes the audience, environment and branch as options, safely quoted into the policy", async () => {
     const hostile = 'prod" or True or "';
     const oidc = (
@@ -238,7 +295,7 @@ describe("permissions --authentik-oidc", () => {
     ).authentik.oidc!;
     expect(oidc).toMatchObject({ audience: "https://sso.example", environment: hostile, branch: "release/v2" });
     const expression = parseBlueprint(oidc.blueprint).entries[3]!.attrs.expression as string;
-    const base = { aud: "https://sso.example", sub: `repo:${REPO}:environment:${hostile}`, environment: hostile, ref: "refs/heads/release/v2" };
+    const base = { aud: "https://sso.example", sub: `repo:${REPO}:environment:${hostile}`, environment: hostile, ref: "refs/heads/release/v2", event_name: "push" };
     expect(await evaluatePolicy(expression, [claims(base), claims({ ...base, environment: "prod" }), claims({ ...base, ref: "refs/heads/main" })])).toEqual([true, false, false]);
   });
 

@@ -141,6 +141,20 @@ describe("client_credentials with a GitHub Actions JWT (2026.8.3)", () => {
     expect(control().tokenRequests().at(-1)).toMatchObject({ status: 200, username: setup.plan.username, userCreated: false });
   });
 
+  it("an application's slug is at most 50 characters (Application.slug is a SlugField), as a blueprint's would be refused", async () => {
+    const api = authentikApi(ak.url, TOKEN);
+    const tooLong = await fetch(`${ak.url}/api/v3/core/applications/`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "Long", slug: "s".repeat(51) }),
+    });
+    expect(tooLong.status).toBe(400);
+    expect(await tooLong.json()).toEqual({ slug: ["Ensure this field has no more than 50 characters."] });
+    const fits = await api("POST", "/core/applications/", { name: "Fits", slug: "s".repeat(50) });
+    expect(fits.slug).toBe("s".repeat(50));
+    await api("DELETE", `/core/applications/${"s".repeat(50)}/`);
+  });
+
   it("the audience is not checked", async () => {
     const got = await exchangeGitHubToken(setup.tokenUrl, { clientId: setup.clientId, jwt: await idToken(planJob, "https://somewhere.else.example") });
     expect(got.status).toBe(200);
