@@ -162,7 +162,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .option("--prune", "the deletions pruning needs too (default: options.prune)")
     .option("--no-prune", "without the deletions pruning needs")
     .option("--authentik-oidc <owner/repo>", "also the authentik objects that let this repository's GitHub Actions sign in with their OIDC token instead of an API token (authentik-auth: github-oidc), as a blueprint")
-    .option("--authentik-oidc-audience <audience>", "with --authentik-oidc: the audience the Action requests the token for (default: authentik.url)")
+    .option("--authentik-oidc-audience <audience>", "with --authentik-oidc: the audience the Action requests the token for (default: the client id, as the Action's authentik-oidc-audience)")
     .option("--authentik-oidc-environment <name>", "with --authentik-oidc: the GitHub environment of the apply job", "aws-apply")
     .option("--authentik-oidc-branch <branch>", "with --authentik-oidc: the default branch, the only one apply runs from", "main")
     .option("--authentik-oidc-issuer <url>", "with --authentik-oidc: GitHub's OIDC issuer (GitHub Enterprise Server: https://HOST/_services/token)", "https://token.actions.githubusercontent.com")

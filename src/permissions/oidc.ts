@@ -56,7 +56,7 @@ const TOKEN_VALIDITY_WORDS = "10-minute";
 export interface OidcOptions {
   /** OWNER/REPO, the repository whose workflows sign in. */
   repository: string;
-  /** The audience the Action requests GitHub's token for (authentik-oidc-audience; default its authentik URL). */
+  /** The audience the Action requests GitHub's token for (authentik-oidc-audience; default the client id, as the Action's). */
   audience?: string;
   /** The GitHub environment the apply job runs in (default aws-apply). */
   environment?: string;
@@ -125,7 +125,7 @@ const BRANCH = /^[A-Za-z0-9._][A-Za-z0-9._/-]{0,254}$/;
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,100}$/;
 const WORKFLOW = /^[A-Za-z0-9._-]+\.ya?ml$/;
 
-/** The options checked and defaulted (the audience from authentik.url), or a UserError saying what to pass. */
+/** The options checked and defaulted (the client id from the application's slug, the audience from the client id), or a UserError saying what to pass. */
 export function resolveOidcOptions(config: ResolvedConfig, options: OidcOptions): ResolvedOidcOptions {
   const repository = options.repository.trim();
   if (!REPOSITORY.test(repository) || /\/\.\.?$/.test(repository)) {
@@ -137,16 +137,14 @@ export function resolveOidcOptions(config: ResolvedConfig, options: OidcOptions)
   }
   const branch = (options.branch ?? "main").trim().replace(/^refs\/heads\//, "");
   if (!BRANCH.test(branch) || branch.includes("..") || branch.endsWith("/")) throw new UserError(`--authentik-oidc-branch must be a branch name (e.g. main), not '${options.branch}'`);
-  const audience = (options.audience ?? config.authentik.url ?? "").trim().replace(/\/+$/, "");
-  if (!audience) {
-    throw new UserError(
-      "--authentik-oidc: the policy checks the audience the Action requests GitHub's token for (its authentik-oidc-audience input, by default its authentik-url): set authentik.url in the configuration, or pass --authentik-oidc-audience",
-    );
-  }
   const issuer = (options.issuer ?? GITHUB_ISSUER).trim().replace(/\/+$/, "");
   if (!/^https?:\/\/[^/?#@\s]+(?:\/[^?#\s]*)?$/.test(issuer)) throw new UserError(`--authentik-oidc-issuer must be the http(s) URL of GitHub's OIDC issuer (e.g. ${GITHUB_ISSUER}), not '${options.issuer}'`);
   const clientId = (options.clientId ?? `authentik-aws-gitops-${config.authentik.application.slug}`).trim();
   if (!CLIENT_ID.test(clientId)) throw new UserError(`--authentik-oidc-client-id must be 1 to 100 letters, digits, '.', '_' or '-', not '${options.clientId}'`);
+  // The Action's default too (authentik-oidc-audience empty: the client id): one value both sides agree on, whatever URL the Action reaches authentik at.
+  // Taken as it is, as the Action requests it (no trailing slash removed).
+  const audience = (options.audience ?? clientId).trim();
+  if (!audience) throw new UserError("--authentik-oidc-audience must not be empty (leave it out: the audience is the client id)");
   let workflow: string | undefined;
   if (options.workflow !== undefined) {
     workflow = options.workflow.trim().replace(/^\.github\/workflows\//, "");
@@ -356,7 +354,7 @@ export function authentikOidc(config: ResolvedConfig, options: OidcOptions, role
     accounts,
     blueprint: lines.join("\n"),
     notes: [
-      `The workflow: authentik-auth: github-oidc, authentik-client-id: ${name}, authentik-url (the audience is ${o.audience}: set authentik-oidc-audience if authentik-url differs), and the job's permissions: id-token: write; no authentik-token.`,
+      `The workflow: authentik-auth: github-oidc, authentik-client-id: ${name}, authentik-url${o.audience === name ? "" : `, authentik-oidc-audience: ${o.audience}`} (the audience the policy checks${o.audience === name ? " is the client id, the Action's default" : ""}), and the job's permissions: id-token: write; no authentik-token.`,
       `The apply job must run in the GitHub environment ${o.environment}, whose deployment branch rule allows only ${o.branch}: the policy also requires ref refs/heads/${o.branch}.`,
       "A merge queue's runs have a subject of their own per queued merge (repo:OWNER/REPO:ref:refs/heads/gh-readonly-queue/…), which no account here is named after: the policy refuses them. Plan the merge_group event with authentik-auth: token and a read-only API token, or not at all.",
       "authentik fetches GitHub's keys when the blueprint is applied and refreshes them with its update_well_known_jwks task: authentik must reach token.actions.githubusercontent.com.",

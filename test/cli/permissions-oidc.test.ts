@@ -113,7 +113,7 @@ print(json.dumps([namespace["handler"](Request(c)) for c in data["contexts"]]))
 }
 
 const claims = (over: Record<string, unknown>) => ({
-  oauth_jwt: { iss: "https://token.actions.githubusercontent.com", aud: "https://authentik.company", repository: REPO, sub: `repo:${REPO}:pull_request`, ref: "refs/pull/7/merge", ...over },
+  oauth_jwt: { iss: "https://token.actions.githubusercontent.com", aud: "authentik-aws-gitops-aws", repository: REPO, sub: `repo:${REPO}:pull_request`, ref: "refs/pull/7/merge", ...over },
 });
 
 describe("permissions --authentik-oidc", () => {
@@ -124,7 +124,8 @@ describe("permissions --authentik-oidc", () => {
       repository: REPO,
       issuer: "https://token.actions.githubusercontent.com",
       jwksUrl: "https://token.actions.githubusercontent.com/.well-known/jwks",
-      audience: "https://authentik.company",
+      // The audience is the client id by default, as the Action's authentik-oidc-audience is.
+      audience: "authentik-aws-gitops-aws",
       environment: "aws-apply",
       branch: "main",
       clientId: "authentik-aws-gitops-aws",
@@ -217,7 +218,8 @@ describe("permissions --authentik-oidc", () => {
       ["a pull request", claims({}), true],
       ["the drift check on main", claims({ sub: `repo:${REPO}:ref:refs/heads/main`, ref: "refs/heads/main" }), true],
       ["apply in aws-apply on main", claims(apply), true],
-      ["an audience list holding authentik's", claims({ aud: ["x", "https://authentik.company"] }), true],
+      ["an audience list holding the client id", claims({ aud: ["x", "authentik-aws-gitops-aws"] }), true],
+      ["the authentik URL as audience, not the one the policy names", claims({ aud: "https://authentik.company" }), false],
       ["another repository", claims({ repository: "acme/other", sub: "repo:acme/other:pull_request" }), false],
       ["another repository's apply", claims({ ...apply, repository: "acme/other", sub: "repo:acme/other:environment:aws-apply" }), false],
       ["the environment from another branch", claims({ ...apply, ref: "refs/heads/feature" }), false],
@@ -293,9 +295,10 @@ describe("permissions --authentik-oidc", () => {
     const oidc = (
       await report("apply", ["--authentik-oidc", REPO, "--authentik-oidc-audience", "https://sso.example/", "--authentik-oidc-environment", hostile, "--authentik-oidc-branch", "release/v2"])
     ).authentik.oidc!;
-    expect(oidc).toMatchObject({ audience: "https://sso.example", environment: hostile, branch: "release/v2" });
+    // The audience as given: the Action requests exactly its input.
+    expect(oidc).toMatchObject({ audience: "https://sso.example/", environment: hostile, branch: "release/v2" });
     const expression = parseBlueprint(oidc.blueprint).entries[3]!.attrs.expression as string;
-    const base = { aud: "https://sso.example", sub: `repo:${REPO}:environment:${hostile}`, environment: hostile, ref: "refs/heads/release/v2", event_name: "push" };
+    const base = { aud: "https://sso.example/", sub: `repo:${REPO}:environment:${hostile}`, environment: hostile, ref: "refs/heads/release/v2", event_name: "push" };
     expect(await evaluatePolicy(expression, [claims(base), claims({ ...base, environment: "prod" }), claims({ ...base, ref: "refs/heads/main" })])).toEqual([true, false, false]);
   });
 
@@ -320,7 +323,7 @@ describe("permissions --authentik-oidc", () => {
     expect(r.stdout).not.toContain("The API token itself");
   });
 
-  it("refuses a repository that is not OWNER/REPO, and a configuration without authentik.url unless the audience is given", async () => {
+  it("refuses a repository that is not OWNER/REPO; without authentik.url the audience is still the client id", async () => {
     const bad = await run(["permissions", "-c", example("classic-iam.yaml"), "--for", "plan", "--authentik-oidc", "acme"]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toBe("error: --authentik-oidc takes the repository whose workflows sign in as OWNER/REPO (e.g. acme/aws-access), not 'acme'\n");
@@ -328,8 +331,10 @@ describe("permissions --authentik-oidc", () => {
     const file = path.join(dir, "aws-access.yaml");
     writeFileSync(file, readFileSync(example("classic-iam.yaml"), "utf8").replace(/^ {2}url: .*\n/m, ""));
     const noUrl = await run(["permissions", "-c", file, "--for", "plan", "--authentik-oidc", REPO]);
-    expect(noUrl.code, noUrl.stdout).toBe(1);
-    expect(noUrl.stderr).toMatch(/--authentik-oidc: the policy checks the audience .*set authentik\.url in the configuration, or pass --authentik-oidc-audience/);
+    expect(noUrl.code, noUrl.stderr).toBe(0);
+    expect((await report("plan", ["--authentik-oidc", REPO], file)).authentik.oidc!.audience).toBe("authentik-aws-gitops-aws");
+    // And a client id of one's own is the audience too.
+    expect((await report("plan", ["--authentik-oidc", REPO, "--authentik-oidc-client-id", "aag"], file)).authentik.oidc!.audience).toBe("aag");
     expect((await report("plan", ["--authentik-oidc", REPO, "--authentik-oidc-audience", "https://authentik.internal"], file)).authentik.oidc!.audience).toBe("https://authentik.internal");
   });
 });
