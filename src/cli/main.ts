@@ -161,7 +161,7 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--prune", "the deletions pruning needs too (default: options.prune)")
     .option("--no-prune", "without the deletions pruning needs")
-    .option("--authentik-oidc <owner/repo>", "also the authentik objects that let this repository's GitHub Actions sign in with their OIDC token instead of an API token (authentik-auth: github-oidc), as a blueprint")
+    .option("--authentik-oidc <owner/repo>", "also the authentik objects that let this repository's GitHub Actions sign in with their OIDC token instead of an API token (authentik-auth: github-oidc), as a blueprint; OWNER@OWNER_ID/REPO@REPO_ID for a repository whose tokens carry GitHub's immutable subject (created or renamed from 2026-07-15, or opted in)")
     .option("--authentik-oidc-audience <audience>", "with --authentik-oidc: the audience the Action requests the token for (default: the client id, as the Action's authentik-oidc-audience)")
     .option("--authentik-oidc-environment <name>", "with --authentik-oidc: the GitHub environment of the apply job", "aws-apply")
     .option("--authentik-oidc-branch <branch>", "with --authentik-oidc: the default branch, the only one apply runs from", "main")

@@ -54,7 +54,12 @@ const TOKEN_VALIDITY = "minutes=10";
 const TOKEN_VALIDITY_WORDS = "10-minute";
 
 export interface OidcOptions {
-  /** OWNER/REPO, the repository whose workflows sign in. */
+  /**
+   * The repository whose workflows sign in: OWNER/REPO (its tokens carry GitHub's legacy subject
+   * repo:OWNER/REPO:…), or OWNER@OWNER_ID/REPO@REPO_ID (GitHub's immutable subject claims,
+   * changelog 2026-04-23: the default for repositories created or renamed from 2026-07-15, and
+   * those opted in; the policy then also checks repository_owner_id and repository_id).
+   */
   repository: string;
   /** The audience the Action requests GitHub's token for (authentik-oidc-audience; default the client id, as the Action's). */
   audience?: string;
@@ -70,9 +75,17 @@ export interface OidcOptions {
   workflow?: string;
 }
 
+/** GitHub's subject formats: repo:OWNER/REPO:… and repo:OWNER@OWNER_ID/REPO@REPO_ID:…. */
+export type SubjectFormat = "legacy" | "immutable";
+
 /** The options checked and defaulted. */
 export interface ResolvedOidcOptions {
+  /** OWNER/REPO (the `repository` claim), whichever the subject format. */
   repository: string;
+  subjectFormat: SubjectFormat;
+  /** The repository_owner_id and repository_id claims, with the immutable format. */
+  ownerId: string | undefined;
+  repositoryId: string | undefined;
   audience: string;
   environment: string;
   branch: string;
@@ -95,6 +108,11 @@ export interface OidcAccount {
 
 export interface AuthentikOidc {
   repository: string;
+  /** Which subject the repository's tokens carry, so which the accounts are named after. */
+  subjectFormat: SubjectFormat;
+  /** With the immutable format: the ids the policy checks. */
+  ownerId?: string;
+  repositoryId?: string;
   issuer: string;
   jwksUrl: string;
   audience: string;
@@ -119,7 +137,7 @@ export interface PhaseRole {
   permissions: string[];
 }
 
-const REPOSITORY = /^[A-Za-z0-9](?:[A-Za-z0-9-]{0,38})\/[A-Za-z0-9._-]{1,100}$/;
+const REPOSITORY = /^([A-Za-z0-9](?:[A-Za-z0-9-]{0,38}))(?:@([1-9][0-9]{0,19}))?\/([A-Za-z0-9._-]{1,100}?)(?:@([1-9][0-9]{0,19}))?$/;
 const BRANCH = /^[A-Za-z0-9._][A-Za-z0-9._/-]{0,254}$/;
 
 const CLIENT_ID = /^[A-Za-z0-9._-]{1,100}$/;
@@ -127,10 +145,16 @@ const WORKFLOW = /^[A-Za-z0-9._-]+\.ya?ml$/;
 
 /** The options checked and defaulted (the client id from the application's slug, the audience from the client id), or a UserError saying what to pass. */
 export function resolveOidcOptions(config: ResolvedConfig, options: OidcOptions): ResolvedOidcOptions {
-  const repository = options.repository.trim();
-  if (!REPOSITORY.test(repository) || /\/\.\.?$/.test(repository)) {
-    throw new UserError(`--authentik-oidc takes the repository whose workflows sign in as OWNER/REPO (e.g. acme/aws-access), not '${options.repository}'`);
+  const m = REPOSITORY.exec(options.repository.trim());
+  // Both ids or neither: GitHub's immutable subject carries both.
+  if (!m || /^\.\.?$/.test(m[3]!) || (m[2] === undefined) !== (m[4] === undefined)) {
+    throw new UserError(
+      `--authentik-oidc takes the repository whose workflows sign in as OWNER/REPO (e.g. acme/aws-access; GitHub's legacy subject repo:OWNER/REPO:…) or, for a repository whose tokens carry GitHub's immutable subject (created or renamed from 2026-07-15, or opted in), OWNER@OWNER_ID/REPO@REPO_ID (e.g. acme@1001/aws-access@2002), not '${options.repository}'`,
+    );
   }
+  const repository = `${m[1]}/${m[3]}`;
+  const [ownerId, repositoryId] = [m[2], m[4]];
+  const subjectFormat: SubjectFormat = ownerId === undefined ? "legacy" : "immutable";
   const environment = (options.environment ?? "aws-apply").trim();
   if (environment === "" || environment.length > 255 || /[\u0000-\u001f\u007f]/.test(environment)) {
     throw new UserError(`--authentik-oidc-environment must name a GitHub environment (1 to 255 characters, no control characters), not '${options.environment}'`);
@@ -152,7 +176,7 @@ export function resolveOidcOptions(config: ResolvedConfig, options: OidcOptions)
       throw new UserError(`--authentik-oidc-workflow takes the file name of the apply workflow in .github/workflows (e.g. aws-access.yml), not '${options.workflow}'`);
     }
   }
-  return { repository, environment, branch, audience, issuer, clientId, workflow };
+  return { repository, subjectFormat, ownerId, repositoryId, environment, branch, audience, issuer, clientId, workflow };
 }
 
 /** YAML double-quoted scalar: JSON's escapes are YAML's. */
@@ -178,7 +202,14 @@ if ${pyLiteral(o.audience)} not in (audience if isinstance(audience, list) else 
     return False
 if claims.get("repository") != ${pyLiteral(o.repository)}:
     return False
-subject = claims.get("sub")
+${
+  o.ownerId !== undefined && o.repositoryId !== undefined
+    ? `# The ids, which a repository or owner made again under the same name does not have.
+if claims.get("repository_owner_id") != ${pyLiteral(o.ownerId)} or claims.get("repository_id") != ${pyLiteral(o.repositoryId)}:
+    return False
+`
+    : ""
+}subject = claims.get("sub")
 # Read-only accounts: pull requests, and runs on the default branch outside the environment (drift, report).
 if subject in (${subjects.plan.map((s) => pyLiteral(s)).join(", ")}):
     return True
@@ -222,7 +253,9 @@ export function authentikOidc(config: ResolvedConfig, options: OidcOptions, role
   const name = o.clientId;
   const applicationSlug = applicationSlugOf(slug);
   const sourceSlug = "authentik-aws-gitops-github-actions";
-  const subject = (context: string) => `repo:${o.repository}:${context}`;
+  // The subject the repository's tokens carry: GitHub's legacy or immutable format.
+  const subjectRepo = o.subjectFormat === "immutable" ? `${o.repository.split("/")[0]}@${o.ownerId}/${o.repository.split("/")[1]}@${o.repositoryId}` : o.repository;
+  const subject = (context: string) => `repo:${subjectRepo}:${context}`;
   const groupOf = (phase: Phase) => `authentik-aws-gitops ${phase} ${slug}`;
   const account = (phase: Phase, sub: string, jobs: string): OidcAccount => ({ phase, subject: sub, jobs, username: codePoints(`${name}-${sub}`, USERNAME_MAX_LENGTH), group: groupOf(phase) });
   const accounts = [
@@ -343,6 +376,8 @@ export function authentikOidc(config: ResolvedConfig, options: OidcOptions, role
 
   return {
     repository: o.repository,
+    subjectFormat: o.subjectFormat,
+    ...(o.ownerId !== undefined && o.repositoryId !== undefined ? { ownerId: o.ownerId, repositoryId: o.repositoryId } : {}),
     issuer: o.issuer,
     jwksUrl: jwksUrlOf(o.issuer),
     audience: o.audience,
@@ -357,6 +392,9 @@ export function authentikOidc(config: ResolvedConfig, options: OidcOptions, role
       `The workflow: authentik-auth: github-oidc, authentik-client-id: ${name}, authentik-url${o.audience === name ? "" : `, authentik-oidc-audience: ${o.audience}`} (the audience the policy checks${o.audience === name ? " is the client id, the Action's default" : ""}), and the job's permissions: id-token: write; no authentik-token.`,
       `The apply job must run in the GitHub environment ${o.environment}, whose deployment branch rule allows only ${o.branch}: the policy also requires ref refs/heads/${o.branch}.`,
       "A merge queue's runs have a subject of their own per queued merge (repo:OWNER/REPO:ref:refs/heads/gh-readonly-queue/…), which no account here is named after: the policy refuses them. Plan the merge_group event with authentik-auth: token and a read-only API token, or not at all.",
+      o.subjectFormat === "immutable"
+        ? `The accounts are named after GitHub's immutable subjects (repo:${subjectRepo}:…), and the policy checks repository_owner_id ${o.ownerId} and repository_id ${o.repositoryId}: a repository or owner made again under the same name is refused.`
+        : `The accounts are named after GitHub's legacy subjects (repo:${o.repository}:…). A repository created or renamed from 2026-07-15 (or opted in) carries the immutable subject repo:OWNER@OWNER_ID/REPO@REPO_ID:… instead: print this with --authentik-oidc OWNER@OWNER_ID/REPO@REPO_ID (the ids: gh api repos/${o.repository} --jq '.owner.id, .id'), which also has the policy check both ids.`,
       "authentik fetches GitHub's keys when the blueprint is applied and refreshes them with its update_well_known_jwks task: authentik must reach token.actions.githubusercontent.com.",
     ],
   };

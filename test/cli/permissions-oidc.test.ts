@@ -233,6 +233,42 @@ describe("permissions --authentik-oidc", () => {
     expect(await evaluatePolicy(expression, cases.map(([, c]) => c))).toEqual(cases.map(([, , ok]) => ok));
   });
 
+  it("with OWNER@ID/REPO@ID: GitHub's immutable subjects name the accounts, and the policy checks both ids", async () => {
+    const IMMUTABLE = "acme@1001/aws-access@2002";
+    const oidc = (await report("apply", ["--authentik-oidc", IMMUTABLE])).authentik.oidc!;
+    expect(oidc).toMatchObject({ repository: REPO, repositoryId: "2002", ownerId: "1001", subjectFormat: "immutable" });
+    const sub = (context: string) => `repo:${IMMUTABLE}:${context}`;
+    expect(oidc.accounts.map((a) => [a.subject, a.username])).toEqual([
+      [sub("pull_request"), `authentik-aws-gitops-aws-${sub("pull_request")}`],
+      [sub("ref:refs/heads/main"), `authentik-aws-gitops-aws-${sub("ref:refs/heads/main")}`],
+      [sub("environment:aws-apply"), `authentik-aws-gitops-aws-${sub("environment:aws-apply")}`],
+    ]);
+    const bp = parseBlueprint(oidc.blueprint);
+    expect(bp.entries.filter((e) => e.model === "authentik_core.user").map((e) => e.identifiers.username)).toEqual(oidc.accounts.map((a) => a.username));
+    const expression = bp.entries[3]!.attrs.expression as string;
+    const ids = { repository_id: "2002", repository_owner_id: "1001" };
+    const apply = { ...ids, sub: sub("environment:aws-apply"), environment: "aws-apply", ref: "refs/heads/main", event_name: "push" };
+    expect(
+      await evaluatePolicy(expression, [
+        claims({ ...ids, sub: sub("pull_request") }),
+        claims(apply),
+        claims({ ...ids, sub: sub("ref:refs/heads/main"), ref: "refs/heads/main" }),
+        // The legacy subject of the same repository names no account here.
+        claims({ ...ids }),
+        // A repository of the same name made again (another id), or an owner renamed and reused.
+        claims({ ...ids, sub: sub("pull_request"), repository_id: "9999" }),
+        claims({ ...apply, repository_owner_id: "9999" }),
+        claims({ sub: sub("pull_request") }),
+      ]),
+    ).toEqual([true, true, true, false, false, false, false]);
+    // The legacy form: the subject without ids, as before.
+    expect((await report("plan", ["--authentik-oidc", REPO])).authentik.oidc!).toMatchObject({ subjectFormat: "legacy" });
+    for (const bad of ["acme@x/aws-access@2", "acme@1/aws-access", "acme/aws-access@2"]) {
+      const r = await run(["permissions", "-c", example("classic-iam.yaml"), "--for", "plan", "--authentik-oidc", bad]);
+      expect(r.stderr, bad).toMatch(/OWNER\/REPO .*OWNER@OWNER_ID\/REPO@REPO_ID/);
+    }
+  });
+
   it("requires every policy of the application (policy_engine_mode all), not any one", async () => {
     const bp = parseBlueprint((await report("plan", ["--authentik-oidc", REPO])).authentik.oidc!.blueprint);
     expect(bp.entries.find((e) => e.model === "authentik_core.application")!.attrs.policy_engine_mode).toBe("all");
@@ -326,7 +362,7 @@ describe("permissions --authentik-oidc", () => {
   it("refuses a repository that is not OWNER/REPO; without authentik.url the audience is still the client id", async () => {
     const bad = await run(["permissions", "-c", example("classic-iam.yaml"), "--for", "plan", "--authentik-oidc", "acme"]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toBe("error: --authentik-oidc takes the repository whose workflows sign in as OWNER/REPO (e.g. acme/aws-access), not 'acme'\n");
+    expect(bad.stderr).toMatch(/^error: --authentik-oidc takes the repository whose workflows sign in as OWNER\/REPO \(e\.g\. acme\/aws-access; .*OWNER@OWNER_ID\/REPO@REPO_ID \(e\.g\. acme@1001\/aws-access@2002\), not 'acme'\n$/);
     const dir = mkdtempSync(path.join(tmpdir(), "aag-oidc-"));
     const file = path.join(dir, "aws-access.yaml");
     writeFileSync(file, readFileSync(example("classic-iam.yaml"), "utf8").replace(/^ {2}url: .*\n/m, ""));
