@@ -390,7 +390,7 @@ export function authentikOidc(config: ResolvedConfig, options: OidcOptions, role
     blueprint: lines.join("\n"),
     notes: [
       `The workflow: authentik-auth: github-oidc, authentik-client-id: ${name}, authentik-url${o.audience === name ? "" : `, authentik-oidc-audience: ${o.audience}`} (the audience the policy checks${o.audience === name ? " is the client id, the Action's default" : ""}), and the job's permissions: id-token: write; no authentik-token.`,
-      `The apply job must run in the GitHub environment ${o.environment}, whose deployment branch rule allows only ${o.branch}: the policy also requires ref refs/heads/${o.branch}.`,
+      `The apply job must run in the GitHub environment ${o.environment}, whose deployment branch rule allows only ${o.branch}: the policy also requires ref refs/heads/${o.branch}, and a ${APPLY_EVENTS.join(", ")} run${o.workflow ? `, of the workflow .github/workflows/${o.workflow}` : " (--authentik-oidc-workflow FILE also ties it to one workflow)"}.`,
       "A merge queue's runs have a subject of their own per queued merge (repo:OWNER/REPO:ref:refs/heads/gh-readonly-queue/…), which no account here is named after: the policy refuses them. Plan the merge_group event with authentik-auth: token and a read-only API token, or not at all.",
       o.subjectFormat === "immutable"
         ? `The accounts are named after GitHub's immutable subjects (repo:${subjectRepo}:…), and the policy checks repository_owner_id ${o.ownerId} and repository_id ${o.repositoryId}: a repository or owner made again under the same name is refused.`
