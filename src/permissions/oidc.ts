@@ -389,6 +389,11 @@ export function authentikOidc(config: ResolvedConfig, options: OidcOptions, role
     accounts,
     blueprint: lines.join("\n"),
     notes: [
+      ...(accounts.some((a) => Array.from(`${name}-${a.subject}`).length > USERNAME_MAX_LENGTH)
+        ? [
+            `Some <provider name>-<sub> names are longer than authentik's ${USERNAME_MAX_LENGTH} characters: authentik from 2026.5 cuts them as the blueprint does, releases before it fail to sign such a job in (a database error); a shorter --authentik-oidc-client-id avoids it.`,
+          ]
+        : []),
       `The workflow: authentik-auth: github-oidc, authentik-client-id: ${name}, authentik-url${o.audience === name ? "" : `, authentik-oidc-audience: ${o.audience}`} (the audience the policy checks${o.audience === name ? " is the client id, the Action's default" : ""}), and the job's permissions: id-token: write; no authentik-token.`,
       `The apply job must run in the GitHub environment ${o.environment}, whose deployment branch rule allows only ${o.branch}: the policy also requires ref refs/heads/${o.branch}, and a ${APPLY_EVENTS.join(", ")} run${o.workflow ? `, of the workflow .github/workflows/${o.workflow}` : " (--authentik-oidc-workflow FILE also ties it to one workflow)"}.`,
       "A merge queue's runs have a subject of their own per queued merge (repo:OWNER/REPO:ref:refs/heads/gh-readonly-queue/…), which no account here is named after: the policy refuses them. Plan the merge_group event with authentik-auth: token and a read-only API token, or not at all.",

@@ -324,6 +324,12 @@ describe("permissions --authentik-oidc", () => {
     expect(names.every((n) => Array.from(n).length <= 150)).toBe(true);
     const users = parseBlueprint(short.blueprint).entries.filter((e) => e.model === "authentik_core.user").map((e) => e.identifiers.username);
     expect(users).toEqual(names);
+    // Cut names work from authentik 2026.5 only: said in a note; names that fit say nothing.
+    expect(short.notes.join("\n")).not.toMatch(/longer than authentik's 150/);
+    const cut = (await report("plan", ["--authentik-oidc", longRepo, "--authentik-oidc-client-id", "c".repeat(30)], file)).authentik.oidc!;
+    expect(new Set(cut.accounts.map((a) => a.username)).size).toBe(3);
+    expect(cut.accounts.map((a) => Array.from(a.username).length)).toContain(150);
+    expect(cut.notes.join("\n")).toMatch(/longer than authentik's 150 characters: authentik from 2026\.5 cuts them/);
   });
 
   it("takes the audience, environment and branch as options, safely quoted into the policy", async () => {
