@@ -42,16 +42,20 @@ export interface GithubOidcOptions {
   /** Where the Action reaches authentik (authentik-url): the token endpoint is there. */
   url: string;
   clientId: string;
-  /** authentik-oidc-audience; empty: the authentik URL. */
+  /** authentik-oidc-audience; empty: the client id. */
   audience: string;
   env: NodeJS.ProcessEnv;
   /** Masks the JWT and each access token in the log and in what the Action writes to GitHub. */
   mask: (secret: string) => void;
 }
 
-/** The audience GitHub's token is requested for: the input, else the authentik URL without a trailing slash. */
-export function oidcAudience(audience: string, url: string): string {
-  return audience || url.replace(/\/+$/, "");
+/**
+ * The audience GitHub's token is requested for: the input, else the client id — the default of
+ * `permissions --authentik-oidc` too, and the same whatever URL the Action reaches authentik at.
+ * GitHub takes any string (getIDToken sends it URL-encoded; AWS's is sts.amazonaws.com).
+ */
+export function oidcAudience(audience: string, clientId: string): string {
+  return audience || clientId;
 }
 
 export function githubOidcAuth(options: GithubOidcOptions): FederatedTokenAuth {
@@ -59,7 +63,7 @@ export function githubOidcAuth(options: GithubOidcOptions): FederatedTokenAuth {
     url: options.url,
     clientId: options.clientId,
     clientIdSetting: "the authentik-client-id input",
-    jwt: githubIdToken(oidcAudience(options.audience, options.url), options.env),
+    jwt: githubIdToken(oidcAudience(options.audience, options.clientId), options.env),
     mask: options.mask,
   });
 }

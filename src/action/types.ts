@@ -16,7 +16,7 @@ export interface ActionInputs {
   authentikAuth: AuthentikAuthMode;
   /** github-oidc: the Client ID of authentik's OAuth2 provider that trusts GitHub's tokens. */
   authentikClientId: string;
-  /** github-oidc: the audience of GitHub's token; empty: the authentik URL. */
+  /** github-oidc: the audience of GitHub's token; empty: the client id. */
   authentikOidcAudience: string;
   /** undefined: as options.prune in each config says. */
   prune: boolean | undefined;

@@ -161,11 +161,13 @@ export function buildProgram(o: Output, setExit: (code: number) => void): Comman
     .addOption(new Option("--format <format>", "output format").choices(["text", "json"]).default("text"))
     .option("--prune", "the deletions pruning needs too (default: options.prune)")
     .option("--no-prune", "without the deletions pruning needs")
-    .option("--authentik-oidc <owner/repo>", "also the authentik objects that let this repository's GitHub Actions sign in with their OIDC token instead of an API token (authentik-auth: github-oidc), as a blueprint")
-    .option("--authentik-oidc-audience <audience>", "with --authentik-oidc: the audience the Action requests the token for (default: authentik.url)")
+    .option("--authentik-oidc <owner/repo>", "also the authentik objects that let this repository's GitHub Actions sign in with their OIDC token instead of an API token (authentik-auth: github-oidc), as a blueprint; OWNER@OWNER_ID/REPO@REPO_ID for a repository whose tokens carry GitHub's immutable subject (created or renamed from 2026-07-15, or opted in)")
+    .option("--authentik-oidc-audience <audience>", "with --authentik-oidc: the audience the Action requests the token for (default: the client id, as the Action's authentik-oidc-audience)")
     .option("--authentik-oidc-environment <name>", "with --authentik-oidc: the GitHub environment of the apply job", "aws-apply")
     .option("--authentik-oidc-branch <branch>", "with --authentik-oidc: the default branch, the only one apply runs from", "main")
     .option("--authentik-oidc-issuer <url>", "with --authentik-oidc: GitHub's OIDC issuer (GitHub Enterprise Server: https://HOST/_services/token)", "https://token.actions.githubusercontent.com")
+    .option("--authentik-oidc-client-id <name>", "with --authentik-oidc: the OAuth2 provider's name and client id (default: authentik-aws-gitops-<application slug>)")
+    .option("--authentik-oidc-workflow <file>", "with --authentik-oidc: the apply workflow's file in .github/workflows (e.g. aws-access.yml): only its jobs may sign in as the apply account")
     .action(async (opts: PermissionsFlags) => setExit(await runPermissions(o, opts)));
 
   program

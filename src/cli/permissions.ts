@@ -16,6 +16,8 @@ export interface PermissionsFlags {
   authentikOidcEnvironment?: string;
   authentikOidcBranch?: string;
   authentikOidcIssuer?: string;
+  authentikOidcClientId?: string;
+  authentikOidcWorkflow?: string;
 }
 
 /** `permissions`: what plan or apply of this configuration needs from AWS and authentik. Offline: reads only the file. */
@@ -33,6 +35,8 @@ export async function runPermissions(o: Output, flags: PermissionsFlags): Promis
             ...(flags.authentikOidcEnvironment !== undefined ? { environment: flags.authentikOidcEnvironment } : {}),
             ...(flags.authentikOidcBranch !== undefined ? { branch: flags.authentikOidcBranch } : {}),
             ...(flags.authentikOidcIssuer !== undefined ? { issuer: flags.authentikOidcIssuer } : {}),
+            ...(flags.authentikOidcClientId !== undefined ? { clientId: flags.authentikOidcClientId } : {}),
+            ...(flags.authentikOidcWorkflow !== undefined ? { workflow: flags.authentikOidcWorkflow } : {}),
           },
         }
       : {}),

@@ -52,8 +52,8 @@ beforeAll(async () => {
   const { peers, gh } = await bench.start();
   peers.writeConfig("aws-access.yaml", example("classic-iam.yaml"));
   const { issuer } = await gh.control.oidcIssuer();
-  // The blueprint as a user prints it — for the GitHub emulator's issuer, and the audience the Action asks for (its authentik-url).
-  const r = await peers.cli(["permissions", "--for", "apply", "-c", "aws-access.yaml", "--format", "json", "--authentik-oidc", REPO, "--authentik-oidc-issuer", issuer, "--authentik-oidc-audience", peers.authentik.url]);
+  // The blueprint as a user prints it — for the GitHub emulator's issuer; the audience, the Action's and the policy's, is the client id by default.
+  const r = await peers.cli(["permissions", "--for", "apply", "-c", "aws-access.yaml", "--format", "json", "--authentik-oidc", REPO, "--authentik-oidc-issuer", issuer]);
   expect(r.code, r.stderr).toBe(0);
   const oidc = (JSON.parse(r.stdout) as PermissionsReport).authentik.oidc!;
   expect(oidc.clientId).toBe(CLIENT_ID);
@@ -121,11 +121,11 @@ describe("the Action signs in to authentik with GitHub's OIDC token (authentik-a
     try {
       await proxy.control.addRule({ action: "delay", path: "^/api/v3/", delayMs: 150, times: 10_000 });
       const before = (await issued()).length;
-      // The same merge, run again (attempt 2) in the environment; authentik through the proxy, the audience still authentik's URL.
+      // The same merge, run again (attempt 2) in the environment; authentik through the proxy (another authentik-url), the audience still the client id.
       const event = await bench.gh.control.pushEvent({ repo: REPO, before: syntheticSha("before-7"), mergedPull: 7 });
       const r = await actOidc(event, {
         environment: "aws-apply",
-        inputs: { "authentik-url": proxy.url, "authentik-oidc-audience": bench.peers.authentik.url },
+        inputs: { "authentik-url": proxy.url },
         env: { GITHUB_RUN_ATTEMPT: "2" },
       });
       expect(r.stderr).toBe("");
@@ -154,7 +154,7 @@ describe("the Action signs in to authentik with GitHub's OIDC token (authentik-a
     await bench.gh.control.addPullRequest({ repo: "acme/other", number: 3, user: "alice", head: { ref: "change-3", sha: syntheticSha("other-3") } });
     const other = await actOidc(await bench.gh.control.pullRequestEvent({ repo: "acme/other", number: 3, action: "opened" }));
     expect(other.code).toBe(1);
-    expect(visible(other)).toContain(`authentik refused GitHub's OIDC token (audience ${bench.peers.authentik.url}) for client id ${CLIENT_ID} (invalid_grant)`);
+    expect(visible(other)).toContain(`authentik refused GitHub's OIDC token (audience ${CLIENT_ID}) for client id ${CLIENT_ID} (invalid_grant)`);
     expect(visible(other)).toContain("repository acme/other");
     expect(visible(other)).toContain("- the application's policy accepts the claims");
     // The failed plan replaced the comment's plan with the error, on that pull request.

@@ -70,9 +70,9 @@ describe("authentik-auth", () => {
     expect(inputs({ "authentik-token": "t", config: "a.yaml\nb.yaml" }).configs).toEqual(["a.yaml", "b.yaml"]);
   });
 
-  it("requests GitHub's token for the authentik URL without its trailing slash unless told another audience", () => {
-    expect(oidcAudience("", "https://authentik.test/")).toBe("https://authentik.test");
-    expect(oidcAudience("https://sso", "https://authentik.test")).toBe("https://sso");
+  it("requests GitHub's token for the client id (the blueprint's default audience too) unless told another audience", () => {
+    expect(oidcAudience("", "authentik-aws-gitops-aws")).toBe("authentik-aws-gitops-aws");
+    expect(oidcAudience("https://sso", "authentik-aws-gitops-aws")).toBe("https://sso");
     expect(githubIdToken("https://authentik.test", {}).name).toBe("GitHub's OIDC token (audience https://authentik.test)");
   });
 });

@@ -113,7 +113,7 @@ print(json.dumps([namespace["handler"](Request(c)) for c in data["contexts"]]))
 }
 
 const claims = (over: Record<string, unknown>) => ({
-  oauth_jwt: { iss: "https://token.actions.githubusercontent.com", aud: "https://authentik.company", repository: REPO, sub: `repo:${REPO}:pull_request`, ref: "refs/pull/7/merge", ...over },
+  oauth_jwt: { iss: "https://token.actions.githubusercontent.com", aud: "authentik-aws-gitops-aws", repository: REPO, sub: `repo:${REPO}:pull_request`, ref: "refs/pull/7/merge", ...over },
 });
 
 describe("permissions --authentik-oidc", () => {
@@ -124,7 +124,8 @@ describe("permissions --authentik-oidc", () => {
       repository: REPO,
       issuer: "https://token.actions.githubusercontent.com",
       jwksUrl: "https://token.actions.githubusercontent.com/.well-known/jwks",
-      audience: "https://authentik.company",
+      // The audience is the client id by default, as the Action's authentik-oidc-audience is.
+      audience: "authentik-aws-gitops-aws",
       environment: "aws-apply",
       branch: "main",
       clientId: "authentik-aws-gitops-aws",
@@ -212,12 +213,13 @@ describe("permissions --authentik-oidc", () => {
   it("its policy admits the repository's pull requests and default branch, and its environment only on the default branch", async () => {
     const oidc = (await report("apply", ["--authentik-oidc", REPO])).authentik.oidc!;
     const expression = parseBlueprint(oidc.blueprint).entries[3]!.attrs.expression as string;
-    const apply = { sub: `repo:${REPO}:environment:aws-apply`, environment: "aws-apply", ref: "refs/heads/main" };
+    const apply = { sub: `repo:${REPO}:environment:aws-apply`, environment: "aws-apply", ref: "refs/heads/main", event_name: "push" };
     const cases: [string, Record<string, unknown>, boolean][] = [
       ["a pull request", claims({}), true],
       ["the drift check on main", claims({ sub: `repo:${REPO}:ref:refs/heads/main`, ref: "refs/heads/main" }), true],
       ["apply in aws-apply on main", claims(apply), true],
-      ["an audience list holding authentik's", claims({ aud: ["x", "https://authentik.company"] }), true],
+      ["an audience list holding the client id", claims({ aud: ["x", "authentik-aws-gitops-aws"] }), true],
+      ["the authentik URL as audience, not the one the policy names", claims({ aud: "https://authentik.company" }), false],
       ["another repository", claims({ repository: "acme/other", sub: "repo:acme/other:pull_request" }), false],
       ["another repository's apply", claims({ ...apply, repository: "acme/other", sub: "repo:acme/other:environment:aws-apply" }), false],
       ["the environment from another branch", claims({ ...apply, ref: "refs/heads/feature" }), false],
@@ -231,14 +233,114 @@ describe("permissions --authentik-oidc", () => {
     expect(await evaluatePolicy(expression, cases.map(([, c]) => c))).toEqual(cases.map(([, , ok]) => ok));
   });
 
+  it("with OWNER@ID/REPO@ID: GitHub's immutable subjects name the accounts, and the policy checks both ids", async () => {
+    const IMMUTABLE = "acme@1001/aws-access@2002";
+    const oidc = (await report("apply", ["--authentik-oidc", IMMUTABLE])).authentik.oidc!;
+    expect(oidc).toMatchObject({ repository: REPO, repositoryId: "2002", ownerId: "1001", subjectFormat: "immutable" });
+    const sub = (context: string) => `repo:${IMMUTABLE}:${context}`;
+    expect(oidc.accounts.map((a) => [a.subject, a.username])).toEqual([
+      [sub("pull_request"), `authentik-aws-gitops-aws-${sub("pull_request")}`],
+      [sub("ref:refs/heads/main"), `authentik-aws-gitops-aws-${sub("ref:refs/heads/main")}`],
+      [sub("environment:aws-apply"), `authentik-aws-gitops-aws-${sub("environment:aws-apply")}`],
+    ]);
+    const bp = parseBlueprint(oidc.blueprint);
+    expect(bp.entries.filter((e) => e.model === "authentik_core.user").map((e) => e.identifiers.username)).toEqual(oidc.accounts.map((a) => a.username));
+    const expression = bp.entries[3]!.attrs.expression as string;
+    const ids = { repository_id: "2002", repository_owner_id: "1001" };
+    const apply = { ...ids, sub: sub("environment:aws-apply"), environment: "aws-apply", ref: "refs/heads/main", event_name: "push" };
+    expect(
+      await evaluatePolicy(expression, [
+        claims({ ...ids, sub: sub("pull_request") }),
+        claims(apply),
+        claims({ ...ids, sub: sub("ref:refs/heads/main"), ref: "refs/heads/main" }),
+        // The legacy subject of the same repository names no account here.
+        claims({ ...ids }),
+        // A repository of the same name made again (another id), or an owner renamed and reused.
+        claims({ ...ids, sub: sub("pull_request"), repository_id: "9999" }),
+        claims({ ...apply, repository_owner_id: "9999" }),
+        claims({ sub: sub("pull_request") }),
+      ]),
+    ).toEqual([true, true, true, false, false, false, false]);
+    // The legacy form: the subject without ids, as before.
+    expect((await report("plan", ["--authentik-oidc", REPO])).authentik.oidc!).toMatchObject({ subjectFormat: "legacy" });
+    for (const bad of ["acme@x/aws-access@2", "acme@1/aws-access", "acme/aws-access@2"]) {
+      const r = await run(["permissions", "-c", example("classic-iam.yaml"), "--for", "plan", "--authentik-oidc", bad]);
+      expect(r.stderr, bad).toMatch(/OWNER\/REPO .*OWNER@OWNER_ID\/REPO@REPO_ID/);
+    }
+  });
+
+  it("requires every policy of the application (policy_engine_mode all), not any one", async () => {
+    const bp = parseBlueprint((await report("plan", ["--authentik-oidc", REPO])).authentik.oidc!.blueprint);
+    expect(bp.entries.find((e) => e.model === "authentik_core.application")!.attrs.policy_engine_mode).toBe("all");
+  });
+
+  it("the apply account only for a push, workflow_dispatch or schedule run, and with --authentik-oidc-workflow only that workflow's", async () => {
+    const apply = { sub: `repo:${REPO}:environment:aws-apply`, environment: "aws-apply", ref: "refs/heads/main", job_workflow_ref: `${REPO}/.github/workflows/aws-access.yml@refs/heads/main` };
+    const events = ["push", "workflow_dispatch", "schedule", "pull_request_target", "workflow_run", "issue_comment"];
+    const plain = parseBlueprint((await report("apply", ["--authentik-oidc", REPO])).authentik.oidc!.blueprint).entries[3]!.attrs.expression as string;
+    expect(await evaluatePolicy(plain, events.map((event_name) => claims({ ...apply, event_name })))).toEqual([true, true, true, false, false, false]);
+    // The plan accounts are read-only: any event may use them.
+    expect(await evaluatePolicy(plain, [claims({ event_name: "pull_request_target" })])).toEqual([true]);
+    const oidc = (await report("apply", ["--authentik-oidc", REPO, "--authentik-oidc-workflow", "aws-access.yml"])).authentik.oidc!;
+    const pinned = parseBlueprint(oidc.blueprint).entries[3]!.attrs.expression as string;
+    expect(
+      await evaluatePolicy(pinned, [
+        claims({ ...apply, event_name: "push" }),
+        claims({ ...apply, event_name: "push", job_workflow_ref: `${REPO}/.github/workflows/other.yml@refs/heads/main` }),
+        claims({ ...apply, event_name: "push", job_workflow_ref: `${REPO}/.github/workflows/aws-access.yml@refs/heads/feature` }),
+        claims({ ...apply, event_name: "push", job_workflow_ref: `acme/other/.github/workflows/aws-access.yml@refs/heads/main` }),
+      ]),
+    ).toEqual([true, false, false, false]);
+    const bad = await run(["permissions", "-c", example("classic-iam.yaml"), "--for", "plan", "--authentik-oidc", REPO, "--authentik-oidc-workflow", "../x.yml"]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--authentik-oidc-workflow/);
+  });
+
+  it("keeps the application slug within authentik's 50 characters, and the three accounts distinct within its 150", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "aag-oidc-"));
+    const file = path.join(dir, "aws-access.yaml");
+    const slug = "a".repeat(50);
+    writeFileSync(file, readFileSync(example("classic-iam.yaml"), "utf8").replace(/slug: aws\b/, `slug: ${slug}`));
+    const oidc = (await report("plan", ["--authentik-oidc", REPO], file)).authentik.oidc!;
+    const application = parseBlueprint(oidc.blueprint).entries.find((e) => e.model === "authentik_core.application")!;
+    const appSlug = application.attrs.slug as string;
+    expect(appSlug.length).toBeLessThanOrEqual(50);
+    expect(appSlug).toMatch(/^[-a-zA-Z0-9_]+$/);
+    expect(application.identifiers).toEqual({ slug: appSlug });
+    // The provider keeps its name, which is the client id.
+    expect(oidc.clientId).toBe(`authentik-aws-gitops-${slug}`);
+
+    // A long repository: authentik would cut the three names to one; refused, saying what to shorten.
+    const longRepo = `acme/${"r".repeat(100)}`;
+    const r = await run(["permissions", "-c", file, "--for", "plan", "--authentik-oidc", longRepo]);
+    expect(r.code, r.stdout).toBe(1);
+    expect(r.stderr).toMatch(/150 characters/);
+    expect(r.stderr).toMatch(/--authentik-oidc-client-id/);
+    // A shorter client id (the provider's name) makes them distinct again.
+    const short = (await report("plan", ["--authentik-oidc", longRepo, "--authentik-oidc-client-id", "aag"], file)).authentik.oidc!;
+    expect(short.clientId).toBe("aag");
+    const names = short.accounts.map((a) => a.username);
+    expect(new Set(names).size).toBe(3);
+    expect(names.every((n) => Array.from(n).length <= 150)).toBe(true);
+    const users = parseBlueprint(short.blueprint).entries.filter((e) => e.model === "authentik_core.user").map((e) => e.identifiers.username);
+    expect(users).toEqual(names);
+    // Cut names work from authentik 2026.5 only: said in a note; names that fit say nothing.
+    expect(short.notes.join("\n")).not.toMatch(/longer than authentik's 150/);
+    const cut = (await report("plan", ["--authentik-oidc", longRepo, "--authentik-oidc-client-id", "c".repeat(30)], file)).authentik.oidc!;
+    expect(new Set(cut.accounts.map((a) => a.username)).size).toBe(3);
+    expect(cut.accounts.map((a) => Array.from(a.username).length)).toContain(150);
+    expect(cut.notes.join("\n")).toMatch(/longer than authentik's 150 characters: authentik from 2026\.5 cuts them/);
+  });
+
   it("takes the audience, environment and branch as options, safely quoted into the policy", async () => {
     const hostile = 'prod" or True or "';
     const oidc = (
       await report("apply", ["--authentik-oidc", REPO, "--authentik-oidc-audience", "https://sso.example/", "--authentik-oidc-environment", hostile, "--authentik-oidc-branch", "release/v2"])
     ).authentik.oidc!;
-    expect(oidc).toMatchObject({ audience: "https://sso.example", environment: hostile, branch: "release/v2" });
+    // The audience as given: the Action requests exactly its input.
+    expect(oidc).toMatchObject({ audience: "https://sso.example/", environment: hostile, branch: "release/v2" });
     const expression = parseBlueprint(oidc.blueprint).entries[3]!.attrs.expression as string;
-    const base = { aud: "https://sso.example", sub: `repo:${REPO}:environment:${hostile}`, environment: hostile, ref: "refs/heads/release/v2" };
+    const base = { aud: "https://sso.example/", sub: `repo:${REPO}:environment:${hostile}`, environment: hostile, ref: "refs/heads/release/v2", event_name: "push" };
     expect(await evaluatePolicy(expression, [claims(base), claims({ ...base, environment: "prod" }), claims({ ...base, ref: "refs/heads/main" })])).toEqual([true, false, false]);
   });
 
@@ -263,16 +365,18 @@ describe("permissions --authentik-oidc", () => {
     expect(r.stdout).not.toContain("The API token itself");
   });
 
-  it("refuses a repository that is not OWNER/REPO, and a configuration without authentik.url unless the audience is given", async () => {
+  it("refuses a repository that is not OWNER/REPO; without authentik.url the audience is still the client id", async () => {
     const bad = await run(["permissions", "-c", example("classic-iam.yaml"), "--for", "plan", "--authentik-oidc", "acme"]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toBe("error: --authentik-oidc takes the repository whose workflows sign in as OWNER/REPO (e.g. acme/aws-access), not 'acme'\n");
+    expect(bad.stderr).toMatch(/^error: --authentik-oidc takes the repository whose workflows sign in as OWNER\/REPO \(e\.g\. acme\/aws-access; .*OWNER@OWNER_ID\/REPO@REPO_ID \(e\.g\. acme@1001\/aws-access@2002\), not 'acme'\n$/);
     const dir = mkdtempSync(path.join(tmpdir(), "aag-oidc-"));
     const file = path.join(dir, "aws-access.yaml");
     writeFileSync(file, readFileSync(example("classic-iam.yaml"), "utf8").replace(/^ {2}url: .*\n/m, ""));
     const noUrl = await run(["permissions", "-c", file, "--for", "plan", "--authentik-oidc", REPO]);
-    expect(noUrl.code, noUrl.stdout).toBe(1);
-    expect(noUrl.stderr).toMatch(/--authentik-oidc: the policy checks the audience .*set authentik\.url in the configuration, or pass --authentik-oidc-audience/);
+    expect(noUrl.code, noUrl.stderr).toBe(0);
+    expect((await report("plan", ["--authentik-oidc", REPO], file)).authentik.oidc!.audience).toBe("authentik-aws-gitops-aws");
+    // And a client id of one's own is the audience too.
+    expect((await report("plan", ["--authentik-oidc", REPO, "--authentik-oidc-client-id", "aag"], file)).authentik.oidc!.audience).toBe("aag");
     expect((await report("plan", ["--authentik-oidc", REPO, "--authentik-oidc-audience", "https://authentik.internal"], file)).authentik.oidc!.audience).toBe("https://authentik.internal");
   });
 });

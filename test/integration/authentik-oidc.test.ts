@@ -18,8 +18,8 @@ import { githubClaims, issuer } from "../support/oidc.js";
 import { example, startFaultProxy, startPeers, type Peers } from "../support/peers.js";
 
 const REPO = "acme/aws-access";
-const AUDIENCE = "https://authentik.company"; // authentik.url of the example: the policy's audience
 const CLIENT_ID = "authentik-aws-gitops-aws";
+const AUDIENCE = CLIENT_ID; // the policy's audience by default, as the Action's
 const PLAN_ACCOUNT = `${CLIENT_ID}-repo:${REPO}:pull_request`;
 const APPLY_ACCOUNT = `${CLIENT_ID}-repo:${REPO}:environment:aws-apply`;
 

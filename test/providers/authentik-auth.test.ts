@@ -222,6 +222,10 @@ describe("what a refusal says to fix (and never a token)", () => {
     expect(e.message).toMatch(/^authentik refused GitHub's OIDC token \(audience https:\/\/authentik\.test\) for client id aws-gitops \(invalid_grant\) without saying why \(its server log says why, under request_id [0-9a-f]+\)\. The JWT: key kid-of-another-issuer, iss https:\/\/token\.actions\.githubusercontent\.com, sub repo:acme\/aws-access:pull_request, aud https:\/\/authentik\.test, repository acme\/aws-access, ref refs\/pull\/7\/merge\. One of these does not hold:\n/);
     expect(e.message).toContain("- a federation source of the provider with client id aws-gitops trusts the key 'kid-of-another-issuer': an OAuth source in the provider's jwt_federation_sources");
     expect(e.message).toContain("oidc_jwks_url https://token.actions.githubusercontent.com/.well-known/jwks");
+    // The subject's format: the accounts and the policy must be made for the one this repository's tokens carry.
+    expect(e.message).toContain(
+      "- the subject's format is the one the set-up was printed for: this token's sub is GitHub's legacy format (repo:OWNER/REPO:…); a repository created or renamed from 2026-07-15, or opted in, carries the immutable one (repo:OWNER@OWNER_ID/REPO@REPO_ID:…), printed with `permissions --authentik-oidc OWNER@OWNER_ID/REPO@REPO_ID`",
+    );
     expectNoSecret(e.message, jwt.all);
   });
 

@@ -144,6 +144,22 @@ export function describeClaims(facts: JwtFacts): string {
   return pairs.length > 0 ? pairs.join(", ") : "no issuer, subject or repository claim";
 }
 
+/**
+ * GitHub's two subject formats (changelog 2026-04-23, "Immutable subject claims"): the legacy
+ * repo:OWNER/REPO:…, and repo:OWNER@OWNER_ID/REPO@REPO_ID:…, the default for repositories
+ * created or renamed from 2026-07-15. The service accounts are named after the subject, so a
+ * set-up printed for the other format names no account this token signs in as.
+ */
+function subjectFormatHint(sub: unknown): string[] {
+  if (typeof sub !== "string" || !sub.startsWith("repo:")) return [];
+  const immutable = /^repo:[^/:@]+@\d+\/[^/:@]+@\d+:/.test(sub);
+  return [
+    immutable
+      ? "- the subject's format is the one the set-up was printed for: this token's sub is GitHub's immutable format (repo:OWNER@OWNER_ID/REPO@REPO_ID:…, the default for repositories created or renamed from 2026-07-15), printed with `permissions --authentik-oidc OWNER@OWNER_ID/REPO@REPO_ID`; a set-up printed for OWNER/REPO names other accounts"
+      : "- the subject's format is the one the set-up was printed for: this token's sub is GitHub's legacy format (repo:OWNER/REPO:…); a repository created or renamed from 2026-07-15, or opted in, carries the immutable one (repo:OWNER@OWNER_ID/REPO@REPO_ID:…), printed with `permissions --authentik-oidc OWNER@OWNER_ID/REPO@REPO_ID`",
+  ];
+}
+
 export interface FederatedTokenOptions {
   /** authentik's base URL (AUTHENTIK_URL): the token endpoint is `<url>/application/o/token/`. */
   url: string;
@@ -325,6 +341,7 @@ export class FederatedTokenAuth implements AuthentikAuth {
           `authentik refused ${jwtName} for client id ${clientId} (invalid_grant) without saying why${requestId}. The JWT: key ${facts.kid}, ${claims}. One of these does not hold:`,
           `- a federation source of the provider with client id ${clientId} trusts the key '${facts.kid}': an OAuth source in the provider's jwt_federation_sources ("Federated OIDC Sources") whose JWKS holds it (${githubJwks(facts.claims.iss)}); none does, or its JWKS is stale`,
           `- the application's policy accepts the claims (${claims}): a token of another repository, branch or environment is refused by design`,
+          ...subjectFormatHint(facts.claims.sub),
           `- the provider belongs to an application (authentik refuses a provider without one)`,
           `- from authentik 2026.8: the provider's grant_types include client_credentials`,
           ...(typeof facts.claims.exp === "number" ? [`- the JWT has not expired by authentik's clock (it expires at ${new Date(facts.claims.exp * 1000).toISOString()})`] : []),

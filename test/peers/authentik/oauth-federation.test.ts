@@ -6,6 +6,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { oidcRunnerEnv, RUNNER_RUN_ID } from "../../support/action.js";
 import { exchangeGitHubToken, type GitHubOidcSetup, setUpGitHubOidc } from "../../support/authentik-oidc.js";
+import { loadConfigFile } from "../../../src/config/load-config.js";
+import { permissionsReport } from "../../../src/permissions/model.js";
+import { applyBlueprint } from "../../support/blueprint-api.js";
 import { authentikApi, startAuthentikPeer } from "../../support/peers.js";
 import { startGitHubPeer } from "../github/peer.js";
 import { decodeUnverified } from "../jwt.js";
@@ -139,6 +142,20 @@ describe("client_credentials with a GitHub Actions JWT (2026.8.3)", () => {
     expect(user.attributes).toEqual({ "goauthentik.io/user/generated": true });
     expect(user.last_login).not.toBeNull();
     expect(control().tokenRequests().at(-1)).toMatchObject({ status: 200, username: setup.plan.username, userCreated: false });
+  });
+
+  it("an application's slug is at most 50 characters (Application.slug is a SlugField), as a blueprint's would be refused", async () => {
+    const api = authentikApi(ak.url, TOKEN);
+    const tooLong = await fetch(`${ak.url}/api/v3/core/applications/`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${TOKEN}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "Long", slug: "s".repeat(51) }),
+    });
+    expect(tooLong.status).toBe(400);
+    expect(await tooLong.json()).toEqual({ slug: ["Ensure this field has no more than 50 characters."] });
+    const fits = await api("POST", "/core/applications/", { name: "Fits", slug: "s".repeat(50) });
+    expect(fits.slug).toBe("s".repeat(50));
+    await api("DELETE", `/core/applications/${"s".repeat(50)}/`);
   });
 
   it("the audience is not checked", async () => {
@@ -376,6 +393,41 @@ describe.each(RELEASES)("authentik %s", (version) => {
       expect(control().tokenRequests().at(-1)!.username).toHaveLength(150);
     } else {
       expect(got.status).toBe(500);
+    }
+  });
+});
+
+describe("the printed blueprint for a repository with GitHub's immutable subject claims", () => {
+  it("names the accounts the emulator's tokens sign in as (repo:OWNER@OWNER_ID/REPO@REPO_ID:…); the legacy set-up names none of them", async () => {
+    gh.store.addRepo({ owner: "acme", name: "immutable", ownerType: "Organization", immutableSubject: true });
+    const repo = gh.store.repo("acme/immutable")!;
+    const ownerId = gh.store.user("acme")!.id;
+    const { config } = await loadConfigFile(new URL("../../../examples/classic-iam.yaml", import.meta.url).pathname);
+    const print = (repository: string) =>
+      permissionsReport(config, { phase: "apply", prune: true, oidc: { repository, issuer: gh.url } }).authentik.oidc!;
+    for (const [repository, signsIn] of [[`acme@${ownerId}/immutable@${repo.id}`, true], ["acme/immutable", false]] as const) {
+      const ak = await startAuthentikEmulator({ token: TOKEN });
+      try {
+        const oidc = print(repository);
+        await applyBlueprint(authentikApi(ak.url, TOKEN), oidc.blueprint);
+        const push = pushEvent({ store: gh.store, apiUrl: gh.url, repo: "acme/immutable", before: syntheticSha("i0"), after: syntheticSha("i1") });
+        const job = gh.oidc.job({ event: push, environment: "aws-apply" }, gh.url);
+        expect(job.subject).toBe(`repo:acme@${ownerId}/immutable@${repo.id}:environment:aws-apply`);
+        const got = await exchangeGitHubToken(`${ak.url}/application/o/token/`, { clientId: oidc.clientId, jwt: await idToken(job, oidc.audience) });
+        if (signsIn) {
+          expect(got.status, JSON.stringify(got.body)).toBe(200);
+          const apply = oidc.accounts.find((a) => a.phase === "apply")!;
+          expect(authentikControls(ak).tokenRequests().at(-1)!.username).toBe(apply.username);
+          // It holds its group's role: it reads the API.
+          expect((await bearer(ak, got.body.access_token!)("GET", "/core/groups/")).status).toBe(200);
+        } else {
+          // The legacy set-up's policy names other subjects: refused, as authentik refuses (invalid_grant).
+          expect(got.status).toBe(400);
+          expect(got.body.error).toBe("invalid_grant");
+        }
+      } finally {
+        await ak.stop();
+      }
     }
   });
 });

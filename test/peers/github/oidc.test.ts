@@ -122,6 +122,23 @@ describe("Actions OIDC tokens", () => {
     expect(prEnv.subject).toBe("repo:acme/aws-access:environment:preview");
   });
 
+  it("a repository with immutable subject claims: repo:OWNER@OWNER_ID/REPO@REPO_ID:… for every job kind", async () => {
+    gh.store.addRepo({ owner: "acme", name: "fresh", ownerType: "Organization", immutableSubject: true });
+    gh.store.addPullRequest({ repo: "acme/fresh", number: 1, user: "alice", head: { ref: "change-1", sha: syntheticSha("fresh-1") } });
+    const repo = gh.store.repo("acme/fresh")!;
+    const owner = gh.store.user("acme")!;
+    const prefix = `repo:acme@${owner.id}/fresh@${repo.id}`;
+    const pr = control().oidcJob({ event: pullRequestEvent({ store: gh.store, apiUrl: gh.url, repo: "acme/fresh", number: 1, action: "opened" }) });
+    expect(pr.subject).toBe(`${prefix}:pull_request`);
+    const claims = await verified((await requestToken(pr.env, "x")).body.value);
+    expect(claims).toMatchObject({ sub: `${prefix}:pull_request`, repository: "acme/fresh", repository_id: String(repo.id), repository_owner_id: String(owner.id) });
+    const push = pushEvent({ store: gh.store, apiUrl: gh.url, repo: "acme/fresh", before: syntheticSha("f0"), after: syntheticSha("f1") });
+    expect(control().oidcJob({ event: push }).subject).toBe(`${prefix}:ref:refs/heads/main`);
+    expect(control().oidcJob({ event: push, environment: "aws-apply" }).subject).toBe(`${prefix}:environment:aws-apply`);
+    // Other repositories keep the legacy format.
+    expect(control().oidcJob({ event: pullRequestEvent({ store: gh.store, apiUrl: gh.url, repo: REPO, number: 7, action: "opened" }) }).subject).toBe("repo:acme/aws-access:pull_request");
+  });
+
   it("a fork's pull request gets no token; a request without the job's token is refused", async () => {
     const fork = control().oidcJob({ event: pullRequestEvent({ store: gh.store, apiUrl: gh.url, repo: REPO, number: 8, action: "opened" }) });
     expect(fork).toMatchObject({ env: {}, subject: null, reason: expect.stringMatching(/fork/) });

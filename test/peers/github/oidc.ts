@@ -16,6 +16,11 @@
 //   repo:OWNER/REPO:environment:NAME    a job with an environment (whatever the event)
 //   repo:OWNER/REPO:pull_request        a pull_request event's job without environment
 //   repo:OWNER/REPO:ref:<ref>           any other job (e.g. refs/heads/main on push)
+// For a repository with immutable subject claims (changelog 2026-04-23; the default for
+// repositories created or renamed from 2026-07-15, and those an admin opts in; docs "OpenID
+// Connect" → "Immutable subject claims"), OWNER/REPO in the subject is
+// OWNER@OWNER_ID/REPO@REPO_ID (the repository_owner_id and repository_id claims), e.g.
+// repo:octocat@123456/my-repo@456789:ref:refs/heads/main; the other claims are unchanged.
 // Times as in the documented example: nbf = iat − 600 s, exp = iat + 300 s (five minutes).
 // aud defaults to the owner's URL (https://github.com/OWNER). A pull request from a fork gets
 // no id-token permission: the runner sets no ACTIONS_ID_TOKEN_REQUEST_* for it.
@@ -155,7 +160,9 @@ export class GitHubOidc {
     const repoName = `${repo.owner}/${repo.name}`;
     const workflowRef = env.GITHUB_WORKFLOW_REF ?? `${repoName}/.github/workflows/aws-access.yml@${ref}`;
     const workflowSha = env.GITHUB_WORKFLOW_SHA ?? sha;
-    const sub = opts.environment !== undefined ? `repo:${repoName}:environment:${opts.environment}` : eventName === "pull_request" ? `repo:${repoName}:pull_request` : `repo:${repoName}:ref:${ref}`;
+    const subjectRepo = repo.immutableSubject ? `${repo.owner}@${owner.id}/${repo.name}@${repo.id}` : repoName;
+    const sub =
+      opts.environment !== undefined ? `repo:${subjectRepo}:environment:${opts.environment}` : eventName === "pull_request" ? `repo:${subjectRepo}:pull_request` : `repo:${subjectRepo}:ref:${ref}`;
     const claims: JobClaims = { sub };
     if (opts.environment !== undefined) claims.environment = opts.environment;
     Object.assign(claims, {

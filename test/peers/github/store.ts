@@ -23,6 +23,8 @@ export interface RepoRecord {
   /** full name of the parent when this repository is a fork */
   parent?: string;
   description: string | null;
+  /** OIDC tokens carry the immutable subject format (AddRepoInput.immutableSubject) */
+  immutableSubject: boolean;
   createdAt: string;
   pushedAt: string;
   updatedAt: string;
@@ -129,6 +131,8 @@ export interface AddRepoInput {
   /** "owner/name" of the parent: makes this repository a fork */
   parent?: string;
   description?: string | null;
+  /** its Actions OIDC tokens carry GitHub's immutable subject (repo:OWNER@OWNER_ID/REPO@REPO_ID:…): the default for repositories created or renamed from 2026-07-15, or opted in */
+  immutableSubject?: boolean;
   /** type of the owner account when it has to be created (default User) */
   ownerType?: "User" | "Organization";
 }
@@ -272,6 +276,7 @@ export class GitHubStore {
       defaultBranch: input.defaultBranch ?? "main",
       parent: input.parent,
       description: input.description ?? null,
+      immutableSubject: input.immutableSubject ?? false,
       createdAt: now,
       pushedAt: now,
       updatedAt: now,

@@ -25,6 +25,8 @@ function writeApplication(ctx: HandlerContext, existing?: ApplicationRec): Appli
   const data = pick(ctx, APP_FIELDS);
   const errors = new FieldErrorCollector();
   if (typeof data.slug === "string") {
+    // Application.slug is a SlugField (max_length 50): DRF's max_length message.
+    if (Array.from(data.slug).length > 50) errors.add("slug", "Ensure this field has no more than 50 characters.");
     if (RESERVED_SLUGS.includes(data.slug)) errors.add("slug", `The slug '${data.slug}' is reserved and cannot be used for applications.`);
     const other = store.applicationBySlug(data.slug);
     if (other && other !== existing) errors.add("slug", "Application with this slug already exists.");
