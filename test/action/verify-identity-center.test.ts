@@ -9,7 +9,7 @@ import { GetInlinePolicyForPermissionSetCommand, PutInlinePolicyToPermissionSetC
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { VerifyReport } from "../../src/domain/verify.js";
 import { actionBench } from "../support/action.js";
-import { createOrganization, IDENTITY_CENTER_ENV, identityCenterOf, mirrorScim, provisionGroup, type OrgFixture } from "../support/identity-center.js";
+import { createOrganization, IDENTITY_CENTER_ENV, identityCenterConfig, identityCenterOf, mirrorScim, provisionGroup, type OrgFixture } from "../support/identity-center.js";
 import type { Peers } from "../support/peers.js";
 
 const PROD = "111111111111";
@@ -17,35 +17,14 @@ const DEV = "222222222222";
 const SCIM_PROVIDER = "aws-scim";
 const POLICY = { Version: "2012-10-17", Statement: [{ Sid: "Read", Effect: "Allow", Action: "s3:GetObject", Resource: "*" }] };
 
-const CONFIG = `version: 1
-mode: identity-center
-authentik:
-  url: https://authentik.company
-  application: { slug: aws, name: AWS }
-  provider: { name: aws }
-aws:
-  accounts:
-    prod: { id: "${PROD}" }
-    dev: { id: "${DEV}" }
-  identityCenter:
-    region: us-east-1
-    accessPortalUrl: https://d-1234567890.awsapps.com/start
-    spMetadata: identity-center-sp-metadata.xml
-permissionSets:
-  Admin:
-    managedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]
-  Reader:
-    inlinePolicy: ${JSON.stringify(POLICY)}
-mappings:
-  - { group: admins, permissionSets: [Admin], accounts: [prod] }
-  - { group: engineers, permissionSets: [Reader], accounts: [dev, prod] }
-scim:
-  url: https://scim.us-east-1.amazonaws.com/abcd1234-5678-90ab-cdef-example11111/scim/v2
-  tokenEnv: AWS_SCIM_TOKEN
-  providerName: ${SCIM_PROVIDER}
-options:
-  prune: true
-`;
+const CONFIG = identityCenterConfig({
+  slug: "aws",
+  appName: "AWS",
+  accounts: { prod: PROD, dev: DEV },
+  permissionSets: `  Admin:\n    managedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]\n  Reader:\n    inlinePolicy: ${JSON.stringify(POLICY)}\n`,
+  mappings: "  - { group: admins, permissionSets: [Admin], accounts: [prod] }\n  - { group: engineers, permissionSets: [Reader], accounts: [dev, prod] }\n",
+  extra: `scim:\n  url: https://scim.us-east-1.amazonaws.com/abcd1234-5678-90ab-cdef-example11111/scim/v2\n  tokenEnv: AWS_SCIM_TOKEN\n  providerName: ${SCIM_PROVIDER}\n`,
+});
 
 const bench = actionBench({ groups: ["admins", "engineers"], peers: { shim: true }, env: IDENTITY_CENTER_ENV, inputs: { mode: "drift" } });
 let peers: Peers;

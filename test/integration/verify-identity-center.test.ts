@@ -11,7 +11,7 @@ import { identityCenterClients } from "../../src/providers/aws/sso-clients.js";
 import { readIdentityCenterVerify } from "../../src/providers/aws/sso-verify-read.js";
 import { identityCenterVerification } from "../../src/verify/identity-center.js";
 import { runIdentityCenterVerify } from "../../src/verify/identity-center-run.js";
-import { createOrganization, IDENTITY_CENTER_ENV, identityCenterOf, mirrorScim, provisionGroup, type OrgFixture } from "../support/identity-center.js";
+import { createOrganization, IDENTITY_CENTER_ENV, identityCenterConfig, identityCenterOf, mirrorScim, provisionGroup, type OrgFixture } from "../support/identity-center.js";
 import { startPeers, TOKEN, type AwsShimPeer, type Peers } from "../support/peers.js";
 
 const PROD = "111111111111";
@@ -25,35 +25,14 @@ let org: OrgFixture;
 let config: string;
 const savedEnv: Record<string, string | undefined> = {};
 
-const CONFIG = `version: 1
-mode: identity-center
-authentik:
-  url: https://authentik.company
-  application: { slug: aws, name: AWS }
-  provider: { name: aws }
-aws:
-  accounts:
-    prod: { id: "${PROD}" }
-    dev: { id: "${DEV}" }
-  identityCenter:
-    region: us-east-1
-    accessPortalUrl: https://d-1234567890.awsapps.com/start
-    spMetadata: identity-center-sp-metadata.xml
-permissionSets:
-  Admin:
-    managedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]
-  Reader:
-    inlinePolicy: ${JSON.stringify(POLICY)}
-mappings:
-  - { group: admins, permissionSets: [Admin], accounts: [prod] }
-  - { group: engineers, permissionSets: [Reader], accounts: [dev, prod] }
-scim:
-  url: https://scim.us-east-1.amazonaws.com/abcd1234-5678-90ab-cdef-example11111/scim/v2
-  tokenEnv: AWS_SCIM_TOKEN
-  providerName: ${SCIM_PROVIDER}
-options:
-  prune: true
-`;
+const CONFIG = identityCenterConfig({
+  slug: "aws",
+  appName: "AWS",
+  accounts: { prod: PROD, dev: DEV },
+  permissionSets: `  Admin:\n    managedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess]\n  Reader:\n    inlinePolicy: ${JSON.stringify(POLICY)}\n`,
+  mappings: "  - { group: admins, permissionSets: [Admin], accounts: [prod] }\n  - { group: engineers, permissionSets: [Reader], accounts: [dev, prod] }\n",
+  extra: `scim:\n  url: https://scim.us-east-1.amazonaws.com/abcd1234-5678-90ab-cdef-example11111/scim/v2\n  tokenEnv: AWS_SCIM_TOKEN\n  providerName: ${SCIM_PROVIDER}\n`,
+});
 
 /** verify's identity-center checks, as the command runs them (read both sides, check), in one call. */
 async function verify(people?: string[]) {

@@ -2,6 +2,7 @@
 // "needs re-provisioning" as a real change — counted, hashed — and once provisioned, a
 // re-plan is clean. Pure (the live side as the reader reports it; see
 // test/integration/verify-identity-center.test.ts for AWS).
+import { identityCenterConfig } from "../support/identity-center.js";
 import { describe, expect, it } from "vitest";
 import { validateConfigText } from "../../src/config/load-config.js";
 import { desiredIdentityCenter } from "../../src/desired/identity-center.js";
@@ -13,24 +14,14 @@ import { styler } from "../../src/render/terminal-style.js";
 import { renderPlanText } from "../../src/render/text.js";
 
 const NOW = new Date("2026-12-01T12:00:00Z");
-const text = `version: 1
-mode: identity-center
-authentik:
-  url: https://authentik.company
-  application: { slug: aws, name: AWS }
-  provider: { name: aws }
-aws:
-  accounts:
-    prod: { id: "111111111111" }
-  identityCenter:
-    region: us-east-1
-    accessPortalUrl: https://d-1234567890.awsapps.com/start
-    spMetadata: identity-center-sp-metadata.xml
-permissionSets:
-  Admin: { managedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess] }
-mappings:
-  - { group: admins, permissionSets: [Admin], accounts: [prod] }
-`;
+const text = identityCenterConfig({
+  slug: "aws",
+  appName: "AWS",
+  accounts: { prod: "111111111111" },
+  permissionSets: "  Admin: { managedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess] }\n",
+  mappings: "  - { group: admins, permissionSets: [Admin], accounts: [prod] }\n",
+  prune: false,
+});
 const config = validateConfigText("aws-access.yaml", text, { now: NOW }).config!;
 const PS = "aws.sso.permission_set[Admin]";
 const ctx = {

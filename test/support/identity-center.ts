@@ -83,15 +83,16 @@ export function identityCenterExample(org: Pick<OrgFixture, "sandboxesOu">): str
 
 /**
  * A small identity-center configuration for tests: accounts by alias → id, permission
- * sets and mappings as YAML lines (each indented two spaces), pruning on.
+ * sets and mappings as YAML lines (each indented two spaces), pruning on; `extra`, whole
+ * sections (scim:, review:) after the mappings.
  */
-export function identityCenterConfig(options: { slug?: string; accounts: Record<string, string>; permissionSets: string; mappings: string; prune?: boolean }): string {
+export function identityCenterConfig(options: { slug?: string; appName?: string; accounts: Record<string, string>; permissionSets: string; mappings: string; extra?: string; prune?: boolean }): string {
   const slug = options.slug ?? "aws-identity-center";
   return `version: 1
 mode: identity-center
 authentik:
   url: https://authentik.company
-  application: { slug: ${slug}, name: ${slug} }
+  application: { slug: ${slug}, name: ${options.appName ?? slug} }
   provider: { name: ${slug} }
 aws:
   accounts:
@@ -102,7 +103,7 @@ ${Object.entries(options.accounts).map(([alias, id]) => `    ${alias}: { id: "${
     spMetadata: identity-center-sp-metadata.xml
 permissionSets:
 ${options.permissionSets}mappings:
-${options.mappings}options:
+${options.mappings}${options.extra ?? ""}options:
   prune: ${options.prune ?? true}
 `;
 }

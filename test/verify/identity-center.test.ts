@@ -1,4 +1,5 @@
 // verify, identity-center (issue 21): the pure checks, from plain data as the readers return it.
+import { identityCenterConfig } from "../support/identity-center.js";
 import { describe, expect, it } from "vitest";
 import { validateConfigText } from "../../src/config/load-config.js";
 import type { ResolvedConfig } from "../../src/config/model.js";
@@ -9,27 +10,15 @@ const PROD = "111111111111";
 const DEV = "222222222222";
 
 function config(extra = ""): ResolvedConfig {
-  const text = `version: 1
-mode: identity-center
-authentik:
-  url: https://authentik.company
-  application: { slug: aws, name: AWS }
-  provider: { name: aws }
-aws:
-  accounts:
-    prod: { id: "${PROD}" }
-    dev: { id: "${DEV}" }
-  identityCenter:
-    region: us-east-1
-    accessPortalUrl: https://d-1234567890.awsapps.com/start
-    spMetadata: identity-center-sp-metadata.xml
-permissionSets:
-  Admin: { managedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess] }
-  ReadOnly: { managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }
-mappings:
-  - { group: admins, permissionSets: [Admin], accounts: [prod] }
-  - { group: engineers, permissionSets: [ReadOnly], accounts: [dev] }
-${extra}`;
+  const text = identityCenterConfig({
+    slug: "aws",
+    appName: "AWS",
+    accounts: { prod: PROD, dev: DEV },
+    permissionSets: "  Admin: { managedPolicies: [arn:aws:iam::aws:policy/AdministratorAccess] }\n  ReadOnly: { managedPolicies: [arn:aws:iam::aws:policy/ReadOnlyAccess] }\n",
+    mappings: "  - { group: admins, permissionSets: [Admin], accounts: [prod] }\n  - { group: engineers, permissionSets: [ReadOnly], accounts: [dev] }\n",
+    extra,
+    prune: false,
+  });
   const result = validateConfigText("aws-access.yaml", text, { now: NOW });
   expect(result.diagnostics.filter((d) => d.severity === "error")).toEqual([]);
   return result.config!;
